@@ -1,0 +1,13 @@
+package org.murder.core.cli;
+
+import picocli.CommandLine.Option;
+
+/** {@code --verbose}, shared by every subcommand through {@code @Mixin}. */
+public final class LoggingOptions {
+    @Option(names = {"-v", "--verbose"}, description = "Log debug detail and print stack traces on errors.")
+    boolean verbose;
+
+    public boolean verbose() {
+        return verbose;
+    }
+}

@@ -1,0 +1,62 @@
+package org.murder.core.io;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.murder.core.MurderException;
+
+/**
+ * Writes that never leave a half-written file in place of a good one: write to a temporary name
+ * in the same directory, then rename over the target.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    /** A fresh temporary path beside {@code target}: {@code .NAME.partial-RANDOM}. */
+    public static Path temporarySibling(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        return Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+    }
+
+    /** Moves {@code temp} to {@code target} atomically, replacing it only when {@code replace}. */
+    public static void commit(Path temp, Path target, boolean replace) throws IOException {
+        if (!replace && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString());
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Writes {@code bytes} to {@code target} through a temporary sibling. */
+    public static void write(Path target, byte[] bytes, boolean replace) {
+        Path temp = null;
+        try {
+            temp = temporarySibling(target);
+            Files.write(temp, bytes);
+            commit(temp, target, replace);
+        } catch (FileAlreadyExistsException e) {
+            deleteQuietly(temp);
+            throw MurderException.badInput(target + ": already exists (expected: a new path, or --force)");
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw MurderException.failure("write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void deleteQuietly(Path path) {
+        if (path != null) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // best effort: the caller is already reporting the real failure
+            }
+        }
+    }
+}

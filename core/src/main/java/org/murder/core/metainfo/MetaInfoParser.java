@@ -1,0 +1,151 @@
+package org.murder.core.metainfo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BInteger;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.BencodeDocument;
+
+/** Turns a decoded document into a {@link MetaInfo}, naming the field in every error. */
+final class MetaInfoParser {
+    /** The largest piece we accept from anyone: libtorrent refuses above 128 MiB too. */
+    static final long MAX_PIECE_LENGTH = 128L << 20;
+
+    private MetaInfoParser() {
+    }
+
+    static MetaInfo parse(BencodeDocument doc) {
+        BDict root = as(doc.root(), BDict.class, "torrent");
+        BDict info = as(required(root, "info", "torrent"), BDict.class, "info");
+        byte[] infoBytes = doc.rawValue("info").orElseThrow();
+
+        String name = fileName(string(required(info, "name", "info"), "info.name"), "info.name");
+        long pieceLength = integer(required(info, "piece length", "info"), "info.piece length");
+        if (pieceLength <= 0 || pieceLength > MAX_PIECE_LENGTH) {
+            throw new MetaInfoException("info.piece length: " + pieceLength + " (expected: 1 to " + MAX_PIECE_LENGTH + ")");
+        }
+        BValue piecesValue = info.get("pieces").orElseThrow(() -> new MetaInfoException(
+                "info.pieces: missing (expected: the SHA-1 piece hashes of a BitTorrent v1 torrent)"));
+        byte[] pieces = as(piecesValue, BString.class, "info.pieces").bytes();
+        if (pieces.length % 20 != 0) {
+            throw new MetaInfoException("info.pieces: " + pieces.length + " bytes (expected: a multiple of 20)");
+        }
+
+        boolean hasLength = info.containsKey("length");
+        boolean hasFiles = info.containsKey("files");
+        if (hasLength == hasFiles) {
+            throw new MetaInfoException("info: " + (hasLength ? "both 'length' and 'files'" : "neither 'length' nor 'files'")
+                    + " (expected: exactly one)");
+        }
+        List<TorrentFile> files;
+        if (hasLength) {
+            long length = integer(info.get("length").get(), "info.length");
+            if (length < 0) {
+                throw new MetaInfoException("info.length: " + length + " (expected: >= 0)");
+            }
+            files = MetaInfo.withOffsets(List.of(List.of(name)), List.of(length));
+        } else {
+            files = files(as(info.get("files").get(), BList.class, "info.files"));
+        }
+        long total = files.get(files.size() - 1).offset() + files.get(files.size() - 1).length();
+        if (total == 0) {
+            throw new MetaInfoException("info: total length 0 (expected: at least one byte of content)");
+        }
+        long expectedPieces = (total + pieceLength - 1) / pieceLength;
+        if (pieces.length / 20 != expectedPieces) {
+            throw new MetaInfoException("info.pieces: " + pieces.length / 20 + " hashes (expected: " + expectedPieces
+                    + " for " + total + " bytes in pieces of " + pieceLength + ")");
+        }
+        boolean isPrivate = info.get("private").map(v -> integer(v, "info.private") == 1).orElse(false);
+
+        Optional<String> announce = root.get("announce").map(v -> string(v, "announce"));
+        List<List<String>> announceList = root.get("announce-list").map(MetaInfoParser::announceList).orElse(List.of());
+        Optional<Instant> created = root.get("creation date")
+                .map(v -> Instant.ofEpochSecond(integer(v, "creation date")));
+        Optional<String> createdBy = root.get("created by").map(v -> string(v, "created by"));
+        Optional<String> comment = root.get("comment").map(v -> string(v, "comment"));
+        return new MetaInfo(infoBytes, name, pieceLength, pieces, files, hasFiles, isPrivate, announce, announceList,
+                created, createdBy, comment);
+    }
+
+    private static List<TorrentFile> files(BList list) {
+        if (list.items().isEmpty()) {
+            throw new MetaInfoException("info.files: empty list (expected: at least one file)");
+        }
+        List<List<String>> paths = new ArrayList<>();
+        List<Long> lengths = new ArrayList<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            String field = "info.files[" + i + "]";
+            BDict file = as(list.items().get(i), BDict.class, field);
+            long length = integer(required(file, "length", field), field + ".length");
+            if (length < 0) {
+                throw new MetaInfoException(field + ".length: " + length + " (expected: >= 0)");
+            }
+            BList path = as(required(file, "path", field), BList.class, field + ".path");
+            if (path.items().isEmpty()) {
+                throw new MetaInfoException(field + ".path: empty list (expected: at least one component)");
+            }
+            List<String> components = new ArrayList<>();
+            for (int c = 0; c < path.items().size(); c++) {
+                String cf = field + ".path[" + c + "]";
+                components.add(fileName(string(path.items().get(c), cf), cf));
+            }
+            paths.add(components);
+            lengths.add(length);
+        }
+        return MetaInfo.withOffsets(paths, lengths);
+    }
+
+    private static List<List<String>> announceList(BValue value) {
+        BList tiers = as(value, BList.class, "announce-list");
+        List<List<String>> out = new ArrayList<>();
+        for (int t = 0; t < tiers.items().size(); t++) {
+            BList tier = as(tiers.items().get(t), BList.class, "announce-list[" + t + "]");
+            List<String> urls = new ArrayList<>();
+            for (int u = 0; u < tier.items().size(); u++) {
+                urls.add(string(tier.items().get(u), "announce-list[" + t + "][" + u + "]"));
+            }
+            if (!urls.isEmpty()) {
+                out.add(urls);
+            }
+        }
+        return out;
+    }
+
+    /** A single path component that cannot climb out of or escape the download directory. */
+    static String fileName(String value, String field) {
+        if (value.isEmpty() || value.equals(".") || value.equals("..") || value.contains("/") || value.contains("\\")
+                || value.indexOf('\0') >= 0) {
+            throw new MetaInfoException(field + ": '" + value.replace("\0", "\\0")
+                    + "' (expected: a file name, not empty, '.' or '..', without '/', '\\' or NUL)");
+        }
+        return value;
+    }
+
+    private static BValue required(BDict dict, String key, String field) {
+        return dict.get(key).orElseThrow(() -> new MetaInfoException(field + "." + key + ": missing"));
+    }
+
+    private static String string(BValue value, String field) {
+        return new String(as(value, BString.class, field).bytes(), StandardCharsets.UTF_8);
+    }
+
+    private static long integer(BValue value, String field) {
+        return as(value, BInteger.class, field).value();
+    }
+
+    private static <T extends BValue> T as(BValue value, Class<T> type, String field) {
+        if (!type.isInstance(value)) {
+            String expected = type == BDict.class ? "dictionary" : type == BList.class ? "list"
+                    : type == BInteger.class ? "integer" : "string";
+            throw new MetaInfoException(field + ": " + value.typeName() + " (expected: " + expected + ")");
+        }
+        return type.cast(value);
+    }
+}

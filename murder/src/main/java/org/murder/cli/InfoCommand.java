@@ -1,0 +1,80 @@
+package org.murder.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.murder.core.ByteSize;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.metainfo.TorrentFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code murder info}: what a .torrent holds, laid out like {@code transmission-show}. */
+@Command(name = "info", description = "Show a .torrent: name, size, files, pieces, infohash, trackers, private flag.",
+        footer = {"", "Example:", "  murder info v42.torrent", "  murder info --hash v42.torrent   # just the infohash, for scripts"})
+public final class InfoCommand implements Callable<Integer> {
+    private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy", Locale.ROOT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Parameters(paramLabel = "TORRENT", description = "The .torrent file.")
+    Path torrent;
+
+    @Option(names = "--hash", description = "Print only the infohash (40 hex digits).")
+    boolean hashOnly;
+
+    @Override
+    public Integer call() {
+        MetaInfo m = MetaInfo.read(torrent);
+        PrintWriter out = spec.commandLine().getOut();
+        if (hashOnly) {
+            out.println(m.infoHash().toHex());
+            out.flush();
+            return 0;
+        }
+        out.println("Name: " + m.name());
+        out.println("File: " + torrent);
+        out.println();
+        out.println("GENERAL");
+        out.println();
+        out.println("  Name: " + m.name());
+        out.println("  Hash: " + m.infoHash().toHex());
+        out.println("  Created by: " + m.createdBy().orElse("Unknown"));
+        out.println("  Created on: " + m.creationDate().map(d -> CREATED.format(d.atZone(ZoneId.systemDefault()))).orElse("Unknown"));
+        m.comment().ifPresent(c -> out.println("  Comment: " + c));
+        out.println("  Piece Count: " + m.pieceCount());
+        out.println("  Piece Size: " + ByteSize.format(m.pieceLength()));
+        out.printf(Locale.ROOT, "  Total Size: %s (%d bytes)%n", ByteSize.format(m.totalLength()), m.totalLength());
+        out.println("  Privacy: " + (m.isPrivate() ? "Private torrent" : "Public torrent"));
+        out.println();
+        out.println("TRACKERS");
+        List<List<String>> tiers = m.trackerTiers();
+        for (int t = 0; t < tiers.size(); t++) {
+            out.println();
+            out.println("  Tier #" + (t + 1));
+            tiers.get(t).forEach(url -> out.println("  " + url));
+        }
+        out.println();
+        out.println("FILES");
+        out.println();
+        for (TorrentFile f : m.files()) {
+            String path = m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath();
+            out.println("  " + path + " (" + ByteSize.format(f.length()) + ")");
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+package org.murder.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.murder.core.cli.Cli;
+import org.murder.maker.MakeTorrentCommand;
+import org.murder.maker.Version;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code murder} root command. With no subcommand it prints the usage. */
+@Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
+        description = "Push one large release to many servers fast, over BitTorrent.",
+        subcommands = {MakeTorrentCommand.class, InfoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
+            "Run 'murder help COMMAND' for the options of a command."})
+public final class Murder implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = Cli.create(new Murder());
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            boolean verbose = parsed.asCommandLineList().stream()
+                    .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
+            if (verbose) {
+                ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
+            }
+            return runLast.execute(parsed);
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "murder: missing command");
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"murder " + Version.VERSION + " (Java " + Runtime.version() + ", digests: "
+                    + org.murder.core.crypto.Digests.providerName() + ")"};
+        }
+    }
+}

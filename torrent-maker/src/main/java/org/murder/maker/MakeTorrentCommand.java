@@ -1,0 +1,150 @@
+package org.murder.maker;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.murder.core.ByteSize;
+import org.murder.core.Durations;
+import org.murder.core.MurderException;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.progress.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code murder make-torrent}: pack a release, write its md5 and its .torrent. */
+@Command(name = "make-torrent", sortOptions = false,
+        description = {
+            "Pack a release and write NAME.md5 and NAME.torrent.",
+            "A directory SRC is packed into NAME.tar.gz (sorted entries, relative paths, owner 0:0, modes, mtimes "
+                    + "and symlinks kept, .git skipped); a file SRC is used as it is.",
+            "The md5 and every piece's SHA-1 come from one read; compression and hashing use every core."},
+        footer = {"", "Examples:",
+            "  murder make-torrent ./build --tracker http://deploy-1:8998/announce --out /srv/murder/v42.torrent",
+            "  murder make-torrent app-v42.tar.gz --tracker http://t1:8998/announce --tracker http://t2:8998/announce"})
+public final class MakeTorrentCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Parameters(index = "0", paramLabel = "SRC", description = "Release directory to pack, or a ready file.")
+    Path source;
+
+    @Option(names = "--tracker", required = true, paramLabel = "URL",
+            description = "Tracker announce URL (http or https). Repeat for fallback trackers (BEP 12 tiers, in order).")
+    List<String> trackers;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE.torrent",
+            description = "Where to write the torrent. Default: ./NAME.torrent. NAME.md5 is written beside it.")
+    Path torrentOut;
+
+    @Option(names = "--archive", paramLabel = "FILE.tar.gz",
+            description = "Where to write the packed archive (directory SRC only). Default: NAME.tar.gz beside the torrent.")
+    Path archiveOut;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Base name of the outputs. Default: SRC's name (without .tar.gz/.tgz).")
+    String name;
+
+    @Option(names = "--piece-size", paramLabel = "SIZE",
+            description = "Piece size, a power of two from 16KiB to 16MiB. Default: chosen from the size (about 1500 pieces, at least 256KiB).")
+    ByteSize pieceSize;
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Leave out paths matching GLOB (relative path or file name). Repeatable.")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--public", description = "Do not set the private flag (BEP 27). Default: private, so clients use only our tracker.")
+    boolean isPublic;
+
+    @Option(names = "--comment", paramLabel = "TEXT", description = "Comment stored in the torrent.")
+    String comment;
+
+    @Option(names = "--level", paramLabel = "1-9", defaultValue = "6", description = "gzip level. Default: ${DEFAULT-VALUE}.")
+    int level;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for compression and hashing. Default: the number of cores.")
+    Integer threads;
+
+    @Option(names = {"-f", "--force"}, description = "Replace outputs that already exist.")
+    boolean force;
+
+    private final Clock clock;
+
+    public MakeTorrentCommand() {
+        this(Clock.systemUTC());
+    }
+
+    MakeTorrentCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() {
+        MakeTorrentRequest request = request();
+        PrintWriter out = spec.commandLine().getOut();
+        boolean terminal = Progress.isTerminal();
+        TorrentMaker maker = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, terminal));
+        MakeTorrentResult r = maker.make(request);
+        if (r.packed()) {
+            out.println("archive   " + r.archive());
+        }
+        out.println("md5       " + r.md5() + "  " + r.md5File());
+        out.println("torrent   " + r.torrent());
+        out.println("infohash  " + r.infoHash().toHex());
+        out.printf(Locale.ROOT, "size      %s (%d bytes) in %d pieces of %s%n", ByteSize.format(r.size()), r.size(),
+                r.pieceCount(), ByteSize.format(r.pieceLength()));
+        out.println("took      " + Durations.format(r.elapsed()));
+        out.flush();
+        return 0;
+    }
+
+    MakeTorrentRequest request() {
+        for (String t : trackers) {
+            TorrentWriter.validateTracker(t);
+        }
+        if (level < 1 || level > 9) {
+            throw MurderException.badInput("--level: " + level + " (expected: 1 to 9)");
+        }
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1 || n > 256) {
+            throw MurderException.badInput("--threads: " + n + " (expected: 1 to 256)");
+        }
+        Optional<Long> forced = Optional.ofNullable(pieceSize).map(PieceSizes::validate);
+        Path src = source.toAbsolutePath().normalize();
+        boolean directory = Files.isDirectory(src);
+        if (!directory && archiveOut != null) {
+            throw MurderException.badInput("--archive: SRC " + source + " is a file, used as it is (expected: --archive only with a directory SRC)");
+        }
+        String base = name != null ? name : baseName(src);
+        if (base.isEmpty() || base.contains("/")) {
+            throw MurderException.badInput("--name '" + base + "' (expected: a file name without '/')");
+        }
+        Path torrent = torrentOut != null ? torrentOut : Path.of(base + ".torrent");
+        torrent = torrent.toAbsolutePath().normalize();
+        Path archive = archiveOut != null ? archiveOut.toAbsolutePath().normalize() : torrent.resolveSibling(base + ".tar.gz");
+        return new MakeTorrentRequest(src, trackers, torrent, archive, forced, excludes, force, !isPublic,
+                Optional.ofNullable(comment), level, n);
+    }
+
+    /** {@code build} for a directory, {@code app-v42} for {@code app-v42.tar.gz}, {@code img.bin} for other files. */
+    static String baseName(Path source) {
+        Path fileName = source.getFileName();
+        String n = fileName == null ? "release" : fileName.toString();
+        for (String ext : new String[] {".tar.gz", ".tgz", ".tar"}) {
+            if (n.endsWith(ext) && n.length() > ext.length()) {
+                return n.substring(0, n.length() - ext.length());
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,35 @@
+package org.murder.maker;
+
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+
+/** Piece sizes we write: powers of two in [16 KiB, 16 MiB], chosen from the content size. */
+public final class PieceSizes {
+    public static final long MIN = 16L << 10;
+    public static final long MAX = 16L << 20;
+    /** The automatic choice never goes below this: small pieces cost per-piece overhead on fast links. */
+    static final long AUTO_MIN = 256L << 10;
+    /** Aim for about this many pieces: enough to spread across a swarm, few enough to keep the .torrent small. */
+    static final long TARGET_PIECES = 1500;
+
+    private PieceSizes() {
+    }
+
+    /** The smallest power of two giving at most about {@value #TARGET_PIECES} pieces, within [256 KiB, 16 MiB]. */
+    public static long choose(long totalBytes) {
+        long size = AUTO_MIN;
+        while (size < MAX && (totalBytes + size - 1) / size > TARGET_PIECES) {
+            size <<= 1;
+        }
+        return size;
+    }
+
+    /** Checks an operator's {@code --piece-size}. */
+    public static long validate(ByteSize requested) {
+        long b = requested.bytes();
+        if (b < MIN || b > MAX || Long.bitCount(b) != 1) {
+            throw MurderException.badInput("--piece-size: " + b + " (expected: a power of two between 16 KiB and 16 MiB)");
+        }
+        return b;
+    }
+}

@@ -1,0 +1,196 @@
+package org.murder.maker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.murder.core.MurderException;
+import org.murder.core.progress.Progress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Packs a release directory into a reproducible tar stream: entries in sorted order, relative
+ * names only, owner and group normalised to 0, modes and mtimes kept, symbolic links stored as
+ * links (never followed), {@code .git} and {@code --exclude} globs skipped.
+ */
+public final class ReleasePacker {
+    private static final Logger LOG = LoggerFactory.getLogger(ReleasePacker.class);
+    static final Set<String> ALWAYS_SKIPPED = Set.of(".git");
+
+    private final Path root;
+    private final List<PathMatcher> excludes;
+
+    public ReleasePacker(Path root, List<String> excludeGlobs) {
+        this.root = root;
+        this.excludes = new ArrayList<>();
+        for (String glob : excludeGlobs) {
+            try {
+                excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
+            } catch (IllegalArgumentException e) {
+                throw MurderException.badInput("--exclude '" + glob + "': " + e.getMessage().lines().findFirst().orElse("")
+                        + " (expected: a glob like '*.log' or 'tmp/**')");
+            }
+        }
+    }
+
+    /** Lists what will be packed, sorted by archive name. */
+    public List<PackEntry> scan() {
+        List<PackEntry> entries = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                            if (dir.equals(root)) {
+                                return FileVisitResult.CONTINUE;
+                            }
+                            if (excluded(dir)) {
+                                return FileVisitResult.SKIP_SUBTREE;
+                            }
+                            entries.add(entry(dir, PackEntry.Kind.DIRECTORY, attrs, ""));
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                            if (excluded(file)) {
+                                return FileVisitResult.CONTINUE;
+                            }
+                            if (attrs.isSymbolicLink()) {
+                                entries.add(entry(file, PackEntry.Kind.SYMLINK, attrs, Files.readSymbolicLink(file).toString()));
+                            } else if (attrs.isRegularFile()) {
+                                if (!Files.isReadable(file)) {
+                                    throw new AccessDeniedException(file.toString());
+                                }
+                                entries.add(entry(file, PackEntry.Kind.FILE, attrs, ""));
+                            } else {
+                                LOG.warn("skipping {}: not a regular file, directory or symbolic link", file);
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                            throw e;
+                        }
+                    });
+        } catch (AccessDeniedException e) {
+            throw MurderException.badInput(e.getFile() + ": permission denied (expected: a readable file)");
+        } catch (IOException e) {
+            throw MurderException.badInput(root + ": cannot read (" + e + ")");
+        }
+        if (entries.stream().noneMatch(e -> e.kind() != PackEntry.Kind.DIRECTORY)) {
+            throw MurderException.badInput(root + ": no files to pack (expected: a directory with at least one file"
+                    + (excludes.isEmpty() ? "" : " not excluded") + ")");
+        }
+        entries.sort(Comparator.comparing(PackEntry::name));
+        return entries;
+    }
+
+    private boolean excluded(Path path) {
+        Path relative = root.relativize(path);
+        if (ALWAYS_SKIPPED.contains(path.getFileName().toString())) {
+            return true;
+        }
+        for (PathMatcher m : excludes) {
+            if (m.matches(relative) || m.matches(path.getFileName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private PackEntry entry(Path path, PackEntry.Kind kind, BasicFileAttributes attrs, String link) throws IOException {
+        String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        if (kind == PackEntry.Kind.DIRECTORY) {
+            name += "/";
+        }
+        int mode = kind == PackEntry.Kind.SYMLINK ? 0777 : mode(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+        return new PackEntry(path, name, kind, mode, kind == PackEntry.Kind.FILE ? attrs.size() : 0,
+                attrs.lastModifiedTime(), link);
+    }
+
+    private static int mode(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= 1 << (8 - p.ordinal());
+        }
+        return mode;
+    }
+
+    /** Total bytes of file content: what the progress display counts. */
+    public static long contentBytes(List<PackEntry> entries) {
+        return entries.stream().mapToLong(PackEntry::size).sum();
+    }
+
+    /** Writes the tar stream of {@code entries} to {@code out} (which this closes). */
+    public static void writeTar(List<PackEntry> entries, OutputStream out, Progress progress) throws IOException {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 64 * 1024)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            tar.setAddPaxHeadersForNonAsciiNames(true);
+            byte[] buffer = new byte[256 * 1024];
+            for (PackEntry e : entries) {
+                TarArchiveEntry t = switch (e.kind()) {
+                    case DIRECTORY -> new TarArchiveEntry(e.name(), TarConstants.LF_DIR, true);
+                    case SYMLINK -> {
+                        TarArchiveEntry link = new TarArchiveEntry(e.name(), TarConstants.LF_SYMLINK, true);
+                        link.setLinkName(e.linkTarget());
+                        yield link;
+                    }
+                    case FILE -> {
+                        TarArchiveEntry file = new TarArchiveEntry(e.name(), true);
+                        file.setSize(e.size());
+                        yield file;
+                    }
+                };
+                t.setMode((e.kind() == PackEntry.Kind.DIRECTORY ? TarArchiveEntry.DEFAULT_DIR_MODE & ~07777
+                        : e.kind() == PackEntry.Kind.SYMLINK ? 0120000 : 0100000) | e.mode());
+                t.setModTime(java.nio.file.attribute.FileTime.from(e.modified().toInstant().getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS));
+                t.setUserId(0);
+                t.setGroupId(0);
+                t.setUserName("");
+                t.setGroupName("");
+                tar.putArchiveEntry(t);
+                if (e.kind() == PackEntry.Kind.FILE) {
+                    copy(e, tar, buffer, progress);
+                }
+                tar.closeArchiveEntry();
+            }
+            tar.finish();
+        }
+    }
+
+    private static void copy(PackEntry e, OutputStream tar, byte[] buffer, Progress progress) throws IOException {
+        long copied = 0;
+        try (InputStream in = Files.newInputStream(e.source())) {
+            int n;
+            while (copied < e.size() && (n = in.read(buffer, 0, (int) Math.min(buffer.length, e.size() - copied))) > 0) {
+                tar.write(buffer, 0, n);
+                copied += n;
+                progress.advance(n);
+            }
+        }
+        if (copied != e.size()) {
+            throw new IOException(e.source() + " shrank from " + e.size() + " to " + copied + " bytes while packing");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package org.murder.maker;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.murder.core.InfoHash;
+import org.murder.core.MurderException;
+import org.murder.core.io.AtomicFiles;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.progress.Progress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a release torrent: packs a directory (or takes a file), computes the md5 and every
+ * piece's SHA-1 in the same single pass, writes {@code NAME.md5} and {@code NAME.torrent}.
+ * Outputs are written under temporary names and renamed into place only when all succeeded.
+ */
+public final class TorrentMaker {
+    private static final Logger LOG = LoggerFactory.getLogger(TorrentMaker.class);
+
+    /** Makes a {@link Progress} for a label and a byte total. */
+    @FunctionalInterface
+    public interface ProgressFactory {
+        Progress create(String label, long totalBytes);
+    }
+
+    private final Clock clock;
+    private final ProgressFactory progress;
+
+    public TorrentMaker(Clock clock, ProgressFactory progress) {
+        this.clock = clock;
+        this.progress = progress;
+    }
+
+    public MakeTorrentResult make(MakeTorrentRequest request) {
+        long started = System.nanoTime();
+        Path source = checkSource(request.source());
+        boolean pack = Files.isDirectory(source);
+        Path archive = pack ? request.archiveOut() : source;
+        checkOutputs(request, pack, source);
+
+        ExecutorService pool = Executors.newFixedThreadPool(request.threads(), daemonThreads());
+        List<Path> temps = new ArrayList<>();
+        try {
+            PieceHasher.Hashes hashes;
+            long pieceLength;
+            if (pack) {
+                ReleasePacker packer = new ReleasePacker(source, request.excludes());
+                List<PackEntry> entries = packer.scan();
+                long content = ReleasePacker.contentBytes(entries);
+                pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.choose(content));
+                Path temp = AtomicFiles.temporarySibling(archive);
+                temps.add(temp);
+                LOG.info("packing {} ({} entries, {} bytes) into {}", source, entries.size(), content, archive);
+                hashes = packAndHash(entries, temp, pieceLength, request, pool, content);
+            } else {
+                long size = Files.size(source);
+                pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.choose(size));
+                hashes = hashFile(source, pieceLength, pool, request.threads(), size);
+            }
+            if (hashes.length() == 0) {
+                throw MurderException.badInput(source + ": empty file (expected: at least one byte)");
+            }
+            String torrentName = archive.getFileName().toString();
+            byte[] torrent = TorrentWriter.singleFile(torrentName, hashes.length(), pieceLength, hashes.pieces(),
+                    request.trackers(), request.isPrivate(), request.comment(), clock.instant());
+            Path torrentTemp = AtomicFiles.temporarySibling(request.torrentOut());
+            temps.add(torrentTemp);
+            Files.write(torrentTemp, torrent);
+            Path md5Temp = AtomicFiles.temporarySibling(request.md5Out());
+            temps.add(md5Temp);
+            Files.writeString(md5Temp, hashes.md5Hex() + "  " + md5Name(request.md5Out(), archive) + "\n", StandardCharsets.UTF_8);
+
+            if (pack) {
+                AtomicFiles.commit(temps.get(0), archive, request.force());
+            }
+            AtomicFiles.commit(md5Temp, request.md5Out(), request.force());
+            AtomicFiles.commit(torrentTemp, request.torrentOut(), request.force());
+            temps.clear();
+            InfoHash infoHash = MetaInfo.parse(torrent).infoHash();
+            return new MakeTorrentResult(archive, request.torrentOut(), request.md5Out(), hashes.md5Hex(), infoHash,
+                    hashes.length(), pieceLength, hashes.pieces().length / 20, pack,
+                    Duration.ofNanos(System.nanoTime() - started));
+        } catch (FileSystemException e) {
+            throw MurderException.failure("make-torrent: " + describe(e), e);
+        } catch (IOException e) {
+            throw MurderException.failure("make-torrent: " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+            temps.forEach(AtomicFiles::deleteQuietly);
+        }
+    }
+
+    private PieceHasher.Hashes packAndHash(List<PackEntry> entries, Path temp, long pieceLength,
+            MakeTorrentRequest request, ExecutorService pool, long content) throws IOException {
+        PieceHasher hasher = new PieceHasher(pieceLength, pool, request.threads() + 2);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                Progress bar = progress.create("packing", content)) {
+            OutputStream sink = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                    while (buf.hasRemaining()) {
+                        channel.write(buf);
+                    }
+                    hasher.update(ByteBuffer.wrap(b, off, len));
+                }
+            };
+            ReleasePacker.writeTar(entries, new ParallelGzipOutputStream(sink, pool, request.threads(), request.level(),
+                    ParallelGzipOutputStream.DEFAULT_BLOCK_SIZE), bar);
+            channel.force(false);
+        }
+        return hasher.finish();
+    }
+
+    private PieceHasher.Hashes hashFile(Path file, long pieceLength, ExecutorService pool, int threads, long size)
+            throws IOException {
+        PieceHasher hasher = new PieceHasher(pieceLength, pool, threads + 2);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                Progress bar = progress.create("hashing", size)) {
+            hasher.readFully(channel, bar::advance);
+        }
+        return hasher.finish();
+    }
+
+    private static Path checkSource(Path source) {
+        if (!Files.exists(source)) {
+            if (Files.isSymbolicLink(source)) {
+                throw MurderException.badInput(source + ": symbolic link to nothing or a loop (expected: a release directory or file)");
+            }
+            throw MurderException.badInput(source + ": no such file or directory");
+        }
+        if (!Files.isReadable(source)) {
+            throw MurderException.badInput(source + ": permission denied (expected: a readable release directory or file)");
+        }
+        try {
+            Path real = source.toRealPath();
+            if (!Files.isDirectory(real) && !Files.isRegularFile(real)) {
+                throw MurderException.badInput(source + ": not a directory or regular file");
+            }
+            return real;
+        } catch (IOException e) {
+            throw MurderException.badInput(source + ": cannot resolve (" + describe(e) + ")");
+        }
+    }
+
+    private static void checkOutputs(MakeTorrentRequest request, boolean pack, Path source) {
+        List<Path> outputs = new ArrayList<>(List.of(request.torrentOut(), request.md5Out()));
+        if (pack) {
+            outputs.add(request.archiveOut());
+            Path archiveAbs = request.archiveOut().toAbsolutePath().normalize();
+            if (archiveAbs.startsWith(source)) {
+                throw MurderException.badInput("--archive " + request.archiveOut() + ": inside the source " + source
+                        + " (expected: a path outside what is packed)");
+            }
+        }
+        for (Path out : outputs) {
+            Path dir = out.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                throw MurderException.badInput(out + ": directory " + dir + " does not exist");
+            }
+            if (!request.force() && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.badInput(out + ": already exists (expected: a new path, or --force to replace it)");
+            }
+        }
+    }
+
+    /** The name written in the md5 file: bare when the archive sits beside it, else absolute. */
+    static String md5Name(Path md5File, Path archive) {
+        Path md5Dir = md5File.toAbsolutePath().normalize().getParent();
+        Path archiveAbs = archive.toAbsolutePath().normalize();
+        return archiveAbs.getParent().equals(md5Dir) ? archiveAbs.getFileName().toString() : archiveAbs.toString();
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof FileSystemException fse) {
+            String reason = fse.getReason() == null ? fse.getClass().getSimpleName() : fse.getReason();
+            return fse.getFile() + ": " + reason;
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "make-torrent-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+}

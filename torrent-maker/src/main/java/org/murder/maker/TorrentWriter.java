@@ -1,0 +1,62 @@
+package org.murder.maker;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.murder.core.MurderException;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.Bencode;
+
+/** Writes single-file BEP 3 metainfo: announce, BEP 12 announce-list (one tier per tracker, in order), BEP 27 private. */
+public final class TorrentWriter {
+    public static final String CREATED_BY = "murder " + Version.VERSION;
+
+    private TorrentWriter() {
+    }
+
+    /** Checks that a tracker URL is absolute http(s) with a host. */
+    public static String validateTracker(String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return url;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        throw MurderException.badInput("--tracker '" + url + "' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)");
+    }
+
+    public static byte[] singleFile(String name, long length, long pieceLength, byte[] pieces, List<String> trackers,
+            boolean isPrivate, Optional<String> comment, Instant created) {
+        BDict.Builder info = BDict.builder()
+                .put("name", name)
+                .put("length", length)
+                .put("piece length", pieceLength)
+                .put("pieces", BString.of(pieces));
+        if (isPrivate) {
+            info.put("private", 1);
+        }
+        BDict.Builder root = BDict.builder()
+                .put("info", info.build())
+                .put("created by", CREATED_BY)
+                .put("creation date", created.getEpochSecond());
+        if (!trackers.isEmpty()) {
+            root.put("announce", trackers.get(0));
+        }
+        if (trackers.size() > 1) {
+            List<BValue> tiers = trackers.stream().<BValue>map(t -> BList.of(BString.of(t))).toList();
+            root.put("announce-list", new BList(tiers));
+        }
+        comment.ifPresent(c -> root.put("comment", c));
+        return Bencode.encode(root.build());
+    }
+
+}
