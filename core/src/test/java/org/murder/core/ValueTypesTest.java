@@ -1,0 +1,86 @@
+package org.murder.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ValueTypesTest {
+
+    @ParameterizedTest
+    @CsvSource({"16384,16384", "256KiB,262144", "4MiB,4194304", "4M,4194304", "1.5GB,1500000000", "512k,524288",
+        "1GiB,1073741824", "10 MB,10000000"})
+    void parsesSizes(String text, long bytes) {
+        assertEquals(bytes, ByteSize.parse(text).bytes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "abc", "-1", "4XB", "1.5", "4 Mi B"})
+    void rejectsBadSizes(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(text));
+        assertTrue(e.getMessage().startsWith("size '" + text + "'"), e.getMessage());
+    }
+
+    @Test
+    void formatsSizes() {
+        assertEquals("512 B", ByteSize.format(512));
+        assertEquals("256 KiB", ByteSize.format(256 * 1024));
+        assertEquals("1.5 GiB", ByteSize.format(3L << 29));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"50MB/s,50000000", "10MiB/s,10485760", "400Mbit/s,50000000", "unlimited,0", "0,0", "1Gbit,125000000"})
+    void parsesRates(String text, long bytesPerSecond) {
+        assertEquals(bytesPerSecond, Rate.parse(text).bytesPerSecond());
+    }
+
+    @Test
+    void rejectsBadRates() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rate.parse("fast"));
+        assertEquals("rate 'fast' (expected: a rate like 50MB/s, 10MiB/s, 400Mbit/s or unlimited)", e.getMessage());
+    }
+
+    @Test
+    void parsesPortRanges() {
+        assertEquals(new PortRange(6881, 6889), PortRange.parse("6881-6889"));
+        assertEquals(new PortRange(8998, 8998), PortRange.parse("8998"));
+        assertEquals(9, PortRange.parse("6881-6889").size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"9000-8000", "0-70000", "0", "65536", "a-b", "6881-", ""})
+    void rejectsBadPortRanges(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PortRange.parse(text));
+        assertEquals("port range '" + text + "' (expected: FIRST-LAST with 1 <= FIRST <= LAST <= 65535, like 6881-6889)",
+                e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"30s,30000", "10m,600000", "1h30m,5400000", "500ms,500", "2d,172800000", "45,45000"})
+    void parsesDurations(String text, long millis) {
+        assertEquals(Duration.ofMillis(millis), Durations.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "s", "10x", "1h 30m", "-5s", "5s10"})
+    void rejectsBadDurations(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
+        assertEquals("duration '" + text + "' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d)", e.getMessage());
+    }
+
+    @Test
+    void infoHashAndPeerIdValidateLength() {
+        assertEquals("info hash length: 19 (expected: 20 bytes)",
+                assertThrows(IllegalArgumentException.class, () -> InfoHash.of(new byte[19])).getMessage());
+        InfoHash h = InfoHash.fromHex("0123456789abcdef0123456789ABCDEF01234567");
+        assertEquals("0123456789abcdef0123456789abcdef01234567", h.toHex());
+        PeerId id = PeerId.random();
+        assertTrue(id.toString().startsWith("-MU0100-"));
+        assertEquals(20, id.toBytes().length);
+    }
+}
