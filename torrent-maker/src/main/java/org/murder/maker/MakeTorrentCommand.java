@@ -53,7 +53,8 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             description = "Where to write the packed archive (directory SRC only). Default: NAME.tar.gz beside the torrent.")
     Path archiveOut;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "Base name of the outputs. Default: SRC's name (without .tar.gz/.tgz).")
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Base name of the outputs. Default: the --out name without .torrent, else SRC's name (without .tar.gz/.tgz).")
     String name;
 
     @Option(names = "--piece-size", paramLabel = "SIZE",
@@ -125,7 +126,7 @@ public final class MakeTorrentCommand implements Callable<Integer> {
         if (!directory && archiveOut != null) {
             throw MurderException.badInput("--archive: SRC " + source + " is a file, used as it is (expected: --archive only with a directory SRC)");
         }
-        String base = name != null ? name : baseName(src);
+        String base = name != null ? name : torrentOut != null ? baseName(torrentOut) : baseName(src);
         if (base.isEmpty() || base.contains("/")) {
             throw MurderException.badInput("--name '" + base + "' (expected: a file name without '/')");
         }
@@ -136,11 +137,11 @@ public final class MakeTorrentCommand implements Callable<Integer> {
                 Optional.ofNullable(comment), level, n);
     }
 
-    /** {@code build} for a directory, {@code app-v42} for {@code app-v42.tar.gz}, {@code img.bin} for other files. */
+    /** {@code build} for a directory, {@code v42} for {@code v42.torrent} or {@code v42.tar.gz}, {@code img.bin} for other files. */
     static String baseName(Path source) {
         Path fileName = source.getFileName();
         String n = fileName == null ? "release" : fileName.toString();
-        for (String ext : new String[] {".tar.gz", ".tgz", ".tar"}) {
+        for (String ext : new String[] {".torrent", ".tar.gz", ".tgz", ".tar"}) {
             if (n.endsWith(ext) && n.length() > ext.length()) {
                 return n.substring(0, n.length() - ext.length());
             }

@@ -1,0 +1,107 @@
+package org.murder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MurderCliTest {
+    private static final String TRACKER = "http://127.0.0.1:8998/announce";
+
+    @TempDir
+    Path tmp;
+
+    private Path release() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build/bin"));
+        Files.writeString(src.resolve("app"), "echo v42\n");
+        return src.getParent();
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        CliRun r = CliRun.of();
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Usage: murder"), r.err());
+        assertTrue(r.err().contains("make-torrent"), r.err());
+    }
+
+    @Test
+    void versionAndHelp() {
+        CliRun v = CliRun.of("--version");
+        assertEquals(0, v.exitCode());
+        assertTrue(v.out().startsWith("murder 0.1.0"), v.out());
+        CliRun h = CliRun.of("help", "make-torrent");
+        assertEquals(0, h.exitCode());
+        assertTrue(h.out().contains("--piece-size"), h.out());
+    }
+
+    @Test
+    void makeTorrentThenInfo() throws Exception {
+        Path src = release();
+        Path torrent = tmp.resolve("v42.torrent");
+        CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString());
+        assertEquals(0, make.exitCode(), make.err());
+        assertTrue(Files.exists(tmp.resolve("v42.tar.gz")));
+        assertTrue(Files.readString(tmp.resolve("v42.md5")).endsWith("  v42.tar.gz\n"));
+        String hashLine = make.out().lines().filter(l -> l.startsWith("infohash")).findFirst().orElseThrow();
+        String infohash = hashLine.substring("infohash".length()).trim();
+
+        CliRun info = CliRun.of("info", torrent.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().contains("  Hash: " + infohash), info.out());
+        assertTrue(info.out().contains("  Privacy: Private torrent"), info.out());
+        assertTrue(info.out().contains("  " + TRACKER), info.out());
+        assertEquals(infohash + "\n", CliRun.of("info", "--hash", torrent.toString()).out());
+    }
+
+    @Test
+    void badUsageIsOneLineAndExit2() throws Exception {
+        Path src = release();
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", "ftp://x/announce"),
+                "murder: --tracker 'ftp://x/announce' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--piece-size", "3000"),
+                "murder: --piece-size: 3000 (expected: a power of two between 16 KiB and 16 MiB)");
+        CliRun badSize = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--piece-size", "lots");
+        assertEquals(2, badSize.exitCode());
+        assertTrue(badSize.err().startsWith("Invalid value for option '--piece-size': size 'lots' (expected: "), badSize.err());
+        assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
+                "murder: " + tmp.resolve("missing") + ": no such file or directory");
+    }
+
+    @Test
+    void existingOutputNeedsForce() throws Exception {
+        Path src = release();
+        Path torrent = tmp.resolve("v42.torrent");
+        Files.writeString(torrent, "keep me");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString()),
+                "murder: " + torrent + ": already exists (expected: a new path, or --force to replace it)");
+        assertEquals("keep me", Files.readString(torrent));
+        assertFalse(Files.exists(tmp.resolve("v42.tar.gz")));
+        assertEquals(0, CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString(),
+                "--force").exitCode());
+    }
+
+    @Test
+    void hostileTorrentsAreOneLineErrors() throws Exception {
+        Path bomb = tmp.resolve("bomb.torrent");
+        Files.write(bomb, ("d4:info" + "l".repeat(100_000) + "e".repeat(100_000) + "e").getBytes(StandardCharsets.US_ASCII));
+        assertOneLineError(CliRun.of("info", bomb.toString()),
+                "murder: " + bomb + ": bencode: nesting deeper than the limit (limit 100) at byte 106");
+        Path traversal = tmp.resolve("traversal.torrent");
+        Files.write(traversal, ("d4:infod5:filesld6:lengthi1e4:pathl2:..6:passwdeee4:name1:x12:piece lengthi16384e"
+                + "6:pieces20:aaaaaaaaaaaaaaaaaaaaee").getBytes(StandardCharsets.US_ASCII));
+        assertOneLineError(CliRun.of("info", traversal.toString()), "murder: " + traversal
+                + ": info.files[0].path[0]: '..' (expected: a file name, not empty, '.' or '..', without '/', '\\' or NUL)");
+    }
+
+    private static void assertOneLineError(CliRun r, String expected) {
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(expected + "\n", r.err());
+        assertEquals("", r.out());
+    }
+}
