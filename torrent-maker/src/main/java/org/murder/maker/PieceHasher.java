@@ -2,6 +2,8 @@ package org.murder.maker;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -21,6 +23,9 @@ import org.murder.core.crypto.Digests;
  * Not thread-safe: one producer feeds it.
  */
 public final class PieceHasher {
+    /** Files are mapped this much at a time: a whole number of pieces, well under the 2 GiB buffer limit. */
+    private static final long MAP_WINDOW = 512L << 20;
+
     private final long pieceLength;
     private final ExecutorService pool;
     private final MessageDigest md5 = Digests.md5();
@@ -67,6 +72,34 @@ public final class PieceHasher {
             onBytes.accept(n);
             if (!piece.hasRemaining()) {
                 submitCurrent();
+            }
+        }
+    }
+
+    /**
+     * Hashes a whole file through memory maps, without copying: MD5 walks the mapped pages on this
+     * thread while the pool takes the SHA-1 of each piece from the same pages. Use on a fresh hasher only.
+     */
+    public void hashMapped(FileChannel file, java.util.function.LongConsumer onBytes) throws IOException {
+        if (length != 0 || current != null) {
+            throw new IllegalStateException("hashMapped needs a fresh hasher");
+        }
+        long size = file.size();
+        long window = Math.max(pieceLength, (MAP_WINDOW / pieceLength) * pieceLength);
+        for (long start = 0; start < size; start += window) {
+            MappedByteBuffer map = file.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
+            while (map.hasRemaining()) {
+                int n = (int) Math.min(pieceLength, map.remaining());
+                ByteBuffer piece = map.slice(map.position(), n);
+                map.position(map.position() + n);
+                pieceHashes.add(pool.submit(() -> {
+                    MessageDigest sha1 = Digests.sha1();
+                    sha1.update(piece);
+                    return sha1.digest();
+                }));
+                md5.update(piece.duplicate());
+                length += n;
+                onBytes.accept(n);
             }
         }
     }

@@ -138,7 +138,7 @@ public final class TorrentMaker {
         PieceHasher hasher = new PieceHasher(pieceLength, pool, threads + 2);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
                 Progress bar = progress.create("hashing", size)) {
-            hasher.readFully(channel, bar::advance);
+            hasher.hashMapped(channel, bar::advance);
         }
         return hasher.finish();
     }

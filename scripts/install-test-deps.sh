@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the build and the interop tests need on Debian/Ubuntu (run as root):
+# a JDK 17 and Maven, and the real BitTorrent tools the interop tests talk to.
+set -euo pipefail
+packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

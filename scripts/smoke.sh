@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's quickstart, end to end through bin/murder; fails on the first surprise.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+murder="$here/bin/murder"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/build/bin" && echo 'echo hello from v42' > "$work/build/bin/app" && chmod +x "$work/build/bin/app"
+head -c 5000000 /dev/urandom > "$work/build/payload.bin"
+cd "$work"
+"$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent
+"$murder" info v42.torrent
+md5sum -c v42.md5
+gzip -t v42.tar.gz
+[ "$("$murder" info --hash v42.torrent)" = "$(transmission-show v42.torrent | sed -n 's/^ *Hash\( v1\)\?: //p')" ]
+set +e
+"$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent 2>err.txt; code=$?
+set -e
+[ "$code" = 2 ] && grep -q "already exists" err.txt
+echo "smoke: ok"
