@@ -1,0 +1,217 @@
+package org.murder.peer.engine;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.traffic.GlobalTrafficShapingHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.Closeable;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.murder.core.InfoHash;
+import org.murder.core.MurderException;
+import org.murder.core.PeerId;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.storage.Storage;
+import org.murder.peer.wire.HandshakeDecoder;
+import org.murder.peer.wire.MessageDecoder;
+import org.murder.peer.wire.MessageEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The BitTorrent engine of one process: a listener on the first free port of the configured
+ * range, the event loops, the hashing pool, and the torrents it downloads or seeds. A peer and
+ * a seeder are this same engine with different storage and session options.
+ */
+public final class Engine implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** Largest frame accepted before we know the torrent: a 128 KiB block, or a bitfield of 8 M pieces. */
+    static final int MAX_FRAME = 1 << 20;
+
+    private final EngineConfig config;
+    private final Clock clock;
+    private final PeerId peerId = PeerId.random();
+    private final NioEventLoopGroup group;
+    private final ExecutorService hashPool;
+    private final ExecutorService md5Executor;
+    private final GlobalTrafficShapingHandler shaper;
+    private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
+    private final Random random = new Random();
+    private Channel server;
+    private int port;
+
+    private Engine(EngineConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.group = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("murder-io", true));
+        this.hashPool = Executors.newFixedThreadPool(config.hashThreads(), new DefaultThreadFactory("murder-hash", true));
+        this.md5Executor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-md5", true));
+        this.shaper = config.maxUp().isUnlimited() && config.maxDown().isUnlimited() ? null
+                : new GlobalTrafficShapingHandler(group.next(), config.maxUp().bytesPerSecond(),
+                        config.maxDown().bytesPerSecond(), 100);
+    }
+
+    /** Starts an engine listening on the first free port of {@code config.portRange()}. */
+    public static Engine start(EngineConfig config, Clock clock) {
+        Engine engine = new Engine(config, clock);
+        try {
+            engine.listen();
+            return engine;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    private void listen() {
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .childHandler(initializer(null, false));
+        InetAddress bind = config.bindAddress().orElse(null);
+        for (int p = config.portRange().first(); p <= config.portRange().last(); p++) {
+            ChannelFuture f = b.bind(bind == null ? new InetSocketAddress(p) : new InetSocketAddress(bind, p)).awaitUninterruptibly();
+            if (f.isSuccess()) {
+                server = f.channel();
+                port = p;
+                LOG.info("listening for peers on {}:{} (range {}), peer id {}", bind == null ? "*" : bind.getHostAddress(), p,
+                        config.portRange(), peerId);
+                return;
+            }
+            if (!(f.cause() instanceof BindException)) {
+                throw MurderException.failure("listen on port " + p + ": " + f.cause().getMessage(), f.cause());
+            }
+        }
+        throw MurderException.failure("no free port in " + config.portRange() + " (every port is in use; expected: a --port-range"
+                + " with a free port)", null);
+    }
+
+    private ChannelInitializer<SocketChannel> initializer(TorrentSession session, boolean outgoing) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (shaper != null) {
+                    p.addLast("shaper", shaper);
+                }
+                p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), config.keepAlive().toMillis(), 0,
+                        TimeUnit.MILLISECONDS));
+                p.addLast("handshake", new HandshakeDecoder());
+                p.addLast("messages", new MessageDecoder(MAX_FRAME));
+                p.addLast("encoder", MessageEncoder.INSTANCE);
+                p.addLast("peer", new PeerConnection(Engine.this, session, outgoing));
+            }
+        };
+    }
+
+    ChannelFuture connect(TorrentSession session, InetSocketAddress address, EventLoop loop) {
+        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .handler(initializer(session, true))
+                .connect(address);
+    }
+
+    /**
+     * Adds a torrent and starts it. For a download, pass {@link Storage#forDownload}; for seeding,
+     * {@link Storage#forSeeding} with {@code recheck} set in the options.
+     */
+    public TorrentSession add(MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener) {
+        EventLoop loop = group.next();
+        TorrentSession s = new TorrentSession(this, meta, storage, options, listener, loop, clock, new Random(random.nextLong()));
+        if (sessions.putIfAbsent(meta.infoHash(), s) != null) {
+            throw MurderException.badInput(meta.name() + " (" + meta.infoHash() + "): already running in this engine");
+        }
+        s.finished().whenComplete((v, e) -> storage.close());
+        s.start();
+        return s;
+    }
+
+    TorrentSession session(InfoHash infoHash) {
+        return sessions.get(infoHash);
+    }
+
+    void remove(TorrentSession s) {
+        sessions.remove(s.infoHash(), s);
+    }
+
+    boolean isSelf(InetSocketAddress a) {
+        return a.getPort() == port && (a.getAddress() == null || a.getAddress().isLoopbackAddress()
+                || a.getAddress().isAnyLocalAddress() || isLocal(a.getAddress()));
+    }
+
+    private static boolean isLocal(InetAddress a) {
+        try {
+            return java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    EngineConfig config() {
+        return config;
+    }
+
+    ExecutorService hashPool() {
+        return hashPool;
+    }
+
+    ExecutorService md5Executor() {
+        return md5Executor;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Stops every torrent (announcing {@code stopped}), then the listener and the threads. */
+    @Override
+    public void close() {
+        for (TorrentSession s : sessions.values()) {
+            try {
+                s.stop().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("stop {}: {}", s, e.toString());
+            }
+        }
+        if (server != null) {
+            server.close().awaitUninterruptibly();
+        }
+        if (shaper != null) {
+            shaper.release();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        hashPool.shutdownNow();
+        md5Executor.shutdownNow();
+    }
+}

@@ -1,0 +1,193 @@
+package org.murder.peer.engine;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
+import org.murder.core.PortRange;
+import org.murder.core.Rate;
+
+/**
+ * Everything that tunes the engine, with datacenter defaults: peers are trusted, links are fast,
+ * so unchoke every interested peer up to a cap, keep deep request pipelines and reannounce often.
+ * Build with {@link #builder()}; values are validated when built.
+ *
+ * @param portRange          listen on the first free port of this range
+ * @param bindAddress        address to listen on (empty: all)
+ * @param announceIp         address to tell the tracker (empty: the tracker uses the source address)
+ * @param maxConnections     most peer connections per torrent
+ * @param maxUnchoked        most peers we upload to at once per torrent
+ * @param pipelineBlocks     16 KiB requests in flight per peer
+ * @param randomFirstPieces  pieces picked at random before rarest-first starts
+ * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
+ * @param stallTimeout       fail a download when no data arrives for this long
+ * @param idleTimeout        close a connection that sends nothing for this long
+ * @param keepAlive          send a keep-alive after this long without sending
+ * @param maxQueuedUploads   most requests a peer may have queued with us; more is a flood and closes it
+ * @param maxUp              upload limit for the whole process
+ * @param maxDown            download limit for the whole process
+ * @param ioThreads          Netty event loop threads
+ * @param hashThreads        threads verifying pieces
+ */
+public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
+        int maxConnections, int maxUnchoked, int pipelineBlocks, int randomFirstPieces, Duration reannounce,
+        Duration stallTimeout, Duration idleTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
+        int ioThreads, int hashThreads) {
+
+    public static final int BLOCK_SIZE = 16 * 1024;
+    public static final PortRange DEFAULT_PORTS = new PortRange(6881, 6889);
+
+    public EngineConfig {
+        positive("maxConnections", maxConnections);
+        positive("maxUnchoked", maxUnchoked);
+        positive("pipelineBlocks", pipelineBlocks);
+        positive("maxQueuedUploads", maxQueuedUploads);
+        positive("ioThreads", ioThreads);
+        positive("hashThreads", hashThreads);
+        if (randomFirstPieces < 0) {
+            throw new IllegalArgumentException("randomFirstPieces: " + randomFirstPieces + " (expected: >= 0)");
+        }
+        for (var d : new Object[][] {{"reannounce", reannounce}, {"stallTimeout", stallTimeout},
+                {"idleTimeout", idleTimeout}, {"keepAlive", keepAlive}}) {
+            if (((Duration) d[1]).isNegative() || ((Duration) d[1]).isZero()) {
+                throw new IllegalArgumentException(d[0] + ": " + d[1] + " (expected: a positive duration)");
+            }
+        }
+    }
+
+    private static void positive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 1)");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.portRange = portRange;
+        b.bindAddress = bindAddress;
+        b.announceIp = announceIp;
+        b.maxConnections = maxConnections;
+        b.maxUnchoked = maxUnchoked;
+        b.pipelineBlocks = pipelineBlocks;
+        b.randomFirstPieces = randomFirstPieces;
+        b.reannounce = reannounce;
+        b.stallTimeout = stallTimeout;
+        b.idleTimeout = idleTimeout;
+        b.keepAlive = keepAlive;
+        b.maxQueuedUploads = maxQueuedUploads;
+        b.maxUp = maxUp;
+        b.maxDown = maxDown;
+        b.ioThreads = ioThreads;
+        b.hashThreads = hashThreads;
+        return b;
+    }
+
+    /** Defaults in one place. */
+    public static final class Builder {
+        private PortRange portRange = DEFAULT_PORTS;
+        private Optional<InetAddress> bindAddress = Optional.empty();
+        private Optional<String> announceIp = Optional.empty();
+        private int maxConnections = 100;
+        private int maxUnchoked = 64;
+        private int pipelineBlocks = 256;
+        private int randomFirstPieces = 4;
+        private Duration reannounce = Duration.ofSeconds(15);
+        private Duration stallTimeout = Duration.ofMinutes(2);
+        private Duration idleTimeout = Duration.ofMinutes(3);
+        private Duration keepAlive = Duration.ofMinutes(1);
+        private int maxQueuedUploads = 4096;
+        private Rate maxUp = Rate.UNLIMITED;
+        private Rate maxDown = Rate.UNLIMITED;
+        private int ioThreads = 1;
+        private int hashThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        public Builder portRange(PortRange v) {
+            portRange = v;
+            return this;
+        }
+
+        public Builder bindAddress(InetAddress v) {
+            bindAddress = Optional.ofNullable(v);
+            return this;
+        }
+
+        public Builder announceIp(String v) {
+            announceIp = Optional.ofNullable(v);
+            return this;
+        }
+
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        public Builder maxUnchoked(int v) {
+            maxUnchoked = v;
+            return this;
+        }
+
+        public Builder pipelineBlocks(int v) {
+            pipelineBlocks = v;
+            return this;
+        }
+
+        public Builder randomFirstPieces(int v) {
+            randomFirstPieces = v;
+            return this;
+        }
+
+        public Builder reannounce(Duration v) {
+            reannounce = v;
+            return this;
+        }
+
+        public Builder stallTimeout(Duration v) {
+            stallTimeout = v;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration v) {
+            idleTimeout = v;
+            return this;
+        }
+
+        public Builder keepAlive(Duration v) {
+            keepAlive = v;
+            return this;
+        }
+
+        public Builder maxQueuedUploads(int v) {
+            maxQueuedUploads = v;
+            return this;
+        }
+
+        public Builder maxUp(Rate v) {
+            maxUp = v;
+            return this;
+        }
+
+        public Builder maxDown(Rate v) {
+            maxDown = v;
+            return this;
+        }
+
+        public Builder ioThreads(int v) {
+            ioThreads = v;
+            return this;
+        }
+
+        public Builder hashThreads(int v) {
+            hashThreads = v;
+            return this;
+        }
+
+        public EngineConfig build() {
+            return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
+                    randomFirstPieces, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
+                    ioThreads, hashThreads);
+        }
+    }
+}

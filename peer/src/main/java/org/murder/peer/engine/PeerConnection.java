@@ -1,0 +1,179 @@
+package org.murder.peer.engine;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.murder.core.PeerId;
+import org.murder.peer.wire.Handshake;
+import org.murder.peer.wire.PeerMessage;
+import org.murder.peer.wire.WireException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peer connection: the last handler of the pipeline and the per-peer protocol state. Netty
+ * events are handed to the owning {@link TorrentSession} on its event loop; every field below
+ * the handshake is read and written on that loop only.
+ */
+final class PeerConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+
+    private final Engine engine;
+    private final boolean outgoing;
+    private Channel channel;
+    private volatile TorrentSession session;
+
+    // protocol state, owned by the session loop
+    PeerId peerId;
+    boolean fast;
+    PieceSet has;
+    boolean amChoking = true;
+    boolean amInterested;
+    boolean peerChoking = true;
+    boolean peerInterested;
+    boolean attached;
+    final Map<Long, Block> requests = new LinkedHashMap<>();
+    int queuedUploads;
+    int hashFailures;
+    long downloaded;
+    long uploaded;
+
+    PeerConnection(Engine engine, TorrentSession session, boolean outgoing) {
+        this.engine = engine;
+        this.session = session;
+        this.outgoing = outgoing;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    InetSocketAddress remote() {
+        return (InetSocketAddress) channel.remoteAddress();
+    }
+
+    boolean outgoing() {
+        return outgoing;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        if (outgoing) {
+            ctx.writeAndFlush(session.ourHandshake());
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Handshake h) {
+            onHandshake(ctx, h);
+            return;
+        }
+        TorrentSession s = session;
+        if (s == null || !(msg instanceof PeerMessage m)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        s.run(() -> {
+            try {
+                if (attached) {
+                    s.onMessage(this, m);
+                }
+            } finally {
+                ReferenceCountUtil.release(m);
+            }
+        });
+    }
+
+    private void onHandshake(ChannelHandlerContext ctx, Handshake h) {
+        TorrentSession s = outgoing ? session : engine.session(h.infoHash());
+        if (s == null) {
+            close("handshake for a torrent we do not serve: " + h.infoHash());
+            return;
+        }
+        if (!h.infoHash().equals(s.infoHash())) {
+            close("handshake infohash " + h.infoHash() + " (expected: " + s.infoHash() + ")");
+            return;
+        }
+        if (h.peerId().equals(engine.peerId())) {
+            close("connected to ourselves");
+            return;
+        }
+        session = s;
+        if (!outgoing) {
+            ctx.writeAndFlush(s.ourHandshake());
+        }
+        s.run(() -> {
+            peerId = h.peerId();
+            fast = h.fastExtension();
+            s.attach(this);
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        TorrentSession s = session;
+        if (s != null) {
+            s.run(() -> s.detach(this));
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                close("silent for too long");
+            } else if (idle.state() == IdleState.WRITER_IDLE) {
+                ctx.writeAndFlush(new PeerMessage.KeepAlive());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause.getCause() instanceof WireException w ? w : cause;
+        if (root instanceof WireException || root instanceof java.io.IOException) {
+            LOG.debug("[peer={}] closing: {}", ctx.channel().remoteAddress(), root.getMessage());
+        } else {
+            LOG.warn("[peer={}] closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    void send(Object msg) {
+        channel.write(msg, channel.voidPromise());
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    void close(String reason) {
+        LOG.debug("[peer={}] closing: {}", channel == null ? "?" : channel.remoteAddress(), reason);
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    void closeAfterFlush(String reason) {
+        LOG.debug("[peer={}] closing: {}", channel.remoteAddress(), reason);
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public String toString() {
+        return String.valueOf(channel == null ? "?" : channel.remoteAddress()) + (peerId == null ? "" : "/" + peerId);
+    }
+}

@@ -1,0 +1,279 @@
+package org.murder.peer.engine;
+
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Chooses which block to request next. Finishes pieces already started first (so pieces become
+ * shareable soon), then starts the rarest piece the peer has (random among equals, and the first
+ * few pieces purely at random so a fresh swarm does not all chase piece 0), and in the endgame
+ * asks a second peer for blocks still in flight. Owned by one event loop; no locking.
+ */
+final class PiecePicker {
+    /** A block may be in flight from at most this many peers at once in the endgame. */
+    static final int MAX_ENDGAME_DUPLICATES = 2;
+
+    private final int pieceCount;
+    private final long pieceLength;
+    private final long totalLength;
+    private final int blockSize;
+    private final int randomFirstPieces;
+    private final Random random;
+    private final BitSet have = new BitSet();
+    private final int[] availability;
+    private final Map<Integer, Partial> partials = new LinkedHashMap<>();
+    private int unrequestedInPartials;
+
+    PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, Random random) {
+        this.pieceCount = pieceCount;
+        this.pieceLength = pieceLength;
+        this.totalLength = totalLength;
+        this.blockSize = blockSize;
+        this.randomFirstPieces = randomFirstPieces;
+        this.random = random;
+        this.availability = new int[pieceCount];
+    }
+
+    /** Progress of one piece being downloaded. */
+    static final class Partial {
+        final int piece;
+        final int blocks;
+        final int[] inFlight;
+        final BitSet received = new BitSet();
+        int receivedCount;
+        int cursor;
+        boolean awaitingVerification;
+
+        Partial(int piece, int blocks) {
+            this.piece = piece;
+            this.blocks = blocks;
+            this.inFlight = new int[blocks];
+        }
+    }
+
+    int pieceCount() {
+        return pieceCount;
+    }
+
+    long pieceSize(int piece) {
+        return piece == pieceCount - 1 ? totalLength - (long) piece * pieceLength : pieceLength;
+    }
+
+    int blocksIn(int piece) {
+        return (int) ((pieceSize(piece) + blockSize - 1) / blockSize);
+    }
+
+    Block block(int piece, int index) {
+        int begin = index * blockSize;
+        return new Block(piece, begin, (int) Math.min(blockSize, pieceSize(piece) - begin));
+    }
+
+    boolean has(int piece) {
+        return have.get(piece);
+    }
+
+    BitSet have() {
+        return (BitSet) have.clone();
+    }
+
+    int haveCount() {
+        return have.cardinality();
+    }
+
+    boolean isComplete() {
+        return have.cardinality() == pieceCount;
+    }
+
+    /** Marks pieces found on disk (resume) or verified. */
+    void markHave(int piece) {
+        have.set(piece);
+        Partial p = partials.remove(piece);
+        if (p != null) {
+            unrequestedInPartials -= unrequested(p);
+        }
+    }
+
+    void peerHas(int piece) {
+        availability[piece]++;
+    }
+
+    void peerHasAll() {
+        for (int i = 0; i < pieceCount; i++) {
+            availability[i]++;
+        }
+    }
+
+    void peerGone(PieceSet pieces) {
+        for (int i = 0; i < pieceCount; i++) {
+            if (pieces.has(i) && availability[i] > 0) {
+                availability[i]--;
+            }
+        }
+    }
+
+    /** True when the peer has a piece we still need. */
+    boolean interesting(PieceSet peer) {
+        if (peer.isAll()) {
+            return !isComplete();
+        }
+        for (int i = have.nextClearBit(0); i < pieceCount; i = have.nextClearBit(i + 1)) {
+            if (peer.has(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The next block to ask {@code peer} for, or null when it has nothing we can use now.
+     * {@code inFlightToPeer} holds the keys of blocks already requested from this peer.
+     */
+    Block next(PieceSet peer, Set<Long> inFlightToPeer) {
+        // 1. blocks nobody asked for yet, in pieces already started
+        if (unrequestedInPartials > 0) {
+            for (Partial p : partials.values()) {
+                if (!p.awaitingVerification && peer.has(p.piece)) {
+                    int b = firstUnrequested(p);
+                    if (b >= 0) {
+                        return request(p, b);
+                    }
+                }
+            }
+        }
+        // 2. start a new piece
+        int piece = choosePiece(peer);
+        if (piece >= 0) {
+            Partial p = new Partial(piece, blocksIn(piece));
+            partials.put(piece, p);
+            unrequestedInPartials += p.blocks;
+            return request(p, 0);
+        }
+        // 3. endgame: every missing block is in flight; ask this peer too
+        for (Partial p : partials.values()) {
+            if (p.awaitingVerification || !peer.has(p.piece)) {
+                continue;
+            }
+            for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
+                if (p.inFlight[b] < MAX_ENDGAME_DUPLICATES && !inFlightToPeer.contains(Block.key(p.piece, b * blockSize))) {
+                    p.inFlight[b]++;
+                    return block(p.piece, b);
+                }
+            }
+        }
+        return null;
+    }
+
+    private Block request(Partial p, int b) {
+        p.inFlight[b]++;
+        unrequestedInPartials--;
+        p.cursor = b + 1;
+        return block(p.piece, b);
+    }
+
+    private int firstUnrequested(Partial p) {
+        for (int b = p.cursor; b < p.blocks; b++) {
+            if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                return b;
+            }
+        }
+        return -1;
+    }
+
+    private static int unrequested(Partial p) {
+        int n = 0;
+        for (int b = 0; b < p.blocks; b++) {
+            if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int choosePiece(PieceSet peer) {
+        int start = random.nextInt(pieceCount);
+        if (have.cardinality() < randomFirstPieces) {
+            for (int k = 0; k < pieceCount; k++) {
+                int i = (start + k) % pieceCount;
+                if (startable(i, peer)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        int best = -1;
+        int bestAvailability = Integer.MAX_VALUE;
+        for (int k = 0; k < pieceCount; k++) {
+            int i = (start + k) % pieceCount;
+            if (availability[i] < bestAvailability && startable(i, peer)) {
+                best = i;
+                bestAvailability = availability[i];
+                if (bestAvailability <= 1) {
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private boolean startable(int piece, PieceSet peer) {
+        return !have.get(piece) && !partials.containsKey(piece) && peer.has(piece);
+    }
+
+    /** A request will not be answered (choke, reject, disconnect): its block can be asked for again. */
+    void abandoned(Block block) {
+        Partial p = partials.get(block.piece());
+        if (p == null) {
+            return;
+        }
+        int b = block.begin() / blockSize;
+        if (p.inFlight[b] > 0) {
+            p.inFlight[b]--;
+            if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                unrequestedInPartials++;
+                p.cursor = Math.min(p.cursor, b);
+            }
+        }
+    }
+
+    /** What became of a block that arrived. */
+    enum Arrival { NEEDED, PIECE_DONE, NOT_NEEDED }
+
+    /** Records a block that arrived; {@link Arrival#PIECE_DONE} means the piece is ready to verify. */
+    Arrival received(int piece, int begin, int length) {
+        Partial p = partials.get(piece);
+        if (p == null || begin % blockSize != 0) {
+            return Arrival.NOT_NEEDED;
+        }
+        int b = begin / blockSize;
+        if (b >= p.blocks || p.received.get(b) || length != block(piece, b).length()) {
+            return Arrival.NOT_NEEDED;
+        }
+        p.received.set(b);
+        p.receivedCount++;
+        if (p.inFlight[b] == 0) {
+            unrequestedInPartials--;
+        }
+        p.inFlight[b] = Math.max(0, p.inFlight[b] - 1);
+        if (p.receivedCount == p.blocks) {
+            p.awaitingVerification = true;
+            return Arrival.PIECE_DONE;
+        }
+        return Arrival.NEEDED;
+    }
+
+    /** A piece failed its hash: fetch all of it again. */
+    void failed(int piece) {
+        Partial p = partials.remove(piece);
+        if (p != null) {
+            unrequestedInPartials -= unrequested(p);
+        }
+    }
+
+    /** Pieces in progress, for status. */
+    int partialCount() {
+        return partials.size();
+    }
+}

@@ -1,0 +1,53 @@
+package org.murder.peer.engine;
+
+import java.util.BitSet;
+
+/** The pieces a peer has: a bitset, or everything for a seed (BEP 6 Have All). Owned by one event loop. */
+final class PieceSet {
+    private final int pieceCount;
+    private final BitSet bits = new BitSet();
+    private boolean all;
+
+    PieceSet(int pieceCount) {
+        this.pieceCount = pieceCount;
+    }
+
+    boolean has(int piece) {
+        return all || bits.get(piece);
+    }
+
+    boolean isAll() {
+        return all || bits.cardinality() == pieceCount;
+    }
+
+    int count() {
+        return all ? pieceCount : bits.cardinality();
+    }
+
+    void setAll() {
+        all = true;
+        bits.clear();
+    }
+
+    /** @return true when the piece was new */
+    boolean add(int piece) {
+        if (has(piece)) {
+            return false;
+        }
+        bits.set(piece);
+        return true;
+    }
+
+    BitSet toBitSet() {
+        if (all) {
+            BitSet b = new BitSet(pieceCount);
+            b.set(0, pieceCount);
+            return b;
+        }
+        return (BitSet) bits.clone();
+    }
+
+    int pieceCount() {
+        return pieceCount;
+    }
+}

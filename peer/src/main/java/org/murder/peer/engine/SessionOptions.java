@@ -1,0 +1,17 @@
+package org.murder.peer.engine;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Per-torrent choices.
+ *
+ * @param expectedMd5  the whole file's md5 (hex) to verify before the file counts as done
+ * @param seedTime     after completing, keep seeding this long then stop; empty seeds until stopped
+ * @param recheck      verify what is on disk before starting (resume, seeding); a fresh download skips it
+ */
+public record SessionOptions(Optional<String> expectedMd5, Optional<Duration> seedTime, boolean recheck) {
+    public static SessionOptions seedForever() {
+        return new SessionOptions(Optional.empty(), Optional.empty(), true);
+    }
+}

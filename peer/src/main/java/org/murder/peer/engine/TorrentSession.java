@@ -1,0 +1,770 @@
+package org.murder.peer.engine;
+
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.murder.core.ByteSize;
+import org.murder.core.Durations;
+import org.murder.core.Hex;
+import org.murder.core.InfoHash;
+import org.murder.core.MurderException;
+import org.murder.core.crypto.Digests;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.storage.PieceVerifier;
+import org.murder.peer.storage.SharedFileRegion;
+import org.murder.peer.storage.Storage;
+import org.murder.peer.tracker.AnnounceRequest;
+import org.murder.peer.tracker.AnnounceResponse;
+import org.murder.peer.tracker.TrackerClient;
+import org.murder.peer.wire.Handshake;
+import org.murder.peer.wire.MessageEncoder;
+import org.murder.peer.wire.PeerMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One torrent in the engine: downloads and seeds it. All state lives on one event loop
+ * ({@link #run}); hashing and the final md5 run on the hash pool and post their results back.
+ * Time comes from the injected {@link Clock}, read by a tick once a second.
+ */
+public final class TorrentSession {
+    private static final Logger LOG = LoggerFactory.getLogger(TorrentSession.class);
+    private static final Duration RECONNECT_AFTER = Duration.ofSeconds(10);
+    private static final Duration ANNOUNCE_RETRY = Duration.ofSeconds(5);
+
+    private final Engine engine;
+    private final MetaInfo meta;
+    private final Storage storage;
+    private final SessionOptions options;
+    private final SessionListener listener;
+    private final EventLoop loop;
+    private final Clock clock;
+    private final EngineConfig config;
+    private final PiecePicker picker;
+    private final PieceVerifier verifier;
+    private final ExecutorService hashPool;
+    private final TrackerClient tracker;
+    private final String logId;
+    private final String announceKey;
+    private final CompletableFuture<Void> completed = new CompletableFuture<>();
+    private final CompletableFuture<Snapshot> finished = new CompletableFuture<>();
+
+    private final Set<PeerConnection> connections = new LinkedHashSet<>();
+    private final Set<InetSocketAddress> known = new LinkedHashSet<>();
+    private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
+    private final Set<InetSocketAddress> banned = new HashSet<>();
+    private final Map<Integer, Set<PeerConnection>> contributors = new HashMap<>();
+    private SessionState state = SessionState.CHECKING;
+    private Optional<String> error = Optional.empty();
+    private long downloaded;
+    private long uploaded;
+    private long lastDownloaded;
+    private long lastUploaded;
+    private long downRate;
+    private long upRate;
+    private Instant lastData;
+    private Instant nextAnnounce = Instant.MIN;
+    private Duration trackerInterval = Duration.ofSeconds(30);
+    private boolean announcing;
+    private boolean startedAnnounced;
+    private Instant completedAt;
+    private int unchoked;
+    private MessageDigest md5;
+    private int md5Next;
+    private boolean md5Busy;
+    private ScheduledFuture<?> ticker;
+
+    TorrentSession(Engine engine, MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener,
+            EventLoop loop, Clock clock, Random random) {
+        this.engine = engine;
+        this.meta = meta;
+        this.storage = storage;
+        this.options = options;
+        this.listener = listener;
+        this.loop = loop;
+        this.clock = clock;
+        this.config = engine.config();
+        this.hashPool = engine.hashPool();
+        this.picker = new PiecePicker(meta.pieceCount(), meta.pieceLength(), meta.totalLength(), EngineConfig.BLOCK_SIZE,
+                config.randomFirstPieces(), random);
+        this.verifier = new PieceVerifier(meta, storage, hashPool);
+        this.tracker = new TrackerClient(meta.trackerTiers(), Duration.ofSeconds(10));
+        this.logId = meta.infoHash().toHex().substring(0, 8);
+        this.announceKey = Hex.encode(java.nio.ByteBuffer.allocate(4).putInt(random.nextInt()).array());
+        this.lastData = clock.instant();
+    }
+
+    public InfoHash infoHash() {
+        return meta.infoHash();
+    }
+
+    public MetaInfo meta() {
+        return meta;
+    }
+
+    /** Completes when every piece is verified (and the md5, when given) and the files are in place. */
+    public CompletableFuture<Void> completed() {
+        return completed;
+    }
+
+    /** Completes when the session stopped (seed time over, {@link #stop()}) or failed, with its last snapshot. */
+    public CompletableFuture<Snapshot> finished() {
+        return finished;
+    }
+
+    /** Runs {@code task} on this session's loop: now if already there. */
+    void run(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    Handshake ourHandshake() {
+        return new Handshake(meta.infoHash(), engine.peerId(), true);
+    }
+
+    void start() {
+        run(() -> {
+            ticker = loop.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+            if (options.recheck() && storage.existedBefore()) {
+                LOG.info("[torrent={}] checking {} on disk", logId, meta.name());
+                verifier.verifyAll(n -> { }).whenComplete((good, err) -> run(() -> {
+                    if (err != null) {
+                        fail("check " + meta.name() + ": " + rootMessage(err));
+                        return;
+                    }
+                    good.stream().forEach(picker::markHave);
+                    LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
+                    begin();
+                }));
+            } else {
+                begin();
+            }
+        });
+    }
+
+    private void begin() {
+        if (state.isFinal()) {
+            return;
+        }
+        if (options.expectedMd5().isPresent()) {
+            md5 = Digests.md5();
+        }
+        lastData = clock.instant();
+        if (picker.isComplete()) {
+            setState(SessionState.FINISHING);
+            advanceMd5();
+        } else {
+            setState(SessionState.DOWNLOADING);
+        }
+        announceNow(Optional.of(AnnounceRequest.Event.STARTED));
+        connectToKnown();
+    }
+
+    /** Peers learned some other way than the tracker (tests, agents that know their neighbours). */
+    public void addPeers(List<InetSocketAddress> peers) {
+        run(() -> {
+            known.addAll(peers);
+            connectToKnown();
+        });
+    }
+
+    // ---- connections
+
+    private void connectToKnown() {
+        if (state.isFinal() || state == SessionState.CHECKING) {
+            return;
+        }
+        Instant now = clock.instant();
+        Set<InetSocketAddress> connected = new HashSet<>();
+        connections.forEach(c -> connected.add(c.remote()));
+        for (InetSocketAddress a : known) {
+            if (connections.size() + pendingConnects >= config.maxConnections()) {
+                break;
+            }
+            if (connected.contains(a) || banned.contains(a) || engine.isSelf(a)) {
+                continue;
+            }
+            Instant last = lastAttempt.get(a);
+            if (last != null && now.isBefore(last.plus(RECONNECT_AFTER))) {
+                continue;
+            }
+            lastAttempt.put(a, now);
+            pendingConnects++;
+            engine.connect(this, a, loop).addListener(f -> run(() -> pendingConnects--));
+        }
+    }
+
+    private int pendingConnects;
+
+    void attach(PeerConnection c) {
+        if (state.isFinal() || connections.size() >= config.maxConnections() || banned.contains(c.remote())) {
+            c.close(state.isFinal() ? "session stopped" : "connection limit reached or banned");
+            return;
+        }
+        for (PeerConnection other : connections) {
+            if (c.peerId.equals(other.peerId)) {
+                c.close("already connected to " + c.peerId);
+                return;
+            }
+        }
+        c.has = new PieceSet(meta.pieceCount());
+        c.attached = true;
+        connections.add(c);
+        if (c.outgoing()) {
+            lastAttempt.remove(c.remote());
+        }
+        LOG.debug("[torrent={} peer={}] connected ({} peers)", logId, c, connections.size());
+        if (c.fast && picker.isComplete()) {
+            c.send(new PeerMessage.HaveAll());
+        } else if (c.fast && picker.haveCount() == 0) {
+            c.send(new PeerMessage.HaveNone());
+        } else if (picker.haveCount() > 0) {
+            c.send(new PeerMessage.Bitfield(bitfield()));
+        }
+        c.flush();
+    }
+
+    void detach(PeerConnection c) {
+        if (!connections.remove(c)) {
+            return;
+        }
+        if (c.has != null) {
+            picker.peerGone(c.has);
+        }
+        c.requests.values().forEach(picker::abandoned);
+        c.requests.clear();
+        if (!c.amChoking) {
+            unchoked--;
+        }
+        LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, connections.size());
+        fillAll();
+    }
+
+    private byte[] bitfield() {
+        byte[] bits = new byte[(meta.pieceCount() + 7) / 8];
+        BitSet have = picker.have();
+        for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
+            bits[i >>> 3] |= (byte) (0x80 >>> (i & 7));
+        }
+        return bits;
+    }
+
+    // ---- messages
+
+    void onMessage(PeerConnection c, PeerMessage m) {
+        if (m instanceof PeerMessage.Piece p) {
+            onPiece(c, p);
+        } else if (m instanceof PeerMessage.Request r) {
+            onRequest(c, r);
+        } else if (m instanceof PeerMessage.Have h) {
+            if (h.piece() >= meta.pieceCount()) {
+                c.close("have piece " + h.piece() + " out of range [0, " + meta.pieceCount() + ")");
+                return;
+            }
+            if (c.has.add(h.piece())) {
+                picker.peerHas(h.piece());
+            }
+            peerHasChanged(c);
+        } else if (m instanceof PeerMessage.Bitfield b) {
+            if (b.bits().length != (meta.pieceCount() + 7) / 8) {
+                c.close("bitfield of " + b.bits().length + " bytes (expected: " + (meta.pieceCount() + 7) / 8 + ")");
+                return;
+            }
+            for (int i = 0; i < meta.pieceCount(); i++) {
+                if (b.has(i) && c.has.add(i)) {
+                    picker.peerHas(i);
+                }
+            }
+            peerHasChanged(c);
+        } else if (m instanceof PeerMessage.HaveAll) {
+            picker.peerGone(c.has);
+            c.has.setAll();
+            picker.peerHasAll();
+            peerHasChanged(c);
+        } else if (m instanceof PeerMessage.Unchoke) {
+            c.peerChoking = false;
+            fill(c);
+        } else if (m instanceof PeerMessage.Choke) {
+            c.peerChoking = true;
+            if (!c.fast) {
+                c.requests.values().forEach(picker::abandoned);
+                c.requests.clear();
+            }
+        } else if (m instanceof PeerMessage.RejectRequest r) {
+            Block b = c.requests.remove(Block.key(r.piece(), r.begin()));
+            if (b != null) {
+                picker.abandoned(b);
+            }
+            fillAll();
+        } else if (m instanceof PeerMessage.Interested) {
+            c.peerInterested = true;
+            if (c.amChoking && unchoked < config.maxUnchoked()) {
+                c.amChoking = false;
+                unchoked++;
+                c.send(new PeerMessage.Unchoke());
+            }
+        } else if (m instanceof PeerMessage.NotInterested) {
+            c.peerInterested = false;
+            if (!c.amChoking) {
+                c.amChoking = true;
+                unchoked--;
+                c.send(new PeerMessage.Choke());
+                unchokeWaiting();
+            }
+        }
+        // keep-alive, cancel (uploads already queued are sent), have none, port, extended, suggest, allowed fast: nothing to do
+        c.flush();
+    }
+
+    private void peerHasChanged(PeerConnection c) {
+        if (picker.isComplete() && c.has.isAll()) {
+            c.close("both seeds");
+            return;
+        }
+        updateInterest(c);
+        fill(c);
+    }
+
+    private void updateInterest(PeerConnection c) {
+        boolean interesting = !picker.isComplete() && picker.interesting(c.has);
+        if (interesting != c.amInterested) {
+            c.amInterested = interesting;
+            c.send(interesting ? new PeerMessage.Interested() : new PeerMessage.NotInterested());
+        }
+    }
+
+    private void unchokeWaiting() {
+        for (PeerConnection o : connections) {
+            if (unchoked >= config.maxUnchoked()) {
+                return;
+            }
+            if (o.peerInterested && o.amChoking) {
+                o.amChoking = false;
+                unchoked++;
+                o.send(new PeerMessage.Unchoke());
+                o.flush();
+            }
+        }
+    }
+
+    private void fill(PeerConnection c) {
+        if (c.peerChoking || !c.amInterested || state != SessionState.DOWNLOADING) {
+            return;
+        }
+        while (c.requests.size() < config.pipelineBlocks()) {
+            Block b = picker.next(c.has, c.requests.keySet());
+            if (b == null) {
+                break;
+            }
+            c.requests.put(b.key(), b);
+            c.send(new PeerMessage.Request(b.piece(), b.begin(), b.length()));
+        }
+    }
+
+    private void fillAll() {
+        for (PeerConnection c : connections) {
+            fill(c);
+            c.flush();
+        }
+    }
+
+    private void onPiece(PeerConnection c, PeerMessage.Piece p) {
+        Block asked = c.requests.remove(Block.key(p.piece(), p.begin()));
+        if (asked == null || asked.length() != p.length()) {
+            return; // not asked of this peer (cancelled in the endgame, or unsolicited): ignore
+        }
+        PiecePicker.Arrival arrival = picker.received(p.piece(), p.begin(), p.length());
+        if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
+            try {
+                storage.write((long) p.piece() * meta.pieceLength() + p.begin(), p.data().nioBuffer());
+            } catch (IOException e) {
+                fail("write " + storage.currentPaths().get(0).getParent() + ": " + e.getMessage());
+                return;
+            }
+            c.downloaded += p.length();
+            downloaded += p.length();
+            lastData = clock.instant();
+            contributors.computeIfAbsent(p.piece(), k -> new HashSet<>()).add(c);
+            cancelElsewhere(c, asked);
+            if (arrival == PiecePicker.Arrival.PIECE_DONE) {
+                verify(p.piece());
+            }
+        }
+        fill(c);
+    }
+
+    private void cancelElsewhere(PeerConnection from, Block b) {
+        for (PeerConnection o : connections) {
+            if (o != from && o.requests.remove(b.key()) != null) {
+                picker.abandoned(b);
+                o.send(new PeerMessage.Cancel(b.piece(), b.begin(), b.length()));
+                o.flush();
+            }
+        }
+    }
+
+    private void verify(int piece) {
+        verifier.verify(piece).whenComplete((ok, err) -> run(() -> {
+            if (state.isFinal()) {
+                return;
+            }
+            Set<PeerConnection> from = contributors.remove(piece);
+            if (err != null) {
+                fail("read back piece " + piece + ": " + rootMessage(err));
+            } else if (ok) {
+                pieceVerified(piece);
+            } else {
+                pieceFailed(piece, from == null ? Set.of() : from);
+            }
+        }));
+    }
+
+    private void pieceVerified(int piece) {
+        picker.markHave(piece);
+        for (PeerConnection c : connections) {
+            if (!c.has.has(piece)) {
+                c.send(new PeerMessage.Have(piece));
+            }
+            if (c.amInterested) {
+                updateInterest(c);
+            }
+            c.flush();
+        }
+        advanceMd5();
+        if (picker.isComplete()) {
+            setState(SessionState.FINISHING);
+            advanceMd5();
+        }
+    }
+
+    private void pieceFailed(int piece, Set<PeerConnection> from) {
+        picker.failed(piece);
+        LOG.warn("[torrent={}] piece {} failed its SHA-1 check; sent by {}", logId, piece, from);
+        for (PeerConnection c : from) {
+            c.hashFailures++;
+            if (from.size() == 1 || c.hashFailures >= 2) {
+                LOG.warn("[torrent={} peer={}] banned: sent data that fails its hash", logId, c);
+                banned.add(c.remote());
+                c.close("banned for corrupt data");
+            }
+        }
+        fillAll();
+    }
+
+    // ---- md5 of the whole file, in order, off the loop
+
+    private void advanceMd5() {
+        if (state.isFinal()) {
+            return;
+        }
+        if (md5 == null) {
+            if (picker.isComplete()) {
+                finishDownload();
+            }
+            return;
+        }
+        if (md5Busy) {
+            return;
+        }
+        int from = md5Next;
+        int to = from;
+        while (to < meta.pieceCount() && picker.has(to)) {
+            to++;
+        }
+        if (to == from) {
+            return;
+        }
+        md5Busy = true;
+        int end = to;
+        CompletableFuture.runAsync(() -> {
+            try {
+                verifier.digestRange(md5, from, end);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, engine.md5Executor()).whenComplete((v, err) -> run(() -> {
+            md5Busy = false;
+            if (err != null) {
+                fail("md5 of " + meta.name() + ": " + rootMessage(err));
+                return;
+            }
+            md5Next = end;
+            if (md5Next == meta.pieceCount()) {
+                String got = Hex.encode(md5.digest());
+                String expected = options.expectedMd5().orElseThrow().toLowerCase(java.util.Locale.ROOT);
+                if (!got.equals(expected)) {
+                    fail("md5 of " + meta.name() + " is " + got + " (expected: " + expected + "); the file was not moved into place");
+                    return;
+                }
+                finishDownload();
+            } else {
+                advanceMd5();
+            }
+        }));
+    }
+
+    private void finishDownload() {
+        if (state == SessionState.SEEDING || state.isFinal()) {
+            return;
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                storage.commit();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, hashPool).whenComplete((v, err) -> run(() -> {
+            if (err != null) {
+                fail("move " + meta.name() + " into place: " + rootMessage(err));
+                return;
+            }
+            completedAt = clock.instant();
+            setState(SessionState.SEEDING);
+            LOG.info("[torrent={}] {} complete: {} verified{}", logId, meta.name(), ByteSize.format(meta.totalLength()),
+                    options.expectedMd5().isPresent() ? ", md5 ok" : "");
+            for (PeerConnection c : new ArrayList<>(connections)) {
+                if (c.has.isAll()) {
+                    c.close("both seeds");
+                } else {
+                    updateInterest(c);
+                    c.flush();
+                }
+            }
+            if (startedAnnounced) {
+                announceNow(Optional.of(AnnounceRequest.Event.COMPLETED));
+            }
+            completed.complete(null);
+        }));
+    }
+
+    // ---- uploads
+
+    private void onRequest(PeerConnection c, PeerMessage.Request r) {
+        if (r.piece() >= meta.pieceCount() || (long) r.begin() + r.length() > meta.pieceSize(r.piece())) {
+            c.close("request " + r + " beyond piece bounds");
+            return;
+        }
+        if (c.amChoking || !picker.has(r.piece())) {
+            if (c.fast) {
+                c.send(new PeerMessage.RejectRequest(r.piece(), r.begin(), r.length()));
+            }
+            return;
+        }
+        if (c.queuedUploads >= config.maxQueuedUploads()) {
+            c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
+            return;
+        }
+        c.queuedUploads++;
+        long offset = (long) r.piece() * meta.pieceLength() + r.begin();
+        io.netty.channel.Channel ch = c.channel();
+        ch.write(MessageEncoder.pieceHeader(ch.pipeline().firstContext(), r.piece(), r.begin(), r.length()), ch.voidPromise());
+        List<Storage.Slice> slices = storage.slices(offset, r.length());
+        for (int i = 0; i < slices.size(); i++) {
+            Storage.Slice s = slices.get(i);
+            SharedFileRegion region = new SharedFileRegion(s.channel(), s.filePosition(), s.length());
+            if (i < slices.size() - 1) {
+                ch.write(region, ch.voidPromise());
+            } else {
+                ch.write(region).addListener(f -> run(() -> {
+                    c.queuedUploads--;
+                    if (f.isSuccess()) {
+                        c.uploaded += r.length();
+                        uploaded += r.length();
+                    }
+                }));
+            }
+        }
+    }
+
+    // ---- tracker
+
+    private void announceNow(Optional<AnnounceRequest.Event> event) {
+        if (!tracker.hasTrackers() || announcing) {
+            return;
+        }
+        announcing = true;
+        AnnounceRequest req = new AnnounceRequest(meta.infoHash(), engine.peerId(), engine.port(), uploaded, downloaded,
+                meta.totalLength() - verifiedBytes(), event, config.announceIp(), 200, announceKey);
+        tracker.announce(req).whenComplete((resp, err) -> run(() -> {
+            announcing = false;
+            Instant now = clock.instant();
+            if (err != null) {
+                LOG.warn("[torrent={}] {}", logId, rootMessage(err));
+                nextAnnounce = now.plus(ANNOUNCE_RETRY);
+                return;
+            }
+            if (event.orElse(null) == AnnounceRequest.Event.STARTED) {
+                startedAnnounced = true;
+            }
+            onAnnounced(resp, now);
+        }));
+    }
+
+    private void onAnnounced(AnnounceResponse resp, Instant now) {
+        trackerInterval = resp.interval();
+        Duration next = state == SessionState.DOWNLOADING || state == SessionState.CHECKING
+                ? min(config.reannounce(), trackerInterval) : trackerInterval;
+        nextAnnounce = now.plus(next);
+        known.addAll(resp.peers());
+        LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
+        connectToKnown();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    // ---- time
+
+    void tick() {
+        if (state.isFinal()) {
+            return;
+        }
+        Instant now = clock.instant();
+        downRate = downloaded - lastDownloaded;
+        upRate = uploaded - lastUploaded;
+        lastDownloaded = downloaded;
+        lastUploaded = uploaded;
+        if (state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
+            fail("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + known.size()
+                    + " peers known, " + connections.size() + " connected)");
+            return;
+        }
+        if (startedAnnounced && !now.isBefore(nextAnnounce)) {
+            announceNow(Optional.empty());
+        } else if (!startedAnnounced && !now.isBefore(nextAnnounce) && state != SessionState.CHECKING) {
+            announceNow(Optional.of(AnnounceRequest.Event.STARTED));
+        }
+        if (state == SessionState.DOWNLOADING) {
+            connectToKnown();
+        }
+        if (state == SessionState.SEEDING && options.seedTime().isPresent()
+                && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
+            LOG.info("[torrent={}] seed time of {} is over", logId, Durations.format(options.seedTime().get()));
+            stop();
+            return;
+        }
+        listener.onProgress(snapshot());
+    }
+
+    // ---- lifecycle
+
+    /** Announces {@code stopped}, closes every connection and completes {@link #finished()}. */
+    public CompletableFuture<Snapshot> stop() {
+        run(() -> {
+            if (state.isFinal()) {
+                return;
+            }
+            setState(SessionState.STOPPED);
+            shutdown();
+        });
+        return finished;
+    }
+
+    private void fail(String message) {
+        if (state.isFinal()) {
+            return;
+        }
+        error = Optional.of(message);
+        LOG.error("[torrent={}] {}", logId, message);
+        setState(SessionState.FAILED);
+        shutdown();
+    }
+
+    private void shutdown() {
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        new ArrayList<>(connections).forEach(c -> c.close("session " + state.name().toLowerCase(java.util.Locale.ROOT)));
+        engine.remove(this);
+        Snapshot last = snapshot();
+        CompletableFuture<?> announced = startedAnnounced && tracker.hasTrackers()
+                ? tracker.announce(new AnnounceRequest(meta.infoHash(), engine.peerId(), engine.port(), uploaded, downloaded,
+                        meta.totalLength() - verifiedBytes(), Optional.of(AnnounceRequest.Event.STOPPED), config.announceIp(),
+                        0, announceKey)).orTimeout(3, TimeUnit.SECONDS)
+                : CompletableFuture.completedFuture(null);
+        announced.whenComplete((v, err) -> {
+            if (state == SessionState.FAILED) {
+                completed.completeExceptionally(new MurderException(error.orElse("failed"), MurderException.FAILURE));
+            } else if (!completed.isDone()) {
+                completed.completeExceptionally(new MurderException("stopped before completing", MurderException.FAILURE));
+            }
+            finished.complete(last);
+        });
+    }
+
+    private void setState(SessionState next) {
+        state = next;
+        listener.onStateChange(next, snapshot());
+    }
+
+    public SessionState state() {
+        return state;
+    }
+
+    private long verifiedBytes() {
+        long n = (long) picker.haveCount() * meta.pieceLength();
+        if (picker.has(meta.pieceCount() - 1)) {
+            n -= meta.pieceLength() - meta.pieceSize(meta.pieceCount() - 1);
+        }
+        return n;
+    }
+
+    /** A view of the session; call on its loop or accept a slightly stale value. */
+    public Snapshot snapshot() {
+        int seeds = 0;
+        for (PeerConnection c : connections) {
+            if (c.has != null && c.has.isAll()) {
+                seeds++;
+            }
+        }
+        return new Snapshot(state, verifiedBytes(), meta.totalLength(), downloaded, uploaded, downRate, upRate,
+                connections.size(), seeds, error);
+    }
+
+    /** Runs {@link #snapshot()} on the loop. */
+    public CompletableFuture<Snapshot> snapshotAsync() {
+        CompletableFuture<Snapshot> f = new CompletableFuture<>();
+        run(() -> f.complete(snapshot()));
+        return f;
+    }
+
+    Storage storage() {
+        return storage;
+    }
+
+    private static String rootMessage(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.io.UncheckedIOException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    @Override
+    public String toString() {
+        return "TorrentSession[" + meta.name() + " " + logId + "]";
+    }
+
+}

@@ -1,0 +1,87 @@
+package org.murder.peer.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.LongConsumer;
+import org.murder.core.crypto.Digests;
+import org.murder.core.metainfo.MetaInfo;
+
+/**
+ * Checks pieces against their SHA-1 off the event loop: reads each piece back from storage
+ * into a per-thread direct buffer and hashes it. Also re-checks a whole file in parallel for
+ * resume and before seeding.
+ */
+public final class PieceVerifier {
+    private final MetaInfo meta;
+    private final Storage storage;
+    private final ExecutorService pool;
+    private final ThreadLocal<ByteBuffer> buffers;
+
+    public PieceVerifier(MetaInfo meta, Storage storage, ExecutorService pool) {
+        this.meta = meta;
+        this.storage = storage;
+        this.pool = pool;
+        this.buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect((int) meta.pieceLength()));
+    }
+
+    /** Completes with true when piece {@code index} on disk matches its hash. */
+    public CompletableFuture<Boolean> verify(int index) {
+        return CompletableFuture.supplyAsync(() -> check(index), pool);
+    }
+
+    /** Which pieces on disk are good; {@code onBytes} sees each piece's size as it is checked. */
+    public CompletableFuture<BitSet> verifyAll(LongConsumer onBytes) {
+        BitSet good = new BitSet(meta.pieceCount());
+        List<CompletableFuture<Void>> all = new java.util.ArrayList<>(meta.pieceCount());
+        for (int i = 0; i < meta.pieceCount(); i++) {
+            int piece = i;
+            all.add(CompletableFuture.runAsync(() -> {
+                boolean ok = check(piece);
+                synchronized (good) {
+                    if (ok) {
+                        good.set(piece);
+                    }
+                }
+                onBytes.accept(meta.pieceSize(piece));
+            }, pool));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            synchronized (good) {
+                return (BitSet) good.clone();
+            }
+        });
+    }
+
+    private boolean check(int index) {
+        ByteBuffer buf = buffers.get();
+        buf.clear();
+        buf.limit((int) meta.pieceSize(index));
+        try {
+            storage.read((long) index * meta.pieceLength(), buf);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("read piece " + index + ": " + e.getMessage(), e);
+        }
+        buf.flip();
+        MessageDigest sha1 = Digests.sha1();
+        sha1.update(buf);
+        return Arrays.equals(sha1.digest(), meta.pieceHash(index));
+    }
+
+    /** Reads pieces [from, to) in order into {@code md5}; for the whole-file check at the end. */
+    public void digestRange(MessageDigest md5, int from, int to) throws IOException {
+        ByteBuffer buf = buffers.get();
+        for (int i = from; i < to; i++) {
+            buf.clear();
+            buf.limit((int) meta.pieceSize(i));
+            storage.read((long) i * meta.pieceLength(), buf);
+            buf.flip();
+            md5.update(buf);
+        }
+    }
+}

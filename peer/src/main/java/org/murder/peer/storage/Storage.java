@@ -1,0 +1,273 @@
+package org.murder.peer.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+import org.murder.core.io.AtomicFiles;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.metainfo.TorrentFile;
+
+/**
+ * The bytes of one torrent on disk: its files laid end to end, read and written at positions of
+ * the torrent's byte stream. Downloads go to {@code NAME.part} files that {@link #commit()} renames
+ * to their final names once everything is verified, so a half-downloaded file never stands where
+ * a good one is expected. Thread-safe for positional reads and writes.
+ */
+public final class Storage implements Closeable {
+    /** One file of the layout. */
+    public record Segment(FileChannel channel, long torrentOffset, long length, Path workPath, Path finalPath) {
+    }
+
+    /** A run of bytes within one file. */
+    public record Slice(FileChannel channel, long filePosition, int length) {
+    }
+
+    public static final String PART_SUFFIX = ".part";
+
+    private final List<Segment> segments;
+    private final long totalLength;
+    private final boolean existedBefore;
+    private volatile boolean committed;
+
+    private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed) {
+        this.segments = List.copyOf(segments);
+        this.totalLength = totalLength;
+        this.existedBefore = existedBefore;
+        this.committed = committed;
+    }
+
+    /**
+     * Opens the files of {@code meta} under {@code directory} for downloading: final files that
+     * exist with the right size are reused (to be checked), otherwise {@code .part} files are
+     * created or resumed and sized. A final file with another size is refused, not overwritten.
+     */
+    public static Storage forDownload(MetaInfo meta, Path directory) {
+        checkDirectory(directory);
+        long free = usableSpace(directory);
+        List<Segment> segments = new ArrayList<>();
+        boolean existed = false;
+        boolean allFinal = true;
+        long needed = 0;
+        List<Path[]> paths = new ArrayList<>();
+        for (TorrentFile f : meta.files()) {
+            Path target = target(meta, directory, f);
+            Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                long size = size(target);
+                if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || size != f.length()) {
+                    throw MurderException.badInput(target + ": exists with " + size + " bytes (expected: " + f.length()
+                            + " bytes of " + meta.name() + ", or no file; move it away first)");
+                }
+                paths.add(new Path[] {target, target});
+                existed = true;
+            } else {
+                allFinal = false;
+                if (Files.exists(part)) {
+                    existed = existed || size(part) > 0;
+                    needed += Math.max(0, f.length() - size(part));
+                } else {
+                    needed += f.length();
+                }
+                paths.add(new Path[] {part, target});
+            }
+        }
+        if (needed > free) {
+            throw MurderException.failure(directory + ": " + ByteSize.format(free) + " free (expected: at least "
+                    + ByteSize.format(needed) + " for " + meta.name() + ")", null);
+        }
+        try {
+            for (int i = 0; i < meta.files().size(); i++) {
+                TorrentFile f = meta.files().get(i);
+                Path work = paths.get(i)[0];
+                Files.createDirectories(work.getParent());
+                FileChannel ch = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                if (ch.size() != f.length()) {
+                    ch.truncate(f.length());
+                    if (ch.size() < f.length()) {
+                        ch.write(ByteBuffer.allocate(1), f.length() - 1);
+                    }
+                }
+                segments.add(new Segment(ch, f.offset(), f.length(), work, paths.get(i)[1]));
+            }
+        } catch (IOException e) {
+            segments.forEach(s -> closeQuietly(s.channel()));
+            throw MurderException.failure(directory + ": cannot create files for " + meta.name() + " (" + e.getMessage() + ")", e);
+        }
+        return new Storage(segments, meta.totalLength(), existed, allFinal);
+    }
+
+    /** Opens complete files for seeding only: every file must exist with its exact size. */
+    public static Storage forSeeding(MetaInfo meta, Path fileOrDirectory) {
+        List<Segment> segments = new ArrayList<>();
+        try {
+            for (TorrentFile f : meta.files()) {
+                Path p = meta.isMultiFile() ? target(meta, fileOrDirectory, f)
+                        : Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve(meta.name()) : fileOrDirectory;
+                if (!Files.isRegularFile(p)) {
+                    throw MurderException.badInput(p + ": no such file (expected: the " + f.length() + "-byte file "
+                            + f.joinedPath() + " of " + meta.name() + ")");
+                }
+                if (size(p) != f.length()) {
+                    throw MurderException.badInput(p + ": " + size(p) + " bytes (expected: " + f.length() + " bytes of "
+                            + meta.name() + ")");
+                }
+                segments.add(new Segment(FileChannel.open(p, StandardOpenOption.READ), f.offset(), f.length(), p, p));
+            }
+        } catch (IOException e) {
+            segments.forEach(s -> closeQuietly(s.channel()));
+            throw MurderException.failure("open " + fileOrDirectory + ": " + e.getMessage(), e);
+        } catch (MurderException e) {
+            segments.forEach(s -> closeQuietly(s.channel()));
+            throw e;
+        }
+        return new Storage(segments, meta.totalLength(), true, true);
+    }
+
+    private static Path target(MetaInfo meta, Path directory, TorrentFile f) {
+        Path p = meta.isMultiFile() ? directory.resolve(meta.name()) : directory;
+        for (String c : f.path()) {
+            p = p.resolve(c);
+        }
+        return p;
+    }
+
+    private static void checkDirectory(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw MurderException.badInput(directory + ": no such directory (expected: an existing download directory)");
+        }
+        if (!Files.isWritable(directory)) {
+            throw MurderException.badInput(directory + ": not writable (expected: a directory this user can write)");
+        }
+    }
+
+    private static long usableSpace(Path directory) {
+        try {
+            return Files.getFileStore(directory).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** True when data was on disk before this run: a resume, whose pieces must be re-checked. */
+    public boolean existedBefore() {
+        return existedBefore;
+    }
+
+    public long totalLength() {
+        return totalLength;
+    }
+
+    public List<Segment> segments() {
+        return segments;
+    }
+
+    /** Writes {@code src} at {@code offset} of the torrent's byte stream. */
+    public void write(long offset, ByteBuffer src) throws IOException {
+        for (Slice s : slices(offset, src.remaining())) {
+            ByteBuffer part = src.slice();
+            part.limit(s.length());
+            long pos = s.filePosition();
+            while (part.hasRemaining()) {
+                pos += s.channel().write(part, pos);
+            }
+            src.position(src.position() + s.length());
+        }
+    }
+
+    /** Fills {@code dst} from {@code offset}. */
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        for (Slice s : slices(offset, dst.remaining())) {
+            ByteBuffer part = dst.slice();
+            part.limit(s.length());
+            long pos = s.filePosition();
+            while (part.hasRemaining()) {
+                int n = s.channel().read(part, pos);
+                if (n < 0) {
+                    throw new IOException("unexpected end of file at " + pos);
+                }
+                pos += n;
+            }
+            dst.position(dst.position() + s.length());
+        }
+    }
+
+    /** The file runs that hold {@code length} bytes from {@code offset}: one, or more across file boundaries. */
+    public List<Slice> slices(long offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > totalLength) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", " + (offset + length) + ") outside [0, " + totalLength + ")");
+        }
+        List<Slice> out = new ArrayList<>(1);
+        long pos = offset;
+        int left = length;
+        for (Segment s : segments) {
+            if (left == 0) {
+                break;
+            }
+            long end = s.torrentOffset() + s.length();
+            if (pos >= end || s.length() == 0) {
+                continue;
+            }
+            int n = (int) Math.min(left, end - pos);
+            out.add(new Slice(s.channel(), pos - s.torrentOffset(), n));
+            pos += n;
+            left -= n;
+        }
+        return out;
+    }
+
+    /** Flushes to disk and renames {@code .part} files to their final names. Idempotent. */
+    public synchronized void commit() throws IOException {
+        if (committed) {
+            return;
+        }
+        for (Segment s : segments) {
+            s.channel().force(true);
+        }
+        for (Segment s : segments) {
+            if (!s.workPath().equals(s.finalPath())) {
+                AtomicFiles.commit(s.workPath(), s.finalPath(), false);
+            }
+        }
+        committed = true;
+    }
+
+    public boolean isCommitted() {
+        return committed;
+    }
+
+    /** Where each file is now: final paths once committed, else the {@code .part} paths. */
+    public List<Path> currentPaths() {
+        return segments.stream().map(s -> committed ? s.finalPath() : s.workPath()).toList();
+    }
+
+    @Override
+    public void close() {
+        segments.forEach(s -> closeQuietly(s.channel()));
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing after use; nothing to report
+        }
+    }
+}

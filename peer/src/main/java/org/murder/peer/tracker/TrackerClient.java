@@ -1,0 +1,158 @@
+package org.murder.peer.tracker;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.murder.core.MurderException;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BInteger;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.Bencode;
+
+/**
+ * HTTP tracker client (BEP 3, compact peers BEP 23 and the dictionary model, BEP 12 tiers: each
+ * announce tries the tiers in order until one answers). Asynchronous; thread-safe.
+ */
+public final class TrackerClient {
+    private final List<List<String>> tiers;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public TrackerClient(List<List<String>> tiers, Duration timeout) {
+        this.tiers = List.copyOf(tiers);
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    public boolean hasTrackers() {
+        return !tiers.isEmpty();
+    }
+
+    public CompletableFuture<AnnounceResponse> announce(AnnounceRequest request) {
+        List<String> urls = new ArrayList<>();
+        tiers.forEach(urls::addAll);
+        if (urls.isEmpty()) {
+            return CompletableFuture.failedFuture(new MurderException("announce: the torrent names no tracker", MurderException.FAILURE));
+        }
+        return tryFrom(urls, 0, request, null);
+    }
+
+    private CompletableFuture<AnnounceResponse> tryFrom(List<String> urls, int i, AnnounceRequest request, Throwable last) {
+        if (i >= urls.size()) {
+            return CompletableFuture.failedFuture(last);
+        }
+        String url = urls.get(i);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url + (url.contains("?") ? "&" : "?") + query(request)))
+                .timeout(timeout).GET().build();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> parse(url, r.statusCode(), r.body()))
+                .handle((ok, err) -> ok != null ? CompletableFuture.completedFuture(ok)
+                        : tryFrom(urls, i + 1, request, describe(url, err)))
+                .thenCompose(f -> f);
+    }
+
+    private static Throwable describe(String url, Throwable err) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof MurderException) {
+            return cause;
+        }
+        return new MurderException("announce to " + url + ": " + cause, MurderException.FAILURE, cause);
+    }
+
+    static String query(AnnounceRequest r) {
+        StringBuilder q = new StringBuilder(256)
+                .append("info_hash=").append(percent(r.infoHash().toBytes()))
+                .append("&peer_id=").append(percent(r.peerId().toBytes()))
+                .append("&port=").append(r.port())
+                .append("&uploaded=").append(r.uploaded())
+                .append("&downloaded=").append(r.downloaded())
+                .append("&left=").append(r.left())
+                .append("&compact=1&no_peer_id=1")
+                .append("&numwant=").append(r.numWant())
+                .append("&key=").append(r.key());
+        r.event().ifPresent(e -> q.append("&event=").append(e.wire()));
+        r.ip().ifPresent(ip -> q.append("&ip=").append(percent(ip.getBytes(StandardCharsets.UTF_8))));
+        return q.toString();
+    }
+
+    /** Percent-encodes every byte that is not unreserved (RFC 3986). */
+    static String percent(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(bytes.length * 3);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                    || c == '_' || c == '~') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    static AnnounceResponse parse(String url, int status, byte[] body) {
+        BValue value;
+        try {
+            value = Bencode.decode(body);
+        } catch (MurderException e) {
+            throw new MurderException("announce to " + url + ": HTTP " + status + ", not bencode (" + e.getMessage() + ")",
+                    MurderException.FAILURE);
+        }
+        if (!(value instanceof BDict d)) {
+            throw new MurderException("announce to " + url + ": response is a " + value.typeName() + " (expected: dictionary)",
+                    MurderException.FAILURE);
+        }
+        if (d.get("failure reason").orElse(null) instanceof BString reason) {
+            throw new MurderException("announce to " + url + ": tracker says: " + reason.utf8(), MurderException.FAILURE);
+        }
+        long interval = d.get("interval").orElse(null) instanceof BInteger i ? i.value() : 30;
+        long minInterval = d.get("min interval").orElse(null) instanceof BInteger i ? i.value() : 0;
+        int complete = d.get("complete").orElse(null) instanceof BInteger i ? (int) i.value() : -1;
+        int incomplete = d.get("incomplete").orElse(null) instanceof BInteger i ? (int) i.value() : -1;
+        List<InetSocketAddress> peers = new ArrayList<>();
+        BValue p = d.get("peers").orElse(null);
+        if (p instanceof BString compact) {
+            compactPeers(compact.bytes(), 4, peers);
+        } else if (p instanceof BList list) {
+            for (BValue item : list.items()) {
+                if (item instanceof BDict peer && peer.get("ip").orElse(null) instanceof BString ip
+                        && peer.get("port").orElse(null) instanceof BInteger port && port.value() > 0 && port.value() < 65536) {
+                    peers.add(new InetSocketAddress(ip.utf8(), (int) port.value()));
+                }
+            }
+        }
+        if (d.get("peers6").orElse(null) instanceof BString compact6) {
+            compactPeers(compact6.bytes(), 16, peers);
+        }
+        return new AnnounceResponse(peers, Duration.ofSeconds(Math.max(Math.max(interval, minInterval), 1)), complete, incomplete);
+    }
+
+    private static void compactPeers(byte[] bytes, int addressLength, List<InetSocketAddress> out) {
+        int entry = addressLength + 2;
+        for (int i = 0; i + entry <= bytes.length; i += entry) {
+            byte[] addr = java.util.Arrays.copyOfRange(bytes, i, i + addressLength);
+            int port = ((bytes[i + addressLength] & 0xff) << 8) | (bytes[i + addressLength + 1] & 0xff);
+            if (port == 0) {
+                continue;
+            }
+            try {
+                out.add(new InetSocketAddress(InetAddress.getByAddress(addr), port));
+            } catch (UnknownHostException e) {
+                // impossible for 4 or 16 bytes
+            }
+        }
+    }
+}

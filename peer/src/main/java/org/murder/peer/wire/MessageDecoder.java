@@ -1,0 +1,121 @@
+package org.murder.peer.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Length-prefixed peer messages to {@link PeerMessage}s. Piece payloads are retained slices of
+ * the socket buffer (no copy). A frame longer than {@code maxFrame}, an unknown id or a message
+ * of the wrong length throws {@link WireException}, which closes this connection only. Not sharable.
+ */
+public final class MessageDecoder extends ByteToMessageDecoder {
+    private final int maxFrame;
+
+    /** @param maxFrame largest accepted frame: a 128 KiB block plus header, or the bitfield, whichever is larger */
+    public MessageDecoder(int maxFrame) {
+        this.maxFrame = maxFrame;
+    }
+
+    public static int maxFrameFor(int pieceCount) {
+        return Math.max(PeerMessage.MAX_BLOCK + 9, 1 + (pieceCount + 7) / 8);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.readableBytes() >= 4) {
+            int at = in.readerIndex();
+            long length = in.getUnsignedInt(at);
+            if (length > maxFrame) {
+                throw new WireException("message length " + length + " (expected: at most " + maxFrame + ")");
+            }
+            if (in.readableBytes() < 4 + length) {
+                return;
+            }
+            in.skipBytes(4);
+            if (length == 0) {
+                out.add(new PeerMessage.KeepAlive());
+                continue;
+            }
+            out.add(decodeBody(in, (int) length));
+            in.readerIndex(at + 4 + (int) length);
+        }
+    }
+
+    private static PeerMessage decodeBody(ByteBuf in, int length) {
+        byte id = in.readByte();
+        int payload = length - 1;
+        try {
+            switch (id) {
+                case MessageIds.CHOKE:
+                    expect(id, payload, 0);
+                    return new PeerMessage.Choke();
+                case MessageIds.UNCHOKE:
+                    expect(id, payload, 0);
+                    return new PeerMessage.Unchoke();
+                case MessageIds.INTERESTED:
+                    expect(id, payload, 0);
+                    return new PeerMessage.Interested();
+                case MessageIds.NOT_INTERESTED:
+                    expect(id, payload, 0);
+                    return new PeerMessage.NotInterested();
+                case MessageIds.HAVE_ALL:
+                    expect(id, payload, 0);
+                    return new PeerMessage.HaveAll();
+                case MessageIds.HAVE_NONE:
+                    expect(id, payload, 0);
+                    return new PeerMessage.HaveNone();
+                case MessageIds.HAVE:
+                    expect(id, payload, 4);
+                    return new PeerMessage.Have(in.readInt());
+                case MessageIds.SUGGEST_PIECE:
+                    expect(id, payload, 4);
+                    return new PeerMessage.SuggestPiece(in.readInt());
+                case MessageIds.ALLOWED_FAST:
+                    expect(id, payload, 4);
+                    return new PeerMessage.AllowedFast(in.readInt());
+                case MessageIds.BITFIELD: {
+                    byte[] bits = new byte[payload];
+                    in.readBytes(bits);
+                    return new PeerMessage.Bitfield(bits);
+                }
+                case MessageIds.REQUEST:
+                    expect(id, payload, 12);
+                    return new PeerMessage.Request(in.readInt(), in.readInt(), in.readInt());
+                case MessageIds.CANCEL:
+                    expect(id, payload, 12);
+                    return new PeerMessage.Cancel(in.readInt(), in.readInt(), in.readInt());
+                case MessageIds.REJECT_REQUEST:
+                    expect(id, payload, 12);
+                    return new PeerMessage.RejectRequest(in.readInt(), in.readInt(), in.readInt());
+                case MessageIds.PIECE: {
+                    if (payload < 8 || payload - 8 > PeerMessage.MAX_BLOCK) {
+                        throw new WireException("piece message length " + length + " (expected: 9 to " + (PeerMessage.MAX_BLOCK + 9) + ")");
+                    }
+                    int piece = in.readInt();
+                    int begin = in.readInt();
+                    return new PeerMessage.Piece(piece, begin, in.readRetainedSlice(payload - 8));
+                }
+                case MessageIds.PORT:
+                    expect(id, payload, 2);
+                    return new PeerMessage.Port(in.readUnsignedShort());
+                case MessageIds.EXTENDED:
+                    if (payload < 1) {
+                        throw new WireException("extended message length " + length + " (expected: at least 2)");
+                    }
+                    return new PeerMessage.Extended(in.readUnsignedByte(), payload - 1);
+                default:
+                    throw new WireException("unknown message id " + (id & 0xff) + " (length " + length + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new WireException("message id " + (id & 0xff) + ": " + e.getMessage());
+        }
+    }
+
+    private static void expect(byte id, int payload, int expected) {
+        if (payload != expected) {
+            throw new WireException("message id " + (id & 0xff) + " payload " + payload + " bytes (expected: " + expected + ")");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.peer.storage.Storage;
+
+/** Real engines, real sockets on 127.0.0.1, real files; peers learn each other without a tracker. */
+@Timeout(120)
+class LoopbackSwarmTest {
+    @TempDir
+    Path tmp;
+
+    private final List<Engine> engines = new ArrayList<>();
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(Engine::close);
+    }
+
+    private Engine engine() {
+        Engine e = Engine.start(EngineConfig.builder().portRange(new PortRange(42000, 42999))
+                .bindAddress(InetAddress.getLoopbackAddress()).hashThreads(2).build(), Clock.systemUTC());
+        engines.add(e);
+        return e;
+    }
+
+    private static InetSocketAddress address(Engine e) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), e.port());
+    }
+
+    @Test
+    void oneSeedAndEightPeersAllCompleteWithTheRightBytes() throws Exception {
+        TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "release.tar.gz", 6 * 1024 * 1024 + 12345, 256 * 1024,
+                List.of(), 1);
+        Engine seedEngine = engine();
+        TorrentSession seed = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        seed.completed().get(30, TimeUnit.SECONDS);
+
+        List<InetSocketAddress> everyone = new ArrayList<>(List.of(address(seedEngine)));
+        List<TorrentSession> peers = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Engine e = engine();
+            Path dir = Files.createDirectories(tmp.resolve("peer" + i));
+            dirs.add(dir);
+            peers.add(e.add(t.meta(), Storage.forDownload(t.meta(), dir),
+                    new SessionOptions(Optional.of(t.md5()), Optional.empty(), true), SessionListener.NONE));
+            everyone.add(address(e));
+        }
+        peers.forEach(p -> p.addPeers(everyone));
+        CompletableFuture.allOf(peers.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+                .get(90, TimeUnit.SECONDS);
+        for (Path dir : dirs) {
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("release.tar.gz")));
+            assertFalse(Files.exists(dir.resolve("release.tar.gz.part")));
+        }
+        long uploadedByPeers = 0;
+        for (TorrentSession p : peers) {
+            Snapshot s = p.snapshotAsync().get();
+            assertEquals(SessionState.SEEDING, s.state());
+            assertEquals(t.data().length, s.verified());
+            uploadedByPeers += s.uploaded();
+        }
+        assertTrue(uploadedByPeers > 0, "peers shared with each other, not only the seed");
+    }
+}
