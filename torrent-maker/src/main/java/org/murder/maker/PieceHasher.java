@@ -90,14 +90,15 @@ public final class PieceHasher {
             MappedByteBuffer map = file.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
             while (map.hasRemaining()) {
                 int n = (int) Math.min(pieceLength, map.remaining());
-                ByteBuffer piece = map.slice(map.position(), n);
+                ByteBuffer forSha1 = map.slice(map.position(), n);
+                ByteBuffer forMd5 = map.slice(map.position(), n);
                 map.position(map.position() + n);
                 pieceHashes.add(pool.submit(() -> {
                     MessageDigest sha1 = Digests.sha1();
-                    sha1.update(piece);
+                    sha1.update(forSha1);
                     return sha1.digest();
                 }));
-                md5.update(piece.duplicate());
+                md5.update(forMd5);
                 length += n;
                 onBytes.accept(n);
             }

@@ -50,6 +50,24 @@ class PieceHasherTest {
         assertEquals(a, b);
     }
 
+    /** Many small pieces from a memory-mapped file: MD5 and SHA-1 read the same pages on different threads. */
+    @org.junit.jupiter.api.Test
+    void mappedFileGivesTheSameDigests(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024 + 5];
+        new Random(9).nextBytes(data);
+        java.nio.file.Path file = tmp.resolve("data.bin");
+        java.nio.file.Files.write(file, data);
+        PieceHasher mapped = new PieceHasher(16384, pool, 3);
+        AtomicLong counted = new AtomicLong();
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            mapped.hashMapped(ch, counted::addAndGet);
+        }
+        PieceHasher.Hashes h = mapped.finish();
+        assertEquals(data.length, counted.get());
+        assertArrayEquals(MessageDigest.getInstance("MD5").digest(data), h.md5());
+        assertArrayEquals(expectedPieces(data, 16384), h.pieces());
+    }
+
     private static byte[] expectedPieces(byte[] data, int pieceLength) throws Exception {
         int count = (data.length + pieceLength - 1) / pieceLength;
         byte[] out = new byte[count * 20];

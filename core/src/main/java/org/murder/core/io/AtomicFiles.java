@@ -16,10 +16,19 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** A fresh temporary path beside {@code target}: {@code .NAME.partial-RANDOM}. */
+    /**
+     * A fresh temporary path beside {@code target}: {@code .NAME.RANDOM.partial}, readable by all
+     * (rw-r--r--) like a file made by a shell, not the owner-only mode of a temporary file.
+     */
     public static Path temporarySibling(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        return Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        try {
+            Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its default
+        }
+        return temp;
     }
 
     /** Moves {@code temp} to {@code target} atomically, replacing it only when {@code replace}. */

@@ -94,6 +94,18 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** Requests and haves written while handling a batch of reads go out in one flush. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        TorrentSession s = session;
+        if (s != null) {
+            s.run(ctx::flush);
+        } else {
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
     private void onHandshake(ChannelHandlerContext ctx, Handshake h) {
         TorrentSession s = outgoing ? session : engine.session(h.infoHash());
         if (s == null) {

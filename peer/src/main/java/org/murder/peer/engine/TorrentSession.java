@@ -171,6 +171,11 @@ public final class TorrentSession {
             md5 = Digests.md5();
         }
         lastData = clock.instant();
+        if (options.seedOnly() && !picker.isComplete()) {
+            fail(storage.currentPaths().get(0) + ": " + (meta.pieceCount() - picker.haveCount()) + " of " + meta.pieceCount()
+                    + " pieces do not match " + meta.name() + " (expected: the complete file the torrent was made from)");
+            return;
+        }
         if (picker.isComplete()) {
             setState(SessionState.FINISHING);
             advanceMd5();
@@ -333,8 +338,8 @@ public final class TorrentSession {
                 unchokeWaiting();
             }
         }
-        // keep-alive, cancel (uploads already queued are sent), have none, port, extended, suggest, allowed fast: nothing to do
-        c.flush();
+        // keep-alive, cancel (uploads already queued are sent), have none, port, extended, suggest, allowed fast: nothing
+        // to do. Replies are flushed once per batch of reads (PeerConnection.channelReadComplete).
     }
 
     private void peerHasChanged(PeerConnection c) {

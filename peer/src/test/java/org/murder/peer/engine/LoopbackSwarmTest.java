@@ -63,7 +63,7 @@ class LoopbackSwarmTest {
             Path dir = Files.createDirectories(tmp.resolve("peer" + i));
             dirs.add(dir);
             peers.add(e.add(t.meta(), Storage.forDownload(t.meta(), dir),
-                    new SessionOptions(Optional.of(t.md5()), Optional.empty(), true), SessionListener.NONE));
+                    SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE));
             everyone.add(address(e));
         }
         peers.forEach(p -> p.addPeers(everyone));

@@ -1,0 +1,72 @@
+package org.murder.peer.cli;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.Rate;
+import org.murder.peer.engine.EngineConfig;
+import picocli.CommandLine.Option;
+
+/** Network options shared by {@code murder peer} and {@code murder seed}. */
+public final class EngineOptions {
+    @Option(names = "--port-range", paramLabel = "A-B", defaultValue = "6881-6889",
+            description = "Listen on the first free port of this range (fits a narrow firewall rule). Default: ${DEFAULT-VALUE}.")
+    PortRange portRange;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on. Default: all addresses.")
+    String bind;
+
+    @Option(names = "--ip", paramLabel = "ADDR", description = "Address to give the tracker for us. Default: the one it sees.")
+    String ip;
+
+    @Option(names = "--max-up", paramLabel = "RATE", defaultValue = "unlimited",
+            description = "Upload limit for the process, like 50MB/s or 400Mbit/s. Default: ${DEFAULT-VALUE}.")
+    Rate maxUp;
+
+    @Option(names = "--max-down", paramLabel = "RATE", defaultValue = "unlimited",
+            description = "Download limit for the process. Default: ${DEFAULT-VALUE}.")
+    Rate maxDown;
+
+    @Option(names = "--max-peers", paramLabel = "N", defaultValue = "100", description = "Most connections per torrent. Default: ${DEFAULT-VALUE}.")
+    int maxPeers;
+
+    @Option(names = "--peer", paramLabel = "HOST:PORT", description = "Also connect to this peer (besides the tracker's). Repeatable.")
+    List<String> peers = new ArrayList<>();
+
+    public EngineConfig.Builder configBuilder() {
+        EngineConfig.Builder b = EngineConfig.builder().portRange(portRange).maxUp(maxUp).maxDown(maxDown).announceIp(ip);
+        if (maxPeers < 1 || maxPeers > 10_000) {
+            throw MurderException.badInput("--max-peers: " + maxPeers + " (expected: 1 to 10000)");
+        }
+        b.maxConnections(maxPeers);
+        if (bind != null) {
+            try {
+                b.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw MurderException.badInput("--bind '" + bind + "': unknown address (expected: an IP address of this host)");
+            }
+        }
+        return b;
+    }
+
+    public List<InetSocketAddress> extraPeers() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (String p : peers) {
+            int colon = p.lastIndexOf(':');
+            try {
+                int port = Integer.parseInt(p.substring(colon + 1));
+                if (colon <= 0 || port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                out.add(new InetSocketAddress(p.substring(0, colon), port));
+            } catch (RuntimeException e) {
+                throw MurderException.badInput("--peer '" + p + "' (expected: HOST:PORT like 10.0.0.5:6881)");
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,166 @@
+package org.murder.peer.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
+import org.murder.core.ByteSize;
+import org.murder.core.Durations;
+import org.murder.core.MurderException;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.progress.Progress;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.SessionState;
+import org.murder.peer.engine.Snapshot;
+import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code murder peer}: download a torrent into a directory, verify it, seed a while, exit. */
+@Command(name = "peer", sortOptions = false,
+        description = {"Download TORRENT into DEST, verify every piece (and the md5), move it into place, seed for --seed-time, exit.",
+            "Downloads go to NAME.part and become NAME only once verified. A restart resumes: what is on disk is re-checked and only the rest is fetched."},
+        footer = {"", "Exit codes: 0 downloaded and verified, 1 failed (no peers, md5 mismatch, disk full...), 2 bad usage.",
+            "", "Example:", "  murder peer /srv/murder/v42.torrent /srv/releases --port-range 6881-6889 --seed-time 30s"})
+public final class PeerCommand implements Callable<Integer> {
+    private static final Pattern MD5 = Pattern.compile("[0-9a-fA-F]{32}");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Parameters(index = "0", paramLabel = "TORRENT", description = "The .torrent file.")
+    Path torrent;
+
+    @Parameters(index = "1", paramLabel = "DEST", description = "Directory to download into (must exist).")
+    Path dest;
+
+    @Option(names = "--seed-time", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Keep seeding this long after completing, then announce stopped and exit. Default: ${DEFAULT-VALUE}.")
+    Duration seedTime;
+
+    @Option(names = "--md5", paramLabel = "HEX",
+            description = "Expected md5 of the whole file. Default: read from NAME.md5 beside the torrent when present.")
+    String md5;
+
+    @Option(names = "--stall-timeout", paramLabel = "DURATION", defaultValue = "2m",
+            description = "Fail when no data arrives from any peer for this long. Default: ${DEFAULT-VALUE}.")
+    Duration stallTimeout;
+
+    @Option(names = "--json-status", paramLabel = "FILE", description = "Rewrite FILE every second with progress as JSON.")
+    Path statusFile;
+
+    private final Clock clock;
+
+    public PeerCommand() {
+        this(Clock.systemUTC());
+    }
+
+    PeerCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MetaInfo meta = MetaInfo.read(torrent);
+        Optional<String> expectedMd5 = expectedMd5(meta);
+        if (seedTime.isNegative()) {
+            throw MurderException.badInput("--seed-time: " + seedTime + " (expected: 0 or more)");
+        }
+        if (stallTimeout.isZero() || stallTimeout.isNegative()) {
+            throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
+        }
+        EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
+        Storage storage = Storage.forDownload(meta, dest);
+        PrintWriter out = spec.commandLine().getOut();
+        long started = System.nanoTime();
+        try (Engine engine = Engine.start(config, clock)) {
+            Thread hook = new Thread(engine::close, "murder-peer-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Progress bar = Progress.of("downloading " + meta.name(), meta.totalLength(), System.err, Progress.isTerminal());
+            StatusFile status = statusFile == null ? null : new StatusFile(statusFile);
+            SessionListener listener = new SessionListener() {
+                private long shown;
+
+                @Override
+                public void onProgress(Snapshot s) {
+                    bar.advance(Math.max(0, s.verified() - shown));
+                    shown = Math.max(shown, s.verified());
+                    if (status != null) {
+                        status.write(s);
+                    }
+                }
+
+                @Override
+                public void onStateChange(SessionState state, Snapshot s) {
+                    if (status != null) {
+                        status.write(s);
+                    }
+                }
+            };
+            TorrentSession session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)),
+                    listener);
+            session.addPeers(engineOptions.extraPeers());
+            try {
+                session.completed().get();
+            } catch (ExecutionException e) {
+                bar.close();
+                throw new MurderException(e.getCause().getMessage(), MurderException.FAILURE, e.getCause());
+            }
+            bar.close();
+            double seconds = (System.nanoTime() - started) / 1e9;
+            out.printf(Locale.ROOT, "done      %s%n", storage.currentPaths().get(0));
+            out.printf(Locale.ROOT, "size      %s in %.1f s (%s/s)%s%n", ByteSize.format(meta.totalLength()), seconds,
+                    ByteSize.format((long) (meta.totalLength() / Math.max(seconds, 1e-3))),
+                    expectedMd5.map(m -> ", md5 " + m + " ok").orElse(""));
+            out.println("seeding   for " + Durations.format(seedTime) + " on port " + engine.port());
+            out.flush();
+            Snapshot last = session.finished().get();
+            out.printf(Locale.ROOT, "stopped   uploaded %s%n", ByteSize.format(last.uploaded()));
+            out.flush();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        return 0;
+    }
+
+    private Optional<String> expectedMd5(MetaInfo meta) throws IOException {
+        if (md5 != null) {
+            if (!MD5.matcher(md5).matches()) {
+                throw MurderException.badInput("--md5 '" + md5 + "' (expected: 32 hex digits)");
+            }
+            return Optional.of(md5.toLowerCase(Locale.ROOT));
+        }
+        String name = torrent.getFileName().toString();
+        Path beside = torrent.resolveSibling((name.endsWith(".torrent") ? name.substring(0, name.length() - 8) : name) + ".md5");
+        if (!Files.isRegularFile(beside)) {
+            return Optional.empty();
+        }
+        String first = Files.readString(beside, StandardCharsets.UTF_8).trim().split("\\s+")[0];
+        if (!MD5.matcher(first).matches()) {
+            throw MurderException.badInput(beside + ": '" + first + "' (expected: an md5sum line starting with 32 hex digits)");
+        }
+        return Optional.of(first.toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,105 @@
+package org.murder.seeder;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.cli.EngineOptions;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code murder seed}: verify complete files, then seed them until stopped. */
+@Command(name = "seed", sortOptions = false,
+        description = {"Verify FILE against TORRENT, then seed it until stopped (SIGTERM or Ctrl-C: announce stopped, exit 0).",
+            "With --dir, seed every *.torrent in DIR whose file (the torrent's name) is beside it; torrents added later start, removed ones stop."},
+        footer = {"", "Examples:", "  murder seed /srv/murder/v42.torrent /srv/murder/v42.tar.gz --port-range 6881-6889",
+            "  murder seed --dir /srv/murder        # the seeder service"})
+public final class SeedCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TORRENT", description = "The .torrent file.")
+    Path torrent;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "FILE", description = "The complete file (or the directory holding it).")
+    Path file;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Seed every torrent of DIR (watched) instead of one.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (dir != null) {
+            if (torrent != null) {
+                throw MurderException.badInput("seed: give either TORRENT FILE or --dir DIR, not both");
+            }
+            return seedDirectory();
+        }
+        if (torrent == null || file == null) {
+            throw MurderException.badInput("seed: missing TORRENT and FILE (expected: murder seed TORRENT FILE, or murder seed --dir DIR)");
+        }
+        MetaInfo meta = MetaInfo.read(torrent);
+        Storage storage = Storage.forSeeding(meta, file);
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
+            Thread hook = new Thread(() -> {
+                engine.close();
+                stopped.countDown();
+            }, "murder-seed-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            TorrentSession session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
+            session.addPeers(engineOptions.extraPeers());
+            try {
+                session.completed().get();
+            } catch (ExecutionException e) {
+                throw new MurderException(e.getCause().getMessage(), MurderException.FAILURE, e.getCause());
+            }
+            if (!session.snapshot().error().isEmpty() || session.snapshot().verified() != meta.totalLength()) {
+                throw MurderException.failure(file + ": does not match " + torrent, null);
+            }
+            out.println("seeding   " + meta.name() + " (" + ByteSize.format(meta.totalLength()) + ", " + meta.infoHash()
+                    + ") on port " + engine.port());
+            out.flush();
+            session.finished().get();
+        }
+        return 0;
+    }
+
+    private int seedDirectory() throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
+        SeederService service = new SeederService(engine, dir);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            engine.close();
+            stopped.countDown();
+        }, "murder-seeder-stop"));
+        service.start(2000);
+        spec.commandLine().getOut().println("seeding   every torrent in " + dir + " on port " + engine.port());
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+}
