@@ -1,0 +1,214 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.Rate;
+import org.murder.peer.storage.Storage;
+
+/** Resume, corrupt data, a vanished seed, stalls, md5 mismatches and bad destinations, over real sockets. */
+@Timeout(120)
+class SwarmScenariosTest {
+    private static final int SIZE = 4 * 1024 * 1024 + 777;
+    private static final int PIECE = 128 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    private final List<Engine> engines = new ArrayList<>();
+
+    @AfterEach
+    void closeEngines() {
+        engines.forEach(Engine::close);
+    }
+
+    private Engine engine(EngineConfig.Builder b, Clock clock) {
+        Engine e = Engine.start(b.portRange(new PortRange(43000, 43999)).bindAddress(InetAddress.getLoopbackAddress())
+                .hashThreads(2).build(), clock);
+        engines.add(e);
+        return e;
+    }
+
+    private Engine engine() {
+        return engine(EngineConfig.builder(), Clock.systemUTC());
+    }
+
+    private static InetSocketAddress at(Engine e) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), e.port());
+    }
+
+    private TorrentFixture fixture() throws Exception {
+        return TorrentFixture.create(tmp.resolve("seed"), "app.tar.gz", SIZE, PIECE, List.of(), 5);
+    }
+
+    private Engine seed(TorrentFixture t) throws Exception {
+        Engine e = engine();
+        e.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(30, TimeUnit.SECONDS);
+        return e;
+    }
+
+    private TorrentSession download(Engine e, TorrentFixture t, Path dir, SessionListener listener) throws Exception {
+        Files.createDirectories(dir);
+        return e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()), Optional.empty()),
+                listener);
+    }
+
+    @Test
+    void aPeerStoppedMidDownloadResumesAndFetchesOnlyTheRest() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        Path dir = tmp.resolve("peer");
+        CountDownLatch someVerified = new CountDownLatch(1);
+        Engine slow = engine(EngineConfig.builder().maxDown(Rate.parse("1MiB/s")), Clock.systemUTC());
+        TorrentSession first = download(slow, t, dir, new SessionListener() {
+            @Override
+            public void onProgress(Snapshot s) {
+                if (s.verified() > 0) {
+                    someVerified.countDown();
+                }
+            }
+        });
+        first.addPeers(List.of(at(seed)));
+        assertTrue(someVerified.await(30, TimeUnit.SECONDS));
+        slow.close();
+        long before = first.finished().get(10, TimeUnit.SECONDS).verified();
+        assertTrue(before > 0 && before < SIZE, "stopped part way: " + before);
+        assertTrue(Files.exists(dir.resolve("app.tar.gz.part")));
+        assertFalse(Files.exists(dir.resolve("app.tar.gz")));
+
+        TorrentSession second = download(engine(), t, dir, SessionListener.NONE);
+        second.addPeers(List.of(at(seed)));
+        second.completed().get(60, TimeUnit.SECONDS);
+        Snapshot done = second.snapshotAsync().get();
+        assertTrue(done.downloaded() <= SIZE - before + PIECE,
+                "fetched " + done.downloaded() + " bytes, " + before + " were already verified");
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+    }
+
+    @Test
+    void aPeerServingCorruptDataIsDroppedAndTheDownloadStillCompletes() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        try (MaliciousSeed evil = new MaliciousSeed(t.meta().infoHash())) {
+            Path dir = tmp.resolve("victim");
+            TorrentSession victim = download(engine(), t, dir, SessionListener.NONE);
+            victim.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), evil.port())));
+            assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
+            victim.addPeers(List.of(at(seed)));
+            victim.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+        }
+    }
+
+    @Test
+    void peersFinishFromEachOtherAfterTheSeedIsGone() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        Engine a = engine();
+        TorrentSession first = download(a, t, tmp.resolve("a"), SessionListener.NONE);
+        first.addPeers(List.of(at(seed)));
+        first.completed().get(60, TimeUnit.SECONDS);
+        seed.close();
+
+        List<TorrentSession> later = new ArrayList<>();
+        for (String name : List.of("b", "c")) {
+            TorrentSession s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
+            s.addPeers(List.of(at(seed), at(a)));
+            later.add(s);
+        }
+        CompletableFuture.allOf(later.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+                .get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("b/app.tar.gz")));
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("c/app.tar.gz")));
+    }
+
+    @Test
+    void aDownloadWithNoPeersFailsAfterTheStallTimeoutOnTheInjectedClock() throws Exception {
+        TorrentFixture t = fixture();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Engine e = engine(EngineConfig.builder().stallTimeout(Duration.ofMinutes(2)), clock);
+        TorrentSession s = download(e, t, tmp.resolve("lonely"), SessionListener.NONE);
+        clock.advance(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(10, TimeUnit.SECONDS));
+        assertEquals("no data from any peer for 2m (0 peers known, 0 connected)", failed.getCause().getMessage());
+        assertEquals(SessionState.FAILED, s.finished().get(5, TimeUnit.SECONDS).state());
+    }
+
+    @Test
+    void anMd5MismatchFailsAndLeavesNothingInPlace() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        Path dir = Files.createDirectories(tmp.resolve("strict"));
+        TorrentSession s = engine().add(t.meta(), Storage.forDownload(t.meta(), dir),
+                SessionOptions.download(Optional.of("00000000000000000000000000000000"), Optional.empty()), SessionListener.NONE);
+        s.addPeers(List.of(at(seed)));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(60, TimeUnit.SECONDS));
+        assertEquals("md5 of app.tar.gz is " + t.md5() + " (expected: 00000000000000000000000000000000); the file was not"
+                + " moved into place", failed.getCause().getMessage());
+        assertFalse(Files.exists(dir.resolve("app.tar.gz")));
+    }
+
+    @Test
+    void seedingAFileThatDoesNotMatchFails() throws Exception {
+        TorrentFixture t = fixture();
+        byte[] corrupt = t.data().clone();
+        corrupt[PIECE * 3 + 5] ^= 1;
+        Path bad = Files.write(tmp.resolve("bad.tar.gz"), corrupt);
+        TorrentSession s = engine().add(t.meta(), Storage.forSeeding(t.meta(), bad), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(30, TimeUnit.SECONDS));
+        assertEquals(bad + ": 1 of 33 pieces do not match app.tar.gz (expected: the complete file the"
+                + " torrent was made from)", failed.getCause().getMessage());
+    }
+
+    @Test
+    void badDestinationsAreRefusedBeforeAnythingIsWritten() throws Exception {
+        TorrentFixture t = fixture();
+        Path dir = Files.createDirectories(tmp.resolve("dest"));
+        Files.write(dir.resolve("app.tar.gz"), new byte[10]);
+        MurderException wrongSize = assertThrows(MurderException.class, () -> Storage.forDownload(t.meta(), dir));
+        assertEquals(dir.resolve("app.tar.gz") + ": exists with 10 bytes (expected: " + SIZE
+                + " bytes of app.tar.gz, or no file; move it away first)", wrongSize.getMessage());
+        assertEquals(2, wrongSize.exitCode());
+        Path missing = tmp.resolve("nope");
+        assertEquals(missing + ": no such directory (expected: an existing download directory)",
+                assertThrows(MurderException.class, () -> Storage.forDownload(t.meta(), missing)).getMessage());
+    }
+
+    @Test
+    void aPortRangeWithNoFreePortIsAClearError() throws Exception {
+        try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = a.getLocalPort();
+            MurderException e = assertThrows(MurderException.class, () -> Engine.start(EngineConfig.builder()
+                    .portRange(new PortRange(port, port)).bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC()));
+            assertEquals("no free port in " + port + " (every port is in use; expected: a --port-range with a free port)",
+                    e.getMessage());
+        }
+    }
+}

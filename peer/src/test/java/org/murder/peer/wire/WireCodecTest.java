@@ -1,0 +1,154 @@
+package org.murder.peer.wire;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+
+class WireCodecTest {
+    private static final InfoHash HASH = InfoHash.fromHex("0123456789abcdef0123456789abcdef01234567");
+    private EmbeddedChannel channel;
+
+    @AfterEach
+    void finish() {
+        if (channel != null) {
+            assertFalse(channel.finish(), "no messages left over");
+        }
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+
+    @Test
+    void handshakeSplitAcrossReadsThenAMessageInTheSameBuffer() {
+        channel = new EmbeddedChannel(new HandshakeDecoder(), new MessageDecoder(1 << 20));
+        PeerId id = PeerId.random();
+        ByteBuf hs = Unpooled.buffer();
+        new Handshake(HASH, id, true).writeTo(hs);
+        hs.writeBytes(bytes(0, 0, 0, 5, /* have */ 4, 0, 0, 0, 7));
+        channel.writeInbound(hs.readRetainedSlice(10));
+        assertNull(channel.readInbound(), "10 bytes are not a handshake yet");
+        channel.writeInbound(hs.readRetainedSlice(60));
+        Handshake h = channel.readInbound();
+        assertEquals(HASH, h.infoHash());
+        assertEquals(id, h.peerId());
+        assertTrue(h.fastExtension());
+        assertNull(channel.pipeline().get(HandshakeDecoder.class), "the handshake decoder removed itself");
+        channel.writeInbound(hs.readRetainedSlice(hs.readableBytes()));
+        hs.release();
+        assertEquals(new PeerMessage.Have(7), channel.readInbound());
+    }
+
+    @Test
+    void anEncryptedOpeningIsRefusedAtTheFirstByte() {
+        channel = new EmbeddedChannel(new HandshakeDecoder());
+        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(bytes(0xa7, 0x11))));
+        assertEquals("handshake: first byte 167 (expected: 19; an encrypted (MSE) or non-BitTorrent connection)",
+                e.getCause().getMessage());
+        channel = null;
+    }
+
+    @Test
+    void anHttpHealthCheckIsRefused() {
+        channel = new EmbeddedChannel(new HandshakeDecoder());
+        assertThrows(DecoderException.class, () -> channel.writeInbound(
+                Unpooled.wrappedBuffer("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
+        channel = null;
+    }
+
+    static List<PeerMessage> messages() {
+        return List.of(new PeerMessage.KeepAlive(), new PeerMessage.Choke(), new PeerMessage.Unchoke(),
+                new PeerMessage.Interested(), new PeerMessage.NotInterested(), new PeerMessage.HaveAll(),
+                new PeerMessage.HaveNone(), new PeerMessage.Have(70000), new PeerMessage.Bitfield(bytes(0xff, 0x80)),
+                new PeerMessage.Request(3, 16384, 16384), new PeerMessage.Cancel(3, 16384, 16384),
+                new PeerMessage.RejectRequest(1, 0, 131072), new PeerMessage.AllowedFast(9), new PeerMessage.SuggestPiece(2),
+                new PeerMessage.Port(6881));
+    }
+
+    @ParameterizedTest
+    @MethodSource("messages")
+    void encodeThenDecodeGivesTheSameMessage(PeerMessage m) {
+        channel = new EmbeddedChannel(new MessageDecoder(1 << 20), MessageEncoder.INSTANCE);
+        assertTrue(channel.writeOutbound(m));
+        ByteBuf encoded = channel.readOutbound();
+        // feed it back one byte at a time: the decoder must wait for whole frames
+        while (encoded.isReadable()) {
+            channel.writeInbound(encoded.readRetainedSlice(1));
+        }
+        encoded.release();
+        assertEquals(m, channel.readInbound());
+    }
+
+    @Test
+    void pieceDataIsNotCopiedOnTheWayOut() {
+        channel = new EmbeddedChannel(MessageEncoder.INSTANCE);
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[] {1, 2, 3});
+        channel.writeOutbound(new PeerMessage.Piece(5, 32768, data));
+        ByteBuf header = channel.readOutbound();
+        ByteBuf body = channel.readOutbound();
+        assertEquals(13, header.readableBytes());
+        assertEquals(12, header.getInt(0));
+        assertEquals(7, header.getByte(4));
+        assertTrue(body == data, "the same buffer, not a copy");
+        header.release();
+        body.release();
+        assertEquals(0, data.refCnt());
+    }
+
+    @Test
+    void pieceIsAReferenceCountedSliceOfTheFrame() {
+        channel = new EmbeddedChannel(new MessageDecoder(1 << 20));
+        channel.writeInbound(Unpooled.wrappedBuffer(bytes(0, 0, 0, 12, 7, 0, 0, 0, 1, 0, 0, 0x40, 0, 9, 8, 7)));
+        PeerMessage.Piece p = channel.readInbound();
+        assertEquals(1, p.piece());
+        assertEquals(16384, p.begin());
+        byte[] body = new byte[3];
+        p.data().getBytes(p.data().readerIndex(), body);
+        assertArrayEquals(bytes(9, 8, 7), body);
+        assertTrue(p.release());
+    }
+
+    /** Must-fail table: bytes after the handshake, and the exact error. */
+    static List<Object[]> malformed() {
+        return List.of(
+                new Object[] {bytes(0, 0x10, 0, 0), "message length 1048576 (expected: at most 65536)"},
+                new Object[] {bytes(0, 0, 0, 3, 4, 0, 0), "message id 4 payload 2 bytes (expected: 4)"},
+                new Object[] {bytes(0, 0, 0, 2, 0, 0), "message id 0 payload 1 bytes (expected: 0)"},
+                new Object[] {bytes(0, 0, 0, 1, 99), "unknown message id 99 (length 1)"},
+                new Object[] {bytes(0, 0, 0, 13, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1),
+                    "message id 6: request length 131073 (expected: 1 to 131072)"},
+                new Object[] {bytes(0, 0, 0, 5, 4, 0xff, 0xff, 0xff, 0xff), "message id 4: piece 4294967295 (expected: < 2^31)"},
+                new Object[] {bytes(0, 0, 0, 5, 7, 0, 0, 0, 0), "piece message length 5 (expected: 9 to 131081)"});
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformed")
+    void malformedMessagesAreWireErrors(byte[] input, String message) {
+        channel = new EmbeddedChannel(new MessageDecoder(65536));
+        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(Unpooled.wrappedBuffer(input)));
+        assertInstanceOf(WireException.class, e.getCause());
+        assertEquals(message, e.getCause().getMessage());
+        channel = null;
+    }
+}
