@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Loopback transfer benchmark: one seed -> 1 peer and one seed -> 4 peers, separate processes,
+# ours (murder seed / murder peer) against libtorrent 2.0 (python3-libtorrent) and aria2c, same
+# file, same tracker (ours, --open, on 127.0.0.1), same run.
+#
+# usage: bench/loopback.sh [SIZE_MIB=1024] [CLIENTS="murder libtorrent aria2c"] [PEERS="1 4"]
+# Prints per scenario: wall seconds until every leecher is done, MB/s per leecher, leecher CPU
+# seconds (user+sys) per GiB received, the largest leecher RSS, and ratios against libtorrent.
+# Targets (shared/DESIGN.md): 1 GiB 1->1 <= 6 s, 1->4 <= 11 s, <= 3 CPU s per GiB, RSS <= 256 MiB.
+# Everything listens on 127.0.0.1 and every wait is bounded; the work directory is removed at exit.
+set -euo pipefail
+size_mib=${1:-1024}
+clients=${2:-"murder libtorrent aria2c"}
+peer_counts=${3:-"1 4"}
+here=$(cd "$(dirname "$0")" && pwd -P)
+root=$(cd "$here/.." && pwd -P)
+murder="$root/bin/murder"
+PY=/usr/bin/python3
+TIMEOUT=${TIMEOUT:-300}
+[ -d "$root/murder/target/murder/lib" ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 1; }
+for tool in aria2c /usr/bin/time bc; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
+
+work=$(mktemp -d /tmp/murder-bench-loopback.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for SECONDS CMD...: poll until CMD succeeds
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for: $*" >&2; return 1; }
+    sleep 0.2
+  done
+}
+
+tport=$(free_port)
+"$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &
+pids+=($!)
+wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
+
+mkdir -p "$work/seed"
+head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
+"$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
+  --out "$work/release.torrent" > /dev/null
+cat "$work/seed/release.bin" > /dev/null
+echo "# $(nproc) cores; file ${size_mib} MiB; $("$murder" --version)"
+echo "# $(aria2c --version | head -1); libtorrent $($PY -c 'import libtorrent; print(libtorrent.version)')"
+printf '%-11s %5s %9s %12s %16s %14s\n' client peers "wall s" "MB/s/peer" "CPU s per GiB" "max RSS MiB"
+
+start_seed() { # start_seed CLIENT -> sets seed_pid
+  local port; port=$(free_port)
+  case $1 in
+    murder) "$murder" seed "$work/release.torrent" "$work/seed/release.bin" --port-range "$port" \
+              > "$work/seed.log" 2>&1 & seed_pid=$!
+            wait_for 60 grep -q "^seeding" "$work/seed.log" ;;
+    libtorrent) sleep 3600 | $PY "$here/lt_client.py" seed "$work/release.torrent" "$work/seed" "$port" "$TIMEOUT" \
+              > "$work/seed.log" 2>&1 & seed_pid=$!
+            wait_for 60 grep -q "^SEEDING" "$work/seed.log" ;;
+    aria2c) aria2c --dir="$work/seed" --check-integrity=true --seed-ratio=0 --seed-time=$((TIMEOUT / 60 + 1)) \
+              --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
+              --listen-port="$port" --console-log-level=warn --summary-interval=0 "$work/release.torrent" \
+              > "$work/seed.log" 2>&1 & seed_pid=$!
+            sleep 1 ;;
+  esac
+  pids+=($seed_pid)
+  # the tracker must list the seed before leechers start
+  local hash; hash=$("$murder" info --hash "$work/release.torrent")
+  wait_for 120 bash -c "curl -s 'http://127.0.0.1:$tport/stats' | grep -qi '$hash'" || true
+  sleep 2
+}
+
+leech_cmd() { # leech_cmd CLIENT DIR PORT
+  case $1 in
+    murder) echo "$murder peer $work/release.torrent $2 --port-range $3 --seed-time 0s" ;;
+    libtorrent) echo "$PY $here/lt_client.py leech $work/release.torrent $2 $3 $TIMEOUT" ;;
+    aria2c) echo "aria2c --dir=$2 --seed-time=0 --enable-dht=false --enable-dht6=false --bt-enable-lpd=false \
+      --enable-peer-exchange=false --file-allocation=none --listen-port=$3 --console-log-level=warn \
+      --summary-interval=0 --bt-stop-timeout=$TIMEOUT $work/release.torrent" ;;
+  esac
+}
+
+declare -A result_wall
+for n in $peer_counts; do
+  for c in $clients; do
+    start_seed "$c"
+    t0=$(date +%s.%N)
+    lpids=()
+    for i in $(seq 1 "$n"); do
+      d="$work/leech-$c-$n-$i"; mkdir -p "$d"
+      /usr/bin/time -f "%e %U %S %M" -o "$d.time" timeout "$TIMEOUT" $(leech_cmd "$c" "$d" "$(free_port)") \
+        > "$d.log" 2>&1 &
+      lpids+=($!)
+    done
+    ok=1
+    for p in "${lpids[@]}"; do wait "$p" || ok=0; done
+    t1=$(date +%s.%N)
+    kill "$seed_pid" 2>/dev/null || true; wait "$seed_pid" 2>/dev/null || true
+    wall=$(echo "$t1 - $t0" | bc -l)
+    cpu=0; rss=0
+    for i in $(seq 1 "$n"); do
+      d="$work/leech-$c-$n-$i"
+      read -r _ u s m < "$d.time" || true
+      cpu=$(echo "$cpu + $u + $s" | bc -l)
+      [ "${m:-0}" -gt "$rss" ] && rss=$m
+      cmp -s "$work/seed/release.bin" "$d/release.bin" || { ok=0; echo "  $c leecher $i: WRONG OR MISSING BYTES (log: $(tail -2 "$d.log" | tr '\n' ' '))"; }
+      rm -rf "$d"
+    done
+    mbs=$(echo "$size_mib * 1.048576 / $wall" | bc -l)
+    cpu_gib=$(echo "$cpu / ($n * $size_mib / 1024)" | bc -l)
+    result_wall[$c-$n]=$wall
+    printf '%-11s %5s %9.2f %12.1f %16.2f %14.0f %s\n' "$c" "$n" "$wall" "$mbs" "$cpu_gib" "$(echo "$rss / 1024" | bc -l)" \
+      "$([ $ok = 1 ] || echo FAILED)"
+  done
+done
+echo "# ratios (murder wall / other wall; below 1.00 means murder is faster)"
+for n in $peer_counts; do
+  for c in $clients; do
+    [ "$c" = murder ] && continue
+    [ -n "${result_wall[murder-$n]:-}" ] && [ -n "${result_wall[$c-$n]:-}" ] && \
+      printf '  1 seed -> %s peer(s): murder/%s = %.2f\n' "$n" "$c" "$(echo "${result_wall[murder-$n]} / ${result_wall[$c-$n]}" | bc -l)"
+  done
+done

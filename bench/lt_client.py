@@ -1,0 +1,37 @@
+"""libtorrent seed or leecher for bench/loopback.sh, on 127.0.0.1 only.
+
+usage: /usr/bin/python3 lt_client.py seed|leech TORRENT SAVE_DIR PORT SECONDS
+A seed runs until SECONDS pass or stdin closes; a leecher exits 0 as soon as it has everything
+(exit 1 if SECONDS pass first).
+"""
+import sys
+import threading
+import time
+
+import libtorrent as lt
+
+mode, torrent, save_dir, port, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+settings = {
+    "listen_interfaces": "127.0.0.1:%d" % port,
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "allow_multiple_connections_per_ip": True,
+    "min_announce_interval": 1,
+    "alert_mask": lt.alert.category_t.error_notification,
+}
+ses = lt.session(settings)
+h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_dir})
+stop = threading.Event()
+if mode == "seed":
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+deadline = time.time() + seconds
+reannounced = False
+while not stop.is_set() and time.time() < deadline:
+    st = h.status()
+    if mode == "leech" and st.is_seeding:
+        sys.exit(0)
+    if mode == "seed" and st.is_seeding and not reannounced:
+        h.force_reannounce()
+        print("SEEDING", flush=True)
+        reannounced = True
+    time.sleep(0.05)
+sys.exit(0 if mode == "seed" else 1)

@@ -1,0 +1,231 @@
+package org.murder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.turn.ttorrent.client.Client;
+import com.turn.ttorrent.client.SharedTorrent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.storage.Storage;
+import org.murder.tracker.TrackerConfig;
+import org.murder.tracker.TrackerServer;
+
+/**
+ * Our engine in real swarms with aria2c, libtorrent, transmission-cli and ttorrent-core 1.5, both
+ * directions, through our tracker, all on 127.0.0.1. Transmission refuses every 127.x peer a tracker
+ * hands it ("martian" addresses), so on loopback it can only seed.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class SwarmInteropIT {
+    private static final int SIZE = 6 * 1024 * 1024 + 4321;
+
+    @TempDir
+    Path tmp;
+
+    private TrackerServer tracker;
+    private final List<Engine> engines = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Client> ttorrents = new ArrayList<>();
+    private byte[] data;
+    private Path seedDir;
+    private Path torrent;
+    private MetaInfo meta;
+
+    @BeforeEach
+    void trackerAndTorrent() throws Exception {
+        tracker = TrackerServer.start(TrackerConfig.builder().bind("127.0.0.1").port(0).open(true)
+                .interval(Duration.ofSeconds(2)).minInterval(Duration.ofSeconds(1)).ioThreads(1).build(), Clock.systemUTC());
+        seedDir = Files.createDirectories(tmp.resolve("seed"));
+        data = new byte[SIZE];
+        new Random(7).nextBytes(data);
+        Files.write(seedDir.resolve("release.tar.gz"), data);
+        torrent = tmp.resolve("release.torrent");
+        CliRun r = CliRun.of("make-torrent", seedDir.resolve("release.tar.gz").toString(), "--tracker",
+                "http://127.0.0.1:" + tracker.port() + "/announce", "--out", torrent.toString(), "--piece-size", "256KiB");
+        assertEquals(0, r.exitCode(), r.err());
+        meta = MetaInfo.read(torrent);
+    }
+
+    @AfterEach
+    void stopAll() {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        ttorrents.forEach(Client::stop);
+        engines.forEach(Engine::close);
+        tracker.close();
+    }
+
+    private Engine engine() {
+        Engine e = Engine.start(EngineConfig.builder().portRange(new PortRange(44000, 44999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
+        engines.add(e);
+        return e;
+    }
+
+    private void murderSeeds() throws Exception {
+        engine().add(meta, Storage.forSeeding(meta, seedDir.resolve("release.tar.gz")), SessionOptions.seedForever(),
+                SessionListener.NONE).completed().get(30, TimeUnit.SECONDS);
+        waitFor("our seed on the tracker", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+    }
+
+    private void murderDownloads() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("murder"));
+        TorrentSession s = engine().add(meta, Storage.forDownload(meta, dest),
+                SessionOptions.download(Optional.of(md5()), Optional.empty()), SessionListener.NONE);
+        s.completed().get(90, TimeUnit.SECONDS);
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
+    }
+
+    private String md5() throws IOException {
+        return Files.readString(tmp.resolve("release.md5")).split(" ")[0];
+    }
+
+    @Test
+    void libtorrentDownloadsFromMurder() throws Exception {
+        ExternalTools.requireLibtorrent();
+        murderSeeds();
+        Path dest = Files.createDirectories(tmp.resolve("lt"));
+        Process lt = start("libtorrent", ExternalTools.PYTHON, script(), "leech", torrent.toString(), dest.toString(),
+                String.valueOf(freePort()), "90");
+        assertTrue(lt.waitFor(100, TimeUnit.SECONDS), "libtorrent did not finish: " + log("libtorrent"));
+        assertEquals(0, lt.exitValue(), log("libtorrent"));
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
+    }
+
+    @Test
+    void murderDownloadsFromLibtorrent() throws Exception {
+        ExternalTools.requireLibtorrent();
+        start("libtorrent", ExternalTools.PYTHON, script(), "seed", torrent.toString(), seedDir.toString(),
+                String.valueOf(freePort()), "120");
+        waitFor("libtorrent seeding", () -> log("libtorrent").contains("SEEDING"));
+        murderDownloads();
+    }
+
+    @Test
+    void aria2cDownloadsFromMurder() throws Exception {
+        ExternalTools.require("aria2c", "aria2");
+        murderSeeds();
+        Path dest = Files.createDirectories(tmp.resolve("aria2"));
+        Process a = start("aria2c", aria2c(dest, "--seed-time=0", "--check-integrity=true"));
+        assertTrue(a.waitFor(100, TimeUnit.SECONDS), "aria2c did not finish: " + log("aria2c"));
+        assertEquals(0, a.exitValue(), log("aria2c"));
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
+    }
+
+    @Test
+    void murderDownloadsFromAria2c() throws Exception {
+        ExternalTools.require("aria2c", "aria2");
+        start("aria2c", aria2c(seedDir, "--check-integrity=true", "--seed-ratio=0", "--seed-time=3"));
+        waitFor("aria2c seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        murderDownloads();
+    }
+
+    @Test
+    void murderDownloadsFromTransmission() throws Exception {
+        ExternalTools.require("transmission-cli", "transmission-cli");
+        Path config = Files.createDirectories(tmp.resolve("transmission-config"));
+        start("transmission", "transmission-cli", "-w", seedDir.toString(), "-g", config.toString(), "-p",
+                String.valueOf(freePort()), "-M", "-ep", torrent.toString());
+        waitFor("transmission seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        murderDownloads();
+    }
+
+    @Test
+    void ttorrentDownloadsFromMurderAndMurderFromTtorrent() throws Exception {
+        murderSeeds();
+        Path dest = Files.createDirectories(tmp.resolve("ttorrent"));
+        Client leech = new Client(InetAddress.getLoopbackAddress(), SharedTorrent.fromFile(torrent.toFile(), dest.toFile()));
+        ttorrents.add(leech);
+        leech.download();
+        waitFor("ttorrent to finish", () -> leech.getTorrent().isComplete());
+        assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
+        engines.forEach(Engine::close);
+        engines.clear();
+        // now ttorrent is the only seed
+        leech.share();
+        waitFor("ttorrent seeding on the tracker", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        murderDownloads();
+    }
+
+    private List<String> aria2c(Path dir, String... extra) {
+        List<String> cmd = new ArrayList<>(List.of("aria2c", "--dir=" + dir, "--enable-dht=false", "--enable-dht6=false",
+                "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
+                "--listen-port=" + freePort(), "--bt-stop-timeout=90", "--summary-interval=0", "--console-log-level=warn"));
+        cmd.addAll(List.of(extra));
+        cmd.add(torrent.toString());
+        return cmd;
+    }
+
+    /** The libtorrent client the loopback benchmark uses too (tests run in the module directory). */
+    private static String script() {
+        Path script = Path.of("..", "bench", "lt_client.py").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(script), "missing " + script);
+        return script.toString();
+    }
+
+    private Process start(String name, String... command) throws IOException {
+        return start(name, List.of(command));
+    }
+
+    private Process start(String name, List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private String log(String name) {
+        try {
+            return Files.readString(tmp.resolve(name + ".log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Polls an external process's observable state; there is no event to wait on across processes. */
+    private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after 60 s waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
