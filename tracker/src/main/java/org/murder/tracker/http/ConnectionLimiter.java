@@ -1,7 +1,6 @@
 package org.murder.tracker.http;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +16,8 @@ import org.slf4j.LoggerFactory;
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
     private static final byte[] BUSY = rawResponse("503 Service Unavailable", "tracker too busy: connection cap reached");
+
+    private static final io.netty.util.AttributeKey<Boolean> REFUSED = io.netty.util.AttributeKey.valueOf("murder.refused");
 
     private final int maxConnections;
     private final TrackerMetrics metrics;
@@ -46,10 +47,21 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
                 log.warn("cap hit: {} open connections (cap --max-connections {}); refusing {}{}", open, maxConnections,
                         ctx.channel().remoteAddress(), LogThrottle.suffix(heldBack));
             }
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)).addListener(ChannelFutureListener.CLOSE);
+            ctx.channel().attr(REFUSED).set(Boolean.TRUE);
+            Closer.afterFlush(ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)));
             return;
         }
         ctx.fireChannelActive();
+    }
+
+    /** A refused connection's requests are read and dropped until it closes. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (Boolean.TRUE.equals(ctx.channel().attr(REFUSED).get())) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        ctx.fireChannelRead(msg);
     }
 
     @Override

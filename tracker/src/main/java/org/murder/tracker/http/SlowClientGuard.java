@@ -3,7 +3,6 @@ package org.murder.tracker.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -71,7 +70,7 @@ final class SlowClientGuard extends ChannelDuplexHandler {
         metrics.error("timeout");
         log.debug("closing slow client {}: request not complete after {} ms", ctx.channel().remoteAddress(),
                 requestTimeoutMillis);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+        Closer.afterFlush(ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT)));
     }
 
     private void disarm() {

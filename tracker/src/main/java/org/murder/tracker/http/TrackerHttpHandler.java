@@ -95,7 +95,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             log.warn("internal error on {} {}: {}", req.method(), AnnounceQuery.printable(uri), e.toString(), e);
             reply = failure(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
         }
-        send(ctx, req, reply, keepAlive, start);
+        send(ctx, req, reply, keepAlive, start, false);
     }
 
     private Reply route(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query, long start) {
@@ -314,11 +314,12 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             e = HttpError.badRequest("malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage()));
         }
         Reply reply = error(ctx, e, "/", "");
-        send(ctx, req, reply, false, System.nanoTime());
+        send(ctx, req, reply, false, System.nanoTime(), true);
     }
 
-    private void send(ChannelHandlerContext ctx, FullHttpRequest req, Reply reply, boolean keepAlive, long start) {
-        HttpVersion version = req.protocolVersion() == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+    /** Writes {@code reply}; {@code broken} when the request could not be parsed (its version is unknown then). */
+    private void send(ChannelHandlerContext ctx, FullHttpRequest req, Reply reply, boolean keepAlive, long start, boolean broken) {
+        HttpVersion version = !broken && req.protocolVersion() == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
         FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), reply.body());
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().readableBytes());
@@ -334,7 +335,9 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         }
         int bytes = reply.body().readableBytes();
         ChannelFuture f = ctx.writeAndFlush(res);
-        if (!keepAlive) {
+        if (broken) {
+            Closer.afterFlush(f);
+        } else if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
         if (settings.accessLog()) {

@@ -156,7 +156,7 @@ public final class TrackerMetrics {
         for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
             cumulative += h.buckets[i].sum();
             sb.append("murder_tracker_request_duration_seconds_bucket{path=\"").append(path).append("\",le=\"")
-                    .append(java.math.BigDecimal.valueOf(LATENCY_BUCKETS[i]).toPlainString()).append("\"} ").append(cumulative).append('\n');
+                    .append(java.math.BigDecimal.valueOf(LATENCY_BUCKETS[i]).stripTrailingZeros().toPlainString()).append("\"} ").append(cumulative).append('\n');
         }
         long count = h.count.sum();
         sb.append("murder_tracker_request_duration_seconds_bucket{path=\"").append(path).append("\",le=\"+Inf\"} ")
