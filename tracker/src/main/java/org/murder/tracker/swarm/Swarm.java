@@ -48,16 +48,18 @@ final class Swarm {
             purge(now, timeoutMillis, budget);
         }
         Slot slot = byId.get(a.peerId());
+        boolean completed = slot != null && slot.entry.completed();
+        boolean finished = a.event() == Event.COMPLETED || (slot != null && !slot.entry.isSeeder() && a.left() == 0);
+        if (finished && !completed) {
+            // counted once per peer: on its completed event, or when a known leecher reports nothing left
+            downloaded++;
+            completed = true;
+        }
         if (a.event() == Event.STOPPED) {
             if (slot != null) {
                 remove(slot, budget);
             }
             return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
-        }
-        boolean completed = slot != null && slot.entry.completed();
-        if (a.event() == Event.COMPLETED && !completed) {
-            downloaded++;
-            completed = true;
         }
         PeerEntry entry = PeerEntry.of(a, completed, now);
         if (slot == null) {

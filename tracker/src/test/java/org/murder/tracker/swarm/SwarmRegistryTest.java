@@ -140,6 +140,18 @@ class SwarmRegistryTest {
     }
 
     @Test
+    void aKnownLeecherReportingNothingLeftCountsAsCompletedEvenWithoutTheEvent() {
+        announce(1, 100);
+        announce(1, 0);
+        assertEquals(new ScrapeStats(1, 0, 1), registry.scrape(IH));
+        announce(2, 100);
+        registry.announce(announce(IH, 2, 0, Event.STOPPED, 50));
+        assertEquals(new ScrapeStats(1, 0, 2), registry.scrape(IH), "finished and stopped in one announce");
+        announce(3, 0);
+        assertEquals(2, registry.scrape(IH).downloaded(), "a peer that starts as a seed downloaded nothing");
+    }
+
+    @Test
     void silentPeersExpireAfterThePeerTimeout() {
         announce(1, 100);
         announce(2, 0);
