@@ -7,6 +7,7 @@ import org.murder.maker.MakeTorrentCommand;
 import org.murder.maker.Version;
 import org.murder.peer.cli.PeerCommand;
 import org.murder.seeder.SeedCommand;
+import org.murder.tracker.TrackerCommand;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Spec;
 /** The {@code murder} root command. With no subcommand it prints the usage. */
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
-        subcommands = {MakeTorrentCommand.class, InfoCommand.class, PeerCommand.class, SeedCommand.class,
-            CommandLine.HelpCommand.class},
+        subcommands = {MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
+            PeerCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
 public final class Murder implements Runnable {

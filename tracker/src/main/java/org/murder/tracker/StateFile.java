@@ -1,0 +1,188 @@
+package org.murder.tracker;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BInteger;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.Bencode;
+import org.murder.core.io.AtomicFiles;
+import org.murder.tracker.swarm.PeerEntry;
+import org.murder.tracker.swarm.SwarmSnapshot;
+
+/**
+ * The tracker's state file: one bencoded dictionary, written through a temporary file and a
+ * rename so a crash never leaves half a file.
+ * <pre>
+ * d 7:version i1e  5:saved i&lt;epoch ms&gt;e  10:registered l 20:&lt;infohash&gt; ... e
+ *   6:swarms l d 9:info_hash 20:...  10:downloaded i..e  13:last_activity i..e
+ *                 5:peers l d 2:id 20:..  2:ip 4 or 16 bytes  4:port i..e  4:left i..e
+ *                             8:uploaded i..e  10:downloaded i..e  9:completed i0|1e  9:last_seen i..e e ... e
+ *              e ... e e
+ * </pre>
+ */
+public final class StateFile {
+    static final int VERSION = 1;
+    private static final long MAX_SIZE = 512L << 20;
+
+    private StateFile() {
+    }
+
+    /** Thrown for a state file that exists but cannot be used; the message says why. */
+    public static final class CorruptStateException extends Exception {
+        CorruptStateException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The saved state, or empty when {@code file} does not exist. */
+    public static Optional<TrackerState> read(Path file) throws CorruptStateException {
+        byte[] bytes;
+        try {
+            if (Files.size(file) > MAX_SIZE) {
+                throw new CorruptStateException("larger than " + (MAX_SIZE >> 20) + " MiB", null);
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new CorruptStateException("cannot read: " + e, e);
+        }
+        try {
+            return Optional.of(decode(Bencode.decode(bytes)));
+        } catch (RuntimeException e) {
+            throw new CorruptStateException(e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code state} atomically. */
+    public static void write(Path file, TrackerState state, long savedMillis) {
+        AtomicFiles.write(file, Bencode.encode(encode(state, savedMillis)), true);
+    }
+
+    static BDict encode(TrackerState state, long savedMillis) {
+        List<BValue> registered = new ArrayList<>();
+        state.registered().forEach(ih -> registered.add(BString.of(ih.toBytes())));
+        List<BValue> swarms = new ArrayList<>();
+        for (SwarmSnapshot s : state.swarms()) {
+            List<BValue> peers = new ArrayList<>();
+            for (PeerEntry p : s.peers()) {
+                peers.add(BDict.builder()
+                        .put("id", BString.of(p.peerId().toBytes()))
+                        .put("ip", BString.of(p.address().getAddress()))
+                        .put("port", p.port())
+                        .put("left", p.left())
+                        .put("uploaded", p.uploaded())
+                        .put("downloaded", p.downloaded())
+                        .put("completed", p.completed() ? 1 : 0)
+                        .put("last_seen", p.lastSeenMillis())
+                        .build());
+            }
+            swarms.add(BDict.builder()
+                    .put("info_hash", BString.of(s.infoHash().toBytes()))
+                    .put("downloaded", s.downloaded())
+                    .put("last_activity", s.lastActivityMillis())
+                    .put("peers", new BList(peers))
+                    .build());
+        }
+        return BDict.builder()
+                .put("version", VERSION)
+                .put("saved", savedMillis)
+                .put("registered", new BList(registered))
+                .put("swarms", new BList(swarms))
+                .build();
+    }
+
+    static TrackerState decode(BValue root) {
+        BDict d = dict(root, "state");
+        long version = integer(d, "version");
+        if (version != VERSION) {
+            throw new IllegalArgumentException("version: " + version + " (expected: " + VERSION + ")");
+        }
+        Set<InfoHash> registered = new HashSet<>();
+        for (BValue v : list(d, "registered")) {
+            registered.add(InfoHash.of(string(v, "registered[]")));
+        }
+        List<SwarmSnapshot> swarms = new ArrayList<>();
+        for (BValue v : list(d, "swarms")) {
+            BDict s = dict(v, "swarms[]");
+            List<PeerEntry> peers = new ArrayList<>();
+            for (BValue pv : list(s, "peers")) {
+                BDict p = dict(pv, "peers[]");
+                peers.add(new PeerEntry(PeerId.of(string(p.get("id").orElse(null), "id")), address(p),
+                        (int) integer(p, "port"), nonNegative(p, "uploaded"), nonNegative(p, "downloaded"),
+                        nonNegative(p, "left"), integer(p, "completed") != 0, integer(p, "last_seen")));
+            }
+            swarms.add(new SwarmSnapshot(InfoHash.of(string(s.get("info_hash").orElse(null), "info_hash")),
+                    nonNegative(s, "downloaded"), integer(s, "last_activity"), peers));
+        }
+        return new TrackerState(registered, swarms);
+    }
+
+    private static InetAddress address(BDict p) {
+        byte[] ip = string(p.get("ip").orElse(null), "ip");
+        if (ip.length != 4 && ip.length != 16) {
+            throw new IllegalArgumentException("ip: " + ip.length + " bytes (expected: 4 or 16)");
+        }
+        try {
+            return InetAddress.getByAddress(ip);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("ip: " + e.getMessage(), e);
+        }
+    }
+
+    private static BDict dict(BValue v, String what) {
+        if (v instanceof BDict d) {
+            return d;
+        }
+        throw new IllegalArgumentException(what + ": " + typeName(v) + " (expected: dictionary)");
+    }
+
+    private static List<BValue> list(BDict d, String key) {
+        BValue v = d.get(key).orElseThrow(() -> new IllegalArgumentException("missing " + key));
+        if (v instanceof BList l) {
+            return l.items();
+        }
+        throw new IllegalArgumentException(key + ": " + v.typeName() + " (expected: list)");
+    }
+
+    private static long integer(BDict d, String key) {
+        BValue v = d.get(key).orElseThrow(() -> new IllegalArgumentException("missing " + key));
+        if (v instanceof BInteger i) {
+            return i.value();
+        }
+        throw new IllegalArgumentException(key + ": " + v.typeName() + " (expected: integer)");
+    }
+
+    private static long nonNegative(BDict d, String key) {
+        long v = integer(d, key);
+        if (v < 0) {
+            throw new IllegalArgumentException(key + ": " + v + " (expected: >= 0)");
+        }
+        return v;
+    }
+
+    private static byte[] string(BValue v, String what) {
+        if (v instanceof BString s) {
+            return s.bytes();
+        }
+        throw new IllegalArgumentException(what + ": " + typeName(v) + " (expected: string)");
+    }
+
+    private static String typeName(BValue v) {
+        return v == null ? "missing" : v.typeName();
+    }
+}

@@ -1,0 +1,72 @@
+package org.murder.tracker.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First in every pipeline: counts open connections and turns away those past the cap with a
+ * {@code 503} and a close, logging (throttled) that the cap was hit.
+ */
+@Sharable
+final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
+    private static final byte[] BUSY = rawResponse("503 Service Unavailable", "tracker too busy: connection cap reached");
+
+    private static final io.netty.util.AttributeKey<Boolean> REFUSED = io.netty.util.AttributeKey.valueOf("murder.refused");
+
+    private final int maxConnections;
+    private final TrackerMetrics metrics;
+    private final LogThrottle throttle = new LogThrottle(10_000, 1);
+
+    ConnectionLimiter(int maxConnections, TrackerMetrics metrics) {
+        this.maxConnections = maxConnections;
+        this.metrics = metrics;
+    }
+
+    /** A complete {@code Connection: close} response with a bencoded failure reason, for handlers before the codec. */
+    static byte[] rawResponse(String status, String reason) {
+        String body = "d14:failure reason" + reason.length() + ":" + reason + "e";
+        return ("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        metrics.connectionOpened();
+        int open = metrics.openConnections();
+        if (open > maxConnections) {
+            metrics.capHit("connections");
+            metrics.error("capacity");
+            long heldBack = throttle.acquire();
+            if (heldBack >= 0) {
+                log.warn("cap hit: {} open connections (cap --max-connections {}); refusing {}{}", open, maxConnections,
+                        ctx.channel().remoteAddress(), LogThrottle.suffix(heldBack));
+            }
+            ctx.channel().attr(REFUSED).set(Boolean.TRUE);
+            Closer.afterFlush(ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)));
+            return;
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** A refused connection's requests are read and dropped until it closes. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (Boolean.TRUE.equals(ctx.channel().attr(REFUSED).get())) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        metrics.connectionClosed();
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,27 @@
+package org.murder.tracker.http;
+
+import java.util.Optional;
+
+/**
+ * What the HTTP layer needs from the tracker's config, in the units it uses.
+ *
+ * @param intervalSeconds    {@code interval} sent to clients
+ * @param minIntervalSeconds {@code min interval} sent to clients
+ * @param policy             numwant defaults and caps, and whether the {@code ip} parameter is used
+ * @param adminToken         when present, {@code /whitelist} changes need {@code Authorization: Bearer TOKEN};
+ *                           when absent, they are allowed from loopback only
+ * @param accessLog          log one line per request to {@code org.murder.tracker.access}
+ */
+public record HttpSettings(int intervalSeconds, int minIntervalSeconds, AnnounceQuery.Policy policy,
+                           Optional<String> adminToken, boolean accessLog, int maxRequestLine, int maxHeaderSize,
+                           int maxBody, long requestTimeoutMillis, long idleTimeoutMillis, int maxConnections) {
+    /** Most parameters in one query (a scrape may name many infohashes). */
+    public static final int MAX_PARAMETERS = 128;
+
+    /** The admin token is never printed. */
+    @Override
+    public String toString() {
+        return "HttpSettings[interval=" + intervalSeconds + "s, minInterval=" + minIntervalSeconds + "s, " + policy
+                + ", adminToken=" + (adminToken.isPresent() ? "set" : "none") + "]";
+    }
+}

@@ -1,0 +1,47 @@
+package org.murder.tracker.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline of one client connection, head to tail: connection cap, idle detection, the slow
+ * client guard, the HTTP codec with capped request line and headers, a small aggregator (no
+ * tracker request has a body worth more than a few bytes), then the router.
+ */
+public final class TrackerChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final HttpSettings settings;
+    private final TrackerMetrics metrics;
+    private final ConnectionLimiter limiter;
+    private final TrackerHttpHandler handler;
+
+    public TrackerChannelInitializer(HttpSettings settings, TrackerMetrics metrics, TrackerHttpHandler handler) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics);
+        this.handler = handler;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", limiter);
+        p.addLast("idle", new IdleStateHandler(settings.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast("guard", new SlowClientGuard(settings.requestTimeoutMillis(), metrics));
+        p.addLast("codec", new HttpServerCodec(settings.maxRequestLine(), settings.maxHeaderSize(), 8192));
+        p.addLast("aggregate", new HttpObjectAggregator(settings.maxBody()) {
+            @Override
+            protected void handleOversizedMessage(ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpMessage m)
+                    throws Exception {
+                metrics.error("too_large");
+                super.handleOversizedMessage(ctx, m);
+            }
+        });
+        p.addLast("tracker", handler);
+    }
+}

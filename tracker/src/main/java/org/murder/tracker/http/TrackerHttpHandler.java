@@ -1,0 +1,363 @@
+package org.murder.tracker.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.murder.core.InfoHash;
+import org.murder.tracker.swarm.AnnounceResult;
+import org.murder.tracker.swarm.CapacityException;
+import org.murder.tracker.swarm.ScrapeStats;
+import org.murder.tracker.swarm.SwarmRegistry;
+import org.murder.tracker.swarm.SwarmSnapshot;
+import org.murder.tracker.whitelist.Whitelist;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes every complete request: {@code /announce}, {@code /scrape}, {@code /stats},
+ * {@code /metrics}, {@code /whitelist[/HEX]}. Stateless, so one instance serves all channels.
+ * Errors are answered (bencoded {@code failure reason} on tracker paths) and the connection
+ * carries on, unless the HTTP framing itself was broken.
+ */
+@Sharable
+public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(TrackerHttpHandler.class);
+    private static final Logger access = LoggerFactory.getLogger("org.murder.tracker.access");
+    private static final String BENCODE = "text/plain";
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String PATHS = "/announce, /scrape, /stats, /metrics, /whitelist";
+
+    private final HttpSettings settings;
+    private final SwarmRegistry registry;
+    private final Whitelist whitelist;
+    private final TrackerMetrics metrics;
+    private final Clock clock;
+    private final LogThrottle clientErrors = new LogThrottle(10_000, 20);
+    private final LogThrottle capLog = new LogThrottle(60_000, 1);
+
+    public TrackerHttpHandler(HttpSettings settings, SwarmRegistry registry, Whitelist whitelist, TrackerMetrics metrics,
+                              Clock clock) {
+        this.settings = settings;
+        this.registry = registry;
+        this.whitelist = whitelist;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** What a route answers: status, content type, body. */
+    private record Reply(HttpResponseStatus status, String contentType, ByteBuf body) {
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        long start = System.nanoTime();
+        if (!req.decoderResult().isSuccess()) {
+            malformed(ctx, req);
+            return;
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        String query = q < 0 ? "" : uri.substring(q + 1);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        Reply reply;
+        try {
+            reply = route(ctx, req, path, query, start);
+        } catch (HttpError e) {
+            reply = error(ctx, e, path, uri);
+        } catch (RuntimeException e) {
+            metrics.error("internal");
+            log.warn("internal error on {} {}: {}", req.method(), AnnounceQuery.printable(uri), e.toString(), e);
+            reply = failure(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+        }
+        send(ctx, req, reply, keepAlive, start, false);
+    }
+
+    private Reply route(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query, long start) {
+        switch (path) {
+            case "/announce":
+                requireGet(req);
+                return announce(ctx, query, start);
+            case "/scrape":
+                requireGet(req);
+                return scrape(ctx, query, start);
+            case "/stats":
+                requireGet(req);
+                return text(ctx, HttpResponseStatus.OK, "text/html; charset=utf-8",
+                        StatsPage.render(registry.snapshot(), whitelist, clock.millis()));
+            case "/metrics":
+                requireGet(req);
+                return text(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.render(gauges()));
+            case "/whitelist":
+                requireGet(req);
+                return text(ctx, HttpResponseStatus.OK, TEXT, whitelistListing());
+            default:
+                if (path.startsWith("/whitelist/")) {
+                    return whitelistChange(ctx, req, path.substring("/whitelist/".length()));
+                }
+                throw new HttpError(HttpResponseStatus.NOT_FOUND, "not_found",
+                        "unknown path '" + AnnounceQuery.printable(path) + "' (expected: " + PATHS + ")");
+        }
+    }
+
+    private static void requireGet(FullHttpRequest req) {
+        if (!HttpMethod.GET.equals(req.method())) {
+            throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    "method " + req.method() + " (expected: GET)");
+        }
+    }
+
+    private Reply announce(ChannelHandlerContext ctx, String query, long start) {
+        AnnounceQuery aq = AnnounceQuery.parse(Query.parse(query, HttpSettings.MAX_PARAMETERS), remoteAddress(ctx),
+                settings.policy());
+        InfoHash ih = aq.announce().infoHash();
+        if (!whitelist.allows(ih)) {
+            metrics.error("not_whitelisted");
+            return failure(ctx, HttpResponseStatus.OK, "torrent " + ih + " is not registered with this tracker");
+        }
+        AnnounceResult r;
+        try {
+            r = registry.announce(aq.announce());
+        } catch (CapacityException e) {
+            return capacity(ctx, e);
+        }
+        ByteBuf body = ctx.alloc().buffer(160 + 6 * r.peers().size());
+        Responses.announce(body, r, settings.intervalSeconds(), settings.minIntervalSeconds(), aq.compact(), aq.noPeerId());
+        metrics.announce(aq.announce().event(), System.nanoTime() - start);
+        return new Reply(HttpResponseStatus.OK, BENCODE, body);
+    }
+
+    private Reply scrape(ChannelHandlerContext ctx, String query, long start) {
+        Query q = Query.parse(query, HttpSettings.MAX_PARAMETERS);
+        List<byte[]> hashes = q.all("info_hash");
+        Map<InfoHash, ScrapeStats> files = new LinkedHashMap<>();
+        if (hashes.isEmpty()) {
+            registry.scrapeAll().forEach((ih, s) -> {
+                if (whitelist.allows(ih)) {
+                    files.put(ih, s);
+                }
+            });
+        } else {
+            for (byte[] h : hashes) {
+                if (h.length != InfoHash.LENGTH) {
+                    throw HttpError.badRequest("info_hash: " + h.length + " bytes (expected: 20)");
+                }
+                InfoHash ih = InfoHash.of(h);
+                if (whitelist.allows(ih)) {
+                    files.put(ih, registry.scrape(ih));
+                }
+            }
+        }
+        ByteBuf body = ctx.alloc().buffer(16 + 80 * files.size());
+        Responses.scrape(body, files);
+        metrics.scrape(System.nanoTime() - start);
+        return new Reply(HttpResponseStatus.OK, BENCODE, body);
+    }
+
+    private Reply capacity(ChannelHandlerContext ctx, CapacityException e) {
+        metrics.capHit(e.cap());
+        metrics.error("capacity");
+        long heldBack = capLog.acquire();
+        if (heldBack >= 0) {
+            log.warn("cap hit: {}{}", e.getMessage(), LogThrottle.suffix(heldBack));
+        }
+        return failure(ctx, HttpResponseStatus.OK, e.getMessage());
+    }
+
+    private String whitelistListing() {
+        StringBuilder sb = new StringBuilder();
+        if (whitelist.isOpen()) {
+            sb.append("# open mode: every infohash is served\n");
+        }
+        whitelist.registered().stream().map(InfoHash::toHex).sorted().forEach(h -> sb.append(h).append(" registered\n"));
+        whitelist.directoryEntries().stream().map(InfoHash::toHex).sorted()
+                .forEach(h -> sb.append(h).append(" directory\n"));
+        return sb.toString();
+    }
+
+    /** {@code POST|PUT /whitelist/HEX} registers, {@code DELETE} unregisters; {@code GET} tells. */
+    private Reply whitelistChange(ChannelHandlerContext ctx, FullHttpRequest req, String hex) {
+        InfoHash ih;
+        try {
+            ih = InfoHash.fromHex(hex);
+        } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("infohash '" + AnnounceQuery.printable(hex) + "' (expected: 40 hex digits)");
+        }
+        HttpMethod m = req.method();
+        if (HttpMethod.GET.equals(m)) {
+            boolean allowed = whitelist.allows(ih);
+            return text(ctx, allowed ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND, TEXT,
+                    ih + (allowed ? " whitelisted\n" : " not whitelisted\n"));
+        }
+        if (!HttpMethod.POST.equals(m) && !HttpMethod.PUT.equals(m) && !HttpMethod.DELETE.equals(m)) {
+            throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    "method " + m + " (expected: GET, POST, PUT or DELETE)");
+        }
+        authorize(ctx, req);
+        if (whitelist.isOpen()) {
+            return text(ctx, HttpResponseStatus.OK, TEXT, ih + " served: the tracker is in open mode\n");
+        }
+        if (HttpMethod.DELETE.equals(m)) {
+            if (!whitelist.unregister(ih)) {
+                return text(ctx, HttpResponseStatus.NOT_FOUND, TEXT, ih + " was not registered\n");
+            }
+            if (whitelist.allows(ih)) {
+                log.info("whitelist: unregistered {} (still served: its torrent is in the whitelist directory)", ih);
+                return text(ctx, HttpResponseStatus.OK, TEXT, ih + " unregistered; still served from the whitelist directory\n");
+            }
+            int dropped = registry.drop(ih);
+            log.info("whitelist: unregistered {} by {}; dropped its swarm ({} peers)", ih, ctx.channel().remoteAddress(), dropped);
+            return text(ctx, HttpResponseStatus.OK, TEXT, ih + " unregistered; dropped " + dropped + " peers\n");
+        }
+        boolean added;
+        try {
+            added = whitelist.register(ih);
+        } catch (IllegalStateException e) {
+            metrics.capHit("swarms");
+            throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "capacity", e.getMessage());
+        }
+        if (added) {
+            log.info("whitelist: registered {} by {}", ih, ctx.channel().remoteAddress());
+        }
+        return text(ctx, added ? HttpResponseStatus.CREATED : HttpResponseStatus.OK, TEXT,
+                ih + (added ? " registered\n" : " already registered\n"));
+    }
+
+    /** With a token: {@code Authorization: Bearer TOKEN} from anywhere. Without: loopback clients only. */
+    private void authorize(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (settings.adminToken().isPresent()) {
+            String header = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+            byte[] given = header.startsWith("Bearer ") ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+            byte[] expected = settings.adminToken().get().getBytes(StandardCharsets.UTF_8);
+            if (!MessageDigest.isEqual(given, expected)) {
+                throw new HttpError(HttpResponseStatus.FORBIDDEN, "forbidden",
+                        "whitelist changes need the admin token (expected: Authorization: Bearer TOKEN)");
+            }
+        } else if (!remoteAddress(ctx).isLoopbackAddress()) {
+            throw new HttpError(HttpResponseStatus.FORBIDDEN, "forbidden",
+                    "whitelist changes are allowed from loopback only (start the tracker with --admin-token-file to allow others)");
+        }
+    }
+
+    private TrackerMetrics.Gauges gauges() {
+        long seeders = 0;
+        long leechers = 0;
+        for (ScrapeStats s : registry.scrapeAll().values()) {
+            seeders += s.complete();
+            leechers += s.incomplete();
+        }
+        return new TrackerMetrics.Gauges(registry.swarmCount(), seeders, leechers, whitelist.size(), whitelist.isOpen());
+    }
+
+    private Reply error(ChannelHandlerContext ctx, HttpError e, String path, String uri) {
+        metrics.error(e.metricReason());
+        long heldBack = clientErrors.acquire();
+        if (heldBack >= 0) {
+            log.info("{} {} from {}: {}{}", e.status().code(), AnnounceQuery.printable(path), ctx.channel().remoteAddress(),
+                    e.getMessage(), LogThrottle.suffix(heldBack));
+        }
+        if (path.startsWith("/whitelist") || path.equals("/stats") || path.equals("/metrics")) {
+            return text(ctx, e.status(), TEXT, e.getMessage() + "\n");
+        }
+        return failure(ctx, e.status(), e.getMessage());
+    }
+
+    private static Reply failure(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
+        ByteBuf body = ctx.alloc().buffer(32 + reason.length());
+        Responses.failure(body, reason);
+        return new Reply(status, BENCODE, body);
+    }
+
+    private static Reply text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String text) {
+        return new Reply(status, contentType, ByteBufUtil.writeUtf8(ctx.alloc(), text));
+    }
+
+    /** The codec could not parse the request: answer once and close, the framing is lost. */
+    private void malformed(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        HttpError e;
+        if (cause instanceof TooLongHttpLineException) {
+            e = new HttpError(HttpResponseStatus.REQUEST_URI_TOO_LONG, "too_large",
+                    "request line longer than " + settings.maxRequestLine() + " bytes");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            e = new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_large",
+                    "request headers larger than " + settings.maxHeaderSize() + " bytes");
+        } else if (cause instanceof TooLongFrameException) {
+            e = new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "request too large: " + cause.getMessage());
+        } else {
+            e = HttpError.badRequest("malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage()));
+        }
+        Reply reply = error(ctx, e, "/", "");
+        send(ctx, req, reply, false, System.nanoTime(), true);
+    }
+
+    /** Writes {@code reply}; {@code broken} when the request could not be parsed (its version is unknown then). */
+    private void send(ChannelHandlerContext ctx, FullHttpRequest req, Reply reply, boolean keepAlive, long start, boolean broken) {
+        HttpVersion version = !broken && req.protocolVersion() == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), reply.body());
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().readableBytes());
+        if (reply.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
+            res.headers().set(HttpHeaderNames.ALLOW, "GET, POST, PUT, DELETE");
+        }
+        if (keepAlive) {
+            if (version == HttpVersion.HTTP_1_0) {
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        } else {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        int bytes = reply.body().readableBytes();
+        ChannelFuture f = ctx.writeAndFlush(res);
+        if (broken) {
+            Closer.afterFlush(f);
+        } else if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        if (settings.accessLog()) {
+            access.info("{} \"{} {}\" {} {} {}us", ctx.channel().remoteAddress(), req.method(),
+                    AnnounceQuery.printable(req.uri(), 1024), reply.status().code(), bytes, (System.nanoTime() - start) / 1000);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            metrics.error("internal");
+            log.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
+        ctx.close();
+    }
+
+    private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    }
+}

@@ -1,0 +1,203 @@
+package org.murder.tracker.swarm;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+import org.murder.tracker.swarm.PeerList.Slot;
+
+/**
+ * The peers of one infohash. Every method holds the swarm's monitor, so one swarm is never
+ * changed by two threads at once while different swarms proceed in parallel.
+ */
+final class Swarm {
+    /** Expired peers are purged at most this often on the announce path (the sweep does the rest). */
+    private static final long PURGE_EVERY_MILLIS = 1000;
+
+    private final InfoHash infoHash;
+    private final HashMap<PeerId, Slot> byId = new HashMap<>();
+    private final PeerList seeders = new PeerList();
+    private final PeerList leechers = new PeerList();
+    private long downloaded;
+    private long lastActivity;
+    private long lastPurge;
+    private boolean retired;
+
+    Swarm(InfoHash infoHash, long now) {
+        this.infoHash = infoHash;
+        this.lastActivity = now;
+        this.lastPurge = now;
+    }
+
+    InfoHash infoHash() {
+        return infoHash;
+    }
+
+    /**
+     * Applies {@code a} and picks the peers to hand back. Returns null when this swarm was retired
+     * by a concurrent sweep; the caller then announces to a fresh swarm.
+     */
+    synchronized AnnounceResult announce(Announce a, long now, long timeoutMillis, int maxPeersPerSwarm, PeerBudget budget) {
+        if (retired) {
+            return null;
+        }
+        lastActivity = now;
+        if (now - lastPurge >= PURGE_EVERY_MILLIS) {
+            purge(now, timeoutMillis, budget);
+        }
+        Slot slot = byId.get(a.peerId());
+        boolean completed = slot != null && slot.entry.completed();
+        boolean finished = a.event() == Event.COMPLETED || (slot != null && !slot.entry.isSeeder() && a.left() == 0);
+        if (finished && !completed) {
+            // counted once per peer: on its completed event, or when a known leecher reports nothing left
+            downloaded++;
+            completed = true;
+        }
+        if (a.event() == Event.STOPPED) {
+            if (slot != null) {
+                remove(slot, budget);
+            }
+            return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
+        }
+        PeerEntry entry = PeerEntry.of(a, completed, now);
+        if (slot == null) {
+            if (byId.size() >= maxPeersPerSwarm) {
+                throw new CapacityException("peers_per_swarm", "swarm " + infoHash + " is full: " + maxPeersPerSwarm
+                        + " peers (cap --max-peers-per-swarm)");
+            }
+            budget.take();
+            slot = new Slot(entry);
+            byId.put(a.peerId(), slot);
+            (entry.isSeeder() ? seeders : leechers).add(slot);
+        } else {
+            slot.entry = entry;
+            PeerList want = entry.isSeeder() ? seeders : leechers;
+            if (slot.list != want) {
+                slot.list.remove(slot);
+                want.add(slot);
+            }
+        }
+        return new AnnounceResult(seeders.size(), leechers.size(), downloaded, select(entry, a.numwant(), now - timeoutMillis));
+    }
+
+    /**
+     * Up to {@code want} peers other than {@code self}: for a leecher seeders first, then leechers;
+     * for a seeder only leechers (a seed has nothing to fetch from another seed). Each list is
+     * read from a random offset so load spreads over the swarm.
+     */
+    private List<PeerEntry> select(PeerEntry self, int want, long expiredBefore) {
+        if (want == 0) {
+            return List.of();
+        }
+        int available = leechers.size() + (self.isSeeder() ? 0 : seeders.size());
+        List<PeerEntry> out = new ArrayList<>(Math.min(want, available));
+        if (!self.isSeeder()) {
+            take(seeders, self, want, expiredBefore, out);
+        }
+        take(leechers, self, want, expiredBefore, out);
+        return out;
+    }
+
+    private static void take(PeerList list, PeerEntry self, int want, long expiredBefore, List<PeerEntry> out) {
+        int size = list.size();
+        if (size == 0 || out.size() >= want) {
+            return;
+        }
+        int start = size == 1 ? 0 : ThreadLocalRandom.current().nextInt(size);
+        for (int i = 0; i < size && out.size() < want; i++) {
+            PeerEntry p = list.get((start + i) % size).entry;
+            if (p.lastSeenMillis() < expiredBefore || p.peerId().equals(self.peerId())
+                    || p.sameEndpoint(self.address(), self.port())) {
+                continue;
+            }
+            out.add(p);
+        }
+    }
+
+    private void remove(Slot slot, PeerBudget budget) {
+        byId.remove(slot.entry.peerId());
+        slot.list.remove(slot);
+        budget.release(1);
+    }
+
+    /** Drops peers not seen for {@code timeoutMillis}; returns how many. */
+    private int purge(long now, long timeoutMillis, PeerBudget budget) {
+        lastPurge = now;
+        long expiredBefore = now - timeoutMillis;
+        int removed = purge(seeders, expiredBefore) + purge(leechers, expiredBefore);
+        budget.release(removed);
+        return removed;
+    }
+
+    private int purge(PeerList list, long expiredBefore) {
+        int removed = 0;
+        for (int i = list.size() - 1; i >= 0; i--) {
+            Slot s = list.get(i);
+            if (s.entry.lastSeenMillis() < expiredBefore) {
+                byId.remove(s.entry.peerId());
+                list.remove(s);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * The sweep: drops expired peers, and retires the swarm when it is empty and idle since
+     * {@code idleBefore}. Returns the number of peers dropped; {@link #isRetired()} tells the rest.
+     */
+    synchronized int sweep(long now, long timeoutMillis, long idleBefore, PeerBudget budget) {
+        int removed = purge(now, timeoutMillis, budget);
+        if (byId.isEmpty() && lastActivity < idleBefore) {
+            retired = true;
+        }
+        return removed;
+    }
+
+    /** Retires the swarm now (whitelist removal); returns the peers dropped. */
+    synchronized int retire(PeerBudget budget) {
+        retired = true;
+        int n = byId.size();
+        byId.clear();
+        budget.release(n);
+        return n;
+    }
+
+    synchronized boolean isRetired() {
+        return retired;
+    }
+
+    synchronized ScrapeStats stats() {
+        return new ScrapeStats(seeders.size(), leechers.size(), downloaded);
+    }
+
+    synchronized SwarmSnapshot snapshot() {
+        List<PeerEntry> peers = new ArrayList<>(byId.size());
+        for (Slot s : byId.values()) {
+            peers.add(s.entry);
+        }
+        return new SwarmSnapshot(infoHash, downloaded, lastActivity, peers);
+    }
+
+    /**
+     * Puts back a saved swarm's counter and peers (state file), within the caps. Each restored peer
+     * gets a fresh lease from {@code now}: the tracker was down, not the peer. Returns peers added.
+     */
+    synchronized int restore(SwarmSnapshot saved, long now, int maxPeersPerSwarm, PeerBudget budget) {
+        downloaded = Math.max(downloaded, saved.downloaded());
+        lastActivity = Math.max(lastActivity, saved.lastActivityMillis());
+        int added = 0;
+        for (PeerEntry p : saved.peers()) {
+            if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake()) {
+                continue;
+            }
+            Slot slot = new Slot(p.seenAt(now));
+            byId.put(p.peerId(), slot);
+            (p.isSeeder() ? seeders : leechers).add(slot);
+            added++;
+        }
+        return added;
+    }
+}

@@ -1,0 +1,27 @@
+package org.murder.tracker.swarm;
+
+import java.time.Duration;
+
+/**
+ * The limits and timeouts of a {@link SwarmRegistry}.
+ *
+ * @param peerTimeout      a peer that has not announced for this long is dropped
+ * @param swarmTimeout     a swarm with no peers is forgotten (with its completed count) after this long without an announce
+ * @param maxSwarms        most swarms at once
+ * @param maxPeersPerSwarm most peers in one swarm
+ * @param maxPeers         most peers over all swarms
+ */
+public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers) {
+    public SwarmSettings {
+        if (peerTimeout.isNegative() || peerTimeout.isZero()) {
+            throw new IllegalArgumentException("peerTimeout: " + peerTimeout + " (expected: > 0)");
+        }
+        if (swarmTimeout.isNegative()) {
+            throw new IllegalArgumentException("swarmTimeout: " + swarmTimeout + " (expected: >= 0)");
+        }
+        if (maxSwarms < 1 || maxPeersPerSwarm < 1 || maxPeers < 1) {
+            throw new IllegalArgumentException("maxSwarms/maxPeersPerSwarm/maxPeers: " + maxSwarms + "/" + maxPeersPerSwarm
+                    + "/" + maxPeers + " (expected: >= 1)");
+        }
+    }
+}

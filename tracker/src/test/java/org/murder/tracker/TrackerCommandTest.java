@@ -1,0 +1,75 @@
+package org.murder.tracker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.cli.Cli;
+import picocli.CommandLine;
+
+class TrackerCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = Cli.create(new TrackerCommand());
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        return cl.execute(args);
+    }
+
+    private static TrackerConfig parse(String... args) {
+        TrackerCommand c = new TrackerCommand();
+        Cli.create(c).parseArgs(args);
+        return c.config();
+    }
+
+    @Test
+    void optionsReachTheConfig() throws Exception {
+        Path token = tmp.resolve("token");
+        Files.writeString(token, "0123456789abcdef0123\n");
+        TrackerConfig c = parse("--bind", "127.0.0.1", "--port", "9000", "--interval", "30s", "--whitelist", tmp.toString(),
+                "--state", tmp.resolve("s").toString(), "--admin-token-file", token.toString(), "--max-peers-per-swarm", "7",
+                "--access-log", "--ignore-ip-param");
+        assertEquals("127.0.0.1", c.bind());
+        assertEquals(9000, c.port());
+        assertEquals(Duration.ofSeconds(30), c.interval());
+        assertEquals(Duration.ofMinutes(2), c.peerTimeout());
+        assertEquals(tmp, c.whitelistDir().orElseThrow());
+        assertEquals("0123456789abcdef0123", c.adminToken().orElseThrow());
+        assertEquals(7, c.maxPeersPerSwarm());
+        assertTrue(c.accessLog());
+        assertTrue(!c.acceptIpParameter());
+        assertTrue(parse("--open").open());
+    }
+
+    @Test
+    void badUsageExitsTwo() {
+        assertEquals(2, run("--open", "--whitelist", tmp.toString()));
+        assertTrue(err.toString().contains("mutually exclusive"), err.toString());
+        assertEquals(2, run("--port", "70000"));
+        assertTrue(err.toString().contains("murder: port: 70000 (expected: 0 to 65535 (0: any free port))"), err.toString());
+        assertEquals(2, run("--interval", "soon"));
+        assertEquals(2, run("--whitelist", tmp.resolve("missing").toString(), "--port", "0"));
+        assertTrue(err.toString().contains("not a directory"), err.toString());
+    }
+
+    @Test
+    void aPortInUseExitsOneWithOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            assertEquals(1, run("--open", "--bind", "127.0.0.1", "--port", String.valueOf(port)));
+            assertEquals("murder: cannot listen on 127.0.0.1:" + port + ": address already in use", err.toString().strip());
+        }
+    }
+}

@@ -1,0 +1,453 @@
+package org.murder.tracker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.Hex;
+import org.murder.core.InfoHash;
+import org.murder.core.MurderException;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.Bencode;
+
+/** The tracker over real sockets on 127.0.0.1, on an ephemeral port. */
+class TrackerServerTest {
+    private static final byte[] IH = TrackerClient.id20(1);
+    private static final String IH_HEX = Hex.encode(IH);
+
+    @TempDir
+    Path tmp;
+
+    private final MutableClock clock = MutableClock.fixture();
+    private TrackerServer server;
+    private TrackerClient client;
+
+    private void start(Consumer<TrackerConfig.Builder> tune) {
+        TrackerConfig.Builder b = TrackerConfig.builder().bind("127.0.0.1").port(0).open(true).ioThreads(2);
+        tune.accept(b);
+        server = TrackerServer.start(b.build(), clock);
+        client = new TrackerClient(server.port());
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    // ---- announce and scrape semantics ----
+
+    @Test
+    void compactAnnounceHandsOutOtherPeersSixBytesEach() throws Exception {
+        start(b -> { });
+        BDict first = client.announce(IH, TrackerClient.id20(10), 6881, 100, "event=started");
+        assertEquals(15, TrackerClient.integer(first, "interval"));
+        assertEquals(5, TrackerClient.integer(first, "min interval"));
+        assertEquals(0, TrackerClient.bytes(first, "peers").length);
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "event=started");
+        BDict r = client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        byte[] peers = TrackerClient.bytes(r, "peers");
+        assertArrayEquals(new byte[] {127, 0, 0, 1, 0x1a, (byte) 0xe2}, peers);
+        assertEquals(1, TrackerClient.integer(r, "complete"));
+        assertEquals(1, TrackerClient.integer(r, "incomplete"));
+    }
+
+    @Test
+    void dictionaryModelWhenCompactIsZero() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "");
+        BDict r = client.announce(IH, TrackerClient.id20(10), 6881, 100, "compact=0");
+        BDict peer = (BDict) ((BList) r.get("peers").orElseThrow()).items().get(0);
+        assertEquals("127.0.0.1", ((BString) peer.get("ip").orElseThrow()).utf8());
+        assertEquals(6882, TrackerClient.integer(peer, "port"));
+        assertArrayEquals(TrackerClient.id20(11), TrackerClient.bytes(peer, "peer id"));
+        BDict noId = client.announce(IH, TrackerClient.id20(10), 6881, 100, "compact=0&no_peer_id=1");
+        assertFalse(((BDict) ((BList) noId.get("peers").orElseThrow()).items().get(0)).containsKey("peer id"));
+    }
+
+    @Test
+    void seedersAreHandedOutFirstAndTheIpParameterIsHonoured() throws Exception {
+        start(b -> { });
+        for (int i = 0; i < 10; i++) {
+            client.announce(IH, TrackerClient.id20(100 + i), 7000 + i, 50, "");
+        }
+        client.announce(IH, TrackerClient.id20(200), 8000, 0, "ip=10.9.8.7");
+        BDict r = client.announce(IH, TrackerClient.id20(300), 9000, 50, "numwant=2");
+        byte[] peers = TrackerClient.bytes(r, "peers");
+        assertEquals(12, peers.length);
+        assertArrayEquals(new byte[] {10, 9, 8, 7, 0x1f, 0x40}, java.util.Arrays.copyOf(peers, 6));
+    }
+
+    @Test
+    void scrapeCountsSeedersLeechersAndCompleted() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "event=started");
+        client.announce(IH, TrackerClient.id20(11), 6882, 100, "event=started");
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "event=completed");
+        byte[] unknown = TrackerClient.id20(2);
+        BDict r = client.getDict("/scrape?info_hash=" + TrackerClient.percent(IH) + "&info_hash=" + TrackerClient.percent(unknown));
+        BDict files = (BDict) r.get("files").orElseThrow();
+        BDict ours = (BDict) files.get(new String(IH, StandardCharsets.ISO_8859_1)).orElseThrow();
+        assertEquals(1, TrackerClient.integer(ours, "complete"));
+        assertEquals(1, TrackerClient.integer(ours, "incomplete"));
+        assertEquals(1, TrackerClient.integer(ours, "downloaded"));
+        BDict none = (BDict) files.get(new String(unknown, StandardCharsets.ISO_8859_1)).orElseThrow();
+        assertEquals(0, TrackerClient.integer(none, "complete"));
+        BDict all = (BDict) client.getDict("/scrape").get("files").orElseThrow();
+        assertEquals(1, all.entries().size(), "a full scrape lists every swarm");
+    }
+
+    @Test
+    void stoppedPeersLeaveAtOnce() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        client.announce(IH, TrackerClient.id20(11), 6882, 100, "");
+        client.announce(IH, TrackerClient.id20(11), 6882, 100, "event=stopped");
+        assertEquals(0, TrackerClient.bytes(client.announce(IH, TrackerClient.id20(10), 6881, 100, ""), "peers").length);
+    }
+
+    @Test
+    void silentPeersExpireOnTheInjectedClock() throws Exception {
+        start(b -> b.interval(Duration.ofSeconds(15)).peerTimeout(Duration.ofSeconds(60)));
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "");
+        clock.advance(Duration.ofSeconds(45));
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "");
+        clock.advance(Duration.ofSeconds(30));
+        BDict r = client.announce(IH, TrackerClient.id20(12), 6883, 100, "");
+        assertEquals(List.of(6882), TrackerClient.compactPorts(TrackerClient.bytes(r, "peers")), "6881 was silent for 75 s");
+        clock.advance(Duration.ofSeconds(61));
+        assertEquals(2, server.sweep());
+        assertEquals(0, server.registry().peerCount());
+    }
+
+    // ---- whitelist ----
+
+    @Test
+    void whitelistModeRefusesUnknownTorrentsWithAFailureReason() throws Exception {
+        start(b -> b.open(false));
+        HttpResponse<byte[]> r = client.get(client.announceQuery(IH, TrackerClient.id20(10), 6881, 100, ""));
+        assertEquals(200, r.statusCode());
+        assertEquals("torrent " + IH_HEX + " is not registered with this tracker", TrackerClient.failureReason(r.body()));
+        assertEquals(0, server.registry().swarmCount());
+        BDict scrape = client.getDict("/scrape?info_hash=" + TrackerClient.percent(IH));
+        assertTrue(((BDict) scrape.get("files").orElseThrow()).entries().isEmpty());
+    }
+
+    @Test
+    void registrationOverHttpFromLoopbackThenDeletion() throws Exception {
+        start(b -> b.open(false));
+        HttpResponse<byte[]> created = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertEquals(201, created.statusCode());
+        assertEquals(IH_HEX + " registered\n", new String(created.body(), StandardCharsets.UTF_8));
+        assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX.toUpperCase()))
+                .PUT(HttpRequest.BodyPublishers.noBody())).statusCode(), "again: already registered");
+        assertEquals(200, client.get("/whitelist/" + IH_HEX).statusCode());
+        assertEquals(IH_HEX + " registered\n", new String(client.get("/whitelist").body(), StandardCharsets.UTF_8));
+
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        assertEquals(1, server.registry().peerCount());
+
+        HttpResponse<byte[]> deleted = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX)).DELETE());
+        assertEquals(200, deleted.statusCode());
+        assertEquals(IH_HEX + " unregistered; dropped 1 peers\n", new String(deleted.body(), StandardCharsets.UTF_8));
+        assertEquals(0, server.registry().peerCount());
+        assertEquals(404, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX)).DELETE()).statusCode());
+        assertEquals(400, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/nothex"))
+                .POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+    }
+
+    @Test
+    void withATokenRegistrationNeedsTheBearerToken() throws Exception {
+        String token = "0123456789abcdef-secret";
+        start(b -> b.open(false).adminToken(token));
+        HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        HttpResponse<byte[]> denied = client.send(post);
+        assertEquals(403, denied.statusCode());
+        assertEquals("whitelist changes need the admin token (expected: Authorization: Bearer TOKEN)\n",
+                new String(denied.body(), StandardCharsets.UTF_8));
+        assertEquals(403, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Authorization", "Bearer wrong-token-0123456").POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+        assertEquals(201, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+        assertTrue(server.whitelist().allows(InfoHash.of(IH)));
+    }
+
+    @Test
+    void whitelistDirectoryIsRescanned() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("torrents"));
+        byte[] torrent = torrentFixture("a.bin");
+        InfoHash ih = org.murder.core.metainfo.MetaInfo.parse(torrent).infoHash();
+        start(b -> b.open(false).whitelistDir(dir));
+        assertFalse(server.whitelist().allows(ih));
+        Files.write(dir.resolve("a.torrent"), torrent);
+        server.rescanWhitelist();
+        BDict ok = client.announce(ih.toBytes(), TrackerClient.id20(10), 6881, 100, "");
+        assertTrue(ok.containsKey("peers"));
+        Files.delete(dir.resolve("a.torrent"));
+        server.rescanWhitelist();
+        assertEquals("torrent " + ih + " is not registered with this tracker", TrackerClient.failureReason(
+                client.get(client.announceQuery(ih.toBytes(), TrackerClient.id20(10), 6881, 100, "")).body()));
+        assertEquals(0, server.registry().peerCount(), "its swarm was dropped");
+    }
+
+    static byte[] torrentFixture(String name) {
+        BDict info = BDict.builder().put("length", 1).put("name", name).put("piece length", 16384)
+                .put("pieces", BString.of(new byte[20])).build();
+        return Bencode.encode(BDict.builder().put("announce", "http://127.0.0.1:8998/announce").put("info", info).build());
+    }
+
+    // ---- state file ----
+
+    @Test
+    void restartWithTheStateFileKeepsSwarmsCountersAndRegistrations() throws Exception {
+        Path state = tmp.resolve("tracker.state");
+        start(b -> b.open(false).stateFile(state));
+        server.whitelist().register(InfoHash.of(IH));
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "event=completed");
+        server.close();
+        assertTrue(Files.exists(state));
+
+        start(b -> b.open(false).stateFile(state));
+        assertTrue(server.whitelist().allows(InfoHash.of(IH)));
+        BDict r = client.announce(IH, TrackerClient.id20(12), 6883, 100, "");
+        assertEquals(1, TrackerClient.integer(r, "complete"));
+        assertEquals(2, TrackerClient.integer(r, "incomplete"));
+        assertEquals(1, TrackerClient.integer(r, "downloaded"));
+        assertEquals(List.of(6882, 6881), TrackerClient.compactPorts(TrackerClient.bytes(r, "peers")));
+    }
+
+    @Test
+    void aCorruptStateFileIsReportedMovedAsideAndIgnored() throws Exception {
+        Path state = tmp.resolve("tracker.state");
+        Files.writeString(state, "d7:versioni1e5:swarmsl");
+        start(b -> b.stateFile(state));
+        assertEquals(0, server.registry().swarmCount());
+        assertTrue(Files.exists(tmp.resolve("tracker.state.corrupt")));
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        server.saveState();
+        assertEquals(1, StateFile.read(state).orElseThrow().swarms().size());
+    }
+
+    // ---- bad input: each gets an answer and the tracker keeps serving ----
+
+    private void assertBadAnnounce(String query, String reason) throws Exception {
+        HttpResponse<byte[]> r = client.get("/announce?" + query);
+        assertEquals(400, r.statusCode(), query);
+        assertEquals(reason, TrackerClient.failureReason(r.body()));
+    }
+
+    @Test
+    void malformedParametersGetABencodedFailureReason() throws Exception {
+        start(b -> { });
+        String ok = "peer_id=" + TrackerClient.percent(TrackerClient.id20(5)) + "&port=1&left=0";
+        assertBadAnnounce(ok, "missing info_hash (expected: 20 bytes, percent-encoded)");
+        assertBadAnnounce("info_hash=%01%02%03&" + ok, "info_hash: 3 bytes (expected: 20)");
+        assertBadAnnounce("info_hash=" + TrackerClient.percent(IH) + "&peer_id=" + TrackerClient.percent(TrackerClient.id20(5))
+                + "&port=70000&left=0", "port: 70000 (expected: 1 to 65535)");
+        String base = "info_hash=" + TrackerClient.percent(IH) + "&" + ok;
+        assertBadAnnounce(base + "&numwant=-5", "numwant: '-5' (expected: a non-negative integer)");
+        assertBadAnnounce(base + "&numwant=1000000", "numwant: 1000000 (expected: 0 to 65535)");
+        assertBadAnnounce(base + "&event=boom", "event: 'boom' (expected: started, completed, stopped, paused or empty)");
+        String junk = client.raw(("GET /announce?info_hash=%zz" + TrackerClient.percent(IH) + "&" + ok
+                + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertTrue(junk.startsWith("HTTP/1.1 400 Bad Request"), junk);
+        assertTrue(junk.endsWith("d14:failure reason78:malformed percent-encoding at query offset 10 (expected: % and two hex digits)e"), junk);
+        HttpResponse<byte[]> scrape = client.get("/scrape?info_hash=%01%02");
+        assertEquals(400, scrape.statusCode());
+        assertEquals("info_hash: 2 bytes (expected: 20)", TrackerClient.failureReason(scrape.body()));
+        assertEquals(8, server.metrics().errors("bad_request"));
+        assertTrue(client.announce(IH, TrackerClient.id20(10), 6881, 100, "").containsKey("peers"), "still serving");
+    }
+
+    @Test
+    void unknownPathsAndMethods() throws Exception {
+        start(b -> { });
+        HttpResponse<byte[]> notFound = client.get("/announce.php?x=1");
+        assertEquals(404, notFound.statusCode());
+        assertEquals("unknown path '/announce.php' (expected: /announce, /scrape, /stats, /metrics, /whitelist)",
+                TrackerClient.failureReason(notFound.body()));
+        HttpResponse<byte[]> post = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/announce"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")));
+        assertEquals(405, post.statusCode());
+        assertEquals("method POST (expected: GET)", TrackerClient.failureReason(post.body()));
+    }
+
+    @Test
+    void oversizedRequestLineHeadersAndBodyAreRefusedAndClosed() throws Exception {
+        start(b -> b.maxRequestLine(512).maxHeaderSize(1024).maxBody(64));
+        String longLine = client.raw(("GET /announce?x=" + "a".repeat(600) + " HTTP/1.1\r\nHost: t\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertTrue(longLine.startsWith("HTTP/1.1 414 "), longLine);
+        assertTrue(longLine.contains("failure reason"), longLine);
+        String bigHeaders = client.raw(("GET /stats HTTP/1.1\r\nHost: t\r\nX-Junk: " + "b".repeat(2000) + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertTrue(bigHeaders.startsWith("HTTP/1.1 431 "), bigHeaders);
+        try (Socket s = client.open()) {
+            s.getOutputStream().write(("POST /whitelist/" + IH_HEX + " HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"
+                    + "c".repeat(1000)).getBytes(StandardCharsets.US_ASCII));
+            String status = new String(s.getInputStream().readNBytes(13), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 413 ", status);
+        }
+        String garbage = client.raw("\u0001\u0002 nonsense\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(garbage.startsWith("HTTP/1.") && garbage.contains(" 400 "), garbage);
+        assertTrue(client.announce(IH, TrackerClient.id20(10), 6881, 100, "").containsKey("peers"), "still serving");
+    }
+
+    @Test
+    void slowAndHalfOpenClientsAreClosedWhileOthersAreServed() throws Exception {
+        start(b -> b.requestTimeout(Duration.ofMillis(300)).idleTimeout(Duration.ofMillis(600)));
+        try (Socket slow = client.open(); Socket idle = client.open()) {
+            OutputStream out = slow.getOutputStream();
+            out.write("GET /announce?info_hash=".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(client.announce(IH, TrackerClient.id20(10), 6881, 100, "").containsKey("peers"), "others are served");
+            String answer = TrackerClient.readAll(slow.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+            InputStream in = idle.getInputStream();
+            long t0 = System.nanoTime();
+            assertEquals(-1, in.read(), "the idle connection is closed by the server");
+            assertTrue(System.nanoTime() - t0 < 4_000_000_000L);
+        }
+        assertEquals(1, server.metrics().errors("timeout"));
+    }
+
+    @Test
+    void keepAliveServesManyRequestsOnOneConnectionAndHttp10Closes() throws Exception {
+        start(b -> { });
+        String req = "GET " + client.announceQuery(IH, TrackerClient.id20(10), 6881, 100, "") + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        try (Socket s = client.open()) {
+            String last = req.replace("Host: t\r\n", "Host: t\r\nConnection: close\r\n");
+            s.getOutputStream().write((req + req + last).getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String all = TrackerClient.readAll(s.getInputStream());
+            assertEquals(3, all.split("HTTP/1.1 200 OK", -1).length - 1, all);
+        }
+        String old = client.raw(("GET /metrics HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertTrue(old.startsWith("HTTP/1.0 200 OK"), old);
+    }
+
+    @Test
+    void connectionsPastTheCapGet503() throws Exception {
+        start(b -> b.maxConnections(2));
+        try (Socket a = client.open(); Socket b = client.open()) {
+            a.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            a.getInputStream().read();
+            b.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            b.getInputStream().read();
+            String third = client.raw("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(third.startsWith("HTTP/1.1 503 "), third);
+            assertTrue(third.contains("connection cap"), third);
+        }
+    }
+
+    @Test
+    void swarmAndPeerCapsAnswerWithAFailureReason() throws Exception {
+        start(b -> b.maxSwarms(1).maxPeersPerSwarm(1));
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        HttpResponse<byte[]> full = client.get(client.announceQuery(IH, TrackerClient.id20(11), 6882, 100, ""));
+        assertEquals(200, full.statusCode());
+        assertEquals("swarm " + IH_HEX + " is full: 1 peers (cap --max-peers-per-swarm)", TrackerClient.failureReason(full.body()));
+        HttpResponse<byte[]> swarms = client.get(client.announceQuery(TrackerClient.id20(2), TrackerClient.id20(11), 6882, 100, ""));
+        assertEquals("tracker is full: 1 swarms (cap --max-swarms)", TrackerClient.failureReason(swarms.body()));
+    }
+
+    // ---- stats and metrics ----
+
+    @Test
+    void statsPageShowsTorrentsCountsAndPeerAddresses() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        client.announce(IH, TrackerClient.id20(11), 6882, 0, "event=completed");
+        HttpResponse<byte[]> r = client.get("/stats");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/html; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
+        String html = new String(r.body(), StandardCharsets.UTF_8);
+        assertTrue(html.contains("<code>" + IH_HEX + "</code>"), html);
+        assertTrue(html.contains("<td>1</td><td>1</td><td>1</td>"), "seeders, leechers, completed: " + html);
+        assertTrue(html.contains("127.0.0.1:6881") && html.contains("127.0.0.1:6882"), html);
+    }
+
+    @Test
+    void metricsAreInPrometheusTextFormat() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "event=started");
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
+        client.getDict("/scrape?info_hash=" + TrackerClient.percent(IH));
+        client.get("/nope");
+        String m = new String(client.get("/metrics").body(), StandardCharsets.UTF_8);
+        for (String line : List.of(
+                "# TYPE murder_tracker_announces_total counter",
+                "murder_tracker_announces_total{event=\"started\"} 1",
+                "murder_tracker_announces_total{event=\"none\"} 1",
+                "murder_tracker_scrapes_total 1",
+                "murder_tracker_errors_total{reason=\"not_found\"} 1",
+                "murder_tracker_swarms 1",
+                "murder_tracker_peers{state=\"leecher\"} 1",
+                "murder_tracker_request_duration_seconds_count{path=\"announce\"} 2",
+                "murder_tracker_request_duration_seconds_bucket{path=\"announce\",le=\"+Inf\"} 2",
+                "murder_tracker_whitelist_size -1")) {
+            assertTrue(m.lines().anyMatch(line::equals), "missing '" + line + "' in\n" + m);
+        }
+        assertTrue(m.contains("le=\"0.00005\""), "plain decimals in bucket labels");
+    }
+
+    // ---- start-up failures ----
+
+    @Test
+    void aPortInUseIsAOneLineFailure() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            MurderException e = assertThrows(MurderException.class, () -> TrackerServer.start(
+                    TrackerConfig.builder().bind("127.0.0.1").port(port).open(true).build(), clock));
+            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals("cannot listen on 127.0.0.1:" + port + ": address already in use", e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingWhitelistDirectoryIsBadInput() {
+        MurderException e = assertThrows(MurderException.class, () -> TrackerServer.start(
+                TrackerConfig.builder().bind("127.0.0.1").port(0).whitelistDir(tmp.resolve("none")).build(), clock));
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals("--whitelist " + tmp.resolve("none") + ": not a directory (expected: a directory of .torrent files)",
+                e.getMessage());
+    }
+
+    @Test
+    void registeredAndDirectoryEntriesBothShowInTheListing() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("t"));
+        byte[] torrent = torrentFixture("b.bin");
+        Files.write(dir.resolve("b.torrent"), torrent);
+        InfoHash fromDir = org.murder.core.metainfo.MetaInfo.parse(torrent).infoHash();
+        start(b -> b.open(false).whitelistDir(dir));
+        server.whitelist().register(InfoHash.of(IH));
+        String listing = new String(client.get("/whitelist").body(), StandardCharsets.UTF_8);
+        assertEquals(Set.of(IH_HEX + " registered", fromDir + " directory"), Set.copyOf(listing.lines().toList()));
+    }
+}

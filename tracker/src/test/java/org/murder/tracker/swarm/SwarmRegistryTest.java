@@ -1,0 +1,254 @@
+package org.murder.tracker.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+import org.murder.tracker.MutableClock;
+import org.murder.tracker.TrackerClient;
+
+class SwarmRegistryTest {
+    private static final InfoHash IH = InfoHash.of(TrackerClient.id20(1));
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final MutableClock clock = MutableClock.fixture();
+    private SwarmRegistry registry = registry(10, 100, 1000);
+
+    private SwarmRegistry registry(int maxSwarms, int maxPerSwarm, int maxPeers) {
+        return new SwarmRegistry(clock, new SwarmSettings(TIMEOUT, Duration.ofMinutes(10), maxSwarms, maxPerSwarm, maxPeers));
+    }
+
+    private static Announce announce(InfoHash ih, int peer, long left, Event event, int numwant) {
+        try {
+            return new Announce(ih, PeerId.of(TrackerClient.id20(100 + peer)), InetAddress.getByAddress(new byte[] {10, 0, (byte) (peer >> 8), (byte) peer}),
+                    6000 + peer, 0, 0, left, event, numwant);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private AnnounceResult announce(int peer, long left) {
+        return registry.announce(announce(IH, peer, left, Event.NONE, 50));
+    }
+
+    private static Set<Integer> ports(AnnounceResult r) {
+        return r.peers().stream().map(PeerEntry::port).collect(Collectors.toSet());
+    }
+
+    @Test
+    void aPeerNeverReceivesItself() {
+        AnnounceResult first = registry.announce(announce(IH, 1, 100, Event.STARTED, 50));
+        assertEquals(List.of(), first.peers());
+        assertEquals(1, first.incomplete());
+        announce(2, 100);
+        assertEquals(Set.of(6002), ports(announce(1, 100)));
+        assertEquals(Set.of(6001), ports(announce(2, 100)));
+    }
+
+    @Test
+    void aPeerRestartedWithANewIdDoesNotReceiveItsOldSelf() throws Exception {
+        announce(1, 100);
+        Announce again = new Announce(IH, PeerId.of(TrackerClient.id20(999)), InetAddress.getByName("10.0.0.1"), 6001, 0, 0,
+                100, Event.STARTED, 50);
+        assertEquals(List.of(), registry.announce(again).peers());
+    }
+
+    @Test
+    void leechersGetSeedersFirst() {
+        for (int p = 1; p <= 20; p++) {
+            announce(p, 100);
+        }
+        announce(21, 0);
+        announce(22, 0);
+        for (int round = 0; round < 20; round++) {
+            AnnounceResult r = registry.announce(announce(IH, 1, 100, Event.NONE, 3));
+            assertEquals(3, r.peers().size());
+            assertEquals(Set.of(6021, 6022), ports(new AnnounceResult(0, 0, 0, r.peers().subList(0, 2))),
+                    "both seeders come before any leecher");
+            assertFalse(r.peers().get(2).isSeeder());
+            assertEquals(2, r.complete());
+            assertEquals(20, r.incomplete());
+        }
+    }
+
+    @Test
+    void seedersGetOnlyLeechers() {
+        announce(1, 0);
+        announce(2, 0);
+        announce(3, 100);
+        assertEquals(Set.of(6003), ports(announce(1, 0)));
+    }
+
+    @Test
+    void numwantBoundsThePeersAndZeroMeansNone() {
+        for (int p = 1; p <= 30; p++) {
+            announce(p, 100);
+        }
+        assertEquals(10, registry.announce(announce(IH, 31, 100, Event.NONE, 10)).peers().size());
+        assertEquals(0, registry.announce(announce(IH, 31, 100, Event.NONE, 0)).peers().size());
+        assertEquals(30, registry.announce(announce(IH, 31, 100, Event.NONE, 200)).peers().size());
+    }
+
+    @Test
+    void randomOffsetsSpreadPeersOverTheSwarm() {
+        for (int p = 1; p <= 50; p++) {
+            announce(p, 100);
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            seen.addAll(ports(registry.announce(announce(IH, 51, 100, Event.NONE, 5))));
+        }
+        assertTrue(seen.size() > 25, "handed out " + seen.size() + " distinct peers");
+    }
+
+    @Test
+    void stoppedRemovesThePeerAndCreatesNoSwarm() {
+        announce(1, 100);
+        announce(2, 100);
+        AnnounceResult r = registry.announce(announce(IH, 2, 100, Event.STOPPED, 50));
+        assertEquals(List.of(), r.peers());
+        assertEquals(1, r.incomplete());
+        assertEquals(1, registry.peerCount());
+        InfoHash other = InfoHash.of(TrackerClient.id20(2));
+        registry.announce(announce(other, 1, 100, Event.STOPPED, 50));
+        assertFalse(registry.contains(other));
+    }
+
+    @Test
+    void completedIsCountedOncePerPeerAndMakesASeeder() {
+        announce(1, 100);
+        AnnounceResult r = registry.announce(announce(IH, 1, 0, Event.COMPLETED, 50));
+        assertEquals(1, r.downloaded());
+        assertEquals(1, r.complete());
+        assertEquals(0, r.incomplete());
+        registry.announce(announce(IH, 1, 0, Event.COMPLETED, 50));
+        announce(1, 0);
+        assertEquals(new ScrapeStats(1, 0, 1), registry.scrape(IH));
+        registry.announce(announce(IH, 2, 0, Event.COMPLETED, 50));
+        assertEquals(new ScrapeStats(2, 0, 2), registry.scrape(IH));
+    }
+
+    @Test
+    void aKnownLeecherReportingNothingLeftCountsAsCompletedEvenWithoutTheEvent() {
+        announce(1, 100);
+        announce(1, 0);
+        assertEquals(new ScrapeStats(1, 0, 1), registry.scrape(IH));
+        announce(2, 100);
+        registry.announce(announce(IH, 2, 0, Event.STOPPED, 50));
+        assertEquals(new ScrapeStats(1, 0, 2), registry.scrape(IH), "finished and stopped in one announce");
+        announce(3, 0);
+        assertEquals(2, registry.scrape(IH).downloaded(), "a peer that starts as a seed downloaded nothing");
+    }
+
+    @Test
+    void silentPeersExpireAfterThePeerTimeout() {
+        announce(1, 100);
+        announce(2, 0);
+        clock.advance(Duration.ofSeconds(59));
+        announce(2, 0);
+        assertTrue(ports(announce(3, 100)).contains(6001), "peer 1 was silent for only 59 s");
+        clock.advance(Duration.ofSeconds(2));
+        AnnounceResult r = announce(3, 100);
+        assertEquals(Set.of(6002), ports(r), "peer 1 was silent for 61 s");
+        assertEquals(1, r.complete());
+        assertEquals(1, r.incomplete());
+        assertEquals(2, registry.peerCount());
+    }
+
+    @Test
+    void theSweepExpiresPeersWithoutAnnouncesAndForgetsIdleEmptySwarms() {
+        announce(1, 100);
+        announce(2, 0);
+        clock.advance(Duration.ofSeconds(61));
+        assertEquals(2, registry.sweep());
+        assertEquals(0, registry.peerCount());
+        assertTrue(registry.contains(IH), "an empty swarm keeps its counters for the swarm timeout");
+        clock.advance(Duration.ofMinutes(10));
+        registry.sweep();
+        assertFalse(registry.contains(IH));
+        assertEquals(1, announce(1, 100).incomplete(), "a forgotten swarm starts afresh");
+    }
+
+    @Test
+    void capsOnSwarmsPeersPerSwarmAndPeersInAll() {
+        registry = registry(2, 3, 4);
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 1, 1, Event.NONE, 1));
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(2)), 1, 1, Event.NONE, 1));
+        CapacityException swarms = assertThrows(CapacityException.class,
+                () -> registry.announce(announce(InfoHash.of(TrackerClient.id20(3)), 1, 1, Event.NONE, 1)));
+        assertEquals("swarms", swarms.cap());
+        assertEquals("tracker is full: 2 swarms (cap --max-swarms)", swarms.getMessage());
+
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 2, 1, Event.NONE, 1));
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 3, 1, Event.NONE, 1));
+        CapacityException perSwarm = assertThrows(CapacityException.class,
+                () -> registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 4, 1, Event.NONE, 1)));
+        assertEquals("peers_per_swarm", perSwarm.cap());
+        assertEquals("swarm " + InfoHash.of(TrackerClient.id20(1)) + " is full: 3 peers (cap --max-peers-per-swarm)",
+                perSwarm.getMessage());
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 3, 1, Event.NONE, 1));  // a known peer still announces
+
+        CapacityException all = assertThrows(CapacityException.class,
+                () -> registry.announce(announce(InfoHash.of(TrackerClient.id20(2)), 2, 1, Event.NONE, 1)));
+        assertEquals("peers", all.cap());
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(1)), 3, 1, Event.STOPPED, 1));
+        registry.announce(announce(InfoHash.of(TrackerClient.id20(2)), 2, 1, Event.NONE, 1));
+        assertEquals(4, registry.peerCount());
+    }
+
+    @Test
+    void dropForgetsASwarmAndFreesItsPeers() {
+        announce(1, 100);
+        announce(2, 100);
+        assertEquals(2, registry.drop(IH));
+        assertEquals(0, registry.peerCount());
+        assertEquals(ScrapeStats.EMPTY, registry.scrape(IH));
+    }
+
+    @Test
+    void restoreGivesSavedPeersAFreshLease() {
+        announce(1, 100);
+        registry.announce(announce(IH, 2, 0, Event.COMPLETED, 50));
+        List<SwarmSnapshot> saved = registry.snapshot();
+        clock.advance(Duration.ofMinutes(30));
+        SwarmRegistry fresh = registry(10, 100, 1000);
+        assertEquals(2, fresh.restore(saved.get(0)));
+        assertEquals(new ScrapeStats(1, 1, 1), fresh.scrape(IH));
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals(0, fresh.sweep(), "restored peers are alive for one more peer timeout");
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(2, fresh.sweep());
+    }
+
+    @Test
+    void concurrentAnnouncesKeepCountsConsistent() throws Exception {
+        registry = registry(1000, 10_000, 100_000);
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            int base = t * 1000;
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    InfoHash ih = InfoHash.of(TrackerClient.id20(i % 7));
+                    registry.announce(announce(ih, base + i, i % 2, Event.NONE, 5));
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(4000, registry.peerCount());
+        assertEquals(4000, registry.scrapeAll().values().stream().mapToInt(s -> s.complete() + s.incomplete()).sum());
+    }
+}
