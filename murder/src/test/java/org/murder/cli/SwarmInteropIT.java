@@ -169,8 +169,11 @@ class SwarmInteropIT {
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
         engines.forEach(Engine::close);
         engines.clear();
-        // now ttorrent is the only seed
-        leech.share();
+        leech.stop();
+        // now a fresh ttorrent client, checking what it downloaded, is the only seed
+        Client seed = new Client(InetAddress.getLoopbackAddress(), SharedTorrent.fromFile(torrent.toFile(), dest.toFile()));
+        ttorrents.add(seed);
+        seed.share();
         waitFor("ttorrent seeding on the tracker", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
         murderDownloads();
     }
