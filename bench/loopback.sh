@@ -57,7 +57,7 @@ start_seed() { # start_seed CLIENT -> sets seed_pid
     murder) "$murder" seed "$work/release.torrent" "$work/seed/release.bin" --port-range "$port" \
               > "$work/seed.log" 2>&1 & seed_pid=$!
             wait_for 60 grep -q "^seeding" "$work/seed.log" ;;
-    libtorrent) sleep 3600 | $PY "$here/lt_client.py" seed "$work/release.torrent" "$work/seed" "$port" "$TIMEOUT" \
+    libtorrent) $PY "$here/lt_client.py" seed "$work/release.torrent" "$work/seed" "$port" "$TIMEOUT" \
               > "$work/seed.log" 2>&1 & seed_pid=$!
             wait_for 60 grep -q "^SEEDING" "$work/seed.log" ;;
     aria2c) aria2c --dir="$work/seed" --check-integrity=true --seed-ratio=0 --seed-time=$((TIMEOUT / 60 + 1)) \
@@ -67,10 +67,8 @@ start_seed() { # start_seed CLIENT -> sets seed_pid
             sleep 1 ;;
   esac
   pids+=($seed_pid)
-  # the tracker must list the seed before leechers start
-  local hash; hash=$("$murder" info --hash "$work/release.torrent")
-  wait_for 120 bash -c "curl -s 'http://127.0.0.1:$tport/stats' | grep -qi '$hash'" || true
-  sleep 2
+  # the tracker must count the seed before leechers start
+  wait_for 120 bash -c "curl -s 'http://127.0.0.1:$tport/stats' | grep -q '127.0.0.1:$port</td>.*seeder'"
 }
 
 leech_cmd() { # leech_cmd CLIENT DIR PORT

@@ -1,11 +1,10 @@
 """libtorrent seed or leecher for bench/loopback.sh, on 127.0.0.1 only.
 
 usage: /usr/bin/python3 lt_client.py seed|leech TORRENT SAVE_DIR PORT SECONDS
-A seed runs until SECONDS pass or stdin closes; a leecher exits 0 as soon as it has everything
+A seed runs until SECONDS pass or it is killed; a leecher exits 0 as soon as it has everything
 (exit 1 if SECONDS pass first).
 """
 import sys
-import threading
 import time
 
 import libtorrent as lt
@@ -20,12 +19,9 @@ settings = {
 }
 ses = lt.session(settings)
 h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_dir})
-stop = threading.Event()
-if mode == "seed":
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
 deadline = time.time() + seconds
 reannounced = False
-while not stop.is_set() and time.time() < deadline:
+while time.time() < deadline:
     st = h.status()
     if mode == "leech" and st.is_seeding:
         sys.exit(0)

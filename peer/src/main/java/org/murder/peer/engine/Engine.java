@@ -47,6 +47,9 @@ public final class Engine implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** Largest frame accepted before we know the torrent: a 128 KiB block, or a bitfield of 8 M pieces. */
     static final int MAX_FRAME = 1 << 20;
+    /** Reads of up to 1 MiB when data streams in: a quarter of the system calls of Netty's 64 KiB default. */
+    private static final io.netty.channel.AdaptiveRecvByteBufAllocator RECEIVE_BUFFERS =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1 << 20);
 
     private final EngineConfig config;
     private final Clock clock;
@@ -87,6 +90,7 @@ public final class Engine implements Closeable {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .childHandler(initializer(null, false));
         InetAddress bind = config.bindAddress().orElse(null);
@@ -128,6 +132,7 @@ public final class Engine implements Closeable {
     ChannelFuture connect(TorrentSession session, InetSocketAddress address, EventLoop loop) {
         return new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .handler(initializer(session, true))

@@ -3,7 +3,6 @@ package org.murder.peer.engine;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +25,8 @@ import org.murder.core.Durations;
 import org.murder.core.Hex;
 import org.murder.core.InfoHash;
 import org.murder.core.MurderException;
-import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.storage.Md5Stream;
 import org.murder.peer.storage.PieceVerifier;
 import org.murder.peer.storage.SharedFileRegion;
 import org.murder.peer.storage.Storage;
@@ -87,8 +86,7 @@ public final class TorrentSession {
     private boolean startedAnnounced;
     private Instant completedAt;
     private int unchoked;
-    private MessageDigest md5;
-    private int md5Next;
+    private Md5Stream md5;
     private boolean md5Busy;
     private ScheduledFuture<?> ticker;
 
@@ -168,7 +166,7 @@ public final class TorrentSession {
             return;
         }
         if (options.expectedMd5().isPresent()) {
-            md5 = Digests.md5();
+            md5 = new Md5Stream(meta.pieceCount());
         }
         lastData = clock.instant();
         if (options.seedOnly() && !picker.isComplete()) {
@@ -430,7 +428,7 @@ public final class TorrentSession {
     }
 
     private void verify(int piece) {
-        verifier.verify(piece).whenComplete((ok, err) -> run(() -> {
+        verifier.verify(piece, md5).whenComplete((ok, err) -> run(() -> {
             if (state.isFinal()) {
                 return;
             }
@@ -489,22 +487,25 @@ public final class TorrentSession {
             }
             return;
         }
+        if (md5.isDone()) {
+            checkMd5();
+            return;
+        }
         if (md5Busy) {
             return;
         }
-        int from = md5Next;
-        int to = from;
+        int to = md5.next();
         while (to < meta.pieceCount() && picker.has(to)) {
             to++;
         }
-        if (to == from) {
+        if (to == md5.next()) {
             return;
         }
         md5Busy = true;
         int end = to;
         CompletableFuture.runAsync(() -> {
             try {
-                verifier.digestRange(md5, from, end);
+                md5.catchUp(end, verifier);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -514,19 +515,21 @@ public final class TorrentSession {
                 fail("md5 of " + meta.name() + ": " + rootMessage(err));
                 return;
             }
-            md5Next = end;
-            if (md5Next == meta.pieceCount()) {
-                String got = Hex.encode(md5.digest());
-                String expected = options.expectedMd5().orElseThrow().toLowerCase(java.util.Locale.ROOT);
-                if (!got.equals(expected)) {
-                    fail("md5 of " + meta.name() + " is " + got + " (expected: " + expected + "); the file was not moved into place");
-                    return;
-                }
-                finishDownload();
-            } else {
-                advanceMd5();
-            }
+            advanceMd5();
         }));
+    }
+
+    private void checkMd5() {
+        if (!picker.isComplete() || state != SessionState.FINISHING) {
+            return;
+        }
+        String got = md5.hex();
+        String expected = options.expectedMd5().orElseThrow().toLowerCase(java.util.Locale.ROOT);
+        if (!got.equals(expected)) {
+            fail("md5 of " + meta.name() + " is " + got + " (expected: " + expected + "); the file was not moved into place");
+            return;
+        }
+        finishDownload();
     }
 
     private void finishDownload() {

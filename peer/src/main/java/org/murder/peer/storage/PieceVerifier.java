@@ -32,7 +32,20 @@ public final class PieceVerifier {
 
     /** Completes with true when piece {@code index} on disk matches its hash. */
     public CompletableFuture<Boolean> verify(int index) {
-        return CompletableFuture.supplyAsync(() -> check(index), pool);
+        return verify(index, null);
+    }
+
+    /** Like {@link #verify(int)}, and offers a good piece's bytes to {@code md5} (may be null). */
+    public CompletableFuture<Boolean> verify(int index, Md5Stream md5) {
+        return CompletableFuture.supplyAsync(() -> {
+            boolean ok = check(index);
+            if (ok && md5 != null) {
+                ByteBuffer buf = buffers.get();
+                buf.rewind();
+                md5.offer(index, buf);
+            }
+            return ok;
+        }, pool);
     }
 
     /** Which pieces on disk are good; {@code onBytes} sees each piece's size as it is checked. */
@@ -69,19 +82,17 @@ public final class PieceVerifier {
         }
         buf.flip();
         MessageDigest sha1 = Digests.sha1();
-        sha1.update(buf);
+        sha1.update(buf.duplicate());
         return Arrays.equals(sha1.digest(), meta.pieceHash(index));
     }
 
-    /** Reads pieces [from, to) in order into {@code md5}; for the whole-file check at the end. */
-    public void digestRange(MessageDigest md5, int from, int to) throws IOException {
+    /** Reads piece {@code index} into {@code digest}. */
+    void digestPiece(MessageDigest digest, int index) throws IOException {
         ByteBuffer buf = buffers.get();
-        for (int i = from; i < to; i++) {
-            buf.clear();
-            buf.limit((int) meta.pieceSize(i));
-            storage.read((long) i * meta.pieceLength(), buf);
-            buf.flip();
-            md5.update(buf);
-        }
+        buf.clear();
+        buf.limit((int) meta.pieceSize(index));
+        storage.read((long) index * meta.pieceLength(), buf);
+        buf.flip();
+        digest.update(buf);
     }
 }
