@@ -289,7 +289,16 @@ public final class TrackerServer implements AutoCloseable {
                 serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
             }
             if (maintenance != null) {
-                maintenance.shutdownNow();
+                // let a save in progress finish: interrupting it would abort its write
+                maintenance.shutdown();
+                try {
+                    if (!maintenance.awaitTermination(5, TimeUnit.SECONDS)) {
+                        maintenance.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    maintenance.shutdownNow();
+                    Thread.currentThread().interrupt();
+                }
             }
             String saved = "";
             if (started && serverChannel != null && config.stateFile().isPresent()) {
