@@ -5,6 +5,7 @@ public final class ZkPaths {
     public static final String AGENTS = "/agents";
     public static final String JOBS = "/jobs";
     public static final String LOCKS = "/locks";
+    public static final String RELEASES = "/releases";
 
     private ZkPaths() {
     }
@@ -23,6 +24,11 @@ public final class ZkPaths {
 
     public static String host(String jobId, String host) {
         return hosts(jobId) + "/" + host;
+    }
+
+    /** The md5 a tag was first deployed with. */
+    public static String release(String tag) {
+        return RELEASES + "/" + tag;
     }
 
     public static String lock(String tag) {
