@@ -44,9 +44,13 @@ final class AgentFleet implements AutoCloseable {
     }
 
     Running start(String name, List<String> roles) throws Exception {
+        return start(name, roles, EngineConfig.builder());
+    }
+
+    Running start(String name, List<String> roles, EngineConfig.Builder config) throws Exception {
         Path root = Files.createDirectories(base.resolve(name));
         CuratorFramework client = Zk.connect(zk);
-        Engine engine = Engine.start(EngineConfig.builder().portRange(new PortRange(45000, 45999))
+        Engine engine = Engine.start(config.portRange(new PortRange(45000, 45999))
                 .bindAddress(InetAddress.getLoopbackAddress()).announceIp("127.0.0.1").hashThreads(1).build(), Clock.systemUTC());
         Agent agent = new Agent(client, new AgentSettings(name, roles, root, "127.0.0.1"), engine, new JobSigner(SECRET),
                 activator, Clock.systemUTC());
@@ -68,6 +72,12 @@ final class AgentFleet implements AutoCloseable {
                 throw new UnsupportedOperationException("rollback is not part of this test");
             }
         };
+    }
+
+    /** Stops one agent as a crash would look to the others: its engine and ZooKeeper session end. */
+    void kill(Running r) {
+        r.close();
+        agents.remove(r);
     }
 
     @Override

@@ -69,7 +69,7 @@ class DeployIT {
 
     private DeployRequest request(Path src, String tag, List<String> hosts, Duration timeout) {
         return new DeployRequest(Optional.of(src), tag, hosts, List.of(), List.of(), "", Duration.ofSeconds(5), timeout, false, 3,
-                "", false, false, 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"),
+                "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"),
                 Duration.ZERO);
     }
 

@@ -22,7 +22,8 @@ import org.murder.core.PortRange;
  * @param rollbackTo      for a rollback job: the tag to switch back to (empty: the previous one)
  * @param rollback        publish a rollback job instead of a deploy
  * @param dryRun          print the targets and stop
- * @param trackerPort     port of the embedded tracker
+ * @param trackerBind     address the embedded tracker listens on
+ * @param trackerPort     port of the embedded tracker (0: any free port)
  * @param externalTracker announce URL of a running tracker to use instead (registration over HTTP)
  * @param advertise       address hosts reach this deploy host at (tracker URL, seeder announce)
  * @param seederPorts     port range of the embedded seeder
@@ -31,7 +32,7 @@ import org.murder.core.PortRange;
  */
 public record DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
         List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-        String rollbackTo, boolean rollback, boolean dryRun, int trackerPort, Optional<String> externalTracker,
+        String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
         String advertise, PortRange seederPorts, Path workDir, Duration grace) {
     public DeployRequest {
         hostGlobs = List.copyOf(hostGlobs);

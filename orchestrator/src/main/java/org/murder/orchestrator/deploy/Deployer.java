@@ -142,7 +142,7 @@ public final class Deployer {
             if (req.externalTracker().isPresent()) {
                 announce = req.externalTracker().get();
             } else {
-                tracker = TrackerServer.start(TrackerConfig.builder().bind("0.0.0.0").port(req.trackerPort()).open(false)
+                tracker = TrackerServer.start(TrackerConfig.builder().bind(req.trackerBind()).port(req.trackerPort()).open(false)
                         .build(), clock);
                 announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
             }

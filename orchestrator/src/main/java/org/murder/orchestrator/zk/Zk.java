@@ -57,7 +57,9 @@ public final class Zk {
     static ACLProvider digestAcl(String userPassword) {
         List<ACL> acl;
         try {
-            acl = List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword))));
+            // a mutable list: ZooKeeper asks acl.contains(null), which List.of answers with a NullPointerException
+            acl = new java.util.ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL,
+                    new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword)))));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is not available for ZooKeeper digests", e);
         }
