@@ -9,6 +9,8 @@ import org.murder.orchestrator.cli.AgentsCommand;
 import org.murder.orchestrator.cli.DeployCommand;
 import org.murder.orchestrator.cli.JobsCommand;
 import org.murder.orchestrator.cli.ZooKeeperCommand;
+import org.murder.orchestrator.release.ReleasesCommand;
+import org.murder.orchestrator.release.RollbackCommand;
 import org.murder.peer.cli.PeerCommand;
 import org.murder.seeder.SeedCommand;
 import org.murder.tracker.TrackerCommand;
@@ -21,9 +23,9 @@ import picocli.CommandLine.Spec;
 /** The {@code murder} root command. With no subcommand it prints the usage. */
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
-        subcommands = {DeployCommand.class, AgentsCommand.class, JobsCommand.class,
-            MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class, PeerCommand.class,
-            ZooKeeperCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DeployCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
+            ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
+            PeerCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
 public final class Murder implements Runnable {
