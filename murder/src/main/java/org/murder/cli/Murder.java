@@ -5,7 +5,9 @@ import ch.qos.logback.classic.Logger;
 import org.murder.core.cli.Cli;
 import org.murder.maker.MakeTorrentCommand;
 import org.murder.maker.Version;
+import org.murder.orchestrator.cli.AgentCommand;
 import org.murder.orchestrator.cli.AgentsCommand;
+import org.murder.orchestrator.cli.DemoCommand;
 import org.murder.orchestrator.cli.DeployCommand;
 import org.murder.orchestrator.cli.JobsCommand;
 import org.murder.orchestrator.cli.ZooKeeperCommand;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** The {@code murder} root command. With no subcommand it prints the usage. */
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
-        subcommands = {DeployCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
+        subcommands = {DemoCommand.class, DeployCommand.class, AgentCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
             ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
             PeerCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",

@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code murder deploy}: the whole flow in one command. */
 @Command(name = "deploy", sortOptions = false,
-        description = {"Pack SRC, make its torrent, start a tracker and a seeder, publish a signed job to the agents you target,",
-            "show each host's progress and print a summary. Exit 0 only when every targeted host succeeded."},
+        description = {"Deploy a release to the agents you target, in one command.",
+            "Packs SRC, makes its torrent, starts a tracker and a seeder, publishes a signed job, shows each host's progress",
+            "and prints a summary. Exit 0 only when every targeted host succeeded."},
         footer = {"", "Examples:",
             "  murder deploy ./build --tag v42 --hosts 'web-*' --dest /opt/app --activate",
             "  murder deploy ./build --tag v42 --role web --exclude web-7 --dry-run",
