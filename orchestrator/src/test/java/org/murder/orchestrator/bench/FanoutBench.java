@@ -82,7 +82,8 @@ public final class FanoutBench {
         System.out.printf(Locale.ROOT, "# %d agents connected and watching in %.1f s%n", agents, (System.nanoTime() - t0) / 1e9);
 
         List<Long> latencies = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
+        // round 0 warms up each agent's code path (class loading, JIT) as a long-running agent already is; not counted
+        for (int r = -1; r < rounds; r++) {
             String id = "fanout-" + System.nanoTime();
             long created = System.currentTimeMillis();
             Job job = signer.sign(new Job(id, Job.DEPLOY, "fanout", "ZA==", "0123456789abcdef0123456789abcdef", 1, "", 0, false, 1, "",
@@ -96,14 +97,20 @@ public final class FanoutBench {
                 }
                 Thread.sleep(20);
             }
+            long worst = 0;
             for (String name : names) {
                 HostReport report = Json.read(publisher.getData().forPath(ZkPaths.host(id, name)), HostReport.class);
-                latencies.add(report.startedAt() - created);
+                long latency = report.startedAt() - created;
+                worst = Math.max(worst, latency);
+                if (r >= 0) {
+                    latencies.add(latency);
+                }
             }
+            System.out.printf(Locale.ROOT, "  job %2d%s: last agent accepted after %d ms%n", r + 1, r < 0 ? " (warm-up)" : "", worst);
             publisher.delete().deletingChildrenIfNeeded().forPath(ZkPaths.job(id));
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        System.out.printf(Locale.ROOT, "job written -> accepted, %d agents x %d jobs: p50 %d ms, p99 %d ms, max %d ms (target: p99 <= 500 ms)%n",
+        System.out.printf(Locale.ROOT, "job written -> accepted, %d agents x %d jobs (after 1 warm-up job): p50 %d ms, p99 %d ms, max %d ms (target: p99 <= 500 ms)%n",
                 agents, rounds, sorted[sorted.length / 2], sorted[(int) Math.ceil(sorted.length * 0.99) - 1], sorted[sorted.length - 1]);
         System.out.println("p99 <= 500 ms: " + (sorted[(int) Math.ceil(sorted.length * 0.99) - 1] <= 500 ? "yes" : "NO")
                );
