@@ -112,6 +112,32 @@ class DeployIT {
     }
 
     @Test
+    void aSecondDeployOfATagInProgressIsRefused() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        deployZk.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                .forPath("/locks/v9", "deploy-host-2 since earlier".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(release(1000), "v9", List.of("web-*"), Duration.ofMinutes(1))));
+        assertEquals("tag v9 is being deployed right now (deploy-host-2 since earlier; lock /locks/v9)", e.getMessage());
+        assertEquals(1, e.exitCode());
+    }
+
+    @Test
+    void oldJobsArePrunedAtTheNextDeploy() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Path src = release(1000);
+        assertTrue(deployer().deploy(request(src, "v10", List.of("web-*"), Duration.ofMinutes(1))).get(0).succeeded());
+        String old = deployZk.getChildren().forPath("/jobs").get(0);
+        // eight days later (for the deploy host; the agent's clock is its own), the next deploy removes it
+        Clock later = Clock.offset(Clock.systemUTC(), Deployer.JOB_TTL.plusDays(1));
+        Deployer future = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), later, new PrintWriter(output, true), false);
+        future.deploy(request(src, "v10", List.of("web-*"), Duration.ofDays(30)));
+        List<String> jobs = deployZk.getChildren().forPath("/jobs");
+        assertEquals(1, jobs.size(), jobs.toString());
+        assertTrue(!jobs.contains(old), "the 8-day-old job " + old + " is gone");
+    }
+
+    @Test
     void noMatchingAgentIsAnErrorBeforeAnythingIsPublished() throws Exception {
         fleet.start("web-1", List.of("web"));
         MurderException e = assertThrows(MurderException.class,

@@ -168,6 +168,33 @@ class ResilienceIT {
     }
 
     @Test
+    void anAgentWhoseSessionExpiredRegistersAgainAndTakesTheNextJob() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        CuratorFramework observer = Zk.connect(settings);
+        try (CuratorCache agents = CuratorCache.build(observer, ZkPaths.AGENTS)) {
+            CountDownLatch gone = new CountDownLatch(1);
+            CountDownLatch back = new CountDownLatch(1);
+            agents.listenable().addListener(CuratorCacheListener.builder()
+                    .forDeletes(node -> gone.countDown())
+                    .forCreates(node -> {
+                        if (gone.getCount() == 0 && node.getPath().equals(ZkPaths.agent("web-1"))) {
+                            back.countDown();
+                        }
+                    }).build());
+            agents.start();
+            agent.zk().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+            assertTrue(gone.await(60, TimeUnit.SECONDS), "the expired session took the registration with it");
+            assertTrue(back.await(60, TimeUnit.SECONDS), "the agent registered again");
+        } finally {
+            observer.close();
+        }
+        List<HostOutcome> outcomes = deployAsync(settings, release(200_000), "v6").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+    }
+
+    @Test
     void unsignedAndTamperedJobsAreIgnored() throws Exception {
         ZkSettings settings = startServer();
         fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());

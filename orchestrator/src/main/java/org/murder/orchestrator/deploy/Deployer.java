@@ -55,6 +55,8 @@ public final class Deployer {
     private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
     /** An agent whose registration is gone this long, unfinished, has vanished (a restart is quicker). */
     static final Duration VANISH_GRACE = Duration.ofSeconds(30);
+    /** Jobs and their host reports are removed this long after they were published, at the next deploy. */
+    public static final Duration JOB_TTL = Duration.ofDays(7);
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final CuratorFramework zk;
@@ -111,6 +113,10 @@ public final class Deployer {
             targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
             out.flush();
             return List.of();
+        }
+        int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock);
+        if (pruned > 0) {
+            LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
         }
         String lock = ZkPaths.lock(req.tag());
         try {
