@@ -182,6 +182,7 @@ public final class Agent implements Closeable {
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
                 dest);
+        write(path, accepted.progress(0, 0, 0));
         try {
             while (!session.completed().isDone()) {
                 try {

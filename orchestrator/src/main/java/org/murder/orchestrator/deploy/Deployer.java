@@ -171,6 +171,9 @@ public final class Deployer {
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
             seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
                     .completed().get(10, TimeUnit.MINUTES);
+            if (tracker != null) {
+                awaitSeedAnnounced(tracker, meta);
+            }
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();
@@ -212,6 +215,14 @@ public final class Deployer {
                 throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
                         + md5 + " (expected: a new tag for new bytes; tags are immutable)");
             }
+        }
+    }
+
+    /** Hosts that announce before the seed would hear of no peer until their next announce: wait for it (bounded). */
+    private static void awaitSeedAnnounced(TrackerServer tracker, MetaInfo meta) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (tracker.registry().scrape(meta.infoHash()).complete() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
     }
 
