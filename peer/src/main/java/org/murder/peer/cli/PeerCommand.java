@@ -140,9 +140,18 @@ public final class PeerCommand implements Callable<Integer> {
             Snapshot last = session.finished().get();
             out.printf(Locale.ROOT, "stopped   uploaded %s%n", ByteSize.format(last.uploaded()));
             out.flush();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            removeHook(hook);
         }
         return 0;
+    }
+
+    /** SIGTERM while seeding runs the hook, which stops the session and lets us get here: too late to remove it. */
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already stopping because of a signal; the hook did the work
+        }
     }
 
     private Optional<String> expectedMd5(MetaInfo meta) throws IOException {

@@ -151,7 +151,12 @@ final class PiecePicker {
             unrequestedInPartials += p.blocks;
             return request(p, 0);
         }
-        // 3. endgame: every missing block is in flight; ask this peer too
+        // 3. endgame: only once every missing block is in flight (every missing piece started, no block
+        //    unrequested), ask this peer too. Before that, a peer with nothing new simply gets no request:
+        //    duplicates earlier waste uplinks on blocks the receiver throws away.
+        if (!inEndgame()) {
+            return null;
+        }
         for (Partial p : partials.values()) {
             if (p.awaitingVerification || !peer.has(p.piece)) {
                 continue;
@@ -164,6 +169,11 @@ final class PiecePicker {
             }
         }
         return null;
+    }
+
+    /** Every piece we lack has been started and none of their blocks waits to be requested. */
+    boolean inEndgame() {
+        return unrequestedInPartials == 0 && have.cardinality() + partials.size() == pieceCount;
     }
 
     private Block request(Partial p, int b) {

@@ -1,0 +1,72 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PiecePickerTest {
+    private static final int BLOCK = 16384;
+
+    /** 3 pieces of 2 blocks each (the last one short). */
+    private final PiecePicker picker = new PiecePicker(3, 2 * BLOCK, 5 * BLOCK + 100, BLOCK, 0, new Random(1));
+
+    private static PieceSet has(int... pieces) {
+        PieceSet s = new PieceSet(3);
+        for (int p : pieces) {
+            s.add(p);
+        }
+        return s;
+    }
+
+    @Test
+    void aPeerWithNothingNewGetsNoDuplicateRequestsBeforeTheEndgame() {
+        PieceSet a = has(0, 1, 2);
+        PieceSet b = has(0);
+        picker.peerHas(0);
+        for (int p : new int[] {1, 2}) {
+            picker.peerHas(p);
+            picker.peerHas(p);
+        }
+        Set<Long> toA = new HashSet<>();
+        // A takes both blocks of piece 0, the rarest; B only has piece 0
+        Block first = picker.next(a, toA);
+        toA.add(first.key());
+        Block second = picker.next(a, toA);
+        toA.add(second.key());
+        assertEquals(0, first.piece());
+        assertEquals(0, second.piece());
+        assertFalse(picker.inEndgame(), "two pieces are not started yet");
+        assertNull(picker.next(b, new HashSet<>()), "no duplicate of a block in flight to A: not the endgame");
+    }
+
+    @Test
+    void inTheEndgameASecondPeerIsAskedForBlocksStillInFlight() {
+        PieceSet a = has(0, 1, 2);
+        Set<Long> toA = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            Block blk = picker.next(a, toA);
+            assertNotNull(blk, "block " + i);
+            toA.add(blk.key());
+        }
+        assertNull(picker.next(a, toA), "A has every block in flight already");
+        assertTrue(picker.inEndgame());
+        Block dup = picker.next(has(0, 1, 2), new HashSet<>());
+        assertNotNull(dup);
+        assertTrue(toA.contains(dup.key()), "the second peer is asked for a block in flight to A");
+    }
+
+    @Test
+    void theLastBlockOfTheLastPieceIsShort() {
+        // piece 2 holds 5*BLOCK+100 - 4*BLOCK = BLOCK+100 bytes: a full block, then 100 bytes
+        assertEquals(BLOCK, picker.block(2, 0).length());
+        assertEquals(100, picker.block(2, 1).length());
+        assertEquals(2, picker.blocksIn(2));
+    }
+}
