@@ -3,6 +3,7 @@ package org.murder.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import org.murder.core.cli.Cli;
+import org.murder.firewall.FirewallCommand;
 import org.murder.maker.MakeTorrentCommand;
 import org.murder.maker.Version;
 import org.murder.peer.cli.PeerCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
         subcommands = {MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
-            PeerCommand.class, CommandLine.HelpCommand.class},
+            PeerCommand.class, FirewallCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
 public final class Murder implements Runnable {
