@@ -199,6 +199,17 @@ stop_hosts() {
   sleep 1
   for i in $(seq 1 "$H"); do ip netns pids "$(host_ns "$i")" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; done
 }
+# CPU seconds (user+sys) used so far by every process in the host namespaces
+hosts_cpu() {
+  local ticks=0
+  for i in $(seq 1 "$H"); do
+    for p in $(ip netns pids "$(host_ns "$i")" 2>/dev/null); do
+      local t; t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+      ticks=$((ticks + t))
+    done
+  done
+  echo "$ticks / $(getconf CLK_TCK)" | bc -l
+}
 fresh_dirs() { for i in $(seq 1 "$H"); do rm -rf "$work/host-$i"; mkdir -p "$work/host-$i"; done; }
 md5_ok() {
   local want; want=$(cut -d' ' -f1 "$work/release.md5")
@@ -221,16 +232,20 @@ done
 # every peer has announced (its JVM is up and waiting) before the seed starts
 wait_until 180 "the peers to announce" bash -c "for i in \$(seq 1 $H); do grep -q '\"state\"' '$work/host-'\$i'.status.json' 2>/dev/null || exit 1; done"
 sleep 2
+m_cpu0=$(hosts_cpu)   # JVM start and waiting
 start_seed "$work/seed-murder.log"
 wait_until "$limit" "every murder peer" all_done
 read -r m_first m_last < <(times_from "$seed_ready")
 m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
 md5_ok
+m_cpu=$(hosts_cpu)
 stop_hosts
 stop_seed
 m_ratio=$(echo "$m_last / $bound" | bc -l)
 printf '%-8s last host %6s s  first %6s s  F/C %6s s  ratio %5s  (from seed launch %s s; target ratio <= 1.15)\n' \
   murder "$(fmt "$m_last")" "$(fmt "$m_first")" "$(fmt "$bound")" "$(printf '%.2f' "$m_ratio")" "$(fmt "$m_from_start")"
+printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received (+ %.1f s to start %s JVMs)\n' \
+  "$(echo "$m_cpu - $m_cpu0" | bc -l)" "$(echo "($m_cpu - $m_cpu0) / ($H * $F / 1024)" | bc -l)" "$m_cpu0" "$H"
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 
@@ -273,12 +288,16 @@ EOF
       --on-bt-download-complete="$work/aria-done.sh" "$work/release.torrent" > "$work/aria2c-$i.log" 2>&1 &
   done
   sleep 3
+  a_cpu0=$(hosts_cpu)
   start_seed "$work/seed-aria2c.log"
   wait_until "$limit" "every aria2c" all_done
   read -r a_first a_last < <(times_from "$seed_ready")
   md5_ok
+  a_cpu=$(hosts_cpu)
   stop_hosts
   stop_seed
   printf '%-8s last host %6s s  first %6s s  F/C %6s s  ratio %5s  (aria2c leechers, murder seed and tracker)\n' \
     aria2c "$(fmt "$a_last")" "$(fmt "$a_first")" "$(fmt "$bound")" "$(printf '%.2f' "$(echo "$a_last / $bound" | bc -l)")"
+  printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received\n' \
+    "$(echo "$a_cpu - $a_cpu0" | bc -l)" "$(echo "($a_cpu - $a_cpu0) / ($H * $F / 1024)" | bc -l)"
 fi
