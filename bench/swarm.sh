@@ -133,9 +133,9 @@ for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
   in_ns "$ns" "$murder" firewall --apply --port-range 6881-6889 --tracker-port 8998 --source 10.213.0.0/24 \
     > "$work/firewall-$ns.log" 2>&1 &
   fw_pids+=($!)
-  if [ ${#fw_pids[@]} -ge 2 ]; then wait "${fw_pids[@]}"; fw_pids=(); fi
+  if [ ${#fw_pids[@]} -ge 2 ]; then wait "${fw_pids[@]}" || true; fw_pids=(); fi
 done
-[ ${#fw_pids[@]} -eq 0 ] || wait "${fw_pids[@]}"
+[ ${#fw_pids[@]} -eq 0 ] || wait "${fw_pids[@]}" || true
 for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
   grep -q "^applied" "$work/firewall-$ns.log" || { echo "swarm.sh: murder firewall --apply failed in $ns:" >&2; cat "$work/firewall-$ns.log" >&2; exit 1; }
 done
