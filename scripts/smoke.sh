@@ -17,4 +17,8 @@ set +e
 "$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent 2>err.txt; code=$?
 set -e
 [ "$code" = 2 ] && grep -q "already exists" err.txt
+# the README's first command: the whole system on this machine (smaller, to keep CI quick)
+"$murder" demo --agents 3 --size 48MiB > demo.out 2>&1 || { cat demo.out; exit 1; }
+grep -q "all 3 hosts done" demo.out
+grep -q "current -> releases/demo-" demo.out
 echo "smoke: ok"

@@ -6,6 +6,14 @@ import org.murder.core.cli.Cli;
 import org.murder.firewall.FirewallCommand;
 import org.murder.maker.MakeTorrentCommand;
 import org.murder.maker.Version;
+import org.murder.orchestrator.cli.AgentCommand;
+import org.murder.orchestrator.cli.AgentsCommand;
+import org.murder.orchestrator.cli.DemoCommand;
+import org.murder.orchestrator.cli.DeployCommand;
+import org.murder.orchestrator.cli.JobsCommand;
+import org.murder.orchestrator.cli.ZooKeeperCommand;
+import org.murder.orchestrator.release.ReleasesCommand;
+import org.murder.orchestrator.release.RollbackCommand;
 import org.murder.peer.cli.PeerCommand;
 import org.murder.seeder.SeedCommand;
 import org.murder.tracker.TrackerCommand;
@@ -18,8 +26,9 @@ import picocli.CommandLine.Spec;
 /** The {@code murder} root command. With no subcommand it prints the usage. */
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
-        subcommands = {MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
-            PeerCommand.class, FirewallCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, DeployCommand.class, AgentCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
+            ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
+            PeerCommand.class, ZooKeeperCommand.class, FirewallCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
 public final class Murder implements Runnable {

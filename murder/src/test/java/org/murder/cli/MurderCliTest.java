@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.orchestrator.release.ReleaseManager;
 
 class MurderCliTest {
     private static final String TRACKER = "http://127.0.0.1:8998/announce";
@@ -97,6 +98,37 @@ class MurderCliTest {
                 + "6:pieces20:aaaaaaaaaaaaaaaaaaaaee").getBytes(StandardCharsets.US_ASCII));
         assertOneLineError(CliRun.of("info", traversal.toString()), "murder: " + traversal
                 + ": info.files[0].path[0]: '..' (expected: a file name, not empty, '.' or '..', without '/', '\\' or NUL)");
+    }
+
+    @Test
+    void releasesAndRollbackOnWhatMakeTorrentPacked() throws Exception {
+        Path src = release();
+        Path dest = Files.createDirectories(tmp.resolve("opt/app"));
+        ReleaseManager releases = new ReleaseManager(dest);
+        for (String tag : new String[] {"v41", "v42"}) {
+            Files.writeString(src.resolve("bin/app"), "echo " + tag + "\n");
+            CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", tmp.resolve(tag + ".torrent").toString());
+            assertEquals(0, make.exitCode(), make.err());
+            releases.activate(tag, tmp.resolve(tag + ".tar.gz"));
+        }
+        assertEquals("echo v42\n", Files.readString(dest.resolve("current/bin/app")));
+
+        CliRun list = CliRun.of("releases", "--dest", dest.toString());
+        assertEquals(0, list.exitCode(), list.err());
+        assertTrue(list.out().matches("(?s)  v41  \\S+Z\n\\* v42  \\S+Z\n"), list.out());
+
+        CliRun back = CliRun.of("rollback", "--dest", dest.toString());
+        assertEquals(0, back.exitCode(), back.err());
+        assertEquals("rolled back " + dest.resolve("current") + " from v42 to v41\n", back.out());
+        assertEquals("echo v41\n", Files.readString(dest.resolve("current/bin/app")));
+
+        CliRun again = CliRun.of("rollback", "--dest", dest.toString());
+        assertEquals(1, again.exitCode());
+        assertEquals("murder: " + dest + ": no release was activated before v41 (expected: an earlier activation to roll back to,"
+                + " or a release named with --to TAG)\n", again.err());
+        assertOneLineError(CliRun.of("rollback", "--dest", dest.toString(), "--to", ".."),
+                "murder: tag: '..' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')");
+        assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
     }
 
     private static void assertOneLineError(CliRun r, String expected) {

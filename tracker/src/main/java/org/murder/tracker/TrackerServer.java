@@ -55,7 +55,6 @@ public final class TrackerServer implements AutoCloseable {
     private final TrackerMetrics metrics = new TrackerMetrics();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
-    private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel serverChannel;
     private ScheduledExecutorService maintenance;
@@ -124,10 +123,10 @@ public final class TrackerServer implements AutoCloseable {
         boolean epoll = Epoll.isAvailable();
         transport = epoll ? "epoll" : "nio";
         int threads = config.effectiveIoThreads();
-        boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("tracker-accept", true))
-                : new NioEventLoopGroup(1, new DefaultThreadFactory("tracker-accept", true));
         workers = epoll ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("tracker-io", true))
                 : new NioEventLoopGroup(threads, new DefaultThreadFactory("tracker-io", true));
+        // one group both accepts and serves: no separate acceptor thread to wake for every new
+        // connection (short connections are most of a tracker's traffic)
         Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         HttpSettings http = new HttpSettings((int) config.interval().toSeconds(), (int) config.minInterval().toSeconds(),
                 new AnnounceQuery.Policy(config.defaultNumwant(), config.maxNumwant(), config.acceptIpParameter()),
@@ -135,11 +134,11 @@ public final class TrackerServer implements AutoCloseable {
                 config.requestTimeout().toMillis(), config.idleTimeout().toMillis(), config.maxConnections());
         TrackerHttpHandler handler = new TrackerHttpHandler(http, registry, whitelist, metrics, clock);
         ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
+                .group(workers, workers)
                 .channel(channel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY is on by default for accepted sockets on Linux; not setting it again saves a syscall
                 .childHandler(new TrackerChannelInitializer(http, metrics, handler));
         try {
             serverChannel = b.bind(config.bind(), config.port()).sync().channel();
@@ -290,7 +289,16 @@ public final class TrackerServer implements AutoCloseable {
                 serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
             }
             if (maintenance != null) {
-                maintenance.shutdownNow();
+                // let a save in progress finish: interrupting it would abort its write
+                maintenance.shutdown();
+                try {
+                    if (!maintenance.awaitTermination(5, TimeUnit.SECONDS)) {
+                        maintenance.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    maintenance.shutdownNow();
+                    Thread.currentThread().interrupt();
+                }
             }
             String saved = "";
             if (started && serverChannel != null && config.stateFile().isPresent()) {
@@ -301,10 +309,8 @@ public final class TrackerServer implements AutoCloseable {
                     saved = "; state NOT saved: " + e.getMessage();
                 }
             }
-            for (EventLoopGroup g : new EventLoopGroup[] {boss, workers}) {
-                if (g != null) {
-                    g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-                }
+            if (workers != null) {
+                workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
             }
             if (started && serverChannel != null) {
                 log.info("tracker stopped ({} swarms, {} peers{})", registry.swarmCount(), registry.peerCount(), saved);

@@ -353,6 +353,26 @@ class TrackerServerTest {
     }
 
     @Test
+    void aRequestSplitIntoManyWritesIsServed() throws Exception {
+        start(b -> { });
+        byte[] req = ("GET " + client.announceQuery(IH, TrackerClient.id20(10), 6881, 100, "") + " HTTP/1.1\r\nHost: t\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        try (Socket s = client.open()) {
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            for (int from = 0; from < req.length; from += 7) {
+                out.write(req, from, Math.min(7, req.length - from));
+                out.flush();
+                if (from % 70 == 0) {
+                    Thread.sleep(2);
+                }
+            }
+            String answer = TrackerClient.readAll(s.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 200 OK") && answer.contains("5:peers"), answer);
+        }
+    }
+
+    @Test
     void connectionsPastTheCapGet503() throws Exception {
         start(b -> b.maxConnections(2));
         try (Socket a = client.open(); Socket b = client.open()) {

@@ -18,6 +18,7 @@ public final class Cli {
         Converters.registerAll(cl);
         cl.setExecutionExceptionHandler(new OneLineErrors());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setDefaultValueProvider(ConfigDefaults.fromSystem());
         return cl;
     }
 

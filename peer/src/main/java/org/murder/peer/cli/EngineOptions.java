@@ -53,6 +53,11 @@ public final class EngineOptions {
         return b;
     }
 
+    /** The address given with --ip, if any. */
+    public java.util.Optional<String> announceIp() {
+        return java.util.Optional.ofNullable(ip);
+    }
+
     public List<InetSocketAddress> extraPeers() {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String p : peers) {

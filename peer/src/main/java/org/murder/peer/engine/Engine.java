@@ -183,7 +183,7 @@ public final class Engine implements Closeable {
         return peerId;
     }
 
-    EngineConfig config() {
+    public EngineConfig config() {
         return config;
     }
 

@@ -89,6 +89,7 @@ public final class TorrentSession {
     private Md5Stream md5;
     private boolean md5Busy;
     private ScheduledFuture<?> ticker;
+    private int pendingConnects;
 
     TorrentSession(Engine engine, MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener,
             EventLoop loop, Clock clock, Random random) {
@@ -217,8 +218,6 @@ public final class TorrentSession {
             engine.connect(this, a, loop).addListener(f -> run(() -> pendingConnects--));
         }
     }
-
-    private int pendingConnects;
 
     void attach(PeerConnection c) {
         if (state.isFinal() || connections.size() >= config.maxConnections() || banned.contains(c.remote())) {

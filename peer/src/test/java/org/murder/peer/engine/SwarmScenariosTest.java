@@ -152,7 +152,16 @@ class SwarmScenariosTest {
         TorrentFixture t = fixture();
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         Engine e = engine(EngineConfig.builder().stallTimeout(Duration.ofMinutes(2)), clock);
-        TorrentSession s = download(e, t, tmp.resolve("lonely"), SessionListener.NONE);
+        CountDownLatch downloading = new CountDownLatch(1);
+        TorrentSession s = download(e, t, tmp.resolve("lonely"), new SessionListener() {
+            @Override
+            public void onStateChange(SessionState state, Snapshot snapshot) {
+                if (state == SessionState.DOWNLOADING) {
+                    downloading.countDown();
+                }
+            }
+        });
+        assertTrue(downloading.await(10, TimeUnit.SECONDS), "the session started");
         clock.advance(Duration.ofMinutes(1));
         clock.advance(Duration.ofMinutes(1).plusSeconds(1));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(10, TimeUnit.SECONDS));

@@ -1,0 +1,74 @@
+package org.murder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.storage.Storage;
+
+/** {@code murder peer} as an operator runs it: exit codes, the md5 beside the torrent, the JSON status file. */
+@Timeout(120)
+class PeerCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void downloadsVerifiesWritesStatusAndExitsZero() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] data = new byte[3_000_000];
+        new Random(5).nextBytes(data);
+        Files.write(src.resolve("v7.tar.gz"), data);
+        Path torrent = tmp.resolve("v7.torrent");
+        assertEquals(0, CliRun.of("make-torrent", src.resolve("v7.tar.gz").toString(), "--tracker",
+                "http://127.0.0.1:1/announce", "--out", torrent.toString()).exitCode());
+        MetaInfo meta = MetaInfo.read(torrent);
+        try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
+            seed.add(meta, Storage.forSeeding(meta, src.resolve("v7.tar.gz")), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(30, TimeUnit.SECONDS);
+            Path dest = Files.createDirectories(tmp.resolve("dest"));
+            Path status = tmp.resolve("status.json");
+            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
+                    "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s", "--json-status", status.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            assertArrayEquals(data, Files.readAllBytes(dest.resolve("v7.tar.gz")));
+            assertTrue(r.out().contains("md5 " + Files.readString(tmp.resolve("v7.md5")).split(" ")[0] + " ok"), r.out());
+            String json = Files.readString(status);
+            assertTrue(json.contains("\"bytes\":3000000,\"total\":3000000,\"percent\":100"), json);
+        }
+    }
+
+    @Test
+    void badPortRangesAndDestinationsAreUsageErrors() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("a.bin"), new byte[1000]);
+        Path torrent = tmp.resolve("a.torrent");
+        assertEquals(0, CliRun.of("make-torrent", src.resolve("a.bin").toString(), "--tracker", "http://127.0.0.1:1/announce",
+                "--out", torrent.toString()).exitCode());
+        for (String range : new String[] {"9000-8000", "0-70000"}) {
+            CliRun r = CliRun.of("peer", torrent.toString(), tmp.toString(), "--port-range", range);
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith("Invalid value for option '--port-range': port range '" + range + "' (expected: "),
+                    r.err());
+        }
+        CliRun missing = CliRun.of("peer", torrent.toString(), tmp.resolve("nope").toString());
+        assertEquals(2, missing.exitCode());
+        assertEquals("murder: " + tmp.resolve("nope") + ": no such directory (expected: an existing download directory)\n",
+                missing.err());
+    }
+}

@@ -1,0 +1,316 @@
+package org.murder.orchestrator.agent;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.murder.core.Hex;
+import org.murder.core.crypto.Digests;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.maker.Version;
+import org.murder.orchestrator.job.AgentInfo;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.Snapshot;
+import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon on each host: registers itself (ephemeral, re-created after a session expiry),
+ * watches {@code /jobs}, and runs every signed job that names it on the in-process engine,
+ * reporting to {@code /jobs/<id>/hosts/<name>} about once a second. A job is run once per host:
+ * finished reports are never redone, unfinished ones are resumed after a restart. ZooKeeper
+ * outages pause the reports, never the download.
+ */
+public final class Agent implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final long REPORT_MILLIS = 1000;
+
+    private final CuratorFramework zk;
+    private final AgentSettings settings;
+    private final Engine engine;
+    private final JobSigner signer;
+    private final Activator activator;
+    private final Clock clock;
+    private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "murder-agent-job");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final Set<String> ignored = ConcurrentHashMap.newKeySet();
+    private PersistentNode registration;
+    private CuratorCache cache;
+    private volatile boolean closed;
+
+    public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
+        this.zk = zk;
+        this.settings = settings;
+        this.engine = engine;
+        this.signer = signer;
+        this.activator = activator;
+        this.clock = clock;
+    }
+
+    /** Registers and starts watching; returns once registered (or throws after {@code registerTimeoutSeconds}). */
+    public void start(long registerTimeoutSeconds) throws Exception {
+        zk.createContainers(ZkPaths.JOBS);
+        zk.createContainers(ZkPaths.AGENTS);
+        AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
+                engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis());
+        registration = new PersistentNode(zk, CreateMode.EPHEMERAL, false, ZkPaths.agent(settings.name()), Json.write(info));
+        registration.start();
+        if (!registration.waitForInitialCreate(registerTimeoutSeconds, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
+                    + registerTimeoutSeconds + " s");
+        }
+        cache = CuratorCache.build(zk, ZkPaths.JOBS);
+        cache.listenable().addListener(CuratorCacheListener.builder()
+                .forCreatesAndChanges((before, node) -> onNode(node))
+                .forInitialized(() -> LOG.info("[agent={}] watching {} for jobs", settings.name(), ZkPaths.JOBS))
+                .build());
+        cache.start();
+        LOG.info("[agent={}] registered (roles {}, peer port {}, releases under {})", settings.name(), settings.roles(),
+                engine.port(), settings.destRoot());
+    }
+
+    private void onNode(ChildData node) {
+        String id = ZkPaths.jobIdOf(node.getPath());
+        if (id == null || closed || started.contains(id) || ignored.contains(id)) {
+            return;
+        }
+        Job job;
+        try {
+            job = Json.read(node.getData(), Job.class);
+            job.validate();
+        } catch (IllegalArgumentException e) {
+            ignore(id, "not a valid job: " + e.getMessage());
+            return;
+        }
+        if (!signer.verify(job)) {
+            ignore(id, job.signature().isEmpty() ? "unsigned: ignored" : "bad signature (tampered, or another secret): ignored");
+            return;
+        }
+        if (!job.id().equals(id)) {
+            ignore(id, "its id '" + job.id() + "' is not its node name: ignored");
+            return;
+        }
+        if (!job.hosts().contains(settings.name())) {
+            ignored.add(id);
+            return;
+        }
+        if (started.add(id)) {
+            jobs.execute(() -> run(job));
+        }
+    }
+
+    private void ignore(String id, String why) {
+        if (ignored.add(id)) {
+            LOG.warn("[agent={} job={}] {}", settings.name(), id, why);
+        }
+    }
+
+    private void run(Job job) {
+        String path = ZkPaths.host(job.id(), settings.name());
+        Optional<HostReport> previous = readReport(path);
+        if (previous.isPresent() && previous.get().isFinished()) {
+            LOG.debug("[agent={} job={}] already {}", settings.name(), job.id(), previous.get().state());
+            return;
+        }
+        if (previous.isEmpty() && clock.millis() > job.deadline()) {
+            LOG.info("[agent={} job={}] past its deadline: not started", settings.name(), job.id());
+            return;
+        }
+        long now = clock.millis();
+        HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
+        write(path, accepted);
+        HostReport last;
+        try {
+            last = job.isDeploy() ? deploy(job, path, accepted) : rollback(job, accepted);
+        } catch (RuntimeException e) {
+            LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            last = accepted.failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
+        }
+        writeUntilStored(path, last);
+    }
+
+    private HostReport deploy(Job job, String path, HostReport accepted) {
+        Path dest = destination(job);
+        MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
+        Path archive = dest.resolve(meta.name());
+        if (sameMd5(archive, job.md5())) {
+            LOG.info("[agent={} job={}] {} already here with md5 {}: nothing to download", settings.name(), job.id(), archive,
+                    job.md5());
+            activateIfAsked(job, dest, archive);
+            return accepted.done(clock.millis(), true);
+        }
+        AtomicReference<Snapshot> latest = new AtomicReference<>();
+        TorrentSession session = engine.add(meta, Storage.forDownload(meta, dest),
+                SessionOptions.download(Optional.of(job.md5()), Optional.of(java.time.Duration.ofSeconds(job.seedSeconds()))),
+                new SessionListener() {
+                    @Override
+                    public void onProgress(Snapshot s) {
+                        latest.set(s);
+                    }
+                });
+        LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
+                dest);
+        write(path, accepted.progress(0, 0, 0));
+        try {
+            while (!session.completed().isDone()) {
+                try {
+                    session.completed().get(REPORT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    Snapshot s = latest.get();
+                    if (s != null) {
+                        write(path, accepted.progress(s.verified(), s.downRate(), s.peers()));
+                    }
+                }
+            }
+            session.completed().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        activateIfAsked(job, dest, archive);
+        LOG.info("[agent={} job={}] done: {} verified (md5 {}), seeding {} s", settings.name(), job.id(), archive, job.md5(),
+                job.seedSeconds());
+        return accepted.done(clock.millis(), false);
+    }
+
+    private void activateIfAsked(Job job, Path dest, Path archive) {
+        if (job.activate()) {
+            activator.activate(dest, job.tag(), archive, job.keep());
+            LOG.info("[agent={} job={}] activated {} in {}", settings.name(), job.id(), job.tag(), dest);
+        }
+    }
+
+    private HostReport rollback(Job job, HostReport accepted) {
+        String now = activator.rollback(destination(job), job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo()));
+        LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), now);
+        return accepted.done(clock.millis(), false);
+    }
+
+    private Path destination(Job job) {
+        Path dest = job.dest().isEmpty() ? settings.destRoot() : Path.of(job.dest());
+        try {
+            Files.createDirectories(dest);
+        } catch (IOException e) {
+            throw new IllegalStateException(dest + ": cannot create (" + e.getMessage() + ")", e);
+        }
+        if (!Files.isWritable(dest)) {
+            throw new IllegalStateException(dest + ": not writable by this agent");
+        }
+        return dest;
+    }
+
+    private static boolean sameMd5(Path file, String md5) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        MessageDigest digest = Digests.md5();
+        byte[] buffer = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return Hex.encode(digest.digest()).equals(md5);
+    }
+
+    private Optional<HostReport> readReport(String path) {
+        try {
+            return Optional.of(Json.read(zk.getData().forPath(path), HostReport.class));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            LOG.warn("[agent={}] read {}: {}", settings.name(), path, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Best effort: a progress report lost to a ZooKeeper outage is replaced a second later. */
+    private void write(String path, HostReport report) {
+        try {
+            zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(report));
+        } catch (Exception e) {
+            LOG.debug("[agent={}] report to {}: {}", settings.name(), path, e.toString());
+        }
+    }
+
+    /** The final report must land: retry through outages until it does or the agent stops. */
+    private void writeUntilStored(String path, HostReport report) {
+        long backoff = 200;
+        while (!closed) {
+            try {
+                zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(report));
+                return;
+            } catch (Exception e) {
+                LOG.info("[agent={}] final report to {} failed ({}); retrying", settings.name(), path, e.toString());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (cache != null) {
+            cache.close();
+        }
+        if (registration != null) {
+            try {
+                registration.close();
+            } catch (IOException e) {
+                LOG.debug("unregister: {}", e.toString());
+            }
+        }
+        jobs.shutdownNow();
+    }
+}

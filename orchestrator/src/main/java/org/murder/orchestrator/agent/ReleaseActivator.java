@@ -1,0 +1,22 @@
+package org.murder.orchestrator.agent;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.murder.orchestrator.release.ReleaseManager;
+
+/** Activation through {@link ReleaseManager}: safe extraction, an atomic {@code current} switch, keep the last K. */
+public final class ReleaseActivator implements Activator {
+    @Override
+    public void activate(Path dest, String tag, Path archive, int keep) {
+        ReleaseManager releases = new ReleaseManager(dest);
+        releases.activate(tag, archive);
+        if (keep > 0) {
+            releases.keepLast(keep);
+        }
+    }
+
+    @Override
+    public String rollback(Path dest, Optional<String> tag) {
+        return new ReleaseManager(dest).rollback(tag).to();
+    }
+}

@@ -1,0 +1,45 @@
+package org.murder.orchestrator.cli;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.job.AgentInfo;
+import org.murder.orchestrator.zk.Zk;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code murder agents}: who is registered. */
+@Command(name = "agents", description = "List the agents registered in ZooKeeper.")
+public final class AgentsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Mixin
+    ZkOptions zk;
+
+    @Override
+    public Integer call() {
+        try (CuratorFramework client = Zk.connect(zk.settings())) {
+            List<AgentInfo> agents = new Deployer(client, null, Clock.systemUTC(), spec.commandLine().getOut(), false).agents();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", "NAME", "IP", "PORTS", "ROLES", "VERSION", "SINCE");
+            for (AgentInfo a : agents) {
+                out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", a.name(), a.ip(), a.portRange(), String.join(",", a.roles()),
+                        a.version(), Instant.ofEpochMilli(a.since()));
+            }
+            out.println(agents.size() + " agents");
+            out.flush();
+        }
+        return 0;
+    }
+}

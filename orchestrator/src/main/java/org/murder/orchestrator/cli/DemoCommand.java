@@ -1,0 +1,194 @@
+package org.murder.orchestrator.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.curator.framework.CuratorFramework;
+import org.murder.core.ByteSize;
+import org.murder.core.Hex;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.progress.Progress;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.zk.StandaloneZooKeeper;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code murder demo}: the whole system on one machine in one command. A ZooKeeper server, N agents
+ * as separate processes (own ports, own release roots), a generated release, one deploy with
+ * activation, live progress and the summary. Everything listens on 127.0.0.1.
+ */
+@Command(name = "demo", sortOptions = false,
+        description = {"Try murder on one machine: ZooKeeper, N agents, tracker, seeder and one deploy.",
+            "Starts a ZooKeeper server, N agents as separate processes (own ports and release roots), generates a release of",
+            "--size, deploys it with --activate and prints the summary. Listens on 127.0.0.1 only; cleans up after itself."})
+public final class DemoCommand implements Callable<Integer> {
+    static final String MAIN_CLASS = "org.murder.cli.Murder";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Option(names = "--agents", paramLabel = "N", defaultValue = "4", description = "Agents to start. Default: ${DEFAULT-VALUE}.")
+    int agents;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "256MiB", description = "Release size. Default: ${DEFAULT-VALUE}.")
+    ByteSize size;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (kept). Default: a temporary one, removed at the end.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (agents < 1 || agents > 50) {
+            throw MurderException.badInput("--agents: " + agents + " (expected: 1 to 50)");
+        }
+        if (size.bytes() < 1 || size.bytes() > (64L << 30)) {
+            throw MurderException.badInput("--size: " + size + " (expected: 1 byte to 64 GiB)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        boolean temporary = dir == null;
+        Path work = temporary ? Files.createTempDirectory("murder-demo-") : Files.createDirectories(dir);
+        List<Process> processes = new ArrayList<>();
+        StandaloneZooKeeper zkServer = null;
+        try {
+            zkServer = StandaloneZooKeeper.start(work.resolve("zookeeper"), "127.0.0.1", 0);
+            out.println("zookeeper  127.0.0.1:" + zkServer.port() + " (data in " + work.resolve("zookeeper") + ")");
+            String secret = Hex.encode(SecureRandom.getSeed(16));
+            Path secretFile = work.resolve("secret");
+            Files.writeString(secretFile, secret + "\n");
+            for (int i = 1; i <= agents; i++) {
+                processes.add(startAgent(work, i, zkServer.connectString(), secretFile));
+            }
+            out.println("agents     " + agents + " processes, logs in " + work + "/agent-N.log");
+            out.flush();
+            Path release = makeRelease(work.resolve("release"), out);
+            ZkSettings settings = ZkSettings.of(zkServer.connectString());
+            try (CuratorFramework zk = Zk.connect(settings)) {
+                Deployer deployer = new Deployer(zk, new JobSigner(secret), Clock.systemUTC(), out, Progress.isTerminal());
+                awaitAgents(deployer, processes, work);
+                String tag = "demo-" + System.currentTimeMillis() / 1000;
+                DeployRequest request = new DeployRequest(Optional.of(release), tag, List.of("demo-*"), List.of(), List.of(), "",
+                        Duration.ofSeconds(5), Duration.ofMinutes(10), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
+                        "127.0.0.1", new PortRange(7300, 7399), work.resolve("deploy"), Duration.ofSeconds(2));
+                out.printf("deploy     %s (%s) to %d agents%n", tag, size, agents);
+                out.flush();
+                List<HostOutcome> outcomes = deployer.deploy(request);
+                boolean ok = Deployer.summary(out, tag, outcomes);
+                Path current = work.resolve("agent-1/current");
+                if (Files.isSymbolicLink(current)) {
+                    out.println("agent-1    current -> " + Files.readSymbolicLink(current));
+                }
+                out.flush();
+                return ok ? 0 : 1;
+            }
+        } finally {
+            for (Process p : processes) {
+                p.destroy();
+            }
+            for (Process p : processes) {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+            if (zkServer != null) {
+                zkServer.close();
+            }
+            if (temporary) {
+                deleteTree(work);
+            } else {
+                out.println("kept       " + work);
+            }
+            out.flush();
+        }
+    }
+
+    private Process startAgent(Path work, int i, String zk, Path secretFile) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        int first = 7000 + 10 * i;
+        List<String> cmd = List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), MAIN_CLASS,
+                "agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
+                "--dest-root", work.resolve("agent-" + i).toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
+                "--port-range", first + "-" + (first + 9));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("agent-" + i + ".log").toFile())
+                .start();
+    }
+
+    private void awaitAgents(Deployer deployer, List<Process> processes, Path work) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (deployer.agents().size() < agents) {
+            for (int i = 0; i < processes.size(); i++) {
+                if (!processes.get(i).isAlive()) {
+                    throw MurderException.failure("agent demo-" + (i + 1) + " exited with " + processes.get(i).exitValue()
+                            + "; see " + work.resolve("agent-" + (i + 1) + ".log"), null);
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw MurderException.failure("only " + deployer.agents().size() + " of " + agents + " agents registered within 60 s;"
+                        + " see " + work + "/agent-N.log", null);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** A release directory: a start script, a config file and random payload files adding up to --size. */
+    private Path makeRelease(Path root, PrintWriter out) throws IOException {
+        Files.createDirectories(root.resolve("bin"));
+        Files.createDirectories(root.resolve("lib"));
+        Files.writeString(root.resolve("bin/start"), "#!/bin/sh\necho 'hello from the murder demo'\n");
+        root.resolve("bin/start").toFile().setExecutable(true);
+        Files.writeString(root.resolve("app.conf"), "threads = 8\n");
+        Random random = new Random(42);
+        long left = size.bytes();
+        byte[] buffer = new byte[1 << 20];
+        for (int f = 0; left > 0; f++) {
+            long fileBytes = Math.min(left, 64L << 20);
+            try (OutputStream o = Files.newOutputStream(root.resolve("lib/part-" + f + ".bin"))) {
+                for (long w = 0; w < fileBytes; w += buffer.length) {
+                    random.nextBytes(buffer);
+                    o.write(buffer, 0, (int) Math.min(buffer.length, fileBytes - w));
+                }
+            }
+            left -= fileBytes;
+        }
+        out.println("release    " + root + " (" + size + " of generated files)");
+        out.flush();
+        return root;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package org.murder.orchestrator.cli;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.progress.Progress;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.zk.Zk;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code murder deploy}: the whole flow in one command. */
+@Command(name = "deploy", sortOptions = false,
+        description = {"Deploy a release to the agents you target, in one command.",
+            "Packs SRC, makes its torrent, starts a tracker and a seeder, publishes a signed job, shows each host's progress",
+            "and prints a summary. Exit 0 only when every targeted host succeeded."},
+        footer = {"", "Examples:",
+            "  murder deploy ./build --tag v42 --hosts 'web-*' --dest /opt/app --activate",
+            "  murder deploy ./build --tag v42 --role web --exclude web-7 --dry-run",
+            "  murder deploy --rollback --tag v42 --hosts 'web-*' --dest /opt/app        # switch current back"})
+public final class DeployCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SRC", description = "Release directory (packed) or ready .tar.gz.")
+    Path source;
+
+    @Option(names = "--tag", required = true, paramLabel = "TAG", description = "Release tag, like v42 (immutable: new bytes need a new tag).")
+    String tag;
+
+    @Option(names = "--hosts", paramLabel = "GLOB[,GLOB]", split = ",", description = "Target agents whose name matches, like 'web-*'.")
+    List<String> hosts = new ArrayList<>();
+
+    @Option(names = "--host", paramLabel = "NAME[,NAME]", split = ",", description = "Target these agents by name.")
+    List<String> hostNames = new ArrayList<>();
+
+    @Option(names = "--role", paramLabel = "ROLE[,ROLE]", split = ",", description = "Target agents with one of these roles.")
+    List<String> roles = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "GLOB[,GLOB]", split = ",", description = "Leave out agents whose name matches.")
+    List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--dest", paramLabel = "DIR", description = "Destination on the hosts. Default: each agent's --dest-root.")
+    String dest;
+
+    @Option(names = "--activate", description = "Unpack into DEST/releases/TAG and switch DEST/current on each host.")
+    boolean activate;
+
+    @Option(names = "--keep", paramLabel = "K", defaultValue = "5", description = "Releases each host keeps when activating. Default: ${DEFAULT-VALUE}.")
+    int keep;
+
+    @Option(names = "--seed-time", paramLabel = "DURATION", defaultValue = "30s", description = "Hosts seed this long after completing. Default: ${DEFAULT-VALUE}.")
+    Duration seedTime;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "Give up on hosts not done by then. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--dry-run", description = "Print the hosts that would be targeted and stop.")
+    boolean dryRun;
+
+    @Option(names = "--rollback", description = "Switch the targeted hosts' current release back instead of deploying (with --activate layouts).")
+    boolean rollback;
+
+    @Option(names = "--to", paramLabel = "TAG", description = "With --rollback: the release to switch to. Default: the one before current.")
+    String rollbackTo;
+
+    @Option(names = "--tracker-port", paramLabel = "PORT", defaultValue = "8998", description = "Port of the embedded tracker. Default: ${DEFAULT-VALUE}.")
+    int trackerPort;
+
+    @Option(names = "--tracker", paramLabel = "URL", description = "Use this running tracker (its announce URL) instead of an embedded one.")
+    String tracker;
+
+    @Option(names = "--advertise", paramLabel = "ADDR", description = "Address the hosts reach this machine at. Default: its first non-loopback IPv4.")
+    String advertise;
+
+    @Option(names = "--seeder-ports", paramLabel = "A-B", defaultValue = "6881-6889", description = "Port range of the embedded seeder. Default: ${DEFAULT-VALUE}.")
+    PortRange seederPorts;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "/var/tmp/murder",
+            description = "Where the archive and torrent are written. Default: ${DEFAULT-VALUE}.")
+    Path workDir;
+
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Keep seeding this long after every host reported. Default: ${DEFAULT-VALUE}.")
+    Duration grace;
+
+    @Mixin
+    ZkOptions zk;
+
+    @Override
+    public Integer call() throws Exception {
+        DeployRequest request = request();
+        try (CuratorFramework client = Zk.connect(zk.settings())) {
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), Progress.isTerminal());
+            List<HostOutcome> outcomes = deployer.deploy(request);
+            if (dryRun) {
+                return 0;
+            }
+            return Deployer.summary(spec.commandLine().getOut(), tag, outcomes) ? 0 : 1;
+        }
+    }
+
+    DeployRequest request() {
+        if (hosts.isEmpty() && hostNames.isEmpty() && roles.isEmpty()) {
+            throw MurderException.badInput("deploy: no target (expected: --hosts GLOB, --host NAME or --role ROLE)");
+        }
+        if (!rollback && source == null) {
+            throw MurderException.badInput("deploy: missing SRC (expected: a release directory or .tar.gz)");
+        }
+        if (rollback && source != null) {
+            throw MurderException.badInput("deploy --rollback takes no SRC");
+        }
+        if (rollbackTo != null && !rollback) {
+            throw MurderException.badInput("--to only goes with --rollback");
+        }
+        if (source != null && !Files.exists(source)) {
+            throw MurderException.badInput(source + ": no such file or directory");
+        }
+        if (keep < 1 || keep > 1000) {
+            throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw MurderException.badInput("--timeout: must be positive");
+        }
+        if (tracker != null && !tracker.matches("https?://.+")) {
+            throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
+        }
+        List<String> globs = new ArrayList<>(hosts);
+        globs.addAll(hostNames);
+        return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
+                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, "0.0.0.0", trackerPort,
+                Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace);
+    }
+
+    /** The first IPv4 address of an interface that is up and not loopback; 127.0.0.1 on a box with none. */
+    static String defaultAddress() {
+        try {
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet4Address) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // fall through
+        }
+        return "127.0.0.1";
+    }
+}

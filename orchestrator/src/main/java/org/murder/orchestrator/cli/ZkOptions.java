@@ -1,0 +1,72 @@
+package org.murder.orchestrator.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.murder.core.MurderException;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.zk.ZkSettings;
+import picocli.CommandLine.Option;
+
+/** ZooKeeper and job-signing options shared by deploy, agent, jobs and agents (also from MURDER_* and murder.conf). */
+public final class ZkOptions {
+    @Option(names = "--zk", paramLabel = "HOST:PORT[,...]", defaultValue = ZkSettings.DEFAULT_CONNECT,
+            description = "ZooKeeper ensemble. Default: ${DEFAULT-VALUE}.")
+    String connect;
+
+    @Option(names = "--zk-chroot", paramLabel = "PATH", defaultValue = "/" + ZkSettings.DEFAULT_CHROOT,
+            description = "Where murder's nodes live in ZooKeeper. Default: ${DEFAULT-VALUE}.")
+    String chroot;
+
+    @Option(names = "--zk-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Give up connecting after this long. Default: ${DEFAULT-VALUE}.")
+    Duration connectTimeout;
+
+    @Option(names = "--zk-session-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "ZooKeeper session timeout (how long an agent's registration outlives a lost connection). Default: ${DEFAULT-VALUE}.")
+    Duration sessionTimeout;
+
+    @Option(names = "--zk-auth-file", paramLabel = "FILE",
+            description = "File holding USER:PASSWORD for ZooKeeper digest auth; every node we create then carries a digest ACL.")
+    Path authFile;
+
+    @Option(names = "--secret-file", paramLabel = "FILE", defaultValue = "/etc/murder/secret",
+            description = "Shared secret that signs jobs (at least 16 characters; MURDER_SECRET overrides). Default: ${DEFAULT-VALUE}.")
+    Path secretFile;
+
+    public ZkSettings settings() {
+        try {
+            ZkSettings s = new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.empty());
+            return authFile == null ? s : s.withCredentials(firstLine(authFile, "--zk-auth-file"));
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput("--" + e.getMessage());
+        }
+    }
+
+    public JobSigner signer() {
+        String secret = System.getenv("MURDER_SECRET");
+        if (secret == null || secret.isEmpty()) {
+            if (!Files.isRegularFile(secretFile)) {
+                throw MurderException.badInput("no job secret: " + secretFile + " does not exist (expected: a file with at least"
+                        + " 16 characters shared by the deploy host and every agent, or MURDER_SECRET)");
+            }
+            secret = firstLine(secretFile, "--secret-file");
+        }
+        try {
+            return new JobSigner(secret);
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
+        }
+    }
+
+    private static String firstLine(Path file, String option) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        } catch (IOException e) {
+            throw MurderException.badInput(option + " " + file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.murder.orchestrator.deploy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.murder.core.PortRange;
+
+/**
+ * One {@code murder deploy}, resolved from the command line.
+ *
+ * @param source          release directory or ready archive (empty for a rollback)
+ * @param tag             release tag
+ * @param hostGlobs       agent names to target, as globs ({@code web-*})
+ * @param roles           agent roles to target
+ * @param excludeGlobs    agent names to leave out
+ * @param dest            destination directory on the hosts (empty: each agent's --dest-root)
+ * @param seedTime        how long hosts seed after completing
+ * @param timeout         give up on hosts not done after this long
+ * @param activate        unpack and switch {@code current} on each host
+ * @param keep            releases each host keeps
+ * @param rollbackTo      for a rollback job: the tag to switch back to (empty: the previous one)
+ * @param rollback        publish a rollback job instead of a deploy
+ * @param dryRun          print the targets and stop
+ * @param trackerBind     address the embedded tracker listens on
+ * @param trackerPort     port of the embedded tracker (0: any free port)
+ * @param externalTracker announce URL of a running tracker to use instead (registration over HTTP)
+ * @param advertise       address hosts reach this deploy host at (tracker URL, seeder announce)
+ * @param seederPorts     port range of the embedded seeder
+ * @param workDir         where the archive and torrent are written
+ * @param grace           how long the seeder stays up after every host reported
+ */
+public record DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
+        List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
+        String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
+        String advertise, PortRange seederPorts, Path workDir, Duration grace) {
+    public DeployRequest {
+        hostGlobs = List.copyOf(hostGlobs);
+        roles = List.copyOf(roles);
+        excludeGlobs = List.copyOf(excludeGlobs);
+    }
+}

@@ -1,0 +1,369 @@
+package org.murder.orchestrator.deploy;
+
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.murder.core.MurderException;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.progress.Progress;
+import org.murder.maker.MakeTorrentRequest;
+import org.murder.maker.MakeTorrentResult;
+import org.murder.maker.TorrentMaker;
+import org.murder.orchestrator.job.AgentInfo;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.storage.Storage;
+import org.murder.tracker.TrackerConfig;
+import org.murder.tracker.TrackerServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole deploy in one call: pack and make the torrent, start a tracker and a seeder (or use a
+ * running tracker), resolve the target against the registered agents, publish the signed job, follow
+ * every host's report with a live view until all are done or failed or the deadline passes, and
+ * return one outcome per host.
+ */
+public final class Deployer {
+    private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
+    /** An agent whose registration is gone this long, unfinished, has vanished (a restart is quicker). */
+    static final Duration VANISH_GRACE = Duration.ofSeconds(30);
+    /** Jobs and their host reports are removed this long after they were published, at the next deploy. */
+    public static final Duration JOB_TTL = Duration.ofDays(7);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    private final CuratorFramework zk;
+    private final JobSigner signer;
+    private final Clock clock;
+    private final PrintWriter out;
+    private final boolean terminal;
+
+    public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
+        this.zk = zk;
+        this.signer = signer;
+        this.clock = clock;
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /** The agents registered now, sorted by name. */
+    public List<AgentInfo> agents() {
+        try {
+            List<AgentInfo> agents = new ArrayList<>();
+            if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
+                return agents;
+            }
+            for (String name : zk.getChildren().forPath(ZkPaths.AGENTS)) {
+                try {
+                    agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
+                } catch (KeeperException.NoNodeException gone) {
+                    // left between the listing and the read
+                } catch (IllegalArgumentException bad) {
+                    LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
+                }
+            }
+            agents.sort(java.util.Comparator.comparing(AgentInfo::name));
+            return agents;
+        } catch (Exception e) {
+            throw MurderException.failure("list " + ZkPaths.AGENTS + ": " + e.getMessage(), e);
+        }
+    }
+
+    public List<HostOutcome> deploy(DeployRequest req) throws Exception {
+        if (!Job.TAG.matcher(req.tag()).matches()) {
+            throw MurderException.badInput("--tag '" + req.tag() + "' (expected: letters, digits, '.', '_' or '-', at most 100)");
+        }
+        List<AgentInfo> registered = agents();
+        List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
+        if (targets.isEmpty()) {
+            throw MurderException.badInput("no registered agent matches " + selector(req) + " (" + registered.size()
+                    + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
+                    registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
+        }
+        List<String> hosts = targets.stream().map(AgentInfo::name).toList();
+        if (req.dryRun()) {
+            out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
+            targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
+            out.flush();
+            return List.of();
+        }
+        int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock);
+        if (pruned > 0) {
+            LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
+        }
+        String lock = ZkPaths.lock(req.tag());
+        try {
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL)
+                    .forPath(lock, (InetAddress.getLocalHost().getHostName() + " since " + clock.instant()).getBytes());
+        } catch (KeeperException.NodeExistsException e) {
+            String holder = new String(zk.getData().forPath(lock));
+            throw MurderException.failure("tag " + req.tag() + " is being deployed right now (" + holder + "; lock "
+                    + lock + ")", null);
+        }
+        try {
+            return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts);
+        } finally {
+            try {
+                zk.delete().quietly().forPath(lock);
+            } catch (Exception e) {
+                LOG.debug("release {}: {}", lock, e.toString());
+            }
+        }
+    }
+
+    private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts) throws Exception {
+        Files.createDirectories(req.workDir());
+        Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
+        TrackerServer tracker = null;
+        Engine seeder = null;
+        try {
+            String announce;
+            if (req.externalTracker().isPresent()) {
+                announce = req.externalTracker().get();
+            } else {
+                tracker = TrackerServer.start(TrackerConfig.builder().bind(req.trackerBind()).port(req.trackerPort()).open(false)
+                        .build(), clock);
+                announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
+            }
+            MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
+                    req.workDir().resolve(req.tag() + ".torrent"), req.workDir().resolve(req.tag() + ".tar.gz"),
+                    Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + req.tag()), 6,
+                    Runtime.getRuntime().availableProcessors());
+            boolean bar = terminal;
+            MakeTorrentResult made = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar))
+                    .make(make);
+            MetaInfo meta = MetaInfo.read(made.torrent());
+            out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
+                    org.murder.core.ByteSize.format(made.size()), made.md5());
+            recordRelease(req.tag(), made.md5(), made.size());
+            if (tracker != null) {
+                tracker.whitelist().register(meta.infoHash());
+            } else {
+                register(announce, meta);
+            }
+            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
+            seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(10, TimeUnit.MINUTES);
+            if (tracker != null) {
+                awaitSeedAnnounced(tracker, meta);
+            }
+            out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
+            out.flush();
+            long now = clock.millis();
+            Job job = new Job(jobId(req.tag(), now), Job.DEPLOY, req.tag(),
+                    Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent())), made.md5(), made.size(), req.dest(),
+                    req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
+                    now + req.timeout().toMillis(), "");
+            List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
+            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.skipped())) {
+                LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
+                Thread.sleep(req.grace().toMillis());
+            }
+            return outcomes;
+        } finally {
+            if (seeder != null) {
+                seeder.close();
+            }
+            if (tracker != null) {
+                tracker.close();
+            }
+        }
+    }
+
+    /** {@code <tag>-<time>-<random>}: sorts by time within a tag, never collides. */
+    private static String jobId(String prefix, long now) {
+        return prefix + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(now)) + "-" + String.format("%04x", RANDOM.nextInt(0x10000));
+    }
+
+    /** Tags are immutable: the same tag with other bytes is refused, so no host mixes two builds under one name. */
+    private void recordRelease(String tag, String md5, long size) throws Exception {
+        String path = ZkPaths.release(tag);
+        byte[] record = (md5 + " " + size + " " + clock.millis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, record);
+        } catch (KeeperException.NodeExistsException e) {
+            String known = new String(zk.getData().forPath(path), java.nio.charset.StandardCharsets.US_ASCII).split(" ")[0];
+            if (!known.equals(md5)) {
+                throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
+                        + md5 + " (expected: a new tag for new bytes; tags are immutable)");
+            }
+        }
+    }
+
+    /** Hosts that announce before the seed would hear of no peer until their next announce: wait for it (bounded). */
+    private static void awaitSeedAnnounced(TrackerServer tracker, MetaInfo meta) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (tracker.registry().scrape(meta.infoHash()).complete() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    private Job rollbackJob(DeployRequest req, List<String> hosts) {
+        long now = clock.millis();
+        return new Job(jobId(req.tag() + "-rollback", now), Job.ROLLBACK, req.tag(), "", "", 0, req.dest(), 0, false,
+                req.keep(), req.rollbackTo(), hosts, selector(req), now, now + req.timeout().toMillis(), "");
+    }
+
+    private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
+        Job job = signer.sign(unsigned);
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), Json.write(job));
+        zk.create().forPath(ZkPaths.hosts(job.id()));
+        out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
+                org.murder.core.Durations.format(req.timeout()));
+        out.flush();
+        ProgressView view = new ProgressView(out, terminal, hosts, job.size());
+        Map<String, HostReport> reports = new HashMap<>();
+        Map<String, Long> missingSince = new HashMap<>();
+        Object changed = new Object();
+        try (CuratorCache hostsCache = CuratorCache.build(zk, ZkPaths.hosts(job.id()));
+                CuratorCache agentsCache = CuratorCache.build(zk, ZkPaths.AGENTS)) {
+            CuratorCacheListener wake = CuratorCacheListener.builder().forAll((type, before, after) -> {
+                synchronized (changed) {
+                    changed.notifyAll();
+                }
+            }).build();
+            hostsCache.listenable().addListener(wake);
+            agentsCache.listenable().addListener(wake);
+            hostsCache.start();
+            agentsCache.start();
+            long started = clock.millis();
+            long deadline = started + req.timeout().toMillis();
+            while (true) {
+                for (String h : hosts) {
+                    hostsCache.get(ZkPaths.host(job.id(), h)).map(ChildData::getData).ifPresent(data -> {
+                        try {
+                            reports.put(h, Json.read(data, HostReport.class));
+                        } catch (IllegalArgumentException e) {
+                            LOG.warn("{}: {}", ZkPaths.host(job.id(), h), e.getMessage());
+                        }
+                    });
+                    boolean registered = agentsCache.get(ZkPaths.agent(h)).isPresent();
+                    if (registered) {
+                        missingSince.remove(h);
+                    } else {
+                        missingSince.putIfAbsent(h, clock.millis());
+                    }
+                }
+                long now = clock.millis();
+                view.render(reports, now - started);
+                boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
+                if (allFinished || now >= deadline) {
+                    view.finish();
+                    return outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                }
+                synchronized (changed) {
+                    changed.wait(Math.min(1000, Math.max(1, deadline - now)));
+                }
+            }
+        }
+    }
+
+    private static boolean isFinished(HostReport r, Long missingSince, long now) {
+        return (r != null && r.isFinished()) || (missingSince != null && now - missingSince >= VANISH_GRACE.toMillis());
+    }
+
+    private static List<HostOutcome> outcomes(List<String> hosts, Map<String, HostReport> reports,
+            Map<String, Long> missingSince, long now, long started, boolean timedOut) {
+        List<HostOutcome> out = new ArrayList<>();
+        for (String h : hosts) {
+            HostReport r = reports.get(h);
+            double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
+            if (r != null && r.isFinished()) {
+                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.skipped(), r.error()));
+            } else if (missingSince.containsKey(h) && now - missingSince.get(h) >= VANISH_GRACE.toMillis()) {
+                out.add(new HostOutcome(h, "vanished", seconds, r == null ? 0 : r.bytes(), false,
+                        "agent unregistered (stopped, or lost its ZooKeeper session) before finishing"));
+            } else {
+                String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() == 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+                out.add(new HostOutcome(h, "timeout", seconds, r == null ? 0 : r.bytes(), false,
+                        "not done by the deadline (" + where + ")"));
+            }
+        }
+        return out;
+    }
+
+    private static void register(String announceUrl, MetaInfo meta) {
+        URI base = URI.create(announceUrl);
+        URI register = base.resolve("/whitelist/" + meta.infoHash().toHex());
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(register)
+                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 && r.statusCode() != 201) {
+                throw MurderException.failure("register " + meta.infoHash() + " at " + register + ": HTTP " + r.statusCode() + " "
+                        + r.body().trim(), null);
+            }
+        } catch (java.io.IOException e) {
+            throw MurderException.failure("register at " + register + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MurderException.failure("interrupted", e);
+        }
+    }
+
+    static String selector(DeployRequest req) {
+        List<String> parts = new ArrayList<>();
+        if (!req.hostGlobs().isEmpty()) {
+            parts.add("--hosts " + String.join(",", req.hostGlobs()));
+        }
+        if (!req.roles().isEmpty()) {
+            parts.add("--role " + String.join(",", req.roles()));
+        }
+        if (!req.excludeGlobs().isEmpty()) {
+            parts.add("--exclude " + String.join(",", req.excludeGlobs()));
+        }
+        return String.join(" ", parts);
+    }
+
+    /** Prints the summary table and a last line; returns true when every host succeeded. */
+    public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
+        int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
+        out.printf("%n%-" + width + "s  %-9s %8s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "ERROR");
+        for (HostOutcome o : outcomes) {
+            out.printf("%-" + width + "s  %-9s %8.1f %9s  %s%n", o.host(), o.skipped() ? "done*" : o.result(), o.seconds(),
+                    o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
+                    o.error());
+        }
+        long ok = outcomes.stream().filter(HostOutcome::succeeded).count();
+        double slowest = outcomes.stream().mapToDouble(HostOutcome::seconds).max().orElse(0);
+        if (outcomes.stream().anyMatch(HostOutcome::skipped)) {
+            out.println("(done* = the release was already there: nothing downloaded)");
+        }
+        if (ok == outcomes.size()) {
+            out.printf(java.util.Locale.ROOT, "%s: all %d hosts done, slowest %.1f s%n", tag, ok, slowest);
+        } else {
+            out.printf(java.util.Locale.ROOT, "%s: FAILED on %d of %d hosts%n", tag, outcomes.size() - ok, outcomes.size());
+        }
+        out.flush();
+        return ok == outcomes.size();
+    }
+
+}

@@ -1,0 +1,70 @@
+package org.murder.orchestrator.job;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A deploy (or rollback) published to {@code /jobs/<id>}. Agents act on it only when its
+ * signature verifies and their name is in {@code hosts}: the deploy resolves its target against
+ * the registered agents before publishing, so it knows exactly whom it waits for.
+ *
+ * @param id          the job id, also its node name
+ * @param type        {@link #DEPLOY} or {@link #ROLLBACK}
+ * @param tag         the release tag; the archive is {@code <dest>/<tag>.tar.gz}
+ * @param torrent     the .torrent, base64
+ * @param md5         the archive's md5 (hex)
+ * @param size        the archive's size in bytes
+ * @param dest        the destination directory on each host (empty: the agent's --dest-root)
+ * @param seedSeconds how long each host seeds after completing
+ * @param activate    unpack into {@code <dest>/releases/<tag>} and switch {@code <dest>/current}
+ * @param keep        releases to keep when activating
+ * @param rollbackTo  for a rollback: the tag to switch to (empty: the previous release)
+ * @param hosts       the agent names this job targets
+ * @param selector    how the operator chose them, for display
+ * @param createdAt   epoch milliseconds
+ * @param deadline    epoch milliseconds after which agents do not start it
+ * @param signature   HMAC-SHA256 (hex) of the canonical job with an empty signature
+ */
+public record Job(String id, String type, String tag, String torrent, String md5, long size, String dest, long seedSeconds,
+        boolean activate, int keep, String rollbackTo, List<String> hosts, String selector, long createdAt, long deadline,
+        String signature) {
+
+    public static final String DEPLOY = "deploy";
+    public static final String ROLLBACK = "rollback";
+    public static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    public Job {
+        hosts = hosts == null ? List.of() : List.copyOf(hosts);
+        dest = dest == null ? "" : dest;
+        rollbackTo = rollbackTo == null ? "" : rollbackTo;
+        signature = signature == null ? "" : signature;
+        torrent = torrent == null ? "" : torrent;
+        md5 = md5 == null ? "" : md5;
+        selector = selector == null ? "" : selector;
+    }
+
+    /** Checks what an agent relies on; a job failing this is ignored with the reason in the log. */
+    public void validate() {
+        if (id == null || !TAG.matcher(id).matches()) {
+            throw new IllegalArgumentException("id '" + id + "' (expected: letters, digits, '.', '_' or '-')");
+        }
+        if (tag == null || !TAG.matcher(tag).matches() || tag.equals(".") || tag.equals("..")) {
+            throw new IllegalArgumentException("tag '" + tag + "' (expected: letters, digits, '.', '_' or '-')");
+        }
+        if (!DEPLOY.equals(type) && !ROLLBACK.equals(type)) {
+            throw new IllegalArgumentException("type '" + type + "' (expected: deploy or rollback)");
+        }
+        if (DEPLOY.equals(type) && (torrent.isEmpty() || !md5.matches("[0-9a-f]{32}"))) {
+            throw new IllegalArgumentException("deploy without a torrent or md5");
+        }
+    }
+
+    public boolean isDeploy() {
+        return DEPLOY.equals(type);
+    }
+
+    public Job withSignature(String sig) {
+        return new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
+                createdAt, deadline, sig);
+    }
+}

@@ -1,0 +1,48 @@
+package org.murder.orchestrator.job;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.murder.core.Hex;
+
+/**
+ * Signs jobs with HMAC-SHA256 over their canonical JSON (sorted properties, empty signature) and
+ * verifies them in constant time. The deploy host and every agent share the secret.
+ */
+public final class JobSigner {
+    private final SecretKeySpec key;
+
+    public JobSigner(String secret) {
+        if (secret == null || secret.length() < 16) {
+            throw new IllegalArgumentException("job secret: " + (secret == null ? 0 : secret.length())
+                    + " characters (expected: at least 16)");
+        }
+        this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    }
+
+    public Job sign(Job job) {
+        return job.withSignature(mac(job));
+    }
+
+    /** True when the job carries the signature of its own content under our secret. */
+    public boolean verify(Job job) {
+        if (job.signature().isEmpty()) {
+            return false;
+        }
+        return MessageDigest.isEqual(mac(job).getBytes(StandardCharsets.US_ASCII),
+                job.signature().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private String mac(Job job) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return Hex.encode(mac.doFinal(Json.write(job.withSignature(""))));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256: " + e.getMessage(), e);
+        }
+    }
+}

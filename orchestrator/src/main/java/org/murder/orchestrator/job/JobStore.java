@@ -1,0 +1,65 @@
+package org.murder.orchestrator.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.murder.orchestrator.zk.ZkPaths;
+
+/** Reads jobs and their host reports back, and removes jobs past their time to live. */
+public final class JobStore {
+    /** A job and what each host reported. */
+    public record JobStatus(Job job, Map<String, HostReport> reports) {
+        public long count(String state) {
+            return reports.values().stream().filter(r -> r.state().equals(state)).count();
+        }
+    }
+
+    private final CuratorFramework zk;
+
+    public JobStore(CuratorFramework zk) {
+        this.zk = zk;
+    }
+
+    /** Every job, newest first; unreadable nodes are skipped. */
+    public List<JobStatus> list() throws Exception {
+        List<JobStatus> out = new ArrayList<>();
+        if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
+            return out;
+        }
+        for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
+            try {
+                Job job = Json.read(zk.getData().forPath(ZkPaths.job(id)), Job.class);
+                Map<String, HostReport> reports = new LinkedHashMap<>();
+                if (zk.checkExists().forPath(ZkPaths.hosts(id)) != null) {
+                    for (String h : zk.getChildren().forPath(ZkPaths.hosts(id))) {
+                        reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
+                    }
+                }
+                out.add(new JobStatus(job, reports));
+            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                // removed meanwhile, or not ours
+            }
+        }
+        out.sort(Comparator.comparingLong((JobStatus s) -> s.job().createdAt()).reversed());
+        return out;
+    }
+
+    /** Deletes jobs created more than {@code ttl} ago; returns how many. */
+    public int prune(Duration ttl, Clock clock) throws Exception {
+        int removed = 0;
+        long cutoff = clock.millis() - ttl.toMillis();
+        for (JobStatus s : list()) {
+            if (s.job().createdAt() < cutoff) {
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(s.job().id()));
+                removed++;
+            }
+        }
+        return removed;
+    }
+}

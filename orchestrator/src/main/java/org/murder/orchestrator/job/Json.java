@@ -1,0 +1,45 @@
+package org.murder.orchestrator.job;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+
+/** The one JSON mapping for ZooKeeper node data: properties in sorted order, so the same value always gives the same bytes. */
+public final class Json {
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private Json() {
+    }
+
+    public static byte[] write(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("encode " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes node data; malformed data is an {@link IllegalArgumentException} naming what was expected. */
+    public static <T> T read(byte[] data, Class<T> type) {
+        try {
+            T value = MAPPER.readValue(data, type);
+            if (value == null) {
+                throw new IllegalArgumentException("empty node (expected: a " + type.getSimpleName() + " as JSON)");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a " + type.getSimpleName() + " (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

@@ -1,0 +1,70 @@
+package org.murder.orchestrator.release;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.murder.core.MurderException;
+
+/**
+ * Serialises the changes to one destination (switching {@code current}, writing the history,
+ * removing releases) between threads of this JVM and between processes (the agent activating while
+ * an operator runs {@code murder rollback}): an in-process lock, then {@code flock} on
+ * {@code releases/.lock}. Unpacking happens outside it. Not reentrant.
+ */
+final class DestLock implements AutoCloseable {
+    private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
+
+    private final ReentrantLock local;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DestLock(ReentrantLock local, FileChannel channel, FileLock lock) {
+        this.local = local;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    static DestLock acquire(Path releases) {
+        Path key = releases.toAbsolutePath().normalize();
+        ReentrantLock local = LOCAL.computeIfAbsent(key, k -> new ReentrantLock());
+        local.lock();
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(key.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return new DestLock(local, channel, channel.lock());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            local.unlock();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw MurderException.failure("lock " + key.resolve(".lock") + ": " + Trees.describe((IOException) e), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // closing the channel releases it too
+        } finally {
+            closeQuietly(channel);
+            local.unlock();
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing left to do
+            }
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package org.murder.orchestrator.release;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.murder.core.MurderException;
+import org.murder.core.io.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The releases of one destination directory {@code DIR}:
+ * <pre>
+ * DIR/releases/&lt;tag&gt;/        one unpacked release per tag, complete or absent
+ * DIR/releases/.history      one line per activation: "EPOCH-SECONDS TAG", "... TAG rollback" for rollbacks
+ * DIR/current -&gt; releases/&lt;tag&gt;   what the application runs
+ * </pre>
+ * {@code current} always points at a complete release: a release is unpacked beside its final name
+ * and renamed into place, then {@code current} is switched by creating the new link under a
+ * temporary name and renaming it over the old one (one {@code rename(2)}: a reader resolves the old
+ * release or the new one, never nothing and never a mix). Changes to one destination are serialised
+ * across threads and processes ({@code releases/.lock}); reads are not locked.
+ *
+ * <p>Rollback undoes activations like a stack: after v1, v2, v3, a rollback goes to v2, the next one
+ * to v1 (not back to v3); activating a tag again moves it to the top.
+ */
+public final class ReleaseManager {
+    private static final Logger LOG = LoggerFactory.getLogger(ReleaseManager.class);
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    public static final String TAG_EXPECTED = "1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.'";
+    public static final String RELEASES = "releases";
+    public static final String CURRENT = "current";
+    public static final String HISTORY = ".history";
+    private static final String ROLLBACK_MARK = "rollback";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** One release: its tag, when it was last activated (empty: never), whether {@code current} points at it. */
+    public record Release(String tag, Optional<Instant> activatedAt, boolean current) {
+    }
+
+    /** What an activation or rollback did: {@code current} went {@code from} → {@code to}. */
+    public record Switch(Optional<String> from, String to, boolean extracted) {
+        /** False when {@code to} was already current. */
+        public boolean changed() {
+            return !from.equals(Optional.of(to));
+        }
+    }
+
+    /** One line of {@code .history}. */
+    record HistoryLine(long epochSeconds, String tag, boolean rollback) {
+        String format() {
+            return epochSeconds + " " + tag + (rollback ? " " + ROLLBACK_MARK : "");
+        }
+    }
+
+    private final Path dest;
+    private final Path releases;
+    private final Path current;
+    private final Path history;
+    private final SafeExtractor extractor;
+    private final Clock clock;
+
+    public ReleaseManager(Path dest) {
+        this(dest, new SafeExtractor(), Clock.systemUTC());
+    }
+
+    public ReleaseManager(Path dest, SafeExtractor extractor, Clock clock) {
+        this.dest = dest.toAbsolutePath().normalize();
+        this.releases = this.dest.resolve(RELEASES);
+        this.current = this.dest.resolve(CURRENT);
+        this.history = releases.resolve(HISTORY);
+        this.extractor = Objects.requireNonNull(extractor, "extractor");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public Path dest() {
+        return dest;
+    }
+
+    /** {@code DIR/releases/TAG}. */
+    public Path releaseDir(String tag) {
+        return releases.resolve(validateTag(tag));
+    }
+
+    /** Returns {@code tag} when it is a valid release name, else throws a bad-input error. */
+    public static String validateTag(String tag) {
+        if (!isValidTag(tag)) {
+            throw MurderException.badInput("tag: '" + Trees.printable(tag) + "' (expected: " + TAG_EXPECTED + ")");
+        }
+        return tag;
+    }
+
+    /**
+     * {@code [A-Za-z0-9._-]{1,100}}, and not starting with {@code .}: that excludes {@code .} and
+     * {@code ..}, and keeps the hidden names ({@code .history}, {@code .lock}, {@code .v42.partial-*})
+     * for murder itself.
+     */
+    public static boolean isValidTag(String tag) {
+        return tag != null && TAG.matcher(tag).matches() && !tag.startsWith(".");
+    }
+
+    /**
+     * Makes {@code tag} the current release: unpacks {@code archive} into {@code releases/TAG} unless
+     * that exists already (tags are immutable: the archive is not read again), then switches
+     * {@code current} atomically and records the activation. Creates {@code DIR} and
+     * {@code DIR/releases} when missing. Activating the current tag again changes nothing.
+     */
+    public Switch activate(String tag, Path archive) {
+        validateTag(tag);
+        Path dir = releases.resolve(tag);
+        createDirectories();
+        current(); // a current that is not our link fails now, before minutes of unpacking
+        Path partial = null;
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
+            }
+            partial = extractor.extractBeside(archive, dir).directory();
+        }
+        try (DestLock lock = DestLock.acquire(releases)) {
+            boolean extracted = false;
+            if (partial != null) {
+                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
+                } else {
+                    move(partial, dir);
+                    extracted = true;
+                }
+            } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.failure(dir + ": removed while activating it (expected: no keep-last running on "
+                        + dest + " at the same time)", null);
+            }
+            Optional<String> from = current();
+            if (from.equals(Optional.of(tag))) {
+                return new Switch(from, tag, extracted);
+            }
+            pointCurrentAt(tag);
+            record(new HistoryLine(clock.instant().getEpochSecond(), tag, false));
+            LOG.info("[dest={}] activated {} (was {})", dest, tag, from.orElse("none"));
+            return new Switch(from, tag, extracted);
+        } finally {
+            if (partial != null && Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
+                Trees.deleteQuietly(partial);
+            }
+        }
+    }
+
+    /**
+     * Switches {@code current} to {@code toTag}, or without it to the release activated before the
+     * current one. Rolling back to the current tag changes nothing. Nothing is deleted.
+     */
+    public Switch rollback(Optional<String> toTag) {
+        toTag.ifPresent(ReleaseManager::validateTag);
+        requireReleases();
+        try (DestLock lock = DestLock.acquire(releases)) {
+            String from = current().orElseThrow(() -> MurderException.failure(current
+                    + ": no current release (expected: a release activated by murder before a rollback)", null));
+            List<HistoryLine> lines = readHistory();
+            String to;
+            if (toTag.isPresent()) {
+                to = toTag.get();
+                if (!Files.isDirectory(releases.resolve(to), LinkOption.NOFOLLOW_LINKS)) {
+                    throw MurderException.badInput("tag: '" + to + "' is not a release in " + releases + " (expected: one of "
+                            + String.join(", ", tags()) + ")");
+                }
+            } else {
+                to = previous(from, lines).orElseThrow(() -> MurderException.failure(dest + ": no release was activated before "
+                        + from + " (expected: an earlier activation to roll back to, or a release named with --to TAG)", null));
+            }
+            if (to.equals(from)) {
+                return new Switch(Optional.of(from), to, false);
+            }
+            pointCurrentAt(to);
+            record(new HistoryLine(clock.instant().getEpochSecond(), to, true));
+            LOG.info("[dest={}] rolled back from {} to {}", dest, from, to);
+            return new Switch(Optional.of(from), to, false);
+        }
+    }
+
+    /**
+     * Deletes every release except the current one and the {@code keep} most recently activated
+     * (a release never activated counts as oldest). Returns the deleted tags, oldest first. A release
+     * is first renamed to {@code .TAG.deleting-XXXX}, so a crash never leaves half a release under a tag.
+     */
+    public List<String> keepLast(int keep) {
+        if (keep < 0) {
+            throw MurderException.badInput("keep: " + keep + " (expected: 0 or more)");
+        }
+        requireDest();
+        if (!Files.isDirectory(releases)) {
+            return List.of();
+        }
+        List<Path> doomed = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        try (DestLock lock = DestLock.acquire(releases)) {
+            Optional<String> cur = current();
+            List<HistoryLine> lines = readHistory();
+            Map<String, Integer> recency = lastIndex(lines);
+            List<String> newestFirst = tags().stream()
+                    .sorted(Comparator.comparing((String t) -> recency.getOrDefault(t, -1)).reversed()
+                            .thenComparing(Comparator.reverseOrder()))
+                    .toList();
+            Set<String> kept = new HashSet<>(newestFirst.subList(0, Math.min(keep, newestFirst.size())));
+            cur.ifPresent(kept::add);
+            List<String> oldestFirst = new ArrayList<>(newestFirst);
+            Collections.reverse(oldestFirst);
+            for (String tag : oldestFirst) {
+                if (!kept.contains(tag)) {
+                    Path grave = releases.resolve("." + tag + ".deleting-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
+                    move(releases.resolve(tag), grave);
+                    doomed.add(grave);
+                    removed.add(tag);
+                }
+            }
+            doomed.addAll(leftoverDeletions());
+            if (!removed.isEmpty()) {
+                Set<String> gone = new HashSet<>(removed);
+                writeHistory(lines.stream().filter(l -> !gone.contains(l.tag())).toList());
+            }
+        }
+        for (Path grave : doomed) {
+            Trees.deleteQuietly(grave);
+        }
+        if (!removed.isEmpty()) {
+            LOG.info("[dest={}] removed {} old release(s): {}", dest, removed.size(), String.join(", ", removed));
+        }
+        return removed;
+    }
+
+    /** Every release, least recently activated first (never activated ones before all others). */
+    public List<Release> list() {
+        requireDest();
+        if (!Files.isDirectory(releases)) {
+            return List.of();
+        }
+        Optional<String> cur = current();
+        List<HistoryLine> lines = readHistory();
+        Map<String, Integer> recency = lastIndex(lines);
+        return tags().stream()
+                .sorted(Comparator.comparing((String t) -> recency.getOrDefault(t, -1)).thenComparing(Comparator.naturalOrder()))
+                .map(t -> new Release(t, Optional.ofNullable(recency.get(t)).map(i -> Instant.ofEpochSecond(lines.get(i).epochSeconds())),
+                        cur.equals(Optional.of(t))))
+                .toList();
+    }
+
+    /**
+     * The tag {@code current} points at; empty when there is no {@code current}. Fails when
+     * {@code current} is something murder did not make (a directory, a file, a link elsewhere).
+     */
+    public Optional<String> current() {
+        if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        if (!Files.isSymbolicLink(current)) {
+            throw MurderException.failure(current + ": not a symbolic link (expected: a link to releases/TAG made by murder;"
+                    + " move it away first)", null);
+        }
+        Path target;
+        try {
+            target = Files.readSymbolicLink(current);
+        } catch (IOException e) {
+            throw MurderException.failure("read " + current + ": " + Trees.describe(e), e);
+        }
+        Path resolved = dest.resolve(target).normalize();
+        Path name = resolved.getFileName();
+        if (!releases.equals(resolved.getParent()) || name == null || !isValidTag(name.toString())) {
+            throw MurderException.failure(current + " -> " + target + " (expected: a link to releases/TAG made by murder)", null);
+        }
+        return Optional.of(name.toString());
+    }
+
+    /** The tags under {@code releases/}, sorted by name. */
+    List<String> tags() {
+        List<String> tags = new ArrayList<>();
+        if (!Files.isDirectory(releases)) {
+            return tags;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(releases)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (isValidTag(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    tags.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw MurderException.failure("list " + releases + ": " + Trees.describe(e), e);
+        }
+        tags.sort(Comparator.naturalOrder());
+        return tags;
+    }
+
+    /**
+     * The release to roll back to from {@code from}: replay the history as a stack of distinct tags
+     * (an activation moves its tag to the top; a rollback to a tag in the stack drops what is above
+     * it), then take the nearest tag below {@code from} whose directory still exists.
+     */
+    Optional<String> previous(String from, List<HistoryLine> lines) {
+        List<String> stack = new ArrayList<>();
+        for (HistoryLine l : lines) {
+            int at = stack.indexOf(l.tag());
+            if (l.rollback() && at >= 0) {
+                stack.subList(at + 1, stack.size()).clear();
+            } else {
+                stack.remove(l.tag());
+                stack.add(l.tag());
+            }
+        }
+        int top = stack.lastIndexOf(from);
+        List<String> below = top >= 0 ? stack.subList(0, top) : stack;
+        for (int i = below.size() - 1; i >= 0; i--) {
+            String tag = below.get(i);
+            if (!tag.equals(from) && Files.isDirectory(releases.resolve(tag), LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(tag);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code .history}, oldest first; lines that do not parse are skipped with a warning. */
+    List<HistoryLine> readHistory() {
+        List<String> text;
+        try {
+            text = Files.readAllLines(history, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw MurderException.failure("read " + history + ": " + Trees.describe(e), e);
+        }
+        List<HistoryLine> lines = new ArrayList<>();
+        for (int i = 0; i < text.size(); i++) {
+            String line = text.get(i).strip();
+            String[] words = line.split(" +");
+            if (line.isEmpty()) {
+                continue;
+            }
+            if ((words.length == 2 || words.length == 3 && words[2].equals(ROLLBACK_MARK))
+                    && words[0].matches("[0-9]{1,18}") && isValidTag(words[1])) {
+                lines.add(new HistoryLine(Long.parseLong(words[0]), words[1], words.length == 3));
+            } else {
+                LOG.warn("{} line {}: '{}' ignored (expected: EPOCH-SECONDS TAG [rollback])", history, i + 1, Trees.printable(line));
+            }
+        }
+        return lines;
+    }
+
+    private void record(HistoryLine line) {
+        List<HistoryLine> lines = new ArrayList<>(readHistory());
+        lines.add(line);
+        try {
+            writeHistory(lines);
+        } catch (MurderException e) {
+            throw MurderException.failure(current + " now points at " + line.tag() + ", but the history was not written: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void writeHistory(List<HistoryLine> lines) {
+        String text = lines.stream().map(l -> l.format() + "\n").collect(Collectors.joining());
+        AtomicFiles.write(history, text.getBytes(StandardCharsets.UTF_8), true);
+    }
+
+    /** Index in {@code lines} of each tag's last activation. */
+    private static Map<String, Integer> lastIndex(List<HistoryLine> lines) {
+        Map<String, Integer> last = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            last.put(lines.get(i).tag(), i);
+        }
+        return last;
+    }
+
+    /** New link under a temporary name in DIR, renamed over {@code current}: readers never see it missing. */
+    private void pointCurrentAt(String tag) {
+        Path link = null;
+        try {
+            for (int attempt = 0; link == null; attempt++) {
+                Path candidate = dest.resolve("." + CURRENT + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+                try {
+                    Files.createSymbolicLink(candidate, Path.of(RELEASES, tag));
+                    link = candidate;
+                } catch (FileAlreadyExistsException e) {
+                    if (attempt > 10) {
+                        throw e;
+                    }
+                }
+            }
+            Files.move(link, current, StandardCopyOption.ATOMIC_MOVE);
+            link = null;
+        } catch (IOException e) {
+            throw MurderException.failure("switch " + current + " to " + RELEASES + "/" + tag + ": " + Trees.describe(e), e);
+        } finally {
+            if (link != null) {
+                AtomicFiles.deleteQuietly(link);
+            }
+        }
+        syncDirectory(dest);
+    }
+
+    /** Makes a rename in {@code dir} durable; best effort (not every file system allows it). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("fsync {}: {}", dir, e.toString());
+        }
+    }
+
+    private List<Path> leftoverDeletions() {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(releases, ".*.deleting-*")) {
+            entries.forEach(found::add);
+        } catch (IOException e) {
+            LOG.warn("list {}: {}", releases, e.toString());
+        }
+        return found;
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw MurderException.failure("rename " + from + " to " + to + ": " + Trees.describe(e), e);
+        }
+    }
+
+    private void createDirectories() {
+        try {
+            Files.createDirectories(releases);
+        } catch (IOException e) {
+            throw MurderException.failure("create " + releases + ": " + Trees.describe(e), e);
+        }
+    }
+
+    private void requireDest() {
+        if (!Files.isDirectory(dest)) {
+            throw MurderException.badInput("dest: " + dest + " (expected: an existing directory holding releases/ and current)");
+        }
+    }
+
+    private void requireReleases() {
+        requireDest();
+        if (!Files.isDirectory(releases)) {
+            throw MurderException.failure(releases + ": no such directory (expected: the destination of earlier deploys)", null);
+        }
+    }
+}

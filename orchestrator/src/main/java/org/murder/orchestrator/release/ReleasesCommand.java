@@ -1,0 +1,46 @@
+package org.murder.orchestrator.release;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.murder.core.cli.LoggingOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code murder releases}: the releases of a destination on this host. */
+@Command(name = "releases", sortOptions = false,
+        description = {"List the releases unpacked under DIR/releases, least recently activated first, with the time of"
+                + " their last activation (UTC); '*' marks the one DIR/current points at."},
+        footer = {"", "Example:", "  murder releases --dest /opt/app"})
+public final class ReleasesCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Option(names = "--dest", required = true, paramLabel = "DIR", description = "The deploy destination: holds releases/ and current.")
+    Path dest;
+
+    @Override
+    public Integer call() {
+        ReleaseManager manager = new ReleaseManager(dest);
+        List<ReleaseManager.Release> releases = manager.list();
+        PrintWriter out = spec.commandLine().getOut();
+        if (releases.isEmpty()) {
+            out.println("no releases in " + manager.dest().resolve(ReleaseManager.RELEASES));
+        }
+        int width = releases.stream().mapToInt(r -> r.tag().length()).max().orElse(0);
+        for (ReleaseManager.Release r : releases) {
+            String when = r.activatedAt().map(DateTimeFormatter.ISO_INSTANT::format).orElse("never activated");
+            out.println((r.current() ? "* " : "  ") + String.format(java.util.Locale.ROOT, "%-" + width + "s", r.tag()) + "  " + when);
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,480 @@
+package org.murder.orchestrator.release;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+
+/**
+ * Unpacks a release {@code .tar.gz} so that nothing in it can land outside the target directory.
+ *
+ * <p>Every entry is checked before anything is written for it, and the archive is refused with a
+ * one-line {@link MurderException} ({@code ARCHIVE: entry 'NAME': REASON (expected: ...)}) when it
+ * holds: a name that is empty, absolute or has a {@code ..} component; a symbolic link whose target
+ * is absolute or leads out of the release (the target is resolved from the link's own directory,
+ * following the archive's other links, against the whole archive once it is unpacked, so a chain of
+ * links cannot escape either); a hard link to anything but a file earlier in the archive; a device or
+ * a fifo; an entry below a symbolic link (writing through a link); the same path twice; more entries
+ * or more content bytes than the {@link Limits} allow (a tar bomb). Files are created with
+ * {@code O_CREAT|O_EXCL} and {@code O_NOFOLLOW}, so even a missed case cannot overwrite anything.
+ *
+ * <p>Permission bits ({@code 0777}; never setuid, setgid or sticky) and mtimes are kept; owners are
+ * never changed: everything belongs to the user that unpacks. Names may start with {@code ./} (as
+ * {@code tar -C dir .} writes them), and a {@code ./} entry sets the mode and mtime of the release
+ * directory itself.
+ *
+ * <p>The archive is unpacked into a fresh sibling {@code .NAME.partial-XXXX} and renamed to the
+ * target only when all of it succeeded: a failure leaves nothing behind, and the target never holds
+ * half a release. The archive may be several concatenated gzip members (what make-torrent's parallel
+ * gzip writes).
+ */
+public final class SafeExtractor {
+    /** Links followed while resolving one link target, as Linux allows (MAXSYMLINKS). */
+    static final int MAX_LINK_HOPS = 40;
+
+    /** The tar-bomb guard: content bytes (after decompression) and entries, per archive. */
+    public record Limits(long maxBytes, long maxEntries) {
+        public static final long DEFAULT_MAX_BYTES = 256L << 30;
+        public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
+
+        public Limits {
+            if (maxBytes < 0) {
+                throw MurderException.badInput("maxBytes: " + maxBytes + " (expected: 0 or more)");
+            }
+            if (maxEntries < 1) {
+                throw MurderException.badInput("maxEntries: " + maxEntries + " (expected: 1 or more)");
+            }
+        }
+
+        /** 256 GiB of content and a million entries: far above a release, far below a full disk of inodes. */
+        public static Limits defaults() {
+            return new Limits(DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES);
+        }
+    }
+
+    /** A finished extraction: where it is, how many entries and content bytes it held. */
+    public record Extracted(Path directory, long entries, long bytes) {
+    }
+
+    private final Limits limits;
+
+    public SafeExtractor() {
+        this(Limits.defaults());
+    }
+
+    public SafeExtractor(Limits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * Unpacks {@code archive} into {@code target}, which must not exist yet and whose parent must.
+     * On any failure nothing is left at or beside {@code target}.
+     */
+    public Extracted extract(Path archive, Path target) {
+        Extracted done = extractBeside(archive, target);
+        try {
+            // not ATOMIC_MOVE: rename(2) would silently replace an empty directory at target
+            Files.move(done.directory(), target);
+        } catch (FileAlreadyExistsException e) {
+            Trees.deleteQuietly(done.directory());
+            throw MurderException.badInput(target + ": already exists (expected: a new directory)");
+        } catch (IOException e) {
+            Trees.deleteQuietly(done.directory());
+            throw MurderException.failure("extract " + archive + ": " + Trees.describe(e), e);
+        }
+        return new Extracted(target, done.entries(), done.bytes());
+    }
+
+    /**
+     * Unpacks {@code archive} completely into a fresh directory {@code .NAME.partial-XXXX} beside
+     * {@code target} and returns it; the caller renames it to {@code target} (so it can do that under
+     * its own lock). On failure the partial directory is removed.
+     */
+    public Extracted extractBeside(Path archive, Path target) {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+            throw MurderException.badInput(target + ": already exists (expected: a new directory)");
+        }
+        if (!Files.isRegularFile(archive)) {
+            throw MurderException.badInput(archive + ": no such file (expected: a .tar.gz release archive)");
+        }
+        Path partial;
+        try {
+            partial = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".partial-");
+        } catch (IOException e) {
+            throw MurderException.failure("extract " + archive + ": cannot create a directory in " + parent + ": "
+                    + Trees.describe(e), e);
+        }
+        boolean ok = false;
+        try {
+            Extracted done = new Run(archive, partial).run();
+            ok = true;
+            return done;
+        } catch (IOException e) {
+            throw MurderException.failure("extract " + archive + ": " + Trees.describe(e), e);
+        } catch (MurderException e) {
+            throw e;
+        } catch (RuntimeException e) { // a malformed header can surface as an unchecked exception
+            throw MurderException.failure("extract " + archive + ": " + Trees.printable(String.valueOf(e)), e);
+        } finally {
+            if (!ok) {
+                Trees.deleteQuietly(partial);
+            }
+        }
+    }
+
+    private enum Kind { DIRECTORY, FILE, SYMLINK }
+
+    private enum Resolution { INSIDE, OUTSIDE, LOOP }
+
+    private record Link(String rawName, String key, String target) {
+    }
+
+    private record DirAttributes(Path path, int depth, int mode, FileTime mtime) {
+    }
+
+    /** The state of one extraction. */
+    private final class Run {
+        private final Path archive;
+        private final Path root;
+        private final Map<String, Kind> seen = new HashMap<>();
+        private final List<Link> links = new ArrayList<>();
+        private final Map<String, String> linkTargets = new HashMap<>();
+        private final List<DirAttributes> dirs = new ArrayList<>();
+        private final byte[] buffer = new byte[256 * 1024];
+        private long entries;
+        private long bytes;
+        private boolean rootAttributes;
+
+        Run(Path archive, Path root) {
+            this.archive = archive;
+            this.root = root;
+        }
+
+        Extracted run() throws IOException {
+            try (InputStream file = Files.newInputStream(archive);
+                 InputStream gzip = GzipCompressorInputStream.builder()
+                         .setInputStream(new BufferedInputStream(file, 64 * 1024))
+                         .setDecompressConcatenated(true)
+                         .get();
+                 TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    if (entry.isGlobalPaxHeader()) {
+                        continue; // e.g. git archive's commit id: metadata, not a path
+                    }
+                    unpack(entry, tar);
+                }
+            }
+            // links are checked as they come, and again against the whole tree: a link may lead out
+            // only through links that came after it ("a/m -> l/.." then "a/l -> ..")
+            for (Link link : links) {
+                checkLinkTarget(link.rawName(), link.key(), link.target());
+            }
+            if (!rootAttributes) {
+                dirs.add(new DirAttributes(root, 0, 0755, null));
+            }
+            dirs.sort(Comparator.comparingInt(DirAttributes::depth).reversed());
+            for (DirAttributes d : dirs) {
+                Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
+                if (d.mtime() != null) {
+                    Files.setLastModifiedTime(d.path(), d.mtime());
+                }
+            }
+            return new Extracted(root, entries, bytes);
+        }
+
+        private void unpack(TarArchiveEntry entry, TarArchiveInputStream tar) throws IOException {
+            String raw = entry.getName();
+            if (++entries > limits.maxEntries()) {
+                throw refuse(raw, "more than " + limits.maxEntries() + " entries (expected: at most " + limits.maxEntries() + ")");
+            }
+            Kind kind = kind(entry);
+            List<String> parts = components(raw, raw, "");
+            if (parts.isEmpty()) {
+                if (kind != Kind.DIRECTORY) {
+                    throw refuse(raw, "names the release directory itself (expected: a path inside it)");
+                }
+                rootAttributes = true;
+                dirs.add(new DirAttributes(root, 0, entry.getMode() & 0777, entry.getLastModifiedTime()));
+                return;
+            }
+            String key = makeParents(raw, parts);
+            Path path = root.resolve(key);
+            if (!path.normalize().startsWith(root)) { // cannot happen after components(); never write if it does
+                throw refuse(raw, "leaves the release (expected: a relative path inside the release)");
+            }
+            Kind existing = seen.get(key);
+            if (existing != null && !(existing == Kind.DIRECTORY && kind == Kind.DIRECTORY)) {
+                throw refuse(raw, "appears twice (expected: each path once)");
+            }
+            switch (kind) {
+                case DIRECTORY -> {
+                    if (existing == null) {
+                        Files.createDirectory(path);
+                        seen.put(key, Kind.DIRECTORY);
+                    }
+                    dirs.add(new DirAttributes(path, parts.size(), entry.getMode() & 0777, entry.getLastModifiedTime()));
+                }
+                case FILE -> {
+                    if (entry.isLink()) {
+                        hardLink(raw, entry.getLinkName(), path);
+                    } else {
+                        writeFile(raw, entry, tar, path);
+                    }
+                    seen.put(key, Kind.FILE);
+                }
+                case SYMLINK -> {
+                    String target = entry.getLinkName();
+                    checkLinkTarget(raw, key, target);
+                    Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
+                    seen.put(key, Kind.SYMLINK);
+                    links.add(new Link(raw, key, target));
+                    linkTargets.put(key, target);
+                    setLinkTime(path, entry.getLastModifiedTime());
+                }
+            }
+        }
+
+        private Kind kind(TarArchiveEntry entry) {
+            String raw = entry.getName();
+            if (entry.isDirectory()) {
+                return Kind.DIRECTORY;
+            }
+            if (entry.isSymbolicLink()) {
+                return Kind.SYMLINK;
+            }
+            if (entry.isLink()) {
+                return Kind.FILE; // a hard link: one more name for a file
+            }
+            if (entry.isCharacterDevice()) {
+                throw refuse(raw, "character device (expected: a file, directory or symbolic link)");
+            }
+            if (entry.isBlockDevice()) {
+                throw refuse(raw, "block device (expected: a file, directory or symbolic link)");
+            }
+            if (entry.isFIFO()) {
+                throw refuse(raw, "fifo (expected: a file, directory or symbolic link)");
+            }
+            byte type = entry.getLinkFlag();
+            if (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG) {
+                return Kind.FILE;
+            }
+            throw refuse(raw, "entry type '" + Trees.printable(String.valueOf((char) type))
+                    + "' (expected: a file, directory or symbolic link)");
+        }
+
+        /** Creates the missing parents of {@code parts}, refusing to go through a link or a file; returns the key. */
+        private String makeParents(String raw, List<String> parts) throws IOException {
+            StringBuilder key = new StringBuilder();
+            for (int i = 0; i < parts.size() - 1; i++) {
+                if (i > 0) {
+                    key.append('/');
+                }
+                key.append(parts.get(i));
+                String k = key.toString();
+                Kind kind = seen.get(k);
+                if (kind == Kind.SYMLINK) {
+                    throw refuse(raw, "writes through the symbolic link '" + Trees.printable(k)
+                            + "' (expected: no entry below a symbolic link)");
+                }
+                if (kind == Kind.FILE) {
+                    throw refuse(raw, "'" + Trees.printable(k) + "' is a file (expected: a directory)");
+                }
+                if (kind == null) {
+                    Files.createDirectory(root.resolve(k));
+                    seen.put(k, Kind.DIRECTORY);
+                }
+            }
+            return parts.size() == 1 ? parts.get(0) : key + "/" + parts.get(parts.size() - 1);
+        }
+
+        private void writeFile(String raw, TarArchiveEntry entry, TarArchiveInputStream tar, Path path) throws IOException {
+            if (entry.getSize() > limits.maxBytes() - bytes) {
+                throw refuse(raw, bytesReason());
+            }
+            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                int n;
+                while ((n = tar.read(buffer)) > 0) {
+                    bytes += n;
+                    if (bytes > limits.maxBytes()) { // a sparse entry may expand beyond its declared size
+                        throw refuse(raw, bytesReason());
+                    }
+                    out.write(buffer, 0, n);
+                }
+            }
+            Files.setPosixFilePermissions(path, permissions(entry.getMode() & 0777));
+            Files.setLastModifiedTime(path, entry.getLastModifiedTime());
+        }
+
+        private String bytesReason() {
+            return "more than " + limits.maxBytes() + " bytes of content (expected: at most "
+                    + ByteSize.format(limits.maxBytes()) + ")";
+        }
+
+        private void hardLink(String raw, String target, Path path) throws IOException {
+            String shown = "hard link to '" + Trees.printable(target) + "'";
+            String expected = " (expected: a file earlier in the archive)";
+            if (target == null || target.isEmpty()) {
+                throw refuse(raw, "hard link with an empty target" + expected);
+            }
+            if (target.startsWith("/")) {
+                throw refuse(raw, shown + " is absolute" + expected);
+            }
+            if (List.of(target.split("/")).contains("..")) {
+                throw refuse(raw, shown + " has '..' in it" + expected);
+            }
+            List<String> parts = components(raw, target, shown + ": ");
+            String key = String.join("/", parts);
+            if (parts.isEmpty() || seen.get(key) != Kind.FILE) {
+                throw refuse(raw, shown + " names no file earlier in the archive" + expected);
+            }
+            Files.createLink(path, root.resolve(key));
+        }
+
+        private void checkLinkTarget(String raw, String key, String target) {
+            String shown = "symbolic link to '" + Trees.printable(target) + "'";
+            String expected = " (expected: a relative target inside the release)";
+            if (target == null || target.isEmpty()) {
+                throw refuse(raw, "symbolic link with an empty target" + expected);
+            }
+            if (target.startsWith("/")) {
+                throw refuse(raw, shown + " is absolute" + expected);
+            }
+            if (target.indexOf('\0') >= 0) {
+                throw refuse(raw, shown + " is not a valid path" + expected);
+            }
+            int slash = key.lastIndexOf('/');
+            List<String> parent = slash < 0 ? List.of() : List.of(key.substring(0, slash).split("/"));
+            switch (resolve(parent, target)) {
+                case OUTSIDE -> throw refuse(raw, shown + " leaves the release" + expected);
+                case LOOP -> throw refuse(raw, shown + " loops through more than " + MAX_LINK_HOPS + " links" + expected);
+                case INSIDE -> {
+                }
+            }
+        }
+
+        /**
+         * Where {@code target}, seen from the directory {@code from}, leads: the kernel's walk,
+         * component by component, following the links unpacked so far.
+         */
+        private Resolution resolve(List<String> from, String target) {
+            Deque<String> path = new ArrayDeque<>(from);
+            Deque<String> todo = new ArrayDeque<>(List.of(target.split("/")));
+            int hops = 0;
+            while (!todo.isEmpty()) {
+                String c = todo.pollFirst();
+                if (c.isEmpty() || c.equals(".")) {
+                    continue;
+                }
+                if (c.equals("..")) {
+                    if (path.isEmpty()) {
+                        return Resolution.OUTSIDE;
+                    }
+                    path.pollLast();
+                    continue;
+                }
+                path.addLast(c);
+                String next = linkTargets.get(String.join("/", path));
+                if (next != null) {
+                    if (++hops > MAX_LINK_HOPS) {
+                        return Resolution.LOOP;
+                    }
+                    if (next.startsWith("/")) {
+                        return Resolution.OUTSIDE;
+                    }
+                    path.pollLast();
+                    String[] more = next.split("/");
+                    for (int i = more.length - 1; i >= 0; i--) {
+                        todo.addFirst(more[i]);
+                    }
+                }
+            }
+            return Resolution.INSIDE;
+        }
+
+        /**
+         * The components of {@code name} without {@code .} and empty ones; refuses absolute names,
+         * {@code ..} and names the file system cannot hold. {@code what} prefixes the reason.
+         */
+        private List<String> components(String raw, String name, String what) {
+            String expected = " (expected: a relative path inside the release)";
+            if (name == null || name.isEmpty()) {
+                throw refuse(raw, what + "empty name" + expected);
+            }
+            if (name.startsWith("/")) {
+                throw refuse(raw, what + "absolute path" + expected);
+            }
+            List<String> parts = new ArrayList<>();
+            for (String c : name.split("/")) {
+                if (c.equals("..")) {
+                    throw refuse(raw, what + "'..' in path" + expected);
+                }
+                if (!c.isEmpty() && !c.equals(".")) {
+                    try {
+                        root.getFileSystem().getPath(c);
+                    } catch (InvalidPathException e) {
+                        throw refuse(raw, what + "not a valid path" + expected);
+                    }
+                    parts.add(c);
+                }
+            }
+            return parts;
+        }
+
+        private MurderException refuse(String raw, String reason) {
+            return MurderException.badInput(archive + ": entry '" + Trees.printable(raw) + "': " + reason);
+        }
+    }
+
+    private static void setLinkTime(Path link, FileTime mtime) {
+        try {
+            Files.getFileAttributeView(link, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(mtime, null, null);
+        } catch (IOException | UnsupportedOperationException e) {
+            // a link's own mtime is cosmetic; some file systems cannot set it
+        }
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
+        for (int i = 0; i < all.length; i++) {
+            if ((mode & (1 << (8 - i))) != 0) {
+                perms.add(all[i]);
+            }
+        }
+        return perms;
+    }
+}

@@ -1,0 +1,114 @@
+package org.murder.orchestrator.release;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Small file-tree helpers: recursive delete that never follows links, printable names. */
+final class Trees {
+    private static final Logger LOG = LoggerFactory.getLogger(Trees.class);
+
+    private Trees() {
+    }
+
+    /**
+     * Deletes {@code root} and everything below it. Symbolic links are deleted, never followed;
+     * directories without write permission (a release may hold {@code 0555} ones) are opened up first.
+     */
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+                if (perms.addAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                        PosixFilePermission.OWNER_EXECUTE))) {
+                    Files.setPosixFilePermissions(dir, perms);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** {@link #deleteRecursively} for clean-up after a failure that is already being reported. */
+    static void deleteQuietly(Path root) {
+        try {
+            deleteRecursively(root);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not remove {}: {}", root, e.toString());
+        }
+    }
+
+    /**
+     * {@code text} safe for a one-line message: control characters as {@code \xNN}, at most 200
+     * characters (archive names come from the network).
+     */
+    static String printable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 210));
+        for (int i = 0; i < text.length() && b.length() < 200; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (b.length() >= 200 && text.length() > 200) {
+            b.append("...");
+        }
+        return b.toString();
+    }
+
+    /** The message of {@code e} an operator can read: {@code /x: no such file} rather than just {@code /x}. */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + ": no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getFile() + ": " + f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage());
+    }
+}

@@ -1,0 +1,78 @@
+package org.murder.orchestrator.zk;
+
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
+import org.murder.core.Durations;
+import org.murder.core.MurderException;
+
+/** Opens Curator clients the murder way: namespace, retries, digest auth and ACLs when credentials are set. */
+public final class Zk {
+    private Zk() {
+    }
+
+    /** Starts a client and waits for its first connection; an unreachable ensemble is a one-line failure. */
+    public static CuratorFramework connect(ZkSettings settings) {
+        CuratorFramework client = newClient(settings);
+        client.start();
+        try {
+            if (!client.blockUntilConnected((int) settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                client.close();
+                throw MurderException.failure("ZooKeeper " + settings.connect() + ": not reachable within "
+                        + Durations.format(settings.connectTimeout()) + " (expected: a running ensemble; for one box see"
+                        + " 'murder zookeeper')", null);
+            }
+        } catch (InterruptedException e) {
+            client.close();
+            Thread.currentThread().interrupt();
+            throw MurderException.failure("interrupted while connecting to ZooKeeper", e);
+        }
+        return client;
+    }
+
+    static CuratorFramework newClient(ZkSettings settings) {
+        CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
+                .connectString(settings.connect())
+                .namespace(settings.chroot())
+                .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
+                .connectionTimeoutMs((int) settings.connectTimeout().toMillis())
+                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5000));
+        settings.credentials().ifPresent(c -> {
+            b.authorization("digest", c.getBytes(StandardCharsets.UTF_8));
+            b.aclProvider(digestAcl(c));
+        });
+        return b.build();
+    }
+
+    /** Every node readable and writable only by {@code user:password}. */
+    static ACLProvider digestAcl(String userPassword) {
+        List<ACL> acl;
+        try {
+            // a mutable list: ZooKeeper asks acl.contains(null), which List.of answers with a NullPointerException
+            acl = new java.util.ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL,
+                    new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword)))));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is not available for ZooKeeper digests", e);
+        }
+        return new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+                return acl;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+                return acl;
+            }
+        };
+    }
+}

@@ -1,0 +1,47 @@
+package org.murder.orchestrator.zk;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How to reach ZooKeeper.
+ *
+ * @param connect        {@code host:port[,host:port...]}
+ * @param chroot         the namespace every path lives under, without slashes ({@code murder} for {@code /murder})
+ * @param sessionTimeout how long the ensemble keeps our ephemeral nodes while we are disconnected
+ * @param connectTimeout how long to wait for the first connection before giving up with a clear error
+ * @param credentials    {@code user:password} for digest authentication; when set, every node we create
+ *                       carries a digest ACL that only these credentials can read or write
+ */
+public record ZkSettings(String connect, String chroot, Duration sessionTimeout, Duration connectTimeout,
+        Optional<String> credentials) {
+    public static final String DEFAULT_CONNECT = "127.0.0.1:2181";
+    public static final String DEFAULT_CHROOT = "murder";
+
+    public ZkSettings {
+        if (connect == null || connect.isBlank() || !connect.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {
+            throw new IllegalArgumentException("zk: '" + connect + "' (expected: HOST:PORT[,HOST:PORT...])");
+        }
+        chroot = chroot.replaceAll("^/+|/+$", "");
+        if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {
+            throw new IllegalArgumentException("zk-chroot: '" + chroot + "' (expected: a path like /murder)");
+        }
+        credentials.ifPresent(c -> {
+            if (!c.matches("[^:]+:.+")) {
+                throw new IllegalArgumentException("zk-auth: (expected: USER:PASSWORD)");
+            }
+        });
+    }
+
+    public static ZkSettings of(String connect) {
+        return new ZkSettings(connect, DEFAULT_CHROOT, Duration.ofSeconds(30), Duration.ofSeconds(10), Optional.empty());
+    }
+
+    public ZkSettings withCredentials(String userPassword) {
+        return new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.ofNullable(userPassword));
+    }
+
+    public ZkSettings withTimeouts(Duration session, Duration connectTimeout) {
+        return new ZkSettings(connect, chroot, session, connectTimeout, credentials);
+    }
+}

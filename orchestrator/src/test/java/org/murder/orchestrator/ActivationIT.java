@@ -1,0 +1,122 @@
+package org.murder.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.orchestrator.agent.ReleaseActivator;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkSettings;
+
+/** Deploys with --activate switch every host's current; a rollback job switches it back; a hostile archive changes nothing. */
+@Timeout(180)
+class ActivationIT {
+    @TempDir
+    Path tmp;
+
+    private TestingServer server;
+    private AgentFleet fleet;
+    private CuratorFramework zk;
+    private final StringWriter output = new StringWriter();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestingServer(true);
+        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), new ReleaseActivator());
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+        zk = Zk.connect(settings);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        fleet.close();
+        zk.close();
+        server.close();
+    }
+
+    private List<HostOutcome> deploy(Optional<Path> src, String tag, boolean rollback, String to) throws Exception {
+        DeployRequest r = new DeployRequest(src, tag, List.of(), List.of("web"), List.of(), "", Duration.ofSeconds(1),
+                Duration.ofMinutes(2), !rollback, 2, to, rollback, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO);
+        return new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false).deploy(r);
+    }
+
+    private Path build(String version) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build-" + version + "/bin"));
+        Files.writeString(src.resolve("app"), "echo " + version + "\n");
+        return src.getParent();
+    }
+
+    private Path current(String host) throws Exception {
+        return tmp.resolve("hosts/" + host + "/current").toRealPath();
+    }
+
+    @Test
+    void activateThenRollBackEveryHost() throws Exception {
+        assertTrue(deploy(Optional.of(build("v1")), "v1", false, "").stream().allMatch(HostOutcome::succeeded), output.toString());
+        assertTrue(deploy(Optional.of(build("v2")), "v2", false, "").stream().allMatch(HostOutcome::succeeded), output.toString());
+        for (String h : List.of("web-1", "web-2")) {
+            assertEquals("v2", current(h).getFileName().toString());
+            assertEquals("echo v2\n", Files.readString(tmp.resolve("hosts/" + h + "/current/bin/app")));
+        }
+        assertTrue(deploy(Optional.empty(), "v2", true, "").stream().allMatch(HostOutcome::succeeded), output.toString());
+        for (String h : List.of("web-1", "web-2")) {
+            assertEquals("echo v1\n", Files.readString(tmp.resolve("hosts/" + h + "/current/bin/app")));
+        }
+        assertTrue(deploy(Optional.empty(), "v1", true, "v2").stream().allMatch(HostOutcome::succeeded), output.toString());
+        assertEquals("echo v2\n", Files.readString(tmp.resolve("hosts/web-1/current/bin/app")));
+    }
+
+    @Test
+    void aHostileArchiveIsRefusedAndCurrentStaysWhereItWas() throws Exception {
+        assertTrue(deploy(Optional.of(build("v1")), "v1", false, "").stream().allMatch(HostOutcome::succeeded), output.toString());
+        Path evil = tmp.resolve("evil.tar.gz");
+        try (OutputStream out = new GzipCompressorOutputStream(Files.newOutputStream(evil));
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            byte[] body = "pwned\n".getBytes(StandardCharsets.US_ASCII);
+            TarArchiveEntry e = new TarArchiveEntry("../../escaped", true);
+            e.setSize(body.length);
+            tar.putArchiveEntry(e);
+            tar.write(body);
+            tar.closeArchiveEntry();
+        }
+        List<HostOutcome> outcomes = deploy(Optional.of(evil), "evil", false, "");
+        for (HostOutcome o : outcomes) {
+            assertEquals("failed", o.result(), outcomes.toString());
+            assertTrue(o.error().contains("'../../escaped'"), o.error());
+        }
+        for (String h : List.of("web-1", "web-2")) {
+            assertEquals("echo v1\n", Files.readString(tmp.resolve("hosts/" + h + "/current/bin/app")));
+            assertFalse(Files.exists(tmp.resolve("hosts/escaped")));
+            assertFalse(Files.exists(tmp.resolve("escaped")));
+            assertFalse(Files.exists(tmp.resolve("hosts/" + h + "/releases/evil")));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.murder.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.Hex;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkSettings;
+
+/** Real ZooKeeper (Curator's TestingServer), real engines on loopback, real files. */
+@Timeout(180)
+class DeployIT {
+    @TempDir
+    Path tmp;
+
+    private TestingServer server;
+    private ZkSettings settings;
+    private AgentFleet fleet;
+    private CuratorFramework deployZk;
+    private final StringWriter output = new StringWriter();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestingServer(true);
+        settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        deployZk = Zk.connect(settings);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        fleet.close();
+        deployZk.close();
+        server.close();
+    }
+
+    private Path release(int bytes) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build/bin"));
+        Files.writeString(src.resolve("app"), "#!/bin/sh\necho v42\n");
+        byte[] data = new byte[bytes];
+        new Random(3).nextBytes(data);
+        Files.write(src.getParent().resolve("payload.bin"), data);
+        return src.getParent();
+    }
+
+    private DeployRequest request(Path src, String tag, List<String> hosts, Duration timeout) {
+        return new DeployRequest(Optional.of(src), tag, hosts, List.of(), List.of(), "", Duration.ofSeconds(5), timeout, false, 3,
+                "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"),
+                Duration.ZERO);
+    }
+
+    private Deployer deployer() {
+        return new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+    }
+
+    private static String md5(Path file) throws Exception {
+        return Hex.encode(MessageDigest.getInstance("MD5").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
+    void deploysToFiveAgentsAndEveryOneHasTheRightBytes() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            fleet.start("web-" + i, List.of("web"));
+        }
+        fleet.start("db-1", List.of("db"));
+        Path src = release(3_000_000);
+        List<HostOutcome> outcomes = deployer().deploy(request(src, "v42", List.of("web-*"), Duration.ofMinutes(2)));
+        assertEquals(List.of("web-1", "web-2", "web-3", "web-4", "web-5"), outcomes.stream().map(HostOutcome::host).toList());
+        assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), output.toString());
+        String expected = md5(tmp.resolve("work/v42.tar.gz"));
+        for (int i = 1; i <= 5; i++) {
+            assertEquals(expected, md5(tmp.resolve("hosts/web-" + i + "/v42.tar.gz")));
+        }
+        assertTrue(Files.notExists(tmp.resolve("hosts/db-1/v42.tar.gz")), "db-1 was not targeted");
+        assertTrue(Deployer.summary(new PrintWriter(output, true), "v42", outcomes));
+        assertTrue(output.toString().contains("v42: all 5 hosts done"), output.toString());
+
+        // the same release again: every host already has it
+        List<HostOutcome> again = deployer().deploy(request(src, "v42", List.of("web-1", "web-2"), Duration.ofMinutes(1)));
+        assertTrue(again.stream().allMatch(o -> o.succeeded() && o.skipped()), again.toString());
+
+        // other bytes under the same tag are refused before anything is published
+        Files.writeString(src.resolve("bin/app"), "#!/bin/sh\necho changed\n");
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(src, "v42", List.of("web-*"), Duration.ofMinutes(1))));
+        assertTrue(e.getMessage().startsWith("--tag v42: deployed before with md5 " + expected + ", this build has md5 "),
+                e.getMessage());
+    }
+
+    @Test
+    void aSecondDeployOfATagInProgressIsRefused() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        deployZk.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                .forPath("/locks/v9", "deploy-host-2 since earlier".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(release(1000), "v9", List.of("web-*"), Duration.ofMinutes(1))));
+        assertEquals("tag v9 is being deployed right now (deploy-host-2 since earlier; lock /locks/v9)", e.getMessage());
+        assertEquals(1, e.exitCode());
+    }
+
+    @Test
+    void oldJobsArePrunedAtTheNextDeploy() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Path src = release(1000);
+        assertTrue(deployer().deploy(request(src, "v10", List.of("web-*"), Duration.ofMinutes(1))).get(0).succeeded());
+        String old = deployZk.getChildren().forPath("/jobs").get(0);
+        // eight days later (for the deploy host; the agent's clock is its own), the next deploy removes it
+        Clock later = Clock.offset(Clock.systemUTC(), Deployer.JOB_TTL.plusDays(1));
+        Deployer future = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), later, new PrintWriter(output, true), false);
+        future.deploy(request(src, "v10", List.of("web-*"), Duration.ofDays(30)));
+        List<String> jobs = deployZk.getChildren().forPath("/jobs");
+        assertEquals(1, jobs.size(), jobs.toString());
+        assertTrue(!jobs.contains(old), "the 8-day-old job " + old + " is gone");
+    }
+
+    @Test
+    void noMatchingAgentIsAnErrorBeforeAnythingIsPublished() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(release(1000), "v1", List.of("api-*"), Duration.ofMinutes(1))));
+        assertEquals("no registered agent matches --hosts api-* (1 registered: web-1)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());
+    }
+}

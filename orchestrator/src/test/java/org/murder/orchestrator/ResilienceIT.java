@@ -1,0 +1,246 @@
+package org.murder.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.core.Rate;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.orchestrator.zk.ZkSettings;
+import org.murder.peer.engine.EngineConfig;
+
+/** Agents and deploys through restarts, outages, a lost ensemble member, forged jobs and ACLs. */
+@Timeout(240)
+class ResilienceIT {
+    @TempDir
+    Path tmp;
+
+    private TestingServer server;
+    private TestingCluster cluster;
+    private AgentFleet fleet;
+    private CuratorFramework deployZk;
+    private final StringWriter output = new StringWriter();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (deployZk != null) {
+            deployZk.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private ZkSettings startServer() throws Exception {
+        server = new TestingServer(true);
+        return ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(15), Duration.ofSeconds(5));
+    }
+
+    private Path release(int bytes) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build"));
+        byte[] data = new byte[bytes];
+        new Random(11).nextBytes(data);
+        Files.write(src.resolve("payload.bin"), data);
+        return src;
+    }
+
+    private DeployRequest request(Path src, String tag) {
+        return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
+                Duration.ofMinutes(3), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
+    }
+
+    private CompletableFuture<List<HostOutcome>> deployAsync(ZkSettings settings, Path src, String tag) {
+        deployZk = Zk.connect(settings);
+        Deployer d = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return d.deploy(request(src, tag));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Waits (on a cache event, not a sleep) until some host report under any job matches. */
+    private static void awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition)
+            throws Exception {
+        CountDownLatch seen = new CountDownLatch(1);
+        try (CuratorCache cache = CuratorCache.build(zk, ZkPaths.JOBS)) {
+            cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
+                if (node.getPath().endsWith("/hosts/" + host) && node.getData() != null && node.getData().length > 0
+                        && condition.test(Json.read(node.getData(), HostReport.class))) {
+                    seen.countDown();
+                }
+            }).build());
+            cache.start();
+            assertTrue(seen.await(120, TimeUnit.SECONDS), "no matching report from " + host);
+        }
+    }
+
+    @Test
+    void anAgentKilledMidDownloadResumesAfterARestart() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running slow = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("2MiB/s")));
+        Path src = release(8_000_000);
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, src, "v1");
+        awaitReport(slow.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+        fleet.kill(slow);
+        assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.gz.part")), "a partial download is on disk");
+
+        fleet.start("web-1", List.of());
+        List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v1/v1.tar.gz")), Files.readAllBytes(tmp.resolve("hosts/web-1/v1.tar.gz")));
+    }
+
+    @Test
+    void aDeployCompletesThroughAZooKeeperRestart() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("2MiB/s")));
+        fleet.start("web-2", List.of(), EngineConfig.builder().maxDown(Rate.parse("2MiB/s")));
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, release(6_000_000), "v2");
+        awaitReport(a.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+        server.restart();
+        List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
+        assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + output);
+    }
+
+    @Test
+    void aDeployCompletesWithOneOfThreeZooKeeperServersKilled() throws Exception {
+        cluster = new TestingCluster(3);
+        cluster.start();
+        ZkSettings settings = ZkSettings.of(cluster.getConnectString()).withTimeouts(Duration.ofSeconds(15), Duration.ofSeconds(10));
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("2MiB/s")));
+        fleet.start("web-2", List.of());
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, release(5_000_000), "v3");
+        awaitReport(a.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+        InstanceSpec victim = cluster.getInstances().iterator().next();
+        assertTrue(cluster.killServer(victim));
+        List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
+        assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + output);
+    }
+
+    @Test
+    void anAgentWhoseSessionExpiredRegistersAgainAndTakesTheNextJob() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        CuratorFramework observer = Zk.connect(settings);
+        try (CuratorCache agents = CuratorCache.build(observer, ZkPaths.AGENTS)) {
+            CountDownLatch gone = new CountDownLatch(1);
+            CountDownLatch back = new CountDownLatch(1);
+            agents.listenable().addListener(CuratorCacheListener.builder()
+                    .forDeletes(node -> gone.countDown())
+                    .forCreates(node -> {
+                        if (gone.getCount() == 0 && node.getPath().equals(ZkPaths.agent("web-1"))) {
+                            back.countDown();
+                        }
+                    }).build());
+            agents.start();
+            agent.zk().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+            assertTrue(gone.await(60, TimeUnit.SECONDS), "the expired session took the registration with it");
+            assertTrue(back.await(60, TimeUnit.SECONDS), "the agent registered again");
+        } finally {
+            observer.close();
+        }
+        List<HostOutcome> outcomes = deployAsync(settings, release(200_000), "v6").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+    }
+
+    @Test
+    void unsignedAndTamperedJobsAreIgnored() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        CuratorFramework zk = agent.zk();
+        byte[] torrent = java.util.Base64.getEncoder().encode("d4:infoi1ee".getBytes(StandardCharsets.US_ASCII));
+        Job unsigned = new Job("forged-1", Job.DEPLOY, "forged", new String(torrent, StandardCharsets.US_ASCII),
+                "0123456789abcdef0123456789abcdef", 1, "", 0, false, 1, "", List.of("web-1"), "", System.currentTimeMillis(),
+                System.currentTimeMillis() + 60_000, "");
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("forged-1"), Json.write(unsigned));
+        Job tampered = new JobSigner(AgentFleet.SECRET).sign(unsigned.withSignature("")).withSignature("");
+        Job signedThenChanged = new JobSigner(AgentFleet.SECRET).sign(new Job("forged-2", Job.DEPLOY, "forged", unsigned.torrent(),
+                unsigned.md5(), 1, "", 0, false, 1, "", List.of("web-2"), "", unsigned.createdAt(), unsigned.deadline(), ""));
+        Job widened = new Job(signedThenChanged.id(), Job.DEPLOY, "forged", unsigned.torrent(), unsigned.md5(), 1, "", 0, false,
+                1, "", List.of("web-1"), "", unsigned.createdAt(), unsigned.deadline(), signedThenChanged.signature());
+        zk.create().forPath(ZkPaths.job("forged-2"), Json.write(widened));
+        zk.create().forPath(ZkPaths.job("garbage"), "{not json".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("", tampered.signature());
+
+        // a real deploy afterwards: once it is done, the agent has seen (and skipped) the forged ones
+        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v4").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        for (String forged : List.of("forged-1", "forged-2", "garbage")) {
+            assertNull(zk.checkExists().forPath(ZkPaths.host(forged, "web-1")), forged + " was not acted on");
+        }
+        assertTrue(Files.notExists(tmp.resolve("hosts/web-1/forged.tar.gz.part")));
+    }
+
+    @Test
+    void withCredentialsAnUnauthenticatedClientCanNeitherReadNorWriteJobs() throws Exception {
+        ZkSettings settings = startServer().withCredentials("murder:s3cret-pass");
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of());
+        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v5").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        String jobId = deployZk.getChildren().forPath(ZkPaths.JOBS).get(0);
+
+        try (CuratorFramework stranger = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+                .namespace("murder").retryPolicy(new RetryOneTime(100)).build()) {
+            stranger.start();
+            stranger.blockUntilConnected(5, TimeUnit.SECONDS);
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(ZkPaths.job(jobId)));
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(ZkPaths.agent("web-1")));
+            assertThrows(KeeperException.NoAuthException.class,
+                    () -> stranger.create().forPath(ZkPaths.job(jobId) + "/evil", new byte[0]));
+            assertThrows(KeeperException.NoAuthException.class, () -> stranger.setData().forPath(ZkPaths.job(jobId), new byte[0]));
+        }
+    }
+}

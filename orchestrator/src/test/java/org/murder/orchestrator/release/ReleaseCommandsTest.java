@@ -1,0 +1,105 @@
+package org.murder.orchestrator.release;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.murder.orchestrator.release.TarFixture.tarFixture;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.cli.Cli;
+import picocli.CommandLine;
+
+class ReleaseCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private Path dest;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Cli.create(command);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void threeReleases() {
+        dest = tmp.resolve("app");
+        MutableClock clock = new MutableClock(ReleaseManagerTest.T0);
+        ReleaseManager releases = new ReleaseManager(dest, new SafeExtractor(), clock);
+        for (String tag : new String[] {"v1", "v2", "v10"}) {
+            clock.advance(Duration.ofHours(1));
+            releases.activate(tag, tarFixture().file("VERSION", tag).write(tmp.resolve(tag + ".tar.gz")));
+        }
+    }
+
+    @Test
+    void releasesListsWhatIsThere() {
+        Run r = run(new ReleasesCommand(), "--dest", dest.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("""
+                  v1   2023-11-14T23:13:20Z
+                  v2   2023-11-15T00:13:20Z
+                * v10  2023-11-15T01:13:20Z
+                """, r.out());
+        Path empty = tmp.resolve("empty");
+        Run none = run(new ReleasesCommand(), "--dest", tmp.toString());
+        assertEquals(0, none.exitCode(), none.err());
+        assertEquals("no releases in " + tmp.resolve("releases") + "\n", none.out());
+        Run missing = run(new ReleasesCommand(), "--dest", empty.toString());
+        assertEquals(2, missing.exitCode());
+        assertEquals("murder: dest: " + empty + " (expected: an existing directory holding releases/ and current)\n", missing.err());
+    }
+
+    @Test
+    void rollbackSwitchesAndSaysFromWhatToWhat() throws Exception {
+        Run back = run(new RollbackCommand(), "--dest", dest.toString());
+        assertEquals(0, back.exitCode(), back.err());
+        assertEquals("rolled back " + dest.resolve("current") + " from v10 to v2\n", back.out());
+        assertEquals("v2", Files.readString(dest.resolve("current/VERSION")));
+
+        Run to = run(new RollbackCommand(), "--dest", dest.toString(), "--to", "v1");
+        assertEquals(0, to.exitCode(), to.err());
+        assertEquals("rolled back " + dest.resolve("current") + " from v2 to v1\n", to.out());
+
+        Run same = run(new RollbackCommand(), "--dest", dest.toString(), "--to", "v1");
+        assertEquals(0, same.exitCode(), same.err());
+        assertEquals(dest.resolve("current") + " already points at v1; nothing changed\n", same.out());
+
+        Run nothing = run(new RollbackCommand(), "--dest", dest.toString());
+        assertEquals(1, nothing.exitCode());
+        assertEquals("murder: " + dest + ": no release was activated before v1 (expected: an earlier activation to roll back to,"
+                + " or a release named with --to TAG)\n", nothing.err());
+        assertEquals("", nothing.out());
+    }
+
+    @Test
+    void rollbackBadUsageExitsTwo() {
+        Run unknown = run(new RollbackCommand(), "--dest", dest.toString(), "--to", "v9");
+        assertEquals(2, unknown.exitCode());
+        assertEquals("murder: tag: 'v9' is not a release in " + dest.resolve("releases") + " (expected: one of v1, v10, v2)\n",
+                unknown.err());
+        Run badTag = run(new RollbackCommand(), "--dest", dest.toString(), "--to", "../v1");
+        assertEquals(2, badTag.exitCode());
+        assertEquals("murder: tag: '../v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')\n", badTag.err());
+        Run noDest = run(new RollbackCommand());
+        assertEquals(2, noDest.exitCode());
+        assertTrue(noDest.err().startsWith("Missing required option: '--dest=DIR'"), noDest.err());
+        Run missing = run(new RollbackCommand(), "--dest", tmp.resolve("nowhere").toString());
+        assertEquals(2, missing.exitCode());
+        assertEquals("murder: dest: " + tmp.resolve("nowhere") + " (expected: an existing directory holding releases/ and current)\n",
+                missing.err());
+    }
+}

@@ -1,0 +1,338 @@
+package org.murder.orchestrator.release;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.murder.orchestrator.release.TarFixture.tarFixture;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.murder.core.MurderException;
+import org.murder.orchestrator.release.ReleaseManager.Release;
+import org.murder.orchestrator.release.ReleaseManager.Switch;
+
+class ReleaseManagerTest {
+    static final Instant T0 = Instant.ofEpochSecond(1_700_000_000L);
+    private static final int PARTS = 8;
+
+    @TempDir
+    Path tmp;
+
+    private Path dest;
+    private MutableClock clock;
+    private ReleaseManager releases;
+
+    @BeforeEach
+    void setUp() {
+        dest = tmp.resolve("app");
+        clock = new MutableClock(T0);
+        releases = new ReleaseManager(dest, new SafeExtractor(), clock);
+    }
+
+    /** A release archive: VERSION and PARTS files that all hold the tag. */
+    private Path archiveFixture(String tag) {
+        TarFixture t = tarFixture().file("VERSION", tag).dir("data");
+        for (int i = 0; i < PARTS; i++) {
+            t.file("data/part-" + i, tag);
+        }
+        return t.write(tmp.resolve(tag + ".tar.gz"));
+    }
+
+    private Switch activate(String tag) {
+        clock.advance(Duration.ofMinutes(1));
+        return releases.activate(tag, archiveFixture(tag));
+    }
+
+    private String currentLink() throws Exception {
+        return Files.readSymbolicLink(dest.resolve("current")).toString();
+    }
+
+    private String history() throws Exception {
+        return Files.readString(dest.resolve("releases/.history"));
+    }
+
+    private static long at(int minutes) {
+        return T0.getEpochSecond() + 60L * minutes;
+    }
+
+    @Test
+    void activationUnpacksAndSwitchesCurrent() throws Exception {
+        assertEquals(new Switch(Optional.empty(), "v1", true), activate("v1"));
+        assertEquals("releases/v1", currentLink());
+        assertEquals("v1", Files.readString(dest.resolve("current/VERSION")));
+
+        assertEquals(new Switch(Optional.of("v1"), "v2", true), activate("v2"));
+        assertEquals("releases/v2", currentLink());
+        assertEquals("v2", Files.readString(dest.resolve("current/data/part-3")));
+        assertEquals(Optional.of("v2"), releases.current());
+        assertEquals(at(1) + " v1\n" + at(2) + " v2\n", history());
+        assertEquals(Set.of(".history", ".lock", "v1", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of("current", "releases"), SafeExtractorTest.names(dest), "no temporary link left");
+    }
+
+    @Test
+    void activatingTheCurrentTagAgainChangesNothing() throws Exception {
+        activate("v1");
+        Switch again = activate("v1");
+        assertFalse(again.changed());
+        assertEquals(new Switch(Optional.of("v1"), "v1", false), again);
+        assertEquals(at(1) + " v1\n", history());
+    }
+
+    @Test
+    void anUnpackedReleaseIsNotUnpackedAgain() throws Exception {
+        activate("v1");
+        activate("v2");
+        Switch s = releases.activate("v1", tmp.resolve("gone.tar.gz")); // the archive is not read again
+        assertEquals(new Switch(Optional.of("v2"), "v1", false), s);
+        assertEquals("releases/v1", currentLink());
+    }
+
+    @Test
+    void aHostileArchiveLeavesCurrentAlone() throws Exception {
+        activate("v1");
+        Path evil = tarFixture().file("ok", "fine").file("../evil", "x").write(tmp.resolve("v2.tar.gz"));
+        MurderException e = assertThrows(MurderException.class, () -> releases.activate("v2", evil));
+        assertEquals(evil + ": entry '../evil': '..' in path (expected: a relative path inside the release)", e.getMessage());
+        assertEquals("releases/v1", currentLink());
+        assertEquals(Set.of(".history", ".lock", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertFalse(Files.exists(tmp.resolve("evil")));
+    }
+
+    @Test
+    void aCurrentThatIsNotOurLinkIsNeverReplaced() throws Exception {
+        Files.createDirectories(dest.resolve("current"));
+        MurderException e = assertThrows(MurderException.class, () -> activate("v1"));
+        assertEquals(dest.resolve("current") + ": not a symbolic link (expected: a link to releases/TAG made by murder;"
+                + " move it away first)", e.getMessage());
+        assertFalse(Files.exists(dest.resolve("releases/v1")), "refused before unpacking");
+        Files.delete(dest.resolve("current"));
+        Files.createSymbolicLink(dest.resolve("current"), Path.of("/etc"));
+        e = assertThrows(MurderException.class, () -> releases.current());
+        assertEquals(dest.resolve("current") + " -> /etc (expected: a link to releases/TAG made by murder)", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "..", "a/b", "../v1", ".hidden", "v 1", "v1\n", "tag:1", "é"})
+    void badTagsAreRefused(String tag) {
+        MurderException e = assertThrows(MurderException.class, () -> releases.activate(tag, tmp.resolve("x.tar.gz")));
+        assertEquals("tag: '" + Trees.printable(tag) + "' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')",
+                e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertFalse(Files.exists(dest));
+    }
+
+    @Test
+    void tagRules() {
+        assertTrue(ReleaseManager.isValidTag("v1.2.3_rc-1"));
+        assertTrue(ReleaseManager.isValidTag("a".repeat(100)));
+        assertFalse(ReleaseManager.isValidTag("a".repeat(101)));
+        assertFalse(ReleaseManager.isValidTag(null));
+    }
+
+    @Test
+    void readersResolvingCurrentAlwaysSeeACompleteRelease() throws Exception {
+        List<String> tags = List.of("v1", "v2", "v3");
+        activate("v1");
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicInteger reads = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                while (!done.get() || reads.get() < 100) {
+                    Path release = dest.resolve("current").toRealPath(); // resolve once, then read all of it
+                    String tag = Files.readString(release.resolve("VERSION"));
+                    for (int i = 0; i < PARTS; i++) {
+                        assertEquals(tag, Files.readString(release.resolve("data/part-" + i)), release.toString());
+                    }
+                    assertTrue(tags.contains(Files.readString(dest.resolve("current/VERSION"))));
+                    reads.incrementAndGet();
+                }
+            } catch (NoSuchFileException e) {
+                failure.set(new AssertionError("current did not resolve: " + e.getFile(), e));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "reader");
+        reader.start();
+        try {
+            for (int i = 1; i <= 300 && failure.get() == null; i++) { // the first round unpacks, the rest switch
+                activate(tags.get(i % tags.size()));
+            }
+        } finally {
+            done.set(true);
+            reader.join(Duration.ofSeconds(30).toMillis());
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertFalse(reader.isAlive());
+        assertTrue(reads.get() >= 100);
+    }
+
+    @Test
+    void keepLastKeepsTheCurrentAndTheMostRecent() throws Exception {
+        for (String tag : List.of("v1", "v2", "v3", "v4", "v5")) {
+            activate(tag);
+        }
+        clock.advance(Duration.ofMinutes(1));
+        releases.rollback(Optional.of("v2")); // now the most recent activation and current
+
+        assertEquals(List.of("v1", "v3"), releases.keepLast(3));
+
+        assertEquals(Set.of(".history", ".lock", "v2", "v4", "v5"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(at(2) + " v2\n" + at(4) + " v4\n" + at(5) + " v5\n" + at(6) + " v2 rollback\n", history());
+        assertEquals(List.of(), releases.keepLast(3));
+        assertEquals(List.of("v4", "v5"), releases.keepLast(0));
+        assertEquals("releases/v2", currentLink());
+        assertEquals(Set.of(".history", ".lock", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+        MurderException e = assertThrows(MurderException.class, () -> releases.keepLast(-1));
+        assertEquals("keep: -1 (expected: 0 or more)", e.getMessage());
+    }
+
+    @Test
+    void keepLastRemovesNeverActivatedReleasesFirst() throws Exception {
+        activate("v1");
+        activate("v2");
+        new SafeExtractor().extract(archiveFixture("stray"), dest.resolve("releases/stray"));
+        Files.createDirectories(dest.resolve("releases/.v9.partial-123")); // an unpack in progress: not ours to delete
+        assertEquals(List.of("stray"), releases.keepLast(2));
+        assertEquals(Set.of(".history", ".lock", ".v9.partial-123", "v1", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+    }
+
+    @Test
+    void rollbackGoesBackOneActivationAtATime() throws Exception {
+        activate("v1");
+        activate("v2");
+        activate("v3");
+        clock.advance(Duration.ofMinutes(1));
+        assertEquals(new Switch(Optional.of("v3"), "v2", false), releases.rollback(Optional.empty()));
+        assertEquals("releases/v2", currentLink());
+        assertEquals(new Switch(Optional.of("v2"), "v1", false), releases.rollback(Optional.empty()));
+        assertEquals("releases/v1", currentLink());
+
+        MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+        assertEquals(dest + ": no release was activated before v1 (expected: an earlier activation to roll back to,"
+                + " or a release named with --to TAG)", e.getMessage());
+        assertEquals(MurderException.FAILURE, e.exitCode());
+        assertEquals("releases/v1", currentLink());
+        assertEquals(at(1) + " v1\n" + at(2) + " v2\n" + at(3) + " v3\n" + at(4) + " v2 rollback\n" + at(4) + " v1 rollback\n",
+                history());
+    }
+
+    @Test
+    void rollbackToANamedTag() throws Exception {
+        activate("v1");
+        activate("v2");
+        activate("v3");
+        assertEquals(new Switch(Optional.of("v3"), "v1", false), releases.rollback(Optional.of("v1")));
+        assertEquals("v1", Files.readString(dest.resolve("current/VERSION")));
+        assertEquals(new Switch(Optional.of("v1"), "v3", false), releases.rollback(Optional.of("v3")));
+        assertEquals(new Switch(Optional.of("v3"), "v1", false), releases.rollback(Optional.empty()));
+        assertFalse(releases.rollback(Optional.of("v1")).changed());
+
+        MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.of("v9")));
+        assertEquals("tag: 'v9' is not a release in " + dest.resolve("releases") + " (expected: one of v1, v2, v3)", e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+    }
+
+    @Test
+    void rollbackNeverGoesToARemovedRelease() throws Exception {
+        activate("v1");
+        activate("v2");
+        activate("v3");
+        assertEquals(List.of("v1"), releases.keepLast(2));
+        releases.rollback(Optional.empty());
+        MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+        assertTrue(e.getMessage().contains("no release was activated before v2"), e.getMessage());
+    }
+
+    @Test
+    void rollbackWithoutAnythingToRollBackTo() throws Exception {
+        Files.createDirectories(dest);
+        MurderException none = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+        assertEquals(dest.resolve("releases") + ": no such directory (expected: the destination of earlier deploys)", none.getMessage());
+        activate("v1");
+        MurderException first = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+        assertEquals(dest + ": no release was activated before v1 (expected: an earlier activation to roll back to,"
+                + " or a release named with --to TAG)", first.getMessage());
+        Files.delete(dest.resolve("current"));
+        MurderException noCurrent = assertThrows(MurderException.class, () -> releases.rollback(Optional.of("v1")));
+        assertEquals(dest.resolve("current") + ": no current release (expected: a release activated by murder before a rollback)",
+                noCurrent.getMessage());
+        MurderException noDest = assertThrows(MurderException.class,
+                () -> new ReleaseManager(tmp.resolve("nowhere")).rollback(Optional.empty()));
+        assertEquals("dest: " + tmp.resolve("nowhere") + " (expected: an existing directory holding releases/ and current)",
+                noDest.getMessage());
+        assertEquals(MurderException.BAD_INPUT, noDest.exitCode());
+    }
+
+    @Test
+    void listShowsActivationTimesAndTheCurrentRelease() throws Exception {
+        Files.createDirectories(dest);
+        assertEquals(List.of(), releases.list());
+        activate("v1");
+        activate("v2");
+        activate("v3");
+        releases.rollback(Optional.of("v1"));
+        new SafeExtractor().extract(archiveFixture("v4"), dest.resolve("releases/v4"));
+        assertEquals(List.of(
+                new Release("v4", Optional.empty(), false),
+                new Release("v2", Optional.of(Instant.ofEpochSecond(at(2))), false),
+                new Release("v3", Optional.of(Instant.ofEpochSecond(at(3))), false),
+                new Release("v1", Optional.of(Instant.ofEpochSecond(at(3))), true)), releases.list());
+    }
+
+    @Test
+    void unreadableHistoryLinesAreSkipped() throws Exception {
+        activate("v1");
+        activate("v2");
+        Files.writeString(dest.resolve("releases/.history"), "garbage\n" + at(1) + " v1\n\n" + at(2) + " ../x\n" + at(2) + " v2\n");
+        assertEquals(new Switch(Optional.of("v2"), "v1", false), releases.rollback(Optional.empty()));
+    }
+
+    @Test
+    void concurrentActivationsOfOneTagUnpackItOnce() throws Exception {
+        Path archive = archiveFixture("v1");
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    new ReleaseManager(dest).activate("v1", archive);
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals("releases/v1", currentLink());
+        assertEquals(Set.of(".history", ".lock", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(1, history().lines().count());
+        assertTrue(Files.isDirectory(dest.resolve("releases/v1"), LinkOption.NOFOLLOW_LINKS));
+    }
+}

@@ -1,0 +1,278 @@
+package org.murder.orchestrator.release;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.murder.orchestrator.release.TarFixture.MTIME;
+import static org.murder.orchestrator.release.TarFixture.tarFixture;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.murder.core.MurderException;
+import org.murder.core.progress.Progress;
+import org.murder.maker.MakeTorrentRequest;
+import org.murder.maker.TorrentMaker;
+
+class SafeExtractorTest {
+    private static final String INSIDE = " (expected: a relative path inside the release)";
+    private static final String LINK_INSIDE = " (expected: a relative target inside the release)";
+    private static final String KINDS = " (expected: a file, directory or symbolic link)";
+    private static final String EARLIER = " (expected: a file earlier in the archive)";
+    /** Small enough for the tar-bomb cases, large enough for every other one. */
+    private static final SafeExtractor.Limits SMALL = new SafeExtractor.Limits(1024, 5);
+
+    @TempDir
+    Path tmp;
+
+    /** The must-fail corpus: how each archive is built, and the exact message after "ARCHIVE: ". */
+    static Stream<Arguments> hostile() {
+        return Stream.of(
+                hostile("parent escape", t -> t.file("../evil", "x"),
+                        "entry '../evil': '..' in path" + INSIDE),
+                hostile("absolute path", t -> t.file("/etc/passwd", "root::0:0::/:/bin/sh\n"),
+                        "entry '/etc/passwd': absolute path" + INSIDE),
+                hostile("dot-dot inside the name", t -> t.dir("a").file("a/../../x", "x"),
+                        "entry 'a/../../x': '..' in path" + INSIDE),
+                hostile("empty name", t -> t.file("", "x"),
+                        "entry '': empty name" + INSIDE),
+                hostile("a file named .", t -> t.file(".", "x"),
+                        "entry '.': names the release directory itself (expected: a path inside it)"),
+                hostile("symlink to /etc", t -> t.symlink("etc", "/etc"),
+                        "entry 'etc': symbolic link to '/etc' is absolute" + LINK_INSIDE),
+                hostile("symlink ../..", t -> t.symlink("up", "../.."),
+                        "entry 'up': symbolic link to '../..' leaves the release" + LINK_INSIDE),
+                hostile("symlink counted from its own directory", t -> t.dir("sub").symlink("sub/deep", "../../x"),
+                        "entry 'sub/deep': symbolic link to '../../x' leaves the release" + LINK_INSIDE),
+                hostile("file written through a symlink", t -> t.dir("sub").symlink("link", "sub").file("link/x", "x"),
+                        "entry 'link/x': writes through the symbolic link 'link' (expected: no entry below a symbolic link)"),
+                hostile("directory made through a symlink", t -> t.symlink("link", ".").dir("link/d"),
+                        "entry 'link/d/': writes through the symbolic link 'link' (expected: no entry below a symbolic link)"),
+                hostile("hard link through a symlink", t -> t.file("f", "x").symlink("link", ".").hardLink("link/h", "f"),
+                        "entry 'link/h': writes through the symbolic link 'link' (expected: no entry below a symbolic link)"),
+                hostile("link chain that escapes only once complete", t -> t.dir("a").symlink("a/m", "l/..").symlink("a/l", ".."),
+                        "entry 'a/m': symbolic link to 'l/..' leaves the release" + LINK_INSIDE),
+                hostile("symlink loop", t -> t.symlink("l1", "l2").symlink("l2", "l1"),
+                        "entry 'l1': symbolic link to 'l2' loops through more than 40 links" + LINK_INSIDE),
+                hostile("hard link to /etc/shadow", t -> t.hardLink("shadow", "/etc/shadow"),
+                        "entry 'shadow': hard link to '/etc/shadow' is absolute" + EARLIER),
+                hostile("hard link out of the tree", t -> t.hardLink("h", "../outside"),
+                        "entry 'h': hard link to '../outside' has '..' in it" + EARLIER),
+                hostile("hard link to nothing earlier", t -> t.hardLink("h", "later").file("later", "x"),
+                        "entry 'h': hard link to 'later' names no file earlier in the archive" + EARLIER),
+                hostile("character device", t -> t.special("null", TarConstants.LF_CHR),
+                        "entry 'null': character device" + KINDS),
+                hostile("block device", t -> t.special("sda", TarConstants.LF_BLK),
+                        "entry 'sda': block device" + KINDS),
+                hostile("fifo", t -> t.special("pipe", TarConstants.LF_FIFO),
+                        "entry 'pipe': fifo" + KINDS),
+                hostile("same path twice", t -> t.file("x", "one").file("x", "two"),
+                        "entry 'x': appears twice (expected: each path once)"),
+                hostile("symlink replaced by a file", t -> t.symlink("x", "y").file("x", "two"),
+                        "entry 'x': appears twice (expected: each path once)"),
+                hostile("file used as a directory", t -> t.file("f", "x").file("f/g", "y"),
+                        "entry 'f/g': 'f' is a file (expected: a directory)"),
+                hostile("control characters in a name", t -> t.file("bad\nname/../x", "x"),
+                        "entry 'bad\\x0aname/../x': '..' in path" + INSIDE),
+                hostile("too many entries", t -> t.file("f1", "1").file("f2", "2").file("f3", "3").file("f4", "4")
+                        .file("f5", "5").file("f6", "6"),
+                        "entry 'f6': more than 5 entries (expected: at most 5)"),
+                hostile("one file too large", t -> t.file("big", 2000),
+                        "entry 'big': more than 1024 bytes of content (expected: at most 1 KiB)"),
+                hostile("too many bytes in all", t -> t.file("a", 400).file("b", 400).file("c", 400),
+                        "entry 'c': more than 1024 bytes of content (expected: at most 1 KiB)"));
+    }
+
+    private static Arguments hostile(String name, UnaryOperator<TarFixture> build, String message) {
+        return Arguments.of(name, build, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostile")
+    void hostileArchivesAreRefusedAndLeaveNothing(String name, UnaryOperator<TarFixture> build, String message) throws Exception {
+        // deep enough that every relative escape attempt would still land inside tmp, where we look
+        Path dest = Files.createDirectories(tmp.resolve("outer/a/b/dest/releases")).getParent();
+        Path archive = build.apply(tarFixture()).write(tmp.resolve("hostile.tar.gz"));
+        Set<String> before = tree(tmp);
+        ReleaseManager releases = new ReleaseManager(dest, new SafeExtractor(SMALL), Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+
+        MurderException e = assertThrows(MurderException.class, () -> releases.activate("v1", archive));
+
+        assertEquals(archive + ": " + message, e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals(before, tree(tmp), "files were created");
+        assertFalse(Files.exists(dest.resolve("releases/v1"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(dest.resolve("current"), LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void loadsNestedDirectoriesModesMtimesAndLinks() throws Exception {
+        FileTime dirTime = FileTime.fromMillis(1_600_000_000_000L);
+        FileTime fileTime = FileTime.fromMillis(1_650_000_000_000L);
+        String longName = "deep/" + "x".repeat(120) + "/" + "y".repeat(120) + ".txt";
+        Path archive = tarFixture()
+                .dir("./", 0750, dirTime)                                 // the release directory itself
+                .dir("./bin/", 0755, dirTime)
+                .file("./bin/app", "#!/bin/sh\necho v42\n".getBytes(StandardCharsets.UTF_8), 0755, fileTime)
+                .hardLink("./bin/app-again", "./bin/app")
+                .dir("lib", 0755, dirTime)
+                .file("lib/app.jar", "jar".getBytes(StandardCharsets.UTF_8), 0640, fileTime)
+                .symlink("bin/jar", "../lib/app.jar")                    // internal relative link
+                .symlink("lib/self", ".")
+                .file("conf/app.conf", "port=8080\n".getBytes(StandardCharsets.UTF_8), 0600, fileTime) // no entry for conf/
+                .dir("ro", 0555, dirTime)                                 // read-only, yet it gets a file below
+                .file("ro/VERSION", "v42")
+                .file(longName, "long")
+                .write(tmp.resolve("v42.tar.gz"), 3);                      // three gzip members
+        Path target = tmp.resolve("out/v42");
+        Files.createDirectories(target.getParent());
+
+        SafeExtractor.Extracted done = new SafeExtractor().extract(archive, target);
+
+        assertEquals(target, done.directory());
+        assertEquals(12, done.entries());
+        assertEquals(19 + 3 + 10 + 3 + 4, done.bytes());
+        assertEquals("#!/bin/sh\necho v42\n", Files.readString(target.resolve("bin/app")));
+        assertEquals("rwxr-xr-x", perms(target.resolve("bin/app")));
+        assertEquals("rw-r-----", perms(target.resolve("lib/app.jar")));
+        assertEquals("rw-------", perms(target.resolve("conf/app.conf")));
+        assertEquals("r-xr-xr-x", perms(target.resolve("ro")));
+        assertEquals("rwxr-x---", perms(target));
+        assertEquals(fileTime, Files.getLastModifiedTime(target.resolve("bin/app")));
+        assertEquals(dirTime, Files.getLastModifiedTime(target.resolve("bin")));
+        assertEquals(dirTime, Files.getLastModifiedTime(target.resolve("ro")));
+        assertEquals(dirTime, Files.getLastModifiedTime(target));
+        assertEquals(MTIME, Files.getLastModifiedTime(target.resolve("ro/VERSION")));
+        assertTrue(Files.isSameFile(target.resolve("bin/app"), target.resolve("bin/app-again")));
+        assertEquals(Path.of("../lib/app.jar"), Files.readSymbolicLink(target.resolve("bin/jar")));
+        assertEquals("jar", Files.readString(target.resolve("bin/jar")));
+        assertEquals("v42", Files.readString(target.resolve("lib/self/../ro/VERSION")));
+        assertEquals("long", Files.readString(target.resolve(longName)));
+        assertEquals(Set.of("v42"), names(target.getParent()), "no partial directory left beside the release");
+    }
+
+    @Test
+    void unpacksWhatMakeTorrentPacks() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build/bin"));
+        Files.writeString(src.resolve("run"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(src.resolve("run"), PosixFilePermissions.fromString("rwxr-x---"));
+        byte[] blob = new byte[3 << 20]; // incompressible and over 1 MiB: several parallel gzip members
+        new Random(42).nextBytes(blob);
+        Files.write(src.resolveSibling("blob.bin"), blob);
+        Files.setLastModifiedTime(src.resolveSibling("blob.bin"), FileTime.fromMillis(1_500_000_000_000L));
+        Files.createSymbolicLink(src.resolveSibling("start"), Path.of("bin/run"));
+        Path archive = tmp.resolve("v1.tar.gz");
+        new TorrentMaker(Clock.systemUTC(), (label, total) -> Progress.NONE).make(new MakeTorrentRequest(src.getParent(),
+                List.of("http://127.0.0.1:8998/announce"), tmp.resolve("v1.torrent"), archive, Optional.empty(), List.of(),
+                false, true, Optional.empty(), 1, 2));
+        Path target = tmp.resolve("v1");
+
+        new SafeExtractor().extract(archive, target);
+
+        assertArrayEquals(blob, Files.readAllBytes(target.resolve("blob.bin")));
+        assertEquals(FileTime.fromMillis(1_500_000_000_000L), Files.getLastModifiedTime(target.resolve("blob.bin")));
+        assertEquals("rwxr-x---", perms(target.resolve("bin/run")));
+        assertEquals("#!/bin/sh\n", Files.readString(target.resolve("start")));
+    }
+
+    @Test
+    void unpacksWhatGnuTarPacks() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/tar")), "GNU tar is not installed");
+        Path src = Files.createDirectories(tmp.resolve("src/bin"));
+        Files.writeString(src.resolve("app"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(src.resolve("app"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createLink(src.resolveSibling("app-link"), src.resolve("app"));
+        Files.createSymbolicLink(src.resolveSibling("start"), Path.of("bin/app"));
+        Path archive = tmp.resolve("gnu.tar.gz");
+        Process tar = new ProcessBuilder("/bin/tar", "-czf", archive.toString(), "-C", src.getParent().toString(), ".")
+                .redirectErrorStream(true).start();
+        assertEquals(0, tar.waitFor(), new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path target = tmp.resolve("v1");
+
+        SafeExtractor.Extracted done = new SafeExtractor().extract(archive, target); // names like ./bin/app, a hard link
+
+        assertEquals(5, done.entries());
+        assertEquals("rwxr-xr-x", perms(target.resolve("bin/app")));
+        assertTrue(Files.isSameFile(target.resolve("bin/app"), target.resolve("app-link")));
+        assertEquals("#!/bin/sh\n", Files.readString(target.resolve("start")));
+    }
+
+    @Test
+    void aBrokenArchiveFailsAndLeavesNothing() throws Exception {
+        Path good = tarFixture().file("a", 600_000).file("b", "b").write(tmp.resolve("good.tar.gz"));
+        byte[] bytes = Files.readAllBytes(good);
+        Path truncated = Files.write(tmp.resolve("truncated.tar.gz"), Arrays.copyOf(bytes, bytes.length / 2));
+        Path notGzip = Files.writeString(tmp.resolve("plain.tar.gz"), "not gzip at all");
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+
+        for (Path archive : List.of(truncated, notGzip)) {
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+            assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals(Set.of(), names(target.getParent()));
+        }
+        MurderException missing = assertThrows(MurderException.class,
+                () -> new SafeExtractor().extract(tmp.resolve("missing.tar.gz"), target));
+        assertEquals(tmp.resolve("missing.tar.gz") + ": no such file (expected: a .tar.gz release archive)", missing.getMessage());
+    }
+
+    @Test
+    void anExistingTargetIsNeverReplaced() throws Exception {
+        Path archive = tarFixture().file("a", "new").write(tmp.resolve("v1.tar.gz"));
+        Path target = Files.createDirectories(tmp.resolve("v1"));
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertEquals(target + ": already exists (expected: a new directory)", e.getMessage());
+        assertEquals(Set.of("v1", "v1.tar.gz"), names(tmp));
+    }
+
+    @Test
+    void limitsAreValidated() {
+        assertEquals("maxBytes: -1 (expected: 0 or more)",
+                assertThrows(MurderException.class, () -> new SafeExtractor.Limits(-1, 1)).getMessage());
+        assertEquals("maxEntries: 0 (expected: 1 or more)",
+                assertThrows(MurderException.class, () -> new SafeExtractor.Limits(1, 0)).getMessage());
+    }
+
+    static String perms(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    /** Every path under {@code root} (links not followed), relative. */
+    static Set<String> tree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.map(p -> root.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+        }
+    }
+}

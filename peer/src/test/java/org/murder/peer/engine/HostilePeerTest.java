@@ -1,0 +1,176 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PeerId;
+import org.murder.core.PortRange;
+import org.murder.peer.storage.Storage;
+
+/**
+ * A seed facing misbehaving clients written with plain sockets: each is disconnected, and a well
+ * behaved peer downloading at the same time is not disturbed.
+ */
+@Timeout(60)
+class HostilePeerTest {
+    private static final int PIECE = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    private TorrentFixture t;
+    private Engine seed;
+
+    @BeforeEach
+    void seed() throws Exception {
+        t = TorrentFixture.create(tmp.resolve("seed"), "r.bin", 10 * PIECE + 5, PIECE, List.of(), 3);
+        seed = Engine.start(EngineConfig.builder().portRange(new PortRange(48000, 48999))
+                .bindAddress(InetAddress.getLoopbackAddress()).maxQueuedUploads(64).build(), Clock.systemUTC());
+        seed.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        seed.close();
+    }
+
+    /** Handshakes, says interested, and waits to be unchoked; returns the streams. */
+    private Object[] connect(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        out.writeByte(19);
+        out.writeBytes("BitTorrent protocol");
+        out.write(new byte[8]);
+        out.write(t.meta().infoHash().toBytes());
+        out.write(PeerId.random().toBytes());
+        out.writeInt(1);
+        out.writeByte(2); // interested
+        out.flush();
+        in.readFully(new byte[68]);
+        while (true) {
+            int length = in.readInt();
+            byte[] body = new byte[length];
+            in.readFully(body);
+            if (length == 1 && body[0] == 1) {
+                return new Object[] {in, out};
+            }
+        }
+    }
+
+    /** Reads until the seed closes the connection; true when it did within the socket timeout. */
+    private static boolean closedBySeed(DataInputStream in) {
+        try {
+            while (true) {
+                int length = in.readInt();
+                in.skipNBytes(length);
+            }
+        } catch (EOFException | SocketException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void request(DataOutputStream out, int piece, int begin, int length) throws IOException {
+        out.writeInt(13);
+        out.writeByte(6);
+        out.writeInt(piece);
+        out.writeInt(begin);
+        out.writeInt(length);
+    }
+
+    @Test
+    void aRequestBeyondThePieceClosesThatConnection() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            Object[] io = connect(s);
+            request((DataOutputStream) io[1], 0, PIECE - 100, 16384);
+            ((DataOutputStream) io[1]).flush();
+            assertTrue(closedBySeed((DataInputStream) io[0]));
+        }
+    }
+
+    @Test
+    void aRequestLargerThan128KiBClosesThatConnection() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            Object[] io = connect(s);
+            request((DataOutputStream) io[1], 0, 0, 128 * 1024 + 1);
+            ((DataOutputStream) io[1]).flush();
+            assertTrue(closedBySeed((DataInputStream) io[0]));
+        }
+    }
+
+    @Test
+    void aFloodOfRequestsThatIsNeverReadClosesThatConnection() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            s.setReceiveBufferSize(4096);
+            Object[] io = connect(s);
+            DataOutputStream out = (DataOutputStream) io[1];
+            try {
+                for (int i = 0; i < 20_000; i++) {
+                    request(out, i % 10, 0, 16384);
+                }
+                out.flush();
+            } catch (SocketException closedWhileWriting) {
+                return; // the seed hung up while we were still flooding
+            }
+            assertTrue(closedBySeed((DataInputStream) io[0]));
+        }
+    }
+
+    @Test
+    void garbageAfterTheHandshakeClosesOnlyThatConnection() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("good"));
+        Engine good = Engine.start(EngineConfig.builder().portRange(new PortRange(48000, 48999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            Object[] io = connect(s);
+            DataOutputStream out = (DataOutputStream) io[1];
+            out.writeInt(3);
+            out.write(new byte[] {99, 1, 2}); // unknown message id 99
+            out.flush();
+            TorrentSession download = good.add(t.meta(), Storage.forDownload(t.meta(), dest),
+                    SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE);
+            download.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.port())));
+            assertTrue(closedBySeed((DataInputStream) io[0]));
+            download.completed().get(30, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dest.resolve("r.bin")));
+        } finally {
+            good.close();
+        }
+    }
+
+    @Test
+    void anEncryptedOpeningIsClosedAndTheListenerKeepsServing() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(new byte[] {(byte) 0xc3, 0x11, 0x42, 0x07, 0x55});
+            s.getOutputStream().flush();
+            assertEquals(-1, s.getInputStream().read(), "closed without an answer");
+        }
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            connect(s); // a proper peer right after is served
+        }
+    }
+}
