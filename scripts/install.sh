@@ -102,7 +102,7 @@ subst() {
   sed -e "s#/opt/murder#$prefix#g" -e "s#^User=murder\$#User=$user#" -e "s#^Group=murder\$#Group=$user#" \
       -e "s#^MURDER_USER=murder\$#MURDER_USER=$user#" "$1"
 }
-mkdir -p "$root/etc/systemd/system" "$root/etc/init.d" "$root/etc/default"
+mkdir -p "$root/etc/systemd/system" "$root/etc/init.d" "$root/etc/default" "$root/etc/murder"
 for unit in "$here"/systemd/*.service; do
   subst "$unit" > "$root/etc/systemd/system/$(basename "$unit")"
   chmod 644 "$root/etc/systemd/system/$(basename "$unit")"
@@ -132,4 +132,6 @@ install: done. Next, on this host:
   systemd:  systemctl enable --now murder-firewall murder-tracker murder-seeder   # deploy host
             systemctl enable --now murder-firewall murder-agent                   # every server
   init.d:   /etc/init.d/murder-tracker start   (and murder-seeder, murder-agent)
+  deploy host and agents share the job secret: /etc/murder/secret (16+ characters,
+            chown root:$user, chmod 640), the same file on every host
 EOM

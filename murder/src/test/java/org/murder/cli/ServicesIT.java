@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * scripts/install.sh into a temporary root (never the real system), then the installed init.d
  * scripts against the installed distribution: tracker and seeder start, status, stop; the agent
- * (its command arrives later) only reports that it is stopped.
+ * start, status, stop against a ZooKeeper of its own ({@code murder zookeeper}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ServicesIT {
@@ -40,6 +40,7 @@ class ServicesIT {
     private Path root;
     private Path defaults;
     private final List<String> started = new ArrayList<>();
+    private Process zookeeper;
 
     private record Result(int exit, String out) {
     }
@@ -70,6 +71,64 @@ class ServicesIT {
         for (String s : started) {
             service(s, "stop");
         }
+        if (zookeeper != null) {
+            zookeeper.destroy();
+            if (!zookeeper.waitFor(20, TimeUnit.SECONDS)) {
+                zookeeper.destroyForcibly();
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void theAgentRegistersWithZooKeeperReportsAndStops() throws Exception {
+        int zkPort = freePort();
+        int peerPort = freePort();
+        Path zkLog = tmp.resolve("zookeeper.log");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("opt/murder/bin/murder").toString(), "zookeeper", "--bind", "127.0.0.1",
+                "--port", String.valueOf(zkPort), "--data-dir", tmp.resolve("zk").toString())
+                .redirectErrorStream(true).redirectOutput(zkLog.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m");
+        zookeeper = pb.start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (!Files.readString(zkLog).contains("zookeeper listening on") && zookeeper.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.readString(zkLog).contains("zookeeper listening on"), Files.readString(zkLog));
+
+        Path secret = tmp.resolve("secret");
+        Files.writeString(secret, "a-test-secret-of-32-characters!!\n");
+        defaults = tmp.resolve("default-murder");
+        Files.writeString(defaults, String.join("\n",
+                "MURDER_HOME=" + root.resolve("opt/murder"),
+                "MURDER_USER=" + System.getProperty("user.name"),
+                "MURDER_JAVA_OPTS=\"-Xmx128m\"",
+                "AGENT_NAME=it-agent",
+                "AGENT_OPTS=\"--roles web,api --zk 127.0.0.1:" + zkPort + " --secret-file " + secret + " --bind 127.0.0.1 --ip 127.0.0.1"
+                        + " --port-range " + peerPort + "-" + peerPort + " --dest-root " + root.resolve("var/lib/murder/releases") + "\"",
+                "AGENT_PIDFILE=" + tmp.resolve("run/agent.pid"),
+                "AGENT_LOG=" + tmp.resolve("log/agent.log"), ""));
+
+        assertEquals(new Result(3, "murder-agent is not running"), service("murder-agent", "status"));
+        started.add("murder-agent");
+        Result up = service("murder-agent", "start");
+        assertEquals(0, up.exit(), up.out());
+        assertTrue(up.out().startsWith("murder-agent started (pid "), up.out());
+        assertTrue(Files.readString(tmp.resolve("log/agent.log")).contains("agent it-agent registered at 127.0.0.1:" + zkPort),
+                Files.readString(tmp.resolve("log/agent.log")));
+        Result status = service("murder-agent", "status");
+        assertEquals(0, status.exit(), status.out());
+        assertTrue(status.out().startsWith("murder-agent is running (pid "), status.out());
+        CliRun agents = CliRun.of("agents", "--zk", "127.0.0.1:" + zkPort, "--secret-file", secret.toString());
+        assertTrue(agents.out().contains("it-agent"), agents.out() + agents.err());
+        assertEquals(new Result(0, "murder-agent stopped"), service("murder-agent", "stop"));
+        assertEquals(new Result(3, "murder-agent is not running"), service("murder-agent", "status"));
+        started.clear();
     }
 
     @Test
@@ -115,7 +174,7 @@ class ServicesIT {
     }
 
     @Test
-    void trackerAndSeederStartReportAndStopAndTheAgentIsReportedStopped() throws Exception {
+    void trackerAndSeederStartReportAndStop() throws Exception {
         int trackerPort;
         int peerPort;
         try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
