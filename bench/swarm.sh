@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Swarm benchmark in network namespaces: one seed host and H hosts on one bridge, every host's
+# uplink shaped to C, a default-DROP firewall opened with `murder firewall --apply` in each.
+#
+# usage: bench/swarm.sh [-H HOSTS=8] [-C RATE=200mbit] [-F SIZE_MIB=256] [--skip-single] [--skip-aria2c]
+#                       [--work DIR] [--keep-logs]
+#
+# Phases, each timed from the moment the source is ready to serve:
+#   murder  murder tracker + murder seed in the seed host, `murder peer` in every host (started
+#           first, waiting; the clock starts when the seed has verified its file and listens)
+#   single  the same file from one source to all H hosts over the same links: python3 -m
+#           http.server in the seed host, H concurrent curl downloads
+#   aria2c  the murder phase again with aria2c leechers (our tracker and our seed)
+# Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
+# schedule beats F/C), their ratio, the single-source time and the speedup over it.
+# Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
+#
+# Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
+# Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
+# namespace); nothing touches the root namespace. Every namespace and process it made is removed
+# at exit, on failure and on Ctrl-C too.
+set -euo pipefail
+
+H=8
+C=200mbit
+F=256
+skip_single=no
+skip_aria=no
+keep_logs=no
+work=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -H) H=$2; shift 2 ;;
+    -C) C=$2; shift 2 ;;
+    -F) F=$2; shift 2 ;;
+    --skip-single) skip_single=yes; shift ;;
+    --skip-aria2c) skip_aria=yes; shift ;;
+    --work) work=$2; shift 2 ;;
+    --keep-logs) keep_logs=yes; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "swarm.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $H =~ ^[0-9]+$ ]] && [ "$H" -ge 1 ] && [ "$H" -le 200 ] || { echo "swarm.sh: -H $H (expected: 1 to 200)" >&2; exit 2; }
+[[ $F =~ ^[0-9]+$ ]] && [ "$F" -ge 1 ] || { echo "swarm.sh: -F $F (expected: a size in MiB)" >&2; exit 2; }
+# C in bits per second, from tc's units
+rate_bps=$(python3 - "$C" <<'EOF'
+import re, sys
+m = re.fullmatch(r"(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)", sys.argv[1].lower())
+if not m:
+    sys.exit("swarm.sh: -C %s (expected: a tc rate like 200mbit, 1gbit, 500kbit)" % sys.argv[1])
+print(int(float(m.group(1)) * {"bit": 1, "kbit": 1e3, "mbit": 1e6, "gbit": 1e9}[m.group(2)]))
+EOF
+)
+[ "$(id -u)" = 0 ] || { echo "swarm.sh: needs root (network namespaces, tc, iptables)" >&2; exit 1; }
+export PATH=$PATH:/usr/sbin:/sbin
+for tool in ip tc iptables curl python3 bc; do
+  command -v "$tool" >/dev/null || { echo "swarm.sh: missing $tool (apt-get install iproute2 iptables curl python3 bc)" >&2; exit 1; }
+done
+[ $skip_aria = yes ] || command -v aria2c >/dev/null || { echo "swarm.sh: missing aria2c (apt-get install aria2, or --skip-aria2c)" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd -P)
+root=$(cd "$here/.." && pwd -P)
+murder="$root/bin/murder"
+[ -d "$root/murder/target/murder/lib" ] || { echo "swarm.sh: build first: mvn -q package -DskipTests" >&2; exit 1; }
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
+
+P="msw$$-"                     # every namespace of this run starts with this
+BR="${P}br"
+SEED="${P}seed"
+SEED_IP=10.213.0.2
+host_ns() { echo "${P}host-$1"; }
+host_ip() { echo "10.213.0.$(( $1 + 10 ))"; }
+namespaces=()
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-swarm.XXXXXX); else mkdir -p "$work"; fi
+export MURDER_JAVA_OPTS=${MURDER_JAVA_OPTS:-"-Xmx256m"}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for ns in "${namespaces[@]:-}"; do
+    [ -n "$ns" ] || continue
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  done
+  sleep 1
+  for ns in "${namespaces[@]:-}"; do
+    [ -n "$ns" ] || continue
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [ "$keep_logs" = yes ]; then
+    find "$work" -name '*.bin' -delete 2>/dev/null || true
+    echo "# logs kept in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+fmt() { printf '%.1f' "$1"; }
+
+# ---- network: a bridge in its own namespace, one veth per host, uplinks shaped to C
+ip netns add "$BR"; namespaces+=("$BR")
+in_ns "$BR" ip link set lo up
+in_ns "$BR" ip link add br0 type bridge
+in_ns "$BR" ip link set br0 up
+# tbf: rate C; bucket of ~4 ms of traffic (at least 64 KiB, so GSO packets pass); queue ~20 ms
+burst=$(( rate_bps / 8 / 250 )); [ $burst -ge 65536 ] || burst=65536
+add_host() { # add_host NS IP INDEX
+  local ns=$1 addr=$2 idx=$3
+  ip netns add "$ns"; namespaces+=("$ns")
+  ip link add eth0 netns "$ns" type veth peer name "p$idx" netns "$BR"
+  in_ns "$BR" ip link set "p$idx" master br0 up
+  in_ns "$ns" ip link set lo up
+  in_ns "$ns" ip addr add "$addr/24" dev eth0
+  in_ns "$ns" ip link set eth0 up
+  in_ns "$ns" tc qdisc add dev eth0 root tbf rate "$C" burst "$burst" latency 20ms
+  # default DROP: loopback and established traffic only, then murder's rules
+  in_ns "$ns" iptables -w -P INPUT DROP
+  in_ns "$ns" iptables -w -A INPUT -i lo -j ACCEPT
+  in_ns "$ns" iptables -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+}
+add_host "$SEED" "$SEED_IP" 0
+for i in $(seq 1 "$H"); do add_host "$(host_ns "$i")" "$(host_ip "$i")" "$i"; done
+# murder's rules in every namespace (JVMs two at a time: the machine has few cores)
+fw_pids=()
+for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
+  in_ns "$ns" "$murder" firewall --apply --port-range 6881-6889 --tracker-port 8998 --source 10.213.0.0/24 \
+    > "$work/firewall-$ns.log" 2>&1 &
+  fw_pids+=($!)
+  if [ ${#fw_pids[@]} -ge 2 ]; then wait "${fw_pids[@]}" || true; fw_pids=(); fi
+done
+[ ${#fw_pids[@]} -eq 0 ] || wait "${fw_pids[@]}" || true
+for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
+  grep -q "^applied" "$work/firewall-$ns.log" || { echo "swarm.sh: murder firewall --apply failed in $ns:" >&2; cat "$work/firewall-$ns.log" >&2; exit 1; }
+done
+# the HTTP source of the single-source phase needs its port too (not murder's business)
+in_ns "$SEED" iptables -w -A INPUT -p tcp --dport 8000 -j ACCEPT
+
+# ---- the release
+mkdir -p "$work/src"
+head -c $(( F * 1024 * 1024 )) /dev/urandom > "$work/src/release.bin"
+"$murder" make-torrent "$work/src/release.bin" --tracker "http://$SEED_IP:8998/announce" --out "$work/release.torrent" > "$work/make-torrent.log"
+pieces=$(grep -o 'in [0-9]* pieces of [0-9.]* [KMG]iB' "$work/make-torrent.log" || true)
+bound=$(echo "$F * 1048576 * 8 / $rate_bps" | bc -l)
+echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
+echo "# $("$murder" --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(aria2c --version 2>/dev/null | head -1 || echo 'no aria2c')"
+
+wait_until() { # wait_until SECONDS WHAT CMD...
+  local limit=$1 what=$2; shift 2
+  local deadline; deadline=$(echo "$(now) + $limit" | bc)
+  until "$@"; do
+    if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then echo "swarm.sh: timed out after ${limit}s waiting for $what" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+all_done() { local n=0; for i in $(seq 1 "$H"); do [ -f "$work/host-$i/.done" ] && n=$((n + 1)); done; [ $n -eq "$H" ]; }
+# the last host's time, the first host's, from $1 (the start)
+times_from() {
+  local t0=$1 first="" last=""
+  for i in $(seq 1 "$H"); do
+    local t; t=$(echo "$(cat "$work/host-$i/.done") - $t0" | bc -l)
+    if [ -z "$first" ] || [ "$(echo "$t < $first" | bc)" = 1 ]; then first=$t; fi
+    if [ -z "$last" ] || [ "$(echo "$t > $last" | bc)" = 1 ]; then last=$t; fi
+  done
+  echo "$first $last"
+}
+limit=$(echo "$bound * $H * 3 + 120" | bc)   # generous: three times the single-source time
+
+# ---- tracker (stays up for the murder and aria2c phases)
+in_ns "$SEED" "$murder" tracker --bind "$SEED_IP" --port 8998 --open --interval 2s > "$work/tracker.log" 2>&1 &
+wait_until 60 "the tracker" grep -q "tracker listening on" "$work/tracker.log"
+
+start_seed() { # start_seed LOG: our seed; sets seed_ready (the time it verified the file and listens)
+  local log=$1
+  seed_started=$(now)
+  ( in_ns "$SEED" "$murder" seed "$work/release.torrent" "$work/src/release.bin" --port-range 6881-6889 \
+      --bind "$SEED_IP" --ip "$SEED_IP" 2>&1 | while IFS= read -r line; do
+        case "$line" in seeding*) now > "$work/seed.ready.tmp" && mv "$work/seed.ready.tmp" "$work/seed.ready" ;; esac
+        printf '%s\n' "$line"
+      done ) > "$log" &
+  wait_until 120 "the seed" test -f "$work/seed.ready"
+  seed_ready=$(cat "$work/seed.ready")
+  rm -f "$work/seed.ready"
+}
+stop_seed() {
+  local pids; pids=$(ip netns pids "$SEED" 2>/dev/null || true)
+  for p in $pids; do
+    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "org.murder.cli.Murder seed"; then kill "$p" 2>/dev/null || true; fi
+  done
+}
+stop_hosts() {
+  for i in $(seq 1 "$H"); do ip netns pids "$(host_ns "$i")" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
+  sleep 1
+  for i in $(seq 1 "$H"); do ip netns pids "$(host_ns "$i")" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; done
+}
+# CPU seconds (user+sys) used so far by every process in the host namespaces
+hosts_cpu() {
+  local ticks=0
+  for i in $(seq 1 "$H"); do
+    for p in $(ip netns pids "$(host_ns "$i")" 2>/dev/null); do
+      local t; t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+      ticks=$((ticks + t))
+    done
+  done
+  echo "$ticks / $(getconf CLK_TCK)" | bc -l
+}
+fresh_dirs() { for i in $(seq 1 "$H"); do rm -rf "$work/host-$i"; mkdir -p "$work/host-$i"; done; }
+md5_ok() {
+  local want; want=$(cut -d' ' -f1 "$work/release.md5")
+  for i in $(seq 1 "$H"); do
+    local got; got=$(md5sum "$work/host-$i/release.bin" | cut -d' ' -f1)
+    [ "$got" = "$want" ] || { echo "swarm.sh: host-$i has md5 $got (expected: $want)" >&2; return 1; }
+  done
+}
+
+# ---- phase 1: murder peers
+fresh_dirs
+for i in $(seq 1 "$H"); do
+  ( in_ns "$(host_ns "$i")" "$murder" peer "$work/release.torrent" "$work/host-$i" --port-range 6881-6889 \
+      --seed-time 30m --stall-timeout 30m --ip "$(host_ip "$i")" --json-status "$work/host-$i.status.json" 2>&1 \
+      | while IFS= read -r line; do
+          case "$line" in done*) now > "$work/host-$i/.done.tmp" && mv "$work/host-$i/.done.tmp" "$work/host-$i/.done" ;; esac
+          printf '%s\n' "$line"
+        done ) > "$work/peer-$i.log" &
+done
+# every peer has announced (its JVM is up and waiting) before the seed starts
+wait_until 180 "the peers to announce" bash -c "for i in \$(seq 1 $H); do grep -q '\"state\"' '$work/host-'\$i'.status.json' 2>/dev/null || exit 1; done"
+sleep 2
+m_cpu0=$(hosts_cpu)   # JVM start and waiting
+start_seed "$work/seed-murder.log"
+wait_until "$limit" "every murder peer" all_done
+read -r m_first m_last < <(times_from "$seed_ready")
+m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
+md5_ok
+m_cpu=$(hosts_cpu)
+stop_hosts
+stop_seed
+m_ratio=$(echo "$m_last / $bound" | bc -l)
+printf '%-8s last host %6s s  first %6s s  F/C %6s s  ratio %5s  (from seed launch %s s; target ratio <= 1.15)\n' \
+  murder "$(fmt "$m_last")" "$(fmt "$m_first")" "$(fmt "$bound")" "$(printf '%.2f' "$m_ratio")" "$(fmt "$m_from_start")"
+printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received (+ %.1f s to start %s JVMs)\n' \
+  "$(echo "$m_cpu - $m_cpu0" | bc -l)" "$(echo "($m_cpu - $m_cpu0) / ($H * $F / 1024)" | bc -l)" "$m_cpu0" "$H"
+upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
+[ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
+
+# ---- phase 2: single source (python3 http.server, H concurrent curl)
+if [ $skip_single = no ]; then
+  fresh_dirs
+  in_ns "$SEED" $PY -m http.server 8000 --bind "$SEED_IP" --directory "$work/src" > "$work/http.log" 2>&1 &
+  wait_until 30 "the HTTP server" in_ns "$(host_ns 1)" curl -sfI "http://$SEED_IP:8000/release.bin" -o /dev/null
+  s_start=$(now)
+  for i in $(seq 1 "$H"); do
+    ( in_ns "$(host_ns "$i")" curl -sf -o "$work/host-$i/release.bin" "http://$SEED_IP:8000/release.bin" \
+        && now > "$work/host-$i/.done.tmp" && mv "$work/host-$i/.done.tmp" "$work/host-$i/.done" ) &
+  done
+  wait_until "$limit" "every curl" all_done
+  read -r s_first s_last < <(times_from "$s_start")
+  md5_ok
+  for p in $(ip netns pids "$SEED"); do
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "http.server" && kill "$p" 2>/dev/null || true
+  done
+  speedup=$(echo "$s_last / $m_last" | bc -l)
+  printf '%-8s last host %6s s  first %6s s  H*F/C %6s s  (one source, %s concurrent curl)\n' \
+    single "$(fmt "$s_last")" "$(fmt "$s_first")" "$(fmt "$(echo "$bound * $H" | bc -l)")" "$H"
+  printf '%-8s %.2fx faster than one source  (target >= 0.85*H = %.2f)\n' speedup "$speedup" "$(echo "0.85 * $H" | bc -l)"
+fi
+
+# ---- phase 3: aria2c leechers, our tracker and seed
+if [ $skip_aria = no ]; then
+  fresh_dirs
+  cat > "$work/aria-done.sh" <<'EOF'
+#!/bin/sh
+# aria2c --on-bt-download-complete: GID FILES PATH
+# written aside and renamed, so that a reader never sees it empty
+date +%s.%N > "$(dirname "$3")/.done.tmp" && mv "$(dirname "$3")/.done.tmp" "$(dirname "$3")/.done"
+EOF
+  chmod 755 "$work/aria-done.sh"
+  for i in $(seq 1 "$H"); do
+    in_ns "$(host_ns "$i")" aria2c --dir="$work/host-$i" --seed-time=30 --seed-ratio=0.0 --listen-port=6881-6889 \
+      --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false --bt-tracker-interval=2 \
+      --file-allocation=none --bt-max-peers=0 --summary-interval=0 --console-log-level=warn --allow-overwrite=true \
+      --on-bt-download-complete="$work/aria-done.sh" "$work/release.torrent" > "$work/aria2c-$i.log" 2>&1 &
+  done
+  sleep 3
+  a_cpu0=$(hosts_cpu)
+  start_seed "$work/seed-aria2c.log"
+  wait_until "$limit" "every aria2c" all_done
+  read -r a_first a_last < <(times_from "$seed_ready")
+  md5_ok
+  a_cpu=$(hosts_cpu)
+  stop_hosts
+  stop_seed
+  printf '%-8s last host %6s s  first %6s s  F/C %6s s  ratio %5s  (aria2c leechers, murder seed and tracker)\n' \
+    aria2c "$(fmt "$a_last")" "$(fmt "$a_first")" "$(fmt "$bound")" "$(printf '%.2f' "$(echo "$a_last / $bound" | bc -l)")"
+  printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received\n' \
+    "$(echo "$a_cpu - $a_cpu0" | bc -l)" "$(echo "($a_cpu - $a_cpu0) / ($H * $F / 1024)" | bc -l)"
+fi

@@ -1,0 +1,137 @@
+package org.murder.firewall;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.tracker.TrackerConfig;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code murder firewall}: print, apply, check or remove the rules that let murder's ports in. */
+@Command(name = "firewall", sortOptions = false,
+        description = {"Accept TCP to the tracker port, the peer port range (and ZooKeeper's port when given), optionally only from source networks.",
+            "iptables: chain MURDER, jumped to once from the top of INPUT. nftables: chain murder in the table holding your input policy "
+                    + "(default 'inet filter'), jumped to from its input chain. --apply is idempotent; --remove takes exactly ours away."},
+        footer = {"", "Exit codes: 0 ok, 1 failed (or --check found rules missing), 2 bad usage.",
+            "", "Examples:", "  murder firewall                 # print the iptables commands",
+            "  murder firewall --apply --source 10.0.0.0/8",
+            "  murder firewall --backend nftables --check --zk-port 2181"})
+public final class FirewallCommand implements Callable<Integer> {
+    /** What the command does; one at most, {@code --print} when none. */
+    static final class Action {
+        @Option(names = "--print", description = "Print the commands (iptables) or the ruleset (nft -f) (the default).")
+        boolean print;
+        @Option(names = "--apply", description = "Install the rules (as root); running it again changes nothing.")
+        boolean apply;
+        @Option(names = "--check", description = "Exit 1 naming each missing (or extra) rule; 0 when all are in place.")
+        boolean check;
+        @Option(names = "--remove", description = "Take our chain and its jump away, nothing else.")
+        boolean remove;
+    }
+
+    /** The firewall tool to drive. */
+    enum BackendName { iptables, ip6tables, nftables }
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Option(names = "--port-range", paramLabel = "A-B",
+            description = "The peers' port range (as given to murder peer/seed). Default: the peers' default, 6881-6889.")
+    PortRange portRange = EngineConfig.DEFAULT_PORTS;
+
+    @Option(names = "--tracker-port", paramLabel = "PORT", description = "The tracker's port. Default: the tracker's default, 8998.")
+    int trackerPort = TrackerConfig.DEFAULT_PORT;
+
+    @Option(names = "--zk-port", paramLabel = "PORT", description = "Also open ZooKeeper's port (like 2181).")
+    Integer zkPort;
+
+    @Option(names = "--source", paramLabel = "CIDR",
+            description = "Accept only from this network (like 10.0.0.0/8 or a single address). Repeatable. Default: from anywhere.")
+    List<String> sources = new ArrayList<>();
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "iptables",
+            description = "iptables, ip6tables or nftables. Default: ${DEFAULT-VALUE}.")
+    BackendName backend;
+
+    @Option(names = "--nft-table", paramLabel = "'FAMILY NAME'", defaultValue = "inet filter",
+            description = "nftables: the table that holds your input policy. Default: '${DEFAULT-VALUE}'.")
+    String nftTable;
+
+    @Option(names = "--nft-chain", paramLabel = "CHAIN", defaultValue = "input",
+            description = "nftables: the input base chain in that table. Default: ${DEFAULT-VALUE}.")
+    String nftChain;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Action action;
+
+    private final Shell shell;
+
+    public FirewallCommand() {
+        this(Shell.system());
+    }
+
+    FirewallCommand(Shell shell) {
+        this.shell = shell;
+    }
+
+    @Override
+    public Integer call() {
+        RuleSet rules;
+        Backend b;
+        try {
+            List<Source> parsed = sources.stream().map(Source::parse).toList();
+            rules = RuleSet.of(portRange, trackerPort, zkPort, parsed);
+            b = switch (backend) {
+                case iptables -> Backend.iptables();
+                case ip6tables -> Backend.ip6tables();
+                case nftables -> Backend.nftables(NftTable.parse(nftTable), nftChain);
+            };
+            b.validate(rules);
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput("firewall: " + e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            if (action == null || action.print) {
+                out.print(b.render(rules));
+            } else if (action.apply) {
+                List<String> changes = b.apply(rules, shell);
+                changes.forEach(c -> out.println("ran       " + c));
+                out.println((changes.isEmpty() ? "unchanged " : "applied   ") + b.name() + ": " + rules.rules().size()
+                        + " rules accepting " + rules.describe() + ", in " + b.where());
+            } else if (action.check) {
+                Status status = b.inspect(rules, shell);
+                for (Status.Entry e : status.entries()) {
+                    out.printf("%-9s %s%n", e.kind().name().toLowerCase(java.util.Locale.ROOT), e.text());
+                }
+                out.flush();
+                if (!status.exact()) {
+                    throw new MurderException("firewall: " + b.name() + ": " + status.count(Status.Kind.MISSING) + " missing, "
+                            + status.count(Status.Kind.EXTRA) + " extra (run murder firewall --apply with the same options)",
+                            MurderException.FAILURE);
+                }
+                out.println("ok        " + b.name() + ": every rule in place in " + b.where());
+            } else {
+                List<String> changes = b.remove(shell);
+                changes.forEach(c -> out.println("ran       " + c));
+                out.println(changes.isEmpty() ? "unchanged " + b.name() + ": nothing of ours installed"
+                        : "removed   " + b.name() + ": " + b.where());
+            }
+        } finally {
+            out.flush();
+        }
+        return 0;
+    }
+}

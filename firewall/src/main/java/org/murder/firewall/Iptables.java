@@ -1,0 +1,207 @@
+package org.murder.firewall;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.murder.core.MurderException;
+
+/**
+ * iptables (or ip6tables): our rules in chain {@code MURDER}, jumped to once from the top of
+ * {@code INPUT}. Each rule carries a unique comment ({@code murder tracker}), which is how the
+ * installed rules are told apart; {@code -C} decides whether a wanted rule is there.
+ */
+final class Iptables implements Backend {
+    static final String CHAIN = "MURDER";
+    static final String PARENT = "INPUT";
+    static final String JUMP_COMMENT = "murder";
+    private static final Pattern COMMENT = Pattern.compile("--comment (?:\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S+))");
+    private static final int MAX_JUMPS = 64;
+
+    private final String tool;
+    private final boolean ipv6;
+
+    Iptables(String tool, boolean ipv6) {
+        this.tool = tool;
+        this.ipv6 = ipv6;
+    }
+
+    @Override
+    public String name() {
+        return tool;
+    }
+
+    @Override
+    public String where() {
+        return "chain " + CHAIN + ", jumped to from " + PARENT;
+    }
+
+    @Override
+    public void validate(RuleSet rules) {
+        for (Source s : rules.sources()) {
+            if (s.ipv6() != ipv6) {
+                throw new IllegalArgumentException("source " + s + " is IPv" + (s.ipv6() ? 6 : 4) + " (expected: IPv"
+                        + (ipv6 ? 6 : 4) + " for " + tool + "; use --backend " + (s.ipv6() ? "ip6tables" : "iptables")
+                        + " or --backend nftables)");
+            }
+        }
+    }
+
+    /** {@code -p tcp [-s NET] --dport P[:Q] -m comment --comment "murder NAME" -j ACCEPT}. */
+    static List<String> ruleSpec(Rule rule) {
+        List<String> spec = new ArrayList<>();
+        rule.source().ifPresent(s -> {
+            spec.add("-s");
+            spec.add(s.cidr());
+        });
+        spec.addAll(List.of("-p", "tcp", "--dport", ports(rule)));
+        spec.addAll(List.of("-m", "comment", "--comment", rule.comment(), "-j", "ACCEPT"));
+        return spec;
+    }
+
+    private static String ports(Rule rule) {
+        var p = rule.service().ports();
+        return p.first() == p.last() ? String.valueOf(p.first()) : p.first() + ":" + p.last();
+    }
+
+    static List<String> jumpSpec() {
+        return List.of("-m", "comment", "--comment", JUMP_COMMENT, "-j", CHAIN);
+    }
+
+    private List<String> cmd(String op, String chain, List<String> spec) {
+        List<String> argv = new ArrayList<>(List.of(tool, "-w", op, chain));
+        argv.addAll(spec);
+        return argv;
+    }
+
+    private List<String> insertJump() {
+        List<String> argv = new ArrayList<>(List.of(tool, "-w", "-I", PARENT, "1"));
+        argv.addAll(jumpSpec());
+        return argv;
+    }
+
+    @Override
+    public String render(RuleSet rules) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# murder firewall for ").append(tool).append(": accept TCP to ").append(rules.describe()).append('\n');
+        sb.append("# in chain ").append(CHAIN).append(", jumped to once from the top of ").append(PARENT)
+                .append(". Safe to run again.\n");
+        sb.append(ShellQuote.join(List.of(tool, "-w", "-N", CHAIN))).append(" 2>/dev/null || ")
+                .append(ShellQuote.join(List.of(tool, "-w", "-F", CHAIN))).append('\n');
+        for (Rule r : rules.rules()) {
+            sb.append(ShellQuote.join(cmd("-A", CHAIN, ruleSpec(r)))).append('\n');
+        }
+        sb.append(ShellQuote.join(cmd("-C", PARENT, jumpSpec()))).append(" 2>/dev/null || ")
+                .append(ShellQuote.join(insertJump())).append('\n');
+        return sb.toString();
+    }
+
+    /** The installed chain: its {@code -A} lines, or null when there is no chain. */
+    private List<String> installed(Shell shell) {
+        Shell.Result r = shell.run(List.of(tool, "-w", "-S", CHAIN));
+        if (r.exit() != 0) {
+            String e = r.err().toLowerCase(java.util.Locale.ROOT);
+            if (r.exit() == 1 && !e.contains("permission denied") && !e.contains("must be root")) {
+                return null;
+            }
+            throw MurderException.failure(tool + " -S " + CHAIN + ": " + r.firstLine(), null);
+        }
+        return r.out().lines().filter(l -> l.startsWith("-A " + CHAIN + " ")).toList();
+    }
+
+    private boolean present(Shell shell, String chain, List<String> spec) {
+        Shell.Result r = shell.run(cmd("-C", chain, spec));
+        if (r.exit() > 1) {
+            throw MurderException.failure(ShellQuote.join(cmd("-C", chain, spec)) + ": " + r.firstLine(), null);
+        }
+        return r.exit() == 0;
+    }
+
+    @Override
+    public Status inspect(RuleSet rules, Shell shell) {
+        List<String> lines = installed(shell);
+        List<Status.Entry> entries = new ArrayList<>();
+        Map<String, Integer> wanted = new HashMap<>();
+        for (Rule r : rules.rules()) {
+            boolean ok = lines != null && present(shell, CHAIN, ruleSpec(r));
+            if (ok) {
+                wanted.merge(r.comment(), 1, Integer::sum);
+            }
+            entries.add(new Status.Entry(ok ? Status.Kind.OK : Status.Kind.MISSING, ShellQuote.join(cmd("-A", CHAIN, ruleSpec(r)))));
+        }
+        if (lines != null) {
+            for (String line : lines) {
+                String comment = comment(line);
+                Integer left = comment == null ? null : wanted.get(comment);
+                if (left != null && left > 0) {
+                    wanted.put(comment, left - 1);
+                } else {
+                    entries.add(new Status.Entry(Status.Kind.EXTRA, tool + " " + line));
+                }
+            }
+        }
+        boolean jump = lines != null && present(shell, PARENT, jumpSpec());
+        entries.add(new Status.Entry(jump ? Status.Kind.OK : Status.Kind.MISSING, ShellQuote.join(insertJump())));
+        return new Status(entries);
+    }
+
+    static String comment(String line) {
+        Matcher m = COMMENT.matcher(line);
+        if (!m.find()) {
+            return null;
+        }
+        return m.group(1) != null ? m.group(1).replace("\\\"", "\"") : m.group(2);
+    }
+
+    @Override
+    public List<String> apply(RuleSet rules, Shell shell) {
+        List<String> done = new ArrayList<>();
+        List<String> lines = installed(shell);
+        if (lines == null) {
+            run(shell, List.of(tool, "-w", "-N", CHAIN), done);
+        }
+        Status status = inspect(rules, shell);
+        if (status.exact()) {
+            return done;
+        }
+        List<Rule> wanted = rules.rules();
+        boolean extra = status.count(Status.Kind.EXTRA) > 0;
+        if (extra) {
+            run(shell, List.of(tool, "-w", "-F", CHAIN), done);
+        }
+        for (int i = 0; i < wanted.size(); i++) {
+            if (extra || status.entries().get(i).kind() == Status.Kind.MISSING) {
+                run(shell, cmd("-A", CHAIN, ruleSpec(wanted.get(i))), done);
+            }
+        }
+        if (!present(shell, PARENT, jumpSpec())) {
+            run(shell, insertJump(), done);
+        }
+        return done;
+    }
+
+    @Override
+    public List<String> remove(Shell shell) {
+        List<String> done = new ArrayList<>();
+        if (installed(shell) == null) {
+            return done;
+        }
+        for (int i = 0; i < MAX_JUMPS && present(shell, PARENT, jumpSpec()); i++) {
+            run(shell, cmd("-D", PARENT, jumpSpec()), done);
+        }
+        run(shell, List.of(tool, "-w", "-F", CHAIN), done);
+        run(shell, List.of(tool, "-w", "-X", CHAIN), done);
+        return done;
+    }
+
+    private static void run(Shell shell, List<String> argv, List<String> done) {
+        Shell.Result r = shell.run(argv);
+        if (r.exit() != 0) {
+            String hint = argv.contains("-X") ? " (another rule still jumps to " + CHAIN + "; remove it first)" : "";
+            throw MurderException.failure(ShellQuote.join(argv) + ": " + r.firstLine() + hint, null);
+        }
+        done.add(ShellQuote.join(argv));
+    }
+}
