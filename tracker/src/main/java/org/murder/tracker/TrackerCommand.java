@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code murder tracker}: run the HTTP BitTorrent tracker until stopped (SIGTERM or Ctrl-C). */
-@Command(name = "tracker", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "tracker", sortOptions = false,
         description = {
             "Run the HTTP BitTorrent tracker (BEP 3 announce, BEP 23 compact peers, BEP 48 scrape) until stopped.",
             "Whitelist mode is the default: only torrents in --whitelist DIR, or registered with "

@@ -25,6 +25,8 @@ final class PiecePicker {
     private final BitSet have = new BitSet();
     private final int[] availability;
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
+    /** The keys of {@link #partials} as bits: the rarest-first scan asks for every piece, a map lookup each was hot. */
+    private final BitSet started = new BitSet();
     private int unrequestedInPartials;
 
     PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, Random random) {
@@ -90,6 +92,7 @@ final class PiecePicker {
     /** Marks pieces found on disk (resume) or verified. */
     void markHave(int piece) {
         have.set(piece);
+        started.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {
             unrequestedInPartials -= unrequested(p);
@@ -148,6 +151,7 @@ final class PiecePicker {
         if (piece >= 0) {
             Partial p = new Partial(piece, blocksIn(piece));
             partials.put(piece, p);
+            started.set(piece);
             unrequestedInPartials += p.blocks;
             return request(p, 0);
         }
@@ -229,7 +233,7 @@ final class PiecePicker {
     }
 
     private boolean startable(int piece, PieceSet peer) {
-        return !have.get(piece) && !partials.containsKey(piece) && peer.has(piece);
+        return !have.get(piece) && !started.get(piece) && peer.has(piece);
     }
 
     /** A request will not be answered (choke, reject, disconnect): its block can be asked for again. */
@@ -276,6 +280,7 @@ final class PiecePicker {
 
     /** A piece failed its hash: fetch all of it again. */
     void failed(int piece) {
+        started.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {
             unrequestedInPartials -= unrequested(p);
