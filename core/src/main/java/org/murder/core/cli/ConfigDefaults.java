@@ -62,8 +62,9 @@ public final class ConfigDefaults implements IDefaultValueProvider {
 
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!(arg instanceof OptionSpec option) || option.longestName().length() <= 2 || !option.longestName().startsWith("--")) {
-            return null;
+        if (!(arg instanceof OptionSpec option) || option.longestName().length() <= 2 || !option.longestName().startsWith("--")
+                || option.usageHelp() || option.versionHelp()) {
+            return null; // MURDER_HELP or MURDER_VERSION in the environment must not turn every command into help
         }
         String key = option.longestName().substring(2);
         String fromEnv = env.apply("MURDER_" + key.toUpperCase(Locale.ROOT).replace('-', '_'));
