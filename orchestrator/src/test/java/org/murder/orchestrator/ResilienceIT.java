@@ -109,9 +109,9 @@ class ResilienceIT {
     private static void awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition)
             throws Exception {
         CountDownLatch seen = new CountDownLatch(1);
-        try (CuratorCache cache = CuratorCache.build(zk, ZkPaths.JOBS)) {
+        try (CuratorCache cache = CuratorCache.build(zk, ZkPaths.REPORTS)) {
             cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
-                if (node.getPath().endsWith("/hosts/" + host) && node.getData() != null && node.getData().length > 0
+                if (node.getPath().endsWith("/" + host) && !node.getPath().equals(ZkPaths.REPORTS + "/" + host) && node.getData() != null && node.getData().length > 0
                         && condition.test(Json.read(node.getData(), HostReport.class))) {
                     seen.countDown();
                 }

@@ -139,13 +139,25 @@ public final class Agent implements Closeable {
 
     private void run(Job job) {
         String path = ZkPaths.host(job.id(), settings.name());
-        Optional<HostReport> previous = readReport(path);
+        Optional<HostReport> previous;
+        try {
+            previous = readReport(path);
+        } catch (Exception e) {
+            // not knowing whether it already ran is no reason to run it again: a later event retries
+            LOG.warn("[agent={} job={}] read {}: {}; will retry", settings.name(), job.id(), path, e.toString());
+            started.remove(job.id());
+            return;
+        }
         if (previous.isPresent() && previous.get().isFinished()) {
             LOG.debug("[agent={} job={}] already {}", settings.name(), job.id(), previous.get().state());
             return;
         }
-        if (previous.isEmpty() && clock.millis() > job.deadline()) {
-            LOG.info("[agent={} job={}] past its deadline: not started", settings.name(), job.id());
+        if (clock.millis() > job.deadline()) {
+            LOG.info("[agent={} job={}] past its deadline: not {}", settings.name(), job.id(),
+                    previous.isEmpty() ? "started" : "resumed");
+            if (previous.isPresent()) {
+                writeUntilStored(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()));
+            }
             return;
         }
         long now = clock.millis();
@@ -250,13 +262,14 @@ public final class Agent implements Closeable {
         return Hex.encode(digest.digest()).equals(md5);
     }
 
-    private Optional<HostReport> readReport(String path) {
+    /** The report, empty when there is none; throws when ZooKeeper cannot say. */
+    private Optional<HostReport> readReport(String path) throws Exception {
         try {
             return Optional.of(Json.read(zk.getData().forPath(path), HostReport.class));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
-        } catch (Exception e) {
-            LOG.warn("[agent={}] read {}: {}", settings.name(), path, e.toString());
+        } catch (IllegalArgumentException garbage) {
+            LOG.warn("[agent={}] {}: {}; starting over", settings.name(), path, garbage.getMessage());
             return Optional.empty();
         }
     }

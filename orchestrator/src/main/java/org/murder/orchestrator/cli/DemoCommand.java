@@ -113,14 +113,18 @@ public final class DemoCommand implements Callable<Integer> {
             }
             for (Process p : processes) {
                 if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
             }
             if (zkServer != null) {
                 zkServer.close();
             }
             if (temporary) {
-                deleteTree(work);
+                try {
+                    deleteTree(work);
+                } catch (IOException e) {
+                    out.println("could not remove " + work + ": " + e.getMessage());
+                }
             } else {
                 out.println("kept       " + work);
             }

@@ -169,8 +169,15 @@ public final class Deployer {
                 register(announce, meta);
             }
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
-            seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
-                    .completed().get(10, TimeUnit.MINUTES);
+            try {
+                seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
+                        .completed().get(10, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof MurderException me ? me
+                        : MurderException.failure("seed " + made.archive() + ": " + e.getCause(), e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw MurderException.failure("seed " + made.archive() + ": not verified within 10 minutes", e);
+            }
             if (tracker != null) {
                 awaitSeedAnnounced(tracker, meta);
             }
@@ -234,8 +241,9 @@ public final class Deployer {
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
+        // the reports node first: agents may answer the moment the job exists
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), Json.write(job));
-        zk.create().forPath(ZkPaths.hosts(job.id()));
         out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
                 org.murder.core.Durations.format(req.timeout()));
         out.flush();

@@ -56,6 +56,7 @@ public final class JobStore {
         long cutoff = clock.millis() - ttl.toMillis();
         for (JobStatus s : list()) {
             if (s.job().createdAt() < cutoff) {
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(s.job().id()));
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(s.job().id()));
                 removed++;
             }

@@ -1,11 +1,16 @@
 package org.murder.orchestrator.zk;
 
-/** The ZooKeeper layout (below the chroot): agents, jobs and each host's report on a job. */
+/** The ZooKeeper layout (below the chroot): agents, jobs, each host's report on a job, tag records and locks. */
 public final class ZkPaths {
     public static final String AGENTS = "/agents";
     public static final String JOBS = "/jobs";
     public static final String LOCKS = "/locks";
     public static final String RELEASES = "/releases";
+    /**
+     * Host reports live beside the jobs, not below them: agents cache {@code /jobs} and would
+     * otherwise receive every other host's progress report (H squared reads per second).
+     */
+    public static final String REPORTS = "/reports";
 
     private ZkPaths() {
     }
@@ -19,7 +24,7 @@ public final class ZkPaths {
     }
 
     public static String hosts(String jobId) {
-        return job(jobId) + "/hosts";
+        return REPORTS + "/" + jobId;
     }
 
     public static String host(String jobId, String host) {
@@ -44,13 +49,4 @@ public final class ZkPaths {
         return rest.isEmpty() || rest.contains("/") ? null : rest;
     }
 
-    /** The host of a path {@code /jobs/<id>/hosts/<host>}, or null. */
-    public static String hostOf(String jobId, String path) {
-        String prefix = hosts(jobId) + "/";
-        if (!path.startsWith(prefix)) {
-            return null;
-        }
-        String rest = path.substring(prefix.length());
-        return rest.isEmpty() || rest.contains("/") ? null : rest;
-    }
 }

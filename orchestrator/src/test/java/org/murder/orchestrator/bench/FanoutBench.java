@@ -108,6 +108,7 @@ public final class FanoutBench {
             }
             System.out.printf(Locale.ROOT, "  job %2d%s: last agent accepted after %d ms%n", r + 1, r < 0 ? " (warm-up)" : "", worst);
             publisher.delete().deletingChildrenIfNeeded().forPath(ZkPaths.job(id));
+            publisher.delete().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(id));
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "job written -> accepted, %d agents x %d jobs (after 1 warm-up job): p50 %d ms, p99 %d ms, max %d ms (target: p99 <= 500 ms)%n",

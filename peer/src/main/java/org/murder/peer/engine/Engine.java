@@ -147,6 +147,7 @@ public final class Engine implements Closeable {
         EventLoop loop = group.next();
         TorrentSession s = new TorrentSession(this, meta, storage, options, listener, loop, clock, new Random(random.nextLong()));
         if (sessions.putIfAbsent(meta.infoHash(), s) != null) {
+            storage.close();
             throw MurderException.badInput(meta.name() + " (" + meta.infoHash() + "): already running in this engine");
         }
         s.finished().whenComplete((v, e) -> storage.close());

@@ -90,6 +90,7 @@ public final class TorrentSession {
     private boolean md5Busy;
     private ScheduledFuture<?> ticker;
     private int pendingConnects;
+    private boolean committing;
 
     TorrentSession(Engine engine, MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener,
             EventLoop loop, Clock clock, Random random) {
@@ -258,6 +259,7 @@ public final class TorrentSession {
         c.requests.clear();
         if (!c.amChoking) {
             unchoked--;
+            unchokeWaiting();
         }
         LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, connections.size());
         fillAll();
@@ -393,8 +395,13 @@ public final class TorrentSession {
 
     private void onPiece(PeerConnection c, PeerMessage.Piece p) {
         Block asked = c.requests.remove(Block.key(p.piece(), p.begin()));
-        if (asked == null || asked.length() != p.length()) {
+        if (asked == null) {
             return; // not asked of this peer (cancelled in the endgame, or unsolicited): ignore
+        }
+        if (asked.length() != p.length()) {
+            picker.abandoned(asked);
+            c.close("block " + p.piece() + "/" + p.begin() + " of " + p.length() + " bytes (expected: " + asked.length() + ")");
+            return;
         }
         PiecePicker.Arrival arrival = picker.received(p.piece(), p.begin(), p.length());
         if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
@@ -532,9 +539,10 @@ public final class TorrentSession {
     }
 
     private void finishDownload() {
-        if (state == SessionState.SEEDING || state.isFinal()) {
+        if (state == SessionState.SEEDING || state.isFinal() || committing) {
             return;
         }
+        committing = true;
         CompletableFuture.runAsync(() -> {
             try {
                 storage.commit();
@@ -542,6 +550,9 @@ public final class TorrentSession {
                 throw new java.io.UncheckedIOException(e);
             }
         }, hashPool).whenComplete((v, err) -> run(() -> {
+            if (state.isFinal()) {
+                return; // stopped while the files were being moved into place
+            }
             if (err != null) {
                 fail("move " + meta.name() + " into place: " + rootMessage(err));
                 return;
@@ -666,6 +677,7 @@ public final class TorrentSession {
         if (state == SessionState.DOWNLOADING) {
             connectToKnown();
         }
+        unchokeWaiting();
         if (state == SessionState.SEEDING && options.seedTime().isPresent()
                 && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
             LOG.info("[torrent={}] seed time of {} is over", logId, Durations.format(options.seedTime().get()));
