@@ -23,10 +23,6 @@ public record ByteSize(long bytes) implements Comparable<ByteSize> {
         return new ByteSize(bytes);
     }
 
-    public static ByteSize ofKiB(long kib) {
-        return new ByteSize(Math.multiplyExact(kib, 1024L));
-    }
-
     public static ByteSize ofMiB(long mib) {
         return new ByteSize(Math.multiplyExact(mib, 1024L * 1024));
     }

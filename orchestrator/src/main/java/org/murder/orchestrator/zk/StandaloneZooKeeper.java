@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.apache.zookeeper.server.persistence.FileTxnSnapLog;
@@ -49,10 +48,6 @@ public final class StandaloneZooKeeper implements AutoCloseable {
 
     public void awaitStop() throws InterruptedException {
         stopped.await();
-    }
-
-    public boolean awaitStop(long timeout, TimeUnit unit) throws InterruptedException {
-        return stopped.await(timeout, unit);
     }
 
     @Override

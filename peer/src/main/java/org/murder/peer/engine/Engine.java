@@ -196,10 +196,6 @@ public final class Engine implements Closeable {
         return md5Executor;
     }
 
-    Clock clock() {
-        return clock;
-    }
-
     /** Stops every torrent (announcing {@code stopped}), then the listener and the threads. */
     @Override
     public void close() {

@@ -286,9 +286,4 @@ final class PiecePicker {
             unrequestedInPartials -= unrequested(p);
         }
     }
-
-    /** Pieces in progress, for status. */
-    int partialCount() {
-        return partials.size();
-    }
 }

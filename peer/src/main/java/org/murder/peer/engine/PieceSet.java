@@ -38,15 +38,6 @@ final class PieceSet {
         return true;
     }
 
-    BitSet toBitSet() {
-        if (all) {
-            BitSet b = new BitSet(pieceCount);
-            b.set(0, pieceCount);
-            return b;
-        }
-        return (BitSet) bits.clone();
-    }
-
     int pieceCount() {
         return pieceCount;
     }

@@ -769,10 +769,6 @@ public final class TorrentSession {
         return f;
     }
 
-    Storage storage() {
-        return storage;
-    }
-
     private static String rootMessage(Throwable t) {
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.io.UncheckedIOException)
                 && t.getCause() != null) {

@@ -175,10 +175,6 @@ public final class Storage implements Closeable {
         return totalLength;
     }
 
-    public List<Segment> segments() {
-        return segments;
-    }
-
     /** Writes {@code src} at {@code offset} of the torrent's byte stream. */
     public void write(long offset, ByteBuffer src) throws IOException {
         for (Slice s : slices(offset, src.remaining())) {
@@ -247,10 +243,6 @@ public final class Storage implements Closeable {
             }
         }
         committed = true;
-    }
-
-    public boolean isCommitted() {
-        return committed;
     }
 
     /** Where each file is now: final paths once committed, else the {@code .part} paths. */
