@@ -1,5 +1,6 @@
 package org.murder.tracker;
 
+import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
 package org.murder.orchestrator.release;
 
+import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package org.murder.tracker.swarm;
 
+import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +16,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
-import org.murder.tracker.MutableClock;
 import org.murder.tracker.TrackerClient;
 
 class SwarmRegistryTest {
