@@ -62,6 +62,7 @@ public final class Engine implements Closeable {
     private final Random random = new Random();
     private Channel server;
     private int port;
+    private boolean closed;
 
     private Engine(EngineConfig config, Clock clock) {
         this.config = config;
@@ -196,9 +197,17 @@ public final class Engine implements Closeable {
         return md5Executor;
     }
 
-    /** Stops every torrent (announcing {@code stopped}), then the listener and the threads. */
+    /**
+     * Stops every torrent (announcing {@code stopped}), then the listener and the threads. Safe to
+     * call more than once and from several threads (a shutdown hook and the main thread): the
+     * first call does the work, later ones wait for it and return.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (TorrentSession s : sessions.values()) {
             try {
                 s.stop().get(5, TimeUnit.SECONDS);
@@ -207,12 +216,12 @@ public final class Engine implements Closeable {
             }
         }
         if (server != null) {
-            server.close().awaitUninterruptibly();
+            server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         if (shaper != null) {
             shaper.release();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         hashPool.shutdownNow();
         md5Executor.shutdownNow();
     }

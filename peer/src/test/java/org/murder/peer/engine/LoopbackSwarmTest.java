@@ -47,6 +47,39 @@ class LoopbackSwarmTest {
     }
 
     @Test
+    void closingFromTwoThreadsAtOnceReturnsInBothAndStopsTheListener() throws Exception {
+        // `murder seed` closes its engine from the SIGTERM hook and from the main thread at once;
+        // a second close racing the first used to wait forever for a listener close queued on a
+        // loop that the first had already shut down.
+        TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "release.tar.gz", 1024 * 1024, 256 * 1024, List.of(), 1);
+        Engine e = engine();
+        e.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(30, TimeUnit.SECONDS);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        List<Thread> closers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Thread th = new Thread(() -> {
+                try {
+                    together.await(10, TimeUnit.SECONDS);
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+                e.close();
+            }, "closer-" + i);
+            th.start();
+            closers.add(th);
+        }
+        for (Thread th : closers) {
+            th.join(TimeUnit.SECONDS.toMillis(20));
+            assertFalse(th.isAlive(), th.getName() + " still closing after 20 s");
+        }
+        try (java.net.Socket s = new java.net.Socket()) {
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> s.connect(address(e), 1000), "listener still accepting after close");
+        }
+    }
+
+    @Test
     void oneSeedAndEightPeersAllCompleteWithTheRightBytes() throws Exception {
         TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "release.tar.gz", 6 * 1024 * 1024 + 12345, 256 * 1024,
                 List.of(), 1);
