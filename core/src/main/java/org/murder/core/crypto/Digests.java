@@ -9,9 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SHA-1 and MD5 digests from the fastest provider that loads here. Amazon Corretto Crypto
- * Provider (AWS-LC) hashes SHA-1 about 3x faster than the JDK on this machine; when its native
- * library does not load we fall back to the JDK and say so once in the log.
+ * SHA-1 and MD5 digests, from Amazon Corretto Crypto Provider (AWS-LC, native) when it loads
+ * here, else from the JDK (said once in the log). Native digests matter twice: the JDK's MD5
+ * and SHA-1 are only fast once C2 has compiled them into intrinsics, and the transfer commands
+ * run with C1 only ({@code bin/murder} passes {@code -XX:TieredStopAtLevel=1} to peer, seed
+ * and agent), because C2's compilations cost a short-lived peer more CPU than the whole SHA-1
+ * of a 1 GiB download. {@code -Dmurder.digests=jdk} forces the JDK's digests, {@code accp} is
+ * the default.
  */
 public final class Digests {
     private static final Logger LOG = LoggerFactory.getLogger(Digests.class);
@@ -21,14 +25,13 @@ public final class Digests {
     }
 
     private static Provider choose() {
-        if (jdkHasShaInstructions()) {
-            LOG.debug("digests from the JDK: this CPU has SHA instructions, which the JDK's SHA-1 uses");
+        if ("jdk".equalsIgnoreCase(System.getProperty("murder.digests"))) {
+            LOG.debug("digests from the JDK (-Dmurder.digests=jdk)");
             return null;
         }
         try {
             AmazonCorrettoCryptoProvider accp = AmazonCorrettoCryptoProvider.INSTANCE;
             if (accp.getLoadingError() == null) {
-                accp.assertHealthy();
                 LOG.debug("digests from {} {}", accp.getName(), accp.getVersionStr());
                 return accp;
             }
@@ -37,26 +40,6 @@ public final class Digests {
             LOG.info("Amazon Corretto Crypto Provider did not load ({}); using the JDK's digests", t.toString());
         }
         return null;
-    }
-
-    /**
-     * True when HotSpot uses the CPU's SHA extensions for SHA-1. Then the JDK hashes as fast as
-     * AWS-LC (measured here: 1.6 GB/s both) and we skip loading the native provider, which costs
-     * about 0.4 s at every start. {@code -Dmurder.digests=accp} forces the native provider.
-     */
-    private static boolean jdkHasShaInstructions() {
-        if ("accp".equalsIgnoreCase(System.getProperty("murder.digests"))) {
-            return false;
-        }
-        if ("jdk".equalsIgnoreCase(System.getProperty("murder.digests"))) {
-            return true;
-        }
-        try {
-            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean != null && "true".equals(bean.getVMOption("UseSHA").getValue());
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
     }
 
     /** The provider name in use, for logs and benchmarks. */
