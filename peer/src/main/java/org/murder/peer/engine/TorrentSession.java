@@ -569,10 +569,17 @@ public final class TorrentSession {
                     c.flush();
                 }
             }
-            if (startedAnnounced) {
+            // with no seed time the peer leaves at once: one `stopped` announce says so, without
+            // racing a `completed` that could reach the tracker after it
+            boolean leaveNow = options.seedTime().filter(Duration::isZero).isPresent();
+            if (startedAnnounced && !leaveNow) {
                 announceNow(Optional.of(AnnounceRequest.Event.COMPLETED));
             }
             completed.complete(null);
+            if (leaveNow) {
+                LOG.info("[torrent={}] no seed time: leaving the swarm", logId);
+                stop();
+            }
         }));
     }
 

@@ -1,0 +1,133 @@
+package org.murder.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+import org.murder.core.PortRange;
+import org.murder.core.cli.LoggingOptions;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.storage.Storage;
+import org.murder.tracker.TrackerConfig;
+import org.murder.tracker.TrackerServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code murder selftest}: the whole transfer path of this installation on 127.0.0.1, in one
+ * process: a tracker, {@code make-torrent} of a random file, a seeding engine, and
+ * {@code murder peer} downloading it through the tracker with its md5 check. The build also runs
+ * it to record which classes a transfer loads, for the class-data-sharing archive that makes
+ * every later start cheaper ({@code scripts/cds-archive.sh}).
+ */
+@Command(name = "selftest", description = "Check this installation: tracker, make-torrent, seed and peer over 127.0.0.1 in one process.",
+        footer = {"", "Prints one line per step and 'selftest ok' at the end; exits 1 naming the step that failed.",
+            "Example:", "  murder selftest --size 64MiB"})
+public final class SelftestCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "32MiB", description = "Size of the test file. Default: ${DEFAULT-VALUE}.")
+    ByteSize size;
+
+    @Option(names = "--port-range", paramLabel = "A-B", defaultValue = "46881-46999",
+            description = "Ports for the seed and the peer on 127.0.0.1. Default: ${DEFAULT-VALUE}.")
+    PortRange portRange;
+
+    @Override
+    public Integer call() throws Exception {
+        if (size.bytes() < 1 || size.bytes() > (4L << 30)) {
+            throw MurderException.badInput("--size: " + size + " (expected: 1 byte to 4 GiB)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("murder-selftest-");
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        try (TrackerServer tracker = TrackerServer.start(TrackerConfig.builder().bind("127.0.0.1").port(0).open(true)
+                .interval(Duration.ofSeconds(2)).build(), Clock.systemUTC())) {
+            String announce = "http://127.0.0.1:" + tracker.port() + "/announce";
+            out.println("tracker    " + announce);
+            Path file = writeRandom(work.resolve("seed").resolve("selftest.bin"));
+            Path torrent = work.resolve("selftest.torrent");
+            step("make-torrent", "make-torrent", file.toString(), "--tracker", announce, "--out", torrent.toString());
+            out.println("torrent    " + torrent + " (" + size + ")");
+            MetaInfo meta = MetaInfo.read(torrent);
+            try (Engine seeder = Engine.start(EngineConfig.builder().portRange(portRange).bindAddress(loopback).build(), Clock.systemUTC())) {
+                seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE)
+                        .completed().get(60, TimeUnit.SECONDS);
+                out.println("seed       127.0.0.1:" + seeder.port());
+                out.flush();
+                Path dest = Files.createDirectories(work.resolve("peer"));
+                long start = System.nanoTime();
+                step("peer", "peer", torrent.toString(), dest.toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
+                        "--port-range", portRange.toString(), "--seed-time", "0s", "--stall-timeout", "30s");
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (Files.mismatch(file, dest.resolve(meta.name())) != -1) {
+                    throw MurderException.failure("selftest: " + dest.resolve(meta.name()) + " differs from " + file, null);
+                }
+                out.printf(java.util.Locale.ROOT, "peer       %s downloaded and verified (md5 and every piece) in %.2f s%n",
+                        ByteSize.format(meta.totalLength()), seconds);
+            }
+            out.println("selftest ok");
+            out.flush();
+            return 0;
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** Runs one murder command in this process, its output captured; fails naming the step. */
+    private void step(String name, String... args) {
+        StringWriter captured = new StringWriter();
+        CommandLine cl = Murder.commandLine();
+        cl.setOut(new PrintWriter(captured));
+        cl.setErr(new PrintWriter(captured));
+        int code = cl.execute(args);
+        if (code != 0) {
+            throw MurderException.failure("selftest: murder " + name + " exited " + code + ": " + captured.toString().strip(), null);
+        }
+    }
+
+    private Path writeRandom(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        Random random = new Random();
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream os = Files.newOutputStream(file)) {
+            for (long left = size.bytes(); left > 0; left -= chunk.length) {
+                random.nextBytes(chunk);
+                os.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+        }
+        return file;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
