@@ -84,6 +84,8 @@ public final class TorrentSession {
     private Duration trackerInterval = Duration.ofSeconds(30);
     private boolean announcing;
     private boolean startedAnnounced;
+    /** `completed` is due but waits for the announce in flight (one at a time), or for `started` to get through. */
+    private boolean completedPending;
     private Instant completedAt;
     private int unchoked;
     private Md5Stream md5;
@@ -572,9 +574,8 @@ public final class TorrentSession {
             // with no seed time the peer leaves at once: one `stopped` announce says so, without
             // racing a `completed` that could reach the tracker after it
             boolean leaveNow = options.seedTime().filter(Duration::isZero).isPresent();
-            if (startedAnnounced && !leaveNow) {
-                announceNow(Optional.of(AnnounceRequest.Event.COMPLETED));
-            }
+            completedPending = !leaveNow;
+            announceCompletedIfDue();
             completed.complete(null);
             if (leaveNow) {
                 LOG.info("[torrent={}] no seed time: leaving the swarm", logId);
@@ -637,13 +638,23 @@ public final class TorrentSession {
             if (err != null) {
                 LOG.warn("[torrent={}] {}", logId, rootMessage(err));
                 nextAnnounce = now.plus(ANNOUNCE_RETRY);
+                completedPending |= event.orElse(null) == AnnounceRequest.Event.COMPLETED;
                 return;
             }
             if (event.orElse(null) == AnnounceRequest.Event.STARTED) {
                 startedAnnounced = true;
             }
             onAnnounced(resp, now);
+            announceCompletedIfDue();
         }));
+    }
+
+    /** Sends `completed` once: after `started` got through and when no other announce is in flight. */
+    private void announceCompletedIfDue() {
+        if (completedPending && startedAnnounced && !announcing && state == SessionState.SEEDING) {
+            completedPending = false;
+            announceNow(Optional.of(AnnounceRequest.Event.COMPLETED));
+        }
     }
 
     private void onAnnounced(AnnounceResponse resp, Instant now) {
