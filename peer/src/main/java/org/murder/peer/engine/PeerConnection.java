@@ -42,6 +42,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     final Map<Long, Block> requests = new LinkedHashMap<>();
     int queuedUploads;
     int hashFailures;
+    /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */
+    long nothingToAskAt = -1;
     long downloaded;
     long uploaded;
 

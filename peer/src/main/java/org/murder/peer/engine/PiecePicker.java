@@ -32,6 +32,12 @@ final class PiecePicker {
      */
     private final BitSet taken = new BitSet();
     private int unrequestedInPartials;
+    /**
+     * Counts the events that can give a peer something new to ask for: a piece it announces, a
+     * block given back, a piece failed, a piece started (its other blocks become askable). A
+     * {@link #next} that found nothing stays right until this moves, outside the endgame.
+     */
+    private long generation;
 
     PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, Random random) {
         this.pieceCount = pieceCount;
@@ -105,12 +111,18 @@ final class PiecePicker {
 
     void peerHas(int piece) {
         availability[piece]++;
+        generation++;
     }
 
     void peerHasAll() {
         for (int i = 0; i < pieceCount; i++) {
             availability[i]++;
         }
+        generation++;
+    }
+
+    long generation() {
+        return generation;
     }
 
     void peerGone(PieceSet pieces) {
@@ -157,6 +169,7 @@ final class PiecePicker {
             partials.put(piece, p);
             taken.set(piece);
             unrequestedInPartials += p.blocks;
+            generation++;
             return request(p, 0);
         }
         // 3. endgame: only once every missing block is in flight (every missing piece started, no block
@@ -244,6 +257,7 @@ final class PiecePicker {
             return;
         }
         int b = block.begin() / blockSize;
+        generation++;
         if (p.inFlight[b] > 0) {
             p.inFlight[b]--;
             if (p.inFlight[b] == 0 && !p.received.get(b)) {
@@ -281,6 +295,7 @@ final class PiecePicker {
 
     /** A piece failed its hash: fetch all of it again. */
     void failed(int piece) {
+        generation++;
         taken.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {

@@ -378,9 +378,13 @@ public final class TorrentSession {
         if (c.peerChoking || !c.amInterested || state != SessionState.DOWNLOADING) {
             return;
         }
+        if (c.nothingToAskAt == picker.generation() && !picker.inEndgame()) {
+            return; // nothing changed since the picker last found nothing for this peer
+        }
         while (c.requests.size() < config.pipelineBlocks()) {
             Block b = picker.next(c.has, c.requests.keySet());
             if (b == null) {
+                c.nothingToAskAt = picker.generation();
                 break;
             }
             c.requests.put(b.key(), b);

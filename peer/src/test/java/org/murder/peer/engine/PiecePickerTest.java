@@ -47,6 +47,32 @@ class PiecePickerTest {
     }
 
     @Test
+    void anEmptyAnswerStaysValidUntilSomethingAskableChanges() {
+        PieceSet a = has(0, 1, 2);
+        PieceSet b = has(0);
+        picker.peerHas(0);
+        picker.peerHas(1);
+        picker.peerHas(2);
+        Set<Long> toA = new HashSet<>();
+        Block first = picker.next(a, toA);
+        toA.add(first.key());
+        Block second = picker.next(a, toA);
+        toA.add(second.key());
+        // B has only piece 0, whose two blocks are both in flight to A
+        long before = picker.generation();
+        assertNull(picker.next(b, new HashSet<>()));
+        assertEquals(before, picker.generation(), "finding nothing changes nothing");
+        picker.received(first.piece(), first.begin(), first.length());
+        assertEquals(before, picker.generation(), "a block arriving makes nothing new askable");
+        picker.abandoned(second);
+        assertTrue(picker.generation() > before, "a block given back is askable again");
+        assertNotNull(picker.next(b, new HashSet<>()), "and B may now ask for it");
+        long afterAbandon = picker.generation();
+        picker.peerHas(1);
+        assertTrue(picker.generation() > afterAbandon, "a piece announced by a peer may be new to ask for");
+    }
+
+    @Test
     void inTheEndgameASecondPeerIsAskedForBlocksStillInFlight() {
         PieceSet a = has(0, 1, 2);
         Set<Long> toA = new HashSet<>();
