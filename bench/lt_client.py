@@ -14,6 +14,14 @@ settings = {
     "listen_interfaces": "127.0.0.1:%d" % port,
     "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
     "allow_multiple_connections_per_ip": True,
+    # TCP only. libtorrent tries uTP first on outgoing connections to peers it learns from a
+    # tracker, so two libtorrent clients talk uTP to each other: on loopback that crawls at
+    # ~6-13 MB/s with idle CPUs (uTP's ~1500-byte packets and delay-based congestion control),
+    # 1 GiB in ~165 s instead of a few seconds. Our client and aria2c speak TCP only anyway.
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    # A deeper send buffer (default 500 kB high / 10 kB low watermark) keeps a loopback socket
+    # busy: 256 MiB seed -> leecher in ~1.0 s instead of ~1.7 s.
+    "send_buffer_watermark": 4 * 1024 * 1024, "send_buffer_low_watermark": 1024 * 1024,
     "min_announce_interval": 1,
     "alert_mask": lt.alert.category_t.error_notification,
 }
