@@ -2,6 +2,8 @@ package org.murder.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import java.util.HashMap;
+import java.util.Map;
 import org.murder.core.cli.Cli;
 import org.murder.firewall.FirewallCommand;
 import org.murder.maker.MakeTorrentCommand;
@@ -41,11 +43,47 @@ public final class Murder implements Runnable {
 
     /** Runs the command line and returns the exit code. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLineFor(args).execute(args);
     }
 
+    /** Every command by name (not {@code help}, which needs them all). */
+    private static final Map<String, Class<?>> COMMANDS = commandsByName();
+
+    private static Map<String, Class<?>> commandsByName() {
+        Map<String, Class<?>> byName = new HashMap<>();
+        for (Class<?> c : Murder.class.getAnnotation(Command.class).subcommands()) {
+            Command command = c.getAnnotation(Command.class);
+            if (c != CommandLine.HelpCommand.class && command != null) {
+                byName.put(command.name(), c);
+                for (String alias : command.aliases()) {
+                    byName.put(alias, c);
+                }
+            }
+        }
+        return Map.copyOf(byName);
+    }
+
+    /**
+     * The command line for {@code args}: when they start with a command's name, a tree holding
+     * only that command. picocli builds the model of every command it is given, which cost each
+     * start about 0.1 s of CPU for all fifteen, and a swarm starts one JVM per host.
+     */
+    static CommandLine commandLineFor(String... args) {
+        Class<?> only = args.length == 0 ? null : COMMANDS.get(args[0]);
+        if (only == null) {
+            return commandLine();
+        }
+        CommandLine cl = new CommandLine(new One());
+        cl.addSubcommand(only);
+        return withVerboseLogging(Cli.configure(cl));
+    }
+
+    /** The whole command tree. */
     public static CommandLine commandLine() {
-        CommandLine cl = Cli.create(new Murder());
+        return withVerboseLogging(Cli.create(new Murder()));
+    }
+
+    private static CommandLine withVerboseLogging(CommandLine cl) {
         CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
         cl.setExecutionStrategy(parsed -> {
             boolean verbose = parsed.asCommandLineList().stream()
@@ -61,6 +99,18 @@ public final class Murder implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "murder: missing command");
+    }
+
+    /** The root of a one-command tree: {@code murder} with the same name, help and version options. */
+    @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class)
+    static final class One implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "murder: missing command");
+        }
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

@@ -101,7 +101,7 @@ public final class SelftestCommand implements Callable<Integer> {
     /** Runs one murder command in this process, its output captured; fails naming the step. */
     private void step(String name, String... args) {
         StringWriter captured = new StringWriter();
-        CommandLine cl = Murder.commandLine();
+        CommandLine cl = Murder.commandLineFor(args);
         cl.setOut(new PrintWriter(captured));
         cl.setErr(new PrintWriter(captured));
         int code = cl.execute(args);

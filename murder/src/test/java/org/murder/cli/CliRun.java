@@ -9,7 +9,7 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = Murder.commandLine();
+        CommandLine cl = Murder.commandLineFor(args);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

@@ -32,6 +32,25 @@ class MurderCliTest {
     }
 
     @Test
+    void aCommandRunsInATreeOfItsOwnYetHelpAndUnknownCommandsSeeThemAll() {
+        assertEquals(java.util.List.of("info"), java.util.List.copyOf(Murder.commandLineFor("info", "x").getSubcommands().keySet()));
+        CliRun peerHelp = CliRun.of("peer", "--help");
+        assertEquals(0, peerHelp.exitCode());
+        assertTrue(peerHelp.out().startsWith("Usage: murder peer"), peerHelp.out());
+        CliRun help = CliRun.of("help");
+        assertEquals(0, help.exitCode());
+        for (String command : new String[] {"deploy", "agent", "make-torrent", "tracker", "seed", "peer", "firewall", "selftest"}) {
+            assertTrue(help.out().contains("  " + command + " "), command + " in: " + help.out());
+        }
+        CliRun unknown = CliRun.of("peeer");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("'peeer'") && unknown.err().contains("peer"), unknown.err());
+        CliRun badOption = CliRun.of("info", "--no-such-option", "v42.torrent");
+        assertEquals(2, badOption.exitCode());
+        assertTrue(badOption.err().contains("Unknown option: '--no-such-option'"), badOption.err());
+    }
+
+    @Test
     void versionAndHelp() {
         CliRun v = CliRun.of("--version");
         assertEquals(0, v.exitCode());

@@ -14,7 +14,14 @@ public final class Cli {
     }
 
     public static CommandLine create(Object command) {
-        CommandLine cl = new CommandLine(command);
+        return configure(new CommandLine(command));
+    }
+
+    /**
+     * Sets up {@code cl} and every subcommand it holds now (picocli applies converters and the
+     * default provider to the hierarchy present at the call): add subcommands first.
+     */
+    public static CommandLine configure(CommandLine cl) {
         Converters.registerAll(cl);
         cl.setExecutionExceptionHandler(new OneLineErrors());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
