@@ -1,18 +1,21 @@
 package org.murder.peer.tracker;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.murder.core.MurderException;
 import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BInteger;
@@ -23,17 +26,26 @@ import org.murder.core.bencode.Bencode;
 
 /**
  * HTTP tracker client (BEP 3, compact peers BEP 23 and the dictionary model, BEP 12 tiers: each
- * announce tries the tiers in order until one answers). Asynchronous; thread-safe.
+ * announce tries the tiers in order until one answers). Asynchronous; thread-safe. An announce
+ * is one small GET every 15 s or more, so it runs as a blocking {@link HttpURLConnection} on a
+ * shared daemon thread: {@code java.net.http.HttpClient} cost every peer's start about 60 ms of
+ * CPU and two threads. A response over {@link #MAX_BODY} bytes is refused, not buffered.
  */
 public final class TrackerClient {
+    /** Largest tracker response read: 200 compact peers are 1.2 KB; a dictionary list of 200 about 20 KB. */
+    static final int MAX_BODY = 1 << 20;
+    private static final ExecutorService ANNOUNCERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "murder-announce");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final List<List<String>> tiers;
-    private final HttpClient http;
     private final Duration timeout;
 
     public TrackerClient(List<List<String>> tiers, Duration timeout) {
         this.tiers = List.copyOf(tiers);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
     public boolean hasTrackers() {
@@ -54,17 +66,43 @@ public final class TrackerClient {
             return CompletableFuture.failedFuture(last);
         }
         String url = urls.get(i);
-        HttpRequest req = HttpRequest.newBuilder(URI.create(url + (url.contains("?") ? "&" : "?") + query(request)))
-                .timeout(timeout).GET().build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(r -> parse(url, r.statusCode(), r.body()))
+        String full = url + (url.contains("?") ? "&" : "?") + query(request);
+        return CompletableFuture.supplyAsync(() -> get(url, full), ANNOUNCERS)
                 .handle((ok, err) -> ok != null ? CompletableFuture.completedFuture(ok)
                         : tryFrom(urls, i + 1, request, describe(url, err)))
                 .thenCompose(f -> f);
     }
 
+    private AnnounceResponse get(String url, String full) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(full).toURL().openConnection();
+            try {
+                c.setConnectTimeout((int) timeout.toMillis());
+                c.setReadTimeout((int) timeout.toMillis());
+                c.setUseCaches(false);
+                c.setInstanceFollowRedirects(true);
+                int status = c.getResponseCode();
+                try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                    byte[] body = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
+                    if (body.length > MAX_BODY) {
+                        throw new MurderException("announce to " + url + ": response over " + MAX_BODY
+                                + " bytes (expected: a small bencoded dictionary)", MurderException.FAILURE);
+                    }
+                    return parse(url, status, body);
+                }
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UncheckedIOException(new IOException(e.getClass().getSimpleName() + ": " + e.getMessage(), e));
+        }
+    }
+
     private static Throwable describe(String url, Throwable err) {
         Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof UncheckedIOException u) {
+            cause = u.getCause();
+        }
         if (cause instanceof MurderException) {
             return cause;
         }

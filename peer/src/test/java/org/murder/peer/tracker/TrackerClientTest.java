@@ -1,0 +1,115 @@
+package org.murder.peer.tracker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+
+/** The peer's tracker client against a real HTTP server on 127.0.0.1. */
+@Timeout(30)
+class TrackerClientTest {
+    private static final AnnounceRequest STARTED = new AnnounceRequest(InfoHash.of(new byte[20]), PeerId.random(), 6881, 0, 0,
+            1000, Optional.of(AnnounceRequest.Event.STARTED), Optional.empty(), 50, "k1");
+
+    private HttpServer server;
+    private final LinkedBlockingQueue<String> queries = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    private String serve(int status, Function<String, byte[]> body) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/announce", x -> {
+            queries.add(x.getRequestURI().getRawQuery());
+            byte[] b = body.apply(x.getRequestURI().getRawQuery());
+            x.sendResponseHeaders(status, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        server.start();
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/announce";
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String closedPortUrl() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort() + "/announce";
+        }
+    }
+
+    @Test
+    void compactPeersAndTheIntervalComeBackAndTheQueryCarriesTheEvent() throws Exception {
+        String url = serve(200, q -> ascii("d8:intervali20e5:peers12:\u007f\u0000\u0000\u0001\u001a\u00e1\n\u0000\u0000\u0005\u001a\u00e2e"));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 6881), new InetSocketAddress("10.0.0.5", 6882)), r.peers());
+        assertEquals(Duration.ofSeconds(20), r.interval());
+        String q = queries.poll();
+        assertTrue(q.contains("event=started") && q.contains("port=6881") && q.contains("left=1000") && q.contains("compact=1"), q);
+    }
+
+    @Test
+    void theNextTierAnswersWhenTheFirstIsDown() throws Exception {
+        String down = closedPortUrl();
+        String up = serve(200, q -> ascii("d8:intervali30e5:peers0:e"));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(down), List.of(up)), Duration.ofSeconds(5)).announce(STARTED)
+                .get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(), r.peers());
+        assertEquals(1, queries.size());
+    }
+
+    @Test
+    void aFailureReasonIsReportedWithTheTrackersWords() throws Exception {
+        String url = serve(200, q -> ascii("d14:failure reason19:torrent not allowede"));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertEquals("announce to " + url + ": tracker says: torrent not allowed", e.getCause().getMessage());
+    }
+
+    @Test
+    void anOversizedOrGarbledAnswerIsRefusedNamingTheTracker() throws Exception {
+        String url = serve(200, q -> new byte[TrackerClient.MAX_BODY + 10]);
+        ExecutionException big = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertTrue(big.getCause().getMessage().contains("response over " + TrackerClient.MAX_BODY + " bytes"), big.getCause().getMessage());
+        stop();
+        String html = serve(404, q -> ascii("<html>not found</html>"));
+        ExecutionException garbled = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(html)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertTrue(garbled.getCause().getMessage().startsWith("announce to " + html + ": HTTP 404, not bencode"),
+                garbled.getCause().getMessage());
+    }
+
+    @Test
+    void anUnreachableTrackerFailsWithItsAddress() throws Exception {
+        String down = closedPortUrl();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(down)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().startsWith("announce to " + down + ": "), e.getCause().getMessage());
+        assertTrue(e.getCause().getMessage().contains("Connect"), e.getCause().getMessage());
+    }
+}
