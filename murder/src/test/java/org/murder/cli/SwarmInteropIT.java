@@ -39,7 +39,8 @@ import org.murder.tracker.TrackerServer;
 /**
  * Our engine in real swarms with aria2c, libtorrent, transmission-cli and ttorrent-core 1.5, both
  * directions, through our tracker, all on 127.0.0.1. Transmission refuses every 127.x peer a tracker
- * hands it ("martian" addresses), so on loopback it can only seed.
+ * hands it ("martian" addresses), so on loopback it can only seed; TransmissionInteropIT has it
+ * download from our seed across two network namespaces.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class SwarmInteropIT {
