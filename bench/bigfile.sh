@@ -3,7 +3,7 @@
 # Prints the peer's wall seconds, MB/s, CPU seconds per GiB and max RSS (target, DESIGN.md: a peer
 # on a 10 GiB file stays under 256 MiB RSS).
 #
-# usage: bench/bigfile.sh [SIZE_GIB=10] [WORK_DIR=a new /tmp directory]
+# usage: bench/bigfile.sh [SIZE_GIB=10] [PARENT_DIR=/tmp]   (its work directory is made inside PARENT_DIR)
 # Needs 2 x SIZE of free disk. The file is zeros from /dev/zero (content does not change the
 # peer's memory or work: every piece is still hashed, written and read back). Everything listens on
 # 127.0.0.1; the work directory is removed at exit.
@@ -11,8 +11,7 @@ set -euo pipefail
 size_gib=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd -P)
 murder="$here/../bin/murder"
-work=${2:-$(mktemp -d /tmp/murder-bench-bigfile.XXXXXX)}
-mkdir -p "$work"
+work=$(mktemp -d "${2:-/tmp}/murder-bench-bigfile.XXXXXX")
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done

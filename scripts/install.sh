@@ -74,7 +74,7 @@ rm -rf "$dest/lib.old"
 mv "$dest/lib.new" "$dest/lib"
 rm -rf "$dest/lib.old"
 say "$prefix/bin/murder and $(ls "$dest/lib" | wc -l | tr -d ' ') jars in $prefix/lib"
-rm -f "$dest/murder.jsa"
+rm -f "$dest/murder.jsa" "$dest/murder.jsa.id"
 if [ "$real_root" = yes ]; then
   # the class-data-sharing archive is tied to these jars at this path: made here, not copied
   sh "$here/cds-archive.sh" "$dest" | sed 's/^/install: /'

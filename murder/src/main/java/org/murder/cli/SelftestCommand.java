@@ -74,9 +74,14 @@ public final class SelftestCommand implements Callable<Integer> {
             step("make-torrent", "make-torrent", file.toString(), "--tracker", announce, "--out", torrent.toString());
             out.println("torrent    " + torrent + " (" + size + ")");
             MetaInfo meta = MetaInfo.read(torrent);
-            try (Engine seeder = Engine.start(EngineConfig.builder().portRange(portRange).bindAddress(loopback).build(), Clock.systemUTC())) {
-                seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE)
-                        .completed().get(60, TimeUnit.SECONDS);
+            try (Engine seeder = startSeeder(loopback)) {
+                try {
+                    seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE)
+                            .completed().get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw MurderException.failure("selftest: seed " + file + ": " + (e.getCause() == null ? "not ready within 60 s"
+                            : e.getCause().getMessage()) + " (expected: the file it was made from, seeding)", e);
+                }
                 out.println("seed       127.0.0.1:" + seeder.port());
                 out.flush();
                 Path dest = Files.createDirectories(work.resolve("peer"));
@@ -85,7 +90,8 @@ public final class SelftestCommand implements Callable<Integer> {
                         "--port-range", portRange.toString(), "--seed-time", "0s", "--stall-timeout", "30s");
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (Files.mismatch(file, dest.resolve(meta.name())) != -1) {
-                    throw MurderException.failure("selftest: " + dest.resolve(meta.name()) + " differs from " + file, null);
+                    throw MurderException.failure("selftest: " + dest.resolve(meta.name()) + " differs from " + file
+                            + " (expected: the same bytes)", null);
                 }
                 out.printf(java.util.Locale.ROOT, "peer       %s downloaded and verified (md5 and every piece) in %.2f s%n",
                         ByteSize.format(meta.totalLength()), seconds);
@@ -98,15 +104,24 @@ public final class SelftestCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs one murder command in this process, its output captured; fails naming the step. */
+    private Engine startSeeder(InetAddress loopback) {
+        try {
+            return Engine.start(EngineConfig.builder().portRange(portRange).bindAddress(loopback).build(), Clock.systemUTC());
+        } catch (MurderException e) {
+            throw new MurderException("selftest: seed: " + e.getMessage(), e.exitCode(), e);
+        }
+    }
+
+    /** Runs one murder command in this process, its output captured; fails naming the step and its error. */
     private void step(String name, String... args) {
-        StringWriter captured = new StringWriter();
+        StringWriter err = new StringWriter();
         CommandLine cl = Murder.commandLineFor(args);
-        cl.setOut(new PrintWriter(captured));
-        cl.setErr(new PrintWriter(captured));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
         if (code != 0) {
-            throw MurderException.failure("selftest: murder " + name + " exited " + code + ": " + captured.toString().strip(), null);
+            String last = err.toString().strip().lines().reduce((a, b) -> b).orElse("no message");
+            throw MurderException.failure("selftest: murder " + name + " exited " + code + ": " + last.replaceFirst("^murder: ", ""), null);
         }
     }
 

@@ -35,9 +35,9 @@ public final class Digests {
                 LOG.debug("digests from {} {}", accp.getName(), accp.getVersionStr());
                 return accp;
             }
-            LOG.info("Amazon Corretto Crypto Provider did not load ({}); using the JDK's digests", accp.getLoadingError().toString());
+            LOG.warn("Amazon Corretto Crypto Provider did not load ({}); using the JDK's digests (slow under -XX:TieredStopAtLevel=1: set MURDER_JAVA_OPTS=-XX:TieredStopAtLevel=4)", accp.getLoadingError().toString());
         } catch (Throwable t) {
-            LOG.info("Amazon Corretto Crypto Provider did not load ({}); using the JDK's digests", t.toString());
+            LOG.warn("Amazon Corretto Crypto Provider did not load ({}); using the JDK's digests (slow under -XX:TieredStopAtLevel=1: set MURDER_JAVA_OPTS=-XX:TieredStopAtLevel=4)", t.toString());
         }
         return null;
     }

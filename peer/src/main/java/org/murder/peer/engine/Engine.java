@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -208,12 +209,12 @@ public final class Engine implements Closeable {
             return;
         }
         closed = true;
-        for (TorrentSession s : sessions.values()) {
-            try {
-                s.stop().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.debug("stop {}: {}", s, e.toString());
-            }
+        // all at once, one deadline: `seed --dir` with many torrents must stop within systemd's timeout
+        CompletableFuture<?>[] stops = sessions.values().stream().map(TorrentSession::stop).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(stops).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("stopping {} torrents: {}", stops.length, e.toString());
         }
         if (server != null) {
             server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);

@@ -86,6 +86,10 @@ public final class TorrentSession {
     private boolean startedAnnounced;
     /** `completed` is due but waits for the announce in flight (one at a time), or for `started` to get through. */
     private boolean completedPending;
+    /** The session downloaded something (BEP 3: no `completed` for a file complete at start, as a seed's). */
+    private boolean downloadedHere;
+    /** The last announce sent, so `stopped` can follow it rather than overtake it. */
+    private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
     private Instant completedAt;
     private int unchoked;
     private Md5Stream md5;
@@ -182,6 +186,7 @@ public final class TorrentSession {
             setState(SessionState.FINISHING);
             advanceMd5();
         } else {
+            downloadedHere = true;
             setState(SessionState.DOWNLOADING);
         }
         announceNow(Optional.of(AnnounceRequest.Event.STARTED));
@@ -313,9 +318,10 @@ public final class TorrentSession {
             fill(c);
         } else if (m instanceof PeerMessage.Choke) {
             c.peerChoking = true;
-            if (!c.fast) {
+            if (!c.fast && !c.requests.isEmpty()) {
                 c.requests.values().forEach(picker::abandoned);
                 c.requests.clear();
+                fillAll(); // the blocks it will not send can go to the other peers now
             }
         } else if (m instanceof PeerMessage.RejectRequest r) {
             Block b = c.requests.remove(Block.key(r.piece(), r.begin()));
@@ -578,7 +584,7 @@ public final class TorrentSession {
             // with no seed time the peer leaves at once: one `stopped` announce says so, without
             // racing a `completed` that could reach the tracker after it
             boolean leaveNow = options.seedTime().filter(Duration::isZero).isPresent();
-            completedPending = !leaveNow;
+            completedPending = downloadedHere && !leaveNow;
             announceCompletedIfDue();
             completed.complete(null);
             if (leaveNow) {
@@ -636,7 +642,9 @@ public final class TorrentSession {
         announcing = true;
         AnnounceRequest req = new AnnounceRequest(meta.infoHash(), engine.peerId(), engine.port(), uploaded, downloaded,
                 meta.totalLength() - verifiedBytes(), event, config.announceIp(), 200, announceKey);
-        tracker.announce(req).whenComplete((resp, err) -> run(() -> {
+        CompletableFuture<AnnounceResponse> sent = tracker.announce(req);
+        lastAnnounce = sent;
+        sent.whenComplete((resp, err) -> run(() -> {
             announcing = false;
             Instant now = clock.instant();
             if (err != null) {
@@ -740,10 +748,13 @@ public final class TorrentSession {
         new ArrayList<>(connections).forEach(c -> c.close("session " + state.name().toLowerCase(java.util.Locale.ROOT)));
         engine.remove(this);
         Snapshot last = snapshot();
-        CompletableFuture<?> announced = startedAnnounced && tracker.hasTrackers()
-                ? tracker.announce(new AnnounceRequest(meta.infoHash(), engine.peerId(), engine.port(), uploaded, downloaded,
-                        meta.totalLength() - verifiedBytes(), Optional.of(AnnounceRequest.Event.STOPPED), config.announceIp(),
-                        0, announceKey)).orTimeout(3, TimeUnit.SECONDS)
+        // `stopped` once the tracker may know us (started got through, or is on its way), after the
+        // announce in flight so it cannot be overtaken by it
+        AnnounceRequest stopped = new AnnounceRequest(meta.infoHash(), engine.peerId(), engine.port(), uploaded, downloaded,
+                meta.totalLength() - verifiedBytes(), Optional.of(AnnounceRequest.Event.STOPPED), config.announceIp(), 0,
+                announceKey);
+        CompletableFuture<?> announced = (startedAnnounced || announcing) && tracker.hasTrackers()
+                ? lastAnnounce.handle((r, e) -> null).thenCompose(v -> tracker.announce(stopped)).orTimeout(3, TimeUnit.SECONDS)
                 : CompletableFuture.completedFuture(null);
         announced.whenComplete((v, err) -> {
             if (state == SessionState.FAILED) {

@@ -75,7 +75,10 @@ public final class TrackerClient {
 
     private AnnounceResponse get(String url, String full) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(full).toURL().openConnection();
+            if (!(URI.create(full).toURL().openConnection() instanceof HttpURLConnection c)) {
+                throw new MurderException("announce to " + url + ": scheme " + URI.create(url).getScheme()
+                        + " (expected: http or https)", MurderException.FAILURE);
+            }
             try {
                 c.setConnectTimeout((int) timeout.toMillis());
                 c.setReadTimeout((int) timeout.toMillis());
@@ -93,8 +96,16 @@ public final class TrackerClient {
             } finally {
                 c.disconnect();
             }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new UncheckedIOException(new IOException(e.getClass().getSimpleName() + ": " + e.getMessage(), e));
+        } catch (java.net.UnknownHostException e) {
+            throw new UncheckedIOException(new IOException("unknown host " + e.getMessage(), e));
+        } catch (java.net.SocketTimeoutException e) {
+            throw new UncheckedIOException(new IOException("no answer within " + timeout.toSeconds() + "s", e));
+        } catch (java.net.ConnectException e) {
+            throw new UncheckedIOException(new IOException("cannot connect (" + e.getMessage() + ")", e));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (IllegalArgumentException e) {
+            throw new MurderException("announce to " + url + ": not a usable URL (" + e.getMessage() + ")", MurderException.FAILURE);
         }
     }
 
@@ -106,7 +117,8 @@ public final class TrackerClient {
         if (cause instanceof MurderException) {
             return cause;
         }
-        return new MurderException("announce to " + url + ": " + cause, MurderException.FAILURE, cause);
+        String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return new MurderException("announce to " + url + ": " + why, MurderException.FAILURE, cause);
     }
 
     static String query(AnnounceRequest r) {

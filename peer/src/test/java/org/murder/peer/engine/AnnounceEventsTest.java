@@ -58,7 +58,10 @@ class AnnounceEventsTest {
             if (!query.contains("event=")) {
                 event = "(none)";
             }
-            boolean fromLeecherDownload = query.contains("port=" + leecherPort);
+            if (query.contains("port=" + seedPort + "&")) {
+                seedEvents.add(event);
+            }
+            boolean fromLeecherDownload = query.contains("port=" + leecherPort + "&");
             if (fromLeecherDownload) {
                 leecherEvents.add(event);
                 if (event.equals("started")) {
@@ -79,6 +82,7 @@ class AnnounceEventsTest {
         TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "r.bin", 2 * 1024 * 1024 + 7, 256 * 1024, List.of(announce), 3);
 
         Engine seedEngine = engine();
+        seedPort = seedEngine.port();
         seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
                 .completed().get(30, TimeUnit.SECONDS);
         Engine leechEngine = engine();
@@ -93,7 +97,11 @@ class AnnounceEventsTest {
         assertEquals("completed", leecherEvents.poll(10, TimeUnit.SECONDS), "completed after the held started");
         leech.stop().get(10, TimeUnit.SECONDS);
         assertEquals("stopped", leecherEvents.poll(10, TimeUnit.SECONDS));
+        // BEP 3: no `completed` from a peer whose file was complete when it started, like a seed
+        assertEquals(List.of("started"), List.copyOf(seedEvents));
     }
 
     private volatile int leecherPort;
+    private volatile int seedPort;
+    private final List<String> seedEvents = new CopyOnWriteArrayList<>();
 }
