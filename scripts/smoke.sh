@@ -17,6 +17,11 @@ set +e
 "$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent 2>err.txt; code=$?
 set -e
 [ "$code" = 2 ] && grep -q "already exists" err.txt
+# the installation check from the README's Set up, through the launcher and its CDS archive
+"$murder" selftest --size 16MiB > selftest.out 2>&1 || { cat selftest.out; exit 1; }
+grep -q "^selftest ok" selftest.out
+[ -f "$here/murder/target/murder/murder.jsa.id" ] && echo "smoke: class-data-sharing archive in use" \
+  || echo "smoke: no class-data-sharing archive (an optimisation; see the build log's cds-archive line)"
 # the README's first command: the whole system on this machine (smaller, to keep CI quick)
 "$murder" demo --agents 3 --size 48MiB > demo.out 2>&1 || { cat demo.out; exit 1; }
 grep -q "all 3 hosts done" demo.out

@@ -135,7 +135,9 @@ public final class PeerCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "size      %s in %.1f s (%s/s)%s%n", ByteSize.format(meta.totalLength()), seconds,
                     ByteSize.format((long) (meta.totalLength() / Math.max(seconds, 1e-3))),
                     expectedMd5.map(m -> ", md5 " + m + " ok").orElse(""));
-            out.println("seeding   for " + Durations.format(seedTime) + " on port " + engine.port());
+            if (!seedTime.isZero()) {
+                out.println("seeding   for " + Durations.format(seedTime) + " on port " + engine.port());
+            }
             out.flush();
             Snapshot last = session.finished().get();
             out.printf(Locale.ROOT, "stopped   uploaded %s%n", ByteSize.format(last.uploaded()));
