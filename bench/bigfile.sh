@@ -12,16 +12,7 @@ size_gib=${1:-10}
 here=$(cd "$(dirname "$0")" && pwd -P)
 murder="$here/../bin/murder"
 work=$(mktemp -d "${2:-/tmp}/murder-bench-bigfile.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { local deadline=$((SECONDS + $1)); shift
-  until "$@" 2>/dev/null; do [ $SECONDS -lt $deadline ] || { echo "timed out: $*" >&2; exit 1; }; sleep 0.5; done; }
+. "$(dirname "$0")/lib.sh"   # cleanup at exit, free_port, wait_for
 
 mkdir -p "$work/seed" "$work/peer"
 dd if=/dev/zero of="$work/seed/big.bin" bs=16M count=$((size_gib * 64)) status=none

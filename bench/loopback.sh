@@ -21,21 +21,7 @@ TIMEOUT=${TIMEOUT:-300}
 for tool in aria2c /usr/bin/time bc; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }; done
 
 work=$(mktemp -d /tmp/murder-bench-loopback.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # wait_for SECONDS CMD...: poll until CMD succeeds
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for: $*" >&2; return 1; }
-    sleep 0.2
-  done
-}
+. "$(dirname "$0")/lib.sh"   # cleanup at exit, free_port, wait_for
 
 tport=$(free_port)
 "$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &

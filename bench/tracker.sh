@@ -34,15 +34,7 @@ done
 
 work=$(mktemp -d /tmp/murder-bench-tracker.XXXXXX)
 chmod 755 "$work"   # opentracker, started as root, drops to user nobody, which must read its whitelist here
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.sh"   # cleanup at exit, free_port, wait_for
 wait_port() {
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi

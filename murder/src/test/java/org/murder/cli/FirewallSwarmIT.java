@@ -80,14 +80,7 @@ class FirewallSwarmIT {
                 "http://10.213.0.1:8998/announce", "--out", torrent.toString(), "--piece-size", "256KiB");
         assertEquals(0, made.exitCode(), made.err());
 
-        Path trackerLog = tmp.resolve("tracker.log");
-        Process tracker = netns.start(a, murder("tracker", "--bind", "10.213.0.1", "--port", "8998", "--open", "--interval", "2s"),
-                trackerLog);
-        Path seedLog = tmp.resolve("seed.log");
-        Process seed = netns.start(a, murder("seed", torrent.toString(), seedDir.resolve("release.bin").toString(),
-                "--port-range", PORTS, "--bind", "10.213.0.1", "--ip", "10.213.0.1"), seedLog);
-        Netns.awaitLog(tracker, trackerLog, "tracker listening on", 30);
-        Netns.awaitLog(seed, seedLog, "seeding   release.bin", 30);
+        netns.trackerAndSeed(a, "10.213.0.1", MURDER, torrent, seedDir.resolve("release.bin"), PORTS, tmp);
 
         List<String> fw = List.of("firewall", "--backend", backend, "--port-range", PORTS);
         Netns.Result check = netns.exec(b, murder(concat(fw, "--check")));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -39,12 +38,6 @@ class TransmissionInteropIT {
         }
     }
 
-    private static List<String> murder(String... args) {
-        List<String> argv = new ArrayList<>(List.of(MURDER.toString()));
-        argv.addAll(List.of(args));
-        return argv;
-    }
-
     @Test
     void transmissionDownloadsFromMurderSeed() throws Exception {
         Netns.requireTool("transmission-cli", "transmission-cli");
@@ -62,14 +55,8 @@ class TransmissionInteropIT {
                 "http://10.214.0.1:8998/announce", "--out", torrent.toString(), "--piece-size", "256KiB");
         assertEquals(0, made.exitCode(), made.err());
 
-        Path trackerLog = tmp.resolve("tracker.log");
-        Process tracker = netns.start(a, murder("tracker", "--bind", "10.214.0.1", "--port", "8998", "--open", "--interval", "2s"),
-                trackerLog);
+        Process seed = netns.trackerAndSeed(a, "10.214.0.1", MURDER, torrent, seedDir.resolve("release.bin"), "6881-6889", tmp);
         Path seedLog = tmp.resolve("seed.log");
-        Process seed = netns.start(a, murder("seed", torrent.toString(), seedDir.resolve("release.bin").toString(),
-                "--port-range", "6881-6889", "--bind", "10.214.0.1", "--ip", "10.214.0.1"), seedLog);
-        Netns.awaitLog(tracker, trackerLog, "tracker listening on", 30);
-        Netns.awaitLog(seed, seedLog, "seeding   release.bin", 30);
 
         Path dest = Files.createDirectories(tmp.resolve("transmission"));
         Path config = Files.createDirectories(tmp.resolve("transmission-config"));

@@ -1,0 +1,19 @@
+# Shared by the bench scripts (bash; sourced, not run). The caller sets `work` (a directory it
+# owns) before sourcing: background processes go in `pids` and everything is removed at exit.
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# a free TCP port on 127.0.0.1
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_for SECONDS CMD...: poll until CMD succeeds, fail after SECONDS
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for: $*" >&2; return 1; }
+    sleep 0.2
+  done
+}
