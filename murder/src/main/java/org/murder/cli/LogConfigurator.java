@@ -25,8 +25,12 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null
-                || LogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+        return configure(context, LogConfigurator.class.getClassLoader());
+    }
+
+    /** {@link #configure(LoggerContext)}, looking for logback-test.xml through {@code resources}. */
+    ExecutionStatus configure(LoggerContext context, ClassLoader resources) {
+        if (System.getProperty("logback.configurationFile") != null || resources.getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();

@@ -1,0 +1,74 @@
+package org.murder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.core.ConsoleAppender;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The logging every murder command starts with. The test class path has a logback-test.xml, which
+ * makes the configurator hand over to logback, as an operator's -Dlogback.configurationFile does;
+ * so these tests give it a context of their own with that resource out of sight.
+ */
+class LogConfiguratorTest {
+    /** Runs the configurator as if no logback-test.xml were on the class path. */
+    private static Configurator.ExecutionStatus configureWithoutTestXml(LoggerContext context) throws Exception {
+        ClassLoader hiding = new ClassLoader(LogConfigurator.class.getClassLoader()) {
+            @Override
+            public java.net.URL getResource(String name) {
+                return name.equals("logback-test.xml") ? null : super.getResource(name);
+            }
+        };
+        LogConfigurator c = new LogConfigurator();
+        c.setContext(context);
+        return c.configure(context, hiding);
+    }
+
+    @Test
+    void stderrWithTimeLevelWhereAndMessageWarnForLibrariesInfoForMurder() throws Exception {
+        LoggerContext context = new LoggerContext();
+        assertEquals(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY, configureWithoutTestXml(context));
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        assertEquals(Level.WARN, root.getLevel());
+        assertEquals(Level.INFO, context.getLogger("org.murder").getLevel());
+        ConsoleAppender<?> stderr = (ConsoleAppender<?>) root.getAppender("STDERR");
+        assertNotNull(stderr);
+        assertEquals("System.err", stderr.getTarget());
+        assertEquals(LogConfigurator.PATTERN, ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
+        assertTrue(stderr.isStarted());
+    }
+
+    @Test
+    void murderLogLevelPropertySetsMurdersLevel() throws Exception {
+        System.setProperty("murder.log.level", "debug");
+        try {
+            LoggerContext context = new LoggerContext();
+            configureWithoutTestXml(context);
+            assertEquals(Level.DEBUG, context.getLogger("org.murder").getLevel());
+        } finally {
+            System.clearProperty("murder.log.level");
+        }
+    }
+
+    @Test
+    void aLogbackConfigurationFileOrATestXmlHandsOverToLogback() {
+        LogConfigurator c = new LogConfigurator();
+        LoggerContext context = new LoggerContext();
+        c.setContext(context);
+        // the test class path holds logback-test.xml
+        assertEquals(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY, c.configure(context));
+    }
+
+    @Test
+    void logbackFindsItAsAService() {
+        assertTrue(ServiceLoader.load(Configurator.class).stream().anyMatch(p -> p.type() == LogConfigurator.class));
+    }
+}
