@@ -135,7 +135,9 @@ public final class DemoCommand implements Callable<Integer> {
     private Process startAgent(Path work, int i, String zk, Path secretFile) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         int first = 7000 + 10 * i;
-        List<String> cmd = List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), MAIN_CLASS,
+        // as bin/murder does for agents: C1 only where the native digests ship (x86_64)
+        String compiler = "amd64".equals(System.getProperty("os.arch")) ? "-XX:TieredStopAtLevel=1" : "-XX:TieredStopAtLevel=4";
+        List<String> cmd = List.of(java, "-Xmx512m", "-XX:+UseParallelGC", compiler, "-cp", System.getProperty("java.class.path"), MAIN_CLASS,
                 "agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
                 "--dest-root", work.resolve("agent-" + i).toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
                 "--port-range", first + "-" + (first + 9));
