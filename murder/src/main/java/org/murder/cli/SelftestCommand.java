@@ -9,13 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
+
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.io.FileTrees;
 import org.murder.core.PortRange;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.metainfo.MetaInfo;
@@ -100,7 +101,7 @@ public final class SelftestCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } finally {
-            deleteTree(work);
+            FileTrees.deleteRecursively(work);
         }
     }
 
@@ -136,13 +137,5 @@ public final class SelftestCommand implements Callable<Integer> {
             }
         }
         return file;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

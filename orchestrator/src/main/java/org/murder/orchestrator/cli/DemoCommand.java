@@ -9,19 +9,18 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.ByteSize;
 import org.murder.core.Hex;
 import org.murder.core.MurderException;
 import org.murder.core.PortRange;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.core.io.FileTrees;
 import org.murder.core.progress.Progress;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
@@ -121,7 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (temporary) {
                 try {
-                    deleteTree(work);
+                    FileTrees.deleteRecursively(work);
                 } catch (IOException e) {
                     out.println("could not remove " + work + ": " + e.getMessage());
                 }
@@ -185,16 +184,5 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("release    " + root + " (" + size + " of generated files)");
         out.flush();
         return root;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
