@@ -132,14 +132,16 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private Process startAgent(Path work, int i, String zk, Path secretFile) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
         int first = 7000 + 10 * i;
-        // as bin/murder does for agents: C1 only where the native digests ship (x86_64)
-        String compiler = "amd64".equals(System.getProperty("os.arch")) ? "-XX:TieredStopAtLevel=1" : "-XX:TieredStopAtLevel=4";
-        List<String> cmd = List.of(java, "-Xmx512m", "-XX:+UseParallelGC", compiler, "-cp", System.getProperty("java.class.path"), MAIN_CLASS,
-                "agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
+        // through bin/murder when it started us, so the agents get its JVM options for `agent`
+        // (heap, compiler, class-data sharing); otherwise (in-process, as in tests) this JVM's java
+        String launcher = System.getenv("MURDER_LAUNCHER");
+        List<String> cmd = new ArrayList<>(launcher != null && Files.isExecutable(Path.of(launcher)) ? List.of(launcher)
+                : List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m", "-XX:+UseParallelGC", "-cp",
+                        System.getProperty("java.class.path"), MAIN_CLASS));
+        cmd.addAll(List.of("agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
                 "--dest-root", work.resolve("agent-" + i).toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
-                "--port-range", first + "-" + (first + 9));
+                "--port-range", first + "-" + (first + 9)));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("agent-" + i + ".log").toFile())
                 .start();
     }
