@@ -26,7 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class FirewallSwarmIT {
-    private static final Path MURDER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
     private static final String PORTS = "6881-6882";
 
     @TempDir
@@ -42,7 +41,7 @@ class FirewallSwarmIT {
     }
 
     private List<String> murder(String... args) {
-        List<String> argv = new ArrayList<>(List.of(MURDER.toString()));
+        List<String> argv = new ArrayList<>(List.of(Netns.LAUNCHER.toString()));
         argv.addAll(List.of(args));
         return argv;
     }
@@ -80,7 +79,7 @@ class FirewallSwarmIT {
                 "http://10.213.0.1:8998/announce", "--out", torrent.toString(), "--piece-size", "256KiB");
         assertEquals(0, made.exitCode(), made.err());
 
-        netns.trackerAndSeed(a, "10.213.0.1", MURDER, torrent, seedDir.resolve("release.bin"), PORTS, tmp);
+        netns.trackerAndSeed(a, "10.213.0.1", torrent, seedDir.resolve("release.bin"), PORTS, tmp);
 
         List<String> fw = List.of("firewall", "--backend", backend, "--port-range", PORTS);
         Netns.Result check = netns.exec(b, murder(concat(fw, "--check")));

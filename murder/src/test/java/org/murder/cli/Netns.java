@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Assumptions;
  * reason. Missing tools fail instead on CI ({@code CI=true}).
  */
 final class Netns implements AutoCloseable {
+    /** The built launcher, which the tests run inside namespaces. */
+    static final Path LAUNCHER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
     private static int counter;
     private final List<String> names = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
@@ -154,16 +156,16 @@ final class Netns implements AutoCloseable {
     /** Waits until {@code log} holds {@code text} (or the process dies, or {@code seconds} pass). */
     /**
      * Starts {@code murder tracker} on {@code ip}:8998 (open) and {@code murder seed TORRENT FILE} on
-     * {@code ip} and {@code portRange} inside {@code ns}, through the launcher {@code murder}, logs in
+     * {@code ip} and {@code portRange} inside {@code ns}, through {@link #LAUNCHER}, logs in
      * {@code logDir}; returns once both are ready. Returns the seed's process.
      */
-    Process trackerAndSeed(String ns, String ip, Path murder, Path torrent, Path file, String portRange, Path logDir)
+    Process trackerAndSeed(String ns, String ip, Path torrent, Path file, String portRange, Path logDir)
             throws Exception {
         Path trackerLog = logDir.resolve("tracker.log");
-        Process tracker = start(ns, List.of(murder.toString(), "tracker", "--bind", ip, "--port", "8998", "--open", "--interval",
+        Process tracker = start(ns, List.of(LAUNCHER.toString(), "tracker", "--bind", ip, "--port", "8998", "--open", "--interval",
                 "2s"), trackerLog);
         Path seedLog = logDir.resolve("seed.log");
-        Process seed = start(ns, List.of(murder.toString(), "seed", torrent.toString(), file.toString(), "--port-range", portRange,
+        Process seed = start(ns, List.of(LAUNCHER.toString(), "seed", torrent.toString(), file.toString(), "--port-range", portRange,
                 "--bind", ip, "--ip", ip), seedLog);
         awaitLog(tracker, trackerLog, "tracker listening on", 30);
         awaitLog(seed, seedLog, "seeding   " + file.getFileName(), 30);

@@ -24,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class TransmissionInteropIT {
-    private static final Path MURDER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
-
     @TempDir
     Path tmp;
 
@@ -55,7 +53,7 @@ class TransmissionInteropIT {
                 "http://10.214.0.1:8998/announce", "--out", torrent.toString(), "--piece-size", "256KiB");
         assertEquals(0, made.exitCode(), made.err());
 
-        Process seed = netns.trackerAndSeed(a, "10.214.0.1", MURDER, torrent, seedDir.resolve("release.bin"), "6881-6889", tmp);
+        Process seed = netns.trackerAndSeed(a, "10.214.0.1", torrent, seedDir.resolve("release.bin"), "6881-6889", tmp);
         Path seedLog = tmp.resolve("seed.log");
 
         Path dest = Files.createDirectories(tmp.resolve("transmission"));

@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,22 +27,19 @@ class AnnounceEventsTest {
     @TempDir
     Path tmp;
 
-    private final List<Engine> engines = new CopyOnWriteArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(43000, 43999));
     private HttpServer tracker;
 
     @AfterEach
     void close() {
-        engines.forEach(Engine::close);
+        engines.close();
         if (tracker != null) {
             tracker.stop(0);
         }
     }
 
     private Engine engine() {
-        Engine e = Engine.start(EngineConfig.builder().portRange(new PortRange(43000, 43999))
-                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
-        engines.add(e);
-        return e;
+        return engines.start();
     }
 
     @Test

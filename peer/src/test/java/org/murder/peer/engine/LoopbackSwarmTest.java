@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,18 +27,15 @@ class LoopbackSwarmTest {
     @TempDir
     Path tmp;
 
-    private final List<Engine> engines = new ArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(42000, 42999));
 
     @AfterEach
     void closeEngines() {
-        engines.forEach(Engine::close);
+        engines.close();
     }
 
     private Engine engine() {
-        Engine e = Engine.start(EngineConfig.builder().portRange(new PortRange(42000, 42999))
-                .bindAddress(InetAddress.getLoopbackAddress()).hashThreads(2).build(), Clock.systemUTC());
-        engines.add(e);
-        return e;
+        return engines.start();
     }
 
     private static InetSocketAddress address(Engine e) {

@@ -40,22 +40,19 @@ class SwarmScenariosTest {
     @TempDir
     Path tmp;
 
-    private final List<Engine> engines = new ArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(43000, 43999));
 
     @AfterEach
     void closeEngines() {
-        engines.forEach(Engine::close);
+        engines.close();
     }
 
     private Engine engine(EngineConfig.Builder b, Clock clock) {
-        Engine e = Engine.start(b.portRange(new PortRange(43000, 43999)).bindAddress(InetAddress.getLoopbackAddress())
-                .hashThreads(2).build(), clock);
-        engines.add(e);
-        return e;
+        return engines.start(b, clock);
     }
 
     private Engine engine() {
-        return engine(EngineConfig.builder(), Clock.systemUTC());
+        return engines.start();
     }
 
     private static InetSocketAddress at(Engine e) {
