@@ -188,11 +188,23 @@ start_seed() { # start_seed LOG: our seed; sets seed_ready (the time it verified
   seed_ready=$(cat "$work/seed.ready")
   rm -f "$work/seed.ready"
 }
-stop_seed() {
-  local pids; pids=$(ip netns pids "$SEED" 2>/dev/null || true)
+stop_seed() { # stops our seed and waits (at most 10 s) until it has exited and logged what it uploaded
+  local pids p seed=""; pids=$(ip netns pids "$SEED" 2>/dev/null || true)
   for p in $pids; do
-    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "org.murder.cli.Murder seed"; then kill "$p" 2>/dev/null || true; fi
+    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "org.murder.cli.Murder seed"; then kill "$p" 2>/dev/null || true; seed=$p; fi
   done
+  [ -z "$seed" ] || wait_until 10 "the seed to stop" bash -c "! kill -0 $seed 2>/dev/null" || true
+}
+# what the seed uploaded, as a multiple of F (1.00: every byte once; the seed's uplink is the bottleneck)
+seed_upload() { # seed_upload LOG
+  local up; up=$(grep -o 'stopped   uploaded .*' "$1" | awk '{print $3, $4}' | tail -1)
+  [ -n "$up" ] || return 0
+  python3 - "$up" "$F" <<'PYEOF'
+import sys
+n, unit = sys.argv[1].split()[0], sys.argv[1].split()[1] if len(sys.argv[1].split()) > 1 else "B"
+mib = float(n) * {"B": 1 / 1048576, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}.get(unit, 1)
+print("#        the seed uploaded %.1f MiB = %.2f x F" % (mib, mib / float(sys.argv[2])))
+PYEOF
 }
 stop_hosts() {
   for i in $(seq 1 "$H"); do ip netns pids "$(host_ns "$i")" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
@@ -248,6 +260,7 @@ printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the 
   "$(echo "$m_cpu - $m_cpu0" | bc -l)" "$(echo "($m_cpu - $m_cpu0) / ($H * $F / 1024)" | bc -l)" "$m_cpu0" "$H"
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
+seed_upload "$work/seed-murder.log"
 
 # ---- phase 2: single source (python3 http.server, H concurrent curl)
 if [ $skip_single = no ]; then
@@ -300,4 +313,5 @@ EOF
     aria2c "$(fmt "$a_last")" "$(fmt "$a_first")" "$(fmt "$bound")" "$(printf '%.2f' "$(echo "$a_last / $bound" | bc -l)")"
   printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received\n' \
     "$(echo "$a_cpu - $a_cpu0" | bc -l)" "$(echo "($a_cpu - $a_cpu0) / ($H * $F / 1024)" | bc -l)"
+  seed_upload "$work/seed-aria2c.log"
 fi

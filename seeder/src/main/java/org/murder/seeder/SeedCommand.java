@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
@@ -63,13 +64,20 @@ public final class SeedCommand implements Callable<Integer> {
         Storage storage = Storage.forSeeding(meta, file);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<TorrentSession> seeding = new AtomicReference<>();
         try (Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
             Thread hook = new Thread(() -> {
                 engine.close();
+                TorrentSession s = seeding.get();
+                if (s != null) {
+                    out.println("stopped   uploaded " + ByteSize.format(s.snapshot().uploaded()));
+                    out.flush();
+                }
                 stopped.countDown();
             }, "murder-seed-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             TorrentSession session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
+            seeding.set(session);
             session.addPeers(engineOptions.extraPeers());
             try {
                 session.completed().get();

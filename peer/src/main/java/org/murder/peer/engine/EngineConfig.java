@@ -8,7 +8,8 @@ import org.murder.core.Rate;
 
 /**
  * Everything that tunes the engine, with datacenter defaults: peers are trusted, links are fast,
- * so unchoke every interested peer up to a cap, keep deep request pipelines and reannounce often.
+ * so unchoke every interested peer up to a cap, keep request pipelines as deep as each peer's rate
+ * needs and reannounce often.
  * Build with {@link #builder()}; values are validated when built.
  *
  * @param portRange          listen on the first free port of this range
@@ -16,7 +17,8 @@ import org.murder.core.Rate;
  * @param announceIp         address to tell the tracker (empty: the tracker uses the source address)
  * @param maxConnections     most peer connections per torrent
  * @param maxUnchoked        most peers we upload to at once per torrent
- * @param pipelineBlocks     16 KiB requests in flight per peer
+ * @param pipelineBlocks     most 16 KiB requests in flight per peer
+ * @param pipelineTime       requests in flight per peer: this long at the rate the peer delivers (see RequestDepth)
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
  * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
  * @param stallTimeout       fail a download when no data arrives for this long
@@ -29,7 +31,7 @@ import org.murder.core.Rate;
  * @param hashThreads        threads verifying pieces
  */
 public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
-        int maxConnections, int maxUnchoked, int pipelineBlocks, int randomFirstPieces, Duration reannounce,
+        int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, Duration reannounce,
         Duration stallTimeout, Duration idleTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
         int ioThreads, int hashThreads) {
 
@@ -46,7 +48,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         if (randomFirstPieces < 0) {
             throw new IllegalArgumentException("randomFirstPieces: " + randomFirstPieces + " (expected: >= 0)");
         }
-        for (var d : new Object[][] {{"reannounce", reannounce}, {"stallTimeout", stallTimeout},
+        for (var d : new Object[][] {{"pipelineTime", pipelineTime}, {"reannounce", reannounce}, {"stallTimeout", stallTimeout},
                 {"idleTimeout", idleTimeout}, {"keepAlive", keepAlive}}) {
             if (((Duration) d[1]).isNegative() || ((Duration) d[1]).isZero()) {
                 throw new IllegalArgumentException(d[0] + ": " + d[1] + " (expected: a positive duration)");
@@ -72,6 +74,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         b.maxConnections = maxConnections;
         b.maxUnchoked = maxUnchoked;
         b.pipelineBlocks = pipelineBlocks;
+        b.pipelineTime = pipelineTime;
         b.randomFirstPieces = randomFirstPieces;
         b.reannounce = reannounce;
         b.stallTimeout = stallTimeout;
@@ -93,6 +96,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int maxConnections = 100;
         private int maxUnchoked = 64;
         private int pipelineBlocks = 256;
+        private Duration pipelineTime = Duration.ofMillis(250);
         private int randomFirstPieces = 4;
         private Duration reannounce = Duration.ofSeconds(15);
         private Duration stallTimeout = Duration.ofMinutes(2);
@@ -131,6 +135,11 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
 
         public Builder pipelineBlocks(int v) {
             pipelineBlocks = v;
+            return this;
+        }
+
+        public Builder pipelineTime(Duration v) {
+            pipelineTime = v;
             return this;
         }
 
@@ -186,7 +195,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
 
         public EngineConfig build() {
             return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
-                    randomFirstPieces, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
+                    pipelineTime, randomFirstPieces, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
                     ioThreads, hashThreads);
         }
     }

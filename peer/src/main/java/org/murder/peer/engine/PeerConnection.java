@@ -40,6 +40,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     boolean peerInterested;
     boolean attached;
     final Map<Long, Block> requests = new LinkedHashMap<>();
+    /** How many of {@link #requests} to keep in flight; set when attached to a session. */
+    RequestDepth requestDepth;
     int queuedUploads;
     int hashFailures;
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */

@@ -11,6 +11,11 @@ import java.util.Set;
  * shareable soon), then starts the rarest piece the peer has (random among equals, and the first
  * few pieces purely at random so a fresh swarm does not all chase piece 0), and in the endgame
  * asks a second peer for blocks still in flight. Owned by one event loop; no locking.
+ *
+ * <p>Seeds can be spared: asked with {@code spareSeed}, a peer that has every piece is only asked
+ * for pieces no other connected peer has (availability no higher than the number of seeds). The
+ * first seed's uplink is the one place new pieces enter a swarm; every byte it sends twice delays
+ * the whole deploy by that byte's time (see TorrentSession for when sparing applies).
  */
 final class PiecePicker {
     /** A block may be in flight from at most this many peers at once in the endgame. */
@@ -38,6 +43,8 @@ final class PiecePicker {
      * {@link #next} that found nothing stays right until this moves, outside the endgame.
      */
     private long generation;
+    /** Connected peers that have every piece. */
+    private int seeds;
 
     PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, Random random) {
         this.pieceCount = pieceCount;
@@ -125,6 +132,24 @@ final class PiecePicker {
         return generation;
     }
 
+    /** Something outside the picker changed what may be asked (see {@link #generation}). */
+    void touch() {
+        generation++;
+    }
+
+    /** How many connected peers have every piece. */
+    void seeds(int n) {
+        if (n != seeds) {
+            seeds = n;
+            generation++;
+        }
+    }
+
+    /** Only seeds have this piece (or nobody does). */
+    private boolean onlySeedsHave(int piece) {
+        return availability[piece] <= seeds;
+    }
+
     void peerGone(PieceSet pieces) {
         for (int i = 0; i < pieceCount; i++) {
             if (pieces.has(i) && availability[i] > 0) {
@@ -151,10 +176,18 @@ final class PiecePicker {
      * {@code inFlightToPeer} holds the keys of blocks already requested from this peer.
      */
     Block next(PieceSet peer, Set<Long> inFlightToPeer) {
+        return next(peer, inFlightToPeer, false);
+    }
+
+    /**
+     * As {@link #next(PieceSet, Set)}; with {@code spareSeed}, outside the endgame, only blocks of
+     * pieces that only seeds have (meant for a peer that is a seed).
+     */
+    Block next(PieceSet peer, Set<Long> inFlightToPeer, boolean spareSeed) {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && peer.has(p.piece)) {
+                if (!p.awaitingVerification && peer.has(p.piece) && (!spareSeed || onlySeedsHave(p.piece))) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b);
@@ -163,7 +196,7 @@ final class PiecePicker {
             }
         }
         // 2. start a new piece
-        int piece = choosePiece(peer);
+        int piece = choosePiece(peer, spareSeed);
         if (piece >= 0) {
             Partial p = new Partial(piece, blocksIn(piece));
             partials.put(piece, p);
@@ -223,27 +256,31 @@ final class PiecePicker {
         return n;
     }
 
-    private int choosePiece(PieceSet peer) {
+    private int choosePiece(PieceSet peer, boolean spareSeed) {
         int start = random.nextInt(pieceCount);
         boolean randomPhase = have.cardinality() < randomFirstPieces;
         int best = -1;
         int bestAvailability = Integer.MAX_VALUE;
-        // the pieces not taken, from a random start, wrapping around once
+        int equals = 0;
+        // the pieces not taken, from a random start, wrapping around once. Among the rarest, each is
+        // equally likely (reservoir sampling): taking the first after a random start favoured the
+        // piece after the longest run of taken ones, and every host then chose that same piece.
         for (int pass = 0; pass < 2; pass++) {
             int to = pass == 0 ? pieceCount : start;
             for (int i = taken.nextClearBit(pass == 0 ? start : 0); i < to; i = taken.nextClearBit(i + 1)) {
-                if (!peer.has(i)) {
+                if (!peer.has(i) || (spareSeed && !onlySeedsHave(i))) {
                     continue;
                 }
                 if (randomPhase) {
                     return i;
                 }
-                if (availability[i] < bestAvailability) {
+                int a = availability[i];
+                if (a < bestAvailability) {
                     best = i;
-                    bestAvailability = availability[i];
-                    if (bestAvailability <= 1) {
-                        return best;
-                    }
+                    bestAvailability = a;
+                    equals = 1;
+                } else if (a == bestAvailability && random.nextInt(++equals) == 0) {
+                    best = i;
                 }
             }
         }

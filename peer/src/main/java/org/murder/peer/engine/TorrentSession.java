@@ -48,6 +48,7 @@ public final class TorrentSession {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentSession.class);
     private static final Duration RECONNECT_AFTER = Duration.ofSeconds(10);
     private static final Duration ANNOUNCE_RETRY = Duration.ofSeconds(5);
+    private static final Duration SPARE_SEEDS_FOR = Duration.ofSeconds(1);
 
     private final Engine engine;
     private final MetaInfo meta;
@@ -80,6 +81,13 @@ public final class TorrentSession {
     private long downRate;
     private long upRate;
     private Instant lastData;
+    /**
+     * While peers that are not seeds deliver, seeds are asked only for pieces no other peer has
+     * (see {@link PiecePicker}). When nothing came from a non-seed for {@link #SPARE_SEEDS_FOR},
+     * seeds are asked for anything again: the other peers may choke us, be slow, or be gone.
+     */
+    private boolean sparingSeeds;
+    private Instant lastFromNonSeed = Instant.EPOCH;
     private Instant nextAnnounce = Instant.MIN;
     private Duration trackerInterval = Duration.ofSeconds(30);
     private boolean announcing;
@@ -239,6 +247,7 @@ public final class TorrentSession {
             }
         }
         c.has = new PieceSet(meta.pieceCount());
+        c.requestDepth = new RequestDepth(config.pipelineBlocks(), config.pipelineTime().toNanos(), EngineConfig.BLOCK_SIZE);
         c.attached = true;
         connections.add(c);
         if (c.outgoing()) {
@@ -264,6 +273,7 @@ public final class TorrentSession {
         }
         c.requests.values().forEach(picker::abandoned);
         c.requests.clear();
+        countSeeds();
         if (!c.amChoking) {
             unchoked--;
             unchokeWaiting();
@@ -354,6 +364,9 @@ public final class TorrentSession {
             c.close("both seeds");
             return;
         }
+        if (c.has.isAll()) {
+            countSeeds();
+        }
         updateInterest(c);
         fill(c);
     }
@@ -380,6 +393,16 @@ public final class TorrentSession {
         }
     }
 
+    private void countSeeds() {
+        int n = 0;
+        for (PeerConnection o : connections) {
+            if (o.has != null && o.has.isAll()) {
+                n++;
+            }
+        }
+        picker.seeds(n);
+    }
+
     private void fill(PeerConnection c) {
         if (c.peerChoking || !c.amInterested || state != SessionState.DOWNLOADING) {
             return;
@@ -387,8 +410,9 @@ public final class TorrentSession {
         if (c.nothingToAskAt == picker.generation() && !picker.inEndgame()) {
             return; // nothing changed since the picker last found nothing for this peer
         }
-        while (c.requests.size() < config.pipelineBlocks()) {
-            Block b = picker.next(c.has, c.requests.keySet());
+        int depth = c.requestDepth.depth();
+        while (c.requests.size() < depth) {
+            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.has.isAll());
             if (b == null) {
                 c.nothingToAskAt = picker.generation();
                 break;
@@ -415,6 +439,8 @@ public final class TorrentSession {
             c.close("block " + p.piece() + "/" + p.begin() + " of " + p.length() + " bytes (expected: " + asked.length() + ")");
             return;
         }
+        Instant now = clock.instant();
+        c.requestDepth.onBlock(nanos(now), p.length());
         PiecePicker.Arrival arrival = picker.received(p.piece(), p.begin(), p.length());
         if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
             try {
@@ -425,7 +451,11 @@ public final class TorrentSession {
             }
             c.downloaded += p.length();
             downloaded += p.length();
-            lastData = clock.instant();
+            lastData = now;
+            if (!c.has.isAll()) {
+                lastFromNonSeed = now;
+                sparingSeeds = true;
+            }
             contributors.computeIfAbsent(p.piece(), k -> new HashSet<>()).add(c);
             cancelElsewhere(c, asked);
             if (arrival == PiecePicker.Arrival.PIECE_DONE) {
@@ -679,6 +709,10 @@ public final class TorrentSession {
         connectToKnown();
     }
 
+    private static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
@@ -706,6 +740,11 @@ public final class TorrentSession {
         }
         if (state == SessionState.DOWNLOADING) {
             connectToKnown();
+            if (sparingSeeds && now.isAfter(lastFromNonSeed.plus(SPARE_SEEDS_FOR))) {
+                sparingSeeds = false;
+                picker.touch();
+                fillAll();
+            }
         }
         unchokeWaiting();
         if (state == SessionState.SEEDING && options.seedTime().isPresent()

@@ -51,10 +51,12 @@ class PiecePickerTest {
         PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
         picker.peerHas(0);
-        picker.peerHas(1);
-        picker.peerHas(2);
+        for (int p : new int[] {1, 2}) {
+            picker.peerHas(p);
+            picker.peerHas(p);
+        }
         Set<Long> toA = new HashSet<>();
-        Block first = picker.next(a, toA);
+        Block first = picker.next(a, toA); // piece 0, the rarest
         toA.add(first.key());
         Block second = picker.next(a, toA);
         toA.add(second.key());
@@ -94,5 +96,46 @@ class PiecePickerTest {
         assertEquals(BLOCK, picker.block(2, 0).length());
         assertEquals(100, picker.block(2, 1).length());
         assertEquals(2, picker.blocksIn(2));
+    }
+
+    @Test
+    void amongTheRarestEachPieceIsEquallyLikelyNotTheOneAfterTheLongestTakenRun() {
+        int[] chosen = new int[100];
+        Random random = new Random(7);
+        for (int trial = 0; trial < 2_000; trial++) {
+            PiecePicker p = new PiecePicker(100, BLOCK, 100L * BLOCK, BLOCK, 0, random);
+            PieceSet all = new PieceSet(100);
+            all.setAll();
+            p.peerHasAll();
+            for (int i = 0; i < 90; i++) {
+                p.markHave(i);
+            }
+            chosen[p.next(all, Set.of()).piece()]++;
+        }
+        for (int i = 90; i < 100; i++) {
+            // 200 expected each; the first-after-a-random-start rule gave piece 90 about 1,800
+            assertTrue(chosen[i] > 120 && chosen[i] < 280, "piece " + i + " chosen " + chosen[i] + " times of 2000");
+        }
+    }
+
+    @Test
+    void aSparedSeedIsOnlyAskedForPiecesNoOtherPeerHas() {
+        PieceSet seed = new PieceSet(3);
+        seed.setAll();
+        picker.peerHasAll();
+        picker.seeds(1);
+        picker.peerHas(0); // another peer has piece 0
+        picker.peerHas(1);
+        Set<Long> toSeed = new HashSet<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = picker.next(seed, toSeed, true); b != null; b = picker.next(seed, toSeed, true)) {
+            toSeed.add(b.key());
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(2), asked, "only piece 2 is the seed's alone");
+        // not spared (nothing came from the others lately): the seed is asked for the rest too
+        Block b = picker.next(seed, toSeed, false);
+        assertNotNull(b);
+        assertTrue(b.piece() != 2, "piece " + b.piece());
     }
 }
