@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.murder.core.PeerId;
@@ -42,6 +43,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     final Map<Long, Block> requests = new LinkedHashMap<>();
     /** How many of {@link #requests} to keep in flight; set when attached to a session. */
     RequestDepth requestDepth;
+    /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
+    final BitSet refused = new BitSet();
     int queuedUploads;
     int hashFailures;
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */

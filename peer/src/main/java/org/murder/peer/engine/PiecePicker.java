@@ -20,6 +20,7 @@ import java.util.Set;
 final class PiecePicker {
     /** A block may be in flight from at most this many peers at once in the endgame. */
     static final int MAX_ENDGAME_DUPLICATES = 2;
+    private static final BitSet NONE = new BitSet();
 
     private final int pieceCount;
     private final long pieceLength;
@@ -176,18 +177,20 @@ final class PiecePicker {
      * {@code inFlightToPeer} holds the keys of blocks already requested from this peer.
      */
     Block next(PieceSet peer, Set<Long> inFlightToPeer) {
-        return next(peer, inFlightToPeer, false);
+        return next(peer, inFlightToPeer, false, NONE);
     }
 
     /**
-     * As {@link #next(PieceSet, Set)}; with {@code spareSeed}, outside the endgame, only blocks of
-     * pieces that only seeds have (meant for a peer that is a seed).
+     * As {@link #next(PieceSet, Set)}, never a block of a piece in {@code refused} (the peer
+     * rejected it lately); with {@code spareSeed}, outside the endgame, only blocks of pieces that
+     * only seeds have (meant for a peer that is a seed).
      */
-    Block next(PieceSet peer, Set<Long> inFlightToPeer, boolean spareSeed) {
+    Block next(PieceSet peer, Set<Long> inFlightToPeer, boolean spareSeed, BitSet refused) {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && peer.has(p.piece) && (!spareSeed || onlySeedsHave(p.piece))) {
+                if (!p.awaitingVerification && peer.has(p.piece) && !refused.get(p.piece)
+                        && (!spareSeed || onlySeedsHave(p.piece))) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b);
@@ -196,7 +199,7 @@ final class PiecePicker {
             }
         }
         // 2. start a new piece
-        int piece = choosePiece(peer, spareSeed);
+        int piece = choosePiece(peer, spareSeed, refused);
         if (piece >= 0) {
             Partial p = new Partial(piece, blocksIn(piece));
             partials.put(piece, p);
@@ -212,7 +215,7 @@ final class PiecePicker {
             return null;
         }
         for (Partial p : partials.values()) {
-            if (p.awaitingVerification || !peer.has(p.piece)) {
+            if (p.awaitingVerification || !peer.has(p.piece) || refused.get(p.piece)) {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
@@ -256,7 +259,7 @@ final class PiecePicker {
         return n;
     }
 
-    private int choosePiece(PieceSet peer, boolean spareSeed) {
+    private int choosePiece(PieceSet peer, boolean spareSeed, BitSet refused) {
         int start = random.nextInt(pieceCount);
         boolean randomPhase = have.cardinality() < randomFirstPieces;
         int best = -1;
@@ -268,7 +271,7 @@ final class PiecePicker {
         for (int pass = 0; pass < 2; pass++) {
             int to = pass == 0 ? pieceCount : start;
             for (int i = taken.nextClearBit(pass == 0 ? start : 0); i < to; i = taken.nextClearBit(i + 1)) {
-                if (!peer.has(i) || (spareSeed && !onlySeedsHave(i))) {
+                if (!peer.has(i) || refused.get(i) || (spareSeed && !onlySeedsHave(i))) {
                     continue;
                 }
                 if (randomPhase) {

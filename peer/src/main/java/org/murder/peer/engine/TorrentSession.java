@@ -49,6 +49,7 @@ public final class TorrentSession {
     private static final Duration RECONNECT_AFTER = Duration.ofSeconds(10);
     private static final Duration ANNOUNCE_RETRY = Duration.ofSeconds(5);
     private static final Duration SPARE_SEEDS_FOR = Duration.ofSeconds(1);
+    private static final Duration FIRST_COPY_WINDOW = Duration.ofSeconds(2);
 
     private final Engine engine;
     private final MetaInfo meta;
@@ -87,6 +88,9 @@ public final class TorrentSession {
      * seeds are asked for anything again: the other peers may choke us, be slow, or be gone.
      */
     private boolean sparingSeeds;
+    /** Origin seed: which peer each piece's first copy went to, and since when (see firstCopyGoesElsewhere). */
+    private PeerConnection[] firstCopyTo;
+    private long[] firstCopySince;
     private Instant lastFromNonSeed = Instant.EPOCH;
     private Instant nextAnnounce = Instant.MIN;
     private Duration trackerInterval = Duration.ofSeconds(30);
@@ -337,6 +341,7 @@ public final class TorrentSession {
             Block b = c.requests.remove(Block.key(r.piece(), r.begin()));
             if (b != null) {
                 picker.abandoned(b);
+                c.refused.set(b.piece());
             }
             fillAll();
         } else if (m instanceof PeerMessage.Interested) {
@@ -412,7 +417,7 @@ public final class TorrentSession {
         }
         int depth = c.requestDepth.depth();
         while (c.requests.size() < depth) {
-            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.has.isAll());
+            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.has.isAll(), c.refused);
             if (b == null) {
                 c.nothingToAskAt = picker.generation();
                 break;
@@ -637,6 +642,10 @@ public final class TorrentSession {
             }
             return;
         }
+        if (c.fast && !downloadedHere && firstCopyGoesElsewhere(r.piece(), c)) {
+            c.send(new PeerMessage.RejectRequest(r.piece(), r.begin(), r.length()));
+            return;
+        }
         if (c.queuedUploads >= config.maxQueuedUploads()) {
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
@@ -661,6 +670,30 @@ public final class TorrentSession {
                 }));
             }
         }
+    }
+
+    /**
+     * The origin seed (it started complete) sends each piece's first copy to one peer at a time:
+     * for {@link #FIRST_COPY_WINDOW} after a piece started going to one peer, another peer asking
+     * for it gets Reject Request and fetches it from that peer once it has it. The origin's uplink
+     * is the only way new pieces enter the swarm; two hosts picking the same new piece at once
+     * (neither can know of the other yet) halve what it delivers. Only fast-extension peers are
+     * rejected; anything else, or after the window, is served as usual.
+     */
+    private boolean firstCopyGoesElsewhere(int piece, PeerConnection c) {
+        if (firstCopyTo == null) {
+            firstCopyTo = new PeerConnection[meta.pieceCount()];
+            firstCopySince = new long[meta.pieceCount()];
+        }
+        PeerConnection to = firstCopyTo[piece];
+        long now = nanos(clock.instant());
+        if (to == null) {
+            firstCopyTo[piece] = c;
+            firstCopySince[piece] = now;
+            return false;
+        }
+        return to != c && now - firstCopySince[piece] < FIRST_COPY_WINDOW.toNanos() && connections.contains(to)
+                && !to.has.has(piece);
     }
 
     // ---- tracker
@@ -740,8 +773,16 @@ public final class TorrentSession {
         }
         if (state == SessionState.DOWNLOADING) {
             connectToKnown();
+            boolean askAgain = false;
+            for (PeerConnection c : connections) {
+                askAgain |= !c.refused.isEmpty();
+                c.refused.clear();
+            }
             if (sparingSeeds && now.isAfter(lastFromNonSeed.plus(SPARE_SEEDS_FOR))) {
                 sparingSeeds = false;
+                askAgain = true;
+            }
+            if (askAgain) {
                 picker.touch();
                 fillAll();
             }

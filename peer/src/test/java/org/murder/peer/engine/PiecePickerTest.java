@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
@@ -128,14 +129,32 @@ class PiecePickerTest {
         picker.peerHas(1);
         Set<Long> toSeed = new HashSet<>();
         Set<Integer> asked = new HashSet<>();
-        for (Block b = picker.next(seed, toSeed, true); b != null; b = picker.next(seed, toSeed, true)) {
+        for (Block b = picker.next(seed, toSeed, true, new BitSet()); b != null; b = picker.next(seed, toSeed, true, new BitSet())) {
             toSeed.add(b.key());
             asked.add(b.piece());
         }
         assertEquals(Set.of(2), asked, "only piece 2 is the seed's alone");
         // not spared (nothing came from the others lately): the seed is asked for the rest too
-        Block b = picker.next(seed, toSeed, false);
+        Block b = picker.next(seed, toSeed, false, new BitSet());
         assertNotNull(b);
         assertTrue(b.piece() != 2, "piece " + b.piece());
+    }
+
+    @Test
+    void aPieceThePeerRejectedIsNotAskedOfItAgain() {
+        PieceSet a = has(0, 1, 2);
+        for (int p = 0; p < 3; p++) {
+            picker.peerHas(p);
+        }
+        BitSet refused = new BitSet();
+        refused.set(0);
+        refused.set(2);
+        Set<Long> toA = new HashSet<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = picker.next(a, toA, false, refused); b != null; b = picker.next(a, toA, false, refused)) {
+            toA.add(b.key());
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(1), asked);
     }
 }
