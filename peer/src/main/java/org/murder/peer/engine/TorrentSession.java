@@ -88,7 +88,7 @@ public final class TorrentSession {
      * seeds are asked for anything again: the other peers may choke us, be slow, or be gone.
      */
     private boolean sparingSeeds;
-    /** Origin seed: which peer each piece's first copy went to, and since when (see firstCopyGoesElsewhere). */
+    /** Origin seed: which peer each piece's first copy goes to, and when it last asked (see firstCopyGoesElsewhere). */
     private PeerConnection[] firstCopyTo;
     private long[] firstCopySince;
     private Instant lastFromNonSeed = Instant.EPOCH;
@@ -674,8 +674,9 @@ public final class TorrentSession {
 
     /**
      * The origin seed (it started complete) sends each piece's first copy to one peer at a time:
-     * for {@link #FIRST_COPY_WINDOW} after a piece started going to one peer, another peer asking
-     * for it gets Reject Request and fetches it from that peer once it has it. The origin's uplink
+     * while that peer keeps asking for the piece's blocks (until {@link #FIRST_COPY_WINDOW} after
+     * its last ask), another peer asking for it gets Reject Request and fetches it from that peer
+     * once it has it. The origin's uplink
      * is the only way new pieces enter the swarm; two hosts picking the same new piece at once
      * (neither can know of the other yet) halve what it delivers. Only fast-extension peers are
      * rejected; anything else, or after the window, is served as usual.
@@ -687,13 +688,12 @@ public final class TorrentSession {
         }
         PeerConnection to = firstCopyTo[piece];
         long now = nanos(clock.instant());
-        if (to == null) {
+        if (to == null || to == c) {
             firstCopyTo[piece] = c;
             firstCopySince[piece] = now;
             return false;
         }
-        return to != c && now - firstCopySince[piece] < FIRST_COPY_WINDOW.toNanos() && connections.contains(to)
-                && !to.has.has(piece);
+        return now - firstCopySince[piece] < FIRST_COPY_WINDOW.toNanos() && connections.contains(to) && !to.has.has(piece);
     }
 
     // ---- tracker
