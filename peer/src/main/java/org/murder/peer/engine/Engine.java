@@ -8,11 +8,18 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -55,7 +62,9 @@ public final class Engine implements Closeable {
     private final EngineConfig config;
     private final Clock clock;
     private final PeerId peerId = PeerId.random();
-    private final NioEventLoopGroup group;
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends SocketChannel> socketChannel;
     private final ExecutorService hashPool;
     private final ExecutorService md5Executor;
     private final GlobalTrafficShapingHandler shaper;
@@ -68,7 +77,13 @@ public final class Engine implements Closeable {
     private Engine(EngineConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.group = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("murder-io", true));
+        // Netty's native epoll where it loads (less work per wake-up than NIO's selector: many peers on
+        // shaped links wake the loop for little data); NIO elsewhere, or with -Dmurder.transport=nio
+        boolean epoll = !"nio".equals(System.getProperty("murder.transport")) && Epoll.isAvailable();
+        DefaultThreadFactory threads = new DefaultThreadFactory("murder-io", true);
+        this.group = epoll ? new EpollEventLoopGroup(config.ioThreads(), threads) : new NioEventLoopGroup(config.ioThreads(), threads);
+        this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.socketChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         this.hashPool = Executors.newFixedThreadPool(config.hashThreads(), new DefaultThreadFactory("murder-hash", true));
         this.md5Executor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-md5", true));
         this.shaper = config.maxUp().isUnlimited() && config.maxDown().isUnlimited() ? null
@@ -89,7 +104,7 @@ public final class Engine implements Closeable {
     }
 
     private void listen() {
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(serverChannel)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
@@ -103,14 +118,22 @@ public final class Engine implements Closeable {
                 port = p;
                 LOG.info("listening for peers on {}:{} (range {}), peer id {}", bind == null ? "*" : bind.getHostAddress(), p,
                         config.portRange(), peerId);
+                LOG.debug("transport: {}", serverChannel.getSimpleName());
                 return;
             }
-            if (!(f.cause() instanceof BindException)) {
+            if (!portTaken(f.cause())) {
                 throw MurderException.failure("listen on port " + p + ": " + f.cause().getMessage(), f.cause());
             }
         }
         throw MurderException.failure("no free port in " + config.portRange() + " (every port is in use; expected: a --port-range"
                 + " with a free port)", null);
+    }
+
+    /** The port is in use (or not ours to take): try the next one of the range. */
+    private static boolean portTaken(Throwable t) {
+        // NIO says BindException; the native transport gives bind(2)'s errno: EADDRINUSE 98, EACCES 13 (Linux)
+        return t instanceof BindException
+                || t instanceof Errors.NativeIoException e && (e.expectedErr() == -98 || e.expectedErr() == -13);
     }
 
     private ChannelInitializer<SocketChannel> initializer(TorrentSession session, boolean outgoing) {
@@ -132,7 +155,7 @@ public final class Engine implements Closeable {
     }
 
     ChannelFuture connect(TorrentSession session, InetSocketAddress address, EventLoop loop) {
-        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        return new Bootstrap().group(loop).channel(socketChannel)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
