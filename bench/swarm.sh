@@ -3,7 +3,7 @@
 # uplink shaped to C, a default-DROP firewall opened with `murder firewall --apply` in each.
 #
 # usage: bench/swarm.sh [-H HOSTS=8] [-C RATE=200mbit] [-F SIZE_MIB=256] [--skip-single] [--skip-aria2c]
-#                       [--work DIR] [--keep-logs]
+#                       [--skip-peers] [--skip-agents] [--work DIR] [--keep-logs]
 #
 # Phases, each timed from the moment the source is ready to serve:
 #   murder  murder tracker + murder seed in the seed host, `murder peer` in every host (started
@@ -11,6 +11,12 @@
 #   single  the same file from one source to all H hosts over the same links: python3 -m
 #           http.server in the seed host, H concurrent curl downloads
 #   aria2c  the murder phase again with aria2c leechers (our tracker and our seed)
+#   deploy  the product's own flow: ZooKeeper in the seed host, `murder agent` in every host,
+#           `murder deploy` of a ready .tar.gz of F MiB from the seed host (embedded tracker and
+#           seeder, signed job), twice: the first deploy meets freshly started agents (cold JVMs,
+#           like the peers above), the second the same agents warm, as agents are in production.
+#           Timed from the deploy's launch to its "all H hosts done" line: md5, torrent, job and
+#           ZooKeeper fan-out included.
 # Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
 # schedule beats F/C), their ratio, the single-source time and the speedup over it.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
@@ -26,6 +32,8 @@ C=200mbit
 F=256
 skip_single=no
 skip_aria=no
+skip_agents=no
+skip_peers=no
 keep_logs=no
 work=""
 while [ $# -gt 0 ]; do
@@ -35,9 +43,11 @@ while [ $# -gt 0 ]; do
     -F) F=$2; shift 2 ;;
     --skip-single) skip_single=yes; shift ;;
     --skip-aria2c) skip_aria=yes; shift ;;
+    --skip-agents) skip_agents=yes; shift ;;
+    --skip-peers) skip_peers=yes; shift ;;
     --work) work=$2; shift 2 ;;
     --keep-logs) keep_logs=yes; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "swarm.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -130,7 +140,8 @@ for i in $(seq 1 "$H"); do add_host "$(host_ns "$i")" "$(host_ip "$i")" "$i"; do
 # murder's rules in every namespace (JVMs two at a time: the machine has few cores)
 fw_pids=()
 for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
-  in_ns "$ns" "$murder" firewall --apply --port-range 6881-6889 --tracker-port 8998 --source 10.213.0.0/24 \
+  zk_rule=(); [ "$ns" != "$SEED" ] || zk_rule=(--zk-port 2181)   # the deploy phase's ZooKeeper
+  in_ns "$ns" "$murder" firewall --apply --port-range 6881-6889 --tracker-port 8998 "${zk_rule[@]}" --source 10.213.0.0/24 \
     > "$work/firewall-$ns.log" 2>&1 &
   fw_pids+=($!)
   if [ ${#fw_pids[@]} -ge 2 ]; then wait "${fw_pids[@]}" || true; fw_pids=(); fi
@@ -232,6 +243,7 @@ md5_ok() {
 }
 
 # ---- phase 1: murder peers
+if [ $skip_peers = no ]; then
 fresh_dirs
 for i in $(seq 1 "$H"); do
   ( in_ns "$(host_ns "$i")" "$murder" peer "$work/release.torrent" "$work/host-$i" --port-range 6881-6889 \
@@ -261,6 +273,7 @@ printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the 
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 seed_upload "$work/seed-murder.log"
+fi
 
 # ---- phase 2: single source (python3 http.server, H concurrent curl)
 if [ $skip_single = no ]; then
@@ -278,10 +291,12 @@ if [ $skip_single = no ]; then
   for p in $(ip netns pids "$SEED"); do
     tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "http.server" && kill "$p" 2>/dev/null || true
   done
-  speedup=$(echo "$s_last / $m_last" | bc -l)
   printf '%-8s last host %6s s  first %6s s  H*F/C %6s s  (one source, %s concurrent curl)\n' \
     single "$(fmt "$s_last")" "$(fmt "$s_first")" "$(fmt "$(echo "$bound * $H" | bc -l)")" "$H"
-  printf '%-8s %.2fx faster than one source  (target >= 0.85*H = %.2f)\n' speedup "$speedup" "$(echo "0.85 * $H" | bc -l)"
+  if [ $skip_peers = no ]; then
+    speedup=$(echo "$s_last / $m_last" | bc -l)
+    printf '%-8s %.2fx faster than one source  (target >= 0.85*H = %.2f)\n' speedup "$speedup" "$(echo "0.85 * $H" | bc -l)"
+  fi
 fi
 
 # ---- phase 3: aria2c leechers, our tracker and seed
@@ -314,4 +329,55 @@ EOF
   printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received\n' \
     "$(echo "$a_cpu - $a_cpu0" | bc -l)" "$(echo "($a_cpu - $a_cpu0) / ($H * $F / 1024)" | bc -l)"
   seed_upload "$work/seed-aria2c.log"
+fi
+
+# ---- phase 4: murder deploy to H agents, twice (cold agents, then warm)
+if [ $skip_agents = no ]; then
+  fresh_dirs
+  # the standalone tracker makes way for the deploy's embedded one (same port, same firewall rule)
+  for p in $(ip netns pids "$SEED"); do
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "org.murder.cli.Murder tracker" && kill "$p" 2>/dev/null || true
+  done
+  head -c 24 /dev/urandom | base64 > "$work/secret"; chmod 600 "$work/secret"
+  for r in 1 2; do   # two releases of F MiB: a tar of random bytes, gzipped (ready archives, packed before the clock)
+    mkdir -p "$work/rel-$r"; head -c $(( F * 1024 * 1024 )) /dev/urandom > "$work/rel-$r/app.bin"
+    tar -C "$work/rel-$r" -cf - app.bin | gzip -1 > "$work/rel-$r.tar.gz"; rm -rf "$work/rel-$r"
+  done
+  in_ns "$SEED" "$murder" zookeeper --bind "$SEED_IP" --port 2181 --data-dir "$work/zk" > "$work/zk.log" 2>&1 &
+  wait_until 60 "ZooKeeper" grep -q "zookeeper listening" "$work/zk.log"
+  for i in $(seq 1 "$H"); do
+    in_ns "$(host_ns "$i")" "$murder" agent --name "host-$i" --zk "$SEED_IP:2181" --secret-file "$work/secret" \
+      --dest-root "$work/host-$i" --port-range 6881-6889 --ip "$(host_ip "$i")" > "$work/agent-$i.log" 2>&1 &
+  done
+  wait_until 180 "the agents to register" bash -c "for i in \$(seq 1 $H); do grep -q 'registered' '$work/agent-'\$i'.log' || exit 1; done"
+  sleep 2
+  for r in 1 2; do
+    d_cpu0=$(hosts_cpu)
+    d_start=$(now)
+    in_ns "$SEED" "$murder" deploy "$work/rel-$r.tar.gz" --tag "v$r" --hosts 'host-*' --zk "$SEED_IP:2181" \
+      --secret-file "$work/secret" --advertise "$SEED_IP" --tracker-port 8998 --seeder-ports 6881-6889 \
+      --seed-time 5s --grace 0s --timeout "${limit%.*}s" --work-dir "$work/deploy-$r" 2>&1 \
+      | while IFS= read -r line; do
+          case "$line" in *"all $H hosts done"*) now > "$work/deploy-$r.done.tmp" && mv "$work/deploy-$r.done.tmp" "$work/deploy-$r.done" ;; esac
+          printf '%s\n' "$line"
+        done > "$work/deploy-$r.log"
+    [ -f "$work/deploy-$r.done" ] || { echo "swarm.sh: murder deploy v$r failed:" >&2; tail -25 "$work/deploy-$r.log" >&2; exit 1; }
+    d_cpu=$(hosts_cpu)
+    d_last=$(echo "$(cat "$work/deploy-$r.done") - $d_start" | bc -l)
+    slowest=$(grep -o 'slowest [0-9.]* s' "$work/deploy-$r.log" | awk '{print $2}')
+    want=$(md5sum < "$work/rel-$r.tar.gz" | cut -d' ' -f1)
+    for i in $(seq 1 "$H"); do
+      got_file=$(find "$work/host-$i" -name "rel-$r.tar.gz" -type f | head -1)
+      [ -n "$got_file" ] && [ "$(md5sum < "$got_file" | cut -d' ' -f1)" = "$want" ] \
+        || { echo "swarm.sh: host-$i has no good rel-$r.tar.gz after deploy v$r" >&2; exit 1; }
+    done
+    a_size=$(stat -c %s "$work/rel-$r.tar.gz")
+    d_bound=$(echo "$a_size * 8 / $rate_bps" | bc -l)
+    label=$([ "$r" = 1 ] && echo "cold agents" || echo "warm agents")
+    printf '%-8s last host %6s s  slowest agent %6s s  F/C %6s s  ratio %5s  (murder deploy v%s, %s; from launch)\n' \
+      deploy "$(fmt "$d_last")" "$slowest" "$(fmt "$d_bound")" "$(printf '%.2f' "$(echo "$d_last / $d_bound" | bc -l)")" "$r" "$label"
+    printf '#        agents used %.1f CPU s (user+sys), %.1f s per GiB received\n' \
+      "$(echo "$d_cpu - $d_cpu0" | bc -l)" "$(echo "($d_cpu - $d_cpu0) / ($H * $a_size / 1073741824)" | bc -l)"
+    sleep 7   # the hosts' 5 s of seeding ends before the next deploy
+  done
 fi
