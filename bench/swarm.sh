@@ -205,6 +205,7 @@ stop_seed() { # stops our seed and waits (at most 10 s) until it has exited and 
     if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "org.murder.cli.Murder seed"; then kill "$p" 2>/dev/null || true; seed=$p; fi
   done
   [ -z "$seed" ] || wait_until 10 "the seed to stop" bash -c "! kill -0 $seed 2>/dev/null" || true
+  sleep 0.2   # its log's reader writes the last line
 }
 # what the seed uploaded, as a multiple of F (1.00: every byte once; the seed's uplink is the bottleneck)
 seed_upload() { # seed_upload LOG
@@ -352,6 +353,7 @@ if [ $skip_agents = no ]; then
   wait_until 180 "the agents to register" bash -c "for i in \$(seq 1 $H); do grep -q 'registered' '$work/agent-'\$i'.log' || exit 1; done"
   sleep 2
   for r in 1 2; do
+    rm -f "$work/deploy-$r.done"
     d_cpu0=$(hosts_cpu)
     d_start=$(now)
     in_ns "$SEED" "$murder" deploy "$work/rel-$r.tar.gz" --tag "v$r" --hosts 'host-*' --zk "$SEED_IP:2181" \
@@ -360,7 +362,7 @@ if [ $skip_agents = no ]; then
       | while IFS= read -r line; do
           case "$line" in *"all $H hosts done"*) now > "$work/deploy-$r.done.tmp" && mv "$work/deploy-$r.done.tmp" "$work/deploy-$r.done" ;; esac
           printf '%s\n' "$line"
-        done > "$work/deploy-$r.log"
+        done > "$work/deploy-$r.log" || true   # judged by its "all hosts done" line, below
     [ -f "$work/deploy-$r.done" ] || { echo "swarm.sh: murder deploy v$r failed:" >&2; tail -25 "$work/deploy-$r.log" >&2; exit 1; }
     d_cpu=$(hosts_cpu)
     d_last=$(echo "$(cat "$work/deploy-$r.done") - $d_start" | bc -l)

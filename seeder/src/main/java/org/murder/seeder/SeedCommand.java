@@ -15,6 +15,7 @@ import org.murder.peer.cli.EngineOptions;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.Snapshot;
 import org.murder.peer.engine.TorrentSession;
 import org.murder.peer.storage.Storage;
 import picocli.CommandLine.Command;
@@ -69,8 +70,9 @@ public final class SeedCommand implements Callable<Integer> {
             Thread hook = new Thread(() -> {
                 engine.close();
                 TorrentSession s = seeding.get();
-                if (s != null) {
-                    out.println("stopped   uploaded " + ByteSize.format(s.snapshot().uploaded()));
+                Snapshot last = s == null ? null : s.finished().getNow(null); // taken on its loop as it stopped
+                if (last != null) {
+                    out.println("stopped   uploaded " + ByteSize.format(last.uploaded()));
                     out.flush();
                 }
                 stopped.countDown();

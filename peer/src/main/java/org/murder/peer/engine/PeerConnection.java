@@ -35,6 +35,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     PeerId peerId;
     boolean fast;
     PieceSet has;
+    /** It had every piece when it connected (Have All or a full bitfield): see TorrentSession.sparingSeeds. */
+    boolean seedFromStart;
     boolean amChoking = true;
     boolean amInterested;
     boolean peerChoking = true;

@@ -21,6 +21,8 @@ final class PiecePicker {
     /** A block may be in flight from at most this many peers at once in the endgame. */
     static final int MAX_ENDGAME_DUPLICATES = 2;
     private static final BitSet NONE = new BitSet();
+    /** Rarest pieces to choose among before the scan stops (see choosePiece). */
+    private static final int TIES_ENOUGH = 32;
 
     private final int pieceCount;
     private final long pieceLength;
@@ -157,6 +159,7 @@ final class PiecePicker {
                 availability[i]--;
             }
         }
+        generation++; // a piece may now be the seeds' alone (see spareSeed)
     }
 
     /** True when the peer has a piece we still need. */
@@ -267,7 +270,10 @@ final class PiecePicker {
         int equals = 0;
         // the pieces not taken, from a random start, wrapping around once. Among the rarest, each is
         // equally likely (reservoir sampling): taking the first after a random start favoured the
-        // piece after the longest run of taken ones, and every host then chose that same piece.
+        // piece after the longest run of taken ones, and every host then chose that same piece. The
+        // scan stops at TIES_ENOUGH pieces of availability 1, so a torrent of many pieces costs
+        // little per choice.
+        scan:
         for (int pass = 0; pass < 2; pass++) {
             int to = pass == 0 ? pieceCount : start;
             for (int i = taken.nextClearBit(pass == 0 ? start : 0); i < to; i = taken.nextClearBit(i + 1)) {
@@ -284,6 +290,9 @@ final class PiecePicker {
                     equals = 1;
                 } else if (a == bestAvailability && random.nextInt(++equals) == 0) {
                     best = i;
+                }
+                if (bestAvailability <= 1 && equals >= TIES_ENOUGH) {
+                    break scan;
                 }
             }
         }

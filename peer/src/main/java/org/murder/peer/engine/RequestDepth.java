@@ -11,9 +11,12 @@ package org.murder.peer.engine;
  * host to host behind each uplink's queue. Sized by rate, a fast link still gets the full pipeline
  * after one {@link #WINDOW_NANOS} window, a slow one a few blocks.
  *
- * <p>The rate is measured over windows of at least {@link #WINDOW_NANOS}; a gap longer than a
- * window (nothing was asked) starts a new one, so idle time does not read as a slow peer. Not
- * thread-safe: owned by the session's event loop, like the rest of a connection's state.
+ * <p>The rate is measured over windows of at least {@link #WINDOW_NANOS} while requests are
+ * outstanding: after {@link #idle()} (nothing was left to ask) the next block starts a new window,
+ * so idle time does not read as a slow peer. A link whose round trip exceeds the pipeline time
+ * gets less than it could carry (datacenter links are far below it; raise
+ * {@code EngineConfig.pipelineTime} for others). Not thread-safe: owned by the session's event
+ * loop, like the rest of a connection's state.
  */
 final class RequestDepth {
     static final int MIN = 4;
@@ -26,7 +29,6 @@ final class RequestDepth {
     private int depth;
     private boolean measuring;
     private long windowStart;
-    private long lastBlock;
     private long windowBytes;
 
     RequestDepth(int max, long timeNanos, int blockSize) {
@@ -45,9 +47,14 @@ final class RequestDepth {
         return depth;
     }
 
-    /** A block of {@code bytes} arrived at {@code nowNanos} (any monotonic origin). */
+    /** Nothing is in flight: the time until the next request is answered is not the peer's. */
+    void idle() {
+        measuring = false;
+    }
+
+    /** A block of {@code bytes} arrived at {@code nowNanos}. */
     void onBlock(long nowNanos, int bytes) {
-        if (!measuring || nowNanos - lastBlock > WINDOW_NANOS) {
+        if (!measuring || nowNanos < windowStart) { // idle before, or the clock stepped back
             measuring = true;
             windowStart = nowNanos;
             windowBytes = 0;
@@ -62,6 +69,5 @@ final class RequestDepth {
                 windowBytes = 0;
             }
         }
-        lastBlock = nowNanos;
     }
 }

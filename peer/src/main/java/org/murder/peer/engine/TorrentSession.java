@@ -83,8 +83,10 @@ public final class TorrentSession {
     private long upRate;
     private Instant lastData;
     /**
-     * While peers that are not seeds deliver, seeds are asked only for pieces no other peer has
-     * (see {@link PiecePicker}). When nothing came from a non-seed for {@link #SPARE_SEEDS_FOR},
+     * While peers that are not seeds deliver, a peer that was a seed when it connected (in a deploy:
+     * the origin, whose uplink every new piece must cross) is asked only for pieces no other peer
+     * has (see {@link PiecePicker}). Hosts that finish while we download are not spared: their
+     * uplinks have time to spare. When nothing came from a non-seed for {@link #SPARE_SEEDS_FOR},
      * seeds are asked for anything again: the other peers may choke us, be slow, or be gone.
      */
     private boolean sparingSeeds;
@@ -278,6 +280,13 @@ public final class TorrentSession {
         c.requests.values().forEach(picker::abandoned);
         c.requests.clear();
         countSeeds();
+        if (firstCopyTo != null) {
+            for (int i = 0; i < firstCopyTo.length; i++) {
+                if (firstCopyTo[i] == c) {
+                    firstCopyTo[i] = null; // its first copy is lost: the next peer to ask gets it
+                }
+            }
+        }
         if (!c.amChoking) {
             unchoked--;
             unchokeWaiting();
@@ -321,10 +330,12 @@ public final class TorrentSession {
                     picker.peerHas(i);
                 }
             }
+            c.seedFromStart = c.has.isAll();
             peerHasChanged(c);
         } else if (m instanceof PeerMessage.HaveAll) {
             picker.peerGone(c.has);
             c.has.setAll();
+            c.seedFromStart = true;
             picker.peerHasAll();
             peerHasChanged(c);
         } else if (m instanceof PeerMessage.Unchoke) {
@@ -417,9 +428,12 @@ public final class TorrentSession {
         }
         int depth = c.requestDepth.depth();
         while (c.requests.size() < depth) {
-            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.has.isAll(), c.refused);
+            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.seedFromStart, c.refused);
             if (b == null) {
                 c.nothingToAskAt = picker.generation();
+                if (c.requests.isEmpty()) {
+                    c.requestDepth.idle();
+                }
                 break;
             }
             c.requests.put(b.key(), b);
@@ -674,9 +688,9 @@ public final class TorrentSession {
 
     /**
      * The origin seed (it started complete) sends each piece's first copy to one peer at a time:
-     * while that peer keeps asking for the piece's blocks (until {@link #FIRST_COPY_WINDOW} after
-     * its last ask), another peer asking for it gets Reject Request and fetches it from that peer
-     * once it has it. The origin's uplink
+     * until {@link #FIRST_COPY_WINDOW} after that peer's last ask for it (or until it is gone),
+     * another peer asking for it gets Reject Request and fetches it from that peer once it has it:
+     * the window also covers the time the first peer takes to verify the piece and announce it. The origin's uplink
      * is the only way new pieces enter the swarm; two hosts picking the same new piece at once
      * (neither can know of the other yet) halve what it delivers. Only fast-extension peers are
      * rejected; anything else, or after the window, is served as usual.
@@ -693,7 +707,8 @@ public final class TorrentSession {
             firstCopySince[piece] = now;
             return false;
         }
-        return now - firstCopySince[piece] < FIRST_COPY_WINDOW.toNanos() && connections.contains(to) && !to.has.has(piece);
+        long age = now - firstCopySince[piece];
+        return age >= 0 && age < FIRST_COPY_WINDOW.toNanos();
     }
 
     // ---- tracker

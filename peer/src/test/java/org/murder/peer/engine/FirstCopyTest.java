@@ -90,10 +90,14 @@ class FirstCopyTest {
 
         /** Asks for the first block of a piece; returns the id of the answer (piece or reject). */
         int ask(int piece) throws IOException {
+            return ask(piece, 0);
+        }
+
+        int ask(int piece, int begin) throws IOException {
             out.writeInt(13);
             out.writeByte(6);
             out.writeInt(piece);
-            out.writeInt(0);
+            out.writeInt(begin);
             out.writeInt(16384);
             out.flush();
             while (true) {

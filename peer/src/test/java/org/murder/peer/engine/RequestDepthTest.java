@@ -51,13 +51,29 @@ class RequestDepthTest {
     }
 
     @Test
-    void aPauseLongerThanAWindowDoesNotReadAsASlowPeer() {
+    void timeWithNothingInFlightDoesNotReadAsASlowPeer() {
         RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
         feed(d, 0, 2_100, 0.05);
         assertEquals(256, d.depth());
+        d.idle();
         // nothing asked for 5 s, then the same fast rate: still 256, never measured as 5 s for a few blocks
         feed(d, 5_105, 3, 0.05);
         assertEquals(256, d.depth());
+    }
+
+    @Test
+    void aLongRoundTripStillGrowsThePipeline() {
+        RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
+        // 150 ms round trip, the pipeline the only limit: its blocks come in a burst every 150 ms
+        long t = 0;
+        for (int round = 0; round < 20; round++) {
+            int depth = d.depth();
+            for (int i = 0; i < depth; i++) {
+                d.onBlock(t + i * 10_000L, BLOCK);
+            }
+            t += 150 * MS;
+        }
+        assertEquals(256, d.depth(), "rate x 250 ms exceeds what 150 ms of round trip lets through");
     }
 
     @Test
