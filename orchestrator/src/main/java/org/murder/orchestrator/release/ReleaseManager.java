@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -134,11 +135,12 @@ public final class ReleaseManager {
         createDirectories();
         current(); // a current that is not our link fails now, before minutes of unpacking
         Path partial = null;
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
-            }
+        // one look at dir (two, isDirectory then exists, raced with another activation's move)
+        BasicFileAttributes seen = attributesOrNull(dir);
+        if (seen == null) {
             partial = extractor.extractBeside(archive, dir).directory();
+        } else if (!seen.isDirectory()) {
+            throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
         try (DestLock lock = DestLock.acquire(releases)) {
             boolean extracted = false;
@@ -165,6 +167,16 @@ public final class ReleaseManager {
             if (partial != null && Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
                 Trees.deleteQuietly(partial);
             }
+        }
+    }
+
+    private static BasicFileAttributes attributesOrNull(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw MurderException.failure(p + ": " + e.getMessage(), e);
         }
     }
 
