@@ -39,6 +39,11 @@ public final class PeerId {
         return new PeerId(id);
     }
 
+    /** Made by murder, any version ({@code -MU} then four characters and {@code -}). */
+    public boolean isMurder() {
+        return bytes[0] == '-' && bytes[1] == 'M' && bytes[2] == 'U' && bytes[7] == '-';
+    }
+
     public byte[] toBytes() {
         return bytes.clone();
     }

@@ -656,7 +656,7 @@ public final class TorrentSession {
             }
             return;
         }
-        if (c.fast && !downloadedHere && firstCopyGoesElsewhere(r.piece(), c)) {
+        if (c.fast && c.peerId.isMurder() && !downloadedHere && firstCopyGoesElsewhere(r.piece(), c)) {
             c.send(new PeerMessage.RejectRequest(r.piece(), r.begin(), r.length()));
             return;
         }
@@ -690,7 +690,10 @@ public final class TorrentSession {
      * The origin seed (it started complete) sends each piece's first copy to one peer at a time:
      * until {@link #FIRST_COPY_WINDOW} after that peer's last ask for it (or until it is gone),
      * another peer asking for it gets Reject Request and fetches it from that peer once it has it:
-     * the window also covers the time the first peer takes to verify the piece and announce it. The origin's uplink
+     * the window also covers the time the first peer takes to verify the piece and announce it.
+     * Only murder peers are rejected: they leave a rejected piece alone for a second and fetch it
+     * from the first peer; aria2c leechers made the origin send more (1.75 x the file against 1.35
+     * without rejects, 16 hosts at 50 Mbit/s), so other clients are served as before. The origin's uplink
      * is the only way new pieces enter the swarm; two hosts picking the same new piece at once
      * (neither can know of the other yet) halve what it delivers. Only fast-extension peers are
      * rejected; anything else, or after the window, is served as usual.

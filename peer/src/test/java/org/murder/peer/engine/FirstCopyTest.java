@@ -2,11 +2,10 @@ package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,15 +21,15 @@ import org.murder.peer.storage.Storage;
 import org.murder.testkit.MutableClock;
 
 /**
- * The origin seed sends a piece's first copy to one peer at a time: a second fast-extension peer
+ * The origin seed sends a piece's first copy to one peer at a time: a second fast-extension murder peer
  * asking for the same piece while the first still fetches it gets Reject Request; other pieces,
  * and asks after the window, are served. Peers are plain sockets, time is a {@link MutableClock}.
  */
 @Timeout(60)
 class FirstCopyTest {
     private static final int PIECE = 64 * 1024;
-    private static final int PIECE_MSG = 7;
-    private static final int REJECT = 16;
+    private static final int PIECE_MSG = RawPeer.PIECE;
+    private static final int REJECT = RawPeer.REJECT;
 
     @TempDir
     Path tmp;
@@ -53,59 +52,21 @@ class FirstCopyTest {
         seed.close();
     }
 
-    /** A peer on a plain socket, with or without the fast extension, unchoked by the seed. */
-    private final class RawPeer implements AutoCloseable {
+    /** A {@link RawPeer} on its own socket. */
+    private final class Peer implements AutoCloseable {
         private final Socket socket = new Socket(InetAddress.getLoopbackAddress(), seed.port());
-        private final DataInputStream in;
-        private final DataOutputStream out;
+        private final RawPeer raw;
 
-        RawPeer(boolean fast) throws IOException {
-            socket.setSoTimeout(10_000);
-            in = new DataInputStream(socket.getInputStream());
-            out = new DataOutputStream(socket.getOutputStream());
-            out.writeByte(19);
-            out.writeBytes("BitTorrent protocol");
-            out.write(new byte[] {0, 0, 0, 0, 0, 0, 0, (byte) (fast ? 0x04 : 0)});
-            out.write(t.meta().infoHash().toBytes());
-            out.write(PeerId.random().toBytes());
-            out.writeInt(1);
-            out.writeByte(2); // interested
-            out.flush();
-            in.readFully(new byte[68]);
-            while (nextMessage() != 1) {
-                // have all, bitfield: until unchoke
-            }
+        Peer(boolean fast) throws IOException {
+            raw = new RawPeer(socket, t.meta().infoHash(), fast);
         }
 
-        /** Reads one message; returns its id (-1 for a keep-alive). */
-        int nextMessage() throws IOException {
-            int length = in.readInt();
-            if (length == 0) {
-                return -1;
-            }
-            int id = in.readUnsignedByte();
-            in.skipNBytes(length - 1);
-            return id;
+        Peer(PeerId id) throws IOException {
+            raw = new RawPeer(socket, t.meta().infoHash(), true, id);
         }
 
-        /** Asks for the first block of a piece; returns the id of the answer (piece or reject). */
         int ask(int piece) throws IOException {
-            return ask(piece, 0);
-        }
-
-        int ask(int piece, int begin) throws IOException {
-            out.writeInt(13);
-            out.writeByte(6);
-            out.writeInt(piece);
-            out.writeInt(begin);
-            out.writeInt(16384);
-            out.flush();
-            while (true) {
-                int id = nextMessage();
-                if (id == PIECE_MSG || id == REJECT) {
-                    return id;
-                }
-            }
+            return raw.ask(piece, 0);
         }
 
         @Override
@@ -116,7 +77,7 @@ class FirstCopyTest {
 
     @Test
     void aSecondPeerAskingForAPieceOnItsWayToAnotherIsRejectedWhileThatOneStillAsks() throws Exception {
-        try (RawPeer a = new RawPeer(true); RawPeer b = new RawPeer(true)) {
+        try (Peer a = new Peer(true); Peer b = new Peer(true)) {
             assertEquals(PIECE_MSG, a.ask(0), "the first copy of piece 0 goes to A");
             assertEquals(REJECT, b.ask(0), "B is to get piece 0 from A");
             assertEquals(PIECE_MSG, b.ask(1), "piece 1 is new: B gets it");
@@ -130,8 +91,17 @@ class FirstCopyTest {
     }
 
     @Test
+    void anotherClientIsServed() throws Exception {
+        PeerId aria2c = PeerId.of("A2-1-36-0-0123456789".getBytes(StandardCharsets.US_ASCII));
+        try (Peer a = new Peer(true); Peer other = new Peer(aria2c)) {
+            assertEquals(PIECE_MSG, a.ask(1));
+            assertEquals(PIECE_MSG, other.ask(1), "rejects are for murder peers, which fetch the piece from A instead");
+        }
+    }
+
+    @Test
     void aPeerWithoutTheFastExtensionIsServed() throws Exception {
-        try (RawPeer a = new RawPeer(true); RawPeer old = new RawPeer(false)) {
+        try (Peer a = new Peer(true); Peer old = new Peer(false)) {
             assertEquals(PIECE_MSG, a.ask(2));
             assertEquals(PIECE_MSG, old.ask(2), "it could not understand a reject: served as before");
         }

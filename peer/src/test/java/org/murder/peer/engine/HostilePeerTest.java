@@ -23,7 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.murder.core.PeerId;
 import org.murder.core.PortRange;
 import org.murder.peer.storage.Storage;
 
@@ -57,26 +56,8 @@ class HostilePeerTest {
 
     /** Handshakes, says interested, and waits to be unchoked; returns the streams. */
     private Object[] connect(Socket s) throws IOException {
-        s.setSoTimeout(10_000);
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        out.writeByte(19);
-        out.writeBytes("BitTorrent protocol");
-        out.write(new byte[8]);
-        out.write(t.meta().infoHash().toBytes());
-        out.write(PeerId.random().toBytes());
-        out.writeInt(1);
-        out.writeByte(2); // interested
-        out.flush();
-        in.readFully(new byte[68]);
-        while (true) {
-            int length = in.readInt();
-            byte[] body = new byte[length];
-            in.readFully(body);
-            if (length == 1 && body[0] == 1) {
-                return new Object[] {in, out};
-            }
-        }
+        RawPeer p = new RawPeer(s, t.meta().infoHash(), false);
+        return new Object[] {p.in(), p.out()};
     }
 
     /** Reads until the seed closes the connection; true when it did within the socket timeout. */

@@ -1,0 +1,77 @@
+package org.murder.peer.engine;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+
+/**
+ * A BitTorrent peer written with a plain socket, for tests that script what a seed sees: it
+ * handshakes (with or without the fast extension), says interested and waits to be unchoked.
+ */
+final class RawPeer {
+    static final int PIECE = 7;
+    static final int REJECT = 16;
+
+    private final DataInputStream in;
+    private final DataOutputStream out;
+
+    RawPeer(Socket socket, InfoHash infoHash, boolean fast) throws IOException {
+        this(socket, infoHash, fast, PeerId.random());
+    }
+
+    RawPeer(Socket socket, InfoHash infoHash, boolean fast, PeerId id) throws IOException {
+        socket.setSoTimeout(10_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = new DataOutputStream(socket.getOutputStream());
+        out.writeByte(19);
+        out.writeBytes("BitTorrent protocol");
+        out.write(new byte[] {0, 0, 0, 0, 0, 0, 0, (byte) (fast ? 0x04 : 0)});
+        out.write(infoHash.toBytes());
+        out.write(id.toBytes());
+        out.writeInt(1);
+        out.writeByte(2); // interested
+        out.flush();
+        in.readFully(new byte[68]);
+        while (nextMessage() != 1) {
+            // have all, bitfield: until unchoke
+        }
+    }
+
+    DataInputStream in() {
+        return in;
+    }
+
+    DataOutputStream out() {
+        return out;
+    }
+
+    /** Reads one message; returns its id (-1 for a keep-alive). */
+    int nextMessage() throws IOException {
+        int length = in.readInt();
+        if (length == 0) {
+            return -1;
+        }
+        int id = in.readUnsignedByte();
+        in.skipNBytes(length - 1);
+        return id;
+    }
+
+    /** Asks for one 16 KiB block; returns the id of the answer ({@link #PIECE} or {@link #REJECT}). */
+    int ask(int piece, int begin) throws IOException {
+        out.writeInt(13);
+        out.writeByte(6);
+        out.writeInt(piece);
+        out.writeInt(begin);
+        out.writeInt(16384);
+        out.flush();
+        while (true) {
+            int id = nextMessage();
+            if (id == PIECE || id == REJECT) {
+                return id;
+            }
+        }
+    }
+}
