@@ -124,6 +124,23 @@ class SwarmScenariosTest {
     }
 
     @Test
+    void peersThatOnlyKnowTheOriginFinishThoughItRejectsRequestsForPiecesOnTheirWayToAnother() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        List<TorrentSession> peers = new ArrayList<>();
+        for (String name : List.of("p1", "p2", "p3")) {
+            TorrentSession s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
+            s.addPeers(List.of(at(seed))); // no tracker: they never learn of each other
+            peers.add(s);
+        }
+        CompletableFuture.allOf(peers.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+                .get(90, TimeUnit.SECONDS);
+        for (String name : List.of("p1", "p2", "p3")) {
+            assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve(name + "/app.tar.gz")), name);
+        }
+    }
+
+    @Test
     void peersFinishFromEachOtherAfterTheSeedIsGone() throws Exception {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
