@@ -26,15 +26,20 @@ class PiecePickerTest {
         return s;
     }
 
-    @Test
-    void aPeerWithNothingNewGetsNoDuplicateRequestsBeforeTheEndgame() {
-        PieceSet a = has(0, 1, 2);
-        PieceSet b = has(0);
+    /** Piece 0 announced by one peer, pieces 1 and 2 by two. */
+    private void pieceZeroIsTheRarest() {
         picker.peerHas(0);
         for (int p : new int[] {1, 2}) {
             picker.peerHas(p);
             picker.peerHas(p);
         }
+    }
+
+    @Test
+    void aPeerWithNothingNewGetsNoDuplicateRequestsBeforeTheEndgame() {
+        PieceSet a = has(0, 1, 2);
+        PieceSet b = has(0);
+        pieceZeroIsTheRarest();
         Set<Long> toA = new HashSet<>();
         // A takes both blocks of piece 0, the rarest; B only has piece 0
         Block first = picker.next(a, toA);
@@ -51,11 +56,7 @@ class PiecePickerTest {
     void anEmptyAnswerStaysValidUntilSomethingAskableChanges() {
         PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
-        picker.peerHas(0);
-        for (int p : new int[] {1, 2}) {
-            picker.peerHas(p);
-            picker.peerHas(p);
-        }
+        pieceZeroIsTheRarest();
         Set<Long> toA = new HashSet<>();
         Block first = picker.next(a, toA); // piece 0, the rarest
         toA.add(first.key());
