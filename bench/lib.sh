@@ -1,10 +1,16 @@
 # Shared by the bench scripts (bash; sourced, not run). The caller sets `work` (a directory it
-# owns) before sourcing: background processes go in `pids` and everything is removed at exit.
+# owns) before sourcing: background processes go in `pids` and everything is removed at exit
+# (with BENCH_KEEP_LOGS=1 the logs stay and only the big data files go).
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ "${BENCH_KEEP_LOGS:-}" = 1 ]; then
+    find "$work" -type f \( -name '*.bin' -o -name '*.part' -o -name '*.tar.gz' \) -delete 2>/dev/null || true
+    echo "# logs kept in $work" >&2
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 # a free TCP port on 127.0.0.1
