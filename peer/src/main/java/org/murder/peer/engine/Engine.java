@@ -67,6 +67,7 @@ public final class Engine implements Closeable {
     private final Class<? extends SocketChannel> socketChannel;
     private final ExecutorService hashPool;
     private final ExecutorService md5Executor;
+    private final ExecutorService syncExecutor;
     private final GlobalTrafficShapingHandler shaper;
     private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
     private final Random random = new Random();
@@ -86,6 +87,7 @@ public final class Engine implements Closeable {
         this.socketChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         this.hashPool = Executors.newFixedThreadPool(config.hashThreads(), new DefaultThreadFactory("murder-hash", true));
         this.md5Executor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-md5", true));
+        this.syncExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-sync", true));
         this.shaper = config.maxUp().isUnlimited() && config.maxDown().isUnlimited() ? null
                 : new GlobalTrafficShapingHandler(group.next(), config.maxUp().bytesPerSecond(),
                         config.maxDown().bytesPerSecond(), 100);
@@ -221,6 +223,11 @@ public final class Engine implements Closeable {
         return md5Executor;
     }
 
+    /** Flushes downloads to disk while they run (see TorrentSession#syncSome); one thread for all. */
+    ExecutorService syncExecutor() {
+        return syncExecutor;
+    }
+
     /**
      * Stops every torrent (announcing {@code stopped}), then the listener and the threads. Safe to
      * call more than once and from several threads (a shutdown hook and the main thread): the
@@ -248,5 +255,6 @@ public final class Engine implements Closeable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         hashPool.shutdownNow();
         md5Executor.shutdownNow();
+        syncExecutor.shutdownNow();
     }
 }

@@ -20,6 +20,10 @@ import org.murder.core.Rate;
  * @param pipelineBlocks     most 16 KiB requests in flight per peer
  * @param pipelineTime       requests in flight per peer: this long at the rate the peer delivers (see RequestDepth)
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
+ * @param orderWindow        new pieces are chosen (at random among the rarest) starting within this
+ *                           many bytes after the first piece not yet started, so the download runs
+ *                           nearly in order and the file's md5 keeps pace with it instead of
+ *                           reading most of the file back after the last piece
  * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
  * @param stallTimeout       fail a download when no data arrives for this long
  * @param idleTimeout        close a connection that sends nothing for this long
@@ -31,7 +35,7 @@ import org.murder.core.Rate;
  * @param hashThreads        threads verifying pieces
  */
 public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
-        int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, Duration reannounce,
+        int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, long orderWindow, Duration reannounce,
         Duration stallTimeout, Duration idleTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
         int ioThreads, int hashThreads) {
 
@@ -45,6 +49,9 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         positive("maxQueuedUploads", maxQueuedUploads);
         positive("ioThreads", ioThreads);
         positive("hashThreads", hashThreads);
+        if (orderWindow < 1) {
+            throw new IllegalArgumentException("orderWindow: " + orderWindow + " (expected: >= 1 byte)");
+        }
         if (randomFirstPieces < 0) {
             throw new IllegalArgumentException("randomFirstPieces: " + randomFirstPieces + " (expected: >= 0)");
         }
@@ -76,6 +83,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         b.pipelineBlocks = pipelineBlocks;
         b.pipelineTime = pipelineTime;
         b.randomFirstPieces = randomFirstPieces;
+        b.orderWindow = orderWindow;
         b.reannounce = reannounce;
         b.stallTimeout = stallTimeout;
         b.idleTimeout = idleTimeout;
@@ -98,6 +106,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int pipelineBlocks = 256;
         private Duration pipelineTime = Duration.ofMillis(250);
         private int randomFirstPieces = 4;
+        private long orderWindow = 32L << 20;
         private Duration reannounce = Duration.ofSeconds(15);
         private Duration stallTimeout = Duration.ofMinutes(2);
         private Duration idleTimeout = Duration.ofMinutes(3);
@@ -148,6 +157,11 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
             return this;
         }
 
+        public Builder orderWindow(long v) {
+            orderWindow = v;
+            return this;
+        }
+
         public Builder reannounce(Duration v) {
             reannounce = v;
             return this;
@@ -195,7 +209,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
 
         public EngineConfig build() {
             return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
-                    pipelineTime, randomFirstPieces, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
+                    pipelineTime, randomFirstPieces, orderWindow, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
                     ioThreads, hashThreads);
         }
     }

@@ -8,9 +8,10 @@ import java.util.Set;
 
 /**
  * Chooses which block to request next. Finishes pieces already started first (so pieces become
- * shareable soon), then starts the rarest piece the peer has (random among equals, and the first
- * few pieces purely at random so a fresh swarm does not all chase piece 0), and in the endgame
- * asks a second peer for blocks still in flight. Owned by one event loop; no locking.
+ * shareable soon), then starts the rarest piece the peer has (random among equals, among the
+ * first few of those after the first piece not started, so the download runs nearly in order; the
+ * first few pieces at random in that window whatever their rarity), and in the endgame asks a
+ * second peer for blocks still in flight. Owned by one event loop; no locking.
  *
  * <p>Seeds can be spared: asked with {@code spareSeed}, a peer that has every piece is only asked
  * for pieces no other connected peer has (availability no higher than the number of seeds). The
@@ -21,14 +22,21 @@ final class PiecePicker {
     /** A block may be in flight from at most this many peers at once in the endgame. */
     static final int MAX_ENDGAME_DUPLICATES = 2;
     private static final BitSet NONE = new BitSet();
-    /** Rarest pieces to choose among before the scan stops (see choosePiece). */
-    private static final int TIES_ENOUGH = 32;
+    /**
+     * Every this many pieces started, the first one missing that the peer can give, whatever its
+     * rarity. Rarest-first alone leaves a piece that many hosts have for the very end, and the md5
+     * (computed in order) waits for it: 80 MiB of a 128 MiB file were left to read and digest
+     * after the last piece in a 16-host swarm.
+     */
+    static final int IN_ORDER_EVERY = 4;
 
     private final int pieceCount;
     private final long pieceLength;
     private final long totalLength;
     private final int blockSize;
     private final int randomFirstPieces;
+    /** New pieces: uniform among the first this many of the rarest not started (see choosePiece). */
+    private final int windowPieces;
     private final Random random;
     private final BitSet have = new BitSet();
     private final int[] availability;
@@ -48,13 +56,20 @@ final class PiecePicker {
     private long generation;
     /** Connected peers that have every piece. */
     private int seeds;
+    /** New pieces chosen by rarity so far (see IN_ORDER_EVERY). */
+    private long starts;
 
-    PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, Random random) {
+    PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, int windowPieces,
+            Random random) {
+        if (windowPieces < 1) {
+            throw new IllegalArgumentException("windowPieces: " + windowPieces + " (expected: >= 1)");
+        }
         this.pieceCount = pieceCount;
         this.pieceLength = pieceLength;
         this.totalLength = totalLength;
         this.blockSize = blockSize;
         this.randomFirstPieces = randomFirstPieces;
+        this.windowPieces = windowPieces;
         this.random = random;
         this.availability = new int[pieceCount];
     }
@@ -263,40 +278,51 @@ final class PiecePicker {
     }
 
     private int choosePiece(PieceSet peer, boolean spareSeed, BitSet refused) {
-        int start = random.nextInt(pieceCount);
         boolean randomPhase = have.cardinality() < randomFirstPieces;
+        if (!randomPhase && ++starts % IN_ORDER_EVERY == 0) {
+            int first = firstPickable(peer, spareSeed, refused);
+            if (first >= 0) {
+                return first;
+            }
+        }
+        // no piece this peer has can be rarer than this: every seed has it, and the peer too
+        int rarestPossible = peer.isAll() ? Math.max(1, seeds) : seeds + 1;
         int best = -1;
         int bestAvailability = Integer.MAX_VALUE;
         int equals = 0;
-        // the pieces not taken, from a random start, wrapping around once. Among the rarest, each is
-        // equally likely (reservoir sampling): taking the first after a random start favoured the
-        // piece after the longest run of taken ones, and every host then chose that same piece. The
-        // scan stops at TIES_ENOUGH pieces of availability 1, so a torrent of many pieces costs
-        // little per choice.
-        scan:
-        for (int pass = 0; pass < 2; pass++) {
-            int to = pass == 0 ? pieceCount : start;
-            for (int i = taken.nextClearBit(pass == 0 ? start : 0); i < to; i = taken.nextClearBit(i + 1)) {
-                if (!peer.has(i) || refused.get(i) || (spareSeed && !onlySeedsHave(i))) {
-                    continue;
-                }
-                if (randomPhase) {
-                    return i;
-                }
-                int a = availability[i];
-                if (a < bestAvailability) {
-                    best = i;
-                    bestAvailability = a;
-                    equals = 1;
-                } else if (a == bestAvailability && random.nextInt(++equals) == 0) {
-                    best = i;
-                }
-                if (bestAvailability <= 1 && equals >= TIES_ENOUGH) {
-                    break scan;
-                }
+        // The pieces not taken, in order. Among the rarest, each is equally likely (reservoir
+        // sampling), and the scan stops at windowPieces pieces as rare as a piece can be: the
+        // choice is then uniform among the first window of them. Hosts that begin together spread
+        // over the window instead of all chasing one piece, and the download runs nearly in order,
+        // so the file's md5 (computed in order as pieces arrive) is left with about a window to
+        // read back after the last piece. Chosen anywhere in the file, it was left with most of
+        // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
+        for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
+            if (!peer.has(i) || refused.get(i) || (spareSeed && !onlySeedsHave(i))) {
+                continue;
+            }
+            int a = randomPhase ? 0 : availability[i];
+            if (a < bestAvailability) {
+                best = i;
+                bestAvailability = a;
+                equals = 1;
+            } else if (a == bestAvailability && random.nextInt(++equals) == 0) {
+                best = i;
+            }
+            if ((randomPhase || bestAvailability <= rarestPossible) && equals >= windowPieces) {
+                break;
             }
         }
         return best;
+    }
+
+    private int firstPickable(PieceSet peer, boolean spareSeed, BitSet refused) {
+        for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
+            if (peer.has(i) && !refused.get(i) && (!spareSeed || onlySeedsHave(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** A request will not be answered (choke, reject, disconnect): its block can be asked for again. */
