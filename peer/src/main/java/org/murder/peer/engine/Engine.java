@@ -255,6 +255,6 @@ public final class Engine implements Closeable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         hashPool.shutdownNow();
         md5Executor.shutdownNow();
-        syncExecutor.shutdownNow();
+        syncExecutor.shutdown(); // an interrupted force() would close the file's channel for everyone
     }
 }

@@ -20,10 +20,11 @@ import org.murder.core.Rate;
  * @param pipelineBlocks     most 16 KiB requests in flight per peer
  * @param pipelineTime       requests in flight per peer: this long at the rate the peer delivers (see RequestDepth)
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
- * @param orderWindow        new pieces are chosen (at random among the rarest) starting within this
- *                           many bytes after the first piece not yet started, so the download runs
- *                           nearly in order and the file's md5 keeps pace with it instead of
- *                           reading most of the file back after the last piece
+ * @param orderWindow        bytes of pieces to choose among: a new piece is chosen at random among the
+ *                           first this many bytes of the rarest pieces the peer has, in file order
+ *                           (at least 16 pieces; see PiecePicker), so the download runs nearly in
+ *                           order and the file's md5 keeps pace with it instead of reading most of
+ *                           the file back after the last piece
  * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
  * @param stallTimeout       fail a download when no data arrives for this long
  * @param idleTimeout        close a connection that sends nothing for this long

@@ -533,7 +533,6 @@ public final class TorrentSession {
     private void pieceVerified(int piece) {
         picker.markHave(piece);
         unsyncedBytes += picker.pieceSize(piece);
-        syncSome();
         for (PeerConnection c : connections) {
             if (!c.has.has(piece)) {
                 c.send(new PeerMessage.Have(piece));
@@ -551,6 +550,7 @@ public final class TorrentSession {
             setState(SessionState.FINISHING);
             advanceMd5();
         }
+        syncSome();
     }
 
     private void pieceFailed(int piece, Set<PeerConnection> from) {
@@ -583,6 +583,11 @@ public final class TorrentSession {
         }, engine.syncExecutor()).whenComplete((v, err) -> run(() -> {
             syncing = false;
             if (state.isFinal()) {
+                return;
+            }
+            if (err != null && state == SessionState.SEEDING) {
+                // the commit synced everything since and succeeded: the file in place is whole
+                LOG.warn("[torrent={}] flushing {} to disk: {}", logId, meta.name(), rootMessage(err));
                 return;
             }
             if (err != null) {
@@ -655,7 +660,7 @@ public final class TorrentSession {
             return;
         }
         committing = true;
-        long md5Done = System.nanoTime();
+        long finishStarted = System.nanoTime();
         CompletableFuture.runAsync(() -> {
             try {
                 storage.commit();
@@ -671,8 +676,8 @@ public final class TorrentSession {
                 return;
             }
             completedAt = clock.instant();
-            LOG.debug("[torrent={}] after the last piece: md5 {} ms, sync and rename {} ms", logId,
-                    (md5Done - lastPieceAt) / 1_000_000, (System.nanoTime() - md5Done) / 1_000_000);
+            LOG.debug("[torrent={}] after the last piece: md5 {} ms, then sync and rename {} ms", logId,
+                    (finishStarted - lastPieceAt) / 1_000_000, (System.nanoTime() - finishStarted) / 1_000_000);
             setState(SessionState.SEEDING);
             LOG.info("[torrent={}] {} complete: {} verified{}", logId, meta.name(), ByteSize.format(meta.totalLength()),
                     options.expectedMd5().isPresent() ? ", md5 ok" : "");
@@ -814,9 +819,12 @@ public final class TorrentSession {
         connectToKnown();
     }
 
-    /** The order window in pieces (at least one). */
+    /**
+     * The order window in pieces: at least 16, so that hosts starting together still spread over
+     * several pieces when pieces are big (16 MiB pieces would make a 32 MiB window two pieces).
+     */
     private static int windowPieces(long orderWindow, long pieceLength) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
     }
 
     private static long nanos(Instant t) {

@@ -10,12 +10,13 @@ import org.murder.core.crypto.Digests;
  * The md5 of the whole file, computed in piece order while the download runs. A piece verified
  * exactly when the md5 has reached it is digested from the buffer its SHA-1 was computed from
  * (no second read); pieces that arrived earlier are read back from disk by {@link #catchUp}.
- * Thread-safe: hash workers offer, one executor catches up.
+ * Thread-safe: hash workers offer, one executor catches up, a piece at a time under the lock;
+ * {@link #next()} and {@link #isDone()} never wait for it (the event loop asks them).
  */
 public final class Md5Stream {
     private final MessageDigest md5 = Digests.md5();
     private final int pieceCount;
-    private int next;
+    private volatile int next;
     private String hex;
 
     public Md5Stream(int pieceCount) {
@@ -33,18 +34,24 @@ public final class Md5Stream {
     }
 
     /** Reads and digests every piece from the next one up to {@code upTo} (exclusive). */
-    public synchronized void catchUp(int upTo, PieceVerifier reader) throws IOException {
-        while (next < upTo) {
-            reader.digestPiece(md5, next);
-            next++;
+    public void catchUp(int upTo, PieceVerifier reader) throws IOException {
+        while (true) {
+            synchronized (this) {
+                if (next >= upTo) {
+                    return; // done, or a hash worker's offer went past upTo meanwhile
+                }
+                reader.digestPiece(md5, next);
+                next++;
+            }
         }
     }
 
-    public synchronized int next() {
+    /** The first piece not digested yet. */
+    public int next() {
         return next;
     }
 
-    public synchronized boolean isDone() {
+    public boolean isDone() {
         return next == pieceCount;
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
 import org.murder.core.io.AtomicFiles;
@@ -34,6 +35,8 @@ public final class Storage implements Closeable {
     public static final String PART_SUFFIX = ".part";
 
     private final List<Segment> segments;
+    /** Files written since their last {@link #flush()}: a torrent of many small files syncs only those. */
+    private final Set<FileChannel> unflushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long totalLength;
     private final boolean existedBefore;
     private volatile boolean committed;
@@ -181,6 +184,7 @@ public final class Storage implements Closeable {
             ByteBuffer part = src.slice();
             part.limit(s.length());
             long pos = s.filePosition();
+            unflushed.add(s.channel());
             while (part.hasRemaining()) {
                 pos += s.channel().write(part, pos);
             }
@@ -231,8 +235,9 @@ public final class Storage implements Closeable {
 
     /** Writes the data written so far to disk (not the metadata): commit has less left to do. */
     public void flush() throws IOException {
-        for (Segment s : segments) {
-            s.channel().force(false);
+        for (FileChannel c : unflushed) {
+            unflushed.remove(c); // a write from now on marks it again
+            c.force(false);
         }
     }
 

@@ -232,4 +232,50 @@ class PiecePickerTest {
         // a fourth of the pieces started in order: the first 100 are here after 400, whatever their rarity
         assertTrue(p.have().nextClearBit(0) >= 100, "first missing piece: " + p.have().nextClearBit(0));
     }
+
+    @Test
+    void fromAPeerThatIsNotASeedTheWindowAppliesToPiecesOnlyItAndTheSeedsHave() {
+        int n = 1000;
+        for (long seed = 1; seed <= 20; seed++) {
+            PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 32, new Random(seed));
+            p.peerHasAll();
+            p.seeds(1);
+            PieceSet other = new PieceSet(n);
+            for (int i = 0; i < n - 1; i++) {
+                other.add(i); // every piece but the last: not a seed
+                p.peerHas(i);
+            }
+            // availability 2 (the seed and this peer) is the rarest a piece from it can be: the
+            // choice stays among the first 32 of them; a scan of the whole file picked anywhere
+            int piece = p.next(other, Set.of()).piece();
+            assertTrue(piece < 32, "piece " + piece);
+        }
+    }
+
+    @Test
+    void everyFourthPieceStartedIsTheFirstMissingEvenWhenCallsInBetweenFindNothing() {
+        int n = 1000;
+        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 32, new Random(9));
+        PieceSet seed = new PieceSet(n);
+        seed.setAll();
+        PieceSet nothing = new PieceSet(n);
+        p.peerHasAll();
+        p.seeds(1);
+        for (int i = 0; i < 100; i++) {
+            p.peerHas(i); // common: rarest-first alone leaves them for later
+        }
+        int inOrder = 0;
+        for (int k = 0; k < 40; k++) {
+            int firstMissing = p.have().nextClearBit(0);
+            Block b = p.next(seed, Set.of());
+            if (b.piece() == firstMissing) {
+                inOrder++;
+            }
+            p.received(b.piece(), b.begin(), b.length());
+            p.markHave(b.piece());
+            assertNull(p.next(nothing, Set.of()), "a peer with nothing gets no request");
+        }
+        // counted per piece started, not per call: a call that found nothing does not use a turn
+        assertEquals(10, inOrder);
+    }
 }
