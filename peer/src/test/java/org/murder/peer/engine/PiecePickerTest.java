@@ -159,26 +159,42 @@ class PiecePickerTest {
         assertEquals(Set.of(1), asked);
     }
 
+    /** A torrent of {@code n} one-block pieces, one connected seed (availability 1 everywhere). */
+    private static PiecePicker withOneSeed(int n, int windowPieces, int randomFirstPieces, long seed) {
+        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, randomFirstPieces, windowPieces, new Random(seed));
+        p.peerHasAll();
+        p.seeds(1);
+        return p;
+    }
+
+    private static PieceSet all(int n) {
+        PieceSet s = new PieceSet(n);
+        s.setAll();
+        return s;
+    }
+
+    /** The one-block piece of {@code b} arrives and is verified. */
+    private static void arrives(PiecePicker p, Block b) {
+        p.received(b.piece(), b.begin(), b.length());
+        p.markHave(b.piece());
+    }
+
     /**
-     * Downloads a 1,000-piece torrent of one-block pieces from one seed, each piece arriving as
-     * soon as it is chosen; returns how many pieces were held beyond the first missing one when
-     * one piece was left: what an md5 computed in order still has to read after the last piece.
+     * Downloads a 1,000-piece torrent from one seed, each piece arriving as soon as it is chosen;
+     * returns how many pieces were held beyond the first missing one when one piece was left:
+     * what an md5 computed in order still has to read after the last piece.
      */
     private static int piecesAheadOfTheLastMissing(int windowPieces, long seed) {
         int n = 1000;
-        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 4, windowPieces, new Random(seed));
-        PieceSet all = new PieceSet(n);
-        all.setAll();
-        p.peerHasAll();
-        p.seeds(1);
+        PiecePicker p = withOneSeed(n, windowPieces, 4, seed);
+        PieceSet all = all(n);
         int ahead = -1;
         for (Block b = p.next(all, Set.of()); b != null; b = p.next(all, Set.of())) {
-            p.received(b.piece(), b.begin(), b.length());
             if (p.haveCount() == n - 1) {
                 BitSet have = p.have();
                 ahead = have.get(have.nextClearBit(0), n).cardinality();
             }
-            p.markHave(b.piece());
+            arrives(p, b);
         }
         assertTrue(p.isComplete());
         return ahead;
@@ -200,34 +216,24 @@ class PiecePickerTest {
     @Test
     void aRarerPieceFarOutsideTheWindowStillComesFirst() {
         int n = 1000;
-        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 8, new Random(3));
-        PieceSet seed = new PieceSet(n);
-        seed.setAll();
-        p.peerHasAll();
-        p.seeds(1);
+        PiecePicker p = withOneSeed(n, 8, 0, 3);
         for (int i = 0; i < n; i++) {
             if (i != 900) {
                 p.peerHas(i); // another peer has every piece but 900
             }
         }
-        assertEquals(900, p.next(seed, Set.of()).piece());
+        assertEquals(900, p.next(all(n), Set.of()).piece());
     }
 
     @Test
     void aPieceManyHostsHaveIsNotLeftForTheEndSoTheMd5CanPassIt() {
         int n = 1000;
-        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 32, new Random(5));
-        PieceSet seed = new PieceSet(n);
-        seed.setAll();
-        p.peerHasAll();
-        p.seeds(1);
+        PiecePicker p = withOneSeed(n, 32, 0, 5);
         for (int i = 0; i < 100; i++) {
             p.peerHas(i); // another host has the first 100 pieces: the rest are rarer
         }
         for (int k = 0; k < 500; k++) {
-            Block b = p.next(seed, Set.of());
-            p.received(b.piece(), b.begin(), b.length());
-            p.markHave(b.piece());
+            arrives(p, p.next(all(n), Set.of()));
         }
         // a fourth of the pieces started in order: the first 100 are here after 400, whatever their rarity
         assertTrue(p.have().nextClearBit(0) >= 100, "first missing piece: " + p.have().nextClearBit(0));
@@ -237,9 +243,7 @@ class PiecePickerTest {
     void fromAPeerThatIsNotASeedTheWindowAppliesToPiecesOnlyItAndTheSeedsHave() {
         int n = 1000;
         for (long seed = 1; seed <= 20; seed++) {
-            PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 32, new Random(seed));
-            p.peerHasAll();
-            p.seeds(1);
+            PiecePicker p = withOneSeed(n, 32, 0, seed);
             PieceSet other = new PieceSet(n);
             for (int i = 0; i < n - 1; i++) {
                 other.add(i); // every piece but the last: not a seed
@@ -255,24 +259,19 @@ class PiecePickerTest {
     @Test
     void everyFourthPieceStartedIsTheFirstMissingEvenWhenCallsInBetweenFindNothing() {
         int n = 1000;
-        PiecePicker p = new PiecePicker(n, BLOCK, (long) n * BLOCK, BLOCK, 0, 32, new Random(9));
-        PieceSet seed = new PieceSet(n);
-        seed.setAll();
+        PiecePicker p = withOneSeed(n, 32, 0, 9);
         PieceSet nothing = new PieceSet(n);
-        p.peerHasAll();
-        p.seeds(1);
         for (int i = 0; i < 100; i++) {
             p.peerHas(i); // common: rarest-first alone leaves them for later
         }
         int inOrder = 0;
         for (int k = 0; k < 40; k++) {
             int firstMissing = p.have().nextClearBit(0);
-            Block b = p.next(seed, Set.of());
+            Block b = p.next(all(n), Set.of());
             if (b.piece() == firstMissing) {
                 inOrder++;
             }
-            p.received(b.piece(), b.begin(), b.length());
-            p.markHave(b.piece());
+            arrives(p, b);
             assertNull(p.next(nothing, Set.of()), "a peer with nothing gets no request");
         }
         // counted per piece started, not per call: a call that found nothing does not use a turn
