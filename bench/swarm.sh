@@ -22,7 +22,9 @@
 #           Timed from the deploy's launch to its "all H hosts done" line: md5, torrent, job and
 #           ZooKeeper fan-out included.
 # Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
-# schedule beats F/C), their ratio, the single-source time and the speedup over it.
+# schedule beats F/C), their ratio, the single-source time and the speedup over it; for murder
+# peers also what the origin uploaded and when it sent its last data (bench/uplink_sampler.py
+# reads its port's counter on the bridge), so the time splits into the origin's and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
@@ -265,8 +267,12 @@ done
 wait_until 180 "the peers to announce" bash -c "for i in \$(seq 1 $H); do grep -q '\"state\"' '$work/host-'\$i'.status.json' 2>/dev/null || exit 1; done"
 sleep 2
 m_cpu0=$(hosts_cpu)   # JVM start and waiting
+# the origin's uplink, sampled where it enters the bridge: when did it send its last data?
+in_ns "$BR" "$PY" "$here/uplink_sampler.py" /sys/class/net/p0/statistics/rx_bytes "$work/origin-tx.log" &
+sampler=$!
 start_seed "$work/seed-murder.log"
 wait_until "$limit" "every murder peer" all_done
+kill "$sampler" 2>/dev/null || true
 read -r m_first m_last < <(times_from "$seed_ready")
 m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
 md5_ok
@@ -281,6 +287,7 @@ printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the 
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 seed_upload "$work/seed-murder.log"
+"$PY" "$here/uplink_sampler.py" --report "$work/origin-tx.log" "$seed_ready" "$m_last" || true
 fi
 
 # ---- phase 2: single source (python3 http.server, H concurrent curl)
