@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     --skip-peers) skip_peers=yes; shift ;;
     --work) work=$2; shift 2 ;;
     --keep-logs) keep_logs=yes; shift ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "swarm.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
