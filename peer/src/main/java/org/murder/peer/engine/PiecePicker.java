@@ -26,7 +26,8 @@ final class PiecePicker {
     private static final BitSet NONE = new BitSet();
     /**
      * Every this many pieces started (after the random first ones), the first one missing that the
-     * peer can give, whatever its rarity (not from a spared seed). Rarest-first alone leaves a piece that many hosts have for the very end, and the md5
+     * peer can give, whatever its rarity (from a spared seed: the first that only seeds have).
+     * Rarest-first alone leaves a piece that many hosts have for the very end, and the md5
      * (computed in order) waits for it: 80 MiB of a 128 MiB file were left to read and digest
      * after the last piece in a 16-host swarm.
      */

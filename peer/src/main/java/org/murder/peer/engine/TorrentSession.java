@@ -214,11 +214,7 @@ public final class TorrentSession {
             return;
         }
         if (picker.isComplete()) {
-            lastPieceAt = System.nanoTime();
-            LOG.debug("[torrent={}] every piece verified; the md5 is at piece {} of {}", logId,
-                    md5 == null ? "-" : md5.next(), meta.pieceCount());
-            setState(SessionState.FINISHING);
-            advanceMd5();
+            allPiecesVerified();
         } else {
             downloadedHere = true;
             setState(SessionState.DOWNLOADING);
@@ -544,13 +540,18 @@ public final class TorrentSession {
         }
         advanceMd5();
         if (picker.isComplete()) {
-            lastPieceAt = System.nanoTime();
-            LOG.debug("[torrent={}] every piece verified; the md5 is at piece {} of {}", logId,
-                    md5 == null ? "-" : md5.next(), meta.pieceCount());
-            setState(SessionState.FINISHING);
-            advanceMd5();
+            allPiecesVerified();
         }
         syncSome();
+    }
+
+    /** Every piece is here (downloaded, or found on disk): the md5 and the commit are left. */
+    private void allPiecesVerified() {
+        lastPieceAt = System.nanoTime();
+        LOG.debug("[torrent={}] every piece verified; the md5 is at piece {} of {}", logId,
+                md5 == null ? "-" : md5.next(), meta.pieceCount());
+        setState(SessionState.FINISHING);
+        advanceMd5();
     }
 
     private void pieceFailed(int piece, Set<PeerConnection> from) {
