@@ -22,7 +22,7 @@ import org.murder.core.Rate;
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
  * @param orderWindow        bytes of pieces to choose among: a new piece is chosen at random among the
  *                           first this many bytes of the rarest pieces the peer has, in file order
- *                           (at least 16 pieces; see PiecePicker), so the download runs nearly in
+ *                           (at least 32 pieces; see PiecePicker), so the download runs nearly in
  *                           order and the file's md5 keeps pace with it instead of reading most of
  *                           the file back after the last piece
  * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
@@ -107,7 +107,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int pipelineBlocks = 256;
         private Duration pipelineTime = Duration.ofMillis(250);
         private int randomFirstPieces = 4;
-        private long orderWindow = 32L << 20;
+        private long orderWindow = 8L << 20;
         private Duration reannounce = Duration.ofSeconds(15);
         private Duration stallTimeout = Duration.ofMinutes(2);
         private Duration idleTimeout = Duration.ofMinutes(3);

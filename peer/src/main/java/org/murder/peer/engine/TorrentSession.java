@@ -821,11 +821,13 @@ public final class TorrentSession {
     }
 
     /**
-     * The order window in pieces: at least 16, so that hosts starting together still spread over
-     * several pieces when pieces are big (16 MiB pieces would make a 32 MiB window two pieces).
+     * The order window in pieces: at least 32, so that hosts starting together still spread over
+     * enough pieces when pieces are big (two hosts asking the origin for the same new piece cost a
+     * reject and a wait). 16 pieces of 1 MiB made 1 GiB to 4 peers on loopback slower (12.3-15.4 s
+     * against 11.9-13.4 s with 32).
      */
     private static int windowPieces(long orderWindow, long pieceLength) {
-        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
+        return (int) Math.max(32, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
     }
 
     private static long nanos(Instant t) {
