@@ -107,7 +107,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int pipelineBlocks = 256;
         private Duration pipelineTime = Duration.ofMillis(250);
         private int randomFirstPieces = 4;
-        private long orderWindow = 8L << 20;
+        private long orderWindow = 16L << 20;
         private Duration reannounce = Duration.ofSeconds(15);
         private Duration stallTimeout = Duration.ofMinutes(2);
         private Duration idleTimeout = Duration.ofMinutes(3);
