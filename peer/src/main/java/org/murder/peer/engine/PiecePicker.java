@@ -166,6 +166,11 @@ final class PiecePicker {
         }
     }
 
+    /** The peer has the piece, did not reject it lately, and (sparing a seed) no other peer has it. */
+    private boolean askable(PieceSet peer, int piece, boolean spareSeed, BitSet refused) {
+        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece));
+    }
+
     /** Only seeds have this piece (or nobody does). */
     private boolean onlySeedsHave(int piece) {
         return availability[piece] <= seeds;
@@ -210,8 +215,7 @@ final class PiecePicker {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && peer.has(p.piece) && !refused.get(p.piece)
-                        && (!spareSeed || onlySeedsHave(p.piece))) {
+                if (!p.awaitingVerification && askable(peer, p.piece, spareSeed, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b);
@@ -239,7 +243,7 @@ final class PiecePicker {
             return null;
         }
         for (Partial p : partials.values()) {
-            if (p.awaitingVerification || !peer.has(p.piece) || refused.get(p.piece)) {
+            if (p.awaitingVerification || !askable(peer, p.piece, false, refused)) {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
@@ -305,7 +309,7 @@ final class PiecePicker {
         // read back after the last piece. Chosen anywhere in the file, it was left with most of
         // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (!peer.has(i) || refused.get(i) || (spareSeed && !onlySeedsHave(i))) {
+            if (!askable(peer, i, spareSeed, refused)) {
                 continue;
             }
             int a = randomPhase ? 0 : availability[i];
@@ -325,7 +329,7 @@ final class PiecePicker {
 
     private int firstPickable(PieceSet peer, boolean spareSeed, BitSet refused) {
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (peer.has(i) && !refused.get(i) && (!spareSeed || onlySeedsHave(i))) {
+            if (askable(peer, i, spareSeed, refused)) {
                 return i;
             }
         }

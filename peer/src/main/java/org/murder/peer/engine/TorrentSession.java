@@ -586,16 +586,14 @@ public final class TorrentSession {
             if (state.isFinal()) {
                 return;
             }
-            if (err != null && state == SessionState.SEEDING) {
+            if (err == null) {
+                syncSome();
+            } else if (state == SessionState.SEEDING) {
                 // the commit synced everything since and succeeded: the file in place is whole
                 LOG.warn("[torrent={}] flushing {} to disk: {}", logId, meta.name(), rootMessage(err));
-                return;
-            }
-            if (err != null) {
+            } else {
                 fail("write " + meta.name() + " to disk: " + rootMessage(err));
-                return;
             }
-            syncSome();
         }));
     }
 
