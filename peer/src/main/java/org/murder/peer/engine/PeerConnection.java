@@ -45,6 +45,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     final Map<Long, Block> requests = new LinkedHashMap<>();
     /** How many of {@link #requests} to keep in flight; set when attached to a session. */
     RequestDepth requestDepth;
+    /** Blocks per request to this peer (see EngineConfig.MURDER_REQUEST_BLOCKS); set when attached. */
+    int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
     final BitSet refused = new BitSet();
     int queuedUploads;

@@ -4,7 +4,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
+import org.murder.peer.wire.PeerMessage;
 
 /**
  * Chooses which block to request next. Finishes pieces already started first (so pieces become
@@ -37,6 +37,8 @@ final class PiecePicker {
     private final long pieceLength;
     private final long totalLength;
     private final int blockSize;
+    /** The most blocks one request may span: as many as fit in the largest request peers accept. */
+    private final int maxSpan;
     private final int randomFirstPieces;
     /** New pieces: uniform among the first this many of the rarest not started (see choosePiece). */
     private final int windowPieces;
@@ -71,6 +73,7 @@ final class PiecePicker {
         this.pieceLength = pieceLength;
         this.totalLength = totalLength;
         this.blockSize = blockSize;
+        this.maxSpan = Math.max(1, PeerMessage.MAX_BLOCK / blockSize);
         this.randomFirstPieces = randomFirstPieces;
         this.windowPieces = windowPieces;
         this.random = random;
@@ -200,25 +203,31 @@ final class PiecePicker {
 
     /**
      * The next block to ask {@code peer} for, or null when it has nothing we can use now.
-     * {@code inFlightToPeer} holds the keys of blocks already requested from this peer.
+     * {@code inFlightToPeer} holds the blocks already requested from this peer, by key.
      */
-    Block next(PieceSet peer, Set<Long> inFlightToPeer) {
-        return next(peer, inFlightToPeer, false, NONE);
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer) {
+        return next(peer, inFlightToPeer, false, NONE, 1);
     }
 
     /**
-     * As {@link #next(PieceSet, Set)}, never a block of a piece in {@code refused} (the peer
+     * As {@link #next(PieceSet, Map)}, never a block of a piece in {@code refused} (the peer
      * rejected it lately); with {@code spareSeed}, outside the endgame, only blocks of pieces that
-     * only seeds have (meant for a peer that is a seed).
+     * only seeds have (meant for a peer that is a seed). Outside the endgame the block returned
+     * spans up to {@code span} consecutive blocks of one piece that nobody was asked for (one
+     * request, one reply: for peers that accept requests larger than the 16 KiB other clients
+     * allow); in the endgame it is always one block.
      */
-    Block next(PieceSet peer, Set<Long> inFlightToPeer, boolean spareSeed, BitSet refused) {
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, BitSet refused, int span) {
+        if (span < 1 || span > maxSpan) {
+            throw new IllegalArgumentException("span: " + span + " blocks (expected: 1 to " + maxSpan + ")");
+        }
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
                 if (!p.awaitingVerification && askable(peer, p.piece, spareSeed, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
-                        return request(p, b);
+                        return request(p, b, span);
                     }
                 }
             }
@@ -234,7 +243,7 @@ final class PiecePicker {
             taken.set(piece);
             unrequestedInPartials += p.blocks;
             generation++;
-            return request(p, 0);
+            return request(p, 0, span);
         }
         // 3. endgame: only once every missing block is in flight (every missing piece started, no block
         //    unrequested), ask this peer too. Before that, a peer with nothing new simply gets no request:
@@ -247,7 +256,7 @@ final class PiecePicker {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
-                if (p.inFlight[b] < MAX_ENDGAME_DUPLICATES && !inFlightToPeer.contains(Block.key(p.piece, b * blockSize))) {
+                if (p.inFlight[b] < MAX_ENDGAME_DUPLICATES && !askedOf(inFlightToPeer, p.piece, b)) {
                     p.inFlight[b]++;
                     return block(p.piece, b);
                 }
@@ -261,11 +270,38 @@ final class PiecePicker {
         return unrequestedInPartials == 0 && have.cardinality() + partials.size() == pieceCount;
     }
 
-    private Block request(Partial p, int b) {
-        p.inFlight[b]++;
-        unrequestedInPartials--;
-        p.cursor = b + 1;
-        return block(p.piece, b);
+    /** Blocks {@code b} and up to {@code span - 1} more after it that nobody was asked for, as one block. */
+    private Block request(Partial p, int b, int span) {
+        int end = b;
+        do {
+            p.inFlight[end]++;
+            unrequestedInPartials--;
+            end++;
+        } while (end - b < span && end < p.blocks && p.inFlight[end] == 0 && !p.received.get(end));
+        p.cursor = end;
+        int begin = b * blockSize;
+        return new Block(p.piece, begin, (int) (Math.min((long) end * blockSize, pieceSize(p.piece)) - begin));
+    }
+
+    /** Whether block {@code b} is in a request to this peer already: one starting at it or spanning it. */
+    private boolean askedOf(Map<Long, Block> inFlightToPeer, int piece, int b) {
+        long at = (long) b * blockSize;
+        for (int start = b; start >= 0 && start > b - maxSpan; start--) {
+            Block asked = inFlightToPeer.get(Block.key(piece, start * blockSize));
+            if (asked != null && asked.begin() + asked.length() > at) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The blocks a block (one request) covers: the first index, and one past the last. */
+    private int firstOf(Block block) {
+        return block.begin() / blockSize;
+    }
+
+    private int endOf(int piece, int begin, int length) {
+        return (int) Math.min(((long) begin + length + blockSize - 1) / blockSize, blocksIn(piece));
     }
 
     private int firstUnrequested(Partial p) {
@@ -342,13 +378,14 @@ final class PiecePicker {
         if (p == null) {
             return;
         }
-        int b = block.begin() / blockSize;
         generation++;
-        if (p.inFlight[b] > 0) {
-            p.inFlight[b]--;
-            if (p.inFlight[b] == 0 && !p.received.get(b)) {
-                unrequestedInPartials++;
-                p.cursor = Math.min(p.cursor, b);
+        for (int b = firstOf(block), end = endOf(block.piece(), block.begin(), block.length()); b < end; b++) {
+            if (p.inFlight[b] > 0) {
+                p.inFlight[b]--;
+                if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                    unrequestedInPartials++;
+                    p.cursor = Math.min(p.cursor, b);
+                }
             }
         }
     }
@@ -356,22 +393,37 @@ final class PiecePicker {
     /** What became of a block that arrived. */
     enum Arrival { NEEDED, PIECE_DONE, NOT_NEEDED }
 
-    /** Records a block that arrived; {@link Arrival#PIECE_DONE} means the piece is ready to verify. */
+    /**
+     * Records a block that arrived (one or several blocks' worth, as asked); {@link Arrival#NEEDED}
+     * when any of it was still missing, {@link Arrival#PIECE_DONE} when the piece is then ready to
+     * verify. Data that does not start and end on block boundaries is not needed.
+     */
     Arrival received(int piece, int begin, int length) {
         Partial p = partials.get(piece);
-        if (p == null || begin % blockSize != 0) {
+        if (p == null || begin % blockSize != 0 || length <= 0) {
             return Arrival.NOT_NEEDED;
         }
-        int b = begin / blockSize;
-        if (b >= p.blocks || p.received.get(b) || length != block(piece, b).length()) {
+        int first = begin / blockSize;
+        int end = endOf(piece, begin, length);
+        long endByte = (long) begin + length;
+        if (first >= p.blocks || (endByte % blockSize != 0 && endByte != pieceSize(piece)) || endByte > pieceSize(piece)) {
             return Arrival.NOT_NEEDED;
         }
-        p.received.set(b);
-        p.receivedCount++;
-        if (p.inFlight[b] == 0) {
-            unrequestedInPartials--;
+        boolean any = false;
+        for (int b = first; b < end; b++) {
+            if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                unrequestedInPartials--;
+            }
+            p.inFlight[b] = Math.max(0, p.inFlight[b] - 1);
+            if (!p.received.get(b)) {
+                p.received.set(b);
+                p.receivedCount++;
+                any = true;
+            }
         }
-        p.inFlight[b] = Math.max(0, p.inFlight[b] - 1);
+        if (!any) {
+            return Arrival.NOT_NEEDED;
+        }
         if (p.receivedCount == p.blocks) {
             p.awaitingVerification = true;
             return Arrival.PIECE_DONE;

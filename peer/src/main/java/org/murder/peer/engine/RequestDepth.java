@@ -1,8 +1,9 @@
 package org.murder.peer.engine;
 
 /**
- * How many block requests to keep in flight with one peer: enough for {@code time} worth of data at
- * the rate that peer delivered lately, at least {@link #MIN} and at most {@code max}.
+ * How many requests (of {@code requestSize} bytes each) to keep in flight with one peer: enough for
+ * {@code time} worth of data at the rate that peer delivered lately, at least {@link #MIN_BYTES}
+ * worth (and two requests) and at most {@code max}; {@link #INITIAL_BYTES} worth at first.
  *
  * <p>A fixed deep pipeline (it used to be 256 blocks, 4 MiB, to every peer) is right on an idle
  * 10 Gbit link and wrong when a peer's uplink is shared: the seed, serving 16 hosts, had 64 MiB of
@@ -19,27 +20,39 @@ package org.murder.peer.engine;
  * loop, like the rest of a connection's state.
  */
 final class RequestDepth {
-    static final int MIN = 4;
-    static final int INITIAL = 16;
+    /** The floor, as bytes: 4 requests of 16 KiB; at least 2 requests whatever their size. */
+    static final int MIN_BYTES = 64 * 1024;
+    /**
+     * The start, as bytes: 16 requests of 16 KiB. The same bytes whatever the request size: 16
+     * requests of 64 KiB from each of 16 hosts queued 16 MiB at the origin at once (the origin then
+     * sent 1.03 x F instead of 1.00, at 50 Mbit/s).
+     */
+    static final int INITIAL_BYTES = 256 * 1024;
     static final long WINDOW_NANOS = 100_000_000L;
 
     private final int max;
+    private final int min;
     private final long timeNanos;
-    private final int blockSize;
+    private final int requestSize;
     private int depth;
     private boolean measuring;
     private long windowStart;
     private long windowBytes;
 
-    RequestDepth(int max, long timeNanos, int blockSize) {
-        if (max < 1 || timeNanos <= 0 || blockSize < 1) {
-            throw new IllegalArgumentException("max " + max + ", time " + timeNanos + " ns, block " + blockSize
-                    + " (expected: all positive)");
+    RequestDepth(int max, long timeNanos, int requestSize) {
+        if (max < 1 || timeNanos <= 0 || requestSize < 1) {
+            throw new IllegalArgumentException("max " + max + ", time " + timeNanos + " ns, request " + requestSize
+                    + " bytes (expected: all positive)");
         }
         this.max = max;
+        this.min = Math.min(max, Math.max(2, requests(MIN_BYTES, requestSize)));
         this.timeNanos = timeNanos;
-        this.blockSize = blockSize;
-        this.depth = Math.min(max, INITIAL);
+        this.requestSize = requestSize;
+        this.depth = Math.min(max, Math.max(min, requests(INITIAL_BYTES, requestSize)));
+    }
+
+    private static int requests(int bytes, int requestSize) {
+        return (bytes + requestSize - 1) / requestSize;
     }
 
     /** Requests to keep in flight now. */
@@ -63,8 +76,8 @@ final class RequestDepth {
             long elapsed = nowNanos - windowStart;
             if (elapsed >= WINDOW_NANOS) {
                 double bytesPerNano = (double) windowBytes / elapsed;
-                long wanted = (long) Math.ceil(bytesPerNano * timeNanos / blockSize);
-                depth = (int) Math.max(Math.min(max, MIN), Math.min(max, wanted));
+                long wanted = (long) Math.ceil(bytesPerNano * timeNanos / requestSize);
+                depth = (int) Math.max(min, Math.min(max, wanted));
                 windowStart = nowNanos;
                 windowBytes = 0;
             }

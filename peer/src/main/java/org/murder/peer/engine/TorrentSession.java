@@ -269,7 +269,9 @@ public final class TorrentSession {
             }
         }
         c.has = new PieceSet(meta.pieceCount());
-        c.requestDepth = new RequestDepth(config.pipelineBlocks(), config.pipelineTime().toNanos(), EngineConfig.BLOCK_SIZE);
+        c.requestBlocks = c.peerId.isMurder() ? EngineConfig.MURDER_REQUEST_BLOCKS : 1;
+        c.requestDepth = new RequestDepth(Math.max(1, config.pipelineBlocks() / c.requestBlocks), config.pipelineTime().toNanos(),
+                EngineConfig.BLOCK_SIZE * c.requestBlocks);
         c.attached = true;
         connections.add(c);
         if (c.outgoing()) {
@@ -444,7 +446,7 @@ public final class TorrentSession {
         }
         int depth = c.requestDepth.depth();
         while (c.requests.size() < depth) {
-            Block b = picker.next(c.has, c.requests.keySet(), sparingSeeds && c.seedFromStart, c.refused);
+            Block b = picker.next(c.has, c.requests, sparingSeeds && c.seedFromStart, c.refused, c.requestBlocks);
             if (b == null) {
                 c.nothingToAskAt = picker.generation();
                 if (c.requests.isEmpty()) {
@@ -500,12 +502,21 @@ public final class TorrentSession {
         fill(c);
     }
 
+    /**
+     * Cancels the endgame's other requests for what {@code b} brought. Those are single blocks (see
+     * PiecePicker.next), so each block {@code b} covers is looked up by its own key.
+     */
     private void cancelElsewhere(PeerConnection from, Block b) {
-        for (PeerConnection o : connections) {
-            if (o != from && o.requests.remove(b.key()) != null) {
-                picker.abandoned(b);
-                o.send(new PeerMessage.Cancel(b.piece(), b.begin(), b.length()));
-                o.flush();
+        for (int begin = b.begin(); begin < b.begin() + b.length(); begin += EngineConfig.BLOCK_SIZE) {
+            long key = Block.key(b.piece(), begin);
+            for (PeerConnection o : connections) {
+                Block other = o == from ? null : o.requests.get(key);
+                if (other != null) {
+                    o.requests.remove(key);
+                    picker.abandoned(other);
+                    o.send(new PeerMessage.Cancel(other.piece(), other.begin(), other.length()));
+                    o.flush();
+                }
             }
         }
     }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Random;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -40,16 +42,16 @@ class PiecePickerTest {
         PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
         pieceZeroIsTheRarest();
-        Set<Long> toA = new HashSet<>();
+        Map<Long, Block> toA = new HashMap<>();
         // A takes both blocks of piece 0, the rarest; B only has piece 0
         Block first = picker.next(a, toA);
-        toA.add(first.key());
+        toA.put(first.key(), first);
         Block second = picker.next(a, toA);
-        toA.add(second.key());
+        toA.put(second.key(), second);
         assertEquals(0, first.piece());
         assertEquals(0, second.piece());
         assertFalse(picker.inEndgame(), "two pieces are not started yet");
-        assertNull(picker.next(b, new HashSet<>()), "no duplicate of a block in flight to A: not the endgame");
+        assertNull(picker.next(b, new HashMap<>()), "no duplicate of a block in flight to A: not the endgame");
     }
 
     @Test
@@ -57,20 +59,20 @@ class PiecePickerTest {
         PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
         pieceZeroIsTheRarest();
-        Set<Long> toA = new HashSet<>();
+        Map<Long, Block> toA = new HashMap<>();
         Block first = picker.next(a, toA); // piece 0, the rarest
-        toA.add(first.key());
+        toA.put(first.key(), first);
         Block second = picker.next(a, toA);
-        toA.add(second.key());
+        toA.put(second.key(), second);
         // B has only piece 0, whose two blocks are both in flight to A
         long before = picker.generation();
-        assertNull(picker.next(b, new HashSet<>()));
+        assertNull(picker.next(b, new HashMap<>()));
         assertEquals(before, picker.generation(), "finding nothing changes nothing");
         picker.received(first.piece(), first.begin(), first.length());
         assertEquals(before, picker.generation(), "a block arriving makes nothing new askable");
         picker.abandoned(second);
         assertTrue(picker.generation() > before, "a block given back is askable again");
-        assertNotNull(picker.next(b, new HashSet<>()), "and B may now ask for it");
+        assertNotNull(picker.next(b, new HashMap<>()), "and B may now ask for it");
         long afterAbandon = picker.generation();
         picker.peerHas(1);
         assertTrue(picker.generation() > afterAbandon, "a piece announced by a peer may be new to ask for");
@@ -79,17 +81,17 @@ class PiecePickerTest {
     @Test
     void inTheEndgameASecondPeerIsAskedForBlocksStillInFlight() {
         PieceSet a = has(0, 1, 2);
-        Set<Long> toA = new HashSet<>();
+        Map<Long, Block> toA = new HashMap<>();
         for (int i = 0; i < 6; i++) {
             Block blk = picker.next(a, toA);
             assertNotNull(blk, "block " + i);
-            toA.add(blk.key());
+            toA.put(blk.key(), blk);
         }
         assertNull(picker.next(a, toA), "A has every block in flight already");
         assertTrue(picker.inEndgame());
-        Block dup = picker.next(has(0, 1, 2), new HashSet<>());
+        Block dup = picker.next(has(0, 1, 2), new HashMap<>());
         assertNotNull(dup);
-        assertTrue(toA.contains(dup.key()), "the second peer is asked for a block in flight to A");
+        assertTrue(toA.containsKey(dup.key()), "the second peer is asked for a block in flight to A");
     }
 
     @Test
@@ -112,7 +114,7 @@ class PiecePickerTest {
             for (int i = 0; i < 90; i++) {
                 p.markHave(i);
             }
-            chosen[p.next(all, Set.of()).piece()]++;
+            chosen[p.next(all, Map.of()).piece()]++;
         }
         for (int i = 90; i < 100; i++) {
             // 200 expected each; the first-after-a-random-start rule gave piece 90 about 1,800
@@ -128,15 +130,15 @@ class PiecePickerTest {
         picker.seeds(1);
         picker.peerHas(0); // another peer has piece 0
         picker.peerHas(1);
-        Set<Long> toSeed = new HashSet<>();
+        Map<Long, Block> toSeed = new HashMap<>();
         Set<Integer> asked = new HashSet<>();
-        for (Block b = picker.next(seed, toSeed, true, new BitSet()); b != null; b = picker.next(seed, toSeed, true, new BitSet())) {
-            toSeed.add(b.key());
+        for (Block b = picker.next(seed, toSeed, true, new BitSet(), 1); b != null; b = picker.next(seed, toSeed, true, new BitSet(), 1)) {
+            toSeed.put(b.key(), b);
             asked.add(b.piece());
         }
         assertEquals(Set.of(2), asked, "only piece 2 is the seed's alone");
         // not spared (nothing came from the others lately): the seed is asked for the rest too
-        Block b = picker.next(seed, toSeed, false, new BitSet());
+        Block b = picker.next(seed, toSeed, false, new BitSet(), 1);
         assertNotNull(b);
         assertTrue(b.piece() != 2, "piece " + b.piece());
     }
@@ -150,10 +152,10 @@ class PiecePickerTest {
         BitSet refused = new BitSet();
         refused.set(0);
         refused.set(2);
-        Set<Long> toA = new HashSet<>();
+        Map<Long, Block> toA = new HashMap<>();
         Set<Integer> asked = new HashSet<>();
-        for (Block b = picker.next(a, toA, false, refused); b != null; b = picker.next(a, toA, false, refused)) {
-            toA.add(b.key());
+        for (Block b = picker.next(a, toA, false, refused, 1); b != null; b = picker.next(a, toA, false, refused, 1)) {
+            toA.put(b.key(), b);
             asked.add(b.piece());
         }
         assertEquals(Set.of(1), asked);
@@ -189,7 +191,7 @@ class PiecePickerTest {
         PiecePicker p = withOneSeed(n, windowPieces, 4, seed);
         PieceSet all = all(n);
         int ahead = -1;
-        for (Block b = p.next(all, Set.of()); b != null; b = p.next(all, Set.of())) {
+        for (Block b = p.next(all, Map.of()); b != null; b = p.next(all, Map.of())) {
             if (p.haveCount() == n - 1) {
                 BitSet have = p.have();
                 ahead = have.get(have.nextClearBit(0), n).cardinality();
@@ -222,7 +224,7 @@ class PiecePickerTest {
                 p.peerHas(i); // another peer has every piece but 900
             }
         }
-        assertEquals(900, p.next(all(n), Set.of()).piece());
+        assertEquals(900, p.next(all(n), Map.of()).piece());
     }
 
     @Test
@@ -233,7 +235,7 @@ class PiecePickerTest {
             p.peerHas(i); // another host has the first 100 pieces: the rest are rarer
         }
         for (int k = 0; k < 500; k++) {
-            arrives(p, p.next(all(n), Set.of()));
+            arrives(p, p.next(all(n), Map.of()));
         }
         // a fourth of the pieces started in order: the first 100 are here after 400, whatever their rarity
         assertTrue(p.have().nextClearBit(0) >= 100, "first missing piece: " + p.have().nextClearBit(0));
@@ -251,7 +253,7 @@ class PiecePickerTest {
             }
             // availability 2 (the seed and this peer) is the rarest a piece from it can be: the
             // choice stays among the first 32 of them; a scan of the whole file picked anywhere
-            int piece = p.next(other, Set.of()).piece();
+            int piece = p.next(other, Map.of()).piece();
             assertTrue(piece < 32, "piece " + piece);
         }
     }
@@ -267,12 +269,12 @@ class PiecePickerTest {
         int inOrder = 0;
         for (int k = 0; k < 40; k++) {
             int firstMissing = p.have().nextClearBit(0);
-            Block b = p.next(all(n), Set.of());
+            Block b = p.next(all(n), Map.of());
             if (b.piece() == firstMissing) {
                 inOrder++;
             }
             arrives(p, b);
-            assertNull(p.next(nothing, Set.of()), "a peer with nothing gets no request");
+            assertNull(p.next(nothing, Map.of()), "a peer with nothing gets no request");
         }
         // counted per piece started, not per call: a call that found nothing does not use a turn
         assertEquals(10, inOrder);

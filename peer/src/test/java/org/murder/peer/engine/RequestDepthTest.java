@@ -21,8 +21,22 @@ class RequestDepthTest {
 
     @Test
     void startsAtTheInitialDepthCappedByTheMaximum() {
-        assertEquals(RequestDepth.INITIAL, new RequestDepth(256, 250 * MS, BLOCK).depth());
+        assertEquals(16, new RequestDepth(256, 250 * MS, BLOCK).depth());
         assertEquals(8, new RequestDepth(8, 250 * MS, BLOCK).depth());
+    }
+
+    @Test
+    void largerRequestsStartWithTheSameBytesInFlightAndFloorAtTwo() {
+        RequestDepth d = new RequestDepth(256, 250 * MS, 4 * BLOCK);
+        assertEquals(4, d.depth(), "256 KiB in 64 KiB requests");
+        for (int i = 0; i < 10; i++) {
+            d.onBlock(i * 90 * MS, 4 * BLOCK); // about 2.8 requests' worth per 250 ms
+        }
+        assertEquals(3, d.depth());
+        for (int i = 0; i < 10; i++) {
+            d.onBlock((1_000 + i * 400) * MS, 4 * BLOCK); // 0.6 requests per 250 ms
+        }
+        assertEquals(2, d.depth(), "the floor: 64 KiB would be one request, and one alone leaves the link idle between them");
     }
 
     @Test
@@ -45,7 +59,7 @@ class RequestDepthTest {
     void neverBelowTheMinimumSoASlowPeerCanSpeedUpAgain() {
         RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
         feed(d, 0, 10, 90); // about 2.8 blocks per 250 ms
-        assertEquals(RequestDepth.MIN, d.depth());
+        assertEquals(RequestDepth.MIN_BYTES / BLOCK, d.depth());
         long t = feed(d, 1_000, 2_100, 0.05) / MS;
         assertEquals(256, d.depth(), "after " + t + " ms");
     }

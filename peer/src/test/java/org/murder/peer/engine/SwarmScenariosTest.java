@@ -26,7 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.charset.StandardCharsets;
 import org.murder.core.MurderException;
+import org.murder.core.PeerId;
 import org.murder.core.PortRange;
 import org.murder.core.Rate;
 import org.murder.peer.storage.Storage;
@@ -112,7 +114,7 @@ class SwarmScenariosTest {
     void aPeerServingCorruptDataIsDroppedAndTheDownloadStillCompletes() throws Exception {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
-        try (MaliciousSeed evil = new MaliciousSeed(t.meta().infoHash())) {
+        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash())) {
             Path dir = tmp.resolve("victim");
             TorrentSession victim = download(engine(), t, dir, SessionListener.NONE);
             victim.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), evil.port())));
@@ -120,6 +122,23 @@ class SwarmScenariosTest {
             victim.addPeers(List.of(at(seed)));
             victim.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+        }
+    }
+
+    @Test
+    void anotherMurderPeerIsAskedFor64KiBAtATimeAndAnyOtherClientFor16KiB() throws Exception {
+        TorrentFixture t = fixture();
+        for (String client : List.of("-MU0100-", "-TR3000-")) {
+            byte[] id = (client + "abcdefghijkl").getBytes(StandardCharsets.US_ASCII);
+            try (RawSeed raw = RawSeed.serving(t, PeerId.of(id))) {
+                Path dir = tmp.resolve("from" + client);
+                TorrentSession s = download(engine(), t, dir, SessionListener.NONE);
+                s.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), raw.port())));
+                s.completed().get(60, TimeUnit.SECONDS);
+                assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")), client);
+                int largest = raw.requestLengths.stream().mapToInt(Integer::intValue).max().orElse(0);
+                assertEquals(client.startsWith("-MU") ? 64 * 1024 : 16 * 1024, largest, client + " was asked for " + largest + " bytes");
+            }
         }
     }
 
