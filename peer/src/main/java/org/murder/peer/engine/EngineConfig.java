@@ -17,7 +17,7 @@ import org.murder.core.Rate;
  * @param announceIp         address to tell the tracker (empty: the tracker uses the source address)
  * @param maxConnections     most peer connections per torrent
  * @param maxUnchoked        most peers we upload to at once per torrent
- * @param pipelineBlocks     most 16 KiB requests in flight per peer
+ * @param pipelineBlocks     most data in flight per peer, in 16 KiB blocks (a request to a murder peer spans several)
  * @param pipelineTime       requests in flight per peer: this long at the rate the peer delivers (see RequestDepth)
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
  * @param orderWindow        bytes of pieces to choose among: a new piece is chosen at random among the
