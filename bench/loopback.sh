@@ -4,6 +4,9 @@
 # file, same tracker (ours, --open, on 127.0.0.1), same run.
 #
 # usage: bench/loopback.sh [SIZE_MIB=1024] [CLIENTS="murder libtorrent aria2c"] [PEERS="1 4"]
+# CLIENTS may also name murder-no-md5: murder peers given the torrent without the .md5 beside it,
+# so they check every piece's SHA-1 but not the whole file's md5 (what libtorrent and aria2c do;
+# murder as deployed does both).
 # Prints per scenario: wall seconds until every leecher is done, MB/s per leecher, leecher CPU
 # seconds (user+sys) per GiB received, the largest leecher RSS, and ratios against libtorrent.
 # Targets (shared/DESIGN.md): 1 GiB 1->1 <= 6 s, 1->4 <= 11 s, <= 3 CPU s per GiB, RSS <= 256 MiB.
@@ -32,6 +35,7 @@ mkdir -p "$work/seed"
 head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
 "$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
   --out "$work/release.torrent" > /dev/null
+mkdir -p "$work/no-md5" && cp "$work/release.torrent" "$work/no-md5/"   # no release.md5 beside it
 cat "$work/seed/release.bin" > /dev/null
 echo "# $(nproc) cores; file ${size_mib} MiB; $("$murder" --version)"
 echo "# $(aria2c --version | head -1); libtorrent $($PY -c 'import libtorrent; print(libtorrent.version)')"
@@ -40,7 +44,7 @@ printf '%-11s %5s %9s %12s %16s %14s\n' client peers "wall s" "MB/s/peer" "CPU s
 start_seed() { # start_seed CLIENT -> sets seed_pid
   local port; port=$(free_port)
   case $1 in
-    murder) "$murder" seed "$work/release.torrent" "$work/seed/release.bin" --port-range "$port" \
+    murder|murder-no-md5) "$murder" seed "$work/release.torrent" "$work/seed/release.bin" --port-range "$port" \
               > "$work/seed.log" 2>&1 & seed_pid=$!
             wait_for 60 grep -q "^seeding" "$work/seed.log" ;;
     libtorrent) $PY "$here/lt_client.py" seed "$work/release.torrent" "$work/seed" "$port" "$TIMEOUT" \
@@ -60,6 +64,7 @@ start_seed() { # start_seed CLIENT -> sets seed_pid
 leech_cmd() { # leech_cmd CLIENT DIR PORT
   case $1 in
     murder) echo "$murder peer $work/release.torrent $2 --port-range $3 --seed-time 0s" ;;
+    murder-no-md5) echo "$murder peer $work/no-md5/release.torrent $2 --port-range $3 --seed-time 0s" ;;
     libtorrent) echo "$PY $here/lt_client.py leech $work/release.torrent $2 $3 $TIMEOUT" ;;
     aria2c) echo "aria2c --dir=$2 --seed-time=0 --enable-dht=false --enable-dht6=false --bt-enable-lpd=false \
       --enable-peer-exchange=false --file-allocation=none --listen-port=$3 --console-log-level=warn \
