@@ -39,7 +39,7 @@ mkdir -p "$work/no-md5" && cp "$work/release.torrent" "$work/no-md5/"   # no rel
 cat "$work/seed/release.bin" > /dev/null
 echo "# $(nproc) cores; file ${size_mib} MiB; $("$murder" --version)"
 echo "# $(aria2c --version | head -1); libtorrent $($PY -c 'import libtorrent; print(libtorrent.version)')"
-printf '%-11s %5s %9s %12s %16s %14s\n' client peers "wall s" "MB/s/peer" "CPU s per GiB" "max RSS MiB"
+printf '%-13s %5s %9s %12s %16s %14s\n' client peers "wall s" "MB/s/peer" "CPU s per GiB" "max RSS MiB"
 
 start_seed() { # start_seed CLIENT -> sets seed_pid
   local port; port=$(free_port)
@@ -101,7 +101,7 @@ for n in $peer_counts; do
     mbs=$(echo "$size_mib * 1.048576 / $wall" | bc -l)
     cpu_gib=$(echo "$cpu / ($n * $size_mib / 1024)" | bc -l)
     result_wall[$c-$n]=$wall
-    printf '%-11s %5s %9.2f %12.1f %16.2f %14.0f %s\n' "$c" "$n" "$wall" "$mbs" "$cpu_gib" "$(echo "$rss / 1024" | bc -l)" \
+    printf '%-13s %5s %9.2f %12.1f %16.2f %14.0f %s\n' "$c" "$n" "$wall" "$mbs" "$cpu_gib" "$(echo "$rss / 1024" | bc -l)" \
       "$([ $ok = 1 ] || echo FAILED)"
   done
 done
