@@ -9,6 +9,11 @@ import java.util.List;
  * Length-prefixed peer messages to {@link PeerMessage}s. Piece payloads are retained slices of
  * the socket buffer (no copy). A frame longer than {@code maxFrame}, an unknown id or a message
  * of the wrong length throws {@link WireException}, which closes this connection only. Not sharable.
+ *
+ * <p>Reads are gathered in a composite buffer, not merged: a read almost always ends inside a
+ * message, and the default merge then copied the next whole read (up to 1 MiB) behind the rest,
+ * about 0.1 CPU s per GiB received (profiled, loopback 1 -> 4). Only a block that spans two reads
+ * is copied now, when it is written to disk.
  */
 public final class MessageDecoder extends ByteToMessageDecoder {
     private final int maxFrame;
@@ -16,6 +21,7 @@ public final class MessageDecoder extends ByteToMessageDecoder {
     /** @param maxFrame largest accepted frame: a 128 KiB block plus header, or the bitfield, whichever is larger */
     public MessageDecoder(int maxFrame) {
         this.maxFrame = maxFrame;
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     public static int maxFrameFor(int pieceCount) {

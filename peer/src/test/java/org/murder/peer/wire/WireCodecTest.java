@@ -129,6 +129,31 @@ class WireCodecTest {
         assertTrue(p.release());
     }
 
+    @Test
+    void aPieceSpreadOverThreeReadsArrivesWholeWithTheMessageAfterIt() {
+        channel = new EmbeddedChannel(new MessageDecoder(MessageDecoder.maxFrameFor(10)));
+        byte[] block = new byte[64 * 1024];
+        new java.util.Random(7).nextBytes(block);
+        ByteBuf wire = Unpooled.buffer();
+        wire.writeInt(9 + block.length).writeByte(MessageIds.PIECE).writeInt(3).writeInt(65536).writeBytes(block);
+        wire.writeInt(5).writeByte(MessageIds.HAVE).writeInt(2);
+        // reads that end inside the header, inside the data, and after the next message
+        channel.writeInbound(wire.readRetainedSlice(7));
+        channel.writeInbound(wire.readRetainedSlice(40_000));
+        assertNull(channel.readInbound(), "not whole yet");
+        channel.writeInbound(wire.readRetainedSlice(wire.readableBytes()));
+        wire.release();
+        PeerMessage.Piece p = channel.readInbound();
+        assertEquals(3, p.piece());
+        assertEquals(65536, p.begin());
+        java.nio.ByteBuffer nio = p.data().nioBuffer();
+        byte[] got = new byte[nio.remaining()];
+        nio.get(got);
+        assertArrayEquals(block, got);
+        assertTrue(p.release());
+        assertEquals(new PeerMessage.Have(2), channel.readInbound());
+    }
+
     /** Must-fail table: bytes after the handshake, and the exact error. */
     static List<Object[]> malformed() {
         return List.of(
