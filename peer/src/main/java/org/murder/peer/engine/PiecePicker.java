@@ -63,6 +63,8 @@ final class PiecePicker {
     private int seeds;
     /** New pieces started so far, outside the random first ones (see IN_ORDER_EVERY). */
     private long starts;
+    /** Bytes the last {@link #received} call brought that were not here yet. */
+    private int lastArrivalNewBytes;
 
     PiecePicker(int pieceCount, long pieceLength, long totalLength, int blockSize, int randomFirstPieces, int windowPieces,
             Random random) {
@@ -399,6 +401,7 @@ final class PiecePicker {
      * verify. Data that does not start and end on block boundaries is not needed.
      */
     Arrival received(int piece, int begin, int length) {
+        lastArrivalNewBytes = 0;
         Partial p = partials.get(piece);
         if (p == null || begin % blockSize != 0 || length <= 0) {
             return Arrival.NOT_NEEDED;
@@ -418,6 +421,7 @@ final class PiecePicker {
             if (!p.received.get(b)) {
                 p.received.set(b);
                 p.receivedCount++;
+                lastArrivalNewBytes += block(piece, b).length();
                 any = true;
             }
         }
@@ -429,6 +433,11 @@ final class PiecePicker {
             return Arrival.PIECE_DONE;
         }
         return Arrival.NEEDED;
+    }
+
+    /** Bytes the last {@link #received} brought that were not here yet (a span may be partly here already). */
+    int lastArrivalNewBytes() {
+        return lastArrivalNewBytes;
     }
 
     /** A piece failed its hash: fetch all of it again. */

@@ -269,7 +269,7 @@ public final class TorrentSession {
             }
         }
         c.has = new PieceSet(meta.pieceCount());
-        c.requestBlocks = c.peerId.isMurder() ? EngineConfig.MURDER_REQUEST_BLOCKS : 1;
+        c.requestBlocks = c.peerId.isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
         c.requestDepth = new RequestDepth(Math.max(1, config.pipelineBlocks() / c.requestBlocks), config.pipelineTime().toNanos(),
                 EngineConfig.BLOCK_SIZE * c.requestBlocks);
         c.attached = true;
@@ -481,13 +481,19 @@ public final class TorrentSession {
         PiecePicker.Arrival arrival = picker.received(p.piece(), p.begin(), p.length());
         if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
             try {
-                storage.write((long) p.piece() * meta.pieceLength() + p.begin(), p.data().nioBuffer());
+                // a block that spans two reads is in two buffers: each is written where it belongs
+                long at = (long) p.piece() * meta.pieceLength() + p.begin();
+                for (java.nio.ByteBuffer part : p.data().nioBuffers()) {
+                    int length = part.remaining();
+                    storage.write(at, part);
+                    at += length;
+                }
             } catch (IOException e) {
                 fail("write " + storage.currentPaths().get(0).getParent() + ": " + e.getMessage());
                 return;
             }
-            c.downloaded += p.length();
-            downloaded += p.length();
+            c.downloaded += picker.lastArrivalNewBytes();
+            downloaded += picker.lastArrivalNewBytes();
             lastData = now;
             if (!c.seedFromStart) {
                 lastFromNonSeed = now;
@@ -503,15 +509,18 @@ public final class TorrentSession {
     }
 
     /**
-     * Cancels the endgame's other requests for what {@code b} brought. Those are single blocks (see
-     * PiecePicker.next), so each block {@code b} covers is looked up by its own key.
+     * Cancels the endgame's other requests for what {@code b} brought. The endgame asks single
+     * blocks (see PiecePicker.next), so each block {@code b} covers is looked up by its own key. A
+     * request found there that reaches beyond {@code b} (a span that a single block of the endgame
+     * brought the start of) still brings blocks that are missing: it stays.
      */
     private void cancelElsewhere(PeerConnection from, Block b) {
-        for (int begin = b.begin(); begin < b.begin() + b.length(); begin += EngineConfig.BLOCK_SIZE) {
+        int end = b.begin() + b.length();
+        for (int begin = b.begin(); begin < end; begin += EngineConfig.BLOCK_SIZE) {
             long key = Block.key(b.piece(), begin);
             for (PeerConnection o : connections) {
                 Block other = o == from ? null : o.requests.get(key);
-                if (other != null) {
+                if (other != null && other.begin() + other.length() <= end) {
                     o.requests.remove(key);
                     picker.abandoned(other);
                     o.send(new PeerMessage.Cancel(other.piece(), other.begin(), other.length()));

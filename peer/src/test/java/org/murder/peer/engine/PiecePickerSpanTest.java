@@ -1,6 +1,8 @@
 package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,13 +53,40 @@ class PiecePickerSpanTest {
     @Test
     void aSpanStopsAtABlockInFlightElsewhere() {
         picker.peerHasAll();
-        Block whole = ask(4);
-        picker.abandoned(new Block(0, BLOCK, BLOCK)); // as if block 1 of it had been asked alone and given back
-        picker.abandoned(whole);
+        Block b0 = ask(1);
+        Block b1 = ask(1);
+        assertEquals(new Block(0, 2 * BLOCK, BLOCK), ask(1));
+        picker.abandoned(b0);
+        picker.abandoned(b1);
         inFlight.clear();
-        Block again = ask(1);
-        assertEquals(new Block(0, 0, BLOCK), again);
-        assertEquals(new Block(0, BLOCK, 3 * BLOCK), ask(4), "blocks 1-3, given back, in one request");
+        assertEquals(new Block(0, 0, 2 * BLOCK), ask(4), "blocks 0 and 1, given back; block 2 is still in flight");
+        assertEquals(new Block(0, 3 * BLOCK, BLOCK), ask(4));
+    }
+
+    @Test
+    void aSpanGivenBackLeavesTheEndgameAndIsAskedAgainWhole() {
+        picker.peerHasAll();
+        Block a = ask(4);
+        ask(4);
+        ask(4);
+        assertTrue(picker.inEndgame());
+        picker.abandoned(a);
+        inFlight.remove(a.key());
+        assertFalse(picker.inEndgame(), "four blocks wait to be asked for");
+        assertEquals(a, ask(4));
+        assertTrue(picker.inEndgame());
+    }
+
+    @Test
+    void onlyTheBytesNotHereYetCountAsNew() {
+        picker.peerHasAll();
+        Block span = ask(4);
+        picker.received(0, BLOCK, BLOCK);
+        assertEquals(BLOCK, picker.lastArrivalNewBytes());
+        picker.received(span.piece(), span.begin(), span.length());
+        assertEquals(3 * BLOCK, picker.lastArrivalNewBytes(), "block 1 was here already");
+        picker.received(span.piece(), span.begin(), span.length());
+        assertEquals(0, picker.lastArrivalNewBytes());
     }
 
     @Test
@@ -92,7 +121,7 @@ class PiecePickerSpanTest {
         assertEquals(4 * BLOCK, a.length());
         assertEquals(4 * BLOCK, b.length());
         assertEquals(2 * BLOCK + 100, c.length());
-        assertEquals(true, picker.inEndgame());
+        assertTrue(picker.inEndgame());
         assertNull(ask(4), "every block is in a span asked of this very peer");
         Map<Long, Block> other = new HashMap<>();
         Block dup = picker.next(all, other, false, NONE, 4);

@@ -138,6 +138,7 @@ class SwarmScenariosTest {
                 assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")), client);
                 int largest = raw.requestLengths.stream().mapToInt(Integer::intValue).max().orElse(0);
                 assertEquals(client.startsWith("-MU") ? 64 * 1024 : 16 * 1024, largest, client + " was asked for " + largest + " bytes");
+                assertTrue(raw.requestLengths.contains(SIZE % PIECE), "the short last piece, asked for with its exact length");
             }
         }
     }

@@ -146,12 +146,29 @@ class WireCodecTest {
         PeerMessage.Piece p = channel.readInbound();
         assertEquals(3, p.piece());
         assertEquals(65536, p.begin());
-        java.nio.ByteBuffer nio = p.data().nioBuffer();
-        byte[] got = new byte[nio.remaining()];
-        nio.get(got);
+        assertEquals(2, p.data().nioBuffers().length, "a slice of the two reads it came in, not a copy");
+        byte[] got = new byte[block.length];
+        p.data().getBytes(p.data().readerIndex(), got);
         assertArrayEquals(block, got);
         assertTrue(p.release());
         assertEquals(new PeerMessage.Have(2), channel.readInbound());
+        assertEquals(0, wire.refCnt(), "every read released");
+    }
+
+    @Test
+    void aPeerSendingOneByteAtATimeCannotPileUpBuffers() {
+        channel = new EmbeddedChannel(new MessageDecoder(MessageDecoder.maxFrameFor(10)));
+        ByteBuf wire = Unpooled.buffer();
+        wire.writeInt(9 + 100).writeByte(MessageIds.PIECE).writeInt(0).writeInt(0).writeBytes(new byte[100]);
+        while (wire.isReadable()) {
+            channel.writeInbound(wire.readRetainedSlice(1));
+        }
+        wire.release();
+        PeerMessage.Piece p = channel.readInbound();
+        int parts = p.data().nioBuffers().length;
+        assertTrue(parts <= MessageDecoder.MAX_PARTS, parts + " parts");
+        assertTrue(p.release());
+        assertEquals(0, wire.refCnt());
     }
 
     /** Must-fail table: bytes after the handshake, and the exact error. */
