@@ -68,12 +68,14 @@ mkdir -p "$dest/bin"
 rm -rf "$dest/lib.new"
 mkdir -p "$dest/lib.new"
 cp "$dist"/lib/*.jar "$dest/lib.new/"
+# the digests' native library, unpacked at build time (bin/murder loads it from there)
+[ -d "$dist/lib/native" ] && cp -R "$dist/lib/native" "$dest/lib.new/native"
 cp "$dist/bin/murder" "$dest/bin/murder.new" && chmod 755 "$dest/bin/murder.new" && mv -f "$dest/bin/murder.new" "$dest/bin/murder"
 rm -rf "$dest/lib.old"
 [ -d "$dest/lib" ] && mv "$dest/lib" "$dest/lib.old"
 mv "$dest/lib.new" "$dest/lib"
 rm -rf "$dest/lib.old"
-say "$prefix/bin/murder and $(ls "$dest/lib" | wc -l | tr -d ' ') jars in $prefix/lib"
+say "$prefix/bin/murder and $(ls "$dest/lib"/*.jar | wc -l | tr -d ' ') jars in $prefix/lib"
 rm -f "$dest/murder.jsa" "$dest/murder.jsa.id"
 if [ "$real_root" = yes ]; then
   # the class-data-sharing archive is tied to these jars at this path: made here, not copied

@@ -135,6 +135,13 @@ class ServicesIT {
     void installPutsEveryFileInPlaceAndKeepsTheOperatorsDefaults() throws Exception {
         assertTrue(Files.isExecutable(root.resolve("opt/murder/bin/murder")));
         assertTrue(Files.exists(root.resolve("opt/murder/lib/firewall-0.1.0-SNAPSHOT.jar")));
+        // the digests' native library is installed beside the jars, and the launcher loads it from there
+        assertTrue(Files.exists(root.resolve("opt/murder/lib/native/libamazonCorrettoCryptoProvider.so")));
+        Result version = sh(Map.of("MURDER_JAVA_OPTS", "-XshowSettings:properties"), root.resolve("opt/murder/bin/murder").toString(),
+                "--version");
+        assertTrue(version.out().contains("java.library.path = " + root.toRealPath().resolve("opt/murder/bin") + "/../lib/native"), version.out());
+        assertTrue(version.out().contains("com.amazon.corretto.crypto.provider.useExternalLib = true"), version.out());
+        assertTrue(version.out().contains("digests: AmazonCorrettoCryptoProvider"), version.out());
         assertEquals(Path.of("/opt/murder/bin/murder"), Files.readSymbolicLink(root.resolve("usr/local/bin/murder")));
         for (String s : List.of("murder-tracker", "murder-seeder", "murder-agent")) {
             assertTrue(Files.isExecutable(root.resolve("etc/init.d/" + s)), s);
