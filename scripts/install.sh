@@ -68,7 +68,7 @@ mkdir -p "$dest/bin"
 rm -rf "$dest/lib.new"
 mkdir -p "$dest/lib.new"
 cp "$dist"/lib/*.jar "$dest/lib.new/"
-# the digests' native library, unpacked at build time (bin/murder loads it from there)
+# the native libraries (digests, epoll), unpacked at build time: bin/murder loads them from there
 [ -d "$dist/lib/native" ] && cp -R "$dist/lib/native" "$dest/lib.new/native"
 cp "$dist/bin/murder" "$dest/bin/murder.new" && chmod 755 "$dest/bin/murder.new" && mv -f "$dest/bin/murder.new" "$dest/bin/murder"
 rm -rf "$dest/lib.old"
