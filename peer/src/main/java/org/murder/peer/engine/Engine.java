@@ -146,8 +146,9 @@ public final class Engine implements Closeable {
                 if (shaper != null) {
                     p.addLast("shaper", shaper);
                 }
-                p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), config.keepAlive().toMillis(), 0,
-                        TimeUnit.MILLISECONDS));
+                // reads only: keep-alives come from the session's tick (TorrentSession.sendKeepAlives); a
+                // writer timeout here would put a listener on every write
+                p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
                 p.addLast("handshake", new HandshakeDecoder());
                 p.addLast("messages", new MessageDecoder(MAX_FRAME));
                 p.addLast("encoder", MessageEncoder.INSTANCE);

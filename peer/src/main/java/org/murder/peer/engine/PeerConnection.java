@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +46,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     final Map<Long, Block> requests = new LinkedHashMap<>();
     /** How many of {@link #requests} to keep in flight; set when attached to a session. */
     RequestDepth requestDepth;
+    /** Something was written to this peer since the session's last tick; see {@link #quietSince}. */
+    boolean wrote;
+    /** Since when nothing was written to this peer, as the session's tick saw it; set when attached. */
+    Instant quietSince;
     /** Blocks per request to this peer (see EngineConfig.MURDER_REQUEST_BLOCKS); set when attached. */
     int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
@@ -156,8 +161,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent idle) {
             if (idle.state() == IdleState.READER_IDLE) {
                 close("silent for too long");
-            } else if (idle.state() == IdleState.WRITER_IDLE) {
-                ctx.writeAndFlush(new PeerMessage.KeepAlive());
             }
             return;
         }
@@ -176,6 +179,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     }
 
     void send(Object msg) {
+        wrote = true;
         channel.write(msg, channel.voidPromise());
     }
 

@@ -126,6 +126,8 @@ public final class TorrentSession {
     private long unsyncedBytes;
     private boolean syncing;
     private ScheduledFuture<?> ticker;
+    /** The clock at the last tick (null before the first). */
+    private Instant lastTick;
     private int pendingConnects;
     private boolean committing;
 
@@ -273,6 +275,7 @@ public final class TorrentSession {
         c.requestDepth = new RequestDepth(Math.max(1, config.pipelineBlocks() / c.requestBlocks), config.pipelineTime().toNanos(),
                 EngineConfig.BLOCK_SIZE * c.requestBlocks);
         c.attached = true;
+        c.quietSince = clock.instant();
         connections.add(c);
         if (c.outgoing()) {
             lastAttempt.remove(c.remote());
@@ -743,6 +746,7 @@ public final class TorrentSession {
             return;
         }
         c.queuedUploads++;
+        c.wrote = true;
         long offset = (long) r.piece() * meta.pieceLength() + r.begin();
         io.netty.channel.Channel ch = c.channel();
         ch.write(MessageEncoder.pieceHeader(ch.pipeline().firstContext(), r.piece(), r.begin(), r.length()), ch.voidPromise());
@@ -867,6 +871,7 @@ public final class TorrentSession {
         upRate = uploaded - lastUploaded;
         lastDownloaded = downloaded;
         lastUploaded = uploaded;
+        sendKeepAlives(now);
         if (state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
             fail("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + known.size()
                     + " peers known, " + connections.size() + " connected)");
@@ -901,6 +906,28 @@ public final class TorrentSession {
             return;
         }
         listener.onProgress(snapshot());
+    }
+
+    /**
+     * A keep-alive to each peer nothing was written to for {@code EngineConfig.keepAlive} (clients
+     * drop a connection silent for two minutes). Timed by the tick, on the injected clock.
+     */
+    private void sendKeepAlives(Instant now) {
+        for (PeerConnection c : connections) {
+            if (c.wrote) {
+                // written some time after the last tick: quiet since then at the earliest (a keep-alive
+                // may go a tick early, never late)
+                c.wrote = false;
+                if (lastTick != null && lastTick.isAfter(c.quietSince)) {
+                    c.quietSince = lastTick;
+                }
+            }
+            if (!now.isBefore(c.quietSince.plus(config.keepAlive()))) {
+                c.send(new PeerMessage.KeepAlive());
+                c.flush();
+            }
+        }
+        lastTick = now;
     }
 
     // ---- lifecycle

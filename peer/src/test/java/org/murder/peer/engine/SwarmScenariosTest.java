@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,12 +30,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.charset.StandardCharsets;
 import org.murder.core.MurderException;
 import org.murder.core.PeerId;
 import org.murder.core.PortRange;
 import org.murder.core.Rate;
 import org.murder.peer.storage.Storage;
+import org.murder.peer.wire.MessageIds;
 
 /** Resume, corrupt data, a vanished seed, stalls, md5 mismatches and bad destinations, over real sockets. */
 @Timeout(120)
@@ -202,6 +206,33 @@ class SwarmScenariosTest {
         ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(10, TimeUnit.SECONDS));
         assertEquals("no data from any peer for 2m (0 peers known, 0 connected)", failed.getCause().getMessage());
         assertEquals(SessionState.FAILED, s.finished().get(5, TimeUnit.SECONDS).state());
+    }
+
+    @Test
+    void aPeerNothingIsSentToGetsAKeepAliveOnTheInjectedClock() throws Exception {
+        TorrentFixture t = fixture();
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Engine e = engine(EngineConfig.builder().keepAlive(Duration.ofSeconds(30)), clock);
+        e.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(30, TimeUnit.SECONDS);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), e.port())) {
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            out.writeByte(19);
+            out.writeBytes("BitTorrent protocol");
+            out.write(new byte[8]); // no fast extension: the seed opens with a bitfield
+            out.write(t.meta().infoHash().toBytes());
+            out.write(PeerId.random().toBytes());
+            out.flush();
+            in.readFully(new byte[68]);
+            int length = in.readInt();
+            assertEquals(MessageIds.BITFIELD, in.readByte());
+            in.readFully(new byte[length - 1]);
+            // not interested, so nothing more is due; 31 s later on the engine's clock, a keep-alive
+            clock.advance(Duration.ofSeconds(31));
+            assertEquals(0, in.readInt(), "a keep-alive (length 0)");
+        }
     }
 
     @Test
