@@ -297,11 +297,7 @@ final class PiecePicker {
         return false;
     }
 
-    /** The blocks a block (one request) covers: the first index, and one past the last. */
-    private int firstOf(Block block) {
-        return block.begin() / blockSize;
-    }
-
+    /** One past the last block that a request of {@code length} bytes at {@code begin} covers. */
     private int endOf(int piece, int begin, int length) {
         return (int) Math.min(((long) begin + length + blockSize - 1) / blockSize, blocksIn(piece));
     }
@@ -381,7 +377,7 @@ final class PiecePicker {
             return;
         }
         generation++;
-        for (int b = firstOf(block), end = endOf(block.piece(), block.begin(), block.length()); b < end; b++) {
+        for (int b = block.begin() / blockSize, end = endOf(block.piece(), block.begin(), block.length()); b < end; b++) {
             if (p.inFlight[b] > 0) {
                 p.inFlight[b]--;
                 if (p.inFlight[b] == 0 && !p.received.get(b)) {

@@ -484,19 +484,14 @@ public final class TorrentSession {
         PiecePicker.Arrival arrival = picker.received(p.piece(), p.begin(), p.length());
         if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
             try {
-                // a block that spans two reads is in two buffers: each is written where it belongs
-                long at = (long) p.piece() * meta.pieceLength() + p.begin();
-                for (java.nio.ByteBuffer part : p.data().nioBuffers()) {
-                    int length = part.remaining();
-                    storage.write(at, part);
-                    at += length;
-                }
+                storage.write((long) p.piece() * meta.pieceLength() + p.begin(), p.data().nioBuffers());
             } catch (IOException e) {
                 fail("write " + storage.currentPaths().get(0).getParent() + ": " + e.getMessage());
                 return;
             }
-            c.downloaded += picker.lastArrivalNewBytes();
-            downloaded += picker.lastArrivalNewBytes();
+            int newBytes = picker.lastArrivalNewBytes();
+            c.downloaded += newBytes;
+            downloaded += newBytes;
             lastData = now;
             if (!c.seedFromStart) {
                 lastFromNonSeed = now;

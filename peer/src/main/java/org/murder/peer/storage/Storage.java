@@ -178,17 +178,25 @@ public final class Storage implements Closeable {
         return totalLength;
     }
 
-    /** Writes {@code src} at {@code offset} of the torrent's byte stream. */
-    public void write(long offset, ByteBuffer src) throws IOException {
-        for (Slice s : slices(offset, src.remaining())) {
-            ByteBuffer part = src.slice();
-            part.limit(s.length());
-            long pos = s.filePosition();
-            unflushed.add(s.channel());
-            while (part.hasRemaining()) {
-                pos += s.channel().write(part, pos);
+    /**
+     * Writes {@code sources}, one after another, at {@code offset} of the torrent's byte stream
+     * (a block received in two reads comes as two buffers).
+     */
+    public void write(long offset, ByteBuffer... sources) throws IOException {
+        long at = offset;
+        for (ByteBuffer src : sources) {
+            int length = src.remaining();
+            for (Slice s : slices(at, length)) {
+                ByteBuffer part = src.slice();
+                part.limit(s.length());
+                long pos = s.filePosition();
+                unflushed.add(s.channel());
+                while (part.hasRemaining()) {
+                    pos += s.channel().write(part, pos);
+                }
+                src.position(src.position() + s.length());
             }
-            src.position(src.position() + s.length());
+            at += length;
         }
     }
 

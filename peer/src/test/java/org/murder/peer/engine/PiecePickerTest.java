@@ -28,6 +28,19 @@ class PiecePickerTest {
         return s;
     }
 
+    /** With piece 0 the rarest, the first two blocks a peer with every piece is asked for. */
+    private Block[] peerWithEverythingTakesTwoBlocks() {
+        pieceZeroIsTheRarest();
+        PieceSet a = has(0, 1, 2);
+        Map<Long, Block> toA = new HashMap<>();
+        Block[] taken = new Block[2];
+        for (int i = 0; i < taken.length; i++) {
+            taken[i] = picker.next(a, toA);
+            toA.put(taken[i].key(), taken[i]);
+        }
+        return taken;
+    }
+
     /** Piece 0 announced by one peer, pieces 1 and 2 by two. */
     private void pieceZeroIsTheRarest() {
         picker.peerHas(0);
@@ -39,15 +52,11 @@ class PiecePickerTest {
 
     @Test
     void aPeerWithNothingNewGetsNoDuplicateRequestsBeforeTheEndgame() {
-        PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
-        pieceZeroIsTheRarest();
-        Map<Long, Block> toA = new HashMap<>();
         // A takes both blocks of piece 0, the rarest; B only has piece 0
-        Block first = picker.next(a, toA);
-        toA.put(first.key(), first);
-        Block second = picker.next(a, toA);
-        toA.put(second.key(), second);
+        Block[] taken = peerWithEverythingTakesTwoBlocks();
+        Block first = taken[0];
+        Block second = taken[1];
         assertEquals(0, first.piece());
         assertEquals(0, second.piece());
         assertFalse(picker.inEndgame(), "two pieces are not started yet");
@@ -56,14 +65,10 @@ class PiecePickerTest {
 
     @Test
     void anEmptyAnswerStaysValidUntilSomethingAskableChanges() {
-        PieceSet a = has(0, 1, 2);
         PieceSet b = has(0);
-        pieceZeroIsTheRarest();
-        Map<Long, Block> toA = new HashMap<>();
-        Block first = picker.next(a, toA); // piece 0, the rarest
-        toA.put(first.key(), first);
-        Block second = picker.next(a, toA);
-        toA.put(second.key(), second);
+        Block[] taken = peerWithEverythingTakesTwoBlocks(); // piece 0's, the rarest
+        Block first = taken[0];
+        Block second = taken[1];
         // B has only piece 0, whose two blocks are both in flight to A
         long before = picker.generation();
         assertNull(picker.next(b, new HashMap<>()));
