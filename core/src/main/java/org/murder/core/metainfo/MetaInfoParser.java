@@ -57,7 +57,7 @@ final class MetaInfoParser {
         if (total == 0) {
             throw new MetaInfoException("info: total length 0 (expected: at least one byte of content)");
         }
-        long expectedPieces = (total + pieceLength - 1) / pieceLength;
+        long expectedPieces = total / pieceLength + (total % pieceLength == 0 ? 0 : 1);
         if (pieces.length / 20 != expectedPieces) {
             throw new MetaInfoException("info.pieces: " + pieces.length / 20 + " hashes (expected: " + expectedPieces
                     + " for " + total + " bytes in pieces of " + pieceLength + ")");
@@ -80,6 +80,7 @@ final class MetaInfoParser {
         }
         List<List<String>> paths = new ArrayList<>();
         List<Long> lengths = new ArrayList<>();
+        long total = 0;
         for (int i = 0; i < list.items().size(); i++) {
             String field = "info.files[" + i + "]";
             BDict file = as(list.items().get(i), BDict.class, field);
@@ -87,6 +88,11 @@ final class MetaInfoParser {
             if (length < 0) {
                 throw new MetaInfoException(field + ".length: " + length + " (expected: >= 0)");
             }
+            if (length > Long.MAX_VALUE - total) {
+                throw new MetaInfoException(field + ".length: " + length + " after " + total
+                        + " bytes of earlier files (expected: a total length of at most " + Long.MAX_VALUE + " bytes)");
+            }
+            total += length;
             BList path = as(required(file, "path", field), BList.class, field + ".path");
             if (path.items().isEmpty()) {
                 throw new MetaInfoException(field + ".path: empty list (expected: at least one component)");

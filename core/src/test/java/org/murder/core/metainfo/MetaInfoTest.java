@@ -114,6 +114,10 @@ class MetaInfoTest {
         "'' | d4:infod6:lengthi1e4:name1:x12:piece lengthi0e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.piece length: 0 (expected: 1 to 134217728)",
         "'' | d4:infod6:lengthi-1e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.length: -1 (expected: >= 0)",
         "'' | d4:infod6:lengthi0e4:name1:x12:piece lengthi16384e6:pieces0:ee | info: total length 0 (expected: at least one byte of content)",
+        // lengths whose sum overflows a long (C clients wrap them to a small number)
+        "'' | d4:infod5:filesld6:lengthi9223372036854775807e4:pathl1:aeed6:lengthi1e4:pathl1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 1 after 9223372036854775807 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
+        "'' | d4:infod5:filesld6:lengthi9223372036854775000e4:pathl1:aeed6:lengthi9223372036854775000e4:pathl1:beed6:lengthi1616e4:pathl1:ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 9223372036854775000 after 9223372036854775000 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
+        "'' | d4:infod6:lengthi9223372036854775807e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.pieces: 1 hashes (expected: 562949953421312 for 9223372036854775807 bytes in pieces of 16384)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info: neither 'length' nor 'files' (expected: exactly one)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:lengthi1eee | info.pieces: missing (expected: the SHA-1 piece hashes of a BitTorrent v1 torrent)",
     })
