@@ -55,7 +55,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
     final BitSet refused = new BitSet();
     int queuedUploads;
-    int hashFailures;
+    /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
+    Instant usefulAt;
+    /** When we last unchoked it. */
+    Instant unchokedAt = Instant.EPOCH;
+    /** Choked for holding an upload slot without asking: unchoked again only after peers that wait. */
+    boolean idleChoked;
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */
     long nothingToAskAt = -1;
     long downloaded;

@@ -52,6 +52,8 @@ final class PiecePicker {
      * taken, choosing costs little (a full scan per request was hot in 16-host swarms).
      */
     private final BitSet taken = new BitSet();
+    /** Pieces that failed their hash: the next copy comes from one peer alone (see {@link #suspect}). */
+    private final BitSet suspects = new BitSet();
     private int unrequestedInPartials;
     /**
      * Counts the events that can give a peer something new to ask for: a piece it announces, a
@@ -91,6 +93,8 @@ final class PiecePicker {
         int receivedCount;
         int cursor;
         boolean awaitingVerification;
+        /** A suspect piece's one peer (its piece set stands for it); null: anyone may be asked. */
+        PieceSet exclusiveTo;
 
         Partial(int piece, int blocks) {
             this.piece = piece;
@@ -136,6 +140,7 @@ final class PiecePicker {
     void markHave(int piece) {
         have.set(piece);
         taken.set(piece);
+        suspects.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {
             unrequestedInPartials -= unrequested(p);
@@ -182,6 +187,11 @@ final class PiecePicker {
     }
 
     void peerGone(PieceSet pieces) {
+        for (Partial p : partials.values()) {
+            if (p.exclusiveTo == pieces) {
+                p.exclusiveTo = null;
+            }
+        }
         for (int i = 0; i < pieceCount; i++) {
             if (pieces.has(i) && availability[i] > 0) {
                 availability[i]--;
@@ -226,7 +236,7 @@ final class PiecePicker {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && askable(peer, p.piece, spareSeed, refused)) {
+                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b, span);
@@ -241,6 +251,9 @@ final class PiecePicker {
                 starts++;
             }
             Partial p = new Partial(piece, blocksIn(piece));
+            if (suspects.get(piece)) {
+                p.exclusiveTo = peer;
+            }
             partials.put(piece, p);
             taken.set(piece);
             unrequestedInPartials += p.blocks;
@@ -254,7 +267,7 @@ final class PiecePicker {
             return null;
         }
         for (Partial p : partials.values()) {
-            if (p.awaitingVerification || !askable(peer, p.piece, false, refused)) {
+            if (p.awaitingVerification || !ours(p, peer) || !askable(peer, p.piece, false, refused)) {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
@@ -265,6 +278,11 @@ final class PiecePicker {
             }
         }
         return null;
+    }
+
+    /** Whether {@code peer} may be asked for blocks of {@code p}: anyone, unless it is a suspect piece's one peer's. */
+    private static boolean ours(Partial p, PieceSet peer) {
+        return p.exclusiveTo == null || p.exclusiveTo == peer;
     }
 
     /** Every piece we lack has been started and none of their blocks waits to be requested. */
@@ -377,6 +395,7 @@ final class PiecePicker {
             return;
         }
         generation++;
+        p.exclusiveTo = null; // its one peer will not bring it all: anyone may help now
         for (int b = block.begin() / blockSize, end = endOf(block.piece(), block.begin(), block.length()); b < end; b++) {
             if (p.inFlight[b] > 0) {
                 p.inFlight[b]--;
@@ -436,9 +455,15 @@ final class PiecePicker {
         return lastArrivalNewBytes;
     }
 
-    /** A piece failed its hash: fetch all of it again. */
+    /**
+     * A piece failed its hash: fetch all of it again, from one peer. The peer that starts it is the
+     * only one asked for its blocks (the endgame included) until it brings them all, chokes,
+     * rejects or leaves. A copy from one peer either passes, and shows which block of the failed
+     * copy was bad and so who sent it (see SmartBan), or fails and shows that this peer is bad.
+     */
     void failed(int piece) {
         generation++;
+        suspects.set(piece);
         taken.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {

@@ -83,8 +83,7 @@ public final class TorrentSession {
     private final Set<PeerConnection> connections = new LinkedHashSet<>();
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
-    private final Set<InetSocketAddress> banned = new HashSet<>();
-    private final Map<Integer, Set<PeerConnection>> contributors = new HashMap<>();
+    private final SmartBan bans;
     private SessionState state = SessionState.CHECKING;
     private Optional<String> error = Optional.empty();
     private long downloaded;
@@ -145,6 +144,7 @@ public final class TorrentSession {
         this.picker = new PiecePicker(meta.pieceCount(), meta.pieceLength(), meta.totalLength(), EngineConfig.BLOCK_SIZE,
                 config.randomFirstPieces(), windowPieces(config.orderWindow(), meta.pieceLength()), random);
         this.verifier = new PieceVerifier(meta, storage, hashPool);
+        this.bans = new SmartBan((int) ((meta.pieceLength() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE));
         this.tracker = new TrackerClient(meta.trackerTiers(), Duration.ofSeconds(10));
         this.logId = meta.infoHash().toHex().substring(0, 8);
         this.announceKey = Hex.encode(java.nio.ByteBuffer.allocate(4).putInt(random.nextInt()).array());
@@ -246,7 +246,7 @@ public final class TorrentSession {
             if (connections.size() + pendingConnects >= config.maxConnections()) {
                 break;
             }
-            if (connected.contains(a) || banned.contains(a) || engine.isSelf(a)) {
+            if (connected.contains(a) || bans.isBanned(a.getAddress()) || engine.isSelf(a)) {
                 continue;
             }
             Instant last = lastAttempt.get(a);
@@ -260,8 +260,8 @@ public final class TorrentSession {
     }
 
     void attach(PeerConnection c) {
-        if (state.isFinal() || connections.size() >= config.maxConnections() || banned.contains(c.remote())) {
-            c.close(state.isFinal() ? "session stopped" : "connection limit reached or banned");
+        if (state.isFinal() || bans.isBanned(c.remote().getAddress())) {
+            c.close(state.isFinal() ? "session stopped" : "banned for corrupt data");
             return;
         }
         for (PeerConnection other : connections) {
@@ -270,12 +270,25 @@ public final class TorrentSession {
                 return;
             }
         }
+        Instant now = clock.instant();
+        if (connections.size() >= config.maxConnections()) {
+            PeerConnection idle = IdleSlots.evict(connections, o -> o.usefulAt, now);
+            if (idle == null) {
+                c.close("connection limit reached");
+                return;
+            }
+            LOG.debug("[torrent={} peer={}] gives its slot to {}: nothing useful for {}", logId, idle, c,
+                    Durations.format(IdleSlots.GRACE));
+            detach(idle);
+            idle.close("gave its slot to a newcomer: nothing useful for " + Durations.format(IdleSlots.GRACE));
+        }
+        c.usefulAt = now;
         c.has = new PieceSet(meta.pieceCount());
         c.requestBlocks = c.peerId.isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
         c.requestDepth = new RequestDepth(Math.max(1, config.pipelineBlocks() / c.requestBlocks), config.pipelineTime().toNanos(),
                 EngineConfig.BLOCK_SIZE * c.requestBlocks);
         c.attached = true;
-        c.quietSince = clock.instant();
+        c.quietSince = now;
         connections.add(c);
         if (c.outgoing()) {
             lastAttempt.remove(c.remote());
@@ -309,6 +322,7 @@ public final class TorrentSession {
             }
         }
         if (!c.amChoking) {
+            c.amChoking = true;
             unchoked--;
             unchokeWaiting();
         }
@@ -379,16 +393,12 @@ public final class TorrentSession {
         } else if (m instanceof PeerMessage.Interested) {
             c.peerInterested = true;
             if (c.amChoking && unchoked < config.maxUnchoked()) {
-                c.amChoking = false;
-                unchoked++;
-                c.send(new PeerMessage.Unchoke());
+                unchoke(c);
             }
         } else if (m instanceof PeerMessage.NotInterested) {
             c.peerInterested = false;
             if (!c.amChoking) {
-                c.amChoking = true;
-                unchoked--;
-                c.send(new PeerMessage.Choke());
+                choke(c);
                 unchokeWaiting();
             }
         }
@@ -416,18 +426,63 @@ public final class TorrentSession {
         }
     }
 
+    private void unchoke(PeerConnection c) {
+        c.amChoking = false;
+        c.idleChoked = false;
+        c.unchokedAt = clock.instant();
+        unchoked++;
+        c.send(new PeerMessage.Unchoke());
+    }
+
+    private void choke(PeerConnection c) {
+        c.amChoking = true;
+        unchoked--;
+        c.send(new PeerMessage.Choke());
+    }
+
+    /** Fills free upload slots: first peers that wait, then those choked for holding a slot idle (see rotateIdleUploads). */
     private void unchokeWaiting() {
-        for (PeerConnection o : connections) {
-            if (unchoked >= config.maxUnchoked()) {
-                return;
-            }
-            if (o.peerInterested && o.amChoking) {
-                o.amChoking = false;
-                unchoked++;
-                o.send(new PeerMessage.Unchoke());
-                o.flush();
+        for (int pass = 0; pass < 2; pass++) {
+            for (PeerConnection o : connections) {
+                if (unchoked >= config.maxUnchoked()) {
+                    return;
+                }
+                if (o.peerInterested && o.amChoking && (pass == 1 || !o.idleChoked)) {
+                    unchoke(o);
+                    o.flush();
+                }
             }
         }
+    }
+
+    /**
+     * When peers wait for an upload slot, the unchoked peers that asked for nothing since
+     * {@link IdleSlots#GRACE} after their unchoke give theirs up: a peer that says it is interested
+     * and never asks must not keep one from a peer that wants data.
+     */
+    private void rotateIdleUploads(Instant now) {
+        if (unchoked < config.maxUnchoked()) {
+            return;
+        }
+        boolean someoneWaits = false;
+        for (PeerConnection c : connections) {
+            someoneWaits |= c.peerInterested && c.amChoking && !c.idleChoked;
+        }
+        if (!someoneWaits) {
+            return;
+        }
+        for (PeerConnection c : connections) {
+            if (!c.amChoking && c.queuedUploads == 0 && IdleSlots.idle(later(c.usefulAt, c.unchokedAt), now)) {
+                choke(c);
+                c.idleChoked = true;
+                c.flush();
+            }
+        }
+        unchokeWaiting();
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     private void countSeeds() {
@@ -493,11 +548,14 @@ public final class TorrentSession {
             c.downloaded += newBytes;
             downloaded += newBytes;
             lastData = now;
+            c.usefulAt = now;
             if (!c.seedFromStart) {
                 lastFromNonSeed = now;
                 sparingSeeds = true;
             }
-            contributors.computeIfAbsent(p.piece(), k -> new HashSet<>()).add(c);
+            bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
+                    (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE),
+                    c.remote().getAddress());
             cancelElsewhere(c, asked);
             if (arrival == PiecePicker.Arrival.PIECE_DONE) {
                 verify(p.piece());
@@ -529,19 +587,35 @@ public final class TorrentSession {
     }
 
     private void verify(int piece) {
-        verifier.verify(piece, md5).whenComplete((ok, err) -> run(() -> {
+        verifier.verify(piece, md5, EngineConfig.BLOCK_SIZE, bans.wantsBlockHashes(piece)).whenComplete((check, err) -> run(() -> {
             if (state.isFinal()) {
                 return;
             }
-            Set<PeerConnection> from = contributors.remove(piece);
             if (err != null) {
                 fail("read back piece " + piece + ": " + rootMessage(err));
-            } else if (ok) {
+            } else if (check.good()) {
+                ban(bans.pieceVerified(piece, check.blockHashes()), "sent blocks of piece " + piece + " that differ from its good copy");
                 pieceVerified(piece);
             } else {
-                pieceFailed(piece, from == null ? Set.of() : from);
+                pieceFailed(piece, check.blockHashes());
             }
         }));
+    }
+
+    /** Closes every connection to these addresses; {@link SmartBan} keeps them out for the torrent's life. */
+    private void ban(Set<java.net.InetAddress> addresses, String why) {
+        if (addresses.isEmpty()) {
+            return;
+        }
+        for (java.net.InetAddress a : addresses) {
+            LOG.warn("[torrent={} peer={}] banned for the torrent's life: {}", logId, a.getHostAddress(), why);
+        }
+        for (PeerConnection c : new ArrayList<>(connections)) {
+            if (addresses.contains(c.remote().getAddress())) {
+                detach(c);
+                c.close("banned for corrupt data");
+            }
+        }
     }
 
     private void pieceVerified(int piece) {
@@ -572,17 +646,15 @@ public final class TorrentSession {
         advanceMd5();
     }
 
-    private void pieceFailed(int piece, Set<PeerConnection> from) {
+    /**
+     * A piece failed its SHA-1: fetched again, from one peer (PiecePicker.failed). Its writer is
+     * banned when it wrote every block; otherwise SmartBan finds the bad blocks' writers once a
+     * good copy is in.
+     */
+    private void pieceFailed(int piece, List<byte[]> blockHashes) {
         picker.failed(piece);
-        LOG.warn("[torrent={}] piece {} failed its SHA-1 check; sent by {}", logId, piece, from);
-        for (PeerConnection c : from) {
-            c.hashFailures++;
-            if (from.size() == 1 || c.hashFailures >= 2) {
-                LOG.warn("[torrent={} peer={}] banned: sent data that fails its hash", logId, c);
-                banned.add(c.remote());
-                c.close("banned for corrupt data");
-            }
-        }
+        LOG.warn("[torrent={}] piece {} failed its SHA-1 check; fetching it again from one peer", logId, piece);
+        ban(bans.pieceFailed(piece, blockHashes), "sent every block of piece " + piece + ", which failed its SHA-1 check");
         fillAll();
     }
 
@@ -742,6 +814,7 @@ public final class TorrentSession {
         }
         c.queuedUploads++;
         c.wrote = true;
+        c.usefulAt = clock.instant();
         long offset = (long) r.piece() * meta.pieceLength() + r.begin();
         io.netty.channel.Channel ch = c.channel();
         ch.write(MessageEncoder.pieceHeader(ch.pipeline().firstContext(), r.piece(), r.begin(), r.length()), ch.voidPromise());
@@ -893,6 +966,7 @@ public final class TorrentSession {
                 fillAll();
             }
         }
+        rotateIdleUploads(now);
         unchokeWaiting();
         if (state == SessionState.SEEDING && options.seedTime().isPresent()
                 && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
@@ -1001,6 +1075,13 @@ public final class TorrentSession {
         }
         return new Snapshot(state, verifiedBytes(), meta.totalLength(), downloaded, uploaded, downRate, upRate,
                 connections.size(), seeds, error);
+    }
+
+    /** Whether {@code address} is banned from this torrent (asked on the loop). */
+    CompletableFuture<Boolean> isBanned(java.net.InetAddress address) {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        run(() -> f.complete(bans.isBanned(address)));
+        return f;
     }
 
     /** Runs {@link #snapshot()} on the loop. */

@@ -48,6 +48,42 @@ public final class PieceVerifier {
         }, pool);
     }
 
+    /**
+     * What a check found: whether the piece is good, and the SHA-1 of each of its blocks of
+     * {@code blockSize} bytes as they were on disk when asked for (see {@link #verify(int, Md5Stream, int, boolean)}).
+     */
+    public record Check(boolean good, List<byte[]> blockHashes) {
+        public Check {
+            blockHashes = List.copyOf(blockHashes);
+        }
+    }
+
+    /**
+     * Like {@link #verify(int, Md5Stream)}; also hashes the piece block by block when it fails or
+     * when {@code blocksAlways}, in the same read, so the bytes hashed are the ones checked (a new
+     * copy may be written over a failed one as soon as the failure is known).
+     */
+    public CompletableFuture<Check> verify(int index, Md5Stream md5, int blockSize, boolean blocksAlways) {
+        return CompletableFuture.supplyAsync(() -> {
+            boolean ok = check(index);
+            ByteBuffer buf = buffers.get();
+            List<byte[]> blocks = List.of();
+            if (!ok || blocksAlways) {
+                blocks = new java.util.ArrayList<>();
+                for (int at = 0; at < buf.limit(); at += blockSize) {
+                    MessageDigest sha1 = Digests.sha1();
+                    sha1.update(buf.duplicate().position(at).limit(Math.min(buf.limit(), at + blockSize)));
+                    blocks.add(sha1.digest());
+                }
+            }
+            if (ok && md5 != null) {
+                buf.rewind();
+                md5.offer(index, buf);
+            }
+            return new Check(ok, blocks);
+        }, pool);
+    }
+
     /** Which pieces on disk are good; {@code onBytes} sees each piece's size as it is checked. */
     public CompletableFuture<BitSet> verifyAll(LongConsumer onBytes) {
         BitSet good = new BitSet(meta.pieceCount());

@@ -284,4 +284,33 @@ class PiecePickerTest {
         // counted per piece started, not per call: a call that found nothing does not use a turn
         assertEquals(10, inOrder);
     }
+
+    @Test
+    void aPieceThatFailedIsFetchedAgainFromThePeerThatStartsItAlone() {
+        PiecePicker one = new PiecePicker(1, 2 * BLOCK, 2 * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        PieceSet a = new PieceSet(1);
+        a.setAll();
+        PieceSet b = new PieceSet(1);
+        b.setAll();
+        one.peerHasAll();
+        one.peerHasAll();
+        Block fromA = one.next(a, new HashMap<>());
+        Block fromB = one.next(b, new HashMap<>());
+        assertEquals(0, fromB.piece(), "before a failure, blocks of a started piece go to any peer");
+        one.received(0, fromA.begin(), fromA.length());
+        assertEquals(PiecePicker.Arrival.PIECE_DONE, one.received(0, fromB.begin(), fromB.length()));
+        one.failed(0);
+
+        Block again = one.next(a, new HashMap<>());
+        assertEquals(0, again.begin(), "A starts the failed piece again");
+        assertNull(one.next(b, new HashMap<>()), "B is not asked for any block of it, the endgame included");
+        Block rest = one.next(a, Map.of(again.key(), again));
+        assertEquals(BLOCK, rest.begin(), "A is asked for the rest of it");
+        assertNull(one.next(b, new HashMap<>()));
+
+        one.abandoned(rest); // A choked, rejected or left: anyone may help now
+        Block helped = one.next(b, new HashMap<>());
+        assertNotNull(helped);
+        assertEquals(BLOCK, helped.begin());
+    }
 }

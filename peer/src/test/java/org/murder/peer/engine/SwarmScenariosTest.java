@@ -118,10 +118,10 @@ class SwarmScenariosTest {
     void aPeerServingCorruptDataIsDroppedAndTheDownloadStillCompletes() throws Exception {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
-        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash())) {
+        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), InetAddress.getByName("127.0.0.2"))) {
             Path dir = tmp.resolve("victim");
             TorrentSession victim = download(engine(), t, dir, SessionListener.NONE);
-            victim.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), evil.port())));
+            victim.addPeers(List.of(evil.at()));
             assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
             victim.addPeers(List.of(at(seed)));
             victim.completed().get(60, TimeUnit.SECONDS);

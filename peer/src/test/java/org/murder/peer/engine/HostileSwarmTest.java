@@ -1,0 +1,187 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PeerId;
+import org.murder.core.PortRange;
+import org.murder.peer.storage.Storage;
+import org.murder.testkit.MutableClock;
+
+/**
+ * Peers that send bad data, peers that hold slots and do nothing, against real engines over
+ * loopback sockets. Peers that must be told apart by address listen on 127.0.0.x of their own
+ * (bans are by address, as in libtorrent).
+ */
+@Timeout(120)
+class HostileSwarmTest {
+    private static final int SIZE = 2 * 1024 * 1024 + 777;
+    private static final int PIECE = 128 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(44000, 44999));
+    private final List<Socket> sockets = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        engines.close();
+    }
+
+    private static InetAddress loopback(int last) throws Exception {
+        return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+    }
+
+    private static InetSocketAddress at(Engine e) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), e.port());
+    }
+
+    private static PeerId transmissionId(char last) {
+        return PeerId.of(("-TR3000-abcdefghijk" + last).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private TorrentFixture fixture() throws Exception {
+        return TorrentFixture.create(tmp.resolve("seed"), "app.tar.gz", SIZE, PIECE, List.of(), 11);
+    }
+
+    private Engine seed(TorrentFixture t, EngineConfig.Builder config, Clock clock, SessionListener listener) throws Exception {
+        Engine e = engines.start(config, clock);
+        e.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), listener)
+                .completed().get(30, TimeUnit.SECONDS);
+        return e;
+    }
+
+    private TorrentSession download(Engine e, TorrentFixture t, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        return e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()), Optional.empty()),
+                SessionListener.NONE);
+    }
+
+    @Test
+    void aBannedPeerThatComesBackFromItsAddressIsNeitherAskedNorServed() throws Exception {
+        TorrentFixture t = fixture();
+        Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
+        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
+            Engine victimEngine = engines.start();
+            TorrentSession victim = download(victimEngine, t, tmp.resolve("victim"));
+            victim.addPeers(List.of(evil.at()));
+            assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
+            assertTrue(victim.isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
+
+            // it comes back on a connection of its own, from another port and under another peer id
+            try (RawSeed again = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
+                assertEquals(0, again.connectTo(at(victimEngine), 10_000), "requests the banned peer got when it came back");
+            }
+            victim.addPeers(List.of(evil.at(), at(honest)));
+            victim.completed().get(60, TimeUnit.SECONDS);
+            assertEquals(1, evil.connections.get(), "the victim never connected to the banned address again");
+            assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("victim").resolve("app.tar.gz")));
+        }
+    }
+
+    @Test
+    void piecesMixedFromAnHonestAndABadPeerBanOnlyTheBadOne() throws Exception {
+        TorrentFixture t = fixture();
+        // two clients that are asked 16 KiB at a time, so the blocks of one piece come from both
+        try (RawSeed good = RawSeed.serving(t, transmissionId('g'), loopback(1));
+                RawSeed bad = RawSeed.corrupt(t.meta().infoHash(), transmissionId('b'), loopback(3))) {
+            Path dir = tmp.resolve("victim");
+            TorrentSession victim = download(engines.start(), t, dir);
+            victim.addPeers(List.of(good.at(), bad.at()));
+            victim.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+            assertTrue(victim.isBanned(loopback(3)).get(5, TimeUnit.SECONDS), "the peer that sent bad blocks is banned");
+            assertFalse(victim.isBanned(loopback(1)).get(5, TimeUnit.SECONDS), "the honest peer is not");
+            assertEquals(1, good.connections.get(), "the honest peer kept its one connection");
+            assertTrue(bad.requestLengths.size() > 0, "the bad peer was asked (and its blocks mixed into pieces)");
+        }
+    }
+
+    /** Handshakes with the seed and then says nothing at all. */
+    private void silentPeer(Engine seed, TorrentFixture t) throws Exception {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.bind(new InetSocketAddress(loopback(5), 0));
+        s.connect(at(seed), 5_000);
+        s.setSoTimeout(10_000);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        out.writeByte(19);
+        out.writeBytes("BitTorrent protocol");
+        out.write(new byte[8]);
+        out.write(t.meta().infoHash().toBytes());
+        out.write(PeerId.random().toBytes());
+        out.flush();
+        new DataInputStream(s.getInputStream()).readFully(new byte[68]);
+    }
+
+    @Test
+    void silentPeersThatFillThePeerTableGiveTheirSlotsToAPeerThatWantsData() throws Exception {
+        TorrentFixture t = fixture();
+        MutableClock clock = MutableClock.fixture();
+        CountDownLatch full = new CountDownLatch(1);
+        Engine seed = seed(t, EngineConfig.builder().maxConnections(100), clock, new SessionListener() {
+            @Override
+            public void onProgress(Snapshot s) {
+                if (s.peers() >= 100) {
+                    full.countDown();
+                }
+            }
+        });
+        for (int i = 0; i < 150; i++) {
+            silentPeer(seed, t);
+        }
+        assertTrue(full.await(30, TimeUnit.SECONDS), "100 silent peers hold every slot");
+        clock.advance(IdleSlots.GRACE.plusSeconds(1));
+
+        Path dir = tmp.resolve("late");
+        TorrentSession late = download(engines.start(), t, dir);
+        late.addPeers(List.of(at(seed)));
+        // the engine retries a refused connection after 10 s and the silent peers would hold on for
+        // the 3-minute idle timeout: this must come from the first connection
+        late.completed().get(8, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+    }
+
+    @Test
+    void peersThatSayInterestedAndNeverAskGiveTheirUploadSlotsUp() throws Exception {
+        TorrentFixture t = fixture();
+        MutableClock clock = MutableClock.fixture();
+        Engine seed = seed(t, EngineConfig.builder().maxUnchoked(4), clock, SessionListener.NONE);
+        for (int i = 0; i < 4; i++) {
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port());
+            sockets.add(s);
+            new RawPeer(s, t.meta().infoHash(), true); // returns once unchoked; then asks for nothing
+        }
+        Path dir = tmp.resolve("late");
+        TorrentSession late = download(engines.start(), t, dir);
+        late.addPeers(List.of(at(seed)));
+        clock.advance(IdleSlots.GRACE.plus(Duration.ofSeconds(1)));
+        late.completed().get(20, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+    }
+}
