@@ -13,6 +13,7 @@ import org.murder.orchestrator.agent.Activator;
 import org.murder.orchestrator.agent.Agent;
 import org.murder.orchestrator.agent.AgentSettings;
 import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.release.Generation;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.orchestrator.zk.ZkSettings;
 import org.murder.peer.engine.Engine;
@@ -48,12 +49,17 @@ final class AgentFleet implements AutoCloseable {
     }
 
     Running start(String name, List<String> roles, EngineConfig.Builder config) throws Exception {
+        return start(name, roles, config, Clock.systemUTC());
+    }
+
+    /** An agent whose deadlines and reports follow {@code agentClock} (its engine keeps the system clock). */
+    Running start(String name, List<String> roles, EngineConfig.Builder config, Clock agentClock) throws Exception {
         Path root = Files.createDirectories(base.resolve(name));
         CuratorFramework client = Zk.connect(zk);
         Engine engine = Engine.start(config.portRange(new PortRange(45000, 45999))
                 .bindAddress(InetAddress.getLoopbackAddress()).announceIp("127.0.0.1").hashThreads(1).build(), Clock.systemUTC());
         Agent agent = new Agent(client, new AgentSettings(name, roles, root, "127.0.0.1"), engine, new JobSigner(SECRET),
-                activator, Clock.systemUTC());
+                activator, agentClock);
         agent.start(10);
         Running r = new Running(name, agent, engine, client, root);
         agents.add(r);
@@ -63,12 +69,12 @@ final class AgentFleet implements AutoCloseable {
     static Activator noActivation() {
         return new Activator() {
             @Override
-            public void activate(Path dest, String tag, Path archive, int keep) {
+            public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
                 throw new UnsupportedOperationException("activation is not part of this test");
             }
 
             @Override
-            public String rollback(Path dest, Optional<String> tag) {
+            public String rollback(Path dest, Optional<String> tag, Generation by) {
                 throw new UnsupportedOperationException("rollback is not part of this test");
             }
         };

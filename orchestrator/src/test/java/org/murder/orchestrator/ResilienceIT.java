@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.PortRange;
 import org.murder.core.Rate;
+import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
@@ -45,6 +46,7 @@ import org.murder.orchestrator.zk.Zk;
 import org.murder.orchestrator.zk.ZkPaths;
 import org.murder.orchestrator.zk.ZkSettings;
 import org.murder.peer.engine.EngineConfig;
+import org.murder.testkit.MutableClock;
 
 /** Agents and deploys through restarts, outages, a lost ensemble member, forged jobs and ACLs. */
 @Timeout(240)
@@ -88,17 +90,25 @@ class ResilienceIT {
     }
 
     private DeployRequest request(Path src, String tag) {
+        return request(src, tag, false);
+    }
+
+    private DeployRequest request(Path src, String tag, boolean activate) {
         return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
-                Duration.ofMinutes(3), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                Duration.ofMinutes(3), activate, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
                 new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
     }
 
     private CompletableFuture<List<HostOutcome>> deployAsync(ZkSettings settings, Path src, String tag) {
+        return deployAsync(settings, request(src, tag));
+    }
+
+    private CompletableFuture<List<HostOutcome>> deployAsync(ZkSettings settings, DeployRequest request) {
         deployZk = Zk.connect(settings);
         Deployer d = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return d.deploy(request(src, tag));
+                return d.deploy(request);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -106,19 +116,82 @@ class ResilienceIT {
     }
 
     /** Waits (on a cache event, not a sleep) until some host report under any job matches. */
-    private static void awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition)
+    private static HostReport awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition)
             throws Exception {
-        CountDownLatch seen = new CountDownLatch(1);
+        return awaitReport(zk, host, condition, Duration.ofSeconds(120));
+    }
+
+    private static HostReport awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition,
+            Duration within) throws Exception {
+        CompletableFuture<HostReport> seen = new CompletableFuture<>();
         try (CuratorCache cache = CuratorCache.build(zk, ZkPaths.REPORTS)) {
             cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
-                if (node.getPath().endsWith("/" + host) && !node.getPath().equals(ZkPaths.REPORTS + "/" + host) && node.getData() != null && node.getData().length > 0
-                        && condition.test(Json.read(node.getData(), HostReport.class))) {
-                    seen.countDown();
+                if (node.getPath().endsWith("/" + host) && !node.getPath().equals(ZkPaths.REPORTS + "/" + host) && node.getData() != null && node.getData().length > 0) {
+                    HostReport r = Json.read(node.getData(), HostReport.class);
+                    if (condition.test(r)) {
+                        seen.complete(r);
+                    }
                 }
             }).build());
             cache.start();
-            assertTrue(seen.await(120, TimeUnit.SECONDS), "no matching report from " + host);
+            try {
+                return seen.get(within.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("no matching report from " + host + " within " + within);
+            }
         }
+    }
+
+    @Test
+    void anAgentActivatesAVerifiedReleaseWhileZooKeeperIsDown() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), new ReleaseActivator());
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("1MiB/s")));
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, request(release(3_000_000), "v7", true));
+        awaitReport(a.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+        server.stop();
+        // the rest arrives from the seeder in about 3 s; activation needs nothing from ZooKeeper
+        Path current = tmp.resolve("hosts/web-1/current");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(current) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(50);
+        }
+        boolean activatedDuringOutage = Files.exists(current);
+        server.restart();
+        assertTrue(activatedDuringOutage, "web-1 activated v7 within 20 s of ZooKeeper going down");
+        assertEquals("v7", current.toRealPath().getFileName().toString());
+        List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), "the done report caught up after the outage: " + outcomes + "\n" + output);
+    }
+
+    @Test
+    void anAgentStopsAtTheJobsDeadlineWithTheOriginGoneAndReportsWhatIsOnDisk() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        MutableClock agentClock = new MutableClock(java.time.Instant.now());
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("1MiB/s")), agentClock);
+        deployZk = Zk.connect(settings);
+        Deployer d = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        Path src = release(8_000_000);
+        java.util.concurrent.ExecutorService deployHost = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<List<HostOutcome>> deploy = deployHost.submit(() -> d.deploy(request(src, "v8")));
+            awaitReport(a.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+            // the deploy process goes away, and its seeder and tracker with it
+            deploy.cancel(true);
+            deployHost.shutdown();
+            assertTrue(deployHost.awaitTermination(30, TimeUnit.SECONDS), "the deploy stopped");
+        } finally {
+            deployHost.shutdownNow();
+        }
+        agentClock.advance(Duration.ofMinutes(3).plusSeconds(1)); // past the job's 3-minute deadline, long before the stall timeout
+        HostReport failed = awaitReport(a.zk(), "web-1", r -> HostReport.FAILED.equals(r.state()), Duration.ofSeconds(20));
+        assertTrue(failed.error().startsWith("past the job's deadline ("), failed.error());
+        assertTrue(failed.error().endsWith("v8.tar.gz.part kept for a later deploy to resume"), failed.error());
+        assertTrue(failed.bytes() > 0 && failed.bytes() < failed.total(), "the verified bytes, not 0: " + failed);
+        Path part = tmp.resolve("hosts/web-1/v8.tar.gz.part");
+        assertTrue(Files.exists(part), "the partial download stays for a resume");
+        assertTrue(Files.notExists(tmp.resolve("hosts/web-1/v8.tar.gz")));
     }
 
     @Test

@@ -2,12 +2,17 @@ package org.murder.orchestrator.agent;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.murder.orchestrator.release.Generation;
 
-/** Release activation on a host: unpack a verified archive as a release and switch {@code current}, or switch back. */
+/**
+ * Release activation on a host: unpack a verified archive as a release and switch {@code current}, or switch back.
+ * Each change names the job asking for it; a job older than the one that switched {@code current} last is refused
+ * with a {@link Generation.SupersededException}.
+ */
 public interface Activator {
     /** Unpacks {@code archive} into {@code <dest>/releases/<tag>}, points {@code <dest>/current} at it, keeps the last {@code keep}. */
-    void activate(Path dest, String tag, Path archive, int keep);
+    void activate(Path dest, String tag, Path archive, int keep, Generation by);
 
     /** Points {@code <dest>/current} at {@code tag}, or at the release before the current one; returns the tag now current. */
-    String rollback(Path dest, Optional<String> tag);
+    String rollback(Path dest, Optional<String> tag, Generation by);
 }

@@ -32,6 +32,7 @@ import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.release.Generation;
 import org.murder.orchestrator.zk.ZkPaths;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
@@ -47,11 +48,16 @@ import org.slf4j.LoggerFactory;
  * watches {@code /jobs}, and runs every signed job that names it on the in-process engine,
  * reporting to {@code /jobs/<id>/hosts/<name>} about once a second. A job is run once per host:
  * finished reports are never redone, unfinished ones are resumed after a restart. ZooKeeper
- * outages pause the reports, never the download.
+ * outages pause the reports, never the download or the activation: reports go through a
+ * {@link Reporter}, so a job thread never waits for ZooKeeper. A job stops at its deadline
+ * (the {@code .part} stays for a later resume), and activates only if no job published after
+ * it switched the destination already (see {@link Generation}).
  */
 public final class Agent implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final long REPORT_MILLIS = 1000;
+    /** How long a session stopped at the deadline may take to say goodbye to the tracker. */
+    private static final long STOP_WAIT_SECONDS = 10;
 
     private final CuratorFramework zk;
     private final AgentSettings settings;
@@ -66,6 +72,7 @@ public final class Agent implements Closeable {
     });
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     private final Set<String> ignored = ConcurrentHashMap.newKeySet();
+    private Reporter reporter;
     private PersistentNode registration;
     private CuratorCache cache;
     private volatile boolean closed;
@@ -83,6 +90,7 @@ public final class Agent implements Closeable {
     public void start(long registerTimeoutSeconds) throws Exception {
         zk.createContainers(ZkPaths.JOBS);
         zk.createContainers(ZkPaths.AGENTS);
+        reporter = new Reporter(zk, settings.name());
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis());
         registration = new PersistentNode(zk, CreateMode.EPHEMERAL, false, ZkPaths.agent(settings.name()), Json.write(info));
@@ -126,8 +134,13 @@ public final class Agent implements Closeable {
             ignored.add(id);
             return;
         }
+        if (node.getStat() == null || node.getStat().getCzxid() <= 0) {
+            ignore(id, "no creation id from ZooKeeper: ignored");
+            return;
+        }
+        Generation generation = new Generation(node.getStat().getCzxid(), job.id());
         if (started.add(id)) {
-            jobs.execute(() -> run(job));
+            jobs.execute(() -> run(job, generation));
         }
     }
 
@@ -137,7 +150,7 @@ public final class Agent implements Closeable {
         }
     }
 
-    private void run(Job job) {
+    private void run(Job job, Generation generation) {
         String path = ZkPaths.host(job.id(), settings.name());
         Optional<HostReport> previous;
         try {
@@ -156,32 +169,54 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] past its deadline: not {}", settings.name(), job.id(),
                     previous.isEmpty() ? "started" : "resumed");
             if (previous.isPresent()) {
-                writeUntilStored(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()));
+                reporter.offer(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()));
             }
             return;
         }
         long now = clock.millis();
         HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
-        write(path, accepted);
+        reporter.offer(path, accepted);
+        Progress progress = new Progress(accepted);
         HostReport last;
         try {
-            last = job.isDeploy() ? deploy(job, path, accepted) : rollback(job, accepted);
+            last = job.isDeploy() ? deploy(job, path, progress, previous, generation) : rollback(job, accepted, generation);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
-            last = accepted.failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
+            last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
         }
-        writeUntilStored(path, last);
+        reporter.offer(path, last);
     }
 
-    private HostReport deploy(Job job, String path, HostReport accepted) {
+    /** The last progress report of a job, for a failure to keep its bytes. Used by the job's thread only. */
+    private static final class Progress {
+        private HostReport last;
+
+        Progress(HostReport accepted) {
+            last = accepted;
+        }
+
+        HostReport last() {
+            return last;
+        }
+
+        HostReport update(Snapshot s) {
+            last = last.progress(s.verified(), s.downRate(), s.peers());
+            return last;
+        }
+    }
+
+    private HostReport deploy(Job job, String path, Progress progress, Optional<HostReport> previous, Generation generation) {
         Path dest = destination(job);
         MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
         Path archive = dest.resolve(meta.name());
+        HostReport accepted = progress.last();
         if (sameMd5(archive, job.md5())) {
-            LOG.info("[agent={} job={}] {} already here with md5 {}: nothing to download", settings.name(), job.id(), archive,
-                    job.md5());
-            activateIfAsked(job, dest, archive);
-            return accepted.done(clock.millis(), true);
+            // downloading when the agent stopped: this job fetched it before the restart; else it was there before the job
+            boolean ours = previous.isPresent() && HostReport.DOWNLOADING.equals(previous.get().state());
+            LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
+                    job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
+            activateIfAsked(job, dest, archive, generation);
+            return accepted.done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
         }
         AtomicReference<Snapshot> latest = new AtomicReference<>();
         TorrentSession session = engine.add(meta, Storage.forDownload(meta, dest),
@@ -194,42 +229,77 @@ public final class Agent implements Closeable {
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
                 dest);
-        write(path, accepted.progress(0, 0, 0));
+        reporter.offer(path, accepted.progress(0, 0, 0));
         try {
             while (!session.completed().isDone()) {
+                long left = job.deadline() - clock.millis();
+                if (left <= 0) {
+                    return stopAtDeadline(job, session, progress, archive);
+                }
                 try {
-                    session.completed().get(REPORT_MILLIS, TimeUnit.MILLISECONDS);
+                    session.completed().get(Math.min(REPORT_MILLIS, left), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     Snapshot s = latest.get();
                     if (s != null) {
-                        write(path, accepted.progress(s.verified(), s.downRate(), s.peers()));
+                        reporter.offer(path, progress.update(s));
                     }
                 }
             }
             session.completed().get();
         } catch (ExecutionException e) {
+            lastSnapshot(session, latest.get()).ifPresent(progress::update);
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-        activateIfAsked(job, dest, archive);
+        activateIfAsked(job, dest, archive, generation);
         LOG.info("[agent={} job={}] done: {} verified (md5 {}), seeding {} s", settings.name(), job.id(), archive, job.md5(),
                 job.seedSeconds());
-        return accepted.done(clock.millis(), false);
+        return accepted.done(clock.millis(), "");
     }
 
-    private void activateIfAsked(Job job, Path dest, Path archive) {
+    /** The job's deadline passed mid-download: stop (the .part stays for a resume) and say how far it got. */
+    private HostReport stopAtDeadline(Job job, TorrentSession session, Progress progress, Path archive) throws InterruptedException {
+        Snapshot last;
+        try {
+            last = session.stop().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            last = session.snapshot();
+        }
+        HostReport at = progress.update(last);
+        String why = String.format(java.util.Locale.ROOT, "past the job's deadline (%s): stopped at %d%% (%s of %s verified);"
+                + " %s%s kept for a later deploy to resume", java.time.Instant.ofEpochMilli(job.deadline()), last.percent(),
+                org.murder.core.ByteSize.format(last.verified()), org.murder.core.ByteSize.format(last.total()),
+                archive.getFileName(), Storage.PART_SUFFIX);
+        LOG.warn("[agent={} job={}] {}", settings.name(), job.id(), why);
+        return at.failed(why, clock.millis());
+    }
+
+    /** The session's final snapshot when it has one within a few seconds, else the last progress seen. */
+    private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest) {
+        try {
+            return Optional.of(session.finished().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // fall back to the last progress
+        }
+        return Optional.ofNullable(latest);
+    }
+
+    private void activateIfAsked(Job job, Path dest, Path archive, Generation generation) {
         if (job.activate()) {
-            activator.activate(dest, job.tag(), archive, job.keep());
+            activator.activate(dest, job.tag(), archive, job.keep(), generation);
             LOG.info("[agent={} job={}] activated {} in {}", settings.name(), job.id(), job.tag(), dest);
         }
     }
 
-    private HostReport rollback(Job job, HostReport accepted) {
-        String now = activator.rollback(destination(job), job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo()));
+    private HostReport rollback(Job job, HostReport accepted, Generation generation) {
+        String now = activator.rollback(destination(job), job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo()),
+                generation);
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), now);
-        return accepted.done(clock.millis(), false);
+        return accepted.done(clock.millis(), "");
     }
 
     private Path destination(Job job) {
@@ -274,35 +344,6 @@ public final class Agent implements Closeable {
         }
     }
 
-    /** Best effort: a progress report lost to a ZooKeeper outage is replaced a second later. */
-    private void write(String path, HostReport report) {
-        try {
-            zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(report));
-        } catch (Exception e) {
-            LOG.debug("[agent={}] report to {}: {}", settings.name(), path, e.toString());
-        }
-    }
-
-    /** The final report must land: retry through outages until it does or the agent stops. */
-    private void writeUntilStored(String path, HostReport report) {
-        long backoff = 200;
-        while (!closed) {
-            try {
-                zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(report));
-                return;
-            } catch (Exception e) {
-                LOG.info("[agent={}] final report to {} failed ({}); retrying", settings.name(), path, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 5000);
-            }
-        }
-    }
-
     private static String hostname() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
@@ -325,5 +366,8 @@ public final class Agent implements Closeable {
             }
         }
         jobs.shutdownNow();
+        if (reporter != null) {
+            reporter.close();
+        }
     }
 }

@@ -2,21 +2,22 @@ package org.murder.orchestrator.agent;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.murder.orchestrator.release.Generation;
 import org.murder.orchestrator.release.ReleaseManager;
 
 /** Activation through {@link ReleaseManager}: safe extraction, an atomic {@code current} switch, keep the last K. */
 public final class ReleaseActivator implements Activator {
     @Override
-    public void activate(Path dest, String tag, Path archive, int keep) {
+    public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
         ReleaseManager releases = new ReleaseManager(dest);
-        releases.activate(tag, archive);
+        releases.activate(tag, archive, Optional.of(by));
         if (keep > 0) {
             releases.keepLast(keep);
         }
     }
 
     @Override
-    public String rollback(Path dest, Optional<String> tag) {
-        return new ReleaseManager(dest).rollback(tag).to();
+    public String rollback(Path dest, Optional<String> tag, Generation by) {
+        return new ReleaseManager(dest).rollback(tag, Optional.of(by)).to();
     }
 }

@@ -189,7 +189,7 @@ public final class Deployer {
                     req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
                     now + req.timeout().toMillis(), "");
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
-            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.skipped())) {
+            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
                 LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
                 Thread.sleep(req.grace().toMillis());
             }
@@ -305,13 +305,13 @@ public final class Deployer {
             HostReport r = reports.get(h);
             double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
             if (r != null && r.isFinished()) {
-                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.skipped(), r.error()));
+                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.reused(), r.error()));
             } else if (missingSince.containsKey(h) && now - missingSince.get(h) >= VANISH_GRACE.toMillis()) {
-                out.add(new HostOutcome(h, "vanished", seconds, r == null ? 0 : r.bytes(), false,
+                out.add(new HostOutcome(h, "vanished", seconds, r == null ? 0 : r.bytes(), "",
                         "agent unregistered (stopped, or lost its ZooKeeper session) before finishing"));
             } else {
                 String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() == 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
-                out.add(new HostOutcome(h, "timeout", seconds, r == null ? 0 : r.bytes(), false,
+                out.add(new HostOutcome(h, "timeout", seconds, r == null ? 0 : r.bytes(), "",
                         "not done by the deadline (" + where + ")"));
             }
         }
@@ -356,14 +356,18 @@ public final class Deployer {
         int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
         out.printf("%n%-" + width + "s  %-9s %8s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "ERROR");
         for (HostOutcome o : outcomes) {
-            out.printf("%-" + width + "s  %-9s %8.1f %9s  %s%n", o.host(), o.skipped() ? "done*" : o.result(), o.seconds(),
+            out.printf("%-" + width + "s  %-9s %8.1f %9s  %s%n", o.host(), o.label(), o.seconds(),
                     o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
                     o.error());
         }
         long ok = outcomes.stream().filter(HostOutcome::succeeded).count();
         double slowest = outcomes.stream().mapToDouble(HostOutcome::seconds).max().orElse(0);
-        if (outcomes.stream().anyMatch(HostOutcome::skipped)) {
-            out.println("(done* = the release was already there: nothing downloaded)");
+        if (outcomes.stream().anyMatch(HostOutcome::alreadyThere)) {
+            out.println("(done* = the archive was on the host before this job (an earlier job, or put there by hand):"
+                    + " nothing downloaded)");
+        }
+        if (outcomes.stream().anyMatch(o -> HostReport.BEFORE_RESTART.equals(o.reused()))) {
+            out.println("(done+ = downloaded by this job before its agent restarted: checked again, not downloaded again)");
         }
         if (ok == outcomes.size()) {
             out.printf(java.util.Locale.ROOT, "%s: all %d hosts done, slowest %.1f s%n", tag, ok, slowest);

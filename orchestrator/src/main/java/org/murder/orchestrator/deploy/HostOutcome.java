@@ -1,5 +1,7 @@
 package org.murder.orchestrator.deploy;
 
+import org.murder.orchestrator.job.HostReport;
+
 /**
  * How one targeted host ended.
  *
@@ -7,16 +9,35 @@ package org.murder.orchestrator.deploy;
  * @param result  done, failed, timed out or vanished
  * @param seconds from accepting the job to finishing it (or to now)
  * @param bytes   bytes it verified
- * @param skipped it already had the release
+ * @param reused  done without downloading in its last run: empty, {@link HostReport#ALREADY_THERE} or
+ *                {@link HostReport#BEFORE_RESTART} (see {@link HostReport})
  * @param error   why it did not succeed
  */
-public record HostOutcome(String host, String result, double seconds, long bytes, boolean skipped, String error) {
+public record HostOutcome(String host, String result, double seconds, long bytes, String reused, String error) {
+    public HostOutcome {
+        reused = reused == null ? "" : reused;
+    }
+
     public boolean succeeded() {
         return "done".equals(result);
     }
 
-    /** Download rate in MB/s, or 0 when nothing was downloaded. */
+    /** The archive was on the host before the job came: this deploy sent it nothing. */
+    public boolean alreadyThere() {
+        return HostReport.ALREADY_THERE.equals(reused);
+    }
+
+    /** The label of the summary: the result, marked when nothing was downloaded in the host's last run. */
+    public String label() {
+        return switch (reused) {
+            case HostReport.ALREADY_THERE -> result + "*";
+            case HostReport.BEFORE_RESTART -> result + "+";
+            default -> result;
+        };
+    }
+
+    /** Download rate in MB/s, or 0 when nothing was downloaded in one run. */
     public double megabytesPerSecond() {
-        return skipped || seconds <= 0 ? 0 : bytes / 1e6 / seconds;
+        return !reused.isEmpty() || seconds <= 0 ? 0 : bytes / 1e6 / seconds;
     }
 }

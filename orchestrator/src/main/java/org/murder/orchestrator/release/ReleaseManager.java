@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * DIR/releases/&lt;tag&gt;/        one unpacked release per tag, complete or absent
  * DIR/releases/.history      one line per activation: "EPOCH-SECONDS TAG", "... TAG rollback" for rollbacks
+ * DIR/releases/.generation   "CZXID JOB": the job that switched current last (see {@link Generation})
  * DIR/current -&gt; releases/&lt;tag&gt;   what the application runs
  * </pre>
  * {@code current} always points at a complete release: a release is unpacked beside its final name
@@ -55,6 +56,7 @@ public final class ReleaseManager {
     public static final String RELEASES = "releases";
     public static final String CURRENT = "current";
     public static final String HISTORY = ".history";
+    public static final String GENERATION = ".generation";
     private static final String ROLLBACK_MARK = "rollback";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -81,6 +83,7 @@ public final class ReleaseManager {
     private final Path releases;
     private final Path current;
     private final Path history;
+    private final Path generation;
     private final SafeExtractor extractor;
     private final Clock clock;
 
@@ -93,6 +96,7 @@ public final class ReleaseManager {
         this.releases = this.dest.resolve(RELEASES);
         this.current = this.dest.resolve(CURRENT);
         this.history = releases.resolve(HISTORY);
+        this.generation = releases.resolve(GENERATION);
         this.extractor = Objects.requireNonNull(extractor, "extractor");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -130,10 +134,21 @@ public final class ReleaseManager {
      * {@code DIR/releases} when missing. Activating the current tag again changes nothing.
      */
     public Switch activate(String tag, Path archive) {
+        return activate(tag, archive, Optional.empty());
+    }
+
+    /**
+     * {@link #activate(String, Path)} for the job {@code by}: refused with a
+     * {@link Generation.SupersededException} when a job published after it switched {@code current}
+     * already (checked before unpacking and again under the lock); on success {@code by} is recorded.
+     * By hand (empty), nothing is checked or recorded.
+     */
+    public Switch activate(String tag, Path archive, Optional<Generation> by) {
         validateTag(tag);
         Path dir = releases.resolve(tag);
         createDirectories();
         current(); // a current that is not our link fails now, before minutes of unpacking
+        by.ifPresent(g -> refuseIfSuperseded(g, "switching current to " + tag));
         Path partial = null;
         // one look at dir (two, isDirectory then exists, raced with another activation's move)
         BasicFileAttributes seen = attributesOrNull(dir);
@@ -155,11 +170,14 @@ public final class ReleaseManager {
                 throw MurderException.failure(dir + ": removed while activating it (expected: no keep-last running on "
                         + dest + " at the same time)", null);
             }
+            by.ifPresent(g -> refuseIfSuperseded(g, "switching current to " + tag));
             Optional<String> from = current();
             if (from.equals(Optional.of(tag))) {
+                by.ifPresent(this::recordGeneration);
                 return new Switch(from, tag, extracted);
             }
             pointCurrentAt(tag);
+            by.ifPresent(this::recordGeneration);
             record(new HistoryLine(clock.instant().getEpochSecond(), tag, false));
             LOG.info("[dest={}] activated {} (was {})", dest, tag, from.orElse("none"));
             return new Switch(from, tag, extracted);
@@ -185,9 +203,15 @@ public final class ReleaseManager {
      * current one. Rolling back to the current tag changes nothing. Nothing is deleted.
      */
     public Switch rollback(Optional<String> toTag) {
+        return rollback(toTag, Optional.empty());
+    }
+
+    /** {@link #rollback(Optional)} for the job {@code by}, refused like {@link #activate(String, Path, Optional)} when superseded. */
+    public Switch rollback(Optional<String> toTag, Optional<Generation> by) {
         toTag.ifPresent(ReleaseManager::validateTag);
         requireReleases();
         try (DestLock lock = DestLock.acquire(releases)) {
+            by.ifPresent(g -> refuseIfSuperseded(g, "rolling back"));
             String from = current().orElseThrow(() -> MurderException.failure(current
                     + ": no current release (expected: a release activated by murder before a rollback)", null));
             List<HistoryLine> lines = readHistory();
@@ -203,9 +227,11 @@ public final class ReleaseManager {
                         + from + " (expected: an earlier activation to roll back to, or a release named with --to TAG)", null));
             }
             if (to.equals(from)) {
+                by.ifPresent(this::recordGeneration);
                 return new Switch(Optional.of(from), to, false);
             }
             pointCurrentAt(to);
+            by.ifPresent(this::recordGeneration);
             record(new HistoryLine(clock.instant().getEpochSecond(), to, true));
             LOG.info("[dest={}] rolled back from {} to {}", dest, from, to);
             return new Switch(Optional.of(from), to, false);
@@ -349,6 +375,38 @@ public final class ReleaseManager {
             }
         }
         return Optional.empty();
+    }
+
+    /** The job that switched {@code current} last; empty when none did (or only an operator by hand). */
+    public Optional<Generation> generation() {
+        String text;
+        try {
+            text = Files.readString(generation, StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw MurderException.failure("read " + generation + ": " + Trees.describe(e), e);
+        }
+        Generation g = Generation.parseOrNull(text);
+        if (g == null) {
+            throw MurderException.failure(generation + ": '" + Trees.printable(text.strip()) + "' (expected: CZXID JOB-ID, written by"
+                    + " the murder agent; remove it to let any job switch current)", null);
+        }
+        return Optional.of(g);
+    }
+
+    private void refuseIfSuperseded(Generation by, String doing) {
+        Optional<Generation> last = generation();
+        if (last.isPresent() && last.get().number() > by.number()) {
+            throw new Generation.SupersededException("superseded: job " + last.get().job() + ", published after this job "
+                    + by.job() + ", switched " + current + " already; not " + doing + " (that would go backwards)");
+        }
+    }
+
+    private void recordGeneration(Generation by) {
+        if (generation().map(g -> g.number() < by.number()).orElse(true)) {
+            AtomicFiles.write(generation, (by.format() + "\n").getBytes(StandardCharsets.US_ASCII), true);
+        }
     }
 
     /** {@code .history}, oldest first; lines that do not parse are skipped with a warning. */

@@ -1,0 +1,46 @@
+package org.murder.orchestrator.release;
+
+import org.murder.core.MurderException;
+
+/**
+ * Where a job stands in the order jobs were published: ZooKeeper's creation id (czxid) of its node,
+ * which the ensemble assigns in one total order. A destination remembers the generation of the
+ * job that last switched its {@code current}, and no older job switches it again.
+ *
+ * @param number the job node's czxid (positive)
+ * @param job    the job id, for messages
+ */
+public record Generation(long number, String job) {
+    public Generation {
+        if (number <= 0) {
+            throw new IllegalArgumentException("generation: " + number + " (expected: a job node's czxid, above 0)");
+        }
+        if (job == null || !job.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new IllegalArgumentException("generation job: '" + job + "' (expected: a job id)");
+        }
+    }
+
+    String format() {
+        return number + " " + job;
+    }
+
+    /** Parses {@link #format()}; null when the text is not one. */
+    static Generation parseOrNull(String text) {
+        String[] words = text.strip().split(" +");
+        if (words.length != 2 || !words[0].matches("[0-9]{1,19}")) {
+            return null;
+        }
+        try {
+            return new Generation(Long.parseLong(words[0]), words[1]);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A job older than the one that switched {@code current} last: switching now would go backwards. */
+    public static final class SupersededException extends MurderException {
+        public SupersededException(String message) {
+            super(message, MurderException.FAILURE);
+        }
+    }
+}
