@@ -55,6 +55,13 @@ public final class Engine implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** Largest frame accepted before we know the torrent: a 128 KiB block, or a bitfield of 8 M pieces. */
     static final int MAX_FRAME = 1 << 20;
+    /**
+     * Incoming connections that may wait for their handshake at once (each for at most
+     * {@code handshakeTimeout}): a new one beyond closes the oldest, so connections that never say
+     * anything can neither take every file descriptor nor keep a real peer out (its handshake
+     * comes within a round trip).
+     */
+    static final int MAX_AWAITING_HANDSHAKE = 256;
     /** Reads of up to 1 MiB when data streams in: a quarter of the system calls of Netty's 64 KiB default. */
     private static final io.netty.channel.AdaptiveRecvByteBufAllocator RECEIVE_BUFFERS =
             new io.netty.channel.AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1 << 20);
@@ -71,6 +78,9 @@ public final class Engine implements Closeable {
     private final GlobalTrafficShapingHandler shaper;
     private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
     private final Random random = new Random();
+    /** Incoming connections that have not sent their handshake yet, oldest first (see {@link #MAX_AWAITING_HANDSHAKE}). */
+    private final java.util.Deque<PeerConnection> awaitingHandshake = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final java.util.concurrent.atomic.AtomicInteger awaitingCount = new java.util.concurrent.atomic.AtomicInteger();
     private Channel server;
     private int port;
     private boolean closed;
@@ -181,6 +191,24 @@ public final class Engine implements Closeable {
         s.finished().whenComplete((v, e) -> storage.close());
         s.start();
         return s;
+    }
+
+    /** Counts an incoming connection until its handshake, closing the oldest waiting one when too many wait. */
+    void awaitHandshake(PeerConnection c) {
+        awaitingHandshake.addLast(c);
+        if (awaitingCount.incrementAndGet() > MAX_AWAITING_HANDSHAKE) {
+            PeerConnection oldest = awaitingHandshake.pollFirst();
+            if (oldest != null) {
+                awaitingCount.decrementAndGet();
+                oldest.close(MAX_AWAITING_HANDSHAKE + " newer connections wait for their handshake");
+            }
+        }
+    }
+
+    void handshakeOver(PeerConnection c) {
+        if (awaitingHandshake.remove(c)) {
+            awaitingCount.decrementAndGet();
+        }
     }
 
     TorrentSession session(InfoHash infoHash) {

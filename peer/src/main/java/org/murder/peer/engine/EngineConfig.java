@@ -28,6 +28,7 @@ import org.murder.core.Rate;
  * @param reannounce         announce interval while downloading (the tracker's interval applies once seeding)
  * @param stallTimeout       fail a download when no data arrives for this long
  * @param idleTimeout        close a connection that sends nothing for this long
+ * @param handshakeTimeout   close a connection whose handshake has not come in this long
  * @param keepAlive          send a keep-alive after this long without sending
  * @param maxQueuedUploads   most requests a peer may have queued with us; more is a flood and closes it
  * @param maxUp              upload limit for the whole process
@@ -37,7 +38,7 @@ import org.murder.core.Rate;
  */
 public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
         int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, long orderWindow, Duration reannounce,
-        Duration stallTimeout, Duration idleTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
+        Duration stallTimeout, Duration idleTimeout, Duration handshakeTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
         int ioThreads, int hashThreads) {
 
     public static final int BLOCK_SIZE = 16 * 1024;
@@ -64,7 +65,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
             throw new IllegalArgumentException("randomFirstPieces: " + randomFirstPieces + " (expected: >= 0)");
         }
         for (var d : new Object[][] {{"pipelineTime", pipelineTime}, {"reannounce", reannounce}, {"stallTimeout", stallTimeout},
-                {"idleTimeout", idleTimeout}, {"keepAlive", keepAlive}}) {
+                {"idleTimeout", idleTimeout}, {"handshakeTimeout", handshakeTimeout}, {"keepAlive", keepAlive}}) {
             if (((Duration) d[1]).isNegative() || ((Duration) d[1]).isZero()) {
                 throw new IllegalArgumentException(d[0] + ": " + d[1] + " (expected: a positive duration)");
             }
@@ -95,6 +96,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         b.reannounce = reannounce;
         b.stallTimeout = stallTimeout;
         b.idleTimeout = idleTimeout;
+        b.handshakeTimeout = handshakeTimeout;
         b.keepAlive = keepAlive;
         b.maxQueuedUploads = maxQueuedUploads;
         b.maxUp = maxUp;
@@ -118,6 +120,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private Duration reannounce = Duration.ofSeconds(15);
         private Duration stallTimeout = Duration.ofMinutes(2);
         private Duration idleTimeout = Duration.ofMinutes(3);
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration keepAlive = Duration.ofMinutes(1);
         private int maxQueuedUploads = 4096;
         private Rate maxUp = Rate.UNLIMITED;
@@ -185,6 +188,11 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
             return this;
         }
 
+        public Builder handshakeTimeout(Duration v) {
+            handshakeTimeout = v;
+            return this;
+        }
+
         public Builder keepAlive(Duration v) {
             keepAlive = v;
             return this;
@@ -217,7 +225,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
 
         public EngineConfig build() {
             return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
-                    pipelineTime, randomFirstPieces, orderWindow, reannounce, stallTimeout, idleTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
+                    pipelineTime, randomFirstPieces, orderWindow, reannounce, stallTimeout, idleTimeout, handshakeTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
                     ioThreads, hashThreads);
         }
     }

@@ -31,6 +31,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     private final boolean outgoing;
     private Channel channel;
     private volatile TorrentSession session;
+    private io.netty.util.concurrent.ScheduledFuture<?> handshakeTimer;
 
     // protocol state, owned by the session loop
     PeerId peerId;
@@ -87,6 +88,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        if (!outgoing) {
+            engine.awaitHandshake(this);
+        }
+        long timeout = engine.config().handshakeTimeout().toMillis();
+        handshakeTimer = ctx.executor().schedule(() -> close("no handshake within " + timeout + " ms"), timeout,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         if (outgoing) {
             ctx.writeAndFlush(session.ourHandshake());
         }
@@ -127,7 +134,17 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
+    private void handshakeOver() {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+        }
+        if (!outgoing) {
+            engine.handshakeOver(this);
+        }
+    }
+
     private void onHandshake(ChannelHandlerContext ctx, Handshake h) {
+        handshakeOver();
         TorrentSession s = outgoing ? session : engine.session(h.infoHash());
         if (s == null) {
             close("handshake for a torrent we do not serve: " + h.infoHash());
@@ -154,6 +171,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        handshakeOver();
         TorrentSession s = session;
         if (s != null) {
             s.run(() -> s.detach(this));

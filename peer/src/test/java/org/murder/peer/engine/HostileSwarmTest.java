@@ -184,4 +184,43 @@ class HostileSwarmTest {
         late.completed().get(20, TimeUnit.SECONDS);
         assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
     }
+
+    /** A TCP connection to the engine that never sends a byte. */
+    private Socket mute(Engine e) throws Exception {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.bind(new InetSocketAddress(loopback(6), 0));
+        s.connect(at(e), 5_000);
+        s.setSoTimeout(5_000);
+        return s;
+    }
+
+    @Test
+    void aConnectionWithoutAHandshakeIsClosedAfterTheHandshakeTimeout() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t, EngineConfig.builder().handshakeTimeout(Duration.ofMillis(300)), Clock.systemUTC(),
+                SessionListener.NONE);
+        Socket s = mute(seed);
+        assertEquals(-1, s.getInputStream().read(), "closed by the engine (a read timeout would throw)");
+    }
+
+    @Test
+    void connectionsThatNeverHandshakeNeitherPileUpNorKeepARealPeerOut() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
+        List<Socket> mutes = new ArrayList<>();
+        int extra = 44;
+        for (int i = 0; i < Engine.MAX_AWAITING_HANDSHAKE + extra; i++) {
+            mutes.add(mute(seed));
+        }
+        for (int i = 0; i < extra; i++) {
+            assertEquals(-1, mutes.get(i).getInputStream().read(), "the oldest waiting connections are closed: " + i);
+        }
+        // a real peer arrives while 256 still wait (for the 10 s handshake timeout): the oldest makes room
+        Path dir = tmp.resolve("real");
+        TorrentSession real = download(engines.start(), t, dir);
+        real.addPeers(List.of(at(seed)));
+        real.completed().get(8, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+    }
 }
