@@ -24,6 +24,21 @@ public final class PieceSizes {
         return size;
     }
 
+    /**
+     * For a packed release: pieces about the size of its frames (see FrameWriter), so that a frame
+     * that changed between releases costs few pieces besides its own bytes: 256 KiB up to 1 GiB,
+     * then the smallest power of two giving at most about 4,000 pieces (80 KB of hashes).
+     */
+    public static long chooseForRelease(long totalBytes) {
+        long size = AUTO_MIN;
+        while (size < MAX && (totalBytes + size - 1) / size > RELEASE_TARGET_PIECES) {
+            size <<= 1;
+        }
+        return size;
+    }
+
+    static final long RELEASE_TARGET_PIECES = 4096;
+
     /** Checks an operator's {@code --piece-size}. */
     public static long validate(ByteSize requested) {
         long b = requested.bytes();

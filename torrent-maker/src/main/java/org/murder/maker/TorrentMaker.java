@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,16 +59,20 @@ public final class TorrentMaker {
         List<Path> temps = new ArrayList<>();
         try {
             PieceHasher.Hashes hashes;
+            Optional<FrameIndex> frames = Optional.empty();
             long pieceLength;
             if (pack) {
                 ReleasePacker packer = new ReleasePacker(source, request.excludes());
                 List<PackEntry> entries = packer.scan();
                 long content = ReleasePacker.contentBytes(entries);
-                pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.choose(content));
+                pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.chooseForRelease(content));
                 Path temp = AtomicFiles.temporarySibling(archive);
                 temps.add(temp);
-                LOG.info("packing {} ({} entries, {} bytes) into {}", source, entries.size(), content, archive);
-                hashes = packAndHash(entries, temp, pieceLength, request, pool, content);
+                LOG.info("packing {} ({} entries, {} bytes) into {} ({})", source, entries.size(), content, archive,
+                        request.compression().name().toLowerCase(java.util.Locale.ROOT));
+                Packed packed = packAndHash(entries, temp, pieceLength, request, pool, content);
+                hashes = packed.hashes();
+                frames = Optional.of(packed.frames());
             } else {
                 long size = Files.size(source);
                 pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.choose(size));
@@ -78,7 +83,7 @@ public final class TorrentMaker {
             }
             String torrentName = archive.getFileName().toString();
             byte[] torrent = TorrentWriter.singleFile(torrentName, hashes.length(), pieceLength, hashes.pieces(),
-                    request.trackers(), request.isPrivate(), request.comment(), clock.instant());
+                    request.trackers(), request.isPrivate(), request.comment(), clock.instant(), frames);
             Path torrentTemp = AtomicFiles.temporarySibling(request.torrentOut());
             temps.add(torrentTemp);
             Files.write(torrentTemp, torrent);
@@ -106,7 +111,11 @@ public final class TorrentMaker {
         }
     }
 
-    private PieceHasher.Hashes packAndHash(List<PackEntry> entries, Path temp, long pieceLength,
+    /** A packed archive's hashes and frames. */
+    private record Packed(PieceHasher.Hashes hashes, FrameIndex frames) {
+    }
+
+    private Packed packAndHash(List<PackEntry> entries, Path temp, long pieceLength,
             MakeTorrentRequest request, ExecutorService pool, long content) throws IOException {
         PieceHasher hasher = new PieceHasher(pieceLength, pool, request.threads() + 2);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -126,11 +135,11 @@ public final class TorrentMaker {
                     hasher.update(ByteBuffer.wrap(b, off, len));
                 }
             };
-            ReleasePacker.writeTar(entries, new ParallelGzipOutputStream(sink, pool, request.threads(), request.level(),
-                    ParallelGzipOutputStream.DEFAULT_BLOCK_SIZE), bar);
+            FrameWriter frames = new FrameWriter(sink, pool, request.threads(), request.compression(), request.level());
+            ReleasePacker.writeTar(entries, frames, bar);
             channel.force(false);
+            return new Packed(hasher.finish(), frames.index());
         }
-        return hasher.finish();
     }
 
     private PieceHasher.Hashes hashFile(Path file, long pieceLength, ExecutorService pool, int threads, long size)

@@ -36,11 +36,18 @@ public final class TorrentWriter {
 
     public static byte[] singleFile(String name, long length, long pieceLength, byte[] pieces, List<String> trackers,
             boolean isPrivate, Optional<String> comment, Instant created) {
+        return singleFile(name, length, pieceLength, pieces, trackers, isPrivate, comment, created, Optional.empty());
+    }
+
+    /** As above, with the packed release's frames in the info dictionary (see {@link FrameIndex#INFO_KEY}). */
+    public static byte[] singleFile(String name, long length, long pieceLength, byte[] pieces, List<String> trackers,
+            boolean isPrivate, Optional<String> comment, Instant created, Optional<FrameIndex> frames) {
         BDict.Builder info = BDict.builder()
                 .put("name", name)
                 .put("length", length)
                 .put("piece length", pieceLength)
                 .put("pieces", BString.of(pieces));
+        frames.ifPresent(f -> info.put(FrameIndex.INFO_KEY, BString.of(f.encode())));
         if (isPrivate) {
             info.put("private", 1);
         }

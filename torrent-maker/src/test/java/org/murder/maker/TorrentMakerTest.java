@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -116,6 +117,36 @@ class TorrentMakerTest {
         try (var files = Files.list(tmp.resolve("out"))) {
             assertEquals(3, files.count(), "no temporary files left");
         }
+    }
+
+    private static String run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + output);
+        return output;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"ZSTD, v42.tar.zst, --zstd", "GZIP, v42.tar.gz, -z", "NONE, v42.tar, --no-auto-compress"})
+    void standardToolsReadEveryForm(Compression codec, String name, String tarFlag) throws Exception {
+        Path src = releaseFixture();
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        MakeTorrentResult r = maker.make(new MakeTorrentRequest(src, TRACKERS, out.resolve("v42.torrent"), out.resolve(name),
+                Optional.empty(), List.of("*.log"), false, true, Optional.empty(), codec.defaultLevel(), 2, codec));
+        if (codec == Compression.ZSTD) {
+            run(out, "zstd", "-q", "-t", name);
+        } else if (codec == Compression.GZIP) {
+            run(out, "gzip", "-t", name);
+        }
+        run(out, "md5sum", "-c", "v42.md5");
+        Path x = Files.createDirectories(tmp.resolve("x"));
+        run(x, "tar", tarFlag, "-xf", r.archive().toString());
+        assertArrayEquals(Files.readAllBytes(src.resolve("lib/deep/data.bin")), Files.readAllBytes(x.resolve("lib/deep/data.bin")));
+        assertEquals("deep/data.bin", Files.readSymbolicLink(x.resolve("lib/current")).toString());
+        MetaInfo m = MetaInfo.read(r.torrent());
+        assertEquals(name, m.name());
+        byte[] head = Arrays.copyOf(Files.readAllBytes(r.archive()), 512);
+        assertEquals(Optional.of(codec), Compression.detect(head, head.length));
     }
 
     @Test

@@ -1,0 +1,134 @@
+package org.murder.maker;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.murder.core.MurderException;
+
+/**
+ * How a release tar is compressed. The archive is a sequence of independent frames (zstd frames or
+ * gzip members; plain tar bytes for {@link #NONE}), which every standard tool reads as one stream
+ * ({@code tar --zstd -xf}, {@code zstd -t}, {@code tar xzf}). A reader picks the codec from the
+ * archive's first bytes ({@link #detect}), never from its name or a flag.
+ */
+public enum Compression {
+    /** Fast and small: the default. Level 1 by default (as {@code zstd -1}). */
+    ZSTD(".tar.zst", 1, 1, 19),
+    /** Murder-style {@code .tar.gz}, for hosts that expect it. */
+    GZIP(".tar.gz", 6, Deflater.BEST_SPEED, Deflater.BEST_COMPRESSION),
+    /** The tar itself (already compressed content, or the fastest path on a fast network). */
+    NONE(".tar", 0, 0, 0);
+
+    private final String extension;
+    private final int defaultLevel;
+    private final int minLevel;
+    private final int maxLevel;
+
+    Compression(String extension, int defaultLevel, int minLevel, int maxLevel) {
+        this.extension = extension;
+        this.defaultLevel = defaultLevel;
+        this.minLevel = minLevel;
+        this.maxLevel = maxLevel;
+    }
+
+    /** The archive's file name ending: {@code .tar.zst}, {@code .tar.gz} or {@code .tar}. */
+    public String extension() {
+        return extension;
+    }
+
+    public int defaultLevel() {
+        return defaultLevel;
+    }
+
+    /** The level to use: {@code requested} when given and in range, else the default; a bad one is bad usage. */
+    public int level(Optional<Integer> requested) {
+        int level = requested.orElse(defaultLevel);
+        if (this != NONE && (level < minLevel || level > maxLevel)) {
+            throw MurderException.badInput("--level: " + level + " (expected: " + minLevel + " to " + maxLevel + " for "
+                    + name().toLowerCase(Locale.ROOT) + ")");
+        }
+        return level;
+    }
+
+    /** {@code zstd}, {@code gzip} or {@code none} (any case); anything else is bad usage. */
+    public static Compression parse(String text) {
+        for (Compression c : values()) {
+            if (c.name().equalsIgnoreCase(text == null ? "" : text.trim())) {
+                return c;
+            }
+        }
+        throw MurderException.badInput("--compress: '" + text + "' (expected: zstd, gzip or none)");
+    }
+
+    /** Compresses one frame's worth of bytes into a self-contained frame (a whole zstd frame, a whole gzip member). */
+    byte[] compress(byte[] data, int length, int level) throws IOException {
+        return switch (this) {
+            case ZSTD -> {
+                byte[] out = new byte[(int) Zstd.compressBound(length)];
+                long n = Zstd.compressByteArray(out, 0, out.length, data, 0, length, level);
+                if (Zstd.isError(n)) {
+                    throw new IOException("zstd: " + Zstd.getErrorName(n));
+                }
+                yield java.util.Arrays.copyOf(out, (int) n);
+            }
+            case GZIP -> {
+                ByteArrayOutputStream member = new ByteArrayOutputStream(length / 3 + 64);
+                try (GZIPOutputStream gz = new LeveledGzip(member, level)) {
+                    gz.write(data, 0, length);
+                }
+                yield member.toByteArray();
+            }
+            case NONE -> java.util.Arrays.copyOf(data, length);
+        };
+    }
+
+    /** zstd frame magic (RFC 8878), little-endian 0xFD2FB528. */
+    private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD};
+    private static final int TAR_MAGIC_AT = 257;
+
+    /**
+     * The codec of an archive from its first bytes (at least 262 of them for a plain tar), or empty
+     * when they are none of ours: zstd frame magic, gzip's {@code 1f 8b}, or a tar header ("ustar" at 257).
+     */
+    public static Optional<Compression> detect(byte[] head, int length) {
+        if (length >= 4 && head[0] == ZSTD_MAGIC[0] && head[1] == ZSTD_MAGIC[1] && head[2] == ZSTD_MAGIC[2]
+                && head[3] == ZSTD_MAGIC[3]) {
+            return Optional.of(ZSTD);
+        }
+        if (length >= 4 && (head[0] & 0xF0) == 0x50 && head[1] == 0x2A && head[2] == 0x4D && head[3] == 0x18) {
+            return Optional.of(ZSTD); // a skippable frame first
+        }
+        if (length >= 2 && (head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B) {
+            return Optional.of(GZIP);
+        }
+        if (length >= TAR_MAGIC_AT + 5 && head[TAR_MAGIC_AT] == 'u' && head[TAR_MAGIC_AT + 1] == 's'
+                && head[TAR_MAGIC_AT + 2] == 't' && head[TAR_MAGIC_AT + 3] == 'a' && head[TAR_MAGIC_AT + 4] == 'r') {
+            return Optional.of(NONE);
+        }
+        return Optional.empty();
+    }
+
+    /** The tar bytes of an archive compressed with this codec (every frame or member, in order). */
+    public InputStream decompress(InputStream archive) throws IOException {
+        return switch (this) {
+            case ZSTD -> new ZstdInputStream(archive).setContinuous(false);
+            case GZIP -> GzipCompressorInputStream.builder().setInputStream(archive).setDecompressConcatenated(true).get();
+            case NONE -> archive;
+        };
+    }
+
+    private static final class LeveledGzip extends GZIPOutputStream {
+        LeveledGzip(OutputStream out, int level) throws IOException {
+            super(out, 64 * 1024);
+            def.setLevel(level);
+        }
+    }
+}
