@@ -27,6 +27,8 @@ import org.murder.core.PortRange;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.deploy.LockHolder;
+import org.murder.orchestrator.job.Json;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.orchestrator.zk.ZkSettings;
@@ -145,5 +147,61 @@ class DeployIT {
         assertEquals("no registered agent matches --hosts api-* (1 registered: web-1)", e.getMessage());
         assertEquals(2, e.exitCode());
         assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());
+    }
+
+    /** A lock node as another deploy would leave it, held by {@code owner}'s session. */
+    private static void lockFixture(CuratorFramework owner, String path, LockHolder holder) throws Exception {
+        owner.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                .forPath(path, Json.write(holder));
+    }
+
+    private static final java.time.Instant NOW = java.time.Instant.parse("2026-11-21T10:00:00Z");
+
+    private Deployer deployerAt(java.time.Instant now) {
+        return new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.fixed(now, java.time.ZoneOffset.UTC),
+                new PrintWriter(output, true), false);
+    }
+
+    @Test
+    void aLockHeldByALiveDeployNamesItsHolderAndHeartbeat() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        long since = NOW.minusSeconds(40).toEpochMilli();
+        lockFixture(deployZk, "/locks/v9", new LockHolder("deploy-host-2", 4242, 0, "deploy v9", since,
+                NOW.minusSeconds(3).toEpochMilli(), 30_000));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployerAt(NOW).deploy(request(release(1000), "v9", List.of("web-*"), Duration.ofMinutes(1))));
+        assertEquals("tag v9 is being deployed right now by deploy-host-2 (pid 4242, deploy v9) since 2026-11-21T09:59:20Z;"
+                + " last heartbeat 3 s ago (lock /locks/v9)", e.getMessage());
+        assertEquals(1, e.exitCode());
+    }
+
+    @Test
+    void aLockWhoseHolderStoppedRespondingSaysWhenZooKeeperRemovesIt() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        lockFixture(deployZk, "/locks/v9", new LockHolder("deploy-host-2", 4242, 0, "deploy v9",
+                NOW.minusSeconds(300).toEpochMilli(), NOW.minusSeconds(20).toEpochMilli(), 30_000));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployerAt(NOW).deploy(request(release(1000), "v9", List.of("web-*"), Duration.ofMinutes(1))));
+        // last heartbeat 20 s ago + one heartbeat period (5 s) + its 30 s session timeout
+        assertEquals("tag v9 is locked by deploy-host-2 (pid 4242, deploy v9), which stopped responding: last heartbeat 20 s ago;"
+                + " ZooKeeper removes the lock when its session expires, by 2026-11-21T10:00:15Z at the latest; run again then"
+                + " (lock /locks/v9)", e.getMessage());
+        assertEquals(1, e.exitCode());
+    }
+
+    @Test
+    void aCrashedDeployOnThisHostDoesNotBlockItsReRun() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Process gone = new ProcessBuilder("true").start();
+        assertTrue(gone.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        // the crashed deploy's session lives on in ZooKeeper until it expires: its lock with it
+        try (CuratorFramework crashed = Zk.connect(settings)) {
+            long now = System.currentTimeMillis();
+            lockFixture(crashed, "/locks/v11", new LockHolder(java.net.InetAddress.getLocalHost().getHostName(), gone.pid(), 0,
+                    "deploy v11", now - 10_000, now - 10_000, 10_000));
+            List<HostOutcome> outcomes = deployer().deploy(request(release(1000), "v11", List.of("web-*"), Duration.ofMinutes(1)));
+            assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+            assertTrue(crashed.checkExists().forPath("/locks/v11") == null, "our lock is released at the end");
+        }
     }
 }

@@ -1,7 +1,6 @@
 package org.murder.orchestrator.deploy;
 
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
@@ -118,24 +116,23 @@ public final class Deployer {
         if (pruned > 0) {
             LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
         }
-        String lock = ZkPaths.lock(req.tag());
-        try {
-            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL)
-                    .forPath(lock, (InetAddress.getLocalHost().getHostName() + " since " + clock.instant()).getBytes());
-        } catch (KeeperException.NodeExistsException e) {
-            String holder = new String(zk.getData().forPath(lock));
-            throw MurderException.failure("tag " + req.tag() + " is being deployed right now (" + holder + "; lock "
-                    + lock + ")", null);
-        }
-        try {
+        try (DeployLock lock = DeployLock.acquire(zk, locks(req, hosts), (req.rollback() ? "rollback " : "deploy ") + req.tag(),
+                clock)) {
             return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts);
-        } finally {
-            try {
-                zk.delete().quietly().forPath(lock);
-            } catch (Exception e) {
-                LOG.debug("release {}: {}", lock, e.toString());
-            }
         }
+    }
+
+    /**
+     * The tag, and each host when the job switches current (an activating deploy, a rollback): two
+     * such jobs never run on one host at once, so a fleet cannot end split between them.
+     */
+    private static Map<String, String> locks(DeployRequest req, List<String> hosts) {
+        Map<String, String> locks = new java.util.LinkedHashMap<>();
+        locks.put(ZkPaths.lock(req.tag()), "tag " + req.tag());
+        if (req.activate() || req.rollback()) {
+            hosts.forEach(h -> locks.put(ZkPaths.hostLock(h), "host " + h));
+        }
+        return locks;
     }
 
     private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts) throws Exception {

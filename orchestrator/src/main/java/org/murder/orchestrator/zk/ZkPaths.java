@@ -5,6 +5,8 @@ public final class ZkPaths {
     public static final String AGENTS = "/agents";
     public static final String JOBS = "/jobs";
     public static final String LOCKS = "/locks";
+    /** Hosts locked by a deploy or rollback that switches their current release (beside the tag locks: a tag may be "hosts"). */
+    public static final String HOST_LOCKS = "/host-locks";
     public static final String RELEASES = "/releases";
     /**
      * Host reports live beside the jobs, not below them: agents cache {@code /jobs} and would
@@ -38,6 +40,10 @@ public final class ZkPaths {
 
     public static String lock(String tag) {
         return LOCKS + "/" + tag;
+    }
+
+    public static String hostLock(String agent) {
+        return HOST_LOCKS + "/" + agent;
     }
 
     /** The job id of a path {@code /jobs/<id>}, or null for any other path. */

@@ -336,4 +336,44 @@ class ReleaseManagerTest {
         assertEquals(1, history().lines().count());
         assertTrue(Files.isDirectory(dest.resolve("releases/v1"), LinkOption.NOFOLLOW_LINKS));
     }
+
+    @Test
+    void aJobOlderThanTheOneThatSwitchedCurrentLastSwitchesNothing() throws Exception {
+        Generation older = new Generation(100, "v1-job");
+        Generation newer = new Generation(200, "v2-job");
+        releases.activate("v2", archiveFixture("v2"), Optional.of(newer));
+        Generation.SupersededException e = assertThrows(Generation.SupersededException.class,
+                () -> releases.activate("v1", archiveFixture("v1"), Optional.of(older)));
+        assertEquals("superseded: job v2-job, published after this job v1-job, switched " + dest.resolve("current")
+                + " already; not switching current to v1 (that would go backwards)", e.getMessage());
+        assertEquals(1, e.exitCode());
+        assertEquals("releases/v2", currentLink());
+        assertFalse(Files.exists(dest.resolve("releases/v1")), "refused before unpacking");
+        assertEquals(Optional.of(newer), releases.generation());
+
+        // a rollback by an older job is refused the same way; the same job again (an agent restart) is not
+        releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job")));
+        assertThrows(Generation.SupersededException.class, () -> releases.rollback(Optional.empty(), Optional.of(newer)));
+        assertEquals("releases/v3", currentLink());
+        assertEquals("v3", releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job"))).to());
+        assertEquals("v2", releases.rollback(Optional.empty(), Optional.of(new Generation(400, "rollback-job"))).to());
+
+        // an already current tag asked for by a newer job raises the bar all the same
+        releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(500, "v2-again")));
+        assertThrows(Generation.SupersededException.class,
+                () -> releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(450, "v3-late"))));
+        // by hand (no job) nothing is checked or recorded
+        releases.rollback(Optional.of("v3"));
+        assertEquals(Optional.of(new Generation(500, "v2-again")), releases.generation());
+    }
+
+    @Test
+    void aGenerationFileMurderDidNotWriteIsAOneLineError() throws Exception {
+        releases.activate("v1", archiveFixture("v1"), Optional.of(new Generation(1, "j")));
+        Files.writeString(dest.resolve("releases/.generation"), "garbage\n");
+        MurderException e = assertThrows(MurderException.class,
+                () -> releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(2, "k"))));
+        assertEquals(dest.resolve("releases/.generation") + ": 'garbage' (expected: CZXID JOB-ID, written by the murder agent;"
+                + " remove it to let any job switch current)", e.getMessage());
+    }
 }

@@ -1,0 +1,192 @@
+package org.murder.orchestrator.deploy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.murder.core.MurderException;
+import org.murder.orchestrator.job.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The locks of one deploy, taken all at once or not at all (one ZooKeeper transaction of
+ * ephemeral nodes): its tag and, for a job that switches {@code current}, each target host. Each
+ * node says who holds it ({@link LockHolder}) and carries a heartbeat renewed every
+ * {@link #HEARTBEAT}. A lock whose holder is a dead process of this host is taken over (a crashed
+ * deploy does not block its own re-run); any other is refused with the holder, its last heartbeat
+ * and, when it stopped responding, when ZooKeeper will remove the node.
+ */
+final class DeployLock implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DeployLock.class);
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    /** A heartbeat older than this: the holder stopped responding. */
+    static final Duration SILENT = HEARTBEAT.multipliedBy(3);
+    private static final int ATTEMPTS = 5;
+
+    private final CuratorFramework zk;
+    private final List<String> paths;
+    private final Clock clock;
+    private final ScheduledExecutorService beat;
+    private volatile LockHolder holder;
+
+    private DeployLock(CuratorFramework zk, List<String> paths, LockHolder holder, Clock clock) {
+        this.zk = zk;
+        this.paths = List.copyOf(paths);
+        this.holder = holder;
+        this.clock = clock;
+        this.beat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "murder-deploy-lock");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = HEARTBEAT.toMillis();
+        beat.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes every lock in {@code subjects} (lock path to what it locks, like "tag v42" or "host
+     * web-1") for {@code what}, or throws a {@link MurderException} naming the first one held.
+     */
+    static DeployLock acquire(CuratorFramework zk, Map<String, String> subjects, String what, Clock clock) throws Exception {
+        String localHost = localHost();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long now = clock.millis();
+            LockHolder me = new LockHolder(localHost, ProcessHandle.current().pid(),
+                    ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L), what, now, now,
+                    zk.getZookeeperClient().getZooKeeper().getSessionTimeout());
+            byte[] data = Json.write(me);
+            List<CuratorOp> ops = new ArrayList<>();
+            for (String path : subjects.keySet()) {
+                zk.createContainers(parent(path));
+                ops.add(zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(path, data));
+            }
+            try {
+                zk.transaction().forOperations(ops);
+                return new DeployLock(zk, new ArrayList<>(subjects.keySet()), me, clock);
+            } catch (KeeperException.NodeExistsException e) {
+                for (Map.Entry<String, String> s : subjects.entrySet()) {
+                    refuseOrTakeOver(zk, s.getKey(), s.getValue(), localHost, clock);
+                }
+            }
+        }
+        throw MurderException.failure("lock " + String.join(", ", subjects.values()) + ": taken and freed by others " + ATTEMPTS
+                + " times in a row (expected: one deploy at a time)", null);
+    }
+
+    /** For a lock that exists: removes it when its holder is a dead process of this host, else throws why it is held. */
+    private static void refuseOrTakeOver(CuratorFramework zk, String path, String subject, String localHost, Clock clock)
+            throws Exception {
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+            data = zk.getData().storingStatIn(stat).forPath(path);
+        } catch (KeeperException.NoNodeException gone) {
+            return;
+        }
+        LockHolder holder;
+        try {
+            holder = Json.read(data, LockHolder.class);
+        } catch (IllegalArgumentException notOurs) {
+            throw MurderException.failure(subject + " is being deployed right now (" + new String(data,
+                    java.nio.charset.StandardCharsets.UTF_8).strip() + "; lock " + path + ")", null);
+        }
+        if (holder.isDeadProcessOn(localHost)) {
+            try {
+                zk.delete().withVersion(stat.getVersion()).forPath(path);
+                LOG.warn("took over lock {} from {} (pid {}, {}), which is no longer running", path, holder.host(), holder.pid(),
+                        holder.what());
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                // gone or renewed meanwhile: the next attempt sees
+            }
+            return;
+        }
+        throw MurderException.failure(refusal(path, subject, holder, clock.millis()), null);
+    }
+
+    static String refusal(String path, String subject, LockHolder h, long now) {
+        String who = h.host() + " (pid " + h.pid() + ", " + h.what() + ")";
+        long silentMillis = now - h.heartbeat();
+        if (silentMillis <= SILENT.toMillis()) {
+            return subject + " is being deployed right now by " + who + " since " + Instant.ofEpochMilli(h.since())
+                    + "; last heartbeat " + seconds(silentMillis) + " ago (lock " + path + ")";
+        }
+        Instant expires = Instant.ofEpochMilli(h.heartbeat() + HEARTBEAT.toMillis() + h.sessionTimeoutMs());
+        String when = expires.toEpochMilli() > now
+                ? "ZooKeeper removes the lock when its session expires, by " + expires + " at the latest; run again then"
+                : "yet its ZooKeeper session is still open (hung, or its clock is off?); stop that process to free the lock";
+        return subject + " is locked by " + who + ", which stopped responding: last heartbeat " + seconds(silentMillis)
+                + " ago; " + when + " (lock " + path + ")";
+    }
+
+    private static String seconds(long millis) {
+        return Math.max(0, millis / 1000) + " s";
+    }
+
+    private void heartbeat() {
+        LockHolder next = holder.beating(clock.millis());
+        byte[] data = Json.write(next);
+        for (String path : paths) {
+            try {
+                Stat stat = ours(path);
+                if (stat == null) {
+                    LOG.warn("lock {} is no longer ours (our ZooKeeper session expired?): another deploy may start meanwhile", path);
+                } else {
+                    zk.setData().withVersion(stat.getVersion()).forPath(path, data);
+                }
+            } catch (Exception e) {
+                LOG.debug("heartbeat {}: {}", path, e.toString());
+            }
+        }
+        holder = next;
+    }
+
+    /** The lock's stat when our session owns it, else null. */
+    private Stat ours(String path) throws Exception {
+        Stat stat = zk.checkExists().forPath(path);
+        return stat != null && stat.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId() ? stat : null;
+    }
+
+    private static String parent(String path) {
+        return path.substring(0, path.lastIndexOf('/'));
+    }
+
+    private static String localHost() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Stops the heartbeat and removes the locks. */
+    @Override
+    public void close() {
+        beat.shutdownNow();
+        try {
+            beat.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (String path : paths) {
+            try {
+                Stat stat = ours(path);
+                if (stat != null) {
+                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+                }
+            } catch (Exception e) {
+                LOG.debug("release {}: {}", path, e.toString());
+            }
+        }
+    }
+}
