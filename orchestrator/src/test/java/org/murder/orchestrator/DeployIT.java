@@ -104,6 +104,11 @@ class DeployIT {
         // the same release again: every host already has it
         List<HostOutcome> again = deployer().deploy(request(src, "v42", List.of("web-1", "web-2"), Duration.ofMinutes(1)));
         assertTrue(again.stream().allMatch(o -> o.succeeded() && o.alreadyThere()), again.toString());
+        StringWriter summary = new StringWriter();
+        Deployer.summary(new PrintWriter(summary, true), "v42", again);
+        assertTrue(summary.toString().contains("\nweb-1  done*"), summary.toString());
+        assertTrue(summary.toString().contains("(done* = the archive was on the host before this job (an earlier job, or put there"
+                + " by hand): nothing downloaded)"), summary.toString());
 
         // other bytes under the same tag are refused before anything is published
         Files.writeString(src.resolve("bin/app"), "#!/bin/sh\necho changed\n");

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.PortRange;
 import org.murder.core.Rate;
+import org.murder.orchestrator.agent.Activator;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
@@ -42,6 +43,7 @@ import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.release.Generation;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.orchestrator.zk.ZkPaths;
 import org.murder.orchestrator.zk.ZkSettings;
@@ -209,6 +211,50 @@ class ResilienceIT {
         List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
         assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v1/v1.tar.gz")), Files.readAllBytes(tmp.resolve("hosts/web-1/v1.tar.gz")));
+    }
+
+    @Test
+    void aHostThatDownloadedBeforeItsAgentRestartedIsNotShownAsAlreadyThere() throws Exception {
+        ZkSettings settings = startServer();
+        CountDownLatch activating = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean firstRun = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Activator stallsUntilKilled = new Activator() {
+            @Override
+            public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
+                if (firstRun.getAndSet(false)) {
+                    activating.countDown();
+                    try {
+                        new CountDownLatch(1).await(60, TimeUnit.SECONDS); // the kill interrupts it
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IllegalStateException("killed while activating");
+                }
+                new ReleaseActivator().activate(dest, tag, archive, keep, by);
+            }
+
+            @Override
+            public String rollback(Path dest, java.util.Optional<String> tag, Generation by) {
+                throw new UnsupportedOperationException("rollback is not part of this test");
+            }
+        };
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), stallsUntilKilled);
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, request(release(500_000), "v9", true));
+        awaitReport(agent.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()));
+        assertTrue(activating.await(60, TimeUnit.SECONDS), "web-1 downloaded and verified v9");
+        fleet.kill(agent);
+
+        fleet.start("web-1", List.of());
+        List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        assertEquals(HostReport.BEFORE_RESTART, outcomes.get(0).reused());
+        StringWriter summary = new StringWriter();
+        Deployer.summary(new PrintWriter(summary, true), "v9", outcomes);
+        assertTrue(summary.toString().contains("\nweb-1  done+ "), summary.toString());
+        assertTrue(summary.toString().contains("(done+ = downloaded by this job before its agent restarted: checked again, not"
+                + " downloaded again)"), summary.toString());
+        assertTrue(!summary.toString().contains("done*"), summary.toString());
     }
 
     @Test

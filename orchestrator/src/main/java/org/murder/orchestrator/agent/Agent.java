@@ -365,9 +365,10 @@ public final class Agent implements Closeable {
                 LOG.debug("unregister: {}", e.toString());
             }
         }
-        jobs.shutdownNow();
+        // reports stop first: a job interrupted by the shutdown must not report itself failed (a restart resumes it)
         if (reporter != null) {
             reporter.close();
         }
+        jobs.shutdownNow();
     }
 }
