@@ -1,0 +1,153 @@
+package org.murder.maker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.core.progress.Progress;
+
+/** A host holding release v1 builds most of v2 from it; what it copies is always right. */
+class ReleaseDeltaTest {
+    @TempDir
+    Path tmp;
+
+    private final TorrentMaker maker = new TorrentMaker(Clock.systemUTC(), (label, total) -> Progress.NONE);
+
+    /** 60 files of 20-300 KB, half random (like jars), half text; fixed mtimes. */
+    private Path tree(String name) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve(name));
+        Random r = new Random(42);
+        for (int i = 0; i < 60; i++) {
+            byte[] data = new byte[20_000 + r.nextInt(280_000)];
+            if (i % 2 == 0) {
+                r.nextBytes(data);
+            } else {
+                for (int j = 0; j < data.length; j++) {
+                    data[j] = (byte) ("release line " + (j / 40) + "\n").charAt(j % 14);
+                }
+            }
+            Path f = root.resolve("lib/f" + i + ".bin");
+            Files.createDirectories(f.getParent());
+            Files.write(f, data);
+            Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2026-01-01T00:00:00Z")));
+        }
+        return root;
+    }
+
+    /** Pieces of 64 KiB: this tree is small, and a real release's frames are as many pieces of 256 KiB. */
+    private MakeTorrentResult pack(Path src, String tag, Path out) throws Exception {
+        return maker.make(new MakeTorrentRequest(src, List.of("http://127.0.0.1:8998/announce"), out.resolve(tag + ".torrent"),
+                out.resolve(tag + ".tar.zst"), Optional.of(64L << 10), List.of(), false, true, Optional.empty(), 1, 2, Compression.ZSTD));
+    }
+
+    /** How many pieces of the archive at {@code file} match the torrent's hashes. */
+    private static int goodPieces(MetaInfo meta, Path file) throws Exception {
+        byte[] data = Files.readAllBytes(file);
+        int good = 0;
+        for (int i = 0; i < meta.pieceCount(); i++) {
+            int from = (int) (i * meta.pieceLength());
+            byte[] piece = Arrays.copyOfRange(data, from, (int) Math.min(data.length, from + meta.pieceLength()));
+            if (Arrays.equals(MessageDigest.getInstance("SHA-1").digest(piece), meta.pieceHash(i))) {
+                good++;
+            }
+        }
+        return good;
+    }
+
+    private Path hostWithV1(MakeTorrentResult v1) throws Exception {
+        Path host = Files.createDirectories(tmp.resolve("host"));
+        Files.copy(v1.archive(), host.resolve("v1.tar.zst"));
+        Files.copy(v1.torrent(), ReleaseDelta.torrentBeside(host.resolve("v1.tar.zst")));
+        return host;
+    }
+
+    @Test
+    void aHostHoldingV1RebuildsTheFramesV2SharesWithIt() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path src = tree("build");
+        MakeTorrentResult v1 = pack(src, "v1", out);
+        // v2: two small files edited and one file grown, the rest as it was
+        Files.writeString(src.resolve("lib/f3.bin"), "changed\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(src.resolve("lib/f41.bin"), "changed too\n");
+        Files.write(src.resolve("lib/f20.bin"), new byte[5000], java.nio.file.StandardOpenOption.APPEND);
+        MakeTorrentResult v2 = pack(src, "v2", out);
+        MetaInfo meta = MetaInfo.read(v2.torrent());
+        FrameIndex frames = ReleaseDelta.framesOf(meta).orElseThrow();
+
+        Path host = hostWithV1(v1);
+        List<ReleaseDelta.Source> sources = ReleaseDelta.sourcesIn(host, "v2.tar.zst");
+        assertEquals(1, sources.size());
+        Path work = host.resolve("v2.tar.zst.part");
+        ReleaseDelta.Result r = ReleaseDelta.rebuild(frames, sources, work);
+
+        long size = Files.size(v2.archive());
+        assertTrue(r.bytesReused() > size * 6 / 10, "reused " + r.bytesReused() + " of " + size);
+        int good = goodPieces(meta, work);
+        assertTrue(good > meta.pieceCount() / 2, good + " of " + meta.pieceCount() + " pieces already right");
+        assertTrue(good < meta.pieceCount(), "the changed frames are not there");
+        // every byte copied is where v2 has it
+        byte[] built = Files.readAllBytes(work);
+        byte[] expected = Files.readAllBytes(v2.archive());
+        long at = 0;
+        long same = 0;
+        for (FrameIndex.Frame f : frames.frames()) {
+            byte[] b = Arrays.copyOfRange(built, (int) at, (int) (at + f.length()));
+            if (FrameIndex.crc(b, 0, b.length) == f.crc()) {
+                assertArrayEquals(Arrays.copyOfRange(expected, (int) at, (int) (at + f.length())), b);
+                same += f.length();
+            }
+            at += f.length();
+        }
+        assertEquals(r.bytesReused(), same);
+    }
+
+    @Test
+    void aCorruptV1IsReadAroundAndNothingWrongIsCopied() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path src = tree("build");
+        MakeTorrentResult v1 = pack(src, "v1", out);
+        Files.writeString(src.resolve("lib/f7.bin"), "changed\n");
+        MakeTorrentResult v2 = pack(src, "v2", out);
+        Path host = hostWithV1(v1);
+        byte[] old = Files.readAllBytes(host.resolve("v1.tar.zst"));
+        old[old.length / 2] ^= 1; // one flipped byte in the middle
+        Files.write(host.resolve("v1.tar.zst"), old);
+
+        FrameIndex frames = ReleaseDelta.framesOf(MetaInfo.read(v2.torrent())).orElseThrow();
+        Path work = host.resolve("v2.tar.zst.part");
+        ReleaseDelta.Result r = ReleaseDelta.rebuild(frames, ReleaseDelta.sourcesIn(host, "v2.tar.zst"), work);
+        assertTrue(r.framesReused() > 0 && r.framesReused() < frames.frames().size() - 1, r.toString());
+        byte[] built = Files.readAllBytes(work);
+        byte[] expected = Files.readAllBytes(v2.archive());
+        for (int i = 0; i < built.length; i++) {
+            if (built[i] != 0 && built[i] != expected[i]) {
+                throw new AssertionError("byte " + i + " copied wrong");
+            }
+        }
+    }
+
+    @Test
+    void withoutAnOlderReleaseNothingIsBuilt() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        MakeTorrentResult v1 = pack(tree("build"), "v1", out);
+        Path host = Files.createDirectories(tmp.resolve("empty-host"));
+        Files.copy(v1.archive(), host.resolve("other.tar.zst"), StandardCopyOption.REPLACE_EXISTING); // no torrent beside it
+        assertEquals(List.of(), ReleaseDelta.sourcesIn(host, "v1.tar.zst"));
+        assertEquals(ReleaseDelta.Result.NONE, ReleaseDelta.rebuild(ReleaseDelta.framesOf(MetaInfo.read(v1.torrent())).orElseThrow(),
+                List.of(), host.resolve("v1.tar.zst.part")));
+    }
+}
