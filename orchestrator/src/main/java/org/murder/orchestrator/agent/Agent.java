@@ -76,6 +76,7 @@ public final class Agent implements Closeable {
     private PersistentNode registration;
     private CuratorCache cache;
     private volatile boolean closed;
+    private volatile String ensembleId = "";
 
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
         this.zk = zk;
@@ -99,6 +100,7 @@ public final class Agent implements Closeable {
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");
         }
+        ensembleId = ensembleId(zk);
         cache = CuratorCache.build(zk, ZkPaths.JOBS);
         cache.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((before, node) -> onNode(node))
@@ -138,10 +140,25 @@ public final class Agent implements Closeable {
             ignore(id, "no creation id from ZooKeeper: ignored");
             return;
         }
-        Generation generation = new Generation(node.getStat().getCzxid(), job.id());
+        Generation generation = new Generation(node.getStat().getCzxid(), job.id(), ensembleId);
         if (started.add(id)) {
             jobs.execute(() -> run(job, generation));
         }
+    }
+
+    /** The ensemble's id ({@link ZkPaths#ENSEMBLE_ID}), made by the first agent that finds none. */
+    static String ensembleId(CuratorFramework zk) throws Exception {
+        try {
+            zk.create().forPath(ZkPaths.ENSEMBLE_ID, java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (KeeperException.NodeExistsException e) {
+            // made by another agent: read it below
+        }
+        String id = new String(zk.getData().forPath(ZkPaths.ENSEMBLE_ID), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        if (!id.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IllegalStateException(ZkPaths.ENSEMBLE_ID + ": " + id.length() + " bytes that are not an id (expected: the"
+                    + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)");
+        }
+        return id;
     }
 
     private void ignore(String id, String why) {

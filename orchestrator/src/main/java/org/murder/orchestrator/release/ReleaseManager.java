@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * DIR/releases/&lt;tag&gt;/        one unpacked release per tag, complete or absent
  * DIR/releases/.history      one line per activation: "EPOCH-SECONDS TAG", "... TAG rollback" for rollbacks
- * DIR/releases/.generation   "CZXID JOB": the job that switched current last (see {@link Generation})
+ * DIR/releases/.generation   "CZXID JOB ENSEMBLE": the job that switched current last (see {@link Generation})
  * DIR/current -&gt; releases/&lt;tag&gt;   what the application runs
  * </pre>
  * {@code current} always points at a complete release: a release is unpacked beside its final name
@@ -389,7 +389,7 @@ public final class ReleaseManager {
         }
         Generation g = Generation.parseOrNull(text);
         if (g == null) {
-            throw MurderException.failure(generation + ": '" + Trees.printable(text.strip()) + "' (expected: CZXID JOB-ID, written by"
+            throw MurderException.failure(generation + ": '" + Trees.printable(text.strip()) + "' (expected: CZXID JOB-ID ENSEMBLE-ID, written by"
                     + " the murder agent; remove it to let any job switch current)", null);
         }
         return Optional.of(g);
@@ -397,14 +397,14 @@ public final class ReleaseManager {
 
     private void refuseIfSuperseded(Generation by, String doing) {
         Optional<Generation> last = generation();
-        if (last.isPresent() && last.get().number() > by.number()) {
+        if (last.isPresent() && by.isBefore(last.get())) {
             throw new Generation.SupersededException("superseded: job " + last.get().job() + ", published after this job "
                     + by.job() + ", switched " + current + " already; not " + doing + " (that would go backwards)");
         }
     }
 
     private void recordGeneration(Generation by) {
-        if (generation().map(g -> g.number() < by.number()).orElse(true)) {
+        if (generation().map(g -> !by.isBefore(g)).orElse(true)) {
             AtomicFiles.write(generation, (by.format() + "\n").getBytes(StandardCharsets.US_ASCII), true);
         }
     }

@@ -13,6 +13,11 @@ public final class ZkPaths {
      * otherwise receive every other host's progress report (H squared reads per second).
      */
     public static final String REPORTS = "/reports";
+    /**
+     * A random id made by the first agent: which ensemble (and chroot) czxids come from. Jobs'
+     * generations are only compared within one ensemble: a rebuilt one counts from low numbers again.
+     */
+    public static final String ENSEMBLE_ID = "/ensemble-id";
 
     private ZkPaths() {
     }

@@ -339,8 +339,8 @@ class ReleaseManagerTest {
 
     @Test
     void aJobOlderThanTheOneThatSwitchedCurrentLastSwitchesNothing() throws Exception {
-        Generation older = new Generation(100, "v1-job");
-        Generation newer = new Generation(200, "v2-job");
+        Generation older = new Generation(100, "v1-job", "e1");
+        Generation newer = new Generation(200, "v2-job", "e1");
         releases.activate("v2", archiveFixture("v2"), Optional.of(newer));
         Generation.SupersededException e = assertThrows(Generation.SupersededException.class,
                 () -> releases.activate("v1", archiveFixture("v1"), Optional.of(older)));
@@ -352,19 +352,29 @@ class ReleaseManagerTest {
         assertEquals(Optional.of(newer), releases.generation());
 
         // a rollback by an older job is refused the same way; the same job again (an agent restart) is not
-        releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job")));
+        releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job", "e1")));
         assertThrows(Generation.SupersededException.class, () -> releases.rollback(Optional.empty(), Optional.of(newer)));
         assertEquals("releases/v3", currentLink());
-        assertEquals("v3", releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job"))).to());
-        assertEquals("v2", releases.rollback(Optional.empty(), Optional.of(new Generation(400, "rollback-job"))).to());
+        assertEquals("v3", releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(300, "v3-job", "e1"))).to());
+        assertEquals("v2", releases.rollback(Optional.empty(), Optional.of(new Generation(400, "rollback-job", "e1"))).to());
 
         // an already current tag asked for by a newer job raises the bar all the same
-        releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(500, "v2-again")));
+        releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(500, "v2-again", "e1")));
         assertThrows(Generation.SupersededException.class,
-                () -> releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(450, "v3-late"))));
+                () -> releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(450, "v3-late", "e1"))));
         // by hand (no job) nothing is checked or recorded
         releases.rollback(Optional.of("v3"));
-        assertEquals(Optional.of(new Generation(500, "v2-again")), releases.generation());
+        assertEquals(Optional.of(new Generation(500, "v2-again", "e1")), releases.generation());
+    }
+
+    @Test
+    void aJobFromARebuiltEnsembleIsNotComparedWithTheOldOnesNumbers() throws Exception {
+        releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(9_000_000, "v2-job", "old-ensemble")));
+        // ZooKeeper rebuilt from nothing: its czxids start low again
+        assertEquals("v3", releases.activate("v3", archiveFixture("v3"), Optional.of(new Generation(12, "v3-job", "new-ensemble"))).to());
+        assertEquals(Optional.of(new Generation(12, "v3-job", "new-ensemble")), releases.generation());
+        assertThrows(Generation.SupersededException.class,
+                () -> releases.activate("v1", archiveFixture("v1"), Optional.of(new Generation(11, "v1-job", "new-ensemble"))));
     }
 
     @Test
@@ -373,7 +383,7 @@ class ReleaseManagerTest {
         Files.writeString(dest.resolve("releases/.generation"), "garbage\n");
         MurderException e = assertThrows(MurderException.class,
                 () -> releases.activate("v2", archiveFixture("v2"), Optional.of(new Generation(2, "k"))));
-        assertEquals(dest.resolve("releases/.generation") + ": 'garbage' (expected: CZXID JOB-ID, written by the murder agent;"
+        assertEquals(dest.resolve("releases/.generation") + ": 'garbage' (expected: CZXID JOB-ID ENSEMBLE-ID, written by the murder agent;"
                 + " remove it to let any job switch current)", e.getMessage());
     }
 }
