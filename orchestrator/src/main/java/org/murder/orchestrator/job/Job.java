@@ -32,6 +32,8 @@ public record Job(String id, String type, String tag, String torrent, String md5
     public static final String DEPLOY = "deploy";
     public static final String ROLLBACK = "rollback";
     public static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** A job id: {@code <tag>[-rollback]-<yyyyMMddTHHmmss>-<4 hex>}, up to 130 characters for a tag of 100. */
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,140}");
 
     public Job {
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
@@ -45,8 +47,8 @@ public record Job(String id, String type, String tag, String torrent, String md5
 
     /** Checks what an agent relies on; a job failing this is ignored with the reason in the log. */
     public void validate() {
-        if (id == null || !TAG.matcher(id).matches()) {
-            throw new IllegalArgumentException("id '" + id + "' (expected: letters, digits, '.', '_' or '-')");
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("id '" + id + "' (expected: 1 to 140 letters, digits, '.', '_' or '-')");
         }
         if (tag == null || !TAG.matcher(tag).matches() || tag.equals(".") || tag.equals("..")) {
             throw new IllegalArgumentException("tag '" + tag + "' (expected: letters, digits, '.', '_' or '-')");

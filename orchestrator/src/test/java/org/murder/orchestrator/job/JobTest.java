@@ -1,0 +1,26 @@
+package org.murder.orchestrator.job;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JobTest {
+    private static Job job(String id, String tag) {
+        return new Job(id, Job.ROLLBACK, tag, "", "", 0, "", 0, false, 5, "", List.of("web-1"), "web-1", 1, 2, "");
+    }
+
+    @Test
+    void theLongestTagMakesAJobIdAgentsAccept() {
+        String tag = "v".repeat(100);
+        assertDoesNotThrow(() -> job(tag + "-rollback-20261202T161844-3469", tag).validate());
+    }
+
+    @Test
+    void anIdThatIsNotOneIsRefusedWithTheRule() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> job("../x", "v1").validate());
+        assertEquals("id '../x' (expected: 1 to 140 letters, digits, '.', '_' or '-')", e.getMessage());
+    }
+}
