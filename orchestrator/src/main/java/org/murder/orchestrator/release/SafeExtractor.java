@@ -26,12 +26,13 @@ import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.murder.maker.Compression;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
 
 /**
- * Unpacks a release {@code .tar.gz} so that nothing in it can land outside the target directory.
+ * Unpacks a release archive ({@code .tar.zst}, {@code .tar.gz} or {@code .tar}: the codec is read from its first
+ * bytes) so that nothing in it can land outside the target directory.
  *
  * <p>Every entry is checked before anything is written for it, and the archive is refused with a
  * one-line {@link MurderException} ({@code ARCHIVE: entry 'NAME': REASON (expected: ...)}) when it
@@ -126,7 +127,7 @@ public final class SafeExtractor {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
         }
         if (!Files.isRegularFile(archive)) {
-            throw MurderException.badInput(archive + ": no such file (expected: a .tar.gz release archive)");
+            throw MurderException.badInput(archive + ": no such file (expected: a release archive: .tar.zst, .tar.gz or .tar)");
         }
         Path partial;
         try {
@@ -182,18 +183,28 @@ public final class SafeExtractor {
         }
 
         Extracted run() throws IOException {
-            try (InputStream file = Files.newInputStream(archive);
-                 InputStream gzip = GzipCompressorInputStream.builder()
-                         .setInputStream(new BufferedInputStream(file, 64 * 1024))
-                         .setDecompressConcatenated(true)
-                         .get();
-                 TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
-                TarArchiveEntry entry;
-                while ((entry = tar.getNextEntry()) != null) {
-                    if (entry.isGlobalPaxHeader()) {
-                        continue; // e.g. git archive's commit id: metadata, not a path
+            try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 256 * 1024)) {
+                Compression codec = codec(file);
+                try (InputStream tarBytes = new ReadAhead(codec.decompress(file), "murder-unpack");
+                        TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes)) {
+                    String last = null;
+                    while (true) {
+                        TarArchiveEntry entry;
+                        try {
+                            entry = tar.getNextEntry();
+                        } catch (IOException | RuntimeException e) {
+                            throw new IOException(last == null ? "the first entry: " + reason(e, codec)
+                                    : "the entry after '" + Trees.printable(last) + "': " + reason(e, codec), e);
+                        }
+                        if (entry == null) {
+                            break;
+                        }
+                        if (entry.isGlobalPaxHeader()) {
+                            continue; // e.g. git archive's commit id: metadata, not a path
+                        }
+                        last = entry.getName();
+                        unpack(entry, tar, codec);
                     }
-                    unpack(entry, tar);
                 }
             }
             // links are checked as they come, and again against the whole tree: a link may lead out
@@ -214,7 +225,30 @@ public final class SafeExtractor {
             return new Extracted(root, entries, bytes);
         }
 
-        private void unpack(TarArchiveEntry entry, TarArchiveInputStream tar) throws IOException {
+        /** The archive's codec, from its first bytes; anything else is refused. */
+        private Compression codec(InputStream file) throws IOException {
+            file.mark(1024);
+            byte[] head = file.readNBytes(512);
+            file.reset();
+            return Compression.detect(head, head.length).orElseThrow(() -> MurderException.failure("extract " + archive
+                    + ": not a release archive (expected: a zstd, gzip or tar stream; it starts with "
+                    + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length))) + ")", null));
+        }
+
+        /** What went wrong reading the archive, without a bare exception name. */
+        private String reason(Throwable e, Compression codec) {
+            String codecName = codec.name().toLowerCase(java.util.Locale.ROOT);
+            if (e instanceof java.io.EOFException || e.getMessage() == null) {
+                return "the archive ends early (expected: a complete " + codecName + " tar stream; truncated?)";
+            }
+            String message = Trees.printable(e.getMessage());
+            if (message.contains("Corrupted TAR archive") || message.contains("Truncated TAR archive")) {
+                return "not a readable tar header (" + message + ") (expected: a tar entry; corrupt archive?)";
+            }
+            return message + " (expected: a complete, valid " + codecName + " tar stream)";
+        }
+
+        private void unpack(TarArchiveEntry entry, TarArchiveInputStream tar, Compression codec) throws IOException {
             String raw = entry.getName();
             if (++entries > limits.maxEntries()) {
                 throw refuse(raw, "more than " + limits.maxEntries() + " entries (expected: at most " + limits.maxEntries() + ")");
@@ -250,7 +284,7 @@ public final class SafeExtractor {
                     if (entry.isLink()) {
                         hardLink(raw, entry.getLinkName(), path);
                     } else {
-                        writeFile(raw, entry, tar, path);
+                        writeFile(raw, entry, tar, path, codec);
                     }
                     seen.put(key, Kind.FILE);
                 }
@@ -319,20 +353,36 @@ public final class SafeExtractor {
             return parts.size() == 1 ? parts.get(0) : key + "/" + parts.get(parts.size() - 1);
         }
 
-        private void writeFile(String raw, TarArchiveEntry entry, TarArchiveInputStream tar, Path path) throws IOException {
-            if (entry.getSize() > limits.maxBytes() - bytes) {
+        private void writeFile(String raw, TarArchiveEntry entry, TarArchiveInputStream tar, Path path, Compression codec)
+                throws IOException {
+            long expected = entry.isSparse() ? entry.getRealSize() : entry.getSize();
+            if (expected > limits.maxBytes() - bytes) {
                 throw refuse(raw, bytesReason());
             }
+            long written = 0;
             try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
                 int n;
-                while ((n = tar.read(buffer)) > 0) {
+                while (true) {
+                    try {
+                        n = tar.read(buffer);
+                    } catch (IOException | RuntimeException e) {
+                        throw new IOException("entry '" + Trees.printable(raw) + "': " + reason(e, codec) + " after " + written
+                                + " of its " + expected + " bytes", e);
+                    }
+                    if (n < 0) {
+                        break;
+                    }
                     bytes += n;
+                    written += n;
                     if (bytes > limits.maxBytes()) { // a sparse entry may expand beyond its declared size
                         throw refuse(raw, bytesReason());
                     }
                     out.write(buffer, 0, n);
                 }
+            }
+            if (written != expected) {
+                throw refuse(raw, "holds " + written + " bytes but its header says " + expected + " (expected: as many as it says)");
             }
             Files.setPosixFilePermissions(path, permissions(entry.getMode() & 0777));
             Files.setLastModifiedTime(path, entry.getLastModifiedTime());

@@ -239,7 +239,74 @@ class SafeExtractorTest {
         }
         MurderException missing = assertThrows(MurderException.class,
                 () -> new SafeExtractor().extract(tmp.resolve("missing.tar.gz"), target));
-        assertEquals(tmp.resolve("missing.tar.gz") + ": no such file (expected: a .tar.gz release archive)", missing.getMessage());
+        assertEquals(tmp.resolve("missing.tar.gz") + ": no such file (expected: a release archive: .tar.zst, .tar.gz or .tar)",
+                missing.getMessage());
+    }
+
+    /** The tar of {@link #aBrokenArchiveFailsAndLeavesNothing}, compressed with {@code codec} in frames as make-torrent does. */
+    private byte[] archiveFixture(org.murder.maker.Compression codec, byte[] tar) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (org.murder.maker.FrameWriter w = new org.murder.maker.FrameWriter(out, pool, 2, codec, codec.defaultLevel())) {
+            w.write(tar);
+        } finally {
+            pool.shutdownNow();
+        }
+        return out.toByteArray();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(org.murder.maker.Compression.class)
+    void everyFormUnpacksAndATruncatedOrCorruptOneNamesTheEntryItBrokeIn(org.murder.maker.Compression codec) throws Exception {
+        byte[] tar = tarFixture().file("a", 3_000_000).file("b", "b").tarBytes();
+        byte[] good = archiveFixture(codec, tar);
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        new SafeExtractor().extract(Files.write(tmp.resolve("good"), good), target);
+        assertEquals(3_000_000, Files.size(target.resolve("a")));
+        assertEquals("b", Files.readString(target.resolve("b")));
+        Trees.deleteQuietly(target);
+
+        byte[] corrupt = good.clone();
+        for (int i = good.length / 3; i < good.length / 3 + 64; i++) {
+            corrupt[i] ^= 0x5A;
+        }
+        Path truncated = Files.write(tmp.resolve("truncated"), Arrays.copyOf(good, good.length / 2));
+        Path damaged = Files.write(tmp.resolve("damaged"), corrupt);
+        for (Path archive : codec == org.murder.maker.Compression.NONE ? List.of(truncated) : List.of(truncated, damaged)) {
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+            String m = e.getMessage();
+            assertTrue(m.startsWith("extract " + archive + ": entry 'a': ") || m.startsWith("extract " + archive + ": the entry after 'a': ")
+                    || m.startsWith("extract " + archive + ": release entry 'a' "), m);
+            assertTrue(m.contains("(expected: "), m);
+            assertFalse(m.matches(".*\\b(EOFException|IOException|ZstdIOException)\\b.*"), "no bare exception name: " + m);
+            assertEquals(1, m.lines().count(), m);
+            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
+        }
+    }
+
+    @Test
+    void anUnknownCompressionIsRefusedWithWhatItStartsWith() throws Exception {
+        Path archive = Files.writeString(tmp.resolve("v1.tar.xz"), "\u00fd7zXZ and so on");
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertEquals("extract " + archive + ": not a release archive (expected: a zstd, gzip or tar stream; it starts with c3bd377a)",
+                e.getMessage());
+    }
+
+    @Test
+    void anEntryThatHoldsLessThanItsHeaderSaysIsRefused() throws Exception {
+        byte[] tar = tarFixture().file("a", 100_000).tarBytes();
+        // the header says 100000 bytes; cut the data and the end-of-archive blocks to 20000
+        Path archive = Files.write(tmp.resolve("short.tar"), Arrays.copyOf(tar, 512 + 20_000));
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("'a'") && e.getMessage().contains("100000"), e.getMessage());
+        assertEquals(Set.of(), names(target.getParent()));
     }
 
     @Test
