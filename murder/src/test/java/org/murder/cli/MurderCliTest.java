@@ -66,8 +66,8 @@ class MurderCliTest {
         Path torrent = tmp.resolve("v42.torrent");
         CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString());
         assertEquals(0, make.exitCode(), make.err());
-        assertTrue(Files.exists(tmp.resolve("v42.tar.gz")));
-        assertTrue(Files.readString(tmp.resolve("v42.md5")).endsWith("  v42.tar.gz\n"));
+        assertTrue(Files.exists(tmp.resolve("v42.tar.zst")));
+        assertTrue(Files.readString(tmp.resolve("v42.md5")).endsWith("  v42.tar.zst\n"));
         String hashLine = make.out().lines().filter(l -> l.startsWith("infohash")).findFirst().orElseThrow();
         String infohash = hashLine.substring("infohash".length()).trim();
 
@@ -101,7 +101,7 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString()),
                 "murder: " + torrent + ": already exists (expected: a new path, or --force to replace it)");
         assertEquals("keep me", Files.readString(torrent));
-        assertFalse(Files.exists(tmp.resolve("v42.tar.gz")));
+        assertFalse(Files.exists(tmp.resolve("v42.tar.zst")));
         assertEquals(0, CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString(),
                 "--force").exitCode());
     }
@@ -128,7 +128,7 @@ class MurderCliTest {
             Files.writeString(src.resolve("bin/app"), "echo " + tag + "\n");
             CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", tmp.resolve(tag + ".torrent").toString());
             assertEquals(0, make.exitCode(), make.err());
-            releases.activate(tag, tmp.resolve(tag + ".tar.gz"));
+            releases.activate(tag, tmp.resolve(tag + ".tar.zst"));
         }
         assertEquals("echo v42\n", Files.readString(dest.resolve("current/bin/app")));
 

@@ -77,10 +77,10 @@ class TorrentInteropIT {
         String[] f = ExternalTools.runOk(List.of(ExternalTools.PYTHON, "-c", LIBTORRENT_INFO, torrent.toString()), tmp)
                 .trim().split(" ");
         assertEquals(murderInfoHash(torrent), f[0]);
-        assertEquals(Files.size(tmp.resolve("v42.tar.gz")), Long.parseLong(f[1]));
+        assertEquals(Files.size(tmp.resolve("v42.tar.zst")), Long.parseLong(f[1]));
         assertEquals(65536, Integer.parseInt(f[3]));
         assertEquals("True", f[4]);
-        assertEquals("v42.tar.gz", f[5]);
+        assertEquals("v42.tar.zst", f[5]);
     }
 
     @Test

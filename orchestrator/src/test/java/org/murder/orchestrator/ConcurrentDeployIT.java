@@ -242,6 +242,6 @@ class ConcurrentDeployIT {
         assertTrue(o.error().startsWith("superseded: job v2-"), o.error());
         assertTrue(o.error().endsWith("not switching current to v1 (that would go backwards)"), o.error());
         assertEquals("v2", current("web-1"));
-        assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.gz")), "downloaded all the same: only the switch is refused");
+        assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.zst")), "downloaded all the same: only the switch is refused");
     }
 }

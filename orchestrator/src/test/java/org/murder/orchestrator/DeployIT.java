@@ -93,11 +93,11 @@ class DeployIT {
         List<HostOutcome> outcomes = deployer().deploy(request(src, "v42", List.of("web-*"), Duration.ofMinutes(2)));
         assertEquals(List.of("web-1", "web-2", "web-3", "web-4", "web-5"), outcomes.stream().map(HostOutcome::host).toList());
         assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), output.toString());
-        String expected = md5(tmp.resolve("work/v42.tar.gz"));
+        String expected = md5(tmp.resolve("work/v42.tar.zst"));
         for (int i = 1; i <= 5; i++) {
-            assertEquals(expected, md5(tmp.resolve("hosts/web-" + i + "/v42.tar.gz")));
+            assertEquals(expected, md5(tmp.resolve("hosts/web-" + i + "/v42.tar.zst")));
         }
-        assertTrue(Files.notExists(tmp.resolve("hosts/db-1/v42.tar.gz")), "db-1 was not targeted");
+        assertTrue(Files.notExists(tmp.resolve("hosts/db-1/v42.tar.zst")), "db-1 was not targeted");
         assertTrue(Deployer.summary(new PrintWriter(output, true), "v42", outcomes));
         assertTrue(output.toString().contains("v42: all 5 hosts done"), output.toString());
 

@@ -189,11 +189,11 @@ class ResilienceIT {
         agentClock.advance(Duration.ofMinutes(3).plusSeconds(1)); // past the job's 3-minute deadline, long before the stall timeout
         HostReport failed = awaitReport(a.zk(), "web-1", r -> HostReport.FAILED.equals(r.state()), Duration.ofSeconds(20));
         assertTrue(failed.error().startsWith("past the job's deadline ("), failed.error());
-        assertTrue(failed.error().endsWith("v8.tar.gz.part kept for a later deploy to resume"), failed.error());
+        assertTrue(failed.error().endsWith("v8.tar.zst.part kept for a later deploy to resume"), failed.error());
         assertTrue(failed.bytes() > 0 && failed.bytes() < failed.total(), "the verified bytes, not 0: " + failed);
-        Path part = tmp.resolve("hosts/web-1/v8.tar.gz.part");
+        Path part = tmp.resolve("hosts/web-1/v8.tar.zst.part");
         assertTrue(Files.exists(part), "the partial download stays for a resume");
-        assertTrue(Files.notExists(tmp.resolve("hosts/web-1/v8.tar.gz")));
+        assertTrue(Files.notExists(tmp.resolve("hosts/web-1/v8.tar.zst")));
     }
 
     @Test
@@ -205,12 +205,12 @@ class ResilienceIT {
         CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, src, "v1");
         awaitReport(slow.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
         fleet.kill(slow);
-        assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.gz.part")), "a partial download is on disk");
+        assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.zst.part")), "a partial download is on disk");
 
         fleet.start("web-1", List.of());
         List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
-        assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v1/v1.tar.gz")), Files.readAllBytes(tmp.resolve("hosts/web-1/v1.tar.gz")));
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v1/v1.tar.zst")), Files.readAllBytes(tmp.resolve("hosts/web-1/v1.tar.zst")));
     }
 
     @Test

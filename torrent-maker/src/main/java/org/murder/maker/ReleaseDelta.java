@@ -190,4 +190,69 @@ public final class ReleaseDelta {
         }
         return true;
     }
+
+    /**
+     * Removes releases beyond the {@code keep} newest from {@code dir}: a release is a {@code .torrent}
+     * with the archive it names (and the {@code .md5} beside a deploy host's torrent). The archive
+     * named {@code current} always stays; so does anything this cannot read as ours. {@code .part}
+     * files of other archives untouched for {@code partAge} go too (downloads that will not resume).
+     * Returns the bytes freed.
+     */
+    public static long prune(Path dir, int keep, String current, java.time.Duration partAge, java.time.Clock clock) {
+        List<Path> torrents = new ArrayList<>();
+        List<Path> parts = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (n.endsWith(".torrent") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    torrents.add(p);
+                } else if (n.endsWith(".part") && !n.equals(current + ".part") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    parts.add(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("prune {}: {}", dir, e.getMessage());
+            return 0;
+        }
+        torrents.sort(Comparator.comparing(ReleaseDelta::modified).reversed());
+        long freed = 0;
+        int kept = 0;
+        for (Path t : torrents) {
+            String archiveName;
+            try {
+                archiveName = MetaInfo.read(t).name();
+            } catch (MurderException e) {
+                continue; // not ours to judge
+            }
+            if (archiveName.equals(current) || kept < keep) {
+                kept += archiveName.equals(current) ? 0 : 1;
+                continue;
+            }
+            String n = t.getFileName().toString();
+            Path md5 = t.resolveSibling(n.substring(0, n.length() - ".torrent".length()) + ".md5");
+            for (Path p : List.of(dir.resolve(archiveName), md5, t)) {
+                freed += deleteCounting(p);
+            }
+        }
+        java.time.Instant before = clock.instant().minus(partAge);
+        for (Path p : parts) {
+            if (modified(p).toInstant().isBefore(before)) {
+                freed += deleteCounting(p);
+            }
+        }
+        if (freed > 0) {
+            LOG.info("pruned {}: {} freed (kept the {} newest releases)", dir, org.murder.core.ByteSize.format(freed), keep);
+        }
+        return freed;
+    }
+
+    private static long deleteCounting(Path p) {
+        try {
+            long size = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : 0;
+            return Files.deleteIfExists(p) ? size : 0;
+        } catch (IOException e) {
+            LOG.warn("prune: cannot remove {} ({})", p, e.getMessage());
+            return 0;
+        }
+    }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final long REPORT_MILLIS = 1000;
+    /** A .part of another release untouched this long is a download that will not resume: pruned. */
+    private static final java.time.Duration STALE_PART = java.time.Duration.ofHours(1);
     /** How long a session stopped at the deadline may take to say goodbye to the tracker. */
     private static final long STOP_WAIT_SECONDS = 10;
 
@@ -217,8 +220,12 @@ public final class Agent implements Closeable {
         }
 
         HostReport update(Snapshot s) {
-            last = last.progress(s.verified(), s.downRate(), s.peers());
+            last = last.progress(s.verified(), s.downRate(), s.peers(), s.downloaded(), s.uploaded());
             return last;
+        }
+
+        void rebuilt(long bytes) {
+            last = last.withRebuilt(bytes);
         }
     }
 
@@ -233,15 +240,25 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
             activateIfAsked(job, dest, archive, generation);
+            keepForDeltas(job, meta, dest, archive);
             return accepted.done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
         }
+        rebuildFromOlderReleases(job, meta, dest);
         AtomicReference<Snapshot> latest = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong goodAtStart = new java.util.concurrent.atomic.AtomicLong(-1);
         TorrentSession session = engine.add(meta, Storage.forDownload(meta, dest),
                 SessionOptions.download(Optional.of(job.md5()), Optional.of(java.time.Duration.ofSeconds(job.seedSeconds()))),
                 new SessionListener() {
                     @Override
                     public void onProgress(Snapshot s) {
                         latest.set(s);
+                    }
+
+                    @Override
+                    public void onStateChange(org.murder.peer.engine.SessionState state, Snapshot s) {
+                        if (state != org.murder.peer.engine.SessionState.CHECKING) {
+                            goodAtStart.compareAndSet(-1, s.verified()); // what the check of the disk found
+                        }
                     }
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
@@ -258,6 +275,7 @@ public final class Agent implements Closeable {
                 } catch (java.util.concurrent.TimeoutException e) {
                     Snapshot s = latest.get();
                     if (s != null) {
+                        progress.rebuilt(Math.max(0, goodAtStart.get()));
                         reporter.offer(path, progress.update(s));
                     }
                 }
@@ -270,10 +288,17 @@ public final class Agent implements Closeable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+        progress.rebuilt(Math.max(0, goodAtStart.get()));
+        lastSnapshot(session, latest.get(), 0).ifPresent(progress::update);
         activateIfAsked(job, dest, archive, generation);
-        LOG.info("[agent={} job={}] done: {} verified (md5 {}), seeding {} s", settings.name(), job.id(), archive, job.md5(),
-                job.seedSeconds());
-        return accepted.done(clock.millis(), "");
+        keepForDeltas(job, meta, dest, archive);
+        HostReport done = progress.last().done(clock.millis(), "");
+        LOG.info("[agent={} job={}] done: {} verified (md5 {}): {} downloaded, {} already on disk; seeding {} s", settings.name(),
+                job.id(), archive, job.md5(), org.murder.core.ByteSize.format(done.downloaded()),
+                org.murder.core.ByteSize.format(done.rebuilt()), job.seedSeconds());
+        // the host goes on seeding: say what it uploaded once that is over
+        session.finished().thenAccept(s -> reporter.offer(path, done.withUploaded(s.uploaded())));
+        return done;
     }
 
     /** The job's deadline passed mid-download: stop (the .part stays for a resume) and say how far it got. */
@@ -293,10 +318,63 @@ public final class Agent implements Closeable {
         return at.failed(why, clock.millis());
     }
 
+    /**
+     * Builds what it can of the new archive from the older ones this host holds (their torrents are
+     * kept beside them: see keepForDeltas); the session then checks every piece, as for a resume.
+     */
+    private void rebuildFromOlderReleases(Job job, MetaInfo meta, Path dest) {
+        Optional<org.murder.maker.FrameIndex> frames = org.murder.maker.ReleaseDelta.framesOf(meta);
+        if (frames.isEmpty()) {
+            return;
+        }
+        List<org.murder.maker.ReleaseDelta.Source> sources = org.murder.maker.ReleaseDelta.sourcesIn(dest, meta.name());
+        if (sources.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            org.murder.maker.ReleaseDelta.Result r = org.murder.maker.ReleaseDelta.rebuild(frames.get(), sources,
+                    dest.resolve(meta.name() + Storage.PART_SUFFIX));
+            LOG.info("[agent={} job={}] rebuilt {} of {} frames ({}) of {} from {} in {} ms", settings.name(), job.id(),
+                    r.framesReused(), r.frames(), org.murder.core.ByteSize.format(r.bytesReused()), meta.name(),
+                    sources.stream().map(s -> s.archive().getFileName().toString()).toList(),
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException e) {
+            // nothing lost: the download fetches what could not be built
+            LOG.warn("[agent={} job={}] rebuild {} from older releases: {}", settings.name(), job.id(), meta.name(), e.toString());
+        }
+    }
+
+    /** Keeps the torrent beside the archive (the next release is rebuilt from it) and prunes releases beyond the job's keep. */
+    private void keepForDeltas(Job job, MetaInfo meta, Path dest, Path archive) {
+        try {
+            org.murder.core.io.AtomicFiles.write(org.murder.maker.ReleaseDelta.torrentBeside(archive),
+                    Base64.getDecoder().decode(job.torrent()), true);
+        } catch (RuntimeException e) {
+            LOG.warn("[agent={} job={}] keep {}'s torrent beside it: {}", settings.name(), job.id(), archive, e.getMessage());
+        }
+        org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), meta.name(), STALE_PART, clock);
+    }
+
     /** The session's final snapshot when it has one within a few seconds, else the last progress seen. */
     private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest) {
+        return lastSnapshot(session, latest, STOP_WAIT_SECONDS);
+    }
+
+    /** The session's latest snapshot (its final one once finished), waiting at most {@code seconds}, else {@code latest}. */
+    private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest, long seconds) {
+        if (!session.finished().isDone() && seconds == 0) {
+            try {
+                return Optional.of(session.snapshotAsync().get(2, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.ofNullable(latest);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                return Optional.ofNullable(latest);
+            }
+        }
         try {
-            return Optional.of(session.finished().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS));
+            return Optional.of(session.finished().get(seconds, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {

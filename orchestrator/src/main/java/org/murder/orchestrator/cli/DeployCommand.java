@@ -106,6 +106,10 @@ public final class DeployCommand implements Callable<Integer> {
             description = "Keep seeding this long after every host reported. Default: ${DEFAULT-VALUE}.")
     Duration grace;
 
+    @Option(names = "--compress", paramLabel = "zstd|gzip|none", defaultValue = "zstd",
+            description = "How a release directory is packed: zstd (the default), gzip (.tar.gz) or none. Agents read any.")
+    String compress;
+
     @Mixin
     ZkOptions zk;
 
@@ -127,7 +131,7 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("deploy: no target (expected: --hosts GLOB, --host NAME or --role ROLE)");
         }
         if (!rollback && source == null) {
-            throw MurderException.badInput("deploy: missing SRC (expected: a release directory or .tar.gz)");
+            throw MurderException.badInput("deploy: missing SRC (expected: a release directory or a ready archive)");
         }
         if (rollback && source != null) {
             throw MurderException.badInput("deploy --rollback takes no SRC");
@@ -151,7 +155,8 @@ public final class DeployCommand implements Callable<Integer> {
         globs.addAll(hostNames);
         return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
                 timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, "0.0.0.0", trackerPort,
-                Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace);
+                Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace,
+                org.murder.maker.Compression.parse(compress));
     }
 
     /** The first IPv4 address of an interface that is up and not loopback; 127.0.0.1 on a box with none. */

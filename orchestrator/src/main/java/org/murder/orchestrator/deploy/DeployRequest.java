@@ -1,5 +1,6 @@
 package org.murder.orchestrator.deploy;
 
+import org.murder.maker.Compression;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,14 +30,24 @@ import org.murder.core.PortRange;
  * @param seederPorts     port range of the embedded seeder
  * @param workDir         where the archive and torrent are written
  * @param grace           how long the seeder stays up after every host reported
+ * @param compression     how a release directory is packed
  */
 public record DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
         List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
         String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
-        String advertise, PortRange seederPorts, Path workDir, Duration grace) {
+        String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression) {
     public DeployRequest {
         hostGlobs = List.copyOf(hostGlobs);
         roles = List.copyOf(roles);
         excludeGlobs = List.copyOf(excludeGlobs);
+    }
+
+    /** A deploy packed with zstd, the default. */
+    public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
+            List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
+            String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
+            String advertise, PortRange seederPorts, Path workDir, Duration grace) {
+        this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
+                trackerBind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
     }
 }

@@ -1,5 +1,6 @@
 package org.murder.orchestrator.deploy;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +25,7 @@ import org.apache.zookeeper.KeeperException;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.core.progress.Progress;
+import org.murder.maker.Compression;
 import org.murder.maker.MakeTorrentRequest;
 import org.murder.maker.MakeTorrentResult;
 import org.murder.maker.TorrentMaker;
@@ -149,17 +151,32 @@ public final class Deployer {
                         .build(), clock);
                 announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
             }
-            MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
-                    req.workDir().resolve(req.tag() + ".torrent"), req.workDir().resolve(req.tag() + ".tar.gz"),
-                    Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + req.tag()), 6,
-                    Runtime.getRuntime().availableProcessors());
-            boolean bar = terminal;
-            MakeTorrentResult made = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar))
-                    .make(make);
+            // packed into a directory of its own, moved beside the others only once the tag check passed:
+            // a refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were
+            Files.createDirectories(req.workDir());
+            Path pending = Files.createTempDirectory(req.workDir(), "." + req.tag() + ".pending-");
+            MakeTorrentResult made;
+            try {
+                Compression codec = req.compression();
+                MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
+                        pending.resolve(req.tag() + ".torrent"), pending.resolve(req.tag() + codec.extension()),
+                        Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + req.tag()), codec.defaultLevel(),
+                        Runtime.getRuntime().availableProcessors(), codec);
+                boolean bar = terminal;
+                MakeTorrentResult packed = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar))
+                        .make(make);
+                recordRelease(req.tag(), packed.md5(), packed.size());
+                made = moveInto(req.workDir(), packed);
+                if (made.packed()) {
+                    org.murder.maker.ReleaseDelta.prune(req.workDir(), WORK_DIR_KEEP, made.archive().getFileName().toString(),
+                            java.time.Duration.ofHours(1), clock);
+                }
+            } finally {
+                org.murder.orchestrator.release.Trees.deleteQuietly(pending);
+            }
             MetaInfo meta = MetaInfo.read(made.torrent());
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
-            recordRelease(req.tag(), made.md5(), made.size());
             if (tracker != null) {
                 tracker.whitelist().register(meta.infoHash());
             } else {
@@ -199,6 +216,22 @@ public final class Deployer {
                 tracker.close();
             }
         }
+    }
+
+    /** Releases (archive, md5, torrent) the deploy host keeps in its work directory; older ones are removed. */
+    static final int WORK_DIR_KEEP = 5;
+
+    /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */
+    private static MakeTorrentResult moveInto(Path dir, MakeTorrentResult r) throws IOException {
+        Path archive = r.packed() ? move(r.archive(), dir) : r.archive();
+        return new MakeTorrentResult(archive, move(r.torrent(), dir), move(r.md5File(), dir), r.md5(), r.infoHash(), r.size(),
+                r.pieceLength(), r.pieceCount(), r.packed(), r.elapsed());
+    }
+
+    private static Path move(Path file, Path dir) throws IOException {
+        Path to = dir.resolve(file.getFileName());
+        Files.move(file, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return to;
     }
 
     /** {@code <tag>-<time>-<random>}: sorts by time within a tag, never collides. */
@@ -302,7 +335,8 @@ public final class Deployer {
             HostReport r = reports.get(h);
             double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
             if (r != null && r.isFinished()) {
-                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.reused(), r.error()));
+                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.reused(), r.error(), r.downloaded(), r.rebuilt(),
+                        r.uploaded()));
             } else if (missingSince.containsKey(h) && now - missingSince.get(h) >= VANISH_GRACE.toMillis()) {
                 out.add(new HostOutcome(h, "vanished", seconds, r == null ? 0 : r.bytes(), "",
                         "agent unregistered (stopped, or lost its ZooKeeper session) before finishing"));
@@ -349,13 +383,24 @@ public final class Deployer {
     }
 
     /** Prints the summary table and a last line; returns true when every host succeeded. */
+    private static String megabytes(long bytes) {
+        return bytes == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", bytes / 1e6);
+    }
+
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
         int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
-        out.printf("%n%-" + width + "s  %-9s %8s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "ERROR");
+        out.printf("%n%-" + width + "s  %-9s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
+                "UP MB", "ERROR");
         for (HostOutcome o : outcomes) {
-            out.printf("%-" + width + "s  %-9s %8.1f %9s  %s%n", o.host(), o.label(), o.seconds(),
+            out.printf("%-" + width + "s  %-9s %8.1f %9s %9s %9s %9s  %s%n", o.host(), o.label(), o.seconds(),
                     o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
-                    o.error());
+                    megabytes(o.downloaded()), megabytes(o.rebuilt()), megabytes(o.uploaded()), o.error());
+        }
+        long down = outcomes.stream().mapToLong(HostOutcome::downloaded).sum();
+        long rebuilt = outcomes.stream().mapToLong(HostOutcome::rebuilt).sum();
+        if (rebuilt > 0) {
+            out.printf(java.util.Locale.ROOT, "(REBUILT = good on the host before downloading: rebuilt from the releases it holds,"
+                    + " or resumed; %s MB rebuilt, %s MB downloaded in all)%n", megabytes(rebuilt), megabytes(down));
         }
         long ok = outcomes.stream().filter(HostOutcome::succeeded).count();
         double slowest = outcomes.stream().mapToDouble(HostOutcome::seconds).max().orElse(0);

@@ -12,10 +12,17 @@ import org.murder.orchestrator.job.HostReport;
  * @param reused  done without downloading in its last run: empty, {@link HostReport#ALREADY_THERE} or
  *                {@link HostReport#BEFORE_RESTART} (see {@link HostReport})
  * @param error   why it did not succeed
+ * @param downloaded bytes it got from peers, {@code rebuilt} bytes it had on disk already (see HostReport),
+ *                   {@code uploaded} bytes it sent to other hosts
  */
-public record HostOutcome(String host, String result, double seconds, long bytes, String reused, String error) {
+public record HostOutcome(String host, String result, double seconds, long bytes, String reused, String error, long downloaded,
+        long rebuilt, long uploaded) {
     public HostOutcome {
         reused = reused == null ? "" : reused;
+    }
+
+    public HostOutcome(String host, String result, double seconds, long bytes, String reused, String error) {
+        this(host, result, seconds, bytes, reused, error, 0, 0, 0);
     }
 
     public boolean succeeded() {

@@ -15,9 +15,13 @@ package org.murder.orchestrator.job;
  *                   {@link #ALREADY_THERE} when the archive was on the host before the job came (an
  *                   earlier job, or put there by hand), {@link #BEFORE_RESTART} when this job
  *                   downloaded it before its agent restarted
+ * @param downloaded bytes that came from peers in this run
+ * @param rebuilt    bytes that were good on disk when the download began: rebuilt from the releases
+ *                   the host holds (see ReleaseDelta), or resumed
+ * @param uploaded   bytes this host sent to other hosts
  */
 public record HostReport(String state, long bytes, long total, long rate, int peers, String error, long startedAt,
-        long finishedAt, String reused) {
+        long finishedAt, String reused, long downloaded, long rebuilt, long uploaded) {
     public static final String ACCEPTED = "accepted";
     public static final String DOWNLOADING = "downloading";
     public static final String DONE = "done";
@@ -35,20 +39,36 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
     }
 
     public static HostReport accepted(long total, long now) {
-        return new HostReport(ACCEPTED, 0, total, 0, 0, "", now, 0, "");
+        return new HostReport(ACCEPTED, 0, total, 0, 0, "", now, 0, "", 0, 0, 0);
     }
 
     public HostReport progress(long verified, long rateNow, int peersNow) {
-        return new HostReport(DOWNLOADING, verified, total, rateNow, peersNow, "", startedAt, 0, "");
+        return progress(verified, rateNow, peersNow, downloaded, uploaded);
+    }
+
+    /** Downloading: verified so far, the rate and peers now, the bytes moved each way in this run. */
+    public HostReport progress(long verified, long rateNow, int peersNow, long down, long up) {
+        return new HostReport(DOWNLOADING, verified, total, rateNow, peersNow, "", startedAt, 0, "", down, rebuilt, up);
+    }
+
+    /** The same report, with {@code bytes} found good on disk as the download began. */
+    public HostReport withRebuilt(long bytes) {
+        return new HostReport(state, this.bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, bytes,
+                uploaded);
     }
 
     /** Done; {@code how} is empty when this run downloaded it, else {@link #ALREADY_THERE} or {@link #BEFORE_RESTART}. */
     public HostReport done(long now, String how) {
-        return new HostReport(DONE, total, total, rate, peers, "", startedAt, now, how);
+        return new HostReport(DONE, total, total, rate, peers, "", startedAt, now, how, downloaded, rebuilt, uploaded);
+    }
+
+    /** The same report with the bytes it uploaded by now (a host goes on seeding after it is done). */
+    public HostReport withUploaded(long up) {
+        return new HostReport(state, bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, up);
     }
 
     /** Failed with {@code why}; the bytes stay those of the last progress (what is verified on disk). */
     public HostReport failed(String why, long now) {
-        return new HostReport(FAILED, bytes, total, 0, peers, why, startedAt, now, "");
+        return new HostReport(FAILED, bytes, total, 0, peers, why, startedAt, now, "", downloaded, rebuilt, uploaded);
     }
 }

@@ -9,14 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Small file-tree helpers: quiet recursive delete, printable names. */
-final class Trees {
+public final class Trees {
     private static final Logger LOG = LoggerFactory.getLogger(Trees.class);
 
     private Trees() {
     }
 
     /** {@link FileTrees#deleteRecursively} for clean-up after a failure that is already being reported. */
-    static void deleteQuietly(Path root) {
+    public static void deleteQuietly(Path root) {
         try {
             FileTrees.deleteRecursively(root);
         } catch (IOException | RuntimeException e) {
