@@ -6,7 +6,7 @@ cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ "${BENCH_KEEP_LOGS:-}" = 1 ]; then
-    find "$work" -type f \( -name '*.bin' -o -name '*.part' -o -name '*.tar.gz' \) -delete 2>/dev/null || true
+    find "$work" -type f \( -name '*.bin' -o -name '*.part' -o -name '*.tar.gz' -o -name '*.tar.zst' -o -name '*.tar' \) -delete 2>/dev/null || true
     echo "# logs kept in $work" >&2
   else
     rm -rf "$work"

@@ -11,7 +11,8 @@ cd "$work"
 "$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent
 "$murder" info v42.torrent
 md5sum -c v42.md5
-gzip -t v42.tar.gz
+zstd -q -t v42.tar.zst
+mkdir x && tar --zstd -xf v42.tar.zst -C x && cmp x/payload.bin build/payload.bin
 [ "$("$murder" info --hash v42.torrent)" = "$(transmission-show v42.torrent | sed -n 's/^ *Hash\( v1\)\?: //p')" ]
 set +e
 "$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent 2>err.txt; code=$?

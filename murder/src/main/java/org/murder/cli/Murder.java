@@ -16,6 +16,7 @@ import org.murder.orchestrator.cli.JobsCommand;
 import org.murder.orchestrator.cli.ZooKeeperCommand;
 import org.murder.orchestrator.release.ReleasesCommand;
 import org.murder.orchestrator.release.RollbackCommand;
+import org.murder.orchestrator.release.UnpackCommand;
 import org.murder.peer.cli.PeerCommand;
 import org.murder.seeder.SeedCommand;
 import org.murder.tracker.TrackerCommand;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "murder", mixinStandardHelpOptions = true, versionProvider = Murder.VersionProvider.class,
         description = "Push one large release to many servers fast, over BitTorrent.",
         subcommands = {DemoCommand.class, DeployCommand.class, AgentCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
-            ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
+            UnpackCommand.class, ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
             PeerCommand.class, ZooKeeperCommand.class, FirewallCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
