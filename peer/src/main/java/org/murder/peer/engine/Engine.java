@@ -200,7 +200,9 @@ public final class Engine implements Closeable {
             PeerConnection oldest = awaitingHandshake.pollFirst();
             if (oldest != null) {
                 awaitingCount.decrementAndGet();
-                oldest.close(MAX_AWAITING_HANDSHAKE + " newer connections wait for their handshake");
+                if (oldest.handshakeSettled.compareAndSet(false, true)) { // not if its handshake is being handled
+                    oldest.close(MAX_AWAITING_HANDSHAKE + " newer connections wait for their handshake");
+                }
             }
         }
     }

@@ -32,6 +32,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private volatile TorrentSession session;
     private io.netty.util.concurrent.ScheduledFuture<?> handshakeTimer;
+    /**
+     * An incoming connection's wait for its handshake is over: its handshake came, it closed, or the
+     * engine closed it to make room (Engine.awaitHandshake). Whichever comes first wins; the others
+     * do nothing, so a peer whose handshake is being handled on its loop is never closed for room.
+     */
+    final java.util.concurrent.atomic.AtomicBoolean handshakeSettled = new java.util.concurrent.atomic.AtomicBoolean();
 
     // protocol state, owned by the session loop
     PeerId peerId;
@@ -134,17 +140,25 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
-    private void handshakeOver() {
+    /** Ends the wait for the handshake; false when the engine had already closed this connection for room. */
+    private boolean handshakeOver() {
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
-        if (!outgoing) {
-            engine.handshakeOver(this);
+        if (outgoing) {
+            return true;
         }
+        if (handshakeSettled.compareAndSet(false, true)) {
+            engine.handshakeOver(this);
+            return true;
+        }
+        return false;
     }
 
     private void onHandshake(ChannelHandlerContext ctx, Handshake h) {
-        handshakeOver();
+        if (!handshakeOver()) {
+            return; // closed to make room for newer connections
+        }
         TorrentSession s = outgoing ? session : engine.session(h.infoHash());
         if (s == null) {
             close("handshake for a torrent we do not serve: " + h.infoHash());

@@ -95,6 +95,8 @@ final class PiecePicker {
         boolean awaitingVerification;
         /** A suspect piece's one peer (its piece set stands for it); null: anyone may be asked. */
         PieceSet exclusiveTo;
+        /** Ticks since a block of this piece last arrived (see {@link #tick}). */
+        int idleTicks;
 
         Partial(int piece, int blocks) {
             this.piece = piece;
@@ -253,6 +255,7 @@ final class PiecePicker {
             Partial p = new Partial(piece, blocksIn(piece));
             if (suspects.get(piece)) {
                 p.exclusiveTo = peer;
+                p.idleTicks = 0;
             }
             partials.put(piece, p);
             taken.set(piece);
@@ -283,6 +286,23 @@ final class PiecePicker {
     /** Whether {@code peer} may be asked for blocks of {@code p}: anyone, unless it is a suspect piece's one peer's. */
     private static boolean ours(Partial p, PieceSet peer) {
         return p.exclusiveTo == null || p.exclusiveTo == peer;
+    }
+
+    /**
+     * Ticks (a second each) a suspect piece's one peer may go without bringing a block of it before
+     * anyone may be asked: a peer that is slow, stuck or holds its requests (a fast-extension choke)
+     * must not hold the piece, and with it the endgame, for the stall timeout.
+     */
+    static final int EXCLUSIVE_PATIENCE = 5;
+
+    /** Called once a second: suspect pieces whose one peer brought nothing for a while are open to all. */
+    void tick() {
+        for (Partial p : partials.values()) {
+            if (p.exclusiveTo != null && ++p.idleTicks >= EXCLUSIVE_PATIENCE) {
+                p.exclusiveTo = null;
+                generation++;
+            }
+        }
     }
 
     /** Every piece we lack has been started and none of their blocks waits to be requested. */
@@ -428,6 +448,7 @@ final class PiecePicker {
             return Arrival.NOT_NEEDED;
         }
         boolean any = false;
+        p.idleTicks = 0;
         for (int b = first; b < end; b++) {
             if (p.inFlight[b] == 0 && !p.received.get(b)) {
                 unrequestedInPartials--;

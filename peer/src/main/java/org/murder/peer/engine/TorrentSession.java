@@ -308,6 +308,7 @@ public final class TorrentSession {
         if (!connections.remove(c)) {
             return;
         }
+        c.attached = false; // messages of a banned or evicted peer still queued on the loop are dropped
         if (c.has != null) {
             picker.peerGone(c.has);
         }
@@ -442,7 +443,12 @@ public final class TorrentSession {
 
     /** Fills free upload slots: first peers that wait, then those choked for holding a slot idle (see rotateIdleUploads). */
     private void unchokeWaiting() {
-        for (int pass = 0; pass < 2; pass++) {
+        unchokeWaiting(true);
+    }
+
+    /** With {@code idleToo}, peers choked for holding a slot idle get the slots left after the others. */
+    private void unchokeWaiting(boolean idleToo) {
+        for (int pass = 0; pass < (idleToo ? 2 : 1); pass++) {
             for (PeerConnection o : connections) {
                 if (unchoked >= config.maxUnchoked()) {
                     return;
@@ -464,21 +470,22 @@ public final class TorrentSession {
         if (unchoked < config.maxUnchoked()) {
             return;
         }
-        boolean someoneWaits = false;
+        int waiting = 0;
         for (PeerConnection c : connections) {
-            someoneWaits |= c.peerInterested && c.amChoking && !c.idleChoked;
-        }
-        if (!someoneWaits) {
-            return;
+            waiting += c.peerInterested && c.amChoking && !c.idleChoked ? 1 : 0;
         }
         for (PeerConnection c : connections) {
+            if (waiting == 0) {
+                break;
+            }
             if (!c.amChoking && c.queuedUploads == 0 && IdleSlots.idle(later(c.usefulAt, c.unchokedAt), now)) {
                 choke(c);
                 c.idleChoked = true;
                 c.flush();
+                waiting--;
             }
         }
-        unchokeWaiting();
+        unchokeWaiting(false);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -951,6 +958,7 @@ public final class TorrentSession {
             announceNow(Optional.of(AnnounceRequest.Event.STARTED));
         }
         if (state == SessionState.DOWNLOADING) {
+            picker.tick();
             connectToKnown();
             boolean askAgain = false;
             for (PeerConnection c : connections) {

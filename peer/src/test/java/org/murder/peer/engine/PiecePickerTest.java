@@ -313,4 +313,31 @@ class PiecePickerTest {
         assertNotNull(helped);
         assertEquals(BLOCK, helped.begin());
     }
+
+    @Test
+    void aSuspectPiecesOnePeerThatBringsNothingForAWhileLosesIt() {
+        PiecePicker one = new PiecePicker(1, 2 * BLOCK, 2 * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        PieceSet a = new PieceSet(1);
+        a.setAll();
+        PieceSet b = new PieceSet(1);
+        b.setAll();
+        one.peerHasAll();
+        one.peerHasAll();
+        Block first = one.next(a, new HashMap<>());
+        one.received(0, first.begin(), first.length());
+        Block second = one.next(a, Map.of());
+        one.received(0, second.begin(), second.length());
+        one.failed(0);
+        Block again = one.next(a, new HashMap<>());
+        assertNull(one.next(b, new HashMap<>()), "A alone may bring the suspect piece");
+        for (int t = 1; t < PiecePicker.EXCLUSIVE_PATIENCE; t++) {
+            one.tick();
+        }
+        assertNull(one.next(b, new HashMap<>()), "not before its patience is over");
+        one.tick();
+        Block helped = one.next(b, new HashMap<>());
+        assertNotNull(helped, "A brought nothing for " + PiecePicker.EXCLUSIVE_PATIENCE + " ticks: B may help");
+        assertEquals(BLOCK, helped.begin());
+        assertEquals(0, again.begin());
+    }
 }
