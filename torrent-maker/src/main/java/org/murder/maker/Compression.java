@@ -1,6 +1,7 @@
 package org.murder.maker;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -68,16 +69,34 @@ public enum Compression {
         throw MurderException.badInput("--compress: '" + text + "' (expected: zstd, gzip or none)");
     }
 
+    /**
+     * A compression context per thread, kept: making one per frame (zstd's tables, a few hundred KiB
+     * each, zeroed on fresh pages) cost more CPU than compressing the frame at level 1.
+     */
+    private static final ThreadLocal<ZstdCompressCtx> ZSTD_CONTEXT = ThreadLocal.withInitial(ZstdCompressCtx::new);
+    private static final ThreadLocal<byte[]> ZSTD_OUT = new ThreadLocal<>();
+
     /** Compresses one frame's worth of bytes into a self-contained frame (a whole zstd frame, a whole gzip member). */
     byte[] compress(byte[] data, int length, int level) throws IOException {
         return switch (this) {
             case ZSTD -> {
-                byte[] out = new byte[(int) Zstd.compressBound(length)];
-                long n = Zstd.compressByteArray(out, 0, out.length, data, 0, length, level);
-                if (Zstd.isError(n)) {
-                    throw new IOException("zstd: " + Zstd.getErrorName(n));
+                int bound = (int) Zstd.compressBound(length);
+                byte[] out = ZSTD_OUT.get();
+                if (out == null || out.length < bound) {
+                    out = new byte[Math.max(bound, (int) Zstd.compressBound(FrameWriter.MAX_FRAME))];
+                    ZSTD_OUT.set(out);
                 }
-                yield java.util.Arrays.copyOf(out, (int) n);
+                ZstdCompressCtx ctx = ZSTD_CONTEXT.get();
+                ctx.reset();
+                ctx.setLevel(level);
+                ctx.setContentSize(true);
+                int n;
+                try {
+                    n = ctx.compressByteArray(out, 0, out.length, data, 0, length);
+                } catch (RuntimeException e) {
+                    throw new IOException("zstd: " + e.getMessage(), e);
+                }
+                yield java.util.Arrays.copyOf(out, n);
             }
             case GZIP -> {
                 ByteArrayOutputStream member = new ByteArrayOutputStream(length / 3 + 64);

@@ -21,6 +21,12 @@ public record FrameIndex(List<Frame> frames) {
     public static final String INFO_KEY = "murder frames";
     /** Frames are at most a few MiB; an index claiming more per frame is not ours. */
     static final long MAX_FRAME = 64L << 20;
+    /**
+     * The most frames an index lists: 32,768 (256 KiB in the torrent, about 8 GiB of release). A
+     * bigger release is packed the same way but its torrent lists no frames (no deltas): the
+     * torrent travels in the job, and a ZooKeeper node holds at most 1 MB.
+     */
+    public static final int MAX_FRAMES = 32_768;
 
     /** One frame: its length in the archive and the CRC-32C of those bytes. */
     public record Frame(long length, int crc) {
@@ -57,6 +63,9 @@ public record FrameIndex(List<Frame> frames) {
     public static FrameIndex decode(byte[] bytes) {
         if (bytes.length % 8 != 0) {
             throw new IllegalArgumentException(INFO_KEY + ": " + bytes.length + " bytes (expected: a multiple of 8)");
+        }
+        if (bytes.length / 8 > MAX_FRAMES) {
+            throw new IllegalArgumentException(INFO_KEY + ": " + bytes.length / 8 + " frames (expected: at most " + MAX_FRAMES + ")");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         List<Frame> frames = new ArrayList<>(bytes.length / 8);

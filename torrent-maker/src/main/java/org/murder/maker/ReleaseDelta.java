@@ -121,9 +121,17 @@ public final class ReleaseDelta {
         if (sources.isEmpty() || target.frames().isEmpty()) {
             return Result.NONE;
         }
+        long missing = target.totalLength() - (Files.exists(work) ? Files.size(work) : 0);
+        long free = Files.getFileStore(work.toAbsolutePath().getParent()).getUsableSpace();
+        if (missing > free) {
+            // the download's own check then says so; a sparse work file of full length would hide the shortage from it
+            LOG.warn("{}: {} free, {} needed: not rebuilding", work.getParent(), org.murder.core.ByteSize.format(free),
+                    org.murder.core.ByteSize.format(missing));
+            return Result.NONE;
+        }
         List<FileChannel> open = new ArrayList<>();
         try {
-            Map<FrameIndex.Frame, At> known = new HashMap<>();
+            Map<FrameIndex.Frame, List<At>> known = new HashMap<>();
             for (Source s : sources) {
                 FileChannel ch;
                 try {
@@ -135,7 +143,7 @@ public final class ReleaseDelta {
                 open.add(ch);
                 long at = 0;
                 for (FrameIndex.Frame f : s.frames().frames()) {
-                    known.putIfAbsent(f, new At(ch, at));
+                    known.computeIfAbsent(f, k -> new ArrayList<>(1)).add(new At(ch, at));
                     at += f.length();
                 }
             }
@@ -153,10 +161,12 @@ public final class ReleaseDelta {
                 ByteBuffer buffer = ByteBuffer.allocate((int) FrameWriter.MAX_FRAME * 2);
                 long at = 0;
                 for (FrameIndex.Frame f : target.frames()) {
-                    At from = known.get(f);
-                    if (from != null && copy(from, f, out, at, buffer)) {
-                        reused++;
-                        bytes += f.length();
+                    for (At from : known.getOrDefault(f, List.of())) { // the next source when a copy is damaged
+                        if (copy(from, f, out, at, buffer)) {
+                            reused++;
+                            bytes += f.length();
+                            break;
+                        }
                     }
                     at += f.length();
                 }
@@ -165,7 +175,11 @@ public final class ReleaseDelta {
             return new Result(reused, target.frames().size(), bytes);
         } finally {
             for (FileChannel ch : open) {
-                ch.close();
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    LOG.debug("close an older archive: {}", e.toString());
+                }
             }
         }
     }
@@ -191,22 +205,32 @@ public final class ReleaseDelta {
         return true;
     }
 
+    /** A release's torrent younger than this is never pruned: another job may be downloading, seeding or unpacking it. */
+    static final java.time.Duration IN_USE = java.time.Duration.ofHours(1);
+    /** A {@code .part} of a release archive untouched this long will not be resumed (jobs expire after 7 days). */
+    static final java.time.Duration STALE_PART = java.time.Duration.ofDays(8);
+    private static final List<String> ARCHIVE_ENDINGS = List.of(".tar.zst", ".tar.gz", ".tar");
+
     /**
-     * Removes releases beyond the {@code keep} newest from {@code dir}: a release is a {@code .torrent}
-     * with the archive it names (and the {@code .md5} beside a deploy host's torrent). The archive
-     * named {@code current} always stays; so does anything this cannot read as ours. {@code .part}
-     * files of other archives untouched for {@code partAge} go too (downloads that will not resume).
-     * Returns the bytes freed.
+     * Removes releases beyond the {@code keep} newest from {@code dir}. A release is ours when its
+     * torrent is named after its archive: {@code v41.tar.zst.torrent} beside {@code v41.tar.zst} (an
+     * agent's), or {@code v41.torrent} with {@code v41.tar.zst} and {@code v41.md5} (a deploy
+     * host's). Other files are never touched, nor {@code protect}ed archives, nor a release whose
+     * torrent changed within {@link #IN_USE}. A {@code .part} of a release archive goes with its
+     * release, or once untouched for {@link #STALE_PART}. Returns the bytes freed.
      */
-    public static long prune(Path dir, int keep, String current, java.time.Duration partAge, java.time.Clock clock) {
+    public static long prune(Path dir, int keep, java.util.Set<String> protect, java.time.Clock clock) {
         List<Path> torrents = new ArrayList<>();
         List<Path> parts = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (n.endsWith(".torrent") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (n.endsWith(".torrent")) {
                     torrents.add(p);
-                } else if (n.endsWith(".part") && !n.equals(current + ".part") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                } else if (n.endsWith(".part") && ARCHIVE_ENDINGS.stream().anyMatch(e -> n.endsWith(e + ".part"))) {
                     parts.add(p);
                 }
             }
@@ -215,28 +239,39 @@ public final class ReleaseDelta {
             return 0;
         }
         torrents.sort(Comparator.comparing(ReleaseDelta::modified).reversed());
+        java.time.Instant now = clock.instant();
         long freed = 0;
         int kept = 0;
         for (Path t : torrents) {
+            String n = t.getFileName().toString();
+            String base = n.substring(0, n.length() - ".torrent".length());
             String archiveName;
             try {
                 archiveName = MetaInfo.read(t).name();
             } catch (MurderException e) {
                 continue; // not ours to judge
             }
-            if (archiveName.equals(current) || kept < keep) {
-                kept += archiveName.equals(current) ? 0 : 1;
+            boolean agents = archiveName.equals(base);
+            boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
+            Path archive = dir.resolve(archiveName);
+            if (!(agents || deployHosts) || !Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
+                continue; // not a release of ours, or nothing left of it to keep or free
+            }
+            if (protect.contains(archiveName) || modified(t).toInstant().isAfter(now.minus(IN_USE)) || kept < keep) {
+                kept += protect.contains(archiveName) ? 0 : 1;
                 continue;
             }
-            String n = t.getFileName().toString();
-            Path md5 = t.resolveSibling(n.substring(0, n.length() - ".torrent".length()) + ".md5");
-            for (Path p : List.of(dir.resolve(archiveName), md5, t)) {
+            List<Path> files = new ArrayList<>(List.of(archive, dir.resolve(archiveName + ".part"), t));
+            if (deployHosts) {
+                files.add(dir.resolve(base + ".md5"));
+            }
+            for (Path p : files) {
                 freed += deleteCounting(p);
             }
         }
-        java.time.Instant before = clock.instant().minus(partAge);
         for (Path p : parts) {
-            if (modified(p).toInstant().isBefore(before)) {
+            String archiveName = p.getFileName().toString().replaceFirst("\\.part$", "");
+            if (!protect.contains(archiveName) && modified(p).toInstant().isBefore(now.minus(STALE_PART))) {
                 freed += deleteCounting(p);
             }
         }

@@ -150,4 +150,50 @@ class ReleaseDeltaTest {
         assertEquals(ReleaseDelta.Result.NONE, ReleaseDelta.rebuild(ReleaseDelta.framesOf(MetaInfo.read(v1.torrent())).orElseThrow(),
                 List.of(), host.resolve("v1.tar.zst.part")));
     }
+
+    /** A release as an agent keeps it: the archive and its torrent beside it, last touched {@code age} before {@code now}. */
+    private void agentRelease(Path dir, MakeTorrentResult r, String archiveName, Instant now, java.time.Duration age) throws Exception {
+        Path archive = Files.copy(r.archive(), dir.resolve(archiveName));
+        byte[] torrent = TorrentWriter.singleFile(archiveName, Files.size(archive), 65536,
+                new byte[20 * (int) ((Files.size(archive) + 65535) / 65536)], List.of("http://127.0.0.1:8998/announce"), true,
+                Optional.empty(), now);
+        Path t = Files.write(ReleaseDelta.torrentBeside(archive), torrent);
+        for (Path p : List.of(archive, t)) {
+            Files.setLastModifiedTime(p, FileTime.from(now.minus(age)));
+        }
+    }
+
+    @Test
+    void pruneRemovesOnlyOurOlderReleasesBeyondKeep() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        MakeTorrentResult r = pack(tree("build"), "v1", out);
+        Path dir = Files.createDirectories(tmp.resolve("dest"));
+        Instant now = Instant.parse("2026-12-01T12:00:00Z");
+        agentRelease(dir, r, "v1.tar.zst", now, java.time.Duration.ofHours(50));
+        agentRelease(dir, r, "v2.tar.zst", now, java.time.Duration.ofHours(40));
+        agentRelease(dir, r, "v3.tar.zst", now, java.time.Duration.ofHours(30));
+        agentRelease(dir, r, "v4.tar.zst", now, java.time.Duration.ofMinutes(10)); // being used: too recent to judge
+        Files.writeString(dir.resolve("v2.tar.zst.part"), "resume me"); // goes with its release
+        Path stalePart = Files.writeString(dir.resolve("v0.tar.zst.part"), "old");
+        Files.setLastModifiedTime(stalePart, FileTime.from(now.minus(java.time.Duration.ofDays(9))));
+        Path freshPart = Files.writeString(dir.resolve("v9.tar.zst.part"), "a download stopped at its deadline");
+        Files.setLastModifiedTime(freshPart, FileTime.from(now.minus(java.time.Duration.ofDays(2))));
+        Path foreignPart = Files.writeString(dir.resolve("data.part"), "someone else's");
+        Files.setLastModifiedTime(foreignPart, FileTime.from(now.minus(java.time.Duration.ofDays(30))));
+        // a torrent that names some other file: not a release of ours
+        Path other = Files.writeString(dir.resolve("app.jar"), "not ours");
+        Files.copy(dir.resolve("v1.tar.zst.torrent"), dir.resolve("notes.torrent"));
+
+        long freed = ReleaseDelta.prune(dir, 2, java.util.Set.of("v1.tar.zst"), Clock.fixed(now, java.time.ZoneOffset.UTC));
+
+        assertTrue(Files.exists(dir.resolve("v1.tar.zst")), "protected (a job uses it)");
+        assertTrue(Files.notExists(dir.resolve("v2.tar.zst")) && Files.notExists(dir.resolve("v2.tar.zst.torrent"))
+                && Files.notExists(dir.resolve("v2.tar.zst.part")), "beyond keep: gone with its torrent and .part");
+        assertTrue(Files.exists(dir.resolve("v3.tar.zst")) && Files.exists(dir.resolve("v4.tar.zst")), "the 2 newest stay");
+        assertTrue(Files.notExists(stalePart), "a release .part untouched for 9 days");
+        assertTrue(Files.exists(freshPart) && Files.exists(foreignPart) && Files.exists(other) && Files.exists(dir.resolve("notes.torrent")),
+                "what may still resume, and what is not ours, stays");
+        assertEquals(Files.size(r.archive()) + "resume me".length() + "old".length()
+                + Files.size(dir.resolve("v3.tar.zst.torrent")), freed);
+    }
 }

@@ -57,8 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final long REPORT_MILLIS = 1000;
-    /** A .part of another release untouched this long is a download that will not resume: pruned. */
-    private static final java.time.Duration STALE_PART = java.time.Duration.ofHours(1);
     /** How long a session stopped at the deadline may take to say goodbye to the tracker. */
     private static final long STOP_WAIT_SECONDS = 10;
 
@@ -80,6 +78,8 @@ public final class Agent implements Closeable {
     private CuratorCache cache;
     private volatile boolean closed;
     private volatile String ensembleId = "";
+    /** Archives this agent's jobs are downloading now: never pruned. */
+    private final Set<String> archivesInUse = ConcurrentHashMap.newKeySet();
 
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
         this.zk = zk;
@@ -239,10 +239,25 @@ public final class Agent implements Closeable {
             boolean ours = previous.isPresent() && HostReport.DOWNLOADING.equals(previous.get().state());
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
-            activateIfAsked(job, dest, archive, generation);
-            keepForDeltas(job, meta, dest, archive);
+            keepTorrentBeside(job, archive);
+            try {
+                activateIfAsked(job, dest, archive, generation);
+            } finally {
+                pruneReleases(job, dest);
+            }
             return accepted.done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
         }
+        archivesInUse.add(meta.name());
+        try {
+            return download(job, path, progress, generation, dest, meta, archive);
+        } finally {
+            archivesInUse.remove(meta.name());
+        }
+    }
+
+    private HostReport download(Job job, String path, Progress progress, Generation generation, Path dest, MetaInfo meta,
+            Path archive) {
+        HostReport accepted = progress.last();
         rebuildFromOlderReleases(job, meta, dest);
         AtomicReference<Snapshot> latest = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicLong goodAtStart = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -290,13 +305,20 @@ public final class Agent implements Closeable {
         }
         progress.rebuilt(Math.max(0, goodAtStart.get()));
         lastSnapshot(session, latest.get(), 0).ifPresent(progress::update);
-        activateIfAsked(job, dest, archive, generation);
-        keepForDeltas(job, meta, dest, archive);
+        keepTorrentBeside(job, archive);
+        try {
+            activateIfAsked(job, dest, archive, generation);
+        } finally {
+            pruneReleases(job, dest);
+        }
         HostReport done = progress.last().done(clock.millis(), "");
         LOG.info("[agent={} job={}] done: {} verified (md5 {}): {} downloaded, {} already on disk; seeding {} s", settings.name(),
                 job.id(), archive, job.md5(), org.murder.core.ByteSize.format(done.downloaded()),
                 org.murder.core.ByteSize.format(done.rebuilt()), job.seedSeconds());
-        // the host goes on seeding: say what it uploaded once that is over
+        if (session.finished().isDone()) { // no seed time: what it uploaded is known now
+            return done.withUploaded(session.finished().join().uploaded());
+        }
+        // the host goes on seeding (for at least a second): say what it uploaded once that is over
         session.finished().thenAccept(s -> reporter.offer(path, done.withUploaded(s.uploaded())));
         return done;
     }
@@ -345,15 +367,23 @@ public final class Agent implements Closeable {
         }
     }
 
-    /** Keeps the torrent beside the archive (the next release is rebuilt from it) and prunes releases beyond the job's keep. */
-    private void keepForDeltas(Job job, MetaInfo meta, Path dest, Path archive) {
+    /** Keeps the torrent beside the verified archive: the next release is rebuilt from it, and prune knows it as ours. */
+    private void keepTorrentBeside(Job job, Path archive) {
         try {
             org.murder.core.io.AtomicFiles.write(org.murder.maker.ReleaseDelta.torrentBeside(archive),
                     Base64.getDecoder().decode(job.torrent()), true);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] keep {}'s torrent beside it: {}", settings.name(), job.id(), archive, e.getMessage());
         }
-        org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), meta.name(), STALE_PART, clock);
+    }
+
+    /** Removes archives of releases beyond the job's keep (never one a job of this agent is downloading). */
+    private void pruneReleases(Job job, Path dest) {
+        try {
+            org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), Set.copyOf(archivesInUse), clock);
+        } catch (RuntimeException e) {
+            LOG.warn("[agent={} job={}] prune {}: {}", settings.name(), job.id(), dest, e.getMessage());
+        }
     }
 
     /** The session's final snapshot when it has one within a few seconds, else the last progress seen. */

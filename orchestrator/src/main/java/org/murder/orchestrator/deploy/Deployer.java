@@ -168,8 +168,8 @@ public final class Deployer {
                 recordRelease(req.tag(), packed.md5(), packed.size());
                 made = moveInto(req.workDir(), packed);
                 if (made.packed()) {
-                    org.murder.maker.ReleaseDelta.prune(req.workDir(), WORK_DIR_KEEP, made.archive().getFileName().toString(),
-                            java.time.Duration.ofHours(1), clock);
+                    org.murder.maker.ReleaseDelta.prune(req.workDir(), WORK_DIR_KEEP,
+                            java.util.Set.of(made.archive().getFileName().toString()), clock);
                 }
             } finally {
                 org.murder.orchestrator.release.Trees.deleteQuietly(pending);

@@ -37,7 +37,13 @@ final class ReadAhead extends InputStream {
         try {
             boolean more = true;
             while (more) {
-                byte[] chunk = new byte[CHUNK];
+                byte[] chunk;
+                try {
+                    chunk = new byte[CHUNK];
+                } catch (OutOfMemoryError e) {
+                    failure = new IOException("out of memory reading ahead", e);
+                    break;
+                }
                 int n = 0;
                 try {
                     while (n < CHUNK) {
@@ -52,7 +58,7 @@ final class ReadAhead extends InputStream {
                 } catch (IOException e) {
                     failure = e;
                     more = false;
-                } catch (RuntimeException e) { // a decoder's unchecked error on corrupt data
+                } catch (RuntimeException | Error e) { // a decoder's unchecked error on corrupt data, a native or link error
                     failure = new IOException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
                     more = false;
                 }
@@ -61,8 +67,9 @@ final class ReadAhead extends InputStream {
                 }
             }
         } catch (InterruptedException e) {
-            return; // closed
+            return; // closed: nobody reads END
         }
+        // whatever ended the loop, the reader learns it (a thread that died silently would leave it waiting)
         try {
             chunks.put(END);
         } catch (InterruptedException e) {
@@ -116,9 +123,17 @@ final class ReadAhead extends InputStream {
     @Override
     public void close() throws IOException {
         thread.interrupt();
-        try {
-            thread.join(); // at most one chunk more: the source is never closed under its reader (zstd's is native)
-        } catch (InterruptedException e) {
+        // at most one chunk more: the source is never closed under its reader (zstd's is native), even
+        // when the closing thread was itself interrupted
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         source.close();
