@@ -2,8 +2,8 @@
 # Releases: packing, unpacking and deltas between releases, against the standard tools in the same run.
 #   bench/release.sh [--tree DIR] [--agents N] [--runs R]
 #     --tree DIR   the release tree to use. Default: a copy of what this machine has that looks like a
-#                  release: the JDKs under /usr/lib/jvm (binaries, modules, text) and the jars of
-#                  ~/.m2/repository (already compressed), about 1 GiB and 3,000-5,000 files
+#                  release: the JDKs under /usr/lib/jvm (binaries, modules), /usr/include (text) and
+#                  the jars of ~/.m2/repository (already compressed): here about 1.1 GB in 6,000+ files
 #     --agents N   local agents for the deploy phase (default 3)
 #     --runs R     best of R for each timing (default 2)
 # Prints:
@@ -61,10 +61,14 @@ if [ -z "$tree" ]; then
   for j in /usr/lib/jvm/*; do
     [ -d "$j" ] && [ ! -L "$j" ] && [ -d "$j/lib" ] && cp -a "$j" "$tree/jdk/" 2>/dev/null || true
   done
+  # text: C headers (sources, configs and docs in a real release)
+  [ -d /usr/include ] && cp -a /usr/include "$tree/include"
   if [ -d "$HOME/.m2/repository" ]; then
-    (cd "$HOME/.m2/repository" && find . -name '*.jar' -size +0 -print0 | cpio -0 -pdm --quiet "$tree/lib" 2>/dev/null) || true
+    (cd "$HOME/.m2/repository" && find . -name '*.jar' -size +0 -print0 | tar cf - --null -T -) | tar xf - -C "$tree/lib"
   fi
 fi
+# absolute symbolic links (a JDK's conf/ points into /etc) are refused by agents, by design: leave them out
+find "$tree" -type l -lname '/*' -delete
 files=$(find "$tree" -type f | wc -l)
 bytes=$(du -sb "$tree" | cut -f1)
 echo "# tree: $tree: $files files, $(mb "$bytes") MB"
