@@ -67,8 +67,20 @@ if [ -z "$tree" ]; then
     (cd "$HOME/.m2/repository" && find . -name '*.jar' -size +0 -print0 | tar cf - --null -T -) | tar xf - -C "$tree/lib"
   fi
 fi
-# absolute symbolic links (a JDK's conf/ points into /etc) are refused by agents, by design: leave them out
-find "$tree" -type l -lname '/*' -delete
+# symbolic links that lead out of the tree (a JDK's conf/ points into /etc, its docs to /usr/share/doc)
+# are refused by agents, by design: leave them out of the generated tree
+python3 - "$tree" <<'PY'
+import os, sys
+root = os.path.realpath(sys.argv[1])
+for d, dirs, files in os.walk(root):
+    for n in dirs + files:
+        p = os.path.join(d, n)
+        if os.path.islink(p):
+            t = os.readlink(p)
+            target = os.path.normpath(os.path.join(d, t))
+            if os.path.isabs(t) or not (target == root or target.startswith(root + os.sep)):
+                os.unlink(p)
+PY
 files=$(find "$tree" -type f | wc -l)
 bytes=$(du -sb "$tree" | cut -f1)
 echo "# tree: $tree: $files files, $(mb "$bytes") MB"

@@ -20,6 +20,8 @@ final class ReadAhead extends InputStream {
 
     private final InputStream source;
     private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(AHEAD);
+    /** Chunks the reader is done with: reused, since a fresh 1 MiB array per chunk cost page faults and zeroing. */
+    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(AHEAD + 2);
     private final Thread thread;
     private volatile IOException failure;
     private byte[] current = new byte[0];
@@ -37,9 +39,11 @@ final class ReadAhead extends InputStream {
         try {
             boolean more = true;
             while (more) {
-                byte[] chunk;
+                byte[] chunk = free.poll();
                 try {
-                    chunk = new byte[CHUNK];
+                    if (chunk == null) {
+                        chunk = new byte[CHUNK];
+                    }
                 } catch (OutOfMemoryError e) {
                     failure = new IOException("out of memory reading ahead", e);
                     break;
@@ -64,6 +68,8 @@ final class ReadAhead extends InputStream {
                 }
                 if (n > 0) { // the good bytes before an error still reach the reader, so it knows where the data broke
                     chunks.put(n == CHUNK ? chunk : Arrays.copyOf(chunk, n));
+                } else {
+                    free.offer(chunk);
                 }
             }
         } catch (InterruptedException e) {
@@ -80,6 +86,9 @@ final class ReadAhead extends InputStream {
     private boolean next() throws IOException {
         if (ended) {
             return false;
+        }
+        if (current.length == CHUNK) {
+            free.offer(current); // a full chunk, ours: the reading thread fills it again
         }
         try {
             current = chunks.take();
