@@ -25,19 +25,22 @@ public final class PieceSizes {
     }
 
     /**
-     * For a packed release: pieces about the size of its frames (see FrameWriter), so that a frame
-     * that changed between releases costs few pieces besides its own bytes: 256 KiB up to 1 GiB,
-     * then the smallest power of two giving at most about 4,000 pieces (80 KB of hashes).
+     * For a packed release of {@code contentBytes} (before compression): pieces about the size of
+     * its frames (see FrameWriter), so that a frame that changed between releases costs few pieces
+     * besides its own bytes: 128 KiB up to about 1.5 GB of content, then the smallest power of two
+     * giving at most 12,000 pieces of content (fewer of the compressed archive; 240 KB of hashes at
+     * most, in a job that ZooKeeper must hold).
      */
-    public static long chooseForRelease(long totalBytes) {
-        long size = AUTO_MIN;
-        while (size < MAX && (totalBytes + size - 1) / size > RELEASE_TARGET_PIECES) {
+    public static long chooseForRelease(long contentBytes) {
+        long size = RELEASE_MIN;
+        while (size < MAX && (contentBytes + size - 1) / size > RELEASE_TARGET_PIECES) {
             size <<= 1;
         }
         return size;
     }
 
-    static final long RELEASE_TARGET_PIECES = 4096;
+    static final long RELEASE_MIN = 128L << 10;
+    static final long RELEASE_TARGET_PIECES = 12_000;
 
     /** Checks an operator's {@code --piece-size}. */
     public static long validate(ByteSize requested) {
