@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.murder.core.ByteSize;
+import org.murder.core.Printable;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.core.metainfo.TorrentFile;
@@ -52,9 +53,9 @@ public final class InfoCommand implements Callable<Integer> {
         out.println();
         out.println("  Name: " + m.name());
         out.println("  Hash: " + m.infoHash().toHex());
-        out.println("  Created by: " + m.createdBy().orElse("Unknown"));
+        out.println("  Created by: " + Printable.escape(m.createdBy().orElse("Unknown")));
         out.println("  Created on: " + m.creationDate().map(d -> CREATED.format(d.atZone(ZoneId.systemDefault()))).orElse("Unknown"));
-        m.comment().ifPresent(c -> out.println("  Comment: " + c));
+        m.comment().ifPresent(c -> out.println("  Comment: " + Printable.escape(c)));
         out.println("  Piece Count: " + m.pieceCount());
         out.println("  Piece Size: " + ByteSize.format(m.pieceLength()));
         out.printf(Locale.ROOT, "  Total Size: %s (%d bytes)%n", ByteSize.format(m.totalLength()), m.totalLength());
@@ -65,7 +66,7 @@ public final class InfoCommand implements Callable<Integer> {
         for (int t = 0; t < tiers.size(); t++) {
             out.println();
             out.println("  Tier #" + (t + 1));
-            tiers.get(t).forEach(url -> out.println("  " + url));
+            tiers.get(t).forEach(url -> out.println("  " + Printable.escape(url)));
         }
         out.println();
         out.println("FILES");

@@ -131,6 +131,11 @@ final class MetaInfoParser {
             throw new MetaInfoException(field + ": '" + value.replace("\0", "\\0")
                     + "' (expected: a file name, not empty, '.' or '..', without '/', '\\' or NUL)");
         }
+        if (!org.murder.core.Printable.isPlain(value)) {
+            // it would be a file's name on every host and reach terminals and logs: no escape sequences, no forged lines
+            throw new MetaInfoException(field + ": '" + org.murder.core.Printable.escape(value)
+                    + "' (expected: a file name without control characters)");
+        }
         return value;
     }
 

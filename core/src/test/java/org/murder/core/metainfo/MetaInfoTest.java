@@ -114,6 +114,9 @@ class MetaInfoTest {
         "'' | d4:infod6:lengthi1e4:name1:x12:piece lengthi0e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.piece length: 0 (expected: 1 to 134217728)",
         "'' | d4:infod6:lengthi-1e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.length: -1 (expected: >= 0)",
         "'' | d4:infod6:lengthi0e4:name1:x12:piece lengthi16384e6:pieces0:ee | info: total length 0 (expected: at least one byte of content)",
+        // names that would reach terminals and file systems with control characters in them
+        "'' | d4:infod6:lengthi1e4:name9:a\u001b[2Jb.gz12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.name: 'a\\x1b[2Jb.gz' (expected: a file name without control characters)",
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl5:a\u0007b.ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[0].path[0]: 'a\\x07b.c' (expected: a file name without control characters)",
         // lengths whose sum overflows a long (C clients wrap them to a small number)
         "'' | d4:infod5:filesld6:lengthi9223372036854775807e4:pathl1:aeed6:lengthi1e4:pathl1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 1 after 9223372036854775807 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
         "'' | d4:infod5:filesld6:lengthi9223372036854775000e4:pathl1:aeed6:lengthi9223372036854775000e4:pathl1:beed6:lengthi1616e4:pathl1:ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 9223372036854775000 after 9223372036854775000 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",

@@ -218,6 +218,9 @@ public final class Deployer {
         }
     }
 
+    /** The largest job published: ZooKeeper's default jute.maxbuffer is 1 MB, with room for the packet around it. */
+    static final int MAX_JOB_BYTES = 900_000;
+
     /** Releases (archive, md5, torrent) the deploy host keeps in its work directory; older ones are removed. */
     static final int WORK_DIR_KEEP = 5;
 
@@ -271,9 +274,16 @@ public final class Deployer {
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
+        byte[] jobBytes = Json.write(job);
+        if (jobBytes.length > MAX_JOB_BYTES) {
+            // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
+            throw MurderException.failure("job " + job.id() + ": " + jobBytes.length + " bytes (expected: at most " + MAX_JOB_BYTES
+                    + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
+                    + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
+        }
         // the reports node first: agents may answer the moment the job exists
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), Json.write(job));
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
         out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
                 org.murder.core.Durations.format(req.timeout()));
         out.flush();
@@ -392,9 +402,11 @@ public final class Deployer {
         out.printf("%n%-" + width + "s  %-9s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
                 "UP MB", "ERROR");
         for (HostOutcome o : outcomes) {
-            out.printf("%-" + width + "s  %-9s %8.1f %9s %9s %9s %9s  %s%n", o.host(), o.label(), o.seconds(),
+            out.printf("%-" + width + "s  %-9s %8.1f %9s %9s %9s %9s  %s%n", org.murder.core.Printable.escape(o.host()),
+                    org.murder.core.Printable.escape(o.label()), o.seconds(),
                     o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
-                    megabytes(o.downloaded()), megabytes(o.rebuilt()), megabytes(o.uploaded()), o.error());
+                    megabytes(o.downloaded()), megabytes(o.rebuilt()), megabytes(o.uploaded()),
+                    org.murder.core.Printable.escape(o.error()));
         }
         long down = outcomes.stream().mapToLong(HostOutcome::downloaded).sum();
         long rebuilt = outcomes.stream().mapToLong(HostOutcome::rebuilt).sum();

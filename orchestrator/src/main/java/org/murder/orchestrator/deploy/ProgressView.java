@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.murder.core.ByteSize;
+import org.murder.core.Printable;
 import org.murder.orchestrator.job.HostReport;
 
 /**
@@ -88,12 +89,13 @@ final class ProgressView {
 
     private String row(String host, HostReport r) {
         if (r == null) {
-            return String.format(Locale.ROOT, "  %-24s waiting", host);
+            return String.format(Locale.ROOT, "  %-24s waiting", Printable.escape(host));
         }
         int pct = r.total() == 0 ? 100 : (int) (r.bytes() * 100 / r.total());
         int filled = pct / 5;
-        return String.format(Locale.ROOT, "  %-24s %-11s [%s%s] %3d%% %10s/s %3d peers %s", host, r.state(),
-                "#".repeat(filled), ".".repeat(20 - filled), pct, ByteSize.format(r.rate()), r.peers(), r.error());
+        return String.format(Locale.ROOT, "  %-24s %-11s [%s%s] %3d%% %10s/s %3d peers %s", Printable.escape(host),
+                Printable.escape(r.state()),
+                "#".repeat(filled), ".".repeat(20 - filled), pct, ByteSize.format(r.rate()), r.peers(), Printable.escape(r.error()));
     }
 
     private void log(Map<String, HostReport> reports, long elapsedMillis) {
@@ -101,8 +103,8 @@ final class ProgressView {
             HostReport r = reports.get(h);
             if (r != null && !r.state().equals(lastState.get(h))) {
                 lastState.put(h, r.state());
-                out.printf(Locale.ROOT, "%5.1fs  %-24s %s%s%n", elapsedMillis / 1000.0, h, r.state(),
-                        r.error().isEmpty() ? "" : ": " + r.error());
+                out.printf(Locale.ROOT, "%5.1fs  %-24s %s%s%n", elapsedMillis / 1000.0, Printable.escape(h),
+                        Printable.escape(r.state()), r.error().isEmpty() ? "" : ": " + Printable.escape(r.error()));
             }
         }
         if (elapsedMillis - lastLogged >= LOG_EVERY_MILLIS) {

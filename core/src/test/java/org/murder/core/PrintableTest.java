@@ -1,0 +1,25 @@
+package org.murder.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class PrintableTest {
+    @Test
+    void controlCharactersAndTextReversalsAreEscaped() {
+        assertEquals("v42\\x1b[31mOK\\x0d\\x0aforged", Printable.escape("v42\u001b[31mOK\r\nforged"));
+        assertEquals("abc\\u202egpj.exe", Printable.escape("abc\u202egpj.exe"));
+        assertEquals("\\x7f\\x9b", Printable.escape("\u007f\u009b"));
+        assertFalse(Printable.isPlain("a\u0007"));
+    }
+
+    @Test
+    void plainTextIsLeftAsItIs() {
+        String s = "release-v42 é ü 中文 (ok)";
+        assertTrue(Printable.isPlain(s));
+        assertSame(s, Printable.escape(s));
+    }
+}
