@@ -285,15 +285,21 @@ class PiecePickerTest {
         assertEquals(10, inOrder);
     }
 
+    /** One piece of two blocks, and two peers with it (see {@link #seedOfOnePiece}). */
+    private final PiecePicker one = new PiecePicker(1, 2 * BLOCK, 2 * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+
+    /** A peer with the one piece of {@link #one}, announced to it. */
+    private PieceSet seedOfOnePiece() {
+        PieceSet s = new PieceSet(1);
+        s.setAll();
+        one.peerHasAll();
+        return s;
+    }
+
     @Test
     void aPieceThatFailedIsFetchedAgainFromThePeerThatStartsItAlone() {
-        PiecePicker one = new PiecePicker(1, 2 * BLOCK, 2 * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
-        PieceSet a = new PieceSet(1);
-        a.setAll();
-        PieceSet b = new PieceSet(1);
-        b.setAll();
-        one.peerHasAll();
-        one.peerHasAll();
+        PieceSet a = seedOfOnePiece();
+        PieceSet b = seedOfOnePiece();
         Block fromA = one.next(a, new HashMap<>());
         Block fromB = one.next(b, new HashMap<>());
         assertEquals(0, fromB.piece(), "before a failure, blocks of a started piece go to any peer");
@@ -316,13 +322,8 @@ class PiecePickerTest {
 
     @Test
     void aSuspectPiecesOnePeerThatBringsNothingForAWhileLosesIt() {
-        PiecePicker one = new PiecePicker(1, 2 * BLOCK, 2 * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
-        PieceSet a = new PieceSet(1);
-        a.setAll();
-        PieceSet b = new PieceSet(1);
-        b.setAll();
-        one.peerHasAll();
-        one.peerHasAll();
+        PieceSet a = seedOfOnePiece();
+        PieceSet b = seedOfOnePiece();
         Block first = one.next(a, new HashMap<>());
         one.received(0, first.begin(), first.length());
         Block second = one.next(a, Map.of());
