@@ -18,6 +18,15 @@ set +e
 "$murder" make-torrent build --tracker http://127.0.0.1:8998/announce --out v42.torrent 2>err.txt; code=$?
 set -e
 [ "$code" = 2 ] && grep -q "already exists" err.txt
+# an unreachable ZooKeeper and bad usage: one line each on stderr, exit 1 and 2
+set +e
+"$murder" agents --zk 127.0.0.1:1 --zk-timeout 2s 2>err.txt; code=$?
+"$murder" tracker --bogus 2>usage.txt; ucode=$?
+set -e
+[ "$code" = 1 ] && [ "$(wc -l < err.txt)" = 1 ] && grep -q "^murder: ZooKeeper 127.0.0.1:1: not reachable" err.txt \
+  || { cat err.txt; echo "smoke: an unreachable ZooKeeper is not one line" >&2; exit 1; }
+[ "$ucode" = 2 ] && [ "$(cat usage.txt)" = "murder: Unknown option: '--bogus' (see 'murder tracker --help')" ] \
+  || { cat usage.txt; echo "smoke: bad usage is not one line" >&2; exit 1; }
 # the installation check from the README's Set up, through the launcher and its CDS archive
 "$murder" selftest --size 16MiB > selftest.out 2>&1 || { cat selftest.out; exit 1; }
 grep -q "^selftest ok" selftest.out

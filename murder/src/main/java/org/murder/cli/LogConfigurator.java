@@ -22,6 +22,10 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
+    /** Loggers of the ZooKeeper client (not its server) quieted to errors unless --verbose. */
+    static final java.util.List<String> CLIENT_LOGGERS = java.util.List.of("org.apache.zookeeper.ClientCnxn",
+            "org.apache.zookeeper.ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNetty", "org.apache.zookeeper.ZooKeeper",
+            "org.apache.zookeeper.common.X509Util", "org.apache.curator.ConnectionState");
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -47,6 +51,11 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
         context.getLogger("org.murder").setLevel(Level.toLevel(System.getProperty("murder.log.level"), Level.INFO));
+        // the ZooKeeper client logs every failed connection attempt with a stack trace (ten a
+        // command, before murder's one line saying ZooKeeper is not reachable): --verbose shows them
+        for (String client : CLIENT_LOGGERS) {
+            context.getLogger(client).setLevel(Level.ERROR);
+        }
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -91,6 +91,9 @@ public final class Murder implements Runnable {
                     .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
+                for (String client : LogConfigurator.CLIENT_LOGGERS) {
+                    ((Logger) LoggerFactory.getLogger(client)).setLevel(Level.WARN);
+                }
             }
             return runLast.execute(parsed);
         });

@@ -63,8 +63,9 @@ class PeerCommandTest {
         for (String range : new String[] {"9000-8000", "0-70000"}) {
             CliRun r = CliRun.of("peer", torrent.toString(), tmp.toString(), "--port-range", range);
             assertEquals(2, r.exitCode(), r.err());
-            assertTrue(r.err().startsWith("Invalid value for option '--port-range': port range '" + range + "' (expected: "),
+            assertTrue(r.err().startsWith("murder: Invalid value for option '--port-range': port range '" + range + "' (expected: "),
                     r.err());
+            assertTrue(r.err().endsWith(" (see 'murder peer --help')\n"), r.err());
         }
         CliRun missing = CliRun.of("peer", torrent.toString(), tmp.resolve("nope").toString());
         assertEquals(2, missing.exitCode());

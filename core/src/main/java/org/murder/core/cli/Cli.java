@@ -24,9 +24,37 @@ public final class Cli {
     public static CommandLine configure(CommandLine cl) {
         Converters.registerAll(cl);
         cl.setExecutionExceptionHandler(new OneLineErrors());
+        cl.setParameterExceptionHandler(new OneLineUsageErrors());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setDefaultValueProvider(ConfigDefaults.fromSystem());
         return cl;
+    }
+
+    /**
+     * Bad usage (an unknown option, a value that does not convert, a missing required option): one
+     * line naming it and where the help is, exit 2; no usage screen. {@code murder} alone still
+     * prints the list of commands.
+     */
+    static final class OneLineUsageErrors implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException e, String[] args) {
+            CommandLine cl = e.getCommandLine();
+            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+            if (message.startsWith("murder: ")) {
+                message = message.substring("murder: ".length());
+            }
+            if (cl.getParent() == null && message.equals("missing command")) {
+                cl.usage(cl.getErr());
+                return CommandLine.ExitCode.USAGE;
+            }
+            String hint = "";
+            if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + u.getSuggestions().get(0) + "?";
+            }
+            cl.getErr().println("murder: " + org.murder.core.Printable.escape(message) + hint + " (see '"
+                    + cl.getCommandSpec().qualifiedName() + " --help')");
+            return CommandLine.ExitCode.USAGE;
+        }
     }
 
     static final class OneLineErrors implements IExecutionExceptionHandler {
