@@ -27,6 +27,18 @@ set -e
   || { cat err.txt; echo "smoke: an unreachable ZooKeeper is not one line" >&2; exit 1; }
 [ "$ucode" = 2 ] && [ "$(cat usage.txt)" = "murder: Unknown option: '--bogus' (see 'murder tracker --help')" ] \
   || { cat usage.txt; echo "smoke: bad usage is not one line" >&2; exit 1; }
+# SIGTERM (systemd's stop) ends tracker and seed cleanly: exit 0
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$murder" tracker --port "$port" --open > tracker.out 2>&1 & tracker=$!
+"$murder" seed v42.torrent v42.tar.zst --port-range 46100-46199 > seed.out 2>&1 & seed=$!
+for _ in $(seq 1 300); do grep -q "listening" tracker.out && grep -q "^seeding" seed.out && break; sleep 0.1; done
+kill -TERM "$tracker" "$seed"
+set +e
+wait "$tracker"; tcode=$?
+wait "$seed"; scode=$?
+set -e
+[ "$tcode" = 0 ] && [ "$scode" = 0 ] && grep -q "^stopped   uploaded" seed.out \
+  || { cat tracker.out seed.out; echo "smoke: SIGTERM exit codes: tracker $tcode, seed $scode (expected: 0)" >&2; exit 1; }
 # the installation check from the README's Set up, through the launcher and its CDS archive
 "$murder" selftest --size 16MiB > selftest.out 2>&1 || { cat selftest.out; exit 1; }
 grep -q "^selftest ok" selftest.out

@@ -77,7 +77,7 @@ public final class SeedCommand implements Callable<Integer> {
                 }
                 stopped.countDown();
             }, "murder-seed-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
+            org.murder.core.cli.Termination.onStop(hook);
             TorrentSession session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             seeding.set(session);
             session.addPeers(engineOptions.extraPeers());
@@ -101,7 +101,7 @@ public final class SeedCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
         SeederService service = new SeederService(engine, dir);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        org.murder.core.cli.Termination.onStop(new Thread(() -> {
             service.close();
             engine.close();
             stopped.countDown();

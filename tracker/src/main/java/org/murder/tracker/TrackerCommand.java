@@ -140,7 +140,7 @@ public final class TrackerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         TrackerServer server = TrackerServer.start(config(), clock);
         Thread hook = new Thread(server::close, "tracker-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        org.murder.core.cli.Termination.onStop(hook);
         server.awaitClose();
         return 0;
     }

@@ -73,7 +73,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw e;
         }
         Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        org.murder.core.cli.Termination.onStop(new Thread(() -> {
             agent.close();
             engine.close();
             client.close();

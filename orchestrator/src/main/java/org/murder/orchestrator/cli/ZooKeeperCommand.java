@@ -41,7 +41,7 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         try (StandaloneZooKeeper zk = StandaloneZooKeeper.start(dataDir, bind, port)) {
             spec.commandLine().getOut().println("zookeeper listening on " + bind + ":" + zk.port() + ", data in " + dataDir);
             spec.commandLine().getOut().flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(zk::close, "murder-zookeeper-stop"));
+            org.murder.core.cli.Termination.onStop(new Thread(zk::close, "murder-zookeeper-stop"));
             zk.awaitStop();
         }
         return 0;
