@@ -97,7 +97,7 @@ class ReleaseCommandsTest {
         assertEquals("murder: tag: '../v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')\n", badTag.err());
         Run noDest = run(new RollbackCommand());
         assertEquals(2, noDest.exitCode());
-        assertTrue(noDest.err().startsWith("Missing required option: '--dest=DIR'"), noDest.err());
+        assertEquals("murder: Missing required option: '--dest=DIR' (see 'rollback --help')\n", noDest.err());
         Run missing = run(new RollbackCommand(), "--dest", tmp.resolve("nowhere").toString());
         assertEquals(2, missing.exitCode());
         assertEquals("murder: dest: " + tmp.resolve("nowhere") + " (expected: an existing directory holding releases/ and current)\n",
