@@ -93,6 +93,7 @@ public final class SeedCommand implements Callable<Integer> {
                     + ") on port " + engine.port());
             out.flush();
             session.finished().get();
+            hook.join(); // stopped by a signal: its last line is printed before the process exits
         }
         return 0;
     }
