@@ -253,7 +253,8 @@ public final class Deployer {
             String known = new String(zk.getData().forPath(path), java.nio.charset.StandardCharsets.US_ASCII).split(" ")[0];
             if (!known.equals(md5)) {
                 throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
-                        + md5 + " (expected: a new tag for new bytes; tags are immutable)");
+                        + md5 + " (expected: a new tag for new bytes; tags are immutable. The same tree packed by an earlier"
+                        + " murder or with another --compress gives other bytes: deploy the archive of the first deploy instead)");
             }
         }
     }
