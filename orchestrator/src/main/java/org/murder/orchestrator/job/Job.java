@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  *
  * @param id          the job id, also its node name
  * @param type        {@link #DEPLOY} or {@link #ROLLBACK}
- * @param tag         the release tag; the archive is {@code <dest>/<tag>.tar.gz}
+ * @param tag         the release tag; the archive is {@code <dest>/<tag>.tar.zst} (or .tar.gz, .tar: see Compression)
  * @param torrent     the .torrent, base64
  * @param md5         the archive's md5 (hex)
  * @param size        the archive's size in bytes
