@@ -158,8 +158,8 @@ public final class Agent implements Closeable {
         }
         String id = new String(zk.getData().forPath(ZkPaths.ENSEMBLE_ID), java.nio.charset.StandardCharsets.US_ASCII).strip();
         if (!id.matches("[A-Za-z0-9-]{1,64}")) {
-            throw new IllegalStateException(ZkPaths.ENSEMBLE_ID + ": " + id.length() + " bytes that are not an id (expected: the"
-                    + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)");
+            throw org.murder.core.MurderException.failure(ZkPaths.ENSEMBLE_ID + ": " + id.length() + " bytes that are not an id (expected: the"
+                    + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)", null);
         }
         return id;
     }
@@ -304,7 +304,7 @@ public final class Agent implements Closeable {
             throw new IllegalStateException("interrupted", e);
         }
         progress.rebuilt(Math.max(0, goodAtStart.get()));
-        lastSnapshot(session, latest.get(), 0).ifPresent(progress::update);
+        currentSnapshot(session, latest.get()).ifPresent(progress::update);
         keepTorrentBeside(job, archive);
         try {
             activateIfAsked(job, dest, archive, generation);
@@ -388,29 +388,24 @@ public final class Agent implements Closeable {
 
     /** The session's final snapshot when it has one within a few seconds, else the last progress seen. */
     private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest) {
-        return lastSnapshot(session, latest, STOP_WAIT_SECONDS);
+        return within(session.finished(), STOP_WAIT_SECONDS, latest);
     }
 
-    /** The session's latest snapshot (its final one once finished), waiting at most {@code seconds}, else {@code latest}. */
-    private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest, long seconds) {
-        if (!session.finished().isDone() && seconds == 0) {
-            try {
-                return Optional.of(session.snapshotAsync().get(2, TimeUnit.SECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.ofNullable(latest);
-            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                return Optional.ofNullable(latest);
-            }
-        }
+    /** The session's snapshot now (its final one once finished), else the last progress seen. */
+    private static Optional<Snapshot> currentSnapshot(TorrentSession session, Snapshot latest) {
+        return within(session.finished().isDone() ? session.finished() : session.snapshotAsync(), 2, latest);
+    }
+
+    private static Optional<Snapshot> within(java.util.concurrent.CompletableFuture<Snapshot> snapshot, long seconds,
+            Snapshot fallback) {
         try {
-            return Optional.of(session.finished().get(seconds, TimeUnit.SECONDS));
+            return Optional.of(snapshot.get(seconds, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             // fall back to the last progress
         }
-        return Optional.ofNullable(latest);
+        return Optional.ofNullable(fallback);
     }
 
     private void activateIfAsked(Job job, Path dest, Path archive, Generation generation) {

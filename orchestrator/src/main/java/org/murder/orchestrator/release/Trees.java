@@ -3,7 +3,6 @@ package org.murder.orchestrator.release;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.murder.core.io.FileTrees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,26 +24,15 @@ public final class Trees {
     }
 
     /**
-     * {@code text} safe for a one-line message: control characters as {@code \xNN}, at most 200
+     * {@code text} safe for a one-line message ({@link org.murder.core.Printable}), at most 200 of its
      * characters (archive names come from the network).
      */
     static String printable(String text) {
         if (text == null) {
             return "null";
         }
-        StringBuilder b = new StringBuilder(Math.min(text.length(), 210));
-        for (int i = 0; i < text.length() && b.length() < 200; i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                b.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        if (b.length() >= 200 && text.length() > 200) {
-            b.append("...");
-        }
-        return b.toString();
+        return text.length() <= 200 ? org.murder.core.Printable.escape(text)
+                : org.murder.core.Printable.escape(text.substring(0, 200)) + "...";
     }
 
     /** The message of {@code e} an operator can read: {@code /x: no such file} rather than just {@code /x}. */

@@ -37,15 +37,7 @@ public final class PieceVerifier {
 
     /** Like {@link #verify(int)}, and offers a good piece's bytes to {@code md5} (may be null). */
     public CompletableFuture<Boolean> verify(int index, Md5Stream md5) {
-        return CompletableFuture.supplyAsync(() -> {
-            boolean ok = check(index);
-            if (ok && md5 != null) {
-                ByteBuffer buf = buffers.get();
-                buf.rewind();
-                md5.offer(index, buf);
-            }
-            return ok;
-        }, pool);
+        return verify(index, md5, (int) meta.pieceLength(), false).thenApply(Check::good);
     }
 
     /**
