@@ -2,13 +2,17 @@ package org.murder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.MurderException;
+import org.murder.core.cli.ConfigDefaults;
 import org.murder.orchestrator.release.ReleaseManager;
 
 class MurderCliTest {
@@ -151,6 +155,39 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("rollback", "--dest", dest.toString(), "--to", ".."),
                 "murder: tag: '..' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')");
         assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
+    }
+
+    @Test
+    void configFileKeysMustBeOptionsAndBadValuesNameWhereTheyCameFrom() throws Exception {
+        Path conf = tmp.resolve("murder.conf");
+        Files.writeString(conf, "# the deploy host\ntracker.port = 8998\nzk-tiemout = 3s\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"), "murder: " + conf
+                + ":3: unknown key 'zk-tiemout' (expected: a long option of a murder command without its dashes, e.g. zk,"
+                + " or COMMAND.OPTION, e.g. agent.roles; did you mean 'zk-timeout'?)");
+        Files.writeString(conf, "agent.rolez = web\n");
+        CliRun qualified = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "info", "missing.torrent");
+        assertEquals(2, qualified.exitCode());
+        assertTrue(qualified.err().contains(":1: unknown key 'agent.rolez'") && qualified.err().contains("did you mean 'agent.roles'?"),
+                qualified.err());
+        Files.writeString(conf, "zk-timeout = 3x\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"),
+                "murder: Invalid value for option '--zk-timeout': duration '3x' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d)"
+                        + " (from " + conf + ":1) (see 'murder agents --help')");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_ZK_TIMEOUT", "banana")::get, conf), "agents"),
+                "murder: Invalid value for option '--zk-timeout': duration 'banana' (expected: a duration like 500ms, 30s, 10m, 1h30m"
+                        + " or 2d) (from MURDER_ZK_TIMEOUT) (see 'murder agents --help')");
+        Files.writeString(conf, "zk-tiemout = 3s\n");
+        CliRun help = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--help");
+        assertEquals(0, help.exitCode(), "help works whatever keys the config has: " + help.err());
+    }
+
+    @Test
+    void aMissingMurderConfIsRefusedNotIgnored() {
+        MurderException e = assertThrows(MurderException.class,
+                () -> ConfigDefaults.fromEnvironment(Map.of("MURDER_CONF", tmp.resolve("nope.conf").toString())::get));
+        assertEquals(2, e.exitCode());
+        assertEquals("MURDER_CONF: " + tmp.resolve("nope.conf") + ": no such file (expected: a murder.conf to read, or MURDER_CONF"
+                + " unset for /etc/murder/murder.conf)", e.getMessage());
     }
 
     private static void assertOneLineError(CliRun r, String expected) {
