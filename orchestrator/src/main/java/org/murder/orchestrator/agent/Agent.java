@@ -73,6 +73,7 @@ public final class Agent implements Closeable {
     });
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     private final Set<String> ignored = ConcurrentHashMap.newKeySet();
+    private final RejectionBudget rejections = new RejectionBudget();
     private Reporter reporter;
     private PersistentNode registration;
     private CuratorCache cache;
@@ -128,7 +129,14 @@ public final class Agent implements Closeable {
             return;
         }
         if (!signer.verify(job)) {
-            ignore(id, job.signature().isEmpty() ? "unsigned: ignored" : "bad signature (tampered, or another secret): ignored");
+            String why = job.signature().isEmpty() ? "unsigned job" : "bad signature (signed with another secret than this agent's, or"
+                    + " changed after signing)";
+            if (ignored.add(id)) {
+                LOG.warn("[agent={} job={}] {}: ignored", settings.name(), id, why);
+                if (job.id().equals(id) && job.hosts().contains(settings.name())) {
+                    jobs.execute(() -> reportRejected(job, "rejected: " + why));
+                }
+            }
             return;
         }
         if (!job.id().equals(id)) {
@@ -162,6 +170,30 @@ public final class Agent implements Closeable {
                     + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)", null);
         }
         return id;
+    }
+
+    /**
+     * Tells the deployer, in this host's report, that its job was refused, so that a deploy signed
+     * with the wrong secret fails in seconds rather than at its deadline. Bounded, since anyone who
+     * can write {@code /jobs} can make such jobs: only for a job naming this host, before its
+     * deadline, at most {@link RejectionBudget#PER_MINUTE} a minute, never over a report that exists
+     * (create, not set) and never making the job's reports node (the deployer makes it before it
+     * publishes). Such a report can make a deploy fail, never succeed.
+     */
+    private void reportRejected(Job job, String why) {
+        long now = clock.millis();
+        if (now > job.deadline() || !rejections.allow(now)) {
+            return;
+        }
+        String path = ZkPaths.host(job.id(), settings.name());
+        try {
+            zk.create().forPath(path, Json.write(HostReport.accepted(job.size(), now).failed(why, now)));
+            LOG.info("[agent={} job={}] reported {}", settings.name(), job.id(), why);
+        } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
+            LOG.debug("[agent={} job={}] rejection not reported: {}", settings.name(), job.id(), e.toString());
+        } catch (Exception e) {
+            LOG.info("[agent={} job={}] rejection not reported: {}", settings.name(), job.id(), e.toString());
+        }
     }
 
     private void ignore(String id, String why) {
