@@ -96,6 +96,8 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("tracker", "--open", "--whitelist", tmp.toString()),
                 "murder: Error: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
         assertOneLineError(CliRun.of("deploy", src.toString()), "murder: Missing required option: '--tag=TAG' (see 'murder deploy --help')");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--bind", "web-1.example"),
+                "murder: --bind 'web-1.example' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
     }

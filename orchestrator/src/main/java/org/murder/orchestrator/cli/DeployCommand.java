@@ -92,6 +92,10 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--tracker", paramLabel = "URL", description = "Use this running tracker (its announce URL) instead of an embedded one.")
     String tracker;
 
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address the embedded tracker and seeder listen on. Default: ${DEFAULT-VALUE} (every interface).")
+    String bind;
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address the hosts reach this machine at. Default: its first non-loopback IPv4.")
     String advertise;
 
@@ -151,12 +155,22 @@ public final class DeployCommand implements Callable<Integer> {
         if (tracker != null && !tracker.matches("https?://.+")) {
             throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
         }
+        if (!isAddressLiteral(bind)) {
+            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
+                    + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
+        }
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);
         return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
-                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, "0.0.0.0", trackerPort,
+                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, bind, trackerPort,
                 Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace,
                 org.murder.maker.Compression.parse(compress));
+    }
+
+    /** An IPv4 or IPv6 address written out (no host name, which would need a lookup). */
+    static boolean isAddressLiteral(String s) {
+        return s.matches("(\\d{1,3}\\.){3}\\d{1,3}") && java.util.Arrays.stream(s.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255)
+                || s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
     }
 
     /** The first IPv4 address of an interface that is up and not loopback; 127.0.0.1 on a box with none. */

@@ -23,7 +23,7 @@ import org.murder.core.PortRange;
  * @param rollbackTo      for a rollback job: the tag to switch back to (empty: the previous one)
  * @param rollback        publish a rollback job instead of a deploy
  * @param dryRun          print the targets and stop
- * @param trackerBind     address the embedded tracker listens on
+ * @param bind            address the embedded tracker and seeder listen on (0.0.0.0: all)
  * @param trackerPort     port of the embedded tracker (0: any free port)
  * @param externalTracker announce URL of a running tracker to use instead (registration over HTTP)
  * @param advertise       address hosts reach this deploy host at (tracker URL, seeder announce)
@@ -34,7 +34,7 @@ import org.murder.core.PortRange;
  */
 public record DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
         List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-        String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
+        String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
         String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression) {
     public DeployRequest {
         hostGlobs = List.copyOf(hostGlobs);
@@ -45,9 +45,9 @@ public record DeployRequest(Optional<Path> source, String tag, List<String> host
     /** A deploy packed with zstd, the default. */
     public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
             List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-            String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
+            String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
             String advertise, PortRange seederPorts, Path workDir, Duration grace) {
         this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
-                trackerBind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
+                bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
     }
 }

@@ -144,12 +144,28 @@ public final class Deployer {
         Engine seeder = null;
         try {
             String announce;
+            String registerAt;
+            Optional<String> running = req.externalTracker().isPresent() || req.trackerPort() == 0 ? Optional.empty()
+                    : RunningTracker.probe(req.bind(), req.trackerPort());
             if (req.externalTracker().isPresent()) {
                 announce = req.externalTracker().get();
+                registerAt = announce;
+            } else if (running.isPresent()) {
+                // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
+                announce = "http://" + req.advertise() + ":" + req.trackerPort() + "/announce";
+                registerAt = running.get();
+                LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
+                        + " another", req.trackerPort());
             } else {
-                tracker = TrackerServer.start(TrackerConfig.builder().bind(req.trackerBind()).port(req.trackerPort()).open(false)
-                        .build(), clock);
+                try {
+                    tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false)
+                            .build(), clock);
+                } catch (MurderException e) {
+                    throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
+                            + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
+                }
                 announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
+                registerAt = announce;
             }
             // packed into a directory of its own, moved beside the others only once the tag check passed:
             // a refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were
@@ -180,9 +196,10 @@ public final class Deployer {
             if (tracker != null) {
                 tracker.whitelist().register(meta.infoHash());
             } else {
-                register(announce, meta);
+                register(registerAt, meta);
             }
-            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
+            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
+                    .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
             try {
                 seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
                         .completed().get(10, TimeUnit.MINUTES);
