@@ -129,6 +129,33 @@ class MurderCliTest {
     }
 
     @Test
+    void makeTorrentInfoAndReleasesAsJson() throws Exception {
+        Path src = release();
+        Path torrent = tmp.resolve("v42.torrent");
+        CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString(), "--json");
+        assertEquals(0, make.exitCode(), make.err());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var made = json.readTree(make.out());
+        assertEquals(tmp.resolve("v42.tar.zst").toString(), made.get("archive").asText());
+        assertEquals(Files.readString(tmp.resolve("v42.md5")).substring(0, 32), made.get("md5").asText());
+        assertEquals(Files.size(tmp.resolve("v42.tar.zst")), made.get("size").asLong());
+
+        var info = json.readTree(CliRun.of("info", torrent.toString(), "--json").out());
+        assertEquals(made.get("infoHash").asText(), info.get("infoHash").asText());
+        assertEquals("v42.tar.zst", info.get("name").asText());
+        assertTrue(info.get("private").asBoolean());
+        assertEquals(TRACKER, info.get("trackers").get(0).get(0).asText());
+        assertEquals(made.get("size").asLong(), info.get("files").get(0).get("length").asLong());
+
+        Path dest = Files.createDirectories(tmp.resolve("opt/app"));
+        new ReleaseManager(dest).activate("v42", tmp.resolve("v42.tar.zst"));
+        var releases = json.readTree(CliRun.of("releases", "--dest", dest.toString(), "--json").out());
+        assertEquals("v42", releases.get("current").asText());
+        assertEquals(dest.resolve("releases/v42").toString(), releases.get("releases").get(0).get("path").asText());
+        assertTrue(releases.get("releases").get(0).get("current").asBoolean());
+    }
+
+    @Test
     void releasesAndRollbackOnWhatMakeTorrentPacked() throws Exception {
         Path src = release();
         Path dest = Files.createDirectories(tmp.resolve("opt/app"));

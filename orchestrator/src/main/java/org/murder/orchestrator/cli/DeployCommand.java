@@ -1,5 +1,6 @@
 package org.murder.orchestrator.cli;
 
+import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.PortRange;
+import org.murder.core.cli.JsonOutput;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.progress.Progress;
 import org.murder.orchestrator.deploy.DeployRequest;
@@ -117,16 +119,28 @@ public final class DeployCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    JsonOutput json = new JsonOutput();
+
     @Override
     public Integer call() throws Exception {
         DeployRequest request = request();
         try (CuratorFramework client = Zk.connect(zk.settings())) {
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), Progress.isTerminal());
+            // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
+            PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal());
             List<HostOutcome> outcomes = deployer.deploy(request);
             if (dryRun) {
+                if (json.enabled()) {
+                    JsonOutput.print(spec.commandLine().getOut(), java.util.Map.of("tag", tag, "dryRun", true, "hosts", deployer.targets()));
+                }
                 return 0;
             }
-            return Deployer.summary(spec.commandLine().getOut(), tag, outcomes) ? 0 : 1;
+            boolean ok = Deployer.summary(human, tag, outcomes);
+            if (json.enabled()) {
+                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), tag, outcomes));
+            }
+            return ok ? 0 : 1;
         }
     }
 

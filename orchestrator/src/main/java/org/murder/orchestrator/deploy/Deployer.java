@@ -65,12 +65,25 @@ public final class Deployer {
     private final PrintWriter out;
     private final boolean terminal;
 
+    private volatile List<String> targets = List.of();
+    private volatile String jobId = "";
+
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
         this.zk = zk;
         this.signer = signer;
         this.clock = clock;
         this.out = out;
         this.terminal = terminal;
+    }
+
+    /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
+    public List<String> targets() {
+        return targets;
+    }
+
+    /** The id of the job the last {@link #deploy} published (empty if it published none). */
+    public String jobId() {
+        return jobId;
     }
 
     /** The agents registered now, sorted by name. */
@@ -108,6 +121,7 @@ public final class Deployer {
                     registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
+        this.targets = hosts;
         if (req.dryRun()) {
             out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
             targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
@@ -292,6 +306,7 @@ public final class Deployer {
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
+        this.jobId = job.id();
         byte[] jobBytes = Json.write(job);
         if (jobBytes.length > MAX_JOB_BYTES) {
             // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
@@ -413,6 +428,36 @@ public final class Deployer {
     /** Prints the summary table and a last line; returns true when every host succeeded. */
     private static String megabytes(long bytes) {
         return bytes == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", bytes / 1e6);
+    }
+
+    /**
+     * The summary as {@code deploy --json} prints it: the job, the tag, {@code done} only if every
+     * host succeeded, and each host's outcome.
+     */
+    public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes) {
+        java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("job", jobId);
+        doc.put("tag", tag);
+        boolean ok = outcomes.stream().allMatch(HostOutcome::succeeded);
+        doc.put("result", ok ? "done" : "failed");
+        doc.put("done", outcomes.stream().filter(HostOutcome::succeeded).count());
+        doc.put("failed", outcomes.stream().filter(o -> !o.succeeded()).count());
+        List<java.util.Map<String, Object>> hosts = new ArrayList<>();
+        for (HostOutcome o : outcomes) {
+            java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
+            h.put("host", o.host());
+            h.put("result", o.result());
+            h.put("reused", o.reused());
+            h.put("seconds", Math.round(o.seconds() * 10) / 10.0);
+            h.put("bytes", o.bytes());
+            h.put("downloaded", o.downloaded());
+            h.put("rebuilt", o.rebuilt());
+            h.put("uploaded", o.uploaded());
+            h.put("error", o.error());
+            hosts.add(h);
+        }
+        doc.put("hosts", hosts);
+        return doc;
     }
 
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
