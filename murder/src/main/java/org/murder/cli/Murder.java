@@ -98,6 +98,17 @@ public final class Murder implements Runnable {
         cl.setExecutionStrategy(parsed -> {
             boolean verbose = parsed.asCommandLineList().stream()
                     .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
+            String format = parsed.asCommandLineList().stream()
+                    .map(c -> c.getCommandSpec().findOption("--log-format"))
+                    .filter(java.util.Objects::nonNull)
+                    .map(o -> String.valueOf((Object) o.getValue()))
+                    .reduce((first, last) -> last).orElse("text");
+            if (format.equals("json")) {
+                LogConfigurator.useJson((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
+            } else if (!format.equals("text")) {
+                throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
+                        "--log-format: '" + format + "' (expected: text or json)");
+            }
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {
