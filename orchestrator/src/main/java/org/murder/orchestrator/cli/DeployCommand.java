@@ -116,6 +116,26 @@ public final class DeployCommand implements Callable<Integer> {
             description = "How a release directory is packed: zstd (the default), gzip (.tar.gz) or none. Agents read any.")
     String compress;
 
+    @Option(names = "--waves", paramLabel = "N|P%,...",
+            description = "With --activate: switch hosts wave by wave, cumulative sizes like 1,10%,50%,100%; every host downloads at"
+                    + " once, a wave switches once the one before passed its health checks.")
+    String waves;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "0", description = "With --activate: waves of N hosts (instead of --waves).")
+    int batch;
+
+    @Option(names = "--max-failures", paramLabel = "N|P%", defaultValue = "0",
+            description = "Hosts of a wave that may fail before the rollout stops and that wave is rolled back. Default: ${DEFAULT-VALUE}.")
+    String maxFailures;
+
+    @Option(names = "--rollback-all", description = "When a wave fails: roll back every host this deploy switched, not only that wave.")
+    boolean rollbackAll;
+
+    @Option(names = "--hooks", paramLabel = "HOOK[,HOOK]", split = ",",
+            description = "Activation hooks to run (those the release's murder.hooks or the agent's --hooks-file define):"
+                    + " pre-activate, post-activate, health, post-health, or none. Default: all.")
+    List<String> hookNames;
+
     @Mixin
     ZkOptions zk;
 
@@ -173,12 +193,34 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
                     + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         }
+        org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);
         return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
                 timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, bind, trackerPort,
                 Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace,
-                org.murder.maker.Compression.parse(compress));
+                org.murder.maker.Compression.parse(compress), rollout);
+    }
+
+    private org.murder.orchestrator.rollout.RolloutRequest rolloutRequest() {
+        List<String> hooks = hookNames == null ? org.murder.orchestrator.rollout.RolloutRequest.ALL_HOOKS
+                : hookNames.equals(List.of("none")) ? List.of() : hookNames;
+        org.murder.orchestrator.rollout.RolloutRequest r;
+        try {
+            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, batch, maxFailures, rollbackAll);
+            r.plan(List.of("a", "b", "c"));
+            org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
+            if (batch < 0) {
+                org.murder.orchestrator.rollout.WavePlan.batches(batch, List.of());
+            }
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
+        }
+        if (r.hasWaves() && !activate) {
+            throw MurderException.badInput((batch > 0 ? "--batch" : "--waves") + " only goes with --activate (waves are about switching"
+                    + " current; without it every host just downloads)");
+        }
+        return r;
     }
 
     /** An IPv4 or IPv6 address written out (no host name, which would need a lookup). */
