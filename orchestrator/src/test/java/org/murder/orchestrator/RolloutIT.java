@@ -1,0 +1,205 @@
+package org.murder.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.orchestrator.agent.ReleaseActivator;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.rollout.HostSetup;
+import org.murder.orchestrator.rollout.RolloutRequest;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.orchestrator.zk.ZkSettings;
+
+/**
+ * Hooks, overlays and waves on real agents (in-process, real ZooKeeper, real engines on loopback,
+ * real unpacking and switching, hooks through /bin/sh), each hook appending a line to one log so the
+ * order across hosts can be read back.
+ */
+@Timeout(180)
+class RolloutIT {
+    @TempDir
+    Path tmp;
+
+    private TestingServer server;
+    private AgentFleet fleet;
+    private CuratorFramework zk;
+    private final StringWriter output = new StringWriter();
+    private final Map<String, HostSetup> setups = new HashMap<>();
+    private Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestingServer(true);
+        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), new ReleaseActivator());
+        fleet.setups = name -> setups.getOrDefault(name, new HostSetup(Optional.empty(), Optional.empty(), Optional.empty(),
+                Duration.ofMillis(100)));
+        zk = Zk.connect(settings);
+        log = tmp.resolve("hooks.log");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        fleet.close();
+        zk.close();
+        server.close();
+    }
+
+    /** A release whose murder.hooks logs each hook as "HOOK HOST TAG (previous PREV, current CUR)". */
+    private Path release(String tag) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build-" + tag));
+        Files.writeString(src.resolve("VERSION"), tag + "\n");
+        String line = "echo \"$MURDER_HOOK $MURDER_HOST $MURDER_TAG prev=$MURDER_PREVIOUS_TAG current=$(readlink $MURDER_DEST/current"
+                + " | xargs -r basename) conf=$(cat $MURDER_RELEASE/conf/app.conf 2>/dev/null)\" >> " + log;
+        Files.writeString(src.resolve("murder.hooks"), String.join("\n", "pre-activate = " + line, "post-activate = " + line,
+                "health = " + line, "post-health = " + line, ""));
+        Files.createDirectories(src.resolve("overlays/web/conf"));
+        Files.writeString(src.resolve("overlays/web/conf/app.conf"), "web");
+        return src;
+    }
+
+    private HostSetup agentHooks(String name, String... lines) throws Exception {
+        Path file = tmp.resolve(name + ".hooks");
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return new HostSetup(Optional.of(file), Optional.empty(), Optional.empty(), Duration.ofMillis(100));
+    }
+
+    private List<HostOutcome> deploy(String tag, RolloutRequest rollout) throws Exception {
+        DeployRequest request = new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "",
+                Duration.ofSeconds(1), Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+        return new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false).deploy(request);
+    }
+
+    private String current(String host) throws Exception {
+        return tmp.resolve("hosts/" + host + "/current").toRealPath().getFileName().toString();
+    }
+
+    private List<String> logLines() throws Exception {
+        return Files.readAllLines(log);
+    }
+
+    private HostReport report(String jobPrefix, String host) throws Exception {
+        String job = zk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith(jobPrefix)).findFirst().orElseThrow();
+        return Json.read(zk.getData().forPath(ZkPaths.host(job, host)), HostReport.class);
+    }
+
+    @Test
+    void hooksRunInOrderAroundTheSwitchWithTheOverlaysInPlaceAndTheirOutputInTheReport() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        List<HostOutcome> outcomes = deploy("v1", RolloutRequest.defaults());
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        assertEquals(List.of(
+                "pre-activate web-1 v1 prev= current= conf=web",
+                "post-activate web-1 v1 prev= current=v1 conf=web",
+                "health web-1 v1 prev= current=v1 conf=web",
+                "post-health web-1 v1 prev= current=v1 conf=web"), logLines(),
+                "pre-activate before the switch, with the overlay already in the release; the others after it");
+        HostReport r = report("v1-", "web-1");
+        assertEquals(List.of("pre-activate", "post-activate", "health", "post-health"), r.hooks().stream().map(h -> h.hook()).toList());
+        assertTrue(r.switched());
+        assertEquals("v1", r.current());
+
+        Files.delete(log);
+        List<HostOutcome> onlyHealth = deploy("v2", new RolloutRequest(List.of("health"), "", 0, "0", false));
+        assertTrue(onlyHealth.get(0).succeeded(), onlyHealth + "\n" + output);
+        assertEquals(List.of("health web-1 v2 prev=v1 current=v2 conf=web"), logLines(), "the job says which hooks run");
+    }
+
+    @Test
+    void aFailedPreActivateKeepsTheOldReleaseAndAHookPastItsTimeoutIsKilled() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+        assertTrue(deploy("v1", RolloutRequest.defaults()).stream().allMatch(HostOutcome::succeeded), output.toString());
+        setups.put("web-1", agentHooks("web-1", "pre-activate = echo 'cannot drain'; exit 3"));
+        setups.put("web-2", agentHooks("web-2", "post-activate = sleep 30", "post-activate.timeout = 1s"));
+        fleet.close();
+        fleet.agents.clear();
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+
+        List<HostOutcome> outcomes = deploy("v2", RolloutRequest.defaults());
+        HostOutcome web1 = outcomes.get(0);
+        HostOutcome web2 = outcomes.get(1);
+        assertFalse(web1.succeeded());
+        assertEquals("pre-activate failed: exit 3 (cannot drain); current still on v1", web1.error());
+        assertEquals("v1", current("web-1"), "current never switched where pre-activate failed");
+        assertTrue(Files.isDirectory(tmp.resolve("hosts/web-1/releases/v2")), "unpacked all the same");
+        assertFalse(report("v2-", "web-1").switched());
+        assertEquals("cannot drain\n", report("v2-", "web-1").hooks().get(0).output());
+
+        assertFalse(web2.succeeded());
+        assertEquals("post-activate failed: timed out after 1s (killed); current on v2 (was v1)", web2.error());
+        assertTrue(report("v2-", "web-2").switched());
+        assertEquals("v2", current("web-2"), "without waves nothing rolls back by itself");
+    }
+
+    @Test
+    void aWaveThatFailsHealthStopsTheRolloutAndIsRolledBackWithItsHooksWhileEarlierWavesStay() throws Exception {
+        for (String h : List.of("web-1", "web-2", "web-3", "web-4")) {
+            fleet.start(h, List.of("web"));
+        }
+        assertTrue(deploy("v1", RolloutRequest.defaults()).stream().allMatch(HostOutcome::succeeded), output.toString());
+        fleet.close();
+        fleet.agents.clear();
+        setups.put("web-3", agentHooks("web-3", "health = test \"$MURDER_TAG\" != v2", "health.timeout = 1s"));
+        for (String h : List.of("web-1", "web-2", "web-3", "web-4")) {
+            fleet.start(h, List.of("web"));
+        }
+        Files.delete(log);
+
+        List<HostOutcome> outcomes = deploy("v2", new RolloutRequest(RolloutRequest.ALL_HOOKS, "1,3,100%", 0, "0", false));
+        Map<String, HostOutcome> by = new HashMap<>();
+        outcomes.forEach(o -> by.put(o.host(), o));
+        assertEquals("done", by.get("web-1").result(), output.toString());
+        assertEquals("v2", current("web-1"), "the first wave passed and stays");
+        assertEquals("rolled-back", by.get("web-2").result(), output.toString());
+        assertEquals("rolled back to v1", by.get("web-2").error());
+        assertEquals("rolled-back", by.get("web-3").result());
+        assertTrue(by.get("web-3").error().startsWith("health failed for 1s ("), by.get("web-3").error());
+        assertTrue(by.get("web-3").error().endsWith("; current on v2 (was v1); rolled back to v1"), by.get("web-3").error());
+        assertEquals("v1", current("web-2"));
+        assertEquals("v1", current("web-3"));
+        assertFalse(by.get("web-4").succeeded());
+        assertEquals("not activated: the deploy stopped the rollout before wave 3", by.get("web-4").error());
+        assertEquals("v1", current("web-4"), "the wave after the failed one never switched");
+        assertTrue(Files.isDirectory(tmp.resolve("hosts/web-4/releases/v2")), "but had unpacked while the wave before was checked");
+
+        List<String> lines = logLines();
+        int lastOfWave1 = lines.indexOf("post-health web-1 v2 prev=v1 current=v2 conf=web");
+        assertTrue(lastOfWave1 >= 0, lines.toString());
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(" web-2 ") || lines.get(i).contains(" web-3 ")) {
+                assertTrue(i > lastOfWave1, "wave 2 started after wave 1 passed: " + lines);
+            }
+        }
+        assertTrue(lines.stream().noneMatch(l -> l.contains(" web-4 ")), "web-4 ran no hook: " + lines);
+        assertTrue(lines.contains("post-health web-2 v1 prev=v2 current=v1 conf=web"), "the rollback ran the hooks again: " + lines);
+        assertTrue(output.toString().contains("wave      2 of 3 FAILED on 1 of 2 hosts (at most 0 may fail)"), output.toString());
+    }
+}
