@@ -24,6 +24,7 @@ public final class MetricsServer implements Closeable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private MetricsServer(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -96,6 +97,15 @@ public final class MetricsServer implements Closeable {
         }
     }
 
+    /** Stops listening; safe to call again (a signal's stop and the main thread's may both close it). */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
     /** The address bound (the port chosen, when asked for port 0). */
     public InetSocketAddress address() {
         return server.getAddress();
@@ -108,9 +118,4 @@ public final class MetricsServer implements Closeable {
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + "/metrics";
     }
 
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
-    }
 }

@@ -1,6 +1,5 @@
 package org.murder.tracker;
 
-import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,9 +22,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.murder.metrics.DaemonMetrics;
-import org.murder.testkit.Promtool;
-import org.murder.testkit.Scraped;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.Hex;
 import org.murder.core.InfoHash;
@@ -34,6 +30,10 @@ import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BList;
 import org.murder.core.bencode.BString;
 import org.murder.core.bencode.Bencode;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.testkit.MutableClock;
+import org.murder.testkit.Promtool;
+import org.murder.testkit.Scraped;
 
 /** The tracker over real sockets on 127.0.0.1, on an ephemeral port. */
 class TrackerServerTest {
