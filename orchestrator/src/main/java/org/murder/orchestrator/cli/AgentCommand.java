@@ -1,22 +1,32 @@
 package org.murder.orchestrator.cli;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.metrics.MetricsEndpoint;
+import org.murder.metrics.MetricsOptions;
+import org.murder.metrics.MetricsServer;
 import org.murder.orchestrator.agent.Agent;
+import org.murder.orchestrator.agent.AgentMetrics;
 import org.murder.orchestrator.agent.AgentSettings;
 import org.murder.orchestrator.agent.ReleaseActivator;
+import org.murder.orchestrator.agent.ZooKeeperHealth;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.peer.cli.EngineOptions;
 import org.murder.peer.engine.Engine;
+import org.murder.peer.metrics.EngineMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +62,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
     public Integer call() throws Exception {
         String agentName = name != null ? name : InetAddress.getLocalHost().getHostName();
@@ -63,25 +76,38 @@ public final class AgentCommand implements Callable<Integer> {
             throw MurderException.badInput(e.getMessage());
         }
         JobSigner signer = zk.signer();
+        Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
         Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
         CuratorFramework client;
+        PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
+        EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
+        Optional<MetricsServer> metricsServer;
         try {
             client = Zk.connect(zk.settings());
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
-        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC());
+        try {
+            ZooKeeperHealth zkHealth = ZooKeeperHealth.watch(client, registry, Clock.systemUTC());
+            metricsServer = endpoint.map(e -> MetricsServer.start(e, registry, zkHealth));
+        } catch (RuntimeException e) {
+            client.close();
+            engine.close();
+            throw e;
+        }
+        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), new AgentMetrics(registry));
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
+            metricsServer.ifPresent(MetricsServer::close);
             agent.close();
             engine.close();
             client.close();
             stopped.countDown();
         }, "murder-agent-stop"));
         agent.start(30);
-        spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s)%n", agentName,
-                zk.settings().connect(), engine.port(), destRoot);
+        spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
+                zk.settings().connect(), engine.port(), destRoot, metricsServer.map(m -> "; metrics on " + m.url()).orElse(""));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
