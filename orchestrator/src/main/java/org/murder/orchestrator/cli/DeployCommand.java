@@ -1,5 +1,6 @@
 package org.murder.orchestrator.cli;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -11,12 +12,19 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.PortRange;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.progress.Progress;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.metrics.HealthCheck;
+import org.murder.metrics.MetricsEndpoint;
+import org.murder.metrics.MetricsOptions;
+import org.murder.metrics.MetricsServer;
+import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
@@ -113,16 +121,41 @@ public final class DeployCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
     public Integer call() throws Exception {
         DeployRequest request = request();
-        try (CuratorFramework client = Zk.connect(zk.settings())) {
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), Progress.isTerminal());
+        Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.empty()); // off unless asked: a deploy ends
+        PrometheusRegistry registry = DaemonMetrics.newRegistry("deploy");
+        DeployMetrics metrics = new DeployMetrics(registry);
+        try (MetricsServing serving = MetricsServing.start(endpoint, registry, spec.commandLine().getOut());
+                CuratorFramework client = Zk.connect(zk.settings())) {
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), Progress.isTerminal(),
+                    metrics);
             List<HostOutcome> outcomes = deployer.deploy(request);
             if (dryRun) {
                 return 0;
             }
             return Deployer.summary(spec.commandLine().getOut(), tag, outcomes) ? 0 : 1;
+        }
+    }
+
+    /** The metrics server while the deploy runs, when one was asked for. */
+    private record MetricsServing(Optional<MetricsServer> server) implements AutoCloseable {
+        static MetricsServing start(Optional<MetricsEndpoint> endpoint, PrometheusRegistry registry, java.io.PrintWriter out) {
+            Optional<MetricsServer> server = endpoint.map(e -> MetricsServer.start(e, registry, HealthCheck.SERVING));
+            server.ifPresent(s -> {
+                out.printf("metrics   on %s while the deploy runs%n", s.url());
+                out.flush();
+            });
+            return new MetricsServing(server);
+        }
+
+        @Override
+        public void close() {
+            server.ifPresent(MetricsServer::close);
         }
     }
 

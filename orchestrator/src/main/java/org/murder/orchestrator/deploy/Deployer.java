@@ -64,13 +64,19 @@ public final class Deployer {
     private final Clock clock;
     private final PrintWriter out;
     private final boolean terminal;
+    private final DeployMetrics metrics;
 
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
+        this(zk, signer, clock, out, terminal, DeployMetrics.unregistered());
+    }
+
+    public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal, DeployMetrics metrics) {
         this.zk = zk;
         this.signer = signer;
         this.clock = clock;
         this.out = out;
         this.terminal = terminal;
+        this.metrics = metrics;
     }
 
     /** The agents registered now, sorted by name. */
@@ -108,6 +114,8 @@ public final class Deployer {
                     registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
+        metrics.started(req.tag());
+        metrics.hosts(hosts, Map.of());
         if (req.dryRun()) {
             out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
             targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
@@ -183,6 +191,7 @@ public final class Deployer {
                 register(announce, meta);
             }
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
+            metrics.seeding(seeder);
             try {
                 seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
                         .completed().get(10, TimeUnit.MINUTES);
@@ -323,10 +332,13 @@ public final class Deployer {
                 }
                 long now = clock.millis();
                 view.render(reports, now - started);
+                metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
                     view.finish();
-                    return outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                    List<HostOutcome> outcomes = outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                    metrics.finished(outcomes);
+                    return outcomes;
                 }
                 synchronized (changed) {
                     changed.wait(Math.min(1000, Math.max(1, deadline - now)));
