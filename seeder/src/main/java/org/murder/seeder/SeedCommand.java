@@ -85,12 +85,13 @@ public final class SeedCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<TorrentSession> seeding = new AtomicReference<>();
-        try (Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
-                SeedMetrics metrics = SeedMetrics.serve(endpoint, engine, () -> {
+        try (SeedMetrics metrics = SeedMetrics.serve(endpoint, () -> {
                     TorrentSession s = seeding.get();
                     return s != null && s.state() == SessionState.SEEDING ? HealthStatus.ok()
                             : HealthStatus.unhealthy("checking " + file + " against " + torrent);
-                })) {
+                });
+                Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
+            metrics.engine(engine);
             Thread hook = new Thread(() -> {
                 metrics.close();
                 engine.close();
@@ -126,24 +127,29 @@ public final class SeedCommand implements Callable<Integer> {
     private int seedDirectory() throws InterruptedException {
         Optional<MetricsEndpoint> endpoint = metricsEndpoint();
         CountDownLatch stopped = new CountDownLatch(1);
-        Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
+        SeedMetrics metrics = SeedMetrics.serve(endpoint, HealthCheck.SERVING);
+        Engine engine = null;
         SeederService service;
-        SeedMetrics metrics;
         try {
+            engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
             service = new SeederService(engine, dir);
-            metrics = SeedMetrics.serve(endpoint, engine, HealthCheck.SERVING);
         } catch (RuntimeException e) {
-            engine.close();
+            if (engine != null) {
+                engine.close();
+            }
+            metrics.close();
             throw e;
         }
+        metrics.engine(engine);
+        Engine started = engine;
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
             metrics.close();
             service.close();
-            engine.close();
+            started.close();
             stopped.countDown();
         }, "murder-seeder-stop"));
         service.start(2000);
-        spec.commandLine().getOut().println("seeding   every torrent in " + dir + " on port " + engine.port() + metrics.describe());
+        spec.commandLine().getOut().println("seeding   every torrent in " + dir + " on port " + started.port() + metrics.describe());
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;

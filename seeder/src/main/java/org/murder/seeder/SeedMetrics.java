@@ -14,19 +14,23 @@ import org.murder.peer.metrics.EngineMetrics;
  * releases of its directory: few, and each seeded for long), on the metrics server when one is asked.
  */
 final class SeedMetrics implements AutoCloseable {
+    private final PrometheusRegistry registry;
     private final Optional<MetricsServer> server;
 
-    private SeedMetrics(Optional<MetricsServer> server) {
+    private SeedMetrics(PrometheusRegistry registry, Optional<MetricsServer> server) {
+        this.registry = registry;
         this.server = server;
     }
 
-    static SeedMetrics serve(Optional<MetricsEndpoint> endpoint, Engine engine, HealthCheck health) {
-        if (endpoint.isEmpty()) {
-            return new SeedMetrics(Optional.empty());
-        }
+    /** Starts serving, before the engine: a port in use fails the seeder before it listens for peers. */
+    static SeedMetrics serve(Optional<MetricsEndpoint> endpoint, HealthCheck health) {
         PrometheusRegistry registry = DaemonMetrics.newRegistry("seed");
+        return new SeedMetrics(registry, endpoint.map(e -> MetricsServer.start(e, registry, health)));
+    }
+
+    /** The engine's metrics, from now on. */
+    void engine(Engine engine) {
         EngineMetrics.register(registry, engine::stats, true);
-        return new SeedMetrics(Optional.of(MetricsServer.start(endpoint.get(), registry, health)));
     }
 
     /** {@code "; metrics on URL"} for the startup line, or nothing. */

@@ -10,10 +10,13 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.metrics.DaemonMetrics;
+import org.murder.metrics.HealthCheck;
+import org.murder.metrics.HealthStatus;
 import org.murder.metrics.MetricsEndpoint;
 import org.murder.metrics.MetricsOptions;
 import org.murder.metrics.MetricsServer;
@@ -78,30 +81,31 @@ public final class AgentCommand implements Callable<Integer> {
         JobSigner signer = zk.signer();
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
-        Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
-        CuratorFramework client;
+        // metrics first: a port in use fails the agent before it listens for peers or joins ZooKeeper
         PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
-        EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
-        Optional<MetricsServer> metricsServer;
+        AtomicReference<HealthCheck> health = new AtomicReference<>(
+                () -> HealthStatus.unhealthy("starting: connecting to zookeeper " + zk.settings().connect()));
+        Optional<MetricsServer> metricsServer = endpoint.map(e -> MetricsServer.start(e, registry, () -> health.get().check()));
+        Engine engine = null;
+        CuratorFramework client;
         try {
+            engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
+            EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
             client = Zk.connect(zk.settings());
         } catch (RuntimeException e) {
-            engine.close();
+            if (engine != null) {
+                engine.close();
+            }
+            metricsServer.ifPresent(MetricsServer::close);
             throw e;
         }
-        try {
-            ZooKeeperHealth zkHealth = ZooKeeperHealth.watch(client, registry, Clock.systemUTC());
-            metricsServer = endpoint.map(e -> MetricsServer.start(e, registry, zkHealth));
-        } catch (RuntimeException e) {
-            client.close();
-            engine.close();
-            throw e;
-        }
+        health.set(ZooKeeperHealth.watch(client, registry, Clock.systemUTC()));
+        Engine started = engine;
         Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), new AgentMetrics(registry));
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
             metricsServer.ifPresent(MetricsServer::close);
             agent.close();
-            engine.close();
+            started.close();
             client.close();
             stopped.countDown();
         }, "murder-agent-stop"));

@@ -44,6 +44,10 @@ public final class EngineMetrics {
                     "Payload bytes downloaded, by torrent (this run).", stats, TorrentStats::downloaded);
             torrentGauge(registry, "murder_peer_torrent_connected_peers", "Peers connected now, by torrent.", stats,
                     TorrentStats::peers);
+            torrentGauge(registry, "murder_peer_torrent_verified_bytes",
+                    "Bytes of the torrent verified on disk (equal to its size once checked and seeding).", stats,
+                    TorrentStats::verified);
+            torrentGauge(registry, "murder_peer_torrent_size_bytes", "Size of the torrent's data.", stats, TorrentStats::total);
         }
     }
 
