@@ -129,8 +129,8 @@ class ServicesIT {
         assertTrue(up.out().startsWith("murder-agent started (pid "), up.out());
         // the init script returns on the agent's log line "registered", which comes a moment before this one on stdout
         String registered = "agent it-agent registered at 127.0.0.1:" + zkPort;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!Files.readString(tmp.resolve("log/agent.log")).contains(registered) && System.nanoTime() < end) {
+        long printedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!Files.readString(tmp.resolve("log/agent.log")).contains(registered) && System.nanoTime() < printedBy) {
             Thread.sleep(50);
         }
         assertTrue(Files.readString(tmp.resolve("log/agent.log")).contains(registered), Files.readString(tmp.resolve("log/agent.log")));
