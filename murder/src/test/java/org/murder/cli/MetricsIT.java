@@ -95,7 +95,11 @@ class MetricsIT {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m");
-        pb.environment().put("MURDER_CONF", tmp.resolve("no-murder.conf").toString()); // never this host's /etc/murder
+        Path conf = tmp.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
+        if (!Files.exists(conf)) {
+            Files.writeString(conf, "");
+        }
+        pb.environment().put("MURDER_CONF", conf.toString());
         Process p = pb.start();
         daemons.add(p);
         return p;

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.metrics.HealthCheck;
@@ -88,7 +89,8 @@ public final class SeedCommand implements Callable<Integer> {
         try (SeedMetrics metrics = SeedMetrics.serve(endpoint, () -> {
                     TorrentSession s = seeding.get();
                     return s != null && s.state() == SessionState.SEEDING ? HealthStatus.ok()
-                            : HealthStatus.unhealthy("checking " + file + " against " + torrent);
+                            : HealthStatus.unhealthy("checking " + Printable.escape(file.toString()) + " against "
+                                    + Printable.escape(torrent.toString()));
                 });
                 Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
             metrics.engine(engine);
