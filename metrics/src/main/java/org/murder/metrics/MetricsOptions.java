@@ -16,7 +16,8 @@ public final class MetricsOptions {
 
     @Option(names = "--metrics-port", paramLabel = "PORT|off",
             description = "Serve Prometheus /metrics and /healthz on PORT (0: any free port; off: none)."
-                    + " Default: " + AGENT_PORT + " for agent, " + SEED_PORT + " for seed, off for deploy.")
+                    + " Default: " + AGENT_PORT + " for agent, " + SEED_PORT + " for seed --dir, off for seeding one file and for"
+                    + " deploy.")
     String port;
 
     @Option(names = "--metrics-bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",

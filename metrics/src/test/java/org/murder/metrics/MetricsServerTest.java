@@ -56,6 +56,15 @@ class MetricsServerTest {
     }
 
     @Test
+    void anAddressOfAnotherHostIsOneLine() throws Exception {
+        MetricsEndpoint elsewhere = new MetricsEndpoint(InetAddress.getByName("192.0.2.1"), 0); // TEST-NET-1: never this host's
+        MurderException e = assertThrows(MurderException.class,
+                () -> MetricsServer.start(elsewhere, new PrometheusRegistry(), HealthCheck.SERVING));
+        assertEquals("--metrics-bind: cannot listen on 192.0.2.1 (cannot assign requested address; expected: an address of this"
+                + " host, or 0.0.0.0)", e.getMessage());
+    }
+
+    @Test
     void portsAreNumbersOrOff() {
         assertEquals(OptionalInt.of(9481), MetricsOptions.parsePort("9481"));
         assertEquals(OptionalInt.empty(), MetricsOptions.parsePort("off"));

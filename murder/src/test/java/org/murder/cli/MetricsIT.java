@@ -248,6 +248,7 @@ class MetricsIT {
                 "--seeder-ports", seederPort + "-" + seederPort, "--work-dir", workDir.toString(),
                 "--metrics-port", String.valueOf(deployMetrics));
         awaitLog(deployLog, deploy, "metrics   on http://127.0.0.1:" + deployMetrics + "/metrics while the deploy runs");
+        assertEquals("200 ok\n", healthz(deployMetrics));
 
         // while the deploy seeds its grace time: the host is done, and the embedded seeder served it the whole archive
         Scraped deployPage = awaitScrape(deployMetrics, "the deploy saw it-agent done", p -> p.find("murder_deploy_hosts{state=\"done\"}")
