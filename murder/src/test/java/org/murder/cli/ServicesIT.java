@@ -79,6 +79,12 @@ class ServicesIT {
         }
     }
 
+    private static String get(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -89,6 +95,7 @@ class ServicesIT {
     void theAgentRegistersWithZooKeeperReportsAndStops() throws Exception {
         int zkPort = freePort();
         int peerPort = freePort();
+        int metricsPort = freePort();
         Path zkLog = tmp.resolve("zookeeper.log");
         ProcessBuilder pb = new ProcessBuilder(root.resolve("opt/murder/bin/murder").toString(), "zookeeper", "--bind", "127.0.0.1",
                 "--port", String.valueOf(zkPort), "--data-dir", tmp.resolve("zk").toString())
@@ -110,7 +117,8 @@ class ServicesIT {
                 "MURDER_JAVA_OPTS=\"-Xmx128m\"",
                 "AGENT_NAME=it-agent",
                 "AGENT_OPTS=\"--roles web,api --zk 127.0.0.1:" + zkPort + " --secret-file " + secret + " --bind 127.0.0.1 --ip 127.0.0.1"
-                        + " --port-range " + peerPort + "-" + peerPort + " --dest-root " + root.resolve("var/lib/murder/releases") + "\"",
+                        + " --port-range " + peerPort + "-" + peerPort + " --dest-root " + root.resolve("var/lib/murder/releases")
+                        + " --metrics-port " + metricsPort + "\"",
                 "AGENT_PIDFILE=" + tmp.resolve("run/agent.pid"),
                 "AGENT_LOG=" + tmp.resolve("log/agent.log"), ""));
 
@@ -119,13 +127,19 @@ class ServicesIT {
         Result up = service("murder-agent", "start");
         assertEquals(0, up.exit(), up.out());
         assertTrue(up.out().startsWith("murder-agent started (pid "), up.out());
-        assertTrue(Files.readString(tmp.resolve("log/agent.log")).contains("agent it-agent registered at 127.0.0.1:" + zkPort),
-                Files.readString(tmp.resolve("log/agent.log")));
+        // the init script returns on the agent's log line "registered", which comes a moment before this one on stdout
+        String registered = "agent it-agent registered at 127.0.0.1:" + zkPort;
+        long printedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!Files.readString(tmp.resolve("log/agent.log")).contains(registered) && System.nanoTime() < printedBy) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(tmp.resolve("log/agent.log")).contains(registered), Files.readString(tmp.resolve("log/agent.log")));
         Result status = service("murder-agent", "status");
         assertEquals(0, status.exit(), status.out());
         assertTrue(status.out().startsWith("murder-agent is running (pid "), status.out());
         CliRun agents = CliRun.of("agents", "--zk", "127.0.0.1:" + zkPort, "--secret-file", secret.toString());
         assertTrue(agents.out().contains("it-agent"), agents.out() + agents.err());
+        assertEquals("200 ok\n", get("http://127.0.0.1:" + metricsPort + "/healthz"), "the agent's health, ZooKeeper connected");
         assertEquals(new Result(0, "murder-agent stopped"), service("murder-agent", "stop"));
         assertEquals(new Result(3, "murder-agent is not running"), service("murder-agent", "status"));
         started.clear();
@@ -184,9 +198,11 @@ class ServicesIT {
     void trackerAndSeederStartReportAndStop() throws Exception {
         int trackerPort;
         int peerPort;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+        int metricsPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0); ServerSocket c = new ServerSocket(0)) {
             trackerPort = a.getLocalPort();
             peerPort = b.getLocalPort();
+            metricsPort = c.getLocalPort();
         }
         Path seedDir = root.resolve("var/lib/murder/seed");
         byte[] data = new byte[1024 * 1024 + 3];
@@ -204,7 +220,8 @@ class ServicesIT {
                 "TRACKER_OPTS=\"--open --bind 127.0.0.1 --port " + trackerPort + " --interval 2s\"",
                 "TRACKER_PIDFILE=" + tmp.resolve("run/tracker.pid"),
                 "TRACKER_LOG=" + tmp.resolve("log/tracker.log"),
-                "SEEDER_OPTS=\"--dir " + seedDir + " --bind 127.0.0.1 --port-range " + peerPort + "-" + peerPort + "\"",
+                "SEEDER_OPTS=\"--dir " + seedDir + " --bind 127.0.0.1 --port-range " + peerPort + "-" + peerPort + " --metrics-port "
+                        + metricsPort + "\"",
                 "SEEDER_PIDFILE=" + tmp.resolve("run/seeder.pid"),
                 "SEEDER_LOG=" + tmp.resolve("log/seeder.log"),
                 "AGENT_PIDFILE=" + tmp.resolve("run/agent.pid"),
@@ -235,6 +252,7 @@ class ServicesIT {
             Thread.sleep(200);
         }
         assertTrue(stats.contains("murder_tracker_peers{state=\"seeder\"} 1"), infoHash + "\n" + stats);
+        assertEquals("200 ok\n", get("http://127.0.0.1:" + metricsPort + "/healthz"), "the seeder's health");
 
         for (String s : List.of("murder-seeder", "murder-tracker")) {
             assertEquals(new Result(0, s + " stopped"), service(s, "stop"));

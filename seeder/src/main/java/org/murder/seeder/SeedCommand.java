@@ -3,18 +3,26 @@ package org.murder.seeder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.metainfo.MetaInfo;
+import org.murder.metrics.HealthCheck;
+import org.murder.metrics.HealthStatus;
+import org.murder.metrics.MetricsEndpoint;
+import org.murder.metrics.MetricsOptions;
 import org.murder.peer.cli.EngineOptions;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.engine.SessionState;
 import org.murder.peer.engine.Snapshot;
 import org.murder.peer.engine.TorrentSession;
 import org.murder.peer.storage.Storage;
@@ -50,6 +58,17 @@ public final class SeedCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Seed every torrent of DIR (watched) instead of one.")
     Path dir;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
+    /**
+     * The seeder service ({@code --dir}) serves metrics unless told otherwise; a one-off seed of a
+     * file only when asked, so that it never fights the service on this host for the port.
+     */
+    private Optional<MetricsEndpoint> metricsEndpoint() {
+        return metricsOptions.endpoint(dir != null ? OptionalInt.of(MetricsOptions.SEED_PORT) : OptionalInt.empty());
+    }
+
     @Override
     public Integer call() throws Exception {
         if (dir != null) {
@@ -61,13 +80,22 @@ public final class SeedCommand implements Callable<Integer> {
         if (torrent == null || file == null) {
             throw MurderException.badInput("seed: missing TORRENT and FILE (expected: murder seed TORRENT FILE, or murder seed --dir DIR)");
         }
+        Optional<MetricsEndpoint> endpoint = metricsEndpoint();
         MetaInfo meta = MetaInfo.read(torrent);
         Storage storage = Storage.forSeeding(meta, file);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<TorrentSession> seeding = new AtomicReference<>();
-        try (Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
+        try (SeedMetrics metrics = SeedMetrics.serve(endpoint, () -> {
+                    TorrentSession s = seeding.get();
+                    return s != null && s.state() == SessionState.SEEDING ? HealthStatus.ok()
+                            : HealthStatus.unhealthy("checking " + Printable.escape(file.toString()) + " against "
+                                    + Printable.escape(torrent.toString()));
+                });
+                Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC())) {
+            metrics.engine(engine);
             Thread hook = new Thread(() -> {
+                metrics.close();
                 engine.close();
                 TorrentSession s = seeding.get();
                 Snapshot last = s == null ? null : s.finished().getNow(null); // taken on its loop as it stopped
@@ -90,7 +118,7 @@ public final class SeedCommand implements Callable<Integer> {
                 throw MurderException.failure(file + ": does not match " + torrent, null);
             }
             out.println("seeding   " + meta.name() + " (" + ByteSize.format(meta.totalLength()) + ", " + meta.infoHash()
-                    + ") on port " + engine.port());
+                    + ") on port " + engine.port() + metrics.describe());
             out.flush();
             session.finished().get();
             hook.join(); // stopped by a signal: its last line is printed before the process exits
@@ -99,16 +127,31 @@ public final class SeedCommand implements Callable<Integer> {
     }
 
     private int seedDirectory() throws InterruptedException {
+        Optional<MetricsEndpoint> endpoint = metricsEndpoint();
         CountDownLatch stopped = new CountDownLatch(1);
-        Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
-        SeederService service = new SeederService(engine, dir);
+        SeedMetrics metrics = SeedMetrics.serve(endpoint, HealthCheck.SERVING);
+        Engine engine = null;
+        SeederService service;
+        try {
+            engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
+            service = new SeederService(engine, dir);
+        } catch (RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            metrics.close();
+            throw e;
+        }
+        metrics.engine(engine);
+        Engine started = engine;
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
+            metrics.close();
             service.close();
-            engine.close();
+            started.close();
             stopped.countDown();
         }, "murder-seeder-stop"));
         service.start(2000);
-        spec.commandLine().getOut().println("seeding   every torrent in " + dir + " on port " + engine.port());
+        spec.commandLine().getOut().println("seeding   every torrent in " + dir + " on port " + started.port() + metrics.describe());
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;

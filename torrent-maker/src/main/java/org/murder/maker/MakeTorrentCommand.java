@@ -83,6 +83,9 @@ public final class MakeTorrentCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for compression and hashing. Default: the number of cores.")
     Integer threads;
 
+    @picocli.CommandLine.Mixin
+    org.murder.core.cli.JsonOutput json = new org.murder.core.cli.JsonOutput();
+
     @Option(names = {"-f", "--force"}, description = "Replace outputs that already exist.")
     boolean force;
 
@@ -103,6 +106,21 @@ public final class MakeTorrentCommand implements Callable<Integer> {
         boolean terminal = Progress.isTerminal();
         TorrentMaker maker = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, terminal));
         MakeTorrentResult r = maker.make(request);
+        if (json.enabled()) {
+            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("archive", r.archive().toString());
+            doc.put("packed", r.packed());
+            doc.put("md5", r.md5());
+            doc.put("md5File", r.md5File().toString());
+            doc.put("torrent", r.torrent().toString());
+            doc.put("infoHash", r.infoHash().toHex());
+            doc.put("size", r.size());
+            doc.put("pieceLength", r.pieceLength());
+            doc.put("pieces", r.pieceCount());
+            doc.put("seconds", r.elapsed().toMillis() / 1000.0);
+            org.murder.core.cli.JsonOutput.print(out, doc);
+            return 0;
+        }
         if (r.packed()) {
             out.println("archive   " + r.archive());
         }

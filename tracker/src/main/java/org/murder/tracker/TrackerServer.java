@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.murder.core.Durations;
 import org.murder.core.InfoHash;
 import org.murder.core.MurderException;
+import org.murder.metrics.DaemonMetrics;
 import org.murder.tracker.http.AnnounceQuery;
 import org.murder.tracker.http.HttpSettings;
 import org.murder.tracker.http.TrackerChannelInitializer;
@@ -52,7 +53,7 @@ public final class TrackerServer implements AutoCloseable {
     private final Clock clock;
     private final SwarmRegistry registry;
     private final Whitelist whitelist;
-    private final TrackerMetrics metrics = new TrackerMetrics();
+    private final TrackerMetrics metrics = new TrackerMetrics(DaemonMetrics.newRegistry("tracker"));
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private EventLoopGroup workers;
@@ -133,6 +134,7 @@ public final class TrackerServer implements AutoCloseable {
                 config.adminToken(), config.accessLog(), config.maxRequestLine(), config.maxHeaderSize(), config.maxBody(),
                 config.requestTimeout().toMillis(), config.idleTimeout().toMillis(), config.maxConnections());
         TrackerHttpHandler handler = new TrackerHttpHandler(http, registry, whitelist, metrics, clock);
+        metrics.gauges(registry, whitelist);
         ServerBootstrap b = new ServerBootstrap()
                 .group(workers, workers)
                 .channel(channel)

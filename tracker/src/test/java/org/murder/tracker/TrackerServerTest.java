@@ -1,6 +1,5 @@
 package org.murder.tracker;
 
-import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,6 +30,10 @@ import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BList;
 import org.murder.core.bencode.BString;
 import org.murder.core.bencode.Bencode;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.testkit.MutableClock;
+import org.murder.testkit.Promtool;
+import org.murder.testkit.Scraped;
 
 /** The tracker over real sockets on 127.0.0.1, on an ephemeral port. */
 class TrackerServerTest {
@@ -422,20 +425,31 @@ class TrackerServerTest {
         client.getDict("/scrape?info_hash=" + TrackerClient.percent(IH));
         client.get("/nope");
         String m = new String(client.get("/metrics").body(), StandardCharsets.UTF_8);
-        for (String line : List.of(
-                "# TYPE murder_tracker_announces_total counter",
-                "murder_tracker_announces_total{event=\"started\"} 1",
-                "murder_tracker_announces_total{event=\"none\"} 1",
-                "murder_tracker_scrapes_total 1",
-                "murder_tracker_errors_total{reason=\"not_found\"} 1",
-                "murder_tracker_swarms 1",
-                "murder_tracker_peers{state=\"leecher\"} 1",
-                "murder_tracker_request_duration_seconds_count{path=\"announce\"} 2",
-                "murder_tracker_request_duration_seconds_bucket{path=\"announce\",le=\"+Inf\"} 2",
-                "murder_tracker_whitelist_size -1")) {
-            assertTrue(m.lines().anyMatch(line::equals), "missing '" + line + "' in\n" + m);
-        }
-        assertTrue(m.contains("le=\"0.00005\""), "plain decimals in bucket labels");
+        Scraped page = Scraped.parse(m);
+        assertEquals("counter", page.types().get("murder_tracker_announces_total"));
+        assertEquals("histogram", page.types().get("murder_tracker_request_duration_seconds"));
+        assertEquals(1, page.value("murder_tracker_announces_total{event=\"started\"}"));
+        assertEquals(1, page.value("murder_tracker_announces_total{event=\"none\"}"));
+        assertEquals(0, page.value("murder_tracker_announces_total{event=\"completed\"}"));
+        assertEquals(1, page.value("murder_tracker_scrapes_total"));
+        assertEquals(1, page.value("murder_tracker_errors_total{reason=\"not_found\"}"));
+        assertEquals(0, page.value("murder_tracker_errors_total{reason=\"timeout\"}"));
+        assertEquals(1, page.value("murder_tracker_swarms"));
+        assertEquals(1, page.value("murder_tracker_peers{state=\"leecher\"}"));
+        assertEquals(0, page.value("murder_tracker_peers{state=\"seeder\"}"));
+        assertEquals(2, page.value("murder_tracker_request_duration_seconds_count{path=\"announce\"}"));
+        assertEquals(2, page.value("murder_tracker_request_duration_seconds_bucket{path=\"announce\",le=\"+Inf\"}"));
+        assertEquals(1, page.value("murder_tracker_request_duration_seconds_count{path=\"scrape\"}"));
+        assertEquals(-1, page.value("murder_tracker_whitelist_size"));
+        assertEquals(0, page.value("murder_tracker_caps_hit_total{cap=\"swarms\"}"));
+        assertTrue(page.value("murder_tracker_connections_total") >= 1, m);
+        assertEquals("gauge", page.types().get("murder_tracker_connections"));
+        assertTrue(page.value("murder_tracker_connections") >= 1, m);
+        assertTrue(page.value("murder_tracker_start_time_seconds") > 1.7e9, m);
+        assertEquals(1, page.value("murder_build_info{daemon=\"tracker\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+        assertTrue(page.value("jvm_memory_used_bytes{area=\"heap\"}") > 0, m);
+        assertTrue(m.contains("le=\"5.0E-5\""), "the smallest bucket, 50 us: " + m);
+        Promtool.assertClean(m);
     }
 
     // ---- start-up failures ----

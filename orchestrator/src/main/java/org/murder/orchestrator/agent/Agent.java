@@ -67,6 +67,7 @@ public final class Agent implements Closeable {
     private final Activator activator;
     private final RolloutActivation rollouts;
     private final Clock clock;
+    private final AgentMetrics metrics;
     private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "murder-agent-job");
         t.setDaemon(true);
@@ -84,12 +85,24 @@ public final class Agent implements Closeable {
     private final Set<String> archivesInUse = ConcurrentHashMap.newKeySet();
 
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
-        this(zk, settings, engine, signer, activator, clock, org.murder.orchestrator.rollout.HostSetup.none());
+        this(zk, settings, engine, signer, activator, clock, org.murder.orchestrator.rollout.HostSetup.none(),
+                new AgentMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()));
+    }
+
+    public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock,
+            AgentMetrics metrics) {
+        this(zk, settings, engine, signer, activator, clock, org.murder.orchestrator.rollout.HostSetup.none(), metrics);
     }
 
     /** An agent whose activations use this host's hooks file, overlay directory and hook user ({@code setup}). */
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock,
             org.murder.orchestrator.rollout.HostSetup setup) {
+        this(zk, settings, engine, signer, activator, clock, setup,
+                new AgentMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()));
+    }
+
+    public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock,
+            org.murder.orchestrator.rollout.HostSetup setup, AgentMetrics metrics) {
         this.rollouts = new RolloutActivation(activator, setup, new ZkWaveGate(zk, signer, clock), settings.name(), settings.roles());
         this.zk = zk;
         this.settings = settings;
@@ -97,6 +110,7 @@ public final class Agent implements Closeable {
         this.signer = signer;
         this.activator = activator;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** Registers and starts watching; returns once registered (or throws after {@code registerTimeoutSeconds}). */
@@ -211,6 +225,21 @@ public final class Agent implements Closeable {
     }
 
     private void run(Job job, Generation generation) {
+        metrics.jobStarted();
+        AgentMetrics.Result result = null;
+        try {
+            result = runJob(job, generation);
+        } finally {
+            if (result == null) {
+                metrics.jobLeft();
+            } else {
+                metrics.jobEnded(result);
+            }
+        }
+    }
+
+    /** Runs {@code job}; returns how it ended, or null when it was not this run's to end (finished before, retried later). */
+    private AgentMetrics.Result runJob(Job job, Generation generation) {
         String path = ZkPaths.host(job.id(), settings.name());
         Optional<HostReport> previous;
         try {
@@ -219,19 +248,20 @@ public final class Agent implements Closeable {
             // not knowing whether it already ran is no reason to run it again: a later event retries
             LOG.warn("[agent={} job={}] read {}: {}; will retry", settings.name(), job.id(), path, e.toString());
             started.remove(job.id());
-            return;
+            return null;
         }
         if (previous.isPresent() && previous.get().isFinished()) {
             LOG.debug("[agent={} job={}] already {}", settings.name(), job.id(), previous.get().state());
-            return;
+            return null;
         }
         if (clock.millis() > job.deadline()) {
             LOG.info("[agent={} job={}] past its deadline: not {}", settings.name(), job.id(),
                     previous.isEmpty() ? "started" : "resumed");
             if (previous.isPresent()) {
                 reporter.offer(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()));
+                return AgentMetrics.Result.TIMEOUT;
             }
-            return;
+            return null; // never started here: the deploy counts it, not this agent
         }
         long now = clock.millis();
         HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
@@ -253,11 +283,14 @@ public final class Agent implements Closeable {
             last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
         }
         reporter.offer(path, last);
+        return HostReport.DONE.equals(last.state()) ? AgentMetrics.Result.DONE
+                : progress.wasTimedOut() ? AgentMetrics.Result.TIMEOUT : AgentMetrics.Result.FAILED;
     }
 
     /** The last progress report of a job, for a failure to keep its bytes. Used by the job's thread only. */
     private static final class Progress {
         private HostReport last;
+        private boolean timedOut;
 
         Progress(HostReport accepted) {
             last = accepted;
@@ -280,6 +313,15 @@ public final class Agent implements Closeable {
         void rebuilt(long bytes) {
             last = last.withRebuilt(bytes);
         }
+
+        /** The job's deadline stopped it. */
+        void timedOut() {
+            timedOut = true;
+        }
+
+        boolean wasTimedOut() {
+            return timedOut;
+        }
     }
 
     private HostReport deploy(Job job, String path, Progress progress, Optional<HostReport> previous, Generation generation) {
@@ -287,7 +329,9 @@ public final class Agent implements Closeable {
         MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
         Path archive = dest.resolve(meta.name());
         HostReport accepted = progress.last();
+        long checkStarted = System.nanoTime();
         if (sameMd5(archive, job.md5())) {
+            metrics.verified(System.nanoTime() - checkStarted);
             // downloading when the agent stopped: this job fetched it before the restart; else it was there before the job
             boolean ours = previous.isPresent() && HostReport.DOWNLOADING.equals(previous.get().state());
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
@@ -314,6 +358,8 @@ public final class Agent implements Closeable {
         rebuildFromOlderReleases(job, meta, dest);
         AtomicReference<Snapshot> latest = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicLong goodAtStart = new java.util.concurrent.atomic.AtomicLong(-1);
+        long downloadStarted = System.nanoTime();
+        StepTimes steps = new StepTimes();
         TorrentSession session = engine.add(meta, Storage.forDownload(meta, dest),
                 SessionOptions.download(Optional.of(job.md5()), Optional.of(java.time.Duration.ofSeconds(job.seedSeconds()))),
                 new SessionListener() {
@@ -327,6 +373,7 @@ public final class Agent implements Closeable {
                         if (state != org.murder.peer.engine.SessionState.CHECKING) {
                             goodAtStart.compareAndSet(-1, s.verified()); // what the check of the disk found
                         }
+                        steps.reached(state);
                     }
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
@@ -336,6 +383,7 @@ public final class Agent implements Closeable {
             while (!session.completed().isDone()) {
                 long left = job.deadline() - clock.millis();
                 if (left <= 0) {
+                    progress.timedOut();
                     return stopAtDeadline(job, session, progress, archive);
                 }
                 try {
@@ -356,6 +404,7 @@ public final class Agent implements Closeable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+        steps.observe(downloadStarted, metrics);
         progress.rebuilt(Math.max(0, goodAtStart.get()));
         currentSnapshot(session, latest.get()).ifPresent(progress::update);
         keepTorrentBeside(job, archive);
@@ -462,6 +511,35 @@ public final class Agent implements Closeable {
     }
 
     /**
+     * When a download's session reached its last two steps (System.nanoTime): every piece verified
+     * (finishing), and the md5 done and the file in place (seeding). Set on the session's loop, read
+     * by the job's thread once the session completed.
+     */
+    private static final class StepTimes {
+        private volatile long finishingAt;
+        private volatile long seedingAt;
+
+        void reached(org.murder.peer.engine.SessionState state) {
+            if (state == org.murder.peer.engine.SessionState.FINISHING) {
+                finishingAt = System.nanoTime();
+            } else if (state == org.murder.peer.engine.SessionState.SEEDING) {
+                seedingAt = System.nanoTime();
+            }
+        }
+
+        void observe(long startedAt, AgentMetrics metrics) {
+            long finishing = finishingAt;
+            long seeding = seedingAt;
+            if (finishing != 0) {
+                metrics.downloaded(finishing - startedAt);
+                if (seeding != 0) {
+                    metrics.verified(seeding - finishing);
+                }
+            }
+        }
+    }
+
+    /**
      * Activates when the job asks (see {@link RolloutActivation}), reporting {@code ready} while its
      * wave waits and {@code activating} as hooks run; returns the progress with how it went.
      */
@@ -469,8 +547,10 @@ public final class Agent implements Closeable {
         if (!job.activate()) {
             return progress.last();
         }
+        long started = System.nanoTime(); // with waves, the wait for this host's wave is in it too
         try {
             RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, listener(path, progress));
+            metrics.activated(System.nanoTime() - started);
             progress.set(progress.last().withActivation(o.hooks(), o.current(), o.switched()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -495,7 +575,9 @@ public final class Agent implements Closeable {
     }
 
     private HostReport rollback(Job job, String path, Progress progress, Generation generation) {
+        long started = System.nanoTime();
         RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, listener(path, progress));
+        metrics.activated(System.nanoTime() - started);
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
         return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(), "");
     }

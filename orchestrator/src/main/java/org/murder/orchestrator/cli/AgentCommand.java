@@ -1,22 +1,35 @@
 package org.murder.orchestrator.cli;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.metrics.HealthCheck;
+import org.murder.metrics.HealthStatus;
+import org.murder.metrics.MetricsEndpoint;
+import org.murder.metrics.MetricsOptions;
+import org.murder.metrics.MetricsServer;
 import org.murder.orchestrator.agent.Agent;
+import org.murder.orchestrator.agent.AgentMetrics;
 import org.murder.orchestrator.agent.AgentSettings;
 import org.murder.orchestrator.agent.ReleaseActivator;
+import org.murder.orchestrator.agent.ZooKeeperHealth;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.peer.cli.EngineOptions;
 import org.murder.peer.engine.Engine;
+import org.murder.peer.metrics.EngineMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,6 +78,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
     public Integer call() throws Exception {
         String agentName = name != null ? name : InetAddress.getLocalHost().getHostName();
@@ -76,35 +92,52 @@ public final class AgentCommand implements Callable<Integer> {
             throw MurderException.badInput(e.getMessage());
         }
         JobSigner signer = zk.signer();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Engine engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
-        CuratorFramework client;
-        try {
-            client = Zk.connect(zk.settings());
-        } catch (RuntimeException e) {
-            engine.close();
-            throw e;
-        }
         if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
             throw MurderException.badInput("--hooks-file " + hooksFile + ": no such file (expected: a murder.hooks file)");
+        }
+        if (hooksFile != null) {
+            org.murder.orchestrator.rollout.Hooks.read(hooksFile, "--hooks-file"); // a mistake in it fails now, not at a deploy
         }
         if (overlayDir != null && !java.nio.file.Files.isDirectory(overlayDir)) {
             throw MurderException.badInput("--overlay-dir " + overlayDir + ": not a directory");
         }
         String runAs = hookUser != null ? hookUser : "root".equals(System.getProperty("user.name")) ? "murder" : null;
         org.murder.orchestrator.rollout.HostSetup setup = new org.murder.orchestrator.rollout.HostSetup(
-                java.util.Optional.ofNullable(hooksFile), java.util.Optional.ofNullable(overlayDir), java.util.Optional.ofNullable(runAs),
-                java.time.Duration.ofSeconds(1));
-        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup);
+                Optional.ofNullable(hooksFile), Optional.ofNullable(overlayDir), Optional.ofNullable(runAs), java.time.Duration.ofSeconds(1));
+        Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
+        CountDownLatch stopped = new CountDownLatch(1);
+        // metrics first: a port in use fails the agent before it listens for peers or joins ZooKeeper
+        PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
+        AtomicReference<HealthCheck> health = new AtomicReference<>(
+                () -> HealthStatus.unhealthy("starting: connecting to zookeeper " + zk.settings().connect()));
+        Optional<MetricsServer> metricsServer = endpoint.map(e -> MetricsServer.start(e, registry, () -> health.get().check()));
+        Engine engine = null;
+        CuratorFramework client;
+        try {
+            engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
+            EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
+            client = Zk.connect(zk.settings());
+        } catch (RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            metricsServer.ifPresent(MetricsServer::close);
+            throw e;
+        }
+        health.set(ZooKeeperHealth.watch(client, registry, Clock.systemUTC()));
+        Engine started = engine;
+        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup,
+                new AgentMetrics(registry));
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
+            metricsServer.ifPresent(MetricsServer::close);
             agent.close();
-            engine.close();
+            started.close();
             client.close();
             stopped.countDown();
         }, "murder-agent-stop"));
         agent.start(30);
-        spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s)%n", agentName,
-                zk.settings().connect(), engine.port(), destRoot);
+        spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
+                zk.settings().connect(), engine.port(), destRoot, metricsServer.map(m -> "; metrics on " + m.url()).orElse(""));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;

@@ -141,7 +141,7 @@ public final class DemoCommand implements Callable<Integer> {
                         System.getProperty("java.class.path"), MAIN_CLASS));
         cmd.addAll(List.of("agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
                 "--dest-root", work.resolve("agent-" + i).toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
-                "--port-range", first + "-" + (first + 9)));
+                "--port-range", first + "-" + (first + 9), "--metrics-port", "off")); // N agents: one default metrics port
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("agent-" + i + ".log").toFile())
                 .start();
     }

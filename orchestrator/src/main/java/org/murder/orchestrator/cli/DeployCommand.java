@@ -1,6 +1,7 @@
 package org.murder.orchestrator.cli;
 
 import java.io.PrintWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
@@ -19,6 +21,12 @@ import org.murder.core.PortRange;
 import org.murder.core.cli.JsonOutput;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.progress.Progress;
+import org.murder.metrics.DaemonMetrics;
+import org.murder.metrics.HealthCheck;
+import org.murder.metrics.MetricsEndpoint;
+import org.murder.metrics.MetricsOptions;
+import org.murder.metrics.MetricsServer;
+import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
@@ -142,13 +150,20 @@ public final class DeployCommand implements Callable<Integer> {
     @Mixin
     JsonOutput json = new JsonOutput();
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
     public Integer call() throws Exception {
         DeployRequest request = request();
-        try (CuratorFramework client = Zk.connect(zk.settings())) {
-            // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
-            PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal());
+        Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.empty()); // off unless asked: a deploy ends
+        PrometheusRegistry registry = DaemonMetrics.newRegistry("deploy");
+        DeployMetrics metrics = new DeployMetrics(registry);
+        // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
+        PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
+                CuratorFramework client = Zk.connect(zk.settings())) {
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics);
             List<HostOutcome> outcomes = deployer.deploy(request);
             if (dryRun) {
                 if (json.enabled()) {
@@ -161,6 +176,23 @@ public final class DeployCommand implements Callable<Integer> {
                 JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), tag, outcomes));
             }
             return ok ? 0 : 1;
+        }
+    }
+
+    /** The metrics server while the deploy runs, when one was asked for. */
+    private record MetricsServing(Optional<MetricsServer> server) implements AutoCloseable {
+        static MetricsServing start(Optional<MetricsEndpoint> endpoint, PrometheusRegistry registry, java.io.PrintWriter out) {
+            Optional<MetricsServer> server = endpoint.map(e -> MetricsServer.start(e, registry, HealthCheck.SERVING));
+            server.ifPresent(s -> {
+                out.printf("metrics   on %s while the deploy runs%n", s.url());
+                out.flush();
+            });
+            return new MetricsServing(server);
+        }
+
+        @Override
+        public void close() {
+            server.ifPresent(MetricsServer::close);
         }
     }
 

@@ -64,17 +64,23 @@ public final class Deployer {
     private final Clock clock;
     private final PrintWriter out;
     private final boolean terminal;
+    private final DeployMetrics metrics;
 
     private volatile List<String> targets = List.of();
     private volatile String jobId = "";
     private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
+        this(zk, signer, clock, out, terminal, DeployMetrics.unregistered());
+    }
+
+    public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal, DeployMetrics metrics) {
         this.zk = zk;
         this.signer = signer;
         this.clock = clock;
         this.out = out;
         this.terminal = terminal;
+        this.metrics = metrics;
     }
 
     /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
@@ -123,6 +129,8 @@ public final class Deployer {
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
         this.targets = hosts;
+        metrics.started(req.tag());
+        metrics.hosts(hosts, Map.of());
         if (req.dryRun()) {
             out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
             targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
@@ -215,6 +223,7 @@ public final class Deployer {
             }
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
                     .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
+            metrics.seeding(seeder);
             try {
                 seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
                         .completed().get(10, TimeUnit.MINUTES);
@@ -369,12 +378,17 @@ public final class Deployer {
                             h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()));
                 }
                 view.render(reports, now - started);
+                metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
                     view.finish();
                     reports.forEach((h, r) -> currentByHost.put(h, r.current()));
                     List<HostOutcome> outcomes = outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
-                    return waves != null && waves.stoppedAt() >= 0 ? rollBackAfter(req, job, waves, reports, outcomes) : outcomes;
+                    if (waves != null && waves.stoppedAt() >= 0) {
+                        outcomes = rollBackAfter(req, job, waves, reports, outcomes);
+                    }
+                    metrics.finished(outcomes);
+                    return outcomes;
                 }
                 synchronized (changed) {
                     changed.wait(Math.min(1000, Math.max(1, deadline - now)));

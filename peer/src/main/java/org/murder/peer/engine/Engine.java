@@ -81,6 +81,10 @@ public final class Engine implements Closeable {
     /** Incoming connections that have not sent their handshake yet, oldest first (see {@link #MAX_AWAITING_HANDSHAKE}). */
     private final java.util.Deque<PeerConnection> awaitingHandshake = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final java.util.concurrent.atomic.AtomicInteger awaitingCount = new java.util.concurrent.atomic.AtomicInteger();
+    /** Guards {@link #ended} and the removal of sessions, so that a torrent ending is counted once. */
+    private final Object statsLock = new Object();
+    /** The counters of the torrents that ended: {@link #stats()} adds them, so its totals never go back. */
+    private Totals ended = Totals.ZERO;
     private Channel server;
     private int port;
     private boolean closed;
@@ -218,7 +222,43 @@ public final class Engine implements Closeable {
     }
 
     void remove(TorrentSession s) {
-        sessions.remove(s.infoHash(), s);
+        synchronized (statsLock) {
+            if (sessions.remove(s.infoHash(), s)) {
+                ended = ended.plus(s.stats());
+            }
+        }
+    }
+
+    /**
+     * The engine's counters now, from any thread: totals over the torrents that ended and those
+     * running (each read from its volatile counters, never from its loop's collections).
+     */
+    public EngineStats stats() {
+        java.util.List<TorrentStats> running = new java.util.ArrayList<>();
+        Totals total;
+        synchronized (statsLock) { // a torrent ending now is counted once: in `ended` or in `running`
+            total = ended;
+            for (TorrentSession s : sessions.values()) {
+                running.add(s.stats());
+            }
+        }
+        int peers = 0;
+        for (TorrentStats t : running) {
+            total = total.plus(t);
+            peers += t.peers();
+        }
+        return new EngineStats(total.downloaded(), total.uploaded(), total.piecesVerified(), total.piecesFailed(),
+                total.peersBanned(), peers, running);
+    }
+
+    /** Counters summed over torrents. */
+    private record Totals(long downloaded, long uploaded, long piecesVerified, long piecesFailed, long peersBanned) {
+        static final Totals ZERO = new Totals(0, 0, 0, 0, 0);
+
+        Totals plus(TorrentStats t) {
+            return new Totals(downloaded + t.downloaded(), uploaded + t.uploaded(), piecesVerified + t.piecesVerified(),
+                    piecesFailed + t.piecesFailed(), peersBanned + t.peersBanned());
+        }
     }
 
     boolean isSelf(InetSocketAddress a) {

@@ -84,14 +84,22 @@ public final class TorrentSession {
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
     private final SmartBan bans;
-    private SessionState state = SessionState.CHECKING;
-    private Optional<String> error = Optional.empty();
-    private long downloaded;
-    private long uploaded;
+    // What snapshot() reads: written on the loop only, volatile so that any thread reads a recent
+    // value without touching the loop's collections (a scrape, an agent's job thread)
+    private volatile SessionState state = SessionState.CHECKING;
+    private volatile Optional<String> error = Optional.empty();
+    private volatile long downloaded;
+    private volatile long uploaded;
+    private volatile long verified;
+    private volatile long downRate;
+    private volatile long upRate;
+    private volatile int peerCount;
+    private volatile int seedCount;
+    private volatile long piecesVerified;
+    private volatile long piecesFailed;
+    private volatile long peersBanned;
     private long lastDownloaded;
     private long lastUploaded;
-    private long downRate;
-    private long upRate;
     private Instant lastData;
     /**
      * While peers that are not seeds deliver, a peer that was a seed when it connected (in a deploy:
@@ -193,6 +201,7 @@ public final class TorrentSession {
                         return;
                     }
                     good.stream().forEach(picker::markHave);
+                    verified = verifiedBytes();
                     LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
                     begin();
                 }));
@@ -290,6 +299,7 @@ public final class TorrentSession {
         c.attached = true;
         c.quietSince = now;
         connections.add(c);
+        peerCount = connections.size();
         if (c.outgoing()) {
             lastAttempt.remove(c.remote());
         }
@@ -308,6 +318,7 @@ public final class TorrentSession {
         if (!connections.remove(c)) {
             return;
         }
+        peerCount = connections.size();
         c.attached = false; // messages of a banned or evicted peer still queued on the loop are dropped
         if (c.has != null) {
             picker.peerGone(c.has);
@@ -500,6 +511,7 @@ public final class TorrentSession {
             }
         }
         picker.seeds(n);
+        seedCount = n;
     }
 
     private void fill(PeerConnection c) {
@@ -614,6 +626,7 @@ public final class TorrentSession {
         if (addresses.isEmpty()) {
             return;
         }
+        peersBanned += addresses.size();
         for (java.net.InetAddress a : addresses) {
             LOG.warn("[torrent={} peer={}] banned for the torrent's life: {}", logId, a.getHostAddress(), why);
         }
@@ -627,6 +640,8 @@ public final class TorrentSession {
 
     private void pieceVerified(int piece) {
         picker.markHave(piece);
+        verified = verifiedBytes();
+        piecesVerified++;
         unsyncedBytes += picker.pieceSize(piece);
         for (PeerConnection c : connections) {
             if (!c.has.has(piece)) {
@@ -660,6 +675,7 @@ public final class TorrentSession {
      */
     private void pieceFailed(int piece, List<byte[]> blockHashes) {
         picker.failed(piece);
+        piecesFailed++;
         LOG.warn("[torrent={}] piece {} failed its SHA-1 check; fetching it again from one peer", logId, piece);
         ban(bans.pieceFailed(piece, blockHashes), "sent every block of piece " + piece + ", which failed its SHA-1 check");
         fillAll();
@@ -1073,16 +1089,19 @@ public final class TorrentSession {
         return n;
     }
 
-    /** A view of the session; call on its loop or accept a slightly stale value. */
+    /**
+     * A view of the session, safe from any thread: it reads only the volatile fields the loop
+     * writes (never the loop's collections), so off the loop it may be a moment behind.
+     */
     public Snapshot snapshot() {
-        int seeds = 0;
-        for (PeerConnection c : connections) {
-            if (c.has != null && c.has.isAll()) {
-                seeds++;
-            }
-        }
-        return new Snapshot(state, verifiedBytes(), meta.totalLength(), downloaded, uploaded, downRate, upRate,
-                connections.size(), seeds, error);
+        return new Snapshot(state, verified, meta.totalLength(), downloaded, uploaded, downRate, upRate, peerCount, seedCount,
+                error);
+    }
+
+    /** The session's counters for metrics, safe from any thread (volatile reads, as {@link #snapshot()}). */
+    public TorrentStats stats() {
+        return new TorrentStats(meta.infoHash(), meta.name(), state, downloaded, uploaded, verified, meta.totalLength(), peerCount,
+                piecesVerified, piecesFailed, peersBanned);
     }
 
     /** Whether {@code address} is banned from this torrent (asked on the loop). */

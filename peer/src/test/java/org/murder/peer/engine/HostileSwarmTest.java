@@ -101,6 +101,21 @@ class HostileSwarmTest {
             victim.completed().get(60, TimeUnit.SECONDS);
             assertEquals(1, evil.connections.get(), "the victim never connected to the banned address again");
             assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("victim").resolve("app.tar.gz")));
+
+            // the counters metrics read, from this thread: the corrupt piece, the ban, every piece verified once
+            TorrentStats counted = victim.stats();
+            assertEquals(1, counted.peersBanned());
+            assertTrue(counted.piecesFailed() >= 1, counted.toString());
+            assertEquals(t.meta().pieceCount(), counted.piecesVerified());
+            assertEquals(t.meta().totalLength(), counted.verified());
+            EngineStats totals = victimEngine.stats();
+            assertEquals(counted.peersBanned(), totals.peersBanned());
+            assertEquals(counted.piecesFailed(), totals.piecesFailed());
+            assertEquals(counted.piecesVerified(), totals.piecesVerified());
+            assertEquals(counted.downloaded(), totals.downloadedBytes());
+            victim.stop().get(10, TimeUnit.SECONDS);
+            assertEquals(counted.piecesFailed(), victimEngine.stats().piecesFailed(), "a torrent that ended still counts");
+            assertEquals(List.of(), victimEngine.stats().running());
         }
     }
 

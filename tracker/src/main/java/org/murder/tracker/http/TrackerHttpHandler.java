@@ -113,7 +113,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             case "/metrics":
                 requireGet(req);
                 return text(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics.render(gauges()));
+                        metrics.render());
             case "/whitelist":
                 requireGet(req);
                 return text(ctx, HttpResponseStatus.OK, TEXT, whitelistListing());
@@ -263,16 +263,6 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             throw new HttpError(HttpResponseStatus.FORBIDDEN, "forbidden",
                     "whitelist changes are allowed from loopback only (start the tracker with --admin-token-file to allow others)");
         }
-    }
-
-    private TrackerMetrics.Gauges gauges() {
-        long seeders = 0;
-        long leechers = 0;
-        for (ScrapeStats s : registry.scrapeAll().values()) {
-            seeders += s.complete();
-            leechers += s.incomplete();
-        }
-        return new TrackerMetrics.Gauges(registry.swarmCount(), seeders, leechers, whitelist.size(), whitelist.isOpen());
     }
 
     private Reply error(ChannelHandlerContext ctx, HttpError e, String path, String uri) {

@@ -1,84 +1,133 @@
 package org.murder.tracker.http;
 
-import java.util.Locale;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.murder.tracker.swarm.Event;
+import org.murder.tracker.swarm.ScrapeStats;
+import org.murder.tracker.swarm.SwarmRegistry;
+import org.murder.tracker.whitelist.Whitelist;
 
 /**
- * The tracker's counters, cheap to bump from every event loop ({@link LongAdder}s), rendered in
- * the Prometheus text format by {@link #render}.
+ * The tracker's metrics on the Prometheus client, in the registry it is given. What every
+ * announce touches is resolved once here (a data point per event and per path), so an announce
+ * costs two adder increments and a bucket search, no label lookup; the gauges are read from the
+ * registry and whitelist at scrape time.
  */
 public final class TrackerMetrics {
     private static final double[] LATENCY_BUCKETS = {
         0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+    /** Reasons and caps shown at 0 before they first happen, so that rate() sees their first one. */
+    private static final String[] REASONS = {"bad_request", "not_found", "method_not_allowed", "not_whitelisted", "capacity",
+        "forbidden", "too_large", "timeout", "internal"};
+    private static final String[] CAPS = {"swarms", "peers_per_swarm", "peers", "connections"};
 
-    private final LongAdder[] announces = new LongAdder[Event.values().length];
-    private final LongAdder scrapes = new LongAdder();
-    private final LongAdder connectionsAccepted = new LongAdder();
+    private final PrometheusRegistry registry;
+    /**
+     * Holds the gauge {@code murder_tracker_connections} alone: the client refuses it in the
+     * registry of the counter {@code murder_tracker_connections_total} (one family in OpenMetrics).
+     * Both names are older than the client and dashboards use them; this page is the text format,
+     * where they are two families, so the gauge is written after the registry.
+     */
+    private final PrometheusRegistry openConnectionsRegistry = new PrometheusRegistry();
+    private final CounterDataPoint[] announces = new CounterDataPoint[Event.values().length];
+    private final CounterDataPoint scrapes;
+    private final Counter errors;
+    private final Counter capsHit;
+    private final Map<String, CounterDataPoint> errorsByReason = new ConcurrentHashMap<>();
+    private final Map<String, CounterDataPoint> capsByName = new ConcurrentHashMap<>();
+    private final DistributionDataPoint announceLatency;
+    private final DistributionDataPoint scrapeLatency;
+    private final CounterDataPoint connectionsAccepted;
     private final AtomicInteger connectionsOpen = new AtomicInteger();
-    private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> capsHit = new ConcurrentHashMap<>();
-    private final Histogram announceLatency = new Histogram();
-    private final Histogram scrapeLatency = new Histogram();
-    private final long startMillis = System.currentTimeMillis();
 
-    public TrackerMetrics() {
-        for (int i = 0; i < announces.length; i++) {
-            announces[i] = new LongAdder();
+    public TrackerMetrics(PrometheusRegistry registry) {
+        this.registry = registry;
+        Counter announced = Counter.builder().name("murder_tracker_announces_total").help("Announces served, by event.")
+                .labelNames("event").withoutExemplars().register(registry);
+        for (Event e : Event.values()) {
+            announces[e.ordinal()] = announced.labelValues(e.label());
         }
+        scrapes = Counter.builder().name("murder_tracker_scrapes_total").help("Scrapes served.").withoutExemplars()
+                .register(registry);
+        errors = Counter.builder().name("murder_tracker_errors_total").help("Requests refused, by reason.").labelNames("reason")
+                .withoutExemplars().register(registry);
+        for (String reason : REASONS) {
+            errorsByReason.put(reason, errors.labelValues(reason));
+        }
+        capsHit = Counter.builder().name("murder_tracker_caps_hit_total")
+                .help("Times a configured cap refused a swarm, peer or connection.").labelNames("cap").withoutExemplars()
+                .register(registry);
+        for (String cap : CAPS) {
+            capsByName.put(cap, capsHit.labelValues(cap));
+        }
+        Histogram latency = Histogram.builder().name("murder_tracker_request_duration_seconds")
+                .help("Time to handle announces and scrapes.").labelNames("path").classicOnly()
+                .classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
+        announceLatency = latency.labelValues("announce");
+        scrapeLatency = latency.labelValues("scrape");
+        GaugeWithCallback.builder().name("murder_tracker_connections").help("Open client connections.")
+                .callback(cb -> cb.call(connectionsOpen.get())).register(openConnectionsRegistry);
+        connectionsAccepted = Counter.builder().name("murder_tracker_connections_total").help("Client connections accepted.")
+                .withoutExemplars().register(registry);
+        Gauge started = Gauge.builder().name("murder_tracker_start_time_seconds")
+                .help("Start time of the tracker, seconds since the epoch.").withoutExemplars().register(registry);
+        started.set(System.currentTimeMillis() / 1000);
     }
 
-    /** The gauges read from the registry and whitelist at render time. */
-    public record Gauges(int swarms, long seeders, long leechers, int whitelisted, boolean open) {
-    }
-
-    private static final class Histogram {
-        final LongAdder[] buckets = new LongAdder[LATENCY_BUCKETS.length];
-        final LongAdder count = new LongAdder();
-        final LongAdder sumNanos = new LongAdder();
-
-        Histogram() {
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
-        }
-
-        void observe(long nanos) {
-            double seconds = nanos / 1e9;
-            for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
-                if (seconds <= LATENCY_BUCKETS[i]) {
-                    buckets[i].increment();
-                    break;
-                }
-            }
-            count.increment();
-            sumNanos.add(nanos);
-        }
+    /** Registers the swarm, peer and whitelist gauges, read from {@code swarms} and {@code whitelist} at scrape time. */
+    public void gauges(SwarmRegistry swarms, Whitelist whitelist) {
+        GaugeWithCallback.builder().name("murder_tracker_swarms").help("Swarms tracked.")
+                .callback(cb -> cb.call(swarms.swarmCount())).register(registry);
+        GaugeWithCallback.builder().name("murder_tracker_peers").help("Peers tracked, by state.").labelNames("state")
+                .callback(cb -> {
+                    long seeders = 0;
+                    long leechers = 0;
+                    for (ScrapeStats s : swarms.scrapeAll().values()) {
+                        seeders += s.complete();
+                        leechers += s.incomplete();
+                    }
+                    cb.call(seeders, "seeder");
+                    cb.call(leechers, "leecher");
+                }).register(registry);
+        GaugeWithCallback.builder().name("murder_tracker_whitelist_size")
+                .help("Infohashes whitelisted (directory and registrations); -1 in open mode.")
+                .callback(cb -> cb.call(whitelist.isOpen() ? -1 : whitelist.size())).register(registry);
     }
 
     public void announce(Event event, long nanos) {
-        announces[event.ordinal()].increment();
-        announceLatency.observe(nanos);
+        announces[event.ordinal()].inc();
+        announceLatency.observe(nanos / 1e9);
     }
 
     public void scrape(long nanos) {
-        scrapes.increment();
-        scrapeLatency.observe(nanos);
+        scrapes.inc();
+        scrapeLatency.observe(nanos / 1e9);
     }
 
     public void error(String reason) {
-        errors.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        errorsByReason.computeIfAbsent(reason, errors::labelValues).inc();
     }
 
     public void capHit(String cap) {
-        capsHit.computeIfAbsent(cap, c -> new LongAdder()).increment();
+        capsByName.computeIfAbsent(cap, capsHit::labelValues).inc();
     }
 
     public void connectionOpened() {
-        connectionsAccepted.increment();
+        connectionsAccepted.inc();
         connectionsOpen.incrementAndGet();
     }
 
@@ -92,77 +141,27 @@ public final class TrackerMetrics {
 
     public long announces() {
         long n = 0;
-        for (LongAdder a : announces) {
-            n += a.sum();
+        for (CounterDataPoint a : announces) {
+            n += a.getLongValue();
         }
         return n;
     }
 
     public long errors(String reason) {
-        LongAdder a = errors.get(reason);
-        return a == null ? 0 : a.sum();
+        CounterDataPoint a = errorsByReason.get(reason);
+        return a == null ? 0 : a.getLongValue();
     }
 
-    /** Prometheus text exposition format 0.0.4. */
-    public String render(Gauges g) {
-        StringBuilder sb = new StringBuilder(4096);
-        header(sb, "murder_tracker_announces_total", "counter", "Announces served, by event.");
-        for (Event e : Event.values()) {
-            sb.append("murder_tracker_announces_total{event=\"").append(e.label()).append("\"} ")
-                    .append(announces[e.ordinal()].sum()).append('\n');
+    /** Every metric of the registry (the tracker's, its build, the JVM's), in the Prometheus text format 0.0.4. */
+    public String render() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
+        try {
+            PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+            writer.write(out, registry.scrape(), EscapingScheme.ALLOW_UTF8);
+            writer.write(out, openConnectionsRegistry.scrape(), EscapingScheme.ALLOW_UTF8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        header(sb, "murder_tracker_scrapes_total", "counter", "Scrapes served.");
-        sb.append("murder_tracker_scrapes_total ").append(scrapes.sum()).append('\n');
-        header(sb, "murder_tracker_errors_total", "counter", "Requests refused, by reason.");
-        for (String reason : new String[] {"bad_request", "not_found", "method_not_allowed", "not_whitelisted",
-            "capacity", "forbidden", "too_large", "timeout", "internal"}) {
-            errors.computeIfAbsent(reason, r -> new LongAdder());
-        }
-        errors.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
-                sb.append("murder_tracker_errors_total{reason=\"").append(e.getKey()).append("\"} ")
-                        .append(e.getValue().sum()).append('\n'));
-        header(sb, "murder_tracker_caps_hit_total", "counter", "Times a configured cap refused a swarm, peer or connection.");
-        for (String cap : new String[] {"swarms", "peers_per_swarm", "peers", "connections"}) {
-            LongAdder a = capsHit.get(cap);
-            sb.append("murder_tracker_caps_hit_total{cap=\"").append(cap).append("\"} ").append(a == null ? 0 : a.sum())
-                    .append('\n');
-        }
-        header(sb, "murder_tracker_request_duration_seconds", "histogram", "Time to handle announces and scrapes.");
-        histogram(sb, "announce", announceLatency);
-        histogram(sb, "scrape", scrapeLatency);
-        header(sb, "murder_tracker_swarms", "gauge", "Swarms tracked.");
-        sb.append("murder_tracker_swarms ").append(g.swarms()).append('\n');
-        header(sb, "murder_tracker_peers", "gauge", "Peers tracked, by state.");
-        sb.append("murder_tracker_peers{state=\"seeder\"} ").append(g.seeders()).append('\n');
-        sb.append("murder_tracker_peers{state=\"leecher\"} ").append(g.leechers()).append('\n');
-        header(sb, "murder_tracker_whitelist_size", "gauge", "Infohashes whitelisted (directory and registrations); -1 in open mode.");
-        sb.append("murder_tracker_whitelist_size ").append(g.open() ? -1 : g.whitelisted()).append('\n');
-        header(sb, "murder_tracker_connections", "gauge", "Open client connections.");
-        sb.append("murder_tracker_connections ").append(connectionsOpen.get()).append('\n');
-        header(sb, "murder_tracker_connections_total", "counter", "Client connections accepted.");
-        sb.append("murder_tracker_connections_total ").append(connectionsAccepted.sum()).append('\n');
-        header(sb, "murder_tracker_start_time_seconds", "gauge", "Start time of the tracker, seconds since the epoch.");
-        sb.append("murder_tracker_start_time_seconds ").append(startMillis / 1000).append('\n');
-        return sb.toString();
-    }
-
-    private static void header(StringBuilder sb, String name, String type, String help) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static void histogram(StringBuilder sb, String path, Histogram h) {
-        long cumulative = 0;
-        for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
-            cumulative += h.buckets[i].sum();
-            sb.append("murder_tracker_request_duration_seconds_bucket{path=\"").append(path).append("\",le=\"")
-                    .append(java.math.BigDecimal.valueOf(LATENCY_BUCKETS[i]).stripTrailingZeros().toPlainString()).append("\"} ").append(cumulative).append('\n');
-        }
-        long count = h.count.sum();
-        sb.append("murder_tracker_request_duration_seconds_bucket{path=\"").append(path).append("\",le=\"+Inf\"} ")
-                .append(count).append('\n');
-        sb.append("murder_tracker_request_duration_seconds_sum{path=\"").append(path).append("\"} ")
-                .append(String.format(Locale.ROOT, "%.6f", h.sumNanos.sum() / 1e9)).append('\n');
-        sb.append("murder_tracker_request_duration_seconds_count{path=\"").append(path).append("\"} ").append(count).append('\n');
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,47 @@
+package org.murder.metrics;
+
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
+/** The registry of one daemon, holding what every daemon exposes: {@code murder_build_info} and the JVM and process metrics. */
+public final class DaemonMetrics {
+    /** The version murder was built as (the Maven project version). */
+    public static final String VERSION = readVersion();
+
+    private DaemonMetrics() {
+    }
+
+    /**
+     * A registry of its own for {@code daemon} (agent, seed, deploy, tracker), never the library's
+     * default one: a test runs several daemons in one JVM, each with its own metrics.
+     */
+    public static PrometheusRegistry newRegistry(String daemon) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        GaugeWithCallback.builder()
+                .name("murder_build_info")
+                .help("Always 1: the murder version and the daemon that serves these metrics.")
+                .labelNames("daemon", "version")
+                .callback(cb -> cb.call(1, daemon, VERSION))
+                .register(registry);
+        JvmMetrics.builder().register(registry);
+        return registry;
+    }
+
+    private static String readVersion() {
+        Properties p = new Properties();
+        try (InputStream in = DaemonMetrics.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version", "unknown");
+    }
+}
