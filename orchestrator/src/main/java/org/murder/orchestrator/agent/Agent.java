@@ -333,7 +333,8 @@ public final class Agent implements Closeable {
         if (sameMd5(archive, job.md5())) {
             metrics.verified(System.nanoTime() - checkStarted);
             // downloading when the agent stopped: this job fetched it before the restart; else it was there before the job
-            boolean ours = previous.isPresent() && HostReport.DOWNLOADING.equals(previous.get().state());
+            boolean ours = previous.isPresent() && java.util.Set.of(HostReport.DOWNLOADING, HostReport.READY, HostReport.ACTIVATING)
+                    .contains(previous.get().state());
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
             keepTorrentBeside(job, archive);

@@ -125,7 +125,7 @@ public final class DeployCommand implements Callable<Integer> {
     String compress;
 
     @Option(names = "--waves", paramLabel = "N|P%,...",
-            description = "With --activate: switch hosts wave by wave, cumulative sizes like 1,10%,50%,100%; every host downloads at"
+            description = "With --activate: switch hosts wave by wave, cumulative sizes like 1,10%%,50%%,100%%; every host downloads at"
                     + " once, a wave switches once the one before passed its health checks.")
     String waves;
 

@@ -198,7 +198,7 @@ public final class ReleaseManager {
         Path dir = releases.resolve(tag);
         createDirectories();
         current();
-        by.ifPresent(g -> refuseIfSuperseded(g, "unpacking " + tag));
+        by.ifPresent(g -> refuseIfSuperseded(g, "switching current to " + tag));
         BasicFileAttributes seen = attributesOrNull(dir);
         if (seen != null) {
             if (!seen.isDirectory()) {
