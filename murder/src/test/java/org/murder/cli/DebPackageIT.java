@@ -34,6 +34,12 @@ class DebPackageIT {
         try (Stream<Path> files = Files.list(Path.of("target"))) {
             List<Path> debs = files.filter(f -> f.getFileName().toString().matches("murder_.*_amd64\\.deb")).toList();
             assertEquals(1, debs.size(), "expected one murder_*.deb in target/ (built by mvn package): " + debs);
+            try (Stream<Path> lib = Files.list(Path.of("target", "murder", "lib"))) {
+                for (Path jar : lib.filter(f -> f.getFileName().toString().matches("murder-\\d.*\\.jar")).toList()) {
+                    assertTrue(!Files.getLastModifiedTime(debs.get(0)).toInstant().isBefore(Files.getLastModifiedTime(jar).toInstant()),
+                            debs.get(0) + " is older than " + jar + " (built with -Ddeb.skip?)");
+                }
+            }
             return debs.get(0).toAbsolutePath();
         }
     }
