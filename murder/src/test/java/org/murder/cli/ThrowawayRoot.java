@@ -89,10 +89,25 @@ final class ThrowawayRoot {
             fail("the throw-away root's script did not finish within " + timeoutSeconds + " s:\n" + script);
         }
         String text = new String(out, StandardCharsets.UTF_8);
+        killLeftovers(merged);
         if (p.exitValue() == 124) {
             fail("the throw-away root's script timed out after " + timeoutSeconds + " s:\n" + script + "\n" + text);
         }
         return new Result(p.exitValue(), text.strip());
+    }
+
+    /** Kills what a script left running inside the root (a daemon of a script that failed or timed out). */
+    private static void killLeftovers(Path merged) throws IOException {
+        Path real = merged.toRealPath();
+        ProcessHandle.allProcesses().forEach(ph -> {
+            try {
+                if (Files.readSymbolicLink(Path.of("/proc", String.valueOf(ph.pid()), "root")).equals(real)) {
+                    ph.destroyForcibly();
+                }
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                // gone already, or not ours to read
+            }
+        });
     }
 
     /** What the real machine must still be after a test: its dpkg database, its users, its /etc/default. */
