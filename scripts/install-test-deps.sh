@@ -4,10 +4,10 @@
 # network-namespace tools of the firewall tests (iptables, nftables, iproute2), the swarm bench (curl),
 # the tools that must read every archive form (zstd, tar, gzip), and for the packaging tests
 # (DebPackageIT, SystemdUnitsIT, AnsibleRoleIT): systemd-analyze (systemd), what the .deb's scripts
-# use (adduser, man-db) and Ansible (ansible-core, python3-apt for its apt module).
+# use (adduser, man-db, logrotate) and Ansible (ansible-core, python3-apt for its apt module).
 set -euo pipefail
 packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc iptables nftables iproute2 curl zstd tar gzip
-  systemd adduser man-db ansible-core python3-apt)
+  systemd adduser man-db logrotate ansible-core python3-apt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

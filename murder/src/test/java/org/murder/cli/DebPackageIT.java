@@ -48,6 +48,7 @@ class DebPackageIT {
     void installsRemovesKeepingConffilesAndPurges() throws Exception {
         ThrowawayRoot.require();
         ExternalTools.require("systemd-analyze", "systemd");
+        ExternalTools.require("logrotate", "logrotate");
         Path deb = builtDeb();
         String hostBefore = ThrowawayRoot.hostFingerprint();
         ThrowawayRoot root = new ThrowawayRoot(tmp, false);
@@ -72,6 +73,7 @@ class DebPackageIT {
                 "bash -c '. /usr/share/bash-completion/completions/murder && complete -p murder' | sed 's/^/completion=/'",
                 "man -l /usr/share/man/man1/murder-agent.1.gz 2>/dev/null | grep -c -- '--dest-root' | sed 's/^/man-dest-root=/'",
                 "/usr/bin/murder --version | sed 's/^/version=/'",
+                "logrotate -d /etc/logrotate.d/murder >/dev/null 2>&1 && echo logrotate=ok",
                 "echo \"cds=$(ls /usr/share/murder/murder.jsa)\""), 180);
         String out = install.out();
         assertEquals(0, install.exit(), out);
@@ -101,6 +103,7 @@ class DebPackageIT {
         assertTrue(out.contains("completion=complete -o default -F _complete_murder murder"), out);
         assertTrue(out.contains("man-dest-root=") && !out.contains("man-dest-root=0"), out);
         assertTrue(out.contains("version=murder "), out);
+        assertTrue(out.contains("logrotate=ok"), "logrotate accepts /etc/logrotate.d/murder\n" + out);
         assertTrue(out.contains("cds=/usr/share/murder/murder.jsa"), out);
 
         ThrowawayRoot.Result remove = root.run(String.join("\n",
