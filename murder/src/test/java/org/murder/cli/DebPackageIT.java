@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The .deb of {@code mvn package} installed with the real dpkg into a throw-away copy of this
  * machine's root ({@link ThrowawayRoot}): files, conffiles, the murder user and its directories,
- * the units (systemd-analyze verify and security), the installed launcher; then {@code dpkg -r}
- * (an edited conffile survives) and {@code dpkg -P}. The real dpkg database and /etc are checked
- * to be untouched.
+ * the units (systemd-analyze verify and security), the installed launcher; then {@code dpkg -i}
+ * again and {@code dpkg -r} (an edited conffile survives both) and {@code dpkg -P}. The real dpkg
+ * database and /etc are checked to be untouched.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DebPackageIT {
@@ -67,7 +67,8 @@ class DebPackageIT {
                 "ls /usr/share/murder/lib/*.jar | wc -l | sed 's/^/jars=/'",
                 "for u in " + String.join(" ", UNITS) + "; do",
                 "  grep -h '^ExecStart=' /lib/systemd/system/$u.service | sed \"s/^/$u /\"",
-                "  echo \"score $u $(systemd-analyze security --offline=yes /lib/systemd/system/$u.service | sed -n 's/.*exposure level for .*: \\([0-9.]*\\) .*/\\1/p')\"",
+                "  echo \"score $u $(systemd-analyze security --offline=yes /lib/systemd/system/$u.service"
+                        + " | sed -n 's/.*exposure level for .*: \\([0-9.]*\\) .*/\\1/p')\"",
                 "done",
                 "systemd-analyze verify /lib/systemd/system/murder-*.service && echo verify=ok",
                 "bash -c '. /usr/share/bash-completion/completions/murder && complete -p murder' | sed 's/^/completion=/'",
@@ -108,6 +109,9 @@ class DebPackageIT {
 
         ThrowawayRoot.Result remove = root.run(String.join("\n",
                 "echo 'zk = zk1:2181' >> /etc/murder/murder.conf",
+                // installing it again (prerm upgrade, postinst configure with the user already there) keeps the edit
+                "dpkg -i " + deb + " >/dev/null || exit 9",
+                "tail -n 1 /etc/murder/murder.conf | sed 's/^/reinstalled-conf-last=/'",
                 "dpkg -r murder || exit 10",
                 "echo \"status=$(dpkg-query -W -f '${Status}' murder)\"",
                 "for f in /usr/share/murder /usr/bin/murder /lib/systemd/system/murder-agent.service /usr/share/man/man1/murder.1.gz"
@@ -124,7 +128,8 @@ class DebPackageIT {
         for (String f : List.of("/etc/default/murder", "/etc/murder/murder.conf", "/var/lib/murder", "/var/log/murder")) {
             assertTrue(out.contains("present " + f), f + "\n" + out);
         }
-        assertTrue(out.contains("conf-last=zk = zk1:2181"), "the edited conffile survives dpkg -r\n" + out);
+        assertTrue(out.contains("reinstalled-conf-last=zk = zk1:2181"), "the edited conffile survives dpkg -i again\n" + out);
+        assertTrue(out.contains("\nconf-last=zk = zk1:2181"), "the edited conffile survives dpkg -r\n" + out);
 
         ThrowawayRoot.Result purge = root.run(String.join("\n",
                 "dpkg -P murder || exit 10",
