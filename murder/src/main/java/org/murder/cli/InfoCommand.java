@@ -4,7 +4,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.murder.core.cli.JsonOutput;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.murder.core.ByteSize;
@@ -37,6 +41,33 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--hash", description = "Print only the infohash (40 hex digits).")
     boolean hashOnly;
 
+    @Mixin
+    JsonOutput json = new JsonOutput();
+
+    /** What {@code --json} prints: the torrent's fields as they are, escaped only by JSON. */
+    static Map<String, Object> document(MetaInfo m) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("name", m.name());
+        doc.put("infoHash", m.infoHash().toHex());
+        doc.put("size", m.totalLength());
+        doc.put("pieceLength", m.pieceLength());
+        doc.put("pieces", m.pieceCount());
+        doc.put("private", m.isPrivate());
+        doc.put("createdBy", m.createdBy().orElse(null));
+        doc.put("creationDate", m.creationDate().map(Object::toString).orElse(null));
+        doc.put("comment", m.comment().orElse(null));
+        doc.put("trackers", m.trackerTiers());
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (TorrentFile f : m.files()) {
+            Map<String, Object> file = new LinkedHashMap<>();
+            file.put("path", m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath());
+            file.put("length", f.length());
+            files.add(file);
+        }
+        doc.put("files", files);
+        return doc;
+    }
+
     @Override
     public Integer call() {
         MetaInfo m = MetaInfo.read(torrent);
@@ -44,6 +75,10 @@ public final class InfoCommand implements Callable<Integer> {
         if (hashOnly) {
             out.println(m.infoHash().toHex());
             out.flush();
+            return 0;
+        }
+        if (json.enabled()) {
+            JsonOutput.print(out, document(m));
             return 0;
         }
         out.println("Name: " + m.name());

@@ -3,6 +3,7 @@ package org.murder.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
@@ -22,10 +23,43 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
+    /**
+     * The pattern when stderr goes to a file (an init.d log, a redirect), where a line without its
+     * date cannot be placed; the journal (systemd sets {@code JOURNAL_STREAM}) and a terminal have
+     * the date already.
+     */
+    static final String DATED_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
     /** Loggers of the ZooKeeper client (not its server) quieted to errors unless --verbose. */
     static final java.util.List<String> CLIENT_LOGGERS = java.util.List.of("org.apache.zookeeper.ClientCnxn",
             "org.apache.zookeeper.ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNetty", "org.apache.zookeeper.ZooKeeper",
             "org.apache.zookeeper.common.X509Util", "org.apache.curator.ConnectionState");
+
+    /**
+     * Switches the stderr logs of {@code context} to one JSON object a line (logback's
+     * {@link JsonEncoder}: timestamp, level, thread, logger, the message with its arguments filled
+     * in, and the stack trace). Does nothing when logback's own configuration is in use.
+     */
+    static void useJson(LoggerContext context) {
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (!(root.getAppender("STDERR") instanceof ConsoleAppender<ILoggingEvent> stderr)) {
+            return;
+        }
+        JsonEncoder json = new JsonEncoder();
+        json.setContext(context);
+        json.setWithFormattedMessage(true);
+        json.setWithMessage(false);
+        json.setWithArguments(false);
+        json.setWithSequenceNumber(false);
+        json.setWithNanoseconds(false);
+        json.setWithContext(false);
+        json.setWithMDC(false);
+        json.setWithKVPList(false);
+        json.setWithMarkers(false);
+        json.start();
+        stderr.stop();
+        stderr.setEncoder(json);
+        stderr.start();
+    }
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -39,7 +73,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
+        encoder.setPattern(System.console() == null && System.getenv("JOURNAL_STREAM") == null ? DATED_PATTERN : PATTERN);
         encoder.start();
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);

@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import java.util.HashMap;
 import java.util.Map;
+import org.murder.core.MurderException;
 import org.murder.core.cli.Cli;
+import org.murder.core.cli.ConfigDefaults;
 import org.murder.firewall.FirewallCommand;
 import org.murder.maker.MakeTorrentCommand;
 import org.murder.maker.Version;
@@ -44,7 +46,14 @@ public final class Murder implements Runnable {
 
     /** Runs the command line and returns the exit code. */
     public static int run(String... args) {
-        return commandLineFor(args).execute(args);
+        CommandLine cl;
+        try {
+            cl = commandLineFor(args);
+        } catch (MurderException e) { // the config file named by MURDER_CONF is missing or unreadable
+            System.err.println("murder: " + e.getMessage());
+            return e.exitCode();
+        }
+        return cl.execute(args);
     }
 
     /** Every command by name (not {@code help}, which needs them all). */
@@ -89,15 +98,47 @@ public final class Murder implements Runnable {
         cl.setExecutionStrategy(parsed -> {
             boolean verbose = parsed.asCommandLineList().stream()
                     .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
+            String format = parsed.asCommandLineList().stream()
+                    .map(c -> c.getCommandSpec().findOption("--log-format"))
+                    .filter(java.util.Objects::nonNull)
+                    .map(o -> String.valueOf((Object) o.getValue()))
+                    .reduce((first, last) -> last).orElse("text");
+            if (format.equals("json")) {
+                LogConfigurator.useJson((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
+            } else if (!format.equals("text")) {
+                throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
+                        "--log-format: '" + format + "' (expected: text or json)");
+            }
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {
                     ((Logger) LoggerFactory.getLogger(client)).setLevel(Level.WARN);
                 }
             }
+            boolean help = parsed.asCommandLineList().stream().anyMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested());
+            if (!help) {
+                checkConfigKeys(parsed.commandSpec());
+            }
             return runLast.execute(parsed);
         });
         return cl;
+    }
+
+    /**
+     * Refuses a config file key that no murder command takes. The tree of one command knows only
+     * that command's options: only when a key is not among them is the whole tree built (about
+     * 0.1 s) to look for it in the others.
+     */
+    private static void checkConfigKeys(CommandSpec tree) {
+        if (!(tree.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults) || !defaults.hasFileKeys()
+                || defaults.unknownKeys(tree).isEmpty()) {
+            return;
+        }
+        try {
+            defaults.checkKeys(commandLine().getCommandSpec());
+        } catch (MurderException e) {
+            throw new CommandLine.ExecutionException(tree.commandLine(), e.getMessage(), e);
+        }
     }
 
     @Override

@@ -42,7 +42,9 @@ class LogConfiguratorTest {
         ConsoleAppender<?> stderr = (ConsoleAppender<?>) root.getAppender("STDERR");
         assertNotNull(stderr);
         assertEquals("System.err", stderr.getTarget());
-        assertEquals(LogConfigurator.PATTERN, ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
+        // under surefire stderr is a pipe, not a terminal or the journal: lines carry their date
+        assertEquals(System.getenv("JOURNAL_STREAM") == null ? LogConfigurator.DATED_PATTERN : LogConfigurator.PATTERN,
+                ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
         assertTrue(stderr.isStarted());
     }
 
@@ -70,5 +72,29 @@ class LogConfiguratorTest {
     @Test
     void logbackFindsItAsAService() {
         assertTrue(ServiceLoader.load(Configurator.class).stream().anyMatch(p -> p.type() == LogConfigurator.class));
+    }
+
+    @Test
+    void jsonLogsAreOneObjectALineWithTheMessageFilledIn() throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter()); // as the context of a real run has
+        configureWithoutTestXml(context);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            LogConfigurator.useJson(context);
+            context.getLogger("org.murder.Test").info("host {} \"quoted\"\nsecond line", "web-1");
+            context.getLogger("org.murder.Test").debug("not at INFO");
+        } finally {
+            System.setErr(original);
+        }
+        String[] lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        assertEquals(1, lines.length, captured.toString());
+        com.fasterxml.jackson.databind.JsonNode event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[0]);
+        assertEquals("INFO", event.path("level").asText(), lines[0]);
+        assertEquals("org.murder.Test", event.get("loggerName").asText());
+        assertEquals("host web-1 \"quoted\"\nsecond line", event.get("formattedMessage").asText());
+        assertTrue(event.get("timestamp").asLong() > 0);
     }
 }

@@ -2,13 +2,17 @@ package org.murder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.MurderException;
+import org.murder.core.cli.ConfigDefaults;
 import org.murder.orchestrator.release.ReleaseManager;
 
 class MurderCliTest {
@@ -92,6 +96,8 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("tracker", "--open", "--whitelist", tmp.toString()),
                 "murder: Error: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
         assertOneLineError(CliRun.of("deploy", src.toString()), "murder: Missing required option: '--tag=TAG' (see 'murder deploy --help')");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--bind", "web-1.example"),
+                "murder: --bind 'web-1.example' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
     }
@@ -123,6 +129,33 @@ class MurderCliTest {
     }
 
     @Test
+    void makeTorrentInfoAndReleasesAsJson() throws Exception {
+        Path src = release();
+        Path torrent = tmp.resolve("v42.torrent");
+        CliRun make = CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--out", torrent.toString(), "--json");
+        assertEquals(0, make.exitCode(), make.err());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var made = json.readTree(make.out());
+        assertEquals(tmp.resolve("v42.tar.zst").toString(), made.get("archive").asText());
+        assertEquals(Files.readString(tmp.resolve("v42.md5")).substring(0, 32), made.get("md5").asText());
+        assertEquals(Files.size(tmp.resolve("v42.tar.zst")), made.get("size").asLong());
+
+        var info = json.readTree(CliRun.of("info", torrent.toString(), "--json").out());
+        assertEquals(made.get("infoHash").asText(), info.get("infoHash").asText());
+        assertEquals("v42.tar.zst", info.get("name").asText());
+        assertTrue(info.get("private").asBoolean());
+        assertEquals(TRACKER, info.get("trackers").get(0).get(0).asText());
+        assertEquals(made.get("size").asLong(), info.get("files").get(0).get("length").asLong());
+
+        Path dest = Files.createDirectories(tmp.resolve("opt/app"));
+        new ReleaseManager(dest).activate("v42", tmp.resolve("v42.tar.zst"));
+        var releases = json.readTree(CliRun.of("releases", "--dest", dest.toString(), "--json").out());
+        assertEquals("v42", releases.get("current").asText());
+        assertEquals(dest.resolve("releases/v42").toString(), releases.get("releases").get(0).get("path").asText());
+        assertTrue(releases.get("releases").get(0).get("current").asBoolean());
+    }
+
+    @Test
     void releasesAndRollbackOnWhatMakeTorrentPacked() throws Exception {
         Path src = release();
         Path dest = Files.createDirectories(tmp.resolve("opt/app"));
@@ -151,6 +184,39 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("rollback", "--dest", dest.toString(), "--to", ".."),
                 "murder: tag: '..' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')");
         assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
+    }
+
+    @Test
+    void configFileKeysMustBeOptionsAndBadValuesNameWhereTheyCameFrom() throws Exception {
+        Path conf = tmp.resolve("murder.conf");
+        Files.writeString(conf, "# the deploy host\ntracker.port = 8998\nzk-tiemout = 3s\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"), "murder: " + conf
+                + ":3: unknown key 'zk-tiemout' (expected: a long option of a murder command without its dashes, e.g. zk,"
+                + " or COMMAND.OPTION, e.g. agent.roles; did you mean 'zk-timeout'?)");
+        Files.writeString(conf, "agent.rolez = web\n");
+        CliRun qualified = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "info", "missing.torrent");
+        assertEquals(2, qualified.exitCode());
+        assertTrue(qualified.err().contains(":1: unknown key 'agent.rolez'") && qualified.err().contains("did you mean 'agent.roles'?"),
+                qualified.err());
+        Files.writeString(conf, "zk-timeout = 3x\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"),
+                "murder: Invalid value for option '--zk-timeout': duration '3x' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d)"
+                        + " (from " + conf + ":1) (see 'murder agents --help')");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_ZK_TIMEOUT", "banana")::get, conf), "agents"),
+                "murder: Invalid value for option '--zk-timeout': duration 'banana' (expected: a duration like 500ms, 30s, 10m, 1h30m"
+                        + " or 2d) (from MURDER_ZK_TIMEOUT) (see 'murder agents --help')");
+        Files.writeString(conf, "zk-tiemout = 3s\n");
+        CliRun help = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--help");
+        assertEquals(0, help.exitCode(), "help works whatever keys the config has: " + help.err());
+    }
+
+    @Test
+    void aMissingMurderConfIsRefusedNotIgnored() {
+        MurderException e = assertThrows(MurderException.class,
+                () -> ConfigDefaults.fromEnvironment(Map.of("MURDER_CONF", tmp.resolve("nope.conf").toString())::get));
+        assertEquals(2, e.exitCode());
+        assertEquals("MURDER_CONF: " + tmp.resolve("nope.conf") + ": no such file (expected: a murder.conf to read, or MURDER_CONF"
+                + " unset for /etc/murder/murder.conf)", e.getMessage());
     }
 
     private static void assertOneLineError(CliRun r, String expected) {

@@ -37,6 +37,9 @@ final class AgentFleet implements AutoCloseable {
     private final Path base;
     private final Activator activator;
     final List<Running> agents = new ArrayList<>();
+    /** Each agent's hooks file, overlay directory and hook user, by name. */
+    java.util.function.Function<String, org.murder.orchestrator.rollout.HostSetup> setups =
+            n -> org.murder.orchestrator.rollout.HostSetup.none();
 
     AgentFleet(ZkSettings zk, Path base, Activator activator) {
         this.zk = zk;
@@ -59,7 +62,7 @@ final class AgentFleet implements AutoCloseable {
         Engine engine = Engine.start(config.portRange(new PortRange(45000, 45999))
                 .bindAddress(InetAddress.getLoopbackAddress()).announceIp("127.0.0.1").hashThreads(1).build(), Clock.systemUTC());
         Agent agent = new Agent(client, new AgentSettings(name, roles, root, "127.0.0.1"), engine, new JobSigner(SECRET),
-                activator, agentClock);
+                activator, agentClock, setups.apply(name));
         agent.start(10);
         Running r = new Running(name, agent, engine, client, root);
         agents.add(r);

@@ -31,6 +31,9 @@ import org.murder.orchestrator.deploy.LockHolder;
 import org.murder.orchestrator.job.Json;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
+import org.murder.tracker.TrackerConfig;
+import org.murder.tracker.TrackerServer;
+import org.murder.core.metainfo.MetaInfo;
 import org.murder.orchestrator.zk.ZkSettings;
 
 /** Real ZooKeeper (Curator's TestingServer), real engines on loopback, real files. */
@@ -116,6 +119,34 @@ class DeployIT {
                 () -> deployer().deploy(request(src, "v42", List.of("web-*"), Duration.ofMinutes(1))));
         assertTrue(e.getMessage().startsWith("--tag v42: deployed before with md5 " + expected + ", this build has md5 "),
                 e.getMessage());
+    }
+
+    @Test
+    void aMurderTrackerAlreadyOnTheTrackerPortIsUsedAndAnythingElseThereIsNamed() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Path src = release(200_000);
+        try (TrackerServer service = TrackerServer.start(TrackerConfig.builder().bind("127.0.0.1").port(0).open(false).build(),
+                Clock.systemUTC())) {
+            DeployRequest onServicePort = withTrackerPort(request(src, "v60", List.of("web-1"), Duration.ofMinutes(1)), service.port());
+            List<HostOutcome> outcomes = deployer().deploy(onServicePort);
+            assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+            MetaInfo meta = MetaInfo.read(tmp.resolve("work/v60.torrent"));
+            assertTrue(service.whitelist().allows(meta.infoHash()), "the deploy registered its torrent with the running tracker");
+            assertTrue(service.registry().scrape(meta.infoHash()).complete() >= 1, "the host announced to it");
+        }
+        try (java.net.ServerSocket other = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            MurderException e = assertThrows(MurderException.class, () -> deployer().deploy(
+                    withTrackerPort(request(src, "v61", List.of("web-1"), Duration.ofMinutes(1)), other.getLocalPort())));
+            assertTrue(e.getMessage().startsWith("deploy: embedded tracker: cannot listen on 127.0.0.1:" + other.getLocalPort()
+                    + ": address already in use (expected: a free --tracker-port, a murder tracker on that port to use, or --tracker"
+                    + " URL of a running tracker)"), e.getMessage());
+        }
+    }
+
+    private static DeployRequest withTrackerPort(DeployRequest r, int port) {
+        return new DeployRequest(r.source(), r.tag(), r.hostGlobs(), r.roles(), r.excludeGlobs(), r.dest(), r.seedTime(), r.timeout(),
+                r.activate(), r.keep(), r.rollbackTo(), r.rollback(), r.dryRun(), r.bind(), port, r.externalTracker(), r.advertise(),
+                r.seederPorts(), r.workDir(), r.grace(), r.compression());
     }
 
     @Test

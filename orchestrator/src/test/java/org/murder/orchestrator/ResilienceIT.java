@@ -2,6 +2,7 @@ package org.murder.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -340,6 +341,34 @@ class ResilienceIT {
             assertNull(zk.checkExists().forPath(ZkPaths.host(forged, "web-1")), forged + " was not acted on");
         }
         assertTrue(Files.notExists(tmp.resolve("hosts/web-1/forged.tar.gz.part")));
+    }
+
+    @Test
+    void aJobSignedWithAnotherSecretFailsItsHostsInSecondsNotAtTheDeadline() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of());
+        fleet.start("web-2", List.of());
+        deployZk = Zk.connect(settings);
+        Deployer d = new Deployer(deployZk, new JobSigner("another-secret-0123456789"), Clock.systemUTC(), new PrintWriter(output, true),
+                false);
+        long start = System.nanoTime();
+        List<HostOutcome> outcomes = CompletableFuture.supplyAsync(() -> {
+            try {
+                return d.deploy(request(release(100_000), "v8")); // deadline: 3 minutes
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(60, TimeUnit.SECONDS);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertEquals(2, outcomes.size(), output.toString());
+        for (HostOutcome o : outcomes) {
+            assertFalse(o.succeeded(), o.toString());
+            assertTrue(o.error().startsWith("rejected: bad signature"), o + "\n" + output);
+        }
+        assertTrue(seconds < 60, "failed after " + seconds + " s, not at the 3-minute deadline");
+        assertTrue(Files.notExists(tmp.resolve("hosts/web-1/v8.tar.zst.part")) && Files.notExists(tmp.resolve("hosts/web-1/v8.tar.zst")),
+                "nothing downloaded");
     }
 
     @Test

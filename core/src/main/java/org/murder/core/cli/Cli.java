@@ -51,10 +51,33 @@ public final class Cli {
             if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 hint = "; did you mean " + u.getSuggestions().get(0) + "?";
             }
+            String source = sourceOfDefault(cl, e.getArgSpec(), args);
+            if (source != null) {
+                message = message + " (from " + source + ")";
+            }
             cl.getErr().println("murder: " + org.murder.core.Printable.escape(message) + hint + " (see '"
                     + cl.getCommandSpec().qualifiedName() + " --help')");
             return CommandLine.ExitCode.USAGE;
         }
+    }
+
+    /**
+     * Where the value of {@code arg} came from when not from the command line: the environment
+     * variable or the config file line, so that {@code MURDER_ZK_TIMEOUT=banana} is named as such.
+     */
+    private static String sourceOfDefault(CommandLine cl, CommandLine.Model.ArgSpec arg, String[] args) {
+        if (!(arg instanceof CommandLine.Model.OptionSpec option)
+                || !(cl.getDefaultValueProvider() instanceof ConfigDefaults defaults)) {
+            return null;
+        }
+        for (String a : args) {
+            for (String name : option.names()) {
+                if (a.equals(name) || a.startsWith(name + "=")) {
+                    return null;
+                }
+            }
+        }
+        return defaults.sourceOf(option).orElse(null);
     }
 
     static final class OneLineErrors implements IExecutionExceptionHandler {

@@ -10,6 +10,10 @@ public final class LoggingOptions {
     @Option(names = {"-v", "--verbose"}, description = "Log debug detail and print stack traces on errors.")
     boolean verbose;
 
+    @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+            description = "Logs on stderr as text lines or as one JSON object a line (messages filled in). Default: ${DEFAULT-VALUE}.")
+    String logFormat;
+
     public boolean verbose() {
         return verbose;
     }

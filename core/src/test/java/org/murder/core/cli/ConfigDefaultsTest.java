@@ -81,4 +81,21 @@ class ConfigDefaultsTest {
         MurderException e = assertThrows(MurderException.class, () -> parse(Map.of(), "zk 127.0.0.1\n"));
         assertEquals(tmp.resolve("murder.conf") + ":1: 'zk 127.0.0.1' (expected: key = value)", e.getMessage());
     }
+
+    @Test
+    void aKeySetTwiceIsRefused() {
+        MurderException e = assertThrows(MurderException.class, () -> parse(Map.of(), "zk = a:1\n\nzk = b:2\n"));
+        assertEquals(tmp.resolve("murder.conf") + ":3: 'zk' is set again (first on line 1; expected: each key once)", e.getMessage());
+    }
+
+    @Test
+    void unknownKeysAreTheOnesNoOptionOfTheTreeTakes() throws Exception {
+        Path file = tmp.resolve("murder.conf");
+        Files.writeString(file, "zk = a:1\nagent.roles = web\nagent.zk = b:2\nroles = x\ntracker.zk = c:3\nhelp = true\n");
+        ConfigDefaults defaults = new ConfigDefaults(Map.<String, String>of()::get, file);
+        CommandLine cl = new CommandLine(new Sample());
+        assertEquals(java.util.List.of("tracker.zk", "help"),
+                defaults.unknownKeys(cl.getCommandSpec()).stream().map(ConfigDefaults.Entry::key).toList());
+        assertEquals(1, ConfigDefaults.distance("zk-tiemout", "zk-timeout") - 1);
+    }
 }

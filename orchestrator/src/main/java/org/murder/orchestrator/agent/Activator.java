@@ -13,6 +13,19 @@ public interface Activator {
     /** Unpacks {@code archive} into {@code <dest>/releases/<tag>}, points {@code <dest>/current} at it, keeps the last {@code keep}. */
     void activate(Path dest, String tag, Path archive, int keep, Generation by);
 
+    /**
+     * Unpacks {@code archive} into {@code <dest>/releases/<tag>} (if not there yet) without switching;
+     * returns that directory. An activator that does not unpack returns it as it would be.
+     */
+    default Path prepare(Path dest, String tag, Path archive, Generation by) {
+        return dest.resolve("releases").resolve(tag);
+    }
+
+    /** The tag {@code <dest>/current} points at, if any. */
+    default Optional<String> current(Path dest) {
+        return Optional.empty();
+    }
+
     /** Points {@code <dest>/current} at {@code tag}, or at the release before the current one; returns the tag now current. */
     String rollback(Path dest, Optional<String> tag, Generation by);
 }

@@ -65,6 +65,7 @@ public final class Agent implements Closeable {
     private final Engine engine;
     private final JobSigner signer;
     private final Activator activator;
+    private final RolloutActivation rollouts;
     private final Clock clock;
     private final ExecutorService jobs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "murder-agent-job");
@@ -73,6 +74,7 @@ public final class Agent implements Closeable {
     });
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     private final Set<String> ignored = ConcurrentHashMap.newKeySet();
+    private final RejectionBudget rejections = new RejectionBudget();
     private Reporter reporter;
     private PersistentNode registration;
     private CuratorCache cache;
@@ -82,6 +84,13 @@ public final class Agent implements Closeable {
     private final Set<String> archivesInUse = ConcurrentHashMap.newKeySet();
 
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
+        this(zk, settings, engine, signer, activator, clock, org.murder.orchestrator.rollout.HostSetup.none());
+    }
+
+    /** An agent whose activations use this host's hooks file, overlay directory and hook user ({@code setup}). */
+    public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock,
+            org.murder.orchestrator.rollout.HostSetup setup) {
+        this.rollouts = new RolloutActivation(activator, setup, new ZkWaveGate(zk, signer, clock), settings.name(), settings.roles());
         this.zk = zk;
         this.settings = settings;
         this.engine = engine;
@@ -128,7 +137,14 @@ public final class Agent implements Closeable {
             return;
         }
         if (!signer.verify(job)) {
-            ignore(id, job.signature().isEmpty() ? "unsigned: ignored" : "bad signature (tampered, or another secret): ignored");
+            String why = job.signature().isEmpty() ? "unsigned job" : "bad signature (signed with another secret than this agent's, or"
+                    + " changed after signing)";
+            if (ignored.add(id)) {
+                LOG.warn("[agent={} job={}] {}: ignored", settings.name(), id, why);
+                if (job.id().equals(id) && job.hosts().contains(settings.name())) {
+                    jobs.execute(() -> reportRejected(job, "rejected: " + why));
+                }
+            }
             return;
         }
         if (!job.id().equals(id)) {
@@ -162,6 +178,30 @@ public final class Agent implements Closeable {
                     + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)", null);
         }
         return id;
+    }
+
+    /**
+     * Tells the deployer, in this host's report, that its job was refused, so that a deploy signed
+     * with the wrong secret fails in seconds rather than at its deadline. Bounded, since anyone who
+     * can write {@code /jobs} can make such jobs: only for a job naming this host, before its
+     * deadline, at most {@link RejectionBudget#PER_MINUTE} a minute, never over a report that exists
+     * (create, not set) and never making the job's reports node (the deployer makes it before it
+     * publishes). Such a report can make a deploy fail, never succeed.
+     */
+    private void reportRejected(Job job, String why) {
+        long now = clock.millis();
+        if (now > job.deadline() || !rejections.allow(now)) {
+            return;
+        }
+        String path = ZkPaths.host(job.id(), settings.name());
+        try {
+            zk.create().forPath(path, Json.write(HostReport.accepted(job.size(), now).failed(why, now)));
+            LOG.info("[agent={} job={}] reported {}", settings.name(), job.id(), why);
+        } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
+            LOG.debug("[agent={} job={}] rejection not reported: {}", settings.name(), job.id(), e.toString());
+        } catch (Exception e) {
+            LOG.info("[agent={} job={}] rejection not reported: {}", settings.name(), job.id(), e.toString());
+        }
     }
 
     private void ignore(String id, String why) {
@@ -199,7 +239,15 @@ public final class Agent implements Closeable {
         Progress progress = new Progress(accepted);
         HostReport last;
         try {
-            last = job.isDeploy() ? deploy(job, path, progress, previous, generation) : rollback(job, accepted, generation);
+            last = job.isDeploy() ? deploy(job, path, progress, previous, generation) : rollback(job, path, progress, generation);
+        } catch (org.murder.orchestrator.rollout.RolloutFailure e) {
+            LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            HostReport sofar = progress.last();
+            last = sofar.withActivation(e.results(), e.switched() ? job.tag() : sofar.current(), e.switched())
+                    .failed(e.getMessage(), clock.millis());
+        } catch (org.murder.orchestrator.rollout.WaveGate.RolloutStopped e) {
+            LOG.info("[agent={} job={}] {}", settings.name(), job.id(), e.getMessage());
+            last = progress.last().failed(e.getMessage(), clock.millis());
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
             last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
@@ -224,6 +272,11 @@ public final class Agent implements Closeable {
             return last;
         }
 
+        HostReport set(HostReport r) {
+            last = r;
+            return r;
+        }
+
         void rebuilt(long bytes) {
             last = last.withRebuilt(bytes);
         }
@@ -241,11 +294,11 @@ public final class Agent implements Closeable {
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
             keepTorrentBeside(job, archive);
             try {
-                activateIfAsked(job, dest, archive, generation);
+                return activateIfAsked(job, path, progress, dest, archive, generation)
+                        .done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
             } finally {
                 pruneReleases(job, dest);
             }
-            return accepted.done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
         }
         archivesInUse.add(meta.name());
         try {
@@ -307,7 +360,7 @@ public final class Agent implements Closeable {
         currentSnapshot(session, latest.get()).ifPresent(progress::update);
         keepTorrentBeside(job, archive);
         try {
-            activateIfAsked(job, dest, archive, generation);
+            activateIfAsked(job, path, progress, dest, archive, generation);
         } finally {
             pruneReleases(job, dest);
         }
@@ -408,18 +461,43 @@ public final class Agent implements Closeable {
         return Optional.ofNullable(fallback);
     }
 
-    private void activateIfAsked(Job job, Path dest, Path archive, Generation generation) {
-        if (job.activate()) {
-            activator.activate(dest, job.tag(), archive, job.keep(), generation);
-            LOG.info("[agent={} job={}] activated {} in {}", settings.name(), job.id(), job.tag(), dest);
+    /**
+     * Activates when the job asks (see {@link RolloutActivation}), reporting {@code ready} while its
+     * wave waits and {@code activating} as hooks run; returns the progress with how it went.
+     */
+    private HostReport activateIfAsked(Job job, String path, Progress progress, Path dest, Path archive, Generation generation) {
+        if (!job.activate()) {
+            return progress.last();
         }
+        try {
+            RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, listener(path, progress));
+            progress.set(progress.last().withActivation(o.hooks(), o.current(), o.switched()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for its wave", e);
+        }
+        LOG.info("[agent={} job={}] activated {} in {}", settings.name(), job.id(), job.tag(), dest);
+        return progress.last();
     }
 
-    private HostReport rollback(Job job, HostReport accepted, Generation generation) {
-        String now = activator.rollback(destination(job), job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo()),
-                generation);
-        LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), now);
-        return accepted.done(clock.millis(), "");
+    private RolloutActivation.Listener listener(String path, Progress progress) {
+        return new RolloutActivation.Listener() {
+            @Override
+            public void ready(String current) {
+                reporter.offer(path, progress.set(progress.last().in(HostReport.READY, List.of(), current, false)));
+            }
+
+            @Override
+            public void activating(List<org.murder.orchestrator.rollout.HookResult> sofar, String current, boolean switched) {
+                reporter.offer(path, progress.set(progress.last().in(HostReport.ACTIVATING, sofar, current, switched)));
+            }
+        };
+    }
+
+    private HostReport rollback(Job job, String path, Progress progress, Generation generation) {
+        RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, listener(path, progress));
+        LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
+        return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(), "");
     }
 
     private Path destination(Job job) {

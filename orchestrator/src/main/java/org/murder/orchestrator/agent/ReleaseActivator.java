@@ -17,6 +17,16 @@ public final class ReleaseActivator implements Activator {
     }
 
     @Override
+    public Path prepare(Path dest, String tag, Path archive, Generation by) {
+        return new ReleaseManager(dest).prepare(tag, archive, Optional.of(by));
+    }
+
+    @Override
+    public Optional<String> current(Path dest) {
+        return new ReleaseManager(dest).current();
+    }
+
+    @Override
     public String rollback(Path dest, Optional<String> tag, Generation by) {
         return new ReleaseManager(dest).rollback(tag, Optional.of(by)).to();
     }

@@ -46,6 +46,19 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Where releases go when a job names no --dest. Default: ${DEFAULT-VALUE}.")
     Path destRoot;
 
+    @Option(names = "--hooks-file", paramLabel = "FILE",
+            description = "This host's activation hooks (murder.hooks format), over those of the release, hook by hook.")
+    Path hooksFile;
+
+    @Option(names = "--overlay-dir", paramLabel = "DIR",
+            description = "Per-host files: DIR/ROLE/ and DIR/HOST/ are copied into each release before current switches.")
+    Path overlayDir;
+
+    @Option(names = "--hook-user", paramLabel = "USER",
+            description = "Run hooks as USER. Default: the agent's own user, or 'murder' when the agent runs as root (never root"
+                    + " unless named here).")
+    String hookUser;
+
     @Mixin
     EngineOptions engineOptions;
 
@@ -72,7 +85,17 @@ public final class AgentCommand implements Callable<Integer> {
             engine.close();
             throw e;
         }
-        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC());
+        if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
+            throw MurderException.badInput("--hooks-file " + hooksFile + ": no such file (expected: a murder.hooks file)");
+        }
+        if (overlayDir != null && !java.nio.file.Files.isDirectory(overlayDir)) {
+            throw MurderException.badInput("--overlay-dir " + overlayDir + ": not a directory");
+        }
+        String runAs = hookUser != null ? hookUser : "root".equals(System.getProperty("user.name")) ? "murder" : null;
+        org.murder.orchestrator.rollout.HostSetup setup = new org.murder.orchestrator.rollout.HostSetup(
+                java.util.Optional.ofNullable(hooksFile), java.util.Optional.ofNullable(overlayDir), java.util.Optional.ofNullable(runAs),
+                java.time.Duration.ofSeconds(1));
+        Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup);
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
             agent.close();
             engine.close();

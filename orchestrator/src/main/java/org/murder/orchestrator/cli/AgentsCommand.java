@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
+import org.murder.core.Printable;
+import org.murder.core.cli.JsonOutput;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.job.AgentInfo;
@@ -27,15 +29,23 @@ public final class AgentsCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
+    @Mixin
+    JsonOutput json = new JsonOutput();
+
     @Override
     public Integer call() {
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             List<AgentInfo> agents = new Deployer(client, null, Clock.systemUTC(), spec.commandLine().getOut(), false).agents();
             PrintWriter out = spec.commandLine().getOut();
+            if (json.enabled()) {
+                JsonOutput.print(out, java.util.Map.of("agents", agents));
+                return 0;
+            }
             out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", "NAME", "IP", "PORTS", "ROLES", "VERSION", "SINCE");
             for (AgentInfo a : agents) {
-                out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", a.name(), a.ip(), a.portRange(), String.join(",", a.roles()),
-                        a.version(), Instant.ofEpochMilli(a.since()));
+                out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
+                        Printable.escape(a.portRange()), Printable.escape(String.join(",", a.roles())), Printable.escape(a.version()),
+                        Instant.ofEpochMilli(a.since()));
             }
             out.println(agents.size() + " agents");
             out.flush();

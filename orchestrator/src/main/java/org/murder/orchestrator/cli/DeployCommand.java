@@ -1,5 +1,6 @@
 package org.murder.orchestrator.cli;
 
+import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.MurderException;
 import org.murder.core.PortRange;
+import org.murder.core.cli.JsonOutput;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.progress.Progress;
 import org.murder.orchestrator.deploy.DeployRequest;
@@ -92,6 +94,10 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--tracker", paramLabel = "URL", description = "Use this running tracker (its announce URL) instead of an embedded one.")
     String tracker;
 
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address the embedded tracker and seeder listen on. Default: ${DEFAULT-VALUE} (every interface).")
+    String bind;
+
     @Option(names = "--advertise", paramLabel = "ADDR", description = "Address the hosts reach this machine at. Default: its first non-loopback IPv4.")
     String advertise;
 
@@ -110,19 +116,51 @@ public final class DeployCommand implements Callable<Integer> {
             description = "How a release directory is packed: zstd (the default), gzip (.tar.gz) or none. Agents read any.")
     String compress;
 
+    @Option(names = "--waves", paramLabel = "N|P%,...",
+            description = "With --activate: switch hosts wave by wave, cumulative sizes like 1,10%,50%,100%; every host downloads at"
+                    + " once, a wave switches once the one before passed its health checks.")
+    String waves;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "0", description = "With --activate: waves of N hosts (instead of --waves).")
+    int batch;
+
+    @Option(names = "--max-failures", paramLabel = "N|P%", defaultValue = "0",
+            description = "Hosts of a wave that may fail before the rollout stops and that wave is rolled back. Default: ${DEFAULT-VALUE}.")
+    String maxFailures;
+
+    @Option(names = "--rollback-all", description = "When a wave fails: roll back every host this deploy switched, not only that wave.")
+    boolean rollbackAll;
+
+    @Option(names = "--hooks", paramLabel = "HOOK[,HOOK]", split = ",",
+            description = "Activation hooks to run (those the release's murder.hooks or the agent's --hooks-file define):"
+                    + " pre-activate, post-activate, health, post-health, or none. Default: all.")
+    List<String> hookNames;
+
     @Mixin
     ZkOptions zk;
+
+    @Mixin
+    JsonOutput json = new JsonOutput();
 
     @Override
     public Integer call() throws Exception {
         DeployRequest request = request();
         try (CuratorFramework client = Zk.connect(zk.settings())) {
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), Progress.isTerminal());
+            // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
+            PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal());
             List<HostOutcome> outcomes = deployer.deploy(request);
             if (dryRun) {
+                if (json.enabled()) {
+                    JsonOutput.print(spec.commandLine().getOut(), java.util.Map.of("tag", tag, "dryRun", true, "hosts", deployer.targets()));
+                }
                 return 0;
             }
-            return Deployer.summary(spec.commandLine().getOut(), tag, outcomes) ? 0 : 1;
+            boolean ok = Deployer.summary(human, tag, outcomes);
+            if (json.enabled()) {
+                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), tag, outcomes));
+            }
+            return ok ? 0 : 1;
         }
     }
 
@@ -151,12 +189,44 @@ public final class DeployCommand implements Callable<Integer> {
         if (tracker != null && !tracker.matches("https?://.+")) {
             throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
         }
+        if (!isAddressLiteral(bind)) {
+            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
+                    + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
+        }
+        org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);
         return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
-                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, "0.0.0.0", trackerPort,
+                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, bind, trackerPort,
                 Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace,
-                org.murder.maker.Compression.parse(compress));
+                org.murder.maker.Compression.parse(compress), rollout);
+    }
+
+    private org.murder.orchestrator.rollout.RolloutRequest rolloutRequest() {
+        List<String> hooks = hookNames == null ? org.murder.orchestrator.rollout.RolloutRequest.ALL_HOOKS
+                : hookNames.equals(List.of("none")) ? List.of() : hookNames;
+        org.murder.orchestrator.rollout.RolloutRequest r;
+        try {
+            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, batch, maxFailures, rollbackAll);
+            r.plan(List.of("a", "b", "c"));
+            org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
+            if (batch < 0) {
+                org.murder.orchestrator.rollout.WavePlan.batches(batch, List.of());
+            }
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
+        }
+        if (r.hasWaves() && !activate) {
+            throw MurderException.badInput((batch > 0 ? "--batch" : "--waves") + " only goes with --activate (waves are about switching"
+                    + " current; without it every host just downloads)");
+        }
+        return r;
+    }
+
+    /** An IPv4 or IPv6 address written out (no host name, which would need a lookup). */
+    static boolean isAddressLiteral(String s) {
+        return s.matches("(\\d{1,3}\\.){3}\\d{1,3}") && java.util.Arrays.stream(s.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255)
+                || s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
     }
 
     /** The first IPv4 address of an interface that is up and not loopback; 127.0.0.1 on a box with none. */

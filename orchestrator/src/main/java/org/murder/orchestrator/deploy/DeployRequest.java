@@ -23,7 +23,7 @@ import org.murder.core.PortRange;
  * @param rollbackTo      for a rollback job: the tag to switch back to (empty: the previous one)
  * @param rollback        publish a rollback job instead of a deploy
  * @param dryRun          print the targets and stop
- * @param trackerBind     address the embedded tracker listens on
+ * @param bind            address the embedded tracker and seeder listen on (0.0.0.0: all)
  * @param trackerPort     port of the embedded tracker (0: any free port)
  * @param externalTracker announce URL of a running tracker to use instead (registration over HTTP)
  * @param advertise       address hosts reach this deploy host at (tracker URL, seeder announce)
@@ -31,23 +31,47 @@ import org.murder.core.PortRange;
  * @param workDir         where the archive and torrent are written
  * @param grace           how long the seeder stays up after every host reported
  * @param compression     how a release directory is packed
+ * @param rollout         hooks, waves and the failure budget of an activating deploy
  */
 public record DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
         List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-        String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
-        String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression) {
+        String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
+        String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression,
+        org.murder.orchestrator.rollout.RolloutRequest rollout) {
     public DeployRequest {
+        rollout = rollout == null ? org.murder.orchestrator.rollout.RolloutRequest.defaults() : rollout;
         hostGlobs = List.copyOf(hostGlobs);
         roles = List.copyOf(roles);
         excludeGlobs = List.copyOf(excludeGlobs);
     }
 
+    /** A deploy with the default rollout: every hook the release defines, no waves. */
+    public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
+            List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
+            String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
+            String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression) {
+        this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
+                bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, null);
+    }
+
+    /** This request with another {@code rollbackTo} (empty: each host's release before current). */
+    public DeployRequest withRollbackTo(String to) {
+        return new DeployRequest(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, to,
+                rollback, dryRun, bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, rollout);
+    }
+
+    /** This request with {@code r} as its rollout. */
+    public DeployRequest withRollout(org.murder.orchestrator.rollout.RolloutRequest r) {
+        return new DeployRequest(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo,
+                rollback, dryRun, bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, r);
+    }
+
     /** A deploy packed with zstd, the default. */
     public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
             List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-            String rollbackTo, boolean rollback, boolean dryRun, String trackerBind, int trackerPort, Optional<String> externalTracker,
+            String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
             String advertise, PortRange seederPorts, Path workDir, Duration grace) {
         this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
-                trackerBind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
+                bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
     }
 }

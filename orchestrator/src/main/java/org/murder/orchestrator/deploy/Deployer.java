@@ -65,12 +65,26 @@ public final class Deployer {
     private final PrintWriter out;
     private final boolean terminal;
 
+    private volatile List<String> targets = List.of();
+    private volatile String jobId = "";
+    private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
+
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
         this.zk = zk;
         this.signer = signer;
         this.clock = clock;
         this.out = out;
         this.terminal = terminal;
+    }
+
+    /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
+    public List<String> targets() {
+        return targets;
+    }
+
+    /** The id of the job the last {@link #deploy} published (empty if it published none). */
+    public String jobId() {
+        return jobId;
     }
 
     /** The agents registered now, sorted by name. */
@@ -108,6 +122,7 @@ public final class Deployer {
                     registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
+        this.targets = hosts;
         if (req.dryRun()) {
             out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
             targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
@@ -144,12 +159,28 @@ public final class Deployer {
         Engine seeder = null;
         try {
             String announce;
+            String registerAt;
+            Optional<String> running = req.externalTracker().isPresent() || req.trackerPort() == 0 ? Optional.empty()
+                    : RunningTracker.probe(req.bind(), req.trackerPort());
             if (req.externalTracker().isPresent()) {
                 announce = req.externalTracker().get();
+                registerAt = announce;
+            } else if (running.isPresent()) {
+                // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
+                announce = "http://" + req.advertise() + ":" + req.trackerPort() + "/announce";
+                registerAt = running.get();
+                LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
+                        + " another", req.trackerPort());
             } else {
-                tracker = TrackerServer.start(TrackerConfig.builder().bind(req.trackerBind()).port(req.trackerPort()).open(false)
-                        .build(), clock);
+                try {
+                    tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false)
+                            .build(), clock);
+                } catch (MurderException e) {
+                    throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
+                            + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
+                }
                 announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
+                registerAt = announce;
             }
             // packed into a directory of its own, moved beside the others only once the tag check passed:
             // a refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were
@@ -180,9 +211,10 @@ public final class Deployer {
             if (tracker != null) {
                 tracker.whitelist().register(meta.infoHash());
             } else {
-                register(announce, meta);
+                register(registerAt, meta);
             }
-            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise()).build(), clock);
+            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
+                    .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
             try {
                 seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
                         .completed().get(10, TimeUnit.MINUTES);
@@ -202,6 +234,9 @@ public final class Deployer {
                     Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent())), made.md5(), made.size(), req.dest(),
                     req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
                     now + req.timeout().toMillis(), "");
+            if (req.activate()) {
+                job = job.withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), req.rollout().plan(hosts)));
+            }
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
             if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
                 LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
@@ -270,11 +305,13 @@ public final class Deployer {
     private Job rollbackJob(DeployRequest req, List<String> hosts) {
         long now = clock.millis();
         return new Job(jobId(req.tag() + "-rollback", now), Job.ROLLBACK, req.tag(), "", "", 0, req.dest(), 0, false,
-                req.keep(), req.rollbackTo(), hosts, selector(req), now, now + req.timeout().toMillis(), "");
+                req.keep(), req.rollbackTo(), hosts, selector(req), now, now + req.timeout().toMillis(), "")
+                .withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of()));
     }
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
+        this.jobId = job.id();
         byte[] jobBytes = Json.write(job);
         if (jobBytes.length > MAX_JOB_BYTES) {
             // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
@@ -290,6 +327,11 @@ public final class Deployer {
         out.flush();
         ProgressView view = new ProgressView(out, terminal, hosts, job.size());
         Map<String, HostReport> reports = new HashMap<>();
+        org.murder.orchestrator.rollout.WaveController waves = job.rolloutOrNone().hasWaves()
+                ? new org.murder.orchestrator.rollout.WaveController(job.rollout().waves(), req.rollout().maxFailures()) : null;
+        if (waves != null) {
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+        }
         Map<String, Long> missingSince = new HashMap<>();
         Object changed = new Object();
         try (CuratorCache hostsCache = CuratorCache.build(zk, ZkPaths.hosts(job.id()));
@@ -322,17 +364,104 @@ public final class Deployer {
                     }
                 }
                 long now = clock.millis();
+                if (waves != null) {
+                    steerWaves(job, waves, h -> isFinished(reports.get(h), missingSince.get(h), now),
+                            h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()));
+                }
                 view.render(reports, now - started);
                 boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
                     view.finish();
-                    return outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                    reports.forEach((h, r) -> currentByHost.put(h, r.current()));
+                    List<HostOutcome> outcomes = outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                    return waves != null && waves.stoppedAt() >= 0 ? rollBackAfter(req, job, waves, reports, outcomes) : outcomes;
                 }
                 synchronized (changed) {
                     changed.wait(Math.min(1000, Math.max(1, deadline - now)));
                 }
             }
         }
+    }
+
+    /** Releases the next wave, or stops the rollout, as {@link org.murder.orchestrator.rollout.WaveController} says. */
+    private void steerWaves(Job job, org.murder.orchestrator.rollout.WaveController waves, java.util.function.Predicate<String> finished,
+            java.util.function.Predicate<String> failed) throws Exception {
+        while (true) {
+            org.murder.orchestrator.rollout.WaveController.Step step = waves.next(finished, failed);
+            if (step.release().isPresent()) {
+                int w = step.release().getAsInt();
+                signedNode(ZkPaths.wave(job.id(), w));
+                List<String> wave = waves.waves().get(w);
+                out.printf("wave      %d of %d released: %d hosts (%s%s), at most %d may fail%n", w + 1, waves.waves().size(),
+                        wave.size(), String.join(", ", wave.stream().limit(5).map(org.murder.core.Printable::escape).toList()),
+                        wave.size() > 5 ? ", ..." : "", waves.budget(w));
+            } else if (step.stopAt().isPresent()) {
+                int w = step.stopAt().getAsInt();
+                signedNode(ZkPaths.wavesStop(job.id()));
+                List<String> wave = waves.waves().get(w);
+                out.printf("wave      %d of %d FAILED on %d of %d hosts (at most %d may fail): stopping the rollout; %d hosts of later"
+                        + " waves stay on their release%n", w + 1, waves.waves().size(), wave.stream().filter(failed).count(),
+                        wave.size(), waves.budget(w), waves.notReleased().size());
+            } else {
+                out.flush();
+                return;
+            }
+        }
+    }
+
+    /** A node holding the signature of its own path: agents take the deployer's word only with the secret. */
+    private void signedNode(String path) throws Exception {
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, signer.signText(path).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
+            // released already (a resumed deploy)
+        }
+    }
+
+    /**
+     * After a wave failed beyond its budget: a rollback job for the hosts this deploy switched in
+     * that wave (every wave with {@code --rollback-all}), their hooks run again; the outcomes say
+     * which release each host is on.
+     */
+    private List<HostOutcome> rollBackAfter(DeployRequest req, Job job, org.murder.orchestrator.rollout.WaveController waves,
+            Map<String, HostReport> reports, List<HostOutcome> outcomes) throws Exception {
+        List<String> scope = req.rollout().rollbackAll() ? job.hosts() : waves.waves().get(waves.stoppedAt());
+        List<String> back = scope.stream().filter(h -> reports.get(h) != null && reports.get(h).switched()).toList();
+        if (back.isEmpty()) {
+            return outcomes;
+        }
+        out.printf("rollback  %d hosts that switched to %s: %s%n", back.size(), req.tag(),
+                String.join(", ", back.stream().map(org.murder.core.Printable::escape).toList()));
+        out.flush();
+        String deployJob = jobId;
+        List<HostOutcome> rolled;
+        try {
+            rolled = publishAndFollow(req.withRollbackTo(""), back, rollbackJob(req, back));
+        } finally {
+            jobId = deployJob;
+        }
+        Map<String, HostOutcome> byHost = new HashMap<>();
+        rolled.forEach(o -> byHost.put(o.host(), o));
+        List<HostOutcome> merged = new ArrayList<>();
+        for (HostOutcome o : outcomes) {
+            HostOutcome r = byHost.get(o.host());
+            if (r == null) {
+                merged.add(o);
+            } else if (r.succeeded()) {
+                String was = o.error().isEmpty() ? "" : o.error() + "; ";
+                merged.add(new HostOutcome(o.host(), "rolled-back", o.seconds(), o.bytes(), o.reused(),
+                        was + "rolled back to " + currentByHost.getOrDefault(o.host(), "?"), o.downloaded(), o.rebuilt(), o.uploaded()));
+            } else {
+                merged.add(new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(),
+                        o.error() + "; ROLLBACK FAILED: " + r.error(), o.downloaded(), o.rebuilt(), o.uploaded()));
+            }
+        }
+        return merged;
+    }
+
+    /** The release each host's {@code current} was on at the end of the last {@link #deploy} (hosts that reported it). */
+    public Map<String, String> currentByHost() {
+        return Map.copyOf(currentByHost);
     }
 
     private static boolean isFinished(HostReport r, Long missingSince, long now) {
@@ -396,6 +525,36 @@ public final class Deployer {
     /** Prints the summary table and a last line; returns true when every host succeeded. */
     private static String megabytes(long bytes) {
         return bytes == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", bytes / 1e6);
+    }
+
+    /**
+     * The summary as {@code deploy --json} prints it: the job, the tag, {@code done} only if every
+     * host succeeded, and each host's outcome.
+     */
+    public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes) {
+        java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+        doc.put("job", jobId);
+        doc.put("tag", tag);
+        boolean ok = outcomes.stream().allMatch(HostOutcome::succeeded);
+        doc.put("result", ok ? "done" : "failed");
+        doc.put("done", outcomes.stream().filter(HostOutcome::succeeded).count());
+        doc.put("failed", outcomes.stream().filter(o -> !o.succeeded()).count());
+        List<java.util.Map<String, Object>> hosts = new ArrayList<>();
+        for (HostOutcome o : outcomes) {
+            java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
+            h.put("host", o.host());
+            h.put("result", o.result());
+            h.put("reused", o.reused());
+            h.put("seconds", Math.round(o.seconds() * 10) / 10.0);
+            h.put("bytes", o.bytes());
+            h.put("downloaded", o.downloaded());
+            h.put("rebuilt", o.rebuilt());
+            h.put("uploaded", o.uploaded());
+            h.put("error", o.error());
+            hosts.add(h);
+        }
+        doc.put("hosts", hosts);
+        return doc;
     }
 
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {

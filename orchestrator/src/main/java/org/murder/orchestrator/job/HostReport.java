@@ -1,5 +1,9 @@
 package org.murder.orchestrator.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import org.murder.orchestrator.rollout.HookResult;
+
 /**
  * What one host says about one job, at {@code /jobs/<id>/hosts/<host>}.
  *
@@ -19,19 +23,46 @@ package org.murder.orchestrator.job;
  * @param rebuilt    bytes that were good on disk when the download began: rebuilt from the releases
  *                   the host holds (see ReleaseDelta), or resumed
  * @param uploaded   bytes this host sent to other hosts
+ * @param hooks      the activation hooks run so far, in order, with their output's end
+ * @param current    the release {@code current} points at on this host after this job (empty: unknown, or no activation)
+ * @param switched   whether this job switched {@code current} (a rollback of the wave undoes only those)
  */
 public record HostReport(String state, long bytes, long total, long rate, int peers, String error, long startedAt,
-        long finishedAt, String reused, long downloaded, long rebuilt, long uploaded) {
+        long finishedAt, String reused, long downloaded, long rebuilt, long uploaded,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<HookResult> hooks, String current, boolean switched) {
     public static final String ACCEPTED = "accepted";
     public static final String DOWNLOADING = "downloading";
     public static final String DONE = "done";
     public static final String FAILED = "failed";
+    /** Downloaded and unpacked, waiting for its wave to be released (a deploy with waves). */
+    public static final String READY = "ready";
+    /** Running its activation hooks. */
+    public static final String ACTIVATING = "activating";
     public static final String ALREADY_THERE = "already-there";
     public static final String BEFORE_RESTART = "before-restart";
 
     public HostReport {
         error = error == null ? "" : error;
         reused = reused == null ? "" : reused;
+        hooks = hooks == null ? List.of() : List.copyOf(hooks);
+        current = current == null ? "" : current;
+    }
+
+    public HostReport(String state, long bytes, long total, long rate, int peers, String error, long startedAt, long finishedAt,
+            String reused, long downloaded, long rebuilt, long uploaded) {
+        this(state, bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, uploaded, List.of(), "", false);
+    }
+
+    /** The same report in {@code newState} (ready, activating), with the activation so far. */
+    public HostReport in(String newState, List<HookResult> results, String currentNow, boolean switchedNow) {
+        return new HostReport(newState, bytes, total, 0, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, uploaded,
+                results, currentNow, switchedNow);
+    }
+
+    /** The same report with how the activation went. */
+    public HostReport withActivation(List<HookResult> results, String currentNow, boolean switchedNow) {
+        return new HostReport(state, bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, uploaded,
+                results, currentNow, switchedNow);
     }
 
     public boolean isFinished() {
@@ -54,21 +85,24 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
     /** The same report, with {@code bytes} found good on disk as the download began. */
     public HostReport withRebuilt(long bytes) {
         return new HostReport(state, this.bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, bytes,
-                uploaded);
+                uploaded, hooks, current, switched);
     }
 
     /** Done; {@code how} is empty when this run downloaded it, else {@link #ALREADY_THERE} or {@link #BEFORE_RESTART}. */
     public HostReport done(long now, String how) {
-        return new HostReport(DONE, total, total, rate, peers, "", startedAt, now, how, downloaded, rebuilt, uploaded);
+        return new HostReport(DONE, total, total, rate, peers, "", startedAt, now, how, downloaded, rebuilt, uploaded, hooks, current,
+                switched);
     }
 
     /** The same report with the bytes it uploaded by now (a host goes on seeding after it is done). */
     public HostReport withUploaded(long up) {
-        return new HostReport(state, bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, up);
+        return new HostReport(state, bytes, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt, up, hooks,
+                current, switched);
     }
 
     /** Failed with {@code why}; the bytes stay those of the last progress (what is verified on disk). */
     public HostReport failed(String why, long now) {
-        return new HostReport(FAILED, bytes, total, 0, peers, why, startedAt, now, "", downloaded, rebuilt, uploaded);
+        return new HostReport(FAILED, bytes, total, 0, peers, why, startedAt, now, "", downloaded, rebuilt, uploaded, hooks, current,
+                switched);
     }
 }

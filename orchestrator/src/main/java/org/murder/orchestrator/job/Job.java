@@ -1,5 +1,7 @@
 package org.murder.orchestrator.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.murder.orchestrator.rollout.Rollout;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -24,10 +26,20 @@ import java.util.regex.Pattern;
  * @param createdAt   epoch milliseconds
  * @param deadline    epoch milliseconds after which agents do not start it
  * @param signature   HMAC-SHA256 (hex) of the canonical job with an empty signature
+ * @param rollout     hooks and waves of the activation; null (and absent from the JSON, so jobs of
+ *                    earlier versions keep their signature) when there are none
  */
 public record Job(String id, String type, String tag, String torrent, String md5, long size, String dest, long seedSeconds,
         boolean activate, int keep, String rollbackTo, List<String> hosts, String selector, long createdAt, long deadline,
-        String signature) {
+        String signature, @JsonInclude(JsonInclude.Include.NON_NULL) Rollout rollout) {
+
+    /** A job without hooks or waves. */
+    public Job(String id, String type, String tag, String torrent, String md5, long size, String dest, long seedSeconds,
+            boolean activate, int keep, String rollbackTo, List<String> hosts, String selector, long createdAt, long deadline,
+            String signature) {
+        this(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector, createdAt, deadline,
+                signature, null);
+    }
 
     public static final String DEPLOY = "deploy";
     public static final String ROLLBACK = "rollback";
@@ -67,6 +79,16 @@ public record Job(String id, String type, String tag, String torrent, String md5
 
     public Job withSignature(String sig) {
         return new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
-                createdAt, deadline, sig);
+                createdAt, deadline, sig, rollout);
+    }
+
+    public Job withRollout(Rollout r) {
+        return new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
+                createdAt, deadline, signature, r);
+    }
+
+    /** The rollout, none when the job has none. */
+    public Rollout rolloutOrNone() {
+        return rollout == null ? new Rollout(List.of(), List.of()) : rollout;
     }
 }

@@ -36,11 +36,25 @@ public final class JobSigner {
                 job.signature().getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** The signature of {@code text} (a wave's path: the deployer's word that a wave may switch). */
+    public String signText(String text) {
+        return mac(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public boolean verifyText(String text, String signature) {
+        return signature != null && MessageDigest.isEqual(signText(text).getBytes(StandardCharsets.US_ASCII),
+                signature.getBytes(StandardCharsets.US_ASCII));
+    }
+
     private String mac(Job job) {
+        return mac(Json.write(job.withSignature("")));
+    }
+
+    private String mac(byte[] data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return Hex.encode(mac.doFinal(Json.write(job.withSignature(""))));
+            return Hex.encode(mac.doFinal(data));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256: " + e.getMessage(), e);
         }

@@ -188,6 +188,39 @@ public final class ReleaseManager {
         }
     }
 
+    /**
+     * Unpacks {@code archive} into {@code releases/TAG} when that does not exist yet, without
+     * touching {@code current}: a rollout unpacks (and applies overlays) while the hosts before it
+     * are being checked, then {@link #activate} only switches. Returns the release directory.
+     */
+    public Path prepare(String tag, Path archive, Optional<Generation> by) {
+        validateTag(tag);
+        Path dir = releases.resolve(tag);
+        createDirectories();
+        current();
+        by.ifPresent(g -> refuseIfSuperseded(g, "unpacking " + tag));
+        BasicFileAttributes seen = attributesOrNull(dir);
+        if (seen != null) {
+            if (!seen.isDirectory()) {
+                throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
+            }
+            return dir;
+        }
+        Path partial = extractor.extractBeside(archive, dir).directory();
+        try (DestLock lock = DestLock.acquire(releases)) {
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
+            } else {
+                move(partial, dir);
+            }
+        } finally {
+            if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
+                Trees.deleteQuietly(partial);
+            }
+        }
+        return dir;
+    }
+
     private static BasicFileAttributes attributesOrNull(Path p) {
         try {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

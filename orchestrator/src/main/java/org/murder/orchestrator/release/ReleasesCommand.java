@@ -27,11 +27,32 @@ public final class ReleasesCommand implements Callable<Integer> {
     @Option(names = "--dest", required = true, paramLabel = "DIR", description = "The deploy destination: holds releases/ and current.")
     Path dest;
 
+    @Mixin
+    org.murder.core.cli.JsonOutput json = new org.murder.core.cli.JsonOutput();
+
     @Override
     public Integer call() {
         ReleaseManager manager = new ReleaseManager(dest);
         List<ReleaseManager.Release> releases = manager.list();
         PrintWriter out = spec.commandLine().getOut();
+        if (json.enabled()) {
+            List<java.util.Map<String, Object>> list = new java.util.ArrayList<>();
+            for (ReleaseManager.Release r : releases) {
+                java.util.Map<String, Object> one = new java.util.LinkedHashMap<>();
+                one.put("tag", r.tag());
+                one.put("path", manager.dest().resolve(ReleaseManager.RELEASES).resolve(r.tag()).toString());
+                one.put("current", r.current());
+                one.put("activatedAt", r.activatedAt().map(DateTimeFormatter.ISO_INSTANT::format).orElse(null));
+                list.add(one);
+            }
+            java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("dest", manager.dest().toString());
+            doc.put("current", releases.stream().filter(ReleaseManager.Release::current).map(ReleaseManager.Release::tag).findFirst()
+                    .orElse(null));
+            doc.put("releases", list);
+            org.murder.core.cli.JsonOutput.print(out, doc);
+            return 0;
+        }
         if (releases.isEmpty()) {
             out.println("no releases in " + manager.dest().resolve(ReleaseManager.RELEASES));
         }

@@ -18,8 +18,22 @@ public final class ZkPaths {
      * generations are only compared within one ensemble: a rebuilt one counts from low numbers again.
      */
     public static final String ENSEMBLE_ID = "/ensemble-id";
+    /** {@code /waves/JOB/N} (wave N may switch) and {@code /waves/JOB/stop}, each holding the job signer's signature of its path. */
+    public static final String WAVES = "/waves";
 
     private ZkPaths() {
+    }
+
+    public static String waves(String jobId) {
+        return WAVES + "/" + jobId;
+    }
+
+    public static String wave(String jobId, int wave) {
+        return waves(jobId) + "/" + wave;
+    }
+
+    public static String wavesStop(String jobId) {
+        return waves(jobId) + "/stop";
     }
 
     public static String agent(String name) {

@@ -1,0 +1,162 @@
+package org.murder.orchestrator.agent;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.release.Generation;
+import org.murder.orchestrator.rollout.Hook;
+import org.murder.orchestrator.rollout.HookResult;
+import org.murder.orchestrator.rollout.HookRunner;
+import org.murder.orchestrator.rollout.HookSpec;
+import org.murder.orchestrator.rollout.Hooks;
+import org.murder.orchestrator.rollout.HostSetup;
+import org.murder.orchestrator.rollout.Overlays;
+import org.murder.orchestrator.rollout.Rollout;
+import org.murder.orchestrator.rollout.RolloutFailure;
+import org.murder.orchestrator.rollout.WaveGate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's activation of a job's release, the way the project's operators did it by hand:
+ * unpack, apply the overlays, wait for the host's wave, {@code pre-activate} (drain), switch
+ * {@code current}, {@code post-activate} (restart), {@code health} (retried to its deadline),
+ * {@code post-health} (undrain). A failed hook stops there with a {@link RolloutFailure} carrying
+ * the hooks run so far; {@code current} never switches on a host whose pre-activate failed.
+ */
+final class RolloutActivation {
+    private static final Logger LOG = LoggerFactory.getLogger(RolloutActivation.class);
+
+    /** Where the activation is, for the host's report. */
+    interface Listener {
+        void ready(String current);
+
+        void activating(List<HookResult> sofar, String current, boolean switched);
+    }
+
+    /** What the activation ended with. */
+    record Outcome(List<HookResult> hooks, String current, boolean switched) {
+    }
+
+    private final Activator activator;
+    private final HostSetup setup;
+    private final HookRunner runner;
+    private final WaveGate gate;
+    private final String host;
+    private final List<String> roles;
+
+    RolloutActivation(Activator activator, HostSetup setup, WaveGate gate, String host, List<String> roles) {
+        this.activator = activator;
+        this.setup = setup;
+        this.runner = new HookRunner(setup.hookUser(), setup.healthRetry());
+        this.gate = gate;
+        this.host = host;
+        this.roles = List.copyOf(roles);
+    }
+
+    Outcome activate(Job job, Path dest, Path archive, Generation by, Listener listener) throws InterruptedException {
+        Rollout rollout = job.rolloutOrNone();
+        Path release = activator.prepare(dest, job.tag(), archive, by);
+        Overlays.apply(release, setup.overlayDir(), roles, host);
+        String previous = activator.current(dest).orElse("");
+        int wave = rollout.waveOf(host);
+        if (rollout.hasWaves() && wave >= 0) {
+            listener.ready(previous);
+            gate.await(job.id(), wave, job.deadline());
+        }
+        Hooks hooks = hooksOf(release);
+        Map<String, String> env = env(job, dest, release, previous);
+        List<HookResult> results = new ArrayList<>();
+        listener.activating(results, previous, false);
+        run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, false, "current still on " + orNone(previous));
+        activator.activate(dest, job.tag(), archive, job.keep(), by);
+        boolean switched = !previous.equals(job.tag());
+        listener.activating(results, job.tag(), switched);
+        for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
+            run(hook, hooks, rollout, env, release, results, switched, "current on " + job.tag() + " (was " + orNone(previous) + ")");
+            listener.activating(results, job.tag(), switched);
+        }
+        return new Outcome(results, job.tag(), switched);
+    }
+
+    /**
+     * A rollback's switch with the hooks of the release it switches to: pre-activate, the switch,
+     * post-activate, health, post-health.
+     */
+    Outcome rollback(Job job, Path dest, Generation by, Listener listener) {
+        Rollout rollout = job.rolloutOrNone();
+        String previous = activator.current(dest).orElse("");
+        List<HookResult> results = new ArrayList<>();
+        Optional<String> to = job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo());
+        Hooks hooks = to.map(t -> hooksOf(dest.resolve("releases").resolve(t))).orElse(null);
+        if (hooks == null || rollout.hooks().isEmpty()) {
+            String now = activator.rollback(dest, to, by);
+            if (rollout.hooks().isEmpty()) {
+                return new Outcome(results, now, !now.equals(previous));
+            }
+            // the release to go back to was known only once switched: its hooks run after the switch
+            Path release = dest.resolve("releases").resolve(now);
+            Hooks after = hooksOf(release);
+            Map<String, String> env = env(job, dest, release, previous);
+            env.put("MURDER_TAG", now);
+            for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
+                run(hook, after, rollout, env, release, results, true, "current on " + now + " (was " + orNone(previous) + ")");
+                listener.activating(results, now, true);
+            }
+            return new Outcome(results, now, !now.equals(previous));
+        }
+        Path release = dest.resolve("releases").resolve(to.get());
+        Map<String, String> env = env(job, dest, release, previous);
+        env.put("MURDER_TAG", to.get());
+        run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, false, "current still on " + orNone(previous));
+        String now = activator.rollback(dest, to, by);
+        for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
+            run(hook, hooks, rollout, env, release, results, true, "current on " + now + " (was " + orNone(previous) + ")");
+            listener.activating(results, now, true);
+        }
+        return new Outcome(results, now, !now.equals(previous));
+    }
+
+    private Hooks hooksOf(Path release) {
+        Hooks fromRelease = Hooks.read(release.resolve(Hooks.FILE), "release");
+        return setup.hooksFile().map(f -> fromRelease.overriddenBy(Hooks.read(f, "agent"))).orElse(fromRelease);
+    }
+
+    private void run(Hook hook, Hooks hooks, Rollout rollout, Map<String, String> env, Path release, List<HookResult> results,
+            boolean switched, String where) {
+        Optional<HookSpec> spec = hooks.get(hook);
+        if (spec.isEmpty() || !rollout.runs(hook)) {
+            return;
+        }
+        Map<String, String> withName = new LinkedHashMap<>(env);
+        withName.put("MURDER_HOOK", hook.key());
+        LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
+        HookResult r = runner.run(spec.get(), withName, release);
+        results.add(r);
+        if (!r.ok()) {
+            LOG.warn("[host={} tag={}] {}; {}", host, env.get("MURDER_TAG"), r.why(), where);
+            throw new RolloutFailure(r.why() + "; " + where, results, switched);
+        }
+    }
+
+    private Map<String, String> env(Job job, Path dest, Path release, String previous) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MURDER_HOST", host);
+        env.put("MURDER_ROLES", String.join(",", roles));
+        env.put("MURDER_JOB", job.id());
+        env.put("MURDER_TAG", job.tag());
+        env.put("MURDER_PREVIOUS_TAG", previous);
+        env.put("MURDER_DEST", dest.toString());
+        env.put("MURDER_RELEASE", release.toString());
+        return env;
+    }
+
+    private static String orNone(String tag) {
+        return tag.isEmpty() ? "none" : tag;
+    }
+}

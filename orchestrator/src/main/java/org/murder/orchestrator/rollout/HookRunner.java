@@ -1,0 +1,187 @@
+package org.murder.orchestrator.rollout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.murder.core.Durations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs hooks: a command through {@code /bin/sh -c} in the release directory, with the
+ * activation's environment, as the hook user (through {@code runuser} when the agent is root;
+ * never as root unless configured so), killed with its process group at its timeout; its output's
+ * end kept for the report. Health is retried every {@code retryEvery} until its timeout.
+ */
+public final class HookRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(HookRunner.class);
+    public static final int OUTPUT_KEPT = 2048;
+
+    private final Optional<String> user;
+    private final Duration retryEvery;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * @param user       run hooks as this user (empty: as the agent's own user, which then must not be root)
+     * @param retryEvery pause between health attempts
+     */
+    public HookRunner(Optional<String> user, Duration retryEvery) {
+        this.user = user;
+        this.retryEvery = retryEvery;
+    }
+
+    /** Runs {@code spec}; never throws for the hook's own failure, which is in the result. */
+    public HookResult run(HookSpec spec, Map<String, String> env, Path workDir) {
+        long start = System.nanoTime();
+        long deadline = start + spec.timeout().toNanos();
+        if (spec.hook() != Hook.HEALTH) {
+            Attempt a = command(spec.command(), env, workDir, spec.timeout());
+            return result(spec, a, 1, start);
+        }
+        int attempts = 0;
+        Attempt last;
+        while (true) {
+            attempts++;
+            long left = deadline - System.nanoTime();
+            Duration budget = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), left));
+            last = spec.isUrl() ? url(spec.url().get(), spec.expectedStatus(), budget) : command(spec.command(), env, workDir, budget);
+            if (last.ok() || System.nanoTime() + retryEvery.toNanos() - deadline > 0) {
+                break;
+            }
+            try {
+                Thread.sleep(retryEvery.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return result(spec, last, attempts, start);
+    }
+
+    private static HookResult result(HookSpec spec, Attempt a, int attempts, long start) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String why = a.ok() ? "" : spec.hook().key() + " failed" + (attempts > 1 ? " for " + Durations.format(spec.timeout())
+                + " (" + attempts + " attempts)" : "") + ": " + a.why();
+        return new HookResult(spec.hook().key(), a.ok(), a.code(), Math.round(seconds * 10) / 10.0, attempts, a.output(), why);
+    }
+
+    private record Attempt(boolean ok, int code, String output, String why) {
+    }
+
+    private Attempt url(String url, int expected, Duration budget) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(min(budget, Duration.ofSeconds(10))).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            String body = tail(r.body().getBytes(StandardCharsets.UTF_8));
+            return r.statusCode() == expected ? new Attempt(true, r.statusCode(), body, "")
+                    : new Attempt(false, r.statusCode(), body, url + " answered " + r.statusCode() + " (expected: " + expected + ")");
+        } catch (IOException e) {
+            return new Attempt(false, -1, "", url + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Attempt(false, -1, "", url + ": interrupted");
+        } catch (IllegalArgumentException e) {
+            return new Attempt(false, -1, "", "'" + url + "': not a URL (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    private Attempt command(String command, Map<String, String> env, Path workDir, Duration timeout) {
+        List<String> argv = new ArrayList<>();
+        if (user.isPresent() && !user.get().equals(System.getProperty("user.name"))) {
+            // util-linux's runuser: as root, without a password prompt
+            argv.addAll(List.of("runuser", "-u", user.get(), "--"));
+        }
+        argv.addAll(List.of("/bin/sh", "-c", command));
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            return new Attempt(false, -1, "", "cannot start: " + e.getMessage());
+        }
+        OutputTail output = new OutputTail(p.getInputStream());
+        Thread reader = new Thread(output, "hook-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                reader.join(1000);
+                return new Attempt(false, -1, output.text(), "timed out after " + Durations.format(timeout) + " (killed)");
+            }
+            reader.join(2000);
+            int code = p.exitValue();
+            return new Attempt(code == 0, code, output.text(), code == 0 ? "" : "exit " + code + lastLine(output.text()));
+        } catch (InterruptedException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return new Attempt(false, -1, output.text(), "interrupted");
+        }
+    }
+
+    private static String lastLine(String output) {
+        List<String> lines = output.strip().lines().toList();
+        return lines.isEmpty() ? "" : " (" + lines.get(lines.size() - 1) + ")";
+    }
+
+    private static String tail(byte[] bytes) {
+        int from = Math.max(0, bytes.length - OUTPUT_KEPT);
+        return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+    }
+
+    /** Reads a process's output to its end, keeping the last {@link #OUTPUT_KEPT} bytes. */
+    private static final class OutputTail implements Runnable {
+        private final InputStream in;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        OutputTail(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    synchronized (kept) {
+                        kept.write(buf, 0, n);
+                        if (kept.size() > 4 * OUTPUT_KEPT) {
+                            byte[] all = kept.toByteArray();
+                            kept.reset();
+                            kept.write(all, all.length - OUTPUT_KEPT, OUTPUT_KEPT);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("hook output: {}", e.toString());
+            }
+        }
+
+        String text() {
+            synchronized (kept) {
+                return tail(kept.toByteArray());
+            }
+        }
+    }
+}

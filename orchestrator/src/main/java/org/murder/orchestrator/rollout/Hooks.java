@@ -1,0 +1,131 @@
+package org.murder.orchestrator.rollout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.murder.core.Durations;
+import org.murder.core.MurderException;
+import org.murder.core.Printable;
+
+/**
+ * The hooks of an activation, read from a {@code murder.hooks} file: in the release (versioned with
+ * the code) and/or in the agent's configuration for the host. The format is murder.conf's:
+ *
+ * <pre>
+ * pre-activate  = echo "disable server be/$MURDER_HOST" | socat stdio /run/haproxy/admin.sock
+ * post-activate = systemctl restart app
+ * health        = http://127.0.0.1:8080/health 200
+ * health.timeout = 60s
+ * post-health   = echo "enable server be/$MURDER_HOST" | socat stdio /run/haproxy/admin.sock
+ * </pre>
+ *
+ * A key is a {@link Hook} name, or one followed by {@code .timeout}. {@code health} is a command,
+ * or {@code http://...} with the expected status (default 200). A file given later overrides the
+ * hooks it names ({@link #overriddenBy}).
+ */
+public final class Hooks {
+    public static final String FILE = "murder.hooks";
+    private static final Pattern URL_STATUS = Pattern.compile("(https?://\\S+)(?:\\s+(\\d{3}))?");
+
+    private final Map<Hook, HookSpec> specs;
+
+    private Hooks(Map<Hook, HookSpec> specs) {
+        this.specs = specs.isEmpty() ? Map.of() : Map.copyOf(specs);
+    }
+
+    public static Hooks none() {
+        return new Hooks(Map.of());
+    }
+
+    /** The hooks of {@code file}, none if it does not exist; a malformed file is an error naming the line. */
+    public static Hooks read(Path file, String origin) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return none();
+        } catch (IOException e) {
+            throw MurderException.failure(origin + " " + file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        return parse(lines, origin + " " + file);
+    }
+
+    static Hooks parse(List<String> lines, String origin) {
+        Map<Hook, String> values = new EnumMap<>(Hook.class);
+        Map<Hook, Integer> where = new EnumMap<>(Hook.class);
+        Map<Hook, Duration> timeouts = new EnumMap<>(Hook.class);
+        int n = 0;
+        for (String line : lines) {
+            n++;
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("#")) {
+                continue;
+            }
+            int eq = t.indexOf('=');
+            String at = origin + ":" + n;
+            if (eq <= 0) {
+                throw MurderException.badInput(Printable.escape(at + ": '" + t + "'") + " (expected: HOOK = command)");
+            }
+            String key = t.substring(0, eq).strip();
+            String value = t.substring(eq + 1).strip();
+            try {
+                if (key.endsWith(".timeout")) {
+                    timeouts.put(Hook.parse(key.substring(0, key.length() - ".timeout".length())), Durations.parse(value));
+                } else {
+                    Hook hook = Hook.parse(key);
+                    if (value.isEmpty()) {
+                        throw new IllegalArgumentException(key + ": empty (expected: a command)");
+                    }
+                    values.put(hook, value);
+                    where.put(hook, n);
+                }
+            } catch (IllegalArgumentException | MurderException e) {
+                throw MurderException.badInput(Printable.escape(at) + ": " + e.getMessage());
+            }
+        }
+        Map<Hook, HookSpec> specs = new EnumMap<>(Hook.class);
+        for (Map.Entry<Hook, String> e : values.entrySet()) {
+            Hook hook = e.getKey();
+            String source = origin + ":" + where.get(hook);
+            Duration timeout = timeouts.getOrDefault(hook, HookSpec.DEFAULT_TIMEOUT);
+            Matcher m = URL_STATUS.matcher(e.getValue());
+            if (hook == Hook.HEALTH && m.matches()) {
+                int status = m.group(2) == null ? 200 : Integer.parseInt(m.group(2));
+                specs.put(hook, new HookSpec(hook, "", Optional.of(m.group(1)), status, timeout, source));
+            } else {
+                specs.put(hook, new HookSpec(hook, e.getValue(), Optional.empty(), 0, timeout, source));
+            }
+        }
+        return new Hooks(specs);
+    }
+
+    public Optional<HookSpec> get(Hook hook) {
+        return Optional.ofNullable(specs.get(hook));
+    }
+
+    public boolean isEmpty() {
+        return specs.isEmpty();
+    }
+
+    /** These hooks with those {@code later} defines put in their place. */
+    public Hooks overriddenBy(Hooks later) {
+        Map<Hook, HookSpec> merged = new EnumMap<>(Hook.class);
+        merged.putAll(specs);
+        merged.putAll(later.specs);
+        return new Hooks(merged);
+    }
+
+    @Override
+    public String toString() {
+        return specs.keySet().stream().map(Hook::key).toList().toString();
+    }
+}

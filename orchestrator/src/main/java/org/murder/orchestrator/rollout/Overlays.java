@@ -1,0 +1,112 @@
+package org.murder.orchestrator.rollout;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.murder.core.MurderException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Files that differ per node or environment, copied into a new release before {@code current}
+ * switches, so that the switch stays atomic and a rollback brings the old overlays back with the
+ * old release. In order, a later one winning: the release's {@code overlays/ROLE/} for each role of
+ * the host, its {@code overlays/HOST/}, then the host's own overlay directory's {@code ROLE/} and
+ * {@code HOST/} (the agent's {@code --overlay-dir}). Only regular files and directories are
+ * copied; nothing is written through a symbolic link of the release (an overlay for {@code conf/x}
+ * where the release's {@code conf} is a link is refused).
+ */
+public final class Overlays {
+    private static final Logger LOG = LoggerFactory.getLogger(Overlays.class);
+    public static final String DIR = "overlays";
+
+    private Overlays() {
+    }
+
+    /** The overlay directories for this host, in the order they apply; missing ones left out. */
+    public static List<Path> sources(Path release, Optional<Path> hostDir, List<String> roles, String host) {
+        List<Path> out = new ArrayList<>();
+        for (Path base : hostDir.isPresent() ? List.of(release.resolve(DIR), hostDir.get()) : List.of(release.resolve(DIR))) {
+            for (String role : roles) {
+                out.add(base.resolve(role));
+            }
+            out.add(base.resolve(host));
+        }
+        return out.stream().filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
+    }
+
+    /** Applies {@link #sources} to {@code release}; returns how many files were copied. */
+    public static int apply(Path release, Optional<Path> hostDir, List<String> roles, String host) {
+        int copied = 0;
+        for (Path source : sources(release, hostDir, roles, host)) {
+            copied += copyInto(source, release);
+            LOG.info("[release={}] overlay {} applied", release.getFileName(), source);
+        }
+        return copied;
+    }
+
+    private static int copyInto(Path source, Path release) {
+        int[] copied = {0};
+        try {
+            Files.walkFileTree(source, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Path target = target(source, dir, release);
+                    if (!dir.equals(source)) {
+                        if (Files.isSymbolicLink(target)) {
+                            throw refuse(target);
+                        }
+                        Files.createDirectories(target);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    if (!attrs.isRegularFile()) {
+                        LOG.warn("overlay {}: not a regular file, left out", file);
+                        return FileVisitResult.CONTINUE;
+                    }
+                    Path target = target(source, file, release);
+                    if (Files.isSymbolicLink(target)) {
+                        throw refuse(target);
+                    }
+                    Path tmp = target.resolveSibling("." + target.getFileName() + ".overlay");
+                    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    copied[0]++;
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw MurderException.failure("overlay " + source + " into " + release + ": " + e.getMessage(), e);
+        }
+        return copied[0];
+    }
+
+    /** Where {@code file} of {@code source} goes in {@code release}, every directory on the way checked not to be a link. */
+    private static Path target(Path source, Path file, Path release) throws IOException {
+        Path relative = source.relativize(file);
+        Path at = release;
+        for (int i = 0; i < relative.getNameCount() - 1; i++) {
+            at = at.resolve(relative.getName(i));
+            if (Files.isSymbolicLink(at)) {
+                throw refuse(at);
+            }
+        }
+        return release.resolve(relative);
+    }
+
+    private static IOException refuse(Path link) {
+        return new IOException(link + " is a symbolic link in the release (expected: overlays write only into the release's own"
+                + " files and directories)");
+    }
+}

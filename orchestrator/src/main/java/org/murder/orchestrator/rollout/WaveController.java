@@ -1,0 +1,83 @@
+package org.murder.orchestrator.rollout;
+
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Predicate;
+
+/**
+ * The deployer's side of a rollout in waves, without ZooKeeper: wave 0 is released at once; wave
+ * N+1 once every host of wave N has finished and no more than the failure budget of them failed;
+ * when a wave fails more, the rollout stops there. Hosts of later waves download meanwhile (and
+ * unpack), so a released wave only switches and runs its hooks.
+ */
+public final class WaveController {
+    /** What to do after looking at the reports. */
+    public record Step(OptionalInt release, OptionalInt stopAt) {
+        static final Step NOTHING = new Step(OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    private final List<List<String>> waves;
+    private final String maxFailures;
+    private int released;
+    private int stoppedAt = -1;
+
+    public WaveController(List<List<String>> waves, String maxFailures) {
+        this.waves = List.copyOf(waves);
+        this.maxFailures = maxFailures;
+        WavePlan.failureBudget(maxFailures, 1); // a bad spec fails now, not at the first wave's end
+    }
+
+    public List<List<String>> waves() {
+        return waves;
+    }
+
+    /** Waves released so far. */
+    public int released() {
+        return released;
+    }
+
+    /** The wave that failed beyond its budget, -1 while none did. */
+    public int stoppedAt() {
+        return stoppedAt;
+    }
+
+    public int budget(int wave) {
+        return WavePlan.failureBudget(maxFailures, waves.get(wave).size());
+    }
+
+    /**
+     * The next step, given which hosts have finished and which of those failed. Call until it
+     * returns nothing to do; each release or stop is returned once.
+     */
+    public Step next(Predicate<String> finished, Predicate<String> failed) {
+        if (stoppedAt >= 0 || waves.isEmpty()) {
+            return Step.NOTHING;
+        }
+        if (released == 0) {
+            released = 1;
+            return new Step(OptionalInt.of(0), OptionalInt.empty());
+        }
+        int last = released - 1;
+        List<String> wave = waves.get(last);
+        if (!wave.stream().allMatch(finished)) {
+            return Step.NOTHING;
+        }
+        long failures = wave.stream().filter(failed).count();
+        if (failures > budget(last)) {
+            stoppedAt = last;
+            return new Step(OptionalInt.empty(), OptionalInt.of(last));
+        }
+        if (released < waves.size()) {
+            released++;
+            return new Step(OptionalInt.of(released - 1), OptionalInt.empty());
+        }
+        return Step.NOTHING;
+    }
+
+    /** Hosts of waves not released when the rollout stopped. */
+    public List<String> notReleased() {
+        return waves.subList(Math.min(released, waves.size()), waves.size()).stream().flatMap(List::stream).toList();
+    }
+
+}

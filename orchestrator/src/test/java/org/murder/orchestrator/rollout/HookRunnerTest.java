@@ -1,0 +1,108 @@
+package org.murder.orchestrator.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes through /bin/sh, a real HTTP server on loopback. */
+class HookRunnerTest {
+    @TempDir
+    Path tmp;
+
+    private final HookRunner runner = new HookRunner(Optional.empty(), Duration.ofMillis(50));
+
+    private static HookSpec spec(Hook hook, String command, Duration timeout) {
+        return new HookSpec(hook, command, Optional.empty(), 0, timeout, "test");
+    }
+
+    @Test
+    void aCommandRunsInTheReleaseWithTheEnvironmentAndItsOutputIsKept() {
+        HookResult r = runner.run(spec(Hook.POST_ACTIVATE, "echo \"$MURDER_TAG on $MURDER_HOST in $(pwd)\"; echo to-stderr >&2",
+                Duration.ofSeconds(10)), Map.of("MURDER_TAG", "v2", "MURDER_HOST", "web-1"), tmp);
+        assertTrue(r.ok(), r.toString());
+        assertEquals(0, r.exitCode());
+        assertEquals("v2 on web-1 in " + tmp + "\nto-stderr\n", r.output());
+        assertEquals("post-activate", r.hook());
+    }
+
+    @Test
+    void aFailingCommandSaysItsExitAndLastLine() {
+        HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo draining; echo 'backend not found' ; exit 3", Duration.ofSeconds(10)),
+                Map.of(), tmp);
+        assertFalse(r.ok());
+        assertEquals(3, r.exitCode());
+        assertEquals("pre-activate failed: exit 3 (backend not found)", r.why());
+    }
+
+    @Test
+    void aCommandPastItsTimeoutIsKilledWithItsChildren() throws Exception {
+        Path pid = tmp.resolve("child.pid");
+        long start = System.nanoTime();
+        HookResult r = runner.run(spec(Hook.POST_ACTIVATE, "sleep 60 & echo $! > " + pid + "; wait", Duration.ofMillis(500)), Map.of(), tmp);
+        assertFalse(r.ok());
+        assertEquals("post-activate failed: timed out after 500ms (killed)", r.why());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+        long child = Long.parseLong(Files.readString(pid).strip());
+        Optional<ProcessHandle> h = ProcessHandle.of(child);
+        assertTrue(h.isEmpty() || h.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) != null, "the sleep was killed too");
+    }
+
+    @Test
+    void healthIsRetriedUntilItPassesOrItsDeadline() {
+        Path count = tmp.resolve("count");
+        String thirdTimeLucky = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + count + "; test $n -ge 3";
+        HookResult r = runner.run(spec(Hook.HEALTH, thirdTimeLucky, Duration.ofSeconds(20)), Map.of(), tmp);
+        assertTrue(r.ok(), r.toString());
+        assertEquals(3, r.attempts());
+
+        HookResult never = runner.run(spec(Hook.HEALTH, "exit 1", Duration.ofMillis(400)), Map.of(), tmp);
+        assertFalse(never.ok());
+        assertTrue(never.attempts() >= 2, never.toString());
+        assertTrue(never.why().startsWith("health failed for 400ms (" + never.attempts() + " attempts): exit 1"), never.why());
+    }
+
+    @Test
+    void healthByUrlWantsItsStatus() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/health", ex -> {
+            byte[] body = "warming up".getBytes();
+            ex.sendResponseHeaders(calls.incrementAndGet() < 3 ? 503 : 200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+            HookResult r = runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 200, Duration.ofSeconds(20), "t"), Map.of(), tmp);
+            assertTrue(r.ok(), r.toString());
+            assertEquals(3, r.attempts());
+            HookResult wrong = runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 204, Duration.ofMillis(300), "t"), Map.of(), tmp);
+            assertFalse(wrong.ok());
+            assertTrue(wrong.why().contains(url + " answered 200 (expected: 204)"), wrong.why());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void asAnotherUserThroughRunuser() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to change user");
+        HookResult r = new HookRunner(Optional.of("nobody"), Duration.ofMillis(50)).run(spec(Hook.POST_ACTIVATE, "id -un",
+                Duration.ofSeconds(10)), Map.of(), tmp);
+        assertTrue(r.ok(), r.toString());
+        assertEquals("nobody\n", r.output());
+    }
+}
