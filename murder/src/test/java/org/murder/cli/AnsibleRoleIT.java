@@ -90,6 +90,8 @@ class AnsibleRoleIT {
         assertTrue(out.contains("current=releases/it-v1"), out);
         assertTrue(out.contains("content=hello"), out);
         assertTrue(out.contains("owner=murder"), out);
+        System.out.println("AnsibleRoleIT: deploy.yml " + (out.contains("json=true") ? "read the summary of murder deploy --json"
+                : "ran murder deploy without --json (not in this build)"));
         if (out.contains("json=true")) {
             assertTrue(out.contains("\"result\": \"done\"") && out.contains("\"host\": \"it-agent\""), out);
         } else {
