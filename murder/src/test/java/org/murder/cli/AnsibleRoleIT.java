@@ -95,7 +95,7 @@ class AnsibleRoleIT {
         if (out.contains("json=true")) {
             assertTrue(out.contains("\"result\": \"done\"") && out.contains("\"host\": \"it-agent\""), out);
         } else {
-            // TODO(issue 16): murder deploy --json has not landed on this branch; then the playbook parses it
+            // a murder without deploy --json (before issue 16): the playbook reports the exit code only
             assertTrue(out.contains("\"result\": \"done\"") && out.contains("\"rc\": 0"), out);
         }
         assertEquals(hostBefore, ThrowawayRoot.hostFingerprint(), "the real machine is untouched");
