@@ -2,10 +2,13 @@
 # Installs what the build and the interop tests need on Debian/Ubuntu (run as root):
 # a JDK 17 and Maven, the real BitTorrent tools the interop tests talk to, and the firewall and
 # network-namespace tools of the firewall tests (iptables, nftables, iproute2), the swarm bench (curl),
-# the tools that must read every archive form (zstd, tar, gzip), and promtool, which checks every
-# daemon's /metrics (Debian ships it in the prometheus package; on CI the metrics tests fail without it).
+# the tools that must read every archive form (zstd, tar, gzip); promtool, which checks every
+# daemon's /metrics (Debian ships it in the prometheus package; on CI the metrics tests fail without it);
+# and for the packaging tests (DebPackageIT, SystemdUnitsIT, AnsibleRoleIT): systemd-analyze (systemd),
+# what the .deb's scripts use (adduser, man-db, logrotate) and Ansible (ansible-core, python3-apt for its apt module).
 set -euo pipefail
-packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc iptables nftables iproute2 curl zstd tar gzip prometheus)
+packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc iptables nftables iproute2 curl zstd tar gzip
+  prometheus systemd adduser man-db logrotate ansible-core python3-apt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

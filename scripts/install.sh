@@ -2,6 +2,7 @@
 # Installs the built murder distribution and its services.
 #
 #   scripts/install.sh [--root DIR] [--prefix DIR] [--dist DIR] [--user NAME] [--no-user] [PREFIX]
+#   scripts/install.sh --uninstall [--purge] [--root DIR] [--prefix DIR] [PREFIX]
 #
 #   --prefix DIR  where bin/ and lib/ go (default /opt/murder; a bare PREFIX argument means the same)
 #   --root DIR    install under DIR instead of / (a package build or a test); paths written into the
@@ -10,11 +11,17 @@
 #                 built by 'mvn -q package -DskipTests')
 #   --user NAME   the system user the services run as (default murder; created when missing)
 #   --no-user     do not create the user
+#   --uninstall   stop and remove what an install put there: PREFIX/bin, lib, share, the CDS archive,
+#                 /usr/local/bin/murder, the systemd units and init.d scripts; keeps /etc/default/murder,
+#                 /etc/murder (murder.conf, the secret), /var/lib/murder, /var/log/murder and the user
+#   --purge       with --uninstall: also remove /etc/default/murder, /etc/murder, /var/lib/murder (the
+#                 releases under it too) and /var/log/murder (the user stays: userdel murder)
 #
 # What it does: copies bin/ and lib/ into PREFIX (lib/ replaced whole, so old jars go), links
 # /usr/local/bin/murder, creates the murder system user, /var/log/murder and /var/lib/murder/{seed,
 # torrents,releases}, installs the systemd units (/etc/systemd/system) and the init.d scripts
-# (/etc/init.d), and /etc/default/murder only when there is none (an operator's file is kept).
+# (/etc/init.d), and /etc/default/murder and /etc/murder/murder.conf only when there are none (an
+# operator's files are kept).
 # It enables and starts nothing: see the lines it prints at the end.
 set -eu
 
@@ -24,6 +31,8 @@ prefix=/opt/murder
 dist=$here/../murder/target/murder
 user=murder
 make_user=yes
+uninstall=no
+purge=no
 
 die() { echo "install.sh: $*" >&2; exit 2; }
 
@@ -38,8 +47,10 @@ while [ $# -gt 0 ]; do
     --user) [ $# -ge 2 ] || die "--user needs a name"; user=$2; shift 2 ;;
     --user=*) user=${1#--user=}; shift ;;
     --no-user) make_user=no; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option '$1' (expected: --root, --prefix, --dist, --user, --no-user)" ;;
+    --uninstall) uninstall=yes; shift ;;
+    --purge) purge=yes; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option '$1' (expected: --root, --prefix, --dist, --user, --no-user, --uninstall, --purge)" ;;
     *) prefix=$1; shift ;;
   esac
 done
@@ -48,19 +59,60 @@ case "$prefix" in
   /*) ;;
   *) die "prefix '$prefix' (expected: an absolute path like /opt/murder)" ;;
 esac
-[ -x "$dist/bin/murder" ] && ls "$dist"/lib/*.jar >/dev/null 2>&1 \
-  || die "no distribution at $dist (expected: bin/murder and lib/*.jar; build first: mvn -q package -DskipTests)"
+[ "$purge" = no ] || [ "$uninstall" = yes ] || die "--purge goes with --uninstall"
 [ -d "$here/systemd" ] && [ -d "$here/init.d" ] && [ -f "$here/default/murder" ] \
   || die "service files not found beside $0 (expected: systemd/, init.d/, default/murder)"
-
 root=${root%/}
+say() { echo "install: $*"; }
+systemd_running() { [ -z "$root" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; }
+
+if [ "$uninstall" = yes ]; then
+  [ -n "$root" ] || [ "$(id -u)" = 0 ] || die "uninstalling from / needs root (or give --root DIR)"
+  say() { echo "uninstall: $*"; }
+  dest=$root$prefix
+  # 1. stop the services (only on the real system), then their files
+  for unit in "$here"/systemd/*.service; do
+    name=$(basename "$unit")
+    if systemd_running; then
+      systemctl disable --now "$name" >/dev/null 2>&1 || true
+    fi
+    rm -f "$root/etc/systemd/system/$name"
+  done
+  for script in "$here"/init.d/murder-*; do
+    name=$(basename "$script")
+    if [ -z "$root" ] && ! systemd_running && [ -x "/etc/init.d/$name" ]; then
+      "/etc/init.d/$name" stop >/dev/null 2>&1 || true
+    fi
+    rm -f "$root/etc/init.d/$name"
+  done
+  systemd_running && systemctl daemon-reload
+  say "units and init.d scripts removed"
+  # 2. the link, if it is ours, and what an install put into PREFIX (nothing else there: PREFIX may be shared)
+  if [ "$(readlink "$root/usr/local/bin/murder" 2>/dev/null)" = "$prefix/bin/murder" ]; then
+    rm -f "$root/usr/local/bin/murder"
+  fi
+  rm -rf "$dest/lib" "$dest/lib.new" "$dest/lib.old"
+  rm -f "$dest/bin/murder" "$dest/murder.jsa" "$dest/murder.jsa.id" "$dest/share/default-murder" "$dest/share/murder.conf"
+  rmdir "$dest/bin" "$dest/share" "$dest" 2>/dev/null || true
+  say "$prefix and /usr/local/bin/murder removed"
+  # 3. configuration and data: only with --purge
+  if [ "$purge" = yes ]; then
+    rm -rf "$root/etc/default/murder" "$root/etc/murder" "$root/var/lib/murder" "$root/var/log/murder"
+    say "purged /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder (user $user kept: userdel $user)"
+  else
+    say "kept /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder (--purge removes them)"
+  fi
+  exit 0
+fi
+
+[ -x "$dist/bin/murder" ] && ls "$dist"/lib/*.jar >/dev/null 2>&1 \
+  || die "no distribution at $dist (expected: bin/murder and lib/*.jar; build first: mvn -q package -DskipTests)"
 mkdir -p "$root/" || die "cannot create root $root"
 real_root=no
 [ -z "$root" ] && real_root=yes
 if [ "$real_root" = yes ] && [ "$(id -u)" != 0 ]; then
   die "installing into / needs root (or give --root DIR)"
 fi
-say() { echo "install: $*"; }
 
 # 1. bin/ and lib/: lib/ is replaced whole so that jars of an older version do not linger
 dest=$root$prefix
@@ -129,16 +181,28 @@ else
 fi
 mkdir -p "$dest/share"
 subst "$here/default/murder" > "$dest/share/default-murder"
+if [ -e "$root/etc/murder/murder.conf" ]; then
+  say "/etc/murder/murder.conf kept (the sample is $prefix/share/murder.conf)"
+else
+  cp "$here/murder.conf" "$root/etc/murder/murder.conf"
+  chmod 644 "$root/etc/murder/murder.conf"
+  say "/etc/murder/murder.conf (every setting commented out)"
+fi
+cp "$here/murder.conf" "$dest/share/murder.conf"
+if [ "$real_root" = yes ] && id "$user" >/dev/null 2>&1; then
+  chgrp "$user" /etc/murder   # the job secret goes here, root:$user mode 640
+fi
 
-if [ "$real_root" = yes ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+if systemd_running; then
   systemctl daemon-reload
 fi
 cat <<EOM
 install: done. Next, on this host:
-  edit /etc/default/murder (TRACKER_OPTS, SEEDER_OPTS, AGENT_OPTS, FIREWALL_OPTS)
+  edit /etc/murder/murder.conf (zk, agent.roles, ...) and, for extra flags, /etc/default/murder
   systemd:  systemctl enable --now murder-firewall murder-tracker murder-seeder   # deploy host
             systemctl enable --now murder-firewall murder-agent                   # every server
   init.d:   /etc/init.d/murder-tracker start   (and murder-seeder, murder-agent)
-  deploy host and agents share the job secret: /etc/murder/secret (16+ characters,
-            chown root:$user, chmod 640), the same file on every host
+  deploy host and agents share the job secret, the same on every host (16+ characters):
+            install -m 640 -o root -g $user /dev/null /etc/murder/secret
+            head -c 24 /dev/urandom | base64 > /etc/murder/secret   # on one host; copy it to the others
 EOM

@@ -195,6 +195,49 @@ class ServicesIT {
     }
 
     @Test
+    void uninstallRemovesWhatItInstalledAndPurgeTheRest() throws Exception {
+        Path install = SCRIPTS.resolve("install.sh");
+        assertTrue(Files.readString(root.resolve("etc/murder/murder.conf")).contains("# zk = 127.0.0.1:2181"));
+        Files.writeString(root.resolve("etc/default/murder"), "AGENT_OPTS=\"--roles web\"\n");
+        Files.writeString(root.resolve("etc/murder/murder.conf"), "zk = zk1:2181\n");
+        Files.writeString(root.resolve("etc/murder/secret"), "a-test-secret-of-32-characters!!\n");
+        Files.writeString(root.resolve("var/lib/murder/releases/keep-me"), "data");
+        Files.writeString(root.resolve("opt/murder/operator-notes"), "not ours");
+        Files.createDirectories(root.resolve("etc/systemd/system"));
+        Files.writeString(root.resolve("etc/systemd/system/other.service"), "[Service]\n");
+
+        Result un = sh(Map.of(), "sh", install.toString(), "--uninstall", "--root", root.toString());
+        assertEquals(0, un.exit(), un.out());
+        for (String gone : List.of("opt/murder/bin", "opt/murder/lib", "opt/murder/share", "usr/local/bin/murder", "etc/init.d/murder-agent",
+                "etc/init.d/murder-tracker", "etc/init.d/murder-seeder", "etc/systemd/system/murder-agent.service",
+                "etc/systemd/system/murder-zookeeper.service", "etc/systemd/system/murder-firewall.service")) {
+            assertFalse(Files.exists(root.resolve(gone), java.nio.file.LinkOption.NOFOLLOW_LINKS), gone + "\n" + un.out());
+        }
+        assertEquals("not ours", Files.readString(root.resolve("opt/murder/operator-notes")), "only what install.sh put into the prefix goes");
+        assertTrue(Files.exists(root.resolve("etc/systemd/system/other.service")));
+        assertEquals("AGENT_OPTS=\"--roles web\"\n", Files.readString(root.resolve("etc/default/murder")));
+        assertEquals("zk = zk1:2181\n", Files.readString(root.resolve("etc/murder/murder.conf")));
+        assertTrue(Files.exists(root.resolve("etc/murder/secret")));
+        assertTrue(Files.exists(root.resolve("var/lib/murder/releases/keep-me")));
+        assertTrue(Files.isDirectory(root.resolve("var/log/murder")));
+        assertTrue(un.out().contains("uninstall: kept /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder"), un.out());
+
+        // installing again keeps the operator's files, and --uninstall --purge removes them too
+        Result again = sh(Map.of(), "sh", install.toString(), "--root", root.toString(), "--dist", DIST.toString());
+        assertEquals(0, again.exit(), again.out());
+        assertEquals("zk = zk1:2181\n", Files.readString(root.resolve("etc/murder/murder.conf")));
+        assertTrue(again.out().contains("/etc/murder/murder.conf kept"), again.out());
+        Result purge = sh(Map.of(), "sh", install.toString(), "--uninstall", "--purge", "--root", root.toString());
+        assertEquals(0, purge.exit(), purge.out());
+        for (String gone : List.of("opt/murder/bin", "etc/default/murder", "etc/murder", "var/lib/murder", "var/log/murder")) {
+            assertFalse(Files.exists(root.resolve(gone)), gone + "\n" + purge.out());
+        }
+
+        Result bad = sh(Map.of(), "sh", install.toString(), "--purge", "--root", root.toString());
+        assertEquals(new Result(2, "install.sh: --purge goes with --uninstall"), bad);
+    }
+
+    @Test
     void trackerAndSeederStartReportAndStop() throws Exception {
         int trackerPort;
         int peerPort;
