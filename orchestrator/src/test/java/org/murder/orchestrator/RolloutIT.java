@@ -202,4 +202,73 @@ class RolloutIT {
         assertTrue(lines.contains("post-health web-2 v1 prev=v2 current=v1 conf=web"), "the rollback ran the hooks again: " + lines);
         assertTrue(output.toString().contains("wave      2 of 3 FAILED on 1 of 2 hosts (at most 0 may fail)"), output.toString());
     }
+
+    private DeployRequest request(String tag, RolloutRequest rollout) throws Exception {
+        return new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(1),
+                Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+    }
+
+    /** Waits (on the deploy's own output, checked as it grows) until it contains {@code text}. */
+    private void awaitOutput(String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!output.toString().contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "no '" + text + "' in: " + output);
+            Thread.sleep(50); // polling a StringWriter: the deployer has no event for its own printing
+        }
+    }
+
+    private HostReport reportOf(String host) throws Exception {
+        return report("v2-", host);
+    }
+
+    @Test
+    void aPausedRolloutWaitsForContinueAndAResumedDeployFinishesItWithoutDownloadingAgain() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+        assertTrue(deploy("v1", RolloutRequest.defaults()).stream().allMatch(HostOutcome::succeeded), output.toString());
+
+        // the first deploy process: publishes v2 in two waves with --pause, then dies while paused
+        CuratorFramework firstZk = Zk.connect(ZkSettings.of(server.getConnectString()));
+        Deployer first = new Deployer(firstZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        DeployRequest v2 = request("v2", new RolloutRequest(RolloutRequest.ALL_HOOKS, "1,100%", 0, "0", false, true));
+        Thread deployer = new Thread(() -> {
+            try {
+                first.deploy(v2);
+            } catch (Exception e) {
+                // interrupted: the "crash" below
+            }
+        });
+        deployer.start();
+        awaitOutput("paused    wave 1 of 2 passed; run 'murder deploy --continue ");
+        String job = first.jobId();
+        assertEquals("v2", current("web-1"));
+        assertEquals("v1", current("web-2"), "wave 2 waits for --continue");
+        assertEquals(HostReport.READY, reportOf("web-2").state(), "downloaded and unpacked, waiting");
+        Path archive = tmp.resolve("hosts/web-2/v2.tar.zst");
+        java.nio.file.attribute.FileTime downloadedAt = Files.getLastModifiedTime(archive);
+        long downloaded = reportOf("web-2").downloaded();
+        deployer.interrupt();
+        deployer.join(30_000);
+        firstZk.close();
+
+        // another deploy process takes over, and an operator releases wave 2
+        StringWriter resumedOut = new StringWriter();
+        Deployer second = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(resumedOut, true), false);
+        java.util.concurrent.CompletableFuture<List<HostOutcome>> resumed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return second.resume(job, request("v2", RolloutRequest.defaults()).withSource(Optional.of(tmp.resolve("work/v2.tar.zst"))));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(2, new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(new StringWriter()), false)
+                .approveNextWave(job));
+        List<HostOutcome> outcomes = resumed.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + resumedOut);
+        assertEquals("v2", current("web-2"));
+        assertEquals(downloadedAt, Files.getLastModifiedTime(archive), "web-2 did not download again");
+        assertEquals(downloaded, reportOf("web-2").downloaded());
+        assertTrue(resumedOut.toString().contains("resume    " + job + " (v2, 2 hosts)"), resumedOut.toString());
+    }
 }

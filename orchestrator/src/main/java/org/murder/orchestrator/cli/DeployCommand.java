@@ -57,7 +57,18 @@ public final class DeployCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "SRC", description = "Release directory (packed) or ready .tar.gz.")
     Path source;
 
-    @Option(names = "--tag", required = true, paramLabel = "TAG", description = "Release tag, like v42 (immutable: new bytes need a new tag).")
+    @Option(names = "--resume", paramLabel = "JOB",
+            description = "Take over deploy JOB whose process stopped: seed its archive again (SRC, or in --work-dir) and follow its"
+                    + " waves to the end. Run on the same deploy host when the job's tracker was the embedded one.")
+    String resumeJob;
+
+    @Option(names = "--continue", paramLabel = "JOB", description = "Release the next wave of JOB, a rollout started with --pause.")
+    String continueJob;
+
+    @Option(names = "--pause", description = "With --waves or --batch: wait for 'murder deploy --continue JOB' before each wave after the first.")
+    boolean pause;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Release tag, like v42 (immutable: new bytes need a new tag).")
     String tag;
 
     @Option(names = "--hosts", paramLabel = "GLOB[,GLOB]", split = ",", description = "Target agents whose name matches, like 'web-*'.")
@@ -155,7 +166,18 @@ public final class DeployCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DeployRequest request = request();
+        if (continueJob != null) {
+            try (CuratorFramework client = Zk.connect(zk.settings())) {
+                int wave = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), false).approveNextWave(continueJob);
+                spec.commandLine().getOut().printf("wave %d of %s released%n", wave, continueJob);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+        }
+        if (resumeJob == null && tag == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--tag=TAG'");
+        }
+        DeployRequest request = resumeJob != null ? resumeRequest() : request();
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.empty()); // off unless asked: a deploy ends
         PrometheusRegistry registry = DaemonMetrics.newRegistry("deploy");
         DeployMetrics metrics = new DeployMetrics(registry);
@@ -164,16 +186,17 @@ public final class DeployCommand implements Callable<Integer> {
         try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 CuratorFramework client = Zk.connect(zk.settings())) {
             Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics);
-            List<HostOutcome> outcomes = deployer.deploy(request);
+            List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request);
+            String shownTag = resumeJob != null ? request.tag() : tag;
             if (dryRun) {
                 if (json.enabled()) {
                     JsonOutput.print(spec.commandLine().getOut(), java.util.Map.of("tag", tag, "dryRun", true, "hosts", deployer.targets()));
                 }
                 return 0;
             }
-            boolean ok = Deployer.summary(human, tag, outcomes);
+            boolean ok = Deployer.summary(human, shownTag, outcomes);
             if (json.enabled()) {
-                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), tag, outcomes));
+                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes));
             }
             return ok ? 0 : 1;
         }
@@ -194,6 +217,23 @@ public final class DeployCommand implements Callable<Integer> {
         public void close() {
             server.ifPresent(MetricsServer::close);
         }
+    }
+
+    /** For --resume: the network and files of this deploy host; tag, targets and rollout come from the job. */
+    private DeployRequest resumeRequest() {
+        if (tag != null || !hosts.isEmpty() || !hostNames.isEmpty() || !roles.isEmpty() || rollback || dryRun || waves != null) {
+            throw MurderException.badInput("--resume takes the tag, targets and rollout from the job (expected: no --tag, --hosts,"
+                    + " --host, --role, --waves, --rollback or --dry-run with it)");
+        }
+        if (source != null && !Files.isRegularFile(source)) {
+            throw MurderException.badInput("--resume: " + source + " (expected: the job's archive file to seed)");
+        }
+        if (!isAddressLiteral(bind)) {
+            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");
+        }
+        return new DeployRequest(Optional.ofNullable(source), "resume", List.of(), List.of(), List.of(), "", seedTime, timeout, false,
+                keep, "", false, false, bind, trackerPort, Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(),
+                seederPorts, workDir, grace, org.murder.maker.Compression.parse(compress), null);
     }
 
     DeployRequest request() {
@@ -239,7 +279,7 @@ public final class DeployCommand implements Callable<Integer> {
                 : hookNames.equals(List.of("none")) ? List.of() : hookNames;
         org.murder.orchestrator.rollout.RolloutRequest r;
         try {
-            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, batch, maxFailures, rollbackAll);
+            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, batch, maxFailures, rollbackAll, pause);
             r.plan(List.of("a", "b", "c"));
             org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
             if (batch < 0) {

@@ -54,6 +54,24 @@ public record DeployRequest(Optional<Path> source, String tag, List<String> host
                 bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, null);
     }
 
+    /**
+     * The request that published {@code job}, as far as following it needs: its tag, destination,
+     * activation and rollout from the job; this request's network, work directory and grace.
+     */
+    public DeployRequest resumed(org.murder.orchestrator.job.Job job) {
+        org.murder.orchestrator.rollout.Rollout r = job.rolloutOrNone();
+        return new DeployRequest(source, job.tag(), job.hosts(), List.of(), List.of(), job.dest(), Duration.ofSeconds(job.seedSeconds()),
+                Duration.ofMillis(Math.max(1, job.deadline() - job.createdAt())), job.activate(), job.keep(), "", false, false, bind,
+                trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression,
+                new org.murder.orchestrator.rollout.RolloutRequest(r.hooks(), "", 0, r.maxFailures(), r.rollbackAll(), false));
+    }
+
+    /** This request with another source. */
+    public DeployRequest withSource(Optional<Path> src) {
+        return new DeployRequest(src, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo,
+                rollback, dryRun, bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, rollout);
+    }
+
     /** This request with another {@code rollbackTo} (empty: each host's release before current). */
     public DeployRequest withRollbackTo(String to) {
         return new DeployRequest(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, to,

@@ -68,6 +68,7 @@ public final class Deployer {
 
     private volatile List<String> targets = List.of();
     private volatile String jobId = "";
+    private int pausedAt = -1;
     private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
@@ -221,18 +222,7 @@ public final class Deployer {
             } else {
                 register(registerAt, meta);
             }
-            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
-                    .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
-            metrics.seeding(seeder);
-            try {
-                seeder.add(meta, Storage.forSeeding(meta, made.archive()), SessionOptions.seedForever(), SessionListener.NONE)
-                        .completed().get(10, TimeUnit.MINUTES);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof MurderException me ? me
-                        : MurderException.failure("seed " + made.archive() + ": " + e.getCause(), e.getCause());
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw MurderException.failure("seed " + made.archive() + ": not verified within 10 minutes", e);
-            }
+            seeder = startSeeder(req, meta, made.archive());
             if (tracker != null) {
                 awaitSeedAnnounced(tracker, meta);
             }
@@ -244,7 +234,7 @@ public final class Deployer {
                     req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
                     now + req.timeout().toMillis(), "");
             if (req.activate()) {
-                job = job.withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), req.rollout().plan(hosts)));
+                job = job.withRollout(req.rollout().forHosts(hosts));
             }
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
             if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
@@ -318,6 +308,149 @@ public final class Deployer {
                 .withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of()));
     }
 
+    /** A seeder for {@code archive} on the request's ports and address, its data checked before it returns. */
+    private Engine startSeeder(DeployRequest req, MetaInfo meta, Path archive) throws Exception {
+        Engine seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
+                .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
+        metrics.seeding(seeder);
+        try {
+            seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(10, TimeUnit.MINUTES);
+            return seeder;
+        } catch (java.util.concurrent.ExecutionException e) {
+            seeder.close();
+            throw e.getCause() instanceof MurderException me ? me
+                    : MurderException.failure("seed " + archive + ": " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            seeder.close();
+            throw MurderException.failure("seed " + archive + ": not verified within 10 minutes", e);
+        }
+    }
+
+    /**
+     * Takes over a deploy whose process stopped (killed, its host lost): reads the signed job back,
+     * seeds its archive again ({@code req.source()}, or the torrent's file in {@code --work-dir}: the
+     * torrent travels in the job), with a tracker where the torrent announces (this machine's
+     * murder tracker, or an embedded one on the torrent's port when the torrent names this machine),
+     * and follows the rollout from where it is: hosts done stay done, released waves stay released,
+     * agents keep what they downloaded.
+     */
+    public List<HostOutcome> resume(String id, DeployRequest req) throws Exception {
+        Job job = readSignedJob(id);
+        this.jobId = job.id();
+        this.targets = job.hosts();
+        DeployRequest asPublished = req.resumed(job);
+        MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
+        Path archive = req.source().orElse(req.workDir().resolve(meta.name()));
+        if (!Files.isRegularFile(archive)) {
+            throw MurderException.badInput("--resume " + id + ": " + archive + ": no such file (expected: the release archive "
+                    + meta.name() + ", as SRC or in --work-dir, to seed again)");
+        }
+        String announce = meta.trackerTiers().isEmpty() || meta.trackerTiers().get(0).isEmpty() ? ""
+                : meta.trackerTiers().get(0).get(0);
+        URI url = URI.create(announce);
+        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished, job.hosts()), "resume " + job.tag(), clock)) {
+            TrackerServer tracker = null;
+            Engine seeder = null;
+            try {
+                Optional<String> running = RunningTracker.probe("127.0.0.1", url.getPort());
+                if (running.isPresent()) {
+                    register(running.get(), meta);
+                } else if (isLocal(url.getHost())) {
+                    tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(url.getPort()).open(false).build(), clock);
+                    tracker.whitelist().register(meta.infoHash());
+                } else {
+                    register(announce, meta);
+                }
+                seeder = startSeeder(asPublished, meta, archive);
+                if (tracker != null) {
+                    awaitSeedAnnounced(tracker, meta);
+                }
+                out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
+                        archive, seeder.port(), announce);
+                out.flush();
+                return follow(asPublished, job, true);
+            } finally {
+                if (seeder != null) {
+                    seeder.close();
+                }
+                if (tracker != null) {
+                    tracker.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Releases the next wave of a paused rollout ({@code --pause}): the deploy following it (or a
+     * resumed one) sees the signed approval and lets the wave switch. Returns the wave approved (1-based).
+     */
+    public int approveNextWave(String id) throws Exception {
+        Job job = readSignedJob(id);
+        if (!job.rolloutOrNone().hasWaves()) {
+            throw MurderException.badInput("--continue " + id + ": the job has no waves (expected: a deploy with --waves or --batch)");
+        }
+        if (zk.checkExists().forPath(ZkPaths.wavesStop(id)) != null) {
+            throw MurderException.failure("--continue " + id + ": the rollout was stopped (a wave failed); nothing to continue", null);
+        }
+        int released = releasedWaves(id);
+        if (released >= job.rollout().waves().size()) {
+            throw MurderException.failure("--continue " + id + ": every wave is released already", null);
+        }
+        signedNode(ZkPaths.waveApproval(id, released));
+        return released + 1;
+    }
+
+    private Job readSignedJob(String id) throws Exception {
+        if (!Job.ID.matcher(id).matches()) {
+            throw MurderException.badInput("job id '" + org.murder.core.Printable.escape(id) + "' (expected: a job id as 'murder jobs' lists it)");
+        }
+        byte[] data;
+        try {
+            data = zk.getData().forPath(ZkPaths.job(id));
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+            throw MurderException.badInput("job " + id + ": no such job in ZooKeeper (expected: one 'murder jobs' lists)");
+        }
+        Job job;
+        try {
+            job = Json.read(data, Job.class);
+            job.validate();
+        } catch (IllegalArgumentException e) {
+            throw MurderException.failure("job " + id + ": " + e.getMessage(), e);
+        }
+        if (!signer.verify(job)) {
+            throw MurderException.failure("job " + id + ": not signed with this secret (expected: the secret of the deploy that"
+                    + " published it)", null);
+        }
+        if (!job.isDeploy()) {
+            throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
+        }
+        return job;
+    }
+
+    /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */
+    private int releasedWaves(String id) throws Exception {
+        if (zk.checkExists().forPath(ZkPaths.waves(id)) == null) {
+            return 0;
+        }
+        int released = 0;
+        for (String child : zk.getChildren().forPath(ZkPaths.waves(id))) {
+            if (child.matches("\\d{1,6}")) {
+                released = Math.max(released, Integer.parseInt(child) + 1);
+            }
+        }
+        return released;
+    }
+
+    private static boolean isLocal(String host) {
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(host);
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
         this.jobId = job.id();
@@ -334,17 +467,27 @@ public final class Deployer {
         out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
                 org.murder.core.Durations.format(req.timeout()));
         out.flush();
+        if (job.rolloutOrNone().hasWaves()) {
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+        }
+        return follow(req, job, false);
+    }
+
+    /** Follows a published job's reports (and its waves) to the end; {@code resumed}: taken over from another deploy. */
+    private List<HostOutcome> follow(DeployRequest req, Job job, boolean resumed) throws Exception {
+        List<String> hosts = job.hosts();
         ProgressView view = new ProgressView(out, terminal, hosts, job.size());
         Map<String, HostReport> reports = new HashMap<>();
         org.murder.orchestrator.rollout.WaveController waves = job.rolloutOrNone().hasWaves()
-                ? new org.murder.orchestrator.rollout.WaveController(job.rollout().waves(), req.rollout().maxFailures()) : null;
-        if (waves != null) {
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+                ? new org.murder.orchestrator.rollout.WaveController(job.rollout().waves(), job.rollout().maxFailures()) : null;
+        if (waves != null && resumed) {
+            waves.resume(releasedWaves(job.id()), zk.checkExists().forPath(ZkPaths.wavesStop(job.id())) != null);
         }
         Map<String, Long> missingSince = new HashMap<>();
         Object changed = new Object();
         try (CuratorCache hostsCache = CuratorCache.build(zk, ZkPaths.hosts(job.id()));
-                CuratorCache agentsCache = CuratorCache.build(zk, ZkPaths.AGENTS)) {
+                CuratorCache agentsCache = CuratorCache.build(zk, ZkPaths.AGENTS);
+                CuratorCache wavesCache = CuratorCache.build(zk, ZkPaths.waves(job.id()))) {
             CuratorCacheListener wake = CuratorCacheListener.builder().forAll((type, before, after) -> {
                 synchronized (changed) {
                     changed.notifyAll();
@@ -352,10 +495,14 @@ public final class Deployer {
             }).build();
             hostsCache.listenable().addListener(wake);
             agentsCache.listenable().addListener(wake);
+            wavesCache.listenable().addListener(wake); // an operator's --continue
             hostsCache.start();
             agentsCache.start();
-            long started = clock.millis();
-            long deadline = started + req.timeout().toMillis();
+            if (waves != null) {
+                wavesCache.start();
+            }
+            long started = resumed ? job.createdAt() : clock.millis();
+            long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
             while (true) {
                 for (String h : hosts) {
                     hostsCache.get(ZkPaths.host(job.id(), h)).map(ChildData::getData).ifPresent(data -> {
@@ -375,7 +522,11 @@ public final class Deployer {
                 long now = clock.millis();
                 if (waves != null) {
                     steerWaves(job, waves, h -> isFinished(reports.get(h), missingSince.get(h), now),
-                            h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()));
+                            h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()),
+                            w -> !job.rollout().pause() || wavesCache.get(ZkPaths.waveApproval(job.id(), w)).map(ChildData::getData)
+                                    .map(d -> signer.verifyText(ZkPaths.waveApproval(job.id(), w),
+                                            new String(d, java.nio.charset.StandardCharsets.US_ASCII).strip()))
+                                    .orElse(false));
                 }
                 view.render(reports, now - started);
                 metrics.hosts(hosts, reports);
@@ -399,9 +550,17 @@ public final class Deployer {
 
     /** Releases the next wave, or stops the rollout, as {@link org.murder.orchestrator.rollout.WaveController} says. */
     private void steerWaves(Job job, org.murder.orchestrator.rollout.WaveController waves, java.util.function.Predicate<String> finished,
-            java.util.function.Predicate<String> failed) throws Exception {
+            java.util.function.Predicate<String> failed, java.util.function.IntPredicate approved) throws Exception {
         while (true) {
-            org.murder.orchestrator.rollout.WaveController.Step step = waves.next(finished, failed);
+            int before = waves.released();
+            org.murder.orchestrator.rollout.WaveController.Step step = waves.next(finished, failed, approved);
+            if (step.release().isEmpty() && step.stopAt().isEmpty() && waves.released() == before && before > 0
+                    && before < waves.waves().size() && waves.stoppedAt() < 0 && waves.waves().get(before - 1).stream().allMatch(finished)
+                    && pausedAt != before) {
+                pausedAt = before;
+                out.printf("paused    wave %d of %d passed; run 'murder deploy --continue %s' to release wave %d%n", before,
+                        waves.waves().size(), job.id(), before + 1);
+            }
             if (step.release().isPresent()) {
                 int w = step.release().getAsInt();
                 signedNode(ZkPaths.wave(job.id(), w));
@@ -439,7 +598,7 @@ public final class Deployer {
      */
     private List<HostOutcome> rollBackAfter(DeployRequest req, Job job, org.murder.orchestrator.rollout.WaveController waves,
             Map<String, HostReport> reports, List<HostOutcome> outcomes) throws Exception {
-        List<String> scope = req.rollout().rollbackAll() ? job.hosts() : waves.waves().get(waves.stoppedAt());
+        List<String> scope = job.rollout().rollbackAll() ? job.hosts() : waves.waves().get(waves.stoppedAt());
         List<String> back = scope.stream().filter(h -> reports.get(h) != null && reports.get(h).switched()).toList();
         if (back.isEmpty()) {
             return outcomes;

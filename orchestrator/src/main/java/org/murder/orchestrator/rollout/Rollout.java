@@ -9,9 +9,17 @@ import java.util.List;
  * @param waves the hosts of each wave, in order; empty: every host activates as soon as it has the
  *              bytes. With waves, a host that has the release unpacked reports {@code ready} and
  *              switches only once the deployer released its wave ({@code /waves/JOB/N}).
+ * @param maxFailures the failure budget of each wave ({@code N} or {@code P%}); for a resumed deploy
+ * @param rollbackAll a failed wave rolls back every host the deploy switched
+ * @param pause       wait for {@code murder deploy --continue JOB} before each wave after the first
  */
-public record Rollout(List<String> hooks, List<List<String>> waves) {
+public record Rollout(List<String> hooks, List<List<String>> waves, String maxFailures, boolean rollbackAll, boolean pause) {
+    public Rollout(List<String> hooks, List<List<String>> waves) {
+        this(hooks, waves, "0", false, false);
+    }
+
     public Rollout {
+        maxFailures = maxFailures == null || maxFailures.isEmpty() ? "0" : maxFailures;
         hooks = hooks == null ? List.of() : List.copyOf(hooks);
         waves = waves == null ? List.of() : waves.stream().map(List::copyOf).toList();
     }

@@ -51,6 +51,14 @@ public final class WaveController {
      * returns nothing to do; each release or stop is returned once.
      */
     public Step next(Predicate<String> finished, Predicate<String> failed) {
+        return next(finished, failed, w -> true);
+    }
+
+    /**
+     * {@link #next(Predicate, Predicate)}, releasing wave N (after the first) only once
+     * {@code approved} says so (a paused rollout); until then the step is nothing and the next call asks again.
+     */
+    public Step next(Predicate<String> finished, Predicate<String> failed, java.util.function.IntPredicate approved) {
         if (stoppedAt >= 0 || waves.isEmpty()) {
             return Step.NOTHING;
         }
@@ -69,10 +77,26 @@ public final class WaveController {
             return new Step(OptionalInt.empty(), OptionalInt.of(last));
         }
         if (released < waves.size()) {
+            if (!approved.test(released)) {
+                return Step.NOTHING;
+            }
             released++;
             return new Step(OptionalInt.of(released - 1), OptionalInt.empty());
         }
         return Step.NOTHING;
+    }
+
+    /** Takes over a rollout a deploy process started: {@code releasedSoFar} waves out, stopped or not. */
+    public void resume(int releasedSoFar, boolean stopped) {
+        released = Math.max(0, Math.min(releasedSoFar, waves.size()));
+        if (stopped) {
+            stoppedAt = Math.max(0, released - 1);
+        }
+    }
+
+    /** Whether every wave is released (nothing left to wait for). */
+    public boolean allReleased() {
+        return released >= waves.size();
     }
 
     /** Hosts of waves not released when the rollout stopped. */

@@ -32,6 +32,11 @@ public final class ZkPaths {
         return waves(jobId) + "/" + wave;
     }
 
+    /** An operator's {@code murder deploy --continue}: wave N (0-based) of a paused rollout may go. */
+    public static String waveApproval(String jobId, int wave) {
+        return waves(jobId) + "/approve-" + wave;
+    }
+
     public static String wavesStop(String jobId) {
         return waves(jobId) + "/stop";
     }
