@@ -96,6 +96,19 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("tracker", "--open", "--whitelist", tmp.toString()),
                 "murder: Error: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
         assertOneLineError(CliRun.of("deploy", src.toString()), "murder: Missing required option: '--tag=TAG' (see 'murder deploy --help')");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--waves", "1,100%"),
+                "murder: --waves only goes with --activate (waves are about switching current; without it every host just downloads)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--waves", "1,x"),
+                "murder: --waves '1,x': 'x' (expected: a host count like 1 or a share like 10%, cumulative, e.g. 1,10%,50%,100%)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--pause"),
+                "murder: --pause only goes with --waves or --batch");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--batch", "2",
+                "--max-failures", "lots"), "murder: --max-failures 'lots' (expected: a host count like 0 or 2, or a share of each wave like 10%)");
+        assertOneLineError(CliRun.of("deploy", "--resume", "v1-20261202T000000-abcd", "--tag", "v1"),
+                "murder: --resume takes the tag, targets and rollout from the job (expected: no --tag, --hosts, --host, --role, --waves,"
+                        + " --rollback or --dry-run with it)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--hooks", "pre-activte"),
+                "murder: hook 'pre-activte' (expected: pre-activate, post-activate, health or post-health)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--bind", "web-1.example"),
                 "murder: --bind 'web-1.example' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
