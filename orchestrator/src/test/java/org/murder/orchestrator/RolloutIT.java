@@ -51,6 +51,7 @@ class RolloutIT {
     private final StringWriter output = new StringWriter();
     private final Map<String, HostSetup> setups = new HashMap<>();
     private Path log;
+    private Deployer last;
 
     @BeforeEach
     void start() throws Exception {
@@ -93,7 +94,8 @@ class RolloutIT {
         DeployRequest request = new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "",
                 Duration.ofSeconds(1), Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
                 new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
-        return new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false).deploy(request);
+        last = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        return last.deploy(request);
     }
 
     private String current(String host) throws Exception {
@@ -201,6 +203,11 @@ class RolloutIT {
         assertTrue(lines.stream().noneMatch(l -> l.contains(" web-4 ")), "web-4 ran no hook: " + lines);
         assertTrue(lines.contains("post-health web-2 v1 prev=v2 current=v1 conf=web"), "the rollback ran the hooks again: " + lines);
         assertTrue(output.toString().contains("wave      2 of 3 FAILED on 1 of 2 hosts (at most 0 may fail)"), output.toString());
+        assertEquals(Map.of("web-1", "v2", "web-2", "v1", "web-3", "v1", "web-4", "v1"), last.currentByHost(),
+                "the summary knows which host is on which release");
+        StringWriter releases = new StringWriter();
+        Deployer.releasesLine(new PrintWriter(releases, true), last.currentByHost());
+        assertEquals("on v1         3 hosts: web-2, web-3, web-4\non v2         1 hosts: web-1\n", releases.toString());
     }
 
     private DeployRequest request(String tag, RolloutRequest rollout) throws Exception {

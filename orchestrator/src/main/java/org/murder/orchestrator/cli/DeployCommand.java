@@ -195,8 +195,10 @@ public final class DeployCommand implements Callable<Integer> {
                 return 0;
             }
             boolean ok = Deployer.summary(human, shownTag, outcomes);
+            Deployer.releasesLine(human, deployer.currentByHost());
             if (json.enabled()) {
-                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes));
+                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes,
+                        deployer.currentByHost()));
             }
             return ok ? 0 : 1;
         }

@@ -632,6 +632,23 @@ public final class Deployer {
         return merged;
     }
 
+    /**
+     * One line per release saying which hosts are on it ({@code current}), after an activating
+     * deploy or a rollback; nothing when no host reported one.
+     */
+    public static void releasesLine(PrintWriter out, Map<String, String> current) {
+        Map<String, List<String>> byRelease = new java.util.TreeMap<>();
+        current.forEach((host, tag) -> {
+            if (!tag.isEmpty()) {
+                byRelease.computeIfAbsent(tag, t -> new ArrayList<>()).add(host);
+            }
+        });
+        byRelease.forEach((tag, hosts) -> out.printf("on %-10s %d hosts: %s%n", org.murder.core.Printable.escape(tag), hosts.size(),
+                String.join(", ", hosts.stream().sorted().limit(20).map(org.murder.core.Printable::escape).toList())
+                        + (hosts.size() > 20 ? ", ..." : "")));
+        out.flush();
+    }
+
     /** The release each host's {@code current} was on at the end of the last {@link #deploy} (hosts that reported it). */
     public Map<String, String> currentByHost() {
         return Map.copyOf(currentByHost);
@@ -705,6 +722,15 @@ public final class Deployer {
      * host succeeded, and each host's outcome.
      */
     public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes) {
+        return summaryDocument(jobId, tag, outcomes, Map.of());
+    }
+
+    /**
+     * {@link #summaryDocument(String, String, List)} with the release each host's {@code current}
+     * is on ({@code current}; an activating deploy or a rollback), from {@link #currentByHost()}.
+     */
+    public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes,
+            Map<String, String> current) {
         java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
         doc.put("job", jobId);
         doc.put("tag", tag);
@@ -724,6 +750,9 @@ public final class Deployer {
             h.put("rebuilt", o.rebuilt());
             h.put("uploaded", o.uploaded());
             h.put("error", o.error());
+            if (current.containsKey(o.host()) && !current.get(o.host()).isEmpty()) {
+                h.put("current", current.get(o.host()));
+            }
             hosts.add(h);
         }
         doc.put("hosts", hosts);
