@@ -315,6 +315,26 @@ class ResilienceIT {
     }
 
     @Test
+    void anAgentStopsInSecondsWhileZooKeeperIsDown() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        CountDownLatch lost = new CountDownLatch(1);
+        agent.zk().getConnectionStateListenable().addListener((client, state) -> {
+            if (!state.isConnected()) {
+                lost.countDown();
+            }
+        });
+        server.stop();
+        assertTrue(lost.await(30, TimeUnit.SECONDS), "the agent saw ZooKeeper go");
+        long start = System.nanoTime();
+        agent.agent().close(); // as on SIGTERM; before, deleting its registration retried for about 50 s
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 5_000, "closed in " + millis + " ms");
+        server.restart();
+    }
+
+    @Test
     void unsignedAndTamperedJobsAreIgnored() throws Exception {
         ZkSettings settings = startServer();
         fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());

@@ -76,6 +76,7 @@ public final class Agent implements Closeable {
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     private final Set<String> ignored = ConcurrentHashMap.newKeySet();
     private final RejectionBudget rejections = new RejectionBudget();
+    private static final long UNREGISTER_WAIT_MILLIS = 3_000;
     private Reporter reporter;
     private PersistentNode registration;
     private CuratorCache cache;
@@ -640,10 +641,26 @@ public final class Agent implements Closeable {
             cache.close();
         }
         if (registration != null) {
-            try {
-                registration.close();
-            } catch (IOException e) {
-                LOG.debug("unregister: {}", e.toString());
+            // deleting the node retries while ZooKeeper is away (50 s and more, with the service manager waiting to kill
+            // us): without a connection, or when it takes long, the ephemeral node goes with the session instead
+            Thread unregister = new Thread(() -> {
+                try {
+                    registration.close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("unregister: {}", e.toString());
+                }
+            }, "murder-agent-unregister");
+            unregister.setDaemon(true);
+            if (zk.getZookeeperClient().isConnected()) {
+                unregister.start();
+                try {
+                    unregister.join(UNREGISTER_WAIT_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                LOG.info("[agent={}] ZooKeeper is not connected: {} goes when the session ends", settings.name(),
+                        ZkPaths.agent(settings.name()));
             }
         }
         // reports stop first: a job interrupted by the shutdown must not report itself failed (a restart resumes it)
