@@ -91,22 +91,11 @@ public final class ConfigDefaults implements IDefaultValueProvider {
             }
             throw MurderException.badInput(Printable.escape(path.toString()) + ": cannot read (" + e.getMessage() + ")");
         }
-        int n = 0;
-        for (String line : lines) {
-            n++;
-            String t = line.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
-            int eq = t.indexOf('=');
-            if (eq <= 0) {
-                throw MurderException.badInput(Printable.escape(path + ":" + n + ": '" + t + "'") + " (expected: key = value)");
-            }
-            String key = t.substring(0, eq).strip();
-            Entry previous = out.put(key, new Entry(key, t.substring(eq + 1).strip(), n));
+        for (KeyValueLines.Entry e : KeyValueLines.parse(lines, path.toString(), "key = value")) {
+            Entry previous = out.put(e.key(), new Entry(e.key(), e.value(), e.line()));
             if (previous != null) {
-                throw MurderException.badInput(Printable.escape(path + ":" + n + ": '" + key + "'") + " is set again (first on line "
-                        + previous.line() + "; expected: each key once)");
+                throw MurderException.badInput(Printable.escape(path + ":" + e.line() + ": '" + e.key() + "'") + " is set again (first on"
+                        + " line " + previous.line() + "; expected: each key once)");
             }
         }
         return out;

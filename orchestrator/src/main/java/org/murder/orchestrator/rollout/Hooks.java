@@ -63,20 +63,11 @@ public final class Hooks {
         Map<Hook, String> values = new EnumMap<>(Hook.class);
         Map<Hook, Integer> where = new EnumMap<>(Hook.class);
         Map<Hook, Duration> timeouts = new EnumMap<>(Hook.class);
-        int n = 0;
-        for (String line : lines) {
-            n++;
-            String t = line.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
-            int eq = t.indexOf('=');
+        for (org.murder.core.cli.KeyValueLines.Entry line : org.murder.core.cli.KeyValueLines.parse(lines, origin, "HOOK = command")) {
+            int n = line.line();
             String at = origin + ":" + n;
-            if (eq <= 0) {
-                throw MurderException.badInput(Printable.escape(at + ": '" + t + "'") + " (expected: HOOK = command)");
-            }
-            String key = t.substring(0, eq).strip();
-            String value = t.substring(eq + 1).strip();
+            String key = line.key();
+            String value = line.value();
             try {
                 if (key.endsWith(".timeout")) {
                     timeouts.put(Hook.parse(key.substring(0, key.length() - ".timeout".length())), Durations.parse(value));
