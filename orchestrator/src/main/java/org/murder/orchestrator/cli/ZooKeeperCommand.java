@@ -45,8 +45,8 @@ public final class ZooKeeperCommand implements Callable<Integer> {
                     + " this one included. Ensemble mode needs 3 or more (3 or 5 usual) and --myid.")
     List<String> server = new ArrayList<>();
 
-    @Option(names = "--servers", paramLabel = "N=HOST:PEERPORT:ELECTIONPORT,...", split = ",",
-            description = "The same as --server, comma-separated.")
+    @Option(names = "--servers", paramLabel = "SPEC", split = ",",
+            description = "The same as --server, comma-separated: 1=zk1:2888:3888,2=zk2:2888:3888,3=zk3:2888:3888.")
     List<String> servers = new ArrayList<>();
 
     @Option(names = "--myid", paramLabel = "N", description = "This member's id among the --server ids (ensemble mode); written to"
