@@ -104,8 +104,15 @@ class EnsembleIT {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final StringWriter output = new StringWriter();
 
+    /** Should this JVM go before {@link #stopAll()} runs (a crash, a kill of the build): no member outlives it. */
+    private final Thread reaper = new Thread(() -> members.stream().filter(m -> m.process != null)
+            .forEach(m -> m.process.destroyForcibly()), "ensemble-it-reaper");
+
     @AfterEach
     void stopAll() throws Exception {
+        if (reaperAdded) {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        }
         closeClients();
         for (Member m : members) {
             if (m.process != null && m.process.isAlive()) {
@@ -148,7 +155,13 @@ class EnsembleIT {
         return members.stream().map(m -> "127.0.0.1:" + m.clientPort).collect(Collectors.joining(","));
     }
 
+    private boolean reaperAdded;
+
     private void startMember(Member m) throws IOException {
+        if (!reaperAdded) {
+            Runtime.getRuntime().addShutdownHook(reaper);
+            reaperAdded = true;
+        }
         List<String> argv = new ArrayList<>(List.of(MURDER.toString(), "zookeeper", "--data-dir", tmp.resolve("zk" + m.id).toString(),
                 "--bind", "127.0.0.1", "--port", String.valueOf(m.clientPort), "--myid", String.valueOf(m.id)));
         for (Member each : members) {
