@@ -170,6 +170,7 @@ public final class EnsembleZooKeeper implements AutoCloseable {
     private final AtomicReference<Throwable> failed = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** QuorumPeerMain, keeping its peer where {@link #close()} and the role log can see it. */
     private static final class Main extends QuorumPeerMain {
@@ -299,10 +300,19 @@ public final class EnsembleZooKeeper implements AutoCloseable {
         }
     }
 
+    /** Stops the member (once: a second call, from the signal handler and the command's own close, only waits). */
     @Override
     public void close() {
-        stopping = true;
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        if (closing.getAndSet(true)) {
+            try {
+                stopped.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        stopping = true;
         try {
             // the peer may not be made yet when a stop comes right after start: shut it down once it is
             while (main.peer == null && stopped.getCount() > 0 && System.nanoTime() < end) {
