@@ -2,9 +2,12 @@ package org.murder.orchestrator.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.orchestrator.zk.EnsembleZooKeeper;
 import org.murder.orchestrator.zk.StandaloneZooKeeper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,9 +15,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code murder zookeeper}: a standalone ZooKeeper server for small installs and the demo. */
-@Command(name = "zookeeper", description = {"Run a standalone ZooKeeper server (the Apache ZooKeeper jar murder ships) until stopped.",
-    "For production, run a 3- or 5-node ensemble (Debian package 'zookeeper') and point --zk at it."})
+/**
+ * {@code murder zookeeper}: a standalone ZooKeeper server for small installs and the demo, or, with
+ * {@code --server} and {@code --myid}, one member of a 3- or 5-server ensemble.
+ */
+@Command(name = "zookeeper", description = {"Run a ZooKeeper server (the Apache ZooKeeper jar murder ships) until stopped: standalone,"
+    + " or with --myid and --server (one per member, the same list on every member) one member of a 3- or 5-server ensemble.",
+    "Four-letter words served in ensemble mode: " + EnsembleZooKeeper.FOUR_LETTER_WORDS + ".",
+    "Point --zk of agents and deploys at every member's client port: HOST1:2181,HOST2:2181,HOST3:2181."})
 public final class ZooKeeperCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,14 +40,88 @@ public final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
     String bind;
 
+    @Option(names = "--server", paramLabel = "N=HOST:PEERPORT:ELECTIONPORT",
+            description = "An ensemble member, as ZooKeeper's server.N line (e.g. 1=zk1:2888:3888); repeat for each member,"
+                    + " this one included. Ensemble mode needs 3 or more (3 or 5 usual) and --myid.")
+    List<String> server = new ArrayList<>();
+
+    @Option(names = "--servers", paramLabel = "SPEC", split = ",",
+            description = "The same as --server, comma-separated: 1=zk1:2888:3888,2=zk2:2888:3888,3=zk3:2888:3888.")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--myid", paramLabel = "N", description = "This member's id among the --server ids (ensemble mode); written to"
+            + " DIR/myid, and checked against the one there.")
+    Long myid;
+
+    @Option(names = "--tick-time", paramLabel = "MS", description = "Ensemble mode: ZooKeeper's tick. Default: 2000.")
+    Integer tickTime;
+
+    @Option(names = "--init-limit", paramLabel = "TICKS",
+            description = "Ensemble mode: ticks a follower has to connect to and sync with the leader. Default: 10.")
+    Integer initLimit;
+
+    @Option(names = "--sync-limit", paramLabel = "TICKS",
+            description = "Ensemble mode: ticks a follower may lag behind the leader before it is dropped. Default: 5.")
+    Integer syncLimit;
+
     @Override
     public Integer call() throws Exception {
         if (port < 1 || port > 65535) {
             throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
         }
+        List<String> specs = new ArrayList<>(server);
+        specs.addAll(servers);
+        if (!specs.isEmpty() || myid != null) {
+            return ensemble(specs);
+        }
+        for (Object[] o : new Object[][] {{"--tick-time", tickTime}, {"--init-limit", initLimit}, {"--sync-limit", syncLimit}}) {
+            if (o[1] != null) {
+                throw MurderException.badInput(o[0] + ": only in ensemble mode (expected: with --myid and --server)");
+            }
+        }
         Files.createDirectories(dataDir);
         try (StandaloneZooKeeper zk = StandaloneZooKeeper.start(dataDir, bind, port)) {
             spec.commandLine().getOut().println("zookeeper listening on " + bind + ":" + zk.port() + ", data in " + dataDir);
+            spec.commandLine().getOut().flush();
+            org.murder.core.cli.Termination.onStop(new Thread(zk::close, "murder-zookeeper-stop"));
+            zk.awaitStop();
+        }
+        return 0;
+    }
+
+    private static int positive(String option, Integer value, int otherwise) {
+        if (value == null) {
+            return otherwise;
+        }
+        if (value < 1) {
+            throw MurderException.badInput(option + ": " + value + " (expected: a positive number)");
+        }
+        return value;
+    }
+
+    private int ensemble(List<String> specs) throws Exception {
+        if (specs.isEmpty()) {
+            throw MurderException.badInput("--myid: only in ensemble mode (expected: --server N=HOST:PEERPORT:ELECTIONPORT for each"
+                    + " member too)");
+        }
+        if (myid == null) {
+            throw MurderException.badInput("--server: ensemble mode needs --myid (expected: this server's id among "
+                    + specs.stream().map(s -> s.trim().replaceFirst("^server\\.", "").replaceFirst("=.*", "")).toList() + ")");
+        }
+        List<EnsembleZooKeeper.Member> members = specs.stream().map(EnsembleZooKeeper.Member::parse).toList();
+        String warning = EnsembleZooKeeper.check(members, myid);
+        int tick = positive("--tick-time", tickTime, 2000);
+        int init = positive("--init-limit", initLimit, 10);
+        int sync = positive("--sync-limit", syncLimit, 5);
+        if (!warning.isEmpty()) {
+            spec.commandLine().getErr().println("murder zookeeper: " + warning);
+            spec.commandLine().getErr().flush();
+        }
+        EnsembleZooKeeper.Settings settings = new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync);
+        try (EnsembleZooKeeper zk = EnsembleZooKeeper.start(settings)) {
+            EnsembleZooKeeper.Member self = settings.self();
+            spec.commandLine().getOut().println("zookeeper member " + myid + " of " + members.size() + " listening on " + bind + ":" + port
+                    + " (peers " + self.host() + ":" + self.peerPort() + ", election " + self.electionPort() + "), data in " + dataDir);
             spec.commandLine().getOut().flush();
             org.murder.core.cli.Termination.onStop(new Thread(zk::close, "murder-zookeeper-stop"));
             zk.awaitStop();

@@ -1,0 +1,423 @@
+package org.murder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.Hex;
+import org.murder.core.PortRange;
+import org.murder.core.Rate;
+import org.murder.orchestrator.agent.Activator;
+import org.murder.orchestrator.agent.Agent;
+import org.murder.orchestrator.agent.AgentMetrics;
+import org.murder.orchestrator.agent.AgentSettings;
+import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.release.Generation;
+import org.murder.orchestrator.rollout.HostSetup;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.orchestrator.zk.ZkSettings;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+
+/**
+ * {@code murder zookeeper} in ensemble mode, three members as separate processes from the
+ * distribution (target/murder) on loopback, under a real deploy: in-process agents and Deployer
+ * connected to all three. The leader is killed (SIGKILL) while the hosts download; the deploy
+ * must end with every host done, the right bytes, each job run once and every final report there.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class EnsembleIT {
+    private static final Path MURDER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
+    private static final String SECRET = "test-secret-0123456789abcdef";
+
+    @TempDir
+    Path tmp;
+
+    /** One ensemble member: its id, client port and process (null until started). */
+    private static final class Member {
+        final int id;
+        final int clientPort;
+        final String spec;
+        final Path log;
+        Process process;
+
+        Member(int id, int clientPort, String spec, Path log) {
+            this.id = id;
+            this.clientPort = clientPort;
+            this.spec = spec;
+            this.log = log;
+        }
+    }
+
+    /** One in-process agent and what it owns. */
+    private record Host(String name, Agent agent, Engine engine, CuratorFramework zk, Path root, PrometheusRegistry registry) {
+        void close() {
+            agent.close();
+            engine.close();
+            zk.close();
+        }
+    }
+
+    private final List<Member> members = new ArrayList<>();
+    private final List<Host> hosts = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final StringWriter output = new StringWriter();
+
+    /** Should this JVM go before {@link #stopAll()} runs (a crash, a kill of the build): no member outlives it. */
+    private final Thread reaper = new Thread(() -> members.stream().filter(m -> m.process != null)
+            .forEach(m -> m.process.destroyForcibly()), "ensemble-it-reaper");
+
+    @AfterEach
+    void stopAll() throws Exception {
+        if (reaperAdded) {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        }
+        closeClients();
+        for (Member m : members) {
+            if (m.process != null && m.process.isAlive()) {
+                m.process.destroy();
+            }
+        }
+        for (Member m : members) {
+            if (m.process != null && !m.process.waitFor(20, TimeUnit.SECONDS)) {
+                m.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Agents, the deploy's and the observer's clients: first, while the ensemble is there for their goodbyes. */
+    private void closeClients() throws Exception {
+        for (Host h : hosts) {
+            h.close();
+        }
+        hosts.clear();
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        closeables.clear();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Three members on loopback, none started. */
+    private void ensemble() throws IOException {
+        for (int id = 1; id <= 3; id++) {
+            members.add(new Member(id, freePort(), id + "=127.0.0.1:" + freePort() + ":" + freePort(), tmp.resolve("zk" + id + ".log")));
+        }
+    }
+
+    private String connectString() {
+        return members.stream().map(m -> "127.0.0.1:" + m.clientPort).collect(Collectors.joining(","));
+    }
+
+    private boolean reaperAdded;
+
+    private void startMember(Member m) throws IOException {
+        if (!reaperAdded) {
+            Runtime.getRuntime().addShutdownHook(reaper);
+            reaperAdded = true;
+        }
+        List<String> argv = new ArrayList<>(List.of(MURDER.toString(), "zookeeper", "--data-dir", tmp.resolve("zk" + m.id).toString(),
+                "--bind", "127.0.0.1", "--port", String.valueOf(m.clientPort), "--myid", String.valueOf(m.id)));
+        for (Member each : members) {
+            argv.addAll(List.of("--server", each.spec));
+        }
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(m.log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1");
+        Path conf = tmp.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
+        if (!Files.exists(conf)) {
+            Files.writeString(conf, "");
+        }
+        pb.environment().put("MURDER_CONF", conf.toString());
+        m.process = pb.start();
+    }
+
+    /** A four-letter word's answer, or "" when the member does not answer (down, or not listening yet). */
+    private static String fourLetters(int port, String word) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            OutputStream out = s.getOutputStream();
+            out.write(word.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Waits (bounded, on what the members answer) until each of {@code up} says imok and serves as leader or follower. */
+    private void awaitServing(List<Member> up, int seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        for (Member m : up) {
+            while (!(fourLetters(m.clientPort, "ruok").equals("imok") && fourLetters(m.clientPort, "srvr").contains("Mode: "))) {
+                if (!m.process.isAlive()) {
+                    throw new AssertionError("member " + m.id + " exited " + m.process.exitValue() + ":\n" + Files.readString(m.log));
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("member " + m.id + " not serving within " + seconds + " s: srvr says '"
+                            + fourLetters(m.clientPort, "srvr") + "'\n" + Files.readString(m.log));
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private Optional<Member> leader(List<Member> among) {
+        return among.stream().filter(m -> fourLetters(m.clientPort, "srvr").contains("Mode: leader")).findFirst();
+    }
+
+    private ZkSettings zkSettings() {
+        return ZkSettings.of(connectString()).withTimeouts(Duration.ofSeconds(15), Duration.ofSeconds(10));
+    }
+
+    private static Activator noActivation() {
+        return new Activator() {
+            @Override
+            public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
+                throw new UnsupportedOperationException("activation is not part of this test");
+            }
+
+            @Override
+            public String rollback(Path dest, Optional<String> tag, Generation by) {
+                throw new UnsupportedOperationException("rollback is not part of this test");
+            }
+        };
+    }
+
+    private Host agent(String name, EngineConfig.Builder config) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("hosts").resolve(name));
+        CuratorFramework client = Zk.connect(zkSettings());
+        Engine engine = Engine.start(config.portRange(new PortRange(45000, 45999)).bindAddress(InetAddress.getLoopbackAddress())
+                .announceIp("127.0.0.1").hashThreads(1).build(), Clock.systemUTC());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Agent agent = new Agent(client, new AgentSettings(name, List.of("web"), root, "127.0.0.1"), engine, new JobSigner(SECRET),
+                noActivation(), Clock.systemUTC(), HostSetup.none(), new AgentMetrics(registry));
+        agent.start(30);
+        Host h = new Host(name, agent, engine, client, root, registry);
+        hosts.add(h);
+        return h;
+    }
+
+    /** Jobs this agent ran to the end (murder_agent_jobs_total, every result). */
+    private static double jobsRun(Host h) {
+        double sum = 0;
+        for (MetricSnapshot s : h.registry().scrape()) {
+            if (s instanceof CounterSnapshot c && c.getMetadata().getName().equals("murder_agent_jobs")) {
+                for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
+                    sum += p.getValue();
+                }
+            }
+        }
+        return sum;
+    }
+
+    private Path release(int bytes) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("build"));
+        byte[] data = new byte[bytes];
+        new Random(17).nextBytes(data);
+        Files.write(src.resolve("payload.bin"), data);
+        return src;
+    }
+
+    private DeployRequest request(Path src, String tag) {
+        return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
+                Duration.ofMinutes(2), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
+                new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
+    }
+
+    private CompletableFuture<List<HostOutcome>> deployAsync(DeployRequest request) {
+        CuratorFramework deployZk = Zk.connect(zkSettings());
+        closeables.add(deployZk);
+        Deployer d = new Deployer(deployZk, new JobSigner(SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return d.deploy(request);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Every host report seen, in order, with the time it was seen (a cache on its own client, through the failover too). */
+    private record Seen(long nanos, String host, HostReport report) {
+    }
+
+    private List<Seen> watchReports() {
+        CuratorFramework observer = Zk.connect(zkSettings());
+        List<Seen> seen = new CopyOnWriteArrayList<>();
+        CuratorCache cache = CuratorCache.build(observer, ZkPaths.REPORTS);
+        cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
+            String[] parts = node.getPath().split("/");
+            if (parts.length == 4 && node.getData() != null && node.getData().length > 0) { // /reports/JOB/HOST
+                seen.add(new Seen(System.nanoTime(), parts[3], Json.read(node.getData(), HostReport.class)));
+            }
+        }).build());
+        cache.start();
+        closeables.add(observer);
+        closeables.add(0, cache);
+        return seen;
+    }
+
+    private static String md5(Path file) throws Exception {
+        return Hex.encode(MessageDigest.getInstance("MD5").digest(Files.readAllBytes(file)));
+    }
+
+    private static long ms(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    private void assertEveryHostDoneOnce(List<HostOutcome> outcomes, List<Seen> seen, String tag) throws Exception {
+        assertEquals(hosts.stream().map(Host::name).sorted().toList(), outcomes.stream().map(HostOutcome::host).sorted().toList(),
+                "every host's final report: " + outcomes + "\n" + output);
+        assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + output);
+        String expected = md5(tmp.resolve("work-" + tag + "/" + tag + ".tar.zst"));
+        for (Host h : hosts) {
+            assertEquals(expected, md5(h.root().resolve(tag + ".tar.zst")), h.name() + " has the right bytes");
+            assertEquals(1.0, jobsRun(h), h.name() + " ran the job once");
+            List<HostReport> mine = seen.stream().filter(s -> s.host().equals(h.name())).map(Seen::report).toList();
+            assertTrue(!mine.isEmpty(), h.name() + ": reports seen");
+            assertEquals(1, mine.stream().map(HostReport::startedAt).distinct().count(), h.name() + " started the job once: " + mine);
+            HostReport last = mine.get(mine.size() - 1);
+            assertEquals(HostReport.DONE, last.state(), h.name() + ": " + last);
+            assertEquals("", last.reused(), h.name() + " downloaded it in this one run: " + last);
+            assertTrue(last.downloaded() <= last.total(), h.name() + " downloaded nothing twice: " + last);
+        }
+    }
+
+    @Test
+    void aDeployFinishesThroughTheLeadersDeath() throws Exception {
+        ensemble();
+        for (Member m : members) {
+            startMember(m);
+        }
+        awaitServing(members, 60);
+        for (Member m : members) {
+            assertTrue(fourLetters(m.clientPort, "mntr").contains("zk_server_state"), "mntr is served");
+        }
+        // each host takes about 8 s for its 8 MB at 1 MiB/s: the leader goes while both download
+        agent("web-1", EngineConfig.builder().maxDown(Rate.parse("1MiB/s")));
+        agent("web-2", EngineConfig.builder().maxDown(Rate.parse("1MiB/s")));
+        List<Seen> seen = watchReports();
+        long start = System.nanoTime();
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(request(release(8_000_000), "v1"));
+        long end = start + TimeUnit.SECONDS.toNanos(60);
+        while (hosts.stream().anyMatch(h -> seen.stream().noneMatch(s -> s.host().equals(h.name())
+                && HostReport.DOWNLOADING.equals(s.report().state()) && s.report().bytes() > 0))) {
+            assertTrue(System.nanoTime() < end && !deploy.isDone(), "both hosts downloading within 60 s: " + seen + "\n" + output);
+            Thread.sleep(20);
+        }
+        Member leader = leader(members).orElseThrow(() -> new AssertionError("no member says Mode: leader"));
+        long killed = System.nanoTime();
+        leader.process.destroyForcibly(); // SIGKILL
+        assertTrue(leader.process.waitFor(10, TimeUnit.SECONDS));
+        List<Member> rest = members.stream().filter(m -> m != leader).toList();
+        Member next = null;
+        while (next == null) {
+            assertTrue(System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(30), "a new leader within 30 s");
+            next = leader(rest).orElse(null);
+            if (next == null) {
+                Thread.sleep(50);
+            }
+        }
+        long elected = System.nanoTime();
+        List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
+        long finished = System.nanoTime();
+
+        assertEveryHostDoneOnce(outcomes, seen, "v1");
+        assertTrue(seen.stream().anyMatch(r -> r.nanos() > elected && HostReport.DOWNLOADING.equals(r.report().state())),
+                "the hosts were still downloading under the new leader: " + seen);
+        long lastBefore = seen.stream().filter(s -> s.nanos() < killed).mapToLong(Seen::nanos).max().orElse(killed);
+        long firstAfter = seen.stream().filter(s -> s.nanos() >= killed).mapToLong(Seen::nanos).min().orElse(finished);
+        System.out.printf("EnsembleIT: leader member %d killed %d ms into the deploy; member %d leading %d ms later; reports: last %d ms"
+                + " before the kill, next %d ms after it (gap %d ms); deploy done %d ms after the kill, %d ms in all; %d reports seen%n",
+                leader.id, ms(killed - start), next.id, ms(elected - killed), ms(killed - lastBefore), ms(firstAfter - killed),
+                ms(firstAfter - lastBefore), ms(finished - killed), ms(finished - start), seen.size());
+        for (Member m : rest) {
+            assertTrue(Files.readString(m.log).contains("zookeeper member " + m.id + ": "), "the role is logged:\n" + Files.readString(m.log));
+        }
+        assertTrue(Files.readString(next.log).contains("zookeeper member " + next.id + ": leading"), Files.readString(next.log));
+
+        // SIGTERM stops the survivors cleanly: exit 0
+        closeClients();
+        for (Member m : rest) {
+            m.process.destroy();
+        }
+        for (Member m : rest) {
+            assertTrue(m.process.waitFor(20, TimeUnit.SECONDS), "member " + m.id + " stopped on SIGTERM");
+            assertEquals(0, m.process.exitValue(), Files.readString(m.log));
+        }
+    }
+
+    @Test
+    void twoOfThreeMembersAreEnoughForADeploy() throws Exception {
+        ensemble();
+        List<Member> up = members.subList(0, 2);
+        for (Member m : up) {
+            startMember(m);
+        }
+        awaitServing(up, 60);
+        agent("web-1", EngineConfig.builder());
+        agent("web-2", EngineConfig.builder());
+        List<Seen> seen = watchReports();
+        List<HostOutcome> outcomes = deployAsync(request(release(2_000_000), "v2")).get(90, TimeUnit.SECONDS);
+        assertEveryHostDoneOnce(outcomes, seen, "v2");
+
+        // the third member joins later and follows
+        Member late = members.get(2);
+        startMember(late);
+        awaitServing(List.of(late), 60);
+        assertTrue(fourLetters(late.clientPort, "srvr").contains("Mode: follower"), fourLetters(late.clientPort, "srvr"));
+        Map<String, String> modes = new ConcurrentHashMap<>();
+        members.forEach(m -> modes.put("member " + m.id, fourLetters(m.clientPort, "srvr").lines()
+                .filter(l -> l.startsWith("Mode: ")).findFirst().orElse("?")));
+        assertEquals(1, modes.values().stream().filter(v -> v.equals("Mode: leader")).count(), modes.toString());
+    }
+}
