@@ -200,6 +200,10 @@ class RolloutIT {
         }
         assertTrue(lines.stream().noneMatch(l -> l.contains(" web-4 ")), "web-4 ran no hook: " + lines);
         assertTrue(lines.contains("post-health web-2 v1 prev=v2 current=v1 conf=web"), "the rollback ran the hooks again: " + lines);
+        assertTrue(lines.indexOf("pre-activate web-2 v1 prev=v2 current=v2 conf=web")
+                < lines.indexOf("post-activate web-2 v1 prev=v2 current=v1 conf=web")
+                && lines.contains("pre-activate web-2 v1 prev=v2 current=v2 conf=web"),
+                "the rollback drained the host (pre-activate) before switching it back: " + lines);
         assertTrue(output.toString().contains("wave      2 of 3 FAILED on 1 of 2 hosts (at most 0 may fail)"), output.toString());
     }
 }

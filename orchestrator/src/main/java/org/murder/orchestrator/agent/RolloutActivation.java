@@ -1,5 +1,7 @@
 package org.murder.orchestrator.agent;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,14 +88,17 @@ final class RolloutActivation {
 
     /**
      * A rollback's switch with the hooks of the release it switches to: pre-activate, the switch,
-     * post-activate, health, post-health.
+     * post-activate, health, post-health. Without a named release it is the one before current
+     * (so the automatic rollback of a failed wave drains the host before switching it back too).
      */
     Outcome rollback(Job job, Path dest, Generation by, Listener listener) {
         Rollout rollout = job.rolloutOrNone();
         String previous = activator.current(dest).orElse("");
         List<HookResult> results = new ArrayList<>();
-        Optional<String> to = job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo());
-        Hooks hooks = to.map(t -> hooksOf(dest.resolve("releases").resolve(t))).orElse(null);
+        Optional<String> to = job.rollbackTo().isEmpty() ? activator.rollbackTarget(dest) : Optional.of(job.rollbackTo());
+        // a release that is not there: no hooks of its own to run, the switch says why it cannot
+        Hooks hooks = to.filter(t -> Files.isDirectory(dest.resolve("releases").resolve(t), LinkOption.NOFOLLOW_LINKS))
+                .map(t -> hooksOf(dest.resolve("releases").resolve(t))).orElse(null);
         if (hooks == null || rollout.hooks().isEmpty()) {
             String now = activator.rollback(dest, to, by);
             if (rollout.hooks().isEmpty()) {
