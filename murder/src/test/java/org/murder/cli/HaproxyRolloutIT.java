@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * through its admin socket (socat), post-activate restarts the backend on the new release, health
  * (each agent's {@code --hooks-file}, over the release's) asks the backend directly, post-health
  * puts the host back. HAProxy has no health checks and no retries of its own: a request sent to a
- * backend that is down would fail, so zero failures is the hooks' doing.
+ * backend that is down would fail, so zero failures is the hooks' doing. Then v3, healthy on web-1
+ * only (its health file is in web-1's overlay): wave 2 fails, web-2 stays out of HAProxy, is rolled
+ * back to v2 with v2's hooks and put back, still without a failed request.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class HaproxyRolloutIT {
@@ -118,10 +120,16 @@ class HaproxyRolloutIT {
     }
 
     /** A release: www/VERSION (what the backends serve), the backend's start script, the hooks, per-host overlays. */
-    private Path release(String tag, Map<String, Integer> backendPorts, Path sock, Path hookLog) throws IOException {
+    private Path release(String tag, Map<String, Integer> backendPorts, Path sock, Path hookLog, List<String> healthyOn)
+            throws IOException {
         Path src = Files.createDirectories(tmp.resolve("build-" + tag));
         Files.createDirectories(src.resolve("www"));
         Files.writeString(src.resolve("www/VERSION"), tag + "\n");
+        // what the health hook asks for: in the release, or (a release broken on some hosts) only in some hosts' overlays
+        for (String h : healthyOn) {
+            Path www = Files.createDirectories(healthyOn.equals(HOSTS) ? src.resolve("www") : src.resolve("overlays/" + h + "/www"));
+            Files.writeString(www.resolve("HEALTH"), "ok\n");
+        }
         Path run = Files.createDirectories(tmp.resolve("run"));
         // stop the backend this host runs (if any) and start it again on the new release; the port comes from the overlay
         Files.createDirectories(src.resolve("bin"));
@@ -167,7 +175,7 @@ class HaproxyRolloutIT {
     }
 
     @Test
-    void aRolloutInWavesBehindHaproxyLosesNoRequest() throws Exception {
+    void aRolloutInWavesAndTheRollbackOfAFailedWaveBehindHaproxyLoseNoRequest() throws Exception {
         ExternalTools.require("haproxy", "haproxy");
         ExternalTools.require("socat", "socat");
         ExternalTools.require(ExternalTools.PYTHON, "python3");
@@ -211,7 +219,7 @@ class HaproxyRolloutIT {
         String me = System.getProperty("user.name");
         for (String h : HOSTS) {
             Path hooks = tmp.resolve(h + ".hooks");
-            Files.writeString(hooks, "health = http://127.0.0.1:" + backendPorts.get(h) + "/VERSION 200\n");
+            Files.writeString(hooks, "health = http://127.0.0.1:" + backendPorts.get(h) + "/HEALTH 200\nhealth.timeout = 6s\n");
             int peer = freePort();
             Process agent = start("agent-" + h, List.of(MURDER.toString(), "agent", "--name", h, "--roles", "web", "--zk",
                     "127.0.0.1:" + zkPort, "--secret-file", secret.toString(), "--dest-root", tmp.resolve("hosts/" + h).toString(),
@@ -221,7 +229,7 @@ class HaproxyRolloutIT {
         }
 
         // v1 everywhere, all at once: its hooks start the backends and put them in HAProxy
-        ExternalTools.Result v1 = deploy(release("v1", backendPorts, sock, hookLog), "v1", zkPort, secret);
+        ExternalTools.Result v1 = deploy(release("v1", backendPorts, sock, hookLog, HOSTS), "v1", zkPort, secret);
         assertEquals(0, v1.exitCode(), v1.output() + "\n" + log("agent-web-1") + log("agent-web-2"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (String h : HOSTS) {
@@ -236,14 +244,14 @@ class HaproxyRolloutIT {
         List<String> lastBodies = java.util.Collections.synchronizedList(new ArrayList<>());
         long loadStarted = System.nanoTime();
         load = new Thread(() -> {
-            long end = loadStarted + TimeUnit.SECONDS.toNanos(60);
+            long end = loadStarted + TimeUnit.SECONDS.toNanos(90);
             while (!loadStop.get() && sent.get() < 20_000 && System.nanoTime() < end) {
                 sent.incrementAndGet();
                 try {
                     String body = get(http, front);
                     served.computeIfAbsent(body.strip(), k -> new AtomicInteger()).incrementAndGet();
                     lastBodies.add(body.strip());
-                    if (!body.equals("v1\n") && !body.equals("v2\n")) {
+                    if (!body.matches("v[123]\n")) {
                         failures.add("unexpected answer: " + body);
                     }
                 } catch (Exception e) {
@@ -258,23 +266,17 @@ class HaproxyRolloutIT {
         }, "haproxy-load");
         load.start();
 
-        ExternalTools.Result v2 = deploy(release("v2", backendPorts, sock, hookLog), "v2", zkPort, secret, "--waves", "1,100%");
+        ExternalTools.Result v2 = deploy(release("v2", backendPorts, sock, hookLog, HOSTS), "v2", zkPort, secret, "--waves", "1,100%");
         Thread.sleep(1000); // and a moment on v2 everywhere
-        loadStop.set(true);
-        load.join(10_000);
-        double seconds = (System.nanoTime() - loadStarted) / 1e9;
-        System.out.printf("HaproxyRolloutIT: %d requests through haproxy in %.1f s during the rollout, %d failed, served %s%n",
-                sent.get(), seconds, failures.size(), served);
+        int sentDuringV2 = sent.get();
+        List<String> tail = List.copyOf(lastBodies.subList(Math.max(0, lastBodies.size() - 10), lastBodies.size()));
 
         assertEquals(0, v2.exitCode(), v2.output() + "\n" + log("agent-web-1") + log("agent-web-2"));
         assertTrue(v2.output().contains("wave      1 of 2 released: 1 hosts (web-1)"), v2.output());
         assertTrue(v2.output().contains("wave      2 of 2 released: 1 hosts (web-2)"), v2.output());
         assertTrue(v2.output().contains("v2: all 2 hosts done"), v2.output());
-        assertEquals(0, failures.size(), "failed requests through haproxy (of " + sent.get() + "), the first: "
-                + failures.subList(0, Math.min(5, failures.size())));
-        assertTrue(sent.get() >= 50, "the load ran during the rollout: " + sent.get() + " requests");
+        assertTrue(sentDuringV2 >= 50, "the load ran during the rollout: " + sentDuringV2 + " requests");
         assertTrue(served.containsKey("v1") && served.containsKey("v2"), "served " + served);
-        List<String> tail = lastBodies.subList(Math.max(0, lastBodies.size() - 10), lastBodies.size());
         assertEquals(List.of("v2"), tail.stream().distinct().toList(), "the last answers through haproxy are v2's");
 
         for (String h : HOSTS) {
@@ -297,6 +299,44 @@ class HaproxyRolloutIT {
         // the agents ran the health hook from their --hooks-file (the release's own says false)
         for (String h : HOSTS) {
             assertTrue(log("agent-" + h).contains("health (agent " + tmp.resolve(h + ".hooks")), log("agent-" + h));
+        }
+        Files.delete(hookLog);
+
+        // v3 is healthy on web-1 only: wave 2 fails, web-2 is drained, switched back to v2 and put back, under load all along
+        ExternalTools.Result v3 = deploy(release("v3", backendPorts, sock, hookLog, List.of("web-1")), "v3", zkPort, secret,
+                "--waves", "1,100%");
+        Thread.sleep(1000);
+        loadStop.set(true);
+        load.join(10_000);
+        double seconds = (System.nanoTime() - loadStarted) / 1e9;
+        System.out.printf("HaproxyRolloutIT: %d requests through haproxy in %.1f s during the rollouts of v2 and v3 (its wave 2"
+                + " rolled back), %d failed, served %s%n", sent.get(), seconds, failures.size(), served);
+        assertEquals(0, failures.size(), "failed requests through haproxy (of " + sent.get() + "), the first: "
+                + failures.subList(0, Math.min(5, failures.size())));
+        assertTrue(seconds < 90, "the load ran until the end, not to its bound: " + seconds + " s");
+
+        assertEquals(1, v3.exitCode(), v3.output());
+        assertTrue(v3.output().contains("wave      2 of 2 FAILED on 1 of 1 hosts (at most 0 may fail)"), v3.output());
+        assertTrue(v3.output().contains("rollback  1 hosts that switched to v3: web-2"), v3.output());
+        assertTrue(java.util.regex.Pattern.compile("(?m)^web-2 +rolled-back .*health failed for 6s .*/HEALTH answered 404 \\(expected:"
+                + " 200\\); current on v3 \\(was v2\\); rolled back to v2$").matcher(v3.output()).find(), v3.output());
+        assertEquals("v3\n", get(http, backendPorts.get("web-1")), "web-1 passed and stays on v3");
+        assertEquals("v2\n", get(http, backendPorts.get("web-2")), "web-2 serves v2 again");
+        assertEquals(Path.of("releases/v3"), Files.readSymbolicLink(tmp.resolve("hosts/web-1/current")));
+        assertEquals(Path.of("releases/v2"), Files.readSymbolicLink(tmp.resolve("hosts/web-2/current")));
+        assertEquals(List.of(
+                "pre-activate web-1 v3 prev=v2",
+                "post-activate web-1 v3 prev=v2",
+                "post-health web-1 v3 prev=v2",
+                "pre-activate web-2 v3 prev=v2",
+                "post-activate web-2 v3 prev=v2",
+                // health failed: web-2 stays out of HAProxy until the rollback to v2 has passed its own health check
+                "pre-activate web-2 v2 prev=v3",
+                "post-activate web-2 v2 prev=v3",
+                "post-health web-2 v2 prev=v3"), Files.readAllLines(hookLog));
+        String after = sh("echo 'show servers state be' | socat stdio UNIX-CONNECT:" + sock).output();
+        for (String h : HOSTS) {
+            assertTrue(after.lines().anyMatch(l -> l.matches(".* " + h + " 127\\.0\\.0\\.1 2 0 .*")), after);
         }
     }
 
