@@ -98,6 +98,49 @@ class HookRunnerTest {
     }
 
     @Test
+    void aHealthUrlThatNeverEndsItsAnswerFailsAtItsDeadline() throws Exception {
+        // headers at once, then a body that trickles forever (a streaming endpoint named as health by mistake)
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "trickle");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/events", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            try {
+                while (true) {
+                    ex.getResponseBody().write('.');
+                    ex.getResponseBody().flush();
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException | java.io.IOException e) {
+                ex.close();
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/events";
+            long start = System.nanoTime();
+            HookResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 204, Duration.ofSeconds(1), "t"), Map.of(), tmp));
+            assertFalse(r.ok(), r.toString());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "ended at its deadline, not the server's");
+            assertTrue(r.why().contains(url + " answered 200 (expected: 204)"), r.why());
+            assertTrue(r.output().startsWith("..") && r.output().length() <= HookRunner.OUTPUT_KEPT, r.output());
+            // the status is what counts: a body that does not end is not waited for (a second for what comes with it)
+            long again = System.nanoTime();
+            HookResult ok = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 200, Duration.ofSeconds(30), "t"), Map.of(), tmp));
+            assertTrue(ok.ok(), ok.toString());
+            assertEquals(1, ok.attempts());
+            assertTrue(System.nanoTime() - again < Duration.ofSeconds(5).toNanos(), "passed on its status");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void asAnotherUserThroughRunuser() {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to change user");
         HookResult r = new HookRunner(Optional.of("nobody"), Duration.ofMillis(50)).run(spec(Hook.POST_ACTIVATE, "id -un",
