@@ -206,6 +206,8 @@ public final class HookRunner {
         argv.addAll(List.of("/bin/sh", "-c", command));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        // the job secret an agent may have from its environment signs jobs and waves: never a hook's (it runs as another user)
+        pb.environment().remove("MURDER_SECRET");
         Process p;
         try {
             p = pb.start();

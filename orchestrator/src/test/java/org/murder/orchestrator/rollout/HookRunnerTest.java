@@ -38,6 +38,14 @@ class HookRunnerTest {
     }
 
     @Test
+    void theJobSecretIsNotInAHooksEnvironment() {
+        // an agent may hold it in MURDER_SECRET (instead of --secret-file): its hooks, run as another user, must not
+        HookResult r = runner.run(spec(Hook.POST_ACTIVATE, "echo \"${MURDER_SECRET-unset} $MURDER_TAG\"", Duration.ofSeconds(10)),
+                Map.of("MURDER_SECRET", "a-test-secret-of-32-characters!!", "MURDER_TAG", "v2"), tmp);
+        assertEquals("unset v2\n", r.output());
+    }
+
+    @Test
     void aFailingCommandSaysItsExitAndLastLine() {
         HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo draining; echo 'backend not found' ; exit 3", Duration.ofSeconds(10)),
                 Map.of(), tmp);
