@@ -5,10 +5,11 @@
 # the tools that must read every archive form (zstd, tar, gzip); promtool, which checks every
 # daemon's /metrics (Debian ships it in the prometheus package; on CI the metrics tests fail without it);
 # and for the packaging tests (DebPackageIT, SystemdUnitsIT, AnsibleRoleIT): systemd-analyze (systemd),
-# what the .deb's scripts use (adduser, man-db, logrotate) and Ansible (ansible-core, python3-apt for its apt module).
+# what the .deb's scripts use (adduser, man-db, logrotate) and Ansible (ansible-core, python3-apt for its apt module);
+# HAProxy and socat for the rollout test behind a load balancer (HaproxyRolloutIT: its hooks drive HAProxy's admin socket).
 set -euo pipefail
 packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc iptables nftables iproute2 curl zstd tar gzip
-  prometheus systemd adduser man-db logrotate ansible-core python3-apt)
+  prometheus systemd adduser man-db logrotate ansible-core python3-apt haproxy socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

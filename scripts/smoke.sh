@@ -48,4 +48,7 @@ grep -q "^selftest ok" selftest.out
 "$murder" demo --agents 3 --size 48MiB > demo.out 2>&1 || { cat demo.out; exit 1; }
 grep -q "all 3 hosts done" demo.out
 grep -q "current -> releases/demo-" demo.out
+# and its safe rollout: waves, a health check failing on one host, that wave rolled back (exit 0 when it went so)
+"$murder" demo --waves --agents 3 --size 8MiB > demo-waves.out 2>&1 || { cat demo-waves.out; exit 1; }
+grep -q "^demo: the health check failed on demo-2 in wave 2 of 3: the rollout stopped, wave 2 was rolled back" demo-waves.out
 echo "smoke: ok"

@@ -162,6 +162,45 @@ class RolloutIT {
     }
 
     @Test
+    void anAgentRestartedAfterItsSwitchStillCountsItAsThisJobsAndItsFailedWaveIsRolledBack() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        assertTrue(deploy("v1", RolloutRequest.defaults()).stream().allMatch(HostOutcome::succeeded), output.toString());
+        fleet.close();
+        fleet.agents.clear();
+        Path restarting = tmp.resolve("restarting");
+        // the first post-activate hangs (the agent is stopped during it), the second passes; v2 is never healthy
+        setups.put("web-1", agentHooks("web-1", "post-activate = test -e " + restarting + " || { touch " + restarting + "; sleep 60; }",
+                "health = test \"$MURDER_TAG\" != v2", "health.timeout = 1s"));
+        fleet.start("web-1", List.of("web"));
+        Files.delete(log);
+
+        java.util.concurrent.CompletableFuture<List<HostOutcome>> rollout = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return deploy("v2", new RolloutRequest(RolloutRequest.ALL_HOOKS, "1,100%", 0, "0", false));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(restarting) && System.nanoTime() < end && !rollout.isDone()) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(restarting), "post-activate started: " + output);
+        assertEquals("v2", current("web-1"), "switched before the restart");
+        Thread.sleep(1000); // its report (switched) is in ZooKeeper
+        fleet.close();
+        fleet.agents.clear();
+        fleet.start("web-1", List.of("web"));
+
+        List<HostOutcome> outcomes = rollout.get(90, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("rolled-back", outcomes.get(0).result(), outcomes + "\n" + output);
+        assertTrue(outcomes.get(0).error().endsWith("; rolled back to v1"), outcomes.get(0).error());
+        assertEquals("v1", current("web-1"), "the switch this job made before the restart was undone with its wave");
+        assertTrue(logLines().contains("pre-activate web-1 v2 prev=v1 current=v2 conf=web"),
+                "resumed, the release before this job's switch is still the previous one: " + logLines());
+    }
+
+    @Test
     void aWaveThatFailsHealthStopsTheRolloutAndIsRolledBackWithItsHooksWhileEarlierWavesStay() throws Exception {
         for (String h : List.of("web-1", "web-2", "web-3", "web-4")) {
             fleet.start(h, List.of("web"));
@@ -202,6 +241,10 @@ class RolloutIT {
         }
         assertTrue(lines.stream().noneMatch(l -> l.contains(" web-4 ")), "web-4 ran no hook: " + lines);
         assertTrue(lines.contains("post-health web-2 v1 prev=v2 current=v1 conf=web"), "the rollback ran the hooks again: " + lines);
+        assertTrue(lines.indexOf("pre-activate web-2 v1 prev=v2 current=v2 conf=web")
+                < lines.indexOf("post-activate web-2 v1 prev=v2 current=v1 conf=web")
+                && lines.contains("pre-activate web-2 v1 prev=v2 current=v2 conf=web"),
+                "the rollback drained the host (pre-activate) before switching it back: " + lines);
         assertTrue(output.toString().contains("wave      2 of 3 FAILED on 1 of 2 hosts (at most 0 may fail)"), output.toString());
         assertEquals(Map.of("web-1", "v2", "web-2", "v1", "web-3", "v1", "web-4", "v1"), last.currentByHost(),
                 "the summary knows which host is on which release");

@@ -26,6 +26,14 @@ public interface Activator {
         return Optional.empty();
     }
 
+    /**
+     * The release {@link #rollback} without a tag would switch {@code <dest>/current} to now (the one activated before
+     * current); empty when there is none, or this activator cannot tell before switching.
+     */
+    default Optional<String> rollbackTarget(Path dest) {
+        return Optional.empty();
+    }
+
     /** Points {@code <dest>/current} at {@code tag}, or at the release before the current one; returns the tag now current. */
     String rollback(Path dest, Optional<String> tag, Generation by);
 }

@@ -266,6 +266,10 @@ public final class Agent implements Closeable {
         }
         long now = clock.millis();
         HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
+        if (switchedBefore(previous)) {
+            // resumed after this job switched current: still its switch, whatever happens before the activation reports again
+            accepted = accepted.withActivation(previous.get().hooks(), previous.get().current(), true);
+        }
         reporter.offer(path, accepted);
         Progress progress = new Progress(accepted);
         HostReport last;
@@ -545,13 +549,20 @@ public final class Agent implements Closeable {
      * Activates when the job asks (see {@link RolloutActivation}), reporting {@code ready} while its
      * wave waits and {@code activating} as hooks run; returns the progress with how it went.
      */
+    /** Whether this job had switched {@code current} when the agent stopped (its last report before the restart says so). */
+    private static boolean switchedBefore(Optional<HostReport> previous) {
+        return previous.isPresent() && previous.get().switched();
+    }
+
     private HostReport activateIfAsked(Job job, String path, Progress progress, Path dest, Path archive, Generation generation) {
         if (!job.activate()) {
             return progress.last();
         }
         long started = System.nanoTime(); // with waves, the wait for this host's wave is in it too
         try {
-            RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, listener(path, progress));
+            // a resumed job's accepted report carries the switch it made before the restart
+            RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, progress.last().switched(),
+                    listener(path, progress));
             metrics.activated(System.nanoTime() - started);
             progress.set(progress.last().withActivation(o.hooks(), o.current(), o.switched()));
         } catch (InterruptedException e) {
@@ -565,8 +576,8 @@ public final class Agent implements Closeable {
     private RolloutActivation.Listener listener(String path, Progress progress) {
         return new RolloutActivation.Listener() {
             @Override
-            public void ready(String current) {
-                reporter.offer(path, progress.set(progress.last().in(HostReport.READY, List.of(), current, false)));
+            public void ready(String current, boolean switched) {
+                reporter.offer(path, progress.set(progress.last().in(HostReport.READY, List.of(), current, switched)));
             }
 
             @Override

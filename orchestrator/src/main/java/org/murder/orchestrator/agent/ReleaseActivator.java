@@ -27,6 +27,11 @@ public final class ReleaseActivator implements Activator {
     }
 
     @Override
+    public Optional<String> rollbackTarget(Path dest) {
+        return new ReleaseManager(dest).rollbackTarget();
+    }
+
+    @Override
     public String rollback(Path dest, Optional<String> tag, Generation by) {
         return new ReleaseManager(dest).rollback(tag, Optional.of(by)).to();
     }

@@ -1,5 +1,7 @@
 package org.murder.orchestrator.agent;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +36,7 @@ final class RolloutActivation {
 
     /** Where the activation is, for the host's report. */
     interface Listener {
-        void ready(String current);
+        void ready(String current, boolean switched);
 
         void activating(List<HookResult> sofar, String current, boolean switched);
     }
@@ -59,23 +61,33 @@ final class RolloutActivation {
         this.roles = List.copyOf(roles);
     }
 
-    Outcome activate(Job job, Path dest, Path archive, Generation by, Listener listener) throws InterruptedException {
+    /**
+     * @param switchedBefore this job's report said it had switched {@code current} when the agent
+     *                       stopped: resumed, the switch is still this job's (a failed wave rolls it
+     *                       back), and the release before it is the one before current
+     */
+    Outcome activate(Job job, Path dest, Path archive, Generation by, boolean switchedBefore, Listener listener)
+            throws InterruptedException {
         Rollout rollout = job.rolloutOrNone();
         Path release = activator.prepare(dest, job.tag(), archive, by);
         Overlays.apply(release, setup.overlayDir(), roles, host);
-        String previous = activator.current(dest).orElse("");
+        String current = activator.current(dest).orElse("");
+        boolean resumedSwitch = switchedBefore && current.equals(job.tag());
+        String previous = resumedSwitch ? activator.rollbackTarget(dest).orElse("") : current;
         int wave = rollout.waveOf(host);
         if (rollout.hasWaves() && wave >= 0) {
-            listener.ready(previous);
+            listener.ready(current, resumedSwitch);
             gate.await(job.id(), wave, job.deadline());
         }
         Hooks hooks = hooksOf(release);
         Map<String, String> env = env(job, dest, release, previous);
         List<HookResult> results = new ArrayList<>();
-        listener.activating(results, previous, false);
-        run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, false, "current still on " + orNone(previous));
+        listener.activating(results, current, resumedSwitch);
+        run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, resumedSwitch, resumedSwitch
+                ? "current on " + job.tag() + " since before the agent restarted (was " + orNone(previous) + ")"
+                : "current still on " + orNone(previous));
         activator.activate(dest, job.tag(), archive, job.keep(), by);
-        boolean switched = !previous.equals(job.tag());
+        boolean switched = resumedSwitch || !previous.equals(job.tag());
         listener.activating(results, job.tag(), switched);
         for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
             run(hook, hooks, rollout, env, release, results, switched, "current on " + job.tag() + " (was " + orNone(previous) + ")");
@@ -86,14 +98,17 @@ final class RolloutActivation {
 
     /**
      * A rollback's switch with the hooks of the release it switches to: pre-activate, the switch,
-     * post-activate, health, post-health.
+     * post-activate, health, post-health. Without a named release it is the one before current
+     * (so the automatic rollback of a failed wave drains the host before switching it back too).
      */
     Outcome rollback(Job job, Path dest, Generation by, Listener listener) {
         Rollout rollout = job.rolloutOrNone();
         String previous = activator.current(dest).orElse("");
         List<HookResult> results = new ArrayList<>();
-        Optional<String> to = job.rollbackTo().isEmpty() ? Optional.empty() : Optional.of(job.rollbackTo());
-        Hooks hooks = to.map(t -> hooksOf(dest.resolve("releases").resolve(t))).orElse(null);
+        Optional<String> to = job.rollbackTo().isEmpty() ? activator.rollbackTarget(dest) : Optional.of(job.rollbackTo());
+        // a release that is not there: no hooks of its own to run, the switch says why it cannot
+        Hooks hooks = to.filter(t -> Files.isDirectory(dest.resolve("releases").resolve(t), LinkOption.NOFOLLOW_LINKS))
+                .map(t -> hooksOf(dest.resolve("releases").resolve(t))).orElse(null);
         if (hooks == null || rollout.hooks().isEmpty()) {
             String now = activator.rollback(dest, to, by);
             if (rollout.hooks().isEmpty()) {

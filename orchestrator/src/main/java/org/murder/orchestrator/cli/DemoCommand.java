@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -26,6 +27,9 @@ import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.rollout.Hooks;
+import org.murder.orchestrator.rollout.RolloutRequest;
+import org.murder.orchestrator.rollout.WavePlan;
 import org.murder.orchestrator.zk.StandaloneZooKeeper;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.orchestrator.zk.ZkSettings;
@@ -43,7 +47,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", sortOptions = false,
         description = {"Try murder on one machine: ZooKeeper, N agents, tracker, seeder and one deploy.",
             "Starts a ZooKeeper server, N agents as separate processes (own ports and release roots), generates a release of",
-            "--size, deploys it with --activate and prints the summary. Listens on 127.0.0.1 only; cleans up after itself."})
+            "--size, deploys it with --activate and prints the summary. Listens on 127.0.0.1 only; cleans up after itself.",
+            "With --waves: deploys v1 everywhere, then v2 in waves (1,50%%,100%%) with a health check that fails on one host:",
+            "the rollout stops at that host's wave, the wave is rolled back, later waves never switch."})
 public final class DemoCommand implements Callable<Integer> {
     static final String MAIN_CLASS = "org.murder.cli.Murder";
 
@@ -62,6 +68,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", description = "Work directory (kept). Default: a temporary one, removed at the end.")
     Path dir;
 
+    @Option(names = "--waves", description = "Show a safe rollout: v1 to all, then v2 in waves (1,50%%,100%%) whose health check"
+            + " fails on one host; the rollout stops and that wave is rolled back. Exit 0 when it went so.")
+    boolean waves;
+
+    /** The waves of {@code demo --waves}. */
+    static final String WAVES = "1,50%,100%";
+
     @Override
     public Integer call() throws Exception {
         if (agents < 1 || agents > 50) {
@@ -73,7 +86,10 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("murder-demo-") : Files.createDirectories(dir);
-        List<Process> processes = new ArrayList<>();
+        List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // killed itself (kill PID: no finally runs), the demo still stops its agents
+        Thread stopAgents = new Thread(() -> stop(processes), "murder-demo-stop");
+        Runtime.getRuntime().addShutdownHook(stopAgents);
         StandaloneZooKeeper zkServer = null;
         try {
             zkServer = StandaloneZooKeeper.start(work.resolve("zookeeper"), "127.0.0.1", 0);
@@ -91,10 +107,11 @@ public final class DemoCommand implements Callable<Integer> {
             try (CuratorFramework zk = Zk.connect(settings)) {
                 Deployer deployer = new Deployer(zk, new JobSigner(secret), Clock.systemUTC(), out, Progress.isTerminal());
                 awaitAgents(deployer, processes, work);
+                if (waves) {
+                    return wavesDemo(deployer, release, work, out) ? 0 : 1;
+                }
                 String tag = "demo-" + System.currentTimeMillis() / 1000;
-                DeployRequest request = new DeployRequest(Optional.of(release), tag, List.of("demo-*"), List.of(), List.of(), "",
-                        Duration.ofSeconds(5), Duration.ofMinutes(10), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
-                        "127.0.0.1", new PortRange(7300, 7399), work.resolve("deploy"), Duration.ofSeconds(2));
+                DeployRequest request = request(release, tag, work);
                 out.printf("deploy     %s (%s) to %d agents%n", tag, size, agents);
                 out.flush();
                 List<HostOutcome> outcomes = deployer.deploy(request);
@@ -107,14 +124,12 @@ public final class DemoCommand implements Callable<Integer> {
                 return ok ? 0 : 1;
             }
         } finally {
-            for (Process p : processes) {
-                p.destroy();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAgents);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook stops them
             }
-            for (Process p : processes) {
-                if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            }
+            stop(processes);
             if (zkServer != null) {
                 zkServer.close();
             }
@@ -131,6 +146,22 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private static void stop(List<Process> processes) {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private Process startAgent(Path work, int i, String zk, Path secretFile) throws IOException {
         int first = 7000 + 10 * i;
         // through bin/murder when it started us, so the agents get its JVM options for `agent`
@@ -141,9 +172,93 @@ public final class DemoCommand implements Callable<Integer> {
                         System.getProperty("java.class.path"), MAIN_CLASS));
         cmd.addAll(List.of("agent", "--name", "demo-" + i, "--roles", "demo", "--zk", zk, "--secret-file", secretFile.toString(),
                 "--dest-root", work.resolve("agent-" + i).toString(), "--bind", "127.0.0.1", "--ip", "127.0.0.1",
-                "--port-range", first + "-" + (first + 9), "--metrics-port", "off")); // N agents: one default metrics port
+                "--port-range", first + "-" + (first + 9), "--metrics-port", "off", // N agents: one default metrics port
+                // the demo's own hooks run as whoever runs the demo (as root an agent's default is the user murder)
+                "--hook-user", System.getProperty("user.name")));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("agent-" + i + ".log").toFile())
                 .start();
+    }
+
+    private static DeployRequest request(Path release, String tag, Path work) {
+        return new DeployRequest(Optional.of(release), tag, List.of("demo-*"), List.of(), List.of(), "",
+                Duration.ofSeconds(5), Duration.ofMinutes(10), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
+                "127.0.0.1", new PortRange(7300, 7399), work.resolve("deploy"), Duration.ofSeconds(2));
+    }
+
+    /**
+     * {@code demo --waves}: v1 to every agent at once, then v2 in waves whose health check fails on
+     * the first host of the second wave (of the only one, with one agent). Prints which host is on
+     * which release; true when the rollout stopped there and that host went back to v1.
+     */
+    private boolean wavesDemo(Deployer deployer, Path release, Path work, PrintWriter out) throws Exception {
+        String stamp = "demo-" + System.currentTimeMillis() / 1000;
+        String v1 = stamp + "-v1";
+        String v2 = stamp + "-v2";
+        List<String> hosts = new ArrayList<>();
+        for (int i = 1; i <= agents; i++) {
+            hosts.add("demo-" + i);
+        }
+        List<List<String>> plan = WavePlan.waves(WAVES, hosts);
+        String failing = plan.get(Math.min(1, plan.size() - 1)).get(0);
+        // the same hooks in both releases: health fails only on the failing host, only on v2 (so its rollback to v1 passes)
+        Files.writeString(release.resolve(Hooks.FILE), String.join("\n",
+                "# murder demo --waves: every hook says what it would do on a real host",
+                "pre-activate  = echo \"would take $MURDER_HOST out of the load balancer\"",
+                "post-activate = echo \"would restart the service on $MURDER_TAG (was $MURDER_PREVIOUS_TAG)\"",
+                "health        = test \"$MURDER_HOST\" != " + failing + " || test \"$MURDER_TAG\" != " + v2
+                        + " || { echo \"health check of $MURDER_HOST failed\"; exit 1; }",
+                "health.timeout = 3s",
+                "post-health   = echo \"would put $MURDER_HOST back in the load balancer\"", ""));
+        Files.writeString(release.resolve("VERSION"), v1 + "\n");
+        out.printf("deploy     %s (%s) to %d agents, all at once%n", v1, size, agents);
+        out.flush();
+        List<HostOutcome> first = deployer.deploy(request(release, v1, work));
+        if (!Deployer.summary(out, v1, first)) {
+            out.println("demo: " + v1 + " did not reach every agent; see " + work + "/agent-N.log");
+            return false;
+        }
+        Files.writeString(release.resolve("VERSION"), v2 + "\n");
+        out.printf("%ndeploy     %s to %d agents in waves %s; its health check fails on %s%n", v2, agents, WAVES,
+                failing);
+        out.flush();
+        List<HostOutcome> second = deployer.deploy(request(release, v2, work)
+                .withRollout(new RolloutRequest(RolloutRequest.ALL_HOOKS, WAVES, 0, "0", false)));
+        Deployer.summary(out, v2, second);
+        out.println();
+        out.println("releases  host         current");
+        Map<String, String> onRelease = new java.util.TreeMap<>();
+        for (int i = 1; i <= agents; i++) {
+            Path current = work.resolve("agent-" + i + "/current");
+            String on = Files.isSymbolicLink(current) ? Files.readSymbolicLink(current).getFileName().toString() : "none";
+            onRelease.put("demo-" + i, on);
+            int wave = 0;
+            for (int w = 0; w < plan.size(); w++) {
+                wave = plan.get(w).contains("demo-" + i) ? w + 1 : wave;
+            }
+            out.printf("          %-12s %s (wave %d of %d)%n", "demo-" + i, on, wave, plan.size());
+        }
+        int failedWave = 0;
+        for (int w = 0; w < plan.size(); w++) {
+            failedWave = plan.get(w).contains(failing) ? w : failedWave;
+        }
+        boolean asExpected = true;
+        for (int w = 0; w < plan.size(); w++) {
+            for (String h : plan.get(w)) {
+                asExpected &= onRelease.get(h).equals(w < failedWave ? v2 : v1);
+            }
+        }
+        HostOutcome failed = second.stream().filter(o -> o.host().equals(failing)).findFirst().orElseThrow();
+        asExpected &= "rolled-back".equals(failed.result());
+        if (asExpected) {
+            out.printf("demo: the health check failed on %s in wave %d of %d: the rollout stopped, wave %d was rolled back to %s;"
+                    + " %s%n", failing, failedWave + 1, plan.size(), failedWave + 1, v1,
+                    failedWave == 0 ? "no host is on " + v2 : "the waves before it stay on " + v2
+                            + (failedWave + 1 < plan.size() ? ", the waves after it never switched" : ""));
+        } else {
+            out.println("demo: the rollout did not end as expected (see the summary above and " + work + "/agent-N.log)");
+        }
+        out.flush();
+        return asExpected;
     }
 
     private void awaitAgents(Deployer deployer, List<Process> processes, Path work) throws InterruptedException {

@@ -50,13 +50,14 @@ public final class JobStore {
         return out;
     }
 
-    /** Deletes jobs created more than {@code ttl} ago; returns how many. */
+    /** Deletes jobs created more than {@code ttl} ago, with their reports and wave nodes; returns how many. */
     public int prune(Duration ttl, Clock clock) throws Exception {
         int removed = 0;
         long cutoff = clock.millis() - ttl.toMillis();
         for (JobStatus s : list()) {
             if (s.job().createdAt() < cutoff) {
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(s.job().id()));
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(s.job().id())); // a rollout's signed wave nodes
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(s.job().id()));
                 removed++;
             }

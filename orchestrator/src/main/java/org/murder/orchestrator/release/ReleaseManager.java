@@ -272,6 +272,17 @@ public final class ReleaseManager {
     }
 
     /**
+     * The release {@link #rollback(Optional) rollback(Optional.empty())} would switch to now: the one
+     * activated before current; empty without a current release or an earlier one.
+     */
+    public Optional<String> rollbackTarget() {
+        if (!Files.isDirectory(releases, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        return current().flatMap(from -> previous(from, readHistory()));
+    }
+
+    /**
      * Deletes every release except the current one and the {@code keep} most recently activated
      * (a release never activated counts as oldest). Returns the deleted tags, oldest first. A release
      * is first renamed to {@code .TAG.deleting-XXXX}, so a crash never leaves half a release under a tag.

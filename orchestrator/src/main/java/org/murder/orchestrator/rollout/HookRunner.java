@@ -80,20 +80,116 @@ public final class HookRunner {
     private record Attempt(boolean ok, int code, String output, String why) {
     }
 
+    /**
+     * One GET, bounded as a whole by {@code budget} (at most 10 s): its status, and of its body what
+     * came within a second of the status line, at most {@link #OUTPUT_KEPT} bytes; the rest is never
+     * waited for (a health URL that streams, or answers gigabytes, must not hold the activation past
+     * its deadline).
+     */
     private Attempt url(String url, int expected, Duration budget) {
+        Duration limit = min(budget, Duration.ofSeconds(10));
+        HttpRequest request;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(min(budget, Duration.ofSeconds(10))).GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            String body = tail(r.body().getBytes(StandardCharsets.UTF_8));
-            return r.statusCode() == expected ? new Attempt(true, r.statusCode(), body, "")
-                    : new Attempt(false, r.statusCode(), body, url + " answered " + r.statusCode() + " (expected: " + expected + ")");
-        } catch (IOException e) {
-            return new Attempt(false, -1, "", url + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Attempt(false, -1, "", url + ": interrupted");
+            request = HttpRequest.newBuilder(URI.create(url)).timeout(limit).GET().build();
         } catch (IllegalArgumentException e) {
             return new Attempt(false, -1, "", "'" + url + "': not a URL (" + e.getMessage() + ")");
+        }
+        long deadline = System.nanoTime() + limit.toNanos();
+        BodyHead head = new BodyHead();
+        java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, info -> {
+            status.complete(info.statusCode());
+            return head;
+        });
+        int code;
+        byte[] body;
+        try {
+            java.util.concurrent.CompletableFuture.anyOf(status, answer).get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            code = status.getNow(-1);
+            long left = Math.max(0, Math.min(deadline - System.nanoTime(), TimeUnit.SECONDS.toNanos(1)));
+            body = answer.get(left, TimeUnit.NANOSECONDS).body();
+        } catch (java.util.concurrent.TimeoutException e) {
+            head.abort();
+            answer.cancel(true);
+            if (!status.isDone()) {
+                return new Attempt(false, -1, "", url + ": no answer within " + Durations.format(limit));
+            }
+            code = status.join();
+            body = head.sofar();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return new Attempt(false, -1, "", url + ": " + cause);
+        } catch (InterruptedException e) {
+            head.abort();
+            answer.cancel(true);
+            Thread.currentThread().interrupt();
+            return new Attempt(false, -1, "", url + ": interrupted");
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        return code == expected ? new Attempt(true, code, text, "")
+                : new Attempt(false, code, text, url + " answered " + code + " (expected: " + expected + ")");
+    }
+
+    /** The first {@link #OUTPUT_KEPT} bytes of a body; then the rest is cancelled, not read. */
+    private static final class BodyHead implements HttpResponse.BodySubscriber<byte[]> {
+        private final java.util.concurrent.CompletableFuture<byte[]> body = new java.util.concurrent.CompletableFuture<>();
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private volatile java.util.concurrent.Flow.Subscription subscription;
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> items) {
+            boolean full;
+            synchronized (kept) {
+                for (java.nio.ByteBuffer b : items) {
+                    int n = Math.min(b.remaining(), OUTPUT_KEPT - kept.size());
+                    byte[] bytes = new byte[n];
+                    b.get(bytes);
+                    kept.write(bytes, 0, n);
+                }
+                full = kept.size() >= OUTPUT_KEPT;
+            }
+            if (full) {
+                subscription.cancel();
+                body.complete(sofar());
+            } else {
+                subscription.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(sofar());
+        }
+
+        /** What came so far. */
+        byte[] sofar() {
+            synchronized (kept) {
+                return kept.toByteArray();
+            }
+        }
+
+        void abort() {
+            java.util.concurrent.Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+            body.complete(sofar());
         }
     }
 
@@ -110,6 +206,8 @@ public final class HookRunner {
         argv.addAll(List.of("/bin/sh", "-c", command));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        // the job secret an agent may have from its environment signs jobs and waves: never a hook's (it runs as another user)
+        pb.environment().remove("MURDER_SECRET");
         Process p;
         try {
             p = pb.start();

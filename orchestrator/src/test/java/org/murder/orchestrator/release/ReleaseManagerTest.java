@@ -224,10 +224,13 @@ class ReleaseManagerTest {
         activate("v2");
         activate("v3");
         clock.advance(Duration.ofMinutes(1));
+        assertEquals(Optional.of("v2"), releases.rollbackTarget(), "where a rollback would go, known before it switches");
         assertEquals(new Switch(Optional.of("v3"), "v2", false), releases.rollback(Optional.empty()));
         assertEquals("releases/v2", currentLink());
+        assertEquals(Optional.of("v1"), releases.rollbackTarget());
         assertEquals(new Switch(Optional.of("v2"), "v1", false), releases.rollback(Optional.empty()));
         assertEquals("releases/v1", currentLink());
+        assertEquals(Optional.empty(), releases.rollbackTarget());
 
         MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
         assertEquals(dest + ": no release was activated before v1 (expected: an earlier activation to roll back to,"
@@ -261,6 +264,7 @@ class ReleaseManagerTest {
         activate("v3");
         assertEquals(List.of("v1"), releases.keepLast(2));
         releases.rollback(Optional.empty());
+        assertEquals(Optional.empty(), releases.rollbackTarget());
         MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
         assertTrue(e.getMessage().contains("no release was activated before v2"), e.getMessage());
     }
@@ -268,6 +272,7 @@ class ReleaseManagerTest {
     @Test
     void rollbackWithoutAnythingToRollBackTo() throws Exception {
         Files.createDirectories(dest);
+        assertEquals(Optional.empty(), releases.rollbackTarget());
         MurderException none = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
         assertEquals(dest.resolve("releases") + ": no such directory (expected: the destination of earlier deploys)", none.getMessage());
         activate("v1");
@@ -275,6 +280,7 @@ class ReleaseManagerTest {
         assertEquals(dest + ": no release was activated before v1 (expected: an earlier activation to roll back to,"
                 + " or a release named with --to TAG)", first.getMessage());
         Files.delete(dest.resolve("current"));
+        assertEquals(Optional.empty(), releases.rollbackTarget());
         MurderException noCurrent = assertThrows(MurderException.class, () -> releases.rollback(Optional.of("v1")));
         assertEquals(dest.resolve("current") + ": no current release (expected: a release activated by murder before a rollback)",
                 noCurrent.getMessage());

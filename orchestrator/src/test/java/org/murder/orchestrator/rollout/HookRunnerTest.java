@@ -38,6 +38,14 @@ class HookRunnerTest {
     }
 
     @Test
+    void theJobSecretIsNotInAHooksEnvironment() {
+        // an agent may hold it in MURDER_SECRET (instead of --secret-file): its hooks, run as another user, must not
+        HookResult r = runner.run(spec(Hook.POST_ACTIVATE, "echo \"${MURDER_SECRET-unset} $MURDER_TAG\"", Duration.ofSeconds(10)),
+                Map.of("MURDER_SECRET", "a-test-secret-of-32-characters!!", "MURDER_TAG", "v2"), tmp);
+        assertEquals("unset v2\n", r.output());
+    }
+
+    @Test
     void aFailingCommandSaysItsExitAndLastLine() {
         HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo draining; echo 'backend not found' ; exit 3", Duration.ofSeconds(10)),
                 Map.of(), tmp);
@@ -92,6 +100,49 @@ class HookRunnerTest {
             HookResult wrong = runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 204, Duration.ofMillis(300), "t"), Map.of(), tmp);
             assertFalse(wrong.ok());
             assertTrue(wrong.why().contains(url + " answered 200 (expected: 204)"), wrong.why());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aHealthUrlThatNeverEndsItsAnswerFailsAtItsDeadline() throws Exception {
+        // headers at once, then a body that trickles forever (a streaming endpoint named as health by mistake)
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "trickle");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/events", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            try {
+                while (true) {
+                    ex.getResponseBody().write('.');
+                    ex.getResponseBody().flush();
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException | java.io.IOException e) {
+                ex.close();
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/events";
+            long start = System.nanoTime();
+            HookResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 204, Duration.ofSeconds(1), "t"), Map.of(), tmp));
+            assertFalse(r.ok(), r.toString());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "ended at its deadline, not the server's");
+            assertTrue(r.why().contains(url + " answered 200 (expected: 204)"), r.why());
+            assertTrue(r.output().startsWith("..") && r.output().length() <= HookRunner.OUTPUT_KEPT, r.output());
+            // the status is what counts: a body that does not end is not waited for (a second for what comes with it)
+            long again = System.nanoTime();
+            HookResult ok = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 200, Duration.ofSeconds(30), "t"), Map.of(), tmp));
+            assertTrue(ok.ok(), ok.toString());
+            assertEquals(1, ok.attempts());
+            assertTrue(System.nanoTime() - again < Duration.ofSeconds(5).toNanos(), "passed on its status");
         } finally {
             server.stop(0);
         }

@@ -1,0 +1,49 @@
+package org.murder.orchestrator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.orchestrator.zk.ZkSettings;
+
+/** Pruning against a real (in-process) ZooKeeper. */
+class JobStoreTest {
+    private static final long DAY = Duration.ofDays(1).toMillis();
+
+    private static void publish(CuratorFramework zk, String id, long createdAt) throws Exception {
+        Job job = new Job(id, Job.DEPLOY, "v1", "", "0123", 1, "", 0, true, 5, "", List.of("web-1"), "--hosts web-*", createdAt,
+                createdAt + 60_000, "");
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(id), Json.write(job));
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(id, "web-1"), "{}".getBytes(StandardCharsets.UTF_8));
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wave(id, 0), "sig".getBytes(StandardCharsets.US_ASCII));
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wavesStop(id), "sig".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void pruningAJobRemovesItsReportsAndItsWaves() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            publish(zk, "v1-old", clock.millis() - 8 * DAY);
+            publish(zk, "v1-new", clock.millis() - DAY);
+            assertEquals(1, new JobStore(zk).prune(Duration.ofDays(7), clock));
+            for (String gone : List.of(ZkPaths.job("v1-old"), ZkPaths.hosts("v1-old"), ZkPaths.waves("v1-old"))) {
+                assertNull(zk.checkExists().forPath(gone), gone);
+            }
+            for (String kept : List.of(ZkPaths.job("v1-new"), ZkPaths.hosts("v1-new"), ZkPaths.wave("v1-new", 0))) {
+                assertNotNull(zk.checkExists().forPath(kept), kept);
+            }
+        }
+    }
+}
