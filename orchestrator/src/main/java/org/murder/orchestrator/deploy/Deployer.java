@@ -532,6 +532,10 @@ public final class Deployer {
                 metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
+                    if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0) {
+                        // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
+                        signedNode(ZkPaths.wavesStop(job.id()));
+                    }
                     view.finish();
                     reports.forEach((h, r) -> currentByHost.put(h, r.current()));
                     List<HostOutcome> outcomes = outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
@@ -761,10 +765,10 @@ public final class Deployer {
 
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
         int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
-        out.printf("%n%-" + width + "s  %-9s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
+        out.printf("%n%-" + width + "s  %-11s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
                 "UP MB", "ERROR");
         for (HostOutcome o : outcomes) {
-            out.printf("%-" + width + "s  %-9s %8.1f %9s %9s %9s %9s  %s%n", org.murder.core.Printable.escape(o.host()),
+            out.printf("%-" + width + "s  %-11s %8.1f %9s %9s %9s %9s  %s%n", org.murder.core.Printable.escape(o.host()),
                     org.murder.core.Printable.escape(o.label()), o.seconds(),
                     o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
                     megabytes(o.downloaded()), megabytes(o.rebuilt()), megabytes(o.uploaded()),
