@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.release.Generation;
 import org.murder.orchestrator.rollout.Hook;

@@ -556,14 +556,12 @@ public final class Deployer {
     private void steerWaves(Job job, org.murder.orchestrator.rollout.WaveController waves, java.util.function.Predicate<String> finished,
             java.util.function.Predicate<String> failed, java.util.function.IntPredicate approved) throws Exception {
         while (true) {
-            int before = waves.released();
             org.murder.orchestrator.rollout.WaveController.Step step = waves.next(finished, failed, approved);
-            if (step.release().isEmpty() && step.stopAt().isEmpty() && waves.released() == before && before > 0
-                    && before < waves.waves().size() && waves.stoppedAt() < 0 && waves.waves().get(before - 1).stream().allMatch(finished)
-                    && pausedAt != before) {
-                pausedAt = before;
-                out.printf("paused    wave %d of %d passed; run 'murder deploy --continue %s' to release wave %d%n", before,
-                        waves.waves().size(), job.id(), before + 1);
+            int waiting = waves.awaitingApproval();
+            if (waiting > 0 && waiting != pausedAt) {
+                pausedAt = waiting;
+                out.printf("paused    wave %d of %d passed; run 'murder deploy --continue %s' to release wave %d%n", waiting,
+                        waves.waves().size(), job.id(), waiting + 1);
             }
             if (step.release().isPresent()) {
                 int w = step.release().getAsInt();

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs hooks: a command through {@code /bin/sh -c} in the release directory, with the
  * activation's environment, as the hook user (through {@code runuser} when the agent is root;
- * never as root unless configured so), killed with its process group at its timeout; its output's
+ * never as root unless configured so), killed with its descendants at its timeout; its output's
  * end kept for the report. Health is retried every {@code retryEvery} until its timeout.
  */
 public final class HookRunner {

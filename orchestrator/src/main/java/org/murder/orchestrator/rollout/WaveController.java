@@ -1,7 +1,6 @@
 package org.murder.orchestrator.rollout;
 
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.Predicate;
 
@@ -21,6 +20,7 @@ public final class WaveController {
     private final String maxFailures;
     private int released;
     private int stoppedAt = -1;
+    private int awaitingApproval = -1;
 
     public WaveController(List<List<String>> waves, String maxFailures) {
         this.waves = List.copyOf(waves);
@@ -78,8 +78,10 @@ public final class WaveController {
         }
         if (released < waves.size()) {
             if (!approved.test(released)) {
+                awaitingApproval = released;
                 return Step.NOTHING;
             }
+            awaitingApproval = -1;
             released++;
             return new Step(OptionalInt.of(released - 1), OptionalInt.empty());
         }
@@ -92,6 +94,11 @@ public final class WaveController {
         if (stopped) {
             stoppedAt = Math.max(0, released - 1);
         }
+    }
+
+    /** The wave (0-based) that passed waves wait for an operator's approval to release, -1 when none does. */
+    public int awaitingApproval() {
+        return awaitingApproval;
     }
 
     /** Whether every wave is released (nothing left to wait for). */
