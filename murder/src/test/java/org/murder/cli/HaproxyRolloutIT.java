@@ -85,10 +85,19 @@ class HaproxyRolloutIT {
         }
     }
 
+    /** Ports handed out by {@link #freePort}: the backends listen only later, and the kernel may offer their port again. */
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A free port not handed out before in this JVM (a few tries at most). */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
+        throw new IOException("no new free port in 50 tries");
     }
 
     private Process start(String name, List<String> argv) throws IOException {
