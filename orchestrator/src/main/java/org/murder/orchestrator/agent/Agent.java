@@ -219,6 +219,11 @@ public final class Agent implements Closeable {
         }
     }
 
+    /** The job's fleet size, which sets how often this host's report on it is stored (see ReportCadence). */
+    private static int hosts(Job job) {
+        return job.hosts().size();
+    }
+
     private void ignore(String id, String why) {
         if (ignored.add(id)) {
             LOG.warn("[agent={} job={}] {}", settings.name(), id, why);
@@ -259,7 +264,7 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] past its deadline: not {}", settings.name(), job.id(),
                     previous.isEmpty() ? "started" : "resumed");
             if (previous.isPresent()) {
-                reporter.offer(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()));
+                reporter.offer(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()), hosts(job));
                 return AgentMetrics.Result.TIMEOUT;
             }
             return null; // never started here: the deploy counts it, not this agent
@@ -270,7 +275,7 @@ public final class Agent implements Closeable {
             // resumed after this job switched current: still its switch, whatever happens before the activation reports again
             accepted = accepted.withActivation(previous.get().hooks(), previous.get().current(), true);
         }
-        reporter.offer(path, accepted);
+        reporter.offer(path, accepted, hosts(job));
         Progress progress = new Progress(accepted);
         HostReport last;
         try {
@@ -287,7 +292,7 @@ public final class Agent implements Closeable {
             LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
             last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
         }
-        reporter.offer(path, last);
+        reporter.offer(path, last, hosts(job));
         return HostReport.DONE.equals(last.state()) ? AgentMetrics.Result.DONE
                 : progress.wasTimedOut() ? AgentMetrics.Result.TIMEOUT : AgentMetrics.Result.FAILED;
     }
@@ -384,7 +389,7 @@ public final class Agent implements Closeable {
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
                 dest);
-        reporter.offer(path, accepted.progress(0, 0, 0));
+        reporter.offer(path, accepted.progress(0, 0, 0), hosts(job));
         try {
             while (!session.completed().isDone()) {
                 long left = job.deadline() - clock.millis();
@@ -398,7 +403,7 @@ public final class Agent implements Closeable {
                     Snapshot s = latest.get();
                     if (s != null) {
                         progress.rebuilt(Math.max(0, goodAtStart.get()));
-                        reporter.offer(path, progress.update(s));
+                        reporter.offer(path, progress.update(s), hosts(job));
                     }
                 }
             }
@@ -427,7 +432,7 @@ public final class Agent implements Closeable {
             return done.withUploaded(session.finished().join().uploaded());
         }
         // the host goes on seeding (for at least a second): say what it uploaded once that is over
-        session.finished().thenAccept(s -> reporter.offer(path, done.withUploaded(s.uploaded())));
+        session.finished().thenAccept(s -> reporter.offer(path, done.withUploaded(s.uploaded()), hosts(job)));
         return done;
     }
 
@@ -562,7 +567,7 @@ public final class Agent implements Closeable {
         try {
             // a resumed job's accepted report carries the switch it made before the restart
             RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, progress.last().switched(),
-                    listener(path, progress));
+                    listener(job, path, progress));
             metrics.activated(System.nanoTime() - started);
             progress.set(progress.last().withActivation(o.hooks(), o.current(), o.switched()));
         } catch (InterruptedException e) {
@@ -573,23 +578,23 @@ public final class Agent implements Closeable {
         return progress.last();
     }
 
-    private RolloutActivation.Listener listener(String path, Progress progress) {
+    private RolloutActivation.Listener listener(Job job, String path, Progress progress) {
         return new RolloutActivation.Listener() {
             @Override
             public void ready(String current, boolean switched) {
-                reporter.offer(path, progress.set(progress.last().in(HostReport.READY, List.of(), current, switched)));
+                reporter.offer(path, progress.set(progress.last().in(HostReport.READY, List.of(), current, switched)), hosts(job));
             }
 
             @Override
             public void activating(List<org.murder.orchestrator.rollout.HookResult> sofar, String current, boolean switched) {
-                reporter.offer(path, progress.set(progress.last().in(HostReport.ACTIVATING, sofar, current, switched)));
+                reporter.offer(path, progress.set(progress.last().in(HostReport.ACTIVATING, sofar, current, switched)), hosts(job));
             }
         };
     }
 
     private HostReport rollback(Job job, String path, Progress progress, Generation generation) {
         long started = System.nanoTime();
-        RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, listener(path, progress));
+        RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, listener(job, path, progress));
         metrics.activated(System.nanoTime() - started);
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
         return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(), "");

@@ -1,8 +1,10 @@
 package org.murder.orchestrator.agent;
 
 import java.io.Closeable;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.orchestrator.job.HostReport;
@@ -13,22 +15,41 @@ import org.slf4j.LoggerFactory;
 /**
  * Stores an agent's host reports without making its job threads wait for ZooKeeper. A job thread
  * hands a report over and goes on (downloads, activates); one writer thread stores the latest
- * report of each path, retrying through outages until it is stored or replaced by a newer one. So
- * during an outage each job keeps exactly one report waiting (its last progress, or its final
- * report), and the reports catch up when ZooKeeper is back.
+ * report of each path when {@link ReportCadence} says it is due, retrying through outages (with a
+ * jittered backoff, so a fleet does not retry in step) until it is stored or replaced by a newer
+ * one. So each job keeps at most one report waiting (its last progress, or its final report), and
+ * the reports catch up when ZooKeeper is back.
  */
 final class Reporter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Reporter.class);
     private static final long FIRST_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 5000;
+    /** On close, how long reports still waiting may take to be stored. */
+    private static final long FLUSH_MILLIS = 500;
+    /** Paths whose stored state is remembered (an agent runs a few jobs at a time). */
+    private static final int REMEMBERED_PATHS = 256;
+
+    /** A report waiting to be stored: due at {@code dueAt} (monotonic milliseconds), for a fleet of {@code hosts}. */
+    private record Pending(HostReport report, int hosts, long dueAt) {
+    }
 
     private final CuratorFramework zk;
     private final String agent;
+    private final ReportCadence cadence = new ReportCadence(ThreadLocalRandom.current());
     private final Object lock = new Object();
-    /** Path to the latest report not yet stored, oldest path first. Guarded by {@link #lock}. */
-    private final Map<String, HostReport> pending = new LinkedHashMap<>();
+    /** Path to the latest report not yet stored. Guarded by {@link #lock}. */
+    private final Map<String, Pending> pending = new HashMap<>();
+    /** Path to what was stored last. Guarded by {@link #lock}. */
+    private final Map<String, ReportCadence.PathState> stored = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ReportCadence.PathState> eldest) {
+            return size() > REMEMBERED_PATHS;
+        }
+    };
     private final Thread writer;
     private boolean closed;
+    private long flushUntil;
+    private long writes;
 
     Reporter(CuratorFramework zk, String agent) {
         this.zk = zk;
@@ -38,13 +59,18 @@ final class Reporter implements Closeable {
         this.writer.start();
     }
 
-    /** Queues {@code report} for {@code path}, replacing a report for it not yet stored; never blocks on ZooKeeper. */
-    void offer(String path, HostReport report) {
+    /** Queues {@code report} for {@code path} of a job for {@code hosts} hosts, replacing one not yet stored; never blocks on ZooKeeper. */
+    void offer(String path, HostReport report, int hosts) {
         synchronized (lock) {
             if (closed) {
                 return;
             }
-            pending.put(path, report);
+            long now = nowMillis();
+            ReportCadence.PathState was = stored.getOrDefault(path, ReportCadence.PathState.NONE);
+            Pending before = pending.get(path);
+            long due = before == null ? cadence.dueAt(was, report.state(), hosts, now)
+                    : cadence.replacingDueAt(was, before.report().state(), before.dueAt(), report.state(), hosts, now);
+            pending.put(path, new Pending(report, hosts, due));
             lock.notifyAll();
         }
     }
@@ -56,60 +82,105 @@ final class Reporter implements Closeable {
         }
     }
 
+    /** Reports stored so far. */
+    long writes() {
+        synchronized (lock) {
+            return writes;
+        }
+    }
+
+    private static long nowMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
     private void writeLoop() {
         long backoff = FIRST_BACKOFF_MILLIS;
-        boolean retrying = false;
-        long retryAt = 0;
+        long retryAt = Long.MIN_VALUE;
         while (true) {
             String path;
-            HostReport report;
+            Pending next;
             synchronized (lock) {
-                long now = System.nanoTime();
-                while (!closed && (pending.isEmpty() || retrying && now - retryAt < 0)) {
-                    long waitMillis = pending.isEmpty() ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(retryAt - now));
+                while (true) {
+                    long now = nowMillis();
+                    if (closed && (pending.isEmpty() || now >= flushUntil)) {
+                        return;
+                    }
+                    Map.Entry<String, Pending> first = earliest();
+                    long wakeAt = first == null ? Long.MAX_VALUE : Math.max(retryAt, closed ? now : first.getValue().dueAt());
+                    if (first != null && wakeAt <= now) {
+                        path = first.getKey();
+                        next = first.getValue();
+                        break;
+                    }
                     try {
-                        lock.wait(waitMillis);
+                        lock.wait(wakeAt == Long.MAX_VALUE ? 0 : Math.max(1, Math.min(wakeAt - now, closed ? flushUntil - now : Long.MAX_VALUE)));
                     } catch (InterruptedException e) {
                         return;
                     }
-                    now = System.nanoTime();
                 }
-                if (closed) {
-                    return;
-                }
-                Map.Entry<String, HostReport> first = pending.entrySet().iterator().next();
-                path = first.getKey();
-                report = first.getValue();
             }
             try {
-                zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(report));
+                zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(next.report()));
                 synchronized (lock) {
-                    // a newer report that came meanwhile stays queued
-                    pending.remove(path, report);
+                    writes++;
+                    long now = nowMillis();
+                    ReportCadence.PathState state = cadence.stored(stored.getOrDefault(path, ReportCadence.PathState.NONE),
+                            next.report().state(), next.hosts(), now);
+                    stored.put(path, state);
+                    if (!pending.remove(path, next)) {
+                        // a newer report came meanwhile: an update of what was just stored waits for its turn
+                        Pending newer = pending.get(path);
+                        if (newer != null && newer.report().state().equals(state.storedState())) {
+                            pending.put(path, new Pending(newer.report(), newer.hosts(), Math.max(newer.dueAt(), state.nextUpdateAt())));
+                        }
+                    }
                 }
                 backoff = FIRST_BACKOFF_MILLIS;
-                retrying = false;
+                retryAt = Long.MIN_VALUE;
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                LOG.info("[agent={}] report {} to {} not stored ({}); retrying in {} ms", agent, report.state(), path, e.toString(),
-                        backoff);
-                retrying = true;
-                retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+                long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                LOG.info("[agent={}] report {} to {} not stored ({}); retrying in {} ms", agent, next.report().state(), path,
+                        e.toString(), wait);
+                retryAt = nowMillis() + wait;
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
         }
     }
 
-    /** Stops the writer; reports not stored by now are dropped (a restarted agent reports again). */
+    private Map.Entry<String, Pending> earliest() {
+        Map.Entry<String, Pending> first = null;
+        for (Map.Entry<String, Pending> e : pending.entrySet()) {
+            if (first == null || e.getValue().dueAt() < first.getValue().dueAt()) {
+                first = e;
+            }
+        }
+        return first;
+    }
+
+    /**
+     * Stops the writer: reports still waiting get {@value #FLUSH_MILLIS} ms to be stored at once
+     * (a final report is not held back by its cadence), then the rest are dropped (a restarted agent
+     * reports again).
+     */
     @Override
     public void close() {
         synchronized (lock) {
+            if (closed) {
+                return;
+            }
             closed = true;
+            flushUntil = nowMillis() + FLUSH_MILLIS;
             lock.notifyAll();
+        }
+        try {
+            writer.join(FLUSH_MILLIS + 200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         writer.interrupt();
     }
