@@ -145,7 +145,7 @@ public final class Agent implements Closeable {
         }
         Job job;
         try {
-            job = Json.read(node.getData(), Job.class);
+            job = org.murder.orchestrator.job.JobCodec.decode(node.getData());
             job.validate();
         } catch (IllegalArgumentException e) {
             ignore(id, "not a valid job: " + e.getMessage());

@@ -413,7 +413,7 @@ public final class Deployer {
         }
         Job job;
         try {
-            job = Json.read(data, Job.class);
+            job = org.murder.orchestrator.job.JobCodec.decode(data);
             job.validate();
         } catch (IllegalArgumentException e) {
             throw MurderException.failure("job " + id + ": " + e.getMessage(), e);
@@ -454,7 +454,7 @@ public final class Deployer {
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
         this.jobId = job.id();
-        byte[] jobBytes = Json.write(job);
+        byte[] jobBytes = org.murder.orchestrator.job.JobCodec.encode(job);
         if (jobBytes.length > MAX_JOB_BYTES) {
             // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
             throw MurderException.failure("job " + job.id() + ": " + jobBytes.length + " bytes (expected: at most " + MAX_JOB_BYTES

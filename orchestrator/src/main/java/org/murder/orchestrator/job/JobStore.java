@@ -34,7 +34,7 @@ public final class JobStore {
         }
         for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
             try {
-                Job job = Json.read(zk.getData().forPath(ZkPaths.job(id)), Job.class);
+                Job job = JobCodec.decode(zk.getData().forPath(ZkPaths.job(id)));
                 Map<String, HostReport> reports = new LinkedHashMap<>();
                 if (zk.checkExists().forPath(ZkPaths.hosts(id)) != null) {
                     for (String h : zk.getChildren().forPath(ZkPaths.hosts(id))) {

@@ -1,0 +1,73 @@
+package org.murder.orchestrator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class JobCodecTest {
+    private static final JobSigner SIGNER = new JobSigner("test-secret-0123456789abcdef");
+
+    private static Job job(int hosts) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < hosts; i++) {
+            names.add(String.format("web-%05d.rack%02d.dc1.example.com", i, i % 40));
+        }
+        byte[] pieces = new byte[1500 * 20]; // a torrent of 1,500 pieces: random hashes do not compress
+        new Random(1).nextBytes(pieces);
+        return SIGNER.sign(new Job("v1-20261203T010203-abcd", Job.DEPLOY, "v1", Base64.getEncoder().encodeToString(pieces),
+                "0123456789abcdef0123456789abcdef", 1L << 30, "", 30, true, 5, "", names, "--hosts web-*", 1, 2, ""));
+    }
+
+    @Test
+    void aSmallJobStaysPlainJsonForEarlierAgents() {
+        Job small = job(3);
+        byte[] data = JobCodec.encode(small);
+        assertFalse(JobCodec.isCompressed(data));
+        assertEquals(small, Json.read(data, Job.class));
+        assertEquals(small, JobCodec.decode(data));
+    }
+
+    @Test
+    void aJobForTenThousandHostsIsGzippedWellUnderTheNodeLimitAndStillVerifies() {
+        Job big = job(10_000);
+        byte[] data = JobCodec.encode(big);
+        assertTrue(JobCodec.isCompressed(data));
+        assertTrue(Json.write(big).length > 300_000, "the JSON alone is " + Json.write(big).length);
+        assertTrue(data.length < 150_000, "stored " + data.length + " bytes");
+        Job read = JobCodec.decode(data);
+        assertEquals(10_000, read.hosts().size());
+        assertTrue(SIGNER.verify(read), "the signature covers the job, not its encoding");
+    }
+
+    @Test
+    void aGzipBombIsRefusedWithoutInflatingItInFull() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                gz.write(zeros); // 64 MB of zeros: about 64 KB gzipped
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobCodec.decode(out.toByteArray()));
+        assertTrue(e.getMessage().contains("inflates beyond"), e.getMessage());
+    }
+
+    @Test
+    void garbageIsAOneLineReason() {
+        for (byte[] bad : List.of(new byte[0], new byte[] {0x1f, (byte) 0x8b, 1, 2, 3}, "{not json".getBytes(),
+                "[1,2]".getBytes())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobCodec.decode(bad));
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(e.getMessage().contains("expected") || e.getMessage().contains("not a Job"), e.getMessage());
+        }
+    }
+}
