@@ -296,8 +296,8 @@ class EnsembleIT {
         CuratorCache cache = CuratorCache.build(observer, ZkPaths.REPORTS);
         cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
             String[] parts = node.getPath().split("/");
-            if (parts.length == 4 && node.getData() != null && node.getData().length > 0) { // /reports/JOB/HOST
-                seen.add(new Seen(System.nanoTime(), parts[3], Json.read(node.getData(), HostReport.class)));
+            if (parts.length == 5 && node.getData() != null && node.getData().length > 0) { // /reports/JOB/BUCKET/HOST
+                seen.add(new Seen(System.nanoTime(), parts[4], Json.read(node.getData(), HostReport.class)));
             }
         }).build());
         cache.start();

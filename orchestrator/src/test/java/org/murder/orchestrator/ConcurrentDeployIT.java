@@ -132,7 +132,7 @@ class ConcurrentDeployIT {
     }
 
     private static boolean downloading(String path, byte[] data) {
-        if (path.split("/").length != 4 || data == null || data.length == 0) {
+        if (path.split("/").length != 5 || data == null || data.length == 0) {
             return false;
         }
         HostReport r = Json.read(data, HostReport.class);
@@ -187,7 +187,7 @@ class ConcurrentDeployIT {
         assertTrue(r2.refused() != null, "the second deploy is refused: " + r2);
         assertEquals(1, r2.refused().exitCode());
         assertTrue(r2.refused().getMessage().startsWith("host web-2 is being deployed right now by "), r2.refused().getMessage());
-        assertTrue(r2.refused().getMessage().endsWith("(lock /host-locks/web-2)"), r2.refused().getMessage());
+        assertTrue(r2.refused().getMessage().matches(".*\\(lock /host-locks/set-\\d{10}\\)"), r2.refused().getMessage());
         assertEquals("v1", current("web-1"));
         assertEquals("v1", current("web-2"));
         assertTrue(Files.notExists(tmp.resolve("hosts/web-3/current")), "the refused deploy published nothing");
@@ -230,7 +230,9 @@ class ConcurrentDeployIT {
                 List.of("web-1"), false, tmp.resolve("w1")));
         awaitNode(ZkPaths.REPORTS, ConcurrentDeployIT::downloading);
         // as if the first deploy's ZooKeeper session had expired: its host lock is gone
-        client().delete().quietly().forPath(ZkPaths.hostLock("web-1"));
+        for (String set : client().getChildren().forPath(ZkPaths.HOST_LOCKS)) {
+            client().delete().quietly().forPath(ZkPaths.HOST_LOCKS + "/" + set);
+        }
         Result newer = Result.of(deployAsync(request(Optional.of(build("v2", 1000)), "v2", List.of("web-1"), false,
                 tmp.resolve("w2"))));
         assertTrue(newer.allDone(), newer + "\n" + output);

@@ -18,10 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.murder.core.Hex;
@@ -78,8 +74,10 @@ public final class Agent implements Closeable {
     private final RejectionBudget rejections = new RejectionBudget();
     private static final long UNREGISTER_WAIT_MILLIS = 3_000;
     private Reporter reporter;
-    private PersistentNode registration;
-    private CuratorCache cache;
+    private Registration registration;
+    private JobWatcher watcher;
+    /** The host count of the last job seen: how widely this agent spreads its re-reads after a reconnection. */
+    private final java.util.concurrent.atomic.AtomicInteger fleetSize = new java.util.concurrent.atomic.AtomicInteger(1);
     private volatile boolean closed;
     private volatile String ensembleId = "";
     /** Archives this agent's jobs are downloading now: never pruned. */
@@ -121,31 +119,27 @@ public final class Agent implements Closeable {
         reporter = new Reporter(zk, settings.name());
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis());
-        registration = new PersistentNode(zk, CreateMode.EPHEMERAL, false, ZkPaths.agent(settings.name()), Json.write(info));
-        registration.start();
-        if (!registration.waitForInitialCreate(registerTimeoutSeconds, TimeUnit.SECONDS)) {
+        registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), Json.write(info), fleetSize::get);
+        if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");
         }
         ensembleId = ensembleId(zk);
-        cache = CuratorCache.build(zk, ZkPaths.JOBS);
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forCreatesAndChanges((before, node) -> onNode(node))
-                .forInitialized(() -> LOG.info("[agent={}] watching {} for jobs", settings.name(), ZkPaths.JOBS))
-                .build());
-        cache.start();
+        watcher = new JobWatcher(zk, settings.name(), id -> started.contains(id) || ignored.contains(id), this::onJob,
+                fleetSize::get);
+        watcher.start();
+        LOG.info("[agent={}] watching {} for jobs", settings.name(), ZkPaths.JOBS);
         LOG.info("[agent={}] registered (roles {}, peer port {}, releases under {})", settings.name(), settings.roles(),
                 engine.port(), settings.destRoot());
     }
 
-    private void onNode(ChildData node) {
-        String id = ZkPaths.jobIdOf(node.getPath());
-        if (id == null || closed || started.contains(id) || ignored.contains(id)) {
+    private void onJob(String id, byte[] data, org.apache.zookeeper.data.Stat stat) {
+        if (closed || started.contains(id) || ignored.contains(id)) {
             return;
         }
         Job job;
         try {
-            job = org.murder.orchestrator.job.JobCodec.decode(node.getData());
+            job = org.murder.orchestrator.job.JobCodec.decode(data);
             job.validate();
         } catch (IllegalArgumentException e) {
             ignore(id, "not a valid job: " + e.getMessage());
@@ -170,11 +164,12 @@ public final class Agent implements Closeable {
             ignored.add(id);
             return;
         }
-        if (node.getStat() == null || node.getStat().getCzxid() <= 0) {
+        fleetSize.set(job.hosts().size());
+        if (stat == null || stat.getCzxid() <= 0) {
             ignore(id, "no creation id from ZooKeeper: ignored");
             return;
         }
-        Generation generation = new Generation(node.getStat().getCzxid(), job.id(), ensembleId);
+        Generation generation = new Generation(stat.getCzxid(), job.id(), ensembleId);
         if (started.add(id)) {
             jobs.execute(() -> run(job, generation));
         }
@@ -210,6 +205,12 @@ public final class Agent implements Closeable {
         }
         String path = ZkPaths.host(job.id(), settings.name());
         try {
+            try {
+                // the bucket, only below a reports node that exists
+                zk.create().withMode(CreateMode.CONTAINER).forPath(path.substring(0, path.lastIndexOf('/')));
+            } catch (KeeperException.NodeExistsException made) {
+                // by another host
+            }
             zk.create().forPath(path, Json.write(HostReport.accepted(job.size(), now).failed(why, now)));
             LOG.info("[agent={} job={}] reported {}", settings.name(), job.id(), why);
         } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
@@ -653,8 +654,8 @@ public final class Agent implements Closeable {
     @Override
     public void close() {
         closed = true;
-        if (cache != null) {
-            cache.close();
+        if (watcher != null) {
+            watcher.close();
         }
         if (registration != null) {
             // deleting the node retries while ZooKeeper is away (50 s and more, with the service manager waiting to kill
@@ -662,7 +663,7 @@ public final class Agent implements Closeable {
             Thread unregister = new Thread(() -> {
                 try {
                     registration.close();
-                } catch (IOException | RuntimeException e) {
+                } catch (RuntimeException e) {
                     LOG.debug("unregister: {}", e.toString());
                 }
             }, "murder-agent-unregister");
@@ -675,6 +676,7 @@ public final class Agent implements Closeable {
                     Thread.currentThread().interrupt();
                 }
             } else {
+                unregister.start(); // stops keeping the node; not waited for
                 LOG.info("[agent={}] ZooKeeper is not connected: {} goes when the session ends", settings.name(),
                         ZkPaths.agent(settings.name()));
             }

@@ -98,6 +98,10 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "Give up on hosts not done by then. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
+    @Option(names = "--max-hosts", paramLabel = "N", defaultValue = "" + Deployer.DEFAULT_MAX_HOSTS,
+            description = "Refuse a deploy or rollback matching more hosts than this (a glob typed too wide). Default: ${DEFAULT-VALUE}.")
+    int maxHosts;
+
     @Option(names = "--dry-run", description = "Print the hosts that would be targeted and stop.")
     boolean dryRun;
 
@@ -185,7 +189,8 @@ public final class DeployCommand implements Callable<Integer> {
         PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
         try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 CuratorFramework client = Zk.connect(zk.settings())) {
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics);
+            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics)
+                    .maxHosts(maxHosts);
             List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request);
             String shownTag = resumeJob != null ? request.tag() : tag;
             if (dryRun) {

@@ -53,6 +53,11 @@ public final class ZooKeeperCommand implements Callable<Integer> {
             + " DIR/myid, and checked against the one there.")
     Long myid;
 
+    @Option(names = "--max-client-connections", paramLabel = "N",
+            description = "Ensemble mode: connections one client address may open (0: no limit; a test fleet of many agents on"
+                    + " one machine needs it). Default: 60.")
+    Integer maxClientConnections;
+
     @Option(names = "--tick-time", paramLabel = "MS", description = "Ensemble mode: ZooKeeper's tick. Default: 2000.")
     Integer tickTime;
 
@@ -74,7 +79,8 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         if (!specs.isEmpty() || myid != null) {
             return ensemble(specs);
         }
-        for (Object[] o : new Object[][] {{"--tick-time", tickTime}, {"--init-limit", initLimit}, {"--sync-limit", syncLimit}}) {
+        for (Object[] o : new Object[][] {{"--tick-time", tickTime}, {"--init-limit", initLimit}, {"--sync-limit", syncLimit},
+                {"--max-client-connections", maxClientConnections}}) {
             if (o[1] != null) {
                 throw MurderException.badInput(o[0] + ": only in ensemble mode (expected: with --myid and --server)");
             }
@@ -117,7 +123,12 @@ public final class ZooKeeperCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("murder zookeeper: " + warning);
             spec.commandLine().getErr().flush();
         }
-        EnsembleZooKeeper.Settings settings = new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync);
+        int connections = maxClientConnections == null ? EnsembleZooKeeper.Settings.DEFAULT_MAX_CLIENT_CONNECTIONS : maxClientConnections;
+        if (connections < 0) {
+            throw MurderException.badInput("--max-client-connections: " + connections + " (expected: 0 for no limit, or a positive number)");
+        }
+        EnsembleZooKeeper.Settings settings = new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync,
+                connections);
         try (EnsembleZooKeeper zk = EnsembleZooKeeper.start(settings)) {
             EnsembleZooKeeper.Member self = settings.self();
             spec.commandLine().getOut().println("zookeeper member " + myid + " of " + members.size() + " listening on " + bind + ":" + port

@@ -84,6 +84,24 @@ public final class Deployer {
         this.metrics = metrics;
     }
 
+    /** Hosts a dry run lists; the rest are counted. */
+    static final int DRY_RUN_ROWS = 50;
+    /** The default of {@link #maxHosts(int)}. */
+    public static final int DEFAULT_MAX_HOSTS = 1000;
+    private int maxHosts = DEFAULT_MAX_HOSTS;
+
+    /**
+     * A deploy (or rollback) matching more than {@code max} hosts is refused before anything is
+     * published: a glob typed too wide should not reach the whole fleet.
+     */
+    public Deployer maxHosts(int max) {
+        if (max < 1) {
+            throw MurderException.badInput("--max-hosts " + max + " (expected: 1 or more)");
+        }
+        this.maxHosts = max;
+        return this;
+    }
+
     /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
     public List<String> targets() {
         return targets;
@@ -101,13 +119,26 @@ public final class Deployer {
             if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
                 return agents;
             }
-            for (String name : zk.getChildren().forPath(ZkPaths.AGENTS)) {
+            for (String bucket : zk.getChildren().forPath(ZkPaths.AGENTS)) {
+                if (!ZkPaths.isBucket(bucket)) {
+                    LOG.warn("{}/{}: not a bucket of agents (an agent of a murder before 2026-12, which registered at"
+                            + " /agents/NAME? upgrade it: this deploy does not see it)", ZkPaths.AGENTS, bucket);
+                    continue;
+                }
+                List<String> names;
                 try {
-                    agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
+                    names = zk.getChildren().forPath(ZkPaths.AGENTS + "/" + bucket);
                 } catch (KeeperException.NoNodeException gone) {
-                    // left between the listing and the read
-                } catch (IllegalArgumentException bad) {
-                    LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
+                    continue;
+                }
+                for (String name : names) {
+                    try {
+                        agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
+                    } catch (KeeperException.NoNodeException gone) {
+                        // left between the listing and the read
+                    } catch (IllegalArgumentException bad) {
+                        LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
+                    }
                 }
             }
             agents.sort(java.util.Comparator.comparing(AgentInfo::name));
@@ -132,33 +163,48 @@ public final class Deployer {
         this.targets = hosts;
         metrics.started(req.tag());
         metrics.hosts(hosts, Map.of());
+        boolean tooMany = hosts.size() > maxHosts;
         if (req.dryRun()) {
             out.println("would " + (req.rollback() ? "roll back" : "deploy " + req.tag()) + " on " + hosts.size() + " hosts:");
-            targets.forEach(a -> out.printf("  %-24s %-16s roles %s%n", a.name(), a.ip(), String.join(",", a.roles())));
+            targets.stream().limit(DRY_RUN_ROWS).forEach(a -> out.printf("  %-24s %-16s roles %s%n",
+                    org.murder.core.Printable.escape(a.name()), org.murder.core.Printable.escape(a.ip()),
+                    org.murder.core.Printable.escape(String.join(",", a.roles()))));
+            if (hosts.size() > DRY_RUN_ROWS) {
+                out.printf("  ... and %d more%n", hosts.size() - DRY_RUN_ROWS);
+            }
+            if (tooMany) {
+                out.printf("%d hosts is more than --max-hosts %d: a real run needs --max-hosts %d (or more)%n", hosts.size(),
+                        maxHosts, hosts.size());
+            }
             out.flush();
             return List.of();
+        }
+        if (tooMany) {
+            throw MurderException.badInput(selector(req) + ": " + hosts.size() + " hosts match (expected: at most --max-hosts "
+                    + maxHosts + "; check the target with --dry-run, then pass --max-hosts " + hosts.size() + " to go ahead)");
         }
         int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock);
         if (pruned > 0) {
             LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
         }
-        try (DeployLock lock = DeployLock.acquire(zk, locks(req, hosts), (req.rollback() ? "rollback " : "deploy ") + req.tag(),
+        try (DeployLock lock = DeployLock.acquire(zk, locks(req), lockedHosts(req, hosts), (req.rollback() ? "rollback " : "deploy ") + req.tag(),
                 clock)) {
             return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts);
         }
     }
 
+    /** The tag's lock. */
+    private static Map<String, String> locks(DeployRequest req) {
+        return Map.of(ZkPaths.lock(req.tag()), "tag " + req.tag());
+    }
+
     /**
-     * The tag, and each host when the job switches current (an activating deploy, a rollback): two
-     * such jobs never run on one host at once, so a fleet cannot end split between them.
+     * The hosts locked beside the tag: all of them when the job switches current (an activating
+     * deploy, a rollback), so that two such jobs never run on one host at once and a fleet cannot
+     * end split between them; none otherwise.
      */
-    private static Map<String, String> locks(DeployRequest req, List<String> hosts) {
-        Map<String, String> locks = new java.util.LinkedHashMap<>();
-        locks.put(ZkPaths.lock(req.tag()), "tag " + req.tag());
-        if (req.activate() || req.rollback()) {
-            hosts.forEach(h -> locks.put(ZkPaths.hostLock(h), "host " + h));
-        }
-        return locks;
+    private static List<String> lockedHosts(DeployRequest req, List<String> hosts) {
+        return req.activate() || req.rollback() ? hosts : List.of();
     }
 
     private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts) throws Exception {
@@ -349,7 +395,7 @@ public final class Deployer {
         String announce = meta.trackerTiers().isEmpty() || meta.trackerTiers().get(0).isEmpty() ? ""
                 : meta.trackerTiers().get(0).get(0);
         URI url = URI.create(announce);
-        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished, job.hosts()), "resume " + job.tag(), clock)) {
+        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(), clock)) {
             TrackerServer tracker = null;
             Engine seeder = null;
             try {

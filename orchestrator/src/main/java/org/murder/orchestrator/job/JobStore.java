@@ -37,8 +37,14 @@ public final class JobStore {
                 Job job = JobCodec.decode(zk.getData().forPath(ZkPaths.job(id)));
                 Map<String, HostReport> reports = new LinkedHashMap<>();
                 if (zk.checkExists().forPath(ZkPaths.hosts(id)) != null) {
-                    for (String h : zk.getChildren().forPath(ZkPaths.hosts(id))) {
-                        reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
+                    for (String bucket : zk.getChildren().forPath(ZkPaths.hosts(id))) {
+                        for (String h : zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket)) {
+                            try {
+                                reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
+                            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                                // not a report of ours: skipped
+                            }
+                        }
                     }
                 }
                 out.add(new JobStatus(job, reports));

@@ -84,9 +84,17 @@ public final class EnsembleZooKeeper implements AutoCloseable {
 
     /** What an ensemble member needs: its id, all members, its client address and ZooKeeper's timing (ticks). */
     public record Settings(Path dataDir, long myid, List<Member> members, String bind, int port, int tickMillis, int initLimit,
-            int syncLimit) {
+            int syncLimit, int maxClientConnections) {
+        /** ZooKeeper's default: 60 connections from one address. */
+        public static final int DEFAULT_MAX_CLIENT_CONNECTIONS = 60;
+
         public Settings {
             members = List.copyOf(members);
+        }
+
+        public Settings(Path dataDir, long myid, List<Member> members, String bind, int port, int tickMillis, int initLimit,
+                int syncLimit) {
+            this(dataDir, myid, members, bind, port, tickMillis, initLimit, syncLimit, DEFAULT_MAX_CLIENT_CONNECTIONS);
         }
 
         public Member self() {
@@ -201,6 +209,7 @@ public final class EnsembleZooKeeper implements AutoCloseable {
         p.setProperty("tickTime", String.valueOf(s.tickMillis()));
         p.setProperty("initLimit", String.valueOf(s.initLimit()));
         p.setProperty("syncLimit", String.valueOf(s.syncLimit()));
+        p.setProperty("maxClientCnxns", String.valueOf(s.maxClientConnections()));
         p.setProperty("standaloneEnabled", "false");
         p.setProperty("reconfigEnabled", "false");
         p.setProperty("admin.enableServer", "false");

@@ -5,7 +5,10 @@ public final class ZkPaths {
     public static final String AGENTS = "/agents";
     public static final String JOBS = "/jobs";
     public static final String LOCKS = "/locks";
-    /** Hosts locked by a deploy or rollback that switches their current release (beside the tag locks: a tag may be "hosts"). */
+    /**
+     * Hosts locked by deploys and rollbacks that switch their current release, one node per deploy
+     * ({@code set-<sequence>}, see DeployLock), beside the tag locks (a tag may be "host-locks").
+     */
     public static final String HOST_LOCKS = "/host-locks";
     public static final String RELEASES = "/releases";
     /**
@@ -41,8 +44,27 @@ public final class ZkPaths {
         return waves(jobId) + "/stop";
     }
 
+    /**
+     * Agents and reports are grouped into {@value #BUCKETS} buckets by name, so that no node has
+     * more than a small share of a fleet as children: a {@code getChildren} answer for 10,000 hosts
+     * of 128-character names would be 1.3 MB, over ZooKeeper's 1 MB {@code jute.maxbuffer}; a
+     * bucket's is about 20 KB.
+     */
+    public static final int BUCKETS = 64;
+
+    /** The bucket of an agent's name: two hex digits, {@code 00} to {@code 3f}. */
+    public static String bucket(String name) {
+        return String.format("%02x", Math.floorMod(name.hashCode(), BUCKETS));
+    }
+
+    /** True for a child of {@code /agents} or {@code /reports/JOB} that is a bucket. */
+    public static boolean isBucket(String child) {
+        return child.length() == 2 && Character.digit(child.charAt(0), 16) >= 0 && Character.digit(child.charAt(1), 16) >= 0
+                && Integer.parseInt(child, 16) < BUCKETS;
+    }
+
     public static String agent(String name) {
-        return AGENTS + "/" + name;
+        return AGENTS + "/" + bucket(name) + "/" + name;
     }
 
     public static String job(String id) {
@@ -54,7 +76,7 @@ public final class ZkPaths {
     }
 
     public static String host(String jobId, String host) {
-        return hosts(jobId) + "/" + host;
+        return hosts(jobId) + "/" + bucket(host) + "/" + host;
     }
 
     /** The md5 a tag was first deployed with. */
@@ -64,10 +86,6 @@ public final class ZkPaths {
 
     public static String lock(String tag) {
         return LOCKS + "/" + tag;
-    }
-
-    public static String hostLock(String agent) {
-        return HOST_LOCKS + "/" + agent;
     }
 
     /** The job id of a path {@code /jobs/<id>}, or null for any other path. */

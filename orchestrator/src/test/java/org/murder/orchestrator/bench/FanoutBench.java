@@ -90,8 +90,7 @@ public final class FanoutBench {
                     names, "--hosts fan-*", created, created + 60_000, ""));
             publisher.create().forPath(ZkPaths.job(id), Json.write(job));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (publisher.checkExists().forPath(ZkPaths.hosts(id)) == null
-                    || publisher.getChildren().forPath(ZkPaths.hosts(id)).size() < agents) {
+            while (reports(publisher, id) < agents) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("round " + r + ": not every agent accepted within 30 s");
                 }
@@ -118,5 +117,21 @@ public final class FanoutBench {
         caches.forEach(CuratorCache::close);
         clients.forEach(CuratorFramework::close);
         publisher.close();
+    }
+
+    /** Reports stored for job {@code id} (in all buckets). */
+    static int reports(CuratorFramework zk, String id) throws Exception {
+        if (zk.checkExists().forPath(ZkPaths.hosts(id)) == null) {
+            return 0;
+        }
+        int n = 0;
+        for (String bucket : zk.getChildren().forPath(ZkPaths.hosts(id))) {
+            try {
+                n += zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket).size();
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
+                // removed meanwhile
+            }
+        }
+        return n;
     }
 }

@@ -1,0 +1,156 @@
+package org.murder.orchestrator.agent;
+
+import java.io.Closeable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An agent's ephemeral registration node, kept while the agent runs. The first registration is
+ * made at once. When the node goes (its session expired: a partition that cut off thousands of
+ * agents, or a hand that deleted it) it is made again after a random delay within
+ * {@link JobWatcher#spreadMillis} of the fleet size, so a fleet coming back does not write its
+ * registrations in one burst. A node of another session (an earlier run of this agent whose
+ * session has not expired yet) is left alone; ours is made when it goes.
+ */
+final class Registration implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Registration.class);
+
+    private final CuratorFramework zk;
+    private final String path;
+    private final byte[] data;
+    private final IntSupplier fleetSize;
+    private final ScheduledExecutorService executor;
+    private final Watcher watcher = this::onEvent;
+    private final ConnectionStateListener connection = this::onConnection;
+    private volatile boolean closed;
+    private long backoff = 200;
+
+    Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize) {
+        this.zk = zk;
+        this.path = path;
+        this.data = data.clone();
+        this.fleetSize = fleetSize;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "murder-agent-registration-" + agent);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Registers now; false when it could not within {@code timeoutMillis} (it keeps trying in the background). */
+    boolean start(long timeoutMillis) throws InterruptedException {
+        zk.getConnectionStateListenable().addListener(connection);
+        java.util.concurrent.Future<?> first = executor.submit(this::ensure);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try {
+            first.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // ensure() retries by itself
+        }
+        while (System.nanoTime() < deadline) {
+            if (isRegistered()) {
+                return true;
+            }
+            Thread.sleep(50); // bounded: polls the node until the deadline while retries run
+        }
+        return isRegistered();
+    }
+
+    /** The node is there (ours, or an earlier run's until its session expires: the deployer sees this agent either way). */
+    private boolean isRegistered() {
+        try {
+            return zk.checkExists().forPath(path) != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private void onEvent(WatchedEvent event) {
+        if (!closed && event.getType() == Watcher.Event.EventType.NodeDeleted) {
+            later();
+        }
+    }
+
+    private void onConnection(CuratorFramework client, ConnectionState state) {
+        if (!closed && state == ConnectionState.RECONNECTED) {
+            later(); // a new session has no node of ours: checked (and made) after a spread delay
+        }
+    }
+
+    private void later() {
+        long delay = ThreadLocalRandom.current().nextLong(JobWatcher.spreadMillis(fleetSize.getAsInt()));
+        schedule(delay);
+    }
+
+    private void schedule(long delayMillis) {
+        if (!closed) {
+            try {
+                executor.schedule(this::ensure, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /** Makes the node when it is missing (or an old session's of ours), and watches it. */
+    private void ensure() {
+        if (closed) {
+            return;
+        }
+        try {
+            long session = zk.getZookeeperClient().getZooKeeper().getSessionId();
+            Stat stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            if (stat != null && stat.getEphemeralOwner() != session) {
+                // an earlier run of this agent (its session not expired yet), or a node made by hand: left alone;
+                // the watch set above tells when it goes, and ours is made then
+                LOG.debug("{} is held by session 0x{}, not ours: registering once it goes", path, Long.toHexString(stat.getEphemeralOwner()));
+            }
+            if (stat == null) {
+                try {
+                    zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+                } catch (KeeperException.NodeExistsException raced) {
+                    // another session of this name made it meanwhile: the watch set above tells when it goes
+                }
+                zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
+            backoff = 200;
+        } catch (Exception e) {
+            if (closed) {
+                return;
+            }
+            long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            LOG.info("register {}: {}; again in {} ms", path, e.toString(), wait);
+            backoff = Math.min(backoff * 2, 10_000);
+            schedule(wait);
+        }
+    }
+
+    /** Stops keeping the node and deletes it (the session's end removes it otherwise). */
+    @Override
+    public void close() {
+        closed = true;
+        zk.getConnectionStateListenable().removeListener(connection);
+        executor.shutdownNow();
+        try {
+            Stat stat = zk.checkExists().forPath(path);
+            if (stat != null && stat.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId()) {
+                zk.delete().forPath(path);
+            }
+        } catch (Exception e) {
+            LOG.debug("unregister {}: {}", path, e.toString());
+        }
+    }
+}
