@@ -120,7 +120,11 @@ final class Reporter implements Closeable {
                 }
             }
             try {
-                zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, Json.write(next.report()));
+                boolean exists;
+                synchronized (lock) {
+                    exists = stored.containsKey(path);
+                }
+                store(path, Json.write(next.report()), exists);
                 synchronized (lock) {
                     writes++;
                     long now = nowMillis();
@@ -150,6 +154,22 @@ final class Reporter implements Closeable {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
         }
+    }
+
+    /**
+     * One write: a set when this writer stored the path before (a create that fails on an existing
+     * node costs the ensemble a transaction too), else a create (or a set, when the node is there).
+     */
+    private void store(String path, byte[] data, boolean storedBefore) throws Exception {
+        if (storedBefore) {
+            try {
+                zk.setData().forPath(path, data);
+                return;
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
+                // removed meanwhile (the job pruned, by hand): made again below
+            }
+        }
+        zk.create().orSetData().creatingParentContainersIfNeeded().forPath(path, data);
     }
 
     private Map.Entry<String, Pending> earliest() {

@@ -55,6 +55,9 @@ public final class Deployer {
     private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
     /** An agent whose registration is gone this long, unfinished, has vanished (a restart is quicker). */
     static final Duration VANISH_GRACE = Duration.ofSeconds(30);
+    private static final long CACHE_LOAD_SECONDS = 30;
+    /** The follow loop reads the reports at most this often. */
+    private static final long MIN_PASS_MILLIS = 200;
     /** Jobs and their host reports are removed this long after they were published, at the next deploy. */
     public static final Duration JOB_TTL = Duration.ofDays(7);
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -415,7 +418,7 @@ public final class Deployer {
                 out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
                         archive, seeder.port(), announce);
                 out.flush();
-                return follow(asPublished, job, true);
+                return follow(asPublished, job, true, null);
             } finally {
                 if (seeder != null) {
                     seeder.close();
@@ -507,20 +510,29 @@ public final class Deployer {
                     + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
                     + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
         }
-        // the reports node first: agents may answer the moment the job exists
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
-        out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
-                org.murder.core.Durations.format(req.timeout()));
-        out.flush();
-        if (job.rolloutOrNone().hasWaves()) {
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
-        }
-        return follow(req, job, false);
+        byte[] data = jobBytes;
+        return follow(req, job, false, () -> {
+            // the reports node first: agents may answer the moment the job exists
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
+            if (job.rolloutOrNone().hasWaves()) {
+                zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+            }
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), data);
+            out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
+                    org.murder.core.Durations.format(req.timeout()));
+            out.flush();
+            return null;
+        });
     }
 
-    /** Follows a published job's reports (and its waves) to the end; {@code resumed}: taken over from another deploy. */
-    private List<HostOutcome> follow(DeployRequest req, Job job, boolean resumed) throws Exception {
+    /**
+     * Follows a job's reports (and its waves) to the end; {@code resumed}: taken over from another
+     * deploy. {@code publish} (null: published already) runs once this deployer's views of the
+     * agents and reports are loaded: at fleet size, loading them while thousands of agents answer
+     * the job would slow both.
+     */
+    private List<HostOutcome> follow(DeployRequest req, Job job, boolean resumed, java.util.concurrent.Callable<Void> publish)
+            throws Exception {
         List<String> hosts = job.hosts();
         ProgressView view = new ProgressView(out, terminal, hosts, job.size());
         Map<String, HostReport> reports = new HashMap<>();
@@ -534,26 +546,42 @@ public final class Deployer {
         try (CuratorCache hostsCache = CuratorCache.build(zk, ZkPaths.hosts(job.id()));
                 CuratorCache agentsCache = CuratorCache.build(zk, ZkPaths.AGENTS);
                 CuratorCache wavesCache = CuratorCache.build(zk, ZkPaths.waves(job.id()))) {
+            java.util.concurrent.atomic.AtomicBoolean dirty = new java.util.concurrent.atomic.AtomicBoolean();
             CuratorCacheListener wake = CuratorCacheListener.builder().forAll((type, before, after) -> {
                 synchronized (changed) {
+                    dirty.set(true);
                     changed.notifyAll();
                 }
             }).build();
+            Map<String, ChildData> parsed = new HashMap<>(); // the node each host's report was last read from
             hostsCache.listenable().addListener(wake);
             agentsCache.listenable().addListener(wake);
             wavesCache.listenable().addListener(wake); // an operator's --continue
+            java.util.concurrent.CountDownLatch loaded = new java.util.concurrent.CountDownLatch(2);
+            CuratorCacheListener initialized = CuratorCacheListener.builder().forInitialized(loaded::countDown).build();
+            hostsCache.listenable().addListener(initialized);
+            agentsCache.listenable().addListener(initialized);
             hostsCache.start();
             agentsCache.start();
             if (waves != null) {
                 wavesCache.start();
             }
+            if (!loaded.await(CACHE_LOAD_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("the registered agents and the reports not loaded within {} s; following them as they come", CACHE_LOAD_SECONDS);
+            }
+            if (publish != null) {
+                publish.call();
+            }
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
             while (true) {
+                long passStarted = System.nanoTime();
+                dirty.set(false);
                 for (String h : hosts) {
-                    hostsCache.get(ZkPaths.host(job.id(), h)).map(ChildData::getData).ifPresent(data -> {
+                    hostsCache.get(ZkPaths.host(job.id(), h)).filter(node -> node != parsed.get(h)).ifPresent(node -> {
+                        parsed.put(h, node); // only reports that changed are parsed again: thousands of hosts, several passes a second
                         try {
-                            reports.put(h, Json.read(data, HostReport.class));
+                            reports.put(h, Json.read(node.getData(), HostReport.class));
                         } catch (IllegalArgumentException e) {
                             LOG.warn("{}: {}", ZkPaths.host(job.id(), h), e.getMessage());
                         }
@@ -591,8 +619,15 @@ public final class Deployer {
                     metrics.finished(outcomes);
                     return outcomes;
                 }
+                // at most a pass every MIN_PASS_MILLIS: a fleet's reports arrive by the thousand a second
+                long rest = MIN_PASS_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - passStarted);
+                if (rest > 0) {
+                    Thread.sleep(rest);
+                }
                 synchronized (changed) {
-                    changed.wait(Math.min(1000, Math.max(1, deadline - now)));
+                    if (!dirty.get()) {
+                        changed.wait(Math.min(1000, Math.max(1, deadline - now)));
+                    }
                 }
             }
         }
