@@ -120,11 +120,13 @@
       tr.append(count, reason, examples);
       return tr;
     }));
+    byId('failures').hidden = s.failures.length === 0;
     byId('more-reasons').textContent = s.moreReasons > 0 ? s.moreReasons + ' more reasons'
       : s.failures.length ? '' : 'none';
   }
 
   function slowest(s) {
+    byId('slowest-none').textContent = s.slowest.length ? '' : 'none running';
     byId('slowest').replaceChildren(...s.slowest.map((h) => {
       const li = document.createElement('li');
       li.textContent = h.name + ': ' + h.state + ' ' + h.percent + '%, ' + bytes(h.rate) + '/s';
