@@ -165,4 +165,32 @@ class DeployWebIT {
             assertEquals("\u0089PNG", new String(signature, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
         }
     }
+
+    @Test
+    void aFleetWithHostileNamesAndReasonsShowsAsTextAndFailuresAreGrouped() throws Exception {
+        HeadlessChromium chromium = HeadlessChromium.in(Path.of("target", "deploy-web-chromium"));
+        List<String> names = new ArrayList<>();
+        Map<String, org.murder.orchestrator.job.HostReport> reports = new LinkedHashMap<>();
+        String hostile = "<img src=x onerror=\"document.title='owned'\">";
+        for (int i = 1; i <= 500; i++) {
+            String name = i == 7 ? "web-7" + hostile : "web-" + i;
+            names.add(name);
+            org.murder.orchestrator.job.HostReport accepted = org.murder.orchestrator.job.HostReport.accepted(1000, 0);
+            reports.put(name, i % 100 == 0 ? accepted.failed("disk full " + hostile, 1)
+                    : i % 3 == 0 ? accepted.progress(1000, 0, 1).done(1, "") : accepted.progress(i % 100 * 10, 5000, 2));
+        }
+        try (DeployWeb web = DeployWeb.start("127.0.0.1", 0)) {
+            web.accept(DeployState.of("v8-job", "v8" + hostile, names, 1000, reports, 4000));
+            String dom = chromium.dumpDom(web.url(), Duration.ofSeconds(2));
+            assertEquals(500, cells(dom).size());
+            assertTrue(dom.contains("<div id=\"grid\" data-size=\"large\">"), "a fleet gets small cells");
+            assertTrue(!dom.contains("<img"), "no element from the data:\n" + dom);
+            assertTrue(dom.contains("<title>murder deploy</title>"), "no script from the data ran");
+            assertTrue(dom.contains("data-host=\"web-7&lt;img src=x onerror=&quot;document.title='owned'&quot;&gt;\""), dom);
+            assertTrue(dom.contains("<td class=\"count\">5</td><td>disk full &lt;img src=x"), "failures grouped by reason:\n" + dom);
+            assertTrue(dom.contains("<td>web-100, web-200, web-300, web-400, web-500</td>"), dom);
+            assertTrue(dom.contains("<div id=\"result\" data-result=\"running\">running: "), dom);
+            chromium.screenshot(web.url(), Duration.ofSeconds(2), Path.of("target", "deploy-web-fleet.png"), 1200, 900);
+        }
+    }
 }

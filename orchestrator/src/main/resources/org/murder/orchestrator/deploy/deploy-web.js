@@ -94,7 +94,8 @@
   }
 
   function chart(s) {
-    const points = s.history;
+    // one point is a level line across
+    const points = s.history.length === 1 ? [s.history[0], s.history[0]] : s.history;
     const max = Math.max(1, ...points);
     const step = CHART_W / Math.max(1, points.length - 1);
     const xy = points.map((v, i) => (i * step).toFixed(1) + ',' + (CHART_H - v / max * (CHART_H - 10)).toFixed(1));
@@ -102,7 +103,7 @@
     const area = xy.length ? ['0,' + CHART_H].concat(xy, [((points.length - 1) * step).toFixed(1) + ',' + CHART_H]) : [];
     byId('chart-area').setAttribute('points', area.join(' '));
     byId('chart-scale').textContent = points.length
-      ? 'last ' + points.length + ' s; peak ' + bytes(max) + '/s, now ' + bytes(points[points.length - 1]) + '/s'
+      ? 'last ' + s.history.length + ' s; peak ' + bytes(max) + '/s, now ' + bytes(points[points.length - 1]) + '/s'
       : 'no data yet';
   }
 
