@@ -6,10 +6,11 @@
 # daemon's /metrics (Debian ships it in the prometheus package; on CI the metrics tests fail without it);
 # and for the packaging tests (DebPackageIT, SystemdUnitsIT, AnsibleRoleIT): systemd-analyze (systemd),
 # what the .deb's scripts use (adduser, man-db, logrotate) and Ansible (ansible-core, python3-apt for its apt module);
-# HAProxy and socat for the rollout test behind a load balancer (HaproxyRolloutIT: its hooks drive HAProxy's admin socket).
+# HAProxy and socat for the rollout test behind a load balancer (HaproxyRolloutIT: its hooks drive HAProxy's admin socket);
+# Chromium, run headless by DeployWebIT to load the live deploy page (deploy --web) and keep a screenshot of it.
 set -euo pipefail
 packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 bc iptables nftables iproute2 curl zstd tar gzip
-  prometheus systemd adduser man-db logrotate ansible-core python3-apt haproxy socat)
+  prometheus systemd adduser man-db logrotate ansible-core python3-apt haproxy socat chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

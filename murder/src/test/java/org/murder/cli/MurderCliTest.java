@@ -111,6 +111,16 @@ class MurderCliTest {
                 "murder: hook 'pre-activte' (expected: pre-activate, post-activate, health or post-health)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--bind", "web-1.example"),
                 "murder: --bind 'web-1.example' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--web", "0", "--web-bind", "localhost"),
+                "murder: deploy: --web-bind 'localhost' (expected: an IP address of this machine, like 127.0.0.1, or 0.0.0.0 for every"
+                        + " interface)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--web-linger", "30s"),
+                "murder: deploy: --web-linger only goes with --web PORT");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--web",
+                    String.valueOf(taken.getLocalPort())),
+                    "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
+        }
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
     }

@@ -28,6 +28,7 @@ import org.murder.metrics.MetricsOptions;
 import org.murder.metrics.MetricsServer;
 import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
+import org.murder.orchestrator.deploy.DeployWeb;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.zk.Zk;
@@ -159,6 +160,19 @@ public final class DeployCommand implements Callable<Integer> {
                     + " pre-activate, post-activate, health, post-health, or none. Default: all.")
     List<String> hookNames;
 
+    @Option(names = "--web", paramLabel = "PORT",
+            description = "Serve a live page of the deploy on PORT (0: a free one) while it runs: hosts coloured by state and progress,"
+                    + " bytes/s over time, failures grouped by reason; its data as JSON at /api/deploy.")
+    Integer webPort;
+
+    @Option(names = "--web-bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address the --web page listens on. Default: ${DEFAULT-VALUE} (this machine only).")
+    String webBind;
+
+    @Option(names = "--web-linger", paramLabel = "DURATION", defaultValue = "0s",
+            description = "With --web: keep serving the final state this long after the summary. Default: ${DEFAULT-VALUE}.")
+    Duration webLinger;
+
     @Mixin
     ZkOptions zk;
 
@@ -182,15 +196,22 @@ public final class DeployCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--tag=TAG'");
         }
         DeployRequest request = resumeJob != null ? resumeRequest() : request();
+        checkWebOptions();
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.empty()); // off unless asked: a deploy ends
         PrometheusRegistry registry = DaemonMetrics.newRegistry("deploy");
         DeployMetrics metrics = new DeployMetrics(registry);
         // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
         PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
         try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
+                DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
                 CuratorFramework client = Zk.connect(zk.settings())) {
             Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics)
                     .maxHosts(maxHosts);
+            if (web != null) {
+                human.printf("web       on %s while the deploy runs%n", web.url());
+                human.flush();
+                deployer.onState(web);
+            }
             List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request);
             String shownTag = resumeJob != null ? request.tag() : tag;
             if (dryRun) {
@@ -204,6 +225,12 @@ public final class DeployCommand implements Callable<Integer> {
             if (json.enabled()) {
                 JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes,
                         deployer.currentByHost()));
+            }
+            if (web != null && !webLinger.isZero()) {
+                human.printf("web       showing the final state on %s for %s more%n", web.url(),
+                        org.murder.core.Durations.format(webLinger));
+                human.flush();
+                Thread.sleep(webLinger.toMillis()); // nothing to wait for: the page is there to be looked at
             }
             return ok ? 0 : 1;
         }
@@ -223,6 +250,27 @@ public final class DeployCommand implements Callable<Integer> {
         @Override
         public void close() {
             server.ifPresent(MetricsServer::close);
+        }
+    }
+
+    private void checkWebOptions() {
+        if (webPort == null) {
+            if (!webLinger.isZero() || !"127.0.0.1".equals(webBind)) {
+                throw MurderException.badInput("deploy: " + (webLinger.isZero() ? "--web-bind" : "--web-linger")
+                        + " only goes with --web PORT");
+            }
+            return;
+        }
+        if (webPort < 0 || webPort > 65535) {
+            throw MurderException.badInput("deploy: --web " + webPort + ": not a port (expected: a free port 1 to 65535, or 0)");
+        }
+        if (!isAddressLiteral(webBind)) {
+            throw MurderException.badInput("deploy: --web-bind '" + org.murder.core.Printable.escape(webBind)
+                    + "' (expected: an IP address of this machine, like 127.0.0.1, or 0.0.0.0 for every interface)");
+        }
+        if (webLinger.isNegative()) {
+            throw MurderException.badInput("deploy: --web-linger " + org.murder.core.Durations.format(webLinger)
+                    + " (expected: a duration like 0s, 30s or 10m)");
         }
     }
 

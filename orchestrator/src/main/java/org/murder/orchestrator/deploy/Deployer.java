@@ -73,6 +73,7 @@ public final class Deployer {
     private volatile String jobId = "";
     private int pausedAt = -1;
     private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<DeployState> listener = state -> { };
 
     public Deployer(CuratorFramework zk, JobSigner signer, Clock clock, PrintWriter out, boolean terminal) {
         this(zk, signer, clock, out, terminal, DeployMetrics.unregistered());
@@ -103,6 +104,14 @@ public final class Deployer {
         }
         this.maxHosts = max;
         return this;
+    }
+
+    /**
+     * Who hears of the deploy as it goes ({@link DeployWeb}): each state the view renders, and at the
+     * end the final one ({@link DeployState#finished}). Called on the deploying thread; it must not block.
+     */
+    public void onState(java.util.function.Consumer<DeployState> listener) {
+        this.listener = listener;
     }
 
     /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
@@ -603,6 +612,7 @@ public final class Deployer {
                                     .orElse(false));
                 }
                 view.render(reports, now - started);
+                listener.accept(DeployState.of(job.id(), job.tag(), hosts, job.size(), reports, now - started));
                 metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
@@ -617,6 +627,7 @@ public final class Deployer {
                         outcomes = rollBackAfter(req, job, waves, reports, outcomes);
                     }
                     metrics.finished(outcomes);
+                    listener.accept(DeployState.finished(job.id(), job.tag(), hosts, job.size(), reports, now - started, outcomes));
                     return outcomes;
                 }
                 // at most a pass every MIN_PASS_MILLIS: a fleet's reports arrive by the thousand a second

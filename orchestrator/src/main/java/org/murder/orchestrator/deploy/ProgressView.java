@@ -1,6 +1,7 @@
 package org.murder.orchestrator.deploy;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,12 +11,19 @@ import org.murder.core.Printable;
 import org.murder.orchestrator.job.HostReport;
 
 /**
- * The live view of a deploy. On a terminal: a table redrawn in place (hosts still running first,
- * at most {@value #MAX_ROWS} rows). Otherwise: one line per host state change and a summary line
- * every few seconds, which reads well in a log.
+ * The live view of a deploy, never a line per host at fleet size. On a terminal: a block redrawn in
+ * place, a headline and the throughput, then each host (hosts still running first) when there are
+ * at most {@value #MAX_ROWS}, else the {@value DeployState#SLOWEST} slowest running hosts and the
+ * failures grouped by reason. Otherwise (a log): for at most {@value #FLEET} hosts one line per
+ * host state change, and a headline every few seconds; for more, the headline with the throughput
+ * every few seconds, and the failures grouped by reason whenever they changed.
  */
 final class ProgressView {
     static final int MAX_ROWS = 25;
+    /** More hosts than this is a fleet: no line per host in a log. */
+    static final int FLEET = 40;
+    /** Longest reason or error shown in the grouped failures. */
+    static final int REASON_CHARS = 120;
     private static final long LOG_EVERY_MILLIS = 5000;
 
     private final PrintWriter out;
@@ -25,6 +33,8 @@ final class ProgressView {
     private final Map<String, String> lastState = new HashMap<>();
     private int drawnLines;
     private long lastLogged = -LOG_EVERY_MILLIS;
+    private List<DeployState.Failure> loggedFailures = List.of();
+    private DeployState last;
 
     ProgressView(PrintWriter out, boolean terminal, List<String> hosts, long total) {
         this.out = out;
@@ -34,53 +44,61 @@ final class ProgressView {
     }
 
     void render(Map<String, HostReport> reports, long elapsedMillis) {
+        DeployState state = DeployState.of("", "", hosts, total, reports, elapsedMillis);
+        last = state;
         if (terminal) {
-            draw(reports, elapsedMillis);
+            draw(state, reports);
+        } else if (hosts.size() <= FLEET) {
+            log(reports, state);
         } else {
-            log(reports, elapsedMillis);
+            logFleet(state, false);
         }
     }
 
-    private String headline(Map<String, HostReport> reports, long elapsedMillis) {
-        int done = 0;
-        int failed = 0;
-        int running = 0;
-        long bytes = 0;
-        for (String h : hosts) {
-            HostReport r = reports.get(h);
-            if (r == null) {
-                continue;
-            }
-            bytes += r.bytes();
-            switch (r.state()) {
-                case HostReport.DONE -> done++;
-                case HostReport.FAILED -> failed++;
-                default -> running++;
-            }
-        }
-        int waiting = hosts.size() - done - failed - running;
-        long all = Math.max(1, total * hosts.size());
+    static String headline(DeployState s) {
+        long all = Math.max(1, s.totalBytes());
         return String.format(Locale.ROOT, "%5.1fs  %d/%d done, %d running, %d failed, %d waiting  (%d%% of all bytes)",
-                elapsedMillis / 1000.0, done, hosts.size(), running, failed, waiting, bytes * 100 / all);
+                s.elapsedMillis() / 1000.0, s.count(HostReport.DONE), s.hosts().size(), s.running(), s.failed(),
+                s.count(DeployState.WAITING), s.bytes() * 100 / all);
     }
 
-    private void draw(Map<String, HostReport> reports, long elapsedMillis) {
+    /** The hosts by state, in the order a deploy goes, those in none left out; and the throughput. */
+    static String counts(DeployState s) {
+        List<String> parts = new ArrayList<>();
+        s.counts().forEach((state, n) -> {
+            if (n > 0) {
+                parts.add(n + " " + state);
+            }
+        });
+        return "        " + String.join(", ", parts) + "; " + ByteSize.format(s.rate()) + "/s, " + ByteSize.format(s.bytes()) + " of "
+                + ByteSize.format(s.totalBytes());
+    }
+
+    private void draw(DeployState state, Map<String, HostReport> reports) {
+        List<String> lines = new ArrayList<>();
+        lines.add(headline(state));
+        if (hosts.size() <= MAX_ROWS) {
+            hosts.stream().sorted((a, b) -> Boolean.compare(finished(reports.get(a)), finished(reports.get(b))))
+                    .forEach(h -> lines.add(row(h, reports.get(h))));
+        } else {
+            lines.add(counts(state));
+            if (!state.slowest().isEmpty()) {
+                lines.add("  slowest:");
+                state.slowest().forEach(h -> lines.add(slowRow(h)));
+            }
+            lines.addAll(failureLines(state));
+        }
         StringBuilder sb = new StringBuilder();
         if (drawnLines > 0) {
             sb.append("\033[").append(drawnLines).append('A');
         }
-        int lines = 0;
-        sb.append("\r\033[K").append(headline(reports, elapsedMillis)).append('\n');
-        lines++;
-        List<String> order = hosts.stream().sorted((a, b) -> Boolean.compare(finished(reports.get(a)), finished(reports.get(b))))
-                .limit(MAX_ROWS).toList();
-        for (String h : order) {
-            sb.append("\r\033[K").append(row(h, reports.get(h))).append('\n');
-            lines++;
+        for (String line : lines) {
+            sb.append("\r\033[K").append(line).append('\n');
         }
+        sb.append("\033[J"); // a block shorter than the last one leaves none of it behind
         out.print(sb);
         out.flush();
-        drawnLines = lines;
+        drawnLines = lines.size();
     }
 
     private static boolean finished(HostReport r) {
@@ -92,13 +110,42 @@ final class ProgressView {
             return String.format(Locale.ROOT, "  %-24s waiting", Printable.escape(host));
         }
         int pct = r.total() == 0 ? 100 : (int) (r.bytes() * 100 / r.total());
-        int filled = pct / 5;
+        int filled = Math.max(0, Math.min(20, pct / 5));
         return String.format(Locale.ROOT, "  %-24s %-11s [%s%s] %3d%% %10s/s %3d peers %s", Printable.escape(host),
                 Printable.escape(r.state()),
                 "#".repeat(filled), ".".repeat(20 - filled), pct, ByteSize.format(r.rate()), r.peers(), Printable.escape(r.error()));
     }
 
-    private void log(Map<String, HostReport> reports, long elapsedMillis) {
+    private static String slowRow(DeployState.Host h) {
+        int filled = h.percent() / 5;
+        return String.format(Locale.ROOT, "    %-24s %-11s [%s%s] %3d%% %10s/s", Printable.escape(h.name()),
+                Printable.escape(h.state()), "#".repeat(filled), ".".repeat(20 - filled), h.percent(), ByteSize.format(h.rate()));
+    }
+
+    /** The failures grouped by reason: at most {@value DeployState#MAX_REASONS} lines and one saying how many more. */
+    static List<String> failureLines(DeployState s) {
+        if (s.failures().isEmpty()) {
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "  failed: %d hosts, %d reasons", s.failed(), s.failures().size() + s.moreReasons()));
+        for (DeployState.Failure f : s.failures()) {
+            String examples = String.join(", ", f.examples().stream().map(Printable::escape).toList())
+                    + (f.count() > f.examples().size() ? ", ..." : "");
+            lines.add(String.format(Locale.ROOT, "    %5d  %s  (%s)", f.count(), Printable.escape(clip(f.reason())), examples));
+        }
+        if (s.moreReasons() > 0) {
+            lines.add("    ... " + s.moreReasons() + " more reasons");
+        }
+        return lines;
+    }
+
+    private static String clip(String text) {
+        return text.length() <= REASON_CHARS ? text : text.substring(0, REASON_CHARS - 3) + "...";
+    }
+
+    private void log(Map<String, HostReport> reports, DeployState state) {
+        long elapsedMillis = state.elapsedMillis();
         for (String h : hosts) {
             HostReport r = reports.get(h);
             if (r != null && !r.state().equals(lastState.get(h))) {
@@ -109,12 +156,30 @@ final class ProgressView {
         }
         if (elapsedMillis - lastLogged >= LOG_EVERY_MILLIS) {
             lastLogged = elapsedMillis;
-            out.println(headline(reports, elapsedMillis));
+            out.println(headline(state));
+        }
+        out.flush();
+    }
+
+    /** A fleet in a log: the headline and counts every few seconds (or {@code now}), the failures when they changed. */
+    private void logFleet(DeployState state, boolean now) {
+        if (!now && state.elapsedMillis() - lastLogged < LOG_EVERY_MILLIS) {
+            return;
+        }
+        lastLogged = state.elapsedMillis();
+        out.println(headline(state));
+        out.println(counts(state));
+        if (!state.failures().equals(loggedFailures)) {
+            loggedFailures = state.failures();
+            failureLines(state).forEach(out::println);
         }
         out.flush();
     }
 
     void finish() {
+        if (!terminal && hosts.size() > FLEET && last != null && last.elapsedMillis() != lastLogged) {
+            logFleet(last, true);
+        }
         out.flush();
     }
 }
