@@ -52,12 +52,19 @@ final class Ensemble implements AutoCloseable {
     final List<Member> members = new ArrayList<>();
     private final Path dir;
     private final List<String> extraArgs;
+    private final String javaOpts;
     private final Thread reaper = new Thread(this::killAll, "ensemble-reaper");
 
     /** {@code size} members on loopback under {@code dir}, none started; {@code extraArgs} go to each. */
     Ensemble(Path dir, int size, List<String> extraArgs) throws IOException {
+        this(dir, size, extraArgs, "-Xmx512m -XX:TieredStopAtLevel=1");
+    }
+
+    /** {@code javaOpts}: the members' MURDER_JAVA_OPTS (empty: the launcher's, as in production). */
+    Ensemble(Path dir, int size, List<String> extraArgs, String javaOpts) throws IOException {
         this.dir = dir;
         this.extraArgs = List.copyOf(extraArgs);
+        this.javaOpts = javaOpts;
         for (int id = 1; id <= size; id++) {
             members.add(new Member(id, freePort(), id + "=127.0.0.1:" + freePort() + ":" + freePort(), dir.resolve("zk" + id + ".log")));
         }
@@ -89,7 +96,9 @@ final class Ensemble implements AutoCloseable {
         argv.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(m.log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx512m -XX:TieredStopAtLevel=1");
+        if (!javaOpts.isEmpty()) {
+            pb.environment().put("MURDER_JAVA_OPTS", javaOpts);
+        }
         Path conf = dir.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
         if (!Files.exists(conf)) {
             Files.writeString(conf, "");

@@ -396,6 +396,159 @@ class EnsembleIT {
         }
     }
 
+    /**
+     * Two of three members killed while the hosts download (the quorum lost), then started again:
+     * the hosts keep downloading, their reports wait and arrive, the deployer says what it waits
+     * for, and the deploy ends with every host done once.
+     */
+    @Test
+    void aDeployOutlivesALostQuorum() throws Exception {
+        ensemble();
+        for (Member m : members) {
+            startMember(m);
+        }
+        awaitServing(members, 60);
+        agent("web-1", EngineConfig.builder().maxDown(Rate.parse("1MiB/s")));
+        agent("web-2", EngineConfig.builder().maxDown(Rate.parse("1MiB/s")));
+        List<Seen> seen = watchReports();
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(request(release(8_000_000), "v3"));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (hosts.stream().anyMatch(h -> seen.stream().noneMatch(s -> s.host().equals(h.name())
+                && HostReport.DOWNLOADING.equals(s.report().state())))) {
+            assertTrue(System.nanoTime() < end && !deploy.isDone(), "both hosts downloading within 60 s: " + seen + "\n" + output);
+            Thread.sleep(20);
+        }
+        List<Member> down = members.subList(0, 2);
+        for (Member m : down) {
+            m.process.destroyForcibly();
+            assertTrue(m.process.waitFor(10, TimeUnit.SECONDS));
+        }
+        long lost = System.nanoTime();
+        while (!output.toString().contains("ZooKeeper unreachable")) {
+            assertTrue(System.nanoTime() - lost < TimeUnit.SECONDS.toNanos(30), "the deployer says it lost ZooKeeper:\n" + output);
+            Thread.sleep(50);
+        }
+        int reportsWhileLost = seen.size();
+        for (Member m : down) {
+            startMember(m);
+        }
+        List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
+        assertEveryHostDoneOnce(outcomes, seen, "v3");
+        assertTrue(seen.size() > reportsWhileLost, "reports resumed after the quorum came back");
+        assertTrue(output.toString().contains("the hosts keep downloading"), output.toString());
+        assertTrue(output.toString().matches("(?s).*zookeeper back after \\d+ s: following the reports again.*"), output.toString());
+    }
+
+    /**
+     * A job for 10,000 hosts on the ensemble: 9,990 registrations held by one session (never
+     * answering) and 10 real agents among them. The job is published gzipped well under the 1 MB
+     * node limit, the deploy takes its host lock for all 10,000 in one set, the real agents read the
+     * job, download, activate and report; no listing of agents or reports comes near the limit;
+     * the silent hosts end as timeouts, "never accepted".
+     */
+    @Test
+    void aJobForTenThousandHostsIsPublishedLockedAndRead() throws Exception {
+        ensemble();
+        for (Member m : members) {
+            startMember(m);
+        }
+        awaitServing(members, 60);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            names.add(String.format("web-%05d.rack-%02d.datacenter-one.example.internal", i, i % 50)); // 50 characters
+        }
+        CuratorFramework fleet = Zk.connect(zkSettings());
+        closeables.add(fleet);
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(500);
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        fleet.createContainers(ZkPaths.AGENTS);
+        for (int b = 0; b < ZkPaths.BUCKETS; b++) {
+            fleet.createContainers(ZkPaths.AGENTS + "/" + String.format("%02x", b));
+        }
+        for (String name : names.subList(10, names.size())) {
+            inFlight.acquire();
+            byte[] info = Json.write(new org.murder.orchestrator.job.AgentInfo(name, name, "10.0.0.1", List.of("web"), "6881-6889",
+                    "/srv/murder", "test", 0));
+            fleet.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).inBackground((client, event) -> {
+                if (event.getResultCode() != 0) {
+                    failures.incrementAndGet();
+                }
+                inFlight.release();
+            }).forPath(ZkPaths.agent(name), info);
+        }
+        assertTrue(inFlight.tryAcquire(500, 60, TimeUnit.SECONDS), "9,990 registrations within 60 s");
+        assertEquals(0, failures.get());
+        for (String name : names.subList(0, 10)) {
+            realAgent(name);
+        }
+        CuratorFramework deployZk = Zk.connect(zkSettings());
+        closeables.add(deployZk);
+        Deployer d = new Deployer(deployZk, new JobSigner(SECRET), Clock.systemUTC(), new PrintWriter(output, true), false)
+                .maxHosts(10_000);
+        DeployRequest req = new DeployRequest(Optional.of(release(1_000_000)), "v10k", List.of("web-*"), List.of(), List.of(), "",
+                Duration.ofSeconds(1), Duration.ofSeconds(40), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
+                "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work-v10k"), Duration.ZERO);
+        CompletableFuture<List<HostOutcome>> deploy = CompletableFuture.supplyAsync(() -> {
+            try {
+                return d.deploy(req);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // while it runs: one lock set for the 10,000 hosts, the job node gzipped and small
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (d.jobId().isEmpty() || deployZk.checkExists().forPath(ZkPaths.job(d.jobId())) == null) {
+            assertTrue(System.nanoTime() < end && !deploy.isDone(), "the job published within 60 s\n" + output);
+            Thread.sleep(50);
+        }
+        byte[] node = deployZk.getData().forPath(ZkPaths.job(d.jobId()));
+        assertTrue(org.murder.orchestrator.job.JobCodec.isCompressed(node), "stored gzipped");
+        assertTrue(node.length < 200_000, "job node " + node.length + " bytes");
+        assertEquals(10_000, org.murder.orchestrator.job.JobCodec.decode(node).hosts().size());
+        List<String> sets = deployZk.getChildren().forPath(ZkPaths.HOST_LOCKS);
+        assertEquals(1, sets.size(), "one host lock set: " + sets);
+        List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
+
+        assertEquals(10_000, outcomes.size());
+        String expected = md5(tmp.resolve("work-v10k/v10k.tar.zst"));
+        for (String name : names.subList(0, 10)) {
+            HostOutcome o = outcomes.stream().filter(x -> x.host().equals(name)).findFirst().orElseThrow();
+            assertEquals("done", o.result(), o + "\n" + output);
+            assertEquals(expected, md5(tmp.resolve("hosts").resolve(name).resolve("v10k.tar.zst")));
+            assertEquals("v10k", tmp.resolve("hosts").resolve(name).resolve("current").toRealPath().getFileName().toString());
+        }
+        assertEquals(9_990, outcomes.stream().filter(o -> o.result().equals("timeout")
+                && o.error().equals("not done by the deadline (never accepted the job)")).count());
+        // no listing comes near jute.maxbuffer (1 MB): each bucket holds a 64th of the fleet
+        long largest = 0;
+        for (String root : List.of(ZkPaths.AGENTS, ZkPaths.hosts(d.jobId()))) {
+            assertTrue(deployZk.getChildren().forPath(root).size() <= ZkPaths.BUCKETS, root);
+            for (String bucket : deployZk.getChildren().forPath(root)) {
+                long bytes = deployZk.getChildren().forPath(root + "/" + bucket).stream().mapToLong(n -> n.length() + 4).sum();
+                largest = Math.max(largest, bytes);
+            }
+        }
+        assertTrue(largest < 50_000, "largest listing " + largest + " bytes");
+        assertTrue(deployZk.getChildren().forPath(ZkPaths.HOST_LOCKS).isEmpty(), "the lock set is released");
+        System.out.printf("EnsembleIT: a job for 10,000 hosts: node %d bytes (gzipped); largest listing %d bytes%n", node.length,
+                largest);
+    }
+
+    /** An agent that activates releases (ReleaseActivator) under tmp/hosts/NAME. */
+    private Host realAgent(String name) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("hosts").resolve(name));
+        CuratorFramework client = Zk.connect(zkSettings());
+        Engine engine = Engine.start(EngineConfig.builder().portRange(new PortRange(45000, 45999))
+                .bindAddress(InetAddress.getLoopbackAddress()).announceIp("127.0.0.1").hashThreads(1).build(), Clock.systemUTC());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Agent agent = new Agent(client, new AgentSettings(name, List.of("web"), root, "127.0.0.1"), engine, new JobSigner(SECRET),
+                new org.murder.orchestrator.agent.ReleaseActivator(), Clock.systemUTC(), HostSetup.none(), new AgentMetrics(registry));
+        agent.start(30);
+        Host h = new Host(name, agent, engine, client, root, registry);
+        hosts.add(h);
+        return h;
+    }
+
     @Test
     void twoOfThreeMembersAreEnoughForADeploy() throws Exception {
         ensemble();

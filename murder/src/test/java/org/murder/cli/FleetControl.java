@@ -36,7 +36,7 @@ final class FleetControl {
     /** What one run measured. */
     record Result(int hosts, int done, long starts, long deliveries, long reportWrites, long[] acceptedMs, long zkWrites,
             long peakWritesPerSecond, double deployerCpuSeconds, double deploySeconds, double newLeaderSeconds, int exitCode,
-            String summary) {
+            long expired, long registered, String summary) {
         long percentile(double p) {
             long[] s = acceptedMs.clone();
             java.util.Arrays.sort(s);
@@ -59,8 +59,13 @@ final class FleetControl {
             out.printf(Locale.ROOT, "  leader killed: a new leader after %.2f s; hosts done %d of %d (exit %d); job starts %d"
                     + " (reruns %d); job node reads %d%n", newLeaderSeconds, done, hosts, exitCode, starts, Math.max(0, starts - hosts),
                     deliveries);
+            out.printf(Locale.ROOT, "  sessions expired mid-deploy: %d agents; registered again under a new session: %d of %d"
+                    + " agents%n", expired, registered, hosts);
         }
     }
+
+    /** The agents' session timeout: short, so that the sessions expired mid-deploy are gone (and made again) within it. */
+    static final int SESSION_SECONDS = 8;
 
     private final Path dir;
     private final int hosts;
@@ -76,13 +81,14 @@ final class FleetControl {
     }
 
     Result run() throws Exception {
-        try (Ensemble ensemble = new Ensemble(dir, 3, List.of("--max-client-connections", "0"))) {
+        try (Ensemble ensemble = new Ensemble(dir, 3, List.of("--max-client-connections", "0"), "")) {
             ensemble.startAll();
             ensemble.awaitServing(ensemble.members, 120);
             List<Process> sims = new ArrayList<>();
             List<CompletableFuture<String>> stats = new ArrayList<>();
             try {
-                startAgents(ensemble.connectString(), sims, stats);
+                List<CompletableFuture<Void>> seen = startAgents(ensemble.connectString(), sims, stats);
+                warmUp(ensemble.connectString(), seen);
                 return deploy(ensemble, sims, stats);
             } finally {
                 for (Process p : sims) {
@@ -92,20 +98,49 @@ final class FleetControl {
         }
     }
 
-    private void startAgents(String connect, List<Process> sims, List<CompletableFuture<String>> stats) throws Exception {
+    /**
+     * A job for nobody, the size of the real one: every agent reads it, each JVM decodes and checks
+     * it once, as long-running agents have done many times before the deploy that is measured.
+     */
+    private void warmUp(String connect, List<CompletableFuture<Void>> seen) throws Exception {
+        List<String> nobody = new ArrayList<>();
+        for (int i = 0; i < hosts; i++) {
+            nobody.add(String.format("nobody-%05d", i));
+        }
+        long now = System.currentTimeMillis();
+        org.murder.orchestrator.job.Job job = new org.murder.orchestrator.job.JobSigner(secret).sign(new org.murder.orchestrator.job.Job(
+                "warm-up-" + now, org.murder.orchestrator.job.Job.DEPLOY, "warm-up", "ZA==", "0123456789abcdef0123456789abcdef", 1, "",
+                0, false, 1, "", nobody, "", now, now + 60_000, ""));
+        try (org.apache.curator.framework.CuratorFramework zk = org.murder.orchestrator.zk.Zk.connect(
+                org.murder.orchestrator.zk.ZkSettings.of(connect))) {
+            zk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.job(job.id()),
+                    org.murder.orchestrator.job.JobCodec.encode(job));
+            for (CompletableFuture<Void> s : seen) {
+                s.get(120, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts the agent JVMs and waits until each is ready; returns, for each, when it has seen the warm-up job. */
+    private List<CompletableFuture<Void>> startAgents(String connect, List<Process> sims, List<CompletableFuture<String>> stats)
+            throws Exception {
         String classpath = System.getProperty("java.class.path");
         List<CompletableFuture<Void>> ready = new ArrayList<>();
+        List<CompletableFuture<Void>> warm = new ArrayList<>();
         for (int j = 0; j < jvms; j++) {
             int count = hosts / jvms + (j < hosts % jvms ? 1 : 0);
             List<String> argv = List.of(javaBin(), "-Xss256k", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                     "org.murder.orchestrator.agent.SimulatedAgents", "--zk", connect, "--count", String.valueOf(count),
-                    "--prefix", "sim-" + j + "-", "--download-seconds", String.valueOf(downloadSeconds), "--seed-seconds", "2");
+                    "--prefix", "sim-" + j + "-", "--download-seconds", String.valueOf(downloadSeconds), "--seed-seconds", "2",
+                    "--session-seconds", String.valueOf(SESSION_SECONDS));
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(dir.resolve("agents-" + j + ".log").toFile());
             pb.environment().put("MURDER_SECRET", secret);
             Process p = pb.start();
             sims.add(p);
             CompletableFuture<Void> up = new CompletableFuture<>();
+            CompletableFuture<Void> warmed = new CompletableFuture<>();
+            warm.add(warmed);
             CompletableFuture<String> last = new CompletableFuture<>();
             ready.add(up);
             stats.add(last);
@@ -116,6 +151,8 @@ final class FleetControl {
                     while ((line = r.readLine()) != null) {
                         if (line.startsWith("ready ")) {
                             up.complete(null);
+                        } else if (line.startsWith("seen warm-up")) {
+                            warmed.complete(null);
                         } else if (line.startsWith("{")) {
                             lastLine = line;
                         }
@@ -138,6 +175,7 @@ final class FleetControl {
                         + tail(dir.resolve("agents-" + j + ".log")), e);
             }
         }
+        return warm;
     }
 
     private Result deploy(Ensemble ensemble, List<Process> sims, List<CompletableFuture<String>> stats) throws Exception {
@@ -172,7 +210,11 @@ final class FleetControl {
             }
         });
         // sample the members' zxid every 100 ms; kill the leader once the first hosts are done downloading
-        long killAt = started + TimeUnit.SECONDS.toNanos(Math.max(3, downloadSeconds / 2 + 2));
+        // once the job is out: expire the sessions of the first agents' JVM 2 s in, kill the leader half way through
+        long publishedAt = 0;
+        long killAt = Long.MAX_VALUE;
+        long expireAt = Long.MAX_VALUE;
+        boolean expiredSent = false;
         long killedAt = 0;
         double newLeader = -1;
         long last = base;
@@ -182,6 +224,11 @@ final class FleetControl {
             deploy.toHandle().info().totalCpuDuration().ifPresent(d -> cpu.set(d.toNanos() / 1e9));
             long z = ensemble.zxid();
             long now = System.nanoTime();
+            if (publishedAt == 0 && Files.readString(dir.resolve("deploy.log")).contains(" published for ")) {
+                publishedAt = now;
+                expireAt = now + TimeUnit.SECONDS.toNanos(2);
+                killAt = now + TimeUnit.SECONDS.toNanos(Math.max(3, downloadSeconds / 2 + 1));
+            }
             if (z > 0) {
                 long delta = (z >>> 32) == (last >>> 32) ? (z & 0xffffffffL) - (last & 0xffffffffL) : (z & 0xffffffffL);
                 if (delta > 0) {
@@ -194,6 +241,11 @@ final class FleetControl {
                 window.removeFirst();
             }
             peak.accumulateAndGet(window.stream().mapToLong(w -> w[1]).sum(), Math::max);
+            if (!expiredSent && now >= expireAt && jvms > 1) {
+                sims.get(0).getOutputStream().write("expire\n".getBytes(StandardCharsets.US_ASCII));
+                sims.get(0).getOutputStream().flush();
+                expiredSent = true;
+            }
             if (killedAt == 0 && now >= killAt) {
                 var leader = ensemble.leader(ensemble.members);
                 if (leader.isPresent()) {
@@ -224,6 +276,8 @@ final class FleetControl {
         long starts = 0;
         long deliveries = 0;
         long reportWrites = 0;
+        long expired = 0;
+        long registered = 0;
         List<Long> accepted = new ArrayList<>();
         for (CompletableFuture<String> s : stats) {
             String line = s.get(120, TimeUnit.SECONDS);
@@ -231,10 +285,12 @@ final class FleetControl {
             starts += doc.path("starts").asLong();
             deliveries += doc.path("deliveries").asLong();
             reportWrites += doc.path("reportWrites").asLong();
+            expired += doc.path("expired").asLong();
+            registered += doc.path("registered").asLong();
             doc.path("latenciesMs").forEach(n -> accepted.add(n.asLong()));
         }
         return new Result(hosts, done, starts, deliveries, reportWrites, accepted.stream().mapToLong(Long::longValue).toArray(),
-                writes.get(), peak.get(), cpu.get(), seconds, newLeader, exit, summary.length() > 400 ? summary.substring(0, 400)
+                writes.get(), peak.get(), cpu.get(), seconds, newLeader, exit, expired, registered, summary.length() > 400 ? summary.substring(0, 400)
                         : summary);
     }
 

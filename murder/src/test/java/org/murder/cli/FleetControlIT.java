@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench/fleet-control.sh} in CI size: 1,000 agents with real Curator sessions on a
- * 3-process ensemble, a real {@code murder deploy} to all of them, the leader killed mid-deploy.
+ * 3-process ensemble, a real {@code murder deploy} to all of them, the sessions of a third of them
+ * expired and the leader killed mid-deploy.
  * Every host's report arrives, each agent runs the job once, the reports stay within their write
  * budget and the ensemble recovers.
  */
@@ -23,13 +24,15 @@ class FleetControlIT {
     @Test
     void aThousandAgentsOnAThreeServerEnsembleSurviveALeaderKillWithinTheirWriteBudget() throws Exception {
         int hosts = Integer.getInteger("fleet.hosts", 1000);
-        FleetControl.Result r = new FleetControl(tmp, hosts, Math.max(1, hosts / 1000 + 1), 12).run();
+        FleetControl.Result r = new FleetControl(tmp, hosts, Math.max(3, hosts / 1000 + 1), 12).run();
         r.print(System.out);
         String context = r.summary() + "\n" + FleetControl.tail(tmp.resolve("deploy.log"));
         assertEquals(0, r.exitCode(), context);
         assertEquals(hosts, r.done(), "every host's report arrived: " + context);
         assertEquals(hosts, r.starts(), "each agent ran the job exactly once");
         assertTrue(r.newLeaderSeconds() >= 0, "a leader was killed and a new one elected");
+        assertTrue(r.expired() > 0, "some agents' sessions expired mid-deploy");
+        assertEquals(hosts, r.registered(), "every agent registered again under its current session");
         assertTrue(r.writesPerHost() <= 8, r.writesPerHost() + " ZooKeeper writes per host");
         assertTrue(r.peakWritesPerSecond() <= 2000, r.peakWritesPerSecond() + " writes in a second");
         // CI machines are slow and shared: a loose bound here; the bench prints the figure

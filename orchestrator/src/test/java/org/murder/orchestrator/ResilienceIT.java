@@ -352,12 +352,25 @@ class ResilienceIT {
                 1, "", List.of("web-1"), "", unsigned.createdAt(), unsigned.deadline(), signedThenChanged.signature());
         zk.create().forPath(ZkPaths.job("forged-2"), Json.write(widened));
         zk.create().forPath(ZkPaths.job("garbage"), "{not json".getBytes(StandardCharsets.US_ASCII));
+        zk.create().forPath(ZkPaths.job("empty"), new byte[0]);
+        byte[] huge = new byte[900_000]; // near the node limit
+        java.util.Arrays.fill(huge, (byte) '[');
+        zk.create().forPath(ZkPaths.job("huge"), huge);
+        java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bomb)) {
+            byte[] spaces = new byte[1 << 20];
+            java.util.Arrays.fill(spaces, (byte) ' ');
+            for (int i = 0; i < 256; i++) {
+                gz.write(spaces); // 256 MB of JSON whitespace in about 256 KB
+            }
+        }
+        zk.create().forPath(ZkPaths.job("bomb"), bomb.toByteArray());
         assertEquals("", tampered.signature());
 
         // a real deploy afterwards: once it is done, the agent has seen (and skipped) the forged ones
         List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v4").get(120, TimeUnit.SECONDS);
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
-        for (String forged : List.of("forged-1", "forged-2", "garbage")) {
+        for (String forged : List.of("forged-1", "forged-2", "garbage", "empty", "huge", "bomb")) {
             assertNull(zk.checkExists().forPath(ZkPaths.host(forged, "web-1")), forged + " was not acted on");
         }
         assertTrue(Files.notExists(tmp.resolve("hosts/web-1/forged.tar.gz.part")));

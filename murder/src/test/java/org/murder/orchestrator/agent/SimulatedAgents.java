@@ -38,9 +38,11 @@ import org.murder.orchestrator.zk.ZkSettings;
  * once per JVM and shared (each agent still reads the node from ZooKeeper itself): on real hosts
  * each agent spends that CPU on its own machine.
  *
- * <p>Prints {@code ready N} once every agent is registered; on end of stdin prints one line of
- * JSON with what happened ({@code starts}, {@code deliveries}, acceptance latencies, report
- * writes) and exits.
+ * <p>Prints {@code ready N} once every agent is registered. A line {@code expire} on stdin expires
+ * every agent's ZooKeeper session (client side, as a partition would). On end of stdin it waits
+ * (bounded) until every agent is registered under its current session, prints one line of JSON
+ * with what happened ({@code starts}, {@code deliveries}, acceptance latencies, report writes,
+ * sessions expired, agents registered) and exits.
  */
 public final class SimulatedAgents {
     private record Parsed(Job job, boolean valid, Set<String> hosts) {
@@ -92,7 +94,12 @@ public final class SimulatedAgents {
 
         void onJob(String id, byte[] data, Stat stat) {
             deliveries.incrementAndGet();
-            Parsed p = parsed.computeIfAbsent(id + "@" + stat.getCzxid(), k -> parse(data));
+            Parsed p = parsed.computeIfAbsent(id + "@" + stat.getCzxid(), k -> {
+                Parsed first = parse(data);
+                System.out.println("seen " + id); // the harness waits for its warm-up job's
+                System.out.flush();
+                return first;
+            });
             if (!p.valid() || !p.hosts().contains(name)) {
                 known.add(id);
                 return;
@@ -148,6 +155,11 @@ public final class SimulatedAgents {
         }
     }
 
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis); // a bounded poll of ZooKeeper, at the end of the run
+        return true;
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new java.util.HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -159,7 +171,8 @@ public final class SimulatedAgents {
         SimulatedAgents sim = new SimulatedAgents(new JobSigner(System.getenv("MURDER_SECRET")),
                 Long.parseLong(opts.getOrDefault("--download-seconds", "10")) * 1000,
                 Long.parseLong(opts.getOrDefault("--seed-seconds", "2")) * 1000);
-        ZkSettings settings = ZkSettings.of(connect).withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60));
+        ZkSettings settings = ZkSettings.of(connect).withTimeouts(
+                Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--session-seconds", "30"))), Duration.ofSeconds(60));
         ExecutorService starting = Executors.newFixedThreadPool(8);
         List<Future<?>> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -178,9 +191,37 @@ public final class SimulatedAgents {
         System.out.println("ready " + count);
         System.out.flush();
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        while (stdin.readLine() != null) {
-            // until the harness closes our stdin
+        String command;
+        int expired = 0;
+        while ((command = stdin.readLine()) != null) { // until the harness closes our stdin
+            if (command.equals("expire")) {
+                // every agent's session expires at once, as a partition of their rack would make it
+                synchronized (sim.agents) {
+                    for (One a : sim.agents) {
+                        a.zk.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+                        expired++;
+                    }
+                }
+            }
         }
+        // each agent registered again under its own (new) session, within a bound
+        long registered = 0;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        do {
+            registered = 0;
+            synchronized (sim.agents) {
+                for (One a : sim.agents) {
+                    try {
+                        Stat st = a.zk.checkExists().forPath(ZkPaths.agent(a.name));
+                        if (st != null && st.getEphemeralOwner() == a.zk.getZookeeperClient().getZooKeeper().getSessionId()) {
+                            registered++;
+                        }
+                    } catch (Exception e) {
+                        // not yet
+                    }
+                }
+            }
+        } while (registered < count && System.nanoTime() < until && sleep(500));
         long writes;
         synchronized (sim.agents) {
             writes = sim.agents.stream().mapToLong(a -> a.reporter.writes()).sum();
@@ -191,6 +232,8 @@ public final class SimulatedAgents {
         stats.put("finished", sim.finished.get());
         stats.put("deliveries", sim.deliveries.get());
         stats.put("reportWrites", writes);
+        stats.put("expired", expired);
+        stats.put("registered", registered);
         synchronized (sim.latencies) {
             stats.put("latenciesMs", new ArrayList<>(sim.latencies));
         }

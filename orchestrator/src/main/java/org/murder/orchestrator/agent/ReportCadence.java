@@ -15,9 +15,10 @@ import java.util.random.RandomGenerator;
  * <li>A <b>progress update</b> (the same state, new figures) waits for its interval: the first one
  * falls at a random point of the first interval (so the fleet's updates are spread evenly in time),
  * each interval is three times the one before, from {@code max(2 s, hosts / PROGRESS_WRITES_PER_SECOND)} up
- * to {@code max(30 s, hosts / PROGRESS_WRITES_PER_SECOND)}. A one-minute download stores at most
- * four progress updates per host at any fleet size (eight writes in all with accepted, downloading,
- * done and the bytes uploaded while seeding), and one every 30 s after that; fleet-wide they stay under
+ * to a ceiling that grows with the fleet ({@link #maxIntervalMillis}: 2 s for a dozen hosts, 30 s
+ * from 1,000). From 1,000 hosts on, a one-minute download stores at most four progress updates per
+ * host (eight writes in all with accepted, downloading, done and the bytes uploaded while seeding),
+ * and one every 30 s after that; fleet-wide they stay under
  * {@value #PROGRESS_WRITES_PER_SECOND} a second.</li>
  * </ul>
  * A report waiting for its turn is replaced by a newer one (only the latest is stored), and a state
@@ -32,6 +33,8 @@ final class ReportCadence {
     /** Each interval is this many times the one before (until the ceiling). */
     static final int GROWTH = 3;
     static final long MAX_INTERVAL_MILLIS = 30_000;
+    /** The interval ceiling grows with the fleet by this much per host, up to {@link #MAX_INTERVAL_MILLIS}. */
+    static final long CEILING_MILLIS_PER_HOST = 30;
     /** The longest a state change waits (at 15,000 hosts and more). */
     static final long MAX_SPREAD_MILLIS = 10_000;
 
@@ -100,7 +103,13 @@ final class ReportCadence {
         return Math.max(MIN_INTERVAL_MILLIS, Math.max(0, hosts) * 1000L / PROGRESS_WRITES_PER_SECOND);
     }
 
+    /**
+     * The longest interval: {@code hosts × 30 ms} between 2 s and 30 s (at least the first). A dozen
+     * hosts keep updating every 2 s (a few writes a second in all, and the operator sees each host
+     * move); from 1,000 hosts on, intervals grow to 30 s, which bounds the writes per host of a deploy.
+     */
     static long maxIntervalMillis(int hosts) {
-        return Math.max(MAX_INTERVAL_MILLIS, firstIntervalMillis(hosts));
+        long scaled = Math.min(MAX_INTERVAL_MILLIS, Math.max(MIN_INTERVAL_MILLIS, Math.max(0, hosts) * CEILING_MILLIS_PER_HOST));
+        return Math.max(scaled, firstIntervalMillis(hosts));
     }
 }

@@ -519,8 +519,9 @@ public final class Deployer {
                     + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
                     + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
         }
-        byte[] data = jobBytes;
         return follow(req, job, false, () -> {
+            // stamped (and signed) as it goes out: agents measure the job from when it was published
+            byte[] data = org.murder.orchestrator.job.JobCodec.encode(signer.sign(unsigned.stampedAt(clock.millis())));
             // the reports node first: agents may answer the moment the job exists
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
             if (job.rolloutOrNone().hasWaves()) {
@@ -583,7 +584,19 @@ public final class Deployer {
             }
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
+            ConnectionNotes connection = new ConnectionNotes(zk, clock, () -> {
+                synchronized (changed) {
+                    dirty.set(true);
+                    changed.notifyAll();
+                }
+            });
+            try (connection) {
             while (true) {
+                connection.drain(deadline).forEach(line -> {
+                    view.finish();
+                    out.println(line);
+                    out.flush();
+                });
                 long passStarted = System.nanoTime();
                 dirty.set(false);
                 for (String h : hosts) {
@@ -640,6 +653,7 @@ public final class Deployer {
                         changed.wait(Math.min(1000, Math.max(1, deadline - now)));
                     }
                 }
+            }
             }
         }
     }

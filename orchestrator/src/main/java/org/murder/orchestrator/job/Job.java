@@ -82,6 +82,12 @@ public record Job(String id, String type, String tag, String torrent, String md5
                 createdAt, deadline, sig, rollout);
     }
 
+    /** The same job created at {@code created}, its deadline moved as far: stamped as it is published. */
+    public Job stampedAt(long created) {
+        return new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
+                created, created + (deadline - createdAt), signature, rollout);
+    }
+
     public Job withRollout(Rollout r) {
         return new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
                 createdAt, deadline, signature, r);

@@ -26,10 +26,18 @@ class ReportCadenceTest {
         assertTrue(cadence.dueAt(s, "downloading", 10, 0) >= s.nextUpdateAt(), "an update waits for its turn");
         assertTrue(cadence.replacingDueAt(s, "downloading", 50_000, "done", 10, 0) < 100, "a state change does not");
         assertEquals(50_000, cadence.replacingDueAt(s, "downloading", 50_000, "downloading", 10, 0), "a newer update keeps the turn");
-        long[] expected = {6000, 18_000, 30_000, 30_000};
+        // a dozen hosts: every 2 s all along, the operator sees each one move
         long now = 100_000;
-        for (long interval : expected) {
+        for (int i = 0; i < 5; i++) {
             s = cadence.stored(s, "downloading", 10, now);
+            assertEquals(now + ReportCadence.MIN_INTERVAL_MILLIS, s.nextUpdateAt());
+            now = s.nextUpdateAt();
+        }
+        // a thousand: intervals grow threefold to 30 s
+        long[] expected = {7500, 22_500, 30_000, 30_000};
+        s = cadence.stored(ReportCadence.PathState.NONE, "downloading", 1000, now);
+        for (long interval : expected) {
+            s = cadence.stored(s, "downloading", 1000, now);
             assertEquals(now + interval, s.nextUpdateAt());
             now = s.nextUpdateAt();
         }
@@ -81,12 +89,16 @@ class ReportCadenceTest {
 
     @Test
     void aFleetWritesAtMostEightReportsPerHostAndUnderTwoThousandASecond() {
-        for (int hosts : new int[] {10, 1000, 5000}) {
+        for (int hosts : new int[] {1000, 5000, 10_000}) {
             long[] perSecond = new long[200];
             long[] r = simulate(hosts, 60, perSecond);
             long peak = java.util.Arrays.stream(perSecond).max().orElse(0);
             assertTrue(r[0] <= 8, hosts + " hosts: " + r[0] + " writes by one host in a one-minute deploy");
             assertTrue(peak <= 2000, hosts + " hosts: peak " + peak + " writes/s");
         }
+        long[] perSecond = new long[200];
+        long[] r = simulate(10, 60, perSecond);
+        assertTrue(r[0] >= 25, "a dozen hosts update every 2 s: " + r[0] + " writes");
+        assertTrue(java.util.Arrays.stream(perSecond).max().orElse(0) <= 20, "a few writes a second in all");
     }
 }

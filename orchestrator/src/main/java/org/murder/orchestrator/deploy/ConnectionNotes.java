@@ -1,0 +1,76 @@
+package org.murder.orchestrator.deploy;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+
+/**
+ * What the deployer tells the operator about its ZooKeeper connection while it follows a deploy:
+ * that it lost it (a quorum down, this host cut off) and what it waits for, and when it is back.
+ * States come from Curator's thread; the follow loop drains them as lines, so they never cut into
+ * a redrawn view.
+ */
+final class ConnectionNotes implements AutoCloseable {
+    private final CuratorFramework zk;
+    private final Clock clock;
+    private final Runnable wake;
+    private final ConnectionStateListener listener = this::changed;
+    private final List<ConnectionState> pending = new ArrayList<>();
+    private long lostAt = -1;
+
+    ConnectionNotes(CuratorFramework zk, Clock clock, Runnable wake) {
+        this.zk = zk;
+        this.clock = clock;
+        this.wake = wake;
+        zk.getConnectionStateListenable().addListener(listener);
+    }
+
+    private void changed(CuratorFramework client, ConnectionState state) {
+        synchronized (pending) {
+            pending.add(state);
+        }
+        wake.run();
+    }
+
+    /** The lines to print for what happened since the last call. */
+    List<String> drain(long deadline) {
+        List<ConnectionState> states;
+        synchronized (pending) {
+            states = new ArrayList<>(pending);
+            pending.clear();
+        }
+        List<String> lines = new ArrayList<>();
+        long now = clock.millis();
+        for (ConnectionState s : states) {
+            switch (s) {
+                case SUSPENDED -> {
+                    if (lostAt < 0) {
+                        lostAt = now;
+                        lines.add("waiting   ZooKeeper unreachable (its quorum lost, or this host cut off): the hosts keep"
+                                + " downloading and hold their reports; waiting for ZooKeeper, deadline in "
+                                + Math.max(0, (deadline - now) / 1000) + " s");
+                    }
+                }
+                case LOST -> lines.add("waiting   ZooKeeper session of this deploy expired: reconnecting; the reports are read"
+                        + " again then, the hosts are not affected");
+                case RECONNECTED -> {
+                    lines.add("zookeeper back" + (lostAt < 0 ? "" : " after " + Math.max(0, (now - lostAt) / 1000) + " s")
+                            + ": following the reports again");
+                    lostAt = -1;
+                }
+                default -> {
+                    // CONNECTED (the first connection), READ_ONLY: nothing to say
+                }
+            }
+        }
+        return lines;
+    }
+
+    @Override
+    public void close() {
+        zk.getConnectionStateListenable().removeListener(listener);
+    }
+}
