@@ -64,20 +64,21 @@ final class FleetControl {
         }
     }
 
-    /** The agents' session timeout: short, so that the sessions expired mid-deploy are gone (and made again) within it. */
-    static final int SESSION_SECONDS = 8;
 
     private final Path dir;
     private final int hosts;
     private final int jvms;
     private final int downloadSeconds;
+    /** The agents' session timeout (the sessions expired mid-deploy are gone, and registered again, that long after). */
+    private final int sessionSeconds;
     private final String secret = "fleet-control-secret-0123456789";
 
-    FleetControl(Path dir, int hosts, int jvms, int downloadSeconds) {
+    FleetControl(Path dir, int hosts, int jvms, int downloadSeconds, int sessionSeconds) {
         this.dir = dir;
         this.hosts = hosts;
         this.jvms = jvms;
         this.downloadSeconds = downloadSeconds;
+        this.sessionSeconds = sessionSeconds;
     }
 
     Result run() throws Exception {
@@ -133,7 +134,7 @@ final class FleetControl {
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath,
                     "org.murder.orchestrator.agent.SimulatedAgents", "--zk", connect, "--count", String.valueOf(count),
                     "--prefix", "sim-" + j + "-", "--download-seconds", String.valueOf(downloadSeconds), "--seed-seconds", "2",
-                    "--session-seconds", String.valueOf(SESSION_SECONDS));
+                    "--session-seconds", String.valueOf(sessionSeconds));
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(dir.resolve("agents-" + j + ".log").toFile());
             pb.environment().put("MURDER_SECRET", secret);
             Process p = pb.start();
@@ -313,7 +314,8 @@ final class FleetControl {
         int jvms = args.length > 1 ? Integer.parseInt(args[1]) : Math.max(1, (hosts + 1249) / 1250);
         int download = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         Path dir = Files.createTempDirectory("fleet-control-");
-        Result r = new FleetControl(dir, hosts, jvms, download).run();
+        // 30 s sessions, as agents have: thousands of clients starting on two cores must not expire meanwhile
+        Result r = new FleetControl(dir, hosts, jvms, download, 30).run();
         r.print(System.out);
         System.out.println("  (logs in " + dir + ")");
     }

@@ -24,7 +24,7 @@ class FleetControlIT {
     @Test
     void aThousandAgentsOnAThreeServerEnsembleSurviveALeaderKillWithinTheirWriteBudget() throws Exception {
         int hosts = Integer.getInteger("fleet.hosts", 1000);
-        FleetControl.Result r = new FleetControl(tmp, hosts, Math.max(3, hosts / 1000 + 1), 12).run();
+        FleetControl.Result r = new FleetControl(tmp, hosts, Math.max(3, hosts / 1000 + 1), 12, 10).run();
         r.print(System.out);
         String context = r.summary() + "\n" + FleetControl.tail(tmp.resolve("deploy.log"));
         assertEquals(0, r.exitCode(), context);

@@ -185,6 +185,29 @@ class DeployIT {
         assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());
     }
 
+    @Test
+    void aTargetWiderThanMaxHostsIsRefusedAndTheDryRunSaysSo() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            fleet.start("web-" + i, List.of("web"));
+        }
+        DeployRequest wide = request(release(1000), "v1", List.of("web-*"), Duration.ofMinutes(1));
+        MurderException e = assertThrows(MurderException.class, () -> deployer().maxHosts(2).deploy(wide));
+        assertEquals("--hosts web-*: 3 hosts match (expected: at most --max-hosts 2; check the target with --dry-run, then pass"
+                + " --max-hosts 3 to go ahead)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty(),
+                "nothing published");
+        assertThrows(MurderException.class, () -> deployer().maxHosts(0));
+
+        DeployRequest dry = new DeployRequest(wide.source(), wide.tag(), wide.hostGlobs(), wide.roles(), wide.excludeGlobs(), wide.dest(),
+                wide.seedTime(), wide.timeout(), wide.activate(), wide.keep(), wide.rollbackTo(), wide.rollback(), true, wide.bind(),
+                wide.trackerPort(), wide.externalTracker(), wide.advertise(), wide.seederPorts(), wide.workDir(), wide.grace());
+        assertEquals(List.of(), deployer().maxHosts(2).deploy(dry));
+        assertTrue(output.toString().contains("would deploy v1 on 3 hosts:"), output.toString());
+        assertTrue(output.toString().contains("3 hosts is more than --max-hosts 2: a real run needs --max-hosts 3 (or more)"),
+                output.toString());
+    }
+
     /** A lock node as another deploy would leave it, held by {@code owner}'s session. */
     private static void lockFixture(CuratorFramework owner, String path, LockHolder holder) throws Exception {
         owner.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)

@@ -41,9 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon on each host: registers itself (ephemeral, re-created after a session expiry),
- * watches {@code /jobs}, and runs every signed job that names it on the in-process engine,
- * reporting to {@code /jobs/<id>/hosts/<name>} about once a second. A job is run once per host:
+ * The daemon on each host: registers itself ({@link Registration}: ephemeral, made again after a
+ * session expiry), watches {@code /jobs} ({@link JobWatcher}: each job read once), and runs every
+ * signed job that names it on the in-process engine, reporting to {@code /reports/<job>/<bucket>/<name>}
+ * at the cadence {@link ReportCadence} sets for the job's fleet size. A job is run once per host:
  * finished reports are never redone, unfinished ones are resumed after a restart. ZooKeeper
  * outages pause the reports, never the download or the activation: reports go through a
  * {@link Reporter}, so a job thread never waits for ZooKeeper. A job stops at its deadline

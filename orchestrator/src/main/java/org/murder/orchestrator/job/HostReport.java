@@ -5,7 +5,7 @@ import java.util.List;
 import org.murder.orchestrator.rollout.HookResult;
 
 /**
- * What one host says about one job, at {@code /jobs/<id>/hosts/<host>}.
+ * What one host says about one job, at {@code /reports/<job>/<bucket>/<host>} (see ZkPaths#host).
  *
  * @param state      accepted, downloading, done or failed
  * @param bytes      bytes verified
