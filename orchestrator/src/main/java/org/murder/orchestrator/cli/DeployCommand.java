@@ -30,6 +30,7 @@ import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
 import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.zk.Zk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -239,6 +240,15 @@ public final class DeployCommand implements Callable<Integer> {
     }
 
     DeployRequest request() {
+        try {
+            // refused before anything is packed or published: agents would download the release and fail to unpack it
+            ReleaseTag.parse(tag, "--tag");
+            if (rollbackTo != null) {
+                ReleaseTag.parse(rollbackTo, "--to");
+            }
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
+        }
         if (hosts.isEmpty() && hostNames.isEmpty() && roles.isEmpty()) {
             throw MurderException.badInput("deploy: no target (expected: --hosts GLOB, --host NAME or --role ROLE)");
         }

@@ -34,6 +34,7 @@ import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.zk.ZkPaths;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.EngineConfig;
@@ -118,8 +119,10 @@ public final class Deployer {
     }
 
     public List<HostOutcome> deploy(DeployRequest req) throws Exception {
-        if (!Job.TAG.matcher(req.tag()).matches()) {
-            throw MurderException.badInput("--tag '" + req.tag() + "' (expected: letters, digits, '.', '_' or '-', at most 100)");
+        try {
+            ReleaseTag.parse(req.tag(), "--tag");
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
         }
         List<AgentInfo> registered = agents();
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);

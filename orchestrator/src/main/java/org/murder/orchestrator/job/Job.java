@@ -1,6 +1,7 @@
 package org.murder.orchestrator.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.rollout.Rollout;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param id          the job id, also its node name
  * @param type        {@link #DEPLOY} or {@link #ROLLBACK}
- * @param tag         the release tag; the archive is {@code <dest>/<tag>.tar.zst} (or .tar.gz, .tar: see Compression)
+ * @param tag         the release tag (a {@link ReleaseTag}, a string in the JSON); the archive is {@code <dest>/<tag>.tar.zst} (or .tar.gz, .tar: see Compression)
  * @param torrent     the .torrent, base64
  * @param md5         the archive's md5 (hex)
  * @param size        the archive's size in bytes
@@ -43,7 +44,6 @@ public record Job(String id, String type, String tag, String torrent, String md5
 
     public static final String DEPLOY = "deploy";
     public static final String ROLLBACK = "rollback";
-    public static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     /** A job id: {@code <tag>[-rollback]-<yyyyMMddTHHmmss>-<4 hex>}, up to 130 characters for a tag of 100. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,140}");
 
@@ -62,9 +62,7 @@ public record Job(String id, String type, String tag, String torrent, String md5
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("id '" + id + "' (expected: 1 to 140 letters, digits, '.', '_' or '-')");
         }
-        if (tag == null || !TAG.matcher(tag).matches() || tag.equals(".") || tag.equals("..")) {
-            throw new IllegalArgumentException("tag '" + tag + "' (expected: letters, digits, '.', '_' or '-')");
-        }
+        ReleaseTag.parse(tag);
         if (!DEPLOY.equals(type) && !ROLLBACK.equals(type)) {
             throw new IllegalArgumentException("type '" + type + "' (expected: deploy or rollback)");
         }
