@@ -268,9 +268,9 @@ class EnsembleIT {
     }
 
     private DeployRequest request(Path src, String tag) {
-        return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
-                Duration.ofMinutes(2), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(2))
+                .timeout(Duration.ofMinutes(2)).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work-" + tag)).grace(Duration.ZERO).build();
     }
 
     private CompletableFuture<List<HostOutcome>> deployAsync(DeployRequest request) {

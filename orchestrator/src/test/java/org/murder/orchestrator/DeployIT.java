@@ -73,9 +73,9 @@ class DeployIT {
     }
 
     private DeployRequest request(Path src, String tag, List<String> hosts, Duration timeout) {
-        return new DeployRequest(Optional.of(src), tag, hosts, List.of(), List.of(), "", Duration.ofSeconds(5), timeout, false, 3,
-                "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"),
-                Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(hosts).seedTime(Duration.ofSeconds(5)).timeout(timeout).keep(3)
+                .bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work"))
+                .grace(Duration.ZERO).build();
     }
 
     private Deployer deployer() {
@@ -144,9 +144,7 @@ class DeployIT {
     }
 
     private static DeployRequest withTrackerPort(DeployRequest r, int port) {
-        return new DeployRequest(r.source(), r.tag(), r.hostGlobs(), r.roles(), r.excludeGlobs(), r.dest(), r.seedTime(), r.timeout(),
-                r.activate(), r.keep(), r.rollbackTo(), r.rollback(), r.dryRun(), r.bind(), port, r.externalTracker(), r.advertise(),
-                r.seederPorts(), r.workDir(), r.grace(), r.compression());
+        return r.toBuilder().trackerPort(port).build();
     }
 
     @Test

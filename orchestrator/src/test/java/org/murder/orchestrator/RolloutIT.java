@@ -91,9 +91,7 @@ class RolloutIT {
     }
 
     private List<HostOutcome> deploy(String tag, RolloutRequest rollout) throws Exception {
-        DeployRequest request = new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "",
-                Duration.ofSeconds(1), Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+        DeployRequest request = request(tag, rollout);
         last = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
         return last.deploy(request);
     }
@@ -254,9 +252,9 @@ class RolloutIT {
     }
 
     private DeployRequest request(String tag, RolloutRequest rollout) throws Exception {
-        return new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(1),
-                Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+        return DeployRequest.builder().source(release(tag)).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofMinutes(2)).activate(true).keep(5).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work")).grace(Duration.ZERO).rollout(rollout).build();
     }
 
     /** Waits (on the deploy's own output, checked as it grows) until it contains {@code text}. */

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -180,9 +179,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static DeployRequest request(Path release, String tag, Path work) {
-        return new DeployRequest(Optional.of(release), tag, List.of("demo-*"), List.of(), List.of(), "",
-                Duration.ofSeconds(5), Duration.ofMinutes(10), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
-                "127.0.0.1", new PortRange(7300, 7399), work.resolve("deploy"), Duration.ofSeconds(2));
+        return DeployRequest.builder().source(release).tag(tag).hostGlobs(List.of("demo-*")).seedTime(Duration.ofSeconds(5))
+                .timeout(Duration.ofMinutes(10)).activate(true).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(7300, 7399)).workDir(work.resolve("deploy")).grace(Duration.ofSeconds(2)).build();
     }
 
     /**

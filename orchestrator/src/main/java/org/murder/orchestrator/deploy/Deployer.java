@@ -58,7 +58,6 @@ public final class Deployer {
     static final Duration VANISH_GRACE = Duration.ofSeconds(30);
     /** Jobs and their host reports are removed this long after they were published, at the next deploy. */
     public static final Duration JOB_TTL = Duration.ofDays(7);
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final CuratorFramework zk;
     private final JobSigner signer;
@@ -127,7 +126,7 @@ public final class Deployer {
         List<AgentInfo> registered = agents();
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
         if (targets.isEmpty()) {
-            throw MurderException.badInput("no registered agent matches " + selector(req) + " (" + registered.size()
+            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered.size()
                     + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
                     registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
         }
@@ -232,13 +231,11 @@ public final class Deployer {
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();
-            Job job = new Job(jobId(req.tag(), now), Job.DEPLOY, req.tag(),
-                    Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent())), made.md5(), made.size(), req.dest(),
-                    req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
-                    now + req.timeout().toMillis(), "");
-            if (req.activate()) {
-                job = job.withRollout(req.rollout().forHosts(hosts));
-            }
+            Job job = Job.builder().id(Job.newId(req.tag(), now)).type(Job.DEPLOY).tag(req.tag())
+                    .torrent(Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent()))).md5(made.md5()).size(made.size())
+                    .dest(req.dest()).seedSeconds(req.seedTime().toSeconds()).activate(req.activate()).keep(req.keep()).hosts(hosts)
+                    .selector(req.selector()).createdAt(now).deadline(now + req.timeout().toMillis())
+                    .rollout(req.activate() ? req.rollout().forHosts(hosts) : null).build();
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
             if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
                 LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
@@ -274,12 +271,6 @@ public final class Deployer {
         return to;
     }
 
-    /** {@code <tag>-<time>-<random>}: sorts by time within a tag, never collides. */
-    private static String jobId(String prefix, long now) {
-        return prefix + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                .format(java.time.Instant.ofEpochMilli(now)) + "-" + String.format("%04x", RANDOM.nextInt(0x10000));
-    }
-
     /** Tags are immutable: the same tag with other bytes is refused, so no host mixes two builds under one name. */
     private void recordRelease(String tag, String md5, long size) throws Exception {
         String path = ZkPaths.release(tag);
@@ -306,9 +297,10 @@ public final class Deployer {
 
     private Job rollbackJob(DeployRequest req, List<String> hosts) {
         long now = clock.millis();
-        return new Job(jobId(req.tag() + "-rollback", now), Job.ROLLBACK, req.tag(), "", "", 0, req.dest(), 0, false,
-                req.keep(), req.rollbackTo(), hosts, selector(req), now, now + req.timeout().toMillis(), "")
-                .withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of()));
+        return Job.builder().id(Job.newId(req.tag() + "-rollback", now)).type(Job.ROLLBACK).tag(req.tag()).dest(req.dest())
+                .keep(req.keep()).rollbackTo(req.rollbackTo()).hosts(hosts).selector(req.selector()).createdAt(now)
+                .deadline(now + req.timeout().toMillis())
+                .rollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of())).build();
     }
 
     /** A seeder for {@code archive} on the request's ports and address, its data checked before it returns. */
@@ -467,7 +459,7 @@ public final class Deployer {
         // the reports node first: agents may answer the moment the job exists
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
-        out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
+        out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), req.selector(),
                 org.murder.core.Durations.format(req.timeout()));
         out.flush();
         if (job.rolloutOrNone().hasWaves()) {
@@ -701,20 +693,6 @@ public final class Deployer {
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted", e);
         }
-    }
-
-    static String selector(DeployRequest req) {
-        List<String> parts = new ArrayList<>();
-        if (!req.hostGlobs().isEmpty()) {
-            parts.add("--hosts " + String.join(",", req.hostGlobs()));
-        }
-        if (!req.roles().isEmpty()) {
-            parts.add("--role " + String.join(",", req.roles()));
-        }
-        if (!req.excludeGlobs().isEmpty()) {
-            parts.add("--exclude " + String.join(",", req.excludeGlobs()));
-        }
-        return String.join(" ", parts);
     }
 
     /** Prints the summary table and a last line; returns true when every host succeeded. */

@@ -16,8 +16,10 @@ class JobSignerTest {
 
     /** A deploy job with every field set, fixed so its canonical JSON (and so its signature) never changes. */
     private static Job jobFixture() {
-        return new Job("v1-20261202T161844-3469", Job.DEPLOY, "v1", "ZA==", "0123456789abcdef0123456789abcdef", 1234, "/opt/app",
-                30, true, 5, "", List.of("web-1", "web-2"), "--hosts web-*", 1_764_692_324_000L, 1_764_692_924_000L, "");
+        return Job.builder().id("v1-20261202T161844-3469").type(Job.DEPLOY).tag("v1").torrent("ZA==")
+                .md5("0123456789abcdef0123456789abcdef").size(1234).dest("/opt/app").seedSeconds(30).activate(true).keep(5)
+                .hosts(List.of("web-1", "web-2")).selector("--hosts web-*").createdAt(1_764_692_324_000L).deadline(1_764_692_924_000L)
+                .build();
     }
 
     @Test
@@ -49,13 +51,12 @@ class JobSignerTest {
     @Test
     void aChangedFieldFails() {
         Job signed = signer.sign(jobFixture());
-        assertFalse(signer.verify(new Job(signed.id(), signed.type(), signed.tag(), signed.torrent(), signed.md5(), signed.size(),
-                signed.dest(), signed.seedSeconds(), signed.activate(), signed.keep(), signed.rollbackTo(),
-                List.of("web-1", "web-2", "db-1"), signed.selector(), signed.createdAt(), signed.deadline(), signed.signature())),
-                "a host added");
-        assertFalse(signer.verify(new Job(signed.id(), signed.type(), signed.tag(), signed.torrent(), signed.md5(), signed.size(),
-                "/etc", signed.seedSeconds(), signed.activate(), signed.keep(), signed.rollbackTo(), signed.hosts(),
-                signed.selector(), signed.createdAt(), signed.deadline(), signed.signature())), "another dest");
+        assertTrue(signer.verify(signed.toBuilder().build()), "the same values");
+        assertFalse(signer.verify(signed.toBuilder().hosts(List.of("web-1", "web-2", "db-1")).build()), "a host added");
+        assertFalse(signer.verify(signed.toBuilder().dest("/etc").build()), "another dest");
+        assertFalse(signer.verify(signed.toBuilder().tag("v2").build()), "another tag");
+        assertFalse(signer.verify(signed.toBuilder().deadline(signed.deadline() + 1).build()), "a later deadline");
+        assertFalse(signer.verify(signed.toBuilder().activate(false).build()), "not activating");
     }
 
     @Test

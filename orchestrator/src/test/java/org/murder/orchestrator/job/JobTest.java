@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class JobTest {
     private static Job job(String id, String tag) {
-        return new Job(id, Job.ROLLBACK, tag, "", "", 0, "", 0, false, 5, "", List.of("web-1"), "web-1", 1, 2, "");
+        return Job.builder().id(id).type(Job.ROLLBACK).tag(tag).hosts(List.of("web-1")).selector("web-1").createdAt(1).deadline(2)
+                .build();
     }
 
     @Test
