@@ -27,6 +27,7 @@ import org.murder.core.PortRange;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
@@ -92,7 +93,7 @@ class DeltaDeployIT {
                 .workDir(tmp.resolve("work")).grace(Duration.ZERO).build();
         List<HostOutcome> outcomes = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(),
                 new PrintWriter(output, true), false).deploy(req);
-        Deployer.summary(new PrintWriter(output, true), tag, outcomes);
+        SummaryPrinter.summary(new PrintWriter(output, true), tag, outcomes);
         assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), output.toString());
         return outcomes;
     }

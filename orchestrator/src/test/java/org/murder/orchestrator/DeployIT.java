@@ -26,6 +26,7 @@ import org.murder.core.MurderException;
 import org.murder.core.PortRange;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.deploy.LockHolder;
 import org.murder.orchestrator.job.Json;
@@ -101,14 +102,14 @@ class DeployIT {
             assertEquals(expected, md5(tmp.resolve("hosts/web-" + i + "/v42.tar.zst")));
         }
         assertTrue(Files.notExists(tmp.resolve("hosts/db-1/v42.tar.zst")), "db-1 was not targeted");
-        assertTrue(Deployer.summary(new PrintWriter(output, true), "v42", outcomes));
+        assertTrue(SummaryPrinter.summary(new PrintWriter(output, true), "v42", outcomes));
         assertTrue(output.toString().contains("v42: all 5 hosts done"), output.toString());
 
         // the same release again: every host already has it
         List<HostOutcome> again = deployer().deploy(request(src, "v42", List.of("web-1", "web-2"), Duration.ofMinutes(1)));
         assertTrue(again.stream().allMatch(o -> o.succeeded() && o.alreadyThere()), again.toString());
         StringWriter summary = new StringWriter();
-        Deployer.summary(new PrintWriter(summary, true), "v42", again);
+        SummaryPrinter.summary(new PrintWriter(summary, true), "v42", again);
         assertTrue(summary.toString().contains("\nweb-1  done*"), summary.toString());
         assertTrue(summary.toString().contains("(done* = the archive was on the host before this job (an earlier job, or put there"
                 + " by hand): nothing downloaded)"), summary.toString());

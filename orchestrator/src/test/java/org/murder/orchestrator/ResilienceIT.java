@@ -39,6 +39,7 @@ import org.murder.orchestrator.agent.Activator;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
@@ -251,7 +252,7 @@ class ResilienceIT {
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
         assertEquals(HostReport.BEFORE_RESTART, outcomes.get(0).reused());
         StringWriter summary = new StringWriter();
-        Deployer.summary(new PrintWriter(summary, true), "v9", outcomes);
+        SummaryPrinter.summary(new PrintWriter(summary, true), "v9", outcomes);
         assertTrue(summary.toString().contains("\nweb-1  done+ "), summary.toString());
         assertTrue(summary.toString().contains("(done+ = downloaded by this job before its agent restarted: checked again, not"
                 + " downloaded again)"), summary.toString());

@@ -25,6 +25,7 @@ import org.murder.core.PortRange;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.JobSigner;
@@ -247,7 +248,7 @@ class RolloutIT {
         assertEquals(Map.of("web-1", "v2", "web-2", "v1", "web-3", "v1", "web-4", "v1"), last.currentByHost(),
                 "the summary knows which host is on which release");
         StringWriter releases = new StringWriter();
-        Deployer.releasesLine(new PrintWriter(releases, true), last.currentByHost());
+        SummaryPrinter.releasesLine(new PrintWriter(releases, true), last.currentByHost());
         assertEquals("on v1         3 hosts: web-2, web-3, web-4\non v2         1 hosts: web-1\n", releases.toString());
     }
 

@@ -24,6 +24,7 @@ import org.murder.core.io.FileTrees;
 import org.murder.core.progress.Progress;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.rollout.Hooks;
@@ -114,7 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.printf("deploy     %s (%s) to %d agents%n", tag, size, agents);
                 out.flush();
                 List<HostOutcome> outcomes = deployer.deploy(request);
-                boolean ok = Deployer.summary(out, tag, outcomes);
+                boolean ok = SummaryPrinter.summary(out, tag, outcomes);
                 Path current = work.resolve("agent-1/current");
                 if (Files.isSymbolicLink(current)) {
                     out.println("agent-1    current -> " + Files.readSymbolicLink(current));
@@ -212,7 +213,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("deploy     %s (%s) to %d agents, all at once%n", v1, size, agents);
         out.flush();
         List<HostOutcome> first = deployer.deploy(request(release, v1, work));
-        if (!Deployer.summary(out, v1, first)) {
+        if (!SummaryPrinter.summary(out, v1, first)) {
             out.println("demo: " + v1 + " did not reach every agent; see " + work + "/agent-N.log");
             return false;
         }
@@ -222,7 +223,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
         List<HostOutcome> second = deployer.deploy(request(release, v2, work)
                 .withRollout(new RolloutRequest(RolloutRequest.ALL_HOOKS, WAVES, 0, "0", false)));
-        Deployer.summary(out, v2, second);
+        SummaryPrinter.summary(out, v2, second);
         out.println();
         out.println("releases  host         current");
         Map<String, String> onRelease = new java.util.TreeMap<>();

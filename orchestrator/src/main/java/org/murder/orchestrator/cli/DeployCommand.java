@@ -29,6 +29,7 @@ import org.murder.metrics.MetricsServer;
 import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.zk.Zk;
@@ -195,10 +196,10 @@ public final class DeployCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            boolean ok = Deployer.summary(human, shownTag, outcomes);
-            Deployer.releasesLine(human, deployer.currentByHost());
+            boolean ok = SummaryPrinter.summary(human, shownTag, outcomes);
+            SummaryPrinter.releasesLine(human, deployer.currentByHost());
             if (json.enabled()) {
-                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes,
+                JsonOutput.print(spec.commandLine().getOut(), SummaryPrinter.summaryDocument(deployer.jobId(), shownTag, outcomes,
                         deployer.currentByHost()));
             }
             return ok ? 0 : 1;
