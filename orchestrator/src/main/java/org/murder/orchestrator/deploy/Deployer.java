@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +13,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.zookeeper.KeeperException;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.maker.MakeTorrentResult;
@@ -33,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * The whole deploy in one call: pack and make the torrent, start a tracker and a seeder (or use a
  * running tracker), resolve the target against the registered agents, publish the signed job, follow
  * every host's report with a live view until all are done or failed or the deadline passes, and
- * return one outcome per host.
+ * return one outcome per host. The parts: {@link ReleasePacker} packs, {@link OriginServices} is the
+ * tracker and seeder, {@link JobNodes} the ZooKeeper nodes outside the follow loop, {@link Outcomes}
+ * the rules of how a host ended, {@link SummaryPrinter} what is printed at the end.
  */
 public final class Deployer {
     private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
@@ -46,6 +46,7 @@ public final class Deployer {
     private final PrintWriter out;
     private final boolean terminal;
     private final DeployMetrics metrics;
+    private final JobNodes nodes;
 
     private volatile List<String> targets = List.of();
     private volatile String jobId = "";
@@ -63,6 +64,7 @@ public final class Deployer {
         this.out = out;
         this.terminal = terminal;
         this.metrics = metrics;
+        this.nodes = new JobNodes(zk, signer, clock);
     }
 
     /** The hosts the last {@link #deploy} targeted (empty before one resolved them). */
@@ -77,25 +79,7 @@ public final class Deployer {
 
     /** The agents registered now, sorted by name. */
     public List<AgentInfo> agents() {
-        try {
-            List<AgentInfo> agents = new ArrayList<>();
-            if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
-                return agents;
-            }
-            for (String name : zk.getChildren().forPath(ZkPaths.AGENTS)) {
-                try {
-                    agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
-                } catch (KeeperException.NoNodeException gone) {
-                    // left between the listing and the read
-                } catch (IllegalArgumentException bad) {
-                    LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
-                }
-            }
-            agents.sort(java.util.Comparator.comparing(AgentInfo::name));
-            return agents;
-        } catch (Exception e) {
-            throw MurderException.failure("list " + ZkPaths.AGENTS + ": " + e.getMessage(), e);
-        }
+        return nodes.agents();
     }
 
     public List<HostOutcome> deploy(DeployRequest req) throws Exception {
@@ -150,7 +134,7 @@ public final class Deployer {
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
             String announce = origin.announce();
             MakeTorrentResult made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce,
-                    req.workDir(), (md5, size) -> recordRelease(req.tag(), md5, size));
+                    req.workDir(), (md5, size) -> nodes.recordRelease(req.tag(), md5, size));
             MetaInfo meta = MetaInfo.read(made.torrent());
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
@@ -173,25 +157,6 @@ public final class Deployer {
         }
     }
 
-    /** The largest job published: ZooKeeper's default jute.maxbuffer is 1 MB, with room for the packet around it. */
-    static final int MAX_JOB_BYTES = 900_000;
-
-    /** Tags are immutable: the same tag with other bytes is refused, so no host mixes two builds under one name. */
-    private void recordRelease(String tag, String md5, long size) throws Exception {
-        String path = ZkPaths.release(tag);
-        byte[] record = (md5 + " " + size + " " + clock.millis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, record);
-        } catch (KeeperException.NodeExistsException e) {
-            String known = new String(zk.getData().forPath(path), java.nio.charset.StandardCharsets.US_ASCII).split(" ")[0];
-            if (!known.equals(md5)) {
-                throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
-                        + md5 + " (expected: a new tag for new bytes; tags are immutable. The same tree packed by an earlier"
-                        + " murder or with another --compress gives other bytes: deploy the archive of the first deploy instead)");
-            }
-        }
-    }
-
     private Job rollbackJob(DeployRequest req, List<String> hosts) {
         long now = clock.millis();
         return Job.builder().id(Job.newId(req.tag() + "-rollback", now)).type(Job.ROLLBACK).tag(req.tag()).dest(req.dest())
@@ -209,7 +174,7 @@ public final class Deployer {
      * agents keep what they downloaded.
      */
     public List<HostOutcome> resume(String id, DeployRequest req) throws Exception {
-        Job job = readSignedJob(id);
+        Job job = nodes.readSigned(id);
         this.jobId = job.id();
         this.targets = job.hosts();
         DeployRequest asPublished = req.resumed(job);
@@ -237,11 +202,11 @@ public final class Deployer {
      * resumed one) sees the signed approval and lets the wave switch. Returns the wave approved (1-based).
      */
     public int approveNextWave(String id) throws Exception {
-        Job job = readSignedJob(id);
+        Job job = nodes.readSigned(id);
         if (!job.rolloutOrNone().hasWaves()) {
             throw MurderException.badInput("--continue " + id + ": the job has no waves (expected: a deploy with --waves or --batch)");
         }
-        if (zk.checkExists().forPath(ZkPaths.wavesStop(id)) != null) {
+        if (nodes.wavesStopped(id)) {
             throw MurderException.failure("--continue " + id + ": the rollout was stopped (a wave failed); nothing to continue", null);
         }
         int released = releasedWaves(id);
@@ -252,66 +217,18 @@ public final class Deployer {
         return released + 1;
     }
 
-    private Job readSignedJob(String id) throws Exception {
-        if (!Job.ID.matcher(id).matches()) {
-            throw MurderException.badInput("job id '" + org.murder.core.Printable.escape(id) + "' (expected: a job id as 'murder jobs' lists it)");
-        }
-        byte[] data;
-        try {
-            data = zk.getData().forPath(ZkPaths.job(id));
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
-            throw MurderException.badInput("job " + id + ": no such job in ZooKeeper (expected: one 'murder jobs' lists)");
-        }
-        Job job;
-        try {
-            job = Json.read(data, Job.class);
-            job.validate();
-        } catch (IllegalArgumentException e) {
-            throw MurderException.failure("job " + id + ": " + e.getMessage(), e);
-        }
-        if (!signer.verify(job)) {
-            throw MurderException.failure("job " + id + ": not signed with this secret (expected: the secret of the deploy that"
-                    + " published it)", null);
-        }
-        if (!job.isDeploy()) {
-            throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
-        }
-        return job;
-    }
-
-    /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */
+    /** How many waves of job {@code id} the deployer released. */
     private int releasedWaves(String id) throws Exception {
-        if (zk.checkExists().forPath(ZkPaths.waves(id)) == null) {
-            return 0;
-        }
-        int released = 0;
-        for (String child : zk.getChildren().forPath(ZkPaths.waves(id))) {
-            if (child.matches("\\d{1,6}")) {
-                released = Math.max(released, Integer.parseInt(child) + 1);
-            }
-        }
-        return released;
+        return nodes.releasedWaves(id);
     }
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
         this.jobId = job.id();
-        byte[] jobBytes = Json.write(job);
-        if (jobBytes.length > MAX_JOB_BYTES) {
-            // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
-            throw MurderException.failure("job " + job.id() + ": " + jobBytes.length + " bytes (expected: at most " + MAX_JOB_BYTES
-                    + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
-                    + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
-        }
-        // the reports node first: agents may answer the moment the job exists
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
+        nodes.publish(job);
         out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), req.selector(),
                 org.murder.core.Durations.format(req.timeout()));
         out.flush();
-        if (job.rolloutOrNone().hasWaves()) {
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
-        }
         return follow(req, job, false);
     }
 
@@ -428,11 +345,7 @@ public final class Deployer {
 
     /** A node holding the signature of its own path: agents take the deployer's word only with the secret. */
     private void signedNode(String path) throws Exception {
-        try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, signer.signText(path).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
-            // released already (a resumed deploy)
-        }
+        nodes.signedNode(path);
     }
 
     /**
