@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReleaseManager {
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseManager.class);
-    public static final String TAG_EXPECTED = ReleaseTag.EXPECTED;
     public static final String RELEASES = "releases";
     public static final String CURRENT = "current";
     public static final String HISTORY = ".history";
