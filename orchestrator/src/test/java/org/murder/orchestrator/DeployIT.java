@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
