@@ -268,9 +268,9 @@ class EnsembleIT {
     }
 
     private DeployRequest request(Path src, String tag) {
-        return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
-                Duration.ofMinutes(2), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(2))
+                .timeout(Duration.ofMinutes(2)).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work-" + tag)).grace(Duration.ZERO).build();
     }
 
     private CompletableFuture<List<HostOutcome>> deployAsync(DeployRequest request) {
@@ -485,9 +485,8 @@ class EnsembleIT {
         closeables.add(deployZk);
         Deployer d = new Deployer(deployZk, new JobSigner(SECRET), Clock.systemUTC(), new PrintWriter(output, true), false)
                 .maxHosts(10_000);
-        DeployRequest req = new DeployRequest(Optional.of(release(1_000_000)), "v10k", List.of("web-*"), List.of(), List.of(), "",
-                Duration.ofSeconds(1), Duration.ofSeconds(40), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
-                "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work-v10k"), Duration.ZERO);
+        DeployRequest req = request(release(1_000_000), "v10k").toBuilder().seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(40)).activate(true).build();
         CompletableFuture<List<HostOutcome>> deploy = CompletableFuture.supplyAsync(() -> {
             try {
                 return d.deploy(req);

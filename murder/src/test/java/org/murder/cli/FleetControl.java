@@ -109,9 +109,10 @@ final class FleetControl {
             nobody.add(String.format("nobody-%05d", i));
         }
         long now = System.currentTimeMillis();
-        org.murder.orchestrator.job.Job job = new org.murder.orchestrator.job.JobSigner(secret).sign(new org.murder.orchestrator.job.Job(
-                "warm-up-" + now, org.murder.orchestrator.job.Job.DEPLOY, "warm-up", "ZA==", "0123456789abcdef0123456789abcdef", 1, "",
-                0, false, 1, "", nobody, "", now, now + 60_000, ""));
+        org.murder.orchestrator.job.Job job = new org.murder.orchestrator.job.JobSigner(secret).sign(
+                org.murder.orchestrator.job.Job.builder().id("warm-up-" + now).type(org.murder.orchestrator.job.Job.DEPLOY)
+                        .tag("warm-up").torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1).keep(1).hosts(nobody)
+                        .createdAt(now).deadline(now + 60_000).build());
         try (org.apache.curator.framework.CuratorFramework zk = org.murder.orchestrator.zk.Zk.connect(
                 org.murder.orchestrator.zk.ZkSettings.of(connect))) {
             zk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.job(job.id()),

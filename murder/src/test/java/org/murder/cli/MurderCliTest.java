@@ -96,6 +96,10 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("tracker", "--open", "--whitelist", tmp.toString()),
                 "murder: Error: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
         assertOneLineError(CliRun.of("deploy", src.toString()), "murder: Missing required option: '--tag=TAG' (see 'murder deploy --help')");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", ".v1", "--hosts", "web-*", "--activate"),
+                "murder: --tag '.v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')");
+        assertOneLineError(CliRun.of("deploy", "--rollback", "--tag", "v1", "--hosts", "web-*", "--to", "../v0"),
+                "murder: --to '../v0' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--waves", "1,100%"),
                 "murder: --waves only goes with --activate (waves are about switching current; without it every host just downloads)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--waves", "1,x"),
@@ -205,7 +209,7 @@ class MurderCliTest {
         assertEquals("murder: " + dest + ": no release was activated before v41 (expected: an earlier activation to roll back to,"
                 + " or a release named with --to TAG)\n", again.err());
         assertOneLineError(CliRun.of("rollback", "--dest", dest.toString(), "--to", ".."),
-                "murder: tag: '..' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')");
+                "murder: tag '..' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')");
         assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
     }
 

@@ -62,9 +62,9 @@ class ActivationIT {
     }
 
     private List<HostOutcome> deploy(Optional<Path> src, String tag, boolean rollback, String to) throws Exception {
-        DeployRequest r = new DeployRequest(src, tag, List.of(), List.of("web"), List.of(), "", Duration.ofSeconds(1),
-                Duration.ofMinutes(2), !rollback, 2, to, rollback, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO);
+        DeployRequest r = DeployRequest.builder().source(src).tag(tag).roles(List.of("web")).seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofMinutes(2)).activate(!rollback).keep(2).rollbackTo(to).rollback(rollback).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work")).grace(Duration.ZERO).build();
         return new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false).deploy(r);
     }
 

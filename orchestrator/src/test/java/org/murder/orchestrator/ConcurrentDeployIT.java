@@ -96,9 +96,9 @@ class ConcurrentDeployIT {
     }
 
     private static DeployRequest request(Optional<Path> src, String tag, List<String> hosts, boolean rollback, Path work) {
-        return new DeployRequest(src, tag, hosts, List.of(), List.of(), "", Duration.ofSeconds(1), Duration.ofMinutes(2), !rollback,
-                3, "", rollback, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), work,
-                Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(hosts).seedTime(Duration.ofSeconds(1)).timeout(Duration.ofMinutes(2))
+                .activate(!rollback).keep(3).rollback(rollback).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(work)
+                .grace(Duration.ZERO).build();
     }
 
     /** Runs a deploy on its own ZooKeeper client and thread, as a second operator would. */

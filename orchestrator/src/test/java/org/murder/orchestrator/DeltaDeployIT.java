@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -27,6 +26,7 @@ import org.murder.core.PortRange;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
@@ -87,12 +87,12 @@ class DeltaDeployIT {
     }
 
     private List<HostOutcome> deploy(Path src, String tag) throws Exception {
-        DeployRequest req = new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(1),
-                Duration.ofMinutes(2), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO);
+        DeployRequest req = DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofMinutes(2)).activate(true).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work")).grace(Duration.ZERO).build();
         List<HostOutcome> outcomes = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(),
                 new PrintWriter(output, true), false).deploy(req);
-        Deployer.summary(new PrintWriter(output, true), tag, outcomes);
+        SummaryPrinter.summary(new PrintWriter(output, true), tag, outcomes);
         assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), output.toString());
         return outcomes;
     }

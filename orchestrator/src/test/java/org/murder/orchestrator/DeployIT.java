@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -26,6 +25,7 @@ import org.murder.core.MurderException;
 import org.murder.core.PortRange;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.deploy.LockHolder;
 import org.murder.orchestrator.job.Json;
@@ -73,9 +73,9 @@ class DeployIT {
     }
 
     private DeployRequest request(Path src, String tag, List<String> hosts, Duration timeout) {
-        return new DeployRequest(Optional.of(src), tag, hosts, List.of(), List.of(), "", Duration.ofSeconds(5), timeout, false, 3,
-                "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"),
-                Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(hosts).seedTime(Duration.ofSeconds(5)).timeout(timeout).keep(3)
+                .bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work"))
+                .grace(Duration.ZERO).build();
     }
 
     private Deployer deployer() {
@@ -101,14 +101,14 @@ class DeployIT {
             assertEquals(expected, md5(tmp.resolve("hosts/web-" + i + "/v42.tar.zst")));
         }
         assertTrue(Files.notExists(tmp.resolve("hosts/db-1/v42.tar.zst")), "db-1 was not targeted");
-        assertTrue(Deployer.summary(new PrintWriter(output, true), "v42", outcomes));
+        assertTrue(SummaryPrinter.summary(new PrintWriter(output, true), "v42", outcomes));
         assertTrue(output.toString().contains("v42: all 5 hosts done"), output.toString());
 
         // the same release again: every host already has it
         List<HostOutcome> again = deployer().deploy(request(src, "v42", List.of("web-1", "web-2"), Duration.ofMinutes(1)));
         assertTrue(again.stream().allMatch(o -> o.succeeded() && o.alreadyThere()), again.toString());
         StringWriter summary = new StringWriter();
-        Deployer.summary(new PrintWriter(summary, true), "v42", again);
+        SummaryPrinter.summary(new PrintWriter(summary, true), "v42", again);
         assertTrue(summary.toString().contains("\nweb-1  done*"), summary.toString());
         assertTrue(summary.toString().contains("(done* = the archive was on the host before this job (an earlier job, or put there"
                 + " by hand): nothing downloaded)"), summary.toString());
@@ -144,9 +144,7 @@ class DeployIT {
     }
 
     private static DeployRequest withTrackerPort(DeployRequest r, int port) {
-        return new DeployRequest(r.source(), r.tag(), r.hostGlobs(), r.roles(), r.excludeGlobs(), r.dest(), r.seedTime(), r.timeout(),
-                r.activate(), r.keep(), r.rollbackTo(), r.rollback(), r.dryRun(), r.bind(), port, r.externalTracker(), r.advertise(),
-                r.seederPorts(), r.workDir(), r.grace(), r.compression());
+        return r.toBuilder().trackerPort(port).build();
     }
 
     @Test
@@ -199,9 +197,7 @@ class DeployIT {
                 "nothing published");
         assertThrows(MurderException.class, () -> deployer().maxHosts(0));
 
-        DeployRequest dry = new DeployRequest(wide.source(), wide.tag(), wide.hostGlobs(), wide.roles(), wide.excludeGlobs(), wide.dest(),
-                wide.seedTime(), wide.timeout(), wide.activate(), wide.keep(), wide.rollbackTo(), wide.rollback(), true, wide.bind(),
-                wide.trackerPort(), wide.externalTracker(), wide.advertise(), wide.seederPorts(), wide.workDir(), wide.grace());
+        DeployRequest dry = wide.toBuilder().dryRun(true).build();
         assertEquals(List.of(), deployer().maxHosts(2).deploy(dry));
         assertTrue(output.toString().contains("would deploy v1 on 3 hosts:"), output.toString());
         assertTrue(output.toString().contains("3 hosts is more than --max-hosts 2: a real run needs --max-hosts 3 (or more)"),

@@ -124,9 +124,10 @@ class DeployWebIT {
                     published.countDown();
                 }
             });
-            DeployRequest request = new DeployRequest(Optional.of(src), "v7", List.of("web-*"), List.of(), List.of(), "",
-                    Duration.ofSeconds(5), Duration.ofMinutes(3), false, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
-                    "127.0.0.1", new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO);
+            DeployRequest request = DeployRequest.builder().source(src).tag("v7").hostGlobs(List.of("web-*"))
+                    .seedTime(Duration.ofSeconds(5)).timeout(Duration.ofMinutes(3)).keep(3).bind("127.0.0.1").trackerPort(0)
+                    .advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work")).grace(Duration.ZERO)
+                    .build();
             Future<List<HostOutcome>> deploy = deploying.submit(() -> deployer.deploy(request));
             assertTrue(published.await(120, TimeUnit.SECONDS), "the job was published within 120 s:\n" + output);
 

@@ -39,6 +39,7 @@ import org.murder.orchestrator.agent.Activator;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
@@ -97,9 +98,9 @@ class ResilienceIT {
     }
 
     private DeployRequest request(Path src, String tag, boolean activate) {
-        return new DeployRequest(Optional.of(src), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(2),
-                Duration.ofMinutes(3), activate, 3, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work-" + tag), Duration.ZERO);
+        return DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(2))
+                .timeout(Duration.ofMinutes(3)).activate(activate).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work-" + tag)).grace(Duration.ZERO).build();
     }
 
     private CompletableFuture<List<HostOutcome>> deployAsync(ZkSettings settings, Path src, String tag) {
@@ -251,7 +252,7 @@ class ResilienceIT {
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
         assertEquals(HostReport.BEFORE_RESTART, outcomes.get(0).reused());
         StringWriter summary = new StringWriter();
-        Deployer.summary(new PrintWriter(summary, true), "v9", outcomes);
+        SummaryPrinter.summary(new PrintWriter(summary, true), "v9", outcomes);
         assertTrue(summary.toString().contains("\nweb-1  done+ "), summary.toString());
         assertTrue(summary.toString().contains("(done+ = downloaded by this job before its agent restarted: checked again, not"
                 + " downloaded again)"), summary.toString());
@@ -341,15 +342,13 @@ class ResilienceIT {
         AgentFleet.Running agent = fleet.start("web-1", List.of());
         CuratorFramework zk = agent.zk();
         byte[] torrent = java.util.Base64.getEncoder().encode("d4:infoi1ee".getBytes(StandardCharsets.US_ASCII));
-        Job unsigned = new Job("forged-1", Job.DEPLOY, "forged", new String(torrent, StandardCharsets.US_ASCII),
-                "0123456789abcdef0123456789abcdef", 1, "", 0, false, 1, "", List.of("web-1"), "", System.currentTimeMillis(),
-                System.currentTimeMillis() + 60_000, "");
+        Job unsigned = Job.builder().id("forged-1").type(Job.DEPLOY).tag("forged").torrent(new String(torrent, StandardCharsets.US_ASCII))
+                .md5("0123456789abcdef0123456789abcdef").size(1).keep(1).hosts(List.of("web-1")).createdAt(System.currentTimeMillis())
+                .deadline(System.currentTimeMillis() + 60_000).build();
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("forged-1"), Json.write(unsigned));
         Job tampered = new JobSigner(AgentFleet.SECRET).sign(unsigned.withSignature("")).withSignature("");
-        Job signedThenChanged = new JobSigner(AgentFleet.SECRET).sign(new Job("forged-2", Job.DEPLOY, "forged", unsigned.torrent(),
-                unsigned.md5(), 1, "", 0, false, 1, "", List.of("web-2"), "", unsigned.createdAt(), unsigned.deadline(), ""));
-        Job widened = new Job(signedThenChanged.id(), Job.DEPLOY, "forged", unsigned.torrent(), unsigned.md5(), 1, "", 0, false,
-                1, "", List.of("web-1"), "", unsigned.createdAt(), unsigned.deadline(), signedThenChanged.signature());
+        Job signedThenChanged = new JobSigner(AgentFleet.SECRET).sign(unsigned.toBuilder().id("forged-2").hosts(List.of("web-2")).build());
+        Job widened = signedThenChanged.toBuilder().hosts(List.of("web-1")).build();
         zk.create().forPath(ZkPaths.job("forged-2"), Json.write(widened));
         zk.create().forPath(ZkPaths.job("garbage"), "{not json".getBytes(StandardCharsets.US_ASCII));
         zk.create().forPath(ZkPaths.job("empty"), new byte[0]);

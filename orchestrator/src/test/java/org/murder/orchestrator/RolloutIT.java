@@ -25,6 +25,7 @@ import org.murder.core.PortRange;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.JobSigner;
@@ -91,9 +92,7 @@ class RolloutIT {
     }
 
     private List<HostOutcome> deploy(String tag, RolloutRequest rollout) throws Exception {
-        DeployRequest request = new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "",
-                Duration.ofSeconds(1), Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+        DeployRequest request = request(tag, rollout);
         last = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
         return last.deploy(request);
     }
@@ -249,14 +248,14 @@ class RolloutIT {
         assertEquals(Map.of("web-1", "v2", "web-2", "v1", "web-3", "v1", "web-4", "v1"), last.currentByHost(),
                 "the summary knows which host is on which release");
         StringWriter releases = new StringWriter();
-        Deployer.releasesLine(new PrintWriter(releases, true), last.currentByHost());
+        SummaryPrinter.releasesLine(new PrintWriter(releases, true), last.currentByHost());
         assertEquals("on v1         3 hosts: web-2, web-3, web-4\non v2         1 hosts: web-1\n", releases.toString());
     }
 
     private DeployRequest request(String tag, RolloutRequest rollout) throws Exception {
-        return new DeployRequest(Optional.of(release(tag)), tag, List.of("web-*"), List.of(), List.of(), "", Duration.ofSeconds(1),
-                Duration.ofMinutes(2), true, 5, "", false, false, "127.0.0.1", 0, Optional.empty(), "127.0.0.1",
-                new PortRange(46000, 46999), tmp.resolve("work"), Duration.ZERO).withRollout(rollout);
+        return DeployRequest.builder().source(release(tag)).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofMinutes(2)).activate(true).keep(5).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+                .workDir(tmp.resolve("work")).grace(Duration.ZERO).rollout(rollout).build();
     }
 
     /** Waits (on the deploy's own output, checked as it grows) until it contains {@code text}. */

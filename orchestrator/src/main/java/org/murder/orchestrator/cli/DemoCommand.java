@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +24,7 @@ import org.murder.core.io.FileTrees;
 import org.murder.core.progress.Progress;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.rollout.Hooks;
@@ -115,7 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.printf("deploy     %s (%s) to %d agents%n", tag, size, agents);
                 out.flush();
                 List<HostOutcome> outcomes = deployer.deploy(request);
-                boolean ok = Deployer.summary(out, tag, outcomes);
+                boolean ok = SummaryPrinter.summary(out, tag, outcomes);
                 Path current = work.resolve("agent-1/current");
                 if (Files.isSymbolicLink(current)) {
                     out.println("agent-1    current -> " + Files.readSymbolicLink(current));
@@ -180,9 +180,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static DeployRequest request(Path release, String tag, Path work) {
-        return new DeployRequest(Optional.of(release), tag, List.of("demo-*"), List.of(), List.of(), "",
-                Duration.ofSeconds(5), Duration.ofMinutes(10), true, 3, "", false, false, "127.0.0.1", 0, Optional.empty(),
-                "127.0.0.1", new PortRange(7300, 7399), work.resolve("deploy"), Duration.ofSeconds(2));
+        return DeployRequest.builder().source(release).tag(tag).hostGlobs(List.of("demo-*")).seedTime(Duration.ofSeconds(5))
+                .timeout(Duration.ofMinutes(10)).activate(true).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(7300, 7399)).workDir(work.resolve("deploy")).grace(Duration.ofSeconds(2)).build();
     }
 
     /**
@@ -213,7 +213,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.printf("deploy     %s (%s) to %d agents, all at once%n", v1, size, agents);
         out.flush();
         List<HostOutcome> first = deployer.deploy(request(release, v1, work));
-        if (!Deployer.summary(out, v1, first)) {
+        if (!SummaryPrinter.summary(out, v1, first)) {
             out.println("demo: " + v1 + " did not reach every agent; see " + work + "/agent-N.log");
             return false;
         }
@@ -223,7 +223,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
         List<HostOutcome> second = deployer.deploy(request(release, v2, work)
                 .withRollout(new RolloutRequest(RolloutRequest.ALL_HOOKS, WAVES, 0, "0", false)));
-        Deployer.summary(out, v2, second);
+        SummaryPrinter.summary(out, v2, second);
         out.println();
         out.println("releases  host         current");
         Map<String, String> onRelease = new java.util.TreeMap<>();

@@ -30,7 +30,9 @@ import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.DeployWeb;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.zk.Zk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -220,10 +222,10 @@ public final class DeployCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            boolean ok = Deployer.summary(human, shownTag, outcomes);
-            Deployer.releasesLine(human, deployer.currentByHost());
+            boolean ok = SummaryPrinter.summary(human, shownTag, outcomes);
+            SummaryPrinter.releasesLine(human, deployer.currentByHost());
             if (json.enabled()) {
-                JsonOutput.print(spec.commandLine().getOut(), Deployer.summaryDocument(deployer.jobId(), shownTag, outcomes,
+                JsonOutput.print(spec.commandLine().getOut(), SummaryPrinter.summaryDocument(deployer.jobId(), shownTag, outcomes,
                         deployer.currentByHost()));
             }
             if (web != null && !webLinger.isZero()) {
@@ -286,12 +288,20 @@ public final class DeployCommand implements Callable<Integer> {
         if (!isAddressLiteral(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");
         }
-        return new DeployRequest(Optional.ofNullable(source), "resume", List.of(), List.of(), List.of(), "", seedTime, timeout, false,
-                keep, "", false, false, bind, trackerPort, Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(),
-                seederPorts, workDir, grace, org.murder.maker.Compression.parse(compress), null);
+        return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag("resume").seedTime(seedTime)
+                .timeout(timeout).keep(keep));
     }
 
     DeployRequest request() {
+        try {
+            // refused before anything is packed or published: agents would download the release and fail to unpack it
+            ReleaseTag.parse(tag, "--tag");
+            if (rollbackTo != null) {
+                ReleaseTag.parse(rollbackTo, "--to");
+            }
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
+        }
         if (hosts.isEmpty() && hostNames.isEmpty() && roles.isEmpty()) {
             throw MurderException.badInput("deploy: no target (expected: --hosts GLOB, --host NAME or --role ROLE)");
         }
@@ -323,10 +333,24 @@ public final class DeployCommand implements Callable<Integer> {
         org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);
-        return new DeployRequest(Optional.ofNullable(source), tag, globs, roles, exclude, dest == null ? "" : dest, seedTime,
-                timeout, activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, bind, trackerPort,
-                Optional.ofNullable(tracker), advertise != null ? advertise : defaultAddress(), seederPorts, workDir, grace,
-                org.murder.maker.Compression.parse(compress), rollout);
+        return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag(tag).hostGlobs(globs).roles(roles)
+                .excludeGlobs(exclude).dest(dest).seedTime(seedTime).timeout(timeout).activate(activate).keep(keep)
+                .rollbackTo(rollbackTo).rollback(rollback).dryRun(dryRun).rollout(rollout));
+    }
+
+    /** The options about this deploy host: its addresses and ports, work directory, grace and packing. */
+    private DeployRequest.Builder network(DeployRequest.Builder b) {
+        return b.bind(bind).trackerPort(trackerPort).externalTracker(Optional.ofNullable(tracker))
+                .advertise(advertise != null ? advertise : defaultAddress()).seederPorts(seederPorts).workDir(workDir).grace(grace)
+                .compression(org.murder.maker.Compression.parse(compress));
+    }
+
+    private static DeployRequest build(DeployRequest.Builder b) {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput("--" + e.getMessage());
+        }
     }
 
     private org.murder.orchestrator.rollout.RolloutRequest rolloutRequest() {

@@ -1,14 +1,20 @@
 package org.murder.orchestrator.deploy;
 
-import org.murder.maker.Compression;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.murder.core.PortRange;
+import org.murder.maker.Compression;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.release.ReleaseTag;
+import org.murder.orchestrator.rollout.Rollout;
+import org.murder.orchestrator.rollout.RolloutRequest;
 
 /**
- * One {@code murder deploy}, resolved from the command line.
+ * One {@code murder deploy}, resolved from the command line. Made with {@link #builder()}, which
+ * holds the defaults.
  *
  * @param source          release directory or ready archive (empty for a rollback)
  * @param tag             release tag
@@ -37,33 +43,24 @@ public record DeployRequest(Optional<Path> source, String tag, List<String> host
         List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
         String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
         String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression,
-        org.murder.orchestrator.rollout.RolloutRequest rollout) {
+        RolloutRequest rollout) {
     public DeployRequest {
-        rollout = rollout == null ? org.murder.orchestrator.rollout.RolloutRequest.defaults() : rollout;
+        rollout = rollout == null ? RolloutRequest.defaults() : rollout;
         hostGlobs = List.copyOf(hostGlobs);
         roles = List.copyOf(roles);
         excludeGlobs = List.copyOf(excludeGlobs);
-    }
-
-    /** A deploy with the default rollout: every hook the release defines, no waves. */
-    public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
-            List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-            String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
-            String advertise, PortRange seederPorts, Path workDir, Duration grace, Compression compression) {
-        this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
-                bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, null);
     }
 
     /**
      * The request that published {@code job}, as far as following it needs: its tag, destination,
      * activation and rollout from the job; this request's network, work directory and grace.
      */
-    public DeployRequest resumed(org.murder.orchestrator.job.Job job) {
-        org.murder.orchestrator.rollout.Rollout r = job.rolloutOrNone();
+    public DeployRequest resumed(Job job) {
+        Rollout r = job.rolloutOrNone();
         return new DeployRequest(source, job.tag(), job.hosts(), List.of(), List.of(), job.dest(), Duration.ofSeconds(job.seedSeconds()),
                 Duration.ofMillis(Math.max(1, job.deadline() - job.createdAt())), job.activate(), job.keep(), "", false, false, bind,
                 trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression,
-                new org.murder.orchestrator.rollout.RolloutRequest(r.hooks(), "", 0, r.maxFailures(), r.rollbackAll(), false));
+                new RolloutRequest(r.hooks(), "", 0, r.maxFailures(), r.rollbackAll(), false));
     }
 
     /** This request with another source. */
@@ -79,17 +76,200 @@ public record DeployRequest(Optional<Path> source, String tag, List<String> host
     }
 
     /** This request with {@code r} as its rollout. */
-    public DeployRequest withRollout(org.murder.orchestrator.rollout.RolloutRequest r) {
+    public DeployRequest withRollout(RolloutRequest r) {
         return new DeployRequest(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo,
                 rollback, dryRun, bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, compression, r);
     }
 
-    /** A deploy packed with zstd, the default. */
-    public DeployRequest(Optional<Path> source, String tag, List<String> hostGlobs, List<String> roles,
-            List<String> excludeGlobs, String dest, Duration seedTime, Duration timeout, boolean activate, int keep,
-            String rollbackTo, boolean rollback, boolean dryRun, String bind, int trackerPort, Optional<String> externalTracker,
-            String advertise, PortRange seederPorts, Path workDir, Duration grace) {
-        this(source, tag, hostGlobs, roles, excludeGlobs, dest, seedTime, timeout, activate, keep, rollbackTo, rollback, dryRun,
-                bind, trackerPort, externalTracker, advertise, seederPorts, workDir, grace, Compression.ZSTD);
+    /** How the operator chose the targets, as the options they gave ({@code --hosts web-* --role db}). */
+    public String selector() {
+        List<String> parts = new ArrayList<>();
+        if (!hostGlobs.isEmpty()) {
+            parts.add("--hosts " + String.join(",", hostGlobs));
+        }
+        if (!roles.isEmpty()) {
+            parts.add("--role " + String.join(",", roles));
+        }
+        if (!excludeGlobs.isEmpty()) {
+            parts.add("--exclude " + String.join(",", excludeGlobs));
+        }
+        return String.join(" ", parts);
+    }
+
+    /** A builder with this request's values. */
+    public Builder toBuilder() {
+        return new Builder().source(source).tag(tag).hostGlobs(hostGlobs).roles(roles).excludeGlobs(excludeGlobs).dest(dest)
+                .seedTime(seedTime).timeout(timeout).activate(activate).keep(keep).rollbackTo(rollbackTo).rollback(rollback)
+                .dryRun(dryRun).bind(bind).trackerPort(trackerPort).externalTracker(externalTracker).advertise(advertise)
+                .seederPorts(seederPorts).workDir(workDir).grace(grace).compression(compression).rollout(rollout);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a {@link DeployRequest}. The defaults are those of {@code murder deploy} (seed 30 s,
+     * timeout 10 min, keep 5, tracker port 8998 on 0.0.0.0, seeder ports 6881-6889, work directory
+     * /var/tmp/murder, grace 10 s, zstd, every hook, no waves), except {@code advertise}: 127.0.0.1.
+     * The tag has no default. {@link #build()} checks the tag, {@code keep} and {@code timeout}.
+     */
+    public static final class Builder {
+        private Optional<Path> source = Optional.empty();
+        private String tag;
+        private List<String> hostGlobs = List.of();
+        private List<String> roles = List.of();
+        private List<String> excludeGlobs = List.of();
+        private String dest = "";
+        private Duration seedTime = Duration.ofSeconds(30);
+        private Duration timeout = Duration.ofMinutes(10);
+        private boolean activate;
+        private int keep = 5;
+        private String rollbackTo = "";
+        private boolean rollback;
+        private boolean dryRun;
+        private String bind = "0.0.0.0";
+        private int trackerPort = 8998;
+        private Optional<String> externalTracker = Optional.empty();
+        private String advertise = "127.0.0.1";
+        private PortRange seederPorts = new PortRange(6881, 6889);
+        private Path workDir = Path.of("/var/tmp/murder");
+        private Duration grace = Duration.ofSeconds(10);
+        private Compression compression = Compression.ZSTD;
+        private RolloutRequest rollout = RolloutRequest.defaults();
+
+        private Builder() {
+        }
+
+        public Builder source(Optional<Path> source) {
+            this.source = source;
+            return this;
+        }
+
+        public Builder source(Path source) {
+            return source(Optional.of(source));
+        }
+
+        public Builder tag(String tag) {
+            this.tag = tag;
+            return this;
+        }
+
+        public Builder hostGlobs(List<String> hostGlobs) {
+            this.hostGlobs = hostGlobs;
+            return this;
+        }
+
+        public Builder roles(List<String> roles) {
+            this.roles = roles;
+            return this;
+        }
+
+        public Builder excludeGlobs(List<String> excludeGlobs) {
+            this.excludeGlobs = excludeGlobs;
+            return this;
+        }
+
+        public Builder dest(String dest) {
+            this.dest = dest;
+            return this;
+        }
+
+        public Builder seedTime(Duration seedTime) {
+            this.seedTime = seedTime;
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder activate(boolean activate) {
+            this.activate = activate;
+            return this;
+        }
+
+        public Builder keep(int keep) {
+            this.keep = keep;
+            return this;
+        }
+
+        public Builder rollbackTo(String rollbackTo) {
+            this.rollbackTo = rollbackTo;
+            return this;
+        }
+
+        public Builder rollback(boolean rollback) {
+            this.rollback = rollback;
+            return this;
+        }
+
+        public Builder dryRun(boolean dryRun) {
+            this.dryRun = dryRun;
+            return this;
+        }
+
+        public Builder bind(String bind) {
+            this.bind = bind;
+            return this;
+        }
+
+        public Builder trackerPort(int trackerPort) {
+            this.trackerPort = trackerPort;
+            return this;
+        }
+
+        public Builder externalTracker(Optional<String> externalTracker) {
+            this.externalTracker = externalTracker;
+            return this;
+        }
+
+        public Builder advertise(String advertise) {
+            this.advertise = advertise;
+            return this;
+        }
+
+        public Builder seederPorts(PortRange seederPorts) {
+            this.seederPorts = seederPorts;
+            return this;
+        }
+
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        public Builder grace(Duration grace) {
+            this.grace = grace;
+            return this;
+        }
+
+        public Builder compression(Compression compression) {
+            this.compression = compression;
+            return this;
+        }
+
+        public Builder rollout(RolloutRequest rollout) {
+            this.rollout = rollout;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the field, the bad value and what was expected */
+        public DeployRequest build() {
+            ReleaseTag.parse(tag);
+            if (keep < 1 || keep > 1000) {
+                throw new IllegalArgumentException("keep: " + keep + " (expected: 1 to 1000)");
+            }
+            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout: " + timeout + " (expected: positive)");
+            }
+            if (rollbackTo != null && !rollbackTo.isEmpty()) {
+                ReleaseTag.parse(rollbackTo, "rollbackTo");
+            }
+            return new DeployRequest(source, tag, hostGlobs, roles, excludeGlobs, dest == null ? "" : dest, seedTime, timeout,
+                    activate, keep, rollbackTo == null ? "" : rollbackTo, rollback, dryRun, bind, trackerPort, externalTracker,
+                    advertise, seederPorts, workDir, grace, compression, rollout);
+        }
     }
 }

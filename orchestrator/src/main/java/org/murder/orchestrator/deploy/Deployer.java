@@ -1,47 +1,29 @@
 package org.murder.orchestrator.deploy;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.zookeeper.KeeperException;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
-import org.murder.core.progress.Progress;
-import org.murder.maker.Compression;
-import org.murder.maker.MakeTorrentRequest;
 import org.murder.maker.MakeTorrentResult;
-import org.murder.maker.TorrentMaker;
 import org.murder.orchestrator.job.AgentInfo;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.zk.ZkPaths;
 import org.murder.peer.engine.Engine;
-import org.murder.peer.engine.EngineConfig;
-import org.murder.peer.engine.SessionListener;
-import org.murder.peer.engine.SessionOptions;
-import org.murder.peer.storage.Storage;
-import org.murder.tracker.TrackerConfig;
-import org.murder.tracker.TrackerServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,18 +31,17 @@ import org.slf4j.LoggerFactory;
  * The whole deploy in one call: pack and make the torrent, start a tracker and a seeder (or use a
  * running tracker), resolve the target against the registered agents, publish the signed job, follow
  * every host's report with a live view until all are done or failed or the deadline passes, and
- * return one outcome per host.
+ * return one outcome per host. The parts: {@link ReleasePacker} packs, {@link OriginServices} is the
+ * tracker and seeder, {@link JobNodes} the ZooKeeper nodes outside the follow loop, {@link Outcomes}
+ * the rules of how a host ended, {@link SummaryPrinter} what is printed at the end.
  */
 public final class Deployer {
     private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
-    /** An agent whose registration is gone this long, unfinished, has vanished (a restart is quicker). */
-    static final Duration VANISH_GRACE = Duration.ofSeconds(30);
     private static final long CACHE_LOAD_SECONDS = 30;
     /** The follow loop reads the reports at most this often. */
     private static final long MIN_PASS_MILLIS = 200;
     /** Jobs and their host reports are removed this long after they were published, at the next deploy. */
     public static final Duration JOB_TTL = Duration.ofDays(7);
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final CuratorFramework zk;
     private final JobSigner signer;
@@ -68,6 +49,7 @@ public final class Deployer {
     private final PrintWriter out;
     private final boolean terminal;
     private final DeployMetrics metrics;
+    private final JobNodes nodes;
 
     private volatile List<String> targets = List.of();
     private volatile String jobId = "";
@@ -86,6 +68,7 @@ public final class Deployer {
         this.out = out;
         this.terminal = terminal;
         this.metrics = metrics;
+        this.nodes = new JobNodes(zk, signer, clock);
     }
 
     /** Hosts a dry run lists; the rest are counted. */
@@ -126,48 +109,19 @@ public final class Deployer {
 
     /** The agents registered now, sorted by name. */
     public List<AgentInfo> agents() {
-        try {
-            List<AgentInfo> agents = new ArrayList<>();
-            if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
-                return agents;
-            }
-            for (String bucket : zk.getChildren().forPath(ZkPaths.AGENTS)) {
-                if (!ZkPaths.isBucket(bucket)) {
-                    LOG.warn("{}/{}: not a bucket of agents (an agent of a murder before 2026-12, which registered at"
-                            + " /agents/NAME? upgrade it: this deploy does not see it)", ZkPaths.AGENTS, bucket);
-                    continue;
-                }
-                List<String> names;
-                try {
-                    names = zk.getChildren().forPath(ZkPaths.AGENTS + "/" + bucket);
-                } catch (KeeperException.NoNodeException gone) {
-                    continue;
-                }
-                for (String name : names) {
-                    try {
-                        agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
-                    } catch (KeeperException.NoNodeException gone) {
-                        // left between the listing and the read
-                    } catch (IllegalArgumentException bad) {
-                        LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
-                    }
-                }
-            }
-            agents.sort(java.util.Comparator.comparing(AgentInfo::name));
-            return agents;
-        } catch (Exception e) {
-            throw MurderException.failure("list " + ZkPaths.AGENTS + ": " + e.getMessage(), e);
-        }
+        return nodes.agents();
     }
 
     public List<HostOutcome> deploy(DeployRequest req) throws Exception {
-        if (!Job.TAG.matcher(req.tag()).matches()) {
-            throw MurderException.badInput("--tag '" + req.tag() + "' (expected: letters, digits, '.', '_' or '-', at most 100)");
+        try {
+            ReleaseTag.parse(req.tag(), "--tag");
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
         }
         List<AgentInfo> registered = agents();
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
         if (targets.isEmpty()) {
-            throw MurderException.badInput("no registered agent matches " + selector(req) + " (" + registered.size()
+            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered.size()
                     + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
                     registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
         }
@@ -192,7 +146,7 @@ public final class Deployer {
             return List.of();
         }
         if (tooMany) {
-            throw MurderException.badInput(selector(req) + ": " + hosts.size() + " hosts match (expected: at most --max-hosts "
+            throw MurderException.badInput(req.selector() + ": " + hosts.size() + " hosts match (expected: at most --max-hosts "
                     + maxHosts + "; check the target with --dry-run, then pass --max-hosts " + hosts.size() + " to go ahead)");
         }
         int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock);
@@ -222,167 +176,38 @@ public final class Deployer {
     private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts) throws Exception {
         Files.createDirectories(req.workDir());
         Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
-        TrackerServer tracker = null;
-        Engine seeder = null;
-        try {
-            String announce;
-            String registerAt;
-            Optional<String> running = req.externalTracker().isPresent() || req.trackerPort() == 0 ? Optional.empty()
-                    : RunningTracker.probe(req.bind(), req.trackerPort());
-            if (req.externalTracker().isPresent()) {
-                announce = req.externalTracker().get();
-                registerAt = announce;
-            } else if (running.isPresent()) {
-                // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
-                announce = "http://" + req.advertise() + ":" + req.trackerPort() + "/announce";
-                registerAt = running.get();
-                LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
-                        + " another", req.trackerPort());
-            } else {
-                try {
-                    tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false)
-                            .build(), clock);
-                } catch (MurderException e) {
-                    throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
-                            + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
-                }
-                announce = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
-                registerAt = announce;
-            }
-            // packed into a directory of its own, moved beside the others only once the tag check passed:
-            // a refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were
-            Files.createDirectories(req.workDir());
-            Path pending = Files.createTempDirectory(req.workDir(), "." + req.tag() + ".pending-");
-            MakeTorrentResult made;
-            try {
-                Compression codec = req.compression();
-                MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
-                        pending.resolve(req.tag() + ".torrent"), pending.resolve(req.tag() + codec.extension()),
-                        Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + req.tag()), codec.defaultLevel(),
-                        Runtime.getRuntime().availableProcessors(), codec);
-                boolean bar = terminal;
-                MakeTorrentResult packed = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar))
-                        .make(make);
-                recordRelease(req.tag(), packed.md5(), packed.size());
-                made = moveInto(req.workDir(), packed);
-                if (made.packed()) {
-                    org.murder.maker.ReleaseDelta.prune(req.workDir(), WORK_DIR_KEEP,
-                            java.util.Set.of(made.archive().getFileName().toString()), clock);
-                }
-            } finally {
-                org.murder.orchestrator.release.Trees.deleteQuietly(pending);
-            }
+        try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
+            String announce = origin.announce();
+            MakeTorrentResult made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce,
+                    req.workDir(), (md5, size) -> nodes.recordRelease(req.tag(), md5, size));
             MetaInfo meta = MetaInfo.read(made.torrent());
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
-            if (tracker != null) {
-                tracker.whitelist().register(meta.infoHash());
-            } else {
-                register(registerAt, meta);
-            }
-            seeder = startSeeder(req, meta, made.archive());
-            if (tracker != null) {
-                awaitSeedAnnounced(tracker, meta);
-            }
+            origin.register(meta);
+            Engine seeder = origin.seed(req, meta, made.archive());
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();
-            Job job = new Job(jobId(req.tag(), now), Job.DEPLOY, req.tag(),
-                    Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent())), made.md5(), made.size(), req.dest(),
-                    req.seedTime().toSeconds(), req.activate(), req.keep(), "", hosts, selector(req), now,
-                    now + req.timeout().toMillis(), "");
-            if (req.activate()) {
-                job = job.withRollout(req.rollout().forHosts(hosts));
-            }
+            Job job = Job.builder().id(Job.newId(req.tag(), now)).type(Job.DEPLOY).tag(req.tag())
+                    .torrent(Base64.getEncoder().encodeToString(Files.readAllBytes(made.torrent()))).md5(made.md5()).size(made.size())
+                    .dest(req.dest()).seedSeconds(req.seedTime().toSeconds()).activate(req.activate()).keep(req.keep()).hosts(hosts)
+                    .selector(req.selector()).createdAt(now).deadline(now + req.timeout().toMillis())
+                    .rollout(req.activate() ? req.rollout().forHosts(hosts) : null).build();
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
             if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
                 LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
                 Thread.sleep(req.grace().toMillis());
             }
             return outcomes;
-        } finally {
-            if (seeder != null) {
-                seeder.close();
-            }
-            if (tracker != null) {
-                tracker.close();
-            }
-        }
-    }
-
-    /** The largest job published: ZooKeeper's default jute.maxbuffer is 1 MB, with room for the packet around it. */
-    static final int MAX_JOB_BYTES = 900_000;
-
-    /** Releases (archive, md5, torrent) the deploy host keeps in its work directory; older ones are removed. */
-    static final int WORK_DIR_KEEP = 5;
-
-    /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */
-    private static MakeTorrentResult moveInto(Path dir, MakeTorrentResult r) throws IOException {
-        Path archive = r.packed() ? move(r.archive(), dir) : r.archive();
-        return new MakeTorrentResult(archive, move(r.torrent(), dir), move(r.md5File(), dir), r.md5(), r.infoHash(), r.size(),
-                r.pieceLength(), r.pieceCount(), r.packed(), r.elapsed());
-    }
-
-    private static Path move(Path file, Path dir) throws IOException {
-        Path to = dir.resolve(file.getFileName());
-        Files.move(file, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return to;
-    }
-
-    /** {@code <tag>-<time>-<random>}: sorts by time within a tag, never collides. */
-    private static String jobId(String prefix, long now) {
-        return prefix + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(java.time.ZoneOffset.UTC)
-                .format(java.time.Instant.ofEpochMilli(now)) + "-" + String.format("%04x", RANDOM.nextInt(0x10000));
-    }
-
-    /** Tags are immutable: the same tag with other bytes is refused, so no host mixes two builds under one name. */
-    private void recordRelease(String tag, String md5, long size) throws Exception {
-        String path = ZkPaths.release(tag);
-        byte[] record = (md5 + " " + size + " " + clock.millis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, record);
-        } catch (KeeperException.NodeExistsException e) {
-            String known = new String(zk.getData().forPath(path), java.nio.charset.StandardCharsets.US_ASCII).split(" ")[0];
-            if (!known.equals(md5)) {
-                throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
-                        + md5 + " (expected: a new tag for new bytes; tags are immutable. The same tree packed by an earlier"
-                        + " murder or with another --compress gives other bytes: deploy the archive of the first deploy instead)");
-            }
-        }
-    }
-
-    /** Hosts that announce before the seed would hear of no peer until their next announce: wait for it (bounded). */
-    private static void awaitSeedAnnounced(TrackerServer tracker, MetaInfo meta) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (tracker.registry().scrape(meta.infoHash()).complete() < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
         }
     }
 
     private Job rollbackJob(DeployRequest req, List<String> hosts) {
         long now = clock.millis();
-        return new Job(jobId(req.tag() + "-rollback", now), Job.ROLLBACK, req.tag(), "", "", 0, req.dest(), 0, false,
-                req.keep(), req.rollbackTo(), hosts, selector(req), now, now + req.timeout().toMillis(), "")
-                .withRollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of()));
-    }
-
-    /** A seeder for {@code archive} on the request's ports and address, its data checked before it returns. */
-    private Engine startSeeder(DeployRequest req, MetaInfo meta, Path archive) throws Exception {
-        Engine seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
-                .bindAddress(java.net.InetAddress.getByName(req.bind())).build(), clock);
-        metrics.seeding(seeder);
-        try {
-            seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)
-                    .completed().get(10, TimeUnit.MINUTES);
-            return seeder;
-        } catch (java.util.concurrent.ExecutionException e) {
-            seeder.close();
-            throw e.getCause() instanceof MurderException me ? me
-                    : MurderException.failure("seed " + archive + ": " + e.getCause(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            seeder.close();
-            throw MurderException.failure("seed " + archive + ": not verified within 10 minutes", e);
-        }
+        return Job.builder().id(Job.newId(req.tag() + "-rollback", now)).type(Job.ROLLBACK).tag(req.tag()).dest(req.dest())
+                .keep(req.keep()).rollbackTo(req.rollbackTo()).hosts(hosts).selector(req.selector()).createdAt(now)
+                .deadline(now + req.timeout().toMillis())
+                .rollout(new org.murder.orchestrator.rollout.Rollout(req.rollout().hooks(), List.of())).build();
     }
 
     /**
@@ -394,7 +219,7 @@ public final class Deployer {
      * agents keep what they downloaded.
      */
     public List<HostOutcome> resume(String id, DeployRequest req) throws Exception {
-        Job job = readSignedJob(id);
+        Job job = nodes.readSigned(id);
         this.jobId = job.id();
         this.targets = job.hosts();
         DeployRequest asPublished = req.resumed(job);
@@ -406,36 +231,15 @@ public final class Deployer {
         }
         String announce = meta.trackerTiers().isEmpty() || meta.trackerTiers().get(0).isEmpty() ? ""
                 : meta.trackerTiers().get(0).get(0);
-        URI url = URI.create(announce);
-        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(), clock)) {
-            TrackerServer tracker = null;
-            Engine seeder = null;
-            try {
-                Optional<String> running = RunningTracker.probe("127.0.0.1", url.getPort());
-                if (running.isPresent()) {
-                    register(running.get(), meta);
-                } else if (isLocal(url.getHost())) {
-                    tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(url.getPort()).open(false).build(), clock);
-                    tracker.whitelist().register(meta.infoHash());
-                } else {
-                    register(announce, meta);
-                }
-                seeder = startSeeder(asPublished, meta, archive);
-                if (tracker != null) {
-                    awaitSeedAnnounced(tracker, meta);
-                }
-                out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
-                        archive, seeder.port(), announce);
-                out.flush();
-                return follow(asPublished, job, true, null);
-            } finally {
-                if (seeder != null) {
-                    seeder.close();
-                }
-                if (tracker != null) {
-                    tracker.close();
-                }
-            }
+        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
+                clock);
+                OriginServices origin = OriginServices.forTorrent(announce, req.bind(), clock, metrics)) {
+            origin.register(meta);
+            Engine seeder = origin.seed(asPublished, meta, archive);
+            out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
+                    archive, seeder.port(), announce);
+            out.flush();
+            return follow(asPublished, job, true, null);
         }
     }
 
@@ -444,11 +248,11 @@ public final class Deployer {
      * resumed one) sees the signed approval and lets the wave switch. Returns the wave approved (1-based).
      */
     public int approveNextWave(String id) throws Exception {
-        Job job = readSignedJob(id);
+        Job job = nodes.readSigned(id);
         if (!job.rolloutOrNone().hasWaves()) {
             throw MurderException.badInput("--continue " + id + ": the job has no waves (expected: a deploy with --waves or --batch)");
         }
-        if (zk.checkExists().forPath(ZkPaths.wavesStop(id)) != null) {
+        if (nodes.wavesStopped(id)) {
             throw MurderException.failure("--continue " + id + ": the rollout was stopped (a wave failed); nothing to continue", null);
         }
         int released = releasedWaves(id);
@@ -459,76 +263,19 @@ public final class Deployer {
         return released + 1;
     }
 
-    private Job readSignedJob(String id) throws Exception {
-        if (!Job.ID.matcher(id).matches()) {
-            throw MurderException.badInput("job id '" + org.murder.core.Printable.escape(id) + "' (expected: a job id as 'murder jobs' lists it)");
-        }
-        byte[] data;
-        try {
-            data = zk.getData().forPath(ZkPaths.job(id));
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
-            throw MurderException.badInput("job " + id + ": no such job in ZooKeeper (expected: one 'murder jobs' lists)");
-        }
-        Job job;
-        try {
-            job = org.murder.orchestrator.job.JobCodec.decode(data);
-            job.validate();
-        } catch (IllegalArgumentException e) {
-            throw MurderException.failure("job " + id + ": " + e.getMessage(), e);
-        }
-        if (!signer.verify(job)) {
-            throw MurderException.failure("job " + id + ": not signed with this secret (expected: the secret of the deploy that"
-                    + " published it)", null);
-        }
-        if (!job.isDeploy()) {
-            throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
-        }
-        return job;
-    }
-
-    /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */
+    /** How many waves of job {@code id} the deployer released. */
     private int releasedWaves(String id) throws Exception {
-        if (zk.checkExists().forPath(ZkPaths.waves(id)) == null) {
-            return 0;
-        }
-        int released = 0;
-        for (String child : zk.getChildren().forPath(ZkPaths.waves(id))) {
-            if (child.matches("\\d{1,6}")) {
-                released = Math.max(released, Integer.parseInt(child) + 1);
-            }
-        }
-        return released;
-    }
-
-    private static boolean isLocal(String host) {
-        try {
-            java.net.InetAddress a = java.net.InetAddress.getByName(host);
-            return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return nodes.releasedWaves(id);
     }
 
     private List<HostOutcome> publishAndFollow(DeployRequest req, List<String> hosts, Job unsigned) throws Exception {
         Job job = signer.sign(unsigned);
         this.jobId = job.id();
-        byte[] jobBytes = org.murder.orchestrator.job.JobCodec.encode(job);
-        if (jobBytes.length > MAX_JOB_BYTES) {
-            // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
-            throw MurderException.failure("job " + job.id() + ": " + jobBytes.length + " bytes (expected: at most " + MAX_JOB_BYTES
-                    + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
-                    + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
-        }
+        nodes.checkSize(job);
         return follow(req, job, false, () -> {
             // stamped (and signed) as it goes out: agents measure the job from when it was published
-            byte[] data = org.murder.orchestrator.job.JobCodec.encode(signer.sign(unsigned.stampedAt(clock.millis())));
-            // the reports node first: agents may answer the moment the job exists
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
-            if (job.rolloutOrNone().hasWaves()) {
-                zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
-            }
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), data);
-            out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), selector(req),
+            nodes.publish(signer.sign(unsigned.stampedAt(clock.millis())));
+            out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), req.selector(),
                     org.murder.core.Durations.format(req.timeout()));
             out.flush();
             return null;
@@ -576,7 +323,7 @@ public final class Deployer {
             if (waves != null) {
                 wavesCache.start();
             }
-            if (!loaded.await(CACHE_LOAD_SECONDS, TimeUnit.SECONDS)) {
+            if (!loaded.await(CACHE_LOAD_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
                 LOG.warn("the registered agents and the reports not loaded within {} s; following them as they come", CACHE_LOAD_SECONDS);
             }
             if (publish != null) {
@@ -644,7 +391,7 @@ public final class Deployer {
                     return outcomes;
                 }
                 // at most a pass every MIN_PASS_MILLIS: a fleet's reports arrive by the thousand a second
-                long rest = MIN_PASS_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - passStarted);
+                long rest = MIN_PASS_MILLIS - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - passStarted);
                 if (rest > 0) {
                     Thread.sleep(rest);
                 }
@@ -692,11 +439,7 @@ public final class Deployer {
 
     /** A node holding the signature of its own path: agents take the deployer's word only with the secret. */
     private void signedNode(String path) throws Exception {
-        try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, signer.signText(path).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
-            // released already (a resumed deploy)
-        }
+        nodes.signedNode(path);
     }
 
     /**
@@ -721,40 +464,12 @@ public final class Deployer {
         } finally {
             jobId = deployJob;
         }
-        Map<String, HostOutcome> byHost = new HashMap<>();
-        rolled.forEach(o -> byHost.put(o.host(), o));
-        List<HostOutcome> merged = new ArrayList<>();
-        for (HostOutcome o : outcomes) {
-            HostOutcome r = byHost.get(o.host());
-            if (r == null) {
-                merged.add(o);
-            } else if (r.succeeded()) {
-                String was = o.error().isEmpty() ? "" : o.error() + "; ";
-                merged.add(new HostOutcome(o.host(), "rolled-back", o.seconds(), o.bytes(), o.reused(),
-                        was + "rolled back to " + currentByHost.getOrDefault(o.host(), "?"), o.downloaded(), o.rebuilt(), o.uploaded()));
-            } else {
-                merged.add(new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(),
-                        o.error() + "; ROLLBACK FAILED: " + r.error(), o.downloaded(), o.rebuilt(), o.uploaded()));
-            }
-        }
-        return merged;
+        return Outcomes.afterRollback(outcomes, rolled, currentByHost);
     }
 
-    /**
-     * One line per release saying which hosts are on it ({@code current}), after an activating
-     * deploy or a rollback; nothing when no host reported one.
-     */
+    /** {@link SummaryPrinter#releasesLine}. */
     public static void releasesLine(PrintWriter out, Map<String, String> current) {
-        Map<String, List<String>> byRelease = new java.util.TreeMap<>();
-        current.forEach((host, tag) -> {
-            if (!tag.isEmpty()) {
-                byRelease.computeIfAbsent(tag, t -> new ArrayList<>()).add(host);
-            }
-        });
-        byRelease.forEach((tag, hosts) -> out.printf("on %-10s %d hosts: %s%n", org.murder.core.Printable.escape(tag), hosts.size(),
-                String.join(", ", hosts.stream().sorted().limit(20).map(org.murder.core.Printable::escape).toList())
-                        + (hosts.size() > 20 ? ", ..." : "")));
-        out.flush();
+        SummaryPrinter.releasesLine(out, current);
     }
 
     /** The release each host's {@code current} was on at the end of the last {@link #deploy} (hosts that reported it). */
@@ -762,144 +477,29 @@ public final class Deployer {
         return Map.copyOf(currentByHost);
     }
 
+    // follow() calls these two as it always did; the rules are Outcomes'
     private static boolean isFinished(HostReport r, Long missingSince, long now) {
-        return (r != null && r.isFinished()) || (missingSince != null && now - missingSince >= VANISH_GRACE.toMillis());
+        return Outcomes.isFinished(r, missingSince, now);
     }
 
     private static List<HostOutcome> outcomes(List<String> hosts, Map<String, HostReport> reports,
             Map<String, Long> missingSince, long now, long started, boolean timedOut) {
-        List<HostOutcome> out = new ArrayList<>();
-        for (String h : hosts) {
-            HostReport r = reports.get(h);
-            double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
-            if (r != null && r.isFinished()) {
-                out.add(new HostOutcome(h, r.state(), seconds, r.bytes(), r.reused(), r.error(), r.downloaded(), r.rebuilt(),
-                        r.uploaded()));
-            } else if (missingSince.containsKey(h) && now - missingSince.get(h) >= VANISH_GRACE.toMillis()) {
-                out.add(new HostOutcome(h, "vanished", seconds, r == null ? 0 : r.bytes(), "",
-                        "agent unregistered (stopped, or lost its ZooKeeper session) before finishing"));
-            } else {
-                String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() == 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
-                out.add(new HostOutcome(h, "timeout", seconds, r == null ? 0 : r.bytes(), "",
-                        "not done by the deadline (" + where + ")"));
-            }
-        }
-        return out;
+        return Outcomes.of(hosts, reports, missingSince, now);
     }
 
-    private static void register(String announceUrl, MetaInfo meta) {
-        URI base = URI.create(announceUrl);
-        URI register = base.resolve("/whitelist/" + meta.infoHash().toHex());
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(register)
-                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200 && r.statusCode() != 201) {
-                throw MurderException.failure("register " + meta.infoHash() + " at " + register + ": HTTP " + r.statusCode() + " "
-                        + r.body().trim(), null);
-            }
-        } catch (java.io.IOException e) {
-            throw MurderException.failure("register at " + register + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw MurderException.failure("interrupted", e);
-        }
+    /** {@link SummaryPrinter#summaryDocument(String, String, List)}. */
+    public static Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes) {
+        return SummaryPrinter.summaryDocument(jobId, tag, outcomes);
     }
 
-    static String selector(DeployRequest req) {
-        List<String> parts = new ArrayList<>();
-        if (!req.hostGlobs().isEmpty()) {
-            parts.add("--hosts " + String.join(",", req.hostGlobs()));
-        }
-        if (!req.roles().isEmpty()) {
-            parts.add("--role " + String.join(",", req.roles()));
-        }
-        if (!req.excludeGlobs().isEmpty()) {
-            parts.add("--exclude " + String.join(",", req.excludeGlobs()));
-        }
-        return String.join(" ", parts);
+    /** {@link SummaryPrinter#summaryDocument(String, String, List, Map)}. */
+    public static Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes, Map<String, String> current) {
+        return SummaryPrinter.summaryDocument(jobId, tag, outcomes, current);
     }
 
-    /** Prints the summary table and a last line; returns true when every host succeeded. */
-    private static String megabytes(long bytes) {
-        return bytes == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", bytes / 1e6);
-    }
-
-    /**
-     * The summary as {@code deploy --json} prints it: the job, the tag, {@code done} only if every
-     * host succeeded, and each host's outcome.
-     */
-    public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes) {
-        return summaryDocument(jobId, tag, outcomes, Map.of());
-    }
-
-    /**
-     * {@link #summaryDocument(String, String, List)} with the release each host's {@code current}
-     * is on ({@code current}; an activating deploy or a rollback), from {@link #currentByHost()}.
-     */
-    public static java.util.Map<String, Object> summaryDocument(String jobId, String tag, List<HostOutcome> outcomes,
-            Map<String, String> current) {
-        java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
-        doc.put("job", jobId);
-        doc.put("tag", tag);
-        boolean ok = outcomes.stream().allMatch(HostOutcome::succeeded);
-        doc.put("result", ok ? "done" : "failed");
-        doc.put("done", outcomes.stream().filter(HostOutcome::succeeded).count());
-        doc.put("failed", outcomes.stream().filter(o -> !o.succeeded()).count());
-        List<java.util.Map<String, Object>> hosts = new ArrayList<>();
-        for (HostOutcome o : outcomes) {
-            java.util.Map<String, Object> h = new java.util.LinkedHashMap<>();
-            h.put("host", o.host());
-            h.put("result", o.result());
-            h.put("reused", o.reused());
-            h.put("seconds", Math.round(o.seconds() * 10) / 10.0);
-            h.put("bytes", o.bytes());
-            h.put("downloaded", o.downloaded());
-            h.put("rebuilt", o.rebuilt());
-            h.put("uploaded", o.uploaded());
-            h.put("error", o.error());
-            if (current.containsKey(o.host()) && !current.get(o.host()).isEmpty()) {
-                h.put("current", current.get(o.host()));
-            }
-            hosts.add(h);
-        }
-        doc.put("hosts", hosts);
-        return doc;
-    }
-
+    /** {@link SummaryPrinter#summary}. */
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
-        int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
-        out.printf("%n%-" + width + "s  %-11s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
-                "UP MB", "ERROR");
-        for (HostOutcome o : outcomes) {
-            out.printf("%-" + width + "s  %-11s %8.1f %9s %9s %9s %9s  %s%n", org.murder.core.Printable.escape(o.host()),
-                    org.murder.core.Printable.escape(o.label()), o.seconds(),
-                    o.megabytesPerSecond() > 0 ? String.format(java.util.Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",
-                    megabytes(o.downloaded()), megabytes(o.rebuilt()), megabytes(o.uploaded()),
-                    org.murder.core.Printable.escape(o.error()));
-        }
-        long down = outcomes.stream().mapToLong(HostOutcome::downloaded).sum();
-        long rebuilt = outcomes.stream().mapToLong(HostOutcome::rebuilt).sum();
-        if (rebuilt > 0) {
-            out.printf(java.util.Locale.ROOT, "(REBUILT = good on the host before downloading: rebuilt from the releases it holds,"
-                    + " or resumed; %s MB rebuilt, %s MB downloaded in all)%n", megabytes(rebuilt), megabytes(down));
-        }
-        long ok = outcomes.stream().filter(HostOutcome::succeeded).count();
-        double slowest = outcomes.stream().mapToDouble(HostOutcome::seconds).max().orElse(0);
-        if (outcomes.stream().anyMatch(HostOutcome::alreadyThere)) {
-            out.println("(done* = the archive was on the host before this job (an earlier job, or put there by hand):"
-                    + " nothing downloaded)");
-        }
-        if (outcomes.stream().anyMatch(o -> HostReport.BEFORE_RESTART.equals(o.reused()))) {
-            out.println("(done+ = downloaded by this job before its agent restarted: checked again, not downloaded again)");
-        }
-        if (ok == outcomes.size()) {
-            out.printf(java.util.Locale.ROOT, "%s: all %d hosts done, slowest %.1f s%n", tag, ok, slowest);
-        } else {
-            out.printf(java.util.Locale.ROOT, "%s: FAILED on %d of %d hosts%n", tag, outcomes.size() - ok, outcomes.size());
-        }
-        out.flush();
-        return ok == outcomes.size();
+        return SummaryPrinter.summary(out, tag, outcomes);
     }
 
 }

@@ -1,6 +1,7 @@
 package org.murder.orchestrator.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.murder.orchestrator.release.ReleaseTag;
 import org.murder.orchestrator.rollout.Rollout;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param id          the job id, also its node name
  * @param type        {@link #DEPLOY} or {@link #ROLLBACK}
- * @param tag         the release tag; the archive is {@code <dest>/<tag>.tar.zst} (or .tar.gz, .tar: see Compression)
+ * @param tag         the release tag (a {@link ReleaseTag}, a string in the JSON); the archive is {@code <dest>/<tag>.tar.zst} (or .tar.gz, .tar: see Compression)
  * @param torrent     the .torrent, base64
  * @param md5         the archive's md5 (hex)
  * @param size        the archive's size in bytes
@@ -33,19 +34,13 @@ public record Job(String id, String type, String tag, String torrent, String md5
         boolean activate, int keep, String rollbackTo, List<String> hosts, String selector, long createdAt, long deadline,
         String signature, @JsonInclude(JsonInclude.Include.NON_NULL) Rollout rollout) {
 
-    /** A job without hooks or waves. */
-    public Job(String id, String type, String tag, String torrent, String md5, long size, String dest, long seedSeconds,
-            boolean activate, int keep, String rollbackTo, List<String> hosts, String selector, long createdAt, long deadline,
-            String signature) {
-        this(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector, createdAt, deadline,
-                signature, null);
-    }
-
     public static final String DEPLOY = "deploy";
     public static final String ROLLBACK = "rollback";
-    public static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     /** A job id: {@code <tag>[-rollback]-<yyyyMMddTHHmmss>-<4 hex>}, up to 130 characters for a tag of 100. */
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,140}");
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final java.time.format.DateTimeFormatter ID_TIME = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+            .withZone(java.time.ZoneOffset.UTC);
 
     public Job {
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
@@ -62,9 +57,7 @@ public record Job(String id, String type, String tag, String torrent, String md5
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("id '" + id + "' (expected: 1 to 140 letters, digits, '.', '_' or '-')");
         }
-        if (tag == null || !TAG.matcher(tag).matches() || tag.equals(".") || tag.equals("..")) {
-            throw new IllegalArgumentException("tag '" + tag + "' (expected: letters, digits, '.', '_' or '-')");
-        }
+        ReleaseTag.parse(tag);
         if (!DEPLOY.equals(type) && !ROLLBACK.equals(type)) {
             throw new IllegalArgumentException("type '" + type + "' (expected: deploy or rollback)");
         }
@@ -73,6 +66,13 @@ public record Job(String id, String type, String tag, String torrent, String md5
         }
     }
 
+    /** {@code <prefix>-<yyyyMMddTHHmmss>-<4 hex>}: sorts by time within a tag, never collides. */
+    public static String newId(String prefix, long epochMillis) {
+        return prefix + "-" + ID_TIME.format(java.time.Instant.ofEpochMilli(epochMillis)) + "-"
+                + String.format("%04x", RANDOM.nextInt(0x10000));
+    }
+
+    // Jackson writes isDeploy() as "deploy": part of the canonical JSON that is signed. No other is/get methods here.
     public boolean isDeploy() {
         return DEPLOY.equals(type);
     }
@@ -96,5 +96,148 @@ public record Job(String id, String type, String tag, String torrent, String md5
     /** The rollout, none when the job has none. */
     public Rollout rolloutOrNone() {
         return rollout == null ? new Rollout(List.of(), List.of()) : rollout;
+    }
+
+    /** A builder with this job's values. */
+    public Builder toBuilder() {
+        return new Builder().id(id).type(type).tag(tag).torrent(torrent).md5(md5).size(size).dest(dest).seedSeconds(seedSeconds)
+                .activate(activate).keep(keep).rollbackTo(rollbackTo).hosts(hosts).selector(selector).createdAt(createdAt)
+                .deadline(deadline).signature(signature).rollout(rollout);
+    }
+
+    /** A deploy job unless {@link Builder#type} says otherwise; see {@link Builder} for the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a {@link Job}: a deploy, no destination (the agent's --dest-root), no seeding, not
+     * activating, keeping 5 releases, no hosts, unsigned, no rollout, unless set. {@link #build()}
+     * checks what {@link Job#validate()} checks.
+     */
+    public static final class Builder {
+        private String id;
+        private String type = DEPLOY;
+        private String tag;
+        private String torrent = "";
+        private String md5 = "";
+        private long size;
+        private String dest = "";
+        private long seedSeconds;
+        private boolean activate;
+        private int keep = 5;
+        private String rollbackTo = "";
+        private List<String> hosts = List.of();
+        private String selector = "";
+        private long createdAt;
+        private long deadline;
+        private String signature = "";
+        private Rollout rollout;
+
+        private Builder() {
+        }
+
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        /** {@link #DEPLOY} or {@link #ROLLBACK}. */
+        public Builder type(String type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder tag(String tag) {
+            this.tag = tag;
+            return this;
+        }
+
+        public Builder tag(ReleaseTag tag) {
+            this.tag = tag.value();
+            return this;
+        }
+
+        /** The .torrent, base64. */
+        public Builder torrent(String torrent) {
+            this.torrent = torrent;
+            return this;
+        }
+
+        public Builder md5(String md5) {
+            this.md5 = md5;
+            return this;
+        }
+
+        public Builder size(long size) {
+            this.size = size;
+            return this;
+        }
+
+        public Builder dest(String dest) {
+            this.dest = dest;
+            return this;
+        }
+
+        public Builder seedSeconds(long seedSeconds) {
+            this.seedSeconds = seedSeconds;
+            return this;
+        }
+
+        public Builder activate(boolean activate) {
+            this.activate = activate;
+            return this;
+        }
+
+        public Builder keep(int keep) {
+            this.keep = keep;
+            return this;
+        }
+
+        public Builder rollbackTo(String rollbackTo) {
+            this.rollbackTo = rollbackTo;
+            return this;
+        }
+
+        public Builder hosts(List<String> hosts) {
+            this.hosts = hosts;
+            return this;
+        }
+
+        public Builder selector(String selector) {
+            this.selector = selector;
+            return this;
+        }
+
+        /** Epoch milliseconds. */
+        public Builder createdAt(long createdAt) {
+            this.createdAt = createdAt;
+            return this;
+        }
+
+        /** Epoch milliseconds. */
+        public Builder deadline(long deadline) {
+            this.deadline = deadline;
+            return this;
+        }
+
+        public Builder signature(String signature) {
+            this.signature = signature;
+            return this;
+        }
+
+        /** Hooks and waves; null for none. */
+        public Builder rollout(Rollout rollout) {
+            this.rollout = rollout;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException as {@link Job#validate()} */
+        public Job build() {
+            Job job = new Job(id, type, tag, torrent, md5, size, dest, seedSeconds, activate, keep, rollbackTo, hosts, selector,
+                    createdAt, deadline, signature, rollout);
+            job.validate();
+            return job;
+        }
     }
 }

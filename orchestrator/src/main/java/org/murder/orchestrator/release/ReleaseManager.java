@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.murder.core.MurderException;
 import org.murder.core.io.AtomicFiles;
@@ -51,8 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReleaseManager {
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseManager.class);
-    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,100}");
-    public static final String TAG_EXPECTED = "1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.'";
     public static final String RELEASES = "releases";
     public static final String CURRENT = "current";
     public static final String HISTORY = ".history";
@@ -112,19 +109,16 @@ public final class ReleaseManager {
 
     /** Returns {@code tag} when it is a valid release name, else throws a bad-input error. */
     public static String validateTag(String tag) {
-        if (!isValidTag(tag)) {
-            throw MurderException.badInput("tag: '" + Trees.printable(tag) + "' (expected: " + TAG_EXPECTED + ")");
+        try {
+            return ReleaseTag.parse(tag).value();
+        } catch (IllegalArgumentException e) {
+            throw MurderException.badInput(e.getMessage());
         }
-        return tag;
     }
 
-    /**
-     * {@code [A-Za-z0-9._-]{1,100}}, and not starting with {@code .}: that excludes {@code .} and
-     * {@code ..}, and keeps the hidden names ({@code .history}, {@code .lock}, {@code .v42.partial-*})
-     * for murder itself.
-     */
+    /** {@link ReleaseTag}'s rule: it keeps the hidden names ({@code .history}, {@code .lock}, {@code .v42.partial-*}) for murder itself. */
     public static boolean isValidTag(String tag) {
-        return tag != null && TAG.matcher(tag).matches() && !tag.startsWith(".");
+        return ReleaseTag.isValid(tag);
     }
 
     /**

@@ -86,8 +86,8 @@ public final class FanoutBench {
         for (int r = -1; r < rounds; r++) {
             String id = "fanout-" + System.nanoTime();
             long created = System.currentTimeMillis();
-            Job job = signer.sign(new Job(id, Job.DEPLOY, "fanout", "ZA==", "0123456789abcdef0123456789abcdef", 1, "", 0, false, 1, "",
-                    names, "--hosts fan-*", created, created + 60_000, ""));
+            Job job = signer.sign(Job.builder().id(id).tag("fanout").torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1)
+                    .keep(1).hosts(names).selector("--hosts fan-*").createdAt(created).deadline(created + 60_000).build());
             publisher.create().forPath(ZkPaths.job(id), Json.write(job));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (reports(publisher, id) < agents) {

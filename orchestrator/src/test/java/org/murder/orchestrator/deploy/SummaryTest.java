@@ -13,7 +13,7 @@ class SummaryTest {
     @Test
     void reportsCannotDriveTheTerminal() {
         StringWriter text = new StringWriter();
-        boolean ok = Deployer.summary(new PrintWriter(text), "v1", List.of(
+        boolean ok = SummaryPrinter.summary(new PrintWriter(text), "v1", List.of(
                 new HostOutcome("web-1", "done", 2.0, 1000, "", "", 300_000, 700_000, 0),
                 new HostOutcome("web\u001b[2J", "failed", 1.0, 0, "", "disk\r\nweb-9  done  forged", 0, 0, 0)));
         String out = text.toString();

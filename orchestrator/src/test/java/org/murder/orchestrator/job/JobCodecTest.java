@@ -23,8 +23,9 @@ class JobCodecTest {
         }
         byte[] pieces = new byte[1500 * 20]; // a torrent of 1,500 pieces: random hashes do not compress
         new Random(1).nextBytes(pieces);
-        return SIGNER.sign(new Job("v1-20261203T010203-abcd", Job.DEPLOY, "v1", Base64.getEncoder().encodeToString(pieces),
-                "0123456789abcdef0123456789abcdef", 1L << 30, "", 30, true, 5, "", names, "--hosts web-*", 1, 2, ""));
+        return SIGNER.sign(Job.builder().id("v1-20261203T010203-abcd").type(Job.DEPLOY).tag("v1")
+                .torrent(Base64.getEncoder().encodeToString(pieces)).md5("0123456789abcdef0123456789abcdef").size(1L << 30)
+                .seedSeconds(30).activate(true).keep(5).hosts(names).selector("--hosts web-*").createdAt(1).deadline(2).build());
     }
 
     @Test

@@ -22,8 +22,8 @@ class JobStoreTest {
     private static final long DAY = Duration.ofDays(1).toMillis();
 
     private static void publish(CuratorFramework zk, String id, long createdAt) throws Exception {
-        Job job = new Job(id, Job.DEPLOY, "v1", "", "0123", 1, "", 0, true, 5, "", List.of("web-1"), "--hosts web-*", createdAt,
-                createdAt + 60_000, "");
+        Job job = Job.builder().id(id).tag("v1").torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1).activate(true)
+                .hosts(List.of("web-1")).selector("--hosts web-*").createdAt(createdAt).deadline(createdAt + 60_000).build();
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(id), Json.write(job));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(id, "web-1"), "{}".getBytes(StandardCharsets.UTF_8));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wave(id, 0), "sig".getBytes(StandardCharsets.US_ASCII));

@@ -94,7 +94,7 @@ class ReleaseCommandsTest {
                 unknown.err());
         Run badTag = run(new RollbackCommand(), "--dest", dest.toString(), "--to", "../v1");
         assertEquals(2, badTag.exitCode());
-        assertEquals("murder: tag: '../v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')\n", badTag.err());
+        assertEquals("murder: tag '../v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')\n", badTag.err());
         Run noDest = run(new RollbackCommand());
         assertEquals(2, noDest.exitCode());
         assertEquals("murder: Missing required option: '--dest=DIR' (see 'rollback --help')\n", noDest.err());

@@ -131,10 +131,10 @@ class ReleaseManagerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", ".", "..", "a/b", "../v1", ".hidden", "v 1", "v1\n", "tag:1", "é"})
+    @ValueSource(strings = {"", ".", "..", "a/b", "../v1", ".hidden", "-rf", "v 1", "v1\n", "tag:1", "é"})
     void badTagsAreRefused(String tag) {
         MurderException e = assertThrows(MurderException.class, () -> releases.activate(tag, tmp.resolve("x.tar.gz")));
-        assertEquals("tag: '" + Trees.printable(tag) + "' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.')",
+        assertEquals("tag '" + Trees.printable(tag) + "' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')",
                 e.getMessage());
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
         assertFalse(Files.exists(dest));

@@ -1,0 +1,172 @@
+package org.murder.orchestrator.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.murder.core.MurderException;
+import org.murder.core.Printable;
+import org.murder.orchestrator.job.AgentInfo;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.job.JobCodec;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ZooKeeper nodes a deploy reads and writes outside following a job: the registered agents,
+ * the release records that keep tags immutable, the signed jobs and the signed wave nodes.
+ */
+final class JobNodes {
+    private static final Logger LOG = LoggerFactory.getLogger(JobNodes.class);
+    /** The largest job published: ZooKeeper's default jute.maxbuffer is 1 MB, with room for the packet around it. */
+    static final int MAX_JOB_BYTES = 900_000;
+
+    private final CuratorFramework zk;
+    private final JobSigner signer;
+    private final Clock clock;
+
+    JobNodes(CuratorFramework zk, JobSigner signer, Clock clock) {
+        this.zk = zk;
+        this.signer = signer;
+        this.clock = clock;
+    }
+
+    /** The agents registered now, sorted by name (every bucket of {@code /agents}). */
+    List<AgentInfo> agents() {
+        try {
+            List<AgentInfo> agents = new ArrayList<>();
+            if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
+                return agents;
+            }
+            for (String bucket : zk.getChildren().forPath(ZkPaths.AGENTS)) {
+                if (!ZkPaths.isBucket(bucket)) {
+                    LOG.warn("{}/{}: not a bucket of agents (an agent of a murder before 2026-12, which registered at"
+                            + " /agents/NAME? upgrade it: this deploy does not see it)", ZkPaths.AGENTS, bucket);
+                    continue;
+                }
+                List<String> names;
+                try {
+                    names = zk.getChildren().forPath(ZkPaths.AGENTS + "/" + bucket);
+                } catch (KeeperException.NoNodeException gone) {
+                    continue;
+                }
+                for (String name : names) {
+                    try {
+                        agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
+                    } catch (KeeperException.NoNodeException gone) {
+                        // left between the listing and the read
+                    } catch (IllegalArgumentException bad) {
+                        LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
+                    }
+                }
+            }
+            agents.sort(Comparator.comparing(AgentInfo::name));
+            return agents;
+        } catch (Exception e) {
+            throw MurderException.failure("list " + ZkPaths.AGENTS + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tags are immutable: the same tag with other bytes is refused, so no host mixes two builds under one name. */
+    void recordRelease(String tag, String md5, long size) throws Exception {
+        String path = ZkPaths.release(tag);
+        byte[] record = (md5 + " " + size + " " + clock.millis()).getBytes(StandardCharsets.US_ASCII);
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, record);
+        } catch (KeeperException.NodeExistsException e) {
+            String known = new String(zk.getData().forPath(path), StandardCharsets.US_ASCII).split(" ")[0];
+            if (!known.equals(md5)) {
+                throw MurderException.badInput("--tag " + tag + ": deployed before with md5 " + known + ", this build has md5 "
+                        + md5 + " (expected: a new tag for new bytes; tags are immutable. The same tree packed by an earlier"
+                        + " murder or with another --compress gives other bytes: deploy the archive of the first deploy instead)");
+            }
+        }
+    }
+
+    /** Refuses a job too large to publish, before anything is published. */
+    void checkSize(Job job) {
+        int bytes = JobCodec.encode(job).length;
+        if (bytes > MAX_JOB_BYTES) {
+            // ZooKeeper refuses a node over jute.maxbuffer (1 MB) with a lost connection, not a reason
+            throw MurderException.failure("job " + job.id() + ": " + bytes + " bytes (expected: at most " + MAX_JOB_BYTES
+                    + ", well under ZooKeeper's 1 MB node limit; the torrent travels in the job: deploy a ready archive instead"
+                    + " of a directory, whose torrent has about 1,500 pieces and no frame list)", null);
+        }
+    }
+
+    /**
+     * Publishes signed {@code job} (gzipped when large, see JobCodec): its reports node and waves
+     * node first (agents may answer the moment the job exists), then the job.
+     */
+    void publish(Job job) throws Exception {
+        checkSize(job);
+        byte[] jobBytes = JobCodec.encode(job);
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
+        if (job.rolloutOrNone().hasWaves()) {
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+        }
+        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
+    }
+
+    /** Deploy job {@code id}, read back: valid and signed with this secret, or a one-line error saying why not. */
+    Job readSigned(String id) throws Exception {
+        if (!Job.ID.matcher(id).matches()) {
+            throw MurderException.badInput("job id '" + Printable.escape(id) + "' (expected: a job id as 'murder jobs' lists it)");
+        }
+        byte[] data;
+        try {
+            data = zk.getData().forPath(ZkPaths.job(id));
+        } catch (KeeperException.NoNodeException e) {
+            throw MurderException.badInput("job " + id + ": no such job in ZooKeeper (expected: one 'murder jobs' lists)");
+        }
+        Job job;
+        try {
+            job = JobCodec.decode(data);
+            job.validate();
+        } catch (IllegalArgumentException e) {
+            throw MurderException.failure("job " + id + ": " + e.getMessage(), e);
+        }
+        if (!signer.verify(job)) {
+            throw MurderException.failure("job " + id + ": not signed with this secret (expected: the secret of the deploy that"
+                    + " published it)", null);
+        }
+        if (!job.isDeploy()) {
+            throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
+        }
+        return job;
+    }
+
+    /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */
+    int releasedWaves(String id) throws Exception {
+        if (zk.checkExists().forPath(ZkPaths.waves(id)) == null) {
+            return 0;
+        }
+        int released = 0;
+        for (String child : zk.getChildren().forPath(ZkPaths.waves(id))) {
+            if (child.matches("\\d{1,6}")) {
+                released = Math.max(released, Integer.parseInt(child) + 1);
+            }
+        }
+        return released;
+    }
+
+    /** Whether the rollout of job {@code id} was stopped (a wave failed, or the deadline cut it off). */
+    boolean wavesStopped(String id) throws Exception {
+        return zk.checkExists().forPath(ZkPaths.wavesStop(id)) != null;
+    }
+
+    /** A node holding the signature of its own path: agents take the deployer's word only with the secret. */
+    void signedNode(String path) throws Exception {
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, signer.signText(path).getBytes(StandardCharsets.US_ASCII));
+        } catch (KeeperException.NodeExistsException e) {
+            // released already (a resumed deploy)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package org.murder.orchestrator.deploy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.murder.core.MurderException;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.SessionListener;
+import org.murder.peer.engine.SessionOptions;
+import org.murder.peer.storage.Storage;
+import org.murder.tracker.TrackerConfig;
+import org.murder.tracker.TrackerServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the deploy host serves while hosts download a release: a tracker the torrent announces to
+ * (one embedded here, this machine's murder tracker, or an external one, where the torrent is
+ * registered over HTTP) and the seeder of the archive. {@link #close()} stops the seeder and the
+ * embedded tracker, whatever was started.
+ */
+final class OriginServices implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OriginServices.class);
+
+    private final Clock clock;
+    private final DeployMetrics metrics;
+    /** The embedded tracker, null when the tracker runs elsewhere. */
+    private final TrackerServer tracker;
+    private final String announce;
+    /** Where a tracker that is not embedded registers torrents (its announce URL; its /whitelist is beside it). */
+    private final String registerAt;
+    private Engine seeder;
+
+    private OriginServices(Clock clock, DeployMetrics metrics, TrackerServer tracker, String announce, String registerAt) {
+        this.clock = clock;
+        this.metrics = metrics;
+        this.tracker = tracker;
+        this.announce = announce;
+        this.registerAt = registerAt;
+    }
+
+    /**
+     * For a new deploy: {@code --tracker URL} when given, else the murder tracker already listening on
+     * {@code --tracker-port} (the murder-tracker service), else a tracker embedded on that port.
+     */
+    static OriginServices forDeploy(DeployRequest req, Clock clock, DeployMetrics metrics) {
+        if (req.externalTracker().isPresent()) {
+            return new OriginServices(clock, metrics, null, req.externalTracker().get(), req.externalTracker().get());
+        }
+        Optional<String> running = req.trackerPort() == 0 ? Optional.empty() : RunningTracker.probe(req.bind(), req.trackerPort());
+        if (running.isPresent()) {
+            // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
+            LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
+                    + " another", req.trackerPort());
+            return new OriginServices(clock, metrics, null, "http://" + req.advertise() + ":" + req.trackerPort() + "/announce",
+                    running.get());
+        }
+        TrackerServer tracker;
+        try {
+            tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false).build(), clock);
+        } catch (MurderException e) {
+            throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
+                    + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
+        }
+        String url = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
+        return new OriginServices(clock, metrics, tracker, url, url);
+    }
+
+    /**
+     * For a resumed deploy, where its torrent announces ({@code announce}): this machine's murder
+     * tracker when one listens on that port, else a tracker embedded on that port (on {@code bind})
+     * when the URL names this machine, else the tracker the URL names.
+     */
+    static OriginServices forTorrent(String announce, String bind, Clock clock, DeployMetrics metrics) {
+        URI url = URI.create(announce);
+        Optional<String> running = RunningTracker.probe("127.0.0.1", url.getPort());
+        if (running.isPresent()) {
+            return new OriginServices(clock, metrics, null, announce, running.get());
+        }
+        if (isLocal(url.getHost())) {
+            TrackerServer tracker = TrackerServer.start(TrackerConfig.builder().bind(bind).port(url.getPort()).open(false).build(), clock);
+            return new OriginServices(clock, metrics, tracker, announce, announce);
+        }
+        return new OriginServices(clock, metrics, null, announce, announce);
+    }
+
+    /** The announce URL hosts reach the tracker at. */
+    String announce() {
+        return announce;
+    }
+
+    /** Lets the tracker serve {@code meta}'s swarm: on its whitelist, over HTTP when it is not embedded. */
+    void register(MetaInfo meta) {
+        if (tracker != null) {
+            tracker.whitelist().register(meta.infoHash());
+        } else {
+            register(registerAt, meta);
+        }
+    }
+
+    /**
+     * Seeds {@code archive} on the request's ports and address, its data checked before this
+     * returns; with an embedded tracker, also waits (bounded) until the seed announced there.
+     */
+    Engine seed(DeployRequest req, MetaInfo meta, Path archive) throws Exception {
+        if (seeder != null) {
+            throw new IllegalStateException("seeding already");
+        }
+        seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
+                .bindAddress(InetAddress.getByName(req.bind())).build(), clock);
+        metrics.seeding(seeder);
+        try {
+            seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(10, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof MurderException me ? me
+                    : MurderException.failure("seed " + archive + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw MurderException.failure("seed " + archive + ": not verified within 10 minutes", e);
+        }
+        if (tracker != null) {
+            awaitSeedAnnounced(tracker, meta);
+        }
+        return seeder;
+    }
+
+    /** Hosts that announce before the seed would hear of no peer until their next announce: wait for it (bounded). */
+    private static void awaitSeedAnnounced(TrackerServer tracker, MetaInfo meta) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (tracker.registry().scrape(meta.infoHash()).complete() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    private static void register(String announceUrl, MetaInfo meta) {
+        URI base = URI.create(announceUrl);
+        URI register = base.resolve("/whitelist/" + meta.infoHash().toHex());
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(register)
+                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 && r.statusCode() != 201) {
+                throw MurderException.failure("register " + meta.infoHash() + " at " + register + ": HTTP " + r.statusCode() + " "
+                        + r.body().trim(), null);
+            }
+        } catch (IOException e) {
+            throw MurderException.failure("register at " + register + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MurderException.failure("interrupted", e);
+        }
+    }
+
+    private static boolean isLocal(String host) {
+        try {
+            InetAddress a = InetAddress.getByName(host);
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || NetworkInterface.getByInetAddress(a) != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops the seeder, then the embedded tracker. */
+    @Override
+    public void close() {
+        try {
+            if (seeder != null) {
+                seeder.close();
+            }
+        } finally {
+            if (tracker != null) {
+                tracker.close();
+            }
+        }
+    }
+}

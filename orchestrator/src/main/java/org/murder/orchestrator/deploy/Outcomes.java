@@ -1,0 +1,84 @@
+package org.murder.orchestrator.deploy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.murder.orchestrator.job.HostReport;
+
+/**
+ * How followed hosts end, as pure rules over their reports: no ZooKeeper and no clock ({@code now}
+ * is given, epoch milliseconds). A host is finished when its report says done or failed, or when
+ * its agent's registration has been gone for {@link #VANISH_GRACE}; a host not finished at the
+ * deadline timed out.
+ */
+final class Outcomes {
+    /** An agent whose registration is gone this long, unfinished, has vanished (a restart is quicker). */
+    static final Duration VANISH_GRACE = Duration.ofSeconds(30);
+
+    private Outcomes() {
+    }
+
+    /** Unregistered since {@code missingSince} (null: registered) and for at least the grace. */
+    static boolean vanished(Long missingSince, long now) {
+        return missingSince != null && now - missingSince >= VANISH_GRACE.toMillis();
+    }
+
+    /** Done or failed by its own report, or vanished. */
+    static boolean isFinished(HostReport r, Long missingSince, long now) {
+        return (r != null && r.isFinished()) || vanished(missingSince, now);
+    }
+
+    /**
+     * One outcome per host, in the order of {@code hosts}: as its report says when it finished,
+     * else vanished, else timed out (at the deadline: call this when the deploy stops following).
+     */
+    static List<HostOutcome> of(List<String> hosts, Map<String, HostReport> reports, Map<String, Long> missingSince, long now) {
+        List<HostOutcome> out = new ArrayList<>();
+        for (String h : hosts) {
+            out.add(of(h, reports.get(h), missingSince.get(h), now));
+        }
+        return out;
+    }
+
+    /** The outcome of {@code host} with report {@code r} (null: none yet), unregistered since {@code missingSince} (null: registered). */
+    static HostOutcome of(String host, HostReport r, Long missingSince, long now) {
+        double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
+        if (r != null && r.isFinished()) {
+            return new HostOutcome(host, r.state(), seconds, r.bytes(), r.reused(), r.error(), r.downloaded(), r.rebuilt(),
+                    r.uploaded());
+        }
+        if (vanished(missingSince, now)) {
+            return new HostOutcome(host, "vanished", seconds, r == null ? 0 : r.bytes(), "",
+                    "agent unregistered (stopped, or lost its ZooKeeper session) before finishing");
+        }
+        String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() == 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+        return new HostOutcome(host, "timeout", seconds, r == null ? 0 : r.bytes(), "", "not done by the deadline (" + where + ")");
+    }
+
+    /**
+     * The deploy's {@code outcomes} after the rollback job's {@code rolled} ones: a host rolled
+     * back successfully is {@code rolled-back} (to the release {@code currentByHost} names), one
+     * whose rollback failed keeps its result with both errors, the others are as they were.
+     */
+    static List<HostOutcome> afterRollback(List<HostOutcome> outcomes, List<HostOutcome> rolled, Map<String, String> currentByHost) {
+        Map<String, HostOutcome> byHost = new HashMap<>();
+        rolled.forEach(o -> byHost.put(o.host(), o));
+        List<HostOutcome> merged = new ArrayList<>();
+        for (HostOutcome o : outcomes) {
+            HostOutcome r = byHost.get(o.host());
+            if (r == null) {
+                merged.add(o);
+            } else if (r.succeeded()) {
+                String was = o.error().isEmpty() ? "" : o.error() + "; ";
+                merged.add(new HostOutcome(o.host(), "rolled-back", o.seconds(), o.bytes(), o.reused(),
+                        was + "rolled back to " + currentByHost.getOrDefault(o.host(), "?"), o.downloaded(), o.rebuilt(), o.uploaded()));
+            } else {
+                merged.add(new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(),
+                        o.error() + "; ROLLBACK FAILED: " + r.error(), o.downloaded(), o.rebuilt(), o.uploaded()));
+            }
+        }
+        return merged;
+    }
+}

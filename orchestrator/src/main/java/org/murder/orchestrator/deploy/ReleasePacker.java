@@ -1,0 +1,81 @@
+package org.murder.orchestrator.deploy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.murder.core.progress.Progress;
+import org.murder.maker.Compression;
+import org.murder.maker.MakeTorrentRequest;
+import org.murder.maker.MakeTorrentResult;
+import org.murder.maker.ReleaseDelta;
+import org.murder.maker.TorrentMaker;
+import org.murder.orchestrator.release.Trees;
+
+/**
+ * Packs a release (or takes a ready archive) and makes its torrent in the deploy host's work
+ * directory: {@code <tag>.tar.zst} (or .tar.gz, .tar), {@code <tag>.torrent} and the md5 file,
+ * keeping the {@link #WORK_DIR_KEEP} newest releases there.
+ */
+final class ReleasePacker {
+    /** Releases (archive, md5, torrent) the deploy host keeps in its work directory; older ones are removed. */
+    static final int WORK_DIR_KEEP = 5;
+
+    /** Says whether the packed bytes may be deployed under the tag; throws to refuse them. */
+    @FunctionalInterface
+    interface Check {
+        void accept(String md5, long size) throws Exception;
+    }
+
+    private final Clock clock;
+    private final boolean terminal;
+
+    /** {@code terminal}: show a progress bar on stderr. */
+    ReleasePacker(Clock clock, boolean terminal) {
+        this.clock = clock;
+        this.terminal = terminal;
+    }
+
+    /**
+     * Packs {@code source} as release {@code tag} announcing to {@code announce}. The files are made
+     * in a directory of their own and moved beside the others only once {@code check} passed: a
+     * refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were.
+     */
+    MakeTorrentResult pack(Path source, String tag, Compression codec, String announce, Path workDir, Check check) throws Exception {
+        Files.createDirectories(workDir);
+        Path pending = Files.createTempDirectory(workDir, "." + tag + ".pending-");
+        try {
+            MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
+                    pending.resolve(tag + ".torrent"), pending.resolve(tag + codec.extension()),
+                    Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
+                    Runtime.getRuntime().availableProcessors(), codec);
+            boolean bar = terminal;
+            MakeTorrentResult packed = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make);
+            check.accept(packed.md5(), packed.size());
+            MakeTorrentResult made = moveInto(workDir, packed);
+            if (made.packed()) {
+                ReleaseDelta.prune(workDir, WORK_DIR_KEEP, Set.of(made.archive().getFileName().toString()), clock);
+            }
+            return made;
+        } finally {
+            Trees.deleteQuietly(pending);
+        }
+    }
+
+    /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */
+    private static MakeTorrentResult moveInto(Path dir, MakeTorrentResult r) throws IOException {
+        Path archive = r.packed() ? move(r.archive(), dir) : r.archive();
+        return new MakeTorrentResult(archive, move(r.torrent(), dir), move(r.md5File(), dir), r.md5(), r.infoHash(), r.size(),
+                r.pieceLength(), r.pieceCount(), r.packed(), r.elapsed());
+    }
+
+    private static Path move(Path file, Path dir) throws IOException {
+        Path to = dir.resolve(file.getFileName());
+        Files.move(file, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return to;
+    }
+}
