@@ -19,12 +19,44 @@ public final class SummaryPrinter {
     private SummaryPrinter() {
     }
 
-    /** Prints the summary table and a last line; returns true when every host succeeded. */
+    /** Deploys of up to this many hosts list every host; larger ones list the failed and the slowest. */
+    static final int FULL_TABLE_HOSTS = 40;
+    /** At fleet size: the failed hosts listed (the rest are counted by reason), and the slowest done ones. */
+    static final int FAILED_ROWS = 20;
+    static final int SLOWEST_ROWS = 10;
+
+    /**
+     * Prints the summary table and a last line; returns true when every host succeeded. Up to
+     * {@value #FULL_TABLE_HOSTS} hosts, a row per host; at fleet size, the failures grouped by reason,
+     * then rows for the first {@value #FAILED_ROWS} failed hosts and the {@value #SLOWEST_ROWS} slowest
+     * done ones ({@code --json} holds every host).
+     */
     public static boolean summary(PrintWriter out, String tag, List<HostOutcome> outcomes) {
-        int width = Math.max(4, outcomes.stream().mapToInt(o -> o.host().length()).max().orElse(4));
+        List<HostOutcome> rows = outcomes;
+        if (outcomes.size() > FULL_TABLE_HOSTS) {
+            Map<String, Long> reasons = new LinkedHashMap<>();
+            outcomes.stream().filter(o -> !o.succeeded()).forEach(o -> reasons.merge(o.label() + ": " + o.error(), 1L, Long::sum));
+            out.printf("%n");
+            reasons.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
+                    .forEach(e -> out.printf(Locale.ROOT, "%6d hosts  %s%n", e.getValue(), Printable.escape(e.getKey())));
+            if (reasons.size() > 10) {
+                out.printf("%6s        ... and %d more reasons (--json lists every host)%n", "", reasons.size() - 10);
+            }
+            List<HostOutcome> failed = outcomes.stream().filter(o -> !o.succeeded()).limit(FAILED_ROWS).toList();
+            List<HostOutcome> slowest = outcomes.stream().filter(HostOutcome::succeeded)
+                    .sorted(java.util.Comparator.comparingDouble(HostOutcome::seconds).reversed()).limit(SLOWEST_ROWS).toList();
+            rows = new ArrayList<>(failed);
+            rows.addAll(slowest);
+        }
+        int width = Math.max(4, rows.stream().mapToInt(o -> Printable.escape(o.host()).length()).max().orElse(4));
         out.printf("%n%-" + width + "s  %-11s %8s %9s %9s %9s %9s  %s%n", "HOST", "RESULT", "SECONDS", "MB/S", "DOWN MB", "REBUILT",
                 "UP MB", "ERROR");
-        for (HostOutcome o : outcomes) {
+        if (rows != outcomes) {
+            out.printf(Locale.ROOT, "(%d hosts: %s failed and the %d slowest done; --json lists every host)%n", outcomes.size(),
+                    outcomes.stream().filter(o -> !o.succeeded()).count() > FAILED_ROWS ? "the first " + FAILED_ROWS : "every",
+                    Math.min(SLOWEST_ROWS, outcomes.stream().filter(HostOutcome::succeeded).count()));
+        }
+        for (HostOutcome o : rows) {
             out.printf("%-" + width + "s  %-11s %8.1f %9s %9s %9s %9s  %s%n", Printable.escape(o.host()),
                     Printable.escape(o.label()), o.seconds(),
                     o.megabytesPerSecond() > 0 ? String.format(Locale.ROOT, "%.1f", o.megabytesPerSecond()) : "-",

@@ -34,6 +34,29 @@ class SummaryPrinterTest {
     }
 
     @Test
+    void atFleetSizeTheFailuresAreGroupedAndOnlyTheFailedAndSlowestHostsListed() {
+        List<HostOutcome> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            String host = String.format("web-%04d", i);
+            if (i % 100 == 7) {
+                outcomes.add(new HostOutcome(host, "timeout", 600.0, 0, "", "not done by the deadline (never accepted the job)"));
+            } else if (i % 1000 == 3) {
+                outcomes.add(new HostOutcome(host, "failed", 3.0, 0, "", "disk full"));
+            } else {
+                outcomes.add(new HostOutcome(host, "done", 10.0 + i / 100.0, 0, "", ""));
+            }
+        }
+        String out = summary("v9", outcomes, false);
+        assertTrue(out.contains("\n    50 hosts  timeout: not done by the deadline (never accepted the job)\n"), out);
+        assertTrue(out.contains("\n     5 hosts  failed: disk full\n"), out);
+        assertTrue(out.contains("(5000 hosts: the first 20 failed and the 10 slowest done; --json lists every host)"), out);
+        assertTrue(out.contains("\nweb-4999  done"), "the slowest is listed: " + out);
+        assertFalse(out.contains("\nweb-0000  done"), out);
+        assertTrue(out.lines().count() < 45, out.lines().count() + " lines");
+        assertTrue(out.endsWith("v9: FAILED on 55 of 5000 hosts\n"), out);
+    }
+
+    @Test
     void aFailureIsCountedOnTheLastLine() {
         String out = summary("v2", List.of(
                 new HostOutcome("web-1", "done", 1.0, 0, "", ""),
