@@ -6,17 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -31,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
@@ -74,22 +66,6 @@ class EnsembleIT {
     @TempDir
     Path tmp;
 
-    /** One ensemble member: its id, client port and process (null until started). */
-    private static final class Member {
-        final int id;
-        final int clientPort;
-        final String spec;
-        final Path log;
-        Process process;
-
-        Member(int id, int clientPort, String spec, Path log) {
-            this.id = id;
-            this.clientPort = clientPort;
-            this.spec = spec;
-            this.log = log;
-        }
-    }
-
     /** One in-process agent and what it owns. */
     private record Host(String name, Agent agent, Engine engine, CuratorFramework zk, Path root, PrometheusRegistry registry) {
         void close() {
@@ -99,30 +75,18 @@ class EnsembleIT {
         }
     }
 
-    private final List<Member> members = new ArrayList<>();
+    private Ensemble ensemble;
+    /** The ensemble's members (empty before {@link #ensemble()}). */
+    private List<Ensemble.Member> members = List.of();
     private final List<Host> hosts = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final StringWriter output = new StringWriter();
 
-    /** Should this JVM go before {@link #stopAll()} runs (a crash, a kill of the build): no member outlives it. */
-    private final Thread reaper = new Thread(() -> members.stream().filter(m -> m.process != null)
-            .forEach(m -> m.process.destroyForcibly()), "ensemble-it-reaper");
-
     @AfterEach
     void stopAll() throws Exception {
-        if (reaperAdded) {
-            Runtime.getRuntime().removeShutdownHook(reaper);
-        }
         closeClients();
-        for (Member m : members) {
-            if (m.process != null && m.process.isAlive()) {
-                m.process.destroy();
-            }
-        }
-        for (Member m : members) {
-            if (m.process != null && !m.process.waitFor(20, TimeUnit.SECONDS)) {
-                m.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        if (ensemble != null) {
+            ensemble.close();
         }
     }
 
@@ -138,80 +102,30 @@ class EnsembleIT {
         closeables.clear();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Three members on loopback, none started. */
     private void ensemble() throws IOException {
-        for (int id = 1; id <= 3; id++) {
-            members.add(new Member(id, freePort(), id + "=127.0.0.1:" + freePort() + ":" + freePort(), tmp.resolve("zk" + id + ".log")));
-        }
+        ensemble = new Ensemble(tmp, 3, List.of(), "-Xmx128m -XX:TieredStopAtLevel=1");
+        members = ensemble.members;
     }
 
     private String connectString() {
-        return members.stream().map(m -> "127.0.0.1:" + m.clientPort).collect(Collectors.joining(","));
+        return ensemble.connectString();
     }
 
-    private boolean reaperAdded;
-
-    private void startMember(Member m) throws IOException {
-        if (!reaperAdded) {
-            Runtime.getRuntime().addShutdownHook(reaper);
-            reaperAdded = true;
-        }
-        List<String> argv = new ArrayList<>(List.of(MURDER.toString(), "zookeeper", "--data-dir", tmp.resolve("zk" + m.id).toString(),
-                "--bind", "127.0.0.1", "--port", String.valueOf(m.clientPort), "--myid", String.valueOf(m.id)));
-        for (Member each : members) {
-            argv.addAll(List.of("--server", each.spec));
-        }
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(m.log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1");
-        Path conf = tmp.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
-        if (!Files.exists(conf)) {
-            Files.writeString(conf, "");
-        }
-        pb.environment().put("MURDER_CONF", conf.toString());
-        m.process = pb.start();
+    private void startMember(Ensemble.Member m) throws IOException {
+        ensemble.start(m);
     }
 
-    /** A four-letter word's answer, or "" when the member does not answer (down, or not listening yet). */
     private static String fourLetters(int port, String word) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            s.setSoTimeout(2000);
-            OutputStream out = s.getOutputStream();
-            out.write(word.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            return "";
-        }
+        return Ensemble.fourLetters(port, word);
     }
 
-    /** Waits (bounded, on what the members answer) until each of {@code up} says imok and serves as leader or follower. */
-    private void awaitServing(List<Member> up, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        for (Member m : up) {
-            while (!(fourLetters(m.clientPort, "ruok").equals("imok") && fourLetters(m.clientPort, "srvr").contains("Mode: "))) {
-                if (!m.process.isAlive()) {
-                    throw new AssertionError("member " + m.id + " exited " + m.process.exitValue() + ":\n" + Files.readString(m.log));
-                }
-                if (System.nanoTime() > end) {
-                    throw new AssertionError("member " + m.id + " not serving within " + seconds + " s: srvr says '"
-                            + fourLetters(m.clientPort, "srvr") + "'\n" + Files.readString(m.log));
-                }
-                Thread.sleep(100);
-            }
-        }
+    private void awaitServing(List<Ensemble.Member> up, int seconds) throws Exception {
+        ensemble.awaitServing(up, seconds);
     }
 
-    private Optional<Member> leader(List<Member> among) {
-        return among.stream().filter(m -> fourLetters(m.clientPort, "srvr").contains("Mode: leader")).findFirst();
+    private Optional<Ensemble.Member> leader(List<Ensemble.Member> among) {
+        return ensemble.leader(among);
     }
 
     private ZkSettings zkSettings() {
@@ -335,11 +249,11 @@ class EnsembleIT {
     @Test
     void aDeployFinishesThroughTheLeadersDeath() throws Exception {
         ensemble();
-        for (Member m : members) {
+        for (Ensemble.Member m : members) {
             startMember(m);
         }
         awaitServing(members, 60);
-        for (Member m : members) {
+        for (Ensemble.Member m : members) {
             assertTrue(fourLetters(m.clientPort, "mntr").contains("zk_server_state"), "mntr is served");
         }
         // each host takes about 8 s for its 8 MB at 1 MiB/s: the leader goes while both download
@@ -354,12 +268,12 @@ class EnsembleIT {
             assertTrue(System.nanoTime() < end && !deploy.isDone(), "both hosts downloading within 60 s: " + seen + "\n" + output);
             Thread.sleep(20);
         }
-        Member leader = leader(members).orElseThrow(() -> new AssertionError("no member says Mode: leader"));
+        Ensemble.Member leader = leader(members).orElseThrow(() -> new AssertionError("no member says Mode: leader"));
         long killed = System.nanoTime();
         leader.process.destroyForcibly(); // SIGKILL
         assertTrue(leader.process.waitFor(10, TimeUnit.SECONDS));
-        List<Member> rest = members.stream().filter(m -> m != leader).toList();
-        Member next = null;
+        List<Ensemble.Member> rest = members.stream().filter(m -> m != leader).toList();
+        Ensemble.Member next = null;
         while (next == null) {
             assertTrue(System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(30), "a new leader within 30 s");
             next = leader(rest).orElse(null);
@@ -380,17 +294,17 @@ class EnsembleIT {
                 + " before the kill, next %d ms after it (gap %d ms); deploy done %d ms after the kill, %d ms in all; %d reports seen%n",
                 leader.id, ms(killed - start), next.id, ms(elected - killed), ms(killed - lastBefore), ms(firstAfter - killed),
                 ms(firstAfter - lastBefore), ms(finished - killed), ms(finished - start), seen.size());
-        for (Member m : rest) {
+        for (Ensemble.Member m : rest) {
             assertTrue(Files.readString(m.log).contains("zookeeper member " + m.id + ": "), "the role is logged:\n" + Files.readString(m.log));
         }
         assertTrue(Files.readString(next.log).contains("zookeeper member " + next.id + ": leading"), Files.readString(next.log));
 
         // SIGTERM stops the survivors cleanly: exit 0
         closeClients();
-        for (Member m : rest) {
+        for (Ensemble.Member m : rest) {
             m.process.destroy();
         }
-        for (Member m : rest) {
+        for (Ensemble.Member m : rest) {
             assertTrue(m.process.waitFor(20, TimeUnit.SECONDS), "member " + m.id + " stopped on SIGTERM");
             assertEquals(0, m.process.exitValue(), Files.readString(m.log));
         }
@@ -404,7 +318,7 @@ class EnsembleIT {
     @Test
     void aDeployOutlivesALostQuorum() throws Exception {
         ensemble();
-        for (Member m : members) {
+        for (Ensemble.Member m : members) {
             startMember(m);
         }
         awaitServing(members, 60);
@@ -418,8 +332,8 @@ class EnsembleIT {
             assertTrue(System.nanoTime() < end && !deploy.isDone(), "both hosts downloading within 60 s: " + seen + "\n" + output);
             Thread.sleep(20);
         }
-        List<Member> down = members.subList(0, 2);
-        for (Member m : down) {
+        List<Ensemble.Member> down = members.subList(0, 2);
+        for (Ensemble.Member m : down) {
             m.process.destroyForcibly();
             assertTrue(m.process.waitFor(10, TimeUnit.SECONDS));
         }
@@ -429,7 +343,7 @@ class EnsembleIT {
             Thread.sleep(50);
         }
         int reportsWhileLost = seen.size();
-        for (Member m : down) {
+        for (Ensemble.Member m : down) {
             startMember(m);
         }
         List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
@@ -449,7 +363,7 @@ class EnsembleIT {
     @Test
     void aJobForTenThousandHostsIsPublishedLockedAndRead() throws Exception {
         ensemble();
-        for (Member m : members) {
+        for (Ensemble.Member m : members) {
             startMember(m);
         }
         awaitServing(members, 60);
@@ -551,8 +465,8 @@ class EnsembleIT {
     @Test
     void twoOfThreeMembersAreEnoughForADeploy() throws Exception {
         ensemble();
-        List<Member> up = members.subList(0, 2);
-        for (Member m : up) {
+        List<Ensemble.Member> up = members.subList(0, 2);
+        for (Ensemble.Member m : up) {
             startMember(m);
         }
         awaitServing(up, 60);
@@ -563,7 +477,7 @@ class EnsembleIT {
         assertEveryHostDoneOnce(outcomes, seen, "v2");
 
         // the third member joins later and follows
-        Member late = members.get(2);
+        Ensemble.Member late = members.get(2);
         startMember(late);
         awaitServing(List.of(late), 60);
         assertTrue(fourLetters(late.clientPort, "srvr").contains("Mode: follower"), fourLetters(late.clientPort, "srvr"));

@@ -1,9 +1,6 @@
 package org.murder.orchestrator.agent;
 
 import java.io.Closeable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.apache.curator.framework.CuratorFramework;
@@ -21,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * An agent's ephemeral registration node, kept while the agent runs. The first registration is
  * made at once. When the node goes (its session expired: a partition that cut off thousands of
  * agents, or a hand that deleted it) it is made again after a random delay within
- * {@link JobWatcher#spreadMillis} of the fleet size, so a fleet coming back does not write its
+ * {@link SpreadTask#spreadMillis} of the fleet size, so a fleet coming back does not write its
  * registrations in one burst. A node of another session (an earlier run of this agent whose
  * session has not expired yet) is left alone; ours is made when it goes.
  */
@@ -31,29 +28,22 @@ final class Registration implements Closeable {
     private final CuratorFramework zk;
     private final String path;
     private final byte[] data;
-    private final IntSupplier fleetSize;
-    private final ScheduledExecutorService executor;
+    private final SpreadTask upkeep;
     private final Watcher watcher = this::onEvent;
     private final ConnectionStateListener connection = this::onConnection;
     private volatile boolean closed;
-    private long backoff = 200;
 
     Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize) {
         this.zk = zk;
         this.path = path;
         this.data = data.clone();
-        this.fleetSize = fleetSize;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "murder-agent-registration-" + agent);
-            t.setDaemon(true);
-            return t;
-        });
+        this.upkeep = new SpreadTask("murder-agent-registration-" + agent, "register " + path, this::ensure, fleetSize);
     }
 
     /** Registers now; false when it could not within {@code timeoutMillis} (it keeps trying in the background). */
     boolean start(long timeoutMillis) throws InterruptedException {
         zk.getConnectionStateListenable().addListener(connection);
-        java.util.concurrent.Future<?> first = executor.submit(this::ensure);
+        java.util.concurrent.Future<?> first = upkeep.now();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
             first.get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -91,17 +81,8 @@ final class Registration implements Closeable {
     }
 
     private void later() {
-        long delay = ThreadLocalRandom.current().nextLong(JobWatcher.spreadMillis(fleetSize.getAsInt()));
-        schedule(delay);
-    }
-
-    private void schedule(long delayMillis) {
         if (!closed) {
-            try {
-                executor.schedule(this::ensure, delayMillis, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closing
-            }
+            upkeep.afterSpread();
         }
     }
 
@@ -126,15 +107,11 @@ final class Registration implements Closeable {
                 }
                 zk.checkExists().usingWatcher(watcher).forPath(path);
             }
-            backoff = 200;
+            upkeep.succeeded();
         } catch (Exception e) {
-            if (closed) {
-                return;
+            if (!closed) {
+                upkeep.failed(e);
             }
-            long wait = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-            LOG.info("register {}: {}; again in {} ms", path, e.toString(), wait);
-            backoff = Math.min(backoff * 2, 10_000);
-            schedule(wait);
         }
     }
 
@@ -143,7 +120,7 @@ final class Registration implements Closeable {
     public void close() {
         closed = true;
         zk.getConnectionStateListenable().removeListener(connection);
-        executor.shutdownNow();
+        upkeep.close();
         try {
             Stat stat = zk.checkExists().forPath(path);
             if (stat != null && stat.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId()) {
