@@ -127,7 +127,6 @@ final class FleetControl {
     private List<CompletableFuture<Void>> startAgents(String connect, List<Process> sims, List<CompletableFuture<String>> stats)
             throws Exception {
         String classpath = System.getProperty("java.class.path");
-        List<CompletableFuture<Void>> ready = new ArrayList<>();
         List<CompletableFuture<Void>> warm = new ArrayList<>();
         for (int j = 0; j < jvms; j++) {
             int count = hosts / jvms + (j < hosts % jvms ? 1 : 0);
@@ -144,7 +143,6 @@ final class FleetControl {
             CompletableFuture<Void> warmed = new CompletableFuture<>();
             warm.add(warmed);
             CompletableFuture<String> last = new CompletableFuture<>();
-            ready.add(up);
             stats.add(last);
             Thread reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -168,10 +166,9 @@ final class FleetControl {
             }, "fleet-agents-" + j);
             reader.setDaemon(true);
             reader.start();
-        }
-        for (int j = 0; j < ready.size(); j++) {
+            // one JVM at a time: thousands of sessions opening at once on a small box starve the ensemble
             try {
-                ready.get(j).get(Math.max(120, hosts / 10), TimeUnit.SECONDS);
+                up.get(Math.max(120, hosts / 10), TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("agents JVM " + j + " not ready: " + e.getMessage() + "\n"
                         + tail(dir.resolve("agents-" + j + ".log")), e);

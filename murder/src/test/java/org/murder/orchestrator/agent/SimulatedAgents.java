@@ -174,7 +174,7 @@ public final class SimulatedAgents {
                 Long.parseLong(opts.getOrDefault("--seed-seconds", "2")) * 1000);
         ZkSettings settings = ZkSettings.of(connect).withTimeouts(
                 Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--session-seconds", "30"))), Duration.ofSeconds(60));
-        ExecutorService starting = Executors.newFixedThreadPool(8);
+        ExecutorService starting = Executors.newFixedThreadPool(4);
         List<Future<?>> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String name = String.format("%s%05d", prefix, i);
