@@ -300,16 +300,18 @@ public final class Deployer {
         }
         Map<String, Long> missingSince = new HashMap<>();
         Object changed = new Object();
+        java.util.concurrent.atomic.AtomicBoolean dirty = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable wakeUp = () -> {
+            synchronized (changed) {
+                dirty.set(true);
+                changed.notifyAll();
+            }
+        };
         try (CuratorCache hostsCache = CuratorCache.build(zk, ZkPaths.hosts(job.id()));
                 CuratorCache agentsCache = CuratorCache.build(zk, ZkPaths.AGENTS);
-                CuratorCache wavesCache = CuratorCache.build(zk, ZkPaths.waves(job.id()))) {
-            java.util.concurrent.atomic.AtomicBoolean dirty = new java.util.concurrent.atomic.AtomicBoolean();
-            CuratorCacheListener wake = CuratorCacheListener.builder().forAll((type, before, after) -> {
-                synchronized (changed) {
-                    dirty.set(true);
-                    changed.notifyAll();
-                }
-            }).build();
+                CuratorCache wavesCache = CuratorCache.build(zk, ZkPaths.waves(job.id()));
+                ConnectionNotes connection = new ConnectionNotes(zk, clock, wakeUp)) {
+            CuratorCacheListener wake = CuratorCacheListener.builder().forAll((type, before, after) -> wakeUp.run()).build();
             Map<String, ChildData> parsed = new HashMap<>(); // the node each host's report was last read from
             hostsCache.listenable().addListener(wake);
             agentsCache.listenable().addListener(wake);
@@ -331,13 +333,6 @@ public final class Deployer {
             }
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
-            ConnectionNotes connection = new ConnectionNotes(zk, clock, () -> {
-                synchronized (changed) {
-                    dirty.set(true);
-                    changed.notifyAll();
-                }
-            });
-            try (connection) {
             while (true) {
                 connection.drain(deadline).forEach(line -> {
                     view.finish();
@@ -400,7 +395,6 @@ public final class Deployer {
                         changed.wait(Math.min(1000, Math.max(1, deadline - now)));
                     }
                 }
-            }
             }
         }
     }
