@@ -43,7 +43,7 @@ import org.murder.peer.engine.EngineConfig;
 import org.murder.peer.engine.EngineStats;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import org.murder.testkit.Promtool;
 import org.murder.testkit.Scraped;
@@ -173,7 +173,7 @@ class MetricsIT {
 
         downloader = Engine.start(EngineConfig.builder().portRange(new PortRange(42900, 42999))
                 .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
-        TorrentSession download = downloader.add(meta, Storage.forDownload(meta, Files.createDirectories(tmp.resolve("peer"))),
+        Torrent download = downloader.add(meta, Storage.forDownload(meta, Files.createDirectories(tmp.resolve("peer"))),
                 SessionOptions.download(Optional.empty(), Optional.of(Duration.ZERO)), SessionListener.NONE);
         download.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), peerPort)));
         download.completed().get(60, TimeUnit.SECONDS);

@@ -31,7 +31,7 @@ import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.EngineConfig;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import org.murder.tracker.TrackerConfig;
 import org.murder.tracker.TrackerServer;
@@ -99,7 +99,7 @@ class SwarmInteropIT {
 
     private void murderDownloads() throws Exception {
         Path dest = Files.createDirectories(tmp.resolve("murder"));
-        TorrentSession s = engine().add(meta, Storage.forDownload(meta, dest),
+        Torrent s = engine().add(meta, Storage.forDownload(meta, dest),
                 SessionOptions.download(Optional.of(md5()), Optional.empty()), SessionListener.NONE);
         s.completed().get(90, TimeUnit.SECONDS);
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));

@@ -24,7 +24,7 @@ import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
 import org.murder.peer.engine.SessionState;
 import org.murder.peer.engine.Snapshot;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,9 +85,9 @@ public final class SeedCommand implements Callable<Integer> {
         Storage storage = Storage.forSeeding(meta, file);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        AtomicReference<TorrentSession> seeding = new AtomicReference<>();
+        AtomicReference<Torrent> seeding = new AtomicReference<>();
         try (SeedMetrics metrics = SeedMetrics.serve(endpoint, () -> {
-                    TorrentSession s = seeding.get();
+                    Torrent s = seeding.get();
                     return s != null && s.state() == SessionState.SEEDING ? HealthStatus.ok()
                             : HealthStatus.unhealthy("checking " + Printable.escape(file.toString()) + " against "
                                     + Printable.escape(torrent.toString()));
@@ -97,7 +97,7 @@ public final class SeedCommand implements Callable<Integer> {
             Thread hook = new Thread(() -> {
                 metrics.close();
                 engine.close();
-                TorrentSession s = seeding.get();
+                Torrent s = seeding.get();
                 Snapshot last = s == null ? null : s.finished().getNow(null); // taken on its loop as it stopped
                 if (last != null) {
                     out.println("stopped   uploaded " + ByteSize.format(last.uploaded()));
@@ -106,7 +106,7 @@ public final class SeedCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "murder-seed-stop");
             org.murder.core.cli.Termination.onStop(hook);
-            TorrentSession session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
+            Torrent session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             seeding.set(session);
             session.addPeers(engineOptions.extraPeers());
             try {

@@ -17,7 +17,7 @@ import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,7 @@ public final class SeederService implements AutoCloseable {
 
     private final Engine engine;
     private final Path directory;
-    private final Map<Path, TorrentSession> running = new HashMap<>();
+    private final Map<Path, Torrent> running = new HashMap<>();
     private final Map<Path, FileTime> refused = new HashMap<>();
     private final ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "murder-seeder-scan");
@@ -98,7 +98,7 @@ public final class SeederService implements AutoCloseable {
             if (combined.equals(refused.get(torrent))) {
                 return;
             }
-            TorrentSession s = engine.add(meta, Storage.forSeeding(meta, data), SessionOptions.seedForever(), SessionListener.NONE);
+            Torrent s = engine.add(meta, Storage.forSeeding(meta, data), SessionOptions.seedForever(), SessionListener.NONE);
             running.put(torrent, s);
             refused.remove(torrent);
             s.finished().whenComplete((snap, err) -> {
@@ -133,7 +133,7 @@ public final class SeederService implements AutoCloseable {
     public void close() {
         scanner.shutdownNow();
         synchronized (this) {
-            running.values().forEach(TorrentSession::stop);
+            running.values().forEach(Torrent::stop);
             running.clear();
         }
     }

@@ -35,7 +35,7 @@ import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
 import org.murder.peer.engine.Snapshot;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -373,7 +373,7 @@ public final class Agent implements Closeable {
         java.util.concurrent.atomic.AtomicLong goodAtStart = new java.util.concurrent.atomic.AtomicLong(-1);
         long downloadStarted = System.nanoTime();
         StepTimes steps = new StepTimes();
-        TorrentSession session = engine.add(meta, Storage.forDownload(meta, dest),
+        Torrent session = engine.add(meta, Storage.forDownload(meta, dest),
                 SessionOptions.download(Optional.of(job.md5()), Optional.of(java.time.Duration.ofSeconds(job.seedSeconds()))),
                 new SessionListener() {
                     @Override
@@ -439,7 +439,7 @@ public final class Agent implements Closeable {
     }
 
     /** The job's deadline passed mid-download: stop (the .part stays for a resume) and say how far it got. */
-    private HostReport stopAtDeadline(Job job, TorrentSession session, Progress progress, Path archive) throws InterruptedException {
+    private HostReport stopAtDeadline(Job job, Torrent session, Progress progress, Path archive) throws InterruptedException {
         Snapshot last;
         try {
             last = session.stop().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -502,12 +502,12 @@ public final class Agent implements Closeable {
     }
 
     /** The session's final snapshot when it has one within a few seconds, else the last progress seen. */
-    private static Optional<Snapshot> lastSnapshot(TorrentSession session, Snapshot latest) {
+    private static Optional<Snapshot> lastSnapshot(Torrent session, Snapshot latest) {
         return within(session.finished(), STOP_WAIT_SECONDS, latest);
     }
 
     /** The session's snapshot now (its final one once finished), else the last progress seen. */
-    private static Optional<Snapshot> currentSnapshot(TorrentSession session, Snapshot latest) {
+    private static Optional<Snapshot> currentSnapshot(Torrent session, Snapshot latest) {
         return within(session.finished().isDone() ? session.finished() : session.snapshotAsync(), 2, latest);
     }
 

@@ -24,7 +24,7 @@ import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
 import org.murder.peer.engine.SessionState;
 import org.murder.peer.engine.Snapshot;
-import org.murder.peer.engine.TorrentSession;
+import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -120,7 +120,7 @@ public final class PeerCommand implements Callable<Integer> {
                     }
                 }
             };
-            TorrentSession session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)),
+            Torrent session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)),
                     listener);
             session.addPeers(engineOptions.extraPeers());
             try {

@@ -85,6 +85,8 @@ public final class Engine implements Closeable {
     private final Object statsLock = new Object();
     /** The counters of the torrents that ended: {@link #stats()} adds them, so its totals never go back. */
     private Totals ended = Totals.ZERO;
+    private final SessionContext context = new Context();
+    private final PeerConnection.Host host = new Host();
     private Channel server;
     private int port;
     private boolean closed;
@@ -152,7 +154,7 @@ public final class Engine implements Closeable {
                 || t instanceof Errors.NativeIoException e && (e.expectedErr() == -98 || e.expectedErr() == -13);
     }
 
-    private ChannelInitializer<SocketChannel> initializer(TorrentSession session, boolean outgoing) {
+    private ChannelInitializer<SocketChannel> initializer(PeerConnection.Events torrent, boolean outgoing) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -160,24 +162,24 @@ public final class Engine implements Closeable {
                 if (shaper != null) {
                     p.addLast("shaper", shaper);
                 }
-                // reads only: keep-alives come from the session's tick (TorrentSession.sendKeepAlives); a
+                // reads only: keep-alives come from the session's tick (PeerConnection.keepAlive); a
                 // writer timeout here would put a listener on every write
                 p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
                 p.addLast("handshake", new HandshakeDecoder());
                 p.addLast("messages", new MessageDecoder(MAX_FRAME));
                 p.addLast("encoder", MessageEncoder.INSTANCE);
-                p.addLast("peer", new PeerConnection(Engine.this, session, outgoing));
+                p.addLast("peer", new PeerConnection(host, torrent, outgoing));
             }
         };
     }
 
-    ChannelFuture connect(TorrentSession session, InetSocketAddress address, EventLoop loop) {
+    private ChannelFuture connect(PeerConnection.Events torrent, InetSocketAddress address, EventLoop loop) {
         return new Bootstrap().group(loop).channel(socketChannel)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
-                .handler(initializer(session, true))
+                .handler(initializer(torrent, true))
                 .connect(address);
     }
 
@@ -185,20 +187,20 @@ public final class Engine implements Closeable {
      * Adds a torrent and starts it. For a download, pass {@link Storage#forDownload}; for seeding,
      * {@link Storage#forSeeding} with {@code recheck} set in the options.
      */
-    public TorrentSession add(MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener) {
+    public Torrent add(MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener) {
         EventLoop loop = group.next();
-        TorrentSession s = new TorrentSession(this, meta, storage, options, listener, loop, clock, new Random(random.nextLong()));
+        TorrentSession s = new TorrentSession(context, meta, storage, options, listener, loop, clock, new Random(random.nextLong()));
         if (sessions.putIfAbsent(meta.infoHash(), s) != null) {
             storage.close();
             throw MurderException.badInput(meta.name() + " (" + meta.infoHash() + "): already running in this engine");
         }
         s.finished().whenComplete((v, e) -> storage.close());
         s.start();
-        return s;
+        return new Torrent(s);
     }
 
     /** Counts an incoming connection until its handshake, closing the oldest waiting one when too many wait. */
-    void awaitHandshake(PeerConnection c) {
+    private void awaitHandshake(PeerConnection c) {
         awaitingHandshake.addLast(c);
         if (awaitingCount.incrementAndGet() > MAX_AWAITING_HANDSHAKE) {
             PeerConnection oldest = awaitingHandshake.pollFirst();
@@ -211,17 +213,13 @@ public final class Engine implements Closeable {
         }
     }
 
-    void handshakeOver(PeerConnection c) {
+    private void handshakeOver(PeerConnection c) {
         if (awaitingHandshake.remove(c)) {
             awaitingCount.decrementAndGet();
         }
     }
 
-    TorrentSession session(InfoHash infoHash) {
-        return sessions.get(infoHash);
-    }
-
-    void remove(TorrentSession s) {
+    private void remove(TorrentSession s) {
         synchronized (statsLock) {
             if (sessions.remove(s.infoHash(), s)) {
                 ended = ended.plus(s.stats());
@@ -261,7 +259,7 @@ public final class Engine implements Closeable {
         }
     }
 
-    boolean isSelf(InetSocketAddress a) {
+    private boolean isSelf(InetSocketAddress a) {
         return a.getPort() == port && (a.getAddress() == null || a.getAddress().isLoopbackAddress()
                 || a.getAddress().isAnyLocalAddress() || isLocal(a.getAddress()));
     }
@@ -286,17 +284,80 @@ public final class Engine implements Closeable {
         return config;
     }
 
-    ExecutorService hashPool() {
-        return hashPool;
+    /** What a torrent sees of the engine. */
+    private final class Context implements SessionContext {
+        @Override
+        public EngineConfig config() {
+            return config;
+        }
+
+        @Override
+        public PeerId peerId() {
+            return peerId;
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public boolean isSelf(InetSocketAddress address) {
+            return Engine.this.isSelf(address);
+        }
+
+        @Override
+        public ChannelFuture connect(PeerConnection.Events torrent, InetSocketAddress address, EventLoop loop) {
+            return Engine.this.connect(torrent, address, loop);
+        }
+
+        @Override
+        public ExecutorService hashPool() {
+            return hashPool;
+        }
+
+        @Override
+        public ExecutorService md5Executor() {
+            return md5Executor;
+        }
+
+        @Override
+        public ExecutorService syncExecutor() {
+            return syncExecutor;
+        }
+
+        @Override
+        public void ended(TorrentSession session) {
+            remove(session);
+        }
     }
 
-    ExecutorService md5Executor() {
-        return md5Executor;
-    }
+    /** What a connection sees of the engine before its handshake names a torrent. */
+    private final class Host implements PeerConnection.Host {
+        @Override
+        public PeerId peerId() {
+            return peerId;
+        }
 
-    /** Flushes downloads to disk while they run (see TorrentSession#syncSome); one thread for all. */
-    ExecutorService syncExecutor() {
-        return syncExecutor;
+        @Override
+        public java.time.Duration handshakeTimeout() {
+            return config.handshakeTimeout();
+        }
+
+        @Override
+        public PeerConnection.Events torrent(InfoHash infoHash) {
+            return sessions.get(infoHash);
+        }
+
+        @Override
+        public void awaitHandshake(PeerConnection c) {
+            Engine.this.awaitHandshake(c);
+        }
+
+        @Override
+        public void handshakeOver(PeerConnection c) {
+            Engine.this.handshakeOver(c);
+        }
     }
 
     /**

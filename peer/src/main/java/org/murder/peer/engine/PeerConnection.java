@@ -4,15 +4,24 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.FileRegion;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
+import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.peer.wire.BlockUpload;
 import org.murder.peer.wire.Handshake;
 import org.murder.peer.wire.PeerMessage;
 import org.murder.peer.wire.WireException;
@@ -20,88 +29,365 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One peer connection: the last handler of the pipeline and the per-peer protocol state. Netty
- * events are handed to the owning {@link TorrentSession} on its event loop; every field below
- * the handshake is read and written on that loop only.
+ * One peer connection: the last handler of the pipeline and the per-peer protocol state, which it
+ * keeps to itself. The torrent it belongs to acts through intents ({@link #request}, {@link #have},
+ * {@link #serve}, {@link #choke}, ...) and hears from it through {@link Events}, always on the
+ * torrent's loop; every field below the handshake is read and written on that loop only.
  */
-final class PeerConnection extends ChannelInboundHandlerAdapter {
+final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
 
-    private final Engine engine;
+    /** What the connection tells the torrent it joined; called on the torrent's loop (see {@link #run}). */
+    interface Events {
+        InfoHash infoHash();
+
+        Handshake ourHandshake();
+
+        /** Runs {@code task} on the torrent's loop. */
+        void run(Runnable task);
+
+        /** The handshake is done: the torrent attaches the peer or closes it. */
+        void joined(PeerConnection c);
+
+        /** A message from an attached peer; the connection's own state is already updated. */
+        void received(PeerConnection c, PeerMessage m);
+
+        void left(PeerConnection c);
+    }
+
+    /** What the engine does for connections before they belong to a torrent. */
+    interface Host {
+        PeerId peerId();
+
+        Duration handshakeTimeout();
+
+        /** The torrent an incoming handshake names, or null. */
+        Events torrent(InfoHash infoHash);
+
+        void awaitHandshake(PeerConnection c);
+
+        void handshakeOver(PeerConnection c);
+    }
+
+    private final Host host;
     private final boolean outgoing;
     private Channel channel;
-    private volatile TorrentSession session;
+    private volatile Events torrent;
     private io.netty.util.concurrent.ScheduledFuture<?> handshakeTimer;
     /**
      * An incoming connection's wait for its handshake is over: its handshake came, it closed, or the
      * engine closed it to make room (Engine.awaitHandshake). Whichever comes first wins; the others
      * do nothing, so a peer whose handshake is being handled on its loop is never closed for room.
      */
-    final java.util.concurrent.atomic.AtomicBoolean handshakeSettled = new java.util.concurrent.atomic.AtomicBoolean();
+    final AtomicBoolean handshakeSettled = new AtomicBoolean();
 
-    // protocol state, owned by the session loop
-    PeerId peerId;
-    boolean fast;
-    PieceSet has;
-    /** It had every piece when it connected (Have All or a full bitfield): see TorrentSession.sparingSeeds. */
-    boolean seedFromStart;
-    boolean amChoking = true;
-    boolean amInterested;
-    boolean peerChoking = true;
-    boolean peerInterested;
-    boolean attached;
-    final Map<Long, Block> requests = new LinkedHashMap<>();
-    /** How many of {@link #requests} to keep in flight; set when attached to a session. */
-    RequestDepth requestDepth;
-    /** Something was written to this peer since the session's last tick; see {@link #quietSince}. */
-    boolean wrote;
-    /** Since when nothing was written to this peer, as the session's tick saw it; set when attached. */
-    Instant quietSince;
+    // protocol state, owned by the torrent's loop
+    private PeerId peerId;
+    private boolean fast;
+    private PieceSet has;
+    /** It had every piece when it connected (Have All or a full bitfield): see SeedSparing. */
+    private boolean seedFromStart;
+    private boolean amInterested;
+    private boolean peerChoking = true;
+    private boolean peerInterested;
+    private boolean attached;
+    private final Map<Long, Block> requests = new LinkedHashMap<>();
+    private final Map<Long, Block> requestsView = Collections.unmodifiableMap(requests);
+    private RequestDepth requestDepth;
     /** Blocks per request to this peer (see EngineConfig.MURDER_REQUEST_BLOCKS); set when attached. */
-    int requestBlocks = 1;
+    private int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
-    final BitSet refused = new BitSet();
-    int queuedUploads;
-    /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
-    Instant usefulAt;
-    /** When we last unchoked it. */
-    Instant unchokedAt = Instant.EPOCH;
-    /** Choked for holding an upload slot without asking: unchoked again only after peers that wait. */
-    boolean idleChoked;
+    private final BitSet refused = new BitSet();
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */
-    long nothingToAskAt = -1;
-    long downloaded;
-    long uploaded;
+    private long nothingToAskAt = -1;
+    /** Something was written to this peer since the last keep-alive check; see {@link #quietSince}. */
+    private boolean wrote;
+    /** Since when nothing was written to this peer, as the keep-alive checks saw it; set when attached. */
+    private Instant quietSince;
+    private int queuedUploads;
+    /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
+    private Instant usefulAt;
 
-    PeerConnection(Engine engine, TorrentSession session, boolean outgoing) {
-        this.engine = engine;
-        this.session = session;
+    PeerConnection(Host host, Events torrent, boolean outgoing) {
+        this.host = host;
+        this.torrent = torrent;
         this.outgoing = outgoing;
     }
 
-    Channel channel() {
-        return channel;
+    // ---- what the torrent asks
+
+    @Override
+    public PeerId peerId() {
+        return peerId;
     }
 
-    InetSocketAddress remote() {
+    boolean fast() {
+        return fast;
+    }
+
+    @Override
+    public InetSocketAddress remote() {
         return (InetSocketAddress) channel.remoteAddress();
     }
 
-    boolean outgoing() {
+    @Override
+    public boolean outgoing() {
         return outgoing;
     }
+
+    @Override
+    public Instant usefulAt() {
+        return usefulAt;
+    }
+
+    boolean attached() {
+        return attached;
+    }
+
+    /** The pieces it has; read only (it changes through {@link #learnHave} and the like). */
+    PieceSet has() {
+        return has;
+    }
+
+    boolean seedFromStart() {
+        return seedFromStart;
+    }
+
+    boolean isSeed() {
+        return has != null && has.isAll();
+    }
+
+    boolean peerChoking() {
+        return peerChoking;
+    }
+
+    boolean amInterested() {
+        return amInterested;
+    }
+
+    /** Requests in flight to it, oldest first (read only). */
+    Map<Long, Block> requests() {
+        return requestsView;
+    }
+
+    int requestBlocks() {
+        return requestBlocks;
+    }
+
+    BitSet refused() {
+        return refused;
+    }
+
+    int queuedUploads() {
+        return queuedUploads;
+    }
+
+    /** Requests to keep in flight now. */
+    int depth() {
+        return requestDepth.depth();
+    }
+
+    /** The picker found nothing for it at {@code generation}; and since then nothing changed? */
+    boolean nothingToAskSince(long generation) {
+        return nothingToAskAt == generation;
+    }
+
+    // ---- intents
+
+    /** Joins the torrent: sizes what it keeps, and says what we have. */
+    void attach(int pieceCount, int requestBlocks, RequestDepth depth, Instant now, PeerMessage ourPieces) {
+        this.has = new PieceSet(pieceCount);
+        this.requestBlocks = requestBlocks;
+        this.requestDepth = depth;
+        this.usefulAt = now;
+        this.quietSince = now;
+        this.attached = true;
+        if (ourPieces != null) {
+            send(ourPieces);
+        }
+        flush();
+    }
+
+    /** Leaves the torrent: messages still queued on the loop are dropped; returns the requests that were in flight. */
+    List<Block> detach() {
+        attached = false;
+        return dropRequests();
+    }
+
+    /** It has {@code piece}; true when that is news. */
+    boolean learnHave(int piece) {
+        return has.add(piece);
+    }
+
+    /** It has every piece (Have All); the pieces it was known to have before are returned to forget. */
+    PieceSet learnHaveAll() {
+        PieceSet before = has;
+        has = new PieceSet(before.pieceCount());
+        has.setAll();
+        seedFromStart = true;
+        return before;
+    }
+
+    /** Its bitfield was read in full. */
+    void learnedBitfield() {
+        seedFromStart = has.isAll();
+    }
+
+    void interested(boolean interesting) {
+        if (interesting != amInterested) {
+            amInterested = interesting;
+            send(interesting ? new PeerMessage.Interested() : new PeerMessage.NotInterested());
+        }
+    }
+
+    void choke() {
+        send(new PeerMessage.Choke());
+        flush();
+    }
+
+    void unchoke() {
+        send(new PeerMessage.Unchoke());
+        flush();
+    }
+
+    /** Tells it we have {@code piece}, unless it has it too. */
+    void have(int piece) {
+        if (!has.has(piece)) {
+            send(new PeerMessage.Have(piece));
+        }
+    }
+
+    void request(Block b) {
+        requests.put(b.key(), b);
+        send(new PeerMessage.Request(b.piece(), b.begin(), b.length()));
+    }
+
+    /** The request a block it sent answers, no longer in flight; null when it was not asked of it. */
+    Block answered(int piece, int begin, int bytes, Instant now) {
+        Block b = requests.remove(Block.key(piece, begin));
+        if (b != null && b.length() == bytes) {
+            requestDepth.onBlock(now.getEpochSecond() * 1_000_000_000L + now.getNano(), bytes);
+            usefulAt = now;
+        }
+        return b;
+    }
+
+    /** It refused a request: not asked for that piece again until {@link #forgetRefusals()}. */
+    Block rejected(int piece, int begin) {
+        Block b = requests.remove(Block.key(piece, begin));
+        if (b != null) {
+            refused.set(b.piece());
+        }
+        return b;
+    }
+
+    /** Whether it refused something since the last call. */
+    boolean forgetRefusals() {
+        boolean any = !refused.isEmpty();
+        refused.clear();
+        return any;
+    }
+
+    /** Cancels the request at {@code key} when it asks for nothing beyond {@code end} (an endgame duplicate); returns it. */
+    Block cancelWithin(long key, int end) {
+        Block other = requests.get(key);
+        if (other == null || other.begin() + other.length() > end) {
+            return null;
+        }
+        requests.remove(key);
+        send(new PeerMessage.Cancel(other.piece(), other.begin(), other.length()));
+        flush();
+        return other;
+    }
+
+    /** Forgets every request in flight (it choked us, or left); returns them. */
+    List<Block> dropRequests() {
+        List<Block> dropped = new ArrayList<>(requests.values());
+        requests.clear();
+        return dropped;
+    }
+
+    /** The picker had nothing for it at {@code generation}. */
+    void nothingToAsk(long generation) {
+        nothingToAskAt = generation;
+        if (requests.isEmpty()) {
+            requestDepth.idle();
+        }
+    }
+
+    void reject(PeerMessage.Request r) {
+        if (fast) {
+            send(new PeerMessage.RejectRequest(r.piece(), r.begin(), r.length()));
+        }
+    }
+
+    /**
+     * Sends a block straight from the files ({@code sendfile}: the encoder frames the regions); calls
+     * {@code sent} with the bytes on the torrent's loop once written (0 when the write failed).
+     */
+    void serve(PeerMessage.Request r, List<? extends FileRegion> regions, Instant now, IntConsumer sent) {
+        queuedUploads++;
+        wrote = true;
+        usefulAt = now;
+        Events t = torrent;
+        channel.write(new BlockUpload(r.piece(), r.begin(), r.length(), regions)).addListener(f -> t.run(() -> {
+            queuedUploads--;
+            sent.accept(f.isSuccess() ? r.length() : 0);
+        }));
+    }
+
+    /**
+     * A keep-alive when nothing was written to it for {@code keepAlive} (clients drop a connection
+     * silent for two minutes), timed by the torrent's tick on its clock: {@code lastTick} is the
+     * previous tick, so a keep-alive may go a tick early, never late.
+     */
+    void keepAlive(Instant now, Instant lastTick, Duration keepAlive) {
+        if (wrote) {
+            wrote = false;
+            if (lastTick != null && lastTick.isAfter(quietSince)) {
+                quietSince = lastTick;
+            }
+        }
+        if (!now.isBefore(quietSince.plus(keepAlive))) {
+            send(new PeerMessage.KeepAlive());
+            flush();
+        }
+    }
+
+    void send(Object msg) {
+        wrote = true;
+        channel.write(msg, channel.voidPromise());
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    void close(String reason) {
+        LOG.debug("[peer={}] closing: {}", channel == null ? "?" : channel.remoteAddress(), reason);
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    void closeAfterFlush(String reason) {
+        LOG.debug("[peer={}] closing: {}", channel.remoteAddress(), reason);
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- Netty events
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         if (!outgoing) {
-            engine.awaitHandshake(this);
+            host.awaitHandshake(this);
         }
-        long timeout = engine.config().handshakeTimeout().toMillis();
+        long timeout = host.handshakeTimeout().toMillis();
         handshakeTimer = ctx.executor().schedule(() -> close("no handshake within " + timeout + " ms"), timeout,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         if (outgoing) {
-            ctx.writeAndFlush(session.ourHandshake());
+            ctx.writeAndFlush(torrent.ourHandshake());
         }
         ctx.fireChannelActive();
     }
@@ -112,15 +398,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             onHandshake(ctx, h);
             return;
         }
-        TorrentSession s = session;
-        if (s == null || !(msg instanceof PeerMessage m)) {
+        Events t = torrent;
+        if (t == null || !(msg instanceof PeerMessage m)) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        s.run(() -> {
+        t.run(() -> {
             try {
                 if (attached) {
-                    s.onMessage(this, m);
+                    update(m);
+                    t.received(this, m);
                 }
             } finally {
                 ReferenceCountUtil.release(m);
@@ -128,12 +415,25 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** The state a message changes that is the connection's own. */
+    private void update(PeerMessage m) {
+        if (m instanceof PeerMessage.Unchoke) {
+            peerChoking = false;
+        } else if (m instanceof PeerMessage.Choke) {
+            peerChoking = true;
+        } else if (m instanceof PeerMessage.Interested) {
+            peerInterested = true;
+        } else if (m instanceof PeerMessage.NotInterested) {
+            peerInterested = false;
+        }
+    }
+
     /** Requests and haves written while handling a batch of reads go out in one flush. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        TorrentSession s = session;
-        if (s != null) {
-            s.run(ctx::flush);
+        Events t = torrent;
+        if (t != null) {
+            t.run(ctx::flush);
         } else {
             ctx.flush();
         }
@@ -149,7 +449,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             return true;
         }
         if (handshakeSettled.compareAndSet(false, true)) {
-            engine.handshakeOver(this);
+            host.handshakeOver(this);
             return true;
         }
         return false;
@@ -159,36 +459,36 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
         if (!handshakeOver()) {
             return; // closed to make room for newer connections
         }
-        TorrentSession s = outgoing ? session : engine.session(h.infoHash());
-        if (s == null) {
+        Events t = outgoing ? torrent : host.torrent(h.infoHash());
+        if (t == null) {
             close("handshake for a torrent we do not serve: " + h.infoHash());
             return;
         }
-        if (!h.infoHash().equals(s.infoHash())) {
-            close("handshake infohash " + h.infoHash() + " (expected: " + s.infoHash() + ")");
+        if (!h.infoHash().equals(t.infoHash())) {
+            close("handshake infohash " + h.infoHash() + " (expected: " + t.infoHash() + ")");
             return;
         }
-        if (h.peerId().equals(engine.peerId())) {
+        if (h.peerId().equals(host.peerId())) {
             close("connected to ourselves");
             return;
         }
-        session = s;
+        torrent = t;
         if (!outgoing) {
-            ctx.writeAndFlush(s.ourHandshake());
+            ctx.writeAndFlush(t.ourHandshake());
         }
-        s.run(() -> {
+        t.run(() -> {
             peerId = h.peerId();
             fast = h.fastExtension();
-            s.attach(this);
+            t.joined(this);
         });
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         handshakeOver();
-        TorrentSession s = session;
-        if (s != null) {
-            s.run(() -> s.detach(this));
+        Events t = torrent;
+        if (t != null) {
+            t.run(() -> t.left(this));
         }
         ctx.fireChannelInactive();
     }
@@ -213,27 +513,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter {
             LOG.warn("[peer={}] closing after an unexpected error", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
-    }
-
-    void send(Object msg) {
-        wrote = true;
-        channel.write(msg, channel.voidPromise());
-    }
-
-    void flush() {
-        channel.flush();
-    }
-
-    void close(String reason) {
-        LOG.debug("[peer={}] closing: {}", channel == null ? "?" : channel.remoteAddress(), reason);
-        if (channel != null) {
-            channel.close();
-        }
-    }
-
-    void closeAfterFlush(String reason) {
-        LOG.debug("[peer={}] closing: {}", channel.remoteAddress(), reason);
-        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

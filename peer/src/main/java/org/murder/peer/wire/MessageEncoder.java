@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * {@link PeerMessage}s and {@link Handshake}s to bytes. A {@link PeerMessage.Piece} becomes a
- * 13-byte header followed by its own data buffer, never copied. Stateless, so sharable.
+ * 13-byte header followed by its own data buffer, never copied; a {@link BlockUpload} the header
+ * followed by its file regions (sendfile). Stateless, so sharable.
  */
 @ChannelHandler.Sharable
 public final class MessageEncoder extends MessageToMessageEncoder<Object> {
@@ -16,7 +17,7 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
 
     @Override
     public boolean acceptOutboundMessage(Object msg) {
-        return msg instanceof PeerMessage || msg instanceof Handshake;
+        return msg instanceof PeerMessage || msg instanceof Handshake || msg instanceof BlockUpload;
     }
 
     @Override
@@ -25,6 +26,11 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
             ByteBuf buf = ctx.alloc().buffer(Handshake.LENGTH);
             h.writeTo(buf);
             out.add(buf);
+            return;
+        }
+        if (msg instanceof BlockUpload u) {
+            out.add(pieceHeader(ctx, u.piece(), u.begin(), u.length()));
+            out.addAll(u.regions());
             return;
         }
         if (msg instanceof PeerMessage.Piece p) {
@@ -38,7 +44,7 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
     }
 
     /** The 13 bytes before a block: length, id 7, piece, begin. */
-    public static ByteBuf pieceHeader(ChannelHandlerContext ctx, int piece, int begin, int length) {
+    private static ByteBuf pieceHeader(ChannelHandlerContext ctx, int piece, int begin, int length) {
         ByteBuf header = ctx.alloc().buffer(13);
         header.writeInt(9 + length).writeByte(MessageIds.PIECE).writeInt(piece).writeInt(begin);
         return header;

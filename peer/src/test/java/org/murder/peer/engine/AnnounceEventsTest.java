@@ -83,7 +83,7 @@ class AnnounceEventsTest {
                 .completed().get(30, TimeUnit.SECONDS);
         Engine leechEngine = engine();
         leecherPort = leechEngine.port();
-        TorrentSession leech = leechEngine.add(t.meta(), Storage.forDownload(t.meta(), Files.createDirectories(tmp.resolve("dl"))),
+        Torrent leech = leechEngine.add(t.meta(), Storage.forDownload(t.meta(), Files.createDirectories(tmp.resolve("dl"))),
                 SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE);
         leech.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seedEngine.port())));
         leech.completed().get(30, TimeUnit.SECONDS);

@@ -83,7 +83,7 @@ class FirstCopyTest {
             assertEquals(PIECE_MSG, b.ask(1), "piece 1 is new: B gets it");
             clock.advance(Duration.ofMillis(1500));
             assertEquals(PIECE_MSG, a.ask(0), "A gets the rest of its piece");
-            clock.advance(TorrentSession.FIRST_COPY_WINDOW.minusMillis(500));
+            clock.advance(FirstCopy.WINDOW.minusMillis(500));
             assertEquals(REJECT, b.ask(0), "A asked half a second less than the window ago: still A's");
             clock.advance(Duration.ofSeconds(1));
             assertEquals(PIECE_MSG, b.ask(0), "half a second after the window since A's last ask anyone is served");

@@ -131,7 +131,7 @@ class HostilePeerTest {
             out.writeInt(3);
             out.write(new byte[] {99, 1, 2}); // unknown message id 99
             out.flush();
-            TorrentSession download = good.add(t.meta(), Storage.forDownload(t.meta(), dest),
+            Torrent download = good.add(t.meta(), Storage.forDownload(t.meta(), dest),
                     SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE);
             download.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.port())));
             assertTrue(closedBySeed((DataInputStream) io[0]));

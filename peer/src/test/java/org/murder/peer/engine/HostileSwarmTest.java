@@ -76,7 +76,7 @@ class HostileSwarmTest {
         return e;
     }
 
-    private TorrentSession download(Engine e, TorrentFixture t, Path dir) throws Exception {
+    private Torrent download(Engine e, TorrentFixture t, Path dir) throws Exception {
         Files.createDirectories(dir);
         return e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()), Optional.empty()),
                 SessionListener.NONE);
@@ -88,10 +88,10 @@ class HostileSwarmTest {
         Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
         try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
             Engine victimEngine = engines.start();
-            TorrentSession victim = download(victimEngine, t, tmp.resolve("victim"));
+            Torrent victim = download(victimEngine, t, tmp.resolve("victim"));
             victim.addPeers(List.of(evil.at()));
             assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
-            assertTrue(victim.isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
+            assertTrue(victim.session().isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
 
             // it comes back on a connection of its own, from another port and under another peer id
             try (RawSeed again = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
@@ -126,12 +126,12 @@ class HostileSwarmTest {
         try (RawSeed good = RawSeed.serving(t, transmissionId('g'), loopback(1));
                 RawSeed bad = RawSeed.corrupt(t.meta().infoHash(), transmissionId('b'), loopback(3))) {
             Path dir = tmp.resolve("victim");
-            TorrentSession victim = download(engines.start(), t, dir);
+            Torrent victim = download(engines.start(), t, dir);
             victim.addPeers(List.of(good.at(), bad.at()));
             victim.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
-            assertTrue(victim.isBanned(loopback(3)).get(5, TimeUnit.SECONDS), "the peer that sent bad blocks is banned");
-            assertFalse(victim.isBanned(loopback(1)).get(5, TimeUnit.SECONDS), "the honest peer is not");
+            assertTrue(victim.session().isBanned(loopback(3)).get(5, TimeUnit.SECONDS), "the peer that sent bad blocks is banned");
+            assertFalse(victim.session().isBanned(loopback(1)).get(5, TimeUnit.SECONDS), "the honest peer is not");
             assertEquals(1, good.connections.get(), "the honest peer kept its one connection");
             assertTrue(bad.requestLengths.size() > 0, "the bad peer was asked (and its blocks mixed into pieces)");
         }
@@ -174,7 +174,7 @@ class HostileSwarmTest {
         clock.advance(IdleSlots.GRACE.plusSeconds(1));
 
         Path dir = tmp.resolve("late");
-        TorrentSession late = download(engines.start(), t, dir);
+        Torrent late = download(engines.start(), t, dir);
         late.addPeers(List.of(at(seed)));
         // the engine retries a refused connection after 10 s and the silent peers would hold on for
         // the 3-minute idle timeout: this must come from the first connection
@@ -193,7 +193,7 @@ class HostileSwarmTest {
             new RawPeer(s, t.meta().infoHash(), true); // returns once unchoked; then asks for nothing
         }
         Path dir = tmp.resolve("late");
-        TorrentSession late = download(engines.start(), t, dir);
+        Torrent late = download(engines.start(), t, dir);
         late.addPeers(List.of(at(seed)));
         clock.advance(IdleSlots.GRACE.plus(Duration.ofSeconds(1)));
         late.completed().get(20, TimeUnit.SECONDS);
@@ -233,7 +233,7 @@ class HostileSwarmTest {
         }
         // a real peer arrives while 256 still wait (for the 10 s handshake timeout): the oldest makes room
         Path dir = tmp.resolve("real");
-        TorrentSession real = download(engines.start(), t, dir);
+        Torrent real = download(engines.start(), t, dir);
         real.addPeers(List.of(at(seed)));
         real.completed().get(8, TimeUnit.SECONDS);
         assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));

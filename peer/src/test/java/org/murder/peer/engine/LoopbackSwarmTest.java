@@ -80,12 +80,12 @@ class LoopbackSwarmTest {
         TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "release.tar.gz", 6 * 1024 * 1024 + 12345, 256 * 1024,
                 List.of(), 1);
         Engine seedEngine = engine();
-        TorrentSession seed = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
+        Torrent seed = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
                 SessionListener.NONE);
         seed.completed().get(30, TimeUnit.SECONDS);
 
         List<InetSocketAddress> everyone = new ArrayList<>(List.of(address(seedEngine)));
-        List<TorrentSession> peers = new ArrayList<>();
+        List<Torrent> peers = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             Engine e = engine();
@@ -96,14 +96,14 @@ class LoopbackSwarmTest {
             everyone.add(address(e));
         }
         peers.forEach(p -> p.addPeers(everyone));
-        CompletableFuture.allOf(peers.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+        CompletableFuture.allOf(peers.stream().map(Torrent::completed).toArray(CompletableFuture[]::new))
                 .get(90, TimeUnit.SECONDS);
         for (Path dir : dirs) {
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("release.tar.gz")));
             assertFalse(Files.exists(dir.resolve("release.tar.gz.part")));
         }
         long uploadedByPeers = 0;
-        for (TorrentSession p : peers) {
+        for (Torrent p : peers) {
             Snapshot s = p.snapshotAsync().get();
             assertEquals(SessionState.SEEDING, s.state());
             assertEquals(t.data().length, s.verified());

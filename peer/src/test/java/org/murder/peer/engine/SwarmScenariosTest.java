@@ -76,7 +76,7 @@ class SwarmScenariosTest {
         return e;
     }
 
-    private TorrentSession download(Engine e, TorrentFixture t, Path dir, SessionListener listener) throws Exception {
+    private Torrent download(Engine e, TorrentFixture t, Path dir, SessionListener listener) throws Exception {
         Files.createDirectories(dir);
         return e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()), Optional.empty()),
                 listener);
@@ -89,7 +89,7 @@ class SwarmScenariosTest {
         Path dir = tmp.resolve("peer");
         CountDownLatch someVerified = new CountDownLatch(1);
         Engine slow = engine(EngineConfig.builder().maxDown(Rate.parse("1MiB/s")), Clock.systemUTC());
-        TorrentSession first = download(slow, t, dir, new SessionListener() {
+        Torrent first = download(slow, t, dir, new SessionListener() {
             @Override
             public void onProgress(Snapshot s) {
                 if (s.verified() > 0) {
@@ -105,7 +105,7 @@ class SwarmScenariosTest {
         assertTrue(Files.exists(dir.resolve("app.tar.gz.part")));
         assertFalse(Files.exists(dir.resolve("app.tar.gz")));
 
-        TorrentSession second = download(engine(), t, dir, SessionListener.NONE);
+        Torrent second = download(engine(), t, dir, SessionListener.NONE);
         second.addPeers(List.of(at(seed)));
         second.completed().get(60, TimeUnit.SECONDS);
         Snapshot done = second.snapshotAsync().get();
@@ -120,7 +120,7 @@ class SwarmScenariosTest {
         Engine seed = seed(t);
         try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), InetAddress.getByName("127.0.0.2"))) {
             Path dir = tmp.resolve("victim");
-            TorrentSession victim = download(engine(), t, dir, SessionListener.NONE);
+            Torrent victim = download(engine(), t, dir, SessionListener.NONE);
             victim.addPeers(List.of(evil.at()));
             assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
             victim.addPeers(List.of(at(seed)));
@@ -136,7 +136,7 @@ class SwarmScenariosTest {
             byte[] id = (client + "abcdefghijkl").getBytes(StandardCharsets.US_ASCII);
             try (RawSeed raw = RawSeed.serving(t, PeerId.of(id))) {
                 Path dir = tmp.resolve("from" + client);
-                TorrentSession s = download(engine(), t, dir, SessionListener.NONE);
+                Torrent s = download(engine(), t, dir, SessionListener.NONE);
                 s.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), raw.port())));
                 s.completed().get(60, TimeUnit.SECONDS);
                 assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")), client);
@@ -151,13 +151,13 @@ class SwarmScenariosTest {
     void peersThatOnlyKnowTheOriginFinishThoughItRejectsRequestsForPiecesOnTheirWayToAnother() throws Exception {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
-        List<TorrentSession> peers = new ArrayList<>();
+        List<Torrent> peers = new ArrayList<>();
         for (String name : List.of("p1", "p2", "p3")) {
-            TorrentSession s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
+            Torrent s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
             s.addPeers(List.of(at(seed))); // no tracker: they never learn of each other
             peers.add(s);
         }
-        CompletableFuture.allOf(peers.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+        CompletableFuture.allOf(peers.stream().map(Torrent::completed).toArray(CompletableFuture[]::new))
                 .get(90, TimeUnit.SECONDS);
         for (String name : List.of("p1", "p2", "p3")) {
             assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve(name + "/app.tar.gz")), name);
@@ -169,18 +169,18 @@ class SwarmScenariosTest {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
         Engine a = engine();
-        TorrentSession first = download(a, t, tmp.resolve("a"), SessionListener.NONE);
+        Torrent first = download(a, t, tmp.resolve("a"), SessionListener.NONE);
         first.addPeers(List.of(at(seed)));
         first.completed().get(60, TimeUnit.SECONDS);
         seed.close();
 
-        List<TorrentSession> later = new ArrayList<>();
+        List<Torrent> later = new ArrayList<>();
         for (String name : List.of("b", "c")) {
-            TorrentSession s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
+            Torrent s = download(engine(), t, tmp.resolve(name), SessionListener.NONE);
             s.addPeers(List.of(at(seed), at(a)));
             later.add(s);
         }
-        CompletableFuture.allOf(later.stream().map(TorrentSession::completed).toArray(CompletableFuture[]::new))
+        CompletableFuture.allOf(later.stream().map(Torrent::completed).toArray(CompletableFuture[]::new))
                 .get(60, TimeUnit.SECONDS);
         assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("b/app.tar.gz")));
         assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("c/app.tar.gz")));
@@ -192,7 +192,7 @@ class SwarmScenariosTest {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         Engine e = engine(EngineConfig.builder().stallTimeout(Duration.ofMinutes(2)), clock);
         CountDownLatch downloading = new CountDownLatch(1);
-        TorrentSession s = download(e, t, tmp.resolve("lonely"), new SessionListener() {
+        Torrent s = download(e, t, tmp.resolve("lonely"), new SessionListener() {
             @Override
             public void onStateChange(SessionState state, Snapshot snapshot) {
                 if (state == SessionState.DOWNLOADING) {
@@ -240,7 +240,7 @@ class SwarmScenariosTest {
         TorrentFixture t = fixture();
         Engine seed = seed(t);
         Path dir = Files.createDirectories(tmp.resolve("strict"));
-        TorrentSession s = engine().add(t.meta(), Storage.forDownload(t.meta(), dir),
+        Torrent s = engine().add(t.meta(), Storage.forDownload(t.meta(), dir),
                 SessionOptions.download(Optional.of("00000000000000000000000000000000"), Optional.empty()), SessionListener.NONE);
         s.addPeers(List.of(at(seed)));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(60, TimeUnit.SECONDS));
@@ -255,7 +255,7 @@ class SwarmScenariosTest {
         byte[] corrupt = t.data().clone();
         corrupt[PIECE * 3 + 5] ^= 1;
         Path bad = Files.write(tmp.resolve("bad.tar.gz"), corrupt);
-        TorrentSession s = engine().add(t.meta(), Storage.forSeeding(t.meta(), bad), SessionOptions.seedForever(),
+        Torrent s = engine().add(t.meta(), Storage.forSeeding(t.meta(), bad), SessionOptions.seedForever(),
                 SessionListener.NONE);
         ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(30, TimeUnit.SECONDS));
         assertEquals(bad + ": 1 of 33 pieces do not match app.tar.gz (expected: the complete file the"

@@ -1,0 +1,154 @@
+package org.murder.peer.engine;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.murder.core.Durations;
+import org.murder.peer.tracker.AnnounceRequest.Event;
+import org.murder.peer.tracker.AnnounceResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When a torrent announces, and with which event (BEP 3): {@code started} first, then regular
+ * announces at the tracker's interval (at most {@code reannounce} apart while downloading, to
+ * find new peers early), {@code completed} once after {@code started} got through and only for a
+ * download finished here, and {@code stopped} last, after the announce in flight so that it cannot
+ * be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
+ *
+ * <p>Owned by one thread (the session's loop): the tracker's answers are handed back through
+ * {@code owner}. Time comes from the injected clock, read when {@link #tick()} is called.
+ */
+final class Announcer {
+    private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
+    static final Duration RETRY = Duration.ofSeconds(5);
+    /** How long `stopped` may take before a stopping torrent gives up on it. */
+    static final Duration STOPPED_WAIT = Duration.ofSeconds(3);
+
+    /** Where announces go: the torrent's trackers, with the torrent's counters filled in. */
+    interface Tracker {
+        boolean hasTrackers();
+
+        CompletableFuture<AnnounceResponse> announce(Optional<Event> event, int numWant);
+    }
+
+    private final Tracker tracker;
+    private final Clock clock;
+    private final Duration reannounce;
+    private final Executor owner;
+    private final Consumer<List<InetSocketAddress>> onPeers;
+    private final String logId;
+    private boolean begun;
+    private boolean stopped;
+    private boolean announcing;
+    private boolean startedAnnounced;
+    private boolean seeding;
+    /** `completed` is due but waits for the announce in flight, or for `started` to get through. */
+    private boolean completedPending;
+    private Instant nextAnnounce = Instant.MIN;
+    private Duration trackerInterval = Duration.ofSeconds(30);
+    private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
+
+    Announcer(Tracker tracker, Clock clock, Duration reannounce, Executor owner, Consumer<List<InetSocketAddress>> onPeers,
+            String logId) {
+        this.tracker = tracker;
+        this.clock = clock;
+        this.reannounce = reannounce;
+        this.owner = owner;
+        this.onPeers = onPeers;
+        this.logId = logId;
+    }
+
+    /** The torrent is ready (checked on disk): `started` goes now. */
+    void begin() {
+        begun = true;
+        announce(Optional.of(Event.STARTED));
+    }
+
+    /** Called about once a second: announces when one is due. */
+    void tick() {
+        if (!begun || stopped || clock.instant().isBefore(nextAnnounce)) {
+            return;
+        }
+        announce(startedAnnounced ? Optional.empty() : Optional.of(Event.STARTED));
+    }
+
+    /**
+     * The torrent is complete and seeds. {@code downloadedHere}: it downloaded something (BEP 3: no
+     * `completed` for a file complete at start, as a seed's). {@code leavingNow}: it stops at once,
+     * and one `stopped` says all.
+     */
+    void seeding(boolean downloadedHere, boolean leavingNow) {
+        seeding = true;
+        completedPending = downloadedHere && !leavingNow;
+        completedIfDue();
+    }
+
+    /**
+     * No announce after this one: `stopped` once the tracker may know us (started got through or is
+     * on its way), after the announce in flight. The future completes when it is answered, fails,
+     * or after {@link #STOPPED_WAIT}.
+     */
+    CompletableFuture<?> stop() {
+        if (stopped) {
+            return lastAnnounce;
+        }
+        stopped = true;
+        if (!tracker.hasTrackers() || !(startedAnnounced || announcing)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        lastAnnounce = lastAnnounce.handle((r, e) -> null)
+                .thenCompose(v -> tracker.announce(Optional.of(Event.STOPPED), 0))
+                .orTimeout(STOPPED_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        return lastAnnounce;
+    }
+
+    private void completedIfDue() {
+        if (completedPending && startedAnnounced && !announcing && seeding && !stopped) {
+            completedPending = false;
+            announce(Optional.of(Event.COMPLETED));
+        }
+    }
+
+    private void announce(Optional<Event> event) {
+        if (!tracker.hasTrackers() || announcing || stopped) {
+            return;
+        }
+        announcing = true;
+        CompletableFuture<AnnounceResponse> sent = tracker.announce(event, 200);
+        lastAnnounce = sent;
+        sent.whenComplete((resp, err) -> owner.execute(() -> answered(event, resp, err)));
+    }
+
+    private void answered(Optional<Event> event, AnnounceResponse resp, Throwable err) {
+        announcing = false;
+        if (stopped) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (err != null) {
+            LOG.warn("[torrent={}] {}", logId, Failures.rootMessage(err));
+            nextAnnounce = now.plus(RETRY);
+            completedPending |= event.orElse(null) == Event.COMPLETED;
+            return;
+        }
+        startedAnnounced |= event.orElse(null) == Event.STARTED;
+        trackerInterval = resp.interval();
+        Duration next = seeding ? trackerInterval : min(reannounce, trackerInterval);
+        nextAnnounce = now.plus(next);
+        LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
+        onPeers.accept(resp.peers());
+        completedIfDue();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

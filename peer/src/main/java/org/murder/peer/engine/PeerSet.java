@@ -1,0 +1,154 @@
+package org.murder.peer.engine;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.murder.core.Durations;
+import org.murder.core.PeerId;
+
+/**
+ * A torrent's peers: the addresses it knows (from the tracker or given), the connections it is
+ * dialling, the peers connected, and who is let in. At most {@code maxConnections} connected or
+ * being dialled; an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
+ * address, our own, and a second connection to a peer id already connected stay out. When every
+ * slot is taken, a newcomer gets the slot of the peer idle longest ({@link IdleSlots}), or none.
+ *
+ * <p>Owned by one thread; {@code P} stands for a connected peer.
+ */
+final class PeerSet<P extends PeerSet.Member> {
+    static final Duration RECONNECT_AFTER = Duration.ofSeconds(10);
+
+    /** What the set needs to know of a connected peer. */
+    interface Member {
+        PeerId peerId();
+
+        InetSocketAddress remote();
+
+        /** When data last moved between us and it (or it connected). */
+        Instant usefulAt();
+
+        /** We dialled it (it did not dial us). */
+        boolean outgoing();
+    }
+
+    /** Whether a peer that completed its handshake is let in, and whose slot it takes if any. */
+    record Admission<P>(boolean admitted, P evicted, String refusal) {
+        static <P> Admission<P> in(P evicted) {
+            return new Admission<>(true, evicted, null);
+        }
+
+        static <P> Admission<P> refused(String why) {
+            return new Admission<>(false, null, why);
+        }
+    }
+
+    private final int maxConnections;
+    private final SmartBan bans;
+    private final Predicate<InetSocketAddress> self;
+    private final Set<InetSocketAddress> known = new LinkedHashSet<>();
+    private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
+    private final Set<P> connected = new LinkedHashSet<>();
+    private int dialling;
+
+    PeerSet(int maxConnections, SmartBan bans, Predicate<InetSocketAddress> self) {
+        this.maxConnections = maxConnections;
+        this.bans = bans;
+        this.self = self;
+    }
+
+    void learn(Collection<InetSocketAddress> addresses) {
+        known.addAll(addresses);
+    }
+
+    int knownCount() {
+        return known.size();
+    }
+
+    /** The addresses to dial now; each counts as being dialled until {@link #dialled()}. */
+    List<InetSocketAddress> toDial(Instant now) {
+        List<InetSocketAddress> dial = new ArrayList<>();
+        if (connected.size() + dialling >= maxConnections) {
+            return dial;
+        }
+        Set<InetSocketAddress> busy = new HashSet<>();
+        connected.forEach(c -> busy.add(c.remote()));
+        for (InetSocketAddress a : known) {
+            if (connected.size() + dialling >= maxConnections) {
+                break;
+            }
+            if (busy.contains(a) || bans.isBanned(a.getAddress()) || self.test(a)) {
+                continue;
+            }
+            Instant last = lastAttempt.get(a);
+            if (last != null && now.isBefore(last.plus(RECONNECT_AFTER))) {
+                continue;
+            }
+            lastAttempt.put(a, now);
+            dialling++;
+            dial.add(a);
+        }
+        return dial;
+    }
+
+    /** A dial ended (connected or not). */
+    void dialled() {
+        dialling--;
+    }
+
+    /** Whether {@code peer} may join now; when it may by taking an idle peer's slot, that peer is named. */
+    Admission<P> admit(P peer, Instant now) {
+        if (bans.isBanned(peer.remote().getAddress())) {
+            return Admission.refused("banned for corrupt data");
+        }
+        for (P other : connected) {
+            if (peer.peerId().equals(other.peerId())) {
+                return Admission.refused("already connected to " + peer.peerId());
+            }
+        }
+        if (connected.size() < maxConnections) {
+            return Admission.in(null);
+        }
+        P idle = IdleSlots.evict(connected, Member::usefulAt, now);
+        return idle == null ? Admission.refused("connection limit reached") : Admission.in(idle);
+    }
+
+    /** Adds an admitted peer (after its evicted one is removed). */
+    void add(P peer) {
+        connected.add(peer);
+        if (peer.outgoing()) {
+            lastAttempt.remove(peer.remote());
+        }
+    }
+
+    /** False when it was not connected (removed already). */
+    boolean remove(P peer) {
+        return connected.remove(peer);
+    }
+
+    /** The connected peers, in the order they joined. The set is live: copy it to remove while iterating. */
+    Set<P> connected() {
+        return connected;
+    }
+
+    int size() {
+        return connected.size();
+    }
+
+    boolean banned(InetAddress address) {
+        return bans.isBanned(address);
+    }
+
+    static String evictionNote() {
+        return "nothing useful for " + Durations.format(IdleSlots.GRACE);
+    }
+}

@@ -1,0 +1,161 @@
+package org.murder.peer.engine;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Who may download from us: at most {@code max} interested peers are unchoked at once, in the
+ * order they asked. When peers wait for a slot, an unchoked peer that asked for nothing since
+ * {@link IdleSlots#GRACE} after its unchoke gives its slot up (a peer that says it is interested
+ * and never asks must not keep one from a peer that wants data); such a peer gets a slot again
+ * only after the peers that wait. No tit-for-tat: in a deploy every host wants every other to
+ * finish.
+ *
+ * <p>Owned by one thread; decisions go out through {@link Peers}, which also tells what the
+ * policy needs to know about a peer's uploads. {@code P} is whatever stands for a peer (a
+ * connection, or a simulated host).
+ */
+final class UploadSlots<P> {
+    /** The peers the policy decides for. */
+    interface Peers<P> {
+        void choke(P peer);
+
+        void unchoke(P peer);
+
+        /** Blocks queued for sending to it now. */
+        int queuedUploads(P peer);
+
+        /** When data last moved between us and it (or it connected). */
+        Instant usefulAt(P peer);
+    }
+
+    private static final class Slot {
+        boolean choking = true;
+        boolean interested;
+        /** Choked for holding a slot idle: unchoked again only after peers that wait. */
+        boolean idleChoked;
+        Instant unchokedAt = Instant.EPOCH;
+    }
+
+    private final int max;
+    private final Clock clock;
+    private final Peers<P> peers;
+    private final Map<P, Slot> slots = new LinkedHashMap<>();
+    private int unchoked;
+
+    UploadSlots(int max, Clock clock, Peers<P> peers) {
+        this.max = max;
+        this.clock = clock;
+        this.peers = peers;
+    }
+
+    void add(P peer) {
+        slots.putIfAbsent(peer, new Slot());
+    }
+
+    /** The peer is gone: its slot, if it had one, goes to a peer that waits. */
+    void remove(P peer) {
+        Slot s = slots.remove(peer);
+        if (s != null && !s.choking) {
+            unchoked--;
+            unchokeWaiting(true);
+        }
+    }
+
+    /** Whether we choke it (a request from a choked peer is not served). */
+    boolean choking(P peer) {
+        Slot s = slots.get(peer);
+        return s == null || s.choking;
+    }
+
+    int unchoked() {
+        return unchoked;
+    }
+
+    void interested(P peer) {
+        Slot s = slots.get(peer);
+        if (s == null) {
+            return;
+        }
+        s.interested = true;
+        if (s.choking && unchoked < max) {
+            unchoke(peer, s);
+        }
+    }
+
+    void notInterested(P peer) {
+        Slot s = slots.get(peer);
+        if (s == null) {
+            return;
+        }
+        s.interested = false;
+        if (!s.choking) {
+            choke(peer, s);
+            unchokeWaiting(true);
+        }
+    }
+
+    /** Called about once a second: idle slots go to peers that wait, then free slots are filled. */
+    void tick() {
+        rotateIdle(clock.instant());
+        unchokeWaiting(true);
+    }
+
+    private void rotateIdle(Instant now) {
+        if (unchoked < max) {
+            return;
+        }
+        int waiting = 0;
+        for (Slot s : slots.values()) {
+            waiting += s.interested && s.choking && !s.idleChoked ? 1 : 0;
+        }
+        for (Map.Entry<P, Slot> e : slots.entrySet()) {
+            if (waiting == 0) {
+                break;
+            }
+            Slot s = e.getValue();
+            P p = e.getKey();
+            if (!s.choking && peers.queuedUploads(p) == 0 && IdleSlots.idle(later(peers.usefulAt(p), s.unchokedAt), now)) {
+                choke(p, s);
+                s.idleChoked = true;
+                waiting--;
+            }
+        }
+        unchokeWaiting(false);
+    }
+
+    /** Fills free slots: first peers that wait; with {@code idleToo}, then those choked for holding a slot idle. */
+    private void unchokeWaiting(boolean idleToo) {
+        for (int pass = 0; pass < (idleToo ? 2 : 1); pass++) {
+            for (Map.Entry<P, Slot> e : slots.entrySet()) {
+                if (unchoked >= max) {
+                    return;
+                }
+                Slot s = e.getValue();
+                if (s.interested && s.choking && (pass == 1 || !s.idleChoked)) {
+                    unchoke(e.getKey(), s);
+                }
+            }
+        }
+    }
+
+    private void unchoke(P peer, Slot s) {
+        s.choking = false;
+        s.idleChoked = false;
+        s.unchokedAt = clock.instant();
+        unchoked++;
+        peers.unchoke(peer);
+    }
+
+    private void choke(P peer, Slot s) {
+        s.choking = true;
+        unchoked--;
+        peers.choke(peer);
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+}
