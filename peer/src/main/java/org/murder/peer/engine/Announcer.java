@@ -33,13 +33,14 @@ final class Announcer {
     static final Duration STOPPED_WAIT = Duration.ofSeconds(3);
 
     /** Where announces go: the torrent's trackers, with the torrent's counters filled in. */
+    @FunctionalInterface
     interface Tracker {
-        boolean hasTrackers();
-
         CompletableFuture<AnnounceResponse> announce(Optional<Event> event, int numWant);
     }
 
     private final Tracker tracker;
+    /** The torrent names trackers (none: the torrent learns peers some other way, and nothing is announced). */
+    private final boolean hasTrackers;
     private final Clock clock;
     private final Duration reannounce;
     private final Executor owner;
@@ -56,9 +57,10 @@ final class Announcer {
     private Duration trackerInterval = Duration.ofSeconds(30);
     private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
 
-    Announcer(Tracker tracker, Clock clock, Duration reannounce, Executor owner, Consumer<List<InetSocketAddress>> onPeers,
-            String logId) {
+    Announcer(Tracker tracker, boolean hasTrackers, Clock clock, Duration reannounce, Executor owner,
+            Consumer<List<InetSocketAddress>> onPeers, String logId) {
         this.tracker = tracker;
+        this.hasTrackers = hasTrackers;
         this.clock = clock;
         this.reannounce = reannounce;
         this.owner = owner;
@@ -77,7 +79,13 @@ final class Announcer {
         if (!begun || stopped || clock.instant().isBefore(nextAnnounce)) {
             return;
         }
-        announce(startedAnnounced ? Optional.empty() : Optional.of(Event.STARTED));
+        if (!startedAnnounced) {
+            announce(Optional.of(Event.STARTED));
+        } else if (completedPending && seeding) {
+            completedIfDue(); // a `completed` that failed goes again, rather than a plain announce
+        } else {
+            announce(Optional.empty());
+        }
     }
 
     /**
@@ -101,7 +109,7 @@ final class Announcer {
             return lastAnnounce;
         }
         stopped = true;
-        if (!tracker.hasTrackers() || !(startedAnnounced || announcing)) {
+        if (!hasTrackers || !(startedAnnounced || announcing)) {
             return CompletableFuture.completedFuture(null);
         }
         lastAnnounce = lastAnnounce.handle((r, e) -> null)
@@ -118,7 +126,7 @@ final class Announcer {
     }
 
     private void announce(Optional<Event> event) {
-        if (!tracker.hasTrackers() || announcing || stopped) {
+        if (!hasTrackers || announcing || stopped) {
             return;
         }
         announcing = true;

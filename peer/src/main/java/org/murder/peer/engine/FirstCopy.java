@@ -25,12 +25,13 @@ final class FirstCopy<P> {
      */
     static final Duration WINDOW = Duration.ofSeconds(4);
 
-    private final Object[] to;
-    private final Instant[] since;
+    private final int pieces;
+    private Object[] to;
+    private Instant[] since;
 
+    /** Holds nothing until asked first (only an origin seed asks). */
     FirstCopy(int pieces) {
-        this.to = new Object[pieces];
-        this.since = new Instant[pieces];
+        this.pieces = pieces;
     }
 
     /**
@@ -38,6 +39,10 @@ final class FirstCopy<P> {
      * not, the piece's first copy is its own from now.
      */
     boolean goesElsewhere(int piece, P asker, Instant now) {
+        if (to == null) {
+            to = new Object[pieces];
+            since = new Instant[pieces];
+        }
         Object first = to[piece];
         if (first == null || first == asker) {
             to[piece] = asker;
@@ -49,7 +54,7 @@ final class FirstCopy<P> {
 
     /** The peer is gone: the first copies it was getting are lost, and the next peer to ask gets each. */
     void gone(P peer) {
-        for (int i = 0; i < to.length; i++) {
+        for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
                 to[i] = null;
             }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@link #serve}, {@link #choke}, ...) and hears from it through {@link Events}, always on the
  * torrent's loop; every field below the handshake is read and written on that loop only.
  */
-final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member {
+final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member, UploadSlots.Peer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
 
     /** What the connection tells the torrent it joined; called on the torrent's loop (see {@link #run}). */
@@ -85,6 +85,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private PeerId peerId;
     private boolean fast;
     private PieceSet has;
+    private PieceSet.Availability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see SeedSparing. */
     private boolean seedFromStart;
     private boolean amInterested;
@@ -136,6 +137,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     @Override
+    public int queuedUploads() {
+        return queuedUploads;
+    }
+
+    @Override
     public Instant usefulAt() {
         return usefulAt;
     }
@@ -178,10 +184,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return refused;
     }
 
-    int queuedUploads() {
-        return queuedUploads;
-    }
-
     /** Requests to keep in flight now. */
     int depth() {
         return requestDepth.depth();
@@ -194,9 +196,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     // ---- intents
 
-    /** Joins the torrent: sizes what it keeps, and says what we have. */
-    void attach(int pieceCount, int requestBlocks, RequestDepth depth, Instant now, PeerMessage ourPieces) {
+    /** Joins the torrent: sizes what it keeps, and says what we have; what it has is told to {@code availability}. */
+    void attach(int pieceCount, PieceSet.Availability availability, int requestBlocks, RequestDepth depth, Instant now,
+            PeerMessage ourPieces) {
         this.has = new PieceSet(pieceCount);
+        this.availability = availability;
         this.requestBlocks = requestBlocks;
         this.requestDepth = depth;
         this.usefulAt = now;
@@ -211,26 +215,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** Leaves the torrent: messages still queued on the loop are dropped; returns the requests that were in flight. */
     List<Block> detach() {
         attached = false;
+        availability.peerGone(has);
         return dropRequests();
-    }
-
-    /** It has {@code piece}; true when that is news. */
-    boolean learnHave(int piece) {
-        return has.add(piece);
-    }
-
-    /** It has every piece (Have All); the pieces it was known to have before are returned to forget. */
-    PieceSet learnHaveAll() {
-        PieceSet before = has;
-        has = new PieceSet(before.pieceCount());
-        has.setAll();
-        seedFromStart = true;
-        return before;
-    }
-
-    /** Its bitfield was read in full. */
-    void learnedBitfield() {
-        seedFromStart = has.isAll();
     }
 
     void interested(boolean interesting) {
@@ -240,12 +226,14 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
     }
 
-    void choke() {
+    @Override
+    public void choke() {
         send(new PeerMessage.Choke());
         flush();
     }
 
-    void unchoke() {
+    @Override
+    public void unchoke() {
         send(new PeerMessage.Unchoke());
         flush();
     }
@@ -405,8 +393,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
         t.run(() -> {
             try {
-                if (attached) {
-                    update(m);
+                if (attached && update(m)) {
                     t.received(this, m);
                 }
             } finally {
@@ -415,9 +402,34 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         });
     }
 
-    /** The state a message changes that is the connection's own. */
-    private void update(PeerMessage m) {
-        if (m instanceof PeerMessage.Unchoke) {
+    /** The state a message changes that is the connection's own; false when it closed the connection for it. */
+    private boolean update(PeerMessage m) {
+        int pieces = has.pieceCount();
+        if (m instanceof PeerMessage.Have h) {
+            if (h.piece() >= pieces) {
+                close("have piece " + h.piece() + " out of range [0, " + pieces + ")");
+                return false;
+            }
+            if (has.add(h.piece())) {
+                availability.peerHas(h.piece());
+            }
+        } else if (m instanceof PeerMessage.Bitfield b) {
+            if (b.bits().length != (pieces + 7) / 8) {
+                close("bitfield of " + b.bits().length + " bytes (expected: " + (pieces + 7) / 8 + ")");
+                return false;
+            }
+            for (int i = 0; i < pieces; i++) {
+                if (b.has(i) && has.add(i)) {
+                    availability.peerHas(i);
+                }
+            }
+            seedFromStart = has.isAll();
+        } else if (m instanceof PeerMessage.HaveAll) {
+            availability.peerGone(has);
+            has.setAll();
+            seedFromStart = true;
+            availability.peerHasAll();
+        } else if (m instanceof PeerMessage.Unchoke) {
             peerChoking = false;
         } else if (m instanceof PeerMessage.Choke) {
             peerChoking = true;
@@ -426,6 +438,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         } else if (m instanceof PeerMessage.NotInterested) {
             peerInterested = false;
         }
+        return true;
     }
 
     /** Requests and haves written while handling a batch of reads go out in one flush. */

@@ -8,6 +8,16 @@ final class PieceSet {
     private final BitSet bits = new BitSet();
     private boolean all;
 
+    /** How many peers have each piece: told as peers' piece sets change (the piece picker listens). */
+    interface Availability {
+        void peerHas(int piece);
+
+        void peerHasAll();
+
+        /** The peer that had {@code pieces} is gone, or is about to say it has every piece. */
+        void peerGone(PieceSet pieces);
+    }
+
     PieceSet(int pieceCount) {
         this.pieceCount = pieceCount;
     }

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * lives on one event loop ({@link #run}); time comes from the injected {@link Clock}, read by a
  * tick once a second. Callers hold a {@link Torrent}.
  */
-final class TorrentSession implements PeerConnection.Events, FinishPipeline.Events, UploadSlots.Peers<PeerConnection> {
+final class TorrentSession implements PeerConnection.Events, FinishPipeline.Events {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentSession.class);
 
     private final SessionContext context;
@@ -64,8 +63,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SessionCounters counters = new SessionCounters();
     private final CompletableFuture<Void> completed = new CompletableFuture<>();
     private final CompletableFuture<Snapshot> finished = new CompletableFuture<>();
-    /** Origin seed only (see {@link FirstCopy}); made when first needed. */
-    private FirstCopy<PeerConnection> firstCopy;
+    private final FirstCopy<PeerConnection> firstCopy;
     private Instant lastData;
     /** The session downloaded something (it did not start complete, as a seed does). */
     private boolean downloadedHere;
@@ -86,28 +84,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.config = context.config();
         this.logId = meta.infoHash().toHex().substring(0, 8);
         this.picker = new PiecePicker(meta.pieceCount(), meta.pieceLength(), meta.totalLength(), EngineConfig.BLOCK_SIZE,
-                config.randomFirstPieces(), windowPieces(config.orderWindow(), meta.pieceLength()), random);
+                config.randomFirstPieces(), PiecePicker.windowPieces(config.orderWindow(), meta.pieceLength()), random);
         this.verifier = new PieceVerifier(meta, storage, context.hashPool());
         this.bans = new SmartBan((int) ((meta.pieceLength() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE));
         this.peers = new PeerSet<>(config.maxConnections(), bans, context::isSelf);
-        this.uploads = new UploadSlots<>(config.maxUnchoked(), clock, this);
+        this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
         TrackerClient trackers = new TrackerClient(meta.trackerTiers(), Duration.ofSeconds(10));
         String key = Hex.encode(ByteBuffer.allocate(4).putInt(random.nextInt()).array());
-        this.announcer = new Announcer(new Announcer.Tracker() {
-            @Override
-            public boolean hasTrackers() {
-                return trackers.hasTrackers();
-            }
-
-            @Override
-            public CompletableFuture<org.murder.peer.tracker.AnnounceResponse> announce(Optional<AnnounceRequest.Event> event,
-                    int numWant) {
-                return trackers.announce(new AnnounceRequest(meta.infoHash(), context.peerId(), context.port(), counters.uploaded,
-                        counters.downloaded, meta.totalLength() - verifiedBytes(), event, config.announceIp(), numWant, key));
-            }
-        }, clock, config.reannounce(), this::run, this::learn, logId);
+        this.announcer = new Announcer((event, numWant) -> trackers.announce(new AnnounceRequest(meta.infoHash(), context.peerId(),
+                context.port(), counters.uploaded, counters.downloaded, meta.totalLength() - picker.haveBytes(), event,
+                config.announceIp(), numWant, key)), trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
+        this.firstCopy = new FirstCopy<>(meta.pieceCount());
         this.lastData = clock.instant();
     }
 
@@ -157,7 +146,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                     return;
                 }
                 good.stream().forEach(picker::markHave);
-                counters.verified = verifiedBytes();
+                counters.verified = picker.haveBytes();
                 LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
                 begin();
             }));
@@ -226,8 +215,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 EngineConfig.BLOCK_SIZE * blocks);
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
-                : picker.haveCount() > 0 ? new PeerMessage.Bitfield(bitfield()) : null;
-        c.attach(meta.pieceCount(), blocks, depth, now, ours);
+                : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
+        c.attach(meta.pieceCount(), picker, blocks, depth, now, ours);
         peers.add(c);
         uploads.add(c);
         counters.peers = peers.size();
@@ -240,26 +229,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         counters.peers = peers.size();
-        if (c.has() != null) {
-            picker.peerGone(c.has());
-        }
         c.detach().forEach(picker::abandoned);
         countSeeds();
-        if (firstCopy != null) {
-            firstCopy.gone(c);
-        }
+        firstCopy.gone(c);
         uploads.remove(c);
         LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, peers.size());
         fillAll();
-    }
-
-    private byte[] bitfield() {
-        byte[] bits = new byte[(meta.pieceCount() + 7) / 8];
-        BitSet have = picker.have();
-        for (int i = have.nextSetBit(0); i >= 0; i = have.nextSetBit(i + 1)) {
-            bits[i >>> 3] |= (byte) (0x80 >>> (i & 7));
-        }
-        return bits;
     }
 
     private void countSeeds() {
@@ -279,31 +254,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             onPiece(c, p);
         } else if (m instanceof PeerMessage.Request r) {
             onRequest(c, r);
-        } else if (m instanceof PeerMessage.Have h) {
-            if (h.piece() >= meta.pieceCount()) {
-                c.close("have piece " + h.piece() + " out of range [0, " + meta.pieceCount() + ")");
-                return;
-            }
-            if (c.learnHave(h.piece())) {
-                picker.peerHas(h.piece());
-            }
-            peerHasChanged(c);
-        } else if (m instanceof PeerMessage.Bitfield b) {
-            if (b.bits().length != (meta.pieceCount() + 7) / 8) {
-                c.close("bitfield of " + b.bits().length + " bytes (expected: " + (meta.pieceCount() + 7) / 8 + ")");
-                return;
-            }
-            for (int i = 0; i < meta.pieceCount(); i++) {
-                if (b.has(i) && c.learnHave(i)) {
-                    picker.peerHas(i);
-                }
-            }
-            c.learnedBitfield();
-            peerHasChanged(c);
-        } else if (m instanceof PeerMessage.HaveAll) {
-            picker.peerGone(c.learnHaveAll());
-            picker.peerHasAll();
-            peerHasChanged(c);
+        } else if (m instanceof PeerMessage.Have || m instanceof PeerMessage.Bitfield || m instanceof PeerMessage.HaveAll) {
+            peerHasChanged(c); // what it has is updated by the connection
         } else if (m instanceof PeerMessage.Unchoke) {
             fill(c);
         } else if (m instanceof PeerMessage.Choke) {
@@ -430,7 +382,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         ban(bans.pieceVerified(piece, check.blockHashes()), "sent blocks of piece " + piece + " that differ from its good copy");
         picker.markHave(piece);
-        counters.verified = verifiedBytes();
+        counters.verified = picker.haveBytes();
         counters.piecesVerified++;
         for (PeerConnection c : peers.connected()) {
             c.have(piece);
@@ -494,7 +446,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.reject(r);
             return;
         }
-        if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopyGoesElsewhere(r.piece(), c)) {
+        if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopy.goesElsewhere(r.piece(), c, clock.instant())) {
             c.reject(r);
             return;
         }
@@ -507,33 +459,6 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             regions.add(new SharedFileRegion(s.channel(), s.filePosition(), s.length()));
         }
         c.serve(r, regions, clock.instant(), n -> counters.uploaded += n);
-    }
-
-    private boolean firstCopyGoesElsewhere(int piece, PeerConnection c) {
-        if (firstCopy == null) {
-            firstCopy = new FirstCopy<>(meta.pieceCount());
-        }
-        return firstCopy.goesElsewhere(piece, c, clock.instant());
-    }
-
-    @Override
-    public void choke(PeerConnection peer) {
-        peer.choke();
-    }
-
-    @Override
-    public void unchoke(PeerConnection peer) {
-        peer.unchoke();
-    }
-
-    @Override
-    public int queuedUploads(PeerConnection peer) {
-        return peer.queuedUploads();
-    }
-
-    @Override
-    public Instant usefulAt(PeerConnection peer) {
-        return peer.usefulAt();
     }
 
     // ---- time
@@ -627,14 +552,6 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return counters.state;
     }
 
-    private long verifiedBytes() {
-        long n = (long) picker.haveCount() * meta.pieceLength();
-        if (picker.has(meta.pieceCount() - 1)) {
-            n -= meta.pieceLength() - meta.pieceSize(meta.pieceCount() - 1);
-        }
-        return n;
-    }
-
     /** Safe from any thread: volatile reads only (never the loop's collections), so it may be a moment behind. */
     Snapshot snapshot() {
         return counters.snapshot(meta.totalLength());
@@ -657,16 +574,6 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         CompletableFuture<Snapshot> f = new CompletableFuture<>();
         run(() -> f.complete(snapshot()));
         return f;
-    }
-
-    /**
-     * The order window in pieces: at least 32, so that hosts starting together still spread over
-     * enough pieces when pieces are big (two hosts asking the origin for the same new piece cost a
-     * reject and a wait). 16 pieces of 1 MiB made 1 GiB to 4 peers on loopback slower (12.3-15.4 s
-     * against 11.9-13.4 s with 32).
-     */
-    private static int windowPieces(long orderWindow, long pieceLength) {
-        return (int) Math.max(32, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
     }
 
     @Override

@@ -13,22 +13,21 @@ import java.util.Map;
  * only after the peers that wait. No tit-for-tat: in a deploy every host wants every other to
  * finish.
  *
- * <p>Owned by one thread; decisions go out through {@link Peers}, which also tells what the
- * policy needs to know about a peer's uploads. {@code P} is whatever stands for a peer (a
- * connection, or a simulated host).
+ * <p>Owned by one thread; decisions go out to the {@link Peer}s, which also tell what the policy
+ * needs to know about their uploads (a connection, or a simulated host).
  */
-final class UploadSlots<P> {
-    /** The peers the policy decides for. */
-    interface Peers<P> {
-        void choke(P peer);
+final class UploadSlots<P extends UploadSlots.Peer> {
+    /** A peer the policy decides for. */
+    interface Peer {
+        void choke();
 
-        void unchoke(P peer);
+        void unchoke();
 
         /** Blocks queued for sending to it now. */
-        int queuedUploads(P peer);
+        int queuedUploads();
 
         /** When data last moved between us and it (or it connected). */
-        Instant usefulAt(P peer);
+        Instant usefulAt();
     }
 
     private static final class Slot {
@@ -41,14 +40,12 @@ final class UploadSlots<P> {
 
     private final int max;
     private final Clock clock;
-    private final Peers<P> peers;
     private final Map<P, Slot> slots = new LinkedHashMap<>();
     private int unchoked;
 
-    UploadSlots(int max, Clock clock, Peers<P> peers) {
+    UploadSlots(int max, Clock clock) {
         this.max = max;
         this.clock = clock;
-        this.peers = peers;
     }
 
     void add(P peer) {
@@ -117,7 +114,7 @@ final class UploadSlots<P> {
             }
             Slot s = e.getValue();
             P p = e.getKey();
-            if (!s.choking && peers.queuedUploads(p) == 0 && IdleSlots.idle(later(peers.usefulAt(p), s.unchokedAt), now)) {
+            if (!s.choking && p.queuedUploads() == 0 && IdleSlots.idle(later(p.usefulAt(), s.unchokedAt), now)) {
                 choke(p, s);
                 s.idleChoked = true;
                 waiting--;
@@ -146,13 +143,13 @@ final class UploadSlots<P> {
         s.idleChoked = false;
         s.unchokedAt = clock.instant();
         unchoked++;
-        peers.unchoke(peer);
+        peer.unchoke();
     }
 
     private void choke(P peer, Slot s) {
         s.choking = true;
         unchoked--;
-        peers.choke(peer);
+        peer.choke();
     }
 
     private static Instant later(Instant a, Instant b) {

@@ -117,6 +117,30 @@ class WireCodecTest {
     }
 
     @Test
+    void anUploadIsAHeaderThenTheFileRegionsThemselves() throws Exception {
+        channel = new EmbeddedChannel(MessageEncoder.INSTANCE);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("upload", ".bin");
+        try (java.nio.channels.FileChannel fc = java.nio.channels.FileChannel.open(file)) {
+            io.netty.channel.DefaultFileRegion first = new io.netty.channel.DefaultFileRegion(fc, 0, 100);
+            io.netty.channel.DefaultFileRegion second = new io.netty.channel.DefaultFileRegion(fc, 0, 28);
+            channel.writeOutbound(new BlockUpload(3, 16384, 128, List.of(first, second)));
+            ByteBuf header = channel.readOutbound();
+            assertEquals(13, header.readableBytes());
+            assertEquals(9 + 128, header.getInt(0));
+            assertEquals(7, header.getByte(4));
+            assertEquals(3, header.getInt(5));
+            assertEquals(16384, header.getInt(9));
+            header.release();
+            // the regions go to the transport as they are: sendfile(2), never read into a buffer
+            assertTrue(channel.readOutbound() == first);
+            assertTrue(channel.readOutbound() == second);
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new BlockUpload(0, 0, 129, List.of()), "regions must hold the block");
+    }
+
+    @Test
     void pieceIsAReferenceCountedSliceOfTheFrame() {
         channel = new EmbeddedChannel(new MessageDecoder(1 << 20));
         channel.writeInbound(Unpooled.wrappedBuffer(bytes(0, 0, 0, 12, 7, 0, 0, 0, 1, 0, 0, 0x40, 0, 9, 8, 7)));

@@ -1,0 +1,91 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.murder.core.PeerId;
+
+/** Who is dialled and who is let in, without sockets. */
+class PeerSetTest {
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final SmartBan bans = new SmartBan(4);
+    private final InetSocketAddress self = address(1, 6881);
+    private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals);
+
+    private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing)
+            implements PeerSet.Member {
+    }
+
+    private static InetSocketAddress address(int host, int port) {
+        return new InetSocketAddress("127.0.0." + host, port);
+    }
+
+    private static PeerId id(String s) {
+        return PeerId.of(String.format("-MU0100-%012d", s.hashCode() & 0xfffffff).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private Member member(String name, int host, Instant usefulAt) {
+        return new Member(id(name), address(host, 7000), usefulAt, false);
+    }
+
+    @Test
+    void dialsKnownAddressesUpToTheLimitButNotOurselvesAndNotAgainWithinTheDelay() {
+        peers.learn(List.of(self, address(2, 1), address(3, 1), address(4, 1), address(5, 1)));
+        assertEquals(List.of(address(2, 1), address(3, 1), address(4, 1)), peers.toDial(t0), "3 at most, never ourselves");
+        assertEquals(List.of(), peers.toDial(t0), "all three still being dialled");
+        peers.dialled();
+        peers.dialled();
+        peers.dialled();
+        assertEquals(List.of(address(5, 1)), peers.toDial(t0.plusSeconds(1)), "the others were tried a second ago");
+        peers.dialled();
+        assertEquals(List.of(address(2, 1), address(3, 1), address(4, 1)), peers.toDial(t0.plus(PeerSet.RECONNECT_AFTER)));
+    }
+
+    @Test
+    void aConnectedAddressIsNotDialledAndABannedOneIsNeitherDialledNorLetIn() throws Exception {
+        Member two = new Member(id("two"), address(2, 1), t0, true);
+        peers.learn(List.of(address(2, 1), address(3, 1)));
+        assertTrue(peers.admit(two, t0).admitted());
+        peers.add(two);
+        InetAddress evil = InetAddress.getByName("127.0.0.3");
+        bans.wrote(0, 0, 4, evil);
+        byte[] hash = new byte[20];
+        assertEquals(java.util.Set.of(evil), bans.pieceFailed(0, List.of(hash, hash, hash, hash)));
+        assertEquals(List.of(), peers.toDial(t0));
+        PeerSet.Admission<Member> refused = peers.admit(member("evil", 3, t0), t0);
+        assertFalse(refused.admitted());
+        assertEquals("banned for corrupt data", refused.refusal());
+    }
+
+    @Test
+    void aSecondConnectionToAPeerIdIsRefused() {
+        Member a = member("a", 2, t0);
+        peers.add(a);
+        PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), t0, true), t0);
+        assertFalse(again.admitted());
+        assertTrue(again.refusal().startsWith("already connected to "));
+    }
+
+    @Test
+    void whenFullANewcomerTakesTheSlotOfThePeerIdleLongestOrIsRefused() {
+        Instant late = t0.plus(IdleSlots.GRACE).plusSeconds(10);
+        Member old = member("old", 2, t0);
+        Member older = member("older", 3, t0.minusSeconds(5));
+        Member busy = member("busy", 4, late);
+        List.of(old, older, busy).forEach(peers::add);
+        PeerSet.Admission<Member> in = peers.admit(member("new", 5, late), late);
+        assertTrue(in.admitted());
+        assertSame(older, in.evicted(), "the one idle longest");
+        PeerSet.Admission<Member> early = peers.admit(member("new", 5, t0), t0.minusSeconds(1));
+        assertFalse(early.admitted(), "every peer did something within the grace");
+        assertEquals("connection limit reached", early.refusal());
+    }
+}

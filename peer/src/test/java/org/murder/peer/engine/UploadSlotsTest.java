@@ -1,0 +1,115 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.murder.testkit.MutableClock;
+
+/** The choking policy with plain peers on a stepped clock: who holds an upload slot, and when it moves. */
+class UploadSlotsTest {
+    private final MutableClock clock = MutableClock.fixture();
+    private final List<String> said = new ArrayList<>();
+    private final UploadSlots<Peer> slots = new UploadSlots<>(2, clock);
+
+    private final class Peer implements UploadSlots.Peer {
+        final String name;
+        int queued;
+        Instant usefulAt = clock.instant();
+
+        Peer(String name) {
+            this.name = name;
+            slots.add(this);
+        }
+
+        @Override
+        public void choke() {
+            said.add("choke " + name);
+        }
+
+        @Override
+        public void unchoke() {
+            said.add("unchoke " + name);
+        }
+
+        @Override
+        public int queuedUploads() {
+            return queued;
+        }
+
+        @Override
+        public Instant usefulAt() {
+            return usefulAt;
+        }
+    }
+
+    @Test
+    void interestedPeersGetTheFreeSlotsInTheOrderTheyAsked() {
+        Peer a = new Peer("a");
+        Peer b = new Peer("b");
+        Peer c = new Peer("c");
+        slots.interested(a);
+        slots.interested(c);
+        slots.interested(b);
+        assertEquals(List.of("unchoke a", "unchoke c"), said);
+        assertTrue(slots.choking(b), "no slot left for b");
+        slots.notInterested(a);
+        assertEquals(List.of("unchoke a", "unchoke c", "choke a", "unchoke b"), said, "a's slot goes to b, which waits");
+        slots.remove(c);
+        slots.interested(a);
+        assertFalse(slots.choking(a), "c left: its slot is free again");
+        assertEquals(2, slots.unchoked());
+    }
+
+    @Test
+    void aPeerThatHoldsASlotAndAsksForNothingGivesItUpOnlyToAPeerThatWaits() {
+        Peer idle = new Peer("idle");
+        Peer busy = new Peer("busy");
+        slots.interested(idle);
+        slots.interested(busy);
+        clock.advance(IdleSlots.GRACE.plusSeconds(1));
+        busy.usefulAt = clock.instant();
+        slots.tick();
+        assertEquals(List.of("unchoke idle", "unchoke busy"), said, "nobody waits: the idle peer keeps its slot");
+
+        Peer waiting = new Peer("waiting");
+        slots.interested(waiting);
+        slots.tick();
+        assertEquals(List.of("unchoke idle", "unchoke busy", "choke idle", "unchoke waiting"), said);
+        assertFalse(slots.choking(busy), "a peer that moved data lately keeps its slot");
+    }
+
+    @Test
+    void aPeerWithUploadsQueuedOrUnchokedWithinTheGraceKeepsItsSlot() {
+        Peer queued = new Peer("queued");
+        slots.interested(queued);
+        clock.advance(Duration.ofMinutes(1));
+        Peer fresh = new Peer("fresh");
+        slots.interested(fresh);
+        queued.queued = 3;
+        slots.interested(new Peer("waiting"));
+        slots.tick();
+        assertEquals(List.of("unchoke queued", "unchoke fresh"), said, "blocks queued, or unchoked just now: not idle");
+    }
+
+    @Test
+    void aPeerChokedForIdlingGetsASlotAgainAfterThePeersThatWait() {
+        Peer idle = new Peer("idle");
+        Peer other = new Peer("other");
+        slots.interested(idle);
+        slots.interested(other);
+        clock.advance(IdleSlots.GRACE);
+        other.usefulAt = clock.instant();
+        Peer waiting = new Peer("waiting");
+        slots.interested(waiting);
+        slots.tick();
+        assertTrue(slots.choking(idle));
+        slots.remove(waiting);
+        assertFalse(slots.choking(idle), "the waiting peer left: the idle one may have its slot back");
+    }
+}
