@@ -52,7 +52,7 @@ public final class Torrent {
 
     /** A view taken on the torrent's loop: consistent with everything it did before. */
     public CompletableFuture<Snapshot> snapshotAsync() {
-        return session.snapshotAsync();
+        return onLoop(session::snapshot);
     }
 
     /** Counters for metrics (as {@link #snapshot()}). */
@@ -64,9 +64,15 @@ public final class Torrent {
         return session.state();
     }
 
-    /** The machinery, for tests in this package. */
-    TorrentSession session() {
-        return session;
+    /** Whether {@code address} is banned from this torrent (for tests: read on the loop). */
+    CompletableFuture<Boolean> isBanned(java.net.InetAddress address) {
+        return onLoop(() -> session.banned(address));
+    }
+
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> read) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        session.run(() -> f.complete(read.get()));
+        return f;
     }
 
     @Override

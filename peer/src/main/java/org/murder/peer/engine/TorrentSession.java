@@ -562,18 +562,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return counters.stats(meta);
     }
 
-    /** Whether {@code address} is banned from this torrent (asked on the loop). */
-    CompletableFuture<Boolean> isBanned(InetAddress address) {
-        CompletableFuture<Boolean> f = new CompletableFuture<>();
-        run(() -> f.complete(bans.isBanned(address)));
-        return f;
-    }
-
-    /** {@link #snapshot()} taken on the loop: consistent with everything the loop did before. */
-    CompletableFuture<Snapshot> snapshotAsync() {
-        CompletableFuture<Snapshot> f = new CompletableFuture<>();
-        run(() -> f.complete(snapshot()));
-        return f;
+    /** Whether {@code address} is banned from this torrent; read it on the loop ({@link #run}). */
+    boolean banned(InetAddress address) {
+        return bans.isBanned(address);
     }
 
     @Override

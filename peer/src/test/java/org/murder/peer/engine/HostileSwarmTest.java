@@ -91,7 +91,7 @@ class HostileSwarmTest {
             Torrent victim = download(victimEngine, t, tmp.resolve("victim"));
             victim.addPeers(List.of(evil.at()));
             assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
-            assertTrue(victim.session().isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
+            assertTrue(victim.isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
 
             // it comes back on a connection of its own, from another port and under another peer id
             try (RawSeed again = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
@@ -130,8 +130,8 @@ class HostileSwarmTest {
             victim.addPeers(List.of(good.at(), bad.at()));
             victim.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
-            assertTrue(victim.session().isBanned(loopback(3)).get(5, TimeUnit.SECONDS), "the peer that sent bad blocks is banned");
-            assertFalse(victim.session().isBanned(loopback(1)).get(5, TimeUnit.SECONDS), "the honest peer is not");
+            assertTrue(victim.isBanned(loopback(3)).get(5, TimeUnit.SECONDS), "the peer that sent bad blocks is banned");
+            assertFalse(victim.isBanned(loopback(1)).get(5, TimeUnit.SECONDS), "the honest peer is not");
             assertEquals(1, good.connections.get(), "the honest peer kept its one connection");
             assertTrue(bad.requestLengths.size() > 0, "the bad peer was asked (and its blocks mixed into pieces)");
         }
