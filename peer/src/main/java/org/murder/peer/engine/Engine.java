@@ -173,14 +173,21 @@ public final class Engine implements Closeable {
         };
     }
 
+    /**
+     * Dials from the address we listen on when that is one address (a host with several, or many
+     * engines on one machine each on its own address: peers, bans and rate limits see the address
+     * the tracker gave them), from any otherwise.
+     */
     private ChannelFuture connect(PeerConnection.Events torrent, InetSocketAddress address, EventLoop loop) {
-        return new Bootstrap().group(loop).channel(socketChannel)
+        Bootstrap b = new Bootstrap().group(loop).channel(socketChannel)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
-                .handler(initializer(torrent, true))
-                .connect(address);
+                .handler(initializer(torrent, true));
+        InetAddress bind = config.bindAddress().filter(a -> !a.isAnyLocalAddress()).orElse(null);
+        return bind == null || bind.getClass() != address.getAddress().getClass() ? b.connect(address)
+                : b.connect(address, new InetSocketAddress(bind, 0));
     }
 
     /**
