@@ -254,8 +254,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             onPiece(c, p);
         } else if (m instanceof PeerMessage.Request r) {
             onRequest(c, r);
-        } else if (m instanceof PeerMessage.Have || m instanceof PeerMessage.Bitfield || m instanceof PeerMessage.HaveAll) {
-            peerHasChanged(c); // what it has is updated by the connection
+        } else if (m instanceof PeerMessage.Have h) {
+            peerHasChanged(c, h.piece()); // what it has is updated by the connection
+        } else if (m instanceof PeerMessage.Bitfield || m instanceof PeerMessage.HaveAll) {
+            peerHasChanged(c, -1);
         } else if (m instanceof PeerMessage.Unchoke) {
             fill(c);
         } else if (m instanceof PeerMessage.Choke) {
@@ -277,7 +279,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         // keep-alive, cancel (uploads already queued are sent), have none, port, extended, suggest, allowed fast: nothing to do
     }
 
-    private void peerHasChanged(PeerConnection c) {
+    /** It has more pieces: {@code piece} (one Have), or -1 (a bitfield, Have All). */
+    private void peerHasChanged(PeerConnection c, int piece) {
         if (picker.isComplete() && c.isSeed()) {
             c.close("both seeds");
             return;
@@ -285,7 +288,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (c.isSeed()) {
             countSeeds();
         }
-        c.interested(!picker.isComplete() && picker.interesting(c.has()));
+        // more pieces never make a peer less interesting: one Have needs no scan of what we lack
+        if (piece < 0 || !c.amInterested()) {
+            c.interested(!picker.isComplete() && (piece >= 0 ? !picker.has(piece) : picker.interesting(c.has())));
+        }
         fill(c);
     }
 
@@ -343,7 +349,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
                     (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE),
                     c.remote().getAddress());
-            cancelElsewhere(c, asked);
+            if (picker.inEndgame()) { // only the endgame asks a block of two peers
+                cancelElsewhere(c, asked);
+            }
             if (arrival == PiecePicker.Arrival.PIECE_DONE) {
                 finish.verify(p.piece(), bans.wantsBlockHashes(p.piece()));
             }

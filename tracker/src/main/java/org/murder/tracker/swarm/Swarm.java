@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntUnaryOperator;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
 import org.murder.tracker.swarm.PeerList.Slot;
@@ -24,9 +25,15 @@ final class Swarm {
     private long lastActivity;
     private long lastPurge;
     private boolean retired;
+    private final IntUnaryOperator randomBelow;
 
     Swarm(InfoHash infoHash, long now) {
+        this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n));
+    }
+
+    Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow) {
         this.infoHash = infoHash;
+        this.randomBelow = randomBelow;
         this.lastActivity = now;
         this.lastPurge = now;
     }
@@ -100,12 +107,12 @@ final class Swarm {
         return out;
     }
 
-    private static void take(PeerList list, PeerEntry self, int want, long expiredBefore, List<PeerEntry> out) {
+    private void take(PeerList list, PeerEntry self, int want, long expiredBefore, List<PeerEntry> out) {
         int size = list.size();
         if (size == 0 || out.size() >= want) {
             return;
         }
-        int start = size == 1 ? 0 : ThreadLocalRandom.current().nextInt(size);
+        int start = size == 1 ? 0 : randomBelow.applyAsInt(size);
         for (int i = 0; i < size && out.size() < want; i++) {
             PeerEntry p = list.get((start + i) % size).entry;
             if (p.lastSeenMillis() < expiredBefore || p.peerId().equals(self.peerId())

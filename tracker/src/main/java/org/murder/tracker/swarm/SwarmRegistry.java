@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntUnaryOperator;
 import org.murder.core.InfoHash;
 
 /**
@@ -19,12 +21,23 @@ public final class SwarmRegistry {
     private final long timeoutMillis;
     private final ConcurrentHashMap<InfoHash, Swarm> swarms = new ConcurrentHashMap<>();
     private final PeerBudget budget;
+    private final IntUnaryOperator randomBelow;
 
     public SwarmRegistry(Clock clock, SwarmSettings settings) {
+        this(clock, settings, n -> ThreadLocalRandom.current().nextInt(n));
+    }
+
+    /**
+     * With the random choice of where each peer list is read from given: {@code randomBelow.applyAsInt(n)}
+     * is in {@code [0, n)} (a simulator gives a seeded one, to replay a run). Called under a swarm's
+     * monitor, from any thread.
+     */
+    public SwarmRegistry(Clock clock, SwarmSettings settings, IntUnaryOperator randomBelow) {
         this.clock = clock;
         this.settings = settings;
         this.timeoutMillis = settings.peerTimeout().toMillis();
         this.budget = new PeerBudget(settings.maxPeers());
+        this.randomBelow = randomBelow;
     }
 
     public SwarmSettings settings() {
@@ -58,7 +71,7 @@ public final class SwarmRegistry {
         if (swarms.size() >= settings.maxSwarms()) {
             throw new CapacityException("swarms", "tracker is full: " + settings.maxSwarms() + " swarms (cap --max-swarms)");
         }
-        Swarm fresh = new Swarm(infoHash, now);
+        Swarm fresh = new Swarm(infoHash, now, randomBelow);
         Swarm raced = swarms.putIfAbsent(infoHash, fresh);
         return raced != null ? raced : fresh;
     }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Swarm simulator: HOSTS murder hosts plus one origin in virtual time, each running the engine's own
+# policies (piece picker, request depth, choking/upload slots, peer set, first copy, seed sparing)
+# and the tracker's own peer lists; only the bytes and the wires are simulated (per-host uplink and
+# downlink queues, one-way latency, optional rack uplinks). Deterministic for a --seed.
+#
+# usage: bench/swarm-sim.sh HOSTS [--file MiB=256] [--piece KiB=256] [--up Mbit/s=400] [--down Mbit/s]
+#          [--origin-up Mbit/s] [--latency ms=0.5] [--jitter s=0] [--racks N=1] [--rack-uplink Mbit/s]
+#          [--slow N] [--slow-factor F=0.5] [--failing N] [--max-peers N=100] [--numwant N=50] [--seed N=1]
+#
+# Prints p50, p99, p99.9 and the last host against the bound F/c, what the origin sent (x F),
+# duplicate bytes and bytes across racks. Calibration (16 hosts against bench/swarm.sh): see README.
+# Needs a built tree (mvn -q install -DskipTests); compiles the peer module's test classes if needed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd -P)
+root=$(cd "$here/.." && pwd -P)
+lib="$root/murder/target/murder/lib"
+[ -d "$lib" ] || { echo "build first: mvn -q install -DskipTests" >&2; exit 1; }
+classes="$root/peer/target/test-classes"
+if [ ! -f "$classes/org/murder/peer/engine/SwarmSimMain.class" ] \
+    || [ -n "$(find "$root/peer/src" -newer "$classes/org/murder/peer/engine/SwarmSimMain.class" -name '*.java' | head -1)" ]; then
+  (cd "$root" && mvn -o -q -B -pl peer test-compile -Ddeb.skip >&2)
+fi
+# tracker classes for the tracker's own peer-list policy: in lib/ already (the murder distribution)
+exec java -Xmx${SIM_HEAP:-6g} -XX:+UseParallelGC -cp "$root/peer/target/classes:$classes:$lib/*" \
+  org.murder.peer.engine.SwarmSimMain "$@"

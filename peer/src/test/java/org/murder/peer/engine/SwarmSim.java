@@ -1,0 +1,668 @@
+package org.murder.peer.engine;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+import org.murder.tracker.swarm.Announce;
+import org.murder.tracker.swarm.AnnounceResult;
+import org.murder.tracker.swarm.Event;
+import org.murder.tracker.swarm.PeerEntry;
+import org.murder.tracker.swarm.SwarmRegistry;
+import org.murder.tracker.swarm.SwarmSettings;
+
+/**
+ * A swarm of murder hosts in virtual time: each host runs the engine's own policies
+ * ({@link PiecePicker}, {@link RequestDepth}, {@link UploadSlots}, {@link PeerSet}, {@link FirstCopy},
+ * {@link SeedSparing}) and the tracker's own peer lists ({@link SwarmRegistry}); only the bytes and
+ * the wires are simulated. A host's messages reach a peer after the one-way latency; a block
+ * leaves through its sender's uplink (one queue, first come first served, at the host's rate),
+ * crosses the racks' uplinks when it changes rack, and enters through the receiver's downlink.
+ * The routing between policies follows {@link TorrentSession}'s.
+ *
+ * <p>Deterministic for a seed: one thread, one event queue ordered by time then by order of
+ * scheduling, and every random choice from the seed.
+ */
+final class SwarmSim {
+    /** What is simulated. Rates in bytes per second; the origin is host 0. */
+    record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
+            Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
+            int maxConnections, int numWant, Duration timeLimit) {
+
+        static Params of(int hosts, long fileBytes, double up) {
+            return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
+                    100, 50, Duration.ofHours(2));
+        }
+
+        Params withSeed(long s) {
+            return new Params(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts,
+                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit);
+        }
+    }
+
+    /** When each host finished (nanos from the start; -1: never), and what moved. */
+    record Result(long[] doneAt, long originUploaded, long duplicateBytes, long rackBytes, long events, int failed) {
+    }
+
+    private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
+    private static final int SPAN = EngineConfig.MURDER_REQUEST_BLOCKS;
+    private static final long TICK = 1_000_000_000L;
+    private static final Duration REANNOUNCE = Duration.ofSeconds(15);
+
+    private final Params p;
+    private final EngineConfig config = EngineConfig.builder().build();
+    private final Random random;
+    private final PriorityQueue<Ev> queue = new PriorityQueue<>();
+    private final Clock clock = new Clock() {
+        @Override
+        public Instant instant() {
+            return EPOCH.plusNanos(now);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    };
+    private final SwarmRegistry tracker;
+    private final InfoHash infoHash = InfoHash.of(new byte[20]);
+    private final Host[] hosts;
+    private final Map<InetSocketAddress, Host> byAddress = new HashMap<>();
+    private final long latency;
+    private final int pieceCount;
+    private final double[] rackUpFree;
+    private final double[] rackDownFree;
+    private long now;
+    private long seq;
+    private long events;
+    private int remaining;
+    private long duplicateBytes;
+    private long rackBytes;
+
+    SwarmSim(Params p) {
+        this.p = p;
+        this.random = new Random(p.seed());
+        Random trackerRandom = new Random(p.seed() * 31 + 7);
+        this.tracker = new SwarmRegistry(clock, new SwarmSettings(Duration.ofHours(1), Duration.ofHours(1), 10, 1_000_000,
+                1_000_000), trackerRandom::nextInt);
+        this.latency = p.latency().toNanos();
+        this.pieceCount = (int) ((p.fileBytes() + p.pieceBytes() - 1) / p.pieceBytes());
+        this.rackUpFree = new double[p.racks()];
+        this.rackDownFree = new double[p.racks()];
+        this.hosts = new Host[p.hosts()];
+        for (int i = 0; i < p.hosts(); i++) {
+            boolean slow = i > 0 && i <= p.slowHosts();
+            double factor = slow ? p.slowFactor() : 1;
+            hosts[i] = new Host(i, i == 0 ? p.originUp() : p.up() * factor, p.down() * factor, i % p.racks());
+            byAddress.put(hosts[i].address, hosts[i]);
+        }
+    }
+
+    /** Runs until every host that does not fail is done, or the time limit. */
+    Result run() {
+        remaining = p.hosts() - 1 - p.failingHosts();
+        hosts[0].startAt(0);
+        for (int i = 1; i < p.hosts(); i++) {
+            long jitter = p.startJitter().isZero() ? 0 : (long) (random.nextDouble() * p.startJitter().toNanos());
+            hosts[i].startAt(jitter);
+            if (i > p.hosts() - 1 - p.failingHosts()) {
+                Host h = hosts[i];
+                at(jitter + (long) (random.nextDouble() * p.fileBytes() / p.up() * 1e9 * 0.8), h::fail);
+            }
+        }
+        long limit = p.timeLimit().toNanos();
+        while (remaining > 0 && !queue.isEmpty()) {
+            Ev e = queue.poll();
+            if (e.time > limit) {
+                break;
+            }
+            now = e.time;
+            events++;
+            e.action.run();
+        }
+        long[] done = new long[p.hosts()];
+        for (int i = 0; i < p.hosts(); i++) {
+            done[i] = hosts[i].doneAt;
+        }
+        return new Result(done, hosts[0].uploaded, duplicateBytes, rackBytes, events, p.failingHosts());
+    }
+
+    private void at(long time, Runnable action) {
+        queue.add(new Ev(time, seq++, action));
+    }
+
+    private void later(long delay, Runnable action) {
+        at(now + delay, action);
+    }
+
+    private record Ev(long time, long seq, Runnable action) implements Comparable<Ev> {
+        @Override
+        public int compareTo(Ev o) {
+            return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private static InetAddress address(int i) {
+        try {
+            return InetAddress.getByAddress(new byte[] {10, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One host: the engine's policies and the routing between them, as in TorrentSession. */
+    final class Host {
+        final int id;
+        final int rack;
+        final double upRate;
+        final double downRate;
+        final InetSocketAddress address;
+        final PeerId peerId;
+        final PiecePicker picker;
+        final PeerSet<Link> peers;
+        final UploadSlots<Link> uploads;
+        final FirstCopy<Link> firstCopy;
+        final SeedSparing sparing = new SeedSparing();
+        final SmartBan bans;
+        boolean started;
+        boolean failed;
+        boolean downloadedHere;
+        long doneAt = -1;
+        long uploaded;
+        double upFree;
+        double downFree;
+        long nextAnnounce;
+
+        Host(int id, double upRate, double downRate, int rack) {
+            this.id = id;
+            this.rack = rack;
+            this.upRate = upRate;
+            this.downRate = downRate;
+            this.address = new InetSocketAddress(address(id), 6881);
+            byte[] pid = String.format("-MU0100-%012d", id).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            this.peerId = PeerId.of(pid);
+            this.picker = new PiecePicker(pieceCount, p.pieceBytes(), p.fileBytes(), EngineConfig.BLOCK_SIZE,
+                    config.randomFirstPieces(), PiecePicker.windowPieces(config.orderWindow(), p.pieceBytes()),
+                    new Random(random.nextLong()));
+            this.bans = new SmartBan(p.pieceBytes() / EngineConfig.BLOCK_SIZE);
+            this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals);
+            this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
+            this.firstCopy = new FirstCopy<>(pieceCount);
+        }
+
+        void startAt(long time) {
+            at(time, () -> {
+                started = true;
+                if (id == 0) {
+                    for (int i = 0; i < pieceCount; i++) {
+                        picker.markHave(i);
+                    }
+                } else {
+                    downloadedHere = true;
+                }
+                announce(Event.STARTED);
+                at(now + TICK, this::tick);
+            });
+        }
+
+        boolean complete() {
+            return picker.isComplete();
+        }
+
+        private void announce(Event event) {
+            long left = p.fileBytes() - picker.haveBytes();
+            AnnounceResult r = tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, left,
+                    event, p.numWant()));
+            nextAnnounce = now + REANNOUNCE.toNanos();
+            List<InetSocketAddress> found = new ArrayList<>();
+            for (PeerEntry e : r.peers()) {
+                found.add(new InetSocketAddress(e.address(), e.port()));
+            }
+            peers.learn(found);
+            dial();
+        }
+
+        private void dial() {
+            if (failed) {
+                return;
+            }
+            for (InetSocketAddress a : peers.toDial(clock.instant())) {
+                Host other = byAddress.get(a);
+                // connect and handshakes: a round trip and a half, then both sides decide
+                later(3 * latency, () -> {
+                    peers.dialled();
+                    if (failed || other == null || other.failed || !other.started) {
+                        return;
+                    }
+                    Link mine = new Link(this, other, true);
+                    Link theirs = new Link(other, this, false);
+                    mine.back = theirs;
+                    theirs.back = mine;
+                    if (!other.join(theirs)) {
+                        return;
+                    }
+                    if (!join(mine)) {
+                        other.leave(theirs);
+                    }
+                });
+            }
+        }
+
+        /** A handshake done: admitted or not, as TorrentSession.joined. */
+        boolean join(Link c) {
+            if (failed) {
+                return false;
+            }
+            PeerSet.Admission<Link> admission = peers.admit(c, clock.instant());
+            if (!admission.admitted()) {
+                return false;
+            }
+            if (admission.evicted() != null) {
+                Link gone = admission.evicted();
+                leave(gone);
+                later(latency, () -> gone.remoteHost().leave(gone.back));
+            }
+            c.attach(now);
+            peers.add(c);
+            uploads.add(c);
+            boolean all = picker.isComplete();
+            int have = picker.haveCount();
+            BitSnapshot ours = have == 0 ? null : new BitSnapshot(picker.have(), all);
+            if (ours != null) {
+                later(latency, () -> c.back.peerSays(ours));
+            }
+            return true;
+        }
+
+        void leave(Link c) {
+            if (!peers.remove(c)) {
+                return;
+            }
+            picker.peerGone(c.has);
+            c.requests.values().forEach(picker::abandoned);
+            c.requests.clear();
+            c.attached = false;
+            countSeeds();
+            firstCopy.gone(c);
+            uploads.remove(c);
+            fillAll();
+        }
+
+        void countSeeds() {
+            int n = 0;
+            for (Link o : peers.connected()) {
+                n += o.has.isAll() ? 1 : 0;
+            }
+            picker.seeds(n);
+        }
+
+        void fill(Link c) {
+            if (c.peerChoking || !c.amInterested || complete() || failed) {
+                return;
+            }
+            if (c.nothingToAskAt == picker.generation() && !picker.inEndgame()) {
+                return;
+            }
+            int depth = c.depth.depth();
+            while (c.requests.size() < depth) {
+                Block b = picker.next(c.has, c.requests, sparing.sparing() && c.seedFromStart, c.refused, SPAN);
+                if (b == null) {
+                    c.nothingToAskAt = picker.generation();
+                    if (c.requests.isEmpty()) {
+                        c.depth.idle();
+                    }
+                    break;
+                }
+                c.requests.put(b.key(), b);
+                later(latency, () -> c.back.requested(b));
+            }
+        }
+
+        void fillAll() {
+            for (Link c : peers.connected()) {
+                fill(c);
+            }
+        }
+
+        void interest(Link c, int piece) {
+            boolean interesting = !complete() && (piece >= 0 ? !picker.has(piece) : picker.interesting(c.has));
+            if (interesting != c.amInterested) {
+                c.amInterested = interesting;
+                later(latency, () -> c.back.peerInterested(interesting));
+            }
+        }
+
+        /** A block arrived through our downlink, as TorrentSession.onPiece. */
+        void blockArrived(Link c, Block b) {
+            if (failed || !c.attached) {
+                return;
+            }
+            Block asked = c.requests.remove(b.key());
+            if (asked == null) {
+                duplicateBytes += b.length();
+                return;
+            }
+            c.depth.onBlock(now, b.length());
+            c.usefulAt = clock.instant();
+            PiecePicker.Arrival arrival = picker.received(b.piece(), b.begin(), b.length());
+            duplicateBytes += b.length() - picker.lastArrivalNewBytes();
+            if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
+                if (!c.seedFromStart) {
+                    sparing.fromNonSeed(clock.instant());
+                }
+                if (picker.inEndgame()) {
+                    cancelElsewhere(c, asked);
+                }
+                if (arrival == PiecePicker.Arrival.PIECE_DONE) {
+                    verified(b.piece());
+                }
+            }
+            fill(c);
+        }
+
+        private void cancelElsewhere(Link from, Block b) {
+            int end = b.begin() + b.length();
+            for (int begin = b.begin(); begin < end; begin += EngineConfig.BLOCK_SIZE) {
+                long key = Block.key(b.piece(), begin);
+                for (Link o : peers.connected()) {
+                    Block other = o == from ? null : o.requests.get(key);
+                    if (other != null && other.begin() + other.length() <= end) {
+                        o.requests.remove(key);
+                        picker.abandoned(other);
+                        later(latency, () -> o.back.cancelled(other));
+                    }
+                }
+            }
+        }
+
+        private void verified(int piece) {
+            picker.markHave(piece);
+            List<Link> to = new ArrayList<>(peers.connected());
+            later(latency, () -> {
+                for (Link c : to) {
+                    if (c.attached) {
+                        c.back.peerHas(piece);
+                    }
+                }
+            });
+            for (Link c : peers.connected()) {
+                if (c.amInterested) {
+                    interest(c, -1);
+                }
+            }
+            if (complete()) {
+                doneAt = now;
+                remaining--;
+                announce(Event.COMPLETED);
+                for (Link c : new ArrayList<>(peers.connected())) {
+                    if (c.has.isAll()) {
+                        leave(c);
+                        later(latency, () -> c.remoteHost().leave(c.back));
+                    }
+                }
+            }
+        }
+
+        /** A request reached us, as TorrentSession.onRequest. */
+        void serve(Link c, Block b) {
+            if (failed || !c.attached) {
+                return;
+            }
+            if (uploads.choking(c) || !picker.has(b.piece())
+                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant()))) {
+                later(latency, () -> c.back.rejected(b));
+                return;
+            }
+            c.queuedUploads++;
+            c.usefulAt = clock.instant();
+            double start = Math.max(upFree, now);
+            upFree = start + b.length() / upRate * 1e9;
+            Host to = c.remoteHost();
+            long sent = (long) upFree;
+            at(sent, () -> {
+                c.queuedUploads--;
+                uploaded += b.length();
+                double arrive = now + latency;
+                if (to.rack != rack && p.rackUplink() > 0) {
+                    rackBytes += b.length();
+                    double out = Math.max(rackUpFree[rack], now) + b.length() / p.rackUplink() * 1e9;
+                    rackUpFree[rack] = out;
+                    double in = Math.max(rackDownFree[to.rack], out) + b.length() / p.rackUplink() * 1e9;
+                    rackDownFree[to.rack] = in;
+                    arrive = in + latency;
+                } else if (to.rack != rack) {
+                    rackBytes += b.length();
+                }
+                double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
+                to.downFree = done;
+                at((long) done, () -> to.blockArrived(c.back, b));
+            });
+        }
+
+        void tick() {
+            if (failed) {
+                return;
+            }
+            if (!complete()) {
+                picker.tick();
+                dial();
+                boolean askAgain = false;
+                for (Link c : peers.connected()) {
+                    askAgain |= !c.refused.isEmpty();
+                    c.refused.clear();
+                }
+                if (sparing.expire(clock.instant()) || askAgain) {
+                    picker.touch();
+                    fillAll();
+                }
+                if (now >= nextAnnounce) {
+                    announce(Event.NONE);
+                }
+            }
+            uploads.tick();
+            at(now + TICK, this::tick);
+        }
+
+        void fail() {
+            if (complete() || failed) {
+                return;
+            }
+            failed = true;
+            for (Link c : new ArrayList<>(peers.connected())) {
+                leave(c);
+                later(latency, () -> c.remoteHost().leave(c.back));
+            }
+            tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, 1, Event.STOPPED, 0));
+        }
+    }
+
+    /** What a host had when a peer joined: its bitfield, or Have All. */
+    private record BitSnapshot(java.util.BitSet bits, boolean all) {
+    }
+
+    /** One side of a connection: what {@code host} knows of {@code remote}, as a PeerConnection keeps it. */
+    final class Link implements PeerSet.Member, UploadSlots.Peer {
+        final Host host;
+        private final Host remote;
+        final boolean outgoing;
+        Link back;
+        PieceSet has = new PieceSet(pieceCount);
+        final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
+        final java.util.BitSet refused = new java.util.BitSet();
+        RequestDepth depth;
+        boolean attached;
+        boolean seedFromStart;
+        boolean amInterested;
+        boolean peerChoking = true;
+        long nothingToAskAt = -1;
+        int queuedUploads;
+        Instant usefulAt;
+
+        Link(Host host, Host remote, boolean outgoing) {
+            this.host = host;
+            this.remote = remote;
+            this.outgoing = outgoing;
+        }
+
+        Host remoteHost() {
+            return remote;
+        }
+
+        void attach(long nanos) {
+            attached = true;
+            usefulAt = clock.instant();
+            depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / SPAN), config.pipelineTime().toNanos(),
+                    EngineConfig.BLOCK_SIZE * SPAN);
+        }
+
+        // ---- messages from the remote side, as PeerConnection.update then TorrentSession.received
+
+        void peerSays(BitSnapshot bits) {
+            if (!attached) {
+                return;
+            }
+            if (bits.all()) {
+                host.picker.peerGone(has);
+                has.setAll();
+                host.picker.peerHasAll();
+            } else {
+                for (int i = bits.bits().nextSetBit(0); i >= 0; i = bits.bits().nextSetBit(i + 1)) {
+                    if (has.add(i)) {
+                        host.picker.peerHas(i);
+                    }
+                }
+            }
+            seedFromStart = has.isAll();
+            hasChanged(-1);
+        }
+
+        void peerHas(int piece) {
+            if (!attached) {
+                return;
+            }
+            if (has.add(piece)) {
+                host.picker.peerHas(piece);
+            }
+            hasChanged(piece);
+        }
+
+        private void hasChanged(int piece) {
+            if (host.complete() && has.isAll()) {
+                host.leave(this);
+                Link other = back;
+                later(latency, () -> remote.leave(other));
+                return;
+            }
+            if (has.isAll()) {
+                host.countSeeds();
+            }
+            if (piece < 0 || !amInterested) {
+                host.interest(this, piece);
+            }
+            host.fill(this);
+        }
+
+        void peerInterested(boolean interested) {
+            if (!attached) {
+                return;
+            }
+            if (interested) {
+                host.uploads.interested(this);
+            } else {
+                host.uploads.notInterested(this);
+            }
+        }
+
+        void requested(Block b) {
+            host.serve(this, b);
+        }
+
+        void cancelled(Block b) {
+            // a block already queued on the uplink is sent (as the engine does)
+        }
+
+        void rejected(Block b) {
+            if (!attached) {
+                return;
+            }
+            Block asked = requests.remove(b.key());
+            if (asked != null) {
+                host.picker.abandoned(asked);
+                refused.set(asked.piece());
+            }
+            host.fillAll();
+        }
+
+        void choked(boolean choking) {
+            if (!attached) {
+                return;
+            }
+            peerChoking = choking;
+            if (!choking) {
+                host.fill(this);
+            }
+        }
+
+        // ---- PeerSet.Member, UploadSlots.Peer
+
+        @Override
+        public PeerId peerId() {
+            return remote.peerId;
+        }
+
+        @Override
+        public InetSocketAddress remote() {
+            return remote.address;
+        }
+
+        @Override
+        public Instant usefulAt() {
+            return usefulAt;
+        }
+
+        @Override
+        public boolean outgoing() {
+            return outgoing;
+        }
+
+        @Override
+        public void choke() {
+            Link other = back;
+            later(latency, () -> other.choked(true));
+        }
+
+        @Override
+        public void unchoke() {
+            Link other = back;
+            later(latency, () -> other.choked(false));
+        }
+
+        @Override
+        public int queuedUploads() {
+            return queuedUploads;
+        }
+    }
+
+    /** The done times of the hosts that finished, sorted; the origin excluded. */
+    static long[] finished(Result r) {
+        return Arrays.stream(r.doneAt(), 1, r.doneAt().length).filter(t -> t >= 0).sorted().toArray();
+    }
+}

@@ -1,0 +1,61 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The simulator runs the engine's policies, completes, and replays a run for a seed. */
+@Timeout(120)
+class SwarmSimTest {
+    private static final double C = 50e6 / 8;
+    private final SwarmSim.Params small = SwarmSim.Params.of(33, 16L << 20, C);
+
+    @Test
+    void aSmallSwarmCompletesNearTheBoundAndTheOriginSendsAboutOneCopy() {
+        SwarmSim.Result r = new SwarmSim(small).run();
+        long[] done = SwarmSim.finished(r);
+        assertEquals(32, done.length, "every host finished");
+        double bound = (16L << 20) / C * 1e9;
+        assertTrue(done[done.length - 1] < 2.0 * bound, "last host at " + done[done.length - 1] / bound + " x F/c");
+        assertTrue(done[0] >= 0.99 * bound, "no host beats the bound: " + done[0] / bound);
+        assertTrue(r.originUploaded() < 1.5 * (16L << 20), "origin sent " + (double) r.originUploaded() / (16L << 20) + " x F");
+    }
+
+    @Test
+    void aSeedReplaysTheSameRunAndAnotherSeedDiffers() {
+        SwarmSim.Result a = new SwarmSim(small).run();
+        SwarmSim.Result b = new SwarmSim(small).run();
+        assertArrayEquals(a.doneAt(), b.doneAt());
+        assertEquals(a.events(), b.events());
+        SwarmSim.Result c = new SwarmSim(small.withSeed(2)).run();
+        assertNotEquals(a.events(), c.events());
+    }
+
+    @Test
+    void theHostsRunTheEnginesOwnPolicyClasses() throws Exception {
+        // not copies: the simulator's result moves when the engine's policy code does
+        for (String name : new String[] {"picker", "peers", "uploads", "firstCopy", "sparing", "bans"}) {
+            Field f = SwarmSim.Host.class.getDeclaredField(name);
+            assertEquals(TorrentSession.class.getPackage(), f.getType().getPackage(), name);
+            assertTrue(f.getType().getEnclosingClass() == null, name + " is a top-level engine class");
+        }
+        assertEquals(PiecePicker.class, SwarmSim.Host.class.getDeclaredField("picker").getType());
+        assertEquals(UploadSlots.class, SwarmSim.Host.class.getDeclaredField("uploads").getType());
+        assertEquals(PeerSet.class, SwarmSim.Host.class.getDeclaredField("peers").getType());
+        assertEquals(RequestDepth.class, SwarmSim.Link.class.getDeclaredField("depth").getType());
+        assertTrue(TorrentSession.class.getDeclaredField("picker").getType() == PiecePicker.class);
+    }
+
+    @Test
+    void failingAndSlowHostsDoNotStopTheOthers() {
+        SwarmSim.Params p = new SwarmSim.Params(33, 8L << 20, 256 * 1024, C, 4 * C, C, java.time.Duration.ofMillis(1),
+                java.time.Duration.ofSeconds(1), 1, 0, 4, 0.5, 3, 5, 100, 50, java.time.Duration.ofHours(1));
+        SwarmSim.Result r = new SwarmSim(p).run();
+        assertEquals(29, SwarmSim.finished(r).length, "all but the 3 that died");
+    }
+}
