@@ -2,7 +2,9 @@ package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.PriorityQueue;
 import org.junit.jupiter.api.Test;
 
 class RequestDepthTest {
@@ -94,5 +96,266 @@ class RequestDepthTest {
     void rejectsNonsense() {
         assertThrows(IllegalArgumentException.class, () -> new RequestDepth(0, 250 * MS, BLOCK));
         assertThrows(IllegalArgumentException.class, () -> new RequestDepth(256, 0, BLOCK));
+    }
+
+    // ---- peers in virtual time, against a session that keeps depth() requests in flight
+
+    private static final long S = 1_000_000_000L;
+    /** One way, peer to us: a loopback-like hop. */
+    private static final long HOP = 50_000L;
+
+    /**
+     * A simulated peer: requests (of {@code requestBytes}) reach it at once; its answers leave over an
+     * uplink of {@code bytesPerSecond}.
+     */
+    private abstract static class SimPeer {
+        final PriorityQueue<Long> arrivals = new PriorityQueue<>();
+        final int requestBytes;
+        double nanosPerAnswer;
+        private long uplinkFree;
+
+        SimPeer(double bytesPerSecond, int requestBytes) {
+            this.requestBytes = requestBytes;
+            nanosPerAnswer = requestBytes * 1e9 / bytesPerSecond;
+        }
+
+        /** A request reaches the peer at {@code now}. */
+        abstract void asked(long now);
+
+        /** When the peer acts next of its own accord (Long.MAX_VALUE: never). */
+        long nextTick() {
+            return Long.MAX_VALUE;
+        }
+
+        void tick(long now) {
+        }
+
+        /** Puts one answer on the uplink no earlier than {@code now}. */
+        void send(long now) {
+            uplinkFree = Math.max(uplinkFree, now) + Math.round(nanosPerAnswer);
+            arrivals.add(uplinkFree + HOP);
+        }
+    }
+
+    /** Answers every request it holds each {@code periodNanos} (transmission 3.00: 500 ms), at most {@code perTick}. */
+    private static final class BatchingPeer extends SimPeer {
+        private final long period;
+        private final int perTick;
+        private int held;
+        private long next;
+
+        BatchingPeer(long periodNanos, double bytesPerSecond, int perTick) {
+            super(bytesPerSecond, BLOCK);
+            this.period = periodNanos;
+            this.perTick = perTick;
+            this.next = periodNanos / 3; // its ticks do not line up with our first request
+        }
+
+        @Override
+        void asked(long now) {
+            held++;
+        }
+
+        @Override
+        long nextTick() {
+            return next;
+        }
+
+        @Override
+        void tick(long now) {
+            int n = Math.min(held, perTick);
+            for (int i = 0; i < n; i++) {
+                send(now);
+            }
+            held -= n;
+            next += period;
+        }
+    }
+
+    /** Answers each request as it comes, in order, as fast as its uplink goes; pauses once if told. */
+    private static final class SteadyPeer extends SimPeer {
+        private long stallAt;
+        private final long stall;
+
+        SteadyPeer(double bytesPerSecond, int requestBytes, long stallAtNanos, long stallNanos) {
+            super(bytesPerSecond, requestBytes);
+            this.stallAt = stallAtNanos;
+            this.stall = stallNanos;
+        }
+
+        @Override
+        void asked(long now) {
+            if (now >= stallAt) {
+                stallAt = Long.MAX_VALUE;
+                send(now + stall);
+            } else {
+                send(now);
+            }
+        }
+    }
+
+    /** Answers as it is asked, at {@code before} bytes per second until {@code atNanos}, then at {@code after}. */
+    private static final class ChangingPeer extends SimPeer {
+        private final long at;
+        private final double after;
+
+        ChangingPeer(double before, long atNanos, double after) {
+            super(before, BLOCK);
+            this.at = atNanos;
+            this.after = after;
+        }
+
+        @Override
+        void asked(long now) {
+            if (now >= at) {
+                nanosPerAnswer = BLOCK * 1e9 / after;
+            }
+            send(now);
+        }
+    }
+
+    /** What a simulation saw: bytes received in {@code nanos}, and the least and most depth. */
+    private record Run(long bytes, int minDepth, int maxDepth, long nanos) {
+        double bytesPerSecond() {
+            return bytes * (double) S / nanos;
+        }
+    }
+
+    /** A session with one peer, in virtual time: keeps depth() requests in flight, as TorrentSession.fill does. */
+    private static final class Session {
+        private final RequestDepth d;
+        private final SimPeer peer;
+        private int inFlight;
+        private long now;
+
+        Session(RequestDepth d, SimPeer peer) {
+            this.d = d;
+            this.peer = peer;
+            fill();
+        }
+
+        private void fill() {
+            for (; inFlight < d.depth(); inFlight++) {
+                peer.asked(now);
+            }
+        }
+
+        /** Runs until {@code untilNanos}; what it saw from now on. */
+        Run until(long untilNanos) {
+            long from = now;
+            long bytes = 0;
+            int minDepth = d.depth();
+            int maxDepth = d.depth();
+            while (true) {
+                Long arrival = peer.arrivals.peek();
+                long next = Math.min(arrival == null ? Long.MAX_VALUE : arrival, peer.nextTick());
+                if (next > untilNanos) {
+                    now = untilNanos;
+                    return new Run(bytes, minDepth, maxDepth, untilNanos - from);
+                }
+                now = next;
+                if (arrival != null && arrival == next) {
+                    peer.arrivals.poll();
+                    inFlight--;
+                    d.onBlock(now, peer.requestBytes);
+                    bytes += peer.requestBytes;
+                    minDepth = Math.min(minDepth, d.depth());
+                    maxDepth = Math.max(maxDepth, d.depth());
+                    fill();
+                } else {
+                    peer.tick(now);
+                }
+            }
+        }
+    }
+
+    private static void assertGetsItsUplink(long periodNanos, double uplink) {
+        Session session = new Session(new RequestDepth(256, 250 * MS, BLOCK), new BatchingPeer(periodNanos, uplink, Integer.MAX_VALUE));
+        session.until(10 * S);
+        Run run = session.until(60 * S);
+        String what = "every " + periodNanos / MS + " ms, uplink " + uplink / 1e6 + " MB/s: " + run;
+        assertTrue(run.bytesPerSecond() >= 0.8 * uplink, what + " got " + run.bytesPerSecond() / 1e6 + " MB/s");
+        assertTrue(run.minDepth() * (double) BLOCK >= 0.5 * uplink * periodNanos / S, what);
+    }
+
+    @Test
+    void aPeerThatAnswersEverythingEvery500MsGetsItsUplink() {
+        assertGetsItsUplink(500 * MS, 4e6); // 122 blocks per batch
+    }
+
+    @Test
+    void aPeerThatAnswersEverythingEverySecondGetsItsUplink() {
+        assertGetsItsUplink(S, 3e6); // 183 blocks per batch
+    }
+
+    @Test
+    void aPeerThatAnswersEverythingEveryTwoSecondsGetsItsUplink() {
+        assertGetsItsUplink(2 * S, 1.5e6); // 183 blocks per batch
+    }
+
+    @Test
+    void aBatchingPeerOnLoopbackGetsTheWholePipelineWithinFourBatches() {
+        // transmission 3.00 on loopback: everything it holds every 500 ms, at once
+        RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
+        Session session = new Session(d, new BatchingPeer(500 * MS, 1e9, Integer.MAX_VALUE));
+        session.until(2_200 * MS);
+        assertEquals(256, d.depth(), "16, 32, 64, 128, 256: doubled on each batch that brought all we asked");
+        Run run = session.until(60 * S);
+        assertEquals(256, run.minDepth(), run.toString());
+        assertTrue(run.bytesPerSecond() >= 0.99 * 256 * BLOCK * 2, run.toString());
+    }
+
+    @Test
+    void aBatchingPeerThatCapsItsBatchesGetsItsRateAndNoHugeQueue() {
+        // at most 50 blocks per 500 ms (an upload limit of 1.6 MB/s): asking more only queues at the peer
+        Session session = new Session(new RequestDepth(256, 250 * MS, BLOCK), new BatchingPeer(500 * MS, 1e9, 50));
+        session.until(10 * S);
+        Run run = session.until(60 * S);
+        assertTrue(run.bytesPerSecond() >= 0.95 * 100 * BLOCK, run + " got " + run.bytesPerSecond() / 1e6 + " MB/s");
+        assertTrue(run.maxDepth() <= 100, "a batch and a half is enough, two at most: " + run);
+    }
+
+    @Test
+    void aSteadySlowPeerStillGetsASmallDepth() {
+        // 1 MB/s, block after block: 250 ms of it is 15.3 blocks, as before
+        Session session = new Session(new RequestDepth(256, 250 * MS, BLOCK), new SteadyPeer(1e6, BLOCK, Long.MAX_VALUE, 0));
+        session.until(S);
+        Run run = session.until(30 * S);
+        assertEquals(16, run.minDepth(), run.toString());
+        assertEquals(16, run.maxDepth(), run.toString());
+        assertTrue(run.bytesPerSecond() >= 0.99e6, run.toString());
+    }
+
+    @Test
+    void oneStallOfASteadyPeerDoesNotReadAsBatches() {
+        // 1 MB/s that stops for a second once: one round sees a burst after a long wait, the next does not
+        RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
+        Session session = new Session(d, new SteadyPeer(1e6, BLOCK, 5 * S, S));
+        session.until(5 * S);
+        assertEquals(16, d.depth());
+        Run run = session.until(30 * S);
+        assertTrue(run.maxDepth() <= 32, "doubled once at most, for the round of the stall: " + run);
+        assertEquals(16, d.depth());
+    }
+
+    @Test
+    void aSlowPeerWithLargerRequestsKeepsTheFloor() {
+        // a murder seed whose 50 Mbit/s uplink 16 hosts share: 0.39 MB/s each, 64 KiB requests
+        Session session = new Session(new RequestDepth(64, 250 * MS, 4 * BLOCK), new SteadyPeer(0.39e6, 4 * BLOCK, Long.MAX_VALUE, 0));
+        session.until(S);
+        Run run = session.until(30 * S);
+        assertEquals(2, run.maxDepth(), run.toString());
+    }
+
+    @Test
+    void aPeerThatSlowsDownIsSeenWithinAWindow() {
+        // 100 MB/s for 2 s (the whole pipeline), then 1 MB/s: the 256 requests in flight drain in 4 s,
+        // but none is added after about 100 ms of the slow rate
+        RequestDepth d = new RequestDepth(256, 250 * MS, BLOCK);
+        Session session = new Session(d, new ChangingPeer(100e6, 2 * S, 1e6));
+        session.until(2 * S);
+        assertEquals(256, d.depth());
+        session.until(2_300 * MS);
+        assertEquals(16, d.depth());
     }
 }
