@@ -1,5 +1,6 @@
 package org.murder.peer.engine;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -8,10 +9,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
@@ -22,12 +28,16 @@ import org.murder.core.PeerId;
  * is {@link #corrupt}. It listens on a loopback address of its own choosing (so that a test can
  * tell peers apart by address) and serves every connection, and can also connect to a peer
  * itself ({@link #connectTo}). It records the length of each request it gets; {@link #dropped}
- * counts down when its first peer closes the connection.
+ * counts down when its first peer closes the connection. A {@link #batching} seed holds the
+ * requests it gets and answers all of them at once every period, as transmission 3.00 does every
+ * 500 ms; it records how many it answered each time ({@link #batches}).
  */
 final class RawSeed implements AutoCloseable {
     final ServerSocket server;
     final CountDownLatch dropped = new CountDownLatch(1);
     final List<Integer> requestLengths = new CopyOnWriteArrayList<>();
+    /** Requests answered at each tick of a batching seed (ticks with none are not recorded). */
+    final List<Integer> batches = new CopyOnWriteArrayList<>();
     /** Connections served, accepted or made. */
     final AtomicInteger connections = new AtomicInteger();
     private final InetAddress address;
@@ -36,13 +46,27 @@ final class RawSeed implements AutoCloseable {
     private final byte[] data;
     private final long pieceLength;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Null unless batching: answers what each connection asked since the last tick. */
+    private final ScheduledExecutorService ticks;
+    private final List<Held> held = new CopyOnWriteArrayList<>();
 
-    private RawSeed(InetAddress address, InfoHash infoHash, PeerId id, byte[] data, long pieceLength) throws IOException {
+    private RawSeed(InetAddress address, InfoHash infoHash, PeerId id, byte[] data, long pieceLength, Duration batch)
+            throws IOException {
         this.address = address;
         this.infoHash = infoHash;
         this.id = id;
         this.data = data;
         this.pieceLength = pieceLength;
+        if (batch == null) {
+            ticks = null;
+        } else {
+            ticks = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "raw-seed-ticks");
+                t.setDaemon(true);
+                return t;
+            });
+            ticks.scheduleAtFixedRate(this::answerHeld, batch.toNanos(), batch.toNanos(), TimeUnit.NANOSECONDS);
+        }
         server = new ServerSocket(0, 10, address);
         Thread thread = new Thread(this::acceptAll, "raw-seed");
         thread.setDaemon(true);
@@ -51,7 +75,7 @@ final class RawSeed implements AutoCloseable {
 
     /** Answers with random bytes, under {@code id}, on {@code address}. */
     static RawSeed corrupt(InfoHash infoHash, PeerId id, InetAddress address) throws IOException {
-        return new RawSeed(address, infoHash, id, null, 0);
+        return new RawSeed(address, infoHash, id, null, 0, null);
     }
 
     /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1. */
@@ -61,7 +85,12 @@ final class RawSeed implements AutoCloseable {
 
     /** Answers with the torrent's bytes, under {@code id}, on {@code address}. */
     static RawSeed serving(TorrentFixture t, PeerId id, InetAddress address) throws IOException {
-        return new RawSeed(address, t.meta().infoHash(), id, t.data(), t.meta().pieceLength());
+        return new RawSeed(address, t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), null);
+    }
+
+    /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1: all it was asked, once every {@code period}. */
+    static RawSeed batching(TorrentFixture t, PeerId id, Duration period) throws IOException {
+        return new RawSeed(InetAddress.getLoopbackAddress(), t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), period);
     }
 
     int port() {
@@ -110,9 +139,10 @@ final class RawSeed implements AutoCloseable {
     private int serve(Socket s, boolean initiator) throws IOException {
         connections.incrementAndGet();
         int requests = 0;
+        Held mine = null;
         try (s) {
             DataInputStream in = new DataInputStream(s.getInputStream());
-            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
             if (!initiator) {
                 in.readFully(new byte[68]);
             }
@@ -130,6 +160,10 @@ final class RawSeed implements AutoCloseable {
                 in.readFully(new byte[68]);
             }
             Random random = new Random();
+            if (ticks != null) {
+                mine = new Held(out);
+                held.add(mine);
+            }
             while (true) {
                 int length = in.readInt();
                 if (length == 0) {
@@ -145,6 +179,10 @@ final class RawSeed implements AutoCloseable {
                     int begin = r.getInt();
                     int blockLength = r.getInt();
                     requestLengths.add(blockLength);
+                    if (mine != null) {
+                        mine.add(piece, begin, blockLength);
+                        continue;
+                    }
                     byte[] block = new byte[blockLength];
                     if (data == null) {
                         random.nextBytes(block);
@@ -164,11 +202,61 @@ final class RawSeed implements AutoCloseable {
         } catch (IOException e) {
             dropped.countDown();
             return requests;
+        } finally {
+            if (mine != null) {
+                held.remove(mine);
+            }
+        }
+    }
+
+    /** The requests one connection of a batching seed got since the last tick. */
+    private static final class Held {
+        private final DataOutputStream out;
+        private final List<int[]> requests = new ArrayList<>();
+
+        Held(DataOutputStream out) {
+            this.out = out;
+        }
+
+        synchronized void add(int piece, int begin, int length) {
+            requests.add(new int[] {piece, begin, length});
+        }
+
+        synchronized List<int[]> take() {
+            List<int[]> taken = new ArrayList<>(requests);
+            requests.clear();
+            return taken;
+        }
+    }
+
+    /** A tick of a batching seed: every connection gets the answers to all it asked since the last. */
+    private void answerHeld() {
+        for (Held h : held) {
+            List<int[]> requests = h.take();
+            if (requests.isEmpty()) {
+                continue;
+            }
+            try {
+                for (int[] r : requests) {
+                    h.out.writeInt(9 + r[2]);
+                    h.out.writeByte(7);
+                    h.out.writeInt(r[0]);
+                    h.out.writeInt(r[1]);
+                    h.out.write(data, (int) (r[0] * pieceLength + r[1]), r[2]);
+                }
+                h.out.flush();
+                batches.add(requests.size());
+            } catch (IOException e) {
+                held.remove(h); // the connection is gone: its reader reports it
+            }
         }
     }
 
     @Override
     public void close() throws IOException {
+        if (ticks != null) {
+            ticks.shutdownNow();
+        }
         server.close();
         for (Socket s : sockets) {
             s.close();
