@@ -2,63 +2,62 @@ package org.murder.peer.engine;
 
 /**
  * How many requests (of {@code requestSize} bytes each) to keep in flight with one peer: enough for
- * {@code time} worth of data at the rate that peer delivered lately, plus what it answers in one of
- * its batches if it answers in batches; at least {@link #MIN_BYTES} worth (and two requests) and at
- * most {@code max}; {@link #INITIAL_BYTES} worth at first.
+ * {@code time} worth of data at the rate that peer delivered lately (plus, for a peer shown to
+ * answer in batches, what it answers per batch); at least {@link #MIN_BYTES} worth (and two
+ * requests) and at most {@code max}; {@link #INITIAL_BYTES} worth at first.
  *
  * <p>A fixed deep pipeline (it used to be 256 blocks, 4 MiB, to every peer) is right on an idle
  * 10 Gbit link and wrong when a peer's uplink is shared: the seed, serving 16 hosts, had 64 MiB of
  * requests queued, chosen ten seconds before their data came. Hosts then asked the seed for the
  * same pieces (nobody could tell yet that another host was fetching them) and pieces crawled from
  * host to host behind each uplink's queue. Sized by rate, a fast link still gets the full pipeline
- * after one {@link #WINDOW_NANOS} window, a slow one a few blocks.
+ * after one {@link #WINDOW_NANOS} window, a slow one a few blocks. A murder peer is sized so, its
+ * rate measured over windows of at least {@link #WINDOW_NANOS}: it answers each request as it comes
+ * (TorrentSession.onRequest), so a window's rate is its rate.
  *
- * <p><b>Peers that answer in batches.</b> Rate alone starved a peer whose answers come in bursts:
- * transmission 3.00 answers all the requests it holds once every 500 ms (16 in flight: 16 blocks
- * every 500 ms; 256: 256). In a 100 ms window without a burst its rate read as zero, and each
- * burst was only what had been in flight, so depth = rate x 250 ms = half the last burst, down to
- * the floor: 4 blocks per 500 ms, 128 KiB/s from a seed that answers 256 blocks (8 MiB/s) as
- * readily. Any peer whose bursts are further apart than the pipeline time does this to a rate
- * (a round trip over 250 ms is one). So the rate is measured per <em>round</em>, and the gaps in it
- * say what it means:
+ * <p><b>Peers that answer in batches.</b> Other clients may not: transmission 3.00 answers all the
+ * requests it holds once every 500 ms (16 in flight: 16 blocks every 500 ms; 256: 256). Sized by
+ * windows, depth fell to rate x 250 ms = half the last batch, down to the floor: 4 blocks per
+ * 500 ms, 128 KiB/s from a seed that answers 256 blocks (8 MiB/s) as readily. Any peer whose
+ * batches are further apart than the pipeline time feeds that loop. Batches alone do not tell such
+ * a peer from a shared uplink, though: there too our blocks can come all at once after a wait (the
+ * other hosts' turn), and asking more there takes the others' share and queues at the seed, the
+ * case above. In a 16-host swarm on 50 Mbit/s links, taking every such pattern for batches made
+ * the origin send 1.35 x the file instead of 1.00. So for a peer that may answer in batches (not a
+ * murder peer), depth grows past rate x time only once the peer showed that it waits for us:
  * <ul>
- * <li>A round starts at a block, with the requests then in flight, and ends once it lasted
- *     {@link #WINDOW_NANOS}, at a block that follows a wait, when it brought as many blocks as were
- *     in flight at its start (Little's law: those have all been answered; rounds of a batching
- *     peer then run from the start of one batch to the start of the next) or when it holds
- *     {@link #BATCH} waits (a steady peer's rate over four of its cycles, seen within a window as
- *     before). It ends inside a batch that has brought more than we could have asked: that
- *     peer answers as we ask.
- * <li>A <em>wait</em> is a gap of at least a quarter of the longest gap of this round or the one
- *     before. The peer's <em>cycle</em> is the round's length over its waits: a steady peer's every
- *     gap is a wait, so its cycle is one block's time; a batching peer has one wait per batch, so
- *     its cycle is its batch interval.
- * <li>depth = rate x (time + cycle) - 1 request: {@code time} at the peer's rate on top of what it
- *     answers per cycle beyond one block. For a steady peer that is rate x time, as before (1 MB/s
- *     in 16 KiB blocks: 16 requests); for one whose uplink sends 4 MB/s in batches every 500 ms,
- *     183, so that each tick finds the next batch already asked for.
- * <li>A round in which one batch brought all that was in flight (at least {@link #BATCH} blocks)
- *     was limited by our depth, not by the peer, and its rate says nothing about the peer's: depth
- *     at least doubles, as TCP's slow start does. 16 requests to transmission on loopback are 256
- *     two seconds later. A seed whose uplink 16 hosts share (the case above) sends our blocks
- *     between theirs, not all we asked at once: it is sized by its rate.
- * <li>Once depth covers a batching peer's cycle its batches merge and the waits are gone, so the
- *     cycle is remembered: from a round with at least {@link #BATCH} blocks per wait, if the last
- *     such round (within 3 x {@link #MEMORY_NANOS}) saw at least half of it. So one stall of a
- *     steady peer is not taken for batches (two within 30 s are: depth then grows by the rate x the
- *     stall). Unconfirmed for {@link #MEMORY_NANOS}, the remembered cycle shrinks by a
- *     quarter, and again every {@link #MEMORY_NANOS}; when depth falls short of a batching peer's
- *     cycle its batches show again and restore it.
+ * <li>The rate is measured per <em>round</em>: from a block, with the requests then in flight,
+ *     to a block that follows a wait, once the round lasted {@link #WINDOW_NANOS} and brought
+ *     as many blocks as were in flight at its start (Little's law: those were all answered; a
+ *     batching peer's rounds run from the start of one batch to the start of the next), or holds
+ *     {@link #BATCH} waits (a steady peer, measured within about a window as before); or inside a
+ *     batch that brought more than we could have asked (it answers as we ask). A <em>wait</em> is
+ *     a gap of at least a quarter of the longest of this round or the one before; the round's
+ *     <em>cycle</em> is its length over its waits: one block's time for a steady peer, the batch
+ *     interval for a batching one.
+ * <li>Unproven, depth = rate x time, as for a murder peer.
+ * <li>Probe: when two rounds in a row, with the same cycle (within a tenth) longer than
+ *     {@code time}, each brought all that was in flight in one batch (at least {@link #BATCH}
+ *     blocks), depth becomes twice that batch. The first round with that depth in flight must
+ *     bring at least 1.5 x the rate with the same cycle (within a tenth): twice the requests, twice
+ *     the rate, the same wait, so the wait is the peer's own, not a queue's. Then the cycle is the peer's, and depth = rate x (time +
+ *     cycle) - 1 from then on (what it answers per batch beyond one block, on top of {@code time}
+ *     at its rate); probes go on while batches bring all we ask. A probe that did not pay off is
+ *     not repeated for {@link #BACKOFF_NANOS}.
  * </ul>
- * In virtual time (RequestDepthTest), peers whose uplink sends everything they hold every 500 ms,
- * 1 s or 2 s (4, 3 and 1.5 MB/s) get 100, 98 and 96 % of it (the rate alone: 3, 2 and 13 %); one
- * that sends at most 50 blocks per 500 ms gets them all with 74 requests in flight; a steady 1 MB/s
- * peer keeps 16, stalling for a second once or not.
+ * A probe can still be fooled by an uplink that serves requests first come, first served: more of
+ * ours in its queue are a larger share of it, at nearly the same interval. Hence murder peers,
+ * whose shared uplinks are the case above, are never probed.
+ * Transmission on loopback: 16 requests, then 32, 64, 128 and the pipeline's 256 within 4.5 s
+ * (RequestDepthTest, BatchingSeedTest). In virtual time, peers whose uplinks send everything they
+ * hold every 500 ms, 1 s or 2 s (4, 3 and 1.5 MB/s) get all of it (by windows: 3, 2 and 13 %) with
+ * 183, 228 and 205 requests in flight; one that sends at most 50 blocks per 500 ms gets them all
+ * with 74; a steady 1 MB/s peer keeps 16, stalling for a second or not.
  *
- * <p>After {@link #idle()} (nothing was left to ask) the next block starts a new round, so idle
- * time does not read as a slow peer. Not thread-safe: owned by the session's event loop, like the
- * rest of a connection's state. Time is given in nanoseconds (any origin; a step back starts a new
- * round).
+ * <p>After {@link #idle()} (nothing was left to ask) the next block starts a new window or round,
+ * so idle time does not read as a slow peer. Not thread-safe: owned by the session's event loop,
+ * like the rest of a connection's state. Time is given in nanoseconds (any origin; a step back
+ * starts a new window or round).
  */
 final class RequestDepth {
     /** The floor, as bytes: 4 requests of 16 KiB; at least 2 requests whatever their size. */
@@ -69,39 +68,46 @@ final class RequestDepth {
      * sent 1.03 x F instead of 1.00, at 50 Mbit/s).
      */
     static final int INITIAL_BYTES = 256 * 1024;
-    /** The shortest round. */
+    /** The shortest window or round. */
     static final long WINDOW_NANOS = 100_000_000L;
-    /** Blocks per wait from which a peer answers in batches; also the waits that end a round early. */
+    /** The fewest blocks that make a batch; also the waits that end a round early. */
     static final int BATCH = 4;
-    /** How long a batching peer's cycle is kept without batches to confirm it; then it shrinks by a quarter. */
-    static final long MEMORY_NANOS = 10_000_000_000L;
+    /** After a probe that did not pay off, none for this long. */
+    static final long BACKOFF_NANOS = 10_000_000_000L;
 
     private final int max;
     private final int min;
     private final long timeNanos;
     private final int requestSize;
+    private final boolean mayBatch;
     private int depth;
 
-    // the round being measured
+    // the window (a murder peer) or round (another) being measured
     private boolean measuring;
-    private long roundStart;
+    private long start;
     private long last;
-    private int target; // requests in flight when it started
-    private int blocks;
     private long bytes;
+    private int target; // requests in flight when the round started
+    private int blocks;
     private long longestGap;
-    private long previousLongestGap; // of the round before, so that a batch's own gaps are not waits from its start
+    private long previousLongestGap; // of the round before, so that a batch's own gaps are not waits at its start
     private int waits;
-    private int batch; // blocks since the last wait (or the round's start, whose block opens a batch)
+    private int batch; // blocks since the last wait (the round's first block opens a batch)
     private int largestBatch;
 
-    // the peer's batch interval: of the last round that showed batches, and the one two rounds agree on
-    private long lastBatchCycle;
-    private long lastBatchAt;
+    private long drainedCycle; // of the last round, if all in flight came in one batch; else 0
+    private int probe; // the doubled depth being checked; 0 when none
+    private double probeRate;
+    private long probeCycle;
+    private long noProbeUntil = Long.MIN_VALUE;
+    /** The peer's own batch interval, once a probe showed it; 0 until then. */
     private long cycle;
-    private long cycleAt;
 
-    RequestDepth(int max, long timeNanos, int requestSize) {
+    /**
+     * @param mayBatch whether the peer may answer in batches: false for a murder peer, which
+     *                 answers each request as it comes
+     */
+    RequestDepth(int max, long timeNanos, int requestSize, boolean mayBatch) {
         if (max < 1 || timeNanos <= 0 || requestSize < 1) {
             throw new IllegalArgumentException("max " + max + ", time " + timeNanos + " ns, request " + requestSize
                     + " bytes (expected: all positive)");
@@ -110,6 +116,7 @@ final class RequestDepth {
         this.min = Math.min(max, Math.max(2, requests(MIN_BYTES, requestSize)));
         this.timeNanos = timeNanos;
         this.requestSize = requestSize;
+        this.mayBatch = mayBatch;
         this.depth = Math.min(max, Math.max(min, requests(INITIAL_BYTES, requestSize)));
     }
 
@@ -134,10 +141,17 @@ final class RequestDepth {
             return;
         }
         long gap = nowNanos - last;
+        long elapsed = nowNanos - start;
         last = nowNanos;
-        blocks++;
         this.bytes += bytes;
-        long elapsed = nowNanos - roundStart;
+        if (!mayBatch) {
+            if (elapsed >= WINDOW_NANOS) {
+                depth = clamp(rate(elapsed) * timeNanos);
+                begin(nowNanos, depth, 0);
+            }
+            return;
+        }
+        blocks++;
         long reference = Math.max(longestGap, previousLongestGap);
         if (gap > 4 * reference) { // every gap before is below a quarter of this one: all one batch
             longestGap = gap;
@@ -162,11 +176,11 @@ final class RequestDepth {
 
     private void begin(long nowNanos, int inFlight, long previousLongest) {
         measuring = true;
-        roundStart = nowNanos;
+        start = nowNanos;
         last = nowNanos;
+        bytes = 0;
         target = inFlight;
         blocks = 0;
-        bytes = 0;
         longestGap = 0;
         previousLongestGap = previousLongest;
         waits = 0;
@@ -174,29 +188,46 @@ final class RequestDepth {
         largestBatch = 0;
     }
 
+    /** Requests per nanosecond over {@code elapsed}. */
+    private double rate(long elapsed) {
+        return (double) bytes / elapsed / requestSize;
+    }
+
+    private int clamp(double wanted) {
+        return (int) Math.max(min, Math.min(max, Math.ceil(wanted - 1e-9)));
+    }
+
+    private static boolean near(long a, long b) { // within a tenth of b
+        return Math.abs(a - b) <= b / 10;
+    }
+
     private void endRound(long nowNanos, long elapsed) {
-        int cycles = waits > 0 ? waits : blocks; // no wait at all: a stream, every block its own
+        int cycles = waits > 0 ? waits : blocks; // no wait at all: a stream, every block its own cycle
         long roundCycle = elapsed / cycles;
-        if (blocks >= BATCH * cycles) { // answers come in batches, roundCycle apart
-            long agreed = nowNanos - lastBatchAt <= 3 * MEMORY_NANOS ? Math.min(roundCycle, 2 * lastBatchCycle) : 0;
-            if (agreed >= cycle) {
-                cycle = agreed;
-                cycleAt = nowNanos;
+        double rate = rate(elapsed);
+        if (probe > 0 && target >= probe) { // the first round with the probed depth in flight
+            long before = cycle > 0 ? cycle : probeCycle;
+            if (rate >= 1.5 * probeRate && near(roundCycle, before)) {
+                cycle = before; // twice the requests, twice the rate, the same wait: the peer's own
+            } else {
+                noProbeUntil = nowNanos + BACKOFF_NANOS;
             }
-            lastBatchCycle = roundCycle;
-            lastBatchAt = nowNanos;
+            probe = 0;
         }
-        if (nowNanos - cycleAt > MEMORY_NANOS) { // not seen lately: maybe no longer so, or its batches merged
-            cycle = cycle * 3 / 4;
-            cycleAt = nowNanos;
+        double wanted = cycle > 0 ? rate * (timeNanos + cycle) - 1 : rate * timeNanos;
+        boolean drained = largestBatch >= Math.max(BATCH, Math.min(target, depth)) && roundCycle > timeNanos;
+        if (probe > 0) {
+            wanted = Math.max(wanted, probe); // until it is checked
+        } else if (drained && near(roundCycle, drainedCycle) && nowNanos >= noProbeUntil && 2 * largestBatch > depth
+                && depth < max) {
+            probe = Math.min(max, 2 * largestBatch); // all it was asked, at once, twice at the same interval: probe
+            probeRate = rate;
+            probeCycle = roundCycle;
+            wanted = Math.max(wanted, probe);
         }
-        double requestsPerNano = (double) bytes / elapsed / requestSize;
-        double wanted = requestsPerNano * (timeNanos + Math.max(roundCycle, cycle)) - 1;
-        if (largestBatch >= Math.max(BATCH, Math.min(target, depth))) {
-            wanted = Math.max(wanted, 2.0 * depth); // it answered all we had asked at once: our depth was its limit
-        }
+        drainedCycle = drained ? roundCycle : 0;
         int inFlight = depth; // the session tops up to the new depth after this block, from this many
-        depth = (int) Math.max(min, Math.min(max, Math.ceil(wanted - 1e-9)));
+        depth = clamp(wanted);
         begin(nowNanos, inFlight, longestGap);
     }
 }

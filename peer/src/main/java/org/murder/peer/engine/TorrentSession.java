@@ -212,7 +212,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         int blocks = c.peerId().isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
         RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), config.pipelineTime().toNanos(),
-                EngineConfig.BLOCK_SIZE * blocks);
+                EngineConfig.BLOCK_SIZE * blocks, !c.peerId().isMurder());
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;

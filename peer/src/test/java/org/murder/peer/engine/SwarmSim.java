@@ -530,7 +530,7 @@ final class SwarmSim {
             attached = true;
             usefulAt = clock.instant();
             depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / SPAN), config.pipelineTime().toNanos(),
-                    EngineConfig.BLOCK_SIZE * SPAN);
+                    EngineConfig.BLOCK_SIZE * SPAN, false); // every simulated host is a murder peer
         }
 
         // ---- messages from the remote side, as PeerConnection.update then TorrentSession.received
