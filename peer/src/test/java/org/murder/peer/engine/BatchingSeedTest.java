@@ -53,7 +53,7 @@ class BatchingSeedTest {
         try (RawSeed seed = RawSeed.batching(t, transmissionId(), Duration.ofMillis(500))) {
             Path dir = tmp.resolve("leech");
             Files.createDirectories(dir);
-            TorrentSession session = engines.start().add(t.meta(), Storage.forDownload(t.meta(), dir),
+            Torrent session = engines.start().add(t.meta(), Storage.forDownload(t.meta(), dir),
                     SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE);
             session.addPeers(List.of(seed.at()));
             session.completed().get(BOUND.toSeconds(), TimeUnit.SECONDS); // a TimeoutException fails the test
