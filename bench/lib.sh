@@ -23,3 +23,19 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# start_open_tracker: our tracker on 127.0.0.1 (open, 2 s interval) -> sets tport; needs $murder, $work
+start_open_tracker() {
+  tport=$(free_port)
+  "$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &
+  pids+=($!)
+  wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
+}
+
+# make_random_release SIZE_MIB: $work/seed/release.bin of random bytes and $work/release.torrent (+ .md5)
+make_random_release() {
+  mkdir -p "$work/seed"
+  head -c $(($1 * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
+  "$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
+    --out "$work/release.torrent" > /dev/null
+}

@@ -26,15 +26,8 @@ for tool in aria2c /usr/bin/time bc; do command -v "$tool" >/dev/null || { echo 
 work=$(mktemp -d /tmp/murder-bench-loopback.XXXXXX)
 . "$(dirname "$0")/lib.sh"   # cleanup at exit, free_port, wait_for
 
-tport=$(free_port)
-"$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &
-pids+=($!)
-wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
-
-mkdir -p "$work/seed"
-head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
-"$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
-  --out "$work/release.torrent" > /dev/null
+start_open_tracker
+make_random_release "$size_mib"
 mkdir -p "$work/no-md5" && cp "$work/release.torrent" "$work/no-md5/"   # no release.md5 beside it
 cat "$work/seed/release.bin" > /dev/null
 echo "# $(nproc) cores; file ${size_mib} MiB; $("$murder" --version)"

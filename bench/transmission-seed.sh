@@ -22,15 +22,8 @@ for tool in transmission-cli aria2c bc curl; do command -v "$tool" >/dev/null ||
 work=$(mktemp -d /tmp/murder-bench-transmission.XXXXXX)
 . "$here/lib.sh"   # cleanup at exit, free_port, wait_for
 
-tport=$(free_port)
-"$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &
-pids+=($!)
-wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
-
-mkdir -p "$work/seed"
-head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
-"$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
-  --out "$work/release.torrent" > /dev/null
+start_open_tracker
+make_random_release "$size_mib"
 rm -f "$work/release.md5"   # libtorrent and aria2c check pieces only; so does murder without it
 
 # a fresh transmission seed for each leecher: its own config directory (no DHT, LPD, PEX or uTP),

@@ -3,11 +3,8 @@ package org.murder.peer.engine;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,6 +14,7 @@ import java.util.PriorityQueue;
 import java.util.Random;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.testkit.MutableClock;
 import org.murder.tracker.swarm.Announce;
 import org.murder.tracker.swarm.AnnounceResult;
 import org.murder.tracker.swarm.Event;
@@ -66,22 +64,8 @@ final class SwarmSim {
     private final EngineConfig config = EngineConfig.builder().build();
     private final Random random;
     private final PriorityQueue<Ev> queue = new PriorityQueue<>();
-    private final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return EPOCH.plusNanos(now);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    /** Virtual time: moved forward to each event's time by the loop in {@link #run()}. */
+    private final MutableClock clock = new MutableClock(EPOCH);
     private final SwarmRegistry tracker;
     private final InfoHash infoHash = InfoHash.of(new byte[20]);
     private final Host[] hosts;
@@ -134,6 +118,7 @@ final class SwarmSim {
             if (e.time > limit) {
                 break;
             }
+            clock.advance(Duration.ofNanos(e.time - now));
             now = e.time;
             events++;
             e.action.run();

@@ -89,8 +89,9 @@ public final class SwarmSimMain {
                     q(done, 0.5), q(done, 0.5) / bound, q(done, 0.99), q(done, 0.99) / bound, q(done, 0.999),
                     q(done, 0.999) / bound, done[done.length - 1] / 1e9, done[done.length - 1] / 1e9 / bound);
         }
-        System.out.printf(Locale.ROOT, "origin sent %.3f x F; duplicate bytes %.3f x F; across racks %.2f x F%n",
-                (double) r.originUploaded() / file, (double) r.duplicateBytes() / file, (double) r.rackBytes() / file);
+        System.out.printf(Locale.ROOT, "origin sent %.3f x F; duplicate bytes %.2f %% of what the hosts received; across racks %.2f x F%n",
+                (double) r.originUploaded() / file, 100.0 * r.duplicateBytes() / ((double) file * Math.max(1, done.length)),
+                (double) r.rackBytes() / file);
         System.out.printf(Locale.ROOT, "simulated %d events in %.1f s of wall time%n", r.events(), wall);
         System.exit(done.length == expected ? 0 : 1);
     }
