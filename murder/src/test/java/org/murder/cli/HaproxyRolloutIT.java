@@ -278,7 +278,10 @@ class HaproxyRolloutIT {
         ExternalTools.Result v2 = deploy(release("v2", backendPorts, sock, hookLog, HOSTS), "v2", zkPort, secret, "--waves", "1,100%");
         Thread.sleep(1000); // and a moment on v2 everywhere
         int sentDuringV2 = sent.get();
-        List<String> tail = List.copyOf(lastBodies.subList(Math.max(0, lastBodies.size() - 10), lastBodies.size()));
+        List<String> tail;
+        synchronized (lastBodies) { // the load thread still appends: a view of a synchronized list is not
+            tail = List.copyOf(lastBodies.subList(Math.max(0, lastBodies.size() - 10), lastBodies.size()));
+        }
 
         assertEquals(0, v2.exitCode(), v2.output() + "\n" + log("agent-web-1") + log("agent-web-2"));
         assertTrue(v2.output().contains("wave      1 of 2 released: 1 hosts (web-1)"), v2.output());

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.murder.core.Durations;
 import org.murder.peer.tracker.AnnounceRequest.Event;
 import org.murder.peer.tracker.AnnounceResponse;
@@ -35,7 +36,11 @@ final class Announcer {
     /** Where announces go: the torrent's trackers, with the torrent's counters filled in. */
     @FunctionalInterface
     interface Tracker {
-        CompletableFuture<AnnounceResponse> announce(Optional<Event> event, int numWant);
+        /**
+         * An announce with the torrent's counters as they are now (called on the owner's thread); it
+         * is sent when the supplier is called, which may be later and from another thread.
+         */
+        Supplier<CompletableFuture<AnnounceResponse>> prepare(Optional<Event> event, int numWant);
     }
 
     private final Tracker tracker;
@@ -112,8 +117,9 @@ final class Announcer {
         if (!hasTrackers || !(startedAnnounced || announcing)) {
             return CompletableFuture.completedFuture(null);
         }
+        Supplier<CompletableFuture<AnnounceResponse>> stoppedAnnounce = tracker.prepare(Optional.of(Event.STOPPED), 0);
         lastAnnounce = lastAnnounce.handle((r, e) -> null)
-                .thenCompose(v -> tracker.announce(Optional.of(Event.STOPPED), 0))
+                .thenCompose(v -> stoppedAnnounce.get())
                 .orTimeout(STOPPED_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         return lastAnnounce;
     }
@@ -130,7 +136,7 @@ final class Announcer {
             return;
         }
         announcing = true;
-        CompletableFuture<AnnounceResponse> sent = tracker.announce(event, 200);
+        CompletableFuture<AnnounceResponse> sent = tracker.prepare(event, 200).get();
         lastAnnounce = sent;
         sent.whenComplete((resp, err) -> owner.execute(() -> answered(event, resp, err)));
     }

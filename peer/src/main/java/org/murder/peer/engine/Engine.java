@@ -186,7 +186,7 @@ public final class Engine implements Closeable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .handler(initializer(torrent, true));
         InetAddress bind = config.bindAddress().filter(a -> !a.isAnyLocalAddress()).orElse(null);
-        return bind == null || bind.getClass() != address.getAddress().getClass() ? b.connect(address)
+        return bind == null || address.isUnresolved() || bind.getClass() != address.getAddress().getClass() ? b.connect(address)
                 : b.connect(address, new InetSocketAddress(bind, 0));
     }
 

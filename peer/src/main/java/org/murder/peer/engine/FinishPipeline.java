@@ -95,8 +95,15 @@ final class FinishPipeline {
         unsyncedBytes += bytes;
         if (last) {
             allVerified();
+        } else {
+            advanceMd5(); // pieces verified out of order are read back while the download runs, not after it
         }
         syncSome();
+    }
+
+    /** The piece the md5 reads next (pieceCount when it has read them all; 0 without an md5). */
+    int md5Next() {
+        return md5 == null ? 0 : md5.next();
     }
 
     /** Every piece is here (downloaded, or found on disk): the md5 and the commit are left. */

@@ -255,9 +255,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         Block b = requests.remove(Block.key(piece, begin));
         if (b != null && b.length() == bytes) {
             requestDepth.onBlock(now.getEpochSecond() * 1_000_000_000L + now.getNano(), bytes);
-            usefulAt = now;
         }
         return b;
+    }
+
+    /** Data we needed moved between us (see {@link IdleSlots}). */
+    void useful(Instant now) {
+        usefulAt = now;
     }
 
     /** It refused a request: not asked for that piece again until {@link #forgetRefusals()}. */

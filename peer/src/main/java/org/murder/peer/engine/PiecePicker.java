@@ -46,6 +46,8 @@ final class PiecePicker implements PieceSet.Availability {
     private final BitSet have = new BitSet();
     /** have.cardinality(), kept: the picker asks it on every request (a scan of the bitset each time). */
     private int haveCount;
+    /** The endgame asked some block of a second peer (the session then cancels duplicates as blocks arrive). */
+    private boolean askedTwice;
     private final int[] availability;
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
     /**
@@ -308,6 +310,7 @@ final class PiecePicker implements PieceSet.Availability {
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
                 if (p.inFlight[b] < MAX_ENDGAME_DUPLICATES && !askedOf(inFlightToPeer, p.piece, b)) {
+                    askedTwice |= p.inFlight[b] > 0;
                     p.inFlight[b]++;
                     return block(p.piece, b);
                 }
@@ -339,6 +342,11 @@ final class PiecePicker implements PieceSet.Availability {
     }
 
     /** Every piece we lack has been started and none of their blocks waits to be requested. */
+    /** Whether a block was ever asked of two peers at once: before that, no request can duplicate another. */
+    boolean askedTwice() {
+        return askedTwice;
+    }
+
     boolean inEndgame() {
         return unrequestedInPartials == 0 && haveCount + partials.size() == pieceCount;
     }

@@ -91,9 +91,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
         TrackerClient trackers = new TrackerClient(meta.trackerTiers(), Duration.ofSeconds(10));
         String key = Hex.encode(ByteBuffer.allocate(4).putInt(random.nextInt()).array());
-        this.announcer = new Announcer((event, numWant) -> trackers.announce(new AnnounceRequest(meta.infoHash(), context.peerId(),
-                context.port(), counters.uploaded, counters.downloaded, meta.totalLength() - picker.haveBytes(), event,
-                config.announceIp(), numWant, key)), trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
+        this.announcer = new Announcer((event, numWant) -> {
+            AnnounceRequest request = new AnnounceRequest(meta.infoHash(), context.peerId(), context.port(), counters.uploaded,
+                    counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key);
+            return () -> trackers.announce(request);
+        }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount());
@@ -189,7 +191,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         for (InetSocketAddress a : peers.toDial(clock.instant())) {
-            context.connect(this, a, loop).addListener(f -> run(peers::dialled));
+            try {
+                context.connect(this, a, loop).addListener(f -> run(peers::dialled));
+            } catch (RuntimeException e) { // an address Netty cannot even try: the dial is over
+                LOG.debug("[torrent={}] dial {}: {}", logId, a, e.toString());
+                peers.dialled();
+            }
         }
     }
 
@@ -343,13 +350,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
             counters.downloaded += picker.lastArrivalNewBytes();
             lastData = now;
+            c.useful(now);
             if (!c.seedFromStart()) {
                 sparing.fromNonSeed(now);
             }
             bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
                     (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE),
                     c.remote().getAddress());
-            if (picker.inEndgame()) { // only the endgame asks a block of two peers
+            if (picker.askedTwice()) { // only the endgame asks a block of two peers
                 cancelElsewhere(c, asked);
             }
             if (arrival == PiecePicker.Arrival.PIECE_DONE) {
@@ -471,7 +479,17 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     // ---- time
 
+    /** The tick must not die: an exception escaping a fixed-rate task cancels it (no stall check, no seed-time end). */
     void tick() {
+        try {
+            tickOnce();
+        } catch (RuntimeException e) {
+            LOG.error("[torrent={}] unexpected error in the tick", logId, e);
+            failed("internal error: " + e);
+        }
+    }
+
+    private void tickOnce() {
         if (counters.state.isFinal()) {
             return;
         }

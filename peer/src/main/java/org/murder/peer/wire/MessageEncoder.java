@@ -30,7 +30,9 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
         }
         if (msg instanceof BlockUpload u) {
             out.add(pieceHeader(ctx, u.piece(), u.begin(), u.length()));
-            out.addAll(u.regions());
+            for (io.netty.channel.FileRegion r : u.regions()) {
+                out.add(r.retain()); // the encoder releases the upload after this, and with it its own hold on them
+            }
             return;
         }
         if (msg instanceof PeerMessage.Piece p) {

@@ -30,7 +30,7 @@ class AnnouncerTest {
     }
 
     private Announcer announcer(boolean hasTrackers) {
-        return new Announcer((event, numWant) -> {
+        return new Announcer((event, numWant) -> () -> {
             String name = event.map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).orElse("(none)");
             events.add(name);
             CompletableFuture<AnnounceResponse> f = new CompletableFuture<>();

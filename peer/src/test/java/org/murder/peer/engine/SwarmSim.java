@@ -346,14 +346,14 @@ final class SwarmSim {
                 return;
             }
             c.depth.onBlock(now, b.length());
-            c.usefulAt = clock.instant();
             PiecePicker.Arrival arrival = picker.received(b.piece(), b.begin(), b.length());
             duplicateBytes += b.length() - picker.lastArrivalNewBytes();
             if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
+                c.usefulAt = clock.instant();
                 if (!c.seedFromStart) {
                     sparing.fromNonSeed(clock.instant());
                 }
-                if (picker.inEndgame()) {
+                if (picker.askedTwice()) {
                     cancelElsewhere(c, asked);
                 }
                 if (arrival == PiecePicker.Arrival.PIECE_DONE) {

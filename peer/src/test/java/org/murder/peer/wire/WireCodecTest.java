@@ -134,6 +134,13 @@ class WireCodecTest {
             // the regions go to the transport as they are: sendfile(2), never read into a buffer
             assertTrue(channel.readOutbound() == first);
             assertTrue(channel.readOutbound() == second);
+            assertEquals(1, first.refCnt(), "the transport holds them now, the upload no longer");
+            first.release();
+            second.release();
+            BlockUpload dropped = new BlockUpload(0, 0, 100, List.of(new io.netty.channel.DefaultFileRegion(fc, 0, 100)));
+            io.netty.channel.FileRegion held = dropped.regions().get(0);
+            dropped.release(); // as Netty does with a message written to a closed channel
+            assertEquals(0, held.refCnt(), "an upload that never reached the encoder releases its regions");
         } finally {
             java.nio.file.Files.delete(file);
         }
