@@ -266,9 +266,20 @@ public final class Engine implements Closeable {
         }
     }
 
+    /**
+     * Whether a peer address is this engine. Bound to one address, only that address (and the one we
+     * announce) is us: another engine of this machine on another address may well have our port.
+     */
     private boolean isSelf(InetSocketAddress a) {
-        return a.getPort() == port && (a.getAddress() == null || a.getAddress().isLoopbackAddress()
-                || a.getAddress().isAnyLocalAddress() || isLocal(a.getAddress()));
+        if (a.getPort() != port) {
+            return false;
+        }
+        InetAddress bind = config.bindAddress().filter(b -> !b.isAnyLocalAddress()).orElse(null);
+        if (bind != null && a.getAddress() != null) {
+            return a.getAddress().equals(bind) || config.announceIp().filter(ip -> ip.equals(a.getAddress().getHostAddress())).isPresent();
+        }
+        return a.getAddress() == null || a.getAddress().isLoopbackAddress() || a.getAddress().isAnyLocalAddress()
+                || isLocal(a.getAddress());
     }
 
     private static boolean isLocal(InetAddress a) {

@@ -40,4 +40,22 @@ class DialAddressTest {
             }
         }
     }
+
+    @Test
+    void enginesOnTwoAddressesOfOneMachineWithTheSamePortAreNotEachOther() throws Exception {
+        TorrentFixture t = TorrentFixture.create(tmp.resolve("src"), "r.bin", 256 * 1024, 16 * 1024, List.of(), 2);
+        PortRange ports = new PortRange(44200, 44299);
+        try (Engine seeder = Engine.start(EngineConfig.builder().portRange(ports).bindAddress(InetAddress.getByName("127.0.0.4"))
+                        .build(), Clock.systemUTC());
+                Engine leecher = Engine.start(EngineConfig.builder().portRange(ports).bindAddress(InetAddress.getByName("127.0.0.5"))
+                        .build(), Clock.systemUTC())) {
+            assertEquals(seeder.port(), leecher.port(), "the same port, on two addresses");
+            seeder.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE);
+            Torrent download = leecher.add(t.meta(), Storage.forDownload(t.meta(), Files.createDirectories(tmp.resolve("dl"))),
+                    SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
+            download.addPeers(List.of(new InetSocketAddress("127.0.0.4", seeder.port())));
+            download.completed().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(t.meta().totalLength(), download.snapshot().verified());
+        }
+    }
 }

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Fleet bench: HOSTS real murder engines (default 200), each on its own loopback address
+# 127.100.R.N, its uplink shaped to C by tc (htb, one class per source address, hashed u32
+# filters), plus one origin seed at 127.100.0.1 shaped to C too. The engines run JVMS to a JVM
+# (FleetMain, peer test classes); the tracker is a real `murder tracker` on 127.0.0.1 (unshaped).
+# The release is random bytes in tmpfs (/dev/shm), so the disk is not what is measured.
+#
+# usage: sudo bench/fleet.sh [HOSTS=200] [-C 8mbit] [--file MiB=32] [--piece KiB=128] [--jvms N=4]
+#          [--max-peers N=60] [--md5] [--timeout S=600]
+#
+# Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
+# counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
+# CPU the machine spent during the download against what it has, so a run whose time was set by
+# CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd -P)
+root=$(cd "$here/.." && pwd -P)
+murder="$root/bin/murder"
+lib="$root/murder/target/murder/lib"
+H=200; C=8mbit; F=32; PIECE=128; JVMS=4; MAXPEERS=60; MD5=0; TIMEOUT=600
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -C) C=$2; shift 2 ;;
+    --file) F=$2; shift 2 ;;
+    --piece) PIECE=$2; shift 2 ;;
+    --jvms) JVMS=$2; shift 2 ;;
+    --max-peers) MAXPEERS=$2; shift 2 ;;
+    --md5) MD5=1; shift ;;
+    --timeout) TIMEOUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -*) echo "fleet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) H=$1; shift ;;
+  esac
+done
+[[ "$H" =~ ^[0-9]+$ ]] && [ "$H" -ge 2 ] && [ "$H" -le 2000 ] || { echo "fleet.sh: HOSTS '$H' (expected: 2 to 2000)" >&2; exit 2; }
+[[ "$JVMS" =~ ^[0-9]+$ ]] && [ "$JVMS" -ge 1 ] || { echo "fleet.sh: --jvms '$JVMS' (expected: 1 or more)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
+for tool in tc python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
+rate_bps=$(python3 - "$C" <<'EOF'
+import re, sys
+m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[1].lower())
+if not m:
+    sys.exit("fleet.sh: -C %s (expected: a tc rate like 8mbit, 500kbit)" % sys.argv[1])
+print(int(float(m.group(1)) * {None: 1, 'k': 1e3, 'm': 1e6, 'g': 1e9}[m.group(2)]))
+EOF
+)
+[ -d "$lib" ] || { echo "fleet.sh: build first: mvn -q install -DskipTests" >&2; exit 1; }
+classes="$root/peer/target/test-classes"
+if [ ! -f "$classes/org/murder/peer/engine/FleetMain.class" ] \
+    || [ -n "$(find "$root/peer/src" -newer "$classes/org/murder/peer/engine/FleetMain.class" -name '*.java' | head -1)" ]; then
+  (cd "$root" && mvn -o -q -B -pl peer test-compile -Ddeb.skip >&2)
+fi
+cp="$root/peer/target/classes:$classes:$lib/*"
+
+work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
+. "$here/lib.sh"
+shaped=0
+fleet_cleanup() {
+  [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
+  cleanup
+}
+trap fleet_cleanup EXIT
+
+# addresses: the origin 127.100.0.1, host i (0-based) 127.100.(1 + i/200).(1 + i%200)
+addr() { echo "127.100.$((1 + $1 / 200)).$((1 + $1 % 200))"; }
+origin=127.100.0.1
+
+# --- shaping: every source address of ours gets its own htb class at C; the rest of lo is unshaped
+burst=$(( rate_bps / 8 / 50 )); [ $burst -ge 131072 ] || burst=131072   # 20 ms, at least two 64 KiB GSO packets
+tc qdisc del dev lo root 2>/dev/null || true
+shaped=1
+{
+  echo "qdisc add dev lo root handle 1: htb default 1 r2q 10000"
+  echo "class add dev lo parent 1: classid 1:1 htb rate 100gbit quantum 200000"
+  echo "filter add dev lo parent 1:0 prio 1 handle 2: protocol ip u32 divisor 256"
+  echo "filter add dev lo parent 1:0 prio 1 protocol ip u32 ht 800:: match ip src 127.100.0.0/16 hashkey mask 0x000000ff at 12 link 2:"
+  for i in $(seq -1 $((H - 1))); do
+    if [ "$i" = -1 ]; then a=$origin; else a=$(addr "$i"); fi
+    minor=$(printf '%x' $((i + 16)))
+    bucket=$(printf '%x' "${a##*.}")
+    echo "class add dev lo parent 1: classid 1:$minor htb rate $C ceil $C burst $burst cburst $burst quantum 65536"
+    echo "filter add dev lo parent 1:0 prio 1 protocol ip u32 ht 2:$bucket: match ip src $a/32 flowid 1:$minor"
+  done
+} > "$work/tc.batch"
+tc -batch "$work/tc.batch"
+
+start_open_tracker
+make_random_release "$F"
+"$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" --piece-size "${PIECE}KiB" \
+  --out "$work/release.torrent" --force > /dev/null
+pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
+md5opt=()
+[ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
+echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces pieces of $PIECE KiB)," \
+  "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), $(nproc) cores"
+
+cat > "$work/logback.xml" <<'XML'
+<configuration>
+  <appender name="err" class="ch.qos.logback.core.ConsoleAppender"><target>System.err</target>
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n</pattern></encoder></appender>
+  <logger name="org.murder" level="${FLEET_LOG:-WARN}"/>
+  <root level="WARN"><appender-ref ref="err"/></root>
+</configuration>
+XML
+jopts=(-Xss512k -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Dlogback.configurationFile="$work/logback.xml")
+java "${jopts[@]}" -Xmx512m -cp "$cp" org.murder.peer.engine.FleetMain --torrent "$work/release.torrent" --work "$work" \
+  --hosts "$origin" --seed "$work/seed/release.bin" --timeout "$TIMEOUT" > "$work/origin.out" 2> "$work/origin.err" &
+pids+=($!)
+per=$(( (H + JVMS - 1) / JVMS ))
+jvm_outs=()
+for j in $(seq 0 $((JVMS - 1))); do
+  list=()
+  for i in $(seq $((j * per)) $(( (j + 1) * per - 1 ))); do [ "$i" -lt "$H" ] && list+=("$(addr "$i")"); done
+  [ ${#list[@]} -gt 0 ] || continue
+  java "${jopts[@]}" -Xmx2g -cp "$cp" org.murder.peer.engine.FleetMain --torrent "$work/release.torrent" --work "$work" \
+    --hosts "$(IFS=,; echo "${list[*]}")" --max-peers "$MAXPEERS" --timeout "$TIMEOUT" "${md5opt[@]}" \
+    > "$work/jvm$j.out" 2> "$work/jvm$j.err" &
+  pids+=($!)
+  jvm_outs+=("$work/jvm$j.out")
+done
+ready() { for f in "$work/origin.out" "${jvm_outs[@]}"; do grep -q '^ready' "$f" || return 1; done; }
+wait_for 120 ready || { tail -5 "$work"/*.err >&2; exit 1; }
+
+cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }   # user nice system irq softirq, in ticks
+tick=$(getconf CLK_TCK)
+busy0=$(cpu_busy)
+start_ms=$(( $(date +%s%3N) + 300 ))
+echo "$start_ms" > "$work/go.tmp" && mv "$work/go.tmp" "$work/go"
+all_done() { for f in "${jvm_outs[@]}"; do grep -q -E '^all-done' "$f" || return 1; done; }
+wait_for "$TIMEOUT" all_done || echo "# not every host finished within ${TIMEOUT}s" >&2
+end_ms=$(date +%s%3N)
+busy1=$(cpu_busy)
+origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
+touch "$work/stop"
+for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines print their counters and exit
+grep -h '^failed' "$work"/jvm*.out >&2 || true
+
+python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((busy1 - busy0))" "$tick" "$((end_ms - start_ms))" \
+  "$(nproc)" "${origin_tc:-0}" <<'EOF'
+import glob, sys
+work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+rows = []
+origin_up = 0
+for f in glob.glob(work + "/*.out"):
+    for line in open(f):
+        p = line.split()
+        if p and p[0] == "host":
+            if f.endswith("origin.out"):
+                origin_up = int(p[4])
+            else:
+                rows.append((int(p[2]), int(p[3]), int(p[4])))
+done = sorted(r[0] / 1000 for r in rows if r[0] >= 0)
+bound = size * 8 / bps
+def pct(q):
+    return done[min(len(done) - 1, max(0, int(round(q * len(done) + 0.5)) - 1))]
+print("hosts     %d of %d complete" % (len(done), hosts))
+if done:
+    for name, v in (("p50", pct(0.5)), ("p99", pct(0.99)), ("last", done[-1])):
+        print("%-9s %7.1f s = %.2f x F/C (bound %.1f s)" % (name, v, v / bound, bound))
+sent = origin_up + sum(r[2] for r in rows)
+new = sum(r[1] for r in rows)
+print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size, origin_tc / size))
+print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
+cpu_s = busy / tick
+print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (user, system, irq, softirq of the whole machine)"
+      % (cpu_s, wall_ms / 1000, 100 * cpu_s / (wall_ms / 1000 * cores), cores))
+EOF
