@@ -5,8 +5,8 @@
 # (FleetMain, peer test classes); the tracker is a real `murder tracker` on 127.0.0.1 (unshaped).
 # The release is random bytes in tmpfs (/dev/shm), so the disk is not what is measured.
 #
-# usage: sudo bench/fleet.sh [HOSTS=200] [-C 8mbit] [--file MiB=32] [--piece KiB=128] [--jvms N=4]
-#          [--max-peers N=60] [--md5] [--timeout S=600]
+# usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
+#          [--max-peers N=20] [--md5] [--timeout S=900]
 #
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=8mbit; F=32; PIECE=128; JVMS=4; MAXPEERS=60; MD5=0; TIMEOUT=600
+H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900
 while [ $# -gt 0 ]; do
   case "$1" in
     -C) C=$2; shift 2 ;;
@@ -102,7 +102,7 @@ cat > "$work/logback.xml" <<'XML'
   <root level="WARN"><appender-ref ref="err"/></root>
 </configuration>
 XML
-jopts=(-Xss512k -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Dlogback.configurationFile="$work/logback.xml")
+jopts=(-Xss512k -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Dlogback.configurationFile="$work/logback.xml" ${FLEET_JAVA_OPTS:-})
 java "${jopts[@]}" -Xmx512m -cp "$cp" org.murder.peer.engine.FleetMain --torrent "$work/release.torrent" --work "$work" \
   --hosts "$origin" --seed "$work/seed/release.bin" --timeout "$TIMEOUT" > "$work/origin.out" 2> "$work/origin.err" &
 pids+=($!)
@@ -121,25 +121,28 @@ done
 ready() { for f in "$work/origin.out" "${jvm_outs[@]}"; do grep -q '^ready' "$f" || return 1; done; }
 wait_for 120 ready || { tail -5 "$work"/*.err >&2; exit 1; }
 
-cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }   # user nice system irq softirq, in ticks
+cpu_busy() { awk '/^cpu /{print $2+$3, $4, $7+$8}' /proc/stat; }   # user+nice, system, irq+softirq: ticks
 tick=$(getconf CLK_TCK)
-busy0=$(cpu_busy)
+read -r u0 s0 i0 < <(cpu_busy)
+pk0=$(cat /sys/class/net/lo/statistics/tx_packets)
 start_ms=$(( $(date +%s%3N) + 300 ))
 echo "$start_ms" > "$work/go.tmp" && mv "$work/go.tmp" "$work/go"
 all_done() { for f in "${jvm_outs[@]}"; do grep -q -E '^all-done' "$f" || return 1; done; }
 wait_for "$TIMEOUT" all_done || echo "# not every host finished within ${TIMEOUT}s" >&2
 end_ms=$(date +%s%3N)
-busy1=$(cpu_busy)
+read -r u1 s1 i1 < <(cpu_busy)
+pk1=$(cat /sys/class/net/lo/statistics/tx_packets)
 origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
 touch "$work/stop"
 for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines print their counters and exit
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
-python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((busy1 - busy0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" <<'EOF'
+python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" <<'EOF'
 import glob, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
-    int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+    int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+packets = int(sys.argv[10])
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -161,8 +164,9 @@ if done:
 sent = origin_up + sum(r[2] for r in rows)
 new = sum(r[1] for r in rows)
 print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size, origin_tc / size))
+print("packets   %d on lo, %.0f per MiB received" % (packets, packets / max(new / 1048576, 1)))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
-cpu_s = busy / tick
-print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (user, system, irq, softirq of the whole machine)"
-      % (cpu_s, wall_ms / 1000, 100 * cpu_s / (wall_ms / 1000 * cores), cores))
+cpu_s = sum(busy) / tick
+print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (the whole machine: user %.1f, system %.1f, irq+softirq %.1f)"
+      % (cpu_s, wall_ms / 1000, 100 * cpu_s / (wall_ms / 1000 * cores), cores, busy[0] / tick, busy[1] / tick, busy[2] / tick))
 EOF

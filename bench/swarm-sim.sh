@@ -22,5 +22,5 @@ if [ ! -f "$classes/org/murder/peer/engine/SwarmSimMain.class" ] \
   (cd "$root" && mvn -o -q -B -pl peer test-compile -Ddeb.skip >&2)
 fi
 # tracker classes for the tracker's own peer-list policy: in lib/ already (the murder distribution)
-exec java -Xmx${SIM_HEAP:-6g} -XX:+UseParallelGC -cp "$root/peer/target/classes:$classes:$root/testkit/target/classes:$lib/*" \
+exec java -Xmx${SIM_HEAP:-6g} -XX:+UseParallelGC ${SIM_JAVA_OPTS:-} -cp "$root/peer/target/classes:$classes:$root/testkit/target/classes:$lib/*" \
   org.murder.peer.engine.SwarmSimMain "$@"

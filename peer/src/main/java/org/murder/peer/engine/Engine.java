@@ -11,18 +11,10 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.Closeable;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -33,7 +25,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.murder.core.InfoHash;
 import org.murder.core.MurderException;
@@ -69,6 +60,9 @@ public final class Engine implements Closeable {
     private final EngineConfig config;
     private final Clock clock;
     private final PeerId peerId = PeerId.random();
+    private final EngineThreads threads;
+    /** Whether {@link #threads} are this engine's own (closed with it) or shared with other engines. */
+    private final boolean ownThreads;
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> serverChannel;
     private final Class<? extends SocketChannel> socketChannel;
@@ -91,19 +85,17 @@ public final class Engine implements Closeable {
     private int port;
     private boolean closed;
 
-    private Engine(EngineConfig config, Clock clock) {
+    private Engine(EngineConfig config, Clock clock, EngineThreads threads, boolean ownThreads) {
         this.config = config;
         this.clock = clock;
-        // Netty's native epoll where it loads (less work per wake-up than NIO's selector: many peers on
-        // shaped links wake the loop for little data); NIO elsewhere, or with -Dmurder.transport=nio
-        boolean epoll = !"nio".equals(System.getProperty("murder.transport")) && Epoll.isAvailable();
-        DefaultThreadFactory threads = new DefaultThreadFactory("murder-io", true);
-        this.group = epoll ? new EpollEventLoopGroup(config.ioThreads(), threads) : new NioEventLoopGroup(config.ioThreads(), threads);
-        this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        this.socketChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        this.hashPool = Executors.newFixedThreadPool(config.hashThreads(), new DefaultThreadFactory("murder-hash", true));
-        this.md5Executor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-md5", true));
-        this.syncExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("murder-sync", true));
+        this.threads = threads;
+        this.ownThreads = ownThreads;
+        this.group = threads.group;
+        this.serverChannel = threads.serverChannel;
+        this.socketChannel = threads.socketChannel;
+        this.hashPool = threads.hashPool;
+        this.md5Executor = threads.md5Executor;
+        this.syncExecutor = threads.syncExecutor;
         this.shaper = config.maxUp().isUnlimited() && config.maxDown().isUnlimited() ? null
                 : new GlobalTrafficShapingHandler(group.next(), config.maxUp().bytesPerSecond(),
                         config.maxDown().bytesPerSecond(), 100);
@@ -111,7 +103,18 @@ public final class Engine implements Closeable {
 
     /** Starts an engine listening on the first free port of {@code config.portRange()}. */
     public static Engine start(EngineConfig config, Clock clock) {
-        Engine engine = new Engine(config, clock);
+        return start(new Engine(config, clock, EngineThreads.create(config.ioThreads(), config.hashThreads()), true));
+    }
+
+    /**
+     * Starts an engine on threads shared with other engines of this process (its config's thread
+     * counts do not apply); closing it leaves {@code threads} running.
+     */
+    public static Engine start(EngineConfig config, Clock clock, EngineThreads threads) {
+        return start(new Engine(config, clock, threads, false));
+    }
+
+    private static Engine start(Engine engine) {
         try {
             engine.listen();
             return engine;
@@ -402,9 +405,8 @@ public final class Engine implements Closeable {
         if (shaper != null) {
             shaper.release();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        hashPool.shutdownNow();
-        md5Executor.shutdownNow();
-        syncExecutor.shutdown(); // an interrupted force() would close the file's channel for everyone
+        if (ownThreads) {
+            threads.close();
+        }
     }
 }

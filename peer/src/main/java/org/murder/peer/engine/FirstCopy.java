@@ -5,9 +5,10 @@ import java.time.Instant;
 
 /**
  * The origin seed (it started complete) sends each piece's first copy to one peer at a time:
- * until {@link #WINDOW} after that peer's last ask for it (or until it is gone), another peer
- * asking for it is to be refused, and fetches it from that peer once it has it; the window also
- * covers the time the first peer takes to verify and announce it. The origin's uplink is the only
+ * until {@link #WINDOW} after that peer's last ask for it or the last block of it sent to it (or
+ * until it is gone), another peer asking for it is to be refused, and fetches it from that peer
+ * once it has it; the window also covers the time the first peer takes to verify and announce it.
+ * Once any other peer says it has the piece, it is not sent again at all. The origin's uplink is the only
  * way new pieces enter the swarm, and two hosts picking the same new piece at once (neither can
  * know of the other yet) halve what it delivers.
  *
@@ -24,39 +25,121 @@ final class FirstCopy<P> {
      * file twice; with 4 s, 1.00 x the file.
      */
     static final Duration WINDOW = Duration.ofSeconds(4);
+    /** How long a piece sent whole to a peer that is gone since is refused to others (see {@link #gone}). */
+    static final Duration GONE_WHOLE = Duration.ofSeconds(30);
+    /** How long a peer refused a piece that is spreading looks for it elsewhere before the origin serves it anyway. */
+    static final Duration PATIENCE = Duration.ofSeconds(12);
+    /** Stands for a gone peer that got its piece whole. */
+    private static final Object GONE = new Object();
 
     private final int pieces;
+    private final java.util.function.IntToLongFunction pieceLength;
     private Object[] to;
     private Instant[] since;
+    /** Blocks of each piece the first peer asked that are not written out yet. */
+    private int[] queued;
+    /** Bytes of each piece written out to its first peer. */
+    private long[] sentBytes;
+    /** When each asker was first refused each piece that was spreading (see {@link #waitedTooLong}). */
+    private final java.util.Map<Object, Instant[]> refusedAt = new java.util.HashMap<>();
 
     /** Holds nothing until asked first (only an origin seed asks). */
-    FirstCopy(int pieces) {
+    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength) {
         this.pieces = pieces;
+        this.pieceLength = pieceLength;
     }
 
     /**
      * Whether {@code asker}, asking for {@code piece} at {@code now}, is to get it elsewhere; if
-     * not, the piece's first copy is its own from now.
+     * not, the piece's first copy is its own from now. {@code holders}: how many of our other peers
+     * say they have the piece. Once one has, the piece is spreading and the asker gets it from the
+     * swarm, even if it is not connected to that holder yet: in a fleet each host knows a few
+     * dozen of hundreds, and serving a second copy to every host that cannot see the first made
+     * the origin send 1.5 x the file at 40 hosts. With no holder (the first peer is slow, or gone
+     * with it) the piece goes again once its window has passed.
      */
-    boolean goesElsewhere(int piece, P asker, Instant now) {
+    boolean goesElsewhere(int piece, P asker, Instant now, int holders) {
         if (to == null) {
             to = new Object[pieces];
             since = new Instant[pieces];
+            queued = new int[pieces];
+            sentBytes = new long[pieces];
         }
         Object first = to[piece];
+        if (first == GONE) {
+            if (holders > 0 || now.isBefore(since[piece])) {
+                return !waitedTooLong(piece, asker, now);
+            }
+            first = null;
+        }
         if (first == null || first == asker) {
+            if (first == null) {
+                queued[piece] = 0;
+                sentBytes[piece] = 0;
+            }
             to[piece] = asker;
             since[piece] = now;
+            queued[piece]++;
             return false;
         }
-        return !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW));
+        if (queued[piece] > 0 || !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW))) {
+            return true; // on its way to the first peer: nowhere else yet
+        }
+        if (holders > 0 || sentBytes[piece] >= pieceLength.applyAsLong(piece)) {
+            return !waitedTooLong(piece, asker, now); // spreading from the first peer
+        }
+        return false;
     }
 
-    /** The peer is gone: the first copies it was getting are lost, and the next peer to ask gets each. */
-    void gone(P peer) {
+    /**
+     * Whether {@code asker}, refused {@code piece} before, has looked for it elsewhere for
+     * {@link #PATIENCE} since its first refusal: a peer that knows no holder (no tracker, or only the
+     * origin given with --peer) is then served, once per piece.
+     */
+    private boolean waitedTooLong(int piece, P asker, Instant now) {
+        Instant[] at = refusedAt.computeIfAbsent(asker, a -> new Instant[pieces]);
+        if (at[piece] == null) {
+            at[piece] = now;
+            return false;
+        }
+        return !now.isBefore(at[piece].plus(PATIENCE));
+    }
+
+    /**
+     * A block of {@code piece} served to {@code peer} was written out (or failed to be): every block
+     * {@link #goesElsewhere} let through ends here once. Until the first peer's last asked block has
+     * gone, the piece stays its own however long a busy uplink takes (16 first copies sharing a
+     * 1 Mbit/s uplink take 8 s a block); the window runs from the last block.
+     */
+    void sent(int piece, P peer, int bytes, Instant now) {
+        if (to != null && to[piece] == peer) {
+            queued[piece] = Math.max(0, queued[piece] - 1);
+            sentBytes[piece] += bytes;
+            if (now.isAfter(since[piece])) {
+                since[piece] = now;
+            }
+        }
+    }
+
+    /**
+     * The peer is gone at {@code now}. The first copies it was still getting are lost: the next
+     * peer to ask gets each. The ones it got whole stay refused for {@link #GONE_WHOLE}: a busy
+     * origin lets a peer that has nothing on its way go to make room for a newcomer (it did not
+     * die, and it shares what it got), and forgetting its pieces sent each again (1.75 x the file
+     * in a 150-host swarm); if it did die before sharing one, that piece goes again after this.
+     */
+    void gone(P peer, Instant now) {
+        refusedAt.remove(peer);
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
-                to[i] = null;
+                if (sentBytes[i] >= pieceLength.applyAsLong(i)) {
+                    to[i] = GONE;
+                    since[i] = now.plus(GONE_WHOLE); // refused until then
+                    queued[i] = 0;
+                    sentBytes[i] = 0;
+                } else {
+                    to[i] = null;
+                }
             }
         }
     }

@@ -142,6 +142,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     @Override
+    public int blocksInFlight() {
+        return queuedUploads + requests.size();
+    }
+
+    @Override
     public Instant usefulAt() {
         return usefulAt;
     }

@@ -195,6 +195,11 @@ final class PiecePicker implements PieceSet.Availability {
         generation++;
     }
 
+    /** How many connected peers say they have {@code piece}. */
+    int availability(int piece) {
+        return availability[piece];
+    }
+
     long generation() {
         return generation;
     }

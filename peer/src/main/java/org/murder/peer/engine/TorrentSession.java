@@ -98,7 +98,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
-        this.firstCopy = new FirstCopy<>(meta.pieceCount());
+        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize);
         this.lastData = clock.instant();
     }
 
@@ -238,7 +238,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         counters.peers = peers.size();
         c.detach().forEach(picker::abandoned);
         countSeeds();
-        firstCopy.gone(c);
+        firstCopy.gone(c, clock.instant());
         uploads.remove(c);
         LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, peers.size());
         fillAll();
@@ -462,7 +462,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.reject(r);
             return;
         }
-        if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopy.goesElsewhere(r.piece(), c, clock.instant())) {
+        if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopy.goesElsewhere(r.piece(), c, clock.instant(),
+                picker.availability(r.piece()))) {
             c.reject(r);
             return;
         }
@@ -474,7 +475,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         for (Storage.Slice s : storage.slices((long) r.piece() * meta.pieceLength() + r.begin(), r.length())) {
             regions.add(new SharedFileRegion(s.channel(), s.filePosition(), s.length()));
         }
-        c.serve(r, regions, clock.instant(), n -> counters.uploaded += n);
+        c.serve(r, regions, clock.instant(), n -> {
+            counters.uploaded += n;
+            if (!downloadedHere) {
+                firstCopy.sent(r.piece(), c, n, clock.instant());
+            }
+        });
     }
 
     // ---- time

@@ -66,11 +66,12 @@ public final class FleetMain {
         PrintStream out = System.out;
         MetaInfo meta = MetaInfo.read(torrent);
         List<Engine> engines = new ArrayList<>();
+        EngineThreads threads = EngineThreads.create(2, 2); // shared: two event loops for all the engines of this JVM
         for (String a : addresses) {
             InetAddress address = InetAddress.getByName(a);
             EngineConfig config = EngineConfig.builder().portRange(new PortRange(6881, 6889)).bindAddress(address).announceIp(a)
-                    .maxConnections(maxPeers).ioThreads(1).hashThreads(1).build();
-            engines.add(Engine.start(config, Clock.systemUTC()));
+                    .maxConnections(maxPeers).build();
+            engines.add(Engine.start(config, Clock.systemUTC(), threads));
         }
         say(out, "ready " + engines.size());
         long deadline = System.currentTimeMillis() + timeoutS * 1000;
@@ -116,6 +117,7 @@ public final class FleetMain {
         for (Engine e : engines) {
             e.close();
         }
+        threads.close();
         System.exit(0);
     }
 

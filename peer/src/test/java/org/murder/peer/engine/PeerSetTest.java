@@ -20,7 +20,7 @@ class PeerSetTest {
     private final InetSocketAddress self = address(1, 6881);
     private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals);
 
-    private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing)
+    private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight)
             implements PeerSet.Member {
     }
 
@@ -33,7 +33,7 @@ class PeerSetTest {
     }
 
     private Member member(String name, int host, Instant usefulAt) {
-        return new Member(id(name), address(host, 7000), usefulAt, false);
+        return new Member(id(name), address(host, 7000), usefulAt, false, 0);
     }
 
     @Test
@@ -51,7 +51,7 @@ class PeerSetTest {
 
     @Test
     void aConnectedAddressIsNotDialledAndABannedOneIsNeitherDialledNorLetIn() throws Exception {
-        Member two = new Member(id("two"), address(2, 1), t0, true);
+        Member two = new Member(id("two"), address(2, 1), t0, true, 0);
         peers.learn(List.of(address(2, 1), address(3, 1)));
         assertTrue(peers.admit(two, t0).admitted());
         peers.add(two);
@@ -69,7 +69,7 @@ class PeerSetTest {
     void aSecondConnectionToAPeerIdIsRefused() {
         Member a = member("a", 2, t0);
         peers.add(a);
-        PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), t0, true), t0);
+        PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), t0, true, 0), t0);
         assertFalse(again.admitted());
         assertTrue(again.refusal().startsWith("already connected to "));
     }
@@ -87,5 +87,19 @@ class PeerSetTest {
         PeerSet.Admission<Member> early = peers.admit(member("new", 5, t0), t0.minusSeconds(1));
         assertFalse(early.admitted(), "every peer did something within the grace");
         assertEquals("connection limit reached", early.refusal());
+    }
+
+    @Test
+    void aPeerWaitingForBlocksKeepsItsSlotHoweverLongItWaits() {
+        Instant late = t0.plus(IdleSlots.GRACE).plusSeconds(60);
+        Member waiting = new Member(id("waiting"), address(2, 7000), t0.minusSeconds(30), false, 2); // asked, our uplink is slow
+        Member idle = member("idle", 3, t0);
+        Member alsoWaiting = new Member(id("also"), address(4, 7000), t0.minusSeconds(60), false, 1);
+        List.of(waiting, idle, alsoWaiting).forEach(peers::add);
+        PeerSet.Admission<Member> in = peers.admit(member("new", 5, late), late);
+        assertSame(idle, in.evicted(), "the only one with nothing on its way, though the others were quiet longer");
+        peers.remove(idle);
+        peers.add(member("new", 5, late));
+        assertFalse(peers.admit(member("newer", 6, late), late).admitted(), "every other peer waits for blocks");
     }
 }

@@ -61,7 +61,8 @@ final class SwarmSim {
     private static final Duration REANNOUNCE = Duration.ofSeconds(15);
 
     private final Params p;
-    private final EngineConfig config = EngineConfig.builder().build();
+    private final EngineConfig config = EngineConfig.builder().maxUnchoked(Integer.getInteger("sim.unchoke", EngineConfig.builder().build().maxUnchoked()))
+            .orderWindow(Long.getLong("sim.window", EngineConfig.builder().build().orderWindow())).build();
     private final Random random;
     private final PriorityQueue<Ev> queue = new PriorityQueue<>();
     /** Virtual time: moved forward to each event's time by the loop in {@link #run()}. */
@@ -190,7 +191,7 @@ final class SwarmSim {
             this.bans = new SmartBan(p.pieceBytes() / EngineConfig.BLOCK_SIZE);
             this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals);
             this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
-            this.firstCopy = new FirstCopy<>(pieceCount);
+            this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes());
         }
 
         void startAt(long time) {
@@ -286,7 +287,7 @@ final class SwarmSim {
             c.requests.clear();
             c.attached = false;
             countSeeds();
-            firstCopy.gone(c);
+            firstCopy.gone(c, clock.instant());
             uploads.remove(c);
             fillAll();
         }
@@ -412,7 +413,7 @@ final class SwarmSim {
                 return;
             }
             if (uploads.choking(c) || !picker.has(b.piece())
-                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant()))) {
+                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant(), picker.availability(b.piece())))) {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
@@ -425,6 +426,9 @@ final class SwarmSim {
             at(sent, () -> {
                 c.queuedUploads--;
                 uploaded += b.length();
+                if (!downloadedHere) {
+                    firstCopy.sent(b.piece(), c, b.length(), clock.instant());
+                }
                 double arrive = now + latency;
                 if (to.rack != rack && p.rackUplink() > 0) {
                     rackBytes += b.length();
@@ -643,6 +647,11 @@ final class SwarmSim {
         @Override
         public int queuedUploads() {
             return queuedUploads;
+        }
+
+        @Override
+        public int blocksInFlight() {
+            return queuedUploads + requests.size();
         }
     }
 

@@ -75,6 +75,7 @@ public final class SwarmSimMain {
                 numWant, Duration.ofHours(6));
         long started = System.nanoTime();
         SwarmSim.Result r = new SwarmSim(params).run();
+
         double wall = (System.nanoTime() - started) / 1e9;
         long[] done = SwarmSim.finished(r);
         double bound = file / c;
