@@ -20,6 +20,24 @@ class ValueTypesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"r1", "dc-1.row_2:rack-3", "A", "0123456789012345678901234567890123456789012345678901234567890123"})
+    void acceptsRackNames(String text) {
+        assertEquals(text, RackName.parse(text).value());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "''                | rack: '' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "row 1             | rack: 'row 1' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "dc1/r2            | rack: 'dc1/r2' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "café              | rack: 'café' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "01234567890123456789012345678901234567890123456789012345678901234 | rack: '01234567890123456789012345678901234567890123456789012345678901234' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+    })
+    void rejectsBadRackNames(String text, String message) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> RackName.parse(text)).getMessage());
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"", "abc", "-1", "4XB", "1.5", "4 Mi B"})
     void rejectsBadSizes(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(text));

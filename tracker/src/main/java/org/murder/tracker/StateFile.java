@@ -11,8 +11,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.nio.charset.StandardCharsets;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BInteger;
 import org.murder.core.bencode.BList;
@@ -30,7 +32,8 @@ import org.murder.tracker.swarm.SwarmSnapshot;
  * d 7:version i1e  5:saved i&lt;epoch ms&gt;e  10:registered l 20:&lt;infohash&gt; ... e
  *   6:swarms l d 9:info_hash 20:...  10:downloaded i..e  13:last_activity i..e
  *                 5:peers l d 2:id 20:..  2:ip 4 or 16 bytes  4:port i..e  4:left i..e
- *                             8:uploaded i..e  10:downloaded i..e  9:completed i0|1e  9:last_seen i..e e ... e
+ *                             8:uploaded i..e  10:downloaded i..e  9:completed i0|1e  9:last_seen i..e
+ *                             [4:rack ..] e ... e   (peers in order of arrival; rack only for peers that gave one)
  *              e ... e e
  * </pre>
  */
@@ -80,7 +83,9 @@ public final class StateFile {
         for (SwarmSnapshot s : state.swarms()) {
             List<BValue> peers = new ArrayList<>();
             for (PeerEntry p : s.peers()) {
-                peers.add(BDict.builder()
+                BDict.Builder peer = BDict.builder();
+                p.rack().ifPresent(r -> peer.put("rack", r.value()));
+                peers.add(peer
                         .put("id", BString.of(p.peerId().toBytes()))
                         .put("ip", BString.of(p.address().getAddress()))
                         .put("port", p.port())
@@ -124,12 +129,18 @@ public final class StateFile {
                 BDict p = dict(pv, "peers[]");
                 peers.add(new PeerEntry(PeerId.of(string(p.get("id").orElse(null), "id")), address(p),
                         (int) integer(p, "port"), nonNegative(p, "uploaded"), nonNegative(p, "downloaded"),
-                        nonNegative(p, "left"), integer(p, "completed") != 0, integer(p, "last_seen")));
+                        nonNegative(p, "left"), integer(p, "completed") != 0, integer(p, "last_seen"), rack(p)));
             }
             swarms.add(new SwarmSnapshot(InfoHash.of(string(s.get("info_hash").orElse(null), "info_hash")),
                     nonNegative(s, "downloaded"), integer(s, "last_activity"), peers));
         }
         return new TrackerState(registered, swarms);
+    }
+
+    /** Absent in files written before racks, and for peers that gave none. */
+    private static Optional<RackName> rack(BDict p) {
+        BValue v = p.get("rack").orElse(null);
+        return v == null ? Optional.empty() : Optional.of(new RackName(new String(string(v, "rack"), StandardCharsets.UTF_8)));
     }
 
     private static InetAddress address(BDict p) {

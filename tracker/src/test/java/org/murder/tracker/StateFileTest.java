@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 import org.murder.tracker.swarm.PeerEntry;
 import org.murder.tracker.swarm.SwarmSnapshot;
 
@@ -24,7 +25,8 @@ class StateFileTest {
 
     private static TrackerState stateFixture() throws Exception {
         PeerEntry v4 = new PeerEntry(PeerId.of(TrackerClient.id20(10)), InetAddress.getByName("10.0.0.1"), 6881, 1, 2, 3, false, 1000);
-        PeerEntry v6 = new PeerEntry(PeerId.of(TrackerClient.id20(11)), InetAddress.getByName("fd00::5"), 6882, 4, 5, 0, true, 2000);
+        PeerEntry v6 = new PeerEntry(PeerId.of(TrackerClient.id20(11)), InetAddress.getByName("fd00::5"), 6882, 4, 5, 0, true, 2000,
+                java.util.Optional.of(new RackName("dc1:row-2.r_3")));
         return new TrackerState(Set.of(InfoHash.of(TrackerClient.id20(1))),
                 List.of(new SwarmSnapshot(InfoHash.of(TrackerClient.id20(1)), 7, 3000, List.of(v4, v6))));
     }

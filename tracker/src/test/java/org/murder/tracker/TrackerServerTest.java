@@ -401,6 +401,28 @@ class TrackerServerTest {
         assertEquals("tracker is full: 1 swarms (cap --max-swarms)", TrackerClient.failureReason(swarms.body()));
     }
 
+    @Test
+    void aPeerThatGivesARackIsHandedItsRackAndAStandardClientIsNot() throws Exception {
+        start(b -> { });
+        // rack a: 7001 and 7002 are its gateways (the first two to arrive), 7003 a member; rack b: 7004, 7005, 7006
+        for (int port = 7001; port <= 7006; port++) {
+            client.announce(IH, TrackerClient.id20(port), port, 100, "event=started&rack=" + (port <= 7003 ? "a" : "b"));
+        }
+        BDict member = client.announce(IH, TrackerClient.id20(7003), 7003, 100, "rack=a");
+        assertEquals(Set.of(7001, 7002), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(member, "peers"))));
+        BDict gateway = client.announce(IH, TrackerClient.id20(7001), 7001, 100, "rack=a");
+        assertEquals(Set.of(7002, 7003, 7004, 7005), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(gateway, "peers"))),
+                "a gateway also gets the gateways of rack b");
+        BDict seed = client.announce(IH, TrackerClient.id20(7000), 7000, 0, "event=started");
+        assertEquals(Set.of(7001, 7002, 7004, 7005), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(seed, "peers"))),
+                "a peer without a rack (the origin, another client) gets every rack's gateways");
+        HttpResponse<byte[]> bad = client.get(client.announceQuery(IH, TrackerClient.id20(7007), 7007, 100, "rack=row%201"));
+        assertEquals(400, bad.statusCode());
+        assertEquals("rack: 'row 1' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')", TrackerClient.failureReason(bad.body()));
+        String stats = new String(client.get("/stats").body(), StandardCharsets.UTF_8);
+        assertTrue(stats.contains("racks: (none) 1 (1 seeders); a 3 (0 seeders); b 3 (0 seeders)"), stats);
+    }
+
     // ---- stats and metrics ----
 
     @Test

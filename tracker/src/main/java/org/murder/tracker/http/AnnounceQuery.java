@@ -4,8 +4,10 @@ import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 import org.murder.tracker.swarm.Announce;
 import org.murder.tracker.swarm.Event;
 
@@ -57,8 +59,9 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
                 address = given;
             }
         }
+        Optional<RackName> rack = rack(q.text("rack"));
         Announce a = new Announce(infoHash, peerId, address, (int) port, uploaded, downloaded, left, event,
-                (int) Math.min(numwant, policy.maxNumwant()));
+                (int) Math.min(numwant, policy.maxNumwant()), rack);
         return new AnnounceQuery(a, !"0".equals(q.text("compact")), "1".equals(q.text("no_peer_id")));
     }
 
@@ -92,6 +95,18 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
             throw HttpError.badRequest(name + ": '" + printable(v) + "' (expected: " + expected + ")");
         }
         return Long.parseLong(v);
+    }
+
+    /** murder's own parameter (standard clients send none): absent or empty is no rack. */
+    static Optional<RackName> rack(String text) {
+        if (text == null || text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new RackName(text));
+        } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("rack: '" + printable(text) + "' (expected: " + RackName.EXPECTED + ")");
+        }
     }
 
     /** An IP literal, never a DNS lookup. */

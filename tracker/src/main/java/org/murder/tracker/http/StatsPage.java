@@ -3,6 +3,9 @@ package org.murder.tracker.http;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.murder.core.RackName;
 import org.murder.tracker.swarm.PeerEntry;
 import org.murder.tracker.swarm.SwarmSnapshot;
 import org.murder.tracker.whitelist.Whitelist;
@@ -51,7 +54,8 @@ final class StatsPage {
                 break;
             }
             sb.append("<h2 id=\"").append(s.infoHash()).append("\"><code>").append(s.infoHash()).append("</code></h2>\n");
-            sb.append("<table><tr><th>address</th><th>peer id</th><th>state</th><th>left</th><th>uploaded</th>"
+            racks(s, sb);
+            sb.append("<table><tr><th>address</th><th>peer id</th><th>rack</th><th>state</th><th>left</th><th>uploaded</th>"
                     + "<th>downloaded</th><th>last seen</th></tr>\n");
             List<PeerEntry> ps = s.peers().stream()
                     .sorted(Comparator.comparing(PeerEntry::isSeeder).reversed().thenComparing(PeerEntry::endpoint)).toList();
@@ -61,7 +65,8 @@ final class StatsPage {
                     break;
                 }
                 sb.append("<tr><td>").append(escape(p.endpoint())).append("</td><td><code>").append(escape(p.peerId().toString()))
-                        .append("</code></td><td>").append(p.isSeeder() ? "seeder" : "leecher").append("</td><td>")
+                        .append("</code></td><td>").append(p.rack().map(RackName::value).orElse(""))
+                        .append("</td><td>").append(p.isSeeder() ? "seeder" : "leecher").append("</td><td>")
                         .append(p.left()).append("</td><td>").append(p.uploaded()).append("</td><td>").append(p.downloaded())
                         .append("</td><td>").append(ago(nowMillis, p.lastSeenMillis())).append("</td></tr>\n");
             }
@@ -71,6 +76,23 @@ final class StatsPage {
             }
         }
         return sb.append("</body></html>\n").toString();
+    }
+
+    /** One line of peers per rack (seeders among them), when any peer gave a rack: a rack name is [A-Za-z0-9._:-], safe in HTML. */
+    private static void racks(SwarmSnapshot s, StringBuilder sb) {
+        Map<String, long[]> byRack = new TreeMap<>();
+        for (PeerEntry p : s.peers()) {
+            long[] counts = byRack.computeIfAbsent(p.rack().map(RackName::value).orElse("(none)"), r -> new long[2]);
+            counts[0]++;
+            counts[1] += p.isSeeder() ? 1 : 0;
+        }
+        if (byRack.size() == 1 && byRack.containsKey("(none)")) {
+            return;
+        }
+        sb.append("<p>racks:");
+        byRack.forEach((rack, c) -> sb.append(' ').append(rack).append(' ').append(c[0]).append(" (").append(c[1]).append(" seeders);"));
+        sb.setLength(sb.length() - 1);
+        sb.append("</p>\n");
     }
 
     private static String ago(long now, long then) {

@@ -2,16 +2,26 @@ package org.murder.tracker.swarm;
 
 import java.net.InetAddress;
 import java.util.Objects;
+import java.util.Optional;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 
 /**
  * One validated announce: who (peer id, address, port), where it stands (left, counters), what
- * happened ({@link Event}) and how many peers it wants back.
+ * happened ({@link Event}), how many peers it wants back and, from murder peers that were given
+ * one, its rack (the tracker then hands out mostly same-rack peers, see {@code PeerChoice}).
  */
 public record Announce(InfoHash infoHash, PeerId peerId, InetAddress address, int port,
-                       long uploaded, long downloaded, long left, Event event, int numwant) {
+                       long uploaded, long downloaded, long left, Event event, int numwant, Optional<RackName> rack) {
+    /** An announce without a rack, as every client but a murder peer given {@code --rack} sends. */
+    public Announce(InfoHash infoHash, PeerId peerId, InetAddress address, int port, long uploaded, long downloaded, long left,
+                    Event event, int numwant) {
+        this(infoHash, peerId, address, port, uploaded, downloaded, left, event, numwant, Optional.empty());
+    }
+
     public Announce {
+        Objects.requireNonNull(rack, "rack");
         Objects.requireNonNull(infoHash, "infoHash");
         Objects.requireNonNull(peerId, "peerId");
         Objects.requireNonNull(address, "address");

@@ -4,7 +4,9 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 
 /**
  * What the tracker knows of one peer in one swarm, as of its last announce. Immutable: each
@@ -20,10 +22,18 @@ public final class PeerEntry {
     private final long left;
     private final boolean completed;
     private final long lastSeenMillis;
+    /** The rack it announced, or null: no rack. */
+    private final RackName rack;
     private final byte[] compact;
 
     public PeerEntry(PeerId peerId, InetAddress address, int port, long uploaded, long downloaded, long left,
                      boolean completed, long lastSeenMillis) {
+        this(peerId, address, port, uploaded, downloaded, left, completed, lastSeenMillis, Optional.empty());
+    }
+
+    public PeerEntry(PeerId peerId, InetAddress address, int port, long uploaded, long downloaded, long left,
+                     boolean completed, long lastSeenMillis, Optional<RackName> rack) {
+        this.rack = rack.orElse(null);
         this.peerId = Objects.requireNonNull(peerId, "peerId");
         this.address = Objects.requireNonNull(address, "address");
         if (port < 1 || port > 65535) {
@@ -42,12 +52,22 @@ public final class PeerEntry {
     }
 
     static PeerEntry of(Announce a, boolean completed, long now) {
-        return new PeerEntry(a.peerId(), a.address(), a.port(), a.uploaded(), a.downloaded(), a.left(), completed, now);
+        return new PeerEntry(a.peerId(), a.address(), a.port(), a.uploaded(), a.downloaded(), a.left(), completed, now, a.rack());
     }
 
     /** This entry as if last seen at {@code millis}. */
     public PeerEntry seenAt(long millis) {
-        return new PeerEntry(peerId, address, port, uploaded, downloaded, left, completed, millis);
+        return new PeerEntry(peerId, address, port, uploaded, downloaded, left, completed, millis, rack());
+    }
+
+    /** The rack this peer announced (empty: none, as every client but murder). */
+    public Optional<RackName> rack() {
+        return Optional.ofNullable(rack);
+    }
+
+    /** {@link #rack()} without the Optional, for the peer choice's inner loops. */
+    RackName rackOrNull() {
+        return rack;
     }
 
     public PeerId peerId() {
@@ -110,7 +130,7 @@ public final class PeerEntry {
     public boolean equals(Object o) {
         return o instanceof PeerEntry p && port == p.port && uploaded == p.uploaded && downloaded == p.downloaded
                 && left == p.left && completed == p.completed && lastSeenMillis == p.lastSeenMillis
-                && peerId.equals(p.peerId) && address.equals(p.address);
+                && peerId.equals(p.peerId) && address.equals(p.address) && Objects.equals(rack, p.rack);
     }
 
     @Override
@@ -120,6 +140,6 @@ public final class PeerEntry {
 
     @Override
     public String toString() {
-        return "PeerEntry[" + peerId + " " + endpoint() + " left=" + left + "]";
+        return "PeerEntry[" + peerId + " " + endpoint() + " left=" + left + (rack == null ? "" : " rack=" + rack) + "]";
     }
 }

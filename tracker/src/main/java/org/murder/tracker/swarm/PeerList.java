@@ -4,45 +4,62 @@ import java.util.ArrayList;
 
 /**
  * An array of peer slots with O(1) add and remove (the last slot moves into the hole), so a
- * swarm can hand out peers from a random offset without walking a map. Not thread-safe: its
- * {@link Swarm} guards it.
+ * swarm can hand out peers from a random offset without walking a map. A slot sits in two lists
+ * at most (its swarm's seeders or leechers, and its rack's members), each through its own
+ * {@link Place}. Not thread-safe: its {@link Swarm} guards it.
  */
 final class PeerList {
-    private final ArrayList<Slot> slots = new ArrayList<>();
+    private final ArrayList<Place> places = new ArrayList<>();
 
-    /** A peer's place: its current entry, and where it sits in which list. */
+    /** A peer as its swarm holds it: its current entry, its order of arrival, and where it sits in which list. */
     static final class Slot {
         PeerEntry entry;
+        /** Its place in the swarm's seeders or leechers. */
+        final Place place = new Place(this);
+        /** Its place in its rack's members (or among the peers without a rack), once the swarm has racks. */
+        final Place rackPlace = new Place(this);
+        /** When it joined the swarm, as a sequence number: earlier is smaller. */
+        final long arrival;
+
+        Slot(PeerEntry entry, long arrival) {
+            this.entry = entry;
+            this.arrival = arrival;
+        }
+    }
+
+    /** Where one slot sits in one list. */
+    static final class Place {
+        final Slot slot;
         PeerList list;
         int index = -1;
 
-        Slot(PeerEntry entry) {
-            this.entry = entry;
+        Place(Slot slot) {
+            this.slot = slot;
         }
     }
 
     int size() {
-        return slots.size();
+        return places.size();
     }
 
     Slot get(int i) {
-        return slots.get(i);
+        return places.get(i).slot;
     }
 
-    void add(Slot slot) {
-        slot.list = this;
-        slot.index = slots.size();
-        slots.add(slot);
+    void add(Place place) {
+        place.list = this;
+        place.index = places.size();
+        places.add(place);
     }
 
-    void remove(Slot slot) {
-        int last = slots.size() - 1;
-        Slot moved = slots.remove(last);
-        if (moved != slot) {
-            slots.set(slot.index, moved);
-            moved.index = slot.index;
+    void remove(Place place) {
+        int last = places.size() - 1;
+        Place moved = places.remove(last);
+        if (moved != place) {
+            places.set(place.index, moved);
+            moved.index = place.index;
         }
-        slot.list = null;
-        slot.index = -1;
+        place.list = null;
+        place.index = -1;
     }
 }

@@ -21,11 +21,13 @@ final class Swarm {
     private final HashMap<PeerId, Slot> byId = new HashMap<>();
     private final PeerList seeders = new PeerList();
     private final PeerList leechers = new PeerList();
+    private final Racks racks = new Racks();
+    private final PeerChoice choice;
+    private long arrivals;
     private long downloaded;
     private long lastActivity;
     private long lastPurge;
     private boolean retired;
-    private final IntUnaryOperator randomBelow;
 
     Swarm(InfoHash infoHash, long now) {
         this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n));
@@ -33,7 +35,7 @@ final class Swarm {
 
     Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow) {
         this.infoHash = infoHash;
-        this.randomBelow = randomBelow;
+        this.choice = new PeerChoice(PeerChoice.GATEWAYS_PER_RACK, randomBelow);
         this.lastActivity = now;
         this.lastPurge = now;
     }
@@ -75,57 +77,42 @@ final class Swarm {
                         + " peers (cap --max-peers-per-swarm)");
             }
             budget.take();
-            slot = new Slot(entry);
-            byId.put(a.peerId(), slot);
-            (entry.isSeeder() ? seeders : leechers).add(slot);
+            slot = new Slot(entry, arrivals++);
+            add(slot);
         } else {
+            boolean rackChanged = !java.util.Objects.equals(slot.entry.rackOrNull(), entry.rackOrNull());
+            if (rackChanged) {
+                racks.remove(slot);
+            }
             slot.entry = entry;
+            if (rackChanged) {
+                racks.add(slot);
+            }
             PeerList want = entry.isSeeder() ? seeders : leechers;
-            if (slot.list != want) {
-                slot.list.remove(slot);
-                want.add(slot);
+            if (slot.place.list != want) {
+                slot.place.list.remove(slot.place);
+                want.add(slot.place);
             }
         }
-        return new AnnounceResult(seeders.size(), leechers.size(), downloaded, select(entry, a.numwant(), now - timeoutMillis));
+        return new AnnounceResult(seeders.size(), leechers.size(), downloaded,
+                choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks));
     }
 
-    /**
-     * Up to {@code want} peers other than {@code self}: for a leecher seeders first, then leechers;
-     * for a seeder only leechers (a seed has nothing to fetch from another seed). Each list is
-     * read from a random offset so load spreads over the swarm.
-     */
-    private List<PeerEntry> select(PeerEntry self, int want, long expiredBefore) {
-        if (want == 0) {
-            return List.of();
-        }
-        int available = leechers.size() + (self.isSeeder() ? 0 : seeders.size());
-        List<PeerEntry> out = new ArrayList<>(Math.min(want, available));
-        if (!self.isSeeder()) {
-            take(seeders, self, want, expiredBefore, out);
-        }
-        take(leechers, self, want, expiredBefore, out);
-        return out;
+    private void add(Slot slot) {
+        byId.put(slot.entry.peerId(), slot);
+        (slot.entry.isSeeder() ? seeders : leechers).add(slot.place);
+        racks.add(slot);
     }
 
-    private void take(PeerList list, PeerEntry self, int want, long expiredBefore, List<PeerEntry> out) {
-        int size = list.size();
-        if (size == 0 || out.size() >= want) {
-            return;
-        }
-        int start = size == 1 ? 0 : randomBelow.applyAsInt(size);
-        for (int i = 0; i < size && out.size() < want; i++) {
-            PeerEntry p = list.get((start + i) % size).entry;
-            if (p.lastSeenMillis() < expiredBefore || p.peerId().equals(self.peerId())
-                    || p.sameEndpoint(self.address(), self.port())) {
-                continue;
-            }
-            out.add(p);
-        }
+    /** Takes {@code slot} out of every list (the budget is the caller's). */
+    private void forget(Slot slot) {
+        byId.remove(slot.entry.peerId());
+        slot.place.list.remove(slot.place);
+        racks.remove(slot);
     }
 
     private void remove(Slot slot, PeerBudget budget) {
-        byId.remove(slot.entry.peerId());
-        slot.list.remove(slot);
+        forget(slot);
         budget.release(1);
     }
 
@@ -143,8 +130,7 @@ final class Swarm {
         for (int i = list.size() - 1; i >= 0; i--) {
             Slot s = list.get(i);
             if (s.entry.lastSeenMillis() < expiredBefore) {
-                byId.remove(s.entry.peerId());
-                list.remove(s);
+                forget(s);
                 removed++;
             }
         }
@@ -180,9 +166,12 @@ final class Swarm {
         return new ScrapeStats(seeders.size(), leechers.size(), downloaded);
     }
 
+    /** The swarm's peers in order of arrival, so a restore keeps each rack's gateways. */
     synchronized SwarmSnapshot snapshot() {
-        List<PeerEntry> peers = new ArrayList<>(byId.size());
-        for (Slot s : byId.values()) {
+        List<Slot> slots = new ArrayList<>(byId.values());
+        slots.sort(java.util.Comparator.comparingLong(s -> s.arrival));
+        List<PeerEntry> peers = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
             peers.add(s.entry);
         }
         return new SwarmSnapshot(infoHash, downloaded, lastActivity, peers);
@@ -200,9 +189,7 @@ final class Swarm {
             if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake()) {
                 continue;
             }
-            Slot slot = new Slot(p.seenAt(now));
-            byId.put(p.peerId(), slot);
-            (p.isSeeder() ? seeders : leechers).add(slot);
+            add(new Slot(p.seenAt(now), arrivals++));
             added++;
         }
         return added;

@@ -96,6 +96,10 @@ class AnnounceQueryTest {
         "ip hostname         | &ip=tracker.example.com  | ip: 'tracker.example.com' (expected: an IPv4 or IPv6 address)",
         "ip any              | &ip=0.0.0.0              | ip: '0.0.0.0' (expected: a unicast address)",
         "ip bad octet        | &ip=10.0.0.256           | ip: '10.0.0.256' (expected: an IPv4 or IPv6 address)",
+        "rack with a space   | &rack=row%201            | rack: 'row 1' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "rack with a slash   | &rack=dc1/r2             | rack: 'dc1/r2' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "rack with bytes     | &rack=r%FF%0A            | rack: 'r%FF%0A' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
+        "rack of 65 chars    | &rack=rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr | rack: 'rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr...' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
     })
     void badParameterOverridingAValidOne(String name, String override, String message) {
         // the override comes first so it wins over VALID's value of the same name
@@ -104,6 +108,14 @@ class AnnounceQueryTest {
         HttpError e = assertThrows(HttpError.class, () -> parse(override.substring(1) + "&" + rest));
         assertEquals(400, e.status().code());
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void aRackIsOptionalAndAnEmptyOneIsNone() throws Exception {
+        assertEquals(java.util.Optional.empty(), parse(VALID).announce().rack());
+        assertEquals(java.util.Optional.empty(), parse(VALID + "&rack=").announce().rack());
+        String longest = "dc-1.row_2:rack-3" + "x".repeat(47);
+        assertEquals(longest, parse(VALID + "&rack=" + longest).announce().rack().orElseThrow().value());
     }
 
     @Test

@@ -1,0 +1,147 @@
+package org.murder.tracker.swarm;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntUnaryOperator;
+import org.murder.tracker.swarm.PeerList.Slot;
+import org.murder.tracker.swarm.Racks.Rack;
+
+/**
+ * Which peers an announcing peer is handed.
+ *
+ * <p>Without racks (no peer of the swarm announced one), as every BEP 3 tracker: a leecher gets
+ * seeders first, then leechers; a seeder gets leechers only; each list is read from a random offset.
+ *
+ * <p>With racks, each rack should pull about one copy of the file across its uplink and share it
+ * inside. So each rack has {@link #GATEWAYS_PER_RACK} gateways, its earliest live members (a
+ * gateway that stops or expires is replaced by the next one at once). Only gateways are handed
+ * peers of other racks (their gateways) and the peers without a rack (the origin); every other
+ * member gets its rack's gateways, then its rack. Peers without a rack get each other and the
+ * gateways of every rack. A rack member whose rack has no other live member is served as without
+ * racks. The same rules hold for a seeder, which is handed no seeders.
+ *
+ * <p>Owned by one {@link Swarm}, under its monitor.
+ */
+final class PeerChoice {
+    /**
+     * Two: one gateway's uplink must feed both its rack and the other racks' gateways, so one per
+     * rack halves what reaches a rack (bench/swarm-sim.sh); three let more copies in (see README).
+     */
+    static final int GATEWAYS_PER_RACK = 2;
+
+    private final int gatewaysPerRack;
+    private final IntUnaryOperator randomBelow;
+
+    /** {@code randomBelow.applyAsInt(n)} is in {@code [0, n)}: where each list is read from. */
+    PeerChoice(int gatewaysPerRack, IntUnaryOperator randomBelow) {
+        if (gatewaysPerRack < 1) {
+            throw new IllegalArgumentException("gatewaysPerRack: " + gatewaysPerRack + " (expected: >= 1)");
+        }
+        this.gatewaysPerRack = gatewaysPerRack;
+        this.randomBelow = randomBelow;
+    }
+
+    /**
+     * Up to {@code want} live peers (seen since {@code expiredBefore}) other than {@code self}, which
+     * is in the swarm already.
+     */
+    List<PeerEntry> choose(Slot self, int want, long expiredBefore, PeerList seeders, PeerList leechers, Racks racks) {
+        if (want == 0) {
+            return List.of();
+        }
+        Rack own = racks.rack(self.entry.rackOrNull());
+        if (racks.isEmpty() || (own != null && !own.hasOtherLiveMember(self, expiredBefore))) {
+            Pick pick = new Pick(self.entry, want, expiredBefore, false);
+            if (!self.entry.isSeeder()) {
+                pick.from(seeders);
+            }
+            pick.from(leechers);
+            return pick.out;
+        }
+        Pick pick = new Pick(self.entry, want, expiredBefore, true);
+        if (own == null) {
+            pick.seedersFrom(racks.outside());
+            for (Rack r : racks.all()) {
+                pick.all(r.gateways(gatewaysPerRack, expiredBefore));
+            }
+            pick.from(racks.outside());
+            return pick.out;
+        }
+        List<Slot> gateways = own.gateways(gatewaysPerRack, expiredBefore);
+        pick.all(gateways);
+        if (gateways.contains(self)) {
+            pick.seedersFrom(racks.outside());
+            for (Rack r : racks.all()) {
+                if (r != own) {
+                    pick.all(r.gateways(gatewaysPerRack, expiredBefore));
+                }
+            }
+            pick.from(racks.outside());
+        }
+        pick.from(own.members);
+        return pick.out;
+    }
+
+    /** The peers picked so far for one requester: never itself, an expired peer, a peer twice, or a seeder for a seeder. */
+    private final class Pick {
+        final PeerEntry self;
+        final int want;
+        final long expiredBefore;
+        final List<PeerEntry> out;
+        /** Only with racks, where one peer can be reached two ways (a gateway is also a member of its rack). */
+        private final Set<PeerEntry> taken;
+
+        Pick(PeerEntry self, int want, long expiredBefore, boolean twoWays) {
+            this.self = self;
+            this.want = want;
+            this.expiredBefore = expiredBefore;
+            this.out = new ArrayList<>(Math.min(want, 64));
+            this.taken = twoWays ? Collections.newSetFromMap(new IdentityHashMap<>()) : null;
+        }
+
+        /** From a random offset of {@code list}. */
+        void from(PeerList list) {
+            read(list, false);
+        }
+
+        /** The seeders of {@code list}, from a random offset (a seeder gets none). */
+        void seedersFrom(PeerList list) {
+            if (!self.isSeeder()) {
+                read(list, true);
+            }
+        }
+
+        private void read(PeerList list, boolean seedersOnly) {
+            int size = list.size();
+            if (size == 0 || out.size() >= want) {
+                return;
+            }
+            int start = size == 1 ? 0 : randomBelow.applyAsInt(size);
+            for (int i = 0; i < size && out.size() < want; i++) {
+                PeerEntry p = list.get((start + i) % size).entry;
+                if (!seedersOnly || p.isSeeder()) {
+                    offer(p);
+                }
+            }
+        }
+
+        void all(List<Slot> slots) {
+            for (int i = 0; i < slots.size() && out.size() < want; i++) {
+                offer(slots.get(i).entry);
+            }
+        }
+
+        private void offer(PeerEntry p) {
+            if (p.lastSeenMillis() < expiredBefore || p.peerId().equals(self.peerId()) || p.sameEndpoint(self.address(), self.port())
+                    || (self.isSeeder() && p.isSeeder())) {
+                return;
+            }
+            if (taken == null || taken.add(p)) {
+                out.add(p);
+            }
+        }
+    }
+}

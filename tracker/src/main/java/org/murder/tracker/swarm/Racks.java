@@ -1,0 +1,99 @@
+package org.murder.tracker.swarm;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.murder.core.RackName;
+import org.murder.tracker.swarm.PeerList.Slot;
+
+/**
+ * A swarm's peers by the rack they announced: each rack's members in a {@link PeerList} (to read
+ * from a random offset) and in order of arrival (its first live members are its gateways, see
+ * {@link PeerChoice}), and the peers without a rack in a list of their own. A peer must be removed
+ * before its entry changes rack. Not thread-safe: its {@link Swarm} guards it.
+ */
+final class Racks {
+    /** One rack's members. */
+    static final class Rack {
+        final RackName name;
+        final PeerList members = new PeerList();
+        private final LinkedHashSet<Slot> byArrival = new LinkedHashSet<>();
+
+        Rack(RackName name) {
+            this.name = name;
+        }
+
+        /** The first {@code count} members in order of arrival that were seen since {@code expiredBefore}. */
+        List<Slot> gateways(int count, long expiredBefore) {
+            List<Slot> out = new ArrayList<>(count);
+            for (Slot s : byArrival) {
+                if (out.size() == count) {
+                    break;
+                }
+                if (s.entry.lastSeenMillis() >= expiredBefore) {
+                    out.add(s);
+                }
+            }
+            return out;
+        }
+
+        /** Whether a member other than {@code self} was seen since {@code expiredBefore}. */
+        boolean hasOtherLiveMember(Slot self, long expiredBefore) {
+            for (Slot s : byArrival) {
+                if (s != self && s.entry.lastSeenMillis() >= expiredBefore) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private final HashMap<RackName, Rack> named = new HashMap<>();
+    private final PeerList outside = new PeerList();
+
+    void add(Slot slot) {
+        RackName name = slot.entry.rackOrNull();
+        if (name == null) {
+            outside.add(slot.rackPlace);
+            return;
+        }
+        Rack rack = named.computeIfAbsent(name, Rack::new);
+        rack.members.add(slot.rackPlace);
+        rack.byArrival.add(slot);
+    }
+
+    void remove(Slot slot) {
+        RackName name = slot.entry.rackOrNull();
+        if (name == null) {
+            outside.remove(slot.rackPlace);
+            return;
+        }
+        Rack rack = named.get(name);
+        rack.members.remove(slot.rackPlace);
+        rack.byArrival.remove(slot);
+        if (rack.members.size() == 0) {
+            named.remove(name);
+        }
+    }
+
+    /** No peer of the swarm announced a rack. */
+    boolean isEmpty() {
+        return named.isEmpty();
+    }
+
+    /** The rack of this name, or null when no peer is in it. */
+    Rack rack(RackName name) {
+        return name == null ? null : named.get(name);
+    }
+
+    Collection<Rack> all() {
+        return named.values();
+    }
+
+    /** The peers that announced no rack (the origin, other clients). */
+    PeerList outside() {
+        return outside;
+    }
+}

@@ -1,0 +1,202 @@
+package org.murder.tracker.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.murder.core.PeerId;
+import org.murder.core.RackName;
+import org.murder.tracker.TrackerClient;
+import org.murder.tracker.swarm.PeerList.Slot;
+
+/**
+ * The peer choice on hand-built swarms: peer N is 10.0.0.N:6000+N, joined in the order added, and
+ * every list is read from offset 0, so the expected lists are exact.
+ */
+class PeerChoiceTest {
+    private static final long NOW = 1_000_000;
+    private static final long EXPIRED_BEFORE = NOW - 60_000;
+
+    private final PeerList seeders = new PeerList();
+    private final PeerList leechers = new PeerList();
+    private final Racks racks = new Racks();
+    private final Map<Integer, Slot> slots = new HashMap<>();
+    private long arrivals;
+    private final PeerChoice choice = new PeerChoice(2, n -> 0);
+
+    private Slot add(int peer, String rack, boolean seeder) {
+        return add(peer, rack, seeder, NOW);
+    }
+
+    private Slot add(int peer, String rack, boolean seeder, long lastSeen) {
+        PeerEntry e = entry(peer, rack, seeder, lastSeen);
+        Slot s = new Slot(e, arrivals++);
+        (seeder ? seeders : leechers).add(s.place);
+        racks.add(s);
+        slots.put(peer, s);
+        return s;
+    }
+
+    private static PeerEntry entry(int peer, String rack, boolean seeder, long lastSeen) {
+        try {
+            return new PeerEntry(PeerId.of(TrackerClient.id20(100 + peer)), InetAddress.getByAddress(new byte[] {10, 0, 0, (byte) peer}),
+                    6000 + peer, 0, 0, seeder ? 0 : 100, false, lastSeen, Optional.ofNullable(rack).map(RackName::new));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void remove(int peer) {
+        Slot s = slots.remove(peer);
+        s.place.list.remove(s.place);
+        racks.remove(s);
+    }
+
+    private List<Integer> chosenFor(int peer, int want) {
+        return choice.choose(slots.get(peer), want, EXPIRED_BEFORE, seeders, leechers, racks).stream()
+                .map(p -> p.port() - 6000).toList();
+    }
+
+    private List<Integer> chosenFor(int peer) {
+        return chosenFor(peer, 50);
+    }
+
+    /** Two racks of four (gateways: 1, 2 in a; 5, 6 in b) and the origin, 9, a seeder without a rack. */
+    private void twoRacksAndAnOrigin() {
+        for (int p = 1; p <= 8; p++) {
+            add(p, p <= 4 ? "a" : "b", false);
+        }
+        add(9, null, true);
+    }
+
+    @Test
+    void withoutRacksALeecherGetsSeedersFirstAndASeederOnlyLeechers() {
+        add(1, null, false);
+        add(2, null, true);
+        add(3, null, false);
+        add(4, null, true);
+        assertEquals(List.of(2, 4, 3), chosenFor(1));
+        assertEquals(List.of(1, 3), chosenFor(2));
+        assertEquals(List.of(2), chosenFor(1, 1), "numwant is honoured");
+        assertEquals(List.of(), chosenFor(1, 0));
+    }
+
+    @Test
+    void aMemberThatIsNoGatewayGetsItsRacksGatewaysThenItsRackOnly() {
+        twoRacksAndAnOrigin();
+        assertEquals(List.of(1, 2, 4), chosenFor(3));
+        assertEquals(List.of(5, 6, 8), chosenFor(7));
+        assertEquals(List.of(1, 2), chosenFor(3, 2), "the gateways come first when numwant is short");
+    }
+
+    @Test
+    void aGatewayAlsoGetsTheOriginAndTheOtherRacksGateways() {
+        twoRacksAndAnOrigin();
+        assertEquals(List.of(2, 9, 5, 6, 3, 4), chosenFor(1));
+        assertEquals(List.of(5, 9, 1, 2, 7, 8), chosenFor(6));
+    }
+
+    @Test
+    void peersWithoutARackGetEachOtherAndEveryRacksGateways() {
+        twoRacksAndAnOrigin();
+        add(10, null, false); // a standard client
+        Set<Integer> forOrigin = Set.copyOf(chosenFor(9));
+        assertEquals(Set.of(1, 2, 5, 6, 10), forOrigin);
+        List<Integer> forClient = chosenFor(10);
+        assertEquals(9, forClient.get(0), "a leecher gets the seeders without a rack first");
+        assertEquals(Set.of(9, 1, 2, 5, 6), Set.copyOf(forClient));
+    }
+
+    @Test
+    void aSeederIsHandedNoSeedersWithRacksEither() {
+        twoRacksAndAnOrigin();
+        add(10, "a", true);
+        add(11, "a", true);
+        assertEquals(List.of(1, 2, 3, 4), chosenFor(10), "its rack's leechers; not 11, not the origin");
+        assertTrue(chosenFor(3).containsAll(List.of(10, 11)), "a leecher gets its rack's seeders");
+    }
+
+    @Test
+    void aGatewayThatStopsIsReplacedByTheNextMemberToArrive() {
+        twoRacksAndAnOrigin();
+        remove(1);
+        assertEquals(List.of(2, 9, 5, 6, 4), chosenFor(3), "3 is a gateway now: the origin and rack b's gateways");
+        assertEquals(List.of(2, 3), chosenFor(4, 2), "4 is handed the new gateways first");
+        assertEquals(List.of(5, 9, 2, 3, 7, 8), chosenFor(6), "other racks are handed the new gateway");
+    }
+
+    @Test
+    void aGatewayThatExpiredIsReplacedAtOnceAndNeverHandedOut() {
+        add(1, "a", false, EXPIRED_BEFORE - 1); // the earliest member, silent past the peer timeout
+        for (int p = 2; p <= 4; p++) {
+            add(p, "a", false);
+        }
+        add(5, "b", false);
+        add(6, "b", false);
+        assertEquals(List.of(3, 5, 6, 4), chosenFor(2), "2 and 3 are the gateways; 1 is not handed out");
+        assertEquals(List.of(2, 3), chosenFor(4));
+    }
+
+    @Test
+    void aLoneRackMemberIsServedAsWithoutRacks() {
+        twoRacksAndAnOrigin();
+        add(10, "c", false);
+        assertEquals(List.of(9, 1, 2, 3, 4, 5, 6, 7, 8), chosenFor(10), "seeders first, then every leecher");
+        add(11, "c", false);
+        List<Integer> second = chosenFor(11);
+        assertEquals(List.of(10, 9), second.subList(0, 2), "with a second member, rack c has gateways: 10, then the origin");
+        assertEquals(Set.of(10, 9, 1, 2, 5, 6), Set.copyOf(second), "and the gateways of a and b");
+    }
+
+    @Test
+    void aMemberWhoseRackMatesAllExpiredIsServedAsWithoutRacks() {
+        add(1, "a", false, EXPIRED_BEFORE - 1);
+        add(2, "a", false);
+        add(3, "b", false);
+        add(4, "b", false);
+        assertEquals(List.of(3, 4), chosenFor(2));
+    }
+
+    @Test
+    void noPeerIsHandedOutTwiceNorToItself() {
+        twoRacksAndAnOrigin();
+        for (int p = 1; p <= 9; p++) {
+            List<Integer> chosen = chosenFor(p);
+            assertEquals(chosen.size(), Set.copyOf(chosen).size(), "peer " + p + ": " + chosen);
+            assertTrue(!chosen.contains(p), "peer " + p + ": " + chosen);
+        }
+    }
+
+    @Test
+    void crossRackPeersGoOnlyToGatewaysAndTheOutside() {
+        for (int p = 1; p <= 40; p++) {
+            add(p, "r" + (p % 4), false);
+        }
+        add(41, null, true);
+        Set<Integer> gateways = Set.of(1, 2, 3, 4, 5, 6, 7, 8);
+        for (int p = 1; p <= 40; p++) {
+            int peer = p;
+            Set<Integer> otherRacks = chosenFor(p).stream().filter(q -> q == 41 || q % 4 != peer % 4).collect(Collectors.toSet());
+            if (gateways.contains(p)) {
+                assertEquals(7, otherRacks.size(), "gateway " + p + " gets the origin and 6 gateways: " + otherRacks);
+                assertTrue(gateways.containsAll(otherRacks.stream().filter(q -> q != 41).toList()));
+            } else {
+                assertEquals(Set.of(), otherRacks, "member " + p);
+            }
+        }
+    }
+
+    @Test
+    void atLeastOneGatewayPerRack() {
+        assertThrows(IllegalArgumentException.class, () -> new PeerChoice(0, n -> 0));
+    }
+}

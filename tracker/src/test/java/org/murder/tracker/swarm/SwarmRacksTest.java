@@ -1,0 +1,94 @@
+package org.murder.tracker.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.murder.core.InfoHash;
+import org.murder.core.PeerId;
+import org.murder.core.RackName;
+import org.murder.testkit.MutableClock;
+import org.murder.tracker.TrackerClient;
+
+/** Racks through the registry: gateways follow stopped events, expiry, rack changes and a restart. */
+class SwarmRacksTest {
+    private static final InfoHash IH = InfoHash.of(TrackerClient.id20(1));
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final MutableClock clock = MutableClock.fixture();
+    private final SwarmRegistry registry = registry();
+
+    private SwarmRegistry registry() {
+        return new SwarmRegistry(clock, new SwarmSettings(TIMEOUT, Duration.ofMinutes(10), 10, 100, 1000), n -> 0);
+    }
+
+    private static Announce announce(int peer, String rack, Event event) {
+        try {
+            return new Announce(IH, PeerId.of(TrackerClient.id20(100 + peer)), InetAddress.getByAddress(new byte[] {10, 0, 0, (byte) peer}),
+                    6000 + peer, 0, 0, 100, event, 50, Optional.ofNullable(rack).map(RackName::new));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private Set<Integer> peersFor(int peer, String rack) {
+        return registry.announce(announce(peer, rack, Event.NONE)).peers().stream().map(p -> p.port() - 6000)
+                .collect(Collectors.toSet());
+    }
+
+    /** Rack a: 1, 2 (gateways), 3, 4; rack b: 5, 6 (gateways), 7. */
+    private void twoRacks() {
+        for (int p = 1; p <= 7; p++) {
+            registry.announce(announce(p, p <= 4 ? "a" : "b", Event.STARTED));
+        }
+    }
+
+    @Test
+    void aGatewayThatAnnouncesStoppedIsReplacedAtOnce() {
+        twoRacks();
+        assertEquals(Set.of(1, 2, 3), peersFor(4, "a"));
+        registry.announce(announce(1, "a", Event.STOPPED));
+        assertEquals(Set.of(2, 4, 5, 6), peersFor(3, "a"), "3 is a gateway now");
+        assertEquals(Set.of(2, 3, 5, 7), peersFor(6, "b"), "and rack b is handed it");
+    }
+
+    @Test
+    void aGatewayThatFallsSilentIsReplacedWhenItsLeaseEnds() {
+        twoRacks();
+        clock.advance(TIMEOUT.minusSeconds(1));
+        for (int p = 2; p <= 7; p++) {
+            registry.announce(announce(p, p <= 4 ? "a" : "b", Event.NONE));
+        }
+        assertEquals(Set.of(1, 2, 3), peersFor(4, "a"), "1 is still a gateway within its lease");
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(Set.of(2, 4, 5, 6), peersFor(3, "a"), "past it, 3 replaces 1");
+    }
+
+    @Test
+    void aPeerThatChangesRackJoinsTheNewRackLast() {
+        twoRacks();
+        registry.announce(announce(1, "b", Event.NONE));
+        assertEquals(Set.of(2, 3), peersFor(4, "a"), "a's gateways are 2 and 3 now");
+        assertEquals(Set.of(5, 6, 1), peersFor(7, "b"), "1 joined b after 7: not a gateway of b");
+        registry.announce(announce(2, null, Event.NONE));
+        assertEquals(Set.of(2, 4, 5, 6), peersFor(3, "a"), "2 left the racks: a gateway, 3, is handed it as the outside");
+    }
+
+    @Test
+    void aRestoredSwarmKeepsItsGateways() {
+        twoRacks();
+        SwarmRegistry restarted = registry();
+        registry.snapshot().forEach(restarted::restore);
+        Set<Integer> handed = restarted.announce(announce(4, "a", Event.NONE)).peers().stream().map(p -> p.port() - 6000)
+                .collect(Collectors.toSet());
+        assertEquals(Set.of(1, 2, 3), handed);
+        Set<Integer> forGateway = restarted.announce(announce(5, "b", Event.NONE)).peers().stream().map(p -> p.port() - 6000)
+                .collect(Collectors.toSet());
+        assertEquals(Set.of(1, 2, 6, 7), forGateway);
+    }
+}
