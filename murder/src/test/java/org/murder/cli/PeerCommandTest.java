@@ -54,6 +54,52 @@ class PeerCommandTest {
     }
 
     @Test
+    void aPeerGivenARackSendsItOnEveryAnnounce() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<String> announces = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer tracker = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        tracker.createContext("/announce", x -> {
+            announces.add(x.getRequestURI().getRawQuery());
+            byte[] body = "d8:intervali30e5:peers0:e".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        tracker.start();
+        try {
+            Path src = Files.createDirectories(tmp.resolve("src"));
+            byte[] data = new byte[300_000];
+            new Random(6).nextBytes(data);
+            Files.write(src.resolve("r.bin"), data);
+            Path torrent = tmp.resolve("r.torrent");
+            assertEquals(0, CliRun.of("make-torrent", src.resolve("r.bin").toString(), "--tracker",
+                    "http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce", "--out", torrent.toString()).exitCode());
+            MetaInfo meta = MetaInfo.read(torrent);
+            try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
+                    .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
+                seed.add(meta, Storage.forSeeding(meta, src.resolve("r.bin")), SessionOptions.seedForever(), SessionListener.NONE)
+                        .completed().get(30, TimeUnit.SECONDS);
+                Path dest = Files.createDirectories(tmp.resolve("dest"));
+                CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
+                        "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s", "--rack", "dc1:r2");
+                assertEquals(0, r.exitCode(), r.err());
+            }
+            // the peer's announces: started (left=300000), then completed and stopped; the seed's: started (left=0), stopped
+            assertTrue(announces.stream().anyMatch(q -> q.contains("left=300000") && q.contains("event=started")
+                    && q.endsWith("&rack=dc1%3Ar2")), "the peer's started carries its rack: " + announces);
+            assertTrue(announces.stream().filter(q -> q.endsWith("&rack=dc1%3Ar2")).count() >= 2, "and its later announces: " + announces);
+            assertTrue(announces.stream().anyMatch(q -> q.contains("left=0") && q.contains("event=started") && !q.contains("rack=")),
+                    "the seed was given no rack: " + announces);
+        } finally {
+            tracker.stop(0);
+        }
+        CliRun bad = CliRun.of("peer", tmp.resolve("r.torrent").toString(), tmp.toString(), "--rack", "row 1");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().startsWith("murder: Invalid value for option '--rack': rack: 'row 1' (expected: 1 to 64 letters,"),
+                bad.err());
+    }
+
+    @Test
     void badPortRangesAndDestinationsAreUsageErrors() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.write(src.resolve("a.bin"), new byte[1000]);

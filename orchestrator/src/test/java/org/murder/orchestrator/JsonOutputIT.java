@@ -75,7 +75,7 @@ class JsonOutputIT {
     @Test
     void deployAgentsAndJobsPrintOneJsonDocumentThatSaysWhatHappened() throws Exception {
         fleet.start("web-1", List.of("web"));
-        fleet.start("web-2", List.of("web"));
+        fleet.start("web-2", List.of("web"), org.murder.peer.engine.EngineConfig.builder().rack(new org.murder.core.RackName("r2")));
         Path src = Files.createDirectories(tmp.resolve("build"));
         byte[] data = new byte[300_000];
         new Random(5).nextBytes(data);
@@ -104,6 +104,11 @@ class JsonOutputIT {
         JsonNode list = JSON.readTree(agents.out()).get("agents");
         assertEquals(List.of("web-1", "web-2"), hosts(list, "name"));
         assertEquals("web", list.get(0).get("roles").get(0).asText());
+        assertTrue(list.get(0).get("rack").isNull(), "web-1 was given no rack: " + list);
+        assertEquals("r2", list.get(1).get("rack").asText(), "web-2's engine announced r2, and its registration says so");
+        Run table = run(new AgentsCommand(), zk());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("web-2 ") && l.contains(" r2 ")), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("web-1 ") && l.contains(" - ")), table.out());
 
         Run jobs = run(new JobsCommand(), zk("--json", "--hosts"));
         assertEquals(0, jobs.exitCode(), jobs.err());

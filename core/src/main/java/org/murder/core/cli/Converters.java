@@ -4,6 +4,7 @@ import java.time.Duration;
 import org.murder.core.ByteSize;
 import org.murder.core.Durations;
 import org.murder.core.PortRange;
+import org.murder.core.RackName;
 import org.murder.core.Rate;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
@@ -23,6 +24,7 @@ public final class Converters {
         commandLine.registerConverter(Rate.class, wrap(Rate::parse));
         commandLine.registerConverter(PortRange.class, wrap(PortRange::parse));
         commandLine.registerConverter(Duration.class, wrap(Durations::parse));
+        commandLine.registerConverter(RackName.class, wrap(RackName::parse));
         return commandLine;
     }
 

@@ -21,6 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.murder.core.Hex;
+import org.murder.core.RackName;
 import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.maker.Version;
@@ -119,7 +120,8 @@ public final class Agent implements Closeable {
         zk.createContainers(ZkPaths.AGENTS);
         reporter = new Reporter(zk, settings.name());
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
-                engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis());
+                engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis(),
+                engine.config().rack().map(RackName::value).orElse(null));
         registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), Json.write(info), fleetSize::get);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "

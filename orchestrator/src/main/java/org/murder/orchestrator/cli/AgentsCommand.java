@@ -41,11 +41,11 @@ public final class AgentsCommand implements Callable<Integer> {
                 JsonOutput.print(out, java.util.Map.of("agents", agents));
                 return 0;
             }
-            out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", "NAME", "IP", "PORTS", "ROLES", "VERSION", "SINCE");
+            out.printf("%-24s %-16s %-12s %-20s %-12s %-8s %s%n", "NAME", "IP", "PORTS", "ROLES", "RACK", "VERSION", "SINCE");
             for (AgentInfo a : agents) {
-                out.printf("%-24s %-16s %-12s %-20s %-8s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
-                        Printable.escape(a.portRange()), Printable.escape(String.join(",", a.roles())), Printable.escape(a.version()),
-                        Instant.ofEpochMilli(a.since()));
+                out.printf("%-24s %-16s %-12s %-20s %-12s %-8s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
+                        Printable.escape(a.portRange()), Printable.escape(String.join(",", a.roles())),
+                        a.rack() == null ? "-" : Printable.escape(a.rack()), Printable.escape(a.version()), Instant.ofEpochMilli(a.since()));
             }
             out.println(agents.size() + " agents");
             out.flush();

@@ -2,10 +2,19 @@ package org.murder.orchestrator.job;
 
 import java.util.List;
 
-/** An agent's registration at {@code /agents/<name>} (ephemeral: it disappears with the agent). */
+/**
+ * An agent's registration at {@code /agents/<name>} (ephemeral: it disappears with the agent).
+ * {@code rack} is null for an agent given none, and in registrations of agents from before racks.
+ */
 public record AgentInfo(String name, String host, String ip, List<String> roles, String portRange, String destRoot,
-        String version, long since) {
+        String version, long since, String rack) {
     public AgentInfo {
         roles = roles == null ? List.of() : List.copyOf(roles);
+    }
+
+    /** A registration without a rack. */
+    public AgentInfo(String name, String host, String ip, List<String> roles, String portRange, String destRoot, String version,
+            long since) {
+        this(name, host, ip, roles, portRange, destRoot, version, since, null);
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.murder.core.MurderException;
 import org.murder.core.PortRange;
+import org.murder.core.RackName;
 import org.murder.core.Rate;
 import org.murder.peer.engine.EngineConfig;
 import picocli.CommandLine.Option;
@@ -23,6 +24,11 @@ public final class EngineOptions {
     @Option(names = "--ip", paramLabel = "ADDR", description = "Address to give the tracker for us. Default: the one it sees.")
     String ip;
 
+    @Option(names = "--rack", paramLabel = "NAME",
+            description = "This host's rack (1-64 of A-Z a-z 0-9 . _ : -), sent on every announce: murder's tracker then hands out"
+                    + " mostly peers of the same rack, so each rack pulls about one copy across its uplink. Default: none.")
+    RackName rack;
+
     @Option(names = "--max-up", paramLabel = "RATE", defaultValue = "unlimited",
             description = "Upload limit for the process, like 50MB/s or 400Mbit/s. Default: ${DEFAULT-VALUE}.")
     Rate maxUp;
@@ -38,7 +44,7 @@ public final class EngineOptions {
     List<String> peers = new ArrayList<>();
 
     public EngineConfig.Builder configBuilder() {
-        EngineConfig.Builder b = EngineConfig.builder().portRange(portRange).maxUp(maxUp).maxDown(maxDown).announceIp(ip);
+        EngineConfig.Builder b = EngineConfig.builder().portRange(portRange).maxUp(maxUp).maxDown(maxDown).announceIp(ip).rack(rack);
         if (maxPeers < 1 || maxPeers > 10_000) {
             throw MurderException.badInput("--max-peers: " + maxPeers + " (expected: 1 to 10000)");
         }
@@ -51,6 +57,11 @@ public final class EngineOptions {
             }
         }
         return b;
+    }
+
+    /** The rack given with --rack, if any. */
+    public java.util.Optional<RackName> rack() {
+        return java.util.Optional.ofNullable(rack);
     }
 
     /** The address given with --ip, if any. */

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
 import org.murder.core.PortRange;
+import org.murder.core.RackName;
 import org.murder.core.Rate;
 
 /**
@@ -35,11 +36,12 @@ import org.murder.core.Rate;
  * @param maxDown            download limit for the whole process
  * @param ioThreads          Netty event loop threads
  * @param hashThreads        threads verifying pieces
+ * @param rack               the rack to tell the tracker (empty: none; see the tracker's PeerChoice)
  */
 public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
         int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, long orderWindow, Duration reannounce,
         Duration stallTimeout, Duration idleTimeout, Duration handshakeTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
-        int ioThreads, int hashThreads) {
+        int ioThreads, int hashThreads, Optional<RackName> rack) {
 
     public static final int BLOCK_SIZE = 16 * 1024;
     /**
@@ -103,6 +105,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         b.maxDown = maxDown;
         b.ioThreads = ioThreads;
         b.hashThreads = hashThreads;
+        b.rack = rack;
         return b;
     }
 
@@ -133,6 +136,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private Rate maxDown = Rate.UNLIMITED;
         private int ioThreads = 1;
         private int hashThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private Optional<RackName> rack = Optional.empty();
 
         public Builder portRange(PortRange v) {
             portRange = v;
@@ -229,10 +233,15 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
             return this;
         }
 
+        public Builder rack(RackName v) {
+            rack = Optional.ofNullable(v);
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
                     pipelineTime, randomFirstPieces, orderWindow, reannounce, stallTimeout, idleTimeout, handshakeTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
-                    ioThreads, hashThreads);
+                    ioThreads, hashThreads, rack);
         }
     }
 }

@@ -93,7 +93,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         String key = Hex.encode(ByteBuffer.allocate(4).putInt(random.nextInt()).array());
         this.announcer = new Announcer((event, numWant) -> {
             AnnounceRequest request = new AnnounceRequest(meta.infoHash(), context.peerId(), context.port(), counters.uploaded,
-                    counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key);
+                    counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key,
+                    config.rack());
             return () -> trackers.announce(request);
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,

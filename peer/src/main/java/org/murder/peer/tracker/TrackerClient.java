@@ -134,6 +134,7 @@ public final class TrackerClient {
                 .append("&key=").append(r.key());
         r.event().ifPresent(e -> q.append("&event=").append(e.wire()));
         r.ip().ifPresent(ip -> q.append("&ip=").append(percent(ip.getBytes(StandardCharsets.UTF_8))));
+        r.rack().ifPresent(rack -> q.append("&rack=").append(percent(rack.value().getBytes(StandardCharsets.US_ASCII))));
         return q.toString();
     }
 

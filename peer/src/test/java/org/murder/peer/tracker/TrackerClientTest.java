@@ -1,6 +1,7 @@
 package org.murder.peer.tracker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,7 @@ import org.murder.core.PeerId;
 @Timeout(30)
 class TrackerClientTest {
     private static final AnnounceRequest STARTED = new AnnounceRequest(InfoHash.of(new byte[20]), PeerId.random(), 6881, 0, 0,
-            1000, Optional.of(AnnounceRequest.Event.STARTED), Optional.empty(), 50, "k1");
+            1000, Optional.of(AnnounceRequest.Event.STARTED), Optional.empty(), 50, "k1", Optional.empty());
 
     private HttpServer server;
     private final LinkedBlockingQueue<String> queries = new LinkedBlockingQueue<>();
@@ -70,6 +71,14 @@ class TrackerClientTest {
         assertEquals(Duration.ofSeconds(20), r.interval());
         String q = queries.poll();
         assertTrue(q.contains("event=started") && q.contains("port=6881") && q.contains("left=1000") && q.contains("compact=1"), q);
+    }
+
+    @Test
+    void theRackGoesOnEveryAnnounceOnlyWhenGiven() {
+        assertFalse(TrackerClient.query(STARTED).contains("rack="), TrackerClient.query(STARTED));
+        AnnounceRequest racked = new AnnounceRequest(STARTED.infoHash(), STARTED.peerId(), 6881, 0, 0, 1000, Optional.empty(),
+                Optional.empty(), 50, "k1", Optional.of(new org.murder.core.RackName("dc1:row-2.r_3")));
+        assertTrue(TrackerClient.query(racked).endsWith("&rack=dc1%3Arow-2.r_3"), TrackerClient.query(racked));
     }
 
     @Test
