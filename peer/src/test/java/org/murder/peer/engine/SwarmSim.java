@@ -10,10 +10,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Random;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 import org.murder.testkit.MutableClock;
 import org.murder.tracker.swarm.Announce;
 import org.murder.tracker.swarm.AnnounceResult;
@@ -38,16 +40,16 @@ final class SwarmSim {
     /** What is simulated. Rates in bytes per second; the origin is host 0. */
     record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
             Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
-            int maxConnections, int numWant, Duration timeLimit) {
+            int maxConnections, int numWant, Duration timeLimit, boolean rackHints) {
 
         static Params of(int hosts, long fileBytes, double up) {
             return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
-                    100, 50, Duration.ofHours(2));
+                    100, 50, Duration.ofHours(2), false);
         }
 
         Params withSeed(long s) {
             return new Params(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts,
-                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit);
+                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints);
         }
     }
 
@@ -216,7 +218,7 @@ final class SwarmSim {
         private void announce(Event event) {
             long left = p.fileBytes() - picker.haveBytes();
             AnnounceResult r = tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, left,
-                    event, p.numWant()));
+                    event, p.numWant(), p.rackHints() && id > 0 ? Optional.of(new RackName("rack" + rack)) : Optional.empty()));
             nextAnnounce = now + REANNOUNCE.toNanos();
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {

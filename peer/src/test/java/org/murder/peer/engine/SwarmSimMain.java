@@ -8,7 +8,7 @@ import java.util.Locale;
  * against the bound F/c. Options (defaults in brackets): --file MiB [256], --piece KiB [256],
  * --up Mbit/s [400] (every host's uplink c, and the origin's), --down Mbit/s [4 x up],
  * --origin-up Mbit/s [up], --latency ms [0.5], --jitter s [0], --racks N [1], --rack-uplink Mbit/s
- * [unlimited], --slow N [0] hosts at --slow-factor [0.5] of the rates, --failing N [0] hosts that
+ * [unlimited], --rack-hints (hosts announce their rack; the origin none), --slow N [0] hosts at --slow-factor [0.5] of the rates, --failing N [0] hosts that
  * die mid-download, --max-peers N [100], --numwant N [50], --seed N [1].
  */
 public final class SwarmSimMain {
@@ -18,7 +18,7 @@ public final class SwarmSimMain {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
-                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--slow N] [--slow-factor F] [--failing N]"
+                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--slow N] [--slow-factor F] [--failing N]"
                     + " [--max-peers N] [--numwant N] [--seed N]");
             System.exit(2);
         }
@@ -38,8 +38,13 @@ public final class SwarmSimMain {
         int maxPeers = 100;
         int numWant = 50;
         long seed = 1;
+        boolean rackHints = false;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
+            if (name.equals("--rack-hints")) {
+                rackHints = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 usage(name + " needs a value");
             }
@@ -72,7 +77,7 @@ public final class SwarmSimMain {
         SwarmSim.Params params = new SwarmSim.Params(hosts + 1, file, piece, c, down < 0 ? 4 * c : down * 1e6 / 8,
                 originUp < 0 ? c : originUp * 1e6 / 8, Duration.ofNanos((long) (latencyMs * 1e6)),
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
-                numWant, Duration.ofHours(6));
+                numWant, Duration.ofHours(6), rackHints);
         long started = System.nanoTime();
         SwarmSim.Result r = new SwarmSim(params).run();
 
@@ -81,18 +86,19 @@ public final class SwarmSimMain {
         double bound = file / c;
         int expected = hosts - failing;
         System.out.printf(Locale.ROOT, "# swarm-sim: %d hosts (+ origin), F=%.0f MiB in %d pieces of %.0f KiB, c=%.0f Mbit/s,"
-                + " latency %.2f ms, jitter %.1f s, racks %d%s, slow %d, failing %d, seed %d%n", hosts, fileMib,
+                + " latency %.2f ms, jitter %.1f s, racks %d%s%s, slow %d, failing %d, seed %d%n", hosts, fileMib,
                 (file + piece - 1) / piece, pieceKib, up, latencyMs, jitterS, racks,
-                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", slow, failing, seed);
+                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", slow, failing, seed);
         System.out.printf(Locale.ROOT, "finished %d of %d; bound F/c %.2f s%n", done.length, expected, bound);
         if (done.length > 0) {
             System.out.printf(Locale.ROOT, "p50 %.2f s (%.2f x F/c)  p99 %.2f s (%.2f x)  p99.9 %.2f s (%.2f x)  last %.2f s (%.2f x)%n",
                     q(done, 0.5), q(done, 0.5) / bound, q(done, 0.99), q(done, 0.99) / bound, q(done, 0.999),
                     q(done, 0.999) / bound, done[done.length - 1] / 1e9, done[done.length - 1] / 1e9 / bound);
         }
-        System.out.printf(Locale.ROOT, "origin sent %.3f x F; duplicate bytes %.2f %% of what the hosts received; across racks %.2f x F%n",
-                (double) r.originUploaded() / file, 100.0 * r.duplicateBytes() / ((double) file * Math.max(1, done.length)),
-                (double) r.rackBytes() / file);
+        System.out.printf(Locale.ROOT, "origin sent %.3f x F; duplicate bytes %.2f %% of what the hosts received; across racks %.2f x F"
+                + " (%.2f x F x racks)%n", (double) r.originUploaded() / file,
+                100.0 * r.duplicateBytes() / ((double) file * Math.max(1, done.length)), (double) r.rackBytes() / file,
+                (double) r.rackBytes() / file / racks);
         System.out.printf(Locale.ROOT, "simulated %d events in %.1f s of wall time%n", r.events(), wall);
         System.exit(done.length == expected ? 0 : 1);
     }
