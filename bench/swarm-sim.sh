@@ -18,9 +18,11 @@ lib="$root/murder/target/murder/lib"
 [ -d "$lib" ] || { echo "build first: mvn -q install -DskipTests" >&2; exit 1; }
 classes="$root/peer/target/test-classes"
 if [ ! -f "$classes/org/murder/peer/engine/SwarmSimMain.class" ] \
-    || [ -n "$(find "$root/peer/src" -newer "$classes/org/murder/peer/engine/SwarmSimMain.class" -name '*.java' | head -1)" ]; then
-  (cd "$root" && mvn -o -q -B -pl peer test-compile -Ddeb.skip >&2)
+    || [ -n "$(find "$root/core/src" "$root/tracker/src" "$root/peer/src" -newer "$classes/org/murder/peer/engine/SwarmSimMain.class" -name '*.java' | head -1)" ]; then
+  # -am: core and tracker from this tree too, not a stale copy in ~/.m2
+  (cd "$root" && mvn -o -q -B -pl peer -am test-compile -Ddeb.skip >&2)
 fi
-# tracker classes for the tracker's own peer-list policy: in lib/ already (the murder distribution)
-exec java -Xmx${SIM_HEAP:-6g} -XX:+UseParallelGC ${SIM_JAVA_OPTS:-} -cp "$root/peer/target/classes:$classes:$root/testkit/target/classes:$lib/*" \
+# the tracker's own peer-list policy and core from this tree's classes, ahead of the (possibly older) jars in lib/
+exec java -Xmx${SIM_HEAP:-6g} -XX:+UseParallelGC ${SIM_JAVA_OPTS:-} \
+  -cp "$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/target/classes:$root/testkit/target/classes:$lib/*" \
   org.murder.peer.engine.SwarmSimMain "$@"
