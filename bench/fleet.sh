@@ -11,7 +11,8 @@
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
 # CPU the machine spent during the download against what it has, so a run whose time was set by
-# CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree.
+# CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree; it replaces
+# whatever root qdisc lo had (normally none) and deletes its own at exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
@@ -139,7 +140,7 @@ grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
   "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" <<'EOF'
-import glob, sys
+import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 packets = int(sys.argv[10])
@@ -156,13 +157,15 @@ for f in glob.glob(work + "/*.out"):
 done = sorted(r[0] / 1000 for r in rows if r[0] >= 0)
 bound = size * 8 / bps
 def pct(q):
-    return done[min(len(done) - 1, max(0, int(round(q * len(done) + 0.5)) - 1))]
+    return done[min(len(done) - 1, max(0, math.ceil(q * len(done)) - 1))]
 print("hosts     %d of %d complete" % (len(done), hosts))
 if done:
     for name, v in (("p50", pct(0.5)), ("p99", pct(0.99)), ("last", done[-1])):
         print("%-9s %7.1f s = %.2f x F/C (bound %.1f s)" % (name, v, v / bound, bound))
-sent = origin_up + sum(r[2] for r in rows)
-new = sum(r[1] for r in rows)
+if any(r[1] < 0 for r in rows):
+    print("(%d hosts did not report their counters: bytes below leave them out)" % sum(1 for r in rows if r[1] < 0))
+sent = origin_up + sum(r[2] for r in rows if r[2] >= 0)
+new = sum(r[1] for r in rows if r[1] >= 0)
 print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size, origin_tc / size))
 print("packets   %d on lo, %.0f per MiB received" % (packets, packets / max(new / 1048576, 1)))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))

@@ -8,7 +8,9 @@ import java.time.Instant;
  * until {@link #WINDOW} after that peer's last ask for it or the last block of it sent to it (or
  * until it is gone), another peer asking for it is to be refused, and fetches it from that peer
  * once it has it; the window also covers the time the first peer takes to verify and announce it.
- * Once any other peer says it has the piece, it is not sent again at all. The origin's uplink is the only
+ * Once the first copy went out whole, or another peer says it has the piece (rare: murder peers
+ * send no Have to a seed), others are refused while the first peer stays, each for at most
+ * {@link #PATIENCE}. The origin's uplink is the only
  * way new pieces enter the swarm, and two hosts picking the same new piece at once (neither can
  * know of the other yet) halve what it delivers.
  *
@@ -27,6 +29,11 @@ final class FirstCopy<P> {
     static final Duration WINDOW = Duration.ofSeconds(4);
     /** How long a piece sent whole to a peer that is gone since is refused to others (see {@link #gone}). */
     static final Duration GONE_WHOLE = Duration.ofSeconds(30);
+    /**
+     * Blocks queued for a first peer that has taken none of them for this long (it stopped reading)
+     * no longer keep the piece from others.
+     */
+    static final Duration STUCK = Duration.ofSeconds(60);
     /** How long a peer refused a piece that is spreading looks for it elsewhere before the origin serves it anyway. */
     static final Duration PATIENCE = Duration.ofSeconds(12);
     /** Stands for a gone peer that got its piece whole. */
@@ -82,12 +89,18 @@ final class FirstCopy<P> {
             queued[piece]++;
             return false;
         }
-        if (queued[piece] > 0 || !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW))) {
+        boolean recent = !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW));
+        if (recent || queued[piece] > 0 && now.isBefore(since[piece].plus(STUCK))) {
             return true; // on its way to the first peer: nowhere else yet
         }
         if (holders > 0 || sentBytes[piece] >= pieceLength.applyAsLong(piece)) {
             return !waitedTooLong(piece, asker, now); // spreading from the first peer
         }
+        // the first peer got part of it and stopped asking (or stopped reading): the asker takes it over
+        to[piece] = asker;
+        since[piece] = now;
+        queued[piece] = 1;
+        sentBytes[piece] = 0;
         return false;
     }
 

@@ -94,7 +94,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.announcer = new Announcer((event, numWant) -> {
             AnnounceRequest request = new AnnounceRequest(meta.infoHash(), context.peerId(), context.port(), counters.uploaded,
                     counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key,
-                    config.rack());
+                    downloadedHere ? config.rack() : java.util.Optional.empty()); // a seed from the start (the origin) is outside every rack
             return () -> trackers.announce(request);
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,

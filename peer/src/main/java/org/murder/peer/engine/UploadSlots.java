@@ -10,8 +10,8 @@ import java.util.Map;
  * order they asked. When peers wait for a slot, an unchoked peer that asked for nothing since
  * {@link IdleSlots#GRACE} after its unchoke gives its slot up (a peer that says it is interested
  * and never asks must not keep one from a peer that wants data); such a peer gets a slot again
- * only after the peers that wait. No tit-for-tat: in a deploy every host wants every other to
- * finish.
+ * only after the peers that wait. A slot held {@link #ROTATE} goes to a peer that waits. No
+ * tit-for-tat: in a deploy every host wants every other to finish.
  *
  * <p>Owned by one thread; decisions go out to the {@link Peer}s, which also tell what the policy
  * needs to know about their uploads (a connection, or a simulated host).
@@ -94,10 +94,43 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         }
     }
 
-    /** Called about once a second: idle slots go to peers that wait, then free slots are filled. */
+    /**
+     * A busy slot held this long goes to a peer that waits (the one held longest, one a tick): with
+     * a few slots and peers that know no one else (only the origin, given with --peer), a peer
+     * left waiting would otherwise get nothing until some other finished, and time out.
+     */
+    static final java.time.Duration ROTATE = java.time.Duration.ofSeconds(30);
+
+    /** Called about once a second: idle slots go to peers that wait, then a slot held {@link #ROTATE}, then free slots are filled. */
     void tick() {
-        rotateIdle(clock.instant());
+        Instant now = clock.instant();
+        rotateIdle(now);
+        rotateLongest(now);
         unchokeWaiting(true);
+    }
+
+    private void rotateLongest(Instant now) {
+        if (unchoked < max) {
+            return;
+        }
+        boolean waiting = false;
+        P longest = null;
+        Slot held = null;
+        for (Map.Entry<P, Slot> e : slots.entrySet()) {
+            Slot s = e.getValue();
+            waiting |= s.interested && s.choking && !s.idleChoked;
+            if (!s.choking && (held == null || s.unchokedAt.isBefore(held.unchokedAt))) {
+                longest = e.getKey();
+                held = s;
+            }
+        }
+        if (!waiting || held == null || now.isBefore(held.unchokedAt.plus(ROTATE))) {
+            return;
+        }
+        choke(longest, held);
+        slots.remove(longest); // to the back of the queue: it waits behind those that waited
+        slots.put(longest, held);
+        unchokeWaiting(false);
     }
 
     private void rotateIdle(Instant now) {

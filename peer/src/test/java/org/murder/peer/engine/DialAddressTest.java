@@ -50,7 +50,8 @@ class DialAddressTest {
                 Engine leecher = Engine.start(EngineConfig.builder().portRange(ports).bindAddress(InetAddress.getByName("127.0.0.5"))
                         .build(), Clock.systemUTC())) {
             assertEquals(seeder.port(), leecher.port(), "the same port, on two addresses");
-            seeder.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE);
+            seeder.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(20, java.util.concurrent.TimeUnit.SECONDS); // checked and seeding before anyone dials it
             Torrent download = leecher.add(t.meta(), Storage.forDownload(t.meta(), Files.createDirectories(tmp.resolve("dl"))),
                     SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
             download.addPeers(List.of(new InetSocketAddress("127.0.0.4", seeder.port())));

@@ -19,14 +19,15 @@ class FirstCopyWindowTest {
         assertFalse(policy.goesElsewhere(1, "b", t0, 0), "piece 1 is new: b gets it");
         Instant later = t0.plusMillis(1500);
         assertFalse(policy.goesElsewhere(0, "a", later, 0), "a gets the rest of its piece");
-        assertTrue(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW).plusSeconds(60), 0),
-                "a's blocks are not out yet: still a's, however long that takes");
+        assertTrue(policy.goesElsewhere(0, "b", later.plus(FirstCopy.STUCK).minusMillis(1), 0),
+                "a's blocks are not out yet: still a's, up to the stuck time");
         policy.sent(0, "a", 10, later);
         policy.sent(0, "a", 10, later);
         assertTrue(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW).minusMillis(1), 0), "still a's");
-        assertFalse(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW), 0), "after the window anyone is served");
-        assertFalse(policy.goesElsewhere(0, "a", later.plus(FirstCopy.WINDOW), 0), "a too: its ask starts a new window");
-        assertTrue(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW).plusMillis(1), 0), "which is a's again");
+        assertFalse(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW), 0),
+                "a got part of it and stopped asking: after the window b takes the piece over");
+        assertTrue(policy.goesElsewhere(0, "a", later.plus(FirstCopy.WINDOW), 0), "so a waits for b's copy");
+        assertFalse(policy.goesElsewhere(0, "b", later.plus(FirstCopy.WINDOW).plusMillis(1), 0), "b's own asks go on");
     }
 
     @Test
@@ -51,7 +52,8 @@ class FirstCopyWindowTest {
         Instant after = t0.plus(FirstCopy.WINDOW).plusSeconds(30);
         assertTrue(policy.goesElsewhere(1, "b", after, 1), "a (or another) has it: b gets it from the swarm, not from the origin");
         assertFalse(policy.goesElsewhere(1, "b", after, 0), "nobody has it: b is served");
-        assertFalse(policy.goesElsewhere(1, "a", after, 1), "the first peer still finishes its own copy");
+        assertTrue(policy.goesElsewhere(1, "a", after, 1), "b took it over (a got part and stopped asking): a waits for b's copy");
+        assertFalse(policy.goesElsewhere(1, "b", after.plusSeconds(1), 1), "b's own asks go on");
     }
 
     @Test
@@ -79,5 +81,12 @@ class FirstCopyWindowTest {
                 "a left with the piece whole (a busy origin lets idle peers go): still refused a while");
         assertFalse(policy.goesElsewhere(0, "d", muchLater.plus(FirstCopy.GONE_WHOLE), 0),
                 "then served: a may have died before sharing it");
+    }
+
+    @Test
+    void blocksAFirstPeerStoppedTakingKeepThePieceOnlyForTheStuckTime() {
+        assertFalse(policy.goesElsewhere(1, "a", t0, 0)); // queued, and a never reads
+        assertTrue(policy.goesElsewhere(1, "b", t0.plus(FirstCopy.STUCK).minusMillis(1), 0), "a's block may still go");
+        assertFalse(policy.goesElsewhere(1, "b", t0.plus(FirstCopy.STUCK), 0), "nothing written to a for a minute: b takes it");
     }
 }

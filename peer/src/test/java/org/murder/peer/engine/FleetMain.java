@@ -23,7 +23,7 @@ import org.murder.peer.storage.Storage;
  *
  * <pre>
  * FleetMain --torrent T --work DIR --hosts ADDR,ADDR,... [--seed FILE] [--max-peers N] [--md5 HEX]
- *           [--timeout SECONDS] [--rack NAME_PREFIX]
+ *           [--timeout SECONDS]
  * </pre>
  *
  * Protocol with the script, on stdout: {@code ready N} once every engine listens; the JVM then
@@ -111,8 +111,12 @@ public final class FleetMain {
             Thread.sleep(50); // the script's signal: a file (bounded by the timeout)
         }
         for (int i = 0; i < engines.size(); i++) {
-            Snapshot s = torrents.get(i).stop().get(30, TimeUnit.SECONDS);
-            say(out, String.format(Locale.ROOT, "host %s %d %d %d", addresses.get(i), doneAt[i], s.downloaded(), s.uploaded()));
+            try {
+                Snapshot s = torrents.get(i).stop().get(30, TimeUnit.SECONDS);
+                say(out, String.format(Locale.ROOT, "host %s %d %d %d", addresses.get(i), doneAt[i], s.downloaded(), s.uploaded()));
+            } catch (Exception e) {
+                say(out, String.format(Locale.ROOT, "host %s %d -1 -1", addresses.get(i), doneAt[i]));
+            }
         }
         for (Engine e : engines) {
             e.close();

@@ -88,7 +88,7 @@ class UploadSlotsTest {
     void aPeerWithUploadsQueuedOrUnchokedWithinTheGraceKeepsItsSlot() {
         Peer queued = new Peer("queued");
         slots.interested(queued);
-        clock.advance(Duration.ofMinutes(1));
+        clock.advance(UploadSlots.ROTATE.minusSeconds(1)); // long idle, but not held the rotation time
         Peer fresh = new Peer("fresh");
         slots.interested(fresh);
         queued.queued = 3;
@@ -111,5 +111,36 @@ class UploadSlotsTest {
         assertTrue(slots.choking(idle));
         slots.remove(waiting);
         assertFalse(slots.choking(idle), "the waiting peer left: the idle one may have its slot back");
+    }
+
+    @Test
+    void aBusySlotHeldTheRotationTimeGoesToAPeerThatWaitsAndTheHolderQueuesBehindIt() {
+        Peer a = new Peer("a");
+        Peer b = new Peer("b");
+        Peer c = new Peer("c");
+        slots.interested(a);
+        clock.advance(Duration.ofSeconds(1));
+        slots.interested(b);
+        slots.interested(c);
+        a.queued = 3; // busy: not idle, so only the rotation can take its slot
+        b.queued = 3;
+        clock.advance(UploadSlots.ROTATE.minusSeconds(2));
+        a.usefulAt = clock.instant();
+        b.usefulAt = clock.instant();
+        slots.tick();
+        assertTrue(slots.choking(c), "nobody held a slot 30 s yet");
+        clock.advance(Duration.ofSeconds(1));
+        a.usefulAt = clock.instant();
+        b.usefulAt = clock.instant();
+        slots.tick();
+        assertTrue(slots.choking(a), "a held its slot longest, for the rotation time: it goes");
+        assertFalse(slots.choking(c), "to c, which waited");
+        assertFalse(slots.choking(b));
+        clock.advance(Duration.ofSeconds(1));
+        b.usefulAt = clock.instant();
+        slots.tick();
+        assertTrue(slots.choking(b), "then b");
+        assertFalse(slots.choking(a), "and a gets a slot again: nobody else waits");
+        assertEquals(2, slots.unchoked());
     }
 }

@@ -66,9 +66,7 @@ final class PeerChoice {
         Pick pick = new Pick(self.entry, want, expiredBefore, true);
         if (own == null) {
             pick.seedersFrom(racks.outside());
-            for (Rack r : racks.all()) {
-                pick.all(r.gateways(gatewaysPerRack, expiredBefore));
-            }
+            gatewaysOfOtherRacks(pick, racks, null, expiredBefore);
             pick.from(racks.outside());
             return pick.out;
         }
@@ -76,15 +74,27 @@ final class PeerChoice {
         pick.all(gateways);
         if (gateways.contains(self)) {
             pick.seedersFrom(racks.outside());
-            for (Rack r : racks.all()) {
-                if (r != own) {
-                    pick.all(r.gateways(gatewaysPerRack, expiredBefore));
-                }
-            }
+            gatewaysOfOtherRacks(pick, racks, own, expiredBefore);
             pick.from(racks.outside());
         }
         pick.from(own.members);
         return pick.out;
+    }
+
+    /**
+     * The gateways of every rack but {@code own}, from a random rack on and until the list is full:
+     * with more racks than fit in one answer, each requester sees a different share of them.
+     */
+    private void gatewaysOfOtherRacks(Pick pick, Racks racks, Rack own, long expiredBefore) {
+        List<Rack> all = new ArrayList<>(racks.all());
+        int n = all.size();
+        int start = n == 0 ? 0 : randomBelow.applyAsInt(n);
+        for (int i = 0; i < n && pick.out.size() < pick.want; i++) {
+            Rack r = all.get((start + i) % n);
+            if (r != own) {
+                pick.all(r.gateways(gatewaysPerRack, expiredBefore));
+            }
+        }
     }
 
     /** The peers picked so far for one requester: never itself, an expired peer, a peer twice, or a seeder for a seeder. */
