@@ -48,10 +48,11 @@ EOF
 [ -d "$lib" ] || { echo "fleet.sh: build first: mvn -q install -DskipTests" >&2; exit 1; }
 classes="$root/peer/target/test-classes"
 if [ ! -f "$classes/org/murder/peer/engine/FleetMain.class" ] \
-    || [ -n "$(find "$root/peer/src" -newer "$classes/org/murder/peer/engine/FleetMain.class" -name '*.java' | head -1)" ]; then
-  (cd "$root" && mvn -o -q -B -pl peer test-compile -Ddeb.skip >&2)
+    || [ -n "$(find "$root/core/src" "$root/tracker/src" "$root/peer/src" -newer "$classes/org/murder/peer/engine/FleetMain.class" -name '*.java' | head -1)" ]; then
+  (cd "$root" && mvn -o -q -B -pl peer -am test-compile -Ddeb.skip >&2)
 fi
-cp="$root/peer/target/classes:$classes:$lib/*"
+# this tree's classes ahead of the (possibly older) jars of the distribution
+cp="$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/target/classes:$lib/*"
 
 work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"
