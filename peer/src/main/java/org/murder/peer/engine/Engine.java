@@ -8,8 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.Errors;
@@ -63,12 +61,6 @@ public final class Engine implements Closeable {
     private final EngineThreads threads;
     /** Whether {@link #threads} are this engine's own (closed with it) or shared with other engines. */
     private final boolean ownThreads;
-    private final EventLoopGroup group;
-    private final Class<? extends ServerChannel> serverChannel;
-    private final Class<? extends SocketChannel> socketChannel;
-    private final ExecutorService hashPool;
-    private final ExecutorService md5Executor;
-    private final ExecutorService syncExecutor;
     private final GlobalTrafficShapingHandler shaper;
     private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
     private final Random random = new Random();
@@ -90,14 +82,8 @@ public final class Engine implements Closeable {
         this.clock = clock;
         this.threads = threads;
         this.ownThreads = ownThreads;
-        this.group = threads.group;
-        this.serverChannel = threads.serverChannel;
-        this.socketChannel = threads.socketChannel;
-        this.hashPool = threads.hashPool;
-        this.md5Executor = threads.md5Executor;
-        this.syncExecutor = threads.syncExecutor;
         this.shaper = config.maxUp().isUnlimited() && config.maxDown().isUnlimited() ? null
-                : new GlobalTrafficShapingHandler(group.next(), config.maxUp().bytesPerSecond(),
+                : new GlobalTrafficShapingHandler(threads.group.next(), config.maxUp().bytesPerSecond(),
                         config.maxDown().bytesPerSecond(), 100);
     }
 
@@ -125,7 +111,7 @@ public final class Engine implements Closeable {
     }
 
     private void listen() {
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(serverChannel)
+        ServerBootstrap b = new ServerBootstrap().group(threads.group).channel(threads.serverChannel)
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
@@ -139,7 +125,7 @@ public final class Engine implements Closeable {
                 port = p;
                 LOG.info("listening for peers on {}:{} (range {}), peer id {}", bind == null ? "*" : bind.getHostAddress(), p,
                         config.portRange(), peerId);
-                LOG.debug("transport: {}", serverChannel.getSimpleName());
+                LOG.debug("transport: {}", threads.serverChannel.getSimpleName());
                 return;
             }
             if (!portTaken(f.cause())) {
@@ -182,7 +168,7 @@ public final class Engine implements Closeable {
      * the tracker gave them), from any otherwise.
      */
     private ChannelFuture connect(PeerConnection.Events torrent, InetSocketAddress address, EventLoop loop) {
-        Bootstrap b = new Bootstrap().group(loop).channel(socketChannel)
+        Bootstrap b = new Bootstrap().group(loop).channel(threads.socketChannel)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -198,7 +184,7 @@ public final class Engine implements Closeable {
      * {@link Storage#forSeeding} with {@code recheck} set in the options.
      */
     public Torrent add(MetaInfo meta, Storage storage, SessionOptions options, SessionListener listener) {
-        EventLoop loop = group.next();
+        EventLoop loop = threads.group.next();
         TorrentSession s = new TorrentSession(context, meta, storage, options, listener, loop, clock, new Random(random.nextLong()));
         if (sessions.putIfAbsent(meta.infoHash(), s) != null) {
             storage.close();
@@ -334,17 +320,17 @@ public final class Engine implements Closeable {
 
         @Override
         public ExecutorService hashPool() {
-            return hashPool;
+            return threads.hashPool;
         }
 
         @Override
         public ExecutorService md5Executor() {
-            return md5Executor;
+            return threads.md5Executor;
         }
 
         @Override
         public ExecutorService syncExecutor() {
-            return syncExecutor;
+            return threads.syncExecutor;
         }
 
         @Override
