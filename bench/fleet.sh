@@ -35,6 +35,10 @@ while [ $# -gt 0 ]; do
 done
 [[ "$H" =~ ^[0-9]+$ ]] && [ "$H" -ge 2 ] && [ "$H" -le 2000 ] || { echo "fleet.sh: HOSTS '$H' (expected: 2 to 2000)" >&2; exit 2; }
 [[ "$JVMS" =~ ^[0-9]+$ ]] && [ "$JVMS" -ge 1 ] || { echo "fleet.sh: --jvms '$JVMS' (expected: 1 or more)" >&2; exit 2; }
+[[ "$F" =~ ^[0-9]+$ ]] && [ "$F" -ge 1 ] || { echo "fleet.sh: --file '$F' (expected: MiB, 1 or more)" >&2; exit 2; }
+[[ "$PIECE" =~ ^(16|32|64|128|256|512|1024|2048|4096)$ ]] || { echo "fleet.sh: --piece '$PIECE' (expected: KiB, a power of two from 16 to 4096)" >&2; exit 2; }
+[[ "$MAXPEERS" =~ ^[0-9]+$ ]] && [ "$MAXPEERS" -ge 1 ] || { echo "fleet.sh: --max-peers '$MAXPEERS' (expected: 1 or more)" >&2; exit 2; }
+[[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
 for tool in tc python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
 rate_bps=$(python3 - "$C" <<'EOF'
@@ -87,9 +91,7 @@ shaped=1
 tc -batch "$work/tc.batch"
 
 start_open_tracker
-make_random_release "$F"
-"$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" --piece-size "${PIECE}KiB" \
-  --out "$work/release.torrent" --force > /dev/null
+make_random_release "$F" "$PIECE"
 pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
 md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")

@@ -32,10 +32,11 @@ start_open_tracker() {
   wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
 }
 
-# make_random_release SIZE_MIB: $work/seed/release.bin of random bytes and $work/release.torrent (+ .md5)
+# make_random_release SIZE_MIB [PIECE_KIB]: $work/seed/release.bin of random bytes and
+# $work/release.torrent (+ .md5), in pieces of PIECE_KIB (default: make-torrent's choice)
 make_random_release() {
   mkdir -p "$work/seed"
   head -c $(($1 * 1024 * 1024)) /dev/urandom > "$work/seed/release.bin"
-  "$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" \
+  "$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" ${2:+--piece-size "${2}KiB"} \
     --out "$work/release.torrent" > /dev/null
 }

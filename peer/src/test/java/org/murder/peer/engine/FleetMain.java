@@ -58,7 +58,7 @@ public final class FleetMain {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        if (torrent == null || work == null || addresses.isEmpty()) {
+        if (torrent == null || work == null || addresses.isEmpty() || args.length % 2 != 0) {
             System.err.println("usage: FleetMain --torrent T --work DIR --hosts ADDR,... [--seed FILE] [--max-peers N] [--md5 HEX]"
                     + " [--timeout S]");
             System.exit(2);
