@@ -74,39 +74,54 @@ public enum Compression {
      * each, zeroed on fresh pages) cost more CPU than compressing the frame at level 1.
      */
     private static final ThreadLocal<ZstdCompressCtx> ZSTD_CONTEXT = ThreadLocal.withInitial(ZstdCompressCtx::new);
-    private static final ThreadLocal<byte[]> ZSTD_OUT = new ThreadLocal<>();
 
-    /** Compresses one frame's worth of bytes into a self-contained frame (a whole zstd frame, a whole gzip member). */
-    byte[] compress(byte[] data, int length, int level) throws IOException {
+    /** The most bytes {@link #compress} can make of {@code length} bytes. */
+    long bound(int length) {
         return switch (this) {
+            case ZSTD -> Zstd.compressBound(length);
+            // deflate's worst case (stored blocks: 5 bytes per 16 KiB block) plus gzip's header and trailer
+            case GZIP -> length + 5L * (length / 16_384 + 1) + 64;
+            case NONE -> length;
+        };
+    }
+
+    /**
+     * Compresses {@code length} bytes of {@code src} from {@code offset} into one self-contained
+     * frame (a whole zstd frame, a whole gzip member) at {@code dst[at]}, which has room for
+     * {@link #bound}; returns the frame's length.
+     */
+    int compress(byte[] src, int offset, int length, int level, byte[] dst, int at) throws IOException {
+        switch (this) {
             case ZSTD -> {
-                int bound = (int) Zstd.compressBound(length);
-                byte[] out = ZSTD_OUT.get();
-                if (out == null || out.length < bound) {
-                    out = new byte[Math.max(bound, (int) Zstd.compressBound(FrameWriter.MAX_FRAME))];
-                    ZSTD_OUT.set(out);
-                }
                 ZstdCompressCtx ctx = ZSTD_CONTEXT.get();
                 ctx.reset();
                 ctx.setLevel(level);
                 ctx.setContentSize(true);
-                int n;
                 try {
-                    n = ctx.compressByteArray(out, 0, out.length, data, 0, length);
+                    return ctx.compressByteArray(dst, at, dst.length - at, src, offset, length);
                 } catch (RuntimeException e) {
                     throw new IOException("zstd: " + e.getMessage(), e);
                 }
-                yield java.util.Arrays.copyOf(out, n);
             }
             case GZIP -> {
                 ByteArrayOutputStream member = new ByteArrayOutputStream(length / 3 + 64);
                 try (GZIPOutputStream gz = new LeveledGzip(member, level)) {
-                    gz.write(data, 0, length);
+                    gz.write(src, offset, length);
                 }
-                yield member.toByteArray();
+                if (member.size() > dst.length - at) {
+                    throw new IOException("gzip: a member of " + member.size() + " bytes from " + length
+                            + " (expected: at most " + bound(length) + ")");
+                }
+                byte[] bytes = member.toByteArray();
+                System.arraycopy(bytes, 0, dst, at, bytes.length);
+                return bytes.length;
             }
-            case NONE -> java.util.Arrays.copyOf(data, length);
-        };
+            case NONE -> {
+                System.arraycopy(src, offset, dst, at, length);
+                return length;
+            }
+            default -> throw new IllegalStateException(name());
+        }
     }
 
     /** zstd frame magic (RFC 8878), little-endian 0xFD2FB528. */

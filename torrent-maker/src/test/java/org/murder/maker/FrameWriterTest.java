@@ -95,4 +95,50 @@ class FrameWriterTest {
         assertTrue(newBytes <= 3L * FrameWriter.MAX_FRAME, "bytes in frames that changed: " + newBytes + " of " + total);
         assertTrue(f2.size() - f2.stream().filter(old::contains).count() <= 3, "frames that changed");
     }
+
+    /**
+     * The cuts, written out plainly: a release made by another version must cut the same frames, or
+     * hosts would rebuild nothing from it. Gear values as in FrameWriter (splitmix64).
+     */
+    private static List<Integer> referenceCuts(byte[] data) {
+        long[] gear = new long[256];
+        long x = 0x6d75726465720001L;
+        for (int i = 0; i < 256; i++) {
+            x += 0x9E3779B97F4A7C15L;
+            long z = x;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            gear[i] = z ^ (z >>> 31);
+        }
+        List<Integer> lengths = new java.util.ArrayList<>();
+        int start = 0;
+        long h = 0;
+        for (int i = 0; i < data.length; i++) {
+            int inFrame = i - start + 1;
+            if (inFrame > FrameWriter.MIN_FRAME) {
+                h = (h << 1) + gear[data[i] & 0xFF];
+            }
+            if ((inFrame > FrameWriter.MIN_FRAME && (h >>> (64 - FrameWriter.CUT_BITS)) == 0) || inFrame == FrameWriter.MAX_FRAME) {
+                lengths.add(inFrame);
+                start = i + 1;
+                h = 0;
+            }
+        }
+        if (start < data.length) {
+            lengths.add(data.length - start);
+        }
+        return lengths;
+    }
+
+    @org.junit.jupiter.api.Test
+    void framesAreCutWhereTheReferenceCutsThemWhateverTheWriteSizes() throws Exception {
+        // long runs of one byte never cut by content: frames of MAX_FRAME; random bytes: about 128 KiB
+        byte[] data = content(20_000_000, 4);
+        java.util.Arrays.fill(data, 6_000_000, 9_500_000, (byte) 0);
+        List<FrameIndex.Frame> frames = new java.util.ArrayList<>();
+        write(Compression.NONE, data, frames);
+        List<Integer> lengths = frames.stream().map(f -> (int) f.length()).toList();
+        assertEquals(referenceCuts(data), lengths);
+        assertTrue(lengths.contains(FrameWriter.MAX_FRAME), "a run of zeros is cut at the maximum");
+    }
 }

@@ -3,7 +3,8 @@ package org.murder.orchestrator.release;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -219,7 +221,7 @@ public final class SafeExtractor {
             for (DirAttributes d : dirs) {
                 Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
                 if (d.mtime() != null) {
-                    Files.setLastModifiedTime(d.path(), d.mtime());
+                    setTimes(d.path(), d.mtime());
                 }
             }
             return new Extracted(root, entries, bytes);
@@ -360,8 +362,9 @@ public final class SafeExtractor {
                 throw refuse(raw, bytesReason());
             }
             long written = 0;
-            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS)) {
+            int mode = entry.getMode() & 0777;
+            // created with its mode: one chmod less per file, unless the umask took bits away
+            try (FileChannel out = FileChannel.open(path, CREATE_FILE, PosixFilePermissions.asFileAttribute(permissions(mode)))) {
                 int n;
                 while (true) {
                     try {
@@ -378,14 +381,19 @@ public final class SafeExtractor {
                     if (bytes > limits.maxBytes()) { // a sparse entry may expand beyond its declared size
                         throw refuse(raw, bytesReason());
                     }
-                    out.write(buffer, 0, n);
+                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                    while (chunk.hasRemaining()) {
+                        out.write(chunk);
+                    }
                 }
             }
             if (written != expected) {
                 throw refuse(raw, "holds " + written + " bytes but its header says " + expected + " (expected: as many as it says)");
             }
-            Files.setPosixFilePermissions(path, permissions(entry.getMode() & 0777));
-            Files.setLastModifiedTime(path, entry.getLastModifiedTime());
+            if ((mode & UMASK) != 0) {
+                Files.setPosixFilePermissions(path, permissions(mode));
+            }
+            setTimes(path, entry.getLastModifiedTime());
         }
 
         private String bytesReason() {
@@ -510,11 +518,41 @@ public final class SafeExtractor {
 
     private static void setLinkTime(Path link, FileTime mtime) {
         try {
-            Files.getFileAttributeView(link, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(mtime, null, null);
+            setTimes(link, mtime);
         } catch (IOException | UnsupportedOperationException e) {
             // a link's own mtime is cosmetic; some file systems cannot set it
         }
+    }
+
+    /**
+     * Sets the modification (and access) time of {@code path} itself, never of what a link points to.
+     * (The JDK does it with four calls: lstat, open, futimens, close; tar needs one, utimensat by path.)
+     */
+    private static void setTimes(Path path, FileTime mtime) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, mtime, null);
+    }
+
+    /** {@code O_CREAT|O_EXCL|O_NOFOLLOW}: never an existing file, never through a link. */
+    private static final Set<java.nio.file.OpenOption> CREATE_FILE = Set.of(StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
+    /**
+     * The permission bits the process's umask takes from a new file, read from {@code /proc/self/status}
+     * (Linux 4.7 and later); all of them where it cannot be read, so that every file gets its chmod.
+     */
+    static final int UMASK = readUmask();
+
+    private static int readUmask() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    return Integer.parseInt(line.substring("Umask:".length()).trim(), 8) & 0777;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or an old kernel
+        }
+        return 0777;
     }
 
     static Set<PosixFilePermission> permissions(int mode) {

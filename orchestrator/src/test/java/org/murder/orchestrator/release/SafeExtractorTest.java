@@ -129,6 +129,27 @@ class SafeExtractorTest {
         assertFalse(Files.exists(dest.resolve("current"), LinkOption.NOFOLLOW_LINKS));
     }
 
+    /** Files are created with their mode; bits the umask takes away at creation are put back. */
+    @Test
+    void everyModeIsKeptWhateverTheUmaskTakesAtCreation() throws Exception {
+        FileTime fileTime = FileTime.fromMillis(1_650_000_000_000L);
+        int[] modes = {0777, 0666, 0644, 0620, 0444, 0400, 0000, 0751};
+        TarFixture fixture = tarFixture();
+        for (int mode : modes) {
+            fixture.file(String.format("m%03o", mode), "x".getBytes(StandardCharsets.UTF_8), mode, fileTime);
+        }
+        Path archive = fixture.write(tmp.resolve("modes.tar.gz"));
+        Path target = tmp.resolve("modes");
+
+        new SafeExtractor().extract(archive, target);
+
+        for (int mode : modes) {
+            Path file = target.resolve(String.format("m%03o", mode));
+            assertEquals(PosixFilePermissions.toString(SafeExtractor.permissions(mode)), perms(file), file.toString());
+            assertEquals(fileTime, Files.getLastModifiedTime(file, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
     @Test
     void loadsNestedDirectoriesModesMtimesAndLinks() throws Exception {
         FileTime dirTime = FileTime.fromMillis(1_600_000_000_000L);
