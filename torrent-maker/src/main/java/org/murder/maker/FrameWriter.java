@@ -163,7 +163,10 @@ public final class FrameWriter extends OutputStream {
             // scan for a cut, at most up to MAX_FRAME
             int limit = Math.min(end, off + (MAX_FRAME - inFrame));
             long h = hash;
-            int i = off;
+            int i = scanFast(b, off, limit, h);
+            if (i > off) {
+                h = hashAt(b, off, i, h);
+            }
             boolean cut = false;
             while (i < limit) {
                 h = (h << 1) + GEAR[b[i++] & 0xFF];
@@ -181,6 +184,44 @@ public final class FrameWriter extends OutputStream {
                 cutFrame();
             }
         }
+    }
+
+    /**
+     * How far from {@code from} the hash runs, 8 bytes at a time, without a cut: the cut, if any, is
+     * within the 8 bytes at the returned index (or the last 7 before {@code limit}), for the byte loop.
+     * Unrolled by hand because C1, which compiles make-torrent, does not: 0.84 ns a byte against 1.35-2.0
+     * for the byte loop, and this scan was a third of the thread that reads and cuts the tar.
+     */
+    private static int scanFast(byte[] b, int from, int limit, long h) {
+        long[] g = GEAR;
+        int i = from;
+        while (i + 8 <= limit) {
+            long h1 = (h << 1) + g[b[i] & 0xFF];
+            long h2 = (h1 << 1) + g[b[i + 1] & 0xFF];
+            long h3 = (h2 << 1) + g[b[i + 2] & 0xFF];
+            long h4 = (h3 << 1) + g[b[i + 3] & 0xFF];
+            long h5 = (h4 << 1) + g[b[i + 4] & 0xFF];
+            long h6 = (h5 << 1) + g[b[i + 5] & 0xFF];
+            long h7 = (h6 << 1) + g[b[i + 6] & 0xFF];
+            long h8 = (h7 << 1) + g[b[i + 7] & 0xFF];
+            if ((h1 >>> (64 - CUT_BITS)) == 0 || (h2 >>> (64 - CUT_BITS)) == 0 || (h3 >>> (64 - CUT_BITS)) == 0
+                    || (h4 >>> (64 - CUT_BITS)) == 0 || (h5 >>> (64 - CUT_BITS)) == 0 || (h6 >>> (64 - CUT_BITS)) == 0
+                    || (h7 >>> (64 - CUT_BITS)) == 0 || (h8 >>> (64 - CUT_BITS)) == 0) {
+                return i;
+            }
+            h = h8;
+            i += 8;
+        }
+        return i;
+    }
+
+    /** The hash after bytes {@code from} to {@code to} (a multiple of 8 apart) from {@code h}: the last 64 bytes decide it. */
+    private static long hashAt(byte[] b, int from, int to, long h) {
+        long[] g = GEAR;
+        for (int i = Math.max(from, to - 64); i < to; i++) {
+            h = (h << 1) + g[b[i] & 0xFF];
+        }
+        return h;
     }
 
     /** Ends the frame being filled; a batch that holds {@link #BATCH} bytes goes to the pool. */
