@@ -135,7 +135,7 @@ else
   where="$work, emptied before every run (not root: no fresh file system)"
 fi
 unpack_tar() { mkdir -p "$x"; tar xf "$pack_dir/t.tar" -C "$x"; }
-unpack_murder() { "$murder" unpack "$pack_dir/m.tar.zst" "$x"; }
+unpack_murder() { "$murder" unpack "$pack_dir/m.tar.zst" "$x" | tee -a "$work/unpack.out"; }
 t_xf=$(best unpack_tar)
 t_un=$(best unpack_murder)
 before=
@@ -143,7 +143,11 @@ diff -r "$tree" "$x" > /dev/null && echo "# murder unpack + diff -r: identical"
 echo "# 2. unpack (best of $runs, wall s; into $where)"
 printf '%-34s %7s s\n' "tar xf (uncompressed tar)" "$t_xf"
 printf '%-34s %7s s\n' "murder unpack (.tar.zst)" "$t_un"
-echo "murder unpack / tar xf: $(ratio "$t_un" "$t_xf") (target <= 1.20)"
+# what an agent spends: it unpacks inside its running JVM, so without the start of one (the time
+# `murder unpack` reports from the first byte read to the last attribute set)
+t_in=$(grep -o 'in [0-9.]* s$' "$work/unpack.out" | awk '{print $2}' | sort -n | head -1)
+printf '%-34s %7s s\n' "  of which unpacking (as an agent)" "$t_in"
+echo "murder unpack / tar xf: $(ratio "$t_un" "$t_xf") (target <= 1.20); as an agent: $(ratio "$t_in" "$t_xf")"
 rm -rf "$x" "$pack_dir"
 if [ -n "$mnt" ]; then umount "$mnt"; rm -f "$work/unpack.img"; fi
 [ -n "$skip_deploy" ] && exit 0

@@ -108,6 +108,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private int queuedUploads;
     /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
     private Instant usefulAt;
+    /** Since when it owes us a block: a request went out with none in flight, or it last answered one. */
+    private Instant owedSince;
 
     PeerConnection(Host host, Events torrent, boolean outgoing) {
         this.host = host;
@@ -250,7 +252,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
     }
 
-    void request(Block b) {
+    void request(Block b, Instant now) {
+        if (requests.isEmpty()) {
+            owedSince = now;
+        }
         requests.put(b.key(), b);
         send(new PeerMessage.Request(b.piece(), b.begin(), b.length()));
     }
@@ -258,10 +263,21 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** The request a block it sent answers, no longer in flight; null when it was not asked of it. */
     Block answered(int piece, int begin, int bytes, Instant now) {
         Block b = requests.remove(Block.key(piece, begin));
+        if (b != null) {
+            owedSince = now;
+        }
         if (b != null && b.length() == bytes) {
             requestDepth.onBlock(now.getEpochSecond() * 1_000_000_000L + now.getNano(), bytes);
         }
         return b;
+    }
+
+    /**
+     * Whether blocks asked of it have been waiting {@code timeout} with none of them answered (sent or
+     * rejected) since: a peer that takes requests and never serves them, choked or not.
+     */
+    boolean owesBlocksFor(Instant now, java.time.Duration timeout) {
+        return !requests.isEmpty() && owedSince != null && !now.isBefore(owedSince.plus(timeout));
     }
 
     /** Data we needed moved between us (see {@link IdleSlots}). */
@@ -270,10 +286,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     /** It refused a request: not asked for that piece again until {@link #forgetRefusals()}. */
-    Block rejected(int piece, int begin) {
+    Block rejected(int piece, int begin, Instant now) {
         Block b = requests.remove(Block.key(piece, begin));
         if (b != null) {
             refused.set(b.piece());
+            owedSince = now;
         }
         return b;
     }

@@ -42,6 +42,12 @@ import org.slf4j.LoggerFactory;
  */
 final class TorrentSession implements PeerConnection.Events, FinishPipeline.Events {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentSession.class);
+    /**
+     * How long blocks asked of a peer may wait with none of them answered before it is disconnected
+     * (libtorrent: 60 s too). A live peer behind the slowest link we shape (1 Mbit/s, shared by 8
+     * upload slots) answers a request of 4 blocks in about 4 s.
+     */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final SessionContext context;
     private final MetaInfo meta;
@@ -274,7 +280,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 fillAll(); // the blocks it will not send can go to the other peers now
             }
         } else if (m instanceof PeerMessage.RejectRequest r) {
-            Block b = c.rejected(r.piece(), r.begin());
+            Block b = c.rejected(r.piece(), r.begin(), clock.instant());
             if (b != null) {
                 picker.abandoned(b);
             }
@@ -313,13 +319,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return; // nothing changed since the picker last found nothing for this peer
         }
         int depth = c.depth();
+        Instant now = c.requests().size() < depth ? clock.instant() : null;
         while (c.requests().size() < depth) {
             Block b = picker.next(c.has(), c.requests(), sparing.sparing() && c.seedFromStart(), c.refused(), c.requestBlocks());
             if (b == null) {
                 c.nothingToAsk(picker.generation());
                 break;
             }
-            c.request(b);
+            c.request(b, now);
         }
     }
 
@@ -513,6 +520,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         announcer.tick();
         if (counters.state == SessionState.DOWNLOADING) {
+            dropPeersThatOweBlocks(now);
             picker.tick();
             dial();
             boolean askAgain = false;
@@ -532,6 +540,23 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         listener.onProgress(snapshot());
+    }
+
+    /**
+     * Disconnects each peer that took requests and answered none of them for {@link #REQUEST_TIMEOUT}
+     * (neither block nor reject, while it may well send keep-alives): its blocks go back to the
+     * picker when it leaves. Without this a peer that hoards requests keeps its blocks in flight
+     * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
+     * never evicted).
+     */
+    private void dropPeersThatOweBlocks(Instant now) {
+        for (PeerConnection c : List.copyOf(peers.connected())) {
+            if (c.owesBlocksFor(now, REQUEST_TIMEOUT)) {
+                LOG.info("[torrent={} peer={}] none of the {} blocks asked of it came in {}: disconnecting", logId, c,
+                        c.requests().size(), Durations.format(REQUEST_TIMEOUT));
+                c.close("answered none of the blocks asked of it in " + Durations.format(REQUEST_TIMEOUT));
+            }
+        }
     }
 
     // ---- lifecycle

@@ -137,6 +137,28 @@ class HostileSwarmTest {
         }
     }
 
+    @Test
+    void aPeerThatTakesRequestsAndAnswersNoneIsDisconnectedAfterTheRequestTimeout() throws Exception {
+        TorrentFixture t = fixture();
+        MutableClock clock = MutableClock.fixture();
+        try (RawSeed hoarder = RawSeed.hoarding(t.meta().infoHash(), transmissionId('h'), loopback(6))) {
+            Path dir = tmp.resolve("victim");
+            Torrent victim = download(engines.start(EngineConfig.builder(), clock), t, dir);
+            victim.addPeers(List.of(hoarder.at()));
+            assertTrue(hoarder.asked.await(10, TimeUnit.SECONDS), "the hoarder was asked for blocks");
+            clock.advance(TorrentSession.REQUEST_TIMEOUT.minusSeconds(5));
+            assertFalse(hoarder.dropped.await(3, TimeUnit.SECONDS), "still connected while its requests are younger than the timeout");
+            clock.advance(java.time.Duration.ofSeconds(6));
+            assertTrue(hoarder.dropped.await(10, TimeUnit.SECONDS), "disconnected once its requests waited the timeout");
+
+            // the blocks it held go to an honest seed
+            Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
+            victim.addPeers(List.of(at(honest)));
+            victim.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+        }
+    }
+
     /** Handshakes with the seed and then says nothing at all. */
     private void silentPeer(Engine seed, TorrentFixture t) throws Exception {
         Socket s = new Socket();

@@ -49,6 +49,10 @@ final class RawSeed implements AutoCloseable {
     /** Null unless batching: answers what each connection asked since the last tick. */
     private final ScheduledExecutorService ticks;
     private final List<Held> held = new CopyOnWriteArrayList<>();
+    /** Takes requests and answers none (see {@link #hoarding}). */
+    private volatile boolean hoard;
+    /** Counts down at the first request a hoarding seed takes. */
+    final CountDownLatch asked = new CountDownLatch(1);
 
     private RawSeed(InetAddress address, InfoHash infoHash, PeerId id, byte[] data, long pieceLength, Duration batch)
             throws IOException {
@@ -76,6 +80,13 @@ final class RawSeed implements AutoCloseable {
     /** Answers with random bytes, under {@code id}, on {@code address}. */
     static RawSeed corrupt(InfoHash infoHash, PeerId id, InetAddress address) throws IOException {
         return new RawSeed(address, infoHash, id, null, 0, null);
+    }
+
+    /** Claims every piece, unchokes, takes every request and answers none of them (no block, no reject), on {@code address}. */
+    static RawSeed hoarding(InfoHash infoHash, PeerId id, InetAddress address) throws IOException {
+        RawSeed s = new RawSeed(address, infoHash, id, null, 0, null);
+        s.hoard = true;
+        return s;
     }
 
     /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1. */
@@ -179,6 +190,10 @@ final class RawSeed implements AutoCloseable {
                     int begin = r.getInt();
                     int blockLength = r.getInt();
                     requestLengths.add(blockLength);
+                    asked.countDown();
+                    if (hoard) {
+                        continue;
+                    }
                     if (mine != null) {
                         mine.add(piece, begin, blockLength);
                         continue;
