@@ -48,9 +48,9 @@ best() { # best wall seconds of $runs runs of "$@" (output discarded)
     local s e t
     # every run starts with no dirty pages: otherwise a run pays the writeback of the runs before it
     # (gigabytes here), and whichever tool runs later looks slower
-    [ -n "${before:-}" ] && eval "$before" >/dev/null
+    if [ -n "${before:-}" ]; then eval "$before" >/dev/null || return 1; fi
     sync
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || return 1; e=$(date +%s.%N)
     t=$(echo "$e - $s" | bc -l)
     if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
   done
@@ -95,12 +95,12 @@ tar cf - -C "$tree" . > /dev/null   # into the page cache
 
 # ---- 1. pack
 pack_dir="$work/pack"; mkdir -p "$pack_dir"
-t_tar=$(best sh -c "tar cf '$pack_dir/t.tar' -C '$tree' .")
-t_zstd=$(best sh -c "tar cf - -C '$tree' . | zstd -q -1 -T0 -f -o '$pack_dir/t.tar.zst'")
-t_gz1=$(best sh -c "tar cf - -C '$tree' . | gzip -1 > '$pack_dir/t1.tar.gz'")
-t_czf=$(best sh -c "tar czf '$pack_dir/t.tar.gz' -C '$tree' .")
-t_sha=$(best sha1sum "$pack_dir/t.tar")
-t_make=$(best "$murder" make-torrent "$tree" --tracker http://127.0.0.1:8998/announce --out "$pack_dir/m.torrent" --force)
+t_tar=$(best sh -c "tar cf '$pack_dir/t.tar' -C '$tree' .") || { echo "release.sh: failed: tar" >&2; exit 1; }
+t_zstd=$(best sh -c "tar cf - -C '$tree' . | zstd -q -1 -T0 -f -o '$pack_dir/t.tar.zst'") || { echo "release.sh: failed: zstd" >&2; exit 1; }
+t_gz1=$(best sh -c "tar cf - -C '$tree' . | gzip -1 > '$pack_dir/t1.tar.gz'") || { echo "release.sh: failed: gz1" >&2; exit 1; }
+t_czf=$(best sh -c "tar czf '$pack_dir/t.tar.gz' -C '$tree' .") || { echo "release.sh: failed: czf" >&2; exit 1; }
+t_sha=$(best sha1sum "$pack_dir/t.tar") || { echo "release.sh: failed: sha" >&2; exit 1; }
+t_make=$(best "$murder" make-torrent "$tree" --tracker http://127.0.0.1:8998/announce --out "$pack_dir/m.torrent" --force) || { echo "release.sh: failed: make" >&2; exit 1; }
 s_tar=$(stat -c %s "$pack_dir/t.tar"); s_zstd=$(stat -c %s "$pack_dir/t.tar.zst"); s_gz1=$(stat -c %s "$pack_dir/t1.tar.gz")
 s_czf=$(stat -c %s "$pack_dir/t.tar.gz"); s_make=$(stat -c %s "$pack_dir/m.tar.zst")
 echo "# 1. pack (best of $runs, wall s; size MB)"
@@ -126,18 +126,21 @@ if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v mountpoin
   mnt="$work/mnt"; mkdir -p "$mnt"
   truncate -s $((bytes * 2 + (512 << 20))) "$work/unpack.img"
   fresh_fs() { if mountpoint -q "$mnt"; then umount "$mnt"; fi; mkfs.ext4 -q -F "$work/unpack.img" && mount -o loop "$work/unpack.img" "$mnt"; }
-  trap 'mountpoint -q "$mnt" && umount "$mnt"; cleanup' EXIT
+  trap 'if mountpoint -q "$mnt"; then umount "$mnt"; fi; cleanup' EXIT
+fi
+if [ -n "$mnt" ] && fresh_fs; then  # a loop device may be missing (containers): then as without root
   x="$mnt/x"
   before=fresh_fs
   where="a fresh ext4 before every run"
 else
+  mnt=
   before='rm -rf "$x"'
   where="$work, emptied before every run (not root: no fresh file system)"
 fi
 unpack_tar() { mkdir -p "$x"; tar xf "$pack_dir/t.tar" -C "$x"; }
 unpack_murder() { "$murder" unpack "$pack_dir/m.tar.zst" "$x" | tee -a "$work/unpack.out"; }
-t_xf=$(best unpack_tar)
-t_un=$(best unpack_murder)
+t_xf=$(best unpack_tar) || { echo "release.sh: failed: xf" >&2; exit 1; }
+t_un=$(best unpack_murder) || { echo "release.sh: failed: un" >&2; exit 1; }
 before=
 diff -r "$tree" "$x" > /dev/null && echo "# murder unpack + diff -r: identical"
 echo "# 2. unpack (best of $runs, wall s; into $where)"
@@ -145,7 +148,8 @@ printf '%-34s %7s s\n' "tar xf (uncompressed tar)" "$t_xf"
 printf '%-34s %7s s\n' "murder unpack (.tar.zst)" "$t_un"
 # what an agent spends: it unpacks inside its running JVM, so without the start of one (the time
 # `murder unpack` reports from the first byte read to the last attribute set)
-t_in=$(grep -o 'in [0-9.]* s$' "$work/unpack.out" | awk '{print $2}' | sort -n | head -1)
+t_in=$(grep -o 'in [0-9.]* s$' "$work/unpack.out" | awk '{print $2}' | sort -n | head -1 || true)
+[ -n "$t_in" ] || { echo "release.sh: murder unpack printed no time (see $work/unpack.out)" >&2; exit 1; }
 printf '%-34s %7s s\n' "  of which unpacking (as an agent)" "$t_in"
 echo "murder unpack / tar xf: $(ratio "$t_un" "$t_xf") (target <= 1.20); as an agent: $(ratio "$t_in" "$t_xf")"
 rm -rf "$x" "$pack_dir"
@@ -160,7 +164,7 @@ wait_for 60 grep -q "zookeeper listening" "$work/zk.log"
 for i in $(seq 1 "$agents"); do
   p=$((47000 + i * 10))
   "$murder" agent --name "host-$i" --zk "127.0.0.1:$zk_port" --secret-file "$secret" --dest-root "$work/host-$i" \
-    --port-range "$p-$((p + 9))" --bind 127.0.0.1 > "$work/agent-$i.log" 2>&1 & pids+=($!)
+    --port-range "$p-$((p + 9))" --bind 127.0.0.1 --metrics-port off > "$work/agent-$i.log" 2>&1 & pids+=($!)
 done
 wait_for 120 bash -c "for i in \$(seq 1 $agents); do grep -q registered '$work/agent-'\$i'.log' || exit 1; done"
 

@@ -79,8 +79,9 @@ public enum Compression {
     long bound(int length) {
         return switch (this) {
             case ZSTD -> Zstd.compressBound(length);
-            // deflate's worst case (stored blocks: 5 bytes per 16 KiB block) plus gzip's header and trailer
-            case GZIP -> length + 5L * (length / 16_384 + 1) + 64;
+            // zlib falls back to stored blocks (5 bytes per 16 KiB); zlib-ng's level 1 uses fixed Huffman
+            // codes only and grows random bytes by up to about 12 %: room for that, header and trailer
+            case GZIP -> length + (length >> 3) + 1024L;
             case NONE -> length;
         };
     }

@@ -113,6 +113,9 @@ public final class ReleasePacker {
             } catch (IOException e) {
                 below.forEach(scan -> scan.cancel(true));
                 throw new UncheckedIOException(e);
+            } catch (java.nio.file.DirectoryIteratorException e) { // a read error while listing
+                below.forEach(scan -> scan.cancel(true));
+                throw new UncheckedIOException(e.getCause());
             }
             for (DirectoryScan scan : below) {
                 found.addAll(scan.join());

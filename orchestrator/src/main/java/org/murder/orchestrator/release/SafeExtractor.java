@@ -175,6 +175,8 @@ public final class SafeExtractor {
         private final Map<String, String> linkTargets = new HashMap<>();
         private final List<DirAttributes> dirs = new ArrayList<>();
         private final byte[] buffer = new byte[256 * 1024];
+        /** The mode bits a new file here keeps (see {@link #creationKeeps}). */
+        private final int keeps;
         private long entries;
         private long bytes;
         private boolean rootAttributes;
@@ -182,6 +184,7 @@ public final class SafeExtractor {
         Run(Path archive, Path root) {
             this.archive = archive;
             this.root = root;
+            this.keeps = creationKeeps(root);
         }
 
         Extracted run() throws IOException {
@@ -363,8 +366,9 @@ public final class SafeExtractor {
             }
             long written = 0;
             int mode = entry.getMode() & 0777;
-            // created with its mode: one chmod less per file, unless the umask took bits away
-            try (FileChannel out = FileChannel.open(path, CREATE_FILE, PosixFilePermissions.asFileAttribute(permissions(mode)))) {
+            // created with its mode (and the owner's read bit): no chmod after, unless creation lost bits
+            int createMode = mode | 0400;
+            try (FileChannel out = FileChannel.open(path, CREATE_FILE, PosixFilePermissions.asFileAttribute(permissions(createMode)))) {
                 int n;
                 while (true) {
                     try {
@@ -390,10 +394,11 @@ public final class SafeExtractor {
             if (written != expected) {
                 throw refuse(raw, "holds " + written + " bytes but its header says " + expected + " (expected: as many as it says)");
             }
-            if ((mode & UMASK) != 0) {
+            // the times first: the JDK sets them through a read-only open, which needs the owner's read bit
+            setTimes(path, entry.getLastModifiedTime());
+            if ((createMode & keeps) != mode) {
                 Files.setPosixFilePermissions(path, permissions(mode));
             }
-            setTimes(path, entry.getLastModifiedTime());
         }
 
         private String bytesReason() {
@@ -537,22 +542,31 @@ public final class SafeExtractor {
             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
     /**
-     * The permission bits the process's umask takes from a new file, read from {@code /proc/self/status}
-     * (Linux 4.7 and later); all of them where it cannot be read, so that every file gets its chmod.
+     * The permission bits a file created here keeps of those it asks for: a probe file created with
+     * 0777 and read back. The umask takes bits away, and a default ACL on the directory replaces the
+     * umask; either way a file whose bits do not survive creation gets its chmod. 0 (chmod every
+     * file) when the probe fails.
      */
-    static final int UMASK = readUmask();
-
-    private static int readUmask() {
+    private static int creationKeeps(Path dir) {
+        Path probe = dir.resolve(".murder-mode-probe");
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Umask:")) {
-                    return Integer.parseInt(line.substring("Umask:".length()).trim(), 8) & 0777;
-                }
+            Files.createFile(probe, PosixFilePermissions.asFileAttribute(permissions(0777)));
+            try {
+                return mode(Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS));
+            } finally {
+                Files.delete(probe);
             }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or an old kernel
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
         }
-        return 0777;
+    }
+
+    private static int mode(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= 1 << (8 - p.ordinal());
+        }
+        return mode;
     }
 
     static Set<PosixFilePermission> permissions(int mode) {

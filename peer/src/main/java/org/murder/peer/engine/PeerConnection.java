@@ -263,7 +263,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** The request a block it sent answers, no longer in flight; null when it was not asked of it. */
     Block answered(int piece, int begin, int bytes, Instant now) {
         Block b = requests.remove(Block.key(piece, begin));
-        if (b != null) {
+        if (b != null) { // a block not (or no longer) asked of it proves nothing: it could be sent to keep requests hoarded
             owedSince = now;
         }
         if (b != null && b.length() == bytes) {
