@@ -136,7 +136,14 @@ final class Announcer {
             return;
         }
         announcing = true;
-        CompletableFuture<AnnounceResponse> sent = tracker.prepare(event, 200).get();
+        CompletableFuture<AnnounceResponse> sent;
+        try {
+            sent = tracker.prepare(event, 200).get();
+        } catch (RuntimeException | LinkageError e) {
+            // a failed announce like any other (retried), not one that stays "in progress" for good:
+            // a NoClassDefFoundError from a broken install once stalled a torrent here without a word
+            sent = CompletableFuture.failedFuture(e);
+        }
         lastAnnounce = sent;
         sent.whenComplete((resp, err) -> owner.execute(() -> answered(event, resp, err)));
     }

@@ -77,6 +77,24 @@ class AnnouncerTest {
     }
 
     @Test
+    void anAnnounceThatThrowsBeforeItIsSentIsRetriedLikeAFailedOne() {
+        int[] calls = {0};
+        Announcer broken = new Announcer((event, numWant) -> () -> {
+            calls[0]++;
+            if (calls[0] == 1) {
+                throw new NoClassDefFoundError("org/murder/core/Missing"); // a broken install
+            }
+            events.add(event.map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).orElse("(none)"));
+            return new CompletableFuture<>();
+        }, true, clock, Duration.ofSeconds(10), Runnable::run, learned::addAll, "test");
+        broken.begin();
+        assertEquals(1, calls[0]);
+        clock.advance(Announcer.RETRY);
+        broken.tick();
+        assertEquals(List.of("started"), events, "tried again after the retry delay, not stuck as in flight");
+    }
+
+    @Test
     void completedWaitsForStartedToGetThroughAndIsSentOnce() {
         announcer.begin();
         announcer.seeding(true, false); // the download finished while `started` is in flight
