@@ -98,6 +98,9 @@ public enum Compression {
                 ctx.reset();
                 ctx.setLevel(level);
                 ctx.setContentSize(true);
+                // each frame's XXH64, as the zstd command writes by default: raw blocks (incompressible
+                // content: jars, images) are otherwise unchecked, and a flipped byte unpacks silently
+                ctx.setChecksum(true);
                 try {
                     return ctx.compressByteArray(dst, at, dst.length - at, src, offset, length);
                 } catch (RuntimeException e) {

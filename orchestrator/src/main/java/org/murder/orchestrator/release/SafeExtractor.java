@@ -236,8 +236,9 @@ public final class SafeExtractor {
             byte[] head = file.readNBytes(512);
             file.reset();
             return Compression.detect(head, head.length).orElseThrow(() -> MurderException.failure("extract " + archive
-                    + ": not a release archive (expected: a zstd, gzip or tar stream; it starts with "
-                    + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length))) + ")", null));
+                    + ": not a release archive (expected: a zstd, gzip or tar stream; "
+                    + (head.length == 0 ? "it is empty" : "it starts with "
+                    + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length)))) + ")", null));
         }
 
         /** What went wrong reading the archive, without a bare exception name. */

@@ -307,6 +307,27 @@ class SafeExtractorTest {
         }
     }
 
+    /**
+     * Incompressible content is stored in raw zstd blocks, which the format does not check: only the
+     * frame checksum (written by make-torrent, as by the zstd command) sees a flipped byte in them.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = org.murder.maker.Compression.class, names = {"ZSTD", "GZIP"})
+    void aFlippedByteInIncompressibleContentIsRefused(org.murder.maker.Compression codec) throws Exception {
+        byte[] random = new byte[2_000_000];
+        new java.util.Random(5).nextBytes(random);
+        byte[] good = archiveFixture(codec, tarFixture().file("jar", random, 0644, MTIME).tarBytes());
+        byte[] corrupt = good.clone();
+        corrupt[good.length / 2] ^= 0x01;
+        Path archive = Files.write(tmp.resolve("flipped"), corrupt);
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
+    }
+
     @Test
     void anUnknownCompressionIsRefusedWithWhatItStartsWith() throws Exception {
         Path archive = Files.writeString(tmp.resolve("v1.tar.xz"), "\u00fd7zXZ and so on");
