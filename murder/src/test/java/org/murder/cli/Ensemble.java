@@ -71,10 +71,23 @@ final class Ensemble implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
+    /**
+     * A port free on 127.0.0.1, below the kernel's ephemeral range (32768 and up by default). A port
+     * the kernel hands out for a bind to 0 is free only until the kernel hands it out again, to any
+     * outgoing connection: with a thousand agents connecting, a member once found its election port
+     * taken between this check and its own bind. Ports below the range are never handed out that way.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port in 20000-31999 on 127.0.0.1 after 500 tries");
     }
 
     String connectString() {
