@@ -125,7 +125,7 @@ mnt=
 if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v mountpoint >/dev/null; then
   mnt="$work/mnt"; mkdir -p "$mnt"
   truncate -s $((bytes * 2 + (512 << 20))) "$work/unpack.img"
-  fresh_fs() { if mountpoint -q "$mnt"; then umount "$mnt"; fi; mkfs.ext4 -q -F "$work/unpack.img" && mount -o loop "$work/unpack.img" "$mnt"; }
+  fresh_fs() { { ! mountpoint -q "$mnt" || umount "$mnt"; } && mkfs.ext4 -q -F "$work/unpack.img" && mount -o loop "$work/unpack.img" "$mnt"; }
   trap 'if mountpoint -q "$mnt"; then umount "$mnt"; fi; cleanup' EXIT
 fi
 if [ -n "$mnt" ] && fresh_fs; then  # a loop device may be missing (containers): then as without root
@@ -142,7 +142,7 @@ unpack_murder() { "$murder" unpack "$pack_dir/m.tar.zst" "$x" | tee -a "$work/un
 t_xf=$(best unpack_tar) || { echo "release.sh: failed: xf" >&2; exit 1; }
 t_un=$(best unpack_murder) || { echo "release.sh: failed: un" >&2; exit 1; }
 before=
-diff -r "$tree" "$x" > /dev/null && echo "# murder unpack + diff -r: identical"
+if diff -r "$tree" "$x" > /dev/null; then echo "# murder unpack + diff -r: identical"; else echo "# murder unpack + diff -r: DIFFERENT (or unreadable: see diff -r $tree $x)"; fi
 echo "# 2. unpack (best of $runs, wall s; into $where)"
 printf '%-34s %7s s\n' "tar xf (uncompressed tar)" "$t_xf"
 printf '%-34s %7s s\n' "murder unpack (.tar.zst)" "$t_un"

@@ -77,11 +77,17 @@ final class Ensemble implements AutoCloseable {
      * outgoing connection: with a thousand agents connecting, a member once found its election port
      * taken between this check and its own bind. Ports below the range are never handed out that way.
      */
-    static int freePort() throws IOException {
+    private static final java.util.Set<Integer> GIVEN = new java.util.HashSet<>();
+
+    static synchronized int freePort() throws IOException {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 500; attempt++) {
             int port = 20_000 + random.nextInt(12_000);
+            if (GIVEN.contains(port)) {
+                continue; // free again once checked: never hand one out twice
+            }
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                GIVEN.add(port);
                 return s.getLocalPort();
             } catch (IOException taken) {
                 // try another

@@ -181,7 +181,7 @@ public final class SafeExtractor {
         private long bytes;
         private boolean rootAttributes;
 
-        Run(Path archive, Path root) {
+        Run(Path archive, Path root) throws IOException {
             this.archive = archive;
             this.root = root;
             this.keeps = creationKeeps(root);
@@ -395,9 +395,14 @@ public final class SafeExtractor {
             if (written != expected) {
                 throw refuse(raw, "holds " + written + " bytes but its header says " + expected + " (expected: as many as it says)");
             }
-            // the times first: the JDK sets them through a read-only open, which needs the owner's read bit
+            // the times before the final mode: the JDK sets them through a read-only open, which needs
+            // the owner's read bit (given at creation unless creation took it away)
+            boolean exact = keeps >= 0 && (createMode & keeps) == mode;
+            if (!exact && (keeps < 0 || (keeps & 0400) == 0)) {
+                Files.setPosixFilePermissions(path, permissions(createMode));
+            }
             setTimes(path, entry.getLastModifiedTime());
-            if ((createMode & keeps) != mode) {
+            if (!exact) {
                 Files.setPosixFilePermissions(path, permissions(mode));
             }
         }
@@ -545,21 +550,25 @@ public final class SafeExtractor {
     /**
      * The permission bits a file created here keeps of those it asks for: a probe file created with
      * 0777 and read back. The umask takes bits away, and a default ACL on the directory replaces the
-     * umask; either way a file whose bits do not survive creation gets its chmod. 0 (chmod every
-     * file) when the probe fails.
+     * umask; either way a file whose bits do not survive creation gets its chmod. -1 (unknown: chmod
+     * every file) when the probe cannot be made or read; a probe that cannot be removed fails the
+     * extraction, since it would be left in the release.
      */
-    private static int creationKeeps(Path dir) {
+    private static int creationKeeps(Path dir) throws IOException {
         Path probe = dir.resolve(".murder-mode-probe");
+        int keeps;
         try {
             Files.createFile(probe, PosixFilePermissions.asFileAttribute(permissions(0777)));
-            try {
-                return mode(Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS));
-            } finally {
-                Files.delete(probe);
-            }
         } catch (IOException | UnsupportedOperationException e) {
-            return 0;
+            return -1;
         }
+        try {
+            keeps = mode(Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | UnsupportedOperationException e) {
+            keeps = -1;
+        }
+        Files.delete(probe);
+        return keeps;
     }
 
     private static int mode(Set<PosixFilePermission> perms) {

@@ -555,9 +555,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 LOG.info("[torrent={} peer={}] none of the {} blocks asked of it came in {}: disconnecting", logId, c,
                         c.requests().size(), Durations.format(REQUEST_TIMEOUT));
                 c.close("answered none of the blocks asked of it in " + Durations.format(REQUEST_TIMEOUT));
-                // its blocks go to the others now (not once the close is seen), and it is not found again
-                c.dropRequests().forEach(picker::abandoned);
-                fillAll();
+                left(c); // now, not once the close is seen: its blocks go to the others, and it is asked nothing more
             }
         }
     }
