@@ -12,7 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.core.MurderException;
+import org.murder.core.io.FileModes;
 import org.murder.core.progress.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,17 +142,9 @@ public final class ReleasePacker {
         if (kind == PackEntry.Kind.DIRECTORY) {
             name += "/";
         }
-        int mode = kind == PackEntry.Kind.SYMLINK ? 0777 : mode(attrs.permissions());
+        int mode = kind == PackEntry.Kind.SYMLINK ? 0777 : FileModes.bits(attrs.permissions());
         return new PackEntry(path, name, kind, mode, kind == PackEntry.Kind.FILE ? attrs.size() : 0,
                 attrs.lastModifiedTime(), link);
-    }
-
-    private static int mode(Set<PosixFilePermission> perms) {
-        int mode = 0;
-        for (PosixFilePermission p : perms) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return mode;
     }
 
     /** Total bytes of file content: what the progress display counts. */

@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.maker.Compression;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.io.FileModes;
 
 /**
  * Unpacks a release archive ({@code .tar.zst}, {@code .tar.gz} or {@code .tar}: the codec is read from its first
@@ -563,7 +563,7 @@ public final class SafeExtractor {
             return -1;
         }
         try {
-            keeps = mode(Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS));
+            keeps = FileModes.bits(Files.getPosixFilePermissions(probe, LinkOption.NOFOLLOW_LINKS));
         } catch (IOException | UnsupportedOperationException e) {
             keeps = -1;
         }
@@ -571,22 +571,7 @@ public final class SafeExtractor {
         return keeps;
     }
 
-    private static int mode(Set<PosixFilePermission> perms) {
-        int mode = 0;
-        for (PosixFilePermission p : perms) {
-            mode |= 1 << (8 - p.ordinal());
-        }
-        return mode;
-    }
-
     static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ (0400) ... OTHERS_EXECUTE (0001)
-        for (int i = 0; i < all.length; i++) {
-            if ((mode & (1 << (8 - i))) != 0) {
-                perms.add(all[i]);
-            }
-        }
-        return perms;
+        return FileModes.permissions(mode);
     }
 }

@@ -319,7 +319,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return; // nothing changed since the picker last found nothing for this peer
         }
         int depth = c.depth();
-        Instant now = c.requests().size() < depth ? clock.instant() : null;
+        Instant now = clock.instant();
         while (c.requests().size() < depth) {
             Block b = picker.next(c.has(), c.requests(), sparing.sparing() && c.seedFromStart(), c.refused(), c.requestBlocks());
             if (b == null) {
