@@ -149,6 +149,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     @Override
+    public int pieces() {
+        return has == null ? 0 : has.count();
+    }
+
+    @Override
     public Instant usefulAt() {
         return usefulAt;
     }

@@ -6,6 +6,8 @@ import java.util.BitSet;
 final class PieceSet {
     private final int pieceCount;
     private final BitSet bits = new BitSet();
+    /** bits.cardinality(), kept: upload slots compare peers by it (a scan of the bits each time). */
+    private int count;
     private boolean all;
 
     /** How many peers have each piece: told as peers' piece sets change (the piece picker listens). */
@@ -27,16 +29,17 @@ final class PieceSet {
     }
 
     boolean isAll() {
-        return all || bits.cardinality() == pieceCount;
+        return all || count == pieceCount;
     }
 
     int count() {
-        return all ? pieceCount : bits.cardinality();
+        return all ? pieceCount : count;
     }
 
     void setAll() {
         all = true;
         bits.clear();
+        count = 0;
     }
 
     /** @return true when the piece was new */
@@ -45,6 +48,7 @@ final class PieceSet {
             return false;
         }
         bits.set(piece);
+        count++;
         return true;
     }
 

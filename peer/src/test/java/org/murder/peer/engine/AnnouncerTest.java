@@ -60,20 +60,25 @@ class AnnouncerTest {
         InetSocketAddress peer = new InetSocketAddress("127.0.0.2", 6881);
         answer(Duration.ofMinutes(30), peer);
         assertEquals(List.of(peer), learned, "the tracker's peers are handed on");
-        tickAfter(Duration.ofSeconds(9));
+        tickAfter(Announcer.SECOND_ANNOUNCE.minusSeconds(1));
         assertEquals(List.of("started"), events);
         tickAfter(Duration.ofSeconds(1));
-        assertEquals(List.of("started", "(none)"), events, "10 s (the reannounce), not the tracker's 30 min, while downloading");
+        assertEquals(List.of("started", "(none)"), events, "the second announce soon after started: hosts that announced since");
+        answer(Duration.ofMinutes(30));
+        tickAfter(Duration.ofSeconds(9));
+        assertEquals(2, events.size());
+        tickAfter(Duration.ofSeconds(1));
+        assertEquals(List.of("started", "(none)", "(none)"), events, "then 10 s (the reannounce), not the tracker's 30 min, while downloading");
         tickAfter(Duration.ofSeconds(5));
-        assertEquals(2, events.size(), "one announce at a time: none while one is in flight");
+        assertEquals(3, events.size(), "one announce at a time: none while one is in flight");
         answer(Duration.ofMinutes(30));
         announcer.seeding(true, false);
-        assertEquals("completed", events.get(2));
+        assertEquals("completed", events.get(3));
         answer(Duration.ofMinutes(30));
         tickAfter(Duration.ofMinutes(29));
-        assertEquals(3, events.size(), "a seed follows the tracker's interval");
+        assertEquals(4, events.size(), "a seed follows the tracker's interval");
         tickAfter(Duration.ofMinutes(1));
-        assertEquals("(none)", events.get(3));
+        assertEquals("(none)", events.get(4));
     }
 
     @Test

@@ -44,7 +44,7 @@ final class SwarmSim {
 
         static Params of(int hosts, long fileBytes, double up) {
             return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
-                    100, 50, Duration.ofHours(2), false);
+                    100, Announcer.NUM_WANT, Duration.ofHours(2), false);
         }
 
         Params withSeed(long s) {
@@ -60,7 +60,6 @@ final class SwarmSim {
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
     private static final int SPAN = EngineConfig.MURDER_REQUEST_BLOCKS;
     private static final long TICK = 1_000_000_000L;
-    private static final Duration REANNOUNCE = Duration.ofSeconds(15);
 
     private final Params p;
     private final EngineConfig config = EngineConfig.builder().maxUnchoked(Integer.getInteger("sim.unchoke", EngineConfig.builder().build().maxUnchoked()))
@@ -116,6 +115,9 @@ final class SwarmSim {
             }
         }
         long limit = p.timeLimit().toNanos();
+        if (timeline != null) {
+            at(Timeline.STEP, this::sample);
+        }
         while (remaining > 0 && !queue.isEmpty()) {
             Ev e = queue.poll();
             if (e.time > limit) {
@@ -131,6 +133,105 @@ final class SwarmSim {
             done[i] = hosts[i].doneAt;
         }
         return new Result(done, hosts[0].uploaded, duplicateBytes, rackBytes, events, p.failingHosts());
+    }
+
+    /** Records what {@link #timeline()} prints; off unless asked (it costs a scan of every host each step). */
+    SwarmSim withTimeline() {
+        timeline = new Timeline();
+        return this;
+    }
+
+    /**
+     * Every half second from t: how busy the hosts' uplinks and the origin's were, how many hosts
+     * were done, and why the idle uplinks were idle at its end; then the hosts by announce order.
+     */
+    String timeline() {
+        if (timeline == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(timeline.steps);
+        out.append("by announce order (tenths of the hosts): uploaded as a share of the mean, mean finish, most connections\n");
+        int per = Math.max(1, (hosts.length - 1) / 10);
+        long total = 0;
+        for (int i = 1; i < hosts.length; i++) {
+            total += hosts[i].uploaded;
+        }
+        double mean = total / (double) (hosts.length - 1);
+        for (int from = 1; from < hosts.length; from += per) {
+            int to = Math.min(hosts.length, from + per);
+            long up = 0;
+            double done = 0;
+            long conns = 0;
+            for (int i = from; i < to; i++) {
+                up += hosts[i].uploaded;
+                done += hosts[i].doneAt / 1e9;
+                conns += hosts[i].mostConnections;
+            }
+            int n = to - from;
+            out.append(String.format(java.util.Locale.ROOT, "  hosts %5d-%5d  %4.2f  %6.2f s  %5.1f%n", from, to - 1, up / mean / n, done / n,
+                    conns / (double) n));
+        }
+        return out.toString();
+    }
+
+    private Timeline timeline;
+
+    /** Bytes sent per step, and the idle uplinks' reasons sampled at each step. */
+    private final class Timeline {
+        static final long STEP = 500_000_000L;
+        final StringBuilder steps = new StringBuilder(
+                "   t  hosts' uplinks  origin  done  idle hosts: has nothing a peer lacks / its lackers are choked / they get it elsewhere\n");
+        private final Map<Long, long[]> sent = new HashMap<>();
+
+        void sent(long at, int bytes, boolean origin) {
+            long[] b = sent.computeIfAbsent(at / STEP, k -> new long[2]);
+            b[origin ? 1 : 0] += bytes;
+        }
+
+        void step(long at, int done, int nothing, int choked, int elsewhere) {
+            long[] b = sent.getOrDefault(at / STEP - 1, new long[2]);
+            double secs = STEP / 1e9;
+            steps.append(String.format(java.util.Locale.ROOT, "%5.1f  %12.1f %%  %5.1f %%  %4d  %d / %d / %d%n", (at / STEP - 1) * secs,
+                    100.0 * b[0] / (p.up() * secs * (hosts.length - 1)), 100.0 * b[1] / (p.originUp() * secs), done, nothing, choked, elsewhere));
+        }
+    }
+
+    /** One timeline step: each idle uplink's reason, from what its peers lack. */
+    private void sample() {
+        int done = 0;
+        int nothing = 0;
+        int choked = 0;
+        int elsewhere = 0;
+        for (int i = 1; i < hosts.length; i++) {
+            Host h = hosts[i];
+            done += h.doneAt >= 0 ? 1 : 0;
+            if (!h.started || h.failed || h.upFree > now) {
+                continue;
+            }
+            java.util.BitSet mine = h.picker.have();
+            boolean lacked = false;
+            boolean unchokedLacks = false;
+            for (Link c : h.peers.connected()) {
+                for (int piece = mine.nextSetBit(0); piece >= 0; piece = mine.nextSetBit(piece + 1)) {
+                    if (!c.has.has(piece)) {
+                        lacked = true;
+                        unchokedLacks |= !h.uploads.choking(c);
+                        break;
+                    }
+                }
+            }
+            if (!lacked) {
+                nothing++;
+            } else if (unchokedLacks) {
+                elsewhere++;
+            } else {
+                choked++;
+            }
+        }
+        timeline.step(now, done, nothing, choked, elsewhere);
+        if (remaining > 0) {
+            later(Timeline.STEP, this::sample);
+        }
     }
 
     private void at(long time, Runnable action) {
@@ -178,6 +279,7 @@ final class SwarmSim {
         double upFree;
         double downFree;
         long nextAnnounce;
+        int mostConnections;
 
         Host(int id, double upRate, double downRate, int rack) {
             this.id = id;
@@ -219,7 +321,7 @@ final class SwarmSim {
             long left = p.fileBytes() - picker.haveBytes();
             AnnounceResult r = tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, left,
                     event, p.numWant(), p.rackHints() && id > 0 ? Optional.of(new RackName("rack" + rack)) : Optional.empty()));
-            nextAnnounce = now + REANNOUNCE.toNanos();
+            nextAnnounce = now + config.reannounce().toNanos();
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
                 found.add(new InetSocketAddress(e.address(), e.port()));
@@ -270,6 +372,7 @@ final class SwarmSim {
             }
             c.attach(now);
             peers.add(c);
+            mostConnections = Math.max(mostConnections, peers.size());
             uploads.add(c);
             boolean all = picker.isComplete();
             int have = picker.haveCount();
@@ -428,6 +531,9 @@ final class SwarmSim {
             at(sent, () -> {
                 c.queuedUploads--;
                 uploaded += b.length();
+                if (timeline != null) {
+                    timeline.sent(now, b.length(), id == 0);
+                }
                 if (!downloadedHere) {
                     firstCopy.sent(b.piece(), c, b.length(), clock.instant());
                 }
@@ -627,6 +733,11 @@ final class SwarmSim {
         @Override
         public Instant usefulAt() {
             return usefulAt;
+        }
+
+        @Override
+        public int pieces() {
+            return has.count();
         }
 
         @Override

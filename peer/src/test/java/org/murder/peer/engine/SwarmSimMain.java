@@ -9,7 +9,8 @@ import java.util.Locale;
  * --up Mbit/s [400] (every host's uplink c, and the origin's), --down Mbit/s [4 x up],
  * --origin-up Mbit/s [up], --latency ms [0.5], --jitter s [0], --racks N [1], --rack-uplink Mbit/s
  * [unlimited], --rack-hints (hosts announce their rack; the origin none), --slow N [0] hosts at --slow-factor [0.5] of the rates, --failing N [0] hosts that
- * die mid-download, --max-peers N [100], --numwant N [50], --seed N [1].
+ * die mid-download, --max-peers N [100], --numwant N [20, the engine's], --seed N [1], --timeline (every half
+ * second: how busy the uplinks were and why the idle ones were idle; then upload and finish by announce order).
  */
 public final class SwarmSimMain {
     private SwarmSimMain() {
@@ -19,7 +20,7 @@ public final class SwarmSimMain {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
                     + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--slow N] [--slow-factor F] [--failing N]"
-                    + " [--max-peers N] [--numwant N] [--seed N]");
+                    + " [--max-peers N] [--numwant N] [--seed N] [--timeline]");
             System.exit(2);
         }
         int hosts = positive("HOSTS", args[0]);
@@ -36,13 +37,18 @@ public final class SwarmSimMain {
         double slowFactor = 0.5;
         int failing = 0;
         int maxPeers = 100;
-        int numWant = 50;
+        int numWant = Announcer.NUM_WANT;
         long seed = 1;
         boolean rackHints = false;
+        boolean timeline = false;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--rack-hints")) {
                 rackHints = true;
+                continue;
+            }
+            if (name.equals("--timeline")) {
+                timeline = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -79,7 +85,8 @@ public final class SwarmSimMain {
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
                 numWant, Duration.ofHours(6), rackHints);
         long started = System.nanoTime();
-        SwarmSim.Result r = new SwarmSim(params).run();
+        SwarmSim sim = timeline ? new SwarmSim(params).withTimeline() : new SwarmSim(params);
+        SwarmSim.Result r = sim.run();
 
         double wall = (System.nanoTime() - started) / 1e9;
         long[] done = SwarmSim.finished(r);
@@ -99,6 +106,7 @@ public final class SwarmSimMain {
                 + " (%.2f x F x racks)%n", (double) r.originUploaded() / file,
                 100.0 * r.duplicateBytes() / ((double) file * Math.max(1, done.length)), (double) r.rackBytes() / file,
                 (double) r.rackBytes() / file / racks);
+        System.out.print(sim.timeline());
         System.out.printf(Locale.ROOT, "simulated %d events in %.1f s of wall time%n", r.events(), wall);
         System.exit(done.length == expected ? 0 : 1);
     }

@@ -20,6 +20,7 @@ class UploadSlotsTest {
     private final class Peer implements UploadSlots.Peer {
         final String name;
         int queued;
+        int pieces;
         Instant usefulAt = clock.instant();
 
         Peer(String name) {
@@ -46,6 +47,11 @@ class UploadSlotsTest {
         public Instant usefulAt() {
             return usefulAt;
         }
+
+        @Override
+        public int pieces() {
+            return pieces;
+        }
     }
 
     @Test
@@ -64,6 +70,31 @@ class UploadSlotsTest {
         slots.interested(a);
         assertFalse(slots.choking(a), "c left: its slot is free again");
         assertEquals(2, slots.unchoked());
+    }
+
+    @Test
+    void aFreedSlotGoesToTheWaitingPeerWithTheFewestPieces() {
+        Peer a = new Peer("a");
+        Peer b = new Peer("b");
+        slots.interested(a);
+        slots.interested(b);
+        Peer ahead = new Peer("ahead");
+        ahead.pieces = 90;
+        Peer behind = new Peer("behind");
+        behind.pieces = 10;
+        Peer between = new Peer("between");
+        between.pieces = 50;
+        slots.interested(ahead);
+        slots.interested(behind);
+        slots.interested(between);
+        slots.notInterested(a);
+        assertFalse(slots.choking(behind), "the peer furthest behind first, though it asked after 'ahead'");
+        slots.remove(b);
+        assertFalse(slots.choking(between), "then the next furthest behind");
+        assertTrue(slots.choking(ahead));
+        between.pieces = 95; // it caught up while it held the slot: the next free slot goes to 'ahead' all the same
+        slots.notInterested(behind);
+        assertFalse(slots.choking(ahead));
     }
 
     @Test
