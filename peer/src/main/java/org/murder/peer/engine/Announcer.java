@@ -181,14 +181,24 @@ final class Announcer {
         }
         startedAnnounced |= event.orElse(null) == Event.STARTED;
         trackerInterval = resp.interval();
-        Duration next = seeding ? trackerInterval : min(reannounce, trackerInterval);
-        if (!seeding && event.orElse(null) == Event.STARTED) {
-            next = min(next, SECOND_ANNOUNCE);
-        }
+        Duration next = next(event, seeding, reannounce, trackerInterval);
         nextAnnounce = now.plus(next);
         LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
         onPeers.accept(resp.peers());
         completedIfDue();
+    }
+
+    /**
+     * How long after an answered announce of {@code event} the next one goes: the tracker's
+     * interval when seeding; while downloading at most {@code reannounce}, and after `started` at
+     * most {@link #SECOND_ANNOUNCE}. (The swarm simulator follows the same rule.)
+     */
+    static Duration next(Optional<Event> event, boolean seeding, Duration reannounce, Duration trackerInterval) {
+        if (seeding) {
+            return trackerInterval;
+        }
+        Duration next = min(reannounce, trackerInterval);
+        return event.orElse(null) == Event.STARTED ? min(next, SECOND_ANNOUNCE) : next;
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -8,8 +8,8 @@ import java.time.Instant;
  * until {@link #WINDOW} after that peer's last ask for it or the last block of it sent to it (or
  * until it is gone), another peer asking for it is to be refused, and fetches it from that peer
  * once it has it; the window also covers the time the first peer takes to verify and announce it.
- * Once the first copy went out whole, or another peer says it has the piece (rare: murder peers
- * send no Have to a seed), others are refused while the first peer stays, each for at most
+ * Once the first copy went out whole, or another peer says it has the piece (murder peers send
+ * the seed their Haves too), others are refused while the first peer stays, each for at most
  * {@link #PATIENCE}. The origin's uplink is the only
  * way new pieces enter the swarm, and two hosts picking the same new piece at once (neither can
  * know of the other yet) halve what it delivers.

@@ -250,11 +250,14 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         flush();
     }
 
-    /** Tells it we have {@code piece}, unless it has it too. */
+    /**
+     * Tells it we have {@code piece}, even when it has it too: it hands its free upload slots to the
+     * peers with the fewest pieces ({@link UploadSlots}), and the origin refuses a piece that is
+     * spreading ({@link FirstCopy}); both count on every peer's Haves. (They used to go only to
+     * peers that lacked the piece, so a peer looked as far behind as it was when it connected.)
+     */
     void have(int piece) {
-        if (!has.has(piece)) {
-            send(new PeerMessage.Have(piece));
-        }
+        send(new PeerMessage.Have(piece));
     }
 
     void request(Block b, Instant now) {

@@ -8,12 +8,14 @@ import java.util.Map;
 /**
  * Who may download from us: at most {@code max} interested peers are unchoked at once. A free slot
  * goes to the waiting peer that has the fewest pieces (the one furthest behind; among equals, the
- * one that asked first). In a deploy the last host sets the time, and slots given in the order
- * peers connected went to the earliest ones: hosts that announced first know each other, hold the
- * origin's first copies and shared them among themselves, while the hosts that announced last got
- * pieces late and had no peer left that needed them (bench/swarm-sim.sh 1,000 hosts, 32 MiB at
- * 50 Mbit/s: their uplinks did half the work of the first hosts'; last host 2.23 -> 1.81 x F/c,
- * p99 2.05 -> 1.64 x; 10,000 hosts, 64 MiB: p99 1.98 -> 1.45 x). When peers wait for a slot, an unchoked peer that asked for nothing since
+ * one that has waited longest), unless a peer has waited {@link #ROTATE}: those go first. In a
+ * deploy the last host sets the time, and slots given in the order peers connected went to the
+ * earliest ones: hosts that announced first know each other, hold the origin's first copies and
+ * shared them among themselves, while the hosts that announced last got pieces late and had no
+ * peer left that needed them (bench/swarm-sim.sh 1,000 hosts, 32 MiB at 50 Mbit/s: their uplinks
+ * did half the work of the first hosts'; last host 2.23 -> 1.81 x F/c, p99 2.05 -> 1.64 x; 10,000
+ * hosts, 64 MiB: p99 1.98 -> 1.45 x). Peers' piece counts come from their Haves, which murder
+ * peers send to every peer. When peers wait for a slot, an unchoked peer that asked for nothing since
  * {@link IdleSlots#GRACE} after its unchoke gives its slot up (a peer that says it is interested
  * and never asks must not keep one from a peer that wants data); such a peer gets a slot again
  * only after the peers that wait. A slot held {@link #ROTATE} goes to a peer that waits. No
@@ -45,6 +47,8 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         /** Choked for holding a slot idle: unchoked again only after peers that wait. */
         boolean idleChoked;
         Instant unchokedAt = Instant.EPOCH;
+        /** Since when it wants a slot (it said it is interested, or was choked while it was). */
+        Instant waitingSince = Instant.EPOCH;
     }
 
     private final int max;
@@ -66,7 +70,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         Slot s = slots.remove(peer);
         if (s != null && !s.choking) {
             unchoked--;
-            unchokeWaiting(true);
+            unchokeWaiting(true, null);
         }
     }
 
@@ -85,7 +89,10 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         if (s == null) {
             return;
         }
-        s.interested = true;
+        if (!s.interested) {
+            s.interested = true;
+            s.waitingSince = clock.instant();
+        }
         if (s.choking && unchoked < max) {
             unchoke(peer, s);
         }
@@ -99,7 +106,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         s.interested = false;
         if (!s.choking) {
             choke(peer, s);
-            unchokeWaiting(true);
+            unchokeWaiting(true, null);
         }
     }
 
@@ -115,7 +122,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         Instant now = clock.instant();
         rotateIdle(now);
         rotateLongest(now);
-        unchokeWaiting(true);
+        unchokeWaiting(true, null);
     }
 
     private void rotateLongest(Instant now) {
@@ -162,33 +169,28 @@ final class UploadSlots<P extends UploadSlots.Peer> {
                 waiting--;
             }
         }
-        unchokeWaiting(false);
+        unchokeWaiting(false, null);
     }
 
     /**
-     * Fills free slots, the peer with the fewest pieces first: first peers that wait; with
-     * {@code idleToo}, then those choked for holding a slot idle.
+     * Fills free slots: first peers that wait; with {@code idleToo}, then those choked for holding a
+     * slot idle. Among them, a peer that has waited {@link #ROTATE} or more first (the longest
+     * waiting), so that no peer waits for good behind peers that say they have less (a hostile
+     * peer can claim to have nothing); then the one with the fewest pieces; among equals, the one
+     * that has waited longest.
      */
-    private void unchokeWaiting(boolean idleToo) {
-        unchokeWaiting(idleToo, null);
-    }
-
-    /** As {@link #unchokeWaiting(boolean)}, never {@code except}. */
     private void unchokeWaiting(boolean idleToo, P except) {
+        Instant overdue = clock.instant().minus(ROTATE);
         for (int pass = 0; pass < (idleToo ? 2 : 1); pass++) {
             while (unchoked < max) {
                 P next = null;
                 Slot slot = null;
-                int fewest = Integer.MAX_VALUE;
                 for (Map.Entry<P, Slot> e : slots.entrySet()) {
                     Slot s = e.getValue();
-                    if (s.interested && s.choking && (pass == 1 || !s.idleChoked) && e.getKey() != except) {
-                        int pieces = e.getKey().pieces();
-                        if (pieces < fewest) {
-                            next = e.getKey();
-                            slot = s;
-                            fewest = pieces;
-                        }
+                    if (s.interested && s.choking && (pass == 1 || !s.idleChoked) && e.getKey() != except
+                            && (next == null || goesBefore(e.getKey(), s, next, slot, overdue))) {
+                        next = e.getKey();
+                        slot = s;
                     }
                 }
                 if (next == null) {
@@ -197,6 +199,18 @@ final class UploadSlots<P extends UploadSlots.Peer> {
                 unchoke(next, slot);
             }
         }
+    }
+
+    private static <P extends Peer> boolean goesBefore(P a, Slot as, P b, Slot bs, Instant overdue) {
+        boolean aOverdue = !as.waitingSince.isAfter(overdue);
+        boolean bOverdue = !bs.waitingSince.isAfter(overdue);
+        if (aOverdue != bOverdue) {
+            return aOverdue;
+        }
+        if (!aOverdue && a.pieces() != b.pieces()) {
+            return a.pieces() < b.pieces();
+        }
+        return as.waitingSince.isBefore(bs.waitingSince);
     }
 
     private void unchoke(P peer, Slot s) {
@@ -209,6 +223,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
 
     private void choke(P peer, Slot s) {
         s.choking = true;
+        s.waitingSince = clock.instant();
         unchoked--;
         peer.choke();
     }

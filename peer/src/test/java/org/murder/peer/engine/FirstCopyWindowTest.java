@@ -70,7 +70,7 @@ class FirstCopyWindowTest {
     void aPieceWhoseFirstCopyWentOutWholeIsNotSentAgainWhileItsPeerStays() {
         assertFalse(policy.goesElsewhere(0, "a", t0, 0));
         policy.sent(0, "a", 600, t0);
-        policy.sent(0, "a", 400, t0); // whole: a has it, and shares it (a seed hears no Have from its peers)
+        policy.sent(0, "a", 400, t0); // whole: a has it, and shares it (before the seed hears its Have)
         Instant muchLater = t0.plus(FirstCopy.WINDOW).plusSeconds(600);
         assertTrue(policy.goesElsewhere(0, "b", muchLater, 0), "b gets it from the swarm");
         assertTrue(policy.goesElsewhere(0, "c", muchLater.plus(FirstCopy.PATIENCE), 0), "c too: its first refusal");

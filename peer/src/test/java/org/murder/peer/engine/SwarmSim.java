@@ -16,6 +16,7 @@ import java.util.Random;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
 import org.murder.core.RackName;
+import org.murder.peer.tracker.AnnounceRequest;
 import org.murder.testkit.MutableClock;
 import org.murder.tracker.swarm.Announce;
 import org.murder.tracker.swarm.AnnounceResult;
@@ -150,7 +151,8 @@ final class SwarmSim {
             return "";
         }
         StringBuilder out = new StringBuilder(timeline.steps);
-        out.append("by announce order (tenths of the hosts): uploaded as a share of the mean, mean finish, most connections\n");
+        out.append("by host number, the announce order with --jitter 0 (tenths of the hosts): uploaded as a share of the mean,"
+                + " mean finish of those that finished, most connections\n");
         int per = Math.max(1, (hosts.length - 1) / 10);
         long total = 0;
         for (int i = 1; i < hosts.length; i++) {
@@ -161,15 +163,19 @@ final class SwarmSim {
             int to = Math.min(hosts.length, from + per);
             long up = 0;
             double done = 0;
+            int finished = 0;
             long conns = 0;
             for (int i = from; i < to; i++) {
                 up += hosts[i].uploaded;
-                done += hosts[i].doneAt / 1e9;
+                if (hosts[i].doneAt >= 0) {
+                    done += hosts[i].doneAt / 1e9;
+                    finished++;
+                }
                 conns += hosts[i].mostConnections;
             }
             int n = to - from;
-            out.append(String.format(java.util.Locale.ROOT, "  hosts %5d-%5d  %4.2f  %6.2f s  %5.1f%n", from, to - 1, up / mean / n, done / n,
-                    conns / (double) n));
+            out.append(String.format(java.util.Locale.ROOT, "  hosts %5d-%5d  %4.2f  %6.2f s  %5.1f%n", from, to - 1, up / mean / n,
+                    done / Math.max(1, finished), conns / (double) n));
         }
         return out.toString();
     }
@@ -229,6 +235,7 @@ final class SwarmSim {
             }
         }
         timeline.step(now, done, nothing, choked, elsewhere);
+        events--; // not one of the swarm's: Result.events is the same with or without a timeline
         if (remaining > 0) {
             later(Timeline.STEP, this::sample);
         }
@@ -321,7 +328,9 @@ final class SwarmSim {
             long left = p.fileBytes() - picker.haveBytes();
             AnnounceResult r = tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, left,
                     event, p.numWant(), p.rackHints() && id > 0 ? Optional.of(new RackName("rack" + rack)) : Optional.empty()));
-            nextAnnounce = now + config.reannounce().toNanos();
+            // as Announcer, against a tracker whose interval is the engine's reannounce (the murder tracker's 15 s)
+            nextAnnounce = now + Announcer.next(event == Event.STARTED ? Optional.of(AnnounceRequest.Event.STARTED) : Optional.empty(),
+                    complete(), config.reannounce(), config.reannounce()).toNanos();
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
                 found.add(new InetSocketAddress(e.address(), e.port()));

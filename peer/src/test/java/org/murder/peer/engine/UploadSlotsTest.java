@@ -98,6 +98,42 @@ class UploadSlotsTest {
     }
 
     @Test
+    void amongPeersWithAsManyPiecesTheOneThatAskedFirstGoesFirstWhenItConnectedLast() {
+        Peer a = new Peer("a");
+        slots.interested(a);
+        slots.interested(new Peer("b"));
+        Peer early = new Peer("early"); // connected first of the two that wait...
+        Peer late = new Peer("late");
+        clock.advance(Duration.ofSeconds(1));
+        slots.interested(late); // ...but asked last
+        clock.advance(Duration.ofSeconds(1));
+        slots.interested(early);
+        slots.notInterested(a);
+        assertFalse(slots.choking(late));
+        assertTrue(slots.choking(early));
+    }
+
+    @Test
+    void aPeerThatWaitedTheRotationTimeGoesBeforePeersThatSayTheyHaveLess() {
+        Peer a = new Peer("a");
+        Peer b = new Peer("b");
+        a.queued = 1;
+        b.queued = 1;
+        slots.interested(a);
+        slots.interested(b);
+        Peer patient = new Peer("patient");
+        patient.pieces = 80;
+        slots.interested(patient);
+        clock.advance(UploadSlots.ROTATE);
+        Peer claimsNothing = new Peer("claims nothing"); // a hostile peer can say it has no piece
+        slots.interested(claimsNothing);
+        slots.notInterested(a);
+        assertFalse(slots.choking(patient), "it waited 30 s: it goes first, whatever the others claim");
+        slots.notInterested(b);
+        assertFalse(slots.choking(claimsNothing));
+    }
+
+    @Test
     void aPeerThatHoldsASlotAndAsksForNothingGivesItUpOnlyToAPeerThatWaits() {
         Peer idle = new Peer("idle");
         Peer busy = new Peer("busy");
