@@ -37,7 +37,8 @@ final class Announcer {
      * hosts, which knew only that core, had nobody left to upload to. With 20, connections spread
      * (a host also gets those that dial it, up to the connection limit, and more at each announce):
      * bench/swarm-sim.sh, 1,000 hosts, 32 MiB at 50 Mbit/s, last host 2.25 x F/c with 200, 1.81
-     * with 50, 1.47 with 20 (free slots to the peer furthest behind in each case); 10,000 hosts,
+     * with 50, 1.47 with 20 (free slots to the peer furthest behind in each case; 1.48 with the
+     * second announce below); 10,000 hosts,
      * 64 MiB: p99 1.45 -> 1.33.
      */
     static final int NUM_WANT = 20;
@@ -46,7 +47,7 @@ final class Announcer {
      * {@code reannounce}): the hosts of a deploy announce within a second of each other, and the
      * first answer holds only the hosts that announced before. The last to announce knew only
      * earlier ones, which had what it had by the time it could give, and finished last
-     * (bench/swarm-sim.sh, 10,000 hosts: last host 1.51 -> 1.34 x F/c, p99.9 1.37 -> 1.34).
+     * (bench/swarm-sim.sh, 10,000 hosts: last host 1.51 -> 1.35 x F/c, p99.9 1.37 -> 1.34).
      */
     static final Duration SECOND_ANNOUNCE = Duration.ofSeconds(5);
     /** How long `stopped` may take before a stopping torrent gives up on it. */

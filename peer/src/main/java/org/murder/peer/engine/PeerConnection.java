@@ -255,9 +255,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * peers with the fewest pieces ({@link UploadSlots}), and the origin refuses a piece that is
      * spreading ({@link FirstCopy}); both count on every peer's Haves. (They used to go only to
      * peers that lacked the piece, so a peer looked as far behind as it was when it connected.)
+     * Returns whether it is news to the peer (it lacks the piece): only then is it worth a flush of
+     * its own; the others ride with the next message.
      */
-    void have(int piece) {
+    boolean have(int piece) {
         send(new PeerMessage.Have(piece));
+        return !has.has(piece);
     }
 
     void request(Block b, Instant now) {

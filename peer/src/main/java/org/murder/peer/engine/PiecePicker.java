@@ -184,7 +184,9 @@ final class PiecePicker implements PieceSet.Availability {
     @Override
     public void peerHas(int piece) {
         availability[piece]++;
-        generation++;
+        if (!have.get(piece)) {
+            generation++; // a piece we have gives no peer anything new to ask for
+        }
     }
 
     @Override

@@ -302,6 +302,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (c.isSeed()) {
             countSeeds();
         }
+        if (piece >= 0 && picker.has(piece)) {
+            return; // a piece we have: nothing new to ask of it (murder peers send every Have)
+        }
         // more pieces never make a peer less interesting: one Have needs no scan of what we lack
         if (piece < 0 || !c.amInterested()) {
             c.interested(!picker.isComplete() && (piece >= 0 ? !picker.has(piece) : picker.interesting(c.has())));
@@ -409,11 +412,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         counters.verified = picker.haveBytes();
         counters.piecesVerified++;
         for (PeerConnection c : peers.connected()) {
-            c.have(piece);
-            if (c.amInterested()) {
+            boolean news = c.have(piece);
+            boolean wasInterested = c.amInterested();
+            if (wasInterested) {
                 c.interested(!picker.isComplete() && picker.interesting(c.has()));
             }
-            c.flush();
+            if (news || wasInterested != c.amInterested()) {
+                c.flush(); // a Have it already knows of waits for the next flush (a segment per peer and piece otherwise)
+            }
         }
         if (picker.isComplete()) {
             setState(SessionState.FINISHING);

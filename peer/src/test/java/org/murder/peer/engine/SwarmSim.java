@@ -680,6 +680,9 @@ final class SwarmSim {
             if (has.isAll()) {
                 host.countSeeds();
             }
+            if (piece >= 0 && host.picker.has(piece)) {
+                return;
+            }
             if (piece < 0 || !amInterested) {
                 host.interest(this, piece);
             }
