@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * When a torrent announces, and with which event (BEP 3): {@code started} first, then regular
  * announces at the tracker's interval (at most {@code reannounce} apart while downloading, to
- * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}), {@code completed} once after {@code started} got through and only for a
- * download finished here, and {@code stopped} last, after the announce in flight so that it cannot
- * be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
+ * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}),
+ * {@code completed} once after {@code started} got through and only for a download finished here,
+ * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
  *
  * <p>Owned by one thread (the session's loop): the tracker's answers are handed back through
  * {@code owner}. Time comes from the injected clock, read when {@link #tick()} is called.
@@ -38,8 +38,7 @@ final class Announcer {
      * (a host also gets those that dial it, up to the connection limit, and more at each announce):
      * bench/swarm-sim.sh, 1,000 hosts, 32 MiB at 50 Mbit/s, last host 2.25 x F/c with 200, 1.81
      * with 50, 1.47 with 20 (free slots to the peer furthest behind in each case; 1.48 with the
-     * second announce below); 10,000 hosts,
-     * 64 MiB: p99 1.45 -> 1.33.
+     * second announce below); 10,000 hosts, 64 MiB: p99 1.45 -> 1.33.
      */
     static final int NUM_WANT = 20;
     /**

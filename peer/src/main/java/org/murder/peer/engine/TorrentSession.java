@@ -307,7 +307,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         // more pieces never make a peer less interesting: one Have needs no scan of what we lack
         if (piece < 0 || !c.amInterested()) {
-            c.interested(!picker.isComplete() && (piece >= 0 ? !picker.has(piece) : picker.interesting(c.has())));
+            c.interested(!picker.isComplete() && (piece >= 0 || picker.interesting(c.has()))); // a piece >= 0 is one we lack (above)
         }
         fill(c);
     }
