@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * When a torrent announces, and with which event (BEP 3): {@code started} first, then regular
  * announces at the tracker's interval (at most {@code reannounce} apart while downloading, to
- * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}),
+ * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}; never
+ * sooner than the tracker's "min interval"),
  * {@code completed} once after {@code started} got through and only for a download finished here,
  * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
  *
@@ -79,6 +80,7 @@ final class Announcer {
     private boolean completedPending;
     private Instant nextAnnounce = Instant.MIN;
     private Duration trackerInterval = Duration.ofSeconds(30);
+    private Duration trackerMinInterval = Duration.ZERO;
     private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
 
     Announcer(Tracker tracker, boolean hasTrackers, Clock clock, Duration reannounce, Executor owner,
@@ -181,7 +183,8 @@ final class Announcer {
         }
         startedAnnounced |= event.orElse(null) == Event.STARTED;
         trackerInterval = resp.interval();
-        Duration next = next(event, seeding, reannounce, trackerInterval);
+        trackerMinInterval = resp.minInterval();
+        Duration next = next(event, seeding, reannounce, trackerInterval, trackerMinInterval);
         nextAnnounce = now.plus(next);
         LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
         onPeers.accept(resp.peers());
@@ -191,17 +194,25 @@ final class Announcer {
     /**
      * How long after an answered announce of {@code event} the next one goes: the tracker's
      * interval when seeding; while downloading at most {@code reannounce}, and after `started` at
-     * most {@link #SECOND_ANNOUNCE}. (The swarm simulator follows the same rule.)
+     * most {@link #SECOND_ANNOUNCE}; never sooner than the tracker's {@code minInterval} (the murder
+     * tracker's is 5 s; another tracker's may be longer, and announcing earlier would be refused or
+     * counted against us). An event the torrent owes (`completed`, `stopped`) does not wait for it.
+     * (The swarm simulator follows the same rule.)
      */
-    static Duration next(Optional<Event> event, boolean seeding, Duration reannounce, Duration trackerInterval) {
+    static Duration next(Optional<Event> event, boolean seeding, Duration reannounce, Duration trackerInterval,
+            Duration minInterval) {
         if (seeding) {
-            return trackerInterval;
+            return max(trackerInterval, minInterval);
         }
         Duration next = min(reannounce, trackerInterval);
-        return event.orElse(null) == Event.STARTED ? min(next, SECOND_ANNOUNCE) : next;
+        return max(event.orElse(null) == Event.STARTED ? min(next, SECOND_ANNOUNCE) : next, minInterval);
     }
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -4,9 +4,21 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 
-/** What a tracker answered: peers and when to ask again. */
-public record AnnounceResponse(List<InetSocketAddress> peers, Duration interval, int seeders, int leechers) {
+/**
+ * What a tracker answered: peers, when to ask again ({@code interval}) and how soon at the earliest
+ * ({@code minInterval}, BEP 3's optional "min interval"; zero when the tracker gave none).
+ */
+public record AnnounceResponse(List<InetSocketAddress> peers, Duration interval, Duration minInterval, int seeders, int leechers) {
     public AnnounceResponse {
         peers = List.copyOf(peers);
+        if (interval.isNegative() || minInterval.isNegative() || minInterval.compareTo(interval) > 0) {
+            throw new IllegalArgumentException("announce intervals: interval " + interval + ", min interval " + minInterval
+                    + " (expected: 0 <= min interval <= interval)");
+        }
+    }
+
+    /** An answer without a "min interval". */
+    public AnnounceResponse(List<InetSocketAddress> peers, Duration interval, int seeders, int leechers) {
+        this(peers, interval, Duration.ZERO, seeders, leechers);
     }
 }

@@ -34,6 +34,8 @@ import org.murder.core.bencode.Bencode;
 public final class TrackerClient {
     /** Largest tracker response read: 200 compact peers are 1.2 KB; a dictionary list of 200 about 20 KB. */
     static final int MAX_BODY = 1 << 20;
+    /** The longest announce interval taken from a tracker. */
+    static final Duration MAX_INTERVAL = Duration.ofHours(1);
     private static final ExecutorService ANNOUNCERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "murder-announce");
         t.setDaemon(true);
@@ -188,7 +190,11 @@ public final class TrackerClient {
         if (d.get("peers6").orElse(null) instanceof BString compact6) {
             compactPeers(compact6.bytes(), 16, peers);
         }
-        return new AnnounceResponse(peers, Duration.ofSeconds(Math.max(Math.max(interval, minInterval), 1)), complete, incomplete);
+        // a tracker's intervals are bounded here: at least 1 s, at most MAX_INTERVAL (a hostile or broken
+        // tracker cannot silence a torrent for years, nor overflow the clock); "min interval" at most "interval"
+        long every = Math.min(Math.max(Math.max(interval, minInterval), 1), MAX_INTERVAL.toSeconds());
+        long atLeast = Math.min(Math.max(minInterval, 0), every);
+        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete);
     }
 
     private static void compactPeers(byte[] bytes, int addressLength, List<InetSocketAddress> out) {

@@ -43,6 +43,10 @@ class AnnouncerTest {
         inFlight.poll().answer().complete(new AnnounceResponse(List.of(peers), interval, 0, 0));
     }
 
+    private void answer(Duration interval, Duration minInterval) {
+        inFlight.poll().answer().complete(new AnnounceResponse(List.of(), interval, minInterval, 0, 0));
+    }
+
     private void fail() {
         inFlight.poll().answer().completeExceptionally(new java.io.IOException("tracker down"));
     }
@@ -79,6 +83,27 @@ class AnnouncerTest {
         assertEquals(4, events.size(), "a seed follows the tracker's interval");
         tickAfter(Duration.ofMinutes(1));
         assertEquals("(none)", events.get(4));
+    }
+
+    @Test
+    void noAnnounceGoesSoonerThanTheTrackersMinIntervalButCompletedDoesNotWaitForIt() {
+        announcer.begin();
+        answer(Duration.ofMinutes(30), Duration.ofSeconds(20));
+        tickAfter(Announcer.SECOND_ANNOUNCE);
+        tickAfter(Duration.ofSeconds(14));
+        assertEquals(List.of("started"), events, "neither the second announce (5 s) nor the reannounce (10 s) undercuts 20 s");
+        tickAfter(Duration.ofSeconds(1));
+        assertEquals(List.of("started", "(none)"), events);
+        answer(Duration.ofSeconds(30), Duration.ofSeconds(30));
+        tickAfter(Duration.ofSeconds(29));
+        assertEquals(2, events.size());
+        announcer.seeding(true, false);
+        assertEquals(List.of("started", "(none)", "completed"), events, "an event owed goes at once");
+        answer(Duration.ofSeconds(30), Duration.ofSeconds(30));
+        tickAfter(Duration.ofSeconds(29));
+        assertEquals(3, events.size());
+        tickAfter(Duration.ofSeconds(1));
+        assertEquals("(none)", events.get(3));
     }
 
     @Test

@@ -13,11 +13,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Random;
+import org.murder.core.Durations;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
 import org.murder.core.RackName;
 import org.murder.peer.tracker.AnnounceRequest;
 import org.murder.testkit.MutableClock;
+import org.murder.tracker.TrackerConfig;
 import org.murder.tracker.swarm.Announce;
 import org.murder.tracker.swarm.AnnounceResult;
 import org.murder.tracker.swarm.Event;
@@ -38,6 +40,8 @@ import org.murder.tracker.swarm.SwarmSettings;
  * scheduling, and every random choice from the seed.
  */
 final class SwarmSim {
+    /** The simulated tracker's "min interval": the murder tracker's default. */
+    private static final Duration MURDER_MIN_INTERVAL = Durations.parse(TrackerConfig.DEFAULT_MIN_INTERVAL);
     /** What is simulated. Rates in bytes per second; the origin is host 0. */
     record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
             Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
@@ -329,8 +333,9 @@ final class SwarmSim {
             AnnounceResult r = tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, left,
                     event, p.numWant(), p.rackHints() && id > 0 ? Optional.of(new RackName("rack" + rack)) : Optional.empty()));
             // as Announcer, against a tracker whose interval is the engine's reannounce (the murder tracker's 15 s)
+            // and whose min interval is the murder tracker's 5 s
             nextAnnounce = now + Announcer.next(event == Event.STARTED ? Optional.of(AnnounceRequest.Event.STARTED) : Optional.empty(),
-                    complete(), config.reannounce(), config.reannounce()).toNanos();
+                    complete(), config.reannounce(), config.reannounce(), MURDER_MIN_INTERVAL).toNanos();
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
                 found.add(new InetSocketAddress(e.address(), e.port()));

@@ -82,6 +82,24 @@ class TrackerClientTest {
     }
 
     @Test
+    void theTrackersIntervalsAreBoundedAndTheMinIntervalKept() throws Exception {
+        assertEquals(List.of(Duration.ofSeconds(1800), Duration.ofSeconds(900)), intervals("d8:intervali1800e12:min intervali900e5:peers0:e"));
+        assertEquals(List.of(Duration.ofSeconds(30), Duration.ZERO), intervals("d8:intervali30e5:peers0:e"), "no min interval: none");
+        assertEquals(List.of(TrackerClient.MAX_INTERVAL, Duration.ZERO), intervals("d8:intervali9223372036854775807e12:min intervali-5e5:peers0:e"),
+                "a huge interval is capped (the clock cannot overflow), a negative minimum is none");
+        assertEquals(List.of(Duration.ofSeconds(60), Duration.ofSeconds(60)), intervals("d8:intervali10e12:min intervali60e5:peers0:e"),
+                "a minimum above the interval lengthens the interval");
+        assertEquals(List.of(Duration.ofSeconds(1), Duration.ZERO), intervals("d8:intervali-7e5:peers0:e"), "at least 1 s");
+    }
+
+    private List<Duration> intervals(String answer) throws Exception {
+        stop();
+        String url = serve(200, q -> ascii(answer));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        return List.of(r.interval(), r.minInterval());
+    }
+
+    @Test
     void theNextTierAnswersWhenTheFirstIsDown() throws Exception {
         String down = closedPortUrl();
         String up = serve(200, q -> ascii("d8:intervali30e5:peers0:e"));
