@@ -4,6 +4,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,12 +25,15 @@ import org.murder.orchestrator.agent.Agent;
 import org.murder.orchestrator.agent.AgentMetrics;
 import org.murder.orchestrator.agent.AgentSettings;
 import org.murder.orchestrator.agent.ReleaseActivator;
+import org.murder.orchestrator.agent.WarmUp;
 import org.murder.orchestrator.agent.ZooKeeperHealth;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
 import org.murder.peer.cli.EngineOptions;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.metrics.EngineMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,6 +47,10 @@ import picocli.CommandLine.Spec;
             "and seeds. Runs until stopped (SIGTERM); a restart resumes unfinished jobs and never reruns finished ones."},
         footer = {"", "Example:", "  murder agent --zk zk1:2181,zk2:2181,zk3:2181 --roles web --port-range 6881-6889 --dest-root /srv/app"})
 public final class AgentCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+    /** The longest the warm-up may take before the agent goes on without it. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(20);
+
     @Spec
     CommandSpec spec;
 
@@ -71,6 +79,12 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Run hooks as USER. Default: the agent's own user, or 'murder' when the agent runs as root (never root"
                     + " unless named here).")
     String hookUser;
+
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Before registering, run a deploy's steps once on an 8 MiB release of its own over loopback (about a"
+                    + " second), so that the first real deploy does not pay for loading and compiling them. A failure is a"
+                    + " warning. Default: on; --no-warm-up skips it.")
+    boolean warmUp = true;
 
     @Mixin
     EngineOptions engineOptions;
@@ -135,12 +149,29 @@ public final class AgentCommand implements Callable<Integer> {
             client.close();
             stopped.countDown();
         }, "murder-agent-stop"));
+        if (warmUp) {
+            warmUp(agentName, signer);
+        }
         agent.start(30);
         spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
                 zk.settings().connect(), engine.port(), destRoot, metricsServer.map(m -> "; metrics on " + m.url()).orElse(""));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    private static void warmUp(String agentName, JobSigner signer) {
+        try {
+            WarmUp.Result r = WarmUp.run(signer, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(),
+                    WARM_UP_LIMIT);
+            LOG.info("[agent={}] warmed up in {}: a signed job checked, {} moved over loopback and verified (digests: {})", agentName,
+                    org.murder.core.Durations.format(r.took()), org.murder.core.ByteSize.format(r.bytes()),
+                    org.murder.core.crypto.Digests.providerName());
+        } catch (Exception e) {
+            LOG.warn("[agent={}] warm-up failed ({}); going on: the first deploy may be slower", agentName,
+                    e.getMessage() == null ? e.toString() : e.getMessage());
+            LOG.debug("warm-up", e);
+        }
     }
 
     static String localAddress() {
