@@ -17,8 +17,9 @@
 #   aria2c  the murder phase again with aria2c leechers (our tracker and our seed)
 #   deploy  the product's own flow: ZooKeeper in the seed host, `murder agent` in every host,
 #           `murder deploy` of a ready .tar.gz of F MiB from the seed host (embedded tracker and
-#           seeder, signed job), twice: the first deploy meets freshly started agents (cold JVMs,
-#           like the peers above), the second the same agents warm, as agents are in production.
+#           seeder, signed job), twice: the first deploy meets freshly started agents (new JVMs that
+#           ran only their start-up warm-up; AGENT_OPTS=--no-warm-up for none), the second the same
+#           agents after a deploy, as agents are in production.
 #           Timed from the deploy's launch to its "all H hosts done" line: md5, torrent, job and
 #           ZooKeeper fan-out included.
 # Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
@@ -92,6 +93,8 @@ host_ip() { echo "10.213.0.$(( $1 + 10 ))"; }
 namespaces=()
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-swarm.XXXXXX); else mkdir -p "$work"; fi
 export MURDER_JAVA_OPTS=${MURDER_JAVA_OPTS:-"-Xmx256m"}
+# more options for every `murder agent` of the deploy phase (e.g. AGENT_OPTS=--no-warm-up: agents as before the warm-up)
+AGENT_OPTS=${AGENT_OPTS:-}
 
 cleanup() {
   local rc=$?
@@ -362,7 +365,7 @@ if [ $skip_agents = no ]; then
   wait_until 60 "ZooKeeper" grep -q "zookeeper listening" "$work/zk.log"
   for i in $(seq 1 "$H"); do
     in_ns "$(host_ns "$i")" "$murder" agent --name "host-$i" --zk "$SEED_IP:2181" --secret-file "$work/secret" \
-      --dest-root "$work/host-$i" --port-range 6881-6889 --ip "$(host_ip "$i")" > "$work/agent-$i.log" 2>&1 &
+      --dest-root "$work/host-$i" --port-range 6881-6889 --ip "$(host_ip "$i")" $AGENT_OPTS > "$work/agent-$i.log" 2>&1 &
   done
   wait_until 180 "the agents to register" bash -c "for i in \$(seq 1 $H); do grep -q 'registered' '$work/agent-'\$i'.log' || exit 1; done"
   sleep 2
