@@ -8,7 +8,7 @@ import java.util.Arrays;
  * A 20-byte BitTorrent peer id. Ours are Azureus-style: {@code -MU0100-} then 12 random
  * printable bytes, so trackers and logs can tell murder peers apart.
  */
-public final class PeerId {
+public final class PeerId implements Comparable<PeerId> {
     public static final int LENGTH = 20;
     public static final String CLIENT_PREFIX = "-MU0100-";
     private static final byte[] ALPHABET =
@@ -46,6 +46,12 @@ public final class PeerId {
 
     public byte[] toBytes() {
         return bytes.clone();
+    }
+
+    /** Byte by byte, unsigned: the order both ends of a connection agree on. */
+    @Override
+    public int compareTo(PeerId other) {
+        return Arrays.compareUnsigned(bytes, other.bytes);
     }
 
     @Override

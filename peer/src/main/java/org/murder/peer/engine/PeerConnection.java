@@ -108,6 +108,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private int queuedUploads;
     /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
     private Instant usefulAt;
+    private Instant joinedAt;
     /** Since when it owes us a block: a request went out with none in flight, or it last answered one. */
     private Instant owedSince;
 
@@ -156,6 +157,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     @Override
     public Instant usefulAt() {
         return usefulAt;
+    }
+
+    @Override
+    public Instant joinedAt() {
+        return joinedAt;
     }
 
     boolean attached() {
@@ -216,6 +222,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         this.requestBlocks = requestBlocks;
         this.requestDepth = depth;
         this.usefulAt = now;
+        this.joinedAt = now;
         this.quietSince = now;
         this.attached = true;
         if (ourPieces != null) {

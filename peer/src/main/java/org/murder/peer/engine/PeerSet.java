@@ -30,6 +30,15 @@ import org.murder.core.PeerId;
  */
 final class PeerSet<P extends PeerSet.Member> {
     static final Duration RECONNECT_AFTER = Duration.ofSeconds(10);
+    /**
+     * Two connections with one peer whose handshakes came within this of each other were made at
+     * once, each side dialling the other (both learned the other's address together, or were each
+     * given the other with --peer). Each side used to refuse the one that came second to it, which
+     * was not the same connection at both ends, so both closed; and as both dialled again together
+     * {@link #RECONNECT_AFTER} later, again and again. Now both ends keep the connection dialled by
+     * the smaller peer id.
+     */
+    static final Duration SIMULTANEOUS = Duration.ofSeconds(3);
 
     /** What the set needs to know of a connected peer. */
     interface Member {
@@ -43,6 +52,9 @@ final class PeerSet<P extends PeerSet.Member> {
         /** We dialled it (it did not dial us). */
         boolean outgoing();
 
+        /** When it joined the torrent (its handshake was accepted). */
+        Instant joinedAt();
+
         /**
          * Blocks on their way between us, either way: requests it has queued with us and ours in
          * flight to it. A peer waiting for blocks is not idle, however slow the link that carries
@@ -51,10 +63,18 @@ final class PeerSet<P extends PeerSet.Member> {
         int blocksInFlight();
     }
 
-    /** Whether a peer that completed its handshake is let in, and whose slot it takes if any. */
-    record Admission<P>(boolean admitted, P evicted, String refusal) {
+    /**
+     * Whether a peer that completed its handshake is let in, and whose slot it takes if any:
+     * {@code why} says why the evicted one goes, or why the newcomer is refused.
+     */
+    record Admission<P>(boolean admitted, P evicted, String why) {
         static <P> Admission<P> in(P evicted) {
-            return new Admission<>(true, evicted, null);
+            return new Admission<>(true, evicted, evicted == null ? null : "gave its slot to a newcomer: " + evictionNote());
+        }
+
+        static <P> Admission<P> replacing(P duplicate) {
+            return new Admission<>(true, duplicate, "the same peer also dialled the other way; both ends keep the connection"
+                    + " dialled by the smaller peer id");
         }
 
         static <P> Admission<P> refused(String why) {
@@ -65,12 +85,14 @@ final class PeerSet<P extends PeerSet.Member> {
     private final int maxConnections;
     private final SmartBan bans;
     private final Predicate<InetSocketAddress> self;
+    private final PeerId ourId;
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
     private final Set<P> connected = new LinkedHashSet<>();
     private int dialling;
 
-    PeerSet(int maxConnections, SmartBan bans, Predicate<InetSocketAddress> self) {
+    PeerSet(int maxConnections, SmartBan bans, Predicate<InetSocketAddress> self, PeerId ourId) {
+        this.ourId = ourId;
         this.maxConnections = maxConnections;
         this.bans = bans;
         this.self = self;
@@ -122,7 +144,8 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         for (P other : connected) {
             if (peer.peerId().equals(other.peerId())) {
-                return Admission.refused("already connected to " + peer.peerId());
+                return keepsNewer(peer, other, now) ? Admission.replacing(other)
+                        : Admission.refused("already connected to " + peer.peerId());
             }
         }
         if (connected.size() < maxConnections) {
@@ -136,6 +159,21 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         P idle = IdleSlots.evict(waitingOnNothing, Member::usefulAt, now);
         return idle == null ? Admission.refused("connection limit reached") : Admission.in(idle);
+    }
+
+    /**
+     * Whether {@code newer} replaces {@code older}, a connection with the same peer: only when they
+     * were made at once ({@link #SIMULTANEOUS}) in opposite directions, and {@code newer} is the one
+     * the smaller peer id dialled. Both ends decide the same, whichever connection reached each
+     * first. A connection older than that stays: a peer that dials one it is connected to (it knows
+     * our listening address, not that the connection we dialled is from us) is refused as before.
+     */
+    private boolean keepsNewer(P newer, P older, Instant now) {
+        if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))) {
+            return false;
+        }
+        boolean weAreSmaller = ourId.compareTo(newer.peerId()) < 0;
+        return newer.outgoing() == weAreSmaller;
     }
 
     /** Adds an admitted peer (after its evicted one is removed). */

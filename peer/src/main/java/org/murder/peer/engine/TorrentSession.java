@@ -93,7 +93,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 config.randomFirstPieces(), PiecePicker.windowPieces(config.orderWindow(), meta.pieceLength()), random);
         this.verifier = new PieceVerifier(meta, storage, context.hashPool());
         this.bans = new SmartBan((int) ((meta.pieceLength() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE));
-        this.peers = new PeerSet<>(config.maxConnections(), bans, context::isSelf);
+        this.peers = new PeerSet<>(config.maxConnections(), bans, context::isSelf, context.peerId());
         this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
         TrackerClient trackers = new TrackerClient(meta.trackerTiers(), Duration.ofSeconds(10));
         String key = Hex.encode(ByteBuffer.allocate(4).putInt(random.nextInt()).array());
@@ -216,13 +216,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Instant now = clock.instant();
         PeerSet.Admission<PeerConnection> admission = peers.admit(c, now);
         if (!admission.admitted()) {
-            c.close(admission.refusal());
+            c.close(admission.why());
             return;
         }
         if (admission.evicted() != null) {
-            LOG.debug("[torrent={} peer={}] gives its slot to {}: {}", logId, admission.evicted(), c, PeerSet.evictionNote());
+            LOG.debug("[torrent={} peer={}] makes way for {}: {}", logId, admission.evicted(), c, admission.why());
             left(admission.evicted());
-            admission.evicted().close("gave its slot to a newcomer: " + PeerSet.evictionNote());
+            admission.evicted().close(admission.why());
         }
         int blocks = c.peerId().isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
         RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), config.pipelineTime().toNanos(),

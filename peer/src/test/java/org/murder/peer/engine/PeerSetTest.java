@@ -18,10 +18,13 @@ class PeerSetTest {
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     private final SmartBan bans = new SmartBan(4);
     private final InetSocketAddress self = address(1, 6881);
-    private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals);
+    private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals, id("us"));
 
-    private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight)
-            implements PeerSet.Member {
+    private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight,
+            Instant joinedAt) implements PeerSet.Member {
+        Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight) {
+            this(peerId, remote, usefulAt, outgoing, blocksInFlight, usefulAt);
+        }
     }
 
     private static InetSocketAddress address(int host, int port) {
@@ -62,16 +65,53 @@ class PeerSetTest {
         assertEquals(List.of(), peers.toDial(t0));
         PeerSet.Admission<Member> refused = peers.admit(member("evil", 3, t0), t0);
         assertFalse(refused.admitted());
-        assertEquals("banned for corrupt data", refused.refusal());
+        assertEquals("banned for corrupt data", refused.why());
     }
 
     @Test
-    void aSecondConnectionToAPeerIdIsRefused() {
+    void aSecondConnectionToAPeerIdConnectedForAWhileIsRefusedWhoeverDialled() {
         Member a = member("a", 2, t0);
         peers.add(a);
-        PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), t0, true, 0), t0);
-        assertFalse(again.admitted());
-        assertTrue(again.refusal().startsWith("already connected to "));
+        Instant later = t0.plus(PeerSet.SIMULTANEOUS).plusSeconds(1);
+        for (boolean outgoing : List.of(true, false)) {
+            PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), later, outgoing, 0), later);
+            assertFalse(again.admitted());
+            assertTrue(again.why().startsWith("already connected to "));
+        }
+    }
+
+    /**
+     * Two ends that dialled each other at once: whichever of the two connections reaches each end
+     * first, both keep the one the smaller peer id dialled (they used to close both, and again at
+     * every redial).
+     */
+    @Test
+    void twoConnectionsMadeAtOnceEndWithTheSameOneKeptAtBothEnds() {
+        PeerId small = PeerId.of("-MU0100-AAAAAAAAAAAA".getBytes(StandardCharsets.US_ASCII));
+        PeerId large = PeerId.of("-MU0100-BBBBBBBBBBBB".getBytes(StandardCharsets.US_ASCII));
+        Instant second = t0.plusMillis(40);
+        for (boolean dialledBySmallFirst : List.of(true, false)) {
+            for (PeerId us : List.of(small, large)) {
+                PeerId them = us == small ? large : small;
+                PeerSet<Member> end = new PeerSet<>(3, new SmartBan(4), self::equals, us);
+                // at this end, the connection the small id dialled is outgoing if we are the small id
+                Member bySmall = new Member(them, address(2, 7000), t0, us == small, 0);
+                Member byLarge = new Member(them, address(2, 7001), t0, us == large, 0);
+                Member first = dialledBySmallFirst ? bySmall : byLarge;
+                Member next = dialledBySmallFirst ? byLarge : bySmall;
+                assertTrue(end.admit(first, t0).admitted());
+                end.add(first);
+                PeerSet.Admission<Member> a = end.admit(next, second);
+                if (a.admitted()) {
+                    assertSame(first, a.evicted(), "the duplicate goes");
+                    assertTrue(a.why().contains("smaller peer id"), a.why());
+                    end.remove(first);
+                    end.add(next);
+                }
+                assertEquals(java.util.Set.of(bySmall), end.connected(), "at " + (us == small ? "the small" : "the large") + " id's end, "
+                        + (dialledBySmallFirst ? "the small id's connection first" : "the large id's first"));
+            }
+        }
     }
 
     @Test
@@ -86,7 +126,7 @@ class PeerSetTest {
         assertSame(older, in.evicted(), "the one idle longest");
         PeerSet.Admission<Member> early = peers.admit(member("new", 5, t0), t0.minusSeconds(1));
         assertFalse(early.admitted(), "every peer did something within the grace");
-        assertEquals("connection limit reached", early.refusal());
+        assertEquals("connection limit reached", early.why());
     }
 
     @Test

@@ -164,6 +164,30 @@ class SwarmScenariosTest {
         }
     }
 
+    /**
+     * Two peers given each other (and the seed) at once dial each other at once: they must keep one
+     * of the two connections and trade over it. Each end used to refuse the connection that reached
+     * it second, both closed, and again at every redial; the seed, which sends a first copy of each
+     * piece to one peer only, then left each waiting for the pieces the other held.
+     */
+    @Test
+    void twoPeersThatDialEachOtherAtOnceKeepOneConnectionAndTrade() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        Engine a = engine();
+        Engine b = engine();
+        Torrent first = download(a, t, tmp.resolve("a"), SessionListener.NONE);
+        Torrent second = download(b, t, tmp.resolve("b"), SessionListener.NONE);
+        first.addPeers(List.of(at(seed), at(b)));
+        second.addPeers(List.of(at(seed), at(a)));
+        CompletableFuture.allOf(first.completed(), second.completed()).get(60, TimeUnit.SECONDS);
+        Snapshot fromA = first.stop().get(10, TimeUnit.SECONDS);
+        Snapshot fromB = second.stop().get(10, TimeUnit.SECONDS);
+        assertTrue(fromA.uploaded() > 0 && fromB.uploaded() > 0, "each sent the other pieces: " + fromA + " " + fromB);
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("a/app.tar.gz")));
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("b/app.tar.gz")));
+    }
+
     @Test
     void peersFinishFromEachOtherAfterTheSeedIsGone() throws Exception {
         TorrentFixture t = fixture();

@@ -304,7 +304,7 @@ final class SwarmSim {
                     config.randomFirstPieces(), PiecePicker.windowPieces(config.orderWindow(), p.pieceBytes()),
                     new Random(random.nextLong()));
             this.bans = new SmartBan(p.pieceBytes() / EngineConfig.BLOCK_SIZE);
-            this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals);
+            this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals, peerId);
             this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
             this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes());
         }
@@ -626,6 +626,7 @@ final class SwarmSim {
         long nothingToAskAt = -1;
         int queuedUploads;
         Instant usefulAt;
+        Instant joinedAt;
 
         Link(Host host, Host remote, boolean outgoing) {
             this.host = host;
@@ -640,6 +641,7 @@ final class SwarmSim {
         void attach(long nanos) {
             attached = true;
             usefulAt = clock.instant();
+            joinedAt = usefulAt;
             depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / SPAN), config.pipelineTime().toNanos(),
                     EngineConfig.BLOCK_SIZE * SPAN, false); // every simulated host is a murder peer
         }
@@ -750,6 +752,11 @@ final class SwarmSim {
         @Override
         public Instant usefulAt() {
             return usefulAt;
+        }
+
+        @Override
+        public Instant joinedAt() {
+            return joinedAt;
         }
 
         @Override
