@@ -36,8 +36,9 @@ import org.murder.peer.storage.Storage;
 /**
  * What {@code murder agent} does once at start, before it registers: a deploy's own steps on a small
  * release of its own, in this process. A job is signed, encoded, decoded and verified with the agent's
- * secret; its torrent is parsed; the release moves over loopback from one engine to another and is
- * checked piece by piece and by md5; reports are written and read back.
+ * secret; its torrent is parsed; the release moves over loopback from one engine to two others,
+ * which trade pieces between them too, and is checked piece by piece and by md5; reports are
+ * written and read back.
  *
  * <p>Why: the first deploy to a freshly started agent was the one that loaded and compiled all of
  * that, and on a busy host (or many agents on few cores) it paid for it in wall time. In
@@ -58,8 +59,12 @@ public final class WarmUp {
     static final PortRange PORTS = new PortRange(49152, 65535);
     private static final String NAME = "warm-up.bin";
 
-    /** What the warm-up did: the bytes moved through the engine and how long it all took. */
+    /** What the warm-up did: the bytes moved through the engines and how long it all took. */
     public record Result(long bytes, Duration took) {
+    }
+
+    /** What the two downloads did: the fewer bytes either verified, and the bytes both received. */
+    private record Moved(long verified, long downloaded) {
     }
 
     private WarmUp() {
@@ -74,7 +79,7 @@ public final class WarmUp {
         Path scratch = Files.createTempDirectory(scratchParent, "murder-warm-up-");
         try {
             Path seedDir = Files.createDirectory(scratch.resolve("seed"));
-            Path downloadDir = Files.createDirectory(scratch.resolve("download"));
+            Path downloadDir = scratch.resolve("download");
             byte[] data = new byte[BYTES];
             new SplittableRandom(clock.millis()).nextBytes(data);
             Files.write(seedDir.resolve(NAME), data);
@@ -82,7 +87,7 @@ public final class WarmUp {
             MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
             long now = clock.millis();
             HostReport accepted = roundTrip(HostReport.accepted(job.size(), now));
-            Snapshot moved = transfer(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
+            Moved moved = transfer(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
             HostReport done = roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
             if (done.bytes() != BYTES) {
                 throw new IllegalStateException("warm-up: " + done.bytes() + " bytes verified of " + BYTES);
@@ -122,26 +127,50 @@ public final class WarmUp {
         return Json.read(Json.write(report), HostReport.class);
     }
 
-    /** Seeds {@code file} from one loopback engine and downloads it into {@code downloadDir} with another. */
-    private static Snapshot transfer(MetaInfo meta, String md5, Path file, Path downloadDir, Clock clock, Duration limit)
+    /**
+     * Seeds {@code file} from one loopback engine to two others, which also trade with each other
+     * (as the hosts of a deploy do: upload slots, Haves and requests among peers, not only from a
+     * seed).
+     */
+    private static Moved transfer(MetaInfo meta, String md5, Path file, Path downloadDir, Clock clock, Duration limit)
             throws Exception {
         EngineConfig config = EngineConfig.builder().portRange(PORTS).bindAddress(InetAddress.getLoopbackAddress()).ioThreads(1)
                 .hashThreads(1).build();
-        try (Engine seeder = Engine.start(config, clock); Engine downloader = Engine.start(config, clock)) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        try (Engine seeder = Engine.start(config, clock); Engine first = Engine.start(config, clock);
+                Engine second = Engine.start(config, clock)) {
             seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE);
-            Torrent download = downloader.add(meta, Storage.forDownload(meta, downloadDir),
-                    SessionOptions.download(Optional.of(md5), Optional.of(Duration.ZERO)), SessionListener.NONE);
-            download.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seeder.port())));
-            try {
-                download.completed().get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                Snapshot s = download.snapshot();
-                throw new IllegalStateException("warm-up: " + s.verified() + " of " + BYTES + " bytes over loopback (127.0.0.1:"
-                        + seeder.port() + ") within " + limit.toSeconds() + " s");
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("warm-up: " + e.getCause().getMessage(), e.getCause());
+            List<Torrent> downloads = List.of(download(first, meta, md5, downloadDir.resolve("1")),
+                    download(second, meta, md5, downloadDir.resolve("2")));
+            downloads.get(0).addPeers(List.of(loopback(seeder), loopback(second)));
+            downloads.get(1).addPeers(List.of(loopback(seeder), loopback(first)));
+            long verified = Long.MAX_VALUE;
+            long downloaded = 0;
+            for (Torrent download : downloads) {
+                try {
+                    download.completed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("warm-up: " + download.snapshot().verified() + " of " + BYTES
+                            + " bytes over loopback (127.0.0.1:" + seeder.port() + ") within " + limit.toSeconds() + " s");
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("warm-up: " + e.getCause().getMessage(), e.getCause());
+                }
             }
-            return download.finished().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            for (Torrent download : downloads) {
+                Snapshot s = download.stop().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                verified = Math.min(verified, s.verified());
+                downloaded += s.downloaded();
+            }
+            return new Moved(verified, downloaded);
         }
+    }
+
+    private static Torrent download(Engine engine, MetaInfo meta, String md5, Path dir) throws java.io.IOException {
+        return engine.add(meta, Storage.forDownload(meta, Files.createDirectories(dir)), SessionOptions.download(Optional.of(md5),
+                Optional.empty()), SessionListener.NONE);
+    }
+
+    private static InetSocketAddress loopback(Engine engine) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), engine.port());
     }
 }
