@@ -123,7 +123,8 @@ class ResilienceIT {
      * Waits (on a cache event, not a sleep) until some host report under any job matches. A progress
      * report (downloading, bytes above 0) is stored up to 2 s after the download starts (ReportCadence
      * draws its first update at random in a 2 s interval) and is lost if the download ends first, so the
-     * tests waiting for one cap the agent's download rate to make a download last 6 s or more.
+     * tests waiting for one cap the agent's download rate to make a download last about 6 s or more
+     * (this makes a miss unlikely, not impossible, on a badly overloaded machine).
      */
     private static HostReport awaitReport(CuratorFramework zk, String host, java.util.function.Predicate<HostReport> condition)
             throws Exception {

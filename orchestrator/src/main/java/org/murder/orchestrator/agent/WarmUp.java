@@ -42,29 +42,38 @@ import org.murder.peer.storage.Storage;
  *
  * <p>Why: the first deploy to a freshly started agent was the one that loaded and compiled all of
  * that, and on a busy host (or many agents on few cores) it paid for it in wall time. In
- * {@code bench/swarm.sh} (16 agents on 2 cores, 128 MiB) a deploy to fresh agents took 1.57 x F/C
- * against 1.30 to the same agents warm: they took 1.4-1.7 s to accept the job (0.2 s warm) and
- * 3.5-4.4 s to start downloading (0.5-0.7 s warm). It also shows, before the agent joins, that this
- * host can hash and move bytes through the engine.
+ * {@code bench/swarm.sh} (16 agents on 2 cores, 128 MiB) a deploy to fresh agents took 1.49-1.57 x
+ * F/C against 1.30-1.31 to the same agents warm: they took 1.4-1.7 s to accept the job (0.2 s warm)
+ * and 3.5-4.4 s to start downloading (0.5-0.7 s warm); with the warm-up, 1.33-1.36. It also shows,
+ * before the agent joins, that this host can hash and move bytes through the engine.
  *
  * <p>It never stops the agent: a failure (a firewalled loopback, a full temporary directory) is
- * returned for a warning, and the first deploy is merely slower. Nothing is left behind: the
- * scratch directory is removed and both engines closed whatever happens.
+ * thrown for a warning, and the first deploy is merely slower. Nothing is left behind: the
+ * scratch directory is removed and the engines closed whatever happens (a directory left by a
+ * killed agent is removed by a later warm-up once it is {@link #STALE} old).
  */
 public final class WarmUp {
-    /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks each way. */
+    /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
     static final int PIECE = 256 << 10;
-    /** Where the two loopback engines listen: the first free ports of the dynamic range (RFC 6335). */
+    /** Where the three loopback engines listen: the first free ports of the dynamic range (RFC 6335). */
     static final PortRange PORTS = new PortRange(49152, 65535);
+    /** A scratch directory of this age is a killed agent's: removed. */
+    static final Duration STALE = Duration.ofHours(1);
+    /** How long stopping a download may take once it is complete. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
     private static final String NAME = "warm-up.bin";
+    private static final String PREFIX = "murder-warm-up-";
 
-    /** What the warm-up did: the bytes moved through the engines and how long it all took. */
-    public record Result(long bytes, Duration took) {
+    /**
+     * What the warm-up did: the bytes both downloads received, those the two sent each other, and
+     * how long it all took.
+     */
+    public record Result(long bytes, long traded, Duration took) {
     }
 
-    /** What the two downloads did: the fewer bytes either verified, and the bytes both received. */
-    private record Moved(long verified, long downloaded) {
+    /** What the two downloads did: the fewer bytes either verified, the bytes both received and those they sent each other. */
+    private record Moved(long verified, long downloaded, long traded) {
     }
 
     private WarmUp() {
@@ -72,12 +81,13 @@ public final class WarmUp {
 
     /**
      * Runs the warm-up in a new directory under {@code scratchParent}; throws (for a warning) if a
-     * step fails or the whole takes longer than {@code limit}.
+     * step fails or the transfer is not done within {@code limit}.
      */
     public static Result run(JobSigner signer, Path scratchParent, Clock clock, Duration limit) throws Exception {
         long started = System.nanoTime();
-        Path scratch = Files.createTempDirectory(scratchParent, "murder-warm-up-");
+        Path scratch = Files.createTempDirectory(scratchParent, PREFIX);
         try {
+            removeStale(scratchParent, Files.getOwner(scratch), clock);
             Path seedDir = Files.createDirectory(scratch.resolve("seed"));
             Path downloadDir = scratch.resolve("download");
             byte[] data = new byte[BYTES];
@@ -88,13 +98,33 @@ public final class WarmUp {
             long now = clock.millis();
             HostReport accepted = roundTrip(HostReport.accepted(job.size(), now));
             Moved moved = transfer(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
-            HostReport done = roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
-            if (done.bytes() != BYTES) {
-                throw new IllegalStateException("warm-up: " + done.bytes() + " bytes verified of " + BYTES);
+            if (moved.verified() != BYTES) {
+                throw new IllegalStateException("warm-up: " + moved.verified() + " bytes verified of " + BYTES);
             }
-            return new Result(moved.downloaded(), Duration.ofNanos(System.nanoTime() - started));
+            roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
+            return new Result(moved.downloaded(), moved.traded(), Duration.ofNanos(System.nanoTime() - started));
         } finally {
             Trees.deleteQuietly(scratch);
+        }
+    }
+
+    /**
+     * Removes the scratch directories of warm-ups older than {@link #STALE} (a younger one may be
+     * another agent's, running now), and only those of {@code owner}, this process's user: in a
+     * shared temporary directory, another user's directory is none of ours to walk.
+     */
+    private static void removeStale(Path scratchParent, java.nio.file.attribute.UserPrincipal owner, Clock clock) {
+        try (java.util.stream.Stream<Path> entries = Files.list(scratchParent)) {
+            java.time.Instant before = clock.instant().minus(STALE);
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                if (p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && owner.equals(Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                        && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                    Trees.deleteQuietly(p);
+                }
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // nothing to sweep, or not allowed to: the warm-up itself says what fails
         }
     }
 
@@ -139,13 +169,21 @@ public final class WarmUp {
         long deadline = System.nanoTime() + limit.toNanos();
         try (Engine seeder = Engine.start(config, clock); Engine first = Engine.start(config, clock);
                 Engine second = Engine.start(config, clock)) {
-            seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE);
+            // checked before anyone dials it, as the deployer's seeder is before it announces
+            try {
+                seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE).completed()
+                        .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("warm-up: the seeding engine did not check " + BYTES + " bytes within " + limit.toMillis()
+                        + " ms");
+            }
             List<Torrent> downloads = List.of(download(first, meta, md5, downloadDir.resolve("1")),
                     download(second, meta, md5, downloadDir.resolve("2")));
             downloads.get(0).addPeers(List.of(loopback(seeder), loopback(second)));
             downloads.get(1).addPeers(List.of(loopback(seeder), loopback(first)));
             long verified = Long.MAX_VALUE;
             long downloaded = 0;
+            long traded = 0;
             for (Torrent download : downloads) {
                 try {
                     download.completed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -157,11 +195,17 @@ public final class WarmUp {
                 }
             }
             for (Torrent download : downloads) {
-                Snapshot s = download.stop().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                Snapshot s;
+                try {
+                    s = download.stop().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("warm-up: a complete download did not stop within " + STOP_WAIT.toSeconds() + " s");
+                }
                 verified = Math.min(verified, s.verified());
                 downloaded += s.downloaded();
+                traded += s.uploaded();
             }
-            return new Moved(verified, downloaded);
+            return new Moved(verified, downloaded, traded);
         }
     }
 

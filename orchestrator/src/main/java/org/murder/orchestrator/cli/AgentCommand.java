@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  murder agent --zk zk1:2181,zk2:2181,zk3:2181 --roles web --port-range 6881-6889 --dest-root /srv/app"})
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
-    /** The longest the warm-up may take before the agent goes on without it. */
+    /** The longest the agent waits for its warm-up before it registers without it (the warm-up gives up about then too). */
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(20);
 
     @Spec
@@ -81,9 +81,9 @@ public final class AgentCommand implements Callable<Integer> {
     String hookUser;
 
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Before registering, run a deploy's steps once on an 8 MiB release of its own over loopback (about a"
-                    + " second), so that the first real deploy does not pay for loading and compiling them. A failure is a"
-                    + " warning. Default: on; --no-warm-up skips it.")
+            description = "Before registering, run a deploy's steps once on an 8 MiB release of its own over loopback (under a"
+                    + " second of one core), so that the first real deploy does not pay for loading and compiling them. A"
+                    + " failure is a warning; the agent waits 20 s for it at most. Default: on; --no-warm-up skips it.")
     boolean warmUp = true;
 
     @Mixin
@@ -142,15 +142,18 @@ public final class AgentCommand implements Callable<Integer> {
         Engine started = engine;
         Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup,
                 new AgentMetrics(registry));
+        java.util.concurrent.CompletableFuture<Void> stopping = new java.util.concurrent.CompletableFuture<>();
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
+            stopping.complete(null);
             metricsServer.ifPresent(MetricsServer::close);
             agent.close();
             started.close();
             client.close();
             stopped.countDown();
         }, "murder-agent-stop"));
-        if (warmUp) {
-            warmUp(agentName, signer);
+        if (warmUp && !warmUp(agentName, signer, stopping)) {
+            stopped.await(); // stopped while warming up: never registered
+            return 0;
         }
         agent.start(30);
         spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
@@ -160,18 +163,48 @@ public final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void warmUp(String agentName, JobSigner signer) {
+    /**
+     * Runs the warm-up on a thread of its own and waits for it at most {@link #WARM_UP_LIMIT}:
+     * whatever it does (fails, throws an Error, hangs), the agent goes on to register. False when
+     * the agent was stopped meanwhile.
+     */
+    private static boolean warmUp(String agentName, JobSigner signer, java.util.concurrent.CompletableFuture<Void> stopping)
+            throws InterruptedException {
+        java.util.concurrent.CompletableFuture<WarmUp.Result> run = new java.util.concurrent.CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                run.complete(WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_LIMIT));
+            } catch (Throwable e) { // an Error too (a broken install, a heap too small): a warning, not a dead agent
+                run.completeExceptionally(e);
+            }
+        }, "murder-agent-warm-up");
+        worker.setDaemon(true);
+        worker.start();
         try {
-            WarmUp.Result r = WarmUp.run(signer, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(),
-                    WARM_UP_LIMIT);
+            java.util.concurrent.CompletableFuture.anyOf(run, stopping).get(WARM_UP_LIMIT.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("[agent={}] warm-up not done after {}; going on without it: the first deploy may be slower", agentName,
+                    org.murder.core.Durations.format(WARM_UP_LIMIT));
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the warm-up failed: said below
+        }
+        if (stopping.isDone()) {
+            return false;
+        }
+        try {
+            WarmUp.Result r = run.join();
             LOG.info("[agent={}] warmed up in {}: a signed job checked, {} moved over loopback and verified (digests: {})", agentName,
                     org.murder.core.Durations.format(r.took()), org.murder.core.ByteSize.format(r.bytes()),
                     org.murder.core.crypto.Digests.providerName());
-        } catch (Exception e) {
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
             LOG.warn("[agent={}] warm-up failed ({}); going on: the first deploy may be slower", agentName,
-                    e.getMessage() == null ? e.toString() : e.getMessage());
-            LOG.debug("warm-up", e);
+                    cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            LOG.debug("warm-up", cause);
         }
+        return true;
     }
 
     static String localAddress() {

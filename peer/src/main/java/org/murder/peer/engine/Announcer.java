@@ -80,7 +80,6 @@ final class Announcer {
     private boolean completedPending;
     private Instant nextAnnounce = Instant.MIN;
     private Duration trackerInterval = Duration.ofSeconds(30);
-    private Duration trackerMinInterval = Duration.ZERO;
     private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
 
     Announcer(Tracker tracker, boolean hasTrackers, Clock clock, Duration reannounce, Executor owner,
@@ -183,8 +182,7 @@ final class Announcer {
         }
         startedAnnounced |= event.orElse(null) == Event.STARTED;
         trackerInterval = resp.interval();
-        trackerMinInterval = resp.minInterval();
-        Duration next = next(event, seeding, reannounce, trackerInterval, trackerMinInterval);
+        Duration next = next(event, seeding, reannounce, trackerInterval, resp.minInterval());
         nextAnnounce = now.plus(next);
         LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
         onPeers.accept(resp.peers());

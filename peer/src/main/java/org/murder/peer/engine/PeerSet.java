@@ -20,7 +20,8 @@ import org.murder.core.PeerId;
  * A torrent's peers: the addresses it knows (from the tracker or given), the connections it is
  * dialling, the peers connected, and who is let in. At most {@code maxConnections} connected or
  * being dialled; an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
- * address, our own, and a second connection to a peer id already connected stay out. When every
+ * address, our own, and a second connection to a peer id already connected stay out (but of two
+ * made at once, each end dialling the other, both ends keep the same one: {@link #SIMULTANEOUS}). When every
  * slot is taken, a newcomer gets the slot of the peer idle longest ({@link IdleSlots}) among those
  * with no block on its way either way, or none: on a slow or busy link a peer can wait longer than
  * the grace for blocks it asked, and evicting it threw away its partial pieces (an origin full at
@@ -163,13 +164,18 @@ final class PeerSet<P extends PeerSet.Member> {
 
     /**
      * Whether {@code newer} replaces {@code older}, a connection with the same peer: only when they
-     * were made at once ({@link #SIMULTANEOUS}) in opposite directions, and {@code newer} is the one
-     * the smaller peer id dialled. Both ends decide the same, whichever connection reached each
-     * first. A connection older than that stays: a peer that dials one it is connected to (it knows
-     * our listening address, not that the connection we dialled is from us) is refused as before.
+     * were made at once ({@link #SIMULTANEOUS}) in opposite directions with the same host, and
+     * {@code newer} is the one the smaller peer id dialled. Both ends decide the same, whichever
+     * connection reached each first (each end measures the window from its own clock: on a host
+     * that lags by seconds the two ends can still disagree, and both connections close as before
+     * until the next redial). A connection older than that stays: a peer that dials one it is
+     * connected to (it knows our listening address, not that the connection we dialled is from us)
+     * is refused as before. Peer ids are what peers claim: another host claiming a connected peer's
+     * id never replaces it.
      */
     private boolean keepsNewer(P newer, P older, Instant now) {
-        if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))) {
+        if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))
+                || !newer.remote().getAddress().equals(older.remote().getAddress())) {
             return false;
         }
         boolean weAreSmaller = ourId.compareTo(newer.peerId()) < 0;

@@ -157,9 +157,29 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 good.stream().forEach(picker::markHave);
                 counters.verified = picker.haveBytes();
                 LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
+                tellWhatTheCheckFound(good);
                 begin();
             }));
         });
+    }
+
+    /**
+     * Peers that joined while the files were checked were told we had nothing (Have None, or no
+     * bitfield): they hear of every piece the check found now, one Have each (BEP 3 allows no
+     * bitfield after the first message). They used to wait for good: a seed restarted under its
+     * peers served nothing to those that reconnected before its check ended.
+     */
+    private void tellWhatTheCheckFound(java.util.BitSet good) {
+        if (good.isEmpty()) {
+            return;
+        }
+        for (PeerConnection c : peers.connected()) {
+            good.stream().forEach(c::have);
+            if (c.amInterested()) {
+                c.interested(!picker.isComplete() && picker.interesting(c.has()));
+            }
+            c.flush();
+        }
     }
 
     private void begin() {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * What a tracker answered: peers, when to ask again ({@code interval}) and how soon at the earliest
- * ({@code minInterval}, BEP 3's optional "min interval"; zero when the tracker gave none).
+ * ({@code minInterval}: "min interval", not in BEP 3 but sent by most trackers, ours too; zero when
+ * the tracker gave none).
  */
 public record AnnounceResponse(List<InetSocketAddress> peers, Duration interval, Duration minInterval, int seeders, int leechers) {
     public AnnounceResponse {

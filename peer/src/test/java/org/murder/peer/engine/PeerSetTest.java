@@ -95,8 +95,9 @@ class PeerSetTest {
                 PeerId them = us == small ? large : small;
                 PeerSet<Member> end = new PeerSet<>(3, new SmartBan(4), self::equals, us);
                 // at this end, the connection the small id dialled is outgoing if we are the small id
-                Member bySmall = new Member(them, address(2, 7000), t0, us == small, 0);
-                Member byLarge = new Member(them, address(2, 7001), t0, us == large, 0);
+                // usefulAt long before: the window is measured from when a connection joined
+                Member bySmall = new Member(them, address(2, 7000), t0.minusSeconds(60), us == small, 0, t0);
+                Member byLarge = new Member(them, address(2, 7001), t0.minusSeconds(60), us == large, 0, t0);
                 Member first = dialledBySmallFirst ? bySmall : byLarge;
                 Member next = dialledBySmallFirst ? byLarge : bySmall;
                 assertTrue(end.admit(first, t0).admitted());
@@ -112,6 +113,23 @@ class PeerSetTest {
                         + (dialledBySmallFirst ? "the small id's connection first" : "the large id's first"));
             }
         }
+    }
+
+    @Test
+    void aDuplicateInTheWindowIsStillRefusedWhenItIsTheSameDirectionOrFromAnotherHost() {
+        PeerId small = PeerId.of("-MU0100-AAAAAAAAAAAA".getBytes(StandardCharsets.US_ASCII));
+        PeerSet<Member> end = new PeerSet<>(3, new SmartBan(4), self::equals, PeerId.of("-MU0100-BBBBBBBBBBBB".getBytes(StandardCharsets.US_ASCII)));
+        Member first = new Member(small, address(2, 7000), t0, true, 0); // we dialled the smaller id
+        end.add(first);
+        Instant soon = t0.plusMillis(40);
+        // the smaller id dialled us at once: it wins, but only from the host we dialled
+        assertFalse(end.admit(new Member(small, address(3, 7000), soon, false, 0), soon).admitted(),
+                "another host claiming the connected peer's id never replaces it");
+        assertFalse(end.admit(new Member(small, address(2, 7001), soon, true, 0), soon).admitted(),
+                "two connections we both dialled: the first stays");
+        PeerSet.Admission<Member> real = end.admit(new Member(small, address(2, 7001), soon, false, 0), soon);
+        assertTrue(real.admitted());
+        assertSame(first, real.evicted());
     }
 
     @Test

@@ -188,6 +188,26 @@ class SwarmScenariosTest {
         assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("b/app.tar.gz")));
     }
 
+    /**
+     * A peer that connects to a seed while the seed still checks its file (a restarted seed its
+     * peers reconnect to) is told about the pieces once the check ends; it used to hear only "have
+     * none" and wait for good.
+     */
+    @Test
+    void aPeerThatJoinedWhileTheSeedCheckedItsFileHearsWhatTheCheckFound() throws Exception {
+        TorrentFixture big = TorrentFixture.create(tmp.resolve("big"), "big.tar.gz", 64 << 20, 256 << 10, List.of(), 9);
+        Engine seed = engine(EngineConfig.builder().hashThreads(1), Clock.systemUTC());
+        Engine peer = engine();
+        Torrent download = peer.add(big.meta(), Storage.forDownload(big.meta(), Files.createDirectories(tmp.resolve("p"))),
+                SessionOptions.download(Optional.of(big.md5()), Optional.empty()), SessionListener.NONE);
+        Torrent seeding = seed.add(big.meta(), Storage.forSeeding(big.meta(), big.file()), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        download.addPeers(List.of(at(seed))); // while the seed checks 64 MiB on one thread
+        assertEquals(SessionState.CHECKING, seeding.state(), "the seed was still checking when the peer dialled");
+        download.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(big.data(), Files.readAllBytes(tmp.resolve("p/big.tar.gz")));
+    }
+
     @Test
     void peersFinishFromEachOtherAfterTheSeedIsGone() throws Exception {
         TorrentFixture t = fixture();
