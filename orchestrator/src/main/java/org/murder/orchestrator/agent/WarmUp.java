@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.murder.core.Durations;
 import org.murder.core.PortRange;
 import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
@@ -61,7 +62,7 @@ public final class WarmUp {
     /** A scratch directory of this age is a killed agent's: removed. */
     static final Duration STALE = Duration.ofHours(1);
     /** How long stopping a download may take once it is complete. */
-    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
     private static final String NAME = "warm-up.bin";
     private static final String PREFIX = "murder-warm-up-";
 
@@ -81,7 +82,8 @@ public final class WarmUp {
 
     /**
      * Runs the warm-up in a new directory under {@code scratchParent}; throws (for a warning) if a
-     * step fails or the transfer is not done within {@code limit}.
+     * step fails or the seeder's check and the transfer are not done within {@code limit} (closing
+     * the engines may take a few seconds more).
      */
     public static Result run(JobSigner signer, Path scratchParent, Clock clock, Duration limit) throws Exception {
         long started = System.nanoTime();
@@ -114,17 +116,23 @@ public final class WarmUp {
      * shared temporary directory, another user's directory is none of ours to walk.
      */
     private static void removeStale(Path scratchParent, java.nio.file.attribute.UserPrincipal owner, Clock clock) {
+        List<Path> candidates;
         try (java.util.stream.Stream<Path> entries = Files.list(scratchParent)) {
-            java.time.Instant before = clock.instant().minus(STALE);
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                if (p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            candidates = entries.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return; // nothing to sweep, or not allowed to: the warm-up itself says what fails
+        }
+        java.time.Instant before = clock.instant().minus(STALE);
+        for (Path p : candidates) {
+            try {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                         && owner.equals(Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                         && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
                     Trees.deleteQuietly(p);
                 }
+            } catch (java.io.IOException e) {
+                // gone meanwhile (another agent's sweep): the next one
             }
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            // nothing to sweep, or not allowed to: the warm-up itself says what fails
         }
     }
 
@@ -172,10 +180,12 @@ public final class WarmUp {
             // checked before anyone dials it, as the deployer's seeder is before it announces
             try {
                 seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE).completed()
-                        .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                throw new IllegalStateException("warm-up: the seeding engine did not check " + BYTES + " bytes within " + limit.toMillis()
-                        + " ms");
+                throw new IllegalStateException("warm-up: the seeding engine did not check " + BYTES + " bytes within "
+                        + Durations.format(limit));
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("warm-up: seeding: " + e.getCause().getMessage(), e.getCause());
             }
             List<Torrent> downloads = List.of(download(first, meta, md5, downloadDir.resolve("1")),
                     download(second, meta, md5, downloadDir.resolve("2")));
@@ -189,7 +199,7 @@ public final class WarmUp {
                     download.completed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     throw new IllegalStateException("warm-up: " + download.snapshot().verified() + " of " + BYTES
-                            + " bytes over loopback (127.0.0.1:" + seeder.port() + ") within " + limit.toSeconds() + " s");
+                            + " bytes over loopback (127.0.0.1:" + seeder.port() + ") within " + Durations.format(limit));
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("warm-up: " + e.getCause().getMessage(), e.getCause());
                 }

@@ -48,8 +48,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  murder agent --zk zk1:2181,zk2:2181,zk3:2181 --roles web --port-range 6881-6889 --dest-root /srv/app"})
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
-    /** The longest the agent waits for its warm-up before it registers without it (the warm-up gives up about then too). */
+    /** The longest the agent waits for its warm-up before it registers without it. */
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(20);
+    /** The warm-up's own limit for its check and transfer (closing its engines takes a few seconds at most): it says why, not the wait above. */
+    private static final Duration WARM_UP_WORK = Duration.ofSeconds(12);
 
     @Spec
     CommandSpec spec;
@@ -145,17 +147,28 @@ public final class AgentCommand implements Callable<Integer> {
         java.util.concurrent.CompletableFuture<Void> stopping = new java.util.concurrent.CompletableFuture<>();
         org.murder.core.cli.Termination.onStop(new Thread(() -> {
             stopping.complete(null);
-            metricsServer.ifPresent(MetricsServer::close);
-            agent.close();
-            started.close();
-            client.close();
-            stopped.countDown();
+            try {
+                metricsServer.ifPresent(MetricsServer::close);
+                agent.close();
+                started.close();
+                client.close();
+            } finally {
+                stopped.countDown(); // main returns even if a close failed
+            }
         }, "murder-agent-stop"));
         if (warmUp && !warmUp(agentName, signer, stopping)) {
             stopped.await(); // stopped while warming up: never registered
             return 0;
         }
-        agent.start(30);
+        try {
+            agent.start(30);
+        } catch (Exception e) {
+            if (!stopping.isDone()) {
+                throw e;
+            }
+            stopped.await(); // stopped while registering: a clean stop, not a failure
+            return 0;
+        }
         spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
                 zk.settings().connect(), engine.port(), destRoot, metricsServer.map(m -> "; metrics on " + m.url()).orElse(""));
         spec.commandLine().getOut().flush();
@@ -173,7 +186,7 @@ public final class AgentCommand implements Callable<Integer> {
         java.util.concurrent.CompletableFuture<WarmUp.Result> run = new java.util.concurrent.CompletableFuture<>();
         Thread worker = new Thread(() -> {
             try {
-                run.complete(WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_LIMIT));
+                run.complete(WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_WORK));
             } catch (Throwable e) { // an Error too (a broken install, a heap too small): a warning, not a dead agent
                 run.completeExceptionally(e);
             }

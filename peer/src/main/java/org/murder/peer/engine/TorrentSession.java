@@ -170,7 +170,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * peers served nothing to those that reconnected before its check ended.
      */
     private void tellWhatTheCheckFound(java.util.BitSet good) {
-        if (good.isEmpty()) {
+        if (good.isEmpty() || counters.state.isFinal()) {
             return;
         }
         for (PeerConnection c : peers.connected()) {
@@ -201,6 +201,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         announcer.begin();
         dial();
+        if (counters.state == SessionState.DOWNLOADING) {
+            fillAll(); // peers that unchoked us during the check were asked nothing then (fill waits for the check)
+        }
     }
 
     /** Peers learned from the tracker, or some other way (tests, agents that know their neighbours). */
