@@ -49,9 +49,9 @@ import picocli.CommandLine.Spec;
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
     /** The longest the agent waits for its warm-up before it registers without it. */
-    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(20);
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(45);
     /** The warm-up's own limit for its check and transfer (closing its engines takes a few seconds at most): it says why, not the wait above. */
-    private static final Duration WARM_UP_WORK = Duration.ofSeconds(12);
+    private static final Duration WARM_UP_WORK = Duration.ofSeconds(30);
 
     @Spec
     CommandSpec spec;
@@ -85,7 +85,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Before registering, run a deploy's steps once on an 8 MiB release of its own over loopback (under a"
                     + " second of one core), so that the first real deploy does not pay for loading and compiling them. A"
-                    + " failure is a warning; the agent waits 20 s for it at most. Default: on; --no-warm-up skips it.")
+                    + " failure is a warning; the agent waits 45 s for it at most. Default: on; --no-warm-up skips it.")
     boolean warmUp = true;
 
     @Mixin
