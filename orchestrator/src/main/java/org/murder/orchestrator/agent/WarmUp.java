@@ -3,10 +3,12 @@ package org.murder.orchestrator.agent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -122,12 +124,12 @@ public final class WarmUp {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return; // nothing to sweep, or not allowed to: the warm-up itself says what fails
         }
-        java.time.Instant before = clock.instant().minus(STALE);
+        Instant before = clock.instant().minus(STALE);
         for (Path p : candidates) {
             try {
-                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && owner.equals(Files.getOwner(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                        && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        && owner.equals(Files.getOwner(p, LinkOption.NOFOLLOW_LINKS))
+                        && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
                     Trees.deleteQuietly(p);
                 }
             } catch (java.io.IOException e) {

@@ -10,11 +10,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
+import org.murder.core.ByteSize;
+import org.murder.core.Durations;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.core.cli.Termination;
+import org.murder.core.crypto.Digests;
 import org.murder.metrics.DaemonMetrics;
 import org.murder.metrics.HealthCheck;
 import org.murder.metrics.HealthStatus;
@@ -144,8 +153,8 @@ public final class AgentCommand implements Callable<Integer> {
         Engine started = engine;
         Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup,
                 new AgentMetrics(registry));
-        java.util.concurrent.CompletableFuture<Void> stopping = new java.util.concurrent.CompletableFuture<>();
-        org.murder.core.cli.Termination.onStop(new Thread(() -> {
+        CompletableFuture<Void> stopping = new CompletableFuture<>();
+        Termination.onStop(new Thread(() -> {
             stopping.complete(null);
             try {
                 metricsServer.ifPresent(MetricsServer::close);
@@ -181,9 +190,9 @@ public final class AgentCommand implements Callable<Integer> {
      * whatever it does (fails, throws an Error, hangs), the agent goes on to register. False when
      * the agent was stopped meanwhile.
      */
-    private static boolean warmUp(String agentName, JobSigner signer, java.util.concurrent.CompletableFuture<Void> stopping)
+    private static boolean warmUp(String agentName, JobSigner signer, CompletableFuture<Void> stopping)
             throws InterruptedException {
-        java.util.concurrent.CompletableFuture<WarmUp.Result> run = new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<WarmUp.Result> run = new CompletableFuture<>();
         Thread worker = new Thread(() -> {
             try {
                 run.complete(WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_WORK));
@@ -194,13 +203,13 @@ public final class AgentCommand implements Callable<Integer> {
         worker.setDaemon(true);
         worker.start();
         try {
-            java.util.concurrent.CompletableFuture.anyOf(run, stopping).get(WARM_UP_LIMIT.toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+            CompletableFuture.anyOf(run, stopping).get(WARM_UP_LIMIT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
             LOG.warn("[agent={}] warm-up not done after {}; going on without it: the first deploy may be slower", agentName,
-                    org.murder.core.Durations.format(WARM_UP_LIMIT));
+                    Durations.format(WARM_UP_LIMIT));
             return true;
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             // the warm-up failed: said below
         }
         if (stopping.isDone()) {
@@ -209,9 +218,9 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             WarmUp.Result r = run.join();
             LOG.info("[agent={}] warmed up in {}: a signed job checked, {} moved over loopback and verified (digests: {})", agentName,
-                    org.murder.core.Durations.format(r.took()), org.murder.core.ByteSize.format(r.bytes()),
-                    org.murder.core.crypto.Digests.providerName());
-        } catch (java.util.concurrent.CompletionException e) {
+                    Durations.format(r.took()), ByteSize.format(r.bytes()),
+                    Digests.providerName());
+        } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             LOG.warn("[agent={}] warm-up failed ({}); going on: the first deploy may be slower", agentName,
                     cause.getMessage() == null ? cause.toString() : cause.getMessage());
