@@ -7,6 +7,16 @@
 #
 # usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
 #          [--max-peers N=20] [--md5] [--timeout S=900]
+#          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off]]
+#
+# Racks (--racks R): host i sits in rack i % R at 127.100.(10 + rack).(1 + i / R); the origin is in
+# no rack. Traffic into each rack from outside it (the origin and the other racks) passes that rack's
+# uplink: lo's ingress is redirected to an ifb device where one htb class per rack holds it to
+# RATE. Only the inbound direction is shaped (tc cannot chain a third stage after the hosts' own
+# uplinks); the outbound one is bounded by the other racks' inbound. Hosts announce their rack
+# (--rack-hints on) or not (off); both (the default) runs the same swarm twice, without then with,
+# and prints the two side by side. Prints the bytes that crossed into racks (tc, with headers) as a
+# multiple of F x racks, and the last host against the topology's bound F / min(C, RATE).
 #
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
@@ -18,9 +28,13 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900
+H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both
+args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
+    --racks) RACKS=$2; shift 2 ;;
+    --rack-uplink) RACK_UP=$2; shift 2 ;;
+    --rack-hints) HINTS=$2; shift 2 ;;
     -C) C=$2; shift 2 ;;
     --file) F=$2; shift 2 ;;
     --piece) PIECE=$2; shift 2 ;;
@@ -28,7 +42,7 @@ while [ $# -gt 0 ]; do
     --max-peers) MAXPEERS=$2; shift 2 ;;
     --md5) MD5=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "fleet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) H=$1; shift ;;
   esac
@@ -39,6 +53,18 @@ done
 [[ "$PIECE" =~ ^(16|32|64|128|256|512|1024|2048|4096)$ ]] || { echo "fleet.sh: --piece '$PIECE' (expected: KiB, a power of two from 16 to 4096)" >&2; exit 2; }
 [[ "$MAXPEERS" =~ ^[0-9]+$ ]] && [ "$MAXPEERS" -ge 1 ] || { echo "fleet.sh: --max-peers '$MAXPEERS' (expected: 1 or more)" >&2; exit 2; }
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
+[[ "$RACKS" =~ ^[0-9]+$ ]] && [ "$RACKS" -le 100 ] || { echo "fleet.sh: --racks '$RACKS' (expected: 0 to 100)" >&2; exit 2; }
+[[ "$HINTS" =~ ^(both|on|off)$ ]] || { echo "fleet.sh: --rack-hints '$HINTS' (expected: both, on or off)" >&2; exit 2; }
+if [ "$RACKS" -gt 0 ]; then
+  [ "$RACKS" -ge 2 ] && [ "$H" -ge "$RACKS" ] && [ $(( (H + RACKS - 1) / RACKS )) -le 250 ] \
+    || { echo "fleet.sh: --racks $RACKS for $H hosts (expected: 2 racks or more, 1 to 250 hosts a rack)" >&2; exit 2; }
+  if [ "$HINTS" = both ]; then   # the same swarm twice, without then with hints, side by side
+    for h in off on; do "$0" "${args[@]}" --rack-hints $h | tee "/dev/shm/murder-fleet-racks.$h.$$" || exit $?; done
+    echo "# racks: without hints / with hints"
+    for h in off on; do grep -h '^summary' "/dev/shm/murder-fleet-racks.$h.$$"; rm -f "/dev/shm/murder-fleet-racks.$h.$$"; done
+    exit 0
+  fi
+fi
 [ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
 for tool in tc python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
 rate_bps=$(python3 - "$C" <<'EOF'
@@ -46,6 +72,15 @@ import re, sys
 m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[1].lower())
 if not m:
     sys.exit("fleet.sh: -C %s (expected: a tc rate like 8mbit, 500kbit)" % sys.argv[1])
+print(int(float(m.group(1)) * {None: 1, 'k': 1e3, 'm': 1e6, 'g': 1e9}[m.group(2)]))
+EOF
+)
+[ -n "$RACK_UP" ] || RACK_UP="$((2 * rate_bps))bit"
+rack_bps=$(python3 - "$RACK_UP" <<'EOF'
+import re, sys
+m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[1].lower())
+if not m:
+    sys.exit("fleet.sh: --rack-uplink %s (expected: a tc rate like 16mbit)" % sys.argv[1])
 print(int(float(m.group(1)) * {None: 1, 'k': 1e3, 'm': 1e6, 'g': 1e9}[m.group(2)]))
 EOF
 )
@@ -61,14 +96,26 @@ cp="$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/t
 work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"
 shaped=0
+ifb=murder-fleet0
 fleet_cleanup() {
   [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
+  if [ "$RACKS" -gt 0 ]; then
+    tc qdisc del dev lo ingress 2>/dev/null || true
+    ip link del "$ifb" 2>/dev/null || true
+  fi
   cleanup
 }
 trap fleet_cleanup EXIT
 
-# addresses: the origin 127.100.0.1, host i (0-based) 127.100.(1 + i/200).(1 + i%200)
-addr() { echo "127.100.$((1 + $1 / 200)).$((1 + $1 % 200))"; }
+# addresses: the origin 127.100.0.1, host i (0-based) 127.100.(1 + i/200).(1 + i%200); in racks,
+# 127.100.(10 + i%R).(1 + i/R), rack i%R
+addr() {
+  if [ "$RACKS" -gt 0 ]; then echo "127.100.$((10 + $1 % RACKS)).$((1 + $1 / RACKS))"
+  else echo "127.100.$((1 + $1 / 200)).$((1 + $1 % 200))"; fi
+}
+host_arg() {   # what FleetMain is given for host i: ADDR, or ADDR@RACK when hosts announce racks
+  if [ "$RACKS" -gt 0 ] && [ "$HINTS" = on ]; then echo "$(addr "$1")@r$(($1 % RACKS))"; else addr "$1"; fi
+}
 origin=127.100.0.1
 
 # --- shaping: every source address of ours gets its own htb class at C; the rest of lo is unshaped
@@ -89,6 +136,28 @@ shaped=1
   done
 } > "$work/tc.batch"
 tc -batch "$work/tc.batch"
+if [ "$RACKS" -gt 0 ]; then
+  # the racks' uplinks, inbound: lo's ingress (ours to ours) through an ifb, one htb class per rack
+  # for what comes from outside it; traffic inside a rack and to the origin passes unshaped
+  tc qdisc del dev lo ingress 2>/dev/null || true
+  ip link del "$ifb" 2>/dev/null || true
+  ip link add "$ifb" type ifb && ip link set "$ifb" up
+  rburst=$(( rack_bps / 8 / 50 )); [ $rburst -ge 131072 ] || rburst=131072
+  {
+    echo "qdisc add dev lo handle ffff: ingress"
+    echo "filter add dev lo parent ffff: protocol ip prio 1 u32 match ip src 127.100.0.0/16 match ip dst 127.100.0.0/16 action mirred egress redirect dev $ifb"
+    echo "qdisc add dev $ifb root handle 1: htb default 1 r2q 10000"
+    echo "class add dev $ifb parent 1: classid 1:1 htb rate 100gbit quantum 200000"
+    for r in $(seq 0 $((RACKS - 1))); do
+      net="127.100.$((10 + r)).0/24"
+      minor=$(printf '%x' $((r + 16)))
+      echo "class add dev $ifb parent 1: classid 1:$minor htb rate $RACK_UP ceil $RACK_UP burst $rburst cburst $rburst quantum 65536"
+      echo "filter add dev $ifb parent 1:0 prio 1 protocol ip u32 match ip src $net match ip dst $net flowid 1:1"
+      echo "filter add dev $ifb parent 1:0 prio 2 protocol ip u32 match ip dst $net flowid 1:$minor"
+    done
+  } > "$work/tc-racks.batch"
+  tc -batch "$work/tc-racks.batch"
+fi
 
 start_open_tracker
 make_random_release "$F" "$PIECE"
@@ -97,6 +166,9 @@ md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
 echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces pieces of $PIECE KiB)," \
   "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), $(nproc) cores"
+if [ "$RACKS" -gt 0 ]; then
+  echo "# racks: $RACKS (host i in rack i % $RACKS), rack uplinks $RACK_UP inbound, the origin in none, rack hints $HINTS"
+fi
 
 cat > "$work/logback.xml" <<'XML'
 <configuration>
@@ -114,7 +186,7 @@ per=$(( (H + JVMS - 1) / JVMS ))
 jvm_outs=()
 for j in $(seq 0 $((JVMS - 1))); do
   list=()
-  for i in $(seq $((j * per)) $(( (j + 1) * per - 1 ))); do [ "$i" -lt "$H" ] && list+=("$(addr "$i")"); done
+  for i in $(seq $((j * per)) $(( (j + 1) * per - 1 ))); do [ "$i" -lt "$H" ] && list+=("$(host_arg "$i")"); done
   [ ${#list[@]} -gt 0 ] || continue
   java "${jopts[@]}" -Xmx2g -cp "$cp" org.murder.peer.engine.FleetMain --torrent "$work/release.torrent" --work "$work" \
     --hosts "$(IFS=,; echo "${list[*]}")" --max-peers "$MAXPEERS" --timeout "$TIMEOUT" "${md5opt[@]}" \
@@ -137,16 +209,24 @@ end_ms=$(date +%s%3N)
 read -r u1 s1 i1 < <(cpu_busy)
 pk1=$(cat /sys/class/net/lo/statistics/tx_packets)
 origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
+into_racks=""
+if [ "$RACKS" -gt 0 ]; then
+  for r in $(seq 0 $((RACKS - 1))); do
+    into_racks+="$(tc -s class show dev "$ifb" classid "1:$(printf '%x' $((r + 16)))" | awk '/Sent/{print $2; exit}'),"
+  done
+fi
 touch "$work/stop"
 for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines print their counters and exit
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 packets = int(sys.argv[10])
+rack_bps, hints = int(sys.argv[11]), sys.argv[12]
+into = [int(x) for x in sys.argv[13].split(",") if x]
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -158,13 +238,13 @@ for f in glob.glob(work + "/*.out"):
             else:
                 rows.append((int(p[2]), int(p[3]), int(p[4])))
 done = sorted(r[0] / 1000 for r in rows if r[0] >= 0)
-bound = size * 8 / bps
+bound = size * 8 / (min(bps, rack_bps) if into else bps)
 def pct(q):
     return done[min(len(done) - 1, max(0, math.ceil(q * len(done)) - 1))]
 print("hosts     %d of %d complete" % (len(done), hosts))
 if done:
     for name, v in (("p50", pct(0.5)), ("p99", pct(0.99)), ("last", done[-1])):
-        print("%-9s %7.1f s = %.2f x F/C (bound %.1f s)" % (name, v, v / bound, bound))
+        print("%-9s %7.1f s = %.2f x %s (bound %.1f s)" % (name, v, v / bound, "F/min(C, rack uplink)" if into else "F/C", bound))
 if any(r[1] < 0 for r in rows):
     print("(%d hosts did not report their counters: bytes below leave them out)" % sum(1 for r in rows if r[1] < 0))
 sent = origin_up + sum(r[2] for r in rows if r[2] >= 0)
@@ -173,6 +253,12 @@ print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size,
 print("packets   %d on lo, %.0f per MiB received" % (packets, packets / max(new / 1048576, 1)))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
+if into:
+    across = sum(into) / (size * len(into))
+    print("racks     %.2f x F x racks crossed into racks (tc, with headers; per rack: %s)"
+          % (across, " ".join("%.2f" % (x / size) for x in into)))
+    print("summary   hints %-3s  across %.2f x F x racks  last %.2f x bound  p50 %.2f  origin %.3f x F" % (
+        hints, across, done[-1] / bound if done else float("nan"), pct(0.5) / bound if done else float("nan"), origin_up / size))
 print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (the whole machine: user %.1f, system %.1f, irq+softirq %.1f)"
       % (cpu_s, wall_ms / 1000, 100 * cpu_s / (wall_ms / 1000 * cores), cores, busy[0] / tick, busy[1] / tick, busy[2] / tick))
 EOF

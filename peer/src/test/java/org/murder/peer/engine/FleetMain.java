@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.murder.core.PortRange;
+import org.murder.core.RackName;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.storage.Storage;
 
@@ -22,9 +23,11 @@ import org.murder.peer.storage.Storage;
  * loopback address (which the bench shapes with tc), announcing that address to the tracker.
  *
  * <pre>
- * FleetMain --torrent T --work DIR --hosts ADDR,ADDR,... [--seed FILE] [--max-peers N] [--md5 HEX]
- *           [--timeout SECONDS]
+ * FleetMain --torrent T --work DIR --hosts ADDR[@RACK],ADDR[@RACK],... [--seed FILE] [--max-peers N]
+ *           [--md5 HEX] [--timeout SECONDS]
  * </pre>
+ *
+ * A host written {@code ADDR@RACK} announces that rack (the engine's {@code --rack}).
  *
  * Protocol with the script, on stdout: {@code ready N} once every engine listens; the JVM then
  * waits for {@code DIR/go} (holding the start time in epoch milliseconds) and adds the torrent to
@@ -67,11 +70,16 @@ public final class FleetMain {
         MetaInfo meta = MetaInfo.read(torrent);
         List<Engine> engines = new ArrayList<>();
         EngineThreads threads = EngineThreads.create(2, 2); // shared: two event loops for all the engines of this JVM
-        for (String a : addresses) {
-            InetAddress address = InetAddress.getByName(a);
-            EngineConfig config = EngineConfig.builder().portRange(new PortRange(6881, 6889)).bindAddress(address).announceIp(a)
-                    .maxConnections(maxPeers).build();
-            engines.add(Engine.start(config, Clock.systemUTC(), threads));
+        for (int i = 0; i < addresses.size(); i++) {
+            String[] host = addresses.get(i).split("@", 2);
+            addresses.set(i, host[0]);
+            InetAddress address = InetAddress.getByName(host[0]);
+            EngineConfig.Builder config = EngineConfig.builder().portRange(new PortRange(6881, 6889)).bindAddress(address)
+                    .announceIp(host[0]).maxConnections(maxPeers);
+            if (host.length == 2) {
+                config.rack(new RackName(host[1]));
+            }
+            engines.add(Engine.start(config.build(), Clock.systemUTC(), threads));
         }
         say(out, "ready " + engines.size());
         long deadline = System.currentTimeMillis() + timeoutS * 1000;
