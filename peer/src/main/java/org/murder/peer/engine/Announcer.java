@@ -1,10 +1,8 @@
 package org.murder.peer.engine;
 
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -69,7 +67,8 @@ final class Announcer {
     private final Clock clock;
     private final Duration reannounce;
     private final Executor owner;
-    private final Consumer<List<InetSocketAddress>> onPeers;
+    /** Told each answer: its peers to dial, and who shares our rack. */
+    private final Consumer<AnnounceResponse> onAnswer;
     private final String logId;
     private boolean begun;
     private boolean stopped;
@@ -83,13 +82,13 @@ final class Announcer {
     private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
 
     Announcer(Tracker tracker, boolean hasTrackers, Clock clock, Duration reannounce, Executor owner,
-            Consumer<List<InetSocketAddress>> onPeers, String logId) {
+            Consumer<AnnounceResponse> onAnswer, String logId) {
         this.tracker = tracker;
         this.hasTrackers = hasTrackers;
         this.clock = clock;
         this.reannounce = reannounce;
         this.owner = owner;
-        this.onPeers = onPeers;
+        this.onAnswer = onAnswer;
         this.logId = logId;
     }
 
@@ -185,7 +184,7 @@ final class Announcer {
         Duration next = next(event, seeding, reannounce, trackerInterval, resp.minInterval());
         nextAnnounce = now.plus(next);
         LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
-        onPeers.accept(resp.peers());
+        onAnswer.accept(resp);
         completedIfDue();
     }
 

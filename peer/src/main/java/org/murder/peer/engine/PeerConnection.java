@@ -85,8 +85,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private PeerId peerId;
     private boolean fast;
     private PieceSet has;
-    private PieceSet.Availability availability;
-    /** It had every piece when it connected (Have All or a full bitfield): see SeedSparing. */
+    private PeerAvailability availability;
+    /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
     private boolean seedFromStart;
     private boolean amInterested;
     private boolean peerChoking = true;
@@ -215,7 +215,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     // ---- intents
 
     /** Joins the torrent: sizes what it keeps, and says what we have; what it has is told to {@code availability}. */
-    void attach(int pieceCount, PieceSet.Availability availability, int requestBlocks, RequestDepth depth, Instant now,
+    void attach(int pieceCount, PeerAvailability availability, int requestBlocks, RequestDepth depth, Instant now,
             PeerMessage ourPieces) {
         this.has = new PieceSet(pieceCount);
         this.availability = availability;
@@ -229,6 +229,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             send(ourPieces);
         }
         flush();
+    }
+
+    /** What it has, as told to the piece picker (and whether it counts as of our rack). */
+    PeerAvailability availability() {
+        return availability;
     }
 
     /** Leaves the torrent: messages still queued on the loop are dropped; returns the requests that were in flight. */

@@ -49,6 +49,8 @@ final class PiecePicker implements PieceSet.Availability {
     /** The endgame asked some block of a second peer (the session then cancels duplicates as blocks arrive). */
     private boolean askedTwice;
     private final int[] availability;
+    /** How many connected peers of our own rack have each piece (see {@link #next}'s {@code spareOutside}). */
+    private final int[] inRack;
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
     /**
      * Pieces we have or have started (the keys of {@link #partials}): the pieces not to start. The
@@ -86,6 +88,7 @@ final class PiecePicker implements PieceSet.Availability {
         this.windowPieces = windowPieces;
         this.random = random;
         this.availability = new int[pieceCount];
+        this.inRack = new int[pieceCount];
     }
 
     /** Progress of one piece being downloaded. */
@@ -197,6 +200,44 @@ final class PiecePicker implements PieceSet.Availability {
         generation++;
     }
 
+    // ---- our rack: the peers of it among the connected ones are told here too (as well as above)
+
+    /** A peer of our rack has {@code piece}. */
+    void rackMateHas(int piece) {
+        inRack[piece]++; // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+    }
+
+    /** A peer of our rack has every piece now. */
+    void rackMateHasAll() {
+        for (int i = 0; i < pieceCount; i++) {
+            inRack[i]++;
+        }
+    }
+
+    /** A connected peer turned out to be of our rack, with {@code pieces} (or a peer of it has every piece now). */
+    void rackMateJoined(PieceSet pieces) {
+        for (int i = 0; i < pieceCount; i++) {
+            if (pieces.has(i)) {
+                inRack[i]++;
+            }
+        }
+    }
+
+    /** A peer of our rack that had {@code pieces} is gone, or no longer counts as of our rack. */
+    void rackMateGone(PieceSet pieces) {
+        for (int i = 0; i < pieceCount; i++) {
+            if (pieces.has(i) && inRack[i] > 0) {
+                inRack[i]--;
+            }
+        }
+        generation++; // a piece may now be one no peer of our rack has (see spareOutside)
+    }
+
+    /** How many connected peers of our rack have {@code piece}. */
+    int inRack(int piece) {
+        return inRack[piece];
+    }
+
     /** How many connected peers say they have {@code piece}. */
     int availability(int piece) {
         return availability[piece];
@@ -219,9 +260,12 @@ final class PiecePicker implements PieceSet.Availability {
         }
     }
 
-    /** The peer has the piece, did not reject it lately, and (sparing a seed) no other peer has it. */
-    private boolean askable(PieceSet peer, int piece, boolean spareSeed, BitSet refused) {
-        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece));
+    /**
+     * The peer has the piece, did not reject it lately, (sparing a seed) no other peer has it, and
+     * (sparing the uplinks out of our rack) no peer of our rack has it.
+     */
+    private boolean askable(PieceSet peer, int piece, boolean spareSeed, boolean spareOutside, BitSet refused) {
+        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece)) && (!spareOutside || inRack[piece] == 0);
     }
 
     /** Only seeds have this piece (or nobody does). */
@@ -262,25 +306,34 @@ final class PiecePicker implements PieceSet.Availability {
      * {@code inFlightToPeer} holds the blocks already requested from this peer, by key.
      */
     Block next(PieceSet peer, Map<Long, Block> inFlightToPeer) {
-        return next(peer, inFlightToPeer, false, NONE, 1);
+        return next(peer, inFlightToPeer, false, false, NONE, 1);
+    }
+
+    /** As {@link #next(PieceSet, Map, boolean, boolean, BitSet, int)}, not sparing the uplinks out of our rack. */
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, BitSet refused, int span) {
+        return next(peer, inFlightToPeer, spareSeed, false, refused, span);
     }
 
     /**
      * As {@link #next(PieceSet, Map)}, never a block of a piece in {@code refused} (the peer
      * rejected it lately); with {@code spareSeed}, outside the endgame, only blocks of pieces that
-     * only seeds have (meant for a peer that is a seed). Outside the endgame the block returned
+     * only seeds have (meant for a peer that is a seed); with {@code spareOutside}, outside the
+     * endgame, only blocks of pieces that no connected peer of our rack has (meant for a peer of
+     * another rack: what our rack has comes from inside it, and the rack's uplink carries each piece
+     * about once; see {@link #rackMateHas}). Outside the endgame the block returned
      * spans up to {@code span} consecutive blocks of one piece that nobody was asked for (one
      * request, one reply: for peers that accept requests larger than the 16 KiB other clients
      * allow); in the endgame it is always one block.
      */
-    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, BitSet refused, int span) {
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, boolean spareOutside, BitSet refused,
+            int span) {
         if (span < 1 || span > maxSpan) {
             throw new IllegalArgumentException("span: " + span + " blocks (expected: 1 to " + maxSpan + ")");
         }
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, refused)) {
+                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, spareOutside, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b, span);
@@ -289,7 +342,7 @@ final class PiecePicker implements PieceSet.Availability {
             }
         }
         // 2. start a new piece
-        int piece = choosePiece(peer, spareSeed, refused);
+        int piece = choosePiece(peer, spareSeed, spareOutside, refused);
         if (piece >= 0) {
             if (haveCount >= randomFirstPieces) {
                 starts++;
@@ -312,7 +365,7 @@ final class PiecePicker implements PieceSet.Availability {
             return null;
         }
         for (Partial p : partials.values()) {
-            if (p.awaitingVerification || !ours(p, peer) || !askable(peer, p.piece, false, refused)) {
+            if (p.awaitingVerification || !ours(p, peer) || !askable(peer, p.piece, false, false, refused)) {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
@@ -407,14 +460,14 @@ final class PiecePicker implements PieceSet.Availability {
         return n;
     }
 
-    private int choosePiece(PieceSet peer, boolean spareSeed, BitSet refused) {
+    private int choosePiece(PieceSet peer, boolean spareSeed, boolean spareOutside, BitSet refused) {
         boolean randomPhase = haveCount < randomFirstPieces;
         // A spared seed too: its in-order pick is the first piece no other peer has, often every
         // host's at once (the origin then rejects all but the first asker). Leaving spared seeds
         // out measured worse all the same (16 hosts at 50 Mbit/s: 24.9-25.3 s against 24.5-25.0):
         // the origin's pieces then enter the swarm less in order.
         if (!randomPhase && starts % IN_ORDER_EVERY == IN_ORDER_EVERY - 1) {
-            return firstPickable(peer, spareSeed, refused); // none: the scan below would find none either
+            return firstPickable(peer, spareSeed, spareOutside, refused); // none: the scan below would find none either
         }
         // no piece this peer has can be rarer than this: every seed has it, and the peer too
         int rarestPossible = peer.isAll() ? Math.max(1, seeds) : seeds + 1;
@@ -429,7 +482,7 @@ final class PiecePicker implements PieceSet.Availability {
         // read back after the last piece. Chosen anywhere in the file, it was left with most of
         // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (!askable(peer, i, spareSeed, refused)) {
+            if (!askable(peer, i, spareSeed, spareOutside, refused)) {
                 continue;
             }
             int a = randomPhase ? 0 : availability[i];
@@ -447,9 +500,9 @@ final class PiecePicker implements PieceSet.Availability {
         return best;
     }
 
-    private int firstPickable(PieceSet peer, boolean spareSeed, BitSet refused) {
+    private int firstPickable(PieceSet peer, boolean spareSeed, boolean spareOutside, BitSet refused) {
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (askable(peer, i, spareSeed, refused)) {
+            if (askable(peer, i, spareSeed, spareOutside, refused)) {
                 return i;
             }
         }

@@ -27,6 +27,7 @@ import org.murder.peer.storage.PieceVerifier;
 import org.murder.peer.storage.SharedFileRegion;
 import org.murder.peer.storage.Storage;
 import org.murder.peer.tracker.AnnounceRequest;
+import org.murder.peer.tracker.AnnounceResponse;
 import org.murder.peer.tracker.TrackerClient;
 import org.murder.peer.wire.Handshake;
 import org.murder.peer.wire.PeerMessage;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One torrent in the engine: routes peers' messages to the policies that decide ({@link PeerSet},
  * {@link PiecePicker} with each peer's {@link RequestDepth}, {@link UploadSlots}, {@link FirstCopy},
- * {@link SeedSparing}, {@link Announcer}, {@link FinishPipeline}) and fills requests. All state
+ * {@link Sparing}, {@link Announcer}, {@link FinishPipeline}) and fills requests. All state
  * lives on one event loop ({@link #run}); time comes from the injected {@link Clock}, read by a
  * tick once a second. Callers hold a {@link Torrent}.
  */
@@ -62,7 +63,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SmartBan bans;
     private final PeerSet<PeerConnection> peers;
     private final UploadSlots<PeerConnection> uploads;
-    private final SeedSparing sparing = new SeedSparing();
+    private final Sparing seedSparing = new Sparing();
+    private final Sparing rackSparing = new Sparing();
+    /** Addresses of the peers of our rack, as the tracker last said (empty: we gave no rack, or the tracker does not say). */
+    private Set<InetAddress> rackMates = Set.of();
     private final Announcer announcer;
     private final FinishPipeline finish;
     private final String logId;
@@ -102,7 +106,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                     counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key,
                     downloadedHere ? config.rack() : java.util.Optional.empty()); // a seed from the start (the origin) is outside every rack
             return () -> trackers.announce(request);
-        }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::learn, logId);
+        }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::answered, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize);
@@ -206,12 +210,40 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
-    /** Peers learned from the tracker, or some other way (tests, agents that know their neighbours). */
+    /** Peers learned some other way than from the tracker (tests, agents that know their neighbours): see answered. */
     void learn(List<InetSocketAddress> addresses) {
         run(() -> {
             peers.learn(addresses);
             dial();
         });
+    }
+
+    /** A tracker's answer (on the session's thread): its peers, and who shares our rack. */
+    private void answered(AnnounceResponse answer) {
+        rackMatesAre(answer.rackMates());
+        peers.learn(answer.peers());
+        dial();
+    }
+
+    /**
+     * The tracker named the addresses of our rack's peers (murder's tracker does, to a peer that gave a
+     * rack): connected peers at those addresses count as our rack's from now on, the others no longer.
+     */
+    private void rackMatesAre(Set<InetAddress> mates) {
+        Set<InetAddress> now = config.rack().isPresent() ? mates : Set.of();
+        if (now.equals(rackMates)) {
+            return;
+        }
+        rackMates = now;
+        for (PeerConnection c : peers.connected()) {
+            c.availability().rackMate(isRackMate(c), c.has());
+        }
+        fillAll(); // a peer no longer of our rack may be asked for more
+    }
+
+    private boolean isRackMate(PeerConnection c) {
+        InetSocketAddress remote = c.remote();
+        return !rackMates.isEmpty() && remote != null && rackMates.contains(remote.getAddress());
     }
 
     // ---- peers
@@ -253,7 +285,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
-        c.attach(meta.pieceCount(), picker, blocks, depth, now, ours);
+        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours);
+        c.availability().rackMate(isRackMate(c), c.has());
         peers.add(c);
         uploads.add(c);
         counters.peers = peers.size();
@@ -347,7 +380,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         int depth = c.depth();
         Instant now = clock.instant();
         while (c.requests().size() < depth) {
-            Block b = picker.next(c.has(), c.requests(), sparing.sparing() && c.seedFromStart(), c.refused(), c.requestBlocks());
+            Block b = picker.next(c.has(), c.requests(), seedSparing.sparing() && c.seedFromStart(),
+                    rackSparing.sparing() && !c.availability().rackMate(), c.refused(), c.requestBlocks());
             if (b == null) {
                 c.nothingToAsk(picker.generation());
                 break;
@@ -386,7 +420,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             lastData = now;
             c.useful(now);
             if (!c.seedFromStart()) {
-                sparing.fromNonSeed(now);
+                seedSparing.preferredDelivered(now);
+            }
+            if (c.availability().rackMate()) {
+                rackSparing.preferredDelivered(now);
             }
             bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
                     (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE),
@@ -556,7 +593,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             for (PeerConnection c : peers.connected()) {
                 askAgain |= c.forgetRefusals();
             }
-            if (sparing.expire(now) || askAgain) {
+            if (seedSparing.expire(now) | rackSparing.expire(now) || askAgain) {
                 picker.touch();
                 fillAll();
             }

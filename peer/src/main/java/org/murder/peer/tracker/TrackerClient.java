@@ -11,7 +11,10 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -98,7 +101,7 @@ public final class TrackerClient {
             } finally {
                 c.disconnect();
             }
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new UncheckedIOException(new IOException("unknown host " + e.getMessage(), e));
         } catch (java.net.SocketTimeoutException e) {
             throw new UncheckedIOException(new IOException("no answer within " + timeout.toSeconds() + "s", e));
@@ -190,11 +193,32 @@ public final class TrackerClient {
         if (d.get("peers6").orElse(null) instanceof BString compact6) {
             compactPeers(compact6.bytes(), 16, peers);
         }
+        Set<InetAddress> rackMates = new HashSet<>();
+        if (d.get("murder rack").orElse(null) instanceof BString mates) {
+            compactAddresses(mates.bytes(), 4, rackMates);
+        }
+        if (d.get("murder rack6").orElse(null) instanceof BString mates6) {
+            compactAddresses(mates6.bytes(), 16, rackMates);
+        }
         // a tracker's intervals are bounded here: at least 1 s, at most MAX_INTERVAL (a hostile or broken
         // tracker cannot silence a torrent for years, nor overflow the clock); "min interval" at most "interval"
         long every = Math.min(Math.max(Math.max(interval, minInterval), 1), MAX_INTERVAL.toSeconds());
         long atLeast = Math.min(Math.max(minInterval, 0), every);
-        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete);
+        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete, rackMates);
+    }
+
+    /** The most rack-mates taken from one answer (the murder tracker sends at most 1,024). */
+    static final int MAX_RACK_MATES = 4096;
+
+    /** murder's {@code murder rack}/{@code murder rack6}: addresses of {@code length} bytes; a ragged tail is ignored. */
+    private static void compactAddresses(byte[] bytes, int length, Set<InetAddress> out) {
+        for (int at = 0; at + length <= bytes.length && out.size() < MAX_RACK_MATES; at += length) {
+            try {
+                out.add(InetAddress.getByAddress(Arrays.copyOfRange(bytes, at, at + length)));
+            } catch (UnknownHostException e) {
+                throw new AssertionError(e); // only for a length other than 4 or 16
+            }
+        }
     }
 
     private static void compactPeers(byte[] bytes, int addressLength, List<InetSocketAddress> out) {

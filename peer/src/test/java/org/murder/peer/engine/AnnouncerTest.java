@@ -36,7 +36,7 @@ class AnnouncerTest {
             CompletableFuture<AnnounceResponse> f = new CompletableFuture<>();
             inFlight.add(new Sent(name, f));
             return f;
-        }, hasTrackers, clock, Duration.ofSeconds(10), Runnable::run, learned::addAll, "test");
+        }, hasTrackers, clock, Duration.ofSeconds(10), Runnable::run, r -> learned.addAll(r.peers()), "test");
     }
 
     private void answer(Duration interval, InetSocketAddress... peers) {
@@ -116,7 +116,7 @@ class AnnouncerTest {
             }
             events.add(event.map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).orElse("(none)"));
             return new CompletableFuture<>();
-        }, true, clock, Duration.ofSeconds(10), Runnable::run, learned::addAll, "test");
+        }, true, clock, Duration.ofSeconds(10), Runnable::run, r -> learned.addAll(r.peers()), "test");
         broken.begin();
         assertEquals(1, calls[0]);
         clock.advance(Announcer.RETRY);

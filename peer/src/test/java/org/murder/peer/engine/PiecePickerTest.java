@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Map;
 import java.util.Set;
@@ -146,6 +147,83 @@ class PiecePickerTest {
         Block b = picker.next(seed, toSeed, false, new BitSet(), 1);
         assertNotNull(b);
         assertTrue(b.piece() != 2, "piece " + b.piece());
+    }
+
+    /** Every block {@code peer} is asked for, until nothing is left to ask of it. */
+    private Set<Integer> piecesAskedOf(PieceSet peer, boolean spareOutside) {
+        Map<Long, Block> to = new HashMap<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = picker.next(peer, to, false, spareOutside, new BitSet(), 1); b != null;
+                b = picker.next(peer, to, false, spareOutside, new BitSet(), 1)) {
+            to.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        return asked;
+    }
+
+    @Test
+    void aPeerOfAnotherRackIsOnlyAskedForPiecesNoPeerOfOurRackHas() {
+        PieceSet outside = has(0, 1, 2);
+        PeerAvailability outsideTold = new PeerAvailability(picker);
+        outsideTold.peerHas(0);
+        outsideTold.peerHas(1);
+        outsideTold.peerHas(2);
+        PieceSet mate = has();
+        PeerAvailability mateTold = new PeerAvailability(picker);
+        mateTold.rackMate(true, mate);
+        mate.add(0);
+        mateTold.peerHas(0); // told as it arrives: counted for the rack too
+        mate.add(1);
+        mateTold.peerHas(1);
+        assertEquals(1, picker.inRack(0));
+        assertEquals(0, picker.inRack(2));
+        assertEquals(Set.of(2), piecesAskedOf(outside, true), "pieces 0 and 1 come from inside the rack");
+    }
+
+    @Test
+    void aPeerThatNoLongerCountsAsOurRacksFreesItsPiecesForTheOtherRacks() {
+        PieceSet mate = has(0, 1);
+        PeerAvailability mateTold = new PeerAvailability(picker);
+        mateTold.peerHas(0);
+        mateTold.peerHas(1);
+        mateTold.rackMate(true, mate); // the tracker named it after it connected: what it has counts at once
+        assertEquals(1, picker.inRack(1));
+        PieceSet outside = has(0, 1, 2);
+        assertEquals(Set.of(2), piecesAskedOf(outside, true));
+        mateTold.rackMate(false, mate);
+        assertEquals(0, picker.inRack(0));
+        assertTrue(piecesAskedOf(outside, true).containsAll(Set.of(0, 1)), "no longer of our rack: the rest may come from outside");
+    }
+
+    @Test
+    void aRackMateThatLeavesOrBecomesASeedIsCountedRight() {
+        PieceSet mate = has(0);
+        PeerAvailability mateTold = new PeerAvailability(picker);
+        mateTold.rackMate(true, mate);
+        assertEquals(1, picker.inRack(0));
+        mateTold.peerGone(mate); // Have All, as PeerConnection says it: gone, then has every piece
+        mate.setAll();
+        mateTold.peerHasAll();
+        assertEquals(List.of(1, 1, 1), List.of(picker.inRack(0), picker.inRack(1), picker.inRack(2)));
+        assertEquals(List.of(1, 1, 1), List.of(picker.availability(0), picker.availability(1), picker.availability(2)));
+        mateTold.peerGone(mate);
+        assertEquals(List.of(0, 0, 0), List.of(picker.inRack(0), picker.inRack(1), picker.inRack(2)));
+        assertEquals(List.of(0, 0, 0), List.of(picker.availability(0), picker.availability(1), picker.availability(2)));
+    }
+
+    @Test
+    void inTheEndgameAPeerOfAnotherRackIsAskedToo() {
+        PieceSet mate = has(0, 1, 2);
+        PeerAvailability mateTold = new PeerAvailability(picker);
+        mateTold.rackMate(true, mate);
+        for (int p = 0; p < 3; p++) {
+            mateTold.peerHas(p);
+        }
+        Set<Integer> fromMate = piecesAskedOf(mate, false);
+        assertEquals(Set.of(0, 1, 2), fromMate, "everything is asked of the rack first");
+        assertTrue(picker.inEndgame());
+        PieceSet outside = has(0, 1, 2);
+        assertFalse(piecesAskedOf(outside, true).isEmpty(), "the last blocks may come from anyone");
     }
 
     @Test

@@ -30,7 +30,7 @@ import org.murder.tracker.swarm.SwarmSettings;
 /**
  * A swarm of murder hosts in virtual time: each host runs the engine's own policies
  * ({@link PiecePicker}, {@link RequestDepth}, {@link UploadSlots}, {@link PeerSet}, {@link FirstCopy},
- * {@link SeedSparing}) and the tracker's own peer lists ({@link SwarmRegistry}); only the bytes and
+ * {@link Sparing}) and the tracker's own peer lists ({@link SwarmRegistry}); only the bytes and
  * the wires are simulated. A host's messages reach a peer after the one-way latency; a block
  * leaves through its sender's uplink (one queue, first come first served, at the host's rate),
  * crosses the racks' uplinks when it changes rack, and enters through the receiver's downlink.
@@ -42,19 +42,24 @@ import org.murder.tracker.swarm.SwarmSettings;
 final class SwarmSim {
     /** The simulated tracker's "min interval": the murder tracker's default. */
     private static final Duration MURDER_MIN_INTERVAL = Durations.parse(TrackerConfig.DEFAULT_MIN_INTERVAL);
-    /** What is simulated. Rates in bytes per second; the origin is host 0. */
+    /**
+     * What is simulated. Rates in bytes per second; the origin is host 0. Host i is in rack i % racks (the origin
+     * in rack 0, announcing none) and a rack's uplink holds what leaves it and what enters it, unless
+     * {@code originOutside}: then the origin is in no rack and only what enters a rack is held, as in
+     * {@code bench/fleet.sh --racks}.
+     */
     record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
             Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
-            int maxConnections, int numWant, Duration timeLimit, boolean rackHints) {
+            int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside) {
 
         static Params of(int hosts, long fileBytes, double up) {
             return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
-                    100, Announcer.NUM_WANT, Duration.ofHours(2), false);
+                    100, Announcer.NUM_WANT, Duration.ofHours(2), false, false);
         }
 
         Params withSeed(long s) {
             return new Params(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts,
-                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints);
+                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints, originOutside);
         }
     }
 
@@ -102,7 +107,8 @@ final class SwarmSim {
         for (int i = 0; i < p.hosts(); i++) {
             boolean slow = i > 0 && i <= p.slowHosts();
             double factor = slow ? p.slowFactor() : 1;
-            hosts[i] = new Host(i, i == 0 ? p.originUp() : p.up() * factor, p.down() * factor, i % p.racks());
+            int rack = i == 0 && p.originOutside() ? -1 : (p.originOutside() ? i - 1 : i) % p.racks();
+            hosts[i] = new Host(i, i == 0 ? p.originUp() : p.up() * factor, p.down() * factor, rack);
             byAddress.put(hosts[i].address, hosts[i]);
         }
     }
@@ -280,7 +286,8 @@ final class SwarmSim {
         final PeerSet<Link> peers;
         final UploadSlots<Link> uploads;
         final FirstCopy<Link> firstCopy;
-        final SeedSparing sparing = new SeedSparing();
+        final Sparing seedSparing = new Sparing();
+        final Sparing rackSparing = new Sparing();
         final SmartBan bans;
         boolean started;
         boolean failed;
@@ -401,7 +408,7 @@ final class SwarmSim {
             if (!peers.remove(c)) {
                 return;
             }
-            picker.peerGone(c.has);
+            c.tally.peerGone(c.has);
             c.requests.values().forEach(picker::abandoned);
             c.requests.clear();
             c.attached = false;
@@ -428,7 +435,8 @@ final class SwarmSim {
             }
             int depth = c.depth.depth();
             while (c.requests.size() < depth) {
-                Block b = picker.next(c.has, c.requests, sparing.sparing() && c.seedFromStart, c.refused, SPAN);
+                Block b = picker.next(c.has, c.requests, seedSparing.sparing() && c.seedFromStart,
+                        rackSparing.sparing() && !c.tally.rackMate(), c.refused, SPAN);
                 if (b == null) {
                     c.nothingToAskAt = picker.generation();
                     if (c.requests.isEmpty()) {
@@ -471,7 +479,10 @@ final class SwarmSim {
             if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
                 c.usefulAt = clock.instant();
                 if (!c.seedFromStart) {
-                    sparing.fromNonSeed(clock.instant());
+                    seedSparing.preferredDelivered(clock.instant());
+                }
+                if (c.tally.rackMate()) {
+                    rackSparing.preferredDelivered(clock.instant());
                 }
                 if (picker.askedTwice()) {
                     cancelElsewhere(c, asked);
@@ -552,15 +563,21 @@ final class SwarmSim {
                     firstCopy.sent(b.piece(), c, b.length(), clock.instant());
                 }
                 double arrive = now + latency;
+                if (to.rack != rack && to.rack >= 0) {
+                    rackBytes += b.length(); // what enters a rack (in the first topology, what leaves one too)
+                }
                 if (to.rack != rack && p.rackUplink() > 0) {
-                    rackBytes += b.length();
-                    double out = Math.max(rackUpFree[rack], now) + b.length() / p.rackUplink() * 1e9;
-                    rackUpFree[rack] = out;
-                    double in = Math.max(rackDownFree[to.rack], out) + b.length() / p.rackUplink() * 1e9;
-                    rackDownFree[to.rack] = in;
-                    arrive = in + latency;
-                } else if (to.rack != rack) {
-                    rackBytes += b.length();
+                    double out = now;
+                    if (rack >= 0 && !p.originOutside()) {
+                        out = Math.max(rackUpFree[rack], now) + b.length() / p.rackUplink() * 1e9;
+                        rackUpFree[rack] = out;
+                    }
+                    if (to.rack >= 0) {
+                        double in = Math.max(rackDownFree[to.rack], out) + b.length() / p.rackUplink() * 1e9;
+                        rackDownFree[to.rack] = in;
+                        out = in;
+                    }
+                    arrive = out + latency;
                 }
                 double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
                 to.downFree = done;
@@ -580,7 +597,7 @@ final class SwarmSim {
                     askAgain |= !c.refused.isEmpty();
                     c.refused.clear();
                 }
-                if (sparing.expire(clock.instant()) || askAgain) {
+                if (seedSparing.expire(clock.instant()) | rackSparing.expire(clock.instant()) || askAgain) {
                     picker.touch();
                     fillAll();
                 }
@@ -616,6 +633,7 @@ final class SwarmSim {
         final boolean outgoing;
         Link back;
         PieceSet has = new PieceSet(pieceCount);
+        final PeerAvailability tally;
         final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
         final java.util.BitSet refused = new java.util.BitSet();
         RequestDepth depth;
@@ -632,6 +650,9 @@ final class SwarmSim {
             this.host = host;
             this.remote = remote;
             this.outgoing = outgoing;
+            this.tally = new PeerAvailability(host.picker);
+            // as the tracker tells each host that gave a rack the addresses of the others of its rack
+            tally.rackMate(p.rackHints() && host.id > 0 && remote.id > 0 && host.rack == remote.rack, has);
         }
 
         Host remoteHost() {
@@ -653,13 +674,13 @@ final class SwarmSim {
                 return;
             }
             if (bits.all()) {
-                host.picker.peerGone(has);
+                tally.peerGone(has);
                 has.setAll();
-                host.picker.peerHasAll();
+                tally.peerHasAll();
             } else {
                 for (int i = bits.bits().nextSetBit(0); i >= 0; i = bits.bits().nextSetBit(i + 1)) {
                     if (has.add(i)) {
-                        host.picker.peerHas(i);
+                        tally.peerHas(i);
                     }
                 }
             }
@@ -672,7 +693,7 @@ final class SwarmSim {
                 return;
             }
             if (has.add(piece)) {
-                host.picker.peerHas(piece);
+                tally.peerHas(piece);
             }
             hasChanged(piece);
         }

@@ -19,7 +19,7 @@ public final class SwarmSimMain {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
-                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--slow N] [--slow-factor F] [--failing N]"
+                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--origin-outside] [--slow N] [--slow-factor F] [--failing N]"
                     + " [--max-peers N] [--numwant N] [--seed N] [--timeline]");
             System.exit(2);
         }
@@ -40,11 +40,16 @@ public final class SwarmSimMain {
         int numWant = Announcer.NUM_WANT;
         long seed = 1;
         boolean rackHints = false;
+        boolean originOutside = false;
         boolean timeline = false;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--rack-hints")) {
                 rackHints = true;
+                continue;
+            }
+            if (name.equals("--origin-outside")) {
+                originOutside = true;
                 continue;
             }
             if (name.equals("--timeline")) {
@@ -83,7 +88,7 @@ public final class SwarmSimMain {
         SwarmSim.Params params = new SwarmSim.Params(hosts + 1, file, piece, c, down < 0 ? 4 * c : down * 1e6 / 8,
                 originUp < 0 ? c : originUp * 1e6 / 8, Duration.ofNanos((long) (latencyMs * 1e6)),
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
-                numWant, Duration.ofHours(6), rackHints);
+                numWant, Duration.ofHours(6), rackHints, originOutside);
         long started = System.nanoTime();
         SwarmSim sim = timeline ? new SwarmSim(params).withTimeline() : new SwarmSim(params);
         SwarmSim.Result r = sim.run();
@@ -93,9 +98,9 @@ public final class SwarmSimMain {
         double bound = file / c;
         int expected = hosts - failing;
         System.out.printf(Locale.ROOT, "# swarm-sim: %d hosts (+ origin), F=%.0f MiB in %d pieces of %.0f KiB, c=%.0f Mbit/s,"
-                + " latency %.2f ms, jitter %.1f s, racks %d%s%s, slow %d, failing %d, seed %d%n", hosts, fileMib,
+                + " latency %.2f ms, jitter %.1f s, racks %d%s%s%s, slow %d, failing %d, seed %d%n", hosts, fileMib,
                 (file + piece - 1) / piece, pieceKib, up, latencyMs, jitterS, racks,
-                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", slow, failing, seed);
+                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", originOutside ? ", the origin in no rack, rack uplinks inbound only" : "", slow, failing, seed);
         System.out.printf(Locale.ROOT, "finished %d of %d; bound F/c %.2f s%n", done.length, expected, bound);
         if (done.length > 0) {
             System.out.printf(Locale.ROOT, "p50 %.2f s (%.2f x F/c)  p99 %.2f s (%.2f x)  p99.9 %.2f s (%.2f x)  last %.2f s (%.2f x)%n",

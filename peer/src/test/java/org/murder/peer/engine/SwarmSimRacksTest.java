@@ -19,7 +19,7 @@ class SwarmSimRacksTest {
 
     private static SwarmSim.Result run(boolean hints) {
         return new SwarmSim(new SwarmSim.Params(33, F, 256 * 1024, C, 4 * C, C, Duration.ofMillis(1), Duration.ZERO, RACKS, 2 * C,
-                0, 1, 0, 1, 100, 50, Duration.ofHours(1), hints)).run();
+                0, 1, 0, 1, 100, 50, Duration.ofHours(1), hints, false)).run();
     }
 
     @Test
@@ -30,9 +30,13 @@ class SwarmSimRacksTest {
         assertEquals(32, SwarmSim.finished(with).length, "every host finished with hints");
         double copiesWithout = (double) without.rackBytes() / F / RACKS;
         double copiesWith = (double) with.rackBytes() / F / RACKS;
-        // measured: 6.98 without, 1.67 with (2 gateways a rack); one copy a rack is 0.75 here (the origin sits in rack 0)
+        System.out.printf("racks: %.2f copies a rack without hints, %.2f with; last host %.2f s against %.2f s%n", copiesWithout,
+                copiesWith, SwarmSim.finished(with)[31] / 1e9, SwarmSim.finished(without)[31] / 1e9);
+        // measured: 6.98 without; with: 1.67 from the tracker's choice alone (2 gateways a rack), ~1.3 since a
+        // peer of another rack is asked only for what no peer of our rack has (Sparing, PiecePicker's spareOutside);
+        // one copy a rack is 0.75 here (the origin sits in rack 0)
         assertTrue(copiesWithout > 5, "without hints most traffic crosses racks: " + copiesWithout);
-        assertTrue(copiesWith < 2.0, "with hints, about two gateways' worth a rack: " + copiesWith);
+        assertTrue(copiesWith < 1.5, "with hints, a little more than one copy a rack: " + copiesWith);
         assertTrue(copiesWith < copiesWithout / 3, copiesWith + " against " + copiesWithout);
         long lastWith = SwarmSim.finished(with)[31];
         long lastWithout = SwarmSim.finished(without)[31];

@@ -39,7 +39,7 @@ class SwarmSimTest {
     @Test
     void theHostsRunTheEnginesOwnPolicyClasses() throws Exception {
         // not copies: the simulator's result moves when the engine's policy code does
-        for (String name : new String[] {"picker", "peers", "uploads", "firstCopy", "sparing", "bans"}) {
+        for (String name : new String[] {"picker", "peers", "uploads", "firstCopy", "seedSparing", "rackSparing", "bans"}) {
             Field f = SwarmSim.Host.class.getDeclaredField(name);
             assertEquals(TorrentSession.class.getPackage(), f.getType().getPackage(), name);
             assertTrue(f.getType().getEnclosingClass() == null, name + " is a top-level engine class");
@@ -48,13 +48,15 @@ class SwarmSimTest {
         assertEquals(UploadSlots.class, SwarmSim.Host.class.getDeclaredField("uploads").getType());
         assertEquals(PeerSet.class, SwarmSim.Host.class.getDeclaredField("peers").getType());
         assertEquals(RequestDepth.class, SwarmSim.Link.class.getDeclaredField("depth").getType());
+        assertEquals(PeerAvailability.class, SwarmSim.Link.class.getDeclaredField("tally").getType());
+        assertEquals(Sparing.class, SwarmSim.Host.class.getDeclaredField("rackSparing").getType());
         assertTrue(TorrentSession.class.getDeclaredField("picker").getType() == PiecePicker.class);
     }
 
     @Test
     void failingAndSlowHostsDoNotStopTheOthers() {
         SwarmSim.Params p = new SwarmSim.Params(33, 8L << 20, 256 * 1024, C, 4 * C, C, java.time.Duration.ofMillis(1),
-                java.time.Duration.ofSeconds(1), 1, 0, 4, 0.5, 3, 5, 100, 50, java.time.Duration.ofHours(1), false);
+                java.time.Duration.ofSeconds(1), 1, 0, 4, 0.5, 3, 5, 100, 50, java.time.Duration.ofHours(1), false, false);
         SwarmSim.Result r = new SwarmSim(p).run();
         assertEquals(29, SwarmSim.finished(r).length, "all but the 3 that died");
     }

@@ -92,6 +92,20 @@ class TrackerClientTest {
         assertEquals(List.of(Duration.ofSeconds(1), Duration.ZERO), intervals("d8:intervali-7e5:peers0:e"), "at least 1 s");
     }
 
+    @Test
+    void murdersRackKeysNameTheRackMatesAndARaggedTailIsIgnored() throws Exception {
+        stop();
+        String url = serve(200, q -> ascii("d8:intervali30e11:murder rack9:\n\u0000\u0000\u0002\n\u0000\u0000\u0003\u0007"
+                + "12:murder rack616:" + "\u0000".repeat(15) + "\u0002" + "5:peers0:e"));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        assertEquals(java.util.Set.of(java.net.InetAddress.getByName("10.0.0.2"), java.net.InetAddress.getByName("10.0.0.3"),
+                java.net.InetAddress.getByName("::2")), r.rackMates());
+        stop();
+        url = serve(200, q -> ascii("d8:intervali30e11:murder racki7e5:peers0:e"));
+        r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        assertEquals(java.util.Set.of(), r.rackMates(), "not a string: no rack-mates, and the answer still counts");
+    }
+
     private List<Duration> intervals(String answer) throws Exception {
         stop();
         String url = serve(200, q -> ascii(answer));

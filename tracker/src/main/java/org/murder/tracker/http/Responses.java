@@ -1,6 +1,7 @@
 package org.murder.tracker.http;
 
 import io.netty.buffer.ByteBuf;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import org.murder.core.InfoHash;
@@ -26,6 +27,7 @@ final class Responses {
                 .entry("incomplete", r.incomplete())
                 .entry("interval", intervalSeconds)
                 .entry("min interval", minIntervalSeconds);
+        rackMates(w, r.rackMates());
         List<PeerEntry> peers = r.peers();
         if (compact) {
             int v4 = 0;
@@ -59,6 +61,31 @@ final class Responses {
             w.end();
         }
         w.end();
+    }
+
+    /**
+     * murder's own keys, for a requester that gave a rack: the addresses of its rack's other live
+     * peers, 4 bytes each in {@code murder rack}, 16 each in {@code murder rack6} (as BEP 23 and 7
+     * without the port). Other clients ignore keys they do not know.
+     */
+    private static void rackMates(BencodeWriter w, List<InetAddress> mates) {
+        if (mates.isEmpty()) {
+            return;
+        }
+        for (int length : new int[] {4, 16}) {
+            int n = 0;
+            for (InetAddress a : mates) {
+                n += a.getAddress().length == length ? 1 : 0;
+            }
+            if (n > 0) {
+                w.ascii(length == 4 ? "murder rack" : "murder rack6").stringHeader(length * n);
+                for (InetAddress a : mates) {
+                    if (a.getAddress().length == length) {
+                        w.raw(a.getAddress());
+                    }
+                }
+            }
+        }
     }
 
     /** BEP 48: {@code files} maps each raw infohash to its counts; infohashes in raw byte order. */

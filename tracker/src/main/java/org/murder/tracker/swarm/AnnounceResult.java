@@ -1,13 +1,25 @@
 package org.murder.tracker.swarm;
 
+import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The answer to an announce: the swarm's counts (requester included) and the peers handed out
- * (never the requester; seeders first when the requester is a leecher).
+ * The answer to an announce: the swarm's counts (requester included), the peers handed out
+ * (never the requester; seeders first when the requester is a leecher), and the addresses of the
+ * live peers of the requester's rack (empty when it gave none; at most {@link #MAX_RACK_MATES}),
+ * so that it can tell which of its peers share its rack (murder's engine spares the rack's uplink).
  */
-public record AnnounceResult(int complete, int incomplete, long downloaded, List<PeerEntry> peers) {
+public record AnnounceResult(int complete, int incomplete, long downloaded, List<PeerEntry> peers, List<InetAddress> rackMates) {
+    /** The most rack-mates one answer lists (4 bytes each in IPv4: 4 KiB). */
+    public static final int MAX_RACK_MATES = 1024;
+
     public AnnounceResult {
         peers = List.copyOf(peers);
+        rackMates = List.copyOf(rackMates);
+    }
+
+    /** An answer that lists no rack-mates. */
+    public AnnounceResult(int complete, int incomplete, long downloaded, List<PeerEntry> peers) {
+        this(complete, incomplete, downloaded, peers, List.of());
     }
 }

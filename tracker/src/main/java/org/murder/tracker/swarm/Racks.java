@@ -1,5 +1,6 @@
 package org.murder.tracker.swarm;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,6 +38,20 @@ final class Racks {
                 }
             }
             return out;
+        }
+
+        /** The addresses of the members other than {@code self} seen since {@code expiredBefore}: at most {@code max}, distinct. */
+        List<InetAddress> addressesBut(Slot self, long expiredBefore, int max) {
+            LinkedHashSet<InetAddress> out = new LinkedHashSet<>();
+            for (Slot s : byArrival) {
+                if (out.size() == max) {
+                    break;
+                }
+                if (s != self && s.entry.lastSeenMillis() >= expiredBefore) {
+                    out.add(s.entry.address());
+                }
+            }
+            return List.copyOf(out);
         }
 
         /** Whether a member other than {@code self} was seen since {@code expiredBefore}. */

@@ -94,8 +94,10 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
+        Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
         return new AnnounceResult(seeders.size(), leechers.size(), downloaded,
-                choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks));
+                choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks),
+                rack == null ? List.of() : rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES));
     }
 
     private void add(Slot slot) {

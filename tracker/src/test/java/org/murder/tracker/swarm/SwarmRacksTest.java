@@ -48,6 +48,24 @@ class SwarmRacksTest {
         }
     }
 
+    /** The last byte of each rack-mate's address, as the announce of {@code peer} lists them. */
+    private Set<Integer> rackMatesOf(int peer, String rack) {
+        return registry.announce(announce(peer, rack, Event.NONE)).rackMates().stream().map(a -> a.getAddress()[3] & 0xff)
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void eachPeerIsToldTheAddressesOfItsRacksOtherLivePeersAndNoneWithoutARack() {
+        twoRacks();
+        registry.announce(announce(8, null, Event.STARTED)); // the origin: no rack
+        assertEquals(Set.of(1, 2, 4), rackMatesOf(3, "a"), "its own rack's, gateways or not, never itself");
+        assertEquals(Set.of(5, 6), rackMatesOf(7, "b"));
+        assertEquals(Set.of(), rackMatesOf(8, null), "a peer that gave no rack is told none");
+        registry.announce(announce(1, "a", Event.STOPPED));
+        clock.advance(TIMEOUT.plusSeconds(1)); // 2 and 4 go quiet; 3 announces again
+        assertEquals(Set.of(), rackMatesOf(3, "a"), "peers that stopped or went quiet are not named");
+    }
+
     @Test
     void aGatewayThatAnnouncesStoppedIsReplacedAtOnce() {
         twoRacks();
