@@ -404,23 +404,29 @@ class TrackerServerTest {
     @Test
     void aPeerThatGivesARackIsHandedItsRackAndAStandardClientIsNot() throws Exception {
         start(b -> { });
-        // rack a: 7001 and 7002 are its gateways (the first two to arrive), 7003 a member; rack b: 7004, 7005, 7006
-        for (int port = 7001; port <= 7006; port++) {
-            client.announce(IH, TrackerClient.id20(port), port, 100, "event=started&rack=" + (port <= 7003 ? "a" : "b"));
+        // rack a: 7001, 7002 and 7003 are its gateways (the first three to arrive), 7004 a member; rack b: 7005 to 7008
+        for (int port = 7001; port <= 7008; port++) {
+            client.announce(IH, TrackerClient.id20(port), port, 100, "event=started&rack=" + (port <= 7004 ? "a" : "b"));
         }
-        BDict member = client.announce(IH, TrackerClient.id20(7003), 7003, 100, "rack=a");
-        assertEquals(Set.of(7001, 7002), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(member, "peers"))));
-        BDict gateway = client.announce(IH, TrackerClient.id20(7001), 7001, 100, "rack=a");
-        assertEquals(Set.of(7002, 7003, 7004, 7005), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(gateway, "peers"))),
-                "a gateway also gets the gateways of rack b");
+        BDict member = client.announce(IH, TrackerClient.id20(7004), 7004, 100, "rack=a");
+        assertEquals(Set.of(7001, 7002, 7003), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(member, "peers"))));
+        assertEquals("7f000001", org.murder.core.Hex.encode(TrackerClient.bytes(member, "murder rack")),
+                "its rack-mates' addresses (all 127.0.0.1 here, said once)");
+        assertTrue(member.get("murder gateway").isEmpty(), "a member is no gateway");
+        BDict gateway = client.announce(IH, TrackerClient.id20(7002), 7002, 100, "rack=a");
+        assertEquals(Set.of(7001, 7003, 7004, 7005, 7006, 7007), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(gateway,
+                "peers"))), "a gateway also gets the gateways of rack b");
+        assertEquals(List.of(1L, 3L), List.of(((org.murder.core.bencode.BInteger) gateway.get("murder gateway").orElseThrow()).value(),
+                ((org.murder.core.bencode.BInteger) gateway.get("murder gateways").orElseThrow()).value()), "gateway 1 of 3");
         BDict seed = client.announce(IH, TrackerClient.id20(7000), 7000, 0, "event=started");
-        assertEquals(Set.of(7001, 7002, 7004, 7005), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(seed, "peers"))),
-                "a peer without a rack (the origin, another client) gets every rack's gateways");
-        HttpResponse<byte[]> bad = client.get(client.announceQuery(IH, TrackerClient.id20(7007), 7007, 100, "rack=row%201"));
+        assertEquals(Set.of(7001, 7002, 7003, 7005, 7006, 7007), Set.copyOf(TrackerClient.compactPorts(TrackerClient.bytes(seed,
+                "peers"))), "a peer without a rack (the origin, another client) gets every rack's gateways");
+        assertTrue(seed.get("murder rack").isEmpty(), "and no rack-mates");
+        HttpResponse<byte[]> bad = client.get(client.announceQuery(IH, TrackerClient.id20(7009), 7009, 100, "rack=row%201"));
         assertEquals(400, bad.statusCode());
         assertEquals("rack: 'row 1' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')", TrackerClient.failureReason(bad.body()));
         String stats = new String(client.get("/stats").body(), StandardCharsets.UTF_8);
-        assertTrue(stats.contains("racks: (none) 1 (1 seeders); a 3 (0 seeders); b 3 (0 seeders)"), stats);
+        assertTrue(stats.contains("racks: (none) 1 (1 seeders); a 4 (0 seeders); b 4 (0 seeders)"), stats);
     }
 
     // ---- stats and metrics ----

@@ -51,6 +51,9 @@ final class PiecePicker implements PieceSet.Availability {
     private final int[] availability;
     /** How many connected peers of our own rack have each piece (see {@link #next}'s {@code spareOutside}). */
     private final int[] inRack;
+    /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
+    private int shareIndex;
+    private int shareOf;
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
     /**
      * Pieces we have or have started (the keys of {@link #partials}): the pieces not to start. The
@@ -233,6 +236,22 @@ final class PiecePicker implements PieceSet.Availability {
         generation++; // a piece may now be one no peer of our rack has (see spareOutside)
     }
 
+    /**
+     * We are gateway {@code index} of {@code of} of our rack (the tracker says; {@code of} 0: none):
+     * a rack's gateways share out the pieces they fetch from other racks, {@code piece % of == index}
+     * being ours (see {@link #next}'s {@code spareOutside}).
+     */
+    void outsideShare(int index, int of) {
+        if (of < 0 || (of > 0 && (index < 0 || index >= of))) {
+            throw new IllegalArgumentException("gateway " + index + " of " + of + " (expected: 0 <= gateway < gateways)");
+        }
+        if (index != shareIndex || of != shareOf) {
+            shareIndex = index;
+            shareOf = of;
+            generation++;
+        }
+    }
+
     /** How many connected peers of our rack have {@code piece}. */
     int inRack(int piece) {
         return inRack[piece];
@@ -262,10 +281,15 @@ final class PiecePicker implements PieceSet.Availability {
 
     /**
      * The peer has the piece, did not reject it lately, (sparing a seed) no other peer has it, and
-     * (sparing the uplinks out of our rack) no peer of our rack has it.
+     * (sparing the uplinks out of our rack) no peer of our rack has it and it is in our share.
      */
     private boolean askable(PieceSet peer, int piece, boolean spareSeed, boolean spareOutside, BitSet refused) {
-        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece)) && (!spareOutside || inRack[piece] == 0);
+        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece)) && (!spareOutside || ourRacksToFetch(piece));
+    }
+
+    /** No peer of our rack has it, and of our rack's gateways we are the one to fetch it from outside. */
+    private boolean ourRacksToFetch(int piece) {
+        return inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex);
     }
 
     /** Only seeds have this piece (or nobody does). */
@@ -318,9 +342,10 @@ final class PiecePicker implements PieceSet.Availability {
      * As {@link #next(PieceSet, Map)}, never a block of a piece in {@code refused} (the peer
      * rejected it lately); with {@code spareSeed}, outside the endgame, only blocks of pieces that
      * only seeds have (meant for a peer that is a seed); with {@code spareOutside}, outside the
-     * endgame, only blocks of pieces that no connected peer of our rack has (meant for a peer of
-     * another rack: what our rack has comes from inside it, and the rack's uplink carries each piece
-     * about once; see {@link #rackMateHas}). Outside the endgame the block returned
+     * endgame, only blocks of pieces that no connected peer of our rack has and that are our share
+     * of the rack's gateways' (meant for a peer of another rack: what our rack has comes from inside
+     * it, and the rack's uplink carries each piece about once; see {@link #rackMateHas} and
+     * {@link #outsideShare}). Outside the endgame the block returned
      * spans up to {@code span} consecutive blocks of one piece that nobody was asked for (one
      * request, one reply: for peers that accept requests larger than the 16 KiB other clients
      * allow); in the endgame it is always one block.

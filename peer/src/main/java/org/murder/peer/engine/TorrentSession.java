@@ -221,6 +221,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     /** A tracker's answer (on the session's thread): its peers, and who shares our rack. */
     private void answered(AnnounceResponse answer) {
         rackMatesAre(answer.rackMates());
+        if (config.rack().isPresent()) {
+            picker.outsideShare(answer.gateway(), answer.gateways());
+        }
         peers.learn(answer.peers());
         dial();
     }

@@ -204,8 +204,15 @@ public final class TrackerClient {
         // tracker cannot silence a torrent for years, nor overflow the clock); "min interval" at most "interval"
         long every = Math.min(Math.max(Math.max(interval, minInterval), 1), MAX_INTERVAL.toSeconds());
         long atLeast = Math.min(Math.max(minInterval, 0), every);
-        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete, rackMates);
+        long gateway = d.get("murder gateway").orElse(null) instanceof BInteger i ? i.value() : -1;
+        long gateways = d.get("murder gateways").orElse(null) instanceof BInteger i ? i.value() : 0;
+        boolean aGateway = gateways > 0 && gateways <= MAX_GATEWAYS && gateway >= 0 && gateway < gateways; // else: none said
+        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete, rackMates,
+                aGateway ? (int) gateway : 0, aGateway ? (int) gateways : 0);
     }
+
+    /** The most gateways a rack may have for this peer to take its share of them (more: taken as none said). */
+    static final int MAX_GATEWAYS = 64;
 
     /** The most rack-mates taken from one answer (the murder tracker sends at most 1,024). */
     static final int MAX_RACK_MATES = 4096;

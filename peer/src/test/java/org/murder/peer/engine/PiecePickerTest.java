@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.BitSet;
@@ -178,6 +179,22 @@ class PiecePickerTest {
         assertEquals(1, picker.inRack(0));
         assertEquals(0, picker.inRack(2));
         assertEquals(Set.of(2), piecesAskedOf(outside, true), "pieces 0 and 1 come from inside the rack");
+    }
+
+    @Test
+    void aGatewayAsksOtherRacksOnlyForItsShareOfThePiecesItsRackLacks() {
+        PieceSet outside = has(0, 1, 2);
+        picker.outsideShare(1, 2); // gateway 1 of 2: pieces 1, 3, 5...
+        assertEquals(Set.of(1), piecesAskedOf(outside, true), "piece 1 is its share; 0 and 2 are the other gateway's");
+        assertThrows(IllegalArgumentException.class, () -> picker.outsideShare(2, 2));
+        assertThrows(IllegalArgumentException.class, () -> picker.outsideShare(0, -1));
+    }
+
+    @Test
+    void withoutSparingOrInTheEndgameTheShareDoesNotHoldBack() {
+        picker.outsideShare(0, 3); // pieces 0, 3, 6...
+        PieceSet outside = has(0, 1, 2);
+        assertEquals(Set.of(0, 1, 2), piecesAskedOf(outside, false), "not sparing (our rack went quiet): anything");
     }
 
     @Test

@@ -343,6 +343,9 @@ final class SwarmSim {
             // and whose min interval is the murder tracker's 5 s
             nextAnnounce = now + Announcer.next(event == Event.STARTED ? Optional.of(AnnounceRequest.Event.STARTED) : Optional.empty(),
                     complete(), config.reannounce(), config.reannounce(), MURDER_MIN_INTERVAL).toNanos();
+            if (p.rackHints() && id > 0) {
+                picker.outsideShare(r.gateway(), r.gateways()); // as TorrentSession.answered
+            }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
                 found.add(new InetSocketAddress(e.address(), e.port()));

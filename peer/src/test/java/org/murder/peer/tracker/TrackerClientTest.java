@@ -104,6 +104,19 @@ class TrackerClientTest {
         url = serve(200, q -> ascii("d8:intervali30e11:murder racki7e5:peers0:e"));
         r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
         assertEquals(java.util.Set.of(), r.rackMates(), "not a string: no rack-mates, and the answer still counts");
+        assertEquals(List.of(0, 0), gatewayOf("d8:intervali30e5:peers0:e"), "no keys: no gateway");
+        assertEquals(List.of(2, 3), gatewayOf("d8:intervali30e14:murder gatewayi2e15:murder gatewaysi3e5:peers0:e"));
+        assertEquals(List.of(0, 0), gatewayOf("d8:intervali30e14:murder gatewayi3e15:murder gatewaysi3e5:peers0:e"),
+                "gateway 3 of 3 cannot be: taken as none said");
+        assertEquals(List.of(0, 0), gatewayOf("d8:intervali30e14:murder gatewayi0e15:murder gatewaysi99999999999e5:peers0:e"));
+        assertEquals(List.of(0, 0), gatewayOf("d8:intervali30e14:murder gateway1:x15:murder gatewaysi3e5:peers0:e"));
+    }
+
+    private List<Integer> gatewayOf(String answer) throws Exception {
+        stop();
+        String url = serve(200, q -> ascii(answer));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        return List.of(r.gateway(), r.gateways());
     }
 
     private List<Duration> intervals(String answer) throws Exception {

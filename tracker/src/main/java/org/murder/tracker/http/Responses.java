@@ -27,6 +27,9 @@ final class Responses {
                 .entry("incomplete", r.incomplete())
                 .entry("interval", intervalSeconds)
                 .entry("min interval", minIntervalSeconds);
+        if (r.gateways() > 0) {
+            w.entry("murder gateway", r.gateway()).entry("murder gateways", r.gateways());
+        }
         rackMates(w, r.rackMates());
         List<PeerEntry> peers = r.peers();
         if (compact) {
@@ -64,7 +67,8 @@ final class Responses {
     }
 
     /**
-     * murder's own keys, for a requester that gave a rack: the addresses of its rack's other live
+     * murder's own keys, for a requester that gave a rack (after {@code murder gateway} and
+     * {@code murder gateways} for one of its gateways): the addresses of its rack's other live
      * peers, 4 bytes each in {@code murder rack}, 16 each in {@code murder rack6} (as BEP 23 and 7
      * without the port). Other clients ignore keys they do not know.
      */

@@ -27,12 +27,17 @@ import org.murder.tracker.swarm.Racks.Rack;
  */
 final class PeerChoice {
     /**
-     * Two. One gateway's uplink must feed its rack and the other racks' gateways: one copy per rack
+     * Three. One gateway's uplink must feed its rack and the other racks' gateways: one copy per rack
      * crosses, but slowly (bench/swarm-sim.sh, 32 hosts in 4 racks behind 2c: 0.91 copies a rack,
-     * last host 2.52 x F/c); two share that load but each pulls from outside what the other does not
-     * have yet (1.47 copies, 1.71 x); three (2.14, 1.64 x). Without hints: 5.79 copies, 3.64 x.
+     * last host 2.52 x F/c). More share that load, and since each is told which of them it is
+     * ({@code murder gateway}) murder's engine fetches from outside only its share of the pieces its
+     * rack lacks, so more gateways no longer pull the same pieces in (bench/fleet.sh 32 --racks 4,
+     * real engines, 8 Mbit/s uplinks, rack uplinks 16 Mbit/s inbound: copies into each rack and the
+     * last host against F/c, two runs each: 2 gateways 1.11-1.22 and 1.66-1.75 x; 3: 1.17-1.19 and
+     * 1.56-1.58 x; 4: 1.26-1.28 and 1.54-1.55 x; 8, every host: 2.33 and 1.77 x; without hints 3.74
+     * and 2.29 x). Before the engine took its share, two gave 1.58 copies and three 2.13.
      */
-    static final int GATEWAYS_PER_RACK = 2;
+    static final int GATEWAYS_PER_RACK = 3;
 
     private final int gatewaysPerRack;
     private final IntUnaryOperator randomBelow;
@@ -44,6 +49,10 @@ final class PeerChoice {
         }
         this.gatewaysPerRack = gatewaysPerRack;
         this.randomBelow = randomBelow;
+    }
+
+    int gatewaysPerRack() {
+        return gatewaysPerRack;
     }
 
     /**

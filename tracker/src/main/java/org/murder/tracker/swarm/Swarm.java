@@ -30,12 +30,12 @@ final class Swarm {
     private boolean retired;
 
     Swarm(InfoHash infoHash, long now) {
-        this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n));
+        this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n), PeerChoice.GATEWAYS_PER_RACK);
     }
 
-    Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow) {
+    Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow, int gatewaysPerRack) {
         this.infoHash = infoHash;
-        this.choice = new PeerChoice(PeerChoice.GATEWAYS_PER_RACK, randomBelow);
+        this.choice = new PeerChoice(gatewaysPerRack, randomBelow);
         this.lastActivity = now;
         this.lastPurge = now;
     }
@@ -94,10 +94,16 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
+        List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks);
         Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
-        return new AnnounceResult(seeders.size(), leechers.size(), downloaded,
-                choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks),
-                rack == null ? List.of() : rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES));
+        if (rack == null) {
+            return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers);
+        }
+        List<Slot> gateways = rack.gateways(choice.gatewaysPerRack(), now - timeoutMillis);
+        int gateway = gateways.indexOf(slot);
+        return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers,
+                rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES), Math.max(gateway, 0),
+                gateway < 0 ? 0 : gateways.size());
     }
 
     private void add(Slot slot) {

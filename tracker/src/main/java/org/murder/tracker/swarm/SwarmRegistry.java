@@ -71,7 +71,7 @@ public final class SwarmRegistry {
         if (swarms.size() >= settings.maxSwarms()) {
             throw new CapacityException("swarms", "tracker is full: " + settings.maxSwarms() + " swarms (cap --max-swarms)");
         }
-        Swarm fresh = new Swarm(infoHash, now, randomBelow);
+        Swarm fresh = new Swarm(infoHash, now, randomBelow, settings.gatewaysPerRack());
         Swarm raced = swarms.putIfAbsent(infoHash, fresh);
         return raced != null ? raced : fresh;
     }

@@ -11,8 +11,17 @@ import java.time.Duration;
  * @param maxPeersPerSwarm most peers in one swarm
  * @param maxPeers         most peers over all swarms
  */
-public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers) {
+public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
+        int gatewaysPerRack) {
+    /** With {@link PeerChoice#GATEWAYS_PER_RACK} gateways a rack. */
+    public SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers) {
+        this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, PeerChoice.GATEWAYS_PER_RACK);
+    }
+
     public SwarmSettings {
+        if (gatewaysPerRack < 1) {
+            throw new IllegalArgumentException("gatewaysPerRack: " + gatewaysPerRack + " (expected: >= 1)");
+        }
         if (peerTimeout.isNegative() || peerTimeout.isZero()) {
             throw new IllegalArgumentException("peerTimeout: " + peerTimeout + " (expected: > 0)");
         }

@@ -42,12 +42,13 @@ class ResponsesTest {
     }
 
     @Test
-    void aPeerThatGaveARackIsToldItsRackMatesAddressesUnderMurdersOwnKeys() throws Exception {
+    void aPeerThatGaveARackIsToldItsRackMatesAddressesAndItsGatewayShareUnderMurdersOwnKeys() throws Exception {
         AnnounceResult r = new AnnounceResult(0, 3, 0, List.of(), List.of(InetAddress.getByName("10.0.0.2"),
-                InetAddress.getByName("::2"), InetAddress.getByName("10.0.0.3")));
+                InetAddress.getByName("::2"), InetAddress.getByName("10.0.0.3")), 1, 2);
         ByteBuf out = Unpooled.buffer();
         Responses.announce(out, r, 15, 5, true, false);
         assertEquals("d8:completei0e10:downloadedi0e10:incompletei3e8:intervali15e12:min intervali5e"
+                + "14:murder gatewayi1e15:murder gatewaysi2e"                     // gateway 1 of its rack's 2
                 + "11:murder rack8:\n\u0000\u0000\u0002\n\u0000\u0000\u0003"   // keys in raw byte order: before "peers"
                 + "12:murder rack616:" + "\u0000".repeat(15) + "\u0002"
                 + "5:peers0:e", latin1(out));

@@ -24,7 +24,7 @@ class SwarmRacksTest {
     private final SwarmRegistry registry = registry();
 
     private SwarmRegistry registry() {
-        return new SwarmRegistry(clock, new SwarmSettings(TIMEOUT, Duration.ofMinutes(10), 10, 100, 1000), n -> 0);
+        return new SwarmRegistry(clock, new SwarmSettings(TIMEOUT, Duration.ofMinutes(10), 10, 100, 1000, 2), n -> 0);
     }
 
     private static Announce announce(int peer, String rack, Event event) {
