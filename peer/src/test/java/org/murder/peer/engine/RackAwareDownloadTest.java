@@ -1,0 +1,118 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PeerId;
+import org.murder.core.PortRange;
+import org.murder.core.RackName;
+import org.murder.peer.storage.Storage;
+
+/**
+ * The engine as a peer of a rack, end to end: a tracker (an HTTP stub answering as murder's does)
+ * names two seeds, one at an address of our rack ({@code murder rack}) and one outside it. Both
+ * serve as fast as loopback goes; the download asks the rack's seed and leaves the other alone but
+ * for the requests made before the rack's first block came back and the endgame's last blocks.
+ * Without a rack the same two seeds share the download.
+ */
+@Timeout(120)
+class RackAwareDownloadTest {
+    private static final int SIZE = 8 * 1024 * 1024 + 555;
+    private static final int PIECE = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(44000, 44999));
+    private HttpServer tracker;
+
+    @AfterEach
+    void stop() {
+        engines.close();
+        if (tracker != null) {
+            tracker.stop(0);
+        }
+    }
+
+    /** Bytes each seed was asked for: {rack's, outside}. */
+    private long[] download(boolean withRack) throws Exception {
+        String name = withRack ? "rack" : "norack";
+        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 3);
+        try (RawSeed mate = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.2"));
+                RawSeed outside = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"))) {
+            answer(mate, outside);
+            EngineConfig.Builder config = EngineConfig.builder();
+            if (withRack) {
+                config.rack(new RackName("r1"));
+            }
+            Engine e = engines.start(config, Clock.systemUTC());
+            Path dir = Files.createDirectories(tmp.resolve(name));
+            Torrent torrent = e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()),
+                    Optional.empty()), SessionListener.NONE);
+            torrent.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+            return new long[] {asked(mate), asked(outside)};
+        }
+    }
+
+    private static long asked(RawSeed seed) {
+        return seed.requestLengths.stream().mapToLong(Integer::longValue).sum();
+    }
+
+    @Test
+    void aPeerOfARackAsksItsRacksSeedAndLeavesTheOtherRacksAlone() throws Exception {
+        long[] without = download(false);
+        long[] with = download(true);
+        double outsideWithout = (double) without[1] / (without[0] + without[1]);
+        double outsideWith = (double) with[1] / (with[0] + with[1]);
+        String figures = String.format("outside share of the bytes asked: %.3f without a rack, %.3f with", outsideWithout, outsideWith);
+        System.out.println(figures);
+        assertTrue(outsideWith < 0.10, "with a rack, the other rack's seed is hardly asked: " + figures);
+        assertTrue(outsideWith < outsideWithout / 2, figures);
+    }
+
+    private String trackerUrl() throws Exception {
+        if (tracker == null) {
+            tracker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            tracker.start();
+        }
+        return "http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce";
+    }
+
+    /** The stub tracker names both seeds, and 127.0.0.2 as of our rack (as murder's does to a peer that gave one). */
+    private void answer(RawSeed mate, RawSeed outside) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes("d8:intervali30e11:murder rack4:".getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {127, 0, 0, 2});
+        body.writeBytes("5:peers12:".getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {127, 0, 0, 2, (byte) (mate.port() >> 8), (byte) mate.port()});
+        body.writeBytes(new byte[] {127, 0, 0, 3, (byte) (outside.port() >> 8), (byte) outside.port()});
+        body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
+        byte[] bytes = body.toByteArray();
+        try {
+            tracker.removeContext("/announce");
+        } catch (IllegalArgumentException none) {
+            // the first download's
+        }
+        tracker.createContext("/announce", x -> {
+            x.sendResponseHeaders(200, bytes.length);
+            x.getResponseBody().write(bytes);
+            x.close();
+        });
+    }
+}
