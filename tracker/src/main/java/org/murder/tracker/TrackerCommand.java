@@ -108,6 +108,11 @@ public final class TrackerCommand implements Callable<Integer> {
             + TrackerConfig.DEFAULT_MAX_PEERS + ".")
     Integer maxPeers;
 
+    @Option(names = "--rack-gateways", paramLabel = "N", description = "Peers of a rack (the earliest live ones) handed peers of "
+            + "other racks; each fetches from outside its share of what the rack lacks. More: faster, more bytes across rack "
+            + "uplinks. Default: " + TrackerConfig.DEFAULT_RACK_GATEWAYS + " (1 to " + TrackerConfig.MAX_RACK_GATEWAYS + ").")
+    Integer rackGateways;
+
     @Option(names = "--max-connections", paramLabel = "N", description = "Cap on open client connections. Default: "
             + TrackerConfig.DEFAULT_MAX_CONNECTIONS + ".")
     Integer maxConnections;
@@ -193,6 +198,9 @@ public final class TrackerCommand implements Callable<Integer> {
         }
         if (maxPeers != null) {
             b.maxPeers(maxPeers);
+        }
+        if (rackGateways != null) {
+            b.rackGateways(rackGateways);
         }
         if (maxConnections != null) {
             b.maxConnections(maxConnections);

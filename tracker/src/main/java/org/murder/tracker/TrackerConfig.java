@@ -38,7 +38,8 @@ public record TrackerConfig(
         int maxHeaderSize,
         int maxBody,
         int ioThreads,
-        boolean accessLog) {
+        boolean accessLog,
+        int rackGateways) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
     /** Murder's tracker port. */
@@ -61,6 +62,10 @@ public record TrackerConfig(
     public static final int DEFAULT_MAX_REQUEST_LINE = 4096;
     public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
     public static final int DEFAULT_MAX_BODY = 4096;
+    /** Gateways a rack: see {@code PeerChoice.GATEWAYS_PER_RACK}. */
+    public static final int DEFAULT_RACK_GATEWAYS = SwarmSettings.DEFAULT_GATEWAYS_PER_RACK;
+    /** The most gateways a rack may have (the engine takes a share of at most 64). */
+    public static final int MAX_RACK_GATEWAYS = 64;
 
     public TrackerConfig {
         Objects.requireNonNull(bind, "bind");
@@ -93,6 +98,7 @@ public record TrackerConfig(
         check(maxHeaderSize >= 256 && maxHeaderSize <= 65536, "maxHeaderSize", maxHeaderSize, "256 to 65536 bytes");
         check(maxBody >= 0 && maxBody <= 1 << 20, "maxBody", maxBody, "0 to 1048576 bytes");
         check(ioThreads >= 0 && ioThreads <= 256, "ioThreads", ioThreads, "0 (one per core) to 256");
+        check(rackGateways >= 1 && rackGateways <= MAX_RACK_GATEWAYS, "rackGateways", rackGateways, "1 to " + MAX_RACK_GATEWAYS);
     }
 
     private static void check(boolean ok, String field, Object value, String expected) {
@@ -121,7 +127,7 @@ public record TrackerConfig(
     }
 
     public SwarmSettings swarmSettings() {
-        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers);
+        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, rackGateways);
     }
 
     /** I/O threads to use: {@link #ioThreads()}, or one per core when 0. */
@@ -149,6 +155,7 @@ public record TrackerConfig(
         private int maxSwarms = DEFAULT_MAX_SWARMS;
         private int maxPeersPerSwarm = DEFAULT_MAX_PEERS_PER_SWARM;
         private int maxPeers = DEFAULT_MAX_PEERS;
+        private int rackGateways = DEFAULT_RACK_GATEWAYS;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration requestTimeout = Durations.parse(DEFAULT_REQUEST_TIMEOUT);
         private Duration idleTimeout = Durations.parse(DEFAULT_IDLE_TIMEOUT);
@@ -251,6 +258,11 @@ public record TrackerConfig(
             return this;
         }
 
+        public Builder rackGateways(int v) {
+            rackGateways = v;
+            return this;
+        }
+
         public Builder maxConnections(int v) {
             maxConnections = v;
             return this;
@@ -311,7 +323,7 @@ public record TrackerConfig(
                     timeout, swarmTimeout, open, Optional.ofNullable(whitelistDir), whitelistRescan,
                     Optional.ofNullable(adminToken), defaultNumwant, maxNumwant, acceptIpParameter, maxSwarms,
                     maxPeersPerSwarm, maxPeers, maxConnections, requestTimeout, idleTimeout, maxRequestLine,
-                    maxHeaderSize, maxBody, ioThreads, accessLog);
+                    maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways);
         }
     }
 }

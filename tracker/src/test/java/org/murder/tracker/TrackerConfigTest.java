@@ -25,6 +25,8 @@ class TrackerConfigTest {
         assertEquals(Duration.ofMinutes(1), c.peerTimeout());
         assertFalse(c.open(), "whitelist mode is the default");
         assertEquals(50, c.defaultNumwant());
+        assertEquals(3, c.rackGateways());
+        assertEquals(3, c.swarmSettings().gatewaysPerRack());
     }
 
     @Test
@@ -59,7 +61,9 @@ class TrackerConfigTest {
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxSwarms(0), "maxSwarms: 0 (expected: >= 1)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnections(-1), "maxConnections: -1 (expected: >= 1)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.requestTimeout(Duration.ZERO), "requestTimeout: 0ms (expected: > 0)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxRequestLine(10), "maxRequestLine: 10 (expected: 256 to 65536 bytes)"));
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxRequestLine(10), "maxRequestLine: 10 (expected: 256 to 65536 bytes)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(0), "rackGateways: 0 (expected: 1 to 64)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "rackGateways: 65 (expected: 1 to 64)"));
     }
 
     @ParameterizedTest

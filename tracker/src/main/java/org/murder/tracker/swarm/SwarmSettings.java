@@ -13,9 +13,12 @@ import java.time.Duration;
  */
 public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
         int gatewaysPerRack) {
-    /** With {@link PeerChoice#GATEWAYS_PER_RACK} gateways a rack. */
+    /** Gateways a rack unless told (see {@link PeerChoice#GATEWAYS_PER_RACK}). */
+    public static final int DEFAULT_GATEWAYS_PER_RACK = PeerChoice.GATEWAYS_PER_RACK;
+
+    /** With {@link #DEFAULT_GATEWAYS_PER_RACK} gateways a rack. */
     public SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers) {
-        this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, PeerChoice.GATEWAYS_PER_RACK);
+        this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, DEFAULT_GATEWAYS_PER_RACK);
     }
 
     public SwarmSettings {
