@@ -132,6 +132,7 @@ shaped=1
     minor=$(printf '%x' $((i + 16)))
     bucket=$(printf '%x' "${a##*.}")
     echo "class add dev lo parent 1: classid 1:$minor htb rate $C ceil $C burst $burst cburst $burst quantum 65536"
+    if [ -n "${FLEET_QUEUE:-}" ]; then echo "qdisc add dev lo parent 1:$minor handle $minor: bfifo limit $FLEET_QUEUE"; fi
     echo "filter add dev lo parent 1:0 prio 1 protocol ip u32 ht 2:$bucket: match ip src $a/32 flowid 1:$minor"
   done
 } > "$work/tc.batch"
@@ -152,6 +153,7 @@ if [ "$RACKS" -gt 0 ]; then
       net="127.100.$((10 + r)).0/24"
       minor=$(printf '%x' $((r + 16)))
       echo "class add dev $ifb parent 1: classid 1:$minor htb rate $RACK_UP ceil $RACK_UP burst $rburst cburst $rburst quantum 65536"
+      if [ -n "${FLEET_QUEUE:-}" ]; then echo "qdisc add dev $ifb parent 1:$minor handle $minor: bfifo limit $FLEET_QUEUE"; fi
       echo "filter add dev $ifb parent 1:0 prio 1 protocol ip u32 match ip src $net match ip dst $net flowid 1:1"
       echo "filter add dev $ifb parent 1:0 prio 2 protocol ip u32 match ip dst $net flowid 1:$minor"
     done

@@ -3,7 +3,7 @@ package org.murder.peer.engine;
 /**
  * What one connected peer has, told to the piece picker: as any peer's, and also as a peer of our
  * own rack's while it is one (the tracker says which addresses share our rack; see
- * {@link PiecePicker#next}'s {@code spareOutside}). Owned by the session's thread.
+ * {@link PiecePicker.Outside}). Owned by the session's thread.
  */
 final class PeerAvailability implements PieceSet.Availability {
     private final PiecePicker picker;

@@ -49,7 +49,7 @@ final class PiecePicker implements PieceSet.Availability {
     /** The endgame asked some block of a second peer (the session then cancels duplicates as blocks arrive). */
     private boolean askedTwice;
     private final int[] availability;
-    /** How many connected peers of our own rack have each piece (see {@link #next}'s {@code spareOutside}). */
+    /** How many connected peers of our own rack have each piece (see {@link Outside}). */
     private final int[] inRack;
     /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
     private int shareIndex;
@@ -233,13 +233,13 @@ final class PiecePicker implements PieceSet.Availability {
                 inRack[i]--;
             }
         }
-        generation++; // a piece may now be one no peer of our rack has (see spareOutside)
+        generation++; // a piece may now be one no peer of our rack has (see Outside)
     }
 
     /**
      * We are gateway {@code index} of {@code of} of our rack (the tracker says; {@code of} 0: none):
      * a rack's gateways share out the pieces they fetch from other racks, {@code piece % of == index}
-     * being ours (see {@link #next}'s {@code spareOutside}).
+     * being ours (see {@link Outside}).
      */
     void outsideShare(int index, int of) {
         if (of < 0 || (of > 0 && (index < 0 || index >= of))) {
@@ -281,15 +281,18 @@ final class PiecePicker implements PieceSet.Availability {
 
     /**
      * The peer has the piece, did not reject it lately, (sparing a seed) no other peer has it, and
-     * (sparing the uplinks out of our rack) no peer of our rack has it and it is in our share.
+     * (sparing the uplinks out of our rack) {@code outside} allows it.
      */
-    private boolean askable(PieceSet peer, int piece, boolean spareSeed, boolean spareOutside, BitSet refused) {
-        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece)) && (!spareOutside || ourRacksToFetch(piece));
+    private boolean askable(PieceSet peer, int piece, boolean spareSeed, Outside outside, BitSet refused) {
+        return peer.has(piece) && !refused.get(piece) && (!spareSeed || onlySeedsHave(piece)) && allowed(outside, piece);
     }
 
-    /** No peer of our rack has it, and of our rack's gateways we are the one to fetch it from outside. */
-    private boolean ourRacksToFetch(int piece) {
-        return inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex);
+    private boolean allowed(Outside outside, int piece) {
+        return switch (outside) {
+            case ANY -> true;
+            case WHAT_OUR_RACK_LACKS -> inRack[piece] == 0;
+            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex);
+        };
     }
 
     /** Only seeds have this piece (or nobody does). */
@@ -330,27 +333,38 @@ final class PiecePicker implements PieceSet.Availability {
      * {@code inFlightToPeer} holds the blocks already requested from this peer, by key.
      */
     Block next(PieceSet peer, Map<Long, Block> inFlightToPeer) {
-        return next(peer, inFlightToPeer, false, false, NONE, 1);
+        return next(peer, inFlightToPeer, false, Outside.ANY, NONE, 1);
     }
 
-    /** As {@link #next(PieceSet, Map, boolean, boolean, BitSet, int)}, not sparing the uplinks out of our rack. */
+    /** As {@link #next(PieceSet, Map, boolean, Outside, BitSet, int)}, not sparing the uplinks out of our rack. */
     Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, BitSet refused, int span) {
-        return next(peer, inFlightToPeer, spareSeed, false, refused, span);
+        return next(peer, inFlightToPeer, spareSeed, Outside.ANY, refused, span);
+    }
+
+    /** What a peer may be asked for, as our rack sees it (see {@link #next}). */
+    enum Outside {
+        /** Anything: a peer of our rack, or no rack, or our rack went quiet (see Sparing). */
+        ANY,
+        /**
+         * Only pieces no connected peer of our rack has: a peer of another rack that sends each piece's
+         * first copy once (the origin: see FirstCopy), so two gateways of a rack never both get one.
+         */
+        WHAT_OUR_RACK_LACKS,
+        /** Only pieces no connected peer of our rack has and that are our share of them (see {@link #outsideShare}). */
+        OUR_SHARE_OF_WHAT_OUR_RACK_LACKS
     }
 
     /**
      * As {@link #next(PieceSet, Map)}, never a block of a piece in {@code refused} (the peer
      * rejected it lately); with {@code spareSeed}, outside the endgame, only blocks of pieces that
-     * only seeds have (meant for a peer that is a seed); with {@code spareOutside}, outside the
-     * endgame, only blocks of pieces that no connected peer of our rack has and that are our share
-     * of the rack's gateways' (meant for a peer of another rack: what our rack has comes from inside
-     * it, and the rack's uplink carries each piece about once; see {@link #rackMateHas} and
-     * {@link #outsideShare}). Outside the endgame the block returned
+     * only seeds have (meant for a peer that is a seed); outside the endgame, as {@code outside}
+     * says for a peer of another rack: what our rack has comes from inside it, and the rack's uplink
+     * carries each piece about once (see {@link #rackMateHas} and {@link #outsideShare}). Outside the endgame the block returned
      * spans up to {@code span} consecutive blocks of one piece that nobody was asked for (one
      * request, one reply: for peers that accept requests larger than the 16 KiB other clients
      * allow); in the endgame it is always one block.
      */
-    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, boolean spareOutside, BitSet refused,
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, Outside outside, BitSet refused,
             int span) {
         if (span < 1 || span > maxSpan) {
             throw new IllegalArgumentException("span: " + span + " blocks (expected: 1 to " + maxSpan + ")");
@@ -358,7 +372,7 @@ final class PiecePicker implements PieceSet.Availability {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, spareOutside, refused)) {
+                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, outside, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b, span);
@@ -367,7 +381,7 @@ final class PiecePicker implements PieceSet.Availability {
             }
         }
         // 2. start a new piece
-        int piece = choosePiece(peer, spareSeed, spareOutside, refused);
+        int piece = choosePiece(peer, spareSeed, outside, refused);
         if (piece >= 0) {
             if (haveCount >= randomFirstPieces) {
                 starts++;
@@ -390,7 +404,7 @@ final class PiecePicker implements PieceSet.Availability {
             return null;
         }
         for (Partial p : partials.values()) {
-            if (p.awaitingVerification || !ours(p, peer) || !askable(peer, p.piece, false, false, refused)) {
+            if (p.awaitingVerification || !ours(p, peer) || !askable(peer, p.piece, false, Outside.ANY, refused)) {
                 continue;
             }
             for (int b = p.received.nextClearBit(0); b < p.blocks; b = p.received.nextClearBit(b + 1)) {
@@ -485,14 +499,14 @@ final class PiecePicker implements PieceSet.Availability {
         return n;
     }
 
-    private int choosePiece(PieceSet peer, boolean spareSeed, boolean spareOutside, BitSet refused) {
+    private int choosePiece(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
         boolean randomPhase = haveCount < randomFirstPieces;
         // A spared seed too: its in-order pick is the first piece no other peer has, often every
         // host's at once (the origin then rejects all but the first asker). Leaving spared seeds
         // out measured worse all the same (16 hosts at 50 Mbit/s: 24.9-25.3 s against 24.5-25.0):
         // the origin's pieces then enter the swarm less in order.
         if (!randomPhase && starts % IN_ORDER_EVERY == IN_ORDER_EVERY - 1) {
-            return firstPickable(peer, spareSeed, spareOutside, refused); // none: the scan below would find none either
+            return firstPickable(peer, spareSeed, outside, refused); // none: the scan below would find none either
         }
         // no piece this peer has can be rarer than this: every seed has it, and the peer too
         int rarestPossible = peer.isAll() ? Math.max(1, seeds) : seeds + 1;
@@ -507,7 +521,7 @@ final class PiecePicker implements PieceSet.Availability {
         // read back after the last piece. Chosen anywhere in the file, it was left with most of
         // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (!askable(peer, i, spareSeed, spareOutside, refused)) {
+            if (!askable(peer, i, spareSeed, outside, refused)) {
                 continue;
             }
             int a = randomPhase ? 0 : availability[i];
@@ -525,9 +539,9 @@ final class PiecePicker implements PieceSet.Availability {
         return best;
     }
 
-    private int firstPickable(PieceSet peer, boolean spareSeed, boolean spareOutside, BitSet refused) {
+    private int firstPickable(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
         for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
-            if (askable(peer, i, spareSeed, spareOutside, refused)) {
+            if (askable(peer, i, spareSeed, outside, refused)) {
                 return i;
             }
         }

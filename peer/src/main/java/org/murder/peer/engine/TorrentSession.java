@@ -244,6 +244,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         fillAll(); // a peer no longer of our rack may be asked for more
     }
 
+    /**
+     * How a peer is asked, as our rack sees it: while peers of our rack deliver, a peer of another rack
+     * only for what our rack lacks, and, unless it sends first copies once (a seed from the start: the
+     * origin, see FirstCopy), only for our share of it as one of the rack's gateways. (The swarm
+     * simulator asks the same.)
+     */
+    static PiecePicker.Outside outside(boolean sparingOurRack, boolean rackMate, boolean seedFromStart) {
+        if (!sparingOurRack || rackMate) {
+            return PiecePicker.Outside.ANY;
+        }
+        return seedFromStart ? PiecePicker.Outside.WHAT_OUR_RACK_LACKS : PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS;
+    }
+
     private boolean isRackMate(PeerConnection c) {
         InetSocketAddress remote = c.remote();
         return !rackMates.isEmpty() && remote != null && rackMates.contains(remote.getAddress());
@@ -384,7 +397,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Instant now = clock.instant();
         while (c.requests().size() < depth) {
             Block b = picker.next(c.has(), c.requests(), seedSparing.sparing() && c.seedFromStart(),
-                    rackSparing.sparing() && !c.availability().rackMate(), c.refused(), c.requestBlocks());
+                    outside(rackSparing.sparing(), c.availability().rackMate(), c.seedFromStart()), c.refused(), c.requestBlocks());
             if (b == null) {
                 c.nothingToAsk(picker.generation());
                 break;

@@ -151,11 +151,11 @@ class PiecePickerTest {
     }
 
     /** Every block {@code peer} is asked for, until nothing is left to ask of it. */
-    private Set<Integer> piecesAskedOf(PieceSet peer, boolean spareOutside) {
+    private Set<Integer> piecesAskedOf(PieceSet peer, PiecePicker.Outside outside) {
         Map<Long, Block> to = new HashMap<>();
         Set<Integer> asked = new HashSet<>();
-        for (Block b = picker.next(peer, to, false, spareOutside, new BitSet(), 1); b != null;
-                b = picker.next(peer, to, false, spareOutside, new BitSet(), 1)) {
+        for (Block b = picker.next(peer, to, false, outside, new BitSet(), 1); b != null;
+                b = picker.next(peer, to, false, outside, new BitSet(), 1)) {
             to.put(b.key(), b);
             asked.add(b.piece());
         }
@@ -178,14 +178,17 @@ class PiecePickerTest {
         mateTold.peerHas(1);
         assertEquals(1, picker.inRack(0));
         assertEquals(0, picker.inRack(2));
-        assertEquals(Set.of(2), piecesAskedOf(outside, true), "pieces 0 and 1 come from inside the rack");
+        assertEquals(Set.of(2), piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS), "pieces 0 and 1 come from inside the rack");
     }
 
     @Test
     void aGatewayAsksOtherRacksOnlyForItsShareOfThePiecesItsRackLacks() {
         PieceSet outside = has(0, 1, 2);
         picker.outsideShare(1, 2); // gateway 1 of 2: pieces 1, 3, 5...
-        assertEquals(Set.of(1), piecesAskedOf(outside, true), "piece 1 is its share; 0 and 2 are the other gateway's");
+        assertEquals(Set.of(1), piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS),
+                "piece 1 is its share; 0 and 2 are the other gateway's");
+        assertTrue(piecesAskedOf(outside, PiecePicker.Outside.WHAT_OUR_RACK_LACKS).containsAll(Set.of(0, 2)),
+                "from the origin (it sends each first copy once): any piece our rack lacks");
         assertThrows(IllegalArgumentException.class, () -> picker.outsideShare(2, 2));
         assertThrows(IllegalArgumentException.class, () -> picker.outsideShare(0, -1));
     }
@@ -194,7 +197,7 @@ class PiecePickerTest {
     void withoutSparingOrInTheEndgameTheShareDoesNotHoldBack() {
         picker.outsideShare(0, 3); // pieces 0, 3, 6...
         PieceSet outside = has(0, 1, 2);
-        assertEquals(Set.of(0, 1, 2), piecesAskedOf(outside, false), "not sparing (our rack went quiet): anything");
+        assertEquals(Set.of(0, 1, 2), piecesAskedOf(outside, PiecePicker.Outside.ANY), "not sparing (our rack went quiet): anything");
     }
 
     @Test
@@ -206,10 +209,10 @@ class PiecePickerTest {
         mateTold.rackMate(true, mate); // the tracker named it after it connected: what it has counts at once
         assertEquals(1, picker.inRack(1));
         PieceSet outside = has(0, 1, 2);
-        assertEquals(Set.of(2), piecesAskedOf(outside, true));
+        assertEquals(Set.of(2), piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS));
         mateTold.rackMate(false, mate);
         assertEquals(0, picker.inRack(0));
-        assertTrue(piecesAskedOf(outside, true).containsAll(Set.of(0, 1)), "no longer of our rack: the rest may come from outside");
+        assertTrue(piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS).containsAll(Set.of(0, 1)), "no longer of our rack: the rest may come from outside");
     }
 
     @Test
@@ -236,11 +239,11 @@ class PiecePickerTest {
         for (int p = 0; p < 3; p++) {
             mateTold.peerHas(p);
         }
-        Set<Integer> fromMate = piecesAskedOf(mate, false);
+        Set<Integer> fromMate = piecesAskedOf(mate, PiecePicker.Outside.ANY);
         assertEquals(Set.of(0, 1, 2), fromMate, "everything is asked of the rack first");
         assertTrue(picker.inEndgame());
         PieceSet outside = has(0, 1, 2);
-        assertFalse(piecesAskedOf(outside, true).isEmpty(), "the last blocks may come from anyone");
+        assertFalse(piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS).isEmpty(), "the last blocks may come from anyone");
     }
 
     @Test
