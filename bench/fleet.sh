@@ -7,7 +7,7 @@
 #
 # usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
 #          [--max-peers N=20] [--md5] [--timeout S=900]
-#          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off]]
+#          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=3]]
 #
 # Racks (--racks R): host i sits in rack i % R at 127.100.(10 + rack).(1 + i / R); the origin is in
 # no rack. Traffic into each rack from outside it (the origin and the other racks) passes that rack's
@@ -28,13 +28,14 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both
+H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --racks) RACKS=$2; shift 2 ;;
     --rack-uplink) RACK_UP=$2; shift 2 ;;
     --rack-hints) HINTS=$2; shift 2 ;;
+    --rack-gateways) GATEWAYS=$2; shift 2 ;;
     -C) C=$2; shift 2 ;;
     --file) F=$2; shift 2 ;;
     --piece) PIECE=$2; shift 2 ;;
@@ -55,6 +56,10 @@ done
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
 [[ "$RACKS" =~ ^[0-9]+$ ]] && [ "$RACKS" -le 100 ] || { echo "fleet.sh: --racks '$RACKS' (expected: 0 to 100)" >&2; exit 2; }
 [[ "$HINTS" =~ ^(both|on|off)$ ]] || { echo "fleet.sh: --rack-hints '$HINTS' (expected: both, on or off)" >&2; exit 2; }
+if [ -n "$GATEWAYS" ]; then
+  [[ "$GATEWAYS" =~ ^[0-9]+$ ]] && [ "$GATEWAYS" -ge 1 ] && [ "$GATEWAYS" -le 64 ] \
+    || { echo "fleet.sh: --rack-gateways '$GATEWAYS' (expected: 1 to 64)" >&2; exit 2; }
+fi
 if [ "$RACKS" -gt 0 ]; then
   [ "$RACKS" -ge 2 ] && [ "$H" -ge "$RACKS" ] && [ $(( (H + RACKS - 1) / RACKS )) -le 250 ] \
     || { echo "fleet.sh: --racks $RACKS for $H hosts (expected: 2 racks or more, 1 to 250 hosts a rack)" >&2; exit 2; }
@@ -161,7 +166,7 @@ if [ "$RACKS" -gt 0 ]; then
   tc -batch "$work/tc-racks.batch"
 fi
 
-start_open_tracker
+start_open_tracker ${GATEWAYS:+--rack-gateways "$GATEWAYS"}
 make_random_release "$F" "$PIECE"
 pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
 md5opt=()

@@ -24,10 +24,11 @@ wait_for() {
   done
 }
 
-# start_open_tracker: our tracker on 127.0.0.1 (open, 2 s interval) -> sets tport; needs $murder, $work
+# start_open_tracker [OPTION...]: our tracker on 127.0.0.1 (open, 2 s interval, and OPTIONs) -> sets tport;
+# needs $murder, $work
 start_open_tracker() {
   tport=$(free_port)
-  "$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s > "$work/tracker.log" 2>&1 &
+  "$murder" tracker --bind 127.0.0.1 --port "$tport" --open --interval 2s "$@" > "$work/tracker.log" 2>&1 &
   pids+=($!)
   wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport"
 }

@@ -50,16 +50,16 @@ final class SwarmSim {
      */
     record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
             Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
-            int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside) {
+            int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside, int rackGateways) {
 
         static Params of(int hosts, long fileBytes, double up) {
             return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
-                    100, Announcer.NUM_WANT, Duration.ofHours(2), false, false);
+                    100, Announcer.NUM_WANT, Duration.ofHours(2), false, false, SwarmSettings.DEFAULT_GATEWAYS_PER_RACK);
         }
 
         Params withSeed(long s) {
             return new Params(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts,
-                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints, originOutside);
+                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints, originOutside, rackGateways);
         }
     }
 
@@ -98,7 +98,7 @@ final class SwarmSim {
         this.random = new Random(p.seed());
         Random trackerRandom = new Random(p.seed() * 31 + 7);
         this.tracker = new SwarmRegistry(clock, new SwarmSettings(Duration.ofHours(1), Duration.ofHours(1), 10, 1_000_000,
-                1_000_000), trackerRandom::nextInt);
+                1_000_000, p.rackGateways()), trackerRandom::nextInt);
         this.latency = p.latency().toNanos();
         this.pieceCount = (int) ((p.fileBytes() + p.pieceBytes() - 1) / p.pieceBytes());
         this.rackUpFree = new double[p.racks()];

@@ -2,6 +2,7 @@ package org.murder.peer.engine;
 
 import java.time.Duration;
 import java.util.Locale;
+import org.murder.tracker.swarm.SwarmSettings;
 
 /**
  * {@code bench/swarm-sim.sh HOSTS [options]}: runs {@link SwarmSim} and prints the finish times
@@ -19,7 +20,7 @@ public final class SwarmSimMain {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
-                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--origin-outside] [--slow N] [--slow-factor F] [--failing N]"
+                    + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N] [--origin-outside] [--slow N] [--slow-factor F] [--failing N]"
                     + " [--max-peers N] [--numwant N] [--seed N] [--timeline]");
             System.exit(2);
         }
@@ -41,6 +42,7 @@ public final class SwarmSimMain {
         long seed = 1;
         boolean rackHints = false;
         boolean originOutside = false;
+        int rackGateways = SwarmSettings.DEFAULT_GATEWAYS_PER_RACK;
         boolean timeline = false;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -74,6 +76,7 @@ public final class SwarmSimMain {
                 case "--slow-factor" -> slowFactor = number(name, v);
                 case "--failing" -> failing = (int) number(name, v);
                 case "--max-peers" -> maxPeers = positive(name, v);
+                case "--rack-gateways" -> rackGateways = positive(name, v);
                 case "--numwant" -> numWant = positive(name, v);
                 case "--seed" -> seed = (long) number(name, v);
                 default -> usage("unknown option " + name);
@@ -88,7 +91,7 @@ public final class SwarmSimMain {
         SwarmSim.Params params = new SwarmSim.Params(hosts + 1, file, piece, c, down < 0 ? 4 * c : down * 1e6 / 8,
                 originUp < 0 ? c : originUp * 1e6 / 8, Duration.ofNanos((long) (latencyMs * 1e6)),
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
-                numWant, Duration.ofHours(6), rackHints, originOutside);
+                numWant, Duration.ofHours(6), rackHints, originOutside, rackGateways);
         long started = System.nanoTime();
         SwarmSim sim = timeline ? new SwarmSim(params).withTimeline() : new SwarmSim(params);
         SwarmSim.Result r = sim.run();

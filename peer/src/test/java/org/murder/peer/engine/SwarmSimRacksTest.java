@@ -19,7 +19,8 @@ class SwarmSimRacksTest {
 
     private static SwarmSim.Result run(boolean hints) {
         return new SwarmSim(new SwarmSim.Params(33, F, 256 * 1024, C, 4 * C, C, Duration.ofMillis(1), Duration.ZERO, RACKS, 2 * C,
-                0, 1, 0, 1, 100, 50, Duration.ofHours(1), hints, false)).run();
+                0, 1, 0, 1, 100, 50, Duration.ofHours(1), hints, false,
+                org.murder.tracker.swarm.SwarmSettings.DEFAULT_GATEWAYS_PER_RACK)).run();
     }
 
     @Test

@@ -56,7 +56,8 @@ class SwarmSimTest {
     @Test
     void failingAndSlowHostsDoNotStopTheOthers() {
         SwarmSim.Params p = new SwarmSim.Params(33, 8L << 20, 256 * 1024, C, 4 * C, C, java.time.Duration.ofMillis(1),
-                java.time.Duration.ofSeconds(1), 1, 0, 4, 0.5, 3, 5, 100, 50, java.time.Duration.ofHours(1), false, false);
+                java.time.Duration.ofSeconds(1), 1, 0, 4, 0.5, 3, 5, 100, 50, java.time.Duration.ofHours(1), false, false,
+                org.murder.tracker.swarm.SwarmSettings.DEFAULT_GATEWAYS_PER_RACK);
         SwarmSim.Result r = new SwarmSim(p).run();
         assertEquals(29, SwarmSim.finished(r).length, "all but the 3 that died");
     }
