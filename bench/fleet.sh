@@ -72,23 +72,20 @@ if [ "$RACKS" -gt 0 ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
 for tool in tc python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
-rate_bps=$(python3 - "$C" <<'EOF'
+# bits_per_second OPTION RATE: a tc rate (8mbit, 500kbit) in bits per second, or a one-line error
+bits_per_second() {
+  python3 - "$1" "$2" <<'EOF'
 import re, sys
-m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[1].lower())
+m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[2].lower())
 if not m:
-    sys.exit("fleet.sh: -C %s (expected: a tc rate like 8mbit, 500kbit)" % sys.argv[1])
+    sys.stderr.write("fleet.sh: %s %s (expected: a tc rate like 8mbit, 500kbit)\n" % (sys.argv[1], sys.argv[2]))
+    sys.exit(2)
 print(int(float(m.group(1)) * {None: 1, 'k': 1e3, 'm': 1e6, 'g': 1e9}[m.group(2)]))
 EOF
-)
+}
+rate_bps=$(bits_per_second -C "$C")
 [ -n "$RACK_UP" ] || RACK_UP="$((2 * rate_bps))bit"
-rack_bps=$(python3 - "$RACK_UP" <<'EOF'
-import re, sys
-m = re.fullmatch(r'(\d+(?:\.\d+)?)(k|m|g)?bit', sys.argv[1].lower())
-if not m:
-    sys.exit("fleet.sh: --rack-uplink %s (expected: a tc rate like 16mbit)" % sys.argv[1])
-print(int(float(m.group(1)) * {None: 1, 'k': 1e3, 'm': 1e6, 'g': 1e9}[m.group(2)]))
-EOF
-)
+rack_bps=$(bits_per_second --rack-uplink "$RACK_UP")
 [ -d "$lib" ] || { echo "fleet.sh: build first: mvn -q install -DskipTests" >&2; exit 1; }
 classes="$root/peer/target/test-classes"
 if [ ! -f "$classes/org/murder/peer/engine/FleetMain.class" ] \
