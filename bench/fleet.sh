@@ -22,7 +22,8 @@
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
 # CPU the machine spent during the download against what it has, so a run whose time was set by
 # CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree; it replaces
-# whatever root qdisc lo had (normally none) and deletes its own at exit.
+# whatever root qdisc lo had (normally none) and deletes its own at exit; with --racks also lo's
+# ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
@@ -64,14 +65,16 @@ if [ "$RACKS" -gt 0 ]; then
   [ "$RACKS" -ge 2 ] && [ "$H" -ge "$RACKS" ] && [ $(( (H + RACKS - 1) / RACKS )) -le 250 ] \
     || { echo "fleet.sh: --racks $RACKS for $H hosts (expected: 2 racks or more, 1 to 250 hosts a rack)" >&2; exit 2; }
   if [ "$HINTS" = both ]; then   # the same swarm twice, without then with hints, side by side
-    for h in off on; do "$0" "${args[@]}" --rack-hints $h | tee "/dev/shm/murder-fleet-racks.$h.$$" || exit $?; done
+    outs=$(mktemp -d /dev/shm/murder-fleet-racks.XXXXXX)
+    trap 'rm -rf "$outs"' EXIT
+    for h in off on; do "$0" "${args[@]}" --rack-hints $h | tee "$outs/$h" || exit $?; done
     echo "# racks: without hints / with hints"
-    for h in off on; do grep -h '^summary' "/dev/shm/murder-fleet-racks.$h.$$"; rm -f "/dev/shm/murder-fleet-racks.$h.$$"; done
+    grep -h '^summary' "$outs/off" "$outs/on" || echo "# (a run printed no summary)"
     exit 0
   fi
 fi
 [ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
-for tool in tc python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
+for tool in tc ip python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
 # bits_per_second OPTION RATE: a tc rate (8mbit, 500kbit) in bits per second, or a one-line error
 bits_per_second() {
   python3 - "$1" "$2" <<'EOF'
@@ -98,10 +101,11 @@ cp="$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/t
 work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"
 shaped=0
+racks_shaped=0
 ifb=murder-fleet0
 fleet_cleanup() {
   [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
-  if [ "$RACKS" -gt 0 ]; then
+  if [ $racks_shaped = 1 ]; then
     tc qdisc del dev lo ingress 2>/dev/null || true
     ip link del "$ifb" 2>/dev/null || true
   fi
@@ -142,9 +146,11 @@ tc -batch "$work/tc.batch"
 if [ "$RACKS" -gt 0 ]; then
   # the racks' uplinks, inbound: lo's ingress (ours to ours) through an ifb, one htb class per rack
   # for what comes from outside it; traffic inside a rack and to the origin passes unshaped
+  racks_shaped=1
   tc qdisc del dev lo ingress 2>/dev/null || true
   ip link del "$ifb" 2>/dev/null || true
-  ip link add "$ifb" type ifb && ip link set "$ifb" up
+  { ip link add "$ifb" type ifb && ip link set "$ifb" up; } \
+    || { echo "fleet.sh: cannot add the ifb device $ifb for the rack uplinks (is the ifb module available?)" >&2; exit 1; }
   rburst=$(( rack_bps / 8 / 50 )); [ $rburst -ge 131072 ] || rburst=131072
   {
     echo "qdisc add dev lo handle ffff: ingress"

@@ -36,9 +36,10 @@ class FleetControlIT {
         assertTrue(r.writesPerHost() <= 8, r.writesPerHost() + " ZooKeeper writes per host");
         assertTrue(r.peakWritesPerSecond() <= 2000, r.peakWritesPerSecond() + " writes in a second");
         // Not a speed check (bench/fleet-control.sh measures that): the fan-out took p99 1.8 s here and 5.1 s on a
-        // loaded CI machine, where agents expired at 2 s before they had accepted find the job again only after a
-        // new session and the re-read spread. The bound catches an agent that finds its job through a slow path
-        // only (a re-read at the next session timeout, 30 s, or a spread far above SpreadTask's 10 s maximum).
-        assertTrue(r.percentile(0.99) <= 25_000, "accepted p99 " + r.percentile(0.99) + " ms");
+        // loaded CI machine, where agents expired at 2 s before they had accepted find the job again after a new
+        // session and the re-read spread (1 s at 1,000 hosts). The bound catches agents (over 1 %) that find their
+        // job only through a slow path: a re-read at their next session expiry (10 s sessions here: 12 s in all)
+        // or a spread at SpreadTask's 10 s maximum.
+        assertTrue(r.percentile(0.99) <= 11_000, "accepted p99 " + r.percentile(0.99) + " ms");
     }
 }

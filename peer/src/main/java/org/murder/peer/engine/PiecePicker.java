@@ -54,6 +54,8 @@ final class PiecePicker implements PieceSet.Availability {
     /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
     private int shareIndex;
     private int shareOf;
+    /** Per share, ticks since a peer of our rack last got a piece of it (see SHARE_PATIENCE). */
+    private int[] quietTicks = new int[0];
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
     /**
      * Pieces we have or have started (the keys of {@link #partials}): the pieces not to start. The
@@ -208,6 +210,9 @@ final class PiecePicker implements PieceSet.Availability {
     /** A peer of our rack has {@code piece}. */
     void rackMateHas(int piece) {
         inRack[piece]++; // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+        if (shareOf > 1) {
+            quietTicks[piece % shareOf] = 0;
+        }
     }
 
     /** A peer of our rack has every piece now. */
@@ -224,6 +229,7 @@ final class PiecePicker implements PieceSet.Availability {
                 inRack[i]++;
             }
         }
+        generation++; // the peer itself may now be asked for anything
     }
 
     /** A peer of our rack that had {@code pieces} is gone, or no longer counts as of our rack. */
@@ -248,9 +254,18 @@ final class PiecePicker implements PieceSet.Availability {
         if (index != shareIndex || of != shareOf) {
             shareIndex = index;
             shareOf = of;
+            quietTicks = new int[of];
             generation++;
         }
     }
+
+    /**
+     * Ticks (a second each) that another gateway's share may go without a peer of our rack getting
+     * a piece of it before we fetch it from outside too: a gateway that crashed is replaced only at
+     * the tracker's peer timeout (1 min) and its peers' next announce, and its share, asked of
+     * nobody outside while the rest of the rack delivers, would wait for the end.
+     */
+    static final int SHARE_PATIENCE = 3;
 
     /** How many connected peers of our rack have {@code piece}. */
     int inRack(int piece) {
@@ -291,7 +306,8 @@ final class PiecePicker implements PieceSet.Availability {
         return switch (outside) {
             case ANY -> true;
             case WHAT_OUR_RACK_LACKS -> inRack[piece] == 0;
-            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex);
+            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex
+                    || quietTicks[piece % shareOf] >= SHARE_PATIENCE);
         };
     }
 
@@ -346,8 +362,10 @@ final class PiecePicker implements PieceSet.Availability {
         /** Anything: a peer of our rack, or no rack, or our rack went quiet (see Sparing). */
         ANY,
         /**
-         * Only pieces no connected peer of our rack has: a peer of another rack that sends each piece's
-         * first copy once (the origin: see FirstCopy), so two gateways of a rack never both get one.
+         * Only pieces no connected peer of our rack has: for a peer of another rack that was complete
+         * when it connected. The origin sends each piece's first copy to one peer at a time (see
+         * FirstCopy), so two gateways of a rack do not both get one from it (another rack's host that
+         * was complete already may send one to two of them).
          */
         WHAT_OUR_RACK_LACKS,
         /** Only pieces no connected peer of our rack has and that are our share of them (see {@link #outsideShare}). */
@@ -430,12 +448,20 @@ final class PiecePicker implements PieceSet.Availability {
      */
     static final int EXCLUSIVE_PATIENCE = 5;
 
-    /** Called once a second: suspect pieces whose one peer brought nothing for a while are open to all. */
+    /**
+     * Called once a second: suspect pieces whose one peer brought nothing for a while are open to
+     * all; another gateway's share that our rack gained nothing of for a while is open to us.
+     */
     void tick() {
         for (Partial p : partials.values()) {
             if (p.exclusiveTo != null && ++p.idleTicks >= EXCLUSIVE_PATIENCE) {
                 p.exclusiveTo = null;
                 generation++;
+            }
+        }
+        for (int j = 0; j < quietTicks.length; j++) {
+            if (++quietTicks[j] == SHARE_PATIENCE && j != shareIndex) {
+                generation++; // its pieces may be asked of other racks now
             }
         }
     }

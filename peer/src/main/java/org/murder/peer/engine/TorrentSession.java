@@ -396,7 +396,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         int depth = c.depth();
         Instant now = clock.instant();
         while (c.requests().size() < depth) {
-            Block b = picker.next(c.has(), c.requests(), seedSparing.sparing() && c.seedFromStart(),
+            // a seed of our own rack is not spared: its uplink feeds the rack, not the swarm's only way in
+            Block b = picker.next(c.has(), c.requests(), seedSparing.sparing() && c.seedFromStart() && !c.availability().rackMate(),
                     outside(rackSparing.sparing(), c.availability().rackMate(), c.seedFromStart()), c.refused(), c.requestBlocks());
             if (b == null) {
                 c.nothingToAsk(picker.generation());

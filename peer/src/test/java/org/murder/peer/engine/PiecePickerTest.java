@@ -194,6 +194,35 @@ class PiecePickerTest {
     }
 
     @Test
+    void anotherGatewaysShareThatOurRackGainsNothingOfIsFetchedByUsTooAfterAWhile() {
+        PiecePicker p = new PiecePicker(6, BLOCK, 6L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        p.outsideShare(0, 2); // ours: 0, 2, 4; the other gateway's (gone, say): 1, 3, 5
+        PieceSet outside = all(6);
+        PieceSet mate = new PieceSet(6);
+        PeerAvailability mateTold = new PeerAvailability(p);
+        mateTold.rackMate(true, mate);
+        for (int t = 1; t < PiecePicker.SHARE_PATIENCE; t++) {
+            p.tick();
+            mate.add(2 * t - 1); // the rack still gains pieces 1, 3 (the other share): it is alive
+            mateTold.peerHas(2 * t - 1);
+        }
+        Map<Long, Block> to = new HashMap<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = p.next(outside, to, false, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS, new BitSet(), 1); b != null;
+                b = p.next(outside, to, false, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS, new BitSet(), 1)) {
+            to.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(0, 2, 4), asked, "only our share while the other one's gateway delivers");
+        for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
+            p.tick(); // nothing of 1, 3, 5 reaches the rack any more
+        }
+        Block b = p.next(outside, to, false, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS, new BitSet(), 1);
+        assertNotNull(b, "a share gone quiet is open to us");
+        assertEquals(5, b.piece(), "the one piece of it our rack lacks");
+    }
+
+    @Test
     void withoutSparingOrInTheEndgameTheShareDoesNotHoldBack() {
         picker.outsideShare(0, 3); // pieces 0, 3, 6...
         PieceSet outside = has(0, 1, 2);

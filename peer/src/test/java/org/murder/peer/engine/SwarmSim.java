@@ -438,7 +438,7 @@ final class SwarmSim {
             }
             int depth = c.depth.depth();
             while (c.requests.size() < depth) {
-                Block b = picker.next(c.has, c.requests, seedSparing.sparing() && c.seedFromStart,
+                Block b = picker.next(c.has, c.requests, seedSparing.sparing() && c.seedFromStart && !c.tally.rackMate(),
                         TorrentSession.outside(rackSparing.sparing(), c.tally.rackMate(), c.seedFromStart), c.refused, SPAN);
                 if (b == null) {
                     c.nothingToAskAt = picker.generation();

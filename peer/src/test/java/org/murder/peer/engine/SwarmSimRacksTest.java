@@ -34,7 +34,7 @@ class SwarmSimRacksTest {
         System.out.printf("racks: %.2f copies a rack without hints, %.2f with; last host %.2f s against %.2f s%n", copiesWithout,
                 copiesWith, SwarmSim.finished(with)[31] / 1e9, SwarmSim.finished(without)[31] / 1e9);
         // measured: 6.39 without; with: 1.67 from the tracker's choice alone (2 gateways a rack), 1.27 once a peer
-        // of another rack was asked only for what no peer of our rack has (Sparing, PiecePicker's spareOutside),
+        // of another rack was asked only for what no peer of our rack has (Sparing, PiecePicker.Outside),
         // 1.29 with 3 gateways that each fetch only their share; one copy a rack is 0.75 here (the origin sits in rack 0)
         assertTrue(copiesWithout > 5, "without hints most traffic crosses racks: " + copiesWithout);
         assertTrue(copiesWith < 1.5, "with hints, a little more than one copy a rack: " + copiesWith);

@@ -147,7 +147,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         } catch (CapacityException e) {
             return capacity(ctx, e);
         }
-        ByteBuf body = ctx.alloc().buffer(160 + 6 * r.peers().size());
+        ByteBuf body = ctx.alloc().buffer(200 + 6 * r.peers().size() + 4 * r.rackMates().size());
         Responses.announce(body, r, settings.intervalSeconds(), settings.minIntervalSeconds(), aq.compact(), aq.noPeerId());
         metrics.announce(aq.announce().event(), System.nanoTime() - start);
         return new Reply(HttpResponseStatus.OK, BENCODE, body);

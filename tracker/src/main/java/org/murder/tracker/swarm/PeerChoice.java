@@ -33,9 +33,11 @@ final class PeerChoice {
      * ({@code murder gateway}) murder's engine fetches from outside only its share of the pieces its
      * rack lacks, so more gateways no longer pull the same pieces in (bench/fleet.sh 32 --racks 4,
      * real engines, 8 Mbit/s uplinks, rack uplinks 16 Mbit/s inbound: copies into each rack and the
-     * last host against F/c, two runs each: 2 gateways 1.11-1.22 and 1.66-1.75 x; 3: 1.17-1.19 and
-     * 1.56-1.58 x; 4: 1.26-1.28 and 1.54-1.55 x; 8, every host: 2.33 and 1.77 x; without hints 3.74
-     * and 2.29 x). Before the engine took its share, two gave 1.58 copies and three 2.13.
+     * last host against F/c, engines asking the origin by share too: 2 gateways 1.11-1.22 and
+     * 1.66-1.75 x; 3: 1.17-1.19 and 1.56-1.58 x; 4: 1.26-1.28 and 1.54-1.55 x; 8, every host: 2.33 and
+     * 1.77 x; asking the origin for anything, as now: 3: 1.21-1.26 and 1.50-1.77 x, 4: 1.26-1.32 and
+     * 1.54 x; without hints 3.74-3.95 and 2.20-2.29 x). Before the engine took its share, two gave
+     * 1.58 copies and three 2.13.
      */
     static final int GATEWAYS_PER_RACK = 3;
 
