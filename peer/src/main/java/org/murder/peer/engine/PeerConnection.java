@@ -480,8 +480,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             availability.peerHasAll();
         } else if (m instanceof PeerMessage.Unchoke) {
             peerChoking = false;
+            availability.choking(false, has);
         } else if (m instanceof PeerMessage.Choke) {
             peerChoking = true;
+            availability.choking(true, has);
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;
         } else if (m instanceof PeerMessage.NotInterested) {

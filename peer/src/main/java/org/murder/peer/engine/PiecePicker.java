@@ -51,6 +51,10 @@ final class PiecePicker implements PieceSet.Availability {
     private final int[] availability;
     /** How many connected peers of our own rack have each piece (see {@link Outside}). */
     private final int[] inRack;
+    /** As inRack, counting the peers of our rack that choke us too. */
+    private final int[] inRackAll;
+    /** Per piece we lack, ticks for which only peers of our rack that choke us had it (see CHOKED_PATIENCE). */
+    private final int[] chokedOnlyTicks;
     /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
     private int shareIndex;
     private int shareOf;
@@ -94,6 +98,8 @@ final class PiecePicker implements PieceSet.Availability {
         this.random = random;
         this.availability = new int[pieceCount];
         this.inRack = new int[pieceCount];
+        this.inRackAll = new int[pieceCount];
+        this.chokedOnlyTicks = new int[pieceCount];
     }
 
     /** Progress of one piece being downloaded. */
@@ -207,39 +213,73 @@ final class PiecePicker implements PieceSet.Availability {
 
     // ---- our rack: the peers of it among the connected ones are told here too (as well as above)
 
-    /** A peer of our rack has {@code piece}. */
-    void rackMateHas(int piece) {
-        inRack[piece]++; // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+    /** A peer of our rack, which unchokes us or not, has {@code piece}. */
+    void rackMateHas(int piece, boolean unchoking) {
+        inRackAll[piece]++; // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+        if (unchoking) {
+            inRack[piece]++;
+        }
+    }
+
+    /** A peer of our rack (unchoking us or not) got {@code piece}: its share is alive (see SHARE_PATIENCE). */
+    void rackGained(int piece) {
         if (shareOf > 1) {
             quietTicks[piece % shareOf] = 0;
         }
     }
 
-    /** A peer of our rack has every piece now. */
-    void rackMateHasAll() {
+    /** A peer of our rack, which unchokes us or not, has every piece now. */
+    void rackMateHasAll(boolean unchoking) {
         for (int i = 0; i < pieceCount; i++) {
-            inRack[i]++;
+            inRackAll[i]++;
+            inRack[i] += unchoking ? 1 : 0;
         }
     }
 
-    /** A connected peer turned out to be of our rack, with {@code pieces} (or a peer of it has every piece now). */
-    void rackMateJoined(PieceSet pieces) {
-        for (int i = 0; i < pieceCount; i++) {
-            if (pieces.has(i)) {
-                inRack[i]++;
-            }
+    /** A connected peer turned out to be of our rack, with {@code pieces}. */
+    void rackMateJoined(PieceSet pieces, boolean unchoking) {
+        count(inRackAll, pieces, 1);
+        if (unchoking) {
+            count(inRack, pieces, 1);
         }
         generation++; // the peer itself may now be asked for anything
     }
 
-    /** A peer of our rack that had {@code pieces} is gone, or no longer counts as of our rack. */
-    void rackMateGone(PieceSet pieces) {
-        for (int i = 0; i < pieceCount; i++) {
-            if (pieces.has(i) && inRack[i] > 0) {
-                inRack[i]--;
-            }
+    /** A peer of our rack that had {@code pieces} is gone, or no longer of our rack. */
+    void rackMateGone(PieceSet pieces, boolean unchoking) {
+        count(inRackAll, pieces, -1);
+        if (unchoking) {
+            count(inRack, pieces, -1);
         }
         generation++; // a piece may now be one no peer of our rack has (see Outside)
+    }
+
+    /** A peer of our rack with {@code pieces} unchokes us now, or chokes us. */
+    void rackMateUnchoking(PieceSet pieces, boolean unchoking) {
+        count(inRack, pieces, unchoking ? 1 : -1);
+        generation++;
+    }
+
+    private void count(int[] counts, PieceSet pieces, int by) {
+        for (int i = 0; i < pieceCount; i++) {
+            if (pieces.has(i)) {
+                counts[i] = Math.max(0, counts[i] + by);
+            }
+        }
+    }
+
+    /**
+     * Ticks (a second each) a piece that only peers of our rack that choke us have waits for one to
+     * unchoke us before peers of other racks may be asked for it. Taken at once, it crossed the
+     * rack's uplink whenever a rack-mate rotated its upload slots (the simulator's rack run: 1.22 ->
+     * 1.48 copies a rack); never, it waited for the end while other rack-mates delivered (a tail of
+     * 1.6-2.0 x F/c with start jitter).
+     */
+    static final int CHOKED_PATIENCE = 3;
+
+    /** No peer of our rack can give us the piece: none has it, or only ones that have choked us for a while. */
+    private boolean ourRackLacks(int piece) {
+        return inRack[piece] == 0 && (inRackAll[piece] == 0 || chokedOnlyTicks[piece] >= CHOKED_PATIENCE);
     }
 
     /**
@@ -267,7 +307,7 @@ final class PiecePicker implements PieceSet.Availability {
      */
     static final int SHARE_PATIENCE = 3;
 
-    /** How many connected peers of our rack have {@code piece}. */
+    /** How many connected peers of our rack that unchoke us have {@code piece}. */
     int inRack(int piece) {
         return inRack[piece];
     }
@@ -305,8 +345,8 @@ final class PiecePicker implements PieceSet.Availability {
     private boolean allowed(Outside outside, int piece) {
         return switch (outside) {
             case ANY -> true;
-            case WHAT_OUR_RACK_LACKS -> inRack[piece] == 0;
-            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> inRack[piece] == 0 && (shareOf <= 1 || piece % shareOf == shareIndex
+            case WHAT_OUR_RACK_LACKS -> ourRackLacks(piece);
+            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> ourRackLacks(piece) && (shareOf <= 1 || piece % shareOf == shareIndex
                     || quietTicks[piece % shareOf] >= SHARE_PATIENCE);
         };
     }
@@ -457,6 +497,15 @@ final class PiecePicker implements PieceSet.Availability {
             if (p.exclusiveTo != null && ++p.idleTicks >= EXCLUSIVE_PATIENCE) {
                 p.exclusiveTo = null;
                 generation++;
+            }
+        }
+        for (int i = have.nextClearBit(0); i < pieceCount; i = have.nextClearBit(i + 1)) {
+            if (inRack[i] == 0 && inRackAll[i] > 0) {
+                if (++chokedOnlyTicks[i] == CHOKED_PATIENCE) {
+                    generation++; // it may be asked of other racks now
+                }
+            } else {
+                chokedOnlyTicks[i] = 0;
             }
         }
         for (int j = 0; j < quietTicks.length; j++) {

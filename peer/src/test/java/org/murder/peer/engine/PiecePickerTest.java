@@ -172,6 +172,7 @@ class PiecePickerTest {
         PieceSet mate = has();
         PeerAvailability mateTold = new PeerAvailability(picker);
         mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate); // it unchokes us
         mate.add(0);
         mateTold.peerHas(0); // told as it arrives: counted for the rack too
         mate.add(1);
@@ -201,6 +202,7 @@ class PiecePickerTest {
         PieceSet mate = new PieceSet(6);
         PeerAvailability mateTold = new PeerAvailability(p);
         mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate);
         for (int t = 1; t < PiecePicker.SHARE_PATIENCE; t++) {
             p.tick();
             mate.add(2 * t - 1); // the rack still gains pieces 1, 3 (the other share): it is alive
@@ -236,6 +238,7 @@ class PiecePickerTest {
         mateTold.peerHas(0);
         mateTold.peerHas(1);
         mateTold.rackMate(true, mate); // the tracker named it after it connected: what it has counts at once
+        mateTold.choking(false, mate); // it unchokes us
         assertEquals(1, picker.inRack(1));
         PieceSet outside = has(0, 1, 2);
         assertEquals(Set.of(2), piecesAskedOf(outside, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS));
@@ -245,10 +248,39 @@ class PiecePickerTest {
     }
 
     @Test
+    void aPieceOnlyRackMatesThatChokeUsHaveComesFromOutsideAfterAWhile() {
+        PieceSet mate = has(0, 1);
+        PeerAvailability mateTold = new PeerAvailability(picker);
+        mateTold.peerHas(0);
+        mateTold.peerHas(1);
+        mateTold.rackMate(true, mate);
+        assertEquals(0, picker.inRack(0), "it chokes us (as every peer starts): its pieces are not our rack's to give");
+        PieceSet outside = has(0, 1, 2);
+        for (int t = 1; t < PiecePicker.CHOKED_PATIENCE; t++) {
+            picker.tick();
+        }
+        assertEquals(Set.of(2), piecesAskedOf(outside, PiecePicker.Outside.WHAT_OUR_RACK_LACKS),
+                "a while for it to unchoke us before other racks are asked");
+        picker.tick();
+        assertTrue(piecesAskedOf(outside, PiecePicker.Outside.WHAT_OUR_RACK_LACKS).containsAll(Set.of(0, 1)),
+                "then pieces only it has come from outside too");
+        mateTold.choking(false, mate);
+        assertEquals(1, picker.inRack(0));
+        mateTold.choking(true, mate);
+        assertEquals(List.of(0, 0), List.of(picker.inRack(0), picker.inRack(1)), "choked again: not counted");
+        mateTold.peerHas(2);
+        mate.add(2);
+        assertEquals(0, picker.inRack(2), "nor what it gets meanwhile");
+        mateTold.choking(false, mate);
+        assertEquals(List.of(1, 1, 1), List.of(picker.inRack(0), picker.inRack(1), picker.inRack(2)));
+    }
+
+    @Test
     void aRackMateThatLeavesOrBecomesASeedIsCountedRight() {
         PieceSet mate = has(0);
         PeerAvailability mateTold = new PeerAvailability(picker);
         mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate); // it unchokes us
         assertEquals(1, picker.inRack(0));
         mateTold.peerGone(mate); // Have All, as PeerConnection says it: gone, then has every piece
         mate.setAll();
@@ -265,6 +297,7 @@ class PiecePickerTest {
         PieceSet mate = has(0, 1, 2);
         PeerAvailability mateTold = new PeerAvailability(picker);
         mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate); // it unchokes us
         for (int p = 0; p < 3; p++) {
             mateTold.peerHas(p);
         }

@@ -756,6 +756,7 @@ final class SwarmSim {
                 return;
             }
             peerChoking = choking;
+            tally.choking(choking, has);
             if (!choking) {
                 host.fill(this);
             }
