@@ -20,7 +20,6 @@ final class PeerAvailability implements PieceSet.Availability {
         picker.peerHas(piece);
         if (rackMate) {
             picker.rackMateHas(piece, !choking);
-            picker.rackGained(piece);
         }
     }
 

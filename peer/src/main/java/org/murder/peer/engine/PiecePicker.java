@@ -55,6 +55,8 @@ final class PiecePicker implements PieceSet.Availability {
     private final int[] inRackAll;
     /** Per piece we lack, ticks for which only peers of our rack that choke us had it (see CHOKED_PATIENCE). */
     private final int[] chokedOnlyTicks;
+    /** A peer of our rack was ever connected: until then tick() has no rack counts to walk. */
+    private boolean anyRackMate;
     /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
     private int shareIndex;
     private int shareOf;
@@ -215,14 +217,17 @@ final class PiecePicker implements PieceSet.Availability {
 
     /** A peer of our rack, which unchokes us or not, has {@code piece}. */
     void rackMateHas(int piece, boolean unchoking) {
-        inRackAll[piece]++; // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+        // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
+        if (inRackAll[piece]++ == 0) {
+            rackGained(piece);
+        }
         if (unchoking) {
             inRack[piece]++;
         }
     }
 
-    /** A peer of our rack (unchoking us or not) got {@code piece}: its share is alive (see SHARE_PATIENCE). */
-    void rackGained(int piece) {
+    /** {@code piece} is new to our rack (as far as our rack-mates tell): its share is alive (see SHARE_PATIENCE). */
+    private void rackGained(int piece) {
         if (shareOf > 1) {
             quietTicks[piece % shareOf] = 0;
         }
@@ -230,15 +235,23 @@ final class PiecePicker implements PieceSet.Availability {
 
     /** A peer of our rack, which unchokes us or not, has every piece now. */
     void rackMateHasAll(boolean unchoking) {
+        anyRackMate = true;
         for (int i = 0; i < pieceCount; i++) {
-            inRackAll[i]++;
+            if (inRackAll[i]++ == 0) {
+                rackGained(i);
+            }
             inRack[i] += unchoking ? 1 : 0;
         }
     }
 
     /** A connected peer turned out to be of our rack, with {@code pieces}. */
     void rackMateJoined(PieceSet pieces, boolean unchoking) {
-        count(inRackAll, pieces, 1);
+        anyRackMate = true;
+        for (int i = 0; i < pieceCount; i++) {
+            if (pieces.has(i) && inRackAll[i]++ == 0) {
+                rackGained(i);
+            }
+        }
         if (unchoking) {
             count(inRack, pieces, 1);
         }
@@ -263,7 +276,8 @@ final class PiecePicker implements PieceSet.Availability {
     private void count(int[] counts, PieceSet pieces, int by) {
         for (int i = 0; i < pieceCount; i++) {
             if (pieces.has(i)) {
-                counts[i] = Math.max(0, counts[i] + by);
+                counts[i] += by;
+                assert counts[i] >= 0 : "rack count of piece " + i;
             }
         }
     }
@@ -499,7 +513,7 @@ final class PiecePicker implements PieceSet.Availability {
                 generation++;
             }
         }
-        for (int i = have.nextClearBit(0); i < pieceCount; i = have.nextClearBit(i + 1)) {
+        for (int i = anyRackMate ? have.nextClearBit(0) : pieceCount; i < pieceCount; i = have.nextClearBit(i + 1)) {
             if (inRack[i] == 0 && inRackAll[i] > 0) {
                 if (++chokedOnlyTicks[i] == CHOKED_PATIENCE) {
                     generation++; // it may be asked of other racks now
@@ -515,12 +529,12 @@ final class PiecePicker implements PieceSet.Availability {
         }
     }
 
-    /** Every piece we lack has been started and none of their blocks waits to be requested. */
     /** Whether a block was ever asked of two peers at once: before that, no request can duplicate another. */
     boolean askedTwice() {
         return askedTwice;
     }
 
+    /** Every piece we lack has been started and none of their blocks waits to be requested. */
     boolean inEndgame() {
         return unrequestedInPartials == 0 && haveCount + partials.size() == pieceCount;
     }

@@ -222,7 +222,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private void answered(AnnounceResponse answer) {
         rackMatesAre(answer.rackMates());
         if (config.rack().isPresent()) {
+            long before = picker.generation();
             picker.outsideShare(answer.gateway(), answer.gateways());
+            if (picker.generation() != before) {
+                fillAll(); // another share: other pieces may be asked of other racks
+            }
         }
         peers.learn(answer.peers());
         dial();
@@ -604,7 +608,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         announcer.tick();
         if (counters.state == SessionState.DOWNLOADING) {
             dropPeersThatOweBlocks(now);
-            picker.tick();
+            long before = picker.generation();
+            picker.tick(); // a suspect piece, a quiet share or a piece only choking rack-mates have may be askable now
             dial();
             boolean askAgain = false;
             for (PeerConnection c : peers.connected()) {
@@ -612,6 +617,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
             if (seedSparing.expire(now) | rackSparing.expire(now) || askAgain) {
                 picker.touch();
+                fillAll();
+            } else if (picker.generation() != before) {
                 fillAll();
             }
         }

@@ -32,8 +32,8 @@ import org.murder.peer.storage.Storage;
  */
 @Timeout(120)
 class RackAwareDownloadTest {
-    private static final int SIZE = 8 * 1024 * 1024 + 555;
-    private static final int PIECE = 64 * 1024;
+    private static final int SIZE = 32 * 1024 * 1024 + 555;
+    private static final int PIECE = 256 * 1024;
 
     @TempDir
     Path tmp;

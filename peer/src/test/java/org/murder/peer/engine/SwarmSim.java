@@ -344,7 +344,11 @@ final class SwarmSim {
             nextAnnounce = now + Announcer.next(event == Event.STARTED ? Optional.of(AnnounceRequest.Event.STARTED) : Optional.empty(),
                     complete(), config.reannounce(), config.reannounce(), MURDER_MIN_INTERVAL).toNanos();
             if (p.rackHints() && id > 0) {
+                long before = picker.generation();
                 picker.outsideShare(r.gateway(), r.gateways()); // as TorrentSession.answered
+                if (picker.generation() != before) {
+                    fillAll();
+                }
             }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
@@ -593,6 +597,7 @@ final class SwarmSim {
                 return;
             }
             if (!complete()) {
+                long before = picker.generation();
                 picker.tick();
                 dial();
                 boolean askAgain = false;
@@ -603,6 +608,8 @@ final class SwarmSim {
                 if (seedSparing.expire(clock.instant()) | rackSparing.expire(clock.instant()) || askAgain) {
                     picker.touch();
                     fillAll();
+                } else if (picker.generation() != before) {
+                    fillAll(); // as TorrentSession.tick
                 }
                 if (now >= nextAnnounce) {
                     announce(Event.NONE);
