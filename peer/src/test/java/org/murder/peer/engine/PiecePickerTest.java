@@ -224,6 +224,17 @@ class PiecePickerTest {
         assertEquals(5, b.piece(), "the one piece of it our rack lacks");
     }
 
+    /** A peer with {@code pieces} (of the 3), as its connection tells the picker: a Have each. */
+    private PeerAvailability told(PieceSet pieces) {
+        PeerAvailability a = new PeerAvailability(picker);
+        for (int p = 0; p < 3; p++) {
+            if (pieces.has(p)) {
+                a.peerHas(p);
+            }
+        }
+        return a;
+    }
+
     @Test
     void withoutSparingOrInTheEndgameTheShareDoesNotHoldBack() {
         picker.outsideShare(0, 3); // pieces 0, 3, 6...
@@ -234,9 +245,7 @@ class PiecePickerTest {
     @Test
     void aPeerThatNoLongerCountsAsOurRacksFreesItsPiecesForTheOtherRacks() {
         PieceSet mate = has(0, 1);
-        PeerAvailability mateTold = new PeerAvailability(picker);
-        mateTold.peerHas(0);
-        mateTold.peerHas(1);
+        PeerAvailability mateTold = told(mate);
         mateTold.rackMate(true, mate); // the tracker named it after it connected: what it has counts at once
         mateTold.choking(false, mate); // it unchokes us
         assertEquals(1, picker.inRack(1));
@@ -250,9 +259,7 @@ class PiecePickerTest {
     @Test
     void aPieceOnlyRackMatesThatChokeUsHaveComesFromOutsideAfterAWhile() {
         PieceSet mate = has(0, 1);
-        PeerAvailability mateTold = new PeerAvailability(picker);
-        mateTold.peerHas(0);
-        mateTold.peerHas(1);
+        PeerAvailability mateTold = told(mate);
         mateTold.rackMate(true, mate);
         assertEquals(0, picker.inRack(0), "it chokes us (as every peer starts): its pieces are not our rack's to give");
         PieceSet outside = has(0, 1, 2);
