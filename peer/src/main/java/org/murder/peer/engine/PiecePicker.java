@@ -218,29 +218,14 @@ final class PiecePicker implements PieceSet.Availability {
     /** A peer of our rack, which unchokes us or not, has {@code piece}. */
     void rackMateHas(int piece, boolean unchoking) {
         // fewer pieces to ask of other racks: nothing new to ask (peerHas counts the piece)
-        if (inRackAll[piece]++ == 0) {
-            rackGained(piece);
-        }
-        if (unchoking) {
-            inRack[piece]++;
-        }
-    }
-
-    /** {@code piece} is new to our rack (as far as our rack-mates tell): its share is alive (see SHARE_PATIENCE). */
-    private void rackGained(int piece) {
-        if (shareOf > 1) {
-            quietTicks[piece % shareOf] = 0;
-        }
+        addToRack(piece, unchoking);
     }
 
     /** A peer of our rack, which unchokes us or not, has every piece now. */
     void rackMateHasAll(boolean unchoking) {
         anyRackMate = true;
         for (int i = 0; i < pieceCount; i++) {
-            if (inRackAll[i]++ == 0) {
-                rackGained(i);
-            }
-            inRack[i] += unchoking ? 1 : 0;
+            addToRack(i, unchoking);
         }
     }
 
@@ -248,14 +233,21 @@ final class PiecePicker implements PieceSet.Availability {
     void rackMateJoined(PieceSet pieces, boolean unchoking) {
         anyRackMate = true;
         for (int i = 0; i < pieceCount; i++) {
-            if (pieces.has(i) && inRackAll[i]++ == 0) {
-                rackGained(i);
+            if (pieces.has(i)) {
+                addToRack(i, unchoking);
             }
         }
-        if (unchoking) {
-            count(inRack, pieces, 1);
-        }
         generation++; // the peer itself may now be asked for anything
+    }
+
+    /** One more peer of our rack has {@code piece}; a piece new to our rack keeps its share alive (see SHARE_PATIENCE). */
+    private void addToRack(int piece, boolean unchoking) {
+        if (inRackAll[piece]++ == 0 && shareOf > 1) {
+            quietTicks[piece % shareOf] = 0;
+        }
+        if (unchoking) {
+            inRack[piece]++;
+        }
     }
 
     /** A peer of our rack that had {@code pieces} is gone, or no longer of our rack. */
