@@ -37,6 +37,22 @@ class ValueTypesTest {
         assertEquals(message, assertThrows(IllegalArgumentException.class, () -> RackName.parse(text)).getMessage());
     }
 
+    @Test
+    void gatewaySharesSplitPiecesAndRejectWhatNamesNoGateway() {
+        GatewayShare second = new GatewayShare(1, 3);
+        assertTrue(second.isGateway());
+        assertEquals(java.util.List.of(false, true, false, false, true), java.util.stream.IntStream.range(0, 5)
+                .mapToObj(second::owns).toList());
+        assertEquals(2, second.shareOf(5));
+        assertTrue(new GatewayShare(0, 1).owns(7)); // one gateway: every piece
+        assertTrue(GatewayShare.NONE.owns(7) && !GatewayShare.NONE.isGateway());
+        for (long[] bad : new long[][] {{3, 3}, {-1, 3}, {0, -1}, {1, 0}, {-1, 0}}) {
+            assertTrue(!GatewayShare.valid(bad[0], bad[1]), bad[0] + " of " + bad[1]);
+        }
+        assertEquals("gateway 3 of 3 (expected: 0 <= gateway < gateways, or 0 of 0)",
+                assertThrows(IllegalArgumentException.class, () -> new GatewayShare(3, 3)).getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "abc", "-1", "4XB", "1.5", "4 Mi B"})
     void rejectsBadSizes(String text) {

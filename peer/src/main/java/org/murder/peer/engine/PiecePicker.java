@@ -4,6 +4,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.murder.core.GatewayShare;
 import org.murder.peer.wire.PeerMessage;
 
 /**
@@ -57,9 +58,8 @@ final class PiecePicker implements PieceSet.Availability {
     private final int[] chokedOnlyTicks;
     /** A peer of our rack was ever connected: until then tick() has no rack counts to walk. */
     private boolean anyRackMate;
-    /** Our share of what our rack's gateways fetch from other racks: pieces {@code % shareOf == shareIndex} (see outsideShare). */
-    private int shareIndex;
-    private int shareOf;
+    /** Our share of what our rack's gateways fetch from other racks (see outsideShare). */
+    private GatewayShare share = GatewayShare.NONE;
     /** Per share, ticks since a peer of our rack last got a piece of it (see SHARE_PATIENCE). */
     private int[] quietTicks = new int[0];
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
@@ -242,8 +242,8 @@ final class PiecePicker implements PieceSet.Availability {
 
     /** One more peer of our rack has {@code piece}; a piece new to our rack keeps its share alive (see SHARE_PATIENCE). */
     private void addToRack(int piece, boolean unchoking) {
-        if (inRackAll[piece]++ == 0 && shareOf > 1) {
-            quietTicks[piece % shareOf] = 0;
+        if (inRackAll[piece]++ == 0 && share.of() > 1) {
+            quietTicks[share.shareOf(piece)] = 0;
         }
         if (unchoking) {
             inRack[piece]++;
@@ -289,18 +289,13 @@ final class PiecePicker implements PieceSet.Availability {
     }
 
     /**
-     * We are gateway {@code index} of {@code of} of our rack (the tracker says; {@code of} 0: none):
-     * a rack's gateways share out the pieces they fetch from other racks, {@code piece % of == index}
-     * being ours (see {@link Outside}).
+     * Which of our rack's gateways we are (the tracker says; {@link GatewayShare#NONE}: none): a
+     * rack's gateways share out the pieces they fetch from other racks (see {@link Outside}).
      */
-    void outsideShare(int index, int of) {
-        if (of < 0 || (of > 0 && (index < 0 || index >= of))) {
-            throw new IllegalArgumentException("gateway " + index + " of " + of + " (expected: 0 <= gateway < gateways)");
-        }
-        if (index != shareIndex || of != shareOf) {
-            shareIndex = index;
-            shareOf = of;
-            quietTicks = new int[of];
+    void outsideShare(GatewayShare share) {
+        if (!share.equals(this.share)) {
+            this.share = share;
+            quietTicks = new int[share.of()];
             generation++;
         }
     }
@@ -352,8 +347,8 @@ final class PiecePicker implements PieceSet.Availability {
         return switch (outside) {
             case ANY -> true;
             case WHAT_OUR_RACK_LACKS -> ourRackLacks(piece);
-            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> ourRackLacks(piece) && (shareOf <= 1 || piece % shareOf == shareIndex
-                    || quietTicks[piece % shareOf] >= SHARE_PATIENCE);
+            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> ourRackLacks(piece) && (share.owns(piece)
+                    || quietTicks[share.shareOf(piece)] >= SHARE_PATIENCE);
         };
     }
 
@@ -515,7 +510,7 @@ final class PiecePicker implements PieceSet.Availability {
             }
         }
         for (int j = 0; j < quietTicks.length; j++) {
-            if (++quietTicks[j] == SHARE_PATIENCE && j != shareIndex) {
+            if (++quietTicks[j] == SHARE_PATIENCE && j != share.index()) {
                 generation++; // its pieces may be asked of other racks now
             }
         }

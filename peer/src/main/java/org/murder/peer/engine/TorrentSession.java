@@ -223,7 +223,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         rackMatesAre(answer.rackMates());
         if (config.rack().isPresent()) {
             long before = picker.generation();
-            picker.outsideShare(answer.gateway(), answer.gateways());
+            picker.outsideShare(answer.gateway());
             if (picker.generation() != before) {
                 fillAll(); // another share: other pieces may be asked of other racks
             }

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.murder.core.GatewayShare;
 import org.murder.core.MurderException;
 import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BInteger;
@@ -206,9 +207,9 @@ public final class TrackerClient {
         long atLeast = Math.min(Math.max(minInterval, 0), every);
         long gateway = d.get("murder gateway").orElse(null) instanceof BInteger i ? i.value() : -1;
         long gateways = d.get("murder gateways").orElse(null) instanceof BInteger i ? i.value() : 0;
-        boolean aGateway = gateways > 0 && gateways <= MAX_GATEWAYS && gateway >= 0 && gateway < gateways; // else: none said
-        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete, rackMates,
-                aGateway ? (int) gateway : 0, aGateway ? (int) gateways : 0);
+        GatewayShare share = gateways > 0 && gateways <= MAX_GATEWAYS && GatewayShare.valid(gateway, gateways)
+                ? new GatewayShare((int) gateway, (int) gateways) : GatewayShare.NONE; // else: none said
+        return new AnnounceResponse(peers, Duration.ofSeconds(every), Duration.ofSeconds(atLeast), complete, incomplete, rackMates, share);
     }
 
     /** The most gateways a rack may have for this peer to take its share of them (more: taken as none said). */

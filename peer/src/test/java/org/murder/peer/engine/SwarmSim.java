@@ -345,7 +345,7 @@ final class SwarmSim {
                     complete(), config.reannounce(), config.reannounce(), MURDER_MIN_INTERVAL).toNanos();
             if (p.rackHints() && id > 0) {
                 long before = picker.generation();
-                picker.outsideShare(r.gateway(), r.gateways()); // as TorrentSession.answered
+                picker.outsideShare(r.gateway()); // as TorrentSession.answered
                 if (picker.generation() != before) {
                     fillAll();
                 }

@@ -116,7 +116,7 @@ class TrackerClientTest {
         stop();
         String url = serve(200, q -> ascii(answer));
         AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
-        return List.of(r.gateway(), r.gateways());
+        return List.of(r.gateway().index(), r.gateway().of());
     }
 
     private List<Duration> intervals(String answer) throws Exception {

@@ -27,8 +27,8 @@ final class Responses {
                 .entry("incomplete", r.incomplete())
                 .entry("interval", intervalSeconds)
                 .entry("min interval", minIntervalSeconds);
-        if (r.gateways() > 0) {
-            w.entry("murder gateway", r.gateway()).entry("murder gateways", r.gateways());
+        if (r.gateway().isGateway()) {
+            w.entry("murder gateway", r.gateway().index()).entry("murder gateways", r.gateway().of());
         }
         rackMates(w, r.rackMates());
         List<PeerEntry> peers = r.peers();

@@ -3,6 +3,7 @@ package org.murder.tracker.swarm;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import org.murder.core.GatewayShare;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntUnaryOperator;
 import org.murder.core.InfoHash;
@@ -102,8 +103,8 @@ final class Swarm {
         List<Slot> gateways = rack.gateways(choice.gatewaysPerRack(), now - timeoutMillis);
         int gateway = gateways.indexOf(slot);
         return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers,
-                rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES), Math.max(gateway, 0),
-                gateway < 0 ? 0 : gateways.size());
+                rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES),
+                gateway < 0 ? GatewayShare.NONE : new GatewayShare(gateway, gateways.size()));
     }
 
     private void add(Slot slot) {

@@ -44,7 +44,7 @@ class ResponsesTest {
     @Test
     void aPeerThatGaveARackIsToldItsRackMatesAddressesAndItsGatewayShareUnderMurdersOwnKeys() throws Exception {
         AnnounceResult r = new AnnounceResult(0, 3, 0, List.of(), List.of(InetAddress.getByName("10.0.0.2"),
-                InetAddress.getByName("::2"), InetAddress.getByName("10.0.0.3")), 1, 2);
+                InetAddress.getByName("::2"), InetAddress.getByName("10.0.0.3")), new org.murder.core.GatewayShare(1, 2));
         ByteBuf out = Unpooled.buffer();
         Responses.announce(out, r, 15, 5, true, false);
         assertEquals("d8:completei0e10:downloadedi0e10:incompletei3e8:intervali15e12:min intervali5e"
