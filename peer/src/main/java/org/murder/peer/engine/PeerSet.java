@@ -91,12 +91,34 @@ final class PeerSet<P extends PeerSet.Member> {
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
     private final Set<P> connected = new LinkedHashSet<>();
     private int dialling;
+    /** Connection slots kept for peers that are not of our rack (see {@link #keepForOtherRacks}). */
+    private int keptForOthers;
+    private Predicate<InetAddress> rackMate = a -> false;
 
     PeerSet(int maxConnections, SmartBan bans, Predicate<InetSocketAddress> self, PeerId ourId) {
         this.ourId = ourId;
         this.maxConnections = maxConnections;
         this.bans = bans;
         this.self = self;
+    }
+
+    /**
+     * Keeps {@code slots} of the connections for peers that are not of our rack ({@code rackMate}
+     * tells them by address): a rack's gateway does, so that its rack's own hosts, which all dial
+     * their gateways first, cannot take every slot. A gateway whose slots its rack filled could
+     * reach no other rack, and neither could its rack (its other hosts are told only of their
+     * rack): in bench/fleet.sh 200 --racks 8 (25 hosts a rack, 20 connections a host) a whole rack
+     * got no data for the 2 min stall limit and failed. A rack-mate past the other slots is
+     * refused unless an idle one gives its slot up; a peer of another rack finding every slot
+     * taken while fewer than {@code slots} hold other racks' peers takes a rack-mate's. 0: none
+     * kept (not a gateway).
+     */
+    void keepForOtherRacks(int slots, Predicate<InetAddress> rackMate) {
+        if (slots < 0 || slots > maxConnections) {
+            throw new IllegalArgumentException("slots kept for other racks: " + slots + " (expected: 0 to " + maxConnections + ")");
+        }
+        this.keptForOthers = slots;
+        this.rackMate = rackMate;
     }
 
     void learn(Collection<InetSocketAddress> addresses) {
@@ -149,6 +171,12 @@ final class PeerSet<P extends PeerSet.Member> {
                         : Admission.refused("already connected to " + peer.peerId());
             }
         }
+        if (keptForOthers > 0) {
+            Admission<P> kept = admitKeepingSlots(peer, now);
+            if (kept != null) {
+                return kept;
+            }
+        }
         if (connected.size() < maxConnections) {
             return Admission.in(null);
         }
@@ -160,6 +188,49 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         P idle = IdleSlots.evict(waitingOnNothing, Member::usefulAt, now);
         return idle == null ? Admission.refused("connection limit reached") : Admission.in(idle);
+    }
+
+    /** {@link #admit} for a gateway: null when the slots kept for other racks do not decide. */
+    private Admission<P> admitKeepingSlots(P peer, Instant now) {
+        List<P> mates = new ArrayList<>();
+        for (P c : connected) {
+            if (rackMate.test(c.remote().getAddress())) {
+                mates.add(c);
+            }
+        }
+        if (rackMate.test(peer.remote().getAddress())) {
+            if (mates.size() < maxConnections - keptForOthers) {
+                return null;
+            }
+            List<P> idleMates = new ArrayList<>();
+            for (P c : mates) {
+                if (c.blocksInFlight() == 0) {
+                    idleMates.add(c);
+                }
+            }
+            P idle = IdleSlots.evict(idleMates, Member::usefulAt, now);
+            return idle == null ? Admission.refused("our rack's peers hold every slot but the " + keptForOthers
+                    + " kept for other racks") : Admission.in(idle);
+        }
+        if (connected.size() < maxConnections || connected.size() - mates.size() >= keptForOthers || mates.isEmpty()) {
+            return null;
+        }
+        P quietest = null; // the rack-mate waiting on nothing and idle longest, else the one idle longest
+        for (P c : mates) {
+            if (quietest == null || quieter(c, quietest)) {
+                quietest = c;
+            }
+        }
+        return new Admission<>(true, quietest, "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers
+                + " for them");
+    }
+
+    private static boolean quieter(Member a, Member b) {
+        boolean aWaitsOnNothing = a.blocksInFlight() == 0;
+        if (aWaitsOnNothing != (b.blocksInFlight() == 0)) {
+            return aWaitsOnNothing;
+        }
+        return a.usefulAt().isBefore(b.usefulAt());
     }
 
     /**

@@ -160,4 +160,48 @@ class PeerSetTest {
         peers.add(member("new", 5, late));
         assertFalse(peers.admit(member("newer", 6, late), late).admitted(), "every other peer waits for blocks");
     }
+
+    /** Hosts 2-9 are of our rack; the others are not. */
+    private static boolean ofOurRack(InetAddress a) {
+        int last = a.getAddress()[3];
+        return last >= 2 && last <= 9;
+    }
+
+    @Test
+    void aGatewayKeepsSlotsForOtherRacksThatItsOwnRackCannotTake() {
+        Instant now = t0.plusSeconds(60);
+        peers.keepForOtherRacks(1, PeerSetTest::ofOurRack);
+        peers.add(new Member(id("a"), address(2, 7000), now, false, 3));
+        peers.add(new Member(id("b"), address(3, 7000), now, false, 3));
+        PeerSet.Admission<Member> third = peers.admit(member("c", 4, now), now);
+        assertFalse(third.admitted(), "two of three slots are our rack's: the last is kept");
+        assertEquals("our rack's peers hold every slot but the 1 kept for other racks", third.why());
+        PeerSet.Admission<Member> other = peers.admit(member("x", 20, now), now);
+        assertTrue(other.admitted() && other.evicted() == null, "a peer of another rack takes the kept slot, evicting nobody");
+    }
+
+    @Test
+    void aPeerOfAnotherRackTakesARackMatesSlotWhenOurRackFilledThemAll() {
+        Instant now = t0.plusSeconds(60);
+        Member busy = new Member(id("a"), address(2, 7000), t0, false, 3);
+        Member waitingOnNothing = new Member(id("b"), address(3, 7000), now, false, 0);
+        Member busyToo = new Member(id("c"), address(4, 7000), now, false, 1);
+        for (Member m : List.of(busy, waitingOnNothing, busyToo)) {
+            peers.add(m); // before the tracker said we are a gateway
+        }
+        assertFalse(peers.admit(member("x", 20, now), now).admitted(), "not a gateway: nobody idle, no slot");
+        peers.keepForOtherRacks(1, PeerSetTest::ofOurRack);
+        PeerSet.Admission<Member> x = peers.admit(member("x", 20, now), now);
+        assertTrue(x.admitted());
+        assertSame(waitingOnNothing, x.evicted(), "the rack-mate waiting on no block goes first, however recently useful");
+        peers.remove(waitingOnNothing);
+        peers.add(member("x", 20, now));
+        assertFalse(peers.admit(member("y", 21, now), now).admitted(),
+                "one peer of another rack holds the kept slot: the others wait as anyone would");
+        peers.keepForOtherRacks(0, PeerSetTest::ofOurRack);
+        assertFalse(peers.admit(member("d", 5, now), now).admitted(), "no longer a gateway: the usual rule");
+        assertEquals("slots kept for other racks: 4 (expected: 0 to 3)",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> peers.keepForOtherRacks(4, PeerSetTest::ofOurRack)).getMessage());
+    }
 }

@@ -349,6 +349,11 @@ final class SwarmSim {
                 if (picker.generation() != before) {
                     fillAll();
                 }
+                peers.keepForOtherRacks(r.gateway().isGateway() ? p.maxConnections() / 2 : 0,
+                        a -> {
+                            Host h = byAddress.get(new InetSocketAddress(a, 6881)); // as the tracker's rack-mates
+                            return h != null && h.rack == rack && h.id > 0;
+                        });
             }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
