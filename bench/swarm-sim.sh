@@ -6,7 +6,11 @@
 #
 # usage: bench/swarm-sim.sh HOSTS [--file MiB=256] [--piece KiB=256] [--up Mbit/s=400] [--down Mbit/s]
 #          [--origin-up Mbit/s] [--latency ms=0.5] [--jitter s=0] [--racks N=1] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N=3] [--origin-outside]
-#          [--slow N] [--slow-factor F=0.5] [--failing N] [--max-peers N=100] [--numwant N=20] [--seed N=1] [--timeline]
+#          [--slow N] [--slow-factor F=0.5] [--failing N] [--max-peers N=100] [--numwant N=20] [--seed N=1]
+#          [--uplink-order requests|rarest] [--timeline]
+#
+# --uplink-order rarest is a what-if, not the engine: each host's uplink sends a new (rare) piece
+# before common ones (the engine writes each block when asked; it has no send scheduler yet).
 #
 # Prints p50, p99, p99.9 and the last host against the bound F/c, what the origin sent (x F),
 # duplicate bytes and bytes across racks. Calibration (16 hosts against bench/swarm.sh): see README.

@@ -32,7 +32,8 @@ import org.murder.tracker.swarm.SwarmSettings;
  * ({@link PiecePicker}, {@link RequestDepth}, {@link UploadSlots}, {@link PeerSet}, {@link FirstCopy},
  * {@link Sparing}) and the tracker's own peer lists ({@link SwarmRegistry}); only the bytes and
  * the wires are simulated. A host's messages reach a peer after the one-way latency; a block
- * leaves through its sender's uplink (one queue, first come first served, at the host's rate),
+ * leaves through its sender's uplink (one queue at the host's rate, first come first served unless
+ * {@link #withUplinkOrder} says otherwise),
  * crosses the racks' uplinks when it changes rack, and enters through the receiver's downlink.
  * The routing between policies follows {@link TorrentSession}'s.
  *
@@ -144,6 +145,36 @@ final class SwarmSim {
             done[i] = hosts[i].doneAt;
         }
         return new Result(done, hosts[0].uploaded, duplicateBytes, rackBytes, events, p.failingHosts());
+    }
+
+    /** How a host's uplink orders the blocks it was asked for. */
+    enum UplinkOrder {
+        /** In the order the requests came: the engine writes a block to its connection when it is asked. */
+        REQUESTS,
+        /**
+         * Not what the engine does (it has no send scheduler): what one would give. The blocks of a
+         * piece asked by one peer go at the time that piece was first asked plus one piece time (at
+         * the host's rate) per connected peer that had it then, so a new piece overtakes common
+         * ones and none waits for good; among equals, in the order asked.
+         */
+        RAREST
+    }
+
+    private UplinkOrder uplinkOrder = UplinkOrder.REQUESTS;
+
+    /** Orders every host's uplink by {@code order} (the default: {@link UplinkOrder#REQUESTS}). */
+    SwarmSim withUplinkOrder(UplinkOrder order) {
+        uplinkOrder = order;
+        return this;
+    }
+
+    /** A block waiting for a host's uplink under {@link UplinkOrder#RAREST}. */
+    private record Waiting(long due, long firstAsked, long asked, Link to, Block block) implements Comparable<Waiting> {
+        @Override
+        public int compareTo(Waiting o) {
+            return due != o.due ? Long.compare(due, o.due) : firstAsked != o.firstAsked ? Long.compare(firstAsked, o.firstAsked)
+                    : Long.compare(asked, o.asked);
+        }
     }
 
     /** Records what {@link #timeline()} prints; off unless asked (it costs a scan of every host each step). */
@@ -561,40 +592,67 @@ final class SwarmSim {
             }
             c.queuedUploads++;
             c.usefulAt = clock.instant();
+            if (uplinkOrder == UplinkOrder.RAREST) {
+                long[] rank = c.firstAsked.computeIfAbsent(b.piece(),
+                        k -> new long[] {now + (long) (picker.availability(b.piece()) * (p.pieceBytes() / upRate) * 1e9), seq++});
+                waiting.add(new Waiting(rank[0], rank[1], seq++, c, b));
+                if (!sending) {
+                    sendNext();
+                }
+                return;
+            }
             double start = Math.max(upFree, now);
             upFree = start + b.length() / upRate * 1e9;
+            at((long) upFree, () -> sent(c, b));
+        }
+
+        /** Under {@link UplinkOrder#RAREST}: the blocks asked of us, by when they are due. */
+        private final PriorityQueue<Waiting> waiting = new PriorityQueue<>();
+        private boolean sending;
+
+        private void sendNext() {
+            Waiting w = waiting.poll();
+            sending = w != null;
+            if (w != null) {
+                upFree = now + w.block().length() / upRate * 1e9;
+                at((long) upFree, () -> {
+                    sent(w.to(), w.block());
+                    sendNext();
+                });
+            }
+        }
+
+        /** A block left our uplink: it crosses the racks' uplinks and the receiver's downlink. */
+        private void sent(Link c, Block b) {
             Host to = c.remoteHost();
-            long sent = (long) upFree;
-            at(sent, () -> {
-                c.queuedUploads--;
-                uploaded += b.length();
-                if (timeline != null) {
-                    timeline.sent(now, b.length(), id == 0);
+            c.queuedUploads--;
+            uploaded += b.length();
+            if (timeline != null) {
+                timeline.sent(now, b.length(), id == 0);
+            }
+            if (!downloadedHere) {
+                firstCopy.sent(b.piece(), c, b.length(), clock.instant());
+            }
+            double arrive = now + latency;
+            if (to.rack != rack && to.rack >= 0) {
+                rackBytes += b.length(); // what enters a rack (in the first topology, what leaves one too)
+            }
+            if (to.rack != rack && p.rackUplink() > 0) {
+                double out = now;
+                if (rack >= 0 && !p.originOutside()) {
+                    out = Math.max(rackUpFree[rack], now) + b.length() / p.rackUplink() * 1e9;
+                    rackUpFree[rack] = out;
                 }
-                if (!downloadedHere) {
-                    firstCopy.sent(b.piece(), c, b.length(), clock.instant());
+                if (to.rack >= 0) {
+                    double in = Math.max(rackDownFree[to.rack], out) + b.length() / p.rackUplink() * 1e9;
+                    rackDownFree[to.rack] = in;
+                    out = in;
                 }
-                double arrive = now + latency;
-                if (to.rack != rack && to.rack >= 0) {
-                    rackBytes += b.length(); // what enters a rack (in the first topology, what leaves one too)
-                }
-                if (to.rack != rack && p.rackUplink() > 0) {
-                    double out = now;
-                    if (rack >= 0 && !p.originOutside()) {
-                        out = Math.max(rackUpFree[rack], now) + b.length() / p.rackUplink() * 1e9;
-                        rackUpFree[rack] = out;
-                    }
-                    if (to.rack >= 0) {
-                        double in = Math.max(rackDownFree[to.rack], out) + b.length() / p.rackUplink() * 1e9;
-                        rackDownFree[to.rack] = in;
-                        out = in;
-                    }
-                    arrive = out + latency;
-                }
-                double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
-                to.downFree = done;
-                at((long) done, () -> to.blockArrived(c.back, b));
-            });
+                arrive = out + latency;
+            }
+            double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
+            to.downFree = done;
+            at((long) done, () -> to.blockArrived(c.back, b));
         }
 
         void tick() {
@@ -650,6 +708,8 @@ final class SwarmSim {
         PieceSet has = new PieceSet(pieceCount);
         final PeerAvailability tally;
         final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
+        /** Under {@link UplinkOrder#RAREST}, per piece it asked of us: when it is due, and the order of its first asking. */
+        final Map<Integer, long[]> firstAsked = new HashMap<>();
         final java.util.BitSet refused = new java.util.BitSet();
         RequestDepth depth;
         boolean attached;
@@ -710,6 +770,7 @@ final class SwarmSim {
             if (has.add(piece)) {
                 tally.peerHas(piece);
             }
+            firstAsked.remove(piece); // it has the piece: no more of it will be asked
             hasChanged(piece);
         }
 

@@ -10,8 +10,10 @@ import org.murder.tracker.swarm.SwarmSettings;
  * --up Mbit/s [400] (every host's uplink c, and the origin's), --down Mbit/s [4 x up],
  * --origin-up Mbit/s [up], --latency ms [0.5], --jitter s [0], --racks N [1], --rack-uplink Mbit/s
  * [unlimited], --rack-hints (hosts announce their rack; the origin none), --slow N [0] hosts at --slow-factor [0.5] of the rates, --failing N [0] hosts that
- * die mid-download, --max-peers N [100], --numwant N [20, the engine's], --seed N [1], --timeline (every half
- * second: how busy the uplinks were and why the idle ones were idle; then upload and finish by announce order).
+ * die mid-download, --max-peers N [100], --numwant N [20, the engine's], --seed N [1], --uplink-order requests|rarest
+ * [requests, as the engine sends; rarest: what a send scheduler would give, see {@link SwarmSim.UplinkOrder}],
+ * --timeline (every half second: how busy the uplinks were and why the idle ones were idle; then upload and finish
+ * by announce order).
  */
 public final class SwarmSimMain {
     private SwarmSimMain() {
@@ -21,7 +23,7 @@ public final class SwarmSimMain {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
                     + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N] [--origin-outside] [--slow N] [--slow-factor F] [--failing N]"
-                    + " [--max-peers N] [--numwant N] [--seed N] [--timeline]");
+                    + " [--max-peers N] [--numwant N] [--seed N] [--uplink-order requests|rarest] [--timeline]");
             System.exit(2);
         }
         int hosts = positive("HOSTS", args[0]);
@@ -44,6 +46,7 @@ public final class SwarmSimMain {
         boolean originOutside = false;
         int rackGateways = SwarmSettings.DEFAULT_GATEWAYS_PER_RACK;
         boolean timeline = false;
+        SwarmSim.UplinkOrder uplinkOrder = SwarmSim.UplinkOrder.REQUESTS;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--rack-hints")) {
@@ -79,6 +82,14 @@ public final class SwarmSimMain {
                 case "--rack-gateways" -> rackGateways = positive(name, v);
                 case "--numwant" -> numWant = positive(name, v);
                 case "--seed" -> seed = (long) number(name, v);
+                case "--uplink-order" -> uplinkOrder = switch (v) {
+                    case "requests" -> SwarmSim.UplinkOrder.REQUESTS;
+                    case "rarest" -> SwarmSim.UplinkOrder.RAREST;
+                    default -> {
+                        usage("--uplink-order " + v + " (expected: requests or rarest)");
+                        yield null;
+                    }
+                };
                 default -> usage("unknown option " + name);
             }
         }
@@ -93,7 +104,10 @@ public final class SwarmSimMain {
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
                 numWant, Duration.ofHours(6), rackHints, originOutside, rackGateways);
         long started = System.nanoTime();
-        SwarmSim sim = timeline ? new SwarmSim(params).withTimeline() : new SwarmSim(params);
+        SwarmSim sim = new SwarmSim(params).withUplinkOrder(uplinkOrder);
+        if (timeline) {
+            sim.withTimeline();
+        }
         SwarmSim.Result r = sim.run();
 
         double wall = (System.nanoTime() - started) / 1e9;
@@ -101,9 +115,10 @@ public final class SwarmSimMain {
         double bound = file / c;
         int expected = hosts - failing;
         System.out.printf(Locale.ROOT, "# swarm-sim: %d hosts (+ origin), F=%.0f MiB in %d pieces of %.0f KiB, c=%.0f Mbit/s,"
-                + " latency %.2f ms, jitter %.1f s, racks %d%s%s%s, slow %d, failing %d, seed %d%n", hosts, fileMib,
+                + " latency %.2f ms, jitter %.1f s, racks %d%s%s%s, slow %d, failing %d, seed %d%s%n", hosts, fileMib,
                 (file + piece - 1) / piece, pieceKib, up, latencyMs, jitterS, racks,
-                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", originOutside ? ", the origin in no rack, rack uplinks inbound only" : "", slow, failing, seed);
+                rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", originOutside ? ", the origin in no rack, rack uplinks inbound only" : "", slow, failing, seed,
+                uplinkOrder == SwarmSim.UplinkOrder.RAREST ? ", uplinks send the rarest first (what-if: not the engine)" : "");
         System.out.printf(Locale.ROOT, "finished %d of %d; bound F/c %.2f s%n", done.length, expected, bound);
         if (done.length > 0) {
             System.out.printf(Locale.ROOT, "p50 %.2f s (%.2f x F/c)  p99 %.2f s (%.2f x)  p99.9 %.2f s (%.2f x)  last %.2f s (%.2f x)%n",

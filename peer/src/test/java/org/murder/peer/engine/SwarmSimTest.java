@@ -37,6 +37,15 @@ class SwarmSimTest {
     }
 
     @Test
+    void uplinksThatSendTheRarestFirstStillServeEveryPieceAndReplayForASeed() {
+        SwarmSim.Result a = new SwarmSim(small).withUplinkOrder(SwarmSim.UplinkOrder.RAREST).run();
+        SwarmSim.Result b = new SwarmSim(small).withUplinkOrder(SwarmSim.UplinkOrder.RAREST).run();
+        assertEquals(32, SwarmSim.finished(a).length, "every host finished: no block waits for good behind rarer ones");
+        assertArrayEquals(a.doneAt(), b.doneAt());
+        assertNotEquals(a.events(), new SwarmSim(small).run().events(), "the order is not the default's");
+    }
+
+    @Test
     void theHostsRunTheEnginesOwnPolicyClasses() throws Exception {
         // not copies: the simulator's result moves when the engine's policy code does
         for (String name : new String[] {"picker", "peers", "uploads", "firstCopy", "seedSparing", "rackSparing", "bans"}) {
