@@ -91,8 +91,8 @@ final class PeerSet<P extends PeerSet.Member> {
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
     private final Set<P> connected = new LinkedHashSet<>();
     private int dialling;
-    /** Connection slots kept for peers that are not of our rack (see {@link #keepForOtherRacks}). */
-    private int keptForOthers;
+    /** We are a gateway of our rack: connection slots are kept for peers of other racks (see {@link #keepForOtherRacks}). */
+    private boolean gateway;
     private Predicate<InetAddress> rackMate = a -> false;
 
     PeerSet(int maxConnections, SmartBan bans, Predicate<InetSocketAddress> self, PeerId ourId) {
@@ -103,22 +103,33 @@ final class PeerSet<P extends PeerSet.Member> {
     }
 
     /**
-     * Keeps {@code slots} of the connections for peers that are not of our rack ({@code rackMate}
-     * tells them by address): a rack's gateway does, so that its rack's own hosts, which all dial
-     * their gateways first, cannot take every slot. A gateway whose slots its rack filled could
+     * As one of its rack's gateways ({@code gateway}), keeps connection slots for peers that are
+     * not of our rack ({@code rackMate} tells them by address, from the tracker's last list): half
+     * the slots, or fewer when we know fewer such addresses ({@link #keptForOtherRacks}). Its
+     * rack's own hosts all dial their gateways first; a gateway whose slots they filled could
      * reach no other rack, and neither could its rack (its other hosts are told only of their
      * rack): in bench/fleet.sh 200 --racks 8 (25 hosts a rack, 20 connections a host) a whole rack
      * got no data for the 2 min stall limit and failed. A rack-mate past the other slots is
-     * refused unless an idle one gives its slot up; a peer of another rack finding every slot
-     * taken while fewer than {@code slots} hold other racks' peers takes a rack-mate's. 0: none
-     * kept (not a gateway).
+     * refused unless an idle one gives its slot up, and not dialled; a peer of another rack
+     * finding every slot taken while fewer than the kept slots hold other racks' peers takes a
+     * rack-mate's (one waiting on no block first: a busy one loses what it had on its way), and is
+     * dialled even when every slot is taken.
      */
-    void keepForOtherRacks(int slots, Predicate<InetAddress> rackMate) {
-        if (slots < 0 || slots > maxConnections) {
-            throw new IllegalArgumentException("slots kept for other racks: " + slots + " (expected: 0 to " + maxConnections + ")");
-        }
-        this.keptForOthers = slots;
+    void keepForOtherRacks(boolean gateway, Predicate<InetAddress> rackMate) {
+        this.gateway = gateway;
         this.rackMate = rackMate;
+    }
+
+    /** The slots kept for peers of other racks now: 0 unless a gateway. */
+    int keptForOtherRacks() {
+        if (!gateway) {
+            return 0;
+        }
+        int others = 0;
+        for (InetSocketAddress a : known) {
+            others += rackMate.test(a.getAddress()) || self.test(a) ? 0 : 1;
+        }
+        return Math.min(maxConnections / 2, others);
     }
 
     void learn(Collection<InetSocketAddress> addresses) {
@@ -132,16 +143,26 @@ final class PeerSet<P extends PeerSet.Member> {
     /** The addresses to dial now; each counts as being dialled until {@link #dialled()}. */
     List<InetSocketAddress> toDial(Instant now) {
         List<InetSocketAddress> dial = new ArrayList<>();
-        if (connected.size() + dialling >= maxConnections) {
+        int kept = keptForOtherRacks();
+        int mates = kept == 0 ? 0 : rackMatesConnected();
+        // room for a rack-mate: a free slot outside the kept ones; for another peer: a free slot, or a kept one a rack-mate holds
+        int forMates = Math.min(maxConnections - connected.size(), maxConnections - kept - mates) - dialling;
+        int forOthers = Math.max(maxConnections - connected.size(), kept - (connected.size() - mates)) - dialling;
+        if (kept == 0) {
+            forMates = maxConnections - connected.size() - dialling;
+            forOthers = forMates;
+        }
+        if (forMates <= 0 && forOthers <= 0) {
             return dial;
         }
         Set<InetSocketAddress> busy = new HashSet<>();
         connected.forEach(c -> busy.add(c.remote()));
         for (InetSocketAddress a : known) {
-            if (connected.size() + dialling >= maxConnections) {
+            if (forMates <= 0 && forOthers <= 0) {
                 break;
             }
-            if (busy.contains(a) || bans.isBanned(a.getAddress()) || self.test(a)) {
+            if (busy.contains(a) || bans.isBanned(a.getAddress()) || self.test(a)
+                    || (kept > 0 && rackMate.test(a.getAddress()) ? forMates : forOthers) <= 0) {
                 continue;
             }
             Instant last = lastAttempt.get(a);
@@ -150,6 +171,8 @@ final class PeerSet<P extends PeerSet.Member> {
             }
             lastAttempt.put(a, now);
             dialling++;
+            forMates--;
+            forOthers--;
             dial.add(a);
         }
         return dial;
@@ -171,10 +194,11 @@ final class PeerSet<P extends PeerSet.Member> {
                         : Admission.refused("already connected to " + peer.peerId());
             }
         }
-        if (keptForOthers > 0) {
-            Admission<P> kept = admitKeepingSlots(peer, now);
-            if (kept != null) {
-                return kept;
+        int kept = keptForOtherRacks();
+        if (kept > 0) {
+            Admission<P> decided = admitKeepingSlots(peer, kept, now);
+            if (decided != null) {
+                return decided;
             }
         }
         if (connected.size() < maxConnections) {
@@ -191,7 +215,7 @@ final class PeerSet<P extends PeerSet.Member> {
     }
 
     /** {@link #admit} for a gateway: null when the slots kept for other racks do not decide. */
-    private Admission<P> admitKeepingSlots(P peer, Instant now) {
+    private Admission<P> admitKeepingSlots(P peer, int keptForOthers, Instant now) {
         List<P> mates = new ArrayList<>();
         for (P c : connected) {
             if (rackMate.test(c.remote().getAddress())) {
@@ -223,6 +247,14 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         return new Admission<>(true, quietest, "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers
                 + " for them");
+    }
+
+    private int rackMatesConnected() {
+        int mates = 0;
+        for (P c : connected) {
+            mates += rackMate.test(c.remote().getAddress()) ? 1 : 0;
+        }
+        return mates;
     }
 
     private static boolean quieter(Member a, Member b) {

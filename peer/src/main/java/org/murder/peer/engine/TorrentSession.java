@@ -227,7 +227,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             if (picker.generation() != before) {
                 fillAll(); // another share: other pieces may be asked of other racks
             }
-            peers.keepForOtherRacks(answer.gateway().isGateway() ? config.maxConnections() / 2 : 0, a -> rackMates.contains(a));
+            peers.keepForOtherRacks(answer.gateway().isGateway(), a -> rackMates.contains(a));
         }
         peers.learn(answer.peers());
         dial();

@@ -170,14 +170,23 @@ class PeerSetTest {
     @Test
     void aGatewayKeepsSlotsForOtherRacksThatItsOwnRackCannotTake() {
         Instant now = t0.plusSeconds(60);
-        peers.keepForOtherRacks(1, PeerSetTest::ofOurRack);
+        peers.keepForOtherRacks(true, PeerSetTest::ofOurRack);
+        assertEquals(0, peers.keptForOtherRacks(), "no other rack's peer known: nothing to keep slots for");
+        peers.learn(List.of(address(2, 7000), address(3, 7000), address(4, 7000), address(20, 7000), address(21, 7000)));
+        assertEquals(1, peers.keptForOtherRacks(), "half of 3, rounded down");
         peers.add(new Member(id("a"), address(2, 7000), now, false, 3));
         peers.add(new Member(id("b"), address(3, 7000), now, false, 3));
+        assertEquals(List.of(address(20, 7000)), peers.toDial(now), "one slot left: another rack's peer, not our rack's third");
+        peers.dialled();
         PeerSet.Admission<Member> third = peers.admit(member("c", 4, now), now);
         assertFalse(third.admitted(), "two of three slots are our rack's: the last is kept");
         assertEquals("our rack's peers hold every slot but the 1 kept for other racks", third.why());
         PeerSet.Admission<Member> other = peers.admit(member("x", 20, now), now);
         assertTrue(other.admitted() && other.evicted() == null, "a peer of another rack takes the kept slot, evicting nobody");
+        Member idle = new Member(id("i"), address(5, 7000), t0, false, 0);
+        peers.remove(peers.connected().iterator().next());
+        peers.add(idle);
+        assertSame(idle, peers.admit(member("c", 4, now), now).evicted(), "a rack-mate at the limit takes an idle rack-mate's slot");
     }
 
     @Test
@@ -189,8 +198,12 @@ class PeerSetTest {
         for (Member m : List.of(busy, waitingOnNothing, busyToo)) {
             peers.add(m); // before the tracker said we are a gateway
         }
+        peers.learn(List.of(address(20, 7000), address(21, 7000)));
+        assertEquals(List.of(), peers.toDial(now), "not a gateway: every slot taken, nobody dialled");
         assertFalse(peers.admit(member("x", 20, now), now).admitted(), "not a gateway: nobody idle, no slot");
-        peers.keepForOtherRacks(1, PeerSetTest::ofOurRack);
+        peers.keepForOtherRacks(true, PeerSetTest::ofOurRack);
+        assertEquals(List.of(address(20, 7000)), peers.toDial(now), "a gateway dials another rack even when full");
+        peers.dialled();
         PeerSet.Admission<Member> x = peers.admit(member("x", 20, now), now);
         assertTrue(x.admitted());
         assertSame(waitingOnNothing, x.evicted(), "the rack-mate waiting on no block goes first, however recently useful");
@@ -198,10 +211,7 @@ class PeerSetTest {
         peers.add(member("x", 20, now));
         assertFalse(peers.admit(member("y", 21, now), now).admitted(),
                 "one peer of another rack holds the kept slot: the others wait as anyone would");
-        peers.keepForOtherRacks(0, PeerSetTest::ofOurRack);
+        peers.keepForOtherRacks(false, PeerSetTest::ofOurRack);
         assertFalse(peers.admit(member("d", 5, now), now).admitted(), "no longer a gateway: the usual rule");
-        assertEquals("slots kept for other racks: 4 (expected: 0 to 3)",
-                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        () -> peers.keepForOtherRacks(4, PeerSetTest::ofOurRack)).getMessage());
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
 import org.murder.core.Durations;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
@@ -152,10 +153,11 @@ final class SwarmSim {
         /** In the order the requests came: the engine writes a block to its connection when it is asked. */
         REQUESTS,
         /**
-         * Not what the engine does (it has no send scheduler): what one would give. The blocks of a
-         * piece asked by one peer go at the time that piece was first asked plus one piece time (at
-         * the host's rate) per connected peer that had it then, so a new piece overtakes common
-         * ones and none waits for good; among equals, in the order asked.
+         * Not what the engine does (it has no send scheduler): what one would give. The blocks
+         * waiting for the uplink go in order of (the time their piece was first asked by that peer +
+         * one piece time at the host's rate per connected peer that had the piece then), so a new
+         * piece overtakes common ones and none waits for good; among equals, in the order asked. An
+         * idle uplink sends whatever comes at once.
          */
         RAREST
     }
@@ -380,11 +382,8 @@ final class SwarmSim {
                 if (picker.generation() != before) {
                     fillAll();
                 }
-                peers.keepForOtherRacks(r.gateway().isGateway() ? p.maxConnections() / 2 : 0,
-                        a -> {
-                            Host h = byAddress.get(new InetSocketAddress(a, 6881)); // as the tracker's rack-mates
-                            return h != null && h.rack == rack && h.id > 0;
-                        });
+                Set<InetAddress> mates = Set.copyOf(r.rackMates()); // as TorrentSession: the tracker's last list
+                peers.keepForOtherRacks(r.gateway().isGateway(), mates::contains);
             }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
