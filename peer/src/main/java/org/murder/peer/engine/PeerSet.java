@@ -19,7 +19,8 @@ import org.murder.core.PeerId;
 /**
  * A torrent's peers: the addresses it knows (from the tracker or given), the connections it is
  * dialling, the peers connected, and who is let in. At most {@code maxConnections} connected or
- * being dialled; an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
+ * being dialled (a rack's gateway may dial peers of other racks past that: they take rack-mates'
+ * slots, see {@link #keepForOtherRacks}); an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
  * address, our own, and a second connection to a peer id already connected stay out (but of two
  * made at once, each end dialling the other, both ends keep the same one: {@link #SIMULTANEOUS}). When every
  * slot is taken, a newcomer gets the slot of the peer idle longest ({@link IdleSlots}) among those
@@ -125,9 +126,9 @@ final class PeerSet<P extends PeerSet.Member> {
         if (!gateway) {
             return 0;
         }
-        int others = 0;
+        int others = 0; // known addresses are never forgotten: a departed peer of another rack still counts, up to half the slots
         for (InetSocketAddress a : known) {
-            others += rackMate.test(a.getAddress()) || self.test(a) ? 0 : 1;
+            others += rackMate.test(a.getAddress()) || self.test(a) || bans.isBanned(a.getAddress()) ? 0 : 1;
         }
         return Math.min(maxConnections / 2, others);
     }

@@ -203,6 +203,7 @@ class PeerSetTest {
         assertFalse(peers.admit(member("x", 20, now), now).admitted(), "not a gateway: nobody idle, no slot");
         peers.keepForOtherRacks(true, PeerSetTest::ofOurRack);
         assertEquals(List.of(address(20, 7000)), peers.toDial(now), "a gateway dials another rack even when full");
+        assertEquals(List.of(), peers.toDial(now), "one kept slot, and one dial on its way to fill it");
         peers.dialled();
         PeerSet.Admission<Member> x = peers.admit(member("x", 20, now), now);
         assertTrue(x.admitted());
@@ -211,7 +212,8 @@ class PeerSetTest {
         peers.add(member("x", 20, now));
         assertFalse(peers.admit(member("y", 21, now), now).admitted(),
                 "one peer of another rack holds the kept slot: the others wait as anyone would");
+        assertEquals("our rack's peers hold every slot but the 1 kept for other racks", peers.admit(member("d", 5, now), now).why());
         peers.keepForOtherRacks(false, PeerSetTest::ofOurRack);
-        assertFalse(peers.admit(member("d", 5, now), now).admitted(), "no longer a gateway: the usual rule");
+        assertEquals("connection limit reached", peers.admit(member("d", 5, now), now).why(), "no longer a gateway: the usual rule");
     }
 }
