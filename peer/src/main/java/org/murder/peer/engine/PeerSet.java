@@ -145,13 +145,14 @@ final class PeerSet<P extends PeerSet.Member> {
     List<InetSocketAddress> toDial(Instant now) {
         List<InetSocketAddress> dial = new ArrayList<>();
         int kept = keptForOtherRacks();
-        int mates = kept == 0 ? 0 : rackMatesConnected();
-        // room for a rack-mate: a free slot outside the kept ones; for another peer: a free slot, or a kept one a rack-mate holds
-        int forMates = Math.min(maxConnections - connected.size(), maxConnections - kept - mates) - dialling;
-        int forOthers = Math.max(maxConnections - connected.size(), kept - (connected.size() - mates)) - dialling;
-        if (kept == 0) {
-            forMates = maxConnections - connected.size() - dialling;
-            forOthers = forMates;
+        int free = maxConnections - connected.size() - dialling;
+        int forMates = free;
+        int forOthers = free;
+        if (kept > 0) {
+            // room for a rack-mate: a free slot outside the kept ones; for another peer: a free slot, or a kept one a rack-mate holds
+            int mates = connectedRackMates().size();
+            forMates = Math.min(free, maxConnections - kept - mates - dialling);
+            forOthers = Math.max(free, kept - (connected.size() - mates) - dialling);
         }
         if (forMates <= 0 && forOthers <= 0) {
             return dial;
@@ -205,35 +206,18 @@ final class PeerSet<P extends PeerSet.Member> {
         if (connected.size() < maxConnections) {
             return Admission.in(null);
         }
-        List<P> waitingOnNothing = new ArrayList<>();
-        for (P c : connected) {
-            if (c.blocksInFlight() == 0) {
-                waitingOnNothing.add(c);
-            }
-        }
-        P idle = IdleSlots.evict(waitingOnNothing, Member::usefulAt, now);
+        P idle = idleWaitingOnNothing(connected, now);
         return idle == null ? Admission.refused("connection limit reached") : Admission.in(idle);
     }
 
     /** {@link #admit} for a gateway: null when the slots kept for other racks do not decide. */
     private Admission<P> admitKeepingSlots(P peer, int keptForOthers, Instant now) {
-        List<P> mates = new ArrayList<>();
-        for (P c : connected) {
-            if (rackMate.test(c.remote().getAddress())) {
-                mates.add(c);
-            }
-        }
+        List<P> mates = connectedRackMates();
         if (rackMate.test(peer.remote().getAddress())) {
             if (mates.size() < maxConnections - keptForOthers) {
                 return null;
             }
-            List<P> idleMates = new ArrayList<>();
-            for (P c : mates) {
-                if (c.blocksInFlight() == 0) {
-                    idleMates.add(c);
-                }
-            }
-            P idle = IdleSlots.evict(idleMates, Member::usefulAt, now);
+            P idle = idleWaitingOnNothing(mates, now);
             return idle == null ? Admission.refused("our rack's peers hold every slot but the " + keptForOthers
                     + " kept for other racks") : Admission.in(idle);
         }
@@ -250,12 +234,25 @@ final class PeerSet<P extends PeerSet.Member> {
                 + " for them");
     }
 
-    private int rackMatesConnected() {
-        int mates = 0;
+    private List<P> connectedRackMates() {
+        List<P> mates = new ArrayList<>();
         for (P c : connected) {
-            mates += rackMate.test(c.remote().getAddress()) ? 1 : 0;
+            if (rackMate.test(c.remote().getAddress())) {
+                mates.add(c);
+            }
         }
         return mates;
+    }
+
+    /** Among {@code peers}, the one with no block on its way either way that was idle longest past the grace, or null. */
+    private P idleWaitingOnNothing(Collection<P> peers, Instant now) {
+        List<P> waitingOnNothing = new ArrayList<>();
+        for (P c : peers) {
+            if (c.blocksInFlight() == 0) {
+                waitingOnNothing.add(c);
+            }
+        }
+        return IdleSlots.evict(waitingOnNothing, Member::usefulAt, now);
     }
 
     private static boolean quieter(Member a, Member b) {
