@@ -9,8 +9,9 @@
 #          [--slow N] [--slow-factor F=0.5] [--failing N] [--max-peers N=100] [--numwant N=20] [--seed N=1]
 #          [--uplink-order requests|rarest] [--timeline]
 #
-# --uplink-order rarest is a what-if, not the engine: each host's uplink sends a new (rare) piece
-# before common ones (the engine writes each block when asked; it has no send scheduler yet).
+# --uplink-order: rarest (the default) is the engine's send order (SendOrder: a piece few peers have
+# before common ones asked earlier, none waiting for good); requests is a what-if, the engine before
+# it had one (each block sent in the order asked).
 #
 # Prints p50, p99, p99.9 and the last host against the bound F/c, what the origin sent (x F),
 # duplicate bytes and bytes across racks. Calibration (16 hosts against bench/swarm.sh): see README.

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.Errors;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -44,6 +45,13 @@ public final class Engine implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** Largest frame accepted before we know the torrent: a 128 KiB block, or a bitfield of 8 M pieces. */
     static final int MAX_FRAME = 1 << 20;
+    /**
+     * Unsent bytes a socket holds at most before it takes more (TCP_NOTSENT_LOWAT; with Netty's
+     * epoll transport, Linux): what the uplink sends next is then mostly still in the torrent's
+     * {@link SendOrder}, not in the kernel in the order asked. Enough to keep a loopback or
+     * datacenter link busy between two wake-ups of the event loop.
+     */
+    static final int NOT_SENT_LOW_WATER = 128 * 1024;
     /**
      * Incoming connections that may wait for their handshake at once (each for at most
      * {@code handshakeTimeout}): a new one beyond closes the oldest, so connections that never say
@@ -147,6 +155,9 @@ public final class Engine implements Closeable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (ch instanceof EpollSocketChannel epoll) {
+                    epoll.config().setTcpNotSentLowAt(NOT_SENT_LOW_WATER);
+                }
                 ChannelPipeline p = ch.pipeline();
                 if (shaper != null) {
                     p.addLast("shaper", shaper);

@@ -358,12 +358,21 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
     }
 
+    /** It asked us for a block, which waits in the torrent's {@link SendOrder} until {@link #serve}d. */
+    void asked() {
+        queuedUploads++;
+    }
+
+    /** A block it asked for will not be sent (it cancelled it). */
+    void unasked() {
+        queuedUploads--;
+    }
+
     /**
      * Sends a block straight from the files ({@code sendfile}: the encoder frames the regions); calls
      * {@code sent} with the bytes on the torrent's loop once written (0 when the write failed).
      */
     void serve(PeerMessage.Request r, List<? extends FileRegion> regions, Instant now, IntConsumer sent) {
-        queuedUploads++;
         wrote = true;
         usefulAt = now;
         Events t = torrent;

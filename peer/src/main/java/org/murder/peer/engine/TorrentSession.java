@@ -49,6 +49,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * upload slots) answers a request of 4 blocks in about 4 s.
      */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** Bytes handed to connections and not yet taken by their sockets, at most: see {@link SendAhead}. */
+    static final long SEND_AHEAD = 2L * EngineConfig.MURDER_REQUEST_BLOCKS * EngineConfig.BLOCK_SIZE;
 
     private final SessionContext context;
     private final MetaInfo meta;
@@ -74,6 +76,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final CompletableFuture<Void> completed = new CompletableFuture<>();
     private final CompletableFuture<Snapshot> finished = new CompletableFuture<>();
     private final FirstCopy<PeerConnection> firstCopy;
+    /** The blocks peers asked us for and we have not handed to their connections yet: see {@link #sendWaiting}. */
+    private final SendOrder<PeerConnection> sends;
+    /** What the connections were handed and their sockets have not taken yet. */
+    private final SendAhead<PeerConnection> handedOut = new SendAhead<>(SEND_AHEAD);
     private Instant lastData;
     /** The session downloaded something (it did not start complete, as a seed does). */
     private boolean downloadedHere;
@@ -110,6 +116,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize);
+        this.sends = new SendOrder<>(meta.pieceLength());
         this.lastData = clock.instant();
     }
 
@@ -324,6 +331,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         countSeeds();
         firstCopy.gone(c, clock.instant());
         uploads.remove(c);
+        sends.remove(c);
+        handedOut.gone(c);
         LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, peers.size());
         fillAll();
     }
@@ -366,8 +375,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             uploads.interested(c);
         } else if (m instanceof PeerMessage.NotInterested) {
             uploads.notInterested(c);
+        } else if (m instanceof PeerMessage.Cancel x) {
+            onCancel(c, new PeerMessage.Request(x.piece(), x.begin(), x.length()));
         }
-        // keep-alive, cancel (uploads already queued are sent), have none, port, extended, suggest, allowed fast: nothing to do
+        // keep-alive, have none, port, extended, suggest, allowed fast: nothing to do
     }
 
     /** It has more pieces: {@code piece} (one Have), or -1 (a bitfield, Have All). */
@@ -567,16 +578,50 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
+        c.asked();
+        sends.add(c, r, picker.availability(r.piece()));
+        sendWaiting();
+    }
+
+    /** A block it cancelled is not sent if it still waits; a peer with the fast extension is told so (BEP 6). */
+    private void onCancel(PeerConnection c, PeerMessage.Request r) {
+        if (sends.cancel(c, r)) {
+            c.unasked();
+            c.reject(r);
+            c.flush();
+        }
+    }
+
+    /**
+     * Hands the waiting blocks to their connections, in {@link SendOrder}, while the sockets take what
+     * they are given: what they have not taken is held to {@link #SEND_AHEAD}, so that the order
+     * decides what the uplink sends next rather than the order requests came in. (The sockets hold
+     * little unsent themselves: {@link Engine#NOT_SENT_LOW_WATER}.)
+     */
+    private void sendWaiting() {
+        while (handedOut.room() && !sends.isEmpty()) {
+            SendOrder.Send<PeerConnection> next = sends.poll();
+            serve(next.to(), next.request());
+        }
+    }
+
+    private void serve(PeerConnection c, PeerMessage.Request r) {
         List<SharedFileRegion> regions = new ArrayList<>(1);
         for (Storage.Slice s : storage.slices((long) r.piece() * meta.pieceLength() + r.begin(), r.length())) {
             regions.add(new SharedFileRegion(s.channel(), s.filePosition(), s.length()));
         }
-        c.serve(r, regions, clock.instant(), n -> {
+        Instant now = clock.instant();
+        handedOut.handed(c, r.length(), now);
+        c.serve(r, regions, now, n -> {
+            handedOut.taken(c, r.length(), clock.instant());
+            sends.sent(n);
             counters.uploaded += n;
             if (!downloadedHere) {
                 firstCopy.sent(r.piece(), c, n, clock.instant());
             }
+            sendWaiting();
         });
+        c.flush();
     }
 
     // ---- time
@@ -624,6 +669,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
         }
         uploads.tick();
+        if (handedOut.tick(now)) {
+            sendWaiting(); // a stalled connection no longer holds the others back
+        }
         if (counters.state == SessionState.SEEDING && options.seedTime().isPresent()
                 && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
             LOG.info("[torrent={}] seed time of {} is over", logId, Durations.format(options.seedTime().get()));

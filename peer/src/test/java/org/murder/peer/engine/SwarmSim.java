@@ -19,6 +19,7 @@ import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
 import org.murder.core.RackName;
 import org.murder.peer.tracker.AnnounceRequest;
+import org.murder.peer.wire.PeerMessage;
 import org.murder.testkit.MutableClock;
 import org.murder.tracker.TrackerConfig;
 import org.murder.tracker.swarm.Announce;
@@ -150,33 +151,18 @@ final class SwarmSim {
 
     /** How a host's uplink orders the blocks it was asked for. */
     enum UplinkOrder {
-        /** In the order the requests came: the engine writes a block to its connection when it is asked. */
+        /** In the order the requests came: the engine without a send order (before it had one). */
         REQUESTS,
-        /**
-         * Not what the engine does (it has no send scheduler): what one would give. The blocks
-         * waiting for the uplink go in order of (the time their piece was first asked by that peer +
-         * one piece time at the host's rate per connected peer that had the piece then), so a new
-         * piece overtakes common ones and none waits for good; among equals, in the order asked. An
-         * idle uplink sends whatever comes at once.
-         */
+        /** The engine's {@link SendOrder}: the rarest first, none waiting for good. */
         RAREST
     }
 
-    private UplinkOrder uplinkOrder = UplinkOrder.REQUESTS;
+    private UplinkOrder uplinkOrder = UplinkOrder.RAREST;
 
-    /** Orders every host's uplink by {@code order} (the default: {@link UplinkOrder#REQUESTS}). */
+    /** Orders every host's uplink by {@code order} (the default: {@link UplinkOrder#RAREST}, as the engine). */
     SwarmSim withUplinkOrder(UplinkOrder order) {
         uplinkOrder = order;
         return this;
-    }
-
-    /** A block waiting for a host's uplink under {@link UplinkOrder#RAREST}. */
-    private record Waiting(long due, long firstAsked, long asked, Link to, Block block) implements Comparable<Waiting> {
-        @Override
-        public int compareTo(Waiting o) {
-            return due != o.due ? Long.compare(due, o.due) : firstAsked != o.firstAsked ? Long.compare(firstAsked, o.firstAsked)
-                    : Long.compare(asked, o.asked);
-        }
     }
 
     /** Records what {@link #timeline()} prints; off unless asked (it costs a scan of every host each step). */
@@ -457,6 +443,7 @@ final class SwarmSim {
             countSeeds();
             firstCopy.gone(c, clock.instant());
             uploads.remove(c);
+            sendOrder.remove(c);
             fillAll();
         }
 
@@ -592,9 +579,7 @@ final class SwarmSim {
             c.queuedUploads++;
             c.usefulAt = clock.instant();
             if (uplinkOrder == UplinkOrder.RAREST) {
-                long[] rank = c.firstAsked.computeIfAbsent(b.piece(),
-                        k -> new long[] {now + (long) (picker.availability(b.piece()) * (p.pieceBytes() / upRate) * 1e9), seq++});
-                waiting.add(new Waiting(rank[0], rank[1], seq++, c, b));
+                sendOrder.add(c, new PeerMessage.Request(b.piece(), b.begin(), b.length()), picker.availability(b.piece()));
                 if (!sending) {
                     sendNext();
                 }
@@ -605,17 +590,20 @@ final class SwarmSim {
             at((long) upFree, () -> sent(c, b));
         }
 
-        /** Under {@link UplinkOrder#RAREST}: the blocks asked of us, by when they are due. */
-        private final PriorityQueue<Waiting> waiting = new PriorityQueue<>();
+        /** Under {@link UplinkOrder#RAREST}: the blocks asked of us, in the engine's order. */
+        private final SendOrder<Link> sendOrder = new SendOrder<>(p.pieceBytes());
         private boolean sending;
 
         private void sendNext() {
-            Waiting w = waiting.poll();
+            SendOrder.Send<Link> w = sendOrder.poll();
             sending = w != null;
             if (w != null) {
-                upFree = now + w.block().length() / upRate * 1e9;
+                PeerMessage.Request r = w.request();
+                Block b = new Block(r.piece(), r.begin(), r.length());
+                upFree = now + b.length() / upRate * 1e9;
                 at((long) upFree, () -> {
-                    sent(w.to(), w.block());
+                    sendOrder.sent(b.length());
+                    sent(w.to(), b);
                     sendNext();
                 });
             }
@@ -707,8 +695,6 @@ final class SwarmSim {
         PieceSet has = new PieceSet(pieceCount);
         final PeerAvailability tally;
         final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
-        /** Under {@link UplinkOrder#RAREST}, per piece it asked of us: when it is due, and the order of its first asking. */
-        final Map<Integer, long[]> firstAsked = new HashMap<>();
         final java.util.BitSet refused = new java.util.BitSet();
         RequestDepth depth;
         boolean attached;
@@ -769,7 +755,6 @@ final class SwarmSim {
             if (has.add(piece)) {
                 tally.peerHas(piece);
             }
-            firstAsked.remove(piece); // it has the piece: no more of it will be asked
             hasChanged(piece);
         }
 

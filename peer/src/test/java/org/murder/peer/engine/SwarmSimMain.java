@@ -11,7 +11,7 @@ import org.murder.tracker.swarm.SwarmSettings;
  * --origin-up Mbit/s [up], --latency ms [0.5], --jitter s [0], --racks N [1], --rack-uplink Mbit/s
  * [unlimited], --rack-hints (hosts announce their rack; the origin none), --slow N [0] hosts at --slow-factor [0.5] of the rates, --failing N [0] hosts that
  * die mid-download, --max-peers N [100], --numwant N [20, the engine's], --seed N [1], --uplink-order requests|rarest
- * [requests, as the engine sends; rarest: what a send scheduler would give, see {@link SwarmSim.UplinkOrder}],
+ * [rarest, the engine's {@link SendOrder}; requests: in the order asked, the engine before it had one],
  * --timeline (every half second: how busy the uplinks were and why the idle ones were idle; then upload and finish
  * by announce order).
  */
@@ -46,7 +46,7 @@ public final class SwarmSimMain {
         boolean originOutside = false;
         int rackGateways = SwarmSettings.DEFAULT_GATEWAYS_PER_RACK;
         boolean timeline = false;
-        SwarmSim.UplinkOrder uplinkOrder = SwarmSim.UplinkOrder.REQUESTS;
+        SwarmSim.UplinkOrder uplinkOrder = SwarmSim.UplinkOrder.RAREST;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--rack-hints")) {
@@ -118,7 +118,7 @@ public final class SwarmSimMain {
                 + " latency %.2f ms, jitter %.1f s, racks %d%s%s%s, slow %d, failing %d, seed %d%s%n", hosts, fileMib,
                 (file + piece - 1) / piece, pieceKib, up, latencyMs, jitterS, racks,
                 rackUplink > 0 ? " (uplink " + rackUplink + " Mbit/s)" : "", rackHints ? " with rack hints" : "", originOutside ? ", the origin in no rack, rack uplinks inbound only" : "", slow, failing, seed,
-                uplinkOrder == SwarmSim.UplinkOrder.RAREST ? ", uplinks send the rarest first (what-if: not the engine)" : "");
+                uplinkOrder == SwarmSim.UplinkOrder.REQUESTS ? ", uplinks send in the order asked (what-if: not the engine)" : "");
         System.out.printf(Locale.ROOT, "finished %d of %d; bound F/c %.2f s%n", done.length, expected, bound);
         if (done.length > 0) {
             System.out.printf(Locale.ROOT, "p50 %.2f s (%.2f x F/c)  p99 %.2f s (%.2f x)  p99.9 %.2f s (%.2f x)  last %.2f s (%.2f x)%n",

@@ -1,0 +1,110 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.murder.peer.wire.PeerMessage;
+
+class SendOrderTest {
+    private static final int PIECE = 64 * 1024;
+    private static final int BLOCK = 16 * 1024;
+
+    private static PeerMessage.Request block(int piece, int n) {
+        return new PeerMessage.Request(piece, n * BLOCK, BLOCK);
+    }
+
+    private static List<String> drain(SendOrder<String> order) {
+        List<String> sent = new ArrayList<>();
+        for (SendOrder.Send<String> s = order.poll(); s != null; s = order.poll()) {
+            sent.add(s.to() + ":" + s.request().piece() + "/" + s.request().begin() / BLOCK);
+            order.sent(s.request().length());
+        }
+        return sent;
+    }
+
+    @Test
+    void aRarePieceOvertakesCommonOnesAskedBeforeIt() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 10); // ten peers have piece 1
+        order.add("a", block(1, 1), 10);
+        order.add("b", block(7, 0), 1); // one has piece 7
+        assertEquals(List.of("b:7/0", "a:1/0", "a:1/1"), drain(order));
+    }
+
+    @Test
+    void amongEqualsTheOrderAsked() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(3, 0), 2);
+        order.add("b", block(4, 0), 2);
+        order.add("a", block(3, 1), 2);
+        assertEquals(List.of("a:3/0", "b:4/0", "a:3/1"), drain(order));
+    }
+
+    @Test
+    void theBlocksOfAPieceKeepTheDueOfTheFirstAskedWhileOneWaits() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 3);
+        order.add("b", block(2, 0), 2); // due one piece sooner than piece 1
+        order.add("a", block(1, 1), 0); // asked later, rarer by then: still piece 1's due
+        assertEquals(List.of("b:2/0", "a:1/0", "a:1/1"), drain(order));
+    }
+
+    @Test
+    void noBlockWaitsForGood() {
+        // a common piece is due at most AGING_LIMIT pieces of sending after it was asked: rarer
+        // pieces asked without end still let it through
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("common", block(0, 0), 1000);
+        int sentBefore = 0;
+        for (int i = 0; i < 10 * SendOrder.AGING_LIMIT * (PIECE / BLOCK); i++) {
+            order.add("rare", block(1 + i / (PIECE / BLOCK), i % (PIECE / BLOCK)), 0);
+            SendOrder.Send<String> s = order.poll();
+            order.sent(s.request().length());
+            if (s.to().equals("common")) {
+                break;
+            }
+            sentBefore++;
+        }
+        assertTrue(sentBefore <= (SendOrder.AGING_LIMIT + 1) * (PIECE / BLOCK), "waited for " + sentBefore + " blocks");
+        assertTrue(sentBefore >= (SendOrder.AGING_LIMIT - 1) * (PIECE / BLOCK), "but rarer pieces went first: " + sentBefore);
+    }
+
+    @Test
+    void aCancelledOrDepartedPeersBlocksAreNotSent() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 1);
+        order.add("a", block(1, 1), 1);
+        order.add("b", block(2, 0), 1);
+        order.add("c", block(3, 0), 1);
+        assertTrue(order.cancel("a", block(1, 1)));
+        assertFalse(order.cancel("a", block(1, 1)), "once");
+        assertFalse(order.cancel("b", block(1, 0)), "another peer's request is not cancelled");
+        assertEquals(1, order.remove("c").size());
+        assertTrue(order.remove("c").isEmpty());
+        assertEquals(2, order.size());
+        assertEquals(List.of("a:1/0", "b:2/0"), drain(order));
+        assertTrue(order.isEmpty());
+        assertNull(order.poll());
+    }
+
+    @Test
+    void forgetsThePiecesOfAPeerOnceNothingOfThemWaits() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 0);
+        drain(order);
+        order.add("b", block(2, 0), 1); // due one piece from now
+        order.add("a", block(1, 1), 5); // piece 1 asked again: a new due, five pieces from now
+        assertEquals(List.of("b:2/0", "a:1/1"), drain(order));
+    }
+
+    @Test
+    void aPieceLengthMustBePositive() {
+        assertThrows(IllegalArgumentException.class, () -> new SendOrder<String>(0));
+    }
+}
