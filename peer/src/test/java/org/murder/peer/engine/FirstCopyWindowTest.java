@@ -89,4 +89,58 @@ class FirstCopyWindowTest {
         assertTrue(policy.goesElsewhere(1, "b", t0.plus(FirstCopy.STUCK).minusMillis(1), 0), "a's block may still go");
         assertFalse(policy.goesElsewhere(1, "b", t0.plus(FirstCopy.STUCK), 0), "nothing written to a for a minute: b takes it");
     }
+
+    @Test
+    void aPeerBackOnANewConnectionIsServedAgainWhatWentWholeToItsOldOne() {
+        // connections "a#1", "a#2" of one peer "a": what was written to the first may never have arrived
+        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+        assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
+        byPeer.sent(0, "a#1", 10, t0);
+        byPeer.sent(0, "a#1", 10, t0); // written whole
+        assertFalse(byPeer.goesElsewhere(1, "a#1", t0, 0));
+        byPeer.gone("a#1", t0.plusMillis(1));
+        assertFalse(byPeer.goesElsewhere(0, "a#2", t0.plusMillis(2), 0), "it asks again: it did not get it");
+        assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(3), 0), "and it is a's first copy again, not b's");
+        assertFalse(byPeer.goesElsewhere(1, "a#2", t0.plusMillis(4), 0), "the piece it got part of is its own too");
+        assertFalse(policy.goesElsewhere(0, "x#1", t0, 0));
+        assertTrue(policy.goesElsewhere(0, "x#2", t0, 0), "by default each connection is a peer of its own");
+    }
+
+    @Test
+    void aPieceWentWholeToAGonePeerIsStillRefusedToOthers() {
+        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+        assertFalse(byPeer.goesElsewhere(2, "a#1", t0, 0));
+        byPeer.sent(2, "a#1", 20, t0);
+        byPeer.gone("a#1", t0);
+        assertTrue(byPeer.goesElsewhere(2, "b#1", t0.plusSeconds(1), 0), "a shares it: b is to get it from a");
+        assertFalse(byPeer.goesElsewhere(2, "b#1", t0.plus(FirstCopy.GONE_WHOLE), 0), "unless a never comes back with it");
+    }
+
+    @Test
+    void theSamePeerOnASecondConnectionWhileTheFirstLivesTakesItsPieceOver() {
+        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+        assertFalse(byPeer.goesElsewhere(3, "a#1", t0, 0));
+        assertFalse(byPeer.goesElsewhere(3, "a#2", t0.plusMillis(1), 0), "its own piece");
+        byPeer.sent(3, "a#2", 20, t0.plusMillis(2));
+        byPeer.gone("a#1", t0.plusMillis(3)); // the connection that made way: the piece is a#2's
+        assertTrue(byPeer.goesElsewhere(3, "b#1", t0.plusMillis(4), 1), "a has it: b gets it from a");
+        byPeer.gone("a#2", t0.plusMillis(5));
+        assertFalse(byPeer.goesElsewhere(3, "a#3", t0.plusMillis(6), 0), "a back again asking for it: served");
+    }
+
+    @Test
+    void aPieceThatWentWholeToAGonePeerAndNoPeerHasIsServedAfterAShortWait() {
+        // the gone peer may have left the swarm (it finished with no seed time): the last ones
+        // downloading wait PATIENCE_NO_HOLDER, not PATIENCE, while none of our peers has the piece
+        assertFalse(policy.goesElsewhere(2, "a", t0, 0));
+        policy.sent(2, "a", 1000, t0);
+        policy.gone("a", t0);
+        Instant asked = t0.plusSeconds(1);
+        assertTrue(policy.goesElsewhere(2, "b", asked, 0));
+        assertTrue(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER).minusMillis(1), 0));
+        assertFalse(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0), "served");
+        assertTrue(policy.goesElsewhere(2, "c", asked, 1), "while a peer of ours has it, the usual patience");
+        assertTrue(policy.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 1));
+        assertTrue(FirstCopy.PATIENCE_NO_HOLDER.compareTo(FirstCopy.PATIENCE) < 0);
+    }
 }
