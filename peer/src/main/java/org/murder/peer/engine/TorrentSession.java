@@ -570,7 +570,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopy.goesElsewhere(r.piece(), c, clock.instant(),
-                picker.availability(r.piece()))) {
+                picker.availability(r.piece()), peers.size() - counters.seeds > 1)) { // the asker is not a seed
             c.reject(r);
             return;
         }

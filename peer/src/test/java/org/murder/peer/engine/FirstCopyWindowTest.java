@@ -129,18 +129,20 @@ class FirstCopyWindowTest {
     }
 
     @Test
-    void aPieceThatWentWholeToAGonePeerAndNoPeerHasIsServedAfterAShortWait() {
-        // the gone peer may have left the swarm (it finished with no seed time): the last ones
-        // downloading wait PATIENCE_NO_HOLDER, not PATIENCE, while none of our peers has the piece
+    void theLastPeerDownloadingIsServedAPieceThatWentWholeToAGonePeerAfterAShortWait() {
+        // the gone peer may have left the swarm (it finished with no seed time): while none of our
+        // peers has the piece and no other downloads from us, PATIENCE_NO_HOLDER, not PATIENCE
         assertFalse(policy.goesElsewhere(2, "a", t0, 0));
         policy.sent(2, "a", 1000, t0);
         policy.gone("a", t0);
         Instant asked = t0.plusSeconds(1);
-        assertTrue(policy.goesElsewhere(2, "b", asked, 0));
-        assertTrue(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER).minusMillis(1), 0));
-        assertFalse(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0), "served");
-        assertTrue(policy.goesElsewhere(2, "c", asked, 1), "while a peer of ours has it, the usual patience");
-        assertTrue(policy.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 1));
-        assertTrue(FirstCopy.PATIENCE_NO_HOLDER.compareTo(FirstCopy.PATIENCE) < 0);
+        assertTrue(policy.goesElsewhere(2, "b", asked, 0, false));
+        assertTrue(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER).minusMillis(1), 0, false));
+        assertFalse(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0, false), "served");
+        assertTrue(policy.goesElsewhere(2, "c", asked, 1, false), "while a peer of ours has it, the usual patience");
+        assertTrue(policy.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 1, false));
+        assertTrue(policy.goesElsewhere(2, "d", asked, 0, true), "while others download from us, too");
+        assertTrue(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0, true));
+        assertFalse(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE), 0, true));
     }
 }

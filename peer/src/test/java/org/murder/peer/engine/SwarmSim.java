@@ -572,7 +572,8 @@ final class SwarmSim {
                 return;
             }
             if (uploads.choking(c) || !picker.has(b.piece())
-                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant(), picker.availability(b.piece())))) {
+                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant(), picker.availability(b.piece()),
+                            othersDownloading(c)))) {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
@@ -588,6 +589,16 @@ final class SwarmSim {
             double start = Math.max(upFree, now);
             upFree = start + b.length() / upRate * 1e9;
             at((long) upFree, () -> sent(c, b));
+        }
+
+        /** Whether a peer of ours other than {@code asker} lacks pieces, as TorrentSession counts it. */
+        private boolean othersDownloading(Link asker) {
+            for (Link o : peers.connected()) {
+                if (o != asker && !o.has.isAll()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Under {@link UplinkOrder#RAREST}: the blocks asked of us, in the engine's order. */
