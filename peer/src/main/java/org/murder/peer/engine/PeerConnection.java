@@ -106,6 +106,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** Since when nothing was written to this peer, as the keep-alive checks saw it; set when attached. */
     private Instant quietSince;
     private int queuedUploads;
+    /** Requests for blocks that were already waiting for it (see {@link #askedAgain}). */
+    private int askedAgain;
     /** When it last moved data either way (or connected): see {@link IdleSlots}; set when attached. */
     private Instant usefulAt;
     private Instant joinedAt;
@@ -361,6 +363,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** It asked us for a block, which waits in the torrent's {@link SendOrder} until {@link #serve}d. */
     void asked() {
         queuedUploads++;
+    }
+
+    /** It asked again for a block that still waits; returns how many times it did so on this connection. */
+    int askedAgain() {
+        return ++askedAgain;
     }
 
     /** A block it asked for will not be sent (it cancelled it). */

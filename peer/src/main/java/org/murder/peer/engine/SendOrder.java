@@ -2,7 +2,6 @@ package org.murder.peer.engine;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -47,8 +46,12 @@ final class SendOrder<P> {
     }
 
     private final long pieceBytes;
-    private final PriorityQueue<Send<P>> waiting = new PriorityQueue<>();
+    /** Every block added, waiting or taken back (taken back ones are skipped when they come up). */
+    private final PriorityQueue<Send<P>> heap = new PriorityQueue<>();
+    /** The blocks waiting, by peer and block key: a cancel or a peer's leaving takes them back without a scan. */
+    private final Map<P, Map<Long, Send<P>>> waiting = new HashMap<>();
     private final Map<P, Map<Integer, Due>> dues = new HashMap<>();
+    private int size;
     private long sent;
     private long order;
 
@@ -60,21 +63,35 @@ final class SendOrder<P> {
         this.pieceBytes = pieceBytes;
     }
 
-    /** {@code to} asked for {@code r}; {@code availability}: how many connected peers have its piece. */
-    void add(P to, PeerMessage.Request r, int availability) {
+    /**
+     * {@code to} asked for {@code r}; {@code availability}: how many connected peers have its piece.
+     * Returns false (and adds nothing) when the same block already waits for it: it is sent once.
+     */
+    boolean add(P to, PeerMessage.Request r, int availability) {
+        Map<Long, Send<P>> of = waiting.computeIfAbsent(to, k -> new HashMap<>());
+        long key = Block.key(r.piece(), r.begin());
+        if (of.containsKey(key)) {
+            return false;
+        }
         Due d = dues.computeIfAbsent(to, k -> new HashMap<>()).computeIfAbsent(r.piece(),
                 k -> new Due(sent + Math.min(Math.max(availability, 0), AGING_LIMIT) * pieceBytes));
         d.waiting++;
-        waiting.add(new Send<>(to, r, d.due, order++));
+        Send<P> s = new Send<>(to, r, d.due, order++);
+        of.put(key, s);
+        heap.add(s);
+        size++;
+        return true;
     }
 
     /** The block to send next, taken from the queue; null when none waits. */
     Send<P> poll() {
-        Send<P> s = waiting.poll();
-        if (s != null) {
-            done(s);
+        for (Send<P> s = heap.poll(); s != null; s = heap.poll()) {
+            if (waiting.getOrDefault(s.to(), Map.of()).get(Block.key(s.request().piece(), s.request().begin())) == s) {
+                takeBack(s.to(), s.request());
+                return s;
+            } // else taken back (cancelled, or its peer left) since: skipped
         }
-        return s;
+        return null;
     }
 
     /** {@code bytes} left the uplink: the clock the dues count in. */
@@ -84,50 +101,53 @@ final class SendOrder<P> {
 
     /** Takes back {@code to}'s waiting request for exactly {@code r} (a cancel); whether one waited. */
     boolean cancel(P to, PeerMessage.Request r) {
-        for (Iterator<Send<P>> it = waiting.iterator(); it.hasNext(); ) {
-            Send<P> s = it.next();
-            if (s.to() == to && s.request().equals(r)) {
-                it.remove();
-                done(s);
-                return true;
-            }
+        Send<P> s = waiting.getOrDefault(to, Map.of()).get(Block.key(r.piece(), r.begin()));
+        if (s == null || !s.request().equals(r)) {
+            return false;
         }
-        return false;
+        takeBack(to, r);
+        return true;
     }
 
     /** Takes back every block waiting for {@code to} (it left); returns them. */
     List<Send<P>> remove(P to) {
-        List<Send<P>> removed = new ArrayList<>();
-        if (dues.remove(to) == null) {
-            return removed;
+        Map<Long, Send<P>> of = waiting.remove(to);
+        dues.remove(to);
+        if (of == null) {
+            return List.of();
         }
-        for (Iterator<Send<P>> it = waiting.iterator(); it.hasNext(); ) {
-            Send<P> s = it.next();
-            if (s.to() == to) {
-                it.remove();
-                removed.add(s);
-            }
-        }
-        return removed;
+        size -= of.size();
+        return new ArrayList<>(of.values());
     }
 
     boolean isEmpty() {
-        return waiting.isEmpty();
+        return size == 0;
     }
 
     /** Blocks waiting. */
     int size() {
-        return waiting.size();
+        return size;
     }
 
-    private void done(Send<P> s) {
-        Map<Integer, Due> of = dues.get(s.to());
-        Due d = of.get(s.request().piece());
+    /** Drops the waiting block of {@code to} at {@code r}'s key from the books; returns it (null: none waits). */
+    private Send<P> takeBack(P to, PeerMessage.Request r) {
+        Map<Long, Send<P>> of = waiting.get(to);
+        Send<P> s = of == null ? null : of.remove(Block.key(r.piece(), r.begin()));
+        if (s == null) {
+            return null;
+        }
+        size--;
+        if (of.isEmpty()) {
+            waiting.remove(to);
+        }
+        Map<Integer, Due> piecesOf = dues.get(to);
+        Due d = piecesOf.get(r.piece());
         if (--d.waiting == 0) {
-            of.remove(s.request().piece());
-            if (of.isEmpty()) {
-                dues.remove(s.to());
+            piecesOf.remove(r.piece());
+            if (piecesOf.isEmpty()) {
+                dues.remove(to);
             }
         }
+        return s;
     }
 }

@@ -578,9 +578,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
-        c.asked();
-        sends.add(c, r, picker.availability(r.piece()));
-        sendWaiting();
+        if (sends.add(c, r, picker.availability(r.piece()))) {
+            c.asked();
+            sendWaiting();
+        } else if (c.askedAgain() > config.maxQueuedUploads()) { // a block already waiting is sent once
+            c.close("request flood: more than " + config.maxQueuedUploads() + " requests for blocks already waiting");
+        }
     }
 
     /** A block it cancelled is not sent if it still waits; a peer with the fast extension is told so (BEP 6). */

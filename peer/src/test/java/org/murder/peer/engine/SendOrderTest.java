@@ -107,4 +107,34 @@ class SendOrderTest {
     void aPieceLengthMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new SendOrder<String>(0));
     }
+
+    @Test
+    void aBlockAskedTwiceWhileItWaitsIsSentOnce() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        assertTrue(order.add("a", block(1, 0), 1));
+        assertFalse(order.add("a", block(1, 0), 1));
+        assertTrue(order.add("b", block(1, 0), 1), "another peer's ask is its own");
+        assertEquals(List.of("a:1/0", "b:1/0"), drain(order));
+        assertTrue(order.add("a", block(1, 0), 1), "once sent, it may be asked again");
+        assertEquals(1, order.size());
+    }
+
+    @Test
+    void aBlockCancelledAndAskedAgainIsSentOnceInItsNewPlace() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 0);
+        order.add("b", block(2, 0), 1);
+        assertTrue(order.cancel("a", block(1, 0)));
+        order.add("a", block(1, 0), 3); // asked again, commoner now: after b's
+        assertEquals(List.of("b:2/0", "a:1/0"), drain(order));
+        assertTrue(order.isEmpty());
+    }
+
+    @Test
+    void aCancelForABlockOfAnotherLengthTakesNothingBack() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 0);
+        assertFalse(order.cancel("a", new PeerMessage.Request(1, 0, BLOCK / 2)));
+        assertEquals(1, order.size());
+    }
 }
