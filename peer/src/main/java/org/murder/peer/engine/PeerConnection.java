@@ -53,6 +53,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         void received(PeerConnection c, PeerMessage m);
 
         void left(PeerConnection c);
+
+        /** We choked it (the Choke is written): the blocks it asked for that still wait are not sent. */
+        default void choked(PeerConnection c) {
+        }
     }
 
     /** What the engine does for connections before they belong to a torrent. */
@@ -256,10 +260,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     public void choke() {
         send(new PeerMessage.Choke());
         flush();
+        torrent.choked(this);
     }
 
     @Override
     public void unchoke() {
+        askedAgain = 0;
         send(new PeerMessage.Unchoke());
         flush();
     }
@@ -365,7 +371,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         queuedUploads++;
     }
 
-    /** It asked again for a block that still waits; returns how many times it did so on this connection. */
+    /** It asked again for a block that still waits; returns how many times it did so since we last unchoked it. */
     int askedAgain() {
         return ++askedAgain;
     }
@@ -414,6 +420,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     void flush() {
         channel.flush();
+    }
+
+    /** Whether its channel is open: what is written to it may still go out. */
+    boolean open() {
+        return channel != null && channel.isActive();
     }
 
     void close(String reason) {

@@ -8,10 +8,11 @@ import java.util.Map;
 /**
  * How much a torrent has handed to its connections that their sockets have not taken yet, and
  * whether it may hand more: at most {@link #limit} bytes, so that the rest waits in its
- * {@link SendOrder}, which then decides what the uplink sends next. A connection whose socket took
- * nothing for {@link #STALLED_AFTER} (a peer that stopped reading, or one behind a slow link) stops
- * counting until it takes something again: it must not hold the uplink from the others. Owned by one
- * thread.
+ * {@link SendOrder}, which then decides what the uplink sends next. A connection is handed more
+ * only while it holds less than half the limit ({@link #ready}), and one whose socket took nothing
+ * for {@link #STALLED_AFTER} (a peer that stopped reading) stops counting, and is handed nothing,
+ * until it takes something again: a slow or stuck reader must not hold the uplink from the others;
+ * its blocks wait in the order meanwhile. Owned by one thread.
  *
  * @param <P> a peer (its connection)
  */
@@ -26,8 +27,9 @@ final class SendAhead<P> {
     }
 
     private final long limit;
+    private final long share;
     private final Map<P, Pending> pending = new HashMap<>();
-    /** The bytes of the connections that are not stalled. */
+    /** What the connections that are not stalled count for, each at most {@link #share}. */
     private long counted;
 
     SendAhead(long limit) {
@@ -35,11 +37,18 @@ final class SendAhead<P> {
             throw new IllegalArgumentException("send-ahead limit " + limit + " (expected: > 0)");
         }
         this.limit = limit;
+        this.share = Math.max(1, limit / 2);
     }
 
     /** Whether another block may be handed to a connection. */
     boolean room() {
         return counted < limit;
+    }
+
+    /** Whether {@code to}'s connection may be handed another block: it holds less than its share, and reads. */
+    boolean ready(P to) {
+        Pending p = pending.get(to);
+        return p == null || !p.stalled && p.bytes < share;
     }
 
     /** {@code bytes} were handed to {@code to}'s connection. */
@@ -48,10 +57,9 @@ final class SendAhead<P> {
         if (p.bytes == 0) {
             p.takenAt = now; // its wait starts now
         }
+        long before = countOf(p);
         p.bytes += bytes;
-        if (!p.stalled) {
-            counted += bytes;
-        }
+        counted += countOf(p) - before;
     }
 
     /** {@code to}'s socket took {@code bytes} it was handed (or they were dropped with its connection). */
@@ -60,14 +68,11 @@ final class SendAhead<P> {
         if (p == null) {
             return; // gone
         }
+        long before = countOf(p);
         p.bytes -= bytes;
         p.takenAt = now;
-        if (p.stalled) {
-            p.stalled = false;
-            counted += p.bytes;
-        } else {
-            counted -= bytes;
-        }
+        p.stalled = false;
+        counted += countOf(p) - before;
         if (p.bytes == 0) {
             pending.remove(to);
         }
@@ -76,8 +81,8 @@ final class SendAhead<P> {
     /** {@code to} left: what it was handed no longer counts. */
     void gone(P to) {
         Pending p = pending.remove(to);
-        if (p != null && !p.stalled) {
-            counted -= p.bytes;
+        if (p != null) {
+            counted -= countOf(p);
         }
     }
 
@@ -86,16 +91,20 @@ final class SendAhead<P> {
         boolean any = false;
         for (Pending p : pending.values()) {
             if (!p.stalled && !now.isBefore(p.takenAt.plus(STALLED_AFTER))) {
+                counted -= countOf(p);
                 p.stalled = true;
-                counted -= p.bytes;
                 any = true;
             }
         }
         return any;
     }
 
-    /** Bytes handed and not taken, of the connections that are not stalled. */
+    /** Bytes handed and not taken that count against the limit. */
     long counted() {
         return counted;
+    }
+
+    private long countOf(Pending p) {
+        return p.stalled ? 0 : Math.min(p.bytes, share);
     }
 }

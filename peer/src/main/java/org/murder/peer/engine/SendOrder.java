@@ -35,21 +35,29 @@ final class SendOrder<P> {
         }
     }
 
-    /** The due of the pieces a peer has blocks waiting for, and how many wait. */
+    /** The due a peer's blocks of one piece share, how many of them wait, and how many bytes took it. */
     private static final class Due {
         final long due;
         int waiting;
+        long bytes;
 
         Due(long due) {
             this.due = due;
         }
     }
 
+    /** A waiting block and the due it took. */
+    private record Waiting<P>(Send<P> send, Due due) {
+    }
+
     private final long pieceBytes;
-    /** Every block added, waiting or taken back (taken back ones are skipped when they come up). */
+    /** Every block added, waiting or taken back (taken back ones are skipped when they come up, or swept). */
     private final PriorityQueue<Send<P>> heap = new PriorityQueue<>();
-    /** The blocks waiting, by peer and block key: a cancel or a peer's leaving takes them back without a scan. */
-    private final Map<P, Map<Long, Send<P>>> waiting = new HashMap<>();
+    /** The blocks waiting, by peer and request: a cancel or a peer's leaving takes them back without a scan. */
+    private final Map<P, Map<PeerMessage.Request, Waiting<P>>> waiting = new HashMap<>();
+    /** Blocks of peers that could take no more when they came up: back in the heap when {@link #release}d. */
+    private final Map<P, List<Send<P>>> held = new HashMap<>();
+    /** Per peer, the due of each piece it has blocks waiting for. */
     private final Map<P, Map<Integer, Due>> dues = new HashMap<>();
     private int size;
     private long sent;
@@ -63,21 +71,32 @@ final class SendOrder<P> {
         this.pieceBytes = pieceBytes;
     }
 
+    /** Whether {@code to}'s request {@code r} waits. */
+    boolean waits(P to, PeerMessage.Request r) {
+        return waiting.getOrDefault(to, Map.of()).containsKey(r);
+    }
+
     /**
      * {@code to} asked for {@code r}; {@code availability}: how many connected peers have its piece.
-     * Returns false (and adds nothing) when the same block already waits for it: it is sent once.
+     * Returns false (and adds nothing) when the same request already waits for it: it is sent once.
      */
     boolean add(P to, PeerMessage.Request r, int availability) {
-        Map<Long, Send<P>> of = waiting.computeIfAbsent(to, k -> new HashMap<>());
-        long key = Block.key(r.piece(), r.begin());
-        if (of.containsKey(key)) {
+        Map<PeerMessage.Request, Waiting<P>> of = waiting.computeIfAbsent(to, k -> new HashMap<>());
+        if (of.containsKey(r)) {
             return false;
         }
-        Due d = dues.computeIfAbsent(to, k -> new HashMap<>()).computeIfAbsent(r.piece(),
-                k -> new Due(sent + Math.min(Math.max(availability, 0), AGING_LIMIT) * pieceBytes));
+        Map<Integer, Due> piecesOf = dues.computeIfAbsent(to, k -> new HashMap<>());
+        Due d = piecesOf.get(r.piece());
+        if (d == null || d.bytes + r.length() > pieceBytes) {
+            // a new piece, or more asked of it than a piece holds (blocks asked again): a due of its own,
+            // so that asking again and again does not keep an old due for good
+            d = new Due(sent + Math.min(Math.max(availability, 0), AGING_LIMIT) * pieceBytes);
+            piecesOf.put(r.piece(), d);
+        }
         d.waiting++;
+        d.bytes += r.length();
         Send<P> s = new Send<>(to, r, d.due, order++);
-        of.put(key, s);
+        of.put(r, new Waiting<>(s, d));
         heap.add(s);
         size++;
         return true;
@@ -85,13 +104,36 @@ final class SendOrder<P> {
 
     /** The block to send next, taken from the queue; null when none waits. */
     Send<P> poll() {
+        return poll(p -> true);
+    }
+
+    /**
+     * The block to send next to a peer that can take one ({@code ready}), taken from the queue; null
+     * when none waits. The blocks of the others that come up first are held aside, in order, until
+     * {@link #release} of their peer: a slow reader does not hold the uplink, nor its place.
+     */
+    Send<P> poll(java.util.function.Predicate<P> ready) {
         for (Send<P> s = heap.poll(); s != null; s = heap.poll()) {
-            if (waiting.getOrDefault(s.to(), Map.of()).get(Block.key(s.request().piece(), s.request().begin())) == s) {
-                takeBack(s.to(), s.request());
-                return s;
-            } // else taken back (cancelled, or its peer left) since: skipped
+            Waiting<P> w = waiting.getOrDefault(s.to(), Map.of()).get(s.request());
+            if (w == null || w.send() != s) {
+                continue; // taken back (cancelled, or its peer left or was choked) since: skipped
+            }
+            if (!ready.test(s.to())) {
+                held.computeIfAbsent(s.to(), k -> new ArrayList<>()).add(s);
+                continue;
+            }
+            takeBack(s.to(), s.request());
+            return s;
         }
         return null;
+    }
+
+    /** {@code to} can take blocks again: those held aside go back in line, where they were. */
+    void release(P to) {
+        List<Send<P>> back = held.remove(to);
+        if (back != null) {
+            heap.addAll(back);
+        }
     }
 
     /** {@code bytes} left the uplink: the clock the dues count in. */
@@ -99,27 +141,30 @@ final class SendOrder<P> {
         sent += bytes;
     }
 
-    /** Takes back {@code to}'s waiting request for exactly {@code r} (a cancel); whether one waited. */
+    /** Takes back {@code to}'s waiting request {@code r} (a cancel); whether it waited. */
     boolean cancel(P to, PeerMessage.Request r) {
-        Send<P> s = waiting.getOrDefault(to, Map.of()).get(Block.key(r.piece(), r.begin()));
-        if (s == null || !s.request().equals(r)) {
+        if (!waits(to, r)) {
             return false;
         }
         takeBack(to, r);
+        sweep();
         return true;
     }
 
-    /** Takes back every block waiting for {@code to} (it left); returns them. */
-    List<Send<P>> remove(P to) {
-        Map<Long, Send<P>> of = waiting.remove(to);
+    /** Takes back every block waiting for {@code to} (it left, or we choked it); returns their requests. */
+    List<PeerMessage.Request> remove(P to) {
+        Map<PeerMessage.Request, Waiting<P>> of = waiting.remove(to);
         dues.remove(to);
+        held.remove(to);
         if (of == null) {
             return List.of();
         }
         size -= of.size();
-        return new ArrayList<>(of.values());
+        sweep();
+        return new ArrayList<>(of.keySet());
     }
 
+    /** Whether no block waits (held aside or not). */
     boolean isEmpty() {
         return size == 0;
     }
@@ -129,25 +174,37 @@ final class SendOrder<P> {
         return size;
     }
 
-    /** Drops the waiting block of {@code to} at {@code r}'s key from the books; returns it (null: none waits). */
-    private Send<P> takeBack(P to, PeerMessage.Request r) {
-        Map<Long, Send<P>> of = waiting.get(to);
-        Send<P> s = of == null ? null : of.remove(Block.key(r.piece(), r.begin()));
-        if (s == null) {
-            return null;
-        }
+    /** Drops {@code to}'s waiting request {@code r} from the books (it waits). */
+    private void takeBack(P to, PeerMessage.Request r) {
+        Map<PeerMessage.Request, Waiting<P>> of = waiting.get(to);
+        Waiting<P> w = of.remove(r);
         size--;
         if (of.isEmpty()) {
             waiting.remove(to);
         }
-        Map<Integer, Due> piecesOf = dues.get(to);
-        Due d = piecesOf.get(r.piece());
-        if (--d.waiting == 0) {
-            piecesOf.remove(r.piece());
-            if (piecesOf.isEmpty()) {
-                dues.remove(to);
+        if (--w.due().waiting == 0) {
+            Map<Integer, Due> piecesOf = dues.get(to);
+            if (piecesOf != null && piecesOf.get(r.piece()) == w.due()) {
+                piecesOf.remove(r.piece());
+                if (piecesOf.isEmpty()) {
+                    dues.remove(to);
+                }
             }
         }
-        return s;
+    }
+
+    /** Drops the taken-back blocks from the heap once they outnumber the waiting ones: memory stays bounded by what waits. */
+    private void sweep() {
+        if (heap.size() > 2 * size + 1024) { // (held blocks are not in the heap: they count in size only)
+            heap.removeIf(s -> {
+                Waiting<P> w = waiting.getOrDefault(s.to(), Map.of()).get(s.request());
+                return w == null || w.send() != s;
+            });
+        }
+    }
+
+    /** Entries in the heap, waiting or taken back (for tests). */
+    int heapSize() {
+        return heap.size();
     }
 }

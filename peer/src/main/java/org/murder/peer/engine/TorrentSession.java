@@ -335,6 +335,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         handedOut.gone(c);
         LOG.debug("[torrent={} peer={}] disconnected ({} peers)", logId, c, peers.size());
         fillAll();
+        sendWaiting(); // what it held no longer counts
     }
 
     private void countSeeds() {
@@ -569,6 +570,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.reject(r);
             return;
         }
+        if (sends.waits(c, r)) { // asked again while it waits: it is sent once
+            if (c.askedAgain() > config.maxQueuedUploads()) {
+                c.close("request flood: more than " + config.maxQueuedUploads() + " requests for blocks already waiting");
+            }
+            return;
+        }
         if (c.fast() && c.peerId().isMurder() && !downloadedHere && firstCopy.goesElsewhere(r.piece(), c, clock.instant(),
                 picker.availability(r.piece()), peers.size() - counters.seeds > 1)) { // the asker is not a seed
             c.reject(r);
@@ -578,20 +585,34 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
-        if (sends.add(c, r, picker.availability(r.piece()))) {
-            c.asked();
-            sendWaiting();
-        } else if (c.askedAgain() > config.maxQueuedUploads()) { // a block already waiting is sent once
-            c.close("request flood: more than " + config.maxQueuedUploads() + " requests for blocks already waiting");
-        }
+        sends.add(c, r, picker.availability(r.piece()));
+        c.asked();
+        sendWaiting();
     }
 
     /** A block it cancelled is not sent if it still waits; a peer with the fast extension is told so (BEP 6). */
     private void onCancel(PeerConnection c, PeerMessage.Request r) {
         if (sends.cancel(c, r)) {
-            c.unasked();
-            c.reject(r);
+            notSent(c, r);
+        }
+    }
+
+    /** We choked {@code c}: what it asked for and still waits is not sent (BEP 3; rejected under BEP 6). */
+    @Override
+    public void choked(PeerConnection c) {
+        List<PeerMessage.Request> dropped = sends.remove(c);
+        dropped.forEach(r -> notSent(c, r));
+        if (!dropped.isEmpty()) {
             c.flush();
+        }
+    }
+
+    /** A block {@code c} asked for that waited will not be sent (replies are flushed with the batch of reads). */
+    private void notSent(PeerConnection c, PeerMessage.Request r) {
+        c.unasked();
+        c.reject(r);
+        if (!downloadedHere) {
+            firstCopy.sent(r.piece(), c, 0, clock.instant()); // counted when it let the request through
         }
     }
 
@@ -602,9 +623,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * little unsent themselves: {@link Engine#NOT_SENT_LOW_WATER}.)
      */
     private void sendWaiting() {
-        while (handedOut.room() && !sends.isEmpty()) {
-            SendOrder.Send<PeerConnection> next = sends.poll();
-            serve(next.to(), next.request());
+        while (handedOut.room() && !sends.isEmpty() && !counters.state.isFinal()) { // stopped: the connections are closing
+            SendOrder.Send<PeerConnection> next = sends.poll(handedOut::ready);
+            if (next == null) {
+                return; // what waits is for connections that hold their share already
+            }
+            if (next.to().open()) { // else it is closing: left() is on its way and forgets the rest of it
+                serve(next.to(), next.request());
+            }
         }
     }
 
@@ -617,6 +643,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         handedOut.handed(c, r.length(), now);
         c.serve(r, regions, now, n -> {
             handedOut.taken(c, r.length(), clock.instant());
+            if (handedOut.ready(c)) {
+                sends.release(c);
+            }
             sends.sent(n);
             counters.uploaded += n;
             if (!downloadedHere) {

@@ -75,11 +75,7 @@ class HostilePeerTest {
     }
 
     private static void request(DataOutputStream out, int piece, int begin, int length) throws IOException {
-        out.writeInt(13);
-        out.writeByte(6);
-        out.writeInt(piece);
-        out.writeInt(begin);
-        out.writeInt(length);
+        RawPeer.request(out, piece, begin, length);
     }
 
     @Test

@@ -59,13 +59,18 @@ final class RawPeer {
         return id;
     }
 
-    /** Asks for one 16 KiB block; returns the id of the answer ({@link #PIECE} or {@link #REJECT}). */
-    int ask(int piece, int begin) throws IOException {
+    /** Writes a request (not flushed). */
+    static void request(DataOutputStream out, int piece, int begin, int length) throws IOException {
         out.writeInt(13);
         out.writeByte(6);
         out.writeInt(piece);
         out.writeInt(begin);
-        out.writeInt(16384);
+        out.writeInt(length);
+    }
+
+    /** Asks for one 16 KiB block; returns the id of the answer ({@link #PIECE} or {@link #REJECT}). */
+    int ask(int piece, int begin) throws IOException {
+        request(out, piece, begin, 16384);
         out.flush();
         while (true) {
             int id = nextMessage();

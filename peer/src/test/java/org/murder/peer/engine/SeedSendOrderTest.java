@@ -67,11 +67,7 @@ class SeedSendOrderTest {
     }
 
     private static void request(DataOutputStream out, int piece, int block) throws IOException {
-        out.writeInt(13);
-        out.writeByte(6);
-        out.writeInt(piece);
-        out.writeInt(block * BLOCK);
-        out.writeInt(BLOCK);
+        RawPeer.request(out, piece, block * BLOCK, BLOCK);
     }
 
     private static void have(DataOutputStream out, int piece) throws IOException {
@@ -125,6 +121,51 @@ class SeedSendOrderTest {
             assertEquals(4, arrived.stream().filter(p -> p == 1).count());
             assertTrue(arrived.size() - 1 - lastRare >= BLOCKS,
                     "at least a piece of the common blocks asked before came after the rare ones: " + arrived);
+        }
+    }
+
+    @Test
+    void aCancelledBlockThatStillWaitsIsRejectedNotSent() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "the sockets hold little unsent only with the epoll transport");
+        try (Socket reader = slowReader()) {
+            RawPeer r = new RawPeer(reader, t.meta().infoHash(), true);
+            int asked = 3 * BLOCKS;
+            for (int b = 0; b < asked; b++) {
+                request(r.out(), b / BLOCKS, b % BLOCKS);
+            }
+            r.out().flush();
+            // the seed's socket to us is full long before the last block: it still waits; cancel it
+            r.out().writeInt(13);
+            r.out().writeByte(8);
+            r.out().writeInt(2);
+            r.out().writeInt((BLOCKS - 1) * BLOCK);
+            r.out().writeInt(BLOCK);
+            r.out().flush();
+            int pieces = 0;
+            int rejects = 0;
+            while (pieces + rejects < asked) {
+                int length = r.in().readInt();
+                if (length == 0) {
+                    continue;
+                }
+                int id = r.in().readUnsignedByte();
+                if (id == RawPeer.PIECE || id == RawPeer.REJECT) {
+                    int piece = r.in().readInt();
+                    int begin = r.in().readInt();
+                    r.in().skipNBytes(length - 9);
+                    if (id == RawPeer.REJECT) {
+                        rejects++;
+                        assertEquals(2 * PIECE + (BLOCKS - 1) * BLOCK, piece * PIECE + begin, "the cancelled block");
+                    } else {
+                        pieces++;
+                        assertTrue(piece != 2 || begin != (BLOCKS - 1) * BLOCK, "the cancelled block was sent");
+                    }
+                } else {
+                    r.in().skipNBytes(length - 1);
+                }
+            }
+            assertEquals(1, rejects);
+            assertEquals(asked - 1, pieces);
         }
     }
 

@@ -15,41 +15,70 @@ class SendAheadTest {
     void handsUpToTheLimitThenWaitsForTheSocketsToTakeIt() {
         SendAhead<String> ahead = new SendAhead<>(100);
         assertTrue(ahead.room());
-        ahead.handed("a", 60, T0);
-        ahead.handed("b", 40, T0);
-        assertFalse(ahead.room());
-        ahead.taken("b", 40, T0);
+        for (String c : new String[] {"a", "b", "c"}) {
+            ahead.handed(c, 25, T0);
+        }
         assertTrue(ahead.room());
-        assertEquals(60, ahead.counted());
+        ahead.handed("d", 25, T0);
+        assertFalse(ahead.room());
+        ahead.taken("b", 25, T0);
+        assertTrue(ahead.room());
+        assertEquals(75, ahead.counted());
+    }
+
+    @Test
+    void aConnectionIsHandedMoreOnlyWhileItHoldsLessThanHalfTheLimit() {
+        // a slow reader that takes a block now and then is not stalled, and must not hold the others
+        SendAhead<String> ahead = new SendAhead<>(100);
+        assertTrue(ahead.ready("slow"));
+        ahead.handed("slow", 40, T0);
+        assertTrue(ahead.ready("slow"));
+        ahead.handed("slow", 40, T0);
+        assertFalse(ahead.ready("slow"));
+        assertEquals(50, ahead.counted(), "it counts for half the limit at most");
+        assertTrue(ahead.room());
+        assertTrue(ahead.ready("other"));
+        ahead.taken("slow", 40, T0.plusSeconds(3));
+        assertTrue(ahead.ready("slow"));
+        assertEquals(40, ahead.counted());
+    }
+
+    @Test
+    void aStalledConnectionIsHandedNothing() {
+        SendAhead<String> ahead = new SendAhead<>(100);
+        ahead.handed("stuck", 10, T0);
+        ahead.tick(T0.plus(SendAhead.STALLED_AFTER));
+        assertFalse(ahead.ready("stuck"));
+        ahead.taken("stuck", 10, T0.plus(SendAhead.STALLED_AFTER).plusSeconds(1));
+        assertTrue(ahead.ready("stuck"), "it reads again");
     }
 
     @Test
     void aConnectionThatTakesNothingStopsCountingUntilItTakesSomething() {
         SendAhead<String> ahead = new SendAhead<>(100);
-        ahead.handed("stuck", 64, T0);
-        ahead.handed("fine", 36, T0.plusSeconds(3));
+        ahead.handed("stuck", 20, T0);
+        ahead.handed("fine", 20, T0.plusSeconds(3));
         assertFalse(ahead.tick(T0.plus(SendAhead.STALLED_AFTER).minusMillis(1)), "not yet");
-        assertFalse(ahead.room());
+        assertEquals(40, ahead.counted());
         assertTrue(ahead.tick(T0.plus(SendAhead.STALLED_AFTER)));
-        assertEquals(36, ahead.counted(), "only the one that moves counts");
-        assertTrue(ahead.room());
+        assertEquals(20, ahead.counted(), "only the one that moves counts");
         ahead.handed("stuck", 16, T0.plusSeconds(5)); // handed more while stalled: not counted either
-        assertEquals(36, ahead.counted());
-        ahead.taken("fine", 36, T0.plusSeconds(6));
+        assertEquals(20, ahead.counted());
+        ahead.taken("fine", 20, T0.plusSeconds(6));
         ahead.taken("stuck", 16, T0.plusSeconds(6)); // it reads again: what it still holds counts again
-        assertEquals(64, ahead.counted());
+        assertEquals(20, ahead.counted());
         assertFalse(ahead.tick(T0.plusSeconds(7)), "it took something a second ago");
     }
 
     @Test
     void whatAConnectionHeldIsForgottenWhenItLeaves() {
         SendAhead<String> ahead = new SendAhead<>(100);
-        ahead.handed("a", 80, T0);
-        ahead.handed("b", 30, T0);
+        ahead.handed("a", 20, T0);
+        ahead.handed("b", 15, T0);
         ahead.gone("a");
-        assertEquals(30, ahead.counted());
-        ahead.taken("a", 80, T0.plusSeconds(1)); // its writes fail after it left: nothing changes
-        assertEquals(30, ahead.counted());
+        assertEquals(15, ahead.counted());
+        ahead.taken("a", 20, T0.plusSeconds(1)); // its writes fail after it left: nothing changes
+        assertEquals(15, ahead.counted());
         ahead.handed("c", 10, T0);
         ahead.tick(T0.plus(SendAhead.STALLED_AFTER));
         ahead.gone("c"); // a stalled one leaving: it no longer counted

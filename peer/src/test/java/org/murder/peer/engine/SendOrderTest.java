@@ -137,4 +137,51 @@ class SendOrderTest {
         assertFalse(order.cancel("a", new PeerMessage.Request(1, 0, BLOCK / 2)));
         assertEquals(1, order.size());
     }
+
+    @Test
+    void blocksAskedAgainAndAgainDoNotKeepAnOldDue() {
+        // a peer that keeps one block of a piece waiting and asks the others again gets fresh dues
+        // for what it asks beyond a piece's worth: it cannot hold its place ahead of everyone for good
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        for (int b = 0; b < PIECE / BLOCK; b++) {
+            order.add("greedy", block(1, b), 0);
+        }
+        for (int b = 0; b < PIECE / BLOCK - 1; b++) {
+            order.sent(order.poll().request().length());
+        }
+        order.add("other", block(2, 0), 1);
+        order.add("greedy", block(1, 0), 0); // asked again: past a piece's worth under the old due
+        assertEquals(List.of("greedy:1/3", "greedy:1/0", "other:2/0"), drain(order));
+    }
+
+    @Test
+    void cancelledBlocksDoNotPileUpInMemory() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("busy", block(9, 0), 1); // waits all along: nothing is polled
+        for (int i = 0; i < 100_000; i++) {
+            PeerMessage.Request r = block(i % 1000, i % (PIECE / BLOCK));
+            order.add("churn", r, 1);
+            order.cancel("churn", r);
+        }
+        assertEquals(1, order.size());
+        assertTrue(order.heapSize() <= 2 * order.size() + 1025, "heap " + order.heapSize());
+    }
+
+    @Test
+    void theBlocksOfAPeerThatCannotTakeMoreWaitAsideInOrderUntilReleased() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("slow", block(1, 0), 0);
+        order.add("slow", block(1, 1), 0);
+        order.add("fast", block(2, 0), 3);
+        order.add("fast", block(2, 1), 3);
+        java.util.Set<String> full = new java.util.HashSet<>(List.of("slow"));
+        SendOrder.Send<String> s = order.poll(p -> !full.contains(p));
+        assertEquals("fast", s.to(), "the slow peer's rarer blocks wait aside");
+        assertEquals(3, order.size());
+        assertEquals("fast", order.poll(p -> !full.contains(p)).to());
+        assertNull(order.poll(p -> !full.contains(p)), "only the slow peer's are left");
+        assertFalse(order.isEmpty());
+        order.release("slow");
+        assertEquals(List.of("slow:1/0", "slow:1/1"), drain(order));
+    }
 }

@@ -866,6 +866,15 @@ final class SwarmSim {
         public void choke() {
             Link other = back;
             later(latency, () -> other.choked(true));
+            // as TorrentSession.choked: what it asked for and still waits is not sent, and is rejected
+            for (PeerMessage.Request r : host.sendOrder.remove(this)) {
+                queuedUploads--;
+                Block b = new Block(r.piece(), r.begin(), r.length());
+                if (!host.downloadedHere) {
+                    host.firstCopy.sent(r.piece(), this, 0, clock.instant());
+                }
+                later(latency, () -> other.rejected(b));
+            }
         }
 
         @Override
