@@ -170,7 +170,7 @@ final class FirstCopy<P> {
         if (to != null && to[piece] == peer) {
             queued[piece] = Math.max(0, queued[piece] - 1);
             sentBytes[piece] += bytes;
-            if (now.isAfter(since[piece])) {
+            if (bytes > 0 && now.isAfter(since[piece])) { // a block not sent (cancelled, choked) does not restart the window
                 since[piece] = now;
             }
         }

@@ -114,8 +114,7 @@ final class SendOrder<P> {
      */
     Send<P> poll(java.util.function.Predicate<P> ready) {
         for (Send<P> s = heap.poll(); s != null; s = heap.poll()) {
-            Waiting<P> w = waiting.getOrDefault(s.to(), Map.of()).get(s.request());
-            if (w == null || w.send() != s) {
+            if (!live(s)) {
                 continue; // taken back (cancelled, or its peer left or was choked) since: skipped
             }
             if (!ready.test(s.to())) {
@@ -148,7 +147,17 @@ final class SendOrder<P> {
         }
         takeBack(to, r);
         sweep();
+        List<Send<P>> aside = held.get(to);
+        if (aside != null && aside.size() > 2 * waiting.getOrDefault(to, Map.of()).size() + 16) {
+            aside.removeIf(x -> !live(x)); // a peer that asks and cancels while it reads nothing
+        }
         return true;
+    }
+
+    /** Whether {@code s} still waits (it was not taken back since it was added). */
+    private boolean live(Send<P> s) {
+        Waiting<P> w = waiting.getOrDefault(s.to(), Map.of()).get(s.request());
+        return w != null && w.send() == s;
     }
 
     /** Takes back every block waiting for {@code to} (it left, or we choked it); returns their requests. */
@@ -196,11 +205,13 @@ final class SendOrder<P> {
     /** Drops the taken-back blocks from the heap once they outnumber the waiting ones: memory stays bounded by what waits. */
     private void sweep() {
         if (heap.size() > 2 * size + 1024) { // (held blocks are not in the heap: they count in size only)
-            heap.removeIf(s -> {
-                Waiting<P> w = waiting.getOrDefault(s.to(), Map.of()).get(s.request());
-                return w == null || w.send() != s;
-            });
+            heap.removeIf(s -> !live(s));
         }
+    }
+
+    /** Entries held aside, waiting or taken back (for tests). */
+    int heldSize() {
+        return held.values().stream().mapToInt(List::size).sum();
     }
 
     /** Entries in the heap, waiting or taken back (for tests). */

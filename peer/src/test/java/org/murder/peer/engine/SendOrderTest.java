@@ -184,4 +184,20 @@ class SendOrderTest {
         order.release("slow");
         assertEquals(List.of("slow:1/0", "slow:1/1"), drain(order));
     }
+
+    @Test
+    void aPeerThatAsksAndCancelsWhileItTakesNothingDoesNotPileUpAside() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        for (int i = 0; i < 10_000; i++) {
+            PeerMessage.Request r = block(i % 1000, i % (PIECE / BLOCK));
+            order.add("stalled", r, 0);
+            assertNull(order.poll(p -> false), "it can take nothing: its block waits aside");
+            order.cancel("stalled", r);
+        }
+        assertTrue(order.heldSize() <= 17, "held aside: " + order.heldSize());
+        order.add("stalled", block(1, 0), 0);
+        assertEquals(1, order.size());
+        order.release("stalled");
+        assertEquals(List.of("stalled:1/0"), drain(order));
+    }
 }
