@@ -161,6 +161,14 @@ final class FirstCopy<P> {
     }
 
     /**
+     * Whether {@code piece}'s first copy is on its way to {@code peer} (this connection): when we
+     * choke it, what it asked of that piece is sent all the same, as nobody else has it yet.
+     */
+    boolean goingTo(int piece, P peer) {
+        return to != null && to[piece] == peer && queued[piece] > 0;
+    }
+
+    /**
      * A block of {@code piece} served to {@code peer} was written out (or failed to be): every block
      * {@link #goesElsewhere} let through ends here once. Until the first peer's last asked block has
      * gone, the piece stays its own however long a busy uplink takes (16 first copies sharing a

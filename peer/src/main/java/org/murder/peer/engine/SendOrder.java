@@ -160,7 +160,30 @@ final class SendOrder<P> {
         return w != null && w.send() == s;
     }
 
-    /** Takes back every block waiting for {@code to} (it left, or we choked it); returns their requests. */
+    /**
+     * Takes back the blocks waiting for {@code to} but those {@code keep} keeps (we choked it, and a
+     * first copy of the origin's stays on its way); returns the requests taken back.
+     */
+    List<PeerMessage.Request> removeUnless(P to, java.util.function.Predicate<PeerMessage.Request> keep) {
+        Map<PeerMessage.Request, Waiting<P>> of = waiting.get(to);
+        if (of == null) {
+            return List.of();
+        }
+        List<PeerMessage.Request> taken = new ArrayList<>();
+        for (PeerMessage.Request r : new ArrayList<>(of.keySet())) {
+            if (!keep.test(r)) {
+                takeBack(to, r);
+                taken.add(r);
+            }
+        }
+        if (!waiting.containsKey(to)) {
+            held.remove(to);
+        }
+        sweep();
+        return taken;
+    }
+
+    /** Takes back every block waiting for {@code to} (it left); returns their requests. */
     List<PeerMessage.Request> remove(P to) {
         Map<PeerMessage.Request, Waiting<P>> of = waiting.remove(to);
         dues.remove(to);

@@ -597,10 +597,16 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
-    /** We choked {@code c}: what it asked for and still waits is not sent (BEP 3; rejected under BEP 6). */
+    /**
+     * We choked {@code c}: what it asked for and still waits is not sent (BEP 3; rejected under
+     * BEP 6), but the origin's first copies on their way to it: nobody else has those pieces, and
+     * dropping them (the slot rotates every 30 s) left a piece with no copy in the swarm while peer
+     * after peer took it over and was choked in turn (a simulated 200-host fleet: two pieces 30 s
+     * late, last host 1.36 x F/c).
+     */
     @Override
     public void choked(PeerConnection c) {
-        List<PeerMessage.Request> dropped = sends.remove(c);
+        List<PeerMessage.Request> dropped = sends.removeUnless(c, r -> !downloadedHere && firstCopy.goingTo(r.piece(), c));
         dropped.forEach(r -> notSent(c, r));
         if (!dropped.isEmpty()) {
             c.flush();

@@ -145,4 +145,17 @@ class FirstCopyWindowTest {
         assertTrue(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0, true));
         assertFalse(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE), 0, true));
     }
+
+    @Test
+    void aFirstCopyIsGoingToItsPeerWhileBlocksOfItWait() {
+        assertFalse(policy.goingTo(0, "a"), "nothing asked yet");
+        assertFalse(policy.goesElsewhere(0, "a", t0, 0));
+        assertTrue(policy.goingTo(0, "a"), "a's block of piece 0 waits");
+        assertFalse(policy.goingTo(0, "b"));
+        policy.sent(0, "a", 10, t0);
+        assertFalse(policy.goingTo(0, "a"), "written out: nothing of it waits");
+        assertFalse(policy.goesElsewhere(0, "a", t0, 0));
+        policy.sent(0, "a", 0, t0); // not sent: a was choked, say
+        assertFalse(policy.goingTo(0, "a"));
+    }
 }

@@ -200,4 +200,20 @@ class SendOrderTest {
         order.release("stalled");
         assertEquals(List.of("stalled:1/0"), drain(order));
     }
+
+    @Test
+    void aChokedPeerKeepsOnlyTheBlocksItIsToKeepInTheirPlace() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        order.add("a", block(1, 0), 3);
+        order.add("a", block(2, 0), 0); // say, the origin's first copy of piece 2
+        order.add("b", block(5, 0), 2);
+        order.add("a", block(2, 1), 0);
+        assertEquals("b", order.poll(p -> !p.equals("a")).to(), "a can take no more: its piece 2 waits aside, b's block goes");
+        assertEquals(List.of(block(1, 0)), order.removeUnless("a", r -> r.piece() == 2), "what is not kept is taken back");
+        assertEquals(2, order.size());
+        order.release("a");
+        assertEquals(List.of("a:2/0", "a:2/1"), drain(order));
+        assertTrue(order.removeUnless("a", r -> false).isEmpty(), "nothing waits for a any more");
+        assertTrue(order.removeUnless("nobody", r -> false).isEmpty());
+    }
 }

@@ -416,8 +416,7 @@ final class SwarmSim {
             }
             if (admission.evicted() != null) {
                 Link gone = admission.evicted();
-                leave(gone);
-                later(latency, () -> gone.remoteHost().leave(gone.back));
+                close(gone);
             }
             c.attach(now);
             peers.add(c);
@@ -430,6 +429,15 @@ final class SwarmSim {
                 later(latency, () -> c.back.peerSays(ours));
             }
             return true;
+        }
+
+        /**
+         * We close {@code c}: what we sent on it before still reaches the other side (TCP closes in
+         * order: the engine closes a connection once what it wrote is in the kernel), then it sees the close.
+         */
+        void close(Link c) {
+            leave(c);
+            at(Math.max(now + latency, c.lastArrival), () -> c.remoteHost().leave(c.back));
         }
 
         void leave(Link c) {
@@ -559,8 +567,7 @@ final class SwarmSim {
                 announce(Event.COMPLETED);
                 for (Link c : new ArrayList<>(peers.connected())) {
                     if (c.has.isAll()) {
-                        leave(c);
-                        later(latency, () -> c.remoteHost().leave(c.back));
+                        close(c);
                     }
                 }
             }
@@ -650,6 +657,7 @@ final class SwarmSim {
             }
             double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
             to.downFree = done;
+            c.lastArrival = Math.max(c.lastArrival, (long) done);
             at((long) done, () -> to.blockArrived(c.back, b));
         }
 
@@ -714,6 +722,8 @@ final class SwarmSim {
         boolean peerChoking = true;
         long nothingToAskAt = -1;
         int queuedUploads;
+        /** When the last block we sent on it reaches the other side (nanos). */
+        long lastArrival;
         Instant usefulAt;
         Instant joinedAt;
 
@@ -771,9 +781,7 @@ final class SwarmSim {
 
         private void hasChanged(int piece) {
             if (host.complete() && has.isAll()) {
-                host.leave(this);
-                Link other = back;
-                later(latency, () -> remote.leave(other));
+                host.close(this);
                 return;
             }
             if (has.isAll()) {
@@ -866,8 +874,8 @@ final class SwarmSim {
         public void choke() {
             Link other = back;
             later(latency, () -> other.choked(true));
-            // as TorrentSession.choked: what it asked for and still waits is not sent, and is rejected
-            for (PeerMessage.Request r : host.sendOrder.remove(this)) {
+            // as TorrentSession.choked: what it asked for and still waits is not sent, and is rejected (but first copies)
+            for (PeerMessage.Request r : host.sendOrder.removeUnless(this, r -> !host.downloadedHere && host.firstCopy.goingTo(r.piece(), this))) {
                 queuedUploads--;
                 Block b = new Block(r.piece(), r.begin(), r.length());
                 if (!host.downloadedHere) {
