@@ -98,6 +98,11 @@ fi
 # this tree's classes ahead of the (possibly older) jars of the distribution
 cp="$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/target/classes:$lib/*"
 
+# one fleet at a time: each installs its qdisc on lo and removes it at exit, so a second run would
+# take the first's shaping away (its figures then silently unshaped)
+exec 9>/run/lock/murder-fleet.lock
+flock -n 9 || { echo "fleet.sh: another bench/fleet.sh runs on this machine (/run/lock/murder-fleet.lock); wait for it" >&2; exit 1; }
+
 work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"
 shaped=0

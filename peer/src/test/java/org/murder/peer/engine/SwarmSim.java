@@ -165,6 +165,18 @@ final class SwarmSim {
         return this;
     }
 
+    private long uplinkAhead;
+
+    /**
+     * Lets each uplink take up to {@code bytes} from its send order ahead of the wire, sent in the
+     * order taken (a what-if: what the engine hands its sockets and the kernel queues below it, in
+     * bytes; 0, the default: one block at a time, the send order's best case).
+     */
+    SwarmSim withUplinkAhead(long bytes) {
+        uplinkAhead = bytes;
+        return this;
+    }
+
     /** Records what {@link #timeline()} prints; off unless asked (it costs a scan of every host each step). */
     SwarmSim withTimeline() {
         timeline = new Timeline();
@@ -612,19 +624,28 @@ final class SwarmSim {
         private final SendOrder<Link> sendOrder = new SendOrder<>(p.pieceBytes());
         private boolean sending;
 
+        /** Bytes taken from the send order that have not left the uplink yet (see {@link #withUplinkAhead}). */
+        private long committed;
+
+        /** Takes blocks from the send order onto the uplink: one at a time, or up to {@code uplinkAhead} bytes in a FIFO. */
         private void sendNext() {
-            SendOrder.Send<Link> w = sendOrder.poll();
-            sending = w != null;
-            if (w != null) {
+            while (committed == 0 || committed < uplinkAhead) {
+                SendOrder.Send<Link> w = sendOrder.poll();
+                if (w == null) {
+                    break;
+                }
                 PeerMessage.Request r = w.request();
                 Block b = new Block(r.piece(), r.begin(), r.length());
-                upFree = now + b.length() / upRate * 1e9;
+                committed += b.length();
+                upFree = Math.max(upFree, now) + b.length() / upRate * 1e9;
                 at((long) upFree, () -> {
+                    committed -= b.length();
                     sendOrder.sent(b.length());
                     sent(w.to(), b);
                     sendNext();
                 });
             }
+            sending = committed > 0;
         }
 
         /** A block left our uplink: it crosses the racks' uplinks and the receiver's downlink. */

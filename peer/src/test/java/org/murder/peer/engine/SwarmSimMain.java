@@ -23,7 +23,7 @@ public final class SwarmSimMain {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: swarm-sim.sh HOSTS [--file MiB] [--piece KiB] [--up Mbit/s] [--down Mbit/s] [--origin-up Mbit/s]"
                     + " [--latency ms] [--jitter s] [--racks N] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N] [--origin-outside] [--slow N] [--slow-factor F] [--failing N]"
-                    + " [--max-peers N] [--numwant N] [--seed N] [--uplink-order requests|rarest] [--timeline]");
+                    + " [--max-peers N] [--numwant N] [--seed N] [--uplink-order requests|rarest] [--uplink-ahead KiB=0] [--timeline]");
             System.exit(2);
         }
         int hosts = positive("HOSTS", args[0]);
@@ -46,6 +46,7 @@ public final class SwarmSimMain {
         boolean originOutside = false;
         int rackGateways = SwarmSettings.DEFAULT_GATEWAYS_PER_RACK;
         boolean timeline = false;
+        double aheadKib = 0;
         SwarmSim.UplinkOrder uplinkOrder = SwarmSim.UplinkOrder.RAREST;
         for (int i = 1; i < args.length; i++) {
             String name = args[i];
@@ -82,6 +83,7 @@ public final class SwarmSimMain {
                 case "--rack-gateways" -> rackGateways = positive(name, v);
                 case "--numwant" -> numWant = positive(name, v);
                 case "--seed" -> seed = (long) number(name, v);
+                case "--uplink-ahead" -> aheadKib = number(name, v);
                 case "--uplink-order" -> uplinkOrder = switch (v) {
                     case "requests" -> SwarmSim.UplinkOrder.REQUESTS;
                     case "rarest" -> SwarmSim.UplinkOrder.RAREST;
@@ -104,7 +106,7 @@ public final class SwarmSimMain {
                 Duration.ofNanos((long) (jitterS * 1e9)), racks, rackUplink * 1e6 / 8, slow, slowFactor, failing, seed, maxPeers,
                 numWant, Duration.ofHours(6), rackHints, originOutside, rackGateways);
         long started = System.nanoTime();
-        SwarmSim sim = new SwarmSim(params).withUplinkOrder(uplinkOrder);
+        SwarmSim sim = new SwarmSim(params).withUplinkOrder(uplinkOrder).withUplinkAhead((long) (aheadKib * 1024));
         if (timeline) {
             sim.withTimeline();
         }

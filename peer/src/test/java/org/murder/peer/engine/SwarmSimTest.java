@@ -47,6 +47,16 @@ class SwarmSimTest {
     }
 
     @Test
+    void uplinksThatTakeAheadOfTheWireStillServeEveryPieceAndReplayForASeed() {
+        // what the engine hands its sockets and the kernel queues: a what-if to compare with
+        SwarmSim.Result a = new SwarmSim(small).withUplinkAhead(512 * 1024).run();
+        SwarmSim.Result b = new SwarmSim(small).withUplinkAhead(512 * 1024).run();
+        assertEquals(32, SwarmSim.finished(a).length, "every host finished");
+        assertArrayEquals(a.doneAt(), b.doneAt());
+        assertNotEquals(a.events(), new SwarmSim(small).run().events(), "blocks taken ahead go out in another order");
+    }
+
+    @Test
     void theHostsRunTheEnginesOwnPolicyClasses() throws Exception {
         // not copies: the simulator's result moves when the engine's policy code does
         for (String name : new String[] {"picker", "peers", "uploads", "firstCopy", "seedSparing", "rackSparing", "bans"}) {
