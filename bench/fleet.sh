@@ -6,7 +6,7 @@
 # The release is random bytes in tmpfs (/dev/shm), so the disk is not what is measured.
 #
 # usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
-#          [--max-peers N=20] [--md5] [--timeout S=900]
+#          [--max-peers N=20] [--md5] [--timeout S=900] [--mtu BYTES=9000]
 #          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=3]]
 #
 # Racks (--racks R): host i sits in rack i % R at 127.100.(10 + rack).(1 + i / R); the origin is in
@@ -24,12 +24,18 @@
 # CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree; it replaces
 # whatever root qdisc lo had (normally none) and deletes its own at exit; with --racks also lo's
 # ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
+#
+# --mtu: lo's MTU during the run (put back at exit). lo's own 65,536 makes every TCP segment up to
+# 64 KiB, half a second of a 1 Mbit/s uplink, and TCP's least window four of them: the kernel then
+# holds seconds of each uplink in the order asked, below the engine's send order, where no real
+# link's MTU would (jumbo frames are 9,000). --mtu 65536 leaves lo as it is (the figures before
+# December 2026).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=
+H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=; MTU=9000
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,7 +50,8 @@ while [ $# -gt 0 ]; do
     --max-peers) MAXPEERS=$2; shift 2 ;;
     --md5) MD5=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --mtu) MTU=$2; shift 2 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     -*) echo "fleet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) H=$1; shift ;;
   esac
@@ -56,6 +63,7 @@ done
 [[ "$MAXPEERS" =~ ^[0-9]+$ ]] && [ "$MAXPEERS" -ge 1 ] || { echo "fleet.sh: --max-peers '$MAXPEERS' (expected: 1 or more)" >&2; exit 2; }
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
 [[ "$RACKS" =~ ^[0-9]+$ ]] && [ "$RACKS" -le 100 ] || { echo "fleet.sh: --racks '$RACKS' (expected: 0 to 100)" >&2; exit 2; }
+[[ "$MTU" =~ ^[0-9]+$ ]] && [ "$MTU" -ge 1280 ] && [ "$MTU" -le 65536 ] || { echo "fleet.sh: --mtu '$MTU' (expected: bytes, 1280 to 65536)" >&2; exit 2; }
 [[ "$HINTS" =~ ^(both|on|off)$ ]] || { echo "fleet.sh: --rack-hints '$HINTS' (expected: both, on or off)" >&2; exit 2; }
 if [ -n "$GATEWAYS" ]; then
   [[ "$GATEWAYS" =~ ^[0-9]+$ ]] && [ "$GATEWAYS" -ge 1 ] && [ "$GATEWAYS" -le 64 ] \
@@ -108,8 +116,10 @@ work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 shaped=0
 racks_shaped=0
 ifb=murder-fleet0
+lo_mtu=$(cat /sys/class/net/lo/mtu)
 fleet_cleanup() {
   [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
+  [ "$(cat /sys/class/net/lo/mtu)" = "$lo_mtu" ] || ip link set dev lo mtu "$lo_mtu" 2>/dev/null || true
   if [ $racks_shaped = 1 ]; then
     tc qdisc del dev lo ingress 2>/dev/null || true
     ip link del "$ifb" 2>/dev/null || true
@@ -131,6 +141,7 @@ origin=127.100.0.1
 
 # --- shaping: every source address of ours gets its own htb class at C; the rest of lo is unshaped
 burst=$(( rate_bps / 8 / 50 )); [ $burst -ge 131072 ] || burst=131072   # 20 ms, at least two 64 KiB GSO packets
+[ "$MTU" = "$lo_mtu" ] || ip link set dev lo mtu "$MTU"
 tc qdisc del dev lo root 2>/dev/null || true
 shaped=1
 {
@@ -180,7 +191,7 @@ pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
 md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
 echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces pieces of $PIECE KiB)," \
-  "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), $(nproc) cores"
+  "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), lo mtu $MTU, $(nproc) cores"
 if [ "$RACKS" -gt 0 ]; then
   echo "# racks: $RACKS (host i in rack i % $RACKS), rack uplinks $RACK_UP inbound, the origin in none, rack hints $HINTS"
 fi

@@ -76,6 +76,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private final Host host;
     private final boolean outgoing;
     private Channel channel;
+    /** What its socket's TCP_NOTSENT_LOWAT was set to (the engine sets it on every new socket). */
+    private int notSentLowWater = Engine.NOT_SENT_LOW_WATER;
     private volatile Events torrent;
     private io.netty.util.concurrent.ScheduledFuture<?> handshakeTimer;
     /**
@@ -425,6 +427,21 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** Whether its channel is open: what is written to it may still go out. */
     boolean open() {
         return channel != null && channel.isActive();
+    }
+
+    /** Unsent bytes its socket may hold (TCP_NOTSENT_LOWAT; with the epoll transport only), set when it changes. */
+    void notSentLowWater(int bytes) {
+        if (bytes == notSentLowWater) {
+            return;
+        }
+        notSentLowWater = bytes;
+        if (channel instanceof io.netty.channel.epoll.EpollSocketChannel epoll && epoll.isOpen()) {
+            try {
+                epoll.config().setTcpNotSentLowAt(bytes);
+            } catch (io.netty.channel.ChannelException e) {
+                LOG.debug("[peer={}] TCP_NOTSENT_LOWAT {}: {}", channel.remoteAddress(), bytes, e.toString()); // closing
+            }
+        }
     }
 
     void close(String reason) {

@@ -80,6 +80,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SendOrder<PeerConnection> sends;
     /** What the connections were handed and their sockets have not taken yet. */
     private final SendAhead<PeerConnection> handedOut = new SendAhead<>(SEND_AHEAD);
+    /** What each socket may hold unsent, from the uplink's rate while blocks wait. */
+    private final SocketBacklog socketBacklog = new SocketBacklog();
+    private long uploadedAtTick;
     private Instant lastData;
     /** The session downloaded something (it did not start complete, as a seed does). */
     private boolean downloadedHere;
@@ -683,6 +686,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         for (PeerConnection c : peers.connected()) {
             c.keepAlive(now, lastTick, config.keepAlive());
         }
+        Duration sinceLastTick = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now);
         lastTick = now;
         if (counters.state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
             failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
@@ -707,6 +711,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
         }
         uploads.tick();
+        int backlog = socketBacklog.tick(counters.uploaded - uploadedAtTick, sinceLastTick, !sends.isEmpty());
+        uploadedAtTick = counters.uploaded;
+        for (PeerConnection c : peers.connected()) {
+            c.notSentLowWater(backlog);
+        }
         if (handedOut.tick(now)) {
             sendWaiting(); // a stalled connection no longer holds the others back
         }
