@@ -66,6 +66,7 @@ leech_cmd() { # leech_cmd CLIENT DIR PORT
 }
 
 declare -A result_wall
+failed=0
 for n in $peer_counts; do
   for c in $clients; do
     start_seed "$c"
@@ -96,6 +97,7 @@ for n in $peer_counts; do
     result_wall[$c-$n]=$wall
     printf '%-13s %5s %9.2f %12.1f %16.2f %14.0f %s\n' "$c" "$n" "$wall" "$mbs" "$cpu_gib" "$(echo "$rss / 1024" | bc -l)" \
       "$([ $ok = 1 ] || echo FAILED)"
+    [ $ok = 1 ] || failed=1
   done
 done
 echo "# ratios (murder wall / other wall; below 1.00 means murder is faster)"
@@ -106,3 +108,4 @@ for n in $peer_counts; do
       printf '  1 seed -> %s peer(s): murder/%s = %.2f\n' "$n" "$c" "$(echo "${result_wall[murder-$n]} / ${result_wall[$c-$n]}" | bc -l)"
   done
 done
+exit $failed   # 1 when a leecher failed or got wrong bytes (a run of one client has no ratio: not a failure)
