@@ -26,6 +26,17 @@ import org.murder.peer.wire.PeerMessage;
 final class SendOrder<P> {
     /** Peers counted in a block's wait, at most: its wait stays well inside a requester's timeout. */
     static final int AGING_LIMIT = 16;
+    /**
+     * Pieces' worth of blocks waiting beyond which a request for a piece that two or more other
+     * peers of ours have is refused ({@link #deeperThanWorthFor}): the asker gets it from one of
+     * them sooner than from the back of our queue. A new piece reaches a host, its peers all ask it,
+     * and those that asked last wait for the others' copies while the hosts that got it first sit
+     * idle. Simulated 200-host fleet (1 Mbit/s, 16 MiB, 128 KiB pieces), seeds 1-4: last host
+     * 1.25-1.26 x F/c without; 1.17-1.21 at 2 pieces, 1.18-1.20 at 3, 1.19-1.22 at 4, 1.21-1.24 at 6.
+     * 1,000 hosts (50 Mbit/s, 256 KiB pieces): 1.21 without; 1.74 at 1, 1.27 at 2, 1.18 at 3, 1.16 at
+     * 4, 1.17 at 6 (at 50 Mbit/s a short queue is milliseconds, less than a request's round trip).
+     */
+    static final int DEEP_PIECES = 3;
 
     /** A block to send {@code to} a peer. */
     record Send<P>(P to, PeerMessage.Request request, long due, long order) implements Comparable<Send<P>> {
@@ -60,6 +71,8 @@ final class SendOrder<P> {
     /** Per peer, the due of each piece it has blocks waiting for. */
     private final Map<P, Map<Integer, Due>> dues = new HashMap<>();
     private int size;
+    /** The bytes of the blocks waiting. */
+    private long waitingBytes;
     private long sent;
     private long order;
 
@@ -99,6 +112,7 @@ final class SendOrder<P> {
         of.put(r, new Waiting<>(s, d));
         heap.add(s);
         size++;
+        waitingBytes += r.length();
         return true;
     }
 
@@ -192,6 +206,9 @@ final class SendOrder<P> {
             return List.of();
         }
         size -= of.size();
+        for (PeerMessage.Request r : of.keySet()) {
+            waitingBytes -= r.length();
+        }
         sweep();
         return new ArrayList<>(of.keySet());
     }
@@ -206,11 +223,26 @@ final class SendOrder<P> {
         return size;
     }
 
+    /** The bytes of the blocks waiting. */
+    long waitingBytes() {
+        return waitingBytes;
+    }
+
+    /**
+     * Whether a request for a piece that {@code othersHaving} other connected peers have is better
+     * refused, so that the asker gets it from one of them: two or more have it, and more than
+     * {@link #DEEP_PIECES} pieces' worth of blocks wait here already.
+     */
+    boolean deeperThanWorthFor(int othersHaving) {
+        return othersHaving >= 2 && waitingBytes > DEEP_PIECES * pieceBytes;
+    }
+
     /** Drops {@code to}'s waiting request {@code r} from the books (it waits). */
     private void takeBack(P to, PeerMessage.Request r) {
         Map<PeerMessage.Request, Waiting<P>> of = waiting.get(to);
         Waiting<P> w = of.remove(r);
         size--;
+        waitingBytes -= r.length();
         if (of.isEmpty()) {
             waiting.remove(to);
         }

@@ -588,6 +588,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
+        if (c.fast() && c.peerId().isMurder() && downloadedHere && sends.deeperThanWorthFor(picker.availability(r.piece()))) {
+            c.reject(r); // others of ours have the piece, and our queue is deep: it gets it from them sooner (it asks them next)
+            return;
+        }
         sends.add(c, r, picker.availability(r.piece()));
         c.asked();
         sendWaiting();

@@ -216,4 +216,25 @@ class SendOrderTest {
         assertTrue(order.removeUnless("a", r -> false).isEmpty(), "nothing waits for a any more");
         assertTrue(order.removeUnless("nobody", r -> false).isEmpty());
     }
+
+    @Test
+    void aPieceOthersHaveIsBetterAskedOfThemOnceTheQueueIsDeep() {
+        SendOrder<String> order = new SendOrder<>(PIECE);
+        for (int i = 0; i < SendOrder.DEEP_PIECES * PIECE / BLOCK; i++) {
+            order.add("a", block(i / (PIECE / BLOCK), i % (PIECE / BLOCK)), 0);
+        }
+        assertEquals((long) SendOrder.DEEP_PIECES * PIECE, order.waitingBytes());
+        assertFalse(order.deeperThanWorthFor(5), "exactly the limit waits: not deeper");
+        order.add("b", block(9, 0), 0);
+        assertTrue(order.deeperThanWorthFor(2), "two others have it: refused");
+        assertFalse(order.deeperThanWorthFor(1), "one other peer only: it may be slow or leaving, so queued");
+        assertFalse(order.deeperThanWorthFor(0), "only we have it: queued");
+        order.cancel("b", block(9, 0));
+        assertFalse(order.deeperThanWorthFor(5), "the bytes follow what is taken back");
+        order.remove("a");
+        assertEquals(0, order.waitingBytes());
+        order.add("c", block(1, 0), 0);
+        order.poll();
+        assertEquals(0, order.waitingBytes(), "and what is sent");
+    }
 }

@@ -596,6 +596,10 @@ final class SwarmSim {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
+            if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && sendOrder.deeperThanWorthFor(picker.availability(b.piece()))) {
+                later(latency, () -> c.back.rejected(b)); // as TorrentSession.onRequest: it gets the piece elsewhere sooner
+                return;
+            }
             c.queuedUploads++;
             c.usefulAt = clock.instant();
             if (uplinkOrder == UplinkOrder.RAREST) {
