@@ -82,7 +82,13 @@ if [ "$RACKS" -gt 0 ]; then
   fi
 fi
 [ "$(id -u)" = 0 ] || { echo "fleet.sh: needs root (tc on lo)" >&2; exit 2; }
-for tool in tc ip python3 java; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
+for tool in tc ip python3 java flock; do command -v $tool > /dev/null || { echo "fleet.sh: needs $tool" >&2; exit 2; }; done
+# one fleet at a time: each installs its qdisc on lo (and sets its MTU) and undoes it at exit, so a
+# second run would take the first's shaping away (its figures then silently unshaped); taken before
+# the compile below, which two runs would also share
+mkdir -p /run/lock
+exec 9>/run/lock/murder-fleet.lock
+flock -n 9 || { echo "fleet.sh: another bench/fleet.sh runs on this machine (/run/lock/murder-fleet.lock); wait for it" >&2; exit 1; }
 # bits_per_second OPTION RATE: a tc rate (8mbit, 500kbit) in bits per second, or a one-line error
 bits_per_second() {
   python3 - "$1" "$2" <<'EOF'
@@ -105,11 +111,6 @@ if [ ! -f "$classes/org/murder/peer/engine/FleetMain.class" ] \
 fi
 # this tree's classes ahead of the (possibly older) jars of the distribution
 cp="$root/peer/target/classes:$classes:$root/tracker/target/classes:$root/core/target/classes:$lib/*"
-
-# one fleet at a time: each installs its qdisc on lo and removes it at exit, so a second run would
-# take the first's shaping away (its figures then silently unshaped)
-exec 9>/run/lock/murder-fleet.lock
-flock -n 9 || { echo "fleet.sh: another bench/fleet.sh runs on this machine (/run/lock/murder-fleet.lock); wait for it" >&2; exit 1; }
 
 work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"

@@ -327,6 +327,11 @@ final class PiecePicker implements PieceSet.Availability {
         generation++;
     }
 
+    /** How many connected peers have every piece (as last told). */
+    int seeds() {
+        return seeds;
+    }
+
     /** How many connected peers have every piece. */
     void seeds(int n) {
         if (n != seeds) {

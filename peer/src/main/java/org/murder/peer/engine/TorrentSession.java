@@ -588,8 +588,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
-        if (c.fast() && c.peerId().isMurder() && downloadedHere && sends.deeperThanWorthFor(picker.availability(r.piece()))) {
-            c.reject(r); // others of ours have the piece, and our queue is deep: it gets it from them sooner (it asks them next)
+        if (c.fast() && c.peerId().isMurder() && downloadedHere && !c.availability().rackMate()
+                && sends.deeperThanWorthFor(picker.availability(r.piece()) - picker.seeds())) {
+            // others of ours that are not seeds have the piece, and our queue is deep: it gets it from them sooner (it
+            // asks them next). Not a rack-mate: we may be its only source inside its rack (it spares the rack uplink)
+            c.reject(r);
             return;
         }
         sends.add(c, r, picker.availability(r.piece()));
@@ -715,7 +718,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
         }
         uploads.tick();
-        int backlog = socketBacklog.tick(counters.uploaded - uploadedAtTick, sinceLastTick, !sends.isEmpty());
+        // blocks wait and the sockets hold all they may: the uplink, not slow readers or the asks, sets the rate
+        int backlog = socketBacklog.tick(counters.uploaded - uploadedAtTick, sinceLastTick, !sends.isEmpty() && !handedOut.room());
         uploadedAtTick = counters.uploaded;
         for (PeerConnection c : peers.connected()) {
             c.notSentLowWater(backlog);

@@ -596,7 +596,8 @@ final class SwarmSim {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
-            if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && sendOrder.deeperThanWorthFor(picker.availability(b.piece()))) {
+            if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && !c.tally.rackMate()
+                    && sendOrder.deeperThanWorthFor(picker.availability(b.piece()) - picker.seeds())) {
                 later(latency, () -> c.back.rejected(b)); // as TorrentSession.onRequest: it gets the piece elsewhere sooner
                 return;
             }
