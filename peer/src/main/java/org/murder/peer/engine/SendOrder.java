@@ -180,10 +180,7 @@ final class SendOrder<P> {
      * first copy of the origin's stays on its way); returns the requests taken back.
      */
     List<PeerMessage.Request> removeUnless(P to, java.util.function.Predicate<PeerMessage.Request> keep) {
-        Map<PeerMessage.Request, Waiting<P>> of = waiting.get(to);
-        if (of == null) {
-            return List.of();
-        }
+        Map<PeerMessage.Request, Waiting<P>> of = waiting.getOrDefault(to, Map.of());
         List<PeerMessage.Request> taken = new ArrayList<>();
         for (PeerMessage.Request r : new ArrayList<>(of.keySet())) {
             if (!keep.test(r)) {
@@ -192,7 +189,7 @@ final class SendOrder<P> {
             }
         }
         if (!waiting.containsKey(to)) {
-            held.remove(to);
+            held.remove(to); // (it may hold taken-back blocks aside though none waits)
         }
         sweep();
         return taken;
@@ -200,18 +197,7 @@ final class SendOrder<P> {
 
     /** Takes back every block waiting for {@code to} (it left); returns their requests. */
     List<PeerMessage.Request> remove(P to) {
-        Map<PeerMessage.Request, Waiting<P>> of = waiting.remove(to);
-        dues.remove(to);
-        held.remove(to);
-        if (of == null) {
-            return List.of();
-        }
-        size -= of.size();
-        for (PeerMessage.Request r : of.keySet()) {
-            waitingBytes -= r.length();
-        }
-        sweep();
-        return new ArrayList<>(of.keySet());
+        return removeUnless(to, r -> false);
     }
 
     /** Whether no block waits (held aside or not). */
