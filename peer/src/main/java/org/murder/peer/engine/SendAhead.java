@@ -10,14 +10,25 @@ import java.util.Map;
  * whether it may hand more: at most {@link #limit} bytes, so that the rest waits in its
  * {@link SendOrder}, which then decides what the uplink sends next. A connection is handed more
  * only while it holds less than half the limit ({@link #ready}), and one whose socket took nothing
- * for {@link #STALLED_AFTER} (a peer that stopped reading) stops counting, and is handed nothing,
- * until it takes something again: a slow or stuck reader must not hold the uplink from the others;
- * its blocks wait in the order meanwhile. Owned by one thread.
+ * for a while (see {@link #stalledAfter}) stops counting, and is handed nothing, until it takes
+ * something again: a slow or stuck reader must not hold the uplink from the others; its blocks wait
+ * in the order meanwhile.
+ *
+ * <p>"A while" scales with the uplink. Two connections are enough to fill the limit, and a TCP
+ * flow that lost a segment at a shaper takes nothing until its retransmission timer fires (200 ms
+ * at least, then doubling): with 4 s for every rate, a 16-host swarm's origin at 25-50 Mbit/s sat
+ * idle for 150 ms to 1 s at a time, 15-20 times a run, with a megabyte waiting in its order for
+ * the other sockets (the origin's uplink ran at 91 % of the link). Owned by one thread.
  *
  * @param <P> a peer (its connection)
  */
 final class SendAhead<P> {
+    /** The longest a connection may take nothing before it stops counting (a slow uplink, or its rate unknown). */
     static final Duration STALLED_AFTER = Duration.ofSeconds(4);
+    /** The shortest: a few round trips on a LAN, and several wake-ups of a busy event loop. */
+    static final Duration STALLED_AFTER_MIN = Duration.ofMillis(100);
+    /** A connection stalls when it took nothing in the time the uplink sends this many limits. */
+    static final int STALLED_AFTER_LIMITS = 4;
 
     /** What one connection was handed and has not taken. */
     private static final class Pending {
@@ -86,11 +97,43 @@ final class SendAhead<P> {
         }
     }
 
-    /** Stops counting the connections that took nothing for {@link #STALLED_AFTER}; whether any stopped. */
-    boolean tick(Instant now) {
+    /**
+     * How long a connection may take nothing before it stops counting, for an uplink that sends
+     * {@code bytesPerSecond} while blocks wait (0 or less: not known): the time it takes to send
+     * {@link #STALLED_AFTER_LIMITS} limits, between {@link #STALLED_AFTER_MIN} and
+     * {@link #STALLED_AFTER}. 1 Mbit/s: 4 s; 25 Mbit/s: 168 ms; 42 Mbit/s and more: 100 ms.
+     */
+    Duration stalledAfter(long bytesPerSecond) {
+        if (bytesPerSecond <= 0) {
+            return STALLED_AFTER;
+        }
+        double seconds = (double) STALLED_AFTER_LIMITS * limit / bytesPerSecond;
+        if (seconds >= STALLED_AFTER.toNanos() / 1e9) {
+            return STALLED_AFTER;
+        }
+        Duration d = Duration.ofNanos((long) (seconds * 1e9));
+        return d.compareTo(STALLED_AFTER_MIN) < 0 ? STALLED_AFTER_MIN : d;
+    }
+
+    /**
+     * When the first connection that counts would stall if it takes nothing until then (after
+     * {@code after}), or null if none counts.
+     */
+    Instant nextStall(Duration after) {
+        Instant next = null;
+        for (Pending p : pending.values()) {
+            if (!p.stalled && (next == null || p.takenAt.isBefore(next))) {
+                next = p.takenAt;
+            }
+        }
+        return next == null ? null : next.plus(after);
+    }
+
+    /** Stops counting the connections that took nothing for {@code after}; whether any stopped. */
+    boolean tick(Instant now, Duration after) {
         boolean any = false;
         for (Pending p : pending.values()) {
-            if (!p.stalled && !now.isBefore(p.takenAt.plus(STALLED_AFTER))) {
+            if (!p.stalled && !now.isBefore(p.takenAt.plus(after))) {
                 counted -= countOf(p);
                 p.stalled = true;
                 any = true;

@@ -19,6 +19,12 @@ final class SocketBacklog {
 
     private int limit = MAX;
     private boolean waitedBefore;
+    private long busyRate;
+
+    /** What the uplink sent per second at the last tick it was busy (blocks waited), 0 before any. */
+    long busyRate() {
+        return busyRate;
+    }
 
     /** The limit now. */
     int limit() {
@@ -37,6 +43,7 @@ final class SocketBacklog {
             limit = MAX;
             return limit;
         }
+        busyRate = (long) (bytes * 1e9 / elapsed.toNanos());
         double want = bytes * ((double) HOLD.toNanos() / elapsed.toNanos());
         int rounded = MIN;
         while (rounded < want && rounded < MAX) {

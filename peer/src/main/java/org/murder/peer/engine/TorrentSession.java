@@ -82,6 +82,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SendAhead<PeerConnection> handedOut = new SendAhead<>(SEND_AHEAD);
     /** What each socket may hold unsent, from the uplink's rate while blocks wait. */
     private final SocketBacklog socketBacklog = new SocketBacklog();
+    /** A check for connections that stopped taking their hand-out (see {@link #armStallCheck}), and when it runs. */
+    private ScheduledFuture<?> stallCheck;
+    private Instant stallCheckAt;
     private long uploadedAtTick;
     private Instant lastData;
     /** The session downloaded something (it did not start complete, as a seed does). */
@@ -648,6 +651,42 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 serve(next.to(), next.request());
             }
         }
+        if (!handedOut.room() && !sends.isEmpty()) {
+            armStallCheck();
+        }
+    }
+
+    /**
+     * The hand-out is full and blocks wait: if the connections holding it take nothing for
+     * {@link SendAhead#stalledAfter} at this uplink's rate (a flow waiting for a retransmission), they
+     * stop counting and the others are handed what waits; the once-a-second tick is too late for that
+     * at tens of Mbit/s.
+     */
+    private void armStallCheck() {
+        if (counters.state.isFinal()) {
+            return;
+        }
+        Duration after = handedOut.stalledAfter(socketBacklog.busyRate());
+        Instant at = handedOut.nextStall(after);
+        if (at == null || stallCheck != null && !stallCheckAt.isAfter(at)) {
+            return; // nobody counts, or a check runs by then (one armed before the uplink's rate was known runs later: replaced)
+        }
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+        }
+        stallCheckAt = at;
+        long delay = Math.max(1, Duration.between(clock.instant(), at).toNanos());
+        stallCheck = loop.schedule(() -> {
+            stallCheck = null;
+            if (counters.state.isFinal()) {
+                return;
+            }
+            if (handedOut.tick(clock.instant(), handedOut.stalledAfter(socketBacklog.busyRate()))) {
+                sendWaiting();
+            } else if (!handedOut.room() && !sends.isEmpty()) {
+                armStallCheck();
+            }
+        }, delay, TimeUnit.NANOSECONDS);
     }
 
     private void serve(PeerConnection c, PeerMessage.Request r) {
@@ -726,8 +765,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         for (PeerConnection c : peers.connected()) {
             c.notSentLowWater(backlog);
         }
-        if (handedOut.tick(now)) {
+        if (handedOut.tick(now, handedOut.stalledAfter(socketBacklog.busyRate()))) {
             sendWaiting(); // a stalled connection no longer holds the others back
+        } else if (!handedOut.room() && !sends.isEmpty()) {
+            armStallCheck(); // sooner, if the uplink's rate is known better now
         }
         if (counters.state == SessionState.SEEDING && options.seedTime().isPresent()
                 && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
@@ -783,6 +824,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private void shutdown() {
         if (ticker != null) {
             ticker.cancel(false);
+        }
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
         }
         finish.close();
         new ArrayList<>(peers.connected()).forEach(c -> c.close("session " + counters.state.name().toLowerCase(Locale.ROOT)));

@@ -37,4 +37,16 @@ class SocketBacklogTest {
         assertEquals(SocketBacklog.MAX, backlog.tick(MBIT, Duration.ZERO, true));
         assertEquals(SocketBacklog.MAX, backlog.tick(MBIT, Duration.ofSeconds(-1), true), "a clock that stepped back");
     }
+
+    @Test
+    void theUplinksRateIsWhatItSentWhileBlocksWaitedAndIsKeptWhileNoneWait() {
+        SocketBacklog backlog = new SocketBacklog();
+        assertEquals(0, backlog.busyRate(), "not known");
+        backlog.tick(MBIT, SECOND, true);
+        assertEquals(0, backlog.busyRate(), "one tick with blocks waiting: what peers asked, maybe");
+        backlog.tick(25 * MBIT, Duration.ofMillis(500), true);
+        assertEquals(50 * MBIT, backlog.busyRate());
+        backlog.tick(MBIT, SECOND, false);
+        assertEquals(50 * MBIT, backlog.busyRate(), "an idle second says nothing of the uplink");
+    }
 }
