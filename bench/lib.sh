@@ -13,8 +13,28 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-# a free TCP port on 127.0.0.1
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# a free TCP port on 127.0.0.1, below the kernel's ephemeral range: a port the kernel hands out itself can
+# be taken as the source port of some connection between this check and the listener's bind (a 1 -> 4
+# loopback run lost a leecher to that: "no free port in 38379")
+free_port() {
+  python3 - <<'PYEOF'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(1000):
+    port = random.randrange(10000, max(10001, low))
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("free_port: no free port in 10000-%d" % (low - 1))
+PYEOF
+}
 # wait_for SECONDS CMD...: poll until CMD succeeds, fail after SECONDS
 wait_for() {
   local deadline=$((SECONDS + $1)); shift
