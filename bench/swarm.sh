@@ -5,9 +5,11 @@
 # usage: bench/swarm.sh [-H HOSTS=16] [-C RATE=50mbit] [-F SIZE_MIB=128] [-P PIECE_SIZE] [--skip-single]
 #                       [--skip-aria2c] [--skip-peers] [--skip-agents] [--work DIR] [--keep-logs]
 #
-# The defaults are sized for 2 cores: at 50 Mbit/s the 17 JVMs keep the machine about 80 % busy, so
-# the links, not the CPU, set the time. At 200 Mbit/s (-C 200mbit -F 256) the run is CPU-bound
-# here, for aria2c leechers too. -P passes a piece size to make-torrent (default: its own choice).
+# The defaults were sized for 2 cores (November 2026: the 17 JVMs kept the machine about 80 % busy);
+# in December the same VM spent nearly twice the CPU per GiB and the defaults ran it 100 % busy, so
+# the run prints how busy the machine was and says when the CPU, not the links, set the time. Same
+# F/C with less CPU: -C 25mbit -F 64 (about 90 %), or -H 8 (70-80 %). At 200 Mbit/s (-C 200mbit
+# -F 256) the run is CPU-bound, for aria2c leechers too. -P passes a piece size to make-torrent.
 #
 # Phases, each timed from the moment the source is ready to serve:
 #   murder  murder tracker + murder seed in the seed host, `murder peer` in every host (started
@@ -23,7 +25,7 @@
 #           Timed from the deploy's launch to its "all H hosts done" line: md5, torrent, job and
 #           ZooKeeper fan-out included.
 # Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
-# schedule beats F/C), their ratio, the single-source time and the speedup over it; for murder
+# schedule beats F/C), their ratio (also against F/C with TCP/IP framing, which tbf counts), the single-source time and the speedup over it; for murder
 # peers also what the origin uploaded and when it sent its last data (bench/uplink_sampler.py
 # reads its port's counter on the bridge), so the time splits into the origin's and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
@@ -171,6 +173,10 @@ head -c $(( F * 1024 * 1024 )) /dev/urandom > "$work/src/release.bin"
   ${piece_size:+--piece-size "$piece_size"} > "$work/make-torrent.log"
 pieces=$(grep -o 'in [0-9]* pieces of [0-9.]* [KMG]iB' "$work/make-torrent.log" || true)
 bound=$(echo "$F * 1048576 * 8 / $rate_bps" | bc -l)
+# tbf counts whole frames: a full TCP segment at MTU 1500 carries 1448 bytes of data (timestamps on) in
+# 1514 (IP, TCP and Ethernet headers), so no transfer beats F/C x 1514/1448 (the single-source phase
+# reaches 0.95 x C of data)
+framed=$(echo "$bound * 1514 / 1448" | bc -l)
 echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
 echo "# $("$murder" --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(aria2c --version 2>/dev/null | head -1 || echo 'no aria2c')"
 
@@ -246,6 +252,15 @@ hosts_cpu() {
   done
   echo "$ticks / $(getconf CLK_TCK)" | bc -l
 }
+# the whole machine's busy and total CPU ticks (every namespace, the kernel's softirq work on the bridge too)
+machine_cpu() { awk '/^cpu /{busy=$2+$3+$4+$7+$8+$9; print busy, busy+$5+$6}' /proc/stat; }
+machine_report() { # machine_report "BUSY0 TOTAL0" "BUSY1 TOTAL1"
+  local b0 t0 b1 t1; read -r b0 t0 <<< "$1"; read -r b1 t1 <<< "$2"
+  [ "$t1" -gt "$t0" ] || return 0
+  printf '#        the machine was %.0f %% busy (%s cores) from the seed ready to the last host%s\n' \
+    "$(echo "100 * ($b1 - $b0) / ($t1 - $t0)" | bc -l)" "$(nproc)" \
+    "$([ "$(echo "($b1 - $b0) * 100 / ($t1 - $t0) > 90" | bc)" = 1 ] && echo ': CPU-bound, the links did not set the time' || true)"
+}
 fresh_dirs() { for i in $(seq 1 "$H"); do rm -rf "$work/host-$i"; mkdir -p "$work/host-$i"; done; }
 md5_ok() {
   local want; want=$(cut -d' ' -f1 "$work/release.md5")
@@ -274,7 +289,9 @@ m_cpu0=$(hosts_cpu)   # JVM start and waiting
 in_ns "$BR" "$PY" "$here/uplink_sampler.py" /sys/class/net/p0/statistics/rx_bytes "$work/origin-tx.log" &
 sampler=$!
 start_seed "$work/seed-murder.log"
+machine0=$(machine_cpu)
 wait_until "$limit" "every murder peer" all_done
+machine1=$(machine_cpu)
 kill "$sampler" 2>/dev/null || true
 read -r m_first m_last < <(times_from "$seed_ready")
 m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
@@ -285,8 +302,10 @@ stop_seed
 m_ratio=$(echo "$m_last / $bound" | bc -l)
 printf '%-8s last host %6s s  first %6s s  F/C %6s s  ratio %5s  (from seed launch %s s; target ratio <= 1.15)\n' \
   murder "$(fmt "$m_last")" "$(fmt "$m_first")" "$(fmt "$bound")" "$(printf '%.2f' "$m_ratio")" "$(fmt "$m_from_start")"
+printf '#        %.2f x the bound with TCP/IP framing (%.1f s)\n' "$(echo "$m_last / $framed" | bc -l)" "$framed"
 printf '#        leechers used %.1f CPU s (user+sys) from the seed ready to the last host, %.1f s per GiB received (+ %.1f s to start %s JVMs)\n' \
   "$(echo "$m_cpu - $m_cpu0" | bc -l)" "$(echo "($m_cpu - $m_cpu0) / ($H * $F / 1024)" | bc -l)" "$m_cpu0" "$H"
+machine_report "$machine0" "$machine1"
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 seed_upload "$work/seed-murder.log"
