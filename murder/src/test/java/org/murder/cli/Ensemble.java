@@ -4,9 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.murder.testkit.FreePorts;
 
 /**
  * A ZooKeeper ensemble of {@code murder zookeeper} members as separate processes on loopback,
@@ -71,29 +70,9 @@ final class Ensemble implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    /**
-     * A port free on 127.0.0.1, below the kernel's ephemeral range (32768 and up by default). A port
-     * the kernel hands out for a bind to 0 is free only until the kernel hands it out again, to any
-     * outgoing connection: with a thousand agents connecting, a member once found its election port
-     * taken between this check and its own bind. Ports below the range are never handed out that way.
-     */
-    private static final java.util.Set<Integer> GIVEN = new java.util.HashSet<>();
-
-    static synchronized int freePort() throws IOException {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 500; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            if (GIVEN.contains(port)) {
-                continue; // free again once checked: never hand one out twice
-            }
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                GIVEN.add(port);
-                return s.getLocalPort();
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free port in 20000-31999 on 127.0.0.1 after 500 tries");
+    /** A port free on 127.0.0.1, below the kernel's ephemeral range (see {@link FreePorts}). */
+    static int freePort() {
+        return FreePorts.next();
     }
 
     String connectString() {

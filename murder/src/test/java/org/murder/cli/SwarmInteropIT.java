@@ -9,7 +9,6 @@ import com.turn.ttorrent.client.Client;
 import com.turn.ttorrent.client.SharedTorrent;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +32,7 @@ import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
 import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
+import org.murder.testkit.FreePorts;
 import org.murder.tracker.TrackerConfig;
 import org.murder.tracker.TrackerServer;
 
@@ -214,12 +214,9 @@ class SwarmInteropIT {
         }
     }
 
+    /** Below the ephemeral range: the client binds it itself, after this check (see {@link FreePorts}). */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return FreePorts.next();
     }
 
     /** Polls an external process's observable state; there is no event to wait on across processes. */

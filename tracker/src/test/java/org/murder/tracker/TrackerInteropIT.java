@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.InfoHash;
 import org.murder.core.bencode.BDict;
 import org.murder.core.metainfo.MetaInfo;
+import org.murder.testkit.FreePorts;
 
 /**
  * Real BitTorrent clients against our tracker, all on 127.0.0.1: libtorrent seeds a file made by
@@ -110,8 +109,9 @@ class TrackerInteropIT {
                 "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
                 "--listen-port=" + freePort(), "--bt-stop-timeout=60", "--summary-interval=0", "--console-log-level=warn",
                 "--check-integrity=true", torrent.toString()), "aria2c");
-        assertTrue(leech.waitFor(90, TimeUnit.SECONDS), "aria2c did not finish in 90 s; log: " + log("aria2c"));
-        assertEquals(0, leech.exitValue(), "aria2c failed; log: " + log("aria2c"));
+        assertTrue(leech.waitFor(90, TimeUnit.SECONDS), "aria2c did not finish in 90 s; swarm " + server.registry().scrape(infoHash)
+                + allLogs());
+        assertEquals(0, leech.exitValue(), "aria2c failed; swarm " + server.registry().scrape(infoHash) + allLogs());
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.bin")));
         waitFor("aria2c's completed event", Duration.ofSeconds(10), () -> server.registry().scrape(infoHash).downloaded() >= 1);
         BDict scrape = client.getDict("/scrape?info_hash=" + TrackerClient.percent(infoHash.toBytes()));
@@ -174,28 +174,32 @@ class TrackerInteropIT {
         }
     }
 
+    /** Every client's log (the end of each): a failure with two clients is the other one's as often. */
+    private String allLogs() {
+        StringBuilder logs = new StringBuilder();
+        try (var files = Files.list(tmp)) {
+            files.filter(f -> f.toString().endsWith(".log")).sorted()
+                    .forEach(f -> logs.append("\n--- ").append(f.getFileName()).append(":\n")
+                            .append(log(f.getFileName().toString().replace(".log", ""))));
+        } catch (IOException e) {
+            logs.append(e);
+        }
+        return logs.toString();
+    }
+
     private void waitFor(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                StringBuilder logs = new StringBuilder();
-                try (var files = Files.list(tmp)) {
-                    files.filter(f -> f.toString().endsWith(".log"))
-                            .forEach(f -> logs.append("\n--- ").append(f.getFileName()).append(":\n")
-                                    .append(log(f.getFileName().toString().replace(".log", ""))));
-                } catch (IOException e) {
-                    logs.append(e);
-                }
                 fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; swarm "
-                        + server.registry().scrape(infoHash) + logs);
+                        + server.registry().scrape(infoHash) + allLogs());
             }
             Thread.sleep(100);
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+    /** Below the ephemeral range: the client binds it itself, after this check (see {@link FreePorts}). */
+    private static int freePort() {
+        return FreePorts.next();
     }
 }
