@@ -601,7 +601,7 @@ final class PiecePicker implements PieceSet.Availability {
         // so the file's md5 (computed in order as pieces arrive) is left with about a window to
         // read back after the last piece. Chosen anywhere in the file, it was left with most of
         // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
-        for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
+        for (int i = nextUntakenHave(peer, 0); i >= 0; i = nextUntakenHave(peer, i + 1)) {
             if (!askable(peer, i, spareSeed, outside, refused)) {
                 continue;
             }
@@ -621,10 +621,35 @@ final class PiecePicker implements PieceSet.Availability {
     }
 
     private int firstPickable(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
-        for (int i = taken.nextClearBit(0); i < pieceCount; i = taken.nextClearBit(i + 1)) {
+        for (int i = nextUntakenHave(peer, 0); i >= 0; i = nextUntakenHave(peer, i + 1)) {
             if (askable(peer, i, spareSeed, outside, refused)) {
                 return i;
             }
+        }
+        return -1;
+    }
+
+    /**
+     * The first piece at or after {@code from} that is not taken (started or ours) and that
+     * {@code peer} has, or -1: the pieces a scan of the ones not taken would find askable, in the
+     * same order, leaping over runs the peer lacks or we took (a scan of every piece not taken was
+     * a quarter of a 2,000-host simulation's CPU, most of it on pieces a new peer lacks).
+     */
+    private int nextUntakenHave(PieceSet peer, int from) {
+        int i = from;
+        while (i < pieceCount) {
+            i = taken.nextClearBit(i);
+            if (i >= pieceCount) {
+                return -1;
+            }
+            int h = peer.nextHave(i);
+            if (h < 0 || h >= pieceCount) {
+                return -1;
+            }
+            if (h == i) {
+                return i;
+            }
+            i = h;
         }
         return -1;
     }

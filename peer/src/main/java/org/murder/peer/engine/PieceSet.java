@@ -28,6 +28,14 @@ final class PieceSet {
         return all || bits.get(piece);
     }
 
+    /** The first piece at or after {@code from} the peer has, or -1. */
+    int nextHave(int from) {
+        if (all) {
+            return from < pieceCount ? from : -1;
+        }
+        return bits.nextSetBit(from);
+    }
+
     boolean isAll() {
         return all || count == pieceCount;
     }
