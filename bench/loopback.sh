@@ -87,7 +87,7 @@ for n in $peer_counts; do
     for i in $(seq 1 "$n"); do
       d="$work/leech-$c-$n-$i"
       read -r _ u s m < <(tail -1 "$d.time") || true   # GNU time writes "Command exited with ..." first on failure
-      cpu=$(echo "$cpu + $u + $s" | bc -l)
+      cpu=$(echo "$cpu + ${u:-0} + ${s:-0}" | bc -l)
       [ "${m:-0}" -gt "$rss" ] && rss=$m
       cmp -s "$work/seed/release.bin" "$d/release.bin" || { ok=0; echo "  $c leecher $i: WRONG OR MISSING BYTES (log: $(tail -2 "$d.log" | tr '\n' ' '))"; }
       rm -rf "$d"

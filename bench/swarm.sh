@@ -253,13 +253,13 @@ hosts_cpu() {
   echo "$ticks / $(getconf CLK_TCK)" | bc -l
 }
 # the whole machine's busy and total CPU ticks (every namespace, the kernel's softirq work on the bridge too)
-machine_cpu() { awk '/^cpu /{busy=$2+$3+$4+$7+$8+$9; print busy, busy+$5+$6}' /proc/stat; }
+machine_cpu() { awk '/^cpu /{busy=$2+$3+$4+$7+$8+$9; printf "%.0f %.0f\n", busy, busy+$5+$6}' /proc/stat; }
 machine_report() { # machine_report "BUSY0 TOTAL0" "BUSY1 TOTAL1"
   local b0 t0 b1 t1; read -r b0 t0 <<< "$1"; read -r b1 t1 <<< "$2"
   [ "$t1" -gt "$t0" ] || return 0
   printf '#        the machine was %.0f %% busy (%s cores) from the seed ready to the last host%s\n' \
     "$(echo "100 * ($b1 - $b0) / ($t1 - $t0)" | bc -l)" "$(nproc)" \
-    "$([ "$(echo "($b1 - $b0) * 100 / ($t1 - $t0) > 90" | bc)" = 1 ] && echo ': CPU-bound, the links did not set the time' || true)"
+    "$([ "$(echo "($b1 - $b0) * 100 / ($t1 - $t0) > 90" | bc -l)" = 1 ] && echo ': CPU-bound, the links did not set the time' || true)"
 }
 fresh_dirs() { for i in $(seq 1 "$H"); do rm -rf "$work/host-$i"; mkdir -p "$work/host-$i"; done; }
 md5_ok() {

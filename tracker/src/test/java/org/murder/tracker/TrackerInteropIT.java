@@ -109,9 +109,9 @@ class TrackerInteropIT {
                 "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
                 "--listen-port=" + freePort(), "--bt-stop-timeout=60", "--summary-interval=0", "--console-log-level=warn",
                 "--check-integrity=true", torrent.toString()), "aria2c");
-        assertTrue(leech.waitFor(90, TimeUnit.SECONDS), "aria2c did not finish in 90 s; swarm " + server.registry().scrape(infoHash)
-                + allLogs());
-        assertEquals(0, leech.exitValue(), "aria2c failed; swarm " + server.registry().scrape(infoHash) + allLogs());
+        assertTrue(leech.waitFor(90, TimeUnit.SECONDS), () -> "aria2c did not finish in 90 s; swarm "
+                + server.registry().scrape(infoHash) + allLogs());
+        assertEquals(0, leech.exitValue(), () -> "aria2c failed; swarm " + server.registry().scrape(infoHash) + allLogs());
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.bin")));
         waitFor("aria2c's completed event", Duration.ofSeconds(10), () -> server.registry().scrape(infoHash).downloaded() >= 1);
         BDict scrape = client.getDict("/scrape?info_hash=" + TrackerClient.percent(infoHash.toBytes()));

@@ -16,12 +16,19 @@ final class SocketBacklog {
     static final int MAX = Engine.NOT_SENT_LOW_WATER;
     static final int MIN = 16 * 1024;
     static final Duration HOLD = Duration.ofMillis(25);
+    /** The shortest tick whose bytes say what the uplink's rate is (see {@link #busyRate}). */
+    static final Duration RATE_TICK = Duration.ofMillis(500);
 
     private int limit = MAX;
     private boolean waitedBefore;
     private long busyRate;
 
-    /** What the uplink sent per second at the last tick it was busy (blocks waited), 0 before any. */
+    /**
+     * What the uplink sends per second while blocks wait, 0 before it is known: the mean of the last
+     * such tick and the ones before it (each weighs half of what came before), ticks of at least
+     * {@link #RATE_TICK} only. Write completions come in bursts, and a late tick runs right after
+     * the one it caught up with: a tick of a few milliseconds read tens of Mbit/s off a 1 Mbit/s link.
+     */
     long busyRate() {
         return busyRate;
     }
@@ -43,7 +50,10 @@ final class SocketBacklog {
             limit = MAX;
             return limit;
         }
-        busyRate = (long) (bytes * 1e9 / elapsed.toNanos());
+        if (elapsed.compareTo(RATE_TICK) >= 0) {
+            long rate = (long) (bytes * 1e9 / elapsed.toNanos());
+            busyRate = busyRate == 0 ? rate : (busyRate + rate) / 2;
+        }
         double want = bytes * ((double) HOLD.toNanos() / elapsed.toNanos());
         int rounded = MIN;
         while (rounded < want && rounded < MAX) {

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@link PiecePicker} with each peer's {@link RequestDepth}, {@link UploadSlots}, {@link FirstCopy},
  * {@link Sparing}, {@link Announcer}, {@link FinishPipeline}) and fills requests. All state
  * lives on one event loop ({@link #run}); time comes from the injected {@link Clock}, read by a
- * tick once a second. Callers hold a {@link Torrent}.
+ * tick once a second, by the send-ahead's stall check and as messages come. Callers hold a {@link Torrent}.
  */
 final class TorrentSession implements PeerConnection.Events, FinishPipeline.Events {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentSession.class);
@@ -676,17 +676,25 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         stallCheckAt = at;
         long delay = Math.max(1, Duration.between(clock.instant(), at).toNanos());
-        stallCheck = loop.schedule(() -> {
-            stallCheck = null;
-            if (counters.state.isFinal()) {
-                return;
-            }
+        stallCheck = loop.schedule(this::stallCheck, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The check {@link #armStallCheck} scheduled; like the tick, it must not fail silently (a scheduled task's error goes nowhere). */
+    private void stallCheck() {
+        stallCheck = null;
+        if (counters.state.isFinal()) {
+            return;
+        }
+        try {
             if (handedOut.tick(clock.instant(), handedOut.stalledAfter(socketBacklog.busyRate()))) {
                 sendWaiting();
             } else if (!handedOut.room() && !sends.isEmpty()) {
                 armStallCheck();
             }
-        }, delay, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            LOG.error("[torrent={}] unexpected error in the send-ahead's stall check", logId, e);
+            failed("internal error: " + e);
+        }
     }
 
     private void serve(PeerConnection c, PeerMessage.Request r) {

@@ -48,5 +48,10 @@ class SocketBacklogTest {
         assertEquals(50 * MBIT, backlog.busyRate());
         backlog.tick(MBIT, SECOND, false);
         assertEquals(50 * MBIT, backlog.busyRate(), "an idle second says nothing of the uplink");
+        backlog.tick(MBIT, SECOND, true);
+        backlog.tick(MBIT, Duration.ofMillis(5), true);
+        assertEquals(50 * MBIT, backlog.busyRate(), "a tick of 5 ms right after a late one: a burst of completions, not a rate");
+        backlog.tick(10 * MBIT, SECOND, true);
+        assertEquals(30 * MBIT, backlog.busyRate(), "the mean of the new second and what came before");
     }
 }
