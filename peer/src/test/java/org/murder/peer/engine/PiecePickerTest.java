@@ -86,6 +86,45 @@ class PiecePickerTest {
     }
 
     @Test
+    void aPeerWithAFewOfManyPiecesIsAskedForThoseAndNothingElse() {
+        // the scan leaps over what the peer lacks and what we took (PiecePicker.nextUntakenHave)
+        PiecePicker many = new PiecePicker(1000, BLOCK, 1000L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        PieceSet sparse = new PieceSet(1000);
+        for (int p : new int[] {3, 700, 999}) {
+            sparse.add(p);
+        }
+        Set<Integer> asked = new HashSet<>();
+        Map<Long, Block> toSparse = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            Block b = many.next(sparse, toSparse);
+            assertNotNull(b, "ask " + i);
+            toSparse.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(3, 700, 999), asked);
+        Block dup = many.next(sparse, toSparse);
+        assertTrue(dup == null || asked.contains(dup.piece()), "nothing it lacks");
+        PieceSet seed = new PieceSet(1000);
+        seed.setAll();
+        Block fromSeed = many.next(seed, new HashMap<>());
+        assertNotNull(fromSeed);
+        assertFalse(asked.contains(fromSeed.piece()), "a piece not taken yet");
+    }
+
+    @Test
+    void aPieceSetTellsTheNextPieceItHas() {
+        PieceSet s = has(1, 2);
+        assertEquals(1, s.nextHave(0));
+        assertEquals(2, s.nextHave(2));
+        assertEquals(-1, s.nextHave(3));
+        PieceSet all = new PieceSet(3);
+        all.setAll();
+        assertEquals(0, all.nextHave(0));
+        assertEquals(2, all.nextHave(2));
+        assertEquals(-1, all.nextHave(3), "past the last piece");
+    }
+
+    @Test
     void inTheEndgameASecondPeerIsAskedForBlocksStillInFlight() {
         PieceSet a = has(0, 1, 2);
         Map<Long, Block> toA = new HashMap<>();
