@@ -318,6 +318,11 @@ final class PiecePicker implements PieceSet.Availability {
         return availability[piece];
     }
 
+    /** How many connected peers that are not seeds have the piece (those a host refers an asker to: SendOrder.deeperThanWorthFor). */
+    int availabilityBesidesSeeds(int piece) {
+        return availability[piece] - seeds;
+    }
+
     long generation() {
         return generation;
     }

@@ -592,7 +592,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         if (c.fast() && c.peerId().isMurder() && downloadedHere && !c.availability().rackMate()
-                && sends.deeperThanWorthFor(picker.availability(r.piece()) - picker.seeds())) {
+                && sends.deeperThanWorthFor(picker.availabilityBesidesSeeds(r.piece()))) {
             // others of ours that are not seeds have the piece, and our queue is deep: it gets it from them sooner (it
             // asks them next). Not a rack-mate: we may be its only source inside its rack (it spares the rack uplink)
             c.reject(r);
@@ -651,9 +651,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 serve(next.to(), next.request());
             }
         }
-        if (!handedOut.room() && !sends.isEmpty()) {
-            armStallCheck();
-        }
+        armStallCheck();
     }
 
     /**
@@ -663,11 +661,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * at tens of Mbit/s.
      */
     private void armStallCheck() {
-        if (counters.state.isFinal()) {
+        if (counters.state.isFinal() || handedOut.room() || sends.isEmpty()) {
             return;
         }
-        Duration after = handedOut.stalledAfter(socketBacklog.busyRate());
-        Instant at = handedOut.nextStall(after);
+        Instant at = handedOut.nextStall(stalledAfter());
         if (at == null || stallCheck != null && !stallCheckAt.isAfter(at)) {
             return; // nobody counts, or a check runs by then (one armed before the uplink's rate was known runs later: replaced)
         }
@@ -686,15 +683,24 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         try {
-            if (handedOut.tick(clock.instant(), handedOut.stalledAfter(socketBacklog.busyRate()))) {
-                sendWaiting();
-            } else if (!handedOut.room() && !sends.isEmpty()) {
-                armStallCheck();
-            }
+            releaseStalled(clock.instant());
         } catch (RuntimeException e) {
             LOG.error("[torrent={}] unexpected error in the send-ahead's stall check", logId, e);
             failed("internal error: " + e);
         }
+    }
+
+    /** Connections that took nothing for {@link #stalledAfter} stop holding the others back; else the next check is armed. */
+    private void releaseStalled(Instant now) {
+        if (handedOut.tick(now, stalledAfter())) {
+            sendWaiting();
+        } else {
+            armStallCheck(); // sooner, if the uplink's rate is known better now
+        }
+    }
+
+    private Duration stalledAfter() {
+        return handedOut.stalledAfter(socketBacklog.busyRate());
     }
 
     private void serve(PeerConnection c, PeerMessage.Request r) {
@@ -773,11 +779,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         for (PeerConnection c : peers.connected()) {
             c.notSentLowWater(backlog);
         }
-        if (handedOut.tick(now, handedOut.stalledAfter(socketBacklog.busyRate()))) {
-            sendWaiting(); // a stalled connection no longer holds the others back
-        } else if (!handedOut.room() && !sends.isEmpty()) {
-            armStallCheck(); // sooner, if the uplink's rate is known better now
-        }
+        releaseStalled(now);
         if (counters.state == SessionState.SEEDING && options.seedTime().isPresent()
                 && !now.isBefore(completedAt.plus(options.seedTime().get()))) {
             LOG.info("[torrent={}] seed time of {} is over", logId, Durations.format(options.seedTime().get()));

@@ -597,7 +597,7 @@ final class SwarmSim {
                 return;
             }
             if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && !c.tally.rackMate()
-                    && sendOrder.deeperThanWorthFor(picker.availability(b.piece()) - picker.seeds())) {
+                    && sendOrder.deeperThanWorthFor(picker.availabilityBesidesSeeds(b.piece()))) {
                 later(latency, () -> c.back.rejected(b)); // as TorrentSession.onRequest: it gets the piece elsewhere sooner
                 return;
             }
