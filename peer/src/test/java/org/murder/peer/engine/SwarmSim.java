@@ -837,8 +837,12 @@ final class SwarmSim {
             host.serve(this, b);
         }
 
+        /** As TorrentSession.onCancel: a block that waits in the send order is not sent (and rejected); one on the uplink is. */
         void cancelled(Block b) {
-            // a block already queued on the uplink is sent (as the engine does)
+            if (attached && host.sendOrder.cancel(this, new PeerMessage.Request(b.piece(), b.begin(), b.length()))) {
+                queuedUploads--;
+                later(latency, () -> back.rejected(b));
+            }
         }
 
         void rejected(Block b) {
