@@ -111,6 +111,8 @@ final class PiecePicker implements PieceSet.Availability {
         final int[] inFlight;
         final BitSet received = new BitSet();
         int receivedCount;
+        /** Blocks nobody was asked for and that did not come: none, and the first step of {@link #next} passes it by. */
+        int unrequested;
         int cursor;
         boolean awaitingVerification;
         /** A suspect piece's one peer (its piece set stands for it); null: anyone may be asked. */
@@ -122,6 +124,7 @@ final class PiecePicker implements PieceSet.Availability {
             this.piece = piece;
             this.blocks = blocks;
             this.inFlight = new int[blocks];
+            this.unrequested = blocks;
         }
     }
 
@@ -441,7 +444,7 @@ final class PiecePicker implements PieceSet.Availability {
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
             for (Partial p : partials.values()) {
-                if (!p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, outside, refused)) {
+                if (p.unrequested > 0 && !p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, outside, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
                         return request(p, b, span);
@@ -541,6 +544,7 @@ final class PiecePicker implements PieceSet.Availability {
         int end = b;
         do {
             p.inFlight[end]++;
+            p.unrequested--;
             unrequestedInPartials--;
             end++;
         } while (end - b < span && end < p.blocks && p.inFlight[end] == 0 && !p.received.get(end));
@@ -671,6 +675,7 @@ final class PiecePicker implements PieceSet.Availability {
             if (p.inFlight[b] > 0) {
                 p.inFlight[b]--;
                 if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                    p.unrequested++;
                     unrequestedInPartials++;
                     p.cursor = Math.min(p.cursor, b);
                 }
@@ -702,6 +707,7 @@ final class PiecePicker implements PieceSet.Availability {
         p.idleTicks = 0;
         for (int b = first; b < end; b++) {
             if (p.inFlight[b] == 0 && !p.received.get(b)) {
+                p.unrequested--;
                 unrequestedInPartials--;
             }
             p.inFlight[b] = Math.max(0, p.inFlight[b] - 1);
