@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.murder.core.GatewayShare;
@@ -83,6 +84,38 @@ class PiecePickerTest {
         long afterAbandon = picker.generation();
         picker.peerHas(1);
         assertTrue(picker.generation() > afterAbandon, "a piece announced by a peer may be new to ask for");
+    }
+
+    @Test
+    void blocksNobodyWasAskedForInStartedPiecesComeFirstInTheOrderThePiecesStarted() {
+        // the first step passes by started pieces with none (their own count): given back, or come unasked, it follows
+        PiecePicker p = new PiecePicker(4, 4 * BLOCK, 16L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(3));
+        PieceSet all = new PieceSet(4);
+        all.setAll();
+        p.peerHasAll();
+        Map<Long, Block> to = new HashMap<>();
+        List<Block> first = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Block b = p.next(all, to);
+            to.put(b.key(), b);
+            first.add(b);
+        }
+        int a = first.get(0).piece();
+        assertTrue(first.stream().allMatch(b -> b.piece() == a), "one piece's four blocks: " + first);
+        Block next = p.next(all, to);
+        int b = next.piece();
+        assertTrue(b != a && next.begin() == 0, "a second piece started: " + next);
+        to.put(next.key(), next);
+        p.abandoned(first.get(2));
+        to.remove(first.get(2).key());
+        Block again = p.next(all, to);
+        assertEquals(a, again.piece(), "the first piece's block given back comes before the second piece's");
+        assertEquals(2 * BLOCK, again.begin());
+        to.put(again.key(), again);
+        p.received(b, BLOCK, BLOCK); // came unasked: not asked again
+        Block then = p.next(all, to);
+        assertEquals(b, then.piece());
+        assertEquals(2 * BLOCK, then.begin(), "the second piece's next block nobody has");
     }
 
     @Test
