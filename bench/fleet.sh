@@ -236,6 +236,8 @@ end_ms=$(date +%s%3N)
 read -r u1 s1 i1 < <(cpu_busy)
 pk1=$(cat /sys/class/net/lo/statistics/tx_packets)
 origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
+# what the hosts' own classes carried (headers, ACKs and messages included): all but the root's and the origin's
+hosts_tc=$(tc -s class show dev lo | awk '/^class/{c=$3} /Sent/{if (c != "1:1" && c != "1:f") t+=$2} END{printf "%.0f", t}')
 into_racks=""
 if [ "$RACKS" -gt 0 ]; then
   for r in $(seq 0 $((RACKS - 1))); do
@@ -247,13 +249,14 @@ for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines 
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 packets = int(sys.argv[10])
 rack_bps, hints = int(sys.argv[11]), sys.argv[12]
 into = [int(x) for x in sys.argv[13].split(",") if x]
+hosts_tc = int(sys.argv[14])
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -278,6 +281,11 @@ sent = origin_up + sum(r[2] for r in rows if r[2] >= 0)
 new = sum(r[1] for r in rows if r[1] >= 0)
 print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size, origin_tc / size))
 print("packets   %d on lo, %.0f per MiB received" % (packets, packets / max(new / 1048576, 1)))
+hosts_up = sum(r[2] for r in rows if r[2] >= 0)
+if hosts_tc > 0 and hosts_up > 0 and done and not into:
+    framing = hosts_tc / hosts_up
+    print("wire      the hosts' uplinks carried %.3f x their payload (TCP/IP headers, ACKs, messages): last %.2f x the framed bound F/C x %.3f"
+          % (framing, done[-1] / (bound * framing), framing))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
 if into:
