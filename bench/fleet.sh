@@ -249,14 +249,14 @@ for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines 
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 packets = int(sys.argv[10])
 rack_bps, hints = int(sys.argv[11]), sys.argv[12]
 into = [int(x) for x in sys.argv[13].split(",") if x]
-hosts_tc = int(sys.argv[14])
+hosts_tc, racks = int(sys.argv[14]), int(sys.argv[15])
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -282,7 +282,7 @@ new = sum(r[1] for r in rows if r[1] >= 0)
 print("origin    %.3f x F sent (tc: %.3f x F with headers)" % (origin_up / size, origin_tc / size))
 print("packets   %d on lo, %.0f per MiB received" % (packets, packets / max(new / 1048576, 1)))
 hosts_up = sum(r[2] for r in rows if r[2] >= 0)
-if hosts_tc > 0 and hosts_up > 0 and done and not into:
+if hosts_tc > 0 and hosts_up > 0 and done and racks == 0 and all(r[2] >= 0 for r in rows):
     framing = hosts_tc / hosts_up
     print("wire      the hosts' uplinks carried %.3f x their payload (TCP/IP headers, ACKs, messages): last %.2f x the framed bound F/C x %.3f"
           % (framing, done[-1] / (bound * framing), framing))

@@ -116,6 +116,12 @@ class PiecePickerTest {
         Block then = p.next(all, to);
         assertEquals(b, then.piece());
         assertEquals(2 * BLOCK, then.begin(), "the second piece's next block nobody has");
+        to.put(then.key(), then);
+        p.received(b, 0, BLOCK); // asked, and came: the last block nobody was asked for is still to ask
+        to.remove(next.key());
+        Block last = p.next(all, to);
+        assertEquals(b, last.piece(), "not a new piece: " + last);
+        assertEquals(3 * BLOCK, last.begin());
     }
 
     @Test

@@ -841,6 +841,9 @@ final class SwarmSim {
         void cancelled(Block b) {
             if (attached && host.sendOrder.cancel(this, new PeerMessage.Request(b.piece(), b.begin(), b.length()))) {
                 queuedUploads--;
+                if (!host.downloadedHere) {
+                    host.firstCopy.sent(b.piece(), this, 0, clock.instant()); // as TorrentSession.notSent
+                }
                 later(latency, () -> back.rejected(b));
             }
         }
