@@ -590,9 +590,16 @@ final class SwarmSim {
             if (failed || !c.attached) {
                 return;
             }
-            if (uploads.choking(c) || !picker.has(b.piece())
-                    || (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant(), picker.availability(b.piece()),
-                            othersDownloading(c)))) {
+            if (uploads.choking(c) || !picker.has(b.piece())) {
+                later(latency, () -> c.back.rejected(b));
+                return;
+            }
+            PeerMessage.Request asked = new PeerMessage.Request(b.piece(), b.begin(), b.length());
+            if (uplinkOrder == UplinkOrder.RAREST && sendOrder.waits(c, asked)) {
+                return; // asked again while it waits: sent once, as TorrentSession.onRequest
+            }
+            if (!downloadedHere && firstCopy.goesElsewhere(b.piece(), c, clock.instant(), picker.availability(b.piece()),
+                    othersDownloading(c))) {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
@@ -604,7 +611,7 @@ final class SwarmSim {
             c.queuedUploads++;
             c.usefulAt = clock.instant();
             if (uplinkOrder == UplinkOrder.RAREST) {
-                sendOrder.add(c, new PeerMessage.Request(b.piece(), b.begin(), b.length()), picker.availability(b.piece()));
+                sendOrder.add(c, asked, picker.availability(b.piece()));
                 if (!sending) {
                     sendNext();
                 }
