@@ -65,15 +65,11 @@ final class Ensemble implements AutoCloseable {
         this.extraArgs = List.copyOf(extraArgs);
         this.javaOpts = javaOpts;
         for (int id = 1; id <= size; id++) {
-            members.add(new Member(id, freePort(), id + "=127.0.0.1:" + freePort() + ":" + freePort(), dir.resolve("zk" + id + ".log")));
+            members.add(new Member(id, FreePorts.next(), id + "=127.0.0.1:" + FreePorts.next() + ":" + FreePorts.next(), dir.resolve("zk" + id + ".log")));
         }
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    /** A port free on 127.0.0.1, below the kernel's ephemeral range (see {@link FreePorts}). */
-    static int freePort() {
-        return FreePorts.next();
-    }
 
     String connectString() {
         return members.stream().map(m -> "127.0.0.1:" + m.clientPort).collect(Collectors.joining(","));

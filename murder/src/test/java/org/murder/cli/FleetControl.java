@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.murder.testkit.FreePorts;
 
 /**
  * The control plane at fleet size, measured: a real 3-server ensemble ({@code murder zookeeper}
@@ -193,7 +194,7 @@ final class FleetControl {
         List<String> argv = List.of(Ensemble.MURDER.toString(), "deploy", release.toString(), "--tag", "fleet-" + System.nanoTime(),
                 "--hosts", "sim-*", "--zk", ensemble.connectString(), "--max-hosts", String.valueOf(hosts), "--timeout", "5m",
                 "--seed-time", "2s", "--grace", "0s", "--json", "--bind", "127.0.0.1", "--advertise", "127.0.0.1", "--tracker-port",
-                String.valueOf(Ensemble.freePort()), "--work-dir", dir.resolve("work").toString(), "--zk-session-timeout", "30s");
+                String.valueOf(FreePorts.next()), "--work-dir", dir.resolve("work").toString(), "--zk-session-timeout", "30s");
         ProcessBuilder pb = new ProcessBuilder(argv).redirectError(dir.resolve("deploy.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("MURDER_SECRET", secret);

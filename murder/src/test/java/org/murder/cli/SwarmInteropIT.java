@@ -115,7 +115,7 @@ class SwarmInteropIT {
         murderSeeds();
         Path dest = Files.createDirectories(tmp.resolve("lt"));
         Process lt = start("libtorrent", ExternalTools.PYTHON, script(), "leech", torrent.toString(), dest.toString(),
-                String.valueOf(freePort()), "90");
+                String.valueOf(FreePorts.next()), "90");
         assertTrue(lt.waitFor(100, TimeUnit.SECONDS), "libtorrent did not finish: " + log("libtorrent"));
         assertEquals(0, lt.exitValue(), log("libtorrent"));
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
@@ -125,7 +125,7 @@ class SwarmInteropIT {
     void murderDownloadsFromLibtorrent() throws Exception {
         ExternalTools.requireLibtorrent();
         start("libtorrent", ExternalTools.PYTHON, script(), "seed", torrent.toString(), seedDir.toString(),
-                String.valueOf(freePort()), "120");
+                String.valueOf(FreePorts.next()), "120");
         waitFor("libtorrent seeding", () -> log("libtorrent").contains("SEEDING"));
         murderDownloads();
     }
@@ -154,7 +154,7 @@ class SwarmInteropIT {
         ExternalTools.require("transmission-cli", "transmission-cli");
         Path config = Files.createDirectories(tmp.resolve("transmission-config"));
         start("transmission", "transmission-cli", "-w", seedDir.toString(), "-g", config.toString(), "-p",
-                String.valueOf(freePort()), "-M", "-ep", torrent.toString());
+                String.valueOf(FreePorts.next()), "-M", "-ep", torrent.toString());
         waitFor("transmission seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
         murderDownloads();
     }
@@ -182,7 +182,7 @@ class SwarmInteropIT {
     private List<String> aria2c(Path dir, String... extra) {
         List<String> cmd = new ArrayList<>(List.of("aria2c", "--dir=" + dir, "--enable-dht=false", "--enable-dht6=false",
                 "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
-                "--listen-port=" + freePort(), "--bt-stop-timeout=90", "--summary-interval=0", "--console-log-level=warn"));
+                "--listen-port=" + FreePorts.next(), "--bt-stop-timeout=90", "--summary-interval=0", "--console-log-level=warn"));
         cmd.addAll(List.of(extra));
         cmd.add(torrent.toString());
         return cmd;
@@ -214,10 +214,6 @@ class SwarmInteropIT {
         }
     }
 
-    /** Below the ephemeral range: the client binds it itself, after this check (see {@link FreePorts}). */
-    private static int freePort() {
-        return FreePorts.next();
-    }
 
     /** Polls an external process's observable state; there is no event to wait on across processes. */
     private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {

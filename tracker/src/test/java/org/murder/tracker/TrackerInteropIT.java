@@ -89,7 +89,7 @@ class TrackerInteropIT {
             Files.write(script, in.readAllBytes());
         }
         Process seed = start(List.of(InteropTools.PYTHON, script.toString(), torrent.toString(), tmp.resolve("seed").toString(),
-                String.valueOf(freePort()), "100"), "libtorrent");
+                String.valueOf(FreePorts.next()), "100"), "libtorrent");
         waitFor("libtorrent to announce itself as a seeder", Duration.ofSeconds(30),
                 () -> server.registry().scrape(infoHash).complete() >= 1);
         return seed;
@@ -107,7 +107,7 @@ class TrackerInteropIT {
         Path dest = Files.createDirectories(tmp.resolve("aria2"));
         Process leech = start(List.of(aria2c.toString(), "--dir=" + dest, "--seed-time=0", "--enable-dht=false",
                 "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
-                "--listen-port=" + freePort(), "--bt-stop-timeout=60", "--summary-interval=0", "--console-log-level=warn",
+                "--listen-port=" + FreePorts.next(), "--bt-stop-timeout=60", "--summary-interval=0", "--console-log-level=warn",
                 "--check-integrity=true", torrent.toString()), "aria2c");
         assertTrue(leech.waitFor(90, TimeUnit.SECONDS), () -> "aria2c did not finish in 90 s; swarm "
                 + server.registry().scrape(infoHash) + allLogs());
@@ -132,7 +132,7 @@ class TrackerInteropIT {
         makeAndRegisterTorrent();
         Path config = Files.createDirectories(tmp.resolve("transmission-config"));
         start(List.of(transmission.toString(), "-w", tmp.resolve("seed").toString(), "-g", config.toString(),
-                "-p", String.valueOf(freePort()), "-M", "-ep", torrent.toString()), "transmission");
+                "-p", String.valueOf(FreePorts.next()), "-M", "-ep", torrent.toString()), "transmission");
         waitFor("transmission-cli to announce itself as a seeder", Duration.ofSeconds(30),
                 () -> server.registry().scrape(infoHash).complete() >= 1);
         downloadWithAria2c(aria2c);
@@ -143,7 +143,7 @@ class TrackerInteropIT {
         makeAndRegisterTorrent();
         Process seed = startLibtorrentSeed();
         // a leecher announces: libtorrent, reannouncing every 2 s, must be handed this peer by our tracker
-        client.announce(infoHash.toBytes(), TrackerClient.id20(77), freePort(), SIZE, "event=started");
+        client.announce(infoHash.toBytes(), TrackerClient.id20(77), FreePorts.next(), SIZE, "event=started");
         waitFor("libtorrent to get a peer list with our fake leecher", Duration.ofSeconds(20),
                 () -> log("libtorrent").contains("TRACKER reply: 1 peers"));
         assertTrue(seed.isAlive());
@@ -198,8 +198,4 @@ class TrackerInteropIT {
         }
     }
 
-    /** Below the ephemeral range: the client binds it itself, after this check (see {@link FreePorts}). */
-    private static int freePort() {
-        return FreePorts.next();
-    }
 }

@@ -196,7 +196,7 @@ final class PiecePicker implements PieceSet.Availability {
         suspects.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {
-            unrequestedInPartials -= unrequested(p);
+            unrequestedInPartials -= p.unrequested;
         }
     }
 
@@ -579,16 +579,6 @@ final class PiecePicker implements PieceSet.Availability {
         return -1;
     }
 
-    private static int unrequested(Partial p) {
-        int n = 0;
-        for (int b = 0; b < p.blocks; b++) {
-            if (p.inFlight[b] == 0 && !p.received.get(b)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     private int choosePiece(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
         boolean randomPhase = haveCount < randomFirstPieces;
         // A spared seed too: its in-order pick is the first piece no other peer has, often every
@@ -745,7 +735,7 @@ final class PiecePicker implements PieceSet.Availability {
         taken.clear(piece);
         Partial p = partials.remove(piece);
         if (p != null) {
-            unrequestedInPartials -= unrequested(p);
+            unrequestedInPartials -= p.unrequested;
         }
     }
 }
