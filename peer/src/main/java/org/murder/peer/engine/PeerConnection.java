@@ -220,6 +220,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return nothingToAskAt == generation;
     }
 
+    /** {@link PiecePicker#generation()} when the picker last had nothing for it; -1: never. */
+    long nothingToAskAt() {
+        return nothingToAskAt;
+    }
+
     // ---- intents
 
     /** Joins the torrent: sizes what it keeps, and says what we have; what it has is told to {@code availability}. */

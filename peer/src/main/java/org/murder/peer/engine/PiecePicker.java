@@ -1,7 +1,11 @@
 package org.murder.peer.engine;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.murder.core.GatewayShare;
@@ -72,12 +76,19 @@ final class PiecePicker implements PieceSet.Availability {
     /** Pieces that failed their hash: the next copy comes from one peer alone (see {@link #suspect}). */
     private final BitSet suspects = new BitSet();
     private int unrequestedInPartials;
+    /** Pieces started so far, the random first ones and those started again included (see {@link Partial#startOrder}). */
+    private long partialsStarted;
     /**
      * Counts the events that can give a peer something new to ask for: a piece it announces, a
      * block given back, a piece failed, a piece started (its other blocks become askable). A
      * {@link #next} that found nothing stays right until this moves, outside the endgame.
      */
     private long generation;
+    /**
+     * The piece each of the last {@link #CHANGES_KEPT} generations was about, at generation modulo
+     * CHANGES_KEPT; {@link #ANY_PIECE}: a change that may concern every piece (see {@link #changedSince}).
+     */
+    private final int[] changedPiece = new int[CHANGES_KEPT];
     /** Connected peers that have every piece. */
     private int seeds;
     /** New pieces started so far, outside the random first ones (see IN_ORDER_EVERY). */
@@ -102,6 +113,7 @@ final class PiecePicker implements PieceSet.Availability {
         this.inRack = new int[pieceCount];
         this.inRackAll = new int[pieceCount];
         this.chokedOnlyTicks = new int[pieceCount];
+        Arrays.fill(changedPiece, ANY_PIECE);
     }
 
     /** Progress of one piece being downloaded. */
@@ -109,6 +121,8 @@ final class PiecePicker implements PieceSet.Availability {
         final int piece;
         final int blocks;
         final int[] inFlight;
+        /** Pieces started before this one (the order of {@link PiecePicker#partials}). */
+        final long startOrder;
         final BitSet received = new BitSet();
         int receivedCount;
         /** Blocks nobody was asked for and that did not come: none, and the first step of {@link #next} passes it by. */
@@ -120,8 +134,9 @@ final class PiecePicker implements PieceSet.Availability {
         /** Ticks since a block of this piece last arrived (see {@link #tick}). */
         int idleTicks;
 
-        Partial(int piece, int blocks) {
+        Partial(int piece, int blocks, long startOrder) {
             this.piece = piece;
+            this.startOrder = startOrder;
             this.blocks = blocks;
             this.inFlight = new int[blocks];
             this.unrequested = blocks;
@@ -204,7 +219,7 @@ final class PiecePicker implements PieceSet.Availability {
     public void peerHas(int piece) {
         availability[piece]++;
         if (!have.get(piece)) {
-            generation++; // a piece we have gives no peer anything new to ask for
+            changed(piece); // a piece we have gives no peer anything new to ask for
         }
     }
 
@@ -213,7 +228,7 @@ final class PiecePicker implements PieceSet.Availability {
         for (int i = 0; i < pieceCount; i++) {
             availability[i]++;
         }
-        generation++;
+        changedAll();
     }
 
     // ---- our rack: the peers of it among the connected ones are told here too (as well as above)
@@ -240,7 +255,7 @@ final class PiecePicker implements PieceSet.Availability {
                 addToRack(i, unchoking);
             }
         }
-        generation++; // the peer itself may now be asked for anything
+        changedAll(); // the peer itself may now be asked for anything
     }
 
     /** One more peer of our rack has {@code piece}; a piece new to our rack keeps its share alive (see SHARE_PATIENCE). */
@@ -259,13 +274,13 @@ final class PiecePicker implements PieceSet.Availability {
         if (unchoking) {
             count(inRack, pieces, -1);
         }
-        generation++; // a piece may now be one no peer of our rack has (see Outside)
+        changedAll(); // a piece may now be one no peer of our rack has (see Outside)
     }
 
     /** A peer of our rack with {@code pieces} unchokes us now, or chokes us. */
     void rackMateUnchoking(PieceSet pieces, boolean unchoking) {
         count(inRack, pieces, unchoking ? 1 : -1);
-        generation++;
+        changedAll();
     }
 
     private void count(int[] counts, PieceSet pieces, int by) {
@@ -299,7 +314,7 @@ final class PiecePicker implements PieceSet.Availability {
         if (!share.equals(this.share)) {
             this.share = share;
             quietTicks = new int[share.of()];
-            generation++;
+            changedAll();
         }
     }
 
@@ -330,9 +345,59 @@ final class PiecePicker implements PieceSet.Availability {
         return generation;
     }
 
+    /** Generations whose piece is kept (see {@link #changedSince}). */
+    static final int CHANGES_KEPT = 64;
+    private static final int ANY_PIECE = -1;
+
+    /**
+     * The pieces {@code peer} has among those the changes since generation {@code since} were about,
+     * ascending; null when one of them may concern any piece, or they are too many or unknown. When
+     * {@link #next} found nothing for the peer at {@code since}, only these can be asked now: a
+     * change about one piece (another peer announced it, it was started, a block of it was given
+     * back, it failed) gives nothing new to ask of a peer that lacks it. So a refusal, or a piece
+     * started, no longer makes every connected peer's picker scan every piece again: that was a
+     * third of a 1,000-host simulation's CPU, and the same in a session's fillAll.
+     */
+    private int[] changedSince(PieceSet peer, long since) {
+        long gap = generation - since;
+        if (since < 0 || gap < 0 || gap >= CHANGES_KEPT) {
+            return null;
+        }
+        int[] pieces = new int[(int) gap];
+        int n = 0;
+        for (long g = since + 1; g <= generation; g++) {
+            int piece = changedPiece[(int) (g % CHANGES_KEPT)];
+            if (piece == ANY_PIECE) {
+                return null;
+            }
+            if (peer.has(piece)) {
+                pieces[n++] = piece;
+            }
+        }
+        Arrays.sort(pieces, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || pieces[distinct - 1] != pieces[i]) {
+                pieces[distinct++] = pieces[i];
+            }
+        }
+        return Arrays.copyOf(pieces, distinct);
+    }
+
+    /** A change that may let a peer that has {@code piece} be asked for something new (and no other peer). */
+    private void changed(int piece) {
+        generation++;
+        changedPiece[(int) (generation % CHANGES_KEPT)] = piece;
+    }
+
+    /** A change that may let any peer be asked for something new. */
+    private void changedAll() {
+        changed(ANY_PIECE);
+    }
+
     /** Something outside the picker changed what may be asked (see {@link #generation}). */
     void touch() {
-        generation++;
+        changedAll();
     }
 
     /** How many connected peers have every piece (as last told). */
@@ -344,7 +409,7 @@ final class PiecePicker implements PieceSet.Availability {
     void seeds(int n) {
         if (n != seeds) {
             seeds = n;
-            generation++;
+            changedAll();
         }
     }
 
@@ -382,7 +447,7 @@ final class PiecePicker implements PieceSet.Availability {
                 availability[i]--;
             }
         }
-        generation++; // a piece may now be the seeds' alone (see spareSeed)
+        changedAll(); // a piece may now be the seeds' alone (see spareSeed)
     }
 
     /** True when the peer has a piece we still need. */
@@ -438,12 +503,27 @@ final class PiecePicker implements PieceSet.Availability {
      */
     Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, Outside outside, BitSet refused,
             int span) {
+        return next(peer, inFlightToPeer, spareSeed, outside, refused, span, -1);
+    }
+
+    /**
+     * As {@link #next(PieceSet, Map, boolean, Outside, BitSet, int)}, knowing that it found nothing
+     * for this peer at generation {@code nothingAt} (-1: not known), with the same other arguments
+     * or ones that allow less: outside the endgame only the pieces that changed since are looked
+     * at (see {@link #changedSince}), and the answer is the one a look at every piece gives.
+     */
+    Block next(PieceSet peer, Map<Long, Block> inFlightToPeer, boolean spareSeed, Outside outside, BitSet refused,
+            int span, long nothingAt) {
         if (span < 1 || span > maxSpan) {
             throw new IllegalArgumentException("span: " + span + " blocks (expected: 1 to " + maxSpan + ")");
         }
+        int[] among = inEndgame() ? null : changedSince(peer, nothingAt);
+        if (among != null && among.length == 0) {
+            return null;
+        }
         // 1. blocks nobody asked for yet, in pieces already started
         if (unrequestedInPartials > 0) {
-            for (Partial p : partials.values()) {
+            for (Partial p : among == null ? partials.values() : startedAmong(among)) {
                 if (p.unrequested > 0 && !p.awaitingVerification && ours(p, peer) && askable(peer, p.piece, spareSeed, outside, refused)) {
                     int b = firstUnrequested(p);
                     if (b >= 0) {
@@ -453,12 +533,12 @@ final class PiecePicker implements PieceSet.Availability {
             }
         }
         // 2. start a new piece
-        int piece = choosePiece(peer, spareSeed, outside, refused);
+        int piece = choosePiece(peer, spareSeed, outside, refused, among);
         if (piece >= 0) {
             if (haveCount >= randomFirstPieces) {
                 starts++;
             }
-            Partial p = new Partial(piece, blocksIn(piece));
+            Partial p = new Partial(piece, blocksIn(piece), partialsStarted++);
             if (suspects.get(piece)) {
                 p.exclusiveTo = peer;
                 p.idleTicks = 0;
@@ -466,7 +546,7 @@ final class PiecePicker implements PieceSet.Availability {
             partials.put(piece, p);
             taken.set(piece);
             unrequestedInPartials += p.blocks;
-            generation++;
+            changed(piece);
             return request(p, 0, span);
         }
         // 3. endgame: only once every missing block is in flight (every missing piece started, no block
@@ -510,13 +590,13 @@ final class PiecePicker implements PieceSet.Availability {
         for (Partial p : partials.values()) {
             if (p.exclusiveTo != null && ++p.idleTicks >= EXCLUSIVE_PATIENCE) {
                 p.exclusiveTo = null;
-                generation++;
+                changed(p.piece);
             }
         }
         for (int i = anyRackMate ? have.nextClearBit(0) : pieceCount; i < pieceCount; i = have.nextClearBit(i + 1)) {
             if (inRack[i] == 0 && inRackAll[i] > 0) {
                 if (++chokedOnlyTicks[i] == CHOKED_PATIENCE) {
-                    generation++; // it may be asked of other racks now
+                    changedAll(); // it may be asked of other racks now
                 }
             } else {
                 chokedOnlyTicks[i] = 0;
@@ -524,7 +604,7 @@ final class PiecePicker implements PieceSet.Availability {
         }
         for (int j = 0; j < quietTicks.length; j++) {
             if (++quietTicks[j] == SHARE_PATIENCE && j != share.index()) {
-                generation++; // its pieces may be asked of other racks now
+                changedAll(); // its pieces may be asked of other racks now
             }
         }
     }
@@ -579,14 +659,29 @@ final class PiecePicker implements PieceSet.Availability {
         return -1;
     }
 
-    private int choosePiece(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
+    /** The started pieces among {@code pieces}, in the order they started (that of {@link #partials}). */
+    private List<Partial> startedAmong(int[] pieces) {
+        List<Partial> started = new ArrayList<>(pieces.length);
+        for (int piece : pieces) {
+            Partial p = partials.get(piece);
+            if (p != null) {
+                started.add(p);
+            }
+        }
+        if (started.size() > 1) {
+            started.sort(Comparator.comparingLong(p -> p.startOrder));
+        }
+        return started;
+    }
+
+    private int choosePiece(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused, int[] among) {
         boolean randomPhase = haveCount < randomFirstPieces;
         // A spared seed too: its in-order pick is the first piece no other peer has, often every
         // host's at once (the origin then rejects all but the first asker). Leaving spared seeds
         // out measured worse all the same (16 hosts at 50 Mbit/s: 24.9-25.3 s against 24.5-25.0):
         // the origin's pieces then enter the swarm less in order.
         if (!randomPhase && starts % IN_ORDER_EVERY == IN_ORDER_EVERY - 1) {
-            return firstPickable(peer, spareSeed, outside, refused); // none: the scan below would find none either
+            return firstPickable(peer, spareSeed, outside, refused, among); // none: the scan below would find none either
         }
         // no piece this peer has can be rarer than this: every seed has it, and the peer too
         int rarestPossible = peer.isAll() ? Math.max(1, seeds) : seeds + 1;
@@ -600,7 +695,7 @@ final class PiecePicker implements PieceSet.Availability {
         // so the file's md5 (computed in order as pieces arrive) is left with about a window to
         // read back after the last piece. Chosen anywhere in the file, it was left with most of
         // the file: a second per GiB after the end. A rarer piece anywhere still comes first.
-        for (int i = nextUntakenHave(peer, 0); i >= 0; i = nextUntakenHave(peer, i + 1)) {
+        for (int i = nextCandidate(peer, among, 0); i >= 0; i = nextCandidate(peer, among, i + 1)) {
             if (!askable(peer, i, spareSeed, outside, refused)) {
                 continue;
             }
@@ -619,10 +714,23 @@ final class PiecePicker implements PieceSet.Availability {
         return best;
     }
 
-    private int firstPickable(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused) {
-        for (int i = nextUntakenHave(peer, 0); i >= 0; i = nextUntakenHave(peer, i + 1)) {
+    private int firstPickable(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused, int[] among) {
+        for (int i = nextCandidate(peer, among, 0); i >= 0; i = nextCandidate(peer, among, i + 1)) {
             if (askable(peer, i, spareSeed, outside, refused)) {
                 return i;
+            }
+        }
+        return -1;
+    }
+
+    /** As {@link #nextUntakenHave}, only among {@code among} (ascending; null: every piece). */
+    private int nextCandidate(PieceSet peer, int[] among, int from) {
+        if (among == null) {
+            return nextUntakenHave(peer, from);
+        }
+        for (int piece : among) {
+            if (piece >= from && !taken.get(piece) && peer.has(piece)) {
+                return piece;
             }
         }
         return -1;
@@ -659,7 +767,7 @@ final class PiecePicker implements PieceSet.Availability {
         if (p == null) {
             return;
         }
-        generation++;
+        changed(block.piece());
         p.exclusiveTo = null; // its one peer will not bring it all: anyone may help now
         for (int b = block.begin() / blockSize, end = endOf(block.piece(), block.begin(), block.length()); b < end; b++) {
             if (p.inFlight[b] > 0) {
@@ -730,7 +838,7 @@ final class PiecePicker implements PieceSet.Availability {
      * copy was bad and so who sent it (see SmartBan), or fails and shows that this peer is bad.
      */
     void failed(int piece) {
-        generation++;
+        changed(piece);
         suspects.set(piece);
         taken.clear(piece);
         Partial p = partials.remove(piece);

@@ -421,7 +421,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         while (c.requests().size() < depth) {
             // a seed of our own rack is not spared: its uplink feeds the rack, not the swarm's only way in
             Block b = picker.next(c.has(), c.requests(), seedSparing.sparing() && c.seedFromStart() && !c.availability().rackMate(),
-                    outside(rackSparing.sparing(), c.availability().rackMate(), c.seedFromStart()), c.refused(), c.requestBlocks());
+                    outside(rackSparing.sparing(), c.availability().rackMate(), c.seedFromStart()), c.refused(), c.requestBlocks(),
+                    c.nothingToAskAt());
             if (b == null) {
                 c.nothingToAsk(picker.generation());
                 break;

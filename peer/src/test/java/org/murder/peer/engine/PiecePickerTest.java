@@ -584,4 +584,160 @@ class PiecePickerTest {
         assertEquals(BLOCK, helped.begin());
         assertEquals(0, again.begin());
     }
+
+    /**
+     * A picker told when it last found nothing for a peer (and so looks only at the pieces changed
+     * since) asks for exactly what one that looks at every piece asks for: two pickers in lockstep
+     * through random announces, requests, arrivals, refusals, chokes, failed pieces, seeds, ticks
+     * and sparing. It fails if a change that may concern every piece is kept as one piece's.
+     */
+    @Test
+    void aPickerToldWhenItFoundNothingAsksForWhatALookAtEveryPieceFinds() {
+        int compared = 0;
+        for (long seed = 1; seed <= 200; seed++) {
+            compared += lockstep(seed);
+        }
+        assertTrue(compared > 10_000, "answers compared: " + compared);
+    }
+
+    /** One random run of {@link #aPickerToldWhenItFoundNothingAsksForWhatALookAtEveryPieceFinds}; returns the answers compared. */
+    private static int lockstep(long seed) {
+        Random events = new Random(seed);
+        int pieces = 24;
+        long pieceLength = 4L * BLOCK;
+        PiecePicker full = new PiecePicker(pieces, pieceLength, pieces * pieceLength, BLOCK, 2, 3, new Random(seed));
+        PiecePicker told = new PiecePicker(pieces, pieceLength, pieces * pieceLength, BLOCK, 2, 3, new Random(seed));
+        PiecePicker[] both = {full, told};
+        int peers = 6;
+        PieceSet[] has = new PieceSet[peers];
+        List<Map<Long, Block>> askedFull = new ArrayList<>();
+        List<Map<Long, Block>> askedTold = new ArrayList<>();
+        BitSet[] refused = new BitSet[peers];
+        long[] nothingAt = new long[peers];
+        for (int c = 0; c < peers; c++) {
+            has[c] = new PieceSet(pieces);
+            askedFull.add(new HashMap<>());
+            askedTold.add(new HashMap<>());
+            refused[c] = new BitSet();
+            nothingAt[c] = -1;
+        }
+        has[0].setAll(); // a seed from the start, spared while sparing is on
+        for (PiecePicker p : both) {
+            p.peerHasAll();
+        }
+        boolean sparing = false;
+        int compared = 0;
+        for (int step = 0; step < 4000 && !full.isComplete(); step++) {
+            int c = events.nextInt(peers);
+            String at = "seed " + seed + ", step " + step + ", peer " + c;
+            switch (events.nextInt(11)) {
+                case 0, 1 -> { // it announces a piece, or now and then all it lacks (a seed more)
+                    boolean all = events.nextInt(10) == 0;
+                    for (int piece = all ? 0 : events.nextInt(pieces); piece < pieces; piece = all ? piece + 1 : pieces) {
+                        if (has[c].add(piece)) {
+                            for (PiecePicker p : both) {
+                                p.peerHas(piece);
+                            }
+                        }
+                    }
+                }
+                case 2, 3, 4 -> { // the session fills its requests
+                    boolean spare = sparing && c == 0;
+                    while (askedFull.get(c).size() < 3) {
+                        Block a = full.next(has[c], askedFull.get(c), spare, PiecePicker.Outside.ANY, refused[c], 1);
+                        Block b = told.next(has[c], askedTold.get(c), spare, PiecePicker.Outside.ANY, refused[c], 1, nothingAt[c]);
+                        compared++;
+                        assertEquals(a, b, at);
+                        if (a == null) {
+                            nothingAt[c] = told.generation();
+                            break;
+                        }
+                        askedFull.get(c).put(a.key(), a);
+                        askedTold.get(c).put(b.key(), b);
+                    }
+                }
+                case 5, 6 -> { // a block it was asked for arrives
+                    Block b = any(askedFull.get(c), events);
+                    if (b != null) {
+                        askedFull.get(c).remove(b.key());
+                        askedTold.get(c).remove(b.key());
+                        PiecePicker.Arrival arrival = full.received(b.piece(), b.begin(), b.length());
+                        assertEquals(arrival, told.received(b.piece(), b.begin(), b.length()), at);
+                        if (arrival == PiecePicker.Arrival.PIECE_DONE) {
+                            boolean bad = events.nextInt(6) == 0;
+                            for (PiecePicker p : both) {
+                                if (bad) {
+                                    p.failed(b.piece());
+                                } else {
+                                    p.markHave(b.piece());
+                                }
+                            }
+                        }
+                    }
+                }
+                case 7 -> { // it refuses one
+                    Block b = any(askedFull.get(c), events);
+                    if (b != null) {
+                        askedFull.get(c).remove(b.key());
+                        askedTold.get(c).remove(b.key());
+                        refused[c].set(b.piece());
+                        for (PiecePicker p : both) {
+                            p.abandoned(b);
+                        }
+                    }
+                }
+                case 8 -> { // it chokes us, or leaves and another peer takes its place: every request to it is given back
+                    for (Block b : askedFull.get(c).values()) {
+                        for (PiecePicker p : both) {
+                            p.abandoned(b);
+                        }
+                    }
+                    askedFull.get(c).clear();
+                    askedTold.get(c).clear();
+                    if (c > 0 && events.nextInt(3) == 0) {
+                        for (PiecePicker p : both) {
+                            p.peerGone(has[c]);
+                        }
+                        has[c] = new PieceSet(pieces);
+                        refused[c].clear();
+                        nothingAt[c] = -1;
+                    }
+                }
+                case 9 -> { // a second passes: ticks, refusals forgotten, sparing ends
+                    for (PiecePicker p : both) {
+                        p.tick();
+                    }
+                    if (events.nextBoolean()) {
+                        sparing = false;
+                        for (BitSet r : refused) {
+                            r.clear();
+                        }
+                        for (PiecePicker p : both) {
+                            p.touch();
+                        }
+                    }
+                }
+                default -> { // the seed delivered: sparing starts (allows less: no touch); seeds are counted
+                    sparing = true;
+                    int seeds = 0;
+                    for (PieceSet h : has) {
+                        seeds += h.isAll() ? 1 : 0;
+                    }
+                    for (PiecePicker p : both) {
+                        p.seeds(seeds);
+                    }
+                }
+            }
+        }
+        return compared;
+    }
+
+    private static Block any(Map<Long, Block> asked, Random events) {
+        if (asked.isEmpty()) {
+            return null;
+        }
+        List<Block> blocks = new ArrayList<>(asked.values());
+        blocks.sort((x, y) -> Long.compare(x.key(), y.key()));
+        return blocks.get(events.nextInt(blocks.size()));
+    }
 }

@@ -485,7 +485,7 @@ final class SwarmSim {
             int depth = c.depth.depth();
             while (c.requests.size() < depth) {
                 Block b = picker.next(c.has, c.requests, seedSparing.sparing() && c.seedFromStart && !c.tally.rackMate(),
-                        TorrentSession.outside(rackSparing.sparing(), c.tally.rackMate(), c.seedFromStart), c.refused, SPAN);
+                        TorrentSession.outside(rackSparing.sparing(), c.tally.rackMate(), c.seedFromStart), c.refused, SPAN, c.nothingToAskAt);
                 if (b == null) {
                     c.nothingToAskAt = picker.generation();
                     if (c.requests.isEmpty()) {
