@@ -6,7 +6,7 @@
 # The release is random bytes in tmpfs (/dev/shm), so the disk is not what is measured.
 #
 # usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
-#          [--max-peers N=20] [--md5] [--timeout S=900] [--mtu BYTES=9000]
+#          [--max-peers N=20] [--md5] [--timeout S=900] [--mtu BYTES=9000] [--rto-min MS=0]
 #          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=3]]
 #
 # Racks (--racks R): host i sits in rack i % R at 127.100.(10 + rack).(1 + i / R); the origin is in
@@ -30,12 +30,19 @@
 # holds seconds of each uplink in the order asked, below the engine's send order, where no real
 # link's MTU would (jumbo frames are 9,000). --mtu 65536 leaves lo as it is (the figures before
 # December 2026).
+#
+# --rto-min: TCP's least retransmission timeout between the fleet's addresses (a route of lo's local
+# table for 127.100.0.0/16 with rto_min, deleted at exit); 0 leaves the kernel's 200 ms. TCP's timers
+# do not scale down with the links: at 1 Mbit/s a 9,000-byte packet takes 72 ms, a host's shaper
+# holds a second or more of its 20 peers' packets, and a flow whose RTT was measured with the queue
+# empty times out behind it and sends its whole window again, on the same uplink (see the "tcp" line,
+# which counts the machine's retransmissions, timeouts and loss probes during the run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=; MTU=9000
+H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=; MTU=9000; RTO_MIN=0
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,7 +58,8 @@ while [ $# -gt 0 ]; do
     --md5) MD5=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --mtu) MTU=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    --rto-min) RTO_MIN=$2; shift 2 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     -*) echo "fleet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) H=$1; shift ;;
   esac
@@ -64,6 +72,7 @@ done
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
 [[ "$RACKS" =~ ^[0-9]+$ ]] && [ "$RACKS" -le 100 ] || { echo "fleet.sh: --racks '$RACKS' (expected: 0 to 100)" >&2; exit 2; }
 [[ "$MTU" =~ ^[0-9]+$ ]] && [ "$MTU" -ge 1280 ] && [ "$MTU" -le 65536 ] || { echo "fleet.sh: --mtu '$MTU' (expected: bytes, 1280 to 65536)" >&2; exit 2; }
+[[ "$RTO_MIN" =~ ^[0-9]+$ ]] && [ "$RTO_MIN" -le 60000 ] || { echo "fleet.sh: --rto-min '$RTO_MIN' (expected: milliseconds, 0 to 60000)" >&2; exit 2; }
 [[ "$HINTS" =~ ^(both|on|off)$ ]] || { echo "fleet.sh: --rack-hints '$HINTS' (expected: both, on or off)" >&2; exit 2; }
 if [ -n "$GATEWAYS" ]; then
   [[ "$GATEWAYS" =~ ^[0-9]+$ ]] && [ "$GATEWAYS" -ge 1 ] && [ "$GATEWAYS" -le 64 ] \
@@ -116,11 +125,13 @@ work=$(mktemp -d /dev/shm/murder-fleet.XXXXXX)
 . "$here/lib.sh"
 shaped=0
 racks_shaped=0
+routed=0
 ifb=murder-fleet0
 lo_mtu=$(cat /sys/class/net/lo/mtu)
 fleet_cleanup() {
   [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
   [ "$(cat /sys/class/net/lo/mtu)" = "$lo_mtu" ] || ip link set dev lo mtu "$lo_mtu" 2>/dev/null || true
+  [ $routed = 1 ] && ip route del local 127.100.0.0/16 dev lo table local 2>/dev/null || true
   if [ $racks_shaped = 1 ]; then
     tc qdisc del dev lo ingress 2>/dev/null || true
     ip link del "$ifb" 2>/dev/null || true
@@ -160,6 +171,11 @@ shaped=1
   done
 } > "$work/tc.batch"
 tc -batch "$work/tc.batch"
+if [ "$RTO_MIN" -gt 0 ]; then
+  ip route del local 127.100.0.0/16 dev lo table local 2>/dev/null || true   # a killed run's
+  ip route add local 127.100.0.0/16 dev lo table local rto_min "${RTO_MIN}ms"
+  routed=1
+fi
 if [ "$RACKS" -gt 0 ]; then
   # the racks' uplinks, inbound: lo's ingress (ours to ours) through an ifb, one htb class per rack
   # for what comes from outside it; traffic inside a rack and to the origin passes unshaped
@@ -192,7 +208,8 @@ pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
 md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
 echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces pieces of $PIECE KiB)," \
-  "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), lo mtu $MTU, $(nproc) cores"
+  "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), lo mtu $MTU," \
+  "TCP rto_min $([ "$RTO_MIN" -gt 0 ] && echo "${RTO_MIN} ms" || echo "200 ms (the kernel's)"), $(nproc) cores"
 if [ "$RACKS" -gt 0 ]; then
   echo "# racks: $RACKS (host i in rack i % $RACKS), rack uplinks $RACK_UP inbound, the origin in none, rack hints $HINTS"
 fi
@@ -225,6 +242,14 @@ ready() { for f in "$work/origin.out" "${jvm_outs[@]}"; do grep -q '^ready' "$f"
 wait_for 120 ready || { tail -5 "$work"/*.err >&2; exit 1; }
 
 cpu_busy() { awk '/^cpu /{print $2+$3, $4, $7+$8}' /proc/stat; }   # user+nice, system, irq+softirq: ticks
+# the machine's TCP counters: segments sent and sent again; timeouts (spurious ones), loss probes, SYNs sent again; connections opened
+tcp_counters() {
+  awk '$1 == "Tcp:" && $2 != "RtoAlgorithm" {o = $12; r = $13; a = $6}
+       $1 == "TcpExt:" && !n {for (i = 2; i <= NF; i++) k[i] = $i; n = 1; next}
+       $1 == "TcpExt:" && n {for (i = 2; i <= NF; i++) v[k[i]] = $i}
+       END {print o, r, v["TCPTimeouts"], v["TCPSpuriousRTOs"], v["TCPLossProbes"], v["TCPSynRetrans"], a}' /proc/net/snmp /proc/net/netstat
+}
+read -r -a tcp0 < <(tcp_counters)
 tick=$(getconf CLK_TCK)
 read -r u0 s0 i0 < <(cpu_busy)
 pk0=$(cat /sys/class/net/lo/statistics/tx_packets)
@@ -234,6 +259,9 @@ all_done() { for f in "${jvm_outs[@]}"; do grep -q -E '^all-done' "$f" || return
 wait_for "$TIMEOUT" all_done || echo "# not every host finished within ${TIMEOUT}s" >&2
 end_ms=$(date +%s%3N)
 read -r u1 s1 i1 < <(cpu_busy)
+read -r -a tcp1 < <(tcp_counters)
+tcp_delta=""
+for k in 0 1 2 3 4 5 6; do tcp_delta+="$(( ${tcp1[$k]:-0} - ${tcp0[$k]:-0} )),"; done
 pk1=$(cat /sys/class/net/lo/statistics/tx_packets)
 origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
 # what the hosts' own classes carried (headers, ACKs and messages included): all but the root's and the origin's
@@ -249,7 +277,7 @@ for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines 
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" "$tcp_delta" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
@@ -257,6 +285,7 @@ packets = int(sys.argv[10])
 rack_bps, hints = int(sys.argv[11]), sys.argv[12]
 into = [int(x) for x in sys.argv[13].split(",") if x]
 hosts_tc, racks = int(sys.argv[14]), int(sys.argv[15])
+tcp = [int(x) for x in sys.argv[16].split(",") if x]
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -286,6 +315,9 @@ if hosts_tc > 0 and hosts_up > 0 and done and racks == 0 and all(r[2] >= 0 for r
     framing = hosts_tc / hosts_up
     print("wire      the hosts' uplinks carried %.3f x their payload (TCP/IP headers, ACKs, messages): last %.2f x the framed bound F/C x %.3f"
           % (framing, done[-1] / (bound * framing), framing))
+if len(tcp) == 7:
+    print("tcp       %d segments sent again (%.2f %% of %d sent), %d timeouts (%d found spurious), %d loss probes; %d connections opened (peers and announces), %d SYNs sent again (the whole machine)"
+          % (tcp[1], 100.0 * tcp[1] / max(tcp[0], 1), tcp[0], tcp[2], tcp[3], tcp[4], tcp[6], tcp[5]))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
 if into:

@@ -222,6 +222,15 @@ final class SwarmSim {
     }
 
     private Timeline timeline;
+    private long dials;
+    private long refusedJoins;
+    private long evictions;
+
+    /** Connections dialled, refused at the handshake and evicted for a newcomer, over the run. */
+    String connections() {
+        return String.format(java.util.Locale.ROOT, "connections: %d dialled (%.1f a host), %d refused at the handshake, %d evicted for a newcomer%n",
+                dials, dials / (double) Math.max(1, hosts.length), refusedJoins, evictions);
+    }
 
     /** Bytes sent per step, and the idle uplinks' reasons sampled at each step. */
     private final class Timeline {
@@ -396,6 +405,7 @@ final class SwarmSim {
                 return;
             }
             for (InetSocketAddress a : peers.toDial(clock.instant())) {
+                dials++;
                 Host other = byAddress.get(a);
                 // connect and handshakes: a round trip and a half, then both sides decide
                 later(3 * latency, () -> {
@@ -424,9 +434,11 @@ final class SwarmSim {
             }
             PeerSet.Admission<Link> admission = peers.admit(c, clock.instant());
             if (!admission.admitted()) {
+                refusedJoins++;
                 return false;
             }
             if (admission.evicted() != null) {
+                evictions++;
                 Link gone = admission.evicted();
                 close(gone);
             }

@@ -131,6 +131,7 @@ public final class SwarmSimMain {
                 + " (%.2f x F x racks)%n", (double) r.originUploaded() / file,
                 100.0 * r.duplicateBytes() / ((double) file * Math.max(1, done.length)), (double) r.rackBytes() / file,
                 (double) r.rackBytes() / file / racks);
+        System.out.print(sim.connections());
         System.out.print(sim.timeline());
         System.out.printf(Locale.ROOT, "simulated %d events in %.1f s of wall time%n", r.events(), wall);
         System.exit(done.length == expected ? 0 : 1);
