@@ -163,6 +163,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     @Override
+    public boolean rackMate() {
+        return availability != null && availability.rackMate();
+    }
+
+    @Override
     public Instant usefulAt() {
         return usefulAt;
     }

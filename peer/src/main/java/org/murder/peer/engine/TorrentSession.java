@@ -592,10 +592,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
-        if (c.fast() && c.peerId().isMurder() && downloadedHere && !c.availability().rackMate()
+        if (c.fast() && c.peerId().isMurder() && downloadedHere && rackMates.isEmpty()
                 && sends.deeperThanWorthFor(picker.availabilityBesidesSeeds(r.piece()))) {
             // others of ours that are not seeds have the piece, and our queue is deep: it gets it from them sooner (it
-            // asks them next). Not a rack-mate: we may be its only source inside its rack (it spares the rack uplink)
+            // asks them next). Not where racks are said: a rack-mate may have no other source inside its rack (it
+            // spares the rack uplink), and a peer of another rack (a gateway) asks peers of other racks only for its
+            // share of what its rack lacks, and spares the origin: refused by each of them round after round, that
+            // share came into its rack last, 3-4 s after the rest (bench/swarm-sim.sh 32 --racks 4 --rack-hints)
             c.reject(r);
             return;
         }

@@ -333,6 +333,8 @@ final class SwarmSim {
         boolean failed;
         boolean downloadedHere;
         long doneAt = -1;
+        /** The tracker named peers of our rack (as TorrentSession's rackMates, not empty). */
+        boolean inARack;
         long uploaded;
         double upFree;
         double downFree;
@@ -391,6 +393,7 @@ final class SwarmSim {
                 }
                 Set<InetAddress> mates = Set.copyOf(r.rackMates()); // as TorrentSession: the tracker's last list
                 peers.keepForOtherRacks(r.gateway().isGateway(), mates::contains);
+                inARack = !mates.isEmpty();
             }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {
@@ -615,7 +618,7 @@ final class SwarmSim {
                 later(latency, () -> c.back.rejected(b));
                 return;
             }
-            if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && !c.tally.rackMate()
+            if (downloadedHere && uplinkOrder == UplinkOrder.RAREST && !inARack
                     && sendOrder.deeperThanWorthFor(picker.availabilityBesidesSeeds(b.piece()))) {
                 later(latency, () -> c.back.rejected(b)); // as TorrentSession.onRequest: it gets the piece elsewhere sooner
                 return;
@@ -915,6 +918,11 @@ final class SwarmSim {
         @Override
         public int pieces() {
             return has.count();
+        }
+
+        @Override
+        public boolean rackMate() {
+            return tally.rackMate();
         }
 
         @Override

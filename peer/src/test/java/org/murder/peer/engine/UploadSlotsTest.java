@@ -19,13 +19,24 @@ class UploadSlotsTest {
 
     private final class Peer implements UploadSlots.Peer {
         final String name;
+        final boolean rackMate;
         int queued;
         int pieces;
         Instant usefulAt = clock.instant();
 
         Peer(String name) {
+            this(name, slots, false);
+        }
+
+        Peer(String name, UploadSlots<Peer> in, boolean rackMate) {
             this.name = name;
-            slots.add(this);
+            this.rackMate = rackMate;
+            in.add(this);
+        }
+
+        @Override
+        public boolean rackMate() {
+            return rackMate;
         }
 
         @Override
@@ -209,5 +220,84 @@ class UploadSlotsTest {
         assertTrue(slots.choking(b), "then b");
         assertFalse(slots.choking(a), "and a gets a slot again: nobody else waits");
         assertEquals(2, slots.unchoked());
+    }
+
+    @Test
+    void peersOfOtherRacksHoldAtMostHalfTheSlotsWhileRackMatesWaitAndTheOtherWayRound() {
+        UploadSlots<Peer> four = new UploadSlots<>(4, clock);
+        Peer[] others = new Peer[4];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = new Peer("o" + i, four, false);
+            four.interested(others[i]);
+            clock.advance(Duration.ofMillis(10));
+        }
+        Peer m0 = new Peer("m0", four, true);
+        Peer m1 = new Peer("m1", four, true);
+        four.interested(m0);
+        four.interested(m1);
+        assertTrue(four.choking(m0) && four.choking(m1), "every slot taken: its rack waits");
+        said.clear();
+        four.tick();
+        assertEquals(List.of("choke o0", "unchoke m0"), said, "the slot held longest goes to its rack");
+        four.tick();
+        four.tick();
+        assertFalse(four.choking(m1));
+        assertTrue(four.choking(others[1]));
+        assertFalse(four.choking(others[2]) || four.choking(others[3]), "half the slots stay with other racks");
+    }
+
+    @Test
+    void itsRackHoldsAtMostHalfTheSlotsWhilePeersOfOtherRacksWait() {
+        UploadSlots<Peer> four = new UploadSlots<>(4, clock);
+        for (int i = 0; i < 4; i++) {
+            four.interested(new Peer("m" + i, four, true));
+            clock.advance(Duration.ofMillis(10));
+        }
+        Peer[] others = new Peer[3];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = new Peer("o" + i, four, false);
+            four.interested(others[i]);
+        }
+        said.clear();
+        four.tick();
+        four.tick();
+        four.tick();
+        assertEquals(List.of("choke m0", "unchoke o0", "choke m1", "unchoke o1"), said,
+                "its rack gives up the slots it held longest, down to half");
+        assertTrue(four.choking(others[2]));
+    }
+
+    @Test
+    void aFreedSlotGoesToTheSideBelowHalfEvenIfTheOtherSidesPeerHasFewerPieces() {
+        UploadSlots<Peer> four = new UploadSlots<>(4, clock);
+        Peer o0 = new Peer("o0", four, false);
+        Peer o1 = new Peer("o1", four, false);
+        Peer m0 = new Peer("m0", four, true);
+        Peer m1 = new Peer("m1", four, true);
+        for (Peer p : List.of(o0, o1, m0, m1)) {
+            four.interested(p);
+        }
+        Peer o2 = new Peer("o2", four, false);
+        Peer m2 = new Peer("m2", four, true);
+        m2.pieces = 10; // o2 has none: without racks it would go first
+        four.interested(o2);
+        four.interested(m2);
+        said.clear();
+        four.notInterested(m0);
+        assertEquals(List.of("choke m0", "unchoke m2"), said, "other racks hold half already: the slot stays with its rack");
+        assertTrue(four.choking(o2));
+    }
+
+    @Test
+    void withoutRacksAnySlotsGoToWhoeverWaits() {
+        UploadSlots<Peer> four = new UploadSlots<>(4, clock);
+        Peer[] peers = new Peer[6];
+        for (int i = 0; i < peers.length; i++) {
+            peers[i] = new Peer("p" + i, four, false);
+            four.interested(peers[i]);
+        }
+        said.clear();
+        four.tick();
+        assertEquals(List.of(), said, "no rotation before ROTATE");
     }
 }
