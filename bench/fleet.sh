@@ -32,7 +32,7 @@
 # December 2026).
 #
 # --rto-min: TCP's least retransmission timeout between the fleet's addresses (a route of lo's local
-# table for 127.100.0.0/16 with rto_min, deleted at exit); 0 leaves the kernel's 200 ms. TCP's timers
+# table for 127.100.0.0/16 with rto_min, replacing one already there, deleted at exit); 0 leaves the kernel's 200 ms. TCP's timers
 # do not scale down with the links: at 1 Mbit/s a 9,000-byte packet takes 72 ms, a host's shaper
 # holds a second or more of its 20 peers' packets, and a flow whose RTT was measured with the queue
 # empty times out behind it and sends its whole window again, on the same uplink (see the "tcp" line,
@@ -247,7 +247,7 @@ tcp_counters() {
   awk '$1 == "Tcp:" && $2 != "RtoAlgorithm" {o = $12; r = $13; a = $6}
        $1 == "TcpExt:" && !n {for (i = 2; i <= NF; i++) k[i] = $i; n = 1; next}
        $1 == "TcpExt:" && n {for (i = 2; i <= NF; i++) v[k[i]] = $i}
-       END {print o, r, v["TCPTimeouts"], v["TCPSpuriousRTOs"], v["TCPLossProbes"], v["TCPSynRetrans"], a}' /proc/net/snmp /proc/net/netstat
+       END {print o + 0, r + 0, v["TCPTimeouts"] + 0, v["TCPSpuriousRTOs"] + 0, v["TCPLossProbes"] + 0, v["TCPSynRetrans"] + 0, a + 0}' /proc/net/snmp /proc/net/netstat
 }
 read -r -a tcp0 < <(tcp_counters)
 tick=$(getconf CLK_TCK)

@@ -526,7 +526,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
                     availability.peerHas(i);
                 }
             }
-            seedFromStart = has.isAll();
+            if (seedFromStart != has.isAll()) {
+                seedFromStart = has.isAll();
+                nothingToAskAt = -1; // it may be asked other pieces now (TorrentSession.outside), which no Have bumped
+            }
         } else if (m instanceof PeerMessage.HaveAll) {
             availability.peerGone(has);
             has.setAll();

@@ -28,8 +28,8 @@ final class SendOrder<P> {
     static final int AGING_LIMIT = 16;
     /**
      * Pieces' worth of blocks waiting beyond which a request for a piece that two or more other
-     * peers of ours have (not counting seeds: the origin refuses pieces already spreading; nor for
-     * a rack-mate asker, which spares its rack's uplink) is refused ({@link #deeperThanWorthFor}): the asker gets it from one of
+     * peers of ours have (not counting seeds: the origin refuses pieces already spreading; never
+     * where racks are said: see TorrentSession.onRequest) is refused ({@link #deeperThanWorthFor}): the asker gets it from one of
      * them sooner than from the back of our queue. A new piece reaches a host, its peers all ask it,
      * and those that asked last wait for the others' copies while the hosts that got it first sit
      * idle. Simulated 200-host fleet (1 Mbit/s, 16 MiB, 128 KiB pieces), seeds 1-4: last host

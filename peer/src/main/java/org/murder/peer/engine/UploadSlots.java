@@ -134,8 +134,8 @@ final class UploadSlots<P extends UploadSlots.Peer> {
     }
 
     /**
-     * The slots either side may hold while the other side waits: peers of our rack on one side, all
-     * others on the other. A rack's hosts get what their rack has from inside it, and what only one
+     * The slots either side may hold while the other side waits (half, rounded up): peers of our rack
+     * on one side, all others on the other. A rack's hosts get what their rack has from inside it, and what only one
      * of them has (a gateway's share, fetched from other racks) only from that one: its slots held by
      * other racks' gateways, which have other sources, left seven hosts of its rack waiting for the
      * last pieces (bench/swarm-sim.sh 32 --racks 4 --rack-hints: the last host 3-4 s after the
@@ -198,13 +198,23 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         if (unchoked < max) {
             return;
         }
-        boolean waiting = false;
+        boolean[] waitingSides = waitingBySide(false, null);
+        boolean waiting = waitingSides[0] || waitingSides[1];
+        // Racks: when only one side waits, the slot comes from that side if it holds its half already (it
+        // rotates within it), else from the other; taken from the other side's longest while the waiting side
+        // holds its half, it went back at once (rebalanceRacks), and the peer rotated out got a choke and an
+        // unchoke in one tick.
+        int from = -1;
+        if (waitingSides[0] != waitingSides[1]) {
+            int side = waitingSides[1] ? 1 : 0;
+            from = unchokedBySide()[side] >= halfForEachSide() ? side : 1 - side;
+        }
         P longest = null;
         Slot held = null;
         for (Map.Entry<P, Slot> e : slots.entrySet()) {
             Slot s = e.getValue();
-            waiting |= s.interested && s.choking && !s.idleChoked;
-            if (!s.choking && (held == null || s.unchokedAt.isBefore(held.unchokedAt))) {
+            if (!s.choking && (from < 0 || (e.getKey().rackMate() ? 1 : 0) == from)
+                    && (held == null || s.unchokedAt.isBefore(held.unchokedAt))) {
                 longest = e.getKey();
                 held = s;
             }

@@ -813,7 +813,10 @@ final class SwarmSim {
                     }
                 }
             }
-            seedFromStart = has.isAll();
+            if (seedFromStart != has.isAll()) {
+                seedFromStart = has.isAll();
+                nothingToAskAt = -1; // as PeerConnection.update
+            }
             hasChanged(-1);
         }
 

@@ -57,7 +57,7 @@ class SwarmSimRacksTest {
      * A gateway's share comes in with the rest: peers of other racks serve it even with deep send
      * orders (they used to refuse it, for others had the piece, while it asks only peers of other
      * racks for its share and spares the origin: its rack's last host came 3-4 s after the others,
-     * at 1.45-1.50 x F/c), and a gateway keeps half its upload slots for its rack while its rack
+     * at 1.42-1.48 x F/c in seeds 1-3), and a gateway keeps half its upload slots for its rack while its rack
      * waits (with 4 gateways, peers of other racks held them and its rack pulled 1.22-1.27 copies).
      */
     @Test

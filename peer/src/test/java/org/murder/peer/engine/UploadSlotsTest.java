@@ -289,6 +289,29 @@ class UploadSlotsTest {
     }
 
     @Test
+    void aSlotHeldTooLongRotatesWithinTheSideThatWaitsWhenThatSideHoldsItsHalf() {
+        UploadSlots<Peer> four = new UploadSlots<>(4, clock);
+        Peer o0 = new Peer("o0", four, false); // holds its slot longest
+        four.interested(o0);
+        clock.advance(Duration.ofSeconds(1));
+        Peer o1 = new Peer("o1", four, false);
+        Peer m0 = new Peer("m0", four, true);
+        Peer m1 = new Peer("m1", four, true);
+        for (Peer p : List.of(o1, m0, m1)) {
+            four.interested(p);
+        }
+        Peer m2 = new Peer("m2", four, true);
+        four.interested(m2);
+        for (Peer p : List.of(o0, o1, m0, m1)) {
+            p.queued = 1; // busy: no slot is idle
+        }
+        clock.advance(UploadSlots.ROTATE);
+        said.clear();
+        four.tick();
+        assertEquals(List.of("choke m0", "unchoke m2"), said, "its rack holds its half: one of its own gives way, not o0");
+    }
+
+    @Test
     void withoutRacksAnySlotsGoToWhoeverWaits() {
         UploadSlots<Peer> four = new UploadSlots<>(4, clock);
         Peer[] peers = new Peer[6];
