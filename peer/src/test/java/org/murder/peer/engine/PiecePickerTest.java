@@ -588,20 +588,23 @@ class PiecePickerTest {
     /**
      * A picker told when it last found nothing for a peer (and so looks only at the pieces changed
      * since) asks for exactly what one that looks at every piece asks for: two pickers in lockstep
-     * through random announces, requests, arrivals, refusals, chokes, failed pieces, seeds, ticks
-     * and sparing. It fails if a change that may concern every piece is kept as one piece's.
+     * through random announces, requests, arrivals, refusals, chokes, leaves, failed pieces, seeds,
+     * ticks and sparing, without racks and as a gateway with two rack-mates (each peer told to both
+     * pickers through its own {@link PeerAvailability}, as a session does). It fails if a change that
+     * may concern every piece is kept as one piece's.
      */
     @Test
     void aPickerToldWhenItFoundNothingAsksForWhatALookAtEveryPieceFinds() {
         int compared = 0;
         for (long seed = 1; seed <= 200; seed++) {
-            compared += lockstep(seed);
+            compared += lockstep(seed, false);
+            compared += lockstep(seed, true);
         }
-        assertTrue(compared > 10_000, "answers compared: " + compared);
+        assertTrue(compared > 20_000, "answers compared: " + compared);
     }
 
     /** One random run of {@link #aPickerToldWhenItFoundNothingAsksForWhatALookAtEveryPieceFinds}; returns the answers compared. */
-    private static int lockstep(long seed) {
+    private static int lockstep(long seed, boolean racks) {
         Random events = new Random(seed);
         int pieces = 24;
         long pieceLength = 4L * BLOCK;
@@ -610,42 +613,55 @@ class PiecePickerTest {
         PiecePicker[] both = {full, told};
         int peers = 6;
         PieceSet[] has = new PieceSet[peers];
+        PeerAvailability[][] avail = new PeerAvailability[peers][];
+        boolean[] mate = new boolean[peers]; // with racks, peers 1 and 2 share our rack; 0 is the origin
         List<Map<Long, Block>> askedFull = new ArrayList<>();
         List<Map<Long, Block>> askedTold = new ArrayList<>();
         BitSet[] refused = new BitSet[peers];
         long[] nothingAt = new long[peers];
+        if (racks) {
+            for (PiecePicker p : both) {
+                p.outsideShare(new GatewayShare(0, 2));
+            }
+        }
         for (int c = 0; c < peers; c++) {
             has[c] = new PieceSet(pieces);
+            avail[c] = new PeerAvailability[] {new PeerAvailability(full), new PeerAvailability(told)};
+            mate[c] = racks && (c == 1 || c == 2);
+            for (PeerAvailability a : avail[c]) {
+                a.rackMate(mate[c], has[c]);
+            }
             askedFull.add(new HashMap<>());
             askedTold.add(new HashMap<>());
             refused[c] = new BitSet();
             nothingAt[c] = -1;
         }
         has[0].setAll(); // a seed from the start, spared while sparing is on
-        for (PiecePicker p : both) {
-            p.peerHasAll();
+        for (PeerAvailability a : avail[0]) {
+            a.peerHasAll();
         }
         boolean sparing = false;
         int compared = 0;
         for (int step = 0; step < 4000 && !full.isComplete(); step++) {
             int c = events.nextInt(peers);
-            String at = "seed " + seed + ", step " + step + ", peer " + c;
+            String at = "seed " + seed + (racks ? " with racks" : "") + ", step " + step + ", peer " + c;
             switch (events.nextInt(11)) {
                 case 0, 1 -> { // it announces a piece, or now and then all it lacks (a seed more)
                     boolean all = events.nextInt(10) == 0;
                     for (int piece = all ? 0 : events.nextInt(pieces); piece < pieces; piece = all ? piece + 1 : pieces) {
                         if (has[c].add(piece)) {
-                            for (PiecePicker p : both) {
-                                p.peerHas(piece);
+                            for (PeerAvailability a : avail[c]) {
+                                a.peerHas(piece);
                             }
                         }
                     }
                 }
-                case 2, 3, 4 -> { // the session fills its requests
+                case 2, 3, 4 -> { // the session fills its requests (as TorrentSession.fill and outside)
                     boolean spare = sparing && c == 0;
+                    PiecePicker.Outside outside = TorrentSession.outside(racks && sparing, mate[c], c == 0);
                     while (askedFull.get(c).size() < 3) {
-                        Block a = full.next(has[c], askedFull.get(c), spare, PiecePicker.Outside.ANY, refused[c], 1);
-                        Block b = told.next(has[c], askedTold.get(c), spare, PiecePicker.Outside.ANY, refused[c], 1, nothingAt[c]);
+                        Block a = full.next(has[c], askedFull.get(c), spare, outside, refused[c], 1);
+                        Block b = told.next(has[c], askedTold.get(c), spare, outside, refused[c], 1, nothingAt[c]);
                         compared++;
                         assertEquals(a, b, at);
                         if (a == null) {
@@ -686,7 +702,7 @@ class PiecePickerTest {
                         }
                     }
                 }
-                case 8 -> { // it chokes us, or leaves and another peer takes its place: every request to it is given back
+                case 8 -> { // it chokes us (or unchokes us), or leaves and another peer takes its place
                     for (Block b : askedFull.get(c).values()) {
                         for (PiecePicker p : both) {
                             p.abandoned(b);
@@ -694,11 +710,26 @@ class PiecePickerTest {
                     }
                     askedFull.get(c).clear();
                     askedTold.get(c).clear();
+                    boolean chokes = events.nextBoolean();
+                    for (PeerAvailability a : avail[c]) {
+                        a.choking(chokes, has[c]);
+                    }
+                    if (racks && (c == 1 || c == 2) && events.nextInt(3) == 0) { // the tracker says it left our rack, or came back
+                        mate[c] = !mate[c];
+                        for (PeerAvailability a : avail[c]) {
+                            a.rackMate(mate[c], has[c]);
+                        }
+                    }
                     if (c > 0 && events.nextInt(3) == 0) {
-                        for (PiecePicker p : both) {
-                            p.peerGone(has[c]);
+                        for (PeerAvailability a : avail[c]) {
+                            a.peerGone(has[c]);
                         }
                         has[c] = new PieceSet(pieces);
+                        avail[c] = new PeerAvailability[] {new PeerAvailability(full), new PeerAvailability(told)};
+                        mate[c] = racks && (c == 1 || c == 2);
+                        for (PeerAvailability a : avail[c]) {
+                            a.rackMate(mate[c], has[c]);
+                        }
                         refused[c].clear();
                         nothingAt[c] = -1;
                     }
@@ -717,7 +748,7 @@ class PiecePickerTest {
                         }
                     }
                 }
-                default -> { // the seed delivered: sparing starts (allows less: no touch); seeds are counted
+                default -> { // a preferred peer delivered: sparing starts (allows less: no touch); seeds are counted
                     sparing = true;
                     int seeds = 0;
                     for (PieceSet h : has) {
