@@ -145,15 +145,41 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         return (max + 1) / 2;
     }
 
+    /** A peer's side: 1 for our rack's, 0 for the others. */
+    private static int side(Peer p) {
+        return p.rackMate() ? 1 : 0;
+    }
+
     /** Unchoked peers of our rack, and of other racks or none. */
     private int[] unchokedBySide() {
         int[] sides = new int[2];
         for (Map.Entry<P, Slot> e : slots.entrySet()) {
             if (!e.getValue().choking) {
-                sides[e.getKey().rackMate() ? 1 : 0]++;
+                sides[side(e.getKey())]++;
             }
         }
         return sides;
+    }
+
+    /** The unchoked peer of {@code side} (-1: either) that has held its slot longest, or null. */
+    private P longestHeld(int side) {
+        P longest = null;
+        Instant since = null;
+        for (Map.Entry<P, Slot> e : slots.entrySet()) {
+            Slot s = e.getValue();
+            if (!s.choking && (side < 0 || side(e.getKey()) == side) && (since == null || s.unchokedAt.isBefore(since))) {
+                longest = e.getKey();
+                since = s.unchokedAt;
+            }
+        }
+        return longest;
+    }
+
+    /** Chokes a peer that held a slot and puts it behind those that wait. */
+    private void chokeToTheBack(P peer, Slot s) {
+        choke(peer, s);
+        slots.remove(peer);
+        slots.put(peer, s);
     }
 
     /** Whether a peer of each side waits for a slot (not one choked for holding its slot idle, unless {@code idleToo}). */
@@ -162,7 +188,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         for (Map.Entry<P, Slot> e : slots.entrySet()) {
             Slot s = e.getValue();
             if (s.interested && s.choking && (idleToo || !s.idleChoked) && e.getKey() != except) {
-                sides[e.getKey().rackMate() ? 1 : 0] = true;
+                sides[side(e.getKey())] = true;
             }
         }
         return sides;
@@ -177,18 +203,8 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         boolean[] waiting = waitingBySide(false, null);
         for (int side = 0; side < 2; side++) {
             if (held[side] > halfForEachSide() && waiting[1 - side]) {
-                P longest = null;
-                Slot slot = null;
-                for (Map.Entry<P, Slot> e : slots.entrySet()) {
-                    Slot s = e.getValue();
-                    if (!s.choking && (e.getKey().rackMate() ? 1 : 0) == side && (slot == null || s.unchokedAt.isBefore(slot.unchokedAt))) {
-                        longest = e.getKey();
-                        slot = s;
-                    }
-                }
-                choke(longest, slot);
-                slots.remove(longest); // behind those that wait, as rotateLongest
-                slots.put(longest, slot);
+                P longest = longestHeld(side); // not null: this side holds more than half
+                chokeToTheBack(longest, slots.get(longest));
                 return;
             }
         }
@@ -209,22 +225,12 @@ final class UploadSlots<P extends UploadSlots.Peer> {
             int side = waitingSides[1] ? 1 : 0;
             from = unchokedBySide()[side] >= halfForEachSide() ? side : 1 - side;
         }
-        P longest = null;
-        Slot held = null;
-        for (Map.Entry<P, Slot> e : slots.entrySet()) {
-            Slot s = e.getValue();
-            if (!s.choking && (from < 0 || (e.getKey().rackMate() ? 1 : 0) == from)
-                    && (held == null || s.unchokedAt.isBefore(held.unchokedAt))) {
-                longest = e.getKey();
-                held = s;
-            }
-        }
+        P longest = longestHeld(from);
+        Slot held = longest == null ? null : slots.get(longest);
         if (!waiting || held == null || now.isBefore(held.unchokedAt.plus(ROTATE))) {
             return;
         }
-        choke(longest, held);
-        slots.remove(longest); // to the back of the queue: it waits behind those that waited
-        slots.put(longest, held);
+        chokeToTheBack(longest, held); // it waits behind those that waited
         unchokeWaiting(false, longest); // another, even if it has more pieces: the slot rotates
     }
 
@@ -268,7 +274,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
                 Slot slot = null;
                 for (Map.Entry<P, Slot> e : slots.entrySet()) {
                     Slot s = e.getValue();
-                    int side = e.getKey().rackMate() ? 1 : 0;
+                    int side = side(e.getKey());
                     if (s.interested && s.choking && (pass == 1 || !s.idleChoked) && e.getKey() != except
                             && !(held[side] >= halfForEachSide() && waiting[1 - side])
                             && (next == null || goesBefore(e.getKey(), s, next, slot, overdue))) {
