@@ -27,7 +27,8 @@
 # Prints the time of the last host, the bound F/C (Kumar & Ross: with the seed's uplink = C, no
 # schedule beats F/C), their ratio (also against F/C with TCP/IP framing, which tbf counts), the single-source time and the speedup over it; for murder
 # peers also what the origin uploaded and when it sent its last data (bench/uplink_sampler.py
-# reads its port's counter on the bridge), so the time splits into the origin's and the tail.
+# reads every port's counter on the bridge), so the time splits into the origin's and the tail, and
+# how busy the hosts' uplinks and the machine were in the first 5 s, the middle and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
@@ -97,6 +98,9 @@ if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-swarm.XXXXXX); else mkdir -
 export MURDER_JAVA_OPTS=${MURDER_JAVA_OPTS:-"-Xmx256m"}
 # more options for every `murder agent` of the deploy phase (e.g. AGENT_OPTS=--no-warm-up: agents as before the warm-up)
 AGENT_OPTS=${AGENT_OPTS:-}
+# more options for every `murder peer` of the murder phase (e.g. PEER_OPTS=--warm-up: peers that compile their code before
+# the seed is up, as agents do; see README, "The swarm benchmark")
+PEER_OPTS=${PEER_OPTS:-}
 
 cleanup() {
   local rc=$?
@@ -275,7 +279,7 @@ if [ $skip_peers = no ]; then
 fresh_dirs
 for i in $(seq 1 "$H"); do
   ( in_ns "$(host_ns "$i")" "$murder" peer "$work/release.torrent" "$work/host-$i" --port-range 6881-6889 \
-      --seed-time 30m --stall-timeout 30m --ip "$(host_ip "$i")" --json-status "$work/host-$i.status.json" 2>&1 \
+      --seed-time 30m --stall-timeout 30m --ip "$(host_ip "$i")" --json-status "$work/host-$i.status.json" $PEER_OPTS 2>&1 \
       | while IFS= read -r line; do
           case "$line" in done*) now > "$work/host-$i/.done.tmp" && mv "$work/host-$i/.done.tmp" "$work/host-$i/.done" ;; esac
           printf '%s\n' "$line"
@@ -285,8 +289,10 @@ done
 wait_until 180 "the peers to announce" bash -c "for i in \$(seq 1 $H); do grep -q '\"state\"' '$work/host-'\$i'.status.json' 2>/dev/null || exit 1; done"
 sleep 2
 m_cpu0=$(hosts_cpu)   # JVM start and waiting
-# the origin's uplink, sampled where it enters the bridge: when did it send its last data?
-in_ns "$BR" "$PY" "$here/uplink_sampler.py" /sys/class/net/p0/statistics/rx_bytes "$work/origin-tx.log" &
+# every uplink, sampled where it enters the bridge, and the machine's CPU: when did the origin send its
+# last data, and how busy were the hosts' uplinks before and after it?
+in_ns "$BR" "$PY" "$here/uplink_sampler.py" "$work/origin-tx.log" \
+  $(for i in $(seq 0 "$H"); do echo "/sys/class/net/p$i/statistics/rx_bytes"; done) &
 sampler=$!
 start_seed "$work/seed-murder.log"
 machine0=$(machine_cpu)
@@ -309,7 +315,7 @@ machine_report "$machine0" "$machine1"
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 seed_upload "$work/seed-murder.log"
-"$PY" "$here/uplink_sampler.py" --report "$work/origin-tx.log" "$seed_ready" "$m_last" || true
+"$PY" "$here/uplink_sampler.py" --report "$work/origin-tx.log" "$seed_ready" "$m_last" "$rate_bps" || true
 fi
 
 # ---- phase 2: single source (python3 http.server, H concurrent curl)
