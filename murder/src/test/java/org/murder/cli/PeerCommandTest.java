@@ -54,6 +54,38 @@ class PeerCommandTest {
     }
 
     @Test
+    void aPeerThatWarmsUpFirstStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] data = new byte[1_000_000];
+        new Random(6).nextBytes(data);
+        Files.write(src.resolve("v8.tar.gz"), data);
+        Path torrent = tmp.resolve("v8.torrent");
+        assertEquals(0, CliRun.of("make-torrent", src.resolve("v8.tar.gz").toString(), "--tracker",
+                "http://127.0.0.1:1/announce", "--out", torrent.toString()).exitCode());
+        MetaInfo meta = MetaInfo.read(torrent);
+        Path scratchParent = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.Set<Path> before = warmUpDirectories(scratchParent);
+        try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
+            seed.add(meta, Storage.forSeeding(meta, src.resolve("v8.tar.gz")), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(30, TimeUnit.SECONDS);
+            Path dest = Files.createDirectories(tmp.resolve("dest"));
+            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--warm-up", "--port-range", "47000-47999", "--bind",
+                    "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
+            assertEquals(0, r.exitCode(), r.err());
+            assertArrayEquals(data, Files.readAllBytes(dest.resolve("v8.tar.gz")));
+        }
+        assertEquals(before, warmUpDirectories(scratchParent), "the warm-up's scratch directory is removed");
+    }
+
+    private static java.util.Set<Path> warmUpDirectories(Path parent) throws Exception {
+        try (java.util.stream.Stream<Path> entries = Files.list(parent)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("murder-warm-up-"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
     void aPeerGivenARackSendsItOnEveryAnnounce() throws Exception {
         java.util.concurrent.LinkedBlockingQueue<String> announces = new java.util.concurrent.LinkedBlockingQueue<>();
         com.sun.net.httpserver.HttpServer tracker = com.sun.net.httpserver.HttpServer.create(

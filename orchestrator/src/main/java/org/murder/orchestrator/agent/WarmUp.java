@@ -1,7 +1,5 @@
 package org.murder.orchestrator.agent;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -14,11 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.murder.core.Durations;
-import org.murder.core.PortRange;
 import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.maker.TorrentWriter;
@@ -28,20 +21,15 @@ import org.murder.orchestrator.job.JobCodec;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
 import org.murder.orchestrator.release.Trees;
-import org.murder.peer.engine.Engine;
-import org.murder.peer.engine.EngineConfig;
-import org.murder.peer.engine.SessionListener;
-import org.murder.peer.engine.SessionOptions;
-import org.murder.peer.engine.Snapshot;
-import org.murder.peer.engine.Torrent;
-import org.murder.peer.storage.Storage;
+import org.murder.peer.engine.LoopbackTrade;
 
 /**
  * What {@code murder agent} does once at start, before it registers: a deploy's own steps on a small
  * release of its own, in this process. A job is signed, encoded, decoded and verified with the agent's
  * secret; its torrent is parsed; the release moves over loopback from one engine to two others,
- * which trade pieces between them too, and is checked piece by piece and by md5; reports are
- * written and read back.
+ * which trade pieces between them too, and is checked piece by piece and by md5
+ * ({@link LoopbackTrade}, which {@code murder peer --warm-up} runs too); reports are written and
+ * read back.
  *
  * <p>Why: the first deploy to a freshly started agent was the one that loaded and compiled all of
  * that, and on a busy host (or many agents on few cores) it paid for it in wall time. In
@@ -58,25 +46,17 @@ import org.murder.peer.storage.Storage;
 public final class WarmUp {
     /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
-    static final int PIECE = 256 << 10;
-    /** Where the three loopback engines listen: the first free ports of the dynamic range (RFC 6335). */
-    static final PortRange PORTS = new PortRange(49152, 65535);
+    static final int PIECE = LoopbackTrade.PIECE;
     /** A scratch directory of this age is a killed agent's: removed. */
     static final Duration STALE = Duration.ofHours(1);
-    /** How long stopping a download may take once it is complete. */
-    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
     private static final String NAME = "warm-up.bin";
-    private static final String PREFIX = "murder-warm-up-";
+    private static final String PREFIX = LoopbackTrade.SCRATCH_PREFIX;
 
     /**
      * What the warm-up did: the bytes both downloads received, those the two sent each other, and
      * how long it all took.
      */
     public record Result(long bytes, long traded, Duration took) {
-    }
-
-    /** What the two downloads did: the fewer bytes either verified, the bytes both received and those they sent each other. */
-    private record Moved(long verified, long downloaded, long traded) {
     }
 
     private WarmUp() {
@@ -101,10 +81,7 @@ public final class WarmUp {
             MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
             long now = clock.millis();
             HostReport accepted = roundTrip(HostReport.accepted(job.size(), now));
-            Moved moved = transfer(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
-            if (moved.verified() != BYTES) {
-                throw new IllegalStateException("warm-up: " + moved.verified() + " bytes verified of " + BYTES);
-            }
+            LoopbackTrade.Moved moved = LoopbackTrade.trade(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
             roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
             return new Result(moved.downloaded(), moved.traded(), Duration.ofNanos(System.nanoTime() - started));
         } finally {
@@ -165,68 +142,5 @@ public final class WarmUp {
 
     private static HostReport roundTrip(HostReport report) {
         return Json.read(Json.write(report), HostReport.class);
-    }
-
-    /**
-     * Seeds {@code file} from one loopback engine to two others, which also trade with each other
-     * (as the hosts of a deploy do: upload slots, Haves and requests among peers, not only from a
-     * seed).
-     */
-    private static Moved transfer(MetaInfo meta, String md5, Path file, Path downloadDir, Clock clock, Duration limit)
-            throws Exception {
-        EngineConfig config = EngineConfig.builder().portRange(PORTS).bindAddress(InetAddress.getLoopbackAddress()).ioThreads(1)
-                .hashThreads(1).build();
-        long deadline = System.nanoTime() + limit.toNanos();
-        try (Engine seeder = Engine.start(config, clock); Engine first = Engine.start(config, clock);
-                Engine second = Engine.start(config, clock)) {
-            // checked before anyone dials it, as the deployer's seeder is before it announces
-            try {
-                seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE).completed()
-                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("warm-up: the seeding engine did not check " + BYTES + " bytes within "
-                        + Durations.format(limit));
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("warm-up: seeding: " + e.getCause().getMessage(), e.getCause());
-            }
-            List<Torrent> downloads = List.of(download(first, meta, md5, downloadDir.resolve("1")),
-                    download(second, meta, md5, downloadDir.resolve("2")));
-            downloads.get(0).addPeers(List.of(loopback(seeder), loopback(second)));
-            downloads.get(1).addPeers(List.of(loopback(seeder), loopback(first)));
-            long verified = Long.MAX_VALUE;
-            long downloaded = 0;
-            long traded = 0;
-            for (Torrent download : downloads) {
-                try {
-                    download.completed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    throw new IllegalStateException("warm-up: " + download.snapshot().verified() + " of " + BYTES
-                            + " bytes over loopback (127.0.0.1:" + seeder.port() + ") within " + Durations.format(limit));
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("warm-up: " + e.getCause().getMessage(), e.getCause());
-                }
-            }
-            for (Torrent download : downloads) {
-                Snapshot s;
-                try {
-                    s = download.stop().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    throw new IllegalStateException("warm-up: a complete download did not stop within " + STOP_WAIT.toSeconds() + " s");
-                }
-                verified = Math.min(verified, s.verified());
-                downloaded += s.downloaded();
-                traded += s.uploaded();
-            }
-            return new Moved(verified, downloaded, traded);
-        }
-    }
-
-    private static Torrent download(Engine engine, MetaInfo meta, String md5, Path dir) throws java.io.IOException {
-        return engine.add(meta, Storage.forDownload(meta, Files.createDirectories(dir)), SessionOptions.download(Optional.of(md5),
-                Optional.empty()), SessionListener.NONE);
-    }
-
-    private static InetSocketAddress loopback(Engine engine) {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), engine.port());
     }
 }

@@ -20,12 +20,15 @@ import org.murder.core.metainfo.MetaInfo;
 import org.murder.core.progress.Progress;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.EngineConfig;
+import org.murder.peer.engine.LoopbackTrade;
 import org.murder.peer.engine.SessionListener;
 import org.murder.peer.engine.SessionOptions;
 import org.murder.peer.engine.SessionState;
 import org.murder.peer.engine.Snapshot;
 import org.murder.peer.engine.Torrent;
 import org.murder.peer.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,6 +44,11 @@ import picocli.CommandLine.Spec;
             "", "Example:", "  murder peer /srv/murder/v42.torrent /srv/releases --port-range 6881-6889 --seed-time 30s"})
 public final class PeerCommand implements Callable<Integer> {
     private static final Pattern MD5 = Pattern.compile("[0-9a-fA-F]{32}");
+    private static final Logger LOG = LoggerFactory.getLogger(PeerCommand.class);
+    /** The warm-up's release (--warm-up): 32 pieces of 256 KiB, 512 blocks to each of two downloads. */
+    static final int WARM_UP_MIB = 8;
+    /** The warm-up's limit for its check and transfer. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(30);
 
     @Spec
     CommandSpec spec;
@@ -69,6 +77,12 @@ public final class PeerCommand implements Callable<Integer> {
             description = "Fail when no data arrives from any peer for this long. Default: ${DEFAULT-VALUE}.")
     Duration stallTimeout;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = {"Before the download, move " + WARM_UP_MIB + " MiB over loopback between engines in this process (as `murder agent` does"
+                    + " at start), so that the download runs compiled code from its first second. Worth it where many peers start at once on"
+                    + " few cores; costs about a second. A failure is a warning. Default: off."})
+    boolean warmUp;
+
     @Option(names = "--json-status", paramLabel = "FILE", description = "Rewrite FILE every second with progress as JSON.")
     Path statusFile;
 
@@ -94,6 +108,9 @@ public final class PeerCommand implements Callable<Integer> {
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
         Storage storage = Storage.forDownload(meta, dest);
+        if (warmUp) {
+            warmUp();
+        }
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
         try (Engine engine = Engine.start(config, clock)) {
@@ -145,6 +162,21 @@ public final class PeerCommand implements Callable<Integer> {
             removeHook(hook);
         }
         return 0;
+    }
+
+    /** Runs the loopback warm-up; a failure is a warning (the download is merely slower to start). */
+    private void warmUp() throws InterruptedException {
+        try {
+            LoopbackTrade.Moved moved = LoopbackTrade.inScratch(Path.of(System.getProperty("java.io.tmpdir")), WARM_UP_MIB << 20,
+                    clock, WARM_UP_LIMIT);
+            LOG.info("warmed up in {}: {} moved over loopback and verified", Durations.format(moved.took()),
+                    ByteSize.format(moved.downloaded()));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("warm-up failed ({}); going on: the download may be slower to start", e.getMessage());
+            LOG.debug("warm-up", e);
+        }
     }
 
     /** SIGTERM while seeding runs the hook, which stops the session and lets us get here: too late to remove it. */

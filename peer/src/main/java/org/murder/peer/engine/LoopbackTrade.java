@@ -1,0 +1,170 @@
+package org.murder.peer.engine;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.murder.core.Durations;
+import org.murder.core.PortRange;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.Bencode;
+import org.murder.core.crypto.Digests;
+import org.murder.core.io.FileTrees;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.storage.Storage;
+
+/**
+ * A small file moved over loopback, in this process, from one engine to two others that also trade
+ * pieces between them: what a download does (handshakes, requests, upload slots, Haves, piece
+ * checks, the md5, the commit), so that a process that is about to download has loaded and
+ * compiled that code first. Used by {@code murder agent}'s warm-up (with a signed job around it)
+ * and by {@code murder peer --warm-up}.
+ *
+ * <p>Why: sixteen JVMs that start a download at once on few cores spend its first seconds
+ * interpreting and compiling (in {@code bench/swarm.sh}, 16 peers on 2 cores: the C1 compiler a
+ * third of the machine's CPU and the rest mostly interpreted code for the first 4 s, the hosts'
+ * uplinks 56-58 % busy over the first 5 s against 88-89 % afterwards).
+ *
+ * <p>Nothing is left behind: the engines are closed and, with {@link #inScratch}, the scratch
+ * directory removed whatever happens. Failures are thrown with a message that starts with
+ * "warm-up: ", for a warning: a warm-up never stops the real work.
+ */
+public final class LoopbackTrade {
+    /** Where the three engines listen: the first free ports of the dynamic range (RFC 6335). */
+    static final PortRange PORTS = new PortRange(49152, 65535);
+    /** The piece size of a 128 MiB release. */
+    public static final int PIECE = 256 << 10;
+    /** The prefix of a scratch directory (the agent's warm-up removes stale ones of a killed process). */
+    public static final String SCRATCH_PREFIX = "murder-warm-up-";
+    /** How long stopping a download may take once it is complete. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
+    private static final String NAME = "warm-up.bin";
+
+    /** What the two downloads did: the fewer bytes either verified, the bytes both received and those they sent each other. */
+    public record Moved(long verified, long downloaded, long traded, Duration took) {
+    }
+
+    private LoopbackTrade() {
+    }
+
+    /**
+     * Makes {@code bytes} of random data in a new directory under {@code scratchParent}, its torrent
+     * and md5, trades it ({@link #trade}) and removes the directory.
+     */
+    public static Moved inScratch(Path scratchParent, int bytes, Clock clock, Duration limit) throws Exception {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 1)");
+        }
+        Path scratch = Files.createTempDirectory(scratchParent, SCRATCH_PREFIX);
+        try {
+            Path seedDir = Files.createDirectory(scratch.resolve("seed"));
+            byte[] data = new byte[bytes];
+            new SplittableRandom(clock.millis()).nextBytes(data);
+            Files.write(seedDir.resolve(NAME), data);
+            MessageDigest md5 = Digests.md5();
+            md5.update(data);
+            return trade(MetaInfo.parse(torrentOf(data)), HexFormat.of().formatHex(md5.digest()), seedDir.resolve(NAME),
+                    scratch.resolve("download"), clock, limit);
+        } finally {
+            try {
+                FileTrees.deleteRecursively(scratch);
+            } catch (IOException | RuntimeException e) {
+                // a warm-up leaves a directory only when it cannot remove it: the agent's sweep will
+            }
+        }
+    }
+
+    /** A private single-file torrent of {@code data} in pieces of {@link #PIECE}. */
+    static byte[] torrentOf(byte[] data) {
+        int count = (data.length + PIECE - 1) / PIECE;
+        byte[] pieces = new byte[count * 20];
+        MessageDigest sha1 = Digests.sha1();
+        for (int i = 0; i < count; i++) {
+            sha1.update(data, i * PIECE, Math.min(PIECE, data.length - i * PIECE));
+            System.arraycopy(sha1.digest(), 0, pieces, i * 20, 20);
+        }
+        return Bencode.encode(BDict.builder().put("info", BDict.builder().put("name", NAME).put("length", data.length)
+                .put("piece length", PIECE).put("pieces", BString.of(pieces)).put("private", 1).build()).build());
+    }
+
+    /**
+     * Seeds {@code file} (the whole of {@code meta}) from one loopback engine to two others under
+     * {@code downloadDir}, which also trade with each other (as the hosts of a deploy do: upload
+     * slots, Haves and requests among peers, not only from a seed); throws if the seeder's check and
+     * both downloads are not done within {@code limit} (closing the engines may take a few seconds
+     * more).
+     */
+    public static Moved trade(MetaInfo meta, String md5, Path file, Path downloadDir, Clock clock, Duration limit)
+            throws Exception {
+        long started = System.nanoTime();
+        EngineConfig config = EngineConfig.builder().portRange(PORTS).bindAddress(InetAddress.getLoopbackAddress()).ioThreads(1)
+                .hashThreads(1).build();
+        long deadline = started + limit.toNanos();
+        try (Engine seeder = Engine.start(config, clock); Engine first = Engine.start(config, clock);
+                Engine second = Engine.start(config, clock)) {
+            // checked before anyone dials it, as the deployer's seeder is before it announces
+            try {
+                seeder.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE).completed()
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("warm-up: the seeding engine did not check " + meta.totalLength() + " bytes within "
+                        + Durations.format(limit));
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("warm-up: seeding: " + e.getCause().getMessage(), e.getCause());
+            }
+            List<Torrent> downloads = List.of(download(first, meta, md5, downloadDir.resolve("1")),
+                    download(second, meta, md5, downloadDir.resolve("2")));
+            downloads.get(0).addPeers(List.of(loopback(seeder), loopback(second)));
+            downloads.get(1).addPeers(List.of(loopback(seeder), loopback(first)));
+            for (Torrent download : downloads) {
+                try {
+                    download.completed().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("warm-up: " + download.snapshot().verified() + " of " + meta.totalLength()
+                            + " bytes over loopback (127.0.0.1:" + seeder.port() + ") within " + Durations.format(limit));
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("warm-up: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            long verified = Long.MAX_VALUE;
+            long downloaded = 0;
+            long traded = 0;
+            for (Torrent download : downloads) {
+                Snapshot s;
+                try {
+                    s = download.stop().get(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("warm-up: a complete download did not stop within " + STOP_WAIT.toSeconds() + " s");
+                }
+                verified = Math.min(verified, s.verified());
+                downloaded += s.downloaded();
+                traded += s.uploaded();
+            }
+            if (verified != meta.totalLength()) {
+                throw new IllegalStateException("warm-up: " + verified + " bytes verified of " + meta.totalLength());
+            }
+            return new Moved(verified, downloaded, traded, Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private static Torrent download(Engine engine, MetaInfo meta, String md5, Path dir) throws IOException {
+        return engine.add(meta, Storage.forDownload(meta, Files.createDirectories(dir)), SessionOptions.download(Optional.of(md5),
+                Optional.empty()), SessionListener.NONE);
+    }
+
+    private static InetSocketAddress loopback(Engine engine) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), engine.port());
+    }
+}
