@@ -30,6 +30,7 @@
 # reads every port's counter on the bridge), so the time splits into the origin's and the tail, and
 # how busy the hosts' uplinks and the machine were in the first 5 s, the middle and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
+# PEER_OPTS: more options for every `murder peer` (e.g. --warm-up); AGENT_OPTS for every `murder agent`.
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
 # Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
@@ -59,7 +60,7 @@ while [ $# -gt 0 ]; do
     --skip-peers) skip_peers=yes; shift ;;
     --work) work=$2; shift 2 ;;
     --keep-logs) keep_logs=yes; shift ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "swarm.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -291,7 +292,7 @@ sleep 2
 m_cpu0=$(hosts_cpu)   # JVM start and waiting
 # every uplink, sampled where it enters the bridge, and the machine's CPU: when did the origin send its
 # last data, and how busy were the hosts' uplinks before and after it?
-in_ns "$BR" "$PY" "$here/uplink_sampler.py" "$work/origin-tx.log" \
+ip netns exec "$BR" "$PY" "$here/uplink_sampler.py" "$work/origin-tx.log" \
   $(for i in $(seq 0 "$H"); do echo "/sys/class/net/p$i/statistics/rx_bytes"; done) &
 sampler=$!
 start_seed "$work/seed-murder.log"

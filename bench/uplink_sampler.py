@@ -2,7 +2,7 @@
 """Where did the swarm's time go? Used by bench/swarm.sh (run in the bridge's namespace).
 
   uplink_sampler.py OUT ORIGIN_COUNTER [HOST_COUNTER...]
-      appends "EPOCH CPU_BUSY CPU_TOTAL ORIGIN_BYTES HOST_BYTES..." every 50 ms (at most an hour):
+      writes "EPOCH CPU_BUSY CPU_TOTAL ORIGIN_BYTES HOST_BYTES..." every 50 ms (at most an hour):
       each counter is a bridge port's rx_bytes (what that host's shaped uplink put on the wire,
       frames as tbf counts them), CPU_* the machine's busy and total ticks from /proc/stat
   uplink_sampler.py --report OUT READY LAST RATE_BPS
@@ -41,13 +41,15 @@ def sample(out_path, counters):
 
 def rows_of(out_path):
     rows = []
-    for line in open(out_path):
+    with open(out_path) as f:
+        lines = [line for line in f if line.endswith("\n")]   # not one cut short when the sampler was stopped
+    for line in lines:
         parts = line.split()
         if len(parts) >= 4:
             try:
                 rows.append((float(parts[0]), int(parts[1]), int(parts[2]), [int(x) for x in parts[3:]]))
             except ValueError:
-                pass   # a line cut short when the sampler was stopped
+                pass
     width = max((len(r[3]) for r in rows), default=0)
     return [r for r in rows if len(r[3]) == width]
 
@@ -89,7 +91,8 @@ def report(out_path, ready, last, rate_bps):
     if len(rows[0][3]) < 2 or rate_bps <= 0:
         return
     parts = []
-    for name, t0, t1 in (("first %.0f s" % START, 0, min(START, done)), ("middle", START, done), ("tail", done, last)):
+    start = min(START, done)
+    for name, t0, t1 in (("first %.0f s" % start, 0, start), ("middle", start, done), ("tail", done, last)):
         p = phase(rows, ready + t0, ready + t1, rate_bps / 8)
         if p:
             parts.append("%s %.0f %% (machine %.0f %% busy, %.1f s)" % (name, 100 * p[0], 100 * p[1], p[2]))

@@ -54,7 +54,7 @@ class PeerCommandTest {
     }
 
     @Test
-    void aPeerThatWarmsUpFirstStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
+    void aPeerThatWarmsUpFirstSaysSoStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         byte[] data = new byte[1_000_000];
         new Random(6).nextBytes(data);
@@ -63,8 +63,16 @@ class PeerCommandTest {
         assertEquals(0, CliRun.of("make-torrent", src.resolve("v8.tar.gz").toString(), "--tracker",
                 "http://127.0.0.1:1/announce", "--out", torrent.toString()).exitCode());
         MetaInfo meta = MetaInfo.read(torrent);
-        Path scratchParent = Path.of(System.getProperty("java.io.tmpdir"));
-        java.util.Set<Path> before = warmUpDirectories(scratchParent);
+        Path scratchParent = Files.createDirectories(tmp.resolve("scratch"));
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.murder.peer.cli.PeerCommand.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", scratchParent.toString());
         try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
                 .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
             seed.add(meta, Storage.forSeeding(meta, src.resolve("v8.tar.gz")), SessionOptions.seedForever(), SessionListener.NONE)
@@ -74,15 +82,30 @@ class PeerCommandTest {
                     "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
             assertEquals(0, r.exitCode(), r.err());
             assertArrayEquals(data, Files.readAllBytes(dest.resolve("v8.tar.gz")));
+        } finally {
+            System.setProperty("java.io.tmpdir", tmpdir);
+            log.detachAppender(said);
+            log.setLevel(level);
         }
-        assertEquals(before, warmUpDirectories(scratchParent), "the warm-up's scratch directory is removed");
+        assertTrue(said.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("warmed up in ")
+                && e.getFormattedMessage().contains("8 MiB over loopback to two engines")), said.list.toString());
+        try (java.util.stream.Stream<Path> left = Files.list(scratchParent)) {
+            assertEquals(java.util.List.of(), left.toList(), "the warm-up's scratch directory is removed");
+        }
     }
 
-    private static java.util.Set<Path> warmUpDirectories(Path parent) throws Exception {
-        try (java.util.stream.Stream<Path> entries = Files.list(parent)) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("murder-warm-up-"))
-                    .collect(java.util.stream.Collectors.toSet());
-        }
+    @Test
+    void theWarmUpIsOffUnlessAsked() {
+        assertEquals(false, warmUpAfter("peer", "t.torrent", "dest"));
+        assertEquals(true, warmUpAfter("peer", "t.torrent", "dest", "--warm-up"));
+        assertEquals(false, warmUpAfter("peer", "t.torrent", "dest", "--no-warm-up"));
+    }
+
+    /** The value of murder peer's --warm-up once {@code args} are parsed. */
+    private static Object warmUpAfter(String... args) {
+        picocli.CommandLine cl = Murder.commandLineFor(args);
+        cl.parseArgs(args);
+        return cl.getSubcommands().get("peer").getCommandSpec().findOption("--warm-up").getValue();
     }
 
     @Test

@@ -1,12 +1,10 @@
 package org.murder.orchestrator.agent;
 
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -20,7 +18,6 @@ import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobCodec;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.job.Json;
-import org.murder.orchestrator.release.Trees;
 import org.murder.peer.engine.LoopbackTrade;
 
 /**
@@ -47,10 +44,9 @@ public final class WarmUp {
     /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
     static final int PIECE = LoopbackTrade.PIECE;
-    /** A scratch directory of this age is a killed agent's: removed. */
-    static final Duration STALE = Duration.ofHours(1);
+    /** A scratch directory of this age is a killed agent's (or peer's): removed. */
+    static final Duration STALE = LoopbackTrade.STALE;
     private static final String NAME = "warm-up.bin";
-    private static final String PREFIX = LoopbackTrade.SCRATCH_PREFIX;
 
     /**
      * What the warm-up did: the bytes both downloads received, those the two sent each other, and
@@ -69,9 +65,8 @@ public final class WarmUp {
      */
     public static Result run(JobSigner signer, Path scratchParent, Clock clock, Duration limit) throws Exception {
         long started = System.nanoTime();
-        Path scratch = Files.createTempDirectory(scratchParent, PREFIX);
+        Path scratch = LoopbackTrade.newScratch(scratchParent, clock);
         try {
-            removeStale(scratchParent, Files.getOwner(scratch), clock);
             Path seedDir = Files.createDirectory(scratch.resolve("seed"));
             Path downloadDir = scratch.resolve("download");
             byte[] data = new byte[BYTES];
@@ -85,33 +80,7 @@ public final class WarmUp {
             roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
             return new Result(moved.downloaded(), moved.traded(), Duration.ofNanos(System.nanoTime() - started));
         } finally {
-            Trees.deleteQuietly(scratch);
-        }
-    }
-
-    /**
-     * Removes the scratch directories of warm-ups older than {@link #STALE} (a younger one may be
-     * another agent's, running now), and only those of {@code owner}, this process's user: in a
-     * shared temporary directory, another user's directory is none of ours to walk.
-     */
-    private static void removeStale(Path scratchParent, java.nio.file.attribute.UserPrincipal owner, Clock clock) {
-        List<Path> candidates;
-        try (java.util.stream.Stream<Path> entries = Files.list(scratchParent)) {
-            candidates = entries.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList();
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return; // nothing to sweep, or not allowed to: the warm-up itself says what fails
-        }
-        Instant before = clock.instant().minus(STALE);
-        for (Path p : candidates) {
-            try {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                        && owner.equals(Files.getOwner(p, LinkOption.NOFOLLOW_LINKS))
-                        && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
-                    Trees.deleteQuietly(p);
-                }
-            } catch (java.io.IOException e) {
-                // gone meanwhile (another agent's sweep): the next one
-            }
+            LoopbackTrade.removeScratch(scratch);
         }
     }
 

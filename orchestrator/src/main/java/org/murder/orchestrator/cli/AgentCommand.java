@@ -35,6 +35,7 @@ import org.murder.orchestrator.agent.AgentMetrics;
 import org.murder.orchestrator.agent.AgentSettings;
 import org.murder.orchestrator.agent.ReleaseActivator;
 import org.murder.orchestrator.agent.WarmUp;
+import org.murder.peer.engine.LoopbackTrade;
 import org.murder.orchestrator.agent.ZooKeeperHealth;
 import org.murder.orchestrator.job.JobSigner;
 import org.murder.orchestrator.zk.Zk;
@@ -192,16 +193,9 @@ public final class AgentCommand implements Callable<Integer> {
      */
     private static boolean warmUp(String agentName, JobSigner signer, CompletableFuture<Void> stopping)
             throws InterruptedException {
-        CompletableFuture<WarmUp.Result> run = new CompletableFuture<>();
-        Thread worker = new Thread(() -> {
-            try {
-                run.complete(WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_WORK));
-            } catch (Throwable e) { // an Error too (a broken install, a heap too small): a warning, not a dead agent
-                run.completeExceptionally(e);
-            }
-        }, "murder-agent-warm-up");
-        worker.setDaemon(true);
-        worker.start();
+        CompletableFuture<WarmUp.Result> run = LoopbackTrade.onOwnThread(
+                () -> WarmUp.run(signer, Path.of(System.getProperty("java.io.tmpdir")), Clock.systemUTC(), WARM_UP_WORK),
+                "murder-agent-warm-up");
         try {
             CompletableFuture.anyOf(run, stopping).get(WARM_UP_LIMIT.toMillis(),
                     TimeUnit.MILLISECONDS);

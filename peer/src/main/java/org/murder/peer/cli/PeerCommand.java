@@ -10,7 +10,10 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.murder.core.ByteSize;
 import org.murder.core.Durations;
@@ -47,8 +50,10 @@ public final class PeerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(PeerCommand.class);
     /** The warm-up's release (--warm-up): 32 pieces of 256 KiB, 512 blocks to each of two downloads. */
     static final int WARM_UP_MIB = 8;
-    /** The warm-up's limit for its check and transfer. */
-    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(30);
+    /** The warm-up's own limit for its check and transfer (closing its engines takes a few seconds at most): it says why. */
+    private static final Duration WARM_UP_WORK = Duration.ofSeconds(30);
+    /** The longest the peer waits for its warm-up before it downloads without it. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(45);
 
     @Spec
     CommandSpec spec;
@@ -78,9 +83,11 @@ public final class PeerCommand implements Callable<Integer> {
     Duration stallTimeout;
 
     @Option(names = "--warm-up", negatable = true, defaultValue = "false", fallbackValue = "true",
-            description = {"Before the download, move " + WARM_UP_MIB + " MiB over loopback between engines in this process (as `murder agent` does"
-                    + " at start), so that the download runs compiled code from its first second. Worth it where many peers start at once on"
-                    + " few cores; costs about a second. A failure is a warning. Default: off."})
+            description = {"Before the download, move " + WARM_UP_MIB + " MiB over loopback from one engine in this process to two others"
+                    + " (as murder agent does at start; " + 3 * WARM_UP_MIB + " MiB of scratch in java.io.tmpdir, removed after), so that"
+                    + " the download runs compiled code from its first second. Worth it where many peers start at once on few cores; costs"
+                    + " about a second on a host of its own, several where many start at once. A failure is a warning; the peer waits"
+                    + " for it 45 s at most. Default: off."})
     boolean warmUp;
 
     @Option(names = "--json-status", paramLabel = "FILE", description = "Rewrite FILE every second with progress as JSON.")
@@ -107,10 +114,10 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
-        Storage storage = Storage.forDownload(meta, dest);
         if (warmUp) {
             warmUp();
         }
+        Storage storage = Storage.forDownload(meta, dest);
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
         try (Engine engine = Engine.start(config, clock)) {
@@ -164,18 +171,28 @@ public final class PeerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the loopback warm-up; a failure is a warning (the download is merely slower to start). */
+    /**
+     * Runs the loopback warm-up on a thread of its own and waits for it at most {@link #WARM_UP_LIMIT}:
+     * whatever it does (fails, throws an Error, hangs), the download follows.
+     */
     private void warmUp() throws InterruptedException {
+        int bytes = WARM_UP_MIB << 20;
+        CompletableFuture<LoopbackTrade.Moved> run = LoopbackTrade.onOwnThread(
+                () -> LoopbackTrade.inScratch(Path.of(System.getProperty("java.io.tmpdir")), bytes, clock, WARM_UP_WORK),
+                "murder-peer-warm-up");
         try {
-            LoopbackTrade.Moved moved = LoopbackTrade.inScratch(Path.of(System.getProperty("java.io.tmpdir")), WARM_UP_MIB << 20,
-                    clock, WARM_UP_LIMIT);
-            LOG.info("warmed up in {}: {} moved over loopback and verified", Durations.format(moved.took()),
-                    ByteSize.format(moved.downloaded()));
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            LOG.warn("warm-up failed ({}); going on: the download may be slower to start", e.getMessage());
-            LOG.debug("warm-up", e);
+            LoopbackTrade.Moved moved = run.get(WARM_UP_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("warmed up in {}: {} over loopback to two engines, verified by both ({} received, {} traded between them)",
+                    Durations.format(moved.took()), ByteSize.format(bytes), ByteSize.format(moved.downloaded()),
+                    ByteSize.format(moved.traded()));
+        } catch (TimeoutException e) {
+            LOG.warn("warm-up not done after {}; going on without it: the download may be slower to start",
+                    Durations.format(WARM_UP_LIMIT));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            LOG.warn("warm-up failed ({}); going on: the download may be slower to start",
+                    cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            LOG.debug("warm-up", cause);
         }
     }
 

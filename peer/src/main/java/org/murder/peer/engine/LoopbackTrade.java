@@ -1,20 +1,27 @@
 package org.murder.peer.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.murder.core.Durations;
 import org.murder.core.PortRange;
 import org.murder.core.bencode.BDict;
@@ -24,6 +31,8 @@ import org.murder.core.crypto.Digests;
 import org.murder.core.io.FileTrees;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small file moved over loopback, in this process, from one engine to two others that also trade
@@ -34,20 +43,25 @@ import org.murder.peer.storage.Storage;
  *
  * <p>Why: sixteen JVMs that start a download at once on few cores spend its first seconds
  * interpreting and compiling (in {@code bench/swarm.sh}, 16 peers on 2 cores: the C1 compiler a
- * third of the machine's CPU and the rest mostly interpreted code for the first 4 s, the hosts'
- * uplinks 56-58 % busy over the first 5 s against 88-89 % afterwards).
+ * third of the machine's CPU and the rest mostly interpreted code for the first 4 s; at the
+ * defaults, where the run is CPU-bound, the hosts' uplinks 37 % busy over the first 5 s without a
+ * warm-up and 53-66 % with one).
  *
- * <p>Nothing is left behind: the engines are closed and, with {@link #inScratch}, the scratch
- * directory removed whatever happens. Failures are thrown with a message that starts with
+ * <p>Nothing is left behind: the engines are closed and the scratch directory removed when the
+ * warm-up ends, however it ends; a directory left by a killed process is removed by a later
+ * warm-up once it is {@link #STALE} old. Failures are thrown with a message that starts with
  * "warm-up: ", for a warning: a warm-up never stops the real work.
  */
 public final class LoopbackTrade {
+    private static final Logger LOG = LoggerFactory.getLogger(LoopbackTrade.class);
     /** Where the three engines listen: the first free ports of the dynamic range (RFC 6335). */
     static final PortRange PORTS = new PortRange(49152, 65535);
     /** The piece size of a 128 MiB release. */
     public static final int PIECE = 256 << 10;
-    /** The prefix of a scratch directory (the agent's warm-up removes stale ones of a killed process). */
+    /** The prefix of a warm-up's scratch directory. */
     public static final String SCRATCH_PREFIX = "murder-warm-up-";
+    /** A scratch directory of this age is a killed process's: removed by the next warm-up ({@link #newScratch}). */
+    public static final Duration STALE = Duration.ofHours(1);
     /** How long stopping a download may take once it is complete. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
     private static final String NAME = "warm-up.bin";
@@ -67,7 +81,7 @@ public final class LoopbackTrade {
         if (bytes < 1) {
             throw new IllegalArgumentException("bytes: " + bytes + " (expected: >= 1)");
         }
-        Path scratch = Files.createTempDirectory(scratchParent, SCRATCH_PREFIX);
+        Path scratch = newScratch(scratchParent, clock);
         try {
             Path seedDir = Files.createDirectory(scratch.resolve("seed"));
             byte[] data = new byte[bytes];
@@ -78,12 +92,65 @@ public final class LoopbackTrade {
             return trade(MetaInfo.parse(torrentOf(data)), HexFormat.of().formatHex(md5.digest()), seedDir.resolve(NAME),
                     scratch.resolve("download"), clock, limit);
         } finally {
+            removeScratch(scratch);
+        }
+    }
+
+    /**
+     * A new scratch directory under {@code scratchParent}; first removes those of earlier warm-ups
+     * older than {@link #STALE} (a killed process's; a younger one may be another process's,
+     * running now), and only those of this process's user: in a shared temporary directory, another
+     * user's directory is none of ours to walk.
+     */
+    public static Path newScratch(Path scratchParent, Clock clock) throws IOException {
+        Path scratch = Files.createTempDirectory(scratchParent, SCRATCH_PREFIX);
+        UserPrincipal owner;
+        List<Path> candidates;
+        try (Stream<Path> entries = Files.list(scratchParent)) {
+            owner = Files.getOwner(scratch);
+            candidates = entries.filter(p -> p.getFileName().toString().startsWith(SCRATCH_PREFIX) && !p.equals(scratch)).toList();
+        } catch (IOException | UncheckedIOException | UnsupportedOperationException e) {
+            return scratch; // nothing to sweep, or not allowed to: the warm-up itself says what fails
+        }
+        Instant before = clock.instant().minus(STALE);
+        for (Path p : candidates) {
             try {
-                FileTrees.deleteRecursively(scratch);
-            } catch (IOException | RuntimeException e) {
-                // a warm-up leaves a directory only when it cannot remove it: the agent's sweep will
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && owner.equals(Files.getOwner(p, LinkOption.NOFOLLOW_LINKS))
+                        && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                    removeScratch(p);
+                }
+            } catch (IOException e) {
+                // gone meanwhile (another process's sweep): the next one
             }
         }
+        return scratch;
+    }
+
+    /** Removes a scratch directory; one that cannot be removed is logged and left to a later warm-up's sweep. */
+    public static void removeScratch(Path scratch) {
+        try {
+            FileTrees.deleteRecursively(scratch);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not remove the warm-up's {}: {}", scratch, e.toString());
+        }
+    }
+
+    /**
+     * Runs {@code work} on a daemon thread of its own, so that a caller can wait for it a bounded
+     * time whatever it does (fails, throws an Error, hangs): its result, or what it threw.
+     */
+    public static <T> CompletableFuture<T> onOwnThread(Callable<T> work, String threadName) {
+        CompletableFuture<T> run = new CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                run.complete(work.call());
+            } catch (Throwable e) { // an Error too (a broken install, a heap too small): the caller's warning
+                run.completeExceptionally(e);
+            }
+        }, threadName);
+        worker.setDaemon(true);
+        worker.start();
+        return run;
     }
 
     /** A private single-file torrent of {@code data} in pieces of {@link #PIECE}. */
