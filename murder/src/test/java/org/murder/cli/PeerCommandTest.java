@@ -27,20 +27,43 @@ class PeerCommandTest {
     @TempDir
     Path tmp;
 
+    /** {@code size} random bytes (from {@code seed}) written to {@code file}. */
+    private static byte[] release(Path file, int size, long seed) throws Exception {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        Files.createDirectories(file.getParent());
+        Files.write(file, data);
+        return data;
+    }
+
+    /** {@code murder make-torrent} of {@code file} into {@code torrent} (and its .md5 beside it), parsed. */
+    private static MetaInfo torrentOf(Path file, Path torrent) throws Exception {
+        assertEquals(0, CliRun.of("make-torrent", file.toString(), "--tracker", "http://127.0.0.1:1/announce", "--out",
+                torrent.toString()).exitCode());
+        return MetaInfo.read(torrent);
+    }
+
+    /** An engine on 127.0.0.1 (ports 47000-47999) that seeds {@code file}, checked. */
+    private static Engine seeding(MetaInfo meta, Path file) throws Exception {
+        Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
+        try {
+            seed.add(meta, Storage.forSeeding(meta, file), SessionOptions.seedForever(), SessionListener.NONE).completed()
+                    .get(30, TimeUnit.SECONDS);
+            return seed;
+        } catch (Exception | Error e) {
+            seed.close();
+            throw e;
+        }
+    }
+
     @Test
     void downloadsVerifiesWritesStatusAndExitsZero() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        byte[] data = new byte[3_000_000];
-        new Random(5).nextBytes(data);
-        Files.write(src.resolve("v7.tar.gz"), data);
+        Path src = tmp.resolve("src");
+        byte[] data = release(src.resolve("v7.tar.gz"), 3_000_000, 5);
         Path torrent = tmp.resolve("v7.torrent");
-        assertEquals(0, CliRun.of("make-torrent", src.resolve("v7.tar.gz").toString(), "--tracker",
-                "http://127.0.0.1:1/announce", "--out", torrent.toString()).exitCode());
-        MetaInfo meta = MetaInfo.read(torrent);
-        try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
-                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
-            seed.add(meta, Storage.forSeeding(meta, src.resolve("v7.tar.gz")), SessionOptions.seedForever(), SessionListener.NONE)
-                    .completed().get(30, TimeUnit.SECONDS);
+        MetaInfo meta = torrentOf(src.resolve("v7.tar.gz"), torrent);
+        try (Engine seed = seeding(meta, src.resolve("v7.tar.gz"))) {
             Path dest = Files.createDirectories(tmp.resolve("dest"));
             Path status = tmp.resolve("status.json");
             CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
@@ -55,14 +78,10 @@ class PeerCommandTest {
 
     @Test
     void aPeerThatWarmsUpFirstSaysSoStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        byte[] data = new byte[1_000_000];
-        new Random(6).nextBytes(data);
-        Files.write(src.resolve("v8.tar.gz"), data);
+        Path src = tmp.resolve("src");
+        byte[] data = release(src.resolve("v8.tar.gz"), 1_000_000, 6);
         Path torrent = tmp.resolve("v8.torrent");
-        assertEquals(0, CliRun.of("make-torrent", src.resolve("v8.tar.gz").toString(), "--tracker",
-                "http://127.0.0.1:1/announce", "--out", torrent.toString()).exitCode());
-        MetaInfo meta = MetaInfo.read(torrent);
+        MetaInfo meta = torrentOf(src.resolve("v8.tar.gz"), torrent);
         Path scratchParent = Files.createDirectories(tmp.resolve("scratch"));
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
                 org.murder.peer.cli.PeerCommand.class);
@@ -73,10 +92,7 @@ class PeerCommandTest {
         log.setLevel(ch.qos.logback.classic.Level.INFO);
         String tmpdir = System.getProperty("java.io.tmpdir");
         System.setProperty("java.io.tmpdir", scratchParent.toString());
-        try (Engine seed = Engine.start(EngineConfig.builder().portRange(new PortRange(47000, 47999))
-                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC())) {
-            seed.add(meta, Storage.forSeeding(meta, src.resolve("v8.tar.gz")), SessionOptions.seedForever(), SessionListener.NONE)
-                    .completed().get(30, TimeUnit.SECONDS);
+        try (Engine seed = seeding(meta, src.resolve("v8.tar.gz"))) {
             Path dest = Files.createDirectories(tmp.resolve("dest"));
             CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--warm-up", "--port-range", "47000-47999", "--bind",
                     "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
