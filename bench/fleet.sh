@@ -21,7 +21,8 @@
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
 # CPU the machine spent during the download against what it has, so a run whose time was set by
-# CPU rather than by the links shows itself. Needs root (tc on lo) and a built tree; it replaces
+# CPU rather than by the links shows itself; and how busy the hosts' uplinks were together (tc's
+# bytes, sampled about once a second) by tenths of the bound. Needs root (tc on lo) and a built tree; it replaces
 # whatever root qdisc lo had (normally none) and deletes its own at exit; with --racks also lo's
 # ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
 #
@@ -129,6 +130,7 @@ routed=0
 ifb=murder-fleet0
 lo_mtu=$(cat /sys/class/net/lo/mtu)
 fleet_cleanup() {
+  [ -z "${uplink_sampler:-}" ] || kill "$uplink_sampler" 2>/dev/null || true
   [ $shaped = 1 ] && tc qdisc del dev lo root 2>/dev/null || true
   [ "$(cat /sys/class/net/lo/mtu)" = "$lo_mtu" ] || ip link set dev lo mtu "$lo_mtu" 2>/dev/null || true
   [ $routed = 1 ] && ip route del local 127.100.0.0/16 dev lo table local 2>/dev/null || true
@@ -253,6 +255,15 @@ read -r -a tcp0 < <(tcp_counters)
 tick=$(getconf CLK_TCK)
 read -r u0 s0 i0 < <(cpu_busy)
 pk0=$(cat /sys/class/net/lo/statistics/tx_packets)
+# the hosts' uplinks (tc's bytes, headers included, all hosts' classes together) and the origin's, about
+# once a second until the engines are told to stop (and never beyond the timeout): how busy over time
+( end=$((SECONDS + TIMEOUT + 60))
+  while [ $SECONDS -lt $end ] && [ ! -e "$work/stop" ]; do
+    tc -s class show dev lo | awk -v t="$(date +%s%3N)" \
+      '/^class/{c=$3} /Sent/{if (c == "1:f") o=$2; else if (c != "1:1") h+=$2} END{printf "%s %.0f %.0f\n", t, o, h}'
+    sleep 1
+  done > "$work/uplinks.log" ) &
+uplink_sampler=$!
 start_ms=$(( $(date +%s%3N) + 300 ))
 echo "$start_ms" > "$work/go.tmp" && mv "$work/go.tmp" "$work/go"
 all_done() { for f in "${jvm_outs[@]}"; do grep -q -E '^all-done' "$f" || return 1; done; }
@@ -273,11 +284,12 @@ if [ "$RACKS" -gt 0 ]; then
   done
 fi
 touch "$work/stop"
+wait "$uplink_sampler" 2>/dev/null || true
 for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines print their counters and exit
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" "$tcp_delta" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" "$tcp_delta" "$start_ms" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
@@ -286,6 +298,7 @@ rack_bps, hints = int(sys.argv[11]), sys.argv[12]
 into = [int(x) for x in sys.argv[13].split(",") if x]
 hosts_tc, racks = int(sys.argv[14]), int(sys.argv[15])
 tcp = [int(x) for x in sys.argv[16].split(",") if x]
+start_ms = int(sys.argv[17])
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -318,6 +331,26 @@ if hosts_tc > 0 and hosts_up > 0 and done and racks == 0 and all(r[2] >= 0 for r
 if len(tcp) == 7:
     print("tcp       %d segments sent again (%.2f %% of %d sent), %d timeouts (%d found spurious), %d loss probes; %d connections opened (peers and announces), %d SYNs sent again (the whole machine)"
           % (tcp[1], 100.0 * tcp[1] / max(tcp[0], 1), tcp[0], tcp[2], tcp[3], tcp[4], tcp[6], tcp[5]))
+if done:
+    # the hosts' uplinks together, by tenths of the bound from the start (tc's bytes against H x C: 100 = every uplink full)
+    samples = []
+    try:
+        for line in open(work + "/uplinks.log"):
+            p = line.split()
+            if len(p) == 3 and line.endswith("\n"):
+                samples.append((int(p[0]) - start_ms, float(p[2])))
+    except OSError:
+        pass
+    tenths = []
+    for k in range(int(math.ceil(done[-1] / bound * 10))):
+        a = [s for s in samples if s[0] <= k * bound * 100]
+        b = [s for s in samples if s[0] <= (k + 1) * bound * 100]
+        if a and b and b[-1][0] - a[-1][0] > 500:
+            tenths.append("%.0f" % (100.0 * (b[-1][1] - a[-1][1]) / (hosts * bps / 8 * (b[-1][0] - a[-1][0]) / 1000)))
+        else:
+            tenths.append("-")
+    if tenths:
+        print("timeline  hosts' uplinks busy (%% of H x C, headers included) by tenths of the bound: %s" % " ".join(tenths))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
 if into:

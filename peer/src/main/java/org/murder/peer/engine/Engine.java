@@ -393,6 +393,9 @@ public final class Engine implements Closeable {
         CompletableFuture<?>[] stops = sessions.values().stream().map(TorrentSession::stop).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(stops).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the rest of the close goes on; the caller sees the flag
+            LOG.debug("stopping {} torrents: interrupted", stops.length);
         } catch (Exception e) {
             LOG.debug("stopping {} torrents: {}", stops.length, e.toString());
         }
