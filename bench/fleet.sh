@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --mtu) MTU=$2; shift 2 ;;
     --rto-min) RTO_MIN=$2; shift 2 ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
     -*) echo "fleet.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) H=$1; shift ;;
   esac
