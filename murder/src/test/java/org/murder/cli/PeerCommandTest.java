@@ -27,20 +27,19 @@ class PeerCommandTest {
     @TempDir
     Path tmp;
 
-    /** {@code size} random bytes (from {@code seed}) written to {@code file}. */
-    private static byte[] release(Path file, int size, long seed) throws Exception {
-        byte[] data = new byte[size];
-        new Random(seed).nextBytes(data);
-        Files.createDirectories(file.getParent());
-        Files.write(file, data);
-        return data;
+    /** A release file TAG.tar.gz of {@code size} random bytes (from {@code seed}) in src/, and its torrent TAG.torrent (and TAG.md5). */
+    private record Release(Path file, byte[] data, Path torrent, MetaInfo meta) {
     }
 
-    /** {@code murder make-torrent} of {@code file} into {@code torrent} (and its .md5 beside it), parsed. */
-    private static MetaInfo torrentOf(Path file, Path torrent) throws Exception {
+    private Release release(String tag, int size, long seed) throws Exception {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        Path file = Files.createDirectories(tmp.resolve("src")).resolve(tag + ".tar.gz");
+        Files.write(file, data);
+        Path torrent = tmp.resolve(tag + ".torrent");
         assertEquals(0, CliRun.of("make-torrent", file.toString(), "--tracker", "http://127.0.0.1:1/announce", "--out",
                 torrent.toString()).exitCode());
-        return MetaInfo.read(torrent);
+        return new Release(file, data, torrent, MetaInfo.read(torrent));
     }
 
     /** An engine on 127.0.0.1 (ports 47000-47999) that seeds {@code file}, checked. */
@@ -59,17 +58,14 @@ class PeerCommandTest {
 
     @Test
     void downloadsVerifiesWritesStatusAndExitsZero() throws Exception {
-        Path src = tmp.resolve("src");
-        byte[] data = release(src.resolve("v7.tar.gz"), 3_000_000, 5);
-        Path torrent = tmp.resolve("v7.torrent");
-        MetaInfo meta = torrentOf(src.resolve("v7.tar.gz"), torrent);
-        try (Engine seed = seeding(meta, src.resolve("v7.tar.gz"))) {
+        Release v = release("v7", 3_000_000, 5);
+        try (Engine seed = seeding(v.meta(), v.file())) {
             Path dest = Files.createDirectories(tmp.resolve("dest"));
             Path status = tmp.resolve("status.json");
-            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
+            CliRun r = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
                     "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s", "--json-status", status.toString());
             assertEquals(0, r.exitCode(), r.err());
-            assertArrayEquals(data, Files.readAllBytes(dest.resolve("v7.tar.gz")));
+            assertArrayEquals(v.data(), Files.readAllBytes(dest.resolve("v7.tar.gz")));
             assertTrue(r.out().contains("md5 " + Files.readString(tmp.resolve("v7.md5")).split(" ")[0] + " ok"), r.out());
             String json = Files.readString(status);
             assertTrue(json.contains("\"bytes\":3000000,\"total\":3000000,\"percent\":100"), json);
@@ -78,10 +74,7 @@ class PeerCommandTest {
 
     @Test
     void aPeerThatWarmsUpFirstSaysSoStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
-        Path src = tmp.resolve("src");
-        byte[] data = release(src.resolve("v8.tar.gz"), 1_000_000, 6);
-        Path torrent = tmp.resolve("v8.torrent");
-        MetaInfo meta = torrentOf(src.resolve("v8.tar.gz"), torrent);
+        Release v = release("v8", 1_000_000, 6);
         Path scratchParent = Files.createDirectories(tmp.resolve("scratch"));
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
                 org.murder.peer.cli.PeerCommand.class);
@@ -92,12 +85,12 @@ class PeerCommandTest {
         log.setLevel(ch.qos.logback.classic.Level.INFO);
         String tmpdir = System.getProperty("java.io.tmpdir");
         System.setProperty("java.io.tmpdir", scratchParent.toString());
-        try (Engine seed = seeding(meta, src.resolve("v8.tar.gz"))) {
+        try (Engine seed = seeding(v.meta(), v.file())) {
             Path dest = Files.createDirectories(tmp.resolve("dest"));
-            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--warm-up", "--port-range", "47000-47999", "--bind",
+            CliRun r = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--warm-up", "--port-range", "47000-47999", "--bind",
                     "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
             assertEquals(0, r.exitCode(), r.err());
-            assertArrayEquals(data, Files.readAllBytes(dest.resolve("v8.tar.gz")));
+            assertArrayEquals(v.data(), Files.readAllBytes(dest.resolve("v8.tar.gz")));
         } finally {
             System.setProperty("java.io.tmpdir", tmpdir);
             log.detachAppender(said);

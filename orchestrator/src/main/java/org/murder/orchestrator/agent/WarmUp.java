@@ -8,11 +8,9 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
-import org.murder.maker.TorrentWriter;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobCodec;
@@ -43,10 +41,9 @@ import org.murder.peer.engine.LoopbackTrade;
 public final class WarmUp {
     /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
-    static final int PIECE = LoopbackTrade.PIECE;
     /** A scratch directory of this age is a killed agent's (or peer's): removed. */
     static final Duration STALE = LoopbackTrade.STALE;
-    private static final String NAME = "warm-up.bin";
+    private static final String NAME = LoopbackTrade.NAME;
 
     /**
      * What the warm-up did: the bytes both downloads received, those the two sent each other, and
@@ -86,17 +83,10 @@ public final class WarmUp {
 
     /** The job a deployer would publish for {@code data}, through the codec and the signature check an agent applies. */
     private static Job signedJob(JobSigner signer, byte[] data, Path dest, Clock clock) {
-        MessageDigest sha1 = Digests.sha1();
-        byte[] pieces = new byte[(BYTES / PIECE) * 20];
-        for (int i = 0; i < BYTES / PIECE; i++) {
-            sha1.update(data, i * PIECE, PIECE);
-            System.arraycopy(sha1.digest(), 0, pieces, i * 20, 20);
-        }
         MessageDigest md5 = Digests.md5();
         md5.update(data);
         long now = clock.millis();
-        byte[] torrent = TorrentWriter.singleFile(NAME, BYTES, PIECE, pieces, List.of(), true, Optional.of("murder agent warm-up"),
-                clock.instant());
+        byte[] torrent = LoopbackTrade.torrentOf(data);
         Job job = signer.sign(Job.builder().id(Job.newId("warm-up", now)).type(Job.DEPLOY).tag("warm-up")
                 .torrent(Base64.getEncoder().encodeToString(torrent)).md5(HexFormat.of().formatHex(md5.digest())).size(BYTES)
                 .dest(dest.toString()).seedSeconds(0).activate(false).keep(1).hosts(List.of("warm-up")).createdAt(now)

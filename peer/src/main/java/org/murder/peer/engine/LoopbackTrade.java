@@ -64,7 +64,8 @@ public final class LoopbackTrade {
     public static final Duration STALE = Duration.ofHours(1);
     /** How long stopping a download may take once it is complete. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
-    private static final String NAME = "warm-up.bin";
+    /** The warm-up file's name. */
+    public static final String NAME = "warm-up.bin";
 
     /** What the two downloads did: the fewer bytes either verified, the bytes both received and those they sent each other. */
     public record Moved(long verified, long downloaded, long traded, Duration took) {
@@ -153,8 +154,8 @@ public final class LoopbackTrade {
         return run;
     }
 
-    /** A private single-file torrent of {@code data} in pieces of {@link #PIECE}. */
-    static byte[] torrentOf(byte[] data) {
+    /** A private single-file torrent of {@code data}, named {@link #NAME}, in pieces of {@link #PIECE}. */
+    public static byte[] torrentOf(byte[] data) {
         int count = (data.length + PIECE - 1) / PIECE;
         byte[] pieces = new byte[count * 20];
         MessageDigest sha1 = Digests.sha1();
