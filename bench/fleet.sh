@@ -21,8 +21,10 @@
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
 # CPU the machine spent during the download against what it has, so a run whose time was set by
-# CPU rather than by the links shows itself; and how busy the hosts' uplinks were together (tc's
-# bytes, sampled about once a second) by tenths of the bound. Needs root (tc on lo) and a built tree; it replaces
+# CPU rather than by the links shows itself; and how busy the hosts' uplinks were together and the
+# origin's (tc's bytes, sampled about once a second) by tenths of the bound, and when the origin's
+# last data left (so the time splits into the origin's and the hosts' tail). Needs root (tc on lo)
+# and a built tree; it replaces
 # whatever root qdisc lo had (normally none) and deletes its own at exit; with --racks also lo's
 # ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
 #
@@ -338,19 +340,30 @@ if done:
         for line in open(work + "/uplinks.log"):
             p = line.split()
             if len(p) == 3 and line.endswith("\n"):
-                samples.append((int(p[0]) - start_ms, float(p[2])))
+                samples.append((int(p[0]) - start_ms, float(p[2]), float(p[1])))
     except OSError:
         pass
-    tenths = []
-    for k in range(int(math.ceil(done[-1] / bound * 10))):
-        a = [s for s in samples if s[0] <= k * bound * 100]
-        b = [s for s in samples if s[0] <= (k + 1) * bound * 100]
-        if a and b and b[-1][0] - a[-1][0] > 500:
-            tenths.append("%.0f" % (100.0 * (b[-1][1] - a[-1][1]) / (hosts * bps / 8 * (b[-1][0] - a[-1][0]) / 1000)))
-        else:
-            tenths.append("-")
-    if tenths:
-        print("timeline  hosts' uplinks busy (%% of H x C, headers included) by tenths of the bound: %s" % " ".join(tenths))
+
+    def by_tenths(column, links):
+        tenths = []
+        for k in range(int(math.ceil(done[-1] / bound * 10))):
+            a = [s for s in samples if s[0] <= k * bound * 100]
+            b = [s for s in samples if s[0] <= (k + 1) * bound * 100]
+            if a and b and b[-1][0] - a[-1][0] > 500:
+                tenths.append("%.0f" % (100.0 * (b[-1][column] - a[-1][column]) / (links * bps / 8 * (b[-1][0] - a[-1][0]) / 1000)))
+            else:
+                tenths.append("-")
+        return " ".join(tenths)
+    if samples:
+        print("timeline  hosts' uplinks busy (%% of H x C, headers included) by tenths of the bound: %s" % by_tenths(1, hosts))
+        print("          the origin's uplink (%% of C, the same tenths): %s" % by_tenths(2, 1))
+        # the origin's last data: the end of the last sample in which its class ran at half of C or more (its
+        # announces, keep-alives and ACKs alone are a few per cent)
+        last = next((b[0] for a, b in reversed(list(zip(samples, samples[1:])))
+                     if b[0] > a[0] and (b[2] - a[2]) >= 0.5 * bps / 8 * (b[0] - a[0]) / 1000), None)
+        if last is not None:
+            print("          the origin's last data by %.1f s = %.2f x F/C (sampled about once a second); the last host %.1f s after it"
+                  % (last / 1000.0, last / 1000.0 / bound, done[-1] - last / 1000.0))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
 if into:
