@@ -31,6 +31,8 @@
 # how busy the hosts' uplinks and the machine were in the first 5 s, the middle and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
 # PEER_OPTS: more options for every `murder peer` (e.g. --warm-up); AGENT_OPTS for every `murder agent`.
+# SWARM_TBF_LATENCY: how long each uplink's tbf may queue (default 20ms; a deeper queue drops less
+# and delays more). The murder phase also prints how many TCP segments were sent again.
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
 # Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
@@ -147,7 +149,7 @@ add_host() { # add_host NS IP INDEX
   in_ns "$ns" ip link set lo up
   in_ns "$ns" ip addr add "$addr/24" dev eth0
   in_ns "$ns" ip link set eth0 up
-  in_ns "$ns" tc qdisc add dev eth0 root tbf rate "$C" burst "$burst" latency 20ms
+  in_ns "$ns" tc qdisc add dev eth0 root tbf rate "$C" burst "$burst" latency "${SWARM_TBF_LATENCY:-20ms}"
   # default DROP: loopback and established traffic only, then murder's rules
   in_ns "$ns" iptables -w -P INPUT DROP
   in_ns "$ns" iptables -w -A INPUT -i lo -j ACCEPT
@@ -267,6 +269,15 @@ machine_report() { # machine_report "BUSY0 TOTAL0" "BUSY1 TOTAL1"
     "$([ "$(echo "($b1 - $b0) * 100 / ($t1 - $t0) > 90" | bc -l)" = 1 ] && echo ': CPU-bound, the links did not set the time' || true)"
 }
 fresh_dirs() { for i in $(seq 1 "$H"); do rm -rf "$work/host-$i"; mkdir -p "$work/host-$i"; done; }
+# TCP segments sent and sent again in the seed's and the hosts' namespaces together (/proc/net/snmp is per
+# namespace): "OUT RETRANS"
+tcp_segments() {
+  for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
+    ip netns exec "$ns" awk '$1 == "Tcp:" && !n {for (i = 2; i <= NF; i++) k[i] = $i; n = 1; next}
+      $1 == "Tcp:" && n {for (i = 2; i <= NF; i++) if (k[i] == "OutSegs") o = $i; else if (k[i] == "RetransSegs") r = $i; print o, r}' /proc/net/snmp
+  done | awk '{o += $1; r += $2} END {printf "%d %d\n", o, r}'
+}
+
 md5_ok() {
   local want; want=$(cut -d' ' -f1 "$work/release.md5")
   for i in $(seq 1 "$H"); do
@@ -295,10 +306,12 @@ m_cpu0=$(hosts_cpu)   # JVM start and waiting
 ip netns exec "$BR" "$PY" "$here/uplink_sampler.py" "$work/origin-tx.log" \
   $(for i in $(seq 0 "$H"); do echo "/sys/class/net/p$i/statistics/rx_bytes"; done) &
 sampler=$!
+read -r tcp_out0 tcp_re0 < <(tcp_segments)
 start_seed "$work/seed-murder.log"
 machine0=$(machine_cpu)
 wait_until "$limit" "every murder peer" all_done
 machine1=$(machine_cpu)
+read -r tcp_out1 tcp_re1 < <(tcp_segments)
 kill "$sampler" 2>/dev/null || true
 read -r m_first m_last < <(times_from "$seed_ready")
 m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
@@ -316,6 +329,8 @@ machine_report "$machine0" "$machine1"
 upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3 $4}' | paste -sd' ' || true)
 [ -z "$upload_line" ] || echo "#        uploaded by each host: $upload_line"
 seed_upload "$work/seed-murder.log"
+printf '#        TCP sent %d segments again (%.1f %% of %d; the shapers drop what their queues cannot hold, and the wire figures below count the resends)\n' \
+  "$((tcp_re1 - tcp_re0))" "$(echo "100 * ($tcp_re1 - $tcp_re0) / ($tcp_out1 - $tcp_out0 + 1)" | bc -l)" "$((tcp_out1 - tcp_out0))"
 "$PY" "$here/uplink_sampler.py" --report "$work/origin-tx.log" "$seed_ready" "$m_last" "$rate_bps" || true
 fi
 
