@@ -24,9 +24,8 @@
 # CPU rather than by the links shows itself; and how busy the hosts' uplinks were together and the
 # origin's (tc's bytes, sampled about once a second) by tenths of the bound, and when the origin's
 # last data left (so the time splits into the origin's and the hosts' tail). Needs root (tc on lo)
-# and a built tree; it replaces
-# whatever root qdisc lo had (normally none) and deletes its own at exit; with --racks also lo's
-# ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
+# and a built tree; it replaces whatever root qdisc lo had (normally none) and deletes its own at
+# exit; with --racks also lo's ingress qdisc and an ifb device murder-fleet0, both deleted at exit.
 #
 # --mtu: lo's MTU during the run (put back at exit). lo's own 65,536 makes every TCP segment up to
 # 64 KiB, half a second of a 1 Mbit/s uplink, and TCP's least window four of them: the kernel then
@@ -357,13 +356,14 @@ if done:
     if samples:
         print("timeline  hosts' uplinks busy (%% of H x C, headers included) by tenths of the bound: %s" % by_tenths(1, hosts))
         print("          the origin's uplink (%% of C, the same tenths): %s" % by_tenths(2, 1))
-        # the origin's last data: the end of the last sample in which its class ran at half of C or more (its
-        # announces, keep-alives and ACKs alone are a few per cent)
-        last = next((b[0] for a, b in reversed(list(zip(samples, samples[1:])))
+        # the origin's last data: in the last sample in which its class ran at half of C or more (its announces,
+        # keep-alives and ACKs alone are a few per cent), when its bytes of that sample had left at C
+        last = next((min(b[0], a[0] + 1000.0 * (b[2] - a[2]) / (bps / 8)) for a, b in reversed(list(zip(samples, samples[1:])))
                      if b[0] > a[0] and (b[2] - a[2]) >= 0.5 * bps / 8 * (b[0] - a[0]) / 1000), None)
         if last is not None:
-            print("          the origin's last data by %.1f s = %.2f x F/C (sampled about once a second); the last host %.1f s after it"
-                  % (last / 1000.0, last / 1000.0 / bound, done[-1] - last / 1000.0))
+            print("          the origin's last data at about %.1f s = %.2f x %s (sampled about once a second); the last host %.1f s after it"
+                  % (last / 1000.0, last / 1000.0 / bound, "F/min(C, rack uplink)" if into else "F/C",
+                     max(0.0, done[-1] - last / 1000.0)))
 print("duplicate %.2f %% of what hosts received (%d MiB sent, %d MiB new)" % (100.0 * (sent - new) / max(new, 1), sent >> 20, new >> 20))
 cpu_s = sum(busy) / tick
 if into:

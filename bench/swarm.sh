@@ -31,8 +31,9 @@
 # how busy the hosts' uplinks and the machine were in the first 5 s, the middle and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
 # PEER_OPTS: more options for every `murder peer` (e.g. --warm-up); AGENT_OPTS for every `murder agent`.
-# SWARM_TBF_LATENCY: how long each uplink's tbf may queue (default 20ms; a deeper queue drops less
-# and delays more). The murder phase also prints how many TCP segments were sent again.
+# SWARM_TBF_LATENCY: the latency setting of every uplink's tbf, in every phase (default 20ms; its
+# queue holds that much of C plus the bucket of at least 64 KiB; a deeper queue drops less and
+# delays more). The murder phase also prints how many TCP segments were sent again.
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
 # Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
@@ -139,7 +140,8 @@ ip netns add "$BR"; namespaces+=("$BR")
 in_ns "$BR" ip link set lo up
 in_ns "$BR" ip link add br0 type bridge
 in_ns "$BR" ip link set br0 up
-# tbf: rate C; bucket of ~4 ms of traffic (at least 64 KiB, so GSO packets pass); queue ~20 ms
+# tbf: rate C; bucket of ~4 ms of traffic (at least 64 KiB, so GSO packets pass); latency 20 ms (its queue
+# holds that much of C plus the bucket: about 40 ms at 25 Mbit/s), or SWARM_TBF_LATENCY
 burst=$(( rate_bps / 8 / 250 )); [ $burst -ge 65536 ] || burst=65536
 add_host() { # add_host NS IP INDEX
   local ns=$1 addr=$2 idx=$3
@@ -184,7 +186,7 @@ bound=$(echo "$F * 1048576 * 8 / $rate_bps" | bc -l)
 # 1514 (IP, TCP and Ethernet headers), so no transfer beats F/C x 1514/1448 (the single-source phase
 # reaches 0.95 x C of data)
 framed=$(echo "$bound * 1514 / 1448" | bc -l)
-echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
+echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf, latency ${SWARM_TBF_LATENCY:-20ms}), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
 echo "# $("$murder" --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(aria2c --version 2>/dev/null | head -1 || echo 'no aria2c')"
 
 wait_until() { # wait_until SECONDS WHAT CMD...
