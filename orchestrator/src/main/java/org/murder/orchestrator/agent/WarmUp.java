@@ -1,15 +1,10 @@
 package org.murder.orchestrator.agent;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
@@ -36,14 +31,11 @@ import org.murder.peer.engine.LoopbackTrade;
  * <p>It never stops the agent: a failure (a firewalled loopback, a full temporary directory) is
  * thrown for a warning, and the first deploy is merely slower. Nothing is left behind: the
  * scratch directory is removed and the engines closed whatever happens (a directory left by a
- * killed agent is removed by a later warm-up once it is {@link #STALE} old).
+ * killed agent is removed by a later warm-up once it is {@link LoopbackTrade#STALE} old).
  */
 public final class WarmUp {
     /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
-    /** A scratch directory of this age is a killed agent's (or peer's): removed. */
-    static final Duration STALE = LoopbackTrade.STALE;
-    private static final String NAME = LoopbackTrade.NAME;
 
     /**
      * What the warm-up did: the bytes both downloads received, those the two sent each other, and
@@ -64,16 +56,13 @@ public final class WarmUp {
         long started = System.nanoTime();
         Path scratch = LoopbackTrade.newScratch(scratchParent, clock);
         try {
-            Path seedDir = Files.createDirectory(scratch.resolve("seed"));
             Path downloadDir = scratch.resolve("download");
-            byte[] data = new byte[BYTES];
-            new SplittableRandom(clock.millis()).nextBytes(data);
-            Files.write(seedDir.resolve(NAME), data);
-            Job job = signedJob(signer, data, downloadDir, clock);
+            LoopbackTrade.Release release = LoopbackTrade.release(scratch, BYTES, clock);
+            Job job = signedJob(signer, release, downloadDir, clock);
             MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
             long now = clock.millis();
             HostReport accepted = roundTrip(HostReport.accepted(job.size(), now));
-            LoopbackTrade.Moved moved = LoopbackTrade.trade(meta, job.md5(), seedDir.resolve(NAME), downloadDir, clock, limit);
+            LoopbackTrade.Moved moved = LoopbackTrade.trade(meta, job.md5(), release.file(), downloadDir, clock, limit);
             roundTrip(accepted.progress(moved.verified(), 0, 1, moved.downloaded(), 0).done(clock.millis(), ""));
             return new Result(moved.downloaded(), moved.traded(), Duration.ofNanos(System.nanoTime() - started));
         } finally {
@@ -81,14 +70,11 @@ public final class WarmUp {
         }
     }
 
-    /** The job a deployer would publish for {@code data}, through the codec and the signature check an agent applies. */
-    private static Job signedJob(JobSigner signer, byte[] data, Path dest, Clock clock) {
-        MessageDigest md5 = Digests.md5();
-        md5.update(data);
+    /** The job a deployer would publish for {@code release}, through the codec and the signature check an agent applies. */
+    private static Job signedJob(JobSigner signer, LoopbackTrade.Release release, Path dest, Clock clock) {
         long now = clock.millis();
-        byte[] torrent = LoopbackTrade.torrentOf(data);
         Job job = signer.sign(Job.builder().id(Job.newId("warm-up", now)).type(Job.DEPLOY).tag("warm-up")
-                .torrent(Base64.getEncoder().encodeToString(torrent)).md5(HexFormat.of().formatHex(md5.digest())).size(BYTES)
+                .torrent(Base64.getEncoder().encodeToString(release.torrent())).md5(release.md5()).size(BYTES)
                 .dest(dest.toString()).seedSeconds(0).activate(false).keep(1).hosts(List.of("warm-up")).createdAt(now)
                 .deadline(now + 60_000).build());
         Job decoded = JobCodec.decode(JobCodec.encode(job));

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.orchestrator.job.JobSigner;
+import org.murder.peer.engine.LoopbackTrade;
 
 /** The agent's warm-up: the whole release through real loopback engines, and nothing left behind. */
 class WarmUpTest {
@@ -48,10 +49,10 @@ class WarmUpTest {
     void aKilledAgentsScratchDirectoryIsRemovedOnceStaleAndARunningOnesIsNot() throws Exception {
         Path stale = Files.createDirectories(tmp.resolve("murder-warm-up-1/seed"));
         Files.writeString(stale.resolve("warm-up.bin"), "x");
-        Files.setLastModifiedTime(stale.getParent(), FileTime.from(Instant.now().minus(WarmUp.STALE).minusSeconds(60)));
+        Files.setLastModifiedTime(stale.getParent(), FileTime.from(Instant.now().minus(LoopbackTrade.STALE).minusSeconds(60)));
         Path running = Files.createDirectories(tmp.resolve("murder-warm-up-2"));
         Path unrelated = Files.createDirectories(tmp.resolve("other"));
-        Files.setLastModifiedTime(unrelated, FileTime.from(Instant.now().minus(WarmUp.STALE).minusSeconds(60)));
+        Files.setLastModifiedTime(unrelated, FileTime.from(Instant.now().minus(LoopbackTrade.STALE).minusSeconds(60)));
         WarmUp.run(new JobSigner(SECRET), tmp, Clock.systemUTC(), Duration.ofSeconds(60));
         assertEquals(List.of(running, unrelated), left());
     }

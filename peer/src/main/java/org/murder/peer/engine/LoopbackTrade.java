@@ -71,6 +71,10 @@ public final class LoopbackTrade {
     public record Moved(long verified, long downloaded, long traded, Duration took) {
     }
 
+    /** A warm-up's release: its file (under a scratch directory's {@code seed/}), its torrent ({@link #torrentOf}) and md5. */
+    public record Release(Path file, byte[] torrent, String md5) {
+    }
+
     private LoopbackTrade() {
     }
 
@@ -84,17 +88,22 @@ public final class LoopbackTrade {
         }
         Path scratch = newScratch(scratchParent, clock);
         try {
-            Path seedDir = Files.createDirectory(scratch.resolve("seed"));
-            byte[] data = new byte[bytes];
-            new SplittableRandom(clock.millis()).nextBytes(data);
-            Files.write(seedDir.resolve(NAME), data);
-            MessageDigest md5 = Digests.md5();
-            md5.update(data);
-            return trade(MetaInfo.parse(torrentOf(data)), HexFormat.of().formatHex(md5.digest()), seedDir.resolve(NAME),
-                    scratch.resolve("download"), clock, limit);
+            Release release = release(scratch, bytes, clock);
+            return trade(MetaInfo.parse(release.torrent()), release.md5(), release.file(), scratch.resolve("download"), clock, limit);
         } finally {
             removeScratch(scratch);
         }
+    }
+
+    /** Writes {@code bytes} of random data to {@code scratch}/seed/{@link #NAME}: the file, its torrent and its md5. */
+    public static Release release(Path scratch, int bytes, Clock clock) throws IOException {
+        Path file = Files.createDirectory(scratch.resolve("seed")).resolve(NAME);
+        byte[] data = new byte[bytes];
+        new SplittableRandom(clock.millis()).nextBytes(data);
+        Files.write(file, data);
+        MessageDigest md5 = Digests.md5();
+        md5.update(data);
+        return new Release(file, torrentOf(data), HexFormat.of().formatHex(md5.digest()));
     }
 
     /**
