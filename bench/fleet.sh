@@ -5,7 +5,7 @@
 # (FleetMain, peer test classes); the tracker is a real `murder tracker` on 127.0.0.1 (unshaped).
 # The release is random bytes in tmpfs (/dev/shm), so the disk is not what is measured.
 #
-# usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=128] [--jvms N=4]
+# usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=auto] [--jvms N=4]
 #          [--max-peers N=20] [--md5] [--timeout S=900] [--mtu BYTES=9000] [--rto-min MS=0]
 #          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=3]]
 #
@@ -44,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(cd "$here/.." && pwd -P)
 murder="$root/bin/murder"
 lib="$root/murder/target/murder/lib"
-H=200; C=1mbit; F=16; PIECE=128; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=; MTU=9000; RTO_MIN=0
+H=200; C=1mbit; F=16; PIECE=; JVMS=4; MAXPEERS=20; MD5=0; TIMEOUT=900; RACKS=0; RACK_UP=; HINTS=both; GATEWAYS=; MTU=9000; RTO_MIN=0
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -69,7 +69,7 @@ done
 [[ "$H" =~ ^[0-9]+$ ]] && [ "$H" -ge 2 ] && [ "$H" -le 2000 ] || { echo "fleet.sh: HOSTS '$H' (expected: 2 to 2000)" >&2; exit 2; }
 [[ "$JVMS" =~ ^[0-9]+$ ]] && [ "$JVMS" -ge 1 ] || { echo "fleet.sh: --jvms '$JVMS' (expected: 1 or more)" >&2; exit 2; }
 [[ "$F" =~ ^[0-9]+$ ]] && [ "$F" -ge 1 ] || { echo "fleet.sh: --file '$F' (expected: MiB, 1 or more)" >&2; exit 2; }
-[[ "$PIECE" =~ ^(16|32|64|128|256|512|1024|2048|4096)$ ]] || { echo "fleet.sh: --piece '$PIECE' (expected: KiB, a power of two from 16 to 4096)" >&2; exit 2; }
+[ -z "$PIECE" ] || [[ "$PIECE" =~ ^(16|32|64|128|256|512|1024|2048|4096)$ ]] || { echo "fleet.sh: --piece '$PIECE' (expected: KiB, a power of two from 16 to 4096)" >&2; exit 2; }
 [[ "$MAXPEERS" =~ ^[0-9]+$ ]] && [ "$MAXPEERS" -ge 1 ] || { echo "fleet.sh: --max-peers '$MAXPEERS' (expected: 1 or more)" >&2; exit 2; }
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] || { echo "fleet.sh: --timeout '$TIMEOUT' (expected: seconds, 10 or more)" >&2; exit 2; }
 [[ "$RACKS" =~ ^[0-9]+$ ]] && [ "$RACKS" -le 100 ] || { echo "fleet.sh: --racks '$RACKS' (expected: 0 to 100)" >&2; exit 2; }
@@ -207,10 +207,11 @@ fi
 
 start_open_tracker ${GATEWAYS:+--rack-gateways "$GATEWAYS"}
 make_random_release "$F" "$PIECE"
-pieces=$(( (F * 1024 + PIECE - 1) / PIECE ))
+# what make-torrent chose (without --piece) or was given: "512 pieces of 32 KiB"
+pieces=$("$murder" info "$work/release.torrent" | awk '/Piece Count:/ {n = $3} /Piece Size:/ {s = $3 " " $4} END {print n " pieces of " s}')
 md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
-echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces pieces of $PIECE KiB)," \
+echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces$([ -z "$PIECE" ] && echo ", make-torrent's choice"))," \
   "$JVMS JVMs, max-peers $MAXPEERS, md5 $([ $MD5 = 1 ] && echo on || echo off), lo mtu $MTU," \
   "TCP rto_min $([ "$RTO_MIN" -gt 0 ] && echo "${RTO_MIN} ms" || echo "200 ms (the kernel's)"), $(nproc) cores"
 if [ "$RACKS" -gt 0 ]; then

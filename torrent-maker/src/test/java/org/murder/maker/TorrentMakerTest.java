@@ -173,8 +173,8 @@ class TorrentMakerTest {
         assertEquals(r.md5() + "  " + file.toRealPath() + "\n", Files.readString(r.md5File()), "absolute when not beside");
         MetaInfo m = MetaInfo.read(r.torrent());
         assertEquals("app-v42.tar.gz", m.name());
-        assertEquals(262144, m.pieceLength(), "automatic piece size never below 256 KiB");
-        assertEquals(2, m.pieceCount());
+        assertEquals(32768, m.pieceLength(), "automatic piece size never below 32 KiB");
+        assertEquals(10, m.pieceCount());
     }
 
     @Test
@@ -228,9 +228,18 @@ class TorrentMakerTest {
 
     @Test
     void pieceSizeIsChosenFromTheSizeAndValidatedWhenGiven() {
-        assertEquals(256L << 10, PieceSizes.choose(1));
+        assertEquals(32L << 10, PieceSizes.choose(1));
+        assertEquals(32L << 10, PieceSizes.choose(16L << 20));
+        assertEquals(64L << 10, PieceSizes.choose(64L << 20));
+        assertEquals(256L << 10, PieceSizes.choose(256L << 20));
         assertEquals(1L << 20, PieceSizes.choose(1L << 30));
         assertEquals(16L << 20, PieceSizes.choose(100L << 30));
+        // releases: as small up to a frame's size (128 KiB), then at most 12,000 pieces of content
+        assertEquals(32L << 10, PieceSizes.chooseForRelease(16L << 20));
+        assertEquals(64L << 10, PieceSizes.chooseForRelease(64L << 20));
+        assertEquals(128L << 10, PieceSizes.chooseForRelease(1L << 30));
+        assertEquals(128L << 10, PieceSizes.chooseForRelease(12_000L << 17));
+        assertEquals(256L << 10, PieceSizes.chooseForRelease((12_000L << 17) + 1));
         assertEquals("--piece-size: 3000 (expected: a power of two between 16 KiB and 16 MiB)",
                 assertThrows(MurderException.class, () -> PieceSizes.validate(org.murder.core.ByteSize.ofBytes(3000)))
                         .getMessage());
