@@ -87,6 +87,15 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         return s == null || s.choking;
     }
 
+    /**
+     * Whether it waits for one of our slots: interested in us, and choked. News of a piece we got
+     * changes nothing for it until it is unchoked (it cannot ask, and is interested already).
+     */
+    boolean waitsForSlot(P peer) {
+        Slot s = slots.get(peer);
+        return s != null && s.choking && s.interested;
+    }
+
     int unchoked() {
         return unchoked;
     }

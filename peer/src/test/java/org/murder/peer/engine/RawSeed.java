@@ -51,6 +51,8 @@ final class RawSeed implements AutoCloseable {
     private final List<Held> held = new CopyOnWriteArrayList<>();
     /** Takes requests and answers none (see {@link #hoarding}). */
     private volatile boolean hoard;
+    /** A piece it takes requests for and never answers (see {@link #servingAllBut}); -1: none. */
+    private volatile int withheld = -1;
     /** Counts down at the first request a hoarding seed takes. */
     final CountDownLatch asked = new CountDownLatch(1);
 
@@ -97,6 +99,13 @@ final class RawSeed implements AutoCloseable {
     /** Answers with the torrent's bytes, under {@code id}, on {@code address}. */
     static RawSeed serving(TorrentFixture t, PeerId id, InetAddress address) throws IOException {
         return new RawSeed(address, t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), null);
+    }
+
+    /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1, but never a request for {@code piece} (it keeps them). */
+    static RawSeed servingAllBut(TorrentFixture t, PeerId id, int piece) throws IOException {
+        RawSeed seed = serving(t, id);
+        seed.withheld = piece;
+        return seed;
     }
 
     /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1: all it was asked, once every {@code period}. */
@@ -191,7 +200,7 @@ final class RawSeed implements AutoCloseable {
                     int blockLength = r.getInt();
                     requestLengths.add(blockLength);
                     asked.countDown();
-                    if (hoard) {
+                    if (hoard || piece == withheld) {
                         continue;
                     }
                     if (mine != null) {

@@ -575,7 +575,14 @@ final class SwarmSim {
 
         private void verified(int piece) {
             picker.markHave(piece);
-            List<Link> to = new ArrayList<>(peers.connected());
+            List<Link> to = new ArrayList<>();
+            for (Link c : peers.connected()) {
+                if (!c.has.has(piece) && uploads.waitsForSlot(c) && !c.tally.rackMate()) {
+                    c.owedHaves.set(piece); // news to a peer waiting for our slot: at the next tick or unchoke, as TorrentSession.checked
+                } else {
+                    to.add(c);
+                }
+            }
             later(latency, () -> {
                 for (Link c : to) {
                     if (c.attached) {
@@ -732,6 +739,9 @@ final class SwarmSim {
                     announce(Event.NONE);
                 }
             }
+            for (Link c : peers.connected()) {
+                c.sendOwedHaves(); // as TorrentSession.tick, which flushes every connection
+            }
             uploads.tick();
             at(now + TICK, this::tick);
         }
@@ -763,6 +773,8 @@ final class SwarmSim {
         final PeerAvailability tally;
         final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
         final java.util.BitSet refused = new java.util.BitSet();
+        /** Pieces we got that it lacks, not told yet: it waits for our upload slot (see {@link Host#verified}). */
+        final java.util.BitSet owedHaves = new java.util.BitSet();
         RequestDepth depth;
         boolean attached;
         boolean seedFromStart;
@@ -950,8 +962,24 @@ final class SwarmSim {
 
         @Override
         public void unchoke() {
+            sendOwedHaves(); // written before the unchoke, flushed with it
             Link other = back;
             later(latency, () -> other.choked(false));
+        }
+
+        /** Haves news to it that waited (see {@link Host#verified}): they go now. */
+        void sendOwedHaves() {
+            if (owedHaves.isEmpty()) {
+                return;
+            }
+            java.util.BitSet owed = (java.util.BitSet) owedHaves.clone();
+            owedHaves.clear();
+            Link other = back;
+            later(latency, () -> {
+                if (attached) {
+                    owed.stream().forEach(other::peerHas);
+                }
+            });
         }
 
         @Override

@@ -84,6 +84,24 @@ class UploadSlotsTest {
     }
 
     @Test
+    void onlyAChokedPeerThatIsInterestedWaitsForASlot() {
+        Peer a = new Peer("a");
+        Peer b = new Peer("b");
+        Peer c = new Peer("c");
+        Peer idle = new Peer("idle");
+        slots.interested(a);
+        slots.interested(b);
+        slots.interested(c);
+        assertFalse(slots.waitsForSlot(a), "it holds one");
+        assertTrue(slots.waitsForSlot(c), "interested, and both slots are taken");
+        assertFalse(slots.waitsForSlot(idle), "not interested: news may make it so");
+        slots.notInterested(a);
+        assertFalse(slots.waitsForSlot(c), "a's slot went to it");
+        slots.remove(b);
+        assertFalse(slots.waitsForSlot(b), "gone");
+    }
+
+    @Test
     void aFreedSlotGoesToTheWaitingPeerWithTheFewestPieces() {
         Peer a = new Peer("a");
         Peer b = new Peer("b");
