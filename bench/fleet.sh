@@ -7,7 +7,7 @@
 #
 # usage: sudo bench/fleet.sh [HOSTS=200] [-C 1mbit] [--file MiB=16] [--piece KiB=auto] [--jvms N=4]
 #          [--max-peers N=20] [--md5] [--timeout S=900] [--mtu BYTES=9000] [--rto-min MS=0]
-#          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=3]]
+#          [--racks R [--rack-uplink RATE=2*C] [--rack-hints both|on|off] [--rack-gateways N=4]]
 #
 # Racks (--racks R): host i sits in rack i % R at 127.100.(10 + rack).(1 + i / R); the origin is in
 # no rack. Traffic into each rack from outside it (the origin and the other racks) passes that rack's

@@ -5,7 +5,7 @@
 # downlink queues, one-way latency, optional rack uplinks). Deterministic for a --seed.
 #
 # usage: bench/swarm-sim.sh HOSTS [--file MiB=256] [--piece KiB=256] [--up Mbit/s=400] [--down Mbit/s]
-#          [--origin-up Mbit/s] [--latency ms=0.5] [--jitter s=0] [--racks N=1] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N=3] [--origin-outside]
+#          [--origin-up Mbit/s] [--latency ms=0.5] [--jitter s=0] [--racks N=1] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N=4] [--origin-outside]
 #          [--slow N] [--slow-factor F=0.5] [--failing N] [--max-peers N=100] [--numwant N=20] [--seed N=1]
 #          [--uplink-order requests|rarest] [--uplink-ahead KiB=0] [--timeline]
 #

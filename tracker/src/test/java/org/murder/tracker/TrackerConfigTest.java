@@ -25,8 +25,8 @@ class TrackerConfigTest {
         assertEquals(Duration.ofMinutes(1), c.peerTimeout());
         assertFalse(c.open(), "whitelist mode is the default");
         assertEquals(50, c.defaultNumwant());
-        assertEquals(3, c.rackGateways());
-        assertEquals(3, c.swarmSettings().gatewaysPerRack());
+        assertEquals(4, c.rackGateways());
+        assertEquals(4, c.swarmSettings().gatewaysPerRack());
     }
 
     @Test

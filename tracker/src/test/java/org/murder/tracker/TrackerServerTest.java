@@ -403,7 +403,7 @@ class TrackerServerTest {
 
     @Test
     void aPeerThatGivesARackIsHandedItsRackAndAStandardClientIsNot() throws Exception {
-        start(b -> { });
+        start(b -> b.rackGateways(3)); // racks of four: three gateways and a member
         // rack a: 7001, 7002 and 7003 are its gateways (the first three to arrive), 7004 a member; rack b: 7005 to 7008
         for (int port = 7001; port <= 7008; port++) {
             client.announce(IH, TrackerClient.id20(port), port, 100, "event=started&rack=" + (port <= 7004 ? "a" : "b"));

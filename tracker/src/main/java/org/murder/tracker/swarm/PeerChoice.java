@@ -27,7 +27,7 @@ import org.murder.tracker.swarm.Racks.Rack;
  */
 final class PeerChoice {
     /**
-     * Three. One gateway's uplink must feed its rack and the other racks' gateways: one copy per rack
+     * Four. One gateway's uplink must feed its rack and the other racks' gateways: one copy per rack
      * crosses, but slowly (bench/swarm-sim.sh, 32 hosts in 4 racks behind 2c: 0.91 copies a rack,
      * last host 2.52 x F/c). More share that load, and since each is told which of them it is
      * ({@code murder gateway}) murder's engine fetches from outside only its share of the pieces its
@@ -37,9 +37,11 @@ final class PeerChoice {
      * 1.66-1.75 x; 3: 1.17-1.19 and 1.56-1.58 x; 4: 1.26-1.28 and 1.54-1.55 x; 8, every host: 2.33 and
      * 1.77 x; asking the origin for anything, as now: 3: 1.21-1.26 and 1.50-1.77 x, 4: 1.26-1.32 and
      * 1.54 x; without hints 3.74-3.95 and 2.20-2.29 x). Before the engine took its share, two gave
-     * 1.58 copies and three 2.13.
+     * 1.58 copies and three 2.13. In pieces of 32 KiB (make-torrent's choice for 16 MiB since
+     * December 5), three gateways gave 1.16-1.22 copies and 1.28-1.34 x, four 1.20-1.23 copies
+     * (tc, with headers) and 1.19-1.26 x: the last host's target (1.3 x) met in every run.
      */
-    static final int GATEWAYS_PER_RACK = 3;
+    static final int GATEWAYS_PER_RACK = 4;
 
     private final int gatewaysPerRack;
     private final IntUnaryOperator randomBelow;
