@@ -208,7 +208,10 @@ fi
 start_open_tracker ${GATEWAYS:+--rack-gateways "$GATEWAYS"}
 make_random_release "$F" "$PIECE"
 # what make-torrent chose (without --piece) or was given: "512 pieces of 32 KiB"
-pieces=$("$murder" info "$work/release.torrent" | awk '/Piece Count:/ {n = $3} /Piece Size:/ {s = $3 " " $4} END {print n " pieces of " s}')
+pieces=$("$murder" info --json "$work/release.torrent" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+print("%d pieces of %d KiB" % (t["pieces"], t["pieceLength"] // 1024))')
 md5opt=()
 [ $MD5 = 1 ] && md5opt=(--md5 "$(md5sum "$work/seed/release.bin" | cut -d' ' -f1)")
 echo "# fleet: $H hosts + 1 origin, uplinks C=$C (htb per address on lo), F=$F MiB ($pieces$([ -z "$PIECE" ] && echo ", make-torrent's choice"))," \

@@ -33,8 +33,8 @@ public final class PieceSizes {
     /**
      * For a packed release of {@code contentBytes} (before compression): as {@link #choose} up to
      * pieces about the size of its frames (see FrameWriter), 128 KiB, so that a frame that changed
-     * between releases costs few pieces besides its own bytes (32 KiB up to about 48 MB of content,
-     * 64 KiB to about 96 MB); 128 KiB up to about 1.5 GB of content, then the smallest power of two
+     * between releases costs few pieces besides its own bytes (32 KiB up to about 49 MB of content,
+     * 64 KiB to about 98 MB); 128 KiB up to about 1.5 GB of content, then the smallest power of two
      * giving at most 12,000 pieces of content (fewer of the compressed archive; 240 KB of hashes at
      * most, in a job that ZooKeeper must hold).
      */

@@ -34,7 +34,7 @@ import org.murder.peer.engine.LoopbackTrade;
  * killed agent is removed by a later warm-up once it is {@link LoopbackTrade#STALE} old).
  */
 public final class WarmUp {
-    /** The warm-up release: 32 pieces of 256 KiB (the piece size of a 128 MiB release), 512 blocks to each download. */
+    /** The warm-up release: 32 pieces of 256 KiB (LoopbackTrade.PIECE), 512 blocks to each download. */
     static final int BYTES = 8 << 20;
 
     /**

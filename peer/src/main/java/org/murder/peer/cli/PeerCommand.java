@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
 public final class PeerCommand implements Callable<Integer> {
     private static final Pattern MD5 = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Logger LOG = LoggerFactory.getLogger(PeerCommand.class);
-    /** The warm-up's release (--warm-up): 32 pieces of 256 KiB, 512 blocks to each of two downloads. */
+    /** The warm-up's release (--warm-up): 32 pieces of LoopbackTrade.PIECE (256 KiB), 512 blocks to each of two downloads. */
     static final int WARM_UP_MIB = 8;
     /** The warm-up's own limit for its check and transfer (closing its engines takes a few seconds at most): it says why. */
     private static final Duration WARM_UP_WORK = Duration.ofSeconds(30);

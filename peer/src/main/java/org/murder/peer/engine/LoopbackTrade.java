@@ -56,7 +56,10 @@ public final class LoopbackTrade {
     private static final Logger LOG = LoggerFactory.getLogger(LoopbackTrade.class);
     /** Where the three engines listen: the first free ports of the dynamic range (RFC 6335). */
     static final PortRange PORTS = new PortRange(49152, 65535);
-    /** The piece size of a 128 MiB release. */
+    /**
+     * The warm-up's piece size: what make-torrent chose for a 128 MiB file before December 2026
+     * (it now chooses 128 KiB there, smaller for smaller files); the warm-up runs the same code paths.
+     */
     public static final int PIECE = 256 << 10;
     /** The prefix of a warm-up's scratch directory. */
     public static final String SCRATCH_PREFIX = "murder-warm-up-";

@@ -10,7 +10,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -22,13 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.PeerId;
 import org.murder.core.PortRange;
 import org.murder.peer.storage.Storage;
+import org.murder.testkit.MutableClock;
 
 /**
  * News of a piece goes at once to the peers it can change something for (those we unchoke, those
- * not interested in us yet) and, to a peer waiting for one of our upload slots, at the torrent's
- * next flush to it, the tick's at the latest ({@link TorrentSession#checked}): a segment per peer and piece otherwise. Over loopback
- * sockets: a leecher with one upload slot, one plain-socket peer holding it and one waiting, and a
- * plain-socket seed it downloads from.
+ * not interested in us yet) and, to a peer waiting for one of our upload slots, with the next flush
+ * to it, the tick's at the latest ({@link TorrentSession#checked}; a segment per peer and piece
+ * otherwise). This proves that such a peer is not left without them: it would fail if nothing
+ * flushed them (it does not tell when they went). Over loopback sockets: a leecher with one upload
+ * slot, one plain-socket peer holding it and one waiting, and a plain-socket seed it downloads from.
  */
 @Timeout(60)
 class OwedHavesTest {
@@ -54,7 +55,9 @@ class OwedHavesTest {
     @Test
     void aPeerWaitingForOurSlotHearsOfEveryPieceWithoutBeingUnchoked() throws Exception {
         TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "r.bin", PIECES * PIECE, PIECE, List.of(), 11);
-        Engine leecher = engines.start(EngineConfig.builder().maxUnchoked(1), Clock.systemUTC());
+        // a clock that does not move: the holder asks nothing, and no idle-slot rule (IdleSlots.GRACE, 5 s) may hand its slot
+        // to the waiting peer while the test runs, however slow the machine; the tick itself runs on the loop's timer
+        Engine leecher = engines.start(EngineConfig.builder().maxUnchoked(1), MutableClock.fixture());
         Path dir = tmp.resolve("leech");
         Files.createDirectories(dir);
         Torrent session = leecher.add(t.meta(), Storage.forDownload(t.meta(), dir),

@@ -509,6 +509,7 @@ final class SwarmSim {
                     break;
                 }
                 c.requests.put(b.key(), b);
+                c.sendOwedHaves(); // written before the request, flushed with it
                 later(latency, () -> c.back.requested(b));
             }
         }
@@ -522,6 +523,7 @@ final class SwarmSim {
         void interest(Link c, int piece) {
             boolean interesting = !complete() && (piece >= 0 ? !picker.has(piece) : picker.interesting(c.has));
             if (interesting != c.amInterested) {
+                c.sendOwedHaves();
                 c.amInterested = interesting;
                 later(latency, () -> c.back.peerInterested(interesting));
             }
@@ -532,6 +534,7 @@ final class SwarmSim {
             if (failed || !c.attached) {
                 return;
             }
+            c.sendOwedHaves(); // a read flushes what waits for its peer
             Block asked = c.requests.remove(b.key());
             if (asked == null) {
                 duplicateBytes += b.length();
@@ -578,7 +581,9 @@ final class SwarmSim {
             List<Link> to = new ArrayList<>();
             for (Link c : peers.connected()) {
                 if (!c.has.has(piece) && uploads.waitsForSlot(c) && !c.tally.rackMate()) {
-                    c.owedHaves.set(piece); // news to a peer waiting for our slot: at the next tick or unchoke, as TorrentSession.checked
+                    // news to a peer waiting for our slot: with the next message to or from it, the tick's at the latest, as
+                    // TorrentSession.checked (a Have it has already goes at once here, though the engine holds it too)
+                    c.owedHaves.set(piece);
                 } else {
                     to.add(c);
                 }
@@ -814,6 +819,7 @@ final class SwarmSim {
             if (!attached) {
                 return;
             }
+            sendOwedHaves(); // a read flushes what waits for its peer (PeerConnection.channelReadComplete)
             if (bits.all()) {
                 tally.peerGone(has);
                 has.setAll();
@@ -836,6 +842,7 @@ final class SwarmSim {
             if (!attached) {
                 return;
             }
+            sendOwedHaves();
             if (has.add(piece)) {
                 tally.peerHas(piece);
             }
@@ -863,6 +870,7 @@ final class SwarmSim {
             if (!attached) {
                 return;
             }
+            sendOwedHaves();
             if (interested) {
                 host.uploads.interested(this);
             } else {
@@ -871,6 +879,9 @@ final class SwarmSim {
         }
 
         void requested(Block b) {
+            if (attached) {
+                sendOwedHaves();
+            }
             host.serve(this, b);
         }
 
@@ -889,6 +900,7 @@ final class SwarmSim {
             if (!attached) {
                 return;
             }
+            sendOwedHaves();
             Block asked = requests.remove(b.key());
             if (asked != null) {
                 host.picker.abandoned(asked);
@@ -901,6 +913,7 @@ final class SwarmSim {
             if (!attached) {
                 return;
             }
+            sendOwedHaves();
             peerChoking = choking;
             tally.choking(choking, has);
             if (!choking) {

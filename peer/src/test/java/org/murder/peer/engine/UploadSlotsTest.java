@@ -89,16 +89,19 @@ class UploadSlotsTest {
         Peer b = new Peer("b");
         Peer c = new Peer("c");
         Peer idle = new Peer("idle");
+        Peer d = new Peer("d");
         slots.interested(a);
         slots.interested(b);
         slots.interested(c);
+        slots.interested(d);
         assertFalse(slots.waitsForSlot(a), "it holds one");
         assertTrue(slots.waitsForSlot(c), "interested, and both slots are taken");
         assertFalse(slots.waitsForSlot(idle), "not interested: news may make it so");
         slots.notInterested(a);
         assertFalse(slots.waitsForSlot(c), "a's slot went to it");
-        slots.remove(b);
-        assertFalse(slots.waitsForSlot(b), "gone");
+        assertTrue(slots.waitsForSlot(d));
+        slots.remove(d);
+        assertFalse(slots.waitsForSlot(d), "gone");
     }
 
     @Test
