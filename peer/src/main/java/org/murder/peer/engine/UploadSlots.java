@@ -56,7 +56,17 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         Instant unchokedAt = Instant.EPOCH;
         /** Since when it wants a slot (it said it is interested, or was choked while it was). */
         Instant waitingSince = Instant.EPOCH;
+        /** When it said it is not interested while it waited (choked); null: it did not, or came back since. */
+        Instant leftQueueAt;
     }
+
+    /**
+     * A waiting peer that says it is interested again within this of saying it was not keeps its
+     * place: it may have taken elsewhere every piece it knew we had while our newer Haves waited for
+     * a flush (TorrentSession.checked holds them for peers that wait for a slot), and the flush that
+     * reading its Not Interested causes makes it interested again.
+     */
+    static final java.time.Duration INTEREST_FLAP = java.time.Duration.ofSeconds(2);
 
     private final int max;
     private final Clock clock;
@@ -107,7 +117,11 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         }
         if (!s.interested) {
             s.interested = true;
-            s.waitingSince = clock.instant();
+            Instant now = clock.instant();
+            if (s.leftQueueAt == null || now.isAfter(s.leftQueueAt.plus(INTEREST_FLAP))) {
+                s.waitingSince = now;
+            }
+            s.leftQueueAt = null;
         }
         if (s.choking && unchoked < max) {
             unchoke(peer, s);
@@ -118,6 +132,9 @@ final class UploadSlots<P extends UploadSlots.Peer> {
         Slot s = slots.get(peer);
         if (s == null) {
             return;
+        }
+        if (s.interested && s.choking) {
+            s.leftQueueAt = clock.instant();
         }
         s.interested = false;
         if (!s.choking) {

@@ -146,6 +146,38 @@ class UploadSlotsTest {
     }
 
     @Test
+    void aWaitingPeerWhoseInterestFlickersKeepsItsPlaceButOneThatStayedAwayDoesNot() {
+        Peer a = new Peer("a");
+        slots.interested(a);
+        slots.interested(new Peer("b"));
+        Peer first = new Peer("first");
+        Peer second = new Peer("second");
+        slots.interested(first);
+        clock.advance(Duration.ofSeconds(1));
+        slots.interested(second);
+        slots.notInterested(first); // it took elsewhere all it knew we had; our held Haves reach it with the flush
+        clock.advance(UploadSlots.INTEREST_FLAP);
+        slots.interested(first);
+        slots.notInterested(a);
+        assertFalse(slots.choking(first), "back within the flap: still ahead of 'second'");
+        assertTrue(slots.choking(second));
+
+        Peer third = new Peer("third");
+        slots.interested(third);
+        clock.advance(Duration.ofSeconds(1));
+        Peer fourth = new Peer("fourth");
+        slots.interested(fourth);
+        slots.notInterested(third);
+        clock.advance(UploadSlots.INTEREST_FLAP.plusMillis(1));
+        slots.interested(third);
+        slots.notInterested(first);
+        assertFalse(slots.choking(second), "second asked before both");
+        slots.notInterested(second);
+        assertFalse(slots.choking(fourth), "third stayed away past the flap: behind 'fourth' now");
+        assertTrue(slots.choking(third));
+    }
+
+    @Test
     void aPeerThatWaitedTheRotationTimeGoesBeforePeersThatSayTheyHaveLess() {
         Peer a = new Peer("a");
         Peer b = new Peer("b");
