@@ -517,6 +517,7 @@ final class SwarmSim {
         void fillAll() {
             for (Link c : peers.connected()) {
                 fill(c);
+                c.sendOwedHaves(); // TorrentSession.fillAll flushes every connection
             }
         }
 
