@@ -26,8 +26,8 @@ import org.murder.testkit.MutableClock;
 /**
  * News of a piece goes at once to the peers it can change something for (those we unchoke, those
  * not interested in us yet) and, to a peer waiting for one of our upload slots, with the next flush
- * to it, the tick's at the latest ({@link TorrentSession#checked}; a segment per peer and piece
- * otherwise). This proves that such a peer is not left without them: it would fail if nothing
+ * to it (a read from it, a fill of every connection, the tick's at the latest: {@link
+ * TorrentSession#checked}; a segment per peer and piece otherwise). This proves that such a peer is not left without them: it would fail if nothing
  * flushed them (it does not tell when they went). Over loopback sockets: a leecher with one upload
  * slot, one plain-socket peer holding it and one waiting, and a plain-socket seed it downloads from.
  */
@@ -72,7 +72,7 @@ class OwedHavesTest {
             assertEquals(all(), haves(holder.in(), new ArrayList<>()), "the slot's holder hears of every piece it got");
             assertFalse(session.completed().isDone(), "the last piece is kept from it");
             List<Integer> others = new ArrayList<>();
-            assertEquals(all(), haves(waiter, others), "the waiting peer hears of every piece too, at a tick");
+            assertEquals(all(), haves(waiter, others), "the waiting peer hears of every piece too, with a later flush");
             assertEquals(List.of(), others.stream().filter(id -> id == UNCHOKE).toList(), "and not with an unchoke");
         }
     }
