@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -66,7 +65,7 @@ class OwedHavesTest {
         try (Socket holderSocket = new Socket(lo, leecher.port()); Socket waiterSocket = new Socket(lo, leecher.port());
                 RawSeed seed = RawSeed.servingAllBut(t, PeerId.random(), PIECES - 1)) {
             RawPeer holder = new RawPeer(holderSocket, t.meta().infoHash(), true); // returns once unchoked: the only slot
-            DataInputStream waiter = handshakeInterested(waiterSocket, t);
+            DataInputStream waiter = RawPeer.interestedOnly(waiterSocket, t.meta().infoHash(), true).in();
             session.addPeers(List.of(seed.at()));
 
             assertEquals(all(), haves(holder.in(), new ArrayList<>()), "the slot's holder hears of every piece it got");
@@ -75,23 +74,6 @@ class OwedHavesTest {
             assertEquals(all(), haves(waiter, others), "the waiting peer hears of every piece too, with a later flush");
             assertEquals(List.of(), others.stream().filter(id -> id == UNCHOKE).toList(), "and not with an unchoke");
         }
-    }
-
-    /** Handshakes with the fast extension and says interested; reads the handshake back. */
-    private static DataInputStream handshakeInterested(Socket socket, TorrentFixture t) throws IOException {
-        socket.setSoTimeout(10_000);
-        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-        out.writeByte(19);
-        out.writeBytes("BitTorrent protocol");
-        out.write(new byte[] {0, 0, 0, 0, 0, 0, 0, 0x04});
-        out.write(t.meta().infoHash().toBytes());
-        out.write(PeerId.random().toBytes());
-        out.writeInt(1);
-        out.writeByte(2); // interested
-        out.flush();
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        in.readFully(new byte[68]);
-        return in;
     }
 
     /** Reads messages until Haves of every piece but the last came (a read timeout fails the test); the other ids go to {@code others}. */

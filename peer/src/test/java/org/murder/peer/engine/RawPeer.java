@@ -23,6 +23,15 @@ final class RawPeer {
     }
 
     RawPeer(Socket socket, InfoHash infoHash, boolean fast, PeerId id) throws IOException {
+        this(socket, infoHash, fast, id, true);
+    }
+
+    /** Handshakes and says interested, and returns at once: it may stay choked (what it is sent is left to read). */
+    static RawPeer interestedOnly(Socket socket, InfoHash infoHash, boolean fast) throws IOException {
+        return new RawPeer(socket, infoHash, fast, PeerId.random(), false);
+    }
+
+    private RawPeer(Socket socket, InfoHash infoHash, boolean fast, PeerId id, boolean awaitUnchoke) throws IOException {
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
@@ -35,7 +44,7 @@ final class RawPeer {
         out.writeByte(2); // interested
         out.flush();
         in.readFully(new byte[68]);
-        while (nextMessage() != 1) {
+        while (awaitUnchoke && nextMessage() != 1) {
             // have all, bitfield: until unchoke
         }
     }
