@@ -420,7 +420,10 @@ if [ $skip_agents = no ]; then
       --secret-file "$work/secret" --advertise "$SEED_IP" --tracker-port 8998 --seeder-ports 6881-6889 \
       --seed-time 5s --grace 0s --timeout "${limit%.*}s" --work-dir "$work/deploy-$r" 2>&1 \
       | while IFS= read -r line; do
-          case "$line" in *"all $H hosts done"*) now > "$work/deploy-$r.done.tmp" && mv "$work/deploy-$r.done.tmp" "$work/deploy-$r.done" ;; esac
+          case "$line" in
+            *"all $H hosts done"*) now > "$work/deploy-$r.done.tmp" && mv "$work/deploy-$r.done.tmp" "$work/deploy-$r.done" ;;
+            job*published*) now > "$work/deploy-$r.published" ;;
+          esac
           printf '%s\n' "$line"
         done > "$work/deploy-$r.log" || true   # judged by its "all hosts done" line, below
     [ -f "$work/deploy-$r.done" ] || { echo "swarm.sh: murder deploy v$r failed:" >&2; tail -25 "$work/deploy-$r.log" >&2; exit 1; }
@@ -438,6 +441,8 @@ if [ $skip_agents = no ]; then
     label=$([ "$r" = 1 ] && echo "cold agents" || echo "warm agents")
     printf '%-8s last host %6s s  slowest agent %6s s  F/C %6s s  ratio %5s  (murder deploy v%s, %s; from launch)\n' \
       deploy "$(fmt "$d_last")" "$slowest" "$(fmt "$d_bound")" "$(printf '%.2f' "$(echo "$d_last / $d_bound" | bc -l)")" "$r" "$label"
+    [ ! -f "$work/deploy-$r.published" ] || printf '#        job published %.2f s after the launch (JVM, ZooKeeper, md5 and piece hashes, tracker and seeder)\n' \
+      "$(echo "$(cat "$work/deploy-$r.published") - $d_start" | bc -l)"
     printf '#        agents used %.1f CPU s (user+sys), %.1f s per GiB received\n' \
       "$(echo "$d_cpu - $d_cpu0" | bc -l)" "$(echo "($d_cpu - $d_cpu0) / ($H * $a_size / 1073741824)" | bc -l)"
     sleep 7   # the hosts' 5 s of seeding ends before the next deploy
