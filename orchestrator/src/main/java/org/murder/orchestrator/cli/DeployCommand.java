@@ -30,6 +30,7 @@ import org.murder.orchestrator.deploy.DeployMetrics;
 import org.murder.orchestrator.deploy.DeployRequest;
 import org.murder.orchestrator.deploy.DeployWeb;
 import org.murder.orchestrator.deploy.Deployer;
+import org.murder.orchestrator.deploy.PackAhead;
 import org.murder.orchestrator.deploy.SummaryPrinter;
 import org.murder.orchestrator.deploy.HostOutcome;
 import org.murder.orchestrator.release.ReleaseTag;
@@ -204,7 +205,9 @@ public final class DeployCommand implements Callable<Integer> {
         DeployMetrics metrics = new DeployMetrics(registry);
         // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
         PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
-        try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
+        // packed and hashed while the rest starts up and connects to ZooKeeper
+        try (PackAhead ahead = resumeJob != null ? null : Deployer.packAhead(request, Clock.systemUTC(), Progress.isTerminal());
+                MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
                 CuratorFramework client = Zk.connect(zk.settings())) {
             Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics)
@@ -214,7 +217,7 @@ public final class DeployCommand implements Callable<Integer> {
                 human.flush();
                 deployer.onState(web);
             }
-            List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request);
+            List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request, ahead);
             String shownTag = resumeJob != null ? request.tag() : tag;
             if (dryRun) {
                 if (json.enabled()) {

@@ -1,5 +1,6 @@
 package org.murder.orchestrator.deploy;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -113,6 +115,14 @@ public final class Deployer {
     }
 
     public List<HostOutcome> deploy(DeployRequest req) throws Exception {
+        return deploy(req, null);
+    }
+
+    /**
+     * Deploys with the release packed ahead ({@link #packAhead}; null: packed here, once the deploy
+     * holds its locks). The caller closes {@code ahead}.
+     */
+    public List<HostOutcome> deploy(DeployRequest req, PackAhead ahead) throws Exception {
         try {
             ReleaseTag.parse(req.tag(), "--tag");
         } catch (IllegalArgumentException e) {
@@ -155,8 +165,23 @@ public final class Deployer {
         }
         try (DeployLock lock = DeployLock.acquire(zk, locks(req), lockedHosts(req, hosts), (req.rollback() ? "rollback " : "deploy ") + req.tag(),
                 clock)) {
-            return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts);
+            return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts, ahead);
         }
+    }
+
+    /**
+     * Starts packing and hashing {@code req}'s release at once, before the deploy connects to ZooKeeper
+     * (see {@link PackAhead}); null when there is nothing to pack (a dry run, a rollback) or its announce
+     * URL is known only once the tracker listens ({@code --tracker-port 0}).
+     */
+    public static PackAhead packAhead(DeployRequest req, Clock clock, boolean terminal) throws IOException {
+        if (req.dryRun() || req.rollback()) {
+            return null;
+        }
+        Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
+        Optional<String> announce = OriginServices.announceFor(req);
+        return announce.isEmpty() ? null
+                : new ReleasePacker(clock, terminal).begin(source, req.tag(), req.compression(), announce.get(), req.workDir());
     }
 
     /** The tag's lock. */
@@ -173,13 +198,15 @@ public final class Deployer {
         return req.activate() || req.rollback() ? hosts : List.of();
     }
 
-    private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts) throws Exception {
+    private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts, PackAhead ahead) throws Exception {
         Files.createDirectories(req.workDir());
         Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
             String announce = origin.announce();
-            MakeTorrentResult made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce,
-                    req.workDir(), (md5, size) -> nodes.recordRelease(req.tag(), md5, size));
+            ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);
+            MakeTorrentResult made = ahead != null && ahead.announce().equals(announce) ? ahead.finish(tagKeepsItsBytes)
+                    : new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce, req.workDir(),
+                            tagKeepsItsBytes);
             MetaInfo meta = MetaInfo.read(made.torrent());
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());

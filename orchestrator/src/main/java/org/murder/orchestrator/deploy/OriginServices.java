@@ -65,8 +65,7 @@ final class OriginServices implements AutoCloseable {
             // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
             LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
                     + " another", req.trackerPort());
-            return new OriginServices(clock, metrics, null, "http://" + req.advertise() + ":" + req.trackerPort() + "/announce",
-                    running.get());
+            return new OriginServices(clock, metrics, null, announceFor(req).orElseThrow(), running.get());
         }
         TrackerServer tracker;
         try {
@@ -77,6 +76,18 @@ final class OriginServices implements AutoCloseable {
         }
         String url = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
         return new OriginServices(clock, metrics, tracker, url, url);
+    }
+
+    /**
+     * The announce URL {@link #forDeploy} will give, known before any tracker starts: {@code --tracker URL}, or
+     * this machine's tracker port at the advertised address; empty with {@code --tracker-port 0} (the port
+     * an embedded tracker gets is known once it listens).
+     */
+    static Optional<String> announceFor(DeployRequest req) {
+        if (req.externalTracker().isPresent()) {
+            return req.externalTracker();
+        }
+        return req.trackerPort() == 0 ? Optional.empty() : Optional.of("http://" + req.advertise() + ":" + req.trackerPort() + "/announce");
     }
 
     /**

@@ -8,6 +8,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.murder.core.progress.Progress;
 import org.murder.maker.Compression;
 import org.murder.maker.MakeTorrentRequest;
@@ -46,28 +49,37 @@ final class ReleasePacker {
      * refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were.
      */
     MakeTorrentResult pack(Path source, String tag, Compression codec, String announce, Path workDir, Check check) throws Exception {
-        Files.createDirectories(workDir);
-        Path pending = Files.createTempDirectory(workDir, "." + tag + ".pending-");
-        try {
-            MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
-                    pending.resolve(tag + ".torrent"), pending.resolve(tag + codec.extension()),
-                    Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
-                    Runtime.getRuntime().availableProcessors(), codec);
-            boolean bar = terminal;
-            MakeTorrentResult packed = new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make);
-            check.accept(packed.md5(), packed.size());
-            MakeTorrentResult made = moveInto(workDir, packed);
-            if (made.packed()) {
-                ReleaseDelta.prune(workDir, WORK_DIR_KEEP, Set.of(made.archive().getFileName().toString()), clock);
-            }
-            return made;
-        } finally {
-            Trees.deleteQuietly(pending);
+        try (PackAhead ahead = begin(source, tag, codec, announce, workDir)) {
+            return ahead.finish(check);
         }
     }
 
+    /**
+     * Starts packing {@code source} on a thread of its own, so that the archive, its md5 and its
+     * torrent are made while the deploy connects to ZooKeeper, takes its locks and starts its tracker;
+     * {@link PackAhead#finish} waits for them and moves them into place.
+     */
+    PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir) throws IOException {
+        Files.createDirectories(workDir);
+        Path pending = Files.createTempDirectory(workDir, "." + tag + ".pending-");
+        MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
+                pending.resolve(tag + ".torrent"), pending.resolve(tag + codec.extension()),
+                Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
+                Runtime.getRuntime().availableProcessors(), codec);
+        boolean bar = terminal;
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "murder-deploy-pack");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<MakeTorrentResult> made = thread.submit(
+                () -> new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make));
+        thread.shutdown();
+        return new PackAhead(announce, workDir, pending, thread, made, clock);
+    }
+
     /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */
-    private static MakeTorrentResult moveInto(Path dir, MakeTorrentResult r) throws IOException {
+    static MakeTorrentResult moveInto(Path dir, MakeTorrentResult r) throws IOException {
         Path archive = r.packed() ? move(r.archive(), dir) : r.archive();
         return new MakeTorrentResult(archive, move(r.torrent(), dir), move(r.md5File(), dir), r.md5(), r.infoHash(), r.size(),
                 r.pieceLength(), r.pieceCount(), r.packed(), r.elapsed());

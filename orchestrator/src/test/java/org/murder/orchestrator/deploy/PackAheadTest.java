@@ -1,0 +1,118 @@
+package org.murder.orchestrator.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.MurderException;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.maker.MakeTorrentResult;
+
+/** The release a deploy packs while it connects and takes its locks: made whole, or nothing left of it. */
+class PackAheadTest {
+    private static final String ANNOUNCE = "http://10.0.0.1:8998/announce";
+
+    @TempDir
+    Path dir;
+
+    private Path release(int bytes) throws IOException {
+        Path src = Files.createDirectories(dir.resolve("build"));
+        byte[] data = new byte[bytes];
+        new Random(7).nextBytes(data);
+        Files.write(src.resolve("app.bin"), data);
+        Files.writeString(src.resolve("VERSION"), "42\n");
+        return src;
+    }
+
+    private DeployRequest.Builder request(Path src) {
+        return DeployRequest.builder().source(src).tag("v42").advertise("10.0.0.1").workDir(dir.resolve("work"));
+    }
+
+    private List<String> workFiles() throws IOException {
+        Path work = dir.resolve("work");
+        if (!Files.isDirectory(work)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(work)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void finishedItGivesTheArchiveItsMd5AndATorrentAnnouncingWhereTheTrackerWillBe() throws Exception {
+        DeployRequest req = request(release(1 << 20)).build();
+        try (PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false)) {
+            assertEquals(ANNOUNCE, ahead.announce());
+            String[] checked = new String[1];
+            MakeTorrentResult made = ahead.finish((md5, size) -> checked[0] = md5);
+            assertEquals(made.md5(), checked[0]);
+            assertEquals(List.of("v42.md5", "v42.tar.zst", "v42.torrent"), workFiles());
+            assertEquals(List.of(List.of(ANNOUNCE)), MetaInfo.read(made.torrent()).trackerTiers());
+        }
+        assertEquals(List.of("v42.md5", "v42.tar.zst", "v42.torrent"), workFiles()); // closing a finished one keeps it
+    }
+
+    @Test
+    void closedBeforeItFinishedItLeavesNothingInTheWorkDirectory() throws Exception {
+        // big enough that packing is still running when the deploy fails (no agent matched, its lock was taken)
+        DeployRequest req = request(release(64 << 20)).build();
+        PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false);
+        ahead.close();
+        assertEquals(List.of(), workFiles());
+    }
+
+    @Test
+    void aReleaseTheCheckRefusesIsNotMovedIntoPlace() throws Exception {
+        DeployRequest req = request(release(1 << 20)).build();
+        MurderException refused = MurderException.badInput("--tag v42: deployed before with other bytes");
+        try (PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false)) {
+            assertSame(refused, assertThrows(MurderException.class, () -> ahead.finish((md5, size) -> {
+                throw refused;
+            })));
+        }
+        assertEquals(List.of(), workFiles());
+    }
+
+    @Test
+    void whatPackingThrowsReachesTheCallerAsIfItHadPackedItself() throws Exception {
+        DeployRequest req = request(dir.resolve("no-such-build")).build();
+        try (PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false)) {
+            MurderException e = assertThrows(MurderException.class, () -> ahead.finish((md5, size) -> { }));
+            assertEquals(MurderException.BAD_INPUT, e.exitCode());
+            assertTrue(e.getMessage().contains("no-such-build"), e.getMessage());
+        }
+        assertEquals(List.of(), workFiles());
+    }
+
+    @Test
+    void nothingIsPackedAheadWithoutAReleaseToPackOrATrackerPortKnownBeforehand() throws Exception {
+        Path src = release(1024);
+        assertNull(Deployer.packAhead(request(src).dryRun(true).build(), Clock.systemUTC(), false));
+        assertNull(Deployer.packAhead(request(src).rollback(true).build(), Clock.systemUTC(), false));
+        assertNull(Deployer.packAhead(request(src).trackerPort(0).build(), Clock.systemUTC(), false)); // its port: once it listens
+        assertEquals(List.of(), workFiles());
+        assertEquals(MurderException.BAD_INPUT, assertThrows(MurderException.class,
+                () -> Deployer.packAhead(DeployRequest.builder().tag("v42").build(), Clock.systemUTC(), false)).exitCode());
+    }
+
+    @Test
+    void theAnnounceIsTheOneTheOriginServicesGive() {
+        DeployRequest req = DeployRequest.builder().tag("v1").advertise("10.0.0.1").trackerPort(7000).build();
+        assertEquals(Optional.of("http://10.0.0.1:7000/announce"), OriginServices.announceFor(req));
+        assertEquals(Optional.of("http://tracker.example:6969/announce"), OriginServices.announceFor(
+                req.toBuilder().externalTracker(Optional.of("http://tracker.example:6969/announce")).build()));
+        assertEquals(Optional.empty(), OriginServices.announceFor(req.toBuilder().trackerPort(0).build()));
+    }
+}
