@@ -82,16 +82,15 @@ control_plane() {
   done
 }
 if control_plane; then
-  lists="$tmp/classes.lst $tmp/zookeeper.lst $tmp/agent.lst $tmp/deploy-1.lst $tmp/deploy-2.lst"
+  set -- "$tmp/classes.lst" "$tmp/zookeeper.lst" "$tmp/agent.lst" "$tmp/deploy-1.lst" "$tmp/deploy-2.lst"
 else
   echo "cds-archive: the archive holds the transfer's classes only (the deploy's start stays as it was)" >&2
-  lists="$tmp/classes.lst"
+  set -- "$tmp/classes.lst"
 fi
 # 3. one list (each class once, in the order first loaded), without lambda-proxy entries: OpenJDK
 #    17.0.15 crashes archiving them (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary);
 #    the classes are the gain
-# shellcheck disable=SC2086 # the list of files
-cat $lists | awk '/^#/ || /^@lambda-proxy/ { next } !seen[$0]++' > "$tmp/classes-no-lambda.lst"
+cat "$@" | awk '/^#/ || /^@lambda-proxy/ { next } !seen[$0]++' > "$tmp/classes-no-lambda.lst"
 # 4. the archive, for the class path bin/murder uses, written beside and renamed into place with
 #    the identity bin/murder checks before using it (these jars, this JVM)
 if "$java" -Xshare:dump -XX:SharedClassListFile="$tmp/classes-no-lambda.lst" -XX:SharedArchiveFile="$dist/murder.jsa.tmp" \
