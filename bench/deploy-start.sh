@@ -84,8 +84,10 @@ for d in $(seq 1 "$D"); do
         job*published*) now > "$work/published" ;;
         *"all $H hosts done"*) now > "$work/done" ;;
       esac
-    done
-  [ -f "$work/published" ] && [ -f "$work/done" ] || { echo "deploy-start.sh: deploy d$d did not finish" >&2; exit 1; }
+      printf '%s\n' "$line"
+    done > "$work/deploy-$d.log" || true   # judged by its lines, below
+  [ -f "$work/published" ] && [ -f "$work/done" ] \
+    || { echo "deploy-start.sh: deploy d$d did not finish:" >&2; tail -5 "$work/deploy-$d.log" >&2; exit 1; }
   p=$(echo "$(cat "$work/published") - $t0" | bc -l)
   a=$(echo "$(cat "$work/done") - $t0" | bc -l)
   published+=("$p")

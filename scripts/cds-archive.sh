@@ -2,8 +2,9 @@
 # Builds DIST/murder.jsa, a class-data-sharing archive of the classes a transfer and a deploy load,
 # for the distribution in DIST (DIST/bin/murder, DIST/lib). bin/murder passes it to every JVM it
 # starts, which cuts each start by about 0.3 CPU s (a 16-host swarm on 2 cores starts 17 JVMs), and
-# a deploy's launch to its published job by about 0.2 s (1.34 -> 1.11 s here: ZooKeeper's client,
-# Curator and Jackson were loaded from the jars and verified on every deploy).
+# a deploy's launch to its published job by about 0.2 s (1.39 -> 1.17 s for 64 MiB here, see
+# bench/deploy-start.sh: ZooKeeper's client, Curator and Jackson were loaded from the jars and
+# verified on every deploy).
 #
 # usage: scripts/cds-archive.sh DIST
 # The archive is only valid for these jar files at this path and this JVM, so DIST/murder.jsa.id
@@ -14,13 +15,23 @@
 set -u
 dist=$(cd "${1:?usage: cds-archive.sh DIST}" && pwd -P) || exit 0
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/murder-cds.XXXXXX") || exit 0
+# not under a TMPDIR with spaces: the paths below travel in MURDER_JAVA_OPTS, which bin/murder splits
+case "${TMPDIR:-/tmp}" in *" "*) base=/tmp ;; *) base=${TMPDIR:-/tmp} ;; esac
+tmp=$(mktemp -d "$base/murder-cds.XXXXXX") || exit 0
 zk_pid=
 agent_pid=
+# end PID: SIGTERM (it writes its class list as it exits), SIGKILL after 20 s
+end() {
+  kill "$1" 2>/dev/null || return 0
+  n=0
+  while kill -0 "$1" 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+  kill -9 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
 # the control plane's processes (step 2), stopped at exit whatever happened
 stop() {
-  [ -z "$agent_pid" ] || { kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null; }
-  [ -z "$zk_pid" ] || { kill "$zk_pid" 2>/dev/null; wait "$zk_pid" 2>/dev/null; }
+  [ -z "$agent_pid" ] || end "$agent_pid"
+  [ -z "$zk_pid" ] || end "$zk_pid"
   agent_pid=
   zk_pid=
 }
@@ -92,10 +103,22 @@ fi
 #    the classes are the gain
 cat "$@" | awk '/^#/ || /^@lambda-proxy/ { next } !seen[$0]++' > "$tmp/classes-no-lambda.lst"
 # 4. the archive, for the class path bin/murder uses, written beside and renamed into place with
-#    the identity bin/murder checks before using it (these jars, this JVM)
-if "$java" -Xshare:dump -XX:SharedClassListFile="$tmp/classes-no-lambda.lst" -XX:SharedArchiveFile="$dist/murder.jsa.tmp" \
-    -XX:ErrorFile="$tmp/hs_err_%p.log" -cp "$dist/lib/*" > "$tmp/dump.log" 2>&1 \
-    && MURDER_CDS_ID=print "$dist/bin/murder" > "$dist/murder.jsa.id.tmp"; then
+#    the identity bin/murder checks before using it (these jars, this JVM); when the JVM cannot dump
+#    the merged list, the transfer's list alone
+dump() {
+  "$java" -Xshare:dump -XX:SharedClassListFile="$1" -XX:SharedArchiveFile="$dist/murder.jsa.tmp" \
+    -XX:ErrorFile="$tmp/hs_err_%p.log" -cp "$dist/lib/*" > "$tmp/dump.log" 2>&1
+}
+dumped=no
+if dump "$tmp/classes-no-lambda.lst"; then
+  dumped=yes
+elif [ $# -gt 1 ]; then
+  echo "cds-archive: the JVM could not dump the control plane's classes, the transfer's alone:" >&2
+  tail -3 "$tmp/dump.log" >&2
+  grep -v '^@lambda-proxy' "$tmp/classes.lst" > "$tmp/classes-no-lambda.lst"
+  dump "$tmp/classes-no-lambda.lst" && dumped=yes
+fi
+if [ $dumped = yes ] && MURDER_CDS_ID=print "$dist/bin/murder" > "$dist/murder.jsa.id.tmp"; then
   mv "$dist/murder.jsa.tmp" "$dist/murder.jsa"
   mv "$dist/murder.jsa.id.tmp" "$dist/murder.jsa.id"
   echo "cds-archive: $dist/murder.jsa ($(grep -c . "$tmp/classes-no-lambda.lst") classes)"

@@ -205,10 +205,10 @@ public final class DeployCommand implements Callable<Integer> {
         DeployMetrics metrics = new DeployMetrics(registry);
         // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
         PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
-        // packed and hashed while the rest starts up and connects to ZooKeeper
-        try (PackAhead ahead = resumeJob != null ? null : Deployer.packAhead(request, Clock.systemUTC(), Progress.isTerminal());
-                MetricsServing serving = MetricsServing.start(endpoint, registry, human);
+        try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
+                // packed and hashed while the deploy connects to ZooKeeper, checks its targets and takes its locks
+                PackAhead ahead = resumeJob != null ? null : Deployer.packAhead(request, Clock.systemUTC(), Progress.isTerminal());
                 CuratorFramework client = Zk.connect(zk.settings())) {
             Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics)
                     .maxHosts(maxHosts);

@@ -204,9 +204,16 @@ public final class Deployer {
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
             String announce = origin.announce();
             ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);
-            MakeTorrentResult made = ahead != null && ahead.announce().equals(announce) ? ahead.finish(tagKeepsItsBytes)
-                    : new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce, req.workDir(),
-                            tagKeepsItsBytes);
+            MakeTorrentResult made;
+            if (ahead != null && ahead.announce().equals(announce)) {
+                made = ahead.finish(tagKeepsItsBytes);
+            } else {
+                if (ahead != null) {
+                    ahead.close(); // made for another announce URL: not two packings at once
+                }
+                made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce, req.workDir(),
+                        tagKeepsItsBytes);
+            }
             MetaInfo meta = MetaInfo.read(made.torrent());
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());

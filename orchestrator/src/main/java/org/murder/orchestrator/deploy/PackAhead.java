@@ -15,9 +15,10 @@ import org.murder.orchestrator.release.Trees;
 /**
  * A release being packed ahead ({@link Deployer#packAhead}): its archive, md5 and torrent are made on
  * a thread of their own while the deploy connects to ZooKeeper, takes its locks and starts its
- * tracker (a deploy of 64 MiB published its job 0.15-0.25 s sooner). Closed before {@link #finish}
- * (the deploy failed meanwhile: no agent matched, its lock was taken, its tracker port busy), it
- * stops the packing and removes what it wrote: nothing of it is left in the work directory.
+ * tracker (a deploy of 64 MiB published its job 0.16 s sooner: bench/deploy-start.sh). Closed before
+ * {@link #finish} (the deploy failed meanwhile: no agent matched, its lock was taken, its tracker
+ * port busy), it stops the packing and removes what it wrote; a process stopped meanwhile (Ctrl-C)
+ * removes it as it exits. Nothing of it is left in the work directory.
  */
 public final class PackAhead implements AutoCloseable {
     /** How long {@link #close} waits for a packing it interrupted to stop. */
@@ -29,6 +30,9 @@ public final class PackAhead implements AutoCloseable {
     private final Future<MakeTorrentResult> made;
     private final Clock clock;
 
+    /** Removes the pending directory when the process stops (Ctrl-C) while the deploy connects or waits. */
+    private final Thread onExit;
+
     PackAhead(String announce, Path workDir, Path pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
         this.announce = announce;
         this.workDir = workDir;
@@ -36,6 +40,8 @@ public final class PackAhead implements AutoCloseable {
         this.thread = thread;
         this.made = made;
         this.clock = clock;
+        this.onExit = new Thread(() -> Trees.deleteQuietly(pending), "murder-deploy-pack-cleanup");
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** The announce URL its torrent was made with. */
@@ -57,10 +63,16 @@ public final class PackAhead implements AutoCloseable {
         check.accept(packed.md5(), packed.size());
         MakeTorrentResult moved = ReleasePacker.moveInto(workDir, packed);
         Trees.deleteQuietly(pending); // empty now
+        forgetOnExit();
         if (moved.packed()) {
             ReleaseDelta.prune(workDir, ReleasePacker.WORK_DIR_KEEP, Set.of(moved.archive().getFileName().toString()), clock);
         }
         return moved;
+    }
+
+    /** Whether {@link #close} stopped the packing before it was done (rather than finding it done). */
+    boolean stoppedEarly() {
+        return made.isCancelled();
     }
 
     @Override
@@ -68,13 +80,22 @@ public final class PackAhead implements AutoCloseable {
         made.cancel(true);
         try {
             if (!thread.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                return; // still writing after being told to stop: its .TAG.pending- directory stays rather than being pulled from under it
+                return; // still writing after being told to stop: removed at exit (onExit) rather than pulled from under it
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
         Trees.deleteQuietly(pending);
+        forgetOnExit();
+    }
+
+    private void forgetOnExit() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException stopping) {
+            // the hook runs anyway; it finds nothing to remove
+        }
     }
 
     /** What the packing thread threw, as the caller would have seen it packing itself. */

@@ -7,7 +7,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -15,9 +14,7 @@ import org.murder.core.progress.Progress;
 import org.murder.maker.Compression;
 import org.murder.maker.MakeTorrentRequest;
 import org.murder.maker.MakeTorrentResult;
-import org.murder.maker.ReleaseDelta;
 import org.murder.maker.TorrentMaker;
-import org.murder.orchestrator.release.Trees;
 
 /**
  * Packs a release (or takes a ready archive) and makes its torrent in the deploy host's work

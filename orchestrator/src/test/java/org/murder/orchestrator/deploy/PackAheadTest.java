@@ -70,6 +70,7 @@ class PackAheadTest {
         DeployRequest req = request(release(64 << 20)).build();
         PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false);
         ahead.close();
+        assertTrue(ahead.stoppedEarly()); // stopped, not waited for (64 MiB take a good part of a second to pack)
         assertEquals(List.of(), workFiles());
     }
 
@@ -108,11 +109,18 @@ class PackAheadTest {
     }
 
     @Test
-    void theAnnounceIsTheOneTheOriginServicesGive() {
-        DeployRequest req = DeployRequest.builder().tag("v1").advertise("10.0.0.1").trackerPort(7000).build();
-        assertEquals(Optional.of("http://10.0.0.1:7000/announce"), OriginServices.announceFor(req));
-        assertEquals(Optional.of("http://tracker.example:6969/announce"), OriginServices.announceFor(
-                req.toBuilder().externalTracker(Optional.of("http://tracker.example:6969/announce")).build()));
-        assertEquals(Optional.empty(), OriginServices.announceFor(req.toBuilder().trackerPort(0).build()));
+    void theAnnounceIsTheOneTheOriginServicesGive() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = free.getLocalPort();
+        }
+        DeployRequest embedded = DeployRequest.builder().tag("v1").bind("127.0.0.1").advertise("127.0.0.1").trackerPort(port).build();
+        DeployRequest external = embedded.toBuilder().externalTracker(Optional.of("http://tracker.example:6969/announce")).build();
+        for (DeployRequest req : List.of(embedded, external)) {
+            try (OriginServices origin = OriginServices.forDeploy(req, Clock.systemUTC(), DeployMetrics.unregistered())) {
+                assertEquals(Optional.of(origin.announce()), OriginServices.announceFor(req));
+            }
+        }
+        assertEquals(Optional.empty(), OriginServices.announceFor(embedded.toBuilder().trackerPort(0).build()));
     }
 }
