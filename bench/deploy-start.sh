@@ -9,7 +9,7 @@
 # the md5 and piece hashes of the archive and the seeder's check of it. For scale, the same run
 # also times the floor of two of those steps: `murder --version` (a JVM start and the command line)
 # and `md5sum` + `sha1sum` of the archive (one pass each), and prints the launch against their sum.
-# Everything listens on 127.0.0.1 (ports 46700-46779); every process it started is stopped at exit.
+# Everything listens on 127.0.0.1 (free ports); every process it started is stopped at exit (bench/lib.sh).
 set -euo pipefail
 
 H=2
@@ -33,40 +33,26 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 murder="$here/../bin/murder"
 [ -d "$here/../murder/target/murder/lib" ] || { echo "deploy-start.sh: build first: mvn -q package -DskipTests" >&2; exit 1; }
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-deploy-start.XXXXXX); else mkdir -p "$work"; fi
-pids=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for p in "${pids[@]:-}"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
+. "$here/lib.sh"   # cleanup at exit, free_port, wait_for
 trap 'exit 130' INT TERM
 now() { date +%s.%N; }
-# wait_for FILE TEXT SECONDS
-wait_for() {
-  local n=0
-  while [ $n -lt $(($3 * 10)) ]; do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1; n=$((n + 1))
-  done
-  echo "deploy-start.sh: no '$2' in $1 within $3 s:" >&2; tail -5 "$1" >&2; exit 1
-}
 
 head -c 24 /dev/urandom | base64 > "$work/secret"; chmod 600 "$work/secret"
 for r in 1 2; do
   mkdir -p "$work/rel-$r"; head -c $((F * 1024 * 1024)) /dev/urandom > "$work/rel-$r/app.bin"
   tar -C "$work/rel-$r" -cf - app.bin | gzip -1 > "$work/rel-$r.tar.gz"; rm -rf "$work/rel-$r"
 done
-"$murder" zookeeper --bind 127.0.0.1 --port 46700 --data-dir "$work/zk" > "$work/zk.log" 2>&1 & pids+=($!)
-wait_for "$work/zk.log" "zookeeper listening" 60
+zk_port=$(free_port)
+"$murder" zookeeper --bind 127.0.0.1 --port "$zk_port" --data-dir "$work/zk" > "$work/zk.log" 2>&1 & pids+=($!)
+wait_for 60 grep -q "zookeeper listening" "$work/zk.log" || { tail -5 "$work/zk.log" >&2; exit 1; }
 for i in $(seq 1 "$H"); do
-  "$murder" agent --name "a$i" --zk 127.0.0.1:46700 --secret-file "$work/secret" --dest-root "$work/a$i" \
-    --port-range "$((46710 + i * 3))-$((46712 + i * 3))" --ip 127.0.0.1 --metrics-port off > "$work/agent-$i.log" 2>&1 & pids+=($!)
+  p=$(free_port)
+  "$murder" agent --name "a$i" --zk "127.0.0.1:$zk_port" --secret-file "$work/secret" --dest-root "$work/a$i" \
+    --port-range "$p-$p" --ip 127.0.0.1 --metrics-port off > "$work/agent-$i.log" 2>&1 & pids+=($!)
 done
-for i in $(seq 1 "$H"); do wait_for "$work/agent-$i.log" "registered" 120; done
+for i in $(seq 1 "$H"); do wait_for 120 grep -q "registered" "$work/agent-$i.log" || { tail -5 "$work/agent-$i.log" >&2; exit 1; }; done
+tracker_port=$(free_port)
+seeder_port=$(free_port)
 
 # the floors, in this run: a JVM start, and one pass of md5 and of SHA-1 over the archive
 t0=$(now); "$murder" --version > /dev/null; jvm=$(echo "$(now) - $t0" | bc -l)
@@ -77,8 +63,8 @@ for d in $(seq 1 "$D"); do
   r=$(( (d - 1) % 2 + 1 ))
   rm -f "$work/published" "$work/done"
   t0=$(now)
-  "$murder" deploy "$work/rel-$r.tar.gz" --tag "d$d" --hosts 'a*' --zk 127.0.0.1:46700 --secret-file "$work/secret" \
-    --advertise 127.0.0.1 --tracker-port 46701 --seeder-ports 46702-46709 --seed-time 1s --grace 0s --timeout 120s \
+  "$murder" deploy "$work/rel-$r.tar.gz" --tag "d$d" --hosts 'a*' --zk "127.0.0.1:$zk_port" --secret-file "$work/secret" \
+    --advertise 127.0.0.1 --tracker-port "$tracker_port" --seeder-ports "$seeder_port-$seeder_port" --seed-time 1s --grace 0s --timeout 120s \
     --metrics-port off --work-dir "$work/deploy" 2>&1 | while IFS= read -r line; do
       case "$line" in
         job*published*) now > "$work/published" ;;

@@ -178,10 +178,14 @@ public final class Deployer {
         if (req.dryRun() || req.rollback()) {
             return null;
         }
-        Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
+        Path source = source(req);
         Optional<String> announce = OriginServices.announceFor(req);
         return announce.isEmpty() ? null
                 : new ReleasePacker(clock, terminal).begin(source, req.tag(), req.compression(), announce.get(), req.workDir());
+    }
+
+    private static Path source(DeployRequest req) {
+        return req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
     }
 
     /** The tag's lock. */
@@ -200,7 +204,7 @@ public final class Deployer {
 
     private List<HostOutcome> deployRelease(DeployRequest req, List<String> hosts, PackAhead ahead) throws Exception {
         Files.createDirectories(req.workDir());
-        Path source = req.source().orElseThrow(() -> MurderException.badInput("deploy: missing SRC"));
+        Path source = source(req);
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
             String announce = origin.announce();
             ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);

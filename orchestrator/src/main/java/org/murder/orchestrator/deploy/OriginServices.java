@@ -74,7 +74,7 @@ final class OriginServices implements AutoCloseable {
             throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
                     + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
         }
-        String url = "http://" + req.advertise() + ":" + tracker.port() + "/announce";
+        String url = announceAt(req.advertise(), tracker.port());
         return new OriginServices(clock, metrics, tracker, url, url);
     }
 
@@ -87,7 +87,11 @@ final class OriginServices implements AutoCloseable {
         if (req.externalTracker().isPresent()) {
             return req.externalTracker();
         }
-        return req.trackerPort() == 0 ? Optional.empty() : Optional.of("http://" + req.advertise() + ":" + req.trackerPort() + "/announce");
+        return req.trackerPort() == 0 ? Optional.empty() : Optional.of(announceAt(req.advertise(), req.trackerPort()));
+    }
+
+    private static String announceAt(String advertise, int port) {
+        return "http://" + advertise + ":" + port + "/announce";
     }
 
     /**
