@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import org.murder.core.MurderException;
 import org.murder.maker.MakeTorrentResult;
 import org.murder.maker.ReleaseDelta;
-import org.murder.orchestrator.release.Trees;
 
 /**
  * A release being packed ahead ({@link Deployer#packAhead}): its archive, md5 and torrent are made on
@@ -18,14 +17,15 @@ import org.murder.orchestrator.release.Trees;
  * tracker (a deploy of 64 MiB published its job 0.16 s sooner: bench/deploy-start.sh). Closed before
  * {@link #finish} (the deploy failed meanwhile: no agent matched, its lock was taken, its tracker
  * port busy), it stops the packing and removes what it wrote; a process stopped meanwhile (Ctrl-C)
- * removes it as it exits. Nothing of it is left in the work directory.
+ * removes it as it exits. Nothing of it is left in the work directory; what a killed deploy left
+ * (SIGKILL: no hook runs) the next deploy removes ({@link PendingDir#sweep}).
  */
 public final class PackAhead implements AutoCloseable {
     /** How long {@link #close} waits for a packing it interrupted to stop. */
     private static final long STOP_WAIT_SECONDS = 30;
     private final String announce;
     private final Path workDir;
-    private final Path pending;
+    private final PendingDir pending;
     private final ExecutorService thread;
     private final Future<MakeTorrentResult> made;
     private final Clock clock;
@@ -33,14 +33,14 @@ public final class PackAhead implements AutoCloseable {
     /** Removes the pending directory when the process stops (Ctrl-C) while the deploy connects or waits. */
     private final Thread onExit;
 
-    PackAhead(String announce, Path workDir, Path pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
+    PackAhead(String announce, Path workDir, PendingDir pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
         this.announce = announce;
         this.workDir = workDir;
         this.pending = pending;
         this.thread = thread;
         this.made = made;
         this.clock = clock;
-        this.onExit = new Thread(() -> Trees.deleteQuietly(pending), "murder-deploy-pack-cleanup");
+        this.onExit = new Thread(pending::close, "murder-deploy-pack-cleanup");
         Runtime.getRuntime().addShutdownHook(onExit);
     }
 
@@ -62,7 +62,7 @@ public final class PackAhead implements AutoCloseable {
         }
         check.accept(packed.md5(), packed.size());
         MakeTorrentResult moved = ReleasePacker.moveInto(workDir, packed);
-        Trees.deleteQuietly(pending); // empty now
+        pending.close(); // empty now but for its lock
         forgetOnExit();
         if (moved.packed()) {
             ReleaseDelta.prune(workDir, ReleasePacker.WORK_DIR_KEEP, Set.of(moved.archive().getFileName().toString()), clock);
@@ -86,7 +86,7 @@ public final class PackAhead implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
-        Trees.deleteQuietly(pending);
+        pending.close();
         forgetOnExit();
     }
 

@@ -58,9 +58,10 @@ final class ReleasePacker {
      */
     PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir) throws IOException {
         Files.createDirectories(workDir);
-        Path pending = Files.createTempDirectory(workDir, "." + tag + ".pending-");
+        PendingDir.sweep(workDir, clock);
+        PendingDir pending = PendingDir.create(workDir, tag);
         MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
-                pending.resolve(tag + ".torrent"), pending.resolve(tag + codec.extension()),
+                pending.dir().resolve(tag + ".torrent"), pending.dir().resolve(tag + codec.extension()),
                 Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
                 Runtime.getRuntime().availableProcessors(), codec);
         boolean bar = terminal;

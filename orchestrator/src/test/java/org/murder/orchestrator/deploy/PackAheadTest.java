@@ -65,6 +65,20 @@ class PackAheadTest {
     }
 
     @Test
+    void whatAKilledDeployLeftIsRemovedByTheNextOne() throws Exception {
+        // SIGKILL while packing: no hook ran, the directory and its (now free) lock file stay
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Path left = Files.createTempDirectory(work, ".v41.pending-");
+        Files.createFile(left.resolve(PendingDir.LOCK_FILE));
+        Files.write(left.resolve("v41.tar.zst"), new byte[1 << 16]);
+        DeployRequest req = request(release(1 << 20)).build();
+        try (PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false)) {
+            ahead.finish((md5, size) -> { });
+        }
+        assertEquals(List.of("v42.md5", "v42.tar.zst", "v42.torrent"), workFiles());
+    }
+
+    @Test
     void closedBeforeItFinishedItLeavesNothingInTheWorkDirectory() throws Exception {
         // big enough that packing is still running when the deploy fails (no agent matched, its lock was taken)
         DeployRequest req = request(release(64 << 20)).build();
