@@ -20,6 +20,10 @@ case "${TMPDIR:-/tmp}" in *" "*) base=/tmp ;; *) base=${TMPDIR:-/tmp} ;; esac
 tmp=$(mktemp -d "$base/murder-cds.XXXXXX") || exit 0
 zk_pid=
 agent_pid=
+# the ZooKeeper and agent of step 2 get SIGTERM when this script dies, even of SIGKILL (which runs
+# no trap): util-linux's setpriv sets their parent-death signal
+orphan_stop=
+setpriv --pdeathsig TERM true 2>/dev/null && orphan_stop="setpriv --pdeathsig TERM --"
 # end PID: SIGTERM (it writes its class list as it exits), SIGKILL after 20 s
 end() {
   kill "$1" 2>/dev/null || return 0
@@ -66,11 +70,11 @@ control_plane() {
   }
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/secret" && chmod 600 "$tmp/secret" || return 1
   mkdir -p "$tmp/release" && head -c 1048576 /dev/urandom > "$tmp/release/app.bin" && echo one > "$tmp/release/VERSION" || return 1
-  MURDER_JAVA_OPTS="-XX:DumpLoadedClassList=$tmp/zookeeper.lst" "$murder" zookeeper --bind 127.0.0.1 --port 46781 \
+  MURDER_JAVA_OPTS="-XX:DumpLoadedClassList=$tmp/zookeeper.lst" $orphan_stop "$murder" zookeeper --bind 127.0.0.1 --port 46781 \
     --data-dir "$tmp/zk" > "$tmp/zookeeper.log" 2>&1 &
   zk_pid=$!
   wait_for "$tmp/zookeeper.log" "zookeeper listening" 60 "$zk_pid" || { stop; return 1; }
-  MURDER_JAVA_OPTS="-XX:DumpLoadedClassList=$tmp/agent.lst" "$murder" agent --name cds-archive --zk 127.0.0.1:46781 \
+  MURDER_JAVA_OPTS="-XX:DumpLoadedClassList=$tmp/agent.lst" $orphan_stop "$murder" agent --name cds-archive --zk 127.0.0.1:46781 \
     --secret-file "$tmp/secret" --dest-root "$tmp/agent" --port-range 46790-46799 --ip 127.0.0.1 --metrics-port off \
     > "$tmp/agent.log" 2>&1 &
   agent_pid=$!
