@@ -19,7 +19,8 @@ import org.murder.core.Rate;
  * @param maxConnections     most peer connections per torrent
  * @param maxUnchoked        most peers we upload to at once per torrent
  * @param pipelineBlocks     most data in flight per peer, in 16 KiB blocks (a request to a murder peer spans several)
- * @param pipelineTime       requests in flight per peer: this long at the rate the peer delivers (see RequestDepth)
+ * @param pipelineTime       requests in flight per murder peer: this long at the rate it delivers (other clients: at
+ *                           least 250 ms; links whose round trip exceeds it want more; see RequestDepth)
  * @param randomFirstPieces  pieces picked at random before rarest-first starts
  * @param orderWindow        bytes of pieces to choose among: a new piece is chosen at random among the
  *                           first this many bytes of the rarest pieces the peer has, in file order
@@ -123,7 +124,8 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
          */
         private int maxUnchoked = 8;
         private int pipelineBlocks = 256;
-        private Duration pipelineTime = Duration.ofMillis(250);
+        /** 100 ms (250 before: promised more pieces to busy peers' queues; see RequestDepth). */
+        private Duration pipelineTime = Duration.ofMillis(100);
         private int randomFirstPieces = 4;
         private long orderWindow = 16L << 20;
         private Duration reannounce = Duration.ofSeconds(15);

@@ -101,6 +101,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private final Map<Long, Block> requests = new LinkedHashMap<>();
     private final Map<Long, Block> requestsView = Collections.unmodifiableMap(requests);
     private RequestDepth requestDepth;
+    /** How often its socket's round trip is read for {@link RequestDepth#roundTrip}. */
+    private static final long ROUND_TRIP_EVERY_NANOS = 1_000_000_000L;
+    /** When it was read last (the clock's nanoseconds); Long.MIN_VALUE / 2: never. */
+    private long roundTripReadAt = Long.MIN_VALUE / 2;
     /** Blocks per request to this peer (see EngineConfig.MURDER_REQUEST_BLOCKS); set when attached. */
     private int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
@@ -310,7 +314,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             owedSince = now;
         }
         if (b != null && b.length() == bytes) {
-            requestDepth.onBlock(now.getEpochSecond() * 1_000_000_000L + now.getNano(), bytes);
+            long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            if (nanos - roundTripReadAt >= ROUND_TRIP_EVERY_NANOS || nanos < roundTripReadAt) {
+                roundTripReadAt = nanos;
+                requestDepth.roundTrip(tcpRoundTripNanos());
+            }
+            requestDepth.onBlock(nanos, bytes);
         }
         return b;
     }
@@ -437,6 +446,18 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     /** Whether its channel is open: what is written to it may still go out. */
     boolean open() {
         return channel != null && channel.isActive();
+    }
+
+    /** TCP's smoothed round trip of its socket (TCP_INFO; with the epoll transport only), 0 when unknown. */
+    private long tcpRoundTripNanos() {
+        if (channel instanceof io.netty.channel.epoll.EpollSocketChannel epoll && epoll.isOpen()) {
+            try {
+                return epoll.tcpInfo().rtt() * 1_000L; // microseconds
+            } catch (io.netty.channel.ChannelException e) {
+                LOG.debug("[peer={}] TCP_INFO: {}", channel.remoteAddress(), e.toString()); // closing
+            }
+        }
+        return 0;
     }
 
     /** Unsent bytes its socket may hold (TCP_NOTSENT_LOWAT; with the epoll transport only), set when it changes. */

@@ -54,6 +54,18 @@ package org.murder.peer.engine;
  * 183, 228 and 205 requests in flight; one that sends at most 50 blocks per 500 ms gets them all
  * with 74; a steady 1 MB/s peer keeps 16, stalling for a second or not.
  *
+ * <p><b>How long.</b> {@code time} is 100 ms for murder peers (EngineConfig.pipelineTime) and at
+ * least {@link #BATCHING_PEER_TIME} for others (what their batching above was measured with).
+ * Requests beyond what keeps a peer busy are pieces promised to its queue that another peer, idle
+ * meanwhile, could have sent. In the 16-host benchmark (25 Mbit/s, 64 KiB pieces), 250 ms of
+ * requests per peer left the hosts' uplinks 91-92 % busy and 1.6-2.0 s of tail after the origin's
+ * last byte, 1.15-1.16 x F/C (three runs); 100 ms, 92-93 %, 1.4-1.6 s and 1.13-1.14 (five runs, the
+ * same hour; bench/swarm.sh). Its simulator: 1.066 -> 1.040 x the framed bound over 40 seeds, worst
+ * 1.12 -> 1.04. Sized by rate alone, a pipeline could not outgrow a round trip longer than
+ * {@code time} (rate = depth / round trip, depth = rate x time: it shrinks to the floor, 2 requests
+ * a round trip), so the time covers at least {@link #ROUND_TRIPS} of the connection's round trip
+ * as TCP measures it ({@link #roundTrip}).
+ *
  * <p>After {@link #idle()} (nothing was left to ask) the next block starts a new window or round,
  * so idle time does not read as a slow peer. Not thread-safe: owned by the session's event loop,
  * like the rest of a connection's state. Time is given in nanoseconds (any origin; a step back
@@ -74,6 +86,10 @@ final class RequestDepth {
     static final int BATCH = 4;
     /** After a probe that did not pay off, none for this long. */
     static final long BACKOFF_NANOS = 10_000_000_000L;
+    /** The least time for a peer that may answer in batches (another client): what its batching was measured with. */
+    static final java.time.Duration BATCHING_PEER_TIME = java.time.Duration.ofMillis(250);
+    /** The time covers at least this many of the connection's round trips. */
+    static final int ROUND_TRIPS = 2;
 
     private final int max;
     private final int min;
@@ -81,6 +97,8 @@ final class RequestDepth {
     private final int requestSize;
     private final boolean mayBatch;
     private int depth;
+    /** The shortest round trip TCP reported for the connection, 0 until known (see {@link #roundTrip}). */
+    private long roundTripNanos;
 
     // the window (a murder peer) or round (another) being measured
     private boolean measuring;
@@ -129,6 +147,24 @@ final class RequestDepth {
         return depth;
     }
 
+    /**
+     * The connection's round trip now (TCP's smoothed estimate, which our requests queued at the
+     * peer do not lengthen; 0: unknown): the time covers at least {@link #ROUND_TRIPS} of the
+     * shortest one reported. The shortest, for queues in the network and delayed acknowledgements
+     * lengthen it a while (16 hosts behind 25 Mbit/s shapers read 17-72 ms, and twice that made
+     * the pipelines longer than the 100 ms wanted there: 1.14-1.16 x F/C again).
+     */
+    void roundTrip(long nanos) {
+        if (nanos > 0) {
+            roundTripNanos = roundTripNanos == 0 ? nanos : Math.min(roundTripNanos, nanos);
+        }
+    }
+
+    /** What the depth covers at the measured rate: {@code time}, or {@link #ROUND_TRIPS} round trips if longer. */
+    long windowNanos() {
+        return Math.max(timeNanos, ROUND_TRIPS * roundTripNanos);
+    }
+
     /** Nothing is in flight: the time until the next request is answered is not the peer's. */
     void idle() {
         measuring = false;
@@ -146,7 +182,7 @@ final class RequestDepth {
         this.bytes += bytes;
         if (!mayBatch) {
             if (elapsed >= WINDOW_NANOS) {
-                depth = clamp(rate(elapsed) * timeNanos);
+                depth = clamp(rate(elapsed) * windowNanos());
                 begin(nowNanos, depth, 0);
             }
             return;
@@ -214,8 +250,9 @@ final class RequestDepth {
             }
             probe = 0;
         }
-        double wanted = cycle > 0 ? rate * (timeNanos + cycle) - 1 : rate * timeNanos;
-        boolean drained = largestBatch >= Math.max(BATCH, Math.min(target, depth)) && roundCycle > timeNanos;
+        long window = windowNanos();
+        double wanted = cycle > 0 ? rate * (window + cycle) - 1 : rate * window;
+        boolean drained = largestBatch >= Math.max(BATCH, Math.min(target, depth)) && roundCycle > window;
         if (probe > 0) {
             wanted = Math.max(wanted, probe); // until it is checked
         } else if (drained && near(roundCycle, drainedCycle) && nowNanos >= noProbeUntil && 2 * largestBatch > depth

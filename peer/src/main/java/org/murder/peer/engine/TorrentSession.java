@@ -275,6 +275,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return seedFromStart ? PiecePicker.Outside.WHAT_OUR_RACK_LACKS : PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS;
     }
 
+    /** A murder peer's requests cover the configured time; another client's at least what its batching was measured with. */
+    private java.time.Duration pipelineTime(PeerConnection c) {
+        java.time.Duration time = config.pipelineTime();
+        return c.peerId().isMurder() || time.compareTo(RequestDepth.BATCHING_PEER_TIME) >= 0 ? time : RequestDepth.BATCHING_PEER_TIME;
+    }
+
     private boolean isRackMate(PeerConnection c) {
         InetSocketAddress remote = c.remote();
         return !rackMates.isEmpty() && remote != null && rackMates.contains(remote.getAddress());
@@ -314,7 +320,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             admission.evicted().close(admission.why());
         }
         int blocks = c.peerId().isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
-        RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), config.pipelineTime().toNanos(),
+        RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), pipelineTime(c).toNanos(),
                 EngineConfig.BLOCK_SIZE * blocks, !c.peerId().isMurder());
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()

@@ -122,6 +122,8 @@ class RequestDepthTest {
         final PriorityQueue<Long> arrivals = new PriorityQueue<>();
         final int requestBytes;
         double nanosPerAnswer;
+        /** One way, peer to us. */
+        long hop = HOP;
         private long uplinkFree;
 
         SimPeer(double bytesPerSecond, int requestBytes) {
@@ -143,7 +145,7 @@ class RequestDepthTest {
         /** Puts one answer on the uplink no earlier than {@code now}. */
         void send(long now) {
             uplinkFree = Math.max(uplinkFree, now) + Math.round(nanosPerAnswer);
-            arrivals.add(uplinkFree + HOP);
+            arrivals.add(uplinkFree + hop);
         }
     }
 
@@ -201,6 +203,19 @@ class RequestDepthTest {
             } else {
                 send(now);
             }
+        }
+    }
+
+    /** Answers each request as it comes, as fast as its uplink goes, {@code oneWayNanos} away each way. */
+    private static final class FarPeer extends SimPeer {
+        FarPeer(double bytesPerSecond, int requestBytes, long oneWayNanos) {
+            super(bytesPerSecond, requestBytes);
+            hop = oneWayNanos;
+        }
+
+        @Override
+        void asked(long now) {
+            send(now + hop);
         }
     }
 
@@ -325,6 +340,55 @@ class RequestDepthTest {
         Run run = session.until(60 * S);
         assertTrue(run.bytesPerSecond() >= 0.95 * 100 * BLOCK, run + " got " + run.bytesPerSecond() / 1e6 + " MB/s");
         assertTrue(run.maxDepth() <= 100, "a batch and a half is enough, two at most: " + run);
+    }
+
+    @Test
+    void aMurderPeerFurtherAwayThanThePipelineTimeGetsItsUplinkOnceTheRoundTripIsKnown() {
+        // 10 MB/s, 300 ms round trip, 64 KiB requests, 100 ms of pipeline
+        long oneWay = 150 * MS;
+        RequestDepth unknown = new RequestDepth(64, 100 * MS, 4 * BLOCK, false);
+        Session starved = new Session(unknown, new FarPeer(10e6, 4 * BLOCK, oneWay));
+        starved.until(5 * S);
+        Run shrunk = starved.until(35 * S);
+        // rate x 100 ms is a third of what the round trip needs: each window measures less, down to the floor
+        assertEquals(2, shrunk.maxDepth(), shrunk.toString());
+        assertTrue(shrunk.bytesPerSecond() < 0.5e6, shrunk.toString());
+
+        RequestDepth known = new RequestDepth(64, 100 * MS, 4 * BLOCK, false);
+        known.roundTrip(2 * oneWay);
+        assertEquals(600 * MS, known.windowNanos());
+        Session session = new Session(known, new FarPeer(10e6, 4 * BLOCK, oneWay));
+        session.until(5 * S);
+        Run run = session.until(35 * S);
+        assertTrue(run.bytesPerSecond() >= 0.95 * 10e6, run + " got " + run.bytesPerSecond() / 1e6 + " MB/s");
+    }
+
+    @Test
+    void theWindowFollowsTheShortestRoundTripTcpReported() {
+        RequestDepth d = new RequestDepth(64, 100 * MS, 4 * BLOCK, false);
+        assertEquals(100 * MS, d.windowNanos(), "unknown: the time");
+        d.roundTrip(0);
+        assertEquals(100 * MS, d.windowNanos(), "0 is unknown");
+        d.roundTrip(300 * MS);
+        assertEquals(600 * MS, d.windowNanos());
+        d.roundTrip(40 * MS); // queues drained: the path is shorter than it read
+        assertEquals(100 * MS, d.windowNanos());
+        d.roundTrip(200 * MS); // a queue or a delayed acknowledgement, a while
+        assertEquals(100 * MS, d.windowNanos(), "the shortest one counts");
+    }
+
+    @Test
+    void aNearMurderPeerGetsAHundredMillisecondsOfRequests() {
+        // 3 MB/s (25 Mbit/s), 1 ms round trip: 100 ms of it is 300 KB, 5 requests of 64 KiB
+        RequestDepth d = new RequestDepth(64, 100 * MS, 4 * BLOCK, false);
+        d.roundTrip(MS);
+        assertEquals(100 * MS, d.windowNanos(), "a round trip shorter than the time leaves the time");
+        Session session = new Session(d, new FarPeer(3e6, 4 * BLOCK, MS / 2));
+        session.until(2 * S);
+        Run run = session.until(12 * S);
+        assertEquals(5, run.minDepth(), run.toString());
+        assertEquals(5, run.maxDepth(), run.toString());
+        assertTrue(run.bytesPerSecond() >= 0.99 * 3e6, run.toString());
     }
 
     @Test

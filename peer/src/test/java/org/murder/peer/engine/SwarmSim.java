@@ -812,6 +812,7 @@ final class SwarmSim {
             joinedAt = usefulAt;
             depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / SPAN), config.pipelineTime().toNanos(),
                     EngineConfig.BLOCK_SIZE * SPAN, false); // every simulated host is a murder peer
+            depth.roundTrip(2 * latency); // what TCP would measure on an idle path (PeerConnection reads it)
         }
 
         // ---- messages from the remote side, as PeerConnection.update then TorrentSession.received
