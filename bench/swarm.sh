@@ -30,7 +30,8 @@
 # reads every port's counter on the bridge), so the time splits into the origin's and the tail, and
 # how busy the hosts' uplinks and the machine were in the first 5 s, the middle and the tail.
 # Targets (shared/DESIGN.md): last host <= 1.15 x F/C for 16 hosts; speedup >= 0.85 x H.
-# PEER_OPTS: more options for every `murder peer` (e.g. --warm-up); AGENT_OPTS for every `murder agent`.
+# PEER_OPTS: more options for every `murder peer` (e.g. --warm-up); AGENT_OPTS for every `murder agent`;
+# SEED_OPTS for the origin's `murder seed` (e.g. --verbose).
 # SWARM_TBF_LATENCY: the latency setting of every uplink's tbf, in every phase (default 20ms; its
 # queue holds that much of C plus the bucket of at least 64 KiB; a deeper queue drops less and
 # delays more). The murder phase also prints how many TCP segments were sent again.
@@ -105,6 +106,8 @@ AGENT_OPTS=${AGENT_OPTS:-}
 # more options for every `murder peer` of the murder phase (e.g. PEER_OPTS=--warm-up: peers that compile their code before
 # the seed is up, as agents do; see README, "The swarm benchmark")
 PEER_OPTS=${PEER_OPTS:-}
+# more options for the origin's `murder seed` of the murder phase (e.g. SEED_OPTS=--verbose: its debug log)
+SEED_OPTS=${SEED_OPTS:-}
 
 cleanup() {
   local rc=$?
@@ -218,7 +221,7 @@ start_seed() { # start_seed LOG: our seed; sets seed_ready (the time it verified
   local log=$1
   seed_started=$(now)
   ( in_ns "$SEED" "$murder" seed "$work/release.torrent" "$work/src/release.bin" --port-range 6881-6889 \
-      --bind "$SEED_IP" --ip "$SEED_IP" 2>&1 | while IFS= read -r line; do
+      --bind "$SEED_IP" --ip "$SEED_IP" $SEED_OPTS 2>&1 | while IFS= read -r line; do
         case "$line" in seeding*) now > "$work/seed.ready.tmp" && mv "$work/seed.ready.tmp" "$work/seed.ready" ;; esac
         printf '%s\n' "$line"
       done ) > "$log" &
