@@ -25,6 +25,7 @@ import java.time.Instant;
  * again rather than refused a piece as if it had it. Owned by one thread; {@code P} stands for a peer.
  */
 final class FirstCopy<P> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FirstCopy.class);
     /**
      * How long a piece's first copy stays its first peer's after that peer's last ask. 2 s was too
      * short behind a 50 Mbit/s uplink shared by 16 hosts: the last blocks of a piece could take
@@ -71,6 +72,8 @@ final class FirstCopy<P> {
      * 100 peers would be 160 MB for a release of 200,000 pieces).
      */
     private final java.util.Map<Object, java.util.Map<Integer, Instant>> refusedAt = new java.util.HashMap<>();
+    /** The identities of gone peers that pieces went whole to ({@code goneFrom}): {@link #back} looks only for those. */
+    private final java.util.Set<Object> goneWithPieces = new java.util.HashSet<>();
 
     /** Holds nothing until asked first (only an origin seed asks); each peer is its own identity. */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength) {
@@ -143,6 +146,8 @@ final class FirstCopy<P> {
             return !waitedTooLong(piece, asker, now, PATIENCE); // spreading from the first peer
         }
         // the first peer got part of it and stopped asking (or stopped reading): the asker takes it over
+        LOG.debug("piece {}: {} takes over its first copy from {} ({} of {} bytes written to it, {} blocks waiting, last at {})",
+                piece, asker, first, sentBytes[piece], pieceLength.applyAsLong(piece), queued[piece], since[piece]);
         to[piece] = asker;
         since[piece] = now;
         queued[piece] = 1;
@@ -157,7 +162,12 @@ final class FirstCopy<P> {
      */
     private boolean waitedTooLong(int piece, P asker, Instant now, Duration patience) {
         Instant first = refusedAt.computeIfAbsent(asker, a -> new java.util.HashMap<>()).putIfAbsent(piece, now);
-        return first != null && !now.isBefore(first.plus(patience));
+        boolean tooLong = first != null && !now.isBefore(first.plus(patience));
+        if (tooLong) {
+            LOG.debug("piece {}: {} is served a second copy after looking elsewhere since {} (first copy to {})", piece, asker,
+                    first, to[piece] == GONE ? goneFrom[piece] + ", gone" : to[piece]);
+        }
+        return tooLong;
     }
 
     /**
@@ -193,11 +203,13 @@ final class FirstCopy<P> {
      */
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
+        boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
                 if (sentBytes[i] >= pieceLength.applyAsLong(i)) {
                     to[i] = GONE;
                     goneFrom[i] = identity.apply(peer);
+                    whole = true;
                     since[i] = now.plus(GONE_WHOLE); // refused until then
                     queued[i] = 0;
                     sentBytes[i] = 0;
@@ -206,5 +218,34 @@ final class FirstCopy<P> {
                 }
             }
         }
+        if (whole) {
+            goneWithPieces.add(identity.apply(peer));
+        }
+    }
+
+    /**
+     * {@code peer} is connected: if it is a gone peer come back (on another connection: both ends
+     * dialled at once and the older connection made way, or a reconnect), the first copies that went
+     * whole to its old connection go to the next peer to ask. What was written to a connection that
+     * closed may never have arrived, and the peer cannot always ask again: its new connection waits
+     * for one of our upload slots. Refused to everyone else for {@link #PATIENCE}, such a piece had
+     * no copy anywhere: 16 hosts at 25 Mbit/s waited 3-5 s at the end for the last of them (1.34 x
+     * F/C, about one run in seven, `bench/swarm.sh`). If it did arrive, the peer says so and the
+     * piece spreads from it; at worst the origin sends it again, once.
+     */
+    void back(P peer) {
+        Object id = identity.apply(peer);
+        if (to == null || !goneWithPieces.remove(id)) {
+            return;
+        }
+        int released = 0;
+        for (int i = 0; i < to.length; i++) {
+            if (to[i] == GONE && id.equals(goneFrom[i])) {
+                to[i] = null;
+                goneFrom[i] = null;
+                released++;
+            }
+        }
+        LOG.debug("{} is back: {} first copies written to its old connection go to the next peer to ask", peer, released);
     }
 }

@@ -329,6 +329,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         c.availability().rackMate(isRackMate(c), c.has());
         peers.add(c);
         uploads.add(c);
+        if (!downloadedHere) {
+            firstCopy.back(c);
+        }
         counters.peers = peers.size();
         LOG.debug("[torrent={} peer={}] connected ({} peers)", logId, c, peers.size());
     }

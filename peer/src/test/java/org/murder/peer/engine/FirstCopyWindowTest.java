@@ -107,6 +107,27 @@ class FirstCopyWindowTest {
     }
 
     @Test
+    void whatWentWholeToAConnectionThatMadeWayGoesToTheNextAskerOnceItsPeerIsBack() {
+        // a's new connection may wait for an upload slot and cannot ask again; b and c must not wait PATIENCE
+        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+        assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
+        byPeer.sent(0, "a#1", 20, t0);
+        assertFalse(byPeer.goesElsewhere(1, "z#1", t0, 0));
+        byPeer.sent(1, "z#1", 20, t0);
+        byPeer.gone("a#1", t0.plusMillis(1));
+        byPeer.gone("z#1", t0.plusMillis(1));
+        assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(2), 0), "a is not back: b is to get it from a");
+        byPeer.back("q#1"); // nothing went to q
+        assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(3), 0), "still a's");
+        byPeer.back("a#2");
+        assertFalse(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(4), 0), "a is back without it: b gets the piece now");
+        assertTrue(byPeer.goesElsewhere(0, "c#1", t0.plusMillis(5), 0), "and it is b's first copy");
+        assertTrue(byPeer.goesElsewhere(1, "b#1", t0.plusMillis(6), 0), "z, gone and not back, keeps its piece");
+        byPeer.back("a#3");
+        assertTrue(byPeer.goesElsewhere(0, "c#1", t0.plusMillis(7), 0), "a second return changes nothing: b's");
+    }
+
+    @Test
     void aPieceWentWholeToAGonePeerIsStillRefusedToOthers() {
         FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
         assertFalse(byPeer.goesElsewhere(2, "a#1", t0, 0));
