@@ -52,6 +52,13 @@ final class FirstCopy<P> {
      * against 1.05-1.15.
      */
     static final Duration PATIENCE_NO_HOLDER = Duration.ofSeconds(3);
+    /**
+     * A peer back on a new connection within this of its old one closing may have lost what was
+     * written to the old one last (see {@link #back}). Later, it had it: a busy origin lets a peer
+     * with nothing on its way go (see {@link #gone}), and it dials again after
+     * {@link PeerSet#RECONNECT_AFTER} with every piece it was sent.
+     */
+    static final Duration BACK_WITHIN = WINDOW;
     /** Stands for a gone peer that got its piece whole. */
     private static final Object GONE = new Object();
 
@@ -72,8 +79,11 @@ final class FirstCopy<P> {
      * 100 peers would be 160 MB for a release of 200,000 pieces).
      */
     private final java.util.Map<Object, java.util.Map<Integer, Instant>> refusedAt = new java.util.HashMap<>();
-    /** The identities of gone peers that pieces went whole to ({@code goneFrom}): {@link #back} looks only for those. */
-    private final java.util.Set<Object> goneWithPieces = new java.util.HashSet<>();
+    /**
+     * The identities of peers gone within {@link #BACK_WITHIN} that pieces went whole to ({@code goneFrom}), and when
+     * they went: {@link #back} looks only for those.
+     */
+    private final java.util.Map<Object, Instant> goneWithPieces = new java.util.HashMap<>();
 
     /** Holds nothing until asked first (only an origin seed asks); each peer is its own identity. */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength) {
@@ -203,6 +213,7 @@ final class FirstCopy<P> {
      */
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
+        goneWithPieces.values().removeIf(at -> !now.isBefore(at.plus(BACK_WITHIN)));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
@@ -219,23 +230,25 @@ final class FirstCopy<P> {
             }
         }
         if (whole) {
-            goneWithPieces.add(identity.apply(peer));
+            goneWithPieces.put(identity.apply(peer), now);
         }
     }
 
     /**
-     * {@code peer} is connected: if it is a gone peer come back (on another connection: both ends
-     * dialled at once and the older connection made way, or a reconnect), the first copies that went
-     * whole to its old connection go to the next peer to ask. What was written to a connection that
-     * closed may never have arrived, and the peer cannot always ask again: its new connection waits
-     * for one of our upload slots. Refused to everyone else for {@link #PATIENCE}, such a piece had
-     * no copy anywhere: 16 hosts at 25 Mbit/s waited 3-5 s at the end for the last of them (1.34 x
-     * F/C, about one run in seven, `bench/swarm.sh`). If it did arrive, the peer says so and the
-     * piece spreads from it; at worst the origin sends it again, once.
+     * {@code peer} is connected at {@code now}: if it is a peer come back within {@link #BACK_WITHIN}
+     * of its old connection closing (both ends dialled at once and the older connection made way,
+     * or a quick reconnect), the first copies that went whole to the old connection go to the next
+     * peer to ask. What was written to a connection that closed may never have arrived, and the
+     * peer cannot always ask again: its new connection waits for one of our upload slots. Refused to
+     * everyone else for {@link #PATIENCE}, such a piece had no copy anywhere: 16 hosts at 25 Mbit/s
+     * waited 3-5 s at the end for the last of them (1.34 x F/C, about one run in seven,
+     * bench/swarm.sh). If it did arrive, the peer says so and the piece spreads from it; at worst
+     * the origin sends it again, once.
      */
-    void back(P peer) {
+    void back(P peer, Instant now) {
         Object id = identity.apply(peer);
-        if (to == null || !goneWithPieces.remove(id)) {
+        Instant goneAt = goneWithPieces.remove(id);
+        if (to == null || goneAt == null || !now.isBefore(goneAt.plus(BACK_WITHIN))) {
             return;
         }
         int released = 0;

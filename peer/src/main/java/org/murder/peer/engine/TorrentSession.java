@@ -330,7 +330,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         peers.add(c);
         uploads.add(c);
         if (!downloadedHere) {
-            firstCopy.back(c);
+            firstCopy.back(c, now);
         }
         counters.peers = peers.size();
         LOG.debug("[torrent={} peer={}] connected ({} peers)", logId, c, peers.size());

@@ -117,14 +117,25 @@ class FirstCopyWindowTest {
         byPeer.gone("a#1", t0.plusMillis(1));
         byPeer.gone("z#1", t0.plusMillis(1));
         assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(2), 0), "a is not back: b is to get it from a");
-        byPeer.back("q#1"); // nothing went to q
+        byPeer.back("q#1", t0.plusMillis(2)); // nothing went to q
         assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(3), 0), "still a's");
-        byPeer.back("a#2");
+        byPeer.back("a#2", t0.plusMillis(3));
         assertFalse(byPeer.goesElsewhere(0, "b#1", t0.plusMillis(4), 0), "a is back without it: b gets the piece now");
         assertTrue(byPeer.goesElsewhere(0, "c#1", t0.plusMillis(5), 0), "and it is b's first copy");
         assertTrue(byPeer.goesElsewhere(1, "b#1", t0.plusMillis(6), 0), "z, gone and not back, keeps its piece");
-        byPeer.back("a#3");
+        byPeer.back("a#3", t0.plusMillis(6));
         assertTrue(byPeer.goesElsewhere(0, "c#1", t0.plusMillis(7), 0), "a second return changes nothing: b's");
+    }
+
+    @Test
+    void aPeerBackLongAfterItWentHadWhatItWasSent() {
+        // a busy origin let it go for holding a slot with nothing on its way: it dials again after PeerSet.RECONNECT_AFTER
+        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+        assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
+        byPeer.sent(0, "a#1", 20, t0);
+        byPeer.gone("a#1", t0.plusSeconds(1));
+        byPeer.back("a#2", t0.plusSeconds(1).plus(FirstCopy.BACK_WITHIN));
+        assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusSeconds(6), 0), "b is to get it from a");
     }
 
     @Test
