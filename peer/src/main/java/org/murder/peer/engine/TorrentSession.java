@@ -400,7 +400,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     /** It has more pieces: {@code piece} (one Have), or -1 (a bitfield, Have All). */
     private void peerHasChanged(PeerConnection c, int piece) {
         if (picker.isComplete() && c.isSeed()) {
-            c.close("both seeds");
+            bothSeeds(c);
             return;
         }
         if (c.isSeed()) {
@@ -565,6 +565,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
+    /** We and {@code c} are seeds: nothing to trade. Closed, and its address, if we dialled it, not dialled again. */
+    private void bothSeeds(PeerConnection c) {
+        if (c.outgoing() && c.remote() != null) {
+            peers.forgetSeed(c.remote());
+        }
+        c.close("both seeds");
+    }
+
     @Override
     public void committed() {
         completedAt = clock.instant();
@@ -573,7 +581,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 options.expectedMd5().isPresent() ? ", md5 ok" : "");
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
             if (c.isSeed()) {
-                c.close("both seeds");
+                bothSeeds(c);
             } else {
                 c.interested(false);
                 c.flush();

@@ -53,6 +53,21 @@ class PeerSetTest {
     }
 
     @Test
+    void aSeedWeDialledAsASeedIsNotDialledAgainUntilATrackerNamesItAgain() {
+        peers.learn(List.of(address(2, 1), address(3, 1)));
+        assertEquals(List.of(address(2, 1), address(3, 1)), peers.toDial(t0));
+        peers.dialled();
+        peers.dialled();
+        peers.forgetSeed(address(2, 1));
+        Instant later = t0.plus(PeerSet.RECONNECT_AFTER);
+        assertEquals(List.of(address(3, 1)), peers.toDial(later), "2 is a seed, as we are");
+        peers.dialled();
+        peers.learn(List.of(address(2, 1))); // named again: a leecher now (a seed's tracker names only those)
+        assertEquals(List.of(address(2, 1)), peers.toDial(later.plus(PeerSet.RECONNECT_AFTER).minusSeconds(1)),
+                "dialled as soon as it is named, the delay since its last dial being over");
+    }
+
+    @Test
     void aConnectedAddressIsNotDialledAndABannedOneIsNeitherDialledNorLetIn() throws Exception {
         Member two = new Member(id("two"), address(2, 1), t0, true, 0);
         peers.learn(List.of(address(2, 1), address(3, 1)));
