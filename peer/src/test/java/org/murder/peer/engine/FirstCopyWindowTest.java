@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 class FirstCopyWindowTest {
     private final FirstCopy<String> policy = new FirstCopy<>(4, piece -> 1000); // pieces of 1000 bytes; the tests below send blocks of 10
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    /** Connections "a#1", "a#2" of one peer "a"; pieces of 20 bytes. */
+    private final FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
 
     @Test
     void aPieceOnItsWayToOnePeerGoesToOthersFromItUntilTheWindowAfterItsLastBlock() {
@@ -93,7 +95,6 @@ class FirstCopyWindowTest {
     @Test
     void aPeerBackOnANewConnectionIsServedAgainWhatWentWholeToItsOldOne() {
         // connections "a#1", "a#2" of one peer "a": what was written to the first may never have arrived
-        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
         assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
         byPeer.sent(0, "a#1", 10, t0);
         byPeer.sent(0, "a#1", 10, t0); // written whole
@@ -109,7 +110,6 @@ class FirstCopyWindowTest {
     @Test
     void whatWentWholeToAConnectionThatMadeWayGoesToTheNextAskerOnceItsPeerIsBack() {
         // a's new connection may wait for an upload slot and cannot ask again; b and c must not wait PATIENCE
-        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
         assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
         byPeer.sent(0, "a#1", 20, t0);
         assertFalse(byPeer.goesElsewhere(1, "z#1", t0, 0));
@@ -128,29 +128,20 @@ class FirstCopyWindowTest {
     }
 
     @Test
-    void aPeerBackLongAfterItWentHadWhatItWasSent() {
-        // a busy origin let it go for holding a slot with nothing on its way: it dials again after PeerSet.RECONNECT_AFTER
-        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
-        assertFalse(byPeer.goesElsewhere(0, "a#1", t0, 0));
-        byPeer.sent(0, "a#1", 20, t0);
-        byPeer.gone("a#1", t0.plusSeconds(1));
-        byPeer.back("a#2", t0.plusSeconds(1).plus(FirstCopy.BACK_WITHIN));
-        assertTrue(byPeer.goesElsewhere(0, "b#1", t0.plusSeconds(6), 0), "b is to get it from a");
-    }
-
-    @Test
-    void aPieceWentWholeToAGonePeerIsStillRefusedToOthers() {
-        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+    void aPieceWentWholeToAGonePeerIsStillRefusedToOthersEvenOnceItIsBackLater() {
         assertFalse(byPeer.goesElsewhere(2, "a#1", t0, 0));
         byPeer.sent(2, "a#1", 20, t0);
         byPeer.gone("a#1", t0);
         assertTrue(byPeer.goesElsewhere(2, "b#1", t0.plusSeconds(1), 0), "a shares it: b is to get it from a");
+        // a busy origin let it go for holding a slot with nothing on its way, and it dials again after
+        // PeerSet.RECONNECT_AFTER: it had what it was sent
+        byPeer.back("a#2", t0.plus(FirstCopy.BACK_WITHIN));
+        assertTrue(byPeer.goesElsewhere(2, "b#1", t0.plus(FirstCopy.BACK_WITHIN).plusSeconds(1), 0), "still a's");
         assertFalse(byPeer.goesElsewhere(2, "b#1", t0.plus(FirstCopy.GONE_WHOLE), 0), "unless a never comes back with it");
     }
 
     @Test
     void theSamePeerOnASecondConnectionWhileTheFirstLivesTakesItsPieceOver() {
-        FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
         assertFalse(byPeer.goesElsewhere(3, "a#1", t0, 0));
         assertFalse(byPeer.goesElsewhere(3, "a#2", t0.plusMillis(1), 0), "its own piece");
         byPeer.sent(3, "a#2", 20, t0.plusMillis(2));
