@@ -17,6 +17,8 @@ dist=$(cd "${1:?usage: cds-archive.sh DIST}" && pwd -P) || exit 0
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 # not under a TMPDIR with spaces: the paths below travel in MURDER_JAVA_OPTS, which bin/murder splits
 case "${TMPDIR:-/tmp}" in *" "*) base=/tmp ;; *) base=${TMPDIR:-/tmp} ;; esac
+# a run killed outright (SIGKILL runs no trap) left its directory: ours untouched for an hour go
+find "$base" -maxdepth 1 -type d -name 'murder-cds.??????' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
 tmp=$(mktemp -d "$base/murder-cds.XXXXXX") || exit 0
 zk_pid=
 agent_pid=
