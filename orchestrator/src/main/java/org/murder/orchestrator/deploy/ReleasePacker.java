@@ -60,20 +60,25 @@ final class ReleasePacker {
         Files.createDirectories(workDir);
         PendingDir.sweep(workDir, clock);
         PendingDir pending = PendingDir.create(workDir, tag);
-        MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
-                pending.dir().resolve(tag + ".torrent"), pending.dir().resolve(tag + codec.extension()),
-                Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
-                Runtime.getRuntime().availableProcessors(), codec);
-        boolean bar = terminal;
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "murder-deploy-pack");
-            t.setDaemon(true);
-            return t;
-        });
-        Future<MakeTorrentResult> made = thread.submit(
-                () -> new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make));
-        thread.shutdown();
-        return new PackAhead(announce, workDir, pending, thread, made, clock);
+        try {
+            MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
+                    pending.dir().resolve(tag + ".torrent"), pending.dir().resolve(tag + codec.extension()),
+                    Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
+                    Runtime.getRuntime().availableProcessors(), codec);
+            boolean bar = terminal;
+            ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "murder-deploy-pack");
+                t.setDaemon(true);
+                return t;
+            });
+            Future<MakeTorrentResult> made = thread.submit(
+                    () -> new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make));
+            thread.shutdown();
+            return new PackAhead(announce, workDir, pending, thread, made, clock);
+        } catch (RuntimeException e) { // no PackAhead to close it
+            pending.close();
+            throw e;
+        }
     }
 
     /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */

@@ -33,7 +33,8 @@ class PendingDirTest {
     /** A pending directory as a killed deploy leaves it: its lock file there, its lock gone with the process. */
     private Path leftByKilledDeploy(String tag) throws IOException {
         Path dir = Files.createTempDirectory(work, "." + tag + ".pending-");
-        Files.createFile(dir.resolve(PendingDir.LOCK_FILE));
+        Path lock = Files.createFile(dir.resolve(PendingDir.LOCK_FILE));
+        Files.setLastModifiedTime(lock, FileTime.from(NOW.minus(PendingDir.NEW_LOCK_FILE).minusSeconds(1)));
         Files.write(dir.resolve(tag + ".tar.zst"), new byte[4096]);
         return dir;
     }
@@ -80,6 +81,16 @@ class PendingDirTest {
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         }
         assertEquals(1, PendingDir.sweep(work, CLOCK));
+        assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void aFreeLockOnANewLockFileIsLeftItsDeployMayBeAboutToTakeIt() throws IOException {
+        Path dir = leftByKilledDeploy("v46");
+        Files.setLastModifiedTime(dir.resolve(PendingDir.LOCK_FILE), FileTime.from(NOW.minus(PendingDir.NEW_LOCK_FILE)));
+        assertEquals(0, PendingDir.sweep(work, CLOCK));
+        assertTrue(Files.isDirectory(dir));
+        assertEquals(1, PendingDir.sweep(work, Clock.offset(CLOCK, Duration.ofSeconds(1))));
         assertFalse(Files.exists(dir));
     }
 
