@@ -52,13 +52,6 @@ final class FirstCopy<P> {
      * against 1.05-1.15.
      */
     static final Duration PATIENCE_NO_HOLDER = Duration.ofSeconds(3);
-    /**
-     * A peer back on a new connection within this of its old one closing may have lost what was
-     * written to the old one last (see {@link #back}). Later, it had it: a busy origin lets a peer
-     * with nothing on its way go (see {@link #gone}), and it dials again after
-     * {@link PeerSet#RECONNECT_AFTER} with every piece it was sent.
-     */
-    static final Duration BACK_WITHIN = WINDOW;
     /** Stands for a gone peer that got its piece whole. */
     private static final Object GONE = new Object();
 
@@ -80,7 +73,7 @@ final class FirstCopy<P> {
      */
     private final java.util.Map<Object, java.util.Map<Integer, Instant>> refusedAt = new java.util.HashMap<>();
     /**
-     * The identities of peers gone within {@link #BACK_WITHIN} that pieces went whole to ({@code goneFrom}), and when
+     * The identities of peers gone within {@link #GONE_WHOLE} that pieces went whole to ({@code goneFrom}), and when
      * they went: {@link #back} looks only for those.
      */
     private final java.util.Map<Object, Instant> goneWithPieces = new java.util.HashMap<>();
@@ -213,7 +206,7 @@ final class FirstCopy<P> {
      */
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
-        goneWithPieces.values().removeIf(at -> !now.isBefore(at.plus(BACK_WITHIN)));
+        goneWithPieces.values().removeIf(at -> !now.isBefore(at.plus(GONE_WHOLE)));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
@@ -235,30 +228,30 @@ final class FirstCopy<P> {
     }
 
     /**
-     * {@code peer} is connected at {@code now}: if it is a peer come back within {@link #BACK_WITHIN}
-     * of its old connection closing (both ends dialled at once and the older connection made way,
-     * or a quick reconnect), the first copies that went whole to the old connection go to the next
-     * peer to ask. What was written to a connection that closed may never have arrived, and the
-     * peer cannot always ask again: its new connection waits for one of our upload slots. Refused to
-     * everyone else for {@link #PATIENCE}, such a piece had no copy anywhere: 16 hosts at 25 Mbit/s
-     * waited 3-5 s at the end for the last of them (1.34 x F/C, about one run in seven,
-     * bench/swarm.sh). If it did arrive, the peer says so and the piece spreads from it; at worst
-     * the origin sends it again, once.
+     * {@code peer} is connected at {@code now}: if it is a gone peer come back (on another
+     * connection: both ends dialled at once and the older connection made way, or a reconnect),
+     * the first copies that went whole to it are no longer refused to others for
+     * {@link #GONE_WHOLE}, only while a peer of ours says it has them. What was written to a
+     * connection that closed may never have arrived, and the peer cannot always ask again: its new
+     * connection waits for one of our upload slots. Refused to everyone else for {@link #PATIENCE},
+     * such a piece had no copy anywhere: 16 hosts at 25 Mbit/s waited 3-5 s at the end for the
+     * last of them (1.34 x F/C, about one run in seven, bench/swarm.sh). What did arrive it says it
+     * has (its bitfield), and that spreads from it as before: a peer a busy origin let go for
+     * idling comes back with every piece it was sent.
      */
     void back(P peer, Instant now) {
         Object id = identity.apply(peer);
-        Instant goneAt = goneWithPieces.remove(id);
-        if (to == null || goneAt == null || !now.isBefore(goneAt.plus(BACK_WITHIN))) {
+        if (to == null || goneWithPieces.remove(id) == null) {
             return;
         }
-        int released = 0;
+        int judged = 0;
         for (int i = 0; i < to.length; i++) {
-            if (to[i] == GONE && id.equals(goneFrom[i])) {
-                to[i] = null;
-                goneFrom[i] = null;
-                released++;
+            if (to[i] == GONE && id.equals(goneFrom[i]) && now.isBefore(since[i])) {
+                since[i] = now; // from now on refused only while a holder says it has it (goesElsewhere)
+                judged++;
             }
         }
-        LOG.debug("{} is back: {} first copies written to its old connection go to the next peer to ask", peer, released);
+        LOG.debug("{} is back: {} first copies that went whole to its old connection go to the next peer to ask unless a peer"
+                + " says it has them", peer, judged);
     }
 }

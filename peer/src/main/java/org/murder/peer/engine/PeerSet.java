@@ -126,7 +126,7 @@ final class PeerSet<P extends PeerSet.Member> {
         if (!gateway) {
             return 0;
         }
-        int others = 0; // known addresses are never forgotten: a departed peer of another rack still counts, up to half the slots
+        int others = 0; // known addresses are forgotten only as seeds (forgetSeed): a departed peer of another rack still counts, up to half the slots
         for (InetSocketAddress a : known) {
             others += rackMate.test(a.getAddress()) || self.test(a) || bans.isBanned(a.getAddress()) ? 0 : 1;
         }

@@ -128,16 +128,15 @@ class FirstCopyWindowTest {
     }
 
     @Test
-    void aPieceWentWholeToAGonePeerIsStillRefusedToOthersEvenOnceItIsBackLater() {
+    void aPieceWentWholeToAGonePeerIsRefusedToOthersWhileItIsAwayOrBackWithIt() {
         assertFalse(byPeer.goesElsewhere(2, "a#1", t0, 0));
         byPeer.sent(2, "a#1", 20, t0);
         byPeer.gone("a#1", t0);
         assertTrue(byPeer.goesElsewhere(2, "b#1", t0.plusSeconds(1), 0), "a shares it: b is to get it from a");
-        // a busy origin let it go for holding a slot with nothing on its way, and it dials again after
-        // PeerSet.RECONNECT_AFTER: it had what it was sent
-        byPeer.back("a#2", t0.plus(FirstCopy.BACK_WITHIN));
-        assertTrue(byPeer.goesElsewhere(2, "b#1", t0.plus(FirstCopy.BACK_WITHIN).plusSeconds(1), 0), "still a's");
-        assertFalse(byPeer.goesElsewhere(2, "b#1", t0.plus(FirstCopy.GONE_WHOLE), 0), "unless a never comes back with it");
+        // a busy origin let it go for holding a slot with nothing on its way: it comes back with what it was sent
+        byPeer.back("a#2", t0.plusSeconds(2));
+        assertTrue(byPeer.goesElsewhere(2, "c#1", t0.plusSeconds(3), 1), "a says it has it: c gets it from a");
+        assertFalse(byPeer.goesElsewhere(2, "b#1", t0.plusSeconds(4), 0), "nobody says it has it (a lost it): b is served");
     }
 
     @Test
