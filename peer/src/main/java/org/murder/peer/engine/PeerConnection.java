@@ -448,6 +448,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return channel != null && channel.isActive();
     }
 
+    /** Whether TCP reports its socket's round trip ({@link #tcpRoundTripNanos}): the epoll transport. */
+    boolean reportsRoundTrip() {
+        return channel instanceof io.netty.channel.epoll.EpollSocketChannel;
+    }
+
     /** TCP's smoothed round trip of its socket (TCP_INFO; with the epoll transport only), 0 when unknown. */
     private long tcpRoundTripNanos() {
         if (channel instanceof io.netty.channel.epoll.EpollSocketChannel epoll && epoll.isOpen()) {

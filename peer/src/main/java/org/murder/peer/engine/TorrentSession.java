@@ -275,10 +275,15 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return seedFromStart ? PiecePicker.Outside.WHAT_OUR_RACK_LACKS : PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS;
     }
 
-    /** A murder peer's requests cover the configured time; another client's at least what its batching was measured with. */
-    private java.time.Duration pipelineTime(PeerConnection c) {
-        java.time.Duration time = config.pipelineTime();
-        return c.peerId().isMurder() || time.compareTo(RequestDepth.BATCHING_PEER_TIME) >= 0 ? time : RequestDepth.BATCHING_PEER_TIME;
+    /**
+     * How long {@code c}'s requests in flight cover at its rate: the configured time for a murder peer
+     * whose round trip TCP reports (the epoll transport: the time then grows with a long round trip,
+     * see RequestDepth.roundTrip); at least what other clients' batching was measured with for the
+     * rest, murder peers on NIO included, whose round trip is unknown and may exceed a short time.
+     */
+    static java.time.Duration pipelineTime(java.time.Duration configured, boolean murder, boolean roundTripKnown) {
+        return murder && roundTripKnown || configured.compareTo(RequestDepth.BATCHING_PEER_TIME) >= 0 ? configured
+                : RequestDepth.BATCHING_PEER_TIME;
     }
 
     private boolean isRackMate(PeerConnection c) {
@@ -320,7 +325,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             admission.evicted().close(admission.why());
         }
         int blocks = c.peerId().isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
-        RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), pipelineTime(c).toNanos(),
+        RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), pipelineTime(config.pipelineTime(), c.peerId().isMurder(), c.reportsRoundTrip()).toNanos(),
                 EngineConfig.BLOCK_SIZE * blocks, !c.peerId().isMurder());
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()

@@ -392,6 +392,17 @@ class RequestDepthTest {
     }
 
     @Test
+    void onlyAMurderPeerWhoseRoundTripIsKnownGetsLessThanTheBatchingTime() {
+        java.time.Duration hundred = java.time.Duration.ofMillis(100);
+        java.time.Duration fourHundred = java.time.Duration.ofMillis(400);
+        assertEquals(hundred, TorrentSession.pipelineTime(hundred, true, true));
+        assertEquals(RequestDepth.BATCHING_PEER_TIME, TorrentSession.pipelineTime(hundred, true, false),
+                "NIO: a round trip longer than 100 ms would shrink its pipeline to the floor");
+        assertEquals(RequestDepth.BATCHING_PEER_TIME, TorrentSession.pipelineTime(hundred, false, true), "another client");
+        assertEquals(fourHundred, TorrentSession.pipelineTime(fourHundred, false, false), "a longer time is kept for everyone");
+    }
+
+    @Test
     void aSteadySlowPeerStillGetsASmallDepth() {
         // 1 MB/s, block after block: 250 ms of it is 15.3 blocks, as before
         Session session = new Session(new RequestDepth(256, 250 * MS, BLOCK, true),
