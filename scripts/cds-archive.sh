@@ -107,7 +107,11 @@ fi
 # 3. one list (each class once, in the order first loaded), without lambda-proxy entries: OpenJDK
 #    17.0.15 crashes archiving them (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary);
 #    the classes are the gain
-cat "$@" | awk '/^#/ || /^@lambda-proxy/ { next } !seen[$0]++' > "$tmp/classes-no-lambda.lst"
+# merge LIST...: the lists' classes once each, without comments and lambda proxies, into classes-no-lambda.lst
+merge() {
+  cat "$@" | awk '/^#/ || /^@lambda-proxy/ { next } !seen[$0]++' > "$tmp/classes-no-lambda.lst"
+}
+merge "$@"
 # 4. the archive, for the class path bin/murder uses, written beside and renamed into place with
 #    the identity bin/murder checks before using it (these jars, this JVM); when the JVM cannot dump
 #    the merged list, the transfer's list alone
@@ -121,8 +125,7 @@ if dump "$tmp/classes-no-lambda.lst"; then
 elif [ $# -gt 1 ]; then
   echo "cds-archive: the JVM could not dump the control plane's classes, the transfer's alone:" >&2
   tail -3 "$tmp/dump.log" >&2
-  grep -v '^@lambda-proxy' "$tmp/classes.lst" > "$tmp/classes-no-lambda.lst"
-  dump "$tmp/classes-no-lambda.lst" && dumped=yes
+  merge "$tmp/classes.lst" && dump "$tmp/classes-no-lambda.lst" && dumped=yes
 fi
 if [ $dumped = yes ] && MURDER_CDS_ID=print "$dist/bin/murder" > "$dist/murder.jsa.id.tmp"; then
   mv "$dist/murder.jsa.tmp" "$dist/murder.jsa"
