@@ -90,6 +90,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     // protocol state, owned by the torrent's loop
     private PeerId peerId;
     private boolean fast;
+    /** It speaks the extension protocol (BEP 10): it is sent our extension handshake. */
+    private boolean extensions;
+    /** The port it listens on, from its extension handshake, when it dialled us; 0: unknown. */
+    private int listenPort;
     private PieceSet has;
     private PeerAvailability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
@@ -139,6 +143,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     boolean fast() {
         return fast;
+    }
+
+    boolean extensions() {
+        return extensions;
+    }
+
+    @Override
+    public InetSocketAddress listenAddress() {
+        InetSocketAddress remote = remote();
+        return outgoing || listenPort == 0 || remote == null ? null : new InetSocketAddress(remote.getAddress(), listenPort);
     }
 
     @Override
@@ -236,9 +250,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     // ---- intents
 
-    /** Joins the torrent: sizes what it keeps, and says what we have; what it has is told to {@code availability}. */
+    /**
+     * Joins the torrent: sizes what it keeps, and says what we have ({@code ourPieces}, first, as
+     * BEP 6 asks) and, to a peer that speaks BEP 10, that we listen on {@code listenPort}; what it
+     * has is told to {@code availability}.
+     */
     void attach(int pieceCount, PeerAvailability availability, int requestBlocks, RequestDepth depth, Instant now,
-            PeerMessage ourPieces) {
+            PeerMessage ourPieces, int listenPort) {
         this.has = new PieceSet(pieceCount);
         this.availability = availability;
         this.requestBlocks = requestBlocks;
@@ -249,6 +267,9 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         this.attached = true;
         if (ourPieces != null) {
             send(ourPieces);
+        }
+        if (extensions) {
+            send(new PeerMessage.ExtensionHandshake(listenPort));
         }
         flush();
     }
@@ -567,6 +588,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         } else if (m instanceof PeerMessage.Choke) {
             peerChoking = true;
             availability.choking(true, has);
+        } else if (m instanceof PeerMessage.ExtensionHandshake x) {
+            listenPort = x.listenPort();
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;
         } else if (m instanceof PeerMessage.NotInterested) {
@@ -626,6 +649,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         t.run(() -> {
             peerId = h.peerId();
             fast = h.fastExtension();
+            extensions = h.extensionProtocol();
             t.joined(this);
         });
     }

@@ -54,6 +54,15 @@ final class PeerSet<P extends PeerSet.Member> {
         /** We dialled it (it did not dial us). */
         boolean outgoing();
 
+        /**
+         * The address it listens on, when known and not {@link #remote()}: a peer that dialled us
+         * and said its listening port (BEP 10 {@code p}). That address is not dialled while it is
+         * connected: each such dial reached the same peer again, and the second connection closed.
+         */
+        default InetSocketAddress listenAddress() {
+            return null;
+        }
+
         /** When it joined the torrent (its handshake was accepted). */
         Instant joinedAt();
 
@@ -169,7 +178,12 @@ final class PeerSet<P extends PeerSet.Member> {
             return dial;
         }
         Set<InetSocketAddress> busy = new HashSet<>();
-        connected.forEach(c -> busy.add(c.remote()));
+        for (P c : connected) {
+            busy.add(c.remote());
+            if (c.listenAddress() != null) {
+                busy.add(c.listenAddress());
+            }
+        }
         for (InetSocketAddress a : known) {
             if (forMates <= 0 && forOthers <= 0) {
                 break;

@@ -155,7 +155,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     @Override
     public Handshake ourHandshake() {
-        return new Handshake(meta.infoHash(), context.peerId(), true);
+        return new Handshake(meta.infoHash(), context.peerId(), true, true);
     }
 
     void start() {
@@ -330,7 +330,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
-        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours);
+        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port());
         c.availability().rackMate(isRackMate(c), c.has());
         peers.add(c);
         uploads.add(c);
@@ -399,7 +399,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         } else if (m instanceof PeerMessage.Cancel x) {
             onCancel(c, new PeerMessage.Request(x.piece(), x.begin(), x.length()));
         }
-        // keep-alive, have none, port, extended, suggest, allowed fast: nothing to do
+        // keep-alive, have none, port, extended (its handshake updates the connection), suggest, allowed fast: nothing to do
     }
 
     /** It has more pieces: {@code piece} (one Have), or -1 (a bitfield, Have All). */
@@ -570,10 +570,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
-    /** We and {@code c} are seeds: nothing to trade. Closed, and its address, if we dialled it, not dialled again. */
+    /** We and {@code c} are seeds: nothing to trade. Closed, and its address, if we dialled it or it said it, not dialled again. */
     private void bothSeeds(PeerConnection c) {
-        if (c.outgoing() && c.remote() != null) {
-            peers.forgetSeed(c.remote());
+        InetSocketAddress address = c.outgoing() ? c.remote() : c.listenAddress();
+        if (address != null) {
+            peers.forgetSeed(address);
         }
         c.close("both seeds");
     }

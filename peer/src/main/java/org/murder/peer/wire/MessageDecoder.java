@@ -149,7 +149,13 @@ public final class MessageDecoder extends ByteToMessageDecoder {
                     if (payload < 1) {
                         throw new WireException("extended message length " + length + " (expected: at least 2)");
                     }
-                    return new PeerMessage.Extended(in.readUnsignedByte(), payload - 1);
+                    int extended = in.readUnsignedByte();
+                    if (extended == ExtensionHandshakeCodec.ID) {
+                        byte[] dictionary = new byte[Math.min(payload - 1, ExtensionHandshakeCodec.MAX_LENGTH + 1)];
+                        in.readBytes(dictionary); // past the limit: one byte more than it, which parse declines
+                        return ExtensionHandshakeCodec.parse(dictionary);
+                    }
+                    return new PeerMessage.Extended(extended, payload - 1);
                 default:
                     throw new WireException("unknown message id " + (id & 0xff) + " (length " + length + ")");
             }

@@ -82,6 +82,9 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
             block(buf, MessageIds.CANCEL, c.piece(), c.begin(), c.length());
         } else if (msg instanceof PeerMessage.RejectRequest r) {
             block(buf, MessageIds.REJECT_REQUEST, r.piece(), r.begin(), r.length());
+        } else if (msg instanceof PeerMessage.ExtensionHandshake h) {
+            byte[] dictionary = ExtensionHandshakeCodec.payload(h.listenPort());
+            buf.writeInt(2 + dictionary.length).writeByte(MessageIds.EXTENDED).writeByte(ExtensionHandshakeCodec.ID).writeBytes(dictionary);
         } else if (msg instanceof PeerMessage.Port p) {
             buf.writeInt(3).writeByte(MessageIds.PORT).writeShort(p.port());
         } else {

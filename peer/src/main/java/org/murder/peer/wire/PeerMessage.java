@@ -56,8 +56,24 @@ public sealed interface PeerMessage {
     record Port(int port) implements PeerMessage {
     }
 
-    /** BEP 10 extension message: parsed and ignored (we advertise no extensions). */
+    /** BEP 10 extension message other than the handshake: ignored (we offer no extensions). */
     record Extended(int id, int length) implements PeerMessage {
+    }
+
+    /**
+     * The BEP 10 extension handshake (extended message 0), of which we use one field: {@code p},
+     * the port the peer listens on. A peer that dialled us connects from a port of its own; its
+     * listening address tells us that dialling the address a tracker gave for it would only reach
+     * it again.
+     *
+     * @param listenPort the port it listens on, or 0 when it did not say (or said something unusable)
+     */
+    record ExtensionHandshake(int listenPort) implements PeerMessage {
+        public ExtensionHandshake {
+            if (listenPort < 0 || listenPort > 0xffff) {
+                throw new IllegalArgumentException("listen port " + listenPort + " (expected: 0 to 65535)");
+            }
+        }
     }
 
     record Bitfield(byte[] bits) implements PeerMessage {

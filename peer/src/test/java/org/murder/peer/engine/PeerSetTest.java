@@ -21,9 +21,13 @@ class PeerSetTest {
     private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals, id("us"));
 
     private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight,
-            Instant joinedAt) implements PeerSet.Member {
+            Instant joinedAt, InetSocketAddress listenAddress) implements PeerSet.Member {
         Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight) {
             this(peerId, remote, usefulAt, outgoing, blocksInFlight, usefulAt);
+        }
+
+        Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight, Instant joinedAt) {
+            this(peerId, remote, usefulAt, outgoing, blocksInFlight, joinedAt, null);
         }
     }
 
@@ -50,6 +54,22 @@ class PeerSetTest {
         assertEquals(List.of(address(5, 1)), peers.toDial(t0.plusSeconds(1)), "the others were tried a second ago");
         peers.dialled();
         assertEquals(List.of(address(2, 1), address(3, 1), address(4, 1)), peers.toDial(t0.plus(PeerSet.RECONNECT_AFTER)));
+    }
+
+    @Test
+    void aPeerThatDialledUsAndSaidItsListeningPortIsNotDialledThere() {
+        peers.learn(List.of(address(2, 6881), address(3, 6881)));
+        Member two = new Member(id("two"), address(2, 40123), t0, false, 0, t0, address(2, 6881));
+        Member three = new Member(id("three"), address(3, 40124), t0, false, 0, t0, null);
+        for (Member m : List.of(two, three)) {
+            assertTrue(peers.admit(m, t0).admitted());
+            peers.add(m);
+        }
+        assertEquals(List.of(address(3, 6881)), peers.toDial(t0),
+                "2 said it listens on 6881 (BEP 10); 3 did not, and its listening address may be another peer's");
+        peers.dialled();
+        peers.remove(two);
+        assertEquals(List.of(address(2, 6881)), peers.toDial(t0), "gone: dialled again");
     }
 
     @Test

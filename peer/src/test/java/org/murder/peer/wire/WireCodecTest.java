@@ -45,7 +45,7 @@ class WireCodecTest {
         channel = new EmbeddedChannel(new HandshakeDecoder(), new MessageDecoder(1 << 20));
         PeerId id = PeerId.random();
         ByteBuf hs = Unpooled.buffer();
-        new Handshake(HASH, id, true).writeTo(hs);
+        new Handshake(HASH, id, true, true).writeTo(hs);
         hs.writeBytes(bytes(0, 0, 0, 5, /* have */ 4, 0, 0, 0, 7));
         channel.writeInbound(hs.readRetainedSlice(10));
         assertNull(channel.readInbound(), "10 bytes are not a handshake yet");
@@ -54,6 +54,9 @@ class WireCodecTest {
         assertEquals(HASH, h.infoHash());
         assertEquals(id, h.peerId());
         assertTrue(h.fastExtension());
+        assertTrue(h.extensionProtocol());
+        assertEquals(0x10, hs.getByte(20 + 5), "BEP 10: reserved byte 5, bit 0x10");
+        assertEquals(0x04, hs.getByte(20 + 7), "BEP 6: reserved byte 7, bit 0x04");
         assertNull(channel.pipeline().get(HandshakeDecoder.class), "the handshake decoder removed itself");
         channel.writeInbound(hs.readRetainedSlice(hs.readableBytes()));
         hs.release();
@@ -83,7 +86,59 @@ class WireCodecTest {
                 new PeerMessage.HaveNone(), new PeerMessage.Have(70000), new PeerMessage.Bitfield(bytes(0xff, 0x80)),
                 new PeerMessage.Request(3, 16384, 16384), new PeerMessage.Cancel(3, 16384, 16384),
                 new PeerMessage.RejectRequest(1, 0, 131072), new PeerMessage.AllowedFast(9), new PeerMessage.SuggestPiece(2),
-                new PeerMessage.Port(6881));
+                new PeerMessage.Port(6881), new PeerMessage.ExtensionHandshake(51413), new PeerMessage.ExtensionHandshake(0));
+    }
+
+    /** An extended message (id 20) with extended id {@code id} and {@code payload}. */
+    private PeerMessage extended(int id, byte[] payload) {
+        channel = new EmbeddedChannel(new MessageDecoder(1 << 20));
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(2 + payload.length).writeByte(MessageIds.EXTENDED).writeByte(id).writeBytes(payload);
+        frame.writeInt(5).writeByte(MessageIds.HAVE).writeInt(1);
+        channel.writeInbound(frame);
+        PeerMessage m = channel.readInbound();
+        assertEquals(new PeerMessage.Have(1), channel.readInbound(), "the next message is read where the extended one ends");
+        return m;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aLibtorrentExtensionHandshakeGivesItsListeningPort() {
+        String libtorrent = "d12:complete_agoi-1e1:md11:lt_donthavei7e10:share_modei8e11:upload_onlyi3e12:ut_holepunchi4e"
+                + "11:ut_metadatai2e6:ut_pexi1ee13:metadata_sizei31235e1:pi6881e4:reqqi500e11:upload_onlyi0e"
+                + "1:v17:libtorrent 2.0.8\u00006:yourip4:\u007f\u0000\u0000\u0001e";
+        assertEquals(new PeerMessage.ExtensionHandshake(6881), extended(0, ascii(libtorrent)));
+    }
+
+    @Test
+    void anExtensionHandshakeItCannotUseGivesNoPortAndKeepsTheConnection() {
+        for (String odd : List.of("d1:pi0ee", "d1:pi65536ee", "d1:pi-1ee", "d1:p4:6881e", "d1:md1:pi1eee", "le", "d1:pi6881e",
+                "not bencode", "d1:pi99999999999999999999999ee", "d1:pi1e1:pi2ee", "")) {
+            assertEquals(new PeerMessage.ExtensionHandshake(0), extended(0, ascii(odd)), odd);
+        }
+        byte[] large = new byte[20_000];
+        System.arraycopy(ascii("d1:pi6881e1:x19980:"), 0, large, 0, 19);
+        assertEquals(new PeerMessage.ExtensionHandshake(0), extended(0, large), "past 16 KiB it is not read");
+    }
+
+    @Test
+    void otherExtendedMessagesAreSkipped() {
+        assertEquals(new PeerMessage.Extended(3, 11), extended(3, ascii("d1:pi6881ee")), "only extended id 0 is a handshake");
+    }
+
+    @Test
+    void ourExtensionHandshakeOffersNoExtensionsAndSaysOurPort() {
+        channel = new EmbeddedChannel(MessageEncoder.INSTANCE);
+        channel.writeOutbound(new PeerMessage.ExtensionHandshake(7001));
+        ByteBuf out = channel.readOutbound();
+        assertEquals(MessageIds.EXTENDED, out.getByte(4));
+        assertEquals(0, out.getByte(5), "extended id 0: the handshake");
+        assertEquals("d1:mde1:pi7001e1:v6:murdere", out.toString(6, out.readableBytes() - 6, StandardCharsets.ISO_8859_1));
+        assertEquals(out.readableBytes() - 4, out.getInt(0));
+        out.release();
     }
 
     @ParameterizedTest
