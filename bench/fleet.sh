@@ -16,7 +16,8 @@
 # uplinks); the outbound one is bounded by the other racks' inbound. Hosts announce their rack
 # (--rack-hints on) or not (off); both (the default) runs the same swarm twice, without then with,
 # and prints the two side by side. Prints the bytes that crossed into racks (tc, with headers) as a
-# multiple of F x racks, and the last host against the topology's bound F / min(C, RATE).
+# multiple of F x racks (with hints, also the payload alone, from the engines' own counters), and
+# the last host against the topology's bound F / min(C, RATE).
 #
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
@@ -313,7 +314,7 @@ for f in glob.glob(work + "/*.out"):
             if f.endswith("origin.out"):
                 origin_up = int(p[4])
             else:
-                rows.append((int(p[2]), int(p[3]), int(p[4])))
+                rows.append((int(p[2]), int(p[3]), int(p[4]), int(p[5]) if len(p) > 5 else -1))
 done = sorted(r[0] / 1000 for r in rows if r[0] >= 0)
 bound = size * 8 / (min(bps, rack_bps) if into else bps)
 def pct(q):
@@ -374,6 +375,10 @@ if into:
     across = sum(into) / (size * len(into))
     print("racks     %.2f x F x racks crossed into racks (tc, with headers; per rack: %s)"
           % (across, " ".join("%.2f" % (x / size) for x in into)))
+    payload_in = sum(r[3] for r in rows if r[3] >= 0)
+    if payload_in > 0 and all(r[3] >= 0 for r in rows):
+        print("          payload only: %.2f x F x racks (the hosts' own count of what came from peers outside their rack, the origin included)"
+              % (payload_in / (size * len(into))))
     print("summary   hints %-3s  across %.2f x F x racks  last %.2f x bound  p50 %.2f  origin %.3f x F" % (
         hints, across, done[-1] / bound if done else float("nan"), pct(0.5) / bound if done else float("nan"), origin_up / size))
 print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (the whole machine: user %.1f, system %.1f, irq+softirq %.1f)"

@@ -12,6 +12,8 @@ final class SessionCounters {
     volatile SessionState state = SessionState.CHECKING;
     volatile Optional<String> error = Optional.empty();
     volatile long downloaded;
+    /** Of {@link #downloaded}, what came from peers the tracker did not name as of our rack (only when we gave one). */
+    volatile long downloadedFromOtherRacks;
     volatile long uploaded;
     volatile long verified;
     volatile long downRate;
@@ -38,6 +40,6 @@ final class SessionCounters {
 
     TorrentStats stats(MetaInfo meta) {
         return new TorrentStats(meta.infoHash(), meta.name(), state, downloaded, uploaded, verified, meta.totalLength(), peers,
-                piecesVerified, piecesFailed, peersBanned);
+                piecesVerified, piecesFailed, peersBanned, downloadedFromOtherRacks);
     }
 }

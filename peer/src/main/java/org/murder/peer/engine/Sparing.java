@@ -18,14 +18,40 @@ import java.time.Instant;
  */
 final class Sparing {
     static final Duration FOR = Duration.ofSeconds(1);
+    /**
+     * How long we spare from the moment we know preferred peers exist ({@link #expect}) while none
+     * has delivered yet. Rack-mates have nothing at the start; not sparing until one delivered, a
+     * rack's gateways asked other racks for anything meanwhile: in bench/fleet.sh 32 -C 8mbit --file
+     * 16 --racks 4, 8.2-9.4 MB (half of F) came from other racks that way in the first 5 s of two
+     * runs; 0.4-2.5 MB in four runs with the grace and 6.4 MB in a fifth (later quiet seconds).
+     * Longer quiet spells allowed all along (3 s instead of {@link #FOR}) took that to 0 and the
+     * copies into each rack from 1.21-1.23 to 1.15-1.17, but the last host from 1.20-1.26 to
+     * 1.23-1.37 x the bound: not kept.
+     */
+    static final Duration FIRST_GRACE = Duration.ofSeconds(5);
 
     private boolean sparing;
+    private boolean delivered;
+    private boolean expected;
     private Instant lastFromPreferred = Instant.EPOCH;
 
     /** Data came from a preferred peer. */
     void preferredDelivered(Instant now) {
         lastFromPreferred = now;
         sparing = true;
+        delivered = true;
+    }
+
+    /**
+     * We know now that preferred peers exist (the tracker named our rack's): spare from now on, for
+     * {@link #FIRST_GRACE} if none delivers meanwhile. Once only, and not after one delivered.
+     */
+    void expect(Instant now) {
+        if (!expected && !delivered) {
+            expected = true;
+            sparing = true;
+            lastFromPreferred = now.plus(FIRST_GRACE).minus(FOR);
+        }
     }
 
     boolean sparing() {

@@ -256,6 +256,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         rackMates = now;
+        if (!now.isEmpty()) {
+            rackSparing.expect(clock.instant());
+        }
         for (PeerConnection c : peers.connected()) {
             c.availability().rackMate(isRackMate(c), c.has());
         }
@@ -480,6 +483,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 return;
             }
             counters.downloaded += picker.lastArrivalNewBytes();
+            if (config.rack().isPresent() && !c.availability().rackMate()) {
+                counters.downloadedFromOtherRacks += picker.lastArrivalNewBytes();
+            }
             lastData = now;
             c.useful(now);
             if (!c.seedFromStart()) {

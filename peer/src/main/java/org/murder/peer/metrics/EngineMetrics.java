@@ -42,6 +42,9 @@ public final class EngineMetrics {
                     stats, TorrentStats::uploaded);
             torrentCounter(registry, "murder_peer_torrent_downloaded_bytes_total",
                     "Payload bytes downloaded, by torrent (this run).", stats, TorrentStats::downloaded);
+            torrentCounter(registry, "murder_peer_torrent_downloaded_other_racks_bytes_total",
+                    "Of the payload bytes downloaded, those from peers the tracker did not name as of our rack, by torrent"
+                            + " (this run; 0 without a rack).", stats, TorrentStats::downloadedFromOtherRacks);
             torrentGauge(registry, "murder_peer_torrent_connected_peers", "Peers connected now, by torrent.", stats,
                     TorrentStats::peers);
             torrentGauge(registry, "murder_peer_torrent_verified_bytes",

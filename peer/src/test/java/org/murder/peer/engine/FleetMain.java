@@ -121,9 +121,11 @@ public final class FleetMain {
         for (int i = 0; i < engines.size(); i++) {
             try {
                 Snapshot s = torrents.get(i).stop().get(30, TimeUnit.SECONDS);
-                say(out, String.format(Locale.ROOT, "host %s %d %d %d", addresses.get(i), doneAt[i], s.downloaded(), s.uploaded()));
+                long fromOtherRacks = torrents.get(i).stats().downloadedFromOtherRacks();
+                say(out, String.format(Locale.ROOT, "host %s %d %d %d %d", addresses.get(i), doneAt[i], s.downloaded(), s.uploaded(),
+                        fromOtherRacks));
             } catch (Exception e) {
-                say(out, String.format(Locale.ROOT, "host %s %d -1 -1", addresses.get(i), doneAt[i]));
+                say(out, String.format(Locale.ROOT, "host %s %d -1 -1 -1", addresses.get(i), doneAt[i]));
             }
         }
         for (Engine e : engines) {

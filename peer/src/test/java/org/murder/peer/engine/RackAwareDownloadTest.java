@@ -1,6 +1,7 @@
 package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -66,6 +67,15 @@ class RackAwareDownloadTest {
                     Optional.empty()), SessionListener.NONE);
             torrent.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+            TorrentStats stats = torrent.stats();
+            assertEquals(SIZE, stats.downloaded());
+            if (withRack) {
+                assertTrue(stats.downloadedFromOtherRacks() <= asked(outside), "counted from other racks: at most what the outside seed"
+                        + " was asked (" + stats.downloadedFromOtherRacks() + " > " + asked(outside) + ")");
+                assertTrue(SIZE - stats.downloadedFromOtherRacks() <= asked(mate), "and the rest from the rack's seed");
+            } else {
+                assertEquals(0, stats.downloadedFromOtherRacks(), "no rack: nothing counted as from other racks");
+            }
             return new long[] {asked(mate), asked(outside)};
         }
     }

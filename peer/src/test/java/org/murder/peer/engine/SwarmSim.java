@@ -394,6 +394,9 @@ final class SwarmSim {
                 Set<InetAddress> mates = Set.copyOf(r.rackMates()); // as TorrentSession: the tracker's last list
                 peers.keepForOtherRacks(r.gateway().isGateway(), mates::contains);
                 inARack = !mates.isEmpty();
+                if (inARack) {
+                    rackSparing.expect(clock.instant()); // as TorrentSession.rackMatesAre
+                }
             }
             List<InetSocketAddress> found = new ArrayList<>();
             for (PeerEntry e : r.peers()) {

@@ -20,8 +20,12 @@ import org.murder.tracker.swarm.Racks.Rack;
  * gateway that stops or expires is replaced by the next one at once). Only gateways are handed
  * peers of other racks (their gateways) and the peers without a rack (the origin); every other
  * member gets its rack's gateways, then its rack. Peers without a rack get each other and the
- * gateways of every rack. A rack member whose rack has no other live member is served as without
- * racks. The same rules hold for a seeder, which is handed no seeders.
+ * gateways of every rack. A rack member whose rack has no other live member is its rack's only
+ * gateway: in a deploy the first host of each rack to announce is alone for its first few seconds
+ * (the next announce comes 5 s later), and served as without racks it was handed the hosts of other
+ * racks, dialled them and asked them for anything while its rack-mates arrived (bench/fleet.sh 32
+ * --racks 4: 0.13 x F crossed into racks that way). The same rules hold for a seeder, which is
+ * handed no seeders.
  *
  * <p>Owned by one {@link Swarm}, under its monitor.
  */
@@ -68,7 +72,7 @@ final class PeerChoice {
             return List.of();
         }
         Rack own = racks.rack(self.entry.rackOrNull());
-        if (racks.isEmpty() || (own != null && !own.hasOtherLiveMember(self, expiredBefore))) {
+        if (racks.isEmpty()) {
             Pick pick = new Pick(self.entry, want, expiredBefore, false);
             if (!self.entry.isSeeder()) {
                 pick.from(seeders);

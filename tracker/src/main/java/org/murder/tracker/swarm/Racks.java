@@ -53,16 +53,6 @@ final class Racks {
             }
             return List.copyOf(out);
         }
-
-        /** Whether a member other than {@code self} was seen since {@code expiredBefore}. */
-        boolean hasOtherLiveMember(Slot self, long expiredBefore) {
-            for (Slot s : byArrival) {
-                if (s != self && s.entry.lastSeenMillis() >= expiredBefore) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     private final HashMap<RackName, Rack> named = new HashMap<>();

@@ -147,23 +147,26 @@ class PeerChoiceTest {
     }
 
     @Test
-    void aLoneRackMemberIsServedAsWithoutRacks() {
+    void aLoneRackMemberIsItsRacksGateway() {
         twoRacksAndAnOrigin();
         add(10, "c", false);
-        assertEquals(List.of(9, 1, 2, 3, 4, 5, 6, 7, 8), chosenFor(10), "seeders first, then every leecher");
+        List<Integer> alone = chosenFor(10);
+        assertEquals(9, alone.get(0), "the origin first");
+        assertEquals(Set.of(9, 1, 2, 5, 6), Set.copyOf(alone), "and the other racks' gateways: not their other hosts");
         add(11, "c", false);
         List<Integer> second = chosenFor(11);
-        assertEquals(List.of(10, 9), second.subList(0, 2), "with a second member, rack c has gateways: 10, then the origin");
+        assertEquals(List.of(10, 9), second.subList(0, 2), "with a second member, rack c has two gateways: 10, then the origin");
         assertEquals(Set.of(10, 9, 1, 2, 5, 6), Set.copyOf(second), "and the gateways of a and b");
     }
 
     @Test
-    void aMemberWhoseRackMatesAllExpiredIsServedAsWithoutRacks() {
+    void aMemberWhoseRackMatesAllExpiredIsItsRacksGateway() {
         add(1, "a", false, EXPIRED_BEFORE - 1);
         add(2, "a", false);
-        add(3, "b", false);
-        add(4, "b", false);
-        assertEquals(List.of(3, 4), chosenFor(2));
+        for (int p = 3; p <= 5; p++) {
+            add(p, "b", false);
+        }
+        assertEquals(List.of(3, 4), chosenFor(2), "b's gateways, not 5");
     }
 
     @Test
