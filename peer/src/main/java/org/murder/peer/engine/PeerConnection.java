@@ -94,6 +94,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private boolean extensions;
     /** The port it listens on, from its extension handshake, when it dialled us; 0: unknown. */
     private int listenPort;
+    /** The rack it said it is in (its extension handshake); null: none said. */
+    private org.murder.core.RackName saidRack;
     private PieceSet has;
     private PeerAvailability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
@@ -147,6 +149,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     boolean extensions() {
         return extensions;
+    }
+
+    /** The rack it said it is in, in its extension handshake; null: none said. */
+    org.murder.core.RackName saidRack() {
+        return saidRack;
     }
 
     @Override
@@ -252,11 +259,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     /**
      * Joins the torrent: sizes what it keeps, and says what we have ({@code ourPieces}, first, as
-     * BEP 6 asks) and, to a peer that speaks BEP 10, that we listen on {@code listenPort}; what it
-     * has is told to {@code availability}.
+     * BEP 6 asks) and, to a peer that speaks BEP 10, that we listen on {@code listenPort} and are in
+     * {@code rack}; what it has is told to {@code availability}.
      */
     void attach(int pieceCount, PeerAvailability availability, int requestBlocks, RequestDepth depth, Instant now,
-            PeerMessage ourPieces, int listenPort) {
+            PeerMessage ourPieces, int listenPort, java.util.Optional<org.murder.core.RackName> rack) {
         this.has = new PieceSet(pieceCount);
         this.availability = availability;
         this.requestBlocks = requestBlocks;
@@ -269,7 +276,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             send(ourPieces);
         }
         if (extensions) {
-            send(new PeerMessage.ExtensionHandshake(listenPort));
+            send(new PeerMessage.ExtensionHandshake(listenPort, rack));
         }
         flush();
     }
@@ -590,6 +597,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             availability.choking(true, has);
         } else if (m instanceof PeerMessage.ExtensionHandshake x) {
             listenPort = x.listenPort();
+            saidRack = x.rack().orElse(null);
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;
         } else if (m instanceof PeerMessage.NotInterested) {

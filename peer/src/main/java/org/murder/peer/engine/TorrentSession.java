@@ -289,7 +289,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 : RequestDepth.BATCHING_PEER_TIME;
     }
 
+    /**
+     * Whether {@code c} counts as of our rack: our tracker named its address as of our rack, or it
+     * said our rack in its extension handshake. The tracker names the rack-mates that announced
+     * before us only, and the others at our next announce (5 s later at the start); a host dialled by
+     * the rack-mates that came after it took them for peers of other racks until then.
+     */
     private boolean isRackMate(PeerConnection c) {
+        if (config.rack().isEmpty()) {
+            return false;
+        }
+        if (config.rack().get().equals(c.saidRack())) {
+            return true;
+        }
         InetSocketAddress remote = c.remote();
         return !rackMates.isEmpty() && remote != null && rackMates.contains(remote.getAddress());
     }
@@ -333,7 +345,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
-        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port());
+        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(), config.rack());
         c.availability().rackMate(isRackMate(c), c.has());
         peers.add(c);
         uploads.add(c);
@@ -401,8 +413,23 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             uploads.notInterested(c);
         } else if (m instanceof PeerMessage.Cancel x) {
             onCancel(c, new PeerMessage.Request(x.piece(), x.begin(), x.length()));
+        } else if (m instanceof PeerMessage.ExtensionHandshake) {
+            saidItsRack(c);
         }
         // keep-alive, have none, port, extended (its handshake updates the connection), suggest, allowed fast: nothing to do
+    }
+
+    /** {@code c} told its rack (or none): a rack-mate is one from now on, and rack sparing starts if it had not. */
+    private void saidItsRack(PeerConnection c) {
+        boolean mate = isRackMate(c);
+        if (mate == c.availability().rackMate()) {
+            return;
+        }
+        c.availability().rackMate(mate, c.has());
+        if (mate) {
+            rackSparing.expect(clock.instant());
+        }
+        fillAll(); // what it has counts as our rack's now
     }
 
     /** It has more pieces: {@code piece} (one Have), or -1 (a bitfield, Have All). */

@@ -1,9 +1,11 @@
 package org.murder.peer.wire;
 
+import java.util.Optional;
 import java.util.TreeMap;
+import org.murder.core.RackName;
 import org.murder.core.bencode.BDict;
 import org.murder.core.bencode.BInteger;
-import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.BString;
 import org.murder.core.bencode.Bencode;
 import org.murder.core.bencode.BencodeDecoder;
 import org.murder.core.bencode.BencodeException;
@@ -21,32 +23,48 @@ final class ExtensionHandshakeCodec {
     private ExtensionHandshakeCodec() {
     }
 
-    /** {@code m} (empty: we offer no extension messages), {@code p} when known, {@code v}. */
-    static byte[] payload(int listenPort) {
+    /** murder's own key: the rack the peer said it is in (see {@link PeerMessage.ExtensionHandshake}). */
+    static final String RACK = "murder rack";
+
+    /** {@code m} (empty: we offer no extension messages), {@code p} when known, {@code v}, and our rack if we have one. */
+    static byte[] payload(PeerMessage.ExtensionHandshake h) {
         BDict.Builder d = BDict.builder().put("m", new BDict(new TreeMap<>())).put("v", CLIENT);
-        if (listenPort > 0) {
-            d.put("p", listenPort);
+        if (h.listenPort() > 0) {
+            d.put("p", h.listenPort());
         }
+        h.rack().ifPresent(r -> d.put(RACK, r.value()));
         return Bencode.encode(d.build());
     }
 
     /**
-     * Reads a handshake's dictionary. Anything it cannot use (not bencode, too large, no {@code p}
-     * or one out of range) yields a handshake with no port: what a peer says about itself here
-     * only spares a dial, so an odd one is not worth closing the connection for.
+     * Reads a handshake's dictionary. What it cannot use is left out: not bencode or too large (then
+     * nothing), a {@code p} that is no port, a rack that is no rack name. What a peer says about
+     * itself here only spares a dial or tells a rack-mate early, so an odd one is not worth closing
+     * the connection for.
      */
     static PeerMessage.ExtensionHandshake parse(byte[] payload) {
+        PeerMessage.ExtensionHandshake none = new PeerMessage.ExtensionHandshake(0, Optional.empty());
         if (payload.length > MAX_LENGTH) {
-            return new PeerMessage.ExtensionHandshake(0);
+            return none;
         }
+        BDict d;
         try {
-            BValue root = new BencodeDecoder(LIMITS).decode(payload);
-            if (root instanceof BDict d && d.get("p").orElse(null) instanceof BInteger p && p.value() > 0 && p.value() <= 0xffff) {
-                return new PeerMessage.ExtensionHandshake((int) p.value());
+            if (!(new BencodeDecoder(LIMITS).decode(payload) instanceof BDict dict)) {
+                return none;
             }
+            d = dict;
         } catch (BencodeException e) {
-            // an unreadable dictionary: no port
+            return none; // an unreadable dictionary
         }
-        return new PeerMessage.ExtensionHandshake(0);
+        int port = d.get("p").orElse(null) instanceof BInteger p && p.value() > 0 && p.value() <= 0xffff ? (int) p.value() : 0;
+        Optional<RackName> rack = Optional.empty();
+        if (d.get(RACK).orElse(null) instanceof BString r && r.length() <= RackName.MAX_LENGTH) {
+            try {
+                rack = Optional.of(new RackName(r.utf8()));
+            } catch (IllegalArgumentException notARackName) {
+                // left out
+            }
+        }
+        return new PeerMessage.ExtensionHandshake(port, rack);
     }
 }

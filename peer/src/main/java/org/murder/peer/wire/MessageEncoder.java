@@ -83,7 +83,7 @@ public final class MessageEncoder extends MessageToMessageEncoder<Object> {
         } else if (msg instanceof PeerMessage.RejectRequest r) {
             block(buf, MessageIds.REJECT_REQUEST, r.piece(), r.begin(), r.length());
         } else if (msg instanceof PeerMessage.ExtensionHandshake h) {
-            byte[] dictionary = ExtensionHandshakeCodec.payload(h.listenPort());
+            byte[] dictionary = ExtensionHandshakeCodec.payload(h);
             buf.writeInt(2 + dictionary.length).writeByte(MessageIds.EXTENDED).writeByte(ExtensionHandshakeCodec.ID).writeBytes(dictionary);
         } else if (msg instanceof PeerMessage.Port p) {
             buf.writeInt(3).writeByte(MessageIds.PORT).writeShort(p.port());

@@ -61,18 +61,21 @@ public sealed interface PeerMessage {
     }
 
     /**
-     * The BEP 10 extension handshake (extended message 0), of which we use one field: {@code p},
-     * the port the peer listens on. A peer that dialled us connects from a port of its own; its
-     * listening address tells us that dialling the address a tracker gave for it would only reach
-     * it again.
+     * The BEP 10 extension handshake (extended message 0), of which we use two fields: {@code p},
+     * the port the peer listens on, and murder's own {@code murder rack}, the rack it is in. A peer
+     * that dialled us connects from a port of its own; its listening address tells us that dialling
+     * the address a tracker gave for it would only reach it again. Its rack tells us it is a
+     * rack-mate before our tracker names it (at our next announce, up to 5 s later).
      *
      * @param listenPort the port it listens on, or 0 when it did not say (or said something unusable)
+     * @param rack       the rack it said it is in (empty: none, or not a rack name)
      */
-    record ExtensionHandshake(int listenPort) implements PeerMessage {
+    record ExtensionHandshake(int listenPort, java.util.Optional<org.murder.core.RackName> rack) implements PeerMessage {
         public ExtensionHandshake {
             if (listenPort < 0 || listenPort > 0xffff) {
                 throw new IllegalArgumentException("listen port " + listenPort + " (expected: 0 to 65535)");
             }
+            java.util.Objects.requireNonNull(rack, "rack");
         }
     }
 

@@ -96,6 +96,43 @@ class RackAwareDownloadTest {
         assertTrue(outsideWith < outsideWithout / 2, figures);
     }
 
+    /**
+     * A tracker that says nothing of racks (as at a host's first announce, before its rack-mates
+     * announced): the rack-mate is a murder engine that says its rack in its extension handshake,
+     * and the download asks it, not the other seed.
+     */
+    @Test
+    void aPeerThatSaysOurRackInItsExtensionHandshakeIsOurRacksBeforeTheTrackerSaysSo() throws Exception {
+        TorrentFixture t = TorrentFixture.create(tmp.resolve("said-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 4);
+        try (Engine mateEngine = Engine.start(EngineConfig.builder().rack(new RackName("r1")).portRange(new PortRange(45100, 45199))
+                        .bindAddress(InetAddress.getByName("127.0.0.2")).build(), Clock.systemUTC());
+                RawSeed outside = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"))) {
+            mateEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                    .completed().get(30, TimeUnit.SECONDS);
+            answerWithoutRacks(new InetSocketAddress("127.0.0.2", mateEngine.port()), outside);
+            Engine e = engines.start(EngineConfig.builder().rack(new RackName("r1")), Clock.systemUTC());
+            Path dir = Files.createDirectories(tmp.resolve("said"));
+            Torrent torrent = e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()),
+                    Optional.empty()), SessionListener.NONE);
+            torrent.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+            double outsideShare = (double) asked(outside) / SIZE;
+            System.out.printf("outside share of the bytes, the rack said in the handshake: %.3f%n", outsideShare);
+            assertTrue(outsideShare < 0.10, "the seed of our rack is asked, the other hardly: " + outsideShare);
+            assertTrue(torrent.stats().downloadedFromOtherRacks() <= asked(outside));
+        }
+    }
+
+    /** The stub tracker names {@code mate} and {@code outside}, and nothing of racks. */
+    private void answerWithoutRacks(InetSocketAddress mate, RawSeed outside) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes("d8:intervali30e5:peers12:".getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {127, 0, 0, 2, (byte) (mate.getPort() >> 8), (byte) mate.getPort()});
+        body.writeBytes(new byte[] {127, 0, 0, 3, (byte) (outside.port() >> 8), (byte) outside.port()});
+        body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
+        serve(body.toByteArray());
+    }
+
     private String trackerUrl() throws Exception {
         if (tracker == null) {
             tracker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -113,7 +150,10 @@ class RackAwareDownloadTest {
         body.writeBytes(new byte[] {127, 0, 0, 2, (byte) (mate.port() >> 8), (byte) mate.port()});
         body.writeBytes(new byte[] {127, 0, 0, 3, (byte) (outside.port() >> 8), (byte) outside.port()});
         body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
-        byte[] bytes = body.toByteArray();
+        serve(body.toByteArray());
+    }
+
+    private void serve(byte[] bytes) {
         try {
             tracker.removeContext("/announce");
         } catch (IllegalArgumentException none) {

@@ -14,12 +14,14 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 
 class WireCodecTest {
     private static final InfoHash HASH = InfoHash.fromHex("0123456789abcdef0123456789abcdef01234567");
@@ -86,7 +88,7 @@ class WireCodecTest {
                 new PeerMessage.HaveNone(), new PeerMessage.Have(70000), new PeerMessage.Bitfield(bytes(0xff, 0x80)),
                 new PeerMessage.Request(3, 16384, 16384), new PeerMessage.Cancel(3, 16384, 16384),
                 new PeerMessage.RejectRequest(1, 0, 131072), new PeerMessage.AllowedFast(9), new PeerMessage.SuggestPiece(2),
-                new PeerMessage.Port(6881), new PeerMessage.ExtensionHandshake(51413), new PeerMessage.ExtensionHandshake(0));
+                new PeerMessage.Port(6881), new PeerMessage.ExtensionHandshake(51413, Optional.of(new RackName("r12"))), new PeerMessage.ExtensionHandshake(0, Optional.empty()));
     }
 
     /** An extended message (id 20) with extended id {@code id} and {@code payload}. */
@@ -110,18 +112,23 @@ class WireCodecTest {
         String libtorrent = "d12:complete_agoi-1e1:md11:lt_donthavei7e10:share_modei8e11:upload_onlyi3e12:ut_holepunchi4e"
                 + "11:ut_metadatai2e6:ut_pexi1ee13:metadata_sizei31235e1:pi6881e4:reqqi500e11:upload_onlyi0e"
                 + "1:v17:libtorrent 2.0.8\u00006:yourip4:\u007f\u0000\u0000\u0001e";
-        assertEquals(new PeerMessage.ExtensionHandshake(6881), extended(0, ascii(libtorrent)));
+        assertEquals(new PeerMessage.ExtensionHandshake(6881, Optional.empty()), extended(0, ascii(libtorrent)));
     }
 
     @Test
     void anExtensionHandshakeItCannotUseGivesNoPortAndKeepsTheConnection() {
         for (String odd : List.of("d1:pi0ee", "d1:pi65536ee", "d1:pi-1ee", "d1:p4:6881e", "d1:md1:pi1eee", "le", "d1:pi6881e",
                 "not bencode", "d1:pi99999999999999999999999ee", "d1:pi1e1:pi2ee", "")) {
-            assertEquals(new PeerMessage.ExtensionHandshake(0), extended(0, ascii(odd)), odd);
+            assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.empty()), extended(0, ascii(odd)), odd);
         }
         byte[] large = new byte[20_000];
         System.arraycopy(ascii("d1:pi6881e1:x19980:"), 0, large, 0, 19);
-        assertEquals(new PeerMessage.ExtensionHandshake(0), extended(0, large), "past 16 KiB it is not read");
+        assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.empty()), extended(0, large), "past 16 KiB it is not read");
+        assertEquals(new PeerMessage.ExtensionHandshake(6881, Optional.empty()), extended(0, ascii("d11:murder racki7e1:pi6881ee")),
+                "a rack that is no string is left out, the port kept");
+        assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.empty()), extended(0, ascii("d11:murder rack5:a b/ce")),
+                "a rack that is no rack name is left out");
+        assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.of(new RackName("r-1"))), extended(0, ascii("d11:murder rack3:r-1e")));
     }
 
     @Test
@@ -132,7 +139,7 @@ class WireCodecTest {
     @Test
     void ourExtensionHandshakeOffersNoExtensionsAndSaysOurPort() {
         channel = new EmbeddedChannel(MessageEncoder.INSTANCE);
-        channel.writeOutbound(new PeerMessage.ExtensionHandshake(7001));
+        channel.writeOutbound(new PeerMessage.ExtensionHandshake(7001, Optional.empty()));
         ByteBuf out = channel.readOutbound();
         assertEquals(MessageIds.EXTENDED, out.getByte(4));
         assertEquals(0, out.getByte(5), "extended id 0: the handshake");
