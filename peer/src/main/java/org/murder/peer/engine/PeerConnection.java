@@ -96,6 +96,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private int listenPort;
     /** The rack it said it is in (its extension handshake); null: none said. */
     private org.murder.core.RackName saidRack;
+    /** Its extension handshake came (later ones are ignored). */
+    private boolean saidHandshake;
     private PieceSet has;
     private PeerAvailability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
@@ -559,7 +561,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         });
     }
 
-    /** The state a message changes that is the connection's own; false when it closed the connection for it. */
+    /** The state a message changes that is the connection's own; false when the torrent is not to hear of it: it closed the connection for it, or it is an extension handshake after the first. */
     private boolean update(PeerMessage m) {
         int pieces = has.pieceCount();
         if (m instanceof PeerMessage.Have h) {
@@ -596,6 +598,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             peerChoking = true;
             availability.choking(true, has);
         } else if (m instanceof PeerMessage.ExtensionHandshake x) {
+            if (saidHandshake) {
+                return false; // the first one holds: a peer flipping its rack could make us look at every peer again each time
+            }
+            saidHandshake = true;
             listenPort = x.listenPort();
             saidRack = x.rack().orElse(null);
         } else if (m instanceof PeerMessage.Interested) {

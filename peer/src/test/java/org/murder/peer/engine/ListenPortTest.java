@@ -58,6 +58,11 @@ class ListenPortTest {
                 out.writeByte(20);
                 out.writeByte(0);
                 out.write(dictionary);
+                byte[] second = ("d1:pi" + other.getLocalPort() + "ee").getBytes(StandardCharsets.US_ASCII);
+                out.writeInt(2 + second.length);
+                out.writeByte(20);
+                out.writeByte(0);
+                out.write(second); // ignored: the first extension handshake holds
                 out.flush();
                 byte[] handshake = new byte[68];
                 from.readFully(handshake);
