@@ -63,6 +63,11 @@ final class PeerSet<P extends PeerSet.Member> {
             return null;
         }
 
+        /** It counts as of our rack, however we learned it (the tracker's list, or its own word: see TorrentSession). */
+        default boolean rackMate() {
+            return false;
+        }
+
         /** When it joined the torrent (its handshake was accepted). */
         Instant joinedAt();
 
@@ -262,7 +267,7 @@ final class PeerSet<P extends PeerSet.Member> {
     private List<P> connectedRackMates() {
         List<P> mates = new ArrayList<>();
         for (P c : connected) {
-            if (rackMate.test(c.remote().getAddress())) {
+            if (c.rackMate() || rackMate.test(c.remote().getAddress())) {
                 mates.add(c);
             }
         }

@@ -12,7 +12,7 @@ final class SessionCounters {
     volatile SessionState state = SessionState.CHECKING;
     volatile Optional<String> error = Optional.empty();
     volatile long downloaded;
-    /** Of {@link #downloaded}, what came from peers the tracker did not name as of our rack (only when we gave one). */
+    /** Of {@link #downloaded}, what came from peers not of our rack (TorrentSession.isRackMate; only when we are in one). */
     volatile long downloadedFromOtherRacks;
     volatile long uploaded;
     volatile long verified;

@@ -116,7 +116,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.announcer = new Announcer((event, numWant) -> {
             AnnounceRequest request = new AnnounceRequest(meta.infoHash(), context.peerId(), context.port(), counters.uploaded,
                     counters.downloaded, meta.totalLength() - picker.haveBytes(), event, config.announceIp(), numWant, key,
-                    downloadedHere ? config.rack() : java.util.Optional.empty()); // a seed from the start (the origin) is outside every rack
+                    ourRack());
             return () -> trackers.announce(request);
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::answered, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
@@ -231,10 +231,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         });
     }
 
+    /**
+     * The rack we are in as others are told (the tracker, our peers' extension handshakes): the
+     * configured one while we download or once we did; none for a seed from the start (the origin is
+     * outside every rack, whatever the configuration says), nor while the files are checked.
+     */
+    private java.util.Optional<org.murder.core.RackName> ourRack() {
+        return downloadedHere ? config.rack() : java.util.Optional.empty();
+    }
+
     /** A tracker's answer (on the session's thread): its peers, and who shares our rack. */
     private void answered(AnnounceResponse answer) {
         rackMatesAre(answer.rackMates());
-        if (config.rack().isPresent()) {
+        if (ourRack().isPresent()) {
             long before = picker.generation();
             picker.outsideShare(answer.gateway());
             if (picker.generation() != before) {
@@ -251,13 +260,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * rack): connected peers at those addresses count as our rack's from now on, the others no longer.
      */
     private void rackMatesAre(Set<InetAddress> mates) {
-        Set<InetAddress> now = config.rack().isPresent() ? mates : Set.of();
+        Set<InetAddress> now = ourRack().isPresent() ? mates : Set.of();
         if (now.equals(rackMates)) {
             return;
         }
         rackMates = now;
         if (!now.isEmpty()) {
-            rackSparing.expect(clock.instant());
+            expectRackMates();
         }
         for (PeerConnection c : peers.connected()) {
             c.availability().rackMate(isRackMate(c), c.has());
@@ -290,16 +299,16 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     /**
-     * Whether {@code c} counts as of our rack: our tracker named its address as of our rack, or it
-     * said our rack in its extension handshake. The tracker names the rack-mates that announced
+     * Whether {@code c} counts as of our rack: our tracker named its address as of our rack, or, a
+     * murder peer, it said our rack in its extension handshake. The tracker names the rack-mates that announced
      * before us only, and the others at our next announce (5 s later at the start); a host dialled by
      * the rack-mates that came after it took them for peers of other racks until then.
      */
     private boolean isRackMate(PeerConnection c) {
-        if (config.rack().isEmpty()) {
+        if (ourRack().isEmpty()) {
             return false;
         }
-        if (config.rack().get().equals(c.saidRack())) {
+        if (c.peerId().isMurder() && ourRack().get().equals(c.saidRack())) {
             return true;
         }
         InetSocketAddress remote = c.remote();
@@ -345,7 +354,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
-        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(), config.rack());
+        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(),
+                c.peerId().isMurder() ? ourRack() : java.util.Optional.empty()); // other clients are not told where we are
         c.availability().rackMate(isRackMate(c), c.has());
         peers.add(c);
         uploads.add(c);
@@ -419,6 +429,16 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         // keep-alive, have none, port, extended (its handshake updates the connection), suggest, allowed fast: nothing to do
     }
 
+    /**
+     * We know of rack-mates now: spare them before any delivered (Sparing.expect, once), but not
+     * while checking (the grace would run out before the download).
+     */
+    private void expectRackMates() {
+        if (counters.state == SessionState.DOWNLOADING) {
+            rackSparing.expect(clock.instant());
+        }
+    }
+
     /** {@code c} told its rack (or none): a rack-mate is one from now on, and rack sparing starts if it had not. */
     private void saidItsRack(PeerConnection c) {
         boolean mate = isRackMate(c);
@@ -427,7 +447,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         c.availability().rackMate(mate, c.has());
         if (mate) {
-            rackSparing.expect(clock.instant());
+            expectRackMates();
         }
         fillAll(); // what it has counts as our rack's now
     }
@@ -510,7 +530,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 return;
             }
             counters.downloaded += picker.lastArrivalNewBytes();
-            if (config.rack().isPresent() && !c.availability().rackMate()) {
+            if (ourRack().isPresent() && !c.availability().rackMate()) {
                 counters.downloadedFromOtherRacks += picker.lastArrivalNewBytes();
             }
             lastData = now;

@@ -16,8 +16,9 @@ import org.murder.core.InfoHash;
  * @param piecesVerified pieces that passed their SHA-1 check after a download
  * @param piecesFailed   pieces that failed it (fetched again)
  * @param peersBanned    addresses banned for sending corrupt data
- * @param downloadedFromOtherRacks of {@code downloaded}, what came from peers the tracker did not name as
- *                       of our rack: what crossed our rack's uplink on our account (0 without {@code --rack})
+ * @param downloadedFromOtherRacks of {@code downloaded}, what came from peers not of our rack (neither
+ *                       named so by the tracker nor saying so): what crossed our rack's uplink on our
+ *                       account (0 without {@code --rack}, and for a seed from the start)
  */
 public record TorrentStats(InfoHash infoHash, String name, SessionState state, long downloaded, long uploaded, long verified,
         long total, int peers, long piecesVerified, long piecesFailed, long peersBanned, long downloadedFromOtherRacks) {

@@ -43,7 +43,7 @@ public final class EngineMetrics {
             torrentCounter(registry, "murder_peer_torrent_downloaded_bytes_total",
                     "Payload bytes downloaded, by torrent (this run).", stats, TorrentStats::downloaded);
             torrentCounter(registry, "murder_peer_torrent_downloaded_other_racks_bytes_total",
-                    "Of the payload bytes downloaded, those from peers the tracker did not name as of our rack, by torrent"
+                    "Of the payload bytes downloaded, those from peers not of our rack (the origin included), by torrent"
                             + " (this run; 0 without a rack).", stats, TorrentStats::downloadedFromOtherRacks);
             torrentGauge(registry, "murder_peer_torrent_connected_peers", "Peers connected now, by torrent.", stats,
                     TorrentStats::peers);

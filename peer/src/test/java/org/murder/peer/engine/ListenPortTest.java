@@ -44,7 +44,8 @@ class ListenPortTest {
                     SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
             try (Socket in = new Socket(LOOPBACK, engine.port())) {
                 in.setSoTimeout(10_000);
-                DataOutputStream out = new DataOutputStream(in.getOutputStream());
+                java.io.ByteArrayOutputStream opening = new java.io.ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(opening); // written in one go below: one segment, read in one batch
                 DataInputStream from = new DataInputStream(in.getInputStream());
                 out.writeByte(19);
                 out.writeBytes("BitTorrent protocol");
@@ -63,7 +64,9 @@ class ListenPortTest {
                 out.writeByte(20);
                 out.writeByte(0);
                 out.write(second); // ignored: the first extension handshake holds
-                out.flush();
+                out.writeInt(0); // a keep-alive: its turn on the torrent's loop comes after the messages before it
+                in.getOutputStream().write(opening.toByteArray());
+                in.getOutputStream().flush();
                 byte[] handshake = new byte[68];
                 from.readFully(handshake);
                 assertEquals(0x10, handshake[20 + 5] & 0x10, "the engine speaks BEP 10");
