@@ -215,6 +215,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         } else {
             downloadedHere = true;
             setState(SessionState.DOWNLOADING);
+            if (ourRack().isPresent()) {
+                recountRackMates(); // peers that said our rack while we checked (and had none yet) are rack-mates now
+            }
         }
         announcer.begin();
         dial();
@@ -268,9 +271,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!now.isEmpty()) {
             expectRackMates();
         }
-        for (PeerConnection c : peers.connected()) {
-            c.availability().rackMate(isRackMate(c), c.has());
-        }
+        recountRackMates();
         fillAll(); // a peer no longer of our rack may be asked for more
     }
 
@@ -296,6 +297,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     static java.time.Duration pipelineTime(java.time.Duration configured, boolean murder, boolean roundTripKnown) {
         return murder && roundTripKnown || configured.compareTo(RequestDepth.BATCHING_PEER_TIME) >= 0 ? configured
                 : RequestDepth.BATCHING_PEER_TIME;
+    }
+
+    /** Tells every connected peer's availability whether it counts as of our rack now. */
+    private void recountRackMates() {
+        boolean any = false;
+        for (PeerConnection c : peers.connected()) {
+            boolean mate = isRackMate(c);
+            c.availability().rackMate(mate, c.has());
+            any |= mate;
+        }
+        if (any) {
+            expectRackMates();
+        }
     }
 
     /**
