@@ -92,12 +92,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private boolean fast;
     /** It speaks the extension protocol (BEP 10): it is sent our extension handshake. */
     private boolean extensions;
-    /** The port it listens on, from its extension handshake, when it dialled us; 0: unknown. */
-    private int listenPort;
-    /** The rack it said it is in (its extension handshake); null: none said. */
-    private org.murder.core.RackName saidRack;
-    /** Its extension handshake came (later ones are ignored). */
-    private boolean saidHandshake;
+    /** Its extension handshake (its listening port, its rack); null: none came yet. Later ones are ignored. */
+    private PeerMessage.ExtensionHandshake said;
     private PieceSet has;
     private PeerAvailability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
@@ -155,13 +151,15 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     /** The rack it said it is in, in its extension handshake; null: none said. */
     org.murder.core.RackName saidRack() {
-        return saidRack;
+        return said == null ? null : said.rack().orElse(null);
     }
 
+    /** Where it listens, when it dialled us and said its port (BEP 10 {@code p}); null otherwise. */
     @Override
     public InetSocketAddress listenAddress() {
         InetSocketAddress remote = remote();
-        return outgoing || listenPort == 0 || remote == null ? null : new InetSocketAddress(remote.getAddress(), listenPort);
+        return outgoing || said == null || said.listenPort() == 0 || remote == null ? null
+                : new InetSocketAddress(remote.getAddress(), said.listenPort());
     }
 
     @Override
@@ -598,12 +596,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             peerChoking = true;
             availability.choking(true, has);
         } else if (m instanceof PeerMessage.ExtensionHandshake x) {
-            if (saidHandshake) {
+            if (said != null) {
                 return false; // the first one holds: a peer flipping its rack could make us look at every peer again each time
             }
-            saidHandshake = true;
-            listenPort = x.listenPort();
-            saidRack = x.rack().orElse(null);
+            said = x;
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;
         } else if (m instanceof PeerMessage.NotInterested) {
