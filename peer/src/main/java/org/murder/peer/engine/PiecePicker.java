@@ -66,6 +66,8 @@ final class PiecePicker implements PieceSet.Availability {
     private GatewayShare share = GatewayShare.NONE;
     /** Per share, ticks since a peer of our rack last got a piece of it (see SHARE_PATIENCE). */
     private int[] quietTicks = new int[0];
+    /** Per share, whether its pieces may be asked of other racks by us, a gateway it is not (see {@link #openLaggingShares}). */
+    private boolean[] shareOpen = new boolean[0];
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
     /**
      * Pieces we have or have started (the keys of {@link #partials}): the pieces not to start. The
@@ -262,6 +264,7 @@ final class PiecePicker implements PieceSet.Availability {
     private void addToRack(int piece, boolean unchoking) {
         if (inRackAll[piece]++ == 0 && share.of() > 1) {
             quietTicks[share.shareOf(piece)] = 0;
+            shareOpen[share.shareOf(piece)] = false; // its gateway delivers (fewer pieces askable: nobody to ask again)
         }
         if (unchoking) {
             inRack[piece]++;
@@ -314,17 +317,29 @@ final class PiecePicker implements PieceSet.Availability {
         if (!share.equals(this.share)) {
             this.share = share;
             quietTicks = new int[share.of()];
+            shareOpen = new boolean[share.of()];
             changedAll();
         }
     }
 
     /**
      * Ticks (a second each) that another gateway's share may go without a peer of our rack getting
-     * a piece of it before we fetch it from outside too: a gateway that crashed is replaced only at
-     * the tracker's peer timeout (1 min) and its peers' next announce, and its share, asked of
-     * nobody outside while the rest of the rack delivers, would wait for the end.
+     * a piece of it before we may fetch it from outside too (if it lags, see {@link #SHARE_LAG}): a
+     * gateway that crashed is replaced only at the tracker's peer timeout (1 min) and its peers' next
+     * announce, and its share, asked of nobody outside while the rest of the rack delivers, would
+     * wait for the end.
      */
     static final int SHARE_PATIENCE = 3;
+
+    /**
+     * How far behind ours, in eighths of our share, a quiet share must have fallen for us to fetch
+     * it too. Three seconds without a piece new to the rack is how every share goes while the swarm
+     * waits for the origin's next pieces: with quiet alone opening a share, the other gateways
+     * fetched it too, and 7.8 of the 17 x F that crossed into racks in bench/fleet.sh 200 --racks 8
+     * --rack-uplink 8mbit came that way (a debug count). A share whose gateway is gone falls
+     * behind as the others' go on.
+     */
+    static final int SHARE_LAG = 8;
 
     /** How many connected peers of our rack that unchoke us have {@code piece}. */
     int inRack(int piece) {
@@ -425,8 +440,7 @@ final class PiecePicker implements PieceSet.Availability {
         return switch (outside) {
             case ANY -> true;
             case WHAT_OUR_RACK_LACKS -> ourRackLacks(piece);
-            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> ourRackLacks(piece) && (share.owns(piece)
-                    || quietTicks[share.shareOf(piece)] >= SHARE_PATIENCE);
+            case OUR_SHARE_OF_WHAT_OUR_RACK_LACKS -> ourRackLacks(piece) && (share.owns(piece) || shareOpen[share.shareOf(piece)]);
         };
     }
 
@@ -602,9 +616,36 @@ final class PiecePicker implements PieceSet.Availability {
                 chokedOnlyTicks[i] = 0;
             }
         }
-        for (int j = 0; j < quietTicks.length; j++) {
-            if (++quietTicks[j] == SHARE_PATIENCE && j != share.index()) {
-                changedAll(); // its pieces may be asked of other racks now
+        if (share.of() > 1) {
+            openLaggingShares();
+        }
+    }
+
+    /**
+     * Another gateway's share is open to us while it went {@link #SHARE_PATIENCE} ticks without a
+     * piece new to our rack and our rack holds fewer of its pieces than of ours by at least
+     * 1/{@link #SHARE_LAG} of our share (or all of ours already): its gateway is gone or stuck, not
+     * waiting with the rest of the swarm. Counted over what we have and what the rack-mates we are
+     * connected to have.
+     */
+    private void openLaggingShares() {
+        int of = share.of();
+        int[] held = new int[of];
+        for (int i = 0; i < pieceCount; i++) {
+            if (have.get(i) || inRackAll[i] > 0) {
+                held[share.shareOf(i)]++;
+            }
+        }
+        int own = share.index();
+        int ownSize = (pieceCount - own + of - 1) / of;
+        boolean ownAllIn = held[own] == ownSize;
+        int lag = Math.max(1, ownSize / SHARE_LAG);
+        for (int j = 0; j < of; j++) {
+            quietTicks[j] = Math.min(quietTicks[j] + 1, SHARE_PATIENCE);
+            boolean open = j != own && quietTicks[j] >= SHARE_PATIENCE && (ownAllIn || held[own] - held[j] >= lag);
+            if (open != shareOpen[j]) {
+                shareOpen[j] = open;
+                changedAll(); // its pieces may be asked of other racks now, or no longer
             }
         }
     }

@@ -65,8 +65,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SmartBan bans;
     private final PeerSet<PeerConnection> peers;
     private final UploadSlots<PeerConnection> uploads;
-    private final Sparing seedSparing = new Sparing();
-    private final Sparing rackSparing = new Sparing();
+    private final Sparing seedSparing = new Sparing(Sparing.SEEDS);
+    private final Sparing rackSparing = new Sparing(Sparing.RACK);
     /** Addresses of the peers of our rack, as the tracker last said (empty: we gave no rack, or the tracker does not say). */
     private Set<InetAddress> rackMates = Set.of();
     private final Announcer announcer;

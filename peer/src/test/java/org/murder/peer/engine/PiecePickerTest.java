@@ -270,20 +270,16 @@ class PiecePickerTest {
                 "from the origin (it sends each first copy once): any piece our rack lacks");
     }
 
-    @Test
-    void anotherGatewaysShareThatOurRackGainsNothingOfIsFetchedByUsTooAfterAWhile() {
-        PiecePicker p = new PiecePicker(6, BLOCK, 6L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
-        p.outsideShare(new GatewayShare(0, 2)); // ours: 0, 2, 4; the other gateway's (gone, say): 1, 3, 5
-        PieceSet outside = all(6);
-        PieceSet mate = new PieceSet(6);
-        PeerAvailability mateTold = new PeerAvailability(p);
-        mateTold.rackMate(true, mate);
-        mateTold.choking(false, mate);
-        for (int t = 1; t < PiecePicker.SHARE_PATIENCE; t++) {
-            p.tick();
-            mate.add(2 * t - 1); // the rack still gains pieces 1, 3 (the other share): it is alive
-            mateTold.peerHas(2 * t - 1);
-        }
+    /** A picker of 32 one-block pieces, gateway 0 of 2 (ours: the even pieces; the other gateway's: the odd ones). */
+    private static PiecePicker gatewayZeroOfTwo() {
+        PiecePicker p = new PiecePicker(32, BLOCK, 32L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        p.outsideShare(new GatewayShare(0, 2));
+        return p;
+    }
+
+    /** The pieces {@code p} asks a peer of another rack with every piece for, as a gateway while sparing our rack. */
+    private static Set<Integer> askedOfOtherRack(PiecePicker p) {
+        PieceSet outside = all(32);
         Map<Long, Block> to = new HashMap<>();
         Set<Integer> asked = new HashSet<>();
         for (Block b = p.next(outside, to, false, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS, new BitSet(), 1); b != null;
@@ -291,13 +287,76 @@ class PiecePickerTest {
             to.put(b.key(), b);
             asked.add(b.piece());
         }
-        assertEquals(Set.of(0, 2, 4), asked, "only our share while the other one's gateway delivers");
-        for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
-            p.tick(); // nothing of 1, 3, 5 reaches the rack any more
+        for (Block b : to.values()) {
+            p.abandoned(b); // asked of nobody: the next look sees the same pieces
         }
-        Block b = p.next(outside, to, false, PiecePicker.Outside.OUR_SHARE_OF_WHAT_OUR_RACK_LACKS, new BitSet(), 1);
-        assertNotNull(b, "a share gone quiet is open to us");
-        assertEquals(5, b.piece(), "the one piece of it our rack lacks");
+        return asked;
+    }
+
+    private static Set<Integer> odd(Set<Integer> pieces) {
+        Set<Integer> odd = new HashSet<>();
+        for (int piece : pieces) {
+            if (piece % 2 == 1) {
+                odd.add(piece);
+            }
+        }
+        return odd;
+    }
+
+    @Test
+    void anotherGatewaysShareThatFellBehindOursAndWentQuietIsFetchedByUsToo() {
+        PiecePicker p = gatewayZeroOfTwo();
+        PieceSet mate = new PieceSet(32);
+        PeerAvailability mateTold = new PeerAvailability(p);
+        mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate);
+        for (int t = 0; t < PiecePicker.SHARE_PATIENCE + 2; t++) {
+            p.tick();
+            mate.add(2 * t + 1); // the rack gains pieces 1, 3, 5... of the other share: its gateway delivers
+            mateTold.peerHas(2 * t + 1);
+        }
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "only our share while the other one's gateway delivers");
+        int oddHeld = PiecePicker.SHARE_PATIENCE + 2;
+        int lag = 16 / PiecePicker.SHARE_LAG;
+        for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
+            p.tick(); // nothing odd reaches the rack any more (its gateway is gone), while ours goes on
+        }
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet, but no further than ours");
+        for (int piece = 0; piece < 2 * (oddHeld + lag); piece += 2) {
+            mate.add(piece);
+            mateTold.peerHas(piece);
+        }
+        p.tick();
+        Set<Integer> odd = odd(askedOfOtherRack(p));
+        assertEquals(16 - oddHeld, odd.size(), "quiet and behind ours by an eighth of a share: every odd piece our rack lacks: " + odd);
+        assertFalse(odd.contains(1), "not one a rack-mate has");
+        mate.add(31); // its gateway is back
+        mateTold.peerHas(31);
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "a piece new to the rack closes the share at once");
+    }
+
+    @Test
+    void sharesThatGoQuietTogetherWaitForTheirGatewaysUntilOursIsAllInTheRack() {
+        PiecePicker p = gatewayZeroOfTwo();
+        PieceSet mate = new PieceSet(32);
+        PeerAvailability mateTold = new PeerAvailability(p);
+        mateTold.rackMate(true, mate);
+        mateTold.choking(false, mate);
+        for (int piece = 0; piece < 12; piece++) {
+            mate.add(piece); // as much of each share
+            mateTold.peerHas(piece);
+        }
+        for (int t = 0; t < 10 * PiecePicker.SHARE_PATIENCE; t++) {
+            p.tick(); // the whole swarm waits for the origin: no share gains anything
+        }
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet alike: each share is its gateway's");
+        for (int piece = 12; piece < 32; piece += 2) {
+            mate.add(piece);
+            mateTold.peerHas(piece);
+        }
+        p.tick();
+        assertEquals(Set.of(13, 15, 17, 19, 21, 23, 25, 27, 29, 31), askedOfOtherRack(p),
+                "ours is all in the rack: the other one, quiet, is open to us");
     }
 
     /** A peer with {@code pieces} (of the 3), as its connection tells the picker: a Have each. */

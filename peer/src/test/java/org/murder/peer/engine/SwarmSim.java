@@ -326,8 +326,8 @@ final class SwarmSim {
         final PeerSet<Link> peers;
         final UploadSlots<Link> uploads;
         final FirstCopy<Link> firstCopy;
-        final Sparing seedSparing = new Sparing();
-        final Sparing rackSparing = new Sparing();
+        final Sparing seedSparing = new Sparing(Sparing.SEEDS);
+        final Sparing rackSparing = new Sparing(Sparing.RACK);
         final SmartBan bans;
         boolean started;
         boolean failed;
