@@ -241,6 +241,11 @@ final class PiecePicker implements PieceSet.Availability {
         addToRack(piece, unchoking);
     }
 
+    /** Whether a peer of our rack was ever connected (we are in a rack, and racks are said). */
+    boolean everHadRackMate() {
+        return anyRackMate;
+    }
+
     /** A peer of our rack, which unchokes us or not, has every piece now. */
     void rackMateHasAll(boolean unchoking) {
         anyRackMate = true;

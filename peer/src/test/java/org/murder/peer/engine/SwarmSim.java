@@ -584,8 +584,9 @@ final class SwarmSim {
             picker.markHave(piece);
             List<Link> to = new ArrayList<>();
             for (Link c : peers.connected()) {
-                if (!c.has.has(piece) && uploads.waitsForSlot(c) && !c.tally.rackMate()) {
-                    // news to a peer waiting for our slot: with the next message to or from it, the tick's at the latest, as
+                boolean news = !c.has.has(piece);
+                if (news && !TorrentSession.haveAtOnce(news, uploads.waitsForSlot(c), c.tally.rackMate(), picker.everHadRackMate())) {
+                    // news not worth a flush of its own: with the next message to or from it, the tick's at the latest, as
                     // TorrentSession.checked (a Have it has already goes at once here, though the engine holds it too)
                     c.owedHaves.set(piece);
                 } else {
