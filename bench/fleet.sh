@@ -283,10 +283,11 @@ pk1=$(cat /sys/class/net/lo/statistics/tx_packets)
 origin_tc=$(tc -s class show dev lo classid 1:f | awk '/Sent/{print $2; exit}')
 # what the hosts' own classes carried (headers, ACKs and messages included): all but the root's and the origin's
 hosts_tc=$(tc -s class show dev lo | awk '/^class/{c=$3} /Sent/{if (c != "1:1" && c != "1:f") t+=$2} END{printf "%.0f", t}')
-into_racks=""
+into_racks=""; into_racks_pkts=""
 if [ "$RACKS" -gt 0 ]; then
   for r in $(seq 0 $((RACKS - 1))); do
-    into_racks+="$(tc -s class show dev "$ifb" classid "1:$(printf '%x' $((r + 16)))" | awk '/Sent/{print $2; exit}'),"
+    read -r rb rp < <(tc -s class show dev "$ifb" classid "1:$(printf '%x' $((r + 16)))" | awk '/Sent/{print $2, $4; exit}')
+    into_racks+="$rb,"; into_racks_pkts+="$rp,"
   done
 fi
 touch "$work/stop"
@@ -295,7 +296,7 @@ for p in "${pids[@]:1}"; do wait "$p" 2>/dev/null || true; done   # the engines 
 grep -h '^failed' "$work"/jvm*.out >&2 || true
 
 python3 - "$work" "$H" "$((F * 1024 * 1024))" "$rate_bps" "$((u1 - u0)),$((s1 - s0)),$((i1 - i0))" "$tick" "$((end_ms - start_ms))" \
-  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" "$tcp_delta" "$start_ms" <<'EOF'
+  "$(nproc)" "${origin_tc:-0}" "$((pk1 - pk0))" "$rack_bps" "$HINTS" "$into_racks" "${hosts_tc:-0}" "$RACKS" "$tcp_delta" "$start_ms" "$into_racks_pkts" <<'EOF'
 import glob, math, sys
 work, hosts, size, bps, busy, tick, wall_ms, cores, origin_tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), [int(x) for x in sys.argv[5].split(",")], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
@@ -305,6 +306,7 @@ into = [int(x) for x in sys.argv[13].split(",") if x]
 hosts_tc, racks = int(sys.argv[14]), int(sys.argv[15])
 tcp = [int(x) for x in sys.argv[16].split(",") if x]
 start_ms = int(sys.argv[17])
+into_pkts = [int(x) for x in sys.argv[18].split(",") if x]
 rows = []
 origin_up = 0
 for f in glob.glob(work + "/*.out"):
@@ -379,6 +381,10 @@ if into:
     if payload_in > 0 and all(r[3] >= 0 for r in rows):
         print("          payload only: %.2f x F x racks (the hosts' own count of what came from peers outside their rack, the origin included)"
               % (payload_in / (size * len(into))))
+    if into_pkts:
+        # lo's frames: 14 bytes of Ethernet, 20 of IP, 32 of TCP with timestamps, under each packet's payload
+        print("          packets: %.0f into each rack, %.0f a MiB crossed; their headers alone (66 bytes each) %.3f x F x racks"
+              % (sum(into_pkts) / len(into_pkts), sum(into_pkts) / (sum(into) / 2**20), 66 * sum(into_pkts) / (size * len(into))))
     print("summary   hints %-3s  across %.2f x F x racks  last %.2f x bound  p50 %.2f  origin %.3f x F" % (
         hints, across, done[-1] / bound if done else float("nan"), pct(0.5) / bound if done else float("nan"), origin_up / size))
 print("cpu       %.1f core-s in %.1f s = %.0f %% of %d cores (the whole machine: user %.1f, system %.1f, irq+softirq %.1f)"
