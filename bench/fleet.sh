@@ -286,8 +286,9 @@ hosts_tc=$(tc -s class show dev lo | awk '/^class/{c=$3} /Sent/{if (c != "1:1" &
 into_racks=""; into_racks_pkts=""
 if [ "$RACKS" -gt 0 ]; then
   for r in $(seq 0 $((RACKS - 1))); do
-    read -r rb rp < <(tc -s class show dev "$ifb" classid "1:$(printf '%x' $((r + 16)))" | awk '/Sent/{print $2, $4; exit}')
-    into_racks+="$rb,"; into_racks_pkts+="$rp,"
+    rb=0; rp=0
+    read -r rb rp < <(tc -s class show dev "$ifb" classid "1:$(printf '%x' $((r + 16)))" | awk '/Sent/{print $2, $4; exit}') || true
+    into_racks+="${rb:-0},"; into_racks_pkts+="${rp:-0},"
   done
 fi
 touch "$work/stop"
@@ -381,8 +382,8 @@ if into:
     if payload_in > 0 and all(r[3] >= 0 for r in rows):
         print("          payload only: %.2f x F x racks (the hosts' own count of what came from peers outside their rack, the origin included)"
               % (payload_in / (size * len(into))))
-    if into_pkts:
-        # lo's frames: 14 bytes of Ethernet, 20 of IP, 32 of TCP with timestamps, under each packet's payload
+    if into_pkts and sum(into) > 0:
+        # tc counts a GSO packet as its segments; on lo each has 14 bytes of Ethernet, 20 of IP, 32 of TCP with timestamps
         print("          packets: %.0f into each rack, %.0f a MiB crossed; their headers alone (66 bytes each) %.3f x F x racks"
               % (sum(into_pkts) / len(into_pkts), sum(into_pkts) / (sum(into) / 2**20), 66 * sum(into_pkts) / (size * len(into))))
     print("summary   hints %-3s  across %.2f x F x racks  last %.2f x bound  p50 %.2f  origin %.3f x F" % (

@@ -64,7 +64,7 @@ final class PiecePicker implements PieceSet.Availability {
     private boolean anyRackMate;
     /** Our share of what our rack's gateways fetch from other racks (see outsideShare). */
     private GatewayShare share = GatewayShare.NONE;
-    /** Per share, ticks since a peer of our rack last got a piece of it (see SHARE_PATIENCE). */
+    /** Per share, ticks (up to SHARE_PATIENCE) since a peer of our rack last got a piece of it that we lack. */
     private int[] quietTicks = new int[0];
     /** Per share, whether its pieces may be asked of other racks by us, a gateway it is not (see {@link #openLaggingShares}). */
     private boolean[] shareOpen = new boolean[0];
@@ -265,9 +265,13 @@ final class PiecePicker implements PieceSet.Availability {
         changedAll(); // the peer itself may now be asked for anything
     }
 
-    /** One more peer of our rack has {@code piece}; a piece new to our rack keeps its share alive (see SHARE_PATIENCE). */
+    /**
+     * One more peer of our rack has {@code piece}; a piece new to our rack keeps its share alive (see
+     * SHARE_PATIENCE), unless we have it: a rack-mate copying a piece we fetched for a share whose
+     * gateway is gone would close the share after each rescue.
+     */
     private void addToRack(int piece, boolean unchoking) {
-        if (inRackAll[piece]++ == 0 && share.of() > 1) {
+        if (inRackAll[piece]++ == 0 && share.of() > 1 && !have.get(piece)) {
             quietTicks[share.shareOf(piece)] = 0;
             shareOpen[share.shareOf(piece)] = false; // its gateway delivers (fewer pieces askable: nobody to ask again)
         }
@@ -603,7 +607,8 @@ final class PiecePicker implements PieceSet.Availability {
 
     /**
      * Called once a second: suspect pieces whose one peer brought nothing for a while are open to
-     * all; another gateway's share that our rack gained nothing of for a while is open to us.
+     * all; another gateway's share that our rack gained nothing of for a while and that lags ours is
+     * open to us (see {@link #openLaggingShares}).
      */
     void tick() {
         for (Partial p : partials.values()) {
@@ -630,8 +635,9 @@ final class PiecePicker implements PieceSet.Availability {
      * Another gateway's share is open to us while it went {@link #SHARE_PATIENCE} ticks without a
      * piece new to our rack and our rack holds fewer of its pieces than of ours by at least
      * 1/{@link #SHARE_LAG} of our share (or all of ours already): its gateway is gone or stuck, not
-     * waiting with the rest of the swarm. Counted over what we have and what the rack-mates we are
-     * connected to have.
+     * waiting with the rest of the swarm. Once open, it stays open while it lags at all (and stays
+     * quiet), so that a share we rescue is brought level with ours rather than left an eighth behind.
+     * Counted over what we have and what the rack-mates we are connected to have.
      */
     private void openLaggingShares() {
         int of = share.of();
@@ -647,7 +653,8 @@ final class PiecePicker implements PieceSet.Availability {
         int lag = Math.max(1, ownSize / SHARE_LAG);
         for (int j = 0; j < of; j++) {
             quietTicks[j] = Math.min(quietTicks[j] + 1, SHARE_PATIENCE);
-            boolean open = j != own && quietTicks[j] >= SHARE_PATIENCE && (ownAllIn || held[own] - held[j] >= lag);
+            int behind = held[own] - held[j];
+            boolean open = j != own && quietTicks[j] >= SHARE_PATIENCE && (ownAllIn || behind >= (shareOpen[j] ? 1 : lag));
             if (open != shareOpen[j]) {
                 shareOpen[j] = open;
                 changedAll(); // its pieces may be asked of other racks now, or no longer

@@ -24,10 +24,11 @@ final class Sparing {
      * whole swarm waits for the origin's next pieces, and its gateways then asked other racks for
      * anything, each the pieces the others were fetching: in bench/fleet.sh 200 --racks 8
      * --rack-uplink 8mbit (racks of 25, four gateways) 3.1 of the 17 x F that crossed into racks
-     * came that way (a debug count; with the share rule below, see PiecePicker.openLaggingShares,
-     * 2.37 -> 1.20 copies into each rack and the last host 1.44 -> 1.28 x F/c). Ten seconds still
-     * bounds what a rack cut off (its members choking us, slow or gone) costs; pieces only choking
-     * rack-mates have are asked outside after PiecePicker.CHOKED_PATIENCE anyway.
+     * came that way (a debug count; with PiecePicker's share rule, see openLaggingShares, 2.37 ->
+     * 1.21 copies into each rack and the last host 1.44 -> 1.28 x F/c). Ten seconds still bounds
+     * what a rack whose members choke us or are stuck costs (a rack-mate gone takes its pieces out of
+     * the rack's counts at once); pieces that only choking rack-mates have are what our rack lacks
+     * after PiecePicker.CHOKED_PATIENCE, and a gateway asks other racks for its share of them.
      */
     static final Duration RACK = Duration.ofSeconds(10);
     /**

@@ -2,6 +2,7 @@ package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -303,8 +304,16 @@ class PiecePickerTest {
         return odd;
     }
 
+    /** The rack-mate {@code mateTold} tells the picker it has {@code pieces} now. */
+    private static void mateGets(PieceSet mate, PeerAvailability mateTold, int... pieces) {
+        for (int piece : pieces) {
+            mate.add(piece);
+            mateTold.peerHas(piece);
+        }
+    }
+
     @Test
-    void anotherGatewaysShareThatFellBehindOursAndWentQuietIsFetchedByUsToo() {
+    void anotherGatewaysShareThatFellBehindOursAndWentQuietIsFetchedByUsTooUntilItIsLevel() {
         PiecePicker p = gatewayZeroOfTwo();
         PieceSet mate = new PieceSet(32);
         PeerAvailability mateTold = new PeerAvailability(p);
@@ -312,27 +321,35 @@ class PiecePickerTest {
         mateTold.choking(false, mate);
         for (int t = 0; t < PiecePicker.SHARE_PATIENCE + 2; t++) {
             p.tick();
-            mate.add(2 * t + 1); // the rack gains pieces 1, 3, 5... of the other share: its gateway delivers
-            mateTold.peerHas(2 * t + 1);
+            mateGets(mate, mateTold, 2 * t + 1); // the rack gains pieces 1, 3, 5, 7, 9 of the other share: its gateway delivers
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "only our share while the other one's gateway delivers");
-        int oddHeld = PiecePicker.SHARE_PATIENCE + 2;
-        int lag = 16 / PiecePicker.SHARE_LAG;
+        int lag = 16 / PiecePicker.SHARE_LAG; // of our share's 16 pieces
+        assertEquals(2, lag);
         for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
-            p.tick(); // nothing odd reaches the rack any more (its gateway is gone), while ours goes on
+            p.tick(); // nothing odd reaches the rack any more (its gateway is gone)
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet, but no further than ours");
-        for (int piece = 0; piece < 2 * (oddHeld + lag); piece += 2) {
-            mate.add(piece);
-            mateTold.peerHas(piece);
-        }
+        mateGets(mate, mateTold, 0, 2, 4, 6, 8, 10); // ours goes on: 6 of ours against 5 of the other's
         p.tick();
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "behind ours by less than an eighth of a share: its gateway may be waiting with the swarm");
+        mateGets(mate, mateTold, 12); // 7 against 5
+        long before = p.generation();
+        p.tick();
+        assertNotEquals(before, p.generation(), "a share that opens makes every peer's picker look again");
         Set<Integer> odd = odd(askedOfOtherRack(p));
-        assertEquals(16 - oddHeld, odd.size(), "quiet and behind ours by an eighth of a share: every odd piece our rack lacks: " + odd);
-        assertFalse(odd.contains(1), "not one a rack-mate has");
-        mate.add(31); // its gateway is back
-        mateTold.peerHas(31);
-        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "a piece new to the rack closes the share at once");
+        assertEquals(Set.of(11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), odd, "quiet and behind by an eighth: every odd piece our rack lacks");
+
+        p.markHave(11); // we fetched one of its pieces, and a rack-mate copied it from us: not its gateway back
+        mateGets(mate, mateTold, 11);
+        p.tick(); // 7 against 6
+        assertTrue(odd(askedOfOtherRack(p)).contains(13), "open while it lags at all, not only while it lags by an eighth");
+        mateGets(mate, mateTold, 31); // a piece new to the rack that we did not fetch: its gateway is back
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "closed at once");
+        for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
+            p.tick();
+        }
+        assertEquals(Set.of(), odd(askedOfOtherRack(p)), "7 against 7 and quiet again: level, each share its gateway's");
     }
 
     @Test
@@ -342,21 +359,16 @@ class PiecePickerTest {
         PeerAvailability mateTold = new PeerAvailability(p);
         mateTold.rackMate(true, mate);
         mateTold.choking(false, mate);
-        for (int piece = 0; piece < 12; piece++) {
-            mate.add(piece); // as much of each share
-            mateTold.peerHas(piece);
+        for (int piece = 0; piece < 30; piece++) {
+            mateGets(mate, mateTold, piece); // as much of each share: 15 and 15
         }
         for (int t = 0; t < 10 * PiecePicker.SHARE_PATIENCE; t++) {
             p.tick(); // the whole swarm waits for the origin: no share gains anything
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet alike: each share is its gateway's");
-        for (int piece = 12; piece < 32; piece += 2) {
-            mate.add(piece);
-            mateTold.peerHas(piece);
-        }
+        mateGets(mate, mateTold, 30); // all 16 of ours against 15: behind by less than an eighth
         p.tick();
-        assertEquals(Set.of(13, 15, 17, 19, 21, 23, 25, 27, 29, 31), askedOfOtherRack(p),
-                "ours is all in the rack: the other one, quiet, is open to us");
+        assertEquals(Set.of(31), askedOfOtherRack(p), "ours is all in the rack: the other one, quiet, is open to us");
     }
 
     /** A peer with {@code pieces} (of the 3), as its connection tells the picker: a Have each. */
