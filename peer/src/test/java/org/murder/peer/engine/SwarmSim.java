@@ -49,11 +49,23 @@ final class SwarmSim {
      * What is simulated. Rates in bytes per second; the origin is host 0. Host i is in rack i % racks (the origin
      * in rack 0, announcing none) and a rack's uplink holds what leaves it and what enters it, unless
      * {@code originOutside}: then the origin is in no rack and only what enters a rack is held, as in
-     * {@code bench/fleet.sh --racks}.
+     * {@code bench/fleet.sh --racks}. The last {@code failingHosts} hosts stop mid-download and tell the
+     * tracker; the first {@code crashingFirst} (with racks and no start jitter, the first gateway of
+     * each rack) crash a fifth to three fifths of F/up in and tell it nothing: the simulated tracker's
+     * peer timeout is longer than any run, so it names them to the end.
      */
     record Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
             Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
-            int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside, int rackGateways) {
+            int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside, int rackGateways,
+            int crashingFirst) {
+
+        /** None crashing ({@code crashingFirst} 0). */
+        Params(int hosts, long fileBytes, int pieceBytes, double up, double down, double originUp, Duration latency,
+                Duration startJitter, int racks, double rackUplink, int slowHosts, double slowFactor, int failingHosts, long seed,
+                int maxConnections, int numWant, Duration timeLimit, boolean rackHints, boolean originOutside, int rackGateways) {
+            this(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts, slowFactor,
+                    failingHosts, seed, maxConnections, numWant, timeLimit, rackHints, originOutside, rackGateways, 0);
+        }
 
         static Params of(int hosts, long fileBytes, double up) {
             return new Params(hosts, fileBytes, 256 * 1024, up, up * 4, up, Duration.ofMillis(1), Duration.ZERO, 1, 0, 0, 1, 0, 1,
@@ -62,7 +74,7 @@ final class SwarmSim {
 
         Params withSeed(long s) {
             return new Params(hosts, fileBytes, pieceBytes, up, down, originUp, latency, startJitter, racks, rackUplink, slowHosts,
-                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints, originOutside, rackGateways);
+                    slowFactor, failingHosts, s, maxConnections, numWant, timeLimit, rackHints, originOutside, rackGateways, crashingFirst);
         }
     }
 
@@ -118,7 +130,7 @@ final class SwarmSim {
 
     /** Runs until every host that does not fail is done, or the time limit. */
     Result run() {
-        remaining = p.hosts() - 1 - p.failingHosts();
+        remaining = p.hosts() - 1 - p.failingHosts() - p.crashingFirst();
         hosts[0].startAt(0);
         for (int i = 1; i < p.hosts(); i++) {
             long jitter = p.startJitter().isZero() ? 0 : (long) (random.nextDouble() * p.startJitter().toNanos());
@@ -126,6 +138,9 @@ final class SwarmSim {
             if (i > p.hosts() - 1 - p.failingHosts()) {
                 Host h = hosts[i];
                 at(jitter + (long) (random.nextDouble() * p.fileBytes() / p.up() * 1e9 * 0.8), h::fail);
+            } else if (i <= p.crashingFirst()) {
+                Host h = hosts[i];
+                at(jitter + (long) ((0.2 + 0.4 * random.nextDouble()) * p.fileBytes() / p.up() * 1e9), h::crash);
             }
         }
         long limit = p.timeLimit().toNanos();
@@ -146,7 +161,7 @@ final class SwarmSim {
         for (int i = 0; i < p.hosts(); i++) {
             done[i] = hosts[i].doneAt;
         }
-        return new Result(done, hosts[0].uploaded, duplicateBytes, rackBytes, events, p.failingHosts());
+        return new Result(done, hosts[0].uploaded, duplicateBytes, rackBytes, events, p.failingHosts() + p.crashingFirst());
     }
 
     /** How a host's uplink orders the blocks it was asked for. */
@@ -757,15 +772,22 @@ final class SwarmSim {
         }
 
         void fail() {
+            if (crash()) {
+                tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, 1, Event.STOPPED, 0));
+            }
+        }
+
+        /** Stops and closes its connections, telling the tracker nothing (it keeps the host for its peer timeout); false if it was done. */
+        boolean crash() {
             if (complete() || failed) {
-                return;
+                return false;
             }
             failed = true;
             for (Link c : new ArrayList<>(peers.connected())) {
                 leave(c);
                 later(latency, () -> c.remoteHost().leave(c.back));
             }
-            tracker.announce(new Announce(infoHash, peerId, address.getAddress(), 6881, uploaded, 0, 1, Event.STOPPED, 0));
+            return true;
         }
     }
 
