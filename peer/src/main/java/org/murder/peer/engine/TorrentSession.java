@@ -620,14 +620,15 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     /**
      * Whether the Have of a piece just verified goes out at once (a flush of its own), rather than with
      * the next flush to that peer (any read from it, fillAll, the tick's at the latest): at once where
-     * it is news and may be acted on, to a peer we unchoke (it may ask us) and to a rack-mate (it
+     * it is news and may be acted on, to a peer that does not wait for our upload slot (we unchoke it,
+     * so it may ask; or it is not interested in us yet, and may become so) and to a rack-mate (it
      * fetches from other racks what it thinks its rack lacks). A segment per peer and piece, and an
      * ACK back for each, were most of the hosts' small packets (bench/fleet.sh: 1,437 packets per MiB
      * received in pieces of 32 KiB). Not at once to a peer of another rack ({@code racksSaid}: we
      * are in a rack and know rack-mates; a peer not of ours is then of another rack, or of none):
-     * its Haves and the ACKs of them crossed the rack uplinks one packet each, 0.16 x F into each rack
-     * of bench/fleet.sh 200 --racks 8 on top of the payload's 1.05 x F. (The swarm simulator asks
-     * the same.)
+     * there each Have and its ACK crossed a rack uplink as a packet of its own (bench/fleet.sh 200
+     * --racks 8: tc counted 0.16 x F into each rack over the payload's 1.05, mostly packets' headers;
+     * 0.14 since). (The swarm simulator asks the same.)
      */
     static boolean haveAtOnce(boolean news, boolean waitsForSlot, boolean rackMate, boolean racksSaid) {
         return news && (rackMate || !waitsForSlot && !racksSaid);

@@ -304,24 +304,31 @@ class PiecePickerTest {
         return odd;
     }
 
-    /** The rack-mate {@code mateTold} tells the picker it has {@code pieces} now. */
-    private static void mateGets(PieceSet mate, PeerAvailability mateTold, int... pieces) {
-        for (int piece : pieces) {
-            mate.add(piece);
-            mateTold.peerHas(piece);
+    /** A connected rack-mate of {@code p}'s that unchokes us, with the pieces it told {@code p} of. */
+    private record UnchokingMate(PieceSet pieces, PeerAvailability told) {
+        static UnchokingMate of(PiecePicker p, int pieceCount) {
+            UnchokingMate m = new UnchokingMate(new PieceSet(pieceCount), new PeerAvailability(p));
+            m.told.rackMate(true, m.pieces);
+            m.told.choking(false, m.pieces);
+            return m;
+        }
+
+        /** It has {@code got} now, and says so. */
+        void gets(int... got) {
+            for (int piece : got) {
+                pieces.add(piece);
+                told.peerHas(piece);
+            }
         }
     }
 
     @Test
     void anotherGatewaysShareThatFellBehindOursAndWentQuietIsFetchedByUsTooUntilItIsLevel() {
         PiecePicker p = gatewayZeroOfTwo();
-        PieceSet mate = new PieceSet(32);
-        PeerAvailability mateTold = new PeerAvailability(p);
-        mateTold.rackMate(true, mate);
-        mateTold.choking(false, mate);
+        UnchokingMate mate = UnchokingMate.of(p, 32);
         for (int t = 0; t < PiecePicker.SHARE_PATIENCE + 2; t++) {
             p.tick();
-            mateGets(mate, mateTold, 2 * t + 1); // the rack gains pieces 1, 3, 5, 7, 9 of the other share: its gateway delivers
+            mate.gets(2 * t + 1); // the rack gains pieces 1, 3, 5, 7, 9 of the other share: its gateway delivers
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "only our share while the other one's gateway delivers");
         int lag = 16 / PiecePicker.SHARE_LAG; // of our share's 16 pieces
@@ -330,10 +337,10 @@ class PiecePickerTest {
             p.tick(); // nothing odd reaches the rack any more (its gateway is gone)
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet, but no further than ours");
-        mateGets(mate, mateTold, 0, 2, 4, 6, 8, 10); // ours goes on: 6 of ours against 5 of the other's
+        mate.gets(0, 2, 4, 6, 8, 10); // ours goes on: 6 of ours against 5 of the other's
         p.tick();
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "behind ours by less than an eighth of a share: its gateway may be waiting with the swarm");
-        mateGets(mate, mateTold, 12); // 7 against 5
+        mate.gets(12); // 7 against 5
         long before = p.generation();
         p.tick();
         assertNotEquals(before, p.generation(), "a share that opens makes every peer's picker look again");
@@ -341,10 +348,10 @@ class PiecePickerTest {
         assertEquals(Set.of(11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), odd, "quiet and behind by an eighth: every odd piece our rack lacks");
 
         p.markHave(11); // we fetched one of its pieces, and a rack-mate copied it from us: not its gateway back
-        mateGets(mate, mateTold, 11);
+        mate.gets(11);
         p.tick(); // 7 against 6
         assertTrue(odd(askedOfOtherRack(p)).contains(13), "open while it lags at all, not only while it lags by an eighth");
-        mateGets(mate, mateTold, 31); // a piece new to the rack that we did not fetch: its gateway is back
+        mate.gets(31); // a piece new to the rack that we did not fetch: its gateway is back
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "closed at once");
         for (int t = 0; t < PiecePicker.SHARE_PATIENCE; t++) {
             p.tick();
@@ -355,18 +362,15 @@ class PiecePickerTest {
     @Test
     void sharesThatGoQuietTogetherWaitForTheirGatewaysUntilOursIsAllInTheRack() {
         PiecePicker p = gatewayZeroOfTwo();
-        PieceSet mate = new PieceSet(32);
-        PeerAvailability mateTold = new PeerAvailability(p);
-        mateTold.rackMate(true, mate);
-        mateTold.choking(false, mate);
+        UnchokingMate mate = UnchokingMate.of(p, 32);
         for (int piece = 0; piece < 30; piece++) {
-            mateGets(mate, mateTold, piece); // as much of each share: 15 and 15
+            mate.gets(piece); // as much of each share: 15 and 15
         }
         for (int t = 0; t < 10 * PiecePicker.SHARE_PATIENCE; t++) {
             p.tick(); // the whole swarm waits for the origin: no share gains anything
         }
         assertEquals(Set.of(), odd(askedOfOtherRack(p)), "quiet alike: each share is its gateway's");
-        mateGets(mate, mateTold, 30); // all 16 of ours against 15: behind by less than an eighth
+        mate.gets(30); // all 16 of ours against 15: behind by less than an eighth
         p.tick();
         assertEquals(Set.of(31), askedOfOtherRack(p), "ours is all in the rack: the other one, quiet, is open to us");
     }
