@@ -17,10 +17,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
+import org.murder.core.RackName;
 import org.murder.peer.wire.BlockUpload;
 import org.murder.peer.wire.Handshake;
 import org.murder.peer.wire.PeerMessage;
@@ -150,7 +152,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     /** The rack it said it is in, in its extension handshake; null: none said. */
-    org.murder.core.RackName saidRack() {
+    RackName saidRack() {
         return said == null ? null : said.rack().orElse(null);
     }
 
@@ -263,7 +265,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * {@code rack}; what it has is told to {@code availability}.
      */
     void attach(int pieceCount, PeerAvailability availability, int requestBlocks, RequestDepth depth, Instant now,
-            PeerMessage ourPieces, int listenPort, java.util.Optional<org.murder.core.RackName> rack) {
+            PeerMessage ourPieces, int listenPort, Optional<RackName> rack) {
         this.has = new PieceSet(pieceCount);
         this.availability = availability;
         this.requestBlocks = requestBlocks;

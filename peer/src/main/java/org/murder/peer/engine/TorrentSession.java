@@ -22,6 +22,7 @@ import org.murder.core.Durations;
 import org.murder.core.Hex;
 import org.murder.core.InfoHash;
 import org.murder.core.MurderException;
+import org.murder.core.RackName;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.storage.PieceVerifier;
 import org.murder.peer.storage.SharedFileRegion;
@@ -239,8 +240,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * configured one while we download or once we did; none for a seed from the start (the origin is
      * outside every rack, whatever the configuration says), nor while the files are checked.
      */
-    private java.util.Optional<org.murder.core.RackName> ourRack() {
-        return downloadedHere ? config.rack() : java.util.Optional.empty();
+    private Optional<RackName> ourRack() {
+        return downloadedHere ? config.rack() : Optional.empty();
     }
 
     /** A tracker's answer (on the session's thread): its peers, and who shares our rack. */
@@ -303,13 +304,18 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private void recountRackMates() {
         boolean any = false;
         for (PeerConnection c : peers.connected()) {
-            boolean mate = isRackMate(c);
-            c.availability().rackMate(mate, c.has());
-            any |= mate;
+            any |= recount(c);
         }
         if (any) {
             expectRackMates();
         }
+    }
+
+    /** Tells {@code c}'s availability whether it counts as of our rack now ({@link #isRackMate}); true when it does. */
+    private boolean recount(PeerConnection c) {
+        boolean mate = isRackMate(c);
+        c.availability().rackMate(mate, c.has());
+        return mate;
     }
 
     /**
@@ -369,8 +375,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
         c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(),
-                c.peerId().isMurder() ? ourRack() : java.util.Optional.empty()); // other clients are not told where we are
-        c.availability().rackMate(isRackMate(c), c.has());
+                c.peerId().isMurder() ? ourRack() : Optional.empty()); // other clients are not told where we are
+        recount(c);
         peers.add(c);
         uploads.add(c);
         if (!downloadedHere) {
@@ -455,11 +461,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     /** {@code c} told its rack (or none): a rack-mate is one from now on, and rack sparing starts if it had not. */
     private void saidItsRack(PeerConnection c) {
-        boolean mate = isRackMate(c);
-        if (mate == c.availability().rackMate()) {
+        boolean was = c.availability().rackMate();
+        boolean mate = recount(c);
+        if (mate == was) {
             return;
         }
-        c.availability().rackMate(mate, c.has());
         if (mate) {
             expectRackMates();
         }

@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.ReferenceCounted;
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import org.murder.core.RackName;
 
 /**
  * One peer wire message (BEP 3 and BEP 6), immutable and validated: constructors reject
@@ -70,12 +73,12 @@ public sealed interface PeerMessage {
      * @param listenPort the port it listens on, or 0 when it did not say (or said something unusable)
      * @param rack       the rack it said it is in (empty: none, or not a rack name)
      */
-    record ExtensionHandshake(int listenPort, java.util.Optional<org.murder.core.RackName> rack) implements PeerMessage {
+    record ExtensionHandshake(int listenPort, Optional<RackName> rack) implements PeerMessage {
         public ExtensionHandshake {
             if (listenPort < 0 || listenPort > 0xffff) {
                 throw new IllegalArgumentException("listen port " + listenPort + " (expected: 0 to 65535)");
             }
-            java.util.Objects.requireNonNull(rack, "rack");
+            Objects.requireNonNull(rack, "rack");
         }
     }
 
