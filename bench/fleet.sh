@@ -17,7 +17,7 @@
 # (--rack-hints on) or not (off); both (the default) runs the same swarm twice, without then with,
 # and prints the two side by side. Prints the bytes that crossed into racks (tc, with headers) as a
 # multiple of F x racks (with hints, also the payload alone, from the engines' own counters), and
-# the last host against the topology's bound F / min(C, RATE).
+# the last host against the topology's bound F / min(C, RATE), overall and in each rack.
 #
 # Prints the last host, p50, p99 against the bound F/C, what the origin sent (x F, from its own
 # counter and from tc), duplicate bytes (payload sent minus new payload received, x HOSTS.F) and the
@@ -317,7 +317,7 @@ for f in glob.glob(work + "/*.out"):
             if f.endswith("origin.out"):
                 origin_up = int(p[4])
             else:
-                rows.append((int(p[2]), int(p[3]), int(p[4]), int(p[5]) if len(p) > 5 else -1))
+                rows.append((int(p[2]), int(p[3]), int(p[4]), int(p[5]) if len(p) > 5 else -1, p[1]))
 done = sorted(r[0] / 1000 for r in rows if r[0] >= 0)
 bound = size * 8 / (min(bps, rack_bps) if into else bps)
 def pct(q):
@@ -378,6 +378,15 @@ if into:
     across = sum(into) / (size * len(into))
     print("racks     %.2f x F x racks crossed into racks (tc, with headers; per rack: %s)"
           % (across, " ".join("%.2f" % (x / size) for x in into)))
+    if done:
+        # a rack is 127.100.(10 + rack).N (see addr): when the racks' last hosts differ, the rack that came last
+        # as a whole (its uplink or its gateways) shows apart from a host late inside a rack
+        by_rack = {}
+        for r in rows:
+            if r[0] >= 0:
+                k = int(r[4].split(".")[2]) - 10
+                by_rack[k] = max(by_rack.get(k, 0), r[0] / 1000)
+        print("          last host of each rack (x bound): %s" % " ".join("%.2f" % (by_rack[k] / bound) for k in sorted(by_rack)))
     payload_in = sum(r[3] for r in rows if r[3] >= 0)
     if payload_in > 0 and all(r[3] >= 0 for r in rows):
         print("          payload only: %.2f x F x racks (the hosts' own count of what came from peers outside their rack, the origin included)"

@@ -82,6 +82,11 @@ final class SwarmSim {
     record Result(long[] doneAt, long originUploaded, long duplicateBytes, long rackBytes, long events, int failed) {
     }
 
+    /** Host {@code i}'s rack (see {@link Params}): -1 for an origin outside every rack. */
+    static int rackOf(Params p, int i) {
+        return i == 0 && p.originOutside() ? -1 : (p.originOutside() ? i - 1 : i) % p.racks();
+    }
+
     private static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
     private static final int SPAN = EngineConfig.MURDER_REQUEST_BLOCKS;
     private static final long TICK = 1_000_000_000L;
@@ -122,8 +127,7 @@ final class SwarmSim {
         for (int i = 0; i < p.hosts(); i++) {
             boolean slow = i > 0 && i <= p.slowHosts();
             double factor = slow ? p.slowFactor() : 1;
-            int rack = i == 0 && p.originOutside() ? -1 : (p.originOutside() ? i - 1 : i) % p.racks();
-            hosts[i] = new Host(i, i == 0 ? p.originUp() : p.up() * factor, p.down() * factor, rack);
+            hosts[i] = new Host(i, i == 0 ? p.originUp() : p.up() * factor, p.down() * factor, rackOf(p, i));
             byAddress.put(hosts[i].address, hosts[i]);
         }
     }

@@ -126,6 +126,20 @@ public final class SwarmSimMain {
             System.out.printf(Locale.ROOT, "p50 %.2f s (%.2f x F/c)  p99 %.2f s (%.2f x)  p99.9 %.2f s (%.2f x)  last %.2f s (%.2f x)%n",
                     q(done, 0.5), q(done, 0.5) / bound, q(done, 0.99), q(done, 0.99) / bound, q(done, 0.999),
                     q(done, 0.999) / bound, done[done.length - 1] / 1e9, done[done.length - 1] / 1e9 / bound);
+            if (racks > 1) { // as bench/fleet.sh prints it: a rack that came last as a whole shows apart from one late host
+                double[] lastOfRack = new double[racks];
+                for (int i = 1; i < r.doneAt().length; i++) {
+                    int k = SwarmSim.rackOf(params, i);
+                    if (k >= 0 && r.doneAt()[i] >= 0) {
+                        lastOfRack[k] = Math.max(lastOfRack[k], r.doneAt()[i] / 1e9 / bound);
+                    }
+                }
+                StringBuilder line = new StringBuilder("last host of each rack (x F/c):");
+                for (double v : lastOfRack) {
+                    line.append(String.format(Locale.ROOT, " %.2f", v));
+                }
+                System.out.println(line);
+            }
         }
         System.out.printf(Locale.ROOT, "origin sent %.3f x F; duplicate bytes %.2f %% of what the hosts received; across racks %.2f x F"
                 + " (%.2f x F x racks)%n", (double) r.originUploaded() / file,
