@@ -1,5 +1,6 @@
 package org.murder.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,6 +129,30 @@ class MurderCliTest {
         }
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
+    }
+
+    @Test
+    void outputsThatWouldOverwriteEachOtherOrSrcAreRefusedBeforeAnythingIsWritten() throws Exception {
+        Path src = release();
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path torrent = out.resolve("c.torrent");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
+                "--archive", torrent.toString(), "--force"),
+                "murder: --archive " + torrent + ": the same file as the torrent (expected: a path of its own)");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
+                "--archive", out.resolve("c.md5").toString()),
+                "murder: --archive " + out.resolve("c.md5") + ": the same file as the .md5 (expected: a path of its own)");
+        Path packed = tmp.resolve("rel.tar.gz");
+        Files.write(packed, new byte[] {1, 2, 3});
+        assertOneLineError(CliRun.of("make-torrent", packed.toString(), "--tracker", TRACKER, "-o", packed.toString(), "--force"),
+                "murder: --out " + packed + ": it or its .md5 is SRC itself (expected: outputs beside SRC, not in its place)");
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(packed));
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
+                "--name", "a\u001b[31mb"),
+                "murder: --name 'a\\x1b[31mb' (expected: a file name without '/' or control characters)");
+        try (java.util.stream.Stream<Path> left = Files.list(out)) {
+            assertEquals(List.of(), left.toList(), "nothing written");
+        }
     }
 
     @Test

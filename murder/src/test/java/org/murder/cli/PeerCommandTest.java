@@ -182,4 +182,27 @@ class PeerCommandTest {
         assertEquals("murder: " + tmp.resolve("nope") + ": no such directory (expected: an existing download directory)\n",
                 missing.err());
     }
+
+    @Test
+    void aStatusFileOrPeerThatCannotBeIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("a.bin"), new byte[1000]);
+        Path torrent = tmp.resolve("a.torrent");
+        assertEquals(0, CliRun.of("make-torrent", src.resolve("a.bin").toString(), "--tracker", "http://127.0.0.1:1/announce",
+                "--out", torrent.toString()).exitCode());
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        CliRun noDir = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", tmp.resolve("nope/s.json").toString());
+        assertEquals(2, noDir.exitCode(), noDir.err());
+        assertEquals("murder: --json-status " + tmp.resolve("nope/s.json") + ": no directory " + tmp.resolve("nope")
+                + " (expected: a file in an existing directory)\n", noDir.err());
+        CliRun aDir = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", tmp.toString());
+        assertEquals(2, aDir.exitCode(), aDir.err());
+        assertEquals("murder: --json-status " + tmp + ": is a directory (expected: a file to write)\n", aDir.err());
+        CliRun badPeer = CliRun.of("peer", torrent.toString(), dest.toString(), "--peer", "nohostport");
+        assertEquals(2, badPeer.exitCode(), badPeer.err());
+        assertEquals(1, badPeer.err().lines().count(), badPeer.err());
+        try (java.util.stream.Stream<Path> left = Files.list(dest)) {
+            assertEquals(java.util.List.of(), left.toList(), "nothing written to DEST");
+        }
+    }
 }

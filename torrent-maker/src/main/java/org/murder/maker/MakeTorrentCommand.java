@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.murder.core.ByteSize;
 import org.murder.core.Durations;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.progress.Progress;
 import picocli.CommandLine.Command;
@@ -152,15 +153,34 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             throw MurderException.badInput("--archive: SRC " + source + " is a file, used as it is (expected: --archive only with a directory SRC)");
         }
         String base = name != null ? name : torrentOut != null ? baseName(torrentOut) : baseName(src);
-        if (base.isEmpty() || base.contains("/")) {
-            throw MurderException.badInput("--name '" + base + "' (expected: a file name without '/')");
+        if (base.isEmpty() || base.contains("/") || !Printable.isPlain(base)) {
+            throw MurderException.badInput("--name '" + Printable.escape(base) + "' (expected: a file name without '/' or control characters)");
         }
         Path torrent = torrentOut != null ? torrentOut : Path.of(base + ".torrent");
         torrent = torrent.toAbsolutePath().normalize();
         Path archive = archiveOut != null ? archiveOut.toAbsolutePath().normalize()
                 : torrent.resolveSibling(base + compression.extension());
-        return new MakeTorrentRequest(src, trackers, torrent, archive, forced, excludes, force, !isPublic,
+        MakeTorrentRequest request = new MakeTorrentRequest(src, trackers, torrent, archive, forced, excludes, force, !isPublic,
                 Optional.ofNullable(comment), lvl, n, compression);
+        distinctOutputs(request, directory);
+        return request;
+    }
+
+    /**
+     * Each output a path of its own, and none of them SRC: with --force, the later write replaced the
+     * earlier (an archive at the torrent's path was overwritten by the torrent), or a release given
+     * as a file by its own torrent.
+     */
+    private static void distinctOutputs(MakeTorrentRequest r, boolean directory) {
+        Path md5 = r.md5Out();
+        if (r.torrentOut().equals(r.source()) || md5.equals(r.source())) {
+            throw MurderException.badInput("--out " + Printable.escape(r.torrentOut().toString()) + ": it or its .md5 is SRC itself"
+                    + " (expected: outputs beside SRC, not in its place)");
+        }
+        if (directory && (r.archiveOut().equals(r.torrentOut()) || r.archiveOut().equals(md5))) {
+            throw MurderException.badInput("--archive " + Printable.escape(r.archiveOut().toString()) + ": the same file as the "
+                    + (r.archiveOut().equals(md5) ? ".md5" : "torrent") + " (expected: a path of its own)");
+        }
     }
 
     /** {@code build} for a directory, {@code v42} for {@code v42.torrent}, {@code v42.tar.zst} or {@code v42.tar.gz}, {@code img.bin} for other files. */

@@ -65,22 +65,30 @@ public final class MetaInfo {
 
     /** Reads and parses a .torrent file; every error message starts with the file name. */
     public static MetaInfo read(Path torrentFile) {
+        String name = org.murder.core.Printable.escape(torrentFile.toString());
         try {
-            long size = Files.size(torrentFile);
-            if (size > MAX_TORRENT_FILE_SIZE) {
-                throw MurderException.badInput(torrentFile + ": " + ByteSize.format(size)
+            if (Files.exists(torrentFile) && !Files.isRegularFile(torrentFile)) {
+                // a FIFO would block the read, a device (/dev/zero) never end it; their size says nothing
+                throw MurderException.badInput(name + ": not a regular file (expected: a .torrent file)");
+            }
+            byte[] bytes;
+            try (java.io.InputStream in = Files.newInputStream(torrentFile)) {
+                bytes = in.readNBytes((int) MAX_TORRENT_FILE_SIZE + 1); // bounded whatever the file claims or grows to
+            }
+            if (bytes.length > MAX_TORRENT_FILE_SIZE) {
+                throw MurderException.badInput(name + ": more than " + ByteSize.format(MAX_TORRENT_FILE_SIZE)
                         + " (expected: a .torrent of at most " + ByteSize.format(MAX_TORRENT_FILE_SIZE) + ")");
             }
-            return parse(Files.readAllBytes(torrentFile));
+            return parse(bytes);
         } catch (NoSuchFileException e) {
-            throw MurderException.badInput(torrentFile + ": no such file");
+            throw MurderException.badInput(name + ": no such file");
         } catch (IOException e) {
-            throw MurderException.badInput(torrentFile + ": cannot read (" + e.getMessage() + ")", e);
+            throw MurderException.badInput(name + ": cannot read (" + e.getMessage() + ")", e);
         } catch (MurderException e) {
-            if (e.getMessage().startsWith(torrentFile.toString())) {
+            if (e.getMessage().startsWith(name)) {
                 throw e;
             }
-            throw MurderException.badInput(torrentFile + ": " + e.getMessage(), e);
+            throw MurderException.badInput(name + ": " + e.getMessage(), e);
         }
     }
 

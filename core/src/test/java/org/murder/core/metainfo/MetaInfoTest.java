@@ -150,4 +150,30 @@ class MetaInfoTest {
         Files.write(good, ascii(singleFileFixture("", "")));
         assertEquals("v42.tar.gz", MetaInfo.read(good).name());
     }
+
+    @Test
+    void readRefusesWhatIsNotARegularFileWithoutReadingIt(@TempDir Path dir) throws Exception {
+        // Files.size is 0 for both: a FIFO blocked the read forever, /dev/zero filled the heap
+        Path fifo = dir.resolve("release.torrent");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        MurderException e = assertThrows(MurderException.class, () -> MetaInfo.read(fifo));
+        assertEquals(fifo + ": not a regular file (expected: a .torrent file)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        Path zero = Path.of("/dev/zero");
+        assertEquals("/dev/zero: not a regular file (expected: a .torrent file)",
+                assertThrows(MurderException.class, () -> MetaInfo.read(zero)).getMessage());
+        assertEquals(dir + ": not a regular file (expected: a .torrent file)",
+                assertThrows(MurderException.class, () -> MetaInfo.read(dir)).getMessage());
+    }
+
+    @Test
+    void readCapsWhatItReadsAndEscapesTheFileName(@TempDir Path dir) throws Exception {
+        Path big = dir.resolve("big\u001b[31m.torrent");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(MetaInfo.MAX_TORRENT_FILE_SIZE + 1); // sparse: no 64 MiB written
+        }
+        String message = assertThrows(MurderException.class, () -> MetaInfo.read(big)).getMessage();
+        assertEquals(dir + "/big\\x1b[31m.torrent: more than 64 MiB (expected: a .torrent of at most 64 MiB)", message);
+    }
 }

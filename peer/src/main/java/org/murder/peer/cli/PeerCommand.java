@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -114,6 +116,8 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
+        StatusFile status = statusFile == null ? null : StatusFile.open(statusFile);
+        List<InetSocketAddress> extraPeers = engineOptions.extraPeers(); // checked before anything is written to DEST
         if (warmUp) {
             warmUp();
         }
@@ -124,7 +128,6 @@ public final class PeerCommand implements Callable<Integer> {
             Thread hook = new Thread(engine::close, "murder-peer-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             Progress bar = Progress.of("downloading " + meta.name(), meta.totalLength(), System.err, Progress.isTerminal());
-            StatusFile status = statusFile == null ? null : new StatusFile(statusFile);
             SessionListener listener = new SessionListener() {
                 private long shown;
 
@@ -146,7 +149,7 @@ public final class PeerCommand implements Callable<Integer> {
             };
             Torrent session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)),
                     listener);
-            session.addPeers(engineOptions.extraPeers());
+            session.addPeers(extraPeers);
             try {
                 session.completed().get();
             } catch (ExecutionException e) {

@@ -1,21 +1,54 @@
 package org.murder.peer.cli;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.io.AtomicFiles;
 import org.murder.peer.engine.Snapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Writes a session's progress as one small JSON object, replaced atomically, for scripts and agents. */
+/**
+ * Writes a session's progress as one small JSON object, replaced atomically, for scripts and agents.
+ * A path that cannot be a file is refused before the download starts ({@link #open}); a write that
+ * fails later (the disk filled) is logged once and the download goes on.
+ */
 final class StatusFile {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusFile.class);
     private final Path path;
+    private boolean failed;
 
-    StatusFile(Path path) {
+    private StatusFile(Path path) {
         this.path = path;
     }
 
+    /** The status file at {@code path} (--json-status), checked: its directory exists and it is not a directory itself. */
+    static StatusFile open(Path path) {
+        Path absolute = path.toAbsolutePath();
+        Path dir = absolute.getParent();
+        if (Files.isDirectory(absolute)) {
+            throw MurderException.badInput("--json-status " + Printable.escape(path.toString()) + ": is a directory (expected: a file to write)");
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw MurderException.badInput("--json-status " + Printable.escape(path.toString()) + ": no directory "
+                    + Printable.escape(String.valueOf(dir)) + " (expected: a file in an existing directory)");
+        }
+        return new StatusFile(path);
+    }
+
     void write(Snapshot s) {
-        AtomicFiles.write(path, json(s).getBytes(StandardCharsets.UTF_8), true);
+        try {
+            AtomicFiles.write(path, json(s).getBytes(StandardCharsets.UTF_8), true);
+        } catch (RuntimeException e) {
+            if (!failed) {
+                failed = true;
+                LOG.warn("--json-status {}: not written, the download goes on (not told again): {}", Printable.escape(path.toString()),
+                        e.getMessage());
+            }
+        }
     }
 
     static String json(Snapshot s) {

@@ -90,6 +90,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private Instant lastData;
     /** The session downloaded something (it did not start complete, as a seed does). */
     private boolean downloadedHere;
+    /** The listener threw once: logged then, not again (see {@link #tell}). */
+    private boolean listenerFailed;
     private Instant completedAt;
     private ScheduledFuture<?> ticker;
     /** The clock at the last tick (null before the first). */
@@ -912,7 +914,23 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             stop();
             return;
         }
-        listener.onProgress(snapshot());
+        tell(l -> l.onProgress(snapshot()));
+    }
+
+    /**
+     * Calls the listener; what it throws is logged (once) and goes no further: a listener that fails
+     * (a status file that cannot be written) must not end the download, nor stop a failing session
+     * from shutting down (failed() tells it first).
+     */
+    private void tell(java.util.function.Consumer<SessionListener> call) {
+        try {
+            call.accept(listener);
+        } catch (RuntimeException e) {
+            if (!listenerFailed) {
+                listenerFailed = true;
+                LOG.warn("[torrent={}] the session's listener failed (not told again of errors): {}", logId, e.toString());
+            }
+        }
     }
 
     /**
@@ -980,7 +998,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     private void setState(SessionState next) {
         counters.state = next;
-        listener.onStateChange(next, snapshot());
+        tell(l -> l.onStateChange(next, snapshot()));
     }
 
     SessionState state() {

@@ -111,4 +111,45 @@ class LoopbackSwarmTest {
         }
         assertTrue(uploadedByPeers > 0, "peers shared with each other, not only the seed");
     }
+
+    @Test
+    void aListenerThatThrowsNeitherEndsTheDownloadNorKeepsAFailedOneFromEnding() throws Exception {
+        // `murder peer --json-status` on a path it could not write threw from every call: the tick died
+        // with "internal error", and failed() threw again on its way to the shutdown, so it never ended
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        SessionListener throwing = new SessionListener() {
+            @Override
+            public void onProgress(Snapshot s) {
+                calls.incrementAndGet();
+                throw new java.io.UncheckedIOException(new java.io.IOException("No such file or directory"));
+            }
+
+            @Override
+            public void onStateChange(SessionState state, Snapshot s) {
+                calls.incrementAndGet();
+                throw new IllegalStateException("cannot write");
+            }
+        };
+        TorrentFixture t = TorrentFixture.create(tmp.resolve("seed"), "release.tar.gz", 2 * 1024 * 1024 + 77, 256 * 1024, List.of(), 1);
+        Engine seedEngine = engine();
+        seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(30, TimeUnit.SECONDS);
+        Path dir = Files.createDirectories(tmp.resolve("peer"));
+        Torrent peer = engine().add(t.meta(), Storage.forDownload(t.meta(), dir),
+                SessionOptions.download(Optional.of(t.md5()), Optional.empty()), throwing);
+        peer.addPeers(List.of(address(seedEngine)));
+        peer.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("release.tar.gz")));
+        assertTrue(calls.get() > 0, "the listener was called");
+
+        // a download that fails (its md5 is wrong) still ends, with the listener throwing all the way
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Torrent failing = engine().add(t.meta(), Storage.forDownload(t.meta(), other),
+                SessionOptions.download(Optional.of("0".repeat(32)), Optional.empty()), throwing);
+        failing.addPeers(List.of(address(seedEngine)));
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> failing.completed().get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("md5"), e.getCause().getMessage());
+        assertEquals(SessionState.FAILED, failing.finished().get(30, TimeUnit.SECONDS).state());
+    }
 }
