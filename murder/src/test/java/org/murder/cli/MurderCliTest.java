@@ -127,6 +127,10 @@ class MurderCliTest {
                     String.valueOf(taken.getLocalPort())),
                     "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
         }
+        for (String zk : new String[] {"127.0.0.1:99999", "127.0.0.1:0", "a:1,b:123456"}) {
+            assertOneLineError(CliRun.of("agents", "--zk", zk, "--zk-timeout", "1s"),
+                    "murder: --zk: '" + zk + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
+        }
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
     }

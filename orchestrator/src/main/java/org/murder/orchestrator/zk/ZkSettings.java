@@ -19,8 +19,11 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
     public static final String DEFAULT_CHROOT = "murder";
 
     public ZkSettings {
-        if (connect == null || connect.isBlank() || !connect.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {
-            throw new IllegalArgumentException("zk: '" + connect + "' (expected: HOST:PORT[,HOST:PORT...])");
+        if (connect == null || connect.isBlank() || !connect.matches("[^,\\s]+:\\d{1,5}(,[^,\\s]+:\\d{1,5})*")
+                || java.util.Arrays.stream(connect.split(",")).mapToInt(h -> Integer.parseInt(h.substring(h.lastIndexOf(':') + 1)))
+                        .anyMatch(port -> port < 1 || port > 65535)) {
+            throw new IllegalArgumentException("zk: '" + org.murder.core.Printable.escape(String.valueOf(connect))
+                    + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         }
         chroot = chroot.replaceAll("^/+|/+$", "");
         if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {

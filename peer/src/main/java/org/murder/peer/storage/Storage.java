@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.io.AtomicFiles;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.core.metainfo.TorrentFile;
@@ -64,6 +65,11 @@ public final class Storage implements Closeable {
         for (TorrentFile f : meta.files()) {
             Path target = target(meta, directory, f);
             Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
+            refuseLinks(directory, target, part);
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.badInput(Printable.escape(target.toString()) + ": is a directory (expected: " + f.length()
+                        + " bytes of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
+            }
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 long size = size(target);
                 if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || size != f.length()) {
@@ -93,7 +99,7 @@ public final class Storage implements Closeable {
                 Path work = paths.get(i)[0];
                 Files.createDirectories(work.getParent());
                 FileChannel ch = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                 if (ch.size() != f.length()) {
                     ch.truncate(f.length());
                     if (ch.size() < f.length()) {
@@ -142,6 +148,24 @@ public final class Storage implements Closeable {
             p = p.resolve(c);
         }
         return p;
+    }
+
+    /**
+     * No symbolic link between DEST and a file of the download (its directories, the file, its .part):
+     * one planted there would have the download written, and moved into place, outside DEST. DEST
+     * itself may be a link: it is the operator's.
+     */
+    private static void refuseLinks(Path directory, Path target, Path part) {
+        List<Path> inside = new ArrayList<>(List.of(part, target));
+        for (Path p = target.getParent(); p != null && !p.equals(directory) && p.startsWith(directory); p = p.getParent()) {
+            inside.add(p);
+        }
+        for (Path p : inside) {
+            if (Files.isSymbolicLink(p)) {
+                throw MurderException.badInput(Printable.escape(p.toString()) + ": a symbolic link (expected: a file or directory of"
+                        + " the download, or nothing; a link could lead out of " + Printable.escape(directory.toString()) + ")");
+            }
+        }
     }
 
     private static void checkDirectory(Path directory) {
