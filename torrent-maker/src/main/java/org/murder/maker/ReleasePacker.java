@@ -20,6 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.io.FileModes;
 import org.murder.core.progress.Progress;
 import org.slf4j.Logger;
@@ -104,7 +105,9 @@ public final class ReleasePacker {
                     found.add(entry(child, PackEntry.Kind.DIRECTORY, attrs, ""));
                     directories.add(child);
                 } else if (attrs.isSymbolicLink()) {
-                    found.add(entry(child, PackEntry.Kind.SYMLINK, attrs, Files.readSymbolicLink(child).toString()));
+                    String target = Files.readSymbolicLink(child).toString();
+                    checkLinkTarget(child, target);
+                    found.add(entry(child, PackEntry.Kind.SYMLINK, attrs, target));
                 } else if (attrs.isRegularFile()) {
                     if (!Files.isReadable(child)) {
                         throw new AccessDeniedException(child.toString());
@@ -120,6 +123,24 @@ public final class ReleasePacker {
             throw new UncheckedIOException(e.getCause());
         }
         return new Listing(found, directories);
+    }
+
+    /**
+     * A link whose target is absolute or climbs out of the release is refused here, at the deploy host,
+     * rather than by every agent's unpack (which refuses it: a release must not reach outside its
+     * directory). The check is on the text of the target; the agents also follow links through links.
+     */
+    private void checkLinkTarget(Path link, String target) {
+        String shown = Printable.escape(link.toString()) + ": symbolic link to '" + Printable.escape(target) + "'";
+        String expected = " (expected: a relative target inside the release; agents refuse to unpack it)";
+        if (target.isEmpty() || target.startsWith("/")) {
+            throw MurderException.badInput(shown + (target.isEmpty() ? " is empty" : " is absolute") + expected);
+        }
+        Path from = root.relativize(link).getParent();
+        Path resolved = (from == null ? Path.of(target) : from.resolve(target)).normalize();
+        if (resolved.startsWith("..")) {
+            throw MurderException.badInput(shown + " leaves the release" + expected);
+        }
     }
 
     private boolean excluded(Path path) {

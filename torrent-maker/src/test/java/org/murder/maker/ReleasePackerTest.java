@@ -28,4 +28,25 @@ class ReleasePackerTest {
         assertEquals(1501, entries.size());
         assertEquals("d/".repeat(1500) + "f", entries.get(entries.size() - 1).name());
     }
+
+    @Test
+    void linksThatAgentsWouldRefuseAreRefusedWhenPacking(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/lib"));
+        Files.writeString(src.resolve("data.bin"), "x");
+        Files.createSymbolicLink(src.resolve("current"), Path.of("data.bin"));
+        Files.createSymbolicLink(src.resolve("up"), Path.of("../lib/data.bin")); // leaves lib, stays in the release
+        assertEquals(4, new ReleasePacker(dir.resolve("src"), List.of()).scan().size()); // lib/ and its three
+
+        Path pw = Files.createSymbolicLink(src.resolve("pw"), Path.of("/etc/passwd"));
+        org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(dir.resolve("src"), List.of()).scan());
+        assertEquals(pw + ": symbolic link to '/etc/passwd' is absolute (expected: a relative target inside the release;"
+                + " agents refuse to unpack it)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        Files.delete(pw);
+        Path out = Files.createSymbolicLink(src.resolve("out"), Path.of("../../outside"));
+        assertEquals(out + ": symbolic link to '../../outside' leaves the release (expected: a relative target inside the release;"
+                + " agents refuse to unpack it)", org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                        () -> new ReleasePacker(dir.resolve("src"), List.of()).scan()).getMessage());
+    }
 }
