@@ -198,8 +198,8 @@ public final class SafeExtractor {
                         try {
                             entry = tar.getNextEntry();
                         } catch (IOException | RuntimeException e) {
-                            throw new IOException(last == null ? "the first entry: " + reason(e, codec)
-                                    : "the entry after '" + Trees.printable(last) + "': " + reason(e, codec), e);
+                            throw MurderException.badInput("extract " + archive + ": " + (last == null ? "the first entry: " + reason(e, codec)
+                                    : "the entry after '" + Trees.printable(last) + "': " + reason(e, codec)), e);
                         }
                         if (entry == null) {
                             break;
@@ -235,10 +235,10 @@ public final class SafeExtractor {
             file.mark(1024);
             byte[] head = file.readNBytes(512);
             file.reset();
-            return Compression.detect(head, head.length).orElseThrow(() -> MurderException.failure("extract " + archive
+            return Compression.detect(head, head.length).orElseThrow(() -> MurderException.badInput("extract " + archive
                     + ": not a release archive (expected: a zstd, gzip or tar stream; "
                     + (head.length == 0 ? "it is empty" : "it starts with "
-                    + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length)))) + ")", null));
+                    + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length)))) + ")"));
         }
 
         /** What went wrong reading the archive, without a bare exception name. */
@@ -375,8 +375,8 @@ public final class SafeExtractor {
                     try {
                         n = tar.read(buffer);
                     } catch (IOException | RuntimeException e) {
-                        throw new IOException("entry '" + Trees.printable(raw) + "': " + reason(e, codec) + " after " + written
-                                + " of its " + expected + " bytes", e);
+                        throw MurderException.badInput("extract " + archive + ": entry '" + Trees.printable(raw) + "': "
+                                + reason(e, codec) + " after " + written + " of its " + expected + " bytes", e);
                     }
                     if (n < 0) {
                         break;

@@ -255,7 +255,7 @@ class SafeExtractorTest {
             MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
             assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
-            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals(MurderException.BAD_INPUT, e.exitCode());
             assertEquals(Set.of(), names(target.getParent()));
         }
         MurderException missing = assertThrows(MurderException.class,
@@ -302,7 +302,7 @@ class SafeExtractorTest {
             assertTrue(m.contains("(expected: "), m);
             assertFalse(m.matches(".*\\b(EOFException|IOException|ZstdIOException)\\b.*"), "no bare exception name: " + m);
             assertEquals(1, m.lines().count(), m);
-            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals(MurderException.BAD_INPUT, e.exitCode());
             assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
         }
     }
@@ -325,6 +325,7 @@ class SafeExtractorTest {
         MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
         assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertEquals(2, e.exitCode(), e.getMessage());
         assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
     }
 
@@ -336,6 +337,7 @@ class SafeExtractorTest {
         MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
         assertEquals("extract " + archive + ": not a release archive (expected: a zstd, gzip or tar stream; it starts with c3bd377a)",
                 e.getMessage());
+        assertEquals(2, e.exitCode(), "bad input, as an entry that leaves the release");
     }
 
     @Test
