@@ -198,6 +198,12 @@ class PeerCommandTest {
         CliRun aDir = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", tmp.toString());
         assertEquals(2, aDir.exitCode(), aDir.err());
         assertEquals("murder: --json-status " + tmp + ": is a directory (expected: a file to write)\n", aDir.err());
+        for (String ip : new String[] {"notanip", "1.2.3.256", "1.2.3.4\u001b[31m"}) {
+            CliRun badIp = CliRun.of("peer", torrent.toString(), dest.toString(), "--ip", ip);
+            assertEquals(2, badIp.exitCode(), badIp.err());
+            assertEquals("murder: --ip '" + org.murder.core.Printable.escape(ip) + "' (expected: an IP address like 10.0.0.5 or fd00::5,"
+                    + " the one peers should dial)\n", badIp.err());
+        }
         CliRun badPeer = CliRun.of("peer", torrent.toString(), dest.toString(), "--peer", "nohostport");
         assertEquals(2, badPeer.exitCode(), badPeer.err());
         assertEquals(1, badPeer.err().lines().count(), badPeer.err());

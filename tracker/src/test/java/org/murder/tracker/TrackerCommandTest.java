@@ -62,6 +62,13 @@ class TrackerCommandTest {
         assertEquals(2, run("--interval", "soon"));
         assertEquals(2, run("--whitelist", tmp.resolve("missing").toString(), "--port", "0"));
         assertTrue(err.toString().contains("not a directory"), err.toString());
+        assertEquals(2, run("--open", "--port", "0", "--state", tmp.resolve("missing/state").toString()));
+        assertTrue(err.toString().contains("murder: --state " + tmp.resolve("missing/state") + ": no directory " + tmp.resolve("missing")
+                + " (expected: a file in an existing directory)"), err.toString());
+        assertEquals(2, run("--open", "--port", "0", "--state", tmp.toString()));
+        assertTrue(err.toString().contains("murder: --state " + tmp + ": is a directory"), err.toString());
+        assertEquals(2, run("--open", "--port", "0", "--threads", "0"));
+        assertTrue(err.toString().contains("murder: --threads: 0 (expected: 1 to 256)"), err.toString());
     }
 
     @Test

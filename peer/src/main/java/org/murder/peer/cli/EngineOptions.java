@@ -44,6 +44,10 @@ public final class EngineOptions {
     List<String> peers = new ArrayList<>();
 
     public EngineConfig.Builder configBuilder() {
+        if (ip != null && !isIpLiteral(ip)) {
+            throw MurderException.badInput("--ip '" + org.murder.core.Printable.escape(ip) + "' (expected: an IP address like 10.0.0.5 or"
+                    + " fd00::5, the one peers should dial)");
+        }
         EngineConfig.Builder b = EngineConfig.builder().portRange(portRange).maxUp(maxUp).maxDown(maxDown).announceIp(ip).rack(rack);
         if (maxPeers < 1 || maxPeers > 10_000) {
             throw MurderException.badInput("--max-peers: " + maxPeers + " (expected: 1 to 10000)");
@@ -57,6 +61,21 @@ public final class EngineOptions {
             }
         }
         return b;
+    }
+
+    /** An IPv4 address in dotted quads, or an IPv6 one: what --ip takes (checked without a DNS lookup). */
+    static boolean isIpLiteral(String text) {
+        if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return java.util.Arrays.stream(text.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255);
+        }
+        if (!text.matches("[0-9A-Fa-f:.]{2,45}") || !text.contains(":")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(text) != null; // a literal (it has a colon): no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The rack given with --rack, if any. */
