@@ -131,6 +131,13 @@ class MurderCliTest {
             assertOneLineError(CliRun.of("agents", "--zk", zk, "--zk-timeout", "1s"),
                     "murder: --zk: '" + zk + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         }
+        for (String dest : new String[] {"relative/dir", "/opt/../etc", "/x/a\u001b[31mb"}) {
+            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--dest", dest),
+                    "murder: --dest '" + org.murder.core.Printable.escape(dest) + "' (expected: an absolute directory on the hosts, like"
+                            + " /opt/app, without '..' or control characters)");
+        }
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--waves", "10%,5%"),
+                "murder: --waves '10%,5%': '5%' is smaller than the wave before (expected: cumulative sizes, e.g. 1,10%,50%,100%)");
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
                 "murder: " + tmp.resolve("missing") + ": no such file or directory");
     }

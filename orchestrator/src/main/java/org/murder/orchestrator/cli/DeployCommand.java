@@ -320,6 +320,10 @@ public final class DeployCommand implements Callable<Integer> {
         if (source != null && !Files.exists(source)) {
             throw MurderException.badInput(source + ": no such file or directory");
         }
+        if (dest != null && !isDestination(dest)) {
+            throw MurderException.badInput("--dest '" + org.murder.core.Printable.escape(dest) + "' (expected: an absolute directory on the"
+                    + " hosts, like /opt/app, without '..' or control characters)");
+        }
         if (keep < 1 || keep > 1000) {
             throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
         }
@@ -375,6 +379,12 @@ public final class DeployCommand implements Callable<Integer> {
                     + " current; without it every host just downloads)");
         }
         return r;
+    }
+
+    /** What --dest takes: absolute (an agent's working directory is no place for releases), no '..', nothing to forge a log line. */
+    static boolean isDestination(String dir) {
+        return dir.startsWith("/") && org.murder.core.Printable.isPlain(dir) && dir.indexOf('\0') < 0
+                && java.util.Arrays.stream(dir.split("/")).noneMatch(".."::equals);
     }
 
     /** An IPv4 or IPv6 address written out (no host name, which would need a lookup). */

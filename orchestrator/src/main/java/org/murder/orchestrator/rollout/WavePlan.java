@@ -15,9 +15,12 @@ public final class WavePlan {
 
     public static List<List<String>> waves(String spec, List<String> hosts) {
         List<Integer> cumulative = new ArrayList<>();
+        double lastShare = 0;
+        int lastCount = 0;
         for (String part : spec.split(",")) {
             String p = part.strip();
             int upTo;
+            boolean smaller;
             try {
                 if (p.endsWith("%")) {
                     double share = Double.parseDouble(p.substring(0, p.length() - 1));
@@ -25,17 +28,21 @@ public final class WavePlan {
                         throw new NumberFormatException();
                     }
                     upTo = (int) Math.ceil(hosts.size() * share / 100.0);
+                    smaller = share < lastShare; // whatever the number of hosts: 10%,5% is wrong even where both round to 1
+                    lastShare = share;
                 } else {
                     upTo = Integer.parseInt(p);
                     if (upTo < 1) {
                         throw new NumberFormatException();
                     }
+                    smaller = upTo < lastCount;
+                    lastCount = upTo;
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--waves '" + spec + "': '" + p + "' (expected: a host count like 1 or a share like"
                         + " 10%, cumulative, e.g. 1,10%,50%,100%)");
             }
-            if (!cumulative.isEmpty() && upTo < cumulative.get(cumulative.size() - 1)) {
+            if (smaller || !cumulative.isEmpty() && upTo < cumulative.get(cumulative.size() - 1)) {
                 throw new IllegalArgumentException("--waves '" + spec + "': '" + p + "' is smaller than the wave before (expected:"
                         + " cumulative sizes, e.g. 1,10%,50%,100%)");
             }

@@ -43,6 +43,12 @@ class WavePlanTest {
                 assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("1,x", hosts(3))).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("50%,1", hosts(10))).getMessage()
                 .contains("smaller than the wave before"));
+        assertEquals("--waves '10%,5%': '5%' is smaller than the wave before (expected: cumulative sizes, e.g. 1,10%,50%,100%)",
+                assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("10%,5%", hosts(3))).getMessage(),
+                "both round to one host of three, yet the spec is wrong for any fleet");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("5,10%,3", hosts(100))).getMessage()
+                .contains("'3' is smaller"));
+        assertEquals(2, WavePlan.waves("1,10%,2,50%", hosts(3)).size(), "counts and shares may interleave");
         assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("0", hosts(3)));
         assertThrows(IllegalArgumentException.class, () -> WavePlan.waves("150%", hosts(3)));
         assertThrows(IllegalArgumentException.class, () -> WavePlan.failureBudget("-1", 3));
