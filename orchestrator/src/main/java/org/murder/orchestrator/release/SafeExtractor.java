@@ -266,7 +266,7 @@ public final class SafeExtractor {
                     throw refuse(raw, "names the release directory itself (expected: a path inside it)");
                 }
                 rootAttributes = true;
-                dirs.add(new DirAttributes(root, 0, entry.getMode() & 0777, entry.getLastModifiedTime()));
+                dirs.add(new DirAttributes(root, 0, dirMode(entry), entry.getLastModifiedTime()));
                 return;
             }
             String key = makeParents(raw, parts);
@@ -284,7 +284,7 @@ public final class SafeExtractor {
                         Files.createDirectory(path);
                         seen.put(key, Kind.DIRECTORY);
                     }
-                    dirs.add(new DirAttributes(path, parts.size(), entry.getMode() & 0777, entry.getLastModifiedTime()));
+                    dirs.add(new DirAttributes(path, parts.size(), dirMode(entry), entry.getLastModifiedTime()));
                 }
                 case FILE -> {
                     if (entry.isLink()) {
@@ -525,6 +525,15 @@ public final class SafeExtractor {
         private MurderException refuse(String raw, String reason) {
             return MurderException.badInput(archive + ": entry '" + Trees.printable(raw) + "': " + reason);
         }
+    }
+
+    /**
+     * A directory's mode from the archive, but always readable and enterable by its owner (the
+     * agent): an entry '.' or 'conf/' with mode 0644 left a release nobody but root could enter. A
+     * read-only one (0555) stays read-only; pruning opens such directories up (FileTrees).
+     */
+    private static int dirMode(TarArchiveEntry entry) {
+        return (entry.getMode() & 0777) | 0500;
     }
 
     private static void setLinkTime(Path link, FileTime mtime) {

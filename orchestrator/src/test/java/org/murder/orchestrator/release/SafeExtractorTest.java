@@ -386,4 +386,18 @@ class SafeExtractorTest {
             return s.map(p -> root.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
         }
     }
+
+    @Test
+    void aDirectoryEntryWithoutItsOwnersXStaysEnterable() throws Exception {
+        FileTime old = FileTime.fromMillis(0);
+        Path archive = tarFixture().dir(".", 0644, old).dir("conf/", 0600, old).file("conf/app.conf", "x").dir("ro", 0555, old)
+                .write(tmp.resolve("v1.tar.gz"), 1);
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        new SafeExtractor().extract(archive, target);
+        assertEquals("rwxr--r--", perms(target), "the '.' entry's 0644, and r-x for its owner");
+        assertEquals("rwx------", perms(target.resolve("conf")));
+        assertEquals("r-xr-xr-x", perms(target.resolve("ro")), "read-only stays read-only");
+        assertEquals("x", Files.readString(target.resolve("conf/app.conf")));
+    }
 }
