@@ -82,7 +82,7 @@ public final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         out.println("Name: " + m.name());
-        out.println("File: " + torrent);
+        out.println("File: " + org.murder.core.Printable.escape(torrent.toString()));
         out.println();
         out.println("GENERAL");
         out.println();

@@ -78,7 +78,8 @@ public final class SeedCommand implements Callable<Integer> {
             return seedDirectory();
         }
         if (torrent == null || file == null) {
-            throw MurderException.badInput("seed: missing TORRENT and FILE (expected: murder seed TORRENT FILE, or murder seed --dir DIR)");
+            throw MurderException.badInput("seed: missing " + (torrent == null ? "TORRENT and FILE" : "FILE")
+                    + " (expected: murder seed TORRENT FILE, or murder seed --dir DIR)");
         }
         Optional<MetricsEndpoint> endpoint = metricsEndpoint();
         MetaInfo meta = MetaInfo.read(torrent);

@@ -34,6 +34,8 @@ public final class SeederService implements AutoCloseable {
     private final Path directory;
     private final Map<Path, Torrent> running = new HashMap<>();
     private final Map<Path, FileTime> refused = new HashMap<>();
+    /** How many times a .torrent was read to be started (tests: a refused one is not read again each scan). */
+    private int reads;
     private final ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "murder-seeder-scan");
         t.setDaemon(true);
@@ -87,10 +89,14 @@ public final class SeederService implements AutoCloseable {
 
     private void tryStart(Path torrent) {
         FileTime stamp = stamp(torrent);
-        if (stamp.equals(refused.get(torrent))) {
+        // a refusal is tried again once the torrent or the directory (its data appearing) changed, not every scan:
+        // compared with what was stored at the refusal (a torrent older than its directory was warned of every 2 s)
+        FileTime refusedAt = FileTime.fromMillis(Math.max(stamp.toMillis(), stamp(directory).toMillis()));
+        if (refusedAt.equals(refused.get(torrent))) {
             return;
         }
         try {
+            reads++;
             MetaInfo meta = MetaInfo.read(torrent);
             Path data = directory.resolve(meta.name());
             FileTime dataStamp = stamp(data);
@@ -113,7 +119,7 @@ public final class SeederService implements AutoCloseable {
             LOG.info("seeding {} ({})", meta.name(), meta.infoHash());
         } catch (MurderException e) {
             LOG.warn("{}", e.getMessage());
-            refused.put(torrent, FileTime.fromMillis(Math.max(stamp.toMillis(), stamp(directory).toMillis())));
+            refused.put(torrent, refusedAt);
         }
     }
 
@@ -123,6 +129,10 @@ public final class SeederService implements AutoCloseable {
         } catch (IOException e) {
             return FileTime.fromMillis(0);
         }
+    }
+
+    synchronized int torrentReads() {
+        return reads;
     }
 
     public synchronized int seeding() {

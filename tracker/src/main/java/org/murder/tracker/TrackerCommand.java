@@ -245,8 +245,12 @@ public final class TrackerCommand implements Callable<Integer> {
                 throw MurderException.badInput("--admin-token-file " + file + ": empty (expected: the token on the first line)");
             }
             return first;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw MurderException.badInput("--admin-token-file " + org.murder.core.Printable.escape(file.toString())
+                    + ": no such file (expected: a file with the token on its first line)", e);
         } catch (IOException e) {
-            throw MurderException.badInput("--admin-token-file " + file + ": " + e.getMessage(), e);
+            throw MurderException.badInput("--admin-token-file " + org.murder.core.Printable.escape(file.toString()) + ": cannot read ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
         }
     }
 }

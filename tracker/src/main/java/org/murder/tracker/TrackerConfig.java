@@ -103,8 +103,21 @@ public record TrackerConfig(
 
     private static void check(boolean ok, String field, Object value, String expected) {
         if (!ok) {
-            throw MurderException.badInput(field + ": " + value + " (expected: " + expected + ")");
+            throw MurderException.badInput(option(field) + ": " + value + " (expected: " + expected + ")");
         }
+    }
+
+    /** The `murder tracker` option that sets {@code field}, so that an error names what the operator typed. */
+    static String option(String field) {
+        return switch (field) {
+            case "stateSaveInterval" -> "--state-every";
+            case "whitelistRescan" -> "--rescan";
+            case "adminToken" -> "--admin-token-file";
+            case "defaultNumwant" -> "--numwant";
+            case "ioThreads" -> "--threads";
+            case "maxRequestLine", "maxHeaderSize", "maxBody" -> field; // not options: limits set in code
+            default -> "--" + field.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        };
     }
 
     private static void positive(String field, Duration d) {

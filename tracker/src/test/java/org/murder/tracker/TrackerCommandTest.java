@@ -58,7 +58,7 @@ class TrackerCommandTest {
         assertEquals(2, run("--open", "--whitelist", tmp.toString()));
         assertTrue(err.toString().contains("mutually exclusive"), err.toString());
         assertEquals(2, run("--port", "70000"));
-        assertTrue(err.toString().contains("murder: port: 70000 (expected: 0 to 65535 (0: any free port))"), err.toString());
+        assertTrue(err.toString().contains("murder: --port: 70000 (expected: 0 to 65535 (0: any free port))"), err.toString());
         assertEquals(2, run("--interval", "soon"));
         assertEquals(2, run("--whitelist", tmp.resolve("missing").toString(), "--port", "0"));
         assertTrue(err.toString().contains("not a directory"), err.toString());

@@ -45,25 +45,25 @@ class TrackerConfigTest {
 
     static Stream<Arguments> invalid() {
         return Stream.of(
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.port(70000), "port: 70000 (expected: 0 to 65535 (0: any free port))"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.interval(Duration.ofMillis(10)), "interval: 10ms (expected: 1s to 1d)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.port(70000), "--port: 70000 (expected: 0 to 65535 (0: any free port))"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.interval(Duration.ofMillis(10)), "--interval: 10ms (expected: 1s to 1d)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.minInterval(Duration.ofSeconds(20)),
-                        "minInterval: 20s (expected: 1s up to the interval 15s)"),
+                        "--min-interval: 20s (expected: 1s up to the interval 15s)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.peerTimeout(Duration.ofSeconds(10)),
-                        "peerTimeout: 10s (expected: longer than the interval 15s, or live peers expire between announces)"),
+                        "--peer-timeout: 10s (expected: longer than the interval 15s, or live peers expire between announces)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.open(true).whitelistDir(Path.of("/w")),
-                        "whitelist: /w (expected: either a whitelist directory or open mode, not both)"),
+                        "--whitelist: /w (expected: either a whitelist directory or open mode, not both)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.adminToken("short"),
-                        "adminToken: (5 chars) (expected: at least 16 printable ASCII characters without spaces)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxNumwant(0), "maxNumwant: 0 (expected: 1 to 10000)"),
+                        "--admin-token-file: (5 chars) (expected: at least 16 printable ASCII characters without spaces)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxNumwant(0), "--max-numwant: 0 (expected: 1 to 10000)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.defaultNumwant(300),
-                        "defaultNumwant: 300 (expected: 0 to maxNumwant 200)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxSwarms(0), "maxSwarms: 0 (expected: >= 1)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnections(-1), "maxConnections: -1 (expected: >= 1)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.requestTimeout(Duration.ZERO), "requestTimeout: 0ms (expected: > 0)"),
+                        "--numwant: 300 (expected: 0 to maxNumwant 200)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxSwarms(0), "--max-swarms: 0 (expected: >= 1)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnections(-1), "--max-connections: -1 (expected: >= 1)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.requestTimeout(Duration.ZERO), "--request-timeout: 0ms (expected: > 0)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxRequestLine(10), "maxRequestLine: 10 (expected: 256 to 65536 bytes)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(0), "rackGateways: 0 (expected: 1 to 64)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "rackGateways: 65 (expected: 1 to 64)"));
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(0), "--rack-gateways: 0 (expected: 1 to 64)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "--rack-gateways: 65 (expected: 1 to 64)"));
     }
 
     @ParameterizedTest

@@ -606,7 +606,7 @@ public final class Agent implements Closeable {
 
     private Path destination(Job job) {
         Path dest = job.dest().isEmpty() ? settings.destRoot() : Path.of(job.dest());
-        if (!dest.isAbsolute()) { // `murder deploy` refuses one; a job from elsewhere would land in this agent's working directory
+        if (!job.dest().isEmpty() && !dest.isAbsolute()) { // `murder deploy` refuses one; it would land in the agent's working directory
             throw new IllegalStateException("dest '" + org.murder.core.Printable.escape(job.dest()) + "': not an absolute directory");
         }
         try {

@@ -129,7 +129,8 @@ public final class SafeExtractor {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
         }
         if (!Files.isRegularFile(archive)) {
-            throw MurderException.badInput(archive + ": no such file (expected: a release archive: .tar.zst, .tar.gz or .tar)");
+            throw MurderException.badInput(archive + (Files.isDirectory(archive) ? ": a directory" : Files.exists(archive)
+                    ? ": not a regular file" : ": no such file") + " (expected: a release archive: .tar.zst, .tar.gz or .tar)");
         }
         Path partial;
         try {

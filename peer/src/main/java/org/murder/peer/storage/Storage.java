@@ -170,7 +170,8 @@ public final class Storage implements Closeable {
 
     private static void checkDirectory(Path directory) {
         if (!Files.isDirectory(directory)) {
-            throw MurderException.badInput(directory + ": no such directory (expected: an existing download directory)");
+            throw MurderException.badInput(Printable.escape(directory.toString()) + (Files.exists(directory) ? ": not a directory"
+                    : ": no such directory") + " (expected: an existing download directory)");
         }
         if (!Files.isWritable(directory)) {
             throw MurderException.badInput(directory + ": not writable (expected: a directory this user can write)");

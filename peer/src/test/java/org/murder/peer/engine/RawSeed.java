@@ -110,7 +110,12 @@ final class RawSeed implements AutoCloseable {
 
     /** Answers with the torrent's bytes, under {@code id}, on 127.0.0.1: all it was asked, once every {@code period}. */
     static RawSeed batching(TorrentFixture t, PeerId id, Duration period) throws IOException {
-        return new RawSeed(InetAddress.getLoopbackAddress(), t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), period);
+        return batching(t, id, period, InetAddress.getLoopbackAddress());
+    }
+
+    /** As {@link #batching(TorrentFixture, PeerId, Duration)}, on {@code address}. */
+    static RawSeed batching(TorrentFixture t, PeerId id, Duration period, InetAddress address) throws IOException {
+        return new RawSeed(address, t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), period);
     }
 
     int port() {

@@ -1,0 +1,37 @@
+package org.murder.seeder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.peer.engine.Engine;
+import org.murder.peer.engine.EngineConfig;
+
+class SeederServiceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aBadTorrentIsReadAndWarnedOfOnceUntilItOrTheDirectoryChanges() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.torrent"), "not bencode");
+        Files.setLastModifiedTime(bad, FileTime.fromMillis(1_000_000_000L)); // older than the directory: the case that repeated
+        EngineConfig config = EngineConfig.builder().portRange(new PortRange(45100, 45199))
+                .bindAddress(java.net.InetAddress.getLoopbackAddress()).build();
+        try (Engine engine = Engine.start(config, Clock.systemUTC()); SeederService service = new SeederService(engine, dir)) {
+            service.scan();
+            service.scan();
+            service.scan();
+            assertEquals(1, service.torrentReads(), "refused once, not read (and warned of) again every scan");
+            assertEquals(0, service.seeding());
+            Files.setLastModifiedTime(bad, FileTime.fromMillis(2_000_000_000_000L)); // replaced: tried again, once
+            service.scan();
+            service.scan();
+            assertEquals(2, service.torrentReads());
+        }
+    }
+}
