@@ -145,8 +145,12 @@ public final class TrackerServer implements AutoCloseable {
         try {
             serverChannel = b.bind(config.bind(), config.port()).sync().channel();
         } catch (Exception e) {
-            String why = e instanceof BindException || (e.getMessage() != null && e.getMessage().contains("in use"))
-                    ? "address already in use" : String.valueOf(e.getMessage());
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("assign requested address") || message.contains("error(-99)")) { // EADDRNOTAVAIL
+                throw MurderException.badInput("cannot listen on " + config.bind() + ":" + config.port()
+                        + ": not an address of this machine (expected: --bind with one of its IP addresses, or 0.0.0.0)", e);
+            }
+            String why = e instanceof BindException || message.contains("in use") ? "address already in use" : message;
             throw MurderException.failure("cannot listen on " + config.bind() + ":" + config.port() + ": " + why, e);
         }
     }

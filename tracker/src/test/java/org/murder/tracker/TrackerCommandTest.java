@@ -79,4 +79,13 @@ class TrackerCommandTest {
             assertEquals("murder: cannot listen on 127.0.0.1:" + port + ": address already in use", err.toString().strip());
         }
     }
+
+    @Test
+    void anAddressNotOfThisMachineIsBadInput() {
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737), on no machine's interfaces: bind(2) fails here, no packet is sent
+        assertEquals(2, run("--open", "--bind", "192.0.2.1", "--port", "0"));
+        assertTrue(err.toString().startsWith("murder: cannot listen on 192.0.2.1:0: not an address of this machine (expected: --bind"
+                + " with one of its IP addresses, or 0.0.0.0)"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
 }

@@ -128,6 +128,10 @@ public final class SafeExtractor {
         if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
         }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw MurderException.badInput(target + ": " + (parent != null && Files.exists(parent) ? parent + " is not a directory"
+                    : "no directory " + parent) + " to unpack in (expected: DIR in an existing directory)");
+        }
         if (!Files.isRegularFile(archive)) {
             throw MurderException.badInput(archive + (Files.isDirectory(archive) ? ": a directory" : Files.exists(archive)
                     ? ": not a regular file" : ": no such file") + " (expected: a release archive: .tar.zst, .tar.gz or .tar)");
@@ -519,6 +523,9 @@ public final class SafeExtractor {
                     }
                     parts.add(c);
                 }
+            }
+            if (!org.murder.core.Printable.isPlain(name)) { // as a torrent's name: a file name that can rewrite a terminal line
+                throw refuse(raw, what + "control characters in the name (expected: a name without control or bidi characters)");
             }
             return parts;
         }

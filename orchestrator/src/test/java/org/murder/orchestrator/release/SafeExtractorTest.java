@@ -400,4 +400,22 @@ class SafeExtractorTest {
         assertEquals("r-xr-xr-x", perms(target.resolve("ro")), "read-only stays read-only");
         assertEquals("x", Files.readString(target.resolve("conf/app.conf")));
     }
+
+    @Test
+    void namesWithControlCharactersAndAMissingParentAreRefused() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path archive = tarFixture().file("ok", "x").file("red\u001b[31m\nFAKE line\r", "x").write(tmp.resolve("v1.tar.gz"), 1);
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, out.resolve("v1")));
+        assertEquals(archive + ": entry 'red\\x1b[31m\\x0aFAKE line\\x0d': control characters in the name (expected: a name without"
+                + " control or bidi characters)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertEquals(Set.of(), names(out), "nothing left of a partial release");
+
+        Path good = tarFixture().file("a", "a").write(tmp.resolve("good.tar.gz"), 1);
+        MurderException missing = assertThrows(MurderException.class,
+                () -> new SafeExtractor().extract(good, tmp.resolve("no/such/v1")));
+        assertEquals(tmp.resolve("no/such/v1") + ": no directory " + tmp.resolve("no/such") + " to unpack in (expected: DIR in an existing"
+                + " directory)", missing.getMessage());
+        assertEquals(2, missing.exitCode());
+    }
 }
