@@ -163,13 +163,19 @@ class PeerCommandTest {
                 bad.err());
     }
 
-    @Test
-    void badPortRangesAndDestinationsAreUsageErrors() throws Exception {
+    /** a.torrent of a 1,000-byte file whose tracker nobody answers: for what is refused before any download. */
+    private Path smallTorrent() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Files.write(src.resolve("a.bin"), new byte[1000]);
         Path torrent = tmp.resolve("a.torrent");
         assertEquals(0, CliRun.of("make-torrent", src.resolve("a.bin").toString(), "--tracker", "http://127.0.0.1:1/announce",
                 "--out", torrent.toString()).exitCode());
+        return torrent;
+    }
+
+    @Test
+    void badPortRangesAndDestinationsAreUsageErrors() throws Exception {
+        Path torrent = smallTorrent();
         for (String range : new String[] {"9000-8000", "0-70000"}) {
             CliRun r = CliRun.of("peer", torrent.toString(), tmp.toString(), "--port-range", range);
             assertEquals(2, r.exitCode(), r.err());
@@ -185,11 +191,7 @@ class PeerCommandTest {
 
     @Test
     void aStatusFileOrPeerThatCannotBeIsRefusedBeforeAnythingIsWritten() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.write(src.resolve("a.bin"), new byte[1000]);
-        Path torrent = tmp.resolve("a.torrent");
-        assertEquals(0, CliRun.of("make-torrent", src.resolve("a.bin").toString(), "--tracker", "http://127.0.0.1:1/announce",
-                "--out", torrent.toString()).exitCode());
+        Path torrent = smallTorrent();
         Path dest = Files.createDirectories(tmp.resolve("dest"));
         CliRun noDir = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", tmp.resolve("nope/s.json").toString());
         assertEquals(2, noDir.exitCode(), noDir.err());
