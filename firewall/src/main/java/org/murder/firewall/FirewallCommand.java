@@ -100,7 +100,7 @@ public final class FirewallCommand implements Callable<Integer> {
             };
             b.validate(rules);
         } catch (IllegalArgumentException e) {
-            throw MurderException.badInput("firewall: " + e.getMessage());
+            throw MurderException.badInput("firewall: " + org.murder.core.Printable.escape(e.getMessage()));
         }
         PrintWriter out = spec.commandLine().getOut();
         try {

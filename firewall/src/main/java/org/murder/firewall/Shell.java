@@ -20,7 +20,7 @@ public interface Shell {
             for (String text : List.of(err, out)) {
                 for (String line : text.split("\n")) {
                     if (!line.isBlank()) {
-                        return line.strip();
+                        return org.murder.core.Printable.escape(line.strip()); // a tool may echo what it was given
                     }
                 }
             }

@@ -127,6 +127,24 @@ class MurderCliTest {
                     String.valueOf(taken.getLocalPort())),
                     "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
         }
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web[1"),
+                "murder: --hosts 'web[1' (expected: a glob of agent names, 1 to 256 of A-Z a-z 0-9 . _ - * ? [ ] !, brackets closed)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--host", "a1\u001b]0;pwn\u0007"),
+                "murder: --host 'a1\\x1b]0;pwn\\x07' (expected: an agent name, 1 to 128 of A-Z a-z 0-9 . _ -)");
+        Path notADir = Files.writeString(tmp.resolve("work-file"), "x");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--work-dir", notADir.toString()),
+                "murder: --work-dir " + notADir + ": not a directory (expected: a directory for the packed release, or a path to create)");
+        assertOneLineError(CliRun.of("zookeeper", "--data-dir", notADir.toString(), "--port", "2181"),
+                "murder: --data-dir " + notADir + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
+        assertOneLineError(CliRun.of("firewall", "--source", "10.0.0.0/8\n; rm -rf /"),
+                "murder: firewall: source '10.0.0.0/8\\x0a; rm -rf /' (expected: a prefix length from 0 to 32 after the '/')");
+        assertOneLineError(CliRun.of("agents", "--zk", "[x:1", "--zk-timeout", "1s"),
+                "murder: --zk: '[x:1' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
+        for (String chroot : new String[] {"../x", "/a/./b", "/zookeeper"}) {
+            assertOneLineError(CliRun.of("agents", "--zk", "127.0.0.1:1", "--zk-timeout", "1s", "--zk-chroot", chroot),
+                    "murder: --zk-chroot: '" + chroot.replaceAll("^/+", "") + "' (expected: a path like /murder, without '.', '..' or"
+                            + " ZooKeeper's own /zookeeper)");
+        }
         for (String zk : new String[] {"127.0.0.1:99999", "127.0.0.1:0", "a:1,b:123456"}) {
             assertOneLineError(CliRun.of("agents", "--zk", zk, "--zk-timeout", "1s"),
                     "murder: --zk: '" + zk + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");

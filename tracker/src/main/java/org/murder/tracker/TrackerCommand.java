@@ -1,7 +1,6 @@
 package org.murder.tracker;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -240,7 +239,7 @@ public final class TrackerCommand implements Callable<Integer> {
 
     private static String readToken(Path file) {
         try {
-            String first = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("").trim();
+            String first = org.murder.core.io.SmallFiles.read(file, 64 * 1024, "--admin-token-file").lines().findFirst().orElse("").trim();
             if (first.isEmpty()) {
                 throw MurderException.badInput("--admin-token-file " + file + ": empty (expected: the token on the first line)");
             }

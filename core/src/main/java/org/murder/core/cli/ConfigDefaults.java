@@ -1,7 +1,6 @@
 package org.murder.core.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -78,7 +77,7 @@ public final class ConfigDefaults implements IDefaultValueProvider {
         Map<String, Entry> out = new LinkedHashMap<>();
         List<String> lines;
         try {
-            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            lines = org.murder.core.io.SmallFiles.read(path, 1 << 20, required ? "MURDER_CONF" : "murder.conf").lines().toList();
         } catch (NoSuchFileException e) {
             if (required) {
                 throw MurderException.badInput("MURDER_CONF: " + Printable.escape(path.toString())

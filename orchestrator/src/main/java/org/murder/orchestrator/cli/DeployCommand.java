@@ -308,6 +308,11 @@ public final class DeployCommand implements Callable<Integer> {
         if (hosts.isEmpty() && hostNames.isEmpty() && roles.isEmpty()) {
             throw MurderException.badInput("deploy: no target (expected: --hosts GLOB, --host NAME or --role ROLE)");
         }
+        checkTargets();
+        if (workDir != null && Files.exists(workDir) && !Files.isDirectory(workDir)) {
+            throw MurderException.badInput("--work-dir " + org.murder.core.Printable.escape(workDir.toString())
+                    + ": not a directory (expected: a directory for the packed release, or a path to create)");
+        }
         if (!rollback && source == null) {
             throw MurderException.badInput("deploy: missing SRC (expected: a release directory or a ready archive)");
         }
@@ -379,6 +384,48 @@ public final class DeployCommand implements Callable<Integer> {
                     + " current; without it every host just downloads)");
         }
         return r;
+    }
+
+    /**
+     * Targets are checked before anything is packed or ZooKeeper asked: a glob that does not compile
+     * ('web[1') ended in a stack trace after both; a name or role with control characters was
+     * echoed raw in the "no agent matches" line.
+     */
+    private void checkTargets() {
+        String globChars = "[A-Za-z0-9._*?\\[\\]!-]{1,256}";
+        for (String[] option : new String[][] {{"--hosts", String.join("\0", hosts)}, {"--exclude", String.join("\0", exclude)}}) {
+            for (String g : option[1].isEmpty() ? new String[0] : option[1].split("\0", -1)) {
+                boolean ok = g.matches(globChars);
+                if (ok) {
+                    try {
+                        java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g);
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        ok = false;
+                    }
+                }
+                if (!ok) {
+                    throw MurderException.badInput(option[0] + " '" + org.murder.core.Printable.escape(shorten(g)) + "' (expected: a glob of"
+                            + " agent names, 1 to 256 of A-Z a-z 0-9 . _ - * ? [ ] !, brackets closed)");
+                }
+            }
+        }
+        for (String n : hostNames) {
+            if (!org.murder.orchestrator.agent.AgentSettings.NAME.matcher(n).matches()) {
+                throw MurderException.badInput("--host '" + org.murder.core.Printable.escape(shorten(n)) + "' (expected: an agent name,"
+                        + " 1 to 128 of A-Z a-z 0-9 . _ -)");
+            }
+        }
+        for (String r : roles) {
+            if (!org.murder.orchestrator.agent.AgentSettings.NAME.matcher(r).matches()) {
+                throw MurderException.badInput("--role '" + org.murder.core.Printable.escape(shorten(r)) + "' (expected: a role,"
+                        + " 1 to 128 of A-Z a-z 0-9 . _ -)");
+            }
+        }
+    }
+
+    /** At most 80 characters of {@code text}, for an error line. */
+    private static String shorten(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 
     /** What --dest takes: absolute (an agent's working directory is no place for releases), no '..', nothing to forge a log line. */

@@ -1,7 +1,6 @@
 package org.murder.orchestrator.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,9 +48,10 @@ public final class ZkOptions {
     public JobSigner signer() {
         String secret = System.getenv("MURDER_SECRET");
         if (secret == null || secret.isEmpty()) {
-            if (!Files.isRegularFile(secretFile)) {
-                throw MurderException.badInput("no job secret: " + secretFile + " does not exist (expected: a file with at least"
-                        + " 16 characters shared by the deploy host and every agent, or MURDER_SECRET)");
+            if (!Files.exists(secretFile)) {
+                throw MurderException.badInput("no job secret: " + org.murder.core.Printable.escape(secretFile.toString())
+                        + " does not exist (expected: a file with at least 16 characters shared by the deploy host and every agent,"
+                        + " or MURDER_SECRET)");
             }
             secret = firstLine(secretFile, "--secret-file");
         }
@@ -64,7 +64,9 @@ public final class ZkOptions {
 
     private static String firstLine(Path file, String option) {
         try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+            return org.murder.core.io.SmallFiles.read(file, 64 * 1024, option).lines().findFirst().orElse("").strip();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw MurderException.badInput(option + " " + org.murder.core.Printable.escape(file.toString()) + ": no such file");
         } catch (IOException e) {
             throw MurderException.badInput(option + " " + file + ": cannot read (" + e.getMessage() + ")");
         }

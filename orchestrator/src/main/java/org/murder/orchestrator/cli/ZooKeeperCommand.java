@@ -74,6 +74,10 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
         }
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw MurderException.badInput("--data-dir " + org.murder.core.Printable.escape(dataDir.toString())
+                    + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
+        }
         List<String> specs = new ArrayList<>(server);
         specs.addAll(servers);
         if (!specs.isEmpty() || myid != null) {

@@ -3,6 +3,7 @@ package org.murder.orchestrator.release;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +35,13 @@ final class DestLock implements AutoCloseable {
         local.lock();
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(key.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            Path file = key.resolve(".lock");
+            if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // a link would have us create (as root, perhaps) the file it names, anywhere; a FIFO would block the open
+                throw MurderException.badInput(org.murder.core.Printable.escape(file.toString())
+                        + ": not a regular file (expected: murder's lock file, or nothing)");
+            }
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             return new DestLock(local, channel, channel.lock());
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);

@@ -419,7 +419,7 @@ public final class ReleaseManager {
     public Optional<Generation> generation() {
         String text;
         try {
-            text = Files.readString(generation, StandardCharsets.US_ASCII);
+            text = org.murder.core.io.SmallFiles.read(generation, 64 * 1024, "generation");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -451,7 +451,7 @@ public final class ReleaseManager {
     List<HistoryLine> readHistory() {
         List<String> text;
         try {
-            text = Files.readAllLines(history, StandardCharsets.UTF_8);
+            text = org.murder.core.io.SmallFiles.read(history, 64L << 20, "history").lines().toList();
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {

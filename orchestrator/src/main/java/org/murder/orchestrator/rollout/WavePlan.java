@@ -39,11 +39,11 @@ public final class WavePlan {
                     lastCount = upTo;
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--waves '" + spec + "': '" + p + "' (expected: a host count like 1 or a share like"
+                throw new IllegalArgumentException("--waves '" + org.murder.core.Printable.escape(spec) + "': '" + org.murder.core.Printable.escape(p) + "' (expected: a host count like 1 or a share like"
                         + " 10%, cumulative, e.g. 1,10%,50%,100%)");
             }
             if (smaller || !cumulative.isEmpty() && upTo < cumulative.get(cumulative.size() - 1)) {
-                throw new IllegalArgumentException("--waves '" + spec + "': '" + p + "' is smaller than the wave before (expected:"
+                throw new IllegalArgumentException("--waves '" + org.murder.core.Printable.escape(spec) + "': '" + org.murder.core.Printable.escape(p) + "' is smaller than the wave before (expected:"
                         + " cumulative sizes, e.g. 1,10%,50%,100%)");
             }
             cumulative.add(Math.min(upTo, hosts.size()));

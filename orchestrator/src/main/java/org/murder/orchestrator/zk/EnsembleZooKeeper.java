@@ -145,7 +145,7 @@ public final class EnsembleZooKeeper implements AutoCloseable {
     public static void writeMyid(Path dataDir, long myid) throws IOException {
         Path file = dataDir.resolve("myid");
         if (Files.exists(file)) {
-            String there = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            String there = org.murder.core.io.SmallFiles.read(file, 1024, "myid").trim();
             if (!there.equals(String.valueOf(myid))) {
                 throw MurderException.badInput("--myid " + myid + ": " + file + " says " + (there.isEmpty() ? "nothing" : there)
                         + " (expected: the id this data directory was made with; another member's data directory, or remove the"

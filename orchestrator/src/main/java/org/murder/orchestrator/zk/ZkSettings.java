@@ -19,15 +19,18 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
     public static final String DEFAULT_CHROOT = "murder";
 
     public ZkSettings {
-        if (connect == null || connect.isBlank() || !connect.matches("[^,\\s]+:\\d{1,5}(,[^,\\s]+:\\d{1,5})*")
+        String host = "([A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\])"; // a name, an IPv4 address, or [an IPv6 one]
+        if (connect == null || connect.isBlank() || !connect.matches(host + ":\\d{1,5}(," + host + ":\\d{1,5})*")
                 || java.util.Arrays.stream(connect.split(",")).mapToInt(h -> Integer.parseInt(h.substring(h.lastIndexOf(':') + 1)))
                         .anyMatch(port -> port < 1 || port > 65535)) {
             throw new IllegalArgumentException("zk: '" + org.murder.core.Printable.escape(String.valueOf(connect))
                     + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         }
         chroot = chroot.replaceAll("^/+|/+$", "");
-        if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {
-            throw new IllegalArgumentException("zk-chroot: '" + chroot + "' (expected: a path like /murder)");
+        if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") || java.util.Arrays.asList(chroot.split("/")).contains("..")
+                || java.util.Arrays.asList(chroot.split("/")).contains(".") || chroot.split("/")[0].equals("zookeeper")) {
+            throw new IllegalArgumentException("zk-chroot: '" + org.murder.core.Printable.escape(chroot)
+                    + "' (expected: a path like /murder, without '.', '..' or ZooKeeper's own /zookeeper)");
         }
         credentials.ifPresent(c -> {
             if (!c.matches("[^:]+:.+")) {

@@ -2,6 +2,7 @@ package org.murder.orchestrator.release;
 
 import org.murder.testkit.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.murder.orchestrator.release.TarFixture.tarFixture;
 
@@ -102,5 +103,21 @@ class ReleaseCommandsTest {
         assertEquals(2, missing.exitCode());
         assertEquals("murder: dest: " + tmp.resolve("nowhere") + " (expected: an existing directory holding releases/ and current)\n",
                 missing.err());
+    }
+
+    @Test
+    void aLockThatIsALinkOrAFifoIsRefusedAndNothingOutsideIsCreated() throws Exception {
+        Path outside = tmp.resolve("outside-file");
+        Path lock = dest.resolve("releases/.lock");
+        Files.deleteIfExists(lock);
+        Files.createSymbolicLink(lock, outside);
+        Run linked = run(new RollbackCommand(), "--dest", dest.toString());
+        assertEquals(2, linked.exitCode(), linked.err());
+        assertEquals("murder: " + lock + ": not a regular file (expected: murder's lock file, or nothing)\n", linked.err());
+        assertFalse(Files.exists(outside, java.nio.file.LinkOption.NOFOLLOW_LINKS), "no file created where the link pointed");
+        Files.delete(lock);
+        assertEquals(0, new ProcessBuilder("mkfifo", lock.toString()).start().waitFor());
+        Run fifo = run(new RollbackCommand(), "--dest", dest.toString()); // the open used to block for a writer
+        assertEquals(2, fifo.exitCode(), fifo.err());
     }
 }

@@ -1,0 +1,51 @@
+package org.murder.core.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.murder.core.ByteSize;
+import org.murder.core.MurderException;
+import org.murder.core.Printable;
+
+/**
+ * Small text files murder reads whole (murder.conf, secrets, .history, myid): a regular file, read
+ * up to a bound, UTF-8. A FIFO blocked the read with no writer, {@code /dev/zero} filled the heap
+ * before an OutOfMemoryError: both are now refused in one line naming {@code what}.
+ */
+public final class SmallFiles {
+    private SmallFiles() {
+    }
+
+    /**
+     * The text of {@code file}; {@link NoSuchFileException} when it does not exist (callers say what
+     * that means for them); bad input when it is not a regular file, holds more than {@code maxBytes}
+     * or is not UTF-8.
+     */
+    public static String read(Path file, long maxBytes, String what) throws IOException {
+        String shown = what + " " + Printable.escape(file.toString());
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw MurderException.badInput(shown + ": " + (Files.isDirectory(file) ? "a directory" : "not a regular file")
+                    + " (expected: a text file)");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        }
+        if (bytes.length > maxBytes) {
+            throw MurderException.badInput(shown + ": more than " + ByteSize.format(maxBytes) + " (expected: a text file of at most "
+                    + ByteSize.format(maxBytes) + ")");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw MurderException.badInput(shown + ": not UTF-8 text (expected: a text file)");
+        }
+    }
+}
