@@ -138,6 +138,8 @@ class MurderCliTest {
                 "murder: --data-dir " + notADir + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
         assertOneLineError(CliRun.of("firewall", "--source", "10.0.0.0/8\n; rm -rf /"),
                 "murder: firewall: source '10.0.0.0/8\\x0a; rm -rf /' (expected: a prefix length from 0 to 32 after the '/')");
+        assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-timeout", "1s", "--limit", "-5"),
+                "murder: --limit: -5 (expected: 1 to 100000 jobs)");
         assertOneLineError(CliRun.of("agents", "--zk", "[x:1", "--zk-timeout", "1s"),
                 "murder: --zk: '[x:1' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         for (String chroot : new String[] {"../x", "/a/./b", "/zookeeper"}) {

@@ -76,6 +76,9 @@ public final class JobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limit < 1 || limit > 100_000) {
+            throw org.murder.core.MurderException.badInput("--limit: " + limit + " (expected: 1 to 100000 jobs)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client);

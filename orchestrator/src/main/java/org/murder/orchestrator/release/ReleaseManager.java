@@ -53,6 +53,8 @@ public final class ReleaseManager {
     public static final String RELEASES = "releases";
     public static final String CURRENT = "current";
     public static final String HISTORY = ".history";
+    /** Lines of .history that do not parse are warned of one by one up to this many, then counted. */
+    private static final int MAX_HISTORY_WARNINGS = 5;
     public static final String GENERATION = ".generation";
     private static final String ROLLBACK_MARK = "rollback";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -458,6 +460,7 @@ public final class ReleaseManager {
             throw MurderException.failure("read " + history + ": " + Trees.describe(e), e);
         }
         List<HistoryLine> lines = new ArrayList<>();
+        int ignored = 0;
         for (int i = 0; i < text.size(); i++) {
             String line = text.get(i).strip();
             String[] words = line.split(" +");
@@ -467,9 +470,12 @@ public final class ReleaseManager {
             if ((words.length == 2 || words.length == 3 && words[2].equals(ROLLBACK_MARK))
                     && words[0].matches("[0-9]{1,18}") && isValidTag(words[1])) {
                 lines.add(new HistoryLine(Long.parseLong(words[0]), words[1], words.length == 3));
-            } else {
+            } else if (++ignored <= MAX_HISTORY_WARNINGS) { // a file of garbage is a handful of lines in the log, not one per line
                 LOG.warn("{} line {}: '{}' ignored (expected: EPOCH-SECONDS TAG [rollback])", history, i + 1, Trees.printable(line));
             }
+        }
+        if (ignored > MAX_HISTORY_WARNINGS) {
+            LOG.warn("{}: {} more lines ignored", history, ignored - MAX_HISTORY_WARNINGS);
         }
         return lines;
     }
