@@ -34,8 +34,12 @@ public final class SeederService implements AutoCloseable {
     private final Path directory;
     private final Map<Path, Torrent> running = new HashMap<>();
     private final Map<Path, FileTime> refused = new HashMap<>();
-    /** How many times a .torrent was read to be started (tests: a refused one is not read again each scan). */
-    private int reads;
+    /** .torrent files that could not be read, with their modification time then. */
+    private final Map<Path, FileTime> unreadable = new HashMap<>();
+    /** The last reason each .torrent was refused for, to warn of a reason once. */
+    private final Map<Path, String> warned = new HashMap<>();
+    /** Warnings logged about refused torrents (tests). */
+    private int warnings;
     private final ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "murder-seeder-scan");
         t.setDaemon(true);
@@ -85,19 +89,24 @@ public final class SeederService implements AutoCloseable {
             return false;
         });
         refused.keySet().retainAll(present);
+        warned.keySet().retainAll(present);
+        unreadable.keySet().retainAll(present);
     }
 
     private void tryStart(Path torrent) {
         FileTime stamp = stamp(torrent);
-        // a refusal is tried again once the torrent or the directory (its data appearing) changed, not every scan:
-        // compared with what was stored at the refusal (a torrent older than its directory was warned of every 2 s)
-        FileTime refusedAt = FileTime.fromMillis(Math.max(stamp.toMillis(), stamp(directory).toMillis()));
-        if (refusedAt.equals(refused.get(torrent))) {
-            return;
+        if (stamp.equals(unreadable.get(torrent))) {
+            return; // the same bad .torrent: read again only once it changed (it may be up to 64 MiB)
         }
         try {
-            reads++;
-            MetaInfo meta = MetaInfo.read(torrent);
+            MetaInfo meta;
+            try {
+                meta = MetaInfo.read(torrent);
+            } catch (MurderException e) {
+                unreadable.put(torrent, stamp);
+                throw e;
+            }
+            unreadable.remove(torrent);
             Path data = directory.resolve(meta.name());
             FileTime dataStamp = stamp(data);
             FileTime combined = FileTime.fromMillis(Math.max(stamp.toMillis(), dataStamp.toMillis()));
@@ -106,6 +115,7 @@ public final class SeederService implements AutoCloseable {
             }
             Torrent s = engine.add(meta, Storage.forSeeding(meta, data), SessionOptions.seedForever(), SessionListener.NONE);
             running.put(torrent, s);
+            warned.remove(torrent);
             refused.remove(torrent);
             s.finished().whenComplete((snap, err) -> {
                 if (snap != null && snap.error().isPresent()) {
@@ -118,8 +128,12 @@ public final class SeederService implements AutoCloseable {
             });
             LOG.info("seeding {} ({})", meta.name(), meta.infoHash());
         } catch (MurderException e) {
-            LOG.warn("{}", e.getMessage());
-            refused.put(torrent, refusedAt);
+            // tried again every scan (its data may still be on its way in), warned of once per reason: the same
+            // reason every 2 s flooded the log, and waiting for the directory to change missed data copied in place
+            if (!e.getMessage().equals(warned.put(torrent, e.getMessage()))) {
+                warnings++;
+                LOG.warn("{}", e.getMessage());
+            }
         }
     }
 
@@ -131,8 +145,8 @@ public final class SeederService implements AutoCloseable {
         }
     }
 
-    synchronized int torrentReads() {
-        return reads;
+    synchronized int warnings() {
+        return warnings;
     }
 
     public synchronized int seeding() {

@@ -121,6 +121,11 @@ public final class ReleaseDelta {
         if (sources.isEmpty() || target.frames().isEmpty()) {
             return Result.NONE;
         }
+        if (Files.exists(work, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // a link planted at NAME.part would have the older releases' frames written wherever it points (as Storage refuses)
+            throw org.murder.core.MurderException.badInput(org.murder.core.Printable.escape(work.toString())
+                    + ": not a regular file (expected: the download's .part, or nothing)");
+        }
         long missing = target.totalLength() - (Files.exists(work) ? Files.size(work) : 0);
         long free = Files.getFileStore(work.toAbsolutePath().getParent()).getUsableSpace();
         if (missing > free) {
@@ -150,7 +155,7 @@ public final class ReleaseDelta {
             int reused = 0;
             long bytes = 0;
             try (FileChannel out = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+                    StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 long length = target.totalLength();
                 if (out.size() != length) {
                     out.truncate(length);

@@ -158,6 +158,10 @@ public final class ReleasePacker {
 
     private PackEntry entry(Path path, PackEntry.Kind kind, PosixFileAttributes attrs, String link) {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        if (!Printable.isPlain(name)) { // every agent's unpack refuses such a name, as a torrent's
+            throw MurderException.badInput(Printable.escape(path.toString()) + ": control or bidi characters in the name (expected: names"
+                    + " agents can unpack; rename it or --exclude it)");
+        }
         if (kind == PackEntry.Kind.DIRECTORY) {
             name += "/";
         }

@@ -141,6 +141,23 @@ class ReleaseDeltaTest {
     }
 
     @Test
+    void aPartThatIsALinkIsRefusedAndWhatItNamesIsUntouched() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path src = tree("build");
+        MakeTorrentResult v1 = pack(src, "v1", out);
+        Files.writeString(src.resolve("lib/f7.bin"), "changed\n");
+        MakeTorrentResult v2 = pack(src, "v2", out);
+        Path host = hostWithV1(v1);
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep me");
+        Path work = Files.createSymbolicLink(host.resolve("v2.tar.zst.part"), victim);
+        FrameIndex frames = ReleaseDelta.framesOf(MetaInfo.read(v2.torrent())).orElseThrow();
+        org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> ReleaseDelta.rebuild(frames, ReleaseDelta.sourcesIn(host, "v2.tar.zst"), work));
+        assertEquals(work + ": not a regular file (expected: the download's .part, or nothing)", e.getMessage());
+        assertEquals("keep me", Files.readString(victim));
+    }
+
+    @Test
     void withoutAnOlderReleaseNothingIsBuilt() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));
         MakeTorrentResult v1 = pack(tree("build"), "v1", out);

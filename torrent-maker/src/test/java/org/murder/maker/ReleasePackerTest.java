@@ -49,4 +49,17 @@ class ReleasePackerTest {
                 + " agents refuse to unpack it)", org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
                         () -> new ReleasePacker(dir.resolve("src"), List.of()).scan()).getMessage());
     }
+
+    @Test
+    void namesAgentsWouldRefuseAreRefusedWhenPacking(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("ok.txt"), "x");
+        Path bad = Files.writeString(src.resolve("Icon\r"), "x");
+        org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(src, List.of()).scan());
+        assertEquals(dir.resolve("src") + "/Icon\\x0d: control or bidi characters in the name (expected: names agents can unpack;"
+                + " rename it or --exclude it)", e.getMessage());
+        assertEquals(1, new ReleasePacker(src, List.of("Icon*")).scan().size(), "--exclude leaves it out");
+        Files.delete(bad);
+    }
 }

@@ -23,13 +23,24 @@ public final class SmallFiles {
     }
 
     /**
+     * Whether {@code file} is what a shell hands a command instead of a file: {@code /dev/null}, or a
+     * pipe of process substitution ({@code <(vault read ...)}: {@code /dev/fd/N}, {@code /proc/self/fd/N})
+     * or {@code /dev/stdin}. Those are read (bounded); a named FIFO, which blocks until some writer
+     * comes, or a device such as {@code /dev/zero}, is not.
+     */
+    public static boolean isShellStream(Path file) {
+        String p = file.toString();
+        return p.equals("/dev/null") || p.equals("/dev/stdin") || p.matches("/dev/fd/\\d+") || p.matches("/proc/(self|\\d+)/fd/\\d+");
+    }
+
+    /**
      * The text of {@code file}; {@link NoSuchFileException} when it does not exist (callers say what
      * that means for them); bad input when it is not a regular file, holds more than {@code maxBytes}
      * or is not UTF-8.
      */
     public static String read(Path file, long maxBytes, String what) throws IOException {
         String shown = what + " " + Printable.escape(file.toString());
-        if (Files.exists(file) && !Files.isRegularFile(file)) {
+        if (Files.exists(file) && !Files.isRegularFile(file) && !isShellStream(file)) {
             throw MurderException.badInput(shown + ": " + (Files.isDirectory(file) ? "a directory" : "not a regular file")
                     + " (expected: a text file)");
         }

@@ -67,7 +67,8 @@ public final class MetaInfo {
     public static MetaInfo read(Path torrentFile) {
         String name = org.murder.core.Printable.escape(torrentFile.toString());
         try {
-            if (Files.exists(torrentFile) && !Files.isRegularFile(torrentFile)) {
+            if (Files.exists(torrentFile) && !Files.isRegularFile(torrentFile)
+                    && !org.murder.core.io.SmallFiles.isShellStream(torrentFile)) {
                 // a FIFO would block the read, a device (/dev/zero) never end it; their size says nothing
                 throw MurderException.badInput(name + ": not a regular file (expected: a .torrent file)");
             }

@@ -19,6 +19,7 @@ class SmallFilesTest {
     void readsARegularFileAndRefusesTheRestInOneLine() throws Exception {
         assertEquals("a = 1\n", SmallFiles.read(Files.writeString(tmp.resolve("ok.conf"), "a = 1\n"), 100, "murder.conf"));
         assertThrows(NoSuchFileException.class, () -> SmallFiles.read(tmp.resolve("missing"), 100, "x"));
+        assertEquals("", SmallFiles.read(Path.of("/dev/null"), 100, "MURDER_CONF"), "MURDER_CONF=/dev/null: no settings");
 
         Path fifo = tmp.resolve("fifo");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
