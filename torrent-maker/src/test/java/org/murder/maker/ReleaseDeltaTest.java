@@ -68,6 +68,19 @@ class ReleaseDeltaTest {
         return good;
     }
 
+    /** v1 of a tree, on a host as an agent keeps it, and v2 (one file changed), packed beside. */
+    private record TwoReleases(MakeTorrentResult v1, MakeTorrentResult v2, Path host) {
+    }
+
+    private TwoReleases v1OnAHostAndV2() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path src = tree("build");
+        MakeTorrentResult v1 = pack(src, "v1", out);
+        Files.writeString(src.resolve("lib/f7.bin"), "changed\n");
+        MakeTorrentResult v2 = pack(src, "v2", out);
+        return new TwoReleases(v1, v2, hostWithV1(v1));
+    }
+
     private Path hostWithV1(MakeTorrentResult v1) throws Exception {
         Path host = Files.createDirectories(tmp.resolve("host"));
         Files.copy(v1.archive(), host.resolve("v1.tar.zst"));
@@ -117,12 +130,9 @@ class ReleaseDeltaTest {
 
     @Test
     void aCorruptV1IsReadAroundAndNothingWrongIsCopied() throws Exception {
-        Path out = Files.createDirectories(tmp.resolve("out"));
-        Path src = tree("build");
-        MakeTorrentResult v1 = pack(src, "v1", out);
-        Files.writeString(src.resolve("lib/f7.bin"), "changed\n");
-        MakeTorrentResult v2 = pack(src, "v2", out);
-        Path host = hostWithV1(v1);
+        TwoReleases r2 = v1OnAHostAndV2();
+        MakeTorrentResult v2 = r2.v2();
+        Path host = r2.host();
         byte[] old = Files.readAllBytes(host.resolve("v1.tar.zst"));
         old[old.length / 2] ^= 1; // one flipped byte in the middle
         Files.write(host.resolve("v1.tar.zst"), old);
@@ -142,12 +152,9 @@ class ReleaseDeltaTest {
 
     @Test
     void aPartThatIsALinkIsRefusedAndWhatItNamesIsUntouched() throws Exception {
-        Path out = Files.createDirectories(tmp.resolve("out"));
-        Path src = tree("build");
-        MakeTorrentResult v1 = pack(src, "v1", out);
-        Files.writeString(src.resolve("lib/f7.bin"), "changed\n");
-        MakeTorrentResult v2 = pack(src, "v2", out);
-        Path host = hostWithV1(v1);
+        TwoReleases r2 = v1OnAHostAndV2();
+        MakeTorrentResult v2 = r2.v2();
+        Path host = r2.host();
         Path victim = Files.writeString(tmp.resolve("victim"), "keep me");
         Path work = Files.createSymbolicLink(host.resolve("v2.tar.zst.part"), victim);
         FrameIndex frames = ReleaseDelta.framesOf(MetaInfo.read(v2.torrent())).orElseThrow();
