@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.engine.Engine;
 import org.murder.peer.engine.SessionListener;
@@ -82,7 +83,7 @@ public final class SeederService implements AutoCloseable {
         }
         running.keySet().removeIf(t -> {
             if (!present.contains(t)) {
-                LOG.info("{} removed: stopping", t.getFileName());
+                LOG.info("{} removed: stopping", Printable.escape(t.getFileName().toString()));
                 running.get(t).stop();
                 return true;
             }
@@ -119,7 +120,7 @@ public final class SeederService implements AutoCloseable {
             refused.remove(torrent);
             s.finished().whenComplete((snap, err) -> {
                 if (snap != null && snap.error().isPresent()) {
-                    LOG.warn("{}: {}", torrent.getFileName(), snap.error().get());
+                    LOG.warn("{}: {}", Printable.escape(torrent.getFileName().toString()), Printable.escape(snap.error().get()));
                     synchronized (this) {
                         running.remove(torrent, s);
                         refused.put(torrent, combined);

@@ -196,11 +196,13 @@ public final class TorrentMaker {
         for (Path out : outputs) {
             Path dir = out.toAbsolutePath().getParent();
             if (!Files.isDirectory(dir)) {
-                throw MurderException.badInput(out + ": " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist")
+                throw MurderException.badInput(org.murder.core.Printable.escape(out.toString()) + ": "
+                        + org.murder.core.Printable.escape(dir.toString()) + (Files.exists(dir) ? " is not a directory" : " does not exist")
                         + " (expected: an existing directory to write in)");
             }
             if (Files.isDirectory(out)) {
-                throw MurderException.badInput(out + ": is a directory (expected: a file path to write)");
+                throw MurderException.badInput(org.murder.core.Printable.escape(out.toString())
+                        + ": is a directory (expected: a file path to write)");
             }
             if (!request.force() && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.badInput(out + ": already exists (expected: a new path, or --force to replace it)");

@@ -18,11 +18,11 @@ public record AgentSettings(String name, List<String> roles, Path destRoot, Stri
     public AgentSettings {
         roles = List.copyOf(roles);
         if (!NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
-            throw new IllegalArgumentException("--name '" + name + "' (expected: letters, digits, '.', '_' or '-')");
+            throw new IllegalArgumentException("--name '" + org.murder.core.Printable.escape(name) + "' (expected: letters, digits, '.', '_' or '-')");
         }
         for (String r : roles) {
             if (!NAME.matcher(r).matches()) {
-                throw new IllegalArgumentException("--roles: '" + r + "' (expected: letters, digits, '.', '_' or '-')");
+                throw new IllegalArgumentException("--roles: '" + org.murder.core.Printable.escape(r) + "' (expected: letters, digits, '.', '_' or '-')");
             }
         }
     }

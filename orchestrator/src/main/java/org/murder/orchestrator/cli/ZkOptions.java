@@ -68,7 +68,8 @@ public final class ZkOptions {
         } catch (java.nio.file.NoSuchFileException e) {
             throw MurderException.badInput(option + " " + org.murder.core.Printable.escape(file.toString()) + ": no such file");
         } catch (IOException e) {
-            throw MurderException.badInput(option + " " + file + ": cannot read (" + e.getMessage() + ")");
+            throw MurderException.badInput(option + " " + org.murder.core.Printable.escape(file.toString()) + ": cannot read ("
+                    + org.murder.core.Printable.escape(String.valueOf(e.getMessage())) + ")");
         }
     }
 }

@@ -457,6 +457,9 @@ public final class SafeExtractor {
                 case INSIDE -> {
                 }
             }
+            if (!org.murder.core.Printable.isPlain(target)) { // as entry names: `ls -l` would print it to a terminal
+                throw refuse(raw, shown + " has control or bidi characters" + expected);
+            }
         }
 
         /**

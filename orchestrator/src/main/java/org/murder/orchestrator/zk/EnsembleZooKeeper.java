@@ -147,7 +147,7 @@ public final class EnsembleZooKeeper implements AutoCloseable {
         if (Files.exists(file)) {
             String there = org.murder.core.io.SmallFiles.read(file, 1024, "myid").trim();
             if (!there.equals(String.valueOf(myid))) {
-                throw MurderException.badInput("--myid " + myid + ": " + file + " says " + (there.isEmpty() ? "nothing" : there)
+                throw MurderException.badInput("--myid " + myid + ": " + file + " says " + (there.isEmpty() ? "nothing" : org.murder.core.Printable.escape(there))
                         + " (expected: the id this data directory was made with; another member's data directory, or remove the"
                         + " file to rejoin as a new member)");
             }

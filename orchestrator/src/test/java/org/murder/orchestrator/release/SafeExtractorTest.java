@@ -411,6 +411,10 @@ class SafeExtractorTest {
         assertEquals(2, e.exitCode());
         assertEquals(Set.of(), names(out), "nothing left of a partial release");
 
+        Path link = tarFixture().file("a", "a").symlink("l", "a\u001b[2J").write(tmp.resolve("link.tar.gz"), 1);
+        assertEquals(link + ": entry 'l': symbolic link to 'a\\x1b[2J' has control or bidi characters (expected: a relative target"
+                + " inside the release)", assertThrows(MurderException.class, () -> new SafeExtractor().extract(link, out.resolve("v2")))
+                        .getMessage());
         Path good = tarFixture().file("a", "a").write(tmp.resolve("good.tar.gz"), 1);
         MurderException missing = assertThrows(MurderException.class,
                 () -> new SafeExtractor().extract(good, tmp.resolve("no/such/v1")));

@@ -99,7 +99,7 @@ public final class EngineOptions {
                 }
                 out.add(new InetSocketAddress(p.substring(0, colon), port));
             } catch (RuntimeException e) {
-                throw MurderException.badInput("--peer '" + p + "' (expected: HOST:PORT like 10.0.0.5:6881)");
+                throw MurderException.badInput("--peer '" + org.murder.core.Printable.escape(p) + "' (expected: HOST:PORT like 10.0.0.5:6881)");
             }
         }
         return out;
