@@ -149,20 +149,6 @@ public final class TrackerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The state file's directory must exist (saves would fail every --state-every, and the state be lost at exit). */
-    private static void checkStateFile(Path file) {
-        Path absolute = file.toAbsolutePath();
-        Path dir = absolute.getParent();
-        String shown = org.murder.core.Printable.escape(file.toString());
-        if (java.nio.file.Files.isDirectory(absolute)) {
-            throw MurderException.badInput("--state " + shown + ": is a directory (expected: a file to keep the state in)");
-        }
-        if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
-            throw MurderException.badInput("--state " + shown + ": no directory " + org.murder.core.Printable.escape(String.valueOf(dir))
-                    + " (expected: a file in an existing directory)");
-        }
-    }
-
     TrackerConfig config() {
         TrackerConfig.Builder b = TrackerConfig.builder();
         if (bind != null) {
@@ -172,7 +158,8 @@ public final class TrackerCommand implements Callable<Integer> {
             b.port(port);
         }
         if (stateFile != null) {
-            checkStateFile(stateFile);
+            // its directory must exist: saves would fail every --state-every, and the state be lost at exit
+            org.murder.core.io.AtomicFiles.checkTarget(stateFile, "--state", "a file to keep the state in");
         }
         b.stateFile(stateFile);
         if (stateSaveInterval != null) {

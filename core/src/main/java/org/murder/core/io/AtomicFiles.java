@@ -59,6 +59,23 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Checks, before any work, that {@code file} (given with {@code option}) can be written later:
+     * its directory exists and it is not a directory itself. {@code expectedFile} says what it is for.
+     */
+    public static void checkTarget(Path file, String option, String expectedFile) {
+        Path absolute = file.toAbsolutePath();
+        Path dir = absolute.getParent();
+        String shown = option + " " + org.murder.core.Printable.escape(file.toString());
+        if (Files.isDirectory(absolute)) {
+            throw MurderException.badInput(shown + ": is a directory (expected: " + expectedFile + ")");
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw MurderException.badInput(shown + ": no directory " + org.murder.core.Printable.escape(String.valueOf(dir))
+                    + " (expected: a file in an existing directory)");
+        }
+    }
+
     public static void deleteQuietly(Path path) {
         if (path != null) {
             try {

@@ -33,6 +33,18 @@ public final class SmallFiles {
         return p.equals("/dev/null") || p.equals("/dev/stdin") || p.matches("/dev/fd/\\d+") || p.matches("/proc/(self|\\d+)/fd/\\d+");
     }
 
+    /** Whether {@code file} exists and is neither a regular file nor a {@link #isShellStream shell stream}: not to be read. */
+    public static boolean refused(Path file) {
+        return Files.exists(file) && !Files.isRegularFile(file) && !isShellStream(file);
+    }
+
+    /** At most {@code limit} bytes of {@code file}, whatever its size claims or it grows to. */
+    public static byte[] readAtMost(Path file, long limit) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit));
+        }
+    }
+
     /**
      * The text of {@code file}; {@link NoSuchFileException} when it does not exist (callers say what
      * that means for them); bad input when it is not a regular file, holds more than {@code maxBytes}
@@ -40,14 +52,11 @@ public final class SmallFiles {
      */
     public static String read(Path file, long maxBytes, String what) throws IOException {
         String shown = what + " " + Printable.escape(file.toString());
-        if (Files.exists(file) && !Files.isRegularFile(file) && !isShellStream(file)) {
+        if (refused(file)) {
             throw MurderException.badInput(shown + ": " + (Files.isDirectory(file) ? "a directory" : "not a regular file")
                     + " (expected: a text file)");
         }
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        }
+        byte[] bytes = readAtMost(file, maxBytes + 1);
         if (bytes.length > maxBytes) {
             throw MurderException.badInput(shown + ": more than " + ByteSize.format(maxBytes) + " (expected: a text file of at most "
                     + ByteSize.format(maxBytes) + ")");

@@ -16,6 +16,7 @@ import org.murder.core.bencode.BencodeDecoder;
 import org.murder.core.bencode.BencodeDocument;
 import org.murder.core.bencode.BencodeLimits;
 import org.murder.core.crypto.Digests;
+import org.murder.core.io.SmallFiles;
 
 /**
  * A parsed, validated .torrent (BEP 3 single- and multi-file, BEP 12 announce-list, BEP 27
@@ -67,15 +68,11 @@ public final class MetaInfo {
     public static MetaInfo read(Path torrentFile) {
         String name = org.murder.core.Printable.escape(torrentFile.toString());
         try {
-            if (Files.exists(torrentFile) && !Files.isRegularFile(torrentFile)
-                    && !org.murder.core.io.SmallFiles.isShellStream(torrentFile)) {
+            if (SmallFiles.refused(torrentFile)) {
                 // a FIFO would block the read, a device (/dev/zero) never end it; their size says nothing
                 throw MurderException.badInput(name + ": not a regular file (expected: a .torrent file)");
             }
-            byte[] bytes;
-            try (java.io.InputStream in = Files.newInputStream(torrentFile)) {
-                bytes = in.readNBytes((int) MAX_TORRENT_FILE_SIZE + 1); // bounded whatever the file claims or grows to
-            }
+            byte[] bytes = SmallFiles.readAtMost(torrentFile, MAX_TORRENT_FILE_SIZE + 1);
             if (bytes.length > MAX_TORRENT_FILE_SIZE) {
                 throw MurderException.badInput(name + ": more than " + ByteSize.format(MAX_TORRENT_FILE_SIZE)
                         + " (expected: a .torrent of at most " + ByteSize.format(MAX_TORRENT_FILE_SIZE) + ")");

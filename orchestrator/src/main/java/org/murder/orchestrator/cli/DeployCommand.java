@@ -269,7 +269,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (webPort < 0 || webPort > 65535) {
             throw MurderException.badInput("deploy: --web " + webPort + ": not a port (expected: a free port 1 to 65535, or 0)");
         }
-        if (!isAddressLiteral(webBind)) {
+        if (!org.murder.core.IpLiteral.is(webBind)) {
             throw MurderException.badInput("deploy: --web-bind '" + org.murder.core.Printable.escape(webBind)
                     + "' (expected: an IP address of this machine, like 127.0.0.1, or 0.0.0.0 for every interface)");
         }
@@ -288,7 +288,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (source != null && !Files.isRegularFile(source)) {
             throw MurderException.badInput("--resume: " + source + " (expected: the job's archive file to seed)");
         }
-        if (!isAddressLiteral(bind)) {
+        if (!org.murder.core.IpLiteral.is(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");
         }
         return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag("resume").seedTime(seedTime)
@@ -338,7 +338,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (tracker != null && !tracker.matches("https?://.+")) {
             throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
         }
-        if (!isAddressLiteral(bind)) {
+        if (!org.murder.core.IpLiteral.is(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
                     + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         }
@@ -432,12 +432,6 @@ public final class DeployCommand implements Callable<Integer> {
     static boolean isDestination(String dir) {
         return dir.startsWith("/") && org.murder.core.Printable.isPlain(dir) && dir.indexOf('\0') < 0
                 && java.util.Arrays.stream(dir.split("/")).noneMatch(".."::equals);
-    }
-
-    /** An IPv4 or IPv6 address written out (no host name, which would need a lookup). */
-    static boolean isAddressLiteral(String s) {
-        return s.matches("(\\d{1,3}\\.){3}\\d{1,3}") && java.util.Arrays.stream(s.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255)
-                || s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
     }
 
     /** The first IPv4 address of an interface that is up and not loopback; 127.0.0.1 on a box with none. */

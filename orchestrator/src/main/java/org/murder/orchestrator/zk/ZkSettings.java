@@ -1,6 +1,7 @@
 package org.murder.orchestrator.zk;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,8 +28,9 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
                     + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         }
         chroot = chroot.replaceAll("^/+|/+$", "");
-        if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") || java.util.Arrays.asList(chroot.split("/")).contains("..")
-                || java.util.Arrays.asList(chroot.split("/")).contains(".") || chroot.split("/")[0].equals("zookeeper")) {
+        List<String> parts = List.of(chroot.split("/"));
+        if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") || parts.contains("..") || parts.contains(".")
+                || parts.get(0).equals("zookeeper")) {
             throw new IllegalArgumentException("zk-chroot: '" + org.murder.core.Printable.escape(chroot)
                     + "' (expected: a path like /murder, without '.', '..' or ZooKeeper's own /zookeeper)");
         }

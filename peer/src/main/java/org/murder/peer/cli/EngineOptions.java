@@ -44,7 +44,7 @@ public final class EngineOptions {
     List<String> peers = new ArrayList<>();
 
     public EngineConfig.Builder configBuilder() {
-        if (ip != null && !isIpLiteral(ip)) {
+        if (ip != null && !org.murder.core.IpLiteral.is(ip)) {
             throw MurderException.badInput("--ip '" + org.murder.core.Printable.escape(ip) + "' (expected: an IP address like 10.0.0.5 or"
                     + " fd00::5, the one peers should dial)");
         }
@@ -61,21 +61,6 @@ public final class EngineOptions {
             }
         }
         return b;
-    }
-
-    /** An IPv4 address in dotted quads, or an IPv6 one: what --ip takes (checked without a DNS lookup). */
-    static boolean isIpLiteral(String text) {
-        if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            return java.util.Arrays.stream(text.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255);
-        }
-        if (!text.matches("[0-9A-Fa-f:.]{2,45}") || !text.contains(":")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(text) != null; // a literal (it has a colon): no lookup
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 
     /** The rack given with --rack, if any. */

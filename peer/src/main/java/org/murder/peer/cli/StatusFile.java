@@ -1,10 +1,8 @@
 package org.murder.peer.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.murder.core.MurderException;
 import org.murder.core.Printable;
 import org.murder.core.io.AtomicFiles;
 import org.murder.peer.engine.Snapshot;
@@ -27,15 +25,7 @@ final class StatusFile {
 
     /** The status file at {@code path} (--json-status), checked: its directory exists and it is not a directory itself. */
     static StatusFile open(Path path) {
-        Path absolute = path.toAbsolutePath();
-        Path dir = absolute.getParent();
-        if (Files.isDirectory(absolute)) {
-            throw MurderException.badInput("--json-status " + Printable.escape(path.toString()) + ": is a directory (expected: a file to write)");
-        }
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw MurderException.badInput("--json-status " + Printable.escape(path.toString()) + ": no directory "
-                    + Printable.escape(String.valueOf(dir)) + " (expected: a file in an existing directory)");
-        }
+        AtomicFiles.checkTarget(path, "--json-status", "a file to write");
         return new StatusFile(path);
     }
 

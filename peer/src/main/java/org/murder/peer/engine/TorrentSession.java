@@ -914,7 +914,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             stop();
             return;
         }
-        tell(l -> l.onProgress(snapshot()));
+        Snapshot progress = snapshot();
+        tell(l -> l.onProgress(progress));
     }
 
     /**
@@ -998,7 +999,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     private void setState(SessionState next) {
         counters.state = next;
-        tell(l -> l.onStateChange(next, snapshot()));
+        Snapshot last = snapshot();
+        tell(l -> l.onStateChange(next, last));
     }
 
     SessionState state() {
