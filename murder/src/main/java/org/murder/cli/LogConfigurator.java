@@ -9,26 +9,29 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.pattern.DynamicConverter;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * The logging of every murder command, set up in code (found by logback through
  * {@code META-INF/services}): parsing a logback.xml cost each start about 50 ms, and a swarm
- * starts one JVM per host. Operators read these at 3 a.m.: time, level, where, message, on
- * stderr; stdout carries only a command's results, so scripts can parse it. Levels: WARN for
+ * starts one JVM per host. Operators read these at 3 a.m.: time, level, where, message (its
+ * control characters escaped, {@link PrintableMessage}), on stderr; stdout carries only a
+ * command's results, so scripts can parse it. Levels: WARN for
  * libraries, {@code -Dmurder.log.level} (default INFO) for murder; {@code --verbose} raises it to
  * DEBUG. {@code -Dlogback.configurationFile=FILE} (or a logback-test.xml on the class path)
  * hands over to logback's own configuration.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %msg%n";
+    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %safeMsg%n";
     /**
      * The pattern when stderr goes to a file (an init.d log, a redirect), where a line without its
      * date cannot be placed; the journal (systemd sets {@code JOURNAL_STREAM}) and a terminal have
      * the date already.
      */
-    static final String DATED_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %msg%n";
+    static final String DATED_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %safeMsg%n";
     /** Loggers of the ZooKeeper client (not its server) quieted to errors unless --verbose. */
     static final java.util.List<String> CLIENT_LOGGERS = java.util.List.of("org.apache.zookeeper.ClientCnxn",
             "org.apache.zookeeper.ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNetty", "org.apache.zookeeper.ZooKeeper",
@@ -61,6 +64,20 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         stderr.start();
     }
 
+    /** Makes {@code %safeMsg} ({@link PrintableMessage}) known to the patterns of {@code context}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void registerPrintableMessage(LoggerContext context) {
+        Object registry = context.getObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS);
+        java.util.Map<String, java.util.function.Supplier<DynamicConverter>> rules;
+        if (registry instanceof java.util.Map<?, ?> existing) {
+            rules = (java.util.Map) existing;
+        } else {
+            rules = new java.util.HashMap<>();
+            context.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
+        }
+        rules.put(PrintableMessage.WORD, PrintableMessage::new);
+    }
+
     @Override
     public ExecutionStatus configure(LoggerContext context) {
         return configure(context, LogConfigurator.class.getClassLoader());
@@ -71,6 +88,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         if (System.getProperty("logback.configurationFile") != null || resources.getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        registerPrintableMessage(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(System.console() == null && System.getenv("JOURNAL_STREAM") == null ? DATED_PATTERN : PATTERN);

@@ -97,4 +97,26 @@ class LogConfiguratorTest {
         assertEquals("host web-1 \"quoted\"\nsecond line", event.get("formattedMessage").asText());
         assertTrue(event.get("timestamp").asLong() > 0);
     }
+
+    @Test
+    void aMessageCannotForgeALineOrDriveTheTerminal() throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        configureWithoutTestXml(context);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            // the appender holds the System.err of its start: start it again on the captured one
+            ConsoleAppender<?> stderr = (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+            stderr.stop();
+            stderr.start();
+            context.getLogger("org.murder.Test").warn("torrent {}", "a\n12:00:00.000 INFO  Agent: forged\u001b[2J\u202eevil");
+        } finally {
+            System.setErr(original);
+        }
+        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.contains("torrent a\\x0a12:00:00.000 INFO  Agent: forged\\x1b[2J\\u202eevil"), out);
+    }
 }

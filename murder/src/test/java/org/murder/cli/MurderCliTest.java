@@ -127,6 +127,8 @@ class MurderCliTest {
                     String.valueOf(taken.getLocalPort())),
                     "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
         }
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--tracker-port", "70000"),
+                "murder: --tracker-port 70000: not a port (expected: 1 to 65535, or 0 for a free one)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web[1"),
                 "murder: --hosts 'web[1' (expected: a glob of agent names, 1 to 256 of A-Z a-z 0-9 . _ - * ? [ ] !, brackets closed)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--host", "a1\u001b]0;pwn\u0007"),
@@ -146,6 +148,14 @@ class MurderCliTest {
             assertOneLineError(CliRun.of("agents", "--zk", "127.0.0.1:1", "--zk-timeout", "1s", "--zk-chroot", chroot),
                     "murder: --zk-chroot: '" + chroot.replaceAll("^/+", "") + "' (expected: a path like /murder, without '.', '..' or"
                             + " ZooKeeper's own /zookeeper)");
+        }
+        assertOneLineError(CliRun.of("agents", "--zk", "127.0.0.1:1", "--zk-timeout", "0s"),
+                "murder: --zk-timeout: 0ms (expected: 100ms to 1d, like 10s)");
+        assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-session-timeout", "30d"),
+                "murder: --zk-session-timeout: 720h (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
+        for (String command : new String[] {"releases", "rollback"}) {
+            assertOneLineError(CliRun.of(command, "--dest", ""),
+                    "murder: --dest '' (expected: the deploy destination, the directory that holds releases/ and current)");
         }
         for (String zk : new String[] {"127.0.0.1:99999", "127.0.0.1:0", "a:1,b:123456"}) {
             assertOneLineError(CliRun.of("agents", "--zk", zk, "--zk-timeout", "1s"),
@@ -184,6 +194,14 @@ class MurderCliTest {
         try (java.util.stream.Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(), left.toList(), "nothing written");
         }
+    }
+
+    @Test
+    void aPathInAnErrorIsEscapedWhereverTheMessageWasMade() {
+        // the unpack message names the archive as given: the printer escapes what its maker did not
+        Path archive = tmp.resolve("r\u001b[2J\u202e.tar");
+        assertOneLineError(CliRun.of("unpack", archive.toString(), tmp.resolve("out").toString()),
+                "murder: " + tmp + "/r\\x1b[2J\\u202e.tar: no such file (expected: a release archive: .tar.zst, .tar.gz or .tar)");
     }
 
     @Test

@@ -60,6 +60,9 @@ class ZooKeeperEnsembleCliTest {
                 "--server: id 1 given twice (expected: one --server per member, ids unique)");
         assertOneLine(zookeeper("--myid", "1", "--servers", "1=a:2888:3888,2=a:2888:3889,3=c:2888:3888"), 2,
                 "--server 2=a:2888:3889: a:2888 is used by another member too (expected: distinct ports for members on one host)");
+        assertOneLine(zookeeper("--myid", "1", "--port", "2888", "--servers", "1=a:2888:3888,2=b:2888:3888,3=c:2888:3888"), 2,
+                "--server 1=a:2888:3888: port 2888 is this member's --port for clients too (expected: peer, election and client ports"
+                        + " all different)");
         assertEquals(new Member(2, "zk2", 2888, 3888), Member.parse("server.2=zk2:2888:3888"), "zoo.cfg's own form");
         assertEquals(new Member(3, "[::1]", 2888, 3888), Member.parse("3=[::1]:2888:3888"));
     }

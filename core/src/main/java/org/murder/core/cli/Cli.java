@@ -89,10 +89,10 @@ public final class Cli {
                 e.printStackTrace(cl.getErr());
             }
             if (e instanceof MurderException me) {
-                cl.getErr().println("murder: " + me.getMessage());
+                cl.getErr().println("murder: " + org.murder.core.Printable.escape(me.getMessage()));
                 return me.exitCode();
             }
-            cl.getErr().println("murder: unexpected error: " + e);
+            cl.getErr().println("murder: unexpected error: " + org.murder.core.Printable.escape(String.valueOf(e)));
             if (!verbose) {
                 cl.getErr().println("murder: run again with --verbose for the stack trace");
             }

@@ -352,6 +352,9 @@ public final class DeployCommand implements Callable<Integer> {
 
     /** The options about this deploy host: its addresses and ports, work directory, grace and packing. */
     private DeployRequest.Builder network(DeployRequest.Builder b) {
+        if (trackerPort < 0 || trackerPort > 65535) {
+            throw MurderException.badInput("--tracker-port " + trackerPort + ": not a port (expected: 1 to 65535, or 0 for a free one)");
+        }
         return b.bind(bind).trackerPort(trackerPort).externalTracker(Optional.ofNullable(tracker))
                 .advertise(advertise != null ? advertise : defaultAddress()).seederPorts(seederPorts).workDir(workDir).grace(grace)
                 .compression(org.murder.maker.Compression.parse(compress));

@@ -120,6 +120,12 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         }
         List<EnsembleZooKeeper.Member> members = specs.stream().map(EnsembleZooKeeper.Member::parse).toList();
         String warning = EnsembleZooKeeper.check(members, myid);
+        for (EnsembleZooKeeper.Member m : members) {
+            if (m.id() == myid && (m.peerPort() == port || m.electionPort() == port)) {
+                throw MurderException.badInput("--server " + m + ": port " + port + " is this member's --port for clients too"
+                        + " (expected: peer, election and client ports all different)");
+            }
+        }
         int tick = positive("--tick-time", tickTime, 2000);
         int init = positive("--init-limit", initLimit, 10);
         int sync = positive("--sync-limit", syncLimit, 5);

@@ -34,6 +34,15 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
             throw new IllegalArgumentException("zk-chroot: '" + org.murder.core.Printable.escape(chroot)
                     + "' (expected: a path like /murder, without '.', '..' or ZooKeeper's own /zookeeper)");
         }
+        // Curator takes both in int milliseconds; a zero connect timeout never tries, a zero session expires at once
+        if (connectTimeout.compareTo(Duration.ofMillis(100)) < 0 || connectTimeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("zk-timeout: " + org.murder.core.Durations.format(connectTimeout)
+                    + " (expected: 100ms to 1d, like 10s)");
+        }
+        if (sessionTimeout.compareTo(Duration.ofSeconds(1)) < 0 || sessionTimeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("zk-session-timeout: " + org.murder.core.Durations.format(sessionTimeout)
+                    + " (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
+        }
         credentials.ifPresent(c -> {
             if (!c.matches("[^:]+:.+")) {
                 throw new IllegalArgumentException("zk-auth: (expected: USER:PASSWORD)");
