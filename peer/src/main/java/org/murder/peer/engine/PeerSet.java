@@ -174,10 +174,13 @@ final class PeerSet<P extends PeerSet.Member> {
         int forMates = free;
         int forOthers = free;
         if (kept > 0) {
-            // room for a rack-mate: a free slot outside the kept ones; for another peer: a free slot, or a kept one a rack-mate holds
+            // for another peer: a free slot, or a kept one a rack-mate holds
             int mates = connectedRackMates().size();
-            forMates = Math.min(free, maxConnections - kept - mates - dialling);
-            forOthers = Math.max(free, kept - (connected.size() - mates) - dialling);
+            int others = connected.size() - mates;
+            // room for a rack-mate: a free slot outside the kept ones, or one a peer of another rack holds past them
+            forMates = Math.max(Math.min(free, maxConnections - kept - mates - dialling),
+                    Math.min(others - kept, maxConnections - kept - mates) - dialling);
+            forOthers = Math.max(free, kept - others - dialling);
         }
         if (forMates <= 0 && forOthers <= 0) {
             return dial;
@@ -245,7 +248,13 @@ final class PeerSet<P extends PeerSet.Member> {
         List<P> mates = connectedRackMates();
         if (rackMate.test(peer.remote().getAddress())) {
             if (mates.size() < maxConnections - keptForOthers) {
-                return null;
+                if (connected.size() < maxConnections || connected.size() - mates.size() <= keptForOthers) {
+                    return null;
+                }
+                // peers of other racks hold more than their kept slots and ours fewer than the rest: the quietest gives way
+                // (a gateway's own downloads come from its rack, but for its share: with 3 rack-mates of 20 it lagged its rack)
+                return new Admission<>(true, quietest(others(mates)), "gave its slot to a peer of our rack: a gateway keeps "
+                        + (maxConnections - keptForOthers) + " for them");
             }
             P idle = idleWaitingOnNothing(mates, now);
             return idle == null ? Admission.refused("our rack's peers hold every slot but the " + keptForOthers
@@ -254,14 +263,26 @@ final class PeerSet<P extends PeerSet.Member> {
         if (connected.size() < maxConnections || connected.size() - mates.size() >= keptForOthers || mates.isEmpty()) {
             return null;
         }
-        P quietest = null; // the rack-mate waiting on nothing and idle longest, else the one idle longest
-        for (P c : mates) {
+        return new Admission<>(true, quietest(mates), "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers
+                + " for them");
+    }
+
+    /** The connected peers that are not in {@code mates}. */
+    private List<P> others(List<P> mates) {
+        List<P> others = new ArrayList<>(connected);
+        others.removeAll(mates);
+        return others;
+    }
+
+    /** Among {@code peers} (not empty), the one waiting on nothing and idle longest, else the one idle longest. */
+    private static <P extends Member> P quietest(List<P> peers) {
+        P quietest = null;
+        for (P c : peers) {
             if (quietest == null || quieter(c, quietest)) {
                 quietest = c;
             }
         }
-        return new Admission<>(true, quietest, "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers
-                + " for them");
+        return quietest;
     }
 
     private List<P> connectedRackMates() {

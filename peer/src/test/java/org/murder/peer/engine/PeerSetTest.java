@@ -251,4 +251,34 @@ class PeerSetTest {
         peers.keepForOtherRacks(false, PeerSetTest::ofOurRack);
         assertEquals("connection limit reached", peers.admit(member("d", 5, now), now).why(), "no longer a gateway: the usual rule");
     }
+
+    @Test
+    void aRackMateTakesTheSlotOfAPeerOfAnotherRackPastTheKeptOnes() {
+        Instant now = t0.plusSeconds(60);
+        Member busy = new Member(id("x"), address(20, 7000), t0, false, 3);
+        Member waitingOnNothing = new Member(id("y"), address(21, 7000), now, false, 0);
+        Member busyToo = new Member(id("z"), address(22, 7000), now, false, 1);
+        for (Member m : List.of(busy, waitingOnNothing, busyToo)) {
+            peers.add(m); // other racks' peers dialled us before the tracker said we are a gateway
+        }
+        peers.learn(List.of(address(20, 7000), address(21, 7000), address(22, 7000), address(2, 7000), address(3, 7000)));
+        assertEquals(List.of(), peers.toDial(now), "not a gateway: every slot taken, nobody dialled");
+        peers.keepForOtherRacks(true, PeerSetTest::ofOurRack);
+        assertEquals(1, peers.keptForOtherRacks());
+        assertEquals(List.of(address(2, 7000), address(3, 7000)), peers.toDial(now),
+                "a gateway whose other racks hold more than the kept slot dials its rack even when full, up to its rack's 2");
+        peers.dialled();
+        peers.dialled();
+        PeerSet.Admission<Member> mate = peers.admit(member("a", 2, now), now);
+        assertTrue(mate.admitted());
+        assertSame(waitingOnNothing, mate.evicted(), "the other rack's peer waiting on no block goes first");
+        peers.remove(waitingOnNothing);
+        peers.add(member("a", 2, now));
+        assertSame(busy, peers.admit(member("b", 3, now), now).evicted(), "then the one least recently useful");
+        peers.remove(busy);
+        peers.add(member("b", 3, now));
+        assertEquals(List.of(), peers.toDial(now), "one slot each side as kept: nobody dialled");
+        assertEquals("our rack's peers hold every slot but the 1 kept for other racks", peers.admit(member("c", 4, now), now).why());
+        assertFalse(peers.admit(member("w", 23, now), now).admitted(), "the kept slot is held: the usual rule");
+    }
 }

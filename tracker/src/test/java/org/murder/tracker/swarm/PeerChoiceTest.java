@@ -106,6 +106,19 @@ class PeerChoiceTest {
     }
 
     @Test
+    void aGatewayIsLeftRoomForItsOwnRackUpToHalfItsList() {
+        for (int p = 1; p <= 16; p++) {
+            add(p, p <= 8 ? "a" : p <= 12 ? "b" : "c", false);
+        }
+        add(20, null, true);
+        // no one else names rack a's members to its gateway 1: before, it got [2, 20, 9, 10, 13, 14] and knew no rack-mate
+        // but its fellow gateway; now the other racks fill the list up to half of it less the rack's gateways
+        assertEquals(List.of(2, 20, 9, 10, 3, 4), chosenFor(1, 6));
+        assertEquals(List.of(2, 20, 9, 10, 13, 14, 3, 4, 5, 6), chosenFor(1, 10));
+        assertEquals(List.of(1, 2, 4, 5, 6, 7), chosenFor(3, 6), "a member that is no gateway: as before, its rack only");
+    }
+
+    @Test
     void peersWithoutARackGetEachOtherAndEveryRacksGateways() {
         twoRacksAndAnOrigin();
         add(10, null, false); // a standard client
