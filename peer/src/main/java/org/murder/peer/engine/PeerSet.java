@@ -128,7 +128,11 @@ final class PeerSet<P extends PeerSet.Member> {
      * refused unless an idle one gives its slot up, and not dialled; a peer of another rack
      * finding every slot taken while fewer than the kept slots hold other racks' peers takes a
      * rack-mate's (one waiting on no block first: a busy one loses what it had on its way), and is
-     * dialled even when every slot is taken.
+     * dialled even when every slot is taken; once they hold the kept slots, only an idle one of
+     * them gives way to another. The other way round, a rack-mate finding every slot taken while
+     * other racks' peers hold more than the kept slots takes the quietest one's, and is dialled
+     * then too: other racks' gateways dial a gateway first, and one whose 20 slots they had filled
+     * held 3-4 rack-mates and finished its rack's last (bench/swarm-sim.sh 200 --racks 8).
      */
     void keepForOtherRacks(boolean gateway, Predicate<InetAddress> rackMate) {
         this.gateway = gateway;
@@ -260,8 +264,15 @@ final class PeerSet<P extends PeerSet.Member> {
             return idle == null ? Admission.refused("our rack's peers hold every slot but the " + keptForOthers
                     + " kept for other racks") : Admission.in(idle);
         }
-        if (connected.size() < maxConnections || connected.size() - mates.size() >= keptForOthers || mates.isEmpty()) {
+        if (connected.size() < maxConnections || mates.isEmpty()) {
             return null;
+        }
+        if (connected.size() - mates.size() >= keptForOthers) {
+            // the kept slots are held: only an idle peer of another rack gives way (an idle rack-mate's slot taken would put
+            // other racks past their half, and the next rack-mate to dial us would take one back: churn)
+            P idle = idleWaitingOnNothing(others(mates), now);
+            return idle == null ? Admission.refused("peers of other racks hold the " + keptForOthers + " slots kept for them")
+                    : Admission.in(idle);
         }
         return new Admission<>(true, quietest(mates), "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers
                 + " for them");
