@@ -7,35 +7,44 @@ import java.util.regex.Pattern;
 /** Parses and prints durations the way operators write them: {@code 30s}, {@code 10m}, {@code 1h30m}, {@code 500ms}. */
 public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-    public static final String EXPECTED = "a duration like 500ms, 30s, 10m, 1h30m or 2d";
+    public static final String EXPECTED = "a duration like 500ms, 30s, 10m, 1h30m or 2d, at most 3650d";
+    /**
+     * The longest duration any option takes: ten years. Longer ones overflowed where they were
+     * counted in milliseconds or nanoseconds ({@code --peer-timeout 99999999999999d}: "unexpected
+     * error", and a peer's {@code --seed-time} failed after its download was done).
+     */
+    public static final Duration MAX = Duration.ofDays(3650);
 
     private Durations() {
     }
 
     public static Duration parse(String text) {
         String t = text.trim();
-        if (t.matches("\\d+")) {
-            return Duration.ofSeconds(Long.parseLong(t));
-        }
-        Matcher m = PART.matcher(t);
         Duration total = Duration.ZERO;
         int end = 0;
-        while (m.find()) {
-            if (m.start() != end) {
-                break;
+        try {
+            if (t.matches("\\d+")) {
+                total = Duration.ofSeconds(Long.parseLong(t));
+                end = t.length();
+            } else {
+                Matcher m = PART.matcher(t);
+                while (m.find() && m.start() == end) {
+                    long n = Long.parseLong(m.group(1));
+                    total = total.plus(switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        case "h" -> Duration.ofHours(n);
+                        default -> Duration.ofDays(n);
+                    });
+                    end = m.end();
+                }
             }
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
-            end = m.end();
+        } catch (ArithmeticException | NumberFormatException e) { // more digits than a long, or past Duration's range
+            end = -1;
         }
-        if (end == 0 || end != t.length()) {
-            throw new IllegalArgumentException("duration '" + text + "' (expected: " + EXPECTED + ")");
+        if (end <= 0 || end != t.length() || total.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("duration '" + org.murder.core.Printable.escape(text) + "' (expected: " + EXPECTED + ")");
         }
         return total;
     }

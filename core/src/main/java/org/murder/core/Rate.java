@@ -50,6 +50,10 @@ public record Rate(long bytesPerSecond) {
             }
         }
         long value = Math.round(Double.parseDouble(m.group(1)) * multiplier);
+        if (value <= 0) { // 0MB/s read as unlimited, the opposite of what it says
+            throw new IllegalArgumentException("rate '" + org.murder.core.Printable.escape(text) + "' is under 1 byte/s (expected: "
+                    + EXPECTED + ")");
+        }
         return new Rate(value);
     }
 

@@ -77,6 +77,10 @@ class ValueTypesTest {
     void rejectsBadRates() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rate.parse("fast"));
         assertEquals("rate 'fast' (expected: a rate like 50MB/s, 10MiB/s, 400Mbit/s or unlimited)", e.getMessage());
+        for (String zero : new String[] {"0MB/s", "0.0001KB/s", "1bit/s"}) {
+            assertEquals("rate '" + zero + "' is under 1 byte/s (expected: a rate like 50MB/s, 10MiB/s, 400Mbit/s or unlimited)",
+                    assertThrows(IllegalArgumentException.class, () -> Rate.parse(zero)).getMessage(), "not unlimited");
+        }
     }
 
     @Test
@@ -101,10 +105,18 @@ class ValueTypesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "s", "10x", "1h 30m", "-5s", "5s10"})
-    void rejectsBadDurations(String text) {
+    @ValueSource(strings = {"", "s", "10x", "1h 30m", "-5s", "5s10", "3651d", "3650d1ms", "99999999999999d", "99999999999999999999s",
+        "315537897600", "9223372036854775807d"})
+    void rejectsBadDurationsAndOnesPastTenYears(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
-        assertEquals("duration '" + text + "' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d)", e.getMessage());
+        assertEquals("duration '" + text + "' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d, at most 3650d)", e.getMessage());
+    }
+
+    @Test
+    void tenYearsIsTheLongestDuration() {
+        assertEquals(Durations.MAX, Durations.parse("3650d"));
+        assertEquals(Durations.MAX, Durations.parse("87600h"));
+        assertEquals("87600h", Durations.format(Durations.MAX));
     }
 
     @Test

@@ -302,11 +302,11 @@ class MurderCliTest {
                 qualified.err());
         Files.writeString(conf, "zk-timeout = 3x\n");
         assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"),
-                "murder: Invalid value for option '--zk-timeout': duration '3x' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d)"
-                        + " (from " + conf + ":1) (see 'murder agents --help')");
+                "murder: Invalid value for option '--zk-timeout': duration '3x' (expected: a duration like 500ms, 30s, 10m, 1h30m or 2d, at"
+                        + " most 3650d) (from " + conf + ":1) (see 'murder agents --help')");
         assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_ZK_TIMEOUT", "banana")::get, conf), "agents"),
                 "murder: Invalid value for option '--zk-timeout': duration 'banana' (expected: a duration like 500ms, 30s, 10m, 1h30m"
-                        + " or 2d) (from MURDER_ZK_TIMEOUT) (see 'murder agents --help')");
+                        + " or 2d, at most 3650d) (from MURDER_ZK_TIMEOUT) (see 'murder agents --help')");
         Files.writeString(conf, "zk-tiemout = 3s\n");
         CliRun help = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--help");
         assertEquals(0, help.exitCode(), "help works whatever keys the config has: " + help.err());

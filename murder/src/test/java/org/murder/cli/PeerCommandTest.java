@@ -213,4 +213,24 @@ class PeerCommandTest {
             assertEquals(java.util.List.of(), left.toList(), "nothing written to DEST");
         }
     }
+
+    @Test
+    void noFreePortLeavesDestAsItWasAndAPartThatIsADirectoryIsBadInput() throws Exception {
+        Path torrent = smallTorrent();
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--bind", "127.0.0.1", "--port-range", port + "-" + port);
+            assertEquals(1, r.exitCode(), r.err());
+            assertEquals("murder: no free port in " + port + " (every port is in use; expected: a --port-range with a free port)\n", r.err());
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(dest)) {
+            assertEquals(java.util.List.of(), left.toList(), "no a.bin.part: the port is taken before DEST is touched");
+        }
+        Files.createDirectories(dest.resolve("a.bin.part"));
+        CliRun part = CliRun.of("peer", torrent.toString(), dest.toString(), "--bind", "127.0.0.1", "--port-range", "47000-47999");
+        assertEquals(2, part.exitCode(), part.err());
+        assertEquals("murder: " + dest.resolve("a.bin.part") + ": is a directory (expected: the partial download of a.bin, or no file;"
+                + " move it away first)\n", part.err());
+    }
 }

@@ -57,6 +57,7 @@ public final class TorrentMaker {
 
         ExecutorService pool = Executors.newFixedThreadPool(request.threads(), daemonThreads());
         List<Path> temps = new ArrayList<>();
+        Path writing = null; // the output being written, for an error that names no path
         try {
             PieceHasher.Hashes hashes;
             Optional<FrameIndex> frames = Optional.empty();
@@ -66,6 +67,7 @@ public final class TorrentMaker {
                 List<PackEntry> entries = packer.scan();
                 long content = ReleasePacker.contentBytes(entries);
                 pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.chooseForRelease(content));
+                writing = archive;
                 Path temp = AtomicFiles.temporarySibling(archive);
                 temps.add(temp);
                 LOG.info("packing {} ({} entries, {} bytes) into {} ({})", source, entries.size(), content, archive,
@@ -89,9 +91,11 @@ public final class TorrentMaker {
             String torrentName = archive.getFileName().toString();
             byte[] torrent = TorrentWriter.singleFile(torrentName, hashes.length(), pieceLength, hashes.pieces(),
                     request.trackers(), request.isPrivate(), request.comment(), clock.instant(), frames);
+            writing = request.torrentOut();
             Path torrentTemp = AtomicFiles.temporarySibling(request.torrentOut());
             temps.add(torrentTemp);
             Files.write(torrentTemp, torrent);
+            writing = request.md5Out();
             Path md5Temp = AtomicFiles.temporarySibling(request.md5Out());
             temps.add(md5Temp);
             Files.writeString(md5Temp, hashes.md5Hex() + "  " + md5Name(request.md5Out(), archive) + "\n", StandardCharsets.UTF_8);
@@ -106,10 +110,9 @@ public final class TorrentMaker {
             return new MakeTorrentResult(archive, request.torrentOut(), request.md5Out(), hashes.md5Hex(), infoHash,
                     hashes.length(), pieceLength, hashes.pieces().length / 20, pack,
                     Duration.ofNanos(System.nanoTime() - started));
-        } catch (FileSystemException e) {
-            throw MurderException.failure("make-torrent: " + describe(e), e);
         } catch (IOException e) {
-            throw MurderException.failure("make-torrent: " + e.getMessage(), e);
+            throw MurderException.failure("make-torrent: " + describe(e, pack ? List.of(archive, request.torrentOut(), request.md5Out())
+                    : List.of(request.torrentOut(), request.md5Out()), writing), e);
         } finally {
             pool.shutdownNow();
             temps.forEach(AtomicFiles::deleteQuietly);
@@ -179,7 +182,7 @@ public final class TorrentMaker {
             }
             return real;
         } catch (IOException e) {
-            throw MurderException.badInput(source + ": cannot resolve (" + describe(e) + ")");
+            throw MurderException.badInput(source + ": cannot resolve (" + org.murder.core.io.IoErrors.describe(e) + ")");
         }
     }
 
@@ -207,6 +210,13 @@ public final class TorrentMaker {
             if (!request.force() && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.badInput(out + ": already exists (expected: a new path, or --force to replace it)");
             }
+            try {
+                AtomicFiles.probeWrite(out); // before minutes of packing, not after
+            } catch (java.io.IOException e) {
+                throw MurderException.badInput(org.murder.core.Printable.escape(out.toString()) + ": cannot write in "
+                        + org.murder.core.Printable.escape(dir.toString()) + ": " + org.murder.core.io.IoErrors.reason(e)
+                        + " (expected: a directory this user can write)");
+            }
         }
     }
 
@@ -217,12 +227,22 @@ public final class TorrentMaker {
         return archiveAbs.getParent().equals(md5Dir) ? archiveAbs.getFileName().toString() : archiveAbs.toString();
     }
 
-    private static String describe(IOException e) {
-        if (e instanceof FileSystemException fse) {
-            String reason = fse.getReason() == null ? fse.getClass().getSimpleName() : fse.getReason();
-            return fse.getFile() + ": " + reason;
+    /**
+     * The error naming the output as the operator gave it: a temporary file beside an output is
+     * named as that output, and an error that names no path (a full disk) as the output being
+     * written ({@code writing}, null before any).
+     */
+    private static String describe(IOException e, List<Path> outputs, Path writing) {
+        String file = e instanceof FileSystemException f ? f.getFile() : null;
+        Path output = file == null ? null : outputs.stream().filter(o -> AtomicFiles.isTemporarySibling(Path.of(file), o)).findFirst()
+                .orElse(null);
+        if (output != null) {
+            return org.murder.core.Printable.escape(output.toString()) + ": " + org.murder.core.io.IoErrors.reason(e);
         }
-        return String.valueOf(e.getMessage());
+        if (file == null && writing != null) {
+            return "writing " + org.murder.core.Printable.escape(writing.toString()) + ": " + org.murder.core.io.IoErrors.reason(e);
+        }
+        return org.murder.core.io.IoErrors.describe(e);
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {

@@ -194,6 +194,21 @@ class TorrentMakerTest {
     }
 
     @Test
+    void anOutputDirectoryNobodyCanWriteInIsBadInputBeforeAnythingIsPacked() throws Exception {
+        Path src = releaseFixture();
+        Path out = Path.of("/proc/murder-test.torrent"); // no file can be made there, not even by root
+        MakeTorrentRequest r = new MakeTorrentRequest(src, TRACKERS, out, tmp.resolve("v42.tar.gz"), Optional.empty(), List.of(), false,
+                true, Optional.empty(), 6, 2);
+        MurderException e = assertThrows(MurderException.class, () -> maker.make(r));
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().startsWith("/proc/murder-test.torrent: cannot write in /proc: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (expected: a directory this user can write)"), e.getMessage());
+        try (var files = Files.list(tmp)) {
+            assertEquals(List.of(src), files.toList(), "nothing packed");
+        }
+    }
+
+    @Test
     void badSourcesAreBadInput() throws Exception {
         Files.createDirectories(tmp.resolve("out"));
         Path missing = tmp.resolve("nope");

@@ -267,11 +267,22 @@ public final class TrackerServer implements AutoCloseable {
         }
     }
 
+    /** The last save's failure, told once until it changes or a save succeeds (a read-only disk failed every --state-every). */
+    private String saveFailure;
+
     private void saveQuietly() {
         try {
             saveState();
+            if (saveFailure != null) {
+                log.info("state saved again after: {}", saveFailure);
+                saveFailure = null;
+            }
         } catch (RuntimeException e) {
-            log.warn("state save failed: {}", e.getMessage());
+            String failure = String.valueOf(e.getMessage());
+            if (!failure.equals(saveFailure)) {
+                log.warn("state save failed: {} (not told again until it changes or a save succeeds)", failure);
+            }
+            saveFailure = failure;
         }
     }
 

@@ -67,6 +67,10 @@ class TrackerCommandTest {
                 + " (expected: a file in an existing directory)"), err.toString());
         assertEquals(2, run("--open", "--port", "0", "--state", tmp.toString()));
         assertTrue(err.toString().contains("murder: --state " + tmp + ": is a directory"), err.toString());
+        // a directory nobody can create files in, root included (a read-only mount would do the same)
+        assertEquals(2, run("--open", "--port", "0", "--state", "/proc/murder-tracker.state"));
+        assertTrue(err.toString().contains("murder: --state /proc/murder-tracker.state: cannot write in /proc: "), err.toString());
+        assertTrue(err.toString().contains("(expected: a directory this user can write, for a file to keep the state in)"), err.toString());
         assertEquals(2, run("--open", "--port", "0", "--threads", "0"));
         assertTrue(err.toString().contains("murder: --threads: 0 (expected: 1 to 256)"), err.toString());
     }

@@ -31,6 +31,22 @@ public final class AtomicFiles {
         return temp;
     }
 
+    /**
+     * Creates and removes a {@link #temporarySibling} of {@code target}: fails as writing it would
+     * (a directory's mode, a read-only mount, a full disk), before any work is done for it.
+     */
+    public static void probeWrite(Path target) throws IOException {
+        Files.delete(temporarySibling(target));
+    }
+
+    /** Whether {@code file} is (named as) a {@link #temporarySibling} of {@code target}: an error about it is one about target. */
+    public static boolean isTemporarySibling(Path file, Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        return dir != null && dir.equals(file.toAbsolutePath().getParent()) && name.startsWith("." + target.getFileName() + ".")
+                && name.endsWith(".partial");
+    }
+
     /** Moves {@code temp} to {@code target} atomically, replacing it only when {@code replace}. */
     public static void commit(Path temp, Path target, boolean replace) throws IOException {
         if (!replace && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -73,6 +89,14 @@ public final class AtomicFiles {
         if (dir == null || !Files.isDirectory(dir)) {
             throw MurderException.badInput(shown + ": no directory " + org.murder.core.Printable.escape(String.valueOf(dir))
                     + " (expected: a file in an existing directory)");
+        }
+        // written as a temporary sibling renamed into place: a directory we cannot create files in (its mode, a read-only
+        // mount, a full disk) would fail every write after the work started
+        try {
+            probeWrite(absolute);
+        } catch (IOException e) {
+            throw MurderException.badInput(shown + ": cannot write in " + org.murder.core.Printable.escape(dir.toString()) + ": "
+                    + IoErrors.reason(e) + " (expected: a directory this user can write, for " + expectedFile + ")");
         }
     }
 

@@ -17,6 +17,7 @@ import org.murder.metrics.HealthStatus;
  * (1 or 0) and the agent's {@code /healthz} (503 while disconnected: it takes no new job then).
  */
 public final class ZooKeeperHealth implements ConnectionStateListener, HealthCheck {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZooKeeperHealth.class);
     /** The state and when it began: one value, so a reader never pairs a state with another's time. */
     private record Since(ConnectionState state, Instant at) {
     }
@@ -41,7 +42,24 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
 
     @Override
     public void stateChanged(CuratorFramework client, ConnectionState newState) {
+        Since before = current;
         current = new Since(newState, clock.instant());
+        log(before, current);
+    }
+
+    /** One line a change, so the agent's log says when it stopped and started taking jobs (Curator's own say little). */
+    private static void log(Since before, Since now) {
+        String away = Durations.format(java.time.Duration.between(before.at(), now.at()).withNanos(0));
+        switch (now.state()) {
+            case SUSPENDED -> LOG.warn("ZooKeeper connection lost: no new jobs until it is back (the registration outlives it for the"
+                    + " session timeout)");
+            case LOST -> LOG.warn("ZooKeeper session lost after {} away: the registration is gone until the connection is back", away);
+            case RECONNECTED -> LOG.info("ZooKeeper connection back after {} ({}): taking jobs again", away,
+                    before.state().name().toLowerCase(Locale.ROOT));
+            default -> {
+                // CONNECTED (the first connection, logged by the agent) and READ_ONLY (never asked for)
+            }
+        }
     }
 
     public boolean connected() {

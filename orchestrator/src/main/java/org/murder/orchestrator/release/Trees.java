@@ -37,15 +37,6 @@ public final class Trees {
 
     /** The message of {@code e} an operator can read: {@code /x: no such file} rather than just {@code /x}. */
     static String describe(IOException e) {
-        if (e instanceof NoSuchFileException n) {
-            return n.getFile() + ": no such file or directory";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException a) {
-            return a.getFile() + ": permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getFile() + ": " + f.getReason();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage());
+        return org.murder.core.io.IoErrors.describe(e);
     }
 }

@@ -121,10 +121,11 @@ public final class PeerCommand implements Callable<Integer> {
         if (warmUp) {
             warmUp();
         }
-        Storage storage = Storage.forDownload(meta, dest);
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
         try (Engine engine = Engine.start(config, clock)) {
+            // after the port is ours: with every port of --port-range taken, DEST is left as it was
+            Storage storage = Storage.forDownload(meta, dest);
             Thread hook = new Thread(engine::close, "murder-peer-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             Progress bar = Progress.of("downloading " + meta.name(), meta.totalLength(), System.err, Progress.isTerminal());

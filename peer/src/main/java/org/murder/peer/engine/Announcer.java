@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}; never
  * sooner than the tracker's "min interval"),
  * {@code completed} once after {@code started} got through and only for a download finished here,
- * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
+ * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}, doubled for each failure in a row up to {@link #MAX_RETRY}.
  *
  * <p>Owned by one thread (the session's loop): the tracker's answers are handed back through
  * {@code owner}. Time comes from the injected clock, read when {@link #tick()} is called.
@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
 final class Announcer {
     private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
     static final Duration RETRY = Duration.ofSeconds(5);
+    /**
+     * The longest wait between failed announces: the wait doubles from {@link #RETRY} with each
+     * failure in a row (a seed whose tracker was gone for good tried every 5 s and logged each).
+     */
+    static final Duration MAX_RETRY = Duration.ofSeconds(60);
     /**
      * Peers asked of the tracker per announce: 20 (it was 200). In a deploy every host announces
      * within a second, and each is handed only hosts that announced before it: asking for many made
@@ -80,6 +85,9 @@ final class Announcer {
     private Instant nextAnnounce = Instant.MIN;
     private Duration trackerInterval = Duration.ofSeconds(30);
     private CompletableFuture<?> lastAnnounce = CompletableFuture.completedFuture(null);
+    /** Failed announces in a row, and the last one's reason (logged once until it changes). */
+    private int failures;
+    private String lastFailure;
 
     Announcer(Tracker tracker, boolean hasTrackers, Clock clock, Duration reannounce, Executor owner,
             Consumer<AnnounceResponse> onAnswer, String logId) {
@@ -174,10 +182,22 @@ final class Announcer {
         }
         Instant now = clock.instant();
         if (err != null) {
-            LOG.warn("[torrent={}] {}", logId, Failures.rootMessage(err));
-            nextAnnounce = now.plus(RETRY);
+            failures++;
+            Duration retry = retryAfter(failures);
+            String why = Failures.rootMessage(err);
+            if (!why.equals(lastFailure)) { // told once, and again when it changes: not every retry
+                LOG.warn("[torrent={}] {} (tried again after {}, then less often up to every {})", logId, why, Durations.format(retry),
+                        Durations.format(MAX_RETRY));
+                lastFailure = why;
+            }
+            nextAnnounce = now.plus(retry);
             completedPending |= event.orElse(null) == Event.COMPLETED;
             return;
+        }
+        if (failures > 0) {
+            LOG.info("[torrent={}] the tracker answered again after {} failed announce{}", logId, failures, failures == 1 ? "" : "s");
+            failures = 0;
+            lastFailure = null;
         }
         startedAnnounced |= event.orElse(null) == Event.STARTED;
         trackerInterval = resp.interval();
@@ -186,6 +206,18 @@ final class Announcer {
         LOG.debug("[torrent={}] tracker: {} peers, next announce in {}", logId, resp.peers().size(), Durations.format(next));
         onAnswer.accept(resp);
         completedIfDue();
+    }
+
+    /** Why the last announce failed while no later one was answered: a stall's message names it (a dead tracker, not the peers). */
+    Optional<String> failing() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    /** The wait after the {@code failures}th failed announce in a row: {@link #RETRY}, doubled each time, {@link #MAX_RETRY} at most. */
+    static Duration retryAfter(int failures) {
+        int doublings = Math.min(Math.max(0, failures - 1), 16);
+        Duration retry = RETRY.multipliedBy(1L << doublings);
+        return retry.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry;
     }
 
     /**

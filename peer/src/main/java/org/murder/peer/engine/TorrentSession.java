@@ -878,7 +878,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         lastTick = now;
         if (counters.state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
             failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
-                    + " peers known, " + peers.size() + " connected)");
+                    + " peers known, " + peers.size() + " connected" + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
+                    + ")");
             return;
         }
         announcer.tick();

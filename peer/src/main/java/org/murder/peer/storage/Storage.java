@@ -70,6 +70,10 @@ public final class Storage implements Closeable {
                 throw MurderException.badInput(Printable.escape(target.toString()) + ": is a directory (expected: " + f.length()
                         + " bytes of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
             }
+            if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.badInput(Printable.escape(part.toString()) + ": is a directory (expected: the partial download"
+                        + " of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
+            }
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 long size = size(target);
                 if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || size != f.length()) {
@@ -110,7 +114,8 @@ public final class Storage implements Closeable {
             }
         } catch (IOException e) {
             segments.forEach(s -> closeQuietly(s.channel()));
-            throw MurderException.failure(directory + ": cannot create files for " + meta.name() + " (" + e.getMessage() + ")", e);
+            throw MurderException.failure(Printable.escape(directory.toString()) + ": cannot create files for "
+                    + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }
         return new Storage(segments, meta.totalLength(), existed, allFinal);
     }

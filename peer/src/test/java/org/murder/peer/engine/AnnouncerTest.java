@@ -155,6 +155,28 @@ class AnnouncerTest {
     }
 
     @Test
+    void failuresInARowWaitLongerEachTimeUpToAMinuteAndAnAnswerResetsTheWait() {
+        assertEquals(List.of(5L, 10L, 20L, 40L, 60L, 60L), java.util.stream.IntStream.rangeClosed(1, 6)
+                .mapToObj(n -> Announcer.retryAfter(n).toSeconds()).toList());
+        assertEquals(Announcer.MAX_RETRY, Announcer.retryAfter(Integer.MAX_VALUE));
+        announcer.begin();
+        fail();
+        tickAfter(Announcer.RETRY);
+        assertEquals(2, events.size());
+        fail();
+        tickAfter(Duration.ofSeconds(10).minusMillis(1));
+        assertEquals(2, events.size(), "the second failure in a row waits 10 s");
+        tickAfter(Duration.ofMillis(1));
+        assertEquals(3, events.size());
+        answer(Duration.ofSeconds(30));
+        tickAfter(Duration.ofMinutes(1));
+        assertEquals(4, events.size());
+        fail();
+        tickAfter(Announcer.RETRY);
+        assertEquals(5, events.size(), "after an answer, the first failure waits 5 s again");
+    }
+
+    @Test
     void aTorrentCompleteAtStartNeverSaysCompleted() {
         announcer.begin();
         announcer.seeding(false, false); // BEP 3: a seed does not say completed
