@@ -63,6 +63,9 @@ class ZooKeeperEnsembleCliTest {
         assertOneLine(zookeeper("--myid", "1", "--port", "2888", "--servers", "1=a:2888:3888,2=b:2888:3888,3=c:2888:3888"), 2,
                 "--server 1=a:2888:3888: port 2888 is this member's --port for clients too (expected: peer, election and client ports"
                         + " all different)");
+        assertOneLine(zookeeper("--myid", "1", "--port", "2889", "--servers", "1=a:2888:3888,2=a:2889:3889,3=c:2888:3888"), 2,
+                "--server 2=a:2889:3889: port 2889 is also the --port for clients of member 1 on the same host (expected: peer,"
+                        + " election and client ports all different)");
         assertEquals(new Member(2, "zk2", 2888, 3888), Member.parse("server.2=zk2:2888:3888"), "zoo.cfg's own form");
         assertEquals(new Member(3, "[::1]", 2888, 3888), Member.parse("3=[::1]:2888:3888"));
     }

@@ -57,7 +57,7 @@ public final class TorrentMaker {
 
         ExecutorService pool = Executors.newFixedThreadPool(request.threads(), daemonThreads());
         List<Path> temps = new ArrayList<>();
-        Path writing = null; // the output being written, for an error that names no path
+        String writing = null; // what is being written, for an error that names no path (a full disk)
         try {
             PieceHasher.Hashes hashes;
             Optional<FrameIndex> frames = Optional.empty();
@@ -67,7 +67,7 @@ public final class TorrentMaker {
                 List<PackEntry> entries = packer.scan();
                 long content = ReleasePacker.contentBytes(entries);
                 pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.chooseForRelease(content));
-                writing = archive;
+                writing = "packing into " + org.murder.core.Printable.escape(archive.toString());
                 Path temp = AtomicFiles.temporarySibling(archive);
                 temps.add(temp);
                 LOG.info("packing {} ({} entries, {} bytes) into {} ({})", source, entries.size(), content, archive,
@@ -91,11 +91,11 @@ public final class TorrentMaker {
             String torrentName = archive.getFileName().toString();
             byte[] torrent = TorrentWriter.singleFile(torrentName, hashes.length(), pieceLength, hashes.pieces(),
                     request.trackers(), request.isPrivate(), request.comment(), clock.instant(), frames);
-            writing = request.torrentOut();
+            writing = "writing " + org.murder.core.Printable.escape(request.torrentOut().toString());
             Path torrentTemp = AtomicFiles.temporarySibling(request.torrentOut());
             temps.add(torrentTemp);
             Files.write(torrentTemp, torrent);
-            writing = request.md5Out();
+            writing = "writing " + org.murder.core.Printable.escape(request.md5Out().toString());
             Path md5Temp = AtomicFiles.temporarySibling(request.md5Out());
             temps.add(md5Temp);
             Files.writeString(md5Temp, hashes.md5Hex() + "  " + md5Name(request.md5Out(), archive) + "\n", StandardCharsets.UTF_8);
@@ -210,13 +210,8 @@ public final class TorrentMaker {
             if (!request.force() && Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.badInput(out + ": already exists (expected: a new path, or --force to replace it)");
             }
-            try {
-                AtomicFiles.probeWrite(out); // before minutes of packing, not after
-            } catch (java.io.IOException e) {
-                throw MurderException.badInput(org.murder.core.Printable.escape(out.toString()) + ": cannot write in "
-                        + org.murder.core.Printable.escape(dir.toString()) + ": " + org.murder.core.io.IoErrors.reason(e)
-                        + " (expected: a directory this user can write)");
-            }
+            // before minutes of packing, not after
+            AtomicFiles.checkWritable(out, org.murder.core.Printable.escape(out.toString()), "a directory this user can write");
         }
     }
 
@@ -232,7 +227,7 @@ public final class TorrentMaker {
      * named as that output, and an error that names no path (a full disk) as the output being
      * written ({@code writing}, null before any).
      */
-    private static String describe(IOException e, List<Path> outputs, Path writing) {
+    private static String describe(IOException e, List<Path> outputs, String writing) {
         String file = e instanceof FileSystemException f ? f.getFile() : null;
         Path output = file == null ? null : outputs.stream().filter(o -> AtomicFiles.isTemporarySibling(Path.of(file), o)).findFirst()
                 .orElse(null);
@@ -240,7 +235,7 @@ public final class TorrentMaker {
             return org.murder.core.Printable.escape(output.toString()) + ": " + org.murder.core.io.IoErrors.reason(e);
         }
         if (file == null && writing != null) {
-            return "writing " + org.murder.core.Printable.escape(writing.toString()) + ": " + org.murder.core.io.IoErrors.reason(e);
+            return writing + ": " + org.murder.core.io.IoErrors.reason(e);
         }
         return org.murder.core.io.IoErrors.describe(e);
     }

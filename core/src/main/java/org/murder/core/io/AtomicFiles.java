@@ -27,6 +27,9 @@ public final class AtomicFiles {
             Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: keep its default
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw e;
         }
         return temp;
     }
@@ -43,8 +46,10 @@ public final class AtomicFiles {
     public static boolean isTemporarySibling(Path file, Path target) {
         Path dir = target.toAbsolutePath().getParent();
         String name = file.getFileName() == null ? "" : file.getFileName().toString();
-        return dir != null && dir.equals(file.toAbsolutePath().getParent()) && name.startsWith("." + target.getFileName() + ".")
-                && name.endsWith(".partial");
+        String prefix = "." + target.getFileName() + ".";
+        // the middle is createTempFile's random number: .v42.torrent.123.partial is not a temporary of v42
+        return dir != null && dir.equals(file.toAbsolutePath().getParent()) && name.startsWith(prefix) && name.endsWith(".partial")
+                && name.substring(prefix.length(), name.length() - ".partial".length()).matches("\\d+");
     }
 
     /** Moves {@code temp} to {@code target} atomically, replacing it only when {@code replace}. */
@@ -71,7 +76,8 @@ public final class AtomicFiles {
             throw MurderException.badInput(target + ": already exists (expected: a new path, or --force)");
         } catch (IOException e) {
             deleteQuietly(temp);
-            throw MurderException.failure("write " + target + ": " + e.getMessage(), e);
+            // the reason alone: the exception names the temporary file, a new random name each time
+            throw MurderException.failure("write " + org.murder.core.Printable.escape(target.toString()) + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -90,13 +96,21 @@ public final class AtomicFiles {
             throw MurderException.badInput(shown + ": no directory " + org.murder.core.Printable.escape(String.valueOf(dir))
                     + " (expected: a file in an existing directory)");
         }
-        // written as a temporary sibling renamed into place: a directory we cannot create files in (its mode, a read-only
-        // mount, a full disk) would fail every write after the work started
+        checkWritable(absolute, shown, "a directory this user can write, for " + expectedFile);
+    }
+
+    /**
+     * Refuses (bad input) a {@code target} whose directory this user cannot create files in (its
+     * mode, a read-only mount, a full disk): written as a temporary sibling renamed into place, it
+     * would fail every write after the work started. {@code shown} names it in the message.
+     */
+    public static void checkWritable(Path target, String shown, String expected) {
         try {
-            probeWrite(absolute);
+            probeWrite(target);
         } catch (IOException e) {
-            throw MurderException.badInput(shown + ": cannot write in " + org.murder.core.Printable.escape(dir.toString()) + ": "
-                    + IoErrors.reason(e) + " (expected: a directory this user can write, for " + expectedFile + ")");
+            throw MurderException.badInput(shown + ": cannot write in "
+                    + org.murder.core.Printable.escape(String.valueOf(target.toAbsolutePath().getParent())) + ": " + IoErrors.reason(e)
+                    + " (expected: " + expected + ")");
         }
     }
 

@@ -43,14 +43,17 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     @Override
     public void stateChanged(CuratorFramework client, ConnectionState newState) {
         Since before = current;
-        current = new Since(newState, clock.instant());
-        log(before, current);
+        Instant now = clock.instant();
+        // an outage is timed from its start: suspended, then lost, is one outage
+        current = new Since(newState, !newState.isConnected() && !before.state().isConnected() ? before.at() : now);
+        log(before, newState, now);
     }
 
     /** One line a change, so the agent's log says when it stopped and started taking jobs (Curator's own say little). */
-    private static void log(Since before, Since now) {
-        String away = Durations.format(java.time.Duration.between(before.at(), now.at()).withNanos(0));
-        switch (now.state()) {
+    private static void log(Since before, ConnectionState state, Instant now) {
+        java.time.Duration lasted = java.time.Duration.between(before.at(), now);
+        String away = Durations.format(lasted.isNegative() ? java.time.Duration.ZERO : lasted.withNanos(0));
+        switch (state) {
             case SUSPENDED -> LOG.warn("ZooKeeper connection lost: no new jobs until it is back (the registration outlives it for the"
                     + " session timeout)");
             case LOST -> LOG.warn("ZooKeeper session lost after {} away: the registration is gone until the connection is back", away);

@@ -119,13 +119,7 @@ public final class ZooKeeperCommand implements Callable<Integer> {
                     + specs.stream().map(s -> s.trim().replaceFirst("^server\\.", "").replaceFirst("=.*", "")).toList() + ")");
         }
         List<EnsembleZooKeeper.Member> members = specs.stream().map(EnsembleZooKeeper.Member::parse).toList();
-        String warning = EnsembleZooKeeper.check(members, myid);
-        for (EnsembleZooKeeper.Member m : members) {
-            if (m.id() == myid && (m.peerPort() == port || m.electionPort() == port)) {
-                throw MurderException.badInput("--server " + m + ": port " + port + " is this member's --port for clients too"
-                        + " (expected: peer, election and client ports all different)");
-            }
-        }
+        String warning = EnsembleZooKeeper.check(members, myid, port);
         int tick = positive("--tick-time", tickTime, 2000);
         int init = positive("--init-limit", initLimit, 10);
         int sync = positive("--sync-limit", syncLimit, 5);

@@ -1,7 +1,6 @@
 package org.murder.orchestrator.release;
 
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.murder.core.io.FileTrees;
 import org.slf4j.Logger;

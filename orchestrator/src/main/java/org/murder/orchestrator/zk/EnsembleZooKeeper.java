@@ -108,6 +108,14 @@ public final class EnsembleZooKeeper implements AutoCloseable {
      * failure (two need both up), so they are a standalone server with extra ways to fail.
      */
     public static String check(List<Member> members, long myid) {
+        return check(members, myid, -1);
+    }
+
+    /**
+     * {@link #check(List, long)}, and that no member on this member's host has {@code clientPort}
+     * (this member's {@code --port}) as its peer or election port.
+     */
+    public static String check(List<Member> members, long myid, int clientPort) {
         Set<Long> ids = new HashSet<>();
         Set<String> addresses = new HashSet<>();
         for (Member m : members) {
@@ -129,6 +137,14 @@ public final class EnsembleZooKeeper implements AutoCloseable {
         if (ids.stream().noneMatch(id -> id == myid)) {
             throw MurderException.badInput("--myid " + myid + ": not among the --server ids " + members.stream().map(Member::id)
                     .sorted().map(String::valueOf).toList() + " (expected: this server's own id)");
+        }
+        Member self = members.stream().filter(m -> m.id() == myid).findFirst().orElseThrow();
+        for (Member m : members) {
+            if (m.host().equals(self.host()) && (m.peerPort() == clientPort || m.electionPort() == clientPort)) {
+                throw MurderException.badInput("--server " + m + ": port " + clientPort + " is " + (m == self ? "this member's --port for"
+                        + " clients too" : "also the --port for clients of member " + myid + " on the same host") + " (expected: peer,"
+                        + " election and client ports all different)");
+            }
         }
         if (members.size() % 2 == 0) {
             return "warning: " + members.size() + " members need " + (members.size() / 2 + 1) + " up and survive " + (members.size() / 2 - 1)

@@ -32,7 +32,7 @@ public final class Zk {
                         + " 'murder zookeeper')", null);
             }
         } catch (InterruptedException e) {
-            client.close();
+            closeInBackground(client);
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted while connecting to ZooKeeper", e);
         }

@@ -17,7 +17,7 @@ import org.murder.core.MurderException;
 class ZkConnectTest {
     @Test
     void aPortThatAcceptsAndNeverAnswersFailsAtTheConnectTimeoutNotTheSessionTimeout() throws Exception {
-        List<Socket> held = new ArrayList<>();
+        List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread acceptor = new Thread(() -> {
                 try {
@@ -40,8 +40,10 @@ class ZkConnectTest {
             // the close of a client that never connected waited for its read timeout, two thirds of the session (60 s here)
             assertTrue(seconds < 30, "ended after " + seconds + " s");
         } finally {
-            for (Socket s : held) {
-                s.close();
+            synchronized (held) {
+                for (Socket s : held) {
+                    s.close();
+                }
             }
         }
     }

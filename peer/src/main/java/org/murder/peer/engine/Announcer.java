@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}; never
  * sooner than the tracker's "min interval"),
  * {@code completed} once after {@code started} got through and only for a download finished here,
- * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}, doubled for each failure in a row up to {@link #MAX_RETRY}.
+ * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY} (a seed's wait doubles for each failure in a row, up to {@link #MAX_RETRY}).
  *
  * <p>Owned by one thread (the session's loop): the tracker's answers are handed back through
  * {@code owner}. Time comes from the injected clock, read when {@link #tick()} is called.
@@ -30,8 +30,9 @@ final class Announcer {
     private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
     static final Duration RETRY = Duration.ofSeconds(5);
     /**
-     * The longest wait between failed announces: the wait doubles from {@link #RETRY} with each
-     * failure in a row (a seed whose tracker was gone for good tried every 5 s and logged each).
+     * The longest wait between failed announces of a seed: its wait doubles from {@link #RETRY}
+     * with each failure in a row (a seed whose tracker was gone for good tried every 5 s and logged
+     * each). A download keeps trying every {@link #RETRY}.
      */
     static final Duration MAX_RETRY = Duration.ofSeconds(60);
     /**
@@ -183,11 +184,12 @@ final class Announcer {
         Instant now = clock.instant();
         if (err != null) {
             failures++;
-            Duration retry = retryAfter(failures);
+            // a download keeps trying every RETRY: a tracker back within its stall timeout must be heard from in time
+            Duration retry = seeding ? retryAfter(failures) : RETRY;
             String why = Failures.rootMessage(err);
             if (!why.equals(lastFailure)) { // told once, and again when it changes: not every retry
-                LOG.warn("[torrent={}] {} (tried again after {}, then less often up to every {})", logId, why, Durations.format(retry),
-                        Durations.format(MAX_RETRY));
+                LOG.warn("[torrent={}] {} (tried again in {}{})", logId, why, Durations.format(retry),
+                        seeding ? ", then less often up to every " + Durations.format(MAX_RETRY) : " until it answers");
                 lastFailure = why;
             }
             nextAnnounce = now.plus(retry);

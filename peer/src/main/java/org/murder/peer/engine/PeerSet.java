@@ -271,7 +271,8 @@ final class PeerSet<P extends PeerSet.Member> {
             // the kept slots are held: only an idle peer of another rack gives way (an idle rack-mate's slot taken would put
             // other racks past their half, and the next rack-mate to dial us would take one back: churn)
             P idle = idleWaitingOnNothing(others(mates), now);
-            return idle == null ? Admission.refused("peers of other racks hold the " + keptForOthers + " slots kept for them")
+            return idle == null ? Admission.refused("peers of other racks hold the " + keptForOthers + " slot"
+                    + (keptForOthers == 1 ? "" : "s") + " kept for them")
                     : Admission.in(idle);
         }
         return new Admission<>(true, quietest(mates), "gave its slot to a peer of another rack: a gateway keeps " + keptForOthers

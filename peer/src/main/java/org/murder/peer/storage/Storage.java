@@ -70,10 +70,6 @@ public final class Storage implements Closeable {
                 throw MurderException.badInput(Printable.escape(target.toString()) + ": is a directory (expected: " + f.length()
                         + " bytes of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
             }
-            if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
-                throw MurderException.badInput(Printable.escape(part.toString()) + ": is a directory (expected: the partial download"
-                        + " of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
-            }
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 long size = size(target);
                 if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || size != f.length()) {
@@ -84,6 +80,10 @@ public final class Storage implements Closeable {
                 existed = true;
             } else {
                 allFinal = false;
+                if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) { // a complete file beside it does not need it
+                    throw MurderException.badInput(Printable.escape(part.toString()) + ": is a directory (expected: the partial"
+                            + " download of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
+                }
                 if (Files.exists(part)) {
                     existed = existed || size(part) > 0;
                     needed += Math.max(0, f.length() - size(part));

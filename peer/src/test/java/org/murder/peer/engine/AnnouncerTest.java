@@ -155,25 +155,34 @@ class AnnouncerTest {
     }
 
     @Test
-    void failuresInARowWaitLongerEachTimeUpToAMinuteAndAnAnswerResetsTheWait() {
+    void aSeedsFailuresInARowWaitLongerEachTimeUpToAMinuteAndAnAnswerResetsTheWait() {
         assertEquals(List.of(5L, 10L, 20L, 40L, 60L, 60L), java.util.stream.IntStream.rangeClosed(1, 6)
                 .mapToObj(n -> Announcer.retryAfter(n).toSeconds()).toList());
         assertEquals(Announcer.MAX_RETRY, Announcer.retryAfter(Integer.MAX_VALUE));
         announcer.begin();
+        for (int i = 1; i <= 4; i++) {
+            fail();
+            tickAfter(Announcer.RETRY);
+            assertEquals(i + 1, events.size(), "a download tries every 5 s, however many failed: its stall timeout runs");
+        }
+        answer(Duration.ofSeconds(30));
+        announcer.seeding(false, false);
+        tickAfter(Duration.ofMinutes(1));
+        assertEquals(6, events.size());
         fail();
         tickAfter(Announcer.RETRY);
-        assertEquals(2, events.size());
+        assertEquals(7, events.size());
         fail();
         tickAfter(Duration.ofSeconds(10).minusMillis(1));
-        assertEquals(2, events.size(), "the second failure in a row waits 10 s");
+        assertEquals(7, events.size(), "a seed's second failure in a row waits 10 s");
         tickAfter(Duration.ofMillis(1));
-        assertEquals(3, events.size());
+        assertEquals(8, events.size());
         answer(Duration.ofSeconds(30));
-        tickAfter(Duration.ofMinutes(1));
-        assertEquals(4, events.size());
+        tickAfter(Duration.ofSeconds(30));
+        assertEquals(9, events.size());
         fail();
         tickAfter(Announcer.RETRY);
-        assertEquals(5, events.size(), "after an answer, the first failure waits 5 s again");
+        assertEquals(10, events.size(), "after an answer, the first failure waits 5 s again");
     }
 
     @Test

@@ -100,6 +100,12 @@ final class PeerChoice {
             gatewaysOfOtherRacks(pick, racks, own, expiredBefore);
             pick.from(racks.outside());
             pick.limit = want;
+            pick.from(own.members);
+            if (pick.out.size() < want) { // room the rack did not fill (members expired, or seeders for a seeder)
+                gatewaysOfOtherRacks(pick, racks, own, expiredBefore);
+                pick.from(racks.outside());
+            }
+            return pick.out;
         }
         pick.from(own.members);
         return pick.out;

@@ -119,6 +119,20 @@ class PeerChoiceTest {
     }
 
     @Test
+    void roomItsRackCannotFillGoesToTheOtherRacks() {
+        add(1, "a", false);
+        add(2, "a", false);
+        for (int p = 3; p <= 8; p++) {
+            add(p, "a", false, EXPIRED_BEFORE - 1); // silent past the peer timeout: counted in the rack, never handed out
+        }
+        for (int p = 9; p <= 16; p++) {
+            add(p, p <= 12 ? "b" : "c", false);
+        }
+        add(20, null, true);
+        assertEquals(List.of(2, 20, 9, 10, 13, 14), chosenFor(1, 6), "before, [2, 20, 9, 10]: the room held for 3-8 stayed empty");
+    }
+
+    @Test
     void peersWithoutARackGetEachOtherAndEveryRacksGateways() {
         twoRacksAndAnOrigin();
         add(10, null, false); // a standard client
