@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * find new peers early, and the first of them {@link #SECOND_ANNOUNCE} after {@code started}; never
  * sooner than the tracker's "min interval"),
  * {@code completed} once after {@code started} got through and only for a download finished here,
- * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY} (a seed's wait doubles for each failure in a row, up to {@link #MAX_RETRY}).
+ * and {@code stopped} last, after the announce in flight so that it cannot be overtaken by it. One announce at a time; a failed one is tried again after {@link #RETRY}.
  *
  * <p>Owned by one thread (the session's loop): the tracker's answers are handed back through
  * {@code owner}. Time comes from the injected clock, read when {@link #tick()} is called.
@@ -29,12 +29,6 @@ import org.slf4j.LoggerFactory;
 final class Announcer {
     private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
     static final Duration RETRY = Duration.ofSeconds(5);
-    /**
-     * The longest wait between failed announces of a seed: its wait doubles from {@link #RETRY}
-     * with each failure in a row (a seed whose tracker was gone for good tried every 5 s and logged
-     * each). A download keeps trying every {@link #RETRY}.
-     */
-    static final Duration MAX_RETRY = Duration.ofSeconds(60);
     /**
      * Peers asked of the tracker per announce: 20 (it was 200). In a deploy every host announces
      * within a second, and each is handed only hosts that announced before it: asking for many made
@@ -184,15 +178,16 @@ final class Announcer {
         Instant now = clock.instant();
         if (err != null) {
             failures++;
-            // a download keeps trying every RETRY: a tracker back within its stall timeout must be heard from in time
-            Duration retry = seeding ? retryAfter(failures) : RETRY;
             String why = Failures.rootMessage(err);
-            if (!why.equals(lastFailure)) { // told once, and again when it changes: not every retry
-                LOG.warn("[torrent={}] {} (tried again in {}{})", logId, why, Durations.format(retry),
-                        seeding ? ", then less often up to every " + Durations.format(MAX_RETRY) : " until it answers");
+            // told once, and again when it changes: a seed whose tracker was gone logged every 5 s. Still tried every
+            // RETRY: a restarted tracker learns of a seed at once (a backoff to a minute hid one that long), a download
+            // hears of peers within its stall timeout, and a SYN every 5 s costs nothing
+            if (!why.equals(lastFailure)) {
+                LOG.warn("[torrent={}] {} (tried again every {} until it answers; not told again unless the reason changes)", logId,
+                        why, Durations.format(RETRY));
                 lastFailure = why;
             }
-            nextAnnounce = now.plus(retry);
+            nextAnnounce = now.plus(RETRY);
             completedPending |= event.orElse(null) == Event.COMPLETED;
             return;
         }
@@ -213,13 +208,6 @@ final class Announcer {
     /** Why the last announce failed while no later one was answered: a stall's message names it (a dead tracker, not the peers). */
     Optional<String> failing() {
         return Optional.ofNullable(lastFailure);
-    }
-
-    /** The wait after the {@code failures}th failed announce in a row: {@link #RETRY}, doubled each time, {@link #MAX_RETRY} at most. */
-    static Duration retryAfter(int failures) {
-        int doublings = Math.min(Math.max(0, failures - 1), 16);
-        Duration retry = RETRY.multipliedBy(1L << doublings);
-        return retry.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry;
     }
 
     /**

@@ -155,34 +155,32 @@ class AnnouncerTest {
     }
 
     @Test
-    void aSeedsFailuresInARowWaitLongerEachTimeUpToAMinuteAndAnAnswerResetsTheWait() {
-        assertEquals(List.of(5L, 10L, 20L, 40L, 60L, 60L), java.util.stream.IntStream.rangeClosed(1, 6)
-                .mapToObj(n -> Announcer.retryAfter(n).toSeconds()).toList());
-        assertEquals(Announcer.MAX_RETRY, Announcer.retryAfter(Integer.MAX_VALUE));
-        announcer.begin();
-        for (int i = 1; i <= 4; i++) {
-            fail();
+    void aFailureIsLoggedOnceUntilItsReasonChangesAndTheAnswerThatEndsItIsLogged() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Announcer.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            announcer.begin();
+            for (int i = 0; i < 3; i++) {
+                fail();
+                tickAfter(Announcer.RETRY);
+            }
+            assertEquals(4, events.size(), "tried every 5 s");
+            inFlight.poll().answer().completeExceptionally(new java.io.IOException("tracker says no"));
             tickAfter(Announcer.RETRY);
-            assertEquals(i + 1, events.size(), "a download tries every 5 s, however many failed: its stall timeout runs");
+            answer(Duration.ofSeconds(30));
+            List<String> lines = said.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+            assertEquals(3, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("WARN [torrent=test] tracker down (tried again every 5s"), lines.get(0));
+            assertTrue(lines.get(1).startsWith("WARN [torrent=test] tracker says no"), lines.get(1));
+            assertEquals("INFO [torrent=test] the tracker answered again after 4 failed announces", lines.get(2));
+        } finally {
+            log.detachAppender(said);
+            log.setLevel(level);
         }
-        answer(Duration.ofSeconds(30));
-        announcer.seeding(false, false);
-        tickAfter(Duration.ofMinutes(1));
-        assertEquals(6, events.size());
-        fail();
-        tickAfter(Announcer.RETRY);
-        assertEquals(7, events.size());
-        fail();
-        tickAfter(Duration.ofSeconds(10).minusMillis(1));
-        assertEquals(7, events.size(), "a seed's second failure in a row waits 10 s");
-        tickAfter(Duration.ofMillis(1));
-        assertEquals(8, events.size());
-        answer(Duration.ofSeconds(30));
-        tickAfter(Duration.ofSeconds(30));
-        assertEquals(9, events.size());
-        fail();
-        tickAfter(Announcer.RETRY);
-        assertEquals(10, events.size(), "after an answer, the first failure waits 5 s again");
     }
 
     @Test

@@ -150,22 +150,29 @@ class FirstCopyWindowTest {
         assertFalse(byPeer.goesElsewhere(3, "a#3", t0.plusMillis(6), 0), "a back again asking for it: served");
     }
 
+    /** A policy whose piece 2 went whole to "a", gone at t0. */
+    private FirstCopy<String> wentWholeToAGonePeer() {
+        FirstCopy<String> p = new FirstCopy<>(4, piece -> 1000);
+        assertFalse(p.goesElsewhere(2, "a", t0, 0));
+        p.sent(2, "a", 1000, t0);
+        p.gone("a", t0);
+        return p;
+    }
+
     @Test
-    void theLastPeerDownloadingIsServedAPieceThatWentWholeToAGonePeerAfterAShortWait() {
+    void aPieceThatWentWholeToAGonePeerGoesAtOnceToThePeerWhenNobodyElseCouldBeServed() {
         // the gone peer may have left the swarm (it finished with no seed time): while none of our
-        // peers has the piece and no other downloads from us, PATIENCE_NO_HOLDER, not PATIENCE
-        assertFalse(policy.goesElsewhere(2, "a", t0, 0));
-        policy.sent(2, "a", 1000, t0);
-        policy.gone("a", t0);
+        // peers has the piece and no other downloads from us, a second copy costs nobody time
         Instant asked = t0.plusSeconds(1);
-        assertTrue(policy.goesElsewhere(2, "b", asked, 0, false));
-        assertTrue(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER).minusMillis(1), 0, false));
-        assertFalse(policy.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0, false), "served");
-        assertTrue(policy.goesElsewhere(2, "c", asked, 1, false), "while a peer of ours has it, the usual patience");
-        assertTrue(policy.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 1, false));
-        assertTrue(policy.goesElsewhere(2, "d", asked, 0, true), "while others download from us, too");
-        assertTrue(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE_NO_HOLDER), 0, true));
-        assertFalse(policy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE), 0, true));
+        assertFalse(wentWholeToAGonePeer().goesElsewhere(2, "b", asked, 0, false), "served at its first ask");
+        FirstCopy<String> held = wentWholeToAGonePeer();
+        assertTrue(held.goesElsewhere(2, "c", asked, 1, false), "while a peer of ours has it, the usual patience");
+        assertTrue(held.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 1, false));
+        assertFalse(held.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE), 1, false));
+        FirstCopy<String> busy = wentWholeToAGonePeer();
+        assertTrue(busy.goesElsewhere(2, "d", asked, 0, true), "while others download from us, too");
+        assertTrue(busy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
+        assertFalse(busy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE), 0, true));
     }
 
     @Test
