@@ -17,7 +17,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * The logging of every murder command, set up in code (found by logback through
  * {@code META-INF/services}): parsing a logback.xml cost each start about 50 ms, and a swarm
  * starts one JVM per host. Operators read these at 3 a.m.: time, level, where, message (its
- * control characters escaped, {@link PrintableMessage}), on stderr; stdout carries only a
+ * control characters escaped, {@link PrintableMessage}, and so are a stack trace's messages), on stderr; stdout carries only a
  * command's results, so scripts can parse it. Levels: WARN for
  * libraries, {@code -Dmurder.log.level} (default INFO) for murder; {@code --verbose} raises it to
  * DEBUG. {@code -Dlogback.configurationFile=FILE} (or a logback-test.xml on the class path)
@@ -25,13 +25,13 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %safeMsg%n";
+    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{0}: %safeMsg%n%safeEx";
     /**
      * The pattern when stderr goes to a file (an init.d log, a redirect), where a line without its
      * date cannot be placed; the journal (systemd sets {@code JOURNAL_STREAM}) and a terminal have
      * the date already.
      */
-    static final String DATED_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %safeMsg%n";
+    static final String DATED_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0}: %safeMsg%n%safeEx";
     /** Loggers of the ZooKeeper client (not its server) quieted to errors unless --verbose. */
     static final java.util.List<String> CLIENT_LOGGERS = java.util.List.of("org.apache.zookeeper.ClientCnxn",
             "org.apache.zookeeper.ClientCnxnSocketNIO", "org.apache.zookeeper.ClientCnxnSocketNetty", "org.apache.zookeeper.ZooKeeper",
@@ -64,7 +64,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         stderr.start();
     }
 
-    /** Makes {@code %safeMsg} ({@link PrintableMessage}) known to the patterns of {@code context}. */
+    /** Makes {@code %safeMsg} and {@code %safeEx} ({@link PrintableMessage}, {@link PrintableThrowable}) known to the patterns. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void registerPrintableMessage(LoggerContext context) {
         Object registry = context.getObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS);
@@ -76,6 +76,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
             context.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
         }
         rules.put(PrintableMessage.WORD, PrintableMessage::new);
+        rules.put(PrintableThrowable.WORD, PrintableThrowable::new);
     }
 
     @Override

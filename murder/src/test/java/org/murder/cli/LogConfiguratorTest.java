@@ -10,6 +10,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.ConsoleAppender;
+import java.util.List;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -112,11 +113,17 @@ class LogConfiguratorTest {
             stderr.stop();
             stderr.start();
             context.getLogger("org.murder.Test").warn("torrent {}", "a\n12:00:00.000 INFO  Agent: forged\u001b[2J\u202eevil");
+            context.getLogger("org.murder.Test").warn("failed", new java.io.IOException("x\n12:00:00.000 INFO  Agent: forged too",
+                    new IllegalStateException("cause\u001b[31m")));
         } finally {
             System.setErr(original);
         }
         String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(1, out.lines().count(), out);
-        assertTrue(out.contains("torrent a\\x0a12:00:00.000 INFO  Agent: forged\\x1b[2J\\u202eevil"), out);
+        List<String> lines = out.lines().toList();
+        assertTrue(lines.get(0).endsWith("torrent a\\x0a12:00:00.000 INFO  Agent: forged\\x1b[2J\\u202eevil"), out);
+        assertTrue(lines.get(1).endsWith("WARN  Test: failed"), out);
+        assertEquals("java.io.IOException: x\\x0a12:00:00.000 INFO  Agent: forged too", lines.get(2));
+        assertTrue(lines.stream().anyMatch(l -> l.equals("Caused by: java.lang.IllegalStateException: cause\\x1b[31m")), out);
+        assertTrue(lines.subList(3, lines.size()).stream().allMatch(l -> l.startsWith("\t") || l.startsWith("Caused by: ")), out);
     }
 }

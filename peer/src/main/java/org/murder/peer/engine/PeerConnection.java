@@ -213,7 +213,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return has;
     }
 
-    boolean seedFromStart() {
+    @Override
+    public boolean seedFromStart() {
         return seedFromStart;
     }
 

@@ -71,6 +71,11 @@ final class PeerSet<P extends PeerSet.Member> {
         /** When it joined the torrent (its handshake was accepted). */
         Instant joinedAt();
 
+        /** It had every piece when it connected (in a deploy, the origin): a gateway never gives its slot to a rack-mate. */
+        default boolean seedFromStart() {
+            return false;
+        }
+
         /**
          * Blocks on their way between us, either way: requests it has queued with us and ours in
          * flight to it. A peer waiting for blocks is not idle, however slow the link that carries
@@ -256,9 +261,12 @@ final class PeerSet<P extends PeerSet.Member> {
                     return null;
                 }
                 // peers of other racks hold more than their kept slots and ours fewer than the rest: the quietest gives way
-                // (a gateway's own downloads come from its rack, but for its share: with 3 rack-mates of 20 it lagged its rack)
-                return new Admission<>(true, quietest(others(mates)), "gave its slot to a peer of our rack: a gateway keeps "
-                        + (maxConnections - keptForOthers) + " for them");
+                // (a gateway's own downloads come from its rack, but for its share: with 3 rack-mates of 20 it lagged its rack),
+                // never the origin, where its share comes from
+                List<P> others = others(mates);
+                others.removeIf(Member::seedFromStart);
+                return others.isEmpty() ? null : new Admission<>(true, quietest(others), "gave its slot to a peer of our rack: a"
+                        + " gateway keeps " + (maxConnections - keptForOthers) + " for them");
             }
             P idle = idleWaitingOnNothing(mates, now);
             return idle == null ? Admission.refused("our rack's peers hold every slot but the " + keptForOthers

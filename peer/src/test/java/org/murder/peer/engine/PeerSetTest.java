@@ -21,7 +21,12 @@ class PeerSetTest {
     private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals, id("us"));
 
     private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight,
-            Instant joinedAt, InetSocketAddress listenAddress) implements PeerSet.Member {
+            Instant joinedAt, InetSocketAddress listenAddress, boolean seedFromStart) implements PeerSet.Member {
+        Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight, Instant joinedAt,
+                InetSocketAddress listenAddress) {
+            this(peerId, remote, usefulAt, outgoing, blocksInFlight, joinedAt, listenAddress, false);
+        }
+
         Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight) {
             this(peerId, remote, usefulAt, outgoing, blocksInFlight, usefulAt);
         }
@@ -281,5 +286,27 @@ class PeerSetTest {
         assertEquals("our rack's peers hold every slot but the 1 kept for other racks", peers.admit(member("c", 4, now), now).why());
         assertEquals("peers of other racks hold the 1 slot kept for them", peers.admit(member("w", 23, now), now).why(),
                 "the kept slot is held by a busy peer of another rack: only an idle one would give way");
+    }
+
+    @Test
+    void aGatewayNeverGivesTheOriginsSlotToARackMate() {
+        Instant now = t0.plusSeconds(60);
+        Member origin = new Member(id("o"), address(20, 7000), t0, true, 1, t0, null, true); // useful longest ago
+        Member busy = new Member(id("x"), address(21, 7000), now, false, 3);
+        Member busyToo = new Member(id("y"), address(22, 7000), now.minusSeconds(5), false, 1);
+        for (Member m : List.of(origin, busy, busyToo)) {
+            peers.add(m);
+        }
+        peers.learn(List.of(address(20, 7000), address(21, 7000), address(22, 7000), address(2, 7000)));
+        peers.keepForOtherRacks(true, PeerSetTest::ofOurRack);
+        PeerSet.Admission<Member> mate = peers.admit(member("a", 2, now), now);
+        assertTrue(mate.admitted());
+        assertSame(busyToo, mate.evicted(), "the quietest but the origin, which was complete when it connected");
+        peers.remove(busy);
+        peers.remove(busyToo);
+        peers.add(new Member(id("z"), address(23, 7000), now, false, 1, now, null, true));
+        peers.add(member("b", 3, now));
+        assertEquals("connection limit reached", peers.admit(member("a", 2, now), now).why(),
+                "only seeds from the start hold the other racks' slots: none gives way, and nobody is idle to");
     }
 }

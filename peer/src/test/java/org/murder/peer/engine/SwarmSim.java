@@ -986,6 +986,11 @@ final class SwarmSim {
         }
 
         @Override
+        public boolean seedFromStart() {
+            return seedFromStart;
+        }
+
+        @Override
         public boolean outgoing() {
             return outgoing;
         }
