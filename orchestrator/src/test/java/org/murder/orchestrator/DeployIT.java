@@ -184,6 +184,36 @@ class DeployIT {
     }
 
     @Test
+    void anExactNameThatIsNotRegisteredIsAnErrorNotAGreenDeployWithoutIt() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(release(1000), "v1", List.of("web-1", "web-5"), Duration.ofMinutes(1))));
+        assertEquals("web-5: no registered agent of that name (1 registered: web-1; expected: names 'murder agents' lists, or a glob)",
+                e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());
+    }
+
+    @Test
+    void aTagWhoseJobIsStillLiveAfterItsDeployWentIsRefusedWithTheResumeToRun() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        long now = System.currentTimeMillis();
+        // what a killed deploy leaves: its job, running on its hosts until its deadline (on web-9 here, so no agent of
+        // this fleet takes it)
+        org.murder.orchestrator.job.Job left = org.murder.orchestrator.job.Job.builder().id("v1-left").tag("v1").torrent("ZA==")
+                .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-9")).selector("--hosts web-9").createdAt(now)
+                .deadline(now + 600_000).build();
+        deployZk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.job("v1-left"), Json.write(left));
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(release(1000), "v1", List.of("web-*"), Duration.ofMinutes(1))));
+        assertTrue(e.getMessage().startsWith("tag v1: job v1-left of a deploy that is gone is still live on 1 of 1 hosts until "),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (expected: 'murder deploy --resume v1-left' to seed it and see it through, or a new"
+                + " deploy after that deadline)"), e.getMessage());
+        assertEquals(List.of("v1-left"), deployZk.getChildren().forPath("/jobs"), "nothing published");
+    }
+
+    @Test
     void aTargetWiderThanMaxHostsIsRefusedAndTheDryRunSaysSo() throws Exception {
         for (int i = 1; i <= 3; i++) {
             fleet.start("web-" + i, List.of("web"));

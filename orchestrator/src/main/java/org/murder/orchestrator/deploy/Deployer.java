@@ -129,6 +129,14 @@ public final class Deployer {
             throw MurderException.badInput(e.getMessage());
         }
         List<AgentInfo> registered = agents();
+        java.util.Set<String> names = new java.util.HashSet<>(registered.stream().map(AgentInfo::name).toList());
+        List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
+        if (!unknown.isEmpty()) { // a name given exactly (--host, or --hosts without a wildcard) is meant: not a green deploy without it
+            throw MurderException.badInput(String.join(",", unknown) + ": no registered agent of " + (unknown.size() == 1 ? "that name"
+                    : "those names") + " (" + registered.size() + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
+                    registered.stream().map(AgentInfo::name).limit(20).toList()) + (registered.size() > 20 ? ", ..." : ""))
+                    + "; expected: names 'murder agents' lists, or a glob)");
+        }
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
         if (targets.isEmpty()) {
             throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered.size()
@@ -165,7 +173,28 @@ public final class Deployer {
         }
         try (DeployLock lock = DeployLock.acquire(zk, locks(req), lockedHosts(req, hosts), (req.rollback() ? "rollback " : "deploy ") + req.tag(),
                 clock)) {
+            if (!req.rollback()) {
+                refuseLiveJobOfTag(req.tag());
+            }
             return req.rollback() ? publishAndFollow(req, hosts, rollbackJob(req, hosts)) : deployRelease(req, hosts, ahead);
+        }
+    }
+
+    /**
+     * Refuses a second job of {@code tag} while one is live on its hosts: we hold the tag's lock, so
+     * its deploy is gone (killed, Ctrl-C), and the agents still run its job to its deadline. A new
+     * job failed on every host at once ("already running in this engine"); the old one can be
+     * resumed, seeded and followed, with {@code --resume}.
+     */
+    private void refuseLiveJobOfTag(String tag) throws Exception {
+        for (org.murder.orchestrator.job.JobStore.JobStatus s : new org.murder.orchestrator.job.JobStore(zk).unfinished(tag,
+                clock.millis())) {
+            long unfinished = s.job().hosts().stream().filter(h -> s.reports().get(h) == null || !s.reports().get(h).isFinished())
+                    .count();
+            throw MurderException.failure("tag " + tag + ": job " + s.job().id() + " of a deploy that is gone is still live on "
+                    + unfinished + " of " + s.job().hosts().size() + " hosts until " + java.time.Instant.ofEpochMilli(s.job().deadline())
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (expected: 'murder deploy --resume " + s.job().id()
+                    + "' to seed it and see it through, or a new deploy after that deadline)", null);
         }
     }
 

@@ -56,6 +56,40 @@ public final class JobStore {
         return out;
     }
 
+    /**
+     * The deploy jobs of {@code tag} whose deadline is after {@code nowMillis} and that some of
+     * their hosts have not finished (no done or failed report): live on the agents, whoever
+     * published them. Reads the jobs, and the reports of those of this tag only.
+     */
+    public List<JobStatus> unfinished(String tag, long nowMillis) throws Exception {
+        List<JobStatus> out = new ArrayList<>();
+        if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
+            return out;
+        }
+        for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
+            try {
+                Job job = JobCodec.decode(zk.getData().forPath(ZkPaths.job(id)));
+                if (!job.isDeploy() || !tag.equals(job.tag()) || job.deadline() <= nowMillis) {
+                    continue;
+                }
+                Map<String, HostReport> reports = new LinkedHashMap<>();
+                for (String h : job.hosts()) {
+                    try {
+                        reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
+                    } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                        // not reported yet, or not a report of ours
+                    }
+                }
+                if (job.hosts().stream().anyMatch(h -> reports.get(h) == null || !reports.get(h).isFinished())) {
+                    out.add(new JobStatus(job, reports));
+                }
+            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                // removed meanwhile, or not ours
+            }
+        }
+        return out;
+    }
+
     /** Deletes jobs created more than {@code ttl} ago, with their reports and wave nodes; returns how many. */
     public int prune(Duration ttl, Clock clock) throws Exception {
         int removed = 0;

@@ -46,4 +46,20 @@ class JobStoreTest {
             }
         }
     }
+
+    @Test
+    void aJobOfTheTagIsUnfinishedWhileAHostHasNotFinishedItBeforeItsDeadline() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            publish(zk, "v1-live", clock.millis() - 10_000); // web-1 reported "{}": no state
+            publish(zk, "v1-past", clock.millis() - 70_000); // its deadline, a minute after, has passed
+            JobStore store = new JobStore(zk);
+            assertEquals(List.of("v1-live"), store.unfinished("v1", clock.millis()).stream().map(s -> s.job().id()).toList());
+            assertEquals(List.of(), store.unfinished("v2", clock.millis()), "another tag");
+            zk.setData().forPath(ZkPaths.host("v1-live", "web-1"), Json.write(new HostReport(HostReport.DONE, 1, 1, 0, 0, "", 0, 0,
+                    "", 0, 0, 0)));
+            assertEquals(List.of(), store.unfinished("v1", clock.millis()), "every host done");
+        }
+    }
 }
