@@ -133,15 +133,11 @@ public final class Deployer {
         List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
         if (!unknown.isEmpty()) { // a name given exactly (--host, or --hosts without a wildcard) is meant: not a green deploy without it
             throw MurderException.badInput(String.join(",", unknown) + ": no registered agent of " + (unknown.size() == 1 ? "that name"
-                    : "those names") + " (" + registered.size() + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
-                    registered.stream().map(AgentInfo::name).limit(20).toList()) + (registered.size() > 20 ? ", ..." : ""))
-                    + "; expected: names 'murder agents' lists, or a glob)");
+                    : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a glob)");
         }
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
         if (targets.isEmpty()) {
-            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered.size()
-                    + " registered" + (registered.isEmpty() ? "" : ": " + String.join(", ",
-                    registered.stream().map(AgentInfo::name).limit(20).toList())) + ")");
+            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered) + ")");
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
         this.targets = hosts;
@@ -180,6 +176,12 @@ public final class Deployer {
         }
     }
 
+    /** {@code N registered: a, b, ...}: the first 20 names, for a message about targets. */
+    private static String registered(List<AgentInfo> agents) {
+        return agents.size() + " registered" + (agents.isEmpty() ? "" : ": " + String.join(", ", agents.stream().map(AgentInfo::name)
+                .limit(20).toList()) + (agents.size() > 20 ? ", ..." : ""));
+    }
+
     /**
      * Refuses a second job of {@code tag} while one is live on its hosts: we hold the tag's lock, so
      * its deploy is gone (killed, Ctrl-C), and the agents still run its job to its deadline. A new
@@ -189,10 +191,8 @@ public final class Deployer {
     private void refuseLiveJobOfTag(String tag) throws Exception {
         for (org.murder.orchestrator.job.JobStore.JobStatus s : new org.murder.orchestrator.job.JobStore(zk).unfinished(tag,
                 clock.millis())) {
-            long unfinished = s.job().hosts().stream().filter(h -> s.reports().get(h) == null || !s.reports().get(h).isFinished())
-                    .count();
             throw MurderException.failure("tag " + tag + ": job " + s.job().id() + " of a deploy that is gone is still live on "
-                    + unfinished + " of " + s.job().hosts().size() + " hosts until " + java.time.Instant.ofEpochMilli(s.job().deadline())
+                    + s.unfinishedHosts() + " of " + s.job().hosts().size() + " hosts until " + java.time.Instant.ofEpochMilli(s.job().deadline())
                     .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (expected: 'murder deploy --resume " + s.job().id()
                     + "' to seed it and see it through, or a new deploy after that deadline)", null);
         }

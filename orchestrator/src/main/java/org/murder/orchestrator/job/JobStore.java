@@ -18,6 +18,11 @@ public final class JobStore {
         public long count(String state) {
             return reports.values().stream().filter(r -> r.state().equals(state)).count();
         }
+
+        /** The job's hosts without a done or failed report. */
+        public long unfinishedHosts() {
+            return job.hosts().stream().filter(h -> reports.get(h) == null || !reports.get(h).isFinished()).count();
+        }
     }
 
     private final CuratorFramework zk;
@@ -29,13 +34,10 @@ public final class JobStore {
     /** Every job, newest first; unreadable nodes are skipped. */
     public List<JobStatus> list() throws Exception {
         List<JobStatus> out = new ArrayList<>();
-        if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
-            return out;
-        }
-        for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
+        for (Job job : jobs()) {
             try {
-                Job job = JobCodec.decode(zk.getData().forPath(ZkPaths.job(id)));
                 Map<String, HostReport> reports = new LinkedHashMap<>();
+                String id = job.id();
                 if (zk.checkExists().forPath(ZkPaths.hosts(id)) != null) {
                     for (String bucket : zk.getChildren().forPath(ZkPaths.hosts(id))) {
                         for (String h : zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket)) {
@@ -48,11 +50,27 @@ public final class JobStore {
                     }
                 }
                 out.add(new JobStatus(job, reports));
+            } catch (KeeperException.NoNodeException e) {
+                // removed meanwhile
+            }
+        }
+        out.sort(Comparator.comparingLong((JobStatus s) -> s.job().createdAt()).reversed());
+        return out;
+    }
+
+    /** Every job node that reads as a job: one removed meanwhile, or not ours, is skipped. */
+    private List<Job> jobs() throws Exception {
+        List<Job> out = new ArrayList<>();
+        if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
+            return out;
+        }
+        for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
+            try {
+                out.add(JobCodec.decode(zk.getData().forPath(ZkPaths.job(id))));
             } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
                 // removed meanwhile, or not ours
             }
         }
-        out.sort(Comparator.comparingLong((JobStatus s) -> s.job().createdAt()).reversed());
         return out;
     }
 
@@ -63,28 +81,21 @@ public final class JobStore {
      */
     public List<JobStatus> unfinished(String tag, long nowMillis) throws Exception {
         List<JobStatus> out = new ArrayList<>();
-        if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
-            return out;
-        }
-        for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
-            try {
-                Job job = JobCodec.decode(zk.getData().forPath(ZkPaths.job(id)));
-                if (!job.isDeploy() || !tag.equals(job.tag()) || job.deadline() <= nowMillis) {
-                    continue;
+        for (Job job : jobs()) {
+            if (!job.isDeploy() || !tag.equals(job.tag()) || job.deadline() <= nowMillis) {
+                continue;
+            }
+            Map<String, HostReport> reports = new LinkedHashMap<>();
+            for (String h : job.hosts()) {
+                try {
+                    reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(job.id(), h)), HostReport.class));
+                } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                    // not reported yet, or not a report of ours
                 }
-                Map<String, HostReport> reports = new LinkedHashMap<>();
-                for (String h : job.hosts()) {
-                    try {
-                        reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
-                    } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
-                        // not reported yet, or not a report of ours
-                    }
-                }
-                if (job.hosts().stream().anyMatch(h -> reports.get(h) == null || !reports.get(h).isFinished())) {
-                    out.add(new JobStatus(job, reports));
-                }
-            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
-                // removed meanwhile, or not ours
+            }
+            JobStatus status = new JobStatus(job, reports);
+            if (status.unfinishedHosts() > 0) {
+                out.add(status);
             }
         }
         return out;
