@@ -2,6 +2,7 @@ package org.murder.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -301,6 +302,13 @@ class RolloutIT {
         deployer.join(30_000);
         firstZk.close();
 
+        // nobody follows the job now: --continue would release nothing, and says so without recording an approval
+        Deployer operator = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(new StringWriter()), false);
+        org.murder.core.MurderException refused = assertThrows(org.murder.core.MurderException.class, () -> operator.approveNextWave(job));
+        assertTrue(refused.getMessage().contains("no deploy is following the job") && refused.getMessage().contains("--resume " + job),
+                refused.getMessage());
+        assertEquals("v1", current("web-2"));
+
         // another deploy process takes over, and an operator releases wave 2
         StringWriter resumedOut = new StringWriter();
         Deployer second = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(resumedOut, true), false);
@@ -311,8 +319,12 @@ class RolloutIT {
                 throw new IllegalStateException(e);
             }
         });
-        assertEquals(2, new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(new StringWriter()), false)
-                .approveNextWave(job));
+        long shown = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!resumedOut.toString().contains("resume    " + job)) { // holds the job's locks from this line on
+            assertTrue(System.nanoTime() < shown && !resumed.isDone(), "no resume line in: " + resumedOut);
+            Thread.sleep(50); // polling a StringWriter, as awaitOutput
+        }
+        assertEquals(2, operator.approveNextWave(job));
         List<HostOutcome> outcomes = resumed.get(120, java.util.concurrent.TimeUnit.SECONDS);
         assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + resumedOut);
         assertEquals("v2", current("web-2"));

@@ -24,7 +24,7 @@ import java.util.random.RandomGenerator;
  * A report waiting for its turn is replaced by a newer one (only the latest is stored), and a state
  * change never waits behind an update.
  */
-final class ReportCadence {
+public final class ReportCadence {
     /** Fleet-wide state-change writes a second that a fleet acting at once spreads to. */
     static final int STATE_WRITES_PER_SECOND = 1500;
     /** Fleet-wide progress writes a second at most. */
@@ -99,7 +99,7 @@ final class ReportCadence {
         return Math.min(MAX_SPREAD_MILLIS, Math.max(0, hosts) * 1000L / STATE_WRITES_PER_SECOND);
     }
 
-    static long firstIntervalMillis(int hosts) {
+    public static long firstIntervalMillis(int hosts) {
         return Math.max(MIN_INTERVAL_MILLIS, Math.max(0, hosts) * 1000L / PROGRESS_WRITES_PER_SECOND);
     }
 
@@ -108,7 +108,7 @@ final class ReportCadence {
      * hosts keep updating every 2 s (a few writes a second in all, and the operator sees each host
      * move); from 1,000 hosts on, intervals grow to 30 s, which bounds the writes per host of a deploy.
      */
-    static long maxIntervalMillis(int hosts) {
+    public static long maxIntervalMillis(int hosts) {
         long scaled = Math.min(MAX_INTERVAL_MILLIS, Math.max(MIN_INTERVAL_MILLIS, Math.max(0, hosts) * CEILING_MILLIS_PER_HOST));
         return Math.max(scaled, firstIntervalMillis(hosts));
     }

@@ -21,6 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.ByteSize;
 import org.murder.core.Durations;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.core.cli.Termination;
 import org.murder.core.crypto.Digests;
@@ -128,6 +129,14 @@ public final class AgentCommand implements Callable<Integer> {
             throw MurderException.badInput("--overlay-dir " + overlayDir + ": not a directory");
         }
         String runAs = hookUser != null ? hookUser : "root".equals(System.getProperty("user.name")) ? "murder" : null;
+        if (runAs != null && !userExists(runAs)) {
+            if (hookUser != null) {
+                throw MurderException.badInput("--hook-user " + Printable.escape(hookUser) + ": no such user on this host (expected: an"
+                        + " existing user to run the activation hooks as)");
+            }
+            LOG.warn("hook user 'murder' does not exist on this host: every activation hook (a release's murder.hooks, --hooks-file)"
+                    + " will fail until it does (create it: useradd --system murder; or run hooks as another user: --hook-user USER)");
+        }
         org.murder.orchestrator.rollout.HostSetup setup = new org.murder.orchestrator.rollout.HostSetup(
                 Optional.ofNullable(hooksFile), Optional.ofNullable(overlayDir), Optional.ofNullable(runAs), java.time.Duration.ofSeconds(1));
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
@@ -184,6 +193,18 @@ public final class AgentCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    /** Whether {@code name} is a user of this host (as the system's name service sees it). */
+    static boolean userExists(String name) {
+        try {
+            java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(name);
+            return true;
+        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            return false;
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return true; // cannot tell here: the hook's own failure will name it
+        }
     }
 
     /**

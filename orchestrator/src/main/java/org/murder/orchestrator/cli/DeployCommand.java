@@ -217,7 +217,8 @@ public final class DeployCommand implements Callable<Integer> {
                 human.flush();
                 deployer.onState(web);
             }
-            List<HostOutcome> outcomes = resumeJob != null ? deployer.resume(resumeJob, request) : deployer.deploy(request, ahead);
+            List<HostOutcome> outcomes = followed(deployer, () -> resumeJob != null ? deployer.resume(resumeJob, request)
+                    : deployer.deploy(request, ahead));
             String shownTag = resumeJob != null ? request.tag() : tag;
             if (dryRun) {
                 if (json.enabled()) {
@@ -238,6 +239,34 @@ public final class DeployCommand implements Callable<Integer> {
                 Thread.sleep(webLinger.toMillis()); // nothing to wait for: the page is there to be looked at
             }
             return ok ? 0 : 1;
+        }
+    }
+
+    /**
+     * Runs the deploy; when it stops before its job's end (Ctrl-C or SIGTERM: from a shutdown
+     * hook; an error: as it leaves), says on stderr which job it leaves live on the agents and how
+     * to see it through.
+     */
+    private List<HostOutcome> followed(Deployer deployer, Callable<List<HostOutcome>> run) throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Runnable note = () -> deployer.leftLive().ifPresent(what -> {
+            err.println((Progress.isTerminal() ? "\n" : "") + "deploy stopped before its end: " + what); // ends a progress line first
+            err.flush();
+        });
+        Thread hook = new Thread(note, "murder-deploy-stopped");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean hookRemoved = false;
+        try {
+            return run.call();
+        } finally {
+            try {
+                hookRemoved = Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) and says it
+            }
+            if (hookRemoved) {
+                note.run(); // an error ended the deploy: the job it published may still be live
+            }
         }
     }
 

@@ -33,7 +33,8 @@ public final class JobsCommand implements Callable<Integer> {
     @Mixin
     ZkOptions zk;
 
-    @Option(names = "--hosts", description = "Also list every host's report.")
+    @Option(names = "--hosts", description = "Also list every host of each job: its state (waiting: no report yet; timeout: not"
+            + " finished by the job's deadline) and why.")
     boolean hosts;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Show the N newest jobs. Default: ${DEFAULT-VALUE}.")
@@ -45,12 +46,11 @@ public final class JobsCommand implements Callable<Integer> {
     @Mixin
     JsonOutput json = new JsonOutput();
 
-    /** What {@code --json} prints: each job with its counts, and every host's report with {@code --hosts}. */
-    private Map<String, Object> document(List<JobStore.JobStatus> jobs, long pruned) {
+    /** What {@code --json} prints: each job with its counts, and every host's state and report with {@code --hosts}. */
+    private Map<String, Object> document(List<Shown> jobs, long pruned) {
         List<Map<String, Object>> list = new java.util.ArrayList<>();
-        for (JobStore.JobStatus s : jobs) {
-            long done = s.count(HostReport.DONE);
-            long failed = s.count(HostReport.FAILED);
+        for (Shown shown : jobs) {
+            JobStore.JobStatus s = shown.status();
             Map<String, Object> job = new java.util.LinkedHashMap<>();
             job.put("id", s.job().id());
             job.put("type", s.job().type());
@@ -58,10 +58,20 @@ public final class JobsCommand implements Callable<Integer> {
             job.put("created", Instant.ofEpochMilli(s.job().createdAt()).toString());
             job.put("deadline", Instant.ofEpochMilli(s.job().deadline()).toString());
             job.put("hosts", s.job().hosts().size());
-            job.put("done", done);
-            job.put("failed", failed);
-            job.put("running", s.reports().size() - done - failed);
+            job.put("done", shown.count(HostReport.DONE));
+            job.put("failed", shown.count(HostReport.FAILED));
+            job.put("running", shown.running());
+            job.put("timeout", shown.count(JobStore.HostLine.TIMEOUT));
             if (hosts) {
+                List<Map<String, Object>> states = new java.util.ArrayList<>();
+                for (JobStore.HostLine l : shown.lines()) {
+                    Map<String, Object> line = new java.util.LinkedHashMap<>();
+                    line.put("host", l.host());
+                    line.put("state", l.state());
+                    line.put("detail", l.detail());
+                    states.add(line);
+                }
+                job.put("hostStates", states);
                 job.put("reports", s.reports());
             }
             list.add(job);
@@ -74,6 +84,36 @@ public final class JobsCommand implements Callable<Integer> {
         return doc;
     }
 
+    /** A job as shown: its status and every host's line at the time of the listing. */
+    private record Shown(JobStore.JobStatus status, List<JobStore.HostLine> lines) {
+        long count(String state) {
+            return JobStore.JobStatus.count(lines, state);
+        }
+
+        long running() {
+            return lines.stream().filter(JobStore.HostLine::running).count();
+        }
+    }
+
+    /** The newest {@code limit} jobs with their host lines; agents' registrations read only for hosts not finished. */
+    private List<Shown> shown(CuratorFramework client, JobStore store) throws Exception {
+        long now = Clock.systemUTC().millis();
+        Map<String, Boolean> registered = new java.util.HashMap<>();
+        List<Shown> out = new java.util.ArrayList<>();
+        for (JobStore.JobStatus s : store.list().stream().limit(limit).toList()) {
+            out.add(new Shown(s, s.hostLines(now, h -> registered.computeIfAbsent(h, name -> isRegistered(client, name)))));
+        }
+        return out;
+    }
+
+    private static boolean isRegistered(CuratorFramework client, String host) {
+        try {
+            return client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host)) != null;
+        } catch (Exception e) {
+            throw new IllegalStateException("reading the registration of " + host + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (limit < 1 || limit > 100_000) {
@@ -83,25 +123,26 @@ public final class JobsCommand implements Callable<Integer> {
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client);
             long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC());
+            List<Shown> jobs = shown(client, store);
             if (json.enabled()) {
-                JsonOutput.print(out, document(store.list().stream().limit(Math.max(0, limit)).toList(), pruned));
+                JsonOutput.print(out, document(jobs, pruned));
                 return 0;
             }
             if (prune != null) {
                 out.println("pruned " + pruned + " jobs older than " + Durations.format(prune));
             }
-            List<JobStore.JobStatus> jobs = store.list();
-            out.printf("%-40s %-8s %-20s %6s %5s %6s %7s%n", "JOB", "TYPE", "CREATED", "HOSTS", "DONE", "FAILED", "RUNNING");
-            for (JobStore.JobStatus s : jobs.stream().limit(Math.max(0, limit)).toList()) {
-                long done = s.count(HostReport.DONE);
-                long failed = s.count(HostReport.FAILED);
-                out.printf("%-40s %-8s %-20s %6d %5d %6d %7d%n", Printable.escape(s.job().id()), Printable.escape(s.job().type()),
-                        Instant.ofEpochMilli(s.job().createdAt()).toString().substring(0, 19), s.job().hosts().size(), done,
-                        failed, s.reports().size() - done - failed);
+            out.printf("%-40s %-8s %-20s %6s %5s %6s %7s %7s%n", "JOB", "TYPE", "CREATED", "HOSTS", "DONE", "FAILED", "RUNNING",
+                    "TIMEOUT");
+            for (Shown shown : jobs) {
+                JobStore.JobStatus s = shown.status();
+                out.printf("%-40s %-8s %-20s %6d %5d %6d %7d %7d%n", Printable.escape(s.job().id()), Printable.escape(s.job().type()),
+                        Instant.ofEpochMilli(s.job().createdAt()).toString().substring(0, 19), s.job().hosts().size(),
+                        shown.count(HostReport.DONE), shown.count(HostReport.FAILED), shown.running(),
+                        shown.count(JobStore.HostLine.TIMEOUT));
                 if (hosts) {
-                    for (Map.Entry<String, HostReport> r : s.reports().entrySet()) {
-                        out.printf("    %-24s %-11s %s%n", Printable.escape(r.getKey()), Printable.escape(r.getValue().state()),
-                                Printable.escape(r.getValue().error()));
+                    for (JobStore.HostLine l : shown.lines()) {
+                        out.printf("    %-24s %-11s %s%n", Printable.escape(l.host()), Printable.escape(l.state()),
+                                Printable.escape(l.detail()));
                     }
                 }
             }

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +18,7 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.maker.MakeTorrentResult;
 import org.murder.orchestrator.job.AgentInfo;
@@ -55,6 +58,8 @@ public final class Deployer {
 
     private volatile List<String> targets = List.of();
     private volatile String jobId = "";
+    /** The job this deployer is following now, published and not yet seen to its end (null: none). */
+    private volatile Job following;
     private int pausedAt = -1;
     private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.Consumer<DeployState> listener = state -> { };
@@ -107,6 +112,22 @@ public final class Deployer {
     /** The id of the job the last {@link #deploy} published (empty if it published none). */
     public String jobId() {
         return jobId;
+    }
+
+    /**
+     * For a deploy that stops before its end (Ctrl-C, SIGTERM, a lost ZooKeeper): what it leaves
+     * running and how to see it through. Empty when no job was published or the last one was
+     * followed to its end.
+     */
+    public Optional<String> leftLive() {
+        Job job = following;
+        if (job == null) {
+            return Optional.empty();
+        }
+        return Optional.of("job " + Printable.escape(job.id()) + " (" + Printable.escape(job.tag()) + ", " + job.hosts().size()
+                + " hosts) stays live on the agents until " + Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS)
+                + ", without this deploy's seed: 'murder deploy --resume " + Printable.escape(job.id())
+                + "' seeds it again and follows it to the end");
     }
 
     /** The agents registered now, sorted by name. */
@@ -326,8 +347,25 @@ public final class Deployer {
         if (released >= job.rollout().waves().size()) {
             throw MurderException.failure("--continue " + id + ": every wave is released already", null);
         }
+        if (!isFollowed(job)) {
+            throw MurderException.failure("--continue " + id + ": no deploy is following the job (the process that published it"
+                    + " stopped), so nothing would release the wave (expected: 'murder deploy --resume " + id + "' on the deploy host"
+                    + " first; it shows the paused wave, then --continue releases it)", null);
+        }
         signedNode(ZkPaths.waveApproval(id, released));
         return released + 1;
+    }
+
+    /** Whether a deploy holds {@code job}'s tag lock with a fresh heartbeat: a live process follows the job. */
+    private boolean isFollowed(Job job) throws Exception {
+        try {
+            LockHolder holder = Json.read(zk.getData().forPath(ZkPaths.lock(job.tag())), LockHolder.class);
+            return clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis();
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
+            return false;
+        } catch (IllegalArgumentException notOurs) {
+            return true; // held by something else: not ours to judge
+        }
     }
 
     /** How many waves of job {@code id} the deployer released. */
@@ -366,6 +404,7 @@ public final class Deployer {
             waves.resume(releasedWaves(job.id()), zk.checkExists().forPath(ZkPaths.wavesStop(job.id())) != null);
         }
         Map<String, Long> missingSince = new HashMap<>();
+        Map<String, Long> reportSeenAt = new HashMap<>(); // when each host's report last changed, for a timeout's reason
         Object changed = new Object();
         java.util.concurrent.atomic.AtomicBoolean dirty = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable wakeUp = () -> {
@@ -395,6 +434,7 @@ public final class Deployer {
             if (!loaded.await(CACHE_LOAD_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
                 LOG.warn("the registered agents and the reports not loaded within {} s; following them as they come", CACHE_LOAD_SECONDS);
             }
+            following = job; // live on the agents from here on, whatever becomes of this process
             if (publish != null) {
                 publish.call();
             }
@@ -411,6 +451,7 @@ public final class Deployer {
                 for (String h : hosts) {
                     hostsCache.get(ZkPaths.host(job.id(), h)).filter(node -> node != parsed.get(h)).ifPresent(node -> {
                         parsed.put(h, node); // only reports that changed are parsed again: thousands of hosts, several passes a second
+                        reportSeenAt.put(h, clock.millis());
                         try {
                             reports.put(h, Json.read(node.getData(), HostReport.class));
                         } catch (IllegalArgumentException e) {
@@ -444,12 +485,13 @@ public final class Deployer {
                     }
                     view.finish();
                     reports.forEach((h, r) -> currentByHost.put(h, r.current()));
-                    List<HostOutcome> outcomes = outcomes(hosts, reports, missingSince, now, started, now >= deadline && !allFinished);
+                    List<HostOutcome> outcomes = Outcomes.of(hosts, reports, missingSince, reportSeenAt, now);
                     if (waves != null && waves.stoppedAt() >= 0) {
                         outcomes = rollBackAfter(req, job, waves, reports, outcomes);
                     }
                     metrics.finished(outcomes);
                     listener.accept(DeployState.finished(job.id(), job.tag(), hosts, job.size(), reports, now - started, outcomes));
+                    following = null;
                     return outcomes;
                 }
                 // at most a pass every MIN_PASS_MILLIS: a fleet's reports arrive by the thousand a second
@@ -538,14 +580,9 @@ public final class Deployer {
         return Map.copyOf(currentByHost);
     }
 
-    // follow() calls these two as it always did; the rules are Outcomes'
+    // the rules are Outcomes'
     private static boolean isFinished(HostReport r, Long missingSince, long now) {
         return Outcomes.isFinished(r, missingSince, now);
-    }
-
-    private static List<HostOutcome> outcomes(List<String> hosts, Map<String, HostReport> reports,
-            Map<String, Long> missingSince, long now, long started, boolean timedOut) {
-        return Outcomes.of(hosts, reports, missingSince, now);
     }
 
     /** {@link SummaryPrinter#summaryDocument(String, String, List)}. */

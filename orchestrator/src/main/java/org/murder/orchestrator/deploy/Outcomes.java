@@ -33,13 +33,32 @@ final class Outcomes {
     /**
      * One outcome per host, in the order of {@code hosts}: as its report says when it finished,
      * else vanished, else timed out (at the deadline: call this when the deploy stops following).
+     * A host that timed out while its last report is older than {@link #silentAfter}
+     * says so: its agent stopped reporting (hung, cut off from ZooKeeper, or its download stalled).
+     * {@code reportSeenAt}: when the deploy last saw each host's report change (epoch milliseconds).
      */
-    static List<HostOutcome> of(List<String> hosts, Map<String, HostReport> reports, Map<String, Long> missingSince, long now) {
+    static List<HostOutcome> of(List<String> hosts, Map<String, HostReport> reports, Map<String, Long> missingSince,
+            Map<String, Long> reportSeenAt, long now) {
+        long silent = silentAfter(hosts.size()).toMillis();
         List<HostOutcome> out = new ArrayList<>();
         for (String h : hosts) {
-            out.add(of(h, reports.get(h), missingSince.get(h), now));
+            HostOutcome o = of(h, reports.get(h), missingSince.get(h), now);
+            Long seen = reportSeenAt.get(h);
+            if ("timeout".equals(o.result()) && seen != null && now - seen >= silent) {
+                o = new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(), o.error() + "; no report from its agent for the last "
+                        + (now - seen) / 1000 + " s", o.downloaded(), o.rebuilt(), o.uploaded());
+            }
+            out.add(o);
         }
         return out;
+    }
+
+    /**
+     * How long a running host's report may stay unchanged before its silence is worth naming: two of
+     * the agents' longest progress intervals for a job of {@code hosts} hosts, and 5 s more.
+     */
+    static Duration silentAfter(int hosts) {
+        return Duration.ofMillis(2 * org.murder.orchestrator.agent.ReportCadence.maxIntervalMillis(hosts) + 5000);
     }
 
     /** The outcome of {@code host} with report {@code r} (null: none yet), unregistered since {@code missingSince} (null: registered). */

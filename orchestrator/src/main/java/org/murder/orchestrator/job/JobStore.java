@@ -23,6 +23,54 @@ public final class JobStore {
         public long unfinishedHosts() {
             return job.hosts().stream().filter(h -> reports.get(h) == null || !reports.get(h).isFinished()).count();
         }
+
+        /**
+         * Every host of the job, in the job's order, as it stands at {@code now}; {@code registered}
+         * says whether a host's agent is registered now.
+         */
+        public List<HostLine> hostLines(long now, java.util.function.Predicate<String> registered) {
+            List<HostLine> out = new ArrayList<>();
+            for (String h : job.hosts()) {
+                out.add(HostLine.of(h, reports.get(h), job.deadline(), now, registered.test(h)));
+            }
+            return out;
+        }
+
+        /** How many of {@code lines} are in {@code state}. */
+        public static long count(List<HostLine> lines, String state) {
+            return lines.stream().filter(l -> l.state().equals(state)).count();
+        }
+    }
+
+    /**
+     * One host of a job as it stands: {@code state} is its report's when finished; unfinished past
+     * the job's deadline it is {@link #TIMEOUT} (the agent gave the job up then); unfinished before
+     * it, the report's state, or {@link #WAITING} when the host has not reported yet. {@code detail}
+     * says why, in a few words: the report's error, how far it got, whether its agent is registered.
+     */
+    public record HostLine(String host, String state, String detail, HostReport report) {
+        public static final String WAITING = "waiting";
+        public static final String TIMEOUT = "timeout";
+
+        static HostLine of(String host, HostReport r, long deadline, long now, boolean registered) {
+            if (r != null && r.isFinished()) {
+                return new HostLine(host, r.state(), r.error(), r);
+            }
+            String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() <= 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+            String agent = registered ? "" : "its agent is not registered now";
+            if (now >= deadline) {
+                return new HostLine(host, TIMEOUT, "not done by the deadline (" + where + ")" + (registered ? "" : "; " + agent), r);
+            }
+            if (r == null) {
+                return new HostLine(host, WAITING, "no report yet" + (registered ? "" : "; " + agent), null);
+            }
+            return new HostLine(host, r.state(), agent, r);
+        }
+
+        /** Neither done nor failed nor timed out. */
+        public boolean running() {
+            return !(report != null && report.isFinished()) && !TIMEOUT.equals(state);
+        }
     }
 
     private final CuratorFramework zk;

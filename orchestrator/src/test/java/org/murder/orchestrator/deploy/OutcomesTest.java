@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,23 @@ class OutcomesTest {
     }
 
     @Test
+    void aTimeoutSaysWhenTheHostsAgentStoppedReporting() {
+        long now = STARTED + 120_000;
+        long silent = Outcomes.silentAfter(2).toMillis(); // 2 s intervals for two hosts: 9 s
+        assertEquals(9_000, silent);
+        Map<String, HostReport> reports = Map.of("web-1", report(HostReport.DOWNLOADING, 5_000, 10_000, 0),
+                "web-2", report(HostReport.DOWNLOADING, 6_000, 10_000, 0));
+        Map<String, Long> seen = Map.of("web-1", now - 95_000, "web-2", now - silent + 1);
+        List<HostOutcome> outcomes = Outcomes.of(List.of("web-1", "web-2"), reports, Map.of(), seen, now);
+        assertEquals("not done by the deadline (downloading at 50%); no report from its agent for the last 95 s", outcomes.get(0).error());
+        assertEquals("not done by the deadline (downloading at 60%)", outcomes.get(1).error(), "reported within its intervals");
+        HostReport done = report(HostReport.DONE, 10_000, 10_000, STARTED + 1_000);
+        assertEquals("", Outcomes.of(List.of("web-1"), Map.of("web-1", done), Map.of(), Map.of("web-1", STARTED), now).get(0).error(),
+                "a finished host's last report is old by nature");
+        assertEquals(Duration.ofSeconds(65), Outcomes.silentAfter(10_000), "30 s intervals at fleet size");
+    }
+
+    @Test
     void aHostThatNeverAcceptedTheJobTimesOut() {
         assertFalse(Outcomes.isFinished(null, null, Long.MAX_VALUE));
         assertEquals(new HostOutcome("web-1", "timeout", 0, 0, "", "not done by the deadline (never accepted the job)"),
@@ -93,7 +111,8 @@ class OutcomesTest {
         reports.put("web-2", report(HostReport.DONE, 100, 100, STARTED + 1_000));
         reports.put("web-1", report(HostReport.FAILED, 10, 100, STARTED + 1_000));
         Map<String, Long> missing = Map.of("web-3", STARTED);
-        List<HostOutcome> outcomes = Outcomes.of(List.of("web-2", "web-1", "web-3", "web-4"), reports, missing, STARTED + GRACE);
+        List<HostOutcome> outcomes = Outcomes.of(List.of("web-2", "web-1", "web-3", "web-4"), reports, missing, Map.of(),
+                STARTED + GRACE);
         assertEquals(List.of("web-2", "web-1", "web-3", "web-4"), outcomes.stream().map(HostOutcome::host).toList());
         assertEquals(List.of("done", "failed", "vanished", "timeout"), outcomes.stream().map(HostOutcome::result).toList());
     }

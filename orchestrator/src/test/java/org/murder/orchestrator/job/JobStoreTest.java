@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,34 @@ class JobStoreTest {
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(id, "web-1"), "{}".getBytes(StandardCharsets.UTF_8));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wave(id, 0), "sig".getBytes(StandardCharsets.US_ASCII));
         zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wavesStop(id), "sig".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void everyHostOfAJobHasALineAndOneNotFinishedByTheDeadlineTimedOut() {
+        long created = 1_000_000;
+        Job job = Job.builder().id("v1-x").tag("v1").torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(100).activate(true)
+                .hosts(List.of("web-1", "web-2", "web-3", "web-4")).selector("--hosts web-*").createdAt(created)
+                .deadline(created + 60_000).build();
+        Map<String, HostReport> reports = Map.of(
+                "web-1", HostReport.accepted(100, created).progress(100, 0, 1).done(created + 5_000, ""),
+                "web-2", HostReport.accepted(100, created).progress(43, 10, 1));
+        JobStore.JobStatus status = new JobStore.JobStatus(job, reports);
+        java.util.Set<String> registered = java.util.Set.of("web-1", "web-2", "web-4");
+
+        List<JobStore.HostLine> before = status.hostLines(created + 30_000, registered::contains);
+        assertEquals(List.of("web-1", "web-2", "web-3", "web-4"), before.stream().map(JobStore.HostLine::host).toList(),
+                "a host that never reported has its line too");
+        assertEquals(List.of("done", "downloading", "waiting", "waiting"), before.stream().map(JobStore.HostLine::state).toList());
+        assertEquals(List.of("", "", "no report yet; its agent is not registered now", "no report yet"),
+                before.stream().map(JobStore.HostLine::detail).toList());
+        assertEquals(3, before.stream().filter(JobStore.HostLine::running).count());
+
+        List<JobStore.HostLine> after = status.hostLines(created + 60_000, registered::contains);
+        assertEquals(List.of("done", "timeout", "timeout", "timeout"), after.stream().map(JobStore.HostLine::state).toList());
+        assertEquals("not done by the deadline (downloading at 43%)", after.get(1).detail());
+        assertEquals("not done by the deadline (never accepted the job); its agent is not registered now", after.get(2).detail());
+        assertEquals(0, after.stream().filter(JobStore.HostLine::running).count(), "a dead agent's host is not downloading forever");
+        assertEquals(3, JobStore.JobStatus.count(after, JobStore.HostLine.TIMEOUT));
     }
 
     @Test
