@@ -150,7 +150,7 @@ final class RolloutActivation {
         Map<String, String> withName = new LinkedHashMap<>(env);
         withName.put("MURDER_HOOK", hook.key());
         LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
-        HookResult r = runner.run(spec.get(), withName, release);
+        HookResult r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
         results.add(r);
         if (!r.ok()) {
             LOG.warn("[host={} tag={}] {}; {}", host, env.get("MURDER_TAG"), r.why(), where);

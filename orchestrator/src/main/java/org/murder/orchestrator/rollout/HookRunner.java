@@ -29,6 +29,10 @@ public final class HookRunner {
     private static final Logger LOG = LoggerFactory.getLogger(HookRunner.class);
     public static final int OUTPUT_KEPT = 2048;
 
+    private static final String SETSID = "/usr/bin/setsid";
+    /** util-linux's setsid, which can wait for its command (2.31 and later: every Debian since 10). */
+    private static final boolean SETSID_WAITS = java.nio.file.Files.isExecutable(Path.of(SETSID));
+
     private final Optional<String> user;
     private final Duration retryEvery;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -44,10 +48,22 @@ public final class HookRunner {
 
     /** Runs {@code spec}; never throws for the hook's own failure, which is in the result. */
     public HookResult run(HookSpec spec, Map<String, String> env, Path workDir) {
+        return run(spec, env, workDir, null);
+    }
+
+    /**
+     * Runs {@code spec} as {@link #run(HookSpec, Map, Path)}, and with {@code ledger} (null: none)
+     * first stops a hook of the same destination that a stopped agent left running, and notes this
+     * one while it runs.
+     */
+    public HookResult run(HookSpec spec, Map<String, String> env, Path workDir, HookLedger ledger) {
+        if (ledger != null) {
+            ledger.stopLeftOver();
+        }
         long start = System.nanoTime();
         long deadline = start + spec.timeout().toNanos();
         if (spec.hook() != Hook.HEALTH) {
-            Attempt a = command(spec.command(), env, workDir, spec.timeout());
+            Attempt a = command(spec, env, workDir, spec.timeout(), ledger);
             return result(spec, a, 1, start);
         }
         int attempts = 0;
@@ -56,7 +72,7 @@ public final class HookRunner {
             attempts++;
             long left = deadline - System.nanoTime();
             Duration budget = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(100), left));
-            last = spec.isUrl() ? url(spec.url().get(), spec.expectedStatus(), budget) : command(spec.command(), env, workDir, budget);
+            last = spec.isUrl() ? url(spec.url().get(), spec.expectedStatus(), budget) : command(spec, env, workDir, budget, ledger);
             if (last.ok() || System.nanoTime() + retryEvery.toNanos() - deadline > 0) {
                 break;
             }
@@ -197,8 +213,13 @@ public final class HookRunner {
         return a.compareTo(b) < 0 ? a : b;
     }
 
-    private Attempt command(String command, Map<String, String> env, Path workDir, Duration timeout) {
+    private Attempt command(HookSpec spec, Map<String, String> env, Path workDir, Duration timeout, HookLedger ledger) {
+        String command = spec.command();
         List<String> argv = new ArrayList<>();
+        if (SETSID_WAITS) {
+            // a process group of its own: a timeout, or the next agent after this one was killed, stops the whole tree
+            argv.addAll(List.of(SETSID, "--wait"));
+        }
         if (user.isPresent() && !user.get().equals(System.getProperty("user.name"))) {
             // util-linux's runuser: as root, without a password prompt
             argv.addAll(List.of("runuser", "-u", user.get(), "--"));
@@ -214,14 +235,26 @@ public final class HookRunner {
         } catch (IOException e) {
             return new Attempt(false, -1, "", "cannot start: " + e.getMessage());
         }
+        if (ledger != null) {
+            ledger.record(p.toHandle(), spec.hook().key());
+        }
+        try {
+            return await(p, timeout);
+        } finally {
+            if (ledger != null) {
+                ledger.clear();
+            }
+        }
+    }
+
+    private static Attempt await(Process p, Duration timeout) {
         OutputTail output = new OutputTail(p.getInputStream());
         Thread reader = new Thread(output, "hook-output");
         reader.setDaemon(true);
         reader.start();
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+                kill(p);
                 p.waitFor(5, TimeUnit.SECONDS);
                 reader.join(1000);
                 return new Attempt(false, -1, output.text(), "timed out after " + Durations.format(timeout) + " (killed)");
@@ -230,11 +263,19 @@ public final class HookRunner {
             int code = p.exitValue();
             return new Attempt(code == 0, code, output.text(), code == 0 ? "" : "exit " + code + lastLine(output.text()));
         } catch (InterruptedException e) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            kill(p);
             Thread.currentThread().interrupt();
             return new Attempt(false, -1, output.text(), "interrupted");
         }
+    }
+
+    /** The hook's tree: its process group, and whatever descends from it still. */
+    private static void kill(Process p) {
+        if (SETSID_WAITS) {
+            HookLedger.killGroup(p.pid());
+        }
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     private static String lastLine(String output) {

@@ -68,6 +68,44 @@ class HookRunnerTest {
     }
 
     @Test
+    void aHookLeftRunningByAStoppedAgentIsStoppedWithItsTreeBeforeTheNextHookRuns() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "util-linux setsid");
+        Path dest = Files.createDirectories(tmp.resolve("app"));
+        Path release = Files.createDirectories(dest.resolve("releases").resolve("v2"));
+        HookLedger ledger = HookLedger.beside(release);
+        // what a killed agent leaves: its hook, leader of a process group, with a child, and the ledger naming it
+        Path child = tmp.resolve("child.pid");
+        Process leftOver = new ProcessBuilder("/usr/bin/setsid", "--wait", "/bin/sh", "-c", "sleep 60 & echo $! > " + child + "; wait")
+                .start();
+        ledger.record(leftOver.toHandle(), "pre-activate");
+        assertTrue(Files.exists(dest.resolve(HookLedger.FILE)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.exists(child) || Files.readString(child).isBlank()) { // the script writes it: no event to wait on
+            assertTrue(System.nanoTime() < deadline, "the left-over hook never started its child");
+            Thread.sleep(20);
+        }
+        ProcessHandle sleep = ProcessHandle.of(Long.parseLong(Files.readString(child).strip())).orElseThrow();
+
+        HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo ran", Duration.ofSeconds(10)), Map.of(), release, ledger);
+        assertTrue(r.ok(), r.toString());
+        assertEquals("ran\n", r.output());
+        assertTrue(leftOver.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the left-over hook was stopped");
+        assertTrue(sleep.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) != null, "its child too");
+        assertFalse(Files.exists(dest.resolve(HookLedger.FILE)), "the ledger is cleared once the hook is over");
+    }
+
+    @Test
+    void aLedgerNamingAProcessThatStartedAtAnotherTimeLeavesItAlone() throws Exception {
+        Path file = tmp.resolve(HookLedger.FILE);
+        // this very JVM's pid, with a start time that is not its own: a pid reused since the ledger was written
+        Files.writeString(file, ProcessHandle.current().pid() + " 1 pre-activate\n");
+        assertFalse(new HookLedger(file).stopLeftOver());
+        assertFalse(Files.exists(file));
+        Files.writeString(file, "not a ledger\n");
+        assertFalse(new HookLedger(file).stopLeftOver(), "an unreadable line stops nothing");
+    }
+
+    @Test
     void healthIsRetriedUntilItPassesOrItsDeadline() {
         Path count = tmp.resolve("count");
         String thirdTimeLucky = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + count + "; test $n -ge 3";
