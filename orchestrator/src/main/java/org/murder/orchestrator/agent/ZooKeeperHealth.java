@@ -15,6 +15,9 @@ import org.murder.metrics.HealthStatus;
 /**
  * The agent's ZooKeeper connection as Curator last told it: {@code murder_agent_zookeeper_connected}
  * (1 or 0) and the agent's {@code /healthz} (503 while disconnected: it takes no new job then).
+ * An outage is timed from its start. When this process stood still (SIGSTOP, a paused VM, starved
+ * of CPU), Curator hears of the outage only once it runs again; a pulse every {@link #PULSE} says
+ * when it last ran, and an outage reported after a longer gap is timed from that pulse.
  */
 public final class ZooKeeperHealth implements ConnectionStateListener, HealthCheck {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZooKeeperHealth.class);
@@ -22,18 +25,39 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     private record Since(ConnectionState state, Instant at) {
     }
 
+    static final java.time.Duration PULSE = java.time.Duration.ofSeconds(1);
+    /** A gap between pulses longer than this: the process stood still. */
+    static final java.time.Duration STILL = PULSE.multipliedBy(3);
+
     private final Clock clock;
     private volatile Since current;
+    private volatile Instant lastPulse;
 
     private ZooKeeperHealth(Clock clock, boolean connected) {
         this.clock = clock;
         this.current = new Since(connected ? ConnectionState.CONNECTED : ConnectionState.SUSPENDED, clock.instant());
+        this.lastPulse = clock.instant();
+    }
+
+    /** For tests: a health that is not watching a client and pulses only when told. */
+    static ZooKeeperHealth forTest(Clock clock) {
+        return new ZooKeeperHealth(clock, true);
+    }
+
+    /** This process runs now. */
+    void pulse() {
+        lastPulse = clock.instant();
     }
 
     /** Follows {@code client}'s connection from now on; registers the gauge on {@code registry}. */
     public static ZooKeeperHealth watch(CuratorFramework client, PrometheusRegistry registry, Clock clock) {
         ZooKeeperHealth health = new ZooKeeperHealth(clock, client.getZookeeperClient().isConnected());
         client.getConnectionStateListenable().addListener(health);
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "murder-agent-pulse");
+            t.setDaemon(true);
+            return t;
+        }).scheduleAtFixedRate(health::pulse, PULSE.toMillis(), PULSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         GaugeWithCallback.builder().name("murder_agent_zookeeper_connected")
                 .help("1 while the agent is connected to ZooKeeper (it takes jobs and reports), else 0.")
                 .callback(cb -> cb.call(health.connected() ? 1 : 0)).register(registry);
@@ -44,25 +68,43 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     public void stateChanged(CuratorFramework client, ConnectionState newState) {
         Since before = current;
         Instant now = clock.instant();
-        // an outage is timed from its start: suspended, then lost, is one outage
-        current = new Since(newState, !newState.isConnected() && !before.state().isConnected() ? before.at() : now);
-        log(before, newState, now);
+        Instant ranLast = lastPulse;
+        // the process stood still since its last pulse: the outage began then at the latest
+        Instant still = ranLast != null && java.time.Duration.between(ranLast, now).compareTo(STILL) > 0 ? ranLast : null;
+        Instant start;
+        if (newState.isConnected()) {
+            start = now;
+        } else if (!before.state().isConnected()) {
+            start = before.at(); // suspended, then lost, is one outage
+        } else {
+            start = still != null ? still : now;
+        }
+        current = new Since(newState, start);
+        log(before, newState, now, start, still);
+        lastPulse = now;
     }
 
     /** One line a change, so the agent's log says when it stopped and started taking jobs (Curator's own say little). */
-    private static void log(Since before, ConnectionState state, Instant now) {
-        java.time.Duration lasted = java.time.Duration.between(before.at(), now);
-        String away = Durations.format(lasted.isNegative() ? java.time.Duration.ZERO : lasted.withNanos(0));
+    private static void log(Since before, ConnectionState state, Instant now, Instant start, Instant still) {
+        String away = lasted(start, now);
+        String stood = still == null ? "" : " (this process stood still for " + lasted(still, now)
+                + " before: stopped, paused or starved of CPU)";
         switch (state) {
-            case SUSPENDED -> LOG.warn("ZooKeeper connection lost: no new jobs until it is back (the registration outlives it for the"
-                    + " session timeout)");
-            case LOST -> LOG.warn("ZooKeeper session lost after {} away: the registration is gone until the connection is back", away);
-            case RECONNECTED -> LOG.info("ZooKeeper connection back after {} ({}): taking jobs again", away,
+            case SUSPENDED -> LOG.warn("ZooKeeper connection lost{}: no new jobs until it is back (the registration outlives it for"
+                    + " the session timeout)", stood);
+            case LOST -> LOG.warn("ZooKeeper session lost after {} away{}: the registration is gone until the connection is back", away,
+                    before.state().isConnected() ? stood : "");
+            case RECONNECTED -> LOG.info("ZooKeeper connection back after {} ({}): taking jobs again", lasted(before.at(), now),
                     before.state().name().toLowerCase(Locale.ROOT));
             default -> {
                 // CONNECTED (the first connection, logged by the agent) and READ_ONLY (never asked for)
             }
         }
+    }
+
+    private static String lasted(Instant from, Instant to) {
+        java.time.Duration d = java.time.Duration.between(from, to);
+        return Durations.format(d.isNegative() ? java.time.Duration.ZERO : d.withNanos(0));
     }
 
     public boolean connected() {
@@ -75,9 +117,7 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
         if (now.state().isConnected()) {
             return HealthStatus.ok();
         }
-        java.time.Duration lasted = java.time.Duration.between(now.at(), clock.instant());
         return HealthStatus.unhealthy("zookeeper disconnected (" + now.state().name().toLowerCase(Locale.ROOT) + " for "
-                + Durations.format(lasted.isNegative() ? java.time.Duration.ZERO : lasted.withNanos(0))
-                + "): no new jobs until it is back");
+                + lasted(now.at(), clock.instant()) + "): no new jobs until it is back");
     }
 }
