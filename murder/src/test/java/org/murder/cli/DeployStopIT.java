@@ -82,11 +82,23 @@ class DeployStopIT {
         assertTrue(note.find(), said);
         assertEquals(note.group(1), note.group(2));
 
+        // and a job someone wrote into ZooKeeper without the secret: listed, never taken for the deployer's
+        try (org.apache.curator.framework.CuratorFramework client = org.murder.orchestrator.zk.Zk.connect(
+                org.murder.orchestrator.zk.ZkSettings.of(zk))) {
+            org.murder.orchestrator.job.Job forged = org.murder.orchestrator.job.Job.builder().id("v9-forged").tag("v9").torrent("ZA==")
+                    .md5("0123456789abcdef0123456789abcdef").size(1).activate(true).hosts(List.of("held-agent")).selector("--hosts *")
+                    .createdAt(1_000).deadline(2_000).signature("00").build();
+            client.create().forPath(org.murder.orchestrator.zk.ZkPaths.job(forged.id()), org.murder.orchestrator.job.Json.write(forged));
+        }
         CliRun jobs = CliRun.of("jobs", "--hosts", "--zk", zk, "--secret-file", secret.toString());
         assertEquals(0, jobs.exitCode(), jobs.err());
-        assertTrue(Pattern.compile("(?m)^" + Pattern.quote(note.group(1)) + " +deploy .* +1 +0 +0 +1 +0$").matcher(jobs.out()).find(),
-                "one host, running: " + jobs.out());
+        assertTrue(Pattern.compile("(?m)^" + Pattern.quote(note.group(1)) + " +deploy .* +1 +0 +0 +1 +0 +yes$").matcher(jobs.out()).find(),
+                "one host, running, signed: " + jobs.out());
         assertTrue(Pattern.compile("(?m)^    held-agent +waiting +no report yet$").matcher(jobs.out()).find(), jobs.out());
+        assertTrue(Pattern.compile("(?m)^v9-forged +deploy .* +1 +0 +0 +0 +1 +NO$").matcher(jobs.out()).find(),
+                "past its deadline, and not signed with the secret: " + jobs.out());
+        assertTrue(Pattern.compile("(?m)^    held-agent +timeout +not done by the deadline \\(never accepted the job\\)$")
+                .matcher(jobs.out()).find(), jobs.out());
 
         CliRun again = CliRun.of("deploy", release.toString(), "--tag", "v1", "--host", "held-agent", "--zk", zk, "--secret-file",
                 secret.toString(), "--dest", tmp.resolve("app").toString(), "--work-dir", tmp.resolve("work2").toString());

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.murder.core.Durations;
@@ -62,6 +63,7 @@ public final class JobsCommand implements Callable<Integer> {
             job.put("failed", shown.count(HostReport.FAILED));
             job.put("running", shown.running());
             job.put("timeout", shown.count(JobStore.HostLine.TIMEOUT));
+            shown.signed().ifPresent(signed -> job.put("signed", signed));
             if (hosts) {
                 List<Map<String, Object>> states = new java.util.ArrayList<>();
                 for (JobStore.HostLine l : shown.lines()) {
@@ -85,7 +87,12 @@ public final class JobsCommand implements Callable<Integer> {
     }
 
     /** A job as shown: its status and every host's line at the time of the listing. */
-    private record Shown(JobStore.JobStatus status, List<JobStore.HostLine> lines) {
+    private record Shown(JobStore.JobStatus status, List<JobStore.HostLine> lines, Optional<Boolean> signed) {
+        /** How the SIGNED column reads: yes, NO (agents ignore such a job), or - (no secret here to tell). */
+        String signedText() {
+            return signed.map(s -> s ? "yes" : "NO").orElse("-");
+        }
+
         long count(String state) {
             return JobStore.JobStatus.count(lines, state);
         }
@@ -99,9 +106,11 @@ public final class JobsCommand implements Callable<Integer> {
     private List<Shown> shown(CuratorFramework client, JobStore store) throws Exception {
         long now = Clock.systemUTC().millis();
         Map<String, Boolean> registered = new java.util.HashMap<>();
+        Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
         List<Shown> out = new java.util.ArrayList<>();
         for (JobStore.JobStatus s : store.list().stream().limit(limit).toList()) {
-            out.add(new Shown(s, s.hostLines(now, h -> registered.computeIfAbsent(h, name -> isRegistered(client, name)))));
+            out.add(new Shown(s, s.hostLines(now, h -> registered.computeIfAbsent(h, name -> isRegistered(client, name))),
+                    signer.map(sg -> sg.verify(s.job()))));
         }
         return out;
     }
@@ -131,14 +140,14 @@ public final class JobsCommand implements Callable<Integer> {
             if (prune != null) {
                 out.println("pruned " + pruned + " jobs older than " + Durations.format(prune));
             }
-            out.printf("%-40s %-8s %-20s %6s %5s %6s %7s %7s%n", "JOB", "TYPE", "CREATED", "HOSTS", "DONE", "FAILED", "RUNNING",
-                    "TIMEOUT");
+            out.printf("%-40s %-8s %-20s %6s %5s %6s %7s %7s %6s%n", "JOB", "TYPE", "CREATED", "HOSTS", "DONE", "FAILED", "RUNNING",
+                    "TIMEOUT", "SIGNED");
             for (Shown shown : jobs) {
                 JobStore.JobStatus s = shown.status();
-                out.printf("%-40s %-8s %-20s %6d %5d %6d %7d %7d%n", Printable.escape(s.job().id()), Printable.escape(s.job().type()),
+                out.printf("%-40s %-8s %-20s %6d %5d %6d %7d %7d %6s%n", Printable.escape(s.job().id()), Printable.escape(s.job().type()),
                         Instant.ofEpochMilli(s.job().createdAt()).toString().substring(0, 19), s.job().hosts().size(),
                         shown.count(HostReport.DONE), shown.count(HostReport.FAILED), shown.running(),
-                        shown.count(JobStore.HostLine.TIMEOUT));
+                        shown.count(JobStore.HostLine.TIMEOUT), shown.signedText());
                 if (hosts) {
                     for (JobStore.HostLine l : shown.lines()) {
                         out.printf("    %-24s %-11s %s%n", Printable.escape(l.host()), Printable.escape(l.state()),

@@ -62,6 +62,18 @@ public final class ZkOptions {
         }
     }
 
+    /**
+     * The signer when this host has the job secret (MURDER_SECRET, or the secret file exists), to
+     * check what others published; empty without one. A secret that is there but unusable is an error.
+     */
+    public Optional<JobSigner> signerIfAny() {
+        String secret = System.getenv("MURDER_SECRET");
+        if ((secret == null || secret.isEmpty()) && !Files.exists(secretFile)) {
+            return Optional.empty();
+        }
+        return Optional.of(signer());
+    }
+
     private static String firstLine(Path file, String option) {
         try {
             return org.murder.core.io.SmallFiles.read(file, 64 * 1024, option).lines().findFirst().orElse("").strip();
