@@ -109,6 +109,7 @@ public final class Murder implements Runnable {
                 throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
                         "--log-format: '" + format + "' (expected: text or json)");
             }
+            BriefTraces.verbose(verbose);
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {

@@ -15,6 +15,7 @@ public final class PrintableMessage extends MessageConverter {
 
     @Override
     public String convert(ILoggingEvent event) {
-        return Printable.escape(super.convert(event));
+        String brief = BriefTraces.inLine(event);
+        return Printable.escape(super.convert(event) + brief);
     }
 }

@@ -15,6 +15,11 @@ public final class PrintableThrowable extends ThrowableProxyConverter {
     static final String WORD = "safeEx";
 
     @Override
+    public String convert(ch.qos.logback.classic.spi.ILoggingEvent event) {
+        return BriefTraces.applies(event) ? "" : super.convert(event); // then the message carries it in one line
+    }
+
+    @Override
     protected String throwableProxyToString(IThrowableProxy tp) {
         return super.throwableProxyToString(new Escaped(tp));
     }

@@ -126,4 +126,38 @@ class LogConfiguratorTest {
         assertTrue(lines.stream().anyMatch(l -> l.equals("Caused by: java.lang.IllegalStateException: cause\\x1b[31m")), out);
         assertTrue(lines.subList(3, lines.size()).stream().allMatch(l -> l.startsWith("\t") || l.startsWith("Caused by: ")), out);
     }
+
+    @Test
+    void aLibrarysNetworkErrorIsOneLineUnlessVerbose() throws Exception {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        configureWithoutTestXml(context);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            ConsoleAppender<?> stderr = (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+            stderr.stop();
+            stderr.start();
+            Logger zookeeper = context.getLogger("org.apache.zookeeper.server.quorum.QuorumCnxManager");
+            zookeeper.warn("Cannot open channel to 2 at election address /127.0.0.1:3888", new java.net.ConnectException("Connection refused"));
+            zookeeper.warn("a bug of theirs", new IllegalStateException("not a network error"));
+            context.getLogger("org.murder.Test").warn("ours", new java.io.IOException("ours keep their trace"));
+            BriefTraces.verbose(true);
+            zookeeper.warn("verbose", new java.net.ConnectException("Connection refused\u001b[2J"));
+        } finally {
+            BriefTraces.verbose(false);
+            System.setErr(original);
+        }
+        List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.get(0).endsWith("WARN  QuorumCnxManager: Cannot open channel to 2 at election address /127.0.0.1:3888"
+                + " (java.net.ConnectException: Connection refused)"), lines.toString());
+        assertTrue(lines.get(1).endsWith("WARN  QuorumCnxManager: a bug of theirs"), lines.toString());
+        assertEquals("java.lang.IllegalStateException: not a network error", lines.get(2));
+        assertTrue(lines.get(3).startsWith("\tat "), lines.toString());
+        int ours = lines.indexOf(lines.stream().filter(l -> l.endsWith("WARN  Test: ours")).findFirst().orElseThrow());
+        assertEquals("java.io.IOException: ours keep their trace", lines.get(ours + 1));
+        int verbose = lines.indexOf(lines.stream().filter(l -> l.endsWith("WARN  QuorumCnxManager: verbose")).findFirst().orElseThrow());
+        assertEquals("java.net.ConnectException: Connection refused\\x1b[2J", lines.get(verbose + 1));
+    }
 }
