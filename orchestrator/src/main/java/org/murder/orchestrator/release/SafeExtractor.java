@@ -84,14 +84,25 @@ public final class SafeExtractor {
     public record Extracted(Path directory, long entries, long bytes) {
     }
 
+    /** How the archive's bytes are read: the file itself, or (in tests) a disk that fails part way. */
+    interface Opener {
+        InputStream open(Path archive) throws IOException;
+    }
+
     private final Limits limits;
+    private final Opener opener;
 
     public SafeExtractor() {
         this(Limits.defaults());
     }
 
     public SafeExtractor(Limits limits) {
+        this(limits, Files::newInputStream);
+    }
+
+    SafeExtractor(Limits limits, Opener opener) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.opener = Objects.requireNonNull(opener, "opener");
     }
 
     public Limits limits() {
@@ -185,6 +196,7 @@ public final class SafeExtractor {
         private long entries;
         private long bytes;
         private boolean rootAttributes;
+        private FileReads source;
 
         Run(Path archive, Path root) throws IOException {
             this.archive = archive;
@@ -193,8 +205,13 @@ public final class SafeExtractor {
         }
 
         Extracted run() throws IOException {
-            try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 256 * 1024)) {
-                Compression codec = codec(file);
+            try (InputStream file = new BufferedInputStream(source = new FileReads(opener.open(archive)), 256 * 1024)) {
+                Compression codec;
+                try {
+                    codec = codec(file);
+                } catch (IOException e) {
+                    throw readFailure(e).orElseThrow(() -> e);
+                }
                 try (InputStream tarBytes = new ReadAhead(codec.decompress(file), "murder-unpack");
                         TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes)) {
                     String last = null;
@@ -203,8 +220,10 @@ public final class SafeExtractor {
                         try {
                             entry = tar.getNextEntry();
                         } catch (IOException | RuntimeException e) {
-                            throw MurderException.badInput("extract " + archive + ": " + (last == null ? "the first entry: " + reason(e, codec)
-                                    : "the entry after '" + Trees.printable(last) + "': " + reason(e, codec)), e);
+                            String where = last == null ? "the first entry: " : "the entry after '" + Trees.printable(last) + "': ";
+                            Compression read = codec;
+                            throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": " + where
+                                    + reason(e, read), e));
                         }
                         if (entry == null) {
                             break;
@@ -244,6 +263,16 @@ public final class SafeExtractor {
                     + ": not a release archive (expected: a zstd, gzip or tar stream; "
                     + (head.length == 0 ? "it is empty" : "it starts with "
                     + org.murder.core.Hex.encode(java.util.Arrays.copyOf(head, Math.min(4, head.length)))) + ")"));
+        }
+
+        /**
+         * When reading the archive's file failed (EIO from a bad disk, a network filesystem gone):
+         * a failure of this host (exit 1), not a bad archive, whatever the decompressor made of it.
+         */
+        private java.util.Optional<MurderException> readFailure(Throwable e) {
+            IOException failed = source == null ? null : source.failure();
+            return failed == null ? java.util.Optional.empty() : java.util.Optional.of(MurderException.failure("extract " + archive
+                    + ": cannot read the file: " + org.murder.core.io.IoErrors.reason(failed), e));
         }
 
         /** What went wrong reading the archive, without a bare exception name. */
@@ -380,8 +409,9 @@ public final class SafeExtractor {
                     try {
                         n = tar.read(buffer);
                     } catch (IOException | RuntimeException e) {
-                        throw MurderException.badInput("extract " + archive + ": entry '" + Trees.printable(raw) + "': "
-                                + reason(e, codec) + " after " + written + " of its " + expected + " bytes", e);
+                        long sofar = written;
+                        throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": entry '"
+                                + Trees.printable(raw) + "': " + reason(e, codec) + " after " + sofar + " of its " + expected + " bytes", e));
                     }
                     if (n < 0) {
                         break;
@@ -593,5 +623,52 @@ public final class SafeExtractor {
 
     static Set<PosixFilePermission> permissions(int mode) {
         return FileModes.permissions(mode);
+    }
+
+    /** The archive file's own reads, keeping the first error they threw (the codecs may wrap or hide it). */
+    private static final class FileReads extends java.io.FilterInputStream {
+        private volatile IOException failure;
+
+        FileReads(InputStream in) {
+            super(in);
+        }
+
+        IOException failure() {
+            return failure;
+        }
+
+        private IOException noted(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw noted(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw noted(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return super.skip(n);
+            } catch (IOException e) {
+                throw noted(e);
+            }
+        }
     }
 }

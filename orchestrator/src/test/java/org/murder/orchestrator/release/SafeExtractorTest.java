@@ -264,6 +264,41 @@ class SafeExtractorTest {
                 missing.getMessage());
     }
 
+    @Test
+    void aDiskErrorPartWayIsAFailureOfThisHostNotABadArchive() throws Exception {
+        Path archive = tarFixture().file("a", 600_000).file("b", "b").write(tmp.resolve("good.tar.gz"));
+        long size = Files.size(archive);
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        for (long failAt : new long[] {0, size / 3, size - 1}) {
+            // the file's own read fails there, as a bad sector's EIO does: the decompressor may report it as it likes
+            SafeExtractor.Opener badDisk = path -> new java.io.FilterInputStream(Files.newInputStream(path)) {
+                private long read;
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (read >= failAt) {
+                        throw new IOException("Input/output error");
+                    }
+                    int n = super.read(b, off, (int) Math.min(len, failAt - read));
+                    read += Math.max(0, n);
+                    return n;
+                }
+            };
+            MurderException e = assertThrows(MurderException.class,
+                    () -> new SafeExtractor(SafeExtractor.Limits.defaults(), badDisk).extract(archive, target), "fail at " + failAt);
+            assertEquals("extract " + archive + ": cannot read the file: Input/output error", e.getMessage(), "fail at " + failAt);
+            assertEquals(MurderException.FAILURE, e.exitCode());
+            assertEquals(Set.of(), names(target.getParent()));
+        }
+    }
+
     /** The tar of {@link #aBrokenArchiveFailsAndLeavesNothing}, compressed with {@code codec} in frames as make-torrent does. */
     private byte[] archiveFixture(org.murder.maker.Compression codec, byte[] tar) throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
