@@ -20,6 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.core.MurderException;
+import org.murder.core.io.LinkWalk;
 import org.murder.core.Printable;
 import org.murder.core.io.FileModes;
 import org.murder.core.progress.Progress;
@@ -84,7 +85,34 @@ public final class ReleasePacker {
                     + (excludes.isEmpty() ? "" : " not excluded") + ")");
         }
         entries.sort(Comparator.comparing(PackEntry::name));
+        checkLinkWalks(entries);
         return entries;
+    }
+
+    /**
+     * Every link followed through the release's other links, as the agents' unpack walks them: a
+     * link that leaves the release or loops only through another link ({@code a/m -> l/..} beside
+     * {@code a/l -> ..}) is refused here too, not on every host.
+     */
+    private void checkLinkWalks(List<PackEntry> entries) {
+        java.util.Map<String, String> links = new java.util.HashMap<>();
+        for (PackEntry e : entries) {
+            if (e.kind() == PackEntry.Kind.SYMLINK) {
+                links.put(e.name(), e.linkTarget());
+            }
+        }
+        for (java.util.Map.Entry<String, String> link : new java.util.TreeMap<>(links).entrySet()) {
+            String why = switch (LinkWalk.resolve(LinkWalk.parentOf(link.getKey()), link.getValue(), links::get)) {
+                case OUTSIDE -> " leaves the release through other links";
+                case LOOP -> " loops through more than " + LinkWalk.MAX_HOPS + " links";
+                case INSIDE -> null;
+            };
+            if (why != null) {
+                throw MurderException.badInput(Printable.escape(root.resolve(link.getKey()).toString()) + ": symbolic link to '"
+                        + Printable.escape(link.getValue()) + "'" + why + " (expected: a relative target inside the release;"
+                        + " agents refuse to unpack it)");
+            }
+        }
     }
 
     /** What one directory holds: its entries, and those of them that are directories to list next. */
@@ -128,7 +156,8 @@ public final class ReleasePacker {
     /**
      * A link whose target is absolute or climbs out of the release is refused here, at the deploy host,
      * rather than by every agent's unpack (which refuses it: a release must not reach outside its
-     * directory). The check is on the text of the target; the agents also follow links through links.
+     * directory). This first check is on the text of the target; {@link #checkLinkWalks} then follows
+     * links through links.
      */
     private void checkLinkTarget(Path link, String target) {
         String shown = Printable.escape(link.toString()) + ": symbolic link to '" + Printable.escape(target) + "'";

@@ -51,6 +51,34 @@ class ReleasePackerTest {
     }
 
     @Test
+    void linksThatLeaveOrLoopOnlyThroughOtherLinksAreRefusedAsAgentsWould(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/a"));
+        Files.writeString(src.resolve("f"), "x");
+        Files.createSymbolicLink(src.resolve("in"), Path.of("l/f")); // a/l -> . below: a/in leads to a/f
+        Path dot = Files.createSymbolicLink(src.resolve("l"), Path.of("."));
+        assertEquals(4, new ReleasePacker(dir.resolve("src"), List.of()).scan().size(), "through a link, still inside");
+
+        // each link's text stays inside; together a/m leads out: a/l is '..', so a/m -> l/.. is the release's parent
+        Files.delete(dot);
+        Files.createSymbolicLink(src.resolve("l"), Path.of(".."));
+        Path m = Files.createSymbolicLink(src.resolve("m"), Path.of("l/.."));
+        assertEquals(m + ": symbolic link to 'l/..' leaves the release through other links (expected: a relative target inside the"
+                + " release; agents refuse to unpack it)", org.junit.jupiter.api.Assertions.assertThrows(
+                        org.murder.core.MurderException.class, () -> new ReleasePacker(dir.resolve("src"), List.of()).scan()).getMessage());
+        Files.delete(m);
+        Files.delete(src.resolve("in"));
+        Files.delete(src.resolve("l"));
+
+        Path l1 = Files.createSymbolicLink(src.resolve("l1"), Path.of("l2"));
+        Files.createSymbolicLink(src.resolve("l2"), Path.of("l1"));
+        org.murder.core.MurderException loop = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(dir.resolve("src"), List.of()).scan());
+        assertEquals(l1 + ": symbolic link to 'l2' loops through more than 40 links (expected: a relative target inside the release;"
+                + " agents refuse to unpack it)", loop.getMessage());
+        assertEquals(2, loop.exitCode());
+    }
+
+    @Test
     void namesAgentsWouldRefuseAreRefusedWhenPacking(@TempDir Path dir) throws Exception {
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("ok.txt"), "x");

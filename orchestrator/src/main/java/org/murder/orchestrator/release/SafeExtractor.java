@@ -15,10 +15,8 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +28,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.maker.Compression;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
+import org.murder.core.io.LinkWalk;
 import org.murder.core.io.FileModes;
 
 /**
@@ -57,8 +56,6 @@ import org.murder.core.io.FileModes;
  * gzip writes).
  */
 public final class SafeExtractor {
-    /** Links followed while resolving one link target, as Linux allows (MAXSYMLINKS). */
-    static final int MAX_LINK_HOPS = 40;
 
     /** The tar-bomb guard: content bytes (after decompression) and entries, per archive. */
     public record Limits(long maxBytes, long maxEntries) {
@@ -173,8 +170,6 @@ public final class SafeExtractor {
     }
 
     private enum Kind { DIRECTORY, FILE, SYMLINK }
-
-    private enum Resolution { INSIDE, OUTSIDE, LOOP }
 
     private record Link(String rawName, String key, String target) {
     }
@@ -479,56 +474,15 @@ public final class SafeExtractor {
             if (target.indexOf('\0') >= 0) {
                 throw refuse(raw, shown + " is not a valid path" + expected);
             }
-            int slash = key.lastIndexOf('/');
-            List<String> parent = slash < 0 ? List.of() : List.of(key.substring(0, slash).split("/"));
-            switch (resolve(parent, target)) {
+            switch (LinkWalk.resolve(LinkWalk.parentOf(key), target, linkTargets::get)) {
                 case OUTSIDE -> throw refuse(raw, shown + " leaves the release" + expected);
-                case LOOP -> throw refuse(raw, shown + " loops through more than " + MAX_LINK_HOPS + " links" + expected);
+                case LOOP -> throw refuse(raw, shown + " loops through more than " + LinkWalk.MAX_HOPS + " links" + expected);
                 case INSIDE -> {
                 }
             }
             if (!org.murder.core.Printable.isPlain(target)) { // as entry names: `ls -l` would print it to a terminal
                 throw refuse(raw, shown + " has control or bidi characters" + expected);
             }
-        }
-
-        /**
-         * Where {@code target}, seen from the directory {@code from}, leads: the kernel's walk,
-         * component by component, following the links unpacked so far.
-         */
-        private Resolution resolve(List<String> from, String target) {
-            Deque<String> path = new ArrayDeque<>(from);
-            Deque<String> todo = new ArrayDeque<>(List.of(target.split("/")));
-            int hops = 0;
-            while (!todo.isEmpty()) {
-                String c = todo.pollFirst();
-                if (c.isEmpty() || c.equals(".")) {
-                    continue;
-                }
-                if (c.equals("..")) {
-                    if (path.isEmpty()) {
-                        return Resolution.OUTSIDE;
-                    }
-                    path.pollLast();
-                    continue;
-                }
-                path.addLast(c);
-                String next = linkTargets.get(String.join("/", path));
-                if (next != null) {
-                    if (++hops > MAX_LINK_HOPS) {
-                        return Resolution.LOOP;
-                    }
-                    if (next.startsWith("/")) {
-                        return Resolution.OUTSIDE;
-                    }
-                    path.pollLast();
-                    String[] more = next.split("/");
-                    for (int i = more.length - 1; i >= 0; i--) {
-                        todo.addFirst(more[i]);
-                    }
-                }
-            }
-            return Resolution.INSIDE;
         }
 
         /**
