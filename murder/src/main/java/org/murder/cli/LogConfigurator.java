@@ -109,6 +109,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         for (String client : CLIENT_LOGGERS) {
             context.getLogger(client).setLevel(Level.ERROR);
         }
+        KnownNoise noise = new KnownNoise();
+        noise.setContext(context);
+        noise.start();
+        context.addTurboFilter(noise);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

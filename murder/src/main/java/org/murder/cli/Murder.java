@@ -110,6 +110,7 @@ public final class Murder implements Runnable {
                         "--log-format: '" + format + "' (expected: text or json)");
             }
             BriefTraces.verbose(verbose);
+            KnownNoise.verbose(verbose);
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {
