@@ -223,6 +223,11 @@ class PeerCommandTest {
             CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--bind", "127.0.0.1", "--port-range", port + "-" + port);
             assertEquals(1, r.exitCode(), r.err());
             assertEquals("murder: no free port in " + port + " (every port is in use; expected: a --port-range with a free port)\n", r.err());
+            CliRun both = CliRun.of("peer", torrent.toString(), tmp.resolve("nope").toString(), "--bind", "127.0.0.1", "--port-range",
+                    port + "-" + port);
+            assertEquals(2, both.exitCode(), "a DEST that cannot be is named first: " + both.err());
+            assertEquals("murder: " + tmp.resolve("nope") + ": no such directory (expected: an existing download directory)\n",
+                    both.err());
         }
         try (java.util.stream.Stream<Path> left = Files.list(dest)) {
             assertEquals(java.util.List.of(), left.toList(), "no a.bin.part: the port is taken before DEST is touched");

@@ -118,6 +118,7 @@ public final class PeerCommand implements Callable<Integer> {
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
         StatusFile status = statusFile == null ? null : StatusFile.open(statusFile);
         List<InetSocketAddress> extraPeers = engineOptions.extraPeers(); // checked before anything is written to DEST
+        Storage.checkDirectory(dest); // a DEST that cannot be is bad usage, named before any port is looked for
         if (warmUp) {
             warmUp();
         }

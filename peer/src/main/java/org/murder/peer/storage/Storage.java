@@ -173,13 +173,15 @@ public final class Storage implements Closeable {
         }
     }
 
-    private static void checkDirectory(Path directory) {
+    /** Refuses a download directory that is not one, or that this user cannot write in; writes nothing. */
+    public static void checkDirectory(Path directory) {
         if (!Files.isDirectory(directory)) {
             throw MurderException.badInput(Printable.escape(directory.toString()) + (Files.exists(directory) ? ": not a directory"
                     : ": no such directory") + " (expected: an existing download directory)");
         }
         if (!Files.isWritable(directory)) {
-            throw MurderException.badInput(directory + ": not writable (expected: a directory this user can write)");
+            throw MurderException.badInput(Printable.escape(directory.toString()) + ": not writable (expected: a directory this user"
+                    + " can write)");
         }
     }
 
