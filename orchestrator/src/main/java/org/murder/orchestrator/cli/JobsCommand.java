@@ -118,6 +118,8 @@ public final class JobsCommand implements Callable<Integer> {
     private static boolean isRegistered(CuratorFramework client, String host) {
         try {
             return client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host)) != null;
+        } catch (IllegalArgumentException notAName) { // a job written by hand can name anything
+            return false;
         } catch (Exception e) {
             throw new IllegalStateException("reading the registration of " + host + ": " + e.getMessage(), e);
         }

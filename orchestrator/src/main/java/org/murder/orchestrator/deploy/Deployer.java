@@ -434,10 +434,10 @@ public final class Deployer {
             if (!loaded.await(CACHE_LOAD_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
                 LOG.warn("the registered agents and the reports not loaded within {} s; following them as they come", CACHE_LOAD_SECONDS);
             }
-            following = job; // live on the agents from here on, whatever becomes of this process
             if (publish != null) {
                 publish.call();
             }
+            following = job; // live on the agents from here on, whatever becomes of this process
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
             while (true) {

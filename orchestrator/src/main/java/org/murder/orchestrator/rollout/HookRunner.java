@@ -271,7 +271,7 @@ public final class HookRunner {
 
     /** The hook's tree: its process group, and whatever descends from it still. */
     private static void kill(Process p) {
-        if (SETSID_WAITS) {
+        if (SETSID_WAITS && p.isAlive()) { // alive: its pid is still its group's, not reused
             HookLedger.killGroup(p.pid());
         }
         p.descendants().forEach(ProcessHandle::destroyForcibly);
