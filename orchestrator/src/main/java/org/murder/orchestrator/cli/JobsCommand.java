@@ -108,7 +108,7 @@ public final class JobsCommand implements Callable<Integer> {
         Map<String, Boolean> registered = new java.util.HashMap<>();
         Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
         List<Shown> out = new java.util.ArrayList<>();
-        for (JobStore.JobStatus s : store.list().stream().limit(limit).toList()) {
+        for (JobStore.JobStatus s : store.list(limit)) {
             out.add(new Shown(s, s.hostLines(now, h -> registered.computeIfAbsent(h, name -> isRegistered(client, name))),
                     signer.map(sg -> sg.verify(s.job()))));
         }

@@ -79,10 +79,15 @@ public final class JobStore {
         this.zk = zk;
     }
 
-    /** Every job, newest first; unreadable nodes are skipped. */
-    public List<JobStatus> list() throws Exception {
+    /**
+     * The {@code limit} newest jobs with their reports; unreadable nodes are skipped. Only those
+     * jobs' reports are read: at fleet size a job has thousands.
+     */
+    public List<JobStatus> list(int limit) throws Exception {
         List<JobStatus> out = new ArrayList<>();
-        for (Job job : jobs()) {
+        List<Job> newest = jobs();
+        newest.sort(Comparator.comparingLong(Job::createdAt).reversed());
+        for (Job job : newest.subList(0, Math.min(Math.max(0, limit), newest.size()))) {
             try {
                 Map<String, HostReport> reports = new LinkedHashMap<>();
                 String id = job.id();
@@ -153,11 +158,11 @@ public final class JobStore {
     public int prune(Duration ttl, Clock clock) throws Exception {
         int removed = 0;
         long cutoff = clock.millis() - ttl.toMillis();
-        for (JobStatus s : list()) {
-            if (s.job().createdAt() < cutoff) {
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(s.job().id()));
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(s.job().id())); // a rollout's signed wave nodes
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(s.job().id()));
+        for (Job job : jobs()) { // the job nodes alone: their reports are deleted unread
+            if (job.createdAt() < cutoff) {
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(job.id()));
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(job.id())); // a rollout's signed wave nodes
+                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(job.id()));
                 removed++;
             }
         }
