@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * DIR/releases/&lt;tag&gt;/        one unpacked release per tag, complete or absent
  * DIR/releases/.history      one line per activation: "EPOCH-SECONDS TAG", "... TAG rollback" for rollbacks
  * DIR/releases/.generation   "CZXID JOB ENSEMBLE": the job that switched current last (see {@link Generation})
+ * DIR/releases/.unpacked     the tags murder unpacked here, one a line: pruning deletes only these and activated ones
  * DIR/current -&gt; releases/&lt;tag&gt;   what the application runs
  * </pre>
  * {@code current} always points at a complete release: a release is unpacked beside its final name
@@ -56,6 +57,8 @@ public final class ReleaseManager {
     /** Lines of .history that do not parse are warned of one by one up to this many, then counted. */
     private static final int MAX_HISTORY_WARNINGS = 5;
     public static final String GENERATION = ".generation";
+    /** The tags murder unpacked here, one a line: only those (and activated ones) are ever pruned. */
+    public static final String UNPACKED = ".unpacked";
     private static final String ROLLBACK_MARK = "rollback";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -83,6 +86,7 @@ public final class ReleaseManager {
     private final Path current;
     private final Path history;
     private final Path generation;
+    private final Path unpacked;
     private final SafeExtractor extractor;
     private final Clock clock;
 
@@ -96,6 +100,7 @@ public final class ReleaseManager {
         this.current = this.dest.resolve(CURRENT);
         this.history = releases.resolve(HISTORY);
         this.generation = releases.resolve(GENERATION);
+        this.unpacked = releases.resolve(UNPACKED);
         this.extractor = Objects.requireNonNull(extractor, "extractor");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -160,6 +165,7 @@ public final class ReleaseManager {
                     LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
                 } else {
                     move(partial, dir);
+                    noteUnpacked(tag);
                     extracted = true;
                 }
             } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -208,6 +214,7 @@ public final class ReleaseManager {
                 LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
             } else {
                 move(partial, dir);
+                noteUnpacked(tag);
             }
         } finally {
             if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
@@ -272,7 +279,7 @@ public final class ReleaseManager {
      * activated before current; empty without a current release or an earlier one.
      */
     public Optional<String> rollbackTarget() {
-        if (!Files.isDirectory(releases, LinkOption.NOFOLLOW_LINKS)) {
+        if (!releasesPresent()) {
             return Optional.empty();
         }
         return current().flatMap(from -> previous(from, readHistory()));
@@ -288,7 +295,7 @@ public final class ReleaseManager {
             throw MurderException.badInput("keep: " + keep + " (expected: 0 or more)");
         }
         requireDest();
-        if (!Files.isDirectory(releases)) {
+        if (!releasesPresent()) {
             return List.of();
         }
         List<Path> doomed = new ArrayList<>();
@@ -297,7 +304,11 @@ public final class ReleaseManager {
             Optional<String> cur = current();
             List<HistoryLine> lines = readHistory();
             Map<String, Integer> recency = lastIndex(lines);
-            List<String> newestFirst = tags().stream()
+            Set<String> unpackedHere = readUnpacked();
+            Map<Boolean, List<String>> byOrigin = tags().stream() // only what murder put here is ever pruned
+                    .collect(Collectors.partitioningBy(t -> recency.containsKey(t) || unpackedHere.contains(t)));
+            List<String> strays = byOrigin.get(false);
+            List<String> newestFirst = byOrigin.get(true).stream()
                     .sorted(Comparator.comparing((String t) -> recency.getOrDefault(t, -1)).reversed()
                             .thenComparing(Comparator.reverseOrder()))
                     .toList();
@@ -317,6 +328,13 @@ public final class ReleaseManager {
             if (!removed.isEmpty()) {
                 Set<String> gone = new HashSet<>(removed);
                 writeHistory(lines.stream().filter(l -> !gone.contains(l.tag())).toList());
+                if (unpackedHere.removeAll(gone)) {
+                    writeUnpacked(unpackedHere);
+                }
+            }
+            if (!strays.isEmpty()) {
+                LOG.info("[dest={}] left {} in {}: not unpacked or activated by murder (it prunes only its own releases)", dest,
+                        Trees.printable(String.join(", ", strays)), releases);
             }
         }
         for (Path grave : doomed) {
@@ -331,7 +349,7 @@ public final class ReleaseManager {
     /** Every release, least recently activated first (never activated ones before all others). */
     public List<Release> list() {
         requireDest();
-        if (!Files.isDirectory(releases)) {
+        if (!releasesPresent()) {
             return List.of();
         }
         Optional<String> cur = current();
@@ -373,7 +391,7 @@ public final class ReleaseManager {
     /** The tags under {@code releases/}, sorted by name. */
     List<String> tags() {
         List<String> tags = new ArrayList<>();
-        if (!Files.isDirectory(releases)) {
+        if (!releasesPresent()) {
             return tags;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(releases)) {
@@ -480,6 +498,31 @@ public final class ReleaseManager {
         return lines;
     }
 
+    /** {@link #UNPACKED}: the tags murder unpacked here and has not pruned (a missing file: none). */
+    private Set<String> readUnpacked() {
+        try {
+            return new java.util.TreeSet<>(org.murder.core.io.SmallFiles.read(unpacked, 16L << 20, "unpacked").lines()
+                    .map(String::strip).filter(ReleaseManager::isValidTag).toList());
+        } catch (NoSuchFileException e) {
+            return new java.util.TreeSet<>();
+        } catch (IOException e) {
+            throw MurderException.failure("read " + unpacked + ": " + Trees.describe(e), e);
+        }
+    }
+
+    /** Adds {@code tag} to {@link #UNPACKED}; under the destination's lock. */
+    private void noteUnpacked(String tag) {
+        Set<String> tags = readUnpacked();
+        if (tags.add(tag)) {
+            writeUnpacked(tags);
+        }
+    }
+
+    private void writeUnpacked(Set<String> tags) {
+        String text = tags.stream().map(t -> t + "\n").collect(Collectors.joining());
+        AtomicFiles.write(unpacked, text.getBytes(StandardCharsets.UTF_8), true);
+    }
+
     private void record(HistoryLine line) {
         List<HistoryLine> lines = new ArrayList<>(readHistory());
         lines.add(line);
@@ -559,7 +602,37 @@ public final class ReleaseManager {
         }
     }
 
+    /**
+     * Whether {@code DIR/releases} exists; refuses one that is a symbolic link or not a directory:
+     * an agent runs as root, and a link there would have murder unpack, write and prune its
+     * releases in whatever directory it points at.
+     */
+    private boolean releasesPresent() {
+        BasicFileAttributes seen = attributesOrNull(releases);
+        if (seen == null) {
+            return false;
+        }
+        if (seen.isSymbolicLink()) {
+            String to;
+            try {
+                to = Files.readSymbolicLink(releases).toString();
+            } catch (IOException e) {
+                to = "?";
+            }
+            throw MurderException.badInput(Trees.printable(releases.toString()) + ": a symbolic link to " + Trees.printable(to)
+                    + " (expected: the directory murder makes there; it never unpacks, writes or deletes releases through a link)");
+        }
+        if (!seen.isDirectory()) {
+            throw MurderException.badInput(Trees.printable(releases.toString()) + ": not a directory (expected: the directory murder"
+                    + " makes there, holding the releases)");
+        }
+        return true;
+    }
+
     private void createDirectories() {
+        if (releasesPresent()) {
+            return;
+        }
         try {
             Files.createDirectories(releases);
         } catch (IOException e) {
@@ -575,7 +648,7 @@ public final class ReleaseManager {
 
     private void requireReleases() {
         requireDest();
-        if (!Files.isDirectory(releases)) {
+        if (!releasesPresent()) {
             throw MurderException.failure(releases + ": no such directory (expected: the destination of earlier deploys)", null);
         }
     }

@@ -84,7 +84,7 @@ class ReleaseManagerTest {
         assertEquals("v2", Files.readString(dest.resolve("current/data/part-3")));
         assertEquals(Optional.of("v2"), releases.current());
         assertEquals(at(1) + " v1\n" + at(2) + " v2\n", history());
-        assertEquals(Set.of(".history", ".lock", "v1", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v1", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
         assertEquals(Set.of("current", "releases"), SafeExtractorTest.names(dest), "no temporary link left");
     }
 
@@ -113,7 +113,7 @@ class ReleaseManagerTest {
         MurderException e = assertThrows(MurderException.class, () -> releases.activate("v2", evil));
         assertEquals(evil + ": entry '../evil': '..' in path (expected: a relative path inside the release)", e.getMessage());
         assertEquals("releases/v1", currentLink());
-        assertEquals(Set.of(".history", ".lock", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
         assertFalse(Files.exists(tmp.resolve("evil")));
     }
 
@@ -198,24 +198,48 @@ class ReleaseManagerTest {
 
         assertEquals(List.of("v1", "v3"), releases.keepLast(3));
 
-        assertEquals(Set.of(".history", ".lock", "v2", "v4", "v5"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v2", "v4", "v5"), SafeExtractorTest.names(dest.resolve("releases")));
         assertEquals(at(2) + " v2\n" + at(4) + " v4\n" + at(5) + " v5\n" + at(6) + " v2 rollback\n", history());
         assertEquals(List.of(), releases.keepLast(3));
         assertEquals(List.of("v4", "v5"), releases.keepLast(0));
         assertEquals("releases/v2", currentLink());
-        assertEquals(Set.of(".history", ".lock", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
         MurderException e = assertThrows(MurderException.class, () -> releases.keepLast(-1));
         assertEquals("keep: -1 (expected: 0 or more)", e.getMessage());
     }
 
     @Test
-    void keepLastRemovesNeverActivatedReleasesFirst() throws Exception {
+    void keepLastRemovesNeverActivatedReleasesFirstAndNothingMurderDidNotPutThere() throws Exception {
         activate("v1");
         activate("v2");
-        new SafeExtractor().extract(archiveFixture("stray"), dest.resolve("releases/stray"));
+        releases.prepare("v3", archiveFixture("v3"), Optional.empty()); // unpacked by murder, never activated
+        new SafeExtractor().extract(archiveFixture("backup"), dest.resolve("releases/backup")); // an operator's own directory
         Files.createDirectories(dest.resolve("releases/.v9.partial-123")); // an unpack in progress: not ours to delete
-        assertEquals(List.of("stray"), releases.keepLast(2));
-        assertEquals(Set.of(".history", ".lock", ".v9.partial-123", "v1", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(List.of("v3"), releases.keepLast(2));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", ".v9.partial-123", "backup", "v1", "v2"),
+                SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals("v1\nv2\n", Files.readString(dest.resolve("releases/.unpacked")), "a pruned tag leaves the record");
+        assertEquals(List.of("v1"), releases.keepLast(0), "current (v2) stays, and so does backup");
+        assertEquals(Set.of(".history", ".lock", ".unpacked", ".v9.partial-123", "backup", "v2"),
+                SafeExtractorTest.names(dest.resolve("releases")));
+    }
+
+    @Test
+    void aReleasesDirectoryThatIsASymbolicLinkIsRefusedAndNothingIsDeletedThroughIt() throws Exception {
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createDirectories(elsewhere.resolve("precious"));
+        Files.createDirectories(dest);
+        Files.createSymbolicLink(dest.resolve("releases"), elsewhere);
+        String expected = dest.resolve("releases") + ": a symbolic link to " + elsewhere + " (expected: the directory murder makes"
+                + " there; it never unpacks, writes or deletes releases through a link)";
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> releases.keepLast(0), () -> releases.activate("v1", archiveFixture("v1")), releases::list,
+                () -> releases.prepare("v1", archiveFixture("v1"), Optional.empty()), () -> releases.rollback(Optional.empty()))) {
+            MurderException e = assertThrows(MurderException.class, call);
+            assertEquals(expected, e.getMessage());
+            assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        }
+        assertEquals(Set.of("precious"), SafeExtractorTest.names(elsewhere), "nothing unpacked, written or deleted there");
     }
 
     @Test
@@ -338,7 +362,7 @@ class ReleaseManagerTest {
             throw new AssertionError(failure.get());
         }
         assertEquals("releases/v1", currentLink());
-        assertEquals(Set.of(".history", ".lock", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v1"), SafeExtractorTest.names(dest.resolve("releases")));
         assertEquals(1, history().lines().count());
         assertTrue(Files.isDirectory(dest.resolve("releases/v1"), LinkOption.NOFOLLOW_LINKS));
     }
