@@ -303,7 +303,7 @@ final class DeployLock implements AutoCloseable {
         return path.substring(0, path.lastIndexOf('/'));
     }
 
-    private static String localHost() {
+    static String localHost() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {

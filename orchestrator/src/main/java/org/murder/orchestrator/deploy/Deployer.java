@@ -347,6 +347,14 @@ public final class Deployer {
         if (released >= job.rollout().waves().size()) {
             throw MurderException.failure("--continue " + id + ": every wave is released already", null);
         }
+        if (released > 0) {
+            long running = nodes.unfinishedOf(id, job.rollout().waves().get(released - 1));
+            if (running > 0) {
+                throw MurderException.failure("--continue " + id + ": wave " + released + " has not passed yet (" + running + " of "
+                        + job.rollout().waves().get(released - 1).size() + " hosts still at work; expected: --continue once the deploy"
+                        + " says 'paused    wave " + released + " of " + job.rollout().waves().size() + " passed')", null);
+            }
+        }
         if (!isFollowed(job)) {
             throw MurderException.failure("--continue " + id + ": no deploy is following the job (the process that published it"
                     + " stopped), so nothing would release the wave (expected: 'murder deploy --resume " + id + "' on the deploy host"
@@ -360,7 +368,8 @@ public final class Deployer {
     private boolean isFollowed(Job job) throws Exception {
         try {
             LockHolder holder = Json.read(zk.getData().forPath(ZkPaths.lock(job.tag())), LockHolder.class);
-            return clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis();
+            // a dead deploy's lock outlives it by its session timeout, its heartbeat by up to SILENT: the holder's process says
+            return clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis() && !holder.isDeadProcessOn(DeployLock.localHost());
         } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
             return false;
         } catch (IllegalArgumentException notOurs) {

@@ -10,6 +10,7 @@ import org.apache.zookeeper.KeeperException;
 import org.murder.core.MurderException;
 import org.murder.core.Printable;
 import org.murder.orchestrator.job.AgentInfo;
+import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
 import org.murder.orchestrator.job.JobCodec;
 import org.murder.orchestrator.job.JobSigner;
@@ -140,6 +141,26 @@ final class JobNodes {
             throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
         }
         return job;
+    }
+
+    /**
+     * How many of {@code hosts} have not finished job {@code id}: no done or failed report while
+     * their agent is registered (an agent gone counts as finished: the deploy gives it up).
+     */
+    long unfinishedOf(String id, List<String> hosts) throws Exception {
+        long unfinished = 0;
+        for (String h : hosts) {
+            HostReport r;
+            try {
+                r = Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class);
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException | IllegalArgumentException none) {
+                r = null;
+            }
+            if ((r == null || !r.isFinished()) && zk.checkExists().forPath(ZkPaths.agent(h)) != null) {
+                unfinished++;
+            }
+        }
+        return unfinished;
     }
 
     /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */

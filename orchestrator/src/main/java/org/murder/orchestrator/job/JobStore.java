@@ -13,6 +13,7 @@ import org.murder.orchestrator.zk.ZkPaths;
 
 /** Reads jobs and their host reports back, and removes jobs past their time to live. */
 public final class JobStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobStore.class);
     /** A job and what each host reported. */
     public record JobStatus(Job job, Map<String, HostReport> reports) {
         public long count(String state) {
@@ -154,12 +155,20 @@ public final class JobStore {
         return out;
     }
 
-    /** Deletes jobs created more than {@code ttl} ago, with their reports and wave nodes; returns how many. */
+    /**
+     * Deletes jobs created more than {@code ttl} ago, with their reports and wave nodes; returns how
+     * many. A job whose deadline has not passed is kept whatever its age: agents may still run it,
+     * and its deploy (or a --resume, a --continue) still needs it.
+     */
     public int prune(Duration ttl, Clock clock) throws Exception {
         int removed = 0;
-        long cutoff = clock.millis() - ttl.toMillis();
+        long now = clock.millis();
+        long cutoff = now - ttl.toMillis();
         for (Job job : jobs()) { // the job nodes alone: their reports are deleted unread
-            if (job.createdAt() < cutoff) {
+            if (job.createdAt() < cutoff && job.deadline() > now) {
+                LOG.info("kept job {}, older than {}: live on the agents until {}", job.id(), org.murder.core.Durations.format(ttl),
+                        java.time.Instant.ofEpochMilli(job.deadline()));
+            } else if (job.createdAt() < cutoff) {
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(job.id()));
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(job.id())); // a rollout's signed wave nodes
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(job.id()));

@@ -77,6 +77,18 @@ class JobStoreTest {
     }
 
     @Test
+    void aJobBeforeItsDeadlineIsNeverPrunedWhateverItsAge() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            publish(zk, "v1-live", clock.millis() - 30_000); // deadline 30 s from now: a paused rollout, agents at work
+            assertEquals(0, new JobStore(zk).prune(Duration.ZERO, clock), "murder jobs --prune 0s");
+            assertNotNull(zk.checkExists().forPath(ZkPaths.job("v1-live")));
+            assertEquals(1, new JobStore(zk).prune(Duration.ZERO, Clock.offset(clock, Duration.ofSeconds(31))), "past its deadline");
+        }
+    }
+
+    @Test
     void aJobOfTheTagIsUnfinishedWhileAHostHasNotFinishedItBeforeItsDeadline() throws Exception {
         Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
         try (TestingServer server = new TestingServer(true);

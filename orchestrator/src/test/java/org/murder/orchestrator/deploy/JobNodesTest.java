@@ -1,0 +1,48 @@
+package org.murder.orchestrator.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.murder.orchestrator.job.HostReport;
+import org.murder.orchestrator.job.JobSigner;
+import org.murder.orchestrator.job.Json;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkPaths;
+import org.murder.orchestrator.zk.ZkSettings;
+
+/** What --continue reads of a wave, on a real ZooKeeper (Curator's TestingServer). */
+class JobNodesTest {
+    @Test
+    void aWaveIsUnfinishedWhileARegisteredHostOfItHasNoDoneOrFailedReport() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            JobNodes nodes = new JobNodes(zk, new JobSigner("a-test-secret-of-32-characters!!"), Clock.systemUTC());
+            for (String h : List.of("web-1", "web-2", "web-4")) {
+                zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent(h), "{}".getBytes(StandardCharsets.UTF_8));
+            }
+            HostReport started = HostReport.accepted(100, 1_000);
+            report(zk, "web-1", started.progress(100, 0, 1).done(2_000, ""));
+            report(zk, "web-2", started.in(HostReport.ACTIVATING, List.of(), "v1", false));
+            // web-3: no report, and its agent is gone (the deploy gives it up); web-4: registered, no report yet
+            List<String> wave = List.of("web-1", "web-2", "web-3", "web-4");
+            assertEquals(2, nodes.unfinishedOf("v2-x", wave));
+            report(zk, "web-2", started.progress(100, 0, 1).failed("health failed", 3_000));
+            report(zk, "web-4", started.progress(100, 0, 1).done(3_000, ""));
+            assertEquals(0, nodes.unfinishedOf("v2-x", wave), "failed counts as finished: the deploy judges the wave");
+        }
+    }
+
+    private static void report(CuratorFramework zk, String host, HostReport r) throws Exception {
+        String path = ZkPaths.host("v2-x", host);
+        if (zk.checkExists().forPath(path) == null) {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, Json.write(r));
+        } else {
+            zk.setData().forPath(path, Json.write(r));
+        }
+    }
+}
