@@ -1,7 +1,6 @@
 package org.murder.metrics;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.murder.core.MurderException;
@@ -31,13 +30,7 @@ public final class MetricsOptions {
         if (chosen.isEmpty()) {
             return Optional.empty();
         }
-        InetAddress address;
-        try {
-            address = InetAddress.getByName(bind);
-        } catch (UnknownHostException e) {
-            throw MurderException.badInput("--metrics-bind '" + bind + "': unknown address (expected: an IP address of this host,"
-                    + " or 0.0.0.0 for all)");
-        }
+        InetAddress address = org.murder.core.IpLiteral.bindAddress("--metrics-bind", bind);
         return Optional.of(new MetricsEndpoint(address, chosen.getAsInt()));
     }
 

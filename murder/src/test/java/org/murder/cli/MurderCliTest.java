@@ -158,6 +158,13 @@ class MurderCliTest {
                 tmp.toString(), "--hook-user", "no-such-user-here"),
                 "murder: --hook-user no-such-user-here: no such user on this host (expected: an existing user to run the activation"
                         + " hooks as)");
+        Path zkData = tmp.resolve("zk-data");
+        for (String[] args : new String[][] {{"tracker", "--bind", "999.0.0.1", "--open"},
+                {"zookeeper", "--bind", "999.0.0.1", "--data-dir", zkData.toString()}, {"tracker", "--bind", "", "--open"}}) {
+            assertOneLineError(CliRun.of(args), "murder: --bind '" + args[2] + "': unknown address (expected: an IP address of this host,"
+                    + " or 0.0.0.0 for every interface)");
+        }
+        assertFalse(Files.exists(zkData), "nothing made before the address is known good");
         for (String command : new String[] {"releases", "rollback"}) {
             assertOneLineError(CliRun.of(command, "--dest", ""),
                     "murder: --dest '' (expected: the deploy destination, the directory that holds releases/ and current)");

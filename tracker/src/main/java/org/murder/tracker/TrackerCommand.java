@@ -152,6 +152,7 @@ public final class TrackerCommand implements Callable<Integer> {
     TrackerConfig config() {
         TrackerConfig.Builder b = TrackerConfig.builder();
         if (bind != null) {
+            org.murder.core.IpLiteral.bindAddress("--bind", bind); // refused here (exit 2), not as "cannot listen" later
             b.bind(bind);
         }
         if (port != null) {

@@ -74,6 +74,7 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
         }
+        org.murder.core.IpLiteral.bindAddress("--bind", bind); // before the data directory is made
         if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
             throw MurderException.badInput("--data-dir " + org.murder.core.Printable.escape(dataDir.toString())
                     + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");

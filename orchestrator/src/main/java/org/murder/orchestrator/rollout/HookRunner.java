@@ -133,8 +133,7 @@ public final class HookRunner {
             code = status.join();
             body = head.sofar();
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new Attempt(false, -1, "", url + ": " + cause);
+            return new Attempt(false, -1, "", url + ": " + why(e.getCause() == null ? e : e.getCause()));
         } catch (InterruptedException e) {
             head.abort();
             answer.cancel(true);
@@ -207,6 +206,24 @@ public final class HookRunner {
             }
             body.complete(sofar());
         }
+    }
+
+    /** Why a health URL could not be fetched, in words: the JDK's client throws a ConnectException without a message. */
+    static String why(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.ConnectException) {
+                return "cannot connect (" + (c.getMessage() == null ? "connection refused" : c.getMessage()) + ")";
+            }
+            if (c instanceof java.net.http.HttpTimeoutException) {
+                return "no answer in time";
+            }
+        }
+        Throwable t = failure;
+        while (t.getMessage() == null && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String name = t.getClass().getSimpleName();
+        return t.getMessage() == null ? name : name + ": " + t.getMessage();
     }
 
     private static Duration min(Duration a, Duration b) {

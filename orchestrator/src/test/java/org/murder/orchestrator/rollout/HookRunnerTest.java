@@ -106,6 +106,18 @@ class HookRunnerTest {
     }
 
     @Test
+    void aHealthUrlNobodyListensOnSaysConnectionRefused() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nobody listens there
+        }
+        String url = "http://127.0.0.1:" + port + "/health";
+        HookResult r = runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 200, Duration.ofMillis(200), "t"), Map.of(), tmp);
+        assertFalse(r.ok());
+        assertTrue(r.why().endsWith(url + ": cannot connect (connection refused)"), r.why());
+    }
+
+    @Test
     void healthIsRetriedUntilItPassesOrItsDeadline() {
         Path count = tmp.resolve("count");
         String thirdTimeLucky = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + count + "; test $n -ge 3";

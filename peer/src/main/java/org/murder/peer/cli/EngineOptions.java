@@ -1,8 +1,6 @@
 package org.murder.peer.cli;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import org.murder.core.MurderException;
@@ -54,11 +52,7 @@ public final class EngineOptions {
         }
         b.maxConnections(maxPeers);
         if (bind != null) {
-            try {
-                b.bindAddress(InetAddress.getByName(bind));
-            } catch (UnknownHostException e) {
-                throw MurderException.badInput("--bind '" + bind + "': unknown address (expected: an IP address of this host)");
-            }
+            b.bindAddress(org.murder.core.IpLiteral.bindAddress("--bind", bind));
         }
         return b;
     }

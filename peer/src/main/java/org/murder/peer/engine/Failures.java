@@ -12,6 +12,9 @@ final class Failures {
         while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
             t = t.getCause();
         }
+        if (t instanceof java.io.IOException io) { // a file system's exception may say only the path ("already exists" is its class)
+            return org.murder.core.io.IoErrors.describe(io);
+        }
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 }
