@@ -609,10 +609,14 @@ public final class Agent implements Closeable {
         if (!job.dest().isEmpty() && !dest.isAbsolute()) { // `murder deploy` refuses one; it would land in the agent's working directory
             throw new IllegalStateException("dest '" + org.murder.core.Printable.escape(job.dest()) + "': not an absolute directory");
         }
+        if (Files.exists(dest) && !Files.isDirectory(dest)) {
+            throw new IllegalStateException(org.murder.core.Printable.escape(dest.toString()) + ": not a directory (expected: the"
+                    + " directory for the releases, or a path to create)");
+        }
         try {
             Files.createDirectories(dest);
         } catch (IOException e) {
-            throw new IllegalStateException(dest + ": cannot create (" + e.getMessage() + ")", e);
+            throw new IllegalStateException("cannot create " + org.murder.core.io.IoErrors.describe(e), e);
         }
         if (!Files.isWritable(dest)) {
             throw new IllegalStateException(dest + ": not writable by this agent");

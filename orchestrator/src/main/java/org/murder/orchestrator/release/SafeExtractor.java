@@ -207,7 +207,14 @@ public final class SafeExtractor {
                 } catch (IOException e) {
                     throw readFailure(e).orElseThrow(() -> e);
                 }
-                try (InputStream tarBytes = new ReadAhead(codec.decompress(file), "murder-unpack");
+                InputStream decompressed;
+                try {
+                    decompressed = codec.decompress(file); // gzip reads its header here
+                } catch (IOException e) {
+                    Compression read = codec;
+                    throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": " + reason(e, read), e));
+                }
+                try (InputStream tarBytes = new ReadAhead(decompressed, "murder-unpack");
                         TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes)) {
                     String last = null;
                     while (true) {

@@ -248,12 +248,17 @@ class SafeExtractorTest {
         byte[] bytes = Files.readAllBytes(good);
         Path truncated = Files.write(tmp.resolve("truncated.tar.gz"), Arrays.copyOf(bytes, bytes.length / 2));
         Path notGzip = Files.writeString(tmp.resolve("plain.tar.gz"), "not gzip at all");
+        byte[] badHeader = new byte[64]; // gzip's magic, then compression method 0: refused by the header's reader
+        badHeader[0] = 0x1f;
+        badHeader[1] = (byte) 0x8b;
+        Path badGzipHeader = Files.write(tmp.resolve("bad-header.tar.gz"), badHeader);
         Path target = tmp.resolve("out/v1");
         Files.createDirectories(target.getParent());
 
-        for (Path archive : List.of(truncated, notGzip)) {
+        for (Path archive : List.of(truncated, notGzip, badGzipHeader)) {
             MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
             assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(" (expected: "), e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
             assertEquals(MurderException.BAD_INPUT, e.exitCode());
             assertEquals(Set.of(), names(target.getParent()));
