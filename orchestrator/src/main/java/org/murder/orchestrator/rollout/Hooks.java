@@ -63,18 +63,28 @@ public final class Hooks {
         Map<Hook, String> values = new EnumMap<>(Hook.class);
         Map<Hook, Integer> where = new EnumMap<>(Hook.class);
         Map<Hook, Duration> timeouts = new EnumMap<>(Hook.class);
+        Map<String, Integer> firstAt = new java.util.HashMap<>();
         for (org.murder.core.cli.KeyValueLines.Entry line : org.murder.core.cli.KeyValueLines.parse(lines, origin, "HOOK = command")) {
             int n = line.line();
             String at = origin + ":" + n;
             String key = line.key();
             String value = line.value();
             try {
+                Integer before = firstAt.putIfAbsent(key, n);
+                if (before != null) {
+                    throw new IllegalArgumentException(key + " again (first at line " + before + "; expected: each key once)");
+                }
                 if (key.endsWith(".timeout")) {
                     timeouts.put(Hook.parse(key.substring(0, key.length() - ".timeout".length())), Durations.parse(value));
                 } else {
                     Hook hook = Hook.parse(key);
                     if (value.isEmpty()) {
                         throw new IllegalArgumentException(key + ": empty (expected: a command)");
+                    }
+                    Matcher url = URL_STATUS.matcher(value);
+                    if (hook == Hook.HEALTH && url.matches() && url.group(2) != null
+                            && (Integer.parseInt(url.group(2)) < 100 || Integer.parseInt(url.group(2)) > 599)) {
+                        throw new IllegalArgumentException(key + ": status " + url.group(2) + " (expected: an HTTP status, 100 to 599)");
                     }
                     values.put(hook, value);
                     where.put(hook, n);

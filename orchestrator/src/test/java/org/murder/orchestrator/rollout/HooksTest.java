@@ -46,5 +46,11 @@ class HooksTest {
                 assertThrows(MurderException.class, () -> Hooks.parse(List.of("health"), "f")).getMessage());
         assertTrue(assertThrows(MurderException.class, () -> Hooks.parse(List.of("health.timeout = soon"), "f")).getMessage()
                 .startsWith("f:1: "));
+        assertEquals("f:3: pre-activate again (first at line 1; expected: each key once)", assertThrows(MurderException.class,
+                () -> Hooks.parse(List.of("pre-activate = drain", "health = true", "pre-activate = rm -rf /srv"), "f")).getMessage());
+        assertEquals("f:2: health.timeout again (first at line 1; expected: each key once)", assertThrows(MurderException.class,
+                () -> Hooks.parse(List.of("health.timeout = 1m", "health.timeout = 2m"), "f")).getMessage());
+        assertEquals("f:1: health: status 999 (expected: an HTTP status, 100 to 599)", assertThrows(MurderException.class,
+                () -> Hooks.parse(List.of("health = http://127.0.0.1:8080/health 999"), "f")).getMessage());
     }
 }
