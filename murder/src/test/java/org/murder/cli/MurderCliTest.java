@@ -203,6 +203,10 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
                 "--name", "a\u001b[31mb"),
                 "murder: --name 'a\\x1b[31mb' (expected: a file name without '/' or control characters)");
+        Path escaped = out.resolve("a\u001b[31m.torrent");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", escaped.toString()),
+                "murder: --out " + out + "/a\\x1b[31m.torrent: the release name 'a\\x1b[31m' taken from it (expected: a file name"
+                        + " without '/' or control characters; or give one with --name)");
         try (java.util.stream.Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(), left.toList(), "nothing written");
         }

@@ -127,13 +127,16 @@ public final class Storage implements Closeable {
             for (TorrentFile f : meta.files()) {
                 Path p = meta.isMultiFile() ? target(meta, fileOrDirectory, f)
                         : Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve(meta.name()) : fileOrDirectory;
+                String shown = Printable.escape(p.toString());
+                String which = meta.isMultiFile() ? Printable.escape(f.joinedPath()) + " of " + Printable.escape(meta.name())
+                        : Printable.escape(meta.name());
                 if (!Files.isRegularFile(p)) {
-                    throw MurderException.badInput(p + ": no such file (expected: the " + f.length() + "-byte file "
-                            + f.joinedPath() + " of " + meta.name() + ")");
+                    throw MurderException.badInput(shown + (Files.exists(p) ? ": not a regular file" : ": no such file")
+                            + " (expected: the " + f.length() + "-byte file " + which + ")");
                 }
                 if (size(p) != f.length()) {
-                    throw MurderException.badInput(p + ": " + size(p) + " bytes (expected: " + f.length() + " bytes of "
-                            + meta.name() + ")");
+                    throw MurderException.badInput(shown + ": " + size(p) + " bytes (expected: the " + f.length() + "-byte file "
+                            + which + ")");
                 }
                 segments.add(new Segment(FileChannel.open(p, StandardOpenOption.READ), f.offset(), f.length(), p, p));
             }

@@ -58,6 +58,18 @@ class StorageLinksTest {
     }
 
     @Test
+    void aSeedsMissingOrWrongFileIsNamedWithWhatTheTorrentWants() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        assertEquals(tmp.resolve("nope") + ": no such file (expected: the 10-byte file good.bin)", assertThrows(MurderException.class,
+                () -> Storage.forSeeding(torrent("good.bin", false), tmp.resolve("nope"))).getMessage());
+        Files.writeString(dest.resolve("good.bin"), "short");
+        assertEquals(dest.resolve("good.bin") + ": 5 bytes (expected: the 10-byte file good.bin)", assertThrows(MurderException.class,
+                () -> Storage.forSeeding(torrent("good.bin", false), dest)).getMessage());
+        assertEquals(dest.resolve("multi/sub/a.bin") + ": no such file (expected: the 10-byte file sub/a.bin of multi)",
+                assertThrows(MurderException.class, () -> Storage.forSeeding(torrent("multi", true), dest)).getMessage());
+    }
+
+    @Test
     void aDirectoryWhereTheFileGoesIsNamedAsOne() throws Exception {
         Path dest = Files.createDirectories(tmp.resolve("dest"));
         Files.createDirectories(dest.resolve("good.bin"));
