@@ -32,6 +32,9 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     private final Clock clock;
     private volatile Since current;
     private volatile Instant lastPulse;
+    /** When the process last began to stand still, as the pulse that ended it saw (null: not lately), and when that pulse ran. */
+    private volatile Instant stillBegan;
+    private volatile Instant stillEnded;
 
     private ZooKeeperHealth(Clock clock, boolean connected) {
         this.clock = clock;
@@ -46,7 +49,28 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
 
     /** This process runs now. */
     void pulse() {
-        lastPulse = clock.instant();
+        Instant now = clock.instant();
+        Instant last = lastPulse;
+        if (last != null && java.time.Duration.between(last, now).compareTo(STILL) > 0) {
+            // after SIGCONT this pulse may run before Curator tells of the outage: keep when the stillness began
+            stillEnded = now;
+            stillBegan = last;
+        }
+        lastPulse = now;
+    }
+
+    /** When this process began to stand still, if it did just before {@code now}: since its last pulse, or in a gap a pulse saw. */
+    private Instant stillSince(Instant now) {
+        Instant ranLast = lastPulse;
+        if (ranLast != null && java.time.Duration.between(ranLast, now).compareTo(STILL) > 0) {
+            return ranLast;
+        }
+        Instant began = stillBegan;
+        Instant ended = stillEnded;
+        if (began != null && ended != null && java.time.Duration.between(ended, now).compareTo(STILL) <= 0) {
+            return began;
+        }
+        return null;
     }
 
     /** Follows {@code client}'s connection from now on; registers the gauge on {@code registry}. */
@@ -57,7 +81,7 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
             Thread t = new Thread(r, "murder-agent-pulse");
             t.setDaemon(true);
             return t;
-        }).scheduleAtFixedRate(health::pulse, PULSE.toMillis(), PULSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }).scheduleWithFixedDelay(health::pulse, PULSE.toMillis(), PULSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         GaugeWithCallback.builder().name("murder_agent_zookeeper_connected")
                 .help("1 while the agent is connected to ZooKeeper (it takes jobs and reports), else 0.")
                 .callback(cb -> cb.call(health.connected() ? 1 : 0)).register(registry);
@@ -68,9 +92,8 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     public void stateChanged(CuratorFramework client, ConnectionState newState) {
         Since before = current;
         Instant now = clock.instant();
-        Instant ranLast = lastPulse;
-        // the process stood still since its last pulse: the outage began then at the latest
-        Instant still = ranLast != null && java.time.Duration.between(ranLast, now).compareTo(STILL) > 0 ? ranLast : null;
+        // the process stood still just before: the outage began then at the latest
+        Instant still = stillSince(now);
         Instant start;
         if (newState.isConnected()) {
             start = now;
@@ -82,6 +105,9 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
         current = new Since(newState, start);
         log(before, newState, now, start, still);
         lastPulse = now;
+        if (!newState.isConnected()) {
+            stillBegan = null; // told once, with the outage it began
+        }
     }
 
     /** One line a change, so the agent's log says when it stopped and started taking jobs (Curator's own say little). */

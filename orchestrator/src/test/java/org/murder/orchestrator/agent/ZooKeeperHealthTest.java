@@ -39,6 +39,15 @@ class ZooKeeperHealthTest {
         health.stateChanged(null, ConnectionState.RECONNECTED);
         health.pulse();
 
+        // SIGSTOP for 45 s, and after SIGCONT the pulse runs before Curator's event comes
+        clock.advance(Duration.ofSeconds(45));
+        health.pulse();
+        clock.advance(Duration.ofMillis(300));
+        health.stateChanged(null, ConnectionState.SUSPENDED);
+        assertEquals("zookeeper disconnected (suspended for 45s): no new jobs until it is back", health.check().detail());
+        health.stateChanged(null, ConnectionState.RECONNECTED);
+        health.pulse();
+
         clock.advance(ZooKeeperHealth.STILL); // pulses late, but within what counts as running
         health.stateChanged(null, ConnectionState.SUSPENDED);
         assertEquals("zookeeper disconnected (suspended for 0ms): no new jobs until it is back", health.check().detail());
