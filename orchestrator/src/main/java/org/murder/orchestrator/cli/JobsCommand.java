@@ -103,10 +103,10 @@ public final class JobsCommand implements Callable<Integer> {
     }
 
     /** The newest {@code limit} jobs with their host lines; agents' registrations read only for hosts not finished. */
-    private List<Shown> shown(CuratorFramework client, JobStore store) throws Exception {
+    private List<Shown> shown(CuratorFramework client, JobStore store, Optional<org.murder.orchestrator.job.JobSigner> signer)
+            throws Exception {
         long now = Clock.systemUTC().millis();
         Map<String, Boolean> registered = new java.util.HashMap<>();
-        Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
         List<Shown> out = new java.util.ArrayList<>();
         for (JobStore.JobStatus s : store.list(limit)) {
             out.add(new Shown(s, s.hostLines(now, h -> registered.computeIfAbsent(h, name -> isRegistered(client, name))),
@@ -133,8 +133,9 @@ public final class JobsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client);
-            long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC());
-            List<Shown> jobs = shown(client, store);
+            Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
+            long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC(), signer);
+            List<Shown> jobs = shown(client, store, signer);
             if (json.enabled()) {
                 JsonOutput.print(out, document(jobs, pruned));
                 return 0;

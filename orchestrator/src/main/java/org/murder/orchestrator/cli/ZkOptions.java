@@ -64,11 +64,18 @@ public final class ZkOptions {
 
     /**
      * The signer when this host has the job secret (MURDER_SECRET, or the secret file exists), to
-     * check what others published; empty without one. A secret that is there but unusable is an error.
+     * check what others published; empty without one, or when this user may not read it (a
+     * warning). A secret that is there, readable and unusable is an error.
      */
     public Optional<JobSigner> signerIfAny() {
         String secret = System.getenv("MURDER_SECRET");
         if ((secret == null || secret.isEmpty()) && !Files.exists(secretFile)) {
+            return Optional.empty();
+        }
+        if ((secret == null || secret.isEmpty()) && !Files.isReadable(secretFile)) {
+            // 640 root:murder as installed: an operator outside the group still lists jobs, unchecked
+            org.slf4j.LoggerFactory.getLogger(ZkOptions.class).warn("cannot read the job secret {} as this user: signatures not"
+                    + " checked", org.murder.core.Printable.escape(secretFile.toString()));
             return Optional.empty();
         }
         return Optional.of(signer());

@@ -124,9 +124,13 @@ public final class Deployer {
         if (job == null) {
             return Optional.empty();
         }
-        return Optional.of("job " + Printable.escape(job.id()) + " (" + Printable.escape(job.tag()) + ", " + job.hosts().size()
-                + " hosts) stays live on the agents until " + Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS)
-                + ", without this deploy's seed: 'murder deploy --resume " + Printable.escape(job.id())
+        String live = "job " + Printable.escape(job.id()) + " (" + Printable.escape(job.tag()) + ", " + job.hosts().size()
+                + " hosts) stays live on the agents until " + Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS);
+        if (!job.isDeploy()) { // a rollback needs no seed, and --resume takes deploys only
+            return Optional.of("rollback " + live + "; the agents switch back without this process: 'murder jobs --hosts' shows"
+                    + " how it ends");
+        }
+        return Optional.of(live + ", without this deploy's seed: 'murder deploy --resume " + Printable.escape(job.id())
                 + "' seeds it again and follows it to the end");
     }
 
@@ -184,7 +188,7 @@ public final class Deployer {
             throw MurderException.badInput(req.selector() + ": " + hosts.size() + " hosts match (expected: at most --max-hosts "
                     + maxHosts + "; check the target with --dry-run, then pass --max-hosts " + hosts.size() + " to go ahead)");
         }
-        int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock);
+        int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock, Optional.ofNullable(signer));
         if (pruned > 0) {
             LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
         }
@@ -347,6 +351,11 @@ public final class Deployer {
         if (released >= job.rollout().waves().size()) {
             throw MurderException.failure("--continue " + id + ": every wave is released already", null);
         }
+        if (!isFollowed(job)) {
+            throw MurderException.failure("--continue " + id + ": no deploy is following the job (the process that published it"
+                    + " stopped), so nothing would release the wave (expected: 'murder deploy --resume " + id + "' on the deploy host"
+                    + " first; it shows the paused wave, then --continue releases it)", null);
+        }
         if (released > 0) {
             long running = nodes.unfinishedOf(id, job.rollout().waves().get(released - 1));
             if (running > 0) {
@@ -354,11 +363,6 @@ public final class Deployer {
                         + job.rollout().waves().get(released - 1).size() + " hosts still at work; expected: --continue once the deploy"
                         + " says 'paused    wave " + released + " of " + job.rollout().waves().size() + " passed')", null);
             }
-        }
-        if (!isFollowed(job)) {
-            throw MurderException.failure("--continue " + id + ": no deploy is following the job (the process that published it"
-                    + " stopped), so nothing would release the wave (expected: 'murder deploy --resume " + id + "' on the deploy host"
-                    + " first; it shows the paused wave, then --continue releases it)", null);
         }
         signedNode(ZkPaths.waveApproval(id, released));
         return released + 1;
@@ -388,7 +392,9 @@ public final class Deployer {
         nodes.checkSize(job);
         return follow(req, job, false, () -> {
             // stamped (and signed) as it goes out: agents measure the job from when it was published
-            nodes.publish(signer.sign(unsigned.stampedAt(clock.millis())));
+            Job stamped = signer.sign(unsigned.stampedAt(clock.millis()));
+            nodes.publish(stamped);
+            following = stamped; // live on the agents from here on, whatever becomes of this process
             out.printf("job       %s published for %d hosts (%s), deadline %s%n", job.id(), hosts.size(), req.selector(),
                     org.murder.core.Durations.format(req.timeout()));
             out.flush();
@@ -444,9 +450,10 @@ public final class Deployer {
                 LOG.warn("the registered agents and the reports not loaded within {} s; following them as they come", CACHE_LOAD_SECONDS);
             }
             if (publish != null) {
-                publish.call();
+                publish.call(); // sets following as it publishes
+            } else {
+                following = job; // resumed: live on the agents already
             }
-            following = job; // live on the agents from here on, whatever becomes of this process
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
             while (true) {

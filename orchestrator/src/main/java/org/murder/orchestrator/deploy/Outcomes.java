@@ -44,7 +44,9 @@ final class Outcomes {
         for (String h : hosts) {
             HostOutcome o = of(h, reports.get(h), missingSince.get(h), now);
             Long seen = reportSeenAt.get(h);
-            if ("timeout".equals(o.result()) && seen != null && now - seen >= silent) {
+            HostReport r = reports.get(h);
+            // only a report the agent keeps rewriting can be stale: ready and activating hosts wait without a word
+            if ("timeout".equals(o.result()) && r != null && r.isMoving() && seen != null && now - seen >= silent) {
                 o = new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(), o.error() + "; no report from its agent for the last "
                         + (now - seen) / 1000 + " s", o.downloaded(), o.rebuilt(), o.uploaded());
             }
@@ -72,7 +74,7 @@ final class Outcomes {
             return new HostOutcome(host, "vanished", seconds, r == null ? 0 : r.bytes(), "",
                     "agent unregistered (stopped, or lost its ZooKeeper session) before finishing");
         }
-        String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() == 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+        String where = HostReport.howFar(r);
         return new HostOutcome(host, "timeout", seconds, r == null ? 0 : r.bytes(), "", "not done by the deadline (" + where + ")");
     }
 

@@ -65,6 +65,16 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
                 results, currentNow, switchedNow);
     }
 
+    /** How far {@code r} got, for a host not done by a deadline: "downloading at 43%", or "never accepted the job" (null). */
+    public static String howFar(HostReport r) {
+        return r == null ? "never accepted the job" : r.state() + " at " + (r.total() <= 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+    }
+
+    /** Whether the agent rewrites this report as it goes (accepted, downloading); ready and activating wait, unchanged. */
+    public boolean isMoving() {
+        return ACCEPTED.equals(state) || DOWNLOADING.equals(state);
+    }
+
     public boolean isFinished() {
         return DONE.equals(state) || FAILED.equals(state);
     }

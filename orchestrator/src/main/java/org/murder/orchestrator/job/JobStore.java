@@ -32,7 +32,7 @@ public final class JobStore {
         public List<HostLine> hostLines(long now, java.util.function.Predicate<String> registered) {
             List<HostLine> out = new ArrayList<>();
             for (String h : job.hosts()) {
-                out.add(HostLine.of(h, reports.get(h), job.deadline(), now, registered.test(h)));
+                out.add(HostLine.of(h, reports.get(h), job.deadline(), now, () -> registered.test(h)));
             }
             return out;
         }
@@ -53,11 +53,13 @@ public final class JobStore {
         public static final String WAITING = "waiting";
         public static final String TIMEOUT = "timeout";
 
-        static HostLine of(String host, HostReport r, long deadline, long now, boolean registered) {
+        /** {@code isRegistered} is asked only for a host not finished: at fleet size most are, and each answer is a read. */
+        static HostLine of(String host, HostReport r, long deadline, long now, java.util.function.BooleanSupplier isRegistered) {
             if (r != null && r.isFinished()) {
                 return new HostLine(host, r.state(), r.error(), r);
             }
-            String where = r == null ? "never accepted the job" : r.state() + " at " + (r.total() <= 0 ? 0 : r.bytes() * 100 / r.total()) + "%";
+            boolean registered = isRegistered.getAsBoolean();
+            String where = HostReport.howFar(r);
             String agent = registered ? "" : "its agent is not registered now";
             if (now >= deadline) {
                 return new HostLine(host, TIMEOUT, "not done by the deadline (" + where + ")" + (registered ? "" : "; " + agent), r);
@@ -128,6 +130,20 @@ public final class JobStore {
         return out;
     }
 
+    /** Whether every host of {@code job} has a done or failed report (reads them: only for old jobs before their deadline). */
+    private boolean allFinished(Job job) throws Exception {
+        for (String h : job.hosts()) {
+            try {
+                if (!Json.read(zk.getData().forPath(ZkPaths.host(job.id(), h)), HostReport.class).isFinished()) {
+                    return false;
+                }
+            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The deploy jobs of {@code tag} whose deadline is after {@code nowMillis} and that some of
      * their hosts have not finished (no done or failed report): live on the agents, whoever
@@ -161,14 +177,25 @@ public final class JobStore {
      * and its deploy (or a --resume, a --continue) still needs it.
      */
     public int prune(Duration ttl, Clock clock) throws Exception {
+        return prune(ttl, clock, java.util.Optional.empty());
+    }
+
+    /**
+     * {@link #prune(Duration, Clock)}; with the job secret, a job not signed with it (agents ignore
+     * it) goes at its age whatever deadline it claims, and so does one every host finished.
+     */
+    public int prune(Duration ttl, Clock clock, java.util.Optional<JobSigner> signer) throws Exception {
         int removed = 0;
         long now = clock.millis();
         long cutoff = now - ttl.toMillis();
         for (Job job : jobs()) { // the job nodes alone: their reports are deleted unread
-            if (job.createdAt() < cutoff && job.deadline() > now) {
+            if (job.createdAt() >= cutoff) {
+                continue;
+            }
+            if (job.deadline() > now && signer.map(s -> s.verify(job)).orElse(true) && !allFinished(job)) {
                 LOG.info("kept job {}, older than {}: live on the agents until {}", job.id(), org.murder.core.Durations.format(ttl),
                         java.time.Instant.ofEpochMilli(job.deadline()));
-            } else if (job.createdAt() < cutoff) {
+            } else {
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(job.id()));
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(job.id())); // a rollout's signed wave nodes
                 zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(job.id()));

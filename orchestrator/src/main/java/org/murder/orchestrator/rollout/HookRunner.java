@@ -30,8 +30,11 @@ public final class HookRunner {
     public static final int OUTPUT_KEPT = 2048;
 
     private static final String SETSID = "/usr/bin/setsid";
-    /** util-linux's setsid, which can wait for its command (2.31 and later: every Debian since 10). */
-    private static final boolean SETSID_WAITS = java.nio.file.Files.isExecutable(Path.of(SETSID));
+    /**
+     * util-linux's setsid. The JVM's child never leads a process group, so setsid makes it a session
+     * and group of its own and execs the hook in place (the pid we wait for is the hook's).
+     */
+    private static final boolean SETSID_THERE = java.nio.file.Files.isExecutable(Path.of(SETSID));
 
     private final Optional<String> user;
     private final Duration retryEvery;
@@ -233,9 +236,9 @@ public final class HookRunner {
     private Attempt command(HookSpec spec, Map<String, String> env, Path workDir, Duration timeout, HookLedger ledger) {
         String command = spec.command();
         List<String> argv = new ArrayList<>();
-        if (SETSID_WAITS) {
+        if (SETSID_THERE) {
             // a process group of its own: a timeout, or the next agent after this one was killed, stops the whole tree
-            argv.addAll(List.of(SETSID, "--wait"));
+            argv.add(SETSID);
         }
         if (user.isPresent() && !user.get().equals(System.getProperty("user.name"))) {
             // util-linux's runuser: as root, without a password prompt
@@ -259,7 +262,7 @@ public final class HookRunner {
             return await(p, timeout);
         } finally {
             if (ledger != null) {
-                ledger.clear();
+                ledger.clear(p.toHandle());
             }
         }
     }
@@ -288,10 +291,11 @@ public final class HookRunner {
 
     /** The hook's tree: its process group, and whatever descends from it still. */
     private static void kill(Process p) {
-        if (SETSID_WAITS && p.isAlive()) { // alive: its pid is still its group's, not reused
+        List<ProcessHandle> tree = p.descendants().toList(); // first: the group's kill orphans those in groups of their own (sudo)
+        if (SETSID_THERE && p.isAlive()) { // alive: its pid is still its group's, not reused
             HookLedger.killGroup(p.pid());
         }
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        tree.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
     }
 

@@ -92,6 +92,9 @@ class OutcomesTest {
         List<HostOutcome> outcomes = Outcomes.of(List.of("web-1", "web-2"), reports, Map.of(), seen, now);
         assertEquals("not done by the deadline (downloading at 50%); no report from its agent for the last 95 s", outcomes.get(0).error());
         assertEquals("not done by the deadline (downloading at 60%)", outcomes.get(1).error(), "reported within its intervals");
+        HostReport ready = report(HostReport.READY, 10_000, 10_000, 0);
+        assertEquals("not done by the deadline (ready at 100%)", Outcomes.of(List.of("web-3"), Map.of("web-3", ready), Map.of(),
+                Map.of("web-3", now - 95_000), now).get(0).error(), "a host waiting for its wave is silent by design");
         HostReport done = report(HostReport.DONE, 10_000, 10_000, STARTED + 1_000);
         assertEquals("", Outcomes.of(List.of("web-1"), Map.of("web-1", done), Map.of(), Map.of("web-1", STARTED), now).get(0).error(),
                 "a finished host's last report is old by nature");

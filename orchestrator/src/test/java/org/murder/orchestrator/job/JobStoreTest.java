@@ -85,6 +85,17 @@ class JobStoreTest {
             assertEquals(0, new JobStore(zk).prune(Duration.ZERO, clock), "murder jobs --prune 0s");
             assertNotNull(zk.checkExists().forPath(ZkPaths.job("v1-live")));
             assertEquals(1, new JobStore(zk).prune(Duration.ZERO, Clock.offset(clock, Duration.ofSeconds(31))), "past its deadline");
+            // with the secret: an unsigned job (agents ignore it) goes whatever deadline it claims, and so does a finished one
+            JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
+            publish(zk, "v1-forged", clock.millis() - 30_000);
+            assertEquals(1, new JobStore(zk).prune(Duration.ZERO, clock, java.util.Optional.of(signer)), "unsigned");
+            Job done = signer.sign(Job.builder().id("v1-done").tag("v1").torrent("ZA==").md5("0123456789abcdef0123456789abcdef")
+                    .size(1).activate(true).hosts(List.of("web-1")).selector("--hosts web-*").createdAt(clock.millis() - 30_000)
+                    .deadline(clock.millis() + 30_000).build());
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(done.id()), Json.write(done));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(done.id(), "web-1"),
+                    Json.write(HostReport.accepted(1, 0).progress(1, 0, 1).done(1, "")));
+            assertEquals(1, new JobStore(zk).prune(Duration.ZERO, clock, java.util.Optional.of(signer)), "every host finished");
         }
     }
 

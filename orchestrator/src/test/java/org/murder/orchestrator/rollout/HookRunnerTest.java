@@ -67,54 +67,95 @@ class HookRunnerTest {
         assertTrue(h.isEmpty() || h.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) != null, "the sleep was killed too");
     }
 
-    @Test
-    void aHookLeftRunningByAStoppedAgentIsStoppedWithItsTreeBeforeTheNextHookRuns() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "util-linux setsid");
-        Path dest = Files.createDirectories(tmp.resolve("app"));
-        Path release = Files.createDirectories(dest.resolve("releases").resolve("v2"));
-        HookLedger ledger = HookLedger.beside(release);
-        // what a killed agent leaves: its hook, leader of a process group, with a child, and the ledger naming it
-        Path child = tmp.resolve("child.pid");
-        Process leftOver = new ProcessBuilder("/usr/bin/setsid", "--wait", "/bin/sh", "-c", "sleep 60 & echo $! > " + child + "; wait")
-                .start();
-        ledger.record(leftOver.toHandle(), "pre-activate");
-        assertTrue(Files.exists(dest.resolve(HookLedger.FILE)));
+    /** A ledger entry as a killed agent (a pid that runs no more) left it for {@code hook}. */
+    private static String entryOfADeadAgent(ProcessHandle hook) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long agentStart = gone.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(1L);
+        return hook.pid() + " " + hook.info().startInstant().orElseThrow().toEpochMilli() + " " + gone.pid() + " " + agentStart
+                + " pre-activate\n";
+    }
+
+    private static ProcessHandle awaitPid(Path file) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Files.exists(child) || Files.readString(child).isBlank()) { // the script writes it: no event to wait on
-            assertTrue(System.nanoTime() < deadline, "the left-over hook never started its child");
+        while (!Files.exists(file) || Files.readString(file).isBlank()) { // the script writes it: no event to wait on
+            assertTrue(System.nanoTime() < deadline, "no pid in " + file);
             Thread.sleep(20);
         }
-        ProcessHandle sleep = ProcessHandle.of(Long.parseLong(Files.readString(child).strip())).orElseThrow();
+        return ProcessHandle.of(Long.parseLong(Files.readString(file).strip())).orElseThrow();
+    }
+
+    @Test
+    void aHookLeftRunningByAStoppedAgentIsStoppedWithItsWholeGroupBeforeTheNextHookRuns() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "util-linux setsid");
+        Path release = Files.createDirectories(tmp.resolve("app/releases/v2"));
+        HookLedger ledger = HookLedger.beside(release);
+        Path file = tmp.resolve("app/releases/" + HookLedger.FILE);
+        // what a killed agent leaves: its hook, leader of a group of its own, with a child and an orphaned grandchild
+        // (no longer its descendant: only the group reaches it), and the ledger naming it
+        Path child = tmp.resolve("child.pid");
+        Path orphan = tmp.resolve("orphan.pid");
+        Process leftOver = new ProcessBuilder("/usr/bin/setsid", "/bin/sh", "-c",
+                "(sleep 60 & echo $! > " + orphan + ") ; sleep 60 & echo $! > " + child + "; wait").start();
+        ProcessHandle sleep = awaitPid(child);
+        ProcessHandle orphaned = awaitPid(orphan);
+        assertFalse(leftOver.descendants().anyMatch(d -> d.pid() == orphaned.pid()), "the grandchild left the tree");
+        Files.writeString(file, entryOfADeadAgent(leftOver.toHandle()));
 
         HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo ran", Duration.ofSeconds(10)), Map.of(), release, ledger);
         assertTrue(r.ok(), r.toString());
         assertEquals("ran\n", r.output());
         assertTrue(leftOver.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the left-over hook was stopped");
         assertTrue(sleep.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) != null, "its child too");
-        assertFalse(Files.exists(dest.resolve(HookLedger.FILE)), "the ledger is cleared once the hook is over");
+        assertTrue(orphaned.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) != null, "and its orphaned grandchild, by group");
+        assertFalse(Files.exists(file), "the ledger is cleared once the hook is over");
     }
 
     @Test
-    void aLedgerNamingAProcessThatStartedAtAnotherTimeLeavesItAlone() throws Exception {
-        Path file = tmp.resolve(HookLedger.FILE);
-        // this very JVM's pid, with a start time that is not its own: a pid reused since the ledger was written
-        Files.writeString(file, ProcessHandle.current().pid() + " 1 pre-activate\n");
-        assertFalse(new HookLedger(file).stopLeftOver());
-        assertFalse(Files.exists(file));
-        Files.writeString(file, "not a ledger\n");
-        assertFalse(new HookLedger(file).stopLeftOver(), "an unreadable line stops nothing");
-    }
-
-    @Test
-    void aHealthUrlNobodyListensOnSaysConnectionRefused() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // closed again: nobody listens there
+    void aLedgerEntryIsObeyedOnlyWhenItIsOursItsAgentIsGoneAndItsProcessIsTheOneRecorded() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "util-linux setsid");
+        Path releases = Files.createDirectories(tmp.resolve("releases"));
+        Path file = releases.resolve(HookLedger.FILE);
+        HookLedger ledger = new HookLedger(file);
+        Process hook = new ProcessBuilder("/usr/bin/setsid", "sleep", "60").start();
+        try {
+            String entry = entryOfADeadAgent(hook.toHandle());
+            String[] f = entry.strip().split(" ");
+            // a pid reused since: another start time
+            Files.writeString(file, f[0] + " " + (Long.parseLong(f[1]) - 60_000) + " " + f[2] + " " + f[3] + " pre-activate\n");
+            assertFalse(ledger.stopLeftOver());
+            // the agent that recorded it still runs (here: this JVM): its hook is at work, not left over
+            long me = ProcessHandle.current().pid();
+            long myStart = ProcessHandle.current().info().startInstant().orElseThrow().toEpochMilli();
+            Files.writeString(file, f[0] + " " + f[1] + " " + me + " " + myStart + " pre-activate\n");
+            assertFalse(ledger.stopLeftOver());
+            // a file others may write is not believed
+            Files.writeString(file, entry);
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            assertFalse(ledger.stopLeftOver());
+            // nor a link
+            Files.delete(file);
+            Path elsewhere = Files.writeString(tmp.resolve("elsewhere"), entry);
+            Files.createSymbolicLink(file, elsewhere);
+            assertFalse(ledger.stopLeftOver());
+            assertTrue(hook.isAlive(), "never stopped on an entry it cannot trust");
+            Files.delete(file);
+            // a process that does not lead its own group (not made by setsid) is not a hook's: left alone
+            Process plain = new ProcessBuilder("sleep", "60").start();
+            try {
+                Files.writeString(file, entryOfADeadAgent(plain.toHandle()));
+                assertFalse(ledger.stopLeftOver());
+                assertTrue(plain.isAlive());
+            } finally {
+                plain.destroyForcibly();
+            }
+            // the real thing
+            Files.writeString(file, entry);
+            assertTrue(ledger.stopLeftOver());
+            assertTrue(hook.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            hook.destroyForcibly();
         }
-        String url = "http://127.0.0.1:" + port + "/health";
-        HookResult r = runner.run(new HookSpec(Hook.HEALTH, "", Optional.of(url), 200, Duration.ofMillis(200), "t"), Map.of(), tmp);
-        assertFalse(r.ok());
-        assertTrue(r.why().endsWith(url + ": cannot connect (connection refused)"), r.why());
     }
 
     @Test
