@@ -3,7 +3,6 @@ package org.murder.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class DeployStopIT {
-    private static final Path MURDER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
 
     @TempDir
     Path tmp;
@@ -107,17 +105,7 @@ class DeployStopIT {
     }
 
     private Process murder(Path log, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(MURDER.toString()));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m");
-        Path conf = tmp.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
-        if (!Files.exists(conf)) {
-            Files.writeString(conf, "");
-        }
-        pb.environment().put("MURDER_CONF", conf.toString());
-        Process p = pb.start();
+        Process p = MurderProcess.start(tmp, log, args);
         started.add(p);
         return p;
     }

@@ -99,8 +99,8 @@ class LogConfiguratorTest {
         assertTrue(event.get("timestamp").asLong() > 0);
     }
 
-    @Test
-    void aMessageCannotForgeALineOrDriveTheTerminal() throws Exception {
+    /** What the text logging of a configured context prints on stderr while {@code logging} runs. */
+    private static String stderrOf(java.util.function.Consumer<LoggerContext> logging) throws Exception {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
         configureWithoutTestXml(context);
@@ -112,13 +112,20 @@ class LogConfiguratorTest {
             ConsoleAppender<?> stderr = (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
             stderr.stop();
             stderr.start();
-            context.getLogger("org.murder.Test").warn("torrent {}", "a\n12:00:00.000 INFO  Agent: forged\u001b[2J\u202eevil");
-            context.getLogger("org.murder.Test").warn("failed", new java.io.IOException("x\n12:00:00.000 INFO  Agent: forged too",
-                    new IllegalStateException("cause\u001b[31m")));
+            logging.accept(context);
         } finally {
             System.setErr(original);
         }
-        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aMessageCannotForgeALineOrDriveTheTerminal() throws Exception {
+        String out = stderrOf(context -> {
+            context.getLogger("org.murder.Test").warn("torrent {}", "a\n12:00:00.000 INFO  Agent: forged\u001b[2J\u202eevil");
+            context.getLogger("org.murder.Test").warn("failed", new java.io.IOException("x\n12:00:00.000 INFO  Agent: forged too",
+                    new IllegalStateException("cause\u001b[31m")));
+        });
         List<String> lines = out.lines().toList();
         assertTrue(lines.get(0).endsWith("torrent a\\x0a12:00:00.000 INFO  Agent: forged\\x1b[2J\\u202eevil"), out);
         assertTrue(lines.get(1).endsWith("WARN  Test: failed"), out);
@@ -129,29 +136,21 @@ class LogConfiguratorTest {
 
     @Test
     void aLibrarysNetworkErrorIsOneLineUnlessVerbose() throws Exception {
-        LoggerContext context = new LoggerContext();
-        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
-        configureWithoutTestXml(context);
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream original = System.err;
-        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            ConsoleAppender<?> stderr = (ConsoleAppender<?>) context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
-            stderr.stop();
-            stderr.start();
-            context.getLogger("org.apache.zookeeper.server.quorum.QuorumPeer").warn("configFilename is null! This should only happen in tests.");
-            context.getLogger("org.apache.zookeeper.server.ServerCnxnFactory").warn("maxCnxns is not configured, using default value {}.", 0);
-            Logger zookeeper = context.getLogger("org.apache.zookeeper.server.quorum.QuorumCnxManager");
-            zookeeper.warn("Cannot open channel to 2 at election address /127.0.0.1:3888", new java.net.ConnectException("Connection refused"));
-            zookeeper.warn("a bug of theirs", new IllegalStateException("not a network error"));
-            context.getLogger("org.murder.Test").warn("ours", new java.io.IOException("ours keep their trace"));
-            BriefTraces.verbose(true);
-            zookeeper.warn("verbose", new java.net.ConnectException("Connection refused\u001b[2J"));
-        } finally {
-            BriefTraces.verbose(false);
-            System.setErr(original);
-        }
-        List<String> lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        String out = stderrOf(context -> {
+            try {
+                context.getLogger("org.apache.zookeeper.server.quorum.QuorumPeer").warn("configFilename is null! This should only happen in tests.");
+                context.getLogger("org.apache.zookeeper.server.ServerCnxnFactory").warn("maxCnxns is not configured, using default value {}.", 0);
+                Logger zookeeper = context.getLogger("org.apache.zookeeper.server.quorum.QuorumCnxManager");
+                zookeeper.warn("Cannot open channel to 2 at election address /127.0.0.1:3888", new java.net.ConnectException("Connection refused"));
+                zookeeper.warn("a bug of theirs", new IllegalStateException("not a network error"));
+                context.getLogger("org.murder.Test").warn("ours", new java.io.IOException("ours keep their trace"));
+                BriefTraces.verbose(true);
+                zookeeper.warn("verbose", new java.net.ConnectException("Connection refused\u001b[2J"));
+            } finally {
+                BriefTraces.verbose(false);
+            }
+        });
+        List<String> lines = out.lines().toList();
         // the first two warnings are not true of a murder ZooKeeper: dropped
         assertTrue(lines.get(0).endsWith("WARN  QuorumCnxManager: Cannot open channel to 2 at election address /127.0.0.1:3888"
                 + " (java.net.ConnectException: Connection refused)"), lines.toString());

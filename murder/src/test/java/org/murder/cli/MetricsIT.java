@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,7 +55,6 @@ import org.murder.testkit.Scraped;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class MetricsIT {
-    private static final Path MURDER = Path.of("target", "murder", "bin", "murder").toAbsolutePath();
     private static final Path DASHBOARD = Path.of("..", "scripts", "grafana", "murder-deploy.json").toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -90,17 +88,7 @@ class MetricsIT {
     }
 
     private Process murder(Path log, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(MURDER.toString()));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m");
-        Path conf = tmp.resolve("murder.conf"); // empty: never this host's /etc/murder/murder.conf
-        if (!Files.exists(conf)) {
-            Files.writeString(conf, "");
-        }
-        pb.environment().put("MURDER_CONF", conf.toString());
-        Process p = pb.start();
+        Process p = MurderProcess.start(tmp, log, args);
         daemons.add(p);
         return p;
     }
