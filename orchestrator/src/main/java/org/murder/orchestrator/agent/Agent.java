@@ -285,7 +285,12 @@ public final class Agent implements Closeable {
         try {
             last = job.isDeploy() ? deploy(job, path, progress, previous, generation) : rollback(job, path, progress, generation);
         } catch (org.murder.orchestrator.rollout.RolloutFailure e) {
-            LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            if (closed) { // the agent's stop cut the hook short: nothing failed, and a restart runs the activation again
+                LOG.info("[agent={} job={}] stopped with the agent during the activation ({}); a restart resumes it", settings.name(),
+                        job.id(), e.getMessage());
+            } else {
+                LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            }
             HostReport sofar = progress.last();
             last = sofar.withActivation(e.results(), e.switched() ? job.tag() : sofar.current(), e.switched())
                     .failed(e.getMessage(), clock.millis());
