@@ -275,6 +275,45 @@ class DeployIT {
     }
 
     @Test
+    void continueAsksWhetherADeployFollowsTheJobAndTrustsARenewedLockOverAClockThatDisagrees() throws Exception {
+        long now = System.currentTimeMillis();
+        JobSigner signer = new JobSigner(AgentFleet.SECRET);
+        org.murder.orchestrator.job.Job paused = signer.sign(org.murder.orchestrator.job.Job.builder().id("v7-paused").tag("v7")
+                .torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1).activate(true).hosts(List.of("web-1", "web-2"))
+                .selector("--hosts web-*").createdAt(now).deadline(now + 600_000)
+                .rollout(new org.murder.orchestrator.rollout.Rollout(List.of(), List.of(List.of("web-1"), List.of("web-2")), "0",
+                        false, true)).build());
+        deployZk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.job(paused.id()),
+                Json.write(paused));
+        // wave 1 released (its host web-1 has no agent registered: the deploy gives it up, so the wave counts as passed)
+        deployZk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.wave(paused.id(), 0),
+                signer.signText(org.murder.orchestrator.zk.ZkPaths.wave(paused.id(), 0)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Deployer operator = deployer();
+
+        MurderException none = assertThrows(MurderException.class, () -> operator.approveNextWave(paused.id()));
+        assertTrue(none.getMessage().contains("no deploy is following the job"), none.getMessage());
+
+        // the follower runs on a host whose clock is a minute behind ours: its heartbeats look stale here, yet it renews the lock
+        try (CuratorFramework follower = Zk.connect(settings)) {
+            LockHolder skewed = new LockHolder("deploy-host-2", 4242, 0, "deploy v7", now - 60_000, now - 60_000, 30_000);
+            lockFixture(follower, "/locks/v7", skewed);
+            java.util.concurrent.ScheduledExecutorService beat = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            try {
+                beat.scheduleAtFixedRate(() -> {
+                    try {
+                        follower.setData().forPath("/locks/v7", Json.write(skewed)); // a heartbeat: the node's version moves
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                assertEquals(2, operator.approveNextWave(paused.id()), "a renewed lock is a live follower, whatever the clocks say");
+            } finally {
+                beat.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aCrashedDeployOnThisHostDoesNotBlockItsReRun() throws Exception {
         fleet.start("web-1", List.of("web"));
         Process gone = new ProcessBuilder("true").start();

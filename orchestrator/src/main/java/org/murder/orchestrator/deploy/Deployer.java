@@ -371,9 +371,29 @@ public final class Deployer {
     /** Whether a deploy holds {@code job}'s tag lock with a fresh heartbeat: a live process follows the job. */
     private boolean isFollowed(Job job) throws Exception {
         try {
-            LockHolder holder = Json.read(zk.getData().forPath(ZkPaths.lock(job.tag())), LockHolder.class);
+            String path = ZkPaths.lock(job.tag());
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            LockHolder holder = Json.read(zk.getData().storingStatIn(stat).forPath(path), LockHolder.class);
             // a dead deploy's lock outlives it by its session timeout, its heartbeat by up to SILENT: the holder's process says
-            return clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis() && !holder.isDeadProcessOn(DeployLock.localHost());
+            if (holder.isDeadProcessOn(DeployLock.localHost())) {
+                return false;
+            }
+            if (clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis()) {
+                return true;
+            }
+            // stale by this host's clock, which may be off the deploy host's: a live holder renews the node within two beats
+            long until = System.nanoTime() + DeployLock.HEARTBEAT.multipliedBy(2).toNanos();
+            while (System.nanoTime() < until) {
+                Thread.sleep(250);
+                org.apache.zookeeper.data.Stat now = zk.checkExists().forPath(path);
+                if (now == null) {
+                    return false;
+                }
+                if (now.getVersion() != stat.getVersion()) {
+                    return true;
+                }
+            }
+            return false;
         } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
             return false;
         } catch (IllegalArgumentException notOurs) {
