@@ -50,6 +50,12 @@ final class RolloutActivation {
     private final WaveGate gate;
     private final String host;
     private final List<String> roles;
+    /**
+     * One hook at a time on a destination (by its releases directory): two jobs' activations in this
+     * agent (a deploy stopped mid-hook, then a rollback) never run their drain or restart scripts at once.
+     */
+    private final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> hooksAt =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     RolloutActivation(Activator activator, HostSetup setup, WaveGate gate, String host, List<String> roles) {
         this.activator = activator;
@@ -149,8 +155,22 @@ final class RolloutActivation {
         }
         Map<String, String> withName = new LinkedHashMap<>(env);
         withName.put("MURDER_HOOK", hook.key());
-        LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
-        HookResult r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
+        Path releases = release.toAbsolutePath().getParent();
+        java.util.concurrent.locks.ReentrantLock one = hooksAt.computeIfAbsent(releases, k -> new java.util.concurrent.locks.ReentrantLock(true));
+        try {
+            one.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RolloutFailure(hook.key() + " not run: interrupted while another job's hook ran on " + releases.getParent()
+                    + "; " + where, results, switched);
+        }
+        HookResult r;
+        try {
+            LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
+            r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
+        } finally {
+            one.unlock();
+        }
         results.add(r);
         if (!r.ok()) {
             LOG.warn("[host={} tag={}] {}; {}", host, env.get("MURDER_TAG"), r.why(), where);

@@ -1,0 +1,97 @@
+package org.murder.orchestrator.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.orchestrator.job.Job;
+import org.murder.orchestrator.release.Generation;
+import org.murder.orchestrator.rollout.HookResult;
+import org.murder.orchestrator.rollout.HostSetup;
+import org.murder.orchestrator.rollout.Rollout;
+import org.murder.orchestrator.rollout.WaveGate;
+
+/** The activation's hooks, real processes through /bin/sh; the switch itself is a stand-in that only makes directories. */
+class RolloutActivationTest {
+    @TempDir
+    Path tmp;
+
+    /** Makes {@code releases/TAG} and switches nothing: the hooks are what is under test. */
+    private static final Activator DIRECTORIES_ONLY = new Activator() {
+        @Override
+        public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
+        }
+
+        @Override
+        public Path prepare(Path dest, String tag, Path archive, Generation by) {
+            try {
+                return Files.createDirectories(dest.resolve("releases").resolve(tag));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public String rollback(Path dest, Optional<String> tag, Generation by) {
+            return tag.orElse("");
+        }
+    };
+
+    private static final RolloutActivation.Listener QUIET = new RolloutActivation.Listener() {
+        @Override
+        public void ready(String current, boolean switched) {
+        }
+
+        @Override
+        public void activating(List<HookResult> sofar, String current, boolean switched) {
+        }
+    };
+
+    private static Job job(String tag) {
+        return Job.builder().id(tag + "-job").tag(tag).torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1).activate(true)
+                .hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1).deadline(Long.MAX_VALUE / 2)
+                .rollout(new Rollout(List.of("pre-activate", "post-activate"), List.of())).build();
+    }
+
+    @Test
+    void twoJobsOnOneDestinationNeverRunHooksAtOnce() throws Exception {
+        Path log = tmp.resolve("hooks.log");
+        Path hooks = Files.writeString(tmp.resolve("hooks"), "pre-activate = echo start $MURDER_TAG >> " + log + "; sleep 0.3; echo end"
+                + " $MURDER_TAG >> " + log + "\npost-activate = echo post $MURDER_TAG >> " + log + "\n");
+        RolloutActivation activation = new RolloutActivation(DIRECTORIES_ONLY,
+                new HostSetup(Optional.of(hooks), Optional.empty(), Optional.empty(), Duration.ofMillis(100)), WaveGate.OPEN, "web-1",
+                List.of("web"));
+        Path dest = Files.createDirectories(tmp.resolve("app"));
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<RolloutActivation.Outcome>> runs = List.of("v1", "v2").stream()
+                .map(tag -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                        return activation.activate(job(tag), dest, tmp.resolve(tag + ".tar.zst"), new Generation(1, tag + "-job"), false,
+                                QUIET);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })).toList();
+        go.countDown(); // both at once: a deploy stopped mid-hook and the rollback that follows it
+        for (CompletableFuture<RolloutActivation.Outcome> run : runs) {
+            assertEquals(2, run.get(60, TimeUnit.SECONDS).hooks().size());
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(6, lines.size(), lines.toString());
+        for (int i = 0; i < lines.size(); i++) {
+            // each hook's lines together: "start X" is followed by "end X" before anything of the other job
+            if (lines.get(i).startsWith("start ")) {
+                assertEquals("end " + lines.get(i).substring(6), lines.get(i + 1), lines.toString());
+            }
+        }
+    }
+}
