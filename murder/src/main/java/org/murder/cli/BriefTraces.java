@@ -17,9 +17,13 @@ final class BriefTraces {
     private BriefTraces() {
     }
 
-    /** {@code --verbose}: every trace in full. */
+    /** {@code --verbose}: every trace in full (and {@link KnownNoise} shown). */
     static void verbose(boolean on) {
         verbose = on;
+    }
+
+    static boolean verbose() {
+        return verbose;
     }
 
     /** Whether {@code event}'s exception is shown in one line. */

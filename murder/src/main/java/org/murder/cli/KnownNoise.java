@@ -18,15 +18,9 @@ final class KnownNoise extends TurboFilter {
             "org.apache.zookeeper.server.quorum.QuorumPeer", "configFilename is null! This should only happen in tests.",
             "org.apache.zookeeper.server.ServerCnxnFactory", "maxCnxns is not configured, using default value {}.");
 
-    private static volatile boolean verbose;
-
-    static void verbose(boolean on) {
-        verbose = on;
-    }
-
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (!verbose && format != null && format.equals(FORMATS.get(logger.getName()))) {
+        if (!BriefTraces.verbose() && format != null && format.equals(FORMATS.get(logger.getName()))) {
             return FilterReply.DENY;
         }
         return FilterReply.NEUTRAL;

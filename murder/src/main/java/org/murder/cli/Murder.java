@@ -109,8 +109,7 @@ public final class Murder implements Runnable {
                 throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
                         "--log-format: '" + format + "' (expected: text or json)");
             }
-            BriefTraces.verbose(verbose);
-            KnownNoise.verbose(verbose);
+            BriefTraces.verbose(verbose); // KnownNoise reads it too
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {

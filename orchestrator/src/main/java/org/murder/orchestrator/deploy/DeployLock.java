@@ -243,10 +243,15 @@ final class DeployLock implements AutoCloseable {
         throw MurderException.failure(refusal(path, subject, holder, clock.millis()), null);
     }
 
+    /** Whether {@code h}'s last heartbeat is recent at {@code now} (this host's clock): its holder still answers. */
+    static boolean isFresh(LockHolder h, long now) {
+        return now - h.heartbeat() <= SILENT.toMillis();
+    }
+
     static String refusal(String path, String subject, LockHolder h, long now) {
         String who = h.host() + " (pid " + h.pid() + ", " + h.what() + ")";
         long silentMillis = now - h.heartbeat();
-        if (silentMillis <= SILENT.toMillis()) {
+        if (isFresh(h, now)) {
             return subject + " is being deployed right now by " + who + " since " + Instant.ofEpochMilli(h.since())
                     + "; last heartbeat " + seconds(silentMillis) + " ago (lock " + path + ")";
         }

@@ -378,7 +378,7 @@ public final class Deployer {
             if (holder.isDeadProcessOn(DeployLock.localHost())) {
                 return false;
             }
-            if (clock.millis() - holder.heartbeat() <= DeployLock.SILENT.toMillis()) {
+            if (DeployLock.isFresh(holder, clock.millis())) {
                 return true;
             }
             // stale by this host's clock, which may be off the deploy host's: a live holder renews the node within two beats
@@ -503,7 +503,7 @@ public final class Deployer {
                 }
                 long now = clock.millis();
                 if (waves != null) {
-                    steerWaves(job, waves, h -> isFinished(reports.get(h), missingSince.get(h), now),
+                    steerWaves(job, waves, h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now),
                             h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()),
                             w -> !job.rollout().pause() || wavesCache.get(ZkPaths.waveApproval(job.id(), w)).map(ChildData::getData)
                                     .map(d -> signer.verifyText(ZkPaths.waveApproval(job.id(), w),
@@ -513,7 +513,7 @@ public final class Deployer {
                 view.render(reports, now - started);
                 listener.accept(DeployState.of(job.id(), job.tag(), hosts, job.size(), reports, now - started));
                 metrics.hosts(hosts, reports);
-                boolean allFinished = hosts.stream().allMatch(h -> isFinished(reports.get(h), missingSince.get(h), now));
+                boolean allFinished = hosts.stream().allMatch(h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
                     if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0) {
                         // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
@@ -614,11 +614,6 @@ public final class Deployer {
     /** The release each host's {@code current} was on at the end of the last {@link #deploy} (hosts that reported it). */
     public Map<String, String> currentByHost() {
         return Map.copyOf(currentByHost);
-    }
-
-    // the rules are Outcomes'
-    private static boolean isFinished(HostReport r, Long missingSince, long now) {
-        return Outcomes.isFinished(r, missingSince, now);
     }
 
     /** {@link SummaryPrinter#summaryDocument(String, String, List)}. */
