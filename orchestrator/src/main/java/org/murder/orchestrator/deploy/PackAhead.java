@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.murder.orchestrator.release.ClaimedDir;
 import org.murder.core.MurderException;
 import org.murder.maker.MakeTorrentResult;
 import org.murder.maker.ReleaseDelta;
@@ -25,7 +26,7 @@ public final class PackAhead implements AutoCloseable {
     private static final long STOP_WAIT_SECONDS = 30;
     private final String announce;
     private final Path workDir;
-    private final PendingDir pending;
+    private final ClaimedDir pending;
     private final ExecutorService thread;
     private final Future<MakeTorrentResult> made;
     private final Clock clock;
@@ -33,7 +34,7 @@ public final class PackAhead implements AutoCloseable {
     /** Removes the pending directory when the process stops (Ctrl-C) while the deploy connects or waits. */
     private final Thread onExit;
 
-    PackAhead(String announce, Path workDir, PendingDir pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
+    PackAhead(String announce, Path workDir, ClaimedDir pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
         this.announce = announce;
         this.workDir = workDir;
         this.pending = pending;

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.murder.orchestrator.release.ClaimedDir;
 import org.murder.core.progress.Progress;
 import org.murder.maker.Compression;
 import org.murder.maker.MakeTorrentRequest;
@@ -59,7 +60,7 @@ final class ReleasePacker {
     PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir) throws IOException {
         Files.createDirectories(workDir);
         PendingDir.sweep(workDir, clock);
-        PendingDir pending = PendingDir.create(workDir, tag);
+        ClaimedDir pending = PendingDir.create(workDir, tag);
         try {
             MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
                     pending.dir().resolve(tag + ".torrent"), pending.dir().resolve(tag + codec.extension()),

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * DIR/releases/.history      one line per activation: "EPOCH-SECONDS TAG", "... TAG rollback" for rollbacks
  * DIR/releases/.generation   "CZXID JOB ENSEMBLE": the job that switched current last (see {@link Generation})
  * DIR/releases/.unpacked     the tags murder unpacked here, one a line: pruning deletes only these and activated ones
+ * DIR/releases/.TAG.partial-XXXX/   an unpack in progress ({@link SafeExtractor.Unpacked}); a killed one's is swept
  * DIR/current -&gt; releases/&lt;tag&gt;   what the application runs
  * </pre>
  * {@code current} always points at a complete release: a release is unpacked beside its final name
@@ -150,25 +151,15 @@ public final class ReleaseManager {
         createDirectories();
         current(); // a current that is not our link fails now, before minutes of unpacking
         by.ifPresent(g -> refuseIfSuperseded(g, "switching current to " + tag));
-        Path partial = null;
         // one look at dir (two, isDirectory then exists, raced with another activation's move)
         BasicFileAttributes seen = attributesOrNull(dir);
-        if (seen == null) {
-            partial = extractor.extractBeside(archive, dir).directory();
-        } else if (!seen.isDirectory()) {
+        if (seen != null && !seen.isDirectory()) {
             throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
-        try (DestLock lock = DestLock.acquire(releases)) {
-            boolean extracted = false;
-            if (partial != null) {
-                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                    LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
-                } else {
-                    move(partial, dir);
-                    noteUnpacked(tag);
-                    extracted = true;
-                }
-            } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        try (SafeExtractor.Unpacked partial = seen == null ? extractor.extractBeside(archive, dir) : null;
+                DestLock lock = DestLock.acquire(releases)) {
+            boolean extracted = partial != null && moveIntoPlace(partial, tag);
+            if (partial == null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.failure(dir + ": removed while activating it (expected: no keep-last running on "
                         + dest + " at the same time)", null);
             }
@@ -183,10 +174,6 @@ public final class ReleaseManager {
             record(new HistoryLine(clock.instant().getEpochSecond(), tag, false));
             LOG.info("[dest={}] activated {} (was {})", dest, tag, from.orElse("none"));
             return new Switch(from, tag, extracted);
-        } finally {
-            if (partial != null && Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
-                Trees.deleteQuietly(partial);
-            }
         }
     }
 
@@ -208,20 +195,36 @@ public final class ReleaseManager {
             }
             return dir;
         }
-        Path partial = extractor.extractBeside(archive, dir).directory();
-        try (DestLock lock = DestLock.acquire(releases)) {
-            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
-            } else {
-                move(partial, dir);
-                noteUnpacked(tag);
-            }
-        } finally {
-            if (Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
-                Trees.deleteQuietly(partial);
-            }
+        try (SafeExtractor.Unpacked partial = extractor.extractBeside(archive, dir); DestLock lock = DestLock.acquire(releases)) {
+            moveIntoPlace(partial, tag);
         }
         return dir;
+    }
+
+    /**
+     * Renames the unpacked {@code partial} to {@code releases/TAG} unless another activation put one
+     * there meanwhile; under the destination's lock. Returns whether it moved. The tag is written in
+     * {@link #UNPACKED} first: a process killed between the two leaves a line without a release
+     * (dropped at the next keep-last), never a release that is never pruned.
+     */
+    private boolean moveIntoPlace(SafeExtractor.Unpacked partial, String tag) {
+        Path dir = releases.resolve(tag);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            LOG.info("[dest={} tag={}] unpacked meanwhile by another activation; using that one", dest, tag);
+            return false;
+        }
+        boolean noted = noteUnpacked(tag);
+        try {
+            move(partial.directory(), dir);
+        } catch (RuntimeException e) {
+            if (noted) {
+                Set<String> tags = readUnpacked();
+                tags.remove(tag);
+                writeUnpacked(tags);
+            }
+            throw e;
+        }
+        return true;
     }
 
     private static BasicFileAttributes attributesOrNull(Path p) {
@@ -305,7 +308,10 @@ public final class ReleaseManager {
             List<HistoryLine> lines = readHistory();
             Map<String, Integer> recency = lastIndex(lines);
             Set<String> unpackedHere = readUnpacked();
-            Map<Boolean, List<String>> byOrigin = tags().stream() // only what murder put here is ever pruned
+            List<String> present = tags();
+            // a line without its release: an unpack killed between noting the tag and moving it into place
+            boolean stale = unpackedHere.retainAll(present);
+            Map<Boolean, List<String>> byOrigin = present.stream() // only what murder put here is ever pruned
                     .collect(Collectors.partitioningBy(t -> recency.containsKey(t) || unpackedHere.contains(t)));
             List<String> strays = byOrigin.get(false);
             List<String> newestFirst = byOrigin.get(true).stream()
@@ -325,12 +331,12 @@ public final class ReleaseManager {
                 }
             }
             doomed.addAll(leftoverDeletions());
+            Set<String> gone = new HashSet<>(removed);
             if (!removed.isEmpty()) {
-                Set<String> gone = new HashSet<>(removed);
                 writeHistory(lines.stream().filter(l -> !gone.contains(l.tag())).toList());
-                if (unpackedHere.removeAll(gone)) {
-                    writeUnpacked(unpackedHere);
-                }
+            }
+            if (unpackedHere.removeAll(gone) || stale) {
+                writeUnpacked(unpackedHere);
             }
             if (!strays.isEmpty()) {
                 LOG.info("[dest={}] left {} in {}: not unpacked or activated by murder (it prunes only its own releases)", dest,
@@ -340,6 +346,8 @@ public final class ReleaseManager {
         for (Path grave : doomed) {
             Trees.deleteQuietly(grave);
         }
+        ClaimedDir.sweep(releases, SafeExtractor.PARTIAL_GLOB, "an unpack that was stopped before it finished",
+                clock);
         if (!removed.isEmpty()) {
             LOG.info("[dest={}] removed {} old release(s): {}", dest, removed.size(), String.join(", ", removed));
         }
@@ -510,12 +518,14 @@ public final class ReleaseManager {
         }
     }
 
-    /** Adds {@code tag} to {@link #UNPACKED}; under the destination's lock. */
-    private void noteUnpacked(String tag) {
+    /** Adds {@code tag} to {@link #UNPACKED}; under the destination's lock. Returns whether it was not there yet. */
+    private boolean noteUnpacked(String tag) {
         Set<String> tags = readUnpacked();
         if (tags.add(tag)) {
             writeUnpacked(tags);
+            return true;
         }
+        return false;
     }
 
     private void writeUnpacked(Set<String> tags) {

@@ -50,8 +50,9 @@ import org.murder.core.io.FileModes;
  * {@code tar -C dir .} writes them), and a {@code ./} entry sets the mode and mtime of the release
  * directory itself.
  *
- * <p>The archive is unpacked into a fresh sibling {@code .NAME.partial-XXXX} and renamed to the
- * target only when all of it succeeded: a failure leaves nothing behind, and the target never holds
+ * <p>The archive is unpacked into {@code release} in a fresh sibling {@code .NAME.partial-XXXX}
+ * (a {@link ClaimedDir}: one a killed agent left is removed later) and renamed to the target only
+ * when all of it succeeded: a failure leaves nothing behind, and the target never holds
  * half a release. The archive may be several concatenated gzip members (what make-torrent's parallel
  * gzip writes).
  */
@@ -111,26 +112,65 @@ public final class SafeExtractor {
      * On any failure nothing is left at or beside {@code target}.
      */
     public Extracted extract(Path archive, Path target) {
-        Extracted done = extractBeside(archive, target);
-        try {
+        try (Unpacked done = extractBeside(archive, target)) {
             // not ATOMIC_MOVE: rename(2) would silently replace an empty directory at target
             Files.move(done.directory(), target);
+            return new Extracted(target, done.entries(), done.bytes());
         } catch (FileAlreadyExistsException e) {
-            Trees.deleteQuietly(done.directory());
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
         } catch (IOException e) {
-            Trees.deleteQuietly(done.directory());
             throw MurderException.failure("extract " + archive + ": " + Trees.describe(e), e);
         }
-        return new Extracted(target, done.entries(), done.bytes());
+    }
+
+    /** The prefix of the directories where releases called {@code name} are unpacked before their rename. */
+    public static String partialPrefix(String name) {
+        return "." + name + ".partial-";
+    }
+
+    /** What {@link ClaimedDir#sweep} looks for: every release's partial directory. */
+    public static final String PARTIAL_GLOB = ".*.partial-*";
+
+    /**
+     * An archive unpacked completely, not yet in place: {@link #directory} is {@code release} inside a
+     * {@link ClaimedDir} {@code .NAME.partial-XXXX} beside the target, locked by this process until
+     * {@link #close}, which removes whatever is left of it (all of it, unless the caller renamed the
+     * release out first). A partial directory whose agent was killed is known by its free lock.
+     */
+    public static final class Unpacked implements AutoCloseable {
+        private final ClaimedDir claim;
+        private final Extracted extracted;
+
+        private Unpacked(ClaimedDir claim, Extracted extracted) {
+            this.claim = claim;
+            this.extracted = extracted;
+        }
+
+        /** The unpacked release, to be renamed to its target. */
+        public Path directory() {
+            return extracted.directory();
+        }
+
+        public long entries() {
+            return extracted.entries();
+        }
+
+        public long bytes() {
+            return extracted.bytes();
+        }
+
+        @Override
+        public void close() {
+            claim.close();
+        }
     }
 
     /**
-     * Unpacks {@code archive} completely into a fresh directory {@code .NAME.partial-XXXX} beside
-     * {@code target} and returns it; the caller renames it to {@code target} (so it can do that under
-     * its own lock). On failure the partial directory is removed.
+     * Unpacks {@code archive} completely into a fresh directory beside {@code target} ({@link
+     * Unpacked}); the caller renames it to {@code target} (so it can do that under its own lock). On
+     * failure nothing is left.
      */
-    public Extracted extractBeside(Path archive, Path target) {
+    public Unpacked extractBeside(Path archive, Path target) {
         Path absolute = target.toAbsolutePath().normalize();
         Path parent = absolute.getParent();
         if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
@@ -144,16 +184,17 @@ public final class SafeExtractor {
             throw MurderException.badInput(archive + (Files.isDirectory(archive) ? ": a directory" : Files.exists(archive)
                     ? ": not a regular file" : ": no such file") + " (expected: a release archive: .tar.zst, .tar.gz or .tar)");
         }
-        Path partial;
+        ClaimedDir claim;
         try {
-            partial = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".partial-");
+            claim = ClaimedDir.create(parent, partialPrefix(absolute.getFileName().toString()));
         } catch (IOException e) {
             throw MurderException.failure("extract " + archive + ": cannot create a directory in " + parent + ": "
                     + Trees.describe(e), e);
         }
         boolean ok = false;
         try {
-            Extracted done = new Run(archive, partial).run();
+            Path root = Files.createDirectory(claim.dir().resolve("release"));
+            Unpacked done = new Unpacked(claim, new Run(archive, root).run());
             ok = true;
             return done;
         } catch (IOException e) {
@@ -164,7 +205,7 @@ public final class SafeExtractor {
             throw MurderException.failure("extract " + archive + ": " + Trees.printable(String.valueOf(e)), e);
         } finally {
             if (!ok) {
-                Trees.deleteQuietly(partial);
+                claim.close();
             }
         }
     }

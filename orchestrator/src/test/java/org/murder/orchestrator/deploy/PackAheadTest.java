@@ -69,9 +69,9 @@ class PackAheadTest {
         // SIGKILL while packing: no hook ran, the directory and its (now free) lock file stay
         Path work = Files.createDirectories(dir.resolve("work"));
         Path left = Files.createTempDirectory(work, ".v41.pending-");
-        Path lock = Files.createFile(left.resolve(PendingDir.LOCK_FILE));
+        Path lock = Files.createFile(left.resolve(org.murder.orchestrator.release.ClaimedDir.LOCK_FILE));
         Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(
-                java.time.Instant.now().minus(PendingDir.NEW_LOCK_FILE).minusSeconds(5)));
+                java.time.Instant.now().minus(org.murder.orchestrator.release.ClaimedDir.NEW_LOCK_FILE).minusSeconds(5)));
         Files.write(left.resolve("v41.tar.zst"), new byte[1 << 16]);
         DeployRequest req = request(release(1 << 20)).build();
         try (PackAhead ahead = Deployer.packAhead(req, Clock.systemUTC(), false)) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -214,7 +215,7 @@ class ReleaseManagerTest {
         activate("v2");
         releases.prepare("v3", archiveFixture("v3"), Optional.empty()); // unpacked by murder, never activated
         new SafeExtractor().extract(archiveFixture("backup"), dest.resolve("releases/backup")); // an operator's own directory
-        Files.createDirectories(dest.resolve("releases/.v9.partial-123")); // an unpack in progress: not ours to delete
+        Files.createDirectories(dest.resolve("releases/.v9.partial-123")); // an unpack in progress (new, no lock file yet)
         assertEquals(List.of("v3"), releases.keepLast(2));
         assertEquals(Set.of(".history", ".lock", ".unpacked", ".v9.partial-123", "backup", "v1", "v2"),
                 SafeExtractorTest.names(dest.resolve("releases")));
@@ -222,6 +223,41 @@ class ReleaseManagerTest {
         assertEquals(List.of("v1"), releases.keepLast(0), "current (v2) stays, and so does backup");
         assertEquals(Set.of(".history", ".lock", ".unpacked", ".v9.partial-123", "backup", "v2"),
                 SafeExtractorTest.names(dest.resolve("releases")));
+    }
+
+    @Test
+    void keepLastRemovesTheUnpacksOfKilledAgentsAndNotOneThatIsAlive() throws Exception {
+        activate("v1");
+        Path dir = dest.resolve("releases");
+        // as a killed agent leaves it: half a release, and the lock file whose lock went with the process
+        Files.createDirectories(dir.resolve(".v2.partial-111/release/data"));
+        Path lockFile = Files.createFile(dir.resolve(".v2.partial-111/" + ClaimedDir.LOCK_FILE));
+        Files.setLastModifiedTime(lockFile, FileTime.from(clock.instant().minus(ClaimedDir.NEW_LOCK_FILE).minusSeconds(1)));
+        // as an older murder left it (no lock file), over an hour ago
+        Path older = Files.createDirectories(dir.resolve(".v3.partial-222/data")).getParent();
+        Files.setLastModifiedTime(older, FileTime.from(clock.instant().minus(ClaimedDir.UNLOCKED_AGE).minusSeconds(1)));
+        try (SafeExtractor.Unpacked live = new SafeExtractor().extractBeside(archiveFixture("v4"), dir.resolve("v4"))) {
+            clock.advance(Duration.ofHours(2)); // it would be old enough, were its lock free
+            releases.keepLast(5);
+            String liveName = live.directory().getParent().getFileName().toString();
+            assertTrue(liveName.startsWith(".v4.partial-"), liveName);
+            assertEquals(Set.of(".history", ".lock", ".unpacked", "v1", liveName), SafeExtractorTest.names(dir));
+            assertEquals(Set.of("VERSION", "data"), SafeExtractorTest.names(live.directory()));
+        }
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v1"), SafeExtractorTest.names(dir), "closed: nothing left");
+    }
+
+    @Test
+    void aTagNotedWithoutItsReleaseIsDroppedAndADirectoryMadeLaterUnderItIsNotPruned() throws Exception {
+        activate("v1");
+        activate("v2");
+        // an agent killed after noting v3 and before moving it into place
+        Files.writeString(dest.resolve("releases/.unpacked"), "v1\nv2\nv3\n");
+        releases.keepLast(5);
+        assertEquals("v1\nv2\n", Files.readString(dest.resolve("releases/.unpacked")));
+        Files.createDirectories(dest.resolve("releases/v3")); // an operator's, later
+        assertEquals(List.of("v1"), releases.keepLast(0));
+        assertEquals(Set.of(".history", ".lock", ".unpacked", "v2", "v3"), SafeExtractorTest.names(dest.resolve("releases")));
     }
 
     @Test
