@@ -25,7 +25,37 @@ public final class Converters {
         commandLine.registerConverter(PortRange.class, wrap(PortRange::parse));
         commandLine.registerConverter(Duration.class, wrap(Durations::parse));
         commandLine.registerConverter(RackName.class, wrap(RackName::parse));
+        ITypeConverter<Integer> anInt = text -> (int) integer(text, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        ITypeConverter<Long> aLong = text -> integer(text, Long.MIN_VALUE, Long.MAX_VALUE);
+        commandLine.registerConverter(Integer.class, anInt);
+        commandLine.registerConverter(Integer.TYPE, anInt);
+        commandLine.registerConverter(Long.class, aLong);
+        commandLine.registerConverter(Long.TYPE, aLong);
         return commandLine;
+    }
+
+    /**
+     * A decimal integer within {@code min..max}; picocli's own says only {@code '99999999999' is
+     * not an int}. The option's own range, where it has one, is checked after.
+     */
+    static long integer(String text, long min, long max) {
+        String t = text.strip();
+        String shown = org.murder.core.Printable.escape(text.length() <= 40 ? text : text.substring(0, 40) + "...");
+        if (!t.matches("[-+]?[0-9]+")) {
+            throw new CommandLine.TypeConversionException("'" + shown + "' (expected: a whole number, like 10)");
+        }
+        String digits = t.replaceFirst("^[-+]", "").replaceFirst("^0+(?=.)", "");
+        boolean negative = t.startsWith("-");
+        try {
+            long v = Long.parseLong((negative ? "-" : "") + digits);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException tooLong) {
+            // beyond a long: out of range below
+        }
+        throw new CommandLine.TypeConversionException("'" + shown + "' (expected: a whole number " + (negative ? "of at least " + min
+                : "up to " + max) + ")");
     }
 
     private static <T> ITypeConverter<T> wrap(java.util.function.Function<String, T> parse) {
