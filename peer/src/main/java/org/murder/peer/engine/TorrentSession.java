@@ -74,6 +74,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final FinishPipeline finish;
     private final String logId;
     private final SessionCounters counters = new SessionCounters();
+    /** The exit code a failed session ends with (see {@link #failed(String, int)}). */
+    private volatile int failureCode = MurderException.FAILURE;
     private final CompletableFuture<Void> completed = new CompletableFuture<>();
     private final CompletableFuture<Snapshot> finished = new CompletableFuture<>();
     private final FirstCopy<PeerConnection> firstCopy;
@@ -174,9 +176,15 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                     failed("check " + meta.name() + ": " + Failures.rootMessage(err));
                     return;
                 }
+                LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
+                Optional<String> inPlace = options.seedOnly() ? Optional.empty()
+                        : storage.differingFoundFile(good, meta.pieceLength(), meta.name());
+                if (inPlace.isPresent()) {
+                    failed(inPlace.get(), MurderException.BAD_INPUT);
+                    return;
+                }
                 good.stream().forEach(picker::markHave);
                 counters.verified = picker.haveBytes();
-                LOG.info("[torrent={}] {} of {} pieces already good", logId, good.cardinality(), meta.pieceCount());
                 tellWhatTheCheckFound(good);
                 begin();
             }));
@@ -968,9 +976,15 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     @Override
     public void failed(String message) {
+        failed(message, MurderException.FAILURE);
+    }
+
+    /** {@link #failed(String)} with the exit code the command ends with ({@link MurderException#BAD_INPUT} for what the operator must move). */
+    void failed(String message, int exitCode) {
         if (counters.state.isFinal()) {
             return;
         }
+        failureCode = exitCode;
         counters.error = Optional.of(message);
         LOG.error("[torrent={}] {}", logId, message);
         setState(SessionState.FAILED);
@@ -990,7 +1004,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Snapshot last = snapshot();
         announcer.stop().whenComplete((v, err) -> {
             if (counters.state == SessionState.FAILED) {
-                completed.completeExceptionally(new MurderException(counters.error.orElse("failed"), MurderException.FAILURE));
+                completed.completeExceptionally(new MurderException(counters.error.orElse("failed"), failureCode));
             } else if (!completed.isDone()) {
                 completed.completeExceptionally(new MurderException("stopped before completing", MurderException.FAILURE));
             }

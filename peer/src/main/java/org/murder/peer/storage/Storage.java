@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.murder.core.ByteSize;
 import org.murder.core.MurderException;
@@ -40,19 +41,24 @@ public final class Storage implements Closeable {
     private final Set<FileChannel> unflushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long totalLength;
     private final boolean existedBefore;
+    /** Final files that were there before a download: opened for reading only, never written in place. */
+    private final Set<Path> foundFinal;
     private volatile boolean committed;
 
-    private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed) {
+    private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed, Set<Path> foundFinal) {
         this.segments = List.copyOf(segments);
         this.totalLength = totalLength;
         this.existedBefore = existedBefore;
         this.committed = committed;
+        this.foundFinal = Set.copyOf(foundFinal);
     }
 
     /**
      * Opens the files of {@code meta} under {@code directory} for downloading: final files that
-     * exist with the right size are reused (to be checked), otherwise {@code .part} files are
-     * created or resumed and sized. A final file with another size is refused, not overwritten.
+     * exist with the right size are opened for reading only (to be checked: a download needing to
+     * write one is refused, see {@link #differingFoundFile}), otherwise {@code .part} files are
+     * created or resumed and sized. A final file with another size is refused, not overwritten; so is
+     * a {@code .part} with other hard links (the download would be written into another file too).
      */
     public static Storage forDownload(MetaInfo meta, Path directory) {
         checkDirectory(directory);
@@ -85,6 +91,7 @@ public final class Storage implements Closeable {
                             + " download of " + Printable.escape(meta.name()) + ", or no file; move it away first)");
                 }
                 if (Files.exists(part)) {
+                    refuseHardLinks(part, meta.name());
                     existed = existed || size(part) > 0;
                     needed += Math.max(0, f.length() - size(part));
                 } else {
@@ -101,6 +108,11 @@ public final class Storage implements Closeable {
             for (int i = 0; i < meta.files().size(); i++) {
                 TorrentFile f = meta.files().get(i);
                 Path work = paths.get(i)[0];
+                if (work.equals(paths.get(i)[1])) { // found final: read, never written in place
+                    segments.add(new Segment(FileChannel.open(work, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), f.offset(),
+                            f.length(), work, work));
+                    continue;
+                }
                 Files.createDirectories(work.getParent());
                 FileChannel ch = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
@@ -117,7 +129,47 @@ public final class Storage implements Closeable {
             throw MurderException.failure(Printable.escape(directory.toString()) + ": cannot create files for "
                     + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }
-        return new Storage(segments, meta.totalLength(), existed, allFinal);
+        Set<Path> found = new java.util.HashSet<>();
+        paths.stream().filter(p -> p[0].equals(p[1])).forEach(p -> found.add(p[1]));
+        return new Storage(segments, meta.totalLength(), existed, allFinal, found);
+    }
+
+    private static void refuseHardLinks(Path part, String name) {
+        try {
+            Object links = Files.getAttribute(part, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+            if (links instanceof Integer n && n > 1) {
+                throw MurderException.badInput(Printable.escape(part.toString()) + ": has " + n + " hard links (expected: the partial"
+                        + " download of " + Printable.escape(name) + " alone, or no file: the download would be written into every"
+                        + " other name of it too; move it away first)");
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // no link count here: nothing to check
+        }
+    }
+
+    /**
+     * After the check of a download: a file found under its final name whose pieces are not all
+     * {@code good} (the download would have to write into it, in place), described for a one-line
+     * refusal; empty when every found file is whole. Pieces shared with a neighbouring file count.
+     */
+    public Optional<String> differingFoundFile(java.util.BitSet good, long pieceLength, String torrentName) {
+        for (Segment s : segments) {
+            if (!foundFinal.contains(s.finalPath()) || s.length() == 0) {
+                continue;
+            }
+            int first = (int) (s.torrentOffset() / pieceLength);
+            int last = (int) ((s.torrentOffset() + s.length() - 1) / pieceLength);
+            int bad = 0;
+            for (int i = first; i <= last; i++) {
+                bad += good.get(i) ? 0 : 1;
+            }
+            if (bad > 0) {
+                return Optional.of(Printable.escape(s.finalPath().toString()) + ": exists with the right size, but " + bad + " of its "
+                        + (last - first + 1) + " pieces differ from " + Printable.escape(torrentName) + " (expected: the same content,"
+                        + " or no file; murder never writes into a file in place: move it away first)");
+            }
+        }
+        return Optional.empty();
     }
 
     /** Opens complete files for seeding only: every file must exist with its exact size. */
@@ -147,7 +199,7 @@ public final class Storage implements Closeable {
             segments.forEach(s -> closeQuietly(s.channel()));
             throw e;
         }
-        return new Storage(segments, meta.totalLength(), true, true);
+        return new Storage(segments, meta.totalLength(), true, true, Set.of());
     }
 
     private static Path target(MetaInfo meta, Path directory, TorrentFile f) {

@@ -323,6 +323,42 @@ class SwarmScenariosTest {
     }
 
     @Test
+    void aFileOfTheRightSizeButOtherContentIsRefusedAfterTheCheckAndNeverWrittenInto() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t);
+        Path dir = Files.createDirectories(tmp.resolve("same-size"));
+        byte[] old = new byte[SIZE]; // an earlier file of the same name and size: zeros
+        Path file = Files.write(dir.resolve("app.tar.gz"), old);
+        Torrent s = engine().add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.empty(),
+                Optional.empty()), SessionListener.NONE);
+        s.addPeers(List.of(at(seed)));
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(60, TimeUnit.SECONDS));
+        assertEquals(file + ": exists with the right size, but 33 of its 33 pieces differ from app.tar.gz (expected: the same"
+                + " content, or no file; murder never writes into a file in place: move it away first)", failed.getCause().getMessage());
+        assertEquals(MurderException.BAD_INPUT, ((MurderException) failed.getCause()).exitCode());
+        assertArrayEquals(old, Files.readAllBytes(file), "not one byte written into it");
+        assertFalse(Files.exists(dir.resolve("app.tar.gz.part")));
+
+        Files.write(file, t.data()); // the same content: taken as it is
+        Torrent again = engine().add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()),
+                Optional.empty()), SessionListener.NONE);
+        again.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(file));
+    }
+
+    @Test
+    void aPartialDownloadWithOtherHardLinksIsRefused() throws Exception {
+        TorrentFixture t = fixture();
+        Path dir = Files.createDirectories(tmp.resolve("linked"));
+        Path elsewhere = Files.write(tmp.resolve("victim"), new byte[SIZE]);
+        Files.createLink(dir.resolve("app.tar.gz.part"), elsewhere);
+        MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(t.meta(), dir));
+        assertEquals(dir.resolve("app.tar.gz.part") + ": has 2 hard links (expected: the partial download of app.tar.gz alone, or no"
+                + " file: the download would be written into every other name of it too; move it away first)", e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+    }
+
+    @Test
     void aPortRangeWithNoFreePortIsAClearError() throws Exception {
         try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = a.getLocalPort();
