@@ -206,9 +206,23 @@ class PeerCommandTest {
             assertEquals("murder: --ip '" + org.murder.core.Printable.escape(ip) + "' (expected: an IP address like 10.0.0.5 or fd00::5,"
                     + " the one peers should dial)\n", badIp.err());
         }
-        CliRun badPeer = CliRun.of("peer", torrent.toString(), dest.toString(), "--peer", "nohostport");
-        assertEquals(2, badPeer.exitCode(), badPeer.err());
-        assertEquals(1, badPeer.err().lines().count(), badPeer.err());
+        for (String peer : new String[] {"nohostport", "[::1", "::1", "exa mple:1", "1.2.3.256:1", "[::1]:0", "host:99999", ":6881"}) {
+            CliRun badPeer = CliRun.of("peer", torrent.toString(), dest.toString(), "--peer", peer);
+            assertEquals(2, badPeer.exitCode(), peer + ": " + badPeer.err());
+            assertEquals("murder: --peer '" + peer + "' (expected: HOST:PORT like 10.0.0.5:6881, host.example:6881 or [fd00::5]:6881)\n",
+                    badPeer.err());
+        }
+        Path part = dest.resolve("a.bin.part");
+        for (Path own : new Path[] {part, dest.resolve("a.bin")}) {
+            CliRun status = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", own.toString());
+            assertEquals(2, status.exitCode(), status.err());
+            assertEquals("murder: --json-status " + own + ": is the download's own " + own + " (expected: a file of its own, outside the"
+                    + " download)\n", status.err());
+        }
+        CliRun onTorrent = CliRun.of("peer", torrent.toString(), dest.toString(), "--json-status", torrent.toString());
+        assertEquals(2, onTorrent.exitCode(), onTorrent.err());
+        assertEquals("murder: --json-status " + torrent + ": is the torrent being downloaded (expected: a file of its own)\n",
+                onTorrent.err());
         try (java.util.stream.Stream<Path> left = Files.list(dest)) {
             assertEquals(java.util.List.of(), left.toList(), "nothing written to DEST");
         }

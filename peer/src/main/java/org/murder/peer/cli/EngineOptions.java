@@ -70,17 +70,29 @@ public final class EngineOptions {
     public List<InetSocketAddress> extraPeers() {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String p : peers) {
-            int colon = p.lastIndexOf(':');
-            try {
-                int port = Integer.parseInt(p.substring(colon + 1));
-                if (colon <= 0 || port < 1 || port > 65535) {
-                    throw new NumberFormatException();
-                }
-                out.add(new InetSocketAddress(p.substring(0, colon), port));
-            } catch (RuntimeException e) {
-                throw MurderException.badInput("--peer '" + org.murder.core.Printable.escape(p) + "' (expected: HOST:PORT like 10.0.0.5:6881)");
-            }
+            out.add(peerAddress(p));
         }
         return out;
+    }
+
+    /** A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+    private static final java.util.regex.Pattern HOST_NAME =
+            java.util.regex.Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+    /** {@code HOST:PORT}: an IPv4 address or a host name, or {@code [IPv6]:PORT}; else bad input. */
+    static InetSocketAddress peerAddress(String p) {
+        int colon = p.lastIndexOf(':');
+        String host = colon < 0 ? "" : p.substring(0, colon);
+        boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
+        String bare = bracketed ? host.substring(1, host.length() - 1) : host;
+        boolean hostOk = bracketed ? bare.contains(":") && org.murder.core.IpLiteral.is(bare)
+                : !host.contains(":") && (org.murder.core.IpLiteral.is(host) || HOST_NAME.matcher(host).matches()
+                        && !host.matches("[0-9.]+")); // 1.2.3.256 is no name
+        String port = colon < 0 ? "" : p.substring(colon + 1);
+        if (hostOk && port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535) {
+            return new InetSocketAddress(bare, Integer.parseInt(port));
+        }
+        throw MurderException.badInput("--peer '" + org.murder.core.Printable.escape(p) + "' (expected: HOST:PORT like 10.0.0.5:6881,"
+                + " host.example:6881 or [fd00::5]:6881)");
     }
 }

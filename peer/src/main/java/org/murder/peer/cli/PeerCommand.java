@@ -116,7 +116,7 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
-        StatusFile status = statusFile == null ? null : StatusFile.open(statusFile);
+        StatusFile status = statusFile == null ? null : StatusFile.open(statusFile, torrent, Storage.downloadPaths(meta, dest));
         List<InetSocketAddress> extraPeers = engineOptions.extraPeers(); // checked before anything is written to DEST
         Storage.checkDirectory(dest); // a DEST that cannot be is bad usage, named before any port is looked for
         if (warmUp) {

@@ -2,8 +2,10 @@ package org.murder.peer.cli;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.Locale;
 import org.murder.core.Printable;
+import org.murder.core.MurderException;
 import org.murder.core.io.AtomicFiles;
 import org.murder.peer.engine.Snapshot;
 import org.slf4j.Logger;
@@ -23,10 +25,34 @@ final class StatusFile {
         this.path = path;
     }
 
-    /** The status file at {@code path} (--json-status), checked: its directory exists and it is not a directory itself. */
-    static StatusFile open(Path path) {
+    /**
+     * The status file at {@code path} (--json-status), checked: its directory exists, it is not a
+     * directory itself, nor the torrent, nor a file of the download ({@code ours}: each rewrite
+     * renames over it).
+     */
+    static StatusFile open(Path path, Path torrent, java.util.List<Path> ours) {
         AtomicFiles.checkTarget(path, "--json-status", "a file to write");
+        Path mine = path.toAbsolutePath().normalize();
+        String shown = "--json-status " + Printable.escape(path.toString());
+        for (Path p : ours) {
+            Path theirs = p.toAbsolutePath().normalize();
+            if (mine.startsWith(theirs)) {
+                throw MurderException.badInput(shown + ": " + (mine.equals(theirs) ? "is " : "is inside ") + "the download's own "
+                        + Printable.escape(theirs.toString()) + " (expected: a file of its own, outside the download)");
+            }
+        }
+        if (mine.equals(torrent.toAbsolutePath().normalize()) || sameFile(path, torrent)) {
+            throw MurderException.badInput(shown + ": is the torrent being downloaded (expected: a file of its own)");
+        }
         return new StatusFile(path);
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     void write(Snapshot s) {

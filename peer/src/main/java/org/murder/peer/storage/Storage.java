@@ -202,6 +202,24 @@ public final class Storage implements Closeable {
         return new Storage(segments, meta.totalLength(), true, true, Set.of());
     }
 
+    /**
+     * Every path a download of {@code meta} into {@code directory} writes: each file, its
+     * {@code .part}, and for a multi-file torrent its top directory (everything below it is the
+     * download's too). For refusing another output (a status file) aimed at one of them.
+     */
+    public static List<Path> downloadPaths(MetaInfo meta, Path directory) {
+        List<Path> paths = new ArrayList<>();
+        if (meta.isMultiFile()) {
+            paths.add(directory.resolve(meta.name()));
+        }
+        for (TorrentFile f : meta.files()) {
+            Path target = target(meta, directory, f);
+            paths.add(target);
+            paths.add(target.resolveSibling(target.getFileName() + PART_SUFFIX));
+        }
+        return paths;
+    }
+
     private static Path target(MetaInfo meta, Path directory, TorrentFile f) {
         Path p = meta.isMultiFile() ? directory.resolve(meta.name()) : directory;
         for (String c : f.path()) {
