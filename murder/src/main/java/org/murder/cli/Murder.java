@@ -96,6 +96,7 @@ public final class Murder implements Runnable {
     private static CommandLine withVerboseLogging(CommandLine cl) {
         CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
         cl.setExecutionStrategy(parsed -> {
+            Cli.flagsGivenMeanTrue(parsed);
             boolean verbose = parsed.asCommandLineList().stream()
                     .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
             String format = parsed.asCommandLineList().stream()

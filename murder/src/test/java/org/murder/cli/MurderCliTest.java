@@ -304,6 +304,25 @@ class MurderCliTest {
         assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
     }
 
+    /** picocli sets a flag to the opposite of its default: with the default true from the file, the flag meant false. */
+    @Test
+    void aFlagGivenOnTheCommandLineMeansTrueWhateverTheFileOrEnvironmentSay() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("flag-src"));
+        Files.write(src.resolve("a.bin"), new byte[1000]);
+        Path torrent = tmp.resolve("flag.torrent");
+        assertEquals(0, CliRun.of("make-torrent", src.resolve("a.bin").toString(), "--tracker", "http://127.0.0.1:1/announce",
+                "--out", torrent.toString()).exitCode());
+        Path conf = Files.writeString(tmp.resolve("flags.conf"), "info.hash = true\n");
+        for (ConfigDefaults defaults : List.of(new ConfigDefaults(Map.<String, String>of()::get, conf),
+                new ConfigDefaults(Map.of("MURDER_HASH", "true")::get, tmp.resolve("absent.conf")))) {
+            for (String[] args : List.of(new String[] {"info", torrent.toString(), "--hash"}, new String[] {"info", torrent.toString()})) {
+                CliRun r = CliRun.with(defaults, args);
+                assertEquals(0, r.exitCode(), r.err());
+                assertTrue(r.out().strip().matches("[0-9a-f]{40}"), String.join(" ", args) + ": " + r.out());
+            }
+        }
+    }
+
     @Test
     void configFileKeysMustBeOptionsAndBadValuesNameWhereTheyCameFrom() throws Exception {
         Path conf = tmp.resolve("murder.conf");

@@ -31,6 +31,23 @@ public final class Cli {
     }
 
     /**
+     * Sets every boolean flag given on the command line to true. picocli sets a flag to the opposite
+     * of its default, and the default may come from murder.conf or the environment: with
+     * {@code tracker.ignore-ip-param = true} in the file, {@code --ignore-ip-param} turned the
+     * hardening off. Negatable flags ({@code --no-x}) and flags that take a value are left to picocli.
+     * Call once parsing succeeded, before the command runs.
+     */
+    public static void flagsGivenMeanTrue(CommandLine.ParseResult parsed) {
+        for (CommandLine c : parsed.asCommandLineList()) {
+            for (CommandLine.Model.OptionSpec o : c.getParseResult().matchedOptions()) {
+                if (!o.negatable() && o.arity().max() == 0 && (o.type() == boolean.class || o.type() == Boolean.class)) {
+                    o.setValue(true);
+                }
+            }
+        }
+    }
+
+    /**
      * Bad usage (an unknown option, a value that does not convert, a missing required option): one
      * line naming it and where the help is, exit 2; no usage screen. {@code murder} alone still
      * prints the list of commands.
