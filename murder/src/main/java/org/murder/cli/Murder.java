@@ -111,6 +111,11 @@ public final class Murder implements Runnable {
                         "--log-format: '" + format + "' (expected: text or json)");
             }
             BriefTraces.verbose(verbose); // KnownNoise reads it too
+            if (!org.murder.core.io.FileNames.utf8()) {
+                LoggerFactory.getLogger(Murder.class).warn("file names are read as {} here, not UTF-8: names outside ASCII cannot be"
+                        + " packed, unpacked or downloaded; run murder under a UTF-8 locale (LC_CTYPE=C.UTF-8; bin/murder sets it)",
+                        org.murder.core.io.FileNames.charset());
+            }
             if (verbose) {
                 ((Logger) LoggerFactory.getLogger("org.murder")).setLevel(Level.DEBUG);
                 for (String client : LogConfigurator.CLIENT_LOGGERS) {

@@ -23,6 +23,7 @@ import org.murder.core.MurderException;
 import org.murder.core.io.LinkWalk;
 import org.murder.core.Printable;
 import org.murder.core.io.FileModes;
+import org.murder.core.io.FileNames;
 import org.murder.core.progress.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +192,14 @@ public final class ReleasePacker {
             throw MurderException.badInput(Printable.escape(path.toString()) + ": control or bidi characters in the name (expected: names"
                     + " agents can unpack; rename it or --exclude it)");
         }
+        if (name.indexOf('\uFFFD') >= 0) { // bytes the file-name charset could not read: two such names would pack as one
+            throw MurderException.badInput(Printable.escape(path.toString()) + ": the name is not " + FileNames.charset() + " text"
+                    + FileNames.localeHint() + " (expected: UTF-8 names; rename it or --exclude it)");
+        }
+        if (link != null && (!Printable.isPlain(link) || link.indexOf('\uFFFD') >= 0)) {
+            throw MurderException.badInput(Printable.escape(path.toString()) + ": symbolic link to '" + Printable.escape(link)
+                    + "': control, bidi or unreadable characters in the target (expected: a target agents can unpack)");
+        }
         if (kind == PackEntry.Kind.DIRECTORY) {
             name += "/";
         }
@@ -206,7 +215,7 @@ public final class ReleasePacker {
 
     /** Writes the tar stream of {@code entries} to {@code out} (which this closes). */
     public static void writeTar(List<PackEntry> entries, OutputStream out, Progress progress) throws IOException {
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 64 * 1024)) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 64 * 1024, "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -254,6 +263,18 @@ public final class ReleasePacker {
         }
         if (copied != e.size()) {
             throw new IOException(e.source() + " shrank from " + e.size() + " to " + copied + " bytes while packing");
+        }
+        if (grew(e.source(), e.size())) { // the archive holds its first size only: a build still writing it would ship cut short
+            throw new IOException(e.source() + " grew beyond " + e.size() + " bytes while packing (expected: a release that does not"
+                    + " change while it is packed)");
+        }
+    }
+
+    private static boolean grew(Path file, long size) {
+        try {
+            return Files.size(file) > size;
+        } catch (IOException gone) {
+            return false; // removed after it was read whole: what was packed is what was there
         }
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.progress.Progress;
 
 class ReleasePackerTest {
     @TempDir
@@ -89,5 +90,57 @@ class ReleasePackerTest {
                 + " rename it or --exclude it)", e.getMessage());
         assertEquals(1, new ReleasePacker(src, List.of("Icon*")).scan().size(), "--exclude leaves it out");
         Files.delete(bad);
+    }
+
+    @Test
+    void namesThatAreNotUtf8AndLinkTargetsAgentsWouldRefuseAreRefusedWhenPacking(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("f"), "x");
+        // two names of bytes that are not UTF-8: both read as x\uFFFD, and would pack as one
+        Process made = new ProcessBuilder("python3", "-c", "import sys; [open(sys.argv[1].encode() + b'/x' + bytes([b]), 'w').close()"
+                + " for b in (0xfe, 0xff)]", src.toString()).start();
+        assertEquals(0, made.waitFor());
+        org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(src, List.of()).scan());
+        assertEquals(src + "/x\uFFFD: the name is not UTF-8 text (expected: UTF-8 names; rename it or --exclude it)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertEquals(1, new ReleasePacker(src, List.of("x*")).scan().size(), "--exclude leaves them out");
+
+        Path escape = Files.createSymbolicLink(dir.resolve("src/esc"), Path.of("f\u001b[31m"));
+        e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(src, List.of("x*")).scan());
+        assertEquals(escape + ": symbolic link to 'f\\x1b[31m': control, bidi or unreadable characters in the target (expected: a"
+                + " target agents can unpack)", e.getMessage());
+    }
+
+    /** A file still being written while it is packed: refused, not shipped cut at the size it had when listed. */
+    @Test
+    void aFileThatGrowsWhileItIsPackedIsRefused(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path growing = Files.write(src.resolve("build.log"), new byte[100_000]);
+        List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
+        Progress appendsOnce = new Progress() {
+            private boolean done;
+
+            @Override
+            public void advance(long bytes) {
+                if (!done) {
+                    done = true;
+                    try {
+                        Files.write(growing, new byte[10], java.nio.file.StandardOpenOption.APPEND);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ReleasePacker.writeTar(entries, java.io.OutputStream.nullOutputStream(), appendsOnce));
+        assertEquals(growing + " grew beyond 100000 bytes while packing (expected: a release that does not change while it is packed)",
+                e.getMessage());
     }
 }

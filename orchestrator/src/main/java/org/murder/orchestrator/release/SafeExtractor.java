@@ -256,7 +256,7 @@ public final class SafeExtractor {
                     throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": " + reason(e, read), e));
                 }
                 try (InputStream tarBytes = new ReadAhead(decompressed, "murder-unpack");
-                        TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes)) {
+                        TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, "UTF-8")) { // not the locale's
                     String last = null;
                     while (true) {
                         TarArchiveEntry entry;

@@ -221,11 +221,17 @@ public final class Storage implements Closeable {
     }
 
     private static Path target(MetaInfo meta, Path directory, TorrentFile f) {
-        Path p = meta.isMultiFile() ? directory.resolve(meta.name()) : directory;
-        for (String c : f.path()) {
-            p = p.resolve(c);
+        try {
+            Path p = meta.isMultiFile() ? directory.resolve(meta.name()) : directory;
+            for (String c : f.path()) {
+                p = p.resolve(c);
+            }
+            return p;
+        } catch (java.nio.file.InvalidPathException e) { // a name this JVM's file-name charset cannot write (LANG=C)
+            throw MurderException.badInput("'" + Printable.escape(meta.isMultiFile() ? meta.name() + "/" + f.joinedPath() : meta.name())
+                    + "': cannot be a file name here" + org.murder.core.io.FileNames.localeHint() + " (expected: a name this host can"
+                    + " write)");
         }
-        return p;
     }
 
     /**
