@@ -166,9 +166,13 @@ class MurderCliTest {
         }
         assertFalse(Files.exists(zkData), "nothing made before the address is known good");
         for (String command : new String[] {"releases", "rollback"}) {
-            assertOneLineError(CliRun.of(command, "--dest", ""),
-                    "murder: --dest '' (expected: the deploy destination, the directory that holds releases/ and current)");
+            assertOneLineError(CliRun.of(command, "--dest", ""), "murder: Invalid value for option '--dest': '' (expected: a path; for the"
+                    + " current directory say .) (see 'murder " + command + " --help')");
         }
+        // an unset shell variable: never the current directory packed, seeded or downloaded into
+        assertOneLineError(CliRun.of("make-torrent", "", "--tracker", "http://127.0.0.1:1/announce", "--out", tmp.resolve("e.torrent")
+                .toString()), "murder: Invalid value for positional parameter at index 0 (SRC): '' (expected: a path; for the current"
+                + " directory say .) (see 'murder make-torrent --help')");
         for (String zk : new String[] {"127.0.0.1:99999", "127.0.0.1:0", "a:1,b:123456"}) {
             assertOneLineError(CliRun.of("agents", "--zk", zk, "--zk-timeout", "1s"),
                     "murder: --zk: '" + zk + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");

@@ -31,7 +31,24 @@ public final class Converters {
         commandLine.registerConverter(Integer.TYPE, anInt);
         commandLine.registerConverter(Long.class, aLong);
         commandLine.registerConverter(Long.TYPE, aLong);
+        commandLine.registerConverter(java.nio.file.Path.class, Converters::path);
         return commandLine;
+    }
+
+    /**
+     * A path; an empty one is refused (picocli's would be the current directory: an unset shell
+     * variable would pack, seed or download into wherever the command ran).
+     */
+    static java.nio.file.Path path(String text) {
+        if (text.isEmpty()) {
+            throw new CommandLine.TypeConversionException("'' (expected: a path; for the current directory say .)");
+        }
+        try {
+            return java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + org.murder.core.Printable.escape(text) + "' (expected: a path: "
+                    + e.getReason() + ")");
+        }
     }
 
     /**

@@ -18,6 +18,9 @@ class ConvertersTest {
 
         @Option(names = "--bytes")
         Long bytes;
+
+        @picocli.CommandLine.Parameters(arity = "0..1")
+        java.nio.file.Path dir;
     }
 
     private static Numbers parse(String... args) {
@@ -53,5 +56,12 @@ class ConvertersTest {
         assertEquals("Invalid value for option '--count': '1.5' (expected: a whole number, like 10)", refusal("--count", "1.5"));
         assertEquals("Invalid value for option '--count': '\\x1b[31m' (expected: a whole number, like 10)",
                 refusal("--count", "\u001b[31m"));
+    }
+
+    @Test
+    void anEmptyPathIsRefusedNotTakenForTheCurrentDirectory() {
+        assertEquals("Invalid value for positional parameter at index 0 (<dir>): '' (expected: a path; for the current directory say .)",
+                refusal(""));
+        assertEquals(java.nio.file.Path.of("."), parse(".").dir);
     }
 }
