@@ -161,6 +161,10 @@ public final class TrackerCommand implements Callable<Integer> {
         if (stateFile != null) {
             // its directory must exist: saves would fail every --state-every, and the state be lost at exit
             org.murder.core.io.AtomicFiles.checkTarget(stateFile, "--state", "a file to keep the state in");
+            if (org.murder.core.io.SmallFiles.refused(stateFile)) { // a FIFO would block the read at start for ever
+                throw MurderException.badInput("--state " + org.murder.core.Printable.escape(stateFile.toString())
+                        + ": not a regular file (expected: a file to keep the state in, or none yet)");
+            }
         }
         b.stateFile(stateFile);
         if (stateSaveInterval != null) {

@@ -71,6 +71,11 @@ class TrackerCommandTest {
         assertEquals(2, run("--open", "--port", "0", "--state", "/proc/murder-tracker.state"));
         assertTrue(err.toString().contains("murder: --state /proc/murder-tracker.state: cannot write in /proc: "), err.toString());
         assertTrue(err.toString().contains("(expected: a directory this user can write, for a file to keep the state in)"), err.toString());
+        Path fifo = tmp.resolve("state.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertEquals(2, run("--open", "--port", "0", "--state", fifo.toString()), "a FIFO blocked the start for ever");
+        assertTrue(err.toString().contains("murder: --state " + fifo + ": not a regular file (expected: a file to keep the state in, or"
+                + " none yet)"), err.toString());
         assertEquals(2, run("--open", "--port", "0", "--threads", "0"));
         assertTrue(err.toString().contains("murder: --threads: 0 (expected: 1 to 256)"), err.toString());
     }
