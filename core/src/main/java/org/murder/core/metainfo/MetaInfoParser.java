@@ -80,6 +80,7 @@ final class MetaInfoParser {
         }
         List<List<String>> paths = new ArrayList<>();
         List<Long> lengths = new ArrayList<>();
+        Layout layout = new Layout();
         long total = 0;
         for (int i = 0; i < list.items().size(); i++) {
             String field = "info.files[" + i + "]";
@@ -104,8 +105,49 @@ final class MetaInfoParser {
             }
             paths.add(components);
             lengths.add(length);
+            if (!isPadding(file)) {
+                layout.add(components, field);
+            }
         }
         return MetaInfo.withOffsets(paths, lengths);
+    }
+
+    /** A BEP 47 padding file ({@code attr} holding {@code p}): never written, so it may share its path with another. */
+    private static boolean isPadding(BDict file) {
+        return file.get("attr").filter(BString.class::isInstance).map(a -> ((BString) a).utf8().indexOf('p') >= 0).orElse(false);
+    }
+
+    /**
+     * The files of a multi-file torrent as a tree: a path given twice, or a file that is also a
+     * directory of another ({@code a} and {@code a/b}), is refused: a download would write two files
+     * into one, or fail at its very end.
+     */
+    private static final class Layout {
+        private final java.util.Map<String, String> files = new java.util.HashMap<>();
+        private final java.util.Map<String, String> directories = new java.util.HashMap<>();
+
+        void add(List<String> components, String field) {
+            String joined = String.join("/", components);
+            String shown = "'" + org.murder.core.Printable.escape(joined) + "'";
+            if (files.containsKey(joined)) {
+                throw new MetaInfoException(field + ".path: " + shown + " is also " + files.get(joined) + " (expected: each path once)");
+            }
+            if (directories.containsKey(joined)) {
+                throw new MetaInfoException(field + ".path: " + shown + " is a directory of " + directories.get(joined)
+                        + " (expected: a path that is not also a directory)");
+            }
+            StringBuilder prefix = new StringBuilder();
+            for (int c = 0; c < components.size() - 1; c++) {
+                prefix.append(c == 0 ? "" : "/").append(components.get(c));
+                String dir = prefix.toString();
+                if (files.containsKey(dir)) {
+                    throw new MetaInfoException(field + ".path: " + shown + " is below '" + org.murder.core.Printable.escape(dir)
+                            + "', the file " + files.get(dir) + " (expected: a path that is not below a file)");
+                }
+                directories.putIfAbsent(dir, field);
+            }
+            files.put(joined, field);
+        }
     }
 
     private static List<List<String>> announceList(BValue value) {

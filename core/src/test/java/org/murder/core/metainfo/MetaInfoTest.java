@@ -117,6 +117,10 @@ class MetaInfoTest {
         // names that would reach terminals and file systems with control characters in them
         "'' | d4:infod6:lengthi1e4:name9:a\u001b[2Jb.gz12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.name: 'a\\x1b[2Jb.gz' (expected: a file name without control characters)",
         "'' | d4:infod5:filesld6:lengthi1e4:pathl5:a\u0007b.ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[0].path[0]: 'a\\x07b.c' (expected: a file name without control characters)",
+        // two files at one path, a file below a file, a file where another's directory is: a download would write one over another
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path: 'a' is also info.files[0] (expected: each path once)",
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:a1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path: 'a/b' is below 'a', the file info.files[0] (expected: a path that is not below a file)",
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl1:a1:beed6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path: 'a' is a directory of info.files[0] (expected: a path that is not also a directory)",
         // lengths whose sum overflows a long (C clients wrap them to a small number)
         "'' | d4:infod5:filesld6:lengthi9223372036854775807e4:pathl1:aeed6:lengthi1e4:pathl1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 1 after 9223372036854775807 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
         "'' | d4:infod5:filesld6:lengthi9223372036854775000e4:pathl1:aeed6:lengthi9223372036854775000e4:pathl1:beed6:lengthi1616e4:pathl1:ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 9223372036854775000 after 9223372036854775000 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
