@@ -57,6 +57,12 @@ public final class TorrentMaker {
 
         ExecutorService pool = Executors.newFixedThreadPool(request.threads(), daemonThreads());
         List<Path> temps = new ArrayList<>();
+        for (Path out : List.of(archive, request.torrentOut(), request.md5Out())) { // what a make-torrent killed outright left
+            int swept = AtomicFiles.sweepAbandoned(out, java.time.Duration.ofHours(1), clock);
+            if (swept > 0) {
+                LOG.info("removed {} temporary file(s) of {} left by a run that was killed", swept, out);
+            }
+        }
         String writing = null; // what is being written, for an error that names no path (a full disk)
         try {
             PieceHasher.Hashes hashes;

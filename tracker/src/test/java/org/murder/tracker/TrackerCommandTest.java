@@ -54,7 +54,7 @@ class TrackerCommandTest {
     }
 
     @Test
-    void badUsageExitsTwo() {
+    void badUsageExitsTwo() throws Exception {
         assertEquals(2, run("--open", "--whitelist", tmp.toString()));
         assertTrue(err.toString().contains("mutually exclusive"), err.toString());
         assertEquals(2, run("--port", "70000"));

@@ -13,7 +13,53 @@ import org.murder.core.MurderException;
  * in the same directory, then rename over the target.
  */
 public final class AtomicFiles {
+    /**
+     * Temporary siblings made and not yet committed or deleted: removed when the process stops
+     * (SIGTERM, Ctrl-C) before it got to them, not left beside their target for ever.
+     */
+    private static final java.util.Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(AtomicFiles::deleteQuietly), "murder-temp-cleanup"));
+        } catch (IllegalStateException shuttingDown) {
+            // loaded while the JVM stops: nothing of ours to clean yet
+        }
+    }
+
     private AtomicFiles() {
+    }
+
+    /**
+     * Removes temporary siblings of {@code target} untouched for {@code olderThan}: what a process
+     * killed outright (SIGKILL: no hook ran) left while writing it. A writer alive now touches its
+     * own often. Returns how many it removed.
+     */
+    public static int sweepAbandoned(Path target, java.time.Duration olderThan, java.time.Clock clock) {
+        Path dir = target.toAbsolutePath().getParent();
+        int removed = 0;
+        if (dir == null) {
+            return 0;
+        }
+        java.time.Instant before = clock.instant().minus(olderThan);
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "." + globSafe(target.getFileName().toString())
+                + ".*.partial")) {
+            for (Path p : entries) {
+                if (isTemporarySibling(p, target) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)
+                        && Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            return removed; // best effort: the write itself goes on
+        }
+        return removed;
+    }
+
+    /** {@code name} with the glob's special characters escaped. */
+    private static String globSafe(String name) {
+        return name.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
     }
 
     /**
@@ -23,6 +69,7 @@ public final class AtomicFiles {
     public static Path temporarySibling(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        LIVE.add(temp);
         try {
             Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException e) {
@@ -39,7 +86,12 @@ public final class AtomicFiles {
      * (a directory's mode, a read-only mount, a full disk), before any work is done for it.
      */
     public static void probeWrite(Path target) throws IOException {
-        Files.delete(temporarySibling(target));
+        Path temp = temporarySibling(target);
+        try {
+            Files.delete(temp);
+        } finally {
+            LIVE.remove(temp);
+        }
     }
 
     /** Whether {@code file} is (named as) a {@link #temporarySibling} of {@code target}: an error about it is one about target. */
@@ -62,6 +114,7 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
+        LIVE.remove(temp);
     }
 
     /** Writes {@code bytes} to {@code target} through a temporary sibling. */
@@ -116,6 +169,7 @@ public final class AtomicFiles {
 
     public static void deleteQuietly(Path path) {
         if (path != null) {
+            LIVE.remove(path);
             try {
                 Files.deleteIfExists(path);
             } catch (IOException ignored) {

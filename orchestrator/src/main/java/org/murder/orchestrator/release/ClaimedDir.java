@@ -46,12 +46,35 @@ public final class ClaimedDir implements AutoCloseable {
      */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
+    static {
+        try { // stopped with SIGTERM or Ctrl-C: what this process held goes with it (a SIGKILL leaves it to the next sweep)
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> HELD.forEach(ClaimedDir::removeWhileStopping), "murder-claimed-cleanup"));
+        } catch (IllegalStateException shuttingDown) {
+            // loaded while the JVM stops: nothing held yet
+        }
+    }
+
     private final Path dir;
     private final FileChannel channel;
 
     private ClaimedDir(Path dir, FileChannel channel) {
         this.dir = dir;
         this.channel = channel;
+    }
+
+    /**
+     * Removes {@code dir} while a thread of this process may still be writing into it (an unpack):
+     * renamed first, so that its next file made by path fails and it stops adding entries under
+     * what is being deleted; the new name still matches the sweep's, should the removal fail.
+     */
+    private static void removeWhileStopping(Path dir) {
+        Path stopped = dir.resolveSibling(dir.getFileName() + "-stopped");
+        try {
+            Files.move(dir, stopped, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            stopped = dir;
+        }
+        Trees.deleteQuietly(stopped);
     }
 
     /** Makes a new directory {@code PREFIX<random>} in {@code parent}, locked by this process. */

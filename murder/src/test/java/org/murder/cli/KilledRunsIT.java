@@ -21,24 +21,27 @@ import org.murder.orchestrator.release.ReleaseManager;
 import org.murder.orchestrator.release.SafeExtractor;
 
 /**
- * An unpack killed outright (SIGKILL: an agent restarted by its supervisor mid-deploy, the OOM
- * killer) leaves its half release in {@code releases/.TAG.partial-*}; the next keep-last of that
- * destination removes it, since the lock its process held went with the process. Real processes:
- * {@code murder unpack} into an agent's layout, and the system's {@code tar}.
+ * Runs stopped part way leave nothing for good. An unpack killed outright (SIGKILL: an agent
+ * restarted by its supervisor mid-deploy, the OOM killer) leaves its half release in
+ * {@code releases/.TAG.partial-*}; the next keep-last of that destination removes it, since the
+ * lock its process held went with the process. Stopped with SIGTERM (Ctrl-C, systemctl stop),
+ * unpack and make-torrent remove their half-written output themselves. Real processes: the
+ * launcher, and the system's {@code tar}.
  */
 @Timeout(180)
-class UnpackKillIT {
+class KilledRunsIT {
     private static final int FILES = 20_000;
 
     @TempDir
     Path tmp;
 
-    @Test
-    void whatAKilledUnpackLeftIsRemovedByTheNextKeepLast() throws Exception {
+    /** {@link #FILES} files of 2 KiB of random bytes under {@code build/data}, and {@code v2.tar} of them. */
+    private Path bigRelease() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("build/data"));
         byte[] content = new byte[2048];
+        java.util.Random random = new java.util.Random(7);
         for (int i = 0; i < FILES; i++) {
-            content[0] = (byte) i;
+            random.nextBytes(content);
             Files.write(tree.resolve("f" + i), content);
         }
         Path archive = tmp.resolve("v2.tar");
@@ -46,6 +49,69 @@ class UnpackKillIT {
                 .redirectErrorStream(true).start();
         assertTrue(tar.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, tar.exitValue(), new String(tar.getInputStream().readAllBytes()));
+        return archive;
+    }
+
+    @Test
+    void anUnpackStoppedWithSigtermRemovesItsHalfRelease() throws Exception {
+        Path archive = bigRelease();
+        Path dir = Files.createDirectories(tmp.resolve("app/releases"));
+        Path log = tmp.resolve("unpack.log");
+        Process unpack = MurderProcess.start(tmp, log, "unpack", archive.toString(), dir.resolve("v2").toString());
+        Path partial = awaitHalfDone(() -> halfUnpacked(dir), unpack);
+        assertTrue(partial != null, "the unpack was never seen half done (it ended first?): " + Files.readString(log));
+        unpack.destroy(); // SIGTERM
+        assertTrue(unpack.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(unpack.exitValue() != 0, Files.readString(log));
+        assertEquals(Set.of(), names(dir), "nothing left: " + Files.readString(log));
+    }
+
+    @Test
+    void aMakeTorrentStoppedWithSigtermRemovesItsHalfArchive() throws Exception {
+        bigRelease();
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path log = tmp.resolve("make.log");
+        Process make = MurderProcess.start(tmp, log, "make-torrent", tmp.resolve("build").toString(), "--tracker",
+                "http://127.0.0.1:1/announce", "--out", out.resolve("v2.torrent").toString(), "--level", "19", "--threads", "1");
+        Path temp = awaitHalfDone(() -> {
+            try (DirectoryStream<Path> partials = Files.newDirectoryStream(out, ".v2.tar.zst.*.partial")) {
+                for (Path p : partials) {
+                    if (Files.size(p) > 0) {
+                        return p;
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException raced) {
+                return null;
+            }
+            return null;
+        }, make);
+        assertTrue(temp != null, "the archive was never seen half written (it ended first?): " + Files.readString(log));
+        make.destroy(); // SIGTERM
+        assertTrue(make.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(make.exitValue() != 0, Files.readString(log));
+        assertEquals(Set.of(), names(out), "nothing left: " + Files.readString(log));
+    }
+
+    private interface Look {
+        Path at() throws Exception;
+    }
+
+    /** What {@code look} finds while {@code process} runs, looked for every 5 ms for 60 s at most; null if it ended first. */
+    private static Path awaitHalfDone(Look look, Process process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (process.isAlive() && System.nanoTime() < deadline) {
+            Path found = look.at();
+            if (found != null) {
+                return found;
+            }
+            Thread.sleep(5); // polling the file system: nothing signals an entry written by another process
+        }
+        return null;
+    }
+
+    @Test
+    void whatAKilledUnpackLeftIsRemovedByTheNextKeepLast() throws Exception {
+        Path archive = bigRelease();
 
         Path dest = tmp.resolve("app");
         ReleaseManager releases = new ReleaseManager(dest, new SafeExtractor(), Clock.systemUTC());
@@ -59,14 +125,7 @@ class UnpackKillIT {
 
         Path log = tmp.resolve("unpack.log");
         Process unpack = MurderProcess.start(tmp, log, "unpack", archive.toString(), dir.resolve("v2").toString());
-        Path partial = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (partial == null && unpack.isAlive() && System.nanoTime() < deadline) {
-            partial = halfUnpacked(dir);
-            if (partial == null) {
-                Thread.sleep(5); // polling the file system: nothing signals an entry written by another process
-            }
-        }
+        Path partial = awaitHalfDone(() -> halfUnpacked(dir), unpack);
         assertTrue(partial != null, "the unpack was never seen half done (it ended first?): " + Files.readString(log));
         unpack.destroyForcibly(); // SIGKILL: no hook of its own runs
         assertTrue(unpack.waitFor(30, TimeUnit.SECONDS));
