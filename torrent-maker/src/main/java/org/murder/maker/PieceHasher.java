@@ -2,7 +2,6 @@ package org.murder.maker;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
@@ -24,7 +23,6 @@ import org.murder.core.crypto.Digests;
  */
 public final class PieceHasher {
     /** Files are mapped this much at a time: a whole number of pieces, well under the 2 GiB buffer limit. */
-    private static final long MAP_WINDOW = 512L << 20;
 
     private final long pieceLength;
     private final ExecutorService pool;
@@ -72,35 +70,6 @@ public final class PieceHasher {
             onBytes.accept(n);
             if (!piece.hasRemaining()) {
                 submitCurrent();
-            }
-        }
-    }
-
-    /**
-     * Hashes a whole file through memory maps, without copying: MD5 walks the mapped pages on this
-     * thread while the pool takes the SHA-1 of each piece from the same pages. Use on a fresh hasher only.
-     */
-    public void hashMapped(FileChannel file, java.util.function.LongConsumer onBytes) throws IOException {
-        if (length != 0 || current != null) {
-            throw new IllegalStateException("hashMapped needs a fresh hasher");
-        }
-        long size = file.size();
-        long window = Math.max(pieceLength, (MAP_WINDOW / pieceLength) * pieceLength);
-        for (long start = 0; start < size; start += window) {
-            MappedByteBuffer map = file.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
-            while (map.hasRemaining()) {
-                int n = (int) Math.min(pieceLength, map.remaining());
-                ByteBuffer forSha1 = map.slice(map.position(), n);
-                ByteBuffer forMd5 = map.slice(map.position(), n);
-                map.position(map.position() + n);
-                pieceHashes.add(pool.submit(() -> {
-                    MessageDigest sha1 = Digests.sha1();
-                    sha1.update(forSha1);
-                    return sha1.digest();
-                }));
-                md5.update(forMd5);
-                length += n;
-                onBytes.accept(n);
             }
         }
     }

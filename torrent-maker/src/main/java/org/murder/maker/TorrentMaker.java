@@ -164,11 +164,19 @@ public final class TorrentMaker {
     private PieceHasher.Hashes hashFile(Path file, long pieceLength, ExecutorService pool, int threads, long size)
             throws IOException {
         PieceHasher hasher = new PieceHasher(pieceLength, pool, threads + 2);
+        // read, not mapped: a mapped file cut short under us is a SIGBUS in the native digests, the JVM's end
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
                 Progress bar = progress.create("hashing", size)) {
-            hasher.hashMapped(channel, bar::advance);
+            hasher.readFully(channel, bar::advance);
         }
-        return hasher.finish();
+        PieceHasher.Hashes hashes = hasher.finish();
+        long now = Files.size(file);
+        if (hashes.length() != size || now != size) {
+            throw MurderException.failure(org.murder.core.Printable.escape(file.toString()) + ": changed while it was hashed (" + size
+                    + " bytes, then " + (hashes.length() != size ? hashes.length() : now) + ") (expected: a file that does not change"
+                    + " while make-torrent reads it)", null);
+        }
+        return hashes;
     }
 
     private static Path checkSource(Path source) {

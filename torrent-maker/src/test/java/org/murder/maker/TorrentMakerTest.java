@@ -208,6 +208,39 @@ class TorrentMakerTest {
         }
     }
 
+    /** A single file cut short while it is hashed: one line, nothing written; it used to be a SIGBUS in the native MD5 (mapped file). */
+    @Test
+    void aSingleFileThatShrinksWhileItIsHashedIsRefusedNotACrash() throws Exception {
+        Path file = Files.write(tmp.resolve("big.bin"), new byte[4 << 20]);
+        TorrentMaker cutting = new TorrentMaker(Clock.fixed(NOW, ZoneOffset.UTC), (label, total) -> new Progress() {
+            private boolean cut;
+
+            @Override
+            public void advance(long bytes) {
+                if (!cut) {
+                    cut = true;
+                    try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                        ch.truncate(1 << 20);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        MurderException e = assertThrows(MurderException.class, () -> cutting.make(new MakeTorrentRequest(file, TRACKERS,
+                out.resolve("big.torrent"), file, Optional.of(16384L), List.of(), false, true, Optional.empty(), 6, 2)));
+        assertTrue(e.getMessage().startsWith(file + ": changed while it was hashed (4194304 bytes, then "), e.getMessage());
+        assertEquals(1, e.exitCode());
+        try (var left = Files.list(out)) {
+            assertEquals(List.of(), left.toList(), "nothing written");
+        }
+    }
+
     @Test
     void badSourcesAreBadInput() throws Exception {
         Files.createDirectories(tmp.resolve("out"));
