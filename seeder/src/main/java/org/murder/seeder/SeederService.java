@@ -114,7 +114,9 @@ public final class SeederService implements AutoCloseable {
             if (combined.equals(refused.get(torrent))) {
                 return;
             }
-            Torrent s = engine.add(meta, Storage.forSeeding(meta, data), SessionOptions.seedForever(), SessionListener.NONE);
+            // a multi-file torrent's files are below DIR/NAME already: forSeeding adds the NAME
+            Storage storage = Storage.forSeeding(meta, meta.isMultiFile() ? directory : data);
+            Torrent s = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             running.put(torrent, s);
             warned.remove(torrent);
             refused.remove(torrent);

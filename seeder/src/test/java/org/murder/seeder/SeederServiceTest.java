@@ -35,4 +35,23 @@ class SeederServiceTest {
             assertEquals(2, service.warnings());
         }
     }
+
+    /** A multi-file torrent's files are below DIR/NAME: they were looked for below DIR/NAME/NAME. mktorrent makes the torrent. */
+    @Test
+    void aMultiFileTorrentIsSeededFromItsDirectory() throws Exception {
+        Files.createDirectories(dir.resolve("mf/sub"));
+        Files.write(dir.resolve("mf/x"), new byte[40_000]);
+        Files.write(dir.resolve("mf/sub/y"), new byte[30_000]);
+        Process mk = new ProcessBuilder("mktorrent", "-a", "http://127.0.0.1:1/announce", "-l", "15", "-o",
+                dir.resolve("mf.torrent").toString(), dir.resolve("mf").toString()).redirectErrorStream(true).start();
+        String said = new String(mk.getInputStream().readAllBytes());
+        assertEquals(0, mk.waitFor(), said);
+        EngineConfig config = EngineConfig.builder().portRange(new PortRange(45200, 45299))
+                .bindAddress(java.net.InetAddress.getLoopbackAddress()).build();
+        try (Engine engine = Engine.start(config, Clock.systemUTC()); SeederService service = new SeederService(engine, dir)) {
+            service.scan();
+            assertEquals(0, service.warnings());
+            assertEquals(1, service.seeding());
+        }
+    }
 }
