@@ -846,6 +846,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Instant now = clock.instant();
         handedOut.handed(c, r.length(), now);
         c.serve(r, regions, now, n -> {
+            if (n == 0 && !counters.state.isFinal()) { // a failed send: the peer gone, or our file cut under us (sendfile comes short)
+                Optional<String> cut = storage.shorterThanItsTorrent();
+                if (cut.isPresent()) {
+                    failed(cut.get());
+                    return;
+                }
+            }
             handedOut.taken(c, r.length(), clock.instant());
             if (handedOut.ready(c)) {
                 sends.release(c);

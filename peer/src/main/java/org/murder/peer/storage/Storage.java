@@ -376,6 +376,28 @@ public final class Storage implements Closeable {
         committed = true;
     }
 
+    /**
+     * A file now shorter than the torrent says (cut or replaced after its check: every block read
+     * from it fails), described for one line; empty when every file still has its length.
+     */
+    public Optional<String> shorterThanItsTorrent() {
+        List<Path> paths = currentPaths();
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
+            String shown = Printable.escape(paths.get(i).toString());
+            try {
+                long size = s.channel().size();
+                if (size < s.length()) {
+                    return Optional.of(shown + ": " + size + " bytes now, " + s.length() + " when it was checked (expected: the file the"
+                            + " torrent was made from, unchanged while it is shared)");
+                }
+            } catch (IOException e) {
+                return Optional.of(shown + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Where each file is now: final paths once committed, else the {@code .part} paths. */
     public List<Path> currentPaths() {
         return segments.stream().map(s -> committed ? s.finalPath() : s.workPath()).toList();

@@ -358,6 +358,24 @@ class SwarmScenariosTest {
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
     }
 
+    /** A seeded file cut after its check: the seed says so and stops, rather than dropping every peer without a word. */
+    @Test
+    void aSeedWhoseFileIsCutAfterItsCheckFailsNamingIt() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seedEngine = engine();
+        Torrent seeding = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        seeding.completed().get(30, TimeUnit.SECONDS);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(t.file(), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(PIECE);
+        }
+        Torrent leech = download(engine(), t, tmp.resolve("cut"), SessionListener.NONE);
+        leech.addPeers(List.of(at(seedEngine)));
+        Snapshot end = seeding.finished().get(60, TimeUnit.SECONDS);
+        assertEquals(Optional.of(t.file() + ": " + PIECE + " bytes now, " + SIZE + " when it was checked (expected: the file the torrent"
+                + " was made from, unchanged while it is shared)"), end.error());
+    }
+
     @Test
     void aPortRangeWithNoFreePortIsAClearError() throws Exception {
         try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
