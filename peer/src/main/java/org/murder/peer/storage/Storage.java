@@ -104,6 +104,7 @@ public final class Storage implements Closeable {
             throw MurderException.failure(directory + ": " + ByteSize.format(free) + " free (expected: at least "
                     + ByteSize.format(needed) + " for " + meta.name() + ")", null);
         }
+        List<Path> made = new ArrayList<>(); // directories and files this call created
         try {
             for (int i = 0; i < meta.files().size(); i++) {
                 TorrentFile f = meta.files().get(i);
@@ -113,9 +114,16 @@ public final class Storage implements Closeable {
                             f.length(), work, work));
                     continue;
                 }
+                for (Path d = work.getParent(); d != null && !Files.exists(d, LinkOption.NOFOLLOW_LINKS); d = d.getParent()) {
+                    made.add(d);
+                }
                 Files.createDirectories(work.getParent());
+                boolean fresh = !Files.exists(work, LinkOption.NOFOLLOW_LINKS);
                 FileChannel ch = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                if (fresh) {
+                    made.add(work);
+                }
                 if (ch.size() != f.length()) {
                     ch.truncate(f.length());
                     if (ch.size() < f.length()) {
@@ -126,6 +134,15 @@ public final class Storage implements Closeable {
             }
         } catch (IOException e) {
             segments.forEach(s -> closeQuietly(s.channel()));
+            // what this call made goes (out of inodes, 999 empty .part files and their directories stayed): deepest first
+            made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+            for (Path p : made) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException notEmpty) {
+                    // a directory holding what was there before: kept
+                }
+            }
             throw MurderException.failure(Printable.escape(directory.toString()) + ": cannot create files for "
                     + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }

@@ -1,0 +1,50 @@
+package org.murder.peer.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.MurderException;
+import org.murder.core.metainfo.MetaInfo;
+
+/** Files a download could not all be made for (out of inodes, a file where a directory goes): what it made goes again. */
+class StorageCleanupTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void whatACreationThatFailsPartWayMadeIsRemoved() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src/mf/new/deeper"));
+        Files.write(tmp.resolve("src/mf/a"), new byte[20_000]);
+        Files.write(src.resolve("b"), new byte[20_000]);
+        Files.createDirectories(tmp.resolve("src/mf/sub"));
+        Files.write(tmp.resolve("src/mf/sub/z"), new byte[20_000]);
+        Path torrent = tmp.resolve("mf.torrent");
+        Process mk = new ProcessBuilder("mktorrent", "-a", "http://127.0.0.1:1/announce", "-l", "15", "-o", torrent.toString(),
+                tmp.resolve("src/mf").toString()).redirectErrorStream(true).start();
+        String said = new String(mk.getInputStream().readAllBytes());
+        assertEquals(0, mk.waitFor(), said);
+        MetaInfo meta = MetaInfo.read(torrent);
+
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Files.createDirectories(dest.resolve("mf"));
+        Files.writeString(dest.resolve("mf/sub"), "a file where the download wants a directory"); // its files come last (sorted)
+        MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(meta, dest));
+        assertEquals(MurderException.FAILURE, e.exitCode(), e.getMessage());
+        assertEquals(Set.of("mf", "mf/sub"), tree(dest), "a.part, new/deeper/b.part and their directories are gone");
+    }
+
+    private static Set<String> tree(Path root) throws Exception {
+        Set<String> names = new TreeSet<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.filter(p -> !p.equals(root)).forEach(p -> names.add(root.relativize(p).toString()));
+        }
+        return names;
+    }
+}
