@@ -87,7 +87,8 @@ public record TrackerConfig(
         adminToken.ifPresent(t -> check(t.length() >= 16 && t.chars().allMatch(c -> c > 0x20 && c < 0x7f), "adminToken",
                 "(" + t.length() + " chars)", "at least 16 printable ASCII characters without spaces"));
         check(maxNumwant >= 1 && maxNumwant <= 10_000, "maxNumwant", maxNumwant, "1 to 10000");
-        check(defaultNumwant >= 0 && defaultNumwant <= maxNumwant, "defaultNumwant", defaultNumwant, "0 to maxNumwant " + maxNumwant);
+        check(defaultNumwant >= 0 && defaultNumwant <= maxNumwant, "defaultNumwant", defaultNumwant,
+                "0 to " + option("maxNumwant") + " " + maxNumwant);
         check(maxSwarms >= 1, "maxSwarms", maxSwarms, ">= 1");
         check(maxPeersPerSwarm >= 1, "maxPeersPerSwarm", maxPeersPerSwarm, ">= 1");
         check(maxPeers >= 1, "maxPeers", maxPeers, ">= 1");

@@ -57,7 +57,7 @@ class TrackerConfigTest {
                         "--admin-token-file: (5 chars) (expected: at least 16 printable ASCII characters without spaces)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxNumwant(0), "--max-numwant: 0 (expected: 1 to 10000)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.defaultNumwant(300),
-                        "--numwant: 300 (expected: 0 to maxNumwant 200)"),
+                        "--numwant: 300 (expected: 0 to --max-numwant 200)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxSwarms(0), "--max-swarms: 0 (expected: >= 1)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnections(-1), "--max-connections: -1 (expected: >= 1)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.requestTimeout(Duration.ZERO), "--request-timeout: 0ms (expected: > 0)"),

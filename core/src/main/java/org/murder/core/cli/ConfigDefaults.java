@@ -88,7 +88,12 @@ public final class ConfigDefaults implements IDefaultValueProvider {
             if (!required && !Files.exists(path)) {
                 return out;
             }
-            throw MurderException.badInput(Printable.escape(path.toString()) + ": cannot read (" + e.getMessage() + ")");
+            throw MurderException.badInput(Printable.escape(path.toString()) + ": cannot read (" + org.murder.core.io.IoErrors.describe(e)
+                    + ")");
+        }
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) { // a byte-order mark (some Windows editors): not part of the key
+            lines = new java.util.ArrayList<>(lines);
+            lines.set(0, lines.get(0).substring(1));
         }
         for (KeyValueLines.Entry e : KeyValueLines.parse(lines, path.toString(), "key = value")) {
             Entry previous = out.put(e.key(), new Entry(e.key(), e.value(), e.line()));

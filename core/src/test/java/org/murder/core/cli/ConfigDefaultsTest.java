@@ -77,6 +77,11 @@ class ConfigDefaultsTest {
     }
 
     @Test
+    void aByteOrderMarkBeforeTheFirstKeyIsNotPartOfIt() throws Exception {
+        assertEquals("zk-bom:2181", parse(Map.of(), "\uFEFFzk = zk-bom:2181\n").zk);
+    }
+
+    @Test
     void aMalformedConfigLineIsNamed() {
         MurderException e = assertThrows(MurderException.class, () -> parse(Map.of(), "zk 127.0.0.1\n"));
         assertEquals(tmp.resolve("murder.conf") + ":1: 'zk 127.0.0.1' (expected: key = value)", e.getMessage());
