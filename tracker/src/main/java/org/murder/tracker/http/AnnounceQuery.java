@@ -117,7 +117,9 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
         }
         try {
             InetAddress a = normalize(InetAddress.getByAddress(bytes));
-            if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+            boolean broadcast = a instanceof java.net.Inet4Address && java.util.Arrays.equals(a.getAddress(),
+                    new byte[] {(byte) 255, (byte) 255, (byte) 255, (byte) 255});
+            if (a.isAnyLocalAddress() || a.isMulticastAddress() || broadcast) {
                 throw HttpError.badRequest("ip: '" + printable(ip) + "' (expected: a unicast address)");
             }
             return a;

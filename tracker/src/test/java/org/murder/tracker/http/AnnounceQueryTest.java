@@ -95,6 +95,7 @@ class AnnounceQueryTest {
         "event with bytes    | &event=%FF%0A            | event: '%FF%0A' (expected: started, completed, stopped, paused or empty)",
         "ip hostname         | &ip=tracker.example.com  | ip: 'tracker.example.com' (expected: an IPv4 or IPv6 address)",
         "ip any              | &ip=0.0.0.0              | ip: '0.0.0.0' (expected: a unicast address)",
+        "ip broadcast        | &ip=255.255.255.255      | ip: '255.255.255.255' (expected: a unicast address)",
         "ip bad octet        | &ip=10.0.0.256           | ip: '10.0.0.256' (expected: an IPv4 or IPv6 address)",
         "rack with a space   | &rack=row%201            | rack: 'row 1' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
         "rack with a slash   | &rack=dc1/r2             | rack: 'dc1/r2' (expected: 1 to 64 letters, digits, '.', '_', ':' or '-')",
