@@ -21,10 +21,16 @@ class FileTreesTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void aTreeWithLockedDirectoriesAndLinksIsDeletedAndWhatTheLinksLeadToIsNot() throws Exception {
+    /** A directory outside the tree, holding {@code precious}: what a link may lead to, never to be deleted. */
+    private Path victim() throws Exception {
         Path victim = Files.createDirectories(tmp.resolve("victim"));
         Files.writeString(victim.resolve("precious"), "keep me");
+        return victim;
+    }
+
+    @Test
+    void aTreeWithLockedDirectoriesAndLinksIsDeletedAndWhatTheLinksLeadToIsNot() throws Exception {
+        Path victim = victim();
         Path tree = Files.createDirectories(tmp.resolve("tree/a/b"));
         Files.writeString(tree.resolve("file"), "x");
         Files.createSymbolicLink(tmp.resolve("tree/a/to-victim"), victim);
@@ -43,8 +49,7 @@ class FileTreesTest {
 
     @Test
     void aLinkGivenAsTheRootIsDeletedNotFollowed() throws Exception {
-        Path victim = Files.createDirectories(tmp.resolve("victim"));
-        Files.writeString(victim.resolve("precious"), "keep me");
+        Path victim = victim();
         Path link = Files.createSymbolicLink(tmp.resolve("link"), victim);
         FileTrees.deleteRecursively(link);
         assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
@@ -59,8 +64,7 @@ class FileTreesTest {
      */
     @Test
     void aDirectorySwappedForALinkJustBeforeTheDescentLeadsNowhere() throws Exception {
-        Path victim = Files.createDirectories(tmp.resolve("victim"));
-        Files.writeString(victim.resolve("precious"), "keep me");
+        Path victim = victim();
         Path tree = Files.createDirectories(tmp.resolve("tree/d"));
         Files.writeString(tree.resolve("file"), "x");
         Path aside = tmp.resolve("aside");
