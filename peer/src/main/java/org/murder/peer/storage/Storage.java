@@ -71,6 +71,7 @@ public final class Storage implements Closeable {
         for (TorrentFile f : meta.files()) {
             Path target = target(meta, directory, f);
             Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
+            refuseLongNames(meta, f);
             refuseLinks(directory, target, part);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.badInput(Printable.escape(target.toString()) + ": is a directory (expected: " + f.length()
@@ -149,6 +150,30 @@ public final class Storage implements Closeable {
         Set<Path> found = new java.util.HashSet<>();
         paths.stream().filter(p -> p[0].equals(p[1])).forEach(p -> found.add(p[1]));
         return new Storage(segments, meta.totalLength(), existed, allFinal, found);
+    }
+
+    /** Longest name of one file or directory file systems take (NAME_MAX), in bytes; the .part needs 5 more. */
+    static final int NAME_MAX = 255;
+
+    /** A name too long to make is bad input before anything is written, not a failure once the files are made. */
+    private static void refuseLongNames(MetaInfo meta, TorrentFile f) {
+        List<String> names = new ArrayList<>(f.path());
+        if (meta.isMultiFile()) {
+            names.add(meta.name());
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            // the file's own name gets .part while it downloads
+            int room = i == f.path().size() - 1 ? NAME_MAX - PART_SUFFIX.length() : NAME_MAX;
+            int bytes = n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > room) {
+                String shown = Printable.escape(n.length() > 60 ? n.substring(0, 60) + "..." : n);
+                String in = meta.isMultiFile() && i < names.size() - 1 ? " in " + Printable.escape(meta.name().length() > 60
+                        ? meta.name().substring(0, 60) + "..." : meta.name()) : "";
+                throw MurderException.badInput("'" + shown + "': a name of " + bytes + " bytes" + in + " (expected: at most " + room
+                        + ", what file systems take" + (room < NAME_MAX ? " with .part added" : "") + ")");
+            }
+        }
     }
 
     private static void refuseHardLinks(Path part, String name) {

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
 
-/** Files a download could not all be made for (out of inodes, a file where a directory goes): what it made goes again. */
+/**
+ * Files a download could not all be made for (out of inodes, a file where a directory goes): what
+ * it made goes again; a name no file system takes is refused before anything is made.
+ */
 class StorageCleanupTest {
     @TempDir
     Path tmp;
@@ -46,5 +49,18 @@ class StorageCleanupTest {
             walk.filter(p -> !p.equals(root)).forEach(p -> names.add(root.relativize(p).toString()));
         }
         return names;
+    }
+
+    @Test
+    void aNameTooLongForFileSystemsIsBadInputBeforeAnythingIsMade() throws Exception {
+        String name = "n".repeat(251);
+        MetaInfo meta = MetaInfo.parse(("d4:infod6:lengthi1e4:name251:" + name + "12:piece lengthi16384e6:pieces20:"
+                + "a".repeat(20) + "ee").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(meta, dest));
+        assertEquals("'" + "n".repeat(60) + "...': a name of 251 bytes (expected: at most 250, what file systems take with .part"
+                + " added)", e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals(Set.of(), tree(dest));
     }
 }
