@@ -56,6 +56,22 @@ class PeerCommandTest {
         }
     }
 
+    /** An earlier file of the same name and size: checked, never written into; the command says so and exits 2. */
+    @Test
+    void aFileOfTheSameSizeButOtherBytesAtDestIsLeftAndExitsTwo() throws Exception {
+        Release v = release("v9", 1_000_000, 8);
+        try (Engine seed = seeding(v.meta(), v.file())) {
+            Path dest = Files.createDirectories(tmp.resolve("dest9"));
+            byte[] old = new byte[1_000_000];
+            Path there = Files.write(dest.resolve("v9.tar.gz"), old);
+            CliRun r = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                    "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().contains(there + ": exists with the right size, but "), r.err());
+            assertArrayEquals(old, Files.readAllBytes(there));
+        }
+    }
+
     @Test
     void downloadsVerifiesWritesStatusAndExitsZero() throws Exception {
         Release v = release("v7", 3_000_000, 5);

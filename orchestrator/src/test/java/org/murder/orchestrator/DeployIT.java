@@ -113,6 +113,18 @@ class DeployIT {
         assertTrue(summary.toString().contains("(done* = the archive was on the host before this job (an earlier job, or put there"
                 + " by hand): nothing downloaded)"), summary.toString());
 
+        // a host's archive damaged in place (bit rot, a bad write): repaired from the swarm, never written into under its name
+        // (a host that does not seed v42 now: one that does refuses a second session of it until its seeding ends)
+        fleet.start("web-6", List.of("web"));
+        Path damaged = Files.copy(tmp.resolve("hosts/web-1/v42.tar.zst"), tmp.resolve("hosts/web-6/v42.tar.zst"));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(damaged, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), Files.size(damaged) / 2);
+        }
+        List<HostOutcome> repaired = deployer().deploy(request(src, "v42", List.of("web-6"), Duration.ofMinutes(1)));
+        assertTrue(repaired.stream().allMatch(o -> o.succeeded() && !o.alreadyThere()), repaired + "\n" + output);
+        assertEquals(expected, md5(damaged));
+        assertTrue(Files.notExists(tmp.resolve("hosts/web-6/v42.tar.zst.part")));
+
         // other bytes under the same tag are refused before anything is published
         Files.writeString(src.resolve("bin/app"), "#!/bin/sh\necho changed\n");
         MurderException e = assertThrows(MurderException.class,

@@ -56,7 +56,10 @@ public final class TorrentMaker {
         checkOutputs(request, pack, source);
 
         ExecutorService pool = Executors.newFixedThreadPool(request.threads(), daemonThreads());
-        List<Path> temps = new ArrayList<>();
+        List<Path> temps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // stopped with SIGTERM or Ctrl-C: the half-written temporaries go, not left beside the outputs for ever
+        Thread onStop = new Thread(() -> temps.forEach(AtomicFiles::deleteQuietly), "murder-make-torrent-cleanup");
+        Runtime.getRuntime().addShutdownHook(onStop);
         for (Path out : List.of(archive, request.torrentOut(), request.md5Out())) { // what a make-torrent killed outright left
             int swept = AtomicFiles.sweepAbandoned(out, java.time.Duration.ofHours(1), clock);
             if (swept > 0) {
@@ -122,6 +125,11 @@ public final class TorrentMaker {
         } finally {
             pool.shutdownNow();
             temps.forEach(AtomicFiles::deleteQuietly);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onStop);
+            } catch (IllegalStateException stopping) {
+                // the JVM stops: the hook runs (or ran) anyway
+            }
         }
     }
 

@@ -13,20 +13,6 @@ import org.murder.core.MurderException;
  * in the same directory, then rename over the target.
  */
 public final class AtomicFiles {
-    /**
-     * Temporary siblings made and not yet committed or deleted: removed when the process stops
-     * (SIGTERM, Ctrl-C) before it got to them, not left beside their target for ever.
-     */
-    private static final java.util.Set<Path> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        try {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(AtomicFiles::deleteQuietly), "murder-temp-cleanup"));
-        } catch (IllegalStateException shuttingDown) {
-            // loaded while the JVM stops: nothing of ours to clean yet
-        }
-    }
-
     private AtomicFiles() {
     }
 
@@ -69,7 +55,6 @@ public final class AtomicFiles {
     public static Path temporarySibling(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
-        LIVE.add(temp);
         try {
             Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException e) {
@@ -86,12 +71,7 @@ public final class AtomicFiles {
      * (a directory's mode, a read-only mount, a full disk), before any work is done for it.
      */
     public static void probeWrite(Path target) throws IOException {
-        Path temp = temporarySibling(target);
-        try {
-            Files.delete(temp);
-        } finally {
-            LIVE.remove(temp);
-        }
+        Files.delete(temporarySibling(target));
     }
 
     /** Whether {@code file} is (named as) a {@link #temporarySibling} of {@code target}: an error about it is one about target. */
@@ -114,7 +94,6 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        LIVE.remove(temp);
     }
 
     /** Writes {@code bytes} to {@code target} through a temporary sibling. */
@@ -169,7 +148,6 @@ public final class AtomicFiles {
 
     public static void deleteQuietly(Path path) {
         if (path != null) {
-            LIVE.remove(path);
             try {
                 Files.deleteIfExists(path);
             } catch (IOException ignored) {

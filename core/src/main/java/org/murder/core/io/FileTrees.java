@@ -97,16 +97,20 @@ public final class FileTrees {
         if (view == null) {
             return;
         }
+        java.nio.file.attribute.PosixFileAttributes attributes = view.readAttributes();
         Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        perms.addAll(view.readAttributes().permissions());
+        perms.addAll(attributes.permissions());
         if (!perms.addAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE))) {
             return;
         }
         try {
             view.setPermissions(perms); // opens the directory first (O_RDONLY): refused when its owner may not read it
         } catch (java.nio.file.AccessDeniedException unreadable) {
-            // chmod(2) by path. Were it swapped for a link meanwhile, the O_NOFOLLOW open after this refuses to go in.
-            Files.setPosixFilePermissions(path, perms);
+            // chmod(2) by path, which would follow a link swapped in meanwhile: only on a directory of our own (another
+            // user's could be swapped by that user for a link to one of ours); the O_NOFOLLOW open after refuses to go in
+            if (attributes.owner().getName().equals(System.getProperty("user.name"))) {
+                Files.setPosixFilePermissions(path, perms);
+            }
         }
     }
 

@@ -105,16 +105,9 @@ final class MetaInfoParser {
             }
             paths.add(components);
             lengths.add(length);
-            if (!isPadding(file)) {
-                layout.add(components, field);
-            }
+            layout.add(components, field); // BEP 47 padding files too: murder writes them like any file, so two at one path clash
         }
         return MetaInfo.withOffsets(paths, lengths);
-    }
-
-    /** A BEP 47 padding file ({@code attr} holding {@code p}): never written, so it may share its path with another. */
-    private static boolean isPadding(BDict file) {
-        return file.get("attr").filter(BString.class::isInstance).map(a -> ((BString) a).utf8().indexOf('p') >= 0).orElse(false);
     }
 
     /**

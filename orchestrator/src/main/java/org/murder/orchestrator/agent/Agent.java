@@ -364,11 +364,38 @@ public final class Agent implements Closeable {
                 pruneReleases(job, dest);
             }
         }
+        repairInPart(job, archive);
         archivesInUse.add(meta.name());
         try {
             return download(job, path, progress, generation, dest, meta, archive);
         } finally {
             archivesInUse.remove(meta.name());
+        }
+    }
+
+    /**
+     * The archive is here but its md5 is not the job's (bit rot, a bad write): a download never
+     * writes into a file under its final name, so it becomes the download's {@code .part}, whose good
+     * pieces the check keeps and whose others the swarm repairs. A {@code .part} already there wins.
+     */
+    private void repairInPart(Job job, Path archive) {
+        if (!Files.isRegularFile(archive, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path part = archive.resolveSibling(archive.getFileName() + org.murder.peer.storage.Storage.PART_SUFFIX);
+        try {
+            if (Files.exists(part, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(archive);
+                LOG.warn("[agent={} job={}] {}: md5 is not {}; removed (its download {} resumes)", settings.name(), job.id(), archive,
+                        job.md5(), part.getFileName());
+            } else {
+                Files.move(archive, part, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                LOG.warn("[agent={} job={}] {}: md5 is not {}; repairing it from the swarm (as {})", settings.name(), job.id(), archive,
+                        job.md5(), part.getFileName());
+            }
+        } catch (IOException e) {
+            LOG.warn("[agent={} job={}] {}: md5 is not {}, and it cannot be set aside for repair: {}", settings.name(), job.id(),
+                    archive, job.md5(), org.murder.core.io.IoErrors.describe(e));
         }
     }
 

@@ -55,10 +55,13 @@ public final class ClaimedDir implements AutoCloseable {
     }
 
     private final Path dir;
+    /** {@link #dir}'s real path: its key in {@link #HELD}. */
+    private final Path held;
     private final FileChannel channel;
 
-    private ClaimedDir(Path dir, FileChannel channel) {
+    private ClaimedDir(Path dir, Path held, FileChannel channel) {
         this.dir = dir;
+        this.held = held;
         this.channel = channel;
     }
 
@@ -80,7 +83,7 @@ public final class ClaimedDir implements AutoCloseable {
     /** Makes a new directory {@code PREFIX<random>} in {@code parent}, locked by this process. */
     public static ClaimedDir create(Path parent, String prefix) throws IOException {
         Path dir = Files.createTempDirectory(parent, prefix);
-        Path held = dir.toAbsolutePath().normalize();
+        Path held = dir.toRealPath(); // one name whatever the spelling (a DEST reached through a link, say)
         HELD.add(held); // before the lock file exists: a sweep in this process never opens it
         FileChannel channel = null;
         try {
@@ -88,7 +91,7 @@ public final class ClaimedDir implements AutoCloseable {
             if (channel.tryLock() == null) {
                 throw new IOException(dir + ": could not lock " + LOCK_FILE);
             }
-            return new ClaimedDir(dir, channel);
+            return new ClaimedDir(dir, held, channel);
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             Trees.deleteQuietly(dir);
@@ -107,7 +110,7 @@ public final class ClaimedDir implements AutoCloseable {
     public void close() {
         Trees.deleteQuietly(dir);
         closeQuietly(channel);
-        HELD.remove(dir.toAbsolutePath().normalize());
+        HELD.remove(held);
     }
 
     /**
@@ -153,7 +156,7 @@ public final class ClaimedDir implements AutoCloseable {
     }
 
     private static boolean abandoned(Path dir, Clock clock) throws IOException {
-        if (HELD.contains(dir.toAbsolutePath().normalize())) {
+        if (HELD.contains(dir.toRealPath())) {
             return false; // this process fills it
         }
         Path lockFile = dir.resolve(LOCK_FILE);

@@ -75,9 +75,9 @@ public final class EngineOptions {
         return out;
     }
 
-    /** A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
-    private static final java.util.regex.Pattern HOST_NAME =
-            java.util.regex.Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+    /** A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), underscores too (container names). */
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
 
     /** {@code HOST:PORT}: an IPv4 address or a host name, or {@code [IPv6]:PORT}; else bad input. */
     static InetSocketAddress peerAddress(String p) {

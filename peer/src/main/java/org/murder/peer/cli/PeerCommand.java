@@ -156,7 +156,8 @@ public final class PeerCommand implements Callable<Integer> {
                 session.completed().get();
             } catch (ExecutionException e) {
                 bar.close();
-                throw new MurderException(e.getCause().getMessage(), MurderException.FAILURE, e.getCause());
+                throw new MurderException(e.getCause().getMessage(), e.getCause() instanceof MurderException m ? m.exitCode()
+                        : MurderException.FAILURE, e.getCause());
             }
             bar.close();
             double seconds = (System.nanoTime() - started) / 1e9;

@@ -207,8 +207,9 @@ public final class Storage implements Closeable {
             }
             if (bad > 0) {
                 return Optional.of(Printable.escape(s.finalPath().toString()) + ": exists with the right size, but " + bad + " of its "
-                        + (last - first + 1) + " pieces differ from " + Printable.escape(torrentName) + " (expected: the same content,"
-                        + " or no file; murder never writes into a file in place: move it away first)");
+                        + (last - first + 1) + " pieces do not check out against " + Printable.escape(torrentName) + (segments.size() > 1
+                        ? " (a piece shared with a file still to download counts)" : "") + " (expected: the same content, or no"
+                        + " file; murder never writes into a file in place: move it away first)");
             }
         }
         return Optional.empty();

@@ -333,7 +333,7 @@ class SwarmScenariosTest {
                 Optional.empty()), SessionListener.NONE);
         s.addPeers(List.of(at(seed)));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> s.completed().get(60, TimeUnit.SECONDS));
-        assertEquals(file + ": exists with the right size, but 33 of its 33 pieces differ from app.tar.gz (expected: the same"
+        assertEquals(file + ": exists with the right size, but 33 of its 33 pieces do not check out against app.tar.gz (expected: the same"
                 + " content, or no file; murder never writes into a file in place: move it away first)", failed.getCause().getMessage());
         assertEquals(MurderException.BAD_INPUT, ((MurderException) failed.getCause()).exitCode());
         assertArrayEquals(old, Files.readAllBytes(file), "not one byte written into it");
