@@ -33,6 +33,11 @@ public class MurderException extends RuntimeException {
         return new MurderException(message, BAD_INPUT, cause);
     }
 
+    /** {@code cause} itself when it is one (its message and exit code kept), else a failure with its message. */
+    public static MurderException from(Throwable cause) {
+        return cause instanceof MurderException m ? m : failure(cause.getMessage(), cause);
+    }
+
     /** The work failed: exit code 1. */
     public static MurderException failure(String message, Throwable cause) {
         return new MurderException(message, FAILURE, cause);

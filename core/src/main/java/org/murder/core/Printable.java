@@ -21,6 +21,11 @@ public final class Printable {
     }
 
     /** {@code text} with every unsafe character as {@code \xNN} or {@code \\uNNNN}. */
+    /** {@link #escape} of at most {@code maxChars} of {@code text}, with {@code ...} when it was longer (names from the network). */
+    public static String escape(String text, int maxChars) {
+        return text == null || text.length() <= maxChars ? escape(text) : escape(text.substring(0, maxChars)) + "...";
+    }
+
     public static String escape(String text) {
         if (text == null || isPlain(text)) {
             return text;

@@ -113,8 +113,7 @@ public final class SeedCommand implements Callable<Integer> {
             try {
                 session.completed().get();
             } catch (ExecutionException e) {
-                throw new MurderException(e.getCause().getMessage(), e.getCause() instanceof MurderException m ? m.exitCode()
-                        : MurderException.FAILURE, e.getCause());
+                throw MurderException.from(e.getCause());
             }
             if (!session.snapshot().error().isEmpty() || session.snapshot().verified() != meta.totalLength()) {
                 throw MurderException.failure(file + ": does not match " + torrent, null);

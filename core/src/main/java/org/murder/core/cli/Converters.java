@@ -57,14 +57,13 @@ public final class Converters {
      */
     static long integer(String text, long min, long max) {
         String t = text.strip();
-        String shown = org.murder.core.Printable.escape(text.length() <= 40 ? text : text.substring(0, 40) + "...");
+        String shown = org.murder.core.Printable.escape(text, 40);
         if (!t.matches("[-+]?[0-9]+")) {
             throw new CommandLine.TypeConversionException("'" + shown + "' (expected: a whole number, like 10)");
         }
-        String digits = t.replaceFirst("^[-+]", "").replaceFirst("^0+(?=.)", "");
         boolean negative = t.startsWith("-");
         try {
-            long v = Long.parseLong((negative ? "-" : "") + digits);
+            long v = Long.parseLong(t); // a sign and leading zeros are fine
             if (v >= min && v <= max) {
                 return v;
             }

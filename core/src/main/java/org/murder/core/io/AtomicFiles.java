@@ -28,10 +28,9 @@ public final class AtomicFiles {
             return 0;
         }
         java.time.Instant before = clock.instant().minus(olderThan);
-        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "." + globSafe(target.getFileName().toString())
-                + ".*.partial")) {
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, p -> isTemporarySibling(p, target))) {
             for (Path p : entries) {
-                if (isTemporarySibling(p, target) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                         && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)
                         && Files.deleteIfExists(p)) {
                     removed++;
@@ -41,11 +40,6 @@ public final class AtomicFiles {
             return removed; // best effort: the write itself goes on
         }
         return removed;
-    }
-
-    /** {@code name} with the glob's special characters escaped. */
-    private static String globSafe(String name) {
-        return name.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
     }
 
     /**

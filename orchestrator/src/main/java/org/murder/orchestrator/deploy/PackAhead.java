@@ -31,9 +31,6 @@ public final class PackAhead implements AutoCloseable {
     private final Future<MakeTorrentResult> made;
     private final Clock clock;
 
-    /** Removes the pending directory when the process stops (Ctrl-C) while the deploy connects or waits. */
-    private final Thread onExit;
-
     PackAhead(String announce, Path workDir, ClaimedDir pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
         this.announce = announce;
         this.workDir = workDir;
@@ -41,8 +38,6 @@ public final class PackAhead implements AutoCloseable {
         this.thread = thread;
         this.made = made;
         this.clock = clock;
-        this.onExit = new Thread(pending::close, "murder-deploy-pack-cleanup");
-        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** The announce URL its torrent was made with. */
@@ -64,7 +59,6 @@ public final class PackAhead implements AutoCloseable {
         check.accept(packed.md5(), packed.size());
         MakeTorrentResult moved = ReleasePacker.moveInto(workDir, packed);
         pending.close(); // empty now but for its lock
-        forgetOnExit();
         if (moved.packed()) {
             ReleaseDelta.prune(workDir, ReleasePacker.WORK_DIR_KEEP, Set.of(moved.archive().getFileName().toString()), clock);
         }
@@ -81,22 +75,13 @@ public final class PackAhead implements AutoCloseable {
         made.cancel(true);
         try {
             if (!thread.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                return; // still writing after being told to stop: removed at exit (onExit) rather than pulled from under it
+                return; // still writing after being told to stop: removed at exit (ClaimedDir's hook) rather than pulled from under it
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
         pending.close();
-        forgetOnExit();
-    }
-
-    private void forgetOnExit() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(onExit);
-        } catch (IllegalStateException stopping) {
-            // the hook runs anyway; it finds nothing to remove
-        }
     }
 
     /** What the packing thread threw, as the caller would have seen it packing itself. */

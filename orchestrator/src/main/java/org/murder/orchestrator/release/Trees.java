@@ -30,8 +30,7 @@ public final class Trees {
         if (text == null) {
             return "null";
         }
-        return text.length() <= 200 ? org.murder.core.Printable.escape(text)
-                : org.murder.core.Printable.escape(text.substring(0, 200)) + "...";
+        return org.murder.core.Printable.escape(text, 200);
     }
 
     /** The message of {@code e} an operator can read: {@code /x: no such file} rather than just {@code /x}. */

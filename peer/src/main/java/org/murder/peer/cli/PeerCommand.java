@@ -156,8 +156,7 @@ public final class PeerCommand implements Callable<Integer> {
                 session.completed().get();
             } catch (ExecutionException e) {
                 bar.close();
-                throw new MurderException(e.getCause().getMessage(), e.getCause() instanceof MurderException m ? m.exitCode()
-                        : MurderException.FAILURE, e.getCause());
+                throw MurderException.from(e.getCause());
             }
             bar.close();
             double seconds = (System.nanoTime() - started) / 1e9;

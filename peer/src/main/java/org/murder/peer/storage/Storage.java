@@ -41,16 +41,13 @@ public final class Storage implements Closeable {
     private final Set<FileChannel> unflushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long totalLength;
     private final boolean existedBefore;
-    /** Final files that were there before a download: opened for reading only, never written in place. */
-    private final Set<Path> foundFinal;
     private volatile boolean committed;
 
-    private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed, Set<Path> foundFinal) {
+    private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed) {
         this.segments = List.copyOf(segments);
         this.totalLength = totalLength;
         this.existedBefore = existedBefore;
         this.committed = committed;
-        this.foundFinal = Set.copyOf(foundFinal);
     }
 
     /**
@@ -147,9 +144,7 @@ public final class Storage implements Closeable {
             throw MurderException.failure(Printable.escape(directory.toString()) + ": cannot create files for "
                     + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }
-        Set<Path> found = new java.util.HashSet<>();
-        paths.stream().filter(p -> p[0].equals(p[1])).forEach(p -> found.add(p[1]));
-        return new Storage(segments, meta.totalLength(), existed, allFinal, found);
+        return new Storage(segments, meta.totalLength(), existed, allFinal);
     }
 
     /** Longest name of one file or directory file systems take (NAME_MAX), in bytes; the .part needs 5 more. */
@@ -167,10 +162,8 @@ public final class Storage implements Closeable {
             int room = i == f.path().size() - 1 ? NAME_MAX - PART_SUFFIX.length() : NAME_MAX;
             int bytes = n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             if (bytes > room) {
-                String shown = Printable.escape(n.length() > 60 ? n.substring(0, 60) + "..." : n);
-                String in = meta.isMultiFile() && i < names.size() - 1 ? " in " + Printable.escape(meta.name().length() > 60
-                        ? meta.name().substring(0, 60) + "..." : meta.name()) : "";
-                throw MurderException.badInput("'" + shown + "': a name of " + bytes + " bytes" + in + " (expected: at most " + room
+                String in = meta.isMultiFile() && i < names.size() - 1 ? " in " + Printable.escape(meta.name(), 60) : "";
+                throw MurderException.badInput("'" + Printable.escape(n, 60) + "': a name of " + bytes + " bytes" + in + " (expected: at most " + room
                         + ", what file systems take" + (room < NAME_MAX ? " with .part added" : "") + ")");
             }
         }
@@ -190,13 +183,14 @@ public final class Storage implements Closeable {
     }
 
     /**
-     * After the check of a download: a file found under its final name whose pieces are not all
-     * {@code good} (the download would have to write into it, in place), described for a one-line
-     * refusal; empty when every found file is whole. Pieces shared with a neighbouring file count.
+     * After the check of a download ({@link #forDownload}: its files found under their final name
+     * are the ones it works on in place, read only): such a file whose pieces are not all
+     * {@code good} (the download would have to write into it), described for a one-line refusal;
+     * empty when every found file is whole. Pieces shared with a neighbouring file count.
      */
     public Optional<String> differingFoundFile(java.util.BitSet good, long pieceLength, String torrentName) {
         for (Segment s : segments) {
-            if (!foundFinal.contains(s.finalPath()) || s.length() == 0) {
+            if (!s.workPath().equals(s.finalPath()) || s.length() == 0) {
                 continue;
             }
             int first = (int) (s.torrentOffset() / pieceLength);
@@ -242,7 +236,7 @@ public final class Storage implements Closeable {
             segments.forEach(s -> closeQuietly(s.channel()));
             throw e;
         }
-        return new Storage(segments, meta.totalLength(), true, true, Set.of());
+        return new Storage(segments, meta.totalLength(), true, true);
     }
 
     /**
