@@ -42,16 +42,38 @@ final class FirstCopy<P> {
     static final Duration STUCK = Duration.ofSeconds(60);
     /** How long a peer refused a piece that is spreading looks for it elsewhere before the origin serves it anyway. */
     static final Duration PATIENCE = Duration.ofSeconds(12);
+    /**
+     * How long after its first refusal (nobody of ours has it) a piece that went whole to a gone
+     * peer waits for a sign that peer still shares: one of our peers saying it has any piece that went
+     * whole only to it. None by then, and the gone peer left the swarm (it finished with no seed time,
+     * its seed time ended, it died): every piece it took is served again at once. Held for the full
+     * {@link #PATIENCE}, two fresh peers arriving after two others had finished and left took 14-17 s
+     * for 64 MiB behind a 20 MB/s origin, against 4.6 s for the first two (bench/late-joiners.sh: 3.65 x
+     * the first pair; 1.45 x with 2 s here, 1.21-1.33 x with 1 s). At least this, and at least
+     * {@link #DOUBT_PIECES} times as long as a first copy takes to go out whole: the sign needs a piece
+     * to cross a hop or two, and a simulated 200-host fleet at 1 Mbit/s a host (4 s a piece) judged
+     * peers that went with fresh pieces as left after a flat 4 s: its origin sent 1.043 x the file
+     * against 1.012 (bench/swarm-sim.sh 200 --file 16 --piece 128 --up 1 --max-peers 20).
+     */
+    static final Duration DOUBT = Duration.ofSeconds(1);
+    /** See {@link #DOUBT}. */
+    static final int DOUBT_PIECES = 3;
     /** Stands for a gone peer that got its piece whole. */
     private static final Object GONE = new Object();
 
     private final int pieces;
     private final java.util.function.IntToLongFunction pieceLength;
     private final java.util.function.Function<? super P, ?> identity;
+    /** How many of our peers say they have a piece. */
+    private final java.util.function.IntUnaryOperator holders;
     private Object[] to;
     /** The identity of the gone peer a piece went whole to, where {@code to} is {@link #GONE}. */
     private Object[] goneFrom;
     private Instant[] since;
+    /** When each piece's first peer became its first peer. */
+    private Instant[] started;
+    /** How long a first copy takes to go out whole, a moving average in nanoseconds; 0 before the first. */
+    private long pieceNanos;
     /** Blocks of each piece the first peer asked that are not written out yet. */
     private int[] queued;
     /** Bytes of each piece written out to its first peer. */
@@ -63,21 +85,39 @@ final class FirstCopy<P> {
      */
     private final java.util.Map<Object, java.util.Map<Integer, Instant>> refusedAt = new java.util.HashMap<>();
     /**
-     * The identities of peers gone within {@link #GONE_WHOLE} that pieces went whole to ({@code goneFrom}), and when
-     * they went: {@link #back} looks only for those.
+     * The peers gone within {@link #GONE_WHOLE} that pieces went whole to ({@code goneFrom}), by identity: {@link #back}
+     * looks only for those, and {@link #leftTheSwarm} judges them.
      */
-    private final java.util.Map<Object, Instant> goneWithPieces = new java.util.HashMap<>();
+    private final java.util.Map<Object, GonePeer> goneWithPieces = new java.util.HashMap<>();
 
-    /** Holds nothing until asked first (only an origin seed asks); each peer is its own identity. */
-    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength) {
-        this(pieces, pieceLength, p -> p);
+    /** What is known of a peer gone with pieces that went whole to it. */
+    private static final class GonePeer {
+        final Instant at;
+        /** When one of its pieces was first refused to an asker while none of our peers had it; null before. */
+        Instant doubtedSince;
+        /** One of our peers had one of its pieces since it went: it shares. */
+        boolean shares;
+
+        GonePeer(Instant at) {
+            this.at = at;
+        }
+    }
+
+    /**
+     * Holds nothing until asked first (only an origin seed asks); each peer is its own identity;
+     * {@code holders}: how many of our peers say they have a piece.
+     */
+    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.IntUnaryOperator holders) {
+        this(pieces, pieceLength, p -> p, holders);
     }
 
     /** As above; {@code identity} says which peers are one (the same peer id on two connections). */
-    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity) {
+    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
+            java.util.function.IntUnaryOperator holders) {
         this.pieces = pieces;
         this.pieceLength = pieceLength;
         this.identity = identity;
+        this.holders = holders;
     }
 
     /** Whether {@code first} (a peer, not {@link #GONE}) is {@code asker}, or the same peer on another connection. */
@@ -109,6 +149,7 @@ final class FirstCopy<P> {
             to = new Object[pieces];
             goneFrom = new Object[pieces];
             since = new Instant[pieces];
+            started = new Instant[pieces];
             queued = new int[pieces];
             sentBytes = new long[pieces];
         }
@@ -122,7 +163,7 @@ final class FirstCopy<P> {
             // downloading, the usual patience: 3 s there sent 1.22-1.26 x the file from the origin of a simulated
             // 200-host fleet, against 1.05-1.15.
             boolean nobodyElse = holders == 0 && !othersDownloading;
-            if (!askedAgain && !nobodyElse && (holders > 0 || now.isBefore(since[piece]))) {
+            if (!askedAgain && !nobodyElse && (holders > 0 || now.isBefore(since[piece]) && !leftTheSwarm(goneFrom[piece], now))) {
                 return !waitedTooLong(piece, asker, now, PATIENCE);
             }
             first = null;
@@ -132,6 +173,9 @@ final class FirstCopy<P> {
             if (first != asker) { // new, or its peer on a new connection: what went to the old one is lost
                 queued[piece] = 0;
                 sentBytes[piece] = 0;
+            }
+            if (first != asker) {
+                started[piece] = now;
             }
             to[piece] = asker;
             since[piece] = now;
@@ -150,9 +194,56 @@ final class FirstCopy<P> {
                 piece, asker, first, sentBytes[piece], pieceLength.applyAsLong(piece), queued[piece], since[piece]);
         to[piece] = asker;
         since[piece] = now;
+        started[piece] = now;
         queued[piece] = 1;
         sentBytes[piece] = 0;
         return false;
+    }
+
+    /**
+     * Whether the gone peer {@code id}, one of whose pieces none of our peers has, has left the swarm;
+     * if so, each piece that went whole to it is no longer held back. Judged once {@link #DOUBT} has
+     * passed since the first such ask: it shares when any of our peers has any piece that went whole
+     * only to it (from it, or from one that got it from it). A piece another of our peers got from it
+     * before it went counts too: that piece is spreading, and so may the others.
+     */
+    private boolean leftTheSwarm(Object id, Instant now) {
+        GonePeer gone = goneWithPieces.get(id);
+        if (gone == null || gone.shares) {
+            return false;
+        }
+        if (gone.doubtedSince == null || now.isBefore(gone.doubtedSince)) { // a clock stepped back starts again
+            gone.doubtedSince = now;
+            return false;
+        }
+        if (now.isBefore(gone.doubtedSince.plus(doubt()))) {
+            return false;
+        }
+        int held = 0;
+        for (int i = 0; i < to.length; i++) {
+            if (to[i] == GONE && id.equals(goneFrom[i])) {
+                if (holders.applyAsInt(i) > 0) {
+                    gone.shares = true;
+                    return false;
+                }
+                held++;
+            }
+        }
+        for (int i = 0; i < to.length; i++) {
+            if (to[i] == GONE && id.equals(goneFrom[i])) {
+                to[i] = null;
+                goneFrom[i] = null;
+            }
+        }
+        goneWithPieces.remove(id);
+        LOG.debug("{}, gone at {}, left the swarm: none of our peers has any of the {} pieces that went whole to it since {};"
+                + " they go to the next peer to ask", id, gone.at, held, gone.doubtedSince);
+        return true;
+    }
+
+    /** How long a gone peer's pieces wait for a sign that it shares ({@link #DOUBT}). */
+    Duration doubt() {
+        return DOUBT.compareTo(Duration.ofNanos(pieceNanos * DOUBT_PIECES)) >= 0 ? DOUBT : Duration.ofNanos(pieceNanos * DOUBT_PIECES);
     }
 
     /**
@@ -187,6 +278,11 @@ final class FirstCopy<P> {
     void sent(int piece, P peer, int bytes, Instant now) {
         if (to != null && to[piece] == peer) {
             queued[piece] = Math.max(0, queued[piece] - 1);
+            long length = pieceLength.applyAsLong(piece);
+            if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length && now.isAfter(started[piece])) {
+                long took = Duration.between(started[piece], now).toNanos();
+                pieceNanos = pieceNanos == 0 ? took : pieceNanos - pieceNanos / 8 + took / 8;
+            }
             sentBytes[piece] += bytes;
             if (bytes > 0 && now.isAfter(since[piece])) { // a block not sent (cancelled, choked) does not restart the window
                 since[piece] = now;
@@ -199,11 +295,12 @@ final class FirstCopy<P> {
      * peer to ask gets each. The ones it got whole stay refused for {@link #GONE_WHOLE}: a busy
      * origin lets a peer that has nothing on its way go to make room for a newcomer (it did not
      * die, and it shares what it got), and forgetting its pieces sent each again (1.75 x the file
-     * in a 150-host swarm); if it did die before sharing one, that piece goes again after this.
+     * in a 150-host swarm); if it did die or leave before sharing one, that piece goes again after
+     * this, or sooner once it is judged out of the swarm ({@link #DOUBT}).
      */
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
-        goneWithPieces.values().removeIf(at -> !now.isBefore(at.plus(GONE_WHOLE)));
+        goneWithPieces.values().removeIf(g -> !now.isBefore(g.at.plus(GONE_WHOLE)));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {
@@ -220,7 +317,7 @@ final class FirstCopy<P> {
             }
         }
         if (whole) {
-            goneWithPieces.put(identity.apply(peer), now);
+            goneWithPieces.put(identity.apply(peer), new GonePeer(now));
         }
     }
 

@@ -9,10 +9,12 @@ import org.junit.jupiter.api.Test;
 
 /** The origin's first-copy policy on its own: peers are plain strings, time is given. */
 class FirstCopyWindowTest {
-    private final FirstCopy<String> policy = new FirstCopy<>(4, piece -> 1000); // pieces of 1000 bytes; the tests below send blocks of 10
+    /** How many of the origin's peers say they have each piece. */
+    private final int[] held = new int[4];
+    private final FirstCopy<String> policy = new FirstCopy<>(4, piece -> 1000, piece -> held[piece]); // pieces of 1000 bytes; the tests below send blocks of 10
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     /** Connections "a#1", "a#2" of one peer "a"; pieces of 20 bytes. */
-    private final FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')));
+    private final FirstCopy<String> byPeer = new FirstCopy<>(4, piece -> 20, c -> c.substring(0, c.indexOf('#')), piece -> held[piece]);
 
     @Test
     void aPieceOnItsWayToOnePeerGoesToOthersFromItUntilTheWindowAfterItsLastBlock() {
@@ -150,11 +152,13 @@ class FirstCopyWindowTest {
         assertFalse(byPeer.goesElsewhere(3, "a#3", t0.plusMillis(6), 0), "a back again asking for it: served");
     }
 
-    /** A policy whose piece 2 went whole to "a", gone at t0. */
+    /** A policy whose pieces 2 and 3 went whole to "a", gone at t0. */
     private FirstCopy<String> wentWholeToAGonePeer() {
-        FirstCopy<String> p = new FirstCopy<>(4, piece -> 1000);
-        assertFalse(p.goesElsewhere(2, "a", t0, 0));
-        p.sent(2, "a", 1000, t0);
+        FirstCopy<String> p = new FirstCopy<>(4, piece -> 1000, piece -> held[piece]);
+        for (int piece = 2; piece < 4; piece++) {
+            assertFalse(p.goesElsewhere(piece, "a", t0, 0));
+            p.sent(piece, "a", 1000, t0);
+        }
         p.gone("a", t0);
         return p;
     }
@@ -165,14 +169,62 @@ class FirstCopyWindowTest {
         // peers has the piece and no other downloads from us, a second copy costs nobody time
         Instant asked = t0.plusSeconds(1);
         assertFalse(wentWholeToAGonePeer().goesElsewhere(2, "b", asked, 0, false), "served at its first ask");
-        FirstCopy<String> held = wentWholeToAGonePeer();
-        assertTrue(held.goesElsewhere(2, "c", asked, 1, false), "while a peer of ours has it, the usual patience");
-        assertTrue(held.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 1, false));
-        assertFalse(held.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE), 1, false));
+        FirstCopy<String> spreading = wentWholeToAGonePeer();
+        assertTrue(spreading.goesElsewhere(2, "c", asked, 1, false), "while a peer of ours has it, the usual patience");
+        assertTrue(spreading.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 1, false));
+        assertFalse(spreading.goesElsewhere(2, "c", asked.plus(FirstCopy.PATIENCE), 1, false));
         FirstCopy<String> busy = wentWholeToAGonePeer();
+        held[3] = 1; // a shares: one of our peers got its other piece
         assertTrue(busy.goesElsewhere(2, "d", asked, 0, true), "while others download from us, too");
         assertTrue(busy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
         assertFalse(busy.goesElsewhere(2, "d", asked.plus(FirstCopy.PATIENCE), 0, true));
+    }
+
+    @Test
+    void piecesThatWentWholeToAGonePeerGoAgainOnceNoneOfOurPeersHasShownOneOfThemForTheDoubtTime() {
+        // two hosts finished and left (no seed time), two fresh ones download: nobody has a's pieces,
+        // and refusing them for the whole patience stalled both fresh hosts for 12 s
+        FirstCopy<String> left = wentWholeToAGonePeer();
+        Instant asked = t0.plusSeconds(1);
+        assertTrue(left.goesElsewhere(2, "b", asked, 0, true), "a may still share it: b looks elsewhere");
+        assertTrue(left.goesElsewhere(2, "c", asked.plus(FirstCopy.DOUBT).minusMillis(1), 0, true), "still in doubt");
+        assertFalse(left.goesElsewhere(2, "c", asked.plus(FirstCopy.DOUBT), 0, true),
+                "none of our peers has any of a's pieces: a left, and c gets it");
+        assertTrue(left.goesElsewhere(2, "b", asked.plus(FirstCopy.DOUBT), 0, true), "a first copy to c: b gets it from c");
+        assertFalse(left.goesElsewhere(3, "b", asked.plus(FirstCopy.DOUBT), 0, true), "a's other piece too, at its first ask");
+
+        FirstCopy<String> shares = wentWholeToAGonePeer();
+        assertTrue(shares.goesElsewhere(2, "b", asked, 0, true));
+        held[3] = 1; // a peer of ours got a's other piece: from a, or from one that got it from a
+        assertTrue(shares.goesElsewhere(2, "b", asked.plus(FirstCopy.DOUBT), 0, true), "a shares: b keeps looking elsewhere");
+        held[3] = 0; // that peer went too: a was seen sharing, which holds until the patience
+        assertTrue(shares.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
+        assertFalse(shares.goesElsewhere(2, "b", asked.plus(FirstCopy.PATIENCE), 0, true), "served after the patience, as before");
+    }
+
+    @Test
+    void onSlowLinksTheDoubtLastsAFewTimesWhatAFirstCopyTakesToGoOutWhole() {
+        // 1 Mbit/s hosts: a piece takes seconds to cross a hop, and so does the sign that a gone peer shares
+        FirstCopy<String> p = new FirstCopy<>(4, piece -> 1000, piece -> held[piece]);
+        assertTrue(p.doubt().equals(FirstCopy.DOUBT), "nothing measured yet");
+        assertFalse(p.goesElsewhere(1, "a", t0, 0));
+        p.sent(1, "a", 500, t0.plusSeconds(1));
+        p.sent(1, "a", 500, t0.plusSeconds(4)); // whole 4 s after a became its first peer
+        assertTrue(p.doubt().equals(Duration.ofSeconds(4 * FirstCopy.DOUBT_PIECES)), p.doubt().toString());
+        p.gone("a", t0.plusSeconds(4));
+        Instant asked = t0.plusSeconds(5);
+        assertTrue(p.goesElsewhere(1, "b", asked, 0, true));
+        assertTrue(p.goesElsewhere(1, "b", asked.plus(p.doubt()).minusMillis(1), 0, true), "still in doubt");
+        assertFalse(p.goesElsewhere(1, "b", asked.plus(p.doubt()), 0, true), "a left");
+    }
+
+    @Test
+    void aGonePeerIsJudgedFromItsFirstDoubtfulRefusalNotFromWhenItWent() {
+        FirstCopy<String> p = wentWholeToAGonePeer();
+        Instant late = t0.plusSeconds(20); // a went 20 s ago; nobody asked for its pieces since
+        assertTrue(p.goesElsewhere(2, "b", late, 0, true), "the first doubtful ask: b looks elsewhere");
+        assertTrue(p.goesElsewhere(2, "b", late.plus(FirstCopy.DOUBT).minusMillis(1), 0, true));
+        assertFalse(p.goesElsewhere(2, "b", late.plus(FirstCopy.DOUBT), 0, true));
     }
 
     @Test

@@ -374,7 +374,8 @@ final class SwarmSim {
             this.bans = new SmartBan(p.pieceBytes() / EngineConfig.BLOCK_SIZE);
             this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals, peerId);
             this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
-            this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes());
+            this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes(),
+                    picker::availability);
         }
 
         void startAt(long time) {
