@@ -59,6 +59,9 @@ public final class InfoCommand implements Callable<Integer> {
         doc.put("trackers", m.trackerTiers());
         List<Map<String, Object>> files = new ArrayList<>();
         for (TorrentFile f : m.files()) {
+            if (f.padding()) { // BEP 47: zeros between files, never on disk
+                continue;
+            }
             Map<String, Object> file = new LinkedHashMap<>();
             file.put("path", m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath());
             file.put("length", f.length());
@@ -106,9 +109,17 @@ public final class InfoCommand implements Callable<Integer> {
         out.println();
         out.println("FILES");
         out.println();
+        long padding = 0;
         for (TorrentFile f : m.files()) {
+            if (f.padding()) {
+                padding += f.length();
+                continue;
+            }
             String path = m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath();
             out.println("  " + path + " (" + ByteSize.format(f.length()) + ")");
+        }
+        if (padding > 0) {
+            out.printf(Locale.ROOT, "  (and %d bytes of BEP 47 padding: zeros that align files to pieces, never on disk)%n", padding);
         }
         out.flush();
         return 0;

@@ -86,6 +86,22 @@ class MurderCliTest {
     }
 
     @Test
+    void infoListsTheRealFilesOfAPaddedTorrentAndSumsItsPadding() throws Exception {
+        // BEP 47, as libtorrent's hybrid torrents: two pads of one size after the first two files
+        String pad = "d4:attr1:p6:lengthi16383e4:pathl4:.pad5:16383ee";
+        Path torrent = Files.write(tmp.resolve("padded.torrent"), ("d4:infod5:filesld6:lengthi1e4:pathl1:aee" + pad
+                + "d6:lengthi1e4:pathl1:bee" + pad + "d6:lengthi1e4:pathl1:ceee4:name3:rel12:piece lengthi16384e6:pieces60:"
+                + "a".repeat(60) + "ee").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        CliRun info = CliRun.of("info", torrent.toString());
+        assertEquals(0, info.exitCode(), info.err());
+        assertTrue(info.out().endsWith("FILES\n\n  rel/a (1 B)\n  rel/b (1 B)\n  rel/c (1 B)\n"
+                + "  (and 32766 bytes of BEP 47 padding: zeros that align files to pieces, never on disk)\n"), info.out());
+        CliRun json = CliRun.of("info", "--json", torrent.toString());
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(!json.out().contains(".pad"), json.out());
+    }
+
+    @Test
     void badUsageIsOneLineAndExit2() throws Exception {
         Path src = release();
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", "ftp://x/announce"),

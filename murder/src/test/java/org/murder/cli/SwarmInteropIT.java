@@ -131,6 +131,57 @@ class SwarmInteropIT {
     }
 
     @Test
+    void aLibtorrentHybridTorrentWithPaddingFilesGoesFromLibtorrentToMurderAndBack() throws Exception {
+        ExternalTools.requireLibtorrent();
+        // libtorrent pads each file of a hybrid torrent to a piece (BEP 47): the first two end alike, so two pads share a path
+        Path src = Files.createDirectories(tmp.resolve("hybrid/rel/sub"));
+        Random random = new Random(47);
+        java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+        int[] sizes = {20_000, 36_384, 50_001};
+        String[] names = {"a.bin", "b.bin", "sub/c.bin"};
+        for (int i = 0; i < names.length; i++) {
+            byte[] content = new byte[sizes[i]];
+            random.nextBytes(content);
+            Files.write(src.getParent().resolve(names[i]), content);
+            files.put(names[i], content);
+        }
+        Path hybrid = tmp.resolve("hybrid.torrent");
+        Process make = start("lt-make", ExternalTools.PYTHON, resource("lt_make_hybrid.py"), src.getParent().toString(), "16384",
+                "http://127.0.0.1:" + tracker.port() + "/announce", hybrid.toString());
+        assertTrue(make.waitFor(60, TimeUnit.SECONDS) && make.exitValue() == 0, log("lt-make"));
+        MetaInfo padded = MetaInfo.read(hybrid);
+        assertTrue(padded.files().stream().filter(org.murder.core.metainfo.TorrentFile::padding).count() >= 2, padded.files().toString());
+
+        Process ltSeed = start("libtorrent", ExternalTools.PYTHON, script(), "seed", hybrid.toString(), tmp.resolve("hybrid").toString(),
+                String.valueOf(FreePorts.next()), "120");
+        waitFor("libtorrent seeding", () -> log("libtorrent").contains("SEEDING"));
+        Path dest = Files.createDirectories(tmp.resolve("murder-hybrid"));
+        engine().add(padded, Storage.forDownload(padded, dest), SessionOptions.download(Optional.empty(), Optional.empty()),
+                SessionListener.NONE).completed().get(60, TimeUnit.SECONDS);
+        for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
+            assertArrayEquals(f.getValue(), Files.readAllBytes(dest.resolve("rel").resolve(f.getKey())), f.getKey());
+        }
+        assertTrue(!Files.exists(dest.resolve("rel/.pad")), "no padding file on disk");
+
+        ltSeed.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // murder's copy is the only one now
+        Path ltDest = Files.createDirectories(tmp.resolve("lt-hybrid"));
+        Process leech = start("libtorrent-leech", ExternalTools.PYTHON, script(), "leech", hybrid.toString(), ltDest.toString(),
+                String.valueOf(FreePorts.next()), "90");
+        assertTrue(leech.waitFor(100, TimeUnit.SECONDS), "libtorrent did not finish: " + log("libtorrent-leech"));
+        assertEquals(0, leech.exitValue(), log("libtorrent-leech"));
+        for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
+            assertArrayEquals(f.getValue(), Files.readAllBytes(ltDest.resolve("rel").resolve(f.getKey())), f.getKey());
+        }
+    }
+
+    /** A script of src/test/resources/interop (tests run in the module directory). */
+    private static String resource(String name) {
+        Path script = Path.of("src", "test", "resources", "interop", name).toAbsolutePath();
+        assertTrue(Files.isRegularFile(script), "missing " + script);
+        return script.toString();
+    }
+
+    @Test
     void aria2cDownloadsFromMurder() throws Exception {
         ExternalTools.require("aria2c", "aria2");
         murderSeeds();

@@ -180,10 +180,15 @@ public final class MetaInfo {
     }
 
     static List<TorrentFile> withOffsets(List<List<String>> paths, List<Long> lengths) {
+        return withOffsets(paths, lengths, new java.util.BitSet());
+    }
+
+    /** As above; {@code padding} marks the BEP 47 padding files by index. */
+    static List<TorrentFile> withOffsets(List<List<String>> paths, List<Long> lengths, java.util.BitSet padding) {
         List<TorrentFile> out = new ArrayList<>(paths.size());
         long offset = 0;
         for (int i = 0; i < paths.size(); i++) {
-            out.add(new TorrentFile(paths.get(i), lengths.get(i), offset));
+            out.add(new TorrentFile(paths.get(i), lengths.get(i), offset, padding.get(i)));
             offset = Math.addExact(offset, lengths.get(i));
         }
         return out;

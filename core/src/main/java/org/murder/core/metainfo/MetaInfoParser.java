@@ -80,6 +80,7 @@ final class MetaInfoParser {
         }
         List<List<String>> paths = new ArrayList<>();
         List<Long> lengths = new ArrayList<>();
+        java.util.BitSet padding = new java.util.BitSet();
         Layout layout = new Layout();
         long total = 0;
         for (int i = 0; i < list.items().size(); i++) {
@@ -105,9 +106,21 @@ final class MetaInfoParser {
             }
             paths.add(components);
             lengths.add(length);
-            layout.add(components, field); // BEP 47 padding files too: murder writes them like any file, so two at one path clash
+            if (isPadding(file, field)) {
+                padding.set(i); // never on disk: libtorrent's hybrid torrents name many alike (.pad/12768 twice)
+            } else {
+                layout.add(components, field);
+            }
         }
-        return MetaInfo.withOffsets(paths, lengths);
+        if (padding.cardinality() == paths.size()) {
+            throw new MetaInfoException("info.files: only padding files (expected: at least one file that is not BEP 47 padding)");
+        }
+        return MetaInfo.withOffsets(paths, lengths, padding);
+    }
+
+    /** Whether a file entry is BEP 47 padding: its {@code attr} string holds {@code p}. */
+    private static boolean isPadding(BDict file, String field) {
+        return file.get("attr").map(v -> as(v, BString.class, field + ".attr").utf8().indexOf('p') >= 0).orElse(false);
     }
 
     /**

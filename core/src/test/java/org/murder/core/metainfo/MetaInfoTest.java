@@ -88,6 +88,19 @@ class MetaInfoTest {
         assertEquals(20000, m.totalLength());
     }
 
+    @Test
+    void bep47PaddingFilesAreMarkedAndMayShareAPath() {
+        // as libtorrent's hybrid torrents: a pad after each file but the last, two alike when two files end alike
+        String pad = "d4:attr1:p6:lengthi16383e4:pathl4:.pad5:16383ee";
+        String t = "d4:infod5:filesld6:lengthi1e4:pathl1:aee" + pad + "d6:lengthi1e4:pathl1:bee" + pad
+                + "d4:attr1:x6:lengthi1e4:pathl1:ceee4:name7:release12:piece lengthi16384e6:pieces" + "60:" + "a".repeat(60) + "ee";
+        MetaInfo m = MetaInfo.parse(ascii(t));
+        assertEquals(5, m.files().size());
+        assertEquals(List.of(false, true, false, true, false), m.files().stream().map(TorrentFile::padding).toList());
+        assertEquals(16384, m.files().get(2).offset(), "b starts at a piece");
+        assertEquals(32769, m.totalLength());
+    }
+
     /** Must-fail table: the info entries to add, the exact error. */
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', value = {
@@ -126,6 +139,9 @@ class MetaInfoTest {
         "'' | d4:infod5:filesld6:lengthi9223372036854775000e4:pathl1:aeed6:lengthi9223372036854775000e4:pathl1:beed6:lengthi1616e4:pathl1:ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 9223372036854775000 after 9223372036854775000 bytes of earlier files (expected: a total length of at most 9223372036854775807 bytes)",
         "'' | d4:infod6:lengthi9223372036854775807e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.pieces: 1 hashes (expected: 562949953421312 for 9223372036854775807 bytes in pieces of 16384)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info: neither 'length' nor 'files' (expected: exactly one)",
+        // BEP 47 padding files: never on disk, so nothing to download without another file
+        "'' | d4:infod5:filesld4:attr1:p6:lengthi1e4:pathl4:.pad1:1eee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files: only padding files (expected: at least one file that is not BEP 47 padding)",
+        "'' | d4:infod5:filesld4:attri1e6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[0].attr: integer (expected: string)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:lengthi1eee | info.pieces: missing (expected: the SHA-1 piece hashes of a BitTorrent v1 torrent)",
     })
     void rejects(String unused, String torrent, String message) {

@@ -839,9 +839,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     private void serve(PeerConnection c, PeerMessage.Request r) {
-        List<SharedFileRegion> regions = new ArrayList<>(1);
+        List<io.netty.channel.FileRegion> regions = new ArrayList<>(1);
         for (Storage.Slice s : storage.slices((long) r.piece() * meta.pieceLength() + r.begin(), r.length())) {
-            regions.add(new SharedFileRegion(s.channel(), s.filePosition(), s.length()));
+            regions.add(s.isPadding() ? new org.murder.peer.storage.PaddingRegion(s.length())
+                    : new SharedFileRegion(s.channel(), s.filePosition(), s.length()));
         }
         Instant now = clock.instant();
         handedOut.handed(c, r.length(), now);

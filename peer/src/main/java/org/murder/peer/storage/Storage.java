@@ -23,18 +23,32 @@ import org.murder.core.metainfo.TorrentFile;
  * The bytes of one torrent on disk: its files laid end to end, read and written at positions of
  * the torrent's byte stream. Downloads go to {@code NAME.part} files that {@link #commit()} renames
  * to their final names once everything is verified, so a half-downloaded file never stands where
- * a good one is expected. Thread-safe for positional reads and writes.
+ * a good one is expected. BEP 47 padding files are zeros that are never written nor made: a read
+ * of one gives zeros, a write to one is dropped (pieces are verified from what is read back).
+ * Thread-safe for positional reads and writes.
  */
 public final class Storage implements Closeable {
-    /** One file of the layout. */
+    /** One file of the layout; a BEP 47 padding file has no channel and no paths (its bytes are zeros, never on disk). */
     public record Segment(FileChannel channel, long torrentOffset, long length, Path workPath, Path finalPath) {
+        static Segment padding(TorrentFile f) {
+            return new Segment(null, f.offset(), f.length(), null, null);
+        }
+
+        boolean isPadding() {
+            return channel == null;
+        }
     }
 
-    /** A run of bytes within one file. */
+    /** A run of bytes within one file; within a padding file, {@code channel} is null (zeros). */
     public record Slice(FileChannel channel, long filePosition, int length) {
+        public boolean isPadding() {
+            return channel == null;
+        }
     }
 
     public static final String PART_SUFFIX = ".part";
+    /** What a read of padding copies from; never written. */
+    private static final byte[] ZEROS = new byte[16 * 1024];
 
     private final List<Segment> segments;
     /** Files written since their last {@link #flush()}: a torrent of many small files syncs only those. */
@@ -66,6 +80,10 @@ public final class Storage implements Closeable {
         long needed = 0;
         List<Path[]> paths = new ArrayList<>();
         for (TorrentFile f : meta.files()) {
+            if (f.padding()) {
+                paths.add(null);
+                continue;
+            }
             Path target = target(meta, directory, f);
             Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
             refuseLongNames(meta, f);
@@ -106,6 +124,10 @@ public final class Storage implements Closeable {
         try {
             for (int i = 0; i < meta.files().size(); i++) {
                 TorrentFile f = meta.files().get(i);
+                if (f.padding()) {
+                    segments.add(Segment.padding(f));
+                    continue;
+                }
                 Path work = paths.get(i)[0];
                 if (work.equals(paths.get(i)[1])) { // found final: read, never written in place
                     segments.add(new Segment(FileChannel.open(work, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), f.offset(),
@@ -190,7 +212,7 @@ public final class Storage implements Closeable {
      */
     public Optional<String> differingFoundFile(java.util.BitSet good, long pieceLength, String torrentName) {
         for (Segment s : segments) {
-            if (!s.workPath().equals(s.finalPath()) || s.length() == 0) {
+            if (s.isPadding() || !s.workPath().equals(s.finalPath()) || s.length() == 0) {
                 continue;
             }
             int first = (int) (s.torrentOffset() / pieceLength);
@@ -202,7 +224,7 @@ public final class Storage implements Closeable {
             if (bad > 0) {
                 return Optional.of(Printable.escape(s.finalPath().toString()) + ": exists with the right size, but " + bad + " of its "
                         + (last - first + 1) + " pieces do not check out against " + Printable.escape(torrentName) + (segments.size() > 1
-                        ? " (a piece shared with a file still to download counts)" : "") + " (expected: the same content, or no"
+                        ? " (a piece shared with another file counts)" : "") + " (expected: the same content, or no"
                         + " file; murder never writes into a file in place: move it away first)");
             }
         }
@@ -214,6 +236,10 @@ public final class Storage implements Closeable {
         List<Segment> segments = new ArrayList<>();
         try {
             for (TorrentFile f : meta.files()) {
+                if (f.padding()) {
+                    segments.add(Segment.padding(f));
+                    continue;
+                }
                 Path p = meta.isMultiFile() ? target(meta, fileOrDirectory, f)
                         : Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve(meta.name()) : fileOrDirectory;
                 String shown = Printable.escape(p.toString());
@@ -250,6 +276,9 @@ public final class Storage implements Closeable {
             paths.add(directory.resolve(meta.name()));
         }
         for (TorrentFile f : meta.files()) {
+            if (f.padding()) {
+                continue;
+            }
             Path target = target(meta, directory, f);
             paths.add(target);
             paths.add(target.resolveSibling(target.getFileName() + PART_SUFFIX));
@@ -335,6 +364,10 @@ public final class Storage implements Closeable {
         for (ByteBuffer src : sources) {
             int length = src.remaining();
             for (Slice s : slices(at, length)) {
+                if (s.isPadding()) { // zeros by definition: what a peer sent there is not kept (a read gives zeros)
+                    src.position(src.position() + s.length());
+                    continue;
+                }
                 ByteBuffer part = src.slice();
                 part.limit(s.length());
                 long pos = s.filePosition();
@@ -353,6 +386,13 @@ public final class Storage implements Closeable {
         for (Slice s : slices(offset, dst.remaining())) {
             ByteBuffer part = dst.slice();
             part.limit(s.length());
+            if (s.isPadding()) {
+                while (part.hasRemaining()) {
+                    part.put(ZEROS, 0, Math.min(ZEROS.length, part.remaining()));
+                }
+                dst.position(dst.position() + s.length());
+                continue;
+            }
             long pos = s.filePosition();
             while (part.hasRemaining()) {
                 int n = s.channel().read(part, pos);
@@ -403,10 +443,12 @@ public final class Storage implements Closeable {
             return;
         }
         for (Segment s : segments) {
-            s.channel().force(true);
+            if (!s.isPadding()) {
+                s.channel().force(true);
+            }
         }
         for (Segment s : segments) {
-            if (!s.workPath().equals(s.finalPath())) {
+            if (!s.isPadding() && !s.workPath().equals(s.finalPath())) {
                 AtomicFiles.commit(s.workPath(), s.finalPath(), false);
             }
         }
@@ -418,10 +460,11 @@ public final class Storage implements Closeable {
      * from it fails), described for one line; empty when every file still has its length.
      */
     public Optional<String> shorterThanItsTorrent() {
-        List<Path> paths = currentPaths();
-        for (int i = 0; i < segments.size(); i++) {
-            Segment s = segments.get(i);
-            String shown = Printable.escape(paths.get(i).toString());
+        for (Segment s : segments) {
+            if (s.isPadding()) {
+                continue;
+            }
+            String shown = Printable.escape((committed ? s.finalPath() : s.workPath()).toString());
             try {
                 long size = s.channel().size();
                 if (size < s.length()) {
@@ -435,9 +478,9 @@ public final class Storage implements Closeable {
         return Optional.empty();
     }
 
-    /** Where each file is now: final paths once committed, else the {@code .part} paths. */
+    /** Where each file is now (padding has no file): final paths once committed, else the {@code .part} paths. */
     public List<Path> currentPaths() {
-        return segments.stream().map(s -> committed ? s.finalPath() : s.workPath()).toList();
+        return segments.stream().filter(s -> !s.isPadding()).map(s -> committed ? s.finalPath() : s.workPath()).toList();
     }
 
     @Override
@@ -446,6 +489,9 @@ public final class Storage implements Closeable {
     }
 
     private static void closeQuietly(FileChannel c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (IOException ignored) {

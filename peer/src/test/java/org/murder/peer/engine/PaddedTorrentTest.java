@@ -1,0 +1,109 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PortRange;
+import org.murder.core.bencode.BDict;
+import org.murder.core.bencode.BList;
+import org.murder.core.bencode.BString;
+import org.murder.core.bencode.BValue;
+import org.murder.core.bencode.Bencode;
+import org.murder.core.metainfo.MetaInfo;
+import org.murder.peer.storage.Storage;
+
+/**
+ * BEP 47 padding files (libtorrent pads every file of a hybrid torrent to a piece, two pads alike
+ * when two files end alike): never made on disk, read as zeros, uploaded as zeros, over real
+ * engines and sockets on 127.0.0.1. TorrentInteropIT and SwarmInteropIT do the same with libtorrent.
+ */
+@Timeout(60)
+class PaddedTorrentTest {
+    private static final int PIECE = 16 * 1024;
+    /** Three files, the first two padded to the next piece with pads of one size (same path). */
+    private static final int[] SIZES = {20_000, 36_384, 50_001};
+
+    @TempDir
+    Path tmp;
+
+    private final LoopbackEngines engines = new LoopbackEngines(new PortRange(43600, 43699));
+
+    @AfterEach
+    void closeEngines() {
+        engines.close();
+    }
+
+    @Test
+    void aPaddedTorrentIsSeededAndDownloadedWithoutPaddingOnDisk() throws Exception {
+        Path seedDir = Files.createDirectories(tmp.resolve("seed/rel"));
+        Random random = new Random(47);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream(); // the torrent's byte stream, pads included
+        List<BValue> files = new java.util.ArrayList<>();
+        byte[][] contents = new byte[SIZES.length][];
+        for (int i = 0; i < SIZES.length; i++) {
+            contents[i] = new byte[SIZES[i]];
+            random.nextBytes(contents[i]);
+            Files.write(seedDir.resolve("f" + i + ".bin"), contents[i]);
+            stream.writeBytes(contents[i]);
+            files.add(BDict.builder().put("length", SIZES[i]).put("path", BList.of(BString.of("f" + i + ".bin"))).build());
+            int pad = (PIECE - SIZES[i] % PIECE) % PIECE;
+            if (i < SIZES.length - 1 && pad > 0) {
+                stream.writeBytes(new byte[pad]);
+                files.add(BDict.builder().put("attr", "p").put("length", pad)
+                        .put("path", BList.of(BString.of(".pad"), BString.of(String.valueOf(pad)))).build());
+            }
+        }
+        MetaInfo meta = MetaInfo.parse(torrent(files, stream.toByteArray()));
+        assertEquals(2, meta.files().stream().filter(f -> f.padding() && f.joinedPath().equals(".pad/12768")).count(),
+                "two pads at one path");
+
+        Engine seedEngine = engines.start();
+        seedEngine.add(meta, Storage.forSeeding(meta, tmp.resolve("seed")), SessionOptions.seedForever(), SessionListener.NONE)
+                .completed().get(30, TimeUnit.SECONDS); // its check reads the pads as zeros
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Storage storage = Storage.forDownload(meta, dest);
+        Torrent peer = engines.start().add(meta, storage, SessionOptions.download(Optional.empty(), Optional.empty()),
+                SessionListener.NONE);
+        peer.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seedEngine.port())));
+        peer.completed().get(30, TimeUnit.SECONDS); // every piece verified: the pads went over the wire as zeros
+
+        for (int i = 0; i < SIZES.length; i++) {
+            assertArrayEquals(contents[i], Files.readAllBytes(dest.resolve("rel/f" + i + ".bin")));
+        }
+        assertFalse(Files.exists(dest.resolve("rel/.pad")), "no padding file made");
+        assertFalse(Files.exists(tmp.resolve("seed/rel/.pad")), "the seed made none either");
+        assertEquals(SIZES.length, storage.currentPaths().size(), "paths of the real files only");
+        ByteBuffer pad = ByteBuffer.allocate(12_768);
+        storage.write(20_000, ByteBuffer.wrap(new byte[12_768]).put(0, (byte) 1)); // a peer's bytes in a pad are dropped
+        storage.read(20_000, pad);
+        assertArrayEquals(new byte[12_768], pad.array(), "a pad reads as zeros");
+    }
+
+    private static byte[] torrent(List<BValue> files, byte[] stream) throws Exception {
+        int count = (stream.length + PIECE - 1) / PIECE;
+        byte[] pieces = new byte[count * 20];
+        for (int i = 0; i < count; i++) {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            sha1.update(stream, i * PIECE, Math.min(PIECE, stream.length - i * PIECE));
+            System.arraycopy(sha1.digest(), 0, pieces, i * 20, 20);
+        }
+        return Bencode.encode(BDict.builder().put("info", BDict.builder().put("name", "rel").put("files", new BList(files))
+                .put("piece length", PIECE).put("pieces", BString.of(pieces)).build()).build());
+    }
+}
