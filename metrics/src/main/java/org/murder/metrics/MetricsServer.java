@@ -78,7 +78,7 @@ public final class MetricsServer implements Closeable {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
-                reply(exchange, 405, "method " + org.murder.core.Printable.escape(method) + " not allowed (expected: GET)\n");
+                reply(exchange, 405, "method " + org.murder.core.Printable.escape(method) + " not allowed (expected: GET or HEAD)\n");
                 return;
             }
             handler.handle();

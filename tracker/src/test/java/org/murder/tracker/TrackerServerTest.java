@@ -278,6 +278,9 @@ class TrackerServerTest {
         assertBadAnnounce(base + "&numwant=-5", "numwant: '-5' (expected: a non-negative integer)");
         assertBadAnnounce(base + "&numwant=1000000", "numwant: 1000000 (expected: 0 to 65535)");
         assertBadAnnounce(base + "&event=boom", "event: 'boom' (expected: started, completed, stopped, paused or empty)");
+        // one parameter twice: which counts would be a guess (we took the first, others take the last)
+        assertBadAnnounce(base + "&port=2", "port: given 2 times (expected: once)");
+        assertBadAnnounce(base + "&info_hash=" + TrackerClient.percent(TrackerClient.id20(9)), "info_hash: given 2 times (expected: once)");
         String junk = client.raw(("GET /announce?info_hash=%zz" + TrackerClient.percent(IH) + "&" + ok
                 + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         assertTrue(junk.startsWith("HTTP/1.1 400 Bad Request"), junk);
@@ -285,7 +288,7 @@ class TrackerServerTest {
         HttpResponse<byte[]> scrape = client.get("/scrape?info_hash=%01%02");
         assertEquals(400, scrape.statusCode());
         assertEquals("info_hash: 2 bytes (expected: 20)", TrackerClient.failureReason(scrape.body()));
-        assertEquals(8, server.metrics().errors("bad_request"));
+        assertEquals(10, server.metrics().errors("bad_request"));
         assertTrue(client.announce(IH, TrackerClient.id20(10), 6881, 100, "").containsKey("peers"), "still serving");
     }
 
@@ -299,7 +302,24 @@ class TrackerServerTest {
         HttpResponse<byte[]> post = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/announce"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")));
         assertEquals(405, post.statusCode());
-        assertEquals("method POST (expected: GET)", TrackerClient.failureReason(post.body()));
+        assertEquals("method POST (expected: GET or HEAD)", TrackerClient.failureReason(post.body()));
+    }
+
+    @Test
+    void headGetsAGetsHeadersWithoutItsBody() throws Exception {
+        // monitoring probes and load balancers' health checks ask with HEAD
+        start(b -> { });
+        for (String path : List.of("/stats", "/metrics", "/whitelist")) {
+            HttpResponse<byte[]> get = client.get(path);
+            HttpResponse<byte[]> head = client.send(HttpRequest.newBuilder(URI.create(client.base() + path))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            assertEquals(200, head.statusCode(), path);
+            assertEquals(0, head.body().length, path);
+            assertEquals(get.headers().firstValue("content-type"), head.headers().firstValue("content-type"), path);
+            assertTrue(head.headers().firstValueAsLong("content-length").orElseThrow() > 0, path);
+        }
+        String raw = client.raw("HEAD /stats HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(raw.startsWith("HTTP/1.1 200 OK") && raw.endsWith("\r\n\r\n"), "no body on the wire: " + raw);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Optional;
 import org.murder.core.InfoHash;
 import org.murder.core.PeerId;
@@ -31,6 +32,12 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
      * @throws HttpError 400 naming the first bad parameter
      */
     public static AnnounceQuery parse(Query q, InetAddress remote, Policy policy) {
+        for (String name : SINGLE) {
+            int n = q.all(name).size();
+            if (n > 1) { // which one counts would be a guess: the first, for us; the last, for another tracker
+                throw HttpError.badRequest(name + ": given " + n + " times (expected: once)");
+            }
+        }
         InfoHash infoHash = InfoHash.of(exactly20(q, "info_hash"));
         PeerId peerId = PeerId.of(exactly20(q, "peer_id"));
         long port = number(q, "port", true, 0);
@@ -64,6 +71,10 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
                 (int) Math.min(numwant, policy.maxNumwant()), rack);
         return new AnnounceQuery(a, !"0".equals(q.text("compact")), "1".equals(q.text("no_peer_id")));
     }
+
+    /** The parameters an announce takes once (BEP 3, 23, 7's ip, ours: rack). */
+    private static final List<String> SINGLE = List.of("info_hash", "peer_id", "port", "uploaded", "downloaded", "left", "event",
+            "numwant", "key", "ip", "rack", "compact", "no_peer_id");
 
     static byte[] exactly20(Query q, String name) {
         byte[] v = q.first(name);

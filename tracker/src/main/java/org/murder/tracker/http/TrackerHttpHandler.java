@@ -2,6 +2,7 @@ package org.murder.tracker.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -126,11 +127,16 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         }
     }
 
+    /** GET, or HEAD: the same headers without the body (monitoring probes, load balancers' checks). */
     private static void requireGet(FullHttpRequest req) {
-        if (!HttpMethod.GET.equals(req.method())) {
+        if (!isGet(req.method())) {
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                    "method " + req.method() + " (expected: GET)");
+                    "method " + req.method() + " (expected: GET or HEAD)");
         }
+    }
+
+    private static boolean isGet(HttpMethod m) {
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m);
     }
 
     private Reply announce(ChannelHandlerContext ctx, String query, long start) {
@@ -210,14 +216,14 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             throw HttpError.badRequest("infohash '" + AnnounceQuery.printable(hex) + "' (expected: 40 hex digits)");
         }
         HttpMethod m = req.method();
-        if (HttpMethod.GET.equals(m)) {
+        if (isGet(m)) {
             boolean allowed = whitelist.allows(ih);
             return text(ctx, allowed ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND, TEXT,
                     ih + (allowed ? " whitelisted\n" : " not whitelisted\n"));
         }
         if (!HttpMethod.POST.equals(m) && !HttpMethod.PUT.equals(m) && !HttpMethod.DELETE.equals(m)) {
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
-                    "method " + m + " (expected: GET, POST, PUT or DELETE)");
+                    "method " + m + " (expected: GET, HEAD, POST, PUT or DELETE)");
         }
         authorize(ctx, req);
         if (whitelist.isOpen()) {
@@ -310,11 +316,16 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     /** Writes {@code reply}; {@code broken} when the request could not be parsed (its version is unknown then). */
     private void send(ChannelHandlerContext ctx, FullHttpRequest req, Reply reply, boolean keepAlive, long start, boolean broken) {
         HttpVersion version = !broken && req.protocolVersion() == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
-        FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), reply.body());
+        int bytes = reply.body().readableBytes();
+        boolean head = !broken && HttpMethod.HEAD.equals(req.method());
+        if (head) {
+            reply.body().release(); // what a GET would get, but its body
+        }
+        FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), head ? Unpooled.EMPTY_BUFFER : reply.body());
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
-        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().readableBytes());
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes);
         if (reply.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
-            res.headers().set(HttpHeaderNames.ALLOW, "GET, POST, PUT, DELETE");
+            res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE");
         }
         if (keepAlive) {
             if (version == HttpVersion.HTTP_1_0) {
@@ -323,7 +334,6 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         } else {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        int bytes = reply.body().readableBytes();
         ChannelFuture f = ctx.writeAndFlush(res);
         if (broken) {
             Closer.afterFlush(f);
