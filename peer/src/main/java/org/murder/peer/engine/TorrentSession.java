@@ -556,7 +556,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             try {
                 storage.write((long) p.piece() * meta.pieceLength() + p.begin(), p.data().nioBuffers());
             } catch (IOException e) {
-                failed("write " + storage.currentPaths().get(0).getParent() + ": " + e.getMessage());
+                failed("write " + e.getMessage()); // names the file: write /srv/x.tar.gz.part: No space left on device
                 return;
             }
             counters.downloaded += picker.lastArrivalNewBytes();

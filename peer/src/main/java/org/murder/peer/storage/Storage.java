@@ -39,8 +39,8 @@ public final class Storage implements Closeable {
         }
     }
 
-    /** A run of bytes within one file; within a padding file, {@code channel} is null (zeros). */
-    public record Slice(FileChannel channel, long filePosition, int length) {
+    /** A run of bytes within one file ({@code path}: where it is written); within a padding file, {@code channel} and {@code path} are null (zeros). */
+    public record Slice(FileChannel channel, long filePosition, int length, Path path) {
         public boolean isPadding() {
             return channel == null;
         }
@@ -372,8 +372,12 @@ public final class Storage implements Closeable {
                 part.limit(s.length());
                 long pos = s.filePosition();
                 unflushed.add(s.channel());
-                while (part.hasRemaining()) {
-                    pos += s.channel().write(part, pos);
+                try {
+                    while (part.hasRemaining()) {
+                        pos += s.channel().write(part, pos);
+                    }
+                } catch (IOException e) { // "No space left on device" names the file it was for
+                    throw new IOException(Printable.escape(s.path().toString()) + ": " + org.murder.core.io.IoErrors.reason(e), e);
                 }
                 src.position(src.position() + s.length());
             }
@@ -422,7 +426,7 @@ public final class Storage implements Closeable {
                 continue;
             }
             int n = (int) Math.min(left, end - pos);
-            out.add(new Slice(s.channel(), pos - s.torrentOffset(), n));
+            out.add(new Slice(s.channel(), pos - s.torrentOffset(), n, s.workPath()));
             pos += n;
             left -= n;
         }

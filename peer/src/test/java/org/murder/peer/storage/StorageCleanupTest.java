@@ -22,6 +22,19 @@ class StorageCleanupTest {
     Path tmp;
 
     @Test
+    void aWriteThatFailsNamesTheFileItWasFor() throws Exception {
+        // "No space left on device" named the download directory, not which of its files
+        MetaInfo meta = MetaInfo.parse(("d4:infod5:filesld6:lengthi10e4:pathl1:aeed6:lengthi10e4:pathl3:sub1:beee4:name2:mf"
+                + "12:piece lengthi16384e6:pieces20:" + "x".repeat(20) + "ee").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Storage storage = Storage.forDownload(meta, dest);
+        storage.close(); // every write fails now, as on a full disk
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> storage.write(12, java.nio.ByteBuffer.wrap(new byte[4])));
+        assertEquals(dest.resolve("mf/sub/b.part") + ": ClosedChannelException", e.getMessage());
+    }
+
+    @Test
     void whatACreationThatFailsPartWayMadeIsRemoved() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src/mf/new/deeper"));
         Files.write(tmp.resolve("src/mf/a"), new byte[20_000]);
