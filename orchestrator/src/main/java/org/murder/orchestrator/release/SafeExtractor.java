@@ -165,6 +165,15 @@ public final class SafeExtractor {
         }
     }
 
+    /** Whether {@code directory} is on a file system mounted read-only. */
+    private static boolean readOnly(Path directory) {
+        try {
+            return Files.getFileStore(directory).isReadOnly();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Unpacks {@code archive} completely into a fresh directory beside {@code target} ({@link
      * Unpacked}); the caller renames it to {@code target} (so it can do that under its own lock). On
@@ -179,6 +188,9 @@ public final class SafeExtractor {
         if (parent == null || !Files.isDirectory(parent)) {
             throw MurderException.badInput(target + ": " + (parent != null && Files.exists(parent) ? parent + " is not a directory"
                     : "no directory " + parent) + " to unpack in (expected: DIR in an existing directory)");
+        }
+        if (!Files.isWritable(parent)) { // read-only file system, or not ours: the operator's choice of DIR, as for peer's DEST
+            throw MurderException.badInput(target + ": cannot write in " + parent + (readOnly(parent) ? ", a read-only file system" : "") + " (expected: DIR in a directory this user can write)");
         }
         if (!Files.isRegularFile(archive)) {
             throw MurderException.badInput(archive + (Files.isDirectory(archive) ? ": a directory" : Files.exists(archive)

@@ -462,4 +462,22 @@ class SafeExtractorTest {
                 + " directory)", missing.getMessage());
         assertEquals(2, missing.exitCode());
     }
+
+    @Test
+    void aDirectoryOnAReadOnlyFileSystemIsBadInputBeforeAnythingIsRead() throws Exception {
+        // the operator's choice of DIR, as peer's DEST is: exit 2, not a failure half-way (exit 1)
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs: needs root");
+        Path ro = Files.createDirectories(tmp.resolve("ro"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro.toString()).inheritIO().start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here");
+        try {
+            Path good = tarFixture().file("a", "a").write(tmp.resolve("good.tar.gz"), 1);
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(good, ro.resolve("v1")));
+            assertEquals(ro.resolve("v1") + ": cannot write in " + ro + ", a read-only file system (expected: DIR in a directory this"
+                    + " user can write)", e.getMessage());
+            assertEquals(2, e.exitCode());
+        } finally {
+            new ProcessBuilder("umount", ro.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
