@@ -30,18 +30,9 @@ public final class ReleasesCommand implements Callable<Integer> {
     @Mixin
     org.murder.core.cli.JsonOutput json = new org.murder.core.cli.JsonOutput();
 
-    /** {@code --dest} of releases and rollback: an empty value would quietly mean the current directory. */
-    static Path checkDest(Path dest) {
-        if (dest.toString().isEmpty()) {
-            throw org.murder.core.MurderException.badInput("--dest '' (expected: the deploy destination, the directory that holds"
-                    + " releases/ and current)");
-        }
-        return dest;
-    }
-
     @Override
     public Integer call() {
-        ReleaseManager manager = new ReleaseManager(checkDest(dest));
+        ReleaseManager manager = new ReleaseManager(dest);
         List<ReleaseManager.Release> releases = manager.list();
         PrintWriter out = spec.commandLine().getOut();
         if (json.enabled()) {

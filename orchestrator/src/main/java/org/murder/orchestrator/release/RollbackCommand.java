@@ -33,7 +33,7 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ReleaseManager releases = new ReleaseManager(ReleasesCommand.checkDest(dest));
+        ReleaseManager releases = new ReleaseManager(dest);
         ReleaseManager.Switch s = releases.rollback(Optional.ofNullable(to));
         PrintWriter out = spec.commandLine().getOut();
         Path current = releases.dest().resolve(ReleaseManager.CURRENT);
