@@ -246,6 +246,7 @@ public final class HookRunner {
         }
         argv.addAll(List.of("/bin/sh", "-c", command));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true);
+        restoreLocale(pb.environment(), System.getenv(LOCALE_WAS));
         pb.environment().putAll(env);
         // the job secret an agent may have from its environment signs jobs and waves: never a hook's (it runs as another user)
         pb.environment().remove("MURDER_SECRET");
@@ -264,6 +265,32 @@ public final class HookRunner {
             if (ledger != null) {
                 ledger.clear(p.toHandle());
             }
+        }
+    }
+
+    /** Set by bin/murder when it changed the locale for the JVM (file names in UTF-8): NAME=VALUE, or NAME when it was unset. */
+    static final String LOCALE_WAS = "MURDER_LOCALE_WAS";
+
+    /**
+     * Gives a hook's {@code environment} the locale the agent was started with, where the launcher
+     * changed it ({@code was}, from {@link #LOCALE_WAS}; null when it did not): a hook's own tools
+     * (sort, grep, a service's start script) run as they would from the operator's shell or unit.
+     * Only LC_CTYPE and LC_ALL, the two the launcher sets.
+     */
+    static void restoreLocale(Map<String, String> environment, String was) {
+        environment.remove(LOCALE_WAS);
+        if (was == null) {
+            return;
+        }
+        int eq = was.indexOf('=');
+        String name = eq < 0 ? was : was.substring(0, eq);
+        if (!name.equals("LC_CTYPE") && !name.equals("LC_ALL")) {
+            return;
+        }
+        if (eq < 0) {
+            environment.remove(name);
+        } else {
+            environment.put(name, was.substring(eq + 1));
         }
     }
 

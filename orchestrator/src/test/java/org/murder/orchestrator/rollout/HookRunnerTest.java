@@ -46,6 +46,22 @@ class HookRunnerTest {
     }
 
     @Test
+    void aHookGetsTheLocaleTheLauncherChangedForTheJvm() {
+        // under LANG=C bin/murder runs Java with LC_CTYPE=C.UTF-8 (file names); hooks get what was there
+        Map<String, String> env = new java.util.HashMap<>(Map.of("LC_CTYPE", "C.UTF-8", "LANG", "C", HookRunner.LOCALE_WAS, "LC_CTYPE"));
+        HookRunner.restoreLocale(env, "LC_CTYPE");
+        assertEquals(Map.of("LANG", "C"), env, "LC_CTYPE was unset");
+        env = new java.util.HashMap<>(Map.of("LC_ALL", "C.UTF-8"));
+        HookRunner.restoreLocale(env, "LC_ALL=POSIX");
+        assertEquals(Map.of("LC_ALL", "POSIX"), env);
+        env = new java.util.HashMap<>(Map.of("LC_CTYPE", "de_DE.UTF-8"));
+        HookRunner.restoreLocale(env, null);
+        assertEquals(Map.of("LC_CTYPE", "de_DE.UTF-8"), env, "the launcher changed nothing");
+        HookRunner.restoreLocale(env, "PATH=/tmp/evil");
+        assertEquals(Map.of("LC_CTYPE", "de_DE.UTF-8"), env, "only the two names the launcher sets");
+    }
+
+    @Test
     void aFailingCommandSaysItsExitAndLastLine() {
         HookResult r = runner.run(spec(Hook.PRE_ACTIVATE, "echo draining; echo 'backend not found' ; exit 3", Duration.ofSeconds(10)),
                 Map.of(), tmp);
