@@ -122,6 +122,10 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
 
     /** An IP literal, never a DNS lookup. */
     static InetAddress literal(String ip) {
+        if (ip.indexOf('%') >= 0) { // fe80::1%eth0: the zone is the sender's interface, meaningless to the peers handed it
+            throw HttpError.badRequest("ip: '" + printable(ip) + "' (expected: an address without a zone, one other hosts can"
+                    + " reach)");
+        }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(ip);
         if (bytes == null) {
             throw HttpError.badRequest("ip: '" + printable(ip) + "' (expected: an IPv4 or IPv6 address)");
