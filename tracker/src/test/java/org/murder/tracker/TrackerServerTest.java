@@ -280,7 +280,7 @@ class TrackerServerTest {
         assertBadAnnounce(base + "&event=boom", "event: 'boom' (expected: started, completed, stopped, paused or empty)");
         // one parameter twice: which counts would be a guess (we took the first, others take the last)
         assertBadAnnounce(base + "&port=2", "port: given 2 times (expected: once)");
-        assertBadAnnounce(base + "&ip=fe80::1%25eth0", "ip: 'fe80::1%eth0' (expected: an address without a zone, one other hosts can reach)");
+        assertBadAnnounce(base + "&ip=fe80::1%25eth0", "ip: 'fe80::1%25eth0' (expected: an address without a zone, one other hosts can reach)");
         assertBadAnnounce(base + "&info_hash=" + TrackerClient.percent(TrackerClient.id20(9)), "info_hash: given 2 times (expected: once)");
         String junk = client.raw(("GET /announce?info_hash=%zz" + TrackerClient.percent(IH) + "&" + ok
                 + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
