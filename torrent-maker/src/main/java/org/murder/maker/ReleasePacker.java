@@ -253,9 +253,25 @@ public final class ReleasePacker {
 
     private static void copy(PackEntry e, OutputStream tar, byte[] buffer, Progress progress) throws IOException {
         long copied = 0;
-        try (InputStream in = Files.newInputStream(e.source())) {
-            int n;
-            while (copied < e.size() && (n = in.read(buffer, 0, (int) Math.min(buffer.length, e.size() - copied))) > 0) {
+        // never through a link: a file swapped for one after the listing (a link to /etc/shadow, packed by root) would ship
+        // the link's target. A read that fails names the source, not the archive being written.
+        InputStream in;
+        try {
+            in = Files.newInputStream(e.source(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException open) {
+            throw changed(e, open);
+        }
+        try (in) {
+            while (copied < e.size()) {
+                int n;
+                try {
+                    n = in.read(buffer, 0, (int) Math.min(buffer.length, e.size() - copied));
+                } catch (IOException read) {
+                    throw changed(e, read);
+                }
+                if (n <= 0) {
+                    break;
+                }
                 tar.write(buffer, 0, n);
                 copied += n;
                 progress.advance(n);
@@ -268,6 +284,18 @@ public final class ReleasePacker {
             throw new IOException(e.source() + " grew beyond " + e.size() + " bytes while packing (expected: a release that does not"
                     + " change while it is packed)");
         }
+    }
+
+    /** A source file that could not be read as listed: named, with what it is now. */
+    private static java.nio.file.FileSystemException changed(PackEntry e, IOException cause) {
+        Path source = e.source();
+        String now = Files.isSymbolicLink(source) ? "now a symbolic link"
+                : Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "now a directory"
+                : org.murder.core.io.IoErrors.reason(cause);
+        java.nio.file.FileSystemException f = new java.nio.file.FileSystemException(source.toString(), null, now
+                + " (expected: the file listed when packing began; the release changed while it was packed)");
+        f.initCause(cause);
+        return f;
     }
 
     private static boolean grew(Path file, long size) {

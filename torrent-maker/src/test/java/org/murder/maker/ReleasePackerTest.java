@@ -31,6 +31,31 @@ class ReleasePackerTest {
     }
 
     @Test
+    void aFileSwappedAfterTheListingIsNamedAndNeverReadThroughALink(@TempDir Path dir) throws Exception {
+        // packing as root a tree another user can write: a file swapped for a link to a secret would ship the secret
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path secret = Files.writeString(dir.resolve("secret"), "the-secret-bytes");
+        Path app = Files.writeString(src.resolve("app.conf"), "0123456789abcdef"); // as long as the secret
+        List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
+        Files.delete(app);
+        Files.createSymbolicLink(app, secret);
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
+                () -> ReleasePacker.writeTar(entries, tar, Progress.NONE));
+        assertEquals(app + ": now a symbolic link (expected: the file listed when packing began; the release changed while it was"
+                + " packed)", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(tar.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains("the-secret"),
+                "the link was not followed");
+
+        Files.delete(app);
+        Files.createDirectory(app);
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
+                () -> ReleasePacker.writeTar(entries, new java.io.ByteArrayOutputStream(), Progress.NONE));
+        assertEquals(app + ": now a directory (expected: the file listed when packing began; the release changed while it was"
+                + " packed)", e.getMessage());
+    }
+
+    @Test
     void linksThatAgentsWouldRefuseAreRefusedWhenPacking(@TempDir Path dir) throws Exception {
         Path src = Files.createDirectories(dir.resolve("src/lib"));
         Files.writeString(src.resolve("data.bin"), "x");
