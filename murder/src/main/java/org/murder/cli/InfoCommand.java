@@ -58,8 +58,10 @@ public final class InfoCommand implements Callable<Integer> {
         doc.put("comment", m.comment().orElse(null));
         doc.put("trackers", m.trackerTiers());
         List<Map<String, Object>> files = new ArrayList<>();
+        long padding = 0;
         for (TorrentFile f : m.files()) {
-            if (f.padding()) { // BEP 47: zeros between files, never on disk
+            if (f.padding()) { // BEP 47: zeros that align files to pieces, never on disk; size counts them
+                padding += f.length();
                 continue;
             }
             Map<String, Object> file = new LinkedHashMap<>();
@@ -68,6 +70,7 @@ public final class InfoCommand implements Callable<Integer> {
             files.add(file);
         }
         doc.put("files", files);
+        doc.put("padding", padding);
         return doc;
     }
 

@@ -99,6 +99,7 @@ class MurderCliTest {
         CliRun json = CliRun.of("info", "--json", torrent.toString());
         assertEquals(0, json.exitCode(), json.err());
         assertTrue(!json.out().contains(".pad"), json.out());
+        assertTrue(json.out().contains("\"padding\" : 32766"), json.out());
     }
 
     @Test

@@ -303,7 +303,7 @@ class TrackerServerTest {
         HttpResponse<byte[]> post = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/announce"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")));
         assertEquals(405, post.statusCode());
-        assertEquals("method POST (expected: GET or HEAD)", TrackerClient.failureReason(post.body()));
+        assertEquals("method POST (expected: GET)", TrackerClient.failureReason(post.body()));
     }
 
     @Test
@@ -321,6 +321,12 @@ class TrackerServerTest {
         }
         String raw = client.raw("HEAD /stats HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertTrue(raw.startsWith("HTTP/1.1 200 OK") && raw.endsWith("\r\n\r\n"), "no body on the wire: " + raw);
+        // but a HEAD announce would join the swarm: GET only
+        HttpResponse<byte[]> announce = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/announce?info_hash="
+                + TrackerClient.percent(IH) + "&peer_id=" + TrackerClient.percent(TrackerClient.id20(5)) + "&port=1&left=0"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(405, announce.statusCode());
+        assertEquals(0, server.registry().swarmCount(), "nobody joined");
     }
 
     @Test

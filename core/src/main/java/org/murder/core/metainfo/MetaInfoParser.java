@@ -51,7 +51,7 @@ final class MetaInfoParser {
             }
             files = MetaInfo.withOffsets(List.of(List.of(name)), List.of(length));
         } else {
-            files = files(as(info.get("files").get(), BList.class, "info.files"));
+            files = files(as(info.get("files").get(), BList.class, "info.files"), pieceLength);
         }
         long total = files.get(files.size() - 1).offset() + files.get(files.size() - 1).length();
         if (total == 0) {
@@ -74,7 +74,7 @@ final class MetaInfoParser {
                 created, createdBy, comment);
     }
 
-    private static List<TorrentFile> files(BList list) {
+    private static List<TorrentFile> files(BList list, long pieceLength) {
         if (list.items().isEmpty()) {
             throw new MetaInfoException("info.files: empty list (expected: at least one file)");
         }
@@ -83,6 +83,7 @@ final class MetaInfoParser {
         java.util.BitSet padding = new java.util.BitSet();
         Layout layout = new Layout();
         long total = 0;
+        long content = 0; // bytes of files that are not padding
         for (int i = 0; i < list.items().size(); i++) {
             String field = "info.files[" + i + "]";
             BDict file = as(list.items().get(i), BDict.class, field);
@@ -106,21 +107,27 @@ final class MetaInfoParser {
             }
             paths.add(components);
             lengths.add(length);
-            if (isPadding(file, field)) {
+            if (isPadding(file)) {
+                if (length >= pieceLength) { // zeros no disk holds, yet downloaded and hashed: 100 KB of torrent, TiB of work
+                    throw new MetaInfoException(field + ".length: " + length + " for a BEP 47 padding file (expected: less than the"
+                            + " piece length, " + pieceLength + ")");
+                }
                 padding.set(i); // never on disk: libtorrent's hybrid torrents name many alike (.pad/12768 twice)
             } else {
                 layout.add(components, field);
+                content += length;
             }
         }
-        if (padding.cardinality() == paths.size()) {
-            throw new MetaInfoException("info.files: only padding files (expected: at least one file that is not BEP 47 padding)");
+        if (content == 0 && !padding.isEmpty()) {
+            throw new MetaInfoException("info.files: nothing but BEP 47 padding (expected: at least one byte in a file that is not"
+                    + " padding)");
         }
         return MetaInfo.withOffsets(paths, lengths, padding);
     }
 
-    /** Whether a file entry is BEP 47 padding: its {@code attr} string holds {@code p}. */
-    private static boolean isPadding(BDict file, String field) {
-        return file.get("attr").map(v -> as(v, BString.class, field + ".attr").utf8().indexOf('p') >= 0).orElse(false);
+    /** Whether a file entry is BEP 47 padding: its {@code attr} string holds {@code p} (an {@code attr} of another type is ignored, as libtorrent does). */
+    private static boolean isPadding(BDict file) {
+        return file.get("attr").filter(v -> v instanceof BString).map(v -> ((BString) v).utf8().indexOf('p') >= 0).orElse(false);
     }
 
     /**

@@ -99,6 +99,8 @@ class MetaInfoTest {
         assertEquals(List.of(false, true, false, true, false), m.files().stream().map(TorrentFile::padding).toList());
         assertEquals(16384, m.files().get(2).offset(), "b starts at a piece");
         assertEquals(32769, m.totalLength());
+        String oddAttr = "d4:infod5:filesld4:attri1e6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:" + "a".repeat(20) + "ee";
+        assertFalse(MetaInfo.parse(ascii(oddAttr)).files().get(0).padding(), "an attr that is not a string is ignored, as libtorrent does");
     }
 
     /** Must-fail table: the info entries to add, the exact error. */
@@ -140,8 +142,10 @@ class MetaInfoTest {
         "'' | d4:infod6:lengthi9223372036854775807e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.pieces: 1 hashes (expected: 562949953421312 for 9223372036854775807 bytes in pieces of 16384)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info: neither 'length' nor 'files' (expected: exactly one)",
         // BEP 47 padding files: never on disk, so nothing to download without another file
-        "'' | d4:infod5:filesld4:attr1:p6:lengthi1e4:pathl4:.pad1:1eee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files: only padding files (expected: at least one file that is not BEP 47 padding)",
-        "'' | d4:infod5:filesld4:attri1e6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[0].attr: integer (expected: string)",
+        "'' | d4:infod5:filesld4:attr1:p6:lengthi1e4:pathl4:.pad1:1eee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files: nothing but BEP 47 padding (expected: at least one byte in a file that is not padding)",
+        "'' | d4:infod5:filesld6:lengthi0e4:pathl1:aeed4:attr1:p6:lengthi1e4:pathl4:.pad1:1eee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files: nothing but BEP 47 padding (expected: at least one byte in a file that is not padding)",
+        // padding of a piece or more: zeros no disk holds, yet downloaded and hashed (a 100 KB torrent could declare TiB)
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl1:aeed4:attr1:p6:lengthi16384e4:pathl4:.pad5:16384eee4:name1:x12:piece lengthi16384e6:pieces40:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaee | info.files[1].length: 16384 for a BEP 47 padding file (expected: less than the piece length, 16384)",
         "'' | d4:infod4:name1:x12:piece lengthi16384e6:lengthi1eee | info.pieces: missing (expected: the SHA-1 piece hashes of a BitTorrent v1 torrent)",
     })
     void rejects(String unused, String torrent, String message) {

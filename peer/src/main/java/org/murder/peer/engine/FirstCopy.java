@@ -164,7 +164,11 @@ final class FirstCopy<P> {
             // 200-host fleet, against 1.05-1.15.
             boolean nobodyElse = holders == 0 && !othersDownloading;
             if (!askedAgain && !nobodyElse && (holders > 0 || now.isBefore(since[piece]) && !leftTheSwarm(goneFrom[piece], now))) {
-                return !waitedTooLong(piece, asker, now, PATIENCE);
+                if (!waitedTooLong(piece, asker, now, PATIENCE)) {
+                    return true;
+                }
+                goneFrom[piece] = null; // a second copy to the asker: its Have of it will be no sign that the gone peer shares
+                return false;
             }
             first = null;
             goneFrom[piece] = null;
@@ -243,7 +247,8 @@ final class FirstCopy<P> {
 
     /** How long a gone peer's pieces wait for a sign that it shares ({@link #DOUBT}). */
     Duration doubt() {
-        return DOUBT.compareTo(Duration.ofNanos(pieceNanos * DOUBT_PIECES)) >= 0 ? DOUBT : Duration.ofNanos(pieceNanos * DOUBT_PIECES);
+        Duration measured = Duration.ofNanos(Math.min(pieceNanos * DOUBT_PIECES, PATIENCE.toNanos())); // past it, it decides nothing
+        return DOUBT.compareTo(measured) >= 0 ? DOUBT : measured;
     }
 
     /**
@@ -280,7 +285,8 @@ final class FirstCopy<P> {
             queued[piece] = Math.max(0, queued[piece] - 1);
             long length = pieceLength.applyAsLong(piece);
             if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length && now.isAfter(started[piece])) {
-                long took = Duration.between(started[piece], now).toNanos();
+                // at most the patience: one copy stuck for a minute behind a peer that stopped reading is no measure of the swarm
+                long took = Math.min(Duration.between(started[piece], now).toNanos(), PATIENCE.toNanos());
                 pieceNanos = pieceNanos == 0 ? took : pieceNanos - pieceNanos / 8 + took / 8;
             }
             sentBytes[piece] += bytes;
@@ -317,7 +323,13 @@ final class FirstCopy<P> {
             }
         }
         if (whole) {
-            goneWithPieces.put(identity.apply(peer), new GonePeer(now));
+            GonePeer was = goneWithPieces.get(identity.apply(peer)); // its other connection went earlier: what is known holds
+            GonePeer goneNow = new GonePeer(now);
+            if (was != null) {
+                goneNow.doubtedSince = was.doubtedSince;
+                goneNow.shares = was.shares;
+            }
+            goneWithPieces.put(identity.apply(peer), goneNow);
         }
     }
 

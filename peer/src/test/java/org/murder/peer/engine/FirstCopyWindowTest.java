@@ -209,13 +209,38 @@ class FirstCopyWindowTest {
         assertTrue(p.doubt().equals(FirstCopy.DOUBT), "nothing measured yet");
         assertFalse(p.goesElsewhere(1, "a", t0, 0));
         p.sent(1, "a", 500, t0.plusSeconds(1));
-        p.sent(1, "a", 500, t0.plusSeconds(4)); // whole 4 s after a became its first peer
-        assertTrue(p.doubt().equals(Duration.ofSeconds(4 * FirstCopy.DOUBT_PIECES)), p.doubt().toString());
-        p.gone("a", t0.plusSeconds(4));
-        Instant asked = t0.plusSeconds(5);
+        p.sent(1, "a", 500, t0.plusSeconds(2)); // whole 2 s after a became its first peer
+        assertTrue(p.doubt().equals(Duration.ofSeconds(2 * FirstCopy.DOUBT_PIECES)), p.doubt().toString());
+        p.gone("a", t0.plusSeconds(2));
+        Instant asked = t0.plusSeconds(3);
         assertTrue(p.goesElsewhere(1, "b", asked, 0, true));
-        assertTrue(p.goesElsewhere(1, "b", asked.plus(p.doubt()).minusMillis(1), 0, true), "still in doubt");
-        assertFalse(p.goesElsewhere(1, "b", asked.plus(p.doubt()), 0, true), "a left");
+        // asked by c, first refused now: b's own patience (12 s) is not what lets it through
+        assertTrue(p.goesElsewhere(1, "c", asked.plus(p.doubt()).minusMillis(1), 0, true), "still in doubt");
+        assertFalse(p.goesElsewhere(1, "c", asked.plus(p.doubt()), 0, true), "a left");
+    }
+
+    @Test
+    void aFirstCopyStuckForAMinuteCountsAsThePatienceAtMost() {
+        FirstCopy<String> p = new FirstCopy<>(4, piece -> 1000, piece -> held[piece]);
+        assertFalse(p.goesElsewhere(1, "a", t0, 0));
+        p.sent(1, "a", 1000, t0.plusSeconds(1)); // 1 s a piece: 3 s of doubt
+        assertFalse(p.goesElsewhere(2, "b", t0.plusSeconds(1), 0));
+        p.sent(2, "b", 1000, t0.plusSeconds(61)); // behind a peer that stopped reading
+        // counted as 12 s: (1 - 1/8 + 12/8) x 3 = 7.125 s, where 60 s would have made 25 s (capped to the patience)
+        assertTrue(p.doubt().equals(Duration.ofMillis(7125)), p.doubt().toString());
+    }
+
+    @Test
+    void aSecondCopyServedAfterThePatienceIsNoSignThatTheGonePeerShares() {
+        FirstCopy<String> p = wentWholeToAGonePeer(); // pieces 2 and 3 went whole to a
+        Instant asked = t0.plusSeconds(1);
+        assertTrue(p.goesElsewhere(2, "b", asked, 1, true), "x has it: b is to get it from x");
+        Instant later = asked.plus(FirstCopy.PATIENCE); // x went; nobody asked since
+        assertFalse(p.goesElsewhere(2, "b", later, 0, true), "b looked elsewhere long enough: a second copy");
+        held[2] = 1; // b's Have of it
+        Instant judged = later.plus(FirstCopy.DOUBT);
+        assertFalse(p.goesElsewhere(3, "c", judged, 0, true),
+                "b's copy came from us, not from a: nothing of a's is seen, a left, and c gets a's other piece");
     }
 
     @Test

@@ -49,8 +49,11 @@ class PaddedTorrentTest {
         engines.close();
     }
 
-    @Test
-    void aPaddedTorrentIsSeededAndDownloadedWithoutPaddingOnDisk() throws Exception {
+    /** The torrent of {@link #SIZES} under seed/rel, its byte stream (pads of zeros) and each file's content. */
+    private record Padded(MetaInfo meta, byte[] stream, byte[][] contents) {
+    }
+
+    private Padded padded() throws Exception {
         Path seedDir = Files.createDirectories(tmp.resolve("seed/rel"));
         Random random = new Random(47);
         ByteArrayOutputStream stream = new ByteArrayOutputStream(); // the torrent's byte stream, pads included
@@ -69,7 +72,14 @@ class PaddedTorrentTest {
                         .put("path", BList.of(BString.of(".pad"), BString.of(String.valueOf(pad)))).build());
             }
         }
-        MetaInfo meta = MetaInfo.parse(torrent(files, stream.toByteArray()));
+        return new Padded(MetaInfo.parse(torrent(files, stream.toByteArray())), stream.toByteArray(), contents);
+    }
+
+    @Test
+    void aPaddedTorrentIsSeededAndDownloadedWithoutPaddingOnDisk() throws Exception {
+        Padded t = padded();
+        MetaInfo meta = t.meta();
+        byte[][] contents = t.contents();
         assertEquals(2, meta.files().stream().filter(f -> f.padding() && f.joinedPath().equals(".pad/12768")).count(),
                 "two pads at one path");
 
@@ -93,6 +103,32 @@ class PaddedTorrentTest {
         storage.write(20_000, ByteBuffer.wrap(new byte[12_768]).put(0, (byte) 1)); // a peer's bytes in a pad are dropped
         storage.read(20_000, pad);
         assertArrayEquals(new byte[12_768], pad.array(), "a pad reads as zeros");
+    }
+
+    @Test
+    void aPeerSendingAnythingButZerosForPaddingChangesNothing() throws Exception {
+        // its bytes there are dropped and the piece is checked with zeros read back: it verifies, and
+        // nothing but the real files is written
+        Padded t = padded();
+        byte[] lying = t.stream().clone();
+        java.util.Arrays.fill(lying, 20_000, 32_768, (byte) 0x5a); // the first pad
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Engine engine = engines.start();
+        Torrent peer = engine.add(t.meta(), Storage.forDownload(t.meta(), dest),
+                SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
+        try (RawSeed liar = RawSeed.serving(t.meta(), lying,
+                org.murder.core.PeerId.of("-TR3000-padliar00001".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+            peer.addPeers(List.of(new InetSocketAddress(liar.server.getInetAddress(), liar.server.getLocalPort())));
+            peer.completed().get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(0, engine.stats().piecesFailed(), "no piece failed");
+        assertEquals(0, engine.stats().peersBanned(), "nobody was banned");
+        for (int i = 0; i < SIZES.length; i++) {
+            assertArrayEquals(t.contents()[i], Files.readAllBytes(dest.resolve("rel/f" + i + ".bin")));
+        }
+        try (java.util.stream.Stream<Path> made = Files.walk(dest)) {
+            assertEquals(SIZES.length, made.filter(Files::isRegularFile).count(), "the real files only");
+        }
     }
 
     private static byte[] torrent(List<BValue> files, byte[] stream) throws Exception {

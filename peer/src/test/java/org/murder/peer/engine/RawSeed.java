@@ -96,6 +96,11 @@ final class RawSeed implements AutoCloseable {
         return serving(t, id, InetAddress.getLoopbackAddress());
     }
 
+    /** Answers with {@code data} as the byte stream of the torrent {@code meta}, on 127.0.0.1. */
+    static RawSeed serving(org.murder.core.metainfo.MetaInfo meta, byte[] data, PeerId id) throws IOException {
+        return new RawSeed(InetAddress.getLoopbackAddress(), meta.infoHash(), id, data, meta.pieceLength(), null);
+    }
+
     /** Answers with the torrent's bytes, under {@code id}, on {@code address}. */
     static RawSeed serving(TorrentFixture t, PeerId id, InetAddress address) throws IOException {
         return new RawSeed(address, t.meta().infoHash(), id, t.data(), t.meta().pieceLength(), null);

@@ -102,10 +102,10 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     private Reply route(ChannelHandlerContext ctx, FullHttpRequest req, String path, String query, long start) {
         switch (path) {
             case "/announce":
-                requireGet(req);
+                requireGetOnly(req); // HEAD would announce: a health check must not join a swarm
                 return announce(ctx, query, start);
             case "/scrape":
-                requireGet(req);
+                requireGetOnly(req);
                 return scrape(ctx, query, start);
             case "/stats":
                 requireGet(req);
@@ -132,6 +132,13 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         if (!isGet(req.method())) {
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "method " + req.method() + " (expected: GET or HEAD)");
+        }
+    }
+
+    private static void requireGetOnly(FullHttpRequest req) {
+        if (!HttpMethod.GET.equals(req.method())) {
+            throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    "method " + req.method() + " (expected: GET)");
         }
     }
 
@@ -316,14 +323,15 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     /** Writes {@code reply}; {@code broken} when the request could not be parsed (its version is unknown then). */
     private void send(ChannelHandlerContext ctx, FullHttpRequest req, Reply reply, boolean keepAlive, long start, boolean broken) {
         HttpVersion version = !broken && req.protocolVersion() == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
-        int bytes = reply.body().readableBytes();
+        int bodyLength = reply.body().readableBytes();
         boolean head = !broken && HttpMethod.HEAD.equals(req.method());
         if (head) {
             reply.body().release(); // what a GET would get, but its body
         }
+        int bytes = head ? 0 : bodyLength; // sent, for the access log
         FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), head ? Unpooled.EMPTY_BUFFER : reply.body());
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
-        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bodyLength);
         if (reply.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
             res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE");
         }
