@@ -49,7 +49,7 @@ final class FirstCopy<P> {
      * its seed time ended, it died): every piece it took is served again at once. Held for the full
      * {@link #PATIENCE}, two fresh peers arriving after two others had finished and left took 14-17 s
      * for 64 MiB behind a 20 MB/s origin, against 4.6 s for the first two (bench/late-joiners.sh: 3.65 x
-     * the first pair; 1.45 x with 2 s here, 1.21-1.33 x with 1 s). At least this, and at least
+     * the first pair; 1.45 x with 2 s here, 1.21-1.53 x with 1 s). At least this, and at least
      * {@link #DOUBT_PIECES} times as long as a first copy takes to go out whole: the sign needs a piece
      * to cross a hop or two, and a simulated 200-host fleet at 1 Mbit/s a host (4 s a piece) judged
      * peers that went with fresh pieces as left after a flat 4 s: its origin sent 1.043 x the file
