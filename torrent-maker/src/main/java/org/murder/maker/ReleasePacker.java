@@ -215,7 +215,9 @@ public final class ReleasePacker {
 
     /** Writes the tar stream of {@code entries} to {@code out} (which this closes). */
     public static void writeTar(List<PackEntry> entries, OutputStream out, Progress progress) throws IOException {
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 64 * 1024, "UTF-8")) {
+        PackEntry firstFile = entries.stream().filter(e -> e.kind() == PackEntry.Kind.FILE).findFirst().orElse(null);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 64 * 1024, "UTF-8");
+                NoFollowReader reader = firstFile == null ? null : NoFollowReader.of(rootOf(firstFile)).orElse(null)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -243,7 +245,7 @@ public final class ReleasePacker {
                 t.setGroupName("");
                 tar.putArchiveEntry(t);
                 if (e.kind() == PackEntry.Kind.FILE) {
-                    copy(e, tar, buffer, progress);
+                    copy(e, reader, tar, buffer, progress);
                 }
                 tar.closeArchiveEntry();
             }
@@ -251,15 +253,28 @@ public final class ReleasePacker {
         }
     }
 
-    private static void copy(PackEntry e, OutputStream tar, byte[] buffer, Progress progress) throws IOException {
+    /** The directory {@code e}'s name is relative to. */
+    private static Path rootOf(PackEntry e) {
+        Path root = e.source();
+        for (int i = e.name().split("/").length; i > 0; i--) {
+            root = root.getParent();
+        }
+        return root;
+    }
+
+    private static void copy(PackEntry e, NoFollowReader reader, OutputStream tar, byte[] buffer, Progress progress) throws IOException {
         long copied = 0;
-        // never through a link: a file swapped for one after the listing (a link to /etc/shadow, packed by root) would ship
-        // the link's target. A read that fails names the source, not the archive being written.
+        // never through a link: a file or directory swapped for one after the listing (a link to /etc, packed by root) would
+        // ship what it names. A read that fails names the source, not the archive being written.
         InputStream in;
-        try {
-            in = Files.newInputStream(e.source(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException open) {
-            throw changed(e, open);
+        if (reader != null) {
+            in = reader.open(e.name());
+        } else { // no openat here: the file itself at least
+            try {
+                in = Files.newInputStream(e.source(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException open) {
+                throw changed(e, open);
+            }
         }
         try (in) {
             while (copied < e.size()) {

@@ -53,6 +53,31 @@ class ReleasePackerTest {
                 () -> ReleasePacker.writeTar(entries, new java.io.ByteArrayOutputStream(), Progress.NONE));
         assertEquals(app + ": now a directory (expected: the file listed when packing began; the release changed while it was"
                 + " packed)", e.getMessage());
+
+        Files.delete(app);
+        new ProcessBuilder("mkfifo", app.toString()).start().waitFor(); // would block the open for ever
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
+                () -> ReleasePacker.writeTar(entries, new java.io.ByteArrayOutputStream(), Progress.NONE));
+        assertEquals(app + ": now a special file (a FIFO, socket or device) (expected: the file listed when packing began; the"
+                + " release changed while it was packed)", e.getMessage());
+    }
+
+    @Test
+    void aDirectorySwappedForALinkAfterTheListingIsNeverReadThrough(@TempDir Path dir) throws Exception {
+        // a link anywhere on the path, not only the file itself (openat one level at a time, O_NOFOLLOW)
+        Path src = Files.createDirectories(dir.resolve("src/zz/sub"));
+        Files.writeString(src.resolve("x"), "public\n");
+        Path elsewhere = Files.createDirectories(dir.resolve("secretdir"));
+        Files.writeString(elsewhere.resolve("x"), "SECRET\n"); // as long as the listed file
+        List<PackEntry> entries = new ReleasePacker(dir.resolve("src"), List.of()).scan();
+        Files.move(src, dir.resolve("sub.orig"));
+        Files.createSymbolicLink(src, elsewhere);
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
+                () -> ReleasePacker.writeTar(entries, tar, Progress.NONE));
+        assertEquals(src + ": now a symbolic link (expected: the file listed when packing began; the release changed while it was"
+                + " packed)", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(tar.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains("SECRET"));
     }
 
     @Test
