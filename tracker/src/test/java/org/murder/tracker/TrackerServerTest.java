@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -327,6 +328,10 @@ class TrackerServerTest {
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()));
         assertEquals(405, announce.statusCode());
         assertEquals(0, server.registry().swarmCount(), "nobody joined");
+        assertEquals(Optional.of("GET"), announce.headers().firstValue("allow"), "what /announce takes");
+        HttpResponse<byte[]> post = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/stats"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")));
+        assertEquals(Optional.of("GET, HEAD"), post.headers().firstValue("allow"), "what /stats takes");
     }
 
     @Test

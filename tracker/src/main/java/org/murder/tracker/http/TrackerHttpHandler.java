@@ -83,7 +83,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
+        String path = pathOf(uri);
         String query = q < 0 ? "" : uri.substring(q + 1);
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         Reply reply;
@@ -140,6 +140,20 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "method " + req.method() + " (expected: GET)");
         }
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    /** What a 405 on {@code path} says it takes (RFC 9110: the methods that path supports). */
+    static String allowed(String path) {
+        return switch (path) {
+            case "/announce", "/scrape" -> "GET";
+            case "/stats", "/metrics", "/whitelist" -> "GET, HEAD";
+            default -> path.startsWith("/whitelist/") ? "GET, HEAD, POST, PUT, DELETE" : "GET, HEAD";
+        };
     }
 
     private static boolean isGet(HttpMethod m) {
@@ -333,7 +347,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bodyLength);
         if (reply.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
-            res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE");
+            res.headers().set(HttpHeaderNames.ALLOW, allowed(broken ? "/" : pathOf(req.uri())));
         }
         if (keepAlive) {
             if (version == HttpVersion.HTTP_1_0) {
