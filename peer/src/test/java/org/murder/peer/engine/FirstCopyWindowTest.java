@@ -244,6 +244,28 @@ class FirstCopyWindowTest {
     }
 
     @Test
+    void aGonePeerJudgedOutOfTheSwarmThatComesBackIsServedAsAnyPeer() {
+        FirstCopy<String> p = wentWholeToAGonePeer();
+        Instant asked = t0.plusSeconds(1);
+        assertTrue(p.goesElsewhere(2, "b", asked, 0, true));
+        assertFalse(p.goesElsewhere(2, "b", asked.plus(FirstCopy.DOUBT), 0, true), "a judged out: b gets it");
+        p.back("a", asked.plus(FirstCopy.DOUBT).plusMillis(1)); // it was alive after all (a reconnect)
+        assertFalse(p.goesElsewhere(3, "a", asked.plus(FirstCopy.DOUBT).plusMillis(2), 0, true), "a asks its old piece again: served");
+        assertTrue(p.goesElsewhere(3, "c", asked.plus(FirstCopy.DOUBT).plusMillis(3), 0, true), "a first copy to a: c gets it from a");
+    }
+
+    @Test
+    void aClockSteppedBackDuringTheDoubtStartsItAgain() {
+        FirstCopy<String> p = wentWholeToAGonePeer();
+        Instant asked = t0.plusSeconds(10);
+        assertTrue(p.goesElsewhere(2, "b", asked, 0, true));
+        Instant back = asked.minusSeconds(5); // NTP stepped the clock back
+        assertTrue(p.goesElsewhere(2, "c", back, 0, true), "the doubt starts again from here");
+        assertTrue(p.goesElsewhere(2, "c", back.plus(FirstCopy.DOUBT).minusMillis(1), 0, true));
+        assertFalse(p.goesElsewhere(2, "c", back.plus(FirstCopy.DOUBT), 0, true), "judged a full doubt after the step");
+    }
+
+    @Test
     void aGonePeerIsJudgedFromItsFirstDoubtfulRefusalNotFromWhenItWent() {
         FirstCopy<String> p = wentWholeToAGonePeer();
         Instant late = t0.plusSeconds(20); // a went 20 s ago; nobody asked for its pieces since
