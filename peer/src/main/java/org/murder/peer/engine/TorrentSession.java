@@ -22,6 +22,7 @@ import org.murder.core.Durations;
 import org.murder.core.Hex;
 import org.murder.core.InfoHash;
 import org.murder.core.MurderException;
+import org.murder.core.Printable;
 import org.murder.core.RackName;
 import org.murder.core.metainfo.MetaInfo;
 import org.murder.peer.storage.PieceVerifier;
@@ -64,6 +65,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final PiecePicker picker;
     private final PieceVerifier verifier;
     private final SmartBan bans;
+    /** Pieces that overlap BEP 47 padding, and how often each failed its check. */
+    private final java.util.BitSet paddedPieces;
+    private final java.util.Map<Integer, Integer> paddedFailures = new java.util.HashMap<>();
+    /** How often one piece holding padding may fail before the torrent, not its senders, is judged wrong. */
+    static final int PADDED_FAILURES = 3;
     private final PeerSet<PeerConnection> peers;
     private final UploadSlots<PeerConnection> uploads;
     private final Sparing seedSparing = new Sparing(Sparing.SEEDS);
@@ -127,6 +133,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, picker::availability);
+        this.paddedPieces = paddedPieces(meta);
         this.sends = new SendOrder<>(meta.pieceLength());
         this.lastData = clock.instant();
     }
@@ -607,6 +614,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!check.good()) {
             picker.failed(piece);
             counters.piecesFailed++;
+            if (paddedPieces.get(piece) && paddedFailures.merge(piece, 1, Integer::sum) >= PADDED_FAILURES) {
+                // from as many senders (each one that sent it all is banned below): the torrent, not the peers
+                failed("piece " + piece + " of " + Printable.escape(meta.name()) + " failed its SHA-1 check " + PADDED_FAILURES
+                        + " times; it holds BEP 47 padding, which murder reads as zeros, so the torrent's padding is probably"
+                        + " not zeros (expected: a torrent whose padding files are zeros, as BEP 47 says)", MurderException.BAD_INPUT);
+                return;
+            }
             LOG.warn("[torrent={}] piece {} failed its SHA-1 check; fetching it again from one peer", logId, piece);
             ban(bans.pieceFailed(piece, check.blockHashes()), "sent every block of piece " + piece
                     + ", which failed its SHA-1 check");
@@ -651,6 +665,17 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     /** Closes every connection to these addresses; {@link SmartBan} keeps them out for the torrent's life. */
+    /** The pieces that hold BEP 47 padding. */
+    static java.util.BitSet paddedPieces(MetaInfo meta) {
+        java.util.BitSet out = new java.util.BitSet();
+        for (org.murder.core.metainfo.TorrentFile f : meta.files()) {
+            if (f.padding() && f.length() > 0) {
+                out.set((int) (f.offset() / meta.pieceLength()), (int) ((f.offset() + f.length() - 1) / meta.pieceLength()) + 1);
+            }
+        }
+        return out;
+    }
+
     private void ban(Set<InetAddress> addresses, String why) {
         if (addresses.isEmpty()) {
             return;

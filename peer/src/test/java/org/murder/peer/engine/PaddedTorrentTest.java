@@ -54,6 +54,11 @@ class PaddedTorrentTest {
     }
 
     private Padded padded() throws Exception {
+        return padded((byte) 0);
+    }
+
+    /** As above, the torrent's hashes made over pads of {@code fill} (a torrent that calls data padding, when not 0). */
+    private Padded padded(byte fill) throws Exception {
         Path seedDir = Files.createDirectories(tmp.resolve("seed/rel"));
         Random random = new Random(47);
         ByteArrayOutputStream stream = new ByteArrayOutputStream(); // the torrent's byte stream, pads included
@@ -67,7 +72,9 @@ class PaddedTorrentTest {
             files.add(BDict.builder().put("length", SIZES[i]).put("path", BList.of(BString.of("f" + i + ".bin"))).build());
             int pad = (PIECE - SIZES[i] % PIECE) % PIECE;
             if (i < SIZES.length - 1 && pad > 0) {
-                stream.writeBytes(new byte[pad]);
+                byte[] padding = new byte[pad];
+                java.util.Arrays.fill(padding, fill);
+                stream.writeBytes(padding);
                 files.add(BDict.builder().put("attr", "p").put("length", pad)
                         .put("path", BList.of(BString.of(".pad"), BString.of(String.valueOf(pad)))).build());
             }
@@ -128,6 +135,35 @@ class PaddedTorrentTest {
         }
         try (java.util.stream.Stream<Path> made = Files.walk(dest)) {
             assertEquals(SIZES.length, made.filter(Files::isRegularFile).count(), "the real files only");
+        }
+    }
+
+    @Test
+    void aTorrentWhosePaddingIsNotZerosFailsNamingItAfterThreeFailuresOfOnePiece() throws Exception {
+        // its hashes cover data it calls padding: every sender fails the piece (we read zeros there); as
+        // libtorrent, murder cannot complete it, but says why instead of banning seeds until it stalls
+        Padded t = padded((byte) 0x5a);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Torrent peer = engines.start().add(t.meta(), Storage.forDownload(t.meta(), dest),
+                SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
+        List<RawSeed> seeds = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) { // each on an address of its own: one that sent a whole failed piece is banned
+                seeds.add(RawSeed.serving(t.meta(), t.stream(), org.murder.core.PeerId.of(("-TR3000-padseed0000" + i)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), InetAddress.getByName("127.0.0." + (i + 2))));
+            }
+            peer.addPeers(seeds.stream().map(r -> new InetSocketAddress(r.server.getInetAddress(), r.server.getLocalPort())).toList());
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> peer.completed().get(30, TimeUnit.SECONDS));
+            org.murder.core.MurderException m = (org.murder.core.MurderException) e.getCause();
+            assertEquals(2, m.exitCode());
+            org.junit.jupiter.api.Assertions.assertTrue(m.getMessage().matches("piece [0-9]+ of rel failed its SHA-1 check 3 times; it holds"
+                    + " BEP 47 padding, which murder reads as zeros, so the torrent's padding is probably not zeros \\(expected: a torrent"
+                    + " whose padding files are zeros, as BEP 47 says\\)"), m.getMessage());
+        } finally {
+            for (RawSeed r : seeds) {
+                r.close();
+            }
         }
     }
 

@@ -98,7 +98,12 @@ final class RawSeed implements AutoCloseable {
 
     /** Answers with {@code data} as the byte stream of the torrent {@code meta}, on 127.0.0.1. */
     static RawSeed serving(org.murder.core.metainfo.MetaInfo meta, byte[] data, PeerId id) throws IOException {
-        return new RawSeed(InetAddress.getLoopbackAddress(), meta.infoHash(), id, data, meta.pieceLength(), null);
+        return serving(meta, data, id, InetAddress.getLoopbackAddress());
+    }
+
+    /** As above, on {@code address}. */
+    static RawSeed serving(org.murder.core.metainfo.MetaInfo meta, byte[] data, PeerId id, InetAddress address) throws IOException {
+        return new RawSeed(address, meta.infoHash(), id, data, meta.pieceLength(), null);
     }
 
     /** Answers with the torrent's bytes, under {@code id}, on {@code address}. */
