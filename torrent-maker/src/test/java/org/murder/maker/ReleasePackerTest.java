@@ -39,27 +39,16 @@ class ReleasePackerTest {
         List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
         Files.delete(app);
         Files.createSymbolicLink(app, secret);
-        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
-        java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
-                () -> ReleasePacker.writeTar(entries, tar, Progress.NONE));
-        assertEquals(app + ": now a symbolic link (expected: the file listed when packing began; the release changed while it was"
-                + " packed)", e.getMessage());
-        org.junit.jupiter.api.Assertions.assertFalse(tar.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains("the-secret"),
+        org.junit.jupiter.api.Assertions.assertFalse(refused(entries, app, "now a symbolic link").contains("the-secret"),
                 "the link was not followed");
 
         Files.delete(app);
         Files.createDirectory(app);
-        e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
-                () -> ReleasePacker.writeTar(entries, new java.io.ByteArrayOutputStream(), Progress.NONE));
-        assertEquals(app + ": now a directory (expected: the file listed when packing began; the release changed while it was"
-                + " packed)", e.getMessage());
+        refused(entries, app, "now a directory");
 
         Files.delete(app);
         new ProcessBuilder("mkfifo", app.toString()).start().waitFor(); // would block the open for ever
-        e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
-                () -> ReleasePacker.writeTar(entries, new java.io.ByteArrayOutputStream(), Progress.NONE));
-        assertEquals(app + ": now a special file (a FIFO, socket or device) (expected: the file listed when packing began; the"
-                + " release changed while it was packed)", e.getMessage());
+        refused(entries, app, "now a special file (a FIFO, socket or device)");
     }
 
     @Test
@@ -72,12 +61,17 @@ class ReleasePackerTest {
         List<PackEntry> entries = new ReleasePacker(dir.resolve("src"), List.of()).scan();
         Files.move(src, dir.resolve("sub.orig"));
         Files.createSymbolicLink(src, elsewhere);
+        org.junit.jupiter.api.Assertions.assertFalse(refused(entries, src, "now a symbolic link").contains("SECRET"));
+    }
+
+    /** Packs {@code entries}, which must fail naming {@code path} as {@code now}; what was written of the archive. */
+    private static String refused(List<PackEntry> entries, Path path, String now) {
         java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
         java.nio.file.FileSystemException e = org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.FileSystemException.class,
                 () -> ReleasePacker.writeTar(entries, tar, Progress.NONE));
-        assertEquals(src + ": now a symbolic link (expected: the file listed when packing began; the release changed while it was"
-                + " packed)", e.getMessage());
-        org.junit.jupiter.api.Assertions.assertFalse(tar.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains("SECRET"));
+        assertEquals(path + ": " + now + " (expected: the file listed when packing began; the release changed while it was packed)",
+                e.getMessage());
+        return tar.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     @Test
