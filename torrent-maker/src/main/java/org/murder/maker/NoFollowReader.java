@@ -101,7 +101,8 @@ final class NoFollowReader implements Closeable {
                 : "now a special file (a FIFO, socket or device)";
     }
 
-    private static FileSystemException changed(Path path, String now) {
+    /** {@code path} is not what was listed: {@code now} says what it is. */
+    static FileSystemException changed(Path path, String now) {
         return new FileSystemException(path.toString(), null, now + CHANGED);
     }
 

@@ -301,14 +301,13 @@ public final class ReleasePacker {
         }
     }
 
-    /** A source file that could not be read as listed: named, with what it is now. */
+    /** A source file that could not be read as listed: named, with what it is now (as {@link NoFollowReader} says it). */
     private static java.nio.file.FileSystemException changed(PackEntry e, IOException cause) {
         Path source = e.source();
         String now = Files.isSymbolicLink(source) ? "now a symbolic link"
                 : Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "now a directory"
                 : org.murder.core.io.IoErrors.reason(cause);
-        java.nio.file.FileSystemException f = new java.nio.file.FileSystemException(source.toString(), null, now
-                + " (expected: the file listed when packing began; the release changed while it was packed)");
+        java.nio.file.FileSystemException f = NoFollowReader.changed(source, now);
         f.initCause(cause);
         return f;
     }

@@ -33,7 +33,7 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
      */
     public static AnnounceQuery parse(Query q, InetAddress remote, Policy policy) {
         for (String name : SINGLE) {
-            int n = q.all(name).size();
+            int n = q.count(name);
             if (n > 1) { // which one counts would be a guess: the first, for us; the last, for another tracker
                 throw HttpError.badRequest(name + ": given " + n + " times (expected: once)");
             }

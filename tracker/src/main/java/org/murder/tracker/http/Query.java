@@ -84,6 +84,15 @@ public final class Query {
         return null;
     }
 
+    /** How many times {@code name} is given. */
+    public int count(String name) {
+        int n = 0;
+        for (String given : names) {
+            n += given.equals(name) ? 1 : 0;
+        }
+        return n;
+    }
+
     /** Every value of {@code name}, in order. */
     public List<byte[]> all(String name) {
         List<byte[]> out = new ArrayList<>(2);
