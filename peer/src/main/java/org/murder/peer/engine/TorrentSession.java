@@ -65,10 +65,14 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final PiecePicker picker;
     private final PieceVerifier verifier;
     private final SmartBan bans;
-    /** Pieces that overlap BEP 47 padding, and how often each failed its check. */
+    /** Pieces that overlap BEP 47 padding, and the senders banned for a whole one that failed its check. */
     private final java.util.BitSet paddedPieces;
-    private final java.util.Map<Integer, Integer> paddedFailures = new java.util.HashMap<>();
-    /** How often one piece holding padding may fail before the torrent, not its senders, is judged wrong. */
+    private final java.util.Set<InetAddress> paddedFailedBy = new java.util.HashSet<>();
+    /**
+     * How many senders may each send a whole piece holding padding that fails before the torrent, not
+     * its senders, is judged wrong. Counted over all such pieces: with 3 seeds, 3 different pieces may
+     * each fail once, and every seed is banned before any one piece failed 3 times.
+     */
     static final int PADDED_FAILURES = 3;
     private final PeerSet<PeerConnection> peers;
     private final UploadSlots<PeerConnection> uploads;
@@ -614,16 +618,17 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!check.good()) {
             picker.failed(piece);
             counters.piecesFailed++;
-            if (paddedPieces.get(piece) && paddedFailures.merge(piece, 1, Integer::sum) >= PADDED_FAILURES) {
-                // from as many senders (each one that sent it all is banned below): the torrent, not the peers
-                failed("piece " + piece + " of " + Printable.escape(meta.name()) + " failed its SHA-1 check " + PADDED_FAILURES
-                        + " times; it holds BEP 47 padding, which murder reads as zeros, so the torrent's padding is probably"
-                        + " not zeros (expected: a torrent whose padding files are zeros, as BEP 47 says)", MurderException.BAD_INPUT);
+            Set<InetAddress> banned = bans.pieceFailed(piece, check.blockHashes());
+            if (paddedPieces.get(piece) && paddedFailedBy.addAll(banned) && paddedFailedBy.size() >= PADDED_FAILURES) {
+                // each of them sent a whole piece: the torrent is wrong, not the peers
+                failed("pieces holding BEP 47 padding failed their SHA-1 check, each sent whole by one of " + PADDED_FAILURES
+                        + " peers (last: piece " + piece + " of " + Printable.escape(meta.name()) + "); murder reads padding as"
+                        + " zeros, so the torrent's padding is probably not zeros (expected: a torrent whose padding files are"
+                        + " zeros, as BEP 47 says)", MurderException.BAD_INPUT);
                 return;
             }
             LOG.warn("[torrent={}] piece {} failed its SHA-1 check; fetching it again from one peer", logId, piece);
-            ban(bans.pieceFailed(piece, check.blockHashes()), "sent every block of piece " + piece
-                    + ", which failed its SHA-1 check");
+            ban(banned, "sent every block of piece " + piece + ", which failed its SHA-1 check");
             fillAll();
             return;
         }

@@ -139,7 +139,7 @@ class PaddedTorrentTest {
     }
 
     @Test
-    void aTorrentWhosePaddingIsNotZerosFailsNamingItAfterThreeFailuresOfOnePiece() throws Exception {
+    void aTorrentWhosePaddingIsNotZerosFailsNamingItOnceThreeSendersFailedPiecesHoldingIt() throws Exception {
         // its hashes cover data it calls padding: every sender fails the piece (we read zeros there); as
         // libtorrent, murder cannot complete it, but says why instead of banning seeds until it stalls
         Padded t = padded((byte) 0x5a);
@@ -157,9 +157,10 @@ class PaddedTorrentTest {
                     java.util.concurrent.ExecutionException.class, () -> peer.completed().get(30, TimeUnit.SECONDS));
             org.murder.core.MurderException m = (org.murder.core.MurderException) e.getCause();
             assertEquals(2, m.exitCode());
-            org.junit.jupiter.api.Assertions.assertTrue(m.getMessage().matches("piece [0-9]+ of rel failed its SHA-1 check 3 times; it holds"
-                    + " BEP 47 padding, which murder reads as zeros, so the torrent's padding is probably not zeros \\(expected: a torrent"
-                    + " whose padding files are zeros, as BEP 47 says\\)"), m.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(m.getMessage().matches("pieces holding BEP 47 padding failed their SHA-1"
+                    + " check, each sent whole by one of 3 peers \\(last: piece [0-9]+ of rel\\); murder reads padding as zeros, so"
+                    + " the torrent's padding is probably not zeros \\(expected: a torrent whose padding files are zeros, as BEP 47"
+                    + " says\\)"), m.getMessage());
         } finally {
             for (RawSeed r : seeds) {
                 r.close();
