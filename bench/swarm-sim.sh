@@ -2,7 +2,8 @@
 # Swarm simulator: HOSTS murder hosts plus one origin in virtual time, each running the engine's own
 # policies (piece picker, request depth, choking/upload slots, peer set, first copy, seed sparing)
 # and the tracker's own peer lists; only the bytes and the wires are simulated (per-host uplink and
-# downlink queues, one-way latency, optional rack uplinks). Deterministic for a --seed.
+# downlink queues, one-way latency, optional rack uplinks; a connection holds at most 128 KiB on its way,
+# as a TCP window, so a slow downlink does not take its sender's uplink). Deterministic for a --seed.
 #
 # usage: bench/swarm-sim.sh HOSTS [--file MiB=256] [--piece KiB=256] [--up Mbit/s=400] [--down Mbit/s]
 #          [--origin-up Mbit/s] [--latency ms=0.5] [--jitter s=0] [--racks N=1] [--rack-uplink Mbit/s] [--rack-hints] [--rack-gateways N=4] [--origin-outside]

@@ -14,6 +14,12 @@ import java.time.Instant;
  * way new pieces enter the swarm, and two hosts picking the same new piece at once (neither can
  * know of the other yet) halve what it delivers.
  *
+ * <p>A slow first peer does not hold a piece: one whose first copy takes {@link #SLOW_PIECES} times
+ * as long as first copies take on average to go out whole, to be said received, or to reach a second
+ * peer of ours (each against the peers reached as it is: rack-mates, or the others) gives the piece
+ * to the next peer to ask, and gets no new piece from us itself while others download (it gets them
+ * from the swarm), until it has waited the patience or a first copy of its goes at the usual pace.
+ *
  * <p>The session applies it only to fast-extension murder peers: they leave a rejected piece alone
  * for a second and take it from the first peer. aria2c leechers made the origin send more with
  * rejects (1.75 x the file against 1.36 without, 16 hosts at 50 Mbit/s), so other clients are
@@ -58,6 +64,14 @@ final class FirstCopy<P> {
     static final Duration DOUBT = Duration.ofSeconds(1);
     /** See {@link #DOUBT}. */
     static final int DOUBT_PIECES = 3;
+    /**
+     * A first peer whose first copy takes more than this many times what first copies take on
+     * average (and more than {@link #DOUBT}) is slow: the piece is not held for it. Held, the swarm
+     * waited on its slow link twice, to get the piece and to pass it on: in a simulated 16-host swarm
+     * with 4 hosts at 5 % of the rates, the other hosts' p50 was 1.83 x F/c against 1.05 x with none
+     * (bench/swarm-sim.sh 16 --file 64 --up 23.9 --slow 4 --slow-factor 0.05).
+     */
+    static final int SLOW_PIECES = 4;
     /** Stands for a gone peer that got its piece whole. */
     private static final Object GONE = new Object();
 
@@ -78,6 +92,24 @@ final class FirstCopy<P> {
     private int[] queued;
     /** Bytes of each piece written out to its first peer. */
     private long[] sentBytes;
+    /** How long each piece's first copy took to go out whole, in nanoseconds; 0 while on its way. */
+    private long[] tookNanos;
+    /** Whether a peer is reached as the rack-mates are (see {@link #side}). */
+    private final java.util.function.Predicate<? super P> near;
+    /** How long a first copy takes to go out whole, by side. */
+    private final Pace copyPace = new Pace();
+    /**
+     * How long a first peer takes to say it has a piece after its last block went out, by side.
+     * Written out is not received: a socket's buffer takes megabytes at once, and a peer with a slow
+     * downlink gets them long after.
+     */
+    private final Pace havePace = new Pace();
+    /** How long a piece takes to reach a second peer of ours after its first peer said it has it, by side. */
+    private final Pace spreadPace = new Pace();
+    /** When each piece's first peer said it has it (see {@link #has}); null before. */
+    private Instant[] announced;
+    /** Whether another of our peers said it has each piece since its first peer did. */
+    private boolean[] spread;
     /**
      * When each asker was first refused each piece that was spreading (see {@link #waitedTooLong}):
      * a map per asker, holding only the pieces it was refused (an array of every piece for each of
@@ -89,6 +121,11 @@ final class FirstCopy<P> {
      * looks only for those, and {@link #leftTheSwarm} judges them.
      */
     private final java.util.Map<Object, GonePeer> goneWithPieces = new java.util.HashMap<>();
+    /**
+     * The peers, by identity, whose last first copy was slow ({@link #slow}): they are not given new
+     * pieces while another peer of ours downloads, nor do they take over a piece (until they waited the patience).
+     */
+    private final java.util.Set<Object> slowPeers = new java.util.HashSet<>();
 
     /** What is known of a peer gone with pieces that went whole to it. */
     private static final class GonePeer {
@@ -114,20 +151,32 @@ final class FirstCopy<P> {
     /** As above; {@code identity} says which peers are one (the same peer id on two connections). */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
             java.util.function.IntUnaryOperator holders) {
+        this(pieces, pieceLength, identity, p -> false, holders);
+    }
+
+    /**
+     * As above; {@code near}: whether a peer is a rack-mate. A peer is judged slow against the peers
+     * reached the same way: one behind a rack uplink is not slow for being slower than our rack-mates.
+     */
+    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
+            java.util.function.Predicate<? super P> near, java.util.function.IntUnaryOperator holders) {
         this.pieces = pieces;
         this.pieceLength = pieceLength;
         this.identity = identity;
+        this.near = near;
         this.holders = holders;
     }
 
     /** Whether {@code first} (a peer, not {@link #GONE}) is {@code asker}, or the same peer on another connection. */
     private boolean same(Object first, P asker) {
-        if (first == asker) {
-            return true;
-        }
+        return first == asker || identityOf(first).equals(identity.apply(asker));
+    }
+
+    /** The identity of {@code peer}, a peer held in {@code to} (not {@link #GONE}). */
+    private Object identityOf(Object peer) {
         @SuppressWarnings("unchecked")
-        P other = (P) first;
-        return identity.apply(other).equals(identity.apply(asker));
+        P p = (P) peer;
+        return identity.apply(p);
     }
 
     /**
@@ -152,6 +201,9 @@ final class FirstCopy<P> {
             started = new Instant[pieces];
             queued = new int[pieces];
             sentBytes = new long[pieces];
+            tookNanos = new long[pieces];
+            announced = new Instant[pieces];
+            spread = new boolean[pieces];
         }
         Object first = to[piece];
         if (first == GONE) {
@@ -173,10 +225,16 @@ final class FirstCopy<P> {
             first = null;
             goneFrom[piece] = null;
         }
+        if (first == null && othersDownloading && slowPeers.contains(identity.apply(asker)) && !waitedTooLong(piece, asker, now, PATIENCE)) {
+            return true; // a new piece from us goes to a peer that passes it on at speed; the slow one gets it from the swarm
+        }
         if (first == null || same(first, asker)) {
             if (first != asker) { // new, or its peer on a new connection: what went to the old one is lost
                 queued[piece] = 0;
                 sentBytes[piece] = 0;
+                tookNanos[piece] = 0;
+                announced[piece] = null;
+                spread[piece] = false;
             }
             if (first != asker) {
                 started[piece] = now;
@@ -186,16 +244,30 @@ final class FirstCopy<P> {
             queued[piece]++;
             return false;
         }
-        boolean recent = !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW));
-        if (recent || queued[piece] > 0 && now.isBefore(since[piece].plus(STUCK))) {
-            return true; // on its way to the first peer: nowhere else yet
+        boolean whole = sentBytes[piece] >= pieceLength.applyAsLong(piece);
+        if (slow(piece, now)) {
+            slowPeers.add(identityOf(first));
+            if ((holders > (whole ? 1 : 0) || slowPeers.contains(identity.apply(asker))) // spreading, or no faster
+                    && !waitedTooLong(piece, asker, now, PATIENCE)) {
+                return true;
+            }
+            LOG.debug("piece {}: {} takes over its first copy from {}, slow ({} of {} bytes written to it since {})", piece, asker,
+                    first, sentBytes[piece], pieceLength.applyAsLong(piece), started[piece]);
+        } else {
+            boolean recent = !now.isBefore(since[piece]) && now.isBefore(since[piece].plus(WINDOW));
+            if (recent || queued[piece] > 0 && now.isBefore(since[piece].plus(STUCK))) {
+                return true; // on its way to the first peer: nowhere else yet
+            }
+            if (holders > 0 || whole) {
+                return !waitedTooLong(piece, asker, now, PATIENCE); // spreading from the first peer
+            }
+            // the first peer got part of it and stopped asking (or stopped reading): the asker takes it over
+            LOG.debug("piece {}: {} takes over its first copy from {} ({} of {} bytes written to it, {} blocks waiting, last at {})",
+                    piece, asker, first, sentBytes[piece], pieceLength.applyAsLong(piece), queued[piece], since[piece]);
         }
-        if (holders > 0 || sentBytes[piece] >= pieceLength.applyAsLong(piece)) {
-            return !waitedTooLong(piece, asker, now, PATIENCE); // spreading from the first peer
-        }
-        // the first peer got part of it and stopped asking (or stopped reading): the asker takes it over
-        LOG.debug("piece {}: {} takes over its first copy from {} ({} of {} bytes written to it, {} blocks waiting, last at {})",
-                piece, asker, first, sentBytes[piece], pieceLength.applyAsLong(piece), queued[piece], since[piece]);
+        tookNanos[piece] = 0;
+        announced[piece] = null;
+        spread[piece] = false;
         to[piece] = asker;
         since[piece] = now;
         started[piece] = now;
@@ -245,6 +317,88 @@ final class FirstCopy<P> {
         return true;
     }
 
+    /**
+     * Whether {@code piece}'s first copy took, or has been on its way, more than {@link #SLOW_PIECES}
+     * times what first copies take on average, and more than {@link #DOUBT}: its peer is slow.
+     */
+    private boolean slow(int piece, Instant now) {
+        int side = side(to[piece]);
+        if (tookNanos[piece] > 0 && announced[piece] == null && havePace.of(side) > 0
+                && Duration.between(started[piece], now).toNanos() - tookNanos[piece] > slowAfter(havePace.of(side))) {
+            return true; // written out whole long ago, and not received yet
+        }
+        if (announced[piece] != null && !spread[piece] && spreadPace.of(side) > 0
+                && Duration.between(announced[piece], now).toNanos() > slowAfter(spreadPace.of(side))) {
+            return true; // its first peer has it, and passes it on to nobody
+        }
+        if (copyPace.of(side) == 0) {
+            return false; // nothing to judge by yet
+        }
+        long took = tookNanos[piece] > 0 ? tookNanos[piece] : Duration.between(started[piece], now).toNanos();
+        return took > slowAfter(copyPace.of(side));
+    }
+
+    /** Past what a step that takes {@code averageNanos} on average is slow: {@link #SLOW_PIECES} times that, at least {@link #DOUBT}. */
+    private static long slowAfter(long averageNanos) {
+        return Math.max(DOUBT.toNanos(), averageNanos * SLOW_PIECES);
+    }
+
+    /** 1 for a rack-mate, 0 for the others: the peers a peer is judged against. */
+    private int side(Object peer) {
+        @SuppressWarnings("unchecked")
+        P p = (P) peer;
+        return near.test(p) ? 1 : 0;
+    }
+
+    /**
+     * {@code peer} says at {@code now} that it has {@code piece}. From its first peer, that measures
+     * how long it took to get the piece once it went out whole; from another, how long the first
+     * peer took to pass it on. Either, late past {@link #SLOW_PIECES} times the average of its side,
+     * makes the first peer slow.
+     */
+    void has(int piece, P peer, Instant now) {
+        if (to == null || to[piece] == GONE || to[piece] == null) {
+            return;
+        }
+        if (same(to[piece], peer)) {
+            if (announced[piece] == null) {
+                announced[piece] = now;
+                if (tookNanos[piece] > 0) { // else it got the piece before our copy went out whole: elsewhere
+                    judge(Duration.between(started[piece], now).toNanos() - tookNanos[piece], havePace, to[piece]);
+                }
+            }
+        } else if (announced[piece] != null && !spread[piece]) {
+            spread[piece] = true;
+            judge(Duration.between(announced[piece], now).toNanos(), spreadPace, to[piece]);
+        }
+    }
+
+    /** Judges the first peer {@code first} by {@code nanos}, what a step took it, against {@code pace}, then adds it there. */
+    private void judge(long nanos, Pace pace, Object first) {
+        if (nanos < 0) {
+            return; // a clock stepped back
+        }
+        int side = side(first);
+        if (pace.of(side) > 0 && nanos > slowAfter(pace.of(side))) {
+            slowPeers.add(identityOf(first));
+        }
+        pace.add(side, nanos);
+    }
+
+    /** A moving average of how long a step takes, for each side (see {@link #side}); each sample at most the patience. */
+    private static final class Pace {
+        private final long[] nanos = new long[2];
+
+        long of(int side) {
+            return nanos[side];
+        }
+
+        void add(int side, long sample) {
+            long clamped = Math.min(sample, PATIENCE.toNanos()); // one copy stuck for a minute is no measure of the swarm
+            nanos[side] = nanos[side] == 0 ? clamped : nanos[side] - nanos[side] / 8 + clamped / 8;
+        }
+    }
+
     /** How long a gone peer's pieces wait for a sign that it shares ({@link #DOUBT}). */
     Duration doubt() {
         Duration measured = Duration.ofNanos(Math.min(pieceNanos * DOUBT_PIECES, PATIENCE.toNanos())); // past it, it decides nothing
@@ -284,10 +438,19 @@ final class FirstCopy<P> {
         if (to != null && to[piece] == peer) {
             queued[piece] = Math.max(0, queued[piece] - 1);
             long length = pieceLength.applyAsLong(piece);
-            if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length && now.isAfter(started[piece])) {
-                // at most the patience: one copy stuck for a minute behind a peer that stopped reading is no measure of the swarm
-                long took = Math.min(Duration.between(started[piece], now).toNanos(), PATIENCE.toNanos());
-                pieceNanos = pieceNanos == 0 ? took : pieceNanos - pieceNanos / 8 + took / 8;
+            if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length) {
+                tookNanos[piece] = Math.max(1, Duration.between(started[piece], now).toNanos()); // 1: whole, even at once
+                if (slow(piece, now)) {
+                    slowPeers.add(identity.apply(peer));
+                } else {
+                    slowPeers.remove(identity.apply(peer)); // judged again by each first copy it gets
+                }
+                if (now.isAfter(started[piece])) {
+                    copyPace.add(side(peer), tookNanos[piece]);
+                    // at most the patience: one copy stuck for a minute behind a peer that stopped reading is no measure of the swarm
+                    long took = Math.min(tookNanos[piece], PATIENCE.toNanos());
+                    pieceNanos = pieceNanos == 0 ? took : pieceNanos - pieceNanos / 8 + took / 8;
+                }
             }
             sentBytes[piece] += bytes;
             if (bytes > 0 && now.isAfter(since[piece])) { // a block not sent (cancelled, choked) does not restart the window

@@ -136,7 +136,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::answered, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
-        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, picker::availability);
+        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, PeerConnection::rackMate,
+                picker::availability);
         this.paddedPieces = paddedPieces(meta);
         this.sends = new SendOrder<>(meta.pieceLength());
         this.lastData = clock.instant();
@@ -442,6 +443,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         } else if (m instanceof PeerMessage.Request r) {
             onRequest(c, r);
         } else if (m instanceof PeerMessage.Have h) {
+            if (!downloadedHere) {
+                firstCopy.has(h.piece(), c, clock.instant());
+            }
             peerHasChanged(c, h.piece()); // what it has is updated by the connection
         } else if (m instanceof PeerMessage.Bitfield || m instanceof PeerMessage.HaveAll) {
             peerHasChanged(c, -1);

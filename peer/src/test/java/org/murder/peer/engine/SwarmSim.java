@@ -271,6 +271,13 @@ final class SwarmSim {
         }
     }
 
+    /**
+     * Bytes one connection may have on its way (sent, not arrived: the socket buffers and the
+     * receiver's downlink queue) before its sender sends it nothing more and serves its other peers,
+     * as a TCP window does: a host whose downlink is slow does not take the sender's uplink with it.
+     */
+    static final long IN_FLIGHT = 128 * 1024;
+
     /** One timeline step: each idle uplink's reason, from what its peers lack. */
     private void sample() {
         int done = 0;
@@ -375,7 +382,7 @@ final class SwarmSim {
             this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals, peerId);
             this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
             this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes(),
-                    picker::availability);
+                    l -> l, Link::rackMate, picker::availability);
         }
 
         void startAt(long time) {
@@ -694,7 +701,7 @@ final class SwarmSim {
         /** Takes blocks from the send order onto the uplink: one at a time, or up to {@code uplinkAhead} bytes in a FIFO. */
         private void sendNext() {
             while (committed == 0 || committed < uplinkAhead) {
-                SendOrder.Send<Link> w = sendOrder.poll();
+                SendOrder.Send<Link> w = sendOrder.poll(c -> c.inFlight < IN_FLIGHT);
                 if (w == null) {
                     break;
                 }
@@ -743,7 +750,17 @@ final class SwarmSim {
             double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
             to.downFree = done;
             c.lastArrival = Math.max(c.lastArrival, (long) done);
-            at((long) done, () -> to.blockArrived(c.back, b));
+            c.inFlight += b.length();
+            at((long) done, () -> {
+                c.inFlight -= b.length();
+                if (c.inFlight < IN_FLIGHT) { // as TCP's window opening: what was held aside for it goes back in line
+                    sendOrder.release(c);
+                    if (!sending) {
+                        sendNext();
+                    }
+                }
+                to.blockArrived(c.back, b);
+            });
         }
 
         void tick() {
@@ -821,6 +838,8 @@ final class SwarmSim {
         int queuedUploads;
         /** When the last block we sent on it reaches the other side (nanos). */
         long lastArrival;
+        /** Bytes sent on this link (it is the sender's end) that have not arrived yet: see {@link SwarmSim#IN_FLIGHT}. */
+        long inFlight;
         Instant usefulAt;
         Instant joinedAt;
 
@@ -876,6 +895,9 @@ final class SwarmSim {
                 return;
             }
             sendOwedHaves();
+            if (!host.downloadedHere) {
+                host.firstCopy.has(piece, this, clock.instant()); // as TorrentSession.onMessage
+            }
             if (has.add(piece)) {
                 tally.peerHas(piece);
             }

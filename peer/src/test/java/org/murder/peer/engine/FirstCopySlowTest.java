@@ -1,0 +1,107 @@
+package org.murder.peer.engine;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The origin's first-copy policy with a slow first peer: peers are plain strings, time is given;
+ * pieces of 1000 bytes, each sent whole at once.
+ */
+class FirstCopySlowTest {
+    /** How many of the origin's peers say they have each piece. */
+    private final int[] held = new int[8];
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final FirstCopy<String> policy = new FirstCopy<>(8, piece -> 1000, piece -> held[piece]);
+
+    /** {@code peer} becomes the first peer of {@code piece} at {@code at} and gets it whole {@code took} later. */
+    private void firstCopy(FirstCopy<String> p, int piece, String peer, Instant at, Duration took) {
+        assertFalse(p.goesElsewhere(piece, peer, at, 0), peer + " gets the first copy of piece " + piece);
+        p.sent(piece, peer, 1000, at.plus(took));
+    }
+
+    @Test
+    void aFirstCopyOnItsWayFourTimesAsLongAsTheOthersGoesToTheNextAsker() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1)); // first copies take 1 s
+        Instant start = t0.plusSeconds(1);
+        assertFalse(policy.goesElsewhere(1, "s", start, 0), "s gets piece 1 first");
+        Instant slowAt = start.plus(Duration.ofSeconds(FirstCopy.SLOW_PIECES));
+        assertTrue(policy.goesElsewhere(1, "b", slowAt, 0), "on its way to s for 4 x the usual: still s's");
+        assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 0), "past it, s is slow: b takes the piece over");
+        assertTrue(policy.goesElsewhere(1, "s", slowAt.plusMillis(2), 0), "s gets it from b");
+        assertTrue(policy.goesElsewhere(2, "s", slowAt.plusMillis(2), 0, true), "nor does s get a new piece while others download");
+        assertTrue(policy.goesElsewhere(2, "s", slowAt.plusMillis(2).plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
+        assertFalse(policy.goesElsewhere(2, "s", slowAt.plusMillis(2).plus(FirstCopy.PATIENCE), 0, true), "but after the patience");
+        assertFalse(policy.goesElsewhere(3, "s", slowAt.plusMillis(3), 0, false), "and at once when nobody else downloads");
+    }
+
+    @Test
+    void aSlowPeerTakesNoPieceOverFromAnotherSlowOne() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10)); // s is slow
+        Instant start = t0.plusSeconds(11);
+        assertFalse(policy.goesElsewhere(2, "r", start, 0));
+        Instant late = start.plusSeconds(10); // first copies take 2.125 s on average now (1 s, then 10 s)
+        assertTrue(policy.goesElsewhere(2, "s", late, 0, true), "r is slow too, and so is s: no faster");
+        assertFalse(policy.goesElsewhere(2, "b", late, 0, true), "b takes it over");
+    }
+
+    @Test
+    void aFirstCopyWrittenOutWholeButNotSaidReceivedFourTimesAsLongAsTheOthersGoesToTheNextAsker() {
+        // a socket's buffer takes a piece at once; a slow downlink gets it long after
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
+        Instant whole = t0.plusSeconds(3);
+        firstCopy(policy, 1, "s", t0.plusSeconds(2), Duration.ofSeconds(1));
+        Instant slowAt = whole.plus(FirstCopy.DOUBT); // 4 x 100 ms is less than the floor
+        assertTrue(policy.goesElsewhere(1, "b", slowAt, 0), "still s's");
+        assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 0), "not received yet: b takes it over");
+    }
+
+    @Test
+    void aPieceItsFirstPeerPassesOnToNobodyFourTimesAsLongAsTheOthersGoesToTheNextAsker() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusSeconds(1));
+        policy.has(0, "c", t0.plusSeconds(3)); // a passed it on in 2 s
+        firstCopy(policy, 1, "s", t0.plusSeconds(3), Duration.ofSeconds(1));
+        Instant has = t0.plusSeconds(4);
+        policy.has(1, "s", has);
+        held[1] = 1;
+        Instant slowAt = has.plusSeconds(2L * FirstCopy.SLOW_PIECES);
+        assertTrue(policy.goesElsewhere(1, "b", slowAt, 1), "s has it and may pass it on: b looks elsewhere");
+        assertTrue(policy.goesElsewhere(1, "d", slowAt.plusMillis(1), 2), "s passed it on to one of ours: d looks elsewhere");
+        assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 1), "only s has it, 4 x the usual: b takes it over");
+    }
+
+    @Test
+    void aPeerIsJudgedAgainstThePeersReachedAsItIs() {
+        // rack-mates ("r...") get first copies in 100 ms; the others, behind a rack uplink, in 1.5 s
+        FirstCopy<String> racks = new FirstCopy<>(8, piece -> 1000, p -> p, p -> p.startsWith("r"), piece -> held[piece]);
+        FirstCopy<String> flat = new FirstCopy<>(8, piece -> 1000, piece -> held[piece]);
+        for (FirstCopy<String> p : java.util.List.of(racks, flat)) {
+            for (int piece = 0; piece < 4; piece++) {
+                firstCopy(p, piece, "r" + piece, t0, Duration.ofMillis(100));
+            }
+            firstCopy(p, 4, "x", t0.plusSeconds(1), Duration.ofMillis(1500));
+            assertFalse(p.goesElsewhere(5, "y", t0.plusSeconds(3), 0));
+        }
+        Instant asked = t0.plusSeconds(5); // y's copy on its way for 2 s: 1.3 x the others' of its side, 4.4 x all first copies
+        assertTrue(racks.goesElsewhere(5, "z", asked, 0), "not slow for its side: still y's");
+        assertFalse(flat.goesElsewhere(5, "z", asked, 0), "against all first copies y looks slow");
+    }
+
+    @Test
+    void aSlowPeerWhoseNextFirstCopyGoesAtTheUsualPaceGetsNewPiecesAgain() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10));
+        Instant later = t0.plusSeconds(11);
+        assertTrue(policy.goesElsewhere(2, "s", later, 0, true), "slow: no new piece");
+        Instant served = later.plus(FirstCopy.PATIENCE);
+        assertFalse(policy.goesElsewhere(2, "s", served, 0, true), "after the patience");
+        policy.sent(2, "s", 1000, served.plusSeconds(1)); // at the usual pace
+        assertFalse(policy.goesElsewhere(3, "s", served.plusSeconds(1), 0, true), "no longer slow");
+    }
+}
