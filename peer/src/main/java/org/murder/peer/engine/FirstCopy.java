@@ -122,10 +122,14 @@ final class FirstCopy<P> {
      */
     private final java.util.Map<Object, GonePeer> goneWithPieces = new java.util.HashMap<>();
     /**
-     * The peers, by identity, whose last first copy was slow ({@link #slow}): they are not given new
-     * pieces while another peer of ours downloads, nor do they take over a piece (until they waited the patience).
+     * The peers, by identity, whose last first copy was slow ({@link #slow}), and when they were last
+     * judged so: for {@link #SLOW_FOR} they are not given new pieces while another peer of ours
+     * downloads, nor do they take over a piece (until they waited the patience). Dropped after that
+     * (in {@link #gone}), so that a seed that runs for months with peers coming and going keeps few.
      */
-    private final java.util.Set<Object> slowPeers = new java.util.HashSet<>();
+    private final java.util.Map<Object, Instant> slowPeers = new java.util.HashMap<>();
+    /** How long a peer judged slow stays so without being judged again. */
+    static final Duration SLOW_FOR = Duration.ofMinutes(2);
 
     /** What is known of a peer gone with pieces that went whole to it. */
     private static final class GonePeer {
@@ -225,7 +229,7 @@ final class FirstCopy<P> {
             first = null;
             goneFrom[piece] = null;
         }
-        if (first == null && othersDownloading && slowPeers.contains(identity.apply(asker)) && !waitedTooLong(piece, asker, now, PATIENCE)) {
+        if (first == null && othersDownloading && isSlow(asker, now) && !waitedTooLong(piece, asker, now, PATIENCE)) {
             return true; // a new piece from us goes to a peer that passes it on at speed; the slow one gets it from the swarm
         }
         if (first == null || same(first, asker)) {
@@ -246,8 +250,8 @@ final class FirstCopy<P> {
         }
         boolean whole = sentBytes[piece] >= pieceLength.applyAsLong(piece);
         if (slow(piece, now)) {
-            slowPeers.add(identityOf(first));
-            if ((holders > (whole ? 1 : 0) || slowPeers.contains(identity.apply(asker))) // spreading, or no faster
+            slowPeers.put(identityOf(first), now);
+            if ((holders > (whole ? 1 : 0) || isSlow(asker, now)) // spreading, or no faster
                     && !waitedTooLong(piece, asker, now, PATIENCE)) {
                 return true;
             }
@@ -343,6 +347,12 @@ final class FirstCopy<P> {
         return Math.max(DOUBT.toNanos(), averageNanos * SLOW_PIECES);
     }
 
+    /** Whether {@code peer} was judged slow within {@link #SLOW_FOR} of {@code now}. */
+    private boolean isSlow(P peer, Instant now) {
+        Instant judged = slowPeers.get(identity.apply(peer));
+        return judged != null && now.isBefore(judged.plus(SLOW_FOR));
+    }
+
     /** 1 for a rack-mate, 0 for the others: the peers a peer is judged against. */
     private int side(Object peer) {
         @SuppressWarnings("unchecked")
@@ -364,23 +374,23 @@ final class FirstCopy<P> {
             if (announced[piece] == null) {
                 announced[piece] = now;
                 if (tookNanos[piece] > 0) { // else it got the piece before our copy went out whole: elsewhere
-                    judge(Duration.between(started[piece], now).toNanos() - tookNanos[piece], havePace, to[piece]);
+                    judge(Duration.between(started[piece], now).toNanos() - tookNanos[piece], havePace, to[piece], now);
                 }
             }
         } else if (announced[piece] != null && !spread[piece]) {
             spread[piece] = true;
-            judge(Duration.between(announced[piece], now).toNanos(), spreadPace, to[piece]);
+            judge(Duration.between(announced[piece], now).toNanos(), spreadPace, to[piece], now);
         }
     }
 
-    /** Judges the first peer {@code first} by {@code nanos}, what a step took it, against {@code pace}, then adds it there. */
-    private void judge(long nanos, Pace pace, Object first) {
+    /** Judges the first peer {@code first} by {@code nanos}, what a step took it until {@code now}, against {@code pace}, then adds it there. */
+    private void judge(long nanos, Pace pace, Object first, Instant now) {
         if (nanos < 0) {
             return; // a clock stepped back
         }
         int side = side(first);
         if (pace.of(side) > 0 && nanos > slowAfter(pace.of(side))) {
-            slowPeers.add(identityOf(first));
+            slowPeers.put(identityOf(first), now);
         }
         pace.add(side, nanos);
     }
@@ -441,7 +451,7 @@ final class FirstCopy<P> {
             if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length) {
                 tookNanos[piece] = Math.max(1, Duration.between(started[piece], now).toNanos()); // 1: whole, even at once
                 if (slow(piece, now)) {
-                    slowPeers.add(identity.apply(peer));
+                    slowPeers.put(identity.apply(peer), now);
                 } else {
                     slowPeers.remove(identity.apply(peer)); // judged again by each first copy it gets
                 }
@@ -470,6 +480,7 @@ final class FirstCopy<P> {
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
         goneWithPieces.values().removeIf(g -> !now.isBefore(g.at.plus(GONE_WHOLE)));
+        slowPeers.values().removeIf(judged -> !now.isBefore(judged.plus(SLOW_FOR)));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {

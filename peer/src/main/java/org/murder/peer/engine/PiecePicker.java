@@ -69,6 +69,8 @@ final class PiecePicker implements PieceSet.Availability {
     /** Per share, whether its pieces may be asked of other racks by us, a gateway it is not (see {@link #openLaggingShares}). */
     private boolean[] shareOpen = new boolean[0];
     private final Map<Integer, Partial> partials = new LinkedHashMap<>();
+    /** The blocks of each piece never asked for (see {@link #skip}). */
+    private java.util.function.IntFunction<BitSet> skipped = piece -> NONE;
     /**
      * Pieces we have or have started (the keys of {@link #partials}): the pieces not to start. The
      * rarest-first scan walks only the clear bits, so late in a download, when most pieces are
@@ -570,7 +572,7 @@ final class PiecePicker implements PieceSet.Availability {
             taken.set(piece);
             unrequestedInPartials += p.blocks;
             changed(piece);
-            return request(p, 0, span);
+            return request(p, skipPadding(p) == 0 ? 0 : firstUnrequested(p), span);
         }
         // 3. endgame: only once every missing block is in flight (every missing piece started, no block
         //    unrequested), ask this peer too. Before that, a peer with nothing new simply gets no request:
@@ -701,6 +703,34 @@ final class PiecePicker implements PieceSet.Availability {
     /** One past the last block that a request of {@code length} bytes at {@code begin} covers. */
     private int endOf(int piece, int begin, int length) {
         return (int) Math.min(((long) begin + length + blockSize - 1) / blockSize, blocksIn(piece));
+    }
+
+    /**
+     * Marks the blocks of a piece just started that need not come over the wire (see {@link #skip})
+     * as received; returns how many. A piece that would be all such blocks is fetched as any other:
+     * it would be complete before a block came, and BEP 47 padding never covers a whole piece.
+     */
+    private int skipPadding(Partial p) {
+        BitSet skip = skipped.apply(p.piece);
+        int n = skip.get(0, p.blocks).cardinality();
+        if (n == 0 || n >= p.blocks) {
+            return 0;
+        }
+        for (int b = skip.nextSetBit(0); b >= 0 && b < p.blocks; b = skip.nextSetBit(b + 1)) {
+            p.received.set(b);
+            p.receivedCount++;
+            p.unrequested--;
+            unrequestedInPartials--;
+        }
+        return n;
+    }
+
+    /**
+     * The blocks of each piece that are never asked for, as if received when the piece starts: those
+     * wholly in BEP 47 padding (see {@link PaddingBlocks}). None unless set.
+     */
+    void skip(java.util.function.IntFunction<BitSet> blocks) {
+        this.skipped = blocks;
     }
 
     private int firstUnrequested(Partial p) {

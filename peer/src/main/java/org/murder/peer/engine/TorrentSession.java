@@ -138,7 +138,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, PeerConnection::rackMate,
                 picker::availability);
-        this.paddedPieces = paddedPieces(meta);
+        PaddingBlocks padding = PaddingBlocks.of(meta, EngineConfig.BLOCK_SIZE);
+        this.paddedPieces = padding.paddedPieces();
+        if (padding.any()) {
+            picker.skip(padding::of); // zeros: never asked of a peer
+        }
         this.sends = new SendOrder<>(meta.pieceLength());
         this.lastData = clock.instant();
     }
@@ -674,17 +678,6 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     /** Closes every connection to these addresses; {@link SmartBan} keeps them out for the torrent's life. */
-    /** The pieces that hold BEP 47 padding. */
-    static java.util.BitSet paddedPieces(MetaInfo meta) {
-        java.util.BitSet out = new java.util.BitSet();
-        for (org.murder.core.metainfo.TorrentFile f : meta.files()) {
-            if (f.padding() && f.length() > 0) {
-                out.set((int) (f.offset() / meta.pieceLength()), (int) ((f.offset() + f.length() - 1) / meta.pieceLength()) + 1);
-            }
-        }
-        return out;
-    }
-
     private void ban(Set<InetAddress> addresses, String why) {
         if (addresses.isEmpty()) {
             return;

@@ -104,4 +104,13 @@ class FirstCopySlowTest {
         policy.sent(2, "s", 1000, served.plusSeconds(1)); // at the usual pace
         assertFalse(policy.goesElsewhere(3, "s", served.plusSeconds(1), 0, true), "no longer slow");
     }
+
+    @Test
+    void aSlowJudgementLastsTwoMinutes() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10));
+        Instant judged = t0.plusSeconds(11);
+        assertTrue(policy.goesElsewhere(2, "s", judged.plus(FirstCopy.SLOW_FOR).minusMillis(1), 0, true), "still slow");
+        assertFalse(policy.goesElsewhere(3, "s", judged.plus(FirstCopy.SLOW_FOR), 0, true), "judged again from now on");
+    }
 }

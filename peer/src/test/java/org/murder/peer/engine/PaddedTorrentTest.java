@@ -54,11 +54,16 @@ class PaddedTorrentTest {
     }
 
     private Padded padded() throws Exception {
-        return padded((byte) 0);
+        return padded((byte) 0, PIECE);
     }
 
     /** As above, the torrent's hashes made over pads of {@code fill} (a torrent that calls data padding, when not 0). */
     private Padded padded(byte fill) throws Exception {
+        return padded(fill, PIECE);
+    }
+
+    /** As above, in pieces of {@code piece} bytes. */
+    private Padded padded(byte fill, int piece) throws Exception {
         Path seedDir = Files.createDirectories(tmp.resolve("seed/rel"));
         Random random = new Random(47);
         ByteArrayOutputStream stream = new ByteArrayOutputStream(); // the torrent's byte stream, pads included
@@ -70,7 +75,7 @@ class PaddedTorrentTest {
             Files.write(seedDir.resolve("f" + i + ".bin"), contents[i]);
             stream.writeBytes(contents[i]);
             files.add(BDict.builder().put("length", SIZES[i]).put("path", BList.of(BString.of("f" + i + ".bin"))).build());
-            int pad = (PIECE - SIZES[i] % PIECE) % PIECE;
+            int pad = (piece - SIZES[i] % piece) % piece;
             if (i < SIZES.length - 1 && pad > 0) {
                 byte[] padding = new byte[pad];
                 java.util.Arrays.fill(padding, fill);
@@ -79,7 +84,7 @@ class PaddedTorrentTest {
                         .put("path", BList.of(BString.of(".pad"), BString.of(String.valueOf(pad)))).build());
             }
         }
-        return new Padded(MetaInfo.parse(torrent(files, stream.toByteArray())), stream.toByteArray(), contents);
+        return new Padded(MetaInfo.parse(torrent(files, stream.toByteArray(), piece)), stream.toByteArray(), contents);
     }
 
     @Test
@@ -110,6 +115,26 @@ class PaddedTorrentTest {
         storage.write(20_000, ByteBuffer.wrap(new byte[12_768]).put(0, (byte) 1)); // a peer's bytes in a pad are dropped
         storage.read(20_000, pad);
         assertArrayEquals(new byte[12_768], pad.array(), "a pad reads as zeros");
+    }
+
+    @Test
+    void blocksWhollyInPaddingAreNeverAsked() throws Exception {
+        // pieces of 64 KiB: f0 (20,000 bytes) is padded to 65,536, so blocks 2-3 of piece 0 are all padding;
+        // f1 (36,384) to the next piece, so block 3 of piece 1; 3 blocks of 16 KiB in all
+        Padded t = padded((byte) 0, 64 * 1024);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Torrent peer = engines.start().add(t.meta(), Storage.forDownload(t.meta(), dest),
+                SessionOptions.download(Optional.empty(), Optional.empty()), SessionListener.NONE);
+        try (RawSeed seed = RawSeed.serving(t.meta(), t.stream(),
+                org.murder.core.PeerId.of("-TR3000-padseed00009".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+            peer.addPeers(List.of(new InetSocketAddress(seed.server.getInetAddress(), seed.server.getLocalPort())));
+            peer.completed().get(30, TimeUnit.SECONDS);
+            assertEquals(t.stream().length - 3 * 16 * 1024, seed.requestLengths.stream().mapToLong(Integer::longValue).sum(),
+                    "asked for everything but the 3 blocks of padding: " + seed.requestLengths);
+        }
+        for (int i = 0; i < SIZES.length; i++) {
+            assertArrayEquals(t.contents()[i], Files.readAllBytes(dest.resolve("rel/f" + i + ".bin")));
+        }
     }
 
     @Test
@@ -168,15 +193,15 @@ class PaddedTorrentTest {
         }
     }
 
-    private static byte[] torrent(List<BValue> files, byte[] stream) throws Exception {
-        int count = (stream.length + PIECE - 1) / PIECE;
+    private static byte[] torrent(List<BValue> files, byte[] stream, int piece) throws Exception {
+        int count = (stream.length + piece - 1) / piece;
         byte[] pieces = new byte[count * 20];
         for (int i = 0; i < count; i++) {
             MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(stream, i * PIECE, Math.min(PIECE, stream.length - i * PIECE));
+            sha1.update(stream, i * piece, Math.min(piece, stream.length - i * piece));
             System.arraycopy(sha1.digest(), 0, pieces, i * 20, 20);
         }
         return Bencode.encode(BDict.builder().put("info", BDict.builder().put("name", "rel").put("files", new BList(files))
-                .put("piece length", PIECE).put("pieces", BString.of(pieces)).build()).build());
+                .put("piece length", piece).put("pieces", BString.of(pieces)).build()).build());
     }
 }

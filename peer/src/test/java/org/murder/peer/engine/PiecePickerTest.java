@@ -846,4 +846,33 @@ class PiecePickerTest {
         blocks.sort((x, y) -> Long.compare(x.key(), y.key()));
         return blocks.get(events.nextInt(blocks.size()));
     }
+
+    @Test
+    void blocksSetToBeSkippedAreNeverAskedAndThePieceCompletesWithoutThem() {
+        // 2 pieces of 4 blocks: blocks 2-3 of piece 0 are padding; piece 1 would be all padding, and is fetched
+        PiecePicker p = new PiecePicker(2, 4 * BLOCK, 8L * BLOCK, BLOCK, 0, Integer.MAX_VALUE, new Random(1));
+        java.util.BitSet zeroTail = new java.util.BitSet();
+        zeroTail.set(2, 4);
+        java.util.BitSet all = new java.util.BitSet();
+        all.set(0, 4);
+        p.skip(piece -> piece == 0 ? zeroTail : all);
+        PieceSet one = new PieceSet(2);
+        one.add(0);
+        p.peerHas(0);
+        Map<Long, Block> asked = new HashMap<>();
+        Block b = p.next(one, asked, false, new java.util.BitSet(), 1);
+        assertEquals(new Block(0, 0, BLOCK), b);
+        asked.put(b.key(), b);
+        Block c = p.next(one, asked, false, new java.util.BitSet(), 1);
+        assertEquals(new Block(0, BLOCK, BLOCK), c);
+        asked.put(c.key(), c);
+        assertEquals(null, p.next(one, asked, false, new java.util.BitSet(), 1), "blocks 2 and 3 are never asked");
+        assertEquals(PiecePicker.Arrival.NEEDED, p.received(0, 0, BLOCK));
+        assertEquals(PiecePicker.Arrival.PIECE_DONE, p.received(0, BLOCK, BLOCK), "done without blocks 2 and 3");
+        PieceSet two = new PieceSet(2);
+        two.add(1);
+        p.peerHas(1);
+        Block d = p.next(two, new HashMap<>(), false, new java.util.BitSet(), 4);
+        assertEquals(new Block(1, 0, 4 * BLOCK), d, "a piece that would be all padding is fetched whole");
+    }
 }
