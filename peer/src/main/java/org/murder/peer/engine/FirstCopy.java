@@ -16,9 +16,10 @@ import java.time.Instant;
  *
  * <p>A slow first peer does not hold a piece: one whose first copy takes {@link #SLOW_PIECES} times
  * as long as first copies take on average to go out whole, to be said received, or to reach a second
- * peer of ours (each against the peers reached as it is: rack-mates, or the others) gives the piece
- * to the next peer to ask, and gets no new piece from us itself while others download (it gets them
- * from the swarm), until it has waited the patience or a first copy of its goes at the usual pace.
+ * peer of ours (each against the peers of the rack it said it is in, or of none; the copy from its
+ * first block written, so that blocks waiting in our own queue are not its fault) gives the piece to
+ * the next peer to ask, and gets no new piece from us itself while others download (it gets them
+ * from the swarm) for {@link #SLOW_FOR}, unless it has waited the patience or says it has a first copy on time.
  *
  * <p>The session applies it only to fast-extension murder peers: they leave a rejected piece alone
  * for a second and take it from the first peer. aria2c leechers made the origin send more with
@@ -72,6 +73,12 @@ final class FirstCopy<P> {
      * (bench/swarm-sim.sh 16 --file 64 --up 23.9 --slow 4 --slow-factor 0.05).
      */
     static final int SLOW_PIECES = 4;
+    /** The racks judged apart so far (see {@link #group}). */
+    private final java.util.Set<Object> groups = new java.util.HashSet<>();
+    /** The group of the peers that said no rack (see {@link #group}). */
+    private static final Object NO_RACK = new Object();
+    /** Racks judged apart, at most. */
+    static final int MAX_GROUPS = 64;
     /** Stands for a gone peer that got its piece whole. */
     private static final Object GONE = new Object();
 
@@ -92,19 +99,21 @@ final class FirstCopy<P> {
     private int[] queued;
     /** Bytes of each piece written out to its first peer. */
     private long[] sentBytes;
-    /** How long each piece's first copy took to go out whole, in nanoseconds; 0 while on its way. */
+    /** How long each piece's first copy took to go out whole from its first block written, in nanoseconds; 0 while on its way. */
     private long[] tookNanos;
-    /** Whether a peer is reached as the rack-mates are (see {@link #side}). */
-    private final java.util.function.Predicate<? super P> near;
-    /** How long a first copy takes to go out whole, by side. */
+    /** When the first block of each piece's first copy was written out; null before. */
+    private Instant[] firstWritten;
+    /** The rack a peer said it is in, or null (see {@link #group}). */
+    private final java.util.function.Function<? super P, ?> rack;
+    /** How long a first copy takes to go out whole (from its first block written), by group. */
     private final Pace copyPace = new Pace();
     /**
-     * How long a first peer takes to say it has a piece after its last block went out, by side.
+     * How long a first peer takes to say it has a piece after its last block went out, by group.
      * Written out is not received: a socket's buffer takes megabytes at once, and a peer with a slow
      * downlink gets them long after.
      */
     private final Pace havePace = new Pace();
-    /** How long a piece takes to reach a second peer of ours after its first peer said it has it, by side. */
+    /** How long a piece takes to reach a second peer of ours after its first peer said it has it, by group. */
     private final Pace spreadPace = new Pace();
     /** When each piece's first peer said it has it (see {@link #has}); null before. */
     private Instant[] announced;
@@ -155,19 +164,20 @@ final class FirstCopy<P> {
     /** As above; {@code identity} says which peers are one (the same peer id on two connections). */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
             java.util.function.IntUnaryOperator holders) {
-        this(pieces, pieceLength, identity, p -> false, holders);
+        this(pieces, pieceLength, identity, p -> null, holders);
     }
 
     /**
-     * As above; {@code near}: whether a peer is a rack-mate. A peer is judged slow against the peers
-     * reached the same way: one behind a rack uplink is not slow for being slower than our rack-mates.
+     * As above; {@code rack}: the rack a peer said it is in (null: none). A peer is judged slow against
+     * the peers of its rack: behind one rack uplink, a rack's hosts are not slow for being slower than
+     * another rack's.
      */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
-            java.util.function.Predicate<? super P> near, java.util.function.IntUnaryOperator holders) {
+            java.util.function.Function<? super P, ?> rack, java.util.function.IntUnaryOperator holders) {
         this.pieces = pieces;
         this.pieceLength = pieceLength;
         this.identity = identity;
-        this.near = near;
+        this.rack = rack;
         this.holders = holders;
     }
 
@@ -206,6 +216,7 @@ final class FirstCopy<P> {
             queued = new int[pieces];
             sentBytes = new long[pieces];
             tookNanos = new long[pieces];
+            firstWritten = new Instant[pieces];
             announced = new Instant[pieces];
             spread = new boolean[pieces];
         }
@@ -227,6 +238,7 @@ final class FirstCopy<P> {
                 return false;
             }
             first = null;
+            to[piece] = null;
             goneFrom[piece] = null;
         }
         if (first == null && othersDownloading && isSlow(asker, now) && !waitedTooLong(piece, asker, now, PATIENCE)) {
@@ -237,6 +249,7 @@ final class FirstCopy<P> {
                 queued[piece] = 0;
                 sentBytes[piece] = 0;
                 tookNanos[piece] = 0;
+                firstWritten[piece] = null;
                 announced[piece] = null;
                 spread[piece] = false;
             }
@@ -270,6 +283,7 @@ final class FirstCopy<P> {
                     piece, asker, first, sentBytes[piece], pieceLength.applyAsLong(piece), queued[piece], since[piece]);
         }
         tookNanos[piece] = 0;
+        firstWritten[piece] = null;
         announced[piece] = null;
         spread[piece] = false;
         to[piece] = asker;
@@ -326,20 +340,25 @@ final class FirstCopy<P> {
      * times what first copies take on average, and more than {@link #DOUBT}: its peer is slow.
      */
     private boolean slow(int piece, Instant now) {
-        int side = side(to[piece]);
-        if (tookNanos[piece] > 0 && announced[piece] == null && havePace.of(side) > 0
-                && Duration.between(started[piece], now).toNanos() - tookNanos[piece] > slowAfter(havePace.of(side))) {
+        Object group = group(to[piece]);
+        if (tookNanos[piece] > 0 && announced[piece] == null && havePace.of(group) > 0
+                && Duration.between(wholeAt(piece), now).toNanos() > slowAfter(havePace.of(group))) {
             return true; // written out whole long ago, and not received yet
         }
-        if (announced[piece] != null && !spread[piece] && spreadPace.of(side) > 0
-                && Duration.between(announced[piece], now).toNanos() > slowAfter(spreadPace.of(side))) {
+        if (announced[piece] != null && !spread[piece] && spreadPace.of(group) > 0
+                && Duration.between(announced[piece], now).toNanos() > slowAfter(spreadPace.of(group))) {
             return true; // its first peer has it, and passes it on to nobody
         }
-        if (copyPace.of(side) == 0) {
-            return false; // nothing to judge by yet
+        if (copyPace.of(group) == 0 || firstWritten[piece] == null) {
+            return false; // nothing to judge by yet; blocks waiting behind others in our own queue are not its fault
         }
-        long took = tookNanos[piece] > 0 ? tookNanos[piece] : Duration.between(started[piece], now).toNanos();
-        return took > slowAfter(copyPace.of(side));
+        long took = tookNanos[piece] > 0 ? tookNanos[piece] : Duration.between(firstWritten[piece], now).toNanos();
+        return took > slowAfter(copyPace.of(group));
+    }
+
+    /** When {@code piece}'s first copy went out whole (it did). */
+    private Instant wholeAt(int piece) {
+        return firstWritten[piece].plusNanos(tookNanos[piece]);
     }
 
     /** Past what a step that takes {@code averageNanos} on average is slow: {@link #SLOW_PIECES} times that, at least {@link #DOUBT}. */
@@ -349,21 +368,33 @@ final class FirstCopy<P> {
 
     /** Whether {@code peer} was judged slow within {@link #SLOW_FOR} of {@code now}. */
     private boolean isSlow(P peer, Instant now) {
-        Instant judged = slowPeers.get(identity.apply(peer));
+        Object id = identity.apply(peer);
+        Instant judged = slowPeers.get(id);
+        if (judged != null && now.isBefore(judged)) { // a clock stepped back: judged now
+            slowPeers.put(id, now);
+            return true;
+        }
         return judged != null && now.isBefore(judged.plus(SLOW_FOR));
     }
 
-    /** 1 for a rack-mate, 0 for the others: the peers a peer is judged against. */
-    private int side(Object peer) {
+    /**
+     * The group a peer is judged with: the rack it said it is in, or {@link #NO_RACK}; past
+     * {@link #MAX_GROUPS} racks (peers saying made-up names), all in one.
+     */
+    private Object group(Object peer) {
         @SuppressWarnings("unchecked")
         P p = (P) peer;
-        return near.test(p) ? 1 : 0;
+        Object said = rack.apply(p);
+        if (said == null || !groups.contains(said) && (groups.size() >= MAX_GROUPS || !groups.add(said))) {
+            return NO_RACK;
+        }
+        return said;
     }
 
     /**
      * {@code peer} says at {@code now} that it has {@code piece}. From its first peer, that measures
      * how long it took to get the piece once it went out whole; from another, how long the first
-     * peer took to pass it on. Either, late past {@link #SLOW_PIECES} times the average of its side,
+     * peer took to pass it on. Either, late past {@link #SLOW_PIECES} times the average of its group,
      * makes the first peer slow.
      */
     void has(int piece, P peer, Instant now) {
@@ -374,7 +405,7 @@ final class FirstCopy<P> {
             if (announced[piece] == null) {
                 announced[piece] = now;
                 if (tookNanos[piece] > 0) { // else it got the piece before our copy went out whole: elsewhere
-                    judge(Duration.between(started[piece], now).toNanos() - tookNanos[piece], havePace, to[piece], now);
+                    judge(Duration.between(wholeAt(piece), now).toNanos(), havePace, to[piece], now);
                 }
             }
         } else if (announced[piece] != null && !spread[piece]) {
@@ -383,29 +414,40 @@ final class FirstCopy<P> {
         }
     }
 
-    /** Judges the first peer {@code first} by {@code nanos}, what a step took it until {@code now}, against {@code pace}, then adds it there. */
+    /**
+     * Judges the first peer {@code first} by {@code nanos}, what a step took it until {@code now},
+     * against {@code pace}, then adds it there. Late, it is slow; on time after a first copy that went
+     * at the usual pace, it is no longer (a copy written out at once says nothing: a socket's buffer
+     * takes it whole).
+     */
     private void judge(long nanos, Pace pace, Object first, Instant now) {
         if (nanos < 0) {
             return; // a clock stepped back
         }
-        int side = side(first);
-        if (pace.of(side) > 0 && nanos > slowAfter(pace.of(side))) {
-            slowPeers.put(identityOf(first), now);
+        Object group = group(first);
+        long usual = pace.of(group);
+        pace.add(group, nanos);
+        if (usual == 0) {
+            return;
         }
-        pace.add(side, nanos);
+        if (nanos > slowAfter(usual)) {
+            slowPeers.put(identityOf(first), now);
+        } else if (pace == havePace) {
+            slowPeers.remove(identityOf(first));
+        }
     }
 
-    /** A moving average of how long a step takes, for each side (see {@link #side}); each sample at most the patience. */
+    /** A moving average of how long a step takes, for each group (see {@link #group}); each sample at most the patience. */
     private static final class Pace {
-        private final long[] nanos = new long[2];
+        private final java.util.Map<Object, Long> nanos = new java.util.HashMap<>();
 
-        long of(int side) {
-            return nanos[side];
+        long of(Object group) {
+            return nanos.getOrDefault(group, 0L);
         }
 
-        void add(int side, long sample) {
+        void add(Object group, long sample) {
             long clamped = Math.min(sample, PATIENCE.toNanos()); // one copy stuck for a minute is no measure of the swarm
-            nanos[side] = nanos[side] == 0 ? clamped : nanos[side] - nanos[side] / 8 + clamped / 8;
+            nanos.merge(group, clamped, (was, x) -> was - was / 8 + x / 8);
         }
     }
 
@@ -448,17 +490,18 @@ final class FirstCopy<P> {
         if (to != null && to[piece] == peer) {
             queued[piece] = Math.max(0, queued[piece] - 1);
             long length = pieceLength.applyAsLong(piece);
-            if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length) {
-                tookNanos[piece] = Math.max(1, Duration.between(started[piece], now).toNanos()); // 1: whole, even at once
+            if (bytes > 0 && firstWritten[piece] == null) {
+                firstWritten[piece] = now;
+            }
+            if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length && firstWritten[piece] != null) {
+                tookNanos[piece] = Math.max(1, Duration.between(firstWritten[piece], now).toNanos()); // 1: whole, even at once
                 if (slow(piece, now)) {
                     slowPeers.put(identity.apply(peer), now);
-                } else {
-                    slowPeers.remove(identity.apply(peer)); // judged again by each first copy it gets
                 }
+                copyPace.add(group(peer), tookNanos[piece]);
                 if (now.isAfter(started[piece])) {
-                    copyPace.add(side(peer), tookNanos[piece]);
                     // at most the patience: one copy stuck for a minute behind a peer that stopped reading is no measure of the swarm
-                    long took = Math.min(tookNanos[piece], PATIENCE.toNanos());
+                    long took = Math.min(Duration.between(started[piece], now).toNanos(), PATIENCE.toNanos()); // from the first ask
                     pieceNanos = pieceNanos == 0 ? took : pieceNanos - pieceNanos / 8 + took / 8;
                 }
             }
@@ -480,7 +523,7 @@ final class FirstCopy<P> {
     void gone(P peer, Instant now) {
         refusedAt.remove(peer);
         goneWithPieces.values().removeIf(g -> !now.isBefore(g.at.plus(GONE_WHOLE)));
-        slowPeers.values().removeIf(judged -> !now.isBefore(judged.plus(SLOW_FOR)));
+        slowPeers.values().removeIf(judged -> !now.isBefore(judged.plus(SLOW_FOR)) || now.isBefore(judged.minus(SLOW_FOR)));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {

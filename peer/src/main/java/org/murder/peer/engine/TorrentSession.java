@@ -136,7 +136,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::answered, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
-        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, PeerConnection::rackMate,
+        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, PeerConnection::saidRack,
                 picker::availability);
         PaddingBlocks padding = PaddingBlocks.of(meta, EngineConfig.BLOCK_SIZE);
         this.paddedPieces = padding.paddedPieces();
@@ -922,7 +922,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (counters.state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
             failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
                     + " peers known, " + peers.size() + " connected" + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
-                    + ")");
+                    + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
+                    + " padding that failed its SHA-1 check: the torrent's padding may not be zeros") + ")");
             return;
         }
         announcer.tick();

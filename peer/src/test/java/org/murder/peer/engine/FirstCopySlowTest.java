@@ -17,17 +17,25 @@ class FirstCopySlowTest {
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     private final FirstCopy<String> policy = new FirstCopy<>(8, piece -> 1000, piece -> held[piece]);
 
-    /** {@code peer} becomes the first peer of {@code piece} at {@code at} and gets it whole {@code took} later. */
+    /**
+     * {@code peer} becomes the first peer of {@code piece} at {@code at}, its first half is written out
+     * then, and its second {@code took} later.
+     */
     private void firstCopy(FirstCopy<String> p, int piece, String peer, Instant at, Duration took) {
         assertFalse(p.goesElsewhere(piece, peer, at, 0), peer + " gets the first copy of piece " + piece);
-        p.sent(piece, peer, 1000, at.plus(took));
+        p.sent(piece, peer, 500, at);
+        p.sent(piece, peer, 500, at.plus(took));
     }
 
     @Test
     void aFirstCopyOnItsWayFourTimesAsLongAsTheOthersGoesToTheNextAsker() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1)); // first copies take 1 s
-        Instant start = t0.plusSeconds(1);
-        assertFalse(policy.goesElsewhere(1, "s", start, 0), "s gets piece 1 first");
+        Instant asked = t0.plusSeconds(1);
+        assertFalse(policy.goesElsewhere(1, "s", asked, 0), "s gets piece 1 first");
+        assertFalse(policy.goesElsewhere(1, "s", asked, 0), "both its halves");
+        assertTrue(policy.goesElsewhere(1, "b", asked.plusSeconds(30), 0), "nothing written to s yet: our own queue, not s");
+        Instant start = asked.plusSeconds(30);
+        policy.sent(1, "s", 500, start); // its first half written out, the other waits
         Instant slowAt = start.plus(Duration.ofSeconds(FirstCopy.SLOW_PIECES));
         assertTrue(policy.goesElsewhere(1, "b", slowAt, 0), "on its way to s for 4 x the usual: still s's");
         assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 0), "past it, s is slow: b takes the piece over");
@@ -44,6 +52,7 @@ class FirstCopySlowTest {
         firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10)); // s is slow
         Instant start = t0.plusSeconds(11);
         assertFalse(policy.goesElsewhere(2, "r", start, 0));
+        policy.sent(2, "r", 500, start);
         Instant late = start.plusSeconds(10); // first copies take 2.125 s on average now (1 s, then 10 s)
         assertTrue(policy.goesElsewhere(2, "s", late, 0, true), "r is slow too, and so is s: no faster");
         assertFalse(policy.goesElsewhere(2, "b", late, 0, true), "b takes it over");
@@ -79,7 +88,8 @@ class FirstCopySlowTest {
     @Test
     void aPeerIsJudgedAgainstThePeersReachedAsItIs() {
         // rack-mates ("r...") get first copies in 100 ms; the others, behind a rack uplink, in 1.5 s
-        FirstCopy<String> racks = new FirstCopy<>(8, piece -> 1000, p -> p, p -> p.startsWith("r"), piece -> held[piece]);
+        FirstCopy<String> racks = new FirstCopy<>(8, piece -> 1000, p -> p, p -> p.startsWith("r") ? "rack-a" : "rack-b",
+                piece -> held[piece]);
         FirstCopy<String> flat = new FirstCopy<>(8, piece -> 1000, piece -> held[piece]);
         for (FirstCopy<String> p : java.util.List.of(racks, flat)) {
             for (int piece = 0; piece < 4; piece++) {
@@ -87,22 +97,25 @@ class FirstCopySlowTest {
             }
             firstCopy(p, 4, "x", t0.plusSeconds(1), Duration.ofMillis(1500));
             assertFalse(p.goesElsewhere(5, "y", t0.plusSeconds(3), 0));
+            p.sent(5, "y", 500, t0.plusSeconds(3));
         }
-        Instant asked = t0.plusSeconds(5); // y's copy on its way for 2 s: 1.3 x the others' of its side, 4.4 x all first copies
-        assertTrue(racks.goesElsewhere(5, "z", asked, 0), "not slow for its side: still y's");
+        Instant asked = t0.plusSeconds(5); // y's copy on its way for 2 s: 1.3 x its rack's, 4.4 x all first copies
+        assertTrue(racks.goesElsewhere(5, "z", asked, 0), "not slow for its rack: still y's");
         assertFalse(flat.goesElsewhere(5, "z", asked, 0), "against all first copies y looks slow");
     }
 
     @Test
-    void aSlowPeerWhoseNextFirstCopyGoesAtTheUsualPaceGetsNewPiecesAgain() {
+    void aSlowPeerThatSaysItHasAFirstCopyOnTimeGetsNewPiecesAgain() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
         firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10));
         Instant later = t0.plusSeconds(11);
         assertTrue(policy.goesElsewhere(2, "s", later, 0, true), "slow: no new piece");
         Instant served = later.plus(FirstCopy.PATIENCE);
-        assertFalse(policy.goesElsewhere(2, "s", served, 0, true), "after the patience");
-        policy.sent(2, "s", 1000, served.plusSeconds(1)); // at the usual pace
-        assertFalse(policy.goesElsewhere(3, "s", served.plusSeconds(1), 0, true), "no longer slow");
+        firstCopy(policy, 2, "s", served, Duration.ofSeconds(1)); // after the patience, at the usual pace
+        assertTrue(policy.goesElsewhere(3, "s", served.plusSeconds(1), 0, true), "written out is not received: still slow");
+        policy.has(2, "s", served.plusMillis(1100));
+        assertFalse(policy.goesElsewhere(4, "s", served.plusMillis(1100), 0, true), "said received on time: no longer slow");
     }
 
     @Test

@@ -193,6 +193,25 @@ class PaddedTorrentTest {
         }
     }
 
+    @Test
+    void aTorrentWhosePaddingIsNotZerosFromOneSeedStallsSayingWhy() throws Exception {
+        // one sender banned is no verdict on the torrent (it may be the liar); the stall then says what was seen
+        Padded t = padded((byte) 0x5a);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Torrent peer = engines.start(EngineConfig.builder().stallTimeout(java.time.Duration.ofSeconds(2)), java.time.Clock.systemUTC())
+                .add(t.meta(), Storage.forDownload(t.meta(), dest), SessionOptions.download(Optional.empty(), Optional.empty()),
+                        SessionListener.NONE);
+        try (RawSeed seed = RawSeed.serving(t.meta(), t.stream(), org.murder.core.PeerId.of("-TR3000-padseed00007"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), InetAddress.getByName("127.0.0.2"))) {
+            peer.addPeers(List.of(new InetSocketAddress(seed.server.getInetAddress(), seed.server.getLocalPort())));
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> peer.completed().get(30, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getCause().getMessage().matches("no data from any peer for 2s \\(.*; 1 banned"
+                    + " for sending a whole piece holding BEP 47 padding that failed its SHA-1 check: the torrent's padding may not"
+                    + " be zeros\\)"), e.getCause().getMessage());
+        }
+    }
+
     private static byte[] torrent(List<BValue> files, byte[] stream, int piece) throws Exception {
         int count = (stream.length + piece - 1) / piece;
         byte[] pieces = new byte[count * 20];

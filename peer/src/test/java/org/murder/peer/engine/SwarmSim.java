@@ -382,7 +382,7 @@ final class SwarmSim {
             this.peers = new PeerSet<>(p.maxConnections(), bans, address::equals, peerId);
             this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
             this.firstCopy = new FirstCopy<>(pieceCount, i -> i == pieceCount - 1 ? p.fileBytes() - (long) i * p.pieceBytes() : p.pieceBytes(),
-                    l -> l, Link::rackMate, picker::availability);
+                    l -> l, l -> p.rackHints() && l.remoteHost().id > 0 ? l.remoteHost().rack : null, picker::availability);
         }
 
         void startAt(long time) {
