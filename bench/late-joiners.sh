@@ -27,30 +27,15 @@ sport=$(free_port)
 pids+=($!)
 wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$sport"
 
-# peer NAME: downloads into $work/NAME, writes its seconds (start to exit) to $work/NAME.s; fails the round on failure
-peer() {
-  local name=$1 port
-  port=$(free_port)
-  rm -rf "${work:?}/$name"; mkdir -p "$work/$name"
-  local t0; t0=$(date +%s.%N)
-  if ! timeout 300 "$murder" peer --bind 127.0.0.1 --port-range "$port-$port" --seed-time 0s --stall-timeout 60s \
-      "$work/release.torrent" "$work/$name" > "$work/$name.log" 2>&1; then
-    echo "FAIL: peer $name (log: $work/$name.log)" >&2
-    return 1
-  fi
-  echo "$(date +%s.%N) - $t0" | bc > "$work/$name.s"
-  rm -rf "${work:?}/$name"
-}
-
 echo "# late joiners: F=$size MiB, origin --max-up $up, $(nproc) cores; times from process start to exit (JVM start included)"
 printf '%-6s %8s %8s %8s %8s %12s %12s\n' round first-a first-b late-a late-b 'first/fresh' 'late/fresh'
 fresh=
 worst=0
 for r in $(seq 1 "$rounds"); do
-  peer a & pa=$!; peer b & pb=$!
+  timed_peer a & pa=$!; timed_peer b & pb=$!
   wait $pa; wait $pb
   sleep 1
-  peer c & pc=$!; sleep 2; peer d & pd=$!
+  timed_peer c & pc=$!; sleep 2; timed_peer d & pd=$!
   wait $pc; wait $pd
   read -r a < "$work/a.s"; read -r b < "$work/b.s"; read -r c < "$work/c.s"; read -r d < "$work/d.s"
   [ -n "$fresh" ] || fresh=$(python3 -c "print(max($a, $b))")
@@ -59,12 +44,5 @@ for r in $(seq 1 "$rounds"); do
   worst=$(python3 -c "print(max($worst, $late, $first if $r > 1 else 0))")
   printf '%-6s %8.2f %8.2f %8.2f %8.2f %12s %12s\n' "$r" "$a" "$b" "$c" "$d" "$first" "$late"
 done
-bound=$(python3 - "$size" "$up" <<'PYEOF'
-import re, sys
-size, up = int(sys.argv[1]), sys.argv[2]
-m = re.fullmatch(r'(\d+(?:\.\d+)?)(KB|MB|GB|Kbit|Mbit|Gbit)/s', up)
-scale = {'KB': 2**10, 'MB': 2**20, 'GB': 2**30, 'Kbit': 1e3 / 8, 'Mbit': 1e6 / 8, 'Gbit': 1e9 / 8}
-print(f'{size * 2**20 / (float(m.group(1)) * scale[m.group(2)]):.2f} s' if m else 'n/a')
-PYEOF
-)
+bound=$(rate_bound "$size" "$up")
 echo "# bound F/up for one peer: $bound; the worst pair after others left: $worst x round 1's first pair (1.0: nothing held back)"

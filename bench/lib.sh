@@ -61,3 +61,30 @@ make_random_release() {
   "$murder" make-torrent "$work/seed/release.bin" --tracker "http://127.0.0.1:$tport/announce" ${2:+--piece-size "${2}KiB"} \
     --out "$work/release.torrent" > /dev/null
 }
+
+# timed_peer NAME [OPTION...]: `murder peer` on 127.0.0.1 downloading into $work/NAME (exit on completion,
+# with OPTIONs); writes its seconds (process start to exit) to $work/NAME.s, fails on failure; needs $murder, $work
+timed_peer() {
+  local name=$1 port; shift
+  port=$(free_port)
+  rm -rf "${work:?}/$name"; mkdir -p "$work/$name"
+  local t0; t0=$(date +%s.%N)
+  if ! timeout 300 "$murder" peer --bind 127.0.0.1 --port-range "$port-$port" --seed-time 0s --stall-timeout 60s "$@" \
+      "$work/release.torrent" "$work/$name" > "$work/$name.log" 2>&1; then
+    echo "FAIL: peer $name (log: $work/$name.log)" >&2
+    return 1
+  fi
+  echo "$(date +%s.%N) - $t0" | bc > "$work/$name.s"
+  rm -rf "${work:?}/$name"
+}
+
+# rate_bound SIZE_MIB RATE: SIZE_MIB at RATE (murder's rate syntax: 20MB/s, 25Mbit/s), as "3.20 s" ("n/a" if unparsed)
+rate_bound() {
+  python3 - "$1" "$2" <<'PYEOF'
+import re, sys
+size, up = int(sys.argv[1]), sys.argv[2]
+m = re.fullmatch(r'(\d+(?:\.\d+)?)(KB|MB|GB|Kbit|Mbit|Gbit)/s', up)
+scale = {'KB': 2**10, 'MB': 2**20, 'GB': 2**30, 'Kbit': 1e3 / 8, 'Mbit': 1e6 / 8, 'Gbit': 1e9 / 8}
+print(f'{size * 2**20 / (float(m.group(1)) * scale[m.group(2)]):.2f} s' if m else 'n/a')
+PYEOF
+}

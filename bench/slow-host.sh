@@ -41,25 +41,10 @@ stop_seed() {
   wait "$seed_pid" 2>/dev/null || true
 }
 
-# peer NAME [OPTION...]: downloads into $work/NAME, writes its seconds (start to exit) to $work/NAME.s
-peer() {
-  local name=$1 port; shift
-  port=$(free_port)
-  rm -rf "${work:?}/$name"; mkdir -p "$work/$name"
-  local t0; t0=$(date +%s.%N)
-  if ! timeout 300 "$murder" peer --bind 127.0.0.1 --port-range "$port-$port" --seed-time 0s --stall-timeout 60s "$@" \
-      "$work/release.torrent" "$work/$name" > "$work/$name.log" 2>&1; then
-    echo "FAIL: peer $name (log: $work/$name.log)" >&2
-    return 1
-  fi
-  echo "$(date +%s.%N) - $t0" | bc > "$work/$name.s"
-  rm -rf "${work:?}/$name"
-}
-
 # normals PREFIX: the NORMAL peers, together; prints their slowest time
 normals() {
   local ps=() i
-  for i in $(seq 1 "$normal"); do peer "$1$i" & ps+=($!); done
+  for i in $(seq 1 "$normal"); do timed_peer "$1$i" & ps+=($!); done
   for p in "${ps[@]}"; do wait "$p"; done
   python3 -c "import sys; print(max(float(open(f).read()) for f in sys.argv[1:]))" $(for i in $(seq 1 "$normal"); do echo "$work/$1$i.s"; done)
 }
@@ -72,7 +57,7 @@ for r in $(seq 1 "$rounds"); do
   clean=$(normals n)
   stop_seed
   start_seed
-  peer slow --max-up "$slow_rate" --max-down "$slow_rate" > /dev/null 2>&1 & slow_pid=$!
+  timed_peer slow --max-up "$slow_rate" --max-down "$slow_rate" > /dev/null 2>&1 & slow_pid=$!
   pids+=("$slow_pid")
   sleep 0.5
   with=$(normals m)
@@ -82,12 +67,5 @@ for r in $(seq 1 "$rounds"); do
   worst=$(python3 -c "print(max($worst, $ratio))")
   printf '%-6s %10.2f %10.2f %10s\n' "$r" "$clean" "$with" "$ratio"
 done
-bound=$(python3 - "$size" "$up" <<'PYEOF'
-import re, sys
-size, up = int(sys.argv[1]), sys.argv[2]
-m = re.fullmatch(r'(\d+(?:\.\d+)?)(KB|MB|GB|Kbit|Mbit|Gbit)/s', up)
-scale = {'KB': 2**10, 'MB': 2**20, 'GB': 2**30, 'Kbit': 1e3 / 8, 'Mbit': 1e6 / 8, 'Gbit': 1e9 / 8}
-print(f'{size * 2**20 / (float(m.group(1)) * scale[m.group(2)]):.2f} s' if m else 'n/a')
-PYEOF
-)
+bound=$(rate_bound "$size" "$up")
 echo "# bound F/up: $bound; the worst round: the normal peers took $worst x their time without the slow host (1.0: held up by nothing)"

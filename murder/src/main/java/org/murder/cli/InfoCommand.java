@@ -58,10 +58,8 @@ public final class InfoCommand implements Callable<Integer> {
         doc.put("comment", m.comment().orElse(null));
         doc.put("trackers", m.trackerTiers());
         List<Map<String, Object>> files = new ArrayList<>();
-        long padding = 0;
         for (TorrentFile f : m.files()) {
-            if (f.padding()) { // BEP 47: zeros that align files to pieces, never on disk; size counts them
-                padding += f.length();
+            if (f.padding()) {
                 continue;
             }
             Map<String, Object> file = new LinkedHashMap<>();
@@ -70,7 +68,7 @@ public final class InfoCommand implements Callable<Integer> {
             files.add(file);
         }
         doc.put("files", files);
-        doc.put("padding", padding);
+        doc.put("padding", m.paddingBytes());
         return doc;
     }
 
@@ -112,17 +110,16 @@ public final class InfoCommand implements Callable<Integer> {
         out.println();
         out.println("FILES");
         out.println();
-        long padding = 0;
         for (TorrentFile f : m.files()) {
             if (f.padding()) {
-                padding += f.length();
                 continue;
             }
             String path = m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath();
             out.println("  " + path + " (" + ByteSize.format(f.length()) + ")");
         }
-        if (padding > 0) {
-            out.printf(Locale.ROOT, "  (and %d bytes of BEP 47 padding: zeros that align files to pieces, never on disk)%n", padding);
+        if (m.paddingBytes() > 0) {
+            out.printf(Locale.ROOT, "  (and %d bytes of BEP 47 padding: zeros that align files to pieces, never on disk)%n",
+                    m.paddingBytes());
         }
         out.flush();
         return 0;

@@ -140,6 +140,11 @@ public final class MetaInfo {
         return last.offset() + last.length();
     }
 
+    /** The bytes of BEP 47 padding files: zeros that align files to pieces, never on disk; {@link #totalLength} counts them. */
+    public long paddingBytes() {
+        return files.stream().filter(TorrentFile::padding).mapToLong(TorrentFile::length).sum();
+    }
+
     public boolean isPrivate() {
         return privateFlag;
     }

@@ -99,6 +99,9 @@ class MetaInfoTest {
         assertEquals(List.of(false, true, false, true, false), m.files().stream().map(TorrentFile::padding).toList());
         assertEquals(16384, m.files().get(2).offset(), "b starts at a piece");
         assertEquals(32769, m.totalLength());
+        assertEquals(2 * 16383, m.paddingBytes(), "the two pads");
+        assertEquals(0, MetaInfo.parse(ascii("d4:infod5:filesld6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:"
+                + "a".repeat(20) + "ee")).paddingBytes());
         String oddAttr = "d4:infod5:filesld4:attri1e6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:" + "a".repeat(20) + "ee";
         assertFalse(MetaInfo.parse(ascii(oddAttr)).files().get(0).padding(), "an attr that is not a string is ignored, as libtorrent does");
     }

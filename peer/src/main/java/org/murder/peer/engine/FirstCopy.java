@@ -67,12 +67,21 @@ final class FirstCopy<P> {
     static final int DOUBT_PIECES = 3;
     /**
      * A first peer whose first copy takes more than this many times what first copies take on
-     * average (and more than {@link #DOUBT}) is slow: the piece is not held for it. Held, the swarm
+     * average (and more than {@link #SLOW_FLOOR}) is slow: the piece is not held for it. Held, the swarm
      * waited on its slow link twice, to get the piece and to pass it on: in a simulated 16-host swarm
      * with 4 hosts at 5 % of the rates, the other hosts' p50 was 1.83 x F/c against 1.05 x with none
      * (bench/swarm-sim.sh 16 --file 64 --up 23.9 --slow 4 --slow-factor 0.05).
      */
     static final int SLOW_PIECES = 4;
+    /**
+     * A first copy is never slow in less than this: a retransmission timeout (200 ms at least) or a
+     * pause must not make a peer slow on a fast link. With 1 s, small pieces at a slow host's
+     * 100 KB/s stayed under it: 2 normal peers of 32 MiB behind a 20 MB/s origin took 1.96-2.00 x
+     * their time without the slow one in 2 runs of 3; with 250 ms, 1.10-1.24 x (bench/slow-host.sh 32
+     * 20MB/s 2 100KB/s), and the 16-host shaped swarm, 10 % of its segments sent again, kept its origin
+     * at 1.01 x F (bench/swarm.sh).
+     */
+    static final Duration SLOW_FLOOR = Duration.ofMillis(250);
     /** The racks judged apart so far (see {@link #group}). */
     private final java.util.Set<Object> groups = new java.util.HashSet<>();
     /** The group of the peers that said no rack (see {@link #group}). */
@@ -337,7 +346,7 @@ final class FirstCopy<P> {
 
     /**
      * Whether {@code piece}'s first copy took, or has been on its way, more than {@link #SLOW_PIECES}
-     * times what first copies take on average, and more than {@link #DOUBT}: its peer is slow.
+     * times what first copies take on average, and more than {@link #SLOW_FLOOR}: its peer is slow.
      */
     private boolean slow(int piece, Instant now) {
         Object group = group(to[piece]);
@@ -361,9 +370,9 @@ final class FirstCopy<P> {
         return firstWritten[piece].plusNanos(tookNanos[piece]);
     }
 
-    /** Past what a step that takes {@code averageNanos} on average is slow: {@link #SLOW_PIECES} times that, at least {@link #DOUBT}. */
+    /** Past what a step that takes {@code averageNanos} on average is slow: {@link #SLOW_PIECES} times that, at least {@link #SLOW_FLOOR}. */
     private static long slowAfter(long averageNanos) {
-        return Math.max(DOUBT.toNanos(), averageNanos * SLOW_PIECES);
+        return Math.max(SLOW_FLOOR.toNanos(), averageNanos * SLOW_PIECES);
     }
 
     /** Whether {@code peer} was judged slow within {@link #SLOW_FOR} of {@code now}. */

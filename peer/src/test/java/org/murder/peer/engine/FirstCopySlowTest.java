@@ -65,7 +65,7 @@ class FirstCopySlowTest {
         policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
         Instant whole = t0.plusSeconds(3);
         firstCopy(policy, 1, "s", t0.plusSeconds(2), Duration.ofSeconds(1));
-        Instant slowAt = whole.plus(FirstCopy.DOUBT); // 4 x 100 ms is less than the floor
+        Instant slowAt = whole.plusMillis(4 * 100); // 4 x 100 ms, more than the floor
         assertTrue(policy.goesElsewhere(1, "b", slowAt, 0), "still s's");
         assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 0), "not received yet: b takes it over");
     }

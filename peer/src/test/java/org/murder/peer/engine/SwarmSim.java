@@ -708,6 +708,7 @@ final class SwarmSim {
                 PeerMessage.Request r = w.request();
                 Block b = new Block(r.piece(), r.begin(), r.length());
                 committed += b.length();
+                w.to().inFlight += b.length(); // on its way from now: in our uplink's queue, then on the wire
                 upFree = Math.max(upFree, now) + b.length() / upRate * 1e9;
                 at((long) upFree, () -> {
                     committed -= b.length();
@@ -750,7 +751,6 @@ final class SwarmSim {
             double done = Math.max(to.downFree, arrive) + b.length() / to.downRate * 1e9;
             to.downFree = done;
             c.lastArrival = Math.max(c.lastArrival, (long) done);
-            c.inFlight += b.length();
             at((long) done, () -> {
                 c.inFlight -= b.length();
                 if (c.inFlight < IN_FLIGHT) { // as TCP's window opening: what was held aside for it goes back in line
@@ -838,7 +838,7 @@ final class SwarmSim {
         int queuedUploads;
         /** When the last block we sent on it reaches the other side (nanos). */
         long lastArrival;
-        /** Bytes sent on this link (it is the sender's end) that have not arrived yet: see {@link SwarmSim#IN_FLIGHT}. */
+        /** Bytes taken for this link's sender's uplink (it is the sender's end) that have not arrived yet: see {@link SwarmSim#IN_FLIGHT}. */
         long inFlight;
         Instant usefulAt;
         Instant joinedAt;
