@@ -572,7 +572,8 @@ final class PiecePicker implements PieceSet.Availability {
             taken.set(piece);
             unrequestedInPartials += p.blocks;
             changed(piece);
-            return request(p, skipPadding(p) == 0 ? 0 : firstUnrequested(p), span);
+            skipPadding(p);
+            return request(p, firstUnrequested(p), span); // block 0 unless padding was skipped
         }
         // 3. endgame: only once every missing block is in flight (every missing piece started, no block
         //    unrequested), ask this peer too. Before that, a peer with nothing new simply gets no request:
@@ -707,14 +708,13 @@ final class PiecePicker implements PieceSet.Availability {
 
     /**
      * Marks the blocks of a piece just started that need not come over the wire (see {@link #skip})
-     * as received; returns how many. A piece that would be all such blocks is fetched as any other:
-     * it would be complete before a block came, and BEP 47 padding never covers a whole piece.
+     * as received. A piece that would be all such blocks is fetched as any other: it would be
+     * complete before a block came, and BEP 47 padding never covers a whole piece.
      */
-    private int skipPadding(Partial p) {
+    private void skipPadding(Partial p) {
         BitSet skip = skipped.apply(p.piece);
-        int n = skip.get(0, p.blocks).cardinality();
-        if (n == 0 || n >= p.blocks) {
-            return 0;
+        if (skip.isEmpty() || skip.get(0, p.blocks).cardinality() >= p.blocks) {
+            return; // (no allocation for the torrents without padding, on every piece started)
         }
         for (int b = skip.nextSetBit(0); b >= 0 && b < p.blocks; b = skip.nextSetBit(b + 1)) {
             p.received.set(b);
@@ -722,7 +722,6 @@ final class PiecePicker implements PieceSet.Availability {
             p.unrequested--;
             unrequestedInPartials--;
         }
-        return n;
     }
 
     /**
