@@ -115,6 +115,7 @@ final class FinishPipeline {
         lastPieceAt = System.nanoTime();
         LOG.debug("[torrent={}] every piece verified; the md5 is at piece {} of {}", logId, md5 == null ? "-" : md5.next(),
                 meta.pieceCount());
+        syncSome();
         advanceMd5();
     }
 
@@ -131,10 +132,15 @@ final class FinishPipeline {
         });
     }
 
-    /** Starts flushing what was written, off the loop, once {@link #SYNC_EVERY} bytes wait and no flush runs. */
+    /**
+     * Starts flushing what was written, off the loop, once {@link #SYNC_EVERY} bytes wait and no
+     * flush runs; once every piece is here, whatever waits, at once: the last bytes then go to disk
+     * while the md5 catches up, and the commit's sync finds little left. With the two one after the
+     * other, a 16-host swarm's hosts spent 136-417 ms syncing after 0-800 ms of md5 (64 MiB, 2 cores).
+     */
     private void syncSome() {
-        if (syncing || unsyncedBytes < SYNC_EVERY || finishing) {
-            return; // the last bytes are synced by the commit
+        if (syncing || committing || unsyncedBytes < (finishing ? 1 : SYNC_EVERY)) {
+            return; // a commit under way syncs what is left itself
         }
         syncing = true;
         unsyncedBytes = 0;

@@ -14,6 +14,8 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +42,11 @@ class FinishPipelineTest {
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private final LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
     private final BitSet have = new BitSet();
+    private final ExecutorService md5Thread = Executors.newSingleThreadExecutor();
+    private final ExecutorService syncThread = Executors.newSingleThreadExecutor();
+    /** Where the pipeline runs its md5 and its flushes (a test may wrap the threads). */
+    private Executor md5Worker = md5Thread;
+    private Executor syncWorker = syncThread;
     private TorrentFixture t;
     private Storage storage;
     private FinishPipeline pipeline;
@@ -48,6 +55,8 @@ class FinishPipelineTest {
     void close() {
         loop.shutdownNow();
         pool.shutdownNow();
+        md5Thread.shutdownNow();
+        syncThread.shutdownNow();
         if (storage != null) {
             storage.close();
         }
@@ -82,7 +91,7 @@ class FinishPipelineTest {
             }
         };
         pipeline = new FinishPipeline(t.meta(), storage, new PieceVerifier(t.meta(), storage, pool), md5, have::get, loop,
-                new FinishPipeline.Workers(pool, Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor()),
+                new FinishPipeline.Workers(pool, md5Worker, syncWorker),
                 torrent, "test");
     }
 
@@ -136,6 +145,35 @@ class FinishPipelineTest {
         }
         assertEquals(java.util.Set.of("good 3", "good 4", "good 5"), java.util.Set.of(next(), next(), next()));
         assertEquals("committed", next());
+    }
+
+    @Test
+    void theLastBytesGoToDiskWhileTheMd5CatchesUp() throws Exception {
+        CountDownLatch md5May = new CountDownLatch(1);
+        CountDownLatch flushed = new CountDownLatch(1);
+        md5Worker = r -> md5Thread.execute(() -> {
+            try {
+                md5May.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            r.run();
+        });
+        syncWorker = r -> syncThread.execute(() -> {
+            r.run();
+            flushed.countDown();
+        });
+        start(6 * PIECE, f -> Optional.of(f.md5())); // far less than SYNC_EVERY: no flush while the download runs
+        for (int piece = 5; piece >= 0; piece--) { // backwards: the md5 has every piece to read after the last
+            write(piece, t.data());
+            assertEquals("good " + piece, next());
+        }
+        assertTrue(flushed.await(20, TimeUnit.SECONDS), "a flush while the md5 is held back");
+        assertNull(events.poll(100, TimeUnit.MILLISECONDS), "no commit before the md5");
+        md5May.countDown();
+        assertEquals("committed", next());
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("dl/r.bin")));
     }
 
     @Test
