@@ -120,6 +120,31 @@ class PeerCommandTest {
     }
 
     @Test
+    void aFailedDownloadIsSaidOnceInOneLine() throws Exception {
+        Release v = release("v9", 100_000, 9);
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.murder");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        CliRun r;
+        try {
+            Path dest = Files.createDirectories(tmp.resolve("dest"));
+            r = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                    "--stall-timeout", "1s");
+        } finally {
+            log.detachAppender(said);
+            log.setLevel(level);
+        }
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("murder: no data from any peer for 1s (0 peers known, 0 connected"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(said.list.stream().noneMatch(e -> e.getFormattedMessage().contains("no data from any peer")),
+                "not in the log as well: " + said.list);
+    }
+
+    @Test
     void theWarmUpIsOffUnlessAsked() {
         assertEquals(false, warmUpAfter("peer", "t.torrent", "dest"));
         assertEquals(true, warmUpAfter("peer", "t.torrent", "dest", "--warm-up"));

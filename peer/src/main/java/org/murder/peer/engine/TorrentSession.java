@@ -1022,7 +1022,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         failureCode = exitCode;
         counters.error = Optional.of(message);
-        LOG.error("[torrent={}] {}", logId, message);
+        if (completed.isDone()) {
+            LOG.error("[torrent={}] {}", logId, message); // after the download: no caller waits to say it
+        } else {
+            // whoever waits for the download says it (murder peer's last line, the agent's job log): said
+            // here too, an operator read every failure twice
+            LOG.debug("[torrent={}] {}", logId, message);
+        }
         setState(SessionState.FAILED);
         shutdown();
     }
