@@ -115,6 +115,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
     private final BitSet refused = new BitSet();
+    /** Bytes of blocks asked of it that it delivered since the last {@link #tickDelivery}. */
+    private long deliveredSinceTick;
+    /** Blocks were asked of it at the last {@link #tickDelivery}. */
+    private boolean askedAtTick;
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */
     private long nothingToAskAt = -1;
     /** Something was written to this peer since the last keep-alive check; see {@link #quietSince}. */
@@ -345,6 +349,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             owedSince = now;
         }
         if (b != null && b.length() == bytes) {
+            deliveredSinceTick += bytes;
             long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
             if (nanos - roundTripReadAt >= ROUND_TRIP_EVERY_NANOS || nanos < roundTripReadAt) {
                 roundTripReadAt = nanos;
@@ -353,6 +358,18 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             requestDepth.onBlock(nanos, bytes);
         }
         return b;
+    }
+
+    /**
+     * What it delivered of the blocks asked of it since the last call, and whether blocks were asked
+     * of it then and now (see {@link SlowSources}); called once a tick.
+     */
+    SlowSources.Tick<PeerConnection> tickDelivery() {
+        boolean asked = !requests.isEmpty();
+        SlowSources.Tick<PeerConnection> t = new SlowSources.Tick<>(this, deliveredSinceTick, askedAtTick && asked);
+        deliveredSinceTick = 0;
+        askedAtTick = asked;
+        return t;
     }
 
     /**

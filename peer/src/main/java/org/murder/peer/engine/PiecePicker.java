@@ -97,6 +97,8 @@ final class PiecePicker implements PieceSet.Availability {
     private final int[] changedPiece = new int[CHANGES_KEPT];
     /** Connected peers that have every piece. */
     private int seeds;
+    /** Peers that deliver far slower than the others: not counted as holders when sparing a seed (see {@link #slowSources}). */
+    private List<PieceSet> slowSources = List.of();
     /** New pieces started so far, outside the random first ones (see IN_ORDER_EVERY). */
     private long starts;
     /** Bytes the last {@link #received} call brought that were not here yet. */
@@ -457,9 +459,26 @@ final class PiecePicker implements PieceSet.Availability {
         };
     }
 
-    /** Only seeds have this piece (or nobody does). */
+    /** Only seeds have this piece (or nobody does), slow sources not counted (see {@link #slowSources}). */
     private boolean onlySeedsHave(int piece) {
-        return availability[piece] <= seeds;
+        int others = availability[piece] - seeds;
+        for (int i = 0; others > 0 && i < slowSources.size(); i++) {
+            if (slowSources.get(i).has(piece)) {
+                others--;
+            }
+        }
+        return others <= 0;
+    }
+
+    /**
+     * The peers (not seeds) that deliver far slower than the others ({@link SlowSources}): a piece
+     * that only they have besides the seeds may be asked of a spared seed. Few, or none.
+     */
+    void slowSources(List<PieceSet> peers) {
+        if (!peers.equals(slowSources)) {
+            slowSources = List.copyOf(peers);
+            changedAll(); // pieces only they have may be asked of seeds now, or no longer
+        }
     }
 
     @Override
@@ -473,6 +492,9 @@ final class PiecePicker implements PieceSet.Availability {
             if (pieces.has(i) && availability[i] > 0) {
                 availability[i]--;
             }
+        }
+        if (slowSources.contains(pieces)) { // no longer counted in availability: not to be taken off it again
+            slowSources = slowSources.stream().filter(s -> s != pieces).toList();
         }
         changedAll(); // a piece may now be the seeds' alone (see spareSeed)
     }

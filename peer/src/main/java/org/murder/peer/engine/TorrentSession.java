@@ -931,6 +931,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             dropPeersThatOweBlocks(now);
             long before = picker.generation();
             picker.tick(); // a suspect piece, a quiet share or a piece only choking rack-mates have may be askable now
+            judgeSlowSources();
             dial();
             boolean askAgain = false;
             for (PeerConnection c : peers.connected()) {
@@ -986,6 +987,22 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
      * never evicted).
      */
+    /** Tells the picker which peers (not seeds) deliver far slower than the others now ({@link SlowSources}). */
+    private void judgeSlowSources() {
+        List<SlowSources.Tick<PeerConnection>> ticks = new ArrayList<>();
+        for (PeerConnection c : peers.connected()) {
+            SlowSources.Tick<PeerConnection> t = c.tickDelivery();
+            if (!c.has().isAll()) {
+                ticks.add(t);
+            }
+        }
+        List<PeerConnection> slow = SlowSources.judge(ticks);
+        if (!slow.isEmpty() && LOG.isDebugEnabled()) {
+            LOG.debug("[torrent={}] slow sources (seeds are asked for what only they have): {}", logId, slow);
+        }
+        picker.slowSources(slow.stream().map(PeerConnection::has).toList());
+    }
+
     private void dropPeersThatOweBlocks(Instant now) {
         for (PeerConnection c : List.copyOf(peers.connected())) {
             if (c.owesBlocksFor(now, REQUEST_TIMEOUT)) {

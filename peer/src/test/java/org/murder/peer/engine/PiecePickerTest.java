@@ -229,6 +229,52 @@ class PiecePickerTest {
         assertTrue(b.piece() != 2, "piece " + b.piece());
     }
 
+    @Test
+    void aSparedSeedIsAskedForWhatOnlyASlowSourceHasBesideIt() {
+        PieceSet seed = new PieceSet(3);
+        seed.setAll();
+        picker.peerHasAll();
+        picker.seeds(1);
+        PieceSet slow = new PieceSet(3);
+        slow.add(0);
+        picker.peerHas(0); // the slow peer has piece 0
+        PieceSet fast = new PieceSet(3);
+        fast.add(1);
+        picker.peerHas(1); // another, not slow, has piece 1
+        picker.slowSources(List.of(slow));
+        Map<Long, Block> toSeed = new HashMap<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = picker.next(seed, toSeed, true, new BitSet(), 1); b != null; b = picker.next(seed, toSeed, true, new BitSet(), 1)) {
+            toSeed.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(0, 2), asked, "piece 0 is the slow source's and the seed's alone; piece 1 comes from the other");
+    }
+
+    @Test
+    void aSlowSourceThatLeavesIsNoLongerTakenOffWhatOthersHave() {
+        PieceSet seed = new PieceSet(2);
+        seed.setAll();
+        PiecePicker p = new PiecePicker(2, BLOCK, 2L * BLOCK, BLOCK, 0, 32, new Random(1));
+        p.peerHasAll();
+        p.seeds(1);
+        PieceSet slow = new PieceSet(2);
+        slow.add(0);
+        p.peerHas(0);
+        PieceSet other = new PieceSet(2);
+        other.add(0);
+        p.peerHas(0); // piece 0: the seed, the slow peer and another
+        p.slowSources(List.of(slow));
+        p.peerGone(slow); // availability 2 now: the seed and the other
+        Map<Long, Block> toSeed = new HashMap<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = p.next(seed, toSeed, true, new BitSet(), 1); b != null; b = p.next(seed, toSeed, true, new BitSet(), 1)) {
+            toSeed.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(1), asked, "piece 0 is the other peer's to give, the gone slow one not counted twice");
+    }
+
     /** Every block {@code peer} is asked for, until nothing is left to ask of it. */
     private Set<Integer> piecesAskedOf(PieceSet peer, PiecePicker.Outside outside) {
         Map<Long, Block> to = new HashMap<>();

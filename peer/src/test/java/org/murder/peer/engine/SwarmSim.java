@@ -572,6 +572,7 @@ final class SwarmSim {
                 return;
             }
             c.depth.onBlock(now, b.length());
+            c.deliveredSinceTick += b.length(); // as PeerConnection.answered
             PiecePicker.Arrival arrival = picker.received(b.piece(), b.begin(), b.length());
             duplicateBytes += b.length() - picker.lastArrivalNewBytes();
             if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
@@ -763,6 +764,20 @@ final class SwarmSim {
             });
         }
 
+        /** As TorrentSession.judgeSlowSources. */
+        private void judgeSlowSources() {
+            List<SlowSources.Tick<Link>> ticks = new ArrayList<>();
+            for (Link c : peers.connected()) {
+                boolean asked = !c.requests.isEmpty();
+                if (!c.has.isAll()) {
+                    ticks.add(new SlowSources.Tick<>(c, c.deliveredSinceTick, c.askedAtTick && asked));
+                }
+                c.deliveredSinceTick = 0;
+                c.askedAtTick = asked;
+            }
+            picker.slowSources(SlowSources.judge(ticks).stream().map(c -> c.has).toList());
+        }
+
         void tick() {
             if (failed) {
                 return;
@@ -770,6 +785,7 @@ final class SwarmSim {
             if (!complete()) {
                 long before = picker.generation();
                 picker.tick();
+                judgeSlowSources();
                 dial();
                 boolean askAgain = false;
                 for (Link c : peers.connected()) {
@@ -827,6 +843,9 @@ final class SwarmSim {
         final PeerAvailability tally;
         final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
         final java.util.BitSet refused = new java.util.BitSet();
+        /** Bytes of blocks asked of it that it delivered since the last tick, and whether blocks were asked of it then (see {@link SlowSources}). */
+        long deliveredSinceTick;
+        boolean askedAtTick;
         /** Pieces we got that it lacks, not told yet: it waits for our upload slot (see {@link Host#verified}). */
         final java.util.BitSet owedHaves = new java.util.BitSet();
         RequestDepth depth;
