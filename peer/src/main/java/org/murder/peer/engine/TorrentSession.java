@@ -949,6 +949,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         // 128 KiB unsent they take all they are handed, the hand-out never fills and the limit never came down:
         // the real fleet went from 1.29 to 1.39 x F/C)
         int backlog = socketBacklog.tick(counters.uploaded - uploadedAtTick, sinceLastTick, !sends.isEmpty());
+        if (LOG.isDebugEnabled() && counters.uploaded != uploadedAtTick) { // where an uplink's second went
+            LOG.debug("[torrent={}] uplink: {} KiB in {} ms; {} KiB wait in the send order, {} KiB handed to sockets that take them,"
+                    + " sockets hold up to {} KiB unsent", logId, (counters.uploaded - uploadedAtTick) >> 10,
+                    sinceLastTick.toMillis(), sends.waitingBytes() >> 10, handedOut.counted() >> 10, backlog >> 10);
+        }
         uploadedAtTick = counters.uploaded;
         for (PeerConnection c : peers.connected()) {
             c.notSentLowWater(backlog);
