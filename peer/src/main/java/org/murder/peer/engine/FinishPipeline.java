@@ -137,6 +137,9 @@ final class FinishPipeline {
      * flush runs; once every piece is here, whatever waits, at once: the last bytes then go to disk
      * while the md5 catches up, and the commit's sync finds little left. With the two one after the
      * other, a 16-host swarm's hosts spent 136-417 ms syncing after 0-800 ms of md5 (64 MiB, 2 cores).
+     * The commit waits for a flush under way ({@link #commit}): a flush's error always comes before the
+     * files are moved, and fails the download (an fsync reports a writeback error once per open file,
+     * so the commit's own sync, run at the same time, could pass a file that lost data).
      */
     private void syncSome() {
         if (syncing || committing || unsyncedBytes < (finishing ? 1 : SYNC_EVERY)) {
@@ -146,13 +149,13 @@ final class FinishPipeline {
         unsyncedBytes = 0;
         off(storage::flush, workers.sync()).whenComplete((v, err) -> back(() -> {
             syncing = false;
-            if (err == null) {
-                syncSome();
-            } else if (committed) {
-                // the commit synced everything since and succeeded: the file in place is whole
-                LOG.warn("[torrent={}] flushing {} to disk: {}", logId, meta.name(), Failures.rootMessage(err));
-            } else {
+            if (err != null) {
                 events.failed("write " + meta.name() + " to disk: " + Failures.rootMessage(err));
+                return;
+            }
+            syncSome();
+            if (!syncing && finishing) {
+                advanceMd5(); // commits if the md5 is done (or none is expected) and waited for this flush
             }
         }));
     }
@@ -188,8 +191,8 @@ final class FinishPipeline {
     }
 
     private void commit() {
-        if (committing) {
-            return;
+        if (committing || syncing) {
+            return; // a flush under way: the commit follows it (see syncSome)
         }
         if (md5 != null) {
             String got = md5.hex();

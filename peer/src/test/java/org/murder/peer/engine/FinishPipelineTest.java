@@ -177,6 +177,33 @@ class FinishPipelineTest {
     }
 
     @Test
+    void theCommitWaitsForTheFlushUnderWay() throws Exception {
+        CountDownLatch syncMay = new CountDownLatch(1);
+        CountDownLatch syncStarted = new CountDownLatch(1);
+        syncWorker = r -> syncThread.execute(() -> {
+            syncStarted.countDown();
+            try {
+                syncMay.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            r.run();
+        });
+        start(3 * PIECE, Optional.empty()); // no md5: nothing else to wait for before the commit
+        for (int piece = 0; piece < 3; piece++) {
+            write(piece, t.data());
+        }
+        assertEquals(java.util.Set.of("good 0", "good 1", "good 2"), java.util.Set.of(next(), next(), next()));
+        assertTrue(syncStarted.await(20, TimeUnit.SECONDS), "the last bytes are being flushed");
+        assertNull(events.poll(200, TimeUnit.MILLISECONDS), "no commit while the flush runs: its error must come first");
+        assertFalse(Files.exists(tmp.resolve("dl/r.bin")), "not moved into place yet");
+        syncMay.countDown();
+        assertEquals("committed", next());
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("dl/r.bin")));
+    }
+
+    @Test
     void aCorruptPieceIsReportedAndCountsOnlyOnceGood() throws Exception {
         start(3 * PIECE, Optional.empty());
         byte[] bad = t.data().clone();
