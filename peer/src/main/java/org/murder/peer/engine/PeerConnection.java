@@ -362,11 +362,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     /**
      * What it delivered of the blocks asked of it since the last call, and whether blocks were asked
-     * of it then and now (see {@link SlowSources}); called once a tick.
+     * of it then and now (see {@link SlowSources}; {@code rackMate}: it is of our rack); called once a tick.
      */
-    SlowSources.Tick<PeerConnection> tickDelivery() {
+    SlowSources.Tick<PeerConnection> tickDelivery(boolean rackMate) {
         boolean asked = !requests.isEmpty();
-        SlowSources.Tick<PeerConnection> t = new SlowSources.Tick<>(this, deliveredSinceTick, askedAtTick && asked);
+        SlowSources.Tick<PeerConnection> t = new SlowSources.Tick<>(this, deliveredSinceTick, askedAtTick && asked, rackMate);
         deliveredSinceTick = 0;
         askedAtTick = asked;
         return t;

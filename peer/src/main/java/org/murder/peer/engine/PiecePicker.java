@@ -463,7 +463,8 @@ final class PiecePicker implements PieceSet.Availability {
     private boolean onlySeedsHave(int piece) {
         int others = availability[piece] - seeds;
         for (int i = 0; others > 0 && i < slowSources.size(); i++) {
-            if (slowSources.get(i).has(piece)) {
+            PieceSet s = slowSources.get(i);
+            if (s.has(piece) && !s.isAll()) { // one that completed since the tick is among the seeds already
                 others--;
             }
         }

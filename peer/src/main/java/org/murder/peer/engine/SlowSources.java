@@ -15,7 +15,10 @@ import java.util.List;
  * <p>A peer is slow when, with blocks asked of it at the last tick and at this one, it delivered
  * less than 1/{@link #SLOW_FACTOR} of what the peer that delivered most in the tick did, and that
  * one delivered at least {@link #EVIDENCE}: slowness is judged against peers that show what the
- * swarm carries, never against a quiet one. Judged again every tick; stateless.
+ * swarm carries, never against a quiet one. Peers of our rack and the others are judged apart: a
+ * rack-mate on the same switch outruns peers behind a rack uplink, which are not slow for it (and
+ * judged so, the origin would be asked for what other racks have, which rack sparing keeps off it).
+ * Judged again every tick; stateless.
  */
 final class SlowSources {
     /** A peer that delivers less than the best one by this factor is slow. */
@@ -27,10 +30,10 @@ final class SlowSources {
     }
 
     /**
-     * What one peer (not a seed) delivered in the last tick, and whether blocks were asked of it at
-     * the tick before and at this one.
+     * What one peer (not a seed) delivered in the last tick, whether blocks were asked of it at the
+     * tick before and at this one, and whether it is of our rack.
      */
-    record Tick<P>(P peer, long delivered, boolean askedThroughout) {
+    record Tick<P>(P peer, long delivered, boolean askedThroughout, boolean rackMate) {
         Tick {
             if (delivered < 0) {
                 throw new IllegalArgumentException("delivered: " + delivered + " (expected: >= 0)");
@@ -40,19 +43,21 @@ final class SlowSources {
 
     /** The slow sources among {@code ticks}, in their order. */
     static <P> List<P> judge(List<Tick<P>> ticks) {
-        long best = 0;
+        long[] best = new long[2]; // by side: others, our rack
         for (Tick<P> t : ticks) {
-            best = Math.max(best, t.delivered());
+            best[side(t)] = Math.max(best[side(t)], t.delivered());
         }
         List<P> slow = new ArrayList<>();
-        if (best < EVIDENCE) {
-            return slow;
-        }
         for (Tick<P> t : ticks) {
-            if (t.askedThroughout() && t.delivered() < best / SLOW_FACTOR) {
+            long b = best[side(t)];
+            if (b >= EVIDENCE && t.askedThroughout() && t.delivered() < b / SLOW_FACTOR) {
                 slow.add(t.peer());
             }
         }
         return slow;
+    }
+
+    private static int side(Tick<?> t) {
+        return t.rackMate() ? 1 : 0;
     }
 }

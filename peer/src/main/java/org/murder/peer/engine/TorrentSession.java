@@ -985,18 +985,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
-    /**
-     * Disconnects each peer that took requests and answered none of them for {@link #REQUEST_TIMEOUT}
-     * (neither block nor reject, while it may well send keep-alives): its blocks go back to the
-     * picker when it leaves. Without this a peer that hoards requests keeps its blocks in flight
-     * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
-     * never evicted).
-     */
     /** Tells the picker which peers (not seeds) deliver far slower than the others now ({@link SlowSources}). */
     private void judgeSlowSources() {
         List<SlowSources.Tick<PeerConnection>> ticks = new ArrayList<>();
         for (PeerConnection c : peers.connected()) {
-            SlowSources.Tick<PeerConnection> t = c.tickDelivery();
+            SlowSources.Tick<PeerConnection> t = c.tickDelivery(c.availability().rackMate());
             if (!c.has().isAll()) {
                 ticks.add(t);
             }
@@ -1008,6 +1001,13 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         picker.slowSources(slow.stream().map(PeerConnection::has).toList());
     }
 
+    /**
+     * Disconnects each peer that took requests and answered none of them for {@link #REQUEST_TIMEOUT}
+     * (neither block nor reject, while it may well send keep-alives): its blocks go back to the
+     * picker when it leaves. Without this a peer that hoards requests keeps its blocks in flight
+     * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
+     * never evicted).
+     */
     private void dropPeersThatOweBlocks(Instant now) {
         for (PeerConnection c : List.copyOf(peers.connected())) {
             if (c.owesBlocksFor(now, REQUEST_TIMEOUT)) {

@@ -275,6 +275,31 @@ class PiecePickerTest {
         assertEquals(Set.of(1), asked, "piece 0 is the other peer's to give, the gone slow one not counted twice");
     }
 
+    @Test
+    void aSlowSourceThatCompletedIsCountedAsASeedNotTakenOffTwice() {
+        PieceSet seed = new PieceSet(2);
+        seed.setAll();
+        PiecePicker p = new PiecePicker(2, BLOCK, 2L * BLOCK, BLOCK, 0, 32, new Random(1));
+        p.peerHasAll();
+        PieceSet slow = new PieceSet(2);
+        slow.add(0);
+        p.peerHas(0);
+        PieceSet other = new PieceSet(2);
+        other.add(0);
+        p.peerHas(0);
+        p.slowSources(List.of(slow));
+        slow.add(1); // it completes before the next tick: a seed now
+        p.peerHas(1);
+        p.seeds(2);
+        Map<Long, Block> toSeed = new HashMap<>();
+        Set<Integer> asked = new HashSet<>();
+        for (Block b = p.next(seed, toSeed, true, new BitSet(), 1); b != null; b = p.next(seed, toSeed, true, new BitSet(), 1)) {
+            toSeed.put(b.key(), b);
+            asked.add(b.piece());
+        }
+        assertEquals(Set.of(1), asked, "piece 0 is the other peer's to give");
+    }
+
     /** Every block {@code peer} is asked for, until nothing is left to ask of it. */
     private Set<Integer> piecesAskedOf(PieceSet peer, PiecePicker.Outside outside) {
         Map<Long, Block> to = new HashMap<>();

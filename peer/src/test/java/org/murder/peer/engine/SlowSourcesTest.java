@@ -10,7 +10,7 @@ class SlowSourcesTest {
     private static final long KIB = 1024;
 
     private static SlowSources.Tick<String> tick(String peer, long kib, boolean asked) {
-        return new SlowSources.Tick<>(peer, kib * KIB, asked);
+        return new SlowSources.Tick<>(peer, kib * KIB, asked, false);
     }
 
     @Test
@@ -36,12 +36,20 @@ class SlowSourcesTest {
     void justUnderTheFactorIsSlowAndAtItIsNot() {
         long best = 8 * 1024;
         assertEquals(List.of("under"), SlowSources.judge(List.of(tick("best", best, true),
-                new SlowSources.Tick<>("under", best * KIB / SlowSources.SLOW_FACTOR - 1, true),
-                new SlowSources.Tick<>("at", best * KIB / SlowSources.SLOW_FACTOR, true))));
+                new SlowSources.Tick<>("under", best * KIB / SlowSources.SLOW_FACTOR - 1, true, false),
+                new SlowSources.Tick<>("at", best * KIB / SlowSources.SLOW_FACTOR, true, false))));
     }
 
     @Test
     void aNegativeDeliveryIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new SlowSources.Tick<>("p", -1, true));
+        assertThrows(IllegalArgumentException.class, () -> new SlowSources.Tick<>("p", -1, true, false));
+    }
+
+    @Test
+    void peersOfOtherRacksAreNotJudgedAgainstARackMate() {
+        // a rack-mate on the same switch delivers far more than peers behind the rack uplink: they are not slow for it
+        List<String> slow = SlowSources.judge(List.of(new SlowSources.Tick<>("mate", 8192 * KIB, true, true),
+                new SlowSources.Tick<>("outside", 512 * KIB, true, false), new SlowSources.Tick<>("slow outside", 16 * KIB, true, false)));
+        assertEquals(List.of("slow outside"), slow, "judged against the best peer of its own side");
     }
 }

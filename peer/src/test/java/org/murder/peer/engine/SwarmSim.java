@@ -770,7 +770,7 @@ final class SwarmSim {
             for (Link c : peers.connected()) {
                 boolean asked = !c.requests.isEmpty();
                 if (!c.has.isAll()) {
-                    ticks.add(new SlowSources.Tick<>(c, c.deliveredSinceTick, c.askedAtTick && asked));
+                    ticks.add(new SlowSources.Tick<>(c, c.deliveredSinceTick, c.askedAtTick && asked, c.tally.rackMate()));
                 }
                 c.deliveredSinceTick = 0;
                 c.askedAtTick = asked;
