@@ -827,17 +827,9 @@ final class PiecePicker implements PieceSet.Availability {
      * origin's last new pieces are those its hosts chose last, at random within the window; the
      * md5 waits for the last to arrive and then reads every piece after it. With the whole window
      * to the end, a 16-host swarm's hosts had 92-313 pieces of 1,024 (64 KiB) left to read back
-     * after their last piece (0.25-0.8 s with 16 hosts on 2 cores). A window of half the file or
-     * more is left whole: there the md5 has at most the window to read anyway, and the spread over
-     * the file counts more (bench/swarm-sim.sh 200 --file 16 --piece 128 --up 1 --max-peers 20
-     * --slow 10 --slow-factor 0.05, a window of all 128 pieces: p50 1.43-1.55 x F/c whole, 1.84-1.85
-     * narrowed). Where it narrows, seed 1: 1,000 hosts (64 MiB at 50 Mbit/s) p50 1.13 against 1.14,
-     * the same 200 slow-host swarm with 1,024 pieces of 64 KiB 1.21 against 1.27.
+     * after their last piece (0.25-0.8 s with 16 hosts on 2 cores).
      */
     private int windowNow() {
-        if (windowPieces > pieceCount / 2) {
-            return windowPieces; // a window of half the file or more: left as it is, for the spread it gives
-        }
         return Math.min(windowPieces, Math.max(LEAST_WINDOW, (pieceCount - haveCount) / 2));
     }
 
