@@ -37,8 +37,6 @@ final class PiecePicker implements PieceSet.Availability {
      * after the last piece in a 16-host swarm.
      */
     static final int IN_ORDER_EVERY = 4;
-    /** The order window's least size in pieces (see {@link #windowPieces} and {@link #windowNow}). */
-    static final int LEAST_WINDOW = 32;
 
     private final int pieceCount;
     private final long pieceLength;
@@ -198,7 +196,7 @@ final class PiecePicker implements PieceSet.Availability {
      * against 11.9-13.4 s with 32).
      */
     static int windowPieces(long orderWindow, long pieceLength) {
-        return (int) Math.max(LEAST_WINDOW, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
+        return (int) Math.max(32, Math.min(Integer.MAX_VALUE, orderWindow / pieceLength));
     }
 
     int haveCount() {
@@ -795,7 +793,6 @@ final class PiecePicker implements PieceSet.Availability {
         int best = -1;
         int bestAvailability = Integer.MAX_VALUE;
         int equals = 0;
-        int window = windowNow();
         // The pieces not taken, in order. Among the rarest, each is equally likely (reservoir
         // sampling), and the scan stops at windowPieces pieces as rare as a piece can be: the
         // choice is then uniform among the first window of them. Hosts that begin together spread
@@ -815,22 +812,11 @@ final class PiecePicker implements PieceSet.Availability {
             } else if (a == bestAvailability && random.nextInt(++equals) == 0) {
                 best = i;
             }
-            if ((randomPhase || bestAvailability <= rarestPossible) && equals >= window) {
+            if ((randomPhase || bestAvailability <= rarestPossible) && equals >= windowPieces) {
                 break;
             }
         }
         return best;
-    }
-
-    /**
-     * The window now: at most half the pieces we still lack, and at least {@link #LEAST_WINDOW}. The
-     * origin's last new pieces are those its hosts chose last, at random within the window; the
-     * md5 waits for the last to arrive and then reads every piece after it. With the whole window
-     * to the end, a 16-host swarm's hosts had 92-313 pieces of 1,024 (64 KiB) left to read back
-     * after their last piece (0.25-0.8 s with 16 hosts on 2 cores).
-     */
-    private int windowNow() {
-        return Math.min(windowPieces, Math.max(LEAST_WINDOW, (pieceCount - haveCount) / 2));
     }
 
     private int firstPickable(PieceSet peer, boolean spareSeed, Outside outside, BitSet refused, int[] among) {

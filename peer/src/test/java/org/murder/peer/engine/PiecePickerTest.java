@@ -599,34 +599,14 @@ class PiecePickerTest {
     @Test
     void newPiecesStartNearTheFirstMissingPieceSoAnInOrderMd5KeepsUp() {
         int windowed = 0;
-        int wide = 0;
+        int anywhere = 0;
         for (long seed = 1; seed <= 20; seed++) {
             windowed += piecesAheadOfTheLastMissing(32, seed);
-            wide += piecesAheadOfTheLastMissing(Integer.MAX_VALUE, seed);
+            anywhere += piecesAheadOfTheLastMissing(Integer.MAX_VALUE, seed);
         }
-        // uniform among the first 32 missing at the end, whatever the window was: about 16 left on average
-        assertTrue(windowed / 20 <= 32, "pieces left for the md5 after the last one, on average: " + windowed / 20);
-        assertTrue(wide / 20 <= 32, "with a window of every piece: " + wide / 20);
-    }
-
-    @Test
-    void theWindowNarrowsAsTheDownloadEnds() {
-        int n = 1000;
-        PiecePicker p = withOneSeed(n, 256, 0, 5);
-        PieceSet all = all(n);
-        int farthest = 0;
-        for (Block b = p.next(all, Map.of()); b != null; b = p.next(all, Map.of())) {
-            int missing = n - p.haveCount();
-            if (missing <= 64) { // the window is LEAST_WINDOW by now, not 256
-                BitSet have = p.have();
-                int firstMissing = have.nextClearBit(0);
-                int rank = b.piece() - firstMissing - have.get(firstMissing, b.piece()).cardinality(); // among the missing
-                farthest = Math.max(farthest, rank);
-            }
-            arrives(p, b);
-        }
-        assertTrue(farthest < PiecePicker.LEAST_WINDOW, "chosen among the first " + PiecePicker.LEAST_WINDOW
-                + " missing pieces at the end; the farthest was missing piece #" + farthest);
+        // uniform among the first 32 missing: about 32 left on average; anywhere: hundreds
+        assertTrue(windowed / 20 <= 64, "pieces left for the md5 after the last one, on average: " + windowed / 20);
+        assertTrue(anywhere / 20 > 150, "without a window: " + anywhere / 20);
     }
 
     @Test
