@@ -147,19 +147,27 @@ class FinishPipelineTest {
         assertEquals("committed", next());
     }
 
-    @Test
-    void theLastBytesGoToDiskWhileTheMd5CatchesUp() throws Exception {
-        CountDownLatch md5May = new CountDownLatch(1);
-        CountDownLatch flushed = new CountDownLatch(1);
-        md5Worker = r -> md5Thread.execute(() -> {
+    /** Runs work on {@code thread} once {@code may} opens; {@code started} (if any) is counted down as work comes up. */
+    private static Executor heldBy(CountDownLatch may, ExecutorService thread, CountDownLatch started) {
+        return r -> thread.execute(() -> {
+            if (started != null) {
+                started.countDown();
+            }
             try {
-                md5May.await();
+                may.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
             r.run();
         });
+    }
+
+    @Test
+    void theLastBytesGoToDiskWhileTheMd5CatchesUp() throws Exception {
+        CountDownLatch md5May = new CountDownLatch(1);
+        CountDownLatch flushed = new CountDownLatch(1);
+        md5Worker = heldBy(md5May, md5Thread, null);
         syncWorker = r -> syncThread.execute(() -> {
             r.run();
             flushed.countDown();
@@ -180,16 +188,7 @@ class FinishPipelineTest {
     void theCommitWaitsForTheFlushUnderWay() throws Exception {
         CountDownLatch syncMay = new CountDownLatch(1);
         CountDownLatch syncStarted = new CountDownLatch(1);
-        syncWorker = r -> syncThread.execute(() -> {
-            syncStarted.countDown();
-            try {
-                syncMay.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            r.run();
-        });
+        syncWorker = heldBy(syncMay, syncThread, syncStarted);
         start(3 * PIECE, Optional.empty()); // no md5: nothing else to wait for before the commit
         for (int piece = 0; piece < 3; piece++) {
             write(piece, t.data());

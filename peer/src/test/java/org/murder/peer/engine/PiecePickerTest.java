@@ -242,13 +242,7 @@ class PiecePickerTest {
         fast.add(1);
         picker.peerHas(1); // another, not slow, has piece 1
         picker.slowSources(List.of(slow));
-        Map<Long, Block> toSeed = new HashMap<>();
-        Set<Integer> asked = new HashSet<>();
-        for (Block b = picker.next(seed, toSeed, true, new BitSet(), 1); b != null; b = picker.next(seed, toSeed, true, new BitSet(), 1)) {
-            toSeed.put(b.key(), b);
-            asked.add(b.piece());
-        }
-        assertEquals(Set.of(0, 2), asked, "piece 0 is the slow source's and the seed's alone; piece 1 comes from the other");
+        assertEquals(Set.of(0, 2), askedOfSparedSeed(picker, seed), "piece 0 is the slow source's and the seed's alone; piece 1 comes from the other");
     }
 
     @Test
@@ -266,13 +260,7 @@ class PiecePickerTest {
         p.peerHas(0); // piece 0: the seed, the slow peer and another
         p.slowSources(List.of(slow));
         p.peerGone(slow); // availability 2 now: the seed and the other
-        Map<Long, Block> toSeed = new HashMap<>();
-        Set<Integer> asked = new HashSet<>();
-        for (Block b = p.next(seed, toSeed, true, new BitSet(), 1); b != null; b = p.next(seed, toSeed, true, new BitSet(), 1)) {
-            toSeed.put(b.key(), b);
-            asked.add(b.piece());
-        }
-        assertEquals(Set.of(1), asked, "piece 0 is the other peer's to give, the gone slow one not counted twice");
+        assertEquals(Set.of(1), askedOfSparedSeed(p, seed), "piece 0 is the other peer's to give, the gone slow one not counted twice");
     }
 
     @Test
@@ -291,13 +279,18 @@ class PiecePickerTest {
         slow.add(1); // it completes before the next tick: a seed now
         p.peerHas(1);
         p.seeds(2);
-        Map<Long, Block> toSeed = new HashMap<>();
+        assertEquals(Set.of(1), askedOfSparedSeed(p, seed), "piece 0 is the other peer's to give");
+    }
+
+    /** The pieces of every block {@code seed}, spared, is asked for by {@code p}, until nothing is left to ask of it. */
+    private static Set<Integer> askedOfSparedSeed(PiecePicker p, PieceSet seed) {
+        Map<Long, Block> to = new HashMap<>();
         Set<Integer> asked = new HashSet<>();
-        for (Block b = p.next(seed, toSeed, true, new BitSet(), 1); b != null; b = p.next(seed, toSeed, true, new BitSet(), 1)) {
-            toSeed.put(b.key(), b);
+        for (Block b = p.next(seed, to, true, new BitSet(), 1); b != null; b = p.next(seed, to, true, new BitSet(), 1)) {
+            to.put(b.key(), b);
             asked.add(b.piece());
         }
-        assertEquals(Set.of(1), asked, "piece 0 is the other peer's to give");
+        return asked;
     }
 
     /** Every block {@code peer} is asked for, until nothing is left to ask of it. */
