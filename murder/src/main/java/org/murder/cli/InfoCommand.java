@@ -117,9 +117,9 @@ public final class InfoCommand implements Callable<Integer> {
             String path = m.isMultiFile() ? m.name() + "/" + f.joinedPath() : f.joinedPath();
             out.println("  " + path + " (" + ByteSize.format(f.length()) + ")");
         }
-        if (m.paddingBytes() > 0) {
-            out.printf(Locale.ROOT, "  (and %d bytes of BEP 47 padding: zeros that align files to pieces, never on disk)%n",
-                    m.paddingBytes());
+        long padding = m.paddingBytes();
+        if (padding > 0) {
+            out.printf(Locale.ROOT, "  (and %d bytes of BEP 47 padding: zeros that align files to pieces, never on disk)%n", padding);
         }
         out.flush();
         return 0;

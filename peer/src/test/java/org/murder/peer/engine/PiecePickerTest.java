@@ -245,20 +245,24 @@ class PiecePickerTest {
         assertEquals(Set.of(0, 2), askedOfSparedSeed(picker, seed), "piece 0 is the slow source's and the seed's alone; piece 1 comes from the other");
     }
 
+    /** Two one-block pieces; a seed has both, {@code slow} and another peer piece 0 (the seeds are not counted yet). */
+    private static PiecePicker piece0WithASlowSourceAndAnother(PieceSet slow) {
+        PiecePicker p = new PiecePicker(2, BLOCK, 2L * BLOCK, BLOCK, 0, 32, new Random(1));
+        p.peerHasAll();
+        slow.add(0);
+        p.peerHas(0);
+        p.peerHas(0); // another peer
+        p.slowSources(List.of(slow));
+        return p;
+    }
+
     @Test
     void aSlowSourceThatLeavesIsNoLongerTakenOffWhatOthersHave() {
         PieceSet seed = new PieceSet(2);
         seed.setAll();
-        PiecePicker p = new PiecePicker(2, BLOCK, 2L * BLOCK, BLOCK, 0, 32, new Random(1));
-        p.peerHasAll();
-        p.seeds(1);
         PieceSet slow = new PieceSet(2);
-        slow.add(0);
-        p.peerHas(0);
-        PieceSet other = new PieceSet(2);
-        other.add(0);
-        p.peerHas(0); // piece 0: the seed, the slow peer and another
-        p.slowSources(List.of(slow));
+        PiecePicker p = piece0WithASlowSourceAndAnother(slow); // piece 0: the seed, the slow peer and another
+        p.seeds(1);
         p.peerGone(slow); // availability 2 now: the seed and the other
         assertEquals(Set.of(1), askedOfSparedSeed(p, seed), "piece 0 is the other peer's to give, the gone slow one not counted twice");
     }
@@ -267,15 +271,8 @@ class PiecePickerTest {
     void aSlowSourceThatCompletedIsCountedAsASeedNotTakenOffTwice() {
         PieceSet seed = new PieceSet(2);
         seed.setAll();
-        PiecePicker p = new PiecePicker(2, BLOCK, 2L * BLOCK, BLOCK, 0, 32, new Random(1));
-        p.peerHasAll();
         PieceSet slow = new PieceSet(2);
-        slow.add(0);
-        p.peerHas(0);
-        PieceSet other = new PieceSet(2);
-        other.add(0);
-        p.peerHas(0);
-        p.slowSources(List.of(slow));
+        PiecePicker p = piece0WithASlowSourceAndAnother(slow);
         slow.add(1); // it completes before the next tick: a seed now
         p.peerHas(1);
         p.seeds(2);
