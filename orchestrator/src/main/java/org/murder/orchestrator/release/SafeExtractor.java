@@ -114,7 +114,7 @@ public final class SafeExtractor {
     public Extracted extract(Path archive, Path target) {
         try (Unpacked done = extractBeside(archive, target)) {
             // not ATOMIC_MOVE: rename(2) would silently replace an empty directory at target
-            Files.move(done.directory(), target);
+            Files.move(done.directory(), asTheKernelSees(target));
             return new Extracted(target, done.entries(), done.bytes());
         } catch (FileAlreadyExistsException e) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
@@ -165,6 +165,26 @@ public final class SafeExtractor {
         }
     }
 
+    /**
+     * {@code target} as open(2) and rename(2) resolve it: its parent with its links followed and its
+     * {@code ..} taken after them ({@code rel/../v1}, {@code rel} a link to {@code /srv/releases}, is
+     * {@code /srv/v1}; normalised as text it was {@code ./v1}, and the release was unpacked beside one
+     * and renamed to the other). A last component {@code .} or {@code ..} names no new directory.
+     */
+    static Path asTheKernelSees(Path target) {
+        Path absolute = target.toAbsolutePath();
+        Path name = absolute.getFileName();
+        if (name == null || name.toString().equals(".") || name.toString().equals("..")) {
+            throw MurderException.badInput(target + ": names no new directory (expected: DIR, the path of a directory to create)");
+        }
+        Path parent = absolute.getParent();
+        try {
+            return parent.toRealPath().resolve(name);
+        } catch (IOException e) { // no such parent: said as such by the caller, with the path as given
+            return parent.normalize().resolve(name);
+        }
+    }
+
     /** Whether {@code directory} is on a file system mounted read-only. */
     private static boolean readOnly(Path directory) {
         try {
@@ -180,7 +200,7 @@ public final class SafeExtractor {
      * failure nothing is left.
      */
     public Unpacked extractBeside(Path archive, Path target) {
-        Path absolute = target.toAbsolutePath().normalize();
+        Path absolute = asTheKernelSees(target);
         Path parent = absolute.getParent();
         if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");

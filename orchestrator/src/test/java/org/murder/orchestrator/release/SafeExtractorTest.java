@@ -403,6 +403,34 @@ class SafeExtractorTest {
     }
 
     @Test
+    void aTargetThroughALinkAndDotDotIsWhereTheKernelPutsIt() throws Exception {
+        Path archive = tarFixture().file("a", "new").write(tmp.resolve("v1.tar.gz"));
+        Path real = Files.createDirectories(tmp.resolve("srv/releases"));
+        Path links = Files.createDirectories(tmp.resolve("links"));
+        Files.createSymbolicLink(links.resolve("rel"), real);
+        Files.createDirectory(links.resolve("v1")); // what links/rel/../v1 is as text; open(2) follows rel first: srv/v1
+        SafeExtractor.Extracted done = new SafeExtractor().extract(archive, links.resolve("rel/../v1"));
+        assertEquals(tmp.resolve("srv/v1").toRealPath(), done.directory().toRealPath());
+        assertEquals("new", Files.readString(tmp.resolve("srv/v1/a")));
+        assertEquals(Set.of("rel", "v1"), names(links), "nothing beside the link's directory");
+        assertEquals(Set.of(), names(links.resolve("v1")));
+        assertEquals(Set.of("releases", "v1"), names(tmp.resolve("srv")), "no partial directory left");
+    }
+
+    @Test
+    void aTargetThatNamesNoNewDirectoryIsBadUsage() throws Exception {
+        Path archive = tarFixture().file("a", "new").write(tmp.resolve("v1.tar.gz"));
+        Path out = Files.createDirectories(tmp.resolve("out/x"));
+        for (Path target : List.of(out.resolve(".."), out.resolve("."))) {
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+            assertEquals(target + ": names no new directory (expected: DIR, the path of a directory to create)", e.getMessage());
+            assertEquals(2, e.exitCode());
+        }
+        assertEquals(Set.of("x"), names(tmp.resolve("out")));
+        assertEquals(Set.of(), names(out));
+    }
+
+    @Test
     void limitsAreValidated() {
         assertEquals("maxBytes: -1 (expected: 0 or more)",
                 assertThrows(MurderException.class, () -> new SafeExtractor.Limits(-1, 1)).getMessage());
