@@ -18,7 +18,8 @@ import java.time.Instant;
  * as long as first copies take on average to go out whole, to be said received, or to reach a second
  * peer of ours (each against the peers of the rack it said it is in, or of none; the copy from its
  * first block written, so that blocks waiting in our own queue are not its fault) gives the piece to
- * the next peer to ask, and gets no new piece from us itself while others download (it gets them
+ * the next peer to ask. A peer late so at every step for {@link #LATE_FOR} is slow: none of its first
+ * copies waits for it, and it gets no new piece from us itself while others download (it gets them
  * from the swarm) for {@link #SLOW_FOR}, unless it has waited the patience or says it has a first copy on time.
  *
  * <p>The session applies it only to fast-extension murder peers: they leave a rejected piece alone
@@ -148,6 +149,18 @@ final class FirstCopy<P> {
     private final java.util.Map<Object, Instant> slowPeers = new java.util.HashMap<>();
     /** How long a peer judged slow stays so without being judged again. */
     static final Duration SLOW_FOR = Duration.ofMinutes(2);
+    /**
+     * How long a peer is late (a first copy past {@link #SLOW_PIECES} times the usual, then another)
+     * with nothing said on time between before it is judged slow. One late step made normal
+     * hosts slow: a host stalled a few hundred milliseconds (its CPU shared, a collection) said it
+     * had a piece 263 ms after it went out, against 8 ms usually, and was given no new piece while
+     * the other downloaded; with both normal hosts of bench/slow-host.sh 32 20MB/s 2 100KB/s judged
+     * so, neither could take over what the slow host held, and they took 1.6-2.2 x their time
+     * without it in one round of 12. A slow link is late at every step.
+     */
+    static final Duration LATE_FOR = Duration.ofSeconds(1);
+    /** Since when each peer, by identity, has been late with nothing said on time since (see {@link #late}). */
+    private final java.util.Map<Object, Instant> lateSince = new java.util.HashMap<>();
 
     /** What is known of a peer gone with pieces that went whole to it. */
     private static final class GonePeer {
@@ -271,8 +284,11 @@ final class FirstCopy<P> {
             return false;
         }
         boolean whole = sentBytes[piece] >= pieceLength.applyAsLong(piece);
-        if (slow(piece, now)) {
-            slowPeers.put(identityOf(first), now);
+        boolean slowCopy = slow(piece, now);
+        if (slowCopy) {
+            late(first, now, "piece " + piece + " asked by another is still on its way");
+        }
+        if (slowCopy || isSlow(first, now)) { // a slow peer: its other first copies come no faster than this one
             if ((holders > (whole ? 1 : 0) || isSlow(asker, now)) // spreading, or no faster
                     && !waitedTooLong(piece, asker, now, PATIENCE)) {
                 return true;
@@ -375,9 +391,35 @@ final class FirstCopy<P> {
         return Math.max(SLOW_FLOOR.toNanos(), averageNanos * SLOW_PIECES);
     }
 
-    /** Whether {@code peer} was judged slow within {@link #SLOW_FOR} of {@code now}. */
-    private boolean isSlow(P peer, Instant now) {
-        Object id = identity.apply(peer);
+    /**
+     * {@code peer} (a peer, or one held in {@code to}) was late at {@code now}, as {@code why} shows:
+     * slow once it has been late for {@link #LATE_FOR} with nothing said on time since (see
+     * {@link #onTime}); already slow, judged so again from now.
+     */
+    private void late(Object peer, Instant now, String why) {
+        Object id = identityOf(peer);
+        Instant since = lateSince.get(id);
+        if (since == null || now.isBefore(since)) { // a clock stepped back: late from now
+            lateSince.put(id, now);
+            since = now;
+        }
+        if (slowPeers.containsKey(id) || !now.isBefore(since.plus(LATE_FOR))) {
+            if (slowPeers.put(id, now) == null && LOG.isDebugEnabled()) {
+                LOG.debug("{} is slow: {}, late since {}", peer, why, since);
+            }
+        }
+    }
+
+    /** {@code peer} said it has a first copy on time: neither late nor slow. */
+    private void onTime(Object peer) {
+        Object id = identityOf(peer);
+        lateSince.remove(id);
+        slowPeers.remove(id);
+    }
+
+    /** Whether {@code peer} (a peer, or one held in {@code to}) was judged slow within {@link #SLOW_FOR} of {@code now}. */
+    private boolean isSlow(Object peer, Instant now) {
+        Object id = identityOf(peer);
         Instant judged = slowPeers.get(id);
         if (judged != null && now.isBefore(judged)) { // a clock stepped back: judged now
             slowPeers.put(id, now);
@@ -440,9 +482,10 @@ final class FirstCopy<P> {
             return;
         }
         if (nanos > slowAfter(usual)) {
-            slowPeers.put(identityOf(first), now);
+            late(first, now, (pace == havePace ? "said it has a piece " : "passed a piece on ") + nanos / 1_000_000
+                    + " ms after (usually " + usual / 1_000_000 + " ms)");
         } else if (pace == havePace) {
-            slowPeers.remove(identityOf(first));
+            onTime(first);
         }
     }
 
@@ -505,7 +548,7 @@ final class FirstCopy<P> {
             if (sentBytes[piece] < length && sentBytes[piece] + bytes >= length && firstWritten[piece] != null) {
                 tookNanos[piece] = Math.max(1, Duration.between(firstWritten[piece], now).toNanos()); // 1: whole, even at once
                 if (slow(piece, now)) {
-                    slowPeers.put(identity.apply(peer), now);
+                    late(peer, now, "piece " + piece + " went out whole late");
                 }
                 copyPace.add(group(peer), tookNanos[piece]);
                 if (now.isAfter(started[piece])) {
@@ -533,6 +576,7 @@ final class FirstCopy<P> {
         refusedAt.remove(peer);
         goneWithPieces.values().removeIf(g -> !now.isBefore(g.at.plus(GONE_WHOLE)));
         slowPeers.values().removeIf(judged -> !now.isBefore(judged.plus(SLOW_FOR)) || now.isBefore(judged.minus(SLOW_FOR)));
+        lateSince.values().removeIf(since -> !now.isBefore(since.plus(SLOW_FOR)) || now.isBefore(since));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {

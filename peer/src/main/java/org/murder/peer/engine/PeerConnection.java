@@ -11,10 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,8 +101,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private boolean peerChoking = true;
     private boolean peerInterested;
     private boolean attached;
-    private final Map<Long, Block> requests = new LinkedHashMap<>();
-    private final Map<Long, Block> requestsView = Collections.unmodifiableMap(requests);
+    private final AskedBlocks requests = new AskedBlocks();
     private RequestDepth requestDepth;
     /** How often its socket's round trip is read for {@link RequestDepth#roundTrip}. */
     private static final long ROUND_TRIP_EVERY_NANOS = 1_000_000_000L;
@@ -115,10 +111,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private int requestBlocks = 1;
     /** Pieces this peer rejected a request for lately: not asked of it again until the next tick. */
     private final BitSet refused = new BitSet();
-    /** Bytes of blocks asked of it that it delivered since the last {@link #tickDelivery}. */
-    private long deliveredSinceTick;
-    /** Blocks were asked of it at the last {@link #tickDelivery}. */
-    private boolean askedAtTick;
     /** {@link PiecePicker#generation()} when the picker last had nothing for this peer; -1: never. */
     private long nothingToAskAt = -1;
     /** Something was written to this peer since the last keep-alive check; see {@link #quietSince}. */
@@ -236,7 +228,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     /** Requests in flight to it, oldest first (read only). */
     Map<Long, Block> requests() {
-        return requestsView;
+        return requests.view();
     }
 
     int requestBlocks() {
@@ -338,18 +330,17 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         if (requests.isEmpty()) {
             owedSince = now;
         }
-        requests.put(b.key(), b);
+        requests.put(b, now);
         send(new PeerMessage.Request(b.piece(), b.begin(), b.length()));
     }
 
     /** The request a block it sent answers, no longer in flight; null when it was not asked of it. */
     Block answered(int piece, int begin, int bytes, Instant now) {
-        Block b = requests.remove(Block.key(piece, begin));
+        Block b = requests.answered(Block.key(piece, begin), bytes);
         if (b != null) { // a block not (or no longer) asked of it proves nothing: it could be sent to keep requests hoarded
             owedSince = now;
         }
         if (b != null && b.length() == bytes) {
-            deliveredSinceTick += bytes;
             long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
             if (nanos - roundTripReadAt >= ROUND_TRIP_EVERY_NANOS || nanos < roundTripReadAt) {
                 roundTripReadAt = nanos;
@@ -361,15 +352,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     /**
-     * What it delivered of the blocks asked of it since the last call, and whether blocks were asked
-     * of it then and now (see {@link SlowSources}; {@code rackMate}: it is of our rack); called once a tick.
+     * What it delivered of the blocks asked of it in the tick from {@code tickStart} to {@code now}
+     * ({@link AskedBlocks#tick}; {@code rackMate}: it is of our rack); called once a tick.
      */
-    SlowSources.Tick<PeerConnection> tickDelivery(boolean rackMate) {
-        boolean asked = !requests.isEmpty();
-        SlowSources.Tick<PeerConnection> t = new SlowSources.Tick<>(this, deliveredSinceTick, askedAtTick && asked, rackMate);
-        deliveredSinceTick = 0;
-        askedAtTick = asked;
-        return t;
+    SlowSources.Tick<PeerConnection> tickDelivery(boolean rackMate, Instant tickStart, Instant now) {
+        return requests.tick(this, rackMate, tickStart, now);
     }
 
     /**
@@ -416,9 +403,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     /** Forgets every request in flight (it choked us, or left); returns them. */
     List<Block> dropRequests() {
-        List<Block> dropped = new ArrayList<>(requests.values());
-        requests.clear();
-        return dropped;
+        return requests.clear();
     }
 
     /** The picker had nothing for it at {@code generation}. */

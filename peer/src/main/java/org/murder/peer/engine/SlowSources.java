@@ -12,8 +12,8 @@ import java.util.List;
  * 2 100KB/s). The picker does not count a slow source as a holder when it spares a seed
  * ({@link PiecePicker#slowSources}).
  *
- * <p>A peer is slow when, with blocks asked of it at the last tick and at this one, it delivered
- * less than 1/{@link #SLOW_FACTOR} of what the peer that delivered most in the tick did, and that
+ * <p>A peer is slow when, with blocks asked of it without a break for at least half the tick
+ * ({@link AskedBlocks#tick}), it delivered less than 1/{@link #SLOW_FACTOR} of what the peer that delivered most in the tick did, and that
  * one delivered at least {@link #EVIDENCE}: slowness is judged against peers that show what the
  * swarm carries, never against a quiet one. Peers of our rack and the others are judged apart: a
  * rack-mate on the same switch outruns peers behind a rack uplink, which are not slow for it (and
@@ -30,8 +30,8 @@ final class SlowSources {
     }
 
     /**
-     * What one peer (not a seed) delivered in the last tick, whether blocks were asked of it at the
-     * tick before and at this one, and whether it is of our rack.
+     * What one peer (not a seed) delivered in the last tick, whether blocks were asked of it without
+     * a break for at least half of it, and whether it is of our rack.
      */
     record Tick<P>(P peer, long delivered, boolean askedThroughout, boolean rackMate) {
         Tick {

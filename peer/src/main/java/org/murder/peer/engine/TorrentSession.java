@@ -917,7 +917,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             c.flush(); // what waited for a flush (Haves, see checked) goes now
             c.keepAlive(now, lastTick, config.keepAlive());
         }
-        Duration sinceLastTick = lastTick == null ? Duration.ZERO : Duration.between(lastTick, now);
+        Instant tickStart = lastTick == null ? now : lastTick;
+        Duration sinceLastTick = Duration.between(tickStart, now);
         lastTick = now;
         if (counters.state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
             failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
@@ -931,7 +932,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             dropPeersThatOweBlocks(now);
             long before = picker.generation();
             picker.tick(); // a suspect piece, a quiet share or a piece only choking rack-mates have may be askable now
-            judgeSlowSources();
+            judgeSlowSources(tickStart, now);
             dial();
             boolean askAgain = false;
             for (PeerConnection c : peers.connected()) {
@@ -986,10 +987,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     /** Tells the picker which peers (not seeds) deliver far slower than the others now ({@link SlowSources}). */
-    private void judgeSlowSources() {
+    private void judgeSlowSources(Instant tickStart, Instant now) {
         List<SlowSources.Tick<PeerConnection>> ticks = new ArrayList<>();
         for (PeerConnection c : peers.connected()) {
-            SlowSources.Tick<PeerConnection> t = c.tickDelivery(c.availability().rackMate());
+            SlowSources.Tick<PeerConnection> t = c.tickDelivery(c.availability().rackMate(), tickStart, now);
             if (!c.has().isAll()) {
                 ticks.add(t);
             }

@@ -33,28 +33,70 @@ class FirstCopySlowTest {
         Instant asked = t0.plusSeconds(1);
         assertFalse(policy.goesElsewhere(1, "s", asked, 0), "s gets piece 1 first");
         assertFalse(policy.goesElsewhere(1, "s", asked, 0), "both its halves");
+        assertFalse(policy.goesElsewhere(2, "s", asked, 0), "and piece 2");
         assertTrue(policy.goesElsewhere(1, "b", asked.plusSeconds(30), 0), "nothing written to s yet: our own queue, not s");
         Instant start = asked.plusSeconds(30);
-        policy.sent(1, "s", 500, start); // its first half written out, the other waits
+        policy.sent(1, "s", 500, start); // their first halves written out, the others wait
+        policy.sent(2, "s", 500, start);
         Instant slowAt = start.plus(Duration.ofSeconds(FirstCopy.SLOW_PIECES));
         assertTrue(policy.goesElsewhere(1, "b", slowAt, 0), "on its way to s for 4 x the usual: still s's");
-        assertFalse(policy.goesElsewhere(1, "b", slowAt.plusMillis(1), 0), "past it, s is slow: b takes the piece over");
-        assertTrue(policy.goesElsewhere(1, "s", slowAt.plusMillis(2), 0), "s gets it from b");
-        assertTrue(policy.goesElsewhere(2, "s", slowAt.plusMillis(2), 0, true), "nor does s get a new piece while others download");
-        assertTrue(policy.goesElsewhere(2, "s", slowAt.plusMillis(2).plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
-        assertFalse(policy.goesElsewhere(2, "s", slowAt.plusMillis(2).plus(FirstCopy.PATIENCE), 0, true), "but after the patience");
-        assertFalse(policy.goesElsewhere(3, "s", slowAt.plusMillis(3), 0, false), "and at once when nobody else downloads");
+        Instant late = slowAt.plusMillis(1);
+        assertFalse(policy.goesElsewhere(1, "b", late, 0), "past it, s is late: b takes the piece over");
+        assertTrue(policy.goesElsewhere(1, "s", late, 0), "s gets it from b");
+        assertFalse(policy.goesElsewhere(3, "s", late, 0, true), "late once is not slow (a stall): s still gets new pieces");
+        Instant slow = late.plus(FirstCopy.LATE_FOR);
+        assertFalse(policy.goesElsewhere(2, "c", slow, 0), "late still: c takes piece 2 over");
+        assertTrue(policy.goesElsewhere(4, "s", slow, 0, true), "late for LATE_FOR: slow, no new piece while others download");
+        assertTrue(policy.goesElsewhere(4, "s", slow.plus(FirstCopy.PATIENCE).minusMillis(1), 0, true));
+        assertFalse(policy.goesElsewhere(4, "s", slow.plus(FirstCopy.PATIENCE), 0, true), "but after the patience");
+        assertFalse(policy.goesElsewhere(5, "s", slow, 0, false), "and at once when nobody else downloads");
+    }
+
+    @Test
+    void aPeerLateOnceAndOnTimeSinceIsNotSlow() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
+        firstCopy(policy, 1, "n", t0.plusSeconds(1), Duration.ofSeconds(1));
+        policy.has(1, "n", t0.plusMillis(2100 + 500)); // late: 600 ms, against 100 (a stall)
+        firstCopy(policy, 2, "n", t0.plusSeconds(3), Duration.ofSeconds(1));
+        policy.has(2, "n", t0.plusMillis(4100)); // on time
+        firstCopy(policy, 3, "n", t0.plusSeconds(5), Duration.ofSeconds(1));
+        policy.has(3, "n", t0.plusMillis(6100 + 800)); // late again (900 ms against about 150), 4.3 s after the first
+        assertFalse(policy.goesElsewhere(4, "n", t0.plusSeconds(7), 0, true), "on time between: late since 6.9 s only, not slow");
+    }
+
+    @Test
+    void aPeerLateForASecondHoldsNoneOfItsFirstCopies() {
+        // s got pieces 1 to 3 while alone (nothing to judge it by); a's first copies take 1 s
+        Instant alone = t0;
+        for (int piece = 1; piece <= 3; piece++) {
+            assertFalse(policy.goesElsewhere(piece, "s", alone, 0));
+            policy.sent(piece, "s", 1000, alone);
+        }
+        policy.has(2, "s", alone.plusMillis(100)); // piece 2 arrived; pieces 1 and 3 are still on their way
+        firstCopy(policy, 0, "a", t0.plusSeconds(1), Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusMillis(2100));
+        Instant asked = t0.plusSeconds(10);
+        held[2] = 1; // s says it has piece 2, only it: not spreading
+        assertTrue(policy.goesElsewhere(2, "b", asked, 1), "piece 2 reached s on time: b gets it from s");
+        assertFalse(policy.goesElsewhere(1, "b", asked, 0), "piece 1 not received in 10 s: s is late, b takes it over");
+        assertTrue(policy.goesElsewhere(2, "b", asked, 1), "late once: piece 2 still comes from s");
+        Instant slow = asked.plus(FirstCopy.LATE_FOR);
+        assertFalse(policy.goesElsewhere(3, "c", slow, 0), "piece 3 not received either: c takes it over, s is slow");
+        assertFalse(policy.goesElsewhere(2, "b", slow, 1), "and piece 2 with them: it comes from s no faster");
+        assertTrue(policy.goesElsewhere(2, "c", slow.plusMillis(1), 2), "once b has it too, it spreads from b");
     }
 
     @Test
     void aSlowPeerTakesNoPieceOverFromAnotherSlowOne() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
-        firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10)); // s is slow
+        firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10)); // s is late
         Instant start = t0.plusSeconds(11);
+        assertFalse(policy.goesElsewhere(1, "q", start.plus(FirstCopy.LATE_FOR), 0), "late still: s is slow, q takes piece 1 over");
         assertFalse(policy.goesElsewhere(2, "r", start, 0));
         policy.sent(2, "r", 500, start);
         Instant late = start.plusSeconds(10); // first copies take 2.125 s on average now (1 s, then 10 s)
-        assertTrue(policy.goesElsewhere(2, "s", late, 0, true), "r is slow too, and so is s: no faster");
+        assertTrue(policy.goesElsewhere(2, "s", late, 0, true), "r's copy is late, and s is slow: no faster");
         assertFalse(policy.goesElsewhere(2, "b", late, 0, true), "b takes it over");
     }
 
@@ -109,7 +151,8 @@ class FirstCopySlowTest {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
         policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
         firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10));
-        Instant later = t0.plusSeconds(11);
+        Instant later = t0.plusSeconds(11).plus(FirstCopy.LATE_FOR);
+        assertFalse(policy.goesElsewhere(1, "q", later, 0), "not said received a second later: s is slow, q takes piece 1 over");
         assertTrue(policy.goesElsewhere(2, "s", later, 0, true), "slow: no new piece");
         Instant served = later.plus(FirstCopy.PATIENCE);
         firstCopy(policy, 2, "s", served, Duration.ofSeconds(1)); // after the patience, at the usual pace
@@ -122,7 +165,8 @@ class FirstCopySlowTest {
     void aSlowJudgementLastsTwoMinutes() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
         firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10));
-        Instant judged = t0.plusSeconds(11);
+        Instant judged = t0.plusSeconds(11).plus(FirstCopy.LATE_FOR);
+        assertFalse(policy.goesElsewhere(1, "q", judged, 0), "late still: slow");
         assertTrue(policy.goesElsewhere(2, "s", judged.plus(FirstCopy.SLOW_FOR).minusMillis(1), 0, true), "still slow");
         assertFalse(policy.goesElsewhere(3, "s", judged.plus(FirstCopy.SLOW_FOR), 0, true), "judged again from now on");
     }

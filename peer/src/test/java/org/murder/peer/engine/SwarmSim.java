@@ -359,6 +359,8 @@ final class SwarmSim {
         boolean failed;
         boolean downloadedHere;
         long doneAt = -1;
+        /** When this host last ticked (see TorrentSession.tick); null before. */
+        java.time.Instant lastTick;
         /** The tracker named peers of our rack (as TorrentSession's rackMates, not empty). */
         boolean inARack;
         long uploaded;
@@ -502,8 +504,7 @@ final class SwarmSim {
                 return;
             }
             c.tally.peerGone(c.has);
-            c.requests.values().forEach(picker::abandoned);
-            c.requests.clear();
+            c.requests.clear().forEach(picker::abandoned);
             c.attached = false;
             countSeeds();
             firstCopy.gone(c, clock.instant());
@@ -529,7 +530,7 @@ final class SwarmSim {
             }
             int depth = c.depth.depth();
             while (c.requests.size() < depth) {
-                Block b = picker.next(c.has, c.requests, seedSparing.sparing() && c.seedFromStart && !c.tally.rackMate(),
+                Block b = picker.next(c.has, c.requests.view(), seedSparing.sparing() && c.seedFromStart && !c.tally.rackMate(),
                         TorrentSession.outside(rackSparing.sparing(), c.tally.rackMate(), c.seedFromStart), c.refused, SPAN, c.nothingToAskAt);
                 if (b == null) {
                     c.nothingToAskAt = picker.generation();
@@ -538,7 +539,7 @@ final class SwarmSim {
                     }
                     break;
                 }
-                c.requests.put(b.key(), b);
+                c.requests.put(b, clock.instant());
                 c.sendOwedHaves(); // written before the request, flushed with it
                 later(latency, () -> c.back.requested(b));
             }
@@ -566,13 +567,12 @@ final class SwarmSim {
                 return;
             }
             c.sendOwedHaves(); // a read flushes what waits for its peer
-            Block asked = c.requests.remove(b.key());
+            Block asked = c.requests.answered(b.key(), b.length()); // as PeerConnection.answered
             if (asked == null) {
                 duplicateBytes += b.length();
                 return;
             }
             c.depth.onBlock(now, b.length());
-            c.deliveredSinceTick += b.length(); // as PeerConnection.answered
             PiecePicker.Arrival arrival = picker.received(b.piece(), b.begin(), b.length());
             duplicateBytes += b.length() - picker.lastArrivalNewBytes();
             if (arrival != PiecePicker.Arrival.NOT_NEEDED) {
@@ -765,15 +765,13 @@ final class SwarmSim {
         }
 
         /** As TorrentSession.judgeSlowSources. */
-        private void judgeSlowSources() {
+        private void judgeSlowSources(java.time.Instant tickStart) {
             List<SlowSources.Tick<Link>> ticks = new ArrayList<>();
             for (Link c : peers.connected()) {
-                boolean asked = !c.requests.isEmpty();
+                SlowSources.Tick<Link> t = c.requests.tick(c, c.tally.rackMate(), tickStart, clock.instant());
                 if (!c.has.isAll()) {
-                    ticks.add(new SlowSources.Tick<>(c, c.deliveredSinceTick, c.askedAtTick && asked, c.tally.rackMate()));
+                    ticks.add(t);
                 }
-                c.deliveredSinceTick = 0;
-                c.askedAtTick = asked;
             }
             picker.slowSources(SlowSources.judge(ticks).stream().map(c -> c.has).toList());
         }
@@ -782,10 +780,12 @@ final class SwarmSim {
             if (failed) {
                 return;
             }
+            java.time.Instant tickStart = lastTick == null ? clock.instant() : lastTick; // as TorrentSession.tick
+            lastTick = clock.instant();
             if (!complete()) {
                 long before = picker.generation();
                 picker.tick();
-                judgeSlowSources();
+                judgeSlowSources(tickStart);
                 dial();
                 boolean askAgain = false;
                 for (Link c : peers.connected()) {
@@ -841,11 +841,8 @@ final class SwarmSim {
         Link back;
         PieceSet has = new PieceSet(pieceCount);
         final PeerAvailability tally;
-        final Map<Long, Block> requests = new java.util.LinkedHashMap<>();
+        final AskedBlocks requests = new AskedBlocks();
         final java.util.BitSet refused = new java.util.BitSet();
-        /** Bytes of blocks asked of it that it delivered since the last tick, and whether blocks were asked of it then (see {@link SlowSources}). */
-        long deliveredSinceTick;
-        boolean askedAtTick;
         /** Pieces we got that it lacks, not told yet: it waits for our upload slot (see {@link Host#verified}). */
         final java.util.BitSet owedHaves = new java.util.BitSet();
         RequestDepth depth;
