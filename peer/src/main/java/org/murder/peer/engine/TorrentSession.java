@@ -76,6 +76,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     static final int PADDED_FAILURES = 3;
     private final PeerSet<PeerConnection> peers;
     private final UploadSlots<PeerConnection> uploads;
+    private final UplinkRoom uplinkRoom = new UplinkRoom();
     private final Sparing seedSparing = new Sparing(Sparing.SEEDS);
     private final Sparing rackSparing = new Sparing(Sparing.RACK);
     /** Addresses of the peers of our rack, as the tracker last said (empty: we gave no rack, or the tracker does not say). */
@@ -945,7 +946,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 fillAll();
             }
         }
-        uploads.tick();
+        // a seed from the start (the origin) opens more slots while its uplink has room and peers wait (see UploadSlots.tick)
+        uploads.tick(uplinkRoom.tick(counters.uploaded - uploadedAtTick, sinceLastTick) && !downloadedHere);
         // blocks wait: the uplink, not the asks, sets the rate (not "and the hand-out is full": while sockets hold
         // 128 KiB unsent they take all they are handed, the hand-out never fills and the limit never came down:
         // the real fleet went from 1.29 to 1.39 x F/C)

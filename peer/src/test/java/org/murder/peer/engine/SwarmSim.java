@@ -359,6 +359,9 @@ final class SwarmSim {
         boolean failed;
         boolean downloadedHere;
         long doneAt = -1;
+        /** Whether our uplink had room at the last tick (as TorrentSession.tick). */
+        final UplinkRoom uplinkRoom = new UplinkRoom();
+        long uploadedAtTick;
         /** When this host last ticked (see TorrentSession.tick); null before. */
         java.time.Instant lastTick;
         /** The tracker named peers of our rack (as TorrentSession's rackMates, not empty). */
@@ -805,7 +808,9 @@ final class SwarmSim {
             for (Link c : peers.connected()) {
                 c.sendOwedHaves(); // as TorrentSession.tick, which flushes every connection
             }
-            uploads.tick();
+            boolean room = uplinkRoom.tick(uploaded - uploadedAtTick, java.time.Duration.ofNanos(TICK));
+            uploadedAtTick = uploaded;
+            uploads.tick(room && !downloadedHere); // as TorrentSession.tick: a seed from the start
             at(now + TICK, this::tick);
         }
 

@@ -71,8 +71,25 @@ class SwarmSimTest {
         assertEquals(PeerAvailability.class, SwarmSim.Link.class.getDeclaredField("tally").getType());
         assertEquals(Sparing.class, SwarmSim.Host.class.getDeclaredField("rackSparing").getType());
         assertEquals(SendOrder.class, SwarmSim.Host.class.getDeclaredField("sendOrder").getType());
+        assertEquals(UplinkRoom.class, SwarmSim.Host.class.getDeclaredField("uplinkRoom").getType());
+        assertEquals(AskedBlocks.class, SwarmSim.Link.class.getDeclaredField("requests").getType());
         assertTrue(TorrentSession.class.getDeclaredField("sends").getType() == SendOrder.class);
         assertTrue(TorrentSession.class.getDeclaredField("picker").getType() == PiecePicker.class);
+    }
+
+    @Test
+    void slowHostsThatAskFirstDoNotKeepTheOriginFromTheOthers() {
+        // 8 of 60 hosts at 5 % of the rate both ways announce first and take the origin's 8 slots; without the slots
+        // its uplink opens while it has room, the others' median was 2.92 x F/c (1.78 with them)
+        double c = 1e6 / 8;
+        long file = 8L << 20;
+        SwarmSim.Params p = new SwarmSim.Params(61, file, 128 * 1024, c, c, c, java.time.Duration.ofNanos(500_000),
+                java.time.Duration.ZERO, 1, 0, 8, 0.05, 0, 1, 20, Announcer.NUM_WANT, java.time.Duration.ofSeconds(600), false, false,
+                org.murder.tracker.swarm.SwarmSettings.DEFAULT_GATEWAYS_PER_RACK);
+        long[] done = SwarmSim.finished(new SwarmSim(p).run());
+        assertEquals(52, done.length, "the normal hosts finished within 600 s; the slow ones need 1,340 s at least");
+        double median = done[done.length / 2] / (file / c * 1e9);
+        assertTrue(median < 2.2, "the normal hosts' median at " + median + " x F/c");
     }
 
     @Test

@@ -84,6 +84,46 @@ class UploadSlotsTest {
     }
 
     @Test
+    void anUplinkWithRoomOpensASlotATickWhilePeersWaitUpToTwiceTheSlots() {
+        List<Peer> peers = new ArrayList<>();
+        for (String name : List.of("a", "b", "c", "d", "e", "f")) {
+            Peer p = new Peer(name);
+            p.queued = 1; // busy: no slot goes for being idle
+            peers.add(p);
+            slots.interested(p);
+        }
+        assertEquals(2, slots.unchoked());
+        slots.tick(false);
+        assertEquals(2, slots.unchoked(), "no room: the slots stay as they are");
+        slots.tick(true);
+        assertEquals(3, slots.unchoked(), "room and peers waiting: one more");
+        assertFalse(slots.choking(peers.get(2)), "the one that waited longest");
+        slots.tick(true);
+        slots.tick(true);
+        assertEquals(4, slots.unchoked(), "at most twice the slots");
+        assertTrue(slots.choking(peers.get(4)));
+        slots.tick(false);
+        assertEquals(4, slots.unchoked(), "no room: a slot closes, once its holder gives it up");
+        slots.remove(peers.get(0));
+        assertEquals(3, slots.unchoked(), "a's slot closed with it, e still waits");
+        assertTrue(slots.choking(peers.get(4)));
+    }
+
+    @Test
+    void roomOpensNoSlotWhileNobodyWaits() {
+        Peer a = new Peer("a");
+        a.queued = 1;
+        slots.interested(a);
+        slots.tick(true);
+        slots.tick(true);
+        Peer b = new Peer("b");
+        Peer c = new Peer("c");
+        slots.interested(b);
+        slots.interested(c);
+        assertEquals(2, slots.unchoked(), "slots open only for peers that wait");
+    }
+
+    @Test
     void onlyAChokedPeerThatIsInterestedWaitsForASlot() {
         Peer a = new Peer("a");
         Peer b = new Peer("b");
