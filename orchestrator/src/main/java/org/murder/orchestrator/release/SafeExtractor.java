@@ -112,9 +112,10 @@ public final class SafeExtractor {
      * On any failure nothing is left at or beside {@code target}.
      */
     public Extracted extract(Path archive, Path target) {
-        try (Unpacked done = extractBeside(archive, target)) {
+        Path resolved = asTheKernelSees(target); // once: the move goes where the checks looked
+        try (Unpacked done = extractBeside(archive, target, resolved)) {
             // not ATOMIC_MOVE: rename(2) would silently replace an empty directory at target
-            Files.move(done.directory(), asTheKernelSees(target));
+            Files.move(done.directory(), resolved);
             return new Extracted(target, done.entries(), done.bytes());
         } catch (FileAlreadyExistsException e) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
@@ -180,8 +181,10 @@ public final class SafeExtractor {
         Path parent = absolute.getParent();
         try {
             return parent.toRealPath().resolve(name);
-        } catch (IOException e) { // no such parent: said as such by the caller, with the path as given
+        } catch (java.nio.file.NoSuchFileException e) { // no such parent: said as such by the caller, with the path as given
             return parent.normalize().resolve(name);
+        } catch (IOException e) { // not ours to read (a loop of links, no permission): as given, and the checks say why
+            return absolute;
         }
     }
 
@@ -200,7 +203,11 @@ public final class SafeExtractor {
      * failure nothing is left.
      */
     public Unpacked extractBeside(Path archive, Path target) {
-        Path absolute = asTheKernelSees(target);
+        return extractBeside(archive, target, asTheKernelSees(target));
+    }
+
+    /** As {@link #extractBeside(Path, Path)}, {@code target} resolved already ({@code absolute}); messages name {@code target}. */
+    private Unpacked extractBeside(Path archive, Path target, Path absolute) {
         Path parent = absolute.getParent();
         if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");

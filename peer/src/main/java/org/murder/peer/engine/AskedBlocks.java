@@ -82,6 +82,9 @@ final class AskedBlocks {
      */
     <P> SlowSources.Tick<P> tick(P peer, boolean rackMate, Instant tickStart, Instant now) {
         Duration tick = Duration.between(tickStart, now);
+        if (askedSince != null && askedSince.isAfter(now)) { // a clock stepped back: asked from now
+            askedSince = now;
+        }
         boolean askedThroughout = askedSince != null && tick.compareTo(Duration.ZERO) > 0 // not the first: no tick began
                 && !askedSince.isAfter(now.minus(tick.dividedBy(2)));
         SlowSources.Tick<P> t = new SlowSources.Tick<>(peer, deliveredSinceTick, askedThroughout, rackMate);

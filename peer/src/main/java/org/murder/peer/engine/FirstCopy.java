@@ -18,7 +18,8 @@ import java.time.Instant;
  * as long as first copies take on average to go out whole, to be said received, or to reach a second
  * peer of ours (each against the peers of the rack it said it is in, or of none; the copy from its
  * first block written, so that blocks waiting in our own queue are not its fault) gives the piece to
- * the next peer to ask. A peer late so at every step for {@link #LATE_FOR} is slow: none of its first
+ * the next peer to ask. A peer late so again {@link #LATE_FOR} or more after it was first, with
+ * nothing said on time between (and no pause of {@link #LATE_GAP}), is slow: none of its first
  * copies waits for it, and it gets no new piece from us itself while others download (it gets them
  * from the swarm) for {@link #SLOW_FOR}, unless it has waited the patience or says it has a first copy on time.
  *
@@ -141,8 +142,8 @@ final class FirstCopy<P> {
      */
     private final java.util.Map<Object, GonePeer> goneWithPieces = new java.util.HashMap<>();
     /**
-     * The peers, by identity, whose last first copy was slow ({@link #slow}), and when they were last
-     * judged so: for {@link #SLOW_FOR} they are not given new pieces while another peer of ours
+     * The peers, by identity, judged slow (late for {@link #LATE_FOR}, see {@link #late}), and when
+     * they were last judged so: for {@link #SLOW_FOR} they are not given new pieces while another peer of ours
      * downloads, nor do they take over a piece (until they waited the patience). Dropped after that
      * (in {@link #gone}), so that a seed that runs for months with peers coming and going keeps few.
      */
@@ -159,8 +160,17 @@ final class FirstCopy<P> {
      * without it in one round of 12. A slow link is late at every step.
      */
     static final Duration LATE_FOR = Duration.ofSeconds(1);
-    /** Since when each peer, by identity, has been late with nothing said on time since (see {@link #late}). */
-    private final java.util.Map<Object, Instant> lateSince = new java.util.HashMap<>();
+    /**
+     * A peer late again this long after it was last late starts over: a stall long past says nothing
+     * of its link now. Longer than a slow link's steps (a piece of 128 KiB at 50 kbit/s takes 21 s).
+     */
+    static final Duration LATE_GAP = Duration.ofSeconds(30);
+    /** Each peer, by identity, late lately with nothing said on time since (see {@link #late}). */
+    private final java.util.Map<Object, Lateness> lateness = new java.util.HashMap<>();
+
+    /** Late at every step from {@code since} to {@code last}, with no pause of {@link #LATE_GAP}. */
+    private record Lateness(Instant since, Instant last) {
+    }
 
     /** What is known of a peer gone with pieces that went whole to it. */
     private static final class GonePeer {
@@ -398,13 +408,14 @@ final class FirstCopy<P> {
      */
     private void late(Object peer, Instant now, String why) {
         Object id = identityOf(peer);
-        Instant since = lateSince.get(id);
-        if (since == null || now.isBefore(since)) { // a clock stepped back: late from now
-            lateSince.put(id, now);
-            since = now;
-        }
-        if (slowPeers.containsKey(id) || !now.isBefore(since.plus(LATE_FOR))) {
-            if (slowPeers.put(id, now) == null && LOG.isDebugEnabled()) {
+        Lateness was = lateness.get(id);
+        // first late, late again after a long pause, or a clock stepped back: late from now
+        Instant since = was == null || now.isBefore(was.last()) || !now.isBefore(was.last().plus(LATE_GAP)) ? now : was.since();
+        lateness.put(id, new Lateness(since, now));
+        boolean wasSlow = isSlow(peer, now);
+        if (wasSlow || !now.isBefore(since.plus(LATE_FOR))) {
+            slowPeers.put(id, now);
+            if (!wasSlow && LOG.isDebugEnabled()) {
                 LOG.debug("{} is slow: {}, late since {}", peer, why, since);
             }
         }
@@ -413,7 +424,7 @@ final class FirstCopy<P> {
     /** {@code peer} said it has a first copy on time: neither late nor slow. */
     private void onTime(Object peer) {
         Object id = identityOf(peer);
-        lateSince.remove(id);
+        lateness.remove(id);
         slowPeers.remove(id);
     }
 
@@ -446,7 +457,7 @@ final class FirstCopy<P> {
      * {@code peer} says at {@code now} that it has {@code piece}. From its first peer, that measures
      * how long it took to get the piece once it went out whole; from another, how long the first
      * peer took to pass it on. Either, late past {@link #SLOW_PIECES} times the average of its group,
-     * makes the first peer slow.
+     * makes the first peer late (see {@link #late}); said received on time, it is neither late nor slow.
      */
     void has(int piece, P peer, Instant now) {
         if (to == null || to[piece] == GONE || to[piece] == null) {
@@ -467,9 +478,9 @@ final class FirstCopy<P> {
 
     /**
      * Judges the first peer {@code first} by {@code nanos}, what a step took it until {@code now},
-     * against {@code pace}, then adds it there. Late, it is slow; on time after a first copy that went
-     * at the usual pace, it is no longer (a copy written out at once says nothing: a socket's buffer
-     * takes it whole).
+     * against {@code pace}, then adds it there. Late, it is late ({@link #late}); said received on time,
+     * it is neither late nor slow (a copy written out on time says nothing: a socket's buffer takes it
+     * whole).
      */
     private void judge(long nanos, Pace pace, Object first, Instant now) {
         if (nanos < 0) {
@@ -576,7 +587,7 @@ final class FirstCopy<P> {
         refusedAt.remove(peer);
         goneWithPieces.values().removeIf(g -> !now.isBefore(g.at.plus(GONE_WHOLE)));
         slowPeers.values().removeIf(judged -> !now.isBefore(judged.plus(SLOW_FOR)) || now.isBefore(judged.minus(SLOW_FOR)));
-        lateSince.values().removeIf(since -> !now.isBefore(since.plus(SLOW_FOR)) || now.isBefore(since));
+        lateness.values().removeIf(l -> !now.isBefore(l.last().plus(LATE_GAP)) || now.isBefore(l.last()));
         boolean whole = false;
         for (int i = 0; to != null && i < to.length; i++) {
             if (to[i] == peer) {

@@ -947,7 +947,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             }
         }
         // a seed from the start (the origin) opens more slots while its uplink has room and peers wait (see UploadSlots.tick)
-        uploads.tick(uplinkRoom.tick(counters.uploaded - uploadedAtTick, sinceLastTick) && !downloadedHere);
+        uploads.tick(downloadedHere ? UplinkRoom.Verdict.UNKNOWN : uplinkRoom.tick(counters.uploaded - uploadedAtTick, sinceLastTick));
         // blocks wait: the uplink, not the asks, sets the rate (not "and the hand-out is full": while sockets hold
         // 128 KiB unsent they take all they are handed, the hand-out never fills and the limit never came down:
         // the real fleet went from 1.29 to 1.39 x F/C)

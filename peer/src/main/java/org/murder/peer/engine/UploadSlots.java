@@ -6,7 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Who may download from us: at most {@code max} interested peers are unchoked at once. A free slot
+ * Who may download from us: at most {@code max} interested peers are unchoked at once (a seed from
+ * the start whose uplink has room: up to twice that, see {@link #tick(UplinkRoom.Verdict)}). A free slot
  * goes to the waiting peer that has the fewest pieces (the one furthest behind; among equals, the
  * one that has waited longest), unless a peer has waited {@link #ROTATE}: those go first. In a
  * deploy the last host sets the time, and slots given in the order peers connected went to the
@@ -152,31 +153,32 @@ final class UploadSlots<P extends UploadSlots.Peer> {
 
     /** Called about once a second: idle slots go to peers that wait, then a slot held {@link #ROTATE}, then free slots are filled. */
     void tick() {
-        tick(false);
+        tick(UplinkRoom.Verdict.UNKNOWN);
     }
 
     /**
-     * As {@link #tick()}; {@code uplinkHadRoom}: our uplink carried well under what it can in the last
+     * As {@link #tick()}; {@code uplink}: whether our uplink carried well under what it can in the last
      * tick (see {@link UplinkRoom}; a seed's only, see TorrentSession.tick). While it has room and peers
-     * wait with every slot held, one more slot opens a tick, up to twice {@code max}; once it has
-     * none, one closes a tick (as its holder is rotated or goes idle). Slots held by peers on slow links
+     * still wait with every slot held once idle and long-held slots have moved, one more slot opens a
+     * tick, up to twice {@code max}; once it has none, one closes a tick (as its holder is rotated or
+     * goes idle); a tick that says nothing changes nothing. Slots held by peers on slow links
      * hold little of the uplink, and a seed whose first peers were such kept the rest of it from everyone
      * for {@link #ROTATE}, then gave the freed slots to them again, furthest behind as they were: ten
      * hosts of 200 at 5 % of the rate both ways, the first to ask, made the others' median 3.66 x F/c
      * (1.28 without them); with the extra slots 1.88 (bench/swarm-sim.sh 200 --file 16 --piece 128
      * --up 1 --down 1 --max-peers 20 --slow 10 --slow-factor 0.05).
      */
-    void tick(boolean uplinkHadRoom) {
+    void tick(UplinkRoom.Verdict uplink) {
         Instant now = clock.instant();
-        boolean[] waitingSides = waitingBySide(false, null);
-        if (uplinkHadRoom && (waitingSides[0] || waitingSides[1]) && unchoked >= limit() && extra < max) {
-            extra++;
-        } else if (!uplinkHadRoom && extra > 0) {
-            extra--;
-        }
         rotateIdle(now);
         rotateLongest(now);
         rebalanceRacks();
+        boolean[] waitingSides = waitingBySide(false, null);
+        if (uplink == UplinkRoom.Verdict.ROOM && (waitingSides[0] || waitingSides[1]) && unchoked >= limit() && extra < max) {
+            extra++;
+        } else if (uplink == UplinkRoom.Verdict.NO_ROOM && extra > 0) {
+            extra--;
+        }
         unchokeWaiting(true, null);
     }
 

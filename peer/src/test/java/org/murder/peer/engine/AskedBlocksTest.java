@@ -65,6 +65,14 @@ class AskedBlocksTest {
     }
 
     @Test
+    void aClockSteppedBackCountsTheAskFromThen() {
+        AskedBlocks asked = new AskedBlocks();
+        asked.put(block(1), at(5_000));
+        assertFalse(asked.tick("p", false, at(1_000), at(2_000)).askedThroughout(), "the clock went back to 2000: asked from then");
+        assertTrue(asked.tick("p", false, at(2_000), at(3_000)).askedThroughout(), "and through the next tick");
+    }
+
+    @Test
     void theFirstTickJudgesNobody() {
         AskedBlocks asked = new AskedBlocks();
         asked.put(block(1), at(0));

@@ -88,6 +88,21 @@ class FirstCopySlowTest {
     }
 
     @Test
+    void lateLongAgoIsForgottenAndLateAgainLaterStartsOver() {
+        firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
+        policy.has(0, "a", t0.plusMillis(1100)); // said received 100 ms after it went out whole
+        firstCopy(policy, 1, "n", t0.plusSeconds(1), Duration.ofSeconds(1));
+        policy.has(1, "n", t0.plusMillis(2600)); // late: 600 ms (a stall), and nothing on time after it
+        Instant later = t0.plusSeconds(40); // a pause longer than LATE_GAP
+        firstCopy(policy, 2, "n", later, Duration.ofSeconds(1));
+        policy.has(2, "n", later.plusMillis(1900)); // late again: 900 ms
+        assertFalse(policy.goesElsewhere(3, "n", later.plusSeconds(2), 0, true), "late since 41.9 s only: not slow");
+        firstCopy(policy, 3, "n", later.plusSeconds(2), Duration.ofSeconds(1));
+        policy.has(3, "n", later.plusMillis(4500)); // and again, 2.6 s after: late for over LATE_FOR
+        assertTrue(policy.goesElsewhere(4, "n", later.plusSeconds(5), 0, true), "slow: no new piece while others download");
+    }
+
+    @Test
     void aSlowPeerTakesNoPieceOverFromAnotherSlowOne() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));
         firstCopy(policy, 1, "s", t0.plusSeconds(1), Duration.ofSeconds(10)); // s is late

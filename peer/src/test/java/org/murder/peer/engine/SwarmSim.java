@@ -808,9 +808,10 @@ final class SwarmSim {
             for (Link c : peers.connected()) {
                 c.sendOwedHaves(); // as TorrentSession.tick, which flushes every connection
             }
-            boolean room = uplinkRoom.tick(uploaded - uploadedAtTick, java.time.Duration.ofNanos(TICK));
+            // as TorrentSession.tick: a seed from the start
+            uploads.tick(downloadedHere ? UplinkRoom.Verdict.UNKNOWN
+                    : uplinkRoom.tick(uploaded - uploadedAtTick, java.time.Duration.between(tickStart, clock.instant())));
             uploadedAtTick = uploaded;
-            uploads.tick(room && !downloadedHere); // as TorrentSession.tick: a seed from the start
             at(now + TICK, this::tick);
         }
 

@@ -93,16 +93,18 @@ class UploadSlotsTest {
             slots.interested(p);
         }
         assertEquals(2, slots.unchoked());
-        slots.tick(false);
+        slots.tick(UplinkRoom.Verdict.NO_ROOM);
         assertEquals(2, slots.unchoked(), "no room: the slots stay as they are");
-        slots.tick(true);
+        slots.tick(UplinkRoom.Verdict.ROOM);
         assertEquals(3, slots.unchoked(), "room and peers waiting: one more");
         assertFalse(slots.choking(peers.get(2)), "the one that waited longest");
-        slots.tick(true);
-        slots.tick(true);
+        slots.tick(UplinkRoom.Verdict.UNKNOWN);
+        assertEquals(3, slots.unchoked(), "a tick that says nothing changes nothing");
+        slots.tick(UplinkRoom.Verdict.ROOM);
+        slots.tick(UplinkRoom.Verdict.ROOM);
         assertEquals(4, slots.unchoked(), "at most twice the slots");
         assertTrue(slots.choking(peers.get(4)));
-        slots.tick(false);
+        slots.tick(UplinkRoom.Verdict.NO_ROOM);
         assertEquals(4, slots.unchoked(), "no room: a slot closes, once its holder gives it up");
         slots.remove(peers.get(0));
         assertEquals(3, slots.unchoked(), "a's slot closed with it, e still waits");
@@ -114,8 +116,8 @@ class UploadSlotsTest {
         Peer a = new Peer("a");
         a.queued = 1;
         slots.interested(a);
-        slots.tick(true);
-        slots.tick(true);
+        slots.tick(UplinkRoom.Verdict.ROOM);
+        slots.tick(UplinkRoom.Verdict.ROOM);
         Peer b = new Peer("b");
         Peer c = new Peer("c");
         slots.interested(b);
