@@ -112,6 +112,26 @@ class UploadSlotsTest {
     }
 
     @Test
+    void anExtraSlotGoesToThePeerThatWaitedLongestNotTheOneFurthestBehind() {
+        for (String name : List.of("a", "b")) {
+            Peer p = new Peer(name);
+            p.queued = 1;
+            p.pieces = 50;
+            slots.interested(p);
+        }
+        Peer early = new Peer("early");
+        early.pieces = 10;
+        slots.interested(early);
+        clock.advance(Duration.ofSeconds(1));
+        Peer behind = new Peer("behind");
+        behind.pieces = 0; // a slow host: always furthest behind
+        slots.interested(behind);
+        slots.tick(UplinkRoom.Verdict.ROOM);
+        assertFalse(slots.choking(early), "the extra slot: the one that waited longest");
+        assertTrue(slots.choking(behind), "though it has fewer pieces");
+    }
+
+    @Test
     void roomOpensNoSlotWhileNobodyWaits() {
         Peer a = new Peer("a");
         a.queued = 1;
