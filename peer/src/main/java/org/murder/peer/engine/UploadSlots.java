@@ -163,7 +163,7 @@ final class UploadSlots<P extends UploadSlots.Peer> {
      * tick, up to twice {@code max}; once it has none, one closes a tick (as its holder is rotated or
      * goes idle); a tick that says nothing changes nothing. An extra slot goes to the peer that waited
      * longest, not to the one furthest behind: slow peers are always furthest behind, and the first extra
-     * slots went to them too (the median above 1.80 -> 1.71 x F/c). Slots held by peers on slow links
+     * slots went to them too (in the scenario below, 1.80 -> 1.71 x F/c). Slots held by peers on slow links
      * hold little of the uplink, and a seed whose first peers were such kept the rest of it from everyone
      * for {@link #ROTATE}, then gave the freed slots to them again, furthest behind as they were: ten
      * hosts of 200 at 5 % of the rate both ways, the first to ask, made the others' median 3.66 x F/c
