@@ -20,8 +20,8 @@ final class UplinkRoom {
         UNKNOWN
     }
 
-    /** The shortest tick whose bytes count. */
-    static final Duration RATE_TICK = Duration.ofMillis(500);
+    /** The shortest tick whose bytes count: as for the uplink's rate in {@link SocketBacklog}. */
+    static final Duration RATE_TICK = SocketBacklog.RATE_TICK;
     /** The most a tick carried loses 1/DECAY of itself a tick (half in about 22). */
     static final int DECAY = 32;
 

@@ -73,6 +73,8 @@ final class UploadSlots<P extends UploadSlots.Peer> {
     private final Clock clock;
     private final Map<P, Slot> slots = new LinkedHashMap<>();
     private int unchoked;
+    /** Slots opened past {@code max} while our uplink had room and peers waited (see {@link #tick(UplinkRoom.Verdict)}). */
+    private int extra;
 
     UploadSlots(int max, Clock clock) {
         this.max = max;
@@ -195,9 +197,6 @@ final class UploadSlots<P extends UploadSlots.Peer> {
     private int halfForEachSide() {
         return (limit() + 1) / 2;
     }
-
-    /** Slots opened past {@code max} while our uplink had room and peers waited (see {@link #tick(boolean)}). */
-    private int extra;
 
     /** The slots there are now. */
     private int limit() {
