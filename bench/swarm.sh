@@ -282,6 +282,13 @@ tcp_segments() {
       $1 == "Tcp:" && n {for (i = 2; i <= NF; i++) if (k[i] == "OutSegs") o = $i; else if (k[i] == "RetransSegs") r = $i; print o, r}' /proc/net/snmp
   done | awk '{o += $1; r += $2} END {printf "%d %d\n", o, r}'
 }
+# what every uplink's shaper sent and dropped (seed and hosts together): "BYTES PACKETS DROPPED" (tbf counts
+# each GSO segment with its headers, so BYTES is what the wire carried, resends included)
+tbf_counts() {
+  for ns in "$SEED" $(for i in $(seq 1 "$H"); do host_ns "$i"; done); do
+    ip netns exec "$ns" tc -s qdisc show dev eth0 | awk '/Sent/ {d = $7; sub(",", "", d); print $2, $4, d; exit}'
+  done | awk '{b += $1; p += $2; d += $3} END {printf "%d %d %d\n", b, p, d}'
+}
 
 md5_ok() {
   local want; want=$(cut -d' ' -f1 "$work/release.md5")
@@ -312,11 +319,13 @@ ip netns exec "$BR" "$PY" "$here/uplink_sampler.py" "$work/origin-tx.log" \
   $(for i in $(seq 0 "$H"); do echo "/sys/class/net/p$i/statistics/rx_bytes"; done) &
 sampler=$!
 read -r tcp_out0 tcp_re0 < <(tcp_segments)
+read -r tbf_b0 tbf_p0 tbf_d0 < <(tbf_counts)
 start_seed "$work/seed-murder.log"
 machine0=$(machine_cpu)
 wait_until "$limit" "every murder peer" all_done
 machine1=$(machine_cpu)
 read -r tcp_out1 tcp_re1 < <(tcp_segments)
+read -r tbf_b1 tbf_p1 tbf_d1 < <(tbf_counts)
 kill "$sampler" 2>/dev/null || true
 read -r m_first m_last < <(times_from "$seed_ready")
 m_from_start=$(echo "$m_last + $seed_ready - $seed_started" | bc -l)
@@ -336,6 +345,9 @@ upload_line=$(grep -h "^stopped" "$work"/peer-*.log 2>/dev/null | awk '{print $3
 seed_upload "$work/seed-murder.log"
 printf '#        TCP sent %d segments again (%.1f %% of %d; the shapers drop what their queues cannot hold, and the wire figures below count the resends)\n' \
   "$((tcp_re1 - tcp_re0))" "$(echo "100 * ($tcp_re1 - $tcp_re0) / ($tcp_out1 - $tcp_out0 + 1)" | bc -l)" "$((tcp_out1 - tcp_out0))"
+printf '#        the shapers sent %.1f MiB in %d packets (%.3f x the %d MiB delivered) and dropped %d packets\n' \
+  "$(echo "($tbf_b1 - $tbf_b0) / 1048576" | bc -l)" "$((tbf_p1 - tbf_p0))" "$(echo "($tbf_b1 - $tbf_b0) / ($H * $F * 1048576)" | bc -l)" \
+  "$((H * F))" "$((tbf_d1 - tbf_d0))"
 "$PY" "$here/uplink_sampler.py" --report "$work/origin-tx.log" "$seed_ready" "$m_last" "$rate_bps" || true
 fi
 
