@@ -50,12 +50,6 @@ final class RolloutActivation {
     private final WaveGate gate;
     private final String host;
     private final List<String> roles;
-    /**
-     * One hook at a time on a destination (by its releases directory): two jobs' activations in this
-     * agent (a deploy stopped mid-hook, then a rollback) never run their drain or restart scripts at once.
-     */
-    private final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> hooksAt =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     RolloutActivation(Activator activator, HostSetup setup, WaveGate gate, String host, List<String> roles) {
         this.activator = activator;
@@ -156,20 +150,16 @@ final class RolloutActivation {
         Map<String, String> withName = new LinkedHashMap<>(env);
         withName.put("MURDER_HOOK", hook.key());
         Path releases = release.toAbsolutePath().getParent();
-        java.util.concurrent.locks.ReentrantLock one = hooksAt.computeIfAbsent(releases, k -> new java.util.concurrent.locks.ReentrantLock(true));
-        try {
-            one.lockInterruptibly();
+        HookResult r;
+        try (org.murder.orchestrator.rollout.HookTurn turn = org.murder.orchestrator.rollout.HookTurn.take(releases,
+                holder -> LOG.info("[host={} tag={}] {} waits: {} runs on {}", host, env.get("MURDER_TAG"), hook.key(), holder,
+                        releases.getParent()))) {
+            LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
+            r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RolloutFailure(hook.key() + " not run: interrupted while another job's hook ran on " + releases.getParent()
                     + "; " + where, results, switched);
-        }
-        HookResult r;
-        try {
-            LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
-            r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
-        } finally {
-            one.unlock();
         }
         results.add(r);
         if (!r.ok()) {

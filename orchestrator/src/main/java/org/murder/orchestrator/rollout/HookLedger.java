@@ -95,6 +95,12 @@ public final class HookLedger {
         return stopped;
     }
 
+    /** What the ledger says runs, in words for a log line ("hook NAME (process group N) of process P"), or that it says nothing. */
+    public String describe() {
+        return read().map(e -> "hook " + org.murder.core.Printable.escape(e.hook()) + " (process group " + e.pid() + ") of process "
+                + e.agentPid()).orElse("a hook of another process (" + file.getFileName() + " names none)");
+    }
+
     /** The entry, when the file is one this agent can trust; else empty (and a warning for a file that is there but not ours). */
     private Optional<Entry> read() {
         PosixFileAttributes attrs;
