@@ -106,6 +106,9 @@ public final class SeederService implements AutoCloseable {
             } catch (MurderException e) {
                 unreadable.put(torrent, stamp);
                 throw e;
+            } catch (RuntimeException e) { // a bug of ours, met on this file: this file is skipped, the others still seed
+                unreadable.put(torrent, stamp);
+                throw MurderException.failure(Printable.escape(torrent.toString()) + ": cannot read: " + e, e);
             }
             unreadable.remove(torrent);
             Path data = directory.resolve(meta.name());

@@ -66,8 +66,8 @@ final class MetaInfoParser {
 
         Optional<String> announce = root.get("announce").map(v -> string(v, "announce"));
         List<List<String>> announceList = root.get("announce-list").map(MetaInfoParser::announceList).orElse(List.of());
-        Optional<Instant> created = root.get("creation date")
-                .map(v -> Instant.ofEpochSecond(integer(v, "creation date")));
+        Optional<Instant> created = root.get("creation date").map(v -> integer(v, "creation date"))
+                .filter(MetaInfoParser::aDate).map(Instant::ofEpochSecond);
         Optional<String> createdBy = root.get("created by").map(v -> string(v, "created by"));
         Optional<String> comment = root.get("comment").map(v -> string(v, "comment"));
         return new MetaInfo(infoBytes, name, pieceLength, pieces, files, hasFiles, isPrivate, announce, announceList,
@@ -201,6 +201,20 @@ final class MetaInfoParser {
     private static String string(BValue value, String field) {
         return new String(as(value, BString.class, field).bytes(), StandardCharsets.UTF_8);
     }
+
+    /**
+     * Whether {@code seconds} since the epoch is a date we show (years 0 to 9999): an optional field of
+     * information only, so one out of that range (milliseconds written as seconds, or 2^62) is left out,
+     * as other clients do, rather than making the torrent unreadable.
+     */
+    private static boolean aDate(long seconds) {
+        return seconds >= EARLIEST_DATE_SECONDS && seconds <= LATEST_DATE_SECONDS;
+    }
+
+    /** 0000-01-01T00:00:00Z. */
+    private static final long EARLIEST_DATE_SECONDS = -62_167_219_200L;
+    /** 9999-12-31T23:59:59Z. */
+    private static final long LATEST_DATE_SECONDS = 253_402_300_799L;
 
     private static long integer(BValue value, String field) {
         return as(value, BInteger.class, field).value();

@@ -65,6 +65,19 @@ class MetaInfoTest {
     }
 
     @Test
+    void aCreationDateNoCalendarHoldsIsLeftOutNotFatal() throws Exception {
+        for (String date : List.of("4611686018427387904", "-9223372036854775807", "253402300800", "1700000000000000")) {
+            MetaInfo m = MetaInfo.parse(ascii("d13:creation datei" + date + "e4:infod6:lengthi20000e4:name1:x12:piece lengthi16384e6:pieces"
+                    + PIECES_2 + "ee"));
+            assertTrue(m.creationDate().isEmpty(), date);
+            assertEquals(20000, m.totalLength());
+        }
+        MetaInfo last = MetaInfo.parse(ascii("d13:creation datei253402300799e4:infod6:lengthi20000e4:name1:x12:piece lengthi16384e6:pieces"
+                + PIECES_2 + "ee"));
+        assertEquals(Instant.parse("9999-12-31T23:59:59Z"), last.creationDate().orElseThrow());
+    }
+
+    @Test
     void infoHashIsTheSha1OfTheOriginalInfoBytesEvenWhenKeysAreUnsorted() throws Exception {
         // 'pieces' before 'piece length' before 'name': not canonical order
         String info = "d6:pieces" + PIECES_2 + "12:piece lengthi16384e4:name1:x6:lengthi20000ee";

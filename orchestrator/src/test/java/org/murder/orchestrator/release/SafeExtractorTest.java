@@ -348,6 +348,43 @@ class SafeExtractorTest {
     }
 
     /**
+     * A tar stream cut between entries or inside a header, inside a whole compressed stream (a
+     * truncated tar packed as it was): refused, not unpacked as a smaller release. Whole records and
+     * the marker without the block's padding are a complete archive.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(org.murder.maker.Compression.class)
+    void aTarCutBetweenEntriesOrInAHeaderIsRefusedNotUnpackedShort(org.murder.maker.Compression codec) throws Exception {
+        byte[] a = new byte[1000];
+        byte[] b = new byte[1000];
+        new java.util.Random(7).nextBytes(a);
+        new java.util.Random(8).nextBytes(b);
+        byte[] tar = tarFixture().file("a", a, 0644, MTIME).file("b", b, 0644, MTIME).tarBytes();
+        // a's header 0, its data 512-1536; b's header 1536, its data 2048-3072; the marker 3072-4096; padding to 10240
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        java.util.Map<Integer, String> cuts = java.util.Map.of(
+                1536 + 100, "after entry 'a': the archive ends inside a tar record, 100 bytes into it (expected: ",
+                1536, "after entry 'a': the archive ends without tar's end-of-archive marker (expected: ",
+                3072, "after entry 'b': the archive ends without tar's end-of-archive marker (expected: ");
+        for (java.util.Map.Entry<Integer, String> cut : cuts.entrySet()) {
+            Path archive = Files.write(tmp.resolve("cut-" + cut.getKey()), archiveFixture(codec, Arrays.copyOf(tar, cut.getKey())));
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target), "cut at "
+                    + cut.getKey());
+            assertTrue(e.getMessage().startsWith("extract " + archive + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(cut.getValue()), e.getMessage());
+            assertEquals(MurderException.BAD_INPUT, e.exitCode());
+            assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
+        }
+        for (int whole : List.of(4096, tar.length)) {
+            new SafeExtractor().extract(Files.write(tmp.resolve("whole-" + whole), archiveFixture(codec, Arrays.copyOf(tar, whole))),
+                    target);
+            assertArrayEquals(b, Files.readAllBytes(target.resolve("b")));
+            Trees.deleteQuietly(target);
+        }
+    }
+
+    /**
      * Incompressible content is stored in raw zstd blocks, which the format does not check: only the
      * frame checksum (written by make-torrent, as by the zstd command) sees a flipped byte in them.
      */
