@@ -116,16 +116,44 @@ public final class JobStore {
 
     /** Every job node that reads as a job: one removed meanwhile, or not ours, is skipped. */
     private List<Job> jobs() throws Exception {
-        List<Job> out = new ArrayList<>();
+        return nodes().stream().filter(n -> n.job() != null).map(Node::job).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+    }
+
+    /**
+     * A node under {@code /jobs}: its name, its job (null when it is not a valid job whose id is its
+     * name: anyone who can write there can put anything, and an id naming another job's node, or a
+     * path, must not lead a listing or a prune there) and when ZooKeeper made it.
+     */
+    private record Node(String name, Job job, long madeMillis) {
+    }
+
+    /** Every node under {@code /jobs} (one removed meanwhile is skipped); each that is not a job is logged. */
+    private List<Node> nodes() throws Exception {
+        List<Node> out = new ArrayList<>();
         if (zk.checkExists().forPath(ZkPaths.JOBS) == null) {
             return out;
         }
         for (String id : zk.getChildren().forPath(ZkPaths.JOBS)) {
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            byte[] data;
             try {
-                out.add(JobCodec.decode(zk.getData().forPath(ZkPaths.job(id))));
-            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
-                // removed meanwhile, or not ours
+                data = zk.getData().storingStatIn(stat).forPath(ZkPaths.job(id));
+            } catch (KeeperException.NoNodeException e) {
+                continue; // removed meanwhile
             }
+            Job job = null;
+            try {
+                job = JobCodec.decode(data);
+                job.validate();
+                if (!job.id().equals(id)) {
+                    throw new IllegalArgumentException("its id '" + job.id() + "' is not its node's name");
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring {}: not a job of murder ({}); murder jobs --prune removes it once older than its AGE",
+                        org.murder.core.Printable.escape(ZkPaths.job(id)), org.murder.core.Printable.escape(e.getMessage()));
+                job = null;
+            }
+            out.add(new Node(id, job, stat.getCtime()));
         }
         return out;
     }
@@ -188,7 +216,15 @@ public final class JobStore {
         int removed = 0;
         long now = clock.millis();
         long cutoff = now - ttl.toMillis();
-        for (Job job : jobs()) { // the job nodes alone: their reports are deleted unread
+        for (Node node : nodes()) { // the job nodes alone: their reports are deleted unread
+            Job job = node.job();
+            if (job == null) { // not a job: gone once ZooKeeper made it longer ago than the cutoff, with what is below it
+                if (node.madeMillis() < cutoff) {
+                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(node.name()));
+                    removed++;
+                }
+                continue;
+            }
             if (job.createdAt() >= cutoff) {
                 continue;
             }

@@ -77,6 +77,32 @@ class JobStoreTest {
     }
 
     @Test
+    void nodesThatAreNotJobsAreSkippedByTheListingAndNeverLeadAPruneToAnotherJob() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            publish(zk, "v1-kept", clock.millis() - DAY);
+            // anyone who can write /jobs: an id with a terminal escape, an id that is a path, one naming another job's node
+            for (String[] node : List.of(new String[] {"job-evil", "job-evil\u001b[2J"}, new String[] {"job-path", "a/../../agents"},
+                    new String[] {"v1-decoy", "v1-kept"})) {
+                zk.create().forPath(ZkPaths.job(node[0]), ("{\"id\":\"" + node[1] + "\",\"type\":\"deploy\",\"tag\":\"v1\","
+                        + "\"torrent\":\"ZA==\",\"md5\":\"0123456789abcdef0123456789abcdef\",\"size\":1,\"hosts\":[\"web-1\"],"
+                        + "\"createdAt\":1,\"deadline\":2}").getBytes(StandardCharsets.UTF_8));
+            }
+            zk.create().forPath(ZkPaths.job("garbage"), "not json".getBytes(StandardCharsets.UTF_8));
+            List<JobStore.JobStatus> listed = new JobStore(zk).list(10);
+            assertEquals(List.of("v1-kept"), listed.stream().map(s -> s.job().id()).toList());
+            // the decoy says it was made in 1970: pruning by what it says would delete v1-kept; by ZooKeeper's clock it is new
+            assertEquals(0, new JobStore(zk).prune(Duration.ofDays(7), clock));
+            assertNotNull(zk.checkExists().forPath(ZkPaths.job("v1-kept")));
+            assertNotNull(zk.checkExists().forPath(ZkPaths.job("v1-decoy")));
+            // older than the age by ZooKeeper's clock: the four go, and so does the job (past its deadline, older than the age)
+            assertEquals(5, new JobStore(zk).prune(Duration.ofHours(2), Clock.offset(Clock.systemUTC(), Duration.ofHours(3))));
+            assertEquals(List.of(), zk.getChildren().forPath(ZkPaths.JOBS));
+        }
+    }
+
+    @Test
     void aJobBeforeItsDeadlineIsNeverPrunedWhateverItsAge() throws Exception {
         Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
         try (TestingServer server = new TestingServer(true);
