@@ -12,6 +12,8 @@ public record Rate(long bytesPerSecond) {
     public static final Rate UNLIMITED = new Rate(0);
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]*)(?:/s|ps)?");
     public static final String EXPECTED = "a rate like 50MB/s, 10MiB/s, 400Mbit/s or unlimited";
+    /** The most a rate may say: 1 TB/s (8 Tbit/s). */
+    static final double MAX_BYTES_PER_SECOND = 1e12;
 
     public Rate {
         if (bytesPerSecond < 0) {
@@ -30,7 +32,7 @@ public record Rate(long bytesPerSecond) {
         }
         Matcher m = FORM.matcher(t);
         if (!m.matches()) {
-            throw new IllegalArgumentException("rate '" + text + "' (expected: " + EXPECTED + ")");
+            throw new IllegalArgumentException("rate '" + org.murder.core.Printable.escape(text, 60) + "' (expected: " + EXPECTED + ")");
         }
         String unit = m.group(2);
         double multiplier;
@@ -49,7 +51,12 @@ public record Rate(long bytesPerSecond) {
                 throw unknownUnit(text, unit);
             }
         }
-        long value = Math.round(Double.parseDouble(m.group(1)) * multiplier);
+        double exact = Double.parseDouble(m.group(1)) * multiplier;
+        if (exact > MAX_BYTES_PER_SECOND) { // rounded, 1e20 read as Long.MAX_VALUE bytes/s: no limit, without a word
+            throw new IllegalArgumentException("rate '" + org.murder.core.Printable.escape(text, 60) + "' is over 1 TB/s, more than"
+                    + " any link carries (expected: " + EXPECTED + ")");
+        }
+        long value = Math.round(exact);
         if (value <= 0) { // 0MB/s read as unlimited, the opposite of what it says
             throw new IllegalArgumentException("rate '" + org.murder.core.Printable.escape(text) + "' is under 1 byte/s (expected: "
                     + EXPECTED + ")");
@@ -58,7 +65,8 @@ public record Rate(long bytesPerSecond) {
     }
 
     private static IllegalArgumentException unknownUnit(String text, String unit) {
-        return new IllegalArgumentException("rate '" + text + "' has unknown unit '" + unit + "' (expected: " + EXPECTED + ")");
+        return new IllegalArgumentException("rate '" + org.murder.core.Printable.escape(text, 60) + "' has unknown unit '"
+                + org.murder.core.Printable.escape(unit, 20) + "' (expected: " + EXPECTED + ")");
     }
 
     @Override

@@ -17,8 +17,16 @@ class PrintableTest {
     }
 
     @Test
+    void separatorsAndZeroWidthCharactersThatForgeALineOrPassForAnotherNameAreEscaped() {
+        assertEquals("v42\\u2028done v43", Printable.escape("v42\u2028done v43"));
+        assertEquals("a\\u2029b", Printable.escape("a\u2029b"));
+        assertEquals("v4\\u200b2 v4\\u200d2 v4\\u20602 \\ufeffv42", Printable.escape("v4\u200b2 v4\u200d2 v4\u20602 \ufeffv42"));
+        assertEquals("\\u061cv42", Printable.escape("\u061cv42"));
+    }
+
+    @Test
     void plainTextIsLeftAsItIs() {
-        String s = "release-v42 é ü 中文 (ok)";
+        String s = "release-v42 é ü 中文 (ok) émoji 🚀 ∑";
         assertTrue(Printable.isPlain(s));
         assertSame(s, Printable.escape(s));
     }

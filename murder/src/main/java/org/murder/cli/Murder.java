@@ -50,7 +50,7 @@ public final class Murder implements Runnable {
         try {
             cl = commandLineFor(args);
         } catch (MurderException e) { // the config file named by MURDER_CONF is missing or unreadable
-            System.err.println("murder: " + org.murder.core.Printable.escape(e.getMessage()));
+            System.err.println("murder: " + org.murder.core.cli.Cli.printable(e.getMessage()));
             return e.exitCode();
         }
         return cl.execute(args);

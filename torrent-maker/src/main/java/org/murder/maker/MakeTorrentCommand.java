@@ -124,10 +124,10 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             return 0;
         }
         if (r.packed()) {
-            out.println("archive   " + r.archive());
+            out.println("archive   " + org.murder.core.Printable.escape(r.archive().toString()));
         }
-        out.println("md5       " + r.md5() + "  " + r.md5File());
-        out.println("torrent   " + r.torrent());
+        out.println("md5       " + r.md5() + "  " + org.murder.core.Printable.escape(r.md5File().toString()));
+        out.println("torrent   " + org.murder.core.Printable.escape(r.torrent().toString()));
         out.println("infohash  " + r.infoHash().toHex());
         out.printf(Locale.ROOT, "size      %s (%d bytes) in %d pieces of %s%n", ByteSize.format(r.size()), r.size(),
                 r.pieceCount(), ByteSize.format(r.pieceLength()));

@@ -72,7 +72,7 @@ public final class Cli {
             if (source != null) {
                 message = message + " (from " + source + ")";
             }
-            cl.getErr().println("murder: " + org.murder.core.Printable.escape(message) + hint + " (see '"
+            cl.getErr().println("murder: " + printable(message) + hint + " (see '"
                     + cl.getCommandSpec().qualifiedName() + " --help')");
             return CommandLine.ExitCode.USAGE;
         }
@@ -97,6 +97,24 @@ public final class Cli {
         return defaults.sourceOf(option).orElse(null);
     }
 
+    /** The most characters of an error message shown: its start and its end (where "expected: ..." is), not megabytes of a value. */
+    static final int MAX_MESSAGE = 2000;
+
+    /**
+     * {@code message} as one line for stderr: escaped (see Printable), and when longer than
+     * {@link #MAX_MESSAGE} characters its first and last part with how much was left out between (a
+     * 10 MB value read from a file, a 100 KB option value).
+     */
+    public static String printable(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE) {
+            return org.murder.core.Printable.escape(message);
+        }
+        int head = MAX_MESSAGE * 3 / 4;
+        int tail = MAX_MESSAGE - head;
+        return org.murder.core.Printable.escape(message.substring(0, head)) + " ... (" + (message.length() - head - tail)
+                + " characters left out) ... " + org.murder.core.Printable.escape(message.substring(message.length() - tail));
+    }
+
     static final class OneLineErrors implements IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
@@ -106,10 +124,10 @@ public final class Cli {
                 e.printStackTrace(cl.getErr());
             }
             if (e instanceof MurderException me) {
-                cl.getErr().println("murder: " + org.murder.core.Printable.escape(me.getMessage()));
+                cl.getErr().println("murder: " + printable(me.getMessage()));
                 return me.exitCode();
             }
-            cl.getErr().println("murder: unexpected error: " + org.murder.core.Printable.escape(String.valueOf(e)));
+            cl.getErr().println("murder: unexpected error: " + printable(String.valueOf(e)));
             if (!verbose) {
                 cl.getErr().println("murder: run again with --verbose for the stack trace");
             }

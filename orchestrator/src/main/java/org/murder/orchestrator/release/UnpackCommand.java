@@ -36,7 +36,8 @@ public final class UnpackCommand implements Callable<Integer> {
         long started = System.nanoTime();
         SafeExtractor.Extracted done = new SafeExtractor().extract(archive, target);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "unpacked %s into %s: %d entries, %s in %.2f s%n", archive, target, done.entries(),
+        out.printf(Locale.ROOT, "unpacked %s into %s: %d entries, %s in %.2f s%n", org.murder.core.Printable.escape(archive.toString()),
+                org.murder.core.Printable.escape(target.toString()), done.entries(),
                 ByteSize.format(done.bytes()), (System.nanoTime() - started) / 1e9);
         out.flush();
         return 0;
