@@ -53,6 +53,8 @@ class DeployStopIT {
         zookeeper = new TestingServer(true);
         String zk = zookeeper.getConnectString();
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         int agentPort = freePort();
         Path agentLog = tmp.resolve("agent.log");
         Process agent = murder(agentLog, "agent", "--name", "held-agent", "--zk", zk, "--secret-file", secret.toString(), "--bind",

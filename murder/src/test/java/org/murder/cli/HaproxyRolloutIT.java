@@ -194,6 +194,8 @@ class HaproxyRolloutIT {
         Path hookLog = tmp.resolve("hooks.log");
         Path secret = tmp.resolve("secret");
         Files.writeString(secret, SECRET + "\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Map<String, Integer> backendPorts = new java.util.TreeMap<>(Map.of("web-1", freePort(), "web-2", freePort()));
         int front = freePort();
 

@@ -209,6 +209,8 @@ class MetricsIT {
         String zk = zookeeper.getConnectString();
         Path secret = tmp.resolve("secret");
         Files.writeString(secret, "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         int agentPeerPort = freePort();
         int agentMetrics = freePort();
         Path agentLog = tmp.resolve("agent.log");

@@ -171,6 +171,8 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-session-timeout", "30d"),
                 "murder: --zk-session-timeout: 720h (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hook-user", "no-such-user-here"),
                 "murder: --hook-user no-such-user-here: no such user on this host (expected: an existing user to run the activation"

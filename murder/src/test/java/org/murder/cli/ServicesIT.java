@@ -110,6 +110,8 @@ class ServicesIT {
 
         Path secret = tmp.resolve("secret");
         Files.writeString(secret, "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         defaults = tmp.resolve("default-murder");
         Files.writeString(defaults, String.join("\n",
                 "MURDER_HOME=" + root.resolve("opt/murder"),

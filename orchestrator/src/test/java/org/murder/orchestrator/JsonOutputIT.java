@@ -67,6 +67,8 @@ class JsonOutputIT {
     private String[] zk(String... more) throws Exception {
         Path secret = tmp.resolve("secret");
         Files.writeString(secret, AgentFleet.SECRET + "\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> args = new java.util.ArrayList<>(List.of(more));
         args.addAll(List.of("--zk", server.getConnectString(), "--secret-file", secret.toString()));
         return args.toArray(String[]::new);

@@ -97,6 +97,7 @@ public final class DemoCommand implements Callable<Integer> {
             String secret = Hex.encode(SecureRandom.getSeed(16));
             Path secretFile = work.resolve("secret");
             Files.writeString(secretFile, secret + "\n");
+            Files.setPosixFilePermissions(secretFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             for (int i = 1; i <= agents; i++) {
                 processes.add(startAgent(work, i, zkServer.connectString(), secretFile));
             }

@@ -81,7 +81,31 @@ public final class ZkOptions {
         return Optional.of(signer());
     }
 
+    /**
+     * A secret every user of the host may read is anyone's: with the job secret they sign jobs the
+     * agents (root) run, with the ZooKeeper credentials they change murder's nodes. Said once a file,
+     * as a warning (a refusal would stop a fleet whose files an older install made so).
+     */
+    static boolean warnIfEveryoneReads(Path file, String option) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // missing or unreadable: the read below says why
+        }
+        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ) || !WARNED.add(file.toAbsolutePath())) {
+            return false;
+        }
+        org.slf4j.LoggerFactory.getLogger(ZkOptions.class).warn("{} {} can be read by every user of this host (mode {}; expected: rw-------"
+                + " or rw-r----- for murder's group, as scripts/install.sh makes it): any of them can use it; chmod o-r it",
+                option, org.murder.core.Printable.escape(file.toString()), java.nio.file.attribute.PosixFilePermissions.toString(perms));
+        return true;
+    }
+
+    private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static String firstLine(Path file, String option) {
+        warnIfEveryoneReads(file, option);
         try {
             return org.murder.core.io.SmallFiles.read(file, 64 * 1024, option).lines().findFirst().orElse("").strip();
         } catch (java.nio.file.NoSuchFileException e) {
