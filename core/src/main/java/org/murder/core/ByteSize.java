@@ -47,7 +47,8 @@ public record ByteSize(long bytes) implements Comparable<ByteSize> {
         };
         double value = Double.parseDouble(m.group(1)) * multiplier;
         if (value > Long.MAX_VALUE) {
-            throw new IllegalArgumentException("size '" + text + "' is too large");
+            throw new IllegalArgumentException("size '" + org.murder.core.Printable.escape(text, 60) + "' is too large (expected: at most"
+                    + " 8 EiB, " + Long.MAX_VALUE + " bytes; " + EXPECTED + ")");
         }
         if (m.group(1).contains(".") && value != Math.rint(value)) {
             throw new IllegalArgumentException("size '" + text + "' is not a whole number of bytes");

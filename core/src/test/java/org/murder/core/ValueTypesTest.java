@@ -61,6 +61,13 @@ class ValueTypesTest {
     }
 
     @Test
+    void aSizeBeyondWhatALongHoldsSaysTheMost() {
+        assertEquals("size '99999999999999999999' is too large (expected: at most 8 EiB, 9223372036854775807 bytes; a size like 16384,"
+                + " 256KiB, 4MiB or 1.5GB)", assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("99999999999999999999"))
+                .getMessage());
+    }
+
+    @Test
     void formatsSizes() {
         assertEquals("512 B", ByteSize.format(512));
         assertEquals("256 KiB", ByteSize.format(256 * 1024));

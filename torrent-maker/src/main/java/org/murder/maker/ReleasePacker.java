@@ -40,6 +40,24 @@ public final class ReleasePacker {
     private final Path root;
     private final List<PathMatcher> excludes;
 
+    /** What the JDK's glob parser found, without its regex internals ("Missing '] near index 0" -> "a '[' not closed"). */
+    private static String globProblem(IllegalArgumentException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Missing ']")) {
+            return "a '[' not closed";
+        }
+        if (m.contains("Missing '}")) {
+            return "a '{' not closed";
+        }
+        if (m.contains("Cannot nest groups")) {
+            return "a '{' inside another";
+        }
+        if (m.contains("No character to escape")) {
+            return "a '\\' at the end";
+        }
+        return org.murder.core.Printable.escape(m.lines().findFirst().orElse(""), 100);
+    }
+
     public ReleasePacker(Path root, List<String> excludeGlobs) {
         this.root = root;
         this.excludes = new ArrayList<>();
@@ -47,8 +65,8 @@ public final class ReleasePacker {
             try {
                 excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
             } catch (IllegalArgumentException e) {
-                throw MurderException.badInput("--exclude '" + glob + "': " + e.getMessage().lines().findFirst().orElse("")
-                        + " (expected: a glob like '*.log' or 'tmp/**')");
+                throw MurderException.badInput("--exclude '" + org.murder.core.Printable.escape(glob, 200) + "': not a glob ("
+                        + globProblem(e) + ") (expected: a glob like '*.log', 'tmp/**' or 'logs/[a-c]*', with [ ] and { } closed)");
             }
         }
     }

@@ -187,4 +187,14 @@ class ReleasePackerTest {
         assertEquals(growing + " grew beyond 100000 bytes while packing (expected: a release that does not change while it is packed)",
                 e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void anExcludeThatIsNoGlobSaysWhatIsWrongInGlobTerms() {
+        for (String[] c : new String[][] {{"[", "a '[' not closed"}, {"logs/{a,b", "a '{' not closed"}, {"{a,{b}}", "a '{' inside another"}}) {
+            org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                    () -> new ReleasePacker(Path.of("."), List.of(c[0])));
+            org.junit.jupiter.api.Assertions.assertEquals("--exclude '" + c[0] + "': not a glob (" + c[1] + ") (expected: a glob like"
+                    + " '*.log', 'tmp/**' or 'logs/[a-c]*', with [ ] and { } closed)", e.getMessage());
+        }
+    }
 }

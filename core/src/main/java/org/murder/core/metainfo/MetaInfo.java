@@ -81,7 +81,8 @@ public final class MetaInfo {
         } catch (NoSuchFileException e) {
             throw MurderException.badInput(name + ": no such file");
         } catch (IOException e) {
-            throw MurderException.badInput(name + ": cannot read (" + e.getMessage() + ")", e);
+            throw MurderException.badInput(name + ": cannot read: " + org.murder.core.io.IoErrors.reason(e)
+                    + " (expected: a readable .torrent file)", e);
         } catch (MurderException e) {
             if (e.getMessage().startsWith(name)) {
                 throw e;

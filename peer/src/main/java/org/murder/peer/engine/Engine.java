@@ -137,6 +137,10 @@ public final class Engine implements Closeable {
                 return;
             }
             if (!portTaken(f.cause())) {
+                if (bind != null && String.valueOf(f.cause().getMessage()).contains("Cannot assign requested address")) {
+                    throw MurderException.badInput("--bind " + bind.getHostAddress() + ": not an address of this host (expected: one of"
+                            + " its interfaces' addresses, or none to listen on all)");
+                }
                 throw MurderException.failure("listen on port " + p + ": " + f.cause().getMessage(), f.cause());
             }
         }

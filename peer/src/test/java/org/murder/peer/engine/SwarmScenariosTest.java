@@ -377,6 +377,16 @@ class SwarmScenariosTest {
     }
 
     @Test
+    void aBindAddressThisHostDoesNotHaveIsBadUsageNamingIt() throws Exception {
+        InetAddress notOurs = InetAddress.getByName("192.0.2.1"); // TEST-NET-1: no host has it; the bind fails here, nothing is sent
+        MurderException e = assertThrows(MurderException.class, () -> Engine.start(EngineConfig.builder()
+                .portRange(new PortRange(47000, 47001)).bindAddress(notOurs).build(), Clock.systemUTC()));
+        assertEquals("--bind 192.0.2.1: not an address of this host (expected: one of its interfaces' addresses, or none to listen on"
+                + " all)", e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+    }
+
+    @Test
     void aPortRangeWithNoFreePortIsAClearError() throws Exception {
         try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = a.getLocalPort();
