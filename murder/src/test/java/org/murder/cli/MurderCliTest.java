@@ -139,9 +139,19 @@ class MurderCliTest {
                         + " interface)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--web-linger", "30s"),
                 "murder: deploy: --web-linger only goes with --web PORT");
+        // the secret and the ZooKeeper settings before anything is packed, listens or connects
+        Path work = tmp.resolve("deploy-work");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--zk", "127.0.0.1:1", "--secret-file",
+                tmp.resolve("no-secret").toString(), "--work-dir", work.toString()), "murder: no job secret: " + tmp.resolve("no-secret")
+                + " does not exist (expected: a file with at least 16 characters shared by the deploy host and every agent, or"
+                + " MURDER_SECRET)");
+        assertFalse(Files.exists(work), "nothing packed");
+        Path deploySecret = Files.writeString(tmp.resolve("deploy-secret"), "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(deploySecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--web",
-                    String.valueOf(taken.getLocalPort())),
+            // with a secret: a deploy without one fails on that first, before anything listens
+            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--secret-file",
+                    deploySecret.toString(), "--web", String.valueOf(taken.getLocalPort())),
                     "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
         }
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--tracker-port", "70000"),
@@ -173,6 +183,9 @@ class MurderCliTest {
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
         java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "not a host", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--port-range", "47100-47101"), "murder: --zk: 'not a host' (expected: HOST:PORT[,HOST:PORT...], ports 1"
+                + " to 65535)"); // before the engine takes a port and logs it
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hook-user", "no-such-user-here"),
                 "murder: --hook-user no-such-user-here: no such user on this host (expected: an existing user to run the activation"

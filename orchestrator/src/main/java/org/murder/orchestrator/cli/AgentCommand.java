@@ -119,6 +119,7 @@ public final class AgentCommand implements Callable<Integer> {
             throw MurderException.badInput(e.getMessage());
         }
         JobSigner signer = zk.signer();
+        org.murder.orchestrator.zk.ZkSettings zkSettings = zk.settings(); // a bad --zk or --zk-timeout fails before any port is taken
         if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
             throw MurderException.badInput("--hooks-file " + hooksFile + ": no such file (expected: a murder.hooks file)");
         }
@@ -144,14 +145,14 @@ public final class AgentCommand implements Callable<Integer> {
         // metrics first: a port in use fails the agent before it listens for peers or joins ZooKeeper
         PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
         AtomicReference<HealthCheck> health = new AtomicReference<>(
-                () -> HealthStatus.unhealthy("starting: connecting to zookeeper " + zk.settings().connect()));
+                () -> HealthStatus.unhealthy("starting: connecting to zookeeper " + zkSettings.connect()));
         Optional<MetricsServer> metricsServer = endpoint.map(e -> MetricsServer.start(e, registry, () -> health.get().check()));
         Engine engine = null;
         CuratorFramework client;
         try {
             engine = Engine.start(engineOptions.configBuilder().build(), Clock.systemUTC());
             EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
-            client = Zk.connect(zk.settings());
+            client = Zk.connect(zkSettings);
         } catch (RuntimeException e) {
             if (engine != null) {
                 engine.close();

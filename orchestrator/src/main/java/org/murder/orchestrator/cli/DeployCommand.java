@@ -205,12 +205,15 @@ public final class DeployCommand implements Callable<Integer> {
         DeployMetrics metrics = new DeployMetrics(registry);
         // with --json, what a person reads (progress, the table) goes to stderr and stdout holds one JSON document
         PrintWriter human = json.enabled() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        // the secret and ZooKeeper's settings are checked before anything is packed or listens: a missing secret named at once
+        org.murder.orchestrator.job.JobSigner signer = zk.signer();
+        org.murder.orchestrator.zk.ZkSettings zkSettings = zk.settings();
         try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
                 // packed and hashed while the deploy connects to ZooKeeper, checks its targets and takes its locks
                 PackAhead ahead = resumeJob != null ? null : Deployer.packAhead(request, Clock.systemUTC(), Progress.isTerminal());
-                CuratorFramework client = Zk.connect(zk.settings())) {
-            Deployer deployer = new Deployer(client, zk.signer(), Clock.systemUTC(), human, Progress.isTerminal(), metrics)
+                CuratorFramework client = Zk.connect(zkSettings)) {
+            Deployer deployer = new Deployer(client, signer, Clock.systemUTC(), human, Progress.isTerminal(), metrics)
                     .maxHosts(maxHosts);
             if (web != null) {
                 human.printf("web       on %s while the deploy runs%n", web.url());
