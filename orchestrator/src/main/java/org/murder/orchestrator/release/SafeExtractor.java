@@ -321,7 +321,15 @@ public final class SafeExtractor {
                             continue; // e.g. git archive's commit id: metadata, not a path
                         }
                         last = entry.getName();
-                        unpack(entry, tar, codec);
+                        try {
+                            unpack(entry, tar, codec);
+                        } catch (java.nio.file.FileSystemException e) {
+                            if (e.getReason() != null && e.getReason().contains("File name too long")) { // ENAMETOOLONG
+                                throw refuse(last.length() > 200 ? last.substring(0, 200) + "..." : last, "a name longer than this file system takes (expected: names of at most 255 bytes"
+                                        + " a component and 4096 in all)");
+                            }
+                            throw e;
+                        }
                     }
                 }
             }

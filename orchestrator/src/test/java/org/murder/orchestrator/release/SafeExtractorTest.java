@@ -347,6 +347,21 @@ class SafeExtractorTest {
         }
     }
 
+    @Test
+    void aNameLongerThanTheFileSystemTakesIsBadInputNamingTheEntryShortened() throws Exception {
+        String longName = "d/" + "n".repeat(300) + "/file";
+        Path archive = tarFixture().file("ok", "ok").file(longName, "x").write(tmp.resolve("long.tar.gz"));
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertEquals(MurderException.BAD_INPUT, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(archive + ": entry 'd/nnn"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("...': a name longer than this file system takes (expected: names of at most 255 bytes a"
+                + " component and 4096 in all)"), e.getMessage());
+        assertTrue(e.getMessage().length() < 400, e.getMessage());
+        assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
+    }
+
     /**
      * A tar stream cut between entries or inside a header, inside a whole compressed stream (a
      * truncated tar packed as it was): refused, not unpacked as a smaller release. Whole records and
