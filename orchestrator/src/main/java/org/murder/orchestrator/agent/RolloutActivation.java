@@ -150,16 +150,21 @@ final class RolloutActivation {
         Map<String, String> withName = new LinkedHashMap<>(env);
         withName.put("MURDER_HOOK", hook.key());
         Path releases = release.toAbsolutePath().getParent();
-        HookResult r;
-        try (org.murder.orchestrator.rollout.HookTurn turn = org.murder.orchestrator.rollout.HookTurn.take(releases,
-                holder -> LOG.info("[host={} tag={}] {} waits: {} runs on {}", host, env.get("MURDER_TAG"), hook.key(), holder,
-                        releases.getParent()))) {
-            LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
-            r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
+        org.murder.orchestrator.rollout.HookTurn turn;
+        try {
+            turn = org.murder.orchestrator.rollout.HookTurn.take(releases, holder -> LOG.info("[host={} tag={}] {} waits: {} runs on {}",
+                    host, env.get("MURDER_TAG"), hook.key(), holder, releases.getParent()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RolloutFailure(hook.key() + " not run: interrupted while another job's hook ran on " + releases.getParent()
                     + "; " + where, results, switched);
+        } catch (IllegalStateException e) { // the turn could not be taken: the report keeps what ran and whether current switched
+            throw new RolloutFailure(hook.key() + " not run: " + e.getMessage() + "; " + where, results, switched);
+        }
+        HookResult r;
+        try (turn) {
+            LOG.info("[host={} tag={}] {} ({})", host, env.get("MURDER_TAG"), hook.key(), spec.get().source());
+            r = runner.run(spec.get(), withName, release, org.murder.orchestrator.rollout.HookLedger.beside(release));
         }
         results.add(r);
         if (!r.ok()) {

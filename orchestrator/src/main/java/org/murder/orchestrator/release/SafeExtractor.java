@@ -295,8 +295,7 @@ public final class SafeExtractor {
                     throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": " + reason(e, read), e));
                 }
                 try (InputStream tarBytes = new ReadAhead(decompressed, "murder-unpack");
-                        TarEnd end = new TarEnd(tarBytes);
-                        TarArchiveInputStream tar = new TarArchiveInputStream(end, "UTF-8")) { // not the locale's
+                        TarEnd tar = new TarEnd(tarBytes, "UTF-8")) { // not the locale's
                     String last = null;
                     while (true) {
                         TarArchiveEntry entry;
@@ -309,7 +308,7 @@ public final class SafeExtractor {
                                     + reason(e, read), e));
                         }
                         if (entry == null) {
-                            java.util.Optional<String> cut = end.problem();
+                            java.util.Optional<String> cut = tar.problem();
                             if (cut.isPresent()) {
                                 String where = last == null ? "" : "after entry '" + Trees.printable(last) + "': ";
                                 throw readFailure(new java.io.EOFException()).orElseGet(() -> MurderException.badInput("extract " + archive

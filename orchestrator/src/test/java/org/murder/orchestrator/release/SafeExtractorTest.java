@@ -391,6 +391,14 @@ class SafeExtractorTest {
             assertEquals(MurderException.BAD_INPUT, e.exitCode());
             assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
         }
+        // a last file that ends in zeros, cut right after it: its zeros are no marker
+        byte[] zeros = new byte[1536];
+        byte[] endsInZeros = tarFixture().file("a", a, 0644, MTIME).file("z", zeros, 0644, MTIME).tarBytes();
+        Path cutAfterZeros = Files.write(tmp.resolve("cut-after-zeros"), archiveFixture(codec, Arrays.copyOf(endsInZeros, 1536 + 512
+                + 1536)));
+        MurderException z = assertThrows(MurderException.class, () -> new SafeExtractor().extract(cutAfterZeros, target));
+        assertTrue(z.getMessage().contains("after entry 'z': the archive ends without tar's end-of-archive marker"), z.getMessage());
+        assertEquals(Set.of(), names(target.getParent()));
         for (int whole : List.of(4096, tar.length)) {
             new SafeExtractor().extract(Files.write(tmp.resolve("whole-" + whole), archiveFixture(codec, Arrays.copyOf(tar, whole))),
                     target);

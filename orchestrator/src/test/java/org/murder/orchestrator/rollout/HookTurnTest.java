@@ -118,4 +118,36 @@ class HookTurnTest {
             assertTrue(Files.isRegularFile(releases.resolve(HookTurn.FILE)));
         }
     }
+
+    @Test
+    void theLockFileIsOursAloneAndOneOfAnotherUserIsRefused() throws Exception {
+        Path releases = Files.createDirectories(tmp.resolve("app/releases"));
+        Path file = releases.resolve(HookTurn.FILE);
+        Files.writeString(file, "");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        try (HookTurn turn = HookTurn.take(releases, holder -> { })) {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                    "anyone who can open it could hold a lock that keeps every hook waiting");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "chown needs root");
+        java.nio.file.attribute.UserPrincipal nobody = file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(file, nobody);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HookTurn.take(releases, holder -> { }));
+        assertTrue(e.getMessage().endsWith(": not a regular file of root (expected: murder's hook lock, or nothing)"), e.getMessage());
+    }
+
+    @Test
+    void oneThreadCannotTakeTheTurnTwice() throws Exception {
+        Path releases = Files.createDirectories(tmp.resolve("app/releases"));
+        Path other = Files.createSymbolicLink(tmp.resolve("other-name"), releases); // the same directory by another name
+        try (HookTurn turn = HookTurn.take(releases, holder -> { })) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> HookTurn.take(other, holder -> { }));
+            assertTrue(e.getMessage().contains("taken twice by one thread"), e.getMessage());
+        }
+        try (HookTurn again = HookTurn.take(other, holder -> {
+            throw new AssertionError("our own turn was given back, nobody holds it: " + holder);
+        })) {
+            assertTrue(Files.isRegularFile(releases.resolve(HookTurn.FILE)));
+        }
+    }
 }
