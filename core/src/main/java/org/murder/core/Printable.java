@@ -14,48 +14,66 @@ public final class Printable {
 
     /** Whether {@code text} holds nothing {@link #escape} would change. */
     public static boolean isPlain(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (unsafe(text.charAt(i))) {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            if (unsafe(cp)) {
                 return false;
             }
+            i += Character.charCount(cp);
         }
         return true;
     }
 
-    /** {@link #escape} of at most {@code maxChars} of {@code text}, with {@code ...} when it was longer (names from the network). */
+    /**
+     * {@link #escape} of at most {@code maxChars} of {@code text}, with {@code ...} when it was longer
+     * (names from the network); never cut inside a surrogate pair.
+     */
     public static String escape(String text, int maxChars) {
-        return text == null || text.length() <= maxChars ? escape(text) : escape(text.substring(0, maxChars)) + "...";
+        if (text == null || text.length() <= maxChars) {
+            return escape(text);
+        }
+        int end = maxChars > 0 && Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+        return escape(text.substring(0, end)) + "...";
     }
 
-    /** {@code text} with every unsafe character as {@code \xNN} or {@code \\uNNNN}. */
+    /**
+     * {@code text} with every unsafe character as {@code \xNN}, {@code \\uNNNN} or, beyond the
+     * Basic Multilingual Plane (the invisible tag characters U+E0000-E007F), {@code \\U+NNNNN}; a
+     * lone surrogate is escaped too.
+     */
     public static String escape(String text) {
         if (text == null || isPlain(text)) {
             return text;
         }
         StringBuilder b = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (!unsafe(c)) {
-                b.append(c);
-            } else if (c < 0x100) {
-                b.append(String.format("\\x%02x", (int) c));
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (!unsafe(cp)) {
+                b.appendCodePoint(cp);
+            } else if (cp < 0x100) {
+                b.append(String.format("\\x%02x", cp));
+            } else if (cp < 0x10000) {
+                b.append(String.format("\\u%04x", cp));
             } else {
-                b.append(String.format("\\u%04x", (int) c));
+                b.append(String.format("\\U+%05X", cp));
             }
         }
         return b.toString();
     }
 
-    private static boolean unsafe(char c) {
-        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+    private static boolean unsafe(int cp) {
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             return true;
         }
-        if (c < 0xa0) {
+        if (cp < 0xa0) {
             return false;
         }
-        int type = Character.getType(c);
-        // format characters: the bidi marks, overrides and isolates, zero-width spaces and joiners, the BOM (a name that
-        // looks like another); line and paragraph separators (a line break to some terminals and log viewers)
-        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+        int type = Character.getType(cp);
+        // format characters: the bidi marks, overrides and isolates, zero-width spaces and joiners, the BOM, the tag
+        // characters (a name that looks like another, or hides text); line and paragraph separators (a line break to some
+        // terminals and log viewers); a surrogate here stands alone (a pair is one code point)
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.SURROGATE;
     }
 }

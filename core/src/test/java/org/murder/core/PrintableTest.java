@@ -22,6 +22,12 @@ class PrintableTest {
         assertEquals("a\\u2029b", Printable.escape("a\u2029b"));
         assertEquals("v4\\u200b2 v4\\u200d2 v4\\u20602 \\ufeffv42", Printable.escape("v4\u200b2 v4\u200d2 v4\u20602 \ufeffv42"));
         assertEquals("\\u061cv42", Printable.escape("\u061cv42"));
+        // beyond the BMP: the invisible tag characters ("ASCII smuggling"), and a lone surrogate
+        assertEquals("v42\\U+E0001\\U+E0068\\U+E0069", Printable.escape("v42" + new String(Character.toChars(0xE0001))
+                + new String(Character.toChars(0xE0068)) + new String(Character.toChars(0xE0069))));
+        assertEquals("a\\ud800b", Printable.escape("a\ud800b"));
+        String rocket = new String(Character.toChars(0x1F680));
+        assertEquals("ab...", Printable.escape("ab" + rocket, 3), "never half a pair");
     }
 
     @Test

@@ -108,7 +108,7 @@ public final class SeederService implements AutoCloseable {
                 throw e;
             } catch (RuntimeException e) { // a bug of ours, met on this file: this file is skipped, the others still seed
                 unreadable.put(torrent, stamp);
-                throw MurderException.failure(Printable.escape(torrent.toString()) + ": cannot read: " + e, e);
+                throw MurderException.failure(Printable.escape(torrent.toString() + ": cannot read: " + e), e);
             }
             unreadable.remove(torrent);
             Path data = directory.resolve(meta.name());
@@ -133,12 +133,14 @@ public final class SeederService implements AutoCloseable {
                 }
             });
             LOG.info("seeding {} ({})", meta.name(), meta.infoHash());
-        } catch (MurderException e) {
+        } catch (RuntimeException e) {
             // tried again every scan (its data may still be on its way in), warned of once per reason: the same
-            // reason every 2 s flooded the log, and waiting for the directory to change missed data copied in place
-            if (!e.getMessage().equals(warned.put(torrent, e.getMessage()))) {
+            // reason every 2 s flooded the log, and waiting for the directory to change missed data copied in place. Not
+            // ours (a bug met on this torrent, in its storage or the engine): named with its file, and the others still seed
+            String why = e instanceof MurderException ? e.getMessage() : Printable.escape(torrent.getFileName() + ": " + e);
+            if (!why.equals(warned.put(torrent, why))) {
                 warnings++;
-                LOG.warn("{}", e.getMessage());
+                LOG.warn("{}", why);
             }
         }
     }

@@ -82,7 +82,7 @@ public final class ZkOptions {
     }
 
     /**
-     * A secret every user of the host may read is anyone's: with the job secret they sign jobs the
+     * A secret every user of the host may read (or others may write) is anyone's: with the job secret they sign jobs the
      * agents (root) run, with the ZooKeeper credentials they change murder's nodes. Said once a file,
      * as a warning (a refusal would stop a fleet whose files an older install made so).
      */
@@ -93,12 +93,15 @@ public final class ZkOptions {
         } catch (IOException | UnsupportedOperationException e) {
             return false; // missing or unreadable: the read below says why
         }
-        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ) || !WARNED.add(file.toAbsolutePath())) {
+        boolean writable = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+                || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE);
+        if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ) && !writable || !WARNED.add(file.toAbsolutePath())) {
             return false;
         }
-        org.slf4j.LoggerFactory.getLogger(ZkOptions.class).warn("{} {} can be read by every user of this host (mode {}; expected: rw-------"
-                + " or rw-r----- for murder's group, as scripts/install.sh makes it): any of them can use it; chmod o-r it",
-                option, org.murder.core.Printable.escape(file.toString()), java.nio.file.attribute.PosixFilePermissions.toString(perms));
+        org.slf4j.LoggerFactory.getLogger(ZkOptions.class).warn("{} {} can be {} by other users of this host (mode {}; expected: rw-------"
+                + " or rw-r----- for murder's group, as scripts/install.sh makes it): any of them can use it; chmod go-w,o-r it",
+                option, org.murder.core.Printable.escape(file.toString()), writable ? "changed" : "read",
+                java.nio.file.attribute.PosixFilePermissions.toString(perms));
         return true;
     }
 

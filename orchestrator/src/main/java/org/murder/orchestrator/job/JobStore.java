@@ -140,6 +140,10 @@ public final class JobStore {
                 data = zk.getData().storingStatIn(stat).forPath(ZkPaths.job(id));
             } catch (KeeperException.NoNodeException e) {
                 continue; // removed meanwhile
+            } catch (KeeperException.NoAuthException e) { // an ACL that lets us not read it: not one of ours
+                LOG.warn("ignoring {}: not readable with murder's credentials (not a job of murder)",
+                        org.murder.core.Printable.escape(ZkPaths.job(id)));
+                continue;
             }
             Job job = null;
             try {
@@ -220,6 +224,8 @@ public final class JobStore {
             Job job = node.job();
             if (job == null) { // not a job: gone once ZooKeeper made it longer ago than the cutoff, with what is below it
                 if (node.madeMillis() < cutoff) {
+                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(node.name())); // reports and waves
+                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(node.name())); // under its name, if any
                     zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(node.name()));
                     removed++;
                 }

@@ -57,6 +57,10 @@ import org.murder.core.io.FileModes;
  * gzip writes).
  */
 public final class SafeExtractor {
+    /** The longest name component (NAME_MAX) and, a little under PATH_MAX less the release's own path, the longest name we unpack. */
+    static final int MAX_NAME_BYTES = 255;
+    static final int MAX_PATH_BYTES = 3072;
+
 
     /** The tar-bomb guard: content bytes (after decompression) and entries, per archive. */
     public record Limits(long maxBytes, long maxEntries) {
@@ -320,15 +324,7 @@ public final class SafeExtractor {
                             continue; // e.g. git archive's commit id: metadata, not a path
                         }
                         last = entry.getName();
-                        try {
-                            unpack(entry, tar, codec);
-                        } catch (java.nio.file.FileSystemException e) {
-                            if (e.getReason() != null && e.getReason().contains("File name too long")) { // ENAMETOOLONG
-                                throw refuse(last.length() > 200 ? last.substring(0, 200) + "..." : last, "a name longer than this file system takes (expected: names of at most 255 bytes"
-                                        + " a component and 4096 in all)");
-                            }
-                            throw e;
-                        }
+                        unpack(entry, tar, codec);
                     }
                 }
             }
@@ -391,6 +387,10 @@ public final class SafeExtractor {
             }
             Kind kind = kind(entry);
             List<String> parts = components(raw, raw, "");
+            if (tooLong(parts)) { // refused here, not by the file system's ENAMETOOLONG naming our partial directory
+                throw refuse(raw, "a name longer than file systems take (expected: names of at most " + MAX_NAME_BYTES
+                        + " bytes a component and " + MAX_PATH_BYTES + " in all)");
+            }
             if (parts.isEmpty()) {
                 if (kind != Kind.DIRECTORY) {
                     throw refuse(raw, "names the release directory itself (expected: a path inside it)");
@@ -616,6 +616,19 @@ public final class SafeExtractor {
                 throw refuse(raw, what + "control characters in the name (expected: a name without control or bidi characters)");
             }
             return parts;
+        }
+
+        /** Whether a component of {@code parts}, or the whole, is longer than Linux file systems take (NAME_MAX, PATH_MAX). */
+        private static boolean tooLong(List<String> parts) {
+            int total = 0;
+            for (String part : parts) {
+                int bytes = part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (bytes > MAX_NAME_BYTES) {
+                    return true;
+                }
+                total += bytes + 1;
+            }
+            return total > MAX_PATH_BYTES;
         }
 
         private MurderException refuse(String raw, String reason) {

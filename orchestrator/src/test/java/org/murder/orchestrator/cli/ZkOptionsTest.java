@@ -25,5 +25,8 @@ class ZkOptionsTest {
             assertFalse(ZkOptions.warnIfEveryoneReads(file, "--secret-file"), kept);
         }
         assertFalse(ZkOptions.warnIfEveryoneReads(tmp.resolve("missing"), "--secret-file"), "the read says what is wrong");
+        Path groupWritable = Files.writeString(tmp.resolve("gw"), "a-test-secret-of-32-characters!!\n");
+        Files.setPosixFilePermissions(groupWritable, PosixFilePermissions.fromString("rw-rw----"));
+        assertTrue(ZkOptions.warnIfEveryoneReads(groupWritable, "--secret-file"), "others may replace it");
     }
 }

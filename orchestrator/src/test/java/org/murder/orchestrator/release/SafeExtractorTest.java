@@ -348,7 +348,7 @@ class SafeExtractorTest {
     }
 
     @Test
-    void aNameLongerThanTheFileSystemTakesIsBadInputNamingTheEntryShortened() throws Exception {
+    void aNameLongerThanFileSystemsTakeIsBadInputNamingTheEntry() throws Exception {
         String longName = "d/" + "n".repeat(300) + "/file";
         Path archive = tarFixture().file("ok", "ok").file(longName, "x").write(tmp.resolve("long.tar.gz"));
         Path target = tmp.resolve("out/v1");
@@ -356,9 +356,8 @@ class SafeExtractorTest {
         MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
         assertEquals(MurderException.BAD_INPUT, e.exitCode(), e.getMessage());
         assertTrue(e.getMessage().startsWith(archive + ": entry 'd/nnn"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("...': a name longer than this file system takes (expected: names of at most 255 bytes a"
-                + " component and 4096 in all)"), e.getMessage());
-        assertTrue(e.getMessage().length() < 400, e.getMessage());
+        assertTrue(e.getMessage().endsWith("': a name longer than file systems take (expected: names of at most 255 bytes a component"
+                + " and 3072 in all)"), e.getMessage());
         assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
     }
 

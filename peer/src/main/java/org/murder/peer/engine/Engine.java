@@ -126,6 +126,10 @@ public final class Engine implements Closeable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                 .childHandler(initializer(null, false));
         InetAddress bind = config.bindAddress().orElse(null);
+        if (bind != null && !bind.isAnyLocalAddress() && !isOurs(bind)) { // NIO would call it a port in use, epoll errno -99
+            throw MurderException.badInput("--bind " + bind.getHostAddress() + ": not an address of this host (expected: one of its"
+                    + " interfaces' addresses, or none to listen on all)");
+        }
         for (int p = config.portRange().first(); p <= config.portRange().last(); p++) {
             ChannelFuture f = b.bind(bind == null ? new InetSocketAddress(p) : new InetSocketAddress(bind, p)).awaitUninterruptibly();
             if (f.isSuccess()) {
@@ -137,10 +141,6 @@ public final class Engine implements Closeable {
                 return;
             }
             if (!portTaken(f.cause())) {
-                if (bind != null && String.valueOf(f.cause().getMessage()).contains("Cannot assign requested address")) {
-                    throw MurderException.badInput("--bind " + bind.getHostAddress() + ": not an address of this host (expected: one of"
-                            + " its interfaces' addresses, or none to listen on all)");
-                }
                 throw MurderException.failure("listen on port " + p + ": " + f.cause().getMessage(), f.cause());
             }
         }
@@ -149,6 +149,15 @@ public final class Engine implements Closeable {
     }
 
     /** The port is in use (or not ours to take): try the next one of the range. */
+    /** Whether {@code address} is one of this host's (loopback ones included). */
+    private static boolean isOurs(InetAddress address) {
+        try {
+            return address.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(address) != null;
+        } catch (java.net.SocketException e) {
+            return true; // cannot tell: the bind says
+        }
+    }
+
     private static boolean portTaken(Throwable t) {
         // NIO says BindException; the native transport gives bind(2)'s errno: EADDRINUSE 98, EACCES 13 (Linux)
         return t instanceof BindException
