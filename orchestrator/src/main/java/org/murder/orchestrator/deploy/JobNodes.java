@@ -137,6 +137,10 @@ final class JobNodes {
             throw MurderException.failure("job " + id + ": not signed with this secret (expected: the secret of the deploy that"
                     + " published it)", null);
         }
+        if (!job.id().equals(id)) { // a signed job copied under another name: its agents report under its own id
+            throw MurderException.failure("job " + id + ": holds job " + Printable.escape(job.id()) + " (expected: a job node named by"
+                    + " its job's id, as deploy publishes it)", null);
+        }
         if (!job.isDeploy()) {
             throw MurderException.badInput("job " + id + ": a rollback (expected: a deploy job)");
         }

@@ -37,6 +37,25 @@ class JobNodesTest {
         }
     }
 
+    @Test
+    void aSignedJobCopiedUnderAnotherNameIsNotFollowed() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
+            org.murder.orchestrator.job.Job job = signer.sign(org.murder.orchestrator.job.Job.builder().id("v2-x").tag("v2").torrent("ZA==")
+                    .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
+                    .deadline(Long.MAX_VALUE / 2).build());
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v2-x"), Json.write(job));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v2-copy"), Json.write(job));
+            JobNodes nodes = new JobNodes(zk, signer, Clock.systemUTC());
+            assertEquals("v2-x", nodes.readSigned("v2-x").id());
+            org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                    () -> nodes.readSigned("v2-copy"));
+            assertEquals("job v2-copy: holds job v2-x (expected: a job node named by its job's id, as deploy publishes it)",
+                    e.getMessage());
+        }
+    }
+
     private static void report(CuratorFramework zk, String host, HostReport r) throws Exception {
         String path = ZkPaths.host("v2-x", host);
         if (zk.checkExists().forPath(path) == null) {
