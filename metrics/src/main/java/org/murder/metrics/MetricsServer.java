@@ -22,6 +22,18 @@ import org.murder.core.MurderException;
 public final class MetricsServer implements Closeable {
     static final String PATHS = "/metrics, /healthz";
 
+    /** Requests served at once: a scraper, a health check, and a few slow or stuck clients beside them. */
+    static final int THREADS = 4;
+    /** A request (line, headers) must come whole within this, or its connection is closed (the JDK server's maxReqTime). */
+    static final int MAX_REQUEST_SECONDS = 5;
+
+    static {
+        // read once, when the JDK's server is first used in this process; an operator's own -D setting wins
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -60,7 +72,10 @@ public final class MetricsServer implements Closeable {
                         + PATHS + ")\n");
             }
         }));
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        // the JDK's server reads a request on the executor's thread: one client that sent a byte and stopped held a single
+        // thread, and /healthz with it, for as long as it kept its socket open. Threads for several, and a request not read
+        // whole within MAX_REQUEST_SECONDS is dropped (see the static block)
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "murder-metrics");
             t.setDaemon(true);
             return t;

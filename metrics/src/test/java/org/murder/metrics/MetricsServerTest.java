@@ -45,6 +45,35 @@ class MetricsServerTest {
     }
 
     @Test
+    void clientsThatSendAByteAndStopDoNotKeepHealthzFromOthers() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING)) {
+            URI healthz = URI.create(server.url().replace("/metrics", "/healthz"));
+            java.util.List<java.net.Socket> stuck = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < MetricsServer.THREADS - 1; i++) {
+                    java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort());
+                    s.getOutputStream().write('G');
+                    s.getOutputStream().flush();
+                    stuck.add(s);
+                }
+                assertEquals("200 ok\n", get(healthz), "served beside the stuck ones");
+                // and one more stuck than there are threads: each is dropped within the request time, and health answers
+                for (int i = 0; i < 2; i++) {
+                    java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort());
+                    s.getOutputStream().write('G');
+                    s.getOutputStream().flush();
+                    stuck.add(s);
+                }
+                assertEquals("200 ok\n", get(healthz), "after the stuck requests' time ran out");
+            } finally {
+                for (java.net.Socket s : stuck) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aPortInUseIsOneLine() {
         try (MetricsServer first = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING)) {
             int port = first.address().getPort();
@@ -74,7 +103,8 @@ class MetricsServerTest {
     }
 
     private static String get(URI uri) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(30))
+                .build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
     }
 }

@@ -65,6 +65,27 @@ class TrackerServerTest {
     // ---- announce and scrape semantics ----
 
     @Test
+    void aClientThatSendsRequestsWithoutReadingTheRepliesIsClosedNotBuffered() throws Exception {
+        start(b -> { });
+        byte[] batch = "GET /none HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.setReceiveBufferSize(4096); // it never reads: the replies fill its socket, then ours
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+            java.io.OutputStream out = s.getOutputStream();
+            boolean closed = false;
+            for (int i = 0; i < 1000 && !closed; i++) { // at most 33 MB of requests; closed long before
+                try {
+                    out.write(batch);
+                } catch (java.io.IOException e) { // reset by the tracker
+                    closed = true;
+                }
+            }
+            assertTrue(closed, "the tracker kept taking requests whose replies nobody read");
+        }
+        client.announce(IH, TrackerClient.id20(2), 7001, 100, "event=started"); // others still served: a 200 with a dictionary
+    }
+
+    @Test
     void compactAnnounceHandsOutOtherPeersSixBytesEach() throws Exception {
         start(b -> { });
         BDict first = client.announce(IH, TrackerClient.id20(10), 6881, 100, "event=started");

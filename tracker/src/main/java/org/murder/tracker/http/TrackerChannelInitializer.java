@@ -12,19 +12,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline of one client connection, head to tail: connection cap, idle detection, the slow
  * client guard, the HTTP codec with capped request line and headers, a small aggregator (no
- * tracker request has a body worth more than a few bytes), then the router.
+ * tracker request has a body worth more than a few bytes), a client that does not read its replies
+ * closed ({@link UnreadReplies}), then the router.
  */
 public final class TrackerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final HttpSettings settings;
     private final TrackerMetrics metrics;
     private final ConnectionLimiter limiter;
     private final TrackerHttpHandler handler;
+    private final UnreadReplies unread;
 
     public TrackerChannelInitializer(HttpSettings settings, TrackerMetrics metrics, TrackerHttpHandler handler) {
         this.settings = settings;
         this.metrics = metrics;
         this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics);
         this.handler = handler;
+        this.unread = new UnreadReplies(metrics);
     }
 
     @Override
@@ -42,6 +45,7 @@ public final class TrackerChannelInitializer extends ChannelInitializer<SocketCh
                 super.handleOversizedMessage(ctx, m);
             }
         });
+        p.addLast("unread", unread);
         p.addLast("tracker", handler);
     }
 }
