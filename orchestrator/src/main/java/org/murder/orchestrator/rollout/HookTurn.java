@@ -109,15 +109,27 @@ public final class HookTurn implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             return; // no POSIX attributes: nothing to check
         }
-        String me = System.getProperty("user.name");
-        if (!a.isRegularFile() || !a.owner().getName().equals(me)) {
-            throw new IllegalStateException(Printable.escape(file.toString()) + ": not a regular file of " + me + " (expected: murder's"
-                    + " hook lock, or nothing)");
+        if (!a.isRegularFile() || !ours(file, a)) {
+            throw new IllegalStateException(Printable.escape(file.toString()) + ": not a regular file of " + System.getProperty("user.name")
+                    + " (expected: murder's hook lock, or nothing)");
         }
         Set<PosixFilePermission> others = Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
                 PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
         if (a.permissions().stream().anyMatch(others::contains)) {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    /**
+     * Whether this process's user owns {@code file}: by uid where Linux says it (/proc/self is the process's own),
+     * so that a container's user without a name in /etc/passwd still owns what it made; else by name.
+     */
+    private static boolean ours(Path file, PosixFileAttributes a) {
+        try {
+            return Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(Files.getAttribute(Path.of("/proc/self"),
+                    "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return a.owner().getName().equals(System.getProperty("user.name"));
         }
     }
 
