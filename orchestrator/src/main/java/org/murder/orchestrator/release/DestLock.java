@@ -2,7 +2,6 @@ package org.murder.orchestrator.release;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,14 +18,10 @@ import org.murder.core.MurderException;
 final class DestLock implements AutoCloseable {
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
 
-    private final ReentrantLock local;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final org.murder.core.io.HeldLock held;
 
-    private DestLock(ReentrantLock local, FileChannel channel, FileLock lock) {
-        this.local = local;
-        this.channel = channel;
-        this.lock = lock;
+    private DestLock(org.murder.core.io.HeldLock held) {
+        this.held = held;
     }
 
     static DestLock acquire(Path releases) {
@@ -42,9 +37,9 @@ final class DestLock implements AutoCloseable {
                         + ": not a regular file (expected: murder's lock file, or nothing)");
             }
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            return new DestLock(local, channel, channel.lock());
+            return new DestLock(new org.murder.core.io.HeldLock(local, channel, channel.lock()));
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
+            org.murder.core.io.HeldLock.closeQuietly(channel);
             local.unlock();
             if (e instanceof RuntimeException r) {
                 throw r;
@@ -55,23 +50,6 @@ final class DestLock implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel releases it too
-        } finally {
-            closeQuietly(channel);
-            local.unlock();
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing left to do
-            }
-        }
+        held.close();
     }
 }

@@ -44,14 +44,10 @@ public final class HookTurn implements AutoCloseable {
     private static final ConcurrentHashMap<Object, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
     private static final Set<Object> WARNED = ConcurrentHashMap.newKeySet();
 
-    private final ReentrantLock local;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final org.murder.core.io.HeldLock held;
 
-    private HookTurn(ReentrantLock local, FileChannel channel, FileLock lock) {
-        this.local = local;
-        this.channel = channel;
-        this.lock = lock;
+    private HookTurn(org.murder.core.io.HeldLock held) {
+        this.held = held;
     }
 
     /**
@@ -82,20 +78,20 @@ public final class HookTurn implements AutoCloseable {
                 waiting.accept(new HookLedger(releases.resolve(HookLedger.FILE)).describe());
                 lock = channel.lock(); // interruptible: an interrupt closes the channel and throws
             }
-            return new HookTurn(local, channel, lock);
+            return new HookTurn(new org.murder.core.io.HeldLock(local, channel, lock));
         } catch (FileLockInterruptionException e) {
-            closeQuietly(channel);
+            org.murder.core.io.HeldLock.closeQuietly(channel);
             local.unlock();
             throw new InterruptedException("interrupted waiting for the hook turn of " + releases);
         } catch (IOException e) {
-            closeQuietly(channel);
+            org.murder.core.io.HeldLock.closeQuietly(channel);
             if (WARNED.add(key)) {
                 LOG.warn("cannot lock {}: {}; hooks that other processes run on this destination are not kept apart from ours",
                         Printable.escape(file.toString()), org.murder.core.io.IoErrors.reason(e));
             }
-            return new HookTurn(local, null, null);
+            return new HookTurn(new org.murder.core.io.HeldLock(local, null, null));
         } catch (RuntimeException e) {
-            closeQuietly(channel);
+            org.murder.core.io.HeldLock.closeQuietly(channel);
             local.unlock();
             throw e;
         }
@@ -145,25 +141,6 @@ public final class HookTurn implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException ignored) {
-            // closing the channel releases it too
-        } finally {
-            closeQuietly(channel);
-            local.unlock();
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing left to do
-            }
-        }
+        held.close();
     }
 }
