@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -452,6 +453,31 @@ class TrackerServerTest {
         assertEquals("swarm " + IH_HEX + " is full: 1 peers (cap --max-peers-per-swarm)", TrackerClient.failureReason(full.body()));
         HttpResponse<byte[]> swarms = client.get(client.announceQuery(TrackerClient.id20(2), TrackerClient.id20(11), 6882, 100, ""));
         assertEquals("tracker is full: 1 swarms (cap --max-swarms)", TrackerClient.failureReason(swarms.body()));
+    }
+
+    @Test
+    void aFullSwarmMakesRoomForAnotherSourceAtTheExpenseOfTheSourceThatFilledIt() throws Exception {
+        start(b -> b.maxPeersPerSwarm(3));
+        for (int i = 0; i < 3; i++) { // one client, three made-up peers, each naming another address
+            client.announce(IH, TrackerClient.id20(10 + i), 6881 + i, 100, "&ip=10.0.0." + (i + 1));
+        }
+        HttpResponse<byte[]> itself = client.get(client.announceQuery(IH, TrackerClient.id20(13), 6884, 100, "&ip=10.0.0.4"));
+        assertEquals("swarm " + IH_HEX + " is full: 3 peers (cap --max-peers-per-swarm)", TrackerClient.failureReason(itself.body()));
+
+        String reply; // a host with its own address
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress("127.0.0.2", 0));
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET " + client.announceQuery(IH, TrackerClient.id20(20), 7000, 100, "")
+                    + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            reply = TrackerClient.readAll(s.getInputStream());
+        }
+        assertTrue(reply.contains(" 200 OK") && reply.contains("10:incompletei3e") && reply.contains("5:peers12:"), reply);
+        assertFalse(reply.contains("failure reason"), reply);
+        String m = new String(client.get("/metrics").body(), StandardCharsets.UTF_8);
+        assertTrue(m.contains("murder_tracker_displaced_total{what=\"peers\"} 1.0"), m);
+        assertTrue(m.contains("murder_tracker_displaced_total{what=\"swarms\"} 0.0"), m);
     }
 
     @Test

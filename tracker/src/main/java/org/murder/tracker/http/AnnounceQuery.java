@@ -58,7 +58,8 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
         if (key != null && key.length > MAX_KEY_LENGTH) {
             throw HttpError.badRequest("key: " + key.length + " bytes (expected: at most " + MAX_KEY_LENGTH + ")");
         }
-        InetAddress address = normalize(remote);
+        InetAddress source = normalize(remote);
+        InetAddress address = source;
         String ip = q.text("ip");
         if (ip != null && !ip.isEmpty()) {
             InetAddress given = literal(ip);
@@ -68,7 +69,7 @@ public record AnnounceQuery(Announce announce, boolean compact, boolean noPeerId
         }
         Optional<RackName> rack = rack(q.text("rack"));
         Announce a = new Announce(infoHash, peerId, address, (int) port, uploaded, downloaded, left, event,
-                (int) Math.min(numwant, policy.maxNumwant()), rack);
+                (int) Math.min(numwant, policy.maxNumwant()), rack, source);
         return new AnnounceQuery(a, !"0".equals(q.text("compact")), "1".equals(q.text("no_peer_id")));
     }
 

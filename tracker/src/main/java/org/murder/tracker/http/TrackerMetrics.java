@@ -4,6 +4,7 @@ import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -102,6 +103,13 @@ public final class TrackerMetrics {
                     }
                     cb.call(seeders, "seeder");
                     cb.call(leechers, "leecher");
+                }).register(registry);
+        CounterWithCallback.builder().name("murder_tracker_displaced_total")
+                .help("Places given up by the source holding the most to a newcomer from one holding fewer, when a cap was full:"
+                        + " peers (of a swarm, or of the tracker) and swarms.")
+                .labelNames("what").callback(cb -> {
+                    cb.call(swarms.peersDisplaced(), "peers");
+                    cb.call(swarms.swarmsDisplaced(), "swarms");
                 }).register(registry);
         GaugeWithCallback.builder().name("murder_tracker_whitelist_size")
                 .help("Infohashes whitelisted (directory and registrations); -1 in open mode.")

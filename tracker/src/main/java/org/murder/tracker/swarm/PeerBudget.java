@@ -14,8 +14,13 @@ final class PeerBudget {
     /** Takes one place or throws {@link CapacityException}. */
     void take() {
         if (!tryTake()) {
-            throw new CapacityException("peers", "tracker is full: " + max + " peers in all swarms (cap --max-peers)");
+            throw full();
         }
+    }
+
+    /** The refusal when every place is taken. */
+    CapacityException full() {
+        return new CapacityException("peers", "tracker is full: " + max + " peers in all swarms (cap --max-peers)");
     }
 
     boolean tryTake() {

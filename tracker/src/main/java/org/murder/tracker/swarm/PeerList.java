@@ -20,10 +20,13 @@ final class PeerList {
         final Place rackPlace = new Place(this);
         /** When it joined the swarm, as a sequence number: earlier is smaller. */
         final long arrival;
+        /** Where its announces come from, as {@link Sources#key} counts it (not the address it gave). */
+        java.net.InetAddress source;
 
-        Slot(PeerEntry entry, long arrival) {
+        Slot(PeerEntry entry, long arrival, java.net.InetAddress source) {
             this.entry = entry;
             this.arrival = arrival;
+            this.source = source;
         }
     }
 

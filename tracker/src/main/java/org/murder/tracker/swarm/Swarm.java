@@ -1,9 +1,11 @@
 package org.murder.tracker.swarm;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntUnaryOperator;
 import org.murder.core.GatewayShare;
 import org.murder.core.InfoHash;
@@ -19,10 +21,14 @@ final class Swarm {
     private static final long PURGE_EVERY_MILLIS = 1000;
 
     private final InfoHash infoHash;
+    /** Where the announce that made this swarm came from ({@link Sources#key}); who gives a swarm up when there are too many. */
+    private final InetAddress creator;
     private final HashMap<PeerId, Slot> byId = new HashMap<>();
     private final PeerList seeders = new PeerList();
     private final PeerList leechers = new PeerList();
     private final Racks racks = new Racks();
+    /** The peers by where their announces come from: who gives a place up when the swarm or the tracker is full. */
+    private final Sources<Slot> sources = new Sources<>();
     private final PeerChoice choice;
     private long arrivals;
     private long downloaded;
@@ -31,11 +37,12 @@ final class Swarm {
     private boolean retired;
 
     Swarm(InfoHash infoHash, long now) {
-        this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n), PeerChoice.GATEWAYS_PER_RACK);
+        this(infoHash, now, n -> ThreadLocalRandom.current().nextInt(n), PeerChoice.GATEWAYS_PER_RACK, Sources.UNKNOWN);
     }
 
-    Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow, int gatewaysPerRack) {
+    Swarm(InfoHash infoHash, long now, IntUnaryOperator randomBelow, int gatewaysPerRack, InetAddress creator) {
         this.infoHash = infoHash;
+        this.creator = creator;
         this.choice = new PeerChoice(gatewaysPerRack, randomBelow);
         this.lastActivity = now;
         this.lastPurge = now;
@@ -45,11 +52,23 @@ final class Swarm {
         return infoHash;
     }
 
+    InetAddress creator() {
+        return creator;
+    }
+
+    synchronized long lastActivity() {
+        return lastActivity;
+    }
+
     /**
      * Applies {@code a} and picks the peers to hand back. Returns null when this swarm was retired
-     * by a concurrent sweep; the caller then announces to a fresh swarm.
+     * by a concurrent sweep; the caller then announces to a fresh swarm. A newcomer that finds the
+     * swarm at {@code maxPeersPerSwarm}, or the tracker's {@code budget} spent, takes the stalest place
+     * of the source holding the most in this swarm if that holds at least two more than its own source
+     * (see {@link Sources}; {@code displaced} counts it); otherwise it is refused.
      */
-    synchronized AnnounceResult announce(Announce a, long now, long timeoutMillis, int maxPeersPerSwarm, PeerBudget budget) {
+    synchronized AnnounceResult announce(Announce a, long now, long timeoutMillis, int maxPeersPerSwarm, PeerBudget budget,
+                                         LongAdder displaced) {
         if (retired) {
             return null;
         }
@@ -72,15 +91,26 @@ final class Swarm {
             return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
         }
         PeerEntry entry = PeerEntry.of(a, completed, now);
+        InetAddress source = Sources.key(a.source());
         if (slot == null) {
-            if (byId.size() >= maxPeersPerSwarm) {
-                throw new CapacityException("peers_per_swarm", "swarm " + infoHash + " is full: " + maxPeersPerSwarm
-                        + " peers (cap --max-peers-per-swarm)");
+            boolean full = byId.size() >= maxPeersPerSwarm;
+            if (full || !budget.tryTake()) {
+                Slot stalest = sources.displaced(source);
+                if (stalest == null) {
+                    throw full ? new CapacityException("peers_per_swarm", "swarm " + infoHash + " is full: " + maxPeersPerSwarm
+                            + " peers (cap --max-peers-per-swarm)") : budget.full();
+                }
+                forget(stalest); // its place in the budget is the newcomer's
+                displaced.increment();
             }
-            budget.take();
-            slot = new Slot(entry, arrivals++);
+            slot = new Slot(entry, arrivals++, source);
             add(slot);
         } else {
+            if (!slot.source.equals(source)) {
+                sources.release(slot.source, slot);
+                slot.source = source;
+            }
+            sources.hold(source, slot);
             boolean rackChanged = !java.util.Objects.equals(slot.entry.rackOrNull(), entry.rackOrNull());
             if (rackChanged) {
                 racks.remove(slot);
@@ -109,6 +139,7 @@ final class Swarm {
 
     private void add(Slot slot) {
         byId.put(slot.entry.peerId(), slot);
+        sources.hold(slot.source, slot);
         (slot.entry.isSeeder() ? seeders : leechers).add(slot.place);
         racks.add(slot);
     }
@@ -116,6 +147,7 @@ final class Swarm {
     /** Takes {@code slot} out of every list (the budget is the caller's). */
     private void forget(Slot slot) {
         byId.remove(slot.entry.peerId());
+        sources.release(slot.source, slot);
         slot.place.list.remove(slot.place);
         racks.remove(slot);
     }
@@ -163,6 +195,7 @@ final class Swarm {
         retired = true;
         int n = byId.size();
         byId.clear();
+        sources.clear();
         budget.release(n);
         return n;
     }
@@ -198,7 +231,7 @@ final class Swarm {
             if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake()) {
                 continue;
             }
-            add(new Slot(p.seenAt(now), arrivals++));
+            add(new Slot(p.seenAt(now), arrivals++, Sources.key(p.address()))); // where it announced from is not saved
             added++;
         }
         return added;

@@ -1,5 +1,6 @@
 package org.murder.tracker.swarm;
 
+import java.net.InetAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntUnaryOperator;
 import org.murder.core.InfoHash;
 
@@ -22,6 +24,10 @@ public final class SwarmRegistry {
     private final ConcurrentHashMap<InfoHash, Swarm> swarms = new ConcurrentHashMap<>();
     private final PeerBudget budget;
     private final IntUnaryOperator randomBelow;
+    /** The swarms by the source of the announce that made them (guarded by this registry's monitor). */
+    private final Sources<Swarm> creators = new Sources<>();
+    private final LongAdder peersDisplaced = new LongAdder();
+    private final LongAdder swarmsDisplaced = new LongAdder();
 
     public SwarmRegistry(Clock clock, SwarmSettings settings) {
         this(clock, settings, n -> ThreadLocalRandom.current().nextInt(n));
@@ -45,9 +51,12 @@ public final class SwarmRegistry {
     }
 
     /**
-     * Records {@code a} and returns counts and peers for the client.
+     * Records {@code a} and returns counts and peers for the client. A cap that is full makes room for
+     * a newcomer from a source that holds less than another (see {@link Sources}): the source holding
+     * the most peers of the swarm gives up its stalest, the one that made the most swarms its least
+     * active swarm.
      *
-     * @throws CapacityException when a new swarm or peer would pass a cap
+     * @throws CapacityException when a new swarm or peer would pass a cap and no source holds more than the newcomer's
      */
     public AnnounceResult announce(Announce a) {
         long now = clock.millis();
@@ -57,23 +66,72 @@ public final class SwarmRegistry {
                 if (a.event() == Event.STOPPED) {
                     return new AnnounceResult(0, 0, 0, List.of());
                 }
-                swarm = create(a.infoHash(), now);
+                swarm = create(a.infoHash(), now, Sources.key(a.source()));
             }
-            AnnounceResult r = swarm.announce(a, now, timeoutMillis, settings.maxPeersPerSwarm(), budget);
+            AnnounceResult r = swarm.announce(a, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
             if (r != null) {
                 return r;
             }
-            swarms.remove(a.infoHash(), swarm);
+            forget(swarm);
         }
     }
 
-    private Swarm create(InfoHash infoHash, long now) {
+    /** Makes a swarm (under the registry's monitor: rare, and it keeps {@link #creators} in step with the map). */
+    private synchronized Swarm create(InfoHash infoHash, long now, InetAddress creator) {
+        Swarm raced = swarms.get(infoHash);
+        if (raced != null) {
+            return raced;
+        }
         if (swarms.size() >= settings.maxSwarms()) {
+            displaceSwarm(creator);
+        }
+        Swarm fresh = new Swarm(infoHash, now, randomBelow, settings.gatewaysPerRack(), creator);
+        swarms.put(infoHash, fresh);
+        creators.hold(creator, fresh);
+        return fresh;
+    }
+
+    /**
+     * Makes room for a swarm from {@code creator}: the least active swarm of the source that made the
+     * most retires, with its peers (they make it again with their next announce), if that source made at
+     * least two more than {@code creator}; otherwise the announce is refused.
+     */
+    private void displaceSwarm(InetAddress creator) {
+        Swarm idlest = null;
+        long idleSince = Long.MAX_VALUE;
+        for (Swarm s : creators.displaceable(creator)) {
+            long at = s.lastActivity();
+            if (at < idleSince) {
+                idlest = s;
+                idleSince = at;
+            }
+        }
+        if (idlest == null) {
             throw new CapacityException("swarms", "tracker is full: " + settings.maxSwarms() + " swarms (cap --max-swarms)");
         }
-        Swarm fresh = new Swarm(infoHash, now, randomBelow, settings.gatewaysPerRack());
-        Swarm raced = swarms.putIfAbsent(infoHash, fresh);
-        return raced != null ? raced : fresh;
+        if (swarms.remove(idlest.infoHash(), idlest)) {
+            idlest.retire(budget);
+            swarmsDisplaced.increment();
+        }
+        creators.release(idlest.creator(), idlest);
+    }
+
+    /** {@code swarm} left the map (retired): it no longer counts for its creator. */
+    private void forget(Swarm swarm) {
+        swarms.remove(swarm.infoHash(), swarm);
+        synchronized (this) {
+            creators.release(swarm.creator(), swarm);
+        }
+    }
+
+    /** Peers that gave their place in a full swarm (or a full tracker) up to a newcomer from a source that held fewer. */
+    public long peersDisplaced() {
+        return peersDisplaced.sum();
+    }
+
+    /** Swarms retired to make room for one from a source that had made fewer. */
+    public long swarmsDisplaced() {
+        return swarmsDisplaced.sum();
     }
 
     /** Counts for one infohash; zeros when the tracker has no such swarm. */
@@ -100,7 +158,7 @@ public final class SwarmRegistry {
         for (Swarm s : swarms.values()) {
             removed += s.sweep(now, timeoutMillis, idleBefore, budget);
             if (s.isRetired()) {
-                swarms.remove(s.infoHash(), s);
+                forget(s);
             }
         }
         return removed;
@@ -109,7 +167,11 @@ public final class SwarmRegistry {
     /** Forgets one swarm and its peers at once (its infohash left the whitelist). */
     public int drop(InfoHash infoHash) {
         Swarm s = swarms.remove(infoHash);
-        return s == null ? 0 : s.retire(budget);
+        if (s == null) {
+            return 0;
+        }
+        forget(s);
+        return s.retire(budget);
     }
 
     public boolean contains(InfoHash infoHash) {
@@ -142,7 +204,7 @@ public final class SwarmRegistry {
         long now = clock.millis();
         Swarm s = swarms.get(saved.infoHash());
         if (s == null) {
-            s = create(saved.infoHash(), now);
+            s = create(saved.infoHash(), now, Sources.UNKNOWN);
         }
         return s.restore(saved, now, settings.maxPeersPerSwarm(), budget);
     }

@@ -49,6 +49,7 @@ class AnnounceQueryTest {
         assertFalse(q.compact());
         assertTrue(q.noPeerId());
         assertEquals(InetAddress.getByName("192.168.7.9"), q.announce().address());
+        assertEquals(InetAddress.getByName("10.1.2.3"), q.announce().source(), "caps are shared by where the request came from, not by the ip it gives");
         assertEquals(Event.NONE, parse(VALID + "&event=paused").announce().event(), "BEP 21 paused");
         assertEquals(Event.NONE, parse(VALID + "&event=").announce().event());
         assertEquals(InetAddress.getByName("::1"), parse(VALID + "&ip=::1").announce().address());

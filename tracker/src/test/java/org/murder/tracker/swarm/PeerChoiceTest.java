@@ -39,7 +39,7 @@ class PeerChoiceTest {
 
     private Slot add(int peer, String rack, boolean seeder, long lastSeen) {
         PeerEntry e = entry(peer, rack, seeder, lastSeen);
-        Slot s = new Slot(e, arrivals++);
+        Slot s = new Slot(e, arrivals++, e.address());
         (seeder ? seeders : leechers).add(s.place);
         racks.add(s);
         slots.put(peer, s);

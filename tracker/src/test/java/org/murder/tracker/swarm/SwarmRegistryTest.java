@@ -207,6 +207,102 @@ class SwarmRegistryTest {
         assertEquals(4, registry.peerCount());
     }
 
+    /** An announce of peer {@code peer} that gives the address 10.9.x.y and comes from {@code source}. */
+    private static Announce from(String source, InfoHash ih, int peer) {
+        try {
+            return new Announce(ih, PeerId.of(TrackerClient.id20(100 + peer)),
+                    InetAddress.getByAddress(new byte[] {10, 9, (byte) (peer >> 8), (byte) peer}), 6000 + (peer % 50_000), 0, 0, 1,
+                    Event.NONE, 200, java.util.Optional.empty(), InetAddress.getByName(source));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void oneSourceThatFilledASwarmGivesItsStalestPlacesToPeersFromOtherSources() throws Exception {
+        registry = registry(10, 100, 1000);
+        for (int p = 1; p <= 100; p++) { // one client names 100 made-up peers (each with an address of its own: ip=)
+            registry.announce(from("10.0.0.66", IH, p));
+            clock.advance(Duration.ofMillis(10));
+        }
+        registry.announce(from("10.0.0.66", IH, 1)); // renewed: no longer its stalest
+        CapacityException itself = assertThrows(CapacityException.class, () -> registry.announce(from("10.0.0.66", IH, 101)));
+        assertEquals("peers_per_swarm", itself.cap(), "a source does not displace itself");
+
+        AnnounceResult real = registry.announce(from("10.0.0.7", IH, 1007));
+        assertEquals(100, real.incomplete(), "the real host got in; the swarm stays at its cap");
+        assertEquals(1, registry.peersDisplaced());
+        Set<Integer> kept = ports(registry.announce(from("10.0.0.7", IH, 1007)));
+        assertFalse(kept.contains(6002), "the flooder's stalest (peer 2) went");
+        assertTrue(kept.contains(6001), "peer 1, renewed, stayed");
+
+        for (int host = 8; host <= 105; host++) { // 98 more hosts: each takes one of the flooder's places
+            registry.announce(from("10.0.1." + host, IH, 1000 + host));
+        }
+        assertEquals(99, registry.peersDisplaced(), "until the flooder holds one place, as every other source");
+        assertEquals(100, registry.scrape(IH).incomplete());
+        Set<Integer> left = ports(registry.announce(from("10.0.0.7", IH, 1007)));
+        assertEquals(Set.of(6001), left.stream().filter(port -> port < 7000).collect(Collectors.toSet()),
+                "the flooder kept its most recently renewed peer");
+        CapacityException even = assertThrows(CapacityException.class, () -> registry.announce(from("10.0.2.1", IH, 1200)));
+        assertEquals("peers_per_swarm", even.cap(), "every source holds one place: none gives one up");
+    }
+
+    @Test
+    void aFullTrackerAlsoMakesRoomInTheNewcomersSwarm() {
+        registry = registry(10, 100, 20);
+        for (int p = 1; p <= 20; p++) {
+            registry.announce(from("10.0.0.66", IH, p));
+        }
+        registry.announce(from("10.0.0.7", IH, 1007));
+        assertEquals(20, registry.peerCount());
+        assertEquals(1, registry.peersDisplaced());
+        CapacityException other = assertThrows(CapacityException.class,
+                () -> registry.announce(from("10.0.0.8", InfoHash.of(TrackerClient.id20(2)), 1008)));
+        assertEquals("peers", other.cap(), "the flooder's places are in another swarm: this one has none to give");
+    }
+
+    @Test
+    void ipv6SourcesCountByTheirSlash64() {
+        registry = registry(10, 10, 1000);
+        for (int p = 1; p <= 10; p++) { // one host, ten addresses of its /64
+            registry.announce(from("2001:db8:1:2::" + Integer.toHexString(p), IH, p));
+        }
+        assertThrows(CapacityException.class, () -> registry.announce(from("2001:db8:1:2::ff", IH, 11)));
+        registry.announce(from("2001:db8:1:3::1", IH, 12));
+        assertEquals(1, registry.peersDisplaced());
+    }
+
+    @Test
+    void aSourceThatMadeEverySwarmGivesItsLeastActiveToAnotherSourcesNewSwarm() {
+        registry = registry(5, 100, 1000);
+        for (int i = 1; i <= 5; i++) { // open mode: one client makes up five infohashes
+            registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(i)), i));
+            clock.advance(Duration.ofSeconds(1));
+        }
+        registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(1)), 1)); // swarm 1 active again
+        CapacityException itself = assertThrows(CapacityException.class,
+                () -> registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(6)), 6)));
+        assertEquals("swarms", itself.cap());
+
+        registry.announce(from("10.0.0.7", InfoHash.of(TrackerClient.id20(7)), 7));
+        assertEquals(5, registry.swarmCount());
+        assertEquals(1, registry.swarmsDisplaced());
+        assertFalse(registry.contains(InfoHash.of(TrackerClient.id20(2))), "the flooder's least active swarm went");
+        assertTrue(registry.contains(InfoHash.of(TrackerClient.id20(1))));
+        assertEquals(5, registry.peerCount(), "its peer went with it");
+
+        for (int i = 8; i <= 10; i++) {
+            registry.announce(from("10.0.0." + i, InfoHash.of(TrackerClient.id20(i)), i));
+        }
+        assertEquals(4, registry.swarmsDisplaced(), "until the flooder has one swarm, as every other source");
+        assertTrue(registry.contains(InfoHash.of(TrackerClient.id20(1))), "its most active one");
+        CapacityException balanced = assertThrows(CapacityException.class,
+                () -> registry.announce(from("10.0.0.11", InfoHash.of(TrackerClient.id20(11)), 11)));
+        assertEquals("swarms", balanced.cap(), "every source made one swarm: none gives one up");
+        assertFalse(registry.contains(InfoHash.of(TrackerClient.id20(11))));
+    }
+
     @Test
     void dropForgetsASwarmAndFreesItsPeers() {
         announce(1, 100);

@@ -1,0 +1,99 @@
+package org.murder.tracker.swarm;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+
+/**
+ * Who holds a full cap's places, by the address the requests came from, so that a full swarm makes room
+ * for a newcomer from a source that holds few places at the expense of the source that holds the most
+ * (its stalest place), instead of refusing everyone after one client filled it. One client that
+ * announced 10,000 made-up peer ids kept every real peer out of a swarm for as long as it renewed them
+ * (once a peer timeout); now each real host still gets in, and the one source that filled the cap loses
+ * places. IPv6 sources count by their /64 (one host may hold every address of its prefix). Not
+ * thread-safe: its owner guards it.
+ *
+ * @param <T> what is held: a swarm's peer slot, or a swarm
+ */
+final class Sources<T> {
+    /** The source of what was made without a request (a swarm or peer from the state file): 0.0.0.0, which no connection comes from. */
+    static final InetAddress UNKNOWN;
+
+    static {
+        try {
+            UNKNOWN = InetAddress.getByAddress(new byte[4]);
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Each source's places, stalest first (a place renewed moves to the end). */
+    private final Map<InetAddress, LinkedHashSet<T>> bySource = new HashMap<>();
+
+    /** The key a request's source counts under: the address itself, or an IPv6 address's /64. */
+    static InetAddress key(InetAddress source) {
+        if (!(source instanceof Inet6Address)) {
+            return source;
+        }
+        byte[] prefix = source.getAddress();
+        for (int i = 8; i < prefix.length; i++) {
+            prefix[i] = 0;
+        }
+        try {
+            return InetAddress.getByAddress(prefix);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
+        }
+    }
+
+    /** {@code place} is held by {@code source} (a key), or renewed by it: it becomes that source's freshest. */
+    void hold(InetAddress source, T place) {
+        LinkedHashSet<T> held = bySource.computeIfAbsent(source, k -> new LinkedHashSet<>());
+        held.remove(place);
+        held.add(place);
+    }
+
+    /** {@code place}, held by {@code source}, is gone. */
+    void release(InetAddress source, T place) {
+        LinkedHashSet<T> held = bySource.get(source);
+        if (held != null && held.remove(place) && held.isEmpty()) {
+            bySource.remove(source);
+        }
+    }
+
+    int held(InetAddress source) {
+        LinkedHashSet<T> held = bySource.get(source);
+        return held == null ? 0 : held.size();
+    }
+
+    /**
+     * Where a newcomer from {@code source} takes its place when the cap is full: the places of the source
+     * holding the most, stalest first, when that source holds at least two more than {@code source} does
+     * (giving one up then still leaves it at least as many as the newcomer's source will hold); empty when
+     * no source holds that much more, and the newcomer is refused. A source never displaces itself.
+     */
+    Iterable<T> displaceable(InetAddress source) {
+        int own = held(source);
+        LinkedHashSet<T> most = null;
+        for (LinkedHashSet<T> held : bySource.values()) {
+            if (most == null || held.size() > most.size()) {
+                most = held;
+            }
+        }
+        return most == null || most.size() < own + 2 ? java.util.List.of() : most;
+    }
+
+    /** The stalest of {@link #displaceable}, or null. */
+    T displaced(InetAddress source) {
+        Iterator<T> stalest = displaceable(source).iterator();
+        return stalest.hasNext() ? stalest.next() : null;
+    }
+
+    void clear() {
+        bySource.clear();
+    }
+}
