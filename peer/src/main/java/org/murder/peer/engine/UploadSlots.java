@@ -17,7 +17,8 @@ import java.util.Map;
  * did half the work of the first hosts'; last host 2.23 -> 1.81 x F/c, p99 2.05 -> 1.64 x; 10,000
  * hosts, 64 MiB: p99 1.98 -> 1.45 x). Peers' piece counts come from their Haves, which murder
  * peers send to every peer. When peers wait for a slot, an unchoked peer that asked for nothing since
- * {@link IdleSlots#GRACE} after its unchoke gives its slot up (a peer that says it is interested
+ * {@link IdleSlots#GRACE} after its unchoke, or for nothing at all within
+ * {@link IdleSlots#ASK_GRACE} of it, gives its slot up (a peer that says it is interested
  * and never asks must not keep one from a peer that wants data); such a peer gets a slot again
  * only after the peers that wait. A slot held {@link #ROTATE} goes to a peer that waits. No
  * tit-for-tat: in a deploy every host wants every other to finish. Where racks are said, peers of
@@ -306,7 +307,8 @@ final class UploadSlots<P extends UploadSlots.Peer> {
             }
             Slot s = e.getValue();
             P p = e.getKey();
-            if (!s.choking && p.queuedUploads() == 0 && IdleSlots.idle(later(p.usefulAt(), s.unchokedAt), now)) {
+            if (!s.choking && p.queuedUploads() == 0 && (IdleSlots.idle(later(p.usefulAt(), s.unchokedAt), now)
+                    || IdleSlots.neverAsked(p.usefulAt(), s.unchokedAt, now))) {
                 choke(p, s);
                 s.idleChoked = true;
                 waiting--;

@@ -291,6 +291,55 @@ class UploadSlotsTest {
     }
 
     @Test
+    void ninetyPeersThatSayInterestedAndNeverAskPassTheSlotsOnWithinASecondEach() {
+        UploadSlots<Peer> eight = new UploadSlots<>(8, clock);
+        for (int i = 0; i < 90; i++) { // a hostile-network audit: 90 connections, interested, no request ever
+            eight.interested(new Peer("idle" + i, eight, false));
+        }
+        clock.advance(Duration.ofMillis(300));
+        Peer real = new Peer("real", eight, false);
+        eight.interested(real);
+        int ticks = 0;
+        while (eight.choking(real) && ticks < 120) { // the session ticks once a second
+            clock.advance(Duration.ofSeconds(1));
+            eight.tick();
+            ticks++;
+        }
+        assertFalse(eight.choking(real), "still choked after 120 s");
+        assertTrue(ticks <= 12, "the real peer waited " + ticks + " s behind 90 idle ones (55 with only the 5 s grace)");
+
+        real.usefulAt = clock.instant(); // it asks at once and is served
+        real.queued = 4;
+        Peer late = new Peer("late", eight, false); // a real peer that comes after every idle one was choked once for it
+        eight.interested(late);
+        clock.advance(Duration.ofSeconds(1));
+        eight.tick();
+        clock.advance(Duration.ofSeconds(1));
+        eight.tick();
+        assertFalse(eight.choking(late), "an idle peer's slot goes to it within two ticks");
+        assertFalse(eight.choking(real), "the real peer asks and keeps its slot");
+    }
+
+    @Test
+    void aPeerUnchokedThatAsksForNothingAtAllGivesItsSlotUpAfterTheAskGrace() {
+        Peer silent = new Peer("silent");
+        Peer asking = new Peer("asking");
+        slots.interested(silent);
+        slots.interested(asking);
+        Peer waiting = new Peer("waiting");
+        slots.interested(waiting);
+        clock.advance(IdleSlots.ASK_GRACE.minusMillis(1));
+        asking.usefulAt = clock.instant(); // asked and was served (an unchoked peer with nothing queued that moved data)
+        slots.tick();
+        assertFalse(slots.choking(silent), "within the ask grace");
+        clock.advance(Duration.ofMillis(1));
+        slots.tick();
+        assertTrue(slots.choking(silent), "unchoked a second ago and asked for nothing");
+        assertFalse(slots.choking(asking), "it asked: the 5 s grace since its last block holds");
+        assertFalse(slots.choking(waiting));
+    }
+
+    @Test
     void aPeerChokedForIdlingGetsASlotAgainAfterThePeersThatWait() {
         Peer idle = new Peer("idle");
         Peer other = new Peer("other");
@@ -329,6 +378,7 @@ class UploadSlotsTest {
         assertTrue(slots.choking(a), "a held its slot longest, for the rotation time: it goes");
         assertFalse(slots.choking(c), "to c, which waited");
         assertFalse(slots.choking(b));
+        c.queued = 3; // it asks (a peer that asks for nothing gives the slot up a second later)
         clock.advance(Duration.ofSeconds(1));
         b.usefulAt = clock.instant();
         slots.tick();
