@@ -57,6 +57,9 @@ import org.murder.core.io.FileModes;
  * gzip writes).
  */
 public final class SafeExtractor {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SafeExtractor.class);
+    /** What is read past tar's end-of-archive marker to reach the compressed stream's end (see Run.readAfterMarker). */
+    static final long AFTER_MARKER_READ = 64L << 20;
     /** The longest name component (NAME_MAX) and, a little under PATH_MAX less the release's own path, the longest name we unpack. */
     static final int MAX_NAME_BYTES = 255;
     static final int MAX_PATH_BYTES = 3072;
@@ -318,6 +321,7 @@ public final class SafeExtractor {
                                 throw readFailure(new java.io.EOFException()).orElseGet(() -> MurderException.badInput("extract " + archive
                                         + ": " + where + cut.get()));
                             }
+                            readAfterMarker(tarBytes, codec);
                             break;
                         }
                         if (entry.isGlobalPaxHeader()) {
@@ -344,6 +348,30 @@ public final class SafeExtractor {
                 }
             }
             return new Extracted(root, entries, bytes);
+        }
+
+        /**
+         * Reads what follows tar's end-of-archive marker (the rest of its last block, a second tar after it) without
+         * unpacking it, as GNU tar does not, so that the compressed stream's own check at its end (gzip's CRC-32 and
+         * length, zstd's frame checksum) covers every byte of the archive: a damaged stream is refused here instead of
+         * unpacked as if whole. At most {@link #AFTER_MARKER_READ}: past that the rest is left unread, with a warning.
+         */
+        private void readAfterMarker(InputStream tarBytes, Compression codec) throws IOException {
+            long read = 0;
+            try {
+                int n;
+                while (read < AFTER_MARKER_READ && (n = tarBytes.read(buffer)) >= 0) {
+                    read += n;
+                }
+            } catch (IOException | RuntimeException e) {
+                throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive
+                        + ": after tar's end-of-archive marker: " + reason(e, codec), e));
+            }
+            if (read >= AFTER_MARKER_READ) {
+                LOG.warn("extract {}: more than {} after tar's end-of-archive marker, left unread (not unpacked, and the {}"
+                        + " stream's check at its end not made)", archive, ByteSize.format(AFTER_MARKER_READ),
+                        codec.name().toLowerCase(java.util.Locale.ROOT));
+            }
         }
 
         /** The archive's codec, from its first bytes; anything else is refused. */

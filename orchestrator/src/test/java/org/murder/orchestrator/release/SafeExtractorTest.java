@@ -407,6 +407,39 @@ class SafeExtractorTest {
     }
 
     /**
+     * Bytes after tar's end-of-archive block (two tars one after the other, or a writer's longer padding) are not
+     * unpacked, as GNU tar does not, but they are read: the compressed stream's own check at its end (gzip's
+     * CRC-32, zstd's frame checksum) covers the whole archive, and a damaged one is refused, not unpacked quietly.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = org.murder.maker.Compression.class, names = {"ZSTD", "GZIP"})
+    void aDamagedStreamAfterTheEndMarkerIsRefusedAndAnIntactOneUnpacksTheFirstTar(org.murder.maker.Compression codec)
+            throws Exception {
+        byte[] a = new byte[1000];
+        new java.util.Random(9).nextBytes(a);
+        byte[] first = tarFixture().file("a", a, 0644, MTIME).tarBytes();
+        byte[] random = new byte[300_000];
+        new java.util.Random(10).nextBytes(random);
+        byte[] second = tarFixture().file("b", random, 0644, MTIME).tarBytes();
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        byte[] good = archiveFixture(codec, both);
+        Path target = tmp.resolve("out/v1");
+        Files.createDirectories(target.getParent());
+        new SafeExtractor().extract(Files.write(tmp.resolve("two-tars"), good), target);
+        assertEquals(Set.of("a"), names(target), "the first tar only, as GNU tar without --ignore-zeros");
+        Trees.deleteQuietly(target);
+
+        byte[] corrupt = good.clone();
+        corrupt[good.length - 40_000] ^= 0x01; // in the second tar's incompressible bytes: only the stream's check sees it
+        Path archive = Files.write(tmp.resolve("two-tars-flipped"), corrupt);
+        MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, target));
+        assertTrue(e.getMessage().startsWith("extract " + archive + ": after tar's end-of-archive marker: "), e.getMessage());
+        assertEquals(2, e.exitCode(), e.getMessage());
+        assertEquals(Set.of(), names(target.getParent()), "nothing left of a partial release");
+    }
+
+    /**
      * Incompressible content is stored in raw zstd blocks, which the format does not check: only the
      * frame checksum (written by make-torrent, as by the zstd command) sees a flipped byte in them.
      */
