@@ -18,13 +18,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code murder firewall}: print, apply, check or remove the rules that let murder's ports in. */
 @Command(name = "firewall", sortOptions = false,
-        description = {"Accept TCP to the tracker port, the peer port range (and ZooKeeper's port when given), optionally only from source networks.",
+        description = {"Accept TCP to the tracker port, the peer port range (and ZooKeeper's port and daemons' metrics ports when given),"
+                + " optionally only from source networks.",
             "iptables: chain MURDER, jumped to once from the top of INPUT. nftables: chain murder in the table holding your input policy "
                     + "(default 'inet filter'), jumped to from its input chain. --apply is idempotent; --remove takes exactly ours away."},
         footer = {"", "Exit codes: 0 ok, 1 failed (or --check found rules missing), 2 bad usage.",
             "", "Examples:", "  murder firewall                 # print the iptables commands",
             "  murder firewall --apply --source 10.0.0.0/8",
-            "  murder firewall --backend nftables --check --zk-port 2181"})
+            "  murder firewall --backend nftables --check --zk-port 2181",
+            "  murder firewall --apply --source 10.0.0.0/8 --metrics-port 9481 --metrics-source 10.0.0.5"})
 public final class FirewallCommand implements Callable<Integer> {
     /** What the command does; one at most, {@code --print} when none. */
     static final class Action {
@@ -61,6 +63,16 @@ public final class FirewallCommand implements Callable<Integer> {
             description = "Accept only from this network (like 10.0.0.0/8 or a single address). Repeatable. Default: from anywhere.")
     List<String> sources = new ArrayList<>();
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Also open a daemon's --metrics-port (the agent's 9481, the seeder's 9482) for a Prometheus on another host"
+                    + " (the daemon must listen there: --metrics-bind). Repeatable.")
+    List<Integer> metricsPorts = new ArrayList<>();
+
+    @Option(names = "--metrics-source", paramLabel = "CIDR",
+            description = "Accept the metrics ports only from this network (the Prometheus host, like 10.0.0.5). Repeatable."
+                    + " Default: the --source networks.")
+    List<String> metricsSources = new ArrayList<>();
+
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "iptables",
             description = "iptables, ip6tables or nftables. Default: ${DEFAULT-VALUE}.")
     BackendName backend;
@@ -92,7 +104,8 @@ public final class FirewallCommand implements Callable<Integer> {
         Backend b;
         try {
             List<Source> parsed = sources.stream().map(Source::parse).toList();
-            rules = RuleSet.of(portRange, trackerPort, zkPort, parsed);
+            rules = RuleSet.of(portRange, trackerPort, zkPort, parsed, metricsPorts,
+                    metricsSources.stream().map(Source::parse).toList());
             b = switch (backend) {
                 case iptables -> Backend.iptables();
                 case ip6tables -> Backend.ip6tables();

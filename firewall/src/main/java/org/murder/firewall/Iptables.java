@@ -40,7 +40,7 @@ final class Iptables implements Backend {
 
     @Override
     public void validate(RuleSet rules) {
-        for (Source s : rules.sources()) {
+        for (Source s : rules.allSources()) {
             if (s.ipv6() != ipv6) {
                 throw new IllegalArgumentException("source " + s + " is IPv" + (s.ipv6() ? 6 : 4) + " (expected: IPv"
                         + (ipv6 ? 6 : 4) + " for " + tool + "; use --backend " + (s.ipv6() ? "ip6tables" : "iptables")

@@ -41,7 +41,7 @@ final class Nftables implements Backend {
 
     @Override
     public void validate(RuleSet rules) {
-        for (Source s : rules.sources()) {
+        for (Source s : rules.allSources()) {
             if ((table.family().equals("ip") && s.ipv6()) || (table.family().equals("ip6") && !s.ipv6())) {
                 throw new IllegalArgumentException("source " + s + " cannot match in table " + table
                         + " (expected: an IPv" + (s.ipv6() ? 4 : 6) + " source, or an inet table)");

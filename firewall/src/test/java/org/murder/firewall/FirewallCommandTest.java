@@ -57,6 +57,37 @@ class FirewallCommandTest {
     }
 
     @Test
+    void metricsPortsAreOpenedOnlyToTheirOwnSourcesWhenGiven() {
+        Run r = run(NO_SHELL, "--source", "10.0.0.0/8", "--metrics-port", "9482", "--metrics-port", "9481", "--metrics-source", "10.9.0.5");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("""
+                # murder firewall for iptables: accept TCP to the tracker (8998) and the peers (6881-6889) from 10.0.0.0/8; the metrics-9481 (9481) and the metrics-9482 (9482) from 10.9.0.5/32
+                """.strip(), r.out().lines().findFirst().orElseThrow(), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains("-s 10.9.0.5/32 -p tcp --dport 9481 -m comment --comment")
+                && l.contains("murder metrics-9481 from 10.9.0.5/32")), r.out());
+        assertTrue(r.out().contains("-s 10.0.0.0/8 -p tcp --dport 8998 "), r.out());
+        assertTrue(!r.out().contains("-s 10.0.0.0/8 -p tcp --dport 9481"), "the metrics only from the Prometheus host: " + r.out());
+
+        Run sameSources = run(NO_SHELL, "--backend", "nftables", "--source", "10.0.0.0/8", "--metrics-port", "9481");
+        assertTrue(sameSources.out().contains("add rule inet filter murder ip saddr 10.0.0.0/8 tcp dport 9481 accept comment"
+                + " \"murder metrics-9481 from 10.0.0.0/8\""), sameSources.out());
+
+        FakeIptables fw = new FakeIptables();
+        assertEquals(0, run(fw, "--apply", "--metrics-port", "9481", "--metrics-source", "10.9.0.5").exit());
+        Run check = run(fw, "--check", "--metrics-port", "9481", "--metrics-source", "10.9.0.5");
+        assertEquals(0, check.exit(), check.out() + check.err());
+        assertEquals(1, run(fw, "--check").exit(), "the metrics rule is extra without --metrics-port");
+
+        assertEquals(new Run(2, "", "murder: firewall: tracker port 9481 overlaps metrics-9481 port 9481 (expected: separate ports)\n"),
+                run(NO_SHELL, "--tracker-port", "9481", "--metrics-port", "9481"));
+        assertEquals(new Run(2, "", "murder: firewall: metrics sources [10.9.0.5/32] without a metrics port (expected: --metrics-port PORT"
+                + " with --metrics-source)\n"), run(NO_SHELL, "--metrics-source", "10.9.0.5"));
+        assertEquals(new Run(2, "", "murder: firewall: source fd00::/8 is IPv6 (expected: IPv4 for iptables; use --backend ip6tables "
+                + "or --backend nftables)\n"), run(NO_SHELL, "--metrics-port", "9481", "--metrics-source", "fd00::/8"));
+        assertEquals(new Run(2, "", "murder: firewall: metrics port 0 (expected: 1 to 65535)\n"), run(NO_SHELL, "--metrics-port", "0"));
+    }
+
+    @Test
     void checkExitsOneNamingEachMissingRuleAndZeroOnceApplied() {
         FakeIptables fw = new FakeIptables();
         Run before = run(fw, "--check", "--port-range", "6881-6882");

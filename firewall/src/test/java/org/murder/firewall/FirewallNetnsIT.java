@@ -1,6 +1,7 @@
 package org.murder.firewall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -106,6 +107,7 @@ class FirewallNetnsIT {
         requireTool(backend.equals("nftables") ? "nft" : backend, backend.equals("nftables") ? "nftables" : "iptables");
         requireNetns();
         String source = backend.equals("ip6tables") ? "fd00:213::/64" : "10.213.0.0/24";
+        String prometheus = backend.equals("ip6tables") ? "fd00:214::5/128" : "10.214.0.5/32";
         if (backend.equals("nftables")) {
             Path conf = Files.createTempFile("murder-nft", ".conf");
             Files.writeString(conf, "table inet filter {\n  chain input {\n    type filter hook input priority filter; policy drop;\n"
@@ -118,27 +120,29 @@ class FirewallNetnsIT {
         }
         String before = ruleset(backend);
         List<String> opts = new ArrayList<>(List.of("--backend", backend, "--port-range", "6881-6882", "--zk-port", "2181",
-                "--source", source));
+                "--source", source, "--metrics-port", "9481", "--metrics-source", prometheus));
 
         Run check = murder(concat(opts, "--check"));
         assertEquals(1, check.exit(), check.out() + check.err());
-        assertEquals(4, check.out().lines().filter(l -> l.startsWith("missing ")).count(), check.out());
-        assertTrue(check.err().contains("4 missing, 0 extra"), check.err());
+        assertEquals(5, check.out().lines().filter(l -> l.startsWith("missing ")).count(), check.out());
+        assertTrue(check.err().contains("5 missing, 0 extra"), check.err());
 
         Run apply = murder(concat(opts, "--apply"));
         assertEquals(0, apply.exit(), apply.err());
-        assertTrue(apply.out().contains("applied   " + backend + ": 3 rules"), apply.out());
+        assertTrue(apply.out().contains("applied   " + backend + ": 4 rules"), apply.out());
         String applied = ruleset(backend);
         assertTrue(applied.contains("murder peers from " + source), applied);
+        assertTrue(applied.contains("murder metrics-9481 from " + prometheus), applied);
+        assertFalse(applied.contains("murder metrics-9481 from " + source), "the metrics only from the Prometheus host: " + applied);
 
         Run again = murder(concat(opts, "--apply"));
         assertEquals(0, again.exit(), again.err());
-        assertTrue(again.out().startsWith("unchanged " + backend + ": 3 rules"), again.out());
+        assertTrue(again.out().startsWith("unchanged " + backend + ": 4 rules"), again.out());
         assertEquals(applied, ruleset(backend), "applying twice adds nothing");
 
         Run good = murder(concat(opts, "--check"));
         assertEquals(0, good.exit(), good.out() + good.err());
-        assertEquals(4 + 1, good.out().lines().filter(l -> l.startsWith("ok ")).count(), good.out()); // 4 entries, 1 summary
+        assertEquals(5 + 1, good.out().lines().filter(l -> l.startsWith("ok ")).count(), good.out()); // 5 entries, 1 summary
 
         List<String> moved = new ArrayList<>(opts);
         moved.set(3, "7000-7001");
