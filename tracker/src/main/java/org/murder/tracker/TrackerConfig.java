@@ -39,7 +39,8 @@ public record TrackerConfig(
         int maxBody,
         int ioThreads,
         boolean accessLog,
-        int rackGateways) {
+        int rackGateways,
+        Optional<String> embeddedIn) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
     /** Murder's tracker port. */
@@ -178,8 +179,19 @@ public record TrackerConfig(
         private int maxBody = DEFAULT_MAX_BODY;
         private int ioThreads;
         private boolean accessLog;
+        private String embeddedIn;
 
         private Builder() {
+        }
+
+        /**
+         * The tracker runs inside another command and stops when it ends ({@code murder deploy v42 (pid 123)}):
+         * said on {@code GET /whitelist/HASH}, so that a deploy started meanwhile does not take it for the
+         * murder-tracker service.
+         */
+        public Builder embeddedIn(String owner) {
+            embeddedIn = owner;
+            return this;
         }
 
         public Builder bind(String v) {
@@ -337,7 +349,7 @@ public record TrackerConfig(
                     timeout, swarmTimeout, open, Optional.ofNullable(whitelistDir), whitelistRescan,
                     Optional.ofNullable(adminToken), defaultNumwant, maxNumwant, acceptIpParameter, maxSwarms,
                     maxPeersPerSwarm, maxPeers, maxConnections, requestTimeout, idleTimeout, maxRequestLine,
-                    maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways);
+                    maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways, Optional.ofNullable(embeddedIn));
         }
     }
 }

@@ -325,7 +325,7 @@ public final class Deployer {
                 : meta.trackerTiers().get(0).get(0);
         try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
                 clock);
-                OriginServices origin = OriginServices.forTorrent(announce, req.bind(), clock, metrics)) {
+                OriginServices origin = OriginServices.forTorrent(announce, job.tag(), req.bind(), clock, metrics)) {
             origin.register(meta);
             Engine seeder = origin.seed(asPublished, meta, archive);
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),

@@ -60,16 +60,19 @@ final class OriginServices implements AutoCloseable {
         if (req.externalTracker().isPresent()) {
             return new OriginServices(clock, metrics, null, req.externalTracker().get(), req.externalTracker().get());
         }
-        Optional<String> running = req.trackerPort() == 0 ? Optional.empty() : RunningTracker.probe(req.bind(), req.trackerPort());
+        Optional<RunningTracker.Found> running = req.trackerPort() == 0 ? Optional.empty()
+                : RunningTracker.probe(req.bind(), req.trackerPort());
         if (running.isPresent()) {
+            refuseEmbedded(running.get(), req.trackerPort());
             // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
             LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
                     + " another", req.trackerPort());
-            return new OriginServices(clock, metrics, null, announceFor(req).orElseThrow(), running.get());
+            return new OriginServices(clock, metrics, null, announceFor(req).orElseThrow(), running.get().announce());
         }
         TrackerServer tracker;
         try {
-            tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false).build(), clock);
+            tracker = TrackerServer.start(TrackerConfig.builder().bind(req.bind()).port(req.trackerPort()).open(false)
+                    .embeddedIn(owner(req.tag())).build(), clock);
         } catch (MurderException e) {
             throw MurderException.failure("deploy: embedded tracker: " + e.getMessage() + " (expected: a free --tracker-port,"
                     + " a murder tracker on that port to use, or --tracker URL of a running tracker)", e);
@@ -99,17 +102,37 @@ final class OriginServices implements AutoCloseable {
      * tracker when one listens on that port, else a tracker embedded on that port (on {@code bind})
      * when the URL names this machine, else the tracker the URL names.
      */
-    static OriginServices forTorrent(String announce, String bind, Clock clock, DeployMetrics metrics) {
+    static OriginServices forTorrent(String announce, String tag, String bind, Clock clock, DeployMetrics metrics) {
         URI url = URI.create(announce);
-        Optional<String> running = RunningTracker.probe("127.0.0.1", url.getPort());
+        Optional<RunningTracker.Found> running = RunningTracker.probe("127.0.0.1", url.getPort());
         if (running.isPresent()) {
-            return new OriginServices(clock, metrics, null, announce, running.get());
+            refuseEmbedded(running.get(), url.getPort());
+            return new OriginServices(clock, metrics, null, announce, running.get().announce());
         }
         if (isLocal(url.getHost())) {
-            TrackerServer tracker = TrackerServer.start(TrackerConfig.builder().bind(bind).port(url.getPort()).open(false).build(), clock);
+            TrackerServer tracker = TrackerServer.start(TrackerConfig.builder().bind(bind).port(url.getPort()).open(false)
+                    .embeddedIn(owner(tag)).build(), clock);
             return new OriginServices(clock, metrics, tracker, announce, announce);
         }
         return new OriginServices(clock, metrics, null, announce, announce);
+    }
+
+    /** What an embedded tracker says it runs in: {@code murder deploy v42 (pid 123)}. */
+    private static String owner(String tag) {
+        return "murder deploy " + tag + " (pid " + ProcessHandle.current().pid() + ")";
+    }
+
+    /**
+     * A tracker embedded in another deploy stops when that deploy ends, and hosts that announce to it after (a host
+     * that restarts, or joins late) find nothing there: two deploys from one host at once lean on the murder-tracker
+     * service, or each gets its own port.
+     */
+    private static void refuseEmbedded(RunningTracker.Found running, int port) {
+        if (running.embeddedIn().isPresent()) {
+            throw MurderException.failure("deploy: --tracker-port " + port + ": the tracker there is embedded in "
+                    + running.embeddedIn().get() + " and stops when it ends (expected: the murder-tracker service on this host"
+                    + " for deploys at once, or another --tracker-port for this one)", null);
+        }
     }
 
     /** The announce URL hosts reach the tracker at. */

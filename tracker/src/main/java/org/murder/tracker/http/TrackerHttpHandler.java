@@ -52,6 +52,8 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     private static final String BENCODE = "text/plain";
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String PATHS = "/announce, /scrape, /stats, /metrics, /whitelist";
+    /** The second line of {@code GET /whitelist/HASH} from a tracker that runs inside another command (see HttpSettings). */
+    public static final String EMBEDDED_IN = "embedded in ";
 
     private final HttpSettings settings;
     private final SwarmRegistry registry;
@@ -240,7 +242,8 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         if (isGet(m)) {
             boolean allowed = whitelist.allows(ih);
             return text(ctx, allowed ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND, TEXT,
-                    ih + (allowed ? " whitelisted\n" : " not whitelisted\n"));
+                    ih + (allowed ? " whitelisted\n" : " not whitelisted\n")
+                    + settings.embeddedIn().map(owner -> EMBEDDED_IN + owner + ", and stops with it\n").orElse(""));
         }
         if (!HttpMethod.POST.equals(m) && !HttpMethod.PUT.equals(m) && !HttpMethod.DELETE.equals(m)) {
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
