@@ -6,7 +6,8 @@ import ch.qos.logback.classic.spi.ThrowableProxy;
 
 /**
  * Which logged exceptions are shown in one line, at the end of their message, instead of a stack
- * trace: a library's (ZooKeeper's, Curator's, Netty's) network and file errors, without
+ * trace: a library's (ZooKeeper's, Curator's, Netty's) network and file errors and ZooKeeper's
+ * {@code KeeperException}s (Curator's "Background operation retry gave up" with ConnectionLoss), without
  * {@code --verbose}. A ZooKeeper member whose peers are not up yet logs "Cannot open channel" every
  * few hundred milliseconds at first, each with a 12-line trace of the JDK's connect; the reason is
  * the whole story there. murder's own logged exceptions keep their traces.
@@ -31,7 +32,8 @@ final class BriefTraces {
         if (verbose || event.getLoggerName() == null || event.getLoggerName().startsWith("org.murder")) {
             return false;
         }
-        return event.getThrowableProxy() instanceof ThrowableProxy tp && tp.getThrowable() instanceof java.io.IOException;
+        return event.getThrowableProxy() instanceof ThrowableProxy tp && (tp.getThrowable() instanceof java.io.IOException
+                || tp.getThrowable() instanceof org.apache.zookeeper.KeeperException); // ZooKeeper gone: its class says what
     }
 
     /** What the message gets: " (ExceptionClass: its message; caused by ...)" when {@link #applies}, else "". */

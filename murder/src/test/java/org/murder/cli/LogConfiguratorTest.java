@@ -162,4 +162,14 @@ class LogConfiguratorTest {
         int verbose = lines.indexOf(lines.stream().filter(l -> l.endsWith("WARN  QuorumCnxManager: verbose")).findFirst().orElseThrow());
         assertEquals("java.net.ConnectException: Connection refused\\x1b[2J", lines.get(verbose + 1));
     }
+
+    @Test
+    void curatorGivingUpOnAGoneZooKeeperIsOneLine() throws Exception {
+        String out = stderrOf(context -> context.getLogger("org.apache.curator.framework.imps.CuratorFrameworkImpl").error(
+                "Background operation retry gave up", org.apache.zookeeper.KeeperException.create(
+                        org.apache.zookeeper.KeeperException.Code.CONNECTIONLOSS)));
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.strip().endsWith("ERROR CuratorFrameworkImpl: Background operation retry gave up"
+                + " (org.apache.zookeeper.KeeperException$ConnectionLossException: KeeperErrorCode = ConnectionLoss)"), out);
+    }
 }

@@ -284,6 +284,27 @@ class ResilienceIT {
     }
 
     @Test
+    void aDeployWhoseZooKeeperIsGoneForGoodEndsAtItsDeadlineAndSaysItsResultsAreAsLastRead() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("256KiB/s")));
+        Duration timeout = Duration.ofSeconds(20);
+        DeployRequest request = DeployRequest.builder().source(release(8_000_000)).tag("v9").hostGlobs(List.of("web-*"))
+                .seedTime(Duration.ofSeconds(2)).timeout(timeout).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work-v9")).grace(Duration.ZERO).build();
+        long started = System.nanoTime();
+        CompletableFuture<List<HostOutcome>> deploy = deployAsync(settings, request);
+        awaitReport(a.zk(), "web-1", r -> HostReport.DOWNLOADING.equals(r.state()) && r.bytes() > 0);
+        server.stop(); // and never back
+        List<HostOutcome> outcomes = deploy.get(120, TimeUnit.SECONDS);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        // the deadline, then the summary: releasing its lock through Curator's retries took another 60-100 s
+        assertTrue(seconds < timeout.toSeconds() + 15, "ended " + seconds + " s after the launch; --timeout " + timeout + "\n" + output);
+        assertEquals("timeout", outcomes.get(0).result(), outcomes + "\n" + output);
+        assertTrue(output.toString().contains("note      ZooKeeper unreachable for the last "), output.toString());
+    }
+
+    @Test
     void aDeployCompletesWithOneOfThreeZooKeeperServersKilled() throws Exception {
         cluster = new TestingCluster(3);
         cluster.start();

@@ -69,6 +69,14 @@ final class ConnectionNotes implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * Seconds since ZooKeeper became unreachable as of the last {@link #drain}, or -1 while it is reachable: the
+     * reports read before are all there is.
+     */
+    long unreachableFor(long now) {
+        return lostAt < 0 ? -1 : Math.max(0, (now - lostAt) / 1000);
+    }
+
     @Override
     public void close() {
         zk.getConnectionStateListenable().removeListener(listener);

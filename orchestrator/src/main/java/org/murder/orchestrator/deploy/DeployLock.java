@@ -316,7 +316,12 @@ final class DeployLock implements AutoCloseable {
         }
     }
 
-    /** Stops the heartbeat and removes the locks. */
+    /**
+     * Stops the heartbeat and removes the locks. Without a connection to ZooKeeper it leaves them: they are
+     * ephemeral, so they go with this process's session, which ZooKeeper ends once it is back and the session
+     * has timed out. Removing them through Curator's retries against a ZooKeeper gone for good kept a deploy
+     * 100 s past its --timeout (fault audit).
+     */
     @Override
     public void close() {
         beat.shutdownNow();
@@ -324,6 +329,11 @@ final class DeployLock implements AutoCloseable {
             beat.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!zk.getZookeeperClient().isConnected()) {
+            LOG.info("ZooKeeper unreachable: the deploy's locks ({}) are left to go with its session (ephemeral nodes)",
+                    String.join(", ", paths));
+            return;
         }
         for (String path : paths) {
             try {

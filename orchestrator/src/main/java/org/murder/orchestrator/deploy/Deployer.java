@@ -515,11 +515,18 @@ public final class Deployer {
                 metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now));
                 if (allFinished || now >= deadline) {
-                    if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0) {
+                    if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0
+                            && zk.getZookeeperClient().isConnected()) { // else the hosts' own deadline does it
                         // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
                         signedNode(ZkPaths.wavesStop(job.id()));
                     }
                     view.finish();
+                    long unreachable = connection.unreachableFor(now);
+                    if (unreachable >= 0 && !allFinished) {
+                        out.printf("note      ZooKeeper unreachable for the last %d s: the results below are the hosts' reports as"
+                                + " last read, and they may have finished since ('murder jobs %s' once ZooKeeper is back)%n",
+                                unreachable, job.id());
+                    }
                     reports.forEach((h, r) -> currentByHost.put(h, r.current()));
                     List<HostOutcome> outcomes = Outcomes.of(hosts, reports, missingSince, reportSeenAt, now);
                     if (waves != null && waves.stoppedAt() >= 0) {

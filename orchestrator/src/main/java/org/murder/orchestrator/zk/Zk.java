@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
@@ -57,7 +57,8 @@ public final class Zk {
                 .namespace(settings.chroot())
                 .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) settings.connectTimeout().toMillis())
-                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5000));
+                // bounded: ExponentialBackoffRetry capped its sleeps too, with a WARN each time (35 a ZooKeeper outage)
+                .retryPolicy(new BoundedExponentialBackoffRetry(200, 5000, 10));
         settings.credentials().ifPresent(c -> {
             b.authorization("digest", c.getBytes(StandardCharsets.UTF_8));
             b.aclProvider(digestAcl(c));
