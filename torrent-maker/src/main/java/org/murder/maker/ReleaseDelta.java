@@ -286,6 +286,75 @@ public final class ReleaseDelta {
         return freed;
     }
 
+    /**
+     * Makes room for {@code needed} bytes in {@code dir}'s file system when it has less: removes releases of
+     * ours (as {@link #prune} knows them), oldest torrent first, whatever their age and the keep, but never a
+     * {@code protect}ed archive, until the space is there or none is left to remove. A release that failed to
+     * unpack on a full disk kept its archive for {@link #IN_USE} and beyond the keep, and every deploy after it
+     * failed for want of space (fault audit). Returns the bytes freed.
+     */
+    public static long pruneForSpace(Path dir, long needed, java.util.Set<String> protect) {
+        long usable = usable(dir);
+        if (usable < 0 || usable >= needed) {
+            return 0;
+        }
+        List<Path> torrents = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.torrent")) {
+            ds.forEach(p -> {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    torrents.add(p);
+                }
+            });
+        } catch (IOException e) {
+            LOG.debug("prune {}: {}", dir, e.getMessage());
+            return 0;
+        }
+        torrents.sort(Comparator.comparing(ReleaseDelta::modified));
+        long freed = 0;
+        List<String> removed = new ArrayList<>();
+        for (Path t : torrents) {
+            if (usable(dir) >= needed) {
+                break;
+            }
+            String n = t.getFileName().toString();
+            String base = n.substring(0, n.length() - ".torrent".length());
+            String archiveName;
+            try {
+                archiveName = MetaInfo.read(t).name();
+            } catch (MurderException e) {
+                continue;
+            }
+            boolean agents = archiveName.equals(base);
+            boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
+            if (!(agents || deployHosts) || protect.contains(archiveName)) {
+                continue;
+            }
+            List<Path> files = new ArrayList<>(List.of(dir.resolve(archiveName), dir.resolve(archiveName + ".part"), t));
+            if (deployHosts) {
+                files.add(dir.resolve(base + ".md5"));
+            }
+            for (Path p : files) {
+                freed += deleteCounting(p);
+            }
+            removed.add(archiveName);
+        }
+        if (!removed.isEmpty()) {
+            LOG.warn("low on space in {}: removed {} to make room for {} ({} freed, {} usable now)", dir, String.join(", ", removed),
+                    org.murder.core.ByteSize.format(needed), org.murder.core.ByteSize.format(freed),
+                    org.murder.core.ByteSize.format(Math.max(0, usable(dir))));
+        }
+        return freed;
+    }
+
+    /** The bytes {@code dir}'s file system lets us write, or -1 when it cannot say. */
+    private static long usable(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private static long deleteCounting(Path p) {
         try {
             long size = Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : 0;

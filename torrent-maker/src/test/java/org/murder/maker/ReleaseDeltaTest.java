@@ -187,6 +187,48 @@ class ReleaseDeltaTest {
         }
     }
 
+    /** A release of {@code bytes} random bytes as an agent keeps it, its torrent last touched {@code age} before now. */
+    private static void randomRelease(Path dir, String archiveName, int bytes, java.time.Duration age) throws Exception {
+        byte[] data = new byte[bytes];
+        new java.util.Random(archiveName.hashCode()).nextBytes(data);
+        Path archive = Files.write(dir.resolve(archiveName), data);
+        Instant now = Instant.now();
+        Path t = Files.write(ReleaseDelta.torrentBeside(archive), TorrentWriter.singleFile(archiveName, bytes, 65536,
+                new byte[20 * ((bytes + 65535) / 65536)], List.of("http://127.0.0.1:8998/announce"), true, Optional.empty(), now));
+        Files.setLastModifiedTime(t, FileTime.from(now.minus(age)));
+    }
+
+    @Test
+    void lowOnSpaceTheOldestReleasesGoFirstUntilThereIsRoomWhateverTheKeepButNeverAProtectedOne() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs: root only");
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString()).inheritIO().start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "mount tmpfs");
+        try {
+            randomRelease(small, "v1.tar.zst", 400_000, java.time.Duration.ofMinutes(30)); // young: prune would keep it an hour
+            randomRelease(small, "v2.tar.zst", 400_000, java.time.Duration.ofMinutes(20));
+            randomRelease(small, "v3.tar.zst", 400_000, java.time.Duration.ofMinutes(10));
+            randomRelease(small, "v4.tar.zst", 400_000, java.time.Duration.ofMinutes(5));
+            Path other = Files.write(small.resolve("app.jar"), new byte[100_000]);
+            long usable = Files.getFileStore(small).getUsableSpace();
+            assertEquals(0, ReleaseDelta.pruneForSpace(small, usable, java.util.Set.of()), "room enough: nothing goes");
+
+            long freed = ReleaseDelta.pruneForSpace(small, usable + 500_000, java.util.Set.of("v1.tar.zst"));
+            assertTrue(Files.exists(small.resolve("v1.tar.zst")), "protected (a job uses it), oldest as it is");
+            assertTrue(Files.notExists(small.resolve("v2.tar.zst")) && Files.notExists(small.resolve("v2.tar.zst.torrent")), "the oldest other");
+            assertTrue(Files.notExists(small.resolve("v3.tar.zst")), "and the next, until there is room");
+            assertTrue(Files.exists(small.resolve("v4.tar.zst")) && Files.exists(other), "no more than that, and never what is not ours");
+            assertTrue(freed >= 800_000, "freed " + freed);
+            assertTrue(Files.getFileStore(small).getUsableSpace() >= usable + 500_000);
+
+            assertTrue(ReleaseDelta.pruneForSpace(small, Long.MAX_VALUE, java.util.Set.of("v1.tar.zst")) > 0);
+            assertTrue(Files.notExists(small.resolve("v4.tar.zst")) && Files.exists(small.resolve("v1.tar.zst")),
+                    "more than can be freed: every release but the protected one, then the download's own check says how much is missing");
+        } finally {
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     @Test
     void pruneRemovesOnlyOurOlderReleasesBeyondKeep() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));

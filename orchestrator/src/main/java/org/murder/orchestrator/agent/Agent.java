@@ -365,6 +365,7 @@ public final class Agent implements Closeable {
             }
         }
         repairInPart(job, archive);
+        makeRoom(job, dest, archive, meta);
         archivesInUse.add(meta.name());
         try {
             return download(job, path, progress, generation, dest, meta, archive);
@@ -523,6 +524,27 @@ public final class Agent implements Closeable {
                     Base64.getDecoder().decode(job.torrent()), true);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] keep {}'s torrent beside it: {}", settings.name(), job.id(), archive, e.getMessage());
+        }
+    }
+
+    /**
+     * When the destination lacks the space the download still needs, removes older releases' archives (never one a job
+     * of this agent is downloading, nor this one's) before the download's own check refuses it.
+     */
+    private void makeRoom(Job job, Path dest, Path archive, MetaInfo meta) {
+        long have = 0;
+        try {
+            Path part = archive.resolveSibling(archive.getFileName() + ".part");
+            have = Files.isRegularFile(part, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.size(part) : 0;
+        } catch (java.io.IOException e) {
+            // counted as nothing there
+        }
+        java.util.Set<String> protect = new java.util.HashSet<>(archivesInUse);
+        protect.add(meta.name());
+        try {
+            org.murder.maker.ReleaseDelta.pruneForSpace(dest, Math.max(0, meta.totalLength() - have), protect);
+        } catch (RuntimeException e) {
+            LOG.warn("[agent={} job={}] make room in {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }
     }
 
