@@ -305,6 +305,27 @@ class ResilienceIT {
     }
 
     @Test
+    void aTagDeployedAgainWhileItsEarlierJobStillSeedsTakesOverItsCopy() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running a = fleet.start("web-1", List.of());
+        Path src = release(2_000_000);
+        DeployRequest seedsLong = DeployRequest.builder().source(src).tag("v7").hostGlobs(List.of("web-*"))
+                .seedTime(Duration.ofMinutes(5)).timeout(Duration.ofMinutes(2)).keep(3).bind("127.0.0.1").trackerPort(0)
+                .advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work-v7")).grace(Duration.ZERO).build();
+        assertTrue(deployAsync(settings, seedsLong).get(120, TimeUnit.SECONDS).stream().allMatch(HostOutcome::succeeded), output.toString());
+        deployZk.close();
+        Path archive;
+        try (java.util.stream.Stream<Path> files = Files.list(a.root())) {
+            archive = files.filter(p -> p.getFileName().toString().endsWith(".tar.zst")).findFirst().orElseThrow();
+        }
+        Files.delete(archive); // by hand, while the agent still seeds it for 5 minutes
+        List<HostOutcome> again = deployAsync(settings, seedsLong).get(120, TimeUnit.SECONDS);
+        assertTrue(again.stream().allMatch(HostOutcome::succeeded), again + "\n" + output); // was: "already running in this engine"
+        assertTrue(Files.isRegularFile(archive));
+    }
+
+    @Test
     void aDeployCompletesWithOneOfThreeZooKeeperServersKilled() throws Exception {
         cluster = new TestingCluster(3);
         cluster.start();

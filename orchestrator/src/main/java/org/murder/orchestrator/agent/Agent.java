@@ -403,6 +403,7 @@ public final class Agent implements Closeable {
     private HostReport download(Job job, String path, Progress progress, Generation generation, Path dest, MetaInfo meta,
             Path archive) {
         HostReport accepted = progress.last();
+        stopEarlierSeeding(job, meta);
         rebuildFromOlderReleases(job, meta, dest);
         AtomicReference<Snapshot> latest = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicLong goodAtStart = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -524,6 +525,27 @@ public final class Agent implements Closeable {
                     Base64.getDecoder().decode(job.torrent()), true);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] keep {}'s torrent beside it: {}", settings.name(), job.id(), archive, e.getMessage());
+        }
+    }
+
+    /**
+     * An earlier job's copy of this torrent that only seeds now (its job done, its seed time running) gives way: a
+     * second job of the same release (a tag deployed again after its archive was removed by hand) failed with
+     * "already running in this engine" until that seed time ended (fault audit). One still downloading is left to
+     * its job, and the engine refuses the second.
+     */
+    private void stopEarlierSeeding(Job job, MetaInfo meta) {
+        Optional<org.murder.peer.engine.Torrent> earlier = engine.running(meta.infoHash());
+        if (earlier.isEmpty() || !earlier.get().completed().isDone()) {
+            return;
+        }
+        LOG.info("[agent={} job={}] {}: stopping the seeding of an earlier job's copy first", settings.name(), job.id(), meta.name());
+        try {
+            earlier.get().stop().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("[agent={} job={}] {}: the earlier copy did not stop: {}", settings.name(), job.id(), meta.name(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

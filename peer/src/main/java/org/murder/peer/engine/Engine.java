@@ -219,6 +219,12 @@ public final class Engine implements Closeable {
         return new Torrent(s);
     }
 
+    /** The torrent of {@code infoHash} this engine runs now (downloading, or seeding after it finished), if any. */
+    public java.util.Optional<Torrent> running(org.murder.core.InfoHash infoHash) {
+        TorrentSession s = sessions.get(infoHash);
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(new Torrent(s));
+    }
+
     /** Counts an incoming connection until its handshake, closing the oldest waiting one when too many wait. */
     private void awaitHandshake(PeerConnection c) {
         awaitingHandshake.addLast(c);
