@@ -298,7 +298,11 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] {}", settings.name(), job.id(), e.getMessage());
             last = progress.last().failed(e.getMessage(), clock.millis());
         } catch (RuntimeException e) {
-            LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            if (closed) { // the agent's stop (SIGTERM) interrupted the download: a restart resumes it from its .part
+                LOG.info("[agent={} job={}] stopped with the agent ({}); a restart resumes it", settings.name(), job.id(), e.getMessage());
+            } else {
+                LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
+            }
             last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
         }
         reporter.offer(path, last, hosts(job));
