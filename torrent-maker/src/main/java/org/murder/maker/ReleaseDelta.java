@@ -288,12 +288,13 @@ public final class ReleaseDelta {
 
     /**
      * Makes room for {@code needed} bytes in {@code dir}'s file system when it has less: removes releases of
-     * ours (as {@link #prune} knows them), oldest torrent first, whatever their age and the keep, but never a
-     * {@code protect}ed archive, until the space is there or none is left to remove. A release that failed to
+     * ours (as {@link #prune} knows them), oldest torrent first, whatever their age and the keep, but never one
+     * {@code inUse} says is (a job downloads, seeds or activates it: deleting a file still open frees nothing, and one
+     * about to be unpacked must stay), until the space is there or none is left to remove. A release that failed to
      * unpack on a full disk kept its archive for {@link #IN_USE} and beyond the keep, and every deploy after it
-     * failed for want of space (fault audit). Returns the bytes freed.
+     * failed for want of space (fault audit). Returns the bytes the file system gained.
      */
-    public static long pruneForSpace(Path dir, long needed, java.util.Set<String> protect) {
+    public static long pruneForSpace(Path dir, long needed, java.util.function.Predicate<MetaInfo> inUse) {
         long usable = usable(dir);
         if (usable < 0 || usable >= needed) {
             return 0;
@@ -310,7 +311,6 @@ public final class ReleaseDelta {
             return 0;
         }
         torrents.sort(Comparator.comparing(ReleaseDelta::modified));
-        long freed = 0;
         List<String> removed = new ArrayList<>();
         for (Path t : torrents) {
             if (usable(dir) >= needed) {
@@ -318,15 +318,16 @@ public final class ReleaseDelta {
             }
             String n = t.getFileName().toString();
             String base = n.substring(0, n.length() - ".torrent".length());
-            String archiveName;
+            MetaInfo meta;
             try {
-                archiveName = MetaInfo.read(t).name();
+                meta = MetaInfo.read(t);
             } catch (MurderException e) {
                 continue;
             }
+            String archiveName = meta.name();
             boolean agents = archiveName.equals(base);
             boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
-            if (!(agents || deployHosts) || protect.contains(archiveName)) {
+            if (!(agents || deployHosts) || inUse.test(meta)) {
                 continue;
             }
             List<Path> files = new ArrayList<>(List.of(dir.resolve(archiveName), dir.resolve(archiveName + ".part"), t));
@@ -334,16 +335,17 @@ public final class ReleaseDelta {
                 files.add(dir.resolve(base + ".md5"));
             }
             for (Path p : files) {
-                freed += deleteCounting(p);
+                deleteCounting(p);
             }
             removed.add(archiveName);
         }
+        long gained = Math.max(0, usable(dir) - usable);
         if (!removed.isEmpty()) {
-            LOG.warn("low on space in {}: removed {} to make room for {} ({} freed, {} usable now)", dir, String.join(", ", removed),
-                    org.murder.core.ByteSize.format(needed), org.murder.core.ByteSize.format(freed),
+            LOG.warn("low on space in {}: removed {} to make room for {} ({} gained, {} usable now)", dir, String.join(", ", removed),
+                    org.murder.core.ByteSize.format(needed), org.murder.core.ByteSize.format(gained),
                     org.murder.core.ByteSize.format(Math.max(0, usable(dir))));
         }
-        return freed;
+        return gained;
     }
 
     /** The bytes {@code dir}'s file system lets us write, or -1 when it cannot say. */

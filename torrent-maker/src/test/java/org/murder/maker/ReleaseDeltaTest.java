@@ -211,17 +211,17 @@ class ReleaseDeltaTest {
             randomRelease(small, "v4.tar.zst", 400_000, java.time.Duration.ofMinutes(5));
             Path other = Files.write(small.resolve("app.jar"), new byte[100_000]);
             long usable = Files.getFileStore(small).getUsableSpace();
-            assertEquals(0, ReleaseDelta.pruneForSpace(small, usable, java.util.Set.of()), "room enough: nothing goes");
+            assertEquals(0, ReleaseDelta.pruneForSpace(small, usable, m -> false), "room enough: nothing goes");
 
-            long freed = ReleaseDelta.pruneForSpace(small, usable + 500_000, java.util.Set.of("v1.tar.zst"));
-            assertTrue(Files.exists(small.resolve("v1.tar.zst")), "protected (a job uses it), oldest as it is");
+            long freed = ReleaseDelta.pruneForSpace(small, usable + 500_000, m -> m.name().equals("v1.tar.zst"));
+            assertTrue(Files.exists(small.resolve("v1.tar.zst")), "in use (a job downloads, seeds or unpacks it), oldest as it is");
             assertTrue(Files.notExists(small.resolve("v2.tar.zst")) && Files.notExists(small.resolve("v2.tar.zst.torrent")), "the oldest other");
             assertTrue(Files.notExists(small.resolve("v3.tar.zst")), "and the next, until there is room");
             assertTrue(Files.exists(small.resolve("v4.tar.zst")) && Files.exists(other), "no more than that, and never what is not ours");
             assertTrue(freed >= 800_000, "freed " + freed);
             assertTrue(Files.getFileStore(small).getUsableSpace() >= usable + 500_000);
 
-            assertTrue(ReleaseDelta.pruneForSpace(small, Long.MAX_VALUE, java.util.Set.of("v1.tar.zst")) > 0);
+            assertTrue(ReleaseDelta.pruneForSpace(small, Long.MAX_VALUE, m -> m.name().equals("v1.tar.zst")) > 0);
             assertTrue(Files.notExists(small.resolve("v4.tar.zst")) && Files.exists(small.resolve("v1.tar.zst")),
                     "more than can be freed: every release but the protected one, then the download's own check says how much is missing");
         } finally {

@@ -361,15 +361,17 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
             keepTorrentBeside(job, archive);
+            archivesInUse.add(meta.name()); // to be unpacked (perhaps after a wave's wait): no job short of space removes it
             try {
                 return activateIfAsked(job, path, progress, dest, archive, generation)
                         .done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
             } finally {
+                archivesInUse.remove(meta.name());
                 pruneReleases(job, dest);
             }
         }
         repairInPart(job, archive);
-        makeRoom(job, dest, archive, meta);
+        makeRoom(job, dest, meta);
         archivesInUse.add(meta.name());
         try {
             return download(job, path, progress, generation, dest, meta, archive);
@@ -557,18 +559,11 @@ public final class Agent implements Closeable {
      * When the destination lacks the space the download still needs, removes older releases' archives (never one a job
      * of this agent is downloading, nor this one's) before the download's own check refuses it.
      */
-    private void makeRoom(Job job, Path dest, Path archive, MetaInfo meta) {
-        long have = 0;
+    private void makeRoom(Job job, Path dest, MetaInfo meta) {
+        // the whole archive's size: a .part is as long as the file from its start (sparse), whatever it holds
         try {
-            Path part = archive.resolveSibling(archive.getFileName() + ".part");
-            have = Files.isRegularFile(part, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.size(part) : 0;
-        } catch (java.io.IOException e) {
-            // counted as nothing there
-        }
-        java.util.Set<String> protect = new java.util.HashSet<>(archivesInUse);
-        protect.add(meta.name());
-        try {
-            org.murder.maker.ReleaseDelta.pruneForSpace(dest, Math.max(0, meta.totalLength() - have), protect);
+            org.murder.maker.ReleaseDelta.pruneForSpace(dest, meta.totalLength(), other -> other.name().equals(meta.name())
+                    || archivesInUse.contains(other.name()) || engine.running(other.infoHash()).isPresent());
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] make room in {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }

@@ -301,7 +301,8 @@ public final class SafeExtractor {
                     Compression read = codec;
                     throw readFailure(e).orElseGet(() -> MurderException.badInput("extract " + archive + ": " + reason(e, read), e));
                 }
-                try (InputStream tarBytes = new ReadAhead(decompressed, "murder-unpack");
+                TrailingData untilTrailing = new TrailingData(decompressed);
+                try (InputStream tarBytes = new ReadAhead(untilTrailing, "murder-unpack");
                         TarEnd tar = new TarEnd(tarBytes, "UTF-8")) { // not the locale's
                     String last = null;
                     while (true) {
@@ -322,6 +323,10 @@ public final class SafeExtractor {
                                         + ": " + where + cut.get()));
                             }
                             readAfterMarker(tarBytes, codec);
+                            if (untilTrailing.seen() != null) {
+                                LOG.warn("extract {}: bytes after the {} stream ignored ({}), as gzip does", archive,
+                                        codec.name().toLowerCase(java.util.Locale.ROOT), Trees.printable(untilTrailing.seen()));
+                            }
                             break;
                         }
                         if (entry.isGlobalPaxHeader()) {
@@ -357,6 +362,9 @@ public final class SafeExtractor {
          * unpacked as if whole. At most {@link #AFTER_MARKER_READ}: past that the rest is left unread, with a warning.
          */
         private void readAfterMarker(InputStream tarBytes, Compression codec) throws IOException {
+            if (codec == Compression.NONE) {
+                return; // a plain tar has no check to reach
+            }
             long read = 0;
             try {
                 int n;

@@ -430,6 +430,14 @@ class SafeExtractorTest {
         assertEquals(Set.of("a"), names(target), "the first tar only, as GNU tar without --ignore-zeros");
         Trees.deleteQuietly(target);
 
+        for (byte[] tail : List.of(new byte[1024], "a stray line\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+            byte[] padded = Arrays.copyOf(good, good.length + tail.length); // a copy tool's padding after the compressed stream
+            System.arraycopy(tail, 0, padded, good.length, tail.length);
+            new SafeExtractor().extract(Files.write(tmp.resolve("padded"), padded), target);
+            assertEquals(Set.of("a"), names(target), "bytes after the compressed stream are ignored, as gzip ignores them");
+            Trees.deleteQuietly(target);
+        }
+
         byte[] corrupt = good.clone();
         corrupt[good.length - 40_000] ^= 0x01; // in the second tar's incompressible bytes: only the stream's check sees it
         Path archive = Files.write(tmp.resolve("two-tars-flipped"), corrupt);
