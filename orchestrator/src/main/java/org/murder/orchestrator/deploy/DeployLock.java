@@ -298,6 +298,18 @@ final class DeployLock implements AutoCloseable {
         holder = next;
     }
 
+    /** How long {@link #close} waits for a connection lost a moment ago (a leader election) before it leaves the locks. */
+    private static final int RECONNECT_WAIT_SECONDS = 3;
+
+    private boolean connectedWithin(int seconds) {
+        try {
+            return zk.getZookeeperClient().isConnected() || zk.blockUntilConnected(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The lock's stat when our session owns it, else null. */
     private Stat ours(String path) throws Exception {
         Stat stat = zk.checkExists().forPath(path);
@@ -330,7 +342,7 @@ final class DeployLock implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!zk.getZookeeperClient().isConnected()) {
+        if (!connectedWithin(RECONNECT_WAIT_SECONDS)) {
             LOG.info("ZooKeeper unreachable: the deploy's locks ({}) are left to go with its session (ephemeral nodes)",
                     String.join(", ", paths));
             return;

@@ -106,7 +106,11 @@ final class OriginServices implements AutoCloseable {
         URI url = URI.create(announce);
         Optional<RunningTracker.Found> running = RunningTracker.probe("127.0.0.1", url.getPort());
         if (running.isPresent()) {
-            refuseEmbedded(running.get(), url.getPort());
+            if (running.get().embeddedIn().isPresent()) { // the torrent names the port: no other one will do
+                throw MurderException.failure("deploy --resume: port " + url.getPort() + " of the job's tracker (" + announce
+                        + "): the tracker there is embedded in " + running.get().embeddedIn().get() + " and stops when it ends"
+                        + " (expected: that deploy ended first, or the murder-tracker service on this port)", null);
+            }
             return new OriginServices(clock, metrics, null, announce, running.get().announce());
         }
         if (isLocal(url.getHost())) {

@@ -4,7 +4,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
 
@@ -87,10 +86,9 @@ final class Sources<T> {
         return most == null || most.size() < own + 2 ? java.util.List.of() : most;
     }
 
-    /** The stalest of {@link #displaceable}, or null. */
-    T displaced(InetAddress source) {
-        Iterator<T> stalest = displaceable(source).iterator();
-        return stalest.hasNext() ? stalest.next() : null;
+    /** Whether no source but {@code source} holds a place (none at all included). */
+    boolean heldOnlyBy(InetAddress source) {
+        return bySource.isEmpty() || bySource.size() == 1 && bySource.containsKey(source);
     }
 
     void clear() {

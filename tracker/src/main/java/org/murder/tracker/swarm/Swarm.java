@@ -60,6 +60,11 @@ final class Swarm {
         return lastActivity;
     }
 
+    /** Whether every peer of this swarm announced from its creator (or it has none): only such a swarm may be retired for room. */
+    synchronized boolean onlyItsCreators() {
+        return sources.heldOnlyBy(creator);
+    }
+
     /**
      * Applies {@code a} and picks the peers to hand back. Returns null when this swarm was retired
      * by a concurrent sweep; the caller then announces to a fresh swarm. A newcomer that finds the
@@ -95,7 +100,14 @@ final class Swarm {
         if (slot == null) {
             boolean full = byId.size() >= maxPeersPerSwarm;
             if (full || !budget.tryTake()) {
-                Slot stalest = sources.displaced(source);
+                Slot stalest = null; // of the source holding the most: its stalest leecher, else its stalest (a seeder)
+                for (Slot s : sources.displaceable(source)) {
+                    stalest = stalest == null ? s : stalest;
+                    if (!s.entry.isSeeder()) {
+                        stalest = s;
+                        break;
+                    }
+                }
                 if (stalest == null) {
                     throw full ? new CapacityException("peers_per_swarm", "swarm " + infoHash + " is full: " + maxPeersPerSwarm
                             + " peers (cap --max-peers-per-swarm)") : budget.full();

@@ -93,15 +93,17 @@ public final class SwarmRegistry {
 
     /**
      * Makes room for a swarm from {@code creator}: the least active swarm of the source that made the
-     * most retires, with its peers (they make it again with their next announce), if that source made at
-     * least two more than {@code creator}; otherwise the announce is refused.
+     * most retires, with its peers, if that source made at least two more than {@code creator}, and only a
+     * swarm whose peers all announced from that source (a swarm others joined is theirs too: made first by
+     * a client that guessed its infohash, or restored from the state file, it stays); otherwise the
+     * announce is refused.
      */
     private void displaceSwarm(InetAddress creator) {
         Swarm idlest = null;
         long idleSince = Long.MAX_VALUE;
         for (Swarm s : creators.displaceable(creator)) {
             long at = s.lastActivity();
-            if (at < idleSince) {
+            if (at < idleSince && s.onlyItsCreators()) {
                 idlest = s;
                 idleSince = at;
             }

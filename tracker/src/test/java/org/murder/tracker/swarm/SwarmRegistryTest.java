@@ -249,6 +249,33 @@ class SwarmRegistryTest {
     }
 
     @Test
+    void theSourceHoldingTheMostGivesUpItsStalestLeecherBeforeItsSeeders() throws Exception {
+        registry = registry(10, 3, 1000);
+        for (int p = 1; p <= 2; p++) { // the deploy host: its origin seed and its own agent, both complete
+            registry.announce(new Announce(IH, PeerId.of(TrackerClient.id20(100 + p)), InetAddress.getByName("10.0.0.5"), 6000 + p,
+                    0, 0, 0, Event.NONE, 50, java.util.Optional.empty(), InetAddress.getByName("10.0.0.5")));
+        }
+        registry.announce(from("10.0.0.5", IH, 3)); // and a third, downloading, the newest of the three
+        registry.announce(from("10.0.0.7", IH, 7));
+        assertEquals(2, registry.scrape(IH).complete(), "the origin seed stays: the leecher went though it was the newest");
+        assertEquals(1, registry.peersDisplaced());
+    }
+
+    @Test
+    void aSwarmOthersJoinedIsNotRetiredForRoomWhoeverMadeItFirst() {
+        registry = registry(2, 100, 1000);
+        registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(1)), 1)); // made first by a client that guessed it
+        registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(2)), 2));
+        assertThrows(CapacityException.class, () -> registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(3)), 3)));
+        registry.announce(from("10.0.0.7", InfoHash.of(TrackerClient.id20(1)), 7)); // a real host joins swarm 1
+        clock.advance(Duration.ofSeconds(5));
+        registry.announce(from("10.0.0.66", InfoHash.of(TrackerClient.id20(2)), 2)); // swarm 2 the more active
+        registry.announce(from("10.0.0.8", InfoHash.of(TrackerClient.id20(8)), 8));
+        assertTrue(registry.contains(InfoHash.of(TrackerClient.id20(1))), "swarm 1 has a real host: not the flooder's to lose");
+        assertFalse(registry.contains(InfoHash.of(TrackerClient.id20(2))), "the flooder's own swarm went, though more active");
+    }
+
+    @Test
     void aFullTrackerAlsoMakesRoomInTheNewcomersSwarm() {
         registry = registry(10, 100, 20);
         for (int p = 1; p <= 20; p++) {
