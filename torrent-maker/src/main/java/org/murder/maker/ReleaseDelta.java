@@ -248,29 +248,16 @@ public final class ReleaseDelta {
         long freed = 0;
         int kept = 0;
         for (Path t : torrents) {
-            String n = t.getFileName().toString();
-            String base = n.substring(0, n.length() - ".torrent".length());
-            String archiveName;
-            try {
-                archiveName = MetaInfo.read(t).name();
-            } catch (MurderException e) {
-                continue; // not ours to judge
-            }
-            boolean agents = archiveName.equals(base);
-            boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
-            Path archive = dir.resolve(archiveName);
-            if (!(agents || deployHosts) || !Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
+            Optional<Ours> ours = ours(t);
+            if (ours.isEmpty() || !Files.isRegularFile(ours.get().files().get(0), LinkOption.NOFOLLOW_LINKS)) {
                 continue; // not a release of ours, or nothing left of it to keep or free
             }
+            String archiveName = ours.get().meta().name();
             if (protect.contains(archiveName) || modified(t).toInstant().isAfter(now.minus(IN_USE)) || kept < keep) {
                 kept += protect.contains(archiveName) ? 0 : 1;
                 continue;
             }
-            List<Path> files = new ArrayList<>(List.of(archive, dir.resolve(archiveName + ".part"), t));
-            if (deployHosts) {
-                files.add(dir.resolve(base + ".md5"));
-            }
-            for (Path p : files) {
+            for (Path p : ours.get().files()) {
                 freed += deleteCounting(p);
             }
         }
@@ -316,28 +303,12 @@ public final class ReleaseDelta {
             if (usable(dir) >= needed) {
                 break;
             }
-            String n = t.getFileName().toString();
-            String base = n.substring(0, n.length() - ".torrent".length());
-            MetaInfo meta;
-            try {
-                meta = MetaInfo.read(t);
-            } catch (MurderException e) {
+            Optional<Ours> ours = ours(t);
+            if (ours.isEmpty() || inUse.test(ours.get().meta())) {
                 continue;
             }
-            String archiveName = meta.name();
-            boolean agents = archiveName.equals(base);
-            boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
-            if (!(agents || deployHosts) || inUse.test(meta)) {
-                continue;
-            }
-            List<Path> files = new ArrayList<>(List.of(dir.resolve(archiveName), dir.resolve(archiveName + ".part"), t));
-            if (deployHosts) {
-                files.add(dir.resolve(base + ".md5"));
-            }
-            for (Path p : files) {
-                deleteCounting(p);
-            }
-            removed.add(archiveName);
+            ours.get().files().forEach(ReleaseDelta::deleteCounting);
+            removed.add(ours.get().meta().name());
         }
         long gained = Math.max(0, usable(dir) - usable);
         if (!removed.isEmpty()) {
@@ -355,6 +326,38 @@ public final class ReleaseDelta {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /**
+     * A release of ours and its files, archive first: its torrent named after its archive, {@code v41.tar.zst.torrent}
+     * beside {@code v41.tar.zst} (an agent's) or {@code v41.torrent} with {@code v41.tar.zst} and {@code v41.md5} (a
+     * deploy host's), with the archive's {@code .part}.
+     */
+    private record Ours(MetaInfo meta, List<Path> files) {
+    }
+
+    /** {@code torrent}'s release when it is one of ours (see {@link Ours}); empty for any other torrent. */
+    private static Optional<Ours> ours(Path torrent) {
+        String n = torrent.getFileName().toString();
+        String base = n.substring(0, n.length() - ".torrent".length());
+        MetaInfo meta;
+        try {
+            meta = MetaInfo.read(torrent);
+        } catch (MurderException e) {
+            return Optional.empty(); // not ours to judge
+        }
+        String archiveName = meta.name();
+        boolean agents = archiveName.equals(base);
+        boolean deployHosts = ARCHIVE_ENDINGS.stream().anyMatch(e -> archiveName.equals(base + e));
+        if (!agents && !deployHosts) {
+            return Optional.empty();
+        }
+        Path dir = torrent.getParent();
+        List<Path> files = new ArrayList<>(List.of(dir.resolve(archiveName), dir.resolve(archiveName + ".part"), torrent));
+        if (deployHosts) {
+            files.add(dir.resolve(base + ".md5"));
+        }
+        return Optional.of(new Ours(meta, files));
     }
 
     private static long deleteCounting(Path p) {
