@@ -1,44 +1,73 @@
 package org.murder.tracker.swarm;
 
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The count of peers over all swarms, against the {@code maxPeers} cap. */
+/**
+ * The count of peers over all swarms, against the {@code maxPeers} cap, and how many each source
+ * ({@link Sources#key}) holds: when the cap is full, the source holding the most places anywhere gives one
+ * up to a newcomer from a source holding fewer (see {@link SwarmRegistry#announce}).
+ */
 final class PeerBudget {
     private final AtomicInteger used = new AtomicInteger();
+    private final Map<InetAddress, AtomicInteger> bySource = new ConcurrentHashMap<>();
     private final int max;
 
     PeerBudget(int max) {
         this.max = max;
     }
 
-    /** Takes one place or throws {@link CapacityException}. */
-    void take() {
-        if (!tryTake()) {
-            throw full();
-        }
-    }
-
-    /** The refusal when every place is taken. */
-    CapacityException full() {
-        return new CapacityException("peers", "tracker is full: " + max + " peers in all swarms (cap --max-peers)");
-    }
-
-    boolean tryTake() {
+    /** Takes one place for {@code source}, or returns false when every place is taken. */
+    boolean tryTake(InetAddress source) {
         for (;;) {
             int n = used.get();
             if (n >= max) {
                 return false;
             }
             if (used.compareAndSet(n, n + 1)) {
+                bySource.computeIfAbsent(source, k -> new AtomicInteger()).incrementAndGet();
                 return true;
             }
         }
     }
 
-    void release(int n) {
-        if (n > 0) {
-            used.addAndGet(-n);
+    /** Gives back one place {@code source} held. */
+    void release(InetAddress source) {
+        used.decrementAndGet();
+        drop(source);
+    }
+
+    /** A place {@code from} held is {@code to}'s now (a newcomer took a displaced peer's place). */
+    void transfer(InetAddress from, InetAddress to) {
+        drop(from);
+        bySource.computeIfAbsent(to, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    private void drop(InetAddress source) {
+        bySource.computeIfPresent(source, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** The source holding the most places, when it holds at least two more than {@code source}; else null. */
+    InetAddress biggerThan(InetAddress source) {
+        AtomicInteger own = bySource.get(source);
+        int floor = (own == null ? 0 : own.get()) + 2;
+        InetAddress most = null;
+        int mostHeld = 0;
+        for (Map.Entry<InetAddress, AtomicInteger> e : bySource.entrySet()) {
+            int held = e.getValue().get();
+            if (held > mostHeld) {
+                most = e.getKey();
+                mostHeld = held;
+            }
         }
+        return mostHeld >= floor ? most : null;
+    }
+
+    /** The refusal when every place is taken. */
+    CapacityException full() {
+        return new CapacityException("peers", "tracker is full: " + max + " peers in all swarms (cap --max-peers)");
     }
 
     int used() {

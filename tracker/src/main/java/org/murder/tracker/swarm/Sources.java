@@ -86,6 +86,12 @@ final class Sources<T> {
         return most == null || most.size() < own + 2 ? java.util.List.of() : most;
     }
 
+    /** {@code source}'s places, stalest first (empty when it holds none). */
+    Iterable<T> heldBy(InetAddress source) {
+        LinkedHashSet<T> held = bySource.get(source);
+        return held == null ? java.util.List.of() : held;
+    }
+
     /** Whether no source but {@code source} holds a place (none at all included). */
     boolean heldOnlyBy(InetAddress source) {
         return bySource.isEmpty() || bySource.size() == 1 && bySource.containsKey(source);

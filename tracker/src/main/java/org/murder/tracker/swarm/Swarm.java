@@ -99,20 +99,14 @@ final class Swarm {
         InetAddress source = Sources.key(a.source());
         if (slot == null) {
             boolean full = byId.size() >= maxPeersPerSwarm;
-            if (full || !budget.tryTake()) {
-                Slot stalest = null; // of the source holding the most: its stalest leecher, else its stalest (a seeder)
-                for (Slot s : sources.displaceable(source)) {
-                    stalest = stalest == null ? s : stalest;
-                    if (!s.entry.isSeeder()) {
-                        stalest = s;
-                        break;
-                    }
-                }
+            if (full || !budget.tryTake(source)) {
+                Slot stalest = stalestOf(sources.displaceable(source)); // of the source holding the most here
                 if (stalest == null) {
                     throw full ? new CapacityException("peers_per_swarm", "swarm " + infoHash + " is full: " + maxPeersPerSwarm
                             + " peers (cap --max-peers-per-swarm)") : budget.full();
                 }
                 forget(stalest); // its place in the budget is the newcomer's
+                budget.transfer(stalest.source, source);
                 displaced.increment();
             }
             slot = new Slot(entry, arrivals++, source);
@@ -120,6 +114,7 @@ final class Swarm {
         } else {
             if (!slot.source.equals(source)) {
                 sources.release(slot.source, slot);
+                budget.transfer(slot.source, source);
                 slot.source = source;
             }
             sources.hold(source, slot);
@@ -166,24 +161,50 @@ final class Swarm {
 
     private void remove(Slot slot, PeerBudget budget) {
         forget(slot);
-        budget.release(1);
+        budget.release(slot.source);
+    }
+
+    /**
+     * Takes the stalest leecher of {@code source} (its stalest seed when it has none) out of this swarm, its place given
+     * back to {@code budget}; false when {@code source} holds no place here (or the swarm was retired).
+     */
+    synchronized boolean displaceOneOf(InetAddress source, PeerBudget budget) {
+        if (retired) {
+            return false;
+        }
+        Slot stalest = stalestOf(sources.heldBy(source));
+        if (stalest == null) {
+            return false;
+        }
+        remove(stalest, budget);
+        return true;
+    }
+
+    /** The first leecher of {@code places} (stalest first), else the first of them, else null. */
+    private static Slot stalestOf(Iterable<Slot> places) {
+        Slot stalest = null;
+        for (Slot s : places) {
+            stalest = stalest == null ? s : stalest;
+            if (!s.entry.isSeeder()) {
+                return s;
+            }
+        }
+        return stalest;
     }
 
     /** Drops peers not seen for {@code timeoutMillis}; returns how many. */
     private int purge(long now, long timeoutMillis, PeerBudget budget) {
         lastPurge = now;
         long expiredBefore = now - timeoutMillis;
-        int removed = purge(seeders, expiredBefore) + purge(leechers, expiredBefore);
-        budget.release(removed);
-        return removed;
+        return purge(seeders, expiredBefore, budget) + purge(leechers, expiredBefore, budget);
     }
 
-    private int purge(PeerList list, long expiredBefore) {
+    private int purge(PeerList list, long expiredBefore, PeerBudget budget) {
         int removed = 0;
         for (int i = list.size() - 1; i >= 0; i--) {
             Slot s = list.get(i);
             if (s.entry.lastSeenMillis() < expiredBefore) {
-                forget(s);
+                remove(s, budget);
                 removed++;
             }
         }
@@ -206,9 +227,9 @@ final class Swarm {
     synchronized int retire(PeerBudget budget) {
         retired = true;
         int n = byId.size();
+        byId.values().forEach(s -> budget.release(s.source));
         byId.clear();
         sources.clear();
-        budget.release(n);
         return n;
     }
 
@@ -240,10 +261,11 @@ final class Swarm {
         lastActivity = Math.max(lastActivity, saved.lastActivityMillis());
         int added = 0;
         for (PeerEntry p : saved.peers()) {
-            if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake()) {
+            InetAddress source = Sources.key(p.address()); // where it announced from is not saved
+            if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
                 continue;
             }
-            add(new Slot(p.seenAt(now), arrivals++, Sources.key(p.address()))); // where it announced from is not saved
+            add(new Slot(p.seenAt(now), arrivals++, source));
             added++;
         }
         return added;

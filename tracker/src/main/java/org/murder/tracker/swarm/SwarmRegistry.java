@@ -60,6 +60,7 @@ public final class SwarmRegistry {
      */
     public AnnounceResult announce(Announce a) {
         long now = clock.millis();
+        boolean madeRoom = false;
         for (;;) {
             Swarm swarm = swarms.get(a.infoHash());
             if (swarm == null) {
@@ -68,7 +69,16 @@ public final class SwarmRegistry {
                 }
                 swarm = create(a.infoHash(), now, Sources.key(a.source()));
             }
-            AnnounceResult r = swarm.announce(a, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
+            AnnounceResult r;
+            try {
+                r = swarm.announce(a, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
+            } catch (CapacityException e) {
+                if (madeRoom || !e.cap().equals("peers") || !makeRoomAnywhere(Sources.key(a.source()))) {
+                    throw e;
+                }
+                madeRoom = true; // once: another newcomer may have taken the place meanwhile
+                continue;
+            }
             if (r != null) {
                 return r;
             }
@@ -116,6 +126,26 @@ public final class SwarmRegistry {
             swarmsDisplaced.increment();
         }
         creators.release(idlest.creator(), idlest);
+    }
+
+    /**
+     * The tracker is full and the newcomer's swarm had no place to give: the source holding the most places of all,
+     * if at least two more than {@code source}, gives up its stalest leecher in the first swarm where it holds one
+     * (one swarm's monitor at a time, none held by the caller). A client that spread made-up peers over other swarms
+     * kept every real host out of a new one.
+     */
+    private boolean makeRoomAnywhere(InetAddress source) {
+        InetAddress most = budget.biggerThan(source);
+        if (most == null) {
+            return false;
+        }
+        for (Swarm s : swarms.values()) {
+            if (s.displaceOneOf(most, budget)) {
+                peersDisplaced.increment();
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code swarm} left the map (retired): it no longer counts for its creator. */

@@ -276,17 +276,38 @@ class SwarmRegistryTest {
     }
 
     @Test
-    void aFullTrackerAlsoMakesRoomInTheNewcomersSwarm() {
+    void aFullTrackerMakesRoomWhereverTheSourceHoldingTheMostHasPlaces() {
         registry = registry(10, 100, 20);
         for (int p = 1; p <= 20; p++) {
             registry.announce(from("10.0.0.66", IH, p));
         }
-        registry.announce(from("10.0.0.7", IH, 1007));
+        registry.announce(from("10.0.0.7", IH, 1007)); // in the flooder's swarm
         assertEquals(20, registry.peerCount());
         assertEquals(1, registry.peersDisplaced());
-        CapacityException other = assertThrows(CapacityException.class,
-                () -> registry.announce(from("10.0.0.8", InfoHash.of(TrackerClient.id20(2)), 1008)));
-        assertEquals("peers", other.cap(), "the flooder's places are in another swarm: this one has none to give");
+        InfoHash release = InfoHash.of(TrackerClient.id20(2));
+        for (int host = 8; host <= 25; host++) { // a new release's swarm: the flooder holds nothing there
+            registry.announce(from("10.0.1." + host, release, 1000 + host));
+        }
+        assertEquals(18, registry.scrape(release).incomplete(), "each host got in at the flooder's expense elsewhere");
+        assertEquals(20, registry.peerCount());
+        assertEquals(1, registry.scrape(IH).incomplete() - 1, "the flooder keeps one place, beside the host of its swarm");
+        CapacityException even = assertThrows(CapacityException.class, () -> registry.announce(from("10.0.2.1", release, 1200)));
+        assertEquals("peers", even.cap(), "every source holds one place: none gives one up");
+        CapacityException itself = assertThrows(CapacityException.class, () -> registry.announce(from("10.0.1.8", release, 1300)));
+        assertEquals("peers", itself.cap());
+    }
+
+    @Test
+    void aPeerThatAnnouncesFromAnotherSourceCountsThere() throws Exception {
+        registry = registry(10, 100, 3);
+        registry.announce(from("10.0.0.66", IH, 1));
+        registry.announce(from("10.0.0.66", IH, 2));
+        registry.announce(from("10.0.0.67", IH, 2)); // peer 2 moved: 66 holds one place, 67 one
+        registry.announce(from("10.0.0.67", IH, 3));
+        registry.announce(from("10.0.0.7", InfoHash.of(TrackerClient.id20(2)), 7)); // full: room made in the other swarm
+        assertEquals(1, registry.peersDisplaced());
+        assertEquals(Set.of(6003), ports(registry.announce(from("10.0.0.66", IH, 1))),
+                "67 held two places (peer 2 counted there once it moved): its stalest, peer 2, went; 66's one stayed");
     }
 
     @Test
