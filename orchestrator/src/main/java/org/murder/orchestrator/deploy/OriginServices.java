@@ -63,7 +63,8 @@ final class OriginServices implements AutoCloseable {
         Optional<RunningTracker.Found> running = req.trackerPort() == 0 ? Optional.empty()
                 : RunningTracker.probe(req.bind(), req.trackerPort());
         if (running.isPresent()) {
-            refuseEmbedded(running.get(), req.trackerPort());
+            refuseEmbedded(running.get(), "deploy: --tracker-port " + req.trackerPort(), "the murder-tracker service on this host"
+                    + " for deploys at once, or another --tracker-port for this one");
             // the deploy host's murder-tracker service: hosts announce to it, the torrent is registered from here
             LOG.info("using the murder tracker already listening on port {} (the murder-tracker service?); --tracker URL names"
                     + " another", req.trackerPort());
@@ -106,11 +107,9 @@ final class OriginServices implements AutoCloseable {
         URI url = URI.create(announce);
         Optional<RunningTracker.Found> running = RunningTracker.probe("127.0.0.1", url.getPort());
         if (running.isPresent()) {
-            if (running.get().embeddedIn().isPresent()) { // the torrent names the port: no other one will do
-                throw MurderException.failure("deploy --resume: port " + url.getPort() + " of the job's tracker (" + announce
-                        + "): the tracker there is embedded in " + running.get().embeddedIn().get() + " and stops when it ends"
-                        + " (expected: that deploy ended first, or the murder-tracker service on this port)", null);
-            }
+            // the torrent names the port: no other one will do
+            refuseEmbedded(running.get(), "deploy --resume: port " + url.getPort() + " of the job's tracker (" + announce + ")",
+                    "that deploy ended first, or the murder-tracker service on this port");
             return new OriginServices(clock, metrics, null, announce, running.get().announce());
         }
         if (isLocal(url.getHost())) {
@@ -131,11 +130,10 @@ final class OriginServices implements AutoCloseable {
      * that restarts, or joins late) find nothing there: two deploys from one host at once lean on the murder-tracker
      * service, or each gets its own port.
      */
-    private static void refuseEmbedded(RunningTracker.Found running, int port) {
+    private static void refuseEmbedded(RunningTracker.Found running, String where, String expected) {
         if (running.embeddedIn().isPresent()) {
-            throw MurderException.failure("deploy: --tracker-port " + port + ": the tracker there is embedded in "
-                    + running.embeddedIn().get() + " and stops when it ends (expected: the murder-tracker service on this host"
-                    + " for deploys at once, or another --tracker-port for this one)", null);
+            throw MurderException.failure(where + ": the tracker there is embedded in " + running.embeddedIn().get()
+                    + " and stops when it ends (expected: " + expected + ")", null);
         }
     }
 

@@ -17,6 +17,7 @@ final class TrailingData extends FilterInputStream {
     private static final List<String> NOT_A_MEMBER = List.of("after a valid .gz stream", "Unknown frame descriptor");
     private boolean ended;
     private volatile String seen;
+    private final byte[] one = new byte[1];
 
     TrailingData(InputStream decompressed) {
         super(decompressed);
@@ -29,7 +30,6 @@ final class TrailingData extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }
