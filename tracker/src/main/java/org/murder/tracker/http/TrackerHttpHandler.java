@@ -243,7 +243,8 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             boolean allowed = whitelist.allows(ih);
             return text(ctx, allowed ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND, TEXT,
                     ih + (allowed ? " whitelisted\n" : " not whitelisted\n")
-                    + settings.embeddedIn().map(owner -> EMBEDDED_IN + owner + ", and stops with it\n").orElse(""));
+                    + settings.embeddedIn().filter(owner -> fromThisHost(ctx))
+                            .map(owner -> EMBEDDED_IN + owner + ", and stops with it\n").orElse(""));
         }
         if (!HttpMethod.POST.equals(m) && !HttpMethod.PUT.equals(m) && !HttpMethod.DELETE.equals(m)) {
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
@@ -380,6 +381,20 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             log.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         }
         ctx.close();
+    }
+
+    /**
+     * Whether the client connected from this host (loopback, or the address it reached us on): only
+     * such a client (a deploy about to start beside us) is told which command embeds this tracker,
+     * not every client that can reach it (a deploy's tag and pid are nobody else's business).
+     */
+    private static boolean fromThisHost(ChannelHandlerContext ctx) {
+        return fromThisHost(remoteAddress(ctx), ((InetSocketAddress) ctx.channel().localAddress()).getAddress());
+    }
+
+    /** A client at {@code remote} that reached us on {@code local}: loopback, or the very address it connected to. */
+    static boolean fromThisHost(InetAddress remote, InetAddress local) {
+        return remote.isLoopbackAddress() || remote.equals(local);
     }
 
     private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
