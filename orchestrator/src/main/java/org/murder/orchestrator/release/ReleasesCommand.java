@@ -34,6 +34,8 @@ public final class ReleasesCommand implements Callable<Integer> {
     public Integer call() {
         ReleaseManager manager = new ReleaseManager(dest);
         List<ReleaseManager.Release> releases = manager.list();
+        // current may point at a release removed by hand (rm -rf releases/TAG): the application has no files then
+        java.util.Optional<String> dangling = manager.current().filter(tag -> releases.stream().noneMatch(ReleaseManager.Release::current));
         PrintWriter out = spec.commandLine().getOut();
         if (json.enabled()) {
             List<java.util.Map<String, Object>> list = new java.util.ArrayList<>();
@@ -48,10 +50,11 @@ public final class ReleasesCommand implements Callable<Integer> {
             java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
             doc.put("dest", manager.dest().toString());
             doc.put("current", releases.stream().filter(ReleaseManager.Release::current).map(ReleaseManager.Release::tag).findFirst()
-                    .orElse(null));
+                    .orElse(dangling.orElse(null)));
+            doc.put("currentMissing", dangling.isPresent());
             doc.put("releases", list);
             org.murder.core.cli.JsonOutput.print(out, doc);
-            return 0;
+            return dangling.isPresent() ? 1 : 0;
         }
         if (releases.isEmpty()) {
             out.println("no releases in " + manager.dest().resolve(ReleaseManager.RELEASES));
@@ -62,6 +65,14 @@ public final class ReleasesCommand implements Callable<Integer> {
             out.println((r.current() ? "* " : "  ") + String.format(java.util.Locale.ROOT, "%-" + width + "s", r.tag()) + "  " + when);
         }
         out.flush();
+        if (dangling.isPresent()) {
+            spec.commandLine().getErr().println("murder: current: " + manager.dest().resolve(ReleaseManager.CURRENT) + " -> "
+                    + ReleaseManager.RELEASES + "/" + dangling.get() + ", which is missing (expected: a release under "
+                    + manager.dest().resolve(ReleaseManager.RELEASES) + "; `murder rollback --dest " + manager.dest()
+                    + " --to TAG` or a deploy points it at one)");
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
         return 0;
     }
 }

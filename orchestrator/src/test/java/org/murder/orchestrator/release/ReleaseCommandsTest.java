@@ -48,6 +48,24 @@ class ReleaseCommandsTest {
     }
 
     @Test
+    void releasesSaysWhenCurrentPointsAtAReleaseThatIsGone() throws Exception {
+        Trees.deleteQuietly(dest.resolve("releases/v10"));
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.notExists(dest.resolve("releases/v10")));
+        Run r = run(new ReleasesCommand(), "--dest", dest.toString());
+        assertEquals(1, r.exitCode(), r.out());
+        assertEquals("""
+                  v1  2023-11-14T23:13:20Z
+                  v2  2023-11-15T00:13:20Z
+                """, r.out());
+        assertEquals("murder: current: " + dest.resolve("current") + " -> releases/v10, which is missing (expected: a release under "
+                + dest.resolve("releases") + "; `murder rollback --dest " + dest + " --to TAG` or a deploy points it at one)\n", r.err());
+        Run json = run(new ReleasesCommand(), "--dest", dest.toString(), "--json");
+        assertEquals(1, json.exitCode());
+        org.junit.jupiter.api.Assertions.assertTrue(json.out().contains("\"current\" : \"v10\"") || json.out().contains("\"current\":\"v10\""), json.out());
+        org.junit.jupiter.api.Assertions.assertTrue(json.out().replace(" ", "").contains("\"currentMissing\":true"), json.out());
+    }
+
+    @Test
     void releasesListsWhatIsThere() {
         Run r = run(new ReleasesCommand(), "--dest", dest.toString());
         assertEquals(0, r.exitCode(), r.err());
