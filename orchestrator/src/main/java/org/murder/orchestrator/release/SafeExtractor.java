@@ -554,8 +554,14 @@ public final class SafeExtractor {
                         throw refuse(raw, bytesReason());
                     }
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-                    while (chunk.hasRemaining()) {
-                        out.write(chunk);
+                    try {
+                        while (chunk.hasRemaining()) {
+                            out.write(chunk);
+                        }
+                    } catch (IOException e) { // a full disk or quota: name the entry and what it had written
+                        throw MurderException.failure("extract " + archive + ": write entry '" + Trees.printable(raw) + "' after "
+                                + (written - n) + " of its " + expected + " bytes (" + bytes + " bytes unpacked so far"
+                                + freeSpace(path) + "): " + Trees.describe(e), e);
                     }
                 }
             }
@@ -571,6 +577,15 @@ public final class SafeExtractor {
             setTimes(path, entry.getLastModifiedTime());
             if (!exact) {
                 Files.setPosixFilePermissions(path, permissions(mode));
+            }
+        }
+
+        /** ", N free in the file system" of {@code path}, or nothing when that cannot be read. */
+        private static String freeSpace(Path path) {
+            try {
+                return ", " + ByteSize.format(Files.getFileStore(path).getUsableSpace()) + " free there";
+            } catch (IOException | RuntimeException e) {
+                return "";
             }
         }
 

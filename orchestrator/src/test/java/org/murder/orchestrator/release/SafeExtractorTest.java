@@ -608,4 +608,25 @@ class SafeExtractorTest {
             new ProcessBuilder("umount", ro.toString()).inheritIO().start().waitFor();
         }
     }
+
+    @Test
+    void aFullFileSystemNamesTheEntryAndLeavesNothingBehind() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs: needs root");
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString()).inheritIO().start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here");
+        try {
+            Path archive = tarFixture().file("small.txt", "fits").file("big.bin", 1 << 20).write(tmp.resolve("big.tar.gz"));
+            MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, small.resolve("v1")));
+            assertTrue(e.getMessage().startsWith("extract " + archive + ": write entry 'big.bin' after "), e.getMessage());
+            assertTrue(e.getMessage().contains(" of its 1048576 bytes ("), e.getMessage());
+            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left on device"), e.getMessage());
+            assertEquals(1, e.exitCode());
+            try (var left = Files.list(small)) {
+                assertEquals(List.of(), left.toList(), "nothing left beside the target");
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
