@@ -107,6 +107,12 @@ public final class TrackerCommand implements Callable<Integer> {
             + TrackerConfig.DEFAULT_MAX_PEERS + ".")
     Integer maxPeers;
 
+    @Option(names = "--ipv6-source-prefix", paramLabel = "BITS", description = "IPv6 clients count as one source by this"
+            + " prefix when a full cap makes room (the source holding the most places gives one up). Default: "
+            + org.murder.tracker.swarm.SwarmSettings.DEFAULT_SOURCE_PREFIX_V6 + " (one host may hold a whole /64); 128 where"
+            + " many hosts share a /64, " + org.murder.tracker.swarm.SwarmSettings.MIN_SOURCE_PREFIX_V6 + " at least.")
+    Integer sourcePrefixV6;
+
     @Option(names = "--rack-gateways", paramLabel = "N", description = "Peers of a rack (the earliest live ones) handed peers of "
             + "other racks; each fetches from outside its share of what the rack lacks. More: faster, more bytes across rack "
             + "uplinks. Default: " + TrackerConfig.DEFAULT_RACK_GATEWAYS + " (1 to " + TrackerConfig.MAX_RACK_GATEWAYS + ").")
@@ -206,6 +212,9 @@ public final class TrackerCommand implements Callable<Integer> {
         }
         if (maxPeers != null) {
             b.maxPeers(maxPeers);
+        }
+        if (sourcePrefixV6 != null) {
+            b.sourcePrefixV6(sourcePrefixV6);
         }
         if (rackGateways != null) {
             b.rackGateways(rackGateways);

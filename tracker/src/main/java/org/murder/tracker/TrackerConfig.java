@@ -40,6 +40,7 @@ public record TrackerConfig(
         int ioThreads,
         boolean accessLog,
         int rackGateways,
+        int sourcePrefixV6,
         Optional<String> embeddedIn) {
 
     public static final String DEFAULT_BIND = "0.0.0.0";
@@ -92,6 +93,8 @@ public record TrackerConfig(
                 "0 to " + option("maxNumwant") + " " + maxNumwant);
         check(maxSwarms >= 1, "maxSwarms", maxSwarms, ">= 1");
         check(maxPeersPerSwarm >= 1, "maxPeersPerSwarm", maxPeersPerSwarm, ">= 1");
+        check(sourcePrefixV6 >= SwarmSettings.MIN_SOURCE_PREFIX_V6 && sourcePrefixV6 <= 128, "sourcePrefixV6", sourcePrefixV6,
+                SwarmSettings.MIN_SOURCE_PREFIX_V6 + " to 128");
         check(maxPeers >= 1, "maxPeers", maxPeers, ">= 1");
         check(maxConnections >= 1, "maxConnections", maxConnections, ">= 1");
         positive("requestTimeout", requestTimeout);
@@ -117,6 +120,7 @@ public record TrackerConfig(
             case "adminToken" -> "--admin-token-file";
             case "defaultNumwant" -> "--numwant";
             case "ioThreads" -> "--threads";
+            case "sourcePrefixV6" -> "--ipv6-source-prefix";
             case "maxRequestLine", "maxHeaderSize", "maxBody" -> field; // not options: limits set in code
             default -> "--" + field.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
         };
@@ -142,7 +146,7 @@ public record TrackerConfig(
     }
 
     public SwarmSettings swarmSettings() {
-        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, rackGateways);
+        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, rackGateways, sourcePrefixV6);
     }
 
     /** I/O threads to use: {@link #ioThreads()}, or one per core when 0. */
@@ -171,6 +175,7 @@ public record TrackerConfig(
         private int maxPeersPerSwarm = DEFAULT_MAX_PEERS_PER_SWARM;
         private int maxPeers = DEFAULT_MAX_PEERS;
         private int rackGateways = DEFAULT_RACK_GATEWAYS;
+        private int sourcePrefixV6 = SwarmSettings.DEFAULT_SOURCE_PREFIX_V6;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration requestTimeout = Durations.parse(DEFAULT_REQUEST_TIMEOUT);
         private Duration idleTimeout = Durations.parse(DEFAULT_IDLE_TIMEOUT);
@@ -289,6 +294,12 @@ public record TrackerConfig(
             return this;
         }
 
+        /** The leading bits of an IPv6 source that a full cap's places are shared by (see SwarmSettings). */
+        public Builder sourcePrefixV6(int v) {
+            sourcePrefixV6 = v;
+            return this;
+        }
+
         public Builder maxConnections(int v) {
             maxConnections = v;
             return this;
@@ -349,7 +360,7 @@ public record TrackerConfig(
                     timeout, swarmTimeout, open, Optional.ofNullable(whitelistDir), whitelistRescan,
                     Optional.ofNullable(adminToken), defaultNumwant, maxNumwant, acceptIpParameter, maxSwarms,
                     maxPeersPerSwarm, maxPeers, maxConnections, requestTimeout, idleTimeout, maxRequestLine,
-                    maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways, Optional.ofNullable(embeddedIn));
+                    maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways, sourcePrefixV6, Optional.ofNullable(embeddedIn));
         }
     }
 }

@@ -63,7 +63,9 @@ class TrackerConfigTest {
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.requestTimeout(Duration.ZERO), "--request-timeout: 0ms (expected: > 0)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxRequestLine(10), "maxRequestLine: 10 (expected: 256 to 65536 bytes)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(0), "--rack-gateways: 0 (expected: 1 to 64)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "--rack-gateways: 65 (expected: 1 to 64)"));
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "--rack-gateways: 65 (expected: 1 to 64)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.sourcePrefixV6(31), "--ipv6-source-prefix: 31 (expected: 32 to 128)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.sourcePrefixV6(129), "--ipv6-source-prefix: 129 (expected: 32 to 128)"));
     }
 
     @ParameterizedTest

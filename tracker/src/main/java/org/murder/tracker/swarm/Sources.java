@@ -13,7 +13,8 @@ import java.util.Map;
  * (its stalest place), instead of refusing everyone after one client filled it. One client that
  * announced 10,000 made-up peer ids kept every real peer out of a swarm for as long as it renewed them
  * (once a peer timeout); now each real host still gets in, and the one source that filled the cap loses
- * places. IPv6 sources count by their /64 (one host may hold every address of its prefix). Not
+ * places. IPv6 sources count by their /64 (one host may hold every address of its prefix), or the
+ * prefix the tracker is given ({@code --ipv6-source-prefix}: 128 where many hosts share a /64). Not
  * thread-safe: its owner guards it.
  *
  * @param <T> what is held: a swarm's peer slot, or a swarm
@@ -35,12 +36,17 @@ final class Sources<T> {
 
     /** The key a request's source counts under: the address itself, or an IPv6 address's /64. */
     static InetAddress key(InetAddress source) {
-        if (!(source instanceof Inet6Address)) {
+        return key(source, SwarmSettings.DEFAULT_SOURCE_PREFIX_V6);
+    }
+
+    /** The key a request's source counts under: the address itself, or an IPv6 address's first {@code prefixBits} bits. */
+    static InetAddress key(InetAddress source, int prefixBits) {
+        if (!(source instanceof Inet6Address) || prefixBits >= 128) {
             return source;
         }
         byte[] prefix = source.getAddress();
-        for (int i = 8; i < prefix.length; i++) {
-            prefix[i] = 0;
+        for (int bit = prefixBits; bit < 128; bit++) {
+            prefix[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
         }
         try {
             return InetAddress.getByAddress(prefix);

@@ -70,10 +70,11 @@ final class Swarm {
      * by a concurrent sweep; the caller then announces to a fresh swarm. A newcomer that finds the
      * swarm at {@code maxPeersPerSwarm}, or the tracker's {@code budget} spent, takes the stalest place
      * of the source holding the most in this swarm if that holds at least two more than its own source
-     * (see {@link Sources}; {@code displaced} counts it); otherwise it is refused.
+     * (see {@link Sources}; {@code displaced} counts it); otherwise it is refused. {@code source} is
+     * the key {@code a}'s source counts under ({@link Sources#key(InetAddress, int)}).
      */
-    synchronized AnnounceResult announce(Announce a, long now, long timeoutMillis, int maxPeersPerSwarm, PeerBudget budget,
-                                         LongAdder displaced) {
+    synchronized AnnounceResult announce(Announce a, InetAddress source, long now, long timeoutMillis, int maxPeersPerSwarm,
+                                         PeerBudget budget, LongAdder displaced) {
         if (retired) {
             return null;
         }
@@ -96,7 +97,6 @@ final class Swarm {
             return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
         }
         PeerEntry entry = PeerEntry.of(a, completed, now);
-        InetAddress source = Sources.key(a.source());
         if (slot == null) {
             boolean full = byId.size() >= maxPeersPerSwarm;
             if (full || !budget.tryTake(source)) {

@@ -60,6 +60,7 @@ public final class SwarmRegistry {
      */
     public AnnounceResult announce(Announce a) {
         long now = clock.millis();
+        InetAddress source = Sources.key(a.source(), settings.sourcePrefixV6());
         boolean madeRoom = false;
         for (;;) {
             Swarm swarm = swarms.get(a.infoHash());
@@ -67,13 +68,13 @@ public final class SwarmRegistry {
                 if (a.event() == Event.STOPPED) {
                     return new AnnounceResult(0, 0, 0, List.of());
                 }
-                swarm = create(a.infoHash(), now, Sources.key(a.source()));
+                swarm = create(a.infoHash(), now, source);
             }
             AnnounceResult r;
             try {
-                r = swarm.announce(a, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
+                r = swarm.announce(a, source, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
             } catch (CapacityException e) {
-                if (madeRoom || !e.cap().equals("peers") || !makeRoomAnywhere(Sources.key(a.source()))) {
+                if (madeRoom || !e.cap().equals("peers") || !makeRoomAnywhere(source)) {
                     throw e;
                 }
                 madeRoom = true; // once: another newcomer may have taken the place meanwhile

@@ -10,9 +10,17 @@ import java.time.Duration;
  * @param maxSwarms        most swarms at once
  * @param maxPeersPerSwarm most peers in one swarm
  * @param maxPeers         most peers over all swarms
+ * @param gatewaysPerRack  peers of a rack handed peers of other racks (see {@link PeerChoice})
+ * @param sourcePrefixV6   the leading bits of an IPv6 source address that a full cap's places are shared by
+ *                         (see {@link Sources}): 64 (a /64, what one host may hold) unless told; 128 tells each address apart
  */
 public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
-        int gatewaysPerRack) {
+        int gatewaysPerRack, int sourcePrefixV6) {
+    /** IPv6 sources count by their /64 unless told. */
+    public static final int DEFAULT_SOURCE_PREFIX_V6 = 64;
+    /** The shortest IPv6 source prefix: shorter would lump whole sites together. */
+    public static final int MIN_SOURCE_PREFIX_V6 = 32;
+
     /** Gateways a rack unless told (see {@link PeerChoice#GATEWAYS_PER_RACK}). */
     public static final int DEFAULT_GATEWAYS_PER_RACK = PeerChoice.GATEWAYS_PER_RACK;
 
@@ -21,7 +29,16 @@ public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int max
         this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, DEFAULT_GATEWAYS_PER_RACK);
     }
 
+    /** With IPv6 sources counted by their /64. */
+    public SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
+            int gatewaysPerRack) {
+        this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, gatewaysPerRack, DEFAULT_SOURCE_PREFIX_V6);
+    }
+
     public SwarmSettings {
+        if (sourcePrefixV6 < MIN_SOURCE_PREFIX_V6 || sourcePrefixV6 > 128) {
+            throw new IllegalArgumentException("sourcePrefixV6: " + sourcePrefixV6 + " (expected: " + MIN_SOURCE_PREFIX_V6 + " to 128)");
+        }
         if (gatewaysPerRack < 1) {
             throw new IllegalArgumentException("gatewaysPerRack: " + gatewaysPerRack + " (expected: >= 1)");
         }

@@ -322,6 +322,29 @@ class SwarmRegistryTest {
     }
 
     @Test
+    void anIpv6SourcePrefixOf128TellsHostsOfOneSlash64Apart() {
+        registry = new SwarmRegistry(clock, new SwarmSettings(TIMEOUT, Duration.ofMinutes(10), 10, 10, 1000,
+                SwarmSettings.DEFAULT_GATEWAYS_PER_RACK, 128));
+        for (int p = 1; p <= 9; p++) { // one flooder with nine places; a host of the same /64 with one
+            registry.announce(from("2001:db8:1:2::1", IH, p));
+        }
+        registry.announce(from("2001:db8:1:2::2", IH, 10));
+        registry.announce(from("2001:db8:1:2::3", IH, 11)); // full: the flooder gives one up to its neighbour
+        assertEquals(1, registry.peersDisplaced());
+        assertTrue(ports(registry.announce(from("2001:db8:1:2::3", IH, 11))).contains(6010), "the neighbour kept its place");
+    }
+
+    @Test
+    void sourcePrefixesCutAtAnyBit() throws Exception {
+        assertEquals(InetAddress.getByName("2001:db8:1:2::"), Sources.key(InetAddress.getByName("2001:db8:1:2:aaaa::1")));
+        assertEquals(InetAddress.getByName("2001:db8:1:2:aaaa::1"), Sources.key(InetAddress.getByName("2001:db8:1:2:aaaa::1"), 128));
+        assertEquals(InetAddress.getByName("2001:db8:1:2:8000::"), Sources.key(InetAddress.getByName("2001:db8:1:2:ffff::1"), 65));
+        assertEquals(InetAddress.getByName("2001:d00::"), Sources.key(InetAddress.getByName("2001:dff:1:2::1"), 24));
+        assertEquals(InetAddress.getByName("10.1.2.3"), Sources.key(InetAddress.getByName("10.1.2.3"), 48), "IPv4: the address");
+        assertThrows(IllegalArgumentException.class, () -> new SwarmSettings(TIMEOUT, TIMEOUT, 1, 1, 1, 1, 31));
+    }
+
+    @Test
     void aSourceThatMadeEverySwarmGivesItsLeastActiveToAnotherSourcesNewSwarm() {
         registry = registry(5, 100, 1000);
         for (int i = 1; i <= 5; i++) { // open mode: one client makes up five infohashes
