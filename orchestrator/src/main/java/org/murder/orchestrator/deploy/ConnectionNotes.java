@@ -18,7 +18,11 @@ final class ConnectionNotes implements AutoCloseable {
     private final Clock clock;
     private final Runnable wake;
     private final ConnectionStateListener listener = this::changed;
-    private final List<ConnectionState> pending = new ArrayList<>();
+    /** A state and when Curator told it (the follow loop may drain it a moment later). */
+    private record Change(ConnectionState state, long at) {
+    }
+
+    private final List<Change> pending = new ArrayList<>();
     private long lostAt = -1;
 
     ConnectionNotes(CuratorFramework zk, Clock clock, Runnable wake) {
@@ -30,22 +34,22 @@ final class ConnectionNotes implements AutoCloseable {
 
     private void changed(CuratorFramework client, ConnectionState state) {
         synchronized (pending) {
-            pending.add(state);
+            pending.add(new Change(state, clock.millis()));
         }
         wake.run();
     }
 
     /** The lines to print for what happened since the last call. */
     List<String> drain(long deadline) {
-        List<ConnectionState> states;
+        List<Change> changes;
         synchronized (pending) {
-            states = new ArrayList<>(pending);
+            changes = new ArrayList<>(pending);
             pending.clear();
         }
         List<String> lines = new ArrayList<>();
-        long now = clock.millis();
-        for (ConnectionState s : states) {
-            switch (s) {
+        for (Change c : changes) {
+            long now = c.at();
+            switch (c.state()) {
                 case SUSPENDED -> {
                     if (lostAt < 0) {
                         lostAt = now;
@@ -57,8 +61,8 @@ final class ConnectionNotes implements AutoCloseable {
                 case LOST -> lines.add("waiting   ZooKeeper session of this deploy expired: reconnecting; the reports are read"
                         + " again then, the hosts are not affected");
                 case RECONNECTED -> {
-                    lines.add("zookeeper back" + (lostAt < 0 ? "" : " after " + Math.max(0, (now - lostAt) / 1000) + " s")
-                            + ": following the reports again");
+                    lines.add("zookeeper back" + (lostAt < 0 ? "" : " " + Math.max(0, (now - lostAt) / 1000) + " s after it was"
+                            + " found unreachable") + ": following the reports again");
                     lostAt = -1;
                 }
                 default -> {

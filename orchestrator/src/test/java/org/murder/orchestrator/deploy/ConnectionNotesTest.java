@@ -1,0 +1,52 @@
+package org.murder.orchestrator.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.murder.orchestrator.zk.Zk;
+import org.murder.orchestrator.zk.ZkSettings;
+import org.murder.testkit.MutableClock;
+
+/** What a deploy says of its ZooKeeper connection, on a real ZooKeeper stopped and started again (Curator's TestingServer). */
+class ConnectionNotesTest {
+    @Test
+    void theOutageIsTimedFromWhenCuratorToldItNotFromWhenTheLinesWereDrawn() throws Exception {
+        MutableClock clock = MutableClock.fixture();
+        long deadline = clock.millis() + 300_000;
+        Semaphore changed = new Semaphore(0);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()));
+                ConnectionNotes notes = new ConnectionNotes(zk, clock, changed::release)) {
+            assertEquals(-1, notes.unreachableFor(clock.millis()));
+            server.stop();
+            assertTrue(changed.tryAcquire(30, TimeUnit.SECONDS), "no SUSPENDED from Curator within 30 s");
+            clock.advance(Duration.ofSeconds(5)); // the follow loop draws a moment later
+            List<String> lines = new ArrayList<>(notes.drain(deadline));
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("waiting   ZooKeeper unreachable"), lines.get(0));
+            assertTrue(lines.get(0).endsWith("deadline in 300 s"), "from when it was told: " + lines.get(0));
+            assertEquals(5, notes.unreachableFor(clock.millis()));
+
+            clock.advance(Duration.ofSeconds(20));
+            server.restart();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (lines.stream().noneMatch(l -> l.startsWith("zookeeper back")) && System.nanoTime() < end) {
+                if (changed.tryAcquire(1, TimeUnit.SECONDS)) {
+                    clock.advance(Duration.ofSeconds(10)); // drawn later again: not counted (25 s, not 35)
+                    lines.addAll(notes.drain(deadline));
+                }
+            }
+            assertTrue(lines.contains("zookeeper back 25 s after it was found unreachable: following the reports again"),
+                    lines.toString());
+            assertEquals(-1, notes.unreachableFor(clock.millis()));
+        }
+    }
+}
