@@ -30,6 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.testkit.Tmpfs;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -594,28 +595,20 @@ class SafeExtractorTest {
     @Test
     void aDirectoryOnAReadOnlyFileSystemIsBadInputBeforeAnythingIsRead() throws Exception {
         // the operator's choice of DIR, as peer's DEST is: exit 2, not a failure half-way (exit 1)
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs: needs root");
-        Path ro = Files.createDirectories(tmp.resolve("ro"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro.toString()).inheritIO().start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here");
-        try {
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("ro"), "ro,size=64k")) {
+            Path ro = fs.dir();
             Path good = tarFixture().file("a", "a").write(tmp.resolve("good.tar.gz"), 1);
             MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(good, ro.resolve("v1")));
             assertEquals(ro.resolve("v1") + ": cannot write in " + ro + ", a read-only file system (expected: DIR in a directory this"
                     + " user can write)", e.getMessage());
             assertEquals(2, e.exitCode());
-        } finally {
-            new ProcessBuilder("umount", ro.toString()).inheritIO().start().waitFor();
         }
     }
 
     @Test
     void aFullFileSystemNamesTheEntryAndLeavesNothingBehind() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs: needs root");
-        Path small = Files.createDirectories(tmp.resolve("small"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString()).inheritIO().start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here");
-        try {
+        try (Tmpfs fs = Tmpfs.mount(tmp.resolve("small"), "size=256k")) {
+            Path small = fs.dir();
             Path archive = tarFixture().file("small.txt", "fits").file("big.bin", 1 << 20).write(tmp.resolve("big.tar.gz"));
             MurderException e = assertThrows(MurderException.class, () -> new SafeExtractor().extract(archive, small.resolve("v1")));
             assertTrue(e.getMessage().startsWith("extract " + archive + ": write entry 'big.bin' after "), e.getMessage());
@@ -625,8 +618,6 @@ class SafeExtractorTest {
             try (var left = Files.list(small)) {
                 assertEquals(List.of(), left.toList(), "nothing left beside the target");
             }
-        } finally {
-            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
         }
     }
 }
