@@ -35,12 +35,27 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member, UploadSlots.Peer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+    /**
+     * Unwritten bytes beyond which a connection is closed when we write a message to it: a peer that
+     * reads none of our replies (a Reject for each request, a Choke and an Unchoke for each Not
+     * Interested and Interested it sends) made the origin hold hundreds of megabytes of them, and run
+     * out of memory, within seconds. Blocks count too, but the torrent hands a connection at most
+     * {@link TorrentSession#SEND_AHEAD} of them ({@link SendAhead}); the rest is messages of a few
+     * bytes: 1 MiB is about 10,000 of them, more than a bitfield and a Have for every piece of a
+     * torrent of 8,000 pieces.
+     */
+    static final long MAX_UNWRITTEN = 1 << 20;
 
     /** What the connection tells the torrent it joined; called on the torrent's loop (see {@link #run}). */
     interface Events {
         InfoHash infoHash();
 
         Handshake ourHandshake();
+
+        /** The torrent's piece count: its largest message is a block or its bitfield (see MessageDecoder.maxFrameFor). */
+        default int pieceCount() {
+            return 0;
+        }
 
         /** Runs {@code task} on the torrent's loop. */
         void run(Runnable task);
@@ -470,6 +485,19 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     void send(Object msg) {
         wrote = true;
         channel.write(msg, channel.voidPromise());
+        long unwritten = unwritten();
+        if (unwritten > MAX_UNWRITTEN) {
+            close("reads nothing we send: " + unwritten + " bytes wait to be written to it (at most " + MAX_UNWRITTEN + ")");
+        }
+    }
+
+    /**
+     * What was written to the connection and its socket has not taken, as Netty counts it (the bytes,
+     * blocks included, and 96 more for each message: the memory a message holds while it waits).
+     */
+    private long unwritten() {
+        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 
     void flush() {
@@ -658,6 +686,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             return;
         }
         torrent = t;
+        org.murder.peer.wire.MessageDecoder decoder = ctx.pipeline().get(org.murder.peer.wire.MessageDecoder.class);
+        if (decoder != null && t.pieceCount() > 0) { // no frame beyond what this torrent can need (a peer holding a partial
+            decoder.maxFrame(org.murder.peer.wire.MessageDecoder.maxFrameFor(t.pieceCount())); // one pins that much)
+        }
         if (!outgoing) {
             ctx.writeAndFlush(t.ourHandshake());
         }

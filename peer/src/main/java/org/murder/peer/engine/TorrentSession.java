@@ -180,6 +180,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return new Handshake(meta.infoHash(), context.peerId(), true, true);
     }
 
+    @Override
+    public int pieceCount() {
+        return meta.pieceCount();
+    }
+
     void start() {
         run(() -> {
             ticker = loop.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);

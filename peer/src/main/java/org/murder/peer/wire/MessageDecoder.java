@@ -22,12 +22,22 @@ public final class MessageDecoder extends ByteToMessageDecoder {
     /** Most buffers gathered before they are merged (a frame is at most 128 KiB and 9 bytes). */
     static final int MAX_PARTS = 16;
     private static final Cumulator GATHER = MessageDecoder::gather;
-    private final int maxFrame;
+    private int maxFrame;
 
     /** @param maxFrame largest accepted frame: a 128 KiB block plus header, or the bitfield, whichever is larger */
     public MessageDecoder(int maxFrame) {
         this.maxFrame = maxFrame;
         setCumulator(GATHER);
+    }
+
+    /**
+     * Lowers the largest accepted frame once the connection's torrent is known (the handshake named
+     * it); never raises it. Called on the channel's event loop, as decoding is.
+     */
+    public void maxFrame(int frame) {
+        if (frame > 0 && frame < maxFrame) {
+            maxFrame = frame;
+        }
     }
 
     /**
@@ -140,7 +150,17 @@ public final class MessageDecoder extends ByteToMessageDecoder {
                     }
                     int piece = in.readInt();
                     int begin = in.readInt();
-                    return new PeerMessage.Piece(piece, begin, in.readRetainedSlice(payload - 8));
+                    if (piece < 0 || begin < 0) { // before the slice is retained: an index Piece refuses leaked it
+                        throw new WireException("piece message: piece " + Integer.toUnsignedString(piece) + ", begin "
+                                + Integer.toUnsignedString(begin) + " (expected: both below 2^31)");
+                    }
+                    ByteBuf data = in.readRetainedSlice(payload - 8);
+                    try {
+                        return new PeerMessage.Piece(piece, begin, data);
+                    } catch (RuntimeException e) {
+                        data.release();
+                        throw e;
+                    }
                 }
                 case MessageIds.PORT:
                     expect(id, payload, 2);

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.murder.core.PeerId;
 import org.murder.core.PortRange;
 import org.murder.peer.storage.Storage;
+import org.murder.peer.wire.MessageDecoder;
 
 /**
  * A seed facing misbehaving clients written with plain sockets: each is disconnected, and a well
@@ -113,6 +115,73 @@ class HostilePeerTest {
                 return; // the seed hung up while we were still flooding
             }
             assertTrue(closedBySeed((DataInputStream) io[0]));
+        }
+    }
+
+    @Test
+    void aPeerThatReadsNoneOfItsRejectsIsClosedBeforeTheyPileUp() throws Exception {
+        // fast extension, never interested: every request earns a Reject; a hostile client sent them by the million and
+        // read nothing, and the origin held every Reject until it ran out of memory
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            s.setReceiveBufferSize(4096);
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
+            out.writeByte(19);
+            out.writeBytes("BitTorrent protocol");
+            out.write(new byte[] {0, 0, 0, 0, 0, 0, 0, 0x04});
+            out.write(t.meta().infoHash().toBytes());
+            out.write(PeerId.random().toBytes());
+            int sent = 0;
+            try {
+                for (; sent < 2_000_000; sent++) { // 34 MB of requests, at most: unbounded Rejects would be 34 MB and more
+                    request(out, sent % 10, 0, 16384);
+                }
+                out.flush();
+            } catch (SocketException closedWhileWriting) {
+                assertTrue(sent < 1_000_000, "closed only after " + sent + " requests");
+                return;
+            }
+            assertTrue(closedBySeed(new DataInputStream(s.getInputStream())), "the seed kept a connection that reads nothing");
+        }
+    }
+
+    @Test
+    void aPeerThatFlipsInterestAndReadsNoneOfTheChokesItEarnsIsClosed() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            s.setReceiveBufferSize(4096);
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
+            out.writeByte(19);
+            out.writeBytes("BitTorrent protocol");
+            out.write(new byte[8]);
+            out.write(t.meta().infoHash().toBytes());
+            out.write(PeerId.random().toBytes());
+            int sent = 0;
+            try {
+                for (; sent < 2_000_000; sent++) { // interested, not interested: an Unchoke and a Choke each time
+                    out.writeInt(1);
+                    out.writeByte(2);
+                    out.writeInt(1);
+                    out.writeByte(3);
+                }
+                out.flush();
+            } catch (SocketException closedWhileWriting) {
+                assertTrue(sent < 1_000_000, "closed only after " + sent + " pairs");
+                return;
+            }
+            assertTrue(closedBySeed(new DataInputStream(s.getInputStream())), "the seed kept a connection that reads nothing");
+        }
+    }
+
+    @Test
+    void aFrameLargerThanTheTorrentCanNeedClosesThatConnectionAtItsLength() throws Exception {
+        // 1 MiB used to be let in whatever the torrent: a hundred peers each holding most of one pinned 140 MB
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            RawPeer p = RawPeer.interestedOnly(s, t.meta().infoHash(), false);
+            p.out().writeInt(MessageDecoder.maxFrameFor(t.meta().pieceCount()) + 1);
+            p.out().writeByte(7);
+            p.out().flush();
+            assertTrue(closedBySeed(p.in()));
         }
     }
 

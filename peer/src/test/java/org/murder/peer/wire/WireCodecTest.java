@@ -264,6 +264,37 @@ class WireCodecTest {
         assertEquals(0, wire.refCnt());
     }
 
+    @Test
+    void aPieceWithAnIndexOutOfRangeIsAWireErrorThatKeepsNoBuffer() {
+        // a hostile peer sent 750 of these, each with 128 KiB, and every one leaked its frame (direct memory ran out)
+        for (int[] at : new int[][] {{-1, 0}, {0, -1}, {Integer.MIN_VALUE, Integer.MIN_VALUE}}) {
+            channel = new EmbeddedChannel(new MessageDecoder(1 << 20));
+            ByteBuf wire = Unpooled.directBuffer();
+            wire.writeInt(9 + 1024).writeByte(MessageIds.PIECE).writeInt(at[0]).writeInt(at[1]).writeBytes(new byte[1024]);
+            ByteBuf sent = wire.retain();
+            DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(sent));
+            assertInstanceOf(WireException.class, e.getCause());
+            assertEquals("piece message: piece " + Integer.toUnsignedString(at[0]) + ", begin " + Integer.toUnsignedString(at[1])
+                    + " (expected: both below 2^31)", e.getCause().getMessage());
+            channel.finishAndReleaseAll();
+            assertEquals(1, wire.refCnt(), "only our own reference is left: the decoder kept no slice of the frame");
+            wire.release();
+            channel = null;
+        }
+    }
+
+    @Test
+    void theLargestFrameComesDownToWhatTheTorrentNeedsAndNeverGoesUp() {
+        MessageDecoder decoder = new MessageDecoder(1 << 20);
+        decoder.maxFrame(MessageDecoder.maxFrameFor(10)); // a 128 KiB block and its header
+        decoder.maxFrame(1 << 24); // not raised
+        channel = new EmbeddedChannel(decoder);
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(bytes(0, 2, 0, 10, 7))));
+        assertEquals("message length 131082 (expected: at most 131081)", e.getCause().getMessage());
+        channel = null;
+    }
+
     /** Must-fail table: bytes after the handshake, and the exact error. */
     static List<Object[]> malformed() {
         return List.of(
