@@ -22,6 +22,8 @@ final class PeerList {
         final long arrival;
         /** Where its announces come from, as {@link Sources#key} counts it (not the address it gave). */
         java.net.InetAddress source;
+        /** Restored from the state file, where its source is not saved ({@link #source} is its address then): not owned yet. */
+        boolean restored;
 
         Slot(PeerEntry entry, long arrival, java.net.InetAddress source) {
             this.entry = entry;

@@ -83,6 +83,15 @@ final class Swarm {
             purge(now, timeoutMillis, budget);
         }
         Slot slot = byId.get(a.peerId());
+        if (slot != null && !slot.source.equals(source) && !slot.restored) {
+            // a peer id is public (every non-compact answer lists them): only the source that announced it may stop it or
+            // say where it is; one restored from the state file (its source not saved) is the first announcer's
+            if (a.event() == Event.STOPPED) {
+                return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
+            }
+            throw new PeerIdTakenException("peer id " + a.peerId() + " is in this swarm from another address (expected: a peer id"
+                    + " of your own; a peer that moved is free to announce from its new address once its old one timed out)");
+        }
         boolean completed = slot != null && slot.entry.completed();
         boolean finished = a.event() == Event.COMPLETED || (slot != null && !slot.entry.isSeeder() && a.left() == 0);
         if (finished && !completed) {
@@ -112,11 +121,12 @@ final class Swarm {
             slot = new Slot(entry, arrivals++, source);
             add(slot);
         } else {
-            if (!slot.source.equals(source)) {
+            if (!slot.source.equals(source)) { // restored: claimed by its first announce
                 sources.release(slot.source, slot);
                 budget.transfer(slot.source, source);
                 slot.source = source;
             }
+            slot.restored = false;
             sources.hold(source, slot);
             boolean rackChanged = !java.util.Objects.equals(slot.entry.rackOrNull(), entry.rackOrNull());
             if (rackChanged) {
@@ -265,7 +275,9 @@ final class Swarm {
             if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
                 continue;
             }
-            add(new Slot(p.seenAt(now), arrivals++, source));
+            Slot restoredSlot = new Slot(p.seenAt(now), arrivals++, source);
+            restoredSlot.restored = true;
+            add(restoredSlot);
             added++;
         }
         return added;

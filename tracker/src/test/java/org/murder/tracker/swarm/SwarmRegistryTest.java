@@ -298,16 +298,30 @@ class SwarmRegistryTest {
     }
 
     @Test
-    void aPeerThatAnnouncesFromAnotherSourceCountsThere() throws Exception {
-        registry = registry(10, 100, 3);
-        registry.announce(from("10.0.0.66", IH, 1));
-        registry.announce(from("10.0.0.66", IH, 2));
-        registry.announce(from("10.0.0.67", IH, 2)); // peer 2 moved: 66 holds one place, 67 one
-        registry.announce(from("10.0.0.67", IH, 3));
-        registry.announce(from("10.0.0.7", InfoHash.of(TrackerClient.id20(2)), 7)); // full: room made in the other swarm
-        assertEquals(1, registry.peersDisplaced());
-        assertEquals(Set.of(6003), ports(registry.announce(from("10.0.0.66", IH, 1))),
-                "67 held two places (peer 2 counted there once it moved): its stalest, peer 2, went; 66's one stayed");
+    void onlyThePeerIdsOwnSourceMayStopItOrSayWhereItIs() throws Exception {
+        registry.announce(from("10.0.0.66", IH, 1)); // the origin
+        registry.announce(from("10.0.0.67", IH, 2));
+        Announce stop = new Announce(IH, PeerId.of(TrackerClient.id20(101)), InetAddress.getByName("10.0.0.99"), 6001, 0, 0, 1,
+                Event.STOPPED, 50, java.util.Optional.empty(), InetAddress.getByName("10.0.0.99"));
+        registry.announce(stop); // another client names the origin's peer id: ignored
+        assertEquals(Set.of(6001), ports(registry.announce(from("10.0.0.67", IH, 2))), "the origin is still handed out");
+        Announce redirect = new Announce(IH, PeerId.of(TrackerClient.id20(101)), InetAddress.getByName("10.0.0.99"), 1, 0, 0, 0,
+                Event.NONE, 50, java.util.Optional.empty(), InetAddress.getByName("10.0.0.99"));
+        PeerIdTakenException taken = assertThrows(PeerIdTakenException.class, () -> registry.announce(redirect));
+        assertTrue(taken.getMessage().startsWith("peer id " + PeerId.of(TrackerClient.id20(101)) + " is in this swarm from another"
+                + " address"), taken.getMessage());
+        List<PeerEntry> handed = registry.announce(from("10.0.0.67", IH, 2)).peers();
+        assertEquals(List.of(6001), handed.stream().map(PeerEntry::port).toList(), "nor sent elsewhere");
+        assertEquals(InetAddress.getByAddress(new byte[] {10, 9, 0, 1}), handed.get(0).address());
+        assertEquals(List.of(6002), registry.announce(from("10.0.0.66", IH, 1)).peers().stream().map(PeerEntry::port).toList(),
+                "its own source still renews it");
+
+        registry.announce(new Announce(IH, PeerId.of(TrackerClient.id20(101)), InetAddress.getByName("10.0.0.66"), 6001, 0, 0, 1,
+                Event.STOPPED, 50, java.util.Optional.empty(), InetAddress.getByName("10.0.0.66")));
+        assertEquals(Set.of(), ports(registry.announce(from("10.0.0.67", IH, 2))), "and stops it");
+        clock.advance(TIMEOUT.plusSeconds(1));
+        registry.announce(from("10.0.0.68", IH, 2)); // peer 2 moved: free once its old place timed out
+        assertEquals(Set.of(6002), ports(registry.announce(from("10.0.0.66", IH, 1))));
     }
 
     @Test
@@ -392,6 +406,8 @@ class SwarmRegistryTest {
         SwarmRegistry fresh = registry(10, 100, 1000);
         assertEquals(2, fresh.restore(saved.get(0)));
         assertEquals(new ScrapeStats(1, 1, 1), fresh.scrape(IH));
+        fresh.announce(from("10.0.0.70", IH, 1)); // a restored peer's source is unknown: the first to announce it claims it
+        assertThrows(PeerIdTakenException.class, () -> fresh.announce(from("10.0.0.71", IH, 1)));
         clock.advance(Duration.ofSeconds(30));
         assertEquals(0, fresh.sweep(), "restored peers are alive for one more peer timeout");
         clock.advance(Duration.ofSeconds(31));
