@@ -122,6 +122,10 @@ public final class TrackerCommand implements Callable<Integer> {
             + TrackerConfig.DEFAULT_MAX_CONNECTIONS + ".")
     Integer maxConnections;
 
+    @Option(names = "--max-connections-per-source", paramLabel = "N", description = "Cap on open connections from one source"
+            + " address (an IPv6 one by its --ipv6-source-prefix). Default: a tenth of --max-connections, at least 64.")
+    Integer maxConnectionsPerSource;
+
     @Option(names = "--request-timeout", paramLabel = "DURATION", description = "A client must send a whole request within this "
             + "time of its first byte. Default: " + TrackerConfig.DEFAULT_REQUEST_TIMEOUT + ".")
     Duration requestTimeout;
@@ -218,6 +222,9 @@ public final class TrackerCommand implements Callable<Integer> {
         }
         if (rackGateways != null) {
             b.rackGateways(rackGateways);
+        }
+        if (maxConnectionsPerSource != null) {
+            b.maxConnectionsPerSource(maxConnectionsPerSource);
         }
         if (maxConnections != null) {
             b.maxConnections(maxConnections);

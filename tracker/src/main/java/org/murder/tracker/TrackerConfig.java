@@ -32,6 +32,7 @@ public record TrackerConfig(
         int maxPeersPerSwarm,
         int maxPeers,
         int maxConnections,
+        int maxConnectionsPerSource,
         Duration requestTimeout,
         Duration idleTimeout,
         int maxRequestLine,
@@ -97,6 +98,8 @@ public record TrackerConfig(
                 SwarmSettings.MIN_SOURCE_PREFIX_V6 + " to 128");
         check(maxPeers >= 1, "maxPeers", maxPeers, ">= 1");
         check(maxConnections >= 1, "maxConnections", maxConnections, ">= 1");
+        check(maxConnectionsPerSource >= 1 && maxConnectionsPerSource <= maxConnections, "maxConnectionsPerSource",
+                maxConnectionsPerSource, "1 to " + option("maxConnections") + " " + maxConnections);
         positive("requestTimeout", requestTimeout);
         positive("idleTimeout", idleTimeout);
         check(maxRequestLine >= 256 && maxRequestLine <= 65536, "maxRequestLine", maxRequestLine, "256 to 65536 bytes");
@@ -142,7 +145,16 @@ public record TrackerConfig(
                 + Durations.format(minInterval) + ", peer timeout " + Durations.format(peerTimeout) + ", state "
                 + stateFile.map(Path::toString).orElse("none") + ", admin token " + (adminToken.isPresent() ? "set" : "none")
                 + ", caps " + maxSwarms + " swarms/" + maxPeersPerSwarm + " peers per swarm/" + maxPeers + " peers/"
-                + maxConnections + " connections]";
+                + maxConnections + " connections/" + maxConnectionsPerSource + " per source]";
+    }
+
+    /**
+     * Connections one source may hold unless told: a tenth of {@code maxConnections}, at least 64 (all
+     * of them when there are fewer), so that one client cannot take every connection (10,100 kept open
+     * by one client, each sending a request every 30 s, turned away most hosts' announces with 503).
+     */
+    public static int defaultPerSource(int maxConnections) {
+        return Math.max(maxConnections / 10, Math.min(maxConnections, 64));
     }
 
     public SwarmSettings swarmSettings() {
@@ -177,6 +189,7 @@ public record TrackerConfig(
         private int rackGateways = DEFAULT_RACK_GATEWAYS;
         private int sourcePrefixV6 = SwarmSettings.DEFAULT_SOURCE_PREFIX_V6;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Integer maxConnectionsPerSource;
         private Duration requestTimeout = Durations.parse(DEFAULT_REQUEST_TIMEOUT);
         private Duration idleTimeout = Durations.parse(DEFAULT_IDLE_TIMEOUT);
         private int maxRequestLine = DEFAULT_MAX_REQUEST_LINE;
@@ -300,6 +313,12 @@ public record TrackerConfig(
             return this;
         }
 
+        /** Open connections one source may hold (as the caps count sources); unless told, {@link #defaultPerSource}. */
+        public Builder maxConnectionsPerSource(int v) {
+            maxConnectionsPerSource = v;
+            return this;
+        }
+
         public Builder maxConnections(int v) {
             maxConnections = v;
             return this;
@@ -359,7 +378,8 @@ public record TrackerConfig(
             return new TrackerConfig(bind, port, Optional.ofNullable(stateFile), stateSaveInterval, interval, min,
                     timeout, swarmTimeout, open, Optional.ofNullable(whitelistDir), whitelistRescan,
                     Optional.ofNullable(adminToken), defaultNumwant, maxNumwant, acceptIpParameter, maxSwarms,
-                    maxPeersPerSwarm, maxPeers, maxConnections, requestTimeout, idleTimeout, maxRequestLine,
+                    maxPeersPerSwarm, maxPeers, maxConnections,
+                    maxConnectionsPerSource != null ? maxConnectionsPerSource : defaultPerSource(maxConnections), requestTimeout, idleTimeout, maxRequestLine,
                     maxHeaderSize, maxBody, ioThreads, accessLog, rackGateways, sourcePrefixV6, Optional.ofNullable(embeddedIn));
         }
     }

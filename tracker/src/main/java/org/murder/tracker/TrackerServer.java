@@ -132,7 +132,8 @@ public final class TrackerServer implements AutoCloseable {
         HttpSettings http = new HttpSettings((int) config.interval().toSeconds(), (int) config.minInterval().toSeconds(),
                 new AnnounceQuery.Policy(config.defaultNumwant(), config.maxNumwant(), config.acceptIpParameter()),
                 config.adminToken(), config.accessLog(), config.maxRequestLine(), config.maxHeaderSize(), config.maxBody(),
-                config.requestTimeout().toMillis(), config.idleTimeout().toMillis(), config.maxConnections(), config.embeddedIn());
+                config.requestTimeout().toMillis(), config.idleTimeout().toMillis(), config.maxConnections(),
+                config.maxConnectionsPerSource(), config.sourcePrefixV6(), config.embeddedIn());
         TrackerHttpHandler handler = new TrackerHttpHandler(http, registry, whitelist, metrics, clock);
         metrics.gauges(registry, whitelist);
         ServerBootstrap b = new ServerBootstrap()

@@ -65,7 +65,11 @@ class TrackerConfigTest {
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(0), "--rack-gateways: 0 (expected: 1 to 64)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.rackGateways(65), "--rack-gateways: 65 (expected: 1 to 64)"),
                 Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.sourcePrefixV6(31), "--ipv6-source-prefix: 31 (expected: 32 to 128)"),
-                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.sourcePrefixV6(129), "--ipv6-source-prefix: 129 (expected: 32 to 128)"));
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.sourcePrefixV6(129), "--ipv6-source-prefix: 129 (expected: 32 to 128)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnections(100).maxConnectionsPerSource(101),
+                        "--max-connections-per-source: 101 (expected: 1 to --max-connections 100)"),
+                Arguments.of((Consumer<TrackerConfig.Builder>) b -> b.maxConnectionsPerSource(0),
+                        "--max-connections-per-source: 0 (expected: 1 to --max-connections 10000)"));
     }
 
     @ParameterizedTest
@@ -76,5 +80,13 @@ class TrackerConfigTest {
         MurderException e = assertThrows(MurderException.class, b::build);
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void aSourceMayHoldATenthOfTheConnectionsUnlessTold() {
+        assertEquals(1000, TrackerConfig.builder().build().maxConnectionsPerSource());
+        assertEquals(64, TrackerConfig.builder().maxConnections(100).build().maxConnectionsPerSource());
+        assertEquals(2, TrackerConfig.builder().maxConnections(2).build().maxConnectionsPerSource());
+        assertEquals(5, TrackerConfig.builder().maxConnections(100).maxConnectionsPerSource(5).build().maxConnectionsPerSource());
     }
 }

@@ -445,6 +445,35 @@ class TrackerServerTest {
     }
 
     @Test
+    void oneSourceHoldsNoMoreConnectionsThanItsShare() throws Exception {
+        start(b -> b.maxConnections(10).maxConnectionsPerSource(2));
+        try (Socket a = client.open(); Socket b = client.open()) { // 127.0.0.1 holds its two
+            for (Socket s : List.of(a, b)) {
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getInputStream().read();
+            }
+            String third = client.raw("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(third.startsWith("HTTP/1.1 503 ") && third.contains("for this address"), third);
+            String reply; // another source still gets in
+            try (Socket s = new Socket()) {
+                s.bind(new InetSocketAddress("127.0.0.2", 0));
+                s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+                s.getOutputStream().write(("GET " + client.announceQuery(IH, TrackerClient.id20(30), 6881, 100, "")
+                        + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                reply = TrackerClient.readAll(s.getInputStream());
+            }
+            assertTrue(reply.startsWith("HTTP/1.1 200 OK") && reply.contains("5:peers"), reply);
+        }
+        // and closed ones are given back (once the server has seen them close: asked again until then, for at most 10 s)
+        long end = System.nanoTime() + 10_000_000_000L;
+        int status;
+        do {
+            status = client.get(client.announceQuery(IH, TrackerClient.id20(31), 6882, 100, "")).statusCode();
+        } while (status != 200 && System.nanoTime() < end);
+        assertEquals(200, status);
+    }
+
+    @Test
     void swarmAndPeerCapsAnswerWithAFailureReason() throws Exception {
         start(b -> b.maxSwarms(1).maxPeersPerSwarm(1));
         client.announce(IH, TrackerClient.id20(10), 6881, 100, "");

@@ -19,12 +19,32 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     private static final io.netty.util.AttributeKey<Boolean> REFUSED = io.netty.util.AttributeKey.valueOf("murder.refused");
 
+    private static final byte[] BUSY_SOURCE = rawResponse("503 Service Unavailable",
+            "tracker too busy for this address: its connection cap reached");
+    /** The source a counted connection was counted under. */
+    private static final io.netty.util.AttributeKey<java.net.InetAddress> COUNTED = io.netty.util.AttributeKey.valueOf("murder.source");
+
     private final int maxConnections;
+    private final int maxPerSource;
+    private final java.util.function.UnaryOperator<java.net.InetAddress> sourceKey;
+    /** Open connections by source (each change atomic for its key: merge, computeIfPresent). */
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Integer> bySource = new java.util.concurrent.ConcurrentHashMap<>();
     private final TrackerMetrics metrics;
     private final LogThrottle throttle = new LogThrottle(10_000, 1);
 
     ConnectionLimiter(int maxConnections, TrackerMetrics metrics) {
+        this(maxConnections, maxConnections, a -> a, metrics);
+    }
+
+    /**
+     * @param maxPerSource open connections one source may hold ({@code sourceKey} says what a source is: the
+     *                     address, an IPv6 one by its prefix)
+     */
+    ConnectionLimiter(int maxConnections, int maxPerSource, java.util.function.UnaryOperator<java.net.InetAddress> sourceKey,
+            TrackerMetrics metrics) {
         this.maxConnections = maxConnections;
+        this.maxPerSource = maxPerSource;
+        this.sourceKey = sourceKey;
         this.metrics = metrics;
     }
 
@@ -47,11 +67,31 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
                 log.warn("cap hit: {} open connections (cap --max-connections {}); refusing {}{}", open, maxConnections,
                         ctx.channel().remoteAddress(), LogThrottle.suffix(heldBack));
             }
-            ctx.channel().attr(REFUSED).set(Boolean.TRUE);
-            Closer.afterFlush(ctx.writeAndFlush(Unpooled.wrappedBuffer(BUSY)));
+            refuse(ctx, BUSY);
             return;
         }
+        if (ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote) {
+            java.net.InetAddress source = sourceKey.apply(remote.getAddress());
+            int held = bySource.merge(source, 1, Integer::sum);
+            ctx.channel().attr(COUNTED).set(source);
+            if (held > maxPerSource) {
+                metrics.capHit("connections_per_source");
+                metrics.error("capacity");
+                long heldBack = throttle.acquire();
+                if (heldBack >= 0) {
+                    log.warn("cap hit: {} open connections from {} (cap --max-connections-per-source {}); refusing{}", held,
+                            source.getHostAddress(), maxPerSource, LogThrottle.suffix(heldBack));
+                }
+                refuse(ctx, BUSY_SOURCE);
+                return;
+            }
+        }
         ctx.fireChannelActive();
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, byte[] response) {
+        ctx.channel().attr(REFUSED).set(Boolean.TRUE);
+        Closer.afterFlush(ctx.writeAndFlush(Unpooled.wrappedBuffer(response)));
     }
 
     /** A refused connection's requests are read and dropped until it closes. */
@@ -67,6 +107,10 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         metrics.connectionClosed();
+        java.net.InetAddress source = ctx.channel().attr(COUNTED).getAndSet(null);
+        if (source != null) {
+            bySource.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
+        }
         ctx.fireChannelInactive();
     }
 }

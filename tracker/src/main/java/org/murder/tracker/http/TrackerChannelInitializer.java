@@ -25,7 +25,8 @@ public final class TrackerChannelInitializer extends ChannelInitializer<SocketCh
     public TrackerChannelInitializer(HttpSettings settings, TrackerMetrics metrics, TrackerHttpHandler handler) {
         this.settings = settings;
         this.metrics = metrics;
-        this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics);
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), settings.maxConnectionsPerSource(),
+                address -> org.murder.tracker.swarm.SwarmSettings.sourceKey(address, settings.sourcePrefixV6()), metrics);
         this.handler = handler;
         this.unread = new UnreadReplies(metrics);
     }

@@ -34,7 +34,7 @@ public final class TrackerMetrics {
     /** Reasons and caps shown at 0 before they first happen, so that rate() sees their first one. */
     private static final String[] REASONS = {"bad_request", "not_found", "method_not_allowed", "not_whitelisted", "capacity",
         "peer_id_taken", "forbidden", "too_large", "timeout", "unread", "internal"};
-    private static final String[] CAPS = {"swarms", "peers_per_swarm", "peers", "connections"};
+    private static final String[] CAPS = {"swarms", "peers_per_swarm", "peers", "connections", "connections_per_source"};
 
     private final PrometheusRegistry registry;
     /**

@@ -35,6 +35,11 @@ public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int max
         this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, gatewaysPerRack, DEFAULT_SOURCE_PREFIX_V6);
     }
 
+    /** The key {@code source} counts under for caps shared by source: the address, or an IPv6 address's first {@code prefixBits}. */
+    public static java.net.InetAddress sourceKey(java.net.InetAddress source, int prefixBits) {
+        return Sources.key(source, prefixBits);
+    }
+
     public SwarmSettings {
         if (sourcePrefixV6 < MIN_SOURCE_PREFIX_V6 || sourcePrefixV6 > 128) {
             throw new IllegalArgumentException("sourcePrefixV6: " + sourcePrefixV6 + " (expected: " + MIN_SOURCE_PREFIX_V6 + " to 128)");
