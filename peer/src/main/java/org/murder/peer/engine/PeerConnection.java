@@ -35,16 +35,30 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member, UploadSlots.Peer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+    /** Messages read from it and handed to the torrent's loop, not handled yet (see {@link #MAX_QUEUED}). */
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    /** We paused reading from it for {@link #MAX_QUEUED} (a shaper may pause it too: that one it resumes itself). */
+    private volatile boolean pausedReading;
+    /** {@link #maxUnwritten(int)} for its torrent, once the handshake named it. */
+    private volatile long maxUnwritten = MAX_UNWRITTEN;
     /**
-     * Unwritten bytes beyond which a connection is closed when we write a message to it: a peer that
-     * reads none of our replies (a Reject for each request, a Choke and an Unchoke for each Not
-     * Interested and Interested it sends) made the origin hold hundreds of megabytes of them, and run
-     * out of memory, within seconds. Blocks count too, but the torrent hands a connection at most
-     * {@link TorrentSession#SEND_AHEAD} of them ({@link SendAhead}); the rest is messages of a few
-     * bytes: 1 MiB is about 10,000 of them, more than a bitfield and a Have for every piece of a
-     * torrent of 8,000 pieces.
+     * Unwritten bytes, as Netty counts them, beyond which a connection is closed (besides what a bitfield
+     * and a Have for every piece take, see {@link #maxUnwritten}): a peer that reads none of our replies (a
+     * Reject for each request, a Choke and an Unchoke for each Not Interested and Interested it sends)
+     * made the origin hold hundreds of megabytes of them, and run out of memory, within seconds. Netty
+     * counts each message as its bytes and 96 more (a block, which goes from the file, as those 96 alone):
+     * 1 MiB is about 10,000 replies.
      */
     static final long MAX_UNWRITTEN = 1 << 20;
+    /** What one Have takes in the count: its 9 bytes and Netty's 96 for the message, rounded up. */
+    static final int HAVE_COST = 128;
+    /**
+     * Messages of one connection handed to its torrent's loop and not handled yet beyond which reading
+     * from it pauses (until they are down to a quarter): a flood of tiny messages read in one go (64 KiB
+     * of Interested and Not Interested is 13,000 of them) must not queue without bound on a loop that
+     * handles them slower than they are read.
+     */
+    static final int MAX_QUEUED = 4096;
 
     /** What the connection tells the torrent it joined; called on the torrent's loop (see {@link #run}). */
     interface Events {
@@ -485,10 +499,23 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     void send(Object msg) {
         wrote = true;
         channel.write(msg, channel.voidPromise());
+        closeIfUnread();
+    }
+
+    /** Closes the connection when more waits to be written to it than {@link #maxUnwritten}; true when it did. */
+    private boolean closeIfUnread() {
         long unwritten = unwritten();
-        if (unwritten > MAX_UNWRITTEN) {
-            close("reads nothing we send: " + unwritten + " bytes wait to be written to it (at most " + MAX_UNWRITTEN + ")");
+        long max = maxUnwritten;
+        if (unwritten > max) {
+            close("reads nothing we send: " + unwritten + " bytes wait to be written to it (at most " + max + ")");
+            return true;
         }
+        return false;
+    }
+
+    /** {@link #MAX_UNWRITTEN}, and room for the bitfield and a Have for every piece of a torrent of {@code pieces}. */
+    static long maxUnwritten(int pieces) {
+        return MAX_UNWRITTEN + (pieces + 7) / 8 + (long) pieces * HAVE_COST;
     }
 
     /**
@@ -577,9 +604,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             return;
         }
         Events t = torrent;
-        if (t == null || !(msg instanceof PeerMessage m)) {
+        if (t == null || !(msg instanceof PeerMessage m) || closeIfUnread()) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        if (queued.incrementAndGet() > MAX_QUEUED && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false); // every time it is over: a traffic shaper may have turned reading on
+            pausedReading = true;
         }
         t.run(() -> {
             try {
@@ -588,6 +619,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
                 }
             } finally {
                 ReferenceCountUtil.release(m);
+                if (queued.decrementAndGet() <= MAX_QUEUED / 4 && pausedReading) {
+                    pausedReading = false;
+                    channel.config().setAutoRead(true);
+                }
             }
         });
     }
@@ -687,6 +722,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
         torrent = t;
         org.murder.peer.wire.MessageDecoder decoder = ctx.pipeline().get(org.murder.peer.wire.MessageDecoder.class);
+        maxUnwritten = maxUnwritten(Math.max(0, t.pieceCount()));
         if (decoder != null && t.pieceCount() > 0) { // no frame beyond what this torrent can need (a peer holding a partial
             decoder.maxFrame(org.murder.peer.wire.MessageDecoder.maxFrameFor(t.pieceCount())); // one pins that much)
         }
