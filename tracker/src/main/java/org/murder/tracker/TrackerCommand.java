@@ -123,7 +123,8 @@ public final class TrackerCommand implements Callable<Integer> {
     Integer maxConnections;
 
     @Option(names = "--max-connections-per-source", paramLabel = "N", description = "Cap on open connections from one source"
-            + " address (an IPv6 one by its --ipv6-source-prefix). Default: a tenth of --max-connections, at least 64.")
+            + " address (an IPv6 one by its --ipv6-source-prefix), once more than half of --max-connections are open. Default: a"
+            + " tenth of --max-connections, at least 64.")
     Integer maxConnectionsPerSource;
 
     @Option(names = "--request-timeout", paramLabel = "DURATION", description = "A client must send a whole request within this "

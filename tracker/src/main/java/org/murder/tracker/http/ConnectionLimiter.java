@@ -37,8 +37,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * @param maxPerSource open connections one source may hold ({@code sourceKey} says what a source is: the
-     *                     address, an IPv6 one by its prefix)
+     * @param maxPerSource open connections one source may hold once more than half of {@code maxConnections} are
+     *                     open ({@code sourceKey} says what a source is: the address, an IPv6 one by its prefix)
      */
     ConnectionLimiter(int maxConnections, int maxPerSource, java.util.function.UnaryOperator<java.net.InetAddress> sourceKey,
             TrackerMetrics metrics) {
@@ -74,7 +74,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             java.net.InetAddress source = sourceKey.apply(remote.getAddress());
             int held = bySource.merge(source, 1, Integer::sum);
             ctx.channel().attr(COUNTED).set(source);
-            if (held > maxPerSource) {
+            if (held > maxPerSource && open > maxConnections / 2) { // only when connections run short: a fleet behind one NAT
+                // or proxy may hold them all while nobody else needs them
                 metrics.capHit("connections_per_source");
                 metrics.error("capacity");
                 long heldBack = throttle.acquire();

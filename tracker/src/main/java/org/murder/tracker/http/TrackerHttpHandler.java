@@ -175,9 +175,6 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             r = registry.announce(aq.announce());
         } catch (CapacityException e) {
             return capacity(ctx, e);
-        } catch (org.murder.tracker.swarm.PeerIdTakenException e) {
-            metrics.error("peer_id_taken");
-            return failure(ctx, HttpResponseStatus.OK, e.getMessage());
         }
         ByteBuf body = ctx.alloc().buffer(200 + 6 * r.peers().size() + 4 * r.rackMates().size());
         Responses.announce(body, r, settings.intervalSeconds(), settings.minIntervalSeconds(), aq.compact(), aq.noPeerId());

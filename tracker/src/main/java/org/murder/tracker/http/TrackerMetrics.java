@@ -33,7 +33,7 @@ public final class TrackerMetrics {
         0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
     /** Reasons and caps shown at 0 before they first happen, so that rate() sees their first one. */
     private static final String[] REASONS = {"bad_request", "not_found", "method_not_allowed", "not_whitelisted", "capacity",
-        "peer_id_taken", "forbidden", "too_large", "timeout", "unread", "internal"};
+        "forbidden", "too_large", "timeout", "unread", "internal"};
     private static final String[] CAPS = {"swarms", "peers_per_swarm", "peers", "connections", "connections_per_source"};
 
     private final PrometheusRegistry registry;

@@ -21,9 +21,7 @@ final class PeerList {
         /** When it joined the swarm, as a sequence number: earlier is smaller. */
         final long arrival;
         /** Where its announces come from, as {@link Sources#key} counts it (not the address it gave). */
-        java.net.InetAddress source;
-        /** Restored from the state file, where its source is not saved ({@link #source} is its address then): not owned yet. */
-        boolean restored;
+        final java.net.InetAddress source;
 
         Slot(PeerEntry entry, long arrival, java.net.InetAddress source) {
             this.entry = entry;

@@ -23,7 +23,18 @@ final class Swarm {
     private final InfoHash infoHash;
     /** Where the announce that made this swarm came from ({@link Sources#key}); who gives a swarm up when there are too many. */
     private final InetAddress creator;
-    private final HashMap<PeerId, Slot> byId = new HashMap<>();
+    /**
+     * A peer is its peer id as announced from one source: peer ids are public (every non-compact
+     * answer lists them), so an announce naming another source's peer id is another peer. One client
+     * could otherwise take the origin out of a swarm with one {@code event=stopped} naming its id, or
+     * send every host to an address of its choosing with the origin's id and {@code ip=}; and one that
+     * took over a lapsed id would keep its owner out. The same id from two sources (a peer that moved,
+     * IPv4 and IPv6) is two places until the old one times out.
+     */
+    private record Key(PeerId peerId, InetAddress source) {
+    }
+
+    private final HashMap<Key, Slot> byId = new HashMap<>();
     private final PeerList seeders = new PeerList();
     private final PeerList leechers = new PeerList();
     private final Racks racks = new Racks();
@@ -82,16 +93,7 @@ final class Swarm {
         if (now - lastPurge >= PURGE_EVERY_MILLIS) {
             purge(now, timeoutMillis, budget);
         }
-        Slot slot = byId.get(a.peerId());
-        if (slot != null && !slot.source.equals(source) && !slot.restored) {
-            // a peer id is public (every non-compact answer lists them): only the source that announced it may stop it or
-            // say where it is; one restored from the state file (its source not saved) is the first announcer's
-            if (a.event() == Event.STOPPED) {
-                return new AnnounceResult(seeders.size(), leechers.size(), downloaded, List.of());
-            }
-            throw new PeerIdTakenException("peer id " + a.peerId() + " is in this swarm from another address (expected: a peer id"
-                    + " of your own; a peer that moved is free to announce from its new address once its old one timed out)");
-        }
+        Slot slot = byId.get(new Key(a.peerId(), source));
         boolean completed = slot != null && slot.entry.completed();
         boolean finished = a.event() == Event.COMPLETED || (slot != null && !slot.entry.isSeeder() && a.left() == 0);
         if (finished && !completed) {
@@ -121,12 +123,6 @@ final class Swarm {
             slot = new Slot(entry, arrivals++, source);
             add(slot);
         } else {
-            if (!slot.source.equals(source)) { // restored: claimed by its first announce
-                sources.release(slot.source, slot);
-                budget.transfer(slot.source, source);
-                slot.source = source;
-            }
-            slot.restored = false;
             sources.hold(source, slot);
             boolean rackChanged = !java.util.Objects.equals(slot.entry.rackOrNull(), entry.rackOrNull());
             if (rackChanged) {
@@ -155,7 +151,7 @@ final class Swarm {
     }
 
     private void add(Slot slot) {
-        byId.put(slot.entry.peerId(), slot);
+        byId.put(new Key(slot.entry.peerId(), slot.source), slot);
         sources.hold(slot.source, slot);
         (slot.entry.isSeeder() ? seeders : leechers).add(slot.place);
         racks.add(slot);
@@ -163,7 +159,7 @@ final class Swarm {
 
     /** Takes {@code slot} out of every list (the budget is the caller's). */
     private void forget(Slot slot) {
-        byId.remove(slot.entry.peerId());
+        byId.remove(new Key(slot.entry.peerId(), slot.source));
         sources.release(slot.source, slot);
         slot.place.list.remove(slot.place);
         racks.remove(slot);
@@ -266,18 +262,18 @@ final class Swarm {
      * Puts back a saved swarm's counter and peers (state file), within the caps. Each restored peer
      * gets a fresh lease from {@code now}: the tracker was down, not the peer. Returns peers added.
      */
-    synchronized int restore(SwarmSnapshot saved, long now, int maxPeersPerSwarm, PeerBudget budget) {
+    synchronized int restore(SwarmSnapshot saved, long now, int maxPeersPerSwarm, int sourcePrefixV6, PeerBudget budget) {
         downloaded = Math.max(downloaded, saved.downloaded());
         lastActivity = Math.max(lastActivity, saved.lastActivityMillis());
         int added = 0;
         for (PeerEntry p : saved.peers()) {
-            InetAddress source = Sources.key(p.address()); // where it announced from is not saved
-            if (byId.containsKey(p.peerId()) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
+            // where it announced from is not saved: its address, which is where most announce from (one that named
+            // another with ip= gets a place of its own with its next announce; this one times out)
+            InetAddress source = Sources.key(p.address(), sourcePrefixV6);
+            if (byId.containsKey(new Key(p.peerId(), source)) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
                 continue;
             }
-            Slot restoredSlot = new Slot(p.seenAt(now), arrivals++, source);
-            restoredSlot.restored = true;
-            add(restoredSlot);
+            add(new Slot(p.seenAt(now), arrivals++, source));
             added++;
         }
         return added;

@@ -239,6 +239,6 @@ public final class SwarmRegistry {
         if (s == null) {
             s = create(saved.infoHash(), now, Sources.UNKNOWN);
         }
-        return s.restore(saved, now, settings.maxPeersPerSwarm(), budget);
+        return s.restore(saved, now, settings.maxPeersPerSwarm(), settings.sourcePrefixV6(), budget);
     }
 }
