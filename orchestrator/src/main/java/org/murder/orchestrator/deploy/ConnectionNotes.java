@@ -47,6 +47,7 @@ final class ConnectionNotes implements AutoCloseable {
             pending.clear();
         }
         List<String> lines = new ArrayList<>();
+        long drawn = clock.millis(); // what is left of the deadline is as of now; the outage is timed from the event
         for (Change c : changes) {
             long now = c.at();
             switch (c.state()) {
@@ -55,7 +56,7 @@ final class ConnectionNotes implements AutoCloseable {
                         lostAt = now;
                         lines.add("waiting   ZooKeeper unreachable (its quorum lost, or this host cut off): the hosts keep"
                                 + " downloading and hold their reports; waiting for ZooKeeper, deadline in "
-                                + Math.max(0, (deadline - now) / 1000) + " s");
+                                + Math.max(0, (deadline - drawn) / 1000) + " s");
                     }
                 }
                 case LOST -> lines.add("waiting   ZooKeeper session of this deploy expired: reconnecting; the reports are read"

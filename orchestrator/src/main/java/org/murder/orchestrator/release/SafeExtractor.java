@@ -559,8 +559,9 @@ public final class SafeExtractor {
                             out.write(chunk);
                         }
                     } catch (IOException e) { // a full disk or quota: name the entry and what it had written
+                        long wrote = written - n + chunk.position();
                         throw MurderException.failure("extract " + archive + ": write entry '" + Trees.printable(raw) + "' after "
-                                + (written - n) + " of its " + expected + " bytes (" + bytes + " bytes unpacked so far"
+                                + wrote + " of its " + expected + " bytes (" + (bytes - n + chunk.position()) + " bytes unpacked so far"
                                 + freeSpace(path) + "): " + Trees.describe(e), e);
                     }
                 }

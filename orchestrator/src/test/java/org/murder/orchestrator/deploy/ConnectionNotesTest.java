@@ -32,7 +32,7 @@ class ConnectionNotesTest {
             List<String> lines = new ArrayList<>(notes.drain(deadline));
             assertEquals(1, lines.size(), lines.toString());
             assertTrue(lines.get(0).startsWith("waiting   ZooKeeper unreachable"), lines.get(0));
-            assertTrue(lines.get(0).endsWith("deadline in 300 s"), "from when it was told: " + lines.get(0));
+            assertTrue(lines.get(0).endsWith("deadline in 295 s"), "as of when it is drawn: " + lines.get(0));
             assertEquals(5, notes.unreachableFor(clock.millis()));
 
             clock.advance(Duration.ofSeconds(20));
