@@ -37,10 +37,19 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
     /** Messages read from it and handed to the torrent's loop, not handled yet (see {@link #MAX_QUEUED}). */
     private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
-    /** We paused reading from it for {@link #MAX_QUEUED} (a shaper may pause it too: that one it resumes itself). */
-    private volatile boolean pausedReading;
+    /**
+     * We paused reading from it for {@link #MAX_QUEUED} (a shaper may pause it too: that one it resumes itself). Read and
+     * written on the channel's event loop only, where reading is paused and resumed, so that a pause and a resume that
+     * race (the torrent's loop drained the messages while this one paused) end with reading on.
+     */
+    private boolean pausedReading;
     /** {@link #maxUnwritten(int)} for its torrent, once the handshake named it. */
     private volatile long maxUnwritten = MAX_UNWRITTEN;
+    /** Our messages written to it (through {@link #send}) and not yet taken by its socket. */
+    private final java.util.concurrent.atomic.AtomicInteger unsent = new java.util.concurrent.atomic.AtomicInteger();
+    private final ChannelFutureListener written = f -> unsent.decrementAndGet();
+    /** {@link #MAX_UNSENT} and a Have for every piece of its torrent, once the handshake named it. */
+    private volatile int maxUnsent = MAX_UNSENT;
     /**
      * Unwritten bytes, as Netty counts them, beyond which a connection is closed (besides what a bitfield
      * and a Have for every piece take, see {@link #maxUnwritten}): a peer that reads none of our replies (a
@@ -52,6 +61,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     static final long MAX_UNWRITTEN = 1 << 20;
     /** What one Have takes in the count: its 9 bytes and Netty's 96 for the message, rounded up. */
     static final int HAVE_COST = 128;
+    /** Our messages waiting to be written beyond which a connection is closed (besides a Have for every piece): see {@link #closeIfUnread}. */
+    static final int MAX_UNSENT = 10_000;
     /**
      * Messages of one connection handed to its torrent's loop and not handled yet beyond which reading
      * from it pauses (until they are down to a quarter): a flood of tiny messages read in one go (64 KiB
@@ -498,16 +509,24 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     void send(Object msg) {
         wrote = true;
-        channel.write(msg, channel.voidPromise());
+        unsent.incrementAndGet();
+        channel.write(msg, channel.newPromise().addListener(written));
         closeIfUnread();
     }
 
-    /** Closes the connection when more waits to be written to it than {@link #maxUnwritten}; true when it did. */
+    /**
+     * Closes the connection when more waits to be written to it than {@link #maxUnwritten} bytes, or more of our
+     * messages than {@link #MAX_UNSENT} and a Have for every piece (a rate limit, {@code --max-up}, holds messages
+     * in its own queue, which the bytes do not count: each Choke and Unchoke of a flood waited there with a timer of
+     * its own); true when it did.
+     */
     private boolean closeIfUnread() {
         long unwritten = unwritten();
         long max = maxUnwritten;
-        if (unwritten > max) {
-            close("reads nothing we send: " + unwritten + " bytes wait to be written to it (at most " + max + ")");
+        int messages = unsent.get();
+        if (unwritten > max || messages > maxUnsent) {
+            close("reads nothing we send: " + messages + " messages, " + unwritten + " bytes wait to be written to it (at most "
+                    + maxUnsent + ", " + max + ")");
             return true;
         }
         return false;
@@ -612,6 +631,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             ctx.channel().config().setAutoRead(false); // every time it is over: a traffic shaper may have turned reading on
             pausedReading = true;
         }
+        Channel ch = ctx.channel();
         t.run(() -> {
             try {
                 if (attached && update(m)) {
@@ -619,12 +639,19 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
                 }
             } finally {
                 ReferenceCountUtil.release(m);
-                if (queued.decrementAndGet() <= MAX_QUEUED / 4 && pausedReading) {
-                    pausedReading = false;
-                    channel.config().setAutoRead(true);
+                if (queued.decrementAndGet() == MAX_QUEUED / 4) { // down through a quarter: resume, on the channel's loop
+                    ch.eventLoop().execute(() -> resumeReading(ch));
                 }
             }
         });
+    }
+
+    /** On the channel's event loop: reading goes on if we paused it and a quarter of {@link #MAX_QUEUED} or fewer wait. */
+    private void resumeReading(Channel ch) {
+        if (pausedReading && queued.get() <= MAX_QUEUED / 4) {
+            pausedReading = false;
+            ch.config().setAutoRead(true);
+        }
     }
 
     /** The state a message changes that is the connection's own; false when the torrent is not to hear of it: it closed the connection for it, or it is an extension handshake after the first. */
@@ -723,6 +750,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         torrent = t;
         org.murder.peer.wire.MessageDecoder decoder = ctx.pipeline().get(org.murder.peer.wire.MessageDecoder.class);
         maxUnwritten = maxUnwritten(Math.max(0, t.pieceCount()));
+        maxUnsent = MAX_UNSENT + Math.max(0, t.pieceCount());
         if (decoder != null && t.pieceCount() > 0) { // no frame beyond what this torrent can need (a peer holding a partial
             decoder.maxFrame(org.murder.peer.wire.MessageDecoder.maxFrameFor(t.pieceCount())); // one pins that much)
         }

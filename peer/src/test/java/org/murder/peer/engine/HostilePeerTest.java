@@ -144,32 +144,6 @@ class HostilePeerTest {
     }
 
     @Test
-    void aPeerThatFlipsInterestAndReadsNoneOfTheChokesItEarnsIsClosed() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
-            s.setReceiveBufferSize(4096);
-            s.setSoTimeout(10_000);
-            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
-            out.writeByte(19);
-            out.writeBytes("BitTorrent protocol");
-            out.write(new byte[8]);
-            out.write(t.meta().infoHash().toBytes());
-            out.write(PeerId.random().toBytes());
-            try {
-                for (int i = 0; i < 2_000_000; i++) { // interested, not interested: an Unchoke and a Choke each time
-                    out.writeInt(1);
-                    out.writeByte(2);
-                    out.writeInt(1);
-                    out.writeByte(3);
-                }
-                out.flush();
-            } catch (SocketException closedWhileWriting) {
-                return; // the seed hung up on us while we were still writing
-            }
-            assertTrue(closedBySeed(new DataInputStream(s.getInputStream())), "the seed kept a connection that reads nothing");
-        }
-    }
-
-    @Test
     void aFrameLargerThanTheTorrentCanNeedClosesThatConnectionAtItsLength() throws Exception {
         // 1 MiB used to be let in whatever the torrent: a hundred peers each holding most of one pinned 140 MB
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
