@@ -350,7 +350,7 @@ class EnsembleIT {
         assertEveryHostDoneOnce(outcomes, seen, "v3");
         assertTrue(seen.size() > reportsWhileLost, "reports resumed after the quorum came back");
         assertTrue(output.toString().contains("the hosts keep downloading"), output.toString());
-        assertTrue(output.toString().matches("(?s).*zookeeper back after \\d+ s: following the reports again.*"), output.toString());
+        assertTrue(output.toString().matches("(?s).*zookeeper back \\d+ s after it was found unreachable: following the reports again.*"), output.toString());
     }
 
     /**

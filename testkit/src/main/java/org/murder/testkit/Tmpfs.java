@@ -31,8 +31,18 @@ public final class Tmpfs implements AutoCloseable {
         return dir;
     }
 
+    /** Unmounts it; an unmount that fails (the file system busy) is an error, not a mount left behind quietly. */
     @Override
-    public void close() throws IOException, InterruptedException {
-        new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+    public void close() throws IOException {
+        int exit;
+        try {
+            exit = new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("umount " + dir + ": interrupted", e);
+        }
+        if (exit != 0) {
+            throw new IOException("umount " + dir + ": exit " + exit);
+        }
     }
 }
