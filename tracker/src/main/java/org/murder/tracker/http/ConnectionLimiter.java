@@ -32,10 +32,6 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final TrackerMetrics metrics;
     private final LogThrottle throttle = new LogThrottle(10_000, 1);
 
-    ConnectionLimiter(int maxConnections, TrackerMetrics metrics) {
-        this(maxConnections, maxConnections, a -> a, metrics);
-    }
-
     /**
      * @param maxPerSource open connections one source may hold once more than half of {@code maxConnections} are
      *                     open ({@code sourceKey} says what a source is: the address, an IPv6 one by its prefix)

@@ -41,11 +41,6 @@ final class Sources<T> {
     private final Map<Integer, java.util.Set<InetAddress>> byCount = new HashMap<>();
     private int most;
 
-    /** The key a request's source counts under: the address itself, or an IPv6 address's /64. */
-    static InetAddress key(InetAddress source) {
-        return key(source, SwarmSettings.DEFAULT_SOURCE_PREFIX_V6);
-    }
-
     /** The key a request's source counts under: the address itself, or an IPv6 address's first {@code prefixBits} bits. */
     static InetAddress key(InetAddress source, int prefixBits) {
         if (!(source instanceof Inet6Address) || prefixBits >= 128) {

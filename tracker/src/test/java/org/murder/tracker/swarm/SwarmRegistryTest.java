@@ -360,7 +360,8 @@ class SwarmRegistryTest {
 
     @Test
     void sourcePrefixesCutAtAnyBit() throws Exception {
-        assertEquals(InetAddress.getByName("2001:db8:1:2::"), Sources.key(InetAddress.getByName("2001:db8:1:2:aaaa::1")));
+        assertEquals(InetAddress.getByName("2001:db8:1:2::"), Sources.key(InetAddress.getByName("2001:db8:1:2:aaaa::1"),
+                SwarmSettings.DEFAULT_SOURCE_PREFIX_V6));
         assertEquals(InetAddress.getByName("2001:db8:1:2:aaaa::1"), Sources.key(InetAddress.getByName("2001:db8:1:2:aaaa::1"), 128));
         assertEquals(InetAddress.getByName("2001:db8:1:2:8000::"), Sources.key(InetAddress.getByName("2001:db8:1:2:ffff::1"), 65));
         assertEquals(InetAddress.getByName("2001:d00::"), Sources.key(InetAddress.getByName("2001:dff:1:2::1"), 24));
