@@ -39,6 +39,13 @@ final class ConnectionNotes implements AutoCloseable {
         wake.run();
     }
 
+    /** Whether Curator told {@code state} since the last {@link #drain} (for a test that must know it was recorded). */
+    boolean heard(ConnectionState state) {
+        synchronized (pending) {
+            return pending.stream().anyMatch(c -> c.state() == state);
+        }
+    }
+
     /** The lines to print for what happened since the last call. */
     List<String> drain(long deadline) {
         List<Change> changes;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.murder.orchestrator.zk.Zk;
@@ -27,7 +28,7 @@ class ConnectionNotesTest {
                 ConnectionNotes notes = new ConnectionNotes(zk, clock, changed::release)) {
             assertEquals(-1, notes.unreachableFor(clock.millis()));
             server.stop();
-            assertTrue(changed.tryAcquire(30, TimeUnit.SECONDS), "no SUSPENDED from Curator within 30 s");
+            awaitHeard(notes, ConnectionState.SUSPENDED, changed); // a late CONNECTED may wake it first
             clock.advance(Duration.ofSeconds(5)); // the follow loop draws a moment later
             List<String> lines = new ArrayList<>(notes.drain(deadline));
             assertEquals(1, lines.size(), lines.toString());
@@ -37,16 +38,21 @@ class ConnectionNotesTest {
 
             clock.advance(Duration.ofSeconds(20));
             server.restart();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (lines.stream().noneMatch(l -> l.startsWith("zookeeper back")) && System.nanoTime() < end) {
-                if (changed.tryAcquire(1, TimeUnit.SECONDS)) {
-                    clock.advance(Duration.ofSeconds(10)); // drawn later again: not counted (25 s, not 35)
-                    lines.addAll(notes.drain(deadline));
-                }
-            }
+            awaitHeard(notes, ConnectionState.RECONNECTED, changed);
+            clock.advance(Duration.ofSeconds(10)); // drawn later again: not counted (25 s, not 35)
+            lines.addAll(notes.drain(deadline));
             assertTrue(lines.contains("zookeeper back 25 s after it was found unreachable: following the reports again"),
                     lines.toString());
             assertEquals(-1, notes.unreachableFor(clock.millis()));
+        }
+    }
+
+    /** Waits (30 s at most) until the notes recorded {@code state}; every recorded state wakes {@code changed}. */
+    private static void awaitHeard(ConnectionNotes notes, ConnectionState state, Semaphore changed) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!notes.heard(state)) {
+            long left = end - System.nanoTime();
+            assertTrue(left > 0 && changed.tryAcquire(left, TimeUnit.NANOSECONDS), "no " + state + " from Curator within 30 s");
         }
     }
 }
