@@ -525,7 +525,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         long max = maxUnwritten;
         int messages = unsent.get();
         if (unwritten > max || messages > maxUnsent) {
-            close("reads nothing we send: " + messages + " messages, " + unwritten + " bytes wait to be written to it (at most "
+            abort("reads nothing we send: " + messages + " messages, " + unwritten + " bytes wait to be written to it (at most "
                     + maxUnsent + ", " + max + ")");
             return true;
         }
@@ -590,6 +590,24 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     void close(String reason) {
         LOG.debug("[peer={}] closing: {}", channel == null ? "?" : channel.remoteAddress(), reason);
         if (channel != null) {
+            channel.close();
+        }
+    }
+
+    /**
+     * Closes it at once with a reset, dropping what waits to be written: for a peer that reads nothing of
+     * ours or floods us. A plain close queues our end-of-stream behind the replies it does not read, and
+     * the kernel then kept the half-closed connection, its unsent bytes and the peer still writing into
+     * it, for minutes (the test's client blocked in write that long).
+     */
+    void abort(String reason) {
+        LOG.debug("[peer={}] closing with a reset: {}", channel == null ? "?" : channel.remoteAddress(), reason);
+        if (channel != null) {
+            try {
+                channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+            } catch (io.netty.channel.ChannelException alreadyClosed) {
+                // closing it is all that is left
+            }
             channel.close();
         }
     }

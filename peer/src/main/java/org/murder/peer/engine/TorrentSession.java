@@ -743,7 +743,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         if (sends.waits(c, r)) { // asked again while it waits: it is sent once
             if (c.askedAgain() > config.maxQueuedUploads()) {
-                c.close("request flood: more than " + config.maxQueuedUploads() + " requests for blocks already waiting");
+                c.abort("request flood: more than " + config.maxQueuedUploads() + " requests for blocks already waiting");
             }
             return;
         }
@@ -753,7 +753,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         if (c.queuedUploads() >= config.maxQueuedUploads()) {
-            c.close("request flood: more than " + config.maxQueuedUploads() + " queued");
+            c.abort("request flood: more than " + config.maxQueuedUploads() + " queued");
             return;
         }
         if (c.fast() && c.peerId().isMurder() && downloadedHere && rackMates.isEmpty()

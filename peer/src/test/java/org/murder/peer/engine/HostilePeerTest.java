@@ -144,6 +144,34 @@ class HostilePeerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPeerThatFlipsInterestAndReadsNoneOfTheChokesItEarnsIsReset() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            // its receive buffer as the kernel makes it: one of 4 KiB, under loopback's 64 KiB segments, stalled TCP itself
+            // now and then (each end dropping the other's segments, retrying minutes apart), before the seed saw anything
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
+            out.writeByte(19);
+            out.writeBytes("BitTorrent protocol");
+            out.write(new byte[8]);
+            out.write(t.meta().infoHash().toBytes());
+            out.write(PeerId.random().toBytes());
+            try {
+                for (int i = 0; i < 2_000_000; i++) { // interested, not interested: an Unchoke and a Choke each time
+                    out.writeInt(1);
+                    out.writeByte(2);
+                    out.writeInt(1);
+                    out.writeByte(3);
+                }
+                out.flush();
+            } catch (SocketException closedWhileWriting) {
+                return; // the seed reset the connection while we were still writing
+            }
+            assertTrue(closedBySeed(new DataInputStream(s.getInputStream())), "the seed kept a connection that reads nothing");
+        }
+    }
+
+    @Test
     void aFrameLargerThanTheTorrentCanNeedClosesThatConnectionAtItsLength() throws Exception {
         // 1 MiB used to be let in whatever the torrent: a hundred peers each holding most of one pinned 140 MB
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
