@@ -101,9 +101,9 @@ class HostilePeerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aFloodOfRequestsThatIsNeverReadClosesThatConnection() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
-            s.setReceiveBufferSize(4096);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) { // the kernel's receive buffer: see below
             Object[] io = connect(s);
             DataOutputStream out = (DataOutputStream) io[1];
             try {
@@ -119,11 +119,11 @@ class HostilePeerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aPeerThatReadsNoneOfItsRejectsIsClosedBeforeTheyPileUp() throws Exception {
         // fast extension, never interested: every request earns a Reject; a hostile client sent them by the million and
         // read nothing, and the origin held every Reject until it ran out of memory
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
-            s.setReceiveBufferSize(4096);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) { // the kernel's receive buffer: see below
             s.setSoTimeout(10_000);
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 64 * 1024));
             out.writeByte(19);
