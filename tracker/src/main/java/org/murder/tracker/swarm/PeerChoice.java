@@ -2,8 +2,10 @@ package org.murder.tracker.swarm;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.IntUnaryOperator;
 import org.murder.tracker.swarm.PeerList.Slot;
@@ -14,6 +16,12 @@ import org.murder.tracker.swarm.Racks.Rack;
  *
  * <p>Without racks (no peer of the swarm announced one), as every BEP 3 tracker: a leecher gets
  * seeders first, then leechers; a seeder gets leechers only; each list is read from a random offset.
+ * But no source (the address announces come from, as {@link Sources#key} counts it) fills more than
+ * its share of the answer while other sources' peers are left out: the list is read once taking at
+ * most {@code want / sources} (rounded up) from each, then again for the room left. One client that
+ * announced thousands of made-up seeders was otherwise most of every answer, and the hosts were
+ * handed too few of the origin and of each other to find them (a fleet behind one address, or every
+ * host on its own address, gets what it got before: the share is then the whole answer, or one each).
  *
  * <p>With racks, each rack should pull about one copy of the file across its uplink and share it
  * inside. So each rack has {@link #GATEWAYS_PER_RACK} gateways, its earliest live members (a
@@ -67,17 +75,27 @@ final class PeerChoice {
      * Up to {@code want} live peers (seen since {@code expiredBefore}) other than {@code self}, which
      * is in the swarm already.
      */
-    List<PeerEntry> choose(Slot self, int want, long expiredBefore, PeerList seeders, PeerList leechers, Racks racks) {
+    List<PeerEntry> choose(Slot self, int want, long expiredBefore, PeerList seeders, PeerList leechers, Racks racks,
+                           int sources) {
         if (want == 0) {
             return List.of();
         }
         Rack own = racks.rack(self.entry.rackOrNull());
         if (racks.isEmpty()) {
-            Pick pick = new Pick(self.entry, want, expiredBefore, false);
+            int share = (want + Math.max(1, sources) - 1) / Math.max(1, sources);
+            Pick pick = new Pick(self.entry, want, expiredBefore, share < want);
+            pick.perSource = share;
             if (!self.entry.isSeeder()) {
                 pick.from(seeders);
             }
             pick.from(leechers);
+            if (share < want && pick.out.size() < want) { // room the shares did not fill: anyone's
+                pick.perSource = Integer.MAX_VALUE;
+                if (!self.entry.isSeeder()) {
+                    pick.from(seeders);
+                }
+                pick.from(leechers);
+            }
             return pick.out;
         }
         Pick pick = new Pick(self.entry, want, expiredBefore, true);
@@ -135,7 +153,14 @@ final class PeerChoice {
         int limit;
         final long expiredBefore;
         final List<PeerEntry> out;
-        /** Only with racks, where one peer can be reached two ways (a gateway is also a member of its rack). */
+        /** Most peers taken from one source; past it a source's peers are passed over. */
+        int perSource = Integer.MAX_VALUE;
+        /** Peers taken from each source, counted while {@link #perSource} limits them. */
+        private final Map<java.net.InetAddress, Integer> fromSource = new HashMap<>();
+        /**
+         * Only where one peer can be reached two ways: with racks (a gateway is also a member of its rack),
+         * or when a list is read twice (by shares, then for the room left).
+         */
         private final Set<PeerEntry> taken;
 
         Pick(PeerEntry self, int want, long expiredBefore, boolean twoWays) {
@@ -166,26 +191,33 @@ final class PeerChoice {
             }
             int start = size == 1 ? 0 : randomBelow.applyAsInt(size);
             for (int i = 0; i < size && out.size() < limit; i++) {
-                PeerEntry p = list.get((start + i) % size).entry;
-                if (!seedersOnly || p.isSeeder()) {
-                    offer(p);
+                Slot slot = list.get((start + i) % size);
+                if (!seedersOnly || slot.entry.isSeeder()) {
+                    offer(slot);
                 }
             }
         }
 
         void all(List<Slot> slots) {
             for (int i = 0; i < slots.size() && out.size() < limit; i++) {
-                offer(slots.get(i).entry);
+                offer(slots.get(i));
             }
         }
 
-        private void offer(PeerEntry p) {
+        private void offer(Slot slot) {
+            PeerEntry p = slot.entry;
             if (p.lastSeenMillis() < expiredBefore || p.peerId().equals(self.peerId()) || p.sameEndpoint(self.address(), self.port())
                     || (self.isSeeder() && p.isSeeder())) {
                 return;
             }
+            if (perSource != Integer.MAX_VALUE && fromSource.getOrDefault(slot.source, 0) >= perSource) {
+                return;
+            }
             if (taken == null || taken.add(p)) {
                 out.add(p);
+                if (perSource != Integer.MAX_VALUE) {
+                    fromSource.merge(slot.source, 1, Integer::sum);
+                }
             }
         }
     }

@@ -97,6 +97,11 @@ final class Sources<T> {
         }
     }
 
+    /** How many sources hold a place. */
+    int count() {
+        return bySource.size();
+    }
+
     int held(InetAddress source) {
         LinkedHashSet<T> held = bySource.get(source);
         return held == null ? 0 : held.size();

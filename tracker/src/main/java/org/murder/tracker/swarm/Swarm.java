@@ -138,7 +138,8 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
-        List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks);
+        List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks,
+                sources.count());
         Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
         if (rack == null) {
             return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers);

@@ -62,12 +62,34 @@ class PeerChoiceTest {
     }
 
     private List<Integer> chosenFor(int peer, int want) {
-        return choice.choose(slots.get(peer), want, EXPIRED_BEFORE, seeders, leechers, racks).stream()
+        return choice.choose(slots.get(peer), want, EXPIRED_BEFORE, seeders, leechers, racks, slots.size()).stream()
                 .map(p -> p.port() - 6000).toList();
     }
 
     private List<Integer> chosenFor(int peer) {
         return chosenFor(peer, 50);
+    }
+
+    @Test
+    void noSourceFillsMoreThanItsShareWhileOtherSourcesArePassedOver() throws Exception {
+        InetAddress flooder = InetAddress.getByName("10.66.0.1");
+        for (int p = 100; p < 200; p++) { // read first: 100 seeders announced by one client
+            PeerEntry e = entry(p, null, true, NOW);
+            Slot s = new Slot(e, arrivals++, flooder);
+            seeders.add(s.place);
+            slots.put(p, s);
+        }
+        add(9, null, true); // the origin
+        for (int p = 1; p <= 4; p++) {
+            add(p, null, false);
+        }
+        // 6 sources, 20 wanted: at most 4 of the flooder's in the first reading, then the room left
+        List<Integer> chosen = choice.choose(slots.get(1), 20, EXPIRED_BEFORE, seeders, leechers, racks, 6).stream()
+                .map(p -> p.port() - 6000).toList();
+        assertEquals(List.of(100, 101, 102, 103, 9, 2, 3, 4, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115), chosen);
+        // one source for everyone (a fleet behind one address): the answer as before
+        assertEquals(List.of(100, 101, 102, 103, 104), choice.choose(slots.get(1), 5, EXPIRED_BEFORE, seeders, leechers, racks, 1)
+                .stream().map(p -> p.port() - 6000).toList());
     }
 
     /** Two racks of four (gateways: 1, 2 in a; 5, 6 in b) and the origin, 9, a seeder without a rack. */

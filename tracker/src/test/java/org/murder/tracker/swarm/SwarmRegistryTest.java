@@ -326,6 +326,31 @@ class SwarmRegistryTest {
                 .anyMatch(p -> p.port() == 6001 && p.address().equals(ip("10.9.0.1"))));
     }
 
+    @Test
+    void aSourceThatAnnouncedThousandsOfSeedersDoesNotCrowdTheOriginAndTheHostsOutOfAnswers() {
+        registry = registry(10, 5000, 10_000);
+        for (int p = 1; p <= 3000; p++) { // one client, 3,000 made-up seeders
+            Announce fake = from("10.66.0.1", IH, 1000 + p);
+            registry.announce(new Announce(IH, fake.peerId(), fake.address(), fake.port(), 0, 0, 0, Event.NONE, 0,
+                    java.util.Optional.empty(), fake.source()));
+        }
+        Announce origin = from("10.0.0.1", IH, 1);
+        registry.announce(new Announce(IH, origin.peerId(), origin.address(), origin.port(), 0, 0, 0, Event.NONE, 0,
+                java.util.Optional.empty(), origin.source()));
+        for (int h = 2; h <= 17; h++) { // sixteen hosts
+            registry.announce(from("10.0.0." + h, IH, h));
+        }
+        for (int h = 2; h <= 17; h++) {
+            Announce host = from("10.0.0." + h, IH, h);
+            List<PeerEntry> handed = registry.announce(new Announce(IH, host.peerId(), host.address(), host.port(), 0, 0, 1,
+                    Event.NONE, 50, java.util.Optional.empty(), host.source())).peers();
+            Set<Integer> real = handed.stream().map(PeerEntry::port).filter(port -> port <= 6017).collect(Collectors.toSet());
+            assertEquals(16, real.size(), "host " + h + " handed the origin and the 15 other hosts: " + real);
+            assertEquals(50, handed.size(), "the room left goes to the rest");
+            assertEquals(50, handed.stream().distinct().count(), "no peer twice");
+        }
+    }
+
     private static InetAddress ip(String literal) {
         try {
             return InetAddress.getByName(literal);
