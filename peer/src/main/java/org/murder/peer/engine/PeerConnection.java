@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.murder.core.InfoHash;
+import org.murder.core.LogThrottle;
 import org.murder.core.PeerId;
 import org.murder.core.RackName;
 import org.murder.peer.wire.BlockUpload;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerSet.Member, UploadSlots.Peer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+    /** Unexpected errors closing connections: five a minute in the log, with their stack traces, and a count of the rest. */
+    private static final LogThrottle UNEXPECTED = new LogThrottle(60_000, 5);
     /** Messages read from it and handed to the torrent's loop, not handled yet (see {@link #MAX_QUEUED}). */
     private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
     /**
@@ -810,7 +813,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         if (root instanceof WireException || root instanceof java.io.IOException) {
             LOG.debug("[peer={}] closing: {}", ctx.channel().remoteAddress(), root.getMessage());
         } else {
-            LOG.warn("[peer={}] closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+            long heldBack = UNEXPECTED.acquire(); // out of memory meets every connection at once
+            if (heldBack >= 0) {
+                LOG.warn("[peer={}] closing after an unexpected error{}", ctx.channel().remoteAddress(), LogThrottle.suffix(heldBack),
+                        cause);
+            }
         }
         ctx.close();
     }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
+import org.murder.core.LogThrottle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.murder.core.InfoHash;
+import org.murder.core.LogThrottle;
 import org.murder.tracker.swarm.AnnounceResult;
 import org.murder.tracker.swarm.CapacityException;
 import org.murder.tracker.swarm.ScrapeStats;
