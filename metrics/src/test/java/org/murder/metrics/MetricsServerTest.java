@@ -50,26 +50,77 @@ class MetricsServerTest {
             URI healthz = URI.create(server.url().replace("/metrics", "/healthz"));
             java.util.List<java.net.Socket> stuck = new java.util.ArrayList<>();
             try {
-                for (int i = 0; i < MetricsServer.THREADS - 1; i++) {
+                for (int i = 0; i < 100; i++) { // the JDK's server, before, was held by four of these
                     java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort());
                     s.getOutputStream().write('G');
                     s.getOutputStream().flush();
                     stuck.add(s);
                 }
+                long start = System.nanoTime();
                 assertEquals("200 ok\n", get(healthz), "served beside the stuck ones");
-                // and one more stuck than there are threads: each is dropped within the request time, and health answers
-                for (int i = 0; i < 2; i++) {
-                    java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort());
-                    s.getOutputStream().write('G');
-                    s.getOutputStream().flush();
-                    stuck.add(s);
-                }
-                assertEquals("200 ok\n", get(healthz), "after the stuck requests' time ran out");
+                assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(MetricsServer.MAX_REQUEST_SECONDS),
+                        "at once, not when the stuck ones' time ran out");
+                java.net.Socket first = stuck.get(0);
+                first.setSoTimeout((MetricsServer.MAX_REQUEST_SECONDS + 10) * 1000);
+                assertEquals(-1, first.getInputStream().read(), "a request not whole in its time is closed");
             } finally {
                 for (java.net.Socket s : stuck) {
                     s.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void aNewConnectionPastTheCapClosesTheOldestAndIsAnswered() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING)) {
+            URI healthz = URI.create(server.url().replace("/metrics", "/healthz"));
+            java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < MetricsServer.MAX_CONNECTIONS; i++) {
+                    idle.add(new java.net.Socket(healthz.getHost(), healthz.getPort()));
+                }
+                assertEquals("200 ok\n", get(healthz));
+                java.net.Socket oldest = idle.get(0);
+                oldest.setSoTimeout(10_000);
+                assertEquals(-1, oldest.getInputStream().read(), "the oldest made room");
+            } finally {
+                for (java.net.Socket s : idle) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void answersHeadGzipBadMethodsAndOverlongRequestsAsHttpSays() throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        io.prometheus.metrics.core.metrics.Counter.builder().name("murder_test_total").help("a test").register(registry).inc();
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, registry, HealthCheck.SERVING)) {
+            URI metrics = URI.create(server.url());
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<byte[]> gz = client.send(HttpRequest.newBuilder(metrics).header("Accept-Encoding", "gzip").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, gz.statusCode());
+            assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(""));
+            String text = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(text.contains("murder_test_total 1.0"), text);
+            HttpResponse<String> filtered = client.send(HttpRequest.newBuilder(URI.create(metrics + "?name[]=murder_test_total"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(filtered.body().contains("murder_test_total") && !filtered.body().contains("jvm_"), filtered.body());
+
+            HttpResponse<String> head = client.send(HttpRequest.newBuilder(metrics).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, head.statusCode());
+            assertEquals("", head.body());
+            HttpResponse<String> post = client.send(HttpRequest.newBuilder(metrics).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("405 method POST not allowed (expected: GET or HEAD)\n", post.statusCode() + " " + post.body());
+            HttpResponse<String> longLine = client.send(HttpRequest.newBuilder(URI.create(metrics + "?x=" + "a".repeat(5000))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(414, longLine.statusCode());
+            assertEquals("200 ok\n", get(URI.create(server.url().replace("/metrics", "/healthz"))), "and it serves on");
         }
     }
 
