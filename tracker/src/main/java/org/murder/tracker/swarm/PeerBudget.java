@@ -14,6 +14,8 @@ final class PeerBudget {
     private final AtomicInteger used = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> bySource = new ConcurrentHashMap<>();
     private final int max;
+    /** What {@link #biggerThan} found the last time it scanned. */
+    private volatile InetAddress lastBiggest;
 
     PeerBudget(int max) {
         this.max = max;
@@ -49,10 +51,20 @@ final class PeerBudget {
         bySource.computeIfPresent(source, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
-    /** The source holding the most places, when it holds at least two more than {@code source}; else null. */
+    /**
+     * A source holding at least two more places than {@code source}, or null when none does: the one
+     * found the last time while it still holds that many (one client that filled the cap stays the
+     * biggest, and each newcomer no longer scans every source of the tracker), else the one holding
+     * the most.
+     */
     InetAddress biggerThan(InetAddress source) {
         AtomicInteger own = bySource.get(source);
         int floor = (own == null ? 0 : own.get()) + 2;
+        InetAddress last = lastBiggest;
+        AtomicInteger lastHeld = last == null ? null : bySource.get(last);
+        if (lastHeld != null && lastHeld.get() >= floor) {
+            return last;
+        }
         InetAddress most = null;
         int mostHeld = 0;
         for (Map.Entry<InetAddress, AtomicInteger> e : bySource.entrySet()) {
@@ -62,6 +74,7 @@ final class PeerBudget {
                 mostHeld = held;
             }
         }
+        lastBiggest = most;
         return mostHeld >= floor ? most : null;
     }
 
