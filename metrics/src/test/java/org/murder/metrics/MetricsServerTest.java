@@ -58,10 +58,10 @@ class MetricsServerTest {
                 }
                 long start = System.nanoTime();
                 assertEquals("200 ok\n", get(healthz), "served beside the stuck ones");
-                assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(MetricsServer.MAX_REQUEST_SECONDS),
+                assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(SmallHttpServer.MAX_REQUEST_SECONDS),
                         "at once, not when the stuck ones' time ran out");
                 java.net.Socket first = stuck.get(0);
-                first.setSoTimeout((MetricsServer.MAX_REQUEST_SECONDS + 10) * 1000);
+                first.setSoTimeout((SmallHttpServer.MAX_REQUEST_SECONDS + 10) * 1000);
                 assertEquals(-1, first.getInputStream().read(), "a request not whole in its time is closed");
             } finally {
                 for (java.net.Socket s : stuck) {
@@ -77,7 +77,7 @@ class MetricsServerTest {
             URI healthz = URI.create(server.url().replace("/metrics", "/healthz"));
             java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
             try {
-                for (int i = 0; i < MetricsServer.MAX_CONNECTIONS; i++) {
+                for (int i = 0; i < SmallHttpServer.MAX_CONNECTIONS; i++) {
                     idle.add(new java.net.Socket(healthz.getHost(), healthz.getPort()));
                 }
                 assertEquals("200 ok\n", get(healthz));

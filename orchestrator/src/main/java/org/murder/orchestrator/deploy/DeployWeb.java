@@ -1,20 +1,18 @@
 package org.murder.orchestrator.deploy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.murder.core.MurderException;
+import org.murder.metrics.SmallHttpServer;
+import org.murder.metrics.SmallHttpServer.Request;
+import org.murder.metrics.SmallHttpServer.Response;
 
 /**
  * A live page of one deploy ({@code murder deploy --web PORT}): {@code /} is the page (a grid of
@@ -34,8 +32,8 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
     /** Fields in declaration order, and the counts in the order a deploy goes (not {@link Json}'s sorted order). */
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /** Set once by {@link #start}, before anyone can reach it. */
+    private SmallHttpServer server;
     private volatile RateHistory history = new RateHistory();
     private volatile DeployState state = DeployState.none();
 
@@ -53,9 +51,7 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         }
     }
 
-    private DeployWeb(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private DeployWeb() {
     }
 
     /**
@@ -73,39 +69,30 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
             throw MurderException.badInput("deploy: --web-bind " + org.murder.core.Printable.escape(bind)
                     + ": not an address (expected: an IP address of this machine, like 127.0.0.1)");
         }
-        HttpServer server;
+        DeployWeb web = new DeployWeb();
         try {
-            server = HttpServer.create(new InetSocketAddress(address, port), 16);
+            web.server = SmallHttpServer.start(new InetSocketAddress(address, port), "deploy-web", 2, web::handle);
         } catch (BindException e) {
             if (port != 0 && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("in use")) {
                 throw MurderException.badInput("deploy: --web " + port + ": port in use (expected: a free port, or 0)", e);
             }
-            throw MurderException.badInput("deploy: --web-bind " + bind + ": cannot listen there (" + e.getMessage()
-                    + ") (expected: an IP address of this machine, like 127.0.0.1)", e);
+            throw MurderException.badInput("deploy: --web-bind " + org.murder.core.Printable.escape(bind) + ": cannot listen there ("
+                    + e.getMessage() + ") (expected: an IP address of this machine, like 127.0.0.1)", e);
         } catch (IOException e) {
             throw MurderException.failure("deploy: --web " + port + ": " + e.getMessage(), e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "deploy-web");
-            t.setDaemon(true);
-            return t;
-        });
-        DeployWeb web = new DeployWeb(server, executor);
-        server.createContext("/", web::handle);
-        server.setExecutor(executor);
-        server.start();
         return web;
     }
 
     /** The page's address; a wildcard bind is shown as loopback. */
     public URI url() {
-        InetAddress a = server.getAddress().getAddress();
+        InetAddress a = server.address().getAddress();
         String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.address().getPort();
     }
 
     /** The state {@code /api/deploy} serves now, with its history. */
@@ -124,40 +111,33 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         state = next.withHistory(h.points());
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            ex.getResponseHeaders().set("Content-Security-Policy", CSP);
-            ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-            String path = ex.getRequestURI().getPath();
-            boolean known = PAGES.containsKey(path) || "/api/deploy".equals(path);
-            if (!known) {
-                send(ex, 404, "text/plain; charset=utf-8", "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } else if (!"GET".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().set("Allow", "GET");
-                send(ex, 405, "text/plain; charset=utf-8", "method not allowed (expected: GET)\n"
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } else if ("/api/deploy".equals(path)) {
-                send(ex, 200, "application/json", JSON.writeValueAsBytes(state));
-            } else {
-                Resource r = PAGES.get(path);
-                send(ex, 200, r.type(), r.body());
-            }
+    private Response handle(Request request) throws IOException {
+        String path = request.path();
+        boolean known = PAGES.containsKey(path) || "/api/deploy".equals(path);
+        Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Cache-Control", "no-store", "X-Content-Type-Options",
+                "nosniff", "Content-Security-Policy", CSP, "Referrer-Policy", "no-referrer"));
+        if (!known) {
+            return page(404, headers, "text/plain; charset=utf-8", "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
+        if (!"GET".equals(request.method())) {
+            headers.put("Allow", "GET");
+            return page(405, headers, "text/plain; charset=utf-8", "method not allowed (expected: GET)\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if ("/api/deploy".equals(path)) {
+            return page(200, headers, "application/json", JSON.writeValueAsBytes(state));
+        }
+        Resource r = PAGES.get(path);
+        return page(200, headers, r.type(), r.body());
     }
 
-    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static Response page(int status, Map<String, String> headers, String type, byte[] body) {
+        headers.put("Content-Type", type);
+        return new Response(status, headers, body);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }

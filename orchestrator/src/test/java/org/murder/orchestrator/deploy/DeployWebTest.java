@@ -124,6 +124,24 @@ class DeployWebTest {
     }
 
     @Test
+    void clientsThatSendAByteAndStopDoNotKeepThePageFromOthers() throws Exception {
+        List<java.net.Socket> stuck = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) { // its two threads, on the JDK's server, were held by two of these for good
+                java.net.Socket s = new java.net.Socket("127.0.0.1", web.port());
+                s.getOutputStream().write('G');
+                s.getOutputStream().flush();
+                stuck.add(s);
+            }
+            assertEquals(200, send("GET", "/api/deploy").statusCode());
+        } finally {
+            for (java.net.Socket s : stuck) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void aPortInUseIsBadInputNamingTheOption() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             MurderException e = assertThrows(MurderException.class, () -> DeployWeb.start("127.0.0.1", taken.getLocalPort()));

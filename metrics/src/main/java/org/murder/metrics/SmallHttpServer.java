@@ -1,0 +1,297 @@
+package org.murder.metrics;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.murder.core.Printable;
+
+/**
+ * A small HTTP/1.1 server for a daemon's own pages ({@code /metrics}, {@code /healthz}, the deploy's
+ * web page): GET and HEAD of small answers made whole in memory.
+ *
+ * <p>Connections are read by Netty on one thread of their own, and a request is handed to the
+ * {@link Handler} on a few threads once it has come whole: a client that sends a byte now and then
+ * holds a socket, not a thread. (The JDK's server, before, read requests on its handler threads: a
+ * few clients renewing one-byte requests kept {@code /healthz} from everyone else.) A request must
+ * come whole within {@link #MAX_REQUEST_SECONDS} of its first byte, a connection may wait idle
+ * {@link #IDLE_SECONDS}, and past {@link #MAX_CONNECTIONS} open a new connection closes the oldest,
+ * so a new client always gets in. A request line over 4 KiB is answered 414, headers over 8 KiB 431,
+ * a body 413, garbage 400; each closes its connection.
+ */
+public final class SmallHttpServer implements Closeable {
+    /** A request (line, headers) must come whole within this of its first byte, or its connection is closed. */
+    public static final int MAX_REQUEST_SECONDS = 5;
+    /** A connection with no request under way is closed after this (a scraper reconnects; Prometheus keeps one alive between scrapes). */
+    public static final int IDLE_SECONDS = 60;
+    /** Connections open at once; one more closes the oldest. */
+    public static final int MAX_CONNECTIONS = 256;
+    private static final int MAX_REQUEST_LINE = 4096;
+    private static final int MAX_HEADERS = 8192;
+
+    /** One request, read whole. */
+    public record Request(String method, String uri, String path, io.netty.handler.codec.http.HttpHeaders headers) {
+        public boolean isHead() {
+            return method.equals("HEAD");
+        }
+
+        /** Every value of header {@code name} (any case), in order. */
+        public List<String> header(String name) {
+            return headers.getAll(name);
+        }
+    }
+
+    /** An answer: its status, headers (Content-Length is set from the body) and body (left out for HEAD). */
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public Response {
+            headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        public static Response text(int status, String body) {
+            return new Response(status, Map.of("Content-Type", "text/plain; charset=utf-8"), body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Answers one request, on one of the server's handler threads. */
+    public interface Handler {
+        Response handle(Request request) throws IOException;
+    }
+
+    private final EventLoopGroup group;
+    private final ExecutorService handlers;
+    private final Channel listener;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SmallHttpServer(EventLoopGroup group, ExecutorService handlers, Channel listener) {
+        this.group = group;
+        this.handlers = handlers;
+        this.listener = listener;
+    }
+
+    /**
+     * Listens on {@code address} (port 0: a free one) and answers with {@code handler} on {@code threads}
+     * threads named {@code name}.
+     *
+     * @throws IOException the bind's failure as it is ({@link java.net.BindException} for a port in use or an address not of this host)
+     */
+    public static SmallHttpServer start(InetSocketAddress address, String name, int threads, Handler handler) throws IOException {
+        EventLoopGroup group = new NioEventLoopGroup(1, daemon(name + "-io"));
+        ExecutorService handlers = Executors.newFixedThreadPool(threads, daemon(name));
+        ArrayDeque<Channel> open = new ArrayDeque<>(); // oldest first; on the one I/O thread only
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 64)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (open.size() >= MAX_CONNECTIONS) {
+                            open.pollFirst().close();
+                        }
+                        open.addLast(ch);
+                        ch.closeFuture().addListener(f -> open.remove(ch));
+                        RequestDeadline deadline = new RequestDeadline();
+                        ch.pipeline().addLast(deadline) // sees the bytes: a request's time starts at its first
+                                .addLast(new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, 8192))
+                                .addLast(new HttpObjectAggregator(0))
+                                .addLast(new Answer(handler, handlers, deadline));
+                    }
+                });
+        try {
+            Channel listener = bootstrap.bind(address).syncUninterruptibly().channel();
+            return new SmallHttpServer(group, handlers, listener);
+        } catch (Exception e) { // Netty rethrows the bind's own exception, checked or not
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            handlers.shutdownNow();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The address bound (the port chosen, when asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Stops listening and closes every connection; safe to call again. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            listener.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            handlers.shutdownNow();
+        }
+    }
+
+    /**
+     * Closes a connection whose request has not come whole {@link #MAX_REQUEST_SECONDS} after its first
+     * byte, or that sent nothing for {@link #IDLE_SECONDS} (between requests, or from its opening).
+     * First in the pipeline, where the bytes are; {@link Answer} tells it when a request came whole and
+     * when its answer went out. On the connection's event loop only.
+     */
+    private static final class RequestDeadline extends ChannelInboundHandlerAdapter {
+        private ChannelHandlerContext ctx;
+        private ScheduledFuture<?> timer;
+        private boolean underWay;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            arm(IDLE_SECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!underWay) {
+                underWay = true;
+                arm(MAX_REQUEST_SECONDS);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        /** The request came whole: it is answered now, whatever that takes. */
+        void whole() {
+            cancel();
+        }
+
+        /** Its answer was written: the connection may wait idle for the next request. */
+        void answered() {
+            underWay = false;
+            if (ctx.channel().isActive()) {
+                arm(IDLE_SECONDS);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            cancel();
+            ctx.fireChannelInactive();
+        }
+
+        private void arm(int seconds) {
+            cancel();
+            timer = ctx.executor().schedule(() -> {
+                ctx.close();
+            }, seconds, TimeUnit.SECONDS);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+
+    /** Answers a whole request on a handler thread and writes the answer back on the connection's own. */
+    private static final class Answer extends SimpleChannelInboundHandler<HttpObject> {
+        private final Handler handler;
+        private final ExecutorService handlers;
+        private final RequestDeadline deadline;
+
+        Answer(Handler handler, ExecutorService handlers, RequestDeadline deadline) {
+            this.handler = handler;
+            this.handlers = handlers;
+            this.deadline = deadline;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            deadline.whole();
+            if (!(msg instanceof FullHttpRequest request) || request.decoderResult().isFailure()) {
+                Throwable cause = msg.decoderResult().cause();
+                int status = cause instanceof TooLongFrameException
+                        ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414)
+                        : 400;
+                send(ctx, response(Response.text(status, HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(Locale.ROOT)
+                        + "\n"), false), false);
+                return;
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            String uri = request.uri();
+            Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
+            try {
+                handlers.execute(() -> {
+                    Response answer;
+                    try {
+                        answer = handler.handle(r);
+                    } catch (IOException | RuntimeException e) {
+                        answer = Response.text(500, "error: " + Printable.escape(String.valueOf(e.getMessage())) + "\n");
+                    }
+                    FullHttpResponse out = response(answer, r.isHead());
+                    ctx.executor().execute(() -> send(ctx, out, keepAlive));
+                });
+            } catch (RejectedExecutionException closing) {
+                ctx.close();
+            }
+        }
+
+        private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+            if (!ctx.channel().isActive()) {
+                response.release();
+                return;
+            }
+            HttpUtil.setKeepAlive(response, keepAlive);
+            ctx.writeAndFlush(response).addListener(keepAlive ? f -> deadline.answered() : ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a reset connection, mostly: nothing to tell anyone
+        }
+    }
+
+    private static FullHttpResponse response(Response answer, boolean head) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()),
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+        answer.headers().forEach((name, value) -> r.headers().set(name, value));
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        return r;
+    }
+}
