@@ -35,6 +35,8 @@
 # SWARM_TBF_LATENCY: the latency setting of every uplink's tbf, in every phase (default 20ms; its
 # queue holds that much of C plus the bucket of at least 64 KiB; a deeper queue drops less and
 # delays more). The murder phase also prints how many TCP segments were sent again.
+# SWARM_MTU: the MTU of every host's link (default 1500; 9000 for a datacenter's jumbo frames: fewer
+# headers and acknowledgements on every uplink, and the framed bound below follows it).
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
 # Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
@@ -139,6 +141,9 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 fmt() { printf '%.1f' "$1"; }
 
 # ---- network: a bridge in its own namespace, one veth per host, uplinks shaped to C
+mtu=${SWARM_MTU:-1500}
+case "$mtu" in ''|*[!0-9]*) echo "swarm.sh: SWARM_MTU '$mtu' (expected: 576 to 9000)" >&2; exit 2 ;; esac
+[ "$mtu" -ge 576 ] && [ "$mtu" -le 9000 ] || { echo "swarm.sh: SWARM_MTU $mtu (expected: 576 to 9000)" >&2; exit 2; }
 ip netns add "$BR"; namespaces+=("$BR")
 in_ns "$BR" ip link set lo up
 in_ns "$BR" ip link add br0 type bridge
@@ -150,7 +155,8 @@ add_host() { # add_host NS IP INDEX
   local ns=$1 addr=$2 idx=$3
   ip netns add "$ns"; namespaces+=("$ns")
   ip link add eth0 netns "$ns" type veth peer name "p$idx" netns "$BR"
-  in_ns "$BR" ip link set "p$idx" master br0 up
+  in_ns "$BR" ip link set "p$idx" mtu "$mtu" master br0 up
+  in_ns "$ns" ip link set eth0 mtu "$mtu"
   in_ns "$ns" ip link set lo up
   in_ns "$ns" ip addr add "$addr/24" dev eth0
   in_ns "$ns" ip link set eth0 up
@@ -187,9 +193,9 @@ pieces=$(grep -o 'in [0-9]* pieces of [0-9.]* [KMG]iB' "$work/make-torrent.log" 
 bound=$(echo "$F * 1048576 * 8 / $rate_bps" | bc -l)
 # tbf counts whole frames: a full TCP segment at MTU 1500 carries 1448 bytes of data (timestamps on) in
 # 1514 (IP, TCP and Ethernet headers), so no transfer beats F/C x 1514/1448 (the single-source phase
-# reaches 0.95 x C of data)
-framed=$(echo "$bound * 1514 / 1448" | bc -l)
-echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf, latency ${SWARM_TBF_LATENCY:-20ms}), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
+# reaches 0.95 x C of data); at MTU M, (M + 14) / (M - 52)
+framed=$(echo "$bound * ($mtu + 14) / ($mtu - 52)" | bc -l)
+echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf, latency ${SWARM_TBF_LATENCY:-20ms}, MTU $mtu), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
 echo "# $("$murder" --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(aria2c --version 2>/dev/null | head -1 || echo 'no aria2c')"
 
 wait_until() { # wait_until SECONDS WHAT CMD...

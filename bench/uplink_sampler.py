@@ -98,6 +98,23 @@ def report(out_path, ready, last, rate_bps):
             parts.append("%s %.0f %% (machine %.0f %% busy, %.1f s)" % (name, 100 * p[0], 100 * p[1], p[2]))
     if parts:
         print("#        hosts' uplinks busy (wire bytes against C): " + "; ".join(parts))
+    # the origin's own uplink, where it was not busy: each second's wire bytes against C; what it fell short by,
+    # summed, is the time the origin lost (a 16-host run on 2 cores lost most of it in its first seconds, with
+    # every JVM compiling and the machine 100 % busy)
+    seconds = []
+    lost = 0.0
+    t = 0.0
+    while t + 1 <= done:
+        a, b = at(rows, ready + t), at(rows, ready + t + 1)
+        if b[0] - a[0] > 0.5:
+            share = (b[3][0] - a[3][0]) / (rate_bps / 8 * (b[0] - a[0]))
+            cpu = (b[1] - a[1]) / max(1, b[2] - a[2])
+            lost += max(0.0, 1 - share)
+            if share < 0.9:
+                seconds.append("%.0f s: %.0f %% (machine %.0f %%)" % (t, 100 * share, 100 * cpu))
+        t += 1
+    print("#        the origin's uplink lost %.1f s against C before its last data; seconds below 90 %%: %s"
+          % (lost, ", ".join(seconds) if seconds else "none"))
 
 
 if __name__ == "__main__":
