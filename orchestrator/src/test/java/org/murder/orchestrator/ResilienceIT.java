@@ -217,7 +217,19 @@ class ResilienceIT {
         fleet.kill(slow);
         assertTrue(Files.exists(tmp.resolve("hosts/web-1/v1.tar.zst.part")), "a partial download is on disk");
 
-        fleet.start("web-1", List.of());
+        try (CuratorFramework observer = Zk.connect(settings)) {
+            long before = awaitReport(observer, "web-1", r -> true).bytes(); // the last report of the killed agent
+            java.util.List<HostReport> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
+            fleet.start("web-1", List.of());
+            awaitReport(observer, "web-1", r -> {
+                if (r.bytes() < before) {
+                    dropped.add(r);
+                }
+                return HostReport.DONE.equals(r.state());
+            }, Duration.ofSeconds(180));
+            assertEquals(List.of(), dropped, "the resumed host's progress went back below the " + before + " bytes it had"
+                    + " reported, while its .part was checked again");
+        }
         List<HostOutcome> outcomes = deploy.get(180, TimeUnit.SECONDS);
         assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
         assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v1/v1.tar.zst")), Files.readAllBytes(tmp.resolve("hosts/web-1/v1.tar.zst")));

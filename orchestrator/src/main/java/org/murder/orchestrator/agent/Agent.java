@@ -275,6 +275,11 @@ public final class Agent implements Closeable {
         }
         long now = clock.millis();
         HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
+        if (previous.isPresent() && previous.get().isMoving()) {
+            // resumed mid-download: what it had verified stands until the check of its .part says otherwise, so that its
+            // host (and the deploy's total) does not drop back to 0 % and climb again while the disk is read
+            accepted = accepted.withBytes(previous.get().bytes());
+        }
         if (switchedBefore(previous)) {
             // resumed after this job switched current: still its switch, whatever happens before the activation reports again
             accepted = accepted.withActivation(previous.get().hooks(), previous.get().current(), true);
@@ -315,8 +320,12 @@ public final class Agent implements Closeable {
         private HostReport last;
         private boolean timedOut;
 
+        /** The bytes a resumed job had verified before the restart: reported while its .part is checked again. */
+        private long resumedAt;
+
         Progress(HostReport accepted) {
             last = accepted;
+            resumedAt = accepted.bytes();
         }
 
         HostReport last() {
@@ -324,7 +333,13 @@ public final class Agent implements Closeable {
         }
 
         HostReport update(Snapshot s) {
-            last = last.progress(s.verified(), s.downRate(), s.peers(), s.downloaded(), s.uploaded());
+            long verified = s.verified();
+            if (s.state() == org.murder.peer.engine.SessionState.CHECKING) {
+                verified = Math.max(verified, resumedAt); // the check of a resumed .part counts up from 0
+            } else {
+                resumedAt = 0; // checked: what the disk holds is the figure from now on
+            }
+            last = last.progress(verified, s.downRate(), s.peers(), s.downloaded(), s.uploaded());
             return last;
         }
 
@@ -433,7 +448,7 @@ public final class Agent implements Closeable {
                 });
         LOG.info("[agent={} job={}] downloading {} ({} bytes) into {}", settings.name(), job.id(), meta.name(), meta.totalLength(),
                 dest);
-        reporter.offer(path, accepted.progress(0, 0, 0), hosts(job));
+        reporter.offer(path, accepted.progress(accepted.bytes(), 0, 0), hosts(job));
         try {
             while (!session.completed().isDone()) {
                 long left = job.deadline() - clock.millis();

@@ -83,6 +83,12 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
         return new HostReport(ACCEPTED, 0, total, 0, 0, "", now, 0, "", 0, 0, 0);
     }
 
+    /** The same report with {@code verified} bytes (a resumed job's, from before its agent's restart). */
+    public HostReport withBytes(long verified) {
+        return new HostReport(state, verified, total, rate, peers, error, startedAt, finishedAt, reused, downloaded, rebuilt,
+                uploaded, hooks, current, switched);
+    }
+
     public HostReport progress(long verified, long rateNow, int peersNow) {
         return progress(verified, rateNow, peersNow, downloaded, uploaded);
     }
