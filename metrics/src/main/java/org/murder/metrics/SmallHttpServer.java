@@ -229,11 +229,20 @@ public final class SmallHttpServer implements Closeable {
         }
     }
 
-    /** Answers a whole request on a handler thread and writes the answer back on the connection's own. */
+    /**
+     * Answers a connection's whole requests one at a time, each on a handler thread, and writes the
+     * answer back on the connection's own. Reading pauses while one is answered; requests that came
+     * in the same read wait their turn, {@link #MAX_WAITING} at most (a client that pipelines more is
+     * closed: a thousand requests in one packet were a thousand answers built at once).
+     */
     private static final class Answer extends SimpleChannelInboundHandler<HttpObject> {
+        static final int MAX_WAITING = 8;
         private final Handler handler;
         private final ExecutorService handlers;
         private final RequestDeadline deadline;
+        /** On the connection's event loop only. */
+        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        private boolean busy;
 
         Answer(Handler handler, ExecutorService handlers, RequestDeadline deadline) {
             this.handler = handler;
@@ -244,18 +253,32 @@ public final class SmallHttpServer implements Closeable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             deadline.whole();
+            Runnable next;
             if (!(msg instanceof FullHttpRequest request) || request.decoderResult().isFailure()) {
                 Throwable cause = msg.decoderResult().cause();
                 int status = cause instanceof TooLongFrameException
                         ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414)
                         : 400;
-                send(ctx, response(Response.text(status, HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(Locale.ROOT)
-                        + "\n"), false), false);
-                return;
+                next = () -> send(ctx, response(Response.text(status, HttpResponseStatus.valueOf(status).reasonPhrase()
+                        .toLowerCase(Locale.ROOT) + "\n"), false), false);
+            } else {
+                boolean keepAlive = HttpUtil.isKeepAlive(request);
+                String uri = request.uri();
+                Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
+                next = () -> dispatch(ctx, r, keepAlive);
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            String uri = request.uri();
-            Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
+            if (!busy) {
+                busy = true;
+                ctx.channel().config().setAutoRead(false);
+                next.run();
+            } else if (waiting.size() < MAX_WAITING) {
+                waiting.add(next);
+            } else {
+                ctx.close();
+            }
+        }
+
+        private void dispatch(ChannelHandlerContext ctx, Request r, boolean keepAlive) {
             try {
                 handlers.execute(() -> {
                     Response answer;
@@ -278,7 +301,19 @@ public final class SmallHttpServer implements Closeable {
                 return;
             }
             HttpUtil.setKeepAlive(response, keepAlive);
-            ctx.writeAndFlush(response).addListener(keepAlive ? f -> deadline.answered() : ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener(keepAlive ? f -> answered(ctx) : ChannelFutureListener.CLOSE);
+        }
+
+        /** On the connection's loop: the next request that waits, or reading again. */
+        private void answered(ChannelHandlerContext ctx) {
+            deadline.answered();
+            Runnable next = waiting.poll();
+            if (next != null) {
+                next.run();
+            } else {
+                busy = false;
+                ctx.channel().config().setAutoRead(true);
+            }
         }
 
         @Override

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,44 @@ class MetricsServerTest {
                     s.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderAndAFloodOfThemClosesTheConnection() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING)) {
+            URI healthz = URI.create(server.url().replace("/metrics", "/healthz"));
+            String one = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+            String nope = "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n";
+            try (java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write((one + nope + one).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+                List<String> statuses = new java.util.ArrayList<>();
+                for (String line; statuses.size() < 3 && (line = in.readLine()) != null; ) {
+                    if (line.startsWith("HTTP/1.1 ")) {
+                        statuses.add(line);
+                    }
+                }
+                assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"), statuses);
+            }
+            try (java.net.Socket s = new java.net.Socket(healthz.getHost(), healthz.getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(one.repeat(1000).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                int answers = 0;
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+                try {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        answers += line.startsWith("HTTP/1.1 ") ? 1 : 0;
+                    }
+                } catch (java.net.SocketException reset) {
+                    // closed with our requests unread: a reset
+                }
+                assertTrue(answers < 1000, "closed before it answered them all: " + answers);
+            }
+            assertEquals("200 ok\n", get(healthz), "and it serves on");
         }
     }
 
