@@ -333,6 +333,17 @@ public final class SafeExtractor {
                             continue; // e.g. git archive's commit id: metadata, not a path
                         }
                         last = entry.getName();
+                        if (!entry.isCheckSumOK()) {
+                            throw refuse(last, "its header's checksum does not match (expected: a valid tar header; a corrupt"
+                                    + " archive?)");
+                        }
+                        if (tar.namedAbsolute()) { // commons-compress dropped the '/' of a PAX or GNU long name
+                            throw refuse("/" + last, "absolute path (expected: a relative path inside the release)");
+                        }
+                        if (entry.isDirectory() && entry.getSize() > 0) {
+                            throw refuse(last, "a directory with " + entry.getSize() + (entry.getSize() == 1 ? " byte" : " bytes")
+                                    + " of data (expected: a file, or a directory without data)");
+                        }
                         unpack(entry, tar, codec);
                     }
                 }

@@ -32,6 +32,53 @@ final class TarFixture {
         return new TarFixture();
     }
 
+    /** Names longer than 100 bytes from here on go in GNU long-name entries (././@LongLink), not PAX headers. */
+    TarFixture gnuLongNames() {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
+        return this;
+    }
+
+    /**
+     * Raw bytes, first in the archive (the tar writer holds what it was given in blocks of its own): one ustar header for {@code name} of type {@code type} that
+     * declares {@code content.length} bytes, with its checksum {@code goodChecksum} or zeroed, then the content
+     * padded to its 512-byte record (commons-compress would not write either kind of damage).
+     */
+    TarFixture rawEntry(String name, byte type, byte[] content, boolean goodChecksum) {
+        if (bytes.size() > 0 || tar.getBytesWritten() > 0) {
+            throw new IllegalStateException("a raw entry comes first");
+        }
+        try {
+            byte[] header = new byte[512];
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(n, 0, header, 0, Math.min(100, n.length));
+            octal(header, 100, 8, 0644);
+            octal(header, 108, 8, 0);
+            octal(header, 116, 8, 0);
+            octal(header, 124, 12, content.length);
+            octal(header, 136, 12, MTIME.toMillis() / 1000);
+            header[156] = type;
+            System.arraycopy("ustar\u000000".getBytes(StandardCharsets.US_ASCII), 0, header, 257, 8);
+            java.util.Arrays.fill(header, 148, 156, (byte) ' ');
+            long sum = 0;
+            for (byte b : header) {
+                sum += b & 0xff;
+            }
+            octal(header, 148, 7, goodChecksum ? sum : 0);
+            bytes.write(header);
+            bytes.write(content);
+            bytes.write(new byte[(512 - content.length % 512) % 512]);
+            return this;
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
+    }
+
+    private static void octal(byte[] header, int at, int width, long value) {
+        String digits = String.format("%0" + (width - 1) + "o", value);
+        System.arraycopy(digits.getBytes(StandardCharsets.US_ASCII), 0, header, at, width - 1);
+        header[at + width - 1] = 0;
+    }
+
     TarFixture dir(String name) {
         return dir(name, 0755, MTIME);
     }
