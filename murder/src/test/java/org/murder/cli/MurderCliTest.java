@@ -125,6 +125,10 @@ class MurderCliTest {
                 "murder: --waves '1,x': 'x' (expected: a host count like 1 or a share like 10%, cumulative, e.g. 1,10%,50%,100%)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--pause"),
                 "murder: --pause only goes with --waves or --batch");
+        for (String size : List.of("0", "-3")) { // a given 0 was taken for "no waves": every host switched at once
+            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--batch", size),
+                    "murder: --batch " + size + " (expected: at least 1 host a wave)");
+        }
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--batch", "2",
                 "--max-failures", "lots"), "murder: --max-failures 'lots' (expected: a host count like 0 or 2, or a share of each wave like 10%)");
         assertOneLineError(CliRun.of("deploy", "--resume", "v1-20261202T000000-abcd", "--tag", "v1"),
@@ -178,6 +182,13 @@ class MurderCliTest {
         }
         assertOneLineError(CliRun.of("agents", "--zk", "127.0.0.1:1", "--zk-timeout", "0s"),
                 "murder: --zk-timeout: 0ms (expected: 100ms to 1d, like 10s)");
+        Path auth = Files.writeString(tmp.resolve("zk-auth"), "no colon here\n");
+        Files.setPosixFilePermissions(auth, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // no warning
+        assertOneLineError(CliRun.of("agents", "--zk", "127.0.0.1:1", "--zk-auth-file", auth.toString()),
+                "murder: --zk-auth-file " + auth + ": its first line is not USER:PASSWORD (expected: a user name, a colon and a password)");
+        assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--secret-file", tmp.resolve("nope").toString()),
+                "murder: --secret-file " + tmp.resolve("nope") + ": no such file (expected: the job secret's file, or no --secret-file"
+                        + " to list jobs unchecked)");
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-session-timeout", "30d"),
                 "murder: --zk-session-timeout: 720h (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
@@ -186,6 +197,19 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "not a host", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--port-range", "47100-47101"), "murder: --zk: 'not a host' (expected: HOST:PORT[,HOST:PORT...], ports 1"
                 + " to 65535)"); // before the engine takes a port and logs it
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                "relative/dir"), "murder: --dest-root relative/dir: a relative path (expected: an absolute directory, made at the first"
+                + " deploy if missing)");
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                secret.toString()), "murder: --dest-root " + secret + ": not a directory (expected: an absolute directory, made at the"
+                + " first deploy if missing)");
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--hooks-file", tmp.toString()), "murder: --hooks-file " + tmp + ": not a regular file (expected: a"
+                + " murder.hooks file)");
+        Path binary = Files.write(tmp.resolve("binary.hooks"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--hooks-file", binary.toString()), "murder: --hooks-file " + binary + ": not text (expected: a"
+                + " murder.hooks file in UTF-8)");
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hook-user", "no-such-user-here"),
                 "murder: --hook-user no-such-user-here: no such user on this host (expected: an existing user to run the activation"
@@ -238,11 +262,13 @@ class MurderCliTest {
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(packed));
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
                 "--name", "a\u001b[31mb"),
-                "murder: --name 'a\\x1b[31mb' (expected: a file name without '/' or control characters)");
+                "murder: --name 'a\\x1b[31mb' (expected: a file name without '/' or control characters, not '.' or '..')");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--name", ".."),
+                "murder: --name '..' (expected: a file name without '/' or control characters, not '.' or '..')");
         Path escaped = out.resolve("a\u001b[31m.torrent");
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", escaped.toString()),
                 "murder: --out " + out + "/a\\x1b[31m.torrent: the release name 'a\\x1b[31m' taken from it (expected: a file name"
-                        + " without '/' or control characters; or give one with --name)");
+                        + " without '/' or control characters, not '.' or '..'; or give one with --name)");
         try (java.util.stream.Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(), left.toList(), "nothing written");
         }
@@ -390,6 +416,19 @@ class MurderCliTest {
         assertEquals(2, e.exitCode());
         assertEquals("MURDER_CONF: " + tmp.resolve("nope.conf") + ": no such file (expected: a murder.conf to read, or MURDER_CONF"
                 + " unset for /etc/murder/murder.conf)", e.getMessage());
+    }
+
+    @Test
+    void aFileOfTheRightSizeButOtherBytesIsBadInputForSeedWithNothingPrintedAfterIt() throws Exception {
+        Path file = Files.write(tmp.resolve("r.bin"), new byte[100_000]);
+        Path torrent = tmp.resolve("r.torrent");
+        CliRun made = CliRun.of("make-torrent", file.toString(), "--tracker", TRACKER, "-o", torrent.toString());
+        assertEquals(0, made.exitCode(), made.err());
+        byte[] other = new byte[100_000];
+        other[99_999] = 1; // the last piece differs
+        Path wrong = Files.write(tmp.resolve("other.bin"), other);
+        assertOneLineError(CliRun.of("seed", torrent.toString(), wrong.toString(), "--bind", "127.0.0.1", "--port-range", "47110-47119"),
+                "murder: " + wrong + ": 1 of 4 pieces do not match r.bin (expected: the complete file the torrent was made from)");
     }
 
     private static void assertOneLineError(CliRun r, String expected) {

@@ -87,6 +87,7 @@ public final class SeedCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Torrent> seeding = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
         try (SeedMetrics metrics = SeedMetrics.serve(endpoint, () -> {
                     Torrent s = seeding.get();
                     return s != null && s.state() == SessionState.SEEDING ? HealthStatus.ok()
@@ -100,7 +101,7 @@ public final class SeedCommand implements Callable<Integer> {
                 engine.close();
                 Torrent s = seeding.get();
                 Snapshot last = s == null ? null : s.finished().getNow(null); // taken on its loop as it stopped
-                if (last != null) {
+                if (last != null && announced.get()) { // not after the one line that says the file does not match
                     out.println("stopped   uploaded " + ByteSize.format(last.uploaded()));
                     out.flush();
                 }
@@ -118,6 +119,7 @@ public final class SeedCommand implements Callable<Integer> {
             if (!session.snapshot().error().isEmpty() || session.snapshot().verified() != meta.totalLength()) {
                 throw MurderException.failure(file + ": does not match " + torrent, null);
             }
+            announced.set(true);
             out.println("seeding   " + meta.name() + " (" + ByteSize.format(meta.totalLength()) + ", " + meta.infoHash()
                     + ") on port " + engine.port() + metrics.describe());
             out.flush();

@@ -153,12 +153,12 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             throw MurderException.badInput("--archive: SRC " + source + " is a file, used as it is (expected: --archive only with a directory SRC)");
         }
         String base = name != null ? name : torrentOut != null ? baseName(torrentOut) : baseName(src);
-        if (base.isEmpty() || base.contains("/") || !Printable.isPlain(base)) {
+        if (base.isEmpty() || base.equals(".") || base.equals("..") || base.contains("/") || !Printable.isPlain(base)) {
             // the name comes from --name, else from the torrent's file name (--out), else from SRC's: say which
             String from = name != null ? "--name '" + Printable.escape(base) + "'" : torrentOut != null
                     ? "--out " + Printable.escape(torrentOut.toString()) + ": the release name '" + Printable.escape(base) + "' taken from it"
                     : "SRC " + Printable.escape(source.toString()) + ": the release name '" + Printable.escape(base) + "' taken from it";
-            throw MurderException.badInput(from + " (expected: a file name without '/' or control characters"
+            throw MurderException.badInput(from + " (expected: a file name without '/' or control characters, not '.' or '..'"
                     + (name != null ? "" : "; or give one with --name") + ")");
         }
         Path torrent = torrentOut != null ? torrentOut : Path.of(base + ".torrent");

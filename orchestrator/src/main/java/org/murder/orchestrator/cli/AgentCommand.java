@@ -120,8 +120,14 @@ public final class AgentCommand implements Callable<Integer> {
         }
         JobSigner signer = zk.signer();
         org.murder.orchestrator.zk.ZkSettings zkSettings = zk.settings(); // a bad --zk or --zk-timeout fails before any port is taken
+        if (!destRoot.isAbsolute() || java.nio.file.Files.exists(destRoot) && !java.nio.file.Files.isDirectory(destRoot)) {
+            throw MurderException.badInput("--dest-root " + org.murder.core.Printable.escape(destRoot.toString()) + ": "
+                    + (destRoot.isAbsolute() ? "not a directory" : "a relative path") + " (expected: an absolute directory,"
+                    + " made at the first deploy if missing)");
+        }
         if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
-            throw MurderException.badInput("--hooks-file " + hooksFile + ": no such file (expected: a murder.hooks file)");
+            throw MurderException.badInput("--hooks-file " + org.murder.core.Printable.escape(hooksFile.toString()) + ": "
+                    + (java.nio.file.Files.exists(hooksFile) ? "not a regular file" : "no such file") + " (expected: a murder.hooks file)");
         }
         if (hooksFile != null) {
             org.murder.orchestrator.rollout.Hooks.read(hooksFile, "--hooks-file"); // a mistake in it fails now, not at a deploy

@@ -148,8 +148,8 @@ public final class DeployCommand implements Callable<Integer> {
                     + " once, a wave switches once the one before passed its health checks.")
     String waves;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "0", description = "With --activate: waves of N hosts (instead of --waves).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "N", description = "With --activate: waves of N hosts (instead of --waves).")
+    Integer batch; // null: not given (a given 0 is refused, not taken for "no waves": every host would switch at once)
 
     @Option(names = "--max-failures", paramLabel = "N|P%", defaultValue = "0",
             description = "Hosts of a wave that may fail before the rollout stops and that wave is rolled back. Default: ${DEFAULT-VALUE}.")
@@ -365,7 +365,8 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
         }
         if (timeout.isZero() || timeout.isNegative()) {
-            throw MurderException.badInput("--timeout: must be positive");
+            throw MurderException.badInput("--timeout: " + org.murder.core.Durations.format(timeout)
+                    + " (expected: a positive duration, like 10m)");
         }
         if (tracker != null && !tracker.matches("https?://.+")) {
             throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
@@ -404,18 +405,19 @@ public final class DeployCommand implements Callable<Integer> {
         List<String> hooks = hookNames == null ? org.murder.orchestrator.rollout.RolloutRequest.ALL_HOOKS
                 : hookNames.equals(List.of("none")) ? List.of() : hookNames;
         org.murder.orchestrator.rollout.RolloutRequest r;
+        int hostsAWave = batch == null ? 0 : batch;
         try {
-            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, batch, maxFailures, rollbackAll, pause);
-            r.plan(List.of("a", "b", "c"));
-            org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
-            if (batch < 0) {
+            if (batch != null && batch < 1) {
                 org.murder.orchestrator.rollout.WavePlan.batches(batch, List.of());
             }
+            r = new org.murder.orchestrator.rollout.RolloutRequest(hooks, waves, hostsAWave, maxFailures, rollbackAll, pause);
+            r.plan(List.of("a", "b", "c"));
+            org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput(e.getMessage());
         }
         if (r.hasWaves() && !activate) {
-            throw MurderException.badInput((batch > 0 ? "--batch" : "--waves") + " only goes with --activate (waves are about switching"
+            throw MurderException.badInput((hostsAWave > 0 ? "--batch" : "--waves") + " only goes with --activate (waves are about switching"
                     + " current; without it every host just downloads)");
         }
         return r;

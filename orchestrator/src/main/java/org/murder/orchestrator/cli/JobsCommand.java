@@ -131,9 +131,9 @@ public final class JobsCommand implements Callable<Integer> {
             throw org.murder.core.MurderException.badInput("--limit: " + limit + " (expected: 1 to 100000 jobs)");
         }
         PrintWriter out = spec.commandLine().getOut();
+        Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny(); // a bad secret before ZooKeeper is asked
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client);
-            Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
             long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC(), signer);
             List<Shown> jobs = shown(client, store, signer);
             if (json.enabled()) {

@@ -32,14 +32,26 @@ public final class ZkOptions {
             description = "File holding USER:PASSWORD for ZooKeeper digest auth; every node we create then carries a digest ACL.")
     Path authFile;
 
-    @Option(names = "--secret-file", paramLabel = "FILE", defaultValue = "/etc/murder/secret",
+    /** Where the job secret is unless --secret-file says otherwise. */
+    static final String DEFAULT_SECRET_FILE = "/etc/murder/secret";
+
+    @Option(names = "--secret-file", paramLabel = "FILE", defaultValue = DEFAULT_SECRET_FILE,
             description = "Shared secret that signs jobs (at least 16 characters; MURDER_SECRET overrides). Default: ${DEFAULT-VALUE}.")
     Path secretFile;
 
     public ZkSettings settings() {
         try {
             ZkSettings s = new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.empty());
-            return authFile == null ? s : s.withCredentials(firstLine(authFile, "--zk-auth-file"));
+            if (authFile == null) {
+                return s;
+            }
+            String credentials = firstLine(authFile, "--zk-auth-file");
+            try {
+                return s.withCredentials(credentials);
+            } catch (IllegalArgumentException e) {
+                throw MurderException.badInput("--zk-auth-file " + org.murder.core.Printable.escape(authFile.toString())
+                        + ": its first line is not USER:PASSWORD (expected: a user name, a colon and a password)");
+            }
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput("--" + e.getMessage());
         }
@@ -70,6 +82,10 @@ public final class ZkOptions {
     public Optional<JobSigner> signerIfAny() {
         String secret = System.getenv("MURDER_SECRET");
         if ((secret == null || secret.isEmpty()) && !Files.exists(secretFile)) {
+            if (!secretFile.equals(Path.of(DEFAULT_SECRET_FILE))) { // named on purpose: a typo must not show every job unchecked
+                throw MurderException.badInput("--secret-file " + org.murder.core.Printable.escape(secretFile.toString())
+                        + ": no such file (expected: the job secret's file, or no --secret-file to list jobs unchecked)");
+            }
             return Optional.empty();
         }
         if ((secret == null || secret.isEmpty()) && !Files.isReadable(secretFile)) {

@@ -159,8 +159,13 @@ final class OriginServices implements AutoCloseable {
         if (seeder != null) {
             throw new IllegalStateException("seeding already");
         }
-        seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
-                .bindAddress(InetAddress.getByName(req.bind())).build(), clock);
+        try {
+            seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
+                    .bindAddress(InetAddress.getByName(req.bind())).build(), clock);
+        } catch (org.murder.peer.engine.NoFreePortException e) {
+            throw MurderException.failure("deploy: --seeder-ports " + e.range() + ": every port is in use (expected: a range with a"
+                    + " free port)", e);
+        }
         metrics.seeding(seeder);
         try {
             seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)

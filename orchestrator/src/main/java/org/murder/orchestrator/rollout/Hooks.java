@@ -53,8 +53,12 @@ public final class Hooks {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return none();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw MurderException.badInput(origin + " " + org.murder.core.Printable.escape(file.toString())
+                    + ": not text (expected: a murder.hooks file in UTF-8)", e);
         } catch (IOException e) {
-            throw MurderException.failure(origin + " " + file + ": cannot read (" + e.getMessage() + ")", e);
+            throw MurderException.failure(origin + " " + org.murder.core.Printable.escape(file.toString()) + ": cannot read ("
+                    + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }
         return parse(lines, origin + " " + file);
     }

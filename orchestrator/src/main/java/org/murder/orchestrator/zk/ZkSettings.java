@@ -45,7 +45,7 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
         }
         credentials.ifPresent(c -> {
             if (!c.matches("[^:]+:.+")) {
-                throw new IllegalArgumentException("zk-auth: (expected: USER:PASSWORD)");
+                throw new IllegalArgumentException("zk-auth: not USER:PASSWORD (expected: a user name, a colon and a password)");
             }
         });
     }

@@ -144,8 +144,7 @@ public final class Engine implements Closeable {
                 throw MurderException.failure("listen on port " + p + ": " + f.cause().getMessage(), f.cause());
             }
         }
-        throw MurderException.failure("no free port in " + config.portRange() + " (every port is in use; expected: a --port-range"
-                + " with a free port)", null);
+        throw new NoFreePortException(config.portRange());
     }
 
     /** The port is in use (or not ours to take): try the next one of the range. */

@@ -239,7 +239,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         lastData = clock.instant();
         if (options.seedOnly() && !picker.isComplete()) {
             failed(storage.currentPaths().get(0) + ": " + (meta.pieceCount() - picker.haveCount()) + " of " + meta.pieceCount()
-                    + " pieces do not match " + meta.name() + " (expected: the complete file the torrent was made from)");
+                    + " pieces do not match " + meta.name() + " (expected: the complete file the torrent was made from)",
+                    MurderException.BAD_INPUT); // the operator named the wrong file, as with one of the wrong size
             return;
         }
         if (picker.isComplete()) {

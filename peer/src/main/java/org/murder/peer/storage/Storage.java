@@ -87,6 +87,7 @@ public final class Storage implements Closeable {
             Path target = target(meta, directory, f);
             Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
             refuseLongNames(meta, f);
+            refuseLongPath(part, meta);
             refuseLinks(directory, target, part);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.badInput(Printable.escape(target.toString()) + ": is a directory (expected: " + f.length()
@@ -188,6 +189,18 @@ public final class Storage implements Closeable {
                 throw MurderException.badInput("'" + Printable.escape(n, 60) + "': a name of " + bytes + " bytes" + in + " (expected: at most " + room
                         + ", what file systems take" + (room < NAME_MAX ? " with .part added" : "") + ")");
             }
+        }
+    }
+
+    /** Longest path Linux takes (PATH_MAX, with its terminating zero), in bytes. */
+    static final int PATH_MAX = 4096;
+
+    /** A path too long to open (deep directories of short names) is bad input before anything is written. */
+    private static void refuseLongPath(Path part, MetaInfo meta) {
+        int bytes = part.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes >= PATH_MAX) {
+            throw MurderException.badInput("'" + Printable.escape(part.toString(), 60) + "': a path of " + bytes + " bytes for a file of "
+                    + Printable.escape(meta.name(), 60) + " (expected: under " + PATH_MAX + ", what Linux takes)");
         }
     }
 

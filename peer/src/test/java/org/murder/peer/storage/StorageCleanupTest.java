@@ -2,6 +2,7 @@ package org.murder.peer.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,23 @@ class StorageCleanupTest {
         MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(meta, dest));
         assertEquals("'" + "n".repeat(60) + "...': a name of 251 bytes (expected: at most 250, what file systems take with .part"
                 + " added)", e.getMessage());
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals(Set.of(), tree(dest));
+    }
+
+    @Test
+    void aPathTooLongForLinuxIsBadInputBeforeAnythingIsMade() throws Exception {
+        StringBuilder path = new StringBuilder("l");
+        for (int i = 0; i < 2100; i++) { // 2,100 directories of one letter: each name short, the path 4,200 bytes
+            path.append("1:d");
+        }
+        path.append("1:fe");
+        MetaInfo meta = MetaInfo.parse(("d4:infod5:filesld6:lengthi1e4:path" + path + "ee4:name2:mf12:piece lengthi16384e"
+                + "6:pieces20:" + "a".repeat(20) + "ee").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(meta, dest));
+        assertTrue(e.getMessage().matches("'.{60}\\.\\.\\.': a path of \\d+ bytes for a file of mf \\(expected: under 4096, what Linux"
+                + " takes\\)"), e.getMessage());
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
         assertEquals(Set.of(), tree(dest));
     }
