@@ -99,16 +99,17 @@ public final class Murder implements Runnable {
             Cli.flagsGivenMeanTrue(parsed);
             boolean verbose = parsed.asCommandLineList().stream()
                     .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose"));
-            String format = parsed.asCommandLineList().stream()
+            CommandLine.Model.OptionSpec formatOption = parsed.asCommandLineList().stream()
                     .map(c -> c.getCommandSpec().findOption("--log-format"))
                     .filter(java.util.Objects::nonNull)
-                    .map(o -> String.valueOf((Object) o.getValue()))
-                    .reduce((first, last) -> last).orElse("text");
+                    .reduce((first, last) -> last).orElse(null);
+            String format = formatOption == null ? "text" : String.valueOf((Object) formatOption.getValue());
             if (format.equals("json")) {
                 LogConfigurator.useJson((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
             } else if (!format.equals("text")) {
+                // with the option: the handler names where a default came from (MURDER_LOG_FORMAT, a line of MURDER_CONF)
                 throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),
-                        "--log-format: '" + format + "' (expected: text or json)");
+                        "--log-format: '" + format + "' (expected: text or json)", formatOption, format);
             }
             BriefTraces.verbose(verbose); // KnownNoise reads it too
             if (!org.murder.core.io.FileNames.utf8()) {

@@ -404,6 +404,10 @@ class MurderCliTest {
         assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_ZK_TIMEOUT", "banana")::get, conf), "agents"),
                 "murder: Invalid value for option '--zk-timeout': duration 'banana' (expected: a duration like 500ms, 30s, 10m, 1h30m"
                         + " or 2d, at most 3650d) (from MURDER_ZK_TIMEOUT) (see 'murder agents --help')");
+        Path empty = Files.writeString(tmp.resolve("empty.conf"), "");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_LOG_FORMAT", "xml")::get, empty), "releases", "--dest",
+                tmp.toString()), "murder: --log-format: 'xml' (expected: text or json) (from MURDER_LOG_FORMAT) (see 'murder releases"
+                        + " --help')");
         Files.writeString(conf, "zk-tiemout = 3s\n");
         CliRun help = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--help");
         assertEquals(0, help.exitCode(), "help works whatever keys the config has: " + help.err());
