@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -53,8 +52,9 @@ import org.murder.core.Printable;
  * few clients renewing one-byte requests kept {@code /healthz} from everyone else.) A request must
  * come whole within {@link #MAX_REQUEST_SECONDS} of its first byte, a connection may wait idle
  * {@link #IDLE_SECONDS}, and past {@link #MAX_CONNECTIONS} open a new connection closes the oldest,
- * so a new client always gets in. A request line over 4 KiB is answered 414, headers over 8 KiB 431,
- * a body 413, garbage 400; each closes its connection.
+ * so a new client always gets in; an answer must be written within {@link #IDLE_SECONDS} of its request. A
+ * request line over 4 KiB is answered 414, headers over 8 KiB 431, a body 413, garbage 400; each closes
+ * its connection.
  */
 public final class SmallHttpServer implements Closeable {
     /** A request (line, headers) must come whole within this of its first byte, or its connection is closed. */
@@ -128,7 +128,7 @@ public final class SmallHttpServer implements Closeable {
                         RequestDeadline deadline = new RequestDeadline();
                         ch.pipeline().addLast(deadline) // sees the bytes: a request's time starts at its first
                                 .addLast(new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, 8192))
-                                .addLast(new HttpObjectAggregator(0))
+                                .addLast(new BodyRefused())
                                 .addLast(new Answer(handler, handlers, deadline));
                     }
                 });
@@ -195,9 +195,12 @@ public final class SmallHttpServer implements Closeable {
             ctx.fireChannelRead(msg);
         }
 
-        /** The request came whole: it is answered now, whatever that takes. */
+        /**
+         * The request came whole: it is answered now, and the answer must be written within {@link #IDLE_SECONDS} (a client
+         * that asked and reads nothing would hold the connection and its answer for good).
+         */
         void whole() {
-            cancel();
+            arm(IDLE_SECONDS);
         }
 
         /** Its answer was written: the connection may wait idle for the next request. */
@@ -230,12 +233,59 @@ public final class SmallHttpServer implements Closeable {
     }
 
     /**
+     * Makes each request whole for {@link Answer}: a GET or HEAD has no body; one that comes with one (or
+     * chunks) is answered 413 and its connection closed, in its turn among the requests before it (Netty's
+     * aggregator answered it at once, ahead of them).
+     */
+    private static final class BodyRefused extends io.netty.handler.codec.MessageToMessageDecoder<HttpObject> {
+        private io.netty.handler.codec.http.HttpRequest head;
+        private boolean refused;
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) {
+            if (msg.decoderResult().isFailure()) { // the codec's own bad request (400, 414, 431): passed on as it is, once
+                if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
+                    FullHttpRequest failed = new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
+                            request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
+                    failed.setDecoderResult(msg.decoderResult());
+                    out.add(failed);
+                }
+                head = null;
+                return;
+            }
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
+                head = request;
+                refused = false;
+            }
+            if (head == null) {
+                return; // what follows a refused or failed request: discarded
+            }
+            if (msg instanceof io.netty.handler.codec.http.HttpContent content && content.content().isReadable() && !refused) {
+                refused = true;
+                out.add(TooLarge.INSTANCE);
+            }
+            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                if (!refused) {
+                    out.add(new io.netty.handler.codec.http.DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                            Unpooled.EMPTY_BUFFER, head.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+                }
+                head = null;
+            }
+        }
+    }
+
+    /** A request that came with a body: answered 413, then its connection closes. */
+    private enum TooLarge {
+        INSTANCE
+    }
+
+    /**
      * Answers a connection's whole requests one at a time, each on a handler thread, and writes the
      * answer back on the connection's own. Reading pauses while one is answered; requests that came
      * in the same read wait their turn, {@link #MAX_WAITING} at most (a client that pipelines more is
      * closed: a thousand requests in one packet were a thousand answers built at once).
      */
-    private static final class Answer extends SimpleChannelInboundHandler<HttpObject> {
+    private static final class Answer extends SimpleChannelInboundHandler<Object> {
         static final int MAX_WAITING = 8;
         private final Handler handler;
         private final ExecutorService handlers;
@@ -251,11 +301,14 @@ public final class SmallHttpServer implements Closeable {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             deadline.whole();
             Runnable next;
-            if (!(msg instanceof FullHttpRequest request) || request.decoderResult().isFailure()) {
-                Throwable cause = msg.decoderResult().cause();
+            if (msg == TooLarge.INSTANCE) {
+                next = () -> send(ctx, response(Response.text(413, "a request with a body (expected: GET or HEAD without one)\n"),
+                        false), false);
+            } else if (!(msg instanceof FullHttpRequest request) || request.decoderResult().isFailure()) {
+                Throwable cause = ((HttpObject) msg).decoderResult().cause();
                 int status = cause instanceof TooLongFrameException
                         ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414)
                         : 400;
@@ -281,14 +334,19 @@ public final class SmallHttpServer implements Closeable {
         private void dispatch(ChannelHandlerContext ctx, Request r, boolean keepAlive) {
             try {
                 handlers.execute(() -> {
-                    Response answer;
+                    FullHttpResponse out;
                     try {
-                        answer = handler.handle(r);
-                    } catch (IOException | RuntimeException e) {
-                        answer = Response.text(500, "error: " + Printable.escape(String.valueOf(e.getMessage())) + "\n");
+                        out = response(java.util.Objects.requireNonNull(handler.handle(r), "no answer"), r.isHead());
+                    } catch (Exception | Error e) { // whatever it was, the client gets an answer and the connection goes on
+                        out = response(Response.text(500, "error: " + Printable.escape(String.valueOf(e.getMessage())) + "\n"),
+                                r.isHead());
                     }
-                    FullHttpResponse out = response(answer, r.isHead());
-                    ctx.executor().execute(() -> send(ctx, out, keepAlive));
+                    FullHttpResponse answer = out;
+                    try {
+                        ctx.executor().execute(() -> send(ctx, answer, keepAlive));
+                    } catch (RejectedExecutionException stopping) { // the server closes: its loop is gone
+                        answer.release();
+                    }
                 });
             } catch (RejectedExecutionException closing) {
                 ctx.close();

@@ -114,6 +114,9 @@ public final class SeedCommand implements Callable<Integer> {
             try {
                 session.completed().get();
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof org.murder.peer.engine.FileMismatchException m) {
+                    throw MurderException.badInput(m.getMessage()); // the operator named the wrong file, as with one of the wrong size
+                }
                 throw MurderException.from(e.getCause());
             }
             if (!session.snapshot().error().isEmpty() || session.snapshot().verified() != meta.totalLength()) {

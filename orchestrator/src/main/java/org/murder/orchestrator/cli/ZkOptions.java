@@ -32,6 +32,17 @@ public final class ZkOptions {
             description = "File holding USER:PASSWORD for ZooKeeper digest auth; every node we create then carries a digest ACL.")
     Path authFile;
 
+    /** The command this is part of, to tell whether --secret-file was given. */
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
+    /** Whether --secret-file was given on the command line, or set elsewhere (a config file) to another file than the default. */
+    private boolean secretFileNamed() {
+        picocli.CommandLine.ParseResult parsed = mixee == null || mixee.commandLine() == null ? null
+                : mixee.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption("--secret-file") || !secretFile.equals(Path.of(DEFAULT_SECRET_FILE));
+    }
+
     /** Where the job secret is unless --secret-file says otherwise. */
     static final String DEFAULT_SECRET_FILE = "/etc/murder/secret";
 
@@ -82,7 +93,7 @@ public final class ZkOptions {
     public Optional<JobSigner> signerIfAny() {
         String secret = System.getenv("MURDER_SECRET");
         if ((secret == null || secret.isEmpty()) && !Files.exists(secretFile)) {
-            if (!secretFile.equals(Path.of(DEFAULT_SECRET_FILE))) { // named on purpose: a typo must not show every job unchecked
+            if (secretFileNamed()) { // named on purpose: a typo must not show every job unchecked
                 throw MurderException.badInput("--secret-file " + org.murder.core.Printable.escape(secretFile.toString())
                         + ": no such file (expected: the job secret's file, or no --secret-file to list jobs unchecked)");
             }

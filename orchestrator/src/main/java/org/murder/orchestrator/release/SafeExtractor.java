@@ -329,6 +329,10 @@ public final class SafeExtractor {
                             }
                             break;
                         }
+                        if (tar.paxTooLarge()) {
+                            throw refuse(entry.getName(), "a PAX header over 1 MiB (expected: a name, times and the like: a few"
+                                    + " hundred bytes)");
+                        }
                         if (entry.isGlobalPaxHeader()) {
                             continue; // e.g. git archive's commit id: metadata, not a path
                         }
@@ -340,7 +344,7 @@ public final class SafeExtractor {
                         if (tar.namedAbsolute()) { // commons-compress dropped the '/' of a PAX or GNU long name
                             throw refuse("/" + last, "absolute path (expected: a relative path inside the release)");
                         }
-                        if (entry.isDirectory() && entry.getSize() > 0) {
+                        if (entry.isDirectory() && entry.getSize() > 0 && entry.getLinkFlag() != TarConstants.LF_DIR) {
                             throw refuse(last, "a directory with " + entry.getSize() + (entry.getSize() == 1 ? " byte" : " bytes")
                                     + " of data (expected: a file, or a directory without data)");
                         }

@@ -16,11 +16,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * a name in the header itself), and the release's rule refuses every absolute name alike.
  */
 final class TarEnd extends TarArchiveInputStream {
-    /** The most of one PAX header's records looked at (a PAX header larger than that is read, not searched). */
+    /** The most of one PAX header's records looked at; a larger one is refused (see {@link #paxTooLarge}). */
     private static final int MAX_PAX_BYTES = 1 << 20;
     private boolean marker;
     private final java.io.ByteArrayOutputStream pax = new java.io.ByteArrayOutputStream();
     private boolean absoluteName;
+    private boolean paxTooLarge;
+    /** The records of a global PAX header read with the entry being returned. */
+    private final java.io.ByteArrayOutputStream globalPax = new java.io.ByteArrayOutputStream();
+    /** The last global PAX header gave an absolute path: every entry without a path of its own has it. */
+    private boolean globalAbsolute;
     /** Calls of {@link #getNextEntry} under way (commons-compress makes nested ones). */
     private int depth;
 
@@ -33,6 +38,7 @@ final class TarEnd extends TarArchiveInputStream {
         if (depth == 0) {
             pax.reset();
             absoluteName = false;
+            paxTooLarge = false;
         }
         org.apache.commons.compress.archivers.tar.TarArchiveEntry entry;
         depth++; // commons-compress calls it again for the entry a PAX or long-name header is about
@@ -41,8 +47,14 @@ final class TarEnd extends TarArchiveInputStream {
         } finally {
             depth--;
         }
-        if (depth == 0 && entry != null && pax.size() > 0) {
-            absoluteName |= paxPathIsAbsolute(pax.toByteArray());
+        if (depth == 0 && entry != null) {
+            if (globalPax.size() > 0) { // a global header's records apply to every entry after it, until another says otherwise
+                String path = paxValue(globalPax.toByteArray(), "path");
+                globalAbsolute = path != null && path.startsWith("/");
+                globalPax.reset();
+            }
+            String path = pax.size() > 0 ? paxValue(pax.toByteArray(), "path") : null;
+            absoluteName |= path != null ? path.startsWith("/") : globalAbsolute;
         }
         return entry;
     }
@@ -51,6 +63,12 @@ final class TarEnd extends TarArchiveInputStream {
     boolean namedAbsolute() {
         return absoluteName;
     }
+
+    /** Whether the PAX header before the entry last returned held more than this reader looks at ({@link #MAX_PAX_BYTES}). */
+    boolean paxTooLarge() {
+        return paxTooLarge;
+    }
+
 
     @Override
     protected byte[] getLongNameData() throws java.io.IOException {
@@ -66,14 +84,20 @@ final class TarEnd extends TarArchiveInputStream {
     public int read(byte[] buf, int offset, int length) throws java.io.IOException {
         int n = super.read(buf, offset, length);
         org.apache.commons.compress.archivers.tar.TarArchiveEntry current = getCurrentEntry();
-        if (n > 0 && current != null && current.isPaxHeader() && pax.size() < MAX_PAX_BYTES) {
-            pax.write(buf, offset, Math.min(n, MAX_PAX_BYTES - pax.size()));
+        if (n > 0 && current != null && (current.isPaxHeader() || current.isGlobalPaxHeader())) {
+            java.io.ByteArrayOutputStream records = current.isGlobalPaxHeader() ? globalPax : pax;
+            if (records.size() + n > MAX_PAX_BYTES) {
+                paxTooLarge = true;
+            } else {
+                records.write(buf, offset, n);
+            }
         }
         return n;
     }
 
-    /** Whether PAX records ({@code LENGTH key=value\n} each) give a {@code path} that starts with {@code /}. */
-    static boolean paxPathIsAbsolute(byte[] records) {
+    /** The value PAX records ({@code LENGTH key=value\n} each) give {@code key}, the last one; null when none does. */
+    static String paxValue(byte[] records, String key) {
+        String value = null;
         int at = 0;
         while (at < records.length) {
             int space = at;
@@ -84,18 +108,18 @@ final class TarEnd extends TarArchiveInputStream {
             try {
                 length = Integer.parseInt(new String(records, at, space - at, java.nio.charset.StandardCharsets.US_ASCII));
             } catch (NumberFormatException e) {
-                return false; // commons-compress refuses such a header itself
+                return value; // commons-compress refuses such a header itself
             }
             if (length <= space - at + 1 || at + length > records.length) {
-                return false;
+                return value;
             }
             String record = new String(records, space + 1, at + length - space - 1, java.nio.charset.StandardCharsets.UTF_8);
-            if (record.startsWith("path=/")) {
-                return true;
+            if (record.startsWith(key + "=")) {
+                value = record.substring(key.length() + 1, record.length() - (record.endsWith("\n") ? 1 : 0));
             }
             at += length;
         }
-        return false;
+        return value;
     }
 
     @Override

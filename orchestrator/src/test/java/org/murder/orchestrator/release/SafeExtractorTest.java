@@ -61,6 +61,10 @@ class SafeExtractorTest {
                         "entry '/" + "a".repeat(120) + "': absolute path" + INSIDE),
                 hostile("absolute name in a GNU long-name entry", t -> t.gnuLongNames().file("/" + "b".repeat(120), "x"),
                         "entry '/" + "b".repeat(120) + "': absolute path" + INSIDE),
+                hostile("an absolute name in a global PAX header", t -> t.globalPax(java.util.Map.of("path", "/etc/cron.d/x"))
+                        .file("f", "x"), "entry '/etc/cron.d/x': absolute path" + INSIDE),
+                hostile("a PAX header over 1 MiB", t -> t.fileWithPax("f", "x", "comment", "c".repeat(1_100_000)),
+                        "entry 'f': a PAX header over 1 MiB (expected: a name, times and the like: a few hundred bytes)"),
                 hostile("a header whose checksum is wrong", t -> t.rawEntry("f", TarConstants.LF_NORMAL, new byte[] {'x'}, false),
                         "entry 'f': its header's checksum does not match (expected: a valid tar header; a corrupt archive?)"),
                 hostile("a file named like a directory, with data", t -> t.rawEntry("f/", TarConstants.LF_NORMAL,

@@ -79,6 +79,32 @@ final class TarFixture {
         header[at + width - 1] = 0;
     }
 
+    /** A global PAX header ('g'), first in the archive (see {@link #rawEntry}): its records apply to every entry after it. */
+    TarFixture globalPax(java.util.Map<String, String> records) {
+        StringBuilder data = new StringBuilder();
+        records.forEach((key, value) -> {
+            String record = " " + key + "=" + value + "\n";
+            int length = record.length() + 1;
+            while (String.valueOf(length).length() + record.length() != length) {
+                length++;
+            }
+            data.append(length).append(record);
+        });
+        // raw: commons-compress writes no 'path' into a global header (it takes it for the header entry's own name)
+        return rawEntry("pax_global_header", TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER, data.toString().getBytes(StandardCharsets.UTF_8),
+                true);
+    }
+
+    /** A file whose PAX header also holds {@code key=value}. */
+    TarFixture fileWithPax(String name, String content, String key, String value) {
+        TarArchiveEntry e = new TarArchiveEntry(name, true);
+        e.setMode(0100644);
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        e.setSize(bytes.length);
+        e.addPaxHeader(key, value);
+        return put(e, MTIME, bytes);
+    }
+
     TarFixture dir(String name) {
         return dir(name, 0755, MTIME);
     }

@@ -87,6 +87,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SessionCounters counters = new SessionCounters();
     /** The exit code a failed session ends with (see {@link #failed(String, int)}). */
     private volatile int failureCode = MurderException.FAILURE;
+    /** A seed-only session found pieces of its file that do not match (see {@link FileMismatchException}). */
+    private volatile boolean fileMismatch;
     private final CompletableFuture<Void> completed = new CompletableFuture<>();
     private final CompletableFuture<Snapshot> finished = new CompletableFuture<>();
     private final FirstCopy<PeerConnection> firstCopy;
@@ -238,9 +240,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         lastData = clock.instant();
         if (options.seedOnly() && !picker.isComplete()) {
+            fileMismatch = true;
             failed(storage.currentPaths().get(0) + ": " + (meta.pieceCount() - picker.haveCount()) + " of " + meta.pieceCount()
-                    + " pieces do not match " + meta.name() + " (expected: the complete file the torrent was made from)",
-                    MurderException.BAD_INPUT); // the operator named the wrong file, as with one of the wrong size
+                    + " pieces do not match " + meta.name() + " (expected: the complete file the torrent was made from)");
             return;
         }
         if (picker.isComplete()) {
@@ -1077,7 +1079,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Snapshot last = snapshot();
         announcer.stop().whenComplete((v, err) -> {
             if (counters.state == SessionState.FAILED) {
-                completed.completeExceptionally(new MurderException(counters.error.orElse("failed"), failureCode));
+                String message = counters.error.orElse("failed");
+                completed.completeExceptionally(fileMismatch ? new FileMismatchException(message) : new MurderException(message, failureCode));
             } else if (!completed.isDone()) {
                 completed.completeExceptionally(new MurderException("stopped before completing", MurderException.FAILURE));
             }

@@ -1,21 +1,29 @@
 package org.murder.tracker.swarm;
 
 import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The count of peers over all swarms, against the {@code maxPeers} cap, and how many each source
  * ({@link Sources#key}) holds: when the cap is full, the source holding the most places anywhere gives one
- * up to a newcomer from a source holding fewer (see {@link SwarmRegistry#announce}).
+ * up to a newcomer from a source holding fewer (see {@link SwarmRegistry#announce}). The sources are also
+ * indexed by their count, so the biggest is found without a scan of every source (a full tracker, each
+ * newcomer); a count moves by one at a time, so the largest is {@link #most} or, once its last source
+ * moved down, one less.
  */
 final class PeerBudget {
     private final AtomicInteger used = new AtomicInteger();
-    private final Map<InetAddress, AtomicInteger> bySource = new ConcurrentHashMap<>();
     private final int max;
-    /** What {@link #biggerThan} found the last time it scanned. */
-    private volatile InetAddress lastBiggest;
+    /** Guarded by this. */
+    private final Map<InetAddress, Integer> bySource = new HashMap<>();
+    /** Guarded by this. */
+    private final Map<Integer, Set<InetAddress>> byCount = new HashMap<>();
+    /** Guarded by this. */
+    private int most;
 
     PeerBudget(int max) {
         this.max = max;
@@ -29,7 +37,7 @@ final class PeerBudget {
                 return false;
             }
             if (used.compareAndSet(n, n + 1)) {
-                bySource.computeIfAbsent(source, k -> new AtomicInteger()).incrementAndGet();
+                add(source, 1);
                 return true;
             }
         }
@@ -38,44 +46,47 @@ final class PeerBudget {
     /** Gives back one place {@code source} held. */
     void release(InetAddress source) {
         used.decrementAndGet();
-        drop(source);
+        add(source, -1);
     }
 
     /** A place {@code from} held is {@code to}'s now (a newcomer took a displaced peer's place). */
-    void transfer(InetAddress from, InetAddress to) {
-        drop(from);
-        bySource.computeIfAbsent(to, k -> new AtomicInteger()).incrementAndGet();
+    synchronized void transfer(InetAddress from, InetAddress to) {
+        add(from, -1);
+        add(to, 1);
     }
 
-    private void drop(InetAddress source) {
-        bySource.computeIfPresent(source, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
-    }
-
-    /**
-     * A source holding at least two more places than {@code source}, or null when none does: the one
-     * found the last time while it still holds that many (one client that filled the cap stays the
-     * biggest, and each newcomer no longer scans every source of the tracker), else the one holding
-     * the most.
-     */
-    InetAddress biggerThan(InetAddress source) {
-        AtomicInteger own = bySource.get(source);
-        int floor = (own == null ? 0 : own.get()) + 2;
-        InetAddress last = lastBiggest;
-        AtomicInteger lastHeld = last == null ? null : bySource.get(last);
-        if (lastHeld != null && lastHeld.get() >= floor) {
-            return last;
+    private synchronized void add(InetAddress source, int delta) {
+        int before = bySource.getOrDefault(source, 0);
+        int after = Math.max(0, before + delta);
+        if (after == before) {
+            return;
         }
-        InetAddress most = null;
-        int mostHeld = 0;
-        for (Map.Entry<InetAddress, AtomicInteger> e : bySource.entrySet()) {
-            int held = e.getValue().get();
-            if (held > mostHeld) {
-                most = e.getKey();
-                mostHeld = held;
+        if (before > 0) {
+            Set<InetAddress> was = byCount.get(before);
+            was.remove(source);
+            if (was.isEmpty()) {
+                byCount.remove(before);
+                if (most == before && after < before) {
+                    most = after;
+                }
             }
         }
-        lastBiggest = most;
-        return mostHeld >= floor ? most : null;
+        if (after > 0) {
+            bySource.put(source, after);
+            byCount.computeIfAbsent(after, k -> new HashSet<>()).add(source);
+            most = Math.max(most, after);
+        } else {
+            bySource.remove(source);
+        }
+    }
+
+    /** The source holding the most places, when it holds at least two more than {@code source}; else null. */
+    synchronized InetAddress biggerThan(InetAddress source) {
+        int floor = bySource.getOrDefault(source, 0) + 2;
+        if (most < floor) {
+            return null;
+        }
+        return byCount.get(most).iterator().next();
     }
 
     /** The refusal when every place is taken. */

@@ -16,7 +16,7 @@ import org.murder.tracker.swarm.Racks.Rack;
  *
  * <p>Without racks (no peer of the swarm announced one), as every BEP 3 tracker: a leecher gets
  * seeders first, then leechers; a seeder gets leechers only; each list is read from a random offset.
- * But no source (the address announces come from, as {@link Sources#key} counts it) fills more than
+ * With racks or without, no source (the address announces come from, as {@link Sources#key} counts it) fills more than
  * its share of the answer while other sources' peers are left out: the list is read once taking at
  * most {@code want / sources} (rounded up) from each, then again for the room left. One client that
  * announced thousands of made-up seeders was otherwise most of every answer, and the hosts were
@@ -80,30 +80,33 @@ final class PeerChoice {
         if (want == 0) {
             return List.of();
         }
-        Rack own = racks.rack(self.entry.rackOrNull());
+        int share = (want + Math.max(1, sources) - 1) / Math.max(1, sources);
+        Pick pick = new Pick(self.entry, want, expiredBefore, share < want || !racks.isEmpty());
+        pick.perSource = share < want ? share : Integer.MAX_VALUE;
+        fill(pick, self, want, expiredBefore, seeders, leechers, racks);
+        if (pick.skipped && pick.out.size() < want) { // room the shares did not fill: anyone's, in the same order
+            pick.perSource = Integer.MAX_VALUE;
+            pick.limit = want;
+            fill(pick, self, want, expiredBefore, seeders, leechers, racks);
+        }
+        return pick.out;
+    }
+
+    /** One reading of the lists in the order the rules above give, into {@code pick}. */
+    private void fill(Pick pick, Slot self, int want, long expiredBefore, PeerList seeders, PeerList leechers, Racks racks) {
         if (racks.isEmpty()) {
-            int share = (want + Math.max(1, sources) - 1) / Math.max(1, sources);
-            Pick pick = new Pick(self.entry, want, expiredBefore, share < want);
-            pick.perSource = share;
             if (!self.entry.isSeeder()) {
                 pick.from(seeders);
             }
             pick.from(leechers);
-            if (share < want && pick.out.size() < want) { // room the shares did not fill: anyone's
-                pick.perSource = Integer.MAX_VALUE;
-                if (!self.entry.isSeeder()) {
-                    pick.from(seeders);
-                }
-                pick.from(leechers);
-            }
-            return pick.out;
+            return;
         }
-        Pick pick = new Pick(self.entry, want, expiredBefore, true);
+        Rack own = racks.rack(self.entry.rackOrNull());
         if (own == null) {
             pick.seedersFrom(racks.outside());
             gatewaysOfOtherRacks(pick, racks, null, expiredBefore);
             pick.from(racks.outside());
-            return pick.out;
+            return;
         }
         List<Slot> gateways = own.gateways(gatewaysPerRack, expiredBefore);
         pick.all(gateways);
@@ -123,10 +126,9 @@ final class PeerChoice {
                 gatewaysOfOtherRacks(pick, racks, own, expiredBefore);
                 pick.from(racks.outside());
             }
-            return pick.out;
+            return;
         }
         pick.from(own.members);
-        return pick.out;
     }
 
     /**
@@ -155,6 +157,8 @@ final class PeerChoice {
         final List<PeerEntry> out;
         /** Most peers taken from one source; past it a source's peers are passed over. */
         int perSource = Integer.MAX_VALUE;
+        /** Whether a peer was passed over for its source's share (the room left is then read again). */
+        boolean skipped;
         /** Peers taken from each source, counted while {@link #perSource} limits them. */
         private final Map<java.net.InetAddress, Integer> fromSource = new HashMap<>();
         /**
@@ -211,6 +215,7 @@ final class PeerChoice {
                 return;
             }
             if (perSource != Integer.MAX_VALUE && fromSource.getOrDefault(slot.source, 0) >= perSource) {
+                skipped = true;
                 return;
             }
             if (taken == null || taken.add(p)) {

@@ -328,11 +328,22 @@ class SwarmRegistryTest {
 
     @Test
     void aSourceThatAnnouncedThousandsOfSeedersDoesNotCrowdTheOriginAndTheHostsOutOfAnswers() {
+        flooded(false);
+    }
+
+    @Test
+    void aSourceThatAnnouncedThousandsOfSeedersAndOneRackDoesNotCrowdThemOutEither() {
+        flooded(true); // one rack in the swarm: the rackless hosts are served by the rack rules, with the same shares
+    }
+
+    private void flooded(boolean oneFakeWithARack) {
         registry = registry(10, 5000, 10_000);
         for (int p = 1; p <= 3000; p++) { // one client, 3,000 made-up seeders
             Announce fake = from("10.66.0.1", IH, 1000 + p);
-            registry.announce(new Announce(IH, fake.peerId(), fake.address(), fake.port(), 0, 0, 0, Event.NONE, 0,
-                    java.util.Optional.empty(), fake.source()));
+            java.util.Optional<org.murder.core.RackName> rack = oneFakeWithARack && p == 1
+                    ? java.util.Optional.of(new org.murder.core.RackName("x")) : java.util.Optional.empty();
+            registry.announce(new Announce(IH, fake.peerId(), fake.address(), fake.port(), 0, 0, 0, Event.NONE, 0, rack,
+                    fake.source()));
         }
         Announce origin = from("10.0.0.1", IH, 1);
         registry.announce(new Announce(IH, origin.peerId(), origin.address(), origin.port(), 0, 0, 0, Event.NONE, 0,
