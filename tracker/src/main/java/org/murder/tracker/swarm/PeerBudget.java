@@ -2,18 +2,14 @@ package org.murder.tracker.swarm;
 
 import java.net.InetAddress;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The count of peers over all swarms, against the {@code maxPeers} cap, and how many each source
  * ({@link Sources#key}) holds: when the cap is full, the source holding the most places anywhere gives one
- * up to a newcomer from a source holding fewer (see {@link SwarmRegistry#announce}). The sources are also
- * indexed by their count, so the biggest is found without a scan of every source (a full tracker, each
- * newcomer); a count moves by one at a time, so the largest is {@link #most} or, once its last source
- * moved down, one less.
+ * up to a newcomer from a source holding fewer (see {@link SwarmRegistry#announce}), found without a scan
+ * of every source ({@link CountIndex}).
  */
 final class PeerBudget {
     private final AtomicInteger used = new AtomicInteger();
@@ -21,9 +17,7 @@ final class PeerBudget {
     /** Guarded by this. */
     private final Map<InetAddress, Integer> bySource = new HashMap<>();
     /** Guarded by this. */
-    private final Map<Integer, Set<InetAddress>> byCount = new HashMap<>();
-    /** Guarded by this. */
-    private int most;
+    private final CountIndex counts = new CountIndex();
 
     PeerBudget(int max) {
         this.max = max;
@@ -61,20 +55,9 @@ final class PeerBudget {
         if (after == before) {
             return;
         }
-        if (before > 0) {
-            Set<InetAddress> was = byCount.get(before);
-            was.remove(source);
-            if (was.isEmpty()) {
-                byCount.remove(before);
-                if (most == before && after < before) {
-                    most = after;
-                }
-            }
-        }
+        counts.moved(source, before, after);
         if (after > 0) {
             bySource.put(source, after);
-            byCount.computeIfAbsent(after, k -> new HashSet<>()).add(source);
-            most = Math.max(most, after);
         } else {
             bySource.remove(source);
         }
@@ -82,11 +65,7 @@ final class PeerBudget {
 
     /** The source holding the most places, when it holds at least two more than {@code source}; else null. */
     synchronized InetAddress biggerThan(InetAddress source) {
-        int floor = bySource.getOrDefault(source, 0) + 2;
-        if (most < floor) {
-            return null;
-        }
-        return byCount.get(most).iterator().next();
+        return counts.most() >= bySource.getOrDefault(source, 0) + 2 ? counts.oneHoldingTheMost() : null;
     }
 
     /** The refusal when every place is taken. */

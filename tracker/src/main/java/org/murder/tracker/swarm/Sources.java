@@ -33,13 +33,8 @@ final class Sources<T> {
 
     /** Each source's places, stalest first (a place renewed moves to the end). */
     private final Map<InetAddress, LinkedHashSet<T>> bySource = new HashMap<>();
-    /**
-     * The sources by how many places each holds, so that the one holding the most is found without a scan
-     * of every source (a full swarm of 10,000 hosts, each announce of a newcomer); a count moves by one at a
-     * time, so the largest is {@link #most} or, once its last source moved down, one less.
-     */
-    private final Map<Integer, java.util.Set<InetAddress>> byCount = new HashMap<>();
-    private int most;
+    /** The sources by how many places each holds: the one holding the most without a scan. */
+    private final CountIndex counts = new CountIndex();
 
     /** The key a request's source counts under: the address itself, or an IPv6 address's first {@code prefixBits} bits. */
     static InetAddress key(InetAddress source, int prefixBits) {
@@ -65,32 +60,14 @@ final class Sources<T> {
             return;
         }
         held.add(place);
-        counted(source, held.size() - 1, held.size());
-    }
-
-    /** {@code source} held {@code before} places and holds {@code after} now (one more or one less). */
-    private void counted(InetAddress source, int before, int after) {
-        if (before > 0) {
-            java.util.Set<InetAddress> was = byCount.get(before);
-            was.remove(source);
-            if (was.isEmpty()) {
-                byCount.remove(before);
-                if (most == before && after < before) {
-                    most = after;
-                }
-            }
-        }
-        if (after > 0) {
-            byCount.computeIfAbsent(after, k -> new java.util.HashSet<>()).add(source);
-            most = Math.max(most, after);
-        }
+        counts.moved(source, held.size() - 1, held.size());
     }
 
     /** {@code place}, held by {@code source}, is gone. */
     void release(InetAddress source, T place) {
         LinkedHashSet<T> held = bySource.get(source);
         if (held != null && held.remove(place)) {
-            counted(source, held.size() + 1, held.size());
+            counts.moved(source, held.size() + 1, held.size());
             if (held.isEmpty()) {
                 bySource.remove(source);
             }
@@ -115,10 +92,10 @@ final class Sources<T> {
      */
     Iterable<T> displaceable(InetAddress source) {
         int own = held(source);
-        if (most < own + 2) {
+        if (counts.most() < own + 2) {
             return java.util.List.of();
         }
-        return bySource.get(byCount.get(most).iterator().next());
+        return bySource.get(counts.oneHoldingTheMost());
     }
 
     /** {@code source}'s places, stalest first (empty when it holds none). */
@@ -134,7 +111,6 @@ final class Sources<T> {
 
     void clear() {
         bySource.clear();
-        byCount.clear();
-        most = 0;
+        counts.clear();
     }
 }
