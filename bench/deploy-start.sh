@@ -32,7 +32,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd -P)
 murder="$here/../bin/murder"
 [ -d "$here/../murder/target/murder/lib" ] || { echo "deploy-start.sh: build first: mvn -q package -DskipTests" >&2; exit 1; }
-if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-deploy-start.XXXXXX); else mkdir -p "$work"; fi
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-deploy-start.XXXXXX); else mkdir -p "$work"; work=$(cd "$work" && pwd); fi  # absolute: agents take an absolute --dest-root
 . "$here/lib.sh"   # cleanup at exit, free_port, wait_for
 trap 'exit 130' INT TERM
 now() { date +%s.%N; }

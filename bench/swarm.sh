@@ -101,7 +101,7 @@ SEED_IP=10.213.0.2
 host_ns() { echo "${P}host-$1"; }
 host_ip() { echo "10.213.0.$(( $1 + 10 ))"; }
 namespaces=()
-if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-swarm.XXXXXX); else mkdir -p "$work"; fi
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/murder-swarm.XXXXXX); else mkdir -p "$work"; work=$(cd "$work" && pwd); fi  # absolute: agents take an absolute --dest-root
 export MURDER_JAVA_OPTS=${MURDER_JAVA_OPTS:-"-Xmx256m"}
 # more options for every `murder agent` of the deploy phase (e.g. AGENT_OPTS=--no-warm-up: agents as before the warm-up)
 AGENT_OPTS=${AGENT_OPTS:-}

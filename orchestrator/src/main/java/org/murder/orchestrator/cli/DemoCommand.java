@@ -85,7 +85,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
-        Path work = temporary ? Files.createTempDirectory("murder-demo-") : Files.createDirectories(dir);
+        // absolute: the agents' --dest-root must be
+        Path work = temporary ? Files.createTempDirectory("murder-demo-") : Files.createDirectories(dir.toAbsolutePath());
         List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
         // killed itself (kill PID: no finally runs), the demo still stops its agents
         Thread stopAgents = new Thread(() -> stop(processes), "murder-demo-stop");
