@@ -13,16 +13,22 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
@@ -128,7 +134,7 @@ public final class SmallHttpServer implements Closeable {
                         RequestDeadline deadline = new RequestDeadline();
                         ch.pipeline().addLast(deadline) // sees the bytes: a request's time starts at its first
                                 .addLast(new HttpServerCodec(MAX_REQUEST_LINE, MAX_HEADERS, 8192))
-                                .addLast(new BodyRefused())
+                                .addLast(new WholeRequests())
                                 .addLast(new Answer(handler, handlers, deadline));
                     }
                 });
@@ -233,50 +239,44 @@ public final class SmallHttpServer implements Closeable {
     }
 
     /**
-     * Makes each request whole for {@link Answer}: a GET or HEAD has no body; one that comes with one (or
-     * chunks) is answered 413 and its connection closed, in its turn among the requests before it (Netty's
-     * aggregator answered it at once, ahead of them).
+     * Makes each request whole for {@link Answer}: a GET or HEAD has no body. One that comes with one
+     * (or chunks), and what the codec could not read (400, 414, 431), become a {@link Refusal}, answered
+     * in its turn among the requests before it (Netty's aggregator answered a body at once, ahead of
+     * them) and then closing the connection; what follows it is discarded.
      */
-    private static final class BodyRefused extends io.netty.handler.codec.MessageToMessageDecoder<HttpObject> {
-        private io.netty.handler.codec.http.HttpRequest head;
-        private boolean refused;
+    private static final class WholeRequests extends MessageToMessageDecoder<HttpObject> {
+        private HttpRequest head;
 
         @Override
         protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) {
-            if (msg.decoderResult().isFailure()) { // the codec's own bad request (400, 414, 431): passed on as it is, once
-                if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
-                    FullHttpRequest failed = new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
-                            request.method(), request.uri(), Unpooled.EMPTY_BUFFER);
-                    failed.setDecoderResult(msg.decoderResult());
-                    out.add(failed);
-                }
+            if (msg.decoderResult().isFailure()) {
+                Throwable cause = msg.decoderResult().cause();
+                int status = cause instanceof TooLongFrameException
+                        ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414)
+                        : 400;
+                out.add(new Refusal(status, HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(Locale.ROOT) + "\n"));
                 head = null;
                 return;
             }
-            if (msg instanceof io.netty.handler.codec.http.HttpRequest request) {
+            if (msg instanceof HttpRequest request) {
                 head = request;
-                refused = false;
             }
             if (head == null) {
-                return; // what follows a refused or failed request: discarded
+                return; // what follows a refused request
             }
-            if (msg instanceof io.netty.handler.codec.http.HttpContent content && content.content().isReadable() && !refused) {
-                refused = true;
-                out.add(TooLarge.INSTANCE);
-            }
-            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
-                if (!refused) {
-                    out.add(new io.netty.handler.codec.http.DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                            Unpooled.EMPTY_BUFFER, head.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
-                }
+            if (msg instanceof HttpContent content && content.content().isReadable()) {
+                out.add(new Refusal(413, "a request with a body (expected: GET or HEAD without one)\n"));
+                head = null;
+            } else if (msg instanceof LastHttpContent) {
+                out.add(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), Unpooled.EMPTY_BUFFER,
+                        head.headers(), EmptyHttpHeaders.INSTANCE));
                 head = null;
             }
         }
     }
 
-    /** A request that came with a body: answered 413, then its connection closes. */
-    private enum TooLarge {
-        INSTANCE
+    /** A request answered with {@code status} and {@code text}, after which its connection closes. */
+    private record Refusal(int status, String text) {
     }
 
     /**
@@ -304,17 +304,10 @@ public final class SmallHttpServer implements Closeable {
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             deadline.whole();
             Runnable next;
-            if (msg == TooLarge.INSTANCE) {
-                next = () -> send(ctx, response(Response.text(413, "a request with a body (expected: GET or HEAD without one)\n"),
-                        false), false);
-            } else if (!(msg instanceof FullHttpRequest request) || request.decoderResult().isFailure()) {
-                Throwable cause = ((HttpObject) msg).decoderResult().cause();
-                int status = cause instanceof TooLongFrameException
-                        ? (String.valueOf(cause.getMessage()).contains("header") ? 431 : 414)
-                        : 400;
-                next = () -> send(ctx, response(Response.text(status, HttpResponseStatus.valueOf(status).reasonPhrase()
-                        .toLowerCase(Locale.ROOT) + "\n"), false), false);
+            if (msg instanceof Refusal refusal) {
+                next = () -> send(ctx, response(Response.text(refusal.status(), refusal.text()), false), false);
             } else {
+                FullHttpRequest request = (FullHttpRequest) msg;
                 boolean keepAlive = HttpUtil.isKeepAlive(request);
                 String uri = request.uri();
                 Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
