@@ -24,7 +24,7 @@ final class TarEnd extends TarArchiveInputStream {
     private boolean paxTooLarge;
     /** The records of a global PAX header read with the entry being returned. */
     private final java.io.ByteArrayOutputStream globalPax = new java.io.ByteArrayOutputStream();
-    /** The last global PAX header gave an absolute path: every entry without a path of its own has it. */
+    /** The global PAX headers' path is absolute: every entry without a path of its own has it. */
     private boolean globalAbsolute;
     /** Calls of {@link #getNextEntry} under way (commons-compress makes nested ones). */
     private int depth;
@@ -48,9 +48,11 @@ final class TarEnd extends TarArchiveInputStream {
             depth--;
         }
         if (depth == 0 && entry != null) {
-            if (globalPax.size() > 0) { // a global header's records apply to every entry after it, until another says otherwise
+            if (globalPax.size() > 0) { // a global header's records add to those before it, for every entry after it
                 String path = paxValue(globalPax.toByteArray(), "path");
-                globalAbsolute = path != null && path.startsWith("/");
+                if (path != null) {
+                    globalAbsolute = path.startsWith("/");
+                }
                 globalPax.reset();
             }
             String path = pax.size() > 0 ? paxValue(pax.toByteArray(), "path") : null;
@@ -68,7 +70,6 @@ final class TarEnd extends TarArchiveInputStream {
     boolean paxTooLarge() {
         return paxTooLarge;
     }
-
 
     @Override
     protected byte[] getLongNameData() throws java.io.IOException {

@@ -61,6 +61,9 @@ class SafeExtractorTest {
                         "entry '/" + "a".repeat(120) + "': absolute path" + INSIDE),
                 hostile("absolute name in a GNU long-name entry", t -> t.gnuLongNames().file("/" + "b".repeat(120), "x"),
                         "entry '/" + "b".repeat(120) + "': absolute path" + INSIDE),
+                hostile("an absolute name in a global PAX header, and a later one without a path",
+                        t -> t.globalPax(java.util.Map.of("path", "/etc/cron.d/x")).globalPax(java.util.Map.of("comment", "later"))
+                                .file("f", "x"), "entry '/etc/cron.d/x': absolute path" + INSIDE),
                 hostile("an absolute name in a global PAX header", t -> t.globalPax(java.util.Map.of("path", "/etc/cron.d/x"))
                         .file("f", "x"), "entry '/etc/cron.d/x': absolute path" + INSIDE),
                 hostile("a PAX header over 1 MiB", t -> t.fileWithPax("f", "x", "comment", "c".repeat(1_100_000)),
