@@ -1,6 +1,7 @@
 package org.murder.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -153,6 +154,24 @@ class DeployIT {
                     + ": address already in use (expected: a free --tracker-port, a murder tracker on that port to use, or --tracker"
                     + " URL of a running tracker)"), e.getMessage());
         }
+    }
+
+    @Test
+    void aSeederRangeWithNoFreePortIsNamedBeforeTheReleaseIsPacked() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Path src = release(200_000);
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = busy.getLocalPort();
+            DeployRequest r = request(src, "v62", List.of("web-1"), Duration.ofMinutes(1)).toBuilder()
+                    .seederPorts(new PortRange(port, port)).build();
+            MurderException e = assertThrows(MurderException.class, () -> deployer().deploy(r));
+            assertEquals("deploy: --seeder-ports " + port + ": every port is in use (expected: a range with a free port)",
+                    e.getMessage());
+        }
+        assertTrue(Files.notExists(tmp.resolve("work/v62.tar.zst")) && Files.notExists(tmp.resolve("work/v62.torrent")),
+                "nothing packed");
+        assertFalse(deployZk.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS) != null
+                && !deployZk.getChildren().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS).isEmpty(), "no job published");
     }
 
     private static DeployRequest withTrackerPort(DeployRequest r, int port) {

@@ -260,6 +260,7 @@ public final class Deployer {
         Files.createDirectories(req.workDir());
         Path source = source(req);
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
+            origin.listen(req); // a busy --seeder-ports range is told now, not once the release is packed
             String announce = origin.announce();
             ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);
             MakeTorrentResult made;
@@ -276,7 +277,7 @@ public final class Deployer {
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
             origin.register(meta);
-            Engine seeder = origin.seed(req, meta, made.archive());
+            Engine seeder = origin.seed(meta, made.archive());
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();
@@ -326,8 +327,9 @@ public final class Deployer {
         try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
                 clock);
                 OriginServices origin = OriginServices.forTorrent(announce, job.tag(), req.bind(), clock, metrics)) {
+            origin.listen(asPublished);
             origin.register(meta);
-            Engine seeder = origin.seed(asPublished, meta, archive);
+            Engine seeder = origin.seed(meta, archive);
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
                     archive, seeder.port(), announce);
             out.flush();

@@ -152,12 +152,12 @@ final class OriginServices implements AutoCloseable {
     }
 
     /**
-     * Seeds {@code archive} on the request's ports and address, its data checked before this
-     * returns; with an embedded tracker, also waits (bounded) until the seed announced there.
+     * Starts the seeder listening on the request's ports and address, with nothing to seed yet: a
+     * range with no free port is refused before the release is packed, not after.
      */
-    Engine seed(DeployRequest req, MetaInfo meta, Path archive) throws Exception {
+    void listen(DeployRequest req) throws IOException {
         if (seeder != null) {
-            throw new IllegalStateException("seeding already");
+            throw new IllegalStateException("listening already");
         }
         try {
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
@@ -167,6 +167,16 @@ final class OriginServices implements AutoCloseable {
                     + " free port)", e);
         }
         metrics.seeding(seeder);
+    }
+
+    /**
+     * Seeds {@code archive} on the seeder {@link #listen} started, its data checked before this
+     * returns; with an embedded tracker, also waits (bounded) until the seed announced there.
+     */
+    Engine seed(MetaInfo meta, Path archive) throws Exception {
+        if (seeder == null) {
+            throw new IllegalStateException("not listening");
+        }
         try {
             seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)
                     .completed().get(10, TimeUnit.MINUTES);
