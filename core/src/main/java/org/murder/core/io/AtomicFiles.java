@@ -108,6 +108,53 @@ public final class AtomicFiles {
     }
 
     /**
+     * Writes {@code bytes} to a temporary sibling of {@code target} now (where a full disk or a
+     * read-only mount fails) and puts it in place only at {@link Staged#commit}: a rename, which
+     * needs no room for data. Closing an uncommitted one removes it.
+     */
+    public static Staged stage(Path target, byte[] bytes) {
+        Path temp = null;
+        try {
+            temp = temporarySibling(target);
+            Files.write(temp, bytes);
+            return new Staged(temp, target);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw MurderException.failure("write " + org.murder.core.Printable.escape(target.toString()) + ": " + IoErrors.reason(e), e);
+        }
+    }
+
+    /** A file written beside its target, not in place yet ({@link #stage}). */
+    public static final class Staged implements AutoCloseable {
+        private final Path temp;
+        private final Path target;
+        private boolean committed;
+
+        private Staged(Path temp, Path target) {
+            this.temp = temp;
+            this.target = target;
+        }
+
+        /** Renames it over the target. */
+        public void commit() {
+            try {
+                AtomicFiles.commit(temp, target, true);
+                committed = true;
+            } catch (IOException e) {
+                throw MurderException.failure("write " + org.murder.core.Printable.escape(target.toString()) + ": "
+                        + IoErrors.reason(e), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!committed) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    /**
      * Checks, before any work, that {@code file} (given with {@code option}) can be written later:
      * its directory exists and it is not a directory itself. {@code expectedFile} says what it is for.
      */

@@ -169,9 +169,7 @@ public final class ReleaseManager {
                 by.ifPresent(this::recordGeneration);
                 return new Switch(from, tag, extracted);
             }
-            pointCurrentAt(tag);
-            by.ifPresent(this::recordGeneration);
-            record(new HistoryLine(clock.instant().getEpochSecond(), tag, false));
+            switchCurrent(new HistoryLine(clock.instant().getEpochSecond(), tag, false), by);
             LOG.info("[dest={}] activated {} (was {})", dest, tag, from.orElse("none"));
             return new Switch(from, tag, extracted);
         }
@@ -269,9 +267,7 @@ public final class ReleaseManager {
                 by.ifPresent(this::recordGeneration);
                 return new Switch(Optional.of(from), to, false);
             }
-            pointCurrentAt(to);
-            by.ifPresent(this::recordGeneration);
-            record(new HistoryLine(clock.instant().getEpochSecond(), to, true));
+            switchCurrent(new HistoryLine(clock.instant().getEpochSecond(), to, true), by);
             LOG.info("[dest={}] rolled back from {} to {}", dest, from, to);
             return new Switch(Optional.of(from), to, false);
         }
@@ -533,20 +529,37 @@ public final class ReleaseManager {
         AtomicFiles.write(unpacked, text.getBytes(StandardCharsets.UTF_8), true);
     }
 
-    private void record(HistoryLine line) {
+    /**
+     * Points {@code current} at {@code line}'s tag and records it: the new {@link #HISTORY} (and the
+     * job's {@link #GENERATION}) are written beside their files first, so a full disk or a read-only
+     * directory fails before {@code current} moves; after the switch they are only renamed into place.
+     */
+    private void switchCurrent(HistoryLine line, Optional<Generation> by) {
         List<HistoryLine> lines = new ArrayList<>(readHistory());
         lines.add(line);
-        try {
-            writeHistory(lines);
-        } catch (MurderException e) {
-            throw MurderException.failure(current + " now points at " + line.tag() + ", but the history was not written: "
-                    + e.getMessage(), e);
+        boolean newerGeneration = by.isPresent() && generation().map(g -> !by.get().isBefore(g)).orElse(true);
+        try (AtomicFiles.Staged historyText = AtomicFiles.stage(history, historyText(lines));
+                AtomicFiles.Staged generationText = newerGeneration
+                        ? AtomicFiles.stage(generation, (by.get().format() + "\n").getBytes(StandardCharsets.US_ASCII)) : null) {
+            pointCurrentAt(line.tag());
+            try {
+                if (generationText != null) {
+                    generationText.commit();
+                }
+                historyText.commit();
+            } catch (MurderException e) {
+                throw MurderException.failure(current + " now points at " + line.tag() + ", but the history was not written: "
+                        + e.getMessage(), e);
+            }
         }
     }
 
     private void writeHistory(List<HistoryLine> lines) {
-        String text = lines.stream().map(l -> l.format() + "\n").collect(Collectors.joining());
-        AtomicFiles.write(history, text.getBytes(StandardCharsets.UTF_8), true);
+        AtomicFiles.write(history, historyText(lines), true);
+    }
+
+    private static byte[] historyText(List<HistoryLine> lines) {
+        return lines.stream().map(l -> l.format() + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Index in {@code lines} of each tag's last activation. */

@@ -302,6 +302,49 @@ class ReleaseManagerTest {
     }
 
     @Test
+    void aRollbackOnAFullDiskLeavesCurrentAndTheHistoryAsTheyWere() throws Exception {
+        Path mount = Files.createDirectories(tmp.resolve("small"));
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "needs root to mount a tmpfs");
+        try {
+            dest = mount.resolve("app");
+            releases = new ReleaseManager(dest, new SafeExtractor(), clock);
+            activate("v1");
+            activate("v2");
+            String before = history();
+            fill(mount);
+            clock.advance(Duration.ofMinutes(1));
+            MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+            assertTrue(e.getMessage().startsWith("write " + dest.resolve("releases/.history") + ": "), e.getMessage());
+            assertEquals("releases/v2", currentLink(), "current not switched without its history line");
+            assertEquals(before, history());
+            try (var left = Files.list(dest.resolve("releases"))) {
+                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().endsWith(".partial")).toList());
+            }
+            Files.delete(mount.resolve("filler"));
+            assertEquals("v1", releases.rollback(Optional.empty()).to());
+            assertEquals("releases/v1", currentLink());
+            assertTrue(history().endsWith(" v1 rollback\n"), history());
+        } finally {
+            new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor();
+        }
+    }
+
+    /** Writes zeros into {@code dir}/filler until the file system is full (at most 8 MiB). */
+    private static void fill(Path dir) throws Exception {
+        try (var out = Files.newOutputStream(dir.resolve("filler"))) {
+            byte[] block = new byte[4096];
+            for (int i = 0; i < 2048; i++) {
+                out.write(block);
+            }
+        } catch (java.io.IOException full) {
+            return;
+        }
+        throw new AssertionError("the 1 MiB tmpfs took 8 MiB");
+    }
+
+    @Test
     void rollbackToANamedTag() throws Exception {
         activate("v1");
         activate("v2");
