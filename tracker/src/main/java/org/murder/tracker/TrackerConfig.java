@@ -62,7 +62,11 @@ public record TrackerConfig(
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final String DEFAULT_REQUEST_TIMEOUT = "10s";
     public static final String DEFAULT_IDLE_TIMEOUT = "1m";
-    public static final int DEFAULT_MAX_REQUEST_LINE = 4096;
+    /**
+     * Room for a scrape of as many infohashes as a query may have parameters, every byte escaped
+     * ({@code &info_hash=} and 60 characters each: 9,088 bytes for 128), with its path and version.
+     */
+    public static final int DEFAULT_MAX_REQUEST_LINE = 10_240;
     public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
     public static final int DEFAULT_MAX_BODY = 4096;
     /** Gateways a rack: see {@code PeerChoice.GATEWAYS_PER_RACK}. */

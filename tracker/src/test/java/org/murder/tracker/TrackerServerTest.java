@@ -147,6 +147,20 @@ class TrackerServerTest {
     }
 
     @Test
+    void aScrapeOfAsManyInfohashesAsParametersAllowedFitsTheRequestLineWhateverTheirBytes() throws Exception {
+        start(b -> { });
+        client.announce(IH, TrackerClient.id20(10), 6881, 100, "event=started");
+        StringBuilder query = new StringBuilder("/scrape?info_hash=").append(TrackerClient.percent(IH));
+        for (int i = 1; i < org.murder.tracker.http.HttpSettings.MAX_PARAMETERS; i++) {
+            query.append("&info_hash=").append(String.format("%%%02X", 0x80 + i)).append("%FF".repeat(19)); // every byte escaped
+        }
+        BDict files = (BDict) client.getDict(query.toString()).get("files").orElseThrow();
+        assertEquals(org.murder.tracker.http.HttpSettings.MAX_PARAMETERS, files.entries().size());
+        assertEquals(1, TrackerClient.integer((BDict) files.get(new String(IH, StandardCharsets.ISO_8859_1)).orElseThrow(),
+                "incomplete"));
+    }
+
+    @Test
     void stoppedPeersLeaveAtOnce() throws Exception {
         start(b -> { });
         client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
