@@ -37,8 +37,8 @@ import org.murder.tracker.TrackerConfig;
 import org.murder.tracker.TrackerServer;
 
 /**
- * Our engine in real swarms with aria2c, libtorrent, transmission-cli and ttorrent-core 1.5, both
- * directions, through our tracker, all on 127.0.0.1. Transmission refuses every 127.x peer a tracker
+ * Our engine in real swarms with aria2c, libtorrent, transmission-cli, rtorrent (libtorrent-rakshasa),
+ * ctorrent and ttorrent-core 1.5, both directions, through our tracker, all on 127.0.0.x. Transmission refuses every 127.x peer a tracker
  * hands it ("martian" addresses), so on loopback it can only seed; TransmissionInteropIT has it
  * download from our seed across two network namespaces.
  */
@@ -98,8 +98,12 @@ class SwarmInteropIT {
     }
 
     private void murderDownloads() throws Exception {
+        murderDownloads(engine());
+    }
+
+    private void murderDownloads(Engine engine) throws Exception {
         Path dest = Files.createDirectories(tmp.resolve("murder"));
-        Torrent s = engine().add(meta, Storage.forDownload(meta, dest),
+        Torrent s = engine.add(meta, Storage.forDownload(meta, dest),
                 SessionOptions.download(Optional.of(md5()), Optional.empty()), SessionListener.NONE);
         s.completed().get(90, TimeUnit.SECONDS);
         assertArrayEquals(data, Files.readAllBytes(dest.resolve("release.tar.gz")));
@@ -208,6 +212,75 @@ class SwarmInteropIT {
                 String.valueOf(FreePorts.next()), "-M", "-ep", torrent.toString());
         waitFor("transmission seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
         murderDownloads();
+    }
+
+    @Test
+    void rtorrentDownloadsFromMurder() throws Exception {
+        ExternalTools.require("rtorrent", "rtorrent");
+        murderSeeds();
+        Path dest = Files.createDirectories(tmp.resolve("rtorrent"));
+        rtorrent(dest);
+        Path file = dest.resolve("release.tar.gz");
+        // rtorrent writes in place and has no "done, exit" mode: the bytes are what we wait on
+        waitFor("rtorrent to hold the release", () -> sameBytes(file));
+    }
+
+    @Test
+    void murderDownloadsFromRtorrent() throws Exception {
+        ExternalTools.require("rtorrent", "rtorrent");
+        rtorrent(seedDir);
+        waitFor("rtorrent seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        murderDownloads();
+    }
+
+    @Test
+    void ctorrentDownloadsFromMurder() throws Exception {
+        ExternalTools.require("ctorrent", "ctorrent");
+        // ctorrent takes any peer at the address it reaches the tracker from (127.0.0.1) for itself: our seed is on another
+        otherAddress("127.0.0.2").add(meta, Storage.forSeeding(meta, seedDir.resolve("release.tar.gz")), SessionOptions.seedForever(),
+                SessionListener.NONE).completed().get(30, TimeUnit.SECONDS);
+        waitFor("our seed on the tracker", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        Path file = Files.createDirectories(tmp.resolve("ctorrent")).resolve("release.tar.gz");
+        Process c = start("ctorrent", "ctorrent", "-e", "0", "-p", String.valueOf(FreePorts.next()), "-s", file.toString(),
+                torrent.toString());
+        assertTrue(c.waitFor(100, TimeUnit.SECONDS), "ctorrent did not finish: " + log("ctorrent"));
+        assertEquals(0, c.exitValue(), log("ctorrent"));
+        assertArrayEquals(data, Files.readAllBytes(file));
+    }
+
+    @Test
+    void murderDownloadsFromCtorrent() throws Exception {
+        ExternalTools.require("ctorrent", "ctorrent");
+        start("ctorrent", "ctorrent", "-e", "1", "-p", String.valueOf(FreePorts.next()), "-s",
+                seedDir.resolve("release.tar.gz").toString(), torrent.toString());
+        waitFor("ctorrent seeding", () -> tracker.registry().scrape(meta.infoHash()).complete() >= 1);
+        murderDownloads(otherAddress("127.0.0.3")); // it refuses connections from its own address too
+    }
+
+    /** An engine on {@code address} that tells the tracker so. */
+    private Engine otherAddress(String address) throws IOException {
+        Engine e = Engine.start(EngineConfig.builder().portRange(new PortRange(44000, 44999))
+                .bindAddress(InetAddress.getByName(address)).announceIp(address).build(), Clock.systemUTC());
+        engines.add(e);
+        return e;
+    }
+
+    /** rtorrent 0.9 without a terminal, its files in {@code dir}, on 127.0.0.1 and only our tracker (no DHT, PEX or UDP). */
+    private void rtorrent(Path dir) throws IOException {
+        Path session = Files.createDirectories(tmp.resolve("rtorrent-session"));
+        int port = FreePorts.next();
+        start("rtorrent", "rtorrent", "-n", "-o", "system.daemon.set=true", "-o", "directory.default.set=" + dir,
+                "-o", "session.path.set=" + session, "-o", "network.port_range.set=" + port + "-" + port,
+                "-o", "network.bind_address.set=127.0.0.1", "-o", "dht.mode.set=disable", "-o", "protocol.pex.set=no",
+                "-o", "trackers.use_udp.set=no", "-o", "load.start=" + torrent);
+    }
+
+    private boolean sameBytes(Path file) {
+        try {
+            return Files.size(file) == data.length && java.util.Arrays.equals(data, Files.readAllBytes(file));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Test
