@@ -9,7 +9,7 @@
 # HAProxy and socat for the rollout test behind a load balancer (HaproxyRolloutIT: its hooks drive HAProxy's admin socket);
 # Chromium, run headless by DeployWebIT to load the live deploy page (deploy --web) and keep a screenshot of it.
 set -euo pipefail
-packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 rtorrent ctorrent bc iptables nftables iproute2 curl zstd tar gzip
+packages=(openjdk-17-jdk-headless maven transmission-cli mktorrent python3-libtorrent aria2 rtorrent ctorrent opentracker bc iptables nftables iproute2 curl zstd tar gzip
   prometheus systemd adduser man-db logrotate ansible-core python3-apt haproxy socat chromium)
 missing=()
 for p in "${packages[@]}"; do
