@@ -28,7 +28,7 @@ import java.time.Instant;
  * rejects (1.75 x the file against 1.36 without, 16 hosts at 50 Mbit/s), so other clients are
  * served as usual.
  *
- * <p>A peer is known by its identity (the session's: its peer id), not by its connection: when it
+ * <p>A peer is known by its identity (the session's: its peer id at its address), not by its connection: when it
  * comes back on another connection (both ends dialled at once and one connection made way, or a
  * reconnect), what was written to the old one may never have arrived, and it is served what it asks
  * again rather than refused a piece as if it had it. Owned by one thread; {@code P} stands for a peer.
@@ -193,7 +193,7 @@ final class FirstCopy<P> {
         this(pieces, pieceLength, p -> p, holders);
     }
 
-    /** As above; {@code identity} says which peers are one (the same peer id on two connections). */
+    /** As above; {@code identity} says which peers are one (the same peer id from one address on two connections). */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
             java.util.function.IntUnaryOperator holders) {
         this(pieces, pieceLength, identity, p -> null, holders);

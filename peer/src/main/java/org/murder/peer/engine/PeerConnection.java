@@ -131,6 +131,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
 
     // protocol state, owned by the torrent's loop
     private PeerId peerId;
+    private Identity identity;
     private boolean fast;
     /** It speaks the extension protocol (BEP 10): it is sent our extension handshake. */
     private boolean extensions;
@@ -180,6 +181,18 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     @Override
     public PeerId peerId() {
         return peerId;
+    }
+
+    /**
+     * Who it is, for what outlives a connection: its peer id at its address (a peer id is what a
+     * peer claims; another host may claim one it saw). Null before the handshake.
+     */
+    Identity identity() {
+        return identity;
+    }
+
+    /** {@link #identity()}: a peer id and the address it came from. */
+    record Identity(PeerId peerId, java.net.InetAddress address) {
     }
 
     boolean fast() {
@@ -780,6 +793,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
         t.run(() -> {
             peerId = h.peerId();
+            identity = new Identity(peerId, remote().getAddress());
             fast = h.fastExtension();
             extensions = h.extensionProtocol();
             t.joined(this);

@@ -21,8 +21,9 @@ import org.murder.core.PeerId;
  * dialling, the peers connected, and who is let in. At most {@code maxConnections} connected or
  * being dialled (a rack's gateway may dial peers of other racks past that: they take rack-mates'
  * slots, see {@link #keepForOtherRacks}); an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
- * address, our own, and a second connection to a peer id already connected stay out (but of two
- * made at once, each end dialling the other, both ends keep the same one: {@link #SIMULTANEOUS}). When every
+ * address, our own, and a second connection to a peer id already connected from that address stay out (but
+ * of two made at once, each end dialling the other, both ends keep the same one: {@link #SIMULTANEOUS}); the
+ * same peer id from another address is another peer. When every
  * slot is taken, a newcomer gets the slot of the peer idle longest ({@link IdleSlots}) among those
  * with no block on its way either way, or none: on a slow or busy link a peer can wait longer than
  * the grace for blocks it asked, and evicting it threw away its partial pieces (an origin full at
@@ -233,7 +234,9 @@ final class PeerSet<P extends PeerSet.Member> {
             return Admission.refused("banned for corrupt data");
         }
         for (P other : connected) {
-            if (peer.peerId().equals(other.peerId())) {
+            // a peer id is what a peer claims: the same one from another address is another peer (a host
+            // that took a connected peer's id, even the origin's, must not keep the real one out)
+            if (peer.peerId().equals(other.peerId()) && peer.remote().getAddress().equals(other.remote().getAddress())) {
                 return keepsNewer(peer, other, now) ? Admission.replacing(other)
                         : Admission.refused("already connected to " + peer.peerId());
             }
@@ -342,12 +345,10 @@ final class PeerSet<P extends PeerSet.Member> {
      * that lags by seconds the two ends can still disagree, and both connections close as before
      * until the next redial). A connection older than that stays: a peer that dials one it is
      * connected to (it knows our listening address, not that the connection we dialled is from us)
-     * is refused as before. Peer ids are what peers claim: another host claiming a connected peer's
-     * id never replaces it.
+     * is refused as before. Only called for the same peer id from the same address.
      */
     private boolean keepsNewer(P newer, P older, Instant now) {
-        if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))
-                || !newer.remote().getAddress().equals(older.remote().getAddress())) {
+        if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))) {
             return false;
         }
         boolean weAreSmaller = ourId.compareTo(newer.peerId()) < 0;

@@ -139,7 +139,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }, trackers.hasTrackers(), clock, config.reannounce(), this::run, this::answered, logId);
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
-        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::peerId, PeerConnection::saidRack,
+        this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::identity, PeerConnection::saidRack,
                 picker::availability);
         PaddingBlocks padding = PaddingBlocks.of(meta, EngineConfig.BLOCK_SIZE);
         this.paddedPieces = padding.paddedPieces();

@@ -205,6 +205,31 @@ class HostilePeerTest {
         }
     }
 
+    /**
+     * A peer id is what a peer claims: a client on another address that reached a new downloader
+     * first with the seed's id (a tracker's dictionary answer names it) and then sent nothing kept
+     * the real seed out ("already connected to"), and the download had no data from anyone.
+     */
+    @Test
+    void aPeerClaimingTheSeedsIdFromAnotherAddressDoesNotKeepTheSeedOut() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("victim"));
+        Engine victim = Engine.start(EngineConfig.builder().portRange(new PortRange(48000, 48999))
+                .bindAddress(InetAddress.getLoopbackAddress()).build(), Clock.systemUTC());
+        try (Socket s = new Socket()) {
+            Torrent download = victim.add(t.meta(), Storage.forDownload(t.meta(), dest),
+                    SessionOptions.download(Optional.of(t.md5()), Optional.empty()), SessionListener.NONE);
+            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), victim.port()));
+            RawPeer impostor = RawPeer.claiming(s, t.meta().infoHash(), true, seed.peerId());
+            assertEquals(RawPeer.HAVE_NONE, impostor.nextMessage(), "admitted: it is told what the downloader has");
+            download.addPeers(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.port())));
+            download.completed().get(30, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dest.resolve("r.bin")));
+        } finally {
+            victim.close();
+        }
+    }
+
     @Test
     void anEncryptedOpeningIsClosedAndTheListenerKeepsServing() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {

@@ -114,9 +114,27 @@ class PeerSetTest {
         peers.add(a);
         Instant later = t0.plus(PeerSet.SIMULTANEOUS).plusSeconds(1);
         for (boolean outgoing : List.of(true, false)) {
-            PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), address(9, 1), later, outgoing, 0), later);
+            PeerSet.Admission<Member> again = peers.admit(new Member(a.peerId(), new InetSocketAddress(a.remote().getAddress(), 9),
+                    later, outgoing, 0), later);
             assertFalse(again.admitted());
             assertTrue(again.why().startsWith("already connected to "));
+        }
+    }
+
+    /**
+     * A peer id is what a peer claims, and any peer can learn another's (a handshake, a tracker's
+     * dictionary answer): one that connected first with the origin's id kept the origin out of a
+     * downloader, which then had no data from anyone. The same id from another address is another peer.
+     */
+    @Test
+    void theSamePeerIdFromAnotherAddressIsAnotherPeerWhoeverCameFirst() {
+        Member impostor = member("origin", 9, t0);
+        peers.add(impostor);
+        for (boolean outgoing : List.of(true, false)) {
+            Instant later = t0.plus(PeerSet.SIMULTANEOUS).plusSeconds(1);
+            PeerSet.Admission<Member> real = peers.admit(new Member(impostor.peerId(), address(2, 6881), later, outgoing, 0), later);
+            assertTrue(real.admitted(), real.why());
+            assertEquals(null, real.evicted(), "nor does it replace the first");
         }
     }
 
@@ -156,15 +174,16 @@ class PeerSetTest {
     }
 
     @Test
-    void aDuplicateInTheWindowIsStillRefusedWhenItIsTheSameDirectionOrFromAnotherHost() {
+    void aDuplicateInTheWindowIsStillRefusedWhenItIsTheSameDirectionAndAnotherHostIsAnotherPeer() {
         PeerId small = PeerId.of("-MU0100-AAAAAAAAAAAA".getBytes(StandardCharsets.US_ASCII));
         PeerSet<Member> end = new PeerSet<>(3, new SmartBan(4), self::equals, PeerId.of("-MU0100-BBBBBBBBBBBB".getBytes(StandardCharsets.US_ASCII)));
         Member first = new Member(small, address(2, 7000), t0, true, 0); // we dialled the smaller id
         end.add(first);
         Instant soon = t0.plusMillis(40);
         // the smaller id dialled us at once: it wins, but only from the host we dialled
-        assertFalse(end.admit(new Member(small, address(3, 7000), soon, false, 0), soon).admitted(),
-                "another host claiming the connected peer's id never replaces it");
+        PeerSet.Admission<Member> other = end.admit(new Member(small, address(3, 7000), soon, false, 0), soon);
+        assertTrue(other.admitted() && other.evicted() == null, "another host claiming the connected peer's id is another peer,"
+                + " and never replaces it");
         assertFalse(end.admit(new Member(small, address(2, 7001), soon, true, 0), soon).admitted(),
                 "two connections we both dialled: the first stays");
         PeerSet.Admission<Member> real = end.admit(new Member(small, address(2, 7001), soon, false, 0), soon);

@@ -14,6 +14,7 @@ import org.murder.core.PeerId;
 final class RawPeer {
     static final int PIECE = 7;
     static final int REJECT = 16;
+    static final int HAVE_NONE = 15;
 
     private final DataInputStream in;
     private final DataOutputStream out;
@@ -29,6 +30,11 @@ final class RawPeer {
     /** Handshakes and says interested, and returns at once: it may stay choked (what it is sent is left to read). */
     static RawPeer interestedOnly(Socket socket, InfoHash infoHash, boolean fast) throws IOException {
         return new RawPeer(socket, infoHash, fast, PeerId.random(), false);
+    }
+
+    /** Handshakes as {@code id} (any peer id it claims) and says interested, and returns at once. */
+    static RawPeer claiming(Socket socket, InfoHash infoHash, boolean fast, PeerId id) throws IOException {
+        return new RawPeer(socket, infoHash, fast, id, false);
     }
 
     private RawPeer(Socket socket, InfoHash infoHash, boolean fast, PeerId id, boolean awaitUnchoke) throws IOException {
