@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import org.murder.core.RackName;
@@ -21,19 +22,38 @@ final class Racks {
         final RackName name;
         final PeerList members = new PeerList();
         private final LinkedHashSet<Slot> byArrival = new LinkedHashSet<>();
+        /** Members by source, each in order of arrival; sources in the order they joined the rack. */
+        private final LinkedHashMap<InetAddress, LinkedHashSet<Slot>> bySource = new LinkedHashMap<>();
 
         Rack(RackName name) {
             this.name = name;
         }
 
-        /** The first {@code count} members in order of arrival that were seen since {@code expiredBefore}. */
+        /**
+         * Its gateways: the first {@code count} members seen since {@code expiredBefore}, the earliest of each source
+         * (address) first, sources in the order they joined, then the earliest others when fewer sources than that have
+         * live members (a rack behind one address). Members by arrival alone let one address that announced first with
+         * made-up members (ports where nothing listens) hold every gateway of a rack, and the rack's other hosts, handed
+         * only the rack, never reached the origin.
+         */
         List<Slot> gateways(int count, long expiredBefore) {
             List<Slot> out = new ArrayList<>(count);
+            for (LinkedHashSet<Slot> ofSource : bySource.values()) {
+                if (out.size() == count) {
+                    return out;
+                }
+                for (Slot s : ofSource) {
+                    if (s.entry.lastSeenMillis() >= expiredBefore) {
+                        out.add(s);
+                        break;
+                    }
+                }
+            }
             for (Slot s : byArrival) {
                 if (out.size() == count) {
                     break;
                 }
-                if (s.entry.lastSeenMillis() >= expiredBefore) {
+                if (s.entry.lastSeenMillis() >= expiredBefore && !out.contains(s)) {
                     out.add(s);
                 }
             }
@@ -67,6 +87,7 @@ final class Racks {
         Rack rack = named.computeIfAbsent(name, Rack::new);
         rack.members.add(slot.rackPlace);
         rack.byArrival.add(slot);
+        rack.bySource.computeIfAbsent(slot.source, k -> new LinkedHashSet<>()).add(slot);
     }
 
     void remove(Slot slot) {
@@ -78,6 +99,10 @@ final class Racks {
         Rack rack = named.get(name);
         rack.members.remove(slot.rackPlace);
         rack.byArrival.remove(slot);
+        LinkedHashSet<Slot> ofSource = rack.bySource.get(slot.source);
+        if (ofSource != null && ofSource.remove(slot) && ofSource.isEmpty()) {
+            rack.bySource.remove(slot.source);
+        }
         if (rack.members.size() == 0) {
             named.remove(name);
         }

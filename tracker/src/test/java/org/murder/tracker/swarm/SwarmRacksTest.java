@@ -66,6 +66,27 @@ class SwarmRacksTest {
         assertEquals(Set.of(), rackMatesOf(3, "a"), "peers that stopped or went quiet are not named");
     }
 
+    /**
+     * One address announced made-up members of rack a (ports where nothing listens) before any real
+     * host: gateways by arrival alone were all its, and rack a's hosts, handed only their rack, never
+     * reached the origin (no data from any peer). One source holds one gateway while others have members.
+     */
+    @Test
+    void madeUpMembersFromOneAddressHoldOneGatewayNotTheWholeRack() throws Exception {
+        InetAddress hostile = InetAddress.getByAddress(new byte[] {10, 0, 0, 99});
+        for (int i = 0; i < 4; i++) {
+            registry.announce(new Announce(IH, PeerId.of(TrackerClient.id20(300 + i)), hostile, 7000 + i, 0, 0, 100, Event.STARTED, 50,
+                    Optional.of(new RackName("a"))));
+        }
+        registry.announce(announce(8, null, Event.STARTED)); // the origin: no rack
+        for (int p = 1; p <= 3; p++) {
+            registry.announce(announce(p, "a", Event.STARTED));
+        }
+        assertEquals(true, peersFor(1, "a").contains(8), "host 1 is a gateway (with one made-up member) and is handed the origin");
+        assertEquals(true, peersFor(3, "a").contains(1), "the rack's other hosts are handed host 1");
+        assertEquals(false, peersFor(2, "a").contains(8), "host 2 is not a gateway: 2 a rack here");
+    }
+
     @Test
     void aGatewayThatAnnouncesStoppedIsReplacedAtOnce() {
         twoRacks();
