@@ -144,6 +144,11 @@ class TrackerServerTest {
         assertEquals(0, TrackerClient.integer(none, "complete"));
         BDict all = (BDict) client.getDict("/scrape").get("files").orElseThrow();
         assertEquals(1, all.entries().size(), "a full scrape lists every swarm");
+        client.announce(unknown, TrackerClient.id20(12), 6883, 100, "event=started");
+        assertEquals(1, ((BDict) client.getDict("/scrape").get("files").orElseThrow()).entries().size(),
+                "one full scrape answers every request for a while");
+        clock.advance(org.murder.tracker.http.FullScrape.FRESH_FOR);
+        assertEquals(2, ((BDict) client.getDict("/scrape").get("files").orElseThrow()).entries().size(), "then it is made again");
     }
 
     @Test

@@ -61,6 +61,8 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     private final Whitelist whitelist;
     private final TrackerMetrics metrics;
     private final Clock clock;
+    /** Scrapes that name no infohash share one answer a while. */
+    private final FullScrape fullScrape;
     private final LogThrottle clientErrors = new LogThrottle(10_000, 20);
     private final LogThrottle capLog = new LogThrottle(60_000, 1);
 
@@ -71,6 +73,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         this.whitelist = whitelist;
         this.metrics = metrics;
         this.clock = clock;
+        this.fullScrape = new FullScrape(clock);
     }
 
     /** What a route answers: status, content type, body. */
@@ -186,22 +189,27 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     private Reply scrape(ChannelHandlerContext ctx, String query, long start) {
         Query q = Query.parse(query, HttpSettings.MAX_PARAMETERS);
         List<byte[]> hashes = q.all("info_hash");
-        Map<InfoHash, ScrapeStats> files = new LinkedHashMap<>();
         if (hashes.isEmpty()) {
-            registry.scrapeAll().forEach((ih, s) -> {
-                if (whitelist.allows(ih)) {
-                    files.put(ih, s);
-                }
+            ByteBuf all = fullScrape.answer(() -> {
+                Map<InfoHash, ScrapeStats> files = new LinkedHashMap<>();
+                registry.scrapeAll().forEach((ih, s) -> {
+                    if (whitelist.allows(ih)) {
+                        files.put(ih, s);
+                    }
+                });
+                return files;
             });
-        } else {
-            for (byte[] h : hashes) {
-                if (h.length != InfoHash.LENGTH) {
-                    throw HttpError.badRequest("info_hash: " + h.length + " bytes (expected: 20)");
-                }
-                InfoHash ih = InfoHash.of(h);
-                if (whitelist.allows(ih)) {
-                    files.put(ih, registry.scrape(ih));
-                }
+            metrics.scrape(System.nanoTime() - start);
+            return new Reply(HttpResponseStatus.OK, BENCODE, all);
+        }
+        Map<InfoHash, ScrapeStats> files = new LinkedHashMap<>();
+        for (byte[] h : hashes) {
+            if (h.length != InfoHash.LENGTH) {
+                throw HttpError.badRequest("info_hash: " + h.length + " bytes (expected: 20)");
+            }
+            InfoHash ih = InfoHash.of(h);
+            if (whitelist.allows(ih)) {
+                files.put(ih, registry.scrape(ih));
             }
         }
         ByteBuf body = ctx.alloc().buffer(16 + 80 * files.size());
