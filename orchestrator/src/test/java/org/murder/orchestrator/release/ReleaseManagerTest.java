@@ -303,17 +303,13 @@ class ReleaseManagerTest {
 
     @Test
     void aRollbackOnAFullDiskLeavesCurrentAndTheHistoryAsTheyWere() throws Exception {
-        Path mount = Files.createDirectories(tmp.resolve("small"));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString())
-                .redirectErrorStream(true).start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "needs root to mount a tmpfs");
-        try {
-            dest = mount.resolve("app");
+        try (org.murder.testkit.Tmpfs small = org.murder.testkit.Tmpfs.mount(tmp.resolve("small"), "size=1m")) {
+            dest = small.dir().resolve("app");
             releases = new ReleaseManager(dest, new SafeExtractor(), clock);
             activate("v1");
             activate("v2");
             String before = history();
-            fill(mount);
+            fill(small.dir());
             clock.advance(Duration.ofMinutes(1));
             MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
             assertTrue(e.getMessage().startsWith("write " + dest.resolve("releases/.history") + ": "), e.getMessage());
@@ -322,12 +318,10 @@ class ReleaseManagerTest {
             try (var left = Files.list(dest.resolve("releases"))) {
                 assertEquals(List.of(), left.filter(f -> f.getFileName().toString().endsWith(".partial")).toList());
             }
-            Files.delete(mount.resolve("filler"));
+            Files.delete(small.dir().resolve("filler"));
             assertEquals("v1", releases.rollback(Optional.empty()).to());
             assertEquals("releases/v1", currentLink());
             assertTrue(history().endsWith(" v1 rollback\n"), history());
-        } finally {
-            new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor();
         }
     }
 
