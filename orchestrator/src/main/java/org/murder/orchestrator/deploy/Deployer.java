@@ -215,7 +215,7 @@ public final class Deployer {
      */
     private void refuseLiveJobOfTag(String tag) throws Exception {
         for (org.murder.orchestrator.job.JobStore.JobStatus s : new org.murder.orchestrator.job.JobStore(zk).unfinished(tag,
-                clock.millis())) {
+                clock.millis(), Optional.ofNullable(signer))) {
             throw MurderException.failure("tag " + tag + ": job " + s.job().id() + " of a deploy that is gone is still live on "
                     + s.unfinishedHosts() + " of " + s.job().hosts().size() + " hosts until " + java.time.Instant.ofEpochMilli(s.job().deadline())
                     .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (expected: 'murder deploy --resume " + s.job().id()
@@ -438,7 +438,7 @@ public final class Deployer {
         org.murder.orchestrator.rollout.WaveController waves = job.rolloutOrNone().hasWaves()
                 ? new org.murder.orchestrator.rollout.WaveController(job.rollout().waves(), job.rollout().maxFailures()) : null;
         if (waves != null && resumed) {
-            waves.resume(releasedWaves(job.id()), zk.checkExists().forPath(ZkPaths.wavesStop(job.id())) != null);
+            waves.resume(releasedWaves(job.id()), nodes.wavesStopped(job.id()));
         }
         Map<String, Long> missingSince = new HashMap<>();
         Map<String, Long> reportSeenAt = new HashMap<>(); // when each host's report last changed, for a timeout's reason

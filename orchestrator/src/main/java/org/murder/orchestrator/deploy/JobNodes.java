@@ -59,7 +59,13 @@ final class JobNodes {
                 }
                 for (String name : names) {
                     try {
-                        agents.add(Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class));
+                        AgentInfo info = Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class);
+                        if (!name.equals(info.name())) { // an agent registers under its own name: another node naming it is not it
+                            LOG.warn("{}: names agent '{}' (expected: '{}', its node's name); skipped", ZkPaths.agent(name),
+                                    org.murder.core.Printable.escape(String.valueOf(info.name())), org.murder.core.Printable.escape(name));
+                            continue;
+                        }
+                        agents.add(info);
                     } catch (KeeperException.NoNodeException gone) {
                         // left between the listing and the read
                     } catch (IllegalArgumentException bad) {
@@ -174,7 +180,7 @@ final class JobNodes {
         }
         int released = 0;
         for (String child : zk.getChildren().forPath(ZkPaths.waves(id))) {
-            if (child.matches("\\d{1,6}")) {
+            if (child.matches("\\d{1,6}") && isSigned(ZkPaths.waves(id) + "/" + child)) {
                 released = Math.max(released, Integer.parseInt(child) + 1);
             }
         }
@@ -183,15 +189,37 @@ final class JobNodes {
 
     /** Whether the rollout of job {@code id} was stopped (a wave failed, or the deadline cut it off). */
     boolean wavesStopped(String id) throws Exception {
-        return zk.checkExists().forPath(ZkPaths.wavesStop(id)) != null;
+        return isSigned(ZkPaths.wavesStop(id));
     }
 
-    /** A node holding the signature of its own path: agents take the deployer's word only with the secret. */
-    void signedNode(String path) throws Exception {
+    /**
+     * Whether {@code path} holds the signature of its own path (without a signer: whether it exists). A node
+     * anyone wrote is not the deployer's word: agents ignore it, and so does the deploy (one named the next
+     * wave released, and the deploy never released it).
+     */
+    private boolean isSigned(String path) throws Exception {
+        byte[] data;
         try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, signer.signText(path).getBytes(StandardCharsets.US_ASCII));
+            data = zk.getData().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        }
+        return signer == null || signer.verifyText(path, new String(data == null ? new byte[0] : data, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A node holding the signature of its own path: agents take the deployer's word only with the secret.
+     * One there already keeps its data when signed (released already: a resumed deploy), else gets the signature.
+     */
+    void signedNode(String path) throws Exception {
+        byte[] signature = signer.signText(path).getBytes(StandardCharsets.US_ASCII);
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, signature);
         } catch (KeeperException.NodeExistsException e) {
-            // released already (a resumed deploy)
+            if (!isSigned(path)) {
+                LOG.warn("{}: not signed with this deploy's secret (someone else wrote it); signed now", path);
+                zk.setData().forPath(path, signature);
+            }
         }
     }
 }

@@ -9,7 +9,14 @@ import java.util.List;
 public record AgentInfo(String name, String host, String ip, List<String> roles, String portRange, String destRoot,
         String version, long since, String rack) {
     public AgentInfo {
-        roles = roles == null ? List.of() : List.copyOf(roles);
+        // a node anyone may have written: what is listed and matched on is never null
+        name = name == null ? "" : name;
+        host = host == null ? "" : host;
+        ip = ip == null ? "" : ip;
+        roles = roles == null ? List.of() : roles.stream().filter(java.util.Objects::nonNull).toList();
+        portRange = portRange == null ? "" : portRange;
+        destRoot = destRoot == null ? "" : destRoot;
+        version = version == null ? "" : version;
     }
 
     /** A registration without a rack. */

@@ -42,6 +42,9 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
     public static final String BEFORE_RESTART = "before-restart";
 
     public HostReport {
+        if (state == null || state.isEmpty()) { // a node anyone wrote: the deploy and 'jobs' read every report's state
+            throw new IllegalArgumentException("state: missing (expected: " + ACCEPTED + ", " + DOWNLOADING + ", " + DONE + ", ...)");
+        }
         error = error == null ? "" : error;
         reused = reused == null ? "" : reused;
         hooks = hooks == null ? List.of() : List.copyOf(hooks);

@@ -179,12 +179,19 @@ public final class JobStore {
     /**
      * The deploy jobs of {@code tag} whose deadline is after {@code nowMillis} and that some of
      * their hosts have not finished (no done or failed report): live on the agents, whoever
-     * published them. Reads the jobs, and the reports of those of this tag only.
+     * published them. Reads the jobs, and the reports of those of this tag only. With {@code signer},
+     * a job it did not sign is none: agents never run it, and anyone who can write a node must not
+     * block a tag with one.
      */
-    public List<JobStatus> unfinished(String tag, long nowMillis) throws Exception {
+    public List<JobStatus> unfinished(String tag, long nowMillis, java.util.Optional<JobSigner> signer) throws Exception {
         List<JobStatus> out = new ArrayList<>();
         for (Job job : jobs()) {
             if (!job.isDeploy() || !tag.equals(job.tag()) || job.deadline() <= nowMillis) {
+                continue;
+            }
+            if (signer.isPresent() && !signer.get().verify(job)) {
+                LOG.warn("ignoring job {} of tag {}: not signed with this deploy's secret (agents do not run it)",
+                        org.murder.core.Printable.escape(job.id()), org.murder.core.Printable.escape(tag));
                 continue;
             }
             Map<String, HostReport> reports = new LinkedHashMap<>();

@@ -56,6 +56,46 @@ class JobNodesTest {
         }
     }
 
+    /**
+     * Registrations anyone may write: one without a name broke 'murder agents' and every deploy (the
+     * sort by name), one naming another agent made a deploy target that agent twice. An agent is
+     * its node's name; fields left out read as empty, never null.
+     */
+    @Test
+    void aRegistrationIsTheAgentItsNodeNamesAndNoOther() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("web-1"),
+                    "{\"name\":\"web-1\",\"roles\":[\"web\",null]}".getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("evil"), "{}".getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("twin"),
+                    "{\"name\":\"web-1\"}".getBytes(StandardCharsets.UTF_8));
+            List<org.murder.orchestrator.job.AgentInfo> agents = new JobNodes(zk, null, Clock.systemUTC()).agents();
+            assertEquals(List.of("web-1"), agents.stream().map(org.murder.orchestrator.job.AgentInfo::name).toList());
+            assertEquals(List.of("web"), agents.get(0).roles());
+            assertEquals("", agents.get(0).ip());
+        }
+    }
+
+    /** Wave nodes anyone wrote: an unsigned "released" wave made --continue say every wave was released, and the deploy skip it. */
+    @Test
+    void onlySignedWaveNodesCountAndAnUnsignedOneIsSignedWhenTheDeployReleasesIt() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
+            JobNodes nodes = new JobNodes(zk, signer, Clock.systemUTC());
+            nodes.signedNode(ZkPaths.wave("v2-x", 0));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wave("v2-x", 1), "forged".getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.wavesStop("v2-x"), "forged".getBytes(StandardCharsets.UTF_8));
+            assertEquals(1, nodes.releasedWaves("v2-x"));
+            assertEquals(false, nodes.wavesStopped("v2-x"));
+            nodes.signedNode(ZkPaths.wave("v2-x", 1));
+            assertEquals(2, nodes.releasedWaves("v2-x"));
+            assertEquals(signer.signText(ZkPaths.wave("v2-x", 1)),
+                    new String(zk.getData().forPath(ZkPaths.wave("v2-x", 1)), StandardCharsets.US_ASCII));
+        }
+    }
+
     private static void report(CuratorFramework zk, String host, HostReport r) throws Exception {
         String path = ZkPaths.host("v2-x", host);
         if (zk.checkExists().forPath(path) == null) {

@@ -133,11 +133,14 @@ class JobStoreTest {
             publish(zk, "v1-live", clock.millis() - 10_000); // web-1 reported "{}": no state
             publish(zk, "v1-past", clock.millis() - 70_000); // its deadline, a minute after, has passed
             JobStore store = new JobStore(zk);
-            assertEquals(List.of("v1-live"), store.unfinished("v1", clock.millis()).stream().map(s -> s.job().id()).toList());
-            assertEquals(List.of(), store.unfinished("v2", clock.millis()), "another tag");
+            assertEquals(List.of("v1-live"), store.unfinished("v1", clock.millis(), java.util.Optional.empty()).stream().map(s -> s.job().id()).toList());
+            assertEquals(List.of(), store.unfinished("v2", clock.millis(), java.util.Optional.empty()), "another tag");
+            // with the secret, an unsigned job is none: anyone who can write a node must not block a tag with one
+            assertEquals(List.of(), store.unfinished("v1", clock.millis(),
+                    java.util.Optional.of(new JobSigner("a-test-secret-of-32-characters!!"))), "unsigned");
             zk.setData().forPath(ZkPaths.host("v1-live", "web-1"), Json.write(new HostReport(HostReport.DONE, 1, 1, 0, 0, "", 0, 0,
                     "", 0, 0, 0)));
-            assertEquals(List.of(), store.unfinished("v1", clock.millis()), "every host done");
+            assertEquals(List.of(), store.unfinished("v1", clock.millis(), java.util.Optional.empty()), "every host done");
         }
     }
 }
