@@ -440,6 +440,40 @@ class ResilienceIT {
         assertTrue(Files.notExists(tmp.resolve("hosts/web-1/forged.tar.gz.part")));
     }
 
+    /**
+     * Someone who can write ZooKeeper nodes but has no job secret wrote "done" for web-2 as soon as the
+     * job's reports appeared (before its agent read the job): the deploy counted web-2 done and exited
+     * 0, and web-2's agent took the job as finished and never downloaded it. Reports are signed now.
+     */
+    @Test
+    void aDoneReportWrittenWithoutTheSecretIsNoneForTheDeployAndTheAgent() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of());
+        fleet.start("web-2", List.of());
+        java.util.concurrent.atomic.AtomicInteger forged = new java.util.concurrent.atomic.AtomicInteger();
+        try (CuratorFramework forger = Zk.connect(settings); CuratorCache cache = CuratorCache.build(forger, ZkPaths.REPORTS)) {
+            cache.listenable().addListener(CuratorCacheListener.builder().forCreates(node -> {
+                String rest = node.getPath().substring(ZkPaths.REPORTS.length());
+                if (rest.matches("/[^/]+")) { // a job's reports, made before its job is published
+                    try {
+                        forger.create().orSetData().creatingParentContainersIfNeeded().inBackground((c, e) -> forged.incrementAndGet())
+                                .forPath(ZkPaths.host(rest.substring(1), "web-2"),
+                                        Json.write(HostReport.accepted(100_000, 1).progress(100_000, 0, 1).done(2, "")));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }).build());
+            cache.start();
+            List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v7").get(120, TimeUnit.SECONDS);
+            assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + output);
+        }
+        assertEquals(1, forged.get(), "the forged report was written");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("work-v7/v7.tar.zst")), Files.readAllBytes(tmp.resolve("hosts/web-2/v7.tar.zst")),
+                "web-2 downloaded the release");
+    }
+
     @Test
     void aJobSignedWithAnotherSecretFailsItsHostsInSecondsNotAtTheDeadline() throws Exception {
         ZkSettings settings = startServer();

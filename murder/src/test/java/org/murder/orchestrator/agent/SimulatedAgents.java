@@ -81,7 +81,7 @@ public final class SimulatedAgents {
         }
 
         void start() throws Exception {
-            reporter = new Reporter(zk, name);
+            reporter = new Reporter(zk, name, signer);
             AgentInfo info = new AgentInfo(name, "sim", "127.0.0.1", List.of("sim"), "6881-6889", "/srv/sim", "sim",
                     System.currentTimeMillis());
             registration = new Registration(zk, name, ZkPaths.agent(name), Json.write(info), fleet::get);

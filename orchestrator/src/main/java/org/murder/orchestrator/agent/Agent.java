@@ -118,7 +118,7 @@ public final class Agent implements Closeable {
     public void start(long registerTimeoutSeconds) throws Exception {
         zk.createContainers(ZkPaths.JOBS);
         zk.createContainers(ZkPaths.AGENTS);
-        reporter = new Reporter(zk, settings.name());
+        reporter = new Reporter(zk, settings.name(), signer);
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis(),
                 engine.config().rack().map(RackName::value).orElse(null));
@@ -734,7 +734,7 @@ public final class Agent implements Closeable {
     /** The report, empty when there is none; throws when ZooKeeper cannot say. */
     private Optional<HostReport> readReport(String path) throws Exception {
         try {
-            return Optional.of(Json.read(zk.getData().forPath(path), HostReport.class));
+            return Optional.of(org.murder.orchestrator.job.ReportSeal.read(path, zk.getData().forPath(path), signer));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (IllegalArgumentException garbage) {

@@ -35,6 +35,8 @@ final class Reporter implements Closeable {
 
     private final CuratorFramework zk;
     private final String agent;
+    /** Signs every report (see ReportSeal). */
+    private final org.murder.orchestrator.job.JobSigner signer;
     private final ReportCadence cadence = new ReportCadence(ThreadLocalRandom.current());
     private final Object lock = new Object();
     /** Path to the latest report not yet stored. Guarded by {@link #lock}. */
@@ -51,9 +53,10 @@ final class Reporter implements Closeable {
     private long flushUntil;
     private long writes;
 
-    Reporter(CuratorFramework zk, String agent) {
+    Reporter(CuratorFramework zk, String agent, org.murder.orchestrator.job.JobSigner signer) {
         this.zk = zk;
         this.agent = agent;
+        this.signer = signer;
         this.writer = new Thread(this::writeLoop, "murder-agent-reports-" + agent);
         this.writer.setDaemon(true);
         this.writer.start();
@@ -124,7 +127,7 @@ final class Reporter implements Closeable {
                 synchronized (lock) {
                     exists = stored.containsKey(path);
                 }
-                store(path, Json.write(next.report()), exists);
+                store(path, org.murder.orchestrator.job.ReportSeal.write(path, next.report(), signer), exists);
                 synchronized (lock) {
                     writes++;
                     long now = nowMillis();

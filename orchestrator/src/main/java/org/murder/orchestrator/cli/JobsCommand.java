@@ -133,7 +133,7 @@ public final class JobsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny(); // a bad secret before ZooKeeper is asked
         try (CuratorFramework client = Zk.connect(zk.settings())) {
-            JobStore store = new JobStore(client);
+            JobStore store = new JobStore(client, signer.orElse(null)); // with the secret, only reports its agents signed
             long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC(), signer);
             List<Shown> jobs = shown(client, store, signer);
             if (json.enabled()) {

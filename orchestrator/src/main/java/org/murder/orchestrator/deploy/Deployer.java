@@ -188,7 +188,7 @@ public final class Deployer {
             throw MurderException.badInput(req.selector() + ": " + hosts.size() + " hosts match (expected: at most --max-hosts "
                     + maxHosts + "; check the target with --dry-run, then pass --max-hosts " + hosts.size() + " to go ahead)");
         }
-        int pruned = new org.murder.orchestrator.job.JobStore(zk).prune(JOB_TTL, clock, Optional.ofNullable(signer));
+        int pruned = new org.murder.orchestrator.job.JobStore(zk, signer).prune(JOB_TTL, clock, Optional.ofNullable(signer));
         if (pruned > 0) {
             LOG.info("removed {} jobs older than {}", pruned, org.murder.core.Durations.format(JOB_TTL));
         }
@@ -214,7 +214,7 @@ public final class Deployer {
      * resumed, seeded and followed, with {@code --resume}.
      */
     private void refuseLiveJobOfTag(String tag) throws Exception {
-        for (org.murder.orchestrator.job.JobStore.JobStatus s : new org.murder.orchestrator.job.JobStore(zk).unfinished(tag,
+        for (org.murder.orchestrator.job.JobStore.JobStatus s : new org.murder.orchestrator.job.JobStore(zk, signer).unfinished(tag,
                 clock.millis(), Optional.ofNullable(signer))) {
             throw MurderException.failure("tag " + tag + ": job " + s.job().id() + " of a deploy that is gone is still live on "
                     + s.unfinishedHosts() + " of " + s.job().hosts().size() + " hosts until " + java.time.Instant.ofEpochMilli(s.job().deadline())
@@ -491,7 +491,7 @@ public final class Deployer {
                         parsed.put(h, node); // only reports that changed are parsed again: thousands of hosts, several passes a second
                         reportSeenAt.put(h, clock.millis());
                         try {
-                            reports.put(h, Json.read(node.getData(), HostReport.class));
+                            reports.put(h, org.murder.orchestrator.job.ReportSeal.readTakingAnyFailure(ZkPaths.host(job.id(), h), node.getData(), signer));
                         } catch (IllegalArgumentException e) {
                             LOG.warn("{}: {}", ZkPaths.host(job.id(), h), e.getMessage());
                         }

@@ -162,7 +162,7 @@ final class JobNodes {
         for (String h : hosts) {
             HostReport r;
             try {
-                r = Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class);
+                r = org.murder.orchestrator.job.ReportSeal.readTakingAnyFailure(ZkPaths.host(id, h), zk.getData().forPath(ZkPaths.host(id, h)), signer);
             } catch (org.apache.zookeeper.KeeperException.NoNodeException | IllegalArgumentException none) {
                 r = null;
             }

@@ -77,9 +77,22 @@ public final class JobStore {
     }
 
     private final CuratorFramework zk;
+    /** Reads only the reports it signed (see ReportSeal); null: every report (no secret here). */
+    private final JobSigner signer;
 
     public JobStore(CuratorFramework zk) {
+        this(zk, null);
+    }
+
+    public JobStore(CuratorFramework zk, JobSigner signer) {
         this.zk = zk;
+        this.signer = signer;
+    }
+
+    /** Host {@code h}'s report on job {@code id}; IllegalArgumentException when it is not one (see ReportSeal). */
+    private HostReport report(String id, String h) throws Exception {
+        String path = ZkPaths.host(id, h);
+        return ReportSeal.readTakingAnyFailure(path, zk.getData().forPath(path), signer);
     }
 
     /**
@@ -98,7 +111,7 @@ public final class JobStore {
                     for (String bucket : zk.getChildren().forPath(ZkPaths.hosts(id))) {
                         for (String h : zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket)) {
                             try {
-                                reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(id, h)), HostReport.class));
+                                reports.put(h, report(id, h));
                             } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
                                 // not a report of ours: skipped
                             }
@@ -166,7 +179,7 @@ public final class JobStore {
     private boolean allFinished(Job job) throws Exception {
         for (String h : job.hosts()) {
             try {
-                if (!Json.read(zk.getData().forPath(ZkPaths.host(job.id(), h)), HostReport.class).isFinished()) {
+                if (!report(job.id(), h).isFinished()) {
                     return false;
                 }
             } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
@@ -197,7 +210,7 @@ public final class JobStore {
             Map<String, HostReport> reports = new LinkedHashMap<>();
             for (String h : job.hosts()) {
                 try {
-                    reports.put(h, Json.read(zk.getData().forPath(ZkPaths.host(job.id(), h)), HostReport.class));
+                    reports.put(h, report(job.id(), h));
                 } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
                     // not reported yet, or not a report of ours
                 }

@@ -32,6 +32,9 @@ class JobNodesTest {
             List<String> wave = List.of("web-1", "web-2", "web-3", "web-4");
             assertEquals(2, nodes.unfinishedOf("v2-x", wave));
             report(zk, "web-2", started.progress(100, 0, 1).failed("health failed", 3_000));
+            // "done" written by someone without the job secret is no report (the deploy counted such a host done, exit 0)
+            write(zk, ZkPaths.host("v2-x", "web-4"), Json.write(started.progress(100, 0, 1).done(3_000, "")));
+            assertEquals(1, nodes.unfinishedOf("v2-x", wave), "an unsigned done is not done");
             report(zk, "web-4", started.progress(100, 0, 1).done(3_000, ""));
             assertEquals(0, nodes.unfinishedOf("v2-x", wave), "failed counts as finished: the deploy judges the wave");
         }
@@ -96,12 +99,17 @@ class JobNodesTest {
         }
     }
 
+    /** Stores {@code r} as host's agent does: signed with the job secret. */
     private static void report(CuratorFramework zk, String host, HostReport r) throws Exception {
         String path = ZkPaths.host("v2-x", host);
+        write(zk, path, org.murder.orchestrator.job.ReportSeal.write(path, r, new JobSigner("a-test-secret-of-32-characters!!")));
+    }
+
+    private static void write(CuratorFramework zk, String path, byte[] data) throws Exception {
         if (zk.checkExists().forPath(path) == null) {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, Json.write(r));
+            zk.create().creatingParentContainersIfNeeded().forPath(path, data);
         } else {
-            zk.setData().forPath(path, Json.write(r));
+            zk.setData().forPath(path, data);
         }
     }
 }
