@@ -33,7 +33,14 @@ final class SpreadTask implements AutoCloseable {
 
     SpreadTask(String thread, String what, Runnable task, IntSupplier fleetSize) {
         this.what = what;
-        this.task = task;
+        this.task = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) { // run from a Future or a schedule, it was lost without a word, and never run again
+                LOG.error("{}: {}", what, e.toString(), e);
+                failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+            }
+        };
         this.fleetSize = fleetSize;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, thread);

@@ -14,6 +14,13 @@ public final class JobCodec {
     public static final int COMPRESS_ABOVE = 64 * 1024;
     /** The largest job JSON a reader inflates. */
     public static final int MAX_JSON_BYTES = 16 * 1024 * 1024;
+    /**
+     * The most JSON tokens a job may have before it is read into objects: a job for 10,000 hosts in waves
+     * has about 20,000. A 16 KB node anyone wrote that inflated to 16 MB of {@code [1,1,...]} became 8
+     * million objects in every agent's 192 MB heap before its signature could be checked, and agents took
+     * no job for minutes (then ran out of memory).
+     */
+    public static final int MAX_TOKENS = 500_000;
 
     private JobCodec() {
     }
@@ -33,6 +40,8 @@ public final class JobCodec {
         if (data == null || data.length == 0) {
             throw new IllegalArgumentException("empty node (expected: a job's JSON)");
         }
-        return Json.read(NodeData.inflate(data, MAX_JSON_BYTES), Job.class);
+        byte[] json = NodeData.inflate(data, MAX_JSON_BYTES);
+        Json.requireTokensAtMost(json, MAX_TOKENS, "job");
+        return Json.read(json, Job.class);
     }
 }

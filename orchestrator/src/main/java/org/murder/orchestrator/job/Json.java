@@ -39,6 +39,23 @@ public final class Json {
         }
     }
 
+    /**
+     * Counts {@code data}'s JSON tokens with the streaming parser (no objects made) and throws
+     * IllegalArgumentException past {@code max}, or when it is not JSON.
+     */
+    static void requireTokensAtMost(byte[] data, int max, String what) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(data)) {
+            int tokens = 0;
+            while (p.nextToken() != null) {
+                if (++tokens > max) {
+                    throw new IllegalArgumentException("a " + what + " of more than " + max + " JSON values (expected: at most that)");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a " + what + " (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
     private static String firstLine(String s) {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }

@@ -62,6 +62,23 @@ class JobCodecTest {
         assertTrue(e.getMessage().contains("inflates beyond"), e.getMessage());
     }
 
+    /** A 16 KB node inflating to 16 MB of {@code [1,1,...]}: under the size cap, and 8 million objects in an agent's heap. */
+    @Test
+    void aJobOfMillionsOfValuesIsRefusedBeforeAnyIsMade() throws Exception {
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bomb)) {
+            gz.write("{\"hosts\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] ones = "1,".repeat(1 << 20).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i < 7; i++) {
+                gz.write(ones); // 14 MB, 7 million values
+            }
+            gz.write("1]}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        assertTrue(bomb.size() < 64 * 1024, bomb.size() + " bytes");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobCodec.decode(bomb.toByteArray()));
+        assertEquals("a job of more than " + JobCodec.MAX_TOKENS + " JSON values (expected: at most that)", e.getMessage());
+    }
+
     @Test
     void garbageIsAOneLineReason() {
         for (byte[] bad : List.of(new byte[0], new byte[] {0x1f, (byte) 0x8b, 1, 2, 3}, "{not json".getBytes(),
