@@ -94,6 +94,18 @@ final class Registration implements Closeable {
         try {
             long session = zk.getZookeeperClient().getZooKeeper().getSessionId();
             Stat stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            if (stat != null && stat.getEphemeralOwner() == 0) {
+                // no agent's: registrations are ephemeral. Left alone, one made by anyone (another address, other roles)
+                // stood for this agent for good, and the deploy could never see it go
+                LOG.warn("{} is a persistent node, not an agent's registration (someone else made it); replacing it with ours",
+                        path);
+                try {
+                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                    // gone or changed meanwhile: looked at again below
+                }
+                stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
             if (stat != null && stat.getEphemeralOwner() != session) {
                 // an earlier run of this agent (its session not expired yet), or a node made by hand: left alone;
                 // the watch set above tells when it goes, and ours is made then
