@@ -474,6 +474,31 @@ class ResilienceIT {
                 "web-2 downloaded the release");
     }
 
+    /**
+     * A signed job is good until its deadline wherever its node is: someone who could write nodes
+     * made an old job's node again, byte for byte, with its reports gone. The agent, restarted (its
+     * memory of the job gone too), ran it again; with activation that switched current back.
+     */
+    @Test
+    void aJobRunHereBeforeIsNotRunAgainWhenItsNodeIsMadeAgainAfterARestart() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
+        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
+        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
+        byte[] job = deployZk.getData().forPath(ZkPaths.job(id));
+        fleet.kill(agent);
+        deployZk.delete().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(id));
+        deployZk.delete().forPath(ZkPaths.job(id));
+        deployZk.create().forPath(ZkPaths.job(id), job); // the same signed job, a newer node
+        fleet.start("web-1", List.of());
+        // a real deploy afterwards: once it is done, the restarted agent has listed the jobs, the replayed one too
+        List<HostOutcome> v2 = deployAsync(settings, release(120_000), "v2").get(120, TimeUnit.SECONDS);
+        assertTrue(v2.get(0).succeeded(), v2 + "\n" + output);
+        assertNull(deployZk.checkExists().forPath(ZkPaths.host(id, "web-1")), "the replayed job was run again");
+    }
+
     @Test
     void aJobSignedWithAnotherSecretFailsItsHostsInSecondsNotAtTheDeadline() throws Exception {
         ZkSettings settings = startServer();

@@ -62,6 +62,8 @@ public final class Agent implements Closeable {
     private final AgentSettings settings;
     private final Engine engine;
     private final JobSigner signer;
+    /** Jobs run here to an end, across restarts: never run again. */
+    private final FinishedJobs finished;
     private final Activator activator;
     private final RolloutActivation rollouts;
     private final Clock clock;
@@ -112,6 +114,7 @@ public final class Agent implements Closeable {
         this.activator = activator;
         this.clock = clock;
         this.metrics = metrics;
+        this.finished = new FinishedJobs(settings.destRoot(), clock);
     }
 
     /** Registers and starts watching; returns once registered (or throws after {@code registerTimeoutSeconds}). */
@@ -161,6 +164,10 @@ public final class Agent implements Closeable {
         }
         if (!job.id().equals(id)) {
             ignore(id, "its id '" + job.id() + "' is not its node name: ignored");
+            return;
+        }
+        if (finished.contains(id)) {
+            ignore(id, "ran here to its end before (a job node made again, its reports gone): ignored");
             return;
         }
         if (!job.hosts().contains(settings.name())) {
@@ -311,6 +318,9 @@ public final class Agent implements Closeable {
             last = progress.last().failed(e.getMessage() == null ? e.toString() : e.getMessage(), clock.millis());
         }
         reporter.offer(path, last, hosts(job));
+        if (!closed) { // stopped with the agent, it is resumed after a restart
+            finished.add(job.id(), job.deadline());
+        }
         return HostReport.DONE.equals(last.state()) ? AgentMetrics.Result.DONE
                 : progress.wasTimedOut() ? AgentMetrics.Result.TIMEOUT : AgentMetrics.Result.FAILED;
     }
