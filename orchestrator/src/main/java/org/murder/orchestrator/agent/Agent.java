@@ -192,12 +192,27 @@ public final class Agent implements Closeable {
         } catch (KeeperException.NodeExistsException e) {
             // made by another agent: read it below
         }
-        String id = new String(zk.getData().forPath(ZkPaths.ENSEMBLE_ID), java.nio.charset.StandardCharsets.US_ASCII).strip();
-        if (!id.matches("[A-Za-z0-9-]{1,64}")) {
-            throw org.murder.core.MurderException.failure(ZkPaths.ENSEMBLE_ID + ": " + id.length() + " bytes that are not an id (expected: the"
-                    + " id an agent wrote, letters, digits and '-'; delete the node to make a new one)", null);
+        for (int attempt = 0; ; attempt++) {
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            String id = new String(zk.getData().storingStatIn(stat).forPath(ZkPaths.ENSEMBLE_ID),
+                    java.nio.charset.StandardCharsets.US_ASCII).strip();
+            if (id.matches("[A-Za-z0-9-]{1,64}")) {
+                return id;
+            }
+            if (attempt == 3) {
+                throw org.murder.core.MurderException.failure(ZkPaths.ENSEMBLE_ID + ": " + id.length() + " bytes that are not an id,"
+                        + " again after replacing it 3 times (expected: the id an agent wrote, letters, digits and '-')", null);
+            }
+            // not an agent's: anyone who could write it stopped every agent that started; a new one is made (one agent wins)
+            LOG.warn("{}: {} bytes that are not an id (someone else wrote it); replacing it with a new one", ZkPaths.ENSEMBLE_ID,
+                    id.length());
+            try {
+                zk.setData().withVersion(stat.getVersion()).forPath(ZkPaths.ENSEMBLE_ID,
+                        java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (KeeperException.BadVersionException raced) {
+                // another agent replaced it first: read again
+            }
         }
-        return id;
     }
 
     /**
