@@ -99,6 +99,11 @@ public record DeployState(String job, String tag, String result, long elapsedMil
         return build(job, tag, hosts, size, reports, elapsedMillis, byHost, true);
     }
 
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
     private static DeployState build(String job, String tag, List<String> names, long size, Map<String, HostReport> reports,
             long elapsedMillis, Map<String, HostOutcome> outcomes, boolean finished) {
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -121,11 +126,11 @@ public record DeployState(String job, String tag, String result, long elapsedMil
             }
             hosts.add(h);
             counts.merge(STATES.contains(h.state()) ? h.state() : OTHER, 1, Integer::sum);
-            if (r != null) {
-                bytes += Math.max(0, r.bytes());
+            if (r != null) { // a host has at most the job's bytes, whatever a report says (a sum past Long.MAX_VALUE went negative)
+                bytes += size > 0 ? Math.min(size, Math.max(0, r.bytes())) : Math.max(0, Math.min(r.bytes(), Long.MAX_VALUE / 1024 / names.size()));
             }
             if (h.running()) {
-                rate += h.rate();
+                rate = saturatedAdd(rate, Math.max(0, h.rate()));
             }
         }
         String result = !finished ? RUNNING : allOk && outcomes.size() >= names.size() ? DONE : FAILED;

@@ -65,7 +65,11 @@ final class Outcomes {
 
     /** The outcome of {@code host} with report {@code r} (null: none yet), unregistered since {@code missingSince} (null: registered). */
     static HostOutcome of(String host, HostReport r, Long missingSince, long now) {
-        double seconds = r == null ? 0 : ((r.finishedAt() > 0 ? r.finishedAt() : now) - r.startedAt()) / 1000.0;
+        long end = r == null ? 0 : r.finishedAt() > 0 ? r.finishedAt() : now;
+        // the agent's own clock for both ends (hosts' clocks differ); a start after the end, or a job of more than a week, is
+        // none (a report anyone wrote gave years)
+        double seconds = r == null || r.startedAt() <= 0 || end < r.startedAt() || end - r.startedAt() > 7L * 24 * 3600 * 1000 ? 0
+                : (end - r.startedAt()) / 1000.0;
         if (r != null && r.isFinished()) {
             return new HostOutcome(host, r.state(), seconds, r.bytes(), r.reused(), r.error(), r.downloaded(), r.rebuilt(),
                     r.uploaded());

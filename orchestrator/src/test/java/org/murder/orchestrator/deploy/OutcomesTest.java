@@ -31,6 +31,15 @@ class OutcomesTest {
                 Outcomes.of("web-1", done, null, now));
     }
 
+    /** A failure anyone may write (the deploy takes one unsigned) gave "slowest 1796585428.1 s": times that cannot be are none. */
+    @Test
+    void timesThatCannotBeAreNone() {
+        for (long[] startEnd : new long[][] {{0, STARTED}, {STARTED, STARTED - 1}, {1, Long.MAX_VALUE / 2}}) {
+            HostReport r = new HostReport(HostReport.FAILED, 0, 100, 0, 0, "rejected", startEnd[0], startEnd[1], "", 0, 0, 0);
+            assertEquals(0.0, Outcomes.of("web-1", r, null, STARTED + 600).seconds(), java.util.Arrays.toString(startEnd));
+        }
+    }
+
     @Test
     void aFailedHostIsFailedWithItsError() {
         HostReport failed = report(HostReport.FAILED, 10, 100, STARTED + 500);
