@@ -58,12 +58,27 @@ public final class Zk {
                 .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) settings.connectTimeout().toMillis())
                 // bounded: ExponentialBackoffRetry capped its sleeps too, with a WARN each time (35 a ZooKeeper outage)
-                .retryPolicy(new BoundedExponentialBackoffRetry(200, 5000, 10));
+                .retryPolicy(new BoundedExponentialBackoffRetry(200, 5000, 10))
+                .zkClientConfig(clientConfig());
         settings.credentials().ifPresent(c -> {
             b.authorization("digest", c.getBytes(StandardCharsets.UTF_8));
             b.aclProvider(digestAcl(c));
         });
         return b.build();
+    }
+
+    /**
+     * The most a ZooKeeper answer may be for this client: {@value #MAX_ANSWER_BYTES} bytes. A server keeps
+     * each node under 1 MB, but a listing of a node's children is not bounded: 5,000 children of 236-character
+     * names (anyone who can write {@code /jobs} can make them) is 1.2 MB, over the client's default of 1 MB,
+     * and each listing dropped the connection (agents took no jobs; deploys and 'murder agents' hung retrying).
+     */
+    static final int MAX_ANSWER_BYTES = 16 << 20;
+
+    private static org.apache.zookeeper.client.ZKClientConfig clientConfig() {
+        org.apache.zookeeper.client.ZKClientConfig config = new org.apache.zookeeper.client.ZKClientConfig();
+        config.setProperty(org.apache.zookeeper.common.ZKConfig.JUTE_MAXBUFFER, String.valueOf(MAX_ANSWER_BYTES));
+        return config;
     }
 
     /** Every node readable and writable only by {@code user:password}. */

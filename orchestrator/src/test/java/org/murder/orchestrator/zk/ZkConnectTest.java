@@ -47,4 +47,24 @@ class ZkConnectTest {
             }
         }
     }
+
+    /**
+     * A listing of 5,000 children of 236-character names is 1.2 MB, over a ZooKeeper client's default
+     * answer size: anyone who can write /jobs made agents drop their connection at every listing.
+     */
+    @Test
+    void aListingOfOverAMegabyteIsRead() throws Exception {
+        try (org.apache.curator.test.TestingServer server = new org.apache.curator.test.TestingServer(true);
+                org.apache.curator.framework.CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString())
+                        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5)))) {
+            zk.createContainers(ZkPaths.JOBS);
+            String prefix = "j".repeat(230);
+            java.util.concurrent.CountDownLatch made = new java.util.concurrent.CountDownLatch(5000);
+            for (int i = 0; i < 5000; i++) {
+                zk.create().inBackground((c, e) -> made.countDown()).forPath(ZkPaths.JOBS + "/" + prefix + String.format("%05d", i));
+            }
+            assertTrue(made.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(5000, zk.getChildren().forPath(ZkPaths.JOBS).size());
+        }
+    }
 }
