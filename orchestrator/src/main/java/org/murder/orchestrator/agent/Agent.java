@@ -62,6 +62,8 @@ public final class Agent implements Closeable {
     private final AgentSettings settings;
     private final Engine engine;
     private final JobSigner signer;
+    /** Job nodes ignored, told 10 a minute. */
+    private final org.murder.core.LogThrottle ignoredLog = new org.murder.core.LogThrottle(60_000, 10);
     /** Jobs run here to an end, across restarts: never run again. */
     private final FinishedJobs finished;
     private final Activator activator;
@@ -252,7 +254,10 @@ public final class Agent implements Closeable {
 
     private void ignore(String id, String why) {
         if (ignored.add(id)) {
-            LOG.warn("[agent={} job={}] {}", settings.name(), id, why);
+            long heldBack = ignoredLog.acquire(); // thousands of nodes anyone made: a few lines a minute, then a count
+            if (heldBack >= 0) {
+                LOG.warn("[agent={} job={}] {}{}", settings.name(), id, why, org.murder.core.LogThrottle.suffix(heldBack));
+            }
         }
     }
 

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class JobNodes {
     private static final Logger LOG = LoggerFactory.getLogger(JobNodes.class);
+    /** Registrations that are not agents', told 10 a minute. */
+    private static final org.murder.core.LogThrottle NOT_AGENTS_LOG = new org.murder.core.LogThrottle(60_000, 10);
     /** The largest job published: ZooKeeper's default jute.maxbuffer is 1 MB, with room for the packet around it. */
     static final int MAX_JOB_BYTES = 900_000;
 
@@ -61,15 +63,22 @@ final class JobNodes {
                     try {
                         AgentInfo info = Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class);
                         if (!name.equals(info.name())) { // an agent registers under its own name: another node naming it is not it
-                            LOG.warn("{}: names agent '{}' (expected: '{}', its node's name); skipped", ZkPaths.agent(name),
-                                    org.murder.core.Printable.escape(String.valueOf(info.name())), org.murder.core.Printable.escape(name));
+                            long heldBack = NOT_AGENTS_LOG.acquire();
+                            if (heldBack >= 0) {
+                                LOG.warn("{}: names agent '{}' (expected: '{}', its node's name); skipped{}", ZkPaths.agent(name),
+                                        org.murder.core.Printable.escape(String.valueOf(info.name())), org.murder.core.Printable.escape(name),
+                                        org.murder.core.LogThrottle.suffix(heldBack));
+                            }
                             continue;
                         }
                         agents.add(info);
                     } catch (KeeperException.NoNodeException gone) {
                         // left between the listing and the read
                     } catch (IllegalArgumentException bad) {
-                        LOG.warn("{}: {}", ZkPaths.agent(name), bad.getMessage());
+                        long heldBack = NOT_AGENTS_LOG.acquire(); // thousands of nodes anyone made: a few lines, then a count
+                        if (heldBack >= 0) {
+                            LOG.warn("{}: {}{}", ZkPaths.agent(name), bad.getMessage(), org.murder.core.LogThrottle.suffix(heldBack));
+                        }
                     }
                 }
             }

@@ -76,6 +76,8 @@ public final class JobStore {
         }
     }
 
+    /** Nodes under /jobs that are not jobs, told 10 a minute. */
+    private static final org.murder.core.LogThrottle NOT_JOBS_LOG = new org.murder.core.LogThrottle(60_000, 10);
     private final CuratorFramework zk;
     /** Reads only the reports it signed (see ReportSeal); null: every report (no secret here). */
     private final JobSigner signer;
@@ -166,8 +168,12 @@ public final class JobStore {
                     throw new IllegalArgumentException("its id '" + job.id() + "' is not its node's name");
                 }
             } catch (IllegalArgumentException e) {
-                LOG.warn("ignoring {}: not a job of murder ({}); murder jobs --prune removes it once older than its AGE",
-                        org.murder.core.Printable.escape(ZkPaths.job(id)), org.murder.core.Printable.escape(e.getMessage()));
+                long heldBack = NOT_JOBS_LOG.acquire(); // thousands of nodes anyone made: a few lines, then a count
+                if (heldBack >= 0) {
+                    LOG.warn("ignoring {}: not a job of murder ({}); murder jobs --prune removes it once older than its AGE{}",
+                            org.murder.core.Printable.escape(ZkPaths.job(id)), org.murder.core.Printable.escape(e.getMessage()),
+                            org.murder.core.LogThrottle.suffix(heldBack));
+                }
                 job = null;
             }
             out.add(new Node(id, job, stat.getCtime()));
