@@ -64,6 +64,8 @@ public final class Agent implements Closeable {
     private final JobSigner signer;
     /** Job nodes ignored, told 10 a minute. */
     private final org.murder.core.LogThrottle ignoredLog = new org.murder.core.LogThrottle(60_000, 10);
+    /** ZooKeeper's creation id of this run's registration; what was stored before it predates this run (0: unknown). */
+    private volatile long startedAtZxid;
     /** Jobs run here to an end, across restarts: never run again. */
     private final FinishedJobs finished;
     private final Activator activator;
@@ -133,6 +135,10 @@ public final class Agent implements Closeable {
                     + registerTimeoutSeconds + " s");
         }
         ensembleId = ensembleId(zk);
+        org.apache.zookeeper.data.Stat registered = zk.checkExists().forPath(ZkPaths.agent(settings.name()));
+        if (registered != null && registered.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId()) {
+            startedAtZxid = registered.getCzxid(); // what ZooKeeper stored before this is from before this run
+        }
         watcher = new JobWatcher(zk, settings.name(), id -> started.contains(id) || ignored.contains(id), this::onJob,
                 fleetSize::get);
         watcher.start();
@@ -196,8 +202,8 @@ public final class Agent implements Closeable {
         }
         for (int attempt = 0; ; attempt++) {
             org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
-            String id = new String(zk.getData().storingStatIn(stat).forPath(ZkPaths.ENSEMBLE_ID),
-                    java.nio.charset.StandardCharsets.US_ASCII).strip();
+            byte[] data = zk.getData().storingStatIn(stat).forPath(ZkPaths.ENSEMBLE_ID);
+            String id = data == null ? "" : new String(data, java.nio.charset.StandardCharsets.US_ASCII).strip();
             if (id.matches("[A-Za-z0-9-]{1,64}")) {
                 return id;
             }
@@ -285,6 +291,12 @@ public final class Agent implements Closeable {
             // not knowing whether it already ran is no reason to run it again: a later event retries
             LOG.warn("[agent={} job={}] read {}: {}; will retry", settings.name(), job.id(), path, e.toString());
             started.remove(job.id());
+            return null;
+        }
+        if (previous.isEmpty() && finished.neverWritten() && unsignedFinishedBefore(path, startedAtZxid)) {
+            // just upgraded from an agent that signed no reports: its own report of a job it finished is unsigned (run
+            // again, a rollback job went one more release back); from its first job on, its record decides
+            LOG.info("[agent={} job={}] finished before this agent signed its reports: not run again", settings.name(), job.id());
             return null;
         }
         if (previous.isPresent() && previous.get().isFinished()) {
@@ -759,6 +771,21 @@ public final class Agent implements Closeable {
             return false;
         }
         return Hex.encode(digest.digest()).equals(md5);
+    }
+
+    /**
+     * Whether the report at {@code path}, signed or not, says finished and was stored before ZooKeeper's
+     * {@code zxid} (before this agent's run registered): one this agent wrote before an upgrade, not one
+     * written meanwhile by anyone (see FinishedJobs#neverWritten).
+     */
+    private boolean unsignedFinishedBefore(String path, long zxid) {
+        try {
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            HostReport r = Json.read(zk.getData().storingStatIn(stat).forPath(path), HostReport.class);
+            return r.isFinished() && stat.getMzxid() < zxid;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The report, empty when there is none; throws when ZooKeeper cannot say. */

@@ -31,6 +31,8 @@ final class FinishedJobs {
     private final Clock clock;
     /** Job id to its deadline (epoch millis), oldest first. */
     private final Map<String, Long> deadlines = new LinkedHashMap<>();
+    /** No record was ever written here: the agent ran no job since it was upgraded from one without it. */
+    private boolean neverWritten;
 
     FinishedJobs(Path destRoot, Clock clock) {
         this.file = destRoot.resolve(FILE);
@@ -43,10 +45,18 @@ final class FinishedJobs {
                 }
             }
         } catch (NoSuchFileException none) {
-            // a new agent
+            neverWritten = true; // a new agent, or one just upgraded
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: {}; starting with no record of finished jobs", file, e.getMessage());
         }
+    }
+
+    /**
+     * Whether this agent has kept no record yet: upgraded from a version that signed no reports, its own
+     * earlier reports of jobs it finished are unsigned, and are taken as finished (see Agent.runJob).
+     */
+    synchronized boolean neverWritten() {
+        return neverWritten;
     }
 
     /** Whether job {@code id} ran here to an end before. */
@@ -63,6 +73,7 @@ final class FinishedJobs {
             deadlines.remove(deadlines.keySet().iterator().next());
         }
         String text = deadlines.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + "\n").collect(Collectors.joining());
+        neverWritten = false;
         try {
             AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), true);
         } catch (MurderException e) {

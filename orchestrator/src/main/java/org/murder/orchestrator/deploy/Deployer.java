@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Deployer {
     private static final Logger LOG = LoggerFactory.getLogger(Deployer.class);
+    /** Reports that are not the agents' own, told 10 a minute. */
+    private static final org.murder.core.LogThrottle UNSIGNED_REPORTS_LOG = new org.murder.core.LogThrottle(60_000, 10);
     private static final long CACHE_LOAD_SECONDS = 30;
     /** The follow loop reads the reports at most this often. */
     private static final long MIN_PASS_MILLIS = 200;
@@ -441,6 +443,7 @@ public final class Deployer {
             waves.resume(releasedWaves(job.id()), nodes.wavesStopped(job.id()));
         }
         Map<String, Long> missingSince = new HashMap<>();
+        java.util.Set<String> signedSeen = new java.util.HashSet<>(); // hosts whose agent's signed report was read
         Map<String, Long> reportSeenAt = new HashMap<>(); // when each host's report last changed, for a timeout's reason
         Object changed = new Object();
         java.util.concurrent.atomic.AtomicBoolean dirty = new java.util.concurrent.atomic.AtomicBoolean();
@@ -491,9 +494,20 @@ public final class Deployer {
                         parsed.put(h, node); // only reports that changed are parsed again: thousands of hosts, several passes a second
                         reportSeenAt.put(h, clock.millis());
                         try {
-                            reports.put(h, org.murder.orchestrator.job.ReportSeal.readTakingAnyFailure(ZkPaths.host(job.id(), h), node.getData(), signer));
+                            reports.put(h, org.murder.orchestrator.job.ReportSeal.read(ZkPaths.host(job.id(), h), node.getData(), signer));
+                            signedSeen.add(h);
                         } catch (IllegalArgumentException e) {
-                            LOG.warn("{}: {}", ZkPaths.host(job.id(), h), e.getMessage());
+                            // a failure fails its host whoever wrote it (an agent with another secret rejects the job so), but
+                            // never over what its agent signed, and never with the bytes, times or switch it claims
+                            HostReport failure = org.murder.orchestrator.job.ReportSeal.unsignedFailure(node.getData());
+                            if (failure != null && !signedSeen.contains(h)) {
+                                reports.put(h, failure);
+                            } else {
+                                long heldBack = UNSIGNED_REPORTS_LOG.acquire();
+                                if (heldBack >= 0) {
+                                    LOG.warn("{}: {}{}", ZkPaths.host(job.id(), h), e.getMessage(), org.murder.core.LogThrottle.suffix(heldBack));
+                                }
+                            }
                         }
                     });
                     boolean registered = agentsCache.get(ZkPaths.agent(h)).isPresent();

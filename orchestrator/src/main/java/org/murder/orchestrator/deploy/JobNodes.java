@@ -60,6 +60,14 @@ final class JobNodes {
                     continue;
                 }
                 for (String name : names) {
+                    if (!bucket.equals(ZkPaths.bucket(name))) { // read at its own bucket, it would be listed twice
+                        long heldBack = NOT_AGENTS_LOG.acquire();
+                        if (heldBack >= 0) {
+                            LOG.warn("{}/{}/{}: not in its bucket {}; skipped{}", ZkPaths.AGENTS, bucket, name, ZkPaths.bucket(name),
+                                    org.murder.core.LogThrottle.suffix(heldBack));
+                        }
+                        continue;
+                    }
                     try {
                         AgentInfo info = Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class);
                         if (!name.equals(info.name())) { // an agent registers under its own name: another node naming it is not it
@@ -222,13 +230,23 @@ final class JobNodes {
      */
     void signedNode(String path) throws Exception {
         byte[] signature = signer.signText(path).getBytes(StandardCharsets.US_ASCII);
-        try {
-            zk.create().creatingParentContainersIfNeeded().forPath(path, signature);
-        } catch (KeeperException.NodeExistsException e) {
-            if (!isSigned(path)) {
+        for (int attempt = 0; attempt < 5; attempt++) { // bounded: a node made and removed under it by someone else
+            try {
+                zk.create().creatingParentContainersIfNeeded().forPath(path, signature);
+                return;
+            } catch (KeeperException.NodeExistsException e) {
+                if (isSigned(path)) {
+                    return;
+                }
                 LOG.warn("{}: not signed with this deploy's secret (someone else wrote it); signed now", path);
-                zk.setData().forPath(path, signature);
+                try {
+                    zk.setData().forPath(path, signature);
+                    return;
+                } catch (KeeperException.NoNodeException gone) {
+                    // removed meanwhile: made again above
+                }
             }
         }
+        throw new IllegalStateException(path + ": made and removed by someone else 5 times while it was written");
     }
 }

@@ -31,6 +31,8 @@ class EnsembleIdTest {
             String id = Agent.ensembleId(zk);
             assertTrue(id.matches("[0-9a-f-]{36}"), id);
             assertEquals(id, new String(zk.getData().forPath(ZkPaths.ENSEMBLE_ID), StandardCharsets.US_ASCII));
+            zk.setData().forPath(ZkPaths.ENSEMBLE_ID, null); // no data at all (zkCli create /ensemble-id)
+            assertTrue(Agent.ensembleId(zk).matches("[0-9a-f-]{36}"));
         }
     }
 }

@@ -73,6 +73,9 @@ class JobNodesTest {
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("evil"), "{}".getBytes(StandardCharsets.UTF_8));
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("twin"),
                     "{\"name\":\"web-1\"}".getBytes(StandardCharsets.UTF_8));
+            String otherBucket = ZkPaths.bucket("web-1").equals("00") ? "01" : "00"; // web-1 again, outside its bucket
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.AGENTS + "/" + otherBucket + "/web-1",
+                    "{\"name\":\"web-1\"}".getBytes(StandardCharsets.UTF_8));
             List<org.murder.orchestrator.job.AgentInfo> agents = new JobNodes(zk, null, Clock.systemUTC()).agents();
             assertEquals(List.of("web-1"), agents.stream().map(org.murder.orchestrator.job.AgentInfo::name).toList());
             assertEquals(List.of("web"), agents.get(0).roles());

@@ -35,10 +35,39 @@ class ReportSealTest {
         assertEquals(done, ReportSeal.read(PATH, plain, null), "no secret on this host: every report is read");
         assertThrows(IllegalArgumentException.class, () -> ReportSeal.readTakingAnyFailure(PATH, plain, SIGNER), "never done");
         HostReport failed = HostReport.accepted(100, 1_000).failed("rejected: bad signature", 2_000);
-        assertEquals(failed, ReportSeal.readTakingAnyFailure(PATH, Json.write(failed), SIGNER),
+        assertEquals("rejected: bad signature", ReportSeal.readTakingAnyFailure(PATH, Json.write(failed), SIGNER).error(),
                 "a failure fails the host whoever wrote it (an agent with another secret rejects its job at once)");
         assertThrows(IllegalArgumentException.class, () -> ReportSeal.read(PATH, Json.write(failed), SIGNER),
                 "an agent deciding whether a job is finished takes only its own");
         assertEquals(done, ReportSeal.read(PATH, ReportSeal.write(PATH, done, null), null));
+    }
+
+    /** What is signed is the JSON as stored: a reader of another version (a field added, or one it lacks) verifies it too. */
+    @Test
+    void aReportOfAnotherVersionVerifiesAndHooksAndAnyTextToo() throws Exception {
+        HostReport activated = HostReport.accepted(100, 1_000).progress(100, 0, 1)
+                .withActivation(java.util.List.of(), "v2 \u00e9\u4e2d\ud83d\ude80", true).done(2_000, "caf\u00e9 \u001b[2J");
+        byte[] sealed = ReportSeal.write(PATH, activated, SIGNER);
+        assertEquals(activated, ReportSeal.read(PATH, sealed, SIGNER));
+        // a newer agent's report: a field this version does not know, signed as stored
+        com.fasterxml.jackson.databind.node.ObjectNode newer = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(sealed);
+        newer.remove(ReportSeal.FIELD);
+        newer.put("zNewField", 7).putArray("aList").add(1).add("x");
+        newer.put(ReportSeal.FIELD, SIGNER.signText(ReportSeal.signed(PATH, newer)));
+        assertEquals(activated, ReportSeal.read(PATH, Json.MAPPER.writeValueAsBytes(newer), SIGNER));
+    }
+
+    /** A failure anyone wrote fails its host, and says nothing else: not what it switched, nor bytes or times. */
+    @Test
+    void anUnsignedFailureIsItsStateAndErrorAlone() {
+        HostReport claimed = HostReport.accepted(100, 1_000).progress(100, 0, 1).withActivation(java.util.List.of(), "v1", true)
+                .failed("x".repeat(500), 2_000);
+        HostReport taken = ReportSeal.unsignedFailure(Json.write(claimed));
+        assertEquals(HostReport.FAILED, taken.state());
+        assertEquals(false, taken.switched());
+        assertEquals("", taken.current());
+        assertEquals(0, taken.bytes());
+        assertEquals(200, taken.error().length());
+        assertEquals(null, ReportSeal.unsignedFailure(Json.write(done)));
     }
 }
