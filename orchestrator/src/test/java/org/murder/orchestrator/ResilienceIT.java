@@ -499,6 +499,30 @@ class ResilienceIT {
         assertNull(deployZk.checkExists().forPath(ZkPaths.host(id, "web-1")), "the replayed job was run again");
     }
 
+    /**
+     * An agent upgraded from one that signed no reports finds its own unsigned "done" of a job still before
+     * its deadline: it ran it again (a rollback job went one more release back). Until its first job, such
+     * a report stored before it started counts as finished.
+     */
+    @Test
+    void anAgentJustUpgradedDoesNotRunAgainAJobItFinishedBeforeSigningReports() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
+        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
+        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
+        fleet.kill(agent);
+        // what the agent before the upgrade left: an unsigned report, no record of finished jobs
+        byte[] unsigned = Json.write(Json.read(deployZk.getData().forPath(ZkPaths.host(id, "web-1")), HostReport.class));
+        deployZk.setData().forPath(ZkPaths.host(id, "web-1"), unsigned);
+        Files.delete(tmp.resolve("hosts/web-1/.murder-finished-jobs"));
+        fleet.start("web-1", List.of());
+        List<HostOutcome> v2 = deployAsync(settings, release(120_000), "v2").get(120, TimeUnit.SECONDS);
+        assertTrue(v2.get(0).succeeded(), v2 + "\n" + output);
+        assertArrayEquals(unsigned, deployZk.getData().forPath(ZkPaths.host(id, "web-1")), "v1 was run again");
+    }
+
     @Test
     void aJobSignedWithAnotherSecretFailsItsHostsInSecondsNotAtTheDeadline() throws Exception {
         ZkSettings settings = startServer();

@@ -64,7 +64,7 @@ public final class Agent implements Closeable {
     private final JobSigner signer;
     /** Job nodes ignored, told 10 a minute. */
     private final org.murder.core.LogThrottle ignoredLog = new org.murder.core.LogThrottle(60_000, 10);
-    /** ZooKeeper's creation id of this run's registration; what was stored before it predates this run (0: unknown). */
+    /** A ZooKeeper transaction id from this run's start: what was stored before it predates this run. */
     private volatile long startedAtZxid;
     /** Jobs run here to an end, across restarts: never run again. */
     private final FinishedJobs finished;
@@ -135,10 +135,7 @@ public final class Agent implements Closeable {
                     + registerTimeoutSeconds + " s");
         }
         ensembleId = ensembleId(zk);
-        org.apache.zookeeper.data.Stat registered = zk.checkExists().forPath(ZkPaths.agent(settings.name()));
-        if (registered != null && registered.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId()) {
-            startedAtZxid = registered.getCzxid(); // what ZooKeeper stored before this is from before this run
-        }
+        startedAtZxid = zxidNow(zk);
         watcher = new JobWatcher(zk, settings.name(), id -> started.contains(id) || ignored.contains(id), this::onJob,
                 fleetSize::get);
         watcher.start();
@@ -771,6 +768,21 @@ public final class Agent implements Closeable {
             return false;
         }
         return Hex.encode(digest.digest()).equals(md5);
+    }
+
+    /**
+     * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
+     * registration may still be an earlier run's node, until its session expires). Writes
+     * {@link ZkPaths#ENSEMBLE_ID} again as it is, once per start.
+     */
+    static long zxidNow(CuratorFramework zk) throws Exception {
+        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        byte[] data = zk.getData().storingStatIn(stat).forPath(ZkPaths.ENSEMBLE_ID);
+        try {
+            return zk.setData().withVersion(stat.getVersion()).forPath(ZkPaths.ENSEMBLE_ID, data).getMzxid();
+        } catch (KeeperException.BadVersionException raced) { // another agent wrote it since: later still
+            return zk.checkExists().forPath(ZkPaths.ENSEMBLE_ID).getMzxid();
+        }
     }
 
     /**

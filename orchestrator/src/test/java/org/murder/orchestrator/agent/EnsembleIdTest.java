@@ -35,4 +35,19 @@ class EnsembleIdTest {
             assertTrue(Agent.ensembleId(zk).matches("[0-9a-f-]{36}"));
         }
     }
+
+    /** What ZooKeeper stored before an agent's start is older than the transaction id it takes then (its upgrade rule). */
+    @Test
+    void aTransactionIdFromNowIsAfterWhatWasStoredBefore() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String id = Agent.ensembleId(zk);
+            org.apache.zookeeper.data.Stat before = zk.create().creatingParentContainersIfNeeded().forPath("/reports/j/00/web-1") == null
+                    ? null : zk.checkExists().forPath("/reports/j/00/web-1");
+            long now = Agent.zxidNow(zk);
+            assertTrue(before.getMzxid() < now);
+            assertTrue(zk.setData().forPath("/reports/j/00/web-1", new byte[1]).getMzxid() > now, "and what is stored after is newer");
+            assertEquals(id, Agent.ensembleId(zk), "the id is written again as it was");
+        }
+    }
 }
