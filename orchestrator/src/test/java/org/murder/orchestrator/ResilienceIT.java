@@ -500,6 +500,31 @@ class ResilienceIT {
     }
 
     /**
+     * A job that ended while ZooKeeper was away, its agent restarted before it came back: the final report
+     * was lost and the last one stored says the job is under way. The restarted agent runs it again to
+     * report its end (its record of finished jobs alone would have left the host at "downloading" until
+     * the deploy timed it out).
+     */
+    @Test
+    void aJobWhoseFinalReportWasLostIsReportedAgainAfterARestart() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
+        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
+        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
+        fleet.kill(agent);
+        String path = ZkPaths.host(id, "web-1");
+        HostReport done = Json.read(deployZk.getData().forPath(path), HostReport.class);
+        HostReport underWay = HostReport.accepted(done.total(), done.startedAt()).progress(done.total() / 2, 0, 1);
+        deployZk.setData().forPath(path, org.murder.orchestrator.job.ReportSeal.write(path, underWay, new JobSigner(AgentFleet.SECRET)));
+        try (CuratorFramework observer = Zk.connect(settings)) {
+            fleet.start("web-1", List.of());
+            assertEquals(HostReport.DONE, awaitReport(observer, "web-1", HostReport::isFinished, Duration.ofSeconds(60)).state());
+        }
+    }
+
+    /**
      * An agent upgraded from one that signed no reports finds its own unsigned "done" of a job still before
      * its deadline: it ran it again (a rollback job went one more release back). Until its first job, such
      * a report stored before it started counts as finished.

@@ -171,10 +171,6 @@ public final class Agent implements Closeable {
             ignore(id, "its id '" + job.id() + "' is not its node name: ignored");
             return;
         }
-        if (finished.contains(id)) {
-            ignore(id, "ran here to its end before (a job node made again, its reports gone): ignored");
-            return;
-        }
         if (!job.hosts().contains(settings.name())) {
             ignored.add(id);
             return;
@@ -288,6 +284,12 @@ public final class Agent implements Closeable {
             // not knowing whether it already ran is no reason to run it again: a later event retries
             LOG.warn("[agent={} job={}] read {}: {}; will retry", settings.name(), job.id(), path, e.toString());
             started.remove(job.id());
+            return null;
+        }
+        if (finished.contains(job.id()) && (previous.isEmpty() || previous.get().isFinished())) {
+            // a job node made again with its reports gone is not run again; one whose last report, stored before the end,
+            // is still this agent's (its final one lost to a ZooKeeper outage and a restart) runs to report its end again
+            ignore(job.id(), "ran here to its end before (a job node made again, its reports gone): ignored");
             return null;
         }
         if (previous.isEmpty() && finished.neverWritten() && unsignedFinishedBefore(path, startedAtZxid)) {
