@@ -482,13 +482,8 @@ class ResilienceIT {
     @Test
     void aJobRunHereBeforeIsNotRunAgainWhenItsNodeIsMadeAgainAfterARestart() throws Exception {
         ZkSettings settings = startServer();
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
-        AgentFleet.Running agent = fleet.start("web-1", List.of());
-        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
-        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
-        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
+        String id = v1DoneThenWeb1Killed(settings);
         byte[] job = deployZk.getData().forPath(ZkPaths.job(id));
-        fleet.kill(agent);
         deployZk.delete().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(id));
         deployZk.delete().forPath(ZkPaths.job(id));
         deployZk.create().forPath(ZkPaths.job(id), job); // the same signed job, a newer node
@@ -497,6 +492,17 @@ class ResilienceIT {
         List<HostOutcome> v2 = deployAsync(settings, release(120_000), "v2").get(120, TimeUnit.SECONDS);
         assertTrue(v2.get(0).succeeded(), v2 + "\n" + output);
         assertNull(deployZk.checkExists().forPath(ZkPaths.host(id, "web-1")), "the replayed job was run again");
+    }
+
+    /** Agent web-1 takes a deploy of v1 to its end and is then killed (SIGKILL); returns v1's job id. */
+    private String v1DoneThenWeb1Killed(ZkSettings settings) throws Exception {
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        AgentFleet.Running agent = fleet.start("web-1", List.of());
+        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
+        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
+        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
+        fleet.kill(agent);
+        return id;
     }
 
     /**
@@ -508,12 +514,7 @@ class ResilienceIT {
     @Test
     void aJobWhoseFinalReportWasLostIsReportedAgainAfterARestart() throws Exception {
         ZkSettings settings = startServer();
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
-        AgentFleet.Running agent = fleet.start("web-1", List.of());
-        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
-        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
-        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
-        fleet.kill(agent);
+        String id = v1DoneThenWeb1Killed(settings);
         String path = ZkPaths.host(id, "web-1");
         HostReport done = Json.read(deployZk.getData().forPath(path), HostReport.class);
         HostReport underWay = HostReport.accepted(done.total(), done.startedAt()).progress(done.total() / 2, 0, 1);
@@ -532,12 +533,7 @@ class ResilienceIT {
     @Test
     void anAgentJustUpgradedDoesNotRunAgainAJobItFinishedBeforeSigningReports() throws Exception {
         ZkSettings settings = startServer();
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
-        AgentFleet.Running agent = fleet.start("web-1", List.of());
-        List<HostOutcome> v1 = deployAsync(settings, release(100_000), "v1").get(120, TimeUnit.SECONDS);
-        assertTrue(v1.get(0).succeeded(), v1 + "\n" + output);
-        String id = deployZk.getChildren().forPath(ZkPaths.JOBS).stream().filter(j -> j.startsWith("v1-")).findFirst().orElseThrow();
-        fleet.kill(agent);
+        String id = v1DoneThenWeb1Killed(settings);
         // what the agent before the upgrade left: an unsigned report, no record of finished jobs
         byte[] unsigned = Json.write(Json.read(deployZk.getData().forPath(ZkPaths.host(id, "web-1")), HostReport.class));
         deployZk.setData().forPath(ZkPaths.host(id, "web-1"), unsigned);
