@@ -99,10 +99,17 @@ final class RolloutActivation {
      * A rollback's switch with the hooks of the release it switches to: pre-activate, the switch,
      * post-activate, health, post-health. Without a named release it is the one before current
      * (so the automatic rollback of a failed wave drains the host before switching it back too).
+     * Without a named release the job undoes its tag: a host whose {@code current} is another release
+     * (it never switched, was rolled back already, or this job switched it before the agent restarted)
+     * is left as it is, hooks and all; stepping back from there would undo a release the job is not about.
      */
     Outcome rollback(Job job, Path dest, Generation by, Listener listener) {
         Rollout rollout = job.rolloutOrNone();
         String previous = activator.current(dest).orElse("");
+        if (job.rollbackTo().isEmpty() && !previous.isEmpty() && !previous.equals(job.tag())) {
+            LOG.info("[job={}] {}: current is {}, not {}: nothing to roll back", job.id(), dest, previous, job.tag());
+            return new Outcome(List.of(), previous, false);
+        }
         List<HookResult> results = new ArrayList<>();
         Optional<String> to = job.rollbackTo().isEmpty() ? activator.rollbackTarget(dest) : Optional.of(job.rollbackTo());
         // a release that is not there: no hooks of its own to run, the switch says why it cannot

@@ -94,4 +94,70 @@ class RolloutActivationTest {
             }
         }
     }
+
+    /** A stand-in whose {@code current} is one tag and whose rollback switches to {@code v0}, counting the switches. */
+    private static final class OnTag implements Activator {
+        final String current;
+        final java.util.concurrent.atomic.AtomicInteger rollbacks = new java.util.concurrent.atomic.AtomicInteger();
+
+        OnTag(String current) {
+            this.current = current;
+        }
+
+        @Override
+        public void activate(Path dest, String tag, Path archive, int keep, Generation by) {
+        }
+
+        @Override
+        public Optional<String> current(Path dest) {
+            return Optional.of(current);
+        }
+
+        @Override
+        public Optional<String> rollbackTarget(Path dest) {
+            return Optional.of("v0");
+        }
+
+        @Override
+        public String rollback(Path dest, Optional<String> tag, Generation by) {
+            rollbacks.incrementAndGet();
+            return tag.orElse("v0");
+        }
+    }
+
+    private static Job rollbackOf(String tag, String to) {
+        return Job.builder().id(tag + "-rollback-job").type(Job.ROLLBACK).tag(tag).rollbackTo(to).hosts(List.of("web-1"))
+                .selector("--hosts web-1").createdAt(1).deadline(Long.MAX_VALUE / 2)
+                .rollout(new Rollout(List.of("pre-activate", "post-activate"), List.of())).build();
+    }
+
+    @Test
+    void aRollbackOfATagLeavesAHostOnAnotherReleaseAndRunsNoHook() throws Exception {
+        Path log = tmp.resolve("hooks.log");
+        Path hooks = Files.writeString(tmp.resolve("hooks"), "pre-activate = echo pre >> " + log + "\npost-activate = echo post >> "
+                + log + "\n");
+        HostSetup setup = new HostSetup(Optional.of(hooks), Optional.empty(), Optional.empty(), Duration.ofMillis(100));
+        Path dest = Files.createDirectories(tmp.resolve("app"));
+        Files.createDirectories(dest.resolve("releases/v0"));
+        // never switched to v2, rolled back already, or switched back by this very job before a restart
+        OnTag onV1 = new OnTag("v1");
+        RolloutActivation.Outcome left = new RolloutActivation(onV1, setup, WaveGate.OPEN, "web-1", List.of("web"))
+                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), QUIET);
+        assertEquals(new RolloutActivation.Outcome(List.of(), "v1", false), left);
+        assertEquals(0, onV1.rollbacks.get());
+        assertEquals(false, Files.exists(log), "no hook ran");
+
+        OnTag onV2 = new OnTag("v2");
+        RolloutActivation.Outcome undone = new RolloutActivation(onV2, setup, WaveGate.OPEN, "web-1", List.of("web"))
+                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), QUIET);
+        assertEquals("v0", undone.current());
+        assertEquals(1, onV2.rollbacks.get());
+        assertEquals(List.of("pre", "post"), Files.readAllLines(log));
+
+        // a named release is where the operator wants every host, whatever it is on
+        RolloutActivation.Outcome named = new RolloutActivation(onV1, setup, WaveGate.OPEN, "web-1", List.of("web"))
+                .rollback(rollbackOf("v2", "v0"), dest, new Generation(2, "v2-rollback-job"), QUIET);
+        assertEquals("v0", named.current());
+        assertEquals(1, onV1.rollbacks.get());
+    }
 }
