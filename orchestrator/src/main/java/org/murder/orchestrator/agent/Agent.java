@@ -135,7 +135,8 @@ public final class Agent implements Closeable {
                     + registerTimeoutSeconds + " s");
         }
         ensembleId = ensembleId(zk);
-        startedAtZxid = zxidNow(zk);
+        // needed only by an agent that has never recorded a finished job (one just upgraded); it costs a write
+        startedAtZxid = finished.neverWritten() ? zxidNow(zk) : 0;
         watcher = new JobWatcher(zk, settings.name(), id -> started.contains(id) || ignored.contains(id), this::onJob,
                 fleetSize::get);
         watcher.start();

@@ -59,10 +59,14 @@ final class Registration implements Closeable {
         return isRegistered();
     }
 
-    /** The node is there (ours, or an earlier run's until its session expires: the deployer sees this agent either way). */
+    /**
+     * An ephemeral node is there (ours, or an earlier run's until its session expires: the deployer sees this agent
+     * either way); a persistent one is no agent's.
+     */
     private boolean isRegistered() {
         try {
-            return zk.checkExists().forPath(path) != null;
+            Stat stat = zk.checkExists().forPath(path);
+            return stat != null && stat.getEphemeralOwner() != 0;
         } catch (Exception e) {
             return false;
         }
@@ -117,7 +121,12 @@ final class Registration implements Closeable {
                 } catch (KeeperException.NodeExistsException raced) {
                     // another session of this name made it meanwhile: the watch set above tells when it goes
                 }
-                zk.checkExists().usingWatcher(watcher).forPath(path);
+                stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
+            if (stat != null && stat.getEphemeralOwner() == 0) {
+                // made again as soon as it was deleted: no NodeDeleted will come for it, so this is tried again (with backoff)
+                throw new IllegalStateException(path + " is a persistent node again, made by someone else as soon as it was"
+                        + " deleted; not registered");
             }
             upkeep.succeeded();
         } catch (Exception e) {

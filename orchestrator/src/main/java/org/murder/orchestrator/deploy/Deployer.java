@@ -510,7 +510,9 @@ public final class Deployer {
                             }
                         }
                     });
-                    boolean registered = agentsCache.get(ZkPaths.agent(h)).isPresent();
+                    // registrations are ephemeral: a persistent node at the path is someone else's, not the agent's
+                    boolean registered = agentsCache.get(ZkPaths.agent(h))
+                            .filter(d -> d.getStat() != null && d.getStat().getEphemeralOwner() != 0).isPresent();
                     if (registered) {
                         missingSince.remove(h);
                     } else {

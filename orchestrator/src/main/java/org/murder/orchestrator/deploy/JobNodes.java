@@ -69,7 +69,16 @@ final class JobNodes {
                         continue;
                     }
                     try {
-                        AgentInfo info = Json.read(zk.getData().forPath(ZkPaths.agent(name)), AgentInfo.class);
+                        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+                        AgentInfo info = Json.read(zk.getData().storingStatIn(stat).forPath(ZkPaths.agent(name)), AgentInfo.class);
+                        if (stat.getEphemeralOwner() == 0) { // registrations are ephemeral: a persistent node is no agent's
+                            long heldBack = NOT_AGENTS_LOG.acquire();
+                            if (heldBack >= 0) {
+                                LOG.warn("{}: a persistent node, not an agent's registration; skipped{}", ZkPaths.agent(name),
+                                        org.murder.core.LogThrottle.suffix(heldBack));
+                            }
+                            continue;
+                        }
                         if (!name.equals(info.name())) { // an agent registers under its own name: another node naming it is not it
                             long heldBack = NOT_AGENTS_LOG.acquire();
                             if (heldBack >= 0) {
@@ -183,11 +192,17 @@ final class JobNodes {
             } catch (org.apache.zookeeper.KeeperException.NoNodeException | IllegalArgumentException none) {
                 r = null;
             }
-            if ((r == null || !r.isFinished()) && zk.checkExists().forPath(ZkPaths.agent(h)) != null) {
+            if ((r == null || !r.isFinished()) && registered(h)) {
                 unfinished++;
             }
         }
         return unfinished;
+    }
+
+    /** Whether agent {@code host} is registered: its node is there and ephemeral (a persistent one is no agent's). */
+    private boolean registered(String host) throws Exception {
+        org.apache.zookeeper.data.Stat stat = zk.checkExists().forPath(ZkPaths.agent(host));
+        return stat != null && stat.getEphemeralOwner() != 0;
     }
 
     /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */

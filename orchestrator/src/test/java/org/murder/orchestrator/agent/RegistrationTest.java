@@ -36,4 +36,47 @@ class RegistrationTest {
             }
         }
     }
+
+    /**
+     * A squatter that makes its persistent node again as soon as the agent deletes it: the agent used
+     * to wait for a NodeDeleted that never came, and stayed unregistered after the squatter gave up.
+     * It now tries again with backoff, and registers once the squatter stops.
+     */
+    @Test
+    void aSquatterMakingItsNodeAgainKeepsTheAgentOutOnlyWhileItKeepsAtIt() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework squatter = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            byte[] theirs = "{\"name\":\"web-2\",\"ip\":\"6.6.6.6\"}".getBytes(StandardCharsets.UTF_8);
+            squatter.create().creatingParentContainersIfNeeded().forPath(path, theirs);
+            java.util.concurrent.atomic.AtomicInteger remade = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch gaveUp = new java.util.concurrent.CountDownLatch(1);
+            org.apache.zookeeper.Watcher[] again = new org.apache.zookeeper.Watcher[1];
+            again[0] = event -> {
+                if (event.getType() != org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted) {
+                    return;
+                }
+                try {
+                    if (remade.incrementAndGet() > 3) { // bounded: three times, then it stops
+                        gaveUp.countDown();
+                        return;
+                    }
+                    squatter.create().forPath(path, theirs);
+                    squatter.checkExists().usingWatcher(again[0]).forPath(path);
+                } catch (Exception lostTheRace) {
+                    gaveUp.countDown();
+                }
+            };
+            squatter.checkExists().usingWatcher(again[0]).forPath(path);
+            byte[] ours = "{\"name\":\"web-2\",\"ip\":\"127.0.0.1\"}".getBytes(StandardCharsets.UTF_8);
+            try (Registration registration = new Registration(zk, "web-2", path, ours, () -> 1)) {
+                assertTrue(registration.start(30_000), "registered once the squatter stopped");
+                assertTrue(gaveUp.await(1, java.util.concurrent.TimeUnit.SECONDS));
+                Stat stat = new Stat();
+                assertArrayEquals(ours, zk.getData().storingStatIn(stat).forPath(path));
+                assertEquals(zk.getZookeeperClient().getZooKeeper().getSessionId(), stat.getEphemeralOwner(), "ours, ephemeral");
+            }
+        }
+    }
 }

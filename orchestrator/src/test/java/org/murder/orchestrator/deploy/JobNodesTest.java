@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.JobSigner;
@@ -23,7 +24,7 @@ class JobNodesTest {
                 CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
             JobNodes nodes = new JobNodes(zk, new JobSigner("a-test-secret-of-32-characters!!"), Clock.systemUTC());
             for (String h : List.of("web-1", "web-2", "web-4")) {
-                zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent(h), "{}".getBytes(StandardCharsets.UTF_8));
+                zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.agent(h), "{}".getBytes(StandardCharsets.UTF_8));
             }
             HostReport started = HostReport.accepted(100, 1_000);
             report(zk, "web-1", started.progress(100, 0, 1).done(2_000, ""));
@@ -68,14 +69,17 @@ class JobNodesTest {
     void aRegistrationIsTheAgentItsNodeNamesAndNoOther() throws Exception {
         try (TestingServer server = new TestingServer(true);
                 CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("web-1"),
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.agent("web-1"),
                     "{\"name\":\"web-1\",\"roles\":[\"web\",null]}".getBytes(StandardCharsets.UTF_8));
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("evil"), "{}".getBytes(StandardCharsets.UTF_8));
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("twin"),
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.agent("evil"), "{}".getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.agent("twin"),
                     "{\"name\":\"web-1\"}".getBytes(StandardCharsets.UTF_8));
             String otherBucket = ZkPaths.bucket("web-1").equals("00") ? "01" : "00"; // web-1 again, outside its bucket
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.AGENTS + "/" + otherBucket + "/web-1",
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.AGENTS + "/" + otherBucket + "/web-1",
                     "{\"name\":\"web-1\"}".getBytes(StandardCharsets.UTF_8));
+            // a persistent node is no agent's registration (agents register ephemeral), however well it is written
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.agent("web-9"),
+                    "{\"name\":\"web-9\",\"roles\":[\"web\"]}".getBytes(StandardCharsets.UTF_8));
             List<org.murder.orchestrator.job.AgentInfo> agents = new JobNodes(zk, null, Clock.systemUTC()).agents();
             assertEquals(List.of("web-1"), agents.stream().map(org.murder.orchestrator.job.AgentInfo::name).toList());
             assertEquals(List.of("web"), agents.get(0).roles());
