@@ -154,8 +154,9 @@ class MurderCliTest {
         java.nio.file.Files.setPosixFilePermissions(deploySecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             // with a secret: a deploy without one fails on that first, before anything listens
+            // a port in use is exit 1, as for --tracker-port and --metrics-port: the usage was right
             assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--secret-file",
-                    deploySecret.toString(), "--web", String.valueOf(taken.getLocalPort())),
+                    deploySecret.toString(), "--web", String.valueOf(taken.getLocalPort())), 1,
                     "murder: deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)");
         }
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--tracker-port", "70000"),
@@ -436,7 +437,11 @@ class MurderCliTest {
     }
 
     private static void assertOneLineError(CliRun r, String expected) {
-        assertEquals(2, r.exitCode(), r.err());
+        assertOneLineError(r, 2, expected);
+    }
+
+    private static void assertOneLineError(CliRun r, int exitCode, String expected) {
+        assertEquals(exitCode, r.exitCode(), r.err());
         assertEquals(expected + "\n", r.err());
         assertEquals("", r.out());
     }

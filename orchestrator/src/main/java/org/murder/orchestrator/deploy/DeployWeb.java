@@ -74,7 +74,8 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
             web.server = SmallHttpServer.start(new InetSocketAddress(address, port), "deploy-web", 2, web::handle);
         } catch (BindException e) {
             if (port != 0 && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("in use")) {
-                throw MurderException.badInput("deploy: --web " + port + ": port in use (expected: a free port, or 0)", e);
+                // exit 1 like every other port in use (--tracker-port, --seeder-ports, --metrics-port): the usage was right
+                throw MurderException.failure("deploy: --web " + port + ": port in use (expected: a free port, or 0)", e);
             }
             throw MurderException.badInput("deploy: --web-bind " + org.murder.core.Printable.escape(bind) + ": cannot listen there ("
                     + e.getMessage() + ") (expected: an IP address of this machine, like 127.0.0.1)", e);

@@ -142,11 +142,11 @@ class DeployWebTest {
     }
 
     @Test
-    void aPortInUseIsBadInputNamingTheOption() throws Exception {
+    void aPortInUseIsAFailureNamingTheOption() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             MurderException e = assertThrows(MurderException.class, () -> DeployWeb.start("127.0.0.1", taken.getLocalPort()));
             assertEquals("deploy: --web " + taken.getLocalPort() + ": port in use (expected: a free port, or 0)", e.getMessage());
-            assertEquals(MurderException.BAD_INPUT, e.exitCode());
+            assertEquals(MurderException.FAILURE, e.exitCode(), "exit 1, as for every port in use");
         }
         MurderException e = assertThrows(MurderException.class, () -> DeployWeb.start("127.0.0.1", 70000));
         assertEquals("deploy: --web 70000: not a port (expected: a free port 1 to 65535, or 0)", e.getMessage());
