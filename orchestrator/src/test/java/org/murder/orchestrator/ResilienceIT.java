@@ -592,4 +592,43 @@ class ResilienceIT {
             assertThrows(KeeperException.NoAuthException.class, () -> stranger.setData().forPath(ZkPaths.job(jobId), new byte[0]));
         }
     }
+
+    /**
+     * The default where the job secret is (every deploy host and agent): murder's nodes can be read,
+     * and given children, by anyone, but changed or deleted only by a client that has the secret. A
+     * client without it used to delete jobs and reports, and rewrite them (the audit's V-series).
+     * An agent of a murder before this one (no credentials) still registers and reports.
+     */
+    @Test
+    void guardedByTheSecretAClientWithoutItCanReadAndAddButNeitherChangeNorDelete() throws Exception {
+        ZkSettings settings = startServer().guardedBy("murder:derived-from-the-job-secret");
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of());
+        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v5").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        String jobId = deployZk.getChildren().forPath(ZkPaths.JOBS).get(0);
+
+        try (CuratorFramework stranger = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+                .namespace("murder").retryPolicy(new RetryOneTime(100)).build()) {
+            stranger.start();
+            stranger.blockUntilConnected(5, TimeUnit.SECONDS);
+            byte[] job = stranger.getData().forPath(ZkPaths.job(jobId));
+            assertTrue(job.length > 0, "jobs are read by anyone ('murder jobs' without the secret)");
+            String report = ZkPaths.host(jobId, "web-1");
+            stranger.getData().forPath(report);
+            for (String path : List.of(ZkPaths.job(jobId), report, ZkPaths.ENSEMBLE_ID)) {
+                assertThrows(KeeperException.NoAuthException.class, () -> stranger.setData().forPath(path, new byte[0]), path);
+            }
+            for (String path : List.of(ZkPaths.job(jobId), report)) {
+                assertThrows(KeeperException.NoAuthException.class, () -> stranger.delete().forPath(path), path);
+            }
+            assertArrayEquals(job, deployZk.getData().forPath(ZkPaths.job(jobId)), "the job as published");
+            // an agent of an earlier murder: registers and reports where agents do
+            String oldAgent = ZkPaths.agent("web-9");
+            stranger.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                    .forPath(oldAgent, "{\"name\":\"web-9\"}".getBytes(StandardCharsets.UTF_8));
+            stranger.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(jobId, "web-9"), "{}".getBytes(StandardCharsets.UTF_8));
+            stranger.setData().forPath(ZkPaths.host(jobId, "web-9"), "{\"state\":\"downloading\"}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
 }

@@ -105,9 +105,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("agents     " + agents + " processes, logs in " + work + "/agent-N.log");
             out.flush();
             Path release = makeRelease(work.resolve("release"), out);
-            ZkSettings settings = ZkSettings.of(zkServer.connectString());
+            JobSigner signer = new JobSigner(secret);
+            ZkSettings settings = ZkSettings.of(zkServer.connectString()).guardedBy(ZkOptions.credentialsOf(signer));
             try (CuratorFramework zk = Zk.connect(settings)) {
-                Deployer deployer = new Deployer(zk, new JobSigner(secret), Clock.systemUTC(), out, Progress.isTerminal());
+                Deployer deployer = new Deployer(zk, signer, Clock.systemUTC(), out, Progress.isTerminal());
                 awaitAgents(deployer, processes, work);
                 if (waves) {
                     return wavesDemo(deployer, release, work, out) ? 0 : 1;

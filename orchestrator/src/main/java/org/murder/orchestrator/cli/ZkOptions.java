@@ -54,7 +54,7 @@ public final class ZkOptions {
         try {
             ZkSettings s = new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.empty());
             if (authFile == null) {
-                return s;
+                return guardedIfSecret(s);
             }
             String credentials = firstLine(authFile, "--zk-auth-file");
             try {
@@ -66,6 +66,34 @@ public final class ZkOptions {
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput("--" + e.getMessage());
         }
+    }
+
+    /** The digest user of the credentials derived from the job secret. */
+    static final String DIGEST_USER = "murder";
+    /** What the job secret signs to make the ZooKeeper password: never a job's or report's text. */
+    static final String DIGEST_LABEL = "murder zookeeper digest password v1";
+
+    /**
+     * {@code s} guarded by credentials derived from the job secret when this user has it (see
+     * {@link ZkSettings#guardedBy}): every deploy host and agent has it, so no other setting is needed.
+     * Without it (an operator outside murder's group running {@code murder agents}), or with one that
+     * is unusable (signer() says why, once a command needs it), the client reads as anyone does.
+     */
+    private ZkSettings guardedIfSecret(ZkSettings s) {
+        String secret = System.getenv("MURDER_SECRET");
+        if ((secret == null || secret.isEmpty()) && !Files.isReadable(secretFile)) {
+            return s;
+        }
+        try {
+            return s.guardedBy(credentialsOf(signer()));
+        } catch (MurderException unusable) {
+            return s;
+        }
+    }
+
+    /** The ZooKeeper digest credentials of the holders of {@code signer}'s secret: {@code murder:HMAC(secret, label)}. */
+    static String credentialsOf(JobSigner signer) {
+        return DIGEST_USER + ":" + signer.signText(DIGEST_LABEL);
     }
 
     public JobSigner signer() {

@@ -62,7 +62,7 @@ public final class Zk {
                 .zkClientConfig(clientConfig());
         settings.credentials().ifPresent(c -> {
             b.authorization("digest", c.getBytes(StandardCharsets.UTF_8));
-            b.aclProvider(digestAcl(c));
+            b.aclProvider(settings.othersRead() ? guardedAcl(c) : digestAcl(c));
         });
         return b.build();
     }
@@ -83,14 +83,29 @@ public final class Zk {
 
     /** Every node readable and writable only by {@code user:password}. */
     static ACLProvider digestAcl(String userPassword) {
-        List<ACL> acl;
+        return provider(List.of(new ACL(ZooDefs.Perms.ALL, digestId(userPassword))));
+    }
+
+    /**
+     * Every node changed and deleted (its children too) only by {@code user:password}; read, and given
+     * children, by anyone (see {@link ZkSettings#guardedBy}).
+     */
+    static ACLProvider guardedAcl(String userPassword) {
+        return provider(List.of(new ACL(ZooDefs.Perms.ALL, digestId(userPassword)),
+                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE)));
+    }
+
+    private static Id digestId(String userPassword) {
         try {
-            // a mutable list: ZooKeeper asks acl.contains(null), which List.of answers with a NullPointerException
-            acl = new java.util.ArrayList<>(List.of(new ACL(ZooDefs.Perms.ALL,
-                    new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword)))));
+            return new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is not available for ZooKeeper digests", e);
         }
+    }
+
+    private static ACLProvider provider(List<ACL> acls) {
+        // a mutable list: ZooKeeper asks acl.contains(null), which List.of answers with a NullPointerException
+        List<ACL> acl = new java.util.ArrayList<>(acls);
         return new ACLProvider() {
             @Override
             public List<ACL> getDefaultAcl() {

@@ -12,10 +12,13 @@ import java.util.Optional;
  * @param sessionTimeout how long the ensemble keeps our ephemeral nodes while we are disconnected
  * @param connectTimeout how long to wait for the first connection before giving up with a clear error
  * @param credentials    {@code user:password} for digest authentication; when set, every node we create
- *                       carries a digest ACL that only these credentials can read or write
+ *                       carries a digest ACL that gives these credentials every right
+ * @param othersRead     with credentials: anyone else may still read and create (an agent of a murder
+ *                       without them registers and reports), never change or delete (see {@link #guardedBy});
+ *                       without: only the credentials may read or write ({@code --zk-auth-file})
  */
 public record ZkSettings(String connect, String chroot, Duration sessionTimeout, Duration connectTimeout,
-        Optional<String> credentials) {
+        Optional<String> credentials, boolean othersRead) {
     public static final String DEFAULT_CONNECT = "127.0.0.1:2181";
     public static final String DEFAULT_CHROOT = "murder";
 
@@ -50,15 +53,32 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
         });
     }
 
+    /** Without credentials: nodes open to every client, as ZooKeeper makes them. */
+    public ZkSettings(String connect, String chroot, Duration sessionTimeout, Duration connectTimeout, Optional<String> credentials) {
+        this(connect, chroot, sessionTimeout, connectTimeout, credentials, false);
+    }
+
     public static ZkSettings of(String connect) {
         return new ZkSettings(connect, DEFAULT_CHROOT, Duration.ofSeconds(30), Duration.ofSeconds(10), Optional.empty());
     }
 
+    /** Digest auth with {@code userPassword}; every node we create readable and writable by it alone ({@code --zk-auth-file}). */
     public ZkSettings withCredentials(String userPassword) {
-        return new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.ofNullable(userPassword));
+        return new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.ofNullable(userPassword), false);
+    }
+
+    /**
+     * Digest auth with {@code userPassword} (murder derives it from the job secret); every node we create
+     * may be read by anyone and have children made by anyone, but be changed or deleted (its children too)
+     * only with these credentials. Someone who reaches ZooKeeper without the job secret can no longer
+     * delete or rewrite a job, a report or a registration; and an agent of a murder before this one
+     * (no credentials) still registers, takes jobs and reports.
+     */
+    public ZkSettings guardedBy(String userPassword) {
+        return new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.ofNullable(userPassword), true);
     }
 
     public ZkSettings withTimeouts(Duration session, Duration connectTimeout) {
-        return new ZkSettings(connect, chroot, session, connectTimeout, credentials);
+        return new ZkSettings(connect, chroot, session, connectTimeout, credentials, othersRead);
     }
 }
