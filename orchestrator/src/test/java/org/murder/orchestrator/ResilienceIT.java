@@ -574,17 +574,8 @@ class ResilienceIT {
 
     @Test
     void withCredentialsAnUnauthenticatedClientCanNeitherReadNorWriteJobs() throws Exception {
-        ZkSettings settings = startServer().withCredentials("murder:s3cret-pass");
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
-        fleet.start("web-1", List.of());
-        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v5").get(120, TimeUnit.SECONDS);
-        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
-        String jobId = deployZk.getChildren().forPath(ZkPaths.JOBS).get(0);
-
-        try (CuratorFramework stranger = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
-                .namespace("murder").retryPolicy(new RetryOneTime(100)).build()) {
-            stranger.start();
-            stranger.blockUntilConnected(5, TimeUnit.SECONDS);
+        String jobId = v5DeployedToWeb1(startServer().withCredentials("murder:s3cret-pass"));
+        try (CuratorFramework stranger = stranger()) {
             assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(ZkPaths.job(jobId)));
             assertThrows(KeeperException.NoAuthException.class, () -> stranger.getData().forPath(ZkPaths.agent("web-1")));
             assertThrows(KeeperException.NoAuthException.class,
@@ -601,17 +592,8 @@ class ResilienceIT {
      */
     @Test
     void guardedByTheSecretAClientWithoutItCanReadAndAddButNeitherChangeNorDelete() throws Exception {
-        ZkSettings settings = startServer().guardedBy("murder:derived-from-the-job-secret");
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
-        fleet.start("web-1", List.of());
-        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v5").get(120, TimeUnit.SECONDS);
-        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
-        String jobId = deployZk.getChildren().forPath(ZkPaths.JOBS).get(0);
-
-        try (CuratorFramework stranger = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
-                .namespace("murder").retryPolicy(new RetryOneTime(100)).build()) {
-            stranger.start();
-            stranger.blockUntilConnected(5, TimeUnit.SECONDS);
+        String jobId = v5DeployedToWeb1(startServer().guardedBy("murder:derived-from-the-job-secret"));
+        try (CuratorFramework stranger = stranger()) {
             byte[] job = stranger.getData().forPath(ZkPaths.job(jobId));
             assertTrue(job.length > 0, "jobs are read by anyone ('murder jobs' without the secret)");
             String report = ZkPaths.host(jobId, "web-1");
@@ -630,5 +612,23 @@ class ResilienceIT {
             stranger.create().creatingParentContainersIfNeeded().forPath(ZkPaths.host(jobId, "web-9"), "{}".getBytes(StandardCharsets.UTF_8));
             stranger.setData().forPath(ZkPaths.host(jobId, "web-9"), "{\"state\":\"downloading\"}".getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** Agent web-1 started and v5 deployed to it, both with {@code settings}; returns the job's id. */
+    private String v5DeployedToWeb1(ZkSettings settings) throws Exception {
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of());
+        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v5").get(120, TimeUnit.SECONDS);
+        assertTrue(outcomes.get(0).succeeded(), outcomes + "\n" + output);
+        return deployZk.getChildren().forPath(ZkPaths.JOBS).get(0);
+    }
+
+    /** A client of the test's server without credentials, connected. */
+    private CuratorFramework stranger() throws InterruptedException {
+        CuratorFramework stranger = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+                .namespace("murder").retryPolicy(new RetryOneTime(100)).build();
+        stranger.start();
+        assertTrue(stranger.blockUntilConnected(5, TimeUnit.SECONDS), "connected");
+        return stranger;
     }
 }
