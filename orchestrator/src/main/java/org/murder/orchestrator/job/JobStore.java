@@ -249,10 +249,7 @@ public final class JobStore {
         for (Node node : nodes()) { // the job nodes alone: their reports are deleted unread
             Job job = node.job();
             if (job == null) { // not a job: gone once ZooKeeper made it longer ago than the cutoff, with what is below it
-                if (node.madeMillis() < cutoff) {
-                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(node.name())); // reports and waves
-                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(node.name())); // under its name, if any
-                    zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(node.name()));
+                if (node.madeMillis() < cutoff && deleteJob(node.name())) { // with its reports and waves, if any
                     removed++;
                 }
                 continue;
@@ -263,13 +260,33 @@ public final class JobStore {
             if (job.deadline() > now && signer.map(s -> s.verify(job)).orElse(true) && !allFinished(job)) {
                 LOG.info("kept job {}, older than {}: live on the agents until {}", job.id(), org.murder.core.Durations.format(ttl),
                         java.time.Instant.ofEpochMilli(job.deadline()));
-            } else {
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(job.id()));
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(job.id())); // a rollout's signed wave nodes
-                zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(job.id()));
+            } else if (deleteJob(job.id())) {
                 removed++;
             }
         }
         return removed;
+    }
+
+    /**
+     * Deletes job {@code id}'s reports, its rollout's wave nodes and its node; false (a warning) when ZooKeeper
+     * refuses: a node someone made below it with an ACL that keeps murder out can only go with the credentials
+     * it was made with, and must not stop the pruning of every other job.
+     */
+    private boolean deleteJob(String id) throws Exception {
+        try {
+            zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.hosts(id));
+            zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.waves(id));
+            zk.delete().quietly().deletingChildrenIfNeeded().forPath(ZkPaths.job(id));
+            return true;
+        } catch (KeeperException.NoAuthException | KeeperException.NotEmptyException refused) {
+            long heldBack = NOT_JOBS_LOG.acquire();
+            if (heldBack >= 0) {
+                LOG.warn("cannot delete job {}: {} refused ({}: a node below it was made with an ACL that lets murder not delete"
+                        + " it; delete it with the credentials it was made with){}", org.murder.core.Printable.escape(id),
+                        org.murder.core.Printable.escape(String.valueOf(refused.getPath())), refused.code(),
+                        org.murder.core.LogThrottle.suffix(heldBack));
+            }
+            return false;
+        }
     }
 }

@@ -76,6 +76,28 @@ class JobStoreTest {
         }
     }
 
+    /**
+     * Someone made a node below an old job's report with an ACL that keeps everyone else from deleting
+     * below it: that job stays (a warning), and the pruning of every other job goes on. It used to stop at
+     * the first such job with ZooKeeper's NoAuth.
+     */
+    @Test
+    void aJobWithANodeMurderMayNotDeleteStaysAndTheOthersArePruned() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            publish(zk, "v1-locked", clock.millis() - 9 * DAY);
+            publish(zk, "v2-old", clock.millis() - 8 * DAY);
+            String locked = ZkPaths.host("v1-locked", "web-1") + "/mine";
+            zk.create().withACL(new java.util.ArrayList<>(List.of(new org.apache.zookeeper.data.ACL(org.apache.zookeeper.ZooDefs.Perms.READ
+                    | org.apache.zookeeper.ZooDefs.Perms.CREATE, org.apache.zookeeper.ZooDefs.Ids.ANYONE_ID_UNSAFE)))).forPath(locked);
+            zk.create().forPath(locked + "/child");
+            assertEquals(1, new JobStore(zk).prune(Duration.ofDays(7), clock), "v2-old goes; v1-locked cannot");
+            assertNull(zk.checkExists().forPath(ZkPaths.job("v2-old")));
+            assertNotNull(zk.checkExists().forPath(locked + "/child"));
+        }
+    }
+
     @Test
     void nodesThatAreNotJobsAreSkippedByTheListingAndNeverLeadAPruneToAnotherJob() throws Exception {
         Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
