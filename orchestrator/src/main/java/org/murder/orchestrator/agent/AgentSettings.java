@@ -21,8 +21,9 @@ public record AgentSettings(String name, List<String> roles, Path destRoot, Stri
             throw new IllegalArgumentException("--name '" + org.murder.core.Printable.escape(name) + "' (expected: letters, digits, '.', '_' or '-')");
         }
         for (String r : roles) {
-            if (!NAME.matcher(r).matches()) {
-                throw new IllegalArgumentException("--roles: '" + org.murder.core.Printable.escape(r) + "' (expected: letters, digits, '.', '_' or '-')");
+            if (!NAME.matcher(r).matches() || r.equals(".") || r.equals("..")) { // a role names a directory of --overlay-dir
+                throw new IllegalArgumentException("--roles: '" + org.murder.core.Printable.escape(r)
+                        + "' (expected: letters, digits, '.', '_' or '-', not '.' or '..')");
             }
         }
     }

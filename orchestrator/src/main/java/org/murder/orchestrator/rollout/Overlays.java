@@ -31,16 +31,41 @@ public final class Overlays {
     private Overlays() {
     }
 
-    /** The overlay directories for this host, in the order they apply; missing ones left out. */
+    /**
+     * The overlay directories for this host, in the order they apply; missing ones left out. One that is
+     * there but not a directory (a file, or a symbolic link, which is not followed: the release's could
+     * name any directory of the host) is refused: left out, the host ran without its overlay and said nothing.
+     */
     public static List<Path> sources(Path release, Optional<Path> hostDir, List<String> roles, String host) {
         List<Path> out = new ArrayList<>();
         for (Path base : hostDir.isPresent() ? List.of(release.resolve(DIR), hostDir.get()) : List.of(release.resolve(DIR))) {
-            for (String role : roles) {
-                out.add(base.resolve(role));
+            for (String name : roles) {
+                out.add(base.resolve(checkedName(name, "role")));
             }
-            out.add(base.resolve(host));
+            out.add(base.resolve(checkedName(host, "host")));
         }
-        return out.stream().filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        List<Path> present = new ArrayList<>();
+        for (Path p : out) {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                present.add(p);
+            } else if (Files.isSymbolicLink(p)) {
+                throw MurderException.failure("overlay " + org.murder.core.Printable.escape(p.toString()) + ": a symbolic link"
+                        + " (expected: a directory; links are not followed)", null);
+            } else if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.failure("overlay " + org.murder.core.Printable.escape(p.toString()) + ": not a directory"
+                        + " (expected: a directory of files to copy into the release)", null);
+            }
+        }
+        return present;
+    }
+
+    /** A role's or host's name as a directory below an overlay directory: one name, never '.' or '..'. */
+    private static String checkedName(String name, String what) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\0")) {
+            throw MurderException.failure(what + " '" + org.murder.core.Printable.escape(name) + "': not a name for an overlay"
+                    + " directory (expected: letters, digits, '.', '_' or '-', not '.' or '..')", null);
+        }
+        return name;
     }
 
     /** Applies {@link #sources} to {@code release}; returns how many files were copied. */
@@ -64,6 +89,9 @@ public final class Overlays {
                         if (Files.isSymbolicLink(target)) {
                             throw refuse(target);
                         }
+                        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                            throw clash(target, "a file in the release where the overlay has a directory");
+                        }
                         Files.createDirectories(target);
                     }
                     return FileVisitResult.CONTINUE;
@@ -79,15 +107,26 @@ public final class Overlays {
                     if (Files.isSymbolicLink(target)) {
                         throw refuse(target);
                     }
+                    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                        throw clash(target, "a directory in the release where the overlay has a file");
+                    }
                     Path tmp = target.resolveSibling("." + target.getFileName() + ".overlay");
-                    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    try {
+                        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException e) {
+                        Files.deleteIfExists(tmp); // never left in the release: a later deploy of the tag would activate it
+                        throw e;
+                    }
                     copied[0]++;
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException e) {
-            throw MurderException.failure("overlay " + source + " into " + release + ": " + e.getMessage(), e);
+            throw MurderException.failure("overlay " + org.murder.core.Printable.escape(source.toString()) + " into " + release + ": "
+                    + (e.getMessage() != null && e.getMessage().contains("(expected:") ? org.murder.core.Printable.escape(e.getMessage())
+                            : org.murder.core.io.IoErrors.describe(e) + " (expected: the overlay's files over the release's files,"
+                                    + " its directories over its directories)"), e);
         }
         return copied[0];
     }
@@ -103,6 +142,11 @@ public final class Overlays {
             }
         }
         return release.resolve(relative);
+    }
+
+    private static IOException clash(Path target, String what) {
+        return new IOException(target + ": " + what + " (expected: the overlay's files over the release's files, its"
+                + " directories over its directories)");
     }
 
     private static IOException refuse(Path link) {

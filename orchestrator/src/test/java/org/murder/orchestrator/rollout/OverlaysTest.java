@@ -52,4 +52,58 @@ class OverlaysTest {
         assertTrue(e.getMessage().contains("conf is a symbolic link in the release"), e.getMessage());
         assertTrue(Files.notExists(outside.resolve("passwd")));
     }
+
+    /** A role '..' took the overlay directory's parent (with /etc/murder/overlays: the job secret) into every release. */
+    @Test
+    void aRoleOrHostThatIsNotOneNameIsRefused() throws Exception {
+        Path release = Files.createDirectories(tmp.resolve("releases/v2"));
+        write(tmp.resolve("secret"), "s3cret\n");
+        Path host = Files.createDirectories(tmp.resolve("ov"));
+        for (String bad : List.of("..", ".")) {
+            MurderException e = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of(bad), "web-1"));
+            assertEquals("role '" + bad + "': not a name for an overlay directory (expected: letters, digits, '.', '_' or '-', not '.'"
+                    + " or '..')", e.getMessage());
+        }
+        assertTrue(Files.notExists(release.resolve("secret")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new org.murder.orchestrator.agent.AgentSettings("web-1", List.of("web", ".."), tmp, ""));
+        assertEquals("--roles: '..' (expected: letters, digits, '.', '_' or '-', not '.' or '..')", e.getMessage());
+    }
+
+    /** A role's directory that is a link (or a file) was left out without a word: the host ran without its overlay. */
+    @Test
+    void anOverlayDirectoryThatIsALinkOrAFileIsRefusedNamingIt() throws Exception {
+        Path release = Files.createDirectories(tmp.resolve("releases/v2"));
+        write(tmp.resolve("real/conf/app.conf"), "x\n");
+        Path host = Files.createDirectories(tmp.resolve("ov"));
+        Files.createSymbolicLink(host.resolve("web"), tmp.resolve("real"));
+        MurderException link = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of("web"), "web-1"));
+        assertEquals("overlay " + host.resolve("web") + ": a symbolic link (expected: a directory; links are not followed)",
+                link.getMessage());
+        write(host.resolve("web-1"), "a file\n");
+        MurderException file = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of(), "web-1"));
+        assertEquals("overlay " + host.resolve("web-1") + ": not a directory (expected: a directory of files to copy into the release)",
+                file.getMessage());
+    }
+
+    /** A file over a release's directory failed and left '.bin.overlay' in the release, which a later deploy of the tag activated. */
+    @Test
+    void anOverlayThatCannotBeCopiedLeavesNothingInTheReleaseAndSaysWhy() throws Exception {
+        Path release = tmp.resolve("releases/v2");
+        write(release.resolve("bin/app"), "the app\n");
+        Path host = tmp.resolve("ov");
+        write(host.resolve("web/bin"), "a file where the release has a directory\n");
+        MurderException e = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of("web"), "web-1"));
+        assertEquals("overlay " + host.resolve("web") + " into " + release + ": " + release.resolve("bin") + ": a directory in the"
+                + " release where the overlay has a file (expected: the overlay's files over the release's files, its directories over"
+                + " its directories)", e.getMessage());
+        try (var files = Files.list(release)) {
+            assertEquals(List.of("bin"), files.map(p -> p.getFileName().toString()).toList(), "no .bin.overlay left");
+        }
+        Path other = tmp.resolve("ov2");
+        write(other.resolve("web/bin/app/x"), "a directory where the release has a file\n");
+        MurderException d = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(other), List.of("web"), "web-1"));
+        assertTrue(d.getMessage().contains(release.resolve("bin/app") + ": a file in the release where the overlay has a directory"
+                + " (expected:"), d.getMessage());
+    }
 }
