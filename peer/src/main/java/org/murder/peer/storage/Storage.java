@@ -73,6 +73,7 @@ public final class Storage implements Closeable {
      */
     public static Storage forDownload(MetaInfo meta, Path directory) {
         checkDirectory(directory);
+        refusePartClashes(meta);
         long free = usableSpace(directory);
         List<Segment> segments = new ArrayList<>();
         boolean existed = false;
@@ -168,6 +169,37 @@ public final class Storage implements Closeable {
                     + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
         }
         return new Storage(segments, meta.totalLength(), existed, allFinal);
+    }
+
+    /**
+     * A file whose download name ({@code a.part}) is another path of the torrent ({@code a.part} itself,
+     * or a directory of that name) is bad input before anything is written: the two downloads shared one
+     * file, and the end's rename failed after every piece checked out, leaving {@code a}'s bytes under
+     * {@code a.part}'s name.
+     */
+    private static void refusePartClashes(MetaInfo meta) {
+        if (!meta.isMultiFile()) {
+            return;
+        }
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (TorrentFile f : meta.files()) {
+            if (f.padding()) {
+                continue;
+            }
+            StringBuilder prefix = new StringBuilder();
+            for (String component : f.path()) {
+                prefix.append(prefix.length() == 0 ? "" : "/").append(component);
+                paths.add(prefix.toString()); // its directories too
+            }
+        }
+        for (TorrentFile f : meta.files()) {
+            String joined = String.join("/", f.path());
+            if (!f.padding() && paths.contains(joined + PART_SUFFIX)) {
+                throw MurderException.badInput("'" + Printable.escape(joined, 60) + "' and '" + Printable.escape(joined + PART_SUFFIX, 60)
+                        + "' in " + Printable.escape(meta.name(), 60) + ": the first downloads as " + PART_SUFFIX + ", the second's name"
+                        + " (expected: no path of the torrent that is another's with " + PART_SUFFIX + " added)");
+            }
+        }
     }
 
     /** Longest name of one file or directory file systems take (NAME_MAX), in bytes; the .part needs 5 more. */

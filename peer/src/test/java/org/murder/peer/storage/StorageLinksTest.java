@@ -87,4 +87,22 @@ class StorageLinksTest {
             assertTrue(Files.exists(real.resolve("good.bin.part")));
         }
     }
+
+    /** 'a.part' listed before 'a': both downloaded into one file, and the end's rename failed with a.part holding a's bytes. */
+    @Test
+    void aPathThatIsAnothersDownloadNameIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        for (String other : new String[] {"6:a.part", "6:a.part1:x"}) { // the file a.part, or a directory a.part
+            String info = "d5:filesld6:lengthi5e4:pathl1:aeed6:lengthi5e4:pathl" + other + "eee4:name1:x12:piece lengthi16384e6:pieces20:"
+                    + "x".repeat(20) + "e";
+            MetaInfo meta = MetaInfo.parse(("d4:info" + info + "e").getBytes(StandardCharsets.ISO_8859_1));
+            MurderException e = assertThrows(MurderException.class, () -> Storage.forDownload(meta, dest));
+            assertEquals(2, e.exitCode());
+            assertEquals("'a' and 'a.part' in x: the first downloads as .part, the second's name (expected: no path of the torrent"
+                    + " that is another's with .part added)", e.getMessage());
+            try (java.util.stream.Stream<Path> left = Files.list(dest)) {
+                assertEquals(0, left.count(), "nothing written");
+            }
+        }
+    }
 }
