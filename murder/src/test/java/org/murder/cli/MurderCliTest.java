@@ -270,6 +270,17 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", escaped.toString()),
                 "murder: --out " + out + "/a\\x1b[31m.torrent: the release name 'a\\x1b[31m' taken from it (expected: a file name"
                         + " without '/' or control characters, not '.' or '..'; or give one with --name)");
+        // the torrent's name is the archive's (or a file SRC's): it wrote all three outputs, then failed on that name
+        Path escapedArchive = out.resolve("we\u001b[31mird");
+        assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "-o", torrent.toString(),
+                "--archive", escapedArchive.toString()),
+                "murder: --archive " + out + "/we\\x1b[31mird: the torrent's name 'we\\x1b[31mird' taken from it (expected: a file"
+                        + " name without control characters or '\\')");
+        Path escapedFile = Files.writeString(tmp.resolve("f\u001b[31m.tar"), "x");
+        assertOneLineError(CliRun.of("make-torrent", escapedFile.toString(), "--tracker", TRACKER, "-o", torrent.toString(), "--name",
+                "clean"),
+                "murder: SRC " + tmp + "/f\\x1b[31m.tar: the torrent's name 'f\\x1b[31m.tar' taken from it (expected: a file name"
+                        + " without control characters or '\\'; rename the file)");
         try (java.util.stream.Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(), left.toList(), "nothing written");
         }

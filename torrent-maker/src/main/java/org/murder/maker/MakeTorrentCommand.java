@@ -165,6 +165,14 @@ public final class MakeTorrentCommand implements Callable<Integer> {
         torrent = torrent.toAbsolutePath().normalize();
         Path archive = archiveOut != null ? archiveOut.toAbsolutePath().normalize()
                 : torrent.resolveSibling(base + compression.extension());
+        // the torrent names the archive (a file SRC: that file) as hosts will save it: checked before anything is written
+        Path named = directory ? archive : src;
+        String torrentName = named.getFileName() == null ? "" : named.getFileName().toString();
+        if (!org.murder.core.metainfo.MetaInfo.isFileName(torrentName)) {
+            throw MurderException.badInput((directory ? "--archive " : "SRC ") + Printable.escape(named.toString())
+                    + ": the torrent's name '" + Printable.escape(torrentName) + "' taken from it (expected: a file name without"
+                    + " control characters or '\\'" + (directory ? "" : "; rename the file") + ")");
+        }
         MakeTorrentRequest request = new MakeTorrentRequest(src, trackers, torrent, archive, forced, excludes, force, !isPublic,
                 Optional.ofNullable(comment), lvl, n, compression);
         distinctOutputs(request, directory);

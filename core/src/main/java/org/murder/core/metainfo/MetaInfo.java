@@ -59,6 +59,19 @@ public final class MetaInfo {
     }
 
     /** Parses and validates .torrent bytes; throws {@link MetaInfoException} or {@code BencodeException}. */
+    /**
+     * Whether {@code name} may be a torrent's {@code info.name} (or a file's path component): what {@link #parse}
+     * takes, so a maker can refuse one before it writes anything.
+     */
+    public static boolean isFileName(String name) {
+        try {
+            MetaInfoParser.fileName(name, "name");
+            return true;
+        } catch (MetaInfoException e) {
+            return false;
+        }
+    }
+
     public static MetaInfo parse(byte[] torrent) {
         BencodeDocument doc = new BencodeDecoder(BencodeLimits.DEFAULT).decodeDocument(torrent);
         return MetaInfoParser.parse(doc);
