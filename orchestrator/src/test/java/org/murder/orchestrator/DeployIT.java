@@ -174,6 +174,33 @@ class DeployIT {
                 && !deployZk.getChildren().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS).isEmpty(), "no job published");
     }
 
+    /** A ready archive no host could unpack was published, failed every host, and bound its tag to those bytes for good. */
+    @Test
+    void aReadyArchiveThatNoHostCouldUnpackIsRefusedBeforeAnythingIsPublished() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        Path archive = tmp.resolve("dotdot.tar");
+        try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+                new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(archive))) {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
+                    new org.apache.commons.compress.archivers.tar.TarArchiveEntry("../evil");
+            byte[] body = "escaped\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            entry.setSize(body.length);
+            tar.putArchiveEntry(entry);
+            tar.write(body);
+            tar.closeArchiveEntry();
+        }
+        MurderException e = assertThrows(MurderException.class,
+                () -> deployer().deploy(request(archive, "v63", List.of("web-1"), Duration.ofMinutes(1))));
+        assertEquals(MurderException.BAD_INPUT, e.exitCode(), e.getMessage());
+        assertEquals(archive + ": entry '../evil': '..' in path (expected: a relative path inside the release)", e.getMessage());
+        assertFalse(deployZk.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS) != null
+                && !deployZk.getChildren().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS).isEmpty(), "no job published");
+        assertEquals(null, deployZk.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.release("v63")), "the tag is still free");
+        try (java.util.stream.Stream<Path> left = Files.list(tmp.resolve("work"))) {
+            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".murder-check")).toList());
+        }
+    }
+
     private static DeployRequest withTrackerPort(DeployRequest r, int port) {
         return r.toBuilder().trackerPort(port).build();
     }

@@ -131,6 +131,18 @@ public final class SafeExtractor {
         }
     }
 
+    /**
+     * Checks {@code archive} as {@link #extract} would unpack it, every rule applied, without writing its
+     * files' bytes: its directories, links and empty files are made in a scratch directory in {@code scratchParent}
+     * (which goes after), so that a deploy refuses an archive no host could unpack before anything is published.
+     */
+    public Extracted check(Path archive, Path scratchParent) {
+        Path target = asTheKernelSees(scratchParent).resolve(".murder-check-" + Long.toHexString(System.nanoTime()));
+        try (Unpacked done = extractBeside(archive, target, target, false)) {
+            return new Extracted(archive, done.entries(), done.bytes());
+        }
+    }
+
     /** The prefix of the directories where releases called {@code name} are unpacked before their rename. */
     public static String partialPrefix(String name) {
         return "." + name + ".partial-";
@@ -215,6 +227,11 @@ public final class SafeExtractor {
 
     /** As {@link #extractBeside(Path, Path)}, {@code target} resolved already ({@code absolute}); messages name {@code target}. */
     private Unpacked extractBeside(Path archive, Path target, Path absolute) {
+        return extractBeside(archive, target, absolute, true);
+    }
+
+    /** As above; without {@code contents}, files are made empty (their bytes read, counted and dropped). */
+    private Unpacked extractBeside(Path archive, Path target, Path absolute, boolean contents) {
         Path parent = absolute.getParent();
         if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
@@ -240,7 +257,7 @@ public final class SafeExtractor {
         boolean ok = false;
         try {
             Path root = Files.createDirectory(claim.dir().resolve("release"));
-            Unpacked done = new Unpacked(claim, new Run(archive, root).run());
+            Unpacked done = new Unpacked(claim, new Run(archive, root, contents).run());
             ok = true;
             return done;
         } catch (IOException e) {
@@ -280,9 +297,13 @@ public final class SafeExtractor {
         private boolean rootAttributes;
         private FileReads source;
 
-        Run(Path archive, Path root) throws IOException {
+        /** Whether files get their bytes (an extraction) or stay empty (a check). */
+        private final boolean contents;
+
+        Run(Path archive, Path root, boolean contents) throws IOException {
             this.archive = archive;
             this.root = root;
+            this.contents = contents;
             this.keeps = creationKeeps(root);
         }
 
@@ -570,7 +591,7 @@ public final class SafeExtractor {
                     }
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     try {
-                        while (chunk.hasRemaining()) {
+                        while (contents && chunk.hasRemaining()) {
                             out.write(chunk);
                         }
                     } catch (IOException e) { // a full disk or quota: name the entry and what it had written
