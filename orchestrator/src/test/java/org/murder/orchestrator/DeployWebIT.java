@@ -177,7 +177,7 @@ class DeployWebIT {
             String name = i == 7 ? "web-7" + hostile : "web-" + i;
             names.add(name);
             org.murder.orchestrator.job.HostReport accepted = org.murder.orchestrator.job.HostReport.accepted(1000, 0);
-            reports.put(name, i % 100 == 0 ? accepted.failed("disk full " + hostile, 1)
+            reports.put(name, i % 100 == 0 ? accepted.failed("disk full " + hostile, 1) : i == 51 ? accepted.failed("\u202eetisil", 1)
                     : i % 3 == 0 ? accepted.progress(1000, 0, 1).done(1, "") : accepted.progress(i % 100 * 10, 5000, 2));
         }
         try (DeployWeb web = DeployWeb.start("127.0.0.1", 0)) {
@@ -191,6 +191,7 @@ class DeployWebIT {
             assertTrue(dom.contains("<td class=\"count\">5</td><td>disk full &lt;img src=x"), "failures grouped by reason:\n" + dom);
             assertTrue(dom.contains("<td>web-100, web-200, web-300, web-400, web-500</td>"), dom);
             assertTrue(dom.contains("<div id=\"result\" data-result=\"running\">running: "), dom);
+            assertTrue(dom.contains("<td>\\u202eetisil</td>") && !dom.contains("\u202e"), "a bidi override shows as \\u202e:\n" + dom);
             chromium.screenshot(web.url(), Duration.ofSeconds(2), Path.of("target", "deploy-web-fleet.png"), 1200, 900);
         }
     }

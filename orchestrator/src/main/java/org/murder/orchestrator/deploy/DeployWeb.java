@@ -117,6 +117,12 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         boolean known = PAGES.containsKey(path) || "/api/deploy".equals(path);
         Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Cache-Control", "no-store", "X-Content-Type-Options",
                 "nosniff", "Content-Security-Policy", CSP, "Referrer-Policy", "no-referrer"));
+        String host = String.join(",", request.header("Host"));
+        if (!request.header("Host").isEmpty() && !servesHost(host)) {
+            return page(421, headers, "text/plain; charset=utf-8", ("host '" + org.murder.core.Printable.escape(host, 100)
+                    + "' is not this deploy's page (expected: an IP address, localhost or this machine's name: a page reached by"
+                    + " another name could be a DNS rebinding)\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         if (!known) {
             return page(404, headers, "text/plain; charset=utf-8", "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
@@ -130,6 +136,44 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         }
         Resource r = PAGES.get(path);
         return page(200, headers, r.type(), r.body());
+    }
+
+    /** This machine's names, as a browser may ask for the page by them. */
+    private static final java.util.Set<String> OWN_NAMES = ownNames();
+
+    private static java.util.Set<String> ownNames() {
+        java.util.Set<String> names = new java.util.HashSet<>(java.util.List.of("localhost", "localhost.localdomain"));
+        try {
+            java.net.InetAddress self = java.net.InetAddress.getLocalHost();
+            names.add(self.getHostName().toLowerCase(java.util.Locale.ROOT));
+            names.add(self.getCanonicalHostName().toLowerCase(java.util.Locale.ROOT));
+        } catch (IOException e) {
+            // no name of its own: addresses and localhost only
+        }
+        return java.util.Set.copyOf(names);
+    }
+
+    /**
+     * Whether a request whose {@code Host} is {@code host} is for this page: an IP address, localhost or
+     * this machine's name, with or without a port. A page of some other site whose name an attacker
+     * points at 127.0.0.1 (DNS rebinding) asks with that site's name, and read the deploy's hosts,
+     * errors and hooks' output.
+     */
+    static boolean servesHost(String host) {
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) { // [IPv6]:port
+            int end = h.indexOf(']');
+            return end > 0 && (end == h.length() - 1 || h.charAt(end + 1) == ':') && h.substring(1, end).matches("[0-9a-f:.]+");
+        }
+        int colon = h.lastIndexOf(':');
+        String name = colon >= 0 ? h.substring(0, colon) : h;
+        if (colon >= 0 && !h.substring(colon + 1).matches("[0-9]{1,5}")) {
+            return false;
+        }
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        return name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || OWN_NAMES.contains(name);
     }
 
     private static Response page(int status, Map<String, String> headers, String type, byte[] body) {

@@ -17,6 +17,28 @@
     return (i === 0 ? String(n) : n.toFixed(1)) + ' ' + units[i];
   }
 
+  // Characters that change how the text around them shows without being seen (bidi overrides and
+  // isolates, zero-width ones, controls): a host name or an error holding U+202E showed reversed.
+  // Written as \uXXXX, as the terminal shows them.
+  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+  function plain(v) {
+    if (typeof v === 'string') {
+      return v.replace(INVISIBLE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    }
+    if (Array.isArray(v)) {
+      return v.map(plain);
+    }
+    if (v !== null && typeof v === 'object') {
+      const out = {};
+      for (const k of Object.keys(v)) {
+        out[k] = plain(v[k]);
+      }
+      return out;
+    }
+    return v;
+  }
+
   function seconds(ms) {
     return (ms / 1000).toFixed(1) + ' s';
   }
@@ -151,6 +173,7 @@
         }
         return r.json();
       })
+      .then(plain)
       .then((s) => {
         render(s);
         byId('status').textContent = 'updated ' + new Date().toLocaleTimeString();

@@ -112,6 +112,32 @@ class DeployWebTest {
         assertEquals("text/css; charset=utf-8", send("GET", "/app.css").headers().firstValue("Content-Type").orElse(""));
     }
 
+    /** The status line of a GET of {@code path} sent with {@code host} as its Host header, through a plain socket. */
+    private String statusWithHost(String path, String host) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", web.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.substring(0, answer.indexOf("\r\n"));
+        }
+    }
+
+    /** A site whose name an attacker points at 127.0.0.1 (DNS rebinding) read the deploy's state through the operator's browser. */
+    @Test
+    void aRequestForAnotherSitesNameIsRefused() throws Exception {
+        assertEquals("HTTP/1.1 421 Misdirected Request", statusWithHost("/api/deploy", "attacker.example:" + web.port()));
+        assertEquals("HTTP/1.1 421 Misdirected Request", statusWithHost("/", "127.0.0.1.attacker.example"));
+        assertEquals("HTTP/1.1 200 OK", statusWithHost("/api/deploy", "127.0.0.1:" + web.port()));
+        assertEquals("HTTP/1.1 200 OK", statusWithHost("/", "localhost:" + web.port()));
+        for (String ok : List.of("10.1.2.3", "[::1]:8080", "[fe80::1]", "LOCALHOST.", "192.168.0.1:80")) {
+            assertTrue(DeployWeb.servesHost(ok), ok);
+        }
+        for (String no : List.of("evil.com", "127.0.0.1.nip.io:80", "[::1]x", "localhost:http", "1.2.3.4:80:80", "")) {
+            assertFalse(DeployWeb.servesHost(no), no);
+        }
+    }
+
     @Test
     void otherPathsAre404AndOtherMethods405() throws Exception {
         assertEquals(404, send("GET", "/nope").statusCode());
