@@ -207,6 +207,17 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hooks-file", tmp.toString()), "murder: --hooks-file " + tmp + ": not a regular file (expected: a"
                 + " murder.hooks file)");
+        // hooks run as root: a file anyone may change is anyone's root shell; so is an overlay directory anyone may fill
+        Path open = Files.writeString(tmp.resolve("open.hooks"), "post-activate = true\n");
+        java.nio.file.Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--hooks-file", open.toString()), "murder: --hooks-file " + open + ": every user of this host may change"
+                + " it (mode 0666; expected: not writable by others, e.g. chmod o-w: what it holds runs as root)");
+        Path overlays = Files.createDirectories(tmp.resolve("open-overlays"));
+        java.nio.file.Files.setPosixFilePermissions(overlays, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--overlay-dir", overlays.toString()), "murder: --overlay-dir " + overlays + ": every user of this host"
+                + " may change it (mode 0777; expected: not writable by others, e.g. chmod o-w: what it holds runs as root)");
         Path binary = Files.write(tmp.resolve("binary.hooks"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hooks-file", binary.toString()), "murder: --hooks-file " + binary + ": not text (expected: a"

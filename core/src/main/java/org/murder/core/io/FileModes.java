@@ -1,5 +1,9 @@
 package org.murder.core.io;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
@@ -30,5 +34,26 @@ public final class FileModes {
             }
         }
         return perms;
+    }
+
+    /**
+     * Refuses (exit 2) {@code path} when every user of the host may change it: a file, or a directory
+     * without the sticky bit (/tmp's 1777 lets users change only their own files). For what a root
+     * daemon takes commands or files from (its hooks, its settings, its overlays), anyone who can
+     * change it runs commands as root. A path that cannot be read is left to its reader to report.
+     */
+    public static void refuseChangeableByEveryone(Path path, String what) {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return;
+        }
+        boolean directory = (mode & 0170000) == 0040000;
+        if ((mode & 0002) != 0 && !(directory && (mode & 01000) != 0)) {
+            throw org.murder.core.MurderException.badInput(what + " " + org.murder.core.Printable.escape(path.toString())
+                    + ": every user of this host may change it (mode " + String.format("%04o", mode & 07777) + "; expected: not"
+                    + " writable by others, e.g. chmod o-w: what it holds runs as root)");
+        }
     }
 }

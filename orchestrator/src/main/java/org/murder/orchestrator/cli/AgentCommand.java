@@ -130,10 +130,20 @@ public final class AgentCommand implements Callable<Integer> {
                     + (java.nio.file.Files.exists(hooksFile) ? "not a regular file" : "no such file") + " (expected: a murder.hooks file)");
         }
         if (hooksFile != null) {
+            org.murder.core.io.FileModes.refuseChangeableByEveryone(hooksFile, "--hooks-file");
             org.murder.orchestrator.rollout.Hooks.read(hooksFile, "--hooks-file"); // a mistake in it fails now, not at a deploy
         }
         if (overlayDir != null && !java.nio.file.Files.isDirectory(overlayDir)) {
-            throw MurderException.badInput("--overlay-dir " + overlayDir + ": not a directory");
+            throw MurderException.badInput("--overlay-dir " + org.murder.core.Printable.escape(overlayDir.toString())
+                    + ": not a directory (expected: a directory of ROLE/ and HOST/ directories)");
+        }
+        if (overlayDir != null) {
+            org.murder.core.io.FileModes.refuseChangeableByEveryone(overlayDir, "--overlay-dir");
+        }
+        if (spec != null && spec.commandLine() != null
+                && spec.commandLine().getDefaultValueProvider() instanceof org.murder.core.cli.ConfigDefaults conf && conf.hasFileKeys()) {
+            // it may name the hooks, their user and the overlays: as much a root's as they are
+            org.murder.core.io.FileModes.refuseChangeableByEveryone(conf.path(), "murder.conf");
         }
         String runAs = hookUser != null ? hookUser : "root".equals(System.getProperty("user.name")) ? "murder" : null;
         if (runAs != null && !userExists(runAs)) {
