@@ -431,6 +431,22 @@ class MurderCliTest {
         assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_LOG_FORMAT", "xml")::get, empty), "releases", "--dest",
                 tmp.toString()), "murder: --log-format: 'xml' (expected: text or json) (from MURDER_LOG_FORMAT) (see 'murder releases"
                         + " --help')");
+        // a value the command itself checks (not picocli's conversion) names its source too
+        Files.writeString(conf, "zk = not a host\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents"),
+                "murder: --zk: 'not a host' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535) (from " + conf + ":1)");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--zk", "not a host either"),
+                "murder: --zk: 'not a host either' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
+        // the agent runs what it names (hooks, their user, overlays) as root: a file anyone may change is refused
+        Path secret = Files.writeString(tmp.resolve("conf-secret"), "a-test-secret-of-32-characters!!\n");
+        java.nio.file.Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(conf, "agent.roles = web\n");
+        java.nio.file.Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agent", "--name", "a1", "--zk",
+                "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root", tmp.toString()), "murder: murder.conf " + conf
+                + ": every user of this host may change it (mode 0666; expected: not writable by others, e.g. chmod o-w: what it holds"
+                + " runs as root)");
+        java.nio.file.Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         Files.writeString(conf, "zk-tiemout = 3s\n");
         CliRun help = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, conf), "agents", "--help");
         assertEquals(0, help.exitCode(), "help works whatever keys the config has: " + help.err());

@@ -97,6 +97,25 @@ public final class Cli {
         return defaults.sourceOf(option).orElse(null);
     }
 
+    private static final java.util.regex.Pattern LEADING_OPTION = java.util.regex.Pattern.compile("^(?:[a-z-]+: )?(--[a-z][a-z0-9-]*)\\b");
+
+    /**
+     * Where the option an error starts with ({@code --zk: '...'}, {@code deploy: --web 80: ...}) got its value, when
+     * not from the command line: a command's own checks named the option, not that murder.conf's line 3 or
+     * MURDER_ZK gave it; null when the message names no option of the command, or it was given as an argument.
+     */
+    private static String sourceOfNamedOption(CommandLine cl, String message) {
+        java.util.regex.Matcher m = LEADING_OPTION.matcher(String.valueOf(message));
+        if (!m.find() || !(cl.getDefaultValueProvider() instanceof ConfigDefaults defaults)) {
+            return null;
+        }
+        CommandLine.Model.OptionSpec option = cl.getCommandSpec().findOption(m.group(1));
+        if (option == null || cl.getParseResult() != null && cl.getParseResult().hasMatchedOption(option)) {
+            return null;
+        }
+        return defaults.sourceOf(option).orElse(null);
+    }
+
     /** The most characters of an error message shown: its start and its end (where "expected: ..." is), not megabytes of a value. */
     static final int MAX_MESSAGE = 2000;
 
@@ -124,7 +143,9 @@ public final class Cli {
                 e.printStackTrace(cl.getErr());
             }
             if (e instanceof MurderException me) {
-                cl.getErr().println("murder: " + printable(me.getMessage()));
+                String message = me.getMessage();
+                String source = me.exitCode() == MurderException.BAD_INPUT ? sourceOfNamedOption(cl, message) : null;
+                cl.getErr().println("murder: " + printable(source == null ? message : message + " (from " + source + ")"));
                 return me.exitCode();
             }
             cl.getErr().println("murder: unexpected error: " + printable(String.valueOf(e)));
