@@ -125,6 +125,11 @@ class MurderCliTest {
                 "murder: --waves '1,x': 'x' (expected: a host count like 1 or a share like 10%, cumulative, e.g. 1,10%,50%,100%)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--pause"),
                 "murder: --pause only goes with --waves or --batch");
+        // it named --archive and a path of its own making, and left src/work behind (the dry run passed)
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--work-dir",
+                src.resolve("work").toString(), "--dry-run"), "murder: --work-dir " + src.resolve("work") + ": inside SRC " + src
+                + " (expected: a directory outside the release, like the default /var/tmp/murder)");
+        assertFalse(Files.exists(src.resolve("work")));
         for (String size : List.of("0", "-3")) { // a given 0 was taken for "no waves": every host switched at once
             assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--batch", size),
                     "murder: --batch " + size + " (expected: at least 1 host a wave)");

@@ -131,6 +131,22 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--seeder-ports", paramLabel = "A-B", defaultValue = "6881-6889", description = "Port range of the embedded seeder. Default: ${DEFAULT-VALUE}.")
     PortRange seederPorts;
 
+    /** Whether {@code dir} is {@code root} or below it, as the kernel resolves both (links followed where they exist). */
+    private static boolean inside(Path dir, Path root) {
+        try {
+            Path realRoot = root.toRealPath();
+            Path d = dir.toAbsolutePath().normalize();
+            Path existing = d;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            Path real = existing == null ? d : existing.toRealPath().resolve(existing.relativize(d));
+            return real.normalize().startsWith(realRoot);
+        } catch (java.io.IOException e) {
+            return false; // SRC unreadable: its own check says so
+        }
+    }
+
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "/var/tmp/murder",
             description = "Where the archive and torrent are written. Default: ${DEFAULT-VALUE}.")
     Path workDir;
@@ -347,6 +363,12 @@ public final class DeployCommand implements Callable<Integer> {
         }
         if (!rollback && source == null) {
             throw MurderException.badInput("deploy: missing SRC (expected: a release directory or a ready archive)");
+        }
+        if (!rollback && source != null && workDir != null && Files.isDirectory(source) && inside(workDir, source)) {
+            // what is packed would hold its own archive being written: refused before anything is made there
+            throw MurderException.badInput("--work-dir " + org.murder.core.Printable.escape(workDir.toString()) + ": inside SRC "
+                    + org.murder.core.Printable.escape(source.toString()) + " (expected: a directory outside the release, like the"
+                    + " default /var/tmp/murder)");
         }
         if (rollback && source != null) {
             throw MurderException.badInput("deploy --rollback takes no SRC");
