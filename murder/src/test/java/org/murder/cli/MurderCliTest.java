@@ -257,8 +257,11 @@ class MurderCliTest {
         }
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--waves", "10%,5%"),
                 "murder: --waves '10%,5%': '5%' is smaller than the wave before (expected: cumulative sizes, e.g. 1,10%,50%,100%)");
+        assertOneLineError(CliRun.of("deploy", tmp.resolve("missing").toString(), "--tag", "v1", "--hosts", "web-*"),
+                "murder: deploy: SRC " + tmp.resolve("missing") + ": no such file or directory (expected: a release directory or a ready"
+                        + " archive)");
         assertOneLineError(CliRun.of("make-torrent", tmp.resolve("missing").toString(), "--tracker", TRACKER),
-                "murder: " + tmp.resolve("missing") + ": no such file or directory");
+                "murder: " + tmp.resolve("missing") + ": no such file or directory (expected: a release directory or file)");
     }
 
     @Test

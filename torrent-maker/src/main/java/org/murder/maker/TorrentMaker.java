@@ -192,7 +192,7 @@ public final class TorrentMaker {
             if (Files.isSymbolicLink(source)) {
                 throw MurderException.badInput(source + ": symbolic link to nothing or a loop (expected: a release directory or file)");
             }
-            throw MurderException.badInput(source + ": no such file or directory");
+            throw MurderException.badInput(source + ": no such file or directory (expected: a release directory or file)");
         }
         if (!Files.isReadable(source)) {
             throw MurderException.badInput(source + ": permission denied (expected: a readable release directory or file)");
@@ -200,7 +200,7 @@ public final class TorrentMaker {
         try {
             Path real = source.toRealPath();
             if (!Files.isDirectory(real) && !Files.isRegularFile(real)) {
-                throw MurderException.badInput(source + ": not a directory or regular file");
+                throw MurderException.badInput(source + ": not a directory or regular file (expected: a release directory or file)");
             }
             return real;
         } catch (IOException e) {

@@ -245,7 +245,7 @@ class TorrentMakerTest {
     void badSourcesAreBadInput() throws Exception {
         Files.createDirectories(tmp.resolve("out"));
         Path missing = tmp.resolve("nope");
-        assertEquals(missing + ": no such file or directory", assertThrows(MurderException.class,
+        assertEquals(missing + ": no such file or directory (expected: a release directory or file)", assertThrows(MurderException.class,
                 () -> maker.make(request(missing, Optional.empty(), List.of(), false))).getMessage());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));

@@ -377,7 +377,8 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("--to only goes with --rollback");
         }
         if (source != null && !Files.exists(source)) {
-            throw MurderException.badInput(source + ": no such file or directory");
+            throw MurderException.badInput("deploy: SRC " + org.murder.core.Printable.escape(source.toString())
+                    + ": no such file or directory (expected: a release directory or a ready archive)");
         }
         if (dest != null && !isDestination(dest)) {
             throw MurderException.badInput("--dest '" + org.murder.core.Printable.escape(dest) + "' (expected: an absolute directory on the"

@@ -441,15 +441,16 @@ public final class SafeExtractor {
 
         /** What went wrong reading the archive, without a bare exception name. */
         private String reason(Throwable e, Compression codec) {
-            String codecName = codec.name().toLowerCase(java.util.Locale.ROOT);
+            // a plain tar is a "tar stream", not a "none tar stream"
+            String codecName = codec == Compression.NONE ? "tar" : codec.name().toLowerCase(java.util.Locale.ROOT) + " tar";
             if (e instanceof java.io.EOFException || e.getMessage() == null) {
-                return "the archive ends early (expected: a complete " + codecName + " tar stream; truncated?)";
+                return "the archive ends early (expected: a complete " + codecName + " stream; truncated?)";
             }
             String message = Trees.printable(e.getMessage());
             if (message.contains("Corrupted TAR archive") || message.contains("Truncated TAR archive")) {
                 return "not a readable tar header (" + message + ") (expected: a tar entry; corrupt archive?)";
             }
-            return message + " (expected: a complete, valid " + codecName + " tar stream)";
+            return message + " (expected: a complete, valid " + codecName + " stream)";
         }
 
         private void unpack(TarArchiveEntry entry, TarArchiveInputStream tar, Compression codec) throws IOException {

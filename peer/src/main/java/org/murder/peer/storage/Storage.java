@@ -165,8 +165,13 @@ public final class Storage implements Closeable {
                     // a directory holding what was there before: kept
                 }
             }
+            String why = org.murder.core.io.IoErrors.describe(e);
+            if (String.valueOf(e.getMessage()).contains("Too many open files")) { // EMFILE: each file is held open while it downloads
+                why += "; expected: a torrent of fewer files than this process may hold open (" + meta.files().size()
+                        + " here; see ulimit -n and LimitNOFILE), or a higher limit";
+            }
             throw MurderException.failure(Printable.escape(directory.toString()) + ": cannot create files for "
-                    + Printable.escape(meta.name()) + " (" + org.murder.core.io.IoErrors.describe(e) + ")", e);
+                    + Printable.escape(meta.name()) + " (" + why + ")", e);
         }
         return new Storage(segments, meta.totalLength(), existed, allFinal);
     }
