@@ -107,10 +107,18 @@ class ActivationIT {
             tar.write(body);
             tar.closeArchiveEntry();
         }
-        List<HostOutcome> outcomes = deploy(Optional.of(evil), "evil", false, "");
-        for (HostOutcome o : outcomes) {
-            assertEquals("failed", o.result(), outcomes.toString());
-            assertTrue(o.error().contains("'../../escaped'"), o.error());
+        // the deploy checks a ready archive as the agents will unpack it: refused before anything is published
+        org.murder.core.MurderException refused = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> deploy(Optional.of(evil), "evil", false, ""));
+        assertEquals(org.murder.core.MurderException.BAD_INPUT, refused.exitCode());
+        assertTrue(refused.getMessage().contains("'../../escaped'"), refused.getMessage());
+        // and an agent handed it anyway (by a deploy host of a murder without that check, or a hand-made job) refuses it too
+        for (String h : List.of("web-1", "web-2")) {
+            Path dest = tmp.resolve("hosts/" + h);
+            org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                    () -> new ReleaseActivator().activate(dest, "evil", evil, 2, new org.murder.orchestrator.release.Generation(1L << 40,
+                            "evil-job")));
+            assertTrue(e.getMessage().contains("'../../escaped'"), e.getMessage());
         }
         for (String h : List.of("web-1", "web-2")) {
             assertEquals("echo v1\n", Files.readString(tmp.resolve("hosts/" + h + "/current/bin/app")));

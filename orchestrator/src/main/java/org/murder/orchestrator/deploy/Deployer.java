@@ -264,13 +264,6 @@ public final class Deployer {
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
             origin.listen(req); // a busy --seeder-ports range is told now, not once the release is packed
             String announce = origin.announce();
-            if (Files.isRegularFile(source)) {
-                // a ready archive: refused now if no host could unpack it ('..', a link out of the release, a cut stream),
-                // before its tag is bound to its bytes and a job is published that every host fails
-                org.murder.orchestrator.release.SafeExtractor.Extracted checked =
-                        new org.murder.orchestrator.release.SafeExtractor().check(source, req.workDir());
-                LOG.info("checked {}: {} entries, {} bytes, as the agents will unpack it", source, checked.entries(), checked.bytes());
-            }
             ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);
             MakeTorrentResult made;
             if (ahead != null && ahead.announce().equals(announce)) {

@@ -29,14 +29,18 @@ public final class PackAhead implements AutoCloseable {
     private final ClaimedDir pending;
     private final ExecutorService thread;
     private final Future<MakeTorrentResult> made;
+    /** A ready archive's check (see SafeExtractor#check); null for a release packed here. */
+    private final Future<?> checked;
     private final Clock clock;
 
-    PackAhead(String announce, Path workDir, ClaimedDir pending, ExecutorService thread, Future<MakeTorrentResult> made, Clock clock) {
+    PackAhead(String announce, Path workDir, ClaimedDir pending, ExecutorService thread, Future<MakeTorrentResult> made,
+            Future<?> checked, Clock clock) {
         this.announce = announce;
         this.workDir = workDir;
         this.pending = pending;
         this.thread = thread;
         this.made = made;
+        this.checked = checked;
         this.clock = clock;
     }
 
@@ -52,6 +56,9 @@ public final class PackAhead implements AutoCloseable {
     MakeTorrentResult finish(ReleasePacker.Check check) throws Exception {
         MakeTorrentResult packed;
         try {
+            if (checked != null) {
+                checked.get(); // a ready archive no host could unpack: refused before its tag is bound to it
+            }
             packed = made.get();
         } catch (ExecutionException e) {
             throw rethrown(e.getCause());
@@ -73,6 +80,9 @@ public final class PackAhead implements AutoCloseable {
     @Override
     public void close() {
         made.cancel(true);
+        if (checked != null) {
+            checked.cancel(true);
+        }
         try {
             if (!thread.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 return; // still writing after being told to stop: removed at exit (ClaimedDir's hook) rather than pulled from under it

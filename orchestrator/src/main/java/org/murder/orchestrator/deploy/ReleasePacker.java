@@ -67,15 +67,20 @@ final class ReleasePacker {
                     Optional.empty(), List.of(), true, true, Optional.of("murder deploy " + tag), codec.defaultLevel(),
                     Runtime.getRuntime().availableProcessors(), codec);
             boolean bar = terminal;
-            ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            // a ready archive is also checked as the agents will unpack it, beside its hashing: an archive no host
+            // could unpack ('..', a link out of the release, a cut stream) is refused before its tag is bound to it
+            boolean ready = Files.isRegularFile(source);
+            ExecutorService thread = Executors.newFixedThreadPool(ready ? 2 : 1, r -> {
                 Thread t = new Thread(r, "murder-deploy-pack");
                 t.setDaemon(true);
                 return t;
             });
+            Future<?> checked = ready ? thread.submit(() -> new org.murder.orchestrator.release.SafeExtractor().check(source,
+                    pending.dir())) : null;
             Future<MakeTorrentResult> made = thread.submit(
                     () -> new TorrentMaker(clock, (label, total) -> Progress.of(label, total, System.err, bar)).make(make));
             thread.shutdown();
-            return new PackAhead(announce, workDir, pending, thread, made, clock);
+            return new PackAhead(announce, workDir, pending, thread, made, checked, clock);
         } catch (RuntimeException e) { // no PackAhead to close it
             pending.close();
             throw e;
