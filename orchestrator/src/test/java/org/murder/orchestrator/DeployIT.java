@@ -189,8 +189,9 @@ class DeployIT {
             tar.write(body);
             tar.closeArchiveEntry();
         }
-        MurderException e = assertThrows(MurderException.class,
-                () -> deployer().deploy(request(archive, "v63", List.of("web-1"), Duration.ofMinutes(1))));
+        // with --activate the hosts unpack it (without, a ready file is any file hosts just download: not checked)
+        MurderException e = assertThrows(MurderException.class, () -> deployer().deploy(request(archive, "v63", List.of("web-1"),
+                Duration.ofMinutes(1)).toBuilder().activate(true).build()));
         assertEquals(MurderException.BAD_INPUT, e.exitCode(), e.getMessage());
         assertEquals(archive + ": entry '../evil': '..' in path (expected: a relative path inside the release)", e.getMessage());
         assertFalse(deployZk.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.JOBS) != null

@@ -237,7 +237,8 @@ public final class Deployer {
         Path source = source(req);
         Optional<String> announce = OriginServices.announceFor(req);
         return announce.isEmpty() ? null
-                : new ReleasePacker(clock, terminal).begin(source, req.tag(), req.compression(), announce.get(), req.workDir());
+                : new ReleasePacker(clock, terminal).begin(source, req.tag(), req.compression(), announce.get(), req.workDir(),
+                        req.activate());
     }
 
     private static Path source(DeployRequest req) {
@@ -272,7 +273,7 @@ public final class Deployer {
                 if (ahead != null) {
                     ahead.close(); // made for another announce URL: not two packings at once
                 }
-                made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce, req.workDir(),
+                made = new ReleasePacker(clock, terminal).pack(source, req.tag(), req.compression(), announce, req.workDir(), req.activate(),
                         tagKeepsItsBytes);
             }
             MetaInfo meta = MetaInfo.read(made.torrent());

@@ -46,8 +46,9 @@ final class ReleasePacker {
      * in a directory of their own and moved beside the others only once {@code check} passed: a
      * refused deploy leaves the archive, md5 and torrent of the first deploy of this tag as they were.
      */
-    MakeTorrentResult pack(Path source, String tag, Compression codec, String announce, Path workDir, Check check) throws Exception {
-        try (PackAhead ahead = begin(source, tag, codec, announce, workDir)) {
+    MakeTorrentResult pack(Path source, String tag, Compression codec, String announce, Path workDir, boolean unpacked, Check check)
+            throws Exception {
+        try (PackAhead ahead = begin(source, tag, codec, announce, workDir, unpacked)) {
             return ahead.finish(check);
         }
     }
@@ -56,8 +57,11 @@ final class ReleasePacker {
      * Starts packing {@code source} on a thread of its own, so that the archive, its md5 and its
      * torrent are made while the deploy connects to ZooKeeper, takes its locks and starts its tracker;
      * {@link PackAhead#finish} waits for them and moves them into place.
+     *
+     * @param unpacked the hosts will unpack it (an activating deploy): a ready archive is checked as they will
+     *                 unpack it; one that is only downloaded may be any file (an image, a blob) and is not
      */
-    PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir) throws IOException {
+    PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir, boolean unpacked) throws IOException {
         Files.createDirectories(workDir);
         PendingDir.sweep(workDir, clock);
         ClaimedDir pending = PendingDir.create(workDir, tag);
@@ -69,7 +73,7 @@ final class ReleasePacker {
             boolean bar = terminal;
             // a ready archive is also checked as the agents will unpack it, beside its hashing: an archive no host
             // could unpack ('..', a link out of the release, a cut stream) is refused before its tag is bound to it
-            boolean ready = Files.isRegularFile(source);
+            boolean ready = unpacked && Files.isRegularFile(source);
             ExecutorService thread = Executors.newFixedThreadPool(ready ? 2 : 1, r -> {
                 Thread t = new Thread(r, "murder-deploy-pack");
                 t.setDaemon(true);
