@@ -166,7 +166,7 @@ public final class MakeTorrentCommand implements Callable<Integer> {
         Path archive = archiveOut != null ? archiveOut.toAbsolutePath().normalize()
                 : torrent.resolveSibling(base + compression.extension());
         // the torrent names the archive (a file SRC: that file) as hosts will save it: checked before anything is written
-        Path named = directory ? archive : src;
+        Path named = directory ? archive : realIfThere(src); // a file SRC: make-torrent names the torrent after the file a link leads to
         String torrentName = named.getFileName() == null ? "" : named.getFileName().toString();
         if (!org.murder.core.metainfo.MetaInfo.isFileName(torrentName)) {
             throw MurderException.badInput((directory ? "--archive " : "SRC ") + Printable.escape(named.toString())
@@ -206,5 +206,13 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             }
         }
         return n;
+    }
+
+    private static Path realIfThere(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (java.io.IOException e) {
+            return path; // missing or unreadable: make-torrent says so
+        }
     }
 }

@@ -2,7 +2,6 @@ package org.murder.core.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
@@ -45,7 +44,7 @@ public final class FileModes {
     public static void refuseChangeableByEveryone(Path path, String what) {
         int mode;
         try {
-            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            mode = (Integer) Files.getAttribute(path, "unix:mode"); // a link's target: a link's own mode is always 0777
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return;
         }

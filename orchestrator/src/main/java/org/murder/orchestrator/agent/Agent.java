@@ -327,7 +327,8 @@ public final class Agent implements Closeable {
         Progress progress = new Progress(accepted);
         HostReport last;
         try {
-            last = job.isDeploy() ? deploy(job, path, progress, previous, generation) : rollback(job, path, progress, generation);
+            last = job.isDeploy() ? deploy(job, path, progress, previous, generation)
+                    : rollback(job, path, progress, switchedBefore(previous), generation);
         } catch (org.murder.orchestrator.rollout.RolloutFailure e) {
             if (closed) { // the agent's stop cut the hook short: nothing failed, and a restart runs the activation again
                 LOG.info("[agent={} job={}] stopped with the agent during the activation ({}); a restart resumes it", settings.name(),
@@ -728,9 +729,9 @@ public final class Agent implements Closeable {
         };
     }
 
-    private HostReport rollback(Job job, String path, Progress progress, Generation generation) {
+    private HostReport rollback(Job job, String path, Progress progress, boolean switchedBefore, Generation generation) {
         long started = System.nanoTime();
-        RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, listener(job, path, progress));
+        RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, switchedBefore, listener(job, path, progress));
         metrics.activated(System.nanoTime() - started);
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
         return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(), "");
@@ -775,17 +776,21 @@ public final class Agent implements Closeable {
 
     /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
-     * registration may still be an earlier run's node, until its session expires). Writes
-     * {@link ZkPaths#ENSEMBLE_ID} again as it is, once per start.
+     * registration may still be an earlier run's node, until its session expires). The czxid of an ephemeral
+     * node made for it under {@link ZkPaths#ZXID_PROBES}: making a node needs only the right to create, which
+     * every client has (see ZkSettings#guardedBy), where rewriting a node needs the credentials it was made
+     * with (an agent given another secret, or one after the secret was rotated, crashed at start).
      */
     static long zxidNow(CuratorFramework zk) throws Exception {
         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
-        byte[] data = zk.getData().storingStatIn(stat).forPath(ZkPaths.ENSEMBLE_ID);
+        String made = zk.create().storingStatIn(stat).creatingParentContainersIfNeeded()
+                .withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath(ZkPaths.ZXID_PROBES + "/p-");
         try {
-            return zk.setData().withVersion(stat.getVersion()).forPath(ZkPaths.ENSEMBLE_ID, data).getMzxid();
-        } catch (KeeperException.BadVersionException raced) { // another agent wrote it since: later still
-            return zk.checkExists().forPath(ZkPaths.ENSEMBLE_ID).getMzxid();
+            zk.delete().forPath(made);
+        } catch (KeeperException.NoAuthException | KeeperException.NoNodeException e) {
+            // ephemeral: it goes with this session
         }
+        return stat.getCzxid();
     }
 
     /**

@@ -101,14 +101,29 @@ final class RolloutActivation {
      * (so the automatic rollback of a failed wave drains the host before switching it back too).
      * Without a named release the job undoes its tag: a host whose {@code current} is another release
      * (it never switched, was rolled back already, or this job switched it before the agent restarted)
-     * is left as it is, hooks and all; stepping back from there would undo a release the job is not about.
+     * is left as it is, hooks and all; stepping back from there would undo a release the job is not about. One
+     * this very job switched before the agent restarted ({@code switchedBefore}) runs the hooks after the switch
+     * again (post-activate, health, post-health), as its switch may have been cut short before them.
      */
-    Outcome rollback(Job job, Path dest, Generation by, Listener listener) {
+    Outcome rollback(Job job, Path dest, Generation by, boolean switchedBefore, Listener listener) {
         Rollout rollout = job.rolloutOrNone();
         String previous = activator.current(dest).orElse("");
         if (job.rollbackTo().isEmpty() && !previous.isEmpty() && !previous.equals(job.tag())) {
-            LOG.info("[job={}] {}: current is {}, not {}: nothing to roll back", job.id(), dest, previous, job.tag());
-            return new Outcome(List.of(), previous, false);
+            if (!switchedBefore) {
+                LOG.info("[job={}] {}: current is {}, not {}: nothing to roll back", job.id(), dest, previous, job.tag());
+                return new Outcome(List.of(), previous, false);
+            }
+            LOG.info("[job={}] {}: switched back to {} before the agent restarted: its hooks after the switch run again", job.id(),
+                    dest, previous);
+            Path release = dest.resolve("releases").resolve(previous);
+            Map<String, String> env = env(job, dest, release, job.tag());
+            env.put("MURDER_TAG", previous);
+            List<HookResult> results = new ArrayList<>();
+            for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
+                run(hook, hooksOf(release), rollout, env, release, results, true, "current on " + previous + " (was " + job.tag() + ")");
+                listener.activating(results, previous, true);
+            }
+            return new Outcome(results, previous, true);
         }
         List<HookResult> results = new ArrayList<>();
         Optional<String> to = job.rollbackTo().isEmpty() ? activator.rollbackTarget(dest) : Optional.of(job.rollbackTo());

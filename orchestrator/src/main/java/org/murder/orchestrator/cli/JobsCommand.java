@@ -117,7 +117,8 @@ public final class JobsCommand implements Callable<Integer> {
 
     private static boolean isRegistered(CuratorFramework client, String host) {
         try {
-            return client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host)) != null;
+            org.apache.zookeeper.data.Stat stat = client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host));
+            return stat != null && stat.getEphemeralOwner() != 0; // registrations are ephemeral: a persistent node is no agent's
         } catch (IllegalArgumentException notAName) { // a job written by hand can name anything
             return false;
         } catch (Exception e) {

@@ -138,11 +138,13 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         return page(200, headers, r.type(), r.body());
     }
 
-    /** This machine's names, as a browser may ask for the page by them. */
-    private static final java.util.Set<String> OWN_NAMES = ownNames();
+    /** This machine's names, as a browser may ask for the page by them: looked up (reverse DNS) only when first needed. */
+    private static final class OwnNames {
+        static final java.util.Set<String> NAMES = ownNames();
+    }
 
     private static java.util.Set<String> ownNames() {
-        java.util.Set<String> names = new java.util.HashSet<>(java.util.List.of("localhost", "localhost.localdomain"));
+        java.util.Set<String> names = new java.util.HashSet<>();
         try {
             java.net.InetAddress self = java.net.InetAddress.getLocalHost();
             names.add(self.getHostName().toLowerCase(java.util.Locale.ROOT));
@@ -173,7 +175,8 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
         }
-        return name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || OWN_NAMES.contains(name);
+        return name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || name.equals("localhost") || name.equals("localhost.localdomain")
+                || OwnNames.NAMES.contains(name);
     }
 
     private static Response page(int status, Map<String, String> headers, String type, byte[] body) {

@@ -111,11 +111,18 @@ public final class Overlays {
                         throw clash(target, "a directory in the release where the overlay has a file");
                     }
                     Path tmp = target.resolveSibling("." + target.getFileName() + ".overlay");
+                    if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                        throw clash(tmp, "in the release, where the overlay stages its copy of " + file.getFileName());
+                    }
                     try {
                         Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
                         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     } catch (IOException e) {
-                        Files.deleteIfExists(tmp); // never left in the release: a later deploy of the tag would activate it
+                        try { // never left in the release: a later deploy of the tag would activate it
+                            Files.deleteIfExists(tmp);
+                        } catch (IOException cleanup) {
+                            e.addSuppressed(cleanup);
+                        }
                         throw e;
                     }
                     copied[0]++;

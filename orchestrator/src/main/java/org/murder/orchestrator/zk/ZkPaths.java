@@ -21,6 +21,8 @@ public final class ZkPaths {
      * generations are only compared within one ensemble: a rebuilt one counts from low numbers again.
      */
     public static final String ENSEMBLE_ID = "/ensemble-id";
+    /** Where agents make an ephemeral node for a moment to learn the ensemble's transaction id now (see Agent#zxidNow). */
+    public static final String ZXID_PROBES = "/zxid-probes";
     /** {@code /waves/JOB/N} (wave N may switch) and {@code /waves/JOB/stop}, each holding the job signer's signature of its path. */
     public static final String WAVES = "/waves";
 

@@ -20,11 +20,14 @@
   // Characters that change how the text around them shows without being seen (bidi overrides and
   // isolates, zero-width ones, controls): a host name or an error holding U+202E showed reversed.
   // Written as \uXXXX, as the terminal shows them.
-  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\u{e0000}-\u{e007f}]/gu;
 
   function plain(v) {
     if (typeof v === 'string') {
-      return v.replace(INVISIBLE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+      return v.replace(INVISIBLE, (c) => {
+        const code = c.codePointAt(0);
+        return code > 0xffff ? '\\u{' + code.toString(16) + '}' : '\\u' + code.toString(16).padStart(4, '0');
+      });
     }
     if (Array.isArray(v)) {
       return v.map(plain);

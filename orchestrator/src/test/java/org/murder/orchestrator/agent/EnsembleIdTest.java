@@ -47,7 +47,28 @@ class EnsembleIdTest {
             long now = Agent.zxidNow(zk);
             assertTrue(before.getMzxid() < now);
             assertTrue(zk.setData().forPath("/reports/j/00/web-1", new byte[1]).getMzxid() > now, "and what is stored after is newer");
-            assertEquals(id, Agent.ensembleId(zk), "the id is written again as it was");
+            assertEquals(id, Agent.ensembleId(zk), "the id stays");
+        }
+    }
+
+    /**
+     * An agent whose credentials are not the ones the tree was made with (given another secret, or after the
+     * secret was rotated) takes its transaction id all the same: it rewrote /ensemble-id for it, and crashed
+     * with NoAuth at start instead of reporting the jobs it rejects.
+     */
+    @Test
+    void aTransactionIdIsTakenWithCredentialsOtherThanTheTreesToo() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework first = Zk.connect(ZkSettings.of(server.getConnectString()).guardedBy("murder:first-secret"));
+                CuratorFramework other = Zk.connect(ZkSettings.of(server.getConnectString()).guardedBy("murder:rotated-secret"))) {
+            Agent.ensembleId(first);
+            long before = Agent.zxidNow(first);
+            assertTrue(Agent.zxidNow(other) > before);
+            // the first's probe is gone; the other's may stay (deleting needs the parent's credentials) until its session ends
+            for (String probe : first.getChildren().forPath(ZkPaths.ZXID_PROBES)) {
+                assertEquals(other.getZookeeperClient().getZooKeeper().getSessionId(),
+                        first.checkExists().forPath(ZkPaths.ZXID_PROBES + "/" + probe).getEphemeralOwner(), probe);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.murder.orchestrator.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,22 +143,32 @@ class RolloutActivationTest {
         // never switched to v2, rolled back already, or switched back by this very job before a restart
         OnTag onV1 = new OnTag("v1");
         RolloutActivation.Outcome left = new RolloutActivation(onV1, setup, WaveGate.OPEN, "web-1", List.of("web"))
-                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), QUIET);
+                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), false, QUIET);
         assertEquals(new RolloutActivation.Outcome(List.of(), "v1", false), left);
         assertEquals(0, onV1.rollbacks.get());
         assertEquals(false, Files.exists(log), "no hook ran");
 
         OnTag onV2 = new OnTag("v2");
         RolloutActivation.Outcome undone = new RolloutActivation(onV2, setup, WaveGate.OPEN, "web-1", List.of("web"))
-                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), QUIET);
+                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), false, QUIET);
         assertEquals("v0", undone.current());
         assertEquals(1, onV2.rollbacks.get());
         assertEquals(List.of("pre", "post"), Files.readAllLines(log));
 
         // a named release is where the operator wants every host, whatever it is on
         RolloutActivation.Outcome named = new RolloutActivation(onV1, setup, WaveGate.OPEN, "web-1", List.of("web"))
-                .rollback(rollbackOf("v2", "v0"), dest, new Generation(2, "v2-rollback-job"), QUIET);
+                .rollback(rollbackOf("v2", "v0"), dest, new Generation(2, "v2-rollback-job"), false, QUIET);
         assertEquals("v0", named.current());
         assertEquals(1, onV1.rollbacks.get());
+
+        // this job switched v2 back to v1, and the agent restarted before the hooks after the switch: they run again
+        Files.delete(log);
+        Files.createDirectories(dest.resolve("releases/v1"));
+        RolloutActivation.Outcome resumed = new RolloutActivation(onV1, setup, WaveGate.OPEN, "web-1", List.of("web"))
+                .rollback(rollbackOf("v2", ""), dest, new Generation(1, "v2-rollback-job"), true, QUIET);
+        assertEquals("v1", resumed.current());
+        assertTrue(resumed.switched());
+        assertEquals(1, onV1.rollbacks.get(), "no second switch");
+        assertEquals(List.of("post"), Files.readAllLines(log), "post-activate again; no pre-activate");
     }
 }
