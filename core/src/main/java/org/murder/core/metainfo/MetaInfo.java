@@ -58,7 +58,6 @@ public final class MetaInfo {
         this.comment = comment;
     }
 
-    /** Parses and validates .torrent bytes; throws {@link MetaInfoException} or {@code BencodeException}. */
     /**
      * Whether {@code name} may be a torrent's {@code info.name} (or a file's path component): what {@link #parse}
      * takes, so a maker can refuse one before it writes anything.
@@ -72,6 +71,7 @@ public final class MetaInfo {
         }
     }
 
+    /** Parses and validates .torrent bytes; throws {@link MetaInfoException} or {@code BencodeException}. */
     public static MetaInfo parse(byte[] torrent) {
         BencodeDocument doc = new BencodeDecoder(BencodeLimits.DEFAULT).decodeDocument(torrent);
         return MetaInfoParser.parse(doc);

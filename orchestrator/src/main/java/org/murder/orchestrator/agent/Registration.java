@@ -65,8 +65,7 @@ final class Registration implements Closeable {
      */
     private boolean isRegistered() {
         try {
-            Stat stat = zk.checkExists().forPath(path);
-            return stat != null && stat.getEphemeralOwner() != 0;
+            return org.murder.orchestrator.zk.Zk.isRegistration(zk.checkExists().forPath(path));
         } catch (Exception e) {
             return false;
         }

@@ -88,10 +88,7 @@ final class RolloutActivation {
         activator.activate(dest, job.tag(), archive, job.keep(), by);
         boolean switched = resumedSwitch || !previous.equals(job.tag());
         listener.activating(results, job.tag(), switched);
-        for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
-            run(hook, hooks, rollout, env, release, results, switched, "current on " + job.tag() + " (was " + orNone(previous) + ")");
-            listener.activating(results, job.tag(), switched);
-        }
+        afterSwitch(hooks, rollout, env, release, results, job.tag(), previous, switched, listener);
         return new Outcome(results, job.tag(), switched);
     }
 
@@ -119,10 +116,7 @@ final class RolloutActivation {
             Map<String, String> env = env(job, dest, release, job.tag());
             env.put("MURDER_TAG", previous);
             List<HookResult> results = new ArrayList<>();
-            for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
-                run(hook, hooksOf(release), rollout, env, release, results, true, "current on " + previous + " (was " + job.tag() + ")");
-                listener.activating(results, previous, true);
-            }
+            afterSwitch(hooksOf(release), rollout, env, release, results, previous, job.tag(), true, listener);
             return new Outcome(results, previous, true);
         }
         List<HookResult> results = new ArrayList<>();
@@ -137,13 +131,9 @@ final class RolloutActivation {
             }
             // the release to go back to was known only once switched: its hooks run after the switch
             Path release = dest.resolve("releases").resolve(now);
-            Hooks after = hooksOf(release);
             Map<String, String> env = env(job, dest, release, previous);
             env.put("MURDER_TAG", now);
-            for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
-                run(hook, after, rollout, env, release, results, true, "current on " + now + " (was " + orNone(previous) + ")");
-                listener.activating(results, now, true);
-            }
+            afterSwitch(hooksOf(release), rollout, env, release, results, now, previous, true, listener);
             return new Outcome(results, now, !now.equals(previous));
         }
         Path release = dest.resolve("releases").resolve(to.get());
@@ -151,11 +141,17 @@ final class RolloutActivation {
         env.put("MURDER_TAG", to.get());
         run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, false, "current still on " + orNone(previous));
         String now = activator.rollback(dest, to, by);
-        for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
-            run(hook, hooks, rollout, env, release, results, true, "current on " + now + " (was " + orNone(previous) + ")");
-            listener.activating(results, now, true);
-        }
+        afterSwitch(hooks, rollout, env, release, results, now, previous, true, listener);
         return new Outcome(results, now, !now.equals(previous));
+    }
+
+    /** Post-activate, health and post-health of {@code hooks}, {@code current} on {@code now} (it was {@code was}). */
+    private void afterSwitch(Hooks hooks, Rollout rollout, Map<String, String> env, Path release, List<HookResult> results, String now,
+            String was, boolean switched, Listener listener) {
+        for (Hook hook : List.of(Hook.POST_ACTIVATE, Hook.HEALTH, Hook.POST_HEALTH)) {
+            run(hook, hooks, rollout, env, release, results, switched, "current on " + now + " (was " + orNone(was) + ")");
+            listener.activating(results, now, switched);
+        }
     }
 
     private Hooks hooksOf(Path release) {

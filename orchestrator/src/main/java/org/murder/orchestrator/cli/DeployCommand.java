@@ -131,22 +131,6 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--seeder-ports", paramLabel = "A-B", defaultValue = "6881-6889", description = "Port range of the embedded seeder. Default: ${DEFAULT-VALUE}.")
     PortRange seederPorts;
 
-    /** Whether {@code dir} is {@code root} or below it, as the kernel resolves both (links followed where they exist). */
-    private static boolean inside(Path dir, Path root) {
-        try {
-            Path realRoot = root.toRealPath();
-            Path d = dir.toAbsolutePath().normalize();
-            Path existing = d;
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
-            Path real = existing == null ? d : existing.toRealPath().resolve(existing.relativize(d));
-            return real.normalize().startsWith(realRoot);
-        } catch (java.io.IOException e) {
-            return false; // SRC unreadable: its own check says so
-        }
-    }
-
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "/var/tmp/murder",
             description = "Where the archive and torrent are written. Default: ${DEFAULT-VALUE}.")
     Path workDir;
@@ -511,5 +495,21 @@ public final class DeployCommand implements Callable<Integer> {
             // fall through
         }
         return "127.0.0.1";
+    }
+
+    /** Whether {@code dir} is {@code root} or below it, as the kernel resolves both (links followed where they exist). */
+    private static boolean inside(Path dir, Path root) {
+        try {
+            Path realRoot = root.toRealPath();
+            Path d = dir.toAbsolutePath().normalize();
+            Path existing = d;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            Path real = existing == null ? d : existing.toRealPath().resolve(existing.relativize(d));
+            return real.normalize().startsWith(realRoot);
+        } catch (java.io.IOException e) {
+            return false; // SRC unreadable: its own check says so
+        }
     }
 }

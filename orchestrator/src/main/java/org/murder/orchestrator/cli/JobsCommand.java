@@ -117,8 +117,7 @@ public final class JobsCommand implements Callable<Integer> {
 
     private static boolean isRegistered(CuratorFramework client, String host) {
         try {
-            org.apache.zookeeper.data.Stat stat = client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host));
-            return stat != null && stat.getEphemeralOwner() != 0; // registrations are ephemeral: a persistent node is no agent's
+            return org.murder.orchestrator.zk.Zk.isRegistration(client.checkExists().forPath(org.murder.orchestrator.zk.ZkPaths.agent(host)));
         } catch (IllegalArgumentException notAName) { // a job written by hand can name anything
             return false;
         } catch (Exception e) {

@@ -511,9 +511,7 @@ public final class Deployer {
                             }
                         }
                     });
-                    // registrations are ephemeral: a persistent node at the path is someone else's, not the agent's
-                    boolean registered = agentsCache.get(ZkPaths.agent(h))
-                            .filter(d -> d.getStat() != null && d.getStat().getEphemeralOwner() != 0).isPresent();
+                    boolean registered = agentsCache.get(ZkPaths.agent(h)).filter(d -> org.murder.orchestrator.zk.Zk.isRegistration(d.getStat())).isPresent();
                     if (registered) {
                         missingSince.remove(h);
                     } else {

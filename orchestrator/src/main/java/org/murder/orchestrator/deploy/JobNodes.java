@@ -71,7 +71,7 @@ final class JobNodes {
                     try {
                         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
                         AgentInfo info = Json.read(zk.getData().storingStatIn(stat).forPath(ZkPaths.agent(name)), AgentInfo.class);
-                        if (stat.getEphemeralOwner() == 0) { // registrations are ephemeral: a persistent node is no agent's
+                        if (!org.murder.orchestrator.zk.Zk.isRegistration(stat)) {
                             long heldBack = NOT_AGENTS_LOG.acquire();
                             if (heldBack >= 0) {
                                 LOG.warn("{}: a persistent node, not an agent's registration; skipped{}", ZkPaths.agent(name),
@@ -199,10 +199,9 @@ final class JobNodes {
         return unfinished;
     }
 
-    /** Whether agent {@code host} is registered: its node is there and ephemeral (a persistent one is no agent's). */
+    /** Whether agent {@code host} is registered (see Zk#isRegistration). */
     private boolean registered(String host) throws Exception {
-        org.apache.zookeeper.data.Stat stat = zk.checkExists().forPath(ZkPaths.agent(host));
-        return stat != null && stat.getEphemeralOwner() != 0;
+        return org.murder.orchestrator.zk.Zk.isRegistration(zk.checkExists().forPath(ZkPaths.agent(host)));
     }
 
     /** How many waves of job {@code id} the deployer released ({@code /waves/JOB/N} nodes). */

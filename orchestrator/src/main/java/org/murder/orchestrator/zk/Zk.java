@@ -81,6 +81,14 @@ public final class Zk {
         return config;
     }
 
+    /**
+     * Whether a node with {@code stat} (null: none) is an agent's registration: agents register ephemeral, so a
+     * persistent node at the path (anyone may make one) is no agent's.
+     */
+    public static boolean isRegistration(org.apache.zookeeper.data.Stat stat) {
+        return stat != null && stat.getEphemeralOwner() != 0;
+    }
+
     /** Every node readable and writable only by {@code user:password}. */
     static ACLProvider digestAcl(String userPassword) {
         return provider(List.of(new ACL(ZooDefs.Perms.ALL, digestId(userPassword))));
