@@ -777,14 +777,14 @@ public final class Agent implements Closeable {
     /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
      * registration may still be an earlier run's node, until its session expires). The czxid of an ephemeral
-     * node made for it under {@link ZkPaths#ZXID_PROBES}: making a node needs only the right to create, which
+     * node made for it ({@link ZkPaths#ZXID_PROBE}): making a node needs only the right to create, which
      * every client has (see ZkSettings#guardedBy), where rewriting a node needs the credentials it was made
      * with (an agent given another secret, or one after the secret was rotated, crashed at start).
      */
     static long zxidNow(CuratorFramework zk) throws Exception {
         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
         String made = zk.create().storingStatIn(stat).creatingParentContainersIfNeeded()
-                .withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath(ZkPaths.ZXID_PROBES + "/p-");
+                .withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath(ZkPaths.ZXID_PROBE);
         try {
             zk.delete().forPath(made);
         } catch (KeeperException.NoAuthException | KeeperException.NoNodeException e) {

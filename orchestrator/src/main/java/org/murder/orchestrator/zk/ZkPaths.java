@@ -21,8 +21,12 @@ public final class ZkPaths {
      * generations are only compared within one ensemble: a rebuilt one counts from low numbers again.
      */
     public static final String ENSEMBLE_ID = "/ensemble-id";
-    /** Where agents make an ephemeral node for a moment to learn the ensemble's transaction id now (see Agent#zxidNow). */
-    public static final String ZXID_PROBES = "/zxid-probes";
+    /**
+     * The name agents give an ephemeral sequential node, for a moment, to learn the ensemble's transaction id now
+     * (see Agent#zxidNow): right in the chroot, not in a container of its own that anyone could make first with an
+     * ACL that keeps agents out.
+     */
+    public static final String ZXID_PROBE = "/zxid-probe-";
     /** {@code /waves/JOB/N} (wave N may switch) and {@code /waves/JOB/stop}, each holding the job signer's signature of its path. */
     public static final String WAVES = "/waves";
 
