@@ -365,6 +365,10 @@ public final class SafeExtractor {
                         if (tar.namedAbsolute()) { // commons-compress dropped the '/' of a PAX or GNU long name
                             throw refuse("/" + last, "absolute path (expected: a relative path inside the release)");
                         }
+                        if (tar.notUtf8().isPresent()) { // commons-compress reads such bytes as '?'
+                            throw refuse(last, "its " + tar.notUtf8().get() + " (expected: UTF-8 names and link targets;"
+                                    + " rename it in the release)");
+                        }
                         if (entry.isDirectory() && entry.getSize() > 0 && entry.getLinkFlag() != TarConstants.LF_DIR) {
                             throw refuse(last, "a directory with " + entry.getSize() + (entry.getSize() == 1 ? " byte" : " bytes")
                                     + " of data (expected: a file, or a directory without data)");

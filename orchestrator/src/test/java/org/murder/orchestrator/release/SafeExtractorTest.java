@@ -68,6 +68,16 @@ class SafeExtractorTest {
                         .file("f", "x"), "entry '/etc/cron.d/x': absolute path" + INSIDE),
                 hostile("a PAX header over 1 MiB", t -> t.fileWithPax("f", "x", "comment", "c".repeat(1_100_000)),
                         "entry 'f': a PAX header over 1 MiB (expected: a name, times and the like: a few hundred bytes)"),
+                hostile("a name that is not UTF-8", t -> t.rawEntry(latin1("caf\u00e9"), TarConstants.LF_NORMAL, new byte[0],
+                        new byte[] {'x'}, true), "entry 'caf?': its name 'caf\\xe9' is not UTF-8" + UTF8),
+                hostile("a name that is not UTF-8 in a POSIX header's prefix", t -> t.rawEntry(ustarPrefixed(latin1("d\u00e9j\u00e0"),
+                        latin1("f")), TarConstants.LF_NORMAL, new byte[0], new byte[] {'x'}, true),
+                        "entry 'd?j?/f': its name 'd\\xe9j\\xe0/f' is not UTF-8" + UTF8),
+                hostile("a PAX path that is not UTF-8 (GNU tar's hdrcharset=BINARY)", t -> t.rawPax(java.util.Map.of("path",
+                        latin1("na\u00efve.txt"))).rawEntry(latin1("naive.txt"), TarConstants.LF_NORMAL, new byte[0], new byte[] {'x'},
+                        true), "entry 'na\ufffdve.txt': its name 'na\\xefve.txt' is not UTF-8" + UTF8),
+                hostile("a symbolic link to a name that is not UTF-8", t -> t.rawEntry(latin1("l"), TarConstants.LF_SYMLINK,
+                        latin1("\u00ff"), new byte[0], true), "entry 'l': its link target '\\xff' is not UTF-8" + UTF8),
                 hostile("a header whose checksum is wrong", t -> t.rawEntry("f", TarConstants.LF_NORMAL, new byte[] {'x'}, false),
                         "entry 'f': its header's checksum does not match (expected: a valid tar header; a corrupt archive?)"),
                 hostile("a file named like a directory, with data", t -> t.rawEntry("f/", TarConstants.LF_NORMAL,
@@ -124,6 +134,20 @@ class SafeExtractorTest {
                         "entry 'c': more than 1024 bytes of content (expected: at most 1 KiB)"));
     }
 
+    private static final String UTF8 = " (expected: UTF-8 names and link targets; rename it in the release)";
+
+    private static byte[] latin1(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** A POSIX ustar header's name field: {@code name}, with {@code prefix} at byte 345 (see {@link TarFixture#rawEntry}). */
+    private static byte[] ustarPrefixed(byte[] prefix, byte[] name) {
+        byte[] fields = new byte[345 + prefix.length];
+        System.arraycopy(name, 0, fields, 0, name.length);
+        System.arraycopy(prefix, 0, fields, 345, prefix.length);
+        return fields;
+    }
+
     private static Arguments hostile(String name, UnaryOperator<TarFixture> build, String message) {
         return Arguments.of(name, build, message);
     }
@@ -164,6 +188,27 @@ class SafeExtractorTest {
             Path file = target.resolve(String.format("m%03o", mode));
             assertEquals(PosixFilePermissions.toString(SafeExtractor.permissions(mode)), perms(file), file.toString());
             assertEquals(fileTime, Files.getLastModifiedTime(file, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    /**
+     * UTF-8 names beyond ASCII pass, long ones too: the 100 bytes of a long name's header field may end inside
+     * a character, and the name that counts is then the PAX header's or the GNU long-name entry's.
+     */
+    @Test
+    void utf8NamesPassWhereverTheArchiveKeepsThem() throws Exception {
+        String longName = "r\u00e9pertoire/" + "\u00e9".repeat(60) + "\u6587\u4ef6.txt";
+        for (boolean gnu : new boolean[] {false, true}) {
+            TarFixture fixture = gnu ? tarFixture().gnuLongNames() : tarFixture();
+            Path archive = fixture.file("caf\u00e9", "short").file(longName, "long").symlink("lien", longName)
+                    .write(tmp.resolve("utf8-" + gnu + ".tar.gz"));
+            Path target = tmp.resolve("utf8-" + gnu);
+
+            new SafeExtractor().extract(archive, target);
+
+            assertEquals("short", Files.readString(target.resolve("caf\u00e9")));
+            assertEquals("long", Files.readString(target.resolve(longName)));
+            assertEquals("long", Files.readString(target.resolve("lien")));
         }
     }
 

@@ -44,13 +44,24 @@ final class TarFixture {
      * padded to its 512-byte record (commons-compress would not write either kind of damage).
      */
     TarFixture rawEntry(String name, byte type, byte[] content, boolean goodChecksum) {
+        return rawEntry(name.getBytes(StandardCharsets.UTF_8), type, new byte[0], content, goodChecksum);
+    }
+
+    /**
+     * {@link #rawEntry(String, byte, byte[], boolean)} with the name's and link target's bytes as given (UTF-8 or not);
+     * bytes of {@code name} from 345 on go to the POSIX header's prefix field.
+     */
+    TarFixture rawEntry(byte[] name, byte type, byte[] link, byte[] content, boolean goodChecksum) {
         if (tar.getBytesWritten() > 0) {
             throw new IllegalStateException("raw entries come first");
         }
         try {
             byte[] header = new byte[512];
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            System.arraycopy(n, 0, header, 0, Math.min(100, n.length));
+            System.arraycopy(name, 0, header, 0, Math.min(100, name.length));
+            if (name.length > 345) {
+                System.arraycopy(name, 345, header, 345, Math.min(155, name.length - 345));
+            }
+            System.arraycopy(link, 0, header, 157, Math.min(100, link.length));
             octal(header, 100, 8, 0644);
             octal(header, 108, 8, 0);
             octal(header, 116, 8, 0);
@@ -81,18 +92,34 @@ final class TarFixture {
 
     /** A global PAX header ('g'), first in the archive (see {@link #rawEntry}): its records apply to every entry after it. */
     TarFixture globalPax(java.util.Map<String, String> records) {
-        StringBuilder data = new StringBuilder();
+        java.util.Map<String, byte[]> raw = new java.util.LinkedHashMap<>();
+        records.forEach((key, value) -> raw.put(key, value.getBytes(StandardCharsets.UTF_8)));
+        // raw: commons-compress writes no 'path' into a global header (it takes it for the header entry's own name)
+        return rawEntry("pax_global_header".getBytes(StandardCharsets.US_ASCII), TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER,
+                new byte[0], paxRecords(raw), true);
+    }
+
+    /** A PAX header ('x') whose records hold these bytes (UTF-8 or not: GNU tar's 'hdrcharset=BINARY'), raw like {@link #rawEntry}. */
+    TarFixture rawPax(java.util.Map<String, byte[]> records) {
+        return rawEntry("./PaxHeaders/x".getBytes(StandardCharsets.US_ASCII), TarConstants.LF_PAX_EXTENDED_HEADER_LC, new byte[0],
+                paxRecords(records), true);
+    }
+
+    private static byte[] paxRecords(java.util.Map<String, byte[]> records) {
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
         records.forEach((key, value) -> {
-            String record = " " + key + "=" + value + "\n";
-            int length = record.length() + 1;
-            while (String.valueOf(length).length() + record.length() != length) {
+            byte[] start = (" " + key + "=").getBytes(StandardCharsets.US_ASCII);
+            int body = start.length + value.length + 1;
+            int length = body + 1;
+            while (String.valueOf(length).length() + body != length) {
                 length++;
             }
-            data.append(length).append(record);
+            data.writeBytes(String.valueOf(length).getBytes(StandardCharsets.US_ASCII));
+            data.writeBytes(start);
+            data.writeBytes(value);
+            data.write('\n');
         });
-        // raw: commons-compress writes no 'path' into a global header (it takes it for the header entry's own name)
-        return rawEntry("pax_global_header", TarConstants.LF_PAX_GLOBAL_EXTENDED_HEADER, data.toString().getBytes(StandardCharsets.UTF_8),
-                true);
+        return data.toByteArray();
     }
 
     /** A file whose PAX header also holds {@code key=value}. */
