@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Pack a release and write NAME.md5 and NAME.torrent.",
             "A directory SRC is packed into NAME.tar.zst (or .tar.gz, .tar: see --compress; sorted entries, relative paths, "
-                    + "owner 0:0, modes, mtimes and symlinks kept, .git skipped); a file SRC is used as it is.",
+                    + "owner 0:0, modes (rwx, a directory's sticky bit), mtimes, symlinks and hard links kept, .git skipped); "
+                    + "a file SRC is used as it is.",
             "The archive is compressed in frames cut where the content says, so consecutive releases share frames "
                     + "and hosts that hold the previous one rebuild what did not change instead of downloading it.",
             "The md5 and every piece's SHA-1 come from one read; compression and hashing use every core."},

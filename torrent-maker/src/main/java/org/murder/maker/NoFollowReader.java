@@ -84,7 +84,7 @@ final class NoFollowReader implements Closeable {
             return Channels.newInputStream(dir.newByteChannel(Path.of(parts[parts.length - 1]),
                     Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
         } catch (IOException e) {
-            throw changed(file, org.murder.core.io.IoErrors.reason(e));
+            throw unreadable(file, e);
         }
     }
 
@@ -92,8 +92,21 @@ final class NoFollowReader implements Closeable {
         try {
             return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
         } catch (IOException e) {
-            throw changed(shown, org.murder.core.io.IoErrors.reason(e));
+            throw unreadable(shown, e);
         }
+    }
+
+    /**
+     * {@code path} could not be opened or read: gone since the listing (a change), or there and unreadable
+     * (permission denied, an I/O error), which is not a change of the release and is not said to be one.
+     */
+    static FileSystemException unreadable(Path path, IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException || e instanceof java.nio.file.NotDirectoryException) {
+            return changed(path, "removed");
+        }
+        String expected = e instanceof java.nio.file.AccessDeniedException ? " (expected: a file this user can read)"
+                : " (expected: a file that can be read)";
+        return new FileSystemException(path.toString(), null, org.murder.core.io.IoErrors.reason(e) + expected);
     }
 
     private static String kind(BasicFileAttributes a) {

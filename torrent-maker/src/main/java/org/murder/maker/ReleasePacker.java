@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,8 +22,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.murder.core.MurderException;
 import org.murder.core.io.LinkWalk;
 import org.murder.core.Printable;
-import org.murder.core.io.FileModes;
 import org.murder.core.io.FileNames;
+import org.murder.core.io.ReleaseLimits;
 import org.murder.core.progress.Progress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,14 +90,19 @@ public final class ReleasePacker {
                     entries.addAll(l.entries());
                     next.addAll(l.directories());
                 }
+                if (entries.size() > ReleaseLimits.MAX_ENTRIES) { // now, not after listing millions more
+                    throw MurderException.badInput(root + ": more than " + ReleaseLimits.MAX_ENTRIES + " entries (expected: at most "
+                            + ReleaseLimits.MAX_ENTRIES + ": agents refuse to unpack more; --exclude what the hosts do not need)");
+                }
                 level = next;
             }
         } catch (UncheckedIOException e) {
             IOException cause = e.getCause();
             if (cause instanceof AccessDeniedException denied) {
-                throw MurderException.badInput(denied.getFile() + ": permission denied (expected: a readable file)");
+                throw MurderException.badInput(Printable.escape(denied.getFile()) + ": permission denied (expected: a readable file)");
             }
-            throw MurderException.badInput(root + ": cannot read (" + cause + ")");
+            throw MurderException.badInput(Printable.escape(org.murder.core.io.IoErrors.describe(cause)) + " (expected: a readable"
+                    + " release directory)");
         }
         if (entries.stream().noneMatch(e -> e.kind() != PackEntry.Kind.DIRECTORY)) {
             throw MurderException.badInput(root + ": no files to pack (expected: a directory with at least one file"
@@ -105,7 +110,47 @@ public final class ReleasePacker {
         }
         entries.sort(Comparator.comparing(PackEntry::name));
         checkLinkWalks(entries);
-        return entries;
+        List<PackEntry> packed = hardLinked(entries);
+        checkLimits(packed);
+        warnSpecialBits(packed);
+        return packed;
+    }
+
+    /**
+     * A file with several names in the release is packed once: its later names (in archive order) are
+     * hard links to the first, as tar writes them. Each name used to be packed whole, and every host
+     * unpacked as many copies (200 names of one 8 MiB file made a 1.6 GiB archive).
+     */
+    private static List<PackEntry> hardLinked(List<PackEntry> entries) {
+        java.util.Map<String, String> firstName = new java.util.HashMap<>();
+        List<PackEntry> out = new ArrayList<>(entries.size());
+        for (PackEntry e : entries) {
+            if (e.kind() == PackEntry.Kind.FILE && e.links() > 1) {
+                String first = firstName.putIfAbsent(e.inode(), e.name());
+                out.add(first == null ? e : e.asHardLinkTo(first));
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** What every agent would refuse to unpack (ReleaseLimits) is refused here, before anything is written or published. */
+    private void checkLimits(List<PackEntry> entries) {
+        long bytes = contentBytes(entries);
+        if (bytes > ReleaseLimits.MAX_BYTES) {
+            throw MurderException.badInput(root + ": " + bytes + " bytes of content (expected: at most " + ReleaseLimits.MAX_BYTES
+                    + " (256 GiB): agents refuse to unpack more)");
+        }
+    }
+
+    /** Setuid and setgid bits are not packed (agents never set them): said once, with one of the names. */
+    private void warnSpecialBits(List<PackEntry> entries) {
+        List<String> dropped = entries.stream().filter(e -> (e.mode() & SETID) != 0).map(PackEntry::name).toList();
+        if (!dropped.isEmpty()) {
+            LOG.warn("{}: {} {} setuid or setgid, packed without (agents never set them), e.g. {}", root, dropped.size(),
+                    dropped.size() == 1 ? "entry is" : "entries are", Printable.escape(dropped.get(0)));
+        }
     }
 
     /**
@@ -147,21 +192,23 @@ public final class ReleasePacker {
                 if (excluded(child)) {
                     continue;
                 }
-                PosixFileAttributes attrs = Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (attrs.isDirectory()) {
-                    found.add(entry(child, PackEntry.Kind.DIRECTORY, attrs, ""));
+                String name = checkedName(child); // before the lstat: a name too long for the kernel fails there unnamed
+                java.util.Map<String, Object> attrs = Files.readAttributes(child, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                int type = (Integer) attrs.get("mode") & S_IFMT;
+                if (type == S_IFDIR) {
+                    found.add(entry(child, name, PackEntry.Kind.DIRECTORY, attrs, ""));
                     directories.add(child);
-                } else if (attrs.isSymbolicLink()) {
+                } else if (type == S_IFLNK) {
                     String target = Files.readSymbolicLink(child).toString();
                     checkLinkTarget(child, target);
-                    found.add(entry(child, PackEntry.Kind.SYMLINK, attrs, target));
-                } else if (attrs.isRegularFile()) {
+                    found.add(entry(child, name, PackEntry.Kind.SYMLINK, attrs, target));
+                } else if (type == S_IFREG) {
                     if (!Files.isReadable(child)) {
                         throw new AccessDeniedException(child.toString());
                     }
-                    found.add(entry(child, PackEntry.Kind.FILE, attrs, ""));
+                    found.add(entry(child, name, PackEntry.Kind.FILE, attrs, ""));
                 } else {
-                    LOG.warn("skipping {}: not a regular file, directory or symbolic link", child);
+                    LOG.warn("skipping {}: not a regular file, directory or symbolic link", Printable.escape(child.toString()));
                 }
             }
         } catch (IOException e) {
@@ -171,6 +218,15 @@ public final class ReleasePacker {
         }
         return new Listing(found, directories);
     }
+
+    /** What one {@code lstat} gives of each entry. */
+    private static final String ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,dev,ino,nlink";
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFLNK = 0120000;
+    private static final int SETID = 06000;
+    private static final int STICKY = 01000;
 
     /**
      * A link whose target is absolute or climbs out of the release is refused here, at the deploy host,
@@ -204,26 +260,47 @@ public final class ReleasePacker {
         return false;
     }
 
-    private PackEntry entry(Path path, PackEntry.Kind kind, PosixFileAttributes attrs, String link) {
+    /**
+     * The archive name of {@code path}, checked as every agent's unpack checks it: plain characters, UTF-8
+     * as its bytes stand on disk (the JDK shows bytes that are not as U+FFFD, so two such names would pack
+     * as one; a name that holds U+FFFD itself is fine), and no longer than agents unpack.
+     */
+    private String checkedName(Path path) {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        if (name.indexOf('\uFFFD') >= 0) {
+            byte[] bytes = FileNames.bytes(path.getFileName());
+            String notUtf8 = FileNames.notUtf8(bytes);
+            if (notUtf8 != null) {
+                throw MurderException.badInput(Printable.escape(path.getParent().toString()) + "/" + notUtf8 + ": the name is not"
+                        + " UTF-8" + FileNames.localeHint() + " (expected: UTF-8 names; rename it" + LEAVE_OUT + ")");
+            }
+        }
         if (!Printable.isPlain(name)) { // every agent's unpack refuses such a name, as a torrent's
             throw MurderException.badInput(Printable.escape(path.toString()) + ": control or bidi characters in the name (expected: names"
-                    + " agents can unpack; rename it or --exclude it)");
+                    + " agents can unpack; rename it" + LEAVE_OUT + ")");
         }
-        if (name.indexOf('\uFFFD') >= 0) { // bytes the file-name charset could not read: two such names would pack as one
-            throw MurderException.badInput(Printable.escape(path.toString()) + ": the name is not " + FileNames.charset() + " text"
-                    + FileNames.localeHint() + " (expected: UTF-8 names; rename it or --exclude it)");
+        if (ReleaseLimits.tooLong(name)) {
+            throw MurderException.badInput(Printable.escape(path.toString(), 300) + ": a name of " + name.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8).length + " bytes (expected: " + ReleaseLimits.nameExpected()
+                    + ": agents refuse to unpack longer ones)");
         }
+        return name;
+    }
+
+    /** How a message says a file can be left out of what is packed. */
+    private static final String LEAVE_OUT = ", or leave it out with make-torrent --exclude";
+
+    private PackEntry entry(Path path, String name, PackEntry.Kind kind, java.util.Map<String, Object> attrs, String link) {
         if (link != null && (!Printable.isPlain(link) || link.indexOf('\uFFFD') >= 0)) {
             throw MurderException.badInput(Printable.escape(path.toString()) + ": symbolic link to '" + Printable.escape(link)
                     + "': control, bidi or unreadable characters in the target (expected: a target agents can unpack)");
         }
-        if (kind == PackEntry.Kind.DIRECTORY) {
-            name += "/";
-        }
-        int mode = kind == PackEntry.Kind.SYMLINK ? 0777 : FileModes.bits(attrs.permissions());
-        return new PackEntry(path, name, kind, mode, kind == PackEntry.Kind.FILE ? attrs.size() : 0,
-                attrs.lastModifiedTime(), link);
+        int unixMode = (Integer) attrs.get("mode");
+        int mode = kind == PackEntry.Kind.SYMLINK ? 0777
+                : (unixMode & 0777) | (unixMode & SETID) | (kind == PackEntry.Kind.DIRECTORY ? unixMode & STICKY : 0);
+        return new PackEntry(path, kind == PackEntry.Kind.DIRECTORY ? name + "/" : name, kind, mode,
+                kind == PackEntry.Kind.FILE ? (Long) attrs.get("size") : 0, (FileTime) attrs.get("lastModifiedTime"), link,
+                (FileTime) attrs.get("ctime"), attrs.get("dev") + ":" + attrs.get("ino"), (Integer) attrs.get("nlink"));
     }
 
     /** Total bytes of file content: what the progress display counts. */
@@ -248,14 +325,19 @@ public final class ReleasePacker {
                         link.setLinkName(e.linkTarget());
                         yield link;
                     }
+                    case HARDLINK -> {
+                        TarArchiveEntry link = new TarArchiveEntry(e.name(), TarConstants.LF_LINK, true);
+                        link.setLinkName(e.linkTarget());
+                        yield link;
+                    }
                     case FILE -> {
                         TarArchiveEntry file = new TarArchiveEntry(e.name(), true);
                         file.setSize(e.size());
                         yield file;
                     }
                 };
-                t.setMode((e.kind() == PackEntry.Kind.DIRECTORY ? TarArchiveEntry.DEFAULT_DIR_MODE & ~07777
-                        : e.kind() == PackEntry.Kind.SYMLINK ? 0120000 : 0100000) | e.mode());
+                t.setMode(e.kind() == PackEntry.Kind.DIRECTORY ? (TarArchiveEntry.DEFAULT_DIR_MODE & ~07777) | (e.mode() & (STICKY | 0777))
+                        : (e.kind() == PackEntry.Kind.SYMLINK ? 0120000 : 0100000) | (e.mode() & 0777));
                 t.setModTime(java.nio.file.attribute.FileTime.from(e.modified().toInstant().getEpochSecond(), java.util.concurrent.TimeUnit.SECONDS));
                 t.setUserId(0);
                 t.setGroupId(0);
@@ -313,28 +395,47 @@ public final class ReleasePacker {
         if (copied != e.size()) {
             throw new IOException(e.source() + " shrank from " + e.size() + " to " + copied + " bytes while packing");
         }
-        if (grew(e.source(), e.size())) { // the archive holds its first size only: a build still writing it would ship cut short
-            throw new IOException(e.source() + " grew beyond " + e.size() + " bytes while packing (expected: a release that does not"
-                    + " change while it is packed)");
+        checkUnchanged(e);
+    }
+
+    /**
+     * The file read whole is the one listed, as it was listed: not grown (the archive holds its first size
+     * only), not replaced, and not written since (its ctime, which every write and change of it moves, as
+     * tar's "file changed as we read it" judges). A file rewritten in place while it was read shipped part
+     * old and part new bytes, a version that never existed, with a valid md5.
+     */
+    private static void checkUnchanged(PackEntry e) throws IOException {
+        java.util.Map<String, Object> now;
+        try {
+            now = Files.readAttributes(e.source(), "unix:size,ctime,dev,ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return; // removed after it was read whole: what was packed is what was there
+        }
+        String expected = " while packing (expected: a release that does not change while it is packed: stop what writes it,"
+                + " or pack a copy)";
+        if ((Long) now.get("size") > e.size()) {
+            throw new IOException(e.source() + " grew beyond " + e.size() + " bytes" + expected);
+        }
+        if (!e.inode().equals(now.get("dev") + ":" + now.get("ino"))) {
+            throw new IOException(e.source() + " was replaced by another file" + expected);
+        }
+        if (!e.changed().equals(now.get("ctime"))) {
+            throw new IOException(e.source() + " was written or changed (its ctime " + e.changed() + ", now " + now.get("ctime") + ")"
+                    + expected);
         }
     }
 
-    /** A source file that could not be read as listed: named, with what it is now (as {@link NoFollowReader} says it). */
+    /**
+     * A source file that could not be read as listed: named, with what it is now (as {@link NoFollowReader}
+     * says it), or why it could not be read when it is the file listed (a read error is not a change).
+     */
     private static java.nio.file.FileSystemException changed(PackEntry e, IOException cause) {
         Path source = e.source();
-        String now = Files.isSymbolicLink(source) ? "now a symbolic link"
-                : Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "now a directory"
-                : org.murder.core.io.IoErrors.reason(cause);
-        java.nio.file.FileSystemException f = NoFollowReader.changed(source, now);
+        java.nio.file.FileSystemException f = Files.isSymbolicLink(source) ? NoFollowReader.changed(source, "now a symbolic link")
+                : Files.isDirectory(source, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? NoFollowReader.changed(source, "now a directory")
+                : NoFollowReader.unreadable(source, cause);
         f.initCause(cause);
         return f;
     }
 
-    private static boolean grew(Path file, long size) {
-        try {
-            return Files.size(file) > size;
-        } catch (IOException gone) {
-            return false; // removed after it was read whole: what was packed is what was there
-        }
-    }
 }

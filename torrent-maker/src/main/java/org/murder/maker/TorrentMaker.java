@@ -192,6 +192,11 @@ public final class TorrentMaker {
             if (Files.isSymbolicLink(source)) {
                 throw MurderException.badInput(source + ": symbolic link to nothing or a loop (expected: a release directory or file)");
             }
+            if (source.toString().indexOf('\uFFFD') >= 0) { // the JDK read bytes of the argument that are not text as U+FFFD
+                throw MurderException.badInput(org.murder.core.Printable.escape(source.toString()) + ": not found, and the path is not "
+                        + org.murder.core.io.FileNames.charset() + " text" + org.murder.core.io.FileNames.localeHint()
+                        + " (expected: a release directory or file named in UTF-8: rename it, or pack it through a link so named)");
+            }
             throw MurderException.badInput(source + ": no such file or directory (expected: a release directory or file)");
         }
         if (!Files.isReadable(source)) {
@@ -212,10 +217,18 @@ public final class TorrentMaker {
         List<Path> outputs = new ArrayList<>(List.of(request.torrentOut(), request.md5Out()));
         if (pack) {
             outputs.add(request.archiveOut());
-            Path archiveAbs = request.archiveOut().toAbsolutePath().normalize();
-            if (archiveAbs.startsWith(source)) {
-                throw MurderException.badInput("--archive " + request.archiveOut() + ": inside the source " + source
-                        + " (expected: a path outside what is packed)");
+        }
+        for (Path out : outputs) {
+            Path real = realLocation(out);
+            // where it really is, through links: a path through a link to SRC got by, --force replaced a file of
+            // the release with the archive, and the next pack of SRC shipped the outputs of this one
+            if (pack ? real.startsWith(source) : real.equals(source)) {
+                String what = out.equals(request.torrentOut()) ? "--out " : out.equals(request.md5Out()) ? "the md5 file "
+                        : "the archive ";
+                throw MurderException.badInput(what + org.murder.core.Printable.escape(out.toString()) + ": "
+                        + (pack ? "inside the source " : "the source ") + org.murder.core.Printable.escape(source.toString())
+                        + (real.equals(out.toAbsolutePath().normalize()) ? "" : " (through a symbolic link)")
+                        + " (expected: a path outside what is " + (pack ? "packed: " : "read: ") + "see --out and --archive)");
             }
         }
         for (Path out : outputs) {
@@ -234,6 +247,16 @@ public final class TorrentMaker {
             }
             // before minutes of packing, not after
             AtomicFiles.checkWritable(out, org.murder.core.Printable.escape(out.toString()), "a directory this user can write");
+        }
+    }
+
+    /** Where {@code out} is: its directory with every link resolved, and its own name (itself may be a link to replace). */
+    private static Path realLocation(Path out) {
+        Path abs = out.toAbsolutePath().normalize();
+        try {
+            return abs.getParent().toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs; // a directory that is not there: said below
         }
     }
 

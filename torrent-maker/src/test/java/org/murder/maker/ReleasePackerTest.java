@@ -1,10 +1,13 @@
 package org.murder.maker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.progress.Progress;
@@ -131,7 +134,7 @@ class ReleasePackerTest {
         org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
                 () -> new ReleasePacker(src, List.of()).scan());
         assertEquals(dir.resolve("src") + "/Icon\\x0d: control or bidi characters in the name (expected: names agents can unpack;"
-                + " rename it or --exclude it)", e.getMessage());
+                + " rename it, or leave it out with make-torrent --exclude)", e.getMessage());
         assertEquals(1, new ReleasePacker(src, List.of("Icon*")).scan().size(), "--exclude leaves it out");
         Files.delete(bad);
     }
@@ -146,7 +149,9 @@ class ReleasePackerTest {
         assertEquals(0, made.waitFor());
         org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
                 () -> new ReleasePacker(src, List.of()).scan());
-        assertEquals(src + "/x\uFFFD: the name is not UTF-8 text (expected: UTF-8 names; rename it or --exclude it)", e.getMessage());
+        assertTrue(e.getMessage().matches(java.util.regex.Pattern.quote(src + "/x\\x") + "f[ef]" + java.util.regex.Pattern.quote(
+                ": the name is not UTF-8 (expected: UTF-8 names; rename it, or leave it out with make-torrent --exclude)")),
+                e.getMessage()); // its bytes, so that it can be found
         assertEquals(2, e.exitCode());
         assertEquals(1, new ReleasePacker(src, List.of("x*")).scan().size(), "--exclude leaves them out");
 
@@ -184,8 +189,131 @@ class ReleasePackerTest {
         };
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> ReleasePacker.writeTar(entries, java.io.OutputStream.nullOutputStream(), appendsOnce));
-        assertEquals(growing + " grew beyond 100000 bytes while packing (expected: a release that does not change while it is packed)",
-                e.getMessage());
+        assertEquals(growing + " grew beyond 100000 bytes while packing (expected: a release that does not change while it is packed:"
+                + " stop what writes it, or pack a copy)", e.getMessage());
+    }
+
+    /**
+     * A file written in place while it is packed, its size unchanged: refused (as tar's "file changed as we
+     * read it"), not shipped as part old and part new bytes with a valid md5.
+     */
+    @Test
+    void aFileRewrittenInPlaceWhileItIsPackedIsRefused(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path file = Files.write(src.resolve("app.jar"), new byte[300_000]);
+        List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
+        Progress rewritesOnce = new Progress() {
+            private boolean done;
+
+            @Override
+            public void advance(long bytes) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                // written until its ctime moves past the listing's (file times tick every few milliseconds), bounded
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                    do {
+                        ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 299_990);
+                    } while (entries.get(0).changed().equals(Files.getAttribute(file, "unix:ctime")) && System.nanoTime() < deadline);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ReleasePacker.writeTar(entries, java.io.OutputStream.nullOutputStream(), rewritesOnce));
+        assertTrue(e.getMessage().startsWith(file + " was written or changed (its ctime "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(") while packing (expected: a release that does not change while it is packed: stop what"
+                + " writes it, or pack a copy)"), e.getMessage());
+    }
+
+    /** A file of several names is packed once, its other names hard links to the first (as tar writes them). */
+    @Test
+    void hardLinksArePackedAsLinksNotCopies(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(src.resolve("lib"));
+        Path data = Files.write(src.resolve("lib/data"), new byte[50_000]);
+        Files.createLink(src.resolve("a-link"), data);
+        Files.createLink(src.resolve("lib/z-link"), data);
+        Files.writeString(src.resolve("lone"), "x");
+
+        List<TarArchiveEntry> read = packAndRead(src);
+
+        assertEquals(List.of("a-link", "lib/", "lib/data", "lib/z-link", "lone"), read.stream().map(TarArchiveEntry::getName).toList());
+        assertEquals(50_000, read.get(0).getSize(), "the first name in archive order carries the content");
+        assertTrue(read.get(2).isLink());
+        assertEquals("a-link", read.get(2).getLinkName());
+        assertTrue(read.get(3).isLink());
+        assertEquals("a-link", read.get(3).getLinkName());
+        assertTrue(read.get(4).isFile());
+    }
+
+    /** A directory's sticky bit is kept (a world-writable one without it lets anyone delete others' files); setuid and setgid are not. */
+    @Test
+    void theStickyBitOfADirectoryIsKeptSetuidAndSetgidAreNot(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(src.resolve("shared"));
+        Files.setAttribute(src.resolve("shared"), "unix:mode", 01777);
+        Path su = Files.writeString(src.resolve("su"), "x");
+        Files.setAttribute(su, "unix:mode", 06755);
+
+        List<TarArchiveEntry> read = packAndRead(src);
+
+        assertEquals(01777, read.get(0).getMode() & 07777, read.get(0).getName());
+        assertEquals(0755, read.get(1).getMode() & 07777, read.get(1).getName());
+    }
+
+    /** What every agent's unpack refuses is refused when packing, before anything is written: a name too long, too much content. */
+    @Test
+    void whatAgentsWouldRefuseToUnpackIsRefusedWhenPacking(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Path deep = src;
+        for (int i = 0; i < 13; i++) { // 13 x 251 bytes: over 3072 in all, under the kernel's 4096 with the temp dir's path
+            deep = deep.resolve(String.valueOf((char) ('a' + i)).repeat(250));
+        }
+        Files.createDirectories(deep.getParent());
+        Files.writeString(src.resolve("ok"), "x");
+        Files.createDirectory(deep);
+        org.murder.core.MurderException e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(src, List.of()).scan());
+        assertTrue(e.getMessage().endsWith(": a name of 3262 bytes (expected: names of at most 255 bytes a component and 3072 in"
+                + " all: agents refuse to unpack longer ones)"), e.getMessage());
+        assertEquals(2, e.exitCode());
+
+        Path content = Files.createDirectories(dir.resolve("big"));
+        try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(content.resolve("sparse").toFile(), "rw")) {
+            sparse.setLength((256L << 30) + 1); // a hole: no disk used
+        }
+        e = org.junit.jupiter.api.Assertions.assertThrows(org.murder.core.MurderException.class,
+                () -> new ReleasePacker(content, List.of()).scan());
+        assertEquals(content + ": 274877906945 bytes of content (expected: at most 274877906944 (256 GiB): agents refuse to unpack"
+                + " more)", e.getMessage());
+    }
+
+    /** A name that holds U+FFFD itself is UTF-8 and packs; only bytes that are not UTF-8 are refused. */
+    @Test
+    void aNameWithTheReplacementCharacterItselfPacks(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("odd\uFFFDname"), "x");
+        assertEquals("odd\uFFFDname", new ReleasePacker(src, List.of()).scan().get(0).name());
+    }
+
+    private static List<TarArchiveEntry> packAndRead(Path src) throws Exception {
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        ReleasePacker.writeTar(new ReleasePacker(src, List.of()).scan(), tar, Progress.NONE);
+        List<TarArchiveEntry> read = new java.util.ArrayList<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new java.io.ByteArrayInputStream(tar.toByteArray()))) {
+            for (TarArchiveEntry t = in.getNextEntry(); t != null; t = in.getNextEntry()) {
+                read.add(t);
+            }
+        }
+        return read;
     }
 
     @org.junit.jupiter.api.Test

@@ -274,6 +274,31 @@ class TorrentMakerTest {
         assertTrue(e.getMessage().contains("inside the source"), e.getMessage());
     }
 
+    /**
+     * Through a link to SRC too, and for every output: --force replaced a file of the release with the
+     * archive, and a torrent or md5 written into SRC shipped in the next pack. Nothing is written.
+     */
+    @Test
+    void outputsInsideTheSourceThroughALinkAreRefusedAndTheSourceIsUntouched() throws Exception {
+        Path src = releaseFixture();
+        Path link = Files.createSymbolicLink(tmp.resolve("link-to-build"), src);
+        byte[] app = Files.readAllBytes(src.resolve("bin/app"));
+        MakeTorrentRequest overApp = new MakeTorrentRequest(src, TRACKERS, tmp.resolve("v.torrent"), link.resolve("bin/app"),
+                Optional.empty(), List.of(), true, true, Optional.empty(), 6, 2);
+        MurderException e = assertThrows(MurderException.class, () -> maker.make(overApp));
+        assertEquals("the archive " + link.resolve("bin/app") + ": inside the source " + src.toRealPath() + " (through a symbolic link)"
+                + " (expected: a path outside what is packed: see --out and --archive)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertArrayEquals(app, Files.readAllBytes(src.resolve("bin/app")), "the release's file is untouched");
+
+        MakeTorrentRequest torrentInside = new MakeTorrentRequest(src, TRACKERS, link.resolve("v.torrent"), tmp.resolve("v.tar.gz"),
+                Optional.empty(), List.of(), false, true, Optional.empty(), 6, 2);
+        e = assertThrows(MurderException.class, () -> maker.make(torrentInside));
+        assertTrue(e.getMessage().startsWith("--out " + link.resolve("v.torrent") + ": inside the source"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("v.tar.gz")), "nothing packed");
+        assertFalse(Files.exists(src.resolve("v.torrent")));
+    }
+
     @Test
     void pieceSizeIsChosenFromTheSizeAndValidatedWhenGiven() {
         assertEquals(32L << 10, PieceSizes.choose(1));

@@ -60,15 +60,12 @@ public final class SafeExtractor {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SafeExtractor.class);
     /** What is read past tar's end-of-archive marker to reach the compressed stream's end (see Run.readAfterMarker). */
     static final long AFTER_MARKER_READ = 64L << 20;
-    /** The longest name component (NAME_MAX) and, a little under PATH_MAX less the release's own path, the longest name we unpack. */
-    static final int MAX_NAME_BYTES = 255;
-    static final int MAX_PATH_BYTES = 3072;
 
 
     /** The tar-bomb guard: content bytes (after decompression) and entries, per archive. */
     public record Limits(long maxBytes, long maxEntries) {
-        public static final long DEFAULT_MAX_BYTES = 256L << 30;
-        public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
+        public static final long DEFAULT_MAX_BYTES = org.murder.core.io.ReleaseLimits.MAX_BYTES;
+        public static final long DEFAULT_MAX_ENTRIES = org.murder.core.io.ReleaseLimits.MAX_ENTRIES;
 
         public Limits {
             if (maxBytes < 0) {
@@ -387,7 +384,11 @@ public final class SafeExtractor {
             }
             dirs.sort(Comparator.comparingInt(DirAttributes::depth).reversed());
             for (DirAttributes d : dirs) {
-                Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
+                if ((d.mode() & STICKY) != 0) { // beyond what PosixFilePermission says
+                    Files.setAttribute(d.path(), "unix:mode", d.mode() & (STICKY | 0777), LinkOption.NOFOLLOW_LINKS);
+                } else {
+                    Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
+                }
                 if (d.mtime() != null) {
                     setTimes(d.path(), d.mtime());
                 }
@@ -464,9 +465,9 @@ public final class SafeExtractor {
             }
             Kind kind = kind(entry);
             List<String> parts = components(raw, raw, "");
-            if (tooLong(parts)) { // refused here, not by the file system's ENAMETOOLONG naming our partial directory
-                throw refuse(raw, "a name longer than file systems take (expected: names of at most " + MAX_NAME_BYTES
-                        + " bytes a component and " + MAX_PATH_BYTES + " in all)");
+            if (org.murder.core.io.ReleaseLimits.tooLong(String.join("/", parts))) { // here, not by ENAMETOOLONG naming our partial directory
+                throw refuse(raw, "a name longer than file systems take (expected: " + org.murder.core.io.ReleaseLimits.nameExpected()
+                        + ")");
             }
             if (parts.isEmpty()) {
                 if (kind != Kind.DIRECTORY) {
@@ -711,19 +712,6 @@ public final class SafeExtractor {
             return parts;
         }
 
-        /** Whether a component of {@code parts}, or the whole, is longer than Linux file systems take (NAME_MAX, PATH_MAX). */
-        private static boolean tooLong(List<String> parts) {
-            int total = 0;
-            for (String part : parts) {
-                int bytes = part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-                if (bytes > MAX_NAME_BYTES) {
-                    return true;
-                }
-                total += bytes + 1;
-            }
-            return total > MAX_PATH_BYTES;
-        }
-
         private MurderException refuse(String raw, String reason) {
             return MurderException.badInput(archive + ": entry '" + Trees.printable(raw) + "': " + reason);
         }
@@ -732,11 +720,15 @@ public final class SafeExtractor {
     /**
      * A directory's mode from the archive, but always readable and enterable by its owner (the
      * agent): an entry '.' or 'conf/' with mode 0644 left a release nobody but root could enter. A
-     * read-only one (0555) stays read-only; pruning opens such directories up (FileTrees).
+     * read-only one (0555) stays read-only; pruning opens such directories up (FileTrees). The sticky
+     * bit is kept: without it a directory every user may write lets each delete the others' files.
      */
     private static int dirMode(TarArchiveEntry entry) {
-        return (entry.getMode() & 0777) | 0500;
+        return (entry.getMode() & (STICKY | 0777)) | 0500;
     }
+
+    /** A directory's sticky bit (S_ISVTX): only a file's owner may remove or rename it there. */
+    private static final int STICKY = 01000;
 
     private static void setLinkTime(Path link, FileTime mtime) {
         try {

@@ -122,22 +122,10 @@ final class TarEnd extends TarArchiveInputStream {
         return java.util.Arrays.copyOfRange(record, offset, end);
     }
 
-    /** Null when {@code bytes} are UTF-8; else what says so, the bytes that are not as \xNN. */
+    /** Null when {@code bytes} are UTF-8; else what says so, the name's bytes outside printable ASCII as \xNN. */
     static String notUtf8(byte[] bytes, String what) {
-        try {
-            java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
-            return null;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            StringBuilder shown = new StringBuilder();
-            for (byte b : bytes) {
-                if (b >= 0x20 && b < 0x7f && b != '\\') {
-                    shown.append((char) b);
-                } else {
-                    shown.append(String.format("\\x%02x", b & 0xff));
-                }
-            }
-            return what + " '" + shown + "' is not UTF-8";
-        }
+        String shown = org.murder.core.io.FileNames.notUtf8(bytes);
+        return shown == null ? null : what + " '" + shown + "' is not UTF-8";
     }
 
     /** Whether the entry last returned was named by an absolute path in a GNU long-name entry or a PAX header. */

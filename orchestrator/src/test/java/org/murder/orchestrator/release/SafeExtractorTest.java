@@ -268,6 +268,9 @@ class SafeExtractorTest {
         Files.write(src.resolveSibling("blob.bin"), blob);
         Files.setLastModifiedTime(src.resolveSibling("blob.bin"), FileTime.fromMillis(1_500_000_000_000L));
         Files.createSymbolicLink(src.resolveSibling("start"), Path.of("bin/run"));
+        Files.createLink(src.resolve("run-again"), src.resolve("run")); // one file, two names: one copy, linked
+        Path shared = Files.createDirectories(src.resolveSibling("shared"));
+        Files.setAttribute(shared, "unix:mode", 01777); // world-writable: its sticky bit must come along
         Path archive = tmp.resolve("v1.tar.gz");
         new TorrentMaker(Clock.systemUTC(), (label, total) -> Progress.NONE).make(new MakeTorrentRequest(src.getParent(),
                 List.of("http://127.0.0.1:8998/announce"), tmp.resolve("v1.torrent"), archive, Optional.empty(), List.of(),
@@ -280,6 +283,9 @@ class SafeExtractorTest {
         assertEquals(FileTime.fromMillis(1_500_000_000_000L), Files.getLastModifiedTime(target.resolve("blob.bin")));
         assertEquals("rwxr-x---", perms(target.resolve("bin/run")));
         assertEquals("#!/bin/sh\n", Files.readString(target.resolve("start")));
+        assertEquals(Files.getAttribute(target.resolve("bin/run"), "unix:ino"), Files.getAttribute(target.resolve("bin/run-again"),
+                "unix:ino"), "a hard link, not a copy");
+        assertEquals(01777, (Integer) Files.getAttribute(target.resolve("shared"), "unix:mode") & 07777);
     }
 
     @Test
