@@ -39,4 +39,19 @@ public final class IpLiteral {
             return false;
         }
     }
+
+    /** A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), underscores too (container names). */
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
+
+    /**
+     * An IP address ({@link #is}) or a host name ({@link #HOST_NAME}; not all digits and dots:
+     * "999.1.1.1" and "1.2.3.256" are no address and no name).
+     */
+    public static boolean isHostOrAddress(String text) {
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        return is(text) || HOST_NAME.matcher(text).matches() && !text.matches("[0-9.]+");
+    }
 }

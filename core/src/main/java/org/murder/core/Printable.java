@@ -62,6 +62,11 @@ public final class Printable {
         return b.toString();
     }
 
+    /** Whether {@link #escape} shows code point {@code cp} as an escape. */
+    public static boolean isUnsafe(int cp) {
+        return unsafe(cp);
+    }
+
     private static boolean unsafe(int cp) {
         if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             return true;

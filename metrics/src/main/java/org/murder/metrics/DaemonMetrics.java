@@ -10,7 +10,7 @@ import java.util.Properties;
 
 /** The registry of one daemon, holding what every daemon exposes: {@code murder_build_info} and the JVM and process metrics. */
 public final class DaemonMetrics {
-    /** The version murder was built as (the Maven project version). */
+    /** The version murder was built as (the Maven project version without -SNAPSHOT). */
     public static final String VERSION = readVersion();
 
     private DaemonMetrics() {
@@ -42,6 +42,7 @@ public final class DaemonMetrics {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return p.getProperty("version", "unknown");
+        // as murder --version, the torrents' "created by" and the agents' registrations say it: 0.1.0, not 0.1.0-SNAPSHOT
+        return p.getProperty("version", "unknown").replaceFirst("-SNAPSHOT$", "");
     }
 }

@@ -38,7 +38,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TORRENT", description = "The .torrent file.")
     Path torrent;
 
-    @Option(names = "--hash", description = "Print only the infohash (40 hex digits).")
+    @Option(names = "--hash", description = "Print only the infohash (40 hex digits); with --json, the whole document.")
     boolean hashOnly;
 
     @Mixin
@@ -76,13 +76,13 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         MetaInfo m = MetaInfo.read(torrent);
         PrintWriter out = spec.commandLine().getOut();
+        if (json.enabled()) { // with --hash too: a script that asked for JSON parses what it gets (its infohash is in it)
+            JsonOutput.print(out, document(m));
+            return 0;
+        }
         if (hashOnly) {
             out.println(m.infoHash().toHex());
             out.flush();
-            return 0;
-        }
-        if (json.enabled()) {
-            JsonOutput.print(out, document(m));
             return 0;
         }
         out.println("Name: " + m.name());

@@ -47,7 +47,7 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         if (!(root.getAppender("STDERR") instanceof ConsoleAppender<ILoggingEvent> stderr)) {
             return;
         }
-        JsonEncoder json = new JsonEncoder();
+        JsonEncoder json = new PrintableJsonEncoder();
         json.setContext(context);
         json.setWithFormattedMessage(true);
         json.setWithMessage(false);

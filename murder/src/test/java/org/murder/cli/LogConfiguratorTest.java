@@ -87,11 +87,17 @@ class LogConfiguratorTest {
             LogConfigurator.useJson(context);
             context.getLogger("org.murder.Test").info("host {} \"quoted\"\nsecond line", "web-1");
             context.getLogger("org.murder.Test").debug("not at INFO");
+            // a bidi override, a line separator, C1 and a tag character: JSON escapes, so the raw line cannot reorder a terminal
+            context.getLogger("org.murder.Test").warn("tracker says: {}", "evil\u202etxt.exe\u2028x\u0085\udb40\udc41");
         } finally {
             System.setErr(original);
         }
         String[] lines = captured.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n");
-        assertEquals(1, lines.length, captured.toString());
+        assertEquals(2, lines.length, captured.toString());
+        assertTrue(lines[1].chars().allMatch(c -> c < 0x7f && c >= 0x20), lines[1]);
+        assertTrue(lines[1].contains("evil\\u202etxt.exe\\u2028x\\u0085\\udb40\\udc41"), lines[1]);
+        assertEquals("tracker says: evil\u202etxt.exe\u2028x\u0085\udb40\udc41",
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[1]).get("formattedMessage").asText(), "the same text");
         com.fasterxml.jackson.databind.JsonNode event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[0]);
         assertEquals("INFO", event.path("level").asText(), lines[0]);
         assertEquals("org.murder.Test", event.get("loggerName").asText());

@@ -130,6 +130,11 @@ class MurderCliTest {
                 src.resolve("work").toString(), "--dry-run"), "murder: --work-dir " + src.resolve("work") + ": inside SRC " + src
                 + " (expected: a directory outside the release, like the default /var/tmp/murder)");
         assertFalse(Files.exists(src.resolve("work")));
+        for (String advertise : List.of("", "999.1.1.1", "a b", "http://x")) { // '' made http://:8998/announce, a job no host could finish
+            assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--advertise", advertise, "--dry-run"),
+                    "murder: --advertise '" + advertise + "': not an address or host name (expected: what the hosts reach this machine"
+                            + " at, like 10.0.0.5 or deploy-1.example.com)");
+        }
         for (String size : List.of("0", "-3")) { // a given 0 was taken for "no waves": every host switched at once
             assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--batch", size),
                     "murder: --batch " + size + " (expected: at least 1 host a wave)");
@@ -408,12 +413,19 @@ class MurderCliTest {
         Path conf = Files.writeString(tmp.resolve("flags.conf"), "info.hash = true\n");
         for (ConfigDefaults defaults : List.of(new ConfigDefaults(Map.<String, String>of()::get, conf),
                 new ConfigDefaults(Map.of("MURDER_HASH", "true")::get, tmp.resolve("absent.conf")))) {
-            for (String[] args : List.of(new String[] {"info", torrent.toString(), "--hash"}, new String[] {"info", torrent.toString()})) {
+            for (String[] args : List.of(new String[] {"info", torrent.toString(), "--hash"}, new String[] {"info", torrent.toString()},
+                    new String[] {"info", torrent.toString(), "--hash=true"})) {
                 CliRun r = CliRun.with(defaults, args);
                 assertEquals(0, r.exitCode(), r.err());
                 assertTrue(r.out().strip().matches("[0-9a-f]{40}"), String.join(" ", args) + ": " + r.out());
             }
+            // --flag=false means false, whatever the file says (an Ansible template's --activate={{ x | lower }} activated)
+            CliRun off = CliRun.with(defaults, "info", torrent.toString(), "--hash=false");
+            assertEquals(0, off.exitCode(), off.err());
+            assertTrue(off.out().contains("Hash: "), off.out());
         }
+        CliRun off = CliRun.of("info", torrent.toString(), "--hash=false");
+        assertTrue(off.out().contains("Hash: "), off.out());
     }
 
     @Test

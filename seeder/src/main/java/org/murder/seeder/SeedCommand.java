@@ -3,6 +3,7 @@ package org.murder.seeder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -81,6 +82,7 @@ public final class SeedCommand implements Callable<Integer> {
             throw MurderException.badInput("seed: missing " + (torrent == null ? "TORRENT and FILE" : "FILE")
                     + " (expected: murder seed TORRENT FILE, or murder seed --dir DIR)");
         }
+        List<java.net.InetSocketAddress> extraPeers = engineOptions.extraPeers(); // bad input before anything listens
         Optional<MetricsEndpoint> endpoint = metricsEndpoint();
         MetaInfo meta = MetaInfo.read(torrent);
         Storage storage = Storage.forSeeding(meta, file);
@@ -110,7 +112,7 @@ public final class SeedCommand implements Callable<Integer> {
             org.murder.core.cli.Termination.onStop(hook);
             Torrent session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             seeding.set(session);
-            session.addPeers(engineOptions.extraPeers());
+            session.addPeers(extraPeers);
             try {
                 session.completed().get();
             } catch (ExecutionException e) {

@@ -31,20 +31,43 @@ public final class Cli {
     }
 
     /**
-     * Sets every boolean flag given on the command line to true. picocli sets a flag to the opposite
-     * of its default, and the default may come from murder.conf or the environment: with
-     * {@code tracker.ignore-ip-param = true} in the file, {@code --ignore-ip-param} turned the
-     * hardening off. Negatable flags ({@code --no-x}) and flags that take a value are left to picocli.
-     * Call once parsing succeeded, before the command runs.
+     * Sets every boolean flag given on the command line to what it says: true, or false when given as
+     * {@code --flag=false}. picocli sets a flag to the opposite of its default, and the default may come
+     * from murder.conf or the environment: with {@code tracker.ignore-ip-param = true} in the file,
+     * {@code --ignore-ip-param} turned the hardening off. {@code --activate=false} (an Ansible template's
+     * {@code --activate={{ x | lower }}}) meant true and switched every host. Negatable flags
+     * ({@code --no-x}) and flags that take a value are left to picocli. Call once parsing succeeded,
+     * before the command runs.
      */
     public static void flagsGivenMeanTrue(CommandLine.ParseResult parsed) {
         for (CommandLine c : parsed.asCommandLineList()) {
             for (CommandLine.Model.OptionSpec o : c.getParseResult().matchedOptions()) {
                 if (!o.negatable() && o.arity().max() == 0 && (o.type() == boolean.class || o.type() == Boolean.class)) {
-                    o.setValue(true);
+                    o.setValue(givenValue(o, c.getParseResult().originalArgs()));
                 }
             }
         }
+    }
+
+    /**
+     * What the last mention of flag {@code o} among {@code args} says: false for {@code --flag=false}, true
+     * for {@code --flag} or {@code --flag=true} (picocli's own record of the value is what it toggled to).
+     */
+    private static boolean givenValue(CommandLine.Model.OptionSpec o, java.util.List<String> args) {
+        boolean value = true;
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            for (String name : o.names()) {
+                if (arg.equals(name)) {
+                    value = true;
+                } else if (arg.startsWith(name + "=")) {
+                    value = !arg.substring(name.length() + 1).equalsIgnoreCase("false");
+                }
+            }
+        }
+        return value;
     }
 
     /**

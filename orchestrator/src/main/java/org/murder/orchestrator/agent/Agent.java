@@ -82,8 +82,8 @@ public final class Agent implements Closeable {
     private final RejectionBudget rejections = new RejectionBudget();
     private static final long UNREGISTER_WAIT_MILLIS = 3_000;
     private Reporter reporter;
-    private Registration registration;
-    private JobWatcher watcher;
+    private volatile Registration registration;
+    private volatile JobWatcher watcher;
     /** The host count of the last job seen: how widely this agent spreads its re-reads after a reconnection. */
     private final java.util.concurrent.atomic.AtomicInteger fleetSize = new java.util.concurrent.atomic.AtomicInteger(1);
     private volatile boolean closed;
@@ -129,7 +129,8 @@ public final class Agent implements Closeable {
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis(),
                 engine.config().rack().map(RackName::value).orElse(null));
-        registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), Json.write(info), fleetSize::get);
+        registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), Json.write(info), fleetSize::get,
+                this::nameIsOurs);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");
@@ -141,13 +142,35 @@ public final class Agent implements Closeable {
                 fleetSize::get);
         watcher.start();
         LOG.info("[agent={}] watching {} for jobs", settings.name(), ZkPaths.JOBS);
-        LOG.info("[agent={}] registered (roles {}, peer port {}, releases under {})", settings.name(), settings.roles(),
-                engine.port(), settings.destRoot());
+        if (registration.ours()) {
+            LOG.info("[agent={}] registered (roles {}, peer port {}, releases under {})", settings.name(), settings.roles(),
+                    engine.port(), settings.destRoot());
+        }
+    }
+
+    /**
+     * Why this agent takes no jobs now: another session holds its name (another live agent of the same
+     * name, or its own earlier run until that session expires). Empty when it holds its registration.
+     */
+    public java.util.Optional<String> nameHeldElsewhere() {
+        Registration r = registration;
+        return r == null || r.ours() ? java.util.Optional.empty() : r.heldByOther();
+    }
+
+    /** The registration became ours: the jobs skipped while another session held the name are read now. */
+    private void nameIsOurs() {
+        JobWatcher w = watcher;
+        if (w != null) {
+            w.listNow();
+        }
     }
 
     private void onJob(String id, byte[] data, org.apache.zookeeper.data.Stat stat) {
         if (closed || started.contains(id) || ignored.contains(id)) {
             return;
+        }
+        if (!registration.ours()) {
+            return; // another session holds our name: read again once ours (nameIsOurs)
         }
         Job job;
         try {

@@ -63,6 +63,13 @@ final class JobWatcher implements Closeable {
         listing.now();
     }
 
+    /** Lists {@code /jobs} again now (jobs passed by while the agent could not take them). */
+    void listNow() {
+        if (!closed) {
+            listing.now();
+        }
+    }
+
     private void onEvent(WatchedEvent event) {
         if (!closed && event.getType() == Watcher.Event.EventType.NodeChildrenChanged) {
             listing.now();

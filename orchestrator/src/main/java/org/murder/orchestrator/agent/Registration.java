@@ -31,13 +31,42 @@ final class Registration implements Closeable {
     private final SpreadTask upkeep;
     private final Watcher watcher = this::onEvent;
     private final ConnectionStateListener connection = this::onConnection;
+    private final String agent;
+    private final Runnable becameOurs;
     private volatile boolean closed;
+    /** The node is this session's: the agent takes jobs only then. */
+    private volatile boolean ours;
+    /** Who holds the node when another session does (for health and logs); null when nobody else does. */
+    private volatile String heldBy;
+    /** The other session last told of, so that a holder is logged once, not at every look. */
+    private long toldOf;
 
     Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize) {
+        this(zk, agent, path, data, fleetSize, () -> { });
+    }
+
+    /** @param becameOurs run (on the registration's thread) when the node becomes this session's after it was not */
+    Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize, Runnable becameOurs) {
         this.zk = zk;
+        this.agent = agent;
         this.path = path;
         this.data = data.clone();
+        this.becameOurs = becameOurs;
         this.upkeep = new SpreadTask("murder-agent-registration-" + agent, "register " + path, this::ensure, fleetSize);
+    }
+
+    /** Whether the node is this session's. */
+    boolean ours() {
+        return ours;
+    }
+
+    /**
+     * Why the agent holds no registration of its own, when another session holds its name: another live
+     * agent of the same name (a cloned host, a name used twice), or this agent's earlier run whose session
+     * has not expired yet. Empty when the node is ours or nobody's.
+     */
+    java.util.Optional<String> heldByOther() {
+        return java.util.Optional.ofNullable(ours ? null : heldBy);
     }
 
     /** Registers now; false when it could not within {@code timeoutMillis} (it keeps trying in the background). */
@@ -110,9 +139,10 @@ final class Registration implements Closeable {
                 stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             }
             if (stat != null && stat.getEphemeralOwner() != session) {
-                // an earlier run of this agent (its session not expired yet), or a node made by hand: left alone;
-                // the watch set above tells when it goes, and ours is made then
-                LOG.debug("{} is held by session 0x{}, not ours: registering once it goes", path, Long.toHexString(stat.getEphemeralOwner()));
+                // another live agent of this name, or an earlier run of this agent (its session not expired yet): left
+                // alone; the watch set above tells when it goes, and ours is made then. No jobs are taken meanwhile: a
+                // second agent of the same name ran the other's jobs unseen, and said it was registered and healthy
+                heldBy(stat);
             }
             if (stat == null) {
                 try {
@@ -127,12 +157,57 @@ final class Registration implements Closeable {
                 throw new IllegalStateException(path + " is a persistent node again, made by someone else as soon as it was"
                         + " deleted; not registered");
             }
+            boolean was = ours;
+            ours = stat != null && stat.getEphemeralOwner() == session;
+            if (ours) {
+                heldBy = null;
+                if (!was && toldOf != 0) {
+                    LOG.info("[agent={}] registered: {} is this agent's now; taking jobs", agent, path);
+                }
+                toldOf = 0;
+            }
             upkeep.succeeded();
+            if (ours && !was) {
+                becameOurs.run();
+            }
         } catch (Exception e) {
             if (!closed) {
                 upkeep.failed(e);
             }
         }
+    }
+
+    /** Notes (and logs once a holder) that another session holds the node {@code stat} is of. */
+    private void heldBy(Stat stat) {
+        String holder;
+        boolean earlierRun;
+        try {
+            com.fasterxml.jackson.databind.JsonNode theirs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    zk.getData().forPath(path));
+            com.fasterxml.jackson.databind.JsonNode mine = new com.fasterxml.jackson.databind.ObjectMapper().readTree(data);
+            holder = "host " + text(theirs, "host") + ", ip " + text(theirs, "ip") + ", releases under " + text(theirs, "destRoot");
+            earlierRun = text(theirs, "host").equals(text(mine, "host")) && text(theirs, "ip").equals(text(mine, "ip"))
+                    && text(theirs, "destRoot").equals(text(mine, "destRoot"));
+        } catch (Exception unreadable) {
+            holder = "data unreadable";
+            earlierRun = false;
+        }
+        String session = "session 0x" + Long.toHexString(stat.getEphemeralOwner());
+        heldBy = (earlierRun ? "waiting for the registration of this agent's earlier run (" + session + ") to expire"
+                : "the name " + agent + " is registered by another live agent (" + holder + ", " + session + ")")
+                + ": no jobs taken until it goes";
+        if (toldOf != stat.getEphemeralOwner()) {
+            toldOf = stat.getEphemeralOwner();
+            if (earlierRun) {
+                LOG.info("[agent={}] {}", agent, org.murder.core.Printable.escape(heldBy));
+            } else {
+                LOG.warn("[agent={}] {} (expected: a unique --name on every host)", agent, org.murder.core.Printable.escape(heldBy));
+            }
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode node, String field) {
+        return node.path(field).asText("?");
     }
 
     /** Stops keeping the node and deletes it (the session's end removes it otherwise). */

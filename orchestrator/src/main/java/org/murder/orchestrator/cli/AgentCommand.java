@@ -110,6 +110,11 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (engineOptions.peersGiven()) { // listed in the help (the engine's options are shared), never used: said, not silently
+            // (a warning, not a refusal: an unqualified 'peer' in murder.conf, meant for murder peer, reaches the agent too)
+            LOG.warn("--peer is not used by the agent: it takes its peers from the tracker of each job (--peer is for murder peer"
+                    + " and murder seed)");
+        }
         String agentName = name != null ? name : InetAddress.getLocalHost().getHostName();
         AgentSettings settings;
         try {
@@ -176,10 +181,12 @@ public final class AgentCommand implements Callable<Integer> {
             metricsServer.ifPresent(MetricsServer::close);
             throw e;
         }
-        health.set(ZooKeeperHealth.watch(client, registry, Clock.systemUTC()));
+        HealthCheck zooKeeper = ZooKeeperHealth.watch(client, registry, Clock.systemUTC());
         Engine started = engine;
         Agent agent = new Agent(client, settings, engine, signer, new ReleaseActivator(), Clock.systemUTC(), setup,
                 new AgentMetrics(registry));
+        // unhealthy while another session holds the agent's name: it takes no jobs then
+        health.set(() -> agent.nameHeldElsewhere().map(HealthStatus::unhealthy).orElseGet(zooKeeper::check));
         CompletableFuture<Void> stopping = new CompletableFuture<>();
         Termination.onStop(new Thread(() -> {
             stopping.complete(null);
@@ -205,8 +212,11 @@ public final class AgentCommand implements Callable<Integer> {
             stopped.await(); // stopped while registering: a clean stop, not a failure
             return 0;
         }
-        spec.commandLine().getOut().printf("agent %s registered at %s (peer port %d, releases under %s%s)%n", agentName,
-                zk.settings().connect(), engine.port(), destRoot, metricsServer.map(m -> "; metrics on " + m.url()).orElse(""));
+        java.util.Optional<String> elsewhere = agent.nameHeldElsewhere();
+        spec.commandLine().getOut().printf("agent %s %s at %s (peer port %d, releases under %s%s)%s%n", agentName,
+                elsewhere.isEmpty() ? "registered" : "started, not registered,", zk.settings().connect(), engine.port(),
+                org.murder.core.Printable.escape(destRoot.toString()), metricsServer.map(m -> "; metrics on " + m.url()).orElse(""),
+                elsewhere.map(why -> ": " + org.murder.core.Printable.escape(why)).orElse(""));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;

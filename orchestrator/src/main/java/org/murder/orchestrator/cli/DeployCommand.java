@@ -323,8 +323,20 @@ public final class DeployCommand implements Callable<Integer> {
         if (!org.murder.core.IpLiteral.is(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");
         }
+        checkAdvertise();
         return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag("resume").seedTime(seedTime)
                 .timeout(timeout).keep(keep));
+    }
+
+    /**
+     * --advertise goes into the torrent's announce URL every host uses: an empty one made
+     * {@code http://:8998/announce}, a job no host could ever finish, and used the tag up.
+     */
+    private void checkAdvertise() {
+        if (advertise != null && !org.murder.core.IpLiteral.isHostOrAddress(advertise)) {
+            throw MurderException.badInput("--advertise '" + org.murder.core.Printable.escape(advertise, 100) + "': not an address or"
+                    + " host name (expected: what the hosts reach this machine at, like 10.0.0.5 or deploy-1.example.com)");
+        }
     }
 
     DeployRequest request() {
@@ -382,6 +394,7 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
                     + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
         }
+        checkAdvertise();
         org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);

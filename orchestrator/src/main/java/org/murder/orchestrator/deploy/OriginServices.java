@@ -95,7 +95,7 @@ final class OriginServices implements AutoCloseable {
     }
 
     private static String announceAt(String advertise, int port) {
-        return "http://" + advertise + ":" + port + "/announce";
+        return "http://" + (advertise.contains(":") ? "[" + advertise + "]" : advertise) + ":" + port + "/announce"; // IPv6 in brackets
     }
 
     /**

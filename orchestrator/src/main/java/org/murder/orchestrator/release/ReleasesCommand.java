@@ -54,10 +54,10 @@ public final class ReleasesCommand implements Callable<Integer> {
             doc.put("currentMissing", dangling.isPresent());
             doc.put("releases", list);
             org.murder.core.cli.JsonOutput.print(out, doc);
-            return dangling.isPresent() ? 1 : 0;
+            return dangling.isPresent() ? danglingError(manager, dangling.get()) : 0;
         }
         if (releases.isEmpty()) {
-            out.println("no releases in " + manager.dest().resolve(ReleaseManager.RELEASES));
+            out.println("no releases in " + org.murder.core.Printable.escape(manager.dest().resolve(ReleaseManager.RELEASES).toString()));
         }
         int width = releases.stream().mapToInt(r -> r.tag().length()).max().orElse(0);
         for (ReleaseManager.Release r : releases) {
@@ -65,14 +65,16 @@ public final class ReleasesCommand implements Callable<Integer> {
             out.println((r.current() ? "* " : "  ") + String.format(java.util.Locale.ROOT, "%-" + width + "s", r.tag()) + "  " + when);
         }
         out.flush();
-        if (dangling.isPresent()) {
-            spec.commandLine().getErr().println("murder: current: " + manager.dest().resolve(ReleaseManager.CURRENT) + " -> "
-                    + ReleaseManager.RELEASES + "/" + dangling.get() + ", which is missing (expected: a release under "
-                    + manager.dest().resolve(ReleaseManager.RELEASES) + "; `murder rollback --dest " + manager.dest()
-                    + " --to TAG` or a deploy points it at one)");
-            spec.commandLine().getErr().flush();
-            return 1;
-        }
-        return 0;
+        return dangling.isPresent() ? danglingError(manager, dangling.get()) : 0;
+    }
+
+    /** The one line (its names escaped: a DEST may hold any byte) saying current points at a missing release; exit 1. */
+    private int danglingError(ReleaseManager manager, String tag) {
+        spec.commandLine().getErr().println(org.murder.core.Printable.escape("murder: current: " + manager.dest().resolve(
+                ReleaseManager.CURRENT) + " -> " + ReleaseManager.RELEASES + "/" + tag + ", which is missing (expected: a release under "
+                + manager.dest().resolve(ReleaseManager.RELEASES) + "; `murder rollback --dest " + manager.dest()
+                + " --to TAG` or a deploy points it at one)"));
+        spec.commandLine().getErr().flush();
+        return 1;
     }
 }

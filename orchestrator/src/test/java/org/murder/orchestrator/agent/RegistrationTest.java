@@ -79,4 +79,61 @@ class RegistrationTest {
             }
         }
     }
+
+    /**
+     * A second live agent of the same name (a cloned host): it is not registered, says who holds its name,
+     * and becomes registered (and told, to read the jobs it passed by) only once that agent's registration
+     * goes. It used to say "registered", answer healthy and run the other's jobs unseen.
+     */
+    @Test
+    void aSecondLiveAgentOfTheSameNameWaitsForTheNameAndSaysWhoHoldsIt() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework first = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework second = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            byte[] original = "{\"name\":\"web-2\",\"host\":\"web-2\",\"ip\":\"127.0.0.2\",\"destRoot\":\"/opt\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            byte[] clone = "{\"name\":\"web-2\",\"host\":\"web-2-clone\",\"ip\":\"127.0.0.3\",\"destRoot\":\"/opt\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            java.util.concurrent.CountDownLatch becameOurs = new java.util.concurrent.CountDownLatch(1);
+            Registration holder = new Registration(first, "web-2", path, original, () -> 1);
+            assertTrue(holder.start(10_000));
+            assertTrue(holder.ours());
+            try (Registration twin = new Registration(second, "web-2", path, clone, () -> 1, becameOurs::countDown)) {
+                assertTrue(twin.start(10_000), "a registration is there");
+                org.junit.jupiter.api.Assertions.assertFalse(twin.ours());
+                String why = twin.heldByOther().orElseThrow();
+                assertTrue(why.startsWith("the name web-2 is registered by another live agent (host web-2, ip 127.0.0.2, releases under"
+                        + " /opt, session 0x"), why);
+                assertTrue(why.endsWith("): no jobs taken until it goes"), why);
+                assertEquals(1, becameOurs.getCount(), "not ours yet");
+
+                holder.close(); // the other agent stops: its node goes, and the name is the twin's
+
+                assertTrue(becameOurs.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(twin.ours());
+                assertEquals(java.util.Optional.empty(), twin.heldByOther());
+                assertArrayEquals(clone, second.getData().forPath(path));
+            }
+        }
+    }
+
+    /** The same host, address and releases: this agent's own earlier run, its session not expired yet; said as such. */
+    @Test
+    void anEarlierRunsRegistrationIsToldApartFromAnotherAgent() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework earlier = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework now = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            byte[] same = "{\"name\":\"web-2\",\"host\":\"web-2\",\"ip\":\"127.0.0.2\",\"destRoot\":\"/opt\",\"since\":1}"
+                    .getBytes(StandardCharsets.UTF_8);
+            try (Registration old = new Registration(earlier, "web-2", path, same, () -> 1);
+                    Registration restarted = new Registration(now, "web-2", path, same, () -> 1)) {
+                assertTrue(old.start(10_000));
+                assertTrue(restarted.start(10_000));
+                String why = restarted.heldByOther().orElseThrow();
+                assertTrue(why.startsWith("waiting for the registration of this agent's earlier run (session 0x"), why);
+            }
+        }
+    }
 }

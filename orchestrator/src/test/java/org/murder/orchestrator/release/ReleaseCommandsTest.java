@@ -63,6 +63,21 @@ class ReleaseCommandsTest {
         assertEquals(1, json.exitCode());
         org.junit.jupiter.api.Assertions.assertTrue(json.out().contains("\"current\" : \"v10\"") || json.out().contains("\"current\":\"v10\""), json.out());
         org.junit.jupiter.api.Assertions.assertTrue(json.out().replace(" ", "").contains("\"currentMissing\":true"), json.out());
+        assertEquals(r.err(), json.err(), "the same line with --json");
+    }
+
+    /** A DEST with control characters or a line separator in its name: still one line, the characters as escapes. */
+    @Test
+    void theMissingReleaseLineEscapesWhatTheDestHolds() throws Exception {
+        Path odd = java.nio.file.Files.createDirectories(tmp.resolve("odd\u0001\n\u2028dest"));
+        ReleaseManager releases = new ReleaseManager(odd, new SafeExtractor(), new MutableClock(ReleaseManagerTest.T0));
+        releases.activate("v1", tarFixture().file("VERSION", "v1").write(tmp.resolve("odd-v1.tar.gz")));
+        Trees.deleteQuietly(odd.resolve("releases/v1"));
+        Run r = run(new ReleasesCommand(), "--dest", odd.toString());
+        assertEquals(1, r.exitCode());
+        assertEquals(1, r.err().lines().count(), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("odd\\x01\\x0a\\u2028dest"), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(r.out().isEmpty() || r.out().lines().count() == 1, r.out());
     }
 
     @Test

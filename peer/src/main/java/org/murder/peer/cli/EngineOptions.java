@@ -67,6 +67,11 @@ public final class EngineOptions {
         return java.util.Optional.ofNullable(ip);
     }
 
+    /** Whether --peer was given. */
+    public boolean peersGiven() {
+        return !peers.isEmpty();
+    }
+
     public List<InetSocketAddress> extraPeers() {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String p : peers) {
@@ -75,10 +80,6 @@ public final class EngineOptions {
         return out;
     }
 
-    /** A host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123), underscores too (container names). */
-    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
-            "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
-
     /** {@code HOST:PORT}: an IPv4 address or a host name, or {@code [IPv6]:PORT}; else bad input. */
     static InetSocketAddress peerAddress(String p) {
         int colon = p.lastIndexOf(':');
@@ -86,8 +87,7 @@ public final class EngineOptions {
         boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
         String bare = bracketed ? host.substring(1, host.length() - 1) : host;
         boolean hostOk = bracketed ? bare.contains(":") && org.murder.core.IpLiteral.is(bare)
-                : !host.contains(":") && (org.murder.core.IpLiteral.is(host) || HOST_NAME.matcher(host).matches()
-                        && !host.matches("[0-9.]+")); // 1.2.3.256 is no name
+                : !host.contains(":") && org.murder.core.IpLiteral.isHostOrAddress(host);
         String port = colon < 0 ? "" : p.substring(colon + 1);
         if (hostOk && port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535) {
             return new InetSocketAddress(bare, Integer.parseInt(port));

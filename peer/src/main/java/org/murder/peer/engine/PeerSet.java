@@ -110,6 +110,9 @@ final class PeerSet<P extends PeerSet.Member> {
     private final PeerId ourId;
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
     private final Map<InetSocketAddress, Instant> lastAttempt = new HashMap<>();
+    /** The {@link #learn} call that last named each known address, counted by {@link #learnings}. */
+    private final Map<InetSocketAddress, Long> lastLearned = new HashMap<>();
+    private long learnings;
     private final Set<P> connected = new LinkedHashSet<>();
     private int dialling;
     /** We are a gateway of our rack: connection slots are kept for peers of other racks (see {@link #keepForOtherRacks}). */
@@ -157,9 +160,30 @@ final class PeerSet<P extends PeerSet.Member> {
         return Math.min(maxConnections / 2, others);
     }
 
+    /**
+     * Adds addresses to dial. At most {@link #MAX_KNOWN} are kept: past it, those learned longest ago
+     * (not named again since) are forgotten. A tracker naming 170,000 new addresses an answer ran a
+     * client out of heap within a minute; 200 new ones an answer would have in hours.
+     */
     void learn(Collection<InetSocketAddress> addresses) {
-        known.addAll(addresses);
+        learnings++;
+        for (InetSocketAddress a : addresses) {
+            known.add(a); // a known one keeps its place in the order of dialling
+            lastLearned.put(a, learnings);
+        }
+        if (known.size() > MAX_KNOWN) {
+            List<InetSocketAddress> oldest = new ArrayList<>(known);
+            oldest.sort(java.util.Comparator.comparingLong(lastLearned::get)); // stable: the first learned of a learning go first
+            for (InetSocketAddress a : oldest.subList(0, known.size() - MAX_KNOWN)) {
+                known.remove(a);
+                lastLearned.remove(a);
+                lastAttempt.remove(a);
+            }
+        }
     }
+
+    /** The most addresses kept to dial (a tracker names 20-200 an answer). */
+    static final int MAX_KNOWN = 2000;
 
     /**
      * We are a seed and so is the peer we dialled at {@code address}: it is not dialled again until
@@ -170,6 +194,7 @@ final class PeerSet<P extends PeerSet.Member> {
      */
     void forgetSeed(InetSocketAddress address) {
         known.remove(address);
+        lastLearned.remove(address);
     }
 
     int knownCount() {

@@ -45,6 +45,16 @@ public final class TrackerClient {
         t.setDaemon(true);
         return t;
     });
+    /** Ends an exchange that outlived its deadline: a tracker trickling a byte within each read timeout held an announce for ever. */
+    private static final java.util.concurrent.ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "murder-announce-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The most peers taken from one answer (murder's tracker sends at most 200; 170,000 a time ran a client out of heap). */
+    static final int MAX_PEERS = 1000;
+    /** The most characters of a tracker's failure reason kept in an error (a megabyte of it went into every log line). */
+    static final int MAX_REASON_CHARS = 300;
 
     private final List<List<String>> tiers;
     private final Duration timeout;
@@ -85,12 +95,24 @@ public final class TrackerClient {
                 throw new MurderException("announce to " + url + ": scheme " + URI.create(url).getScheme()
                         + " (expected: http or https)", MurderException.FAILURE);
             }
+            java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+            // the whole exchange, connect to last byte, within twice the timeout (each read's own timeout is the timeout)
+            java.util.concurrent.ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
+                late.set(true);
+                c.disconnect();
+            }, 2 * timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 c.setConnectTimeout((int) timeout.toMillis());
                 c.setReadTimeout((int) timeout.toMillis());
                 c.setUseCaches(false);
-                c.setInstanceFollowRedirects(true);
+                c.setInstanceFollowRedirects(false); // a tracker answers: a redirect could send our announces anywhere
                 int status = c.getResponseCode();
+                if (status >= 300 && status < 400) {
+                    throw new MurderException("announce to " + url + ": HTTP " + status + " redirect to "
+                            + org.murder.core.Printable.escape(String.valueOf(c.getHeaderField("Location")), 200)
+                            + " (expected: the tracker's answer; redirects are not followed: give the URL it names)",
+                            MurderException.FAILURE);
+                }
                 try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
                     byte[] body = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
                     if (body.length > MAX_BODY) {
@@ -99,7 +121,13 @@ public final class TrackerClient {
                     }
                     return parse(url, status, body);
                 }
+            } catch (IOException e) {
+                if (late.get()) {
+                    throw new IOException("no whole answer within " + 2 * timeout.toSeconds() + "s (the tracker sent too slowly)", e);
+                }
+                throw e;
             } finally {
+                deadline.cancel(false);
                 c.disconnect();
             }
         } catch (UnknownHostException e) {
@@ -173,7 +201,12 @@ public final class TrackerClient {
                     MurderException.FAILURE);
         }
         if (d.get("failure reason").orElse(null) instanceof BString reason) {
-            throw new MurderException("announce to " + url + ": tracker says: " + reason.utf8(), MurderException.FAILURE);
+            throw new MurderException("announce to " + url + ": " + (status / 100 == 2 ? "" : "HTTP " + status + ", ") + "tracker says: "
+                    + org.murder.core.Printable.escape(reason.utf8(), MAX_REASON_CHARS), MurderException.FAILURE);
+        }
+        if (status / 100 != 2) { // a 500 with a bencoded body was taken for an answer
+            throw new MurderException("announce to " + url + ": HTTP " + status + " (expected: 200 and the tracker's answer)",
+                    MurderException.FAILURE);
         }
         long interval = d.get("interval").orElse(null) instanceof BInteger i ? i.value() : 30;
         long minInterval = d.get("min interval").orElse(null) instanceof BInteger i ? i.value() : 0;
@@ -185,9 +218,12 @@ public final class TrackerClient {
             compactPeers(compact.bytes(), 4, peers);
         } else if (p instanceof BList list) {
             for (BValue item : list.items()) {
+                if (peers.size() >= MAX_PEERS) {
+                    break;
+                }
                 if (item instanceof BDict peer && peer.get("ip").orElse(null) instanceof BString ip
                         && peer.get("port").orElse(null) instanceof BInteger port && port.value() > 0 && port.value() < 65536) {
-                    peers.add(new InetSocketAddress(ip.utf8(), (int) port.value()));
+                    ipLiteral(ip.utf8()).ifPresent(address -> peers.add(new InetSocketAddress(address, (int) port.value())));
                 }
             }
         }
@@ -229,9 +265,25 @@ public final class TrackerClient {
         }
     }
 
+    /**
+     * A dictionary-model peer's {@code ip} as an address, when it is an IPv4 dotted quad or an IPv6
+     * literal; empty otherwise. Never a name to look up: "localhost", "", "127.1", a name with a NUL or
+     * one no resolver knows were each resolved (on the announce thread, one lookup an entry) and dialled.
+     */
+    static java.util.Optional<InetAddress> ipLiteral(String ip) {
+        if (!org.murder.core.IpLiteral.is(ip)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(InetAddress.getByName(ip)); // a literal: parsed, not looked up
+        } catch (UnknownHostException e) {
+            return java.util.Optional.empty(); // an IPv6 form that does not parse
+        }
+    }
+
     private static void compactPeers(byte[] bytes, int addressLength, List<InetSocketAddress> out) {
         int entry = addressLength + 2;
-        for (int i = 0; i + entry <= bytes.length; i += entry) {
+        for (int i = 0; i + entry <= bytes.length && out.size() < MAX_PEERS; i += entry) {
             byte[] addr = java.util.Arrays.copyOfRange(bytes, i, i + addressLength);
             int port = ((bytes[i + addressLength] & 0xff) << 8) | (bytes[i + addressLength + 1] & 0xff);
             if (port == 0) {

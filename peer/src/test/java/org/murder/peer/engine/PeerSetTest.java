@@ -48,6 +48,29 @@ class PeerSetTest {
         return new Member(id(name), address(host, 7000), usefulAt, false, 0);
     }
 
+    /** A tracker naming new addresses at every answer cannot grow the set without bound: the longest unnamed go. */
+    @Test
+    void atMostMaxKnownAddressesAreKeptAndThoseNamedLongestAgoGoFirst() {
+        List<InetSocketAddress> first = new java.util.ArrayList<>();
+        for (int i = 0; i < PeerSet.MAX_KNOWN; i++) {
+            first.add(new InetSocketAddress("127.1." + (i / 250) + "." + (1 + i % 250), 7000));
+        }
+        peers.learn(first);
+        peers.learn(List.of(first.get(0))); // named again: kept
+        peers.learn(List.of(address(2, 1), address(3, 1)));
+        assertEquals(PeerSet.MAX_KNOWN, peers.knownCount());
+        List<InetSocketAddress> dial = peers.toDial(t0);
+        assertEquals(List.of(first.get(0), first.get(3), first.get(4)), dial, "the 2nd and 3rd learned went; the order is kept");
+        for (int round = 0; round < 50; round++) { // 50 answers of 1,000 new addresses each
+            List<InetSocketAddress> flood = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                flood.add(new InetSocketAddress("127.2." + (round * 4 + i / 250) + "." + (1 + i % 250), 7000));
+            }
+            peers.learn(flood);
+            assertEquals(PeerSet.MAX_KNOWN, peers.knownCount());
+        }
+    }
+
     @Test
     void dialsKnownAddressesUpToTheLimitButNotOurselvesAndNotAgainWithinTheDelay() {
         peers.learn(List.of(self, address(2, 1), address(3, 1), address(4, 1), address(5, 1)));

@@ -158,6 +158,81 @@ class TrackerClientTest {
                 garbled.getCause().getMessage());
     }
 
+    /** A megabyte of failure reason is cut (it went whole into every log line), its control characters escaped. */
+    @Test
+    void aLongFailureReasonIsCutAndEscaped() throws Exception {
+        String reason = "\u001b[2J" + "A".repeat(1_000_000);
+        String url = serve(200, q -> ("d14:failure reason" + reason.length() + ":" + reason + "e").getBytes(StandardCharsets.UTF_8));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertEquals("announce to " + url + ": tracker says: \\x1b[2J" + "A".repeat(TrackerClient.MAX_REASON_CHARS - 4) + "...",
+                e.getCause().getMessage());
+    }
+
+    /** Only 2xx is an answer, and a redirect is not followed (it could send the announces anywhere). */
+    @Test
+    void anErrorStatusOrARedirectIsAFailureWhateverTheBody() throws Exception {
+        String url = serve(500, q -> ascii("d8:intervali20e5:peers6:\u007f\u0000\u0000\u0001\u001a\u00e1e"));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertEquals("announce to " + url + ": HTTP 500 (expected: 200 and the tracker's answer)", e.getCause().getMessage());
+        stop();
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/announce", x -> {
+            queries.add("redirected");
+            x.getResponseHeaders().add("Location", "http://127.0.0.2:1/announce");
+            x.sendResponseHeaders(302, -1);
+            x.close();
+        });
+        server.start();
+        String moved = "http://127.0.0.1:" + server.getAddress().getPort() + "/announce";
+        e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(moved)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertEquals("announce to " + moved + ": HTTP 302 redirect to http://127.0.0.2:1/announce (expected: the tracker's answer;"
+                + " redirects are not followed: give the URL it names)", e.getCause().getMessage());
+    }
+
+    /** A tracker that sends a byte within each read timeout is cut off at twice the timeout, and the next tier asked. */
+    @Test
+    void aTrackerThatTricklesItsAnswerIsCutOffAtTheDeadline() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket trickle = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = trickle.accept()) {
+                    s.getOutputStream().write(ascii("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n"));
+                    for (int i = 0; i < 100 && !release.await(300, TimeUnit.MILLISECONDS); i++) { // a byte every 0.3 s, bounded
+                        s.getOutputStream().write('d');
+                        s.getOutputStream().flush();
+                    }
+                } catch (IOException | InterruptedException ignored) {
+                    // the client hung up: what this test wants
+                }
+            }, "trickling-tracker");
+            t.start();
+            String slow = "http://127.0.0.1:" + trickle.getLocalPort() + "/announce";
+            String good = serve(200, q -> ascii("d8:intervali20e5:peers0:e"));
+            long start = System.nanoTime();
+            AnnounceResponse r = new TrackerClient(List.of(List.of(slow), List.of(good)), Duration.ofSeconds(1)).announce(STARTED)
+                    .get(20, TimeUnit.SECONDS);
+            long took = (System.nanoTime() - start) / 1_000_000;
+            release.countDown();
+            t.join(10_000);
+            assertEquals(Duration.ofSeconds(20), r.interval(), "the next tier answered");
+            assertTrue(took >= 1_900 && took < 10_000, "cut off at 2 s, not when the trickle ended (30 s): " + took + " ms");
+        }
+    }
+
+    /** The dictionary model's ip is taken only as an address literal: never a name looked up and dialled. */
+    @Test
+    void dictionaryPeersAreTakenOnlyAsAddressLiterals() throws Exception {
+        String peers = java.util.stream.Stream.of("127.0.0.7", "::1", "localhost", "", "127.1", "2130706433", "127.0.0.1\u0000evil",
+                "x.invalid", "256.1.1.1", "fe80::1%eth0").map(ip -> "d2:ip" + ip.length() + ":" + ip + "4:porti7000ee")
+                .collect(java.util.stream.Collectors.joining());
+        String url = serve(200, q -> ascii("d8:intervali20e5:peersl" + peers + "ee"));
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(new InetSocketAddress("127.0.0.7", 7000), new InetSocketAddress("::1", 7000)), r.peers());
+    }
+
     @Test
     void anUnreachableTrackerFailsWithItsAddress() throws Exception {
         String down = closedPortUrl();
