@@ -37,6 +37,11 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
     /** Downloaded and unpacked, waiting for its wave to be released (a deploy with waves). */
     public static final String READY = "ready";
     /** Running its activation hooks. */
+    /**
+     * The most of an error a report keeps: every report of a job is read by its deploy each second, and an
+     * error can carry text from outside (a tracker's reason, a file name), so a megabyte went into ZooKeeper.
+     */
+    public static final int MAX_ERROR_CHARS = 2000;
     public static final String ACTIVATING = "activating";
     public static final String ALREADY_THERE = "already-there";
     public static final String BEFORE_RESTART = "before-restart";
@@ -45,7 +50,9 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
         if (state == null || state.isEmpty()) { // a node anyone wrote: the deploy and 'jobs' read every report's state
             throw new IllegalArgumentException("state: missing (expected: " + ACCEPTED + ", " + DOWNLOADING + ", " + DONE + ", ...)");
         }
-        error = error == null ? "" : error;
+        error = error == null ? "" : error.length() <= MAX_ERROR_CHARS ? error
+                : error.substring(0, Character.isHighSurrogate(error.charAt(MAX_ERROR_CHARS - 1)) ? MAX_ERROR_CHARS - 1 : MAX_ERROR_CHARS)
+                        + "...";
         reused = reused == null ? "" : reused;
         hooks = hooks == null ? List.of() : List.copyOf(hooks);
         current = current == null ? "" : current;
