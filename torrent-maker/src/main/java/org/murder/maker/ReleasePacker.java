@@ -268,7 +268,7 @@ public final class ReleasePacker {
     private String checkedName(Path path) {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         if (name.indexOf('\uFFFD') >= 0) {
-            byte[] bytes = FileNames.bytes(path.getFileName());
+            byte[] bytes = FileNames.bytes(path);
             String notUtf8 = FileNames.notUtf8(bytes);
             if (notUtf8 != null) {
                 throw MurderException.badInput(Printable.escape(path.getParent().toString()) + "/" + notUtf8 + ": the name is not"

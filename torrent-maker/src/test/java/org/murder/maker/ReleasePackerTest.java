@@ -168,25 +168,7 @@ class ReleasePackerTest {
         Path src = Files.createDirectories(dir.resolve("src"));
         Path growing = Files.write(src.resolve("build.log"), new byte[100_000]);
         List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
-        Progress appendsOnce = new Progress() {
-            private boolean done;
-
-            @Override
-            public void advance(long bytes) {
-                if (!done) {
-                    done = true;
-                    try {
-                        Files.write(growing, new byte[10], java.nio.file.StandardOpenOption.APPEND);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Progress appendsOnce = onFirstAdvance(() -> Files.write(growing, new byte[10], java.nio.file.StandardOpenOption.APPEND));
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> ReleasePacker.writeTar(entries, java.io.OutputStream.nullOutputStream(), appendsOnce));
         assertEquals(growing + " grew beyond 100000 bytes while packing (expected: a release that does not change while it is packed:"
@@ -202,30 +184,15 @@ class ReleasePackerTest {
         Path src = Files.createDirectories(dir.resolve("src"));
         Path file = Files.write(src.resolve("app.jar"), new byte[300_000]);
         List<PackEntry> entries = new ReleasePacker(src, List.of()).scan();
-        Progress rewritesOnce = new Progress() {
-            private boolean done;
-
-            @Override
-            public void advance(long bytes) {
-                if (done) {
-                    return;
-                }
-                done = true;
-                // written until its ctime moves past the listing's (file times tick every few milliseconds), bounded
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-                    do {
-                        ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 299_990);
-                    } while (entries.get(0).changed().equals(Files.getAttribute(file, "unix:ctime")) && System.nanoTime() < deadline);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+        Progress rewritesOnce = onFirstAdvance(() -> {
+            // written until its ctime moves past the listing's (file times tick every few milliseconds), bounded
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                do {
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 299_990);
+                } while (entries.get(0).changed().equals(Files.getAttribute(file, "unix:ctime")) && System.nanoTime() < deadline);
             }
-
-            @Override
-            public void close() {
-            }
-        };
+        });
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> ReleasePacker.writeTar(entries, java.io.OutputStream.nullOutputStream(), rewritesOnce));
         assertTrue(e.getMessage().startsWith(file + " was written or changed (its ctime "), e.getMessage());
@@ -302,6 +269,34 @@ class ReleasePackerTest {
         Path src = Files.createDirectories(dir.resolve("src"));
         Files.writeString(src.resolve("odd\uFFFDname"), "x");
         assertEquals("odd\uFFFDname", new ReleasePacker(src, List.of()).scan().get(0).name());
+    }
+
+    /** What a test does to the tree while it is packed: once, as the first bytes are copied. */
+    private interface Meddling {
+        void run() throws java.io.IOException;
+    }
+
+    private static Progress onFirstAdvance(Meddling meddling) {
+        return new Progress() {
+            private boolean done;
+
+            @Override
+            public void advance(long bytes) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                try {
+                    meddling.run();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     private static List<TarArchiveEntry> packAndRead(Path src) throws Exception {

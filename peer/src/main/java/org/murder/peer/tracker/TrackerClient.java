@@ -46,11 +46,16 @@ public final class TrackerClient {
         return t;
     });
     /** Ends an exchange that outlived its deadline: a tracker trickling a byte within each read timeout held an announce for ever. */
-    private static final java.util.concurrent.ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "murder-announce-deadline");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+            r -> {
+                Thread t = new Thread(r, "murder-announce-deadline");
+                t.setDaemon(true);
+                return t;
+            });
+
+    static {
+        DEADLINES.setRemoveOnCancelPolicy(true); // every announce that ends in time cancels its deadline
+    }
     /** The most peers taken from one answer (murder's tracker sends at most 200; 170,000 a time ran a client out of heap). */
     static final int MAX_PEERS = 1000;
     /** The most characters of a tracker's failure reason kept in an error (a megabyte of it went into every log line). */
