@@ -38,16 +38,29 @@ public final class ZkOptions {
 
     /** Whether --secret-file was given on the command line, or set elsewhere (a config file) to another file than the default. */
     private boolean secretFileNamed() {
+        return secretFileOnCommandLine() || !secretFile.equals(Path.of(DEFAULT_SECRET_FILE));
+    }
+
+    private boolean secretFileOnCommandLine() {
         picocli.CommandLine.ParseResult parsed = mixee == null || mixee.commandLine() == null ? null
                 : mixee.commandLine().getParseResult();
-        return parsed != null && parsed.hasMatchedOption("--secret-file") || !secretFile.equals(Path.of(DEFAULT_SECRET_FILE));
+        return parsed != null && parsed.hasMatchedOption("--secret-file");
+    }
+
+    /**
+     * MURDER_SECRET, unless --secret-file was given on the command line: a flag beats the environment, which
+     * beats murder.conf (a --secret-file named on purpose was passed over without a word).
+     */
+    private String envSecret() {
+        return secretFileOnCommandLine() ? null : System.getenv("MURDER_SECRET");
     }
 
     /** Where the job secret is unless --secret-file says otherwise. */
     static final String DEFAULT_SECRET_FILE = "/etc/murder/secret";
 
     @Option(names = "--secret-file", paramLabel = "FILE", defaultValue = DEFAULT_SECRET_FILE,
-            description = "Shared secret that signs jobs (at least 16 characters; MURDER_SECRET overrides). Default: ${DEFAULT-VALUE}.")
+            description = "Shared secret that signs jobs (at least 16 characters; MURDER_SECRET overrides the default and murder.conf's,"
+                    + " not this option given on the command line). Default: ${DEFAULT-VALUE}.")
     Path secretFile;
 
     public ZkSettings settings() {
@@ -80,7 +93,7 @@ public final class ZkOptions {
      * is unusable (signer() says why, once a command needs it), the client reads as anyone does.
      */
     private ZkSettings guardedIfSecret(ZkSettings s) {
-        String secret = System.getenv("MURDER_SECRET");
+        String secret = envSecret();
         if ((secret == null || secret.isEmpty()) && !Files.isReadable(secretFile)) {
             return s;
         }
@@ -97,7 +110,7 @@ public final class ZkOptions {
     }
 
     public JobSigner signer() {
-        String secret = System.getenv("MURDER_SECRET");
+        String secret = envSecret();
         if (secret == null || secret.isEmpty()) {
             if (!Files.exists(secretFile)) {
                 throw MurderException.badInput("no job secret: " + org.murder.core.Printable.escape(secretFile.toString())
@@ -119,7 +132,7 @@ public final class ZkOptions {
      * warning). A secret that is there, readable and unusable is an error.
      */
     public Optional<JobSigner> signerIfAny() {
-        String secret = System.getenv("MURDER_SECRET");
+        String secret = envSecret();
         if ((secret == null || secret.isEmpty()) && !Files.exists(secretFile)) {
             if (secretFileNamed()) { // named on purpose: a typo must not show every job unchecked
                 throw MurderException.badInput("--secret-file " + org.murder.core.Printable.escape(secretFile.toString())
