@@ -426,6 +426,10 @@ class MurderCliTest {
         }
         CliRun off = CliRun.of("info", torrent.toString(), "--hash=false");
         assertTrue(off.out().contains("Hash: "), off.out());
+        Path yes = Files.writeString(tmp.resolve("yes.conf"), "info.hash = yes\n");
+        CliRun notBoolean = CliRun.with(new ConfigDefaults(Map.<String, String>of()::get, yes), "info", torrent.toString());
+        assertEquals(2, notBoolean.exitCode());
+        assertTrue(notBoolean.err().contains("'yes' is not a boolean (expected: true or false) (from " + yes + ":1)"), notBoolean.err());
     }
 
     @Test

@@ -91,6 +91,9 @@ public final class Cli {
             if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 hint = "; did you mean " + u.getSuggestions().get(0) + "?";
             }
+            if (message.endsWith("' is not a boolean")) { // picocli's words for a flag's value from murder.conf or the environment
+                message = message + " (expected: true or false)";
+            }
             String source = sourceOfDefault(cl, e.getArgSpec(), args);
             if (source != null) {
                 message = message + " (from " + source + ")";
