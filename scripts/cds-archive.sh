@@ -14,6 +14,14 @@
 # says why and leaves no archive.
 set -u
 dist=$(cd "${1:?usage: cds-archive.sh DIST}" && pwd -P) || exit 0
+# Nothing of the host's: not its murder.conf (its agent.hooks-file, overlays, zk-auth-file, rack: a
+# package install ran the operator's activation hooks, a drain and an application restart, twice)
+# nor its MURDER_* variables. Every command below is given all it needs.
+for v in $(env | sed -n 's/^\(MURDER_[A-Za-z0-9_]*\)=.*/\1/p'); do
+  unset "$v"
+done
+MURDER_CONF=/dev/null
+export MURDER_CONF
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 # not under a TMPDIR with spaces: the paths below travel in MURDER_JAVA_OPTS, which bin/murder splits
 case "${TMPDIR:-/tmp}" in *" "*) base=/tmp ;; *) base=${TMPDIR:-/tmp} ;; esac

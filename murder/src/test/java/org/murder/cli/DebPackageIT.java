@@ -131,17 +131,24 @@ class DebPackageIT {
         assertTrue(out.contains("reinstalled-conf-last=zk = zk1:2181"), "the edited conffile survives dpkg -i again\n" + out);
         assertTrue(out.contains("\nconf-last=zk = zk1:2181"), "the edited conffile survives dpkg -r\n" + out);
 
+        // a release deployed here (the agents' default --dest-root): the application, which a purge of the tool keeps
         ThrowawayRoot.Result purge = root.run(String.join("\n",
-                "dpkg -P murder || exit 10",
+                "mkdir -p /var/lib/murder/releases/releases/v1 && echo v1 > /var/lib/murder/releases/releases/v1/VERSION",
+                "dpkg -P murder 2> /tmp/purge.err || exit 10",
+                "sed 's/^/said=/' /tmp/purge.err",
                 "dpkg-query -W -f '${Status}' murder 2>/dev/null | sed 's/^/status=/'; echo",
-                "for f in /etc/default/murder /etc/murder /etc/init.d/murder-agent /var/lib/murder /var/log/murder; do",
+                "for f in /etc/default/murder /etc/murder /etc/init.d/murder-agent /var/lib/murder/seed /var/log/murder"
+                        + " /var/lib/murder/releases/releases/v1/VERSION; do",
                 "  [ -e $f ] && echo \"present $f\" || echo \"absent $f\"; done"), 60);
         out = purge.out();
         assertEquals(0, purge.exit(), out);
         assertTrue(!out.contains("status=install") && !out.contains("status=deinstall"), out);
-        for (String f : List.of("/etc/default/murder", "/etc/murder", "/etc/init.d/murder-agent", "/var/lib/murder", "/var/log/murder")) {
+        for (String f : List.of("/etc/default/murder", "/etc/murder", "/etc/init.d/murder-agent", "/var/lib/murder/seed", "/var/log/murder")) {
             assertTrue(out.contains("absent " + f), f + "\n" + out);
         }
+        assertTrue(out.contains("present /var/lib/murder/releases/releases/v1/VERSION"), out);
+        assertTrue(out.contains("said=murder: purge keeps /var/lib/murder/releases, the releases deployed on this host (remove it"
+                + " yourself)"), out);
 
         assertEquals(hostBefore, ThrowawayRoot.hostFingerprint(), "the real machine's dpkg database, users and files are untouched");
     }

@@ -29,6 +29,21 @@ class LocaleIT {
 
     @Test
     void namesOutsideAsciiPackAndUnpackUnderTheCLocale() throws Exception {
+        packAndUnpackUnder("C");
+    }
+
+    /**
+     * LANG naming a locale that is not installed (en_US.UTF-8 passed over ssh, or set in a container
+     * image): glibc's setlocale(LC_ALL, "") fails as a whole, LC_CTYPE or not, and the JVM read names as
+     * ASCII. The launcher sets LC_ALL then.
+     */
+    @Test
+    void namesOutsideAsciiPackAndUnpackWhenLangNamesALocaleNotInstalled() throws Exception {
+        packAndUnpackUnder("xx_XX.UTF-8");
+    }
+
+    private void packAndUnpackUnder(String lang) throws Exception {
+        this.lang = lang;
         Path src = Files.createDirectories(tmp.resolve("src/\u65e5\u672c"));
         Files.writeString(src.resolve("caf\u00e9"), "1");
         Files.writeString(tmp.resolve("src/\u4e2d\u56fd"), "2");
@@ -46,7 +61,9 @@ class LocaleIT {
         assertEquals("1", Files.readString(unpacked.resolve("\u65e5\u672c/caf\u00e9")));
     }
 
-    /** {@code murder ARGS} by the launcher, in the C locale: LANG=C and no LC_ALL or LC_CTYPE. */
+    private String lang;
+
+    /** {@code murder ARGS} by the launcher, with LANG={@link #lang} and no LC_ALL or LC_CTYPE. */
     private void run(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(MurderProcess.LAUNCHER.toString()));
         argv.addAll(List.of(args));
@@ -54,7 +71,7 @@ class LocaleIT {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().keySet().removeIf(k -> k.startsWith("LC_"));
-        pb.environment().put("LANG", "C");
+        pb.environment().put("LANG", lang);
         pb.environment().put("MURDER_JAVA_OPTS", "-Xmx128m");
         pb.environment().put("MURDER_CONF", Files.writeString(tmp.resolve("murder.conf"), "").toString());
         Process p = pb.start();

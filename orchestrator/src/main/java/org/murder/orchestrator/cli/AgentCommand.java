@@ -150,7 +150,14 @@ public final class AgentCommand implements Callable<Integer> {
             // it may name the hooks, their user and the overlays: as much a root's as they are
             org.murder.core.io.FileModes.refuseChangeableByEveryone(conf.path(), "murder.conf");
         }
-        String runAs = hookUser != null ? hookUser : "root".equals(System.getProperty("user.name")) ? "murder" : null;
+        String self = System.getProperty("user.name");
+        if (hookUser != null && !"root".equals(self) && !hookUser.equals(self)) {
+            // runuser switches users for root only: the agent started, then every activation failed at its first hook
+            throw MurderException.badInput("--hook-user " + Printable.escape(hookUser) + ": this agent runs as " + Printable.escape(self)
+                    + ", not root, and cannot run hooks as another user (expected: no --hook-user, or " + Printable.escape(self)
+                    + "; or run the agent as root)");
+        }
+        String runAs = hookUser != null ? hookUser : "root".equals(self) ? "murder" : null;
         if (runAs != null && !userExists(runAs)) {
             if (hookUser != null) {
                 throw MurderException.badInput("--hook-user " + Printable.escape(hookUser) + ": no such user on this host (expected: an"
