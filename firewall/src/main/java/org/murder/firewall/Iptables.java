@@ -155,53 +155,81 @@ final class Iptables implements Backend {
         return m.group(1) != null ? m.group(1).replace("\\\"", "\"") : m.group(2);
     }
 
+    /**
+     * One transaction ({@code iptables-restore --noflush}): the chain declared (made, or emptied when it
+     * is there), every rule added, the jump inserted when missing, all at COMMIT or nothing. Rule by rule,
+     * a failure part way left the chain flushed and half filled: neither the old rules nor the new in
+     * force, murder's ports closed, and the error named only the last command.
+     */
     @Override
     public List<String> apply(RuleSet rules, Shell shell) {
-        List<String> done = new ArrayList<>();
         List<String> lines = installed(shell);
-        if (lines == null) {
-            run(shell, List.of(tool, "-w", "-N", CHAIN), done);
+        if (lines != null && inspect(rules, shell).exact()) {
+            return List.of();
         }
-        Status status = inspect(rules, shell);
-        if (status.exact()) {
-            return done;
+        boolean jump = lines != null && present(shell, PARENT, jumpSpec());
+        List<String> done = new ArrayList<>();
+        StringBuilder tx = new StringBuilder("*filter\n:").append(CHAIN).append(" - [0:0]\n");
+        done.add(ShellQuote.join(List.of(tool, "-w", lines == null ? "-N" : "-F", CHAIN)));
+        for (Rule r : rules.rules()) {
+            tx.append(restoreLine("-A", CHAIN, ruleSpec(r)));
+            done.add(ShellQuote.join(cmd("-A", CHAIN, ruleSpec(r))));
         }
-        List<Rule> wanted = rules.rules();
-        boolean extra = status.count(Status.Kind.EXTRA) > 0;
-        if (extra) {
-            run(shell, List.of(tool, "-w", "-F", CHAIN), done);
+        if (!jump) {
+            List<String> insert = new ArrayList<>(List.of("1"));
+            insert.addAll(jumpSpec());
+            tx.append(restoreLine("-I", PARENT, insert));
+            done.add(ShellQuote.join(insertJump()));
         }
-        for (int i = 0; i < wanted.size(); i++) {
-            if (extra || status.entries().get(i).kind() == Status.Kind.MISSING) {
-                run(shell, cmd("-A", CHAIN, ruleSpec(wanted.get(i))), done);
-            }
-        }
-        if (!present(shell, PARENT, jumpSpec())) {
-            run(shell, insertJump(), done);
-        }
+        restore(shell, tx.append("COMMIT\n").toString(), "");
         return done;
     }
 
+    /**
+     * One transaction too: every jump to the chain deleted, the chain emptied and deleted, or nothing
+     * changed. Command by command, a rule of the operator's that also jumps to the chain failed the last
+     * step after the others had run: its jump led to an empty chain, murder's ports closed.
+     */
     @Override
     public List<String> remove(Shell shell) {
-        List<String> done = new ArrayList<>();
         if (installed(shell) == null) {
-            return done;
+            return List.of();
         }
-        for (int i = 0; i < MAX_JUMPS && present(shell, PARENT, jumpSpec()); i++) {
-            run(shell, cmd("-D", PARENT, jumpSpec()), done);
+        Shell.Result listing = shell.run(List.of(tool, "-w", "-S", PARENT));
+        if (listing.exit() != 0) {
+            throw MurderException.failure(tool + " -S " + PARENT + ": " + listing.firstLine(), null);
         }
-        run(shell, List.of(tool, "-w", "-F", CHAIN), done);
-        run(shell, List.of(tool, "-w", "-X", CHAIN), done);
+        String ours = "-A " + PARENT + " " + String.join(" ", jumpSpec());
+        long jumps = listing.out().lines().filter(ours::equals).limit(MAX_JUMPS).count();
+        List<String> done = new ArrayList<>();
+        StringBuilder tx = new StringBuilder("*filter\n");
+        for (long i = 0; i < jumps; i++) {
+            tx.append(restoreLine("-D", PARENT, jumpSpec()));
+            done.add(ShellQuote.join(cmd("-D", PARENT, jumpSpec())));
+        }
+        tx.append(':').append(CHAIN).append(" - [0:0]\n").append("-X ").append(CHAIN).append('\n').append("COMMIT\n");
+        done.add(ShellQuote.join(List.of(tool, "-w", "-F", CHAIN)));
+        done.add(ShellQuote.join(List.of(tool, "-w", "-X", CHAIN)));
+        restore(shell, tx.toString(), " (another rule still jumps to " + CHAIN + "? remove it first)");
         return done;
     }
 
-    private static void run(Shell shell, List<String> argv, List<String> done) {
-        Shell.Result r = shell.run(argv);
-        if (r.exit() != 0) {
-            String hint = argv.contains("-X") ? " (another rule still jumps to " + CHAIN + "; remove it first)" : "";
-            throw MurderException.failure(ShellQuote.join(argv) + ": " + r.firstLine() + hint, null);
+    /** {@code OP CHAIN SPEC} as iptables-restore reads it: an argument with spaces in double quotes (none holds a quote). */
+    private static String restoreLine(String op, String chain, List<String> spec) {
+        StringBuilder line = new StringBuilder(op).append(' ').append(chain);
+        for (String arg : spec) {
+            line.append(' ').append(arg.matches("[^\\s\"]+") ? arg : "\"" + arg + "\"");
         }
-        done.add(ShellQuote.join(argv));
+        return line.append('\n').toString();
+    }
+
+    /** Runs {@code transaction} through {@code TOOL-restore --noflush}: applied whole at its COMMIT, or not at all. */
+    private void restore(Shell shell, String transaction, String hint) {
+        List<String> argv = List.of(tool + "-restore", "--noflush", "-w");
+        Shell.Result r = shell.run(argv, transaction);
+        if (r.exit() != 0) {
+            throw MurderException.failure(String.join(" ", argv) + ": " + r.firstLine() + hint + "; nothing changed: the rules in"
+                    + " force are as they were", null);
+        }
     }
 }

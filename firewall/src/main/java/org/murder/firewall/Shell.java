@@ -54,8 +54,9 @@ public interface Shell {
             try {
                 p = pb.start();
             } catch (IOException e) {
+                String pkg = argv.get(0).equals("nft") ? "nftables" : argv.get(0).contains("iptables") ? "iptables" : argv.get(0);
                 throw MurderException.failure(argv.get(0) + ": cannot run (" + e.getMessage()
-                        + "); install it (Debian: apt-get install " + argv.get(0).replace("ip6tables", "iptables") + ")", e);
+                        + "); install it (Debian: apt-get install " + pkg + ")", e);
             }
             try {
                 CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));

@@ -96,7 +96,10 @@ public record Source(InetAddress network, int prefix) {
         return cidr();
     }
 
-    /** RFC 5952: lower-case hex, no leading zeros, the longest run (2+) of zero groups as {@code ::}. */
+    /**
+     * RFC 5952: lower-case hex, no leading zeros, the longest run (2+) of zero groups as {@code ::}; an
+     * IPv4-compatible or -mapped address with its last 32 bits as a dotted quad, as inet_ntop writes it.
+     */
     static String compress(byte[] b) {
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) {
@@ -118,6 +121,11 @@ public record Source(InetAddress network, int prefix) {
                 bestLen = j - i;
             }
             i = j;
+        }
+        if (bestStart == 0 && (bestLen == 6 || bestLen == 5 && g[5] == 0xffff)) {
+            // an IPv4-compatible or -mapped address, as inet_ntop (and so nft's listing) writes it: ::10.0.0.0,
+            // ::ffff:10.0.0.5; written ::a00:0, the rule never matched its own listing and was "missing" for ever
+            return (bestLen == 6 ? "::" : "::ffff:") + (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 8; i++) {

@@ -27,6 +27,9 @@ final class FakeIptables implements Shell {
 
     @Override
     public Result run(List<String> argv, String stdin) {
+        if (argv.get(0).endsWith("-restore")) {
+            return restore(argv, stdin);
+        }
         String op = argv.get(2);
         String chain = argv.get(3);
         List<String> spec = argv.subList(4, argv.size());
@@ -82,5 +85,53 @@ final class FakeIptables implements Shell {
             default -> throw new AssertionError("unexpected " + argv);
         }
         return new Result(0, "", "");
+    }
+
+    /**
+     * {@code iptables-restore --noflush}: the transaction's lines run on a copy, which replaces the chains
+     * only when every line succeeded (a declared chain is made, or emptied when it is there), as the real
+     * one commits at COMMIT or not at all.
+     */
+    private Result restore(List<String> argv, String stdin) {
+        if (!argv.contains("--noflush")) {
+            throw new AssertionError("a restore without --noflush would replace the whole table: " + argv);
+        }
+        Map<String, List<List<String>>> saved = new LinkedHashMap<>();
+        chains.forEach((c, rules) -> saved.put(c, new ArrayList<>(rules)));
+        List<String> changesBefore = new ArrayList<>(changes);
+        int n = 0;
+        for (String line : stdin.split("\n")) {
+            n++;
+            if (line.isEmpty() || line.equals("*filter") || line.equals("COMMIT")) {
+                continue;
+            }
+            if (line.startsWith(":")) {
+                String chain = line.substring(1, line.indexOf(' '));
+                chains.computeIfAbsent(chain, c -> new ArrayList<>()).clear();
+                continue;
+            }
+            List<String> words = tokens(line);
+            List<String> command = new ArrayList<>(List.of("iptables", "-w"));
+            command.addAll(words);
+            Result r = run(command, "");
+            if (r.exit() != 0) {
+                chains.clear();
+                chains.putAll(saved);
+                changes.clear();
+                changes.addAll(changesBefore);
+                return new Result(1, "", "iptables-restore v1.8.9 (nf_tables): line " + n + " failed\n");
+            }
+        }
+        return new Result(0, "", "");
+    }
+
+    /** A restore line's words: separated by spaces, a double-quoted one taken whole. */
+    private static List<String> tokens(String line) {
+        List<String> words = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(line);
+        while (m.find()) {
+            words.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return words;
     }
 }

@@ -112,6 +112,38 @@ class IptablesTest {
         assertEquals(List.of(), Backend.iptables().remove(fw));
     }
 
+    /**
+     * A change that fails part way changes nothing: the chain used to be flushed, then filled rule by rule,
+     * and a failure in between left neither the old rules nor the new in force (murder's ports closed).
+     */
+    @Test
+    void anApplyThatFailsPartWayLeavesTheRulesInForceAsTheyWere() {
+        FakeIptables fw = new FakeIptables();
+        Backend.iptables().apply(DEFAULTS, fw);
+        String before = fw.dump();
+        Shell failsOnTheNewRange = (argv, stdin) -> stdin.contains("6885:6890")
+                ? new Shell.Result(1, "", "iptables-restore v1.8.9 (nf_tables): line 4 failed\n") : fw.run(argv, stdin);
+        MurderException e = assertThrows(MurderException.class,
+                () -> Backend.iptables().apply(RuleSet.of(new PortRange(6885, 6890), 8998, null, List.of()), failsOnTheNewRange));
+        assertEquals("iptables-restore --noflush -w: iptables-restore v1.8.9 (nf_tables): line 4 failed; nothing changed: the rules in"
+                + " force are as they were", e.getMessage());
+        assertEquals(before, fw.dump());
+    }
+
+    /** A rule of the operator's that jumps to the chain too: the removal fails whole, its jump still leads to our rules. */
+    @Test
+    void aRemovalAnotherRuleStandsInTheWayOfChangesNothing() {
+        FakeIptables fw = new FakeIptables();
+        Backend.iptables().apply(DEFAULTS, fw);
+        fw.chains.get("INPUT").add(List.of("-i", "eth1", "-j", "MURDER"));
+        String before = fw.dump();
+        MurderException e = assertThrows(MurderException.class, () -> Backend.iptables().remove(fw));
+        assertTrue(e.getMessage().startsWith("iptables-restore --noflush -w: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (another rule still jumps to MURDER? remove it first); nothing changed: the rules in force"
+                + " are as they were"), e.getMessage());
+        assertEquals(before, fw.dump());
+    }
+
     @Test
     void aFailingCommandIsOneLineNamingIt() {
         Shell denied = (argv, stdin) -> new Shell.Result(4, "", "iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n");

@@ -53,4 +53,23 @@ class SourceTest {
     void compressesLikeRfc5952(String full, String expected) throws Exception {
         assertEquals(expected, Source.compress(java.net.InetAddress.getByName(full).getAddress()));
     }
+
+    /** As inet_ntop, and so nft's listing: an address written otherwise never matched its own listing ("missing" for ever). */
+    @ParameterizedTest
+    @CsvSource({
+        "0000:0000:0000:0000:0000:0000:0a00:0000, ::10.0.0.0",
+        "0000:0000:0000:0000:0000:ffff:0a00:0005, ::ffff:10.0.0.5",
+        "0000:0000:0000:0000:0000:0000:0000:0100, ::100",
+        "0000:0000:0000:0000:0001:ffff:0a00:0005, ::1:ffff:a00:5",
+    })
+    void ipv4CompatibleAndMappedAddressesEndInADottedQuad(String groups, String expected) {
+        byte[] b = new byte[16];
+        String[] g = groups.split(":");
+        for (int i = 0; i < 8; i++) {
+            int v = Integer.parseInt(g[i], 16);
+            b[2 * i] = (byte) (v >> 8);
+            b[2 * i + 1] = (byte) v;
+        }
+        assertEquals(expected, Source.compress(b));
+    }
 }
