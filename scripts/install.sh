@@ -59,6 +59,10 @@ case "$prefix" in
   /*) ;;
   *) die "prefix '$prefix' (expected: an absolute path like /opt/murder)" ;;
 esac
+# it is written into unit files, sed expressions and /etc/default/murder: nothing they would read otherwise
+case "$prefix" in
+  *[!A-Za-z0-9/._+-]*) die "prefix '$prefix' (expected: letters, digits and / . _ + - only, like /opt/murder)" ;;
+esac
 [ "$purge" = no ] || [ "$uninstall" = yes ] || die "--purge goes with --uninstall"
 [ -d "$here/systemd" ] && [ -d "$here/init.d" ] && [ -f "$here/default/murder" ] \
   || die "service files not found beside $0 (expected: systemd/, init.d/, default/murder)"
