@@ -73,6 +73,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * handles them slower than they are read.
      */
     static final int MAX_QUEUED = 4096;
+    /**
+     * Control messages (keep-alives, choke and interest, the fast extension's and the extension
+     * protocol's, bitfields) one connection may send in a second. A peer sends a few; two connections
+     * streaming keep-alives or Suggest Piece (each handled as a task on the torrent's loop) held a seed's
+     * loop so busy that an honest download took 8 times as long, 13 times with twenty.
+     */
+    static final int MAX_CONTROL_PER_SECOND = 500;
 
     /** What the connection tells the torrent it joined; called on the torrent's loop (see {@link #run}). */
     interface Events {
@@ -661,6 +668,12 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (isControl(m) && floodsControl(System.nanoTime())) {
+            ReferenceCountUtil.release(msg);
+            abort("more than " + MAX_CONTROL_PER_SECOND + " control messages in a second (keep-alives, interest, suggestions...;"
+                    + " expected: a few)");
+            return;
+        }
         if (queued.incrementAndGet() > MAX_QUEUED && ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false); // every time it is over: a traffic shaper may have turned reading on
             pausedReading = true;
@@ -679,6 +692,25 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             }
         });
     }
+
+    /** Messages that carry no data and no request: what {@link #MAX_CONTROL_PER_SECOND} counts. */
+    private static boolean isControl(PeerMessage m) {
+        return !(m instanceof PeerMessage.Piece || m instanceof PeerMessage.Request || m instanceof PeerMessage.Cancel
+                || m instanceof PeerMessage.RejectRequest || m instanceof PeerMessage.Have);
+    }
+
+    /** Counts a control message read at {@code nanos} (on the channel's loop); true past the second's allowance. */
+    private boolean floodsControl(long nanos) {
+        if (nanos - controlSince > 1_000_000_000L) {
+            controlSince = nanos;
+            controlCount = 0;
+        }
+        return ++controlCount > MAX_CONTROL_PER_SECOND;
+    }
+
+    /** The second {@link #controlCount} counts in, from {@link System#nanoTime}; the channel's loop's own. */
+    private long controlSince = System.nanoTime();
+    private int controlCount;
 
     /** On the channel's event loop: reading goes on if we paused it and a quarter of {@link #MAX_QUEUED} or fewer wait. */
     private void resumeReading(Channel ch) {

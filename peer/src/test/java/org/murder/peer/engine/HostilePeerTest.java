@@ -183,6 +183,29 @@ class HostilePeerTest {
         }
     }
 
+    /**
+     * A stream of valid control messages from a peer that reads all it is sent (here keep-alives; Suggest
+     * Piece, interest and the like count too): closed past its second's allowance. Two such connections held a seed's loop busy enough that
+     * an honest download took 8 times as long.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStreamOfControlMessagesClosesThatConnection() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), seed.port())) {
+            Object[] io = connect(s);
+            DataOutputStream out = (DataOutputStream) io[1];
+            try {
+                for (int i = 0; i < 10 * PeerConnection.MAX_CONTROL_PER_SECOND; i++) {
+                    out.writeInt(0); // keep-alive: valid in any state, and nothing else would close the connection
+                }
+                out.flush();
+            } catch (SocketException closedWhileWriting) {
+                return; // the seed reset the connection while we were still writing
+            }
+            assertTrue(closedBySeed((DataInputStream) io[0]), "the seed kept a connection that streams control messages");
+        }
+    }
+
     @Test
     void garbageAfterTheHandshakeClosesOnlyThatConnection() throws Exception {
         Path dest = Files.createDirectories(tmp.resolve("good"));
