@@ -76,7 +76,9 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         MetaInfo m = MetaInfo.read(torrent);
         PrintWriter out = spec.commandLine().getOut();
-        if (json.enabled()) { // with --hash too: a script that asked for JSON parses what it gets (its infohash is in it)
+        // --json given with --hash: JSON (the infohash is in it); --json from murder.conf or the environment does not
+        // turn a script's 'murder info --hash' into a document
+        if (json.enabled() && (!hashOnly || spec.commandLine().getParseResult().hasMatchedOption("--json"))) {
             JsonOutput.print(out, document(m));
             return 0;
         }

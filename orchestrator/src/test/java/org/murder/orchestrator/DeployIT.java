@@ -247,7 +247,7 @@ class DeployIT {
         fleet.start("web-1", List.of("web"));
         MurderException e = assertThrows(MurderException.class,
                 () -> deployer().deploy(request(release(1000), "v1", List.of("web-1", "web-5"), Duration.ofMinutes(1))));
-        assertEquals("--hosts 'web-5': no registered agent of that name (1 registered: web-1; expected: names 'murder agents' lists, or a glob)",
+        assertEquals("--host/--hosts 'web-5': no registered agent of that name (1 registered: web-1; expected: names 'murder agents' lists, or a glob)",
                 e.getMessage());
         assertEquals(2, e.exitCode());
         assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());

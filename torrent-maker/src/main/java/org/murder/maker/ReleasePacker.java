@@ -268,6 +268,10 @@ public final class ReleasePacker {
     private String checkedName(Path path) {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         if (name.indexOf('\uFFFD') >= 0) {
+            if (!FileNames.utf8()) { // read as ASCII, 'café' is 'caf\uFFFD\uFFFD' whatever its bytes: two such names would pack as one
+                throw MurderException.badInput(Printable.escape(path.toString()) + ": the name is not " + FileNames.charset() + " text"
+                        + FileNames.localeHint() + " (expected: UTF-8 names read as UTF-8)");
+            }
             byte[] bytes = FileNames.bytes(path);
             String notUtf8 = FileNames.notUtf8(bytes);
             if (notUtf8 != null) {

@@ -169,9 +169,6 @@ public final class Agent implements Closeable {
         if (closed || started.contains(id) || ignored.contains(id)) {
             return;
         }
-        if (!registration.ours()) {
-            return; // another session holds our name: read again once ours (nameIsOurs)
-        }
         Job job;
         try {
             job = org.murder.orchestrator.job.JobCodec.decode(data);
@@ -179,6 +176,9 @@ public final class Agent implements Closeable {
         } catch (IllegalArgumentException e) {
             ignore(id, "not a valid job: " + e.getMessage());
             return;
+        }
+        if (!registration.ours() && job.hosts().contains(settings.name())) {
+            return; // another session holds our name: ours to run (or report rejected) once it is ours (nameIsOurs)
         }
         if (!signer.verify(job)) {
             String why = job.signature().isEmpty() ? "unsigned job" : "bad signature (signed with another secret than this agent's, or"

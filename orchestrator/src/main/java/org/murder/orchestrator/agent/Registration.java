@@ -157,6 +157,9 @@ final class Registration implements Closeable {
                 throw new IllegalStateException(path + " is a persistent node again, made by someone else as soon as it was"
                         + " deleted; not registered");
             }
+            if (stat != null && stat.getEphemeralOwner() != 0 && stat.getEphemeralOwner() != session && heldBy == null) {
+                heldBy(stat); // another session made it between our look and our create (twins booting together)
+            }
             boolean was = ours;
             ours = stat != null && stat.getEphemeralOwner() == session;
             if (ours) {

@@ -159,7 +159,7 @@ public final class Deployer {
         java.util.Set<String> names = new java.util.HashSet<>(registered.stream().map(AgentInfo::name).toList());
         List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
         if (!unknown.isEmpty()) { // a name given exactly (--host, or --hosts without a wildcard) is meant: not a green deploy without it
-            throw MurderException.badInput("--hosts " + unknown.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
+            throw MurderException.badInput("--host/--hosts " + unknown.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
                     .collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknown.size() == 1 ? "that name"
                     : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a glob)");
         }

@@ -192,14 +192,20 @@ class TrackerClientTest {
                 + " redirects are not followed: give the URL it names)", e.getCause().getMessage());
     }
 
-    /** A tracker that sends a byte within each read timeout is cut off at twice the timeout, and the next tier asked. */
-    @Test
-    void aTrackerThatTricklesItsAnswerIsCutOffAtTheDeadline() throws Exception {
+    /**
+     * A tracker that sends a byte within each read timeout is cut off at twice the timeout, and the next tier
+     * asked: an HTTP/1.0 answer, an HTTP/1.1 one the JDK would keep alive (its stream waits for its lock to
+     * close), and a chunked one.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n"})
+    void aTrackerThatTricklesItsAnswerIsCutOffAtTheDeadline(String head) throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         try (ServerSocket trickle = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread t = new Thread(() -> {
                 try (java.net.Socket s = trickle.accept()) {
-                    s.getOutputStream().write(ascii("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n"));
+                    s.getOutputStream().write(ascii(head));
                     for (int i = 0; i < 100 && !release.await(300, TimeUnit.MILLISECONDS); i++) { // a byte every 0.3 s, bounded
                         s.getOutputStream().write('d');
                         s.getOutputStream().flush();
