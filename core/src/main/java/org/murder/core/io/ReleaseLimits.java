@@ -21,8 +21,13 @@ public final class ReleaseLimits {
 
     /** Whether a component of the '/'-separated {@code name}, or the whole, is longer than {@link #MAX_NAME_BYTES} / {@link #MAX_PATH_BYTES}. */
     public static boolean tooLong(String name) {
+        return tooLong(java.util.Arrays.asList(name.split("/")));
+    }
+
+    /** {@link #tooLong(String)} of a name given as its components. */
+    public static boolean tooLong(Iterable<String> parts) {
         int total = 0;
-        for (String part : name.split("/")) {
+        for (String part : parts) {
             int bytes = part.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_NAME_BYTES) {
                 return true;

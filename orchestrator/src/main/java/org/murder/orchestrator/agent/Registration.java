@@ -185,12 +185,12 @@ final class Registration implements Closeable {
         String holder;
         boolean earlierRun;
         try {
-            com.fasterxml.jackson.databind.JsonNode theirs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                    zk.getData().forPath(path));
-            com.fasterxml.jackson.databind.JsonNode mine = new com.fasterxml.jackson.databind.ObjectMapper().readTree(data);
-            holder = "host " + text(theirs, "host") + ", ip " + text(theirs, "ip") + ", releases under " + text(theirs, "destRoot");
-            earlierRun = text(theirs, "host").equals(text(mine, "host")) && text(theirs, "ip").equals(text(mine, "ip"))
-                    && text(theirs, "destRoot").equals(text(mine, "destRoot"));
+            org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(zk.getData().forPath(path),
+                    org.murder.orchestrator.job.AgentInfo.class);
+            org.murder.orchestrator.job.AgentInfo mine = org.murder.orchestrator.job.Json.read(data,
+                    org.murder.orchestrator.job.AgentInfo.class);
+            holder = "host " + theirs.host() + ", ip " + theirs.ip() + ", releases under " + theirs.destRoot();
+            earlierRun = theirs.host().equals(mine.host()) && theirs.ip().equals(mine.ip()) && theirs.destRoot().equals(mine.destRoot());
         } catch (Exception unreadable) {
             holder = "data unreadable";
             earlierRun = false;
@@ -207,10 +207,6 @@ final class Registration implements Closeable {
                 LOG.warn("[agent={}] {} (expected: a unique --name on every host)", agent, org.murder.core.Printable.escape(heldBy));
             }
         }
-    }
-
-    private static String text(com.fasterxml.jackson.databind.JsonNode node, String field) {
-        return node.path(field).asText("?");
     }
 
     /** Stops keeping the node and deletes it (the session's end removes it otherwise). */

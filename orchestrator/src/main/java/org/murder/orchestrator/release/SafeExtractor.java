@@ -465,7 +465,7 @@ public final class SafeExtractor {
             }
             Kind kind = kind(entry);
             List<String> parts = components(raw, raw, "");
-            if (org.murder.core.io.ReleaseLimits.tooLong(String.join("/", parts))) { // here, not by ENAMETOOLONG naming our partial directory
+            if (org.murder.core.io.ReleaseLimits.tooLong(parts)) { // here, not by ENAMETOOLONG naming our partial directory
                 throw refuse(raw, "a name longer than file systems take (expected: " + org.murder.core.io.ReleaseLimits.nameExpected()
                         + ")");
             }
