@@ -46,6 +46,14 @@ public final class JobSigner {
                 signature.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * A key for another use of the secret, {@code HMAC(secret, label)}: what signs jobs never
+     * serves anything else as it is (the rack proofs of the agents' engines, see RackProofs).
+     */
+    public byte[] derivedKey(String label) {
+        return Hex.decode(mac(label.getBytes(StandardCharsets.UTF_8)));
+    }
+
     private String mac(Job job) {
         return mac(Json.write(job.withSignature("")));
     }

@@ -24,7 +24,9 @@ public final class EngineOptions {
 
     @Option(names = "--rack", paramLabel = "NAME",
             description = "This host's rack (1-64 of A-Z a-z 0-9 . _ : -), sent on every announce: murder's tracker then hands out"
-                    + " mostly peers of the same rack, so each rack pulls about one copy across its uplink. Default: none.")
+                    + " mostly peers of the same rack, so each rack pulls about one copy across its uplink. Peers' racks are"
+                    + " taken as they say them; agents prove theirs under the job secret and take only proven ones (to them"
+                    + " this peer is of no rack). Default: none.")
     RackName rack;
 
     @Option(names = "--max-up", paramLabel = "RATE", defaultValue = "unlimited",

@@ -38,11 +38,14 @@ import org.murder.core.Rate;
  * @param ioThreads          Netty event loop threads
  * @param hashThreads        threads verifying pieces
  * @param rack               the rack to tell the tracker (empty: none; see the tracker's PeerChoice)
+ * @param rackProofs         proves our rack to murder peers and checks theirs: a peer's rack is then believed only
+ *                           with a proof under the same key, and a tracker's word on racks is not taken (empty: racks
+ *                           said are believed, as standalone peers without a shared secret must)
  */
 public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddress, Optional<String> announceIp,
         int maxConnections, int maxUnchoked, int pipelineBlocks, Duration pipelineTime, int randomFirstPieces, long orderWindow, Duration reannounce,
         Duration stallTimeout, Duration idleTimeout, Duration handshakeTimeout, Duration keepAlive, int maxQueuedUploads, Rate maxUp, Rate maxDown,
-        int ioThreads, int hashThreads, Optional<RackName> rack) {
+        int ioThreads, int hashThreads, Optional<RackName> rack, Optional<RackProofs> rackProofs) {
 
     public static final int BLOCK_SIZE = 16 * 1024;
     /**
@@ -107,6 +110,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         b.ioThreads = ioThreads;
         b.hashThreads = hashThreads;
         b.rack = rack;
+        b.rackProofs = rackProofs;
         return b;
     }
 
@@ -139,6 +143,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int ioThreads = 1;
         private int hashThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private Optional<RackName> rack = Optional.empty();
+        private Optional<RackProofs> rackProofs = Optional.empty();
 
         public Builder portRange(PortRange v) {
             portRange = v;
@@ -240,10 +245,16 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
             return this;
         }
 
+        /** See {@link EngineConfig#rackProofs()}; null: none. */
+        public Builder rackProofs(RackProofs v) {
+            rackProofs = Optional.ofNullable(v);
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(portRange, bindAddress, announceIp, maxConnections, maxUnchoked, pipelineBlocks,
                     pipelineTime, randomFirstPieces, orderWindow, reannounce, stallTimeout, idleTimeout, handshakeTimeout, keepAlive, maxQueuedUploads, maxUp, maxDown,
-                    ioThreads, hashThreads, rack);
+                    ioThreads, hashThreads, rack, rackProofs);
         }
     }
 }

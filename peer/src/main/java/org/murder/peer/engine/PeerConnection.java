@@ -142,8 +142,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private boolean fast;
     /** It speaks the extension protocol (BEP 10): it is sent our extension handshake. */
     private boolean extensions;
-    /** Its extension handshake (its listening port, its rack); null: none came yet. Later ones are ignored. */
+    /**
+     * Its extension handshake (its listening port, its rack); null: none came yet. Later ones are
+     * ignored, but for the first that says a rack after one that said none (a peer that was checking
+     * its files when we met tells its rack once it downloads).
+     */
     private PeerMessage.ExtensionHandshake said;
+    /** Whether its rack is taken as it said (see {@link #believeRack}). */
+    private boolean rackBelieved;
+    /** We told it our rack (in our extension handshake). */
+    private boolean toldRack;
     private PieceSet has;
     private PeerAvailability availability;
     /** It had every piece when it connected (Have All or a full bitfield): see Sparing. */
@@ -210,9 +218,29 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return extensions;
     }
 
-    /** The rack it said it is in, in its extension handshake; null: none said. */
+    /** The rack it said it is in, in its extension handshake, when believed ({@link #believeRack}); null: none said, or not believed. */
     RackName saidRack() {
+        return rackBelieved ? claimedRack() : null;
+    }
+
+    /** The rack it said it is in, believed or not; null: none said. */
+    RackName claimedRack() {
         return said == null ? null : said.rack().orElse(null);
+    }
+
+    /** The proof that came with its rack (see RackProofs); null: none. */
+    String claimedRackProof() {
+        return said == null ? null : said.rackProof().orElse(null);
+    }
+
+    /** Whether its rack is taken as it said: the session's judgement of its latest handshake. */
+    void believeRack(boolean believed) {
+        rackBelieved = believed;
+    }
+
+    /** Our address on this connection; null once closed. */
+    InetSocketAddress local() {
+        return (InetSocketAddress) channel.localAddress();
     }
 
     /** Where it listens, when it dialled us and said its port (BEP 10 {@code p}); null otherwise. */
@@ -325,7 +353,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * {@code rack}; what it has is told to {@code availability}.
      */
     void attach(int pieceCount, PeerAvailability availability, int requestBlocks, RequestDepth depth, Instant now,
-            PeerMessage ourPieces, int listenPort, Optional<RackName> rack) {
+            PeerMessage ourPieces, int listenPort, Optional<RackName> rack, Optional<String> rackProof) {
         this.has = new PieceSet(pieceCount);
         this.availability = availability;
         this.requestBlocks = requestBlocks;
@@ -338,9 +366,23 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             send(ourPieces);
         }
         if (extensions) {
-            send(new PeerMessage.ExtensionHandshake(listenPort, rack));
+            send(new PeerMessage.ExtensionHandshake(listenPort, rack, rackProof));
+            toldRack = rack.isPresent();
         }
         flush();
+    }
+
+    /**
+     * Tells a peer that speaks BEP 10 and was told no rack at {@link #attach} (we were checking our
+     * files then) that we are in {@code rack}, in a second extension handshake; true when sent.
+     */
+    boolean tellRack(int listenPort, RackName rack, Optional<String> rackProof) {
+        if (!extensions || toldRack || !attached) {
+            return false;
+        }
+        toldRack = true;
+        send(new PeerMessage.ExtensionHandshake(listenPort, Optional.of(rack), rackProof));
+        return true;
     }
 
     /** What it has, as told to the piece picker (and whether it counts as of our rack). */
@@ -757,10 +799,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             peerChoking = true;
             availability.choking(true, has);
         } else if (m instanceof PeerMessage.ExtensionHandshake x) {
-            if (said != null) {
-                return false; // the first one holds: a peer flipping its rack could make us look at every peer again each time
+            if (said != null && (said.rack().isPresent() || x.rack().isEmpty())) {
+                return false; // the first rack said holds: a peer flipping its rack could make us look at every peer again each time
             }
             said = x;
+            rackBelieved = false; // until the session judged it
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;
         } else if (m instanceof PeerMessage.NotInterested) {

@@ -21,6 +21,7 @@ import org.murder.core.ByteSize;
 import org.murder.core.Durations;
 import org.murder.core.Hex;
 import org.murder.core.InfoHash;
+import org.murder.core.LogThrottle;
 import org.murder.core.MurderException;
 import org.murder.core.Printable;
 import org.murder.core.RackName;
@@ -79,6 +80,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final UplinkRoom uplinkRoom = new UplinkRoom();
     private final Sparing seedSparing = new Sparing(Sparing.SEEDS);
     private final Sparing rackSparing = new Sparing(Sparing.RACK);
+    /** Warnings of rack claims that fail their proof: a few a minute. */
+    private final LogThrottle unprovenRackLog = new LogThrottle(60_000, 3);
     /** Addresses of the peers of our rack, as the tracker last said (empty: we gave no rack, or the tracker does not say). */
     private Set<InetAddress> rackMates = Set.of();
     private final Announcer announcer;
@@ -252,6 +255,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             downloadedHere = true;
             setState(SessionState.DOWNLOADING);
             if (ourRack().isPresent()) {
+                tellRack(); // peers that came while we checked were told no rack
                 recountRackMates(); // peers that said our rack while we checked (and had none yet) are rack-mates now
             }
         }
@@ -354,8 +358,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     }
 
     /**
-     * Whether {@code c} counts as of our rack: our tracker named its address as of our rack, or, a
-     * murder peer, it said our rack in its extension handshake. The tracker names the rack-mates that announced
+     * Whether {@code c} counts as of our rack: our tracker named its address as of our rack (not with
+     * rack proofs), or, a murder peer, it said our rack in its extension handshake (with rack proofs:
+     * and proved it, see {@link #judgeRack}). The tracker names the rack-mates that announced
      * before us only, and the others at our next announce (5 s later at the start); a host dialled by
      * the rack-mates that came after it took them for peers of other racks until then.
      */
@@ -365,6 +370,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         if (c.peerId().isMurder() && ourRack().get().equals(c.saidRack())) {
             return true;
+        }
+        if (config.rackProofs().isPresent()) {
+            return false; // a tracker takes racks on an announce's word: only a proven one counts
         }
         InetSocketAddress remote = c.remote();
         return !rackMates.isEmpty() && remote != null && rackMates.contains(remote.getAddress());
@@ -409,8 +417,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         PeerMessage ours = c.fast() && picker.isComplete() ? new PeerMessage.HaveAll()
                 : c.fast() && picker.haveCount() == 0 ? new PeerMessage.HaveNone()
                 : picker.haveCount() > 0 ? new PeerMessage.Bitfield(picker.bitfield()) : null;
-        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(),
-                c.peerId().isMurder() ? ourRack() : Optional.empty()); // other clients are not told where we are
+        Optional<RackName> rack = c.peerId().isMurder() ? ourRack() : Optional.empty(); // other clients are not told where we are
+        c.attach(meta.pieceCount(), new PeerAvailability(picker), blocks, depth, now, ours, context.port(), rack,
+                rack.flatMap(r -> rackProof(c, r)));
+        judgeRack(c);
         recount(c);
         peers.add(c);
         uploads.add(c);
@@ -497,8 +507,59 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
     }
 
+    /**
+     * Our proof of {@code rack} to {@code c} (see RackProofs): empty without rack proofs, or once
+     * the connection is gone.
+     */
+    private Optional<String> rackProof(PeerConnection c, RackName rack) {
+        InetSocketAddress local = c.local();
+        InetSocketAddress remote = c.remote();
+        if (config.rackProofs().isEmpty() || local == null || remote == null) {
+            return Optional.empty();
+        }
+        return Optional.of(config.rackProofs().get().proof(meta.infoHash(), local.getAddress(), remote.getAddress(), rack));
+    }
+
+    /** Tells the murder peers that were told no rack when they joined (we were checking) that we are in ours. */
+    private void tellRack() {
+        RackName rack = ourRack().orElseThrow();
+        for (PeerConnection c : peers.connected()) {
+            if (c.peerId().isMurder() && c.tellRack(context.port(), rack, rackProof(c, rack))) {
+                c.flush();
+            }
+        }
+    }
+
+    /**
+     * Whether the rack {@code c} said is taken: always without rack proofs (peers started by hand
+     * share no secret), else only with the proof of that claim on this connection. A claim of our
+     * own rack that fails is worth a warning: another secret, or addresses translated between us.
+     */
+    private void judgeRack(PeerConnection c) {
+        RackName claimed = c.claimedRack();
+        if (claimed == null || config.rackProofs().isEmpty()) {
+            c.believeRack(claimed != null);
+            return;
+        }
+        InetSocketAddress local = c.local();
+        InetSocketAddress remote = c.remote();
+        boolean proven = local != null && remote != null && config.rackProofs().get().verifies(c.claimedRackProof(), meta.infoHash(),
+                remote.getAddress(), local.getAddress(), claimed);
+        c.believeRack(proven);
+        if (!proven && remote != null && ourRack().map(claimed::equals).orElse(false)) {
+            long heldBack = unprovenRackLog.acquire();
+            if (heldBack >= 0) {
+                LOG.warn("[torrent={} peer={}] says it is in our rack {} {}: taken as of another rack (a peer without this"
+                        + " deploy's secret, or an address translated between us){}", logId, remote.getAddress().getHostAddress(),
+                        Printable.escape(claimed.value()), c.claimedRackProof() == null ? "without a proof" : "with a proof that does not verify",
+                        LogThrottle.suffix(heldBack));
+            }
+        }
+    }
+
     /** {@code c} told its rack (or none): a rack-mate is one from now on, and rack sparing starts if it had not. */
     private void saidItsRack(PeerConnection c) {
+        judgeRack(c);
         boolean was = c.availability().rackMate();
         boolean mate = recount(c);
         if (mate == was) {

@@ -25,14 +25,18 @@ final class ExtensionHandshakeCodec {
 
     /** murder's own key: the rack the peer said it is in (see {@link PeerMessage.ExtensionHandshake}). */
     static final String RACK = "murder rack";
+    /** murder's own key: the proof of that rack (see {@link PeerMessage.ExtensionHandshake}). */
+    static final String RACK_PROOF = "murder rack proof";
+    private static final int PROOF_LENGTH = 32;
 
-    /** {@code m} (empty: we offer no extension messages), {@code p} when known, {@code v}, and our rack if we have one. */
+    /** {@code m} (empty: we offer no extension messages), {@code p} when known, {@code v}, and our rack and its proof if we have them. */
     static byte[] payload(PeerMessage.ExtensionHandshake h) {
         BDict.Builder d = BDict.builder().put("m", new BDict(new TreeMap<>())).put("v", CLIENT);
         if (h.listenPort() > 0) {
             d.put("p", h.listenPort());
         }
         h.rack().ifPresent(r -> d.put(RACK, r.value()));
+        h.rackProof().ifPresent(p -> d.put(RACK_PROOF, p));
         return Bencode.encode(d.build());
     }
 
@@ -65,6 +69,20 @@ final class ExtensionHandshakeCodec {
                 // left out
             }
         }
-        return new PeerMessage.ExtensionHandshake(port, rack);
+        Optional<String> proof = Optional.empty();
+        if (rack.isPresent() && d.get(RACK_PROOF).orElse(null) instanceof BString p && p.length() == PROOF_LENGTH && lowerHex(p.utf8())) {
+            proof = Optional.of(p.utf8());
+        }
+        return new PeerMessage.ExtensionHandshake(port, rack, proof);
+    }
+
+    private static boolean lowerHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 }

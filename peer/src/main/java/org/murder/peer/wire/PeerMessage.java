@@ -70,15 +70,25 @@ public sealed interface PeerMessage {
      * the address a tracker gave for it would only reach it again. Its rack tells us it is a
      * rack-mate before our tracker names it (at our next announce, up to 5 s later).
      *
+     * <p>A third field, {@code murder rack proof}, says the claim comes from a holder of the deploy's
+     * secret (see RackProofs): 32 hex digits, or left out.
+     *
      * @param listenPort the port it listens on, or 0 when it did not say (or said something unusable)
      * @param rack       the rack it said it is in (empty: none, or not a rack name)
+     * @param rackProof  its proof of that rack (empty: none, or not 32 lower-case hex digits)
      */
-    record ExtensionHandshake(int listenPort, Optional<RackName> rack) implements PeerMessage {
+    record ExtensionHandshake(int listenPort, Optional<RackName> rack, Optional<String> rackProof) implements PeerMessage {
         public ExtensionHandshake {
             if (listenPort < 0 || listenPort > 0xffff) {
                 throw new IllegalArgumentException("listen port " + listenPort + " (expected: 0 to 65535)");
             }
             Objects.requireNonNull(rack, "rack");
+            Objects.requireNonNull(rackProof, "rackProof");
+        }
+
+        /** Without a proof. */
+        public ExtensionHandshake(int listenPort, Optional<RackName> rack) {
+            this(listenPort, rack, Optional.empty());
         }
     }
 

@@ -27,7 +27,8 @@ import org.murder.peer.storage.Storage;
  *           [--md5 HEX] [--timeout SECONDS]
  * </pre>
  *
- * A host written {@code ADDR@RACK} announces that rack (the engine's {@code --rack}).
+ * A host written {@code ADDR@RACK} announces that rack (the engine's {@code --rack}) and proves it
+ * to its peers under one key for the whole fleet, as agents do under the job secret.
  *
  * Protocol with the script, on stdout: {@code ready N} once every engine listens; the JVM then
  * waits for {@code DIR/go} (holding the start time in epoch milliseconds) and adds the torrent to
@@ -37,6 +38,8 @@ import org.murder.peer.storage.Storage;
  * With {@code --seed FILE} every engine seeds FILE instead (the origin).
  */
 public final class FleetMain {
+    private static final RackProofs FLEET_KEY = RackProofs.keyedBy("bench/fleet.sh's rack proofs".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
     private FleetMain() {
     }
 
@@ -77,7 +80,7 @@ public final class FleetMain {
             EngineConfig.Builder config = EngineConfig.builder().portRange(new PortRange(6881, 6889)).bindAddress(address)
                     .announceIp(host[0]).maxConnections(maxPeers);
             if (host.length == 2) {
-                config.rack(new RackName(host[1]));
+                config.rack(new RackName(host[1])).rackProofs(FLEET_KEY); // as agents, which key them with the job secret
             }
             engines.add(Engine.start(config.build(), Clock.systemUTC(), threads));
         }

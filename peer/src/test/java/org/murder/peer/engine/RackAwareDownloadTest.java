@@ -103,26 +103,54 @@ class RackAwareDownloadTest {
      */
     @Test
     void aPeerThatSaysOurRackInItsExtensionHandshakeIsOurRacksBeforeTheTrackerSaysSo() throws Exception {
-        TorrentFixture t = TorrentFixture.create(tmp.resolve("said-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 4);
-        try (Engine mateEngine = Engine.start(EngineConfig.builder().rack(new RackName("r1")).portRange(new PortRange(45100, 45199))
-                        .bindAddress(InetAddress.getByName("127.0.0.2")).build(), Clock.systemUTC());
+        assertTrue(outsideShareWithRackSaid("said", null, null) < 0.10);
+    }
+
+    /** With rack proofs under one key (agents of one deploy), the rack said is proven and taken as before. */
+    @Test
+    void aPeerThatProvesOurRackIsOurRacks() throws Exception {
+        RackProofs key = RackProofs.keyedBy("one deploy's key, 16 bytes or more".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(outsideShareWithRackSaid("proven", key, key) < 0.10);
+    }
+
+    /** A rack-mate under another key is taken for a peer of another rack: the two seeds share the download. */
+    @Test
+    void aPeerWhoseProofIsUnderAnotherKeyIsNotOurRacks() throws Exception {
+        RackProofs key = RackProofs.keyedBy("one deploy's key, 16 bytes or more".getBytes(StandardCharsets.US_ASCII));
+        RackProofs other = RackProofs.keyedBy("another deploy's key, 16 bytes +".getBytes(StandardCharsets.US_ASCII));
+        double share = outsideShareWithRackSaid("unproven", other, key);
+        assertTrue(share > 0.20, "the outside seed is asked as much as any: " + share);
+    }
+
+    /**
+     * The share of the download asked of the outside seed when the rack-mate (keyed by {@code mateKey})
+     * says its rack in its extension handshake and the tracker says nothing of racks ({@code ourKey}: ours).
+     */
+    private double outsideShareWithRackSaid(String name, RackProofs mateKey, RackProofs ourKey) throws Exception {
+        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 4);
+        try (Engine mateEngine = Engine.start(EngineConfig.builder().rack(new RackName("r1")).rackProofs(mateKey)
+                        .portRange(new PortRange(45100, 45199)).bindAddress(InetAddress.getByName("127.0.0.2")).build(), Clock.systemUTC());
                 RawSeed outside = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"))) {
             answerWithoutRacks(new InetSocketAddress("127.0.0.2", mateEngine.port()), outside);
             // the rack-mate downloads first (a seed from the start is in no rack, as the origin), from the outside seed
-            Path mateDir = Files.createDirectories(tmp.resolve("mate"));
+            Path mateDir = Files.createDirectories(tmp.resolve(name + "-mate"));
             mateEngine.add(t.meta(), Storage.forDownload(t.meta(), mateDir), SessionOptions.download(Optional.of(t.md5()),
                     Optional.empty()), SessionListener.NONE).completed().get(60, TimeUnit.SECONDS);
             long askedBefore = asked(outside);
-            Engine e = engines.start(EngineConfig.builder().rack(new RackName("r1")), Clock.systemUTC());
-            Path dir = Files.createDirectories(tmp.resolve("said"));
+            Engine e = engines.start(EngineConfig.builder().rack(new RackName("r1")).rackProofs(ourKey), Clock.systemUTC());
+            Path dir = Files.createDirectories(tmp.resolve(name));
             Torrent torrent = e.add(t.meta(), Storage.forDownload(t.meta(), dir), SessionOptions.download(Optional.of(t.md5()),
                     Optional.empty()), SessionListener.NONE);
             torrent.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
             double outsideShare = (double) (asked(outside) - askedBefore) / SIZE;
-            System.out.printf("outside share of the bytes, the rack said in the handshake: %.3f%n", outsideShare);
-            assertTrue(outsideShare < 0.10, "the seed of our rack is asked, the other hardly: " + outsideShare);
-            assertTrue(torrent.stats().downloadedFromOtherRacks() <= asked(outside) - askedBefore);
+            System.out.printf("outside share of the bytes, the rack said in the handshake (%s): %.3f%n", name, outsideShare);
+            if (mateKey == ourKey) {
+                assertTrue(torrent.stats().downloadedFromOtherRacks() <= asked(outside) - askedBefore);
+            } else {
+                assertEquals(SIZE, torrent.stats().downloadedFromOtherRacks(), "the rack-mate not believed, all came from other racks");
+            }
+            return outsideShare;
         }
     }
 

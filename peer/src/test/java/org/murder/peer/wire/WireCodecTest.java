@@ -88,7 +88,8 @@ class WireCodecTest {
                 new PeerMessage.HaveNone(), new PeerMessage.Have(70000), new PeerMessage.Bitfield(bytes(0xff, 0x80)),
                 new PeerMessage.Request(3, 16384, 16384), new PeerMessage.Cancel(3, 16384, 16384),
                 new PeerMessage.RejectRequest(1, 0, 131072), new PeerMessage.AllowedFast(9), new PeerMessage.SuggestPiece(2),
-                new PeerMessage.Port(6881), new PeerMessage.ExtensionHandshake(51413, Optional.of(new RackName("r12"))), new PeerMessage.ExtensionHandshake(0, Optional.empty()));
+                new PeerMessage.Port(6881), new PeerMessage.ExtensionHandshake(51413, Optional.of(new RackName("r12"))), new PeerMessage.ExtensionHandshake(0, Optional.empty()),
+                new PeerMessage.ExtensionHandshake(7001, Optional.of(new RackName("r1")), Optional.of("0123456789abcdef0123456789abcdef")));
     }
 
     /** An extended message (id 20) with extended id {@code id} and {@code payload}. */
@@ -129,6 +130,16 @@ class WireCodecTest {
         assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.empty()), extended(0, ascii("d11:murder rack5:a b/ce")),
                 "a rack that is no rack name is left out");
         assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.of(new RackName("r-1"))), extended(0, ascii("d11:murder rack3:r-1e")));
+        String proof = "0123456789abcdef0123456789abcdef";
+        assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.of(new RackName("r-1")), Optional.of(proof)),
+                extended(0, ascii("d11:murder rack3:r-117:murder rack proof32:" + proof + "e")));
+        for (String odd : List.of("32:" + proof.toUpperCase(java.util.Locale.ROOT), "31:" + proof.substring(1), "33:" + proof + "0",
+                "32:0123456789abcdef0123456789abcdeg", "i5e")) {
+            assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.of(new RackName("r-1"))),
+                    extended(0, ascii("d11:murder rack3:r-117:murder rack proof" + odd + "e")), "a proof that is not 32 lower-case hex digits is left out: " + odd);
+        }
+        assertEquals(new PeerMessage.ExtensionHandshake(0, Optional.empty()), extended(0, ascii("d17:murder rack proof32:" + proof + "e")),
+                "a proof without a rack is left out");
     }
 
     @Test
