@@ -60,8 +60,6 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  murder agent --zk zk1:2181,zk2:2181,zk3:2181 --roles web --port-range 6881-6889 --dest-root /srv/app"})
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
-    /** What the job secret is labelled with to key the engine's rack proofs (JobSigner.derivedKey). */
-    static final String RACK_PROOFS_LABEL = "murder rack proofs";
     /** The longest the agent waits for its warm-up before it registers without it. */
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(45);
     /** The warm-up's own limit for its check and transfer (closing its engines takes a few seconds at most): it says why, not the wait above. */
@@ -182,7 +180,7 @@ public final class AgentCommand implements Callable<Integer> {
         CuratorFramework client;
         try {
             // the agents of a deploy share the job secret: their rack claims carry proofs under it, and only proven ones count
-            engine = Engine.start(engineOptions.configBuilder().rackProofs(RackProofs.keyedBy(signer.derivedKey(RACK_PROOFS_LABEL))).build(),
+            engine = Engine.start(engineOptions.configBuilder().rackProofs(RackProofs.keyedBy(signer.rackProofsKey())).build(),
                     Clock.systemUTC());
             EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
             client = Zk.connect(zkSettings);

@@ -264,7 +264,7 @@ public final class Deployer {
         Files.createDirectories(req.workDir());
         Path source = source(req);
         try (OriginServices origin = OriginServices.forDeploy(req, clock, metrics)) {
-            origin.listen(req); // a busy --seeder-ports range is told now, not once the release is packed
+            origin.listen(req, rackProofs()); // a busy --seeder-ports range is told now, not once the release is packed
             String announce = origin.announce();
             ReleasePacker.Check tagKeepsItsBytes = (md5, size) -> nodes.recordRelease(req.tag(), md5, size);
             MakeTorrentResult made;
@@ -331,7 +331,7 @@ public final class Deployer {
         try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
                 clock);
                 OriginServices origin = OriginServices.forTorrent(announce, job.tag(), req.bind(), clock, metrics)) {
-            origin.listen(asPublished);
+            origin.listen(asPublished, rackProofs());
             origin.register(meta);
             Engine seeder = origin.seed(meta, archive);
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
@@ -656,4 +656,8 @@ public final class Deployer {
         return SummaryPrinter.summary(out, tag, outcomes);
     }
 
+    /** The origin judges peers' racks as the agents do: by their proofs under the job secret (none without a signer). */
+    private org.murder.peer.engine.RackProofs rackProofs() {
+        return signer == null ? null : org.murder.peer.engine.RackProofs.keyedBy(signer.rackProofsKey());
+    }
 }

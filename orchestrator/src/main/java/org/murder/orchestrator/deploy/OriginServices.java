@@ -153,15 +153,16 @@ final class OriginServices implements AutoCloseable {
 
     /**
      * Starts the seeder listening on the request's ports and address, with nothing to seed yet: a
-     * range with no free port is refused before the release is packed, not after.
+     * range with no free port is refused before the release is packed, not after. Peers' racks
+     * are judged by their proofs under {@code rackProofs} (null: taken as said).
      */
-    void listen(DeployRequest req) throws IOException {
+    void listen(DeployRequest req, org.murder.peer.engine.RackProofs rackProofs) throws IOException {
         if (seeder != null) {
             throw new IllegalStateException("listening already");
         }
         try {
             seeder = Engine.start(EngineConfig.builder().portRange(req.seederPorts()).announceIp(req.advertise())
-                    .bindAddress(InetAddress.getByName(req.bind())).build(), clock);
+                    .bindAddress(InetAddress.getByName(req.bind())).rackProofs(rackProofs).build(), clock);
         } catch (org.murder.peer.engine.NoFreePortException e) {
             throw MurderException.failure("deploy: --seeder-ports " + e.range() + ": every port is in use (expected: a range with a"
                     + " free port)", e);

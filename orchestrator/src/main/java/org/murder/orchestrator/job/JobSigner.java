@@ -46,6 +46,11 @@ public final class JobSigner {
                 signature.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** The key of the rack proofs of the engines of a deploy (agents and the origin; see RackProofs). */
+    public byte[] rackProofsKey() {
+        return derivedKey("murder rack proofs");
+    }
+
     /**
      * A key for another use of the secret, {@code HMAC(secret, label)}: what signs jobs never
      * serves anything else as it is (the rack proofs of the agents' engines, see RackProofs).

@@ -91,4 +91,16 @@ class JobSignerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new JobSigner("short"));
         assertEquals("job secret: 5 characters (expected: at least 16)", e.getMessage());
     }
+
+    /**
+     * The rack proofs' key: HMAC(secret, "murder rack proofs"), the same for every holder of the secret
+     * and every version (agents of two versions during an upgrade must verify each other), another
+     * for another secret, and never the signing key itself.
+     */
+    @Test
+    void theRackProofsKeyIsDerivedFromTheSecretAloneAndStaysTheSame() {
+        assertEquals("869ce394509cd8f6a42280158d44929b4147d574f48a4614b7f40c8f861c8b9c", org.murder.core.Hex.encode(signer.rackProofsKey()));
+        assertFalse(java.util.Arrays.equals(signer.rackProofsKey(), new JobSigner("another secret of sixteen+").rackProofsKey()));
+        assertFalse(java.util.Arrays.equals(signer.rackProofsKey(), SECRET.getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -40,6 +40,12 @@ class RackProofsTest {
         assertEquals(proof, KEY.proof(TORRENT, a, b, RACK), "the same claim, the same proof");
     }
 
+    /** The wire format: agents of two versions (an upgrade under way) must verify each other's proofs. */
+    @Test
+    void theProofOfAFixedClaimStaysTheSame() throws Exception {
+        assertEquals("53f7f3a9917dc5a96e6943739e760ac7", KEY.proof(TORRENT, at("10.0.0.1"), at("10.0.0.2"), RACK));
+    }
+
     @Test
     void aShortKeyIsRefusedAndTheKeyIsNeverPrinted() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RackProofs.keyedBy(new byte[15]));
