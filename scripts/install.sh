@@ -13,16 +13,18 @@
 #   --no-user     do not create the user
 #   --uninstall   stop and remove what an install put there: PREFIX/bin, lib, share, the CDS archive,
 #                 /usr/local/bin/murder, the systemd units and init.d scripts; keeps /etc/default/murder,
-#                 /etc/murder (murder.conf, the secret), /var/lib/murder, /var/log/murder and the user
-#   --purge       with --uninstall: also remove /etc/default/murder, /etc/murder, /var/lib/murder (the
-#                 releases under it too) and /var/log/murder (the user stays: userdel murder)
+#                 /etc/murder (murder.conf, the secret), /etc/logrotate.d/murder, /var/lib/murder,
+#                 /var/log/murder and the user
+#   --purge       with --uninstall: also remove /etc/default/murder, /etc/murder, /etc/logrotate.d/murder,
+#                 /var/lib/murder (the releases under it too) and /var/log/murder (the user stays: userdel murder)
 #
 # What it does: copies bin/ and lib/ into PREFIX (lib/ replaced whole, so old jars go), links
 # /usr/local/bin/murder, creates the murder system user, /var/log/murder and /var/lib/murder/{seed,
 # torrents,releases}, installs the systemd units (/etc/systemd/system) and the init.d scripts
-# (/etc/init.d), and /etc/default/murder and /etc/murder/murder.conf only when there are none (an
-# operator's files are kept).
-# It enables and starts nothing: see the lines it prints at the end.
+# (/etc/init.d), and /etc/default/murder, /etc/murder/murder.conf and /etc/logrotate.d/murder (the
+# init.d services' logs) only when there are none (an operator's files are kept).
+# It enables and starts nothing: see the lines it prints at the end. An upgrade (a murder already in
+# PREFIX) restarts the services that were running, as the Debian package does.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -101,10 +103,10 @@ if [ "$uninstall" = yes ]; then
   say "$prefix and /usr/local/bin/murder removed"
   # 3. configuration and data: only with --purge
   if [ "$purge" = yes ]; then
-    rm -rf "$root/etc/default/murder" "$root/etc/murder" "$root/var/lib/murder" "$root/var/log/murder"
-    say "purged /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder (user $user kept: userdel $user)"
+    rm -rf "$root/etc/default/murder" "$root/etc/murder" "$root/etc/logrotate.d/murder" "$root/var/lib/murder" "$root/var/log/murder"
+    say "purged /etc/default/murder, /etc/murder, /etc/logrotate.d/murder, /var/lib/murder, /var/log/murder (user $user kept: userdel $user)"
   else
-    say "kept /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder (--purge removes them)"
+    say "kept /etc/default/murder, /etc/murder, /etc/logrotate.d/murder, /var/lib/murder, /var/log/murder (--purge removes them)"
   fi
   exit 0
 fi
@@ -120,6 +122,8 @@ fi
 
 # 1. bin/ and lib/: lib/ is replaced whole so that jars of an older version do not linger
 dest=$root$prefix
+upgrade=no
+[ -x "$dest/bin/murder" ] && upgrade=yes
 mkdir -p "$dest/bin"
 rm -rf "$dest/lib.new"
 mkdir -p "$dest/lib.new"
@@ -193,12 +197,41 @@ else
   say "/etc/murder/murder.conf (every setting commented out)"
 fi
 cp "$here/murder.conf" "$dest/share/murder.conf"
+# the init.d services log to /var/log/murder/NAME.log (systemd's go to the journal)
+if [ -e "$root/etc/logrotate.d/murder" ]; then
+  say "/etc/logrotate.d/murder kept"
+elif [ -f "$here/deb/logrotate" ]; then
+  mkdir -p "$root/etc/logrotate.d"
+  sed -e "s#^\( *su \)murder murder\$#\1$user $user#" "$here/deb/logrotate" > "$root/etc/logrotate.d/murder"
+  chmod 644 "$root/etc/logrotate.d/murder"
+  say "/etc/logrotate.d/murder"
+fi
 if [ "$real_root" = yes ] && id "$user" >/dev/null 2>&1; then
   chgrp "$user" /etc/murder   # the job secret goes here, root:$user mode 640
 fi
 
 if systemd_running; then
   systemctl daemon-reload
+fi
+# 5. an upgrade restarts what was running on the new jars (enabling stays the operator's choice)
+if [ "$upgrade" = yes ] && [ "$real_root" = yes ]; then
+  restarted=""
+  if systemd_running; then
+    for unit in "$here"/systemd/*.service; do
+      name=$(basename "$unit" .service)
+      if systemctl is-active --quiet "$name"; then
+        systemctl restart "$name" && restarted="$restarted $name" || echo "install: $name did not restart: systemctl status $name" >&2
+      fi
+    done
+  else
+    for script in "$here"/init.d/murder-*; do
+      name=$(basename "$script")
+      if "/etc/init.d/$name" status >/dev/null 2>&1; then
+        "/etc/init.d/$name" restart >/dev/null && restarted="$restarted $name" || echo "install: $name did not restart: /etc/init.d/$name status" >&2
+      fi
+    done
+  fi
+  say "upgrade: restarted${restarted:- nothing (no murder service was running)}"
 fi
 cat <<EOM
 install: done. Next, on this host:

@@ -171,6 +171,8 @@ class ServicesIT {
         for (String d : List.of("var/log/murder", "var/lib/murder/seed", "var/lib/murder/torrents", "var/lib/murder/releases")) {
             assertTrue(Files.isDirectory(root.resolve(d)), d);
         }
+        assertTrue(Files.readString(root.resolve("etc/logrotate.d/murder")).contains("\n    su murder murder\n"),
+                "the init.d services' logs are rotated as the package's are");
         String sample = Files.readString(root.resolve("etc/default/murder"));
         for (String v : List.of("MURDER_HOME=/opt/murder", "TRACKER_OPTS=", "SEEDER_OPTS=", "AGENT_OPTS=", "FIREWALL_OPTS=")) {
             assertTrue(sample.contains(v), v);
@@ -222,7 +224,8 @@ class ServicesIT {
         assertTrue(Files.exists(root.resolve("etc/murder/secret")));
         assertTrue(Files.exists(root.resolve("var/lib/murder/releases/keep-me")));
         assertTrue(Files.isDirectory(root.resolve("var/log/murder")));
-        assertTrue(un.out().contains("uninstall: kept /etc/default/murder, /etc/murder, /var/lib/murder, /var/log/murder"), un.out());
+        assertTrue(Files.exists(root.resolve("etc/logrotate.d/murder")));
+        assertTrue(un.out().contains("uninstall: kept /etc/default/murder, /etc/murder, /etc/logrotate.d/murder, /var/lib/murder, /var/log/murder"), un.out());
 
         // installing again keeps the operator's files, and --uninstall --purge removes them too
         Result again = sh(Map.of(), "sh", install.toString(), "--root", root.toString(), "--dist", DIST.toString());
@@ -231,7 +234,8 @@ class ServicesIT {
         assertTrue(again.out().contains("/etc/murder/murder.conf kept"), again.out());
         Result purge = sh(Map.of(), "sh", install.toString(), "--uninstall", "--purge", "--root", root.toString());
         assertEquals(0, purge.exit(), purge.out());
-        for (String gone : List.of("opt/murder/bin", "etc/default/murder", "etc/murder", "var/lib/murder", "var/log/murder")) {
+        for (String gone : List.of("opt/murder/bin", "etc/default/murder", "etc/murder", "etc/logrotate.d/murder", "var/lib/murder",
+                "var/log/murder")) {
             assertFalse(Files.exists(root.resolve(gone)), gone + "\n" + purge.out());
         }
 

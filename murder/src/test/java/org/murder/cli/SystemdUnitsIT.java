@@ -72,7 +72,14 @@ class SystemdUnitsIT {
                 "echo \"user=$(getent passwd murder | cut -d: -f6,7)\"",
                 "echo \"etc-murder=$(stat -c %U:%G /etc/murder)\"",
                 "systemd-analyze verify /etc/systemd/system/murder-*.service && echo verify=ok",
-                "/usr/local/bin/murder --version | sed 's/^/version=/'"), 150);
+                "/usr/local/bin/murder --version | sed 's/^/version=/'",
+                "[ -f /etc/logrotate.d/murder ] && logrotate -d /etc/logrotate.d/murder >/dev/null 2>&1 && echo logrotate=ok",
+                // an upgrade restarts the services that run (here init.d's: no systemd in the throw-away root)
+                "/etc/init.d/murder-tracker start >/dev/null 2>&1 || echo tracker-start-failed",
+                "before=$(/etc/init.d/murder-tracker status)",
+                install + " --dist " + DIST + " | grep '^install: upgrade:'",
+                "after=$(/etc/init.d/murder-tracker status) && [ \"$after\" != \"$before\" ] && echo \"tracker=new pid\"",
+                "/etc/init.d/murder-tracker stop >/dev/null 2>&1"), 150);
         String out = installed.out();
         assertEquals(0, installed.exit(), out);
         assertTrue(out.contains("install: created system user murder"), out);
@@ -80,6 +87,10 @@ class SystemdUnitsIT {
         assertTrue(out.contains("etc-murder=root:murder"), out);
         assertTrue(out.contains("verify=ok"), out);
         assertTrue(out.contains("version=murder "), out);
+        assertTrue(out.contains("logrotate=ok") || !Files.isExecutable(Path.of("/usr/sbin/logrotate")), out);
+        assertFalse(out.contains("tracker-start-failed"), out);
+        assertTrue(out.contains("install: upgrade: restarted murder-tracker\n"), out);
+        assertTrue(out.contains("tracker=new pid"), out);
 
         ThrowawayRoot.Result removed = root.run(String.join("\n",
                 install + " --uninstall || exit 10",
