@@ -124,16 +124,30 @@ public final class FirewallCommand implements Callable<Integer> {
                 changes.forEach(c -> out.println("ran       " + c));
                 out.println((changes.isEmpty() ? "unchanged " : "applied   ") + b.name() + ": " + rules.rules().size()
                         + " rules accepting " + rules.describe() + ", in " + b.where());
+                List<Status.Entry> blocked = b.inspect(rules, shell).blocked();
+                blocked.forEach(e -> out.println("blocked   " + e.text()));
+                out.flush();
+                if (!blocked.isEmpty()) { // not ours to move: said, and the exit says so too
+                    throw new MurderException("firewall: " + b.name() + ": " + blocked.size() + " rule(s) above the jump to our chain"
+                            + " drop murder's traffic before our rules see it (expected: none; delete them, or insert them below the"
+                            + " jump)", MurderException.FAILURE);
+                }
             } else if (action.check) {
                 Status status = b.inspect(rules, shell);
                 for (Status.Entry e : status.entries()) {
                     out.printf("%-9s %s%n", e.kind().name().toLowerCase(java.util.Locale.ROOT), e.text());
                 }
                 out.flush();
-                if (!status.exact()) {
+                if (!status.oursExact()) {
                     throw new MurderException("firewall: " + b.name() + ": " + status.count(Status.Kind.MISSING) + " missing, "
-                            + status.count(Status.Kind.EXTRA) + " extra (run murder firewall --apply with the same options)",
+                            + status.count(Status.Kind.EXTRA) + " extra" + (status.blocked().isEmpty() ? "" : ", "
+                            + status.blocked().size() + " blocked") + " (run murder firewall --apply with the same options)",
                             MurderException.FAILURE);
+                }
+                if (!status.exact()) {
+                    throw new MurderException("firewall: " + b.name() + ": " + status.blocked().size() + " rule(s) above the jump to"
+                            + " our chain drop murder's traffic before our rules see it (expected: none; delete them, or insert them"
+                            + " below the jump)", MurderException.FAILURE);
                 }
                 out.println("ok        " + b.name() + ": every rule in place in " + b.where());
             } else {

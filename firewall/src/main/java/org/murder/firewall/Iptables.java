@@ -144,6 +144,20 @@ final class Iptables implements Backend {
         }
         boolean jump = lines != null && present(shell, PARENT, jumpSpec());
         entries.add(new Status.Entry(jump ? Status.Kind.OK : Status.Kind.MISSING, ShellQuote.join(insertJump())));
+        if (jump) {
+            Shell.Result listing = shell.run(List.of(tool, "-w", "-S", PARENT));
+            if (listing.exit() != 0) {
+                throw MurderException.failure(tool + " -S " + PARENT + ": " + listing.firstLine(), null);
+            }
+            for (String line : listing.out().lines().filter(l -> l.startsWith("-A " + PARENT + " ")).toList()) {
+                if (line.contains(" -j " + CHAIN) && JUMP_COMMENT.equals(comment(line))) {
+                    break; // below our jump, nothing drops what it accepted
+                }
+                if (Shadowing.iptables(line, rules)) {
+                    entries.add(new Status.Entry(Status.Kind.BLOCKED, tool + " " + line));
+                }
+            }
+        }
         return new Status(entries);
     }
 
@@ -164,7 +178,7 @@ final class Iptables implements Backend {
     @Override
     public List<String> apply(RuleSet rules, Shell shell) {
         List<String> lines = installed(shell);
-        if (lines != null && inspect(rules, shell).exact()) {
+        if (lines != null && inspect(rules, shell).oursExact()) {
             return List.of();
         }
         boolean jump = lines != null && present(shell, PARENT, jumpSpec());

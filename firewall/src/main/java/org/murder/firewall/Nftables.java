@@ -150,6 +150,16 @@ final class Nftables implements Backend {
         }
         boolean jump = inputRules != null && inputRules.stream().anyMatch(l -> l.text().equals(JUMP));
         entries.add(new Status.Entry(jump ? Status.Kind.OK : Status.Kind.MISSING, insertJump()));
+        if (jump) {
+            for (Listed l : inputRules) {
+                if (l.text().equals(JUMP)) {
+                    break; // below our jump, nothing drops what it accepted
+                }
+                if (Shadowing.nft(l.text(), rules)) {
+                    entries.add(new Status.Entry(Status.Kind.BLOCKED, "rule in " + inputRef() + ": " + l.text()));
+                }
+            }
+        }
         return new Status(entries);
     }
 
@@ -161,11 +171,11 @@ final class Nftables implements Backend {
                     + "or use --backend iptables)", null);
         }
         Status status = inspect(rules, shell);
-        if (status.exact()) {
+        if (status.oursExact()) {
             return List.of();
         }
         List<String> script = ruleLines(rules);
-        if (status.entries().get(status.entries().size() - 1).kind() == Status.Kind.MISSING) {
+        if (status.entries().stream().anyMatch(e -> e.kind() == Status.Kind.MISSING && e.text().equals(insertJump()))) {
             script.add(insertJump());
         }
         load(shell, script);

@@ -144,6 +144,29 @@ class FirewallNetnsIT {
         assertEquals(0, good.exit(), good.out() + good.err());
         assertEquals(5 + 1, good.out().lines().filter(l -> l.startsWith("ok ")).count(), good.out()); // 5 entries, 1 summary
 
+        // a host firewall's drop inserted above our jump since: --check and --apply name it and fail
+        if (backend.equals("nftables")) {
+            ok("nft", "insert", "rule", "inet", "filter", "input", "tcp", "dport", "6881-6889", "drop");
+        } else {
+            ok(backend, "-w", "-I", "INPUT", "1", "-p", "tcp", "--dport", "6881:6889", "-j", "DROP");
+        }
+        Run blocked = murder(concat(opts, "--check"));
+        assertEquals(1, blocked.exit(), blocked.out() + blocked.err());
+        assertEquals(1, blocked.out().lines().filter(l -> l.startsWith("blocked ") && l.contains("6881")).count(), blocked.out());
+        assertTrue(blocked.err().contains("1 rule(s) above the jump to our chain drop murder's traffic"), blocked.err());
+        Run applyBlocked = murder(concat(opts, "--apply"));
+        assertEquals(1, applyBlocked.exit(), applyBlocked.out() + applyBlocked.err());
+        assertTrue(applyBlocked.out().startsWith("unchanged "), applyBlocked.out());
+        if (backend.equals("nftables")) {
+            String listing = ok("nft", "-a", "list", "chain", "inet", "filter", "input");
+            java.util.regex.Matcher h = java.util.regex.Pattern.compile("tcp dport 6881-6889 drop # handle (\\d+)").matcher(listing);
+            assertTrue(h.find(), listing);
+            ok("nft", "delete", "rule", "inet", "filter", "input", "handle", h.group(1));
+        } else {
+            ok(backend, "-w", "-D", "INPUT", "-p", "tcp", "--dport", "6881:6889", "-j", "DROP");
+        }
+        assertEquals(0, murder(concat(opts, "--check")).exit());
+
         List<String> moved = new ArrayList<>(opts);
         moved.set(3, "7000-7001");
         assertEquals(0, murder(concat(moved, "--apply")).exit());

@@ -1,6 +1,7 @@
 package org.murder.firewall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,22 @@ class IptablesTest {
                 new Status.Entry(Status.Kind.OK, "iptables -w -I INPUT 1 -m comment --comment murder -j MURDER")), moved.entries());
         assertEquals(1, moved.count(Status.Kind.MISSING));
         assertEquals(1, moved.count(Status.Kind.EXTRA));
+    }
+
+    /** A host firewall's DROP inserted above our jump after --apply: --check names it, and a second --apply cannot move it. */
+    @Test
+    void aDropAboveTheJumpIsBlocked() {
+        FakeIptables fw = new FakeIptables();
+        Backend.iptables().apply(DEFAULTS, fw);
+        fw.chains.get("INPUT").add(0, List.of("-p", "tcp", "--dport", "6881:6889", "-j", "DROP"));
+        fw.chains.get("INPUT").add(0, List.of("-s", "10.9.9.9/32", "-j", "DROP")); // one banned address: on purpose, left alone
+        fw.chains.get("INPUT").add(List.of("-j", "DROP")); // below the jump: what we accepted never gets there
+        Status status = Backend.iptables().inspect(DEFAULTS, fw);
+        assertEquals(List.of(new Status.Entry(Status.Kind.BLOCKED, "iptables -A INPUT -p tcp -m tcp --dport 6881:6889 -j DROP")),
+                status.blocked());
+        assertTrue(status.oursExact());
+        assertFalse(status.exact());
+        assertEquals(List.of(), Backend.iptables().apply(DEFAULTS, fw), "ours are in place: nothing to change");
     }
 
     @Test

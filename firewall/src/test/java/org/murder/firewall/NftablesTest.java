@@ -63,6 +63,22 @@ class NftablesTest {
         assertTrue(NFT.inspect(DEFAULTS, nft).exact());
     }
 
+    /** A drop inserted above our jump after --apply: --check names it; what is below the jump is not in the way. */
+    @Test
+    void aDropAboveTheJumpIsBlocked() {
+        FakeNft nft = new FakeNft().withHostPolicy();
+        NFT.apply(DEFAULTS, nft);
+        List<FakeNft.Rule> input = nft.tables.get("inet filter").get("input");
+        input.add(0, new FakeNft.Rule("tcp dport 6881-6889 counter packets 0 bytes 0 drop", 900));
+        input.add(0, new FakeNft.Rule("ip saddr 10.9.9.9 drop", 901));
+        input.add(new FakeNft.Rule("drop", 902));
+        Status status = NFT.inspect(DEFAULTS, nft);
+        assertEquals(List.of(new Status.Entry(Status.Kind.BLOCKED, "rule in inet filter input: tcp dport 6881-6889 counter packets 0 bytes 0 drop")),
+                status.blocked());
+        assertTrue(status.oursExact());
+        assertEquals(List.of(), NFT.apply(DEFAULTS, nft));
+    }
+
     @Test
     void applyRewritesAStaleChainWithoutASecondJump() {
         FakeNft nft = new FakeNft().withHostPolicy();
