@@ -129,8 +129,8 @@ public final class Agent implements Closeable {
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis(),
                 engine.config().rack().map(RackName::value).orElse(null));
-        registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), Json.write(info), fleetSize::get,
-                this::nameIsOurs);
+        registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), signer.signNode(Json.write(info)),
+                fleetSize::get, this::nameIsOurs, signer::verifyNode);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");

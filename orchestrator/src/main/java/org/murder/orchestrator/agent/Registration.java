@@ -33,6 +33,8 @@ final class Registration implements Closeable {
     private final ConnectionStateListener connection = this::onConnection;
     private final String agent;
     private final Runnable becameOurs;
+    /** Whether a node's data was written by a holder of the job secret (another agent of this name, or an earlier run). */
+    private final java.util.function.Predicate<byte[]> signedByUs;
     private volatile boolean closed;
     /** The node is this session's: the agent takes jobs only then. */
     private volatile boolean ours;
@@ -42,12 +44,23 @@ final class Registration implements Closeable {
     private long toldOf;
 
     Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize) {
-        this(zk, agent, path, data, fleetSize, () -> { });
+        this(zk, agent, path, data, fleetSize, () -> { }, d -> true);
     }
 
     /** @param becameOurs run (on the registration's thread) when the node becomes this session's after it was not */
     Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize, Runnable becameOurs) {
+        this(zk, agent, path, data, fleetSize, becameOurs, d -> true);
+    }
+
+    /**
+     * @param becameOurs run (on the registration's thread) when the node becomes this session's after it was not
+     * @param signedByUs whether a node's data is signed with the job secret: a node of another session that is not
+     *                   was made by a client without it (anyone may create nodes), and is replaced, not waited for
+     */
+    Registration(CuratorFramework zk, String agent, String path, byte[] data, IntSupplier fleetSize, Runnable becameOurs,
+            java.util.function.Predicate<byte[]> signedByUs) {
         this.zk = zk;
+        this.signedByUs = signedByUs;
         this.agent = agent;
         this.path = path;
         this.data = data.clone();
@@ -138,6 +151,19 @@ final class Registration implements Closeable {
                 }
                 stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             }
+            if (stat != null && stat.getEphemeralOwner() != session && !signed()) {
+                // anyone may create nodes: a registration not signed with the job secret is no agent's. Waited for, a
+                // client without the secret kept an agent from taking jobs for as long as it held the name
+                LOG.warn("{} is held by a registration not signed with the job secret (made by a client without it, or by an agent"
+                        + " of before December 2026);"
+                        + " replacing it with ours", path);
+                try {
+                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                    // gone or changed meanwhile: looked at again below
+                }
+                stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
             if (stat != null && stat.getEphemeralOwner() != session) {
                 // another live agent of this name, or an earlier run of this agent (its session not expired yet): left
                 // alone; the watch set above tells when it goes, and ours is made then. No jobs are taken meanwhile: a
@@ -177,6 +203,15 @@ final class Registration implements Closeable {
             if (!closed) {
                 upkeep.failed(e);
             }
+        }
+    }
+
+    /** Whether the node's data is signed with the job secret (gone: yes, nothing to replace). */
+    private boolean signed() throws Exception {
+        try {
+            return signedByUs.test(zk.getData().forPath(path));
+        } catch (KeeperException.NoNodeException gone) {
+            return true;
         }
     }
 

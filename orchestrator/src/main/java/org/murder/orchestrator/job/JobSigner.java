@@ -46,6 +46,31 @@ public final class JobSigner {
                 signature.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * {@code json}, a JSON object (an agent's registration), with a {@code signature} property: the
+     * HMAC of the object without it, its properties sorted. Readers that know nothing of it ignore it.
+     */
+    public byte[] signNode(byte[] json) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(json);
+            o.put("signature", mac(Json.withoutSignature(json)));
+            return Json.MAPPER.writeValueAsBytes(Json.MAPPER.convertValue(o, Object.class));
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new IllegalArgumentException("sign node: not a JSON object (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Whether {@code data} carries the signature of its own content under our secret (see {@link #signNode}). */
+    public boolean verifyNode(byte[] data) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode signature = Json.MAPPER.readTree(data).get("signature");
+            return signature != null && signature.isTextual() && MessageDigest.isEqual(mac(Json.withoutSignature(data))
+                    .getBytes(StandardCharsets.US_ASCII), signature.asText().getBytes(StandardCharsets.US_ASCII));
+        } catch (java.io.IOException | IllegalArgumentException | NullPointerException e) {
+            return false; // not JSON, not an object
+        }
+    }
+
     /** The key of the rack proofs of the engines of a deploy (agents and the origin; see RackProofs). */
     public byte[] rackProofsKey() {
         return derivedKey("murder rack proofs");

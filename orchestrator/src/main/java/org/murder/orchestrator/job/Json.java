@@ -26,6 +26,22 @@ public final class Json {
         }
     }
 
+    /**
+     * {@code data} (a JSON object) as the bytes its signature covers: without its {@code signature}
+     * property, properties sorted at every level. Not an object: an IllegalArgumentException.
+     */
+    static byte[] withoutSignature(byte[] data) {
+        try {
+            if (!(MAPPER.readTree(data) instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            o.remove("signature");
+            return MAPPER.writeValueAsBytes(MAPPER.convertValue(o, Object.class));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
     /** Decodes node data; malformed data is an {@link IllegalArgumentException} naming what was expected. */
     public static <T> T read(byte[] data, Class<T> type) {
         try {

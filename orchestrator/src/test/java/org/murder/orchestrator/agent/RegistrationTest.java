@@ -118,6 +118,46 @@ class RegistrationTest {
         }
     }
 
+    /**
+     * Anyone may create nodes: a live registration of this agent's name that is not signed with the job
+     * secret is a squatter's (a client without the secret), and the agent replaces it rather than wait
+     * for it, taking jobs at once; one signed with the secret (a twin) is waited for as before.
+     */
+    @Test
+    void aRegistrationNotSignedWithTheSecretIsReplacedAndASignedOneWaitedFor() throws Exception {
+        org.murder.orchestrator.job.JobSigner signer = new org.murder.orchestrator.job.JobSigner("a-test-secret-of-32-characters!!");
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework squatter = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework twin = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            byte[] theirs = "{\"name\":\"web-2\",\"host\":\"evil\",\"ip\":\"6.6.6.6\",\"destRoot\":\"/opt\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] forged = signer.signNode(theirs);
+            forged[forged.length - 3] ^= 1; // a signature, not the right one
+            for (byte[] unsigned : new byte[][] {theirs, forged, "not json".getBytes(StandardCharsets.UTF_8)}) {
+                squatter.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                        .forPath(path, unsigned);
+                byte[] ours = signer.signNode("{\"name\":\"web-2\",\"host\":\"web-2\",\"ip\":\"127.0.0.1\",\"destRoot\":\"/opt\"}"
+                        .getBytes(StandardCharsets.UTF_8));
+                try (Registration registration = new Registration(zk, "web-2", path, ours, () -> 1, () -> { }, signer::verifyNode)) {
+                    assertTrue(registration.start(10_000));
+                    assertTrue(registration.ours(), new String(unsigned, StandardCharsets.UTF_8));
+                    Stat stat = new Stat();
+                    assertArrayEquals(ours, zk.getData().storingStatIn(stat).forPath(path));
+                    assertEquals(zk.getZookeeperClient().getZooKeeper().getSessionId(), stat.getEphemeralOwner());
+                }
+            }
+            byte[] signedTwin = signer.signNode(theirs);
+            twin.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(path, signedTwin);
+            try (Registration registration = new Registration(zk, "web-2", path, signer.signNode("{\"name\":\"web-2\"}"
+                    .getBytes(StandardCharsets.UTF_8)), () -> 1, () -> { }, signer::verifyNode)) {
+                assertTrue(registration.start(10_000));
+                org.junit.jupiter.api.Assertions.assertFalse(registration.ours(), "a twin with the secret is waited for");
+                assertArrayEquals(signedTwin, zk.getData().forPath(path));
+            }
+        }
+    }
+
     /** The same host, address and releases: this agent's own earlier run, its session not expired yet; said as such. */
     @Test
     void anEarlierRunsRegistrationIsToldApartFromAnotherAgent() throws Exception {

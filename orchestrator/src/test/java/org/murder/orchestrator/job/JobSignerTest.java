@@ -103,4 +103,30 @@ class JobSignerTest {
         assertFalse(java.util.Arrays.equals(signer.rackProofsKey(), new JobSigner("another secret of sixteen+").rackProofsKey()));
         assertFalse(java.util.Arrays.equals(signer.rackProofsKey(), SECRET.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** A registration's signature covers its content whatever the order of its properties; readers of before ignore it. */
+    @Test
+    void aSignedNodeVerifiesAndAChangedOneDoesNot() throws Exception {
+        byte[] info = Json.write(new AgentInfo("web-1", "web-1.example", "10.0.0.1", List.of("web"), "6881-6889", "/srv/app", "1.0", 5, "r1"));
+        byte[] signed = signer.signNode(info);
+        assertTrue(signer.verifyNode(signed));
+        assertEquals(Json.read(info, AgentInfo.class), Json.read(signed, AgentInfo.class), "the registration reads the same");
+        String text = new String(signed, StandardCharsets.UTF_8);
+        assertTrue(text.contains("\"signature\":\""), text);
+        java.util.Map<String, Object> fields = Json.MAPPER.convertValue(Json.MAPPER.valueToTree(Json.read(signed, java.util.Map.class)),
+                java.util.Map.class);
+        java.util.Map<String, Object> reordered = new java.util.LinkedHashMap<>();
+        reordered.put("signature", fields.remove("signature"));
+        new java.util.TreeMap<>(fields).descendingMap().forEach(reordered::put);
+        byte[] unsorted = Json.MAPPER.copy().disable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .writeValueAsBytes(reordered);
+        assertTrue(new String(unsorted, StandardCharsets.UTF_8).startsWith("{\"signature\""));
+        assertTrue(signer.verifyNode(unsorted), "the same content in another order");
+        assertFalse(signer.verifyNode(text.replace("10.0.0.1", "10.0.0.2").getBytes(StandardCharsets.UTF_8)), "a changed field");
+        assertFalse(signer.verifyNode(info), "no signature");
+        assertFalse(new JobSigner("another secret of sixteen+").verifyNode(signed), "another secret");
+        for (String odd : List.of("", "[]", "5", "{\"signature\":5}", "not json", "{\"signature\":null}")) {
+            assertFalse(signer.verifyNode(odd.getBytes(StandardCharsets.UTF_8)), odd);
+        }
+    }
 }
