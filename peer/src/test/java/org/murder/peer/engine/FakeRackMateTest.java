@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -50,24 +48,27 @@ class FakeRackMateTest {
     Path tmp;
 
     private final LoopbackEngines engines = new LoopbackEngines(new PortRange(46000, 46999));
-    private HttpServer tracker;
+    private StubTracker tracker;
 
     @AfterEach
     void stop() {
         engines.close();
         if (tracker != null) {
-            tracker.stop(0);
+            tracker.close();
         }
     }
 
     /** The origin at 127.0.0.3 and the fake at 127.0.0.4 (its proof from {@code proofFor}); downloads with {@code proofs}. */
     private Torrent download(String name, Optional<RackProofs> proofs, TricklingRackMate.Prover proofFor,
             Check check) throws Exception {
-        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 5);
+        if (tracker == null) {
+            tracker = new StubTracker();
+        }
+        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(tracker.url()), 5);
         try (RawSeed origin = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"));
                 TricklingRackMate fake = new TricklingRackMate(t, InetAddress.getByName("127.0.0.4"), RACK.value(), proofFor,
                         Duration.ofMillis(500))) {
-            answer(); // no peers yet: the fake comes first, as a peer that dials a host when it starts
+            tracker.answer((InetAddress) null); // no peers yet: the fake comes first, as a peer that dials a host when it starts
             EngineConfig.Builder config = EngineConfig.builder().rack(RACK).reannounce(Duration.ofSeconds(1));
             proofs.ifPresent(config::rackProofs);
             Engine e = engines.start(config, Clock.systemUTC());
@@ -76,7 +77,7 @@ class FakeRackMateTest {
                     Optional.empty()), SessionListener.NONE);
             fake.dial(new InetSocketAddress(InetAddress.getLoopbackAddress(), e.port()));
             assertTrue(fake.firstRequest.await(10, TimeUnit.SECONDS), "the fake is asked for blocks");
-            answer(origin.at()); // the origin comes at the next announce
+            tracker.answer(null, origin.at()); // the origin comes at the next announce
             check.accept(torrent, fake);
             torrent.completed().get(60, TimeUnit.SECONDS);
             assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
@@ -146,35 +147,5 @@ class FakeRackMateTest {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private String trackerUrl() throws Exception {
-        if (tracker == null) {
-            tracker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            tracker.start();
-        }
-        return "http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce";
-    }
-
-    /** The stub tracker names {@code peers}, and nothing of racks. */
-    private void answer(InetSocketAddress... peers) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(("d8:intervali30e5:peers" + 6 * peers.length + ":").getBytes(StandardCharsets.US_ASCII));
-        for (InetSocketAddress p : peers) {
-            body.writeBytes(p.getAddress().getAddress());
-            body.writeBytes(new byte[] {(byte) (p.getPort() >> 8), (byte) p.getPort()});
-        }
-        body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
-        byte[] bytes = body.toByteArray();
-        try {
-            tracker.removeContext("/announce");
-        } catch (IllegalArgumentException none) {
-            // the first download's
-        }
-        tracker.createContext("/announce", x -> {
-            x.sendResponseHeaders(200, bytes.length);
-            x.getResponseBody().write(bytes);
-            x.close();
-        });
     }
 }

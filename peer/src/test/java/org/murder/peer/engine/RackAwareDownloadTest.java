@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,23 +39,26 @@ class RackAwareDownloadTest {
     Path tmp;
 
     private final LoopbackEngines engines = new LoopbackEngines(new PortRange(44000, 44999));
-    private HttpServer tracker;
+    private StubTracker tracker;
+
+    @BeforeEach
+    void tracker() throws Exception {
+        tracker = new StubTracker();
+    }
 
     @AfterEach
     void stop() {
         engines.close();
-        if (tracker != null) {
-            tracker.stop(0);
-        }
+        tracker.close();
     }
 
     /** Bytes each seed was asked for: {rack's, outside}. */
     private long[] download(boolean withRack) throws Exception {
         String name = withRack ? "rack" : "norack";
-        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 3);
+        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(tracker.url()), 3);
         try (RawSeed mate = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.2"));
                 RawSeed outside = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"))) {
-            answer(mate, outside);
+            tracker.answer(InetAddress.getByName("127.0.0.2"), mate.at(), outside.at()); // 127.0.0.2 of our rack, as murder's says
             EngineConfig.Builder config = EngineConfig.builder();
             if (withRack) {
                 config.rack(new RackName("r1"));
@@ -127,11 +129,11 @@ class RackAwareDownloadTest {
      * says its rack in its extension handshake and the tracker says nothing of racks ({@code ourKey}: ours).
      */
     private double outsideShareWithRackSaid(String name, RackProofs mateKey, RackProofs ourKey) throws Exception {
-        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(trackerUrl()), 4);
+        TorrentFixture t = TorrentFixture.create(tmp.resolve(name + "-seed"), "app.tar.gz", SIZE, PIECE, List.of(tracker.url()), 4);
         try (Engine mateEngine = Engine.start(EngineConfig.builder().rack(new RackName("r1")).rackProofs(mateKey)
                         .portRange(new PortRange(45100, 45199)).bindAddress(InetAddress.getByName("127.0.0.2")).build(), Clock.systemUTC());
                 RawSeed outside = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"))) {
-            answerWithoutRacks(new InetSocketAddress("127.0.0.2", mateEngine.port()), outside);
+            tracker.answer(null, new InetSocketAddress("127.0.0.2", mateEngine.port()), outside.at());
             // the rack-mate downloads first (a seed from the start is in no rack, as the origin), from the outside seed
             Path mateDir = Files.createDirectories(tmp.resolve(name + "-mate"));
             mateEngine.add(t.meta(), Storage.forDownload(t.meta(), mateDir), SessionOptions.download(Optional.of(t.md5()),
@@ -152,48 +154,5 @@ class RackAwareDownloadTest {
             }
             return outsideShare;
         }
-    }
-
-    /** The stub tracker names {@code mate} and {@code outside}, and nothing of racks. */
-    private void answerWithoutRacks(InetSocketAddress mate, RawSeed outside) throws Exception {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes("d8:intervali30e5:peers12:".getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(new byte[] {127, 0, 0, 2, (byte) (mate.getPort() >> 8), (byte) mate.getPort()});
-        body.writeBytes(new byte[] {127, 0, 0, 3, (byte) (outside.port() >> 8), (byte) outside.port()});
-        body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
-        serve(body.toByteArray());
-    }
-
-    private String trackerUrl() throws Exception {
-        if (tracker == null) {
-            tracker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            tracker.start();
-        }
-        return "http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce";
-    }
-
-    /** The stub tracker names both seeds, and 127.0.0.2 as of our rack (as murder's does to a peer that gave one). */
-    private void answer(RawSeed mate, RawSeed outside) throws Exception {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes("d8:intervali30e11:murder rack4:".getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(new byte[] {127, 0, 0, 2});
-        body.writeBytes("5:peers12:".getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(new byte[] {127, 0, 0, 2, (byte) (mate.port() >> 8), (byte) mate.port()});
-        body.writeBytes(new byte[] {127, 0, 0, 3, (byte) (outside.port() >> 8), (byte) outside.port()});
-        body.writeBytes("e".getBytes(StandardCharsets.US_ASCII));
-        serve(body.toByteArray());
-    }
-
-    private void serve(byte[] bytes) {
-        try {
-            tracker.removeContext("/announce");
-        } catch (IllegalArgumentException none) {
-            // the first download's
-        }
-        tracker.createContext("/announce", x -> {
-            x.sendResponseHeaders(200, bytes.length);
-            x.getResponseBody().write(bytes);
-            x.close();
-        });
     }
 }
