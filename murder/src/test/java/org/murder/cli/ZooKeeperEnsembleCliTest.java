@@ -45,6 +45,14 @@ class ZooKeeperEnsembleCliTest {
     }
 
     @Test
+    void thePurgeKeepsThreeSnapshotsAtLeast() throws Exception {
+        assertOneLine(zookeeper("--snap-retain-count", "2"), 2,
+                "--snap-retain-count: 2 (expected: 3 or more: ZooKeeper keeps at least that many)");
+        assertOneLine(zookeeper(with(THREE, "--myid", "1", "--snap-retain-count", "0")), 2,
+                "--snap-retain-count: 0 (expected: 3 or more: ZooKeeper keeps at least that many)");
+    }
+
+    @Test
     void malformedSpecsAreOneLineErrors() throws Exception {
         assertOneLine(zookeeper("--myid", "1", "--server", "1=zk1:2888"), 2,
                 "--server: '1=zk1:2888' (expected: N=HOST:PEERPORT:ELECTIONPORT, e.g. 1=zk1:2888:3888)");

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.murder.core.MurderException;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.orchestrator.zk.DataPurge;
 import org.murder.orchestrator.zk.EnsembleZooKeeper;
 import org.murder.orchestrator.zk.StandaloneZooKeeper;
 import picocli.CommandLine.Command;
@@ -58,6 +59,16 @@ public final class ZooKeeperCommand implements Callable<Integer> {
                     + " one machine needs it). Default: 60.")
     Integer maxClientConnections;
 
+    @Option(names = "--purge-interval", paramLabel = "DURATION", defaultValue = "1h",
+            description = "Delete old snapshots and transaction logs at start and then this often, keeping the newest"
+                    + " --snap-retain-count snapshots (ZooKeeper's autopurge; without it the data directory only grows)."
+                    + " 0: never (purge by hand). Default: ${DEFAULT-VALUE}.")
+    java.time.Duration purgeInterval;
+
+    @Option(names = "--snap-retain-count", paramLabel = "N", defaultValue = "3",
+            description = "Snapshots (and the logs they need) the purge keeps: 3 or more. Default: ${DEFAULT-VALUE}.")
+    int snapRetainCount;
+
     @Option(names = "--tick-time", paramLabel = "MS", description = "Ensemble mode: ZooKeeper's tick. Default: 2000.")
     Integer tickTime;
 
@@ -75,6 +86,10 @@ public final class ZooKeeperCommand implements Callable<Integer> {
             throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
         }
         org.murder.core.IpLiteral.bindAddress("--bind", bind); // before the data directory is made
+        if (snapRetainCount < DataPurge.MIN_RETAIN) {
+            throw MurderException.badInput("--snap-retain-count: " + snapRetainCount + " (expected: " + DataPurge.MIN_RETAIN
+                    + " or more: ZooKeeper keeps at least that many)");
+        }
         if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
             throw MurderException.badInput("--data-dir " + org.murder.core.Printable.escape(dataDir.toString())
                     + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
@@ -91,7 +106,9 @@ public final class ZooKeeperCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(dataDir);
-        try (StandaloneZooKeeper zk = StandaloneZooKeeper.start(dataDir, bind, port)) {
+        try (StandaloneZooKeeper zk = StandaloneZooKeeper.start(dataDir, bind, port);
+                DataPurge purge = DataPurge.every(purgeInterval, StandaloneZooKeeper.logDir(dataDir).toFile(),
+                        StandaloneZooKeeper.snapDir(dataDir).toFile(), snapRetainCount)) {
             spec.commandLine().getOut().println("zookeeper listening on " + bind + ":" + zk.port() + ", data in " + dataDir);
             spec.commandLine().getOut().flush();
             org.murder.core.cli.Termination.onStop(new Thread(zk::close, "murder-zookeeper-stop"));
@@ -134,7 +151,8 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         }
         EnsembleZooKeeper.Settings settings = new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync,
                 connections);
-        try (EnsembleZooKeeper zk = EnsembleZooKeeper.start(settings)) {
+        try (EnsembleZooKeeper zk = EnsembleZooKeeper.start(settings);
+                DataPurge purge = DataPurge.every(purgeInterval, dataDir.toFile(), dataDir.toFile(), snapRetainCount)) {
             EnsembleZooKeeper.Member self = settings.self();
             spec.commandLine().getOut().println("zookeeper member " + myid + " of " + members.size() + " listening on " + bind + ":" + port
                     + " (peers " + self.host() + ":" + self.peerPort() + ", election " + self.electionPort() + "), data in " + dataDir);

@@ -24,7 +24,7 @@ public final class StandaloneZooKeeper implements AutoCloseable {
     public static StandaloneZooKeeper start(Path dataDir, String bind, int port) {
         System.setProperty("zookeeper.admin.enableServer", "false");
         try {
-            FileTxnSnapLog log = new FileTxnSnapLog(dataDir.resolve("log").toFile(), dataDir.resolve("snap").toFile());
+            FileTxnSnapLog log = new FileTxnSnapLog(logDir(dataDir).toFile(), snapDir(dataDir).toFile());
             ZooKeeperServer server = new ZooKeeperServer(log, 2000, 4000, 60000, -1, new org.apache.zookeeper.server.ZKDatabase(log),
                     "");
             ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress(bind, port), 1000);
@@ -36,6 +36,16 @@ public final class StandaloneZooKeeper implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted while starting zookeeper", e);
         }
+    }
+
+    /** Where the transaction logs of a server with data under {@code dataDir} go (ZooKeeper adds version-2). */
+    public static Path logDir(Path dataDir) {
+        return dataDir.resolve("log");
+    }
+
+    /** Where its snapshots go (ZooKeeper adds version-2). */
+    public static Path snapDir(Path dataDir) {
+        return dataDir.resolve("snap");
     }
 
     public int port() {
