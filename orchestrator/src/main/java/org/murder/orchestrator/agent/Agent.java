@@ -313,7 +313,11 @@ public final class Agent implements Closeable {
         if (finished.contains(job.id()) && (previous.isEmpty() || previous.get().isFinished())) {
             // a job node made again with its reports gone is not run again; one whose last report, stored before the end,
             // is still this agent's (its final one lost to a ZooKeeper outage and a restart) runs to report its end again
-            ignore(job.id(), "ran here to its end before (a job node made again, its reports gone): ignored");
+            if (previous.isEmpty()) {
+                ignore(job.id(), "ran here to its end before (a job node made again, its reports gone): ignored");
+            } else { // what every restart sees of the jobs it finished, until they are pruned: nothing to warn of
+                LOG.debug("[agent={} job={}] already {}", settings.name(), job.id(), previous.get().state());
+            }
             return null;
         }
         if (previous.isEmpty() && finished.neverWritten() && unsignedFinishedBefore(path, startedAtZxid)) {
