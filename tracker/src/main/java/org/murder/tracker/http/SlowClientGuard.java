@@ -14,9 +14,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Sits before the HTTP codec and closes clients that would hold a connection without finishing:
  * a request must be complete (answered) within {@code requestTimeout} of its first byte, or the
- * client gets a {@code 408} and the connection closes (slowloris); a connection silent for the
- * idle timeout ({@link io.netty.handler.timeout.IdleStateHandler} before this) is closed
- * (half-open or forgotten keep-alive). One instance per channel.
+ * client gets a {@code 408} and the connection closes (slowloris); so must the first request of a
+ * connection from the connection's start (a connection that never sends a byte used to be kept for
+ * the idle timeout: silent connections, reopened as they closed, held the connection cap and honest
+ * announces got 503); a connection silent for the idle timeout between requests
+ * ({@link io.netty.handler.timeout.IdleStateHandler} before this) is closed (half-open or forgotten
+ * keep-alive). One instance per channel.
  */
 final class SlowClientGuard extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(SlowClientGuard.class);
@@ -26,6 +29,8 @@ final class SlowClientGuard extends ChannelDuplexHandler {
     private final long requestTimeoutMillis;
     private final TrackerMetrics metrics;
     private ScheduledFuture<?> deadline;
+    /** A byte came on this connection. */
+    private boolean spoke;
 
     SlowClientGuard(long requestTimeoutMillis, TrackerMetrics metrics) {
         this.requestTimeoutMillis = requestTimeoutMillis;
@@ -33,7 +38,26 @@ final class SlowClientGuard extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> silent(ctx), requestTimeoutMillis, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    /** Nothing came since the connection opened: closed without a word (nothing was asked). */
+    private void silent(ChannelHandlerContext ctx) {
+        deadline = null;
+        if (ctx.channel().isActive()) {
+            log.debug("closing silent connection {}: nothing sent in {} ms", ctx.channel().remoteAddress(), requestTimeoutMillis);
+            ctx.close();
+        }
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!spoke && msg instanceof ByteBuf b && b.isReadable()) {
+            spoke = true;
+            disarm(); // the first request's own deadline, from its first byte
+        }
         if (deadline == null && msg instanceof ByteBuf b && b.isReadable()) {
             deadline = ctx.executor().schedule(() -> expire(ctx), requestTimeoutMillis, TimeUnit.MILLISECONDS);
         }

@@ -63,8 +63,14 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
     private final Clock clock;
     /** Scrapes that name no infohash share one answer a while. */
     private final FullScrape fullScrape;
+    /** /stats and /metrics too (see SharedBody): a page is at most this old. */
+    public static final java.time.Duration STATS_FRESH_FOR = java.time.Duration.ofSeconds(2);
+    public static final java.time.Duration METRICS_FRESH_FOR = java.time.Duration.ofSeconds(1);
+    private final SharedBody statsPage;
+    private final SharedBody metricsPage;
     private final LogThrottle clientErrors = new LogThrottle(10_000, 20);
     private final LogThrottle capLog = new LogThrottle(60_000, 1);
+    private final LogThrottle internalErrors = new LogThrottle(10_000, 5);
 
     public TrackerHttpHandler(HttpSettings settings, SwarmRegistry registry, Whitelist whitelist, TrackerMetrics metrics,
                               Clock clock) {
@@ -74,6 +80,8 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         this.metrics = metrics;
         this.clock = clock;
         this.fullScrape = new FullScrape(clock);
+        this.statsPage = new SharedBody(clock, STATS_FRESH_FOR);
+        this.metricsPage = new SharedBody(clock, METRICS_FRESH_FOR);
     }
 
     /** What a route answers: status, content type, body. */
@@ -115,12 +123,12 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
                 return scrape(ctx, query, start);
             case "/stats":
                 requireGet(req);
-                return text(ctx, HttpResponseStatus.OK, "text/html; charset=utf-8",
-                        StatsPage.render(registry.snapshot(), whitelist, clock.millis()));
+                return new Reply(HttpResponseStatus.OK, "text/html; charset=utf-8",
+                        statsPage.answer(() -> utf8(StatsPage.render(registry.snapshot(), whitelist, clock.millis()))));
             case "/metrics":
                 requireGet(req);
-                return text(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics.render());
+                return new Reply(HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",
+                        metricsPage.answer(() -> utf8(metrics.render())));
             case "/whitelist":
                 requireGet(req);
                 return text(ctx, HttpResponseStatus.OK, TEXT, whitelistListing());
@@ -324,6 +332,11 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         return new Reply(status, BENCODE, body);
     }
 
+    /** {@code text} as a heap buffer of its exact size (ByteBufUtil.writeUtf8 reserves three bytes a character of direct memory). */
+    private static ByteBuf utf8(String text) {
+        return Unpooled.wrappedBuffer(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static Reply text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String text) {
         return new Reply(status, contentType, ByteBufUtil.writeUtf8(ctx.alloc(), text));
     }
@@ -358,6 +371,7 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         int bytes = head ? 0 : bodyLength; // sent, for the access log
         FullHttpResponse res = new DefaultFullHttpResponse(version, reply.status(), head ? Unpooled.EMPTY_BUFFER : reply.body());
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        res.headers().set("X-Content-Type-Options", "nosniff"); // a reason may quote what the client sent
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bodyLength);
         if (reply.status() == HttpResponseStatus.METHOD_NOT_ALLOWED) {
             res.headers().set(HttpHeaderNames.ALLOW, allowed(broken ? "/" : pathOf(req.uri())));
@@ -383,11 +397,15 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+            // the client went (a reset, or closed part way through a request's body): its doing, not ours
             log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             metrics.error("internal");
-            log.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            long heldBack = internalErrors.acquire(); // one per connection at most, but a client may open thousands
+            if (heldBack >= 0) {
+                log.warn("connection {} failed: {}{}", ctx.channel().remoteAddress(), cause.toString(), LogThrottle.suffix(heldBack));
+            }
         }
         ctx.close();
     }
