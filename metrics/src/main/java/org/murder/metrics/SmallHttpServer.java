@@ -56,9 +56,12 @@ import org.murder.core.Printable;
  * {@link Handler} on a few threads once it has come whole: a client that sends a byte now and then
  * holds a socket, not a thread. (The JDK's server, before, read requests on its handler threads: a
  * few clients renewing one-byte requests kept {@code /healthz} from everyone else.) A request must
- * come whole within {@link #MAX_REQUEST_SECONDS} of its first byte, a connection may wait idle
- * {@link #IDLE_SECONDS}, and past {@link #MAX_CONNECTIONS} open a new connection closes the oldest,
- * so a new client always gets in; an answer must be written within {@link #IDLE_SECONDS} of its request. A
+ * come whole within {@link #MAX_REQUEST_SECONDS} of its first byte (the first one of a connection:
+ * of its opening), a connection may wait idle {@link #IDLE_SECONDS} between requests, and past
+ * {@link #MAX_CONNECTIONS} open a new connection closes the oldest of the address that holds the
+ * most, so a new client always gets in and one address opening connections in a loop closes its own
+ * (closing the oldest of all, it closed every other client's before their requests came); an answer
+ * must be written within {@link #IDLE_SECONDS} of its request. A
  * request line over 4 KiB is answered 414, headers over 8 KiB 431, a body 413, garbage 400; each closes
  * its connection.
  */
@@ -120,16 +123,16 @@ public final class SmallHttpServer implements Closeable {
     public static SmallHttpServer start(InetSocketAddress address, String name, int threads, Handler handler) throws IOException {
         EventLoopGroup group = new NioEventLoopGroup(1, daemon(name + "-io"));
         ExecutorService handlers = Executors.newFixedThreadPool(threads, daemon(name));
-        ArrayDeque<Channel> open = new ArrayDeque<>(); // oldest first; on the one I/O thread only
+        OpenConnections open = new OpenConnections(); // on the one I/O thread only
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 64)
+                .option(ChannelOption.SO_BACKLOG, 1024) // 64 dropped SYNs of a client that connects in a loop: 1 s stalls
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (open.size() >= MAX_CONNECTIONS) {
-                            open.pollFirst().close();
+                            open.oldestOfBusiestSource().close();
                         }
-                        open.addLast(ch);
+                        open.add(ch);
                         ch.closeFuture().addListener(f -> open.remove(ch));
                         RequestDeadline deadline = new RequestDeadline();
                         ch.pipeline().addLast(deadline) // sees the bytes: a request's time starts at its first
@@ -148,6 +151,46 @@ public final class SmallHttpServer implements Closeable {
                 throw io;
             }
             throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Open connections by source address, oldest first in each. */
+    private static final class OpenConnections {
+        private final Map<java.net.InetAddress, ArrayDeque<Channel>> bySource = new java.util.HashMap<>();
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        void add(Channel ch) {
+            bySource.computeIfAbsent(source(ch), k -> new ArrayDeque<>()).addLast(ch);
+            size++;
+        }
+
+        void remove(Channel ch) {
+            ArrayDeque<Channel> of = bySource.get(source(ch));
+            if (of != null && of.remove(ch)) {
+                size--;
+                if (of.isEmpty()) {
+                    bySource.remove(source(ch));
+                }
+            }
+        }
+
+        /** The oldest connection of the address holding the most (at most {@link #MAX_CONNECTIONS} to look through). */
+        Channel oldestOfBusiestSource() {
+            ArrayDeque<Channel> busiest = null;
+            for (ArrayDeque<Channel> of : bySource.values()) {
+                if (busiest == null || of.size() > busiest.size()) {
+                    busiest = of;
+                }
+            }
+            return busiest.peekFirst();
+        }
+
+        private static java.net.InetAddress source(Channel ch) {
+            return ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
         }
     }
 
@@ -188,7 +231,8 @@ public final class SmallHttpServer implements Closeable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
-            arm(IDLE_SECONDS);
+            underWay = true; // its first request is due from now: a connection that sends nothing is not kept a minute
+            arm(MAX_REQUEST_SECONDS);
             ctx.fireChannelActive();
         }
 
@@ -309,9 +353,10 @@ public final class SmallHttpServer implements Closeable {
             } else {
                 FullHttpRequest request = (FullHttpRequest) msg;
                 boolean keepAlive = HttpUtil.isKeepAlive(request);
+                HttpVersion version = request.protocolVersion();
                 String uri = request.uri();
                 Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
-                next = () -> dispatch(ctx, r, keepAlive);
+                next = () -> dispatch(ctx, r, keepAlive, version);
             }
             if (!busy) {
                 busy = true;
@@ -324,7 +369,7 @@ public final class SmallHttpServer implements Closeable {
             }
         }
 
-        private void dispatch(ChannelHandlerContext ctx, Request r, boolean keepAlive) {
+        private void dispatch(ChannelHandlerContext ctx, Request r, boolean keepAlive, HttpVersion version) {
             try {
                 handlers.execute(() -> {
                     FullHttpResponse out;
@@ -333,6 +378,9 @@ public final class SmallHttpServer implements Closeable {
                     } catch (Exception | Error e) { // whatever it was, the client gets an answer and the connection goes on
                         out = response(Response.text(500, "error: " + Printable.escape(String.valueOf(e.getMessage())) + "\n"),
                                 r.isHead());
+                    }
+                    if (version == HttpVersion.HTTP_1_0) { // its client looks for "Connection: keep-alive" in a 1.0 answer
+                        out.setProtocolVersion(HttpVersion.HTTP_1_0);
                     }
                     FullHttpResponse answer = out;
                     try {
@@ -376,6 +424,7 @@ public final class SmallHttpServer implements Closeable {
     private static FullHttpResponse response(Response answer, boolean head) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()),
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+        r.headers().set("X-Content-Type-Options", "nosniff"); // an error may quote what the client sent
         answer.headers().forEach((name, value) -> r.headers().set(name, value));
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
         return r;

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicReference;
@@ -90,6 +91,71 @@ class MetricsServerTest {
                     s.close();
                 }
             }
+        }
+    }
+
+    /**
+     * One address opening connections in a loop closes its own, not another client's: closing the oldest
+     * of all, 1,000 silent connections reopened as they closed kept a scraper 100 ms away from ever
+     * sending its request (an HTTP audit: 0 of 30 answered).
+     */
+    @Test
+    void pastTheCapTheAddressHoldingMostLosesItsOldest() throws Exception {
+        try (MetricsServer server = MetricsServer.start(new MetricsEndpoint(InetAddress.getByName("0.0.0.0"), 0),
+                new PrometheusRegistry(), HealthCheck.SERVING)) {
+            int port = java.net.URI.create(server.url()).getPort();
+            java.util.List<java.net.Socket> flood = new java.util.ArrayList<>();
+            try (java.net.Socket scraper = new java.net.Socket()) {
+                scraper.bind(new java.net.InetSocketAddress("127.0.0.3", 0));
+                scraper.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                for (int i = 0; i < SmallHttpServer.MAX_CONNECTIONS + 50; i++) { // bounded: the cap, then 50 more
+                    java.net.Socket s = new java.net.Socket();
+                    s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                    flood.add(s);
+                }
+                scraper.setSoTimeout(10_000);
+                scraper.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(scraper.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertEquals("HTTP/1.1 200", answer, "the other address's connection was left alone");
+                flood.get(0).setSoTimeout(10_000);
+                assertEquals(-1, flood.get(0).getInputStream().read(), "the flooding address lost its oldest");
+            } finally {
+                for (java.net.Socket s : flood) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** A connection that sends nothing is closed at the request deadline, not kept the idle minute. */
+    @Test
+    void aConnectionThatSendsNothingIsClosedAtTheRequestDeadline() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING);
+                java.net.Socket silent = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort())) {
+            silent.setSoTimeout(30_000);
+            long t0 = System.nanoTime();
+            assertEquals(-1, silent.getInputStream().read());
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(seconds < SmallHttpServer.IDLE_SECONDS / 2, seconds + " s");
+        }
+    }
+
+    /** An HTTP/1.0 client that asks to keep the connection is told so in a 1.0 answer (it waited a minute for the close). */
+    @Test
+    void anHttp10KeepAliveIsAnsweredInHttp10() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING);
+                java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.0 200 OK", in.readLine());
+            java.util.List<String> headers = new java.util.ArrayList<>();
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                headers.add(line.toLowerCase(java.util.Locale.ROOT));
+            }
+            assertTrue(headers.contains("connection: keep-alive"), headers.toString());
+            assertTrue(headers.contains("x-content-type-options: nosniff"), headers.toString());
         }
     }
 

@@ -156,7 +156,7 @@ public record DeployState(String job, String tag, String result, long elapsedMil
         if (r == null) {
             return new Host(name, WAITING, 0, 0, "");
         }
-        int percent = r.total() <= 0 ? (r.isFinished() ? 100 : 0) : (int) Math.max(0, Math.min(100, r.bytes() * 100 / r.total()));
+        int percent = r.total() <= 0 ? (r.isFinished() ? 100 : 0) : (int) Math.max(0, Math.min(100, (double) r.bytes() * 100 / r.total())); // a report's bytes may be anything: no overflow
         return new Host(name, r.state() == null ? OTHER : r.state(), percent, Math.max(0, r.rate()), r.error());
     }
 

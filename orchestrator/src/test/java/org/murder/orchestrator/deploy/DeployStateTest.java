@@ -130,9 +130,10 @@ class DeployStateTest {
         Map<String, HostReport> reports = Map.of(
                 "a", new HostReport("downloading", 5000, SIZE, -7, 0, "", 0, 0, "", 0, 0, 0),
                 "b", new HostReport("downloading", -5, SIZE, 0, 0, "", 0, 0, "", 0, 0, 0),
-                "c", new HostReport("done", 0, 0, 0, 0, "", 0, 0, "", 0, 0, 0));
-        DeployState s = DeployState.of("j", "t", List.of("a", "b", "c"), SIZE, reports, 0);
-        assertEquals(List.of(100, 0, 100), s.hosts().stream().map(DeployState.Host::percent).toList());
+                "c", new HostReport("done", 0, 0, 0, 0, "", 0, 0, "", 0, 0, 0),
+                "d", new HostReport("downloading", Long.MAX_VALUE / 3, SIZE, 0, 0, "", 0, 0, "", 0, 0, 0)); // times 100 overflowed
+        DeployState s = DeployState.of("j", "t", List.of("a", "b", "c", "d"), SIZE, reports, 0);
+        assertEquals(List.of(100, 0, 100, 100), s.hosts().stream().map(DeployState.Host::percent).toList());
         assertEquals(0, s.rate());
     }
 
