@@ -132,6 +132,11 @@ public final class Agent implements Closeable {
         registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), signer.signNode(Json.write(info)),
                 fleetSize::get, this::nameIsOurs, signer::verifyNode);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
+            if (registration.lastFailure() instanceof org.apache.zookeeper.KeeperException.NoAuthException noAuth) {
+                throw org.murder.core.MurderException.failure("zookeeper: registering " + ZkPaths.agent(settings.name())
+                        + " not allowed (NoAuth): the nodes there were made with another job secret (expected: the same secret on"
+                        + " every host; after a rotation, delete the old tree: README, 'Rotating the job secret')", noAuth);
+            }
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");
         }
@@ -804,9 +809,9 @@ public final class Agent implements Closeable {
     /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
      * registration may still be an earlier run's node, until its session expires). The czxid of an ephemeral
-     * node made for it ({@link ZkPaths#ZXID_PROBE}): making a node needs only the right to create, which
-     * every client has (see ZkSettings#guardedBy), where rewriting a node needs the credentials it was made
-     * with (an agent given another secret, or one after the secret was rotated, crashed at start).
+     * node made for it ({@link ZkPaths#ZXID_PROBE}), where rewriting a node (/ensemble-id, before) made an
+     * agent of another tree's credentials crash at start. Making a node needs the tree's credentials too since
+     * December 7 (see ZkSettings#guardedBy); such an agent cannot register before this, and says why.
      */
     static long zxidNow(CuratorFramework zk) throws Exception {
         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();

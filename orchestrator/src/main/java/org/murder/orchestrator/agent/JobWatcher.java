@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class JobWatcher implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
+    /** Unreadable job nodes: a few lines a minute, then a count. */
+    private final org.murder.core.LogThrottle unreadableLog = new org.murder.core.LogThrottle(60_000, 3);
 
     /** A job node: its id, data and stat (for the creation zxid). */
     interface Sink {
@@ -84,6 +86,14 @@ final class JobWatcher implements Closeable {
         listing.afterSpread();
     }
 
+    private void unreadable(String id) {
+        long heldBack = unreadableLog.acquire();
+        if (heldBack >= 0) {
+            LOG.warn("{}: not readable with murder's credentials (made by a client without the job secret); skipped{}",
+                    org.murder.core.Printable.escape(ZkPaths.job(id)), org.murder.core.LogThrottle.suffix(heldBack));
+        }
+    }
+
     /** Lists the jobs (setting the watch again) and reads the unseen ones; on a failure tries again later. */
     private void list() {
         if (closed) {
@@ -101,6 +111,11 @@ final class JobWatcher implements Closeable {
                     data = zk.getData().storingStatIn(stat).forPath(ZkPaths.job(id));
                 } catch (KeeperException.NoNodeException gone) {
                     continue; // removed meanwhile
+                } catch (KeeperException.NoAuthException notOurs) {
+                    // made by a client without the secret (a tree of an earlier murder let anyone add nodes): no job. It used
+                    // to end the listing, and the jobs listed after it were never read
+                    unreadable(id);
+                    continue;
                 }
                 sink.job(id, data, stat);
             }

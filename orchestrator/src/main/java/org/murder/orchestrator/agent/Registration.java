@@ -40,6 +40,7 @@ final class Registration implements Closeable {
     private volatile boolean ours;
     /** Who holds the node when another session does (for health and logs); null when nobody else does. */
     private volatile String heldBy;
+    private volatile Exception lastFailure;
     /** The other session last told of, so that a holder is logged once, not at every look. */
     private long toldOf;
 
@@ -200,10 +201,16 @@ final class Registration implements Closeable {
                 becameOurs.run();
             }
         } catch (Exception e) {
+            lastFailure = e;
             if (!closed) {
                 upkeep.failed(e);
             }
         }
+    }
+
+    /** Why the last attempt to register failed; null when none did. */
+    Exception lastFailure() {
+        return lastFailure;
     }
 
     /** Whether the node's data is signed with the job secret (gone: yes, nothing to replace). */

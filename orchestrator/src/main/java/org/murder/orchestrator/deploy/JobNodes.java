@@ -40,6 +40,15 @@ final class JobNodes {
         this.clock = clock;
     }
 
+    /** A node murder's credentials may not read: not an agent's; skipped (it stopped every deploy and 'murder agents'). */
+    private static void unreadable(String path) {
+        long heldBack = NOT_AGENTS_LOG.acquire();
+        if (heldBack >= 0) {
+            LOG.warn("{}: not readable with murder's credentials (made by a client without the job secret); skipped{}",
+                    org.murder.core.Printable.escape(path), org.murder.core.LogThrottle.suffix(heldBack));
+        }
+    }
+
     /** The agents registered now, sorted by name (every bucket of {@code /agents}). */
     List<AgentInfo> agents() {
         try {
@@ -57,6 +66,9 @@ final class JobNodes {
                 try {
                     names = zk.getChildren().forPath(ZkPaths.AGENTS + "/" + bucket);
                 } catch (KeeperException.NoNodeException gone) {
+                    continue;
+                } catch (KeeperException.NoAuthException notOurs) {
+                    unreadable(ZkPaths.AGENTS + "/" + bucket);
                     continue;
                 }
                 for (String name : names) {
@@ -91,6 +103,8 @@ final class JobNodes {
                         agents.add(info);
                     } catch (KeeperException.NoNodeException gone) {
                         // left between the listing and the read
+                    } catch (KeeperException.NoAuthException notOurs) { // made by a client without the secret, on a tree
+                        unreadable(ZkPaths.agent(name));                // of an earlier murder that let anyone add nodes
                     } catch (IllegalArgumentException bad) {
                         long heldBack = NOT_AGENTS_LOG.acquire(); // thousands of nodes anyone made: a few lines, then a count
                         if (heldBack >= 0) {

@@ -78,6 +78,7 @@ public final class JobStore {
 
     /** Nodes under /jobs that are not jobs, told 10 a minute. */
     private static final org.murder.core.LogThrottle NOT_JOBS_LOG = new org.murder.core.LogThrottle(60_000, 10);
+    private static final org.murder.core.LogThrottle UNREADABLE_LOG = new org.murder.core.LogThrottle(60_000, 10);
     private final CuratorFramework zk;
     /** Reads only the reports it signed (see ReportSeal); null: every report (no secret here). */
     private final JobSigner signer;
@@ -111,11 +112,17 @@ public final class JobStore {
                 String id = job.id();
                 if (zk.checkExists().forPath(ZkPaths.hosts(id)) != null) {
                     for (String bucket : zk.getChildren().forPath(ZkPaths.hosts(id))) {
-                        for (String h : zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket)) {
+                        List<String> hosts;
+                        try {
+                            hosts = zk.getChildren().forPath(ZkPaths.hosts(id) + "/" + bucket);
+                        } catch (KeeperException.NoNodeException | KeeperException.NoAuthException notOurs) {
+                            continue; // gone, or made by a client without the secret: no reports of ours
+                        }
+                        for (String h : hosts) {
                             try {
                                 reports.put(h, report(id, h));
-                            } catch (KeeperException.NoNodeException | IllegalArgumentException e) {
-                                // not a report of ours: skipped
+                            } catch (KeeperException.NoNodeException | KeeperException.NoAuthException | IllegalArgumentException e) {
+                                // not a report of ours: skipped (an unreadable one made 'murder jobs' fail whole)
                             }
                         }
                     }
@@ -156,8 +163,11 @@ public final class JobStore {
             } catch (KeeperException.NoNodeException e) {
                 continue; // removed meanwhile
             } catch (KeeperException.NoAuthException e) { // an ACL that lets us not read it: not one of ours
-                LOG.warn("ignoring {}: not readable with murder's credentials (not a job of murder)",
-                        org.murder.core.Printable.escape(ZkPaths.job(id)));
+                long heldBack = UNREADABLE_LOG.acquire(); // 20,000 of them printed 20,000 lines
+                if (heldBack >= 0) {
+                    LOG.warn("ignoring {}: not readable with murder's credentials (not a job of murder){}",
+                            org.murder.core.Printable.escape(ZkPaths.job(id)), org.murder.core.LogThrottle.suffix(heldBack));
+                }
                 continue;
             }
             Job job = null;

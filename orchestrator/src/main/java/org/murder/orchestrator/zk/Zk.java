@@ -95,12 +95,12 @@ public final class Zk {
     }
 
     /**
-     * Every node changed and deleted (its children too) only by {@code user:password}; read, and given
-     * children, by anyone (see {@link ZkSettings#guardedBy}).
+     * Every node changed, deleted and given children only by {@code user:password}; read by anyone (see
+     * {@link ZkSettings#guardedBy}).
      */
     static ACLProvider guardedAcl(String userPassword) {
         return provider(List.of(new ACL(ZooDefs.Perms.ALL, digestId(userPassword)),
-                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE)));
+                new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE)));
     }
 
     private static Id digestId(String userPassword) {

@@ -13,9 +13,8 @@ import java.util.Optional;
  * @param connectTimeout how long to wait for the first connection before giving up with a clear error
  * @param credentials    {@code user:password} for digest authentication; when set, every node we create
  *                       carries a digest ACL that gives these credentials every right
- * @param othersRead     with credentials: anyone else may still read and create (an agent of a murder
- *                       without them registers and reports), never change or delete (see {@link #guardedBy});
- *                       without: only the credentials may read or write ({@code --zk-auth-file})
+ * @param othersRead     with credentials: anyone else may still read, never create, change or delete (see
+ *                       {@link #guardedBy}); without: only the credentials may read or write ({@code --zk-auth-file})
  */
 public record ZkSettings(String connect, String chroot, Duration sessionTimeout, Duration connectTimeout,
         Optional<String> credentials, boolean othersRead) {
@@ -69,10 +68,12 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
 
     /**
      * Digest auth with {@code userPassword} (murder derives it from the job secret); every node we create
-     * may be read by anyone and have children made by anyone, but be changed or deleted (its children too)
-     * only with these credentials. Someone who reaches ZooKeeper without the job secret can no longer
-     * delete or rewrite a job, a report or a registration; and an agent of a murder before this one
-     * (no credentials) still registers, takes jobs and reports.
+     * may be read by anyone, but be given children, changed or deleted only with these credentials.
+     * Someone who reaches ZooKeeper without the job secret can neither delete or rewrite a job, a report
+     * or a registration, nor make nodes of its own among them: with the right to create, such a client
+     * made nodes murder could not read or delete (an unreadable registration stopped every deploy and
+     * {@code murder agents}, unreadable jobs stopped agents taking jobs, a lock parent of its own blocked
+     * every activating deploy for good) and filled ZooKeeper's heap.
      */
     public ZkSettings guardedBy(String userPassword) {
         return new ZkSettings(connect, chroot, sessionTimeout, connectTimeout, Optional.ofNullable(userPassword), true);
