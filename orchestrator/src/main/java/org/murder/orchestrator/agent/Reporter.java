@@ -146,6 +146,17 @@ final class Reporter implements Closeable {
                 retryAt = Long.MIN_VALUE;
             } catch (InterruptedException e) {
                 return;
+            } catch (org.apache.zookeeper.KeeperException.NoAuthException e) {
+                // a node there that murder's credentials may not write: made by a client without the job secret, on a
+                // tree of an earlier murder that let anyone add nodes. Retried forever, it held back every later report
+                if (!removeForeign(path)) {
+                    LOG.error("[agent={}] report {} to {} cannot be stored: a node there is not writable with murder's credentials"
+                            + " (made by a client without the job secret) and cannot be deleted; dropped, later reports go on", agent,
+                            next.report().state(), path);
+                    synchronized (lock) {
+                        pending.remove(path, next);
+                    }
+                }
             } catch (Exception e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
@@ -156,6 +167,20 @@ final class Reporter implements Closeable {
                 retryAt = nowMillis() + wait;
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
+        }
+    }
+
+    /** Deletes the node at {@code path} that murder may not write; true when it is gone (the report is tried again at once). */
+    private boolean removeForeign(String path) {
+        try {
+            zk.delete().forPath(path);
+            LOG.warn("[agent={}] {}: a node murder's credentials may not write (made by a client without the job secret); deleted",
+                    agent, path);
+            return true;
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
+            return true;
+        } catch (Exception e) {
+            return false;
         }
     }
 
