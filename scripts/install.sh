@@ -216,16 +216,16 @@ fi
 # 5. an upgrade restarts what was running on the new jars (enabling stays the operator's choice)
 if [ "$upgrade" = yes ] && [ "$real_root" = yes ]; then
   restarted=""
+  # ZooKeeper first, the agent last; not murder-firewall: a restart removes the rules, then applies the same again
   if systemd_running; then
-    for unit in "$here"/systemd/*.service; do
-      name=$(basename "$unit" .service)
+    for name in murder-zookeeper murder-tracker murder-seeder murder-agent; do
       if systemctl is-active --quiet "$name"; then
         systemctl restart "$name" && restarted="$restarted $name" || echo "install: $name did not restart: systemctl status $name" >&2
       fi
     done
   else
-    for script in "$here"/init.d/murder-*; do
-      name=$(basename "$script")
+    for name in murder-tracker murder-seeder murder-agent; do
+      [ -x "/etc/init.d/$name" ] || continue
       if "/etc/init.d/$name" status >/dev/null 2>&1; then
         "/etc/init.d/$name" restart >/dev/null && restarted="$restarted $name" || echo "install: $name did not restart: /etc/init.d/$name status" >&2
       fi

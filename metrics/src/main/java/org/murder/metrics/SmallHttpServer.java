@@ -219,7 +219,8 @@ public final class SmallHttpServer implements Closeable {
 
     /**
      * Closes a connection whose request has not come whole {@link #MAX_REQUEST_SECONDS} after its first
-     * byte, or that sent nothing for {@link #IDLE_SECONDS} (between requests, or from its opening).
+     * byte (the first request of a connection: of its opening), or that sent nothing for {@link #IDLE_SECONDS}
+     * between requests.
      * First in the pipeline, where the bytes are; {@link Answer} tells it when a request came whole and
      * when its answer went out. On the connection's event loop only.
      */

@@ -82,9 +82,11 @@ class DeployStopIT {
         assertTrue(note.find(), said);
         assertEquals(note.group(1), note.group(2));
 
-        // and a job someone wrote into ZooKeeper without the secret: listed, never taken for the deployer's
+        // and a job written into ZooKeeper unsigned (by a client with the ZooKeeper credentials: nobody else may add one
+        // since December 7): listed, never taken for the deployer's
         try (org.apache.curator.framework.CuratorFramework client = org.murder.orchestrator.zk.Zk.connect(
-                org.murder.orchestrator.zk.ZkSettings.of(zk))) {
+                org.murder.orchestrator.zk.ZkSettings.of(zk).guardedBy(org.murder.orchestrator.cli.ZkOptions.credentialsOf(
+                        new org.murder.orchestrator.job.JobSigner(Files.readString(secret).strip()))))) {
             org.murder.orchestrator.job.Job forged = org.murder.orchestrator.job.Job.builder().id("v9-forged").tag("v9").torrent("ZA==")
                     .md5("0123456789abcdef0123456789abcdef").size(1).activate(true).hosts(List.of("held-agent")).selector("--hosts *")
                     .createdAt(1_000).deadline(2_000).signature("00").build();

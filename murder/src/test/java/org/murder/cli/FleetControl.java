@@ -115,7 +115,8 @@ final class FleetControl {
                         .tag("warm-up").torrent("ZA==").md5("0123456789abcdef0123456789abcdef").size(1).keep(1).hosts(nobody)
                         .createdAt(now).deadline(now + 60_000).build());
         try (org.apache.curator.framework.CuratorFramework zk = org.murder.orchestrator.zk.Zk.connect(
-                org.murder.orchestrator.zk.ZkSettings.of(connect))) {
+                org.murder.orchestrator.zk.ZkSettings.of(connect).guardedBy(org.murder.orchestrator.cli.ZkOptions.credentialsOf(
+                        new org.murder.orchestrator.job.JobSigner(secret))))) {
             zk.create().creatingParentContainersIfNeeded().forPath(org.murder.orchestrator.zk.ZkPaths.job(job.id()),
                     org.murder.orchestrator.job.JobCodec.encode(job));
             for (CompletableFuture<Void> s : seen) {

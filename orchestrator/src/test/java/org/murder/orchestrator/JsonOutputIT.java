@@ -41,7 +41,10 @@ class JsonOutputIT {
     @BeforeEach
     void start() throws Exception {
         server = new TestingServer(true);
-        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        // the agents authenticate as the deploy does, with credentials derived from the job secret (agents always have it):
+        // only those may add reports under the deploy's nodes
+        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5))
+                .guardedBy(org.murder.orchestrator.cli.ZkOptions.credentialsOf(new org.murder.orchestrator.job.JobSigner(AgentFleet.SECRET)));
         fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
     }
 

@@ -585,10 +585,10 @@ class ResilienceIT {
     }
 
     /**
-     * The default where the job secret is (every deploy host and agent): murder's nodes can be read,
-     * and given children, by anyone, but changed or deleted only by a client that has the secret. A
-     * client without it used to delete jobs and reports, and rewrite them (the audit's V-series).
-     * An agent of a murder before this one (no credentials) still registers and reports.
+     * The default where the job secret is (every deploy host and agent): murder's nodes can be read by
+     * anyone, but given children, changed or deleted only by a client that has the secret. A client
+     * without it used to delete jobs and reports, and rewrite them (the audit's V-series), and, until
+     * December 7, add nodes murder could not read among them (the hostile-ZooKeeper-client audit).
      */
     @Test
     void guardedByTheSecretAClientWithoutItCanReadButNeitherAddNorChangeNorDelete() throws Exception {

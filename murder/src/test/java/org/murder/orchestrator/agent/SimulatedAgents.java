@@ -172,8 +172,10 @@ public final class SimulatedAgents {
         SimulatedAgents sim = new SimulatedAgents(new JobSigner(System.getenv("MURDER_SECRET")),
                 Long.parseLong(opts.getOrDefault("--download-seconds", "10")) * 1000,
                 Long.parseLong(opts.getOrDefault("--seed-seconds", "2")) * 1000);
+        // as real agents: credentials derived from the job secret, the only ones that may add nodes under a deploy's
         ZkSettings settings = ZkSettings.of(connect).withTimeouts(
-                Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--session-seconds", "30"))), Duration.ofSeconds(60));
+                Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--session-seconds", "30"))), Duration.ofSeconds(60))
+                .guardedBy(org.murder.orchestrator.cli.ZkOptions.credentialsOf(new JobSigner(System.getenv("MURDER_SECRET"))));
         ExecutorService starting = Executors.newFixedThreadPool(4);
         List<Future<?>> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -197,6 +197,7 @@ final class Registration implements Closeable {
                 toldOf = 0;
             }
             upkeep.succeeded();
+            lastFailure = null;
             if (ours && !was) {
                 becameOurs.run();
             }

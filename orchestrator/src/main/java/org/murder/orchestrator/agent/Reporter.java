@@ -147,12 +147,16 @@ final class Reporter implements Closeable {
             } catch (InterruptedException e) {
                 return;
             } catch (org.apache.zookeeper.KeeperException.NoAuthException e) {
-                // a node there that murder's credentials may not write: made by a client without the job secret, on a
-                // tree of an earlier murder that let anyone add nodes. Retried forever, it held back every later report
-                if (!removeForeign(path)) {
-                    LOG.error("[agent={}] report {} to {} cannot be stored: a node there is not writable with murder's credentials"
-                            + " (made by a client without the job secret) and cannot be deleted; dropped, later reports go on", agent,
-                            next.report().state(), path);
+                // the node there, or a parent of it, murder's credentials may not write: made by a client without the job
+                // secret, on a tree of an earlier murder that let anyone add nodes. Retried forever, it held back every
+                // later report. Deleted (its parent is ours), it is tried again after the usual backoff; else dropped
+                if (removeForeign(path)) {
+                    retryAt = nowMillis() + backoff;
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                } else {
+                    LOG.error("[agent={}] report {} to {} cannot be stored: it, or a node above it, is not writable with murder's"
+                            + " credentials (made by a client without the job secret) and cannot be deleted; dropped, later reports"
+                            + " go on", agent, next.report().state(), path);
                     synchronized (lock) {
                         pending.remove(path, next);
                     }
@@ -170,14 +174,15 @@ final class Reporter implements Closeable {
         }
     }
 
-    /** Deletes the node at {@code path} that murder may not write; true when it is gone (the report is tried again at once). */
+    /**
+     * Deletes the node at {@code path} that murder may not write; true when this deleted it. False when it cannot
+     * (its parent is not ours either) or when there was none (what refused the write was a parent).
+     */
     private boolean removeForeign(String path) {
         try {
             zk.delete().forPath(path);
             LOG.warn("[agent={}] {}: a node murder's credentials may not write (made by a client without the job secret); deleted",
                     agent, path);
-            return true;
-        } catch (org.apache.zookeeper.KeeperException.NoNodeException gone) {
             return true;
         } catch (Exception e) {
             return false;

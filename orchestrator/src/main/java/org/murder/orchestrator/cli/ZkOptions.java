@@ -105,7 +105,7 @@ public final class ZkOptions {
     }
 
     /** The ZooKeeper digest credentials of the holders of {@code signer}'s secret: {@code murder:HMAC(secret, label)}. */
-    static String credentialsOf(JobSigner signer) {
+    public static String credentialsOf(JobSigner signer) {
         return DIGEST_USER + ":" + signer.signText(DIGEST_LABEL);
     }
 

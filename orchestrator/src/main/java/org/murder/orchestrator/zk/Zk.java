@@ -36,7 +36,48 @@ public final class Zk {
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted while connecting to ZooKeeper", e);
         }
+        if (settings.othersRead()) {
+            settings.credentials().ifPresent(c -> closeContainers(client, c));
+        }
         return client;
+    }
+
+    /** The containers under which murder's nodes are made: who may add nodes to them is what {@link #closeContainers} fixes. */
+    private static final List<String> CONTAINERS = List.of("/", ZkPaths.AGENTS, ZkPaths.JOBS, ZkPaths.REPORTS, ZkPaths.LOCKS,
+            ZkPaths.HOST_LOCKS, ZkPaths.RELEASES, ZkPaths.WAVES);
+
+    /**
+     * Containers made by the murder before December 7 (our digest with every right, and anyone with read and
+     * create) are taken down to our digest and read for anyone, as this one makes them: an ACL is set when a
+     * node is made, and an upgraded install kept every hole the hostile-client audit found until someone
+     * deleted the tree. The buckets of {@code /agents} too. Containers open to anyone (made before the
+     * credentials, December 2026) are left: agents of then may still run and need them; delete that tree
+     * once every agent is upgraded (README). Best effort: a failure leaves the ACL as it was.
+     */
+    static void closeContainers(CuratorFramework client, String userPassword) {
+        List<ACL> old = List.of(new ACL(ZooDefs.Perms.ALL, digestId(userPassword)),
+                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+        List<String> paths = new java.util.ArrayList<>(CONTAINERS);
+        try {
+            if (client.checkExists().forPath(ZkPaths.AGENTS) != null) {
+                for (String bucket : client.getChildren().forPath(ZkPaths.AGENTS)) {
+                    paths.add(ZkPaths.AGENTS + "/" + bucket);
+                }
+            }
+        } catch (Exception e) {
+            // listed as far as readable: the rest stays as it was
+        }
+        for (String path : paths) {
+            try {
+                org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+                List<ACL> acl = client.getACL().storingStatIn(stat).forPath(path);
+                if (new java.util.HashSet<>(acl).equals(new java.util.HashSet<>(old))) {
+                    client.setACL().withVersion(stat.getAversion()).withACL(guardedAcl(userPassword).getDefaultAcl()).forPath(path);
+                }
+            } catch (Exception e) {
+                // gone, not ours, changed meanwhile: left as it is
+            }
+        }
     }
 
     /**

@@ -38,16 +38,20 @@ class ReporterForeignNodeTest {
                 attacker.create().creatingParentsIfNeeded().forPath("/reports/v1-x/aa", new byte[0]);
                 attacker.setACL().withACL(theirs).forPath("/reports/v1-x/aa");
                 attacker.create().withACL(theirs).forPath("/reports/v1-x/aa/web-1", "{\"state\":\"failed\"}".getBytes(StandardCharsets.UTF_8));
+                attacker.create().creatingParentsIfNeeded().forPath("/reports/v3-z/cc", new byte[0]); // a bucket of its own, empty
+                attacker.setACL().withACL(theirs).forPath("/reports/v3-z/cc");
                 try (Reporter reporter = new Reporter(zk, "web-1", new JobSigner("a-test-secret-of-32-characters!!"))) {
                     HostReport done = new HostReport("done", 10, 10, 0, 0, "", 0, 0, "", 0, 0, 0);
                     reporter.offer("/reports/v1-x/aa/web-1", done, 1);
+                    reporter.offer("/reports/v3-z/cc/web-1", done, 1);
                     reporter.offer("/reports/v2-y/bb/web-1", done, 1);
                     long end = System.nanoTime() + 20_000_000_000L;
-                    while ((reporter.isPending("/reports/v1-x/aa/web-1") || reporter.isPending("/reports/v2-y/bb/web-1"))
-                            && System.nanoTime() < end) {
-                        Thread.sleep(20); // bounded: until both are stored or dropped
+                    while ((reporter.isPending("/reports/v1-x/aa/web-1") || reporter.isPending("/reports/v3-z/cc/web-1")
+                            || reporter.isPending("/reports/v2-y/bb/web-1")) && System.nanoTime() < end) {
+                        Thread.sleep(20); // bounded: until all are stored or dropped
                     }
                     assertFalse(reporter.isPending("/reports/v1-x/aa/web-1"), "dropped");
+                    assertFalse(reporter.isPending("/reports/v3-z/cc/web-1"), "dropped: its bucket is not ours (it spun without a pause)");
                     assertFalse(reporter.isPending("/reports/v2-y/bb/web-1"), "stored");
                     assertTrue(zk.checkExists().forPath("/reports/v2-y/bb/web-1") != null, "the next report is stored");
                 }

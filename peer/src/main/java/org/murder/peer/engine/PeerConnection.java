@@ -802,7 +802,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
             if (said != null && (said.rack().isPresent() || x.rack().isEmpty())) {
                 return false; // the first rack said holds: a peer flipping its rack could make us look at every peer again each time
             }
-            said = x;
+            // a later one adds its rack (and proof), nothing else: the port first said stays (the peer set keys on it)
+            said = said == null || said.listenPort() == 0 ? x : new PeerMessage.ExtensionHandshake(said.listenPort(), x.rack(), x.rackProof());
             rackBelieved = false; // until the session judged it
         } else if (m instanceof PeerMessage.Interested) {
             peerInterested = true;

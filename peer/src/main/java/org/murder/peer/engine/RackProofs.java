@@ -65,10 +65,10 @@ public final class RackProofs {
         data.writeBytes(LABEL);
         data.write(0);
         data.writeBytes(torrent.toBytes());
-        byte[] a = from.getAddress();
+        byte[] a = bytes(from);
         data.write(a.length);
         data.writeBytes(a);
-        byte[] b = to.getAddress();
+        byte[] b = bytes(to);
         data.write(b.length);
         data.writeBytes(b);
         data.writeBytes(rack.value().getBytes(StandardCharsets.UTF_8));
@@ -79,6 +79,21 @@ public final class RackProofs {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256: " + e.getMessage(), e);
         }
+    }
+
+    /** An address's bytes, an IPv4-mapped IPv6 one (::ffff:a.b.c.d) as its IPv4 address: one end may see either. */
+    static byte[] bytes(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            boolean mapped = b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+            for (int i = 0; i < 10 && mapped; i++) {
+                mapped = b[i] == 0;
+            }
+            if (mapped) {
+                return Arrays.copyOfRange(b, 12, 16);
+            }
+        }
+        return b;
     }
 
     /** Never the key. */

@@ -301,6 +301,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     /**
      * The tracker named the addresses of our rack's peers (murder's tracker does, to a peer that gave a
      * rack): connected peers at those addresses count as our rack's from now on, the others no longer.
+     * With rack proofs, the list only guides which addresses a gateway dials and keeps slots for
+     * (PeerSet): a rack-mate is one by its proof, and sparing starts with the first proven one, not
+     * with a list anyone could get into by announcing our rack.
      */
     private void rackMatesAre(Set<InetAddress> mates) {
         Set<InetAddress> now = ourRack().isPresent() ? mates : Set.of();
@@ -308,7 +311,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             return;
         }
         rackMates = now;
-        if (!now.isEmpty()) {
+        if (!now.isEmpty() && config.rackProofs().isEmpty()) {
             expectRackMates();
         }
         recountRackMates();
@@ -512,9 +515,12 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * the connection is gone.
      */
     private Optional<String> rackProof(PeerConnection c, RackName rack) {
+        if (config.rackProofs().isEmpty()) {
+            return Optional.empty();
+        }
         InetSocketAddress local = c.local();
         InetSocketAddress remote = c.remote();
-        if (config.rackProofs().isEmpty() || local == null || remote == null) {
+        if (local == null || remote == null) {
             return Optional.empty();
         }
         return Optional.of(config.rackProofs().get().proof(meta.infoHash(), local.getAddress(), remote.getAddress(), rack));

@@ -32,7 +32,14 @@ class RackProofsTest {
         assertFalse(KEY.verifies(proof, TORRENT, a, at("10.0.0.3"), RACK), "towards another address");
         assertFalse(KEY.verifies(proof, InfoHash.fromHex("1123456789abcdef0123456789abcdef01234567"), a, b, RACK), "another torrent");
         assertFalse(KEY.verifies(proof, TORRENT, a, b, new RackName("r2")), "another rack");
-        assertFalse(KEY.verifies(proof, TORRENT, at("::ffff:10.0.0.1"), at("::1"), RACK), "IPv6 towards another address");
+        assertFalse(KEY.verifies(proof, TORRENT, a, at("::1"), RACK), "towards an IPv6 address");
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        System.arraycopy(a.getAddress(), 0, mapped, 12, 4);
+        InetAddress mappedA = java.net.Inet6Address.getByAddress(null, mapped, -1);
+        assertEquals(16, mappedA.getAddress().length, "an IPv6 address object");
+        assertTrue(KEY.verifies(proof, TORRENT, mappedA, b, RACK), "an IPv4-mapped address is its IPv4 address");
         RackProofs other = RackProofs.keyedBy("another sixteen bytes".getBytes(StandardCharsets.US_ASCII));
         assertFalse(other.verifies(proof, TORRENT, a, b, RACK), "under another key");
         assertFalse(KEY.verifies(null, TORRENT, a, b, RACK));

@@ -29,7 +29,7 @@ public final class FullScrape {
     ByteBuf answer(Supplier<Map<InfoHash, ScrapeStats>> files) {
         return shared.answer(() -> {
             Map<InfoHash, ScrapeStats> all = files.get();
-            ByteBuf next = Unpooled.buffer(16 + 80 * all.size());
+            ByteBuf next = Unpooled.directBuffer(16 + 80 * all.size()); // direct: written to each client as it is (see SharedBody)
             Responses.scrape(next, all);
             return next;
         });

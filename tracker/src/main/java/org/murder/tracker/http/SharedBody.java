@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * kept a core busy and announces waiting for seconds (40-byte scrapes of a 10,000-swarm tracker;
  * {@code /metrics} pipelined 200 deep on 300 connections), or, asking {@code /stats} of 80,000 peers
  * on 80 connections and reading none of it, ran the tracker out of direct memory: every reply held a
- * copy of its own until the idle timeout. Shared, those replies hold one. Thread-safe.
+ * copy of its own until the idle timeout. Shared, those replies hold one, as long as it is a direct
+ * buffer (Netty copies a heap one into a direct buffer of its own for every write). Thread-safe.
  */
 final class SharedBody {
     private final Clock clock;

@@ -332,9 +332,14 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
         return new Reply(status, BENCODE, body);
     }
 
-    /** {@code text} as a heap buffer of its exact size (ByteBufUtil.writeUtf8 reserves three bytes a character of direct memory). */
+    /**
+     * {@code text} as a direct buffer of its exact size (ByteBufUtil.writeUtf8 reserved three bytes a character):
+     * direct, so that the replies sharing it are written from it as they are (Netty copies a heap buffer into a
+     * direct one of its own for every write).
+     */
     private static ByteBuf utf8(String text) {
-        return Unpooled.wrappedBuffer(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Unpooled.directBuffer(bytes.length).writeBytes(bytes);
     }
 
     private static Reply text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String text) {

@@ -27,6 +27,8 @@ class FullScrapeTest {
     private String answer() {
         ByteBuf b = full.answer(this::files);
         try {
+            // direct: Netty writes it to each client as it is (a heap one was copied into a direct buffer per reply)
+            org.junit.jupiter.api.Assertions.assertTrue(b.isDirect());
             return b.toString(StandardCharsets.ISO_8859_1);
         } finally {
             b.release();
