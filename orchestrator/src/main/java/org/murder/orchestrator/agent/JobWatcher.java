@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class JobWatcher implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
+    /** Job nodes murder may not read, as last listed. */
+    private final java.util.Set<String> unreadableIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Unreadable job nodes: a few lines a minute, then a count. */
     private final org.murder.core.LogThrottle unreadableLog = new org.murder.core.LogThrottle(60_000, 3);
 
@@ -101,8 +103,9 @@ final class JobWatcher implements Closeable {
         }
         try {
             List<String> ids = zk.getChildren().usingWatcher(watcher).forPath(ZkPaths.JOBS);
+            unreadableIds.retainAll(new java.util.HashSet<>(ids)); // only those still there: bounded by the listing
             for (String id : ids) {
-                if (closed || known.test(id)) {
+                if (closed || known.test(id) || unreadableIds.contains(id)) {
                     continue;
                 }
                 Stat stat = new Stat();
@@ -115,6 +118,7 @@ final class JobWatcher implements Closeable {
                     // made by a client without the secret (a tree of an earlier murder let anyone add nodes): no job. It used
                     // to end the listing, and the jobs listed after it were never read
                     unreadable(id);
+                    unreadableIds.add(id); // not read again at every listing
                     continue;
                 }
                 sink.job(id, data, stat);

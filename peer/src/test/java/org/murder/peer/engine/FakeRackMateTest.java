@@ -61,6 +61,11 @@ class FakeRackMateTest {
     /** The origin at 127.0.0.3 and the fake at 127.0.0.4 (its proof from {@code proofFor}); downloads with {@code proofs}. */
     private Torrent download(String name, Optional<RackProofs> proofs, TricklingRackMate.Prover proofFor,
             Check check) throws Exception {
+        return download(name, proofs, proofFor, false, check);
+    }
+
+    private Torrent download(String name, Optional<RackProofs> proofs, TricklingRackMate.Prover proofFor, boolean rackLater,
+            Check check) throws Exception {
         if (tracker == null) {
             tracker = new StubTracker();
         }
@@ -68,6 +73,9 @@ class FakeRackMateTest {
         try (RawSeed origin = RawSeed.serving(t, PeerId.random(), InetAddress.getByName("127.0.0.3"));
                 TricklingRackMate fake = new TricklingRackMate(t, InetAddress.getByName("127.0.0.4"), RACK.value(), proofFor,
                         Duration.ofMillis(500))) {
+            if (rackLater) {
+                fake.rackLater();
+            }
             tracker.answer((InetAddress) null); // no peers yet: the fake comes first, as a peer that dials a host when it starts
             EngineConfig.Builder config = EngineConfig.builder().rack(RACK).reannounce(Duration.ofSeconds(1));
             proofs.ifPresent(config::rackProofs);
@@ -112,6 +120,15 @@ class FakeRackMateTest {
     @Test
     void aGoodProofIsBelieved() throws Exception {
         download("proven", Optional.of(KEY), (torrent, from, to) -> KEY.proof(torrent, from, to, RACK), FakeRackMateTest::heldBack);
+    }
+
+    /**
+     * A murder peer that was checking its files when it met us said no rack, and says it in a second
+     * extension handshake once it downloads (TorrentSession.tellRack): that one counts (with its proof).
+     */
+    @Test
+    void aRackSaidInASecondHandshakeCountsWithItsProof() throws Exception {
+        download("later", Optional.of(KEY), (torrent, from, to) -> KEY.proof(torrent, from, to, RACK), true, FakeRackMateTest::heldBack);
     }
 
     @Test

@@ -38,6 +38,7 @@ final class TricklingRackMate implements AutoCloseable {
         String proof(InfoHash torrent, InetAddress from, InetAddress to);
     }
 
+    private volatile boolean rackLater;
     /** Counts down when it is first asked for a block. */
     final CountDownLatch firstRequest = new CountDownLatch(1);
     /** Blocks it sent, on every connection. */
@@ -103,11 +104,10 @@ final class TricklingRackMate implements AutoCloseable {
             String proof = proofFor.proof(t.meta().infoHash(), s.getLocalAddress(), s.getInetAddress());
             String dict = "d1:mde11:murder rack" + rack.length() + ":" + rack
                     + (proof == null ? "" : "17:murder rack proof" + proof.length() + ":" + proof) + "e";
-            byte[] payload = dict.getBytes(StandardCharsets.US_ASCII);
-            out.writeInt(2 + payload.length);
-            out.writeByte(20);
-            out.writeByte(0);
-            out.write(payload);
+            if (rackLater) { // as a murder peer that was checking its files when it met us: no rack first, then its rack
+                extensionHandshake(out, "d1:mde1:pi6881ee");
+            }
+            extensionHandshake(out, dict);
             out.writeInt(1);
             out.writeByte(0x0E); // have all
             out.writeInt(1);
@@ -144,6 +144,20 @@ final class TricklingRackMate implements AutoCloseable {
         } catch (IOException | InterruptedException gone) {
             // closed by the peer or by the test
         }
+    }
+
+    private static void extensionHandshake(DataOutputStream out, String dict) throws IOException {
+        byte[] payload = dict.getBytes(StandardCharsets.US_ASCII);
+        out.writeInt(2 + payload.length);
+        out.writeByte(20);
+        out.writeByte(0);
+        out.write(payload);
+    }
+
+    /** Says its rack in a second extension handshake, after one that said none. */
+    TricklingRackMate rackLater() {
+        rackLater = true;
+        return this;
     }
 
     /** Requests (piece, begin, length) until the connection closes; the rest is read past. */
