@@ -183,7 +183,7 @@ public final class AgentCommand implements Callable<Integer> {
             engine = Engine.start(engineOptions.configBuilder().rackProofs(RackProofs.keyedBy(signer.rackProofsKey())).build(),
                     Clock.systemUTC());
             EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
-            client = Zk.connect(zkSettings);
+            client = Zk.connectToWrite(zkSettings);
         } catch (RuntimeException e) {
             if (engine != null) {
                 engine.close();

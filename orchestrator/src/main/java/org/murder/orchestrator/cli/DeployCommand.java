@@ -188,7 +188,7 @@ public final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (continueJob != null) {
-            try (CuratorFramework client = Zk.connect(zk.settings())) {
+            try (CuratorFramework client = Zk.connectToWrite(zk.settings())) {
                 int wave = new Deployer(client, zk.signer(), Clock.systemUTC(), spec.commandLine().getOut(), false).approveNextWave(continueJob);
                 spec.commandLine().getOut().printf("wave %d of %s released%n", wave, continueJob);
                 spec.commandLine().getOut().flush();
@@ -212,7 +212,7 @@ public final class DeployCommand implements Callable<Integer> {
                 DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
                 // packed and hashed while the deploy connects to ZooKeeper, checks its targets and takes its locks
                 PackAhead ahead = resumeJob != null ? null : Deployer.packAhead(request, Clock.systemUTC(), Progress.isTerminal());
-                CuratorFramework client = Zk.connect(zkSettings)) {
+                CuratorFramework client = Zk.connectToWrite(zkSettings)) {
             Deployer deployer = new Deployer(client, signer, Clock.systemUTC(), human, Progress.isTerminal(), metrics)
                     .maxHosts(maxHosts);
             if (web != null) {

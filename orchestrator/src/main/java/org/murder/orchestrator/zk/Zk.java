@@ -36,6 +36,16 @@ public final class Zk {
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted while connecting to ZooKeeper", e);
         }
+        return client;
+    }
+
+    /**
+     * As {@link #connect}, for the commands that write murder's tree (agent, deploy): containers of the version
+     * before are closed to others first ({@link #closeContainers}). Commands that only read (agents, jobs) leave
+     * the tree as it is.
+     */
+    public static CuratorFramework connectToWrite(ZkSettings settings) {
+        CuratorFramework client = connect(settings);
         if (settings.othersRead()) {
             settings.credentials().ifPresent(c -> closeContainers(client, c));
         }

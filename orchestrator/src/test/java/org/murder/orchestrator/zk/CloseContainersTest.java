@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An ACL is set when a node is made: the containers the murder before December 7 made (its digest, and
- * anyone with read and create) kept letting anyone add nodes after the upgrade. Connecting with the
- * credentials takes them down to read for anyone; containers open to all (made before credentials,
+ * anyone with read and create) kept letting anyone add nodes after the upgrade. A command that writes
+ * the tree (agent, deploy) connecting with the credentials takes them down to read for anyone; containers open to all (made before credentials,
  * agents of then may still need them) are left alone.
  */
 class CloseContainersTest {
@@ -40,7 +40,7 @@ class CloseContainersTest {
                 old.create().withACL(before).forPath("/jobs");
                 old.create().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath("/locks"); // made before credentials
             }
-            try (CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()).guardedBy(CREDENTIALS));
+            try (CuratorFramework zk = Zk.connectToWrite(ZkSettings.of(server.getConnectString()).guardedBy(CREDENTIALS));
                     CuratorFramework stranger = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100))) {
                 Set<ACL> now = Set.of(new ACL(ZooDefs.Perms.ALL, ours), new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE));
                 for (String path : List.of("/agents", "/agents/3a", "/jobs")) {
