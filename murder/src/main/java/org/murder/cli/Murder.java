@@ -127,7 +127,16 @@ public final class Murder implements Runnable {
             if (!help) {
                 checkConfigKeys(parsed.commandSpec());
             }
-            return runLast.execute(parsed);
+            try {
+                return runLast.execute(parsed);
+            } catch (CommandLine.ExecutionException e) {
+                // ZooKeeper's refusals (another job secret's tree) in words, wherever a command first met them
+                java.util.Optional<org.murder.core.MurderException> said = org.murder.orchestrator.zk.ZkErrors.explain(e.getCause());
+                if (said.isPresent()) {
+                    throw new CommandLine.ExecutionException(e.getCommandLine(), said.get().getMessage(), said.get());
+                }
+                throw e;
+            }
         });
         return cl;
     }

@@ -133,10 +133,8 @@ public final class Agent implements Closeable {
                 fleetSize::get, this::nameIsOurs, signer::verifyNode);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {
             if (registration.lastFailure() instanceof org.apache.zookeeper.KeeperException.NoAuthException noAuth) {
-                throw org.murder.core.MurderException.failure("zookeeper: registering " + ZkPaths.agent(settings.name())
-                        + " not allowed (NoAuth): the nodes there were made with other credentials, another job secret's or"
-                        + " another --zk-auth-file's (expected: the same on every host; after a rotation, delete the old tree:"
-                        + " README, 'Rotating the job secret')", noAuth);
+                throw org.murder.core.MurderException.failure(org.murder.orchestrator.zk.ZkErrors.notAllowed(
+                        noAuth.getPath() == null ? ZkPaths.agent(settings.name()) : noAuth.getPath()), noAuth);
             }
             throw new IllegalStateException("could not register " + ZkPaths.agent(settings.name()) + " within "
                     + registerTimeoutSeconds + " s");
