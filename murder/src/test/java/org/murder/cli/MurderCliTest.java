@@ -162,6 +162,15 @@ class MurderCliTest {
         assertFalse(Files.exists(work), "nothing packed");
         Path deploySecret = Files.writeString(tmp.resolve("deploy-secret"), "a-test-secret-of-32-characters!!\n");
         java.nio.file.Files.setPosixFilePermissions(deploySecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // a directory that cannot be made (as root, /proc is where mkdir fails): told at the start, not as an unexpected error
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--secret-file", deploySecret.toString(),
+                "--work-dir", "/proc/murder-work"),
+                "murder: --work-dir /proc/murder-work: cannot write there (/proc/murder-work: no such file or directory; expected: a"
+                        + " directory this user may create and write, on a file system with room for the packed release)");
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", deploySecret.toString(),
+                "--dest-root", "/proc/murder-releases", "--metrics-port", "off", "--no-warm-up"),
+                "murder: --dest-root /proc/murder-releases: cannot write there (/proc/murder-releases: no such file or directory;"
+                        + " expected: a directory this user may create and write, on a file system with room for releases)");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
             // with a secret: a deploy without one fails on that first, before anything listens
             // a port in use is exit 1, as for --tracker-port and --metrics-port: the usage was right
@@ -209,11 +218,11 @@ class MurderCliTest {
                 tmp.toString(), "--port-range", "47100-47101"), "murder: --zk: 'not a host' (expected: HOST:PORT[,HOST:PORT...], ports 1"
                 + " to 65535)"); // before the engine takes a port and logs it
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
-                "relative/dir"), "murder: --dest-root relative/dir: a relative path (expected: an absolute directory, made at the first"
-                + " deploy if missing)");
+                "relative/dir"), "murder: --dest-root relative/dir: a relative path (expected: an absolute directory, made at start"
+                + " if missing)");
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
-                secret.toString()), "murder: --dest-root " + secret + ": not a directory (expected: an absolute directory, made at the"
-                + " first deploy if missing)");
+                secret.toString()), "murder: --dest-root " + secret + ": not a directory (expected: an absolute directory, made at"
+                + " start if missing)");
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hooks-file", tmp.toString()), "murder: --hooks-file " + tmp + ": not a regular file (expected: a"
                 + " murder.hooks file)");

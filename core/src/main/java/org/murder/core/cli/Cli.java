@@ -174,6 +174,14 @@ public final class Cli {
                 cl.getErr().println("murder: " + printable(source == null ? message : message + " (from " + source + ")"));
                 return me.exitCode();
             }
+            java.io.IOException io = e instanceof java.io.IOException i ? i : e instanceof java.io.UncheckedIOException u ? u.getCause() : null;
+            if (io != null) { // a path and what went wrong with it, in words: not a Java class name
+                cl.getErr().println("murder: " + org.murder.core.io.IoErrors.describe(io)); // escaped
+                if (!verbose) {
+                    cl.getErr().println("murder: run again with --verbose for where it happened");
+                }
+                return MurderException.FAILURE;
+            }
             cl.getErr().println("murder: unexpected error: " + printable(String.valueOf(e)));
             if (!verbose) {
                 cl.getErr().println("murder: run again with --verbose for the stack trace");

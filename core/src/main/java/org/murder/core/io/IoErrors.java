@@ -23,6 +23,22 @@ public final class IoErrors {
         return Printable.escape(file == null ? reason(e) : file + ": " + reason(e));
     }
 
+    /**
+     * Makes {@code dir} if missing and checks that a file can be made in it, so that a directory given on the
+     * command line that cannot be used fails at the start, in one line naming the option, rather than at the
+     * first deploy (an agent registered with a --dest-root it could not create) or as an unexpected error.
+     */
+    public static void requireWritableDir(java.nio.file.Path dir, String option, String expected) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path probe = java.nio.file.Files.createTempFile(dir, ".murder-probe-", ".tmp");
+            java.nio.file.Files.delete(probe);
+        } catch (IOException e) {
+            throw org.murder.core.MurderException.badInput(option + " " + Printable.escape(dir.toString()) + ": cannot write there ("
+                    + describe(e) + "; expected: " + expected + ")");
+        }
+    }
+
     /** What went wrong, without the path. */
     public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {

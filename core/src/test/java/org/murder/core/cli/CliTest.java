@@ -22,4 +22,38 @@ class CliTest {
     void aShortMessageIsOnlyEscaped() {
         assertEquals("name v42\\x1b[2J (expected: a tag)", Cli.printable("name v42\u001b[2J (expected: a tag)"));
     }
+
+    @picocli.CommandLine.Command(name = "fails")
+    static final class Fails implements java.util.concurrent.Callable<Integer> {
+        final Exception thrown;
+
+        Fails(Exception thrown) {
+            this.thrown = thrown;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            throw thrown;
+        }
+    }
+
+    private static String[] run(Exception thrown) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = Cli.create(new Fails(thrown));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute();
+        return new String[] {String.valueOf(code), err.toString()};
+    }
+
+    @Test
+    void anIoErrorNamesItsPathInWordsNotAsAnUnexpectedError() {
+        String[] r = run(new java.nio.file.NoSuchFileException("/var/tmp/murder/v1.torrent\u001b[2J"));
+        assertEquals("1", r[0]);
+        assertEquals("murder: /var/tmp/murder/v1.torrent\\x1b[2J: no such file or directory\nmurder: run again with --verbose for where it"
+                + " happened\n", r[1]);
+        r = run(new java.io.UncheckedIOException(new java.io.IOException("No space left on device")));
+        assertEquals("murder: No space left on device\nmurder: run again with --verbose for where it happened\n", r[1]);
+        r = run(new IllegalStateException("a bug"));
+        assertTrue(r[1].startsWith("murder: unexpected error: java.lang.IllegalStateException: a bug\n"), r[1]);
+    }
 }

@@ -129,8 +129,10 @@ public final class AgentCommand implements Callable<Integer> {
         if (!destRoot.isAbsolute() || java.nio.file.Files.exists(destRoot) && !java.nio.file.Files.isDirectory(destRoot)) {
             throw MurderException.badInput("--dest-root " + org.murder.core.Printable.escape(destRoot.toString()) + ": "
                     + (destRoot.isAbsolute() ? "not a directory" : "a relative path") + " (expected: an absolute directory,"
-                    + " made at the first deploy if missing)");
+                    + " made at start if missing)");
         }
+        org.murder.core.io.IoErrors.requireWritableDir(destRoot, "--dest-root", "a directory this user may create and write,"
+                + " on a file system with room for releases");
         if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
             throw MurderException.badInput("--hooks-file " + org.murder.core.Printable.escape(hooksFile.toString()) + ": "
                     + (java.nio.file.Files.exists(hooksFile) ? "not a regular file" : "no such file") + " (expected: a murder.hooks file)");

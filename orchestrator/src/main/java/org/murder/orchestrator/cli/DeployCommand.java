@@ -208,6 +208,10 @@ public final class DeployCommand implements Callable<Integer> {
         // the secret and ZooKeeper's settings are checked before anything is packed or listens: a missing secret named at once
         org.murder.orchestrator.job.JobSigner signer = zk.signer();
         org.murder.orchestrator.zk.ZkSettings zkSettings = zk.settings();
+        if (resumeJob == null && !rollback && !dryRun && workDir != null) { // one that cannot be used: said now, not as an I/O error
+            org.murder.core.io.IoErrors.requireWritableDir(workDir, "--work-dir", "a directory this user may create and write, on a"
+                    + " file system with room for the packed release");
+        }
         try (MetricsServing serving = MetricsServing.start(endpoint, registry, human);
                 DeployWeb web = webPort == null || dryRun ? null : DeployWeb.start(webBind, webPort);
                 // packed and hashed while the deploy connects to ZooKeeper, checks its targets and takes its locks
