@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** The registry of one daemon, holding what every daemon exposes: {@code murder_build_info} and the JVM and process metrics. */
+/**
+ * The registry of one daemon, holding what every daemon exposes: {@code murder_build_info}, and the JVM and process metrics
+ * once it is served ({@link #withJvm}).
+ */
 public final class DaemonMetrics {
     /** The version murder was built as (the Maven project version without -SNAPSHOT). */
     public static final String VERSION = readVersion();
@@ -28,7 +31,24 @@ public final class DaemonMetrics {
                 .labelNames("daemon", "version")
                 .callback(cb -> cb.call(1, daemon, VERSION))
                 .register(registry);
-        JvmMetrics.builder().register(registry);
+        WITHOUT_JVM_YET.add(registry);
+        return registry;
+    }
+
+    /** The daemons' registries ({@link #newRegistry}) not given the JVM's metrics yet. */
+    private static final java.util.Set<PrometheusRegistry> WITHOUT_JVM_YET =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
+    /**
+     * Adds the JVM and process metrics to a daemon's {@code registry} ({@link #newRegistry}), once, when it is
+     * served: registering them costs a fresh JVM 0.2-0.4 s (JMX and its MBeans), which a deploy paid before it
+     * started hashing, whether or not anything would scrape it. Other registries are left as they are. Returns
+     * {@code registry}.
+     */
+    public static PrometheusRegistry withJvm(PrometheusRegistry registry) {
+        if (WITHOUT_JVM_YET.remove(registry)) {
+            JvmMetrics.builder().register(registry);
+        }
         return registry;
     }
 

@@ -40,7 +40,7 @@ public final class MetricsServer implements Closeable {
 
     /** Listens on {@code endpoint}; a port in use or an address not of this host is a one-line {@link MurderException}. */
     public static MetricsServer start(MetricsEndpoint endpoint, PrometheusRegistry registry, HealthCheck health) {
-        PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(registry);
+        PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(DaemonMetrics.withJvm(registry));
         try {
             return new MetricsServer(SmallHttpServer.start(endpoint.socketAddress(), "murder-metrics", THREADS,
                     request -> answer(request, scrape, health)));

@@ -281,7 +281,7 @@ public final class Deployer {
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
             origin.register(meta);
-            Engine seeder = origin.seed(meta, made.archive());
+            Engine seeder = origin.seed(meta, made.archive(), true); // hashed into the torrent just now: not read again
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();

@@ -43,6 +43,8 @@ final class OriginServices implements AutoCloseable {
     /** Where a tracker that is not embedded registers torrents (its announce URL; its /whitelist is beside it). */
     private final String registerAt;
     private Engine seeder;
+    /** The address hosts reach the seeder at ({@code --advertise}), once it listens. */
+    private String advertise;
 
     private OriginServices(Clock clock, DeployMetrics metrics, TrackerServer tracker, String announce, String registerAt) {
         this.clock = clock;
@@ -137,6 +139,11 @@ final class OriginServices implements AutoCloseable {
         }
     }
 
+    /** The tracker embedded in this deploy, if it has one. */
+    Optional<TrackerServer> embeddedTracker() {
+        return Optional.ofNullable(tracker);
+    }
+
     /** The announce URL hosts reach the tracker at. */
     String announce() {
         return announce;
@@ -168,6 +175,7 @@ final class OriginServices implements AutoCloseable {
                     + " free port)", e);
         }
         metrics.seeding(seeder);
+        advertise = req.advertise();
     }
 
     /**
@@ -175,11 +183,20 @@ final class OriginServices implements AutoCloseable {
      * returns; with an embedded tracker, also waits (bounded) until the seed announced there.
      */
     Engine seed(MetaInfo meta, Path archive) throws Exception {
+        return seed(meta, archive, false);
+    }
+
+    /**
+     * {@link #seed}; {@code hashedHere}: this deploy hashed {@code archive} into {@code meta} moments ago, so it is not
+     * read again (hosts verify every piece and the md5 all the same).
+     */
+    Engine seed(MetaInfo meta, Path archive, boolean hashedHere) throws Exception {
         if (seeder == null) {
             throw new IllegalStateException("not listening");
         }
         try {
-            seeder.add(meta, Storage.forSeeding(meta, archive), SessionOptions.seedForever(), SessionListener.NONE)
+            seeder.add(meta, Storage.forSeeding(meta, archive), hashedHere ? SessionOptions.seedHashedHere()
+                    : SessionOptions.seedForever(), SessionListener.NONE)
                     .completed().get(10, TimeUnit.MINUTES);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof MurderException me ? me
@@ -188,9 +205,28 @@ final class OriginServices implements AutoCloseable {
             throw MurderException.failure("seed " + archive + ": not verified within 10 minutes", e);
         }
         if (tracker != null) {
+            announceInProcess(tracker, meta);
             awaitSeedAnnounced(tracker, meta);
         }
         return seeder;
+    }
+
+    /**
+     * Puts the seeder in its embedded tracker's swarm at once, as its own first announce will (the same peer id,
+     * address and port): that announce went through a client's first request in this JVM, 0.1 s on the way to the
+     * job's publication. With a host name for {@code --advertise}, the seeder's announce says where it is.
+     */
+    private void announceInProcess(TrackerServer tracker, MetaInfo meta) {
+        if (advertise == null || !org.murder.core.IpLiteral.is(advertise)) {
+            return;
+        }
+        try {
+            tracker.registry().announce(new org.murder.tracker.swarm.Announce(meta.infoHash(), seeder.peerId(),
+                    InetAddress.getByName(advertise), seeder.port(), 0, 0, 0, org.murder.tracker.swarm.Event.STARTED, 0,
+                    seeder.config().rack()));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("seeder not put in the tracker's swarm in-process ({}); waiting for its announce", e.toString());
+        }
     }
 
     /** Hosts that announce before the seed would hear of no peer until their next announce: wait for it (bounded). */

@@ -37,9 +37,25 @@ final class RunningTracker {
      * The announce URL, on an address of this machine, of a murder tracker listening on {@code port}
      * of {@code bind} (loopback when {@code bind} is every interface), or empty.
      */
+    /**
+     * Whether something accepts a TCP connection on {@code host:port}: most deploys embed their tracker, and the
+     * JDK's HTTP client costs a fresh JVM about 0.1 s to make, on the way to the job's publication.
+     */
+    private static boolean accepts(String host, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host.replaceAll("^\\[|\\]$", ""), port), (int) PROBE_TIMEOUT.toMillis());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static Optional<Found> probe(String bind, int port) {
         String host = bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
         String base = "http://" + host + ":" + port;
+        if (!accepts(host, port)) {
+            return Optional.empty(); // nothing listens: the deploy starts its own, without making an HTTP client for nothing
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
         try {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/whitelist/" + NO_HASH))

@@ -58,4 +58,43 @@ class OriginServicesTest {
             assertTrue(embeddedIn.orElseThrow().matches("murder deploy v9 \\(pid \\d+\\)"), embeddedIn.toString());
         }
     }
+
+    @Test
+    void aReleaseItPackedIsSeededWithoutReadingItAgainAndTheSeedIsInItsTrackerAtOnceAndOnce() throws Exception {
+        Path src = work.resolve("src");
+        java.nio.file.Files.createDirectories(src);
+        byte[] data = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(data);
+        java.nio.file.Files.write(src.resolve("app.bin"), data);
+        DeployRequest req = DeployRequest.builder().source(Optional.of(src)).tag("v5").hostGlobs(List.of("h*"))
+                .seedTime(Duration.ofSeconds(1)).timeout(Duration.ofMinutes(1)).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(46000, 46999)).workDir(work.resolve("work")).grace(Duration.ZERO).build();
+        try (OriginServices origin = OriginServices.forDeploy(req, Clock.systemUTC(), DeployMetrics.unregistered())) {
+            origin.listen(req, null);
+            org.murder.maker.MakeTorrentResult made = new ReleasePacker(Clock.systemUTC(), false).pack(src, "v5",
+                    org.murder.maker.Compression.NONE, origin.announce(), req.workDir(), false, (md5, size) -> { });
+            org.murder.core.metainfo.MetaInfo meta = org.murder.core.metainfo.MetaInfo.read(made.torrent());
+            origin.register(meta);
+            // changed after it was hashed: a seeder that read it again would refuse it, one that trusts the packing does not
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(made.archive(),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {42}), made.size() / 2);
+            }
+            org.murder.peer.engine.Engine seeder = origin.seed(meta, made.archive(), true);
+            TrackerServer tracker = origin.embeddedTracker().orElseThrow();
+            assertEquals(1, tracker.registry().scrape(meta.infoHash()).complete(), "the seed, put there in-process");
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (tracker.metrics().announces() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(tracker.metrics().announces() >= 1, "the seeder's own announce arrived");
+            assertEquals(1, tracker.registry().peerCount(), "its own announce is the same peer, not a second one");
+            assertTrue(seeder.port() > 0);
+            try (OriginServices reading = OriginServices.forDeploy(req, Clock.systemUTC(), DeployMetrics.unregistered())) {
+                reading.listen(req, null);
+                Exception e = assertThrows(Exception.class, () -> reading.seed(meta, made.archive()));
+                assertTrue(e.getMessage().contains("pieces do not match"), "a seeder that reads it finds the change: " + e.getMessage());
+            }
+        }
+    }
 }

@@ -197,6 +197,16 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 begin();
                 return;
             }
+            if (options.hashedHere()) {
+                java.util.BitSet all = new java.util.BitSet(meta.pieceCount());
+                all.set(0, meta.pieceCount());
+                LOG.info("[torrent={}] {}: {} pieces hashed here as it was packed, not read again", logId, meta.name(),
+                        meta.pieceCount());
+                all.stream().forEach(picker::markHave);
+                counters.verified = picker.haveBytes();
+                begin();
+                return;
+            }
             LOG.info("[torrent={}] checking {} on disk", logId, meta.name());
             verifier.verifyAll(n -> { }).whenComplete((good, err) -> run(() -> {
                 if (err != null) {

@@ -165,7 +165,8 @@ public final class TrackerMetrics {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
         try {
             PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-            writer.write(out, registry.scrape(), EscapingScheme.ALLOW_UTF8);
+            // the JVM's metrics from the first scrape on: a deploy's tracker that nobody scrapes does not pay for them
+            writer.write(out, org.murder.metrics.DaemonMetrics.withJvm(registry).scrape(), EscapingScheme.ALLOW_UTF8);
             writer.write(out, openConnectionsRegistry.scrape(), EscapingScheme.ALLOW_UTF8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
