@@ -60,6 +60,11 @@ public final class ReleaseManager {
     public static final String GENERATION = ".generation";
     /** The tags murder unpacked here, one a line: only those (and activated ones) are ever pruned. */
     public static final String UNPACKED = ".unpacked";
+    /**
+     * {@code TAG INFOHASH} lines: the torrent of the archive each release was unpacked from (the one kept beside
+     * the archive), so that a tag deployed again with other bytes is not answered with the old release.
+     */
+    public static final String UNPACKED_FROM = ".unpacked-from";
     private static final String ROLLBACK_MARK = "rollback";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -87,6 +92,7 @@ public final class ReleaseManager {
     private final Path current;
     private final Path history;
     private final Path generation;
+    private final Path unpackedFrom;
     private final Path unpacked;
     private final SafeExtractor extractor;
     private final Clock clock;
@@ -102,6 +108,7 @@ public final class ReleaseManager {
         this.history = releases.resolve(HISTORY);
         this.generation = releases.resolve(GENERATION);
         this.unpacked = releases.resolve(UNPACKED);
+        this.unpackedFrom = releases.resolve(UNPACKED_FROM);
         this.extractor = Objects.requireNonNull(extractor, "extractor");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -156,9 +163,15 @@ public final class ReleaseManager {
         if (seen != null && !seen.isDirectory()) {
             throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
+        if (seen != null) {
+            refuseOtherBytes(tag, archive);
+        }
         try (SafeExtractor.Unpacked partial = seen == null ? extractor.extractBeside(archive, dir) : null;
                 DestLock lock = DestLock.acquire(releases)) {
             boolean extracted = partial != null && moveIntoPlace(partial, tag);
+            if (extracted) {
+                noteUnpackedFrom(tag, archive);
+            }
             if (partial == null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.failure(dir + ": removed while activating it (expected: no keep-last running on "
                         + dest + " at the same time)", null);
@@ -191,10 +204,13 @@ public final class ReleaseManager {
             if (!seen.isDirectory()) {
                 throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
             }
+            refuseOtherBytes(tag, archive);
             return dir;
         }
         try (SafeExtractor.Unpacked partial = extractor.extractBeside(archive, dir); DestLock lock = DestLock.acquire(releases)) {
-            moveIntoPlace(partial, tag);
+            if (moveIntoPlace(partial, tag)) {
+                noteUnpackedFrom(tag, archive);
+            }
         }
         return dir;
     }
@@ -333,6 +349,10 @@ public final class ReleaseManager {
             }
             if (unpackedHere.removeAll(gone) || stale) {
                 writeUnpacked(unpackedHere);
+            }
+            Map<String, String> from = readUnpackedFrom();
+            if (from.keySet().retainAll(present) | from.keySet().removeAll(gone)) {
+                writeUnpackedFrom(from);
             }
             if (!strays.isEmpty()) {
                 LOG.info("[dest={}] left {} in {}: not unpacked or activated by murder (it prunes only its own releases)", dest,
@@ -500,6 +520,71 @@ public final class ReleaseManager {
             LOG.warn("{}: {} more lines ignored", history, ignored - MAX_HISTORY_WARNINGS);
         }
         return lines;
+    }
+
+    /**
+     * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from another archive
+     * than {@code archive} (their torrents differ): the tag was deployed before with other bytes (through another
+     * ZooKeeper, or one rebuilt), and the host reported the new archive verified while current kept the old files.
+     * A release with no record (unpacked by murder before December 2026, or made by hand) is taken as it is.
+     */
+    private void refuseOtherBytes(String tag, Path archive) {
+        Optional<String> now = torrentOf(archive);
+        String then = readUnpackedFrom().get(tag);
+        if (now.isPresent() && then != null && !then.equals(now.get())) {
+            throw MurderException.failure(releases.resolve(tag) + ": holds release " + tag + " unpacked from another archive (torrent "
+                    + then + ", this job's " + now.get() + "): the tag was deployed here before with other bytes (expected: a new tag"
+                    + " for new bytes, or that directory removed first if this job's bytes are the ones wanted)", null);
+        }
+        if (then == null && !readUnpacked().contains(tag)) {
+            LOG.warn("[dest={}] {} was not unpacked by this murder (no record of its archive): used as it is for {}", dest,
+                    releases.resolve(tag), tag);
+        }
+    }
+
+    /** The infohash (hex) of the torrent kept beside {@code archive}, empty when there is none or it cannot be read. */
+    private static Optional<String> torrentOf(Path archive) {
+        Path torrent = org.murder.maker.ReleaseDelta.torrentBeside(archive);
+        try {
+            return Files.isRegularFile(torrent, LinkOption.NOFOLLOW_LINKS)
+                    ? Optional.of(org.murder.core.metainfo.MetaInfo.read(torrent).infoHash().toHex()) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@link #UNPACKED_FROM}: tag to infohash (a missing or unreadable file: none). */
+    private Map<String, String> readUnpackedFrom() {
+        Map<String, String> from = new java.util.TreeMap<>();
+        try {
+            for (String line : org.murder.core.io.SmallFiles.read(unpackedFrom, 16L << 20, "unpacked-from").lines().toList()) {
+                String[] f = line.strip().split(" ");
+                if (f.length == 2 && isValidTag(f[0]) && f[1].matches("[0-9a-f]{40}")) {
+                    from.put(f[0], f[1]);
+                }
+            }
+        } catch (IOException e) {
+            // none recorded: nothing is refused
+        }
+        return from;
+    }
+
+    /** Records the torrent {@code tag} was unpacked from; under the destination's lock. A failure only loses the check. */
+    private void noteUnpackedFrom(String tag, Path archive) {
+        Map<String, String> from = readUnpackedFrom();
+        Optional<String> torrent = torrentOf(archive);
+        if (torrent.isPresent() ? !torrent.get().equals(from.put(tag, torrent.get())) : from.remove(tag) != null) {
+            writeUnpackedFrom(from);
+        }
+    }
+
+    private void writeUnpackedFrom(Map<String, String> from) {
+        try {
+            AtomicFiles.write(unpackedFrom, from.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + "\n")
+                    .collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8), true);
+        } catch (RuntimeException e) {
+            LOG.warn("[dest={}] record what {} were unpacked from: {}", dest, from.keySet(), e.getMessage());
+        }
     }
 
     /** {@link #UNPACKED}: the tags murder unpacked here and has not pruned (a missing file: none). */
