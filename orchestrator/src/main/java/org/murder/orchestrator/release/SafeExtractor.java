@@ -282,7 +282,12 @@ public final class SafeExtractor {
     private final class Run {
         private final Path archive;
         private final Path root;
-        private final Map<String, Kind> seen = new HashMap<>();
+        /**
+         * The directories made so far (keys); files are not held in memory, only found on disk when asked about: a
+         * map of every entry took an agent's whole heap (192 MB) at 900,000 files, and it died in a loop of full
+         * collections on a release the packer had accepted.
+         */
+        private final java.util.Set<String> dirKeys = new java.util.HashSet<>();
         private final List<Link> links = new ArrayList<>();
         private final Map<String, String> linkTargets = new HashMap<>();
         private final List<DirAttributes> dirs = new ArrayList<>();
@@ -482,35 +487,37 @@ public final class SafeExtractor {
             if (!path.normalize().startsWith(root)) { // cannot happen after components(); never write if it does
                 throw refuse(raw, "leaves the release (expected: a relative path inside the release)");
             }
-            Kind existing = seen.get(key);
+            Kind existing = dirKeys.contains(key) ? Kind.DIRECTORY : linkTargets.containsKey(key) ? Kind.SYMLINK : null;
             if (existing != null && !(existing == Kind.DIRECTORY && kind == Kind.DIRECTORY)) {
                 throw refuse(raw, "appears twice (expected: each path once)");
             }
-            switch (kind) {
-                case DIRECTORY -> {
-                    if (existing == null) {
-                        Files.createDirectory(path);
-                        seen.put(key, Kind.DIRECTORY);
+            try { // a file there already (not held in memory): its name taken is the refusal
+                switch (kind) {
+                    case DIRECTORY -> {
+                        if (existing == null) {
+                            Files.createDirectory(path);
+                            dirKeys.add(key);
+                        }
+                        dirs.add(new DirAttributes(path, parts.size(), dirMode(entry), entry.getLastModifiedTime()));
                     }
-                    dirs.add(new DirAttributes(path, parts.size(), dirMode(entry), entry.getLastModifiedTime()));
-                }
-                case FILE -> {
-                    if (entry.isLink()) {
-                        hardLink(raw, entry.getLinkName(), path);
-                    } else {
-                        writeFile(raw, entry, tar, path, codec);
+                    case FILE -> {
+                        if (entry.isLink()) {
+                            hardLink(raw, entry.getLinkName(), path);
+                        } else {
+                            writeFile(raw, entry, tar, path, codec);
+                        }
                     }
-                    seen.put(key, Kind.FILE);
+                    case SYMLINK -> {
+                        String target = entry.getLinkName();
+                        checkLinkTarget(raw, key, target);
+                        Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
+                        links.add(new Link(raw, key, target));
+                        linkTargets.put(key, target);
+                        setLinkTime(path, entry.getLastModifiedTime());
+                    }
                 }
-                case SYMLINK -> {
-                    String target = entry.getLinkName();
-                    checkLinkTarget(raw, key, target);
-                    Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
-                    seen.put(key, Kind.SYMLINK);
-                    links.add(new Link(raw, key, target));
-                    linkTargets.put(key, target);
-                    setLinkTime(path, entry.getLastModifiedTime());
-                }
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw refuse(raw, "appears twice (expected: each path once)");
             }
         }
 
@@ -551,18 +558,19 @@ public final class SafeExtractor {
                 }
                 key.append(parts.get(i));
                 String k = key.toString();
-                Kind kind = seen.get(k);
-                if (kind == Kind.SYMLINK) {
+                if (dirKeys.contains(k)) {
+                    continue;
+                }
+                if (linkTargets.containsKey(k)) {
                     throw refuse(raw, "writes through the symbolic link '" + Trees.printable(k)
                             + "' (expected: no entry below a symbolic link)");
                 }
-                if (kind == Kind.FILE) {
+                try {
+                    Files.createDirectory(root.resolve(k));
+                } catch (java.nio.file.FileAlreadyExistsException e) { // neither a directory nor a link of ours: a file
                     throw refuse(raw, "'" + Trees.printable(k) + "' is a file (expected: a directory)");
                 }
-                if (kind == null) {
-                    Files.createDirectory(root.resolve(k));
-                    seen.put(k, Kind.DIRECTORY);
-                }
+                dirKeys.add(k);
             }
             return parts.size() == 1 ? parts.get(0) : key + "/" + parts.get(parts.size() - 1);
         }
@@ -651,10 +659,26 @@ public final class SafeExtractor {
             }
             List<String> parts = components(raw, target, shown + ": ");
             String key = String.join("/", parts);
-            if (parts.isEmpty() || seen.get(key) != Kind.FILE) {
+            if (parts.isEmpty() || !isFileEarlier(parts)) {
                 throw refuse(raw, shown + " names no file earlier in the archive" + expected);
             }
             Files.createLink(path, root.resolve(key));
+        }
+
+        /** Whether {@code parts} names a file an earlier entry made: no link or file on the way, a regular file at the end. */
+        private boolean isFileEarlier(List<String> parts) {
+            String key = String.join("/", parts);
+            if (dirKeys.contains(key) || linkTargets.containsKey(key)) {
+                return false;
+            }
+            StringBuilder prefix = new StringBuilder();
+            for (int i = 0; i < parts.size() - 1; i++) {
+                prefix.append(i == 0 ? "" : "/").append(parts.get(i));
+                if (!dirKeys.contains(prefix.toString())) {
+                    return false; // through a link, a file, or nothing made
+                }
+            }
+            return Files.isRegularFile(root.resolve(key), LinkOption.NOFOLLOW_LINKS);
         }
 
         private void checkLinkTarget(String raw, String key, String target) {
