@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Overlays {
     private static final Logger LOG = LoggerFactory.getLogger(Overlays.class);
+    private static final java.security.SecureRandom STAGING = new java.security.SecureRandom();
     public static final String DIR = "overlays";
 
     private Overlays() {
@@ -110,13 +111,14 @@ public final class Overlays {
                     if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                         throw clash(target, "a directory in the release where the overlay has a file");
                     }
-                    Path tmp = target.resolveSibling("." + target.getFileName() + ".overlay");
-                    if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                        throw clash(tmp, "in the release, where the overlay stages its copy of " + file.getFileName());
-                    }
+                    // a name of its own, made anew: a fixed '.NAME.overlay' replaced a release file of that name without a word
+                    Path tmp = target.resolveSibling("." + target.getFileName() + ".murder-overlay-"
+                            + Long.toUnsignedString(STAGING.nextLong(), 36));
                     try {
-                        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                        Files.copy(file, tmp, StandardCopyOption.COPY_ATTRIBUTES);
                         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        throw e; // not ours (a name drawn twice in 2^64): left alone
                     } catch (IOException e) {
                         try { // never left in the release: a later deploy of the tag would activate it
                             Files.deleteIfExists(tmp);

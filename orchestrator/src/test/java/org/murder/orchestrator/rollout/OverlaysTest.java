@@ -106,4 +106,19 @@ class OverlaysTest {
         assertTrue(d.getMessage().contains(release.resolve("bin/app") + ": a file in the release where the overlay has a directory"
                 + " (expected:"), d.getMessage());
     }
+
+    @Test
+    void aReleaseFileNamedLikeTheStagingCopyIsKept() throws Exception {
+        Path release = tmp.resolve("releases/v3");
+        write(release.resolve("conf/app.conf"), "from the build\n");
+        write(release.resolve("conf/.app.conf.overlay"), "KEEPME\n"); // the name the copy was staged under before
+        write(release.resolve("overlays/a1/conf/app.conf"), "host a1\n");
+        Overlays.apply(release, Optional.empty(), List.of(), "a1");
+        assertEquals("host a1\n", Files.readString(release.resolve("conf/app.conf")));
+        assertEquals("KEEPME\n", Files.readString(release.resolve("conf/.app.conf.overlay")));
+        try (var files = Files.list(release.resolve("conf"))) {
+            assertEquals(List.of(".app.conf.overlay", "app.conf"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no staging copy left");
+        }
+    }
 }
