@@ -398,6 +398,9 @@ public final class SafeExtractor {
                     setTimes(d.path(), d.mtime());
                 }
             }
+            if (contents) {
+                DiskFlush.fileSystemOf(root);
+            }
             return new Extracted(root, entries, bytes);
         }
 
