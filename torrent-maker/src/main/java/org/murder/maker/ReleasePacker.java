@@ -92,7 +92,7 @@ public final class ReleasePacker {
                 }
                 if (entries.size() > ReleaseLimits.MAX_ENTRIES) { // now, not after listing millions more
                     throw MurderException.badInput(root + ": more than " + ReleaseLimits.MAX_ENTRIES + " entries (expected: at most "
-                            + ReleaseLimits.MAX_ENTRIES + ": agents refuse to unpack more; --exclude what the hosts do not need)");
+                            + ReleaseLimits.MAX_ENTRIES + ": agents refuse to unpack more; leave out what the hosts do not need: make-torrent --exclude, or a smaller SRC for murder deploy)");
                 }
                 level = next;
             }

@@ -548,6 +548,9 @@ public final class SafeExtractor {
             if (type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG) {
                 return Kind.FILE;
             }
+            if (entry.isOldGNUSparse()) { // GNU tar's -S in its default format: a file, its holes read back as zeros
+                return Kind.FILE;
+            }
             throw refuse(raw, "entry type '" + Trees.printable(String.valueOf((char) type))
                     + "' (expected: a file, directory or symbolic link)");
         }

@@ -34,6 +34,7 @@ import org.murder.testkit.Tmpfs;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.murder.core.MurderException;
 import org.murder.core.progress.Progress;
 import org.murder.maker.MakeTorrentRequest;
@@ -686,5 +687,29 @@ class SafeExtractorTest {
                 assertEquals(List.of(), left.toList(), "nothing left beside the target");
             }
         }
+    }
+
+    /** GNU tar's -S in its default formats (entry type 'S'), and the POSIX ones: the file comes back whole, its holes as zeros. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gnu", "oldgnu", "posix"})
+    void aSparseFileFromGnuTarIsUnpackedWhole(String format) throws Exception {
+        Path src = tmp.resolve("sparse-src-" + format);
+        Files.createDirectories(src);
+        byte[] expected = new byte[3 << 20];
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(src.resolve("hole"),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("start".getBytes()), 0);
+            ch.write(java.nio.ByteBuffer.wrap("end".getBytes()), expected.length - 3);
+        }
+        System.arraycopy("start".getBytes(), 0, expected, 0, 5);
+        System.arraycopy("end".getBytes(), 0, expected, expected.length - 3, 3);
+        Path archive = tmp.resolve("sparse-" + format + ".tar");
+        Process tar = new ProcessBuilder("/bin/tar", "--format=" + format, "-S", "-cf", archive.toString(), "-C", src.toString(), ".")
+                .redirectErrorStream(true).start();
+        String said = new String(tar.getInputStream().readAllBytes());
+        assertEquals(0, tar.waitFor(), said);
+        Path out = tmp.resolve("sparse-out-" + format);
+        new SafeExtractor().extract(archive, out);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, Files.readAllBytes(out.resolve("hole")));
     }
 }
