@@ -307,26 +307,6 @@ public final class ReleasePacker {
                 (FileTime) attrs.get("ctime"), attrs.get("dev") + ":" + attrs.get("ino"), (Integer) attrs.get("nlink"));
     }
 
-    /**
-     * The release directory itself as {@code ./}: without it every host made the release directory 0755, and a
-     * source kept at 0700 or 0750 (a config with a password in it) became readable by every user of the host.
-     */
-    PackEntry rootEntry() {
-        try {
-            PackEntry e = entry(root, ".", PackEntry.Kind.DIRECTORY, Files.readAttributes(root, ATTRIBUTES), "");
-            if ((e.mode() & 0005) != 0005) { // a build directory from mktemp -d is 0700: say so before every host follows it
-                LOG.warn("{} is mode {}: hosts make the release directory {} too (owned by the agent's user), so other users"
-                        + " cannot read the release; chmod o+rx it if the application runs as another user",
-                        Printable.escape(root.toString()), String.format("%04o", e.mode() & 07777), String.format("%04o",
-                        e.mode() & 07777));
-            }
-            return e;
-        } catch (IOException e) {
-            throw MurderException.badInput(Printable.escape(org.murder.core.io.IoErrors.describe(e)) + " (expected: a readable release"
-                    + " directory)");
-        }
-    }
-
     /** Total bytes of file content: what the progress display counts. */
     public static long contentBytes(List<PackEntry> entries) {
         return entries.stream().mapToLong(PackEntry::size).sum();

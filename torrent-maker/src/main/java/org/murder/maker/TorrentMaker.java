@@ -81,11 +81,7 @@ public final class TorrentMaker {
                 temps.add(temp);
                 LOG.info("packing {} ({} entries, {} bytes) into {} ({})", source, entries.size(), content, archive,
                         request.compression().name().toLowerCase(java.util.Locale.ROOT));
-                // "./" first: the release directory's own mode and time (every host made it 0755 without it)
-                List<PackEntry> written = new java.util.ArrayList<>(entries.size() + 1);
-                written.add(packer.rootEntry());
-                written.addAll(entries);
-                Packed packed = packAndHash(written, temp, pieceLength, request, pool, content);
+                Packed packed = packAndHash(entries, temp, pieceLength, request, pool, content);
                 hashes = packed.hashes();
                 if (packed.frames().frames().size() <= FrameIndex.MAX_FRAMES) {
                     frames = Optional.of(packed.frames());
