@@ -63,7 +63,7 @@ class WrongSecretTest {
                 tmp.resolve("other").toString(), "--dest-root", tmp.resolve("dest").toString(), "--port-range", port + "-" + port,
                 "--ip", "127.0.0.1", "--metrics-port", "off", "--no-warm-up");
         assertEquals(1, run.exitCode(), run.err());
-        assertTrue(run.err().startsWith("murder: zookeeper: writing /murder/jobs not allowed (NoAuth): murder's nodes there were"
+        assertTrue(run.err().startsWith("murder: zookeeper: /murder/jobs: not allowed (NoAuth): murder's nodes there were"
                 + " made with other credentials, another job secret's"), run.err());
         assertFalse(run.err().contains("unexpected") || run.err().contains("--verbose"), run.err());
     }
@@ -77,7 +77,7 @@ class WrongSecretTest {
                 String.valueOf(freePort()), "--seeder-ports", seeder + "-" + seeder, "--work-dir", tmp.resolve("work").toString(),
                 "--metrics-port", "off", "--timeout", "30s");
         assertEquals(1, run.exitCode(), run.err());
-        assertTrue(run.err().contains("murder: zookeeper: writing /murder/locks not allowed (NoAuth)"), run.err());
+        assertTrue(run.err().contains("murder: zookeeper: /murder/locks: not allowed (NoAuth)"), run.err());
         assertFalse(run.err().contains("unexpected") || run.err().contains("--verbose"), run.err());
         assertTrue(tree.checkExists().forPath(ZkPaths.JOBS) == null || tree.getChildren().forPath(ZkPaths.JOBS).isEmpty(),
                 "no job published");

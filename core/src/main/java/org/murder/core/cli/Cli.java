@@ -174,7 +174,8 @@ public final class Cli {
                 cl.getErr().println("murder: " + printable(source == null ? message : message + " (from " + source + ")"));
                 return me.exitCode();
             }
-            java.io.IOException io = e instanceof java.io.IOException i ? i : e instanceof java.io.UncheckedIOException u ? u.getCause() : null;
+            Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+            java.nio.file.FileSystemException io = cause instanceof java.nio.file.FileSystemException f ? f : null;
             if (io != null) { // a path and what went wrong with it, in words: not a Java class name
                 cl.getErr().println("murder: " + org.murder.core.io.IoErrors.describe(io)); // escaped
                 if (!verbose) {

@@ -51,8 +51,10 @@ class CliTest {
         assertEquals("1", r[0]);
         assertEquals("murder: /var/tmp/murder/v1.torrent\\x1b[2J: no such file or directory\nmurder: run again with --verbose for where it"
                 + " happened\n", r[1]);
-        r = run(new java.io.UncheckedIOException(new java.io.IOException("No space left on device")));
-        assertEquals("murder: No space left on device\nmurder: run again with --verbose for where it happened\n", r[1]);
+        r = run(new java.io.UncheckedIOException(new java.nio.file.FileSystemException("/srv/app/v2.part", null, "No space left on device")));
+        assertEquals("murder: /srv/app/v2.part: No space left on device\nmurder: run again with --verbose for where it happened\n", r[1]);
+        r = run(new java.net.ConnectException("Connection refused")); // no path to name: the class says what failed
+        assertTrue(r[1].startsWith("murder: unexpected error: java.net.ConnectException: Connection refused\n"), r[1]);
         r = run(new IllegalStateException("a bug"));
         assertTrue(r[1].startsWith("murder: unexpected error: java.lang.IllegalStateException: a bug\n"), r[1]);
     }

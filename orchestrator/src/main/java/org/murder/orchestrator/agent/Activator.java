@@ -21,6 +21,20 @@ public interface Activator {
         return dest.resolve("releases").resolve(tag);
     }
 
+    /**
+     * {@link #activate(Path, String, Path, int, Generation)} of an archive whose md5 is {@code md5} (the job's, which the
+     * download verified): an activator that records what each release was unpacked from refuses a tag already unpacked
+     * from other bytes. Others ignore it.
+     */
+    default void activate(Path dest, String tag, Path archive, String md5, int keep, Generation by) {
+        activate(dest, tag, archive, keep, by);
+    }
+
+    /** {@link #prepare(Path, String, Path, Generation)} of an archive whose md5 is {@code md5} (see the other activate). */
+    default Path prepare(Path dest, String tag, Path archive, String md5, Generation by) {
+        return prepare(dest, tag, archive, by);
+    }
+
     /** The tag {@code <dest>/current} points at, if any. */
     default Optional<String> current(Path dest) {
         return Optional.empty();

@@ -22,6 +22,20 @@ public final class ReleaseActivator implements Activator {
     }
 
     @Override
+    public void activate(Path dest, String tag, Path archive, String md5, int keep, Generation by) {
+        ReleaseManager releases = new ReleaseManager(dest);
+        releases.activate(tag, archive, Optional.of(md5), Optional.of(by));
+        if (keep > 0) {
+            releases.keepLast(keep);
+        }
+    }
+
+    @Override
+    public Path prepare(Path dest, String tag, Path archive, String md5, Generation by) {
+        return new ReleaseManager(dest).prepare(tag, archive, Optional.of(md5), Optional.of(by));
+    }
+
+    @Override
     public Optional<String> current(Path dest) {
         return new ReleaseManager(dest).current();
     }

@@ -68,7 +68,7 @@ final class RolloutActivation {
     Outcome activate(Job job, Path dest, Path archive, Generation by, boolean switchedBefore, Listener listener)
             throws InterruptedException {
         Rollout rollout = job.rolloutOrNone();
-        Path release = activator.prepare(dest, job.tag(), archive, by);
+        Path release = activator.prepare(dest, job.tag(), archive, job.md5(), by);
         Overlays.apply(release, setup.overlayDir(), roles, host);
         String current = activator.current(dest).orElse("");
         boolean resumedSwitch = switchedBefore && current.equals(job.tag());
@@ -85,7 +85,7 @@ final class RolloutActivation {
         run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, resumedSwitch, resumedSwitch
                 ? "current on " + job.tag() + " since before the agent restarted (was " + orNone(previous) + ")"
                 : "current still on " + orNone(previous));
-        activator.activate(dest, job.tag(), archive, job.keep(), by);
+        activator.activate(dest, job.tag(), archive, job.md5(), job.keep(), by);
         boolean switched = resumedSwitch || !previous.equals(job.tag());
         listener.activating(results, job.tag(), switched);
         afterSwitch(hooks, rollout, env, release, results, job.tag(), previous, switched, listener);

@@ -281,7 +281,9 @@ public final class Deployer {
             out.printf("release   %s: %s (%s), md5 %s%n", req.tag(), made.archive(),
                     org.murder.core.ByteSize.format(made.size()), made.md5());
             origin.register(meta);
-            Engine seeder = origin.seed(meta, made.archive(), true); // hashed into the torrent just now: not read again
+            // an archive this deploy packed (in --work-dir) was hashed as it was written: not read again; a ready archive
+            // is the operator's file, which may have changed since it was hashed, and is checked as before
+            Engine seeder = origin.seed(meta, made.archive(), made.packed());
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();

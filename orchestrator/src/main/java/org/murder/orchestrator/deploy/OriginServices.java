@@ -214,11 +214,13 @@ final class OriginServices implements AutoCloseable {
     /**
      * Puts the seeder in its embedded tracker's swarm at once, as its own first announce will (the same peer id,
      * address and port): that announce went through a client's first request in this JVM, 0.1 s on the way to the
-     * job's publication. With a host name for {@code --advertise}, the seeder's announce says where it is.
+     * job's publication. Only for an {@code --advertise} address of this machine, from which the seeder's own announce
+     * then comes too (the tracker keys a peer by its id and the address it announces from); otherwise (a name, NAT, a
+     * container) the seeder's announce is waited for as before.
      */
     private void announceInProcess(TrackerServer tracker, MetaInfo meta) {
-        if (advertise == null || !org.murder.core.IpLiteral.is(advertise)) {
-            return;
+        if (advertise == null || !org.murder.core.IpLiteral.is(advertise) || !isLocal(advertise)) {
+            return; // the seeder's announce may come from another address (NAT, a container): one slot, its own
         }
         try {
             tracker.registry().announce(new org.murder.tracker.swarm.Announce(meta.infoHash(), seeder.peerId(),

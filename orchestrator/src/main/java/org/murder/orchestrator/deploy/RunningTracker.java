@@ -34,10 +34,6 @@ final class RunningTracker {
     }
 
     /**
-     * The announce URL, on an address of this machine, of a murder tracker listening on {@code port}
-     * of {@code bind} (loopback when {@code bind} is every interface), or empty.
-     */
-    /**
      * Whether something accepts a TCP connection on {@code host:port}: most deploys embed their tracker, and the
      * JDK's HTTP client costs a fresh JVM about 0.1 s to make, on the way to the job's publication.
      */
@@ -50,6 +46,10 @@ final class RunningTracker {
         }
     }
 
+    /**
+     * The announce URL, on an address of this machine, of a murder tracker listening on {@code port}
+     * of {@code bind} (loopback when {@code bind} is every interface), or empty.
+     */
     static Optional<Found> probe(String bind, int port) {
         String host = bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
         String base = "http://" + host + ":" + port;

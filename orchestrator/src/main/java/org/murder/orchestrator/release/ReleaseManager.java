@@ -61,8 +61,8 @@ public final class ReleaseManager {
     /** The tags murder unpacked here, one a line: only those (and activated ones) are ever pruned. */
     public static final String UNPACKED = ".unpacked";
     /**
-     * {@code TAG INFOHASH} lines: the torrent of the archive each release was unpacked from (the one kept beside
-     * the archive), so that a tag deployed again with other bytes is not answered with the old release.
+     * {@code TAG MD5} lines: the md5 of the archive each release was unpacked from (the job's, which the download
+     * verified), so that a tag deployed again with other bytes is not answered with the old release.
      */
     public static final String UNPACKED_FROM = ".unpacked-from";
     private static final String ROLLBACK_MARK = "rollback";
@@ -153,6 +153,14 @@ public final class ReleaseManager {
      * By hand (empty), nothing is checked or recorded.
      */
     public Switch activate(String tag, Path archive, Optional<Generation> by) {
+        return activate(tag, archive, Optional.empty(), by);
+    }
+
+    /**
+     * {@link #activate(String, Path, Optional)} of an archive whose md5 is {@code md5}: a release of {@code tag}
+     * unpacked here before from an archive with another md5 is refused, not switched to.
+     */
+    public Switch activate(String tag, Path archive, Optional<String> md5, Optional<Generation> by) {
         validateTag(tag);
         Path dir = releases.resolve(tag);
         createDirectories();
@@ -164,13 +172,13 @@ public final class ReleaseManager {
             throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
         if (seen != null) {
-            refuseOtherBytes(tag, archive);
+            refuseOtherBytes(tag, md5);
         }
         try (SafeExtractor.Unpacked partial = seen == null ? extractor.extractBeside(archive, dir) : null;
                 DestLock lock = DestLock.acquire(releases)) {
             boolean extracted = partial != null && moveIntoPlace(partial, tag);
             if (extracted) {
-                noteUnpackedFrom(tag, archive);
+                noteUnpackedFrom(tag, md5);
             }
             if (partial == null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw MurderException.failure(dir + ": removed while activating it (expected: no keep-last running on "
@@ -182,6 +190,9 @@ public final class ReleaseManager {
                 by.ifPresent(this::recordGeneration);
                 return new Switch(from, tag, extracted);
             }
+            // the release (with any overlay copied in since it was unpacked) on the disk before current points at it: the
+            // switch is flushed, and after a power loss it could have pointed at files whose data never got there
+            DiskFlush.fileSystemOf(dir);
             switchCurrent(new HistoryLine(clock.instant().getEpochSecond(), tag, false), by);
             LOG.info("[dest={}] activated {} (was {})", dest, tag, from.orElse("none"));
             return new Switch(from, tag, extracted);
@@ -194,6 +205,11 @@ public final class ReleaseManager {
      * are being checked, then {@link #activate} only switches. Returns the release directory.
      */
     public Path prepare(String tag, Path archive, Optional<Generation> by) {
+        return prepare(tag, archive, Optional.empty(), by);
+    }
+
+    /** {@link #prepare(String, Path, Optional)} of an archive whose md5 is {@code md5} (see {@link #activate(String, Path, Optional, Optional)}). */
+    public Path prepare(String tag, Path archive, Optional<String> md5, Optional<Generation> by) {
         validateTag(tag);
         Path dir = releases.resolve(tag);
         createDirectories();
@@ -204,12 +220,12 @@ public final class ReleaseManager {
             if (!seen.isDirectory()) {
                 throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
             }
-            refuseOtherBytes(tag, archive);
+            refuseOtherBytes(tag, md5);
             return dir;
         }
         try (SafeExtractor.Unpacked partial = extractor.extractBeside(archive, dir); DestLock lock = DestLock.acquire(releases)) {
             if (moveIntoPlace(partial, tag)) {
-                noteUnpackedFrom(tag, archive);
+                noteUnpackedFrom(tag, md5);
             }
         }
         return dir;
@@ -523,18 +539,18 @@ public final class ReleaseManager {
     }
 
     /**
-     * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from another archive
-     * than {@code archive} (their torrents differ): the tag was deployed before with other bytes (through another
+     * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from an archive
+     * with another md5 than {@code md5} (the job's): the tag was deployed before with other bytes (through another
      * ZooKeeper, or one rebuilt), and the host reported the new archive verified while current kept the old files.
      * A release with no record (unpacked by murder before December 2026, or made by hand) is taken as it is.
      */
-    private void refuseOtherBytes(String tag, Path archive) {
-        Optional<String> now = torrentOf(archive);
+    private void refuseOtherBytes(String tag, Optional<String> md5) {
         String then = readUnpackedFrom().get(tag);
-        if (now.isPresent() && then != null && !then.equals(now.get())) {
-            throw MurderException.failure(releases.resolve(tag) + ": holds release " + tag + " unpacked from another archive (torrent "
-                    + then + ", this job's " + now.get() + "): the tag was deployed here before with other bytes (expected: a new tag"
-                    + " for new bytes, or that directory removed first if this job's bytes are the ones wanted)", null);
+        if (md5.isPresent() && then != null && !then.equalsIgnoreCase(md5.get())) {
+            throw MurderException.failure(releases.resolve(tag) + ": holds release " + tag + " unpacked from an archive with md5 "
+                    + then + ", and this job's archive has md5 " + org.murder.core.Printable.escape(md5.get(), 64) + ": the tag was deployed here before"
+                    + " with other bytes (expected: a new tag for new bytes, or that directory removed first if this job's bytes are"
+                    + " the ones wanted)", null);
         }
         if (then == null && !readUnpacked().contains(tag)) {
             LOG.warn("[dest={}] {} was not unpacked by this murder (no record of its archive): used as it is for {}", dest,
@@ -542,24 +558,13 @@ public final class ReleaseManager {
         }
     }
 
-    /** The infohash (hex) of the torrent kept beside {@code archive}, empty when there is none or it cannot be read. */
-    private static Optional<String> torrentOf(Path archive) {
-        Path torrent = org.murder.maker.ReleaseDelta.torrentBeside(archive);
-        try {
-            return Files.isRegularFile(torrent, LinkOption.NOFOLLOW_LINKS)
-                    ? Optional.of(org.murder.core.metainfo.MetaInfo.read(torrent).infoHash().toHex()) : Optional.empty();
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** {@link #UNPACKED_FROM}: tag to infohash (a missing or unreadable file: none). */
+    /** {@link #UNPACKED_FROM}: tag to md5 (a missing or unreadable file: none). */
     private Map<String, String> readUnpackedFrom() {
         Map<String, String> from = new java.util.TreeMap<>();
         try {
             for (String line : org.murder.core.io.SmallFiles.read(unpackedFrom, 16L << 20, "unpacked-from").lines().toList()) {
                 String[] f = line.strip().split(" ");
-                if (f.length == 2 && isValidTag(f[0]) && f[1].matches("[0-9a-f]{40}")) {
+                if (f.length == 2 && isValidTag(f[0]) && f[1].matches("[0-9a-f]{32}")) {
                     from.put(f[0], f[1]);
                 }
             }
@@ -569,11 +574,11 @@ public final class ReleaseManager {
         return from;
     }
 
-    /** Records the torrent {@code tag} was unpacked from; under the destination's lock. A failure only loses the check. */
-    private void noteUnpackedFrom(String tag, Path archive) {
+    /** Records the md5 of the archive {@code tag} was unpacked from; under the destination's lock. A failure only loses the check. */
+    private void noteUnpackedFrom(String tag, Optional<String> md5) {
         Map<String, String> from = readUnpackedFrom();
-        Optional<String> torrent = torrentOf(archive);
-        if (torrent.isPresent() ? !torrent.get().equals(from.put(tag, torrent.get())) : from.remove(tag) != null) {
+        Optional<String> known = md5.map(m -> m.toLowerCase(java.util.Locale.ROOT)).filter(m -> m.matches("[0-9a-f]{32}"));
+        if (known.isPresent() ? !known.get().equals(from.put(tag, known.get())) : from.remove(tag) != null) {
             writeUnpackedFrom(from);
         }
     }

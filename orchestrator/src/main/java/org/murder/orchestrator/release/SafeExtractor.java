@@ -118,6 +118,7 @@ public final class SafeExtractor {
     public Extracted extract(Path archive, Path target) {
         Path resolved = asTheKernelSees(target); // once: the move goes where the checks looked
         try (Unpacked done = extractBeside(archive, target, resolved)) {
+            DiskFlush.fileSystemOf(done.directory()); // on the disk before it is in place (murder unpack)
             // not ATOMIC_MOVE: rename(2) would silently replace an empty directory at target
             Files.move(done.directory(), resolved);
             return new Extracted(target, done.entries(), done.bytes());
@@ -397,9 +398,6 @@ public final class SafeExtractor {
                 if (d.mtime() != null) {
                     setTimes(d.path(), d.mtime());
                 }
-            }
-            if (contents) {
-                DiskFlush.fileSystemOf(root);
             }
             return new Extracted(root, entries, bytes);
         }

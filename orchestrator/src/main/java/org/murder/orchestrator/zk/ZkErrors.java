@@ -28,9 +28,9 @@ public final class ZkErrors {
         return Optional.empty();
     }
 
-    /** The message for a write to {@code path} that ZooKeeper refused (NoAuth). */
+    /** The message for an operation on {@code path} that ZooKeeper refused (NoAuth): a write, or a read under --zk-auth-file. */
     public static String notAllowed(String path) {
-        return "zookeeper: writing " + (path == null ? "murder's tree" : Printable.escape(path, 200)) + " not allowed (NoAuth):"
+        return "zookeeper: " + (path == null ? "murder's tree" : Printable.escape(path, 200)) + ": not allowed (NoAuth):"
                 + " murder's nodes there were made with other credentials, another job secret's or another --zk-auth-file's"
                 + " (expected: the same secret on the deploy host and every agent; after a rotation, delete the old tree first:"
                 + " README, 'Rotating the job secret')";

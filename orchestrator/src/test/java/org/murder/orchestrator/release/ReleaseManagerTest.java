@@ -490,33 +490,27 @@ class ReleaseManagerTest {
                 + " remove it to let any job switch current)", e.getMessage());
     }
 
-    /** A torrent kept beside {@code archive}, as an agent keeps the job's: {@code pieces} tells one archive's from another's. */
-    private static void torrentBeside(Path archive, char pieces) throws Exception {
-        String info = "d6:lengthi1e4:name1:a12:piece lengthi16384e6:pieces20:" + String.valueOf(pieces).repeat(20) + "e";
-        Files.writeString(org.murder.maker.ReleaseDelta.torrentBeside(archive), "d4:info" + info + "e",
-                java.nio.charset.StandardCharsets.ISO_8859_1);
-    }
-
     @Test
     void aTagDeployedAgainWithOtherBytesIsRefusedNotAnsweredWithTheOldRelease() throws Exception {
+        String md5a = "0123456789abcdef0123456789abcdef";
+        String md5b = "fedcba9876543210fedcba9876543210";
         Path first = tarFixture().file("VERSION", "first build").write(tmp.resolve("first-v1.tar.gz"));
-        torrentBeside(first, 'a');
-        releases.activate("v1", first);
-        Path again = tarFixture().file("VERSION", "first build").write(tmp.resolve("again-v1.tar.gz"));
-        torrentBeside(again, 'a');
-        releases.activate("v1", again); // the same bytes (a retry): taken
+        releases.activate("v1", first, Optional.of(md5a), Optional.empty());
+        // the same bytes again (a retry, or the same archive deployed as a ready one, with another torrent): taken
+        releases.activate("v1", first, Optional.of(md5a.toUpperCase(java.util.Locale.ROOT)), Optional.empty());
         Path second = tarFixture().file("VERSION", "second build").write(tmp.resolve("second-v1.tar.gz"));
-        torrentBeside(second, 'b');
-        MurderException e = assertThrows(MurderException.class, () -> releases.activate("v1", second));
-        assertTrue(e.getMessage().startsWith(dest.resolve("releases/v1") + ": holds release v1 unpacked from another archive"),
-                e.getMessage());
-        e = assertThrows(MurderException.class, () -> releases.prepare("v1", second, Optional.empty()));
+        MurderException e = assertThrows(MurderException.class, () -> releases.activate("v1", second, Optional.of(md5b),
+                Optional.empty()));
+        assertEquals(dest.resolve("releases/v1") + ": holds release v1 unpacked from an archive with md5 " + md5a + ", and this job's"
+                + " archive has md5 " + md5b + ": the tag was deployed here before with other bytes (expected: a new tag for new bytes,"
+                + " or that directory removed first if this job's bytes are the ones wanted)", e.getMessage());
+        e = assertThrows(MurderException.class, () -> releases.prepare("v1", second, Optional.of(md5b), Optional.empty()));
         assertTrue(e.getMessage().contains("the tag was deployed here before with other bytes"), e.getMessage());
         assertEquals("first build", Files.readString(dest.resolve("current/VERSION")));
         releases.activate("v2", archiveFixture("v2"));
         releases.keepLast(1); // v1 pruned, and its record with it: a new v1 is unpacked as new
         assertFalse(Files.readString(dest.resolve("releases/" + ReleaseManager.UNPACKED_FROM)).contains("v1 "));
-        releases.activate("v1", second);
+        releases.activate("v1", second, Optional.of(md5b), Optional.empty());
         assertEquals("second build", Files.readString(dest.resolve("current/VERSION")));
     }
 }
