@@ -511,7 +511,7 @@ public final class SafeExtractor {
                     case SYMLINK -> {
                         String target = entry.getLinkName();
                         checkLinkTarget(raw, key, target);
-                        Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
+                        createSymbolicLink(path, target);
                         links.add(new Link(raw, key, target));
                         linkTargets.put(key, target);
                         setLinkTime(path, entry.getLastModifiedTime());
@@ -667,6 +667,37 @@ public final class SafeExtractor {
                 throw refuse(raw, shown + " names no file earlier in the archive" + expected);
             }
             Files.createLink(path, root.resolve(key));
+        }
+
+        /**
+         * Makes the link {@code path -> target} with the target's text as the archive has it. A Java path drops a
+         * trailing slash and doubled ones ({@code a.txt/} became {@code a.txt}, {@code sub//f} {@code sub/f}: a link
+         * broken on the build machine worked on the hosts, and the tree no longer compared equal), so such a text is
+         * given to {@code ln -s} (rare: one process each).
+         */
+        private void createSymbolicLink(Path path, String target) throws IOException {
+            Path asJava = path.getFileSystem().getPath(target);
+            if (asJava.toString().equals(target)) {
+                Files.createSymbolicLink(path, asJava);
+                return;
+            }
+            try {
+                Process ln = new ProcessBuilder("ln", "-s", "--", target, path.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (ln.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && ln.exitValue() == 0) {
+                    return;
+                }
+                ln.destroyForcibly();
+            } catch (IOException e) {
+                // no ln(1): the text as Java keeps it, below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("making the link " + path);
+            }
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(path.toString());
+            }
+            Files.createSymbolicLink(path, asJava);
         }
 
         /** Whether {@code parts} names a file an earlier entry made: no link or file on the way, a regular file at the end. */

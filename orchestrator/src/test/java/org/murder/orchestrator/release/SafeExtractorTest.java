@@ -721,4 +721,17 @@ class SafeExtractorTest {
         new SafeExtractor().extract(archive, out);
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, Files.readAllBytes(out.resolve("hole")));
     }
+
+    /** A link's text as the archive has it: a trailing slash and a doubled one kept (a Java path drops both). */
+    @Test
+    void aLinksTextIsKeptAsTheArchiveHasIt() throws Exception {
+        Path archive = tarFixture().file("a.txt", "x").dir("sub").file("sub/f", "y").symlink("slash", "a.txt/")
+                .symlink("double", "sub//f").symlink("plain", "sub/f").write(tmp.resolve("links.tar.gz"));
+        Path out = tmp.resolve("links-out");
+        new SafeExtractor().extract(archive, out);
+        assertEquals("a.txt/", Files.readSymbolicLink(out.resolve("slash")).toString());
+        assertEquals("sub//f", Files.readSymbolicLink(out.resolve("double")).toString());
+        assertEquals("sub/f", Files.readSymbolicLink(out.resolve("plain")).toString());
+        assertEquals("y", Files.readString(out.resolve("double")));
+    }
 }
