@@ -126,9 +126,9 @@ public final class DeployWeb implements Consumer<DeployState>, AutoCloseable {
         if (!known) {
             return page(404, headers, "text/plain; charset=utf-8", "not found\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        if (!"GET".equals(request.method())) {
-            headers.put("Allow", "GET");
-            return page(405, headers, "text/plain; charset=utf-8", "method not allowed (expected: GET)\n"
+        if (!"GET".equals(request.method()) && !request.isHead()) { // HEAD: a monitor's probe, answered as GET without the body
+            headers.put("Allow", "GET, HEAD");
+            return page(405, headers, "text/plain; charset=utf-8", "method not allowed (expected: GET or HEAD)\n"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if ("/api/deploy".equals(path)) {

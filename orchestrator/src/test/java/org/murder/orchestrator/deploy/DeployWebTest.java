@@ -139,13 +139,18 @@ class DeployWebTest {
     }
 
     @Test
-    void otherPathsAre404AndOtherMethods405() throws Exception {
+    void otherPathsAre404OtherMethods405AndHeadIsGetWithoutItsBody() throws Exception {
         assertEquals(404, send("GET", "/nope").statusCode());
         assertEquals(404, send("GET", "/api/deploy/x").statusCode());
         HttpResponse<String> post = send("POST", "/api/deploy");
         assertEquals(405, post.statusCode());
-        assertEquals("GET", post.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
         assertEquals(405, send("DELETE", "/").statusCode());
+        HttpResponse<String> head = send("HEAD", "/"); // a monitor's probe: as GET, without the body (it was 405)
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+        assertEquals(String.valueOf(send("GET", "/").body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+                head.headers().firstValue("Content-Length").orElse(""));
         assertEquals("no-store", post.headers().firstValue("Cache-Control").orElse(""));
     }
 
