@@ -282,6 +282,15 @@ public final class ReleaseDelta {
      * failed for want of space (fault audit). Returns the bytes the file system gained.
      */
     public static long pruneForSpace(Path dir, long needed, java.util.function.Predicate<MetaInfo> inUse) {
+        return pruneForSpace(dir, needed, inUse, archive -> true);
+    }
+
+    /**
+     * {@link #pruneForSpace(Path, long, java.util.function.Predicate)}, then, still short, the {@code .part} files of
+     * downloads given up, but none of an archive {@code archiveInUse} names (by its file name).
+     */
+    public static long pruneForSpace(Path dir, long needed, java.util.function.Predicate<MetaInfo> inUse,
+            java.util.function.Predicate<String> archiveInUse) {
         long usable = usable(dir);
         if (usable < 0 || usable >= needed) {
             return 0;
@@ -310,6 +319,9 @@ public final class ReleaseDelta {
             ours.get().files().forEach(ReleaseDelta::deleteCounting);
             removed.add(ours.get().meta().name());
         }
+        if (usable(dir) < needed) {
+            removed.addAll(removeStaleParts(dir, needed, archiveInUse));
+        }
         long gained = Math.max(0, usable(dir) - usable);
         if (!removed.isEmpty()) {
             LOG.warn("low on space in {}: removed {} to make room for {} ({} gained, {} usable now)", dir, String.join(", ", removed),
@@ -317,6 +329,45 @@ public final class ReleaseDelta {
                     org.murder.core.ByteSize.format(Math.max(0, usable(dir))));
         }
         return gained;
+    }
+
+    /** A {@code .part} written to this recently may belong to a download under way: never removed for space. */
+    static final java.time.Duration PART_BUSY = java.time.Duration.ofMinutes(10);
+
+    /**
+     * The {@code .part} files of downloads that failed or were given up (their tag never finished here: no torrent
+     * beside them, so the loop over releases above passes them by), oldest first, until there is room: a failed 10 GB
+     * download held its space for the 8 days a .part may be resumed, and every other job failed for want of it. Not the
+     * archive {@code archiveInUse} names, nor one written in the last
+     * {@link #PART_BUSY}.
+     */
+    private static List<String> removeStaleParts(Path dir, long needed, java.util.function.Predicate<String> archiveInUse) {
+        List<Path> parts = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.part")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ARCHIVE_ENDINGS.stream().anyMatch(e -> n.endsWith(e + ".part"))) {
+                    parts.add(p);
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        parts.sort(Comparator.comparing(ReleaseDelta::modified));
+        java.time.Instant busy = java.time.Instant.now().minus(PART_BUSY);
+        List<String> removed = new ArrayList<>();
+        for (Path p : parts) {
+            if (usable(dir) >= needed) {
+                break;
+            }
+            String archive = p.getFileName().toString().replaceFirst("\\.part$", "");
+            if (modified(p).toInstant().isAfter(busy) || archiveInUse.test(archive)) {
+                continue;
+            }
+            deleteCounting(p);
+            removed.add(p.getFileName().toString());
+        }
+        return removed;
     }
 
     /** The bytes {@code dir}'s file system lets us write, or -1 when it cannot say. */

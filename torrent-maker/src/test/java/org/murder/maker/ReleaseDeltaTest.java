@@ -225,6 +225,25 @@ class ReleaseDeltaTest {
     }
 
     @Test
+    void lowOnSpaceThePartOfADownloadGivenUpGoesButNotOneInUseOrStillWritten() throws Exception {
+        try (org.murder.testkit.Tmpfs fs = org.murder.testkit.Tmpfs.mount(tmp.resolve("small-parts"), "size=2m")) {
+            Path small = fs.dir();
+            Path failed = Files.write(small.resolve("v7.tar.zst.part"), new byte[600_000]); // a tag that never finished here
+            Files.setLastModifiedTime(failed, FileTime.from(Instant.now().minus(java.time.Duration.ofHours(2))));
+            Path resumed = Files.write(small.resolve("v8.tar.zst.part"), new byte[400_000]); // the job's own, to resume
+            Files.setLastModifiedTime(resumed, FileTime.from(Instant.now().minus(java.time.Duration.ofHours(3))));
+            Path writing = Files.write(small.resolve("v9.tar.gz.part"), new byte[400_000]); // written a minute ago: under way
+            Files.setLastModifiedTime(writing, FileTime.from(Instant.now().minus(java.time.Duration.ofMinutes(1))));
+            Path notOurs = Files.write(small.resolve("notes.part"), new byte[100_000]);
+            long usable = Files.getFileStore(small).getUsableSpace();
+            ReleaseDelta.pruneForSpace(small, usable + 500_000, m -> false, archive -> archive.equals("v8.tar.zst"));
+            assertTrue(Files.notExists(failed), "the download given up");
+            assertTrue(Files.exists(resumed) && Files.exists(writing) && Files.exists(notOurs), "in use, under way, not ours");
+            assertTrue(Files.getFileStore(small).getUsableSpace() >= usable + 500_000);
+        }
+    }
+
+    @Test
     void pruneRemovesOnlyOurOlderReleasesBeyondKeep() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));
         MakeTorrentResult r = pack(tree("build"), "v1", out);

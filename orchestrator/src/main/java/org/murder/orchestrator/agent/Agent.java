@@ -652,7 +652,8 @@ public final class Agent implements Closeable {
         // the whole archive's size: a .part is as long as the file from its start (sparse), whatever it holds
         try {
             org.murder.maker.ReleaseDelta.pruneForSpace(dest, meta.totalLength(), other -> other.name().equals(meta.name())
-                    || archivesInUse.contains(other.name()) || engine.running(other.infoHash()).isPresent());
+                    || archivesInUse.contains(other.name()) || engine.running(other.infoHash()).isPresent(),
+                    archive -> archive.equals(meta.name()) || archivesInUse.contains(archive));
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] make room in {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }
