@@ -442,7 +442,17 @@ public final class Agent implements Closeable {
         Path archive = dest.resolve(meta.name());
         HostReport accepted = progress.last();
         long checkStarted = System.nanoTime();
-        if (sameMd5(archive, job.md5())) {
+        Optional<String> onDisk = md5Of(archive);
+        if (job.activate() && onDisk.isPresent() && isPackedNameOf(job.tag(), meta.name())) {
+            // a release of this tag unpacked by a murder before the records (releases/.unpacked-from) came from this archive:
+            // its md5 is the record, so that other bytes under the tag are refused here too
+            try {
+                new org.murder.orchestrator.release.ReleaseManager(dest).recordIfUnknown(job.tag(), onDisk.get());
+            } catch (RuntimeException e) { // only a record: the activation below says what is wrong with the destination
+                LOG.debug("[agent={} job={}] record what {} was unpacked from: {}", settings.name(), job.id(), job.tag(), e.toString());
+            }
+        }
+        if (onDisk.isPresent() && onDisk.get().equals(job.md5())) {
             metrics.verified(System.nanoTime() - checkStarted);
             // downloading when the agent stopped: this job fetched it before the restart; else it was there before the job
             boolean ours = previous.isPresent() && java.util.Set.of(HostReport.DOWNLOADING, HostReport.READY, HostReport.ACTIVATING)
@@ -789,9 +799,15 @@ public final class Agent implements Closeable {
         return dest;
     }
 
-    private static boolean sameMd5(Path file, String md5) {
+    /** Whether {@code archive} is the name a deploy packing release {@code tag} gives it ({@code TAG.tar.zst}, ...). */
+    private static boolean isPackedNameOf(String tag, String archive) {
+        return java.util.List.of(".tar.zst", ".tar.gz", ".tar").stream().anyMatch(e -> archive.equals(tag + e));
+    }
+
+    /** The md5 (hex) of {@code file}, empty when it is not a regular file or cannot be read. */
+    private static Optional<String> md5Of(Path file) {
         if (!Files.isRegularFile(file)) {
-            return false;
+            return Optional.empty();
         }
         MessageDigest digest = Digests.md5();
         byte[] buffer = new byte[1 << 20];
@@ -801,9 +817,9 @@ public final class Agent implements Closeable {
                 digest.update(buffer, 0, n);
             }
         } catch (IOException e) {
-            return false;
+            return Optional.empty();
         }
-        return Hex.encode(digest.digest()).equals(md5);
+        return Optional.of(Hex.encode(digest.digest()));
     }
 
     /**

@@ -156,7 +156,7 @@ final class Registration implements Closeable {
                 // anyone may create nodes: a registration not signed with the job secret is no agent's. Waited for, a
                 // client without the secret kept an agent from taking jobs for as long as it held the name
                 LOG.warn("{} is held by a registration not signed with the job secret (made by a client without it, or by an agent"
-                        + " of before December 2026);"
+                        + " of a murder before 2026-12-07, which then still runs this name's jobs until it is stopped);"
                         + " replacing it with ours", path);
                 try {
                     zk.delete().withVersion(stat.getVersion()).forPath(path);

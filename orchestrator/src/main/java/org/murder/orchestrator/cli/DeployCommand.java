@@ -322,7 +322,9 @@ public final class DeployCommand implements Callable<Integer> {
                     + " --host, --role, --waves, --rollback or --dry-run with it)");
         }
         if (source != null && !Files.isRegularFile(source)) {
-            throw MurderException.badInput("--resume: " + source + " (expected: the job's archive file to seed)");
+            throw MurderException.badInput("--resume: " + org.murder.core.Printable.escape(source.toString()) + ": "
+                    + (Files.isDirectory(source) ? "a directory" : Files.exists(source) ? "not a regular file" : "no such file")
+                    + " (expected: the job's archive file to seed, as the publishing deploy left it in its --work-dir)");
         }
         if (!org.murder.core.IpLiteral.is(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");

@@ -542,7 +542,8 @@ public final class ReleaseManager {
      * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from an archive
      * with another md5 than {@code md5} (the job's): the tag was deployed before with other bytes (through another
      * ZooKeeper, or one rebuilt), and the host reported the new archive verified while current kept the old files.
-     * A release with no record (unpacked by murder before December 2026, or made by hand) is taken as it is.
+     * A release with no record (unpacked by a murder before 2026-12-07 with no archive beside it, or made by hand) is taken
+     * as it is, with a warning.
      */
     private void refuseOtherBytes(String tag, Optional<String> md5) {
         String then = readUnpackedFrom().get(tag);
@@ -552,9 +553,10 @@ public final class ReleaseManager {
                     + " with other bytes (expected: a new tag for new bytes, or that directory removed first if this job's bytes are"
                     + " the ones wanted)", null);
         }
-        if (then == null && !readUnpacked().contains(tag)) {
-            LOG.warn("[dest={}] {} was not unpacked by this murder (no record of its archive): used as it is for {}", dest,
-                    releases.resolve(tag), tag);
+        if (then == null && md5.isPresent()) {
+            LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): used as it is for {}, whose md5 is {}",
+                    dest, releases.resolve(tag), readUnpacked().contains(tag) ? "unpacked by a murder before the records"
+                    : "not unpacked by murder", tag, org.murder.core.Printable.escape(md5.get(), 64));
         }
     }
 
@@ -572,6 +574,26 @@ public final class ReleaseManager {
             // none recorded: nothing is refused
         }
         return from;
+    }
+
+    /**
+     * Records {@code md5} as what {@code releases/TAG} was unpacked from when murder unpacked it ({@link #UNPACKED}) and no
+     * record says otherwise: an agent of a murder before the records finds the archive of the tag's earlier deploy
+     * beside the releases ({@code TAG.tar.zst}), and its md5 is the best record there is. Without it, a release unpacked
+     * before an upgrade was answered to other bytes under its tag without a word (mixed-version audit).
+     */
+    public void recordIfUnknown(String tag, String md5) {
+        validateTag(tag);
+        if (!Files.isDirectory(releases.resolve(tag), LinkOption.NOFOLLOW_LINKS) || !md5.matches("[0-9a-fA-F]{32}")) {
+            return;
+        }
+        try (DestLock lock = DestLock.acquire(releases)) {
+            if (readUnpacked().contains(tag) && !readUnpackedFrom().containsKey(tag)) {
+                noteUnpackedFrom(tag, Optional.of(md5));
+                LOG.info("[dest={}] {}: recorded as unpacked from an archive with md5 {} (the one beside it, from before the records)",
+                        dest, releases.resolve(tag), md5.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
     }
 
     /** Records the md5 of the archive {@code tag} was unpacked from; under the destination's lock. A failure only loses the check. */

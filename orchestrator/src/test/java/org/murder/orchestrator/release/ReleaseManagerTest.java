@@ -513,4 +513,23 @@ class ReleaseManagerTest {
         releases.activate("v1", second, Optional.of(md5b), Optional.empty());
         assertEquals("second build", Files.readString(dest.resolve("current/VERSION")));
     }
+
+    @Test
+    void aReleaseUnpackedBeforeTheRecordsGetsTheMd5OfTheArchiveBesideItAndOtherBytesAreRefused() throws Exception {
+        String before = "0123456789abcdef0123456789abcdef";
+        String other = "fedcba9876543210fedcba9876543210";
+        Path first = tarFixture().file("VERSION", "unpacked by an older agent").write(tmp.resolve("old-v3.tar.gz"));
+        releases.activate("v3", first, Optional.empty(), Optional.empty()); // no md5: as a murder before the records
+        Files.createDirectories(dest.resolve("releases/manual"));
+        releases.recordIfUnknown("manual", before); // not murder's: no record made for it
+        releases.recordIfUnknown("v3", before.toUpperCase(java.util.Locale.ROOT));
+        releases.recordIfUnknown("v3", other); // a record is never replaced
+        assertEquals("v3 " + before + "\n", Files.readString(dest.resolve("releases/" + ReleaseManager.UNPACKED_FROM)));
+        Path second = tarFixture().file("VERSION", "other bytes").write(tmp.resolve("new-v3.tar.gz"));
+        MurderException e = assertThrows(MurderException.class, () -> releases.activate("v3", second, Optional.of(other),
+                Optional.empty()));
+        assertTrue(e.getMessage().contains("unpacked from an archive with md5 " + before), e.getMessage());
+        releases.activate("v3", first, Optional.of(before), Optional.empty()); // its own bytes: taken
+        assertEquals("unpacked by an older agent", Files.readString(dest.resolve("current/VERSION")));
+    }
 }

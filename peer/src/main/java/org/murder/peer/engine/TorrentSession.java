@@ -565,8 +565,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!proven && remote != null && ourRack().map(claimed::equals).orElse(false)) {
             long heldBack = unprovenRackLog.acquire();
             if (heldBack >= 0) {
-                LOG.warn("[torrent={} peer={}] says it is in our rack {} {}: taken as of another rack (a peer without this"
-                        + " deploy's secret, or an address translated between us){}", logId, remote.getAddress().getHostAddress(),
+                LOG.warn("[torrent={} peer={}] says it is in our rack {} {}: taken as of another rack (an agent of a murder before"
+                        + " 2026-12-07, which sends no proofs, a peer without this deploy's secret, or an address translated between"
+                        + " us){}", logId, remote.getAddress().getHostAddress(),
                         Printable.escape(claimed.value()), c.claimedRackProof() == null ? "without a proof" : "with a proof that does not verify",
                         LogThrottle.suffix(heldBack));
             }
