@@ -331,8 +331,11 @@ public final class ReleaseDelta {
         return gained;
     }
 
-    /** A {@code .part} written to this recently may belong to a download under way: never removed for space. */
-    static final java.time.Duration PART_BUSY = java.time.Duration.ofMinutes(10);
+    /**
+     * A {@code .part} written to this recently may belong to a download under way (of another agent process on the
+     * destination: the agent itself names its jobs' parts as in use): never removed for space.
+     */
+    static final java.time.Duration PART_BUSY = java.time.Duration.ofHours(1);
 
     /**
      * The {@code .part} files of downloads that failed or were given up (their tag never finished here: no torrent

@@ -235,8 +235,10 @@ class ReleaseDeltaTest {
             Path writing = Files.write(small.resolve("v9.tar.gz.part"), new byte[400_000]); // written a minute ago: under way
             Files.setLastModifiedTime(writing, FileTime.from(Instant.now().minus(java.time.Duration.ofMinutes(1))));
             Path notOurs = Files.write(small.resolve("notes.part"), new byte[100_000]);
+            Files.setLastModifiedTime(notOurs, FileTime.from(Instant.now().minus(java.time.Duration.ofDays(1))));
             long usable = Files.getFileStore(small).getUsableSpace();
-            ReleaseDelta.pruneForSpace(small, usable + 500_000, m -> false, archive -> archive.equals("v8.tar.zst"));
+            // more than can be freed: every .part is looked at, and only the one given up goes
+            ReleaseDelta.pruneForSpace(small, Long.MAX_VALUE, m -> false, archive -> archive.equals("v8.tar.zst"));
             assertTrue(Files.notExists(failed), "the download given up");
             assertTrue(Files.exists(resumed) && Files.exists(writing) && Files.exists(notOurs), "in use, under way, not ours");
             assertTrue(Files.getFileStore(small).getUsableSpace() >= usable + 500_000);

@@ -90,6 +90,8 @@ public final class Agent implements Closeable {
     private volatile String ensembleId = "";
     /** Archives this agent's jobs are downloading now: never pruned. */
     private final Set<String> archivesInUse = ConcurrentHashMap.newKeySet();
+    /** The {@code .part} files of the jobs running now, counted (two jobs of one destination may name the same archive). */
+    private final java.util.Map<Path, Integer> partsInUse = new ConcurrentHashMap<>();
 
     public Agent(CuratorFramework zk, AgentSettings settings, Engine engine, JobSigner signer, Activator activator, Clock clock) {
         this(zk, settings, engine, signer, activator, clock, org.murder.orchestrator.rollout.HostSetup.none(),
@@ -440,14 +442,27 @@ public final class Agent implements Closeable {
         Path dest = destination(job);
         MetaInfo meta = MetaInfo.parse(Base64.getDecoder().decode(job.torrent()));
         Path archive = dest.resolve(meta.name());
+        // from here to the job's end its .part is this job's: no other job short of space removes it (a stalled download
+        // does not touch it for minutes, and a resumed one is still being checked)
+        Path part = archive.resolveSibling(archive.getFileName() + org.murder.peer.storage.Storage.PART_SUFFIX);
+        partsInUse.merge(part, 1, Integer::sum);
+        try {
+            return deployHolding(job, path, progress, previous, generation, dest, meta, archive);
+        } finally {
+            partsInUse.computeIfPresent(part, (k, n) -> n > 1 ? n - 1 : null);
+        }
+    }
+
+    private HostReport deployHolding(Job job, String path, Progress progress, Optional<HostReport> previous, Generation generation,
+            Path dest, MetaInfo meta, Path archive) {
         HostReport accepted = progress.last();
         long checkStarted = System.nanoTime();
         Optional<String> onDisk = md5Of(archive);
-        if (job.activate() && onDisk.isPresent() && isPackedNameOf(job.tag(), meta.name())) {
+        if (onDisk.isPresent() && isPackedNameOf(job.tag(), meta.name())) {
             // a release of this tag unpacked by a murder before the records (releases/.unpacked-from) came from this archive:
             // its md5 is the record, so that other bytes under the tag are refused here too
             try {
-                new org.murder.orchestrator.release.ReleaseManager(dest).recordIfUnknown(job.tag(), onDisk.get());
+                new org.murder.orchestrator.release.ReleaseManager(dest).recordIfUnknown(job.tag(), archive, onDisk.get());
             } catch (RuntimeException e) { // only a record: the activation below says what is wrong with the destination
                 LOG.debug("[agent={} job={}] record what {} was unpacked from: {}", settings.name(), job.id(), job.tag(), e.toString());
             }
@@ -663,7 +678,8 @@ public final class Agent implements Closeable {
         try {
             org.murder.maker.ReleaseDelta.pruneForSpace(dest, meta.totalLength(), other -> other.name().equals(meta.name())
                     || archivesInUse.contains(other.name()) || engine.running(other.infoHash()).isPresent(),
-                    archive -> archive.equals(meta.name()) || archivesInUse.contains(archive));
+                    archive -> archive.equals(meta.name()) || archivesInUse.contains(archive)
+                            || partsInUse.containsKey(dest.resolve(archive + org.murder.peer.storage.Storage.PART_SUFFIX)));
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] make room in {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }

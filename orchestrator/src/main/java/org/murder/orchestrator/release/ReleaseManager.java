@@ -577,21 +577,35 @@ public final class ReleaseManager {
     }
 
     /**
-     * Records {@code md5} as what {@code releases/TAG} was unpacked from when murder unpacked it ({@link #UNPACKED}) and no
-     * record says otherwise: an agent of a murder before the records finds the archive of the tag's earlier deploy
-     * beside the releases ({@code TAG.tar.zst}), and its md5 is the best record there is. Without it, a release unpacked
-     * before an upgrade was answered to other bytes under its tag without a word (mixed-version audit).
+     * Records the md5 of {@code archive} ({@code md5}) as what {@code releases/TAG} was unpacked from, when murder unpacked
+     * that release ({@link #UNPACKED}), no record says otherwise, and the archive can be its source: the only one of the
+     * tag's packed names beside the releases ({@code TAG.tar.zst}, {@code .tar.gz}, {@code .tar}), and last written
+     * before the release directory was (an archive written after it, by a later job of the tag, is not its source). A
+     * murder before the records left such releases; without a record one was answered to other bytes under its tag
+     * without a word (mixed-version audit). Anything less sure records nothing: the release is then used with a warning.
      */
-    public void recordIfUnknown(String tag, String md5) {
+    public void recordIfUnknown(String tag, Path archive, String md5) {
         validateTag(tag);
-        if (!Files.isDirectory(releases.resolve(tag), LinkOption.NOFOLLOW_LINKS) || !md5.matches("[0-9a-fA-F]{32}")) {
+        if (!releasesPresent() || !md5.matches("[0-9a-fA-F]{32}")) {
+            return;
+        }
+        Path dir = releases.resolve(tag);
+        long packedNames = java.util.stream.Stream.of(".tar.zst", ".tar.gz", ".tar")
+                .filter(e -> Files.exists(dest.resolve(tag + e), LinkOption.NOFOLLOW_LINKS)).count();
+        try {
+            if (packedNames != 1 || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    || Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS).compareTo(
+                            Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)) > 0) {
+                return;
+            }
+        } catch (IOException e) {
             return;
         }
         try (DestLock lock = DestLock.acquire(releases)) {
             if (readUnpacked().contains(tag) && !readUnpackedFrom().containsKey(tag)) {
                 noteUnpackedFrom(tag, Optional.of(md5));
-                LOG.info("[dest={}] {}: recorded as unpacked from an archive with md5 {} (the one beside it, from before the records)",
-                        dest, releases.resolve(tag), md5.toLowerCase(java.util.Locale.ROOT));
+                LOG.info("[dest={}] {}: recorded as unpacked from {} (md5 {}), the archive beside it from before the records",
+                        dest, dir, archive.getFileName(), md5.toLowerCase(java.util.Locale.ROOT));
             }
         }
     }

@@ -681,23 +681,32 @@ public final class SafeExtractor {
                 Files.createSymbolicLink(path, asJava);
                 return;
             }
-            try {
-                Process ln = new ProcessBuilder("ln", "-s", "--", target, path.toString()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (ln.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && ln.exitValue() == 0) {
-                    return;
-                }
-                ln.destroyForcibly();
+            Process ln;
+            try { // -T: the link's name is never taken as a directory to make the link in
+                ln = new ProcessBuilder("ln", "-s", "-T", "--", target, path.toString()).redirectErrorStream(true).start();
             } catch (IOException e) {
-                // no ln(1): the text as Java keeps it, below
+                LOG.warn("no ln(1) here ({}): the link {} points at '{}', not '{}' as the archive has it", e.getMessage(), path,
+                        Trees.printable(asJava.toString()), Trees.printable(target));
+                Files.createSymbolicLink(path, asJava);
+                return;
+            }
+            try {
+                if (!ln.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) { // its few words fit the pipe: read after
+                    throw new IOException("ln -s " + path + ": no answer in 30 s");
+                }
+                if (ln.exitValue() != 0) {
+                    String said = new String(ln.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip();
+                    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new FileAlreadyExistsException(path.toString());
+                    }
+                    throw new IOException("ln -s " + path + ": " + Trees.printable(said));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("making the link " + path);
+            } finally {
+                ln.destroyForcibly();
             }
-            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FileAlreadyExistsException(path.toString());
-            }
-            Files.createSymbolicLink(path, asJava);
         }
 
         /** Whether {@code parts} names a file an earlier entry made: no link or file on the way, a regular file at the end. */

@@ -518,18 +518,34 @@ class ReleaseManagerTest {
     void aReleaseUnpackedBeforeTheRecordsGetsTheMd5OfTheArchiveBesideItAndOtherBytesAreRefused() throws Exception {
         String before = "0123456789abcdef0123456789abcdef";
         String other = "fedcba9876543210fedcba9876543210";
+        FileTime anHourAgo = FileTime.from(Instant.now().minusSeconds(3600));
         Path first = tarFixture().file("VERSION", "unpacked by an older agent").write(tmp.resolve("old-v3.tar.gz"));
-        releases.activate("v3", first, Optional.empty(), Optional.empty()); // no md5: as a murder before the records
-        Files.createDirectories(dest.resolve("releases/manual"));
-        releases.recordIfUnknown("manual", before); // not murder's: no record made for it
-        releases.recordIfUnknown("v3", before.toUpperCase(java.util.Locale.ROOT));
-        releases.recordIfUnknown("v3", other); // a record is never replaced
+        for (String tag : List.of("v3", "v4", "v5")) { // no md5: as a murder before the records
+            releases.activate(tag, first, Optional.empty(), Optional.empty());
+        }
+        Path beside = Files.copy(first, dest.resolve("v3.tar.gz"));
+        Files.setLastModifiedTime(beside, anHourAgo); // written before its release: its source
+        Path later = Files.copy(first, dest.resolve("v4.tar.gz"));
+        Files.setLastModifiedTime(later, FileTime.from(Instant.now().plusSeconds(3600))); // a later job's download: not its source
+        for (String name : List.of("v5.tar.gz", "v5.tar.zst")) { // two packed names: which one is its source?
+            Files.setLastModifiedTime(Files.copy(first, dest.resolve(name)), anHourAgo);
+        }
+        Files.createDirectories(dest.resolve("releases/manual")); // not murder's
+        Files.setLastModifiedTime(Files.copy(first, dest.resolve("manual.tar.gz")), anHourAgo);
+
+        releases.recordIfUnknown("manual", dest.resolve("manual.tar.gz"), before);
+        releases.recordIfUnknown("v4", later, before);
+        releases.recordIfUnknown("v5", dest.resolve("v5.tar.gz"), before);
+        releases.recordIfUnknown("v3", beside, before.toUpperCase(java.util.Locale.ROOT));
+        releases.recordIfUnknown("v3", beside, other); // a record is never replaced
         assertEquals("v3 " + before + "\n", Files.readString(dest.resolve("releases/" + ReleaseManager.UNPACKED_FROM)));
+
         Path second = tarFixture().file("VERSION", "other bytes").write(tmp.resolve("new-v3.tar.gz"));
         MurderException e = assertThrows(MurderException.class, () -> releases.activate("v3", second, Optional.of(other),
                 Optional.empty()));
         assertTrue(e.getMessage().contains("unpacked from an archive with md5 " + before), e.getMessage());
         releases.activate("v3", first, Optional.of(before), Optional.empty()); // its own bytes: taken
         assertEquals("unpacked by an older agent", Files.readString(dest.resolve("current/VERSION")));
+        releases.activate("v4", second, Optional.of(other), Optional.empty()); // no record: used as it is, with a warning
     }
 }

@@ -726,12 +726,13 @@ class SafeExtractorTest {
     @Test
     void aLinksTextIsKeptAsTheArchiveHasIt() throws Exception {
         Path archive = tarFixture().file("a.txt", "x").dir("sub").file("sub/f", "y").symlink("slash", "a.txt/")
-                .symlink("double", "sub//f").symlink("plain", "sub/f").write(tmp.resolve("links.tar.gz"));
+                .symlink("double", "sub//f").symlink("plain", "sub/f").symlink("dash", "-n//x").write(tmp.resolve("links.tar.gz"));
         Path out = tmp.resolve("links-out");
         new SafeExtractor().extract(archive, out);
         assertEquals("a.txt/", Files.readSymbolicLink(out.resolve("slash")).toString());
         assertEquals("sub//f", Files.readSymbolicLink(out.resolve("double")).toString());
         assertEquals("sub/f", Files.readSymbolicLink(out.resolve("plain")).toString());
+        assertEquals("-n//x", Files.readSymbolicLink(out.resolve("dash")).toString(), "a text like an option stays a target");
         assertEquals("y", Files.readString(out.resolve("double")));
     }
 }
