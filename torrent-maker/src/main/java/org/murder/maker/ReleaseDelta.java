@@ -214,7 +214,8 @@ public final class ReleaseDelta {
     static final java.time.Duration IN_USE = java.time.Duration.ofHours(1);
     /** A {@code .part} of a release archive untouched this long will not be resumed (jobs expire after 7 days). */
     static final java.time.Duration STALE_PART = java.time.Duration.ofDays(8);
-    private static final List<String> ARCHIVE_ENDINGS = List.of(".tar.zst", ".tar.gz", ".tar");
+    private static final List<String> ARCHIVE_ENDINGS = java.util.Arrays.stream(Compression.values()).map(Compression::extension)
+            .toList();
 
     /**
      * Removes releases beyond the {@code keep} newest from {@code dir}. A release is ours when its

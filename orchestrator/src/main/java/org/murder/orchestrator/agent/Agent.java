@@ -458,7 +458,7 @@ public final class Agent implements Closeable {
         HostReport accepted = progress.last();
         long checkStarted = System.nanoTime();
         Optional<String> onDisk = md5Of(archive);
-        if (onDisk.isPresent() && isPackedNameOf(job.tag(), meta.name())) {
+        if (onDisk.isPresent()) {
             // a release of this tag unpacked by a murder before the records (releases/.unpacked-from) came from this archive:
             // its md5 is the record, so that other bytes under the tag are refused here too
             try {
@@ -813,11 +813,6 @@ public final class Agent implements Closeable {
             throw new IllegalStateException(dest + ": not writable by this agent");
         }
         return dest;
-    }
-
-    /** Whether {@code archive} is the name a deploy packing release {@code tag} gives it ({@code TAG.tar.zst}, ...). */
-    private static boolean isPackedNameOf(String tag, String archive) {
-        return java.util.List.of(".tar.zst", ".tar.gz", ".tar").stream().anyMatch(e -> archive.equals(tag + e));
     }
 
     /** The md5 (hex) of {@code file}, empty when it is not a regular file or cannot be read. */

@@ -590,10 +590,12 @@ public final class ReleaseManager {
             return;
         }
         Path dir = releases.resolve(tag);
-        long packedNames = java.util.stream.Stream.of(".tar.zst", ".tar.gz", ".tar")
-                .filter(e -> Files.exists(dest.resolve(tag + e), LinkOption.NOFOLLOW_LINKS)).count();
+        List<String> packedNames = java.util.Arrays.stream(org.murder.maker.Compression.values()).map(c -> tag + c.extension())
+                .toList();
+        long present = packedNames.stream().filter(n -> Files.exists(dest.resolve(n), LinkOption.NOFOLLOW_LINKS)).count();
         try {
-            if (packedNames != 1 || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+            if (!packedNames.contains(archive.getFileName().toString()) || !archive.toAbsolutePath().normalize().getParent().equals(dest)
+                    || present != 1 || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
                     || Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS).compareTo(
                             Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)) > 0) {
                 return;
