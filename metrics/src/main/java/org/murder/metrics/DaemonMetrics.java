@@ -3,10 +3,7 @@ package org.murder.metrics;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Properties;
+import org.murder.core.BuildInfo;
 
 /**
  * The registry of one daemon, holding what every daemon exposes: {@code murder_build_info}, and the JVM and process metrics
@@ -14,7 +11,9 @@ import java.util.Properties;
  */
 public final class DaemonMetrics {
     /** The version murder was built as (the Maven project version without -SNAPSHOT). */
-    public static final String VERSION = readVersion();
+    public static final String VERSION = BuildInfo.VERSION;
+    /** The commit murder was built from ({@link BuildInfo#COMMIT}), "unknown" outside git. */
+    public static final String REVISION = BuildInfo.COMMIT.isEmpty() ? "unknown" : BuildInfo.COMMIT;
 
     private DaemonMetrics() {
     }
@@ -27,9 +26,9 @@ public final class DaemonMetrics {
         PrometheusRegistry registry = new PrometheusRegistry();
         GaugeWithCallback.builder()
                 .name("murder_build_info")
-                .help("Always 1: the murder version and the daemon that serves these metrics.")
-                .labelNames("daemon", "version")
-                .callback(cb -> cb.call(1, daemon, VERSION))
+                .help("Always 1: the murder version, the commit it was built from and the daemon that serves these metrics.")
+                .labelNames("daemon", "version", "revision")
+                .callback(cb -> cb.call(1, daemon, VERSION, REVISION))
                 .register(registry);
         WITHOUT_JVM_YET.add(registry);
         return registry;
@@ -50,19 +49,5 @@ public final class DaemonMetrics {
             JvmMetrics.builder().register(registry);
         }
         return registry;
-    }
-
-    private static String readVersion() {
-        Properties p = new Properties();
-        try (InputStream in = DaemonMetrics.class.getResourceAsStream("version.properties")) {
-            if (in == null) {
-                return "unknown";
-            }
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        // as murder --version, the torrents' "created by" and the agents' registrations say it: 0.1.0, not 0.1.0-SNAPSHOT
-        return p.getProperty("version", "unknown").replaceFirst("-SNAPSHOT$", "");
     }
 }

@@ -26,7 +26,7 @@ class MetricsServerTest {
     void servesBuildInfoJvmAndProcessMetricsThatPromtoolAccepts() throws Exception {
         try (MetricsServer server = MetricsServer.start(ANY_PORT, DaemonMetrics.newRegistry("test"), HealthCheck.SERVING)) {
             Scraped page = Scraped.get(URI.create(server.url()));
-            assertEquals(1, page.value("murder_build_info{daemon=\"test\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+            assertEquals(1, page.value("murder_build_info{daemon=\"test\",version=\"" + DaemonMetrics.VERSION + "\",revision=\"" + DaemonMetrics.REVISION + "\"}"));
             assertTrue(DaemonMetrics.VERSION.matches("\\d+\\.\\d+\\.\\d+.*"), DaemonMetrics.VERSION);
             assertTrue(page.value("jvm_threads_current") > 0, page.text());
             assertTrue(page.value("process_cpu_seconds_total") > 0, page.text());

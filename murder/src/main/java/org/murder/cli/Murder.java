@@ -9,7 +9,6 @@ import org.murder.core.cli.Cli;
 import org.murder.core.cli.ConfigDefaults;
 import org.murder.firewall.FirewallCommand;
 import org.murder.maker.MakeTorrentCommand;
-import org.murder.maker.Version;
 import org.murder.orchestrator.cli.AgentCommand;
 import org.murder.orchestrator.cli.AgentsCommand;
 import org.murder.orchestrator.cli.DemoCommand;
@@ -178,7 +177,7 @@ public final class Murder implements Runnable {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"murder " + Version.VERSION + " (Java " + Runtime.version() + ", digests: "
+            return new String[] {"murder " + org.murder.core.BuildInfo.full() + " (Java " + Runtime.version() + ", digests: "
                     + org.murder.core.crypto.Digests.providerName() + ")"};
         }
     }

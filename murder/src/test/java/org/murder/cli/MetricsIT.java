@@ -181,7 +181,7 @@ class MetricsIT {
         assertEquals(0, page.value("murder_peer_pieces_failed_total"));
         assertEquals(0, page.value("murder_peer_peers_banned_total"));
         assertEquals(1, page.value("murder_peer_torrents"));
-        assertEquals(1, page.value("murder_build_info{daemon=\"seed\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+        assertEquals(1, page.value("murder_build_info{daemon=\"seed\",version=\"" + DaemonMetrics.VERSION + "\",revision=\"" + DaemonMetrics.REVISION + "\"}"));
         assertTrue(page.value("process_open_fds") > 0, page.text());
         Promtool.assertClean(page.text());
 
@@ -255,7 +255,7 @@ class MetricsIT {
         assertEquals(0, deployPage.value("murder_deploy_hosts{state=\"pending\"}"));
         assertEquals(1, deployPage.value("murder_deploy_info{tag=\"v1\"}"));
         assertTrue(deployPage.value("murder_deploy_elapsed_seconds") > 0, deployPage.text());
-        assertEquals(1, deployPage.value("murder_build_info{daemon=\"deploy\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+        assertEquals(1, deployPage.value("murder_build_info{daemon=\"deploy\",version=\"" + DaemonMetrics.VERSION + "\",revision=\"" + DaemonMetrics.REVISION + "\"}"));
         Promtool.assertClean(deployPage.text());
         assertTrue(deploy.waitFor(60, TimeUnit.SECONDS), Files.readString(deployLog));
         assertEquals(0, deploy.exitValue(), Files.readString(deployLog));
@@ -271,7 +271,7 @@ class MetricsIT {
         assertEquals(1, agentPage.value("murder_agent_download_seconds_bucket{le=\"+Inf\"}"));
         assertEquals(1, agentPage.value("murder_agent_verify_seconds_count"));
         assertEquals(1, agentPage.value("murder_agent_activation_seconds_count"));
-        assertEquals(1, agentPage.value("murder_build_info{daemon=\"agent\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+        assertEquals(1, agentPage.value("murder_build_info{daemon=\"agent\",version=\"" + DaemonMetrics.VERSION + "\",revision=\"" + DaemonMetrics.REVISION + "\"}"));
         Promtool.assertClean(agentPage.text());
         assertDashboardMetricsAreServed(deployPage, agentPage);
 

@@ -658,7 +658,7 @@ class TrackerServerTest {
         assertEquals("gauge", page.types().get("murder_tracker_connections"));
         assertTrue(page.value("murder_tracker_connections") >= 1, m);
         assertTrue(page.value("murder_tracker_start_time_seconds") > 1.7e9, m);
-        assertEquals(1, page.value("murder_build_info{daemon=\"tracker\",version=\"" + DaemonMetrics.VERSION + "\"}"));
+        assertEquals(1, page.value("murder_build_info{daemon=\"tracker\",version=\"" + DaemonMetrics.VERSION + "\",revision=\"" + DaemonMetrics.REVISION + "\"}"));
         assertTrue(page.value("jvm_memory_used_bytes{area=\"heap\"}") > 0, m);
         assertTrue(m.contains("le=\"5.0E-5\""), "the smallest bucket, 50 us: " + m);
         Promtool.assertClean(m);

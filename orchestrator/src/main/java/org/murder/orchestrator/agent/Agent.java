@@ -24,7 +24,6 @@ import org.murder.core.Hex;
 import org.murder.core.RackName;
 import org.murder.core.crypto.Digests;
 import org.murder.core.metainfo.MetaInfo;
-import org.murder.maker.Version;
 import org.murder.orchestrator.job.AgentInfo;
 import org.murder.orchestrator.job.HostReport;
 import org.murder.orchestrator.job.Job;
@@ -129,7 +128,7 @@ public final class Agent implements Closeable {
         zk.createContainers(ZkPaths.AGENTS);
         reporter = new Reporter(zk, settings.name(), signer);
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
-                engine.config().portRange().toString(), settings.destRoot().toString(), Version.VERSION, clock.millis(),
+                engine.config().portRange().toString(), settings.destRoot().toString(), org.murder.core.BuildInfo.full(), clock.millis(),
                 engine.config().rack().map(RackName::value).orElse(null));
         registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), signer.signNode(Json.write(info)),
                 fleetSize::get, this::nameIsOurs, signer::verifyNode);

@@ -41,15 +41,32 @@ public final class AgentsCommand implements Callable<Integer> {
                 JsonOutput.print(out, java.util.Map.of("agents", agents));
                 return 0;
             }
-            out.printf("%-24s %-16s %-12s %-20s %-12s %-8s %s%n", "NAME", "IP", "PORTS", "ROLES", "RACK", "VERSION", "SINCE");
+            out.printf("%-24s %-16s %-12s %-20s %-12s %-22s %s%n", "NAME", "IP", "PORTS", "ROLES", "RACK", "VERSION", "SINCE");
             for (AgentInfo a : agents) {
-                out.printf("%-24s %-16s %-12s %-20s %-12s %-8s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
+                out.printf("%-24s %-16s %-12s %-20s %-12s %-22s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
                         Printable.escape(a.portRange()), Printable.escape(String.join(",", a.roles())),
                         a.rack() == null ? "-" : Printable.escape(a.rack()), Printable.escape(a.version()), Instant.ofEpochMilli(a.since()));
             }
-            out.println(agents.size() + " agents");
+            out.println(agents.size() + " agents" + builds(agents));
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * When the agents run more than one build (an upgrade under way, a host left behind): {@code ", 2 builds:
+     * 0.1.0+b0fd2d7a1c on 3, 0.1.0+8189210aa2 on 1"}, the most common first; nothing when they all run one.
+     */
+    static String builds(List<AgentInfo> agents) {
+        java.util.Map<String, Long> counts = agents.stream().collect(java.util.stream.Collectors.groupingBy(
+                AgentInfo::version, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        if (counts.size() < 2) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(", " + counts.size() + " builds:");
+        counts.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> text.append(' ').append(Printable.escape(e.getKey())).append(" on ").append(e.getValue()).append(','));
+        return text.substring(0, text.length() - 1);
     }
 }
