@@ -94,6 +94,41 @@ class ActivationIT {
         assertEquals("echo v2\n", Files.readString(tmp.resolve("hosts/web-1/current/bin/app")));
     }
 
+    /**
+     * A release a murder before the records (releases/.unpacked-from) unpacked, then a ZooKeeper tree rebuilt (its own
+     * check of the tag gone): the agent takes the md5 of the archive beside the release as its record before it
+     * downloads, and refuses other bytes under the tag instead of reporting them done over the old files.
+     */
+    @Test
+    void aReleaseUnpackedBeforeTheRecordsRefusesOtherBytesUnderItsTagAfterZooKeeperIsRebuilt() throws Exception {
+        assertTrue(deploy(Optional.of(build("v1")), "v1", false, "").stream().allMatch(HostOutcome::succeeded), output.toString());
+        fleet.close();
+        zk.close();
+        server.close();
+        for (String h : List.of("web-1", "web-2")) { // as the version before left them: no record, the archive older than the release
+            Path host = tmp.resolve("hosts/" + h);
+            assertTrue(Files.readString(host.resolve("releases/.unpacked-from")).startsWith("v1 "));
+            Files.delete(host.resolve("releases/.unpacked-from"));
+            Files.setLastModifiedTime(host.resolve("v1.tar.zst"),
+                    java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(host.resolve("releases/v1")).toMillis() - 3_600_000));
+        }
+        server = new TestingServer(true);
+        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), new ReleaseActivator());
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+        zk = Zk.connect(settings);
+        Path changed = build("v1");
+        Files.writeString(changed.resolve("bin/app"), "echo other bytes\n");
+        List<HostOutcome> outcomes = deploy(Optional.of(changed), "v1", false, "");
+        assertEquals(2, outcomes.size(), outcomes.toString());
+        for (HostOutcome o : outcomes) {
+            assertFalse(o.succeeded(), o.toString());
+            assertTrue(o.error() != null && o.error().contains("unpacked from an archive with md5"), o.toString());
+            assertEquals("echo v1\n", Files.readString(tmp.resolve("hosts/" + o.host() + "/current/bin/app")));
+        }
+    }
+
     @Test
     void aHostileArchiveIsRefusedAndCurrentStaysWhereItWas() throws Exception {
         assertTrue(deploy(Optional.of(build("v1")), "v1", false, "").stream().allMatch(HostOutcome::succeeded), output.toString());
