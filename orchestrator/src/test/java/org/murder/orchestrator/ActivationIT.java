@@ -112,12 +112,7 @@ class ActivationIT {
             Files.setLastModifiedTime(host.resolve("v1.tar.zst"),
                     java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(host.resolve("releases/v1")).toMillis() - 3_600_000));
         }
-        server = new TestingServer(true);
-        ZkSettings settings = ZkSettings.of(server.getConnectString()).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5));
-        fleet = new AgentFleet(settings, tmp.resolve("hosts"), new ReleaseActivator());
-        fleet.start("web-1", List.of("web"));
-        fleet.start("web-2", List.of("web"));
-        zk = Zk.connect(settings);
+        start(); // a new, empty ZooKeeper; the same hosts' directories
         Path changed = build("v1");
         Files.writeString(changed.resolve("bin/app"), "echo other bytes\n");
         List<HostOutcome> outcomes = deploy(Optional.of(changed), "v1", false, "");
