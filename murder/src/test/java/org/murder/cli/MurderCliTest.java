@@ -507,6 +507,47 @@ class MurderCliTest {
                 "murder: " + wrong + ": 1 of 4 pieces do not match r.bin (expected: the complete file the torrent was made from)");
     }
 
+    /** A seeded file written to while it is shared: the seed stops naming it, exit 1, rather than serving pieces that fail. */
+    @Test
+    void aSeedWhoseFileIsWrittenToWhileSharedEndsWithOneLineAndExit1() throws Exception {
+        Path file = Files.write(tmp.resolve("w.bin"), new byte[100_000]);
+        Path torrent = tmp.resolve("w.torrent");
+        assertEquals(0, CliRun.of("make-torrent", file.toString(), "--tracker", TRACKER, "-o", torrent.toString()).exitCode());
+        int metricsPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            metricsPort = free.getLocalPort();
+        }
+        java.util.concurrent.CompletableFuture<CliRun> seed = java.util.concurrent.CompletableFuture.supplyAsync(() -> CliRun.of("seed",
+                torrent.toString(), file.toString(), "--bind", "127.0.0.1", "--port-range", "47120-47129", "--metrics-port",
+                String.valueOf(metricsPort), "--metrics-bind", "127.0.0.1"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest health = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + metricsPort + "/healthz")).timeout(java.time.Duration.ofSeconds(5)).build();
+        boolean serving = false;
+        for (int i = 0; i < 300 && !serving && !seed.isDone(); i++) { // bounded: 30 s for the file's check to pass
+            try {
+                serving = http.send(health, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (java.io.IOException notListeningYet) {
+                // the metrics server starts with the seed
+            }
+            if (!serving) {
+                Thread.sleep(100);
+            }
+        }
+        assertTrue(serving, "the seed checked its file and serves it");
+        java.nio.file.attribute.FileTime checked = Files.getLastModifiedTime(file);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {7}), 50_000);
+        }
+        java.nio.file.attribute.FileTime written = java.nio.file.attribute.FileTime.fromMillis(checked.toMillis() + 2000);
+        Files.setLastModifiedTime(file, written);
+        CliRun r = seed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("murder: " + file + ": written to while it is shared (modified " + checked + " when first checked, " + written
+                + " now; expected: the file the torrent was made from, unchanged while it is shared: pieces read from it may no longer"
+                + " match)\n", r.err());
+    }
+
     private static void assertOneLineError(CliRun r, String expected) {
         assertOneLineError(r, 2, expected);
     }

@@ -134,6 +134,45 @@ class DeployIT {
                 e.getMessage());
     }
 
+    /**
+     * The deploy's archive written to in place while hosts download it (a dd over it, a disk fault): the seed stops naming
+     * it, and the deploy stops following with that cause instead of waiting to its deadline without a word (hosts banned
+     * their only source at its first bad piece and sat at 62 % for the whole timeout: the fault audit).
+     */
+    @Test
+    void aDeployWhoseArchiveIsWrittenToWhileSharedStopsWithTheCause() throws Exception {
+        fleet.start("web-1", List.of("web"), org.murder.peer.engine.EngineConfig.builder()
+                .maxDown(org.murder.core.Rate.parse("512KiB/s")));
+        Path src = release(3_000_000);
+        java.util.concurrent.CompletableFuture<List<HostOutcome>> deploy = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return deployer().deploy(request(src, "v70", List.of("web-1"), Duration.ofMinutes(2)));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        Path part = tmp.resolve("hosts/web-1/v70.tar.zst.part");
+        for (int i = 0; i < 600 && !(Files.exists(part) && Files.size(part) > 0) && !deploy.isDone(); i++) { // bounded: 60 s
+            Thread.sleep(100);
+        }
+        assertTrue(Files.exists(part) && !deploy.isDone(), "the host is downloading\n" + output);
+        long started = System.nanoTime();
+        Path archive = tmp.resolve("work/v70.tar.zst");
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(archive);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), Files.size(archive) / 2);
+        }
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 2000));
+        List<HostOutcome> outcomes = deploy.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "stopped long before the 2 min deadline");
+        assertEquals(1, outcomes.size());
+        assertFalse(outcomes.get(0).succeeded(), outcomes.toString());
+        assertTrue(outcomes.get(0).error().startsWith("not done when the seed stopped ("), outcomes.toString());
+        assertTrue(output.toString().contains("seed      FAILED: " + archive + ": written to while it is shared"), output.toString());
+        assertTrue(output.toString().contains("'murder deploy --resume v70-"), output.toString());
+        assertFalse(Files.exists(tmp.resolve("hosts/web-1/v70.tar.zst")), "no host has the archive under its name");
+    }
+
     @Test
     void aMurderTrackerAlreadyOnTheTrackerPortIsUsedAndAnythingElseThereIsNamed() throws Exception {
         fleet.start("web-1", List.of("web"));

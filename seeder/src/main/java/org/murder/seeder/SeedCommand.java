@@ -128,7 +128,11 @@ public final class SeedCommand implements Callable<Integer> {
             out.println("seeding   " + meta.name() + " (" + ByteSize.format(meta.totalLength()) + ", " + meta.infoHash()
                     + ") on port " + engine.port() + metrics.describe());
             out.flush();
-            session.finished().get();
+            Snapshot last = session.finished().get();
+            if (last.state() == SessionState.FAILED && stopped.getCount() > 0) {
+                // stopped by itself, not by a signal (its file cut or written to while shared): said, and not exit 0
+                throw MurderException.failure(last.error().orElse("seeding " + meta.name() + " stopped"), null);
+            }
             hook.join(); // stopped by a signal: its last line is printed before the process exits
         }
         return 0;

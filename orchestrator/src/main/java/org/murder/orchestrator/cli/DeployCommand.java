@@ -324,7 +324,9 @@ public final class DeployCommand implements Callable<Integer> {
         if (source != null && !Files.isRegularFile(source)) {
             throw MurderException.badInput("--resume: " + org.murder.core.Printable.escape(source.toString()) + ": "
                     + (Files.isDirectory(source) ? "a directory" : Files.exists(source) ? "not a regular file" : "no such file")
-                    + " (expected: the job's archive file to seed, as the publishing deploy left it in its --work-dir)");
+                    + " (expected: the job's archive file to seed, as the publishing deploy left it in its --work-dir; lost or"
+                    + " damaged, 'murder make-torrent DIR' with the deploy's packing options packs the same bytes again, and"
+                    + " --resume checks every piece)");
         }
         if (!org.murder.core.IpLiteral.is(bind)) {
             throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");

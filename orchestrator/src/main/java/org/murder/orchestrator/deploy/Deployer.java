@@ -62,6 +62,8 @@ public final class Deployer {
     private volatile String jobId = "";
     /** The job this deployer is following now, published and not yet seen to its end (null: none). */
     private volatile Job following;
+    /** Why this deploy's seed of its release stopped, empty while it serves (and for jobs without a seed: rollbacks). */
+    private volatile java.util.function.Supplier<Optional<String>> seedFailure = Optional::empty;
     private int pausedAt = -1;
     private final Map<String, String> currentByHost = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.Consumer<DeployState> listener = state -> { };
@@ -284,6 +286,7 @@ public final class Deployer {
             // an archive this deploy packed (in --work-dir) was hashed as it was written: not read again; a ready archive
             // is the operator's file, which may have changed since it was hashed, and is checked as before
             Engine seeder = origin.seed(meta, made.archive(), made.packed());
+            seedFailure = origin::seedFailure;
             out.printf("seeding   on port %d; tracker %s%n", seeder.port(), announce);
             out.flush();
             long now = clock.millis();
@@ -336,6 +339,7 @@ public final class Deployer {
             origin.listen(asPublished, rackProofs());
             origin.register(meta);
             Engine seeder = origin.seed(meta, archive);
+            seedFailure = origin::seedFailure;
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
                     archive, seeder.port(), announce);
             out.flush();
@@ -534,7 +538,18 @@ public final class Deployer {
                 listener.accept(DeployState.of(job.id(), job.tag(), hosts, job.size(), reports, now - started));
                 metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now));
-                if (allFinished || now >= deadline) {
+                // the seed stopped (its archive cut or written to while shared): hosts that lack pieces only it had would wait
+                // to the deadline for them, and the operator with them, without a word why
+                Optional<String> seedStopped = Job.DEPLOY.equals(job.type()) && !allFinished ? seedFailure.get() : Optional.empty();
+                if (seedStopped.isPresent()) {
+                    view.finish();
+                    out.printf("seed      FAILED: %s%n          following stops here; the job stays live on the agents until %s (they may"
+                            + " still finish from each other: 'murder jobs --hosts %s'); to seed it again: 'murder deploy --resume %s"
+                            + " ARCHIVE' with the archive the torrent was made from%n", seedStopped.get(),
+                            Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS), job.id(), job.id());
+                    out.flush();
+                }
+                if (allFinished || now >= deadline || seedStopped.isPresent()) {
                     if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0
                             && zk.getZookeeperClient().isConnected()) { // else the hosts' own deadline does it
                         // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
@@ -548,7 +563,8 @@ public final class Deployer {
                                 unreachable, job.id());
                     }
                     reports.forEach((h, r) -> currentByHost.put(h, r.current()));
-                    List<HostOutcome> outcomes = Outcomes.of(hosts, reports, missingSince, reportSeenAt, now);
+                    List<HostOutcome> outcomes = Outcomes.of(hosts, reports, missingSince, reportSeenAt, now,
+                            seedStopped.isPresent() ? "not done when the seed stopped" : "not done by the deadline");
                     if (waves != null && waves.stoppedAt() >= 0) {
                         outcomes = rollBackAfter(req, job, waves, reports, outcomes);
                     }

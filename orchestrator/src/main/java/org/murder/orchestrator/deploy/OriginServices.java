@@ -43,6 +43,8 @@ final class OriginServices implements AutoCloseable {
     /** Where a tracker that is not embedded registers torrents (its announce URL; its /whitelist is beside it). */
     private final String registerAt;
     private Engine seeder;
+    /** The release this deploy seeds, once {@link #seed} has it running. */
+    private volatile org.murder.peer.engine.Torrent seeded;
     /** The address hosts reach the seeder at ({@code --advertise}), once it listens. */
     private String advertise;
 
@@ -195,9 +197,10 @@ final class OriginServices implements AutoCloseable {
             throw new IllegalStateException("not listening");
         }
         try {
-            seeder.add(meta, Storage.forSeeding(meta, archive), hashedHere ? SessionOptions.seedHashedHere()
-                    : SessionOptions.seedForever(), SessionListener.NONE)
-                    .completed().get(10, TimeUnit.MINUTES);
+            org.murder.peer.engine.Torrent torrent = seeder.add(meta, Storage.forSeeding(meta, archive),
+                    hashedHere ? SessionOptions.seedHashedHere() : SessionOptions.seedForever(), SessionListener.NONE);
+            torrent.completed().get(10, TimeUnit.MINUTES);
+            seeded = torrent;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof MurderException me ? me
                     : MurderException.failure("seed " + archive + ": " + e.getCause(), e.getCause());
@@ -209,6 +212,18 @@ final class OriginServices implements AutoCloseable {
             awaitSeedAnnounced(tracker, meta);
         }
         return seeder;
+    }
+
+    /**
+     * Why the seed of the release stopped while the deploy goes on (its archive cut or written to while shared, see
+     * {@code Storage.changedWhileShared}); empty while it serves, and before {@link #seed}.
+     */
+    Optional<String> seedFailure() {
+        org.murder.peer.engine.Torrent t = seeded;
+        if (t == null || t.state() != org.murder.peer.engine.SessionState.FAILED) {
+            return Optional.empty();
+        }
+        return Optional.of(t.snapshot().error().orElse("stopped"));
     }
 
     /**

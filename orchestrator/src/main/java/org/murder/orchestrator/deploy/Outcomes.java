@@ -39,10 +39,16 @@ final class Outcomes {
      */
     static List<HostOutcome> of(List<String> hosts, Map<String, HostReport> reports, Map<String, Long> missingSince,
             Map<String, Long> reportSeenAt, long now) {
+        return of(hosts, reports, missingSince, reportSeenAt, now, "not done by the deadline");
+    }
+
+    /** {@link #of(List, Map, Map, Map, long)}, a host not finished described as {@code unfinished} ("not done when the seed stopped"). */
+    static List<HostOutcome> of(List<String> hosts, Map<String, HostReport> reports, Map<String, Long> missingSince,
+            Map<String, Long> reportSeenAt, long now, String unfinished) {
         long silent = silentAfter(hosts.size()).toMillis();
         List<HostOutcome> out = new ArrayList<>();
         for (String h : hosts) {
-            HostOutcome o = of(h, reports.get(h), missingSince.get(h), now);
+            HostOutcome o = of(h, reports.get(h), missingSince.get(h), now, unfinished);
             Long seen = reportSeenAt.get(h);
             HostReport r = reports.get(h);
             // only a report the agent keeps rewriting can be stale: ready and activating hosts wait without a word
@@ -65,6 +71,10 @@ final class Outcomes {
 
     /** The outcome of {@code host} with report {@code r} (null: none yet), unregistered since {@code missingSince} (null: registered). */
     static HostOutcome of(String host, HostReport r, Long missingSince, long now) {
+        return of(host, r, missingSince, now, "not done by the deadline");
+    }
+
+    private static HostOutcome of(String host, HostReport r, Long missingSince, long now, String unfinished) {
         long end = r == null ? 0 : r.finishedAt() > 0 ? r.finishedAt() : now;
         // the agent's own clock for both ends (hosts' clocks differ); a start after the end, or a job of more than a week, is
         // none (a report anyone wrote gave years)
@@ -79,7 +89,7 @@ final class Outcomes {
                     "agent unregistered (stopped, or lost its ZooKeeper session) before finishing");
         }
         String where = HostReport.howFar(r);
-        return new HostOutcome(host, "timeout", seconds, r == null ? 0 : r.bytes(), "", "not done by the deadline (" + where + ")");
+        return new HostOutcome(host, "timeout", seconds, r == null ? 0 : r.bytes(), "", unfinished + " (" + where + ")");
     }
 
     /**

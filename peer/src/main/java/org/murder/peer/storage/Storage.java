@@ -56,6 +56,23 @@ public final class Storage implements Closeable {
     private final long totalLength;
     private final boolean existedBefore;
     private volatile boolean committed;
+    /** Each file's identity and modification time when first looked at as complete ({@link #changedWhileShared}), by segment. */
+    private final java.util.Map<Integer, FileStamp> stamps = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The segment {@link #changedWhileShared} looks at next. */
+    private int nextLook;
+
+    /** A file's identity (device and inode) and its modification time. */
+    private record FileStamp(Object key, java.nio.file.attribute.FileTime modified) {
+        static Optional<FileStamp> of(Path path) {
+            try {
+                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(path,
+                        java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                return a.fileKey() == null ? Optional.empty() : Optional.of(new FileStamp(a.fileKey(), a.lastModifiedTime()));
+            } catch (IOException e) {
+                return Optional.empty(); // gone or unreadable by its path: the open file is still the one checked
+            }
+        }
+    }
 
     private Storage(List<Segment> segments, long totalLength, boolean existedBefore, boolean committed) {
         this.segments = List.copyOf(segments);
@@ -312,7 +329,9 @@ public final class Storage implements Closeable {
             segments.forEach(s -> closeQuietly(s.channel()));
             throw e;
         }
-        return new Storage(segments, meta.totalLength(), true, true);
+        Storage storage = new Storage(segments, meta.totalLength(), true, true);
+        storage.changedWhileShared(segments.size()); // stamped as it is opened, before its pieces are checked (or trusted)
+        return storage;
     }
 
     /**
@@ -527,6 +546,46 @@ public final class Storage implements Closeable {
                 }
             } catch (IOException e) {
                 return Optional.of(shown + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A complete file written to in place since this storage first looked at it ({@link #forSeeding} looks as it opens,
+     * a download once it is complete): cut shorter, or its modification time moved while its path still names the
+     * same file (one replaced by a rename is another file: the one open here is still the one checked). Pieces read
+     * from such a file may no longer match the torrent, and every peer that gets one bans this one. Looks at up to
+     * {@code maxFiles} files a call, in turn; the first look at a file takes its stamp. Described for one line; empty
+     * when nothing changed.
+     */
+    public synchronized Optional<String> changedWhileShared(int maxFiles) {
+        for (int looked = 0; looked < Math.min(maxFiles, segments.size()); looked++) {
+            int i = nextLook;
+            nextLook = (nextLook + 1) % segments.size();
+            Segment s = segments.get(i);
+            if (s.isPadding()) {
+                continue;
+            }
+            Path path = committed ? s.finalPath() : s.workPath();
+            try {
+                long size = s.channel().size();
+                if (size < s.length()) {
+                    return Optional.of(Printable.escape(path.toString()) + ": " + size + " bytes now, " + s.length() + " when it was"
+                            + " checked (expected: the file the torrent was made from, unchanged while it is shared)");
+                }
+            } catch (IOException e) {
+                return Optional.of(Printable.escape(path.toString()) + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
+            }
+            Optional<FileStamp> now = FileStamp.of(path);
+            if (now.isEmpty()) {
+                continue;
+            }
+            FileStamp first = stamps.putIfAbsent(i, now.get());
+            if (first != null && first.key().equals(now.get().key()) && !first.modified().equals(now.get().modified())) {
+                return Optional.of(Printable.escape(path.toString()) + ": written to while it is shared (modified "
+                        + first.modified() + " when first checked, " + now.get().modified() + " now; expected: the file the torrent"
+                        + " was made from, unchanged while it is shared: pieces read from it may no longer match)");
             }
         }
         return Optional.empty();

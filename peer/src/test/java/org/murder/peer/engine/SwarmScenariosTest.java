@@ -376,6 +376,47 @@ class SwarmScenariosTest {
                 + " was made from, unchanged while it is shared)"), end.error());
     }
 
+    /**
+     * A seeded file written to in place after its check (same size: a dd over the archive, a build writing into it): the
+     * seed stops naming it within a tick or two, before any peer asks, rather than serving pieces that fail and being banned
+     * by every peer that gets one (a deploy whose seed was its hosts' only source stalled to its deadline so).
+     */
+    @Test
+    void aSeedWhoseFileIsWrittenToInPlaceStopsNamingIt() throws Exception {
+        TorrentFixture t = fixture();
+        Torrent seeding = engine().add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        seeding.completed().get(30, TimeUnit.SECONDS);
+        java.nio.file.attribute.FileTime checked = Files.getLastModifiedTime(t.file());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(t.file(), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), PIECE + 10);
+        }
+        java.nio.file.attribute.FileTime written = java.nio.file.attribute.FileTime.fromMillis(checked.toMillis() + 2000);
+        Files.setLastModifiedTime(t.file(), written); // the clock's granularity aside, a write moves it
+        Snapshot end = seeding.finished().get(30, TimeUnit.SECONDS);
+        assertEquals(SessionState.FAILED, end.state());
+        assertEquals(Optional.of(t.file() + ": written to while it is shared (modified " + checked + " when first checked, " + written
+                + " now; expected: the file the torrent was made from, unchanged while it is shared: pieces read from it may no longer"
+                + " match)"), end.error());
+    }
+
+    /** A seeded file replaced by a rename (the operator's next build moved into its place) is another file: the open one stays served. */
+    @Test
+    void aSeedWhoseFileIsReplacedByARenameKeepsServingTheFileItChecked() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seedEngine = engine();
+        Torrent seeding = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
+                SessionListener.NONE);
+        seeding.completed().get(30, TimeUnit.SECONDS);
+        Path next = Files.write(tmp.resolve("next-build"), new byte[SIZE]);
+        Files.move(next, t.file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Torrent leech = download(engine(), t, tmp.resolve("after-rename"), SessionListener.NONE);
+        leech.addPeers(List.of(at(seedEngine)));
+        leech.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("after-rename").resolve(t.meta().name())));
+        assertEquals(SessionState.SEEDING, seeding.state());
+    }
+
     @Test
     void aBindAddressThisHostDoesNotHaveIsBadUsageNamingIt() throws Exception {
         InetAddress notOurs = InetAddress.getByName("192.0.2.1"); // TEST-NET-1: no host has it; the bind fails here, nothing is sent
