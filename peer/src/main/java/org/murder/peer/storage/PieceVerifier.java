@@ -14,20 +14,75 @@ import org.murder.core.metainfo.MetaInfo;
 
 /**
  * Checks pieces against their SHA-1 off the event loop: reads each piece back from storage
- * into a per-thread direct buffer and hashes it. Also re-checks a whole file in parallel for
+ * into a direct buffer of a piece and hashes it. Also re-checks a whole file in parallel for
  * resume and before seeding.
+ *
+ * <p>The buffers are few: at most {@link #BUFFER_BUDGET} bytes of them (one at least, whatever the piece length), taken
+ * and given back by each check, and dropped once a whole-file check ends. One per hashing thread (a thread per core)
+ * ran past the peers' 256 MiB of direct memory on a 64-core host with 4 MiB pieces, or on any host with 128 MiB
+ * pieces, and the check failed with the JVM's "Cannot reserve ... bytes of direct buffer memory".
  */
 public final class PieceVerifier {
+    /** The most direct memory one torrent's piece buffers take (a single buffer of a larger piece is still made). */
+    static final long BUFFER_BUDGET = 64L << 20;
+    /** What the md5's catching up reads a piece through, a part at a time. */
+    private static final int CHUNK = 1 << 20;
+
     private final MetaInfo meta;
     private final Storage storage;
     private final ExecutorService pool;
-    private final ThreadLocal<ByteBuffer> buffers;
+    /** Buffers not in use; {@link #made} of them exist at most {@link #maxBuffers}. */
+    private final java.util.concurrent.LinkedBlockingDeque<ByteBuffer> idle = new java.util.concurrent.LinkedBlockingDeque<>();
+    private final int maxBuffers;
+    private int made;
+    /** The md5's read-back buffer (see {@link #digestPiece}), made when first needed; guarded by {@link #chunkLock}. */
+    private ByteBuffer chunk;
+    private final Object chunkLock = new Object();
 
     public PieceVerifier(MetaInfo meta, Storage storage, ExecutorService pool) {
         this.meta = meta;
         this.storage = storage;
         this.pool = pool;
-        this.buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect((int) meta.pieceLength()));
+        this.maxBuffers = (int) Math.max(1, Math.min(1024, BUFFER_BUDGET / meta.pieceLength()));
+    }
+
+    /** A piece buffer: an idle one, a new one while fewer than {@link #maxBuffers} exist, else the next one given back. */
+    private ByteBuffer take() {
+        ByteBuffer b = idle.pollFirst();
+        if (b != null) {
+            return b;
+        }
+        synchronized (this) {
+            if (made < maxBuffers) {
+                made++;
+                try {
+                    return ByteBuffer.allocateDirect((int) meta.pieceLength());
+                } catch (OutOfMemoryError e) {
+                    made--;
+                    throw e;
+                }
+            }
+        }
+        try {
+            return idle.takeFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted waiting for a piece buffer");
+        }
+    }
+
+    private void give(ByteBuffer b) {
+        idle.offerFirst(b);
+    }
+
+    /** Drops the idle buffers (a seed checks its files once, then reads none back): the JDK frees them when it needs the room. */
+    private void dropIdle() {
+        synchronized (this) {
+            ByteBuffer b;
+            while ((b = idle.pollFirst()) != null) {
+                made--;
+            }
+        }
     }
 
     /** Completes with true when piece {@code index} on disk matches its hash. */
@@ -57,22 +112,26 @@ public final class PieceVerifier {
      */
     public CompletableFuture<Check> verify(int index, Md5Stream md5, int blockSize, boolean blocksAlways) {
         return CompletableFuture.supplyAsync(() -> {
-            boolean ok = check(index);
-            ByteBuffer buf = buffers.get();
-            List<byte[]> blocks = List.of();
-            if (!ok || blocksAlways) {
-                blocks = new java.util.ArrayList<>();
-                for (int at = 0; at < buf.limit(); at += blockSize) {
-                    MessageDigest sha1 = Digests.sha1();
-                    sha1.update(buf.duplicate().position(at).limit(Math.min(buf.limit(), at + blockSize)));
-                    blocks.add(sha1.digest());
+            ByteBuffer buf = take();
+            try {
+                boolean ok = check(index, buf);
+                List<byte[]> blocks = List.of();
+                if (!ok || blocksAlways) {
+                    blocks = new java.util.ArrayList<>();
+                    for (int at = 0; at < buf.limit(); at += blockSize) {
+                        MessageDigest sha1 = Digests.sha1();
+                        sha1.update(buf.duplicate().position(at).limit(Math.min(buf.limit(), at + blockSize)));
+                        blocks.add(sha1.digest());
+                    }
                 }
+                if (ok && md5 != null) {
+                    buf.rewind();
+                    md5.offer(index, buf); // never waits for a buffer under the md5's lock: see digestPiece
+                }
+                return new Check(ok, blocks);
+            } finally {
+                give(buf);
             }
-            if (ok && md5 != null) {
-                buf.rewind();
-                md5.offer(index, buf);
-            }
-            return new Check(ok, blocks);
         }, pool);
     }
 
@@ -83,7 +142,13 @@ public final class PieceVerifier {
         for (int i = 0; i < meta.pieceCount(); i++) {
             int piece = i;
             all.add(CompletableFuture.runAsync(() -> {
-                boolean ok = check(piece);
+                ByteBuffer buf = take();
+                boolean ok;
+                try {
+                    ok = check(piece, buf);
+                } finally {
+                    give(buf);
+                }
                 synchronized (good) {
                     if (ok) {
                         good.set(piece);
@@ -92,15 +157,14 @@ public final class PieceVerifier {
                 onBytes.accept(meta.pieceSize(piece));
             }, pool));
         }
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> dropIdle()).thenApply(v -> {
             synchronized (good) {
                 return (BitSet) good.clone();
             }
         });
     }
 
-    private boolean check(int index) {
-        ByteBuffer buf = buffers.get();
+    private boolean check(int index, ByteBuffer buf) {
         buf.clear();
         buf.limit((int) meta.pieceSize(index));
         try {
@@ -114,13 +178,25 @@ public final class PieceVerifier {
         return Arrays.equals(sha1.digest(), meta.pieceHash(index));
     }
 
-    /** Reads piece {@code index} into {@code digest}. */
+    /**
+     * Reads piece {@code index} into {@code digest}, a part at a time through a buffer of its own: the md5 catches up under
+     * its lock, which a check holding a piece buffer may be waiting for (md5.offer), so it never waits for a piece buffer.
+     */
     void digestPiece(MessageDigest digest, int index) throws IOException {
-        ByteBuffer buf = buffers.get();
-        buf.clear();
-        buf.limit((int) meta.pieceSize(index));
-        storage.read((long) index * meta.pieceLength(), buf);
-        buf.flip();
-        digest.update(buf);
+        synchronized (chunkLock) {
+            if (chunk == null) {
+                chunk = ByteBuffer.allocateDirect((int) Math.min(CHUNK, meta.pieceLength()));
+            }
+            long at = (long) index * meta.pieceLength();
+            long end = at + meta.pieceSize(index);
+            while (at < end) {
+                chunk.clear();
+                chunk.limit((int) Math.min(chunk.capacity(), end - at));
+                storage.read(at, chunk);
+                chunk.flip();
+                at += chunk.remaining();
+                digest.update(chunk);
+            }
+        }
     }
 }
