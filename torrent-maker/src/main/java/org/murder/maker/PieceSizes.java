@@ -64,4 +64,24 @@ public final class PieceSizes {
         }
         return b;
     }
+
+    /**
+     * Refuses a piece size that would give {@code bytes} more pieces than a .torrent murder reads can hold
+     * ({@link org.murder.core.metainfo.MetaInfo#MAX_TORRENT_FILE_SIZE}, less 1 MiB for names): such a torrent would be
+     * written, and refused by every peer and agent.
+     */
+    static void requireReadable(long bytes, long pieceLength) {
+        long pieces = bytes / pieceLength + (bytes % pieceLength == 0 ? 0 : 1);
+        long most = (org.murder.core.metainfo.MetaInfo.MAX_TORRENT_FILE_SIZE - (1L << 20)) / 20;
+        if (pieces > most) {
+            long needed = MIN;
+            while (needed < MAX && bytes / needed + 1 > most) {
+                needed <<= 1;
+            }
+            throw org.murder.core.MurderException.badInput("--piece-size " + org.murder.core.ByteSize.format(pieceLength) + ": "
+                    + pieces + " pieces for " + org.murder.core.ByteSize.format(bytes) + " (expected: at most " + most
+                    + " pieces, the most a .torrent murder reads holds: a piece size of " + org.murder.core.ByteSize.format(needed)
+                    + " or more)");
+        }
+    }
 }

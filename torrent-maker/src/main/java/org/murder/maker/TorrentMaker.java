@@ -76,6 +76,7 @@ public final class TorrentMaker {
                 List<PackEntry> entries = packer.scan();
                 long content = ReleasePacker.contentBytes(entries);
                 pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.chooseForRelease(content));
+                PieceSizes.requireReadable(content, pieceLength); // the archive is at most about its content's size
                 writing = "packing into " + org.murder.core.Printable.escape(archive.toString());
                 Path temp = AtomicFiles.temporarySibling(archive);
                 temps.add(temp);
@@ -92,6 +93,7 @@ public final class TorrentMaker {
             } else {
                 long size = Files.size(source);
                 pieceLength = request.pieceSize().orElseGet(() -> PieceSizes.choose(size));
+                PieceSizes.requireReadable(size, pieceLength);
                 hashes = hashFile(source, pieceLength, pool, request.threads(), size);
             }
             if (hashes.length() == 0) {

@@ -23,8 +23,13 @@ import org.murder.core.io.SmallFiles;
  * private). The infohash is the SHA-1 of the original {@code info} bytes. Immutable.
  */
 public final class MetaInfo {
-    /** Larger .torrent files are refused before they are read: 10 TiB in 16 KiB pieces is 13 MB of hashes. */
-    public static final long MAX_TORRENT_FILE_SIZE = 64L << 20;
+    /**
+     * Larger .torrent files are refused before they are read: 800,000 pieces of hashes (13 TB in 16 MiB pieces, 12 GB
+     * in 16 KiB). A peer's 192 MiB heap holds the file, its decoded values and the piece hashes at once: a valid
+     * 30 MB torrent of 1.5 million pieces ran a peer, a seed, and the whole seed --dir service out of heap (exit 3, again
+     * at every restart) when this was 64 MiB. libtorrent's default limit is 10 MB.
+     */
+    public static final long MAX_TORRENT_FILE_SIZE = 16L << 20;
 
     private final InfoHash infoHash;
     private final byte[] infoBytes;

@@ -211,9 +211,9 @@ class MetaInfoTest {
     void readCapsWhatItReadsAndEscapesTheFileName(@TempDir Path dir) throws Exception {
         Path big = dir.resolve("big\u001b[31m.torrent");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
-            f.setLength(MetaInfo.MAX_TORRENT_FILE_SIZE + 1); // sparse: no 64 MiB written
+            f.setLength(MetaInfo.MAX_TORRENT_FILE_SIZE + 1); // sparse: no 16 MiB written
         }
         String message = assertThrows(MurderException.class, () -> MetaInfo.read(big)).getMessage();
-        assertEquals(dir + "/big\\x1b[31m.torrent: more than 64 MiB (expected: a .torrent of at most 64 MiB)", message);
+        assertEquals(dir + "/big\\x1b[31m.torrent: more than 16 MiB (expected: a .torrent of at most 16 MiB)", message);
     }
 }
