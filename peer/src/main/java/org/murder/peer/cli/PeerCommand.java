@@ -222,10 +222,48 @@ public final class PeerCommand implements Callable<Integer> {
         if (!Files.isRegularFile(beside)) {
             return Optional.empty();
         }
-        String first = Files.readString(beside, StandardCharsets.UTF_8).trim().split("\\s+")[0];
-        if (!MD5.matcher(first).matches()) {
-            throw MurderException.badInput(beside + ": '" + first + "' (expected: an md5sum line starting with 32 hex digits)");
+        return Optional.of(md5Beside(beside, meta.name()));
+    }
+
+    /** The most a NAME.md5 beside the torrent may hold: one md5sum line of a long path. */
+    static final int MD5_FILE_LIMIT = 8192;
+
+    /**
+     * The md5 in {@code file} (NAME.md5 beside the torrent, as make-torrent writes it): one line, 32 hex digits, then
+     * optionally the name of the download ({@code name}, or a path ending in it; md5sum's {@code *} for binary mode
+     * taken). Anything else is refused, naming the file: a list of files' md5s (md5sum's output for a directory) is not
+     * the md5 of the download, whose first line was taken for it and every file left as .part after a good download.
+     */
+    static String md5Beside(Path file, String name) throws IOException {
+        String shown = org.murder.core.Printable.escape(file.toString());
+        byte[] bytes = org.murder.core.io.SmallFiles.readAtMost(file, MD5_FILE_LIMIT + 1);
+        String expected = " (expected: one line, the md5 of " + org.murder.core.Printable.escape(name)
+                + " as make-torrent writes it: 32 hex digits, then optionally that name; or move it away, or give --md5)";
+        if (bytes.length > MD5_FILE_LIMIT) {
+            throw MurderException.badInput(shown + ": more than " + MD5_FILE_LIMIT + " bytes" + expected);
         }
-        return Optional.of(first.toLowerCase(Locale.ROOT));
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw MurderException.badInput(shown + ": not text (not UTF-8)" + expected);
+        }
+        List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (lines.size() != 1) {
+            throw MurderException.badInput(shown + ": " + lines.size() + " lines" + expected);
+        }
+        String[] parts = lines.get(0).split("\\s+", 2);
+        if (!MD5.matcher(parts[0]).matches()) {
+            throw MurderException.badInput(shown + ": '" + org.murder.core.Printable.escape(parts[0], 40) + "' is not 32 hex digits"
+                    + expected);
+        }
+        if (parts.length == 2) {
+            String named = parts[1].startsWith("*") ? parts[1].substring(1) : parts[1];
+            String last = named.substring(named.lastIndexOf('/') + 1);
+            if (!last.equals(name)) {
+                throw MurderException.badInput(shown + ": the md5 of '" + org.murder.core.Printable.escape(named, 200) + "'" + expected);
+            }
+        }
+        return parts[0].toLowerCase(Locale.ROOT);
     }
 }
