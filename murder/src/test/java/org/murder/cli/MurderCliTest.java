@@ -507,6 +507,20 @@ class MurderCliTest {
                 "murder: " + wrong + ": 1 of 4 pieces do not match r.bin (expected: the complete file the torrent was made from)");
     }
 
+    /** --force replaces a file, never a device or a FIFO at an output's path (--out /dev/null --force as root replaced /dev/null). */
+    @Test
+    void makeTorrentNeverReplacesAFifoOrDeviceEvenWithForce() throws Exception {
+        Path file = Files.writeString(tmp.resolve("f.bin"), "data\n");
+        Path fifo = tmp.resolve("out.torrent");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        assertOneLineError(CliRun.of("make-torrent", file.toString(), "--tracker", TRACKER, "-o", fifo.toString(), "--force"),
+                "murder: " + fifo + ": not a regular file (a device, a FIFO or a socket) (expected: a file path to write; never"
+                        + " replaced, even with --force)");
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO is still there");
+        assertFalse(Files.exists(tmp.resolve("out.md5")), "nothing written beside it");
+    }
+
     /** A seeded file written to while it is shared: the seed stops naming it, exit 1, rather than serving pieces that fail. */
     @Test
     void aSeedWhoseFileIsWrittenToWhileSharedEndsWithOneLineAndExit1() throws Exception {

@@ -195,6 +195,15 @@ public final class MakeTorrentCommand implements Callable<Integer> {
             throw MurderException.badInput("--archive " + Printable.escape(r.archiveOut().toString()) + ": the same file as the "
                     + (r.archiveOut().equals(md5) ? ".md5" : "torrent") + " (expected: a path of its own)");
         }
+        // before anything is written: one output refused after another was put in place left half a result
+        for (Path out : directory ? List.of(r.torrentOut(), md5, r.archiveOut()) : List.of(r.torrentOut(), md5)) {
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(out)
+                    && !Files.isRegularFile(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw MurderException.badInput(Printable.escape(out.toString()) + ": "
+                        + (Files.isDirectory(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "a directory" : "not a regular file (a device,"
+                        + " a FIFO or a socket)") + " (expected: a file path to write; never replaced, even with --force)");
+            }
+        }
     }
 
     /** {@code build} for a directory, {@code v42} for {@code v42.torrent}, {@code v42.tar.zst} or {@code v42.tar.gz}, {@code img.bin} for other files. */

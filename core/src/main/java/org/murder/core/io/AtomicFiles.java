@@ -83,6 +83,12 @@ public final class AtomicFiles {
         if (!replace && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(target.toString());
         }
+        if (replace && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isSymbolicLink(target)) { // a device (--out /dev/null --force, as root), a FIFO, a directory: never replaced
+            throw new java.nio.file.FileSystemException(target.toString(), null,
+                    "not a regular file (a device, a FIFO, a socket or a directory), not replaced even when told to replace");
+        }
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -116,6 +116,7 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
+        notAFileOfTheDownload(torrent, Storage.downloadPaths(meta, dest));
         StatusFile status = statusFile == null ? null : StatusFile.open(statusFile, torrent, Storage.downloadPaths(meta, dest));
         List<InetSocketAddress> extraPeers = engineOptions.extraPeers(); // checked before anything is written to DEST
         Storage.checkDirectory(dest); // a DEST that cannot be is bad usage, named before any port is looked for
@@ -223,6 +224,28 @@ public final class PeerCommand implements Callable<Integer> {
             return Optional.empty();
         }
         return Optional.of(md5Beside(beside, meta.name()));
+    }
+
+    /**
+     * Refuses a TORRENT that is one of the download's own paths ({@code ours}: the file, its .part, a multi-file torrent's
+     * top directory): a torrent at DEST/NAME.part was taken for the partial download, written into and renamed.
+     */
+    static void notAFileOfTheDownload(Path torrent, List<Path> ours) {
+        Path mine = torrent.toAbsolutePath().normalize();
+        for (Path p : ours) {
+            Path theirs = p.toAbsolutePath().normalize();
+            boolean same;
+            try {
+                same = mine.startsWith(theirs) || (Files.exists(p) && Files.isSameFile(torrent, p));
+            } catch (IOException e) {
+                same = false;
+            }
+            if (same) {
+                throw MurderException.badInput("TORRENT " + org.murder.core.Printable.escape(torrent.toString()) + ": is the download's own "
+                        + org.murder.core.Printable.escape(theirs.toString()) + " (expected: the torrent outside the files it downloads,"
+                        + " which are written and renamed)");
+            }
+        }
     }
 
     /** The most a NAME.md5 beside the torrent may hold: one md5sum line of a long path. */

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.MurderException;
 
-/** NAME.md5 beside a torrent: the md5 make-torrent wrote, or a one-line refusal naming the file (hostile-input audit). */
-class Md5BesideTest {
+/** What murder peer reads besides the network: NAME.md5 beside the torrent, and the torrent itself (hostile-input audit). */
+class PeerCommandInputsTest {
     private static final String HEX = "0d97a9cd8bbd7ce75a2a76bb06258915";
 
     @TempDir
@@ -61,5 +61,20 @@ class Md5BesideTest {
         assertEquals(word + ": '\\x1b[31mnot-an-md5' is not 32 hex digits" + expected(), refused(word));
         Path empty = md5("\n");
         assertEquals(empty + ": 0 lines" + expected(), refused(empty));
+    }
+
+    /** A torrent kept at DEST/NAME.part was taken for the partial download, written into and renamed to NAME. */
+    @Test
+    void aTorrentThatIsOneOfTheDownloadsFilesIsRefused() throws Exception {
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Path torrent = Files.writeString(dest.resolve("f.bin.part"), "d8:announce...e");
+        java.util.List<Path> ours = java.util.List.of(dest.resolve("f.bin"), dest.resolve("f.bin.part"));
+        MurderException e = assertThrows(MurderException.class, () -> PeerCommand.notAFileOfTheDownload(torrent, ours));
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals("TORRENT " + torrent + ": is the download's own " + torrent + " (expected: the torrent outside the files it"
+                + " downloads, which are written and renamed)", e.getMessage());
+        Path linked = Files.createLink(tmp.resolve("elsewhere.torrent"), torrent); // the same file by another name
+        assertThrows(MurderException.class, () -> PeerCommand.notAFileOfTheDownload(linked, ours));
+        PeerCommand.notAFileOfTheDownload(Files.writeString(tmp.resolve("f.torrent"), "x"), ours); // beside DEST: fine
     }
 }
