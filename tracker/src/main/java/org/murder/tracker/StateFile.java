@@ -39,7 +39,14 @@ import org.murder.tracker.swarm.SwarmSnapshot;
  */
 public final class StateFile {
     static final int VERSION = 1;
-    private static final long MAX_SIZE = 512L << 20;
+    /**
+     * The largest state file read back: an eighth of the heap (64 MiB under the launcher's 512 MiB), at most 512 MiB. The
+     * file, its decoded values and the swarms they make are held at once: a 500 MB file ran the tracker out of heap at
+     * every start. A larger one is moved aside like a corrupt one (the peers announce again within their interval).
+     */
+    static long maxSize() {
+        return Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 8);
+    }
 
     private StateFile() {
     }
@@ -55,8 +62,10 @@ public final class StateFile {
     public static Optional<TrackerState> read(Path file) throws CorruptStateException {
         byte[] bytes;
         try {
-            if (Files.size(file) > MAX_SIZE) {
-                throw new CorruptStateException("larger than " + (MAX_SIZE >> 20) + " MiB", null);
+            long size = Files.size(file);
+            if (size > maxSize()) {
+                throw new CorruptStateException(size + " bytes, more than this tracker reads back (" + (maxSize() >> 20)
+                        + " MiB, an eighth of its heap)", null);
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {

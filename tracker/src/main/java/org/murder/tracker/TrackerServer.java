@@ -206,7 +206,9 @@ public final class TrackerServer implements AutoCloseable {
         try {
             state = StateFile.read(file);
         } catch (StateFile.CorruptStateException e) {
-            Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
+            // a name of its own each time: the evidence of an earlier corrupt file is kept
+            Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + java.time.format.DateTimeFormatter
+                    .ofPattern("yyyyMMdd'T'HHmmss.SSS").withZone(java.time.ZoneOffset.UTC).format(clock.instant()));
             String moved;
             try {
                 Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);

@@ -288,13 +288,47 @@ class TrackerServerTest {
         assertEquals(List.of(6882, 6881), TrackerClient.compactPorts(TrackerClient.bytes(r, "peers")));
     }
 
+    private long corruptCopies() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("tracker.state.corrupt-")).count();
+        }
+    }
+
+    /** A second corrupt file is moved aside beside the first, not over it: the evidence stays. */
+    @Test
+    void aSecondCorruptStateFileKeepsTheFirstsCopy() throws Exception {
+        Path state = tmp.resolve("tracker.state");
+        Files.writeString(state, "d7:versioni1e5:swarmsl");
+        start(b -> b.stateFile(state));
+        server.close();
+        clock.advance(java.time.Duration.ofSeconds(1));
+        Files.writeString(state, "not bencode");
+        start(b -> b.stateFile(state));
+        assertEquals(2, corruptCopies());
+    }
+
+    /** A state file larger than an eighth of the heap is moved aside like a corrupt one: a 500 MB file ran the tracker out of heap at every start. */
+    @Test
+    void aStateFileTooLargeForTheHeapIsMovedAsideNotRead() throws Exception {
+        Path state = tmp.resolve("tracker.state");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(state.toFile(), "rw")) {
+            f.setLength(StateFile.maxSize() + 1); // sparse
+        }
+        StateFile.CorruptStateException e = org.junit.jupiter.api.Assertions.assertThrows(StateFile.CorruptStateException.class,
+                () -> StateFile.read(state));
+        assertTrue(e.getMessage().startsWith((StateFile.maxSize() + 1) + " bytes, more than this tracker reads back ("), e.getMessage());
+        start(b -> b.stateFile(state));
+        assertEquals(1, corruptCopies());
+        assertTrue(Files.notExists(state));
+    }
+
     @Test
     void aCorruptStateFileIsReportedMovedAsideAndIgnored() throws Exception {
         Path state = tmp.resolve("tracker.state");
         Files.writeString(state, "d7:versioni1e5:swarmsl");
         start(b -> b.stateFile(state));
         assertEquals(0, server.registry().swarmCount());
-        assertTrue(Files.exists(tmp.resolve("tracker.state.corrupt")));
+        assertEquals(1, corruptCopies());
         client.announce(IH, TrackerClient.id20(10), 6881, 100, "");
         server.saveState();
         assertEquals(1, StateFile.read(state).orElseThrow().swarms().size());
