@@ -1014,7 +1014,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
                     + " peers known, " + peers.size() + " connected" + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
                     + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
-                    + " padding that failed its SHA-1 check: the torrent's padding may not be zeros") + ")");
+                    + " padding that failed its SHA-1 check: the torrent's padding may not be zeros")
+                    + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " address"
+                    + (counters.peersBanned == 1 ? "" : "es") + " banned for sending data that failed its SHA-1 check, with every peer"
+                    + " there") + ")");
             return;
         }
         if (counters.state == SessionState.SEEDING) {

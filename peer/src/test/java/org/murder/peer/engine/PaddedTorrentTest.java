@@ -212,6 +212,29 @@ class PaddedTorrentTest {
         }
     }
 
+    /**
+     * The only seed sends a piece that fails its check: banned, with every peer at its address, and the stall says so
+     * (it said only "no data from any peer", and an honest seed on the same address looked unreachable: audit).
+     */
+    @Test
+    void aStallAfterTheOnlySeedWasBannedSaysSo() throws Exception {
+        Padded t = padded();
+        byte[] lying = t.stream().clone();
+        lying[100] ^= 1; // piece 0 holds the first file's data alone, no padding
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        Torrent peer = engines.start(EngineConfig.builder().stallTimeout(java.time.Duration.ofSeconds(2)), java.time.Clock.systemUTC())
+                .add(t.meta(), Storage.forDownload(t.meta(), dest), SessionOptions.download(Optional.empty(), Optional.empty()),
+                        SessionListener.NONE);
+        try (RawSeed seed = RawSeed.serving(t.meta(), lying, org.murder.core.PeerId.of("-TR3000-liarseed0007"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), InetAddress.getByName("127.0.0.3"))) {
+            peer.addPeers(List.of(new InetSocketAddress(seed.server.getInetAddress(), seed.server.getLocalPort())));
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> peer.completed().get(30, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getCause().getMessage().matches("no data from any peer for 2s \\(.*; 1 address"
+                    + " banned for sending data that failed its SHA-1 check, with every peer there\\)"), e.getCause().getMessage());
+        }
+    }
+
     private static byte[] torrent(List<BValue> files, byte[] stream, int piece) throws Exception {
         int count = (stream.length + piece - 1) / piece;
         byte[] pieces = new byte[count * 20];
