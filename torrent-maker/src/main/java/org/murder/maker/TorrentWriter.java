@@ -21,7 +21,15 @@ public final class TorrentWriter {
     }
 
     /** Checks that a tracker URL is absolute http(s) with a host. */
+    /** The longest announce URL make-torrent writes. */
+    static final int MAX_TRACKER_URL = 2048;
+
     public static String validateTracker(String url) {
+        if (url.length() > MAX_TRACKER_URL) {
+            throw MurderException.badInput("--tracker '" + org.murder.core.Printable.escape(url, 80) + "': " + url.length()
+                    + " characters (expected: at most " + MAX_TRACKER_URL + ": each announce adds its parameters to it, and trackers"
+                    + " refuse longer request lines; murder's answered a 100 KB one with 414)");
+        }
         try {
             URI uri = new URI(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);

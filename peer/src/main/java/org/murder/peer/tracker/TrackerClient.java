@@ -97,7 +97,7 @@ public final class TrackerClient {
     private AnnounceResponse get(String url, String full) {
         try {
             if (!(URI.create(full).toURL().openConnection() instanceof HttpURLConnection c)) {
-                throw new MurderException("announce to " + url + ": scheme " + URI.create(url).getScheme()
+                throw new MurderException("announce to " + shown(url) + ": scheme " + URI.create(url).getScheme()
                         + " (expected: http or https)", MurderException.FAILURE);
             }
             java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
@@ -113,7 +113,7 @@ public final class TrackerClient {
                 c.setInstanceFollowRedirects(false); // a tracker answers: a redirect could send our announces anywhere
                 int status = c.getResponseCode();
                 if (status >= 300 && status < 400) {
-                    throw new MurderException("announce to " + url + ": HTTP " + status + " redirect to "
+                    throw new MurderException("announce to " + shown(url) + ": HTTP " + status + " redirect to "
                             + org.murder.core.Printable.escape(String.valueOf(c.getHeaderField("Location")), 200)
                             + " (expected: the tracker's answer; redirects are not followed: give the URL it names)",
                             MurderException.FAILURE);
@@ -121,7 +121,7 @@ public final class TrackerClient {
                 try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
                     byte[] body = in == null ? new byte[0] : in.readNBytes(MAX_BODY + 1);
                     if (body.length > MAX_BODY) {
-                        throw new MurderException("announce to " + url + ": response over " + MAX_BODY
+                        throw new MurderException("announce to " + shown(url) + ": response over " + MAX_BODY
                                 + " bytes (expected: a small bencoded dictionary)", MurderException.FAILURE);
                     }
                     return parse(url, status, body);
@@ -144,7 +144,7 @@ public final class TrackerClient {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (IllegalArgumentException e) {
-            throw new MurderException("announce to " + url + ": not a usable URL (" + e.getMessage() + ")", MurderException.FAILURE);
+            throw new MurderException("announce to " + shown(url) + ": not a usable URL (" + e.getMessage() + ")", MurderException.FAILURE);
         }
     }
 
@@ -157,7 +157,7 @@ public final class TrackerClient {
             return cause;
         }
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-        return new MurderException("announce to " + url + ": " + why, MurderException.FAILURE, cause);
+        return new MurderException("announce to " + shown(url) + ": " + why, MurderException.FAILURE, cause);
     }
 
     static String query(AnnounceRequest r) {
@@ -198,19 +198,19 @@ public final class TrackerClient {
         try {
             value = Bencode.decode(body);
         } catch (MurderException e) {
-            throw new MurderException("announce to " + url + ": HTTP " + status + ", not bencode (" + e.getMessage() + ")",
+            throw new MurderException("announce to " + shown(url) + ": HTTP " + status + ", not bencode (" + e.getMessage() + ")",
                     MurderException.FAILURE);
         }
         if (!(value instanceof BDict d)) {
-            throw new MurderException("announce to " + url + ": response is a " + value.typeName() + " (expected: dictionary)",
+            throw new MurderException("announce to " + shown(url) + ": response is a " + value.typeName() + " (expected: dictionary)",
                     MurderException.FAILURE);
         }
         if (d.get("failure reason").orElse(null) instanceof BString reason) {
-            throw new MurderException("announce to " + url + ": " + (status / 100 == 2 ? "" : "HTTP " + status + ", ") + "tracker says: "
+            throw new MurderException("announce to " + shown(url) + ": " + (status / 100 == 2 ? "" : "HTTP " + status + ", ") + "tracker says: "
                     + org.murder.core.Printable.escape(reason.utf8(), MAX_REASON_CHARS), MurderException.FAILURE);
         }
         if (status / 100 != 2) { // a 500 with a bencoded body was taken for an answer
-            throw new MurderException("announce to " + url + ": HTTP " + status + " (expected: 200 and the tracker's answer)",
+            throw new MurderException("announce to " + shown(url) + ": HTTP " + status + " (expected: 200 and the tracker's answer)",
                     MurderException.FAILURE);
         }
         long interval = d.get("interval").orElse(null) instanceof BInteger i ? i.value() : 30;
@@ -300,5 +300,10 @@ public final class TrackerClient {
                 // impossible for 4 or 16 bytes
             }
         }
+    }
+
+    /** {@code url} for a message: escaped, and cut at 256 characters (a torrent's 1 MB announce URL was logged whole at every failure). */
+    static String shown(String url) {
+        return org.murder.core.Printable.escape(url, 256);
     }
 }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.murder.core.MurderException;
 import org.murder.core.metainfo.MetaInfo;
 
-class PieceSizesTest {
+class MakeTorrentLimitsTest {
     /** A torrent of more pieces than a .torrent murder reads can hold is refused before anything is hashed, naming a size that fits. */
     @Test
     void aPieceSizeGivingATorrentTooLargeToReadIsRefusedNamingOneThatFits() {
@@ -25,5 +25,16 @@ class PieceSizesTest {
             PieceSizes.requireReadable(bytes, PieceSizes.choose(bytes));
             PieceSizes.requireReadable(bytes, PieceSizes.chooseForRelease(bytes));
         }
+    }
+
+    @Test
+    void aTrackerUrlLongerThanTrackersTakeIsRefused() {
+        String url = "http://deploy-1:8998/announce?" + "x".repeat(TorrentWriter.MAX_TRACKER_URL);
+        MurderException e = assertThrows(MurderException.class, () -> TorrentWriter.validateTracker(url));
+        assertEquals(MurderException.BAD_INPUT, e.exitCode());
+        assertEquals("--tracker '" + url.substring(0, 80) + "...': " + url.length() + " characters (expected: at most 2048: each"
+                + " announce adds its parameters to it, and trackers refuse longer request lines; murder's answered a 100 KB one"
+                + " with 414)", e.getMessage());
+        assertEquals("http://deploy-1:8998/announce", TorrentWriter.validateTracker("http://deploy-1:8998/announce"));
     }
 }
