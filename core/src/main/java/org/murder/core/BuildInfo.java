@@ -27,7 +27,8 @@ public final class BuildInfo {
         }
         String version = known(p.getProperty("version")).replaceFirst("-SNAPSHOT$", "");
         VERSION = version.isEmpty() ? "unknown" : version;
-        COMMIT = known(p.getProperty("commit")).replaceAll("[^0-9A-Za-z.-]", "");
+        String commit = known(p.getProperty("commit")).replaceAll("[^0-9a-f]", "");
+        COMMIT = commit.isEmpty() ? "" : commit + ("true".equals(known(p.getProperty("dirty"))) ? "-dirty" : "");
     }
 
     private BuildInfo() {

@@ -74,7 +74,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MetaInfo m = MetaInfo.read(torrent);
+        MetaInfo m = MetaInfo.read(torrent, MetaInfo.MAX_TORRENT_FILE_SIZE_TO_LIST);
         PrintWriter out = spec.commandLine().getOut();
         // --json given with --hash: JSON (the infohash is in it); --json from murder.conf or the environment does not
         // turn a script's 'murder info --hash' into a document

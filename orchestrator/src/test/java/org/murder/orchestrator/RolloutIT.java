@@ -295,6 +295,16 @@ class RolloutIT {
         assertEquals("v2", current("web-1"));
         assertEquals("v1", current("web-2"), "wave 2 waits for --continue");
         assertEquals(HostReport.READY, reportOf("web-2").state(), "downloaded and unpacked, waiting");
+        // the deploy's archive touched while every host holds it (one waits for its wave): its seed stops, the deploy does not
+        // (it stopped, wrote the waves' stop, and a --resume then rolled wave 1 back: the review)
+        Path packed = tmp.resolve("work/v2.tar.zst");
+        Files.setLastModifiedTime(packed, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(packed).toMillis() + 2000));
+        long watched = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // the seed looks every second
+        while (System.nanoTime() < watched) {
+            assertFalse(output.toString().contains("seed      FAILED"), output.toString());
+            assertTrue(deployer.isAlive(), output.toString());
+            Thread.sleep(100);
+        }
         Path archive = tmp.resolve("hosts/web-2/v2.tar.zst");
         java.nio.file.attribute.FileTime downloadedAt = Files.getLastModifiedTime(archive);
         long downloaded = reportOf("web-2").downloaded();

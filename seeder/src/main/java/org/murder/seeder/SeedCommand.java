@@ -103,7 +103,8 @@ public final class SeedCommand implements Callable<Integer> {
                 engine.close();
                 Torrent s = seeding.get();
                 Snapshot last = s == null ? null : s.finished().getNow(null); // taken on its loop as it stopped
-                if (last != null && announced.get()) { // not after the one line that says the file does not match
+                // not after the one line that says the file does not match, or that it changed while shared
+                if (last != null && announced.get() && last.state() != SessionState.FAILED) {
                     out.println("stopped   uploaded " + ByteSize.format(last.uploaded()));
                     out.flush();
                 }

@@ -78,10 +78,11 @@ public final class PieceSizes {
             while (needed < MAX && bytes / needed + 1 > most) {
                 needed <<= 1;
             }
-            throw org.murder.core.MurderException.badInput("--piece-size " + org.murder.core.ByteSize.format(pieceLength) + ": "
+            throw org.murder.core.MurderException.badInput("piece size " + org.murder.core.ByteSize.format(pieceLength) + ": "
                     + pieces + " pieces for " + org.murder.core.ByteSize.format(bytes) + " (expected: at most " + most
-                    + " pieces, the most a .torrent murder reads holds: a piece size of " + org.murder.core.ByteSize.format(needed)
-                    + " or more)");
+                    + " pieces, the most a .torrent murder reads holds: " + (needed <= MAX && bytes / needed < most
+                    ? "--piece-size " + org.murder.core.ByteSize.format(needed) + " or more)" : "a release in parts of at most "
+                    + org.murder.core.ByteSize.format(most * MAX) + ")"));
         }
     }
 }

@@ -102,6 +102,12 @@ public final class TorrentMaker {
             String torrentName = archive.getFileName().toString();
             byte[] torrent = TorrentWriter.singleFile(torrentName, hashes.length(), pieceLength, hashes.pieces(),
                     request.trackers(), request.isPrivate(), request.comment(), clock.instant(), frames);
+            if (torrent.length > MetaInfo.MAX_TORRENT_FILE_SIZE) { // an archive of many small files can outgrow its content
+                throw MurderException.badInput("piece size " + org.murder.core.ByteSize.format(pieceLength) + ": a torrent of "
+                        + org.murder.core.ByteSize.format(torrent.length) + " for " + org.murder.core.ByteSize.format(hashes.length())
+                        + " (expected: at most " + org.murder.core.ByteSize.format(MetaInfo.MAX_TORRENT_FILE_SIZE)
+                        + ", the most murder reads: a larger --piece-size)");
+            }
             writing = "writing " + org.murder.core.Printable.escape(request.torrentOut().toString());
             Path torrentTemp = AtomicFiles.temporarySibling(request.torrentOut());
             temps.add(torrentTemp);

@@ -20,10 +20,10 @@ public final class TorrentWriter {
     private TorrentWriter() {
     }
 
-    /** Checks that a tracker URL is absolute http(s) with a host. */
     /** The longest announce URL make-torrent writes. */
     static final int MAX_TRACKER_URL = 2048;
 
+    /** Checks that a tracker URL is absolute http(s) with a host, and not longer than {@link #MAX_TRACKER_URL}. */
     public static String validateTracker(String url) {
         if (url.length() > MAX_TRACKER_URL) {
             throw MurderException.badInput("--tracker '" + org.murder.core.Printable.escape(url, 80) + "': " + url.length()

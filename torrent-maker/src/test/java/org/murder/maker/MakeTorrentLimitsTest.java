@@ -15,8 +15,8 @@ class MakeTorrentLimitsTest {
         PieceSizes.requireReadable(most * PieceSizes.MIN, PieceSizes.MIN); // exactly the most: taken
         MurderException e = assertThrows(MurderException.class, () -> PieceSizes.requireReadable(20L << 30, PieceSizes.MIN));
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
-        assertEquals("--piece-size 16 KiB: 1310720 pieces for 20 GiB (expected: at most " + most + " pieces, the most a .torrent murder"
-                + " reads holds: a piece size of 32 KiB or more)", e.getMessage());
+        assertEquals("piece size 16 KiB: 1310720 pieces for 20 GiB (expected: at most " + most + " pieces, the most a .torrent murder"
+                + " reads holds: --piece-size 32 KiB or more)", e.getMessage());
     }
 
     @Test

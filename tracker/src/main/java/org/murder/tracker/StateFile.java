@@ -40,7 +40,7 @@ import org.murder.tracker.swarm.SwarmSnapshot;
 public final class StateFile {
     static final int VERSION = 1;
     /**
-     * The largest state file read back: an eighth of the heap (64 MiB under the launcher's 512 MiB), at most 512 MiB. The
+     * The largest state file read back: an eighth of the heap (about 60 MiB under the launcher's 512 MiB), at most 512 MiB. The
      * file, its decoded values and the swarms they make are held at once: a 500 MB file ran the tracker out of heap at
      * every start. A larger one is moved aside like a corrupt one (the peers announce again within their interval).
      */
@@ -65,7 +65,7 @@ public final class StateFile {
             long size = Files.size(file);
             if (size > maxSize()) {
                 throw new CorruptStateException(size + " bytes, more than this tracker reads back (" + (maxSize() >> 20)
-                        + " MiB, an eighth of its heap)", null);
+                        + " MiB: an eighth of its heap, at most 512 MiB)", null);
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -80,10 +80,19 @@ public final class StateFile {
         }
     }
 
-    /** Writes {@code state} atomically. */
+    /** Writes {@code state} atomically; warns (once a process) when it is more than a start reads back ({@link #maxSize}). */
     public static void write(Path file, TrackerState state, long savedMillis) {
-        AtomicFiles.write(file, Bencode.encode(encode(state, savedMillis)), true);
+        byte[] bytes = Bencode.encode(encode(state, savedMillis));
+        if (bytes.length > maxSize() && !warnedTooLarge) {
+            warnedTooLarge = true;
+            org.slf4j.LoggerFactory.getLogger(StateFile.class).warn("state file {}: {} bytes, more than this tracker reads back at"
+                    + " a start ({} MiB): a restart would set aside its swarms and registrations (expected: a larger heap,"
+                    + " MURDER_JAVA_OPTS=-Xmx..., or lower --max-peers)", file, bytes.length, maxSize() >> 20);
+        }
+        AtomicFiles.write(file, bytes, true);
     }
+
+    private static volatile boolean warnedTooLarge;
 
     static BDict encode(TrackerState state, long savedMillis) {
         List<BValue> registered = new ArrayList<>();

@@ -201,6 +201,19 @@ public final class TrackerServer implements AutoCloseable {
         });
     }
 
+    /** Deletes all but the newest {@code keep} copies of {@code file} set aside as corrupt (a tracker restarted in a loop made one each time). */
+    private void keepNewestCorrupt(Path file, int keep) {
+        String prefix = file.getFileName() + ".corrupt-";
+        try (java.util.stream.Stream<Path> s = Files.list(file.toAbsolutePath().getParent())) {
+            List<Path> copies = s.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+            for (Path old : copies.subList(0, Math.max(0, copies.size() - keep))) {
+                Files.deleteIfExists(old);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("corrupt state copies of {} not pruned: {}", file, e.toString());
+        }
+    }
+
     private String restore(Path file) {
         Optional<TrackerState> state;
         try {
@@ -216,6 +229,7 @@ public final class TrackerServer implements AutoCloseable {
             } catch (IOException io) {
                 moved = "left in place";
             }
+            keepNewestCorrupt(file, 3);
             log.warn("state file {} is corrupt ({}); {}; starting empty", file, e.getMessage(), moved);
             return "state file corrupt, started empty";
         }

@@ -294,17 +294,18 @@ class TrackerServerTest {
         }
     }
 
-    /** A second corrupt file is moved aside beside the first, not over it: the evidence stays. */
+    /** A second corrupt file is moved aside beside the first, not over it: the evidence stays; the newest three are kept. */
     @Test
     void aSecondCorruptStateFileKeepsTheFirstsCopy() throws Exception {
         Path state = tmp.resolve("tracker.state");
-        Files.writeString(state, "d7:versioni1e5:swarmsl");
-        start(b -> b.stateFile(state));
-        server.close();
-        clock.advance(java.time.Duration.ofSeconds(1));
-        Files.writeString(state, "not bencode");
-        start(b -> b.stateFile(state));
-        assertEquals(2, corruptCopies());
+        for (int restart = 1; restart <= 4; restart++) {
+            Files.writeString(state, restart % 2 == 0 ? "not bencode" : "d7:versioni1e5:swarmsl");
+            start(b -> b.stateFile(state));
+            assertEquals(Math.min(restart, 3), corruptCopies());
+            server.close();
+            server = null;
+            clock.advance(java.time.Duration.ofSeconds(1));
+        }
     }
 
     /** A state file larger than an eighth of the heap is moved aside like a corrupt one: a 500 MB file ran the tracker out of heap at every start. */

@@ -82,18 +82,29 @@ public final class MetaInfo {
         return MetaInfoParser.parse(doc);
     }
 
+    /**
+     * The most the tracker's whitelist and {@code murder info} read, with their larger heaps: they take the torrents
+     * they took before the {@link #MAX_TORRENT_FILE_SIZE} of a peer came down from this.
+     */
+    public static final long MAX_TORRENT_FILE_SIZE_TO_LIST = 64L << 20;
+
     /** Reads and parses a .torrent file; every error message starts with the file name. */
     public static MetaInfo read(Path torrentFile) {
+        return read(torrentFile, MAX_TORRENT_FILE_SIZE);
+    }
+
+    /** {@link #read(Path)}, refusing a file larger than {@code maxBytes}. */
+    public static MetaInfo read(Path torrentFile, long maxBytes) {
         String name = org.murder.core.Printable.escape(torrentFile.toString());
         try {
             if (SmallFiles.refused(torrentFile)) {
                 // a FIFO would block the read, a device (/dev/zero) never end it; their size says nothing
                 throw MurderException.badInput(name + ": not a regular file (expected: a .torrent file)");
             }
-            byte[] bytes = SmallFiles.readAtMost(torrentFile, MAX_TORRENT_FILE_SIZE + 1);
-            if (bytes.length > MAX_TORRENT_FILE_SIZE) {
-                throw MurderException.badInput(name + ": more than " + ByteSize.format(MAX_TORRENT_FILE_SIZE)
-                        + " (expected: a .torrent of at most " + ByteSize.format(MAX_TORRENT_FILE_SIZE) + ")");
+            byte[] bytes = SmallFiles.readAtMost(torrentFile, maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw MurderException.badInput(name + ": more than " + ByteSize.format(maxBytes)
+                        + " (expected: a .torrent of at most " + ByteSize.format(maxBytes) + ")");
             }
             return parse(bytes);
         } catch (NoSuchFileException e) {

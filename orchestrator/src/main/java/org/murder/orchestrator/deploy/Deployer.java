@@ -296,7 +296,7 @@ public final class Deployer {
                     .selector(req.selector()).createdAt(now).deadline(now + req.timeout().toMillis())
                     .rollout(req.activate() ? req.rollout().forHosts(hosts) : null).build();
             List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
-            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere())) {
+            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere()) && seedFailure.get().isEmpty()) {
                 LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
                 Thread.sleep(req.grace().toMillis());
             }
@@ -540,17 +540,20 @@ public final class Deployer {
                 boolean allFinished = hosts.stream().allMatch(h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now));
                 // the seed stopped (its archive cut or written to while shared): hosts that lack pieces only it had would wait
                 // to the deadline for them, and the operator with them, without a word why
-                Optional<String> seedStopped = Job.DEPLOY.equals(job.type()) && !allFinished ? seedFailure.get() : Optional.empty();
+                // only while a host still needs bytes: hosts ready for their wave or running hooks have the whole archive
+                Optional<String> seedStopped = Job.DEPLOY.equals(job.type()) && !allFinished && hosts.stream().anyMatch(h ->
+                        !Outcomes.isFinished(reports.get(h), missingSince.get(h), now) && stillDownloading(reports.get(h)))
+                        ? seedFailure.get() : Optional.empty();
                 if (seedStopped.isPresent()) {
                     view.finish();
-                    out.printf("seed      FAILED: %s%n          following stops here; the job stays live on the agents until %s (they may"
-                            + " still finish from each other: 'murder jobs --hosts %s'); to seed it again: 'murder deploy --resume %s"
-                            + " ARCHIVE' with the archive the torrent was made from%n", seedStopped.get(),
+                    out.printf("seed      FAILED: %s%n          following stops here; the job stays live on the agents until %s (the"
+                            + " hosts downloading may still finish from each other: 'murder jobs --hosts %s'); to seed it again:"
+                            + " 'murder deploy --resume %s ARCHIVE' with the archive the torrent was made from%n", seedStopped.get(),
                             Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS), job.id(), job.id());
                     out.flush();
                 }
                 if (allFinished || now >= deadline || seedStopped.isPresent()) {
-                    if (!allFinished && waves != null && !waves.allReleased() && waves.stoppedAt() < 0
+                    if (!allFinished && seedStopped.isEmpty() && waves != null && !waves.allReleased() && waves.stoppedAt() < 0
                             && zk.getZookeeperClient().isConnected()) { // else the hosts' own deadline does it
                         // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
                         signedNode(ZkPaths.wavesStop(job.id()));
@@ -585,6 +588,12 @@ public final class Deployer {
                 }
             }
         }
+    }
+
+    /** Whether a host with report {@code r} (null: none yet) may still need bytes from the seed: not yet ready, activating or finished. */
+    private static boolean stillDownloading(HostReport r) {
+        return r == null || !java.util.Set.of(HostReport.READY, HostReport.ACTIVATING, HostReport.DONE, HostReport.FAILED)
+                .contains(r.state());
     }
 
     /** Releases the next wave, or stops the rollout, as {@link org.murder.orchestrator.rollout.WaveController} says. */

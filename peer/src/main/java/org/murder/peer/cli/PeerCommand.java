@@ -227,8 +227,9 @@ public final class PeerCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses a TORRENT that is one of the download's own paths ({@code ours}: the file, its .part, a multi-file torrent's
-     * top directory): a torrent at DEST/NAME.part was taken for the partial download, written into and renamed.
+     * Refuses a TORRENT that is one of the download's own files ({@code ours}: each file and its .part; a multi-file
+     * torrent's top directory is no file): a torrent at DEST/NAME.part was taken for the partial download, written into
+     * and renamed.
      */
     static void notAFileOfTheDownload(Path torrent, List<Path> ours) {
         Path mine = torrent.toAbsolutePath().normalize();
@@ -236,7 +237,8 @@ public final class PeerCommand implements Callable<Integer> {
             Path theirs = p.toAbsolutePath().normalize();
             boolean same;
             try {
-                same = mine.startsWith(theirs) || (Files.exists(p) && Files.isSameFile(torrent, p));
+                // the file or its .part itself (a torrent kept inside a multi-file download's directory is no file of it)
+                same = mine.equals(theirs) || (Files.isRegularFile(p) && Files.isSameFile(torrent, p));
             } catch (IOException e) {
                 same = false;
             }

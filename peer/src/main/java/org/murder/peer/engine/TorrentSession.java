@@ -984,10 +984,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     // ---- time
 
-    /** The tick must not die: an exception escaping a fixed-rate task cancels it (no stall check, no seed-time end). */
     /** How many of its files a seeding session looks at a tick for a write since they were checked: a torrent of 10,000 files in 2.6 min. */
     static final int FILES_LOOKED_AT_A_TICK = 64;
 
+    /** The tick must not die: an exception escaping a fixed-rate task cancels it (no stall check, no seed-time end). */
     void tick() {
         try {
             tickOnce();

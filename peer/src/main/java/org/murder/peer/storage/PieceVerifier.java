@@ -48,26 +48,33 @@ public final class PieceVerifier {
 
     /** A piece buffer: an idle one, a new one while fewer than {@link #maxBuffers} exist, else the next one given back. */
     private ByteBuffer take() {
-        ByteBuffer b = idle.pollFirst();
-        if (b != null) {
-            return b;
-        }
-        synchronized (this) {
-            if (made < maxBuffers) {
-                made++;
-                try {
-                    return ByteBuffer.allocateDirect((int) meta.pieceLength());
-                } catch (OutOfMemoryError e) {
-                    made--;
-                    throw e;
+        while (true) {
+            ByteBuffer b = idle.pollFirst();
+            if (b != null) {
+                return b;
+            }
+            synchronized (this) {
+                if (made < maxBuffers) {
+                    made++;
+                    try {
+                        return ByteBuffer.allocateDirect((int) meta.pieceLength());
+                    } catch (OutOfMemoryError e) {
+                        made--;
+                        throw e;
+                    }
                 }
             }
-        }
-        try {
-            return idle.takeFirst();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("interrupted waiting for a piece buffer");
+            try {
+                // the next one given back; looked at again now and then: one given back while dropIdle() ran may have gone,
+                // and there is room to make one then
+                b = idle.pollFirst(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted waiting for a piece buffer");
+            }
+            if (b != null) {
+                return b;
+            }
         }
     }
 
@@ -135,22 +142,23 @@ public final class PieceVerifier {
         }, pool);
     }
 
-    /** How many tasks a whole-file check is cut into: a task a piece held 800,000 futures for a torrent of as many pieces (100 MB). */
+    /** The most tasks a whole-file check runs as: a task a piece held 800,000 futures for a torrent of as many pieces (100 MB). */
     static final int CHECK_TASKS = 64;
 
     /** Which pieces on disk are good; {@code onBytes} sees each piece's size as it is checked. */
     public CompletableFuture<BitSet> verifyAll(LongConsumer onBytes) {
         BitSet good = new BitSet(meta.pieceCount());
         int pieces = meta.pieceCount();
-        int tasks = Math.max(1, Math.min(pieces, CHECK_TASKS));
+        // no more tasks than buffers (a task waiting for one parks a thread the engine's other torrents share), taking
+        // the pieces in order between them (the file is read front to back, as by a task a piece)
+        int tasks = Math.max(1, Math.min(Math.min(pieces, CHECK_TASKS), maxBuffers));
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         List<CompletableFuture<Void>> all = new java.util.ArrayList<>(tasks);
         for (int t = 0; t < tasks; t++) {
-            int from = (int) ((long) t * pieces / tasks);
-            int to = (int) ((long) (t + 1) * pieces / tasks);
-            all.add(CompletableFuture.runAsync(() -> { // a run of pieces in order: each task reads its part of the file front to back
+            all.add(CompletableFuture.runAsync(() -> {
                 ByteBuffer buf = take();
                 try {
-                    for (int piece = from; piece < to; piece++) {
+                    for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
                         boolean ok = check(piece, buf);
                         if (ok) {
                             synchronized (good) {

@@ -65,8 +65,9 @@ public final class Storage implements Closeable {
     private record FileStamp(Object key, java.nio.file.attribute.FileTime modified) {
         static Optional<FileStamp> of(Path path) {
             try {
+                // through links, as the file was opened: a seed of a link to the archive stamps the archive
                 java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(path,
-                        java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        java.nio.file.attribute.BasicFileAttributes.class);
                 return a.fileKey() == null ? Optional.empty() : Optional.of(new FileStamp(a.fileKey(), a.lastModifiedTime()));
             } catch (IOException e) {
                 return Optional.empty(); // gone or unreadable by its path: the open file is still the one checked

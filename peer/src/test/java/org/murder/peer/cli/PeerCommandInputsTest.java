@@ -76,5 +76,8 @@ class PeerCommandInputsTest {
         Path linked = Files.createLink(tmp.resolve("elsewhere.torrent"), torrent); // the same file by another name
         assertThrows(MurderException.class, () -> PeerCommand.notAFileOfTheDownload(linked, ours));
         PeerCommand.notAFileOfTheDownload(Files.writeString(tmp.resolve("f.torrent"), "x"), ours); // beside DEST: fine
+        Path top = Files.createDirectories(dest.resolve("multi"));
+        PeerCommand.notAFileOfTheDownload(Files.writeString(top.resolve("multi.torrent"), "x"), // kept inside its download's directory
+                java.util.List.of(top, top.resolve("a.bin"), top.resolve("a.bin.part")));
     }
 }

@@ -165,7 +165,7 @@ public final class Whitelist {
         }
         InfoHash infoHash = null;
         try {
-            infoHash = MetaInfo.read(file).infoHash();
+            infoHash = MetaInfo.read(file, MetaInfo.MAX_TORRENT_FILE_SIZE_TO_LIST).infoHash();
         } catch (RuntimeException e) {
             log.warn("whitelist: skip {}: {}", file, e.getMessage());
         }
