@@ -104,7 +104,11 @@ public final class TrackerClient {
             // the whole exchange, connect to last byte, within twice the timeout (each read's own timeout is the timeout)
             java.util.concurrent.ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
                 late.set(true);
-                c.disconnect();
+                // on a thread of its own: a disconnect waits for the stream's lock, which a read holds until its next byte
+                // or its timeout, and on the one deadline thread that held every other announce's deadline back
+                Thread cut = new Thread(c::disconnect, "murder-announce-cut");
+                cut.setDaemon(true);
+                cut.start();
             }, 2 * timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 c.setConnectTimeout((int) timeout.toMillis());
