@@ -232,7 +232,8 @@ public final class TrackerClient {
                 }
                 if (item instanceof BDict peer && peer.get("ip").orElse(null) instanceof BString ip
                         && peer.get("port").orElse(null) instanceof BInteger port && port.value() > 0 && port.value() < 65536) {
-                    ipLiteral(ip.utf8()).ifPresent(address -> peers.add(new InetSocketAddress(address, (int) port.value())));
+                    ipLiteral(ip.utf8()).filter(TrackerClient::dialable)
+                            .ifPresent(address -> peers.add(new InetSocketAddress(address, (int) port.value())));
                 }
             }
         }
@@ -299,11 +300,24 @@ public final class TrackerClient {
                 continue;
             }
             try {
-                out.add(new InetSocketAddress(InetAddress.getByAddress(addr), port));
+                InetAddress address = InetAddress.getByAddress(addr);
+                if (dialable(address)) {
+                    out.add(new InetSocketAddress(address, port));
+                }
             } catch (UnknownHostException e) {
                 // impossible for 4 or 16 bytes
             }
         }
+    }
+
+    /**
+     * Whether a peer at {@code address} could be dialled: not the unspecified address (0.0.0.0, ::), a multicast group or
+     * the IPv4 broadcast address, which a tracker's list (broken or hostile) may hold and each of which cost a dial.
+     */
+    static boolean dialable(InetAddress address) {
+        byte[] a = address.getAddress();
+        boolean broadcast = a.length == 4 && (a[0] & a[1] & a[2] & a[3]) == (byte) 0xff;
+        return !address.isAnyLocalAddress() && !address.isMulticastAddress() && !broadcast;
     }
 
     /** {@code url} for a message: escaped, and cut at 256 characters (a torrent's 1 MB announce URL was logged whole at every failure). */

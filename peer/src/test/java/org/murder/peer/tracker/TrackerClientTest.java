@@ -239,6 +239,22 @@ class TrackerClientTest {
         assertEquals(List.of(new InetSocketAddress("127.0.0.7", 7000), new InetSocketAddress("::1", 7000)), r.peers());
     }
 
+    /** Addresses no peer has (unspecified, broadcast, multicast) and a ragged tail are left out of a compact list (audit). */
+    @Test
+    void compactPeersThatCannotBeDialledAreLeftOut() throws Exception {
+        byte[] list = {0, 0, 0, 0, 0x1a, (byte) 0xe1, (byte) 255, (byte) 255, (byte) 255, (byte) 255, 0x1a, (byte) 0xe1,
+            (byte) 224, 0, 0, 1, 0x1a, (byte) 0xe1, 127, 0, 0, 9, 0x1a, (byte) 0xe1, 127, 0, 0};
+        String url = serve(200, q -> {
+            byte[] head = ascii("d8:intervali20e5:peers" + list.length + ":");
+            byte[] body = java.util.Arrays.copyOf(head, head.length + list.length + 1);
+            System.arraycopy(list, 0, body, head.length, list.length);
+            body[body.length - 1] = 'e';
+            return body;
+        });
+        AnnounceResponse r = new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(new InetSocketAddress("127.0.0.9", 6881)), r.peers());
+    }
+
     @Test
     void anUnreachableTrackerFailsWithItsAddress() throws Exception {
         String down = closedPortUrl();
