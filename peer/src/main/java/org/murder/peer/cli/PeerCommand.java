@@ -116,8 +116,9 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
-        notAFileOfTheDownload(torrent, Storage.downloadPaths(meta, dest));
-        StatusFile status = statusFile == null ? null : StatusFile.open(statusFile, torrent, Storage.downloadPaths(meta, dest));
+        List<Path> ours = Storage.downloadPaths(meta, dest);
+        notAFileOfTheDownload(torrent, ours);
+        StatusFile status = statusFile == null ? null : StatusFile.open(statusFile, torrent, ours);
         List<InetSocketAddress> extraPeers = engineOptions.extraPeers(); // checked before anything is written to DEST
         Storage.checkDirectory(dest); // a DEST that cannot be is bad usage, named before any port is looked for
         if (warmUp) {

@@ -538,16 +538,25 @@ public final class Storage implements Closeable {
             if (s.isPadding()) {
                 continue;
             }
-            String shown = Printable.escape((committed ? s.finalPath() : s.workPath()).toString());
-            try {
-                long size = s.channel().size();
-                if (size < s.length()) {
-                    return Optional.of(shown + ": " + size + " bytes now, " + s.length() + " when it was checked (expected: the file the"
-                            + " torrent was made from, unchanged while it is shared)");
-                }
-            } catch (IOException e) {
-                return Optional.of(shown + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
+            Optional<String> cut = cut(s);
+            if (cut.isPresent()) {
+                return cut;
             }
+        }
+        return Optional.empty();
+    }
+
+    /** File {@code s} now shorter than the torrent says, or unreadable, described for one line; empty when it has its length. */
+    private Optional<String> cut(Segment s) {
+        String shown = Printable.escape((committed ? s.finalPath() : s.workPath()).toString());
+        try {
+            long size = s.channel().size();
+            if (size < s.length()) {
+                return Optional.of(shown + ": " + size + " bytes now, " + s.length() + " when it was checked (expected: the file the"
+                        + " torrent was made from, unchanged while it is shared)");
+            }
+        } catch (IOException e) {
+            return Optional.of(shown + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
         }
         return Optional.empty();
     }
@@ -568,16 +577,11 @@ public final class Storage implements Closeable {
             if (s.isPadding()) {
                 continue;
             }
-            Path path = committed ? s.finalPath() : s.workPath();
-            try {
-                long size = s.channel().size();
-                if (size < s.length()) {
-                    return Optional.of(Printable.escape(path.toString()) + ": " + size + " bytes now, " + s.length() + " when it was"
-                            + " checked (expected: the file the torrent was made from, unchanged while it is shared)");
-                }
-            } catch (IOException e) {
-                return Optional.of(Printable.escape(path.toString()) + ": cannot be read (" + org.murder.core.io.IoErrors.describe(e) + ")");
+            Optional<String> cut = cut(s);
+            if (cut.isPresent()) {
+                return cut;
             }
+            Path path = committed ? s.finalPath() : s.workPath();
             Optional<FileStamp> now = FileStamp.of(path);
             if (now.isEmpty()) {
                 continue;

@@ -358,14 +358,19 @@ class SwarmScenariosTest {
         assertEquals(MurderException.BAD_INPUT, e.exitCode());
     }
 
+    /** {@code t}'s file seeded by {@code engine}, checked. */
+    private static Torrent seeded(Engine engine, TorrentFixture t) throws Exception {
+        Torrent seeding = engine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE);
+        seeding.completed().get(30, TimeUnit.SECONDS);
+        return seeding;
+    }
+
     /** A seeded file cut after its check: the seed says so and stops, rather than dropping every peer without a word. */
     @Test
     void aSeedWhoseFileIsCutAfterItsCheckFailsNamingIt() throws Exception {
         TorrentFixture t = fixture();
         Engine seedEngine = engine();
-        Torrent seeding = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
-                SessionListener.NONE);
-        seeding.completed().get(30, TimeUnit.SECONDS);
+        Torrent seeding = seeded(seedEngine, t);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(t.file(), java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(PIECE);
         }
@@ -384,9 +389,7 @@ class SwarmScenariosTest {
     @Test
     void aSeedWhoseFileIsWrittenToInPlaceStopsNamingIt() throws Exception {
         TorrentFixture t = fixture();
-        Torrent seeding = engine().add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
-                SessionListener.NONE);
-        seeding.completed().get(30, TimeUnit.SECONDS);
+        Torrent seeding = seeded(engine(), t);
         java.nio.file.attribute.FileTime checked = Files.getLastModifiedTime(t.file());
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(t.file(), java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), PIECE + 10);
@@ -405,9 +408,7 @@ class SwarmScenariosTest {
     void aSeedWhoseFileIsReplacedByARenameKeepsServingTheFileItChecked() throws Exception {
         TorrentFixture t = fixture();
         Engine seedEngine = engine();
-        Torrent seeding = seedEngine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(),
-                SessionListener.NONE);
-        seeding.completed().get(30, TimeUnit.SECONDS);
+        Torrent seeding = seeded(seedEngine, t);
         Path next = Files.write(tmp.resolve("next-build"), new byte[SIZE]);
         Files.move(next, t.file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Torrent leech = download(engine(), t, tmp.resolve("after-rename"), SessionListener.NONE);
