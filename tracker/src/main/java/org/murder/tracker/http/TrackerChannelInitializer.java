@@ -43,7 +43,13 @@ public final class TrackerChannelInitializer extends ChannelInitializer<SocketCh
             protected void handleOversizedMessage(ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpMessage m)
                     throws Exception {
                 metrics.error("too_large");
-                super.handleOversizedMessage(ctx, m);
+                // Netty's own answer keeps a keep-alive connection open and drops the rest of the body as it comes: a client
+                // that sent it all waits on the open connection for a reply that never comes (5 s, the audit saw). Closed.
+                io.netty.handler.codec.http.FullHttpResponse tooLarge = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                        m.protocolVersion(), io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+                tooLarge.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, 0)
+                        .set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(tooLarge).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             }
         });
         p.addLast("unread", unread);
