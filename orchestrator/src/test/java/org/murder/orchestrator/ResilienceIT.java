@@ -200,6 +200,8 @@ class ResilienceIT {
         HostReport failed = awaitReport(a.zk(), "web-1", r -> HostReport.FAILED.equals(r.state()), Duration.ofSeconds(20));
         assertTrue(failed.error().startsWith("past the job's deadline ("), failed.error());
         assertTrue(failed.error().endsWith("v8.tar.zst.part kept for a later deploy to resume"), failed.error());
+        // and why: its only source went with the deploy
+        assertTrue(failed.error().contains(" peers known, 0 connected"), failed.error());
         assertTrue(failed.bytes() > 0 && failed.bytes() < failed.total(), "the verified bytes, not 0: " + failed);
         Path part = tmp.resolve("hosts/web-1/v8.tar.zst.part");
         assertTrue(Files.exists(part), "the partial download stays for a resume");
@@ -314,6 +316,30 @@ class ResilienceIT {
         assertTrue(seconds < timeout.toSeconds() + 15, "ended " + seconds + " s after the launch; --timeout " + timeout + "\n" + output);
         assertEquals("timeout", outcomes.get(0).result(), outcomes + "\n" + output);
         assertTrue(output.toString().contains("note      ZooKeeper unreachable for the last "), output.toString());
+    }
+
+    @Test
+    void aDeployAtItsDeadlineWaitsForTheAgentsOwnLastReports() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        // its clock 4 s behind the deploy's (or its stop slow): its last report lands after the deploy's deadline
+        AgentFleet.Running a = fleet.start("web-1", List.of(), EngineConfig.builder().maxDown(Rate.parse("256KiB/s")),
+                Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-4)));
+        Duration timeout = Duration.ofSeconds(12);
+        DeployRequest request = DeployRequest.builder().source(release(8_000_000)).tag("v11").hostGlobs(List.of("web-*"))
+                .seedTime(Duration.ofSeconds(2)).timeout(timeout).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work-v11")).grace(Duration.ZERO).build();
+        long started = System.nanoTime();
+        List<HostOutcome> outcomes = deployAsync(settings, request).get(120, TimeUnit.SECONDS);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        // the summary is the agent's own account, the one 'murder jobs' shows, not the deploy's guess of a moment before it
+        HostOutcome o = outcomes.get(0);
+        assertEquals("failed", o.result(), outcomes + "\n" + output);
+        assertTrue(o.error().startsWith("past the job's deadline (") && o.error().contains(" peers known, 1 connected"), o.error());
+        assertTrue(output.toString().contains("deadline  passed with 1 host still at work: waiting up to "), output.toString());
+        HostReport stored = awaitReport(a.zk(), "web-1", r -> HostReport.FAILED.equals(r.state()), Duration.ofSeconds(5));
+        assertEquals(stored.error(), o.error());
+        assertTrue(seconds < timeout.toSeconds() + Deployer.settleMillis(1) / 1000 + 10, "ended " + seconds + " s after the launch");
     }
 
     @Test

@@ -595,6 +595,7 @@ public final class Agent implements Closeable {
 
     /** The job's deadline passed mid-download: stop (the .part stays for a resume) and say how far it got. */
     private HostReport stopAtDeadline(Job job, Torrent session, Progress progress, Path archive) throws InterruptedException {
+        String situation = situation(session); // before the stop closes its connections
         Snapshot last;
         try {
             last = session.stop().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -602,12 +603,24 @@ public final class Agent implements Closeable {
             last = session.snapshot();
         }
         HostReport at = progress.update(last);
-        String why = String.format(java.util.Locale.ROOT, "past the job's deadline (%s): stopped at %d%% (%s of %s verified);"
+        String why = String.format(java.util.Locale.ROOT, "past the job's deadline (%s): stopped at %d%% (%s of %s verified%s);"
                 + " %s%s kept for a later deploy to resume", java.time.Instant.ofEpochMilli(job.deadline()), last.percent(),
                 org.murder.core.ByteSize.format(last.verified()), org.murder.core.ByteSize.format(last.total()),
-                archive.getFileName(), Storage.PART_SUFFIX);
+                situation.isEmpty() ? "" : "; " + situation, archive.getFileName(), Storage.PART_SUFFIX);
         LOG.warn("[agent={} job={}] {}", settings.name(), job.id(), why);
         return at.failed(why, clock.millis());
+    }
+
+    /** What {@link Torrent#situation()} says, or nothing when its loop does not answer within a second. */
+    private static String situation(Torrent session) {
+        try {
+            return session.situation().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+            return ""; // a session already closed: its report says how far it got without the why
+        }
     }
 
     /**

@@ -95,7 +95,8 @@ public final class ReportCadence {
         return new PathState(state, updates, next, now);
     }
 
-    static long spreadMillis(int hosts) {
+    /** How long a fleet of {@code hosts} spreads its state changes over (a host's failed report at the deadline waits up to this). */
+    public static long spreadMillis(int hosts) {
         return Math.min(MAX_SPREAD_MILLIS, Math.max(0, hosts) * 1000L / STATE_WRITES_PER_SECOND);
     }
 

@@ -489,6 +489,7 @@ public final class Deployer {
             }
             long started = resumed ? job.createdAt() : clock.millis();
             long deadline = resumed ? job.deadline() : started + req.timeout().toMillis();
+            long settleUntil = -1; // past the deadline: until when the hosts' own last reports are waited for
             while (true) {
                 connection.drain(deadline).forEach(line -> {
                     view.finish();
@@ -552,12 +553,27 @@ public final class Deployer {
                             Instant.ofEpochMilli(job.deadline()).truncatedTo(ChronoUnit.SECONDS), job.id(), job.id());
                     out.flush();
                 }
-                if (allFinished || now >= deadline || seedStopped.isPresent()) {
-                    if (!allFinished && seedStopped.isEmpty() && waves != null && !waves.allReleased() && waves.stoppedAt() < 0
-                            && zk.getZookeeperClient().isConnected()) { // else the hosts' own deadline does it
+                boolean connected = zk.getZookeeperClient().isConnected();
+                if (now >= deadline && settleUntil < 0 && !allFinished && seedStopped.isEmpty()) {
+                    if (waves != null && !waves.allReleased() && waves.stoppedAt() < 0 && connected) { // else the hosts' own deadline does it
                         // hosts waiting for a wave the deadline cut off give up now, rather than at their own deadline
                         signedNode(ZkPaths.wavesStop(job.id()));
                     }
+                    // the agents stop at the same deadline and say how far they got and why (their report is the one
+                    // 'murder jobs' shows): a summary decided before those reports land says less, and may contradict them
+                    long waitingFor = connected ? hosts.stream().filter(h -> reportsAtDeadline(reports.get(h), missingSince.get(h), now))
+                            .count() : 0;
+                    settleUntil = now + (waitingFor == 0 ? 0 : settleMillis(hosts.size()));
+                    if (waitingFor > 0) {
+                        view.finish();
+                        out.printf("deadline  passed with %d host%s still at work: waiting up to %d s for their agents' last reports%n",
+                                waitingFor, waitingFor == 1 ? "" : "s", (settleUntil - now + 999) / 1000);
+                        out.flush();
+                    }
+                }
+                boolean settled = settleUntil >= 0 && (now >= settleUntil || !connected
+                        || hosts.stream().noneMatch(h -> reportsAtDeadline(reports.get(h), missingSince.get(h), now)));
+                if (allFinished || settled || seedStopped.isPresent()) {
                     view.finish();
                     long unreachable = connection.unreachableFor(now);
                     if (unreachable >= 0 && !allFinished) {
@@ -583,12 +599,31 @@ public final class Deployer {
                 }
                 synchronized (changed) {
                     if (!dirty.get()) {
-                        changed.wait(Math.min(1000, Math.max(1, deadline - now)));
+                        changed.wait(Math.min(1000, Math.max(1, (settleUntil >= 0 ? settleUntil : deadline) - now)));
                     }
                 }
             }
         }
     }
+
+    /**
+     * Whether the agent of a host unfinished at the deadline will write why: it took the job (it has a
+     * report) and is registered. An agent that never took it, or is gone, writes nothing.
+     */
+    private static boolean reportsAtDeadline(HostReport r, Long missingSince, long now) {
+        return r != null && !r.isFinished() && missingSince == null;
+    }
+
+    /**
+     * How long past the deadline the agents' own last reports are waited for: their stop (a second's
+     * check, a goodbye to the tracker) and the fleet's spread of state changes (10 s at 15,000 hosts).
+     */
+    public static long settleMillis(int hosts) {
+        return DEADLINE_SETTLE_MILLIS + org.murder.orchestrator.agent.ReportCadence.spreadMillis(hosts);
+    }
+
+    /** The agents' stop at the deadline, without the fleet's spread (see {@link #settleMillis}). */
+    static final long DEADLINE_SETTLE_MILLIS = 8_000;
 
     /** Whether a host with report {@code r} (null: none yet) may still need bytes from the seed: not yet ready, activating or finished. */
     private static boolean stillDownloading(HostReport r) {

@@ -55,6 +55,15 @@ public final class Torrent {
         return onLoop(session::snapshot);
     }
 
+    /**
+     * Where its data could come from, in words: peers known and connected, the tracker's failure,
+     * bans, and how long since the last data when that was a while (for a download stopped
+     * unfinished, so its report says why).
+     */
+    public CompletableFuture<String> situation() {
+        return onLoop(session::situation);
+    }
+
     /** Counters for metrics (as {@link #snapshot()}). */
     public TorrentStats stats() {
         return session.stats();

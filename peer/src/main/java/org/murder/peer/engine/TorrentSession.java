@@ -1011,13 +1011,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         Duration sinceLastTick = Duration.between(tickStart, now);
         lastTick = now;
         if (counters.state == SessionState.DOWNLOADING && now.isAfter(lastData.plus(config.stallTimeout()))) {
-            failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + peers.knownCount()
-                    + " peers known, " + peers.size() + " connected" + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
-                    + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
-                    + " padding that failed its SHA-1 check: the torrent's padding may not be zeros")
-                    + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " address"
-                    + (counters.peersBanned == 1 ? "" : "es") + " banned for sending data that failed its SHA-1 check, with every peer"
-                    + " there") + ")");
+            failed("no data from any peer for " + Durations.format(config.stallTimeout()) + " (" + sources() + ")");
             return;
         }
         if (counters.state == SessionState.SEEDING) {
@@ -1195,6 +1189,30 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     Snapshot snapshot() {
         return counters.snapshot(meta.totalLength());
     }
+
+    /**
+     * Where its data could come from, as an operator reads it when it stops coming: peers known and
+     * connected, the tracker's failure if it is failing, and the bans (read on the loop).
+     */
+    String sources() {
+        return peers.knownCount() + " peers known, " + peers.size() + " connected"
+                + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
+                + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
+                + " padding that failed its SHA-1 check: the torrent's padding may not be zeros")
+                + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " address"
+                + (counters.peersBanned == 1 ? "" : "es") + " banned for sending data that failed its SHA-1 check, with every peer"
+                + " there");
+    }
+
+    /** {@link #sources()}, and when the last payload came if that was a while ago (read on the loop). */
+    String situation() {
+        long quiet = Duration.between(lastData, clock.instant()).toSeconds();
+        return sources() + (counters.state == SessionState.DOWNLOADING && quiet >= QUIET_WORTH_TELLING_SECONDS
+                ? "; no data for the last " + quiet + " s" : "");
+    }
+
+    /** A download without data this long says so in {@link #situation()}. */
+    static final long QUIET_WORTH_TELLING_SECONDS = 5;
 
     /** The session's counters for metrics, safe from any thread (as {@link #snapshot()}). */
     TorrentStats stats() {
