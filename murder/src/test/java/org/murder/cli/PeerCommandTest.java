@@ -89,6 +89,27 @@ class PeerCommandTest {
     }
 
     @Test
+    void aMultiFileDownloadIsNamedByItsDirectory() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("src/site"));
+        Files.write(Files.createDirectories(dir.resolve("a")).resolve("x.bin"), new byte[300_000]);
+        Files.write(dir.resolve("y.txt"), "y\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path torrent = tmp.resolve("site.torrent"); // make-torrent packs a directory into one archive: mktorrent makes a multi-file one
+        Process mk = new ProcessBuilder("mktorrent", "-a", "http://127.0.0.1:1/announce", "-l", "15", "-o", torrent.toString(),
+                dir.toString()).redirectErrorStream(true).start();
+        String said = new String(mk.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, mk.waitFor(), said);
+        MetaInfo meta = MetaInfo.read(torrent);
+        try (Engine seed = seeding(meta, dir.getParent())) {
+            Path dest = Files.createDirectories(tmp.resolve("dest-site"));
+            CliRun r = CliRun.of("peer", torrent.toString(), dest.toString(), "--port-range", "47000-47999", "--bind",
+                    "127.0.0.1", "--peer", "127.0.0.1:" + seed.port(), "--seed-time", "0s");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().contains("done      " + dest.resolve("site") + " (2 files)\n"), r.out());
+            assertEquals("y\n", Files.readString(dest.resolve("site/y.txt")));
+        }
+    }
+
+    @Test
     void aPeerThatWarmsUpFirstSaysSoStillDownloadsAndLeavesNoScratchDirectory() throws Exception {
         Release v = release("v8", 1_000_000, 6);
         Path scratchParent = Files.createDirectories(tmp.resolve("scratch"));

@@ -112,8 +112,8 @@ public final class SeederService implements AutoCloseable {
             }
             unreadable.remove(torrent);
             Path data = directory.resolve(meta.name());
-            FileTime dataStamp = stamp(data);
-            FileTime combined = FileTime.fromMillis(Math.max(stamp.toMillis(), dataStamp.toMillis()));
+            FileTime dataStamp = dataStamp(meta, data);
+            FileTime combined = stamp.compareTo(dataStamp) >= 0 ? stamp : dataStamp;
             if (combined.equals(refused.get(torrent))) {
                 return;
             }
@@ -151,6 +151,54 @@ public final class SeederService implements AutoCloseable {
         } catch (IOException e) {
             return FileTime.fromMillis(0);
         }
+    }
+
+    /** The most files of a multi-file torrent looked at for a change of its data (each scan, while it is not seeded). */
+    static final int MAX_FILES_STAMPED = 4096;
+
+    /**
+     * When the torrent's data last changed: its file's status change time (ctime: a write, a
+     * rename over it, a copy that kept an older mtime, a chmod), or the latest of the directory's
+     * and its first {@link #MAX_FILES_STAMPED} files' for a multi-file torrent. A file written into
+     * leaves its directory's times as they were: a refused multi-file torrent whose file was mended
+     * in place was not tried again until a restart.
+     */
+    private static FileTime dataStamp(MetaInfo meta, Path data) {
+        FileTime latest = changed(data);
+        if (!meta.isMultiFile()) {
+            return latest;
+        }
+        int looked = 0;
+        for (org.murder.core.metainfo.TorrentFile f : meta.files()) {
+            if (f.padding()) {
+                continue;
+            }
+            if (++looked > MAX_FILES_STAMPED) {
+                break;
+            }
+            Path p = data;
+            for (String part : f.path()) {
+                p = p.resolve(part);
+            }
+            FileTime t = changed(p);
+            if (t.compareTo(latest) > 0) {
+                latest = t;
+            }
+        }
+        return latest;
+    }
+
+    /** {@code p}'s status change time (its modification time where the file system has none), the epoch when it cannot be read. */
+    private static FileTime changed(Path p) {
+        try {
+            Object ctime = Files.getAttribute(p, "unix:ctime");
+            if (ctime instanceof FileTime t) {
+                return t;
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // no unix view here: the modification time below
+        }
+        return stamp(p);
     }
 
     synchronized int warnings() {

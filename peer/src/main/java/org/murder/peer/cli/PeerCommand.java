@@ -162,7 +162,10 @@ public final class PeerCommand implements Callable<Integer> {
             }
             bar.close();
             double seconds = (System.nanoTime() - started) / 1e9;
-            out.printf(Locale.ROOT, "done      %s%n", storage.currentPaths().get(0));
+            // a multi-file torrent's download is its directory (its first file was named before)
+            out.printf(Locale.ROOT, "done      %s%n", meta.isMultiFile()
+                    ? org.murder.core.Printable.escape(dest.resolve(meta.name()).toString()) + " (" + meta.files().stream().filter(f -> !f.padding()).count() + " files)"
+                    : org.murder.core.Printable.escape(storage.currentPaths().get(0).toString()));
             out.printf(Locale.ROOT, "size      %s in %.1f s (%s/s)%s%n", ByteSize.format(meta.totalLength()), seconds,
                     ByteSize.format((long) (meta.totalLength() / Math.max(seconds, 1e-3))),
                     expectedMd5.map(m -> ", md5 " + m + " ok").orElse(""));
