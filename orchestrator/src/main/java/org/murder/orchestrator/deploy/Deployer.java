@@ -535,7 +535,9 @@ public final class Deployer {
                                             new String(d, java.nio.charset.StandardCharsets.US_ASCII).strip()))
                                     .orElse(false));
                 }
-                view.render(reports, now - started);
+                Map<String, Long> unregistered = new HashMap<>();
+                missingSince.forEach((h, since) -> unregistered.put(h, now - since));
+                view.render(reports, unregistered, now - started);
                 listener.accept(DeployState.of(job.id(), job.tag(), hosts, job.size(), reports, now - started));
                 metrics.hosts(hosts, reports);
                 boolean allFinished = hosts.stream().allMatch(h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now));

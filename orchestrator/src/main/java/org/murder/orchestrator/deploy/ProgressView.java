@@ -31,6 +31,8 @@ final class ProgressView {
     private final List<String> hosts;
     private final long total;
     private final Map<String, String> lastState = new HashMap<>();
+    /** Hosts whose agent's missing registration was logged, until it is back. */
+    private final java.util.Set<String> notedUnregistered = new java.util.HashSet<>();
     private int drawnLines;
     private long lastLogged = -LOG_EVERY_MILLIS;
     private List<DeployState.Failure> loggedFailures = List.of();
@@ -44,12 +46,21 @@ final class ProgressView {
     }
 
     void render(Map<String, HostReport> reports, long elapsedMillis) {
+        render(reports, Map.of(), elapsedMillis);
+    }
+
+    /**
+     * {@code unregistered}: for hosts whose agent's registration is gone, how long ago the deploy
+     * saw it go (milliseconds); an unfinished one says so, and when it is back (a killed agent
+     * showed {@code downloading} until it was {@code vanished}, 30 s and its session's timeout later).
+     */
+    void render(Map<String, HostReport> reports, Map<String, Long> unregistered, long elapsedMillis) {
         DeployState state = DeployState.of("", "", hosts, total, reports, elapsedMillis);
         last = state;
         if (terminal) {
-            draw(state, reports);
+            draw(state, reports, unregistered);
         } else if (hosts.size() <= FLEET) {
-            log(reports, state);
+            log(reports, unregistered, state);
         } else {
             logFleet(state, false);
         }
@@ -74,12 +85,12 @@ final class ProgressView {
                 + ByteSize.format(s.totalBytes());
     }
 
-    private void draw(DeployState state, Map<String, HostReport> reports) {
+    private void draw(DeployState state, Map<String, HostReport> reports, Map<String, Long> unregistered) {
         List<String> lines = new ArrayList<>();
         lines.add(headline(state));
         if (hosts.size() <= MAX_ROWS) {
             hosts.stream().sorted((a, b) -> Boolean.compare(finished(reports.get(a)), finished(reports.get(b))))
-                    .forEach(h -> lines.add(row(h, reports.get(h))));
+                    .forEach(h -> lines.add(row(h, reports.get(h)) + goneFor(reports.get(h), unregistered.get(h))));
         } else {
             lines.add(counts(state));
             if (!state.slowest().isEmpty()) {
@@ -103,6 +114,17 @@ final class ProgressView {
 
     private static boolean finished(HostReport r) {
         return r != null && r.isFinished();
+    }
+
+    /** A row's note for an unfinished host whose agent is not registered (for {@code millis}; null: it is). */
+    private static String goneFor(HostReport r, Long millis) {
+        return millis == null || finished(r) ? "" : "  (agent not registered for " + millis / 1000 + " s)";
+    }
+
+    /** The line saying a host's agent is not registered (stopped, killed, cut off from ZooKeeper), and when it counts as gone. */
+    static String notRegistered(long millis) {
+        return String.format(Locale.ROOT, "agent not registered (stopped, or lost its ZooKeeper session): vanished in %d s unless"
+                + " it registers again", Math.max(0, (Outcomes.VANISH_GRACE.toMillis() - millis + 999) / 1000));
     }
 
     private String row(String host, HostReport r) {
@@ -144,7 +166,7 @@ final class ProgressView {
         return text.length() <= REASON_CHARS ? text : text.substring(0, REASON_CHARS - 3) + "...";
     }
 
-    private void log(Map<String, HostReport> reports, DeployState state) {
+    private void log(Map<String, HostReport> reports, Map<String, Long> unregistered, DeployState state) {
         long elapsedMillis = state.elapsedMillis();
         for (String h : hosts) {
             HostReport r = reports.get(h);
@@ -152,6 +174,12 @@ final class ProgressView {
                 lastState.put(h, r.state());
                 out.printf(Locale.ROOT, "%5.1fs  %-24s %s%s%n", elapsedMillis / 1000.0, Printable.escape(h),
                         Printable.escape(r.state()), r.error().isEmpty() ? "" : ": " + Printable.escape(r.error()));
+            }
+            Long gone = unregistered.get(h);
+            if (gone != null && !finished(r) && notedUnregistered.add(h)) {
+                out.printf(Locale.ROOT, "%5.1fs  %-24s %s%n", elapsedMillis / 1000.0, Printable.escape(h), notRegistered(gone));
+            } else if (gone == null && notedUnregistered.remove(h)) {
+                out.printf(Locale.ROOT, "%5.1fs  %-24s agent registered again%n", elapsedMillis / 1000.0, Printable.escape(h));
             }
         }
         if (elapsedMillis - lastLogged >= LOG_EVERY_MILLIS) {

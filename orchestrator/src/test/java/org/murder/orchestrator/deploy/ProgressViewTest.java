@@ -46,6 +46,31 @@ class ProgressViewTest {
     }
 
     @Test
+    void anUnfinishedHostWhoseAgentIsNotRegisteredSaysSoOnceAndWhenItIsBack() {
+        ProgressView view = new ProgressView(out, false, hosts(2), SIZE);
+        Map<String, HostReport> reports = new HashMap<>();
+        reports.put("web-1", downloading(500, 100));
+        reports.put("web-2", done());
+        view.render(reports, Map.of("web-1", 0L, "web-2", 0L), 1000); // web-2 finished: nothing to say
+        view.render(reports, Map.of("web-1", 2000L), 3000);
+        view.render(reports, Map.of(), 4000);
+        view.finish();
+        assertEquals(List.of(
+                "  1.0s  web-1                    downloading",
+                "  1.0s  web-1                    agent not registered (stopped, or lost its ZooKeeper session): vanished in 30 s"
+                        + " unless it registers again",
+                "  1.0s  web-2                    done",
+                "  1.0s  1/2 done, 1 running, 0 failed, 0 waiting  (75% of all bytes)",
+                "  4.0s  web-1                    agent registered again"), lines());
+        StringWriter drawn = new StringWriter();
+        ProgressView table = new ProgressView(new PrintWriter(drawn), true, hosts(2), SIZE);
+        table.render(reports, Map.of("web-1", 2500L, "web-2", 9000L), 3000);
+        List<String> rows = drawn.toString().lines().toList();
+        assertTrue(rows.stream().anyMatch(l -> l.contains("web-1") && l.endsWith("  (agent not registered for 2 s)")), rows.toString());
+        assertTrue(rows.stream().noneMatch(l -> l.contains("web-2") && l.contains("not registered")), "finished: " + rows);
+    }
+
+    @Test
     void aFleetInALogHasNoLinePerHostButCountsEveryFiveSecondsAndFailuresWhenTheyChange() {
         List<String> hosts = hosts(500);
         ProgressView view = new ProgressView(out, false, hosts, SIZE);
