@@ -92,6 +92,10 @@ class ActivationIT {
         }
         assertTrue(deploy(Optional.empty(), "v1", true, "v2").stream().allMatch(HostOutcome::succeeded), output.toString());
         assertEquals("echo v2\n", Files.readString(tmp.resolve("hosts/web-1/current/bin/app")));
+        // undoing v1 again: every host is on v2 already, so it is left as it was, and its result says so
+        List<HostOutcome> again = deploy(Optional.empty(), "v1", true, "");
+        assertEquals(List.of("done=", "done="), again.stream().map(HostOutcome::label).toList(), again + "\n" + output);
+        assertEquals("echo v2\n", Files.readString(tmp.resolve("hosts/web-1/current/bin/app")));
     }
 
     /**

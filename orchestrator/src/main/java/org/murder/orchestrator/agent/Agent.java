@@ -804,7 +804,8 @@ public final class Agent implements Closeable {
         RolloutActivation.Outcome o = rollouts.rollback(job, destination(job), generation, switchedBefore, listener(job, path, progress));
         metrics.activated(System.nanoTime() - started);
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
-        return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(), "");
+        return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(),
+                o.switched() ? "" : HostReport.LEFT_AS_IT_WAS);
     }
 
     private Path destination(Job job) {

@@ -39,6 +39,7 @@ public record HostOutcome(String host, String result, double seconds, long bytes
         return switch (reused) {
             case HostReport.ALREADY_THERE -> result + "*";
             case HostReport.BEFORE_RESTART -> result + "+";
+            case HostReport.LEFT_AS_IT_WAS -> result + "=";
             default -> result;
         };
     }

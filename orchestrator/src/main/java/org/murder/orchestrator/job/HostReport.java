@@ -18,7 +18,8 @@ import org.murder.orchestrator.rollout.HookResult;
  * @param reused     done without downloading in this run: empty when this run downloaded it,
  *                   {@link #ALREADY_THERE} when the archive was on the host before the job came (an
  *                   earlier job, or put there by hand), {@link #BEFORE_RESTART} when this job
- *                   downloaded it before its agent restarted
+ *                   downloaded it before its agent restarted; for a rollback job, {@link #LEFT_AS_IT_WAS}
+ *                   when it switched nothing
  * @param downloaded bytes that came from peers in this run
  * @param rebuilt    bytes that were good on disk when the download began: rebuilt from the releases
  *                   the host holds (see ReleaseDelta), or resumed
@@ -45,6 +46,8 @@ public record HostReport(String state, long bytes, long total, long rate, int pe
     public static final String ACTIVATING = "activating";
     public static final String ALREADY_THERE = "already-there";
     public static final String BEFORE_RESTART = "before-restart";
+    /** A rollback job's host left as it was: its {@code current} was not the release the job was about (or no target). */
+    public static final String LEFT_AS_IT_WAS = "left-as-it-was";
 
     public HostReport {
         if (state == null || state.isEmpty()) { // a node anyone wrote: the deploy and 'jobs' read every report's state

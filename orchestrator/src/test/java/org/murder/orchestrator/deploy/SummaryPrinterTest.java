@@ -67,6 +67,16 @@ class SummaryPrinterTest {
     }
 
     @Test
+    void aRollbackThatLeftAHostAsItWasMarksItAndSaysWhat() {
+        String out = summary("v2", List.of(
+                new HostOutcome("web-1", "done", 1.0, 0, "", ""),
+                new HostOutcome("web-2", "done", 1.0, 0, org.murder.orchestrator.job.HostReport.LEFT_AS_IT_WAS, "")), true);
+        assertTrue(out.contains("\nweb-2  done=  "), out);
+        assertTrue(out.contains("\n(done= = rolled back nothing: "), out);
+        assertTrue(out.endsWith("v2: all 2 hosts done, slowest 1.0 s\n"), out);
+    }
+
+    @Test
     void hostileHostNamesAndErrorsAreEscaped() {
         String out = summary("v1", List.of(
                 new HostOutcome("web\u001b[2J", "failed", 1.0, 0, "", "disk\r\nweb-9  done  forged"),
