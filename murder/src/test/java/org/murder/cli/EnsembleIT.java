@@ -350,7 +350,8 @@ class EnsembleIT {
         assertEveryHostDoneOnce(outcomes, seen, "v3");
         assertTrue(seen.size() > reportsWhileLost, "reports resumed after the quorum came back");
         assertTrue(output.toString().contains("the hosts keep downloading"), output.toString());
-        assertTrue(output.toString().matches("(?s).*zookeeper back \\d+ s after it was found unreachable: following the reports again.*"), output.toString());
+        assertTrue(output.toString().matches("(?s).*zookeeper back \\d+ s after it was found unreachable; a server that falls silent is noticed after up to"
+                + " \\d+ s: following the reports again.*"), output.toString());
     }
 
     /**

@@ -61,8 +61,8 @@ final class ConnectionNotes implements AutoCloseable {
                 case SUSPENDED -> {
                     if (lostAt < 0) {
                         lostAt = now;
-                        lines.add("waiting   ZooKeeper unreachable (its quorum lost, or this host cut off): the hosts keep"
-                                + " downloading and hold their reports; waiting for ZooKeeper, deadline in "
+                        lines.add("waiting   ZooKeeper unreachable (its quorum lost, or this host cut off" + silence() + "): the"
+                                + " hosts keep downloading and hold their reports; waiting for ZooKeeper, deadline in "
                                 + Math.max(0, (deadline - drawn) / 1000) + " s");
                     }
                 }
@@ -70,7 +70,7 @@ final class ConnectionNotes implements AutoCloseable {
                         + " again then, the hosts are not affected");
                 case RECONNECTED -> {
                     lines.add("zookeeper back" + (lostAt < 0 ? "" : " " + Math.max(0, (now - lostAt) / 1000) + " s after it was"
-                            + " found unreachable") + ": following the reports again");
+                            + " found unreachable" + silence()) + ": following the reports again");
                     lostAt = -1;
                 }
                 default -> {
@@ -79,6 +79,16 @@ final class ConnectionNotes implements AutoCloseable {
             }
         }
         return lines;
+    }
+
+    /**
+     * How long a server that fell silent (stopped, paused, a dropped link) goes unnoticed: the
+     * client's read timeout, two thirds of the negotiated session timeout (20 s of the default 30 s).
+     * A closed connection is noticed at once; the times above count from when it was noticed.
+     */
+    private String silence() {
+        int session = zk.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+        return session <= 0 ? "" : "; a server that falls silent is noticed after up to " + session * 2 / 3 / 1000 + " s";
     }
 
     /**

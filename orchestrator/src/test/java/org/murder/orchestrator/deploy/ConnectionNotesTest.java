@@ -41,8 +41,13 @@ class ConnectionNotesTest {
             awaitHeard(notes, ConnectionState.RECONNECTED, changed);
             clock.advance(Duration.ofSeconds(10)); // drawn later again: not counted (25 s, not 35)
             lines.addAll(notes.drain(deadline));
-            assertTrue(lines.contains("zookeeper back 25 s after it was found unreachable: following the reports again"),
-                    lines.toString());
+            // the session timeout the server granted (ZkSettings' 30 s, narrowed to the test server's 2-20 ticks) sets when
+            // a silent server is noticed: its read timeout, two thirds of it
+            int readTimeout = zk.getZookeeperClient().getLastNegotiatedSessionTimeoutMs() * 2 / 3 / 1000;
+            assertTrue(lines.get(0).contains("; a server that falls silent is noticed after up to " + readTimeout + " s): "),
+                    lines.get(0));
+            assertTrue(lines.contains("zookeeper back 25 s after it was found unreachable; a server that falls silent is noticed"
+                    + " after up to " + readTimeout + " s: following the reports again"), lines.toString());
             assertEquals(-1, notes.unreachableFor(clock.millis()));
         }
     }
