@@ -73,6 +73,11 @@ public final class Torrent {
         return session.state();
     }
 
+    /** The piece buffers its checks hold (for tests: read on the loop). */
+    CompletableFuture<Integer> pieceBuffersHeld() {
+        return onLoop(session::pieceBuffersHeld);
+    }
+
     /** Whether {@code address} is banned from this torrent (for tests: read on the loop). */
     CompletableFuture<Boolean> isBanned(java.net.InetAddress address) {
         return onLoop(() -> session.banned(address));

@@ -792,6 +792,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     public void committed() {
         completedAt = clock.instant();
         setState(SessionState.SEEDING);
+        verifier.dropIdle(); // a seed reads no piece back: its buffers would stay for its whole seed time
         LOG.info("[torrent={}] {} complete: {} verified{}", logId, meta.name(), ByteSize.format(meta.totalLength()),
                 options.expectedMd5().isPresent() ? ", md5 ok" : "");
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
@@ -1217,6 +1218,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     /** The session's counters for metrics, safe from any thread (as {@link #snapshot()}). */
     TorrentStats stats() {
         return counters.stats(meta);
+    }
+
+    /** The piece buffers its verifier holds (tests). */
+    int pieceBuffersHeld() {
+        return verifier.buffersHeld();
     }
 
     /** Whether {@code address} is banned from this torrent; read it on the loop ({@link #run}). */

@@ -82,14 +82,24 @@ public final class PieceVerifier {
         idle.offerFirst(b);
     }
 
-    /** Drops the idle buffers (a seed checks its files once, then reads none back): the JDK frees them when it needs the room. */
-    private void dropIdle() {
+    /**
+     * Drops the idle buffers (a seed checks its files once, then reads none back; a download that
+     * completed reads none back either, and an agent's sessions seeding after their jobs held up
+     * to {@link #BUFFER_BUDGET} each): the JDK frees them when it needs the room. A later check makes
+     * new ones.
+     */
+    public void dropIdle() {
         synchronized (this) {
             ByteBuffer b;
             while ((b = idle.pollFirst()) != null) {
                 made--;
             }
         }
+    }
+
+    /** The piece buffers this verifier holds now, idle or in use (tests). */
+    public synchronized int buffersHeld() {
+        return made;
     }
 
     /** Completes with true when piece {@code index} on disk matches its hash. */

@@ -112,6 +112,8 @@ class SwarmScenariosTest {
         assertTrue(done.downloaded() <= SIZE - before + PIECE,
                 "fetched " + done.downloaded() + " bytes, " + before + " were already verified");
         assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+        // seeding now: it reads no piece back, and holds no piece buffer through its seed time
+        assertEquals(0, second.pieceBuffersHeld().get(10, TimeUnit.SECONDS));
     }
 
     @Test
