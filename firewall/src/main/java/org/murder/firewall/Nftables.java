@@ -93,6 +93,46 @@ final class Nftables implements Backend {
         return sb.toString();
     }
 
+    /**
+     * The hook of the base chain {@code chain} in an {@code nft list chain} listing ({@code input},
+     * {@code output}, ...), or null for a regular chain (no {@code type ... hook ...} line).
+     */
+    static String hookOf(String listing, String chain) {
+        boolean inChain = false;
+        for (String raw : listing.split("\n")) {
+            String line = raw.strip();
+            if (line.startsWith("chain " + chain + " {")) {
+                inChain = true;
+            } else if (inChain && line.startsWith("type ")) {
+                Matcher m = HOOK.matcher(line);
+                return m.find() ? m.group(1) : null;
+            } else if (inChain && (line.equals("}") || !line.isEmpty())) {
+                return null; // the header comes first: a rule or the end means none
+            }
+        }
+        return null;
+    }
+
+    private static final Pattern HOOK = Pattern.compile("\\bhook (\\S+?);?(?:\\s|$)");
+
+    /**
+     * Why the chain named by --nft-chain cannot hold our jump (inbound packets never pass it: a
+     * regular chain nothing jumps to, or another hook's), or null when it is the input hook's base chain.
+     */
+    private String notTheInputHook(Shell shell) {
+        Shell.Result r = shell.run(List.of("nft", "-a", "list", "chain", table.family(), table.name(), input));
+        if (r.exit() != 0) {
+            return null; // a chain that is not there is said elsewhere
+        }
+        String hook = hookOf(r.out(), input);
+        if ("input".equals(hook)) {
+            return null;
+        }
+        return "nftables: chain " + input + " of table " + table + (hook == null ? " is a regular chain, not a base chain"
+                : " hooks " + hook + ", not input") + " (expected: the base chain on the input hook that holds the host's input"
+                + " policy, like input; a jump from any other chain opens nothing to inbound packets)";
+    }
+
     /** A chain's rules as nft prints them (handles stripped), or null when the chain (or its table) does not exist. */
     private List<Listed> list(Shell shell, String chain) {
         Shell.Result r = shell.run(List.of("nft", "-a", "list", "chain", table.family(), table.name(), chain));
@@ -137,6 +177,12 @@ final class Nftables implements Backend {
         if (inputRules == null) {
             entries.add(new Status.Entry(Status.Kind.MISSING, "chain " + input + " of table " + table
                     + " (the host's input policy; name it with --nft-table and --nft-chain)"));
+        } else {
+            String wrong = notTheInputHook(shell);
+            if (wrong != null) {
+                entries.add(new Status.Entry(Status.Kind.MISSING, wrong.substring("nftables: ".length())));
+                inputRules = null; // a jump there counts for nothing
+            }
         }
         List<Listed> ours = list(shell, CHAIN);
         List<String> left = new ArrayList<>(ours == null ? List.of() : ours.stream().map(Listed::text).toList());
@@ -169,6 +215,10 @@ final class Nftables implements Backend {
             throw MurderException.failure("nftables: table " + table + " has no chain " + input
                     + " (expected: the base chain holding the input policy; name it with --nft-table and --nft-chain, "
                     + "or use --backend iptables)", null);
+        }
+        String wrong = notTheInputHook(shell);
+        if (wrong != null) {
+            throw MurderException.badInput(wrong);
         }
         Status status = inspect(rules, shell);
         if (status.oursExact()) {
@@ -203,10 +253,13 @@ final class Nftables implements Backend {
         return script;
     }
 
-    private static void load(Shell shell, List<String> script) {
+    private void load(Shell shell, List<String> script) {
         Shell.Result r = shell.run(List.of("nft", "-f", "-"), String.join("\n", script) + "\n");
         if (r.exit() != 0) {
-            throw MurderException.failure("nft -f: " + r.firstLine(), null);
+            boolean busy = r.err().contains("Device or resource busy") && script.contains("delete chain " + chainRef());
+            throw MurderException.failure("nft -f: " + r.firstLine() + (busy ? " (another chain of table " + table + " still jumps to "
+                    + CHAIN + ": remove with its --nft-chain too, or see 'nft -a list table " + table + "'; nothing changed)"
+                    : " (nothing changed: nft -f is one transaction)"), null);
         }
     }
 }

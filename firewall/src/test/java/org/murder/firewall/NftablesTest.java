@@ -1,6 +1,7 @@
 package org.murder.firewall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,6 +105,33 @@ class NftablesTest {
         assertEquals(new Status.Entry(Status.Kind.MISSING,
                 "chain input of table inet filter (the host's input policy; name it with --nft-table and --nft-chain)"),
                 NFT.inspect(DEFAULTS, nft).entries().get(0));
+    }
+
+    /** A chain inbound packets never pass (another hook's base chain, a regular chain): apply refuses it, check never says ok. */
+    @Test
+    void aChainThatIsNotTheInputHooksIsRefusedAndNeverChecksOk() {
+        FakeNft nft = new FakeNft().withHostPolicy();
+        nft.tables.get("inet filter").put("outp", new java.util.ArrayList<>());
+        nft.headers.put("outp", "type filter hook output priority filter; policy accept;");
+        nft.tables.get("inet filter").put("notinput", new java.util.ArrayList<>());
+        for (String chain : List.of("outp", "notinput")) {
+            Backend b = Backend.nftables(NftTable.DEFAULT, chain);
+            MurderException e = assertThrows(MurderException.class, () -> b.apply(DEFAULTS, nft));
+            assertEquals(2, e.exitCode(), e.getMessage());
+            assertEquals("nftables: chain " + chain + " of table inet filter " + (chain.equals("outp") ? "hooks output, not input"
+                    : "is a regular chain, not a base chain") + " (expected: the base chain on the input hook that holds the host's"
+                    + " input policy, like input; a jump from any other chain opens nothing to inbound packets)", e.getMessage());
+            assertTrue(nft.scripts.isEmpty(), "nothing loaded");
+            // a jump put there by hand (or by an older murder) is not ours in place
+            nft.tables.get("inet filter").get(chain).add(new FakeNft.Rule("jump murder comment \"murder\"", 77));
+            Status status = b.inspect(DEFAULTS, nft);
+            assertFalse(status.exact(), status.entries().toString());
+            assertTrue(status.entries().stream().anyMatch(x -> x.kind() == Status.Kind.MISSING
+                    && x.text().startsWith("chain " + chain + " of table inet filter ")), status.entries().toString());
+        }
+        assertEquals("input", Nftables.hookOf("table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;"
+                + " policy drop;\n\t}\n}\n", "input"));
+        assertEquals(null, Nftables.hookOf("table inet filter {\n\tchain x {\n\t\tjump murder\n\t}\n}\n", "x"));
     }
 
     @Test
