@@ -211,6 +211,16 @@ class MurderCliTest {
                         + " to list jobs unchecked)");
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-session-timeout", "30d"),
                 "murder: --zk-session-timeout: 720h (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
+        // '7' meant as days deleted every finished job: an age needs its unit; and deleting needs the secret (NOAUTH job by job)
+        assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7"), "murder: --prune '7': no unit (expected: an age"
+                + " with its unit, like 7d, 12h or 30m; a bare number would be seconds, and would delete every finished job)");
+        assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7x"),
+                "murder: --prune: duration '7x' (expected: " + org.murder.core.Durations.EXPECTED + ")");
+        if (System.getenv("MURDER_SECRET") == null && !Files.exists(Path.of("/etc/murder/secret"))) {
+            assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7d"), "murder: --prune: needs the job secret"
+                    + " (--secret-file FILE, secret-file in murder.conf, or MURDER_SECRET): murder's nodes in ZooKeeper may be deleted"
+                    + " only with it");
+        }
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
         java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));

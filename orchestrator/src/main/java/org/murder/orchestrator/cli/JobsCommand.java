@@ -41,8 +41,22 @@ public final class JobsCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Show the N newest jobs. Default: ${DEFAULT-VALUE}.")
     int limit;
 
-    @Option(names = "--prune", paramLabel = "AGE", description = "Delete jobs older than AGE (like 7d) first.")
-    Duration prune;
+    @Option(names = "--prune", paramLabel = "AGE", description = "Delete jobs older than AGE (with its unit: 7d, 12h, 30m) first;"
+            + " needs the job secret. A job before its deadline is kept.")
+    String pruneAge;
+
+    /** {@code --prune}'s age: a bare number (seconds elsewhere) is refused here, where '7' meant for days deletes every job. */
+    static Duration pruneAge(String text) {
+        if (text.strip().matches("\\d+")) {
+            throw org.murder.core.MurderException.badInput("--prune '" + Printable.escape(text) + "': no unit (expected: an age"
+                    + " with its unit, like 7d, 12h or 30m; a bare number would be seconds, and would delete every finished job)");
+        }
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw org.murder.core.MurderException.badInput("--prune: " + e.getMessage());
+        }
+    }
 
     @Mixin
     JsonOutput json = new JsonOutput();
@@ -80,7 +94,7 @@ public final class JobsCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new java.util.LinkedHashMap<>();
         doc.put("jobs", list);
-        if (prune != null) {
+        if (pruneAge != null) {
             doc.put("pruned", pruned);
         }
         return doc;
@@ -131,7 +145,13 @@ public final class JobsCommand implements Callable<Integer> {
             throw org.murder.core.MurderException.badInput("--limit: " + limit + " (expected: 1 to 100000 jobs)");
         }
         PrintWriter out = spec.commandLine().getOut();
+        Duration prune = pruneAge == null ? null : pruneAge(pruneAge);
         Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny(); // a bad secret before ZooKeeper is asked
+        if (prune != null && signer.isEmpty()) {
+            // murder's nodes carry a digest ACL of the secret: without it every delete is refused (NOAUTH), job by job
+            throw org.murder.core.MurderException.badInput("--prune: needs the job secret (--secret-file FILE, secret-file in"
+                    + " murder.conf, or MURDER_SECRET): murder's nodes in ZooKeeper may be deleted only with it");
+        }
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client, signer.orElse(null)); // with the secret, only reports its agents signed
             long pruned = prune == null ? 0 : store.prune(prune, Clock.systemUTC(), signer);
