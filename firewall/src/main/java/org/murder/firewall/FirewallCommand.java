@@ -100,6 +100,17 @@ public final class FirewallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (action == null) {
+            // what the command does is said on its command line: firewall.apply = banana (or true) in murder.conf, or
+            // MURDER_APPLY, was accepted and printed the rules instead
+            for (String name : List.of("--print", "--apply", "--check", "--remove")) {
+                org.murder.core.cli.ConfigDefaults.configured(spec, name).ifPresent(e -> {
+                    throw MurderException.badInput("an action in murder.conf or the environment: " + name + " = "
+                            + org.murder.core.Printable.escape(e.getKey()) + " (from " + org.murder.core.Printable.escape(e.getValue())
+                            + "; expected: murder firewall " + name + " on the command line, and nothing there)");
+                });
+            }
+        }
         RuleSet rules;
         Backend b;
         try {

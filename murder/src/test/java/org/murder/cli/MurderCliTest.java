@@ -422,6 +422,35 @@ class MurderCliTest {
     }
 
     /** picocli sets a flag to the opposite of its default: with the default true from the file, the flag meant false. */
+    /**
+     * Options in an argument group get no default from picocli: the tracker's whitelist or open mode is read from the file by
+     * the command itself (murder.conf's tracker.whitelist went unread), and the firewall's actions are refused there (an
+     * apply = banana printed the rules, exit 0).
+     */
+    @Test
+    void groupedOptionsFromTheFileAreReadOrRefusedNeverPassedOver() throws Exception {
+        Path notADir = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        Path conf = Files.writeString(tmp.resolve("grouped.conf"), "tracker.whitelist = " + notADir + "\n");
+        CliRun wl = CliRun.with(new ConfigDefaults(name -> null, conf), "tracker", "--bind", "127.0.0.1", "--port", "0");
+        assertOneLineError(wl, "murder: --whitelist " + notADir + ": not a directory (expected: a directory of .torrent files) (from "
+                + conf + ":1)");
+        Path both = Files.writeString(tmp.resolve("both.conf"), "tracker.whitelist = " + tmp + "\ntracker.open = true\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, both), "tracker", "--bind", "127.0.0.1", "--port", "0"),
+                "murder: both --whitelist (from " + both + ":1) and --open (from " + both + ":2) are set: one or the other (expected:"
+                        + " a whitelist directory, or --open to serve any torrent)");
+        assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_OPEN", "banana")::get, tmp.resolve("absent.conf")), "tracker",
+                "--bind", "127.0.0.1", "--port", "0"), "murder: --open: 'banana' is not a boolean (expected: true or false) (from MURDER_OPEN)");
+        Path apply = Files.writeString(tmp.resolve("apply.conf"), "firewall.apply = banana\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, apply), "firewall"), "murder: an action in murder.conf or the"
+                + " environment: --apply = banana (from " + apply + ":1; expected: murder firewall --apply on the command line, and"
+                + " nothing there)");
+        // with an action on the command line, picocli fills the group from the file too, and refuses its value
+        CliRun printed = CliRun.with(new ConfigDefaults(name -> null, apply), "firewall", "--print");
+        assertEquals(2, printed.exitCode(), printed.err());
+        assertTrue(printed.err().contains("'--apply': 'banana' is not a boolean (expected: true or false) (from " + apply + ":1)"),
+                printed.err());
+    }
+
     @Test
     void aFlagGivenOnTheCommandLineMeansTrueWhateverTheFileOrEnvironmentSay() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("flag-src"));

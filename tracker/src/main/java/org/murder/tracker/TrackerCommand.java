@@ -48,6 +48,36 @@ public final class TrackerCommand implements Callable<Integer> {
             + TrackerConfig.DEFAULT_STATE_SAVE_INTERVAL + ".")
     Duration stateSaveInterval;
 
+    /**
+     * {@code --whitelist} or {@code --open} from murder.conf or the environment, when the command line
+     * gives neither: picocli gives an argument group no defaults (murder.conf's tracker.whitelist was
+     * not read, and the tracker served registrations alone).
+     */
+    private void configuredMode(TrackerConfig.Builder b) {
+        var whitelist = org.murder.core.cli.ConfigDefaults.configured(spec, "--whitelist");
+        var open = org.murder.core.cli.ConfigDefaults.configured(spec, "--open");
+        boolean isOpen = false;
+        if (open.isPresent()) {
+            String v = open.get().getKey().strip().toLowerCase(java.util.Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                // Cli adds where it came from, as for every option an error starts with
+                throw MurderException.badInput("--open: '" + org.murder.core.Printable.escape(open.get().getKey()) + "' is not a boolean"
+                        + " (expected: true or false)");
+            }
+            isOpen = v.equals("true");
+        }
+        if (whitelist.isPresent() && isOpen) {
+            throw MurderException.badInput("both --whitelist (from " + org.murder.core.Printable.escape(whitelist.get().getValue())
+                    + ") and --open (from " + org.murder.core.Printable.escape(open.get().getValue()) + ") are set: one or the other"
+                    + " (expected: a whitelist directory, or --open to serve any torrent)");
+        }
+        if (whitelist.isPresent()) {
+            b.whitelistDir(Path.of(whitelist.get().getKey()));
+        } else if (isOpen) {
+            b.open(true);
+        }
+    }
+
     static final class Mode {
         @Option(names = "--whitelist", paramLabel = "DIR",
                 description = "Serve the torrents whose .torrent files are in DIR (rescanned every --rescan), plus registrations.")
@@ -183,6 +213,8 @@ public final class TrackerCommand implements Callable<Integer> {
         }
         if (mode != null) {
             b.open(mode.open).whitelistDir(mode.whitelistDir);
+        } else {
+            configuredMode(b);
         }
         if (rescan != null) {
             b.whitelistRescan(rescan);

@@ -118,6 +118,21 @@ public final class ConfigDefaults implements IDefaultValueProvider {
     private record Source(String value, String where) {
     }
 
+    /**
+     * The value the environment or the file gives option {@code name} of {@code spec}'s command, with
+     * where it came from ({@code VALUE (from WHERE)} is how errors name it); empty when neither sets it
+     * or when the command was not given this provider. For options in an argument group: picocli
+     * applies no default to a group none of whose options is on the command line, so the command
+     * asks here itself (a tracker's {@code tracker.whitelist} in murder.conf went unread).
+     */
+    public static Optional<Map.Entry<String, String>> configured(CommandSpec spec, String name) {
+        if (!(spec.commandLine() != null && spec.commandLine().getDefaultValueProvider() instanceof ConfigDefaults defaults)) {
+            return Optional.empty();
+        }
+        OptionSpec option = spec.findOption(name);
+        return option == null ? Optional.empty() : defaults.lookup(option).map(s -> Map.entry(s.value(), s.where()));
+    }
+
     private Optional<Source> lookup(ArgSpec arg) {
         if (!(arg instanceof OptionSpec option) || option.longestName().length() <= 2 || !option.longestName().startsWith("--")
                 || option.usageHelp() || option.versionHelp()) {
