@@ -64,13 +64,20 @@ public final class SelftestCommand implements Callable<Integer> {
             throw MurderException.badInput("--size: " + size + " (expected: 1 byte to 4 GiB)");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Path work = Files.createTempDirectory("murder-selftest-");
+        Path work = workDirectory();
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         try (TrackerServer tracker = TrackerServer.start(TrackerConfig.builder().bind("127.0.0.1").port(0).open(true)
                 .interval(Duration.ofSeconds(2)).build(), Clock.systemUTC())) {
             String announce = "http://127.0.0.1:" + tracker.port() + "/announce";
             out.println("tracker    " + announce);
-            Path file = writeRandom(work.resolve("seed").resolve("selftest.bin"));
+            Path file = work.resolve("seed").resolve("selftest.bin");
+            try {
+                writeRandom(file);
+            } catch (IOException e) {
+                throw MurderException.failure("selftest: write the test file: " + org.murder.core.io.IoErrors.describe(e)
+                        + " (expected: room for " + size + " twice in " + org.murder.core.Printable.escape(work.getParent().toString())
+                        + ": set TMPDIR to a directory with room, or --size less)", e);
+            }
             Path torrent = work.resolve("selftest.torrent");
             step("make-torrent", "make-torrent", file.toString(), "--tracker", announce, "--out", torrent.toString());
             out.println("torrent    " + torrent + " (" + size + ")");
@@ -105,6 +112,25 @@ public final class SelftestCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A new directory for the run in {@code $TMPDIR} (the JVM's own temporary directory, /tmp, when it
+     * is not set: java.io.tmpdir does not follow TMPDIR), named in one line when it cannot be made.
+     */
+    private static Path workDirectory() {
+        String tmpdir = System.getenv("TMPDIR");
+        Path base = Path.of(tmpdir == null || tmpdir.isBlank() ? System.getProperty("java.io.tmpdir") : tmpdir);
+        try {
+            return Files.createTempDirectory(base, "murder-selftest-");
+        } catch (IOException e) {
+            throw MurderException.failure("selftest: a work directory in " + org.murder.core.Printable.escape(base.toString()) + ": "
+                    + org.murder.core.io.IoErrors.describe(e) + " (expected: a writable directory with room for twice --size: TMPDIR, or "
+                    + System.getProperty("java.io.tmpdir") + " when TMPDIR is not set)", e);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw MurderException.badInput("selftest: TMPDIR " + org.murder.core.Printable.escape(String.valueOf(tmpdir)) + ": "
+                    + e.getMessage() + " (expected: a directory)");
+        }
+    }
+
     private Engine startSeeder(InetAddress loopback) {
         try {
             return Engine.start(EngineConfig.builder().portRange(portRange).bindAddress(loopback).build(), Clock.systemUTC());
@@ -126,7 +152,7 @@ public final class SelftestCommand implements Callable<Integer> {
         }
     }
 
-    private Path writeRandom(Path file) throws IOException {
+    private void writeRandom(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         Random random = new Random();
         byte[] chunk = new byte[1 << 20];
@@ -136,6 +162,5 @@ public final class SelftestCommand implements Callable<Integer> {
                 os.write(chunk, 0, (int) Math.min(chunk.length, left));
             }
         }
-        return file;
     }
 }

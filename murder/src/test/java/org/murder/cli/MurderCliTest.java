@@ -187,6 +187,8 @@ class MurderCliTest {
         Path notADir = Files.writeString(tmp.resolve("work-file"), "x");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--work-dir", notADir.toString()),
                 "murder: --work-dir " + notADir + ": not a directory (expected: a directory for the packed release, or a path to create)");
+        assertOneLineError(CliRun.of("demo", "--dir", notADir.toString()),
+                "murder: --dir " + notADir + ": not a directory (expected: a directory for the demo's work, or a path to create)");
         assertOneLineError(CliRun.of("zookeeper", "--data-dir", notADir.toString(), "--port", "2181"),
                 "murder: --data-dir " + notADir + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
         assertOneLineError(CliRun.of("firewall", "--source", "10.0.0.0/8\n; rm -rf /"),

@@ -75,6 +75,20 @@ public final class DemoCommand implements Callable<Integer> {
     /** The waves of {@code demo --waves}. */
     static final String WAVES = "1,50%,100%";
 
+    /** {@code --dir}, made when missing; one line (exit 2) when it is a file, or cannot be made. */
+    private static Path workDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw org.murder.core.MurderException.badInput("--dir " + org.murder.core.Printable.escape(dir.toString()) + ": not a"
+                    + " directory (expected: a directory for the demo's work, or a path to create)");
+        }
+        try {
+            return Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw org.murder.core.MurderException.badInput("--dir: cannot create " + org.murder.core.io.IoErrors.describe(e)
+                    + " (expected: a directory for the demo's work, or a path to create)");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (agents < 1 || agents > 50) {
@@ -86,7 +100,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         // absolute: the agents' --dest-root must be
-        Path work = temporary ? Files.createTempDirectory("murder-demo-") : Files.createDirectories(dir.toAbsolutePath());
+        Path work = temporary ? Files.createTempDirectory("murder-demo-") : workDir(dir.toAbsolutePath());
         List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
         // killed itself (kill PID: no finally runs), the demo still stops its agents
         Thread stopAgents = new Thread(() -> stop(processes), "murder-demo-stop");
@@ -97,8 +111,11 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("zookeeper  127.0.0.1:" + zkServer.port() + " (data in " + work.resolve("zookeeper") + ")");
             String secret = Hex.encode(SecureRandom.getSeed(16));
             Path secretFile = work.resolve("secret");
+            // made rw------- (not written first under the umask and narrowed after)
+            Files.deleteIfExists(secretFile); // a --dir used before
+            Files.createFile(secretFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.writeString(secretFile, secret + "\n");
-            Files.setPosixFilePermissions(secretFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             for (int i = 1; i <= agents; i++) {
                 processes.add(startAgent(work, i, zkServer.connectString(), secretFile));
             }
