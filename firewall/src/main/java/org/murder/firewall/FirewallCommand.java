@@ -114,7 +114,7 @@ public final class FirewallCommand implements Callable<Integer> {
         RuleSet rules;
         Backend b;
         try {
-            List<Source> parsed = sources.stream().map(Source::parse).toList();
+            List<Source> parsed = sources.stream().map(Source::parse).distinct().toList(); // one rule for a source named twice
             rules = RuleSet.of(portRange, trackerPort, zkPort, parsed, metricsPorts,
                     metricsSources.stream().map(Source::parse).toList());
             b = switch (backend) {

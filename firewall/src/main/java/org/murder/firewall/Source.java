@@ -32,11 +32,19 @@ public record Source(InetAddress network, int prefix) {
         if (addr.isEmpty() || !LITERAL.matcher(addr).matches() || (addr.indexOf(':') < 0 && !addr.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
             throw bad(text, EXPECTED);
         }
+        if (addr.indexOf(':') < 0 && addr.matches(".*(^|\\.)0\\d.*")) {
+            // inet_aton, and every tool built on it, reads 010 as octal 8: the rule would not be the network another tool sees
+            throw bad(text, "decimal octets without leading zeros (010 is 8 to inet_aton, 10 to others)");
+        }
         InetAddress a;
         try {
             a = InetAddress.getByName(addr); // a literal: no lookup happens
         } catch (UnknownHostException e) {
             throw bad(text, EXPECTED);
+        }
+        if (addr.indexOf(':') >= 0 && a instanceof Inet4Address) {
+            // Java reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d: its prefix and messages would be IPv4's, not what was written
+            throw bad(text, "an IPv6 network, not an IPv4-mapped address (::ffff:A.B.C.D): name the IPv4 network itself");
         }
         int bits = a instanceof Inet4Address ? 32 : 128;
         int prefix = bits;

@@ -39,6 +39,13 @@ class FirewallCommandTest {
     }
 
     @Test
+    void aSourceNamedTwiceIsOneRule() {
+        Run twice = run(NO_SHELL, "--source", "10.0.0.0/8", "--source", "10.0.0.0/8");
+        assertEquals(0, twice.exit(), twice.err());
+        assertEquals(run(NO_SHELL, "--source", "10.0.0.0/8"), twice);
+    }
+
+    @Test
     void printsTheNftScriptWithEveryOption() {
         Run r = run(NO_SHELL, "--backend", "nftables", "--port-range", "7000-7003", "--tracker-port", "9000", "--zk-port", "2181",
                 "--source", "10.213.0.0/24", "--nft-table", "ip fw", "--nft-chain", "in");

@@ -36,6 +36,9 @@ class SourceTest {
         "10.0.0          | source '10.0.0' (expected: an IPv4 or IPv6 network like 10.0.0.0/8, 192.168.1.5 or fd00::/8)",
         "300.0.0.0/8     | source '300.0.0.0/8' (expected: an IPv4 or IPv6 network like 10.0.0.0/8, 192.168.1.5 or fd00::/8)",
         "/8              | source '/8' (expected: an IPv4 or IPv6 network like 10.0.0.0/8, 192.168.1.5 or fd00::/8)",
+        "010.0.0.0/8     | source '010.0.0.0/8' (expected: decimal octets without leading zeros (010 is 8 to inet_aton, 10 to others))",
+        "10.0.01.0/24    | source '10.0.01.0/24' (expected: decimal octets without leading zeros (010 is 8 to inet_aton, 10 to others))",
+        "::ffff:10.0.0.1 | source '::ffff:10.0.0.1' (expected: an IPv6 network, not an IPv4-mapped address (::ffff:A.B.C.D): name the IPv4 network itself)",
     })
     void mustFail(String text, String message) {
         assertEquals(message, assertThrows(IllegalArgumentException.class, () -> Source.parse(text)).getMessage());
