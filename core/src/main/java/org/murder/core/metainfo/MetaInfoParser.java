@@ -62,7 +62,7 @@ final class MetaInfoParser {
             throw new MetaInfoException("info.pieces: " + pieces.length / 20 + " hashes (expected: " + expectedPieces
                     + " for " + total + " bytes in pieces of " + pieceLength + ")");
         }
-        boolean isPrivate = info.get("private").map(v -> integer(v, "info.private") == 1).orElse(false);
+        boolean isPrivate = info.get("private").map(v -> integer(v, "info.private") != 0).orElse(false);
 
         Optional<String> announce = root.get("announce").map(v -> string(v, "announce"));
         List<List<String>> announceList = root.get("announce-list").map(MetaInfoParser::announceList).orElse(List.of());

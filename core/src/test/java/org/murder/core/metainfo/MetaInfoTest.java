@@ -54,6 +54,9 @@ class MetaInfoTest {
         assertEquals(16384, m.pieceSize(0));
         assertEquals(20000 - 16384, m.pieceSize(1));
         assertTrue(m.isPrivate());
+        // any value but 0 is private (libtorrent reads it so): a torrent's private=7 was shown and treated as public
+        assertTrue(MetaInfo.parse(ascii(t.replace("7:privatei1e", "7:privatei7e"))).isPrivate());
+        assertFalse(MetaInfo.parse(ascii(t.replace("7:privatei1e", "7:privatei0e"))).isPrivate());
         assertFalse(m.isMultiFile());
         assertEquals(List.of(List.of("http://t1:8998/announce"), List.of("http://t2:8998/announce")), m.trackerTiers());
         assertEquals(Instant.ofEpochSecond(1700000000), m.creationDate().orElseThrow());

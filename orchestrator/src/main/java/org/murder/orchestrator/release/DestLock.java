@@ -44,7 +44,9 @@ final class DestLock implements AutoCloseable {
             if (e instanceof RuntimeException r) {
                 throw r;
             }
-            throw MurderException.failure("lock " + key.resolve(".lock") + ": " + Trees.describe((IOException) e), e);
+            String why = Trees.describe((IOException) e); // names the file when the exception does
+            String lock = org.murder.core.Printable.escape(key.resolve(".lock").toString());
+            throw MurderException.failure("lock " + (why.startsWith(lock + ": ") ? why : lock + ": " + why), e);
         }
     }
 

@@ -510,6 +510,12 @@ public final class ReleaseManager {
     /** {@code .history}, oldest first; lines that do not parse are skipped with a warning. */
     List<HistoryLine> readHistory() {
         List<String> text;
+        if (Files.isSymbolicLink(history)) {
+            // murder writes it in place (a rename over it): a link there is not ours, and reading what it names would put
+            // that file's lines into the warnings below (and the next activation replaced the link by a file)
+            throw MurderException.badInput(Trees.printable(history.toString()) + ": a symbolic link (expected: murder's own"
+                    + " activation history, a regular file, or nothing)");
+        }
         try {
             text = org.murder.core.io.SmallFiles.read(history, 64L << 20, "history").lines().toList();
         } catch (NoSuchFileException e) {

@@ -278,6 +278,24 @@ class ReleaseManagerTest {
         assertEquals(Set.of("precious"), SafeExtractorTest.names(elsewhere), "nothing unpacked, written or deleted there");
     }
 
+    /** A .history that is a link is not read (its target's lines would be quoted in the warnings) nor replaced. */
+    @Test
+    void aHistoryThatIsASymbolicLinkIsRefusedAndLeftAlone() throws Exception {
+        activate("v1");
+        activate("v2");
+        Path victim = Files.writeString(tmp.resolve("victim"), "root:secret-hash:1:2\n");
+        Path history = dest.resolve("releases/.history");
+        Files.delete(history);
+        Files.createSymbolicLink(history, victim);
+        MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
+        assertEquals(2, e.exitCode(), e.getMessage());
+        assertEquals(history + ": a symbolic link (expected: murder's own activation history, a regular file, or nothing)",
+                e.getMessage());
+        assertTrue(Files.isSymbolicLink(history), "left as it was");
+        assertEquals("root:secret-hash:1:2\n", Files.readString(victim));
+        assertEquals("releases/v2", currentLink());
+    }
+
     @Test
     void rollbackGoesBackOneActivationAtATime() throws Exception {
         activate("v1");
