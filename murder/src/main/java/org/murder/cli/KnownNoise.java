@@ -16,7 +16,9 @@ import org.slf4j.Marker;
 final class KnownNoise extends TurboFilter {
     private static final Map<String, String> FORMATS = Map.of(
             "org.apache.zookeeper.server.quorum.QuorumPeer", "configFilename is null! This should only happen in tests.",
-            "org.apache.zookeeper.server.ServerCnxnFactory", "maxCnxns is not configured, using default value {}.");
+            "org.apache.zookeeper.server.ServerCnxnFactory", "maxCnxns is not configured, using default value {}.",
+            // a --zk host that does not resolve: said once in murder's own line (ZooKeeper logged it at every retry)
+            "org.apache.zookeeper.client.StaticHostProvider", "Unable to resolve address: {}");
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {

@@ -28,8 +28,8 @@ public final class Zk {
             if (!client.blockUntilConnected((int) settings.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 closeInBackground(client);
                 throw MurderException.failure("ZooKeeper " + settings.connect() + ": not reachable within "
-                        + Durations.format(settings.connectTimeout()) + " (expected: a running ensemble; for one box see"
-                        + " 'murder zookeeper')", null);
+                        + Durations.format(settings.connectTimeout()) + unresolved(settings.connect())
+                        + " (expected: a running ensemble; for one box see 'murder zookeeper')", null);
             }
         } catch (InterruptedException e) {
             closeInBackground(client);
@@ -37,6 +37,25 @@ public final class Zk {
             throw MurderException.failure("interrupted while connecting to ZooKeeper", e);
         }
         return client;
+    }
+
+    /**
+     * {@code "; no address for HOST"} for the hosts of {@code connect} (HOST:PORT,...) that do not resolve (a typo, or DNS
+     * down), so an ensemble that could never be reached says why; empty when every host has an address. Asked after the
+     * timeout only: the lookup costs nothing on the way that works.
+     */
+    static String unresolved(String connect) {
+        List<String> none = new java.util.ArrayList<>();
+        for (String server : connect.split(",")) {
+            int colon = server.lastIndexOf(':');
+            String host = (colon < 0 ? server : server.substring(0, colon)).replaceAll("^\\[|\\]$", "");
+            try {
+                java.net.InetAddress.getAllByName(host);
+            } catch (java.net.UnknownHostException e) {
+                none.add(org.murder.core.Printable.escape(host));
+            }
+        }
+        return none.isEmpty() ? "" : "; no address for " + String.join(", ", none);
     }
 
     /**

@@ -39,6 +39,11 @@ class ZkConnectTest {
                     + " for one box see 'murder zookeeper')", e.getMessage());
             // the close of a client that never connected waited for its read timeout, two thirds of the session (60 s here)
             assertTrue(seconds < 30, "ended after " + seconds + " s");
+            // a host with no address says so (.invalid never resolves: RFC 2606)
+            MurderException dns = assertThrows(MurderException.class, () -> Zk.connect(ZkSettings.of("nosuchhost.invalid:2181,127.0.0.1:"
+                    + silent.getLocalPort()).withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(1))));
+            assertEquals("ZooKeeper nosuchhost.invalid:2181,127.0.0.1:" + silent.getLocalPort() + ": not reachable within 1s; no address"
+                    + " for nosuchhost.invalid (expected: a running ensemble; for one box see 'murder zookeeper')", dns.getMessage());
         } finally {
             synchronized (held) {
                 for (Socket s : held) {
