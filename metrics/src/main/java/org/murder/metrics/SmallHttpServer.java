@@ -304,6 +304,12 @@ public final class SmallHttpServer implements Closeable {
                 return;
             }
             if (msg instanceof HttpRequest request) {
+                if (request.protocolVersion().majorVersion() != 1) { // Netty takes any HTTP/N.M: HTTP/9.9 was answered 200
+                    out.add(new Refusal(505, "HTTP version " + request.protocolVersion().text() + " not supported (expected:"
+                            + " HTTP/1.0 or HTTP/1.1)\n"));
+                    head = null;
+                    return;
+                }
                 head = request;
             }
             if (head == null) {

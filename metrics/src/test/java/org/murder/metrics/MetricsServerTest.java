@@ -141,6 +141,18 @@ class MetricsServerTest {
         }
     }
 
+    /** An HTTP version that is not 1.x is refused (HTTP/9.9 was answered 200 OK). */
+    @Test
+    void anHttpVersionNotOneIsRefused() throws Exception {
+        try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING);
+                java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /healthz HTTP/9.9\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 505 "), answer);
+        }
+    }
+
     /** An HTTP/1.0 client that asks to keep the connection is told so in a 1.0 answer (it waited a minute for the close). */
     @Test
     void anHttp10KeepAliveIsAnsweredInHttp10() throws Exception {
