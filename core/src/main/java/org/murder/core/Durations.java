@@ -60,8 +60,11 @@ public final class Durations {
         }
         StringBuilder sb = new StringBuilder();
         long s = d.toSeconds();
-        if (s >= 3600) {
-            sb.append(s / 3600).append('h');
+        if (s >= 86_400) { // as written: 7d, not 168h
+            sb.append(s / 86_400).append('d');
+        }
+        if (s % 86_400 >= 3600) {
+            sb.append(s % 86_400 / 3600).append('h');
         }
         if (s % 3600 >= 60) {
             sb.append(s % 3600 / 60).append('m');

@@ -130,7 +130,10 @@ class ValueTypesTest {
     void tenYearsIsTheLongestDuration() {
         assertEquals(Durations.MAX, Durations.parse("3650d"));
         assertEquals(Durations.MAX, Durations.parse("87600h"));
-        assertEquals("87600h", Durations.format(Durations.MAX));
+        assertEquals("3650d", Durations.format(Durations.MAX));
+        assertEquals("7d", Durations.format(java.time.Duration.ofDays(7)));
+        assertEquals("1d12h30m", Durations.format(Durations.parse("36h30m")));
+        assertEquals(Durations.parse("1d12h30m"), Durations.parse(Durations.format(Durations.parse("36h30m"))), "formats parse back");
     }
 
     @Test

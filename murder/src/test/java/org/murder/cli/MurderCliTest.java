@@ -212,7 +212,7 @@ class MurderCliTest {
                 "murder: --secret-file " + tmp.resolve("nope") + ": no such file (expected: the job secret's file, or no --secret-file"
                         + " to list jobs unchecked)");
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--zk-session-timeout", "30d"),
-                "murder: --zk-session-timeout: 720h (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
+                "murder: --zk-session-timeout: 30d (expected: 1s to 1d, like 30s; the ensemble narrows it to 2 to 20 of its ticks)");
         // '7' meant as days deleted every finished job: an age needs its unit; and deleting needs the secret (NOAUTH job by job)
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7"), "murder: --prune '7': no unit (expected: an age"
                 + " with its unit, like 7d, 12h or 30m; a bare number would be seconds, and would delete every finished job)");
