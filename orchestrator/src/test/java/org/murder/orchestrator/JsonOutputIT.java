@@ -114,6 +114,22 @@ class JsonOutputIT {
         Run table = run(new AgentsCommand(), zk());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("web-2 ") && l.contains(" r2 ")), table.out());
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("web-1 ") && l.contains(" - ")), table.out());
+        assertTrue(list.get(0).get("signed").asBoolean() && list.get(1).get("signed").asBoolean(), "each agent signs its own: " + list);
+        // a registration made with ZooKeeper's credentials but not signed with the secret is listed as such
+        try (org.apache.curator.framework.CuratorFramework forger = org.murder.orchestrator.zk.Zk.connect(ZkSettings.of(
+                server.getConnectString()).guardedBy(org.murder.orchestrator.cli.ZkOptions.credentialsOf(
+                        new org.murder.orchestrator.job.JobSigner(AgentFleet.SECRET))))) {
+            forger.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                    .forPath(org.murder.orchestrator.zk.ZkPaths.agent("web-9"), org.murder.orchestrator.job.Json.write(
+                            new org.murder.orchestrator.job.AgentInfo("web-9", "web-9", "127.0.0.9", List.of("web"), "6881-6889",
+                                    "/opt/app", "0.1.0", 1L)));
+            Run forged = run(new AgentsCommand(), zk());
+            assertTrue(forged.out().lines().anyMatch(l -> l.startsWith("web-9 ") && l.endsWith(" NO")), forged.out());
+            assertTrue(forged.out().lines().anyMatch(l -> l.startsWith("web-1 ") && l.endsWith(" yes")), forged.out());
+            String last = forged.out().strip().lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("3 agents") && last.endsWith("; 1 NOT signed with the job secret (made by a client without it,"
+                    + " or agents from before registrations were signed)"), forged.out());
+        }
 
         Run jobs = run(new JobsCommand(), zk("--json", "--hosts"));
         assertEquals(0, jobs.exitCode(), jobs.err());

@@ -34,20 +34,41 @@ public final class AgentsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // with the secret (as for 'murder jobs'), each registration is checked: one not signed with it is no agent of ours
+        java.util.Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny();
         try (CuratorFramework client = Zk.connect(zk.settings())) {
-            List<AgentInfo> agents = new Deployer(client, null, Clock.systemUTC(), spec.commandLine().getOut(), false).agents();
+            Deployer deployer = new Deployer(client, null, Clock.systemUTC(), spec.commandLine().getOut(), false);
+            List<org.murder.orchestrator.deploy.ListedAgent> listed = signer.map(deployer::registrations)
+                    .orElseGet(() -> deployer.agents().stream().map(a -> new org.murder.orchestrator.deploy.ListedAgent(a, false)).toList());
+            List<AgentInfo> agents = listed.stream().map(org.murder.orchestrator.deploy.ListedAgent::info).toList();
             PrintWriter out = spec.commandLine().getOut();
             if (json.enabled()) {
-                JsonOutput.print(out, java.util.Map.of("agents", agents));
+                List<Object> docs = new java.util.ArrayList<>();
+                for (org.murder.orchestrator.deploy.ListedAgent a : listed) {
+                    @SuppressWarnings("unchecked")
+                    java.util.Map<String, Object> doc = org.murder.orchestrator.job.Json.read(org.murder.orchestrator.job.Json.write(a.info()),
+                            java.util.LinkedHashMap.class);
+                    if (signer.isPresent()) {
+                        doc.put("signed", a.signed());
+                    }
+                    docs.add(doc);
+                }
+                JsonOutput.print(out, java.util.Map.of("agents", docs));
                 return 0;
             }
-            out.printf("%-24s %-16s %-12s %-20s %-12s %-22s %s%n", "NAME", "IP", "PORTS", "ROLES", "RACK", "VERSION", "SINCE");
-            for (AgentInfo a : agents) {
-                out.printf("%-24s %-16s %-12s %-20s %-12s %-22s %s%n", Printable.escape(a.name()), Printable.escape(a.ip()),
+            // the SIGNED column only with the secret, last (the table without it is as it was)
+            String format = signer.isPresent() ? "%-24s %-16s %-12s %-20s %-12s %-22s %-24s %s%n" : "%-24s %-16s %-12s %-20s %-12s %-22s %s%s%n";
+            out.printf(format, "NAME", "IP", "PORTS", "ROLES", "RACK", "VERSION", "SINCE", signer.isPresent() ? "SIGNED" : "");
+            for (org.murder.orchestrator.deploy.ListedAgent l : listed) {
+                AgentInfo a = l.info();
+                out.printf(format, Printable.escape(a.name()), Printable.escape(a.ip()),
                         Printable.escape(a.portRange()), Printable.escape(String.join(",", a.roles())),
-                        a.rack() == null ? "-" : Printable.escape(a.rack()), Printable.escape(a.version()), Instant.ofEpochMilli(a.since()));
+                        a.rack() == null ? "-" : Printable.escape(a.rack()), Printable.escape(a.version()), Instant.ofEpochMilli(a.since()),
+                        signer.isPresent() ? (l.signed() ? "yes" : "NO") : "");
             }
-            out.println(agents.size() + " agents" + builds(agents));
+            long unsigned = signer.isPresent() ? listed.stream().filter(l -> !l.signed()).count() : 0;
+            out.println(agents.size() + " agents" + builds(agents) + (unsigned == 0 ? "" : "; " + unsigned + " NOT signed with the job"
+                    + " secret (made by a client without it, or agents from before registrations were signed)"));
             out.flush();
         }
         return 0;

@@ -143,6 +143,11 @@ public final class Deployer {
         return nodes.agents();
     }
 
+    /** Every registration, each with whether it is signed with {@code signer}'s secret. */
+    public List<ListedAgent> registrations(JobSigner signer) {
+        return nodes.registrations(signer::verifyNode);
+    }
+
     public List<HostOutcome> deploy(DeployRequest req) throws Exception {
         return deploy(req, null);
     }

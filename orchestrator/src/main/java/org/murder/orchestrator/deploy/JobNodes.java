@@ -51,8 +51,13 @@ final class JobNodes {
 
     /** The agents registered now, sorted by name (every bucket of {@code /agents}). */
     List<AgentInfo> agents() {
+        return registrations(data -> true).stream().map(ListedAgent::info).toList();
+    }
+
+    /** Every agent's registration, with whether {@code signed} says its node's data carries the job secret's signature. */
+    List<ListedAgent> registrations(java.util.function.Predicate<byte[]> signed) {
         try {
-            List<AgentInfo> agents = new ArrayList<>();
+            List<ListedAgent> agents = new ArrayList<>();
             if (zk.checkExists().forPath(ZkPaths.AGENTS) == null) {
                 return agents;
             }
@@ -82,7 +87,8 @@ final class JobNodes {
                     }
                     try {
                         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
-                        AgentInfo info = Json.read(zk.getData().storingStatIn(stat).forPath(ZkPaths.agent(name)), AgentInfo.class);
+                        byte[] data = zk.getData().storingStatIn(stat).forPath(ZkPaths.agent(name));
+                        AgentInfo info = Json.read(data, AgentInfo.class);
                         if (!org.murder.orchestrator.zk.Zk.isRegistration(stat)) {
                             long heldBack = NOT_AGENTS_LOG.acquire();
                             if (heldBack >= 0) {
@@ -100,7 +106,7 @@ final class JobNodes {
                             }
                             continue;
                         }
-                        agents.add(info);
+                        agents.add(new ListedAgent(info, signed.test(data)));
                     } catch (KeeperException.NoNodeException gone) {
                         // left between the listing and the read
                     } catch (KeeperException.NoAuthException notOurs) { // made by a client without the secret, on a tree
@@ -113,7 +119,7 @@ final class JobNodes {
                     }
                 }
             }
-            agents.sort(Comparator.comparing(AgentInfo::name));
+            agents.sort(Comparator.comparing(a -> a.info().name()));
             return agents;
         } catch (Exception e) {
             throw MurderException.failure("list " + ZkPaths.AGENTS + ": " + e.getMessage(), e);
