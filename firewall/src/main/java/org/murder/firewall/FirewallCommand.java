@@ -9,6 +9,7 @@ import org.murder.core.PortRange;
 import org.murder.core.cli.LoggingOptions;
 import org.murder.peer.engine.EngineConfig;
 import org.murder.tracker.TrackerConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,17 +99,48 @@ public final class FirewallCommand implements Callable<Integer> {
         this.shell = shell;
     }
 
+    /** The actions, one of which the command line may give. */
+    private static final List<String> ACTIONS = List.of("--print", "--apply", "--check", "--remove");
+
+    /**
+     * What the command does: the action its command line names, {@code --print} when none. Never the file's or the
+     * environment's: picocli fills the group of a matched action from them too, so firewall.apply = true in murder.conf turned
+     * a --remove into an apply (and one with no action on the command line printed the rules, whatever it said). Such a
+     * setting is refused; so is an action given as false ({@code --check=false}), which the dispatch took for --remove.
+     */
+    private String action() {
+        for (String name : ACTIONS) {
+            org.murder.core.cli.ConfigDefaults.configured(spec, name).ifPresent(e -> {
+                throw MurderException.badInput("an action in murder.conf or the environment: " + name + " = "
+                        + org.murder.core.Printable.escape(e.getKey()) + " (from " + org.murder.core.Printable.escape(e.getValue())
+                        + "; expected: murder firewall " + name + " on the command line, and nothing there)");
+            });
+        }
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (action == null || parsed == null) {
+            return "--print";
+        }
+        for (String name : ACTIONS) {
+            if (parsed.hasMatchedOption(name)) {
+                if (!Boolean.TRUE.equals(spec.findOption(name).getValue())) {
+                    throw MurderException.badInput(name + "=false: an action is given or not (expected: " + name
+                            + ", or another action, or none for --print)");
+                }
+                return name;
+            }
+        }
+        return "--print";
+    }
+
     @Override
     public Integer call() {
-        if (action == null) {
-            // what the command does is said on its command line: firewall.apply = banana (or true) in murder.conf, or
-            // MURDER_APPLY, was accepted and printed the rules instead
-            for (String name : List.of("--print", "--apply", "--check", "--remove")) {
-                org.murder.core.cli.ConfigDefaults.configured(spec, name).ifPresent(e -> {
-                    throw MurderException.badInput("an action in murder.conf or the environment: " + name + " = "
-                            + org.murder.core.Printable.escape(e.getKey()) + " (from " + org.murder.core.Printable.escape(e.getValue())
-                            + "; expected: murder firewall " + name + " on the command line, and nothing there)");
-                });
+        String what = action();
+        if (backend != BackendName.nftables && spec.commandLine().getParseResult() != null) {
+            for (String nftOnly : List.of("--nft-table", "--nft-chain")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(nftOnly)) { // given for nothing: said, not passed over
+                    throw MurderException.badInput(nftOnly + " is for --backend nftables (expected: --backend nftables with it, or"
+                            + " neither: --backend " + backend + " puts its rules in a chain of its own, jumped to from INPUT)");
+                }
             }
         }
         RuleSet rules;
@@ -128,9 +160,9 @@ public final class FirewallCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try {
-            if (action == null || action.print) {
+            if (what.equals("--print")) {
                 out.print(b.render(rules));
-            } else if (action.apply) {
+            } else if (what.equals("--apply")) {
                 List<String> changes = b.apply(rules, shell);
                 changes.forEach(c -> out.println("ran       " + c));
                 out.println((changes.isEmpty() ? "unchanged " : "applied   ") + b.name() + ": " + rules.rules().size()
@@ -143,7 +175,7 @@ public final class FirewallCommand implements Callable<Integer> {
                             + " drop murder's traffic before our rules see it (expected: none; delete them, or insert them below the"
                             + " jump)", MurderException.FAILURE);
                 }
-            } else if (action.check) {
+            } else if (what.equals("--check")) {
                 Status status = b.inspect(rules, shell);
                 for (Status.Entry e : status.entries()) {
                     out.printf("%-9s %s%n", e.kind().name().toLowerCase(java.util.Locale.ROOT), e.text());

@@ -106,7 +106,9 @@ final class Nftables implements Backend {
             } else if (inChain && line.startsWith("type ")) {
                 Matcher m = HOOK.matcher(line);
                 return m.find() ? m.group(1) : null;
-            } else if (inChain && (line.equals("}") || !line.isEmpty())) {
+            } else if (inChain && (line.isEmpty() || line.startsWith("comment "))) {
+                continue; // nft prints a chain's comment on its own line, before its type
+            } else if (inChain) {
                 return null; // the header comes first: a rule or the end means none
             }
         }
@@ -158,7 +160,7 @@ final class Nftables implements Backend {
                 inChain = true;
                 continue;
             }
-            if (!inChain || line.isEmpty() || line.startsWith("type ") || line.startsWith("policy ")) {
+            if (!inChain || line.isEmpty() || line.startsWith("type ") || line.startsWith("policy ") || line.startsWith("comment ")) {
                 continue;
             }
             if (line.equals("}")) {

@@ -39,6 +39,13 @@ class FirewallCommandTest {
     }
 
     @Test
+    void nftOptionsWithAnotherBackendAreRefused() {
+        Run r = run(NO_SHELL, "--nft-table", "ip filter");
+        assertEquals(new Run(2, "", "murder: --nft-table is for --backend nftables (expected: --backend nftables with it, or neither:"
+                + " --backend iptables puts its rules in a chain of its own, jumped to from INPUT)\n"), r);
+    }
+
+    @Test
     void aSourceNamedTwiceIsOneRule() {
         Run twice = run(NO_SHELL, "--source", "10.0.0.0/8", "--source", "10.0.0.0/8");
         assertEquals(0, twice.exit(), twice.err());

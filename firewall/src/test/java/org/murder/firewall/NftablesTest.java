@@ -131,6 +131,10 @@ class NftablesTest {
         }
         assertEquals("input", Nftables.hookOf("table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;"
                 + " policy drop;\n\t}\n}\n", "input"));
+        // a chain with a comment: nft prints it first, on a line of its own
+        assertEquals("input", Nftables.hookOf("table inet filter {\n\tchain input { # handle 1\n\t\tcomment \"host policy\"\n"
+                + "\t\ttype filter hook input priority filter; policy drop;\n\t\tct state established accept # handle 4\n\t}\n}\n",
+                "input"));
         assertEquals(null, Nftables.hookOf("table inet filter {\n\tchain x {\n\t\tjump murder\n\t}\n}\n", "x"));
     }
 

@@ -219,9 +219,9 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7x"),
                 "murder: --prune: duration '7x' (expected: " + org.murder.core.Durations.EXPECTED + ")");
         if (System.getenv("MURDER_SECRET") == null && !Files.exists(Path.of("/etc/murder/secret"))) {
-            assertOneLineError(CliRun.of("jobs", "--zk", "127.0.0.1:1", "--prune", "7d"), "murder: --prune: needs the job secret"
-                    + " (--secret-file FILE, secret-file in murder.conf, or MURDER_SECRET): murder's nodes in ZooKeeper may be deleted"
-                    + " only with it");
+            assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, tmp.resolve("absent.conf")), "jobs", "--zk", "127.0.0.1:1",
+                    "--prune", "7d"), "murder: --prune: needs the job secret (--secret-file FILE readable by this user, secret-file in"
+                    + " murder.conf, or MURDER_SECRET) or --zk-auth-file: murder's nodes in ZooKeeper may be deleted only with them");
         }
         Path secret = Files.writeString(tmp.resolve("secret"), "a-test-secret-of-32-characters!!\n");
         java.nio.file.Files.setPosixFilePermissions(secret, // as installed: no warning
@@ -423,7 +423,6 @@ class MurderCliTest {
         assertTrue(CliRun.of("help", "rollback").out().contains("--to=TAG"));
     }
 
-    /** picocli sets a flag to the opposite of its default: with the default true from the file, the flag meant false. */
     /**
      * Options in an argument group get no default from picocli: the tracker's whitelist or open mode is read from the file by
      * the command itself (murder.conf's tracker.whitelist went unread), and the firewall's actions are refused there (an
@@ -440,6 +439,12 @@ class MurderCliTest {
         assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, both), "tracker", "--bind", "127.0.0.1", "--port", "0"),
                 "murder: both --whitelist (from " + both + ":1) and --open (from " + both + ":2) are set: one or the other (expected:"
                         + " a whitelist directory, or --open to serve any torrent)");
+        // the command line's mode beats the file's other one (picocli filled both in, and the tracker refused them as both)
+        assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, both), "tracker", "--open", "--bind", "999.0.0.1"),
+                "murder: --bind '999.0.0.1': unknown address (expected: an IP address of this host, or 0.0.0.0 for every interface)");
+        assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, both), "tracker", "--whitelist", tmp.toString(), "--bind",
+                "999.0.0.1"), "murder: --bind '999.0.0.1': unknown address (expected: an IP address of this host, or 0.0.0.0 for every"
+                + " interface)");
         assertOneLineError(CliRun.with(new ConfigDefaults(Map.of("MURDER_OPEN", "banana")::get, tmp.resolve("absent.conf")), "tracker",
                 "--bind", "127.0.0.1", "--port", "0"), "murder: --open: 'banana' is not a boolean (expected: true or false) (from MURDER_OPEN)");
         Path apply = Files.writeString(tmp.resolve("apply.conf"), "firewall.apply = banana\n");
@@ -451,8 +456,17 @@ class MurderCliTest {
         assertEquals(2, printed.exitCode(), printed.err());
         assertTrue(printed.err().contains("'--apply': 'banana' is not a boolean (expected: true or false) (from " + apply + ":1)"),
                 printed.err());
+        // and a valid one is refused too: apply = true turned a --remove (the service's ExecStop) into an apply
+        Path applyTrue = Files.writeString(tmp.resolve("apply-true.conf"), "firewall.apply = true\n");
+        assertOneLineError(CliRun.with(new ConfigDefaults(name -> null, applyTrue), "firewall", "--remove"), "murder: an action in"
+                + " murder.conf or the environment: --apply = true (from " + applyTrue + ":1; expected: murder firewall --apply on the"
+                + " command line, and nothing there)");
+        // an action given as false was dispatched as --remove
+        assertOneLineError(CliRun.of("firewall", "--check=false"),
+                "murder: --check=false: an action is given or not (expected: --check, or another action, or none for --print)");
     }
 
+    /** picocli sets a flag to the opposite of its default: with the default true from the file, the flag meant false. */
     @Test
     void aFlagGivenOnTheCommandLineMeansTrueWhateverTheFileOrEnvironmentSay() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("flag-src"));

@@ -34,7 +34,8 @@ public final class SeederService implements AutoCloseable {
     private final Engine engine;
     private final Path directory;
     private final Map<Path, Torrent> running = new HashMap<>();
-    private final Map<Path, FileTime> refused = new HashMap<>();
+    /** Torrents whose seeding failed, with the change times of the .torrent and of its data then ("T|D"). */
+    private final Map<Path, String> refused = new HashMap<>();
     /** .torrent files that could not be read, with their modification time then. */
     private final Map<Path, FileTime> unreadable = new HashMap<>();
     /** The last reason each .torrent was refused for, to warn of a reason once. */
@@ -112,13 +113,15 @@ public final class SeederService implements AutoCloseable {
             }
             unreadable.remove(torrent);
             Path data = directory.resolve(meta.name());
-            FileTime dataStamp = dataStamp(meta, data);
-            FileTime combined = stamp.compareTo(dataStamp) >= 0 ? stamp : dataStamp;
-            if (combined.equals(refused.get(torrent))) {
+            // refused: tried again once the .torrent or its data changed (each by its change time: a copy that kept an older
+            // mtime moves it too); the data's stamp is taken only here and at a start (up to 4,096 stats a scan)
+            String refusedFor = refused.get(torrent);
+            if (refusedFor != null && refusedFor.equals(changed(torrent) + "|" + dataStamp(meta, data))) {
                 return;
             }
             // a multi-file torrent's files are below DIR/NAME already: forSeeding adds the NAME
             Storage storage = Storage.forSeeding(meta, meta.isMultiFile() ? directory : data);
+            String combined = changed(torrent) + "|" + dataStamp(meta, data); // as of the start: a change after it is a change
             Torrent s = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             running.put(torrent, s);
             warned.remove(torrent);

@@ -211,8 +211,16 @@ public final class TrackerCommand implements Callable<Integer> {
         if (stateSaveInterval != null) {
             b.stateSaveInterval(stateSaveInterval);
         }
-        if (mode != null) {
-            b.open(mode.open).whitelistDir(mode.whitelistDir);
+        if (mode != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--open")) {
+            // the command line's mode alone: picocli fills the group's other option from murder.conf too (a --open with
+            // tracker.whitelist in the file was refused as both)
+            b.open(mode.open).whitelistDir(null);
+        } else if (mode != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--whitelist")) {
+            b.open(false).whitelistDir(mode.whitelistDir);
+        } else if (mode != null) {
+            b.open(mode.open).whitelistDir(mode.whitelistDir); // built without a command line (tests)
         } else {
             configuredMode(b);
         }

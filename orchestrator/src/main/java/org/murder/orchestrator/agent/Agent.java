@@ -611,10 +611,11 @@ public final class Agent implements Closeable {
         return at.failed(why, clock.millis());
     }
 
-    /** What {@link Torrent#situation()} says, or nothing when its loop does not answer within a second. */
+    /** What {@link Torrent#situation()} says (300 characters at most: a report's error is cut at 2,000), or nothing when its loop does not answer within a second. */
     private static String situation(Torrent session) {
         try {
-            return session.situation().get(1, TimeUnit.SECONDS);
+            String s = session.situation().get(1, TimeUnit.SECONDS);
+            return s.length() <= 300 ? s : s.substring(0, 297) + "...";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "";

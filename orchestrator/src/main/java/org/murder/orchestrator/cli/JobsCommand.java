@@ -147,10 +147,12 @@ public final class JobsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Duration prune = pruneAge == null ? null : pruneAge(pruneAge);
         Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny(); // a bad secret before ZooKeeper is asked
-        if (prune != null && signer.isEmpty()) {
-            // murder's nodes carry a digest ACL of the secret: without it every delete is refused (NOAUTH), job by job
-            throw org.murder.core.MurderException.badInput("--prune: needs the job secret (--secret-file FILE, secret-file in"
-                    + " murder.conf, or MURDER_SECRET): murder's nodes in ZooKeeper may be deleted only with it");
+        if (prune != null && signer.isEmpty() && zk.authFile == null) {
+            // murder's nodes carry a digest ACL of the secret (or of --zk-auth-file's credentials): without either every delete
+            // is refused (NOAUTH), job by job
+            throw org.murder.core.MurderException.badInput("--prune: needs the job secret (--secret-file FILE readable by this"
+                    + " user, secret-file in murder.conf, or MURDER_SECRET) or --zk-auth-file: murder's nodes in ZooKeeper may be"
+                    + " deleted only with them");
         }
         try (CuratorFramework client = Zk.connect(zk.settings())) {
             JobStore store = new JobStore(client, signer.orElse(null)); // with the secret, only reports its agents signed

@@ -532,7 +532,7 @@ public final class Deployer {
                     }
                 }
                 long now = clock.millis();
-                if (waves != null) {
+                if (waves != null && settleUntil < 0) { // past the deadline nothing is steered: the waves' stop is written
                     steerWaves(job, waves, h -> Outcomes.isFinished(reports.get(h), missingSince.get(h), now),
                             h -> reports.get(h) == null || !HostReport.DONE.equals(reports.get(h).state()),
                             w -> !job.rollout().pause() || wavesCache.get(ZkPaths.waveApproval(job.id(), w)).map(ChildData::getData)
@@ -578,7 +578,8 @@ public final class Deployer {
                         out.flush();
                     }
                 }
-                boolean settled = settleUntil >= 0 && (now >= settleUntil || !connected
+                // a disconnect while settling does not end it: the reports may land once it is back, within the window
+                boolean settled = settleUntil >= 0 && (now >= settleUntil
                         || hosts.stream().noneMatch(h -> reportsAtDeadline(reports.get(h), missingSince.get(h), now)));
                 if (allFinished || settled || seedStopped.isPresent()) {
                     view.finish();

@@ -105,6 +105,10 @@ final class Outcomes {
             HostOutcome r = byHost.get(o.host());
             if (r == null) {
                 merged.add(o);
+            } else if (r.succeeded() && HostReport.LEFT_AS_IT_WAS.equals(r.reused())) { // it switched nothing: not rolled back
+                String was = o.error().isEmpty() ? "" : o.error() + "; ";
+                merged.add(new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(),
+                        was + "the rollback left it as it was", o.downloaded(), o.rebuilt(), o.uploaded()));
             } else if (r.succeeded()) {
                 String was = o.error().isEmpty() ? "" : o.error() + "; ";
                 merged.add(new HostOutcome(o.host(), "rolled-back", o.seconds(), o.bytes(), o.reused(),

@@ -79,8 +79,8 @@ public final class SummaryPrinter {
             out.println("(done+ = downloaded by this job before its agent restarted: checked again, not downloaded again)");
         }
         if (outcomes.stream().anyMatch(o -> HostReport.LEFT_AS_IT_WAS.equals(o.reused()))) {
-            out.println("(done= = rolled back nothing: current was on another release than the one rolled back, which it never"
-                    + " switched to or left already, or there was no release to go back to; left as it was)");
+            out.println("(done= = a rollback that switched nothing: current was not on the release rolled back (never switched to"
+                    + " it, or left already), was on --to's already, or had nothing to go back to; left as it was)");
         }
         if (ok == outcomes.size()) {
             out.printf(Locale.ROOT, "%s: all %d hosts done, slowest %.1f s%n", tag, ok, slowest);

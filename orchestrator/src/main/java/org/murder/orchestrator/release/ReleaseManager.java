@@ -507,6 +507,9 @@ public final class ReleaseManager {
         }
     }
 
+    /** What the .history looked like when its bad lines were last warned of (see {@link #readHistory}). */
+    private volatile String historyWarnedFor = "";
+
     /** {@code .history}, oldest first; lines that do not parse are skipped with a warning. */
     List<HistoryLine> readHistory() {
         List<String> text;
@@ -525,6 +528,9 @@ public final class ReleaseManager {
         }
         List<HistoryLine> lines = new ArrayList<>();
         int ignored = 0;
+        // an operation reads it more than once (a rollback: to choose, then to write): its bad lines are told once
+        String state = text.size() + "/" + text.hashCode();
+        boolean tell = !state.equals(historyWarnedFor);
         for (int i = 0; i < text.size(); i++) {
             String line = text.get(i).strip();
             String[] words = line.split(" +");
@@ -534,12 +540,15 @@ public final class ReleaseManager {
             if ((words.length == 2 || words.length == 3 && words[2].equals(ROLLBACK_MARK))
                     && words[0].matches("[0-9]{1,18}") && isValidTag(words[1])) {
                 lines.add(new HistoryLine(Long.parseLong(words[0]), words[1], words.length == 3));
-            } else if (++ignored <= MAX_HISTORY_WARNINGS) { // a file of garbage is a handful of lines in the log, not one per line
+            } else if (++ignored <= MAX_HISTORY_WARNINGS && tell) { // a file of garbage is a handful of lines in the log
                 LOG.warn("{} line {}: '{}' ignored (expected: EPOCH-SECONDS TAG [rollback])", history, i + 1, Trees.printable(line));
             }
         }
-        if (ignored > MAX_HISTORY_WARNINGS) {
+        if (ignored > MAX_HISTORY_WARNINGS && tell) {
             LOG.warn("{}: {} more lines ignored", history, ignored - MAX_HISTORY_WARNINGS);
+        }
+        if (ignored > 0) {
+            historyWarnedFor = state;
         }
         return lines;
     }

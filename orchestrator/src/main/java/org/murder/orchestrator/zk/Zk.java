@@ -45,17 +45,34 @@ public final class Zk {
      * timeout only: the lookup costs nothing on the way that works.
      */
     static String unresolved(String connect) {
-        List<String> none = new java.util.ArrayList<>();
+        List<String> none = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Thread> lookups = new java.util.ArrayList<>();
         for (String server : connect.split(",")) {
             int colon = server.lastIndexOf(':');
             String host = (colon < 0 ? server : server.substring(0, colon)).replaceAll("^\\[|\\]$", "");
+            Thread t = new Thread(() -> { // at once, and bounded below: with DNS down, each lookup waits for the resolver
+                try {
+                    java.net.InetAddress.getAllByName(host);
+                } catch (java.net.UnknownHostException e) {
+                    none.add(org.murder.core.Printable.escape(host));
+                }
+            }, "murder-zk-lookup");
+            t.setDaemon(true);
+            t.start();
+            lookups.add(t);
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (Thread t : lookups) {
             try {
-                java.net.InetAddress.getAllByName(host);
-            } catch (java.net.UnknownHostException e) {
-                none.add(org.murder.core.Printable.escape(host));
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
-        return none.isEmpty() ? "" : "; no address for " + String.join(", ", none);
+        synchronized (none) {
+            return none.isEmpty() ? "" : "; no address for " + String.join(", ", none.stream().sorted().toList());
+        }
     }
 
     /**

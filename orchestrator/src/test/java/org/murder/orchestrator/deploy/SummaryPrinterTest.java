@@ -72,7 +72,7 @@ class SummaryPrinterTest {
                 new HostOutcome("web-1", "done", 1.0, 0, "", ""),
                 new HostOutcome("web-2", "done", 1.0, 0, org.murder.orchestrator.job.HostReport.LEFT_AS_IT_WAS, "")), true);
         assertTrue(out.contains("\nweb-2  done=  "), out);
-        assertTrue(out.contains("\n(done= = rolled back nothing: "), out);
+        assertTrue(out.contains("\n(done= = a rollback that switched nothing: "), out);
         assertTrue(out.endsWith("v2: all 2 hosts done, slowest 1.0 s\n"), out);
     }
 

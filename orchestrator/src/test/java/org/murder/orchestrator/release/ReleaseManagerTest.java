@@ -427,7 +427,18 @@ class ReleaseManagerTest {
         activate("v1");
         activate("v2");
         Files.writeString(dest.resolve("releases/.history"), "garbage\n" + at(1) + " v1\n\n" + at(2) + " ../x\n" + at(2) + " v2\n");
-        assertEquals(new Switch(Optional.of("v2"), "v1", false), releases.rollback(Optional.empty()));
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ReleaseManager.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        try {
+            assertEquals(new Switch(Optional.of("v2"), "v1", false), releases.rollback(Optional.empty()));
+        } finally {
+            log.detachAppender(said);
+        }
+        // read to choose and again to write: each bad line told once (it was told twice)
+        assertEquals(2, said.list.stream().filter(e -> e.getFormattedMessage().contains("ignored (expected: EPOCH-SECONDS")).count(),
+                said.list.toString());
     }
 
     @Test

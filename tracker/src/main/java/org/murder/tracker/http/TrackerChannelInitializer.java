@@ -49,7 +49,16 @@ public final class TrackerChannelInitializer extends ChannelInitializer<SocketCh
                         m.protocolVersion(), io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
                 tooLarge.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, 0)
                         .set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(tooLarge).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                // half-closed, not closed: a close with the body's bytes still unread sends a reset, and the client may lose the
+                // answer to it; the rest of the body is read and dropped (the aggregator's) until the client closes, 2 s at most
+                ctx.writeAndFlush(tooLarge).addListener(f -> {
+                    if (ctx.channel() instanceof SocketChannel sc && f.isSuccess()) {
+                        sc.shutdownOutput();
+                        ctx.executor().schedule(() -> ctx.close(), 2, TimeUnit.SECONDS);
+                    } else {
+                        ctx.close();
+                    }
+                });
             }
         });
         p.addLast("unread", unread);
