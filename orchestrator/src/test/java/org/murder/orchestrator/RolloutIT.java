@@ -253,6 +253,37 @@ class RolloutIT {
         assertEquals("on v1         3 hosts: web-2, web-3, web-4\non v2         1 hosts: web-1\n", releases.toString());
     }
 
+    /**
+     * A wave whose host fails at the deadline is not steered any more: the deploy waits for the agents' last reports (its
+     * settle) but neither stops the rollout for that failure nor rolls anything back (it said "wave 1 of 2 FAILED" after
+     * the deadline, and would have rolled back a wave that had switched: the review).
+     */
+    @Test
+    void aWaveFailingAtTheDeadlineIsNotSteeredAfterIt() throws Exception {
+        // web-1 (wave 1) downloads slowly, its clock 4 s behind the deploy's: its failure lands after the deploy's deadline
+        fleet.start("web-1", List.of("web"), org.murder.peer.engine.EngineConfig.builder()
+                .maxDown(org.murder.core.Rate.parse("256KiB/s")), Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-4)));
+        fleet.start("web-2", List.of("web"));
+        Path src = release("v2");
+        byte[] noise = new byte[8_000_000];
+        new java.util.Random(2).nextBytes(noise);
+        Files.write(src.resolve("blob.bin"), noise); // incompressible: 30 s at 256 KiB/s
+        DeployRequest request = DeployRequest.builder().source(src).tag("v2").hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(10)).activate(true).keep(5).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1")
+                .seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work")).grace(Duration.ZERO)
+                .rollout(new RolloutRequest(RolloutRequest.ALL_HOOKS, "1,100%", 0, "0", false)).build();
+        last = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(output, true), false);
+        List<HostOutcome> outcomes = last.deploy(request);
+        String said = output.toString();
+        assertTrue(said.contains("deadline  passed with "), said);
+        assertFalse(said.contains(" FAILED on "), "no wave judged after the deadline: " + said);
+        assertFalse(said.contains("rollback  "), said);
+        HostOutcome web1 = outcomes.stream().filter(o -> o.host().equals("web-1")).findFirst().orElseThrow();
+        assertEquals("failed", web1.result(), said);
+        assertTrue(web1.error().startsWith("past the job's deadline ("), web1.error());
+        assertFalse(outcomes.stream().anyMatch(HostOutcome::succeeded), outcomes.toString());
+    }
+
     private DeployRequest request(String tag, RolloutRequest rollout) throws Exception {
         return DeployRequest.builder().source(release(tag)).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
                 .timeout(Duration.ofMinutes(2)).activate(true).keep(5).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
