@@ -141,13 +141,19 @@ class MetricsServerTest {
         }
     }
 
+    /** A connection to {@code server} that has sent {@code request} as it is (10 s to read the answer). */
+    private static java.net.Socket sent(MetricsServer server, String request) throws java.io.IOException {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort());
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
     /** An HTTP version that is not 1.x is refused (HTTP/9.9 was answered 200 OK). */
     @Test
     void anHttpVersionNotOneIsRefused() throws Exception {
         try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING);
-                java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET /healthz HTTP/9.9\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                java.net.Socket s = sent(server, "GET /healthz HTTP/9.9\r\n\r\n")) {
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertTrue(answer.startsWith("HTTP/1.1 505 "), answer);
         }
@@ -157,9 +163,7 @@ class MetricsServerTest {
     @Test
     void anHttp10KeepAliveIsAnsweredInHttp10() throws Exception {
         try (MetricsServer server = MetricsServer.start(ANY_PORT, new PrometheusRegistry(), HealthCheck.SERVING);
-                java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(server.url()).getPort())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                java.net.Socket s = sent(server, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")) {
             java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             assertEquals("HTTP/1.0 200 OK", in.readLine());
             java.util.List<String> headers = new java.util.ArrayList<>();
