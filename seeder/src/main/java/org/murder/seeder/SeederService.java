@@ -116,12 +116,14 @@ public final class SeederService implements AutoCloseable {
             // refused: tried again once the .torrent or its data changed (each by its change time: a copy that kept an older
             // mtime moves it too); the data's stamp is taken only here and at a start (up to 4,096 stats a scan)
             String refusedFor = refused.get(torrent);
-            if (refusedFor != null && refusedFor.equals(changed(torrent) + "|" + dataStamp(meta, data))) {
+            String stamps = refusedFor == null ? null : stamps(torrent, meta, data);
+            if (refusedFor != null && refusedFor.equals(stamps)) {
                 return;
             }
             // a multi-file torrent's files are below DIR/NAME already: forSeeding adds the NAME
             Storage storage = Storage.forSeeding(meta, meta.isMultiFile() ? directory : data);
-            String combined = changed(torrent) + "|" + dataStamp(meta, data); // as of the start: a change after it is a change
+            // as of the start (a change after it is a change); taken once a scan
+            String combined = stamps != null ? stamps : stamps(torrent, meta, data);
             Torrent s = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
             running.put(torrent, s);
             warned.remove(torrent);
@@ -154,6 +156,11 @@ public final class SeederService implements AutoCloseable {
         } catch (IOException e) {
             return FileTime.fromMillis(0);
         }
+    }
+
+    /** The change times of {@code torrent} and of its data, as {@link #refused} keeps them. */
+    private static String stamps(Path torrent, MetaInfo meta, Path data) {
+        return changed(torrent) + "|" + dataStamp(meta, data);
     }
 
     /** The most files of a multi-file torrent looked at for a change of its data (each scan, while it is not seeded). */
