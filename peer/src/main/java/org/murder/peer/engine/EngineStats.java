@@ -10,7 +10,7 @@ import java.util.List;
  * @param uploadedBytes   payload bytes sent
  * @param piecesVerified  pieces downloaded that passed their SHA-1 check
  * @param piecesFailed    pieces downloaded that failed it
- * @param peersBanned     addresses banned from a torrent for corrupt data
+ * @param peersBanned     peers (a peer id at an address) banned from a torrent for corrupt data
  * @param connectedPeers  peers connected now, over every torrent
  * @param running         the torrents running now
  */

@@ -155,7 +155,7 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         int others = 0; // known addresses are forgotten only as seeds (forgetSeed): a departed peer of another rack still counts, up to half the slots
         for (InetSocketAddress a : known) {
-            others += rackMate.test(a.getAddress()) || self.test(a) || bans.isBanned(a.getAddress()) ? 0 : 1;
+            others += rackMate.test(a.getAddress()) || self.test(a) || bans.isBanned(a) ? 0 : 1;
         }
         return Math.min(maxConnections / 2, others);
     }
@@ -231,7 +231,7 @@ final class PeerSet<P extends PeerSet.Member> {
             if (forMates <= 0 && forOthers <= 0) {
                 break;
             }
-            if (busy.contains(a) || bans.isBanned(a.getAddress()) || self.test(a)
+            if (busy.contains(a) || bans.isBanned(a) || self.test(a)
                     || (kept > 0 && rackMate.test(a.getAddress()) ? forMates : forOthers) <= 0) {
                 continue;
             }
@@ -255,7 +255,7 @@ final class PeerSet<P extends PeerSet.Member> {
 
     /** Whether {@code peer} may join now; when it may by taking an idle peer's slot, that peer is named. */
     Admission<P> admit(P peer, Instant now) {
-        if (bans.isBanned(peer.remote().getAddress())) {
+        if (bans.isBanned(new PeerConnection.Identity(peer.peerId(), peer.remote().getAddress()))) {
             return Admission.refused("banned for corrupt data");
         }
         for (P other : connected) {
@@ -403,7 +403,7 @@ final class PeerSet<P extends PeerSet.Member> {
     }
 
     boolean banned(InetAddress address) {
-        return bans.isBanned(address);
+        return bans.anyBannedAt(address);
     }
 
     static String evictionNote() {

@@ -68,7 +68,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SmartBan bans;
     /** Pieces that overlap BEP 47 padding, and the senders banned for a whole one that failed its check. */
     private final java.util.BitSet paddedPieces;
-    private final java.util.Set<InetAddress> paddedFailedBy = new java.util.HashSet<>();
+    private final java.util.Set<PeerConnection.Identity> paddedFailedBy = new java.util.HashSet<>();
     /**
      * How many senders may each send a whole piece holding padding that fails before the torrent, not
      * its senders, is judged wrong. Counted over all such pieces: with 3 seeds, 3 different pieces may
@@ -678,8 +678,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 rackSparing.preferredDelivered(now);
             }
             bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
-                    (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE),
-                    c.remote().getAddress());
+                    (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE), c.identity());
             if (picker.askedTwice()) { // only the endgame asks a block of two peers
                 cancelElsewhere(c, asked);
             }
@@ -713,7 +712,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!check.good()) {
             picker.failed(piece);
             counters.piecesFailed++;
-            Set<InetAddress> banned = bans.pieceFailed(piece, check.blockHashes());
+            Set<PeerConnection.Identity> banned = bans.pieceFailed(piece, check.blockHashes());
             if (paddedPieces.get(piece) && paddedFailedBy.addAll(banned) && paddedFailedBy.size() >= PADDED_FAILURES) {
                 // each of them sent a whole piece: the torrent is wrong, not the peers
                 failed("pieces holding BEP 47 padding failed their SHA-1 check, each sent whole by one of " + PADDED_FAILURES
@@ -764,15 +763,21 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return news && (rackMate || !waitsForSlot && !racksSaid);
     }
 
-    /** Closes every connection to these addresses; {@link SmartBan} keeps them out for the torrent's life. */
-    private void ban(Set<InetAddress> addresses, String why) {
-        if (addresses.isEmpty()) {
+    /**
+     * Closes the connections of these senders, and of every sender an address's ban now covers; {@link SmartBan} keeps
+     * them out for the torrent's life, and the addresses they listen on are not dialled again.
+     */
+    private void ban(Set<PeerConnection.Identity> senders, String why) {
+        if (senders.isEmpty()) {
             return;
         }
-        counters.peersBanned += addresses.size();
-        addresses.forEach(a -> LOG.warn("[torrent={} peer={}] banned for the torrent's life: {}", logId, a.getHostAddress(), why));
+        counters.peersBanned += senders.size();
+        senders.forEach(s -> LOG.warn("[torrent={} peer={} id={}] banned for the torrent's life: {}{}", logId,
+                s.address().getHostAddress(), s.peerId(), why, bans.addressBanned(s.address())
+                        ? "; its address too (" + SmartBan.ADDRESS_AFTER + " peers there banned), but for its peers whose data passed" : ""));
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
-            if (addresses.contains(c.remote().getAddress())) {
+            if (c.identity() != null && bans.isBanned(c.identity())) {
+                bans.listensAt(c.identity(), c.outgoing() ? c.remote() : c.listenAddress());
                 left(c);
                 c.close("banned for corrupt data");
             }
@@ -1200,9 +1205,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 + announcer.failing().map(why -> "; the tracker: " + why).orElse("")
                 + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
                 + " padding that failed its SHA-1 check: the torrent's padding may not be zeros")
-                + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " address"
-                + (counters.peersBanned == 1 ? "" : "es") + " banned for sending data that failed its SHA-1 check, with every peer"
-                + " there");
+                + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " peer"
+                + (counters.peersBanned == 1 ? "" : "s") + " banned for sending data that failed its SHA-1 check");
     }
 
     /** {@link #sources()}, and when the last payload came if that was a while ago (read on the loop). */
@@ -1225,9 +1229,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         return verifier.buffersHeld();
     }
 
-    /** Whether {@code address} is banned from this torrent; read it on the loop ({@link #run}). */
+    /** Whether a peer at {@code address} (or the address) is banned from this torrent; read it on the loop ({@link #run}). */
     boolean banned(InetAddress address) {
-        return bans.isBanned(address);
+        return bans.anyBannedAt(address);
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.murder.core.InfoHash;
  * @param peers          connected peers
  * @param piecesVerified pieces that passed their SHA-1 check after a download
  * @param piecesFailed   pieces that failed it (fetched again)
- * @param peersBanned    addresses banned for sending corrupt data
+ * @param peersBanned    peers (a peer id at an address) banned for sending corrupt data
  * @param downloadedFromOtherRacks of {@code downloaded}, what came from peers not of our rack (neither
  *                       named so by the tracker nor saying so): what crossed our rack's uplink on our
  *                       account (0 without {@code --rack}, and for a seed from the start)

@@ -31,7 +31,7 @@ public final class EngineMetrics {
                 EngineStats::piecesVerified);
         counter(registry, "murder_peer_pieces_failed_total", "Pieces downloaded that failed their SHA-1 check (fetched again).",
                 stats, EngineStats::piecesFailed);
-        counter(registry, "murder_peer_peers_banned_total", "Peer addresses banned from a torrent for sending corrupt data.", stats,
+        counter(registry, "murder_peer_peers_banned_total", "Peers (a peer id at an address) banned from a torrent for sending corrupt data.", stats,
                 EngineStats::peersBanned);
         gauge(registry, "murder_peer_connected_peers", "Peers connected now, over every torrent.", stats,
                 EngineStats::connectedPeers);

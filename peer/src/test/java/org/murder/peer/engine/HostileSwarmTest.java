@@ -31,8 +31,8 @@ import org.murder.testkit.MutableClock;
 
 /**
  * Peers that send bad data, peers that hold slots and do nothing, against real engines over
- * loopback sockets. Peers that must be told apart by address listen on 127.0.0.x of their own
- * (bans are by address, as in libtorrent).
+ * loopback sockets. Bans are by peer id at an address (an address is banned after
+ * {@link SmartBan#ADDRESS_AFTER} of its peers), so peers on one address are told apart.
  */
 @Timeout(120)
 class HostileSwarmTest {
@@ -86,15 +86,16 @@ class HostileSwarmTest {
     void aBannedPeerThatComesBackFromItsAddressIsNeitherAskedNorServed() throws Exception {
         TorrentFixture t = fixture();
         Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
-        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
+        PeerId evilId = PeerId.random();
+        try (RawSeed evil = RawSeed.corrupt(t.meta().infoHash(), evilId, loopback(2))) {
             Engine victimEngine = engines.start();
             Torrent victim = download(victimEngine, t, tmp.resolve("victim"));
             victim.addPeers(List.of(evil.at()));
             assertTrue(evil.dropped.await(30, TimeUnit.SECONDS), "the corrupt peer was disconnected");
             assertTrue(victim.isBanned(loopback(2)).get(5, TimeUnit.SECONDS));
 
-            // it comes back on a connection of its own, from another port and under another peer id
-            try (RawSeed again = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), loopback(2))) {
+            // it comes back on a connection of its own, from another port
+            try (RawSeed again = RawSeed.corrupt(t.meta().infoHash(), evilId, loopback(2))) {
                 assertEquals(0, again.connectTo(at(victimEngine), 10_000), "requests the banned peer got when it came back");
             }
             victim.addPeers(List.of(evil.at(), at(honest)));
@@ -116,6 +117,29 @@ class HostileSwarmTest {
             victim.stop().get(10, TimeUnit.SECONDS);
             assertEquals(counted.piecesFailed(), victimEngine.stats().piecesFailed(), "a torrent that ended still counts");
             assertEquals(List.of(), victimEngine.stats().running());
+        }
+    }
+
+    /**
+     * An honest seed and a liar on one address (127.0.0.1, as a test or the demo has them; NAT, a host running two clients):
+     * only the liar is banned, and the download completes from the honest seed. A ban by address banned both, and the
+     * download stopped with no peer left.
+     */
+    @Test
+    void anHonestPeerAtALiarsAddressIsNotBannedWithIt() throws Exception {
+        TorrentFixture t = fixture();
+        InetAddress shared = loopback(1);
+        try (RawSeed good = RawSeed.batching(t, transmissionId('g'), java.time.Duration.ofMillis(20), shared);
+                RawSeed bad = RawSeed.corrupt(t.meta().infoHash(), transmissionId('b'), shared)) {
+            Path dir = tmp.resolve("victim");
+            Torrent victim = download(engines.start(), t, dir);
+            victim.addPeers(List.of(bad.at()));
+            assertTrue(bad.dropped.await(30, TimeUnit.SECONDS), "the liar was disconnected");
+            victim.addPeers(List.of(bad.at(), good.at()));
+            victim.completed().get(60, TimeUnit.SECONDS);
+            assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+            assertEquals(1, bad.connections.get(), "the liar's listening address was not dialled again");
+            assertEquals(1, victim.stats().peersBanned(), "one peer banned: the liar");
         }
     }
 

@@ -121,14 +121,16 @@ class PeerSetTest {
         peers.learn(List.of(address(2, 1), address(3, 1)));
         assertTrue(peers.admit(two, t0).admitted());
         peers.add(two);
-        InetAddress evil = InetAddress.getByName("127.0.0.3");
+        PeerConnection.Identity evil = new PeerConnection.Identity(id("evil"), InetAddress.getByName("127.0.0.3"));
         bans.wrote(0, 0, 4, evil);
         byte[] hash = new byte[20];
         assertEquals(java.util.Set.of(evil), bans.pieceFailed(0, List.of(hash, hash, hash, hash)));
+        bans.listensAt(evil, address(3, 1));
         assertEquals(List.of(), peers.toDial(t0));
         PeerSet.Admission<Member> refused = peers.admit(member("evil", 3, t0), t0);
         assertFalse(refused.admitted());
         assertEquals("banned for corrupt data", refused.why());
+        assertTrue(peers.admit(member("other", 3, t0), t0).admitted(), "another peer at the banned peer's address is let in");
     }
 
     @Test

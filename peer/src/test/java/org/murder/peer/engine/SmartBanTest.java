@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.murder.core.PeerId;
 
 /** Who is banned for a piece that failed its hash, without sockets. */
 class SmartBanTest {
@@ -15,9 +18,9 @@ class SmartBanTest {
     private static final byte[] BAD = {2};
 
     private final SmartBan bans = new SmartBan(4);
-    private final InetAddress honest = address(1);
-    private final InetAddress evil = address(2);
-    private final InetAddress other = address(3);
+    private final PeerConnection.Identity honest = sender(1, 'h');
+    private final PeerConnection.Identity evil = sender(2, 'e');
+    private final PeerConnection.Identity other = sender(3, 'o');
 
     private static InetAddress address(int last) {
         try {
@@ -27,11 +30,18 @@ class SmartBanTest {
         }
     }
 
+    private static PeerConnection.Identity sender(int address, char id) {
+        return new PeerConnection.Identity(PeerId.of(("-TR3000-abcdefghijk" + id).getBytes(StandardCharsets.US_ASCII)),
+                address(address));
+    }
+
     @Test
     void aFailedPieceFromOnePeerAloneBansThatPeer() {
         bans.wrote(7, 0, 4, evil);
         assertEquals(Set.of(evil), bans.pieceFailed(7, List.of(BAD, BAD, BAD, BAD)));
         assertTrue(bans.isBanned(evil));
+        assertTrue(bans.anyBannedAt(evil.address()));
+        assertFalse(bans.addressBanned(evil.address()), "one peer of an address is not the address");
     }
 
     @Test
@@ -52,6 +62,40 @@ class SmartBanTest {
     }
 
     @Test
+    void peersSharingAnAddressAreJudgedApart() {
+        PeerConnection.Identity liar = sender(1, 'e'); // the honest peer's address (NAT, one host running two, 127.0.0.1)
+        bans.wrote(5, 0, 2, honest);
+        bans.wrote(5, 2, 4, liar);
+        assertEquals(Set.of(), bans.pieceFailed(5, List.of(GOOD, GOOD, BAD, BAD)), "two senders wrote it: nobody is judged yet");
+        bans.wrote(5, 0, 4, honest);
+        assertEquals(Set.of(liar), bans.pieceVerified(5, List.of(GOOD, GOOD, GOOD, GOOD)));
+        assertFalse(bans.isBanned(honest), "the honest peer at the liar's address is not banned");
+        assertFalse(bans.isBanned(new InetSocketAddress(honest.address(), 6881)));
+
+        bans.listensAt(liar, new InetSocketAddress(liar.address(), 6999));
+        bans.listensAt(honest, new InetSocketAddress(honest.address(), 6881)); // not banned: not kept
+        assertTrue(bans.isBanned(new InetSocketAddress(liar.address(), 6999)), "the liar's listening address is not dialled");
+        assertFalse(bans.isBanned(new InetSocketAddress(honest.address(), 6881)));
+    }
+
+    @Test
+    void anAddressWhosePeersLieUnderNewIdsIsBannedButForThoseWhoseDataPassed() {
+        bans.wrote(0, 0, 4, honest);
+        bans.pieceVerified(0, List.of()); // the honest peer's data passed
+        for (int i = 1; i <= SmartBan.ADDRESS_AFTER; i++) {
+            assertFalse(bans.addressBanned(honest.address()), i + " liars");
+            PeerConnection.Identity liar = sender(1, (char) ('0' + i));
+            bans.wrote(i, 0, 4, liar);
+            assertEquals(Set.of(liar), bans.pieceFailed(i, List.of(BAD, BAD, BAD, BAD)));
+        }
+        assertTrue(bans.addressBanned(honest.address()));
+        assertTrue(bans.isBanned(sender(1, 'z')), "a new peer id at the address is refused");
+        assertTrue(bans.isBanned(new InetSocketAddress(honest.address(), 6881)), "the address is not dialled");
+        assertFalse(bans.isBanned(honest), "a peer there whose data passed is not banned");
+        assertFalse(bans.isBanned(other));
+    }
+
+    @Test
     void theLastWriterOfABlockOwnsIt() {
         bans.wrote(3, 0, 4, evil);
         bans.wrote(3, 0, 4, honest); // an endgame copy written over the first
@@ -60,7 +104,7 @@ class SmartBanTest {
     }
 
     @Test
-    void anAddressIsReportedOnceAndStaysBanned() {
+    void aSenderIsReportedOnceAndStaysBanned() {
         bans.wrote(1, 0, 4, evil);
         assertEquals(Set.of(evil), bans.pieceFailed(1, List.of(BAD, BAD, BAD, BAD)));
         bans.wrote(2, 0, 2, honest);
