@@ -165,6 +165,35 @@ class PeerCommandTest {
                 "not in the log as well: " + said.list);
     }
 
+    /**
+     * The download done, its file cut while the peer seeds it: the peer stops with one line and exit 1 (it printed
+     * 'stopped' and exited 0, and a script went on with a file that was no longer what was checked).
+     */
+    @Test
+    void aDownloadCutWhileItIsSeededAfterwardsExitsOne() throws Exception {
+        Release v = release("v8", 2_000_000, 12);
+        try (Engine seed = seeding(v.meta(), v.file())) {
+            Path dest = Files.createDirectories(tmp.resolve("dest8"));
+            Path file = dest.resolve("v8.tar.gz");
+            java.util.concurrent.CompletableFuture<CliRun> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> CliRun.of(
+                    "peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1", "--peer",
+                    "127.0.0.1:" + seed.port(), "--seed-time", "60s"));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(file) && !run.isDone() && System.nanoTime() < until) {
+                Thread.sleep(20); // bounded: the download's final name appears when it is done (no event reaches a test)
+            }
+            assertTrue(Files.exists(file), "downloaded");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(1000);
+            }
+            CliRun r = run.get(30, TimeUnit.SECONDS); // not the 60 s of --seed-time
+            assertEquals(1, r.exitCode(), r.out() + r.err());
+            assertTrue(r.err().startsWith("murder: seeding after the download stopped: "), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(!r.out().contains("stopped   uploaded"), r.out());
+        }
+    }
+
     @Test
     void theWarmUpIsOffUnlessAsked() {
         assertEquals(false, warmUpAfter("peer", "t.torrent", "dest"));

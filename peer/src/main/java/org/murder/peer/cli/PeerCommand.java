@@ -174,9 +174,14 @@ public final class PeerCommand implements Callable<Integer> {
             }
             out.flush();
             Snapshot last = session.finished().get();
+            removeHook(hook);
+            if (last.state() == SessionState.FAILED) {
+                // the download was done and checked, but seeding it stopped by itself (its file cut or written to while
+                // shared): what is at DEST may no longer be what was checked, so not exit 0 (it was, after 'stopped')
+                throw MurderException.failure("seeding after the download stopped: " + last.error().orElse("failed"), null);
+            }
             out.printf(Locale.ROOT, "stopped   uploaded %s%n", ByteSize.format(last.uploaded()));
             out.flush();
-            removeHook(hook);
         }
         return 0;
     }
