@@ -39,7 +39,8 @@ class FleetControlIT {
         // loaded CI machine, where agents expired at 2 s before they had accepted find the job again after a new
         // session and the re-read spread (1 s at 1,000 hosts). The bound catches agents (over 1 %) that find their
         // job only through a slow path: a re-read at their next session expiry (10 s sessions here: 12 s in all)
-        // or a spread at SpreadTask's 10 s maximum.
+        // or a spread at SpreadTask's 10 s maximum. The leader is killed once every agent accepted (11 s in at the
+        // latest), so an election does not count in (a CI run where it came first: 15.2 s).
         assertTrue(r.percentile(0.99) <= 11_000, "accepted p99 " + r.percentile(0.99) + " ms");
     }
 }

@@ -38,7 +38,8 @@ import org.murder.orchestrator.zk.ZkSettings;
  * once per JVM and shared (each agent still reads the node from ZooKeeper itself): on real hosts
  * each agent spends that CPU on its own machine.
  *
- * <p>Prints {@code ready N} once every agent is registered. A line {@code expire} on stdin expires
+ * <p>Prints {@code ready N} once every agent is registered, {@code accepted N} once each of its N agents has
+ * accepted a job (the harness's leader kill waits for it: see FleetControl). A line {@code expire} on stdin expires
  * every agent's ZooKeeper session (client side, as a partition would). On end of stdin it waits
  * (bounded) until every agent is registered under its current session, prints one line of JSON
  * with what happened ({@code starts}, {@code deliveries}, acceptance latencies, report writes,
@@ -110,7 +111,10 @@ public final class SimulatedAgents {
             Job job = p.job();
             long now = System.currentTimeMillis();
             latencies.add(now - job.createdAt());
-            starts.incrementAndGet();
+            if (starts.incrementAndGet() == agents.size()) {
+                System.out.println("accepted " + agents.size());
+                System.out.flush();
+            }
             int hosts = job.hosts().size();
             fleet.set(hosts);
             String path = ZkPaths.host(job.id(), name);
