@@ -242,8 +242,24 @@ final class Iptables implements Backend {
         List<String> argv = List.of(tool + "-restore", "--noflush", "-w");
         Shell.Result r = shell.run(argv, transaction);
         if (r.exit() != 0) {
-            throw MurderException.failure(String.join(" ", argv) + ": " + r.firstLine() + hint + "; nothing changed: the rules in"
-                    + " force are as they were", null);
+            throw MurderException.failure(String.join(" ", argv) + ": " + r.firstLine() + failedLine(r, transaction) + hint
+                    + "; nothing changed: the rules in force are as they were", null);
         }
+    }
+
+    private static final Pattern FAILED_AT = Pattern.compile("Error occurred at line: (\\d{1,6})");
+
+    /**
+     * The line of {@code transaction} the tool names in its {@code Error occurred at line: N} (its first line of
+     * error rarely says which rule it was), as {@code " (line N: ...)"}; empty when it names none.
+     */
+    static String failedLine(Shell.Result r, String transaction) {
+        Matcher m = FAILED_AT.matcher(r.err() + "\n" + r.out());
+        if (!m.find()) {
+            return "";
+        }
+        int n = Integer.parseInt(m.group(1));
+        String[] lines = transaction.split("\n");
+        return n >= 1 && n <= lines.length ? " (line " + n + ": " + org.murder.core.Printable.escape(lines[n - 1]) + ")" : "";
     }
 }
