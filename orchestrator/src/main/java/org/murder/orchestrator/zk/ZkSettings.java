@@ -29,11 +29,12 @@ public record ZkSettings(String connect, String chroot, Duration sessionTimeout,
             throw new IllegalArgumentException("zk: '" + org.murder.core.Printable.escape(String.valueOf(connect))
                     + "' (expected: HOST:PORT[,HOST:PORT...], ports 1 to 65535)");
         }
-        chroot = chroot.replaceAll("^/+|/+$", "");
+        String given = chroot;
+        chroot = chroot.replaceAll("^/+|/+$", ""); // '/murder', 'murder' and '/murder/' are one
         List<String> parts = List.of(chroot.split("/"));
         if (!chroot.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*") || parts.contains("..") || parts.contains(".")
                 || parts.get(0).equals("zookeeper")) {
-            throw new IllegalArgumentException("zk-chroot: '" + org.murder.core.Printable.escape(chroot)
+            throw new IllegalArgumentException("zk-chroot: '" + org.murder.core.Printable.escape(given) // as written, not trimmed
                     + "' (expected: a path like /murder, without '.', '..' or ZooKeeper's own /zookeeper)");
         }
         // Curator takes both in int milliseconds; a zero connect timeout never tries, a zero session expires at once
