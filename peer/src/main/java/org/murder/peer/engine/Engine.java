@@ -67,6 +67,8 @@ public final class Engine implements Closeable {
     private final Clock clock;
     private final PeerId peerId = PeerId.random();
     private final EngineThreads threads;
+    /** Piece buffers, shared by the torrents (see BufferBudget). */
+    private final org.murder.peer.storage.BufferBudget pieceBuffers = org.murder.peer.storage.BufferBudget.forEngine();
     /** Whether {@link #threads} are this engine's own (closed with it) or shared with other engines. */
     private final boolean ownThreads;
     private final GlobalTrafficShapingHandler shaper;
@@ -350,6 +352,11 @@ public final class Engine implements Closeable {
         @Override
         public ExecutorService hashPool() {
             return threads.hashPool;
+        }
+
+        @Override
+        public org.murder.peer.storage.BufferBudget pieceBuffers() {
+            return pieceBuffers;
         }
 
         @Override

@@ -24,6 +24,9 @@ interface SessionContext {
     /** SHA-1 checks and commits. */
     ExecutorService hashPool();
 
+    /** The direct memory the engine's torrents share for piece buffers. */
+    org.murder.peer.storage.BufferBudget pieceBuffers();
+
     /** Whole-file md5s, one thread, in order. */
     ExecutorService md5Executor();
 

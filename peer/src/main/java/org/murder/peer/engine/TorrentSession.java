@@ -128,7 +128,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.logId = meta.infoHash().toHex().substring(0, 8);
         this.picker = new PiecePicker(meta.pieceCount(), meta.pieceLength(), meta.totalLength(), EngineConfig.BLOCK_SIZE,
                 config.randomFirstPieces(), PiecePicker.windowPieces(config.orderWindow(), meta.pieceLength()), random);
-        this.verifier = new PieceVerifier(meta, storage, context.hashPool());
+        this.verifier = new PieceVerifier(meta, storage, context.hashPool(), context.pieceBuffers());
         this.bans = new SmartBan((int) ((meta.pieceLength() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE));
         this.peers = new PeerSet<>(config.maxConnections(), bans, context::isSelf, context.peerId());
         this.uploads = new UploadSlots<>(config.maxUnchoked(), clock);
@@ -1167,6 +1167,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             stallCheck.cancel(false);
         }
         finish.close();
+        verifier.close(); // its buffers' bytes back in the engine's budget
         new ArrayList<>(peers.connected()).forEach(c -> c.close("session " + counters.state.name().toLowerCase(Locale.ROOT)));
         context.ended(this);
         Snapshot last = snapshot();

@@ -18,12 +18,16 @@ import org.murder.core.metainfo.MetaInfo;
  * resume and before seeding.
  *
  * <p>The buffers are few: at most {@link #BUFFER_BUDGET} bytes of them (one at least, whatever the piece length), taken
- * and given back by each check, and dropped once a whole-file check ends. One per hashing thread (a thread per core)
+ * and given back by each check, and dropped once a whole-file check ends; the bytes come from a {@link BufferBudget}
+ * the engine's torrents share. One per hashing thread (a thread per core)
  * ran past the peers' 256 MiB of direct memory on a 64-core host with 4 MiB pieces, or on any host with 128 MiB
  * pieces, and the check failed with the JVM's "Cannot reserve ... bytes of direct buffer memory".
  */
 public final class PieceVerifier {
-    /** The most direct memory one torrent's piece buffers take (a single buffer of a larger piece is still made). */
+    /**
+     * The most direct memory one torrent's piece buffers take (a single buffer of a larger piece is still made), and by
+     * default an engine's torrents together ({@link BufferBudget#forEngine}).
+     */
     static final long BUFFER_BUDGET = 64L << 20;
     /** What the md5's catching up reads a piece through, a part at a time. */
     private static final int CHUNK = 1 << 20;
@@ -34,19 +38,32 @@ public final class PieceVerifier {
     /** Buffers not in use; {@link #made} of them exist at most {@link #maxBuffers}. */
     private final java.util.concurrent.LinkedBlockingDeque<ByteBuffer> idle = new java.util.concurrent.LinkedBlockingDeque<>();
     private final int maxBuffers;
+    private final BufferBudget budget;
     private int made;
+    /** Closed: buffers given back are dropped, not kept idle. */
+    private boolean closed;
     /** The md5's read-back buffer (see {@link #digestPiece}), made when first needed; guarded by {@link #chunkLock}. */
     private ByteBuffer chunk;
     private final Object chunkLock = new Object();
 
+    /** With a budget of its own ({@link #BUFFER_BUDGET}). */
     public PieceVerifier(MetaInfo meta, Storage storage, ExecutorService pool) {
+        this(meta, storage, pool, BufferBudget.forEngine());
+    }
+
+    /** Its buffers' bytes taken from {@code budget}, shared with other torrents. */
+    public PieceVerifier(MetaInfo meta, Storage storage, ExecutorService pool, BufferBudget budget) {
         this.meta = meta;
         this.storage = storage;
         this.pool = pool;
+        this.budget = budget;
         this.maxBuffers = (int) Math.max(1, Math.min(1024, BUFFER_BUDGET / meta.pieceLength()));
     }
 
-    /** A piece buffer: an idle one, a new one while fewer than {@link #maxBuffers} exist, else the next one given back. */
+    /**
+     * A piece buffer: an idle one, a new one while fewer than {@link #maxBuffers} exist and the budget has room (the
+     * first one whatever it has), else the next one given back.
+     */
     private ByteBuffer take() {
         while (true) {
             ByteBuffer b = idle.pollFirst();
@@ -54,12 +71,13 @@ public final class PieceVerifier {
                 return b;
             }
             synchronized (this) {
-                if (made < maxBuffers) {
+                if (made < maxBuffers && budget.tryTake(meta.pieceLength(), made == 0)) {
                     made++;
                     try {
                         return ByteBuffer.allocateDirect((int) meta.pieceLength());
                     } catch (OutOfMemoryError e) {
                         made--;
+                        budget.giveBack(meta.pieceLength());
                         throw e;
                     }
                 }
@@ -79,7 +97,14 @@ public final class PieceVerifier {
     }
 
     private void give(ByteBuffer b) {
-        idle.offerFirst(b);
+        synchronized (this) { // with close(): a buffer given back as it closes is dropped, never left idle for good
+            if (closed) {
+                made--;
+                budget.giveBack(meta.pieceLength());
+            } else {
+                idle.offerFirst(b);
+            }
+        }
     }
 
     /**
@@ -90,11 +115,27 @@ public final class PieceVerifier {
      */
     public void dropIdle() {
         synchronized (this) {
-            ByteBuffer b;
-            while ((b = idle.pollFirst()) != null) {
+            while (idle.pollFirst() != null) {
                 made--;
+                budget.giveBack(meta.pieceLength());
             }
         }
+    }
+
+    /**
+     * The torrent ended: its idle buffers are dropped, and so is each one in use when its check gives it back, their bytes
+     * back in the budget for the engine's other torrents. A check that still runs makes what it needs, as before.
+     */
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        dropIdle();
+    }
+
+    /** The buffers this verifier could use now: its idle ones and those the budget has room for (one at least). */
+    private synchronized int buffersAvailable() {
+        return (int) Math.max(1, Math.min(1024, idle.size() + budget.free() / meta.pieceLength()));
     }
 
     /** The piece buffers this verifier holds now, idle or in use (tests). */
@@ -159,9 +200,9 @@ public final class PieceVerifier {
     public CompletableFuture<BitSet> verifyAll(LongConsumer onBytes) {
         BitSet good = new BitSet(meta.pieceCount());
         int pieces = meta.pieceCount();
-        // no more tasks than buffers (a task waiting for one parks a thread the engine's other torrents share), taking
-        // the pieces in order between them (the file is read front to back, as by a task a piece)
-        int tasks = Math.max(1, Math.min(Math.min(pieces, CHECK_TASKS), maxBuffers));
+        // no more tasks than buffers it may have now (a task waiting for one parks a thread the engine's other torrents
+        // share), taking the pieces in order between them (the file is read front to back, as by a task a piece)
+        int tasks = Math.max(1, Math.min(Math.min(pieces, CHECK_TASKS), Math.min(maxBuffers, buffersAvailable())));
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         List<CompletableFuture<Void>> all = new java.util.ArrayList<>(tasks);
         for (int t = 0; t < tasks; t++) {
