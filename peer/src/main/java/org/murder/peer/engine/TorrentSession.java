@@ -777,7 +777,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                         ? "; its address too (" + SmartBan.ADDRESS_AFTER + " peers there banned), but for its peers whose data passed" : ""));
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
             if (c.identity() != null && bans.isBanned(c.identity())) {
-                bans.listensAt(c.identity(), c.outgoing() ? c.remote() : c.listenAddress());
+                if (c.outgoing()) { // an address we dialled; the port a peer that dialled us says it listens on may be another's
+                    bans.listensAt(c.identity(), c.remote());
+                }
                 left(c);
                 c.close("banned for corrupt data");
             }
