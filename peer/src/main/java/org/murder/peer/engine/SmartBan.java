@@ -15,7 +15,7 @@ import java.util.Set;
  * at an address ({@link PeerConnection.Identity}): several peers may share an address (NAT, a host
  * running two clients, every test and the demo on 127.0.0.1), and a ban of the address took the
  * honest ones with the liar. A banned sender that comes back under its peer id is neither asked
- * nor served, and the address it listens on is not dialled again; once {@link #ADDRESS_AFTER}
+ * nor served, and the address it was dialled at is not dialled again; once {@link #ADDRESS_AFTER}
  * senders of one address were banned (a liar coming back under new peer ids, each costing a
  * piece), the address is banned too, but for its senders whose data passed its check. An honest
  * peer is never banned for data another peer sent into the same piece.
