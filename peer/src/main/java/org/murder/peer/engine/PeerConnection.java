@@ -139,6 +139,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     // protocol state, owned by the torrent's loop
     private PeerId peerId;
     private Identity identity;
+    /** {@link #sender()}, made at its first use (after the handshake). */
+    private SmartBan.Sender sender;
     private boolean fast;
     /** It speaks the extension protocol (BEP 10): it is sent our extension handshake. */
     private boolean extensions;
@@ -204,6 +206,16 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      */
     Identity identity() {
         return identity;
+    }
+
+    /** Who wrote what it sends, for bans (after the handshake): see {@link SmartBan.Sender}. */
+    SmartBan.Sender sender() {
+        SmartBan.Sender s = sender;
+        if (s == null) {
+            s = SmartBan.Sender.of(this);
+            sender = s;
+        }
+        return s;
     }
 
     /** {@link #identity()}: a peer id and the address it came from. */

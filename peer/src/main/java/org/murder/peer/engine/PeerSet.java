@@ -255,7 +255,7 @@ final class PeerSet<P extends PeerSet.Member> {
 
     /** Whether {@code peer} may join now; when it may by taking an idle peer's slot, that peer is named. */
     Admission<P> admit(P peer, Instant now) {
-        if (bans.isBanned(new PeerConnection.Identity(peer.peerId(), peer.remote().getAddress()))) {
+        if (bans.isBanned(SmartBan.Sender.of(peer))) {
             return Admission.refused("banned for corrupt data");
         }
         for (P other : connected) {

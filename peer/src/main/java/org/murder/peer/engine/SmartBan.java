@@ -9,16 +9,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.murder.core.PeerId;
 
 /**
- * Who sent the bad data, and who is banned for it, for the torrent's life. A sender is a peer id
- * at an address ({@link PeerConnection.Identity}): several peers may share an address (NAT, a host
- * running two clients, every test and the demo on 127.0.0.1), and a ban of the address took the
- * honest ones with the liar. A banned sender that comes back under its peer id is neither asked
- * nor served, and the address it was dialled at is not dialled again; once {@link #ADDRESS_AFTER}
- * senders of one address were banned (a liar coming back under new peer ids, each costing a
- * piece), the address is banned too, but for its senders whose data passed its check. An honest
- * peer is never banned for data another peer sent into the same piece.
+ * Who sent the bad data, and who is banned for it, for the torrent's life. A sender ({@link Sender}) is a peer id at
+ * an address, and for a peer we dialled the port we dialled: several peers may share an address (NAT, a host running
+ * two clients, every test and the demo on 127.0.0.1), and a ban of the address took the honest ones with the liar; a
+ * peer id is only what a peer claims, and a liar that dialled us under an honest peer's id must not get the peer we
+ * dial at its port banned. A banned sender that comes back is neither asked nor served (one we had dialled, also when
+ * it dials us under its peer id), and an address:port we dialled a banned sender at is not dialled again. Once {@link #ADDRESS_AFTER} senders of one address were banned (a liar
+ * coming back under new peer ids, each costing a piece), connections from that address are refused, but for its senders
+ * whose data passed; peers there that we dial are not (a seed that starts or restarts after the liar came is reached
+ * that way). An honest peer is never banned for data another peer sent into the same piece.
  *
  * <p>The session tells it who wrote each block of a piece ({@link #wrote}). When a piece fails its
  * SHA-1, the hash of every block as it was on disk is kept with its writer. A failed piece written
@@ -29,26 +31,43 @@ import java.util.Set;
  * swarm pays nothing. Owned by the session's loop; no locking.
  */
 final class SmartBan {
-    /** Senders banned at one address before the address is banned (but for those whose data passed). */
+    /** Senders banned at one address before connections from it are refused (but for senders whose data passed). */
     static final int ADDRESS_AFTER = 3;
-    /**
-     * Senders whose data passed, and addresses banned senders listen at, kept at most each (a sender whose data passed
-     * only escapes its address's ban; an unknown listening address is refused at the handshake, after a dial).
-     */
+    /** Senders whose data passed, kept at most (one whose data passed only escapes its address's ban). */
     static final int MAX_KEPT = 4096;
 
+    /**
+     * A writer of blocks: its peer id, its address, and the port we dialled it at (0 for a peer that dialled us: its
+     * port is a passing one, and the one it says it listens on may be another peer's).
+     */
+    record Sender(PeerId peerId, InetAddress address, int dialledPort) {
+        static Sender of(PeerSet.Member peer) {
+            return new Sender(peer.peerId(), peer.remote().getAddress(), peer.outgoing() ? peer.remote().getPort() : 0);
+        }
+
+        boolean dialled() {
+            return dialledPort != 0;
+        }
+
+        PeerConnection.Identity identity() {
+            return new PeerConnection.Identity(peerId, address);
+        }
+    }
+
     /** One block of a failed piece as it was on disk: its writer and its hash. */
-    private record Suspect(PeerConnection.Identity writer, byte[] hash) {
+    private record Suspect(Sender writer, byte[] hash) {
     }
 
     private final int blocksPerPiece;
-    private final Set<PeerConnection.Identity> banned = new HashSet<>();
+    private final Set<Sender> banned = new HashSet<>();
     private final Map<InetAddress, Integer> bannedAt = new HashMap<>();
     private final Set<InetAddress> bannedAddresses = new HashSet<>();
-    private final Set<InetSocketAddress> bannedListeners = new HashSet<>();
-    private final Set<PeerConnection.Identity> vouched = new HashSet<>();
+    private final Set<Sender> vouched = new HashSet<>();
+    /** Where banned senders we dialled were dialled, and who they said they were (one each: bounded by {@link #banned}). */
+    private final Set<InetSocketAddress> bannedDialled = new HashSet<>();
+    private final Set<PeerConnection.Identity> bannedDialledIds = new HashSet<>();
     /** Pieces being downloaded: the sender that last wrote each block (the bytes on disk are its). */
-    private final Map<Integer, PeerConnection.Identity[]> writers = new HashMap<>();
+    private final Map<Integer, Sender[]> writers = new HashMap<>();
     /** Pieces that failed: per block, every (writer, hash) seen in a failed copy. */
     private final Map<Integer, Map<Integer, Set<Suspect>>> failed = new HashMap<>();
 
@@ -56,24 +75,29 @@ final class SmartBan {
         this.blocksPerPiece = blocksPerPiece;
     }
 
-    /** Whether {@code sender} may be neither asked nor served. */
-    boolean isBanned(PeerConnection.Identity sender) {
-        return banned.contains(sender) || bannedAddresses.contains(sender.address()) && !vouched.contains(sender);
+    /**
+     * Whether {@code sender} may be neither asked nor served: it is banned; or it dialled us under the peer id of a
+     * sender banned at its address that we had dialled (that is the peer, or one that claims to be it); or it dialled
+     * us from an address whose connections are refused, and its data never passed.
+     */
+    boolean isBanned(Sender sender) {
+        return banned.contains(sender) || !sender.dialled() && (bannedDialledIds.contains(sender.identity())
+                || bannedAddresses.contains(sender.address()) && !vouched.contains(sender));
     }
 
-    /** Whether {@code listener} is not to be dialled: a banned sender listens there, or its address is banned. */
-    boolean isBanned(InetSocketAddress listener) {
-        return bannedListeners.contains(listener) || bannedAddresses.contains(listener.getAddress());
+    /** Whether {@code address} is not to be dialled: a sender banned since was dialled there. */
+    boolean isBanned(InetSocketAddress address) {
+        return bannedDialled.contains(address);
     }
 
-    /** Whether {@code address} is banned (its senders whose data passed excepted). */
+    /** Whether connections from {@code address} are refused (but for its senders whose data passed). */
     boolean addressBanned(InetAddress address) {
         return bannedAddresses.contains(address);
     }
 
-    /** Whether some sender at {@code address}, or the address itself, is banned. */
+    /** Whether some sender at {@code address} is banned. */
     boolean anyBannedAt(InetAddress address) {
-        return bannedAt.containsKey(address) || bannedAddresses.contains(address);
+        return bannedAt.containsKey(address);
     }
 
     /** Senders banned. */
@@ -81,16 +105,9 @@ final class SmartBan {
         return banned.size();
     }
 
-    /** The banned {@code sender} listens at {@code listener}: it is not dialled there again. */
-    void listensAt(PeerConnection.Identity sender, InetSocketAddress listener) {
-        if (listener != null && banned.contains(sender) && bannedListeners.size() < MAX_KEPT) {
-            bannedListeners.add(listener);
-        }
-    }
-
     /** {@code from} wrote blocks {@code [first, end)} of {@code piece}. */
-    void wrote(int piece, int first, int end, PeerConnection.Identity from) {
-        PeerConnection.Identity[] w = writers.computeIfAbsent(piece, k -> new PeerConnection.Identity[blocksPerPiece]);
+    void wrote(int piece, int first, int end, Sender from) {
+        Sender[] w = writers.computeIfAbsent(piece, k -> new Sender[blocksPerPiece]);
         for (int b = first; b < end && b < w.length; b++) {
             w[b] = from;
         }
@@ -105,12 +122,12 @@ final class SmartBan {
      * {@code piece} failed its SHA-1; {@code blockHashes} are its blocks as they were on disk.
      * Returns the senders banned now: the writer of every block, when there was only one (and not banned yet).
      */
-    Set<PeerConnection.Identity> pieceFailed(int piece, List<byte[]> blockHashes) {
-        PeerConnection.Identity[] w = writers.remove(piece);
+    Set<Sender> pieceFailed(int piece, List<byte[]> blockHashes) {
+        Sender[] w = writers.remove(piece);
         if (w == null) {
             return Set.of();
         }
-        Set<PeerConnection.Identity> writersOfPiece = new LinkedHashSet<>();
+        Set<Sender> writersOfPiece = new LinkedHashSet<>();
         Map<Integer, Set<Suspect>> kept = failed.computeIfAbsent(piece, k -> new HashMap<>());
         for (int b = 0; b < blockHashes.size() && b < w.length; b++) {
             if (w[b] != null) {
@@ -126,11 +143,11 @@ final class SmartBan {
      * failed). Returns the senders banned now: those that sent any block different from these (and were not banned yet).
      * Its writers' data passed: an address's ban spares them.
      */
-    Set<PeerConnection.Identity> pieceVerified(int piece, List<byte[]> blockHashes) {
-        PeerConnection.Identity[] w = writers.remove(piece);
+    Set<Sender> pieceVerified(int piece, List<byte[]> blockHashes) {
+        Sender[] w = writers.remove(piece);
         if (w != null) {
-            for (PeerConnection.Identity sender : w) {
-                if (sender != null && vouched.size() < MAX_KEPT) {
+            for (Sender sender : w) {
+                if (sender != null && vouched.size() < MAX_KEPT && !banned.contains(sender)) {
                     vouched.add(sender);
                 }
             }
@@ -139,7 +156,7 @@ final class SmartBan {
         if (kept == null || blockHashes.isEmpty()) {
             return Set.of();
         }
-        Set<PeerConnection.Identity> guilty = new LinkedHashSet<>();
+        Set<Sender> guilty = new LinkedHashSet<>();
         kept.forEach((block, suspects) -> {
             for (Suspect s : suspects) {
                 if (block < blockHashes.size() && !Arrays.equals(s.hash(), blockHashes.get(block))) {
@@ -151,12 +168,16 @@ final class SmartBan {
     }
 
     /** Bans these senders (and an address with {@link #ADDRESS_AFTER} of them); returns those that were not banned yet. */
-    private Set<PeerConnection.Identity> banNew(Set<PeerConnection.Identity> senders) {
-        Set<PeerConnection.Identity> added = new LinkedHashSet<>();
-        for (PeerConnection.Identity s : senders) {
+    private Set<Sender> banNew(Set<Sender> senders) {
+        Set<Sender> added = new LinkedHashSet<>();
+        for (Sender s : senders) {
             if (banned.add(s)) {
                 vouched.remove(s);
                 added.add(s);
+                if (s.dialled()) {
+                    bannedDialled.add(new InetSocketAddress(s.address(), s.dialledPort()));
+                    bannedDialledIds.add(s.identity());
+                }
                 if (bannedAt.merge(s.address(), 1, Integer::sum) >= ADDRESS_AFTER) {
                     bannedAddresses.add(s.address());
                 }

@@ -68,7 +68,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SmartBan bans;
     /** Pieces that overlap BEP 47 padding, and the senders banned for a whole one that failed its check. */
     private final java.util.BitSet paddedPieces;
-    private final java.util.Set<PeerConnection.Identity> paddedFailedBy = new java.util.HashSet<>();
+    private final java.util.Set<SmartBan.Sender> paddedFailedBy = new java.util.HashSet<>();
     /**
      * How many senders may each send a whole piece holding padding that fails before the torrent, not
      * its senders, is judged wrong. Counted over all such pieces: with 3 seeds, 3 different pieces may
@@ -678,7 +678,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 rackSparing.preferredDelivered(now);
             }
             bans.wrote(p.piece(), p.begin() / EngineConfig.BLOCK_SIZE,
-                    (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE), c.identity());
+                    (int) (((long) p.begin() + p.length() + EngineConfig.BLOCK_SIZE - 1) / EngineConfig.BLOCK_SIZE), c.sender());
             if (picker.askedTwice()) { // only the endgame asks a block of two peers
                 cancelElsewhere(c, asked);
             }
@@ -712,7 +712,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (!check.good()) {
             picker.failed(piece);
             counters.piecesFailed++;
-            Set<PeerConnection.Identity> banned = bans.pieceFailed(piece, check.blockHashes());
+            Set<SmartBan.Sender> banned = bans.pieceFailed(piece, check.blockHashes());
             if (paddedPieces.get(piece) && paddedFailedBy.addAll(banned) && paddedFailedBy.size() >= PADDED_FAILURES) {
                 // each of them sent a whole piece: the torrent is wrong, not the peers
                 failed("pieces holding BEP 47 padding failed their SHA-1 check, each sent whole by one of " + PADDED_FAILURES
@@ -765,21 +765,19 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     /**
      * Closes the connections of these senders, and of every sender an address's ban now covers; {@link SmartBan} keeps
-     * them out for the torrent's life, and the addresses they listen on are not dialled again.
+     * them out for the torrent's life, and where we dialled them is not dialled again.
      */
-    private void ban(Set<PeerConnection.Identity> senders, String why) {
+    private void ban(Set<SmartBan.Sender> senders, String why) {
         if (senders.isEmpty()) {
             return;
         }
         counters.peersBanned += senders.size();
         senders.forEach(s -> LOG.warn("[torrent={} peer={} id={}] banned for the torrent's life: {}{}", logId,
                 s.address().getHostAddress(), s.peerId(), why, bans.addressBanned(s.address())
-                        ? "; its address too (" + SmartBan.ADDRESS_AFTER + " peers there banned), but for its peers whose data passed" : ""));
+                        ? "; connections from its address are refused too (" + SmartBan.ADDRESS_AFTER + " peers there banned), but"
+                        + " from its peers whose data passed; its peers are still dialled" : ""));
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
-            if (c.identity() != null && bans.isBanned(c.identity())) {
-                if (c.outgoing()) { // an address we dialled; the port a peer that dialled us says it listens on may be another's
-                    bans.listensAt(c.identity(), c.remote());
-                }
+            if (c.identity() != null && bans.isBanned(c.sender())) {
                 left(c);
                 c.close("banned for corrupt data");
             }

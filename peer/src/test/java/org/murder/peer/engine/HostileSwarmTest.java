@@ -143,6 +143,51 @@ class HostileSwarmTest {
         }
     }
 
+    /**
+     * A liar on 127.0.0.1 that dials the downloader again and again under new peer ids: after {@link SmartBan#ADDRESS_AFTER}
+     * of them, connections from the address are refused, but a seed there that starts after them is still dialled. The
+     * address's ban used to cover every peer there, and the download stopped with no peer left.
+     */
+    @Test
+    void aLiarComingBackUnderNewPeerIdsDoesNotKeepALaterSeedOnItsAddressOut() throws Exception {
+        TorrentFixture t = fixture();
+        Engine victimEngine = engines.start();
+        Torrent victim = download(victimEngine, t, tmp.resolve("victim"));
+        for (int i = 0; i < SmartBan.ADDRESS_AFTER; i++) {
+            try (RawSeed liar = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), InetAddress.getLoopbackAddress())) {
+                assertTrue(liar.connectTo(at(victimEngine), 10_000) > 0, "liar " + i + " was asked for blocks");
+            }
+        }
+        try (RawSeed liar = RawSeed.corrupt(t.meta().infoHash(), PeerId.random(), InetAddress.getLoopbackAddress())) {
+            assertEquals(0, liar.connectTo(at(victimEngine), 10_000), "one more under a new id is refused at its handshake");
+        }
+        Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE); // starts after the liars
+        victim.addPeers(List.of(at(honest)));
+        victim.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("victim").resolve("app.tar.gz")));
+        assertEquals(SmartBan.ADDRESS_AFTER, victim.stats().peersBanned());
+    }
+
+    /**
+     * A liar that dials the downloader under the peer id of the seed it will dial (on one machine any peer id is easy to
+     * learn: a handshake, the tracker's /stats): the liar is banned, the seed is not.
+     */
+    @Test
+    void aLiarUnderTheSeedsPeerIdDoesNotGetTheSeedBanned() throws Exception {
+        TorrentFixture t = fixture();
+        Engine honest = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
+        Engine victimEngine = engines.start();
+        Torrent victim = download(victimEngine, t, tmp.resolve("victim"));
+        try (RawSeed impostor = RawSeed.corrupt(t.meta().infoHash(), honest.peerId(), InetAddress.getLoopbackAddress())) {
+            assertTrue(impostor.connectTo(at(victimEngine), 10_000) > 0, "the impostor was asked for blocks");
+            assertEquals(0, impostor.connectTo(at(victimEngine), 10_000), "and is refused when it comes back under that id");
+        }
+        victim.addPeers(List.of(at(honest)));
+        victim.completed().get(60, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(tmp.resolve("victim").resolve("app.tar.gz")));
+        assertEquals(1, victim.stats().peersBanned());
+    }
+
     @Test
     void piecesMixedFromAnHonestAndABadPeerBanOnlyTheBadOne() throws Exception {
         TorrentFixture t = fixture();

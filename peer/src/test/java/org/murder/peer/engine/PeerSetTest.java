@@ -121,11 +121,10 @@ class PeerSetTest {
         peers.learn(List.of(address(2, 1), address(3, 1)));
         assertTrue(peers.admit(two, t0).admitted());
         peers.add(two);
-        PeerConnection.Identity evil = new PeerConnection.Identity(id("evil"), InetAddress.getByName("127.0.0.3"));
+        SmartBan.Sender evil = new SmartBan.Sender(id("evil"), address(3, 1).getAddress(), address(3, 1).getPort()); // dialled
         bans.wrote(0, 0, 4, evil);
         byte[] hash = new byte[20];
         assertEquals(java.util.Set.of(evil), bans.pieceFailed(0, List.of(hash, hash, hash, hash)));
-        bans.listensAt(evil, address(3, 1));
         assertEquals(List.of(), peers.toDial(t0));
         PeerSet.Admission<Member> refused = peers.admit(member("evil", 3, t0), t0);
         assertFalse(refused.admitted());

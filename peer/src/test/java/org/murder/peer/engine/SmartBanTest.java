@@ -18,9 +18,9 @@ class SmartBanTest {
     private static final byte[] BAD = {2};
 
     private final SmartBan bans = new SmartBan(4);
-    private final PeerConnection.Identity honest = sender(1, 'h');
-    private final PeerConnection.Identity evil = sender(2, 'e');
-    private final PeerConnection.Identity other = sender(3, 'o');
+    private final SmartBan.Sender honest = sender(1, 'h');
+    private final SmartBan.Sender evil = sender(2, 'e');
+    private final SmartBan.Sender other = sender(3, 'o');
 
     private static InetAddress address(int last) {
         try {
@@ -30,9 +30,18 @@ class SmartBanTest {
         }
     }
 
-    private static PeerConnection.Identity sender(int address, char id) {
-        return new PeerConnection.Identity(PeerId.of(("-TR3000-abcdefghijk" + id).getBytes(StandardCharsets.US_ASCII)),
-                address(address));
+    private static PeerId id(char id) {
+        return PeerId.of(("-TR3000-abcdefghijk" + id).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A peer that dialled us. */
+    private static SmartBan.Sender sender(int address, char id) {
+        return new SmartBan.Sender(id(id), address(address), 0);
+    }
+
+    /** A peer we dialled at {@code port}. */
+    private static SmartBan.Sender dialled(int address, char id, int port) {
+        return new SmartBan.Sender(id(id), address(address), port);
     }
 
     @Test
@@ -42,6 +51,7 @@ class SmartBanTest {
         assertTrue(bans.isBanned(evil));
         assertTrue(bans.anyBannedAt(evil.address()));
         assertFalse(bans.addressBanned(evil.address()), "one peer of an address is not the address");
+        assertFalse(bans.isBanned(sender(2, 'x')));
     }
 
     @Test
@@ -63,7 +73,7 @@ class SmartBanTest {
 
     @Test
     void peersSharingAnAddressAreJudgedApart() {
-        PeerConnection.Identity liar = sender(1, 'e'); // the honest peer's address (NAT, one host running two, 127.0.0.1)
+        SmartBan.Sender liar = sender(1, 'e'); // the honest peer's address (NAT, one host running two, 127.0.0.1)
         bans.wrote(5, 0, 2, honest);
         bans.wrote(5, 2, 4, liar);
         assertEquals(Set.of(), bans.pieceFailed(5, List.of(GOOD, GOOD, BAD, BAD)), "two senders wrote it: nobody is judged yet");
@@ -71,27 +81,46 @@ class SmartBanTest {
         assertEquals(Set.of(liar), bans.pieceVerified(5, List.of(GOOD, GOOD, GOOD, GOOD)));
         assertFalse(bans.isBanned(honest), "the honest peer at the liar's address is not banned");
         assertFalse(bans.isBanned(new InetSocketAddress(honest.address(), 6881)));
+    }
 
-        bans.listensAt(liar, new InetSocketAddress(liar.address(), 6999));
-        bans.listensAt(honest, new InetSocketAddress(honest.address(), 6881)); // not banned: not kept
-        assertTrue(bans.isBanned(new InetSocketAddress(liar.address(), 6999)), "the liar's listening address is not dialled");
-        assertFalse(bans.isBanned(new InetSocketAddress(honest.address(), 6881)));
+    /** A liar that dialled us under the peer id of the seed we dial (on 127.0.0.1 every peer id is easy to learn). */
+    @Test
+    void aLiarUnderAnHonestPeersIdDoesNotGetThePeerWeDialBanned() {
+        SmartBan.Sender seed = dialled(1, 's', 6881);
+        SmartBan.Sender impostor = sender(1, 's');
+        bans.wrote(0, 0, 4, impostor);
+        assertEquals(Set.of(impostor), bans.pieceFailed(0, List.of(BAD, BAD, BAD, BAD)));
+        assertTrue(bans.isBanned(impostor), "it is refused when it dials us again under that id");
+        assertFalse(bans.isBanned(seed), "the seed we dial is not");
+        assertFalse(bans.isBanned(new InetSocketAddress(seed.address(), 6881)), "and its address is dialled");
     }
 
     @Test
-    void anAddressWhosePeersLieUnderNewIdsIsBannedButForThoseWhoseDataPassed() {
+    void aBannedPeerWeDialledIsNotDialledAgainNorLetInUnderItsId() {
+        SmartBan.Sender liar = dialled(2, 'e', 6999);
+        bans.wrote(0, 0, 4, liar);
+        assertEquals(Set.of(liar), bans.pieceFailed(0, List.of(BAD, BAD, BAD, BAD)));
+        assertTrue(bans.isBanned(new InetSocketAddress(liar.address(), 6999)), "not dialled again");
+        assertFalse(bans.isBanned(new InetSocketAddress(liar.address(), 7000)), "another port of the address is");
+        assertTrue(bans.isBanned(sender(2, 'e')), "nor let in when it dials us under its id");
+        assertFalse(bans.isBanned(sender(2, 'x')), "another peer id of the address is");
+    }
+
+    @Test
+    void anAddressWhosePeersLieUnderNewIdsIsRefusedButForThoseWhoseDataPassedAndThoseWeDial() {
         bans.wrote(0, 0, 4, honest);
         bans.pieceVerified(0, List.of()); // the honest peer's data passed
         for (int i = 1; i <= SmartBan.ADDRESS_AFTER; i++) {
             assertFalse(bans.addressBanned(honest.address()), i + " liars");
-            PeerConnection.Identity liar = sender(1, (char) ('0' + i));
+            SmartBan.Sender liar = sender(1, (char) ('0' + i));
             bans.wrote(i, 0, 4, liar);
             assertEquals(Set.of(liar), bans.pieceFailed(i, List.of(BAD, BAD, BAD, BAD)));
         }
         assertTrue(bans.addressBanned(honest.address()));
-        assertTrue(bans.isBanned(sender(1, 'z')), "a new peer id at the address is refused");
-        assertTrue(bans.isBanned(new InetSocketAddress(honest.address(), 6881)), "the address is not dialled");
+        assertTrue(bans.isBanned(sender(1, 'z')), "a new peer id dialling us from the address is refused");
         assertFalse(bans.isBanned(honest), "a peer there whose data passed is not banned");
+        assertFalse(bans.isBanned(dialled(1, 'z', 6881)), "a peer there that we dial (a seed started after the liars) is not");
+        assertFalse(bans.isBanned(new InetSocketAddress(honest.address(), 6881)), "and is dialled");
         assertFalse(bans.isBanned(other));
     }
 
