@@ -164,6 +164,7 @@ public final class Storage implements Closeable {
                 if (fresh) {
                     made.add(work);
                 }
+                lockOrRefuse(ch, work);
                 if (ch.size() != f.length()) {
                     ch.truncate(f.length());
                     if (ch.size() < f.length()) {
@@ -172,7 +173,7 @@ public final class Storage implements Closeable {
                 }
                 segments.add(new Segment(ch, f.offset(), f.length(), work, paths.get(i)[1]));
             }
-        } catch (IOException e) {
+        } catch (IOException | MurderException e) {
             segments.forEach(s -> closeQuietly(s.channel()));
             // what this call made goes (out of inodes, 999 empty .part files and their directories stayed): deepest first
             made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
@@ -183,7 +184,10 @@ public final class Storage implements Closeable {
                     // a directory holding what was there before: kept
                 }
             }
-            String why = org.murder.core.io.IoErrors.describe(e);
+            if (e instanceof MurderException inUse) {
+                throw inUse;
+            }
+            String why = org.murder.core.io.IoErrors.describe((IOException) e);
             if (String.valueOf(e.getMessage()).contains("Too many open files")) { // EMFILE: each file is held open while it downloads
                 why += "; expected: a torrent of fewer files than this process may hold open (" + meta.files().size()
                         + " here; see ulimit -n and LimitNOFILE), or a higher limit";
@@ -192,6 +196,31 @@ public final class Storage implements Closeable {
                     + Printable.escape(meta.name()) + " (" + why + ")", e);
         }
         return new Storage(segments, meta.totalLength(), existed, allFinal);
+    }
+
+    /**
+     * Takes the lock of a {@code .part} for as long as {@code ch} is open, or refuses it (closing {@code ch}) when another
+     * process holds it: two downloads into one directory (two murder peers, one of them of another release of the same
+     * name) wrote one {@code .part} together, and one of them said {@code md5 ok} over the other's bytes, or failed with
+     * {@code already exists} behind a good file. Advisory (fcntl): murder's downloads take it, nothing else is kept out.
+     * Held by this process, it is not refused: an agent's downloads into one directory wait for each other already (its
+     * destination lock), and a job's download started again while its last session still closes must go on.
+     */
+    private static void lockOrRefuse(FileChannel ch, Path work) throws IOException {
+        java.nio.channels.FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException ours) {
+            return;
+        } catch (IOException e) {
+            return; // a file system without locks (some network ones): the download goes on unlocked, as before
+        }
+        if (lock == null) {
+            closeQuietly(ch);
+            throw MurderException.failure(Printable.escape(work.toString()) + ": another process is downloading into it (a murder"
+                    + " peer or agent into the same directory, maybe of another release of this name; expected: one download into a"
+                    + " directory at a time); left as it is", null);
+        }
     }
 
     /**
