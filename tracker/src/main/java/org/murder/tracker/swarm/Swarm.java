@@ -24,14 +24,16 @@ final class Swarm {
     /** Where the announce that made this swarm came from ({@link Sources#key}); who gives a swarm up when there are too many. */
     private final InetAddress creator;
     /**
-     * A peer is its peer id as announced from one source: peer ids are public (every non-compact
+     * A peer is its peer id as announced from one source for one port: peer ids are public (every non-compact
      * answer lists them), so an announce naming another source's peer id is another peer. One client
      * could otherwise take the origin out of a swarm with one {@code event=stopped} naming its id, or
      * send every host to an address of its choosing with the origin's id and {@code ip=}; and one that
-     * took over a lapsed id would keep its owner out. The same id from two sources (a peer that moved,
-     * IPv4 and IPv6) is two places until the old one times out.
+     * took over a lapsed id would keep its owner out. The port is in the key for the clients that share a
+     * source (one machine, a NAT): a client on the origin's host announcing the origin's id with its own
+     * port moved the origin's place to that port, and a {@code stopped} removed it. The same id from two
+     * sources (a peer that moved, IPv4 and IPv6) or for two ports is two places until the old one times out.
      */
-    private record Key(PeerId peerId, InetAddress source) {
+    private record Key(PeerId peerId, InetAddress source, int port) {
     }
 
     private final HashMap<Key, Slot> byId = new HashMap<>();
@@ -93,7 +95,7 @@ final class Swarm {
         if (now - lastPurge >= PURGE_EVERY_MILLIS) {
             purge(now, timeoutMillis, budget);
         }
-        Slot slot = byId.get(new Key(a.peerId(), source));
+        Slot slot = byId.get(new Key(a.peerId(), source, a.port()));
         boolean completed = slot != null && slot.entry.completed();
         boolean finished = a.event() == Event.COMPLETED || (slot != null && !slot.entry.isSeeder() && a.left() == 0);
         if (finished && !completed) {
@@ -152,7 +154,7 @@ final class Swarm {
     }
 
     private void add(Slot slot) {
-        byId.put(new Key(slot.entry.peerId(), slot.source), slot);
+        byId.put(new Key(slot.entry.peerId(), slot.source, slot.entry.port()), slot);
         sources.hold(slot.source, slot);
         (slot.entry.isSeeder() ? seeders : leechers).add(slot.place);
         racks.add(slot);
@@ -160,7 +162,7 @@ final class Swarm {
 
     /** Takes {@code slot} out of every list (the budget is the caller's). */
     private void forget(Slot slot) {
-        byId.remove(new Key(slot.entry.peerId(), slot.source));
+        byId.remove(new Key(slot.entry.peerId(), slot.source, slot.entry.port()));
         sources.release(slot.source, slot);
         slot.place.list.remove(slot.place);
         racks.remove(slot);
@@ -271,7 +273,7 @@ final class Swarm {
             // where it announced from is not saved: its address, which is where most announce from (one that named
             // another with ip= gets a place of its own with its next announce; this one times out)
             InetAddress source = Sources.key(p.address(), sourcePrefixV6);
-            if (byId.containsKey(new Key(p.peerId(), source)) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
+            if (byId.containsKey(new Key(p.peerId(), source, p.port())) || byId.size() >= maxPeersPerSwarm || !budget.tryTake(source)) {
                 continue;
             }
             add(new Slot(p.seenAt(now), arrivals++, source));

@@ -326,6 +326,22 @@ class SwarmRegistryTest {
                 .anyMatch(p -> p.port() == 6001 && p.address().equals(ip("10.9.0.1"))));
     }
 
+    /** One machine (or a NAT): a client announcing the origin's id from the origin's own source, with its own port. */
+    @Test
+    void aPeerIdFromTheSameSourceForAnotherPortCannotStopOrMoveTheFirst() throws Exception {
+        InetAddress local = ip("127.0.0.1");
+        PeerId origin = PeerId.of(TrackerClient.id20(101));
+        registry.announce(new Announce(IH, origin, local, 6001, 0, 0, 0, Event.NONE, 50, java.util.Optional.empty(), local));
+        Announce leecher = new Announce(IH, PeerId.of(TrackerClient.id20(102)), local, 6002, 0, 0, 1, Event.NONE, 50,
+                java.util.Optional.empty(), local);
+        registry.announce(new Announce(IH, origin, local, 7777, 0, 0, 1, Event.STOPPED, 50, java.util.Optional.empty(), local));
+        assertEquals(Set.of(6001), ports(registry.announce(leecher)), "the origin's place is not stopped by another port");
+        registry.announce(new Announce(IH, origin, local, 7777, 0, 0, 0, Event.NONE, 50, java.util.Optional.empty(), local));
+        assertEquals(Set.of(6001, 7777), ports(registry.announce(leecher)), "nor moved: the other port is a peer of its own");
+        registry.announce(new Announce(IH, origin, local, 6001, 0, 0, 0, Event.STOPPED, 50, java.util.Optional.empty(), local));
+        assertEquals(Set.of(7777), ports(registry.announce(leecher)), "the origin stops itself");
+    }
+
     @Test
     void aSourceThatAnnouncedThousandsOfSeedersDoesNotCrowdTheOriginAndTheHostsOutOfAnswers() {
         flooded(false);
