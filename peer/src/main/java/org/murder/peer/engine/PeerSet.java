@@ -223,7 +223,7 @@ final class PeerSet<P extends PeerSet.Member> {
         Set<InetSocketAddress> busy = new HashSet<>();
         for (P c : connected) {
             busy.add(c.remote());
-            if (c.listenAddress() != null) {
+            if (c.listenAddress() != null && claimTrusted(c, now)) {
                 busy.add(c.listenAddress());
             }
         }
@@ -246,6 +246,16 @@ final class PeerSet<P extends PeerSet.Member> {
             dial.add(a);
         }
         return dial;
+    }
+
+    /**
+     * Whether the address {@code c} says it listens on counts as connected (not dialled): while data moves between us, or
+     * for {@link IdleSlots#GRACE} after it connected. A claim is only a claim: a client on the seed's host that dialled
+     * us and named the seed's port kept us from ever dialling the seed, and the download stalled with "1 connected".
+     * An idle honest claimant costs a dial that its handshake closes, once every {@link #RECONNECT_AFTER}.
+     */
+    private static boolean claimTrusted(Member c, Instant now) {
+        return !now.isAfter(c.usefulAt().plus(IdleSlots.GRACE));
     }
 
     /** A dial ended (connected or not). */

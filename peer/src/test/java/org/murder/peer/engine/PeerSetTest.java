@@ -100,6 +100,21 @@ class PeerSetTest {
         assertEquals(List.of(address(2, 6881)), peers.toDial(t0), "gone: dialled again");
     }
 
+    /**
+     * A claim is only a claim: a client that dialled us, named another peer's listening port (the seed's, on one machine)
+     * and moves no data is not taken at its word past {@link IdleSlots#GRACE}; the seed is dialled.
+     */
+    @Test
+    void anIdleClaimOfAListeningPortDoesNotKeepThatAddressFromBeingDialled() {
+        peers.learn(List.of(address(2, 6881)));
+        Member claimant = new Member(id("claim"), address(2, 40123), t0, false, 0, t0, address(2, 6881));
+        assertTrue(peers.admit(claimant, t0).admitted());
+        peers.add(claimant);
+        assertEquals(List.of(), peers.toDial(t0), "taken at its word while it is new");
+        Instant idle = t0.plus(IdleSlots.GRACE).plusSeconds(1);
+        assertEquals(List.of(address(2, 6881)), peers.toDial(idle), "idle: its claim no longer keeps the address from a dial");
+    }
+
     @Test
     void aSeedWeDialledAsASeedIsNotDialledAgainUntilATrackerNamesItAgain() {
         peers.learn(List.of(address(2, 1), address(3, 1)));
