@@ -77,11 +77,21 @@ final class PeerChoice {
      */
     List<PeerEntry> choose(Slot self, int want, long expiredBefore, PeerList seeders, PeerList leechers, Racks racks,
                            int sources) {
+        return choose(self, want, expiredBefore, expiredBefore, seeders, leechers, racks, sources);
+    }
+
+    /**
+     * As above; a rack's gateways are its members seen since {@code freshSince} first (a gateway killed without a word
+     * held its rack's way out until it expired), then the live ones.
+     */
+    List<PeerEntry> choose(Slot self, int want, long expiredBefore, long freshSince, PeerList seeders, PeerList leechers,
+                           Racks racks, int sources) {
         if (want == 0) {
             return List.of();
         }
         int share = (want + Math.max(1, sources) - 1) / Math.max(1, sources);
         Pick pick = new Pick(self.entry, want, expiredBefore, share < want || !racks.isEmpty());
+        pick.freshSince = Math.max(expiredBefore, freshSince);
         pick.perSource = share < want ? share : Integer.MAX_VALUE;
         fill(pick, self, want, expiredBefore, seeders, leechers, racks);
         if (pick.skipped && pick.out.size() < want) { // room the shares did not fill: anyone's, in the same order
@@ -108,7 +118,7 @@ final class PeerChoice {
             pick.from(racks.outside());
             return;
         }
-        List<Slot> gateways = own.gateways(gatewaysPerRack, expiredBefore);
+        List<Slot> gateways = own.gateways(gatewaysPerRack, expiredBefore, pick.freshSince);
         pick.all(gateways);
         if (gateways.contains(self)) {
             // room for its own rack, up to half the list: no one else names a rack's members to its gateway, which keeps half
@@ -142,7 +152,7 @@ final class PeerChoice {
         for (int i = 0; i < n && pick.out.size() < pick.limit; i++) {
             Rack r = all.get((start + i) % n);
             if (r != own) {
-                pick.all(r.gateways(gatewaysPerRack, expiredBefore));
+                pick.all(r.gateways(gatewaysPerRack, expiredBefore, pick.freshSince));
             }
         }
     }
@@ -154,6 +164,8 @@ final class PeerChoice {
         /** Where the steps of the pick stop: {@link #want}, or less to leave room for what comes after. */
         int limit;
         final long expiredBefore;
+        /** Gateways seen since then come first. */
+        long freshSince;
         final List<PeerEntry> out;
         /** Most peers taken from one source; past it a source's peers are passed over. */
         int perSource = Integer.MAX_VALUE;

@@ -37,14 +37,33 @@ final class Racks {
          * only the rack, never reached the origin.
          */
         List<Slot> gateways(int count, long expiredBefore) {
+            return gateways(count, expiredBefore, expiredBefore);
+        }
+
+        /**
+         * As above, members seen since {@code freshSince} first: a gateway killed without a word (no {@code stopped})
+         * stays live until it expires, and its rack's other hosts, handed the rack and its gateways only, found no
+         * way out for as long (on one machine, four killed gateways: 66 s for 8 MiB, against 8 s).
+         */
+        List<Slot> gateways(int count, long expiredBefore, long freshSince) {
             List<Slot> out = new ArrayList<>(count);
+            if (freshSince > expiredBefore) {
+                pick(out, count, freshSince);
+            }
+            pick(out, count, expiredBefore);
+            return out;
+        }
+
+        private void pick(List<Slot> out, int count, long seenSince) {
             for (LinkedHashSet<Slot> ofSource : bySource.values()) {
                 if (out.size() == count) {
-                    return out;
+                    return;
                 }
                 for (Slot s : ofSource) {
-                    if (s.entry.lastSeenMillis() >= expiredBefore) {
-                        out.add(s);
+                    if (s.entry.lastSeenMillis() >= seenSince) {
+                        if (!out.contains(s)) {
+                            out.add(s);
+                        }
                         break;
                     }
                 }
@@ -53,11 +72,10 @@ final class Racks {
                 if (out.size() == count) {
                     break;
                 }
-                if (s.entry.lastSeenMillis() >= expiredBefore && !out.contains(s)) {
+                if (s.entry.lastSeenMillis() >= seenSince && !out.contains(s)) {
                     out.add(s);
                 }
             }
-            return out;
         }
 
         /** The addresses of the members other than {@code self} seen since {@code expiredBefore}: at most {@code max}, distinct. */

@@ -140,17 +140,27 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
-        List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, seeders, leechers, racks,
+        long freshSince = now - freshMillis(timeoutMillis);
+        List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, freshSince, seeders, leechers, racks,
                 sources.count());
         Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
         if (rack == null) {
             return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers);
         }
-        List<Slot> gateways = rack.gateways(choice.gatewaysPerRack(), now - timeoutMillis);
+        List<Slot> gateways = rack.gateways(choice.gatewaysPerRack(), now - timeoutMillis, freshSince);
         int gateway = gateways.indexOf(slot);
         return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers,
                 rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES),
                 gateway < 0 ? GatewayShare.NONE : new GatewayShare(gateway, gateways.size()));
+    }
+
+    /**
+     * How recently a rack's member must have announced to be among its first choices of gateway: 3/8 of the peer timeout,
+     * which is 4 announce intervals at least (1.5 intervals then: 22.5 s with the defaults, against the minute a killed
+     * gateway stayed one).
+     */
+    static long freshMillis(long timeoutMillis) {
+        return timeoutMillis * 3 / 8;
     }
 
     private void add(Slot slot) {

@@ -183,6 +183,29 @@ class PeerChoiceTest {
         assertEquals(List.of(5, 9, 2, 3, 7, 8), chosenFor(6), "other racks are handed the new gateway");
     }
 
+    /**
+     * A gateway killed without a word (no stopped) is live until the peer timeout, and its rack's other hosts, handed the
+     * rack and its gateways only, found no way out for as long: members seen recently are the gateways first.
+     */
+    @Test
+    void aGatewayThatFellSilentIsReplacedBeforeItExpires() {
+        long fresh = NOW - Swarm.freshMillis(60_000);
+        add(1, "a", false, fresh - 1); // the earliest member, silent for longer than 1.5 intervals: killed, probably
+        for (int p = 2; p <= 4; p++) {
+            add(p, "a", false);
+        }
+        add(5, "b", false);
+        add(6, "b", false);
+        add(9, null, true);
+        List<Integer> forFour = choice.choose(slots.get(4), 2, EXPIRED_BEFORE, fresh, seeders, leechers, racks, slots.size())
+                .stream().map(p -> p.port() - 6000).toList();
+        assertEquals(List.of(2, 3), forFour, "2 and 3 are the gateways now");
+        assertEquals(List.of(1, 2), chosenFor(4, 2), "without the preference, 1 still was");
+        List<Integer> forFive = choice.choose(slots.get(5), 50, EXPIRED_BEFORE, fresh, seeders, leechers, racks, slots.size())
+                .stream().map(p -> p.port() - 6000).toList();
+        assertTrue(forFive.containsAll(List.of(2, 3)) && !forFive.contains(1), "other racks are handed them: " + forFive);
+    }
+
     @Test
     void aGatewayThatExpiredIsReplacedAtOnceAndNeverHandedOut() {
         add(1, "a", false, EXPIRED_BEFORE - 1); // the earliest member, silent past the peer timeout
