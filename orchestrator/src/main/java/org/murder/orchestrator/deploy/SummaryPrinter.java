@@ -128,9 +128,10 @@ public final class SummaryPrinter {
             h.put("rebuilt", o.rebuilt());
             h.put("uploaded", o.uploaded());
             h.put("error", o.error());
-            if (current.containsKey(o.host()) && !current.get(o.host()).isEmpty()) {
-                h.put("current", current.get(o.host()));
-            }
+            // every host has the key (a script reads .current of each): null where it is not known (a host that vanished,
+            // a deploy that does not activate); a vanished host's used to be missing
+            String on = current.get(o.host());
+            h.put("current", on == null || on.isEmpty() ? null : on);
             hosts.add(h);
         }
         doc.put("hosts", hosts);
