@@ -79,19 +79,77 @@ public final class TrackerClient {
         if (urls.isEmpty()) {
             return CompletableFuture.failedFuture(new MurderException("announce: the torrent names no tracker", MurderException.FAILURE));
         }
-        return tryFrom(urls, 0, request, null);
+        return tryFrom(urls, 0, request);
     }
 
-    private CompletableFuture<AnnounceResponse> tryFrom(List<String> urls, int i, AnnounceRequest request, Throwable last) {
-        if (i >= urls.size()) {
-            return CompletableFuture.failedFuture(last);
-        }
+    /**
+     * Announces to {@code urls[i]}; when it fails, or has not answered within {@link #NEXT_AFTER} (a tracker that accepts
+     * and never answers), to the next ones as well, and takes the first answer. Each announce tried them strictly in
+     * turn, and a first tracker that accepted and never answered cost every announce the whole timeout (10 s) before
+     * the next was asked, without a word. A tracker that fails while a later one answers is logged once for each reason.
+     */
+    private CompletableFuture<AnnounceResponse> tryFrom(List<String> urls, int i, AnnounceRequest request) {
         String url = urls.get(i);
         String full = url + (url.contains("?") ? "&" : "?") + query(request);
-        return CompletableFuture.supplyAsync(() -> get(url, full), ANNOUNCERS)
-                .handle((ok, err) -> ok != null ? CompletableFuture.completedFuture(ok)
-                        : tryFrom(urls, i + 1, request, describe(url, err)))
-                .thenCompose(f -> f);
+        CompletableFuture<AnnounceResponse> result = new CompletableFuture<>();
+        CompletableFuture<AnnounceResponse> mine = CompletableFuture.supplyAsync(() -> get(url, full), ANNOUNCERS);
+        if (i + 1 >= urls.size()) {
+            mine.whenComplete((ok, err) -> {
+                if (ok != null) {
+                    result.complete(ok);
+                } else {
+                    result.completeExceptionally(describe(url, err));
+                }
+            });
+            return result;
+        }
+        CompletableFuture<AnnounceResponse> rest = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean restStarted = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable startRest = () -> {
+            if (restStarted.compareAndSet(false, true)) {
+                tryFrom(urls, i + 1, request).whenComplete((ok, err) -> {
+                    if (ok != null) {
+                        rest.complete(ok);
+                    } else {
+                        rest.completeExceptionally(err);
+                    }
+                });
+            }
+        };
+        java.util.concurrent.ScheduledFuture<?> hedge = DEADLINES.schedule(startRest, NEXT_AFTER.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        mine.whenComplete((ok, err) -> {
+            if (ok != null) {
+                hedge.cancel(false);
+                result.complete(ok);
+                return;
+            }
+            Throwable failed = describe(url, err);
+            startRest.run();
+            rest.whenComplete((ok2, err2) -> {
+                if (ok2 != null) {
+                    told(url, failed);
+                    result.complete(ok2);
+                } else {
+                    result.completeExceptionally(err2); // the last tracker's failure, as when they were tried in turn
+                }
+            });
+        });
+        rest.thenAccept(result::complete); // a later tracker answered while this one still says nothing
+        return result;
+    }
+
+    /** How long an announce waits for a tracker before it asks the next ones too. */
+    static final Duration NEXT_AFTER = Duration.ofSeconds(3);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrackerClient.class);
+    /** The last failure logged for each tracker that failed while a later one answered (bounded: the torrents' URLs). */
+    private final java.util.Map<String, String> told = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void told(String url, Throwable failed) {
+        String why = String.valueOf(failed.getMessage());
+        if (told.size() < 64 && !why.equals(told.put(url, why))) {
+            LOG.info("{}; announced to a tracker after it in the torrent's list", why);
+        }
     }
 
     private AnnounceResponse get(String url, String full) {

@@ -136,6 +136,26 @@ class TrackerClientTest {
         assertEquals(1, queries.size());
     }
 
+    /**
+     * A first tracker that accepts and never answers: the next tier is asked after {@link TrackerClient#NEXT_AFTER}, not
+     * after the whole timeout (each announce waited 10 s for it before).
+     */
+    @Test
+    void theNextTierIsAskedWhileTheFirstSaysNothing() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String hung = "http://127.0.0.1:" + silent.getLocalPort() + "/announce"; // accepted by the kernel, never answered
+            String up = serve(200, q -> ascii("d8:intervali30e5:peers0:e"));
+            long start = System.nanoTime();
+            AnnounceResponse r = new TrackerClient(List.of(List.of(hung), List.of(up)), Duration.ofSeconds(10)).announce(STARTED)
+                    .get(30, TimeUnit.SECONDS);
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(Duration.ofSeconds(30), r.interval(), "the next tier answered");
+            assertTrue(took >= TrackerClient.NEXT_AFTER.toMillis() - 100 && took < 10_000, "asked after "
+                    + TrackerClient.NEXT_AFTER.toMillis() + " ms, before the first's 10 s timeout: " + took + " ms");
+            assertEquals(1, queries.size());
+        }
+    }
+
     @Test
     void aFailureReasonIsReportedWithTheTrackersWords() throws Exception {
         String url = serve(200, q -> ascii("d14:failure reason19:torrent not allowede"));
