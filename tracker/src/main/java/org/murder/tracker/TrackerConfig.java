@@ -162,7 +162,8 @@ public record TrackerConfig(
     }
 
     public SwarmSettings swarmSettings() {
-        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, rackGateways, sourcePrefixV6);
+        return new SwarmSettings(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, rackGateways, sourcePrefixV6,
+                SwarmSettings.gatewayFresh(interval, peerTimeout));
     }
 
     /** I/O threads to use: {@link #ioThreads()}, or one per core when 0. */

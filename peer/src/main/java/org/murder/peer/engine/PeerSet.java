@@ -21,7 +21,7 @@ import org.murder.core.PeerId;
  * dialling, the peers connected, and who is let in. At most {@code maxConnections} connected or
  * being dialled (a rack's gateway may dial peers of other racks past that: they take rack-mates'
  * slots, see {@link #keepForOtherRacks}); an address is dialled again at most every {@link #RECONNECT_AFTER}; a banned
- * address, our own, and a second connection to a peer id already connected from that address stay out (but
+ * peer ({@link SmartBan}), our own address, and a second connection to a peer id already connected from that address stay out (but
  * of two made at once, each end dialling the other, both ends keep the same one: {@link #SIMULTANEOUS}); the
  * same peer id from another address is another peer. When every
  * slot is taken, a newcomer gets the slot of the peer idle longest ({@link IdleSlots}) among those
@@ -201,8 +201,17 @@ final class PeerSet<P extends PeerSet.Member> {
         return known.size();
     }
 
-    /** The addresses to dial now; each counts as being dialled until {@link #dialled()}. */
+    /** The addresses to dial now, for a download; each counts as being dialled until {@link #dialled()}. */
     List<InetSocketAddress> toDial(Instant now) {
+        return toDial(now, true);
+    }
+
+    /**
+     * The addresses to dial now; each counts as being dialled until {@link #dialled()}. {@code downloading}: claims of a
+     * listening port are taken at their word only while data moves (see {@link #claimTrusted}); a seed takes them always
+     * (it needs no source, and a choked leecher's claim would cost it a dial every {@link #RECONNECT_AFTER}).
+     */
+    List<InetSocketAddress> toDial(Instant now, boolean downloading) {
         List<InetSocketAddress> dial = new ArrayList<>();
         int kept = keptForOtherRacks();
         int free = maxConnections - connected.size() - dialling;
@@ -223,7 +232,7 @@ final class PeerSet<P extends PeerSet.Member> {
         Set<InetSocketAddress> busy = new HashSet<>();
         for (P c : connected) {
             busy.add(c.remote());
-            if (c.listenAddress() != null && claimTrusted(c, now)) {
+            if (c.listenAddress() != null && (!downloading || claimTrusted(c, now))) {
                 busy.add(c.listenAddress());
             }
         }
@@ -249,8 +258,8 @@ final class PeerSet<P extends PeerSet.Member> {
     }
 
     /**
-     * Whether the address {@code c} says it listens on counts as connected (not dialled): while data moves between us, or
-     * for {@link IdleSlots#GRACE} after it connected. A claim is only a claim: a client on the seed's host that dialled
+     * Whether the address {@code c} says it listens on counts as connected (not dialled), for a download: while data moves
+     * between us, or for {@link IdleSlots#GRACE} after it connected. A claim is only a claim: a client on the seed's host that dialled
      * us and named the seed's port kept us from ever dialling the seed, and the download stalled with "1 connected".
      * An idle honest claimant costs a dial that its handshake closes, once every {@link #RECONNECT_AFTER}.
      */
@@ -412,9 +421,6 @@ final class PeerSet<P extends PeerSet.Member> {
         return connected.size();
     }
 
-    boolean banned(InetAddress address) {
-        return bans.anyBannedAt(address);
-    }
 
     static String evictionNote() {
         return "nothing useful for " + Durations.format(IdleSlots.GRACE);

@@ -2,7 +2,6 @@ package org.murder.peer.engine;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -16,8 +15,9 @@ import org.murder.core.PeerId;
  * an address, and for a peer we dialled the port we dialled: several peers may share an address (NAT, a host running
  * two clients, every test and the demo on 127.0.0.1), and a ban of the address took the honest ones with the liar; a
  * peer id is only what a peer claims, and a liar that dialled us under an honest peer's id must not get the peer we
- * dial at its port banned. A banned sender that comes back is neither asked nor served (one we had dialled, also when
- * it dials us under its peer id), and an address:port we dialled a banned sender at is not dialled again. Once {@link #ADDRESS_AFTER} senders of one address were banned (a liar
+ * dial at its port banned. A banned sender that comes back the way it came is neither asked nor served (one we had
+ * dialled, also when it dials us under its peer id), and an address:port we dialled a banned sender at is not dialled
+ * again; a liar that dialled us, dialled later at a port the tracker names, is another sender until it lies again. Once {@link #ADDRESS_AFTER} senders of one address were banned (a liar
  * coming back under new peer ids, each costing a piece), connections from that address are refused, but for its senders
  * whose data passed; peers there that we dial are not (a seed that starts or restarts after the liar came is reached
  * that way). An honest peer is never banned for data another peer sent into the same piece.
@@ -54,8 +54,8 @@ final class SmartBan {
         }
     }
 
-    /** One block of a failed piece as it was on disk: its writer and its hash. */
-    private record Suspect(Sender writer, byte[] hash) {
+    /** One block of a failed piece as it was on disk: its writer and its hash (compared by content: one writer's same bytes are one suspect). */
+    private record Suspect(Sender writer, java.nio.ByteBuffer hash) {
     }
 
     private final int blocksPerPiece;
@@ -132,7 +132,7 @@ final class SmartBan {
         for (int b = 0; b < blockHashes.size() && b < w.length; b++) {
             if (w[b] != null) {
                 writersOfPiece.add(w[b]);
-                kept.computeIfAbsent(b, k -> new HashSet<>()).add(new Suspect(w[b], blockHashes.get(b)));
+                kept.computeIfAbsent(b, k -> new HashSet<>()).add(new Suspect(w[b], java.nio.ByteBuffer.wrap(blockHashes.get(b))));
             }
         }
         return writersOfPiece.size() == 1 ? banNew(writersOfPiece) : Set.of();
@@ -159,7 +159,7 @@ final class SmartBan {
         Set<Sender> guilty = new LinkedHashSet<>();
         kept.forEach((block, suspects) -> {
             for (Suspect s : suspects) {
-                if (block < blockHashes.size() && !Arrays.equals(s.hash(), blockHashes.get(block))) {
+                if (block < blockHashes.size() && !s.hash().equals(java.nio.ByteBuffer.wrap(blockHashes.get(block)))) {
                     guilty.add(s.writer());
                 }
             }

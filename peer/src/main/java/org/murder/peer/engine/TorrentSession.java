@@ -68,7 +68,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     private final SmartBan bans;
     /** Pieces that overlap BEP 47 padding, and the senders banned for a whole one that failed its check. */
     private final java.util.BitSet paddedPieces;
-    private final java.util.Set<SmartBan.Sender> paddedFailedBy = new java.util.HashSet<>();
+    private final java.util.Set<InetAddress> paddedFailedBy = new java.util.HashSet<>();
     /**
      * How many senders may each send a whole piece holding padding that fails before the torrent, not
      * its senders, is judged wrong. Counted over all such pieces: with 3 seeds, 3 different pieces may
@@ -397,7 +397,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         if (counters.state.isFinal() || counters.state == SessionState.CHECKING) {
             return;
         }
-        for (InetSocketAddress a : peers.toDial(clock.instant())) {
+        for (InetSocketAddress a : peers.toDial(clock.instant(), counters.state == SessionState.DOWNLOADING)) {
             try {
                 context.connect(this, a, loop).addListener(f -> run(peers::dialled));
             } catch (RuntimeException e) { // an address Netty cannot even try: the dial is over
@@ -713,7 +713,9 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
             picker.failed(piece);
             counters.piecesFailed++;
             Set<SmartBan.Sender> banned = bans.pieceFailed(piece, check.blockHashes());
-            if (paddedPieces.get(piece) && paddedFailedBy.addAll(banned) && paddedFailedBy.size() >= PADDED_FAILURES) {
+            // by address: one host dialling us under 3 peer ids is no 3 witnesses that the torrent is wrong
+            if (paddedPieces.get(piece) && paddedFailedBy.addAll(banned.stream().map(SmartBan.Sender::address).toList())
+                    && paddedFailedBy.size() >= PADDED_FAILURES) {
                 // each of them sent a whole piece: the torrent is wrong, not the peers
                 failed("pieces holding BEP 47 padding failed their SHA-1 check, each sent whole by one of " + PADDED_FAILURES
                         + " peers (last: piece " + piece + " of " + Printable.escape(meta.name()) + "); murder reads padding as"

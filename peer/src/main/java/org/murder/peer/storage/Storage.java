@@ -164,7 +164,12 @@ public final class Storage implements Closeable {
                 if (fresh) {
                     made.add(work);
                 }
-                lockOrRefuse(ch, work);
+                try {
+                    lockOrRefuse(ch, work);
+                } catch (MurderException inUse) {
+                    made.remove(work); // made by the process that holds it (it won the race to create it): not ours to remove
+                    throw inUse;
+                }
                 if (ch.size() != f.length()) {
                     ch.truncate(f.length());
                     if (ch.size() < f.length()) {
@@ -204,7 +209,8 @@ public final class Storage implements Closeable {
      * name) wrote one {@code .part} together, and one of them said {@code md5 ok} over the other's bytes, or failed with
      * {@code already exists} behind a good file. Advisory (fcntl): murder's downloads take it, nothing else is kept out.
      * Held by this process, it is not refused: an agent's downloads into one directory wait for each other already (its
-     * destination lock), and a job's download started again while its last session still closes must go on.
+     * destination lock), and a job's download started again while its last session still closes must go on. (A POSIX lock
+     * is the process's: the old session's close then drops it, and the new download goes on unlocked.)
      */
     private static void lockOrRefuse(FileChannel ch, Path work) throws IOException {
         java.nio.channels.FileLock lock;

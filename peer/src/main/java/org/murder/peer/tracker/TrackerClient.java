@@ -107,13 +107,17 @@ public final class TrackerClient {
         java.util.concurrent.atomic.AtomicBoolean restStarted = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable startRest = () -> {
             if (restStarted.compareAndSet(false, true)) {
-                tryFrom(urls, i + 1, request).whenComplete((ok, err) -> {
-                    if (ok != null) {
-                        rest.complete(ok);
-                    } else {
-                        rest.completeExceptionally(err);
-                    }
-                });
+                try {
+                    tryFrom(urls, i + 1, request).whenComplete((ok, err) -> {
+                        if (ok != null) {
+                            rest.complete(ok);
+                        } else {
+                            rest.completeExceptionally(err);
+                        }
+                    });
+                } catch (RuntimeException | Error e) { // never an announce that waits for ever
+                    rest.completeExceptionally(e);
+                }
             }
         };
         java.util.concurrent.ScheduledFuture<?> hedge = DEADLINES.schedule(startRest, NEXT_AFTER.toMillis(),

@@ -112,6 +112,7 @@ class PeerSetTest {
         peers.add(claimant);
         assertEquals(List.of(), peers.toDial(t0), "taken at its word while it is new");
         Instant idle = t0.plus(IdleSlots.GRACE).plusSeconds(1);
+        assertEquals(List.of(), peers.toDial(idle, false), "a seed takes it at its word: it needs no source");
         assertEquals(List.of(address(2, 6881)), peers.toDial(idle), "idle: its claim no longer keeps the address from a dial");
     }
 

@@ -86,8 +86,8 @@ final class Swarm {
      * (see {@link Sources}; {@code displaced} counts it); otherwise it is refused. {@code source} is
      * the key {@code a}'s source counts under ({@link Sources#key(InetAddress, int)}).
      */
-    synchronized AnnounceResult announce(Announce a, InetAddress source, long now, long timeoutMillis, int maxPeersPerSwarm,
-                                         PeerBudget budget, LongAdder displaced) {
+    synchronized AnnounceResult announce(Announce a, InetAddress source, long now, long timeoutMillis, long freshMillis,
+                                         int maxPeersPerSwarm, PeerBudget budget, LongAdder displaced) {
         if (retired) {
             return null;
         }
@@ -140,7 +140,7 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
-        long freshSince = now - freshMillis(timeoutMillis);
+        long freshSince = now - Math.min(freshMillis, timeoutMillis);
         List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, freshSince, seeders, leechers, racks,
                 sources.count());
         Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
@@ -152,15 +152,6 @@ final class Swarm {
         return new AnnounceResult(seeders.size(), leechers.size(), downloaded, peers,
                 rack.addressesBut(slot, now - timeoutMillis, AnnounceResult.MAX_RACK_MATES),
                 gateway < 0 ? GatewayShare.NONE : new GatewayShare(gateway, gateways.size()));
-    }
-
-    /**
-     * How recently a rack's member must have announced to be among its first choices of gateway: 3/8 of the peer timeout,
-     * which is 4 announce intervals at least (1.5 intervals then: 22.5 s with the defaults, against the minute a killed
-     * gateway stayed one).
-     */
-    static long freshMillis(long timeoutMillis) {
-        return timeoutMillis * 3 / 8;
     }
 
     private void add(Slot slot) {

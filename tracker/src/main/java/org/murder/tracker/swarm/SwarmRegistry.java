@@ -21,6 +21,7 @@ public final class SwarmRegistry {
     private final Clock clock;
     private final SwarmSettings settings;
     private final long timeoutMillis;
+    private final long freshMillis;
     private final ConcurrentHashMap<InfoHash, Swarm> swarms = new ConcurrentHashMap<>();
     private final PeerBudget budget;
     private final IntUnaryOperator randomBelow;
@@ -42,6 +43,7 @@ public final class SwarmRegistry {
         this.clock = clock;
         this.settings = settings;
         this.timeoutMillis = settings.peerTimeout().toMillis();
+        this.freshMillis = settings.gatewayFresh().toMillis();
         this.budget = new PeerBudget(settings.maxPeers());
         this.randomBelow = randomBelow;
     }
@@ -72,7 +74,7 @@ public final class SwarmRegistry {
             }
             AnnounceResult r;
             try {
-                r = swarm.announce(a, source, now, timeoutMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
+                r = swarm.announce(a, source, now, timeoutMillis, freshMillis, settings.maxPeersPerSwarm(), budget, peersDisplaced);
             } catch (CapacityException e) {
                 if (madeRoom || !e.cap().equals("peers") || !makeRoomAnywhere(source)) {
                     throw e;

@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param gatewaysPerRack  peers of a rack handed peers of other racks (see {@link PeerChoice})
  * @param sourcePrefixV6   the leading bits of an IPv6 source address that a full cap's places are shared by
  *                         (see {@link Sources}): 64 (a /64, what one host may hold) unless told; 128 tells each address apart
+ * @param gatewayFresh     a rack's members heard from within this long are its gateways first (see {@link Racks}); the peer
+ *                         timeout (no preference) unless told: the tracker gives an interval and a half (see {@link #gatewayFresh})
  */
 public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
-        int gatewaysPerRack, int sourcePrefixV6) {
+        int gatewaysPerRack, int sourcePrefixV6, Duration gatewayFresh) {
     /** IPv6 sources count by their /64 unless told. */
     public static final int DEFAULT_SOURCE_PREFIX_V6 = 64;
     /** The shortest IPv6 source prefix: shorter would lump whole sites together. */
@@ -35,6 +37,22 @@ public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int max
         this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, gatewaysPerRack, DEFAULT_SOURCE_PREFIX_V6);
     }
 
+    /** Without a preference for gateways heard from recently. */
+    public SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int maxSwarms, int maxPeersPerSwarm, int maxPeers,
+            int gatewaysPerRack, int sourcePrefixV6) {
+        this(peerTimeout, swarmTimeout, maxSwarms, maxPeersPerSwarm, maxPeers, gatewaysPerRack, sourcePrefixV6, peerTimeout);
+    }
+
+    /**
+     * How recently a rack's member must have announced to be among its first choices of gateway, for announces every
+     * {@code interval}: an interval and a half (a member that missed no announce is in; 22.5 s with the defaults, against
+     * the minute a killed gateway stayed one), never past the peer timeout.
+     */
+    public static Duration gatewayFresh(Duration interval, Duration peerTimeout) {
+        Duration fresh = interval.multipliedBy(3).dividedBy(2);
+        return fresh.compareTo(peerTimeout) < 0 ? fresh : peerTimeout;
+    }
+
     /** The key {@code source} counts under for caps shared by source: the address, or an IPv6 address's first {@code prefixBits}. */
     public static java.net.InetAddress sourceKey(java.net.InetAddress source, int prefixBits) {
         return Sources.key(source, prefixBits);
@@ -49,6 +67,9 @@ public record SwarmSettings(Duration peerTimeout, Duration swarmTimeout, int max
         }
         if (peerTimeout.isNegative() || peerTimeout.isZero()) {
             throw new IllegalArgumentException("peerTimeout: " + peerTimeout + " (expected: > 0)");
+        }
+        if (gatewayFresh.isNegative() || gatewayFresh.isZero() || gatewayFresh.compareTo(peerTimeout) > 0) {
+            throw new IllegalArgumentException("gatewayFresh: " + gatewayFresh + " (expected: > 0, at most the peer timeout)");
         }
         if (swarmTimeout.isNegative()) {
             throw new IllegalArgumentException("swarmTimeout: " + swarmTimeout + " (expected: >= 0)");

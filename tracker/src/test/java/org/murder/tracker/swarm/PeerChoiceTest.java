@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -189,7 +190,11 @@ class PeerChoiceTest {
      */
     @Test
     void aGatewayThatFellSilentIsReplacedBeforeItExpires() {
-        long fresh = NOW - Swarm.freshMillis(60_000);
+        assertEquals(Duration.ofSeconds(45), SwarmSettings.gatewayFresh(Duration.ofSeconds(30), Duration.ofMinutes(1)),
+                "an interval and a half, whatever the peer timeout: members that missed no announce are all fresh");
+        assertEquals(Duration.ofMinutes(1), SwarmSettings.gatewayFresh(Duration.ofSeconds(50), Duration.ofMinutes(1)),
+                "never past the peer timeout");
+        long fresh = NOW - SwarmSettings.gatewayFresh(Duration.ofSeconds(15), Duration.ofMinutes(1)).toMillis(); // 22.5 s
         add(1, "a", false, fresh - 1); // the earliest member, silent for longer than 1.5 intervals: killed, probably
         for (int p = 2; p <= 4; p++) {
             add(p, "a", false);
