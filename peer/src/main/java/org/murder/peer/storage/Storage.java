@@ -178,21 +178,12 @@ public final class Storage implements Closeable {
                 }
                 segments.add(new Segment(ch, f.offset(), f.length(), work, paths.get(i)[1]));
             }
-        } catch (IOException | MurderException e) {
-            segments.forEach(s -> closeQuietly(s.channel()));
-            // what this call made goes (out of inodes, 999 empty .part files and their directories stayed): deepest first
-            made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
-            for (Path p : made) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException notEmpty) {
-                    // a directory holding what was there before: kept
-                }
-            }
-            if (e instanceof MurderException inUse) {
-                throw inUse;
-            }
-            String why = org.murder.core.io.IoErrors.describe((IOException) e);
+        } catch (MurderException inUse) {
+            undo(segments, made);
+            throw inUse;
+        } catch (IOException e) {
+            undo(segments, made);
+            String why = org.murder.core.io.IoErrors.describe(e);
             if (String.valueOf(e.getMessage()).contains("Too many open files")) { // EMFILE: each file is held open while it downloads
                 why += "; expected: a torrent of fewer files than this process may hold open (" + meta.files().size()
                         + " here; see ulimit -n and LimitNOFILE), or a higher limit";
@@ -201,6 +192,19 @@ public final class Storage implements Closeable {
                     + Printable.escape(meta.name()) + " (" + why + ")", e);
         }
         return new Storage(segments, meta.totalLength(), existed, allFinal);
+    }
+
+    /** Closes what a creation that failed opened and removes what it made (out of inodes, 999 empty .part files and their directories stayed): deepest first. */
+    private static void undo(List<Segment> segments, List<Path> made) {
+        segments.forEach(s -> closeQuietly(s.channel()));
+        made.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path p : made) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException notEmpty) {
+                // a directory holding what was there before: kept
+            }
+        }
     }
 
     /**

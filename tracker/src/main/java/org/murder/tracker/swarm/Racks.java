@@ -34,14 +34,7 @@ final class Racks {
          * (address) first, sources in the order they joined, then the earliest others when fewer sources than that have
          * live members (a rack behind one address). Members by arrival alone let one address that announced first with
          * made-up members (ports where nothing listens) hold every gateway of a rack, and the rack's other hosts, handed
-         * only the rack, never reached the origin.
-         */
-        List<Slot> gateways(int count, long expiredBefore) {
-            return gateways(count, expiredBefore, expiredBefore);
-        }
-
-        /**
-         * As above, members seen since {@code freshSince} first: a gateway killed without a word (no {@code stopped})
+         * only the rack, never reached the origin. Members seen since {@code freshSince} come first: a gateway killed without a word (no {@code stopped})
          * stays live until it expires, and its rack's other hosts, handed the rack and its gateways only, found no
          * way out for as long (on one machine, four killed gateways: 66 s for 8 MiB, against 8 s).
          */

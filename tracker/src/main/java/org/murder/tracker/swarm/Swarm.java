@@ -140,7 +140,7 @@ final class Swarm {
                 want.add(slot.place);
             }
         }
-        long freshSince = now - Math.min(freshMillis, timeoutMillis);
+        long freshSince = now - freshMillis; // at most the timeout (SwarmSettings)
         List<PeerEntry> peers = choice.choose(slot, a.numwant(), now - timeoutMillis, freshSince, seeders, leechers, racks,
                 sources.count());
         Racks.Rack rack = racks.rack(slot.entry.rackOrNull());
