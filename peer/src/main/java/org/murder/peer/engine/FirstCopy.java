@@ -22,6 +22,7 @@ import java.time.Instant;
  * nothing said on time between (and no pause of {@link #LATE_GAP}), is slow: none of its first
  * copies waits for it, and it gets no new piece from us itself while others download (it gets them
  * from the swarm) for {@link #SLOW_FOR}, unless it has waited the patience or says it has a first copy on time.
+ * A peer whose connection takes nothing we hand it for {@link #READER_STUCK} is slow at once, paces or none.
  *
  * <p>The session applies it only to fast-extension murder peers: they leave a rejected piece alone
  * for a second and take it from the first peer. aria2c leechers made the origin send more with
@@ -84,6 +85,15 @@ final class FirstCopy<P> {
      * at 1.01 x F (bench/swarm.sh).
      */
     static final Duration SLOW_FLOOR = Duration.ofMillis(250);
+    /**
+     * A first peer whose connection has taken nothing we handed it for this long (or longer where
+     * the session's uplink is slow: the constructor's {@code stuck} says) holds none of the first
+     * copies it has not said it has: its reader is stuck. The paces above judge a copy only against copies that went out whole, and a
+     * peer that asked for every block first and read nothing left none: two of them (a murder peer id,
+     * the fast extension, 1 B/s read) kept two honest peers' 32 MiB for {@link #STUCK}, 61.5 s instead
+     * of 4.7. Longer than a few TCP retransmission timeouts back to back (200 ms, then doubling).
+     */
+    static final Duration READER_STUCK = Duration.ofSeconds(2);
     /** The racks judged apart so far (see {@link #group}). */
     private final java.util.Set<Object> groups = new java.util.HashSet<>();
     /** The group of the peers that said no rack (see {@link #group}). */
@@ -116,6 +126,8 @@ final class FirstCopy<P> {
     private Instant[] firstWritten;
     /** The rack a peer said it is in, or null (see {@link #group}). */
     private final java.util.function.Function<? super P, ?> rack;
+    /** Whether a peer's connection has taken nothing we handed it for {@link #READER_STUCK} or more, at a time. */
+    private final java.util.function.BiPredicate<? super P, Instant> stuck;
     /** How long a first copy takes to go out whole (from its first block written), by group. */
     private final Pace copyPace = new Pace();
     /**
@@ -206,6 +218,18 @@ final class FirstCopy<P> {
      */
     FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
             java.util.function.Function<? super P, ?> rack, java.util.function.IntUnaryOperator holders) {
+        this(pieces, pieceLength, identity, rack, holders, (peer, now) -> false);
+    }
+
+    /**
+     * As above; {@code stuck}: whether a peer's connection has taken nothing we handed it, at a time, for
+     * {@link #READER_STUCK} at least (longer where a slow uplink takes that long to drain a socket's
+     * share); its first copies not said received are then slow.
+     */
+    FirstCopy(int pieces, java.util.function.IntToLongFunction pieceLength, java.util.function.Function<? super P, ?> identity,
+            java.util.function.Function<? super P, ?> rack, java.util.function.IntUnaryOperator holders,
+            java.util.function.BiPredicate<? super P, Instant> stuck) {
+        this.stuck = stuck;
         this.pieces = pieces;
         this.pieceLength = pieceLength;
         this.identity = identity;
@@ -375,6 +399,9 @@ final class FirstCopy<P> {
      * times what first copies take on average, and more than {@link #SLOW_FLOOR}: its peer is slow.
      */
     private boolean slow(int piece, Instant now) {
+        if (announced[piece] == null && stuck(to[piece], now)) {
+            return true; // what went out whole sits unread in its socket, and what waits is not taken
+        }
         Object group = group(to[piece]);
         if (tookNanos[piece] > 0 && announced[piece] == null && havePace.of(group) > 0
                 && Duration.between(wholeAt(piece), now).toNanos() > slowAfter(havePace.of(group))) {
@@ -389,6 +416,13 @@ final class FirstCopy<P> {
         }
         long took = tookNanos[piece] > 0 ? tookNanos[piece] : Duration.between(firstWritten[piece], now).toNanos();
         return took > slowAfter(copyPace.of(group));
+    }
+
+    /** Whether {@code first} (a peer held in {@code to}) has a connection that takes nothing we handed it. */
+    private boolean stuck(Object first, Instant now) {
+        @SuppressWarnings("unchecked")
+        P p = (P) first;
+        return stuck.test(p, now);
     }
 
     /** When {@code piece}'s first copy went out whole (it did). */

@@ -89,6 +89,16 @@ final class SendAhead<P> {
         }
     }
 
+    /**
+     * Since when {@code to}'s socket has taken nothing of what it holds (the last time it took
+     * something, or when it was handed its first block since it held none); null when it holds
+     * nothing: blocks of its that wait in the order are not its socket's fault.
+     */
+    Instant waitingSince(P to) {
+        Pending p = pending.get(to);
+        return p == null ? null : p.takenAt;
+    }
+
     /** {@code to} left: what it was handed no longer counts. */
     void gone(P to) {
         Pending p = pending.remove(to);

@@ -143,7 +143,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         this.finish = new FinishPipeline(meta, storage, verifier, options.expectedMd5(), picker::has, this::run,
                 new FinishPipeline.Workers(context.hashPool(), context.md5Executor(), context.syncExecutor()), this, logId);
         this.firstCopy = new FirstCopy<>(meta.pieceCount(), meta::pieceSize, PeerConnection::identity, PeerConnection::saidRack,
-                picker::availability);
+                picker::availability, this::readerStuck);
         PaddingBlocks padding = PaddingBlocks.of(meta, EngineConfig.BLOCK_SIZE);
         this.paddedPieces = padding.paddedPieces();
         if (padding.any()) {
@@ -958,6 +958,20 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     private Duration stalledAfter() {
         return handedOut.stalledAfter(socketBacklog.busyRate());
+    }
+
+    /**
+     * Whether {@code c}'s socket has taken nothing we handed it for {@link FirstCopy#READER_STUCK}, or
+     * for {@link #stalledAfter} where this uplink is slow enough to take longer: a stuck reader (see
+     * FirstCopy).
+     */
+    private boolean readerStuck(PeerConnection c, Instant now) {
+        Instant waiting = handedOut.waitingSince(c);
+        if (waiting == null) {
+            return false;
+        }
+        Duration after = stalledAfter();
+        return !now.isBefore(waiting.plus(after.compareTo(FirstCopy.READER_STUCK) > 0 ? after : FirstCopy.READER_STUCK));
     }
 
     private void serve(PeerConnection c, PeerMessage.Request r) {

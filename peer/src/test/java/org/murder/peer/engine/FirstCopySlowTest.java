@@ -52,6 +52,37 @@ class FirstCopySlowTest {
         assertFalse(policy.goesElsewhere(5, "s", slow, 0, false), "and at once when nobody else downloads");
     }
 
+    /**
+     * A peer that asked for every piece first and reads nothing left no first copy that went out whole
+     * to judge it by: its connection taking nothing is what makes it slow.
+     */
+    @Test
+    void aPeerWhoseConnectionTakesNothingHoldsNoneOfItsFirstCopiesWithNothingElseToJudgeItBy() {
+        java.util.Set<String> stuck = new java.util.HashSet<>();
+        FirstCopy<String> p = new FirstCopy<>(8, piece -> 1000, peer -> peer, peer -> null, piece -> held[piece],
+                (peer, now) -> stuck.contains(peer));
+        for (int piece = 0; piece < 4; piece++) {
+            assertFalse(p.goesElsewhere(piece, "s", t0, 0), "s asks for piece " + piece + " first");
+            assertFalse(p.goesElsewhere(piece, "s", t0, 0), "both its halves");
+        }
+        p.sent(0, "s", 500, t0); // piece 0 went whole into its socket in 9 s, half of piece 1 too, pieces 2 and 3 wait
+        p.sent(0, "s", 500, t0.plusSeconds(9));
+        p.sent(1, "s", 500, t0);
+        p.has(3, "s", t0); // piece 3 it got elsewhere
+        held[3] = 1;
+        Instant later = t0.plusSeconds(10);
+        assertTrue(p.goesElsewhere(0, "b", later, 0), "reading: the piece that went out whole to s spreads from s");
+        assertTrue(p.goesElsewhere(1, "b", later, 0), "on its way to s");
+        assertTrue(p.goesElsewhere(2, "b", later, 0), "waiting in our queue for s");
+        stuck.add("s");
+        assertFalse(p.goesElsewhere(0, "b", later, 0), "s's connection takes nothing: b takes over what went whole into it");
+        assertFalse(p.goesElsewhere(1, "b", later, 0), "and what went out in part");
+        assertFalse(p.goesElsewhere(2, "c", later, 0), "and what waits for it");
+        assertTrue(p.goesElsewhere(2, "s", later, 0), "s gets that one from c");
+        assertTrue(p.goesElsewhere(0, "c", later.plusSeconds(1), 0), "b's now, and b reads");
+        assertTrue(p.goesElsewhere(3, "c", later, 0), "what s said it has is not judged by its socket: it spreads from s");
+    }
+
     @Test
     void aPeerLateOnceAndOnTimeSinceIsNotSlow() {
         firstCopy(policy, 0, "a", t0, Duration.ofSeconds(1));

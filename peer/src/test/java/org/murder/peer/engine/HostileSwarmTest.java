@@ -208,6 +208,38 @@ class HostileSwarmTest {
         }
     }
 
+    /**
+     * A peer that looks like ours (a murder peer id, the fast extension) asks the origin for every block first and
+     * reads none: the first copies it holds go to the next peer to ask once its connection has taken nothing for
+     * {@link FirstCopy#READER_STUCK}. Held for {@link FirstCopy#STUCK}, an honest peer's 2 MiB took a minute.
+     */
+    @Test
+    void aPeerThatAsksTheOriginForEveryBlockFirstAndReadsNoneHoldsNoFirstCopy() throws Exception {
+        TorrentFixture t = fixture();
+        Engine seed = seed(t, EngineConfig.builder(), Clock.systemUTC(), SessionListener.NONE);
+        Socket s = new Socket();
+        sockets.add(s);
+        s.setReceiveBufferSize(4096);
+        s.bind(new InetSocketAddress(loopback(8), 0));
+        s.connect(at(seed), 5_000);
+        RawPeer hoarder = new RawPeer(s, t.meta().infoHash(), true, PeerId.random()); // unchoked by now
+        for (int piece = 0; piece < t.meta().pieceCount(); piece++) {
+            long length = t.meta().pieceSize(piece);
+            for (int begin = 0; begin < length; begin += 16384) {
+                RawPeer.request(hoarder.out(), piece, begin, (int) Math.min(16384, length - begin));
+            }
+        }
+        hoarder.out().flush();
+        while (hoarder.nextMessage() != RawPeer.PIECE) {
+            // the origin serves it: it read the requests; from now on the hoarder reads nothing
+        }
+        Path dir = tmp.resolve("victim");
+        Torrent victim = download(engines.start(), t, dir);
+        victim.addPeers(List.of(at(seed)));
+        victim.completed().get(30, TimeUnit.SECONDS);
+        assertArrayEquals(t.data(), Files.readAllBytes(dir.resolve("app.tar.gz")));
+    }
+
     @Test
     void aPeerThatTakesRequestsAndAnswersNoneIsDisconnectedAfterTheRequestTimeout() throws Exception {
         TorrentFixture t = fixture();

@@ -2,6 +2,7 @@ package org.murder.peer.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,19 @@ class SendAheadTest {
         ahead.taken("slow", 40, T0.plusSeconds(3));
         assertTrue(ahead.ready("slow"));
         assertEquals(40, ahead.counted());
+    }
+
+    @Test
+    void aConnectionWaitsSinceItLastTookSomethingAndOnlyWhileItHoldsSome() {
+        SendAhead<String> ahead = new SendAhead<>(100);
+        assertNull(ahead.waitingSince("a"), "holds nothing: blocks waiting for it in the order are not its socket's fault");
+        ahead.handed("a", 30, T0);
+        ahead.handed("a", 10, T0.plusSeconds(1));
+        assertEquals(T0, ahead.waitingSince("a"), "since its first block, not its last");
+        ahead.taken("a", 30, T0.plusSeconds(2));
+        assertEquals(T0.plusSeconds(2), ahead.waitingSince("a"));
+        ahead.taken("a", 10, T0.plusSeconds(3));
+        assertNull(ahead.waitingSince("a"));
     }
 
     @Test
