@@ -962,15 +962,17 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
 
     /**
      * Whether {@code c}'s socket has taken nothing we handed it for {@link FirstCopy#READER_STUCK}, or
-     * for {@link #stalledAfter} where this uplink is slow enough to take longer: a stuck reader (see
-     * FirstCopy).
+     * for twice {@link #stalledAfter} where this uplink is slow enough for that to be longer (a 1 Mbit/s
+     * uplink shared by a few dozen connections drains each socket's share in seconds): a stuck reader
+     * (see FirstCopy). Twice: a first copy taken over goes out again, where a stalled connection only
+     * stops counting for the send-ahead.
      */
     private boolean readerStuck(PeerConnection c, Instant now) {
         Instant waiting = handedOut.waitingSince(c);
         if (waiting == null) {
             return false;
         }
-        Duration after = stalledAfter();
+        Duration after = stalledAfter().multipliedBy(2);
         return !now.isBefore(waiting.plus(after.compareTo(FirstCopy.READER_STUCK) > 0 ? after : FirstCopy.READER_STUCK));
     }
 
