@@ -37,6 +37,9 @@
 # delays more). The murder phase also prints how many TCP segments were sent again.
 # SWARM_MTU: the MTU of every host's link (default 1500; 9000 for a datacenter's jumbo frames: fewer
 # headers and acknowledgements on every uplink, and the framed bound below follows it).
+# SWARM_LOSS: a share of the packets into every host, seed included, dropped at random (e.g. 0.01:
+# 1 %; iptables' statistic match, first in INPUT); the bounds below do not count it. (This kernel has
+# no netem for delay.)
 #
 # Needs root, iproute2, tc, iptables, curl, python3, aria2c, and a built tree (mvn -q package -DskipTests).
 # Everything lives in namespaces this script creates (10.213.0.0/24; the bridge in its own
@@ -165,6 +168,7 @@ add_host() { # add_host NS IP INDEX
   in_ns "$ns" iptables -w -P INPUT DROP
   in_ns "$ns" iptables -w -A INPUT -i lo -j ACCEPT
   in_ns "$ns" iptables -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+  [ -z "${SWARM_LOSS:-}" ] || in_ns "$ns" iptables -w -I INPUT 1 -i eth0 -m statistic --mode random --probability "$SWARM_LOSS" -j DROP
 }
 add_host "$SEED" "$SEED_IP" 0
 for i in $(seq 1 "$H"); do add_host "$(host_ns "$i")" "$(host_ip "$i")" "$i"; done
@@ -195,7 +199,7 @@ bound=$(echo "$F * 1048576 * 8 / $rate_bps" | bc -l)
 # 1514 (IP, TCP and Ethernet headers), so no transfer beats F/C x 1514/1448 (the single-source phase
 # reaches 0.95 x C of data); at MTU M, (M + 14) / (M - 52)
 framed=$(echo "$bound * ($mtu + 14) / ($mtu - 52)" | bc -l)
-echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf, latency ${SWARM_TBF_LATENCY:-20ms}, MTU $mtu), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
+echo "# swarm: H=$H hosts + 1 seed, uplinks C=$C (tbf, latency ${SWARM_TBF_LATENCY:-20ms}, MTU $mtu${SWARM_LOSS:+, loss $SWARM_LOSS into each host}), F=$F MiB ($pieces), $(nproc) cores, MURDER_JAVA_OPTS=$MURDER_JAVA_OPTS"
 echo "# $("$murder" --version | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(aria2c --version 2>/dev/null | head -1 || echo 'no aria2c')"
 
 wait_until() { # wait_until SECONDS WHAT CMD...
