@@ -186,6 +186,10 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private Instant joinedAt;
     /** Since when it owes us a block: a request went out with none in flight, or it last answered one. */
     private Instant owedSince;
+    /** Whether a message came from it since the last tick (see {@link #heardAt}). */
+    private boolean heard;
+    /** When a message last came from it, as the torrent's ticks saw it (or it joined); set when attached. */
+    private Instant heardAt;
 
     PeerConnection(Host host, Events torrent, boolean outgoing) {
         this.host = host;
@@ -373,6 +377,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         this.usefulAt = now;
         this.joinedAt = now;
         this.quietSince = now;
+        this.heardAt = now;
         this.attached = true;
         if (ourPieces != null) {
             send(ourPieces);
@@ -571,6 +576,23 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * silent for two minutes), timed by the torrent's tick on its clock: {@code lastTick} is the
      * previous tick, so a keep-alive may go a tick early, never late.
      */
+    /** A tick at {@code now}: a message that came since the last one dates {@link #heardAt} to now. */
+    void tickHeard(Instant now) {
+        if (heard) {
+            heard = false;
+            heardAt = now;
+        }
+    }
+
+    /**
+     * When a message (any, a keep-alive too) last came from it, to the tick (see {@link #tickHeard}), or
+     * when it joined; null before.
+     */
+    @Override
+    public Instant heardAt() {
+        return heardAt;
+    }
+
     void keepAlive(Instant now, Instant lastTick, Duration keepAlive) {
         if (wrote) {
             wrote = false;
@@ -735,6 +757,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         Channel ch = ctx.channel();
         t.run(() -> {
             try {
+                heard = true;
                 if (attached && update(m)) {
                     t.received(this, m);
                 }

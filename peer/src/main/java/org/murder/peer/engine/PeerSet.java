@@ -42,6 +42,18 @@ final class PeerSet<P extends PeerSet.Member> {
      * the smaller peer id.
      */
     static final Duration SIMULTANEOUS = Duration.ofSeconds(3);
+    /**
+     * A connection nothing came from for this long, while the same peer connects again from the same
+     * address, is replaced by the new one ({@link #keepsNewer}): the way it took may be gone (a network
+     * cut, a host whose link flapped) while its socket here waits out TCP's retransmission timer, which
+     * backs off to a minute and more. A peer cut off for 30 s got data again 38 s after its link came
+     * back, and one cut off for 105 s would have failed its 2-minute stall timeout with the link back.
+     * A downloader drops its connections that owe it blocks after {@link TorrentSession#NOTHING_FROM_ANYONE}
+     * with nothing from any peer, and dials again at once: shorter than that here, so that its first
+     * dial is let in. Healthy peers do not dial a peer they are connected to (but at once, both ends:
+     * {@link #SIMULTANEOUS}).
+     */
+    static final Duration SILENT = Duration.ofSeconds(10);
 
     /** What the set needs to know of a connected peer. */
     interface Member {
@@ -71,6 +83,11 @@ final class PeerSet<P extends PeerSet.Member> {
 
         /** When it joined the torrent (its handshake was accepted). */
         Instant joinedAt();
+
+        /** When anything last came from it (about: to the second), or when it joined; null: not known. */
+        default Instant heardAt() {
+            return null;
+        }
 
         /** It had every piece when it connected (in a deploy, the origin): a gateway never gives its slot to a rack-mate. */
         default boolean seedFromStart() {
@@ -281,6 +298,10 @@ final class PeerSet<P extends PeerSet.Member> {
             // a peer id is what a peer claims: the same one from another address is another peer (a host
             // that took a connected peer's id, even the origin's, must not keep the real one out)
             if (peer.peerId().equals(other.peerId()) && peer.remote().getAddress().equals(other.remote().getAddress())) {
+                if (silent(other, now)) {
+                    return new Admission<>(true, other, "nothing came on its other connection for " + SILENT.toSeconds()
+                            + " s: this one replaces it");
+                }
                 return keepsNewer(peer, other, now) ? Admission.replacing(other)
                         : Admission.refused("already connected to " + peer.peerId());
             }
@@ -389,7 +410,8 @@ final class PeerSet<P extends PeerSet.Member> {
      * that lags by seconds the two ends can still disagree, and both connections close as before
      * until the next redial). A connection older than that stays: a peer that dials one it is
      * connected to (it knows our listening address, not that the connection we dialled is from us)
-     * is refused as before. Only called for the same peer id from the same address.
+     * is refused as before (unless the older one fell {@link #silent}). Only called for the same peer id
+     * from the same address.
      */
     private boolean keepsNewer(P newer, P older, Instant now) {
         if (newer.outgoing() == older.outgoing() || older.joinedAt() == null || now.isAfter(older.joinedAt().plus(SIMULTANEOUS))) {
@@ -397,6 +419,12 @@ final class PeerSet<P extends PeerSet.Member> {
         }
         boolean weAreSmaller = ourId.compareTo(newer.peerId()) < 0;
         return newer.outgoing() == weAreSmaller;
+    }
+
+    /** Whether nothing came from {@code peer} for {@link #SILENT} at {@code now}: the peer, back on a new connection, replaces it. */
+    private boolean silent(P peer, Instant now) {
+        Instant heard = peer.heardAt();
+        return heard != null && !now.isBefore(heard.plus(SILENT));
     }
 
     /** Adds an admitted peer (after its evicted one is removed). */

@@ -52,6 +52,10 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * upload slots) answers a request of 4 blocks in about 4 s.
      */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** A tick this long after the one before ran late (our process paused, a suspended VM): messages may wait unread. */
+    static final Duration TICK_LATE = Duration.ofSeconds(3);
+    /** See {@link #dropPeersThatOweBlocks}: longer than {@link PeerSet#SILENT}. */
+    static final Duration NOTHING_FROM_ANYONE = Duration.ofSeconds(15);
     /** Bytes handed to connections and not yet taken by their sockets, at most: see {@link SendAhead}. */
     static final long SEND_AHEAD = 2L * EngineConfig.MURDER_REQUEST_BLOCKS * EngineConfig.BLOCK_SIZE;
 
@@ -1030,6 +1034,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         for (PeerConnection c : peers.connected()) {
             c.flush(); // what waited for a flush (Haves, see checked) goes now
             c.keepAlive(now, lastTick, config.keepAlive());
+            c.tickHeard(now);
         }
         Instant tickStart = lastTick == null ? now : lastTick;
         Duration sinceLastTick = Duration.between(tickStart, now);
@@ -1049,7 +1054,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         announcer.tick();
         if (counters.state == SessionState.DOWNLOADING) {
-            dropPeersThatOweBlocks(now);
+            dropPeersThatOweBlocks(now, sinceLastTick);
             long before = picker.generation();
             picker.tick(); // a suspect piece, a quiet share or a piece only choking rack-mates have may be askable now
             judgeSlowSources(tickStart, now);
@@ -1129,14 +1134,27 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * picker when it leaves. Without this a peer that hoards requests keeps its blocks in flight
      * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
      * never evicted).
+     *
+     * <p>With nothing from any peer for {@link #NOTHING_FROM_ANYONE} (and this tick on time: not a pause of
+     * ours), each peer that owes blocks as long and sent nothing at all meanwhile is disconnected too:
+     * the way to it may be down (a network cut), and its connection would wait for TCP's retransmission
+     * timer, a minute and more once backed off, after the way is back; dialled again, it answers as
+     * soon as it is (the other end takes the new connection for the silent one: see PeerSet).
      */
-    private void dropPeersThatOweBlocks(Instant now) {
+    private void dropPeersThatOweBlocks(Instant now, Duration sinceLastTick) {
+        boolean nothingFromAnyone = !now.isBefore(lastData.plus(NOTHING_FROM_ANYONE)) && sinceLastTick.compareTo(TICK_LATE) < 0;
         for (PeerConnection c : List.copyOf(peers.connected())) {
             if (c.owesBlocksFor(now, REQUEST_TIMEOUT)) {
                 LOG.info("[torrent={} peer={}] none of the {} blocks asked of it came in {}: disconnecting", logId, c,
                         c.requests().size(), Durations.format(REQUEST_TIMEOUT));
                 c.close("answered none of the blocks asked of it in " + Durations.format(REQUEST_TIMEOUT));
                 left(c); // now, not once the close is seen: its blocks go to the others, and it is asked nothing more
+            } else if (nothingFromAnyone && c.owesBlocksFor(now, NOTHING_FROM_ANYONE)
+                    && !now.isBefore(c.heardAt().plus(NOTHING_FROM_ANYONE))) {
+                LOG.info("[torrent={} peer={}] nothing from it or any other peer for {}, {} blocks asked of it: the way to it may"
+                        + " be down; disconnecting to dial again", logId, c, Durations.format(NOTHING_FROM_ANYONE), c.requests().size());
+                c.close("nothing from it or any other peer for " + Durations.format(NOTHING_FROM_ANYONE) + " with blocks asked");
+                left(c);
             }
         }
     }

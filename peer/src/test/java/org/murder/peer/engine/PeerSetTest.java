@@ -21,7 +21,12 @@ class PeerSetTest {
     private final PeerSet<Member> peers = new PeerSet<>(3, bans, self::equals, id("us"));
 
     private record Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight,
-            Instant joinedAt, InetSocketAddress listenAddress, boolean seedFromStart) implements PeerSet.Member {
+            Instant joinedAt, InetSocketAddress listenAddress, boolean seedFromStart, Instant heardAt) implements PeerSet.Member {
+        Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight, Instant joinedAt,
+                InetSocketAddress listenAddress, boolean seedFromStart) {
+            this(peerId, remote, usefulAt, outgoing, blocksInFlight, joinedAt, listenAddress, seedFromStart, joinedAt);
+        }
+
         Member(PeerId peerId, InetSocketAddress remote, Instant usefulAt, boolean outgoing, int blocksInFlight, Instant joinedAt,
                 InetSocketAddress listenAddress) {
             this(peerId, remote, usefulAt, outgoing, blocksInFlight, joinedAt, listenAddress, false);
@@ -159,6 +164,29 @@ class PeerSetTest {
             assertFalse(again.admitted());
             assertTrue(again.why().startsWith("already connected to "));
         }
+    }
+
+    /**
+     * A peer cut off by the network comes back on a new connection while its old one here still waits
+     * out TCP's retransmissions: once nothing came on the old one for {@link PeerSet#SILENT}, the new one
+     * replaces it, whoever dialled.
+     */
+    @Test
+    void aPeerBackOnANewConnectionReplacesItsConnectionThatFellSilent() {
+        Instant heard = t0.plusSeconds(60);
+        Member a = new Member(id("a"), address(2, 7000), t0, true, 3, t0, null, false, heard);
+        peers.add(a);
+        for (boolean outgoing : List.of(true, false)) {
+            Member back = new Member(a.peerId(), address(2, 9), heard, outgoing, 0);
+            Instant soon = heard.plus(PeerSet.SILENT).minusSeconds(1);
+            assertFalse(peers.admit(back, soon).admitted(), "heard from " + (PeerSet.SILENT.toSeconds() - 1) + " s ago: refused");
+            PeerSet.Admission<Member> replacing = peers.admit(back, heard.plus(PeerSet.SILENT));
+            assertTrue(replacing.admitted());
+            assertSame(a, replacing.evicted(), "the silent connection makes way");
+            assertTrue(replacing.why().startsWith("nothing came on its other connection for 10 s"), replacing.why());
+        }
+        Member other = new Member(id("b"), address(2, 9), heard, false, 0);
+        assertFalse(peers.admit(other, heard.plus(PeerSet.SILENT)).evicted() == a, "another peer id at the address is another peer");
     }
 
     /**
