@@ -46,13 +46,39 @@ public final class Hooks {
         return new Hooks(Map.of());
     }
 
-    /** The hooks of {@code file}, none if it does not exist; a malformed file is an error naming the line. */
+    /** The most a hooks file may hold: a handful of lines (read whole into memory; an agent's heap is small). */
+    public static final int MAX_BYTES = 1024 * 1024;
+
+    /**
+     * The hooks of {@code file}, none if it does not exist; a malformed file is an error naming the line.
+     * A link to nothing is an error, not "no hooks": a release whose hooks file was left out would activate
+     * without its health check. Past {@link #MAX_BYTES}, or not a regular file, an error too.
+     */
     public static Hooks read(Path file, String origin) {
         List<String> lines;
+        String named = origin + " " + Printable.escape(file.toString());
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (!Files.exists(file)) {
+                if (Files.isSymbolicLink(file)) {
+                    throw MurderException.badInput(named + ": a link to " + Printable.escape(Files.readSymbolicLink(file).toString())
+                            + ", which is missing (expected: the hooks file, or no " + FILE + ")");
+                }
+                return none();
+            }
+            if (!Files.isRegularFile(file)) {
+                throw MurderException.badInput(named + ": not a regular file (expected: a " + FILE + " file)");
+            }
+            byte[] bytes;
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_BYTES + 1);
+            }
+            if (bytes.length > MAX_BYTES) {
+                throw MurderException.badInput(named + ": larger than " + MAX_BYTES / 1024 + " KiB (expected: a " + FILE
+                        + " file of a few lines)");
+            }
+            lines = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString().lines().toList();
         } catch (NoSuchFileException e) {
-            return none();
+            return none(); // gone since it was looked at
         } catch (java.nio.charset.CharacterCodingException e) {
             throw MurderException.badInput(origin + " " + org.murder.core.Printable.escape(file.toString())
                     + ": not text (expected: a murder.hooks file in UTF-8)", e);
@@ -79,7 +105,11 @@ public final class Hooks {
                     throw new IllegalArgumentException(key + " again (first at line " + before + "; expected: each key once)");
                 }
                 if (key.endsWith(".timeout")) {
-                    timeouts.put(Hook.parse(key.substring(0, key.length() - ".timeout".length())), Durations.parse(value));
+                    Duration timeout = Durations.parse(value);
+                    if (timeout.isZero() || timeout.isNegative()) {
+                        throw new IllegalArgumentException(key + ": " + value + " (expected: a positive duration, e.g. 60s)");
+                    }
+                    timeouts.put(Hook.parse(key.substring(0, key.length() - ".timeout".length())), timeout);
                 } else {
                     Hook hook = Hook.parse(key);
                     if (value.isEmpty()) {

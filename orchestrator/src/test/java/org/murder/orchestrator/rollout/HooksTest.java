@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.murder.core.MurderException;
 
 class HooksTest {
@@ -52,5 +55,36 @@ class HooksTest {
                 () -> Hooks.parse(List.of("health.timeout = 1m", "health.timeout = 2m"), "f")).getMessage());
         assertEquals("f:1: health: status 999 (expected: an HTTP status, 100 to 599)", assertThrows(MurderException.class,
                 () -> Hooks.parse(List.of("health = http://127.0.0.1:8080/health 999"), "f")).getMessage());
+        MurderException zero = assertThrows(MurderException.class, () -> Hooks.parse(List.of("health = true", "health.timeout = 0s"), "f"));
+        assertEquals("f:2: health.timeout: 0s (expected: a positive duration, e.g. 60s)", zero.getMessage());
+        assertEquals(2, zero.exitCode(), "bad input, not an unexpected error");
+    }
+
+    /** A hooks file that is not one: each an error naming it, none read as "no hooks", none read whole whatever its size. */
+    @Test
+    void aLinkToNothingAFileTooLargeOrNotAFileIsAnError(@TempDir Path dir) throws Exception {
+        assertTrue(Hooks.read(dir.resolve(Hooks.FILE), "release").isEmpty(), "no file: no hooks");
+        Path file = dir.resolve(Hooks.FILE);
+        Files.createSymbolicLink(file, Path.of("hooks/prod.hooks"));
+        assertEquals("release " + file + ": a link to hooks/prod.hooks, which is missing (expected: the hooks file, or no murder.hooks)",
+                assertThrows(MurderException.class, () -> Hooks.read(file, "release")).getMessage());
+        Files.createDirectories(dir.resolve("hooks"));
+        Files.writeString(dir.resolve("hooks/prod.hooks"), "health = true\n");
+        assertEquals("true", Hooks.read(file, "release").get(Hook.HEALTH).orElseThrow().command(), "the link to a file is read");
+
+        Path big = dir.resolve("big.hooks");
+        try (java.io.Writer w = Files.newBufferedWriter(big)) {
+            for (int i = 0; i * 15 <= Hooks.MAX_BYTES; i++) {
+                w.write("# comment line\n"); // 15 bytes a line
+            }
+        }
+        assertEquals("agent " + big + ": larger than 1024 KiB (expected: a murder.hooks file of a few lines)",
+                assertThrows(MurderException.class, () -> Hooks.read(big, "agent")).getMessage());
+
+        assertEquals("release " + dir.resolve("hooks") + ": not a regular file (expected: a murder.hooks file)",
+                assertThrows(MurderException.class, () -> Hooks.read(dir.resolve("hooks"), "release")).getMessage());
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertThrows(MurderException.class, () -> Hooks.read(fifo, "release"), "a FIFO is refused, not read (that would block)");
     }
 }
