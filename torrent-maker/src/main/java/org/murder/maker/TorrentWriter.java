@@ -34,12 +34,17 @@ public final class TorrentWriter {
             URI uri = new URI(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                    throw MurderException.badInput("--tracker '" + org.murder.core.Printable.escape(url, 200) + "': port " + uri.getPort()
+                            + " (expected: 1 to 65535)");
+                }
                 return url;
             }
         } catch (URISyntaxException e) {
             // reported below
         }
-        throw MurderException.badInput("--tracker '" + url + "' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)");
+        throw MurderException.badInput("--tracker '" + org.murder.core.Printable.escape(url, 200)
+                + "' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)");
     }
 
     public static byte[] singleFile(String name, long length, long pieceLength, byte[] pieces, List<String> trackers,

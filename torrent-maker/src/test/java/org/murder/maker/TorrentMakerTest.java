@@ -326,5 +326,10 @@ class TorrentMakerTest {
         assertEquals("--tracker 'udp://t:6969' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)",
                 assertThrows(MurderException.class, () -> TorrentWriter.validateTracker("udp://t:6969")).getMessage());
         assertEquals("https://t/announce", TorrentWriter.validateTracker("https://t/announce"));
+        assertEquals("--tracker 'http://127.0.0.1:99999/announce': port 99999 (expected: 1 to 65535)",
+                assertThrows(MurderException.class, () -> TorrentWriter.validateTracker("http://127.0.0.1:99999/announce")).getMessage());
+        assertEquals("--tracker 'http://t:0/announce': port 0 (expected: 1 to 65535)",
+                assertThrows(MurderException.class, () -> TorrentWriter.validateTracker("http://t:0/announce")).getMessage());
+        assertEquals("http://t:65535/announce", TorrentWriter.validateTracker("http://t:65535/announce"));
     }
 }

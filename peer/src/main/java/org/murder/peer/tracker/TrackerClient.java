@@ -158,6 +158,10 @@ public final class TrackerClient {
 
     private AnnounceResponse get(String url, String full) {
         try {
+            int port = URI.create(full).getPort();
+            if (port == 0 || port > 65535) { // the JDK's own words for it come wrapped: "java.lang.IllegalArgumentException: port out of range:99999"
+                throw new MurderException("announce to " + shown(url) + ": port " + port + " (expected: 1 to 65535)", MurderException.FAILURE);
+            }
             if (!(URI.create(full).toURL().openConnection() instanceof HttpURLConnection c)) {
                 throw new MurderException("announce to " + shown(url) + ": scheme " + URI.create(url).getScheme()
                         + " (expected: http or https)", MurderException.FAILURE);

@@ -283,4 +283,13 @@ class TrackerClientTest {
         assertTrue(e.getCause().getMessage().startsWith("announce to " + down + ": "), e.getCause().getMessage());
         assertTrue(e.getCause().getMessage().endsWith(": cannot connect (Connection refused)"), e.getCause().getMessage());
     }
+
+    /** A foreign torrent may name any port: said as such, not as the JDK's wrapped exception. */
+    @Test
+    void aTrackerOnAPortPastTheRangeFailsNamingThePort() {
+        String url = "http://127.0.0.1:99999/announce";
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> new TrackerClient(List.of(List.of(url)), Duration.ofSeconds(5)).announce(STARTED).get(10, TimeUnit.SECONDS));
+        assertEquals("announce to " + url + ": port 99999 (expected: 1 to 65535)", e.getCause().getMessage());
+    }
 }
