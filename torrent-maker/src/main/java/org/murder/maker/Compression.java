@@ -158,9 +158,68 @@ public enum Compression {
     public InputStream decompress(InputStream archive) throws IOException {
         return switch (this) {
             case ZSTD -> new ZstdInputStream(archive).setContinuous(false);
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(archive).setDecompressConcatenated(true).get();
+            case GZIP -> new GzipMembers(archive);
             case NONE -> archive;
         };
+    }
+
+    /**
+     * The gzip members of an archive one after the other (RFC 1952 allows several, as {@code cat a.gz b.gz}
+     * makes). Bytes after the last member that start no other (zeros a copy tool padded it with) end the
+     * stream with an IOException that says "after a valid .gz stream", once every byte of the members
+     * was returned: commons-compress's own concatenated reading threw it from the read that inflated the
+     * last member's last bytes, and those were lost (a tar.gz with 512 zeros after it failed as a truncated
+     * tar, where gzip and GNU tar take it).
+     */
+    static final class GzipMembers extends InputStream {
+        private final InputStream source;
+        private InputStream member;
+        private boolean ended;
+        private final byte[] one = new byte[1];
+
+        GzipMembers(InputStream archive) throws IOException {
+            // marks: a member's reader leaves the source just after its trailer (it reads ahead, then resets)
+            this.source = archive.markSupported() ? archive : new java.io.BufferedInputStream(archive);
+            this.member = nextMember();
+        }
+
+        private InputStream nextMember() throws IOException {
+            return GzipCompressorInputStream.builder().setInputStream(source).setDecompressConcatenated(false).get();
+        }
+
+        @Override
+        public int read() throws IOException {
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (!ended) {
+                int n = member.read(b, off, len);
+                if (n != -1) {
+                    return n;
+                }
+                source.mark(2);
+                int first = source.read();
+                int second = first < 0 ? -1 : source.read();
+                source.reset();
+                if (first < 0) {
+                    ended = true;
+                } else if (first == 0x1f && second == 0x8b) {
+                    member = nextMember(); // the member before ended its inflater; closing it would close the source
+                } else {
+                    ended = true;
+                    throw new IOException(String.format(Locale.ROOT, "Unexpected data after a valid .gz stream (starting 0x%02x)", first));
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void close() throws IOException {
+            source.close();
+        }
     }
 
     private static final class LeveledGzip extends GZIPOutputStream {
