@@ -117,11 +117,10 @@ public final class TorrentMaker {
             temps.add(md5Temp);
             Files.writeString(md5Temp, hashes.md5Hex() + "  " + md5Name(request.md5Out(), archive) + "\n", StandardCharsets.UTF_8);
 
-            if (pack) {
-                AtomicFiles.commit(temps.get(0), archive, request.force());
-            }
-            AtomicFiles.commit(md5Temp, request.md5Out(), request.force());
-            AtomicFiles.commit(torrentTemp, request.torrentOut(), request.force());
+            // all or none: a torrent left old beside a new archive (an immutable file, a sticky directory) named bytes that were gone
+            AtomicFiles.commitAll(pack ? List.of(temps.get(0), md5Temp, torrentTemp) : List.of(md5Temp, torrentTemp),
+                    pack ? List.of(archive, request.md5Out(), request.torrentOut()) : List.of(request.md5Out(), request.torrentOut()),
+                    request.force());
             temps.clear();
             InfoHash infoHash = MetaInfo.parse(torrent).infoHash();
             return new MakeTorrentResult(archive, request.torrentOut(), request.md5Out(), hashes.md5Hex(), infoHash,

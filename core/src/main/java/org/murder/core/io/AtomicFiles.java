@@ -96,6 +96,54 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Puts each of {@code temps} in place of the target at the same index ({@link #commit}), all or none:
+     * a target that exists is moved aside first, and if a later one cannot be put in place (an immutable
+     * file, a sticky directory's file of another owner, a device) every target is as it was, so that files
+     * made together (an archive, its md5 and its torrent) never mix two makings. A process killed between
+     * two renames can still leave some new and some old, the old ones beside them as temporary siblings.
+     */
+    public static void commitAll(java.util.List<Path> temps, java.util.List<Path> targets, boolean replace) throws IOException {
+        if (temps.size() != targets.size()) {
+            throw new IllegalArgumentException(temps.size() + " temporaries for " + targets.size() + " targets");
+        }
+        Path[] aside = new Path[temps.size()];
+        int placed = 0;
+        try {
+            for (int i = 0; i < temps.size(); i++) {
+                Path target = targets.get(i);
+                if (replace && (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(target))) {
+                    Path backup = temporarySibling(target);
+                    try {
+                        Files.move(target, backup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (IOException e) {
+                        deleteQuietly(backup);
+                        throw e;
+                    }
+                    aside[i] = backup;
+                }
+                commit(temps.get(i), target, replace);
+                placed++;
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = Math.min(placed, temps.size() - 1); i >= 0; i--) {
+                try {
+                    if (aside[i] != null) {
+                        Files.move(aside[i], targets.get(i), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } else if (i < placed) {
+                        Files.deleteIfExists(targets.get(i)); // new: there was none before
+                    }
+                } catch (IOException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
+        for (Path backup : aside) {
+            deleteQuietly(backup);
+        }
+    }
+
     /** Writes {@code bytes} to {@code target} through a temporary sibling. */
     public static void write(Path target, byte[] bytes, boolean replace) {
         Path temp = null;

@@ -2,6 +2,7 @@ package org.murder.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -38,5 +39,42 @@ class AtomicFilesTest {
         assertFalse(Files.exists(old));
         assertTrue(Files.exists(fresh) && Files.exists(notOurs) && Files.exists(other));
         assertEquals(0, AtomicFiles.sweepAbandoned(tmp.resolve("absent/x"), Duration.ofHours(1), Clock.fixed(NOW, ZoneOffset.UTC)));
+    }
+
+    /** Files made together are put in place all or none: one that cannot be leaves the others as they were. */
+    @Test
+    void filesCommittedTogetherAreAllReplacedOrNoneIs() throws Exception {
+        Path archive = Files.writeString(tmp.resolve("r.tar.zst"), "old archive");
+        Path md5 = tmp.resolve("r.md5"); // none before
+        Path torrent = Files.createDirectory(tmp.resolve("r.torrent")); // cannot be replaced
+        java.util.List<Path> targets = java.util.List.of(archive, md5, torrent);
+        java.util.List<Path> temps = new java.util.ArrayList<>();
+        for (Path target : targets) {
+            temps.add(Files.writeString(AtomicFiles.temporarySibling(target), "new " + target.getFileName()));
+        }
+        assertThrows(java.io.IOException.class, () -> AtomicFiles.commitAll(temps, targets, true));
+        assertEquals("old archive", Files.readString(archive), "put back");
+        assertFalse(Files.exists(md5), "the new one taken away: there was none");
+        assertTrue(Files.isDirectory(torrent));
+        try (var left = Files.list(tmp)) {
+            assertEquals(3, left.count(), "the archive, the directory and the torrent's temporary (the caller deletes it): nothing set aside");
+        }
+
+        Files.delete(torrent);
+        Files.writeString(torrent, "old torrent");
+        for (Path temp : temps) {
+            Files.deleteIfExists(temp); // as the caller does
+        }
+        temps.clear();
+        for (Path target : targets) {
+            temps.add(Files.writeString(AtomicFiles.temporarySibling(target), "new " + target.getFileName()));
+        }
+        AtomicFiles.commitAll(temps, targets, true);
+        assertEquals("new r.tar.zst", Files.readString(archive));
+        assertEquals("new r.md5", Files.readString(md5));
+        assertEquals("new r.torrent", Files.readString(torrent));
+        try (var left = Files.list(tmp)) {
+            assertEquals(3, left.count(), "the old ones set aside are gone");
+        }
     }
 }
