@@ -70,8 +70,24 @@ public final class ReleasesCommand implements Callable<Integer> {
 
     /** The one line (its names escaped: a DEST may hold any byte) saying current points at a missing release; exit 1. */
     private int danglingError(ReleaseManager manager, String tag) {
+        java.nio.file.Path release = manager.dest().resolve(ReleaseManager.RELEASES).resolve(tag);
+        String what;
+        if (java.nio.file.Files.isSymbolicLink(release)) {
+            String to;
+            try {
+                to = java.nio.file.Files.readSymbolicLink(release).toString();
+            } catch (java.io.IOException e) {
+                to = "somewhere it cannot read";
+            }
+            what = "a link to " + to + ", not a release murder unpacked";
+        } else if (java.nio.file.Files.exists(release, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            what = java.nio.file.Files.isDirectory(release, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "not a release murder can read"
+                    : "a file, not a release directory";
+        } else {
+            what = "missing";
+        }
         spec.commandLine().getErr().println(org.murder.core.Printable.escape("murder: current: " + manager.dest().resolve(
-                ReleaseManager.CURRENT) + " -> " + ReleaseManager.RELEASES + "/" + tag + ", which is missing (expected: a release under "
+                ReleaseManager.CURRENT) + " -> " + ReleaseManager.RELEASES + "/" + tag + ", which is " + what + " (expected: a release under "
                 + manager.dest().resolve(ReleaseManager.RELEASES) + "; `murder rollback --dest " + manager.dest()
                 + " --to TAG` or a deploy points it at one)"));
         spec.commandLine().getErr().flush();

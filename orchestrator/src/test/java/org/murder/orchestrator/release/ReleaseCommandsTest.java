@@ -64,6 +64,16 @@ class ReleaseCommandsTest {
         org.junit.jupiter.api.Assertions.assertTrue(json.out().contains("\"current\" : \"v10\"") || json.out().contains("\"current\":\"v10\""), json.out());
         org.junit.jupiter.api.Assertions.assertTrue(json.out().replace(" ", "").contains("\"currentMissing\":true"), json.out());
         assertEquals(r.err(), json.err(), "the same line with --json");
+
+        java.nio.file.Files.writeString(dest.resolve("releases/v10"), "not a directory");
+        assertEquals(1, (r = run(new ReleasesCommand(), "--dest", dest.toString())).exitCode());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains(" -> releases/v10, which is a file, not a release directory (expected: "),
+                r.err());
+        java.nio.file.Files.delete(dest.resolve("releases/v10"));
+        java.nio.file.Files.createSymbolicLink(dest.resolve("releases/v10"), java.nio.file.Path.of("/etc"));
+        assertEquals(1, (r = run(new ReleasesCommand(), "--dest", dest.toString())).exitCode());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains(" -> releases/v10, which is a link to /etc, not a release murder"
+                + " unpacked (expected: "), r.err());
     }
 
     /** A DEST with control characters or a line separator in its name: still one line, the characters as escapes. */
