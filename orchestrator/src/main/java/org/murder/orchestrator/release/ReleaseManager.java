@@ -568,10 +568,26 @@ public final class ReleaseManager {
                     + " with other bytes (expected: a new tag for new bytes, or that directory removed first if this job's bytes are"
                     + " the ones wanted)", null);
         }
+        if (then == null && !readUnpacked().contains(tag) && isEmptyDirectory(releases.resolve(tag))) {
+            throw MurderException.failure(releases.resolve(tag) + ": an empty directory murder did not unpack (expected: release " + tag
+                    + " unpacked, or no directory there: remove it, and the job unpacks its archive into it)", null);
+        }
         if (then == null && md5.isPresent()) {
             LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): used as it is for {}, whose md5 is {}",
                     dest, releases.resolve(tag), readUnpacked().contains(tag) ? "unpacked by a murder before the records"
                     : "not unpacked by murder", tag, org.murder.core.Printable.escape(md5.get(), 64));
+        }
+    }
+
+    /** Whether {@code dir} is a directory (not a link to one) with nothing in it. */
+    private static boolean isEmptyDirectory(Path dir) {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> in = Files.list(dir)) {
+            return in.findAny().isEmpty();
+        } catch (IOException e) {
+            return false; // unreadable: said when it is used
         }
     }
 

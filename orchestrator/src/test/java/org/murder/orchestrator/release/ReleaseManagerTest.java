@@ -543,6 +543,23 @@ class ReleaseManagerTest {
         assertEquals("second build", Files.readString(dest.resolve("current/VERSION")));
     }
 
+    /** An empty releases/TAG murder did not make (a mkdir by hand, a tool's) is not activated as the release: nothing would run. */
+    @Test
+    void anEmptyReleaseDirectoryMurderDidNotUnpackIsRefused() throws Exception {
+        releases.activate("v1", archiveFixture("v1"));
+        Files.createDirectories(dest.resolve("releases/stray"));
+        for (Optional<String> md5 : List.of(Optional.of("0123456789abcdef0123456789abcdef"), Optional.<String>empty())) {
+            MurderException e = assertThrows(MurderException.class, () -> releases.activate("stray", archiveFixture("stray"), md5,
+                    Optional.empty()));
+            assertEquals(dest.resolve("releases/stray") + ": an empty directory murder did not unpack (expected: release stray unpacked,"
+                    + " or no directory there: remove it, and the job unpacks its archive into it)", e.getMessage());
+        }
+        assertEquals("v1", releases.current().orElseThrow(), "current stays");
+        Files.delete(dest.resolve("releases/stray"));
+        releases.activate("stray", archiveFixture("stray"), Optional.empty(), Optional.empty());
+        assertEquals("stray", releases.current().orElseThrow());
+    }
+
     @Test
     void aReleaseUnpackedBeforeTheRecordsGetsTheMd5OfTheArchiveBesideItAndOtherBytesAreRefused() throws Exception {
         String before = "0123456789abcdef0123456789abcdef";
