@@ -99,7 +99,9 @@ public final class ReleasePacker {
         } catch (UncheckedIOException e) {
             IOException cause = e.getCause();
             if (cause instanceof AccessDeniedException denied) {
-                throw MurderException.badInput(Printable.escape(denied.getFile()) + ": permission denied (expected: a readable file)");
+                throw MurderException.badInput(Printable.escape(denied.getFile()) + ": permission denied (expected: "
+                        + (Files.isDirectory(Path.of(denied.getFile()), java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "a directory it can list"
+                        : "a readable file") + ")");
             }
             throw MurderException.badInput(Printable.escape(org.murder.core.io.IoErrors.describe(cause)) + " (expected: a readable"
                     + " release directory)");
@@ -397,7 +399,8 @@ public final class ReleasePacker {
             }
         }
         if (copied != e.size()) {
-            throw new IOException(e.source() + " shrank from " + e.size() + " to " + copied + " bytes while packing");
+            throw new IOException(e.source() + " shrank from " + e.size() + " to " + copied + " bytes while packing (expected: a release"
+                    + " that does not change while it is packed: stop what writes it, or pack a copy)");
         }
         checkUnchanged(e);
     }
