@@ -571,11 +571,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }));
     }
 
-    /**
-     * A keep-alive when nothing was written to it for {@code keepAlive} (clients drop a connection
-     * silent for two minutes), timed by the torrent's tick on its clock: {@code lastTick} is the
-     * previous tick, so a keep-alive may go a tick early, never late.
-     */
     /** A tick at {@code now}: a message that came since the last one dates {@link #heardAt} to now. */
     void tickHeard(Instant now) {
         if (heard) {
@@ -593,6 +588,11 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         return heardAt;
     }
 
+    /**
+     * A keep-alive when nothing was written to it for {@code keepAlive} (clients drop a connection
+     * silent for two minutes), timed by the torrent's tick on its clock: {@code lastTick} is the
+     * previous tick, so a keep-alive may go a tick early, never late.
+     */
     void keepAlive(Instant now, Instant lastTick, Duration keepAlive) {
         if (wrote) {
             wrote = false;
