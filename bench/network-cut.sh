@@ -7,8 +7,9 @@
 # murder seed (--max-up ORIGIN_UP) on 127.0.0.1, murder peer on 127.0.0.2 (--seed-time 1s); 4 s
 # after the peer starts, iptables drops everything from and to 127.0.0.2 for CUT s. TCP's
 # retransmission timer backs off while the link is cut (0.2 s, doubling: after 30 s of cut its next
-# try can be 20 s away), so a connection that waits for it resumes late; the engine drops a
-# connection that owes blocks after 15 s with nothing from any peer and dials again, and the seed
+# try can be 20 s away), so a connection that waits for it resumes late; the engine sends a silent
+# peer that owes blocks a keep-alive after 5 s with nothing from any peer, drops it at 15 s if TCP still
+# retransmits to it unacknowledged, and dials again; the seed
 # takes the new connection for the silent one (TorrentSession.NOTHING_FROM_ANYONE, PeerSet.SILENT).
 # Prints the peer's exit code and time, when the cut ended, the time from then to the end, and that
 # against the bound: the bytes it still lacked when cut, at ORIGIN_UP. A cut of 2 minutes or more

@@ -179,10 +179,18 @@ public final class Engine implements Closeable {
                 // reads only: keep-alives come from the session's tick (PeerConnection.keepAlive); a
                 // writer timeout here would put a listener on every write
                 p.addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+                PeerConnection peer = new PeerConnection(host, torrent, outgoing);
+                p.addLast("heard", new io.netty.channel.ChannelInboundHandlerAdapter() { // bytes, before a message is whole
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        peer.bytesCame();
+                        ctx.fireChannelRead(msg);
+                    }
+                });
                 p.addLast("handshake", new HandshakeDecoder());
                 p.addLast("messages", new MessageDecoder(MAX_FRAME));
                 p.addLast("encoder", MessageEncoder.INSTANCE);
-                p.addLast("peer", new PeerConnection(host, torrent, outgoing));
+                p.addLast("peer", peer);
             }
         };
     }

@@ -186,8 +186,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private Instant joinedAt;
     /** Since when it owes us a block: a request went out with none in flight, or it last answered one. */
     private Instant owedSince;
-    /** Whether a message came from it since the last tick (see {@link #heardAt}). */
-    private boolean heard;
+    /** When a probe went to it (see {@link #probe}) since bytes last came from it; null: none. */
+    private Instant probedAt;
+    /**
+     * Whether bytes came from it since the last tick (see {@link #heardAt}): set on the channel's loop as
+     * they are read (a block at 1 KB/s takes 16 s to come whole, and it is not silent meanwhile).
+     */
+    private volatile boolean heard;
     /** When a message last came from it, as the torrent's ticks saw it (or it joined); set when attached. */
     private Instant heardAt;
 
@@ -571,17 +576,59 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }));
     }
 
-    /** A tick at {@code now}: a message that came since the last one dates {@link #heardAt} to now. */
+    /** Bytes came from it (on the channel's loop, before they are decoded). */
+    void bytesCame() {
+        if (!heard) {
+            heard = true;
+        }
+    }
+
+    /** A tick at {@code now}: bytes that came since the last one date {@link #heardAt} to now. */
     void tickHeard(Instant now) {
         if (heard) {
             heard = false;
             heardAt = now;
+            probedAt = null;
         }
     }
 
     /**
-     * When a message (any, a keep-alive too) last came from it, to the tick (see {@link #tickHeard}), or
-     * when it joined; null before.
+     * Sends it a keep-alive, once while it stays silent: data of ours in its socket that TCP then sends
+     * again and again unanswered ({@link #wayDown}) tells a cut way from a slow peer.
+     */
+    void probe(Instant now) {
+        if (probedAt == null) {
+            probedAt = now;
+            send(new PeerMessage.KeepAlive());
+            flush();
+        }
+    }
+
+    /** When {@link #probe} sent it a keep-alive since bytes last came from it; null: none. */
+    Instant probedAt() {
+        return probedAt;
+    }
+
+    /**
+     * Whether TCP is sending data of this socket again and again with nothing acknowledged (TCP_INFO: two
+     * retransmission timeouts or more in a row): the way to the peer is down. With the epoll transport
+     * only; false when unknown.
+     */
+    boolean wayDown() {
+        if (channel instanceof io.netty.channel.epoll.EpollSocketChannel epoll && epoll.isOpen()) {
+            try {
+                io.netty.channel.epoll.EpollTcpInfo info = epoll.tcpInfo();
+                return info.unacked() > 0 && info.retransmits() >= 2;
+            } catch (io.netty.channel.ChannelException e) {
+                LOG.debug("[peer={}] TCP_INFO: {}", channel.remoteAddress(), e.toString()); // closing
+            }
+        }
+        return false;
+    }
+
+    /**
+     * When bytes (of any message, a keep-alive too) last came from it, to the tick (see {@link #tickHeard}),
+     * or when it joined; null before.
      */
     @Override
     public Instant heardAt() {
@@ -757,7 +804,6 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         Channel ch = ctx.channel();
         t.run(() -> {
             try {
-                heard = true;
                 if (attached && update(m)) {
                     t.received(this, m);
                 }

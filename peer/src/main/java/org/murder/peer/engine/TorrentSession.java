@@ -56,6 +56,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
     static final Duration TICK_LATE = Duration.ofSeconds(3);
     /** See {@link #dropPeersThatOweBlocks}: longer than {@link PeerSet#SILENT}. */
     static final Duration NOTHING_FROM_ANYONE = Duration.ofSeconds(15);
+    /** See {@link #dropPeersThatOweBlocks}: a probe's retransmissions back off to 3 s and more in this. */
+    static final Duration PROBE_AFTER = Duration.ofSeconds(5);
     /** Bytes handed to connections and not yet taken by their sockets, at most: see {@link SendAhead}. */
     static final long SEND_AHEAD = 2L * EngineConfig.MURDER_REQUEST_BLOCKS * EngineConfig.BLOCK_SIZE;
 
@@ -1135,26 +1137,34 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
      * (asked again only in the endgame) and its connection slot (a peer with blocks in flight is
      * never evicted).
      *
-     * <p>With nothing from any peer for {@link #NOTHING_FROM_ANYONE} (and this tick on time: not a pause of
-     * ours), each peer that owes blocks as long and sent nothing at all meanwhile is disconnected too:
-     * the way to it may be down (a network cut), and its connection would wait for TCP's retransmission
-     * timer, a minute and more once backed off, after the way is back; dialled again, it answers as
-     * soon as it is (the other end takes the new connection for the silent one: see PeerSet).
+     * <p>With nothing from any peer for {@link #PROBE_AFTER} (and this tick on time: not a pause of ours),
+     * each peer that owes blocks and sent not a byte as long is sent a keep-alive; at
+     * {@link #NOTHING_FROM_ANYONE}, one whose socket TCP is still sending it to, unacknowledged
+     * ({@link PeerConnection#wayDown}), is disconnected: the way to it is down (a network cut), and its
+     * connection would wait for TCP's retransmission timer, a minute and more once backed off, after the
+     * way is back; dialled again, it answers as soon as it is (the other end takes the new connection for
+     * the silent one: see PeerSet). A slow peer acknowledges the keep-alive (a seed held to 1 KB/s sends a
+     * block whole every 16 s, silent between), and is left to {@link #REQUEST_TIMEOUT}.
      */
     private void dropPeersThatOweBlocks(Instant now, Duration sinceLastTick) {
-        boolean nothingFromAnyone = !now.isBefore(lastData.plus(NOTHING_FROM_ANYONE)) && sinceLastTick.compareTo(TICK_LATE) < 0;
+        boolean onTime = sinceLastTick.compareTo(TICK_LATE) < 0;
+        boolean quiet = onTime && !now.isBefore(lastData.plus(PROBE_AFTER));
         for (PeerConnection c : List.copyOf(peers.connected())) {
             if (c.owesBlocksFor(now, REQUEST_TIMEOUT)) {
                 LOG.info("[torrent={} peer={}] none of the {} blocks asked of it came in {}: disconnecting", logId, c,
                         c.requests().size(), Durations.format(REQUEST_TIMEOUT));
                 c.close("answered none of the blocks asked of it in " + Durations.format(REQUEST_TIMEOUT));
                 left(c); // now, not once the close is seen: its blocks go to the others, and it is asked nothing more
-            } else if (nothingFromAnyone && c.owesBlocksFor(now, NOTHING_FROM_ANYONE)
-                    && !now.isBefore(c.heardAt().plus(NOTHING_FROM_ANYONE))) {
-                LOG.info("[torrent={} peer={}] nothing from it or any other peer for {}, {} blocks asked of it: the way to it may"
-                        + " be down; disconnecting to dial again", logId, c, Durations.format(NOTHING_FROM_ANYONE), c.requests().size());
-                c.close("nothing from it or any other peer for " + Durations.format(NOTHING_FROM_ANYONE) + " with blocks asked");
-                left(c);
+            } else if (quiet && c.owesBlocksFor(now, PROBE_AFTER) && !now.isBefore(c.heardAt().plus(PROBE_AFTER))) {
+                c.probe(now);
+                if (!now.isBefore(lastData.plus(NOTHING_FROM_ANYONE)) && !now.isBefore(c.heardAt().plus(NOTHING_FROM_ANYONE))
+                        && c.probedAt() != null && !now.isBefore(c.probedAt().plus(PROBE_AFTER)) && c.wayDown()) {
+                    LOG.info("[torrent={} peer={}] nothing from it or any other peer for {}, {} blocks asked of it, and TCP sends it"
+                            + " our data again and again unacknowledged: the way to it is down; disconnecting to dial again", logId, c,
+                            Durations.format(NOTHING_FROM_ANYONE), c.requests().size());
+                    c.close("nothing from it or any other peer for " + Durations.format(NOTHING_FROM_ANYONE) + " with blocks asked");
+                    left(c);
+                }
             }
         }
     }
