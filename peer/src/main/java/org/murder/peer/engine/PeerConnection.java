@@ -186,6 +186,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     private Instant joinedAt;
     /** Since when it owes us a block: a request went out with none in flight, or it last answered one. */
     private Instant owedSince;
+    /** We closed it (see {@link #closedHere}); set on the thread that closes, read on the torrent's. */
+    private volatile boolean closedHere;
     /** When a probe went to it (see {@link #probe}) since bytes last came from it; null: none. */
     private Instant probedAt;
     /**
@@ -733,7 +735,13 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
         }
     }
 
+    /** Whether we closed it ({@link #close}, {@link #abort}, {@link #closeAfterFlush}), rather than its end. */
+    boolean closedHere() {
+        return closedHere;
+    }
+
     void close(String reason) {
+        closedHere = true;
         LOG.debug("[peer={}] closing: {}", channel == null ? "?" : channel.remoteAddress(), reason);
         if (channel != null) {
             channel.close();
@@ -747,6 +755,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * it, for minutes (the test's client blocked in write that long).
      */
     void abort(String reason) {
+        closedHere = true;
         LOG.debug("[peer={}] closing with a reset: {}", channel == null ? "?" : channel.remoteAddress(), reason);
         if (channel != null) {
             try {
@@ -759,6 +768,7 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
     }
 
     void closeAfterFlush(String reason) {
+        closedHere = true;
         LOG.debug("[peer={}] closing: {}", channel.remoteAddress(), reason);
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }

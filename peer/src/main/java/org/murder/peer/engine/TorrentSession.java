@@ -458,7 +458,7 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         counters.peers = peers.size();
         c.detach().forEach(picker::abandoned);
         countSeeds();
-        firstCopy.gone(c, clock.instant());
+        firstCopy.gone(c, clock.instant(), c.closedHere());
         uploads.remove(c);
         sends.remove(c);
         handedOut.gone(c);

@@ -1,5 +1,6 @@
 package org.murder.peer.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,59 @@ class FirstCopyWindowTest {
         policy.gone("a", t0);
         assertFalse(policy.goesElsewhere(2, "b", t0.plusMillis(1), 0));
         assertTrue(policy.goesElsewhere(2, "c", t0.plusMillis(2), 0));
+    }
+
+    /**
+     * A peer whose end closed while a first copy was still on its way to it died mid-download: what went
+     * whole only to it is served to the next asker at once, not held for the doubt and the patience.
+     * Closed by us (a busy origin let it go), or with nothing on its way, it is held as before.
+     */
+    @Test
+    void aPeerThatDiedMidDownloadHoldsNoneOfThePiecesOnlyItGot() {
+        for (boolean closedHere : new boolean[] {false, true}) {
+            FirstCopy<String> p = new FirstCopy<>(4, piece -> 20, piece -> held[piece]);
+            for (int piece = 0; piece < 3; piece++) {
+                assertFalse(p.goesElsewhere(piece, "a", t0, 0, true));
+                assertFalse(p.goesElsewhere(piece, "a", t0, 0, true));
+                p.sent(piece, "a", 10, t0);
+                if (piece < 2) {
+                    p.sent(piece, "a", 10, t0); // pieces 0 and 1 went whole; piece 2's second block waits
+                }
+            }
+            held[1] = 1; // another peer of ours has piece 1 from a
+            p.gone("a", t0.plusMillis(100), closedHere);
+            Instant asked = t0.plusMillis(200);
+            assertEquals(closedHere, p.goesElsewhere(0, "b", asked, 0, true),
+                    closedHere ? "let go by us: a shares piece 0, b waits for it" : "a died: b gets piece 0 at once");
+            assertTrue(p.goesElsewhere(1, "b", asked, 1, true), "piece 1 spreads from the peer that has it, whoever a was");
+            assertFalse(p.goesElsewhere(2, "c", asked, 0, true), "piece 2 was not whole: the next asker's either way");
+            held[1] = 0;
+        }
+        FirstCopy<String> idle = new FirstCopy<>(4, piece -> 20, piece -> held[piece]);
+        assertFalse(idle.goesElsewhere(0, "a", t0, 0, true));
+        idle.sent(0, "a", 20, t0);
+        assertFalse(idle.goesElsewhere(1, "a", t0, 0, true));
+        idle.sent(1, "a", 20, t0);
+        held[1] = 1; // passed on before it went
+        idle.gone("a", t0.plusMillis(100), false); // its end closed with nothing on its way: it left when it chose to
+        Instant first = t0.plusMillis(200);
+        assertTrue(idle.goesElsewhere(0, "b", first, 0, true), "nothing on its way: held for the doubt");
+        Instant doubted = first.plus(idle.doubt());
+        assertFalse(idle.goesElsewhere(0, "b", doubted, 0, true),
+                "none of our peers got piece 0 since it went (piece 1 it passed on before says nothing): it left, b gets it");
+        assertTrue(idle.goesElsewhere(1, "c", doubted, 1, true), "piece 1 spreads from the peer that has it");
+        held[1] = 0;
+
+        FirstCopy<String> shares = new FirstCopy<>(4, piece -> 20, piece -> held[piece]);
+        for (int piece = 0; piece < 2; piece++) {
+            assertFalse(shares.goesElsewhere(piece, "a", t0, 0, true));
+            shares.sent(piece, "a", 20, t0);
+        }
+        shares.gone("a", t0.plusMillis(100), false);
+        assertTrue(shares.goesElsewhere(0, "b", first, 0, true));
+        held[1] = 1; // piece 1, which nobody had when a went, reached a peer of ours since: a shares
+        assertTrue(shares.goesElsewhere(0, "b", first.plus(shares.doubt()), 0, true), "a shares: b waits for piece 0 from it");
+        held[1] = 0;
     }
 
     @Test
