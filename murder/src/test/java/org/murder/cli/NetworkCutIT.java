@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,22 +25,13 @@ class NetworkCutIT {
     @TempDir
     Path tmp;
 
-    private Netns netns;
-
-    @AfterEach
-    void cleanUp() {
-        if (netns != null) {
-            netns.close();
-        }
-    }
-
     private static List<String> murder(String... args) {
         List<String> argv = new ArrayList<>(List.of(Netns.LAUNCHER.toString()));
         argv.addAll(List.of(args));
         return argv;
     }
 
-    private void cut(String ns, String action) {
+    private static void cut(Netns netns, String ns, String action) {
         for (String way : List.of("-s", "-d")) {
             netns.execOk(ns, List.of("iptables", "-w", action, "INPUT", way, "127.0.0.2", "-j", "DROP"));
         }
@@ -50,8 +40,12 @@ class NetworkCutIT {
     @Test
     void aDownloadCutOffFromItsSourceDialsAgainAndFinishesOnceTheWayIsBack() throws Exception {
         Netns.requireTool("iptables", "iptables");
-        netns = Netns.open();
-        String ns = netns.add();
+        try (Netns netns = Netns.open()) {
+            cutAndBack(netns, netns.add());
+        }
+    }
+
+    private void cutAndBack(Netns netns, String ns) throws Exception {
         Path file = tmp.resolve("rel.bin");
         byte[] data = new byte[24 * 1024 * 1024];
         new java.util.Random(3).nextBytes(data);
@@ -71,9 +65,9 @@ class NetworkCutIT {
             TimeUnit.MILLISECONDS.sleep(250); // bytes on disk: what a process in another namespace shows of its download
         }
         assertTrue(peer.isAlive(), "cut before it finished: " + Files.readString(peerLog));
-        cut(ns, "-I");
+        cut(netns, ns, "-I");
         TimeUnit.SECONDS.sleep(CUT_SECONDS);
-        cut(ns, "-D");
+        cut(netns, ns, "-D");
         long back = System.nanoTime();
         assertTrue(peer.waitFor(60, TimeUnit.SECONDS), "finished within 60 s of the way back: " + Files.readString(peerLog));
         double after = (System.nanoTime() - back) / 1e9;
