@@ -98,7 +98,7 @@ public final class AtomicFiles {
 
     /**
      * Puts each of {@code temps} in place of the target at the same index ({@link #commit}), all or none:
-     * a target that exists is moved aside first, and if a later one cannot be put in place (an immutable
+     * a target that exists gets a second name first ({@link #setAside}), and if a later one cannot be put in place (an immutable
      * file, a sticky directory's file of another owner, a device) every target is as it was, so that files
      * made together (an archive, its md5 and its torrent) never mix two makings. A process killed between
      * two renames can still leave some new and some old, the old ones beside them as temporary siblings.
@@ -113,14 +113,7 @@ public final class AtomicFiles {
             for (int i = 0; i < temps.size(); i++) {
                 Path target = targets.get(i);
                 if (replace && (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(target))) {
-                    Path backup = temporarySibling(target);
-                    try {
-                        Files.move(target, backup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (IOException e) {
-                        deleteQuietly(backup);
-                        throw e;
-                    }
-                    aside[i] = backup;
+                    aside[i] = setAside(target);
                 }
                 commit(temps.get(i), target, replace);
                 placed++;
@@ -128,7 +121,10 @@ public final class AtomicFiles {
         } catch (IOException | RuntimeException e) {
             for (int i = Math.min(placed, temps.size() - 1); i >= 0; i--) {
                 try {
-                    if (aside[i] != null) {
+                    if (aside[i] != null && Files.exists(targets.get(i), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && Files.isSameFile(aside[i], targets.get(i))) {
+                        Files.delete(aside[i]); // the old one is still in place (rename would keep both names of it)
+                    } else if (aside[i] != null) {
                         Files.move(aside[i], targets.get(i), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     } else if (i < placed) {
                         Files.deleteIfExists(targets.get(i)); // new: there was none before
@@ -142,6 +138,30 @@ public final class AtomicFiles {
         for (Path backup : aside) {
             deleteQuietly(backup);
         }
+    }
+
+    /**
+     * A second name for {@code target} beside it (a hard link: the target stays in place for readers, and
+     * a process killed now leaves it as it was), or, where the file system has no hard links, the target
+     * itself moved there.
+     */
+    private static Path setAside(Path target) throws IOException {
+        Path backup = temporarySibling(target);
+        try {
+            Files.delete(backup);
+            Files.createLink(backup, target);
+            return backup;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException linkFailed) {
+            deleteQuietly(backup);
+        }
+        backup = temporarySibling(target);
+        try {
+            Files.move(target, backup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            deleteQuietly(backup);
+            throw e;
+        }
+        return backup;
     }
 
     /** Writes {@code bytes} to {@code target} through a temporary sibling. */

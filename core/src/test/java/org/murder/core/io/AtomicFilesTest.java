@@ -45,6 +45,7 @@ class AtomicFilesTest {
     @Test
     void filesCommittedTogetherAreAllReplacedOrNoneIs() throws Exception {
         Path archive = Files.writeString(tmp.resolve("r.tar.zst"), "old archive");
+        Object archiveBefore = Files.readAttributes(archive, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         Path md5 = tmp.resolve("r.md5"); // none before
         Path torrent = Files.createDirectory(tmp.resolve("r.torrent")); // cannot be replaced
         java.util.List<Path> targets = java.util.List.of(archive, md5, torrent);
@@ -54,6 +55,8 @@ class AtomicFilesTest {
         }
         assertThrows(java.io.IOException.class, () -> AtomicFiles.commitAll(temps, targets, true));
         assertEquals("old archive", Files.readString(archive), "put back");
+        assertEquals(archiveBefore, Files.readAttributes(archive, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                "the same file, not a copy");
         assertFalse(Files.exists(md5), "the new one taken away: there was none");
         assertTrue(Files.isDirectory(torrent));
         try (var left = Files.list(tmp)) {

@@ -58,14 +58,19 @@ public final class Hooks {
         List<String> lines;
         String named = origin + " " + Printable.escape(file.toString());
         try {
-            if (!Files.exists(file)) {
-                if (Files.isSymbolicLink(file)) {
-                    throw MurderException.badInput(named + ": a link to " + Printable.escape(Files.readSymbolicLink(file).toString())
-                            + ", which is missing (expected: the hooks file, or no " + FILE + ")");
-                }
-                return none();
+            try {
+                Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return none(); // nothing there, not even a link (a directory we may not search fails below, as unreadable)
             }
-            if (!Files.isRegularFile(file)) {
+            java.nio.file.attribute.BasicFileAttributes target;
+            try {
+                target = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                throw MurderException.badInput(named + ": a link to " + Printable.escape(Files.readSymbolicLink(file).toString())
+                        + ", which is missing (expected: the hooks file, or no " + FILE + ")");
+            }
+            if (!target.isRegularFile()) {
                 throw MurderException.badInput(named + ": not a regular file (expected: a " + FILE + " file)");
             }
             byte[] bytes;

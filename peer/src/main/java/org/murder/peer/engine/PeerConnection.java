@@ -616,7 +616,8 @@ final class PeerConnection extends ChannelInboundHandlerAdapter implements PeerS
      * retransmission timeouts or more in a row): the way to the peer is down. With the epoll transport
      * only; false when unknown.
      */
-    boolean wayDown() {
+    @Override
+    public boolean wayDown() {
         if (channel instanceof io.netty.channel.epoll.EpollSocketChannel epoll && epoll.isOpen()) {
             try {
                 io.netty.channel.epoll.EpollTcpInfo info = epoll.tcpInfo();

@@ -43,8 +43,8 @@ final class PeerSet<P extends PeerSet.Member> {
      */
     static final Duration SIMULTANEOUS = Duration.ofSeconds(3);
     /**
-     * A connection nothing came from for this long, while the same peer connects again from the same
-     * address, is replaced by the new one ({@link #keepsNewer}): the way it took may be gone (a network
+     * A connection nothing came from for this long with blocks on their way (or TCP's retransmissions
+     * unanswered), while the same peer connects again from the same address, is replaced by the new one: the way it took may be gone (a network
      * cut, a host whose link flapped) while its socket here waits out TCP's retransmission timer, which
      * backs off to a minute and more. A peer cut off for 30 s got data again 38 s after its link came
      * back, and one cut off for 105 s would have failed its 2-minute stall timeout with the link back.
@@ -87,6 +87,11 @@ final class PeerSet<P extends PeerSet.Member> {
         /** When anything last came from it (about: to the second), or when it joined; null: not known. */
         default Instant heardAt() {
             return null;
+        }
+
+        /** Whether TCP keeps sending it our data with nothing acknowledged: the way to it is down (false: not known). */
+        default boolean wayDown() {
+            return false;
         }
 
         /** It had every piece when it connected (in a deploy, the origin): a gateway never gives its slot to a rack-mate. */
@@ -421,10 +426,15 @@ final class PeerSet<P extends PeerSet.Member> {
         return newer.outgoing() == weAreSmaller;
     }
 
-    /** Whether nothing came from {@code peer} for {@link #SILENT} at {@code now}: the peer, back on a new connection, replaces it. */
+    /**
+     * Whether nothing came from {@code peer} for {@link #SILENT} at {@code now} while blocks were on their way
+     * either way or TCP keeps sending it ours unacknowledged: the peer, back on a new connection, replaces it.
+     * An idle connection that is merely quiet (a leecher we choke says nothing for minutes) is not replaced:
+     * the peer keeps its place in our upload slots' rotation.
+     */
     private boolean silent(P peer, Instant now) {
         Instant heard = peer.heardAt();
-        return heard != null && !now.isBefore(heard.plus(SILENT));
+        return heard != null && !now.isBefore(heard.plus(SILENT)) && (peer.blocksInFlight() > 0 || peer.wayDown());
     }
 
     /** Adds an admitted peer (after its evicted one is removed). */

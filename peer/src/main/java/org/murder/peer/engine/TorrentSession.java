@@ -427,8 +427,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         if (admission.evicted() != null) {
             LOG.debug("[torrent={} peer={}] makes way for {}: {}", logId, admission.evicted(), c, admission.why());
+            admission.evicted().close(admission.why()); // first: left() tells FirstCopy we closed it (closedHere)
             left(admission.evicted());
-            admission.evicted().close(admission.why());
         }
         int blocks = c.peerId().isMurder() ? Math.min(EngineConfig.MURDER_REQUEST_BLOCKS, config.pipelineBlocks()) : 1;
         RequestDepth depth = new RequestDepth(Math.max(1, config.pipelineBlocks() / blocks), pipelineTime(config.pipelineTime(), c.peerId().isMurder(), c.reportsRoundTrip()).toNanos(),
@@ -786,8 +786,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                         + " from its peers whose data passed; its peers are still dialled" : ""));
         for (PeerConnection c : new ArrayList<>(peers.connected())) {
             if (c.identity() != null && bans.isBanned(c.sender())) {
+                c.close("banned for corrupt data"); // first: closedHere for left()
                 left(c);
-                c.close("banned for corrupt data");
             }
         }
     }

@@ -187,6 +187,11 @@ class PeerSetTest {
         }
         Member other = new Member(id("b"), address(2, 9), heard, false, 0);
         assertFalse(peers.admit(other, heard.plus(PeerSet.SILENT)).evicted() == a, "another peer id at the address is another peer");
+
+        Member idle = new Member(id("c"), address(3, 7000), t0, true, 0, t0, null, false, heard); // nothing on its way either way
+        peers.add(idle);
+        assertFalse(peers.admit(new Member(idle.peerId(), address(3, 9), heard, false, 0), heard.plus(PeerSet.SILENT.multipliedBy(6)))
+                .admitted(), "quiet with nothing on its way (a leecher we choke): its place kept, the new connection refused");
     }
 
     /**
