@@ -568,13 +568,17 @@ public final class ReleaseManager {
                     + " with other bytes (expected: a new tag for new bytes, or that directory removed first if this job's bytes are"
                     + " the ones wanted)", null);
         }
-        if (then == null && !readUnpacked().contains(tag) && isEmptyDirectory(releases.resolve(tag))) {
+        if (then != null) {
+            return;
+        }
+        boolean unpackedHere = readUnpacked().contains(tag); // one read of the record for both questions below
+        if (!unpackedHere && isEmptyDirectory(releases.resolve(tag))) {
             throw MurderException.failure(releases.resolve(tag) + ": an empty directory murder did not unpack (expected: release " + tag
                     + " unpacked, or no directory there: remove it, and the job unpacks its archive into it)", null);
         }
-        if (then == null && md5.isPresent()) {
+        if (md5.isPresent()) {
             LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): used as it is for {}, whose md5 is {}",
-                    dest, releases.resolve(tag), readUnpacked().contains(tag) ? "unpacked by a murder before the records"
+                    dest, releases.resolve(tag), unpackedHere ? "unpacked by a murder before the records"
                     : "not unpacked by murder", tag, org.murder.core.Printable.escape(md5.get(), 64));
         }
     }
