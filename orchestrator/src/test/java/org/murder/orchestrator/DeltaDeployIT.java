@@ -87,8 +87,12 @@ class DeltaDeployIT {
     }
 
     private List<HostOutcome> deploy(Path src, String tag) throws Exception {
-        DeployRequest req = DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(Duration.ofSeconds(1))
-                .timeout(Duration.ofMinutes(2)).activate(true).keep(3).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
+        return deploy(src, tag, 3, Duration.ofSeconds(1));
+    }
+
+    private List<HostOutcome> deploy(Path src, String tag, int keep, Duration seedTime) throws Exception {
+        DeployRequest req = DeployRequest.builder().source(src).tag(tag).hostGlobs(List.of("web-*")).seedTime(seedTime)
+                .timeout(Duration.ofMinutes(2)).activate(true).keep(keep).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999))
                 .workDir(tmp.resolve("work")).grace(Duration.ZERO).build();
         List<HostOutcome> outcomes = new Deployer(deployZk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(),
                 new PrintWriter(output, true), false).deploy(req);
@@ -130,5 +134,24 @@ class DeltaDeployIT {
             assertEquals("a new config\n", Files.readString(tmp.resolve("hosts/" + h + "/current/lib/f50.bin")), h);
         }
         assertTrue(output.toString().contains("REBUILT"), output.toString());
+    }
+
+    @Test
+    void deploysInQuickSuccessionLeaveTheKeepsArchivesNotAllOfTheHours() throws Exception {
+        Path src = tree();
+        for (int v = 1; v <= 4; v++) {
+            write(src.resolve("lib/f3.bin"), ("release " + v + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            deploy(src, "v" + v, 1, Duration.ZERO); // no seeding after: an earlier release still seeded stays (in use)
+        }
+        for (String h : List.of("web-1", "web-2")) {
+            Path dest = tmp.resolve("hosts/" + h);
+            for (String gone : List.of("v1", "v2")) {
+                assertTrue(Files.notExists(dest.resolve(gone + ".tar.zst")) && Files.notExists(dest.resolve(gone + ".tar.zst.torrent")),
+                        h + ": " + gone + " is beyond --keep 1 and no job uses it, however young (an agent kept a whole hour's)");
+            }
+            for (String kept : List.of("v3", "v4")) {
+                assertTrue(Files.exists(dest.resolve(kept + ".tar.zst")), h + ": " + kept + " (the keep, and the one just deployed)");
+            }
+        }
     }
 }

@@ -278,4 +278,30 @@ class ReleaseDeltaTest {
         assertEquals(Files.size(r.archive()) + "resume me".length() + "old".length()
                 + Files.size(dir.resolve("v3.tar.zst.torrent")), freed);
     }
+
+    @Test
+    void aCallerThatKnowsEveryUsePrunesBeyondKeepWhateverTheAgeButNeverAReleaseInUse() throws Exception {
+        MakeTorrentResult r = pack(tree("build"), "v1", Files.createDirectories(tmp.resolve("out")));
+        Path dir = Files.createDirectories(tmp.resolve("dest"));
+        Instant now = Instant.parse("2026-12-01T12:00:00Z");
+        for (int i = 1; i <= 6; i++) { // six deploys within the hour, v6 the newest
+            agentRelease(dir, r, "v" + i + ".tar.zst", now, java.time.Duration.ofMinutes(60 - 10L * i));
+        }
+        Clock clock = Clock.fixed(now, java.time.ZoneOffset.UTC);
+        assertEquals(0, ReleaseDelta.prune(dir, 2, java.util.Set.of(), clock), "the hour's rule: all six are too recent to judge");
+
+        long freed = ReleaseDelta.prune(dir, 2, meta -> meta.name().equals("v2.tar.zst"), "v5.tar.zst"::equals,
+                java.time.Duration.ZERO, clock);
+
+        for (String kept : List.of("v6", "v4")) {
+            assertTrue(Files.exists(dir.resolve(kept + ".tar.zst")), kept + ": one of the 2 newest not in use");
+        }
+        assertTrue(Files.exists(dir.resolve("v5.tar.zst")) && Files.exists(dir.resolve("v2.tar.zst")),
+                "in use (unpacked by a job, seeded): kept, and not counted in the keep");
+        for (String gone : List.of("v3", "v1")) {
+            assertTrue(Files.notExists(dir.resolve(gone + ".tar.zst")) && Files.notExists(dir.resolve(gone + ".tar.zst.torrent")),
+                    gone + ": beyond the keep, however young");
+        }
+        assertTrue(freed > 2 * Files.size(r.archive()), "two archives and their torrents freed: " + freed);
+    }
 }

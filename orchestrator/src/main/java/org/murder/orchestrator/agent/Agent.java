@@ -698,10 +698,14 @@ public final class Agent implements Closeable {
         }
     }
 
-    /** Removes archives of releases beyond the job's keep (never one a job of this agent is downloading). */
+    /**
+     * Removes archives of releases beyond the job's keep: never one a job of this agent downloads or unpacks, nor one it
+     * seeds. What the agent does not use is not judged by its age: the agent is the destination's only user.
+     */
     private void pruneReleases(Job job, Path dest) {
         try {
-            org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), Set.copyOf(archivesInUse), clock);
+            org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), meta -> engine.running(meta.infoHash()).isPresent(),
+                    archivesInUse::contains, java.time.Duration.ZERO, clock);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] prune {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }
