@@ -237,7 +237,10 @@ class MurderCliTest {
                 + " start if missing)");
         assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
                 tmp.toString(), "--hooks-file", tmp.toString()), "murder: --hooks-file " + tmp + ": not a regular file (expected: a"
-                + " murder.hooks file)");
+                + " murder.hooks file the agent can read)");
+        assertOneLineError(CliRun.of("agent", "--name", "a1", "--zk", "127.0.0.1:1", "--secret-file", secret.toString(), "--dest-root",
+                tmp.toString(), "--hooks-file", tmp.resolve("none/murder.hooks").toString()), "murder: --hooks-file " + tmp
+                + "/none/murder.hooks: no such file or directory (expected: a murder.hooks file the agent can read)");
         // hooks run as root: a file anyone may change is anyone's root shell; so is an overlay directory anyone may fill
         Path open = Files.writeString(tmp.resolve("open.hooks"), "post-activate = true\n");
         java.nio.file.Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));

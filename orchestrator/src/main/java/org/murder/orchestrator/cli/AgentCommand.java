@@ -133,9 +133,18 @@ public final class AgentCommand implements Callable<Integer> {
         }
         org.murder.core.io.IoErrors.requireWritableDir(destRoot, "--dest-root", "a directory this user may create and write,"
                 + " on a file system with room for releases");
-        if (hooksFile != null && !java.nio.file.Files.isRegularFile(hooksFile)) {
-            throw MurderException.badInput("--hooks-file " + org.murder.core.Printable.escape(hooksFile.toString()) + ": "
-                    + (java.nio.file.Files.exists(hooksFile) ? "not a regular file" : "no such file") + " (expected: a murder.hooks file)");
+        if (hooksFile != null) {
+            String problem;
+            try { // what is there, or why it cannot be known (a directory the agent cannot search is not "no such file")
+                problem = java.nio.file.Files.readAttributes(hooksFile, java.nio.file.attribute.BasicFileAttributes.class)
+                        .isRegularFile() ? null : "not a regular file";
+            } catch (java.io.IOException e) {
+                problem = org.murder.core.io.IoErrors.reason(e);
+            }
+            if (problem != null) {
+                throw MurderException.badInput("--hooks-file " + org.murder.core.Printable.escape(hooksFile.toString()) + ": "
+                        + problem + " (expected: a murder.hooks file the agent can read)");
+            }
         }
         if (hooksFile != null) {
             org.murder.core.io.FileModes.refuseChangeableByEveryone(hooksFile, "--hooks-file");
