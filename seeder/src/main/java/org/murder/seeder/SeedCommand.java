@@ -111,7 +111,7 @@ public final class SeedCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "murder-seed-stop");
             org.murder.core.cli.Termination.onStop(hook);
-            Torrent session = engine.add(meta, storage, SessionOptions.seedForever(), SessionListener.NONE);
+            Torrent session = engine.add(meta, storage, SessionOptions.seedForever().saidByCaller(), SessionListener.NONE);
             seeding.set(session);
             session.addPeers(extraPeers);
             try {

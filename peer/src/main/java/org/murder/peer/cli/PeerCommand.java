@@ -151,7 +151,7 @@ public final class PeerCommand implements Callable<Integer> {
                     }
                 }
             };
-            Torrent session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)),
+            Torrent session = engine.add(meta, storage, SessionOptions.download(expectedMd5, Optional.of(seedTime)).saidByCaller(),
                     listener);
             session.addPeers(extraPeers);
             try {

@@ -13,9 +13,12 @@ import java.util.Optional;
  * @param hashedHere   with {@code seedOnly}: this process hashed these very files into the torrent moments ago (a deploy
  *                     that packed its release), so the check takes every piece as good without reading it again (1 s a
  *                     GiB before the job could be published); hosts still verify every piece they get
+ * @param callerSaysFailures the caller waits for the session's end and says a failure after the download itself (murder
+ *                     peer and seed, in their last line): not logged as an error too. Otherwise (an agent's seeding after
+ *                     its job, a deploy's origin) nobody waits to say it, and the session logs it
  */
 public record SessionOptions(Optional<String> expectedMd5, Optional<Duration> seedTime, boolean recheck, boolean seedOnly,
-        boolean hashedHere) {
+        boolean hashedHere, boolean callerSaysFailures) {
     public SessionOptions {
         if (hashedHere && !seedOnly) {
             throw new IllegalArgumentException("hashedHere goes with seedOnly");
@@ -23,7 +26,12 @@ public record SessionOptions(Optional<String> expectedMd5, Optional<Duration> se
     }
 
     public SessionOptions(Optional<String> expectedMd5, Optional<Duration> seedTime, boolean recheck, boolean seedOnly) {
-        this(expectedMd5, seedTime, recheck, seedOnly, false);
+        this(expectedMd5, seedTime, recheck, seedOnly, false, false);
+    }
+
+    /** These options, with the caller saying every failure of the session (see {@code callerSaysFailures}). */
+    public SessionOptions saidByCaller() {
+        return new SessionOptions(expectedMd5, seedTime, recheck, seedOnly, hashedHere, true);
     }
 
     /** Download, verify against {@code md5} when given, seed for {@code seedTime}. */
@@ -38,6 +46,6 @@ public record SessionOptions(Optional<String> expectedMd5, Optional<Duration> se
 
     /** {@link #seedForever} of files this process hashed into the torrent just before: not read again (see {@code hashedHere}). */
     public static SessionOptions seedHashedHere() {
-        return new SessionOptions(Optional.empty(), Optional.empty(), true, true, true);
+        return new SessionOptions(Optional.empty(), Optional.empty(), true, true, true, false);
     }
 }

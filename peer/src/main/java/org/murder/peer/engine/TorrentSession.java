@@ -1194,11 +1194,11 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
         }
         failureCode = exitCode;
         counters.error = Optional.of(message);
-        if (completed.isDone()) {
+        if (completed.isDone() && !options.callerSaysFailures()) {
             LOG.error("[torrent={}] {}", logId, message); // after the download: no caller waits to say it
         } else {
-            // whoever waits for the download says it (murder peer's last line, the agent's job log): said
-            // here too, an operator read every failure twice
+            // whoever waits for the download (murder peer's last line, the agent's job log), or for the end of the
+            // seeding (murder peer and seed), says it: said here too, an operator read every failure twice
             LOG.debug("[torrent={}] {}", logId, message);
         }
         setState(SessionState.FAILED);

@@ -362,9 +362,44 @@ class SwarmScenariosTest {
 
     /** {@code t}'s file seeded by {@code engine}, checked. */
     private static Torrent seeded(Engine engine, TorrentFixture t) throws Exception {
-        Torrent seeding = engine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), SessionOptions.seedForever(), SessionListener.NONE);
+        return seeded(engine, t, SessionOptions.seedForever());
+    }
+
+    private static Torrent seeded(Engine engine, TorrentFixture t, SessionOptions options) throws Exception {
+        Torrent seeding = engine.add(t.meta(), Storage.forSeeding(t.meta(), t.file()), options, SessionListener.NONE);
         seeding.completed().get(30, TimeUnit.SECONDS);
         return seeding;
+    }
+
+    /**
+     * A failure after the download is logged as an error when nobody waits to say it (an agent's seeding after its job), and
+     * only said by the caller when it waits (murder seed's last line: a terminal showed it twice, an ERROR line and then
+     * {@code murder:}).
+     */
+    @Test
+    void aFailureWhileSeedingIsLoggedAsAnErrorOnlyWhenNoCallerSaysIt() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(TorrentSession.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        try {
+            for (boolean callerSays : new boolean[] {true, false}) {
+                said.list.clear();
+                TorrentFixture t = TorrentFixture.create(tmp.resolve("seed-" + callerSays), "app.tar.gz", SIZE, PIECE, List.of(), 5);
+                SessionOptions options = callerSays ? SessionOptions.seedForever().saidByCaller() : SessionOptions.seedForever();
+                Torrent seeding = seeded(engine(), t, options);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(t.file(), java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(PIECE);
+                }
+                Snapshot end = seeding.finished().get(30, TimeUnit.SECONDS);
+                assertEquals(SessionState.FAILED, end.state());
+                long errors = said.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+                        && e.getFormattedMessage().contains(end.error().orElseThrow())).count();
+                assertEquals(callerSays ? 0 : 1, errors, "caller says it: " + callerSays);
+            }
+        } finally {
+            log.detachAppender(said);
+        }
     }
 
     /** A seeded file cut after its check: the seed says so and stops, rather than dropping every peer without a word. */
