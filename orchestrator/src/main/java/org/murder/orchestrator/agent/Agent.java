@@ -129,7 +129,7 @@ public final class Agent implements Closeable {
         reporter = new Reporter(zk, settings.name(), signer);
         AgentInfo info = new AgentInfo(settings.name(), hostname(), settings.ip(), settings.roles(),
                 engine.config().portRange().toString(), settings.destRoot().toString(), org.murder.core.BuildInfo.full(), clock.millis(),
-                engine.config().rack().map(RackName::value).orElse(null));
+                engine.config().rack().map(RackName::value).orElse(null), AgentProcess.current().orElse(null));
         registration = new Registration(zk, settings.name(), ZkPaths.agent(settings.name()), signer.signNode(Json.write(info)),
                 fleetSize::get, this::nameIsOurs, signer::verifyNode);
         if (!registration.start(TimeUnit.SECONDS.toMillis(registerTimeoutSeconds))) {

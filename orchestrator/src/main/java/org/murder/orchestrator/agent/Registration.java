@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * agents, or a hand that deleted it) it is made again after a random delay within
  * {@link SpreadTask#spreadMillis} of the fleet size, so a fleet coming back does not write its
  * registrations in one burst. A node of another session (an earlier run of this agent whose
- * session has not expired yet) is left alone; ours is made when it goes.
+ * session has not expired yet) is left alone; ours is made when it goes. But an earlier run on this host whose process
+ * is gone (killed: {@link AgentProcess}) is replaced at once.
  */
 final class Registration implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(Registration.class);
@@ -165,6 +166,18 @@ final class Registration implements Closeable {
                 }
                 stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             }
+            if (stat != null && stat.getEphemeralOwner() != session && earlierRunGone(stat)) {
+                // this agent's earlier run, killed on this host (kill -9, the OOM killer): its session would hold the name
+                // until ZooKeeper expires it, and no job was taken for that long (30 s) after a restart
+                LOG.info("[agent={}] {} is held by this agent's earlier run, whose process is gone (session 0x{} not expired"
+                        + " yet): replacing it with ours", agent, path, Long.toHexString(stat.getEphemeralOwner()));
+                try {
+                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                    // gone or changed meanwhile: looked at again below
+                }
+                stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
             if (stat != null && stat.getEphemeralOwner() != session) {
                 // another live agent of this name, or an earlier run of this agent (its session not expired yet): left
                 // alone; the watch set above tells when it goes, and ours is made then. No jobs are taken meanwhile: a
@@ -220,6 +233,24 @@ final class Registration implements Closeable {
             return signedByUs.test(zk.getData().forPath(path));
         } catch (KeeperException.NoNodeException gone) {
             return true;
+        }
+    }
+
+    /**
+     * Whether the node (of another session, signed) is this agent's earlier run's, on the same host, address and
+     * releases, and says a process that {@link AgentProcess} finds gone for certain.
+     */
+    private boolean earlierRunGone(Stat stat) {
+        try {
+            byte[] held = zk.getData().forPath(path);
+            org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(held,
+                    org.murder.orchestrator.job.AgentInfo.class);
+            org.murder.orchestrator.job.AgentInfo mine = org.murder.orchestrator.job.Json.read(data,
+                    org.murder.orchestrator.job.AgentInfo.class);
+            return theirs.host().equals(mine.host()) && theirs.ip().equals(mine.ip()) && theirs.destRoot().equals(mine.destRoot())
+                    && theirs.process() != null && !theirs.process().equals(mine.process()) && AgentProcess.goneForCertain(theirs.process());
+        } catch (Exception unreadable) {
+            return false; // waited for, as before
         }
     }
 

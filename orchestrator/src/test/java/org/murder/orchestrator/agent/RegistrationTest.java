@@ -176,4 +176,56 @@ class RegistrationTest {
             }
         }
     }
+
+    /**
+     * An agent restarted after it was killed on this host finds its earlier run's registration held by a session ZooKeeper
+     * has not expired yet: the process that registration names is gone (another process has its pid now, or none), so the
+     * name is taken at once, not after the session's 30 s. One whose process still runs is waited for, as before.
+     */
+    @Test
+    void anEarlierRunWhoseProcessIsGoneIsReplacedAtOnceOneStillRunningIsWaitedFor() throws Exception {
+        String[] self = AgentProcess.current().orElseThrow().split("/");
+        Process exited = new ProcessBuilder("true").start();
+        assertEquals(0, exited.waitFor());
+        String gone = String.join("/", self[0], self[1], self[2], Long.toString(exited.pid()), "1");
+        // the pid of a process that runs, but not the one that registered (started at another time): the pid reused
+        String reused = String.join("/", self[0], self[1], self[2], Long.toString(ProcessHandle.current().parent().orElseThrow().pid()),
+                "1");
+        String running = String.join("/", self);
+        String anotherHost = String.join("/", self[0], "0c0ffee0-0000-4000-8000-000000000000", self[2], Long.toString(exited.pid()), "1");
+        for (String earlierProcess : java.util.List.of(gone, running, anotherHost)) {
+            try (TestingServer server = new TestingServer(true);
+                    CuratorFramework killed = Zk.connect(ZkSettings.of(server.getConnectString()));
+                    CuratorFramework now = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+                String path = ZkPaths.agent("web-2");
+                // the killed run's node: its session lives on in ZooKeeper (the client here stands for that session)
+                killed.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(path,
+                        info(earlierProcess));
+                try (Registration restarted = new Registration(now, "web-2", path, info("linux/x/y/1/2"), () -> 1)) {
+                    restarted.start(10_000);
+                    boolean taken = earlierProcess.equals(gone);
+                    assertEquals(taken, restarted.ours(), earlierProcess + " of " + running);
+                    long owner = now.checkExists().forPath(path).getEphemeralOwner();
+                    assertEquals(taken ? now.getZookeeperClient().getZooKeeper().getSessionId()
+                            : killed.getZookeeperClient().getZooKeeper().getSessionId(), owner, earlierProcess);
+                }
+            }
+        }
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework killed = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework now = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            killed.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(path,
+                    info(reused));
+            try (Registration restarted = new Registration(now, "web-2", path, info("linux/x/y/1/2"), () -> 1)) {
+                restarted.start(10_000);
+                assertTrue(restarted.ours(), "the pid is another process's now (started at another time)");
+            }
+        }
+    }
+
+    private static byte[] info(String process) {
+        return org.murder.orchestrator.job.Json.write(new org.murder.orchestrator.job.AgentInfo("web-2", "web-2", "127.0.0.2",
+                java.util.List.of(), "6881-6889", "/opt", "1", 1, null, process));
+    }
 }
