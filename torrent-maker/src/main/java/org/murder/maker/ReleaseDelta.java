@@ -345,6 +345,32 @@ public final class ReleaseDelta {
     }
 
     /**
+     * {@link #pruneForSpace(Path, long, java.util.function.Predicate)} for a directory other processes may use too (a deploy
+     * host's work directory, which another deploy may be seeding from): a release whose torrent changed within
+     * {@link #IN_USE} is spared, and no {@code .part} is touched. A deploy host's work directory had only the keep and the
+     * hour's rule: a full disk failed every deploy until someone removed old releases by hand.
+     */
+    public static long pruneForSpaceSparingRecent(Path dir, long needed, java.time.Clock clock) {
+        long usable = usable(dir);
+        if (usable < 0 || usable >= needed) {
+            return 0;
+        }
+        java.time.Instant recent = clock.instant().minus(IN_USE);
+        java.util.Set<String> spared = new java.util.HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.torrent")) {
+            for (Path t : ds) {
+                if (Files.isRegularFile(t, LinkOption.NOFOLLOW_LINKS) && modified(t).toInstant().isAfter(recent)) {
+                    ours(t).ifPresent(o -> spared.add(o.meta().name()));
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("prune {}: {}", dir, e.getMessage());
+            return 0;
+        }
+        return pruneForSpace(dir, needed, meta -> spared.contains(meta.name()), archive -> true);
+    }
+
+    /**
      * A {@code .part} written to this recently may belong to a download under way (of another agent process on the
      * destination: the agent itself names its jobs' parts as in use): never removed for space.
      */

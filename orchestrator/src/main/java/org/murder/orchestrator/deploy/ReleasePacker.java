@@ -64,6 +64,10 @@ final class ReleasePacker {
     PackAhead begin(Path source, String tag, Compression codec, String announce, Path workDir, boolean unpacked) throws IOException {
         Files.createDirectories(workDir);
         PendingDir.sweep(workDir, clock);
+        if (Files.isDirectory(source)) {
+            // short of the room the release may take (its files' bytes: compressed, it takes less): older releases go first
+            org.murder.maker.ReleaseDelta.pruneForSpaceSparingRecent(workDir, bytesUnder(source), clock);
+        }
         ClaimedDir pending = PendingDir.create(workDir, tag);
         try {
             MakeTorrentRequest make = new MakeTorrentRequest(source.toAbsolutePath(), List.of(announce),
@@ -89,6 +93,30 @@ final class ReleasePacker {
             pending.close();
             throw e;
         }
+    }
+
+    /** The bytes of the regular files under {@code dir} (links not followed); what cannot be read counts nothing. */
+    static long bytesUnder(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        total[0] += attrs.size();
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE; // the packing says what it cannot read
+                }
+            });
+        } catch (IOException e) {
+            // as above
+        }
+        return total[0];
     }
 
     /** Moves what make-torrent wrote into {@code dir} (a file SRC stays where it is). */

@@ -139,4 +139,39 @@ class PackAheadTest {
         }
         assertEquals(Optional.empty(), OriginServices.announceFor(embedded.toBuilder().trackerPort(0).build()));
     }
+
+    /**
+     * A work directory short of the room a release may take: its oldest releases go first, whatever the keep, but never
+     * one whose torrent changed within the hour (another deploy may be seeding it). A full disk failed every deploy until
+     * someone removed old releases by hand.
+     */
+    @Test
+    void aWorkDirectoryShortOfRoomLosesItsOldestReleasesNotARecentOne() throws Exception {
+        try (org.murder.testkit.Tmpfs fs = org.murder.testkit.Tmpfs.mount(dir.resolve("small"), "size=2m")) {
+            Path work = fs.dir();
+            Path src = release(600_000); // random: it packs to as many bytes
+            java.time.Instant now = java.time.Instant.now();
+            for (String tag : List.of("v1", "v2", "v3")) {
+                try (PackAhead ahead = Deployer.packAhead(request(src).tag(tag).workDir(work).build(), Clock.systemUTC(), false)) {
+                    ahead.finish((md5, size) -> { });
+                }
+                if (!tag.equals("v3")) { // v1 and v2 deployed hours ago (v1 first), v3 just now
+                    java.time.Duration age = java.time.Duration.ofHours(tag.equals("v1") ? 3 : 2);
+                    Files.setLastModifiedTime(work.resolve(tag + ".torrent"), java.nio.file.attribute.FileTime.from(now.minus(age)));
+                }
+            }
+            assertTrue(Files.getFileStore(work).getUsableSpace() < 600_000, "the room left cannot take another release");
+
+            try (PackAhead ahead = Deployer.packAhead(request(src).tag("v4").workDir(work).build(), Clock.systemUTC(), false)) {
+                ahead.finish((md5, size) -> { });
+            }
+
+            assertTrue(Files.notExists(work.resolve("v1.tar.zst")) && Files.notExists(work.resolve("v1.torrent"))
+                    && Files.notExists(work.resolve("v1.md5")), "the oldest went");
+            for (String kept : List.of("v2", "v3", "v4")) {
+                assertTrue(Files.exists(work.resolve(kept + ".tar.zst")), kept + ": no more went than the room needed"
+                        + (kept.equals("v3") ? " (and a release of the last hour never)" : ""));
+            }
+        }
+    }
 }
