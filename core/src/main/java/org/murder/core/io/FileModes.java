@@ -36,10 +36,13 @@ public final class FileModes {
     }
 
     /**
-     * Refuses (exit 2) {@code path} when every user of the host may change it: a file, or a directory
-     * without the sticky bit (/tmp's 1777 lets users change only their own files). For what a root
-     * daemon takes commands or files from (its hooks, its settings, its overlays), anyone who can
-     * change it runs commands as root. A path that cannot be read is left to its reader to report.
+     * Refuses (exit 2) {@code path} when a user other than root and this process's may change it or what it
+     * holds: writable by everyone (a directory too, sticky or not: in a 1777 directory every user may add
+     * files, and an overlay directory's files all go into the release), owned by another user, or in a
+     * directory another user owns or every user may write without the sticky bit (they could put another
+     * file in its place). A link is judged by its target, and the directories of both. For what a root
+     * daemon takes commands or files from (its hooks, its settings, its overlays), anyone who can change it
+     * runs commands as root. A path that cannot be read is left to its reader to report.
      */
     public static void refuseChangeableByEveryone(Path path, String what) {
         int mode;
@@ -48,11 +51,63 @@ public final class FileModes {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return;
         }
-        boolean directory = (mode & 0170000) == 0040000;
-        if ((mode & 0002) != 0 && !(directory && (mode & 01000) != 0)) {
-            throw org.murder.core.MurderException.badInput(what + " " + org.murder.core.Printable.escape(path.toString())
-                    + ": every user of this host may change it (mode " + String.format("%04o", mode & 07777) + "; expected: not"
-                    + " writable by others, e.g. chmod o-w: what it holds runs as root)");
+        if ((mode & 0002) != 0) {
+            throw refused(what, path, "every user of this host may change it (mode " + String.format("%04o", mode & 07777)
+                    + "; expected: not writable by others, e.g. chmod o-w: what it holds runs as root)");
+        }
+        int self = uidOf(Path.of("/proc/self"));
+        if (self < 0) {
+            return; // no /proc: the mode is all this can judge
+        }
+        int owner = uidOf(path);
+        if (owner > 0 && owner != self) {
+            throw refused(what, path, "owned by uid " + owner + ", who may change it (expected: owned by root"
+                    + (self == 0 ? "" : " or uid " + self + ", this agent's user") + ": what it holds runs as "
+                    + (self == 0 ? "root" : "this agent's user") + ")");
+        }
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+        Path given = path.toAbsolutePath().getParent();
+        for (Path d = given; d != null; d = d.getParent()) {
+            dirs.add(d);
+        }
+        try {
+            for (Path d = path.toRealPath().getParent(); d != null; d = d.getParent()) {
+                dirs.add(d);
+            }
+        } catch (IOException unreadable) {
+            // its reader says why
+        }
+        for (Path d : dirs) {
+            int dirMode;
+            try {
+                dirMode = (Integer) Files.getAttribute(d, "unix:mode");
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                continue;
+            }
+            int dirOwner = uidOf(d);
+            if (dirOwner > 0 && dirOwner != self) {
+                throw refused(what, path, "in " + org.murder.core.Printable.escape(d.toString()) + ", owned by uid " + dirOwner
+                        + ", who may put another file in its place (expected: directories owned by root"
+                        + (self == 0 ? "" : " or this agent's user") + ")");
+            }
+            if ((dirMode & 0002) != 0 && (dirMode & 01000) == 0) {
+                throw refused(what, path, "in " + org.murder.core.Printable.escape(d.toString()) + ", which every user may"
+                        + " change (mode " + String.format("%04o", dirMode & 07777) + "; expected: not writable by others, or"
+                        + " sticky as /tmp)");
+            }
+        }
+    }
+
+    private static org.murder.core.MurderException refused(String what, Path path, String why) {
+        return org.murder.core.MurderException.badInput(what + " " + org.murder.core.Printable.escape(path.toString()) + ": " + why);
+    }
+
+    /** The owner's uid of {@code path} (a link's target), or -1 when it cannot be read. */
+    private static int uidOf(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
         }
     }
 }

@@ -115,7 +115,11 @@ public final class Overlays {
                     Path tmp = target.resolveSibling("." + target.getFileName() + ".mo" // 10 bytes more than the name (9 before)
                             + Integer.toString(STAGING.nextInt(1 << 30) | (1 << 30), 36).substring(0, 6));
                     try {
-                        Files.copy(file, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+                        // the bytes, the rwx bits and the mtime; never the owner (the overlay file's owner could edit it in the
+                        // live release after), nor setuid or setgid: the release's files are the agent's, as unpacked ones
+                        Files.copy(file, tmp);
+                        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
+                        Files.setLastModifiedTime(tmp, attrs.lastModifiedTime());
                         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     } catch (java.nio.file.FileAlreadyExistsException e) {
                         throw e; // not ours (a release file of that very name): left alone, the overlay fails naming it

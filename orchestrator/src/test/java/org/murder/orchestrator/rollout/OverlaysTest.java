@@ -41,6 +41,33 @@ class OverlaysTest {
         assertEquals("role db\n", Files.readString(release.resolve("conf/app.conf")));
     }
 
+    /**
+     * An overlay file goes into the release with its bytes, rwx bits and mtime, owned by the agent: one owned by
+     * another user (planted where they may write) stayed theirs in the live release, for them to edit after.
+     */
+    @Test
+    void anOverlayFileIsCopiedAsTheAgentsWithItsModeAndMtimeNotItsOwner() throws Exception {
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "only root can give files away");
+        Path release = Files.createDirectories(tmp.resolve("releases/v2"));
+        Path host = tmp.resolve("overlays-on-host");
+        Path planted = host.resolve("web/conf/app.conf");
+        write(planted, "theirs\n");
+        Files.setPosixFilePermissions(planted, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(planted, mtime);
+        Files.setAttribute(planted, "unix:uid", 65534);
+        Files.setAttribute(planted, "unix:gid", 65534);
+
+        Overlays.apply(release, Optional.of(host), List.of("web"), "web-1");
+
+        Path copied = release.resolve("conf/app.conf");
+        assertEquals("theirs\n", Files.readString(copied));
+        assertEquals(self, Files.getAttribute(copied, "unix:uid"), "the agent's, not uid 65534's");
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"), Files.getPosixFilePermissions(copied));
+        assertEquals(mtime, Files.getLastModifiedTime(copied));
+    }
+
     @Test
     void nothingIsWrittenThroughALinkOfTheRelease() throws Exception {
         Path release = tmp.resolve("releases/v2");
