@@ -10,7 +10,10 @@ import org.murder.orchestrator.release.Generation;
  * with a {@link Generation.SupersededException}.
  */
 public interface Activator {
-    /** Unpacks {@code archive} into {@code <dest>/releases/<tag>}, points {@code <dest>/current} at it, keeps the last {@code keep}. */
+    /**
+     * Unpacks {@code archive} into {@code <dest>/releases/<tag>} and points {@code <dest>/current} at it; with {@code keep}
+     * above 0, then {@link #keepLast} ({@code murder deploy} passes 0 and prunes after the hooks).
+     */
     void activate(Path dest, String tag, Path archive, int keep, Generation by);
 
     /**
@@ -33,6 +36,13 @@ public interface Activator {
     /** {@link #prepare(Path, String, Path, Generation)} of an archive whose md5 is {@code md5} (see the other activate). */
     default Path prepare(Path dest, String tag, Path archive, String md5, Generation by) {
         return prepare(dest, tag, archive, by);
+    }
+
+    /**
+     * Removes the releases beyond the current one and the {@code keep} activated most recently before it: called once an
+     * activation's hooks all passed (one whose health failed keeps what a rollback needs). Nothing by default.
+     */
+    default void keepLast(Path dest, int keep) {
     }
 
     /** The tag {@code <dest>/current} points at, if any. */

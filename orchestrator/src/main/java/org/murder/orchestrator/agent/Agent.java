@@ -369,7 +369,7 @@ public final class Agent implements Closeable {
                 LOG.warn("[agent={} job={}] failed: {}", settings.name(), job.id(), e.getMessage());
             }
             HostReport sofar = progress.last();
-            last = sofar.withActivation(e.results(), e.switched() ? job.tag() : sofar.current(), e.switched())
+            last = sofar.withActivation(e.results(), e.switched() ? currentAfter(job, sofar) : sofar.current(), e.switched())
                     .failed(e.getMessage(), clock.millis());
         } catch (org.murder.orchestrator.rollout.WaveGate.RolloutStopped e) {
             LOG.info("[agent={} job={}] {}", settings.name(), job.id(), e.getMessage());
@@ -811,6 +811,23 @@ public final class Agent implements Closeable {
         LOG.info("[agent={} job={}] rolled back: current is {}", settings.name(), job.id(), o.current());
         return progress.last().withActivation(o.hooks(), o.current(), o.switched()).done(clock.millis(),
                 o.switched() ? "" : HostReport.LEFT_AS_IT_WAS);
+    }
+
+    /**
+     * What {@code current} is on after {@code job} switched it and then failed: as the destination says it (a rollback's
+     * switch goes to the release before, not to the job's tag, which the deploy's summary showed a host on after its
+     * rollback's health failed), else the deploy's tag, or the last reported.
+     */
+    private String currentAfter(Job job, HostReport sofar) {
+        try {
+            Optional<String> onDisk = activator.current(destination(job));
+            if (onDisk.isPresent()) {
+                return onDisk.get();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("[agent={} job={}] current after the failure: {}", settings.name(), job.id(), e.toString());
+        }
+        return job.isDeploy() ? job.tag() : sofar.current();
     }
 
     private Path destination(Job job) {

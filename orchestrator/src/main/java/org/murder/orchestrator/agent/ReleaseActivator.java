@@ -36,6 +36,11 @@ public final class ReleaseActivator implements Activator {
     }
 
     @Override
+    public void keepLast(Path dest, int keep) {
+        new ReleaseManager(dest).keepLast(keep);
+    }
+
+    @Override
     public Optional<String> current(Path dest) {
         return new ReleaseManager(dest).current();
     }

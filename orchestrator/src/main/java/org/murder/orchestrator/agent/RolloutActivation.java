@@ -85,10 +85,12 @@ final class RolloutActivation {
         run(Hook.PRE_ACTIVATE, hooks, rollout, env, release, results, resumedSwitch, resumedSwitch
                 ? "current on " + job.tag() + " since before the agent restarted (was " + orNone(previous) + ")"
                 : "current still on " + orNone(previous));
-        activator.activate(dest, job.tag(), archive, job.md5(), job.keep(), by);
+        activator.activate(dest, job.tag(), archive, job.md5(), 0, by);
         boolean switched = resumedSwitch || !previous.equals(job.tag());
         listener.activating(results, job.tag(), switched);
         afterSwitch(hooks, rollout, env, release, results, job.tag(), previous, switched, listener);
+        // only now: a host whose health failed keeps the release its rollback needs (and the others theirs)
+        activator.keepLast(dest, job.keep());
         return new Outcome(results, job.tag(), switched);
     }
 

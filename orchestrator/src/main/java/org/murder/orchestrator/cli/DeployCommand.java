@@ -93,7 +93,8 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--activate", description = "Unpack into DEST/releases/TAG and switch DEST/current on each host.")
     boolean activate;
 
-    @Option(names = "--keep", paramLabel = "K", defaultValue = "5", description = "Releases each host keeps when activating. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--keep", paramLabel = "K", defaultValue = "5", description = "Releases each host keeps besides the current one when activating (1: the one to roll back to)."
+                    + " Default: ${DEFAULT-VALUE}.")
     int keep;
 
     @Option(names = "--seed-time", paramLabel = "DURATION", defaultValue = "30s", description = "Hosts seed this long after completing. Default: ${DEFAULT-VALUE}.")

@@ -95,8 +95,11 @@ final class Outcomes {
     /**
      * The deploy's {@code outcomes} after the rollback job's {@code rolled} ones: a host rolled
      * back successfully is {@code rolled-back} (to the release {@code currentByHost} names), one
-     * whose rollback failed keeps its result with both errors, the others are as they were.
+     * whose rollback failed is {@code rollback-failed} with both errors, the others are as they were.
      */
+    /** The result of a host whose automatic rollback failed. */
+    static final String ROLLBACK_FAILED = "rollback-failed";
+
     static List<HostOutcome> afterRollback(List<HostOutcome> outcomes, List<HostOutcome> rolled, Map<String, String> currentByHost) {
         Map<String, HostOutcome> byHost = new HashMap<>();
         rolled.forEach(o -> byHost.put(o.host(), o));
@@ -113,9 +116,10 @@ final class Outcomes {
                 String was = o.error().isEmpty() ? "" : o.error() + "; ";
                 merged.add(new HostOutcome(o.host(), "rolled-back", o.seconds(), o.bytes(), o.reused(),
                         was + "rolled back to " + currentByHost.getOrDefault(o.host(), "?"), o.downloaded(), o.rebuilt(), o.uploaded()));
-            } else {
-                merged.add(new HostOutcome(o.host(), o.result(), o.seconds(), o.bytes(), o.reused(),
-                        o.error() + "; ROLLBACK FAILED: " + r.error(), o.downloaded(), o.rebuilt(), o.uploaded()));
+            } else { // failed, whatever it was before: a host done in an earlier wave counted as done, its error starting "; "
+                String was = o.error().isEmpty() ? "" : o.error() + "; ";
+                merged.add(new HostOutcome(o.host(), ROLLBACK_FAILED, o.seconds(), o.bytes(), o.reused(),
+                        was + "ROLLBACK FAILED: " + r.error(), o.downloaded(), o.rebuilt(), o.uploaded()));
             }
         }
         return merged;

@@ -317,8 +317,8 @@ public final class ReleaseManager {
     }
 
     /**
-     * Deletes every release except the current one and the {@code keep} most recently activated
-     * (a release never activated counts as oldest). Returns the deleted tags, oldest first. A release
+     * Deletes every release except the current one and the {@code keep} most recently activated others
+     * (a release never activated counts as oldest): {@code keep} 1 leaves the release to roll back to. Returns the deleted tags, oldest first. A release
      * is first renamed to {@code .TAG.deleting-XXXX}, so a crash never leaves half a release under a tag.
      */
     public List<String> keepLast(int keep) {
@@ -346,7 +346,9 @@ public final class ReleaseManager {
                     .sorted(Comparator.comparing((String t) -> recency.getOrDefault(t, -1)).reversed()
                             .thenComparing(Comparator.reverseOrder()))
                     .toList();
-            Set<String> kept = new HashSet<>(newestFirst.subList(0, Math.min(keep, newestFirst.size())));
+            // the current release and keep others: counted in the keep, --keep 1 left nothing to roll back to
+            List<String> others = newestFirst.stream().filter(t -> cur.map(c -> !c.equals(t)).orElse(true)).toList();
+            Set<String> kept = new HashSet<>(others.subList(0, Math.min(keep, others.size())));
             cur.ifPresent(kept::add);
             List<String> oldestFirst = new ArrayList<>(newestFirst);
             Collections.reverse(oldestFirst);

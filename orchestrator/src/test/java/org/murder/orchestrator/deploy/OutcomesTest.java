@@ -144,11 +144,17 @@ class OutcomesTest {
         assertEquals(List.of(
                 new HostOutcome("web-1", "rolled-back", 1, 100, "", "rolled back to v1"),
                 new HostOutcome("web-2", "rolled-back", 1, 100, "", "health check failed; rolled back to v1"),
-                new HostOutcome("web-3", "failed", 1, 100, "", "health check failed; ROLLBACK FAILED: no release before v2"),
+                new HostOutcome("web-3", "rollback-failed", 1, 100, "", "health check failed; ROLLBACK FAILED: no release before v2"),
                 new HostOutcome("web-4", "done", 1, 100, "", "")), merged);
         // a rollback that switched nothing on a host (done=) did not roll it back
         List<HostOutcome> left = Outcomes.afterRollback(deployed.subList(0, 1), List.of(new HostOutcome("web-1", "done", 1, 0,
                 org.murder.orchestrator.job.HostReport.LEFT_AS_IT_WAS, "")), Map.of("web-1", "v2"));
         assertEquals(List.of(new HostOutcome("web-1", "done", 1, 100, "", "the rollback left it as it was")), left);
+        // a host done in an earlier wave whose rollback (--rollback-all) failed is a failure, not done with "; ROLLBACK FAILED"
+        List<HostOutcome> failedBack = Outcomes.afterRollback(deployed.subList(0, 1), List.of(new HostOutcome("web-1", "failed", 1, 0,
+                "", "no release was activated before v2")), Map.of("web-1", "v2"));
+        assertEquals(List.of(new HostOutcome("web-1", "rollback-failed", 1, 100, "", "ROLLBACK FAILED: no release was activated"
+                + " before v2")), failedBack);
+        assertFalse(failedBack.get(0).succeeded());
     }
 }

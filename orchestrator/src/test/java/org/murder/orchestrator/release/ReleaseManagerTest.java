@@ -197,12 +197,13 @@ class ReleaseManagerTest {
         clock.advance(Duration.ofMinutes(1));
         releases.rollback(Optional.of("v2")); // now the most recent activation and current
 
-        assertEquals(List.of("v1", "v3"), releases.keepLast(3));
+        assertEquals(List.of("v1", "v3"), releases.keepLast(2), "current (v2) and the 2 activated last before it stay");
 
         assertEquals(Set.of(".history", ".lock", ".unpacked", "v2", "v4", "v5"), SafeExtractorTest.names(dest.resolve("releases")));
         assertEquals(at(2) + " v2\n" + at(4) + " v4\n" + at(5) + " v5\n" + at(6) + " v2 rollback\n", history());
-        assertEquals(List.of(), releases.keepLast(3));
-        assertEquals(List.of("v4", "v5"), releases.keepLast(0));
+        assertEquals(List.of(), releases.keepLast(2));
+        assertEquals(List.of("v4"), releases.keepLast(1), "keep 1: the one to roll back to (v5) stays");
+        assertEquals(List.of("v5"), releases.keepLast(0));
         assertEquals("releases/v2", currentLink());
         assertEquals(Set.of(".history", ".lock", ".unpacked", "v2"), SafeExtractorTest.names(dest.resolve("releases")));
         MurderException e = assertThrows(MurderException.class, () -> releases.keepLast(-1));
@@ -216,7 +217,7 @@ class ReleaseManagerTest {
         releases.prepare("v3", archiveFixture("v3"), Optional.empty()); // unpacked by murder, never activated
         new SafeExtractor().extract(archiveFixture("backup"), dest.resolve("releases/backup")); // an operator's own directory
         Files.createDirectories(dest.resolve("releases/.v9.partial-123")); // an unpack in progress (new, no lock file yet)
-        assertEquals(List.of("v3"), releases.keepLast(2));
+        assertEquals(List.of("v3"), releases.keepLast(1));
         assertEquals(Set.of(".history", ".lock", ".unpacked", ".v9.partial-123", "backup", "v1", "v2"),
                 SafeExtractorTest.names(dest.resolve("releases")));
         assertEquals("v1\nv2\n", Files.readString(dest.resolve("releases/.unpacked")), "a pruned tag leaves the record");
@@ -377,7 +378,7 @@ class ReleaseManagerTest {
         activate("v1");
         activate("v2");
         activate("v3");
-        assertEquals(List.of("v1"), releases.keepLast(2));
+        assertEquals(List.of("v1"), releases.keepLast(1));
         releases.rollback(Optional.empty());
         assertEquals(Optional.empty(), releases.rollbackTarget());
         MurderException e = assertThrows(MurderException.class, () -> releases.rollback(Optional.empty()));
@@ -537,7 +538,7 @@ class ReleaseManagerTest {
         assertTrue(e.getMessage().contains("the tag was deployed here before with other bytes"), e.getMessage());
         assertEquals("first build", Files.readString(dest.resolve("current/VERSION")));
         releases.activate("v2", archiveFixture("v2"));
-        releases.keepLast(1); // v1 pruned, and its record with it: a new v1 is unpacked as new
+        releases.keepLast(0); // v1 pruned, and its record with it: a new v1 is unpacked as new
         assertFalse(Files.readString(dest.resolve("releases/" + ReleaseManager.UNPACKED_FROM)).contains("v1 "));
         releases.activate("v1", second, Optional.of(md5b), Optional.empty());
         assertEquals("second build", Files.readString(dest.resolve("current/VERSION")));
