@@ -125,6 +125,16 @@ class MurderCliTest {
                 "murder: --waves '1,x': 'x' (expected: a host count like 1 or a share like 10%, cumulative, e.g. 1,10%,50%,100%)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--pause"),
                 "murder: --pause only goes with --waves or --batch");
+        // options that did nothing without waves, and a target that was a union where one was meant to narrow the other
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--rollback-all"),
+                "murder: --rollback-all only goes with --waves or --batch (without waves nothing rolls back by itself: 'murder deploy"
+                        + " --rollback' switches the hosts you name)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--max-failures", "0"),
+                "murder: --max-failures only goes with --waves or --batch (it is a wave's failure budget; without waves every host"
+                        + " activates on its own)");
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--role", "web", "--host", "web-1"),
+                "murder: --role with --host: one or the other (expected: hosts by name or glob, or by role; to leave hosts of a role"
+                        + " out, --exclude)");
         // it named --archive and a path of its own making, and left src/work behind (the dry run passed)
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--work-dir",
                 src.resolve("work").toString(), "--dry-run"), "murder: --work-dir " + src.resolve("work") + ": inside SRC " + src

@@ -281,6 +281,31 @@ class DeployIT {
         assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty());
     }
 
+    /**
+     * An exact --exclude name no agent has (a typo of the host meant to be left out) is refused as a target's is: it
+     * deployed to that host. And a rollback of a tag never deployed (a typo in an incident) was green, undoing nothing.
+     */
+    @Test
+    void anExcludedNameNotRegisteredAndARollbackOfATagNeverDeployedAreRefused() throws Exception {
+        fleet.start("web-1", List.of("web"));
+        fleet.start("web-2", List.of("web"));
+        DeployRequest excluding = DeployRequest.builder().source(release(1000)).tag("v1").hostGlobs(List.of("web-*"))
+                .excludeGlobs(List.of("web-3")).seedTime(Duration.ofSeconds(5)).timeout(Duration.ofMinutes(1)).bind("127.0.0.1")
+                .trackerPort(0).advertise("127.0.0.1").seederPorts(new PortRange(46000, 46999)).workDir(tmp.resolve("work")).build();
+        MurderException e = assertThrows(MurderException.class, () -> deployer().deploy(excluding));
+        assertEquals("--exclude 'web-3': no registered agent of that name (2 registered: web-1, web-2; expected: names 'murder agents'"
+                + " lists, or a glob; a host that is not registered is not deployed to anyway)", e.getMessage());
+        assertEquals(2, e.exitCode());
+
+        DeployRequest rollback = DeployRequest.builder().tag("v9-typo").hostGlobs(List.of("web-*")).rollback(true)
+                .timeout(Duration.ofMinutes(1)).bind("127.0.0.1").trackerPort(0).advertise("127.0.0.1").build();
+        e = assertThrows(MurderException.class, () -> deployer().deploy(rollback));
+        assertEquals("--tag v9-typo: never deployed through this ZooKeeper (expected: the tag of the release to roll back, as 'murder"
+                + " jobs' lists it; or --to TAG to switch the hosts to a release of your choice)", e.getMessage());
+        assertEquals(2, e.exitCode());
+        assertTrue(deployZk.checkExists().forPath("/jobs") == null || deployZk.getChildren().forPath("/jobs").isEmpty(), "nothing published");
+    }
+
     @Test
     void anExactNameThatIsNotRegisteredIsAnErrorNotAGreenDeployWithoutIt() throws Exception {
         fleet.start("web-1", List.of("web"));

@@ -405,6 +405,11 @@ public final class DeployCommand implements Callable<Integer> {
         }
         checkAdvertise();
         org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
+        if (!roles.isEmpty() && (!hosts.isEmpty() || !hostNames.isEmpty())) {
+            // a host matching a name or a role: --role web --host web-1, meant to narrow, deployed every web host
+            throw MurderException.badInput("--role with " + (hostNames.isEmpty() ? "--hosts" : "--host") + ": one or the other"
+                    + " (expected: hosts by name or glob, or by role; to leave hosts of a role out, --exclude)");
+        }
         List<String> globs = new ArrayList<>(hosts);
         globs.addAll(hostNames);
         return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag(tag).hostGlobs(globs).roles(roles)
@@ -444,6 +449,11 @@ public final class DeployCommand implements Callable<Integer> {
             org.murder.orchestrator.rollout.WavePlan.failureBudget(maxFailures, 1);
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput(e.getMessage());
+        }
+        if (!r.hasWaves() && spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--max-failures")) {
+            throw MurderException.badInput("--max-failures only goes with --waves or --batch (it is a wave's failure budget;"
+                    + " without waves every host activates on its own)");
         }
         if (r.hasWaves() && !activate) {
             throw MurderException.badInput((hostsAWave > 0 ? "--batch" : "--waves") + " only goes with --activate (waves are about switching"

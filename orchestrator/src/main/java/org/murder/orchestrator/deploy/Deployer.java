@@ -170,6 +170,19 @@ public final class Deployer {
                     .collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknown.size() == 1 ? "that name"
                     : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a glob)");
         }
+        List<String> unknownExcluded = req.excludeGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
+        if (!unknownExcluded.isEmpty()) { // a typo of the host meant to be left out deployed to it: as for a target, refused
+            throw MurderException.badInput("--exclude " + unknownExcluded.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100)
+                    + "'").collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknownExcluded.size() == 1
+                    ? "that name" : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a"
+                    + " glob; a host that is not registered is not deployed to anyway)");
+        }
+        if (req.rollback() && req.rollbackTo().isEmpty() && zk.checkExists().forPath(ZkPaths.release(req.tag())) == null) {
+            // a rollback undoes its tag where it is current: a tag never deployed (a typo in an incident) was green, undoing nothing
+            throw MurderException.badInput("--tag " + org.murder.core.Printable.escape(req.tag(), 100) + ": never deployed through this"
+                    + " ZooKeeper (expected: the tag of the release to roll back, as 'murder jobs' lists it; or --to TAG to switch"
+                    + " the hosts to a release of your choice)");
+        }
         List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
         if (targets.isEmpty()) {
             throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered) + ")");
