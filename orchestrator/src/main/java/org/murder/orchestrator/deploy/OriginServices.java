@@ -254,7 +254,7 @@ final class OriginServices implements AutoCloseable {
         }
     }
 
-    private static void register(String announceUrl, MetaInfo meta) {
+    static void register(String announceUrl, MetaInfo meta) {
         URI base = URI.create(announceUrl);
         URI register = base.resolve("/whitelist/" + meta.infoHash().toHex());
         try {
@@ -262,11 +262,16 @@ final class OriginServices implements AutoCloseable {
                     .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200 && r.statusCode() != 201) {
-                throw MurderException.failure("register " + meta.infoHash() + " at " + register + ": HTTP " + r.statusCode() + " "
-                        + r.body().trim(), null);
+                // the answer's first line, short and escaped: another server's whole HTML error page was the "one line"
+                String body = r.body().strip();
+                String first = body.lines().findFirst().orElse("");
+                throw MurderException.failure("register " + meta.infoHash() + " at " + register + ": HTTP " + r.statusCode()
+                        + (first.isEmpty() ? "" : " " + org.murder.core.Printable.escape(first, 200) + (body.length() > first.length()
+                        ? " ..." : "")) + " (expected: a murder tracker started with --whitelist, which answers 200 or 201)", null);
             }
         } catch (IOException e) {
-            throw MurderException.failure("register at " + register + ": " + e.getMessage(), e);
+            throw MurderException.failure("register at " + register + ": " + org.murder.orchestrator.rollout.HookRunner.why(e)
+                    + " (expected: the murder tracker of --tracker, listening there)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw MurderException.failure("interrupted", e);

@@ -212,7 +212,7 @@ public final class HookRunner {
     }
 
     /** Why a health URL could not be fetched, in words: the JDK's client throws a ConnectException without a message. */
-    static String why(Throwable failure) {
+    public static String why(Throwable failure) {
         for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof java.net.ConnectException) {
                 return "cannot connect (" + (c.getMessage() == null ? "connection refused" : c.getMessage()) + ")";

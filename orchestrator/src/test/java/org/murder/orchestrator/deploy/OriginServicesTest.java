@@ -97,4 +97,41 @@ class OriginServicesTest {
             }
         }
     }
+
+    /**
+     * deploy --tracker URL whose registration fails says so in one line with what was expected: a closed port said
+     * "null", and another HTTP server's whole HTML error page was the line.
+     */
+    @Test
+    void aTrackerThatCannotRegisterTheTorrentIsOneLineSayingWhatWasExpected() throws Exception {
+        org.murder.core.metainfo.MetaInfo meta = org.murder.core.metainfo.MetaInfo.parse(org.murder.maker.TorrentWriter.singleFile("a.bin",
+                1, 16384, new byte[20], List.of("http://127.0.0.1:1/announce"), true, Optional.empty(), java.time.Instant.EPOCH));
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closed + "/announce";
+        MurderException e = assertThrows(MurderException.class, () -> OriginServices.register(url, meta));
+        assertEquals("register at http://127.0.0.1:" + closed + "/whitelist/" + meta.infoHash().toHex() + ": cannot connect"
+                + " (connection refused) (expected: the murder tracker of --tracker, listening there)", e.getMessage());
+
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/", x -> {
+            byte[] page = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<body>Unsupported method ('POST')</body></html>\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.sendResponseHeaders(501, page.length);
+            x.getResponseBody().write(page);
+            x.close();
+        });
+        other.start();
+        try {
+            String at = "http://127.0.0.1:" + other.getAddress().getPort();
+            e = assertThrows(MurderException.class, () -> OriginServices.register(at + "/announce", meta));
+            assertEquals("register " + meta.infoHash() + " at " + at + "/whitelist/" + meta.infoHash().toHex() + ": HTTP 501"
+                    + " <!DOCTYPE HTML> ... (expected: a murder tracker started with --whitelist, which answers 200 or 201)", e.getMessage());
+        } finally {
+            other.stop(0);
+        }
+    }
 }
