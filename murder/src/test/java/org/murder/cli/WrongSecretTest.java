@@ -83,6 +83,15 @@ class WrongSecretTest {
                 "no job published");
     }
 
+    /** Every agent unsigned under the secret given: far likelier that secret is not the fleet's than every agent forged. */
+    @Test
+    void agentsListedWithAnotherSecretAskWhetherItIsTheFleets() throws Exception {
+        CliRun run = CliRun.of("agents", "--zk", zookeeper.getConnectString(), "--secret-file", tmp.resolve("other").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("1 NOT signed with the job secret") && run.out().contains("none is: is this host's job secret"
+                + " the fleet's? (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)"), run.out());
+    }
+
     private static int freePort() throws java.io.IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
