@@ -105,6 +105,8 @@ public final class Murder implements Runnable {
             String format = formatOption == null ? "text" : String.valueOf((Object) formatOption.getValue());
             if (format.equals("json")) {
                 LogConfigurator.useJson((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
+                CommandLine root = parsed.commandSpec().commandLine();
+                root.setErr(new java.io.PrintWriter(new JsonErrLines(root.getErr()), true)); // its last line too
             } else if (!format.equals("text")) {
                 // with the option: the handler names where a default came from (MURDER_LOG_FORMAT, a line of MURDER_CONF)
                 throw new CommandLine.ParameterException(parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1),

@@ -575,6 +575,25 @@ class MurderCliTest {
                 "murder: " + wrong + ": 1 of 4 pieces do not match r.bin (expected: the complete file the torrent was made from)");
     }
 
+    /**
+     * With --log-format json, the command's own last line is a JSON object like the log lines around it: it was the one
+     * plain line, the one that mattered, among lines a log shipper reads as JSON.
+     */
+    @Test
+    void withJsonLogsTheLastLineIsJsonToo() throws Exception {
+        Path missing = tmp.resolve("none.torrent");
+        CliRun r = CliRun.of("info", missing.toString(), "--log-format", "json");
+        assertEquals(2, r.exitCode(), r.err());
+        String[] lines = r.err().split("\n");
+        assertEquals(1, lines.length, r.err());
+        com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[0]);
+        assertEquals("ERROR", line.get("level").asText());
+        assertEquals("murder", line.get("loggerName").asText());
+        assertTrue(line.get("formattedMessage").asText().startsWith(missing + ": "), r.err());
+        assertEquals(r.err(), CliRun.of("info", missing.toString(), "--log-format", "json").err().replaceAll("\"timestamp\":\\d+",
+                "\"timestamp\":" + line.get("timestamp").asLong()), "the same every time but its time");
+    }
+
     /** --force replaces a file, never a device or a FIFO at an output's path (--out /dev/null --force as root replaced /dev/null). */
     @Test
     void makeTorrentNeverReplacesAFifoOrDeviceEvenWithForce() throws Exception {

@@ -1,0 +1,66 @@
+package org.murder.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+
+/**
+ * What the command line writes to stderr itself (its last line, {@code murder: WHY}; a stack trace with --verbose), one
+ * JSON object a line like the log lines around it once {@code --log-format json} is on: the one line that mattered was
+ * the only one a JSON log shipper could not read. {@code murder: } is left out of the message; the level is ERROR.
+ */
+final class JsonErrLines extends Writer {
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
+    private final PrintWriter target;
+    private final StringBuilder line = new StringBuilder();
+
+    JsonErrLines(PrintWriter target) {
+        this.target = target;
+    }
+
+    @Override
+    public synchronized void write(char[] chars, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
+            if (c == '\n') {
+                emit();
+            } else if (c != '\r') {
+                line.append(c);
+            }
+        }
+    }
+
+    private void emit() {
+        String text = line.toString();
+        line.setLength(0);
+        StringWriter out = new StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("timestamp", System.currentTimeMillis());
+            g.writeStringField("level", "ERROR");
+            g.writeStringField("threadName", Thread.currentThread().getName());
+            g.writeStringField("loggerName", "murder");
+            g.writeStringField("formattedMessage", text.startsWith("murder: ") ? text.substring("murder: ".length()) : text);
+            g.writeNullField("throwable");
+            g.writeEndObject();
+        } catch (IOException e) { // a StringWriter does not fail
+            throw new java.io.UncheckedIOException(e);
+        }
+        target.println(out);
+        target.flush();
+    }
+
+    @Override
+    public synchronized void flush() {
+        target.flush();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (line.length() > 0) {
+            emit();
+        }
+        target.flush();
+    }
+}
