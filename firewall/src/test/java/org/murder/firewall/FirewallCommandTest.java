@@ -142,7 +142,7 @@ class FirewallCommandTest {
                 + "or --backend nftables)\n"), run(NO_SHELL, "--source", "fd00::/8"));
         assertEquals(new Run(2, "", "murder: firewall: nft table 'filter' (expected: FAMILY NAME like 'inet filter')\n"),
                 run(NO_SHELL, "--backend", "nftables", "--nft-table", "filter"));
-        assertEquals(new Run(2, "", "murder: Error: --apply, --check are mutually exclusive (specify only one) (see 'firewall --help')\n"),
+        assertEquals(new Run(2, "", "murder: --apply, --check are mutually exclusive (specify only one) (see 'firewall --help')\n"),
                 run(NO_SHELL, "--apply", "--check"));
         Run badBackend = run(NO_SHELL, "--backend", "pf");
         assertEquals(2, badBackend.exit());

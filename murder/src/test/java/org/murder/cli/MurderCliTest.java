@@ -113,7 +113,7 @@ class MurderCliTest {
                 "murder: Invalid value for option '--piece-size': size 'lots' (expected: a size like 16384, 256KiB, 4MiB or 1.5GB)"
                         + " (see 'murder make-torrent --help')");
         assertOneLineError(CliRun.of("tracker", "--open", "--whitelist", tmp.toString()),
-                "murder: Error: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
+                "murder: --whitelist=DIR, --open are mutually exclusive (specify only one) (see 'murder tracker --help')");
         assertOneLineError(CliRun.of("deploy", src.toString()), "murder: Missing required option: '--tag=TAG' (see 'murder deploy --help')");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", ".v1", "--hosts", "web-*", "--activate"),
                 "murder: --tag '.v1' (expected: 1 to 100 of A-Z a-z 0-9 . _ -, not starting with '.' or '-')");

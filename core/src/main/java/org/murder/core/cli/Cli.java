@@ -83,6 +83,9 @@ public final class Cli {
             if (message.startsWith("murder: ")) {
                 message = message.substring("murder: ".length());
             }
+            if (message.startsWith("Error: ")) { // picocli's words for options that exclude each other: 'murder: Error: ...'
+                message = message.substring("Error: ".length());
+            }
             if (cl.getParent() == null && message.equals("missing command")) {
                 cl.usage(cl.getErr());
                 return CommandLine.ExitCode.USAGE;
