@@ -125,6 +125,12 @@ class MurderCliTest {
                 "murder: --waves '1,x': 'x' (expected: a host count like 1 or a share like 10%, cumulative, e.g. 1,10%,50%,100%)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--pause"),
                 "murder: --pause only goes with --waves or --batch");
+        // the release's hooks, read by every host at its activation: a mistake is refused before anything is packed
+        Path hooked = Files.createDirectories(tmp.resolve("hooked"));
+        Files.writeString(hooked.resolve("murder.hooks"), "helth = true\n");
+        CliRun badHooks = CliRun.of("deploy", hooked.toString(), "--tag", "v1", "--hosts", "web-*", "--activate");
+        assertEquals(2, badHooks.exitCode(), badHooks.err());
+        assertTrue(badHooks.err().startsWith("murder: release " + hooked.resolve("murder.hooks") + ":1: "), badHooks.err());
         // options that did nothing without waves, and a target that was a union where one was meant to narrow the other
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--rollback-all"),
                 "murder: --rollback-all only goes with --waves or --batch (without waves nothing rolls back by itself: 'murder deploy"

@@ -385,6 +385,10 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("deploy: SRC " + org.murder.core.Printable.escape(source.toString())
                     + ": no such file or directory (expected: a release directory or a ready archive)");
         }
+        if (activate && !rollback && source != null && Files.isDirectory(source)) {
+            // what every host reads when it activates: a mistake in it (a key 'helth') failed each host after its download
+            org.murder.orchestrator.rollout.Hooks.read(source.resolve(org.murder.orchestrator.rollout.Hooks.FILE), "release");
+        }
         if (dest != null && !isDestination(dest)) {
             throw MurderException.badInput("--dest '" + org.murder.core.Printable.escape(dest) + "' (expected: an absolute directory on the"
                     + " hosts, like /opt/app, without '..' or control characters)");
