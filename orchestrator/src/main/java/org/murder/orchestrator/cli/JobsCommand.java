@@ -181,9 +181,9 @@ public final class JobsCommand implements Callable<Integer> {
                 }
             }
             if (!jobs.isEmpty() && jobs.stream().allMatch(j -> j.signed().equals(Optional.of(false)))) {
-                // every job forged, and so every report ignored: far likelier this host's secret is not the fleet's
-                out.println("none of the " + jobs.size() + " jobs is signed with this host's job secret, and their hosts' reports"
-                        + " are not read: is it the fleet's? (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)");
+                // every job forged: far likelier this host's secret is not the fleet's
+                out.println("none of the " + jobs.size() + " jobs is signed with this host's job secret: is it the fleet's?"
+                        + " (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)");
             }
             out.flush();
         }
