@@ -8,12 +8,15 @@ import java.io.Writer;
 /**
  * What the command line writes to stderr itself (its last line, {@code murder: WHY}; a stack trace with --verbose), one
  * JSON object a line like the log lines around it once {@code --log-format json} is on: the one line that mattered was
- * the only one a JSON log shipper could not read. {@code murder: } is left out of the message; the level is ERROR.
+ * the only one a JSON log shipper could not read. {@code murder: } is left out of the message; the level is ERROR for it
+ * and what follows it, INFO for what a command writes there before (a deploy's progress and table with {@code --json}).
  */
 final class JsonErrLines extends Writer {
     private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
     private final PrintWriter target;
     private final StringBuilder line = new StringBuilder();
+    /** A {@code murder: } line was written: what follows (its stack trace) is the failure's too. */
+    private boolean sawFailure;
 
     JsonErrLines(PrintWriter target) {
         this.target = target;
@@ -38,7 +41,10 @@ final class JsonErrLines extends Writer {
         try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("timestamp", System.currentTimeMillis());
-            g.writeStringField("level", "ERROR");
+            // the last line, and a --verbose stack trace after it, are the failure; a deploy's progress and table are not
+            boolean failure = text.startsWith("murder: ") || sawFailure;
+            sawFailure = failure;
+            g.writeStringField("level", failure ? "ERROR" : "INFO");
             g.writeStringField("threadName", Thread.currentThread().getName());
             g.writeStringField("loggerName", "murder");
             g.writeStringField("formattedMessage", text.startsWith("murder: ") ? text.substring("murder: ".length()) : text);

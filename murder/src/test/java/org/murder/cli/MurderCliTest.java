@@ -135,7 +135,7 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--rollback-all"),
                 "murder: --rollback-all only goes with --waves or --batch (without waves nothing rolls back by itself: 'murder deploy"
                         + " --rollback' switches the hosts you name)");
-        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--max-failures", "0"),
+        assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--hosts", "web-*", "--activate", "--max-failures", "2"),
                 "murder: --max-failures only goes with --waves or --batch (it is a wave's failure budget; without waves every host"
                         + " activates on its own)");
         assertOneLineError(CliRun.of("deploy", src.toString(), "--tag", "v1", "--role", "web", "--host", "web-1"),

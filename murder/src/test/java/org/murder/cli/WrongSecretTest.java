@@ -88,7 +88,7 @@ class WrongSecretTest {
     void agentsListedWithAnotherSecretAskWhetherItIsTheFleets() throws Exception {
         CliRun run = CliRun.of("agents", "--zk", zookeeper.getConnectString(), "--secret-file", tmp.resolve("other").toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("1 NOT signed with the job secret") && run.out().contains("none is: is this host's job secret"
+        assertTrue(run.out().contains("1 NOT signed with the job secret") && run.out().contains("none is: unless they are all agents of before, is this host's job secret"
                 + " the fleet's? (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)"), run.out());
     }
 

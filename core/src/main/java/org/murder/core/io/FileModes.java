@@ -98,6 +98,30 @@ public final class FileModes {
         }
     }
 
+    /**
+     * Refuses (exit 2) directory {@code dir} itself (not its parents) when a user other than root and this process's may add
+     * files to it: writable by every user, sticky or not, or owned by another user. For the directories under an overlay
+     * directory, whose files all go into every release.
+     */
+    public static void refuseFillableByOthers(Path dir, String what) {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(dir, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return;
+        }
+        if ((mode & 0002) != 0) {
+            throw refused(what, dir, "every user of this host may add files to it (mode " + String.format("%04o", mode & 07777)
+                    + "; expected: not writable by others, e.g. chmod o-w: what it holds goes into every release)");
+        }
+        int self = uidOf(Path.of("/proc/self"));
+        int owner = uidOf(dir);
+        if (self >= 0 && owner > 0 && owner != self) {
+            throw refused(what, dir, "owned by uid " + owner + ", who may add files to it (expected: owned by root"
+                    + (self == 0 ? "" : " or this agent's user") + ": what it holds goes into every release)");
+        }
+    }
+
     private static org.murder.core.MurderException refused(String what, Path path, String why) {
         return org.murder.core.MurderException.badInput(what + " " + org.murder.core.Printable.escape(path.toString()) + ": " + why);
     }

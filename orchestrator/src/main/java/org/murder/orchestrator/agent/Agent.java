@@ -87,8 +87,11 @@ public final class Agent implements Closeable {
     private final java.util.concurrent.atomic.AtomicInteger fleetSize = new java.util.concurrent.atomic.AtomicInteger(1);
     private volatile boolean closed;
     private volatile String ensembleId = "";
-    /** Archives this agent's jobs are downloading now: never pruned. */
-    private final Set<String> archivesInUse = ConcurrentHashMap.newKeySet();
+    /**
+     * Archives this agent's jobs check, download or unpack now, counted (two jobs of one destination may name the same one):
+     * never pruned, from the job's start (its md5 check of one already there takes seconds) to its end.
+     */
+    private final java.util.Map<String, Integer> archivesInUse = new ConcurrentHashMap<>();
     /** The {@code .part} files of the jobs running now, counted (two jobs of one destination may name the same archive). */
     private final java.util.Map<Path, Integer> partsInUse = new ConcurrentHashMap<>();
 
@@ -445,9 +448,11 @@ public final class Agent implements Closeable {
         // does not touch it for minutes, and a resumed one is still being checked)
         Path part = archive.resolveSibling(archive.getFileName() + org.murder.peer.storage.Storage.PART_SUFFIX);
         partsInUse.merge(part, 1, Integer::sum);
+        archivesInUse.merge(meta.name(), 1, Integer::sum);
         try {
             return deployHolding(job, path, progress, previous, generation, dest, meta, archive);
         } finally {
+            archivesInUse.computeIfPresent(meta.name(), (k, n) -> n > 1 ? n - 1 : null);
             partsInUse.computeIfPresent(part, (k, n) -> n > 1 ? n - 1 : null);
         }
     }
@@ -474,23 +479,16 @@ public final class Agent implements Closeable {
             LOG.info("[agent={} job={}] {} already here with md5 {} ({}): nothing to download", settings.name(), job.id(), archive,
                     job.md5(), ours ? "downloaded by this job before a restart" : "there before this job");
             keepTorrentBeside(job, archive);
-            archivesInUse.add(meta.name()); // to be unpacked (perhaps after a wave's wait): no job short of space removes it
-            try {
+            try { // in use (see deploy()) until the job's end: no job short of space removes it, and the keep does not count it
                 return activateIfAsked(job, path, progress, dest, archive, generation)
                         .done(clock.millis(), ours ? HostReport.BEFORE_RESTART : HostReport.ALREADY_THERE);
             } finally {
-                archivesInUse.remove(meta.name());
                 pruneReleases(job, dest);
             }
         }
         repairInPart(job, archive);
         makeRoom(job, dest, meta);
-        archivesInUse.add(meta.name());
-        try {
-            return download(job, path, progress, generation, dest, meta, archive);
-        } finally {
-            archivesInUse.remove(meta.name());
-        }
+        return download(job, path, progress, generation, dest, meta, archive);
     }
 
     /**
@@ -690,8 +688,8 @@ public final class Agent implements Closeable {
         // the whole archive's size: a .part is as long as the file from its start (sparse), whatever it holds
         try {
             org.murder.maker.ReleaseDelta.pruneForSpace(dest, meta.totalLength(), other -> other.name().equals(meta.name())
-                    || archivesInUse.contains(other.name()) || engine.running(other.infoHash()).isPresent(),
-                    archive -> archive.equals(meta.name()) || archivesInUse.contains(archive)
+                    || archivesInUse.containsKey(other.name()) || engine.running(other.infoHash()).isPresent(),
+                    archive -> archive.equals(meta.name()) || archivesInUse.containsKey(archive)
                             || partsInUse.containsKey(dest.resolve(archive + org.murder.peer.storage.Storage.PART_SUFFIX)));
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] make room in {}: {}", settings.name(), job.id(), dest, e.getMessage());
@@ -705,7 +703,7 @@ public final class Agent implements Closeable {
     private void pruneReleases(Job job, Path dest) {
         try {
             org.murder.maker.ReleaseDelta.prune(dest, Math.max(1, job.keep()), meta -> engine.running(meta.infoHash()).isPresent(),
-                    archivesInUse::contains, java.time.Duration.ZERO, clock);
+                    archivesInUse::containsKey, java.time.Duration.ZERO, clock);
         } catch (RuntimeException e) {
             LOG.warn("[agent={} job={}] prune {}: {}", settings.name(), job.id(), dest, e.getMessage());
         }

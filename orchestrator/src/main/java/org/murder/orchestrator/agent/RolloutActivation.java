@@ -89,8 +89,13 @@ final class RolloutActivation {
         boolean switched = resumedSwitch || !previous.equals(job.tag());
         listener.activating(results, job.tag(), switched);
         afterSwitch(hooks, rollout, env, release, results, job.tag(), previous, switched, listener);
-        // only now: a host whose health failed keeps the release its rollback needs (and the others theirs)
-        activator.keepLast(dest, job.keep());
+        // only now: a host whose health failed keeps the release its rollback needs (and the others theirs). A release that
+        // cannot be removed is said, and the next activation tries again: the host is healthy on its new release
+        try {
+            activator.keepLast(dest, job.keep());
+        } catch (RuntimeException e) {
+            LOG.warn("[job={}] {}: keep-last after the activation: {}", job.id(), dest, e.getMessage());
+        }
         return new Outcome(results, job.tag(), switched);
     }
 

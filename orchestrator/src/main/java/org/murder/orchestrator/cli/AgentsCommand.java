@@ -69,8 +69,8 @@ public final class AgentsCommand implements Callable<Integer> {
             long unsigned = signer.isPresent() ? listed.stream().filter(l -> !l.signed()).count() : 0;
             out.println(agents.size() + " agents" + builds(agents) + (unsigned == 0 ? "" : "; " + unsigned + " NOT signed with the job"
                     + " secret (made by a client without it, or agents from before registrations were signed)")
-                    + (unsigned > 0 && unsigned == listed.size() ? "; none is: is this host's job secret the fleet's? (--secret-file,"
-                    + " secret-file in murder.conf, MURDER_SECRET_FILE)" : ""));
+                    + (unsigned > 0 && unsigned == listed.size() ? "; none is: unless they are all agents of before, is this host's"
+                    + " job secret the fleet's? (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)" : ""));
             out.flush();
         }
         return 0;

@@ -454,8 +454,14 @@ public final class DeployCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput(e.getMessage());
         }
-        if (!r.hasWaves() && spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--max-failures")) {
+        // given on the command line without waves they did nothing, silently (--pause is refused likewise); from murder.conf
+        // or the environment they are defaults for the deploys that have waves, and a --resume's request carries no waves
+        picocli.CommandLine.ParseResult given = spec == null || spec.commandLine() == null ? null : spec.commandLine().getParseResult();
+        if (!r.hasWaves() && given != null && given.hasMatchedOption("--rollback-all") && rollbackAll) {
+            throw MurderException.badInput("--rollback-all only goes with --waves or --batch (without waves nothing rolls back"
+                    + " by itself: 'murder deploy --rollback' switches the hosts you name)");
+        }
+        if (!r.hasWaves() && given != null && given.hasMatchedOption("--max-failures") && !"0".equals(maxFailures)) {
             throw MurderException.badInput("--max-failures only goes with --waves or --batch (it is a wave's failure budget;"
                     + " without waves every host activates on its own)");
         }

@@ -182,8 +182,10 @@ public final class JobsCommand implements Callable<Integer> {
             }
             if (!jobs.isEmpty() && jobs.stream().allMatch(j -> j.signed().equals(Optional.of(false)))) {
                 // every job forged: far likelier this host's secret is not the fleet's
-                out.println("none of the " + jobs.size() + " jobs is signed with this host's job secret: is it the fleet's?"
-                        + " (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)");
+                // on stderr: the table on stdout is what scripts read
+                spec.commandLine().getErr().println("note: none of the " + jobs.size() + " jobs is signed with this host's job"
+                        + " secret: is it the fleet's? (--secret-file, secret-file in murder.conf, MURDER_SECRET_FILE)");
+                spec.commandLine().getErr().flush();
             }
             out.flush();
         }

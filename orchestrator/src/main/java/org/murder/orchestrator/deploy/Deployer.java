@@ -164,18 +164,21 @@ public final class Deployer {
         }
         List<AgentInfo> registered = agents();
         java.util.Set<String> names = new java.util.HashSet<>(registered.stream().map(AgentInfo::name).toList());
-        List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
+        List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[{].*") && !names.contains(g)).toList();
         if (!unknown.isEmpty()) { // a name given exactly (--host, or --hosts without a wildcard) is meant: not a green deploy without it
             throw MurderException.badInput("--host/--hosts " + unknown.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
                     .collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknown.size() == 1 ? "that name"
                     : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a glob)");
         }
-        List<String> unknownExcluded = req.excludeGlobs().stream().filter(g -> !g.matches(".*[*?\\[].*") && !names.contains(g)).toList();
-        if (!unknownExcluded.isEmpty()) { // a typo of the host meant to be left out deployed to it: as for a target, refused
-            throw MurderException.badInput("--exclude " + unknownExcluded.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100)
-                    + "'").collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknownExcluded.size() == 1
-                    ? "that name" : "those names") + " (" + registered(registered) + "; expected: names 'murder agents' lists, or a"
-                    + " glob; a host that is not registered is not deployed to anyway)");
+        List<String> unknownExcluded = req.excludeGlobs().stream().filter(g -> !g.matches(".*[*?\\[{].*") && !names.contains(g)).toList();
+        if (!unknownExcluded.isEmpty()) {
+            // said, not refused: a host is mostly left out because it is down, and then not registered; but a typo of the one
+            // meant to be left out deployed to it without a word
+            out.println("note      --exclude " + unknownExcluded.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
+                    .collect(java.util.stream.Collectors.joining(",")) + ": no registered agent of " + (unknownExcluded.size() == 1
+                    ? "that name" : "those names") + " (" + registered(registered) + "): not a target anyway; a typo leaves out"
+                    + " nothing");
+            out.flush();
         }
         if (req.rollback() && req.rollbackTo().isEmpty() && zk.checkExists().forPath(ZkPaths.release(req.tag())) == null) {
             // a rollback undoes its tag where it is current: a tag never deployed (a typo in an incident) was green, undoing nothing

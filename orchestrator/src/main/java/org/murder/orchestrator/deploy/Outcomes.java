@@ -92,14 +92,14 @@ final class Outcomes {
         return new HostOutcome(host, "timeout", seconds, r == null ? 0 : r.bytes(), "", unfinished + " (" + where + ")");
     }
 
+    /** The result of a host whose automatic rollback failed. */
+    static final String ROLLBACK_FAILED = "rollback-failed";
+
     /**
      * The deploy's {@code outcomes} after the rollback job's {@code rolled} ones: a host rolled
      * back successfully is {@code rolled-back} (to the release {@code currentByHost} names), one
      * whose rollback failed is {@code rollback-failed} with both errors, the others are as they were.
      */
-    /** The result of a host whose automatic rollback failed. */
-    static final String ROLLBACK_FAILED = "rollback-failed";
-
     static List<HostOutcome> afterRollback(List<HostOutcome> outcomes, List<HostOutcome> rolled, Map<String, String> currentByHost) {
         Map<String, HostOutcome> byHost = new HashMap<>();
         rolled.forEach(o -> byHost.put(o.host(), o));

@@ -64,6 +64,9 @@ public record Job(String id, String type, String tag, String torrent, String md5
         if (DEPLOY.equals(type) && (torrent.isEmpty() || !md5.matches("[0-9a-f]{32}"))) {
             throw new IllegalArgumentException("deploy without a torrent or md5");
         }
+        if (keep < 0 || keep > 1000) { // murder deploy gives 1 to 1000; keep-last runs after a host's hooks all passed
+            throw new IllegalArgumentException("keep " + keep + " (expected: 0 to 1000)");
+        }
     }
 
     /** {@code <prefix>-<yyyyMMddTHHmmss>-<4 hex>}: sorts by time within a tag, never collides. */

@@ -73,18 +73,23 @@ public final class Overlays {
     public static int apply(Path release, Optional<Path> hostDir, List<String> roles, String host) {
         int copied = 0;
         for (Path source : sources(release, hostDir, roles, host)) {
-            copied += copyInto(source, release);
+            // the host's own overlays (--overlay-dir), not the release's: those the agent unpacked itself
+            copied += copyInto(source, release, !source.startsWith(release));
             LOG.info("[release={}] overlay {} applied", release.getFileName(), source);
         }
         return copied;
     }
 
-    private static int copyInto(Path source, Path release) {
+    private static int copyInto(Path source, Path release, boolean ownersChecked) {
         int[] copied = {0};
         try {
             Files.walkFileTree(source, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    // a directory another user owns or may write lets them put files (a murder.hooks too) into every release
+                    if (ownersChecked) {
+                        org.murder.core.io.FileModes.refuseFillableByOthers(dir, "overlay directory");
+                    }
                     Path target = target(source, dir, release);
                     if (!dir.equals(source)) {
                         if (Files.isSymbolicLink(target)) {
@@ -115,11 +120,10 @@ public final class Overlays {
                     Path tmp = target.resolveSibling("." + target.getFileName() + ".mo" // 10 bytes more than the name (9 before)
                             + Integer.toString(STAGING.nextInt(1 << 30) | (1 << 30), 36).substring(0, 6));
                     try {
-                        // the bytes, the rwx bits and the mtime; never the owner (the overlay file's owner could edit it in the
-                        // live release after), nor setuid or setgid: the release's files are the agent's, as unpacked ones
-                        Files.copy(file, tmp);
+                        // with its owner (an application's secrets, readable by it alone), rwx bits and mtime; never setuid
+                        // or setgid (the rwx bits set again clear them)
+                        Files.copy(file, tmp, StandardCopyOption.COPY_ATTRIBUTES);
                         Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
-                        Files.setLastModifiedTime(tmp, attrs.lastModifiedTime());
                         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     } catch (java.nio.file.FileAlreadyExistsException e) {
                         throw e; // not ours (a release file of that very name): left alone, the overlay fails naming it

@@ -28,10 +28,6 @@ public record RolloutRequest(List<String> hooks, String waves, int batch, String
         if (pause && waves.isEmpty() && batch <= 0) {
             throw new IllegalArgumentException("--pause only goes with --waves or --batch");
         }
-        if (rollbackAll && waves.isEmpty() && batch <= 0) {
-            throw new IllegalArgumentException("--rollback-all only goes with --waves or --batch (without waves nothing rolls back"
-                    + " by itself: 'murder deploy --rollback' switches the hosts you name)");
-        }
         if (!waves.isEmpty() && batch > 0) {
             throw new IllegalArgumentException("--waves and --batch: one or the other");
         }

@@ -61,4 +61,17 @@ class DeployRequestTest {
                 assertThrows(IllegalArgumentException.class, () -> DeployRequest.builder().tag("v1").rollback(true).rollbackTo("..")
                         .build()).getMessage());
     }
+
+    /** A --resume rebuilds the request from the job: a wave deploy's --rollback-all (its waves in the job) is taken as it is. */
+    @org.junit.jupiter.api.Test
+    void aResumedWaveDeployWithRollbackAllIsFollowedAsPublished() {
+        org.murder.orchestrator.job.Job job = org.murder.orchestrator.job.Job.builder().id("v2-x").tag("v2").torrent("ZA==")
+                .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-1", "web-2")).selector("--hosts web-*")
+                .createdAt(1).deadline(60_001).activate(true).keep(5)
+                .rollout(new org.murder.orchestrator.rollout.Rollout(org.murder.orchestrator.rollout.RolloutRequest.ALL_HOOKS,
+                        List.of(List.of("web-1"), List.of("web-2")), "0", true, true)).build();
+        DeployRequest resumed = DeployRequest.builder().tag("v2").hostGlobs(List.of("web-*")).build().resumed(job);
+        org.junit.jupiter.api.Assertions.assertTrue(resumed.rollout().rollbackAll());
+        assertEquals("v2", resumed.tag());
+    }
 }

@@ -42,30 +42,41 @@ class OverlaysTest {
     }
 
     /**
-     * An overlay file goes into the release with its bytes, rwx bits and mtime, owned by the agent: one owned by
-     * another user (planted where they may write) stayed theirs in the live release, for them to edit after.
+     * An overlay file goes into the release with its owner (an application's secrets, readable by it alone), rwx bits and
+     * mtime, never setuid or setgid; a directory of the overlay that another user owns or every user may write (a sticky
+     * 1777 one too) is refused: they could put files, a murder.hooks too, into every release.
      */
     @Test
-    void anOverlayFileIsCopiedAsTheAgentsWithItsModeAndMtimeNotItsOwner() throws Exception {
+    void anOverlayFileKeepsItsOwnerNotSetuidAndADirectoryOthersMayFillIsRefused() throws Exception {
         int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "only root can give files away");
         Path release = Files.createDirectories(tmp.resolve("releases/v2"));
         Path host = tmp.resolve("overlays-on-host");
         Path planted = host.resolve("web/conf/app.conf");
         write(planted, "theirs\n");
-        Files.setPosixFilePermissions(planted, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
         java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
         Files.setLastModifiedTime(planted, mtime);
         Files.setAttribute(planted, "unix:uid", 65534);
         Files.setAttribute(planted, "unix:gid", 65534);
+        Files.setAttribute(planted, "unix:mode", 04750); // setuid, rwxr-x---
 
         Overlays.apply(release, Optional.of(host), List.of("web"), "web-1");
 
         Path copied = release.resolve("conf/app.conf");
         assertEquals("theirs\n", Files.readString(copied));
-        assertEquals(self, Files.getAttribute(copied, "unix:uid"), "the agent's, not uid 65534's");
-        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"), Files.getPosixFilePermissions(copied));
+        assertEquals(65534, Files.getAttribute(copied, "unix:uid"), "its owner, as the operator gave it");
+        assertEquals(0750, (Integer) Files.getAttribute(copied, "unix:mode") & 07777, "rwx bits, without setuid");
         assertEquals(mtime, Files.getLastModifiedTime(copied));
+
+        Path theirs = host.resolve("web/conf");
+        Files.setAttribute(theirs, "unix:uid", 65534);
+        MurderException e = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of("web"), "web-1"));
+        assertEquals("overlay directory " + theirs + ": owned by uid 65534, who may add files to it (expected: owned by root: what it"
+                + " holds goes into every release)", e.getMessage());
+        Files.setAttribute(theirs, "unix:uid", self);
+        Files.setAttribute(theirs, "unix:mode", 01777);
+        e = assertThrows(MurderException.class, () -> Overlays.apply(release, Optional.of(host), List.of("web"), "web-1"));
+        assertTrue(e.getMessage().contains("every user of this host may add files to it (mode 1777"), e.getMessage());
     }
 
     @Test
