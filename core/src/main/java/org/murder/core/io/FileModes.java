@@ -45,10 +45,8 @@ public final class FileModes {
      * runs commands as root. A path that cannot be read is left to its reader to report.
      */
     public static void refuseChangeableByEveryone(Path path, String what) {
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(path, "unix:mode"); // a link's target: a link's own mode is always 0777
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        int mode = modeOf(path); // a link's target: a link's own mode is always 0777
+        if (mode < 0) {
             return;
         }
         if ((mode & 0002) != 0) {
@@ -78,10 +76,8 @@ public final class FileModes {
             // its reader says why
         }
         for (Path d : dirs) {
-            int dirMode;
-            try {
-                dirMode = (Integer) Files.getAttribute(d, "unix:mode");
-            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            int dirMode = modeOf(d);
+            if (dirMode < 0) {
                 continue;
             }
             int dirOwner = uidOf(d);
@@ -104,10 +100,8 @@ public final class FileModes {
      * directory, whose files all go into every release.
      */
     public static void refuseFillableByOthers(Path dir, String what) {
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(dir, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        int mode = modeOf(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (mode < 0) {
             return;
         }
         if ((mode & 0002) != 0) {
@@ -128,8 +122,17 @@ public final class FileModes {
 
     /** The owner's uid of {@code path} (a link's target), or -1 when it cannot be read. */
     private static int uidOf(Path path) {
+        return unixAttribute(path, "unix:uid");
+    }
+
+    /** The mode of {@code path} (its type bits too), or -1 when it cannot be read. */
+    private static int modeOf(Path path, java.nio.file.LinkOption... options) {
+        return unixAttribute(path, "unix:mode", options);
+    }
+
+    private static int unixAttribute(Path path, String name, java.nio.file.LinkOption... options) {
         try {
-            return (Integer) Files.getAttribute(path, "unix:uid");
+            return (Integer) Files.getAttribute(path, name, options);
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return -1;
         }

@@ -26,9 +26,9 @@ final class AgentProcess {
     /** This process's identity, or empty where the kernel does not say it (not Linux, no /proc). */
     static Optional<String> current() {
         try {
-            long pid = ProcessHandle.current().pid();
-            return Optional.of(String.join("/", "linux", bootId(), pidNamespace(PROC.resolve("self")), Long.toString(pid),
-                    Long.toString(startTicks(PROC.resolve(Long.toString(pid))).orElseThrow(() -> new IOException("no start time")))));
+            Path self = PROC.resolve("self");
+            return Optional.of(String.join("/", "linux", bootId(), pidNamespace(self), Long.toString(ProcessHandle.current().pid()),
+                    Long.toString(startTicks(self).orElseThrow(() -> new IOException("no start time")))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

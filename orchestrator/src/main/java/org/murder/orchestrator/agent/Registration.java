@@ -29,6 +29,8 @@ final class Registration implements Closeable {
     private final CuratorFramework zk;
     private final String path;
     private final byte[] data;
+    /** {@code data} read as a registration; null when it is not one (a test's bytes). */
+    private final org.murder.orchestrator.job.AgentInfo mine;
     private final SpreadTask upkeep;
     private final Watcher watcher = this::onEvent;
     private final ConnectionStateListener connection = this::onConnection;
@@ -66,6 +68,7 @@ final class Registration implements Closeable {
         this.agent = agent;
         this.path = path;
         this.data = data.clone();
+        this.mine = readInfo(data);
         this.becameOurs = becameOurs;
         this.upkeep = new SpreadTask("murder-agent-registration-" + agent, "register " + path, this::ensure, fleetSize);
     }
@@ -242,15 +245,26 @@ final class Registration implements Closeable {
      */
     private boolean earlierRunGone(Stat stat) {
         try {
-            byte[] held = zk.getData().forPath(path);
-            org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(held,
+            org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(zk.getData().forPath(path),
                     org.murder.orchestrator.job.AgentInfo.class);
-            org.murder.orchestrator.job.AgentInfo mine = org.murder.orchestrator.job.Json.read(data,
-                    org.murder.orchestrator.job.AgentInfo.class);
-            return theirs.host().equals(mine.host()) && theirs.ip().equals(mine.ip()) && theirs.destRoot().equals(mine.destRoot())
-                    && theirs.process() != null && !theirs.process().equals(mine.process()) && AgentProcess.goneForCertain(theirs.process());
+            return earlierRun(theirs) && theirs.process() != null && !theirs.process().equals(mine.process())
+                    && AgentProcess.goneForCertain(theirs.process());
         } catch (Exception unreadable) {
             return false; // waited for, as before
+        }
+    }
+
+    /** Whether {@code theirs} is this agent's earlier run: the same host, address and releases. */
+    private boolean earlierRun(org.murder.orchestrator.job.AgentInfo theirs) {
+        return mine != null && theirs.host().equals(mine.host()) && theirs.ip().equals(mine.ip())
+                && theirs.destRoot().equals(mine.destRoot());
+    }
+
+    private static org.murder.orchestrator.job.AgentInfo readInfo(byte[] data) {
+        try {
+            return org.murder.orchestrator.job.Json.read(data, org.murder.orchestrator.job.AgentInfo.class);
+        } catch (RuntimeException notOne) {
+            return null;
         }
     }
 
@@ -261,10 +275,8 @@ final class Registration implements Closeable {
         try {
             org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(zk.getData().forPath(path),
                     org.murder.orchestrator.job.AgentInfo.class);
-            org.murder.orchestrator.job.AgentInfo mine = org.murder.orchestrator.job.Json.read(data,
-                    org.murder.orchestrator.job.AgentInfo.class);
             holder = "host " + theirs.host() + ", ip " + theirs.ip() + ", releases under " + theirs.destRoot();
-            earlierRun = theirs.host().equals(mine.host()) && theirs.ip().equals(mine.ip()) && theirs.destRoot().equals(mine.destRoot());
+            earlierRun = earlierRun(theirs);
         } catch (Exception unreadable) {
             holder = "data unreadable";
             earlierRun = false;
