@@ -54,6 +54,12 @@ class RegistrationTest {
             java.util.concurrent.CountDownLatch gaveUp = new java.util.concurrent.CountDownLatch(1);
             org.apache.zookeeper.Watcher[] again = new org.apache.zookeeper.Watcher[1];
             again[0] = event -> {
+                if (event.getType() == org.apache.zookeeper.Watcher.Event.EventType.NodeCreated) {
+                    // its node went between its create and its look: the look set a watch for a creation, and this one is
+                    // the agent's. It lost the race (this watch was its last: without this, the test waited for nothing)
+                    gaveUp.countDown();
+                    return;
+                }
                 if (event.getType() != org.apache.zookeeper.Watcher.Event.EventType.NodeDeleted) {
                     return;
                 }
