@@ -316,12 +316,14 @@ public final class Deployer {
                     .dest(req.dest()).seedSeconds(req.seedTime().toSeconds()).activate(req.activate()).keep(req.keep()).hosts(hosts)
                     .selector(req.selector()).createdAt(now).deadline(now + req.timeout().toMillis())
                     .rollout(req.activate() ? req.rollout().forHosts(hosts) : null).build();
-            List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
-            if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere()) && seedFailure.get().isEmpty()) {
-                LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
-                Thread.sleep(req.grace().toMillis());
+            try (SeedingMark seeding = SeedingMark.of(made.torrent(), clock)) {
+                List<HostOutcome> outcomes = publishAndFollow(req, hosts, job);
+                if (!req.grace().isZero() && outcomes.stream().anyMatch(o -> !o.alreadyThere()) && seedFailure.get().isEmpty()) {
+                    LOG.info("seeding for {} more before stopping", org.murder.core.Durations.format(req.grace()));
+                    Thread.sleep(req.grace().toMillis());
+                }
+                return outcomes;
             }
-            return outcomes;
         }
     }
 
@@ -364,7 +366,10 @@ public final class Deployer {
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
                     archive, seeder.port(), announce);
             out.flush();
-            return follow(asPublished, job, true, null);
+            // seeding the work directory's release (no SRC): kept from its pruning while resumed
+            try (SeedingMark seeding = req.source().isPresent() ? null : SeedingMark.of(archive.resolveSibling(job.tag() + ".torrent"), clock)) {
+                return follow(asPublished, job, true, null);
+            }
         }
     }
 

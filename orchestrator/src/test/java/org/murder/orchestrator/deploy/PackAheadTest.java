@@ -174,4 +174,54 @@ class PackAheadTest {
             }
         }
     }
+    /**
+     * A release a deploy still seeds (its waves began hours ago) is marked as in use: a deploy short of room removes an
+     * older one that nothing seeds, never the seeded one, however long ago the deploy began.
+     */
+    @Test
+    void aReleaseADeployStillSeedsIsNotRemovedForRoomHoweverOld() throws Exception {
+        try (org.murder.testkit.Tmpfs fs = org.murder.testkit.Tmpfs.mount(dir.resolve("small"), "size=2m")) {
+            Path work = fs.dir();
+            Path src = release(600_000);
+            java.time.Instant now = java.time.Instant.now();
+            for (String tag : List.of("v1", "v2", "v3")) {
+                try (PackAhead ahead = Deployer.packAhead(request(src).tag(tag).workDir(work).build(), Clock.systemUTC(), false)) {
+                    ahead.finish((md5, size) -> { });
+                }
+                java.time.Duration age = java.time.Duration.ofMinutes(tag.equals("v1") ? 180 : tag.equals("v2") ? 120 : 90);
+                Files.setLastModifiedTime(work.resolve(tag + ".torrent"), java.nio.file.attribute.FileTime.from(now.minus(age)));
+            }
+            // v1's deploy (3 h of waves) still seeds: its first mark was at its start, 3 h ago; its later ones say now
+            java.util.concurrent.atomic.AtomicInteger marks = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch secondWritten = new java.util.concurrent.CountDownLatch(1);
+            Clock deploys = new Clock() {
+                @Override
+                public java.time.ZoneId getZone() {
+                    return java.time.ZoneOffset.UTC;
+                }
+
+                @Override
+                public Clock withZone(java.time.ZoneId zone) {
+                    return this;
+                }
+
+                @Override
+                public java.time.Instant instant() {
+                    int n = marks.incrementAndGet();
+                    if (n == 3) {
+                        secondWritten.countDown(); // one timer thread: the second mark wrote before the third asks the time
+                    }
+                    return n == 1 ? now.minus(java.time.Duration.ofHours(3)) : now;
+                }
+            };
+            try (SeedingMark seeding = SeedingMark.of(work.resolve("v1.torrent"), deploys, java.time.Duration.ofMillis(20))) {
+                assertTrue(secondWritten.await(10, java.util.concurrent.TimeUnit.SECONDS), "marked again while it seeds");
+                try (PackAhead ahead = Deployer.packAhead(request(src).tag("v4").workDir(work).build(), Clock.systemUTC(), false)) {
+                    ahead.finish((md5, size) -> { });
+                }
+            }
+            assertTrue(Files.exists(work.resolve("v1.tar.zst")), "the release a deploy seeds stays, however old its start");
+            assertTrue(Files.notExists(work.resolve("v2.tar.zst")), "the oldest that nothing seeds went in its place");
+        }
+    }
 }
