@@ -140,6 +140,33 @@ class PeerCommandTest {
         }
     }
 
+    /**
+     * A download limit under a block per stall timeout cannot finish a block before the download fails as if no peer sent
+     * anything: refused at once (--max-down 1 ended as "no data from any peer for 2m" with its peers connected). A download
+     * limited otherwise that stalls says its limit.
+     */
+    @Test
+    void aDownloadLimitTooLowToFinishABlockIsRefusedAndALimitIsSaidWhenADownloadStalls() throws Exception {
+        Release v = release("v10", 100_000, 10);
+        Path dest = Files.createDirectories(tmp.resolve("dest"));
+        CliRun one = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                "--max-down", "1");
+        assertEquals(2, one.exitCode(), one.err());
+        assertEquals("murder: --max-down 1 B/s: a 16 KiB block takes 4h33m4s at that rate, longer than --stall-timeout 2m after"
+                + " which a download without data fails (expected: at least 137 B/s, or a longer --stall-timeout)", one.err().strip());
+        CliRun second = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                "--max-down", "10KiB/s", "--stall-timeout", "1s");
+        assertEquals(2, second.exitCode(), second.err());
+        assertTrue(second.err().contains("(expected: at least 16 KiB/s, or a longer --stall-timeout)"), second.err());
+        assertTrue(Files.notExists(dest.resolve("v10.tar.gz.part")), "nothing written for a refused download");
+
+        CliRun stalled = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                "--max-down", "20KiB/s", "--stall-timeout", "1s");
+        assertEquals(1, stalled.exitCode(), stalled.err());
+        assertTrue(stalled.err().startsWith("murder: no data from any peer for 1s (0 peers known, 0 connected")
+                && stalled.err().contains("; this process's downloads are limited to 20 KiB/s (--max-down))"), stalled.err());
+    }
+
     @Test
     void aFailedDownloadIsSaidOnceInOneLine() throws Exception {
         Release v = release("v9", 100_000, 9);

@@ -59,6 +59,27 @@ public final class EngineOptions {
         return b;
     }
 
+    /**
+     * Refuses a {@code --max-down} under one block ({@link EngineConfig#BLOCK_SIZE}) per {@code stallTimeout}: a download
+     * that cannot finish a block before its stall timeout fails as if no peer had sent anything ({@code --max-down 1}
+     * ended as "no data from any peer for 2m" with 16 peers connected).
+     */
+    public void refuseDownLimitUnderABlockPer(java.time.Duration stallTimeout, java.util.Optional<String> stallOption) {
+        if (maxDown.isUnlimited()) {
+            return;
+        }
+        long seconds = Math.max(1, stallTimeout.toSeconds());
+        long least = (EngineConfig.BLOCK_SIZE + seconds - 1) / seconds;
+        if (maxDown.bytesPerSecond() < least) {
+            String stall = org.murder.core.Durations.format(stallTimeout);
+            throw MurderException.badInput("--max-down " + maxDown + ": a " + org.murder.core.ByteSize.format(EngineConfig.BLOCK_SIZE)
+                    + " block takes " + org.murder.core.Durations.format(java.time.Duration.ofSeconds(EngineConfig.BLOCK_SIZE
+                    / maxDown.bytesPerSecond())) + " at that rate, longer than " + stallOption.map(o -> o + " " + stall).orElse("the " + stall)
+                    + " after which a download without data fails (expected: at least " + new org.murder.core.Rate(least)
+                    + stallOption.map(o -> ", or a longer " + o).orElse("") + ")");
+        }
+    }
+
     /** The rack given with --rack, if any. */
     public java.util.Optional<RackName> rack() {
         return java.util.Optional.ofNullable(rack);

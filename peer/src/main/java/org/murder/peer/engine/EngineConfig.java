@@ -48,6 +48,8 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         int ioThreads, int hashThreads, Optional<RackName> rack, Optional<RackProofs> rackProofs) {
 
     public static final int BLOCK_SIZE = 16 * 1024;
+    /** A download without data this long fails, unless its caller says otherwise (murder peer: --stall-timeout). */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(2);
     /**
      * Blocks per request to another murder peer: 64 KiB, which murder accepts (up to 128 KiB, any
      * version) and other clients do not (BEP 3: they close a connection asking more than 16 KiB).
@@ -133,7 +135,7 @@ public record EngineConfig(PortRange portRange, Optional<InetAddress> bindAddres
         private int randomFirstPieces = 4;
         private long orderWindow = 16L << 20;
         private Duration reannounce = Duration.ofSeconds(15);
-        private Duration stallTimeout = Duration.ofMinutes(2);
+        private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
         private Duration idleTimeout = Duration.ofMinutes(3);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration keepAlive = Duration.ofMinutes(1);

@@ -1253,7 +1253,8 @@ final class TorrentSession implements PeerConnection.Events, FinishPipeline.Even
                 + (paddedFailedBy.isEmpty() ? "" : "; " + paddedFailedBy.size() + " banned for sending a whole piece holding BEP 47"
                 + " padding that failed its SHA-1 check: the torrent's padding may not be zeros")
                 + (!paddedFailedBy.isEmpty() || counters.peersBanned == 0 ? "" : "; " + counters.peersBanned + " peer"
-                + (counters.peersBanned == 1 ? "" : "s") + " banned for sending data that failed its SHA-1 check");
+                + (counters.peersBanned == 1 ? "" : "s") + " banned for sending data that failed its SHA-1 check")
+                + (config.maxDown().isUnlimited() ? "" : "; this process's downloads are limited to " + config.maxDown() + " (--max-down)");
     }
 
     /** {@link #sources()}, and when the last payload came if that was a while ago (read on the loop). */
