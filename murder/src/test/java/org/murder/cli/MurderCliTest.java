@@ -108,7 +108,7 @@ class MurderCliTest {
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", "ftp://x/announce"),
                 "murder: --tracker 'ftp://x/announce' (expected: an http:// or https:// URL with a host, like http://deploy-1:8998/announce)");
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--piece-size", "3000"),
-                "murder: --piece-size: 3000 (expected: a power of two between 16 KiB and 16 MiB)");
+                "murder: --piece-size: 2.9 KiB (3000 bytes) (expected: a power of two between 16 KiB and 16 MiB)");
         assertOneLineError(CliRun.of("make-torrent", src.toString(), "--tracker", TRACKER, "--piece-size", "lots"),
                 "murder: Invalid value for option '--piece-size': size 'lots' (expected: a size like 16384, 256KiB, 4MiB or 1.5GB)"
                         + " (see 'murder make-torrent --help')");

@@ -60,7 +60,8 @@ public final class PieceSizes {
     public static long validate(ByteSize requested) {
         long b = requested.bytes();
         if (b < MIN || b > MAX || Long.bitCount(b) != 1) {
-            throw MurderException.badInput("--piece-size: " + b + " (expected: a power of two between 16 KiB and 16 MiB)");
+            throw MurderException.badInput("--piece-size: " + org.murder.core.ByteSize.format(b) + (b < 1024 ? "" : " (" + b + " bytes)")
+                    + " (expected: a power of two between 16 KiB and 16 MiB)");
         }
         return b;
     }

@@ -313,12 +313,14 @@ class TorrentMakerTest {
         assertEquals(128L << 10, PieceSizes.chooseForRelease(1L << 30));
         assertEquals(128L << 10, PieceSizes.chooseForRelease(12_000L << 17));
         assertEquals(256L << 10, PieceSizes.chooseForRelease((12_000L << 17) + 1));
-        assertEquals("--piece-size: 3000 (expected: a power of two between 16 KiB and 16 MiB)",
+        assertEquals("--piece-size: 2.9 KiB (3000 bytes) (expected: a power of two between 16 KiB and 16 MiB)",
                 assertThrows(MurderException.class, () -> PieceSizes.validate(org.murder.core.ByteSize.ofBytes(3000)))
                         .getMessage());
-        assertEquals("--piece-size: 33554432 (expected: a power of two between 16 KiB and 16 MiB)",
+        assertEquals("--piece-size: 32 MiB (33554432 bytes) (expected: a power of two between 16 KiB and 16 MiB)",
                 assertThrows(MurderException.class, () -> PieceSizes.validate(org.murder.core.ByteSize.ofMiB(32)))
                         .getMessage());
+        assertEquals("--piece-size: 1.5 MiB (1572864 bytes) (expected: a power of two between 16 KiB and 16 MiB)", // as given, not 1572864 alone
+                assertThrows(MurderException.class, () -> PieceSizes.validate(org.murder.core.ByteSize.parse("1.5MiB"))).getMessage());
     }
 
     @Test
