@@ -141,30 +141,34 @@ class PeerCommandTest {
     }
 
     /**
-     * A download limit under a block per stall timeout cannot finish a block before the download fails as if no peer sent
-     * anything: refused at once (--max-down 1 ended as "no data from any peer for 2m" with its peers connected). A download
-     * limited otherwise that stalls says its limit.
+     * A download limit under one request (4 blocks of 16 KiB, what murder asks a murder peer for at once) per stall
+     * timeout cannot bring a request in before the download fails as if no peer sent anything: refused at once
+     * (--max-down 1 ended as "no data from any peer for 2m" with its peers connected). A download limited otherwise that
+     * stalls says its limit.
      */
     @Test
-    void aDownloadLimitTooLowToFinishABlockIsRefusedAndALimitIsSaidWhenADownloadStalls() throws Exception {
+    void aDownloadLimitTooLowToTakeARequestIsRefusedAndALimitIsSaidWhenADownloadStalls() throws Exception {
         Release v = release("v10", 100_000, 10);
         Path dest = Files.createDirectories(tmp.resolve("dest"));
         CliRun one = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
                 "--max-down", "1");
         assertEquals(2, one.exitCode(), one.err());
-        assertEquals("murder: --max-down 1 B/s: a 16 KiB block takes 4h33m4s at that rate, longer than --stall-timeout 2m after"
-                + " which a download without data fails (expected: at least 137 B/s, or a longer --stall-timeout)", one.err().strip());
-        CliRun second = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
-                "--max-down", "10KiB/s", "--stall-timeout", "1s");
-        assertEquals(2, second.exitCode(), second.err());
-        assertTrue(second.err().contains("(expected: at least 16 KiB/s, or a longer --stall-timeout)"), second.err());
+        assertEquals("murder: --max-down 1 B/s: a request of 64 KiB takes 18h12m16s at that rate, longer than --stall-timeout 2m"
+                + " after which a download without data fails (expected: at least 547 bytes/s, or unlimited, or a longer"
+                + " --stall-timeout)", one.err().strip());
+        // the least is rounded up, from the stall timeout's milliseconds: 65536 B in 1.5 s needs 43691 B/s
+        CliRun under = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
+                "--max-down", "43690", "--stall-timeout", "1500ms");
+        assertEquals(2, under.exitCode(), under.err());
+        assertTrue(under.err().contains("takes 1.5s at that rate, longer than --stall-timeout 1.5s after which")
+                && under.err().contains("(expected: at least 43691 bytes/s,"), under.err());
         assertTrue(Files.notExists(dest.resolve("v10.tar.gz.part")), "nothing written for a refused download");
 
         CliRun stalled = CliRun.of("peer", v.torrent().toString(), dest.toString(), "--port-range", "47000-47999", "--bind", "127.0.0.1",
-                "--max-down", "20KiB/s", "--stall-timeout", "1s");
+                "--max-down", "43691", "--stall-timeout", "1500ms");
         assertEquals(1, stalled.exitCode(), stalled.err());
-        assertTrue(stalled.err().startsWith("murder: no data from any peer for 1s (0 peers known, 0 connected")
-                && stalled.err().contains("; this process's downloads are limited to 20 KiB/s (--max-down))"), stalled.err());
+        assertTrue(stalled.err().startsWith("murder: no data from any peer for 1.5s (0 peers known, 0 connected")
+                && stalled.err().contains("; this process's downloads are limited to 42.7 KiB/s (--max-down))"), stalled.err());
     }
 
     @Test

@@ -182,7 +182,7 @@ public final class AgentCommand implements Callable<Integer> {
                 Optional.ofNullable(hooksFile), Optional.ofNullable(overlayDir), Optional.ofNullable(runAs), java.time.Duration.ofSeconds(1));
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
-        engineOptions.refuseDownLimitUnderABlockPer(org.murder.peer.engine.EngineConfig.DEFAULT_STALL_TIMEOUT, Optional.empty());
+        engineOptions.refuseDownLimitUnderARequestPer(org.murder.peer.engine.EngineConfig.DEFAULT_STALL_TIMEOUT, Optional.empty());
         // metrics first: a port in use fails the agent before it listens for peers or joins ZooKeeper
         PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
         AtomicReference<HealthCheck> health = new AtomicReference<>(

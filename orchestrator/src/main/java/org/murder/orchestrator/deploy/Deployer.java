@@ -356,7 +356,10 @@ public final class Deployer {
         }
         String announce = meta.trackerTiers().isEmpty() || meta.trackerTiers().get(0).isEmpty() ? ""
                 : meta.trackerTiers().get(0).get(0);
-        try (DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
+        // the work directory's release of the tag (seeded, or kept for a later deploy's delta) is marked in use from here,
+        // before its archive is checked again (minutes, for a large one), so that no deploy short of room removes it meanwhile
+        try (SeedingMark seeding = SeedingMark.of(req.workDir().resolve(job.tag() + ".torrent"), clock);
+                DeployLock lock = DeployLock.acquire(zk, locks(asPublished), lockedHosts(asPublished, job.hosts()), "resume " + job.tag(),
                 clock);
                 OriginServices origin = OriginServices.forTorrent(announce, job.tag(), req.bind(), clock, metrics)) {
             origin.listen(asPublished, rackProofs());
@@ -366,10 +369,7 @@ public final class Deployer {
             out.printf("resume    %s (%s, %d hosts): seeding %s on port %d; tracker %s%n", job.id(), job.tag(), job.hosts().size(),
                     archive, seeder.port(), announce);
             out.flush();
-            // seeding the work directory's release (no SRC): kept from its pruning while resumed
-            try (SeedingMark seeding = req.source().isPresent() ? null : SeedingMark.of(archive.resolveSibling(job.tag() + ".torrent"), clock)) {
-                return follow(asPublished, job, true, null);
-            }
+            return follow(asPublished, job, true, null);
         }
     }
 

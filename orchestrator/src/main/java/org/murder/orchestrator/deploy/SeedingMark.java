@@ -30,6 +30,8 @@ final class SeedingMark implements AutoCloseable {
     private final Path torrent;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    /** Said once: a mark that fails fails again (only the timer thread writes it after the first mark). */
+    private volatile boolean warned;
 
     private SeedingMark(Path torrent, Clock clock, Duration every) {
         this.torrent = torrent;
@@ -60,7 +62,12 @@ final class SeedingMark implements AutoCloseable {
         } catch (NoSuchFileException e) {
             // removed by hand meanwhile: nothing to mark
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot mark {} as seeded: {}", torrent, e.toString());
+            // another user's torrent (a shared work directory): only its owner may set its time
+            if (!warned) {
+                warned = true;
+                LOG.warn("cannot mark {} as in use while it is seeded ({}): a deploy short of room may remove it once it is an hour"
+                        + " old", torrent, e.getMessage());
+            }
         }
     }
 

@@ -60,23 +60,29 @@ public final class EngineOptions {
     }
 
     /**
-     * Refuses a {@code --max-down} under one block ({@link EngineConfig#BLOCK_SIZE}) per {@code stallTimeout}: a download
-     * that cannot finish a block before its stall timeout fails as if no peer had sent anything ({@code --max-down 1}
-     * ended as "no data from any peer for 2m" with 16 peers connected).
+     * Refuses a {@code --max-down} under one request per {@code stallTimeout}: murder asks a murder peer for
+     * {@link EngineConfig#MURDER_REQUEST_BLOCKS} blocks at once and a download's stall clock starts again only when a
+     * whole one has arrived, so a download that cannot take one before its stall timeout fails as if no peer had sent
+     * anything ({@code --max-down 1} ended as "no data from any peer for 2m" with 16 peers connected).
      */
-    public void refuseDownLimitUnderABlockPer(java.time.Duration stallTimeout, java.util.Optional<String> stallOption) {
+    public void refuseDownLimitUnderARequestPer(java.time.Duration stallTimeout, java.util.Optional<String> stallOption) {
         if (maxDown.isUnlimited()) {
             return;
         }
-        long seconds = Math.max(1, stallTimeout.toSeconds());
-        long least = (EngineConfig.BLOCK_SIZE + seconds - 1) / seconds;
+        long request = (long) EngineConfig.MURDER_REQUEST_BLOCKS * EngineConfig.BLOCK_SIZE;
+        long millis = Math.max(1, stallTimeout.toMillis());
+        long least = Math.max(1, (request * 1000 + millis - 1) / millis); // rounded up: a rate that rounds down stalls
         if (maxDown.bytesPerSecond() < least) {
             String stall = org.murder.core.Durations.format(stallTimeout);
-            throw MurderException.badInput("--max-down " + maxDown + ": a " + org.murder.core.ByteSize.format(EngineConfig.BLOCK_SIZE)
-                    + " block takes " + org.murder.core.Durations.format(java.time.Duration.ofSeconds(EngineConfig.BLOCK_SIZE
-                    / maxDown.bytesPerSecond())) + " at that rate, longer than " + stallOption.map(o -> o + " " + stall).orElse("the " + stall)
-                    + " after which a download without data fails (expected: at least " + new org.murder.core.Rate(least)
-                    + stallOption.map(o -> ", or a longer " + o).orElse("") + ")");
+            long takesMillis = (request * 1000 + maxDown.bytesPerSecond() - 1) / maxDown.bytesPerSecond();
+            // in whole seconds, rounded up, from a minute on (where durations are said in whole seconds)
+            java.time.Duration takes = takesMillis < 60_000 ? java.time.Duration.ofMillis(takesMillis)
+                    : java.time.Duration.ofSeconds((takesMillis + 999) / 1000);
+            throw MurderException.badInput("--max-down " + maxDown + ": a request of " + org.murder.core.ByteSize.format(request)
+                    + " takes " + org.murder.core.Durations.format(takes) + " at that rate, longer than "
+                    + stallOption.map(o -> o + " " + stall).orElse("the " + stall) + " after which a download without data fails"
+                    + " (expected: at least " + least + " bytes/s, or unlimited" + stallOption.map(o -> ", or a longer " + o).orElse("")
+                    + ")");
         }
     }
 

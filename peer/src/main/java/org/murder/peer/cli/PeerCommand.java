@@ -115,7 +115,7 @@ public final class PeerCommand implements Callable<Integer> {
         if (stallTimeout.isZero() || stallTimeout.isNegative()) {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
-        engineOptions.refuseDownLimitUnderABlockPer(stallTimeout, Optional.of("--stall-timeout"));
+        engineOptions.refuseDownLimitUnderARequestPer(stallTimeout, Optional.of("--stall-timeout"));
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
         List<Path> ours = Storage.downloadPaths(meta, dest);
         notAFileOfTheDownload(torrent, ours);
