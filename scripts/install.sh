@@ -149,8 +149,16 @@ say "/usr/local/bin/murder -> $prefix/bin/murder"
 if [ "$real_root" = yes ] && [ "$make_user" = yes ]; then
   if id "$user" >/dev/null 2>&1; then
     say "user $user exists"
+    if ! getent group "$user" >/dev/null 2>&1; then # /etc/murder is root:$user (the job secret): the group must be
+      groupadd --system "$user"
+      say "created group $user (user $user's groups unchanged)"
+    fi
   else
-    useradd --system --home-dir /var/lib/murder --no-create-home --shell /usr/sbin/nologin --user-group "$user"
+    if getent group "$user" >/dev/null 2>&1; then # a group of the name made before: the user joins it
+      useradd --system --home-dir /var/lib/murder --no-create-home --shell /usr/sbin/nologin --gid "$user" "$user"
+    else
+      useradd --system --home-dir /var/lib/murder --no-create-home --shell /usr/sbin/nologin --user-group "$user"
+    fi
     say "created system user $user"
   fi
 else
@@ -182,6 +190,15 @@ done
 say "/etc/init.d/: $(cd "$here/init.d" && echo murder-*)"
 if [ -e "$root/etc/default/murder" ]; then
   say "/etc/default/murder kept (the sample is $prefix/share/default-murder)"
+  # kept from an install into another prefix (an --uninstall keeps it), its MURDER_HOME would have the init.d
+  # scripts run a murder that is gone: that one line follows the install, the operator's other lines stay
+  old_home=$(sed -n 's/^MURDER_HOME=//p' "$root/etc/default/murder" | tail -n 1 | tr -d "\"'")
+  if [ -n "$old_home" ] && [ "$old_home" != "$prefix" ]; then
+    tmp_default="$root/etc/default/.murder.install.$$"
+    sed "s#^MURDER_HOME=.*#MURDER_HOME=$prefix#" "$root/etc/default/murder" > "$tmp_default" \
+      && chmod 644 "$tmp_default" && mv -f "$tmp_default" "$root/etc/default/murder"
+    say "/etc/default/murder: MURDER_HOME=$old_home changed to $prefix (where murder is now installed)"
+  fi
 else
   subst "$here/default/murder" > "$root/etc/default/murder"
   chmod 644 "$root/etc/default/murder"

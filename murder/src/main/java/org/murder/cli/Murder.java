@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         description = "Push one large release to many servers fast, over BitTorrent.",
         subcommands = {DemoCommand.class, DeployCommand.class, AgentCommand.class, AgentsCommand.class, JobsCommand.class, RollbackCommand.class,
             UnpackCommand.class, ReleasesCommand.class, MakeTorrentCommand.class, InfoCommand.class, TrackerCommand.class, SeedCommand.class,
-            PeerCommand.class, ZooKeeperCommand.class, FirewallCommand.class, SelftestCommand.class, CommandLine.HelpCommand.class},
+            PeerCommand.class, ZooKeeperCommand.class, FirewallCommand.class, SelftestCommand.class, CheckConfigCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.",
             "Run 'murder help COMMAND' for the options of a command."})
 public final class Murder implements Runnable {

@@ -664,4 +664,34 @@ class MurderCliTest {
         assertEquals(expected + "\n", r.err());
         assertEquals("", r.out());
     }
+
+    /**
+     * check-config reads a murder.conf as every command would (an Ansible template's validate:): its keys, and each value
+     * converted by the commands that take it. A typo in a key or a value only failed when each service next started: the
+     * role's handler restarted every agent of a fleet onto it.
+     */
+    @Test
+    void checkConfigNamesTheLineOfABadKeyOrValueAndPassesAGoodFile() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("check-config"));
+        Path good = Files.writeString(dir.resolve("good.conf"), "zk = 127.0.0.1:2181\nport-range = 6881-6889\nagent.max-up = 400Mbit/s\n");
+        CliRun ok = CliRun.of("check-config", good.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.out().strip().matches(java.util.regex.Pattern.quote(good.toString()) + ": ok \\(\\d+ commands read it\\)"), ok.out());
+
+        Path key = Files.writeString(dir.resolve("key.conf"), "zk = 127.0.0.1:2181\nagent.colour = blue\n");
+        assertOneLineError(CliRun.of("check-config", key.toString()), "murder: " + key + ":2: unknown key 'agent.colour' (expected: a long"
+                + " option of a murder command without its dashes, e.g. zk, or COMMAND.OPTION, e.g. agent.roles)");
+        Path rate = Files.writeString(dir.resolve("rate.conf"), "zk = 127.0.0.1:2181\nagent.max-up = fast\n");
+        assertOneLineError(CliRun.of("check-config", rate.toString()), "murder: " + rate + ":2: as 'agent' reads it: Invalid value for"
+                + " option '--max-up': rate 'fast' (expected: a rate like 50MB/s, 10MiB/s, 400Mbit/s or unlimited)");
+        Path port = Files.writeString(dir.resolve("port.conf"), "# the tracker\ntracker.port = abc\n");
+        CliRun portRun = CliRun.of("check-config", port.toString());
+        assertEquals(2, portRun.exitCode(), portRun.err());
+        assertTrue(portRun.err().startsWith("murder: " + port + ":2: as 'tracker' reads it: Invalid value for option '--port': 'abc'"),
+                portRun.err());
+        assertOneLineError(CliRun.of("check-config", dir.resolve("none.conf").toString()), "murder: " + dir.resolve("none.conf")
+                + ": no such file (expected: a murder.conf to check)");
+        CliRun sample = CliRun.of("check-config", Path.of("../scripts/murder.conf").toString());
+        assertEquals(0, sample.exitCode(), "the sample murder.conf the package installs passes: " + sample.err());
+    }
 }

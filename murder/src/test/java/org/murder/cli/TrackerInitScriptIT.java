@@ -1,6 +1,7 @@
 package org.murder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -104,12 +105,42 @@ class TrackerInitScriptIT {
                     "TRACKER_OPTS=\"--open --bind 127.0.0.1 --port " + taken.getLocalPort() + "\"",
                     "TRACKER_PIDFILE=" + tmp.resolve("tracker.pid"),
                     "TRACKER_LOG=" + tmp.resolve("tracker.log"), ""));
+            Files.writeString(tmp.resolve("tracker.log"), "murder: an earlier start's error\n");
             Result r = run("start");
             assertEquals(1, r.exit(), r.out());
             assertTrue(r.out().contains("murder: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use"),
                     r.out());
+            assertFalse(r.out().contains("an earlier start's error"), "only this start's lines: " + r.out());
         } catch (IOException e) {
             throw new AssertionError(e);
+        }
+    }
+    /**
+     * A pid file left by a tracker that died (out of memory, a crash) whose pid is now another murder command's (a
+     * `murder zookeeper` on the same box): status says dead with its pid file (LSB 1), stop leaves that process alone.
+     * Any murder process was taken for the tracker: stop killed the ZooKeeper.
+     */
+    @Test
+    void aPidFileNamingAnotherMurderCommandIsNotTheTrackers() throws Exception {
+        defaults = tmp.resolve("murder");
+        Path pidFile = tmp.resolve("tracker.pid");
+        Files.writeString(defaults, String.join("\n",
+                "MURDER_HOME=" + DIST,
+                "MURDER_USER=" + System.getProperty("user.name"),
+                "TRACKER_PIDFILE=" + pidFile,
+                "TRACKER_LOG=" + tmp.resolve("tracker.log"), ""));
+        // a process whose command line reads as murder's ZooKeeper ('... org.murder.cli.Murder zookeeper --port 2181')
+        Process other = new ProcessBuilder("python3", "-c", "import time; time.sleep(60)", "org.murder.cli.Murder", "zookeeper",
+                "--port", "2181").start();
+        try {
+            Files.writeString(pidFile, other.pid() + "\n");
+            Result status = run("status");
+            assertEquals(new Result(1, "murder-tracker is not running, but " + pidFile + " is left (pid " + other.pid() + ")"), status);
+            assertEquals(new Result(0, "murder-tracker is not running"), run("stop"));
+            assertTrue(other.isAlive(), "the other murder command is not stopped as the tracker");
+            assertEquals(new Result(3, "murder-tracker is not running"), run("status"), "stop removed the stale pid file");
+        } finally {
+            other.destroyForcibly();
         }
     }
 }

@@ -1,0 +1,79 @@
+package org.murder.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.murder.core.MurderException;
+import org.murder.core.Printable;
+import org.murder.core.cli.Cli;
+import org.murder.core.cli.ConfigDefaults;
+import org.murder.core.cli.LoggingOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code murder check-config [FILE]}: reads a murder.conf as every command would, before it is put in place or a service
+ * is restarted on it: its lines, its keys (each an option of some command) and each value as the commands that take it
+ * convert it (a rate, a duration, a port range, an address). An Ansible template's {@code validate:}; a file that only
+ * failed when each service next started (every agent of a fleet, restarted by a handler) is refused where it is written.
+ * The checks a command makes once it runs (a port free, a directory writable, ZooKeeper reachable) are not made here.
+ */
+@Command(name = "check-config", description = {"Check a murder.conf: its lines, that every key is an option of a murder command,"
+        + " and that every value converts as the commands that take it read it. Prints one line and exits 0 when it is fine; one"
+        + " line naming the file, line, key and what was expected and exit 2 when not. Nothing is started or connected to."},
+        footer = {"", "Examples:", "  murder check-config /etc/murder/murder.conf.new && mv /etc/murder/murder.conf.new /etc/murder/murder.conf",
+            "  # Ansible: template: ... validate: '/usr/bin/murder check-config %s'"})
+public final class CheckConfigCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    LoggingOptions logging;
+
+    @Parameters(paramLabel = "FILE", arity = "0..1", description = "The file to check. Default: MURDER_CONF, else /etc/murder/murder.conf.")
+    Path file;
+
+    @Override
+    public Integer call() {
+        Path path = file != null ? file : ConfigDefaults.fromSystem().path();
+        if (!Files.exists(path)) {
+            throw MurderException.badInput(Printable.escape(path.toString()) + ": no such file (expected: a murder.conf to check)");
+        }
+        // the file alone: what the environment says (MURDER_ZK, ...) is not the file's to answer for
+        ConfigDefaults defaults = new ConfigDefaults(name -> null, path);
+        CommandLine tree = Cli.create(new Murder());
+        tree.setDefaultValueProvider(defaults);
+        defaults.checkKeys(tree.getCommandSpec());
+        List<String> commands = new ArrayList<>();
+        for (Map.Entry<String, CommandLine> sub : tree.getSubcommands().entrySet()) {
+            if (sub.getValue().getCommandSpec().userObject() instanceof CommandLine.HelpCommand
+                    || sub.getValue().getCommandSpec().userObject() instanceof CheckConfigCommand
+                    || !sub.getKey().equals(sub.getValue().getCommandName())) {
+                continue; // help, this command, an alias of a command checked under its name
+            }
+            // a command of its own (picocli parses a subcommand only under its parent's parse), as Murder#commandLineFor makes it
+            CommandLine alone = Cli.configure(new CommandLine(sub.getValue().getCommandSpec().userObject().getClass()));
+            alone.setDefaultValueProvider(defaults);
+            try {
+                alone.parseArgs(); // no arguments: every option takes its default, converted as the command would
+            } catch (CommandLine.MissingParameterException e) {
+                // its operands (deploy's SRC, peer's TORRENT): not the file's; its defaults were converted before this
+            } catch (CommandLine.ParameterException e) {
+                String line = e.getArgSpec() instanceof CommandLine.Model.OptionSpec option ? defaults.sourceOf(option).orElse(null) : null;
+                throw MurderException.badInput((line == null ? Printable.escape(path.toString()) : line) + ": as '" + sub.getKey()
+                        + "' reads it: " + e.getMessage());
+            }
+            commands.add(sub.getKey());
+        }
+        spec.commandLine().getOut().println(Printable.escape(path.toString()) + ": ok (" + commands.size() + " commands read it)");
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}
