@@ -1,6 +1,7 @@
 package org.murder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -109,18 +110,31 @@ class DebPackageIT {
 
         ThrowawayRoot.Result remove = root.run(String.join("\n",
                 "echo 'zk = zk1:2181' >> /etc/murder/murder.conf",
+                "murder check-config /etc/murder/murder.conf | sed 's/^/check-config=/'",
+                // a tracker running under its init.d script (no systemd here) is restarted by the upgrade, stopped by dpkg -r
+                "sed -i 's/--port 8998/--port 48998 --bind 127.0.0.1/' /etc/default/murder",
+                "/etc/init.d/murder-tracker start >/dev/null || exit 8",
+                "before=$(cat /var/run/murder/tracker.pid)",
                 // installing it again (prerm upgrade, postinst configure with the user already there) keeps the edit
-                "dpkg -i " + deb + " >/dev/null || exit 9",
+                "dpkg -i " + deb + " > /tmp/reinstall.out 2>&1 || { cat /tmp/reinstall.out; exit 9; }",
+                "grep '^murder: restarted' /tmp/reinstall.out | sed 's/^/said=/'",
+                "after=$(cat /var/run/murder/tracker.pid)",
+                "[ -n \"$after\" ] && [ \"$after\" != \"$before\" ] && /etc/init.d/murder-tracker status >/dev/null && echo tracker=restarted",
                 "tail -n 1 /etc/murder/murder.conf | sed 's/^/reinstalled-conf-last=/'",
                 "dpkg -r murder || exit 10",
+                "kill -0 \"$after\" 2>/dev/null && echo tracker=still-running",
                 "echo \"status=$(dpkg-query -W -f '${Status}' murder)\"",
                 "for f in /usr/share/murder /usr/bin/murder /lib/systemd/system/murder-agent.service /usr/share/man/man1/murder.1.gz"
                         + " /etc/default/murder /etc/murder/murder.conf /var/lib/murder /var/log/murder; do",
                 "  [ -e $f ] && echo \"present $f\" || echo \"absent $f\"; done",
                 "tail -n 1 /etc/murder/murder.conf | sed 's/^/conf-last=/'",
-                "getent passwd murder >/dev/null && echo user=kept"), 60);
+                "getent passwd murder >/dev/null && echo user=kept"), 240);
         out = remove.out();
         assertEquals(0, remove.exit(), out);
+        assertTrue(out.contains("check-config=/etc/murder/murder.conf: ok ("), out);
+        assertTrue(out.contains("said=murder: restarted murder-tracker on the new version") && out.contains("tracker=restarted"),
+                "an upgrade restarts the running init.d tracker on the new jars\n" + out);
+        assertFalse(out.contains("tracker=still-running"), "dpkg -r stops it\n" + out);
         assertTrue(out.contains("status=deinstall ok config-files"), out);
         for (String f : List.of("/usr/share/murder", "/usr/bin/murder", "/lib/systemd/system/murder-agent.service", "/usr/share/man/man1/murder.1.gz")) {
             assertTrue(out.contains("absent " + f), f + "\n" + out);
