@@ -350,6 +350,10 @@ class RolloutIT {
                 refused.getMessage());
         assertEquals("v1", current("web-2"));
 
+        // the work directory's release of the tag, 3 h old by now (a rollout paused for hours): the resume marks it as in use,
+        // so that no deploy short of room removes it while it is seeded again
+        Path torrent = tmp.resolve("work/v2.torrent");
+        Files.setLastModifiedTime(torrent, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofHours(3))));
         // another deploy process takes over, and an operator releases wave 2
         StringWriter resumedOut = new StringWriter();
         Deployer second = new Deployer(zk, new JobSigner(AgentFleet.SECRET), Clock.systemUTC(), new PrintWriter(resumedOut, true), false);
@@ -365,6 +369,8 @@ class RolloutIT {
             assertTrue(System.nanoTime() < shown && !resumed.isDone(), "no resume line in: " + resumedOut);
             Thread.sleep(50); // polling a StringWriter, as awaitOutput
         }
+        assertTrue(Files.getLastModifiedTime(torrent).toInstant().isAfter(java.time.Instant.now().minus(Duration.ofMinutes(10))),
+                "the resumed release is marked in use: " + Files.getLastModifiedTime(torrent));
         assertEquals(2, operator.approveNextWave(job));
         List<HostOutcome> outcomes = resumed.get(120, java.util.concurrent.TimeUnit.SECONDS);
         assertTrue(outcomes.stream().allMatch(HostOutcome::succeeded), outcomes + "\n" + resumedOut);
