@@ -80,6 +80,7 @@ class DebPackageIT {
         String out = install.out();
         assertEquals(0, install.exit(), out);
         assertTrue(out.contains("status=install ok installed"), out);
+        assertFalse(out.contains("cannot write"), "the murder user can write its directories\n" + out);
         for (String c : CONFFILES) {
             assertTrue(out.contains("conffile=" + c + "\n"), c + "\n" + out);
         }
