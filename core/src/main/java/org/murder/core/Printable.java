@@ -63,6 +63,33 @@ public final class Printable {
     }
 
     /** Whether {@link #escape} shows code point {@code cp} as an escape. */
+    /**
+     * {@code json} (a JSON document, or a line of one, whose C0 controls its encoder escaped) with every other character
+     * {@link #escape} escapes written as a {@code \\uNNNN} escape: the same value to a JSON reader, but a bidi override, a
+     * line separator or a C1 control (U+009B, a terminal's CSI) from a torrent's comment, a tracker or ZooKeeper no longer
+     * reaches a terminal that shows the raw line (Jackson and logback escape only C0). Such characters can stand only
+     * inside JSON strings, where the escape means the same.
+     */
+    public static String jsonSafe(String json) {
+        StringBuilder safe = null;
+        for (int i = 0; i < json.length(); ) {
+            int cp = json.codePointAt(i);
+            int next = i + Character.charCount(cp);
+            if (cp >= 0x7f && unsafe(cp)) {
+                if (safe == null) {
+                    safe = new StringBuilder(json.length() + 16).append(json, 0, i);
+                }
+                for (int k = i; k < next; k++) {
+                    safe.append(String.format("\\u%04x", (int) json.charAt(k)));
+                }
+            } else if (safe != null) {
+                safe.append(json, i, next);
+            }
+            i = next;
+        }
+        return safe == null ? json : safe.toString();
+    }
+
     public static boolean isUnsafe(int cp) {
         return unsafe(cp);
     }

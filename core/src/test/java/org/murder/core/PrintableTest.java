@@ -36,4 +36,10 @@ class PrintableTest {
         assertTrue(Printable.isPlain(s));
         assertSame(s, Printable.escape(s));
     }
+    @Test
+    void jsonSafeEscapesWhatATerminalWouldObeyAndLeavesTheRestAsItIs() {
+        assertEquals("{\"c\":\"a\\u009bb\\u202ec\\u2028d é 日本\"}", Printable.jsonSafe("{\"c\":\"a\u009bb\u202ec\u2028d é 日本\"}"));
+        String plain = "{\"c\":\"plain é\"}";
+        assertSame(plain, Printable.jsonSafe(plain), "nothing to escape: the same string");
+    }
 }

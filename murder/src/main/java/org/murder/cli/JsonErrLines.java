@@ -53,7 +53,7 @@ final class JsonErrLines extends Writer {
         } catch (IOException e) { // a StringWriter does not fail
             throw new java.io.UncheckedIOException(e);
         }
-        target.println(out);
+        target.println(org.murder.core.Printable.jsonSafe(out.toString())); // a --verbose trace quotes names as they are
         target.flush();
     }
 

@@ -16,22 +16,7 @@ final class PrintableJsonEncoder extends JsonEncoder {
     public byte[] encode(ILoggingEvent event) {
         byte[] encoded = super.encode(event);
         String line = new String(encoded, StandardCharsets.UTF_8);
-        StringBuilder safe = null;
-        for (int i = 0; i < line.length(); ) {
-            int cp = line.codePointAt(i);
-            int next = i + Character.charCount(cp);
-            if (cp >= 0x7f && Printable.isUnsafe(cp)) { // C0 (the record's own newline too) is logback's
-                if (safe == null) {
-                    safe = new StringBuilder(line.length() + 16).append(line, 0, i);
-                }
-                for (int k = i; k < next; k++) {
-                    safe.append(String.format("\\u%04x", (int) line.charAt(k)));
-                }
-            } else if (safe != null) {
-                safe.append(line, i, next);
-            }
-            i = next;
-        }
-        return safe == null ? encoded : safe.toString().getBytes(StandardCharsets.UTF_8);
+        String safe = Printable.jsonSafe(line); // C0 (the record's own newline too) is logback's
+        return safe == line ? encoded : safe.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -694,4 +694,40 @@ class MurderCliTest {
         CliRun sample = CliRun.of("check-config", Path.of("../scripts/murder.conf").toString());
         assertEquals(0, sample.exitCode(), "the sample murder.conf the package installs passes: " + sample.err());
     }
+    /** A bencoded single-file torrent with {@code name} and {@code comment} (as UTF-8), made by hand. */
+    private Path handMadeTorrent(String file, String name, String comment) throws Exception {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        byte[] c = comment.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.writeBytes(("d7:comment" + c.length + ":").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.writeBytes(c);
+        b.writeBytes(("4:infod6:lengthi1e4:name" + n.length + ":").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.writeBytes(n);
+        b.writeBytes(("12:piece lengthi16384e6:pieces20:" + "a".repeat(20) + "ee").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return Files.write(tmp.resolve(file), b.toByteArray());
+    }
+
+    /**
+     * A torrent's comment with a C1 CSI (U+009B), a bidi override and a line separator: --json writes them as JSON escapes
+     * (the same value to a JSON reader), never raw to a terminal; Jackson escaped only C0. A --verbose trace quoting a
+     * refused name escapes it as the one-line error does (it printed the name's ESC sequences raw).
+     */
+    @Test
+    void jsonOutputAndVerboseTracesWriteNoRawControlsFromATorrent() throws Exception {
+        String comment = "A\u009b31mB\u202eC\u2028D\u001b[2JE";
+        CliRun json = CliRun.of("info", "--json", handMadeTorrent("c.torrent", "ok.bin", comment).toString());
+        assertEquals(0, json.exitCode(), json.err());
+        for (char raw : new char[] {'\u009b', '\u202e', '\u2028', '\u001b'}) {
+            assertEquals(-1, json.out().indexOf(raw), "raw U+" + Integer.toHexString(raw) + " in " + json.out());
+        }
+        assertEquals(comment, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()).get("comment").asText(),
+                "the same value to a JSON reader");
+
+        CliRun verbose = CliRun.of("info", "--verbose", handMadeTorrent("n.torrent", "x/\u001b]0;PWNED\u0007\u202eevil", "").toString());
+        assertEquals(2, verbose.exitCode(), verbose.err());
+        assertTrue(verbose.err().contains("\\x1b]0;PWNED\\x07") && verbose.err().contains("\tat "), verbose.err());
+        for (char raw : new char[] {'\u001b', '\u0007', '\u202e'}) {
+            assertEquals(-1, verbose.err().indexOf(raw), "raw U+" + Integer.toHexString(raw) + " in " + verbose.err());
+        }
+    }
 }

@@ -169,7 +169,11 @@ public final class Cli {
             boolean verbose = parsed.matchedOptionValue("--verbose", false) || parsed.subcommands().stream()
                     .anyMatch(s -> s.matchedOptionValue("--verbose", false));
             if (verbose) {
-                e.printStackTrace(cl.getErr());
+                // its messages quote what they refused as it came (a torrent's name): escaped line by line, as the last line is
+                java.io.StringWriter trace = new java.io.StringWriter();
+                e.printStackTrace(new java.io.PrintWriter(trace));
+                trace.toString().lines().forEach(line -> cl.getErr().println(line.startsWith("\t")
+                        ? "\t" + org.murder.core.Printable.escape(line.substring(1)) : org.murder.core.Printable.escape(line)));
             }
             if (e instanceof MurderException me) {
                 String message = me.getMessage();

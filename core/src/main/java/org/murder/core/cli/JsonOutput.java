@@ -34,7 +34,7 @@ public final class JsonOutput {
 
     public static String write(Object value) {
         try {
-            return MAPPER.writeValueAsString(value);
+            return org.murder.core.Printable.jsonSafe(MAPPER.writeValueAsString(value)); // Jackson escapes C0 only
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("encode " + value.getClass().getSimpleName() + " as JSON: " + e.getMessage(), e);
         }

@@ -20,6 +20,8 @@ import org.murder.orchestrator.job.HostReport;
  */
 final class ProgressView {
     static final int MAX_ROWS = 25;
+    /** Most characters of a row written to a terminal (which cuts it at its width): no megabyte error redrawn each second. */
+    static final int MAX_ROW_CHARS = 500;
     /** More hosts than this is a fleet: no line per host in a log. */
     static final int FLEET = 40;
     /** Longest reason or error shown in the grouped failures. */
@@ -103,10 +105,14 @@ final class ProgressView {
         if (drawnLines > 0) {
             sb.append("\033[").append(drawnLines).append('A');
         }
+        // lines wider than the terminal are cut by it, not wrapped (DECAWM off for the block): the block goes up by its
+        // line count, and a wrapped host row (90 columns, or a hook's error of 2,000 characters) left a copy per redraw
+        sb.append("\033[?7l");
         for (String line : lines) {
-            sb.append("\r\033[K").append(line).append('\n');
+            sb.append("\r\033[K").append(line.length() > MAX_ROW_CHARS ? line.substring(0, MAX_ROW_CHARS) : line).append('\n');
         }
         sb.append("\033[J"); // a block shorter than the last one leaves none of it behind
+        sb.append("\033[?7h"); // wrapping back on in the same write: nothing else is printed without it
         out.print(sb);
         out.flush();
         drawnLines = lines.size();

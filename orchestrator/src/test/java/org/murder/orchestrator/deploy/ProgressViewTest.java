@@ -122,6 +122,9 @@ class ProgressViewTest {
         text.getBuffer().setLength(0);
         view.render(reports, 4000);
         assertTrue(text.toString().startsWith("\033[" + drawn + "A"), "redrawn in place");
+        // up by its line count: its lines are cut by the terminal, never wrapped (wrapping off for the block, on after it)
+        assertTrue(text.toString().startsWith("\033[" + drawn + "A\033[?7l\r\033[K") && text.toString().endsWith("\033[J\033[?7h"),
+                text.toString());
     }
 
     @Test

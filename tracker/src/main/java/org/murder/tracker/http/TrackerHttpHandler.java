@@ -357,9 +357,12 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
             e = new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_large",
                     "request headers larger than " + settings.maxHeaderSize() + " bytes");
         } else if (cause instanceof TooLongFrameException) {
-            e = new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "request too large: " + cause.getMessage());
+            e = new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "request too large: "
+                    + org.murder.core.Printable.escape(String.valueOf(cause.getMessage()), 200));
         } else {
-            e = HttpError.badRequest("malformed HTTP request: " + (cause == null ? "unknown" : cause.getMessage()));
+            // the codec's message quotes the request's bytes (an ESC sequence in its version): escaped as every reason is
+            e = HttpError.badRequest("malformed HTTP request: " + (cause == null ? "unknown"
+                    : org.murder.core.Printable.escape(String.valueOf(cause.getMessage()), 200)));
         }
         Reply reply = error(ctx, e, "/", "");
         send(ctx, req, reply, false, System.nanoTime(), true);
