@@ -101,6 +101,9 @@ public final class Printable {
         if (cp < 0xa0) {
             return false;
         }
+        if (cp == 0x034f || cp == 0x115f || cp == 0x1160 || cp == 0x3164 || cp == 0xffa0) {
+            return true; // blank, though a mark or a letter: the combining grapheme joiner, the Hangul fillers
+        }
         int type = Character.getType(cp);
         // format characters: the bidi marks, overrides and isolates, zero-width spaces and joiners, the BOM, the tag
         // characters (a name that looks like another, or hides text); line and paragraph separators (a line break to some

@@ -42,4 +42,8 @@ class PrintableTest {
         String plain = "{\"c\":\"plain é\"}";
         assertSame(plain, Printable.jsonSafe(plain), "nothing to escape: the same string");
     }
+    @Test
+    void blanksThatAreMarksOrLettersAreEscapedAsTheWebPageDoes() {
+        assertEquals("a\\u034fb\\u3164c\\uffa0d\\u115fe", Printable.escape("a\u034fb\u3164c\uffa0d\u115fe"));
+    }
 }

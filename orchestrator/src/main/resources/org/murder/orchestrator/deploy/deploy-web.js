@@ -19,8 +19,10 @@
 
   // Characters that change how the text around them shows without being seen (bidi overrides and
   // isolates, zero-width ones, controls): a host name or an error holding U+202E showed reversed.
-  // Written as \uXXXX, as the terminal shows them.
-  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\u{e0000}-\u{e007f}]/gu;
+  // Written as \uXXXX, as the terminal shows them. The same classes as the terminal's escaping
+  // (org.murder.core.Printable): controls, format characters, line and paragraph separators, lone
+  // surrogates, and the blanks that are letters or marks (U+034F, the Hangul fillers).
+  const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034f\u115f\u1160\u3164\uffa0]/gu;
 
   function plain(v) {
     if (typeof v === 'string') {
