@@ -42,7 +42,7 @@ final class JsonErrLines extends Writer {
             g.writeStartObject();
             g.writeNumberField("timestamp", System.currentTimeMillis());
             // the last line, and a --verbose stack trace after it, are the failure; a deploy's progress and table are not
-            boolean failure = text.startsWith("murder: ") || sawFailure;
+            boolean failure = text.startsWith("murder: ") || sawFailure || isTraceLine(text);
             sawFailure = failure;
             g.writeStringField("level", failure ? "ERROR" : "INFO");
             g.writeStringField("threadName", Thread.currentThread().getName());
@@ -55,6 +55,15 @@ final class JsonErrLines extends Writer {
         }
         target.println(org.murder.core.Printable.jsonSafe(out.toString())); // a --verbose trace quotes names as they are
         target.flush();
+    }
+
+    /** A --verbose trace's exception line ({@code org.murder.core.MurderException: ...}) or one of its frames. */
+    private static final java.util.regex.Pattern TRACE_LINE = java.util.regex.Pattern.compile(
+            "(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error|Throwable)(?::.*)?|\t(?:at |\\.\\.\\. \\d+ more).*|(?:Caused by|Suppressed): .*");
+
+    /** A --verbose trace comes before the last line and is the failure too (it was INFO). */
+    static boolean isTraceLine(String text) {
+        return TRACE_LINE.matcher(text).matches();
     }
 
     @Override

@@ -598,6 +598,14 @@ class MurderCliTest {
         assertTrue(line.get("formattedMessage").asText().startsWith(missing + ": "), r.err());
         assertEquals(r.err(), CliRun.of("info", missing.toString(), "--log-format", "json").err().replaceAll("\"timestamp\":\\d+",
                 "\"timestamp\":" + line.get("timestamp").asLong()), "the same every time but its time");
+        // with --verbose, the trace before the last line is the failure too
+        CliRun verbose = CliRun.of("info", missing.toString(), "--log-format", "json", "--verbose");
+        assertEquals(2, verbose.exitCode(), verbose.err());
+        java.util.List<String> all = verbose.err().lines().toList();
+        assertTrue(all.size() > 3, verbose.err());
+        for (String l : all) {
+            assertEquals("ERROR", new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("level").asText(), l);
+        }
     }
 
     /** --force replaces a file, never a device or a FIFO at an output's path (--out /dev/null --force as root replaced /dev/null). */
