@@ -208,6 +208,27 @@ class ResilienceIT {
         assertTrue(Files.notExists(tmp.resolve("hosts/web-1/v8.tar.zst")));
     }
 
+    /**
+     * A host whose clock is an hour ahead (NTP broken) takes every job for past its deadline: it says so in its report at
+     * once, with the clocks' offsets from ZooKeeper's (the job node's creation time and a probe's), and the deploy ends on
+     * it instead of waiting its 3 minutes for a host that never started.
+     */
+    @Test
+    void aHostWhoseClockIsAnHourAheadSaysSoInsteadOfLettingTheDeployTimeOut() throws Exception {
+        ZkSettings settings = startServer();
+        fleet = new AgentFleet(settings, tmp.resolve("hosts"), AgentFleet.noActivation());
+        fleet.start("web-1", List.of(), EngineConfig.builder(), Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
+        long started = System.nanoTime();
+        List<HostOutcome> outcomes = deployAsync(settings, release(100_000), "v12").get(120, TimeUnit.SECONDS);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+        HostOutcome o = outcomes.get(0);
+        assertEquals("failed", o.result(), outcomes + "\n" + output);
+        assertTrue(o.error().startsWith("clock off: this host's clock is +3600 s from ZooKeeper's, the deploy host's was +0 s; the job,"
+                + " published ") && o.error().endsWith("(expected: clocks within the job's timeout, 180 s, of each other: check NTP)"),
+                o.error());
+        assertTrue(seconds < 60, "ended on the host's report, not at the 3-minute deadline: " + seconds + " s");
+    }
+
     @Test
     void anAgentKilledMidDownloadResumesAfterARestart() throws Exception {
         ZkSettings settings = startServer();

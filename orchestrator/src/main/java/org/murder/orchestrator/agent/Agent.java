@@ -214,7 +214,8 @@ public final class Agent implements Closeable {
         }
         Generation generation = new Generation(stat.getCzxid(), job.id(), ensembleId);
         if (started.add(id)) {
-            jobs.execute(() -> run(job, generation));
+            long publishedAtZk = stat.getCtime(); // by the ZooKeeper leader's clock
+            jobs.execute(() -> run(job, generation, publishedAtZk));
         }
     }
 
@@ -292,11 +293,11 @@ public final class Agent implements Closeable {
         }
     }
 
-    private void run(Job job, Generation generation) {
+    private void run(Job job, Generation generation, long publishedAtZk) {
         metrics.jobStarted();
         AgentMetrics.Result result = null;
         try {
-            result = runJob(job, generation);
+            result = runJob(job, generation, publishedAtZk);
         } finally {
             if (result == null) {
                 metrics.jobLeft();
@@ -307,7 +308,7 @@ public final class Agent implements Closeable {
     }
 
     /** Runs {@code job}; returns how it ended, or null when it was not this run's to end (finished before, retried later). */
-    private AgentMetrics.Result runJob(Job job, Generation generation) {
+    private AgentMetrics.Result runJob(Job job, Generation generation, long publishedAtZk) {
         String path = ZkPaths.host(job.id(), settings.name());
         Optional<HostReport> previous;
         try {
@@ -345,7 +346,17 @@ public final class Agent implements Closeable {
                 reporter.offer(path, previous.get().failed("past the job's deadline when this agent came back", clock.millis()), hosts(job));
                 return AgentMetrics.Result.TIMEOUT;
             }
-            return null; // never started here: the deploy counts it, not this agent
+            // never started here: the deploy counts it, not this agent; unless the job is live by ZooKeeper's clock, when
+            // this host's clock or the deploy host's is off, and every deploy to it would time out without a word
+            Optional<String> off = clockOff(job, publishedAtZk);
+            if (off.isEmpty()) {
+                return null;
+            }
+            LOG.warn("[agent={} job={}] {}", settings.name(), job.id(), off.get());
+            // the job is signed: so is this report (an unsigned one is cut to 200 characters)
+            long now = clock.millis();
+            reporter.offer(path, HostReport.accepted(job.size(), now).failed(off.get(), now), hosts(job));
+            return AgentMetrics.Result.FAILED;
         }
         long now = clock.millis();
         HostReport accepted = HostReport.accepted(job.size(), previous.map(HostReport::startedAt).orElse(now));
@@ -867,6 +878,50 @@ public final class Agent implements Closeable {
     }
 
     /**
+     * Why a signed job past its deadline by this host's clock is not past it by ZooKeeper's (its node made less than its
+     * timeout ago by the leader's clock): this host's clock, or the deploy host's when it published, is off from
+     * ZooKeeper's by more than the job's timeout. Empty when the job is past its deadline for ZooKeeper too, or when
+     * ZooKeeper's time cannot be read. A host whose clock was an hour ahead (NTP broken) let every deploy to it time out.
+     */
+    private Optional<String> clockOff(Job job, long publishedAtZk) {
+        long timeout = job.deadline() - job.createdAt();
+        if (publishedAtZk <= 0 || timeout <= 0) {
+            return Optional.empty();
+        }
+        long zkNow;
+        try {
+            zkNow = zkNow();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+        long age = zkNow - publishedAtZk;
+        if (age < 0 || age >= timeout) {
+            return Optional.empty();
+        }
+        long ours = clock.millis() - zkNow;
+        long deployers = job.createdAt() - publishedAtZk;
+        return Optional.of(String.format(java.util.Locale.ROOT, "clock off: this host's clock is %+d s from ZooKeeper's, the deploy"
+                + " host's was %+d s; the job, published %d s ago, is past its deadline by this host's clock (expected: clocks within"
+                + " the job's timeout, %d s, of each other: check NTP)", ours / 1000, deployers / 1000, age / 1000, timeout / 1000));
+    }
+
+    /** ZooKeeper's time and this host's when it was last read (a probe node's creation), at most once a minute. */
+    private long[] zkTimeRead;
+
+    /**
+     * ZooKeeper's time now (its leader's clock), from a probe made at most a minute ago and this host's clock since: an
+     * agent restarted among a week of jobs it never ran looks at each of them, and a thousand agents at once.
+     */
+    private synchronized long zkNow() throws Exception {
+        long local = clock.millis();
+        if (zkTimeRead == null || Math.abs(local - zkTimeRead[1]) > 60_000) {
+            zkTimeRead = new long[] {probe(zk).getCtime(), clock.millis()};
+            local = zkTimeRead[1];
+        }
+        return zkTimeRead[0] + (local - zkTimeRead[1]);
+    }
+
+    /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
      * registration may still be an earlier run's node, until its session expires). The czxid of an ephemeral
      * node made for it ({@link ZkPaths#ZXID_PROBE}), where rewriting a node (/ensemble-id, before) made an
@@ -874,6 +929,11 @@ public final class Agent implements Closeable {
      * December 7 (see ZkSettings#guardedBy); such an agent cannot register before this, and says why.
      */
     static long zxidNow(CuratorFramework zk) throws Exception {
+        return probe(zk).getCzxid();
+    }
+
+    /** The stat of a node made now ({@link ZkPaths#ZXID_PROBE}, removed at once): a transaction id and the leader's time from now. */
+    private static org.apache.zookeeper.data.Stat probe(CuratorFramework zk) throws Exception {
         org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
         String made = zk.create().storingStatIn(stat).creatingParentContainersIfNeeded()
                 .withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath(ZkPaths.ZXID_PROBE);
@@ -882,7 +942,7 @@ public final class Agent implements Closeable {
         } catch (KeeperException.NoAuthException | KeeperException.NoNodeException e) {
             // ephemeral: it goes with this session
         }
-        return stat.getCzxid();
+        return stat;
     }
 
     /**
