@@ -151,7 +151,8 @@ if [ "$real_root" = yes ] && [ "$make_user" = yes ]; then
     say "user $user exists"
     if ! getent group "$user" >/dev/null 2>&1; then # /etc/murder is root:$user (the job secret): the group must be
       groupadd --system "$user"
-      say "created group $user (user $user's groups unchanged)"
+      usermod -a -G "$user" "$user" # the init.d scripts run services with the user's own groups; the secret is root:$user 0640
+      say "created group $user, with user $user in it"
     fi
   else
     if getent group "$user" >/dev/null 2>&1; then # a group of the name made before: the user joins it
@@ -192,11 +193,11 @@ if [ -e "$root/etc/default/murder" ]; then
   say "/etc/default/murder kept (the sample is $prefix/share/default-murder)"
   # kept from an install into another prefix (an --uninstall keeps it), its MURDER_HOME would have the init.d
   # scripts run a murder that is gone: that one line follows the install, the operator's other lines stay
-  old_home=$(sed -n 's/^MURDER_HOME=//p' "$root/etc/default/murder" | tail -n 1 | tr -d "\"'")
+  old_home=$(sed -n 's/^MURDER_HOME=\("[^"]*"\|[^ #]*\).*/\1/p' "$root/etc/default/murder" | tail -n 1 | tr -d "\"'")
   if [ -n "$old_home" ] && [ "$old_home" != "$prefix" ]; then
-    tmp_default="$root/etc/default/.murder.install.$$"
-    sed "s#^MURDER_HOME=.*#MURDER_HOME=$prefix#" "$root/etc/default/murder" > "$tmp_default" \
-      && chmod 644 "$tmp_default" && mv -f "$tmp_default" "$root/etc/default/murder"
+    # that value only (a comment after it stays), written in place (the file keeps its owner and mode)
+    edited=$(sed "s#^MURDER_HOME=\(\"[^\"]*\"\|[^ #]*\)#MURDER_HOME=$prefix#" "$root/etc/default/murder") \
+      && printf '%s\n' "$edited" > "$root/etc/default/murder"
     say "/etc/default/murder: MURDER_HOME=$old_home changed to $prefix (where murder is now installed)"
   fi
 else

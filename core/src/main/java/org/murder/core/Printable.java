@@ -62,7 +62,6 @@ public final class Printable {
         return b.toString();
     }
 
-    /** Whether {@link #escape} shows code point {@code cp} as an escape. */
     /**
      * {@code json} (a JSON document, or a line of one, whose C0 controls its encoder escaped) with every other character
      * {@link #escape} escapes written as a {@code \\uNNNN} escape: the same value to a JSON reader, but a bidi override, a
@@ -90,6 +89,7 @@ public final class Printable {
         return safe == null ? json : safe.toString();
     }
 
+    /** Whether {@link #escape} shows code point {@code cp} as an escape. */
     public static boolean isUnsafe(int cp) {
         return unsafe(cp);
     }

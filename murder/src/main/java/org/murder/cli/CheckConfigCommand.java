@@ -42,14 +42,14 @@ public final class CheckConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path path = file != null ? file : ConfigDefaults.fromSystem().path();
+        String named = System.getenv("MURDER_CONF");
+        Path path = file != null ? file : named == null || named.isEmpty() ? ConfigDefaults.DEFAULT_FILE : Path.of(named);
         if (!Files.exists(path)) {
             throw MurderException.badInput(Printable.escape(path.toString()) + ": no such file (expected: a murder.conf to check)");
         }
         // the file alone: what the environment says (MURDER_ZK, ...) is not the file's to answer for
         ConfigDefaults defaults = new ConfigDefaults(name -> null, path);
-        CommandLine tree = Cli.create(new Murder());
-        tree.setDefaultValueProvider(defaults);
+        CommandLine tree = Cli.configure(new CommandLine(new Murder()), defaults); // never the installed file
         defaults.checkKeys(tree.getCommandSpec());
         List<String> commands = new ArrayList<>();
         for (Map.Entry<String, CommandLine> sub : tree.getSubcommands().entrySet()) {
@@ -59,8 +59,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
                 continue; // help, this command, an alias of a command checked under its name
             }
             // a command of its own (picocli parses a subcommand only under its parent's parse), as Murder#commandLineFor makes it
-            CommandLine alone = Cli.configure(new CommandLine(sub.getValue().getCommandSpec().userObject().getClass()));
-            alone.setDefaultValueProvider(defaults);
+            CommandLine alone = Cli.configure(new CommandLine(sub.getValue().getCommandSpec().userObject().getClass()), defaults);
             try {
                 alone.parseArgs(); // no arguments: every option takes its default, converted as the command would
             } catch (CommandLine.MissingParameterException e) {
@@ -69,6 +68,13 @@ public final class CheckConfigCommand implements Callable<Integer> {
                 String line = e.getArgSpec() instanceof CommandLine.Model.OptionSpec option ? defaults.sourceOf(option).orElse(null) : null;
                 throw MurderException.badInput((line == null ? Printable.escape(path.toString()) : line) + ": as '" + sub.getKey()
                         + "' reads it: " + e.getMessage());
+            }
+            // read once parsing succeeded (Murder's execution strategy), not by a converter
+            CommandLine.Model.OptionSpec format = alone.getCommandSpec().findOption("--log-format");
+            if (format != null && !java.util.Set.of("text", "json").contains(String.valueOf((Object) format.getValue()))) {
+                throw MurderException.badInput(defaults.sourceOf(format).orElse(Printable.escape(path.toString())) + ": as '" + sub.getKey()
+                        + "' reads it: --log-format: '" + Printable.escape(String.valueOf((Object) format.getValue()), 60)
+                        + "' (expected: text or json)");
             }
             commands.add(sub.getKey());
         }

@@ -85,7 +85,8 @@ public final class Murder implements Runnable {
         }
         CommandLine cl = new CommandLine(new One());
         cl.addSubcommand(only);
-        return withVerboseLogging(Cli.configure(cl));
+        // check-config judges the file it is given: the installed one, broken, must not stop it before it starts
+        return withVerboseLogging(only == CheckConfigCommand.class ? Cli.configure(cl, ConfigDefaults.none()) : Cli.configure(cl));
     }
 
     /** The whole command tree. */

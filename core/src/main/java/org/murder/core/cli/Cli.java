@@ -22,11 +22,16 @@ public final class Cli {
      * default provider to the hierarchy present at the call): add subcommands first.
      */
     public static CommandLine configure(CommandLine cl) {
+        return configure(cl, ConfigDefaults.fromSystem());
+    }
+
+    /** {@link #configure(CommandLine)} with {@code defaults} in place of this process's environment and murder.conf. */
+    public static CommandLine configure(CommandLine cl, ConfigDefaults defaults) {
         Converters.registerAll(cl);
         cl.setExecutionExceptionHandler(new OneLineErrors());
         cl.setParameterExceptionHandler(new OneLineUsageErrors());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setDefaultValueProvider(ConfigDefaults.fromSystem());
+        cl.setDefaultValueProvider(defaults);
         return cl;
     }
 

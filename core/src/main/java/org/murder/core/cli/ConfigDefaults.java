@@ -52,6 +52,11 @@ public final class ConfigDefaults implements IDefaultValueProvider {
         this.file = read(configFile, required);
     }
 
+    /** No defaults: neither an environment nor a file (murder check-config judges the file it is given, nothing else). */
+    public static ConfigDefaults none() {
+        return new ConfigDefaults(name -> null, Path.of("/nonexistent/murder.conf"), false);
+    }
+
     /** The defaults of this process: {@code MURDER_CONF} (which must exist) or the default file (if any). */
     public static ConfigDefaults fromSystem() {
         return fromEnvironment(System::getenv);

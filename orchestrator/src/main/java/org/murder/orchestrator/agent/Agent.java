@@ -891,6 +891,9 @@ public final class Agent implements Closeable {
         long zkNow;
         try {
             zkNow = zkNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         } catch (Exception e) {
             return Optional.empty();
         }
@@ -900,6 +903,10 @@ public final class Agent implements Closeable {
         }
         long ours = clock.millis() - zkNow;
         long deployers = job.createdAt() - publishedAtZk;
+        long late = clock.millis() - job.deadline();
+        if (Math.max(Math.abs(ours), Math.abs(deployers)) < late) {
+            return Optional.empty(); // the offsets do not explain it (ZooKeeper's leader changed between the two times, say)
+        }
         return Optional.of(String.format(java.util.Locale.ROOT, "clock off: this host's clock is %+d s from ZooKeeper's, the deploy"
                 + " host's was %+d s; the job, published %d s ago, is past its deadline by this host's clock (expected: clocks within"
                 + " the job's timeout, %d s, of each other: check NTP)", ours / 1000, deployers / 1000, age / 1000, timeout / 1000));
@@ -915,11 +922,23 @@ public final class Agent implements Closeable {
     private synchronized long zkNow() throws Exception {
         long local = clock.millis();
         if (zkTimeRead == null || Math.abs(local - zkTimeRead[1]) > 60_000) {
-            zkTimeRead = new long[] {probe(zk).getCtime(), clock.millis()};
+            if (zkTimeFailedAt != 0 && Math.abs(local - zkTimeFailedAt) < 60_000) {
+                throw new IllegalStateException("ZooKeeper's time unread: the last probe failed less than a minute ago");
+            }
+            try {
+                zkTimeRead = new long[] {probe(zk).getCtime(), clock.millis()};
+                zkTimeFailedAt = 0;
+            } catch (Exception e) {
+                zkTimeFailedAt = local; // on a connection that comes and goes, not one probe per job
+                throw e;
+            }
             local = zkTimeRead[1];
         }
         return zkTimeRead[0] + (local - zkTimeRead[1]);
     }
+
+    /** This host's time when the last probe for ZooKeeper's time failed; 0: it did not. */
+    private long zkTimeFailedAt;
 
     /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the

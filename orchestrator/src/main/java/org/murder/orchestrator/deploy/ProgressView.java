@@ -109,13 +109,21 @@ final class ProgressView {
         // line count, and a wrapped host row (90 columns, or a hook's error of 2,000 characters) left a copy per redraw
         sb.append("\033[?7l");
         for (String line : lines) {
-            sb.append("\r\033[K").append(line.length() > MAX_ROW_CHARS ? line.substring(0, MAX_ROW_CHARS) : line).append('\n');
+            sb.append("\r\033[K").append(cut(line)).append('\n');
         }
         sb.append("\033[J"); // a block shorter than the last one leaves none of it behind
         sb.append("\033[?7h"); // wrapping back on in the same write: nothing else is printed without it
         out.print(sb);
         out.flush();
         drawnLines = lines.size();
+    }
+
+    /** {@code line} cut to {@link #MAX_ROW_CHARS}, never inside a surrogate pair. */
+    private static String cut(String line) {
+        if (line.length() <= MAX_ROW_CHARS) {
+            return line;
+        }
+        return line.substring(0, Character.isHighSurrogate(line.charAt(MAX_ROW_CHARS - 1)) ? MAX_ROW_CHARS - 1 : MAX_ROW_CHARS);
     }
 
     private static boolean finished(HostReport r) {
