@@ -912,8 +912,11 @@ public final class Agent implements Closeable {
                 + " the job's timeout, %d s, of each other: check NTP)", ours / 1000, deployers / 1000, age / 1000, timeout / 1000));
     }
 
-    /** ZooKeeper's time and this host's when it was last read (a probe node's creation), at most once a minute. */
-    private long[] zkTimeRead;
+    /** ZooKeeper's time less this host's, as last read (a probe node's creation); when it was read, by this host's clock (0: never). */
+    private long zkOffset;
+    private long zkOffsetReadAt;
+    /** This host's time when the last probe for ZooKeeper's time failed; 0: it did not. */
+    private long zkTimeFailedAt;
 
     /**
      * ZooKeeper's time now (its leader's clock), from a probe made at most a minute ago and this host's clock since: an
@@ -921,24 +924,23 @@ public final class Agent implements Closeable {
      */
     private synchronized long zkNow() throws Exception {
         long local = clock.millis();
-        if (zkTimeRead == null || Math.abs(local - zkTimeRead[1]) > 60_000) {
+        if (zkOffsetReadAt == 0 || Math.abs(local - zkOffsetReadAt) > 60_000) {
             if (zkTimeFailedAt != 0 && Math.abs(local - zkTimeFailedAt) < 60_000) {
                 throw new IllegalStateException("ZooKeeper's time unread: the last probe failed less than a minute ago");
             }
             try {
-                zkTimeRead = new long[] {probe(zk).getCtime(), clock.millis()};
+                long zkTime = probe(zk).getCtime();
+                local = clock.millis();
+                zkOffset = zkTime - local;
+                zkOffsetReadAt = local;
                 zkTimeFailedAt = 0;
             } catch (Exception e) {
                 zkTimeFailedAt = local; // on a connection that comes and goes, not one probe per job
                 throw e;
             }
-            local = zkTimeRead[1];
         }
-        return zkTimeRead[0] + (local - zkTimeRead[1]);
+        return local + zkOffset;
     }
-
-    /** This host's time when the last probe for ZooKeeper's time failed; 0: it did not. */
-    private long zkTimeFailedAt;
 
     /**
      * A ZooKeeper transaction id from now: what ZooKeeper stored before it is from before this run (the
