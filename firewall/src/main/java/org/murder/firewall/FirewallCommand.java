@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
             "  murder firewall --apply --source 10.0.0.0/8",
             "  murder firewall --backend nftables --check --zk-port 2181",
             "  murder firewall --apply --source 10.0.0.0/8 --metrics-port 9481 --metrics-source 10.0.0.5"})
-public final class FirewallCommand implements Callable<Integer> {
+public final class FirewallCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     /** What the command does; one at most, {@code --print} when none. */
     static final class Action {
         @Option(names = "--print", description = "Print the commands (iptables) or the ruleset (nft -f) (the default).")
@@ -132,8 +132,16 @@ public final class FirewallCommand implements Callable<Integer> {
         return "--print";
     }
 
+    /** What the command line and the options ask: the action, the rules and the backend that renders them. */
+    private record Plan(String what, RuleSet rules, Backend backend) {
+    }
+
     @Override
-    public Integer call() {
+    public void checkOptions() {
+        plan();
+    }
+
+    private Plan plan() {
         String what = action();
         if (backend != BackendName.nftables && spec.commandLine().getParseResult() != null) {
             for (String nftOnly : List.of("--nft-table", "--nft-chain")) {
@@ -143,21 +151,28 @@ public final class FirewallCommand implements Callable<Integer> {
                 }
             }
         }
-        RuleSet rules;
-        Backend b;
         try {
             List<Source> parsed = sources.stream().map(Source::parse).distinct().toList(); // one rule for a source named twice
-            rules = RuleSet.of(portRange, trackerPort, zkPort, parsed, metricsPorts,
+            RuleSet rules = RuleSet.of(portRange, trackerPort, zkPort, parsed, metricsPorts,
                     metricsSources.stream().map(Source::parse).toList());
-            b = switch (backend) {
+            Backend b = switch (backend) {
                 case iptables -> Backend.iptables();
                 case ip6tables -> Backend.ip6tables();
                 case nftables -> Backend.nftables(NftTable.parse(nftTable), nftChain);
             };
             b.validate(rules);
+            return new Plan(what, rules, b);
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput("firewall: " + org.murder.core.Printable.escape(e.getMessage()));
         }
+    }
+
+    @Override
+    public Integer call() {
+        Plan plan = plan();
+        String what = plan.what();
+        RuleSet rules = plan.rules();
+        Backend b = plan.backend();
         PrintWriter out = spec.commandLine().getOut();
         try {
             if (what.equals("--print")) {

@@ -11,6 +11,7 @@ import org.murder.core.Printable;
 import org.murder.core.cli.Cli;
 import org.murder.core.cli.ConfigDefaults;
 import org.murder.core.cli.LoggingOptions;
+import org.murder.core.cli.OptionsCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,10 +24,11 @@ import picocli.CommandLine.Spec;
  * is restarted on it: its lines, its keys (each an option of some command) and each value as the commands that take it
  * convert it (a rate, a duration, a port range, an address). An Ansible template's {@code validate:}; a file that only
  * failed when each service next started (every agent of a fleet, restarted by a handler) is refused where it is written.
- * The checks a command makes once it runs (a port free, a directory writable, ZooKeeper reachable) are not made here.
+ * Each command's {@link OptionsCheck} is made too (ranges, options against each other); what a command finds once it runs
+ * (a port free, a directory writable, ZooKeeper reachable) is the host's, and not looked at here.
  */
 @Command(name = "check-config", description = {"Check a murder.conf: its lines, that every key is an option of a murder command,"
-        + " and that every value converts as the commands that take it read it. Prints one line and exits 0 when it is fine; one"
+        + " that every value converts as the commands that take it read it, and fits their ranges and their other options. Prints one line and exits 0 when it is fine; one"
         + " line naming the file, line, key and what was expected and exit 2 when not. Nothing is started or connected to."},
         footer = {"", "Examples:", "  murder check-config /etc/murder/murder.conf.new && mv /etc/murder/murder.conf.new /etc/murder/murder.conf",
             "  # Ansible: template: ... validate: '/usr/bin/murder check-config %s'"})
@@ -76,10 +78,30 @@ public final class CheckConfigCommand implements Callable<Integer> {
                         + "' reads it: --log-format: '" + Printable.escape(String.valueOf((Object) format.getValue()), 60)
                         + "' (expected: text or json)");
             }
+            if (alone.getCommandSpec().userObject() instanceof OptionsCheck check) {
+                try {
+                    check.checkOptions(); // ranges and combinations: threads = 0, firewall.apply = true, ...
+                } catch (MurderException e) {
+                    throw MurderException.badInput(lineOf(e.getMessage(), alone, defaults).orElse(Printable.escape(path.toString()))
+                            + ": as '" + sub.getKey() + "' reads it: " + e.getMessage());
+                }
+            }
             commands.add(sub.getKey());
         }
         spec.commandLine().getOut().println(Printable.escape(path.toString()) + ": ok (" + commands.size() + " commands read it)");
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private static final java.util.regex.Pattern LEADING_OPTION = java.util.regex.Pattern.compile("^(?:[a-z-]+: )?(--[a-z0-9-]+)\\b");
+
+    /** FILE:LINE of the option a check's message starts with ("--threads: 0 (expected: ...)"), when the file set it. */
+    private static java.util.Optional<String> lineOf(String message, CommandLine command, ConfigDefaults defaults) {
+        java.util.regex.Matcher m = LEADING_OPTION.matcher(message == null ? "" : message);
+        if (!m.find()) {
+            return java.util.Optional.empty();
+        }
+        CommandLine.Model.OptionSpec option = command.getCommandSpec().findOption(m.group(1));
+        return option == null ? java.util.Optional.empty() : defaults.sourceOf(option);
     }
 }

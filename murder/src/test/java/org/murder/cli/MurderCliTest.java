@@ -702,6 +702,38 @@ class MurderCliTest {
         CliRun sample = CliRun.of("check-config", Path.of("../scripts/murder.conf").toString());
         assertEquals(0, sample.exitCode(), "the sample murder.conf the package installs passes: " + sample.err());
     }
+
+    /**
+     * Values that convert but that the command refuses once it runs (a range, options against each other): each command's
+     * options check is made by check-config too, named by the file's line. They passed, and failed the service at its start.
+     */
+    @Test
+    void checkConfigMakesEachCommandsOptionsChecks() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("check-options"));
+        Path threads = Files.writeString(dir.resolve("threads.conf"), "zk = 127.0.0.1:2181\ntracker.threads = 0\n");
+        assertOneLineError(CliRun.of("check-config", threads.toString()), "murder: " + threads + ":2: as 'tracker' reads it: --threads: 0"
+                + " (expected: 1 to 256)");
+        Path apply = Files.writeString(dir.resolve("apply.conf"), "firewall.apply = true\n");
+        CliRun applyRun = CliRun.of("check-config", apply.toString());
+        assertEquals(2, applyRun.exitCode(), applyRun.err());
+        assertTrue(applyRun.err().startsWith("murder: " + apply + ": as 'firewall' reads it: an action in murder.conf or the"
+                + " environment: --apply = true"), applyRun.err());
+        Path tick = Files.writeString(dir.resolve("tick.conf"), "# standalone\n\nzookeeper.tick-time = 2000\n");
+        assertOneLineError(CliRun.of("check-config", tick.toString()), "murder: " + tick + ":3: as 'zookeeper' reads it: --tick-time:"
+                + " only in ensemble mode (expected: with --myid and --server)");
+        Path down = Files.writeString(dir.resolve("down.conf"), "agent.max-down = 1B/s\n");
+        CliRun downRun = CliRun.of("check-config", down.toString());
+        assertEquals(2, downRun.exitCode(), downRun.err());
+        assertTrue(downRun.err().startsWith("murder: " + down + ":1: as 'agent' reads it: --max-down 1 B/s: a request of 64 KiB"),
+                downRun.err());
+        Path keep = Files.writeString(dir.resolve("keep.conf"), "deploy.keep = 0\n");
+        assertOneLineError(CliRun.of("check-config", keep.toString()), "murder: " + keep + ":1: as 'deploy' reads it: --keep: 0"
+                + " (expected: 1 to 1000)");
+        Path both = Files.writeString(dir.resolve("both.conf"), "tracker.open = true\ntracker.whitelist = /srv/torrents\n");
+        CliRun bothRun = CliRun.of("check-config", both.toString());
+        assertEquals(2, bothRun.exitCode(), bothRun.err());
+        assertTrue(bothRun.err().contains("as 'tracker' reads it: both --whitelist"), bothRun.err());
+    }
     /** A bencoded single-file torrent with {@code name} and {@code comment} (as UTF-8), made by hand. */
     private Path handMadeTorrent(String file, String name, String comment) throws Exception {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();

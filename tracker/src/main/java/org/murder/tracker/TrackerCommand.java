@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "  murder tracker --whitelist /var/lib/murder/torrents --state /var/lib/murder/tracker.state",
             "  murder tracker --open --port 8998",
             "  curl -X POST http://127.0.0.1:8998/whitelist/<40-hex-infohash>   # register (loopback, or with the token)"})
-public final class TrackerCommand implements Callable<Integer> {
+public final class TrackerCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     @Spec
     CommandSpec spec;
 
@@ -190,7 +190,17 @@ public final class TrackerCommand implements Callable<Integer> {
         return 0;
     }
 
+    @Override
+    public void checkOptions() {
+        config(false);
+    }
+
     TrackerConfig config() {
+        return config(true);
+    }
+
+    /** The tracker's settings; with {@code hostFiles}, the state file's directory checked and the admin token read. */
+    private TrackerConfig config(boolean hostFiles) {
         TrackerConfig.Builder b = TrackerConfig.builder();
         if (bind != null) {
             org.murder.core.IpLiteral.bindAddress("--bind", bind); // refused here (exit 2), not as "cannot listen" later
@@ -199,7 +209,7 @@ public final class TrackerCommand implements Callable<Integer> {
         if (port != null) {
             b.port(port);
         }
-        if (stateFile != null) {
+        if (stateFile != null && hostFiles) {
             // its directory must exist: saves would fail every --state-every, and the state be lost at exit
             org.murder.core.io.AtomicFiles.checkTarget(stateFile, "--state", "a file to keep the state in");
             if (org.murder.core.io.SmallFiles.refused(stateFile)) { // a FIFO would block the read at start for ever
@@ -227,7 +237,7 @@ public final class TrackerCommand implements Callable<Integer> {
         if (rescan != null) {
             b.whitelistRescan(rescan);
         }
-        if (adminTokenFile != null) {
+        if (adminTokenFile != null && hostFiles) {
             b.adminToken(readToken(adminTokenFile));
         }
         if (interval != null) {

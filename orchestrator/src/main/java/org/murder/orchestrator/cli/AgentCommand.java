@@ -58,7 +58,7 @@ import picocli.CommandLine.Spec;
             "Registers in ZooKeeper, takes signed jobs that name this host, downloads, verifies, activates if asked, reports",
             "and seeds. Runs until stopped (SIGTERM); a restart resumes unfinished jobs and never reruns finished ones."},
         footer = {"", "Example:", "  murder agent --zk zk1:2181,zk2:2181,zk3:2181 --roles web --port-range 6881-6889 --dest-root /srv/app"})
-public final class AgentCommand implements Callable<Integer> {
+public final class AgentCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
     /** The longest the agent waits for its warm-up before it registers without it. */
     private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(45);
@@ -110,7 +110,13 @@ public final class AgentCommand implements Callable<Integer> {
     MetricsOptions metricsOptions;
 
     @Override
+    public void checkOptions() {
+        engineOptions.refuseDownLimitUnderARequestPer(org.murder.peer.engine.EngineConfig.DEFAULT_STALL_TIMEOUT, Optional.empty());
+    }
+
+    @Override
     public Integer call() throws Exception {
+        checkOptions();
         if (engineOptions.peersGiven()) { // listed in the help (the engine's options are shared), never used: said, not silently
             // (a warning, not a refusal: an unqualified 'peer' in murder.conf, meant for murder peer, reaches the agent too)
             LOG.warn("--peer is not used by the agent: it takes its peers from the tracker of each job (--peer is for murder peer"
@@ -182,7 +188,6 @@ public final class AgentCommand implements Callable<Integer> {
                 Optional.ofNullable(hooksFile), Optional.ofNullable(overlayDir), Optional.ofNullable(runAs), java.time.Duration.ofSeconds(1));
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.of(MetricsOptions.AGENT_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
-        engineOptions.refuseDownLimitUnderARequestPer(org.murder.peer.engine.EngineConfig.DEFAULT_STALL_TIMEOUT, Optional.empty());
         // metrics first: a port in use fails the agent before it listens for peers or joins ZooKeeper
         PrometheusRegistry registry = DaemonMetrics.newRegistry("agent");
         AtomicReference<HealthCheck> health = new AtomicReference<>(

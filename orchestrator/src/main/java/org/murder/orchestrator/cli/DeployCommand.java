@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
             "  murder deploy ./build --tag v42 --hosts 'web-*' --dest /opt/app --activate",
             "  murder deploy ./build --tag v42 --role web --exclude web-7 --dry-run",
             "  murder deploy --rollback --tag v42 --hosts 'web-*' --dest /opt/app        # switch current back"})
-public final class DeployCommand implements Callable<Integer> {
+public final class DeployCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     @Spec
     CommandSpec spec;
 
@@ -199,8 +199,8 @@ public final class DeployCommand implements Callable<Integer> {
         if (resumeJob == null && tag == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--tag=TAG'");
         }
+        checkOptions();
         DeployRequest request = resumeJob != null ? resumeRequest() : request();
-        checkWebOptions();
         Optional<MetricsEndpoint> endpoint = metricsOptions.endpoint(OptionalInt.empty()); // off unless asked: a deploy ends
         PrometheusRegistry registry = DaemonMetrics.newRegistry("deploy");
         DeployMetrics metrics = new DeployMetrics(registry);
@@ -295,6 +295,32 @@ public final class DeployCommand implements Callable<Integer> {
         }
     }
 
+    /** The options of this deploy host, any deploy's: ports, addresses, the web page, what is kept, the timeout, packing. */
+    @Override
+    public void checkOptions() {
+        checkWebOptions();
+        if (keep < 1 || keep > 1000) {
+            throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw MurderException.badInput("--timeout: " + org.murder.core.Durations.format(timeout)
+                    + " (expected: a positive duration, like 10m)");
+        }
+        if (tracker != null && !tracker.matches("https?://.+")) {
+            throw MurderException.badInput("--tracker '" + org.murder.core.Printable.escape(tracker, 100) + "' (expected: an http://"
+                    + " announce URL)");
+        }
+        if (!org.murder.core.IpLiteral.is(bind)) {
+            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
+                    + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
+        }
+        checkAdvertise();
+        if (trackerPort < 0 || trackerPort > 65535) {
+            throw MurderException.badInput("--tracker-port " + trackerPort + ": not a port (expected: 1 to 65535, or 0 for a free one)");
+        }
+        org.murder.maker.Compression.parse(compress);
+    }
+
     private void checkWebOptions() {
         if (webPort == null) {
             if (!webLinger.isZero() || !"127.0.0.1".equals(webBind)) {
@@ -329,10 +355,6 @@ public final class DeployCommand implements Callable<Integer> {
                     + " damaged, 'murder make-torrent DIR' with the deploy's packing options packs the same bytes again, and"
                     + " --resume checks every piece)");
         }
-        if (!org.murder.core.IpLiteral.is(bind)) {
-            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind) + "' (expected: an IP address of this machine)");
-        }
-        checkAdvertise();
         return build(network(DeployRequest.builder()).source(Optional.ofNullable(source)).tag("resume").seedTime(seedTime)
                 .timeout(timeout).keep(keep));
     }
@@ -393,21 +415,6 @@ public final class DeployCommand implements Callable<Integer> {
             throw MurderException.badInput("--dest '" + org.murder.core.Printable.escape(dest) + "' (expected: an absolute directory on the"
                     + " hosts, like /opt/app, without '..' or control characters)");
         }
-        if (keep < 1 || keep > 1000) {
-            throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw MurderException.badInput("--timeout: " + org.murder.core.Durations.format(timeout)
-                    + " (expected: a positive duration, like 10m)");
-        }
-        if (tracker != null && !tracker.matches("https?://.+")) {
-            throw MurderException.badInput("--tracker '" + tracker + "' (expected: an http:// announce URL)");
-        }
-        if (!org.murder.core.IpLiteral.is(bind)) {
-            throw MurderException.badInput("--bind '" + org.murder.core.Printable.escape(bind)
-                    + "' (expected: an IP address of this machine, like 10.0.0.5, or 0.0.0.0 for every interface)");
-        }
-        checkAdvertise();
         org.murder.orchestrator.rollout.RolloutRequest rollout = rolloutRequest();
         if (!roles.isEmpty() && (!hosts.isEmpty() || !hostNames.isEmpty())) {
             // a host matching a name or a role: --role web --host web-1, meant to narrow, deployed every web host
@@ -423,9 +430,6 @@ public final class DeployCommand implements Callable<Integer> {
 
     /** The options about this deploy host: its addresses and ports, work directory, grace and packing. */
     private DeployRequest.Builder network(DeployRequest.Builder b) {
-        if (trackerPort < 0 || trackerPort > 65535) {
-            throw MurderException.badInput("--tracker-port " + trackerPort + ": not a port (expected: 1 to 65535, or 0 for a free one)");
-        }
         return b.bind(bind).trackerPort(trackerPort).externalTracker(Optional.ofNullable(tracker))
                 .advertise(advertise != null ? advertise : defaultAddress()).seederPorts(seederPorts).workDir(workDir).grace(grace)
                 .compression(org.murder.maker.Compression.parse(compress));

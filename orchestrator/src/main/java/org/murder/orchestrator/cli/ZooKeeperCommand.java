@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     + " or with --myid and --server (one per member, the same list on every member) one member of a 3- or 5-server ensemble.",
     "Four-letter words served in ensemble mode: " + EnsembleZooKeeper.FOUR_LETTER_WORDS + ".",
     "Point --zk of agents and deploys at every member's client port: HOST1:2181,HOST2:2181,HOST3:2181."})
-public final class ZooKeeperCommand implements Callable<Integer> {
+public final class ZooKeeperCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     @Spec
     CommandSpec spec;
 
@@ -81,7 +81,7 @@ public final class ZooKeeperCommand implements Callable<Integer> {
     Integer syncLimit;
 
     @Override
-    public Integer call() throws Exception {
+    public void checkOptions() {
         if (port < 1 || port > 65535) {
             throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
         }
@@ -90,20 +90,35 @@ public final class ZooKeeperCommand implements Callable<Integer> {
             throw MurderException.badInput("--snap-retain-count: " + snapRetainCount + " (expected: " + DataPurge.MIN_RETAIN
                     + " or more: ZooKeeper keeps at least that many)");
         }
-        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
-            throw MurderException.badInput("--data-dir " + org.murder.core.Printable.escape(dataDir.toString())
-                    + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
-        }
-        List<String> specs = new ArrayList<>(server);
-        specs.addAll(servers);
+        List<String> specs = specs();
         if (!specs.isEmpty() || myid != null) {
-            return ensemble(specs);
+            ensembleSettings(specs);
+            return;
         }
         for (Object[] o : new Object[][] {{"--tick-time", tickTime}, {"--init-limit", initLimit}, {"--sync-limit", syncLimit},
                 {"--max-client-connections", maxClientConnections}}) {
             if (o[1] != null) {
                 throw MurderException.badInput(o[0] + ": only in ensemble mode (expected: with --myid and --server)");
             }
+        }
+    }
+
+    private List<String> specs() {
+        List<String> specs = new ArrayList<>(server);
+        specs.addAll(servers);
+        return specs;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw MurderException.badInput("--data-dir " + org.murder.core.Printable.escape(dataDir.toString())
+                    + ": not a directory (expected: ZooKeeper's data directory, or a path to create)");
+        }
+        List<String> specs = specs();
+        if (!specs.isEmpty() || myid != null) {
+            return ensemble(ensembleSettings(specs));
         }
         Files.createDirectories(dataDir);
         try (StandaloneZooKeeper zk = StandaloneZooKeeper.start(dataDir, bind, port);
@@ -127,7 +142,8 @@ public final class ZooKeeperCommand implements Callable<Integer> {
         return value;
     }
 
-    private int ensemble(List<String> specs) throws Exception {
+    /** The member's settings from the options; its warning (a member's host not this one's, ...) printed once, by call(). */
+    private EnsembleZooKeeper.Settings ensembleSettings(List<String> specs) {
         if (specs.isEmpty()) {
             throw MurderException.badInput("--myid: only in ensemble mode (expected: --server N=HOST:PEERPORT:ELECTIONPORT for each"
                     + " member too)");
@@ -137,20 +153,24 @@ public final class ZooKeeperCommand implements Callable<Integer> {
                     + specs.stream().map(s -> s.trim().replaceFirst("^server\\.", "").replaceFirst("=.*", "")).toList() + ")");
         }
         List<EnsembleZooKeeper.Member> members = specs.stream().map(EnsembleZooKeeper.Member::parse).toList();
-        String warning = EnsembleZooKeeper.check(members, myid, port);
+        EnsembleZooKeeper.check(members, myid, port);
         int tick = positive("--tick-time", tickTime, 2000);
         int init = positive("--init-limit", initLimit, 10);
         int sync = positive("--sync-limit", syncLimit, 5);
-        if (!warning.isEmpty()) {
-            spec.commandLine().getErr().println("murder zookeeper: " + warning);
-            spec.commandLine().getErr().flush();
-        }
         int connections = maxClientConnections == null ? EnsembleZooKeeper.Settings.DEFAULT_MAX_CLIENT_CONNECTIONS : maxClientConnections;
         if (connections < 0) {
             throw MurderException.badInput("--max-client-connections: " + connections + " (expected: 0 for no limit, or a positive number)");
         }
-        EnsembleZooKeeper.Settings settings = new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync,
-                connections);
+        return new EnsembleZooKeeper.Settings(dataDir, myid, members, bind, port, tick, init, sync, connections);
+    }
+
+    private int ensemble(EnsembleZooKeeper.Settings settings) throws Exception {
+        List<EnsembleZooKeeper.Member> members = settings.members();
+        String warning = EnsembleZooKeeper.check(members, myid, port);
+        if (!warning.isEmpty()) {
+            spec.commandLine().getErr().println("murder zookeeper: " + warning);
+            spec.commandLine().getErr().flush();
+        }
         try (EnsembleZooKeeper zk = EnsembleZooKeeper.start(settings);
                 DataPurge purge = DataPurge.every(purgeInterval, dataDir.toFile(), dataDir.toFile(), snapRetainCount)) {
             EnsembleZooKeeper.Member self = settings.self();

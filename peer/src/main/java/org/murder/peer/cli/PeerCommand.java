@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
             "Downloads go to NAME.part and become NAME only once verified. A restart resumes: what is on disk is re-checked and only the rest is fetched."},
         footer = {"", "Exit codes: 0 downloaded and verified, 1 failed (no peers, md5 mismatch, disk full...), 2 bad usage.",
             "", "Example:", "  murder peer /srv/murder/v42.torrent /srv/releases --port-range 6881-6889 --seed-time 30s"})
-public final class PeerCommand implements Callable<Integer> {
+public final class PeerCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     private static final Pattern MD5 = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Logger LOG = LoggerFactory.getLogger(PeerCommand.class);
     /** The warm-up's release (--warm-up): 32 pieces of LoopbackTrade.PIECE (256 KiB), 512 blocks to each of two downloads. */
@@ -106,9 +106,7 @@ public final class PeerCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
-        MetaInfo meta = MetaInfo.read(torrent);
-        Optional<String> expectedMd5 = expectedMd5(meta);
+    public void checkOptions() {
         if (seedTime.isNegative()) {
             throw MurderException.badInput("--seed-time: " + seedTime + " (expected: 0 or more)");
         }
@@ -116,6 +114,13 @@ public final class PeerCommand implements Callable<Integer> {
             throw MurderException.badInput("--stall-timeout: " + Durations.format(stallTimeout) + " (expected: a positive duration)");
         }
         engineOptions.refuseDownLimitUnderARequestPer(stallTimeout, Optional.of("--stall-timeout"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MetaInfo meta = MetaInfo.read(torrent);
+        Optional<String> expectedMd5 = expectedMd5(meta);
+        checkOptions();
         EngineConfig config = engineOptions.configBuilder().stallTimeout(stallTimeout).build();
         List<Path> ours = Storage.downloadPaths(meta, dest);
         notAFileOfTheDownload(torrent, ours);
