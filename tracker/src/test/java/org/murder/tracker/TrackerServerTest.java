@@ -226,6 +226,27 @@ class TrackerServerTest {
                 .POST(HttpRequest.BodyPublishers.noBody())).statusCode());
     }
 
+    /** A web page open on the tracker's host posts to 127.0.0.1 without a preflight: a browser's request changes nothing. */
+    @Test
+    void aBrowsersRequestChangesNoWhitelistFromLoopbackOrWithTheToken() throws Exception {
+        String token = "0123456789abcdef-secret";
+        start(b -> b.open(false));
+        HttpResponse<byte[]> fromPage = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.noBody()));
+        assertEquals(403, fromPage.statusCode());
+        assertEquals("whitelist changes are not taken from a web page (the request has an Origin header; expected: murder, curl or a"
+                + " script)\n", new String(fromPage.body(), StandardCharsets.UTF_8));
+        assertEquals(403, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Sec-Fetch-Site", "cross-site").POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+        assertFalse(server.whitelist().allows(InfoHash.of(IH)));
+        assertEquals(201, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Sec-Fetch-Site", "none").POST(HttpRequest.BodyPublishers.noBody())).statusCode(), "typed into the address bar");
+        server.close();
+        start(b -> b.open(false).adminToken(token));
+        assertEquals(403, client.send(HttpRequest.newBuilder(URI.create(client.base() + "/whitelist/" + IH_HEX))
+                .header("Authorization", "Bearer " + token).header("Origin", "null").DELETE()).statusCode());
+    }
+
     @Test
     void withATokenRegistrationNeedsTheBearerToken() throws Exception {
         String token = "0123456789abcdef-secret";

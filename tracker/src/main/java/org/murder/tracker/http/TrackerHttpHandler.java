@@ -297,8 +297,18 @@ public final class TrackerHttpHandler extends SimpleChannelInboundHandler<FullHt
                 ih + (added ? " registered\n" : " already registered\n"));
     }
 
-    /** With a token: {@code Authorization: Bearer TOKEN} from anywhere. Without: loopback clients only. */
+    /**
+     * With a token: {@code Authorization: Bearer TOKEN} from anywhere. Without: loopback clients only. Never a browser's
+     * request (one with {@code Origin}, or {@code Sec-Fetch-Site} other than {@code none}): a web page open on the tracker's
+     * host could POST to 127.0.0.1 without a preflight and register any torrent (murder, curl and scripts send neither).
+     */
     private void authorize(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String site = req.headers().get("Sec-Fetch-Site", "none");
+        if (req.headers().contains(HttpHeaderNames.ORIGIN) || !"none".equalsIgnoreCase(site.trim())) {
+            throw new HttpError(HttpResponseStatus.FORBIDDEN, "forbidden", "whitelist changes are not taken from a web page (the"
+                    + " request has " + (req.headers().contains(HttpHeaderNames.ORIGIN) ? "an Origin" : "a Sec-Fetch-Site") + " header;"
+                    + " expected: murder, curl or a script)");
+        }
         if (settings.adminToken().isPresent()) {
             String header = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
             byte[] given = header.startsWith("Bearer ") ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
