@@ -733,6 +733,9 @@ class MurderCliTest {
         CliRun bothRun = CliRun.of("check-config", both.toString());
         assertEquals(2, bothRun.exitCode(), bothRun.err());
         assertTrue(bothRun.err().contains("as 'tracker' reads it: both --whitelist"), bothRun.err());
+        Path make = Files.writeString(dir.resolve("make.conf"), "make-torrent.threads = 0\n");
+        assertOneLineError(CliRun.of("check-config", make.toString()), "murder: " + make + ":1: as 'make-torrent' reads it: --threads: 0"
+                + " (expected: 1 to 256)");
     }
     /** A bencoded single-file torrent with {@code name} and {@code comment} (as UTF-8), made by hand. */
     private Path handMadeTorrent(String file, String name, String comment) throws Exception {

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  murder make-torrent ./build --tracker http://deploy-1:8998/announce --out /srv/murder/v42.torrent",
             "  murder make-torrent app-v42.tar.gz --tracker http://t1:8998/announce --tracker http://t2:8998/announce"})
-public final class MakeTorrentCommand implements Callable<Integer> {
+public final class MakeTorrentCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     @Spec
     CommandSpec spec;
 
@@ -137,16 +137,25 @@ public final class MakeTorrentCommand implements Callable<Integer> {
         return 0;
     }
 
-    MakeTorrentRequest request() {
-        for (String t : trackers) {
+    /** The trackers, the packing and its level, the threads and the piece size, before SRC is looked at. */
+    @Override
+    public void checkOptions() {
+        for (String t : trackers == null ? List.<String>of() : trackers) { // none when check-config reads the options alone
             TorrentWriter.validateTracker(t);
         }
-        Compression compression = Compression.parse(compress);
-        int lvl = compression.level(Optional.ofNullable(level));
+        Compression.parse(compress).level(Optional.ofNullable(level));
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1 || n > 256) {
             throw MurderException.badInput("--threads: " + n + " (expected: 1 to 256)");
         }
+        Optional.ofNullable(pieceSize).map(PieceSizes::validate);
+    }
+
+    MakeTorrentRequest request() {
+        checkOptions();
+        Compression compression = Compression.parse(compress);
+        int lvl = compression.level(Optional.ofNullable(level));
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         Optional<Long> forced = Optional.ofNullable(pieceSize).map(PieceSizes::validate);
         Path src = source.toAbsolutePath().normalize();
         boolean directory = Files.isDirectory(src);

@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
             "--size, deploys it with --activate and prints the summary. Listens on 127.0.0.1 only; cleans up after itself.",
             "With --waves: deploys v1 everywhere, then v2 in waves (1,50%%,100%%) with a health check that fails on one host:",
             "the rollout stops at that host's wave, the wave is rolled back, later waves never switch."})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     static final String MAIN_CLASS = "org.murder.cli.Murder";
 
     @Spec
@@ -90,13 +90,18 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
+    public void checkOptions() {
         if (agents < 1 || agents > 50) {
             throw MurderException.badInput("--agents: " + agents + " (expected: 1 to 50)");
         }
         if (size.bytes() < 1 || size.bytes() > (64L << 30)) {
             throw MurderException.badInput("--size: " + size + " (expected: 1 byte to 64 GiB)");
         }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         // absolute: the agents' --dest-root must be

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code murder jobs}: recent jobs and how each host did. */
 @Command(name = "jobs", description = "List recent jobs and their per-host results; --prune removes old ones.")
-public final class JobsCommand implements Callable<Integer> {
+public final class JobsCommand implements Callable<Integer>, org.murder.core.cli.OptionsCheck {
     @Spec
     CommandSpec spec;
 
@@ -140,10 +140,18 @@ public final class JobsCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
+    public void checkOptions() {
         if (limit < 1 || limit > 100_000) {
             throw org.murder.core.MurderException.badInput("--limit: " + limit + " (expected: 1 to 100000 jobs)");
         }
+        if (pruneAge != null) {
+            pruneAge(pruneAge);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
         PrintWriter out = spec.commandLine().getOut();
         Duration prune = pruneAge == null ? null : pruneAge(pruneAge);
         Optional<org.murder.orchestrator.job.JobSigner> signer = zk.signerIfAny(); // a bad secret before ZooKeeper is asked
