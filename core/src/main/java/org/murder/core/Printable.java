@@ -63,6 +63,34 @@ public final class Printable {
     }
 
     /**
+     * {@code bytes} as UTF-8 text, {@link #escape}d, with each byte that is not part of a valid UTF-8 sequence shown as
+     * {@code \xNN}: two names that differ only in bytes that are not UTF-8 are shown apart (a decoder's U+FFFD showed both
+     * alike), and such a name shows what it holds.
+     */
+    public static String escapeBytes(byte[] bytes) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        StringBuilder b = new StringBuilder(bytes.length + 16);
+        while (true) {
+            java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+            out.flip();
+            b.append(escape(out.toString()));
+            out.clear();
+            if (r.isError()) {
+                for (int i = 0; i < r.length(); i++) {
+                    b.append(String.format("\\x%02x", in.get() & 0xff));
+                }
+            } else if (r.isUnderflow()) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
+    /**
      * {@code json} (a JSON document, or a line of one, whose C0 controls its encoder escaped) with every other character
      * {@link #escape} escapes written as a {@code \\uNNNN} escape: the same value to a JSON reader, but a bidi override, a
      * line separator or a C1 control (U+009B, a terminal's CSI) from a torrent's comment, a tracker or ZooKeeper no longer

@@ -31,6 +31,13 @@ class PrintableTest {
     }
 
     @Test
+    void bytesThatAreNotUtf8AreShownEachAsItsValue() {
+        assertEquals("caf\u00e9 a\\xffb \\xc3(\\x1b", Printable.escapeBytes(new byte[] {'c', 'a', 'f', (byte) 0xc3, (byte) 0xa9, ' ', 'a',
+            (byte) 0xff, 'b', ' ', (byte) 0xc3, '(', 0x1b}));
+        assertEquals("", Printable.escapeBytes(new byte[0]));
+    }
+
+    @Test
     void plainTextIsLeftAsItIs() {
         String s = "release-v42 é ü 中文 (ok) émoji 🚀 ∑";
         assertTrue(Printable.isPlain(s));

@@ -25,7 +25,7 @@ final class MetaInfoParser {
         BDict info = as(required(root, "info", "torrent"), BDict.class, "info");
         byte[] infoBytes = doc.rawValue("info").orElseThrow();
 
-        String name = fileName(string(required(info, "name", "info"), "info.name"), "info.name");
+        String name = fileName(utf8Name(required(info, "name", "info"), "info.name"), "info.name");
         long pieceLength = integer(required(info, "piece length", "info"), "info.piece length");
         if (pieceLength <= 0 || pieceLength > MAX_PIECE_LENGTH) {
             throw new MetaInfoException("info.piece length: " + pieceLength + " (expected: 1 to " + MAX_PIECE_LENGTH + ")");
@@ -103,7 +103,7 @@ final class MetaInfoParser {
             List<String> components = new ArrayList<>();
             for (int c = 0; c < path.items().size(); c++) {
                 String cf = field + ".path[" + c + "]";
-                components.add(fileName(string(path.items().get(c), cf), cf));
+                components.add(fileName(utf8Name(path.items().get(c), cf), cf));
             }
             paths.add(components);
             lengths.add(length);
@@ -196,6 +196,22 @@ final class MetaInfoParser {
 
     private static BValue required(BDict dict, String key, String field) {
         return dict.get(key).orElseThrow(() -> new MetaInfoException(field + "." + key + ": missing"));
+    }
+
+    /**
+     * A file name as BEP 3 has it, UTF-8; one that is not is refused: decoded, its bytes became U+FFFD, a name on disk
+     * other than the torrent's (other clients make yet another), and two names that differ only there the same file.
+     */
+    private static String utf8Name(BValue value, String field) {
+        byte[] bytes = as(value, BString.class, field).bytes();
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new MetaInfoException(field + ": '" + org.murder.core.Printable.escapeBytes(bytes) + "' is not UTF-8 (expected: a file"
+                    + " name in UTF-8, as BEP 3 has it)");
+        }
     }
 
     private static String string(BValue value, String field) {

@@ -151,6 +151,9 @@ class MetaInfoTest {
         // names that would reach terminals and file systems with control characters in them
         "'' | d4:infod6:lengthi1e4:name9:a\u001b[2Jb.gz12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.name: 'a\\x1b[2Jb.gz' (expected: a file name without control characters)",
         "'' | d4:infod5:filesld6:lengthi1e4:pathl5:a\u0007b.ceee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[0].path[0]: 'a\\x07b.c' (expected: a file name without control characters)",
+        // names that are not UTF-8 (BEP 3): decoded, they became U+FFFD, another name on disk, two such names one file
+        "'' | d4:infod6:lengthi1e4:name7:a\u00ffb.bin12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.name: 'a\\xffb.bin' is not UTF-8 (expected: a file name in UTF-8, as BEP 3 has it)",
+        "'' | d4:infod5:filesld6:lengthi1e4:pathl5:caf\u00c3\u00a9eed6:lengthi1e4:pathl3:a\u00c3\u00e9eee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path[0]: 'a\\xc3\\xe9' is not UTF-8 (expected: a file name in UTF-8, as BEP 3 has it)",
         // two files at one path, a file below a file, a file where another's directory is: a download would write one over another
         "'' | d4:infod5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path: 'a' is also info.files[0] (expected: each path once)",
         "'' | d4:infod5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:a1:beee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee | info.files[1].path: 'a/b' is below 'a', the file info.files[0] (expected: a path that is not below a file)",
