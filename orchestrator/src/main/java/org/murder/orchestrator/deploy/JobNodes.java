@@ -155,16 +155,19 @@ final class JobNodes {
 
     /**
      * Publishes signed {@code job} (gzipped when large, see JobCodec): its reports node and waves
-     * node first (agents may answer the moment the job exists), then the job.
+     * node first (agents may answer the moment the job exists), then the job. Each create is idempotent: a create
+     * ZooKeeper applied whose reply was lost (a member dying or cut off between the commit and the reply) is retried by
+     * Curator, and found there with our bytes; it ended the deploy with NodeExistsException while its job ran on without
+     * a seeder, and the operator had no job id to resume.
      */
     void publish(Job job) throws Exception {
         checkSize(job);
         byte[] jobBytes = JobCodec.encode(job);
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()));
+        zk.create().idempotent().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts(job.id()), new byte[0]);
         if (job.rolloutOrNone().hasWaves()) {
-            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()));
+            zk.create().idempotent().creatingParentContainersIfNeeded().forPath(ZkPaths.waves(job.id()), new byte[0]);
         }
-        zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
+        zk.create().idempotent().creatingParentContainersIfNeeded().forPath(ZkPaths.job(job.id()), jobBytes);
     }
 
     /** Deploy job {@code id}, read back: valid and signed with this secret, or a one-line error saying why not. */

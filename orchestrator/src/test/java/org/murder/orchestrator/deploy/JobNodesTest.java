@@ -61,6 +61,34 @@ class JobNodesTest {
     }
 
     /**
+     * A create ZooKeeper applied whose reply was lost is retried by Curator and finds the node: with the job's own bytes
+     * that is the publish done (it ended the deploy with NodeExistsException while its job ran on without a seeder); a
+     * node of the same id with other bytes is still refused.
+     */
+    @Test
+    void publishingAJobWhoseNodesAreThereWithItsOwnBytesSucceeds() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
+            org.murder.orchestrator.job.Job job = signer.sign(org.murder.orchestrator.job.Job.builder().id("v3-x").tag("v3").torrent("ZA==")
+                    .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
+                    .deadline(Long.MAX_VALUE / 2).build());
+            JobNodes nodes = new JobNodes(zk, signer, Clock.systemUTC());
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts("v3-x"), new byte[0]);
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v3-x"), org.murder.orchestrator.job.JobCodec.encode(job));
+            nodes.publish(job); // the retry of a create whose reply was lost
+            assertEquals("v3-x", nodes.readSigned("v3-x").id());
+
+            org.murder.orchestrator.job.Job other = signer.sign(org.murder.orchestrator.job.Job.builder().id("v4-x").tag("v4").torrent("ZA==")
+                    .md5("0123456789abcdef0123456789abcdef").size(2).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
+                    .deadline(Long.MAX_VALUE / 2).build());
+            zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v4-x"), "someone else's".getBytes(StandardCharsets.UTF_8));
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.zookeeper.KeeperException.NodeExistsException.class,
+                    () -> nodes.publish(other));
+        }
+    }
+
+    /**
      * Registrations anyone may write: one without a name broke 'murder agents' and every deploy (the
      * sort by name), one naming another agent made a deploy target that agent twice. An agent is
      * its node's name; fields left out read as empty, never null.
