@@ -169,6 +169,19 @@ final class Registration implements Closeable {
                 }
                 stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             }
+            if (stat != null && stat.getEphemeralOwner() != session && thisProcessEarlierSession()) {
+                // this very process's node, of a session its client gave up (Curator declares a session lost after its timeout
+                // without a connection, as in a quorum outage) that the ensemble keeps until it expires it there, a session
+                // timeout after the quorum came back: no job was taken for that long, while the agent said it took them
+                LOG.info("[agent={}] {} is held by this agent's own earlier session 0x{}, given up by this client and not expired"
+                        + " by ZooKeeper yet: replacing it with ours", agent, path, Long.toHexString(stat.getEphemeralOwner()));
+                try {
+                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+                } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                    // gone or changed meanwhile: looked at again below
+                }
+                stat = zk.checkExists().usingWatcher(watcher).forPath(path);
+            }
             if (stat != null && stat.getEphemeralOwner() != session && earlierRunGone(stat)) {
                 // this agent's earlier run, killed on this host (kill -9, the OOM killer): its session would hold the name
                 // until ZooKeeper expires it, and no job was taken for that long (30 s) after a restart
@@ -236,6 +249,18 @@ final class Registration implements Closeable {
             return signedByUs.test(zk.getData().forPath(path));
         } catch (KeeperException.NoNodeException gone) {
             return true;
+        }
+    }
+
+    /** Whether the node holds this process's own registration (its process identity: pid and start time), signed. */
+    private boolean thisProcessEarlierSession() {
+        try {
+            org.murder.orchestrator.job.AgentInfo theirs = org.murder.orchestrator.job.Json.read(zk.getData().forPath(path),
+                    org.murder.orchestrator.job.AgentInfo.class);
+            return earlierRun(theirs) && mine.process() != null && !mine.process().isEmpty() && mine.process().equals(theirs.process())
+                    && signed();
+        } catch (Exception unreadable) {
+            return false;
         }
     }
 

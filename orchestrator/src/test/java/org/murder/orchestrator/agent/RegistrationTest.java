@@ -220,6 +220,29 @@ class RegistrationTest {
         }
     }
 
+    /**
+     * After a quorum outage longer than its session, Curator gives the session up and the agent gets a new one, while the
+     * ensemble keeps the old session (and this agent's node) until it expires it there, a session timeout after the quorum
+     * is back: the node says this very process, and is replaced at once (no job was taken for those 30 s, while the
+     * agent said it took them). The other session stands here for the old one.
+     */
+    @Test
+    void itsOwnProcesssNodeOfAnEarlierSessionIsReplacedAtOnce() throws Exception {
+        String self = AgentProcess.current().orElseThrow();
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework oldSession = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework now = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            String path = ZkPaths.agent("web-2");
+            oldSession.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(path,
+                    info(self));
+            try (Registration again = new Registration(now, "web-2", path, info(self), () -> 1)) {
+                again.start(10_000);
+                assertTrue(again.ours(), "taken at once, not after the old session's timeout");
+                assertEquals(now.getZookeeperClient().getZooKeeper().getSessionId(), now.checkExists().forPath(path).getEphemeralOwner());
+            }
+        }
+    }
+
     private static byte[] info(String process) {
         return org.murder.orchestrator.job.Json.write(new org.murder.orchestrator.job.AgentInfo("web-2", "web-2", "127.0.0.2",
                 java.util.List.of(), "6881-6889", "/opt", "1", 1, null, process));
