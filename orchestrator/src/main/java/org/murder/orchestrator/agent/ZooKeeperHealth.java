@@ -131,7 +131,7 @@ public final class ZooKeeperHealth implements ConnectionStateListener, HealthChe
     private static String lasted(Instant from, Instant to) {
         java.time.Duration d = java.time.Duration.between(from, to);
         // milliseconds under a second: a gap of 0.4 s said "back after 0ms" when cut to whole seconds
-        return Durations.format(d.isNegative() ? java.time.Duration.ZERO : d.toMillis() < 1000 ? d : d.withNanos(d.getNano() / 100_000_000 * 100_000_000));
+        return Durations.format(d.isNegative() ? java.time.Duration.ZERO : d.toMillis() < 1000 ? d : d.withNanos(0));
     }
 
     public boolean connected() {
