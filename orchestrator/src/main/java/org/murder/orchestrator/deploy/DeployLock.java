@@ -106,8 +106,12 @@ final class DeployLock implements AutoCloseable {
             try {
                 made = zk.transaction().forOperations(ops);
             } catch (KeeperException.NodeExistsException e) {
+                // ZooKeeper may have applied the transaction and lost its reply (a member dying between the commit and the
+                // answer): Curator's retry then finds this process's own nodes. They are removed and made again; taken for
+                // another deploy's, they refused this one ("locked by ... pid <this pid>, which stopped responding")
+                removeOwnSets(zk, me);
                 for (Map.Entry<String, String> s : subjects.entrySet()) {
-                    refuseOrTakeOver(zk, s.getKey(), s.getValue(), localHost, clock);
+                    refuseOrTakeOver(zk, s.getKey(), s.getValue(), localHost, me, clock);
                 }
                 continue;
             }
@@ -213,8 +217,47 @@ final class DeployLock implements AutoCloseable {
         }
     }
 
-    /** For a lock that exists: removes it when its holder is a dead process of this host, else throws why it is held. */
-    private static void refuseOrTakeOver(CuratorFramework zk, String path, String subject, String localHost, Clock clock)
+    /**
+     * The host lock sets this attempt made (see the transaction's NodeExistsException in acquire): removed. Ours is a set
+     * holding this attempt's holder exactly (its host, pid, start and time of the attempt): another deploy of this process
+     * (a test, the demo) holds another.
+     */
+    private static void removeOwnSets(CuratorFramework zk, LockHolder me) throws Exception {
+        List<String> sets;
+        try {
+            sets = zk.getChildren().forPath(ZkPaths.HOST_LOCKS);
+        } catch (KeeperException.NoNodeException none) {
+            return;
+        }
+        for (String child : sets) {
+            if (sequence(child) < 0) {
+                continue;
+            }
+            String path = ZkPaths.HOST_LOCKS + "/" + child;
+            try {
+                if (decode(zk.getData().forPath(path)).holder().equals(me)) {
+                    removeOwn(zk, path);
+                }
+            } catch (KeeperException.NoNodeException | IllegalArgumentException goneOrNotOurs) {
+                // gone meanwhile, or not a murder set: olderConflict judges it
+            }
+        }
+    }
+
+    private static void removeOwn(CuratorFramework zk, String path) throws Exception {
+        try {
+            zk.delete().forPath(path);
+            LOG.info("lock {} is this process's own, made by a request whose answer was lost: made again", path);
+        } catch (KeeperException.NoNodeException gone) {
+            // gone meanwhile
+        }
+    }
+
+    /**
+     * For a lock that exists: removes it when its holder is this very attempt ({@code me}, exactly) or a dead process of
+     * this host, else throws why it is held.
+     */
+    private static void refuseOrTakeOver(CuratorFramework zk, String path, String subject, String localHost, LockHolder me, Clock clock)
             throws Exception {
         Stat stat = new Stat();
         byte[] data;
@@ -229,6 +272,15 @@ final class DeployLock implements AutoCloseable {
         } catch (IllegalArgumentException notOurs) {
             throw MurderException.failure(subject + " is being deployed right now (" + new String(data,
                     java.nio.charset.StandardCharsets.UTF_8).strip() + "; lock " + path + ")", null);
+        }
+        if (holder.equals(me)) {
+            try {
+                zk.delete().withVersion(stat.getVersion()).forPath(path);
+                LOG.info("lock {} is this process's own, made by a request whose answer was lost: made again", path);
+            } catch (KeeperException.NoNodeException | KeeperException.BadVersionException changed) {
+                // gone or renewed meanwhile: the next attempt sees
+            }
+            return;
         }
         if (holder.isDeadProcessOn(localHost)) {
             try {
