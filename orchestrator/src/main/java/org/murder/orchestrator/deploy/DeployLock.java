@@ -54,9 +54,12 @@ final class DeployLock implements AutoCloseable {
     }
 
     private final CuratorFramework zk;
+    /** The lock nodes held: the subjects' and the host set's (which a retake replaces by a new sequential node). */
     private final List<String> paths;
     /** The host set's path among {@link #paths} (null: no host locked), and its hosts. */
-    private final String setPath;
+    private volatile String setPath;
+    /** Locks found lost and said so: told once, not at every heartbeat. */
+    private final java.util.Set<String> toldLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> hosts;
     private final Clock clock;
     private final ScheduledExecutorService beat;
@@ -64,7 +67,7 @@ final class DeployLock implements AutoCloseable {
 
     private DeployLock(CuratorFramework zk, List<String> paths, String setPath, List<String> hosts, LockHolder holder, Clock clock) {
         this.zk = zk;
-        this.paths = List.copyOf(paths);
+        this.paths = new java.util.concurrent.CopyOnWriteArrayList<>(paths);
         this.setPath = setPath;
         this.hosts = List.copyOf(hosts);
         this.holder = holder;
@@ -323,31 +326,80 @@ final class DeployLock implements AutoCloseable {
         LockHolder next = holder.beating(clock.millis());
         byte[] data = Json.write(next);
         for (String path : paths) {
-            if (path.equals(setPath)) {
-                try {
-                    Stat stat = ours(path);
-                    if (stat == null) {
-                        LOG.warn("lock {} is no longer ours (our ZooKeeper session expired?): another deploy may start meanwhile", path);
-                    } else {
-                        zk.setData().withVersion(stat.getVersion()).forPath(path, encode(new HostSet(next, hosts)));
-                    }
-                } catch (Exception e) {
-                    LOG.debug("heartbeat {}: {}", path, e.toString());
-                }
-                continue;
-            }
+            boolean set = path.equals(setPath);
             try {
                 Stat stat = ours(path);
-                if (stat == null) {
-                    LOG.warn("lock {} is no longer ours (our ZooKeeper session expired?): another deploy may start meanwhile", path);
-                } else {
-                    zk.setData().withVersion(stat.getVersion()).forPath(path, data);
+                if (stat != null) {
+                    zk.setData().withVersion(stat.getVersion()).forPath(path, set ? encode(new HostSet(next, hosts)) : data);
+                } else if (set ? retakeSet(path, next) : retake(path, data, next)) {
+                    toldLost.remove(path);
+                } else if (toldLost.add(path)) {
+                    LOG.warn("lock {} is no longer ours (our ZooKeeper session expired?) and another deploy holds it now: it may"
+                            + " start meanwhile (the agents' check of the newest job keeps each host on the newer one)", path);
                 }
             } catch (Exception e) {
                 LOG.debug("heartbeat {}: {}", path, e.toString());
             }
         }
         holder = next;
+    }
+
+    /**
+     * A subject's lock lost with our session (expired while ZooKeeper or this process was away): taken again when nobody
+     * holds it, or when its node is this process's, of the session that expired (ZooKeeper removes it only once it expires
+     * the session there). It was warned of every 5 s until the deploy ended, and another deploy of the tag could start.
+     */
+    private boolean retake(String path, byte[] data, LockHolder next) throws Exception {
+        Stat stat = new Stat();
+        try {
+            LockHolder theirs = Json.read(zk.getData().storingStatIn(stat).forPath(path), LockHolder.class);
+            if (!sameDeploy(theirs, next)) {
+                return false;
+            }
+            zk.delete().withVersion(stat.getVersion()).forPath(path);
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException goneOrChanged) {
+            // free, or changed: made below when free
+        } catch (IllegalArgumentException notOurs) {
+            return false;
+        }
+        try {
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+        } catch (KeeperException.NodeExistsException taken) {
+            return false;
+        }
+        LOG.info("lock {} taken again: our ZooKeeper session had expired, and no other deploy held it", path);
+        return true;
+    }
+
+    /** The host set lost with our session: a new set made when no older set holds one of our hosts (see acquire). */
+    private boolean retakeSet(String path, LockHolder next) throws Exception {
+        try {
+            HostSet old = decode(zk.getData().forPath(path));
+            if (!sameDeploy(old.holder(), next)) {
+                return false;
+            }
+            zk.delete().forPath(path);
+        } catch (KeeperException.NoNodeException gone) {
+            // expired there too
+        } catch (IllegalArgumentException notOurs) {
+            return false;
+        }
+        String made = zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                .forPath(ZkPaths.HOST_LOCKS + "/" + SET_PREFIX, encode(new HostSet(next, hosts)));
+        if (olderConflict(zk, made, hosts) != null) {
+            release(zk, List.of(made));
+            return false;
+        }
+        paths.set(paths.indexOf(path), made);
+        setPath = made;
+        LOG.info("host lock {} made again as {}: our ZooKeeper session had expired, and no other deploy held our hosts", path, made);
+        return true;
+    }
+
+    /** Whether two holders are this one deploy at two heartbeats (its process and its start): its node of a session that expired. */
+    private static boolean sameDeploy(LockHolder a, LockHolder b) {
+        return a.host().equals(b.host()) && a.pid() == b.pid() && a.processStart() == b.processStart() && a.what().equals(b.what())
+                && a.since() == b.since();
     }
 
     /** How long {@link #close} waits for a connection lost a moment ago (a leader election) before it leaves the locks. */

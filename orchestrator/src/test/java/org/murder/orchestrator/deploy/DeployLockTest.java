@@ -53,4 +53,52 @@ class DeployLockTest {
                     refused.getMessage());
         }
     }
+
+    /**
+     * A deploy whose session expired (ZooKeeper or this process away longer than the session timeout) lost its locks with
+     * it: it takes them again when nobody holds them, at its next heartbeat; before, it warned every 5 s until it ended
+     * and another deploy of the tag could start. One another deploy holds meanwhile is left to it.
+     */
+    @Test
+    void locksLostWithAnExpiredSessionAreTakenAgainWhenFreeAndLeftWhenAnotherDeployHoldsThem() throws Exception {
+        try (TestingServer server = new TestingServer(true);
+                CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()));
+                CuratorFramework other = Zk.connect(ZkSettings.of(server.getConnectString()))) {
+            long session = zk.getZookeeperClient().getZooKeeper().getSessionId();
+            try (DeployLock lock = DeployLock.acquire(zk, Map.of(ZkPaths.lock("v2"), "tag v2"), List.of("web-1"), "deploy v2",
+                    Clock.systemUTC())) {
+                String set = ZkPaths.HOST_LOCKS + "/" + zk.getChildren().forPath(ZkPaths.HOST_LOCKS).get(0);
+                other.delete().forPath(ZkPaths.lock("v2")); // as ZooKeeper does when it expires the session
+                other.delete().forPath(set);
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < deadline && !(ownedBy(zk, ZkPaths.lock("v2"), session) && hostSets(zk, session) == 1)) {
+                    Thread.sleep(100); // bounded: until the next heartbeat (every 5 s) took both again
+                }
+                assertTrue(ownedBy(zk, ZkPaths.lock("v2"), session), "the tag's lock taken again");
+                assertEquals(1, hostSets(zk, session), "the host set made again");
+
+                other.delete().forPath(ZkPaths.lock("v2"));
+                LockHolder someoneElse = new LockHolder("elsewhere", 1, 1, "deploy v2", 1, 1, 30_000);
+                other.create().withMode(CreateMode.EPHEMERAL).forPath(ZkPaths.lock("v2"), Json.write(someoneElse));
+                Thread.sleep(6_000); // a heartbeat's time (5 s): nothing to wait on, the point is what it did not do
+                assertTrue(ownedBy(other, ZkPaths.lock("v2"), other.getZookeeperClient().getZooKeeper().getSessionId()),
+                        "another deploy's lock is left to it");
+            }
+        }
+    }
+
+    private static boolean ownedBy(CuratorFramework zk, String path, long session) throws Exception {
+        org.apache.zookeeper.data.Stat stat = zk.checkExists().forPath(path);
+        return stat != null && stat.getEphemeralOwner() == session;
+    }
+
+    private static int hostSets(CuratorFramework zk, long session) throws Exception {
+        int n = 0;
+        for (String child : zk.getChildren().forPath(ZkPaths.HOST_LOCKS)) {
+            if (ownedBy(zk, ZkPaths.HOST_LOCKS + "/" + child, session)) {
+                n++;
+            }
+        }
+        return n;
+    }
 }
