@@ -109,6 +109,40 @@ public final class AgentCommand implements Callable<Integer>, org.murder.core.cl
     @Mixin
     MetricsOptions metricsOptions;
 
+    /**
+     * The agent's first connection: an ensemble not there yet (no quorum at boot, a member restarting) is waited for, the
+     * wait said once and again every 10 minutes; the agent exited after --zk-timeout, and under init.d (no restart) the
+     * host left the fleet's deploys for good. A bad setting (credentials, chroot) still ends it at once.
+     */
+    static CuratorFramework connectPatiently(java.util.function.Supplier<CuratorFramework> connect, String ensemble) {
+        long toldAt = 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                CuratorFramework client = connect.get();
+                if (attempt > 1) {
+                    LOG.info("ZooKeeper {} reached after {} attempts: registering", ensemble, attempt);
+                }
+                return client;
+            } catch (MurderException e) {
+                if (e.exitCode() != MurderException.FAILURE || !String.valueOf(e.getMessage()).contains("not reachable within")) {
+                    throw e;
+                }
+                long now = System.nanoTime();
+                if (toldAt == 0 || now - toldAt >= java.util.concurrent.TimeUnit.MINUTES.toNanos(10)) {
+                    toldAt = now;
+                    LOG.warn("{}; waiting for it: the agent registers and takes jobs once it connects (attempt {})", e.getMessage(),
+                            attempt);
+                }
+                try {
+                    Thread.sleep(1000); // between attempts, each of which waited the whole connect timeout
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public void checkOptions() {
         engineOptions.refuseDownLimitUnderARequestPer(org.murder.peer.engine.EngineConfig.DEFAULT_STALL_TIMEOUT, Optional.empty());
@@ -200,7 +234,7 @@ public final class AgentCommand implements Callable<Integer>, org.murder.core.cl
             engine = Engine.start(engineOptions.configBuilder().rackProofs(RackProofs.keyedBy(signer.rackProofsKey())).build(),
                     Clock.systemUTC());
             EngineMetrics.register(registry, engine::stats, false); // a torrent per deploy: no series per torrent
-            client = Zk.connectToWrite(zkSettings);
+            client = connectPatiently(() -> Zk.connectToWrite(zkSettings), zkSettings.connect());
         } catch (RuntimeException e) {
             if (engine != null) {
                 engine.close();
