@@ -382,8 +382,8 @@ class EnsembleIT {
         }
         for (String name : names.subList(10, names.size())) {
             inFlight.acquire();
-            byte[] info = Json.write(new org.murder.orchestrator.job.AgentInfo(name, name, "10.0.0.1", List.of("web"), "6881-6889",
-                    "/srv/murder", "test", 0));
+            byte[] info = new JobSigner(SECRET).signNode(Json.write(new org.murder.orchestrator.job.AgentInfo(name, name, "10.0.0.1",
+                    List.of("web"), "6881-6889", "/srv/murder", "test", 0))); // signed as an agent's: a deploy targets no other
             fleet.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).inBackground((client, event) -> {
                 if (event.getResultCode() != 0) {
                     failures.incrementAndGet();

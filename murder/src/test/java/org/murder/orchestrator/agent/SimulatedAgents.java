@@ -85,7 +85,7 @@ public final class SimulatedAgents {
             reporter = new Reporter(zk, name, signer);
             AgentInfo info = new AgentInfo(name, "sim", "127.0.0.1", List.of("sim"), "6881-6889", "/srv/sim", "sim",
                     System.currentTimeMillis());
-            registration = new Registration(zk, name, ZkPaths.agent(name), Json.write(info), fleet::get);
+            registration = new Registration(zk, name, ZkPaths.agent(name), signer.signNode(Json.write(info)), fleet::get); // as agents sign it
             if (!registration.start(60_000)) {
                 throw new IllegalStateException(name + ": not registered within 60 s");
             }

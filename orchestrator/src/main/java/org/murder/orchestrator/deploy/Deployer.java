@@ -162,7 +162,9 @@ public final class Deployer {
         } catch (IllegalArgumentException e) {
             throw MurderException.badInput(e.getMessage());
         }
-        List<AgentInfo> registered = agents();
+        List<ListedAgent> listed = registrations(signer);
+        List<AgentInfo> registered = listed.stream().map(ListedAgent::info).toList();
+        java.util.Set<String> unsigned = new java.util.HashSet<>(listed.stream().filter(a -> !a.signed()).map(a -> a.info().name()).toList());
         java.util.Set<String> names = new java.util.HashSet<>(registered.stream().map(AgentInfo::name).toList());
         List<String> unknown = req.hostGlobs().stream().filter(g -> !g.matches(".*[*?\\[{].*") && !names.contains(g)).toList();
         if (!unknown.isEmpty()) { // a name given exactly (--host, or --hosts without a wildcard) is meant: not a green deploy without it
@@ -186,9 +188,12 @@ public final class Deployer {
                     + " ZooKeeper (expected: the tag of the release to roll back, as 'murder jobs' lists it; or --to TAG to switch"
                     + " the hosts to a release of your choice)");
         }
-        List<AgentInfo> targets = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
+        List<AgentInfo> selected = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
+        List<AgentInfo> targets = leaveOutUnsigned(req, selected, unsigned);
         if (targets.isEmpty()) {
-            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered) + ")");
+            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered)
+                    + (selected.isEmpty() ? "" : "; the " + selected.size() + " that match are not signed with the job secret: "
+                            + UNSIGNED_WHY) + ")");
         }
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
         this.targets = hosts;
@@ -228,6 +233,34 @@ public final class Deployer {
     }
 
     /** {@code N registered: a, b, ...}: the first 20 names, for a message about targets. */
+    private static final String UNSIGNED_WHY = "agents of a murder before 2026-12-06, which can neither read this tree's"
+            + " signed jobs nor store their reports under its locked nodes, or registrations anyone made (expected: upgrade them,"
+            + " or give them this job secret)";
+
+    /**
+     * The targets whose registration is signed with the job secret. An unsigned one (an agent of before the signed reports,
+     * or a node anyone made) was targeted, and could never report: a host that switched was summed up as "never accepted
+     * the job", a rollback retried after that "failure" moved it two releases back, a failed wave was rolled back only at
+     * the deadline. Left out with one line; named exactly (--host NAME), refused, as a name no agent has is.
+     */
+    private List<AgentInfo> leaveOutUnsigned(DeployRequest req, List<AgentInfo> selected, java.util.Set<String> unsigned) {
+        List<String> out = selected.stream().map(AgentInfo::name).filter(unsigned::contains).toList();
+        if (out.isEmpty()) {
+            return selected;
+        }
+        List<String> named = out.stream().filter(req.hostGlobs()::contains).toList();
+        if (!named.isEmpty()) {
+            throw MurderException.badInput(named.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
+                    .collect(java.util.stream.Collectors.joining(",")) + ": registered without the job secret's signature ("
+                    + UNSIGNED_WHY + ")");
+        }
+        this.out.println("left out  " + out.size() + " host" + (out.size() == 1 ? "" : "s") + " registered without the job secret's"
+                + " signature: " + out.stream().limit(10).map(n -> org.murder.core.Printable.escape(n, 100))
+                        .collect(java.util.stream.Collectors.joining(", ")) + (out.size() > 10 ? ", ..." : "") + " (" + UNSIGNED_WHY + ")");
+        this.out.flush();
+        return selected.stream().filter(a -> !unsigned.contains(a.name())).toList();
+    }
+
     private static String registered(List<AgentInfo> agents) {
         return agents.size() + " registered" + (agents.isEmpty() ? "" : ": " + String.join(", ", agents.stream().map(AgentInfo::name)
                 .limit(20).toList()) + (agents.size() > 20 ? ", ..." : ""));
