@@ -171,8 +171,8 @@ public final class ReleaseManager {
         if (seen != null && !seen.isDirectory()) {
             throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
-        if (seen != null) {
-            refuseOtherBytes(tag, md5);
+        if (seen != null && refuseOtherBytes(tag, md5)) {
+            seen = null; // moved aside: unpacked again below
         }
         try (SafeExtractor.Unpacked partial = seen == null ? extractor.extractBeside(archive, dir) : null;
                 DestLock lock = DestLock.acquire(releases)) {
@@ -220,8 +220,9 @@ public final class ReleaseManager {
             if (!seen.isDirectory()) {
                 throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
             }
-            refuseOtherBytes(tag, md5);
-            return dir;
+            if (!refuseOtherBytes(tag, md5)) {
+                return dir;
+            }
         }
         try (SafeExtractor.Unpacked partial = extractor.extractBeside(archive, dir); DestLock lock = DestLock.acquire(releases)) {
             if (moveIntoPlace(partial, tag)) {
@@ -559,10 +560,13 @@ public final class ReleaseManager {
      * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from an archive
      * with another md5 than {@code md5} (the job's): the tag was deployed before with other bytes (through another
      * ZooKeeper, or one rebuilt), and the host reported the new archive verified while current kept the old files.
-     * A release with no record (unpacked by a murder before 2026-12-07 with no archive beside it, or made by hand) is taken
-     * as it is, with a warning.
+     * A release with no record (unpacked by a murder before 2026-12-07, or made by hand) that is not current is moved
+     * aside and unpacked again from this job's archive: true then. One a murder of before the records made held a tag's
+     * other bytes when the tag came again with new ones (a ZooKeeper rebuilt), and the host reported done on the old
+     * files. The current release without a record is taken as it is, with a warning (replaced, the running application
+     * would lose its files).
      */
-    private void refuseOtherBytes(String tag, Optional<String> md5) {
+    private boolean refuseOtherBytes(String tag, Optional<String> md5) {
         String then = readUnpackedFrom().get(tag);
         if (md5.isPresent() && then != null && !then.equalsIgnoreCase(md5.get())) {
             throw MurderException.failure(releases.resolve(tag) + ": holds release " + tag + " unpacked from an archive with md5 "
@@ -571,18 +575,36 @@ public final class ReleaseManager {
                     + " the ones wanted)", null);
         }
         if (then != null) {
-            return;
+            return false;
         }
         boolean unpackedHere = readUnpacked().contains(tag); // one read of the record for both questions below
         if (!unpackedHere && isEmptyDirectory(releases.resolve(tag))) {
             throw MurderException.failure(releases.resolve(tag) + ": an empty directory murder did not unpack (expected: release " + tag
                     + " unpacked, or no directory there: remove it, and the job unpacks its archive into it)", null);
         }
-        if (md5.isPresent()) {
-            LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): used as it is for {}, whose md5 is {}",
-                    dest, releases.resolve(tag), unpackedHere ? "unpacked by a murder before the records"
-                    : "not unpacked by murder", tag, org.murder.core.Printable.escape(md5.get(), 64));
+        if (md5.isEmpty()) {
+            return false;
         }
+        String why = unpackedHere ? "unpacked by a murder before the records" : "made by a murder before the records, or by hand";
+        if (!current().equals(Optional.of(tag))) {
+            Path aside = releases.resolve("." + tag + ".unrecorded");
+            try (DestLock lock = DestLock.acquire(releases)) {
+                if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+                    org.murder.core.io.FileTrees.deleteRecursively(aside); // an earlier one moved aside: one kept
+                }
+                Files.move(releases.resolve(tag), aside);
+            } catch (IOException e) {
+                throw MurderException.failure(releases.resolve(tag) + ": no record of the archive it was unpacked from (" + why
+                        + "), and it could not be moved aside to be unpacked again: " + e.getMessage(), e);
+            }
+            LOG.warn("[dest={}] {} had no record of the archive it was unpacked from ({}): moved aside to {} and unpacked again from"
+                    + " this job's archive (md5 {}), as it may hold other bytes of the tag", dest, releases.resolve(tag), why, aside,
+                    org.murder.core.Printable.escape(md5.get(), 64));
+            return true;
+        }
+        LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): it is current, used as it is for {}, whose"
+                + " md5 is {}", dest, releases.resolve(tag), why, tag, org.murder.core.Printable.escape(md5.get(), 64));
+        return false;
     }
 
     /** Whether {@code dir} is a directory (not a link to one) with nothing in it. */
