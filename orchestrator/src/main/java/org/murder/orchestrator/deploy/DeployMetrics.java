@@ -16,9 +16,13 @@ import org.murder.peer.metrics.EngineMetrics;
  * The deploy's thread publishes each change as an immutable value; scrapes read the latest.
  */
 public final class DeployMetrics {
-    /** Every state a host is shown in, so that each series exists from the start. */
-    public static final List<String> STATES = List.of("pending", HostReport.ACCEPTED, HostReport.DOWNLOADING, HostReport.DONE,
-            HostReport.FAILED, "vanished", "timeout");
+    /**
+     * Every state a host is shown in, so that each series exists from the start; a state not listed counts as "other". The
+     * states always add up to the hosts followed: a host activating or ready for its wave (hours, with --pause) was in no
+     * series, and a host rolled back after its wave failed neither, so a failed deploy ended with failed 0.
+     */
+    public static final List<String> STATES = List.of("pending", HostReport.ACCEPTED, HostReport.DOWNLOADING, HostReport.READY,
+            HostReport.ACTIVATING, HostReport.DONE, HostReport.FAILED, "vanished", "timeout", "rolled-back", "rollback-failed", "other");
 
     private final long startedNanos = System.nanoTime();
     private volatile long finishedNanos;
@@ -35,7 +39,9 @@ public final class DeployMetrics {
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("murder_deploy_hosts")
-                .help("Targeted hosts by state: pending (no report yet), accepted, downloading, done, failed, vanished, timeout.")
+                .help("Hosts followed, by state: pending (no report yet), accepted, downloading, ready (for its wave), activating, done,"
+                        + " failed, vanished, timeout, rolled-back, rollback-failed (after a failed wave), other. While a failed wave's"
+                        + " rollback runs, the hosts of the rollback job.")
                 .labelNames("state").callback(cb -> {
                     Map<String, Integer> now = hostsByState;
                     for (String state : STATES) {
@@ -67,7 +73,7 @@ public final class DeployMetrics {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String h : hosts) {
             HostReport r = reports.get(h);
-            counts.merge(r == null ? "pending" : r.state(), 1, Integer::sum);
+            counts.merge(r == null ? "pending" : labelOf(r.state()), 1, Integer::sum);
         }
         hostsByState = Map.copyOf(counts);
     }
@@ -75,9 +81,13 @@ public final class DeployMetrics {
     /** The outcome of every host: the deploy is over. */
     void finished(List<HostOutcome> outcomes) {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        outcomes.forEach(o -> counts.merge(o.result(), 1, Integer::sum));
+        outcomes.forEach(o -> counts.merge(labelOf(o.result()), 1, Integer::sum));
         hostsByState = Map.copyOf(counts);
         finishedNanos = System.nanoTime();
+    }
+
+    private static String labelOf(String state) {
+        return STATES.contains(state) ? state : "other";
     }
 
     private EngineStats seederStats() {
