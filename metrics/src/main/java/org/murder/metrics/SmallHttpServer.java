@@ -66,6 +66,24 @@ import org.murder.core.Printable;
  * its connection.
  */
 public final class SmallHttpServer implements Closeable {
+    /**
+     * A request target in absolute form ({@code http://host:port/metrics?x}, RFC 9112 3.2.2, which a server must accept) as
+     * its path and query; any other form as it is. It was answered 404.
+     */
+    static String originForm(String target) {
+        for (String scheme : new String[] {"http://", "https://"}) {
+            if (target.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                int path = target.indexOf('/', scheme.length());
+                int query = target.indexOf('?', scheme.length());
+                if (path < 0 || (query >= 0 && query < path)) {
+                    return query < 0 ? "/" : "/" + target.substring(query);
+                }
+                return target.substring(path);
+            }
+        }
+        return target;
+    }
+
     /** A request (line, headers) must come whole within this of its first byte, or its connection is closed. */
     public static final int MAX_REQUEST_SECONDS = 5;
     /** A connection with no request under way is closed after this (a scraper reconnects; Prometheus keeps one alive between scrapes). */
@@ -361,7 +379,7 @@ public final class SmallHttpServer implements Closeable {
                 FullHttpRequest request = (FullHttpRequest) msg;
                 boolean keepAlive = HttpUtil.isKeepAlive(request);
                 HttpVersion version = request.protocolVersion();
-                String uri = request.uri();
+                String uri = originForm(request.uri());
                 Request r = new Request(request.method().name(), uri, new QueryStringDecoder(uri).path(), request.headers().copy());
                 next = () -> dispatch(ctx, r, keepAlive, version);
             }
