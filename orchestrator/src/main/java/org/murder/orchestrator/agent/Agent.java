@@ -1029,7 +1029,8 @@ public final class Agent implements Closeable {
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (IllegalArgumentException garbage) {
-            LOG.warn("[agent={}] {}: {}; starting over", settings.name(), path, garbage.getMessage());
+            LOG.warn("[agent={}] {}: {}; taken as no report of this agent's (an agent of before the signed reports wrote it, or someone"
+                    + " else)", settings.name(), path, garbage.getMessage());
             return Optional.empty();
         }
     }
