@@ -80,7 +80,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
             }
             if (alone.getCommandSpec().userObject() instanceof OptionsCheck check) {
                 try {
-                    check.checkOptions(); // ranges and combinations: threads = 0, firewall.apply = true, ...
+                    check.checkFileOptions(); // ranges and combinations: threads = 0, firewall.apply = true, ...
                 } catch (MurderException e) {
                     throw MurderException.badInput(lineOf(e.getMessage(), alone, defaults).orElse(Printable.escape(path.toString()))
                             + ": as '" + sub.getKey() + "' reads it: " + e.getMessage());

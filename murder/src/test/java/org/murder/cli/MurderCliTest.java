@@ -718,9 +718,9 @@ class MurderCliTest {
         assertEquals(2, applyRun.exitCode(), applyRun.err());
         assertTrue(applyRun.err().startsWith("murder: " + apply + ": as 'firewall' reads it: an action in murder.conf or the"
                 + " environment: --apply = true"), applyRun.err());
-        Path tick = Files.writeString(dir.resolve("tick.conf"), "# standalone\n\nzookeeper.tick-time = 2000\n");
+        Path tick = Files.writeString(dir.resolve("tick.conf"), "# a member's\n\nzookeeper.tick-time = 0\n");
         assertOneLineError(CliRun.of("check-config", tick.toString()), "murder: " + tick + ":3: as 'zookeeper' reads it: --tick-time:"
-                + " only in ensemble mode (expected: with --myid and --server)");
+                + " 0 (expected: a positive number)");
         Path down = Files.writeString(dir.resolve("down.conf"), "agent.max-down = 1B/s\n");
         CliRun downRun = CliRun.of("check-config", down.toString());
         assertEquals(2, downRun.exitCode(), downRun.err());
@@ -733,6 +733,15 @@ class MurderCliTest {
         CliRun bothRun = CliRun.of("check-config", both.toString());
         assertEquals(2, bothRun.exitCode(), bothRun.err());
         assertTrue(bothRun.err().contains("as 'tracker' reads it: both --whitelist"), bothRun.err());
+        // what pairs with the command line (each member's --myid beside the fleet's servers) is not the file's alone
+        Path ensemble = Files.writeString(dir.resolve("ensemble.conf"), "zookeeper.servers = 1=zk1:2888:3888,2=zk2:2888:3888,"
+                + "3=zk3:2888:3888\nzookeeper.tick-time = 2000\ndeploy.web-bind = 0.0.0.0\n");
+        CliRun ensembleRun = CliRun.of("check-config", ensemble.toString());
+        assertEquals(0, ensembleRun.exitCode(), ensembleRun.err());
+        Path member = Files.writeString(dir.resolve("member.conf"), "zookeeper.servers = 1=zk1:2888:3888,x\n");
+        CliRun memberRun = CliRun.of("check-config", member.toString());
+        assertEquals(2, memberRun.exitCode(), memberRun.err());
+        assertTrue(memberRun.err().contains("as 'zookeeper' reads it: --server: 'x'"), memberRun.err());
         Path make = Files.writeString(dir.resolve("make.conf"), "make-torrent.threads = 0\n");
         assertOneLineError(CliRun.of("check-config", make.toString()), "murder: " + make + ":1: as 'make-torrent' reads it: --threads: 0"
                 + " (expected: 1 to 256)");

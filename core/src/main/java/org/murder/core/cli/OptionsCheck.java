@@ -10,4 +10,13 @@ package org.murder.core.cli;
 public interface OptionsCheck {
     /** Throws {@link org.murder.core.MurderException} (bad input) naming the option, its value and what was expected. */
     void checkOptions();
+
+    /**
+     * The checks a file alone can fail ({@code murder check-config}): all of them, but for a command whose rules pair an
+     * option with another that the command line often gives (a member's {@code --myid} beside a fleet's
+     * {@code zookeeper.servers}, a deploy's {@code --web PORT} beside {@code deploy.web-bind}): those are left out.
+     */
+    default void checkFileOptions() {
+        checkOptions();
+    }
 }

@@ -786,7 +786,7 @@ public final class Agent implements Closeable {
         }
         long started = System.nanoTime();
         WaveWait wait = new WaveWait(listener(job, path, progress));
-        boolean interrupted = false;
+        boolean interrupted = false; // or otherwise not an activation
         try {
             // a resumed job's accepted report carries the switch it made before the restart
             RolloutActivation.Outcome o = rollouts.activate(job, dest, archive, generation, progress.last().switched(), wait);
@@ -795,6 +795,10 @@ public final class Agent implements Closeable {
             interrupted = true;
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for its wave", e);
+        } catch (org.murder.orchestrator.rollout.WaveGate.RolloutStopped
+                | org.murder.orchestrator.release.Generation.SupersededException notActivated) {
+            interrupted = true; // no activation happened (its rollout stopped, or a newer job switched): none timed
+            throw notActivated;
         } finally {
             if (!interrupted) { // a failed activation (a hook, a health check) is timed too: the slow ones were missing
                 metrics.activated(System.nanoTime() - started - wait.waitedNanos());

@@ -41,6 +41,12 @@ final class Registration implements Closeable {
     private volatile boolean closed;
     /** The node is this session's: the agent takes jobs only then. */
     private volatile boolean ours;
+    /**
+     * The ZooKeeper sessions this registration has run under (a few; its client's, each time it looked): a node of one of
+     * them is this process's own, of a session its client gave up. The process identity alone is not enough: a VM cloned
+     * with its memory, or a process restored from a checkpoint, has the same, and the two would delete each other's node.
+     */
+    private final java.util.Set<Long> sessions = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
     /** Who holds the node when another session does (for health and logs); null when nobody else does. */
     private volatile String heldBy;
     private volatile Exception lastFailure;
@@ -143,6 +149,7 @@ final class Registration implements Closeable {
         }
         try {
             long session = zk.getZookeeperClient().getZooKeeper().getSessionId();
+            heldSession(session);
             Stat stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             if (stat != null && stat.getEphemeralOwner() == 0) {
                 // no agent's: registrations are ephemeral. Left alone, one made by anyone (another address, other roles)
@@ -169,7 +176,8 @@ final class Registration implements Closeable {
                 }
                 stat = zk.checkExists().usingWatcher(watcher).forPath(path);
             }
-            if (stat != null && stat.getEphemeralOwner() != session && thisProcessEarlierSession()) {
+            if (stat != null && stat.getEphemeralOwner() != session && sessions.contains(stat.getEphemeralOwner())
+                    && thisProcessEarlierSession()) {
                 // this very process's node, of a session its client gave up (Curator declares a session lost after its timeout
                 // without a connection, as in a quorum outage) that the ensemble keeps until it expires it there, a session
                 // timeout after the quorum came back: no job was taken for that long, while the agent said it took them
@@ -249,6 +257,15 @@ final class Registration implements Closeable {
             return signedByUs.test(zk.getData().forPath(path));
         } catch (KeeperException.NoNodeException gone) {
             return true;
+        }
+    }
+
+    /** Notes {@code session} as one this registration ran under (the last 16 kept). */
+    void heldSession(long session) {
+        synchronized (sessions) {
+            if (sessions.add(session) && sessions.size() > 16) {
+                sessions.remove(sessions.iterator().next());
+            }
         }
     }
 

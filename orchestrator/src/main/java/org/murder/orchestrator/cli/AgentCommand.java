@@ -112,7 +112,8 @@ public final class AgentCommand implements Callable<Integer>, org.murder.core.cl
     /**
      * The agent's first connection: an ensemble not there yet (no quorum at boot, a member restarting) is waited for, the
      * wait said once and again every 10 minutes; the agent exited after --zk-timeout, and under init.d (no restart) the
-     * host left the fleet's deploys for good. A bad setting (credentials, chroot) still ends it at once.
+     * host left the fleet's deploys for good. A bad setting (credentials, chroot), or a --zk none of whose hosts has an
+     * address (a typo, or DNS down), still ends it at once.
      */
     static CuratorFramework connectPatiently(java.util.function.Supplier<CuratorFramework> connect, String ensemble) {
         long toldAt = 0;
@@ -124,8 +125,9 @@ public final class AgentCommand implements Callable<Integer>, org.murder.core.cl
                 }
                 return client;
             } catch (MurderException e) {
-                if (e.exitCode() != MurderException.FAILURE || !String.valueOf(e.getMessage()).contains("not reachable within")) {
-                    throw e;
+                if (e.exitCode() != MurderException.FAILURE || !String.valueOf(e.getMessage()).contains("not reachable within")
+                        || Zk.noneResolves(ensemble)) {
+                    throw e; // a setting, or no member with an address (a typo in --zk): nothing to wait for
                 }
                 long now = System.nanoTime();
                 if (toldAt == 0 || now - toldAt >= java.util.concurrent.TimeUnit.MINUTES.toNanos(10)) {

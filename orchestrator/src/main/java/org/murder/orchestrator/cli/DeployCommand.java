@@ -299,6 +299,23 @@ public final class DeployCommand implements Callable<Integer>, org.murder.core.c
     @Override
     public void checkOptions() {
         checkWebOptions();
+        checkFileOptions();
+    }
+
+    /** Each value alone: --web-bind and --web-linger without --web PORT are the command line's to pair. */
+    @Override
+    public void checkFileOptions() {
+        if (webPort != null && (webPort < 0 || webPort > 65535)) {
+            throw MurderException.badInput("deploy: --web " + webPort + ": not a port (expected: a free port 1 to 65535, or 0)");
+        }
+        if (!org.murder.core.IpLiteral.is(webBind)) {
+            throw MurderException.badInput("deploy: --web-bind '" + org.murder.core.Printable.escape(webBind)
+                    + "' (expected: an IP address of this machine, like 127.0.0.1, or 0.0.0.0 for every interface)");
+        }
+        if (webLinger.isNegative()) {
+            throw MurderException.badInput("deploy: --web-linger " + org.murder.core.Durations.format(webLinger)
+                    + " (expected: a duration like 0s, 30s or 10m)");
+        }
         if (keep < 1 || keep > 1000) {
             throw MurderException.badInput("--keep: " + keep + " (expected: 1 to 1000)");
         }
@@ -321,24 +338,10 @@ public final class DeployCommand implements Callable<Integer>, org.murder.core.c
         org.murder.maker.Compression.parse(compress);
     }
 
+    /** --web-bind and --web-linger go with --web PORT (the values themselves: {@link #checkFileOptions}). */
     private void checkWebOptions() {
-        if (webPort == null) {
-            if (!webLinger.isZero() || !"127.0.0.1".equals(webBind)) {
-                throw MurderException.badInput("deploy: " + (webLinger.isZero() ? "--web-bind" : "--web-linger")
-                        + " only goes with --web PORT");
-            }
-            return;
-        }
-        if (webPort < 0 || webPort > 65535) {
-            throw MurderException.badInput("deploy: --web " + webPort + ": not a port (expected: a free port 1 to 65535, or 0)");
-        }
-        if (!org.murder.core.IpLiteral.is(webBind)) {
-            throw MurderException.badInput("deploy: --web-bind '" + org.murder.core.Printable.escape(webBind)
-                    + "' (expected: an IP address of this machine, like 127.0.0.1, or 0.0.0.0 for every interface)");
-        }
-        if (webLinger.isNegative()) {
-            throw MurderException.badInput("deploy: --web-linger " + org.murder.core.Durations.format(webLinger)
-                    + " (expected: a duration like 0s, 30s or 10m)");
+        if (webPort == null && (!webLinger.isZero() || !"127.0.0.1".equals(webBind))) {
+            throw MurderException.badInput("deploy: " + (webLinger.isZero() ? "--web-bind" : "--web-linger") + " only goes with --web PORT");
         }
     }
 

@@ -22,7 +22,8 @@ public final class ZkOptions {
 
     @Option(names = "--zk-timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "Give up connecting after this long; with N members listed, after this and N-1 times what ZooKeeper's"
-                    + " client gives a member that does not answer (the session timeout over N), tried in turn. Default: ${DEFAULT-VALUE}.")
+                    + " client gives a member that does not answer (the session timeout over N, and a second; at most a minute more),"
+                    + " tried in turn. Default: ${DEFAULT-VALUE}.")
     Duration connectTimeout;
 
     @Option(names = "--zk-session-timeout", paramLabel = "DURATION", defaultValue = "30s",

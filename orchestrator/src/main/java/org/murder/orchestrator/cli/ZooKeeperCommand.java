@@ -103,6 +103,27 @@ public final class ZooKeeperCommand implements Callable<Integer>, org.murder.cor
         }
     }
 
+    /** Each value alone: the pairing of --myid and --server, and the ensemble-only options, are the command line's too. */
+    @Override
+    public void checkFileOptions() {
+        if (port < 1 || port > 65535) {
+            throw MurderException.badInput("--port: " + port + " (expected: 1 to 65535)");
+        }
+        org.murder.core.IpLiteral.bindAddress("--bind", bind);
+        if (snapRetainCount < DataPurge.MIN_RETAIN) {
+            throw MurderException.badInput("--snap-retain-count: " + snapRetainCount + " (expected: " + DataPurge.MIN_RETAIN
+                    + " or more: ZooKeeper keeps at least that many)");
+        }
+        specs().forEach(EnsembleZooKeeper.Member::parse);
+        positive("--tick-time", tickTime, 2000);
+        positive("--init-limit", initLimit, 10);
+        positive("--sync-limit", syncLimit, 5);
+        if (maxClientConnections != null && maxClientConnections < 0) {
+            throw MurderException.badInput("--max-client-connections: " + maxClientConnections
+                    + " (expected: 0 for no limit, or a positive number)");
+        }
+    }
+
     private List<String> specs() {
         List<String> specs = new ArrayList<>(server);
         specs.addAll(servers);

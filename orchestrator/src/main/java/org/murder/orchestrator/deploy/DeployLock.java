@@ -58,6 +58,8 @@ final class DeployLock implements AutoCloseable {
     private final List<String> paths;
     /** The host set's path among {@link #paths} (null: no host locked), and its hosts. */
     private volatile String setPath;
+    /** Set first by close(): no lock is taken again after it (a retake in flight would outlive the deploy). */
+    private volatile boolean closed;
     /** Locks found lost and said so: told once, not at every heartbeat. */
     private final java.util.Set<String> toldLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<String> hosts;
@@ -238,13 +240,19 @@ final class DeployLock implements AutoCloseable {
             }
             String path = ZkPaths.HOST_LOCKS + "/" + child;
             try {
-                if (decode(zk.getData().forPath(path)).holder().equals(me)) {
+                Stat stat = new Stat();
+                if (decode(zk.getData().storingStatIn(stat).forPath(path)).holder().equals(me) && ownedByThisSession(zk, stat)) {
                     removeOwn(zk, path);
                 }
             } catch (KeeperException.NoNodeException | IllegalArgumentException goneOrNotOurs) {
                 // gone meanwhile, or not a murder set: olderConflict judges it
             }
         }
+    }
+
+    /** Whether our ZooKeeper session made the node: with the holder's equality, this very attempt's (two deploys of one JVM differ). */
+    private static boolean ownedByThisSession(CuratorFramework zk, Stat stat) throws Exception {
+        return stat.getEphemeralOwner() == zk.getZookeeperClient().getZooKeeper().getSessionId();
     }
 
     private static void removeOwn(CuratorFramework zk, String path) throws Exception {
@@ -276,7 +284,7 @@ final class DeployLock implements AutoCloseable {
             throw MurderException.failure(subject + " is being deployed right now (" + new String(data,
                     java.nio.charset.StandardCharsets.UTF_8).strip() + "; lock " + path + ")", null);
         }
-        if (holder.equals(me)) {
+        if (holder.equals(me) && ownedByThisSession(zk, stat)) {
             try {
                 zk.delete().withVersion(stat.getVersion()).forPath(path);
                 LOG.info("lock {} is this process's own, made by a request whose answer was lost: made again", path);
@@ -323,6 +331,9 @@ final class DeployLock implements AutoCloseable {
     }
 
     private void heartbeat() {
+        if (closed) {
+            return;
+        }
         LockHolder next = holder.beating(clock.millis());
         byte[] data = Json.write(next);
         for (String path : paths) {
@@ -362,10 +373,15 @@ final class DeployLock implements AutoCloseable {
         } catch (IllegalArgumentException notOurs) {
             return false;
         }
-        try {
-            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
-        } catch (KeeperException.NodeExistsException taken) {
-            return false;
+        synchronized (this) { // not while close() removes the locks
+            if (closed) {
+                return false;
+            }
+            try {
+                zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+            } catch (KeeperException.NodeExistsException taken) {
+                return false;
+            }
         }
         LOG.info("lock {} taken again: our ZooKeeper session had expired, and no other deploy held it", path);
         return true;
@@ -384,14 +400,20 @@ final class DeployLock implements AutoCloseable {
         } catch (IllegalArgumentException notOurs) {
             return false;
         }
-        String made = zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
-                .forPath(ZkPaths.HOST_LOCKS + "/" + SET_PREFIX, encode(new HostSet(next, hosts)));
-        if (olderConflict(zk, made, hosts) != null) {
-            release(zk, List.of(made));
-            return false;
+        String made;
+        synchronized (this) { // not while close() removes the locks
+            if (closed) {
+                return false;
+            }
+            made = zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                    .forPath(ZkPaths.HOST_LOCKS + "/" + SET_PREFIX, encode(new HostSet(next, hosts)));
+            if (olderConflict(zk, made, hosts) != null) {
+                release(zk, List.of(made));
+                return false;
+            }
+            paths.set(paths.indexOf(path), made);
+            setPath = made;
         }
-        paths.set(paths.indexOf(path), made);
-        setPath = made;
         LOG.info("host lock {} made again as {}: our ZooKeeper session had expired, and no other deploy held our hosts", path, made);
         return true;
     }
@@ -440,6 +462,7 @@ final class DeployLock implements AutoCloseable {
      */
     @Override
     public void close() {
+        closed = true;
         beat.shutdownNow();
         try {
             beat.awaitTermination(5, TimeUnit.SECONDS);
@@ -451,14 +474,16 @@ final class DeployLock implements AutoCloseable {
                     String.join(", ", paths));
             return;
         }
-        for (String path : paths) {
-            try {
-                Stat stat = ours(path);
-                if (stat != null) {
-                    zk.delete().withVersion(stat.getVersion()).forPath(path);
+        synchronized (this) { // after any retake in flight
+            for (String path : paths) {
+                try {
+                    Stat stat = ours(path);
+                    if (stat != null) {
+                        zk.delete().withVersion(stat.getVersion()).forPath(path);
+                    }
+                } catch (Exception e) {
+                    LOG.debug("release {}: {}", path, e.toString());
                 }
-            } catch (Exception e) {
-                LOG.debug("release {}: {}", path, e.toString());
             }
         }
     }

@@ -189,12 +189,11 @@ public final class Deployer {
                     + " the hosts to a release of your choice)");
         }
         List<AgentInfo> selected = new TargetSelector(req.hostGlobs(), req.roles(), req.excludeGlobs()).select(registered);
-        List<AgentInfo> targets = leaveOutUnsigned(req, selected, unsigned);
-        if (targets.isEmpty()) {
-            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered)
-                    + (selected.isEmpty() ? "" : "; the " + selected.size() + " that match are not signed with the job secret: "
-                            + UNSIGNED_WHY) + ")");
+        if (selected.isEmpty()) {
+            throw MurderException.badInput("no registered agent matches " + req.selector() + " (" + registered(registered) + ")");
         }
+        requireSigned(req, selected, unsigned, registered.size());
+        List<AgentInfo> targets = selected;
         List<String> hosts = targets.stream().map(AgentInfo::name).toList();
         this.targets = hosts;
         metrics.started(req.tag());
@@ -233,32 +232,33 @@ public final class Deployer {
     }
 
     /** {@code N registered: a, b, ...}: the first 20 names, for a message about targets. */
-    private static final String UNSIGNED_WHY = "agents of a murder before 2026-12-06, which can neither read this tree's"
-            + " signed jobs nor store their reports under its locked nodes, or registrations anyone made (expected: upgrade them,"
-            + " or give them this job secret)";
+    private static final String UNSIGNED_WHY = "agents of a murder before 2026-12-06, which cannot store their reports under this"
+            + " tree's locked nodes, or registrations anyone made";
 
     /**
-     * The targets whose registration is signed with the job secret. An unsigned one (an agent of before the signed reports,
-     * or a node anyone made) was targeted, and could never report: a host that switched was summed up as "never accepted
-     * the job", a rollback retried after that "failure" moved it two releases back, a failed wave was rolled back only at
-     * the deadline. Left out with one line; named exactly (--host NAME), refused, as a name no agent has is.
+     * Refuses targets whose registration is not signed with the job secret, unless they are left out with --exclude. Such a
+     * host (an agent of before the signed reports, or a node anyone made) was targeted and could never report: a host that
+     * switched was summed up as "never accepted the job", a rollback retried after that "failure" moved it two releases
+     * back, a failed wave was rolled back only at the deadline. Left out without a word, it would fall behind every deploy
+     * (and a rollback would leave it on the release rolled back). When no registration at all is signed, the secret of
+     * this host is the likelier culprit, and the line says so.
      */
-    private List<AgentInfo> leaveOutUnsigned(DeployRequest req, List<AgentInfo> selected, java.util.Set<String> unsigned) {
+    private static void requireSigned(DeployRequest req, List<AgentInfo> selected, java.util.Set<String> unsigned,
+            int registeredCount) {
         List<String> out = selected.stream().map(AgentInfo::name).filter(unsigned::contains).toList();
         if (out.isEmpty()) {
-            return selected;
+            return;
         }
-        List<String> named = out.stream().filter(req.hostGlobs()::contains).toList();
-        if (!named.isEmpty()) {
-            throw MurderException.badInput(named.stream().map(n -> "'" + org.murder.core.Printable.escape(n, 100) + "'")
-                    .collect(java.util.stream.Collectors.joining(",")) + ": registered without the job secret's signature ("
-                    + UNSIGNED_WHY + ")");
+        String names = out.stream().limit(20).map(n -> org.murder.core.Printable.escape(n, 100))
+                .collect(java.util.stream.Collectors.joining(",")) + (out.size() > 20 ? ",..." : "");
+        if (unsigned.size() == registeredCount) {
+            throw MurderException.badInput("none of the " + registeredCount + " registered agents is signed with this host's job"
+                    + " secret: is it the fleet's? (expected: the secret the agents have: --secret-file, secret-file in murder.conf,"
+                    + " MURDER_SECRET_FILE; or agents upgraded to a murder of 2026-12-06 or later)");
         }
-        this.out.println("left out  " + out.size() + " host" + (out.size() == 1 ? "" : "s") + " registered without the job secret's"
-                + " signature: " + out.stream().limit(10).map(n -> org.murder.core.Printable.escape(n, 100))
-                        .collect(java.util.stream.Collectors.joining(", ")) + (out.size() > 10 ? ", ..." : "") + " (" + UNSIGNED_WHY + ")");
-        this.out.flush();
-        return selected.stream().filter(a -> !unsigned.contains(a.name())).toList();
+        throw MurderException.badInput(out.size() + " of the " + selected.size() + " hosts of " + req.selector() + " registered"
+                + " without the job secret's signature: " + names + " (" + UNSIGNED_WHY + "; a deploy could not follow them."
+                + " Expected: upgrade them, or give them this job secret, or leave them out: --exclude " + names + ")");
     }
 
     private static String registered(List<AgentInfo> agents) {

@@ -171,12 +171,11 @@ public final class ReleaseManager {
         if (seen != null && !seen.isDirectory()) {
             throw MurderException.failure(dir + ": not a directory (expected: a release unpacked by murder)", null);
         }
-        if (seen != null && refuseOtherBytes(tag, md5)) {
-            seen = null; // moved aside: unpacked again below
-        }
-        try (SafeExtractor.Unpacked partial = seen == null ? extractor.extractBeside(archive, dir) : null;
+        boolean again = seen != null && refuseOtherBytes(tag, md5); // no record, not current: unpacked again
+        try (SafeExtractor.Unpacked partial = again ? extractor.extractToReplace(archive, dir)
+                : seen == null ? extractor.extractBeside(archive, dir) : null;
                 DestLock lock = DestLock.acquire(releases)) {
-            boolean extracted = partial != null && moveIntoPlace(partial, tag);
+            boolean extracted = partial != null && (again ? replaceUnrecorded(partial, tag, md5) : moveIntoPlace(partial, tag));
             if (extracted) {
                 noteUnpackedFrom(tag, md5);
             }
@@ -224,12 +223,59 @@ public final class ReleaseManager {
                 return dir;
             }
         }
-        try (SafeExtractor.Unpacked partial = extractor.extractBeside(archive, dir); DestLock lock = DestLock.acquire(releases)) {
-            if (moveIntoPlace(partial, tag)) {
+        boolean again = seen != null;
+        try (SafeExtractor.Unpacked partial = again ? extractor.extractToReplace(archive, dir) : extractor.extractBeside(archive, dir);
+                DestLock lock = DestLock.acquire(releases)) {
+            if (again ? replaceUnrecorded(partial, tag, md5) : moveIntoPlace(partial, tag)) {
                 noteUnpackedFrom(tag, md5);
             }
         }
         return dir;
+    }
+
+    /**
+     * Puts {@code partial} (this job's archive, unpacked beside) in place of {@code releases/TAG}, a release with no record of
+     * its archive (see {@link #refuseOtherBytes}), under the destination's lock: checked again there (not current, still
+     * without a record; else it is used as it is, and false), moved aside to {@code releases/.TAG.unrecorded}, the new one
+     * moved in, the old one deleted; put back if the move in fails. Unpacked first, so that a failure (a full disk) never
+     * leaves the tag without a release.
+     */
+    private boolean replaceUnrecorded(SafeExtractor.Unpacked partial, String tag, Optional<String> md5) {
+        Path dir = releases.resolve(tag);
+        if (current().equals(Optional.of(tag)) || readUnpackedFrom().get(tag) != null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            LOG.info("[dest={} tag={}] made current or recorded meanwhile: the release there is used as it is", dest, tag);
+            return false;
+        }
+        Path aside = releases.resolve("." + tag + ".unrecorded");
+        try {
+            if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+                org.murder.core.io.FileTrees.deleteRecursively(aside); // left by a process killed before its delete below
+            }
+            Files.move(dir, aside);
+        } catch (IOException e) {
+            throw MurderException.failure(dir + ": no record of the archive it was unpacked from, and it could not be moved aside"
+                    + " to be replaced by this job's: " + org.murder.core.io.IoErrors.describe(e), e);
+        }
+        boolean moved;
+        try {
+            moved = moveIntoPlace(partial, tag);
+        } catch (RuntimeException e) {
+            try {
+                Files.move(aside, dir); // the tag keeps a release
+            } catch (IOException back) {
+                e.addSuppressed(back);
+            }
+            throw e;
+        }
+        try {
+            org.murder.core.io.FileTrees.deleteRecursively(aside);
+        } catch (IOException e) {
+            LOG.warn("[dest={} tag={}] {} left: {}", dest, tag, aside, org.murder.core.io.IoErrors.describe(e));
+        }
+        LOG.warn("[dest={}] {} had no record of the archive it was unpacked from (made by a murder before the records, or by hand):"
+                + " replaced by this job's archive, md5 {}, unpacked (it may have held other bytes of the tag)", dest, dir,
+                org.murder.core.Printable.escape(md5.orElse("?"), 64));
+        return moved;
     }
 
     /**
@@ -560,8 +606,8 @@ public final class ReleaseManager {
      * Refuses to answer a job with the release already at {@code releases/TAG} when it was unpacked from an archive
      * with another md5 than {@code md5} (the job's): the tag was deployed before with other bytes (through another
      * ZooKeeper, or one rebuilt), and the host reported the new archive verified while current kept the old files.
-     * A release with no record (unpacked by a murder before 2026-12-07, or made by hand) that is not current is moved
-     * aside and unpacked again from this job's archive: true then. One a murder of before the records made held a tag's
+     * A release with no record (unpacked by a murder before 2026-12-07, or made by hand) that is not current is to be
+     * unpacked again from this job's archive and put in its place ({@link #replaceUnrecorded}): true then. One a murder of before the records made held a tag's
      * other bytes when the tag came again with new ones (a ZooKeeper rebuilt), and the host reported done on the old
      * files. The current release without a record is taken as it is, with a warning (replaced, the running application
      * would lose its files).
@@ -587,20 +633,7 @@ public final class ReleaseManager {
         }
         String why = unpackedHere ? "unpacked by a murder before the records" : "made by a murder before the records, or by hand";
         if (!current().equals(Optional.of(tag))) {
-            Path aside = releases.resolve("." + tag + ".unrecorded");
-            try (DestLock lock = DestLock.acquire(releases)) {
-                if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-                    org.murder.core.io.FileTrees.deleteRecursively(aside); // an earlier one moved aside: one kept
-                }
-                Files.move(releases.resolve(tag), aside);
-            } catch (IOException e) {
-                throw MurderException.failure(releases.resolve(tag) + ": no record of the archive it was unpacked from (" + why
-                        + "), and it could not be moved aside to be unpacked again: " + e.getMessage(), e);
-            }
-            LOG.warn("[dest={}] {} had no record of the archive it was unpacked from ({}): moved aside to {} and unpacked again from"
-                    + " this job's archive (md5 {}), as it may hold other bytes of the tag", dest, releases.resolve(tag), why, aside,
-                    org.murder.core.Printable.escape(md5.get(), 64));
-            return true;
+            return true; // unpacked again and put in its place (replaceUnrecorded), which checks this once more under the lock
         }
         LOG.warn("[dest={}] {} has no record of the archive it was unpacked from ({}): it is current, used as it is for {}, whose"
                 + " md5 is {}", dest, releases.resolve(tag), why, tag, org.murder.core.Printable.escape(md5.get(), 64));

@@ -223,6 +223,14 @@ public final class SafeExtractor {
         return extractBeside(archive, target, asTheKernelSees(target));
     }
 
+    /**
+     * As {@link #extractBeside(Path, Path)} for a {@code target} that exists and that the caller replaces (a release with
+     * no record of its archive, see ReleaseManager#replaceUnrecorded).
+     */
+    public Unpacked extractToReplace(Path archive, Path target) {
+        return extractBeside(archive, target, asTheKernelSees(target), true, true);
+    }
+
     /** As {@link #extractBeside(Path, Path)}, {@code target} resolved already ({@code absolute}); messages name {@code target}. */
     private Unpacked extractBeside(Path archive, Path target, Path absolute) {
         return extractBeside(archive, target, absolute, true);
@@ -230,8 +238,12 @@ public final class SafeExtractor {
 
     /** As above; without {@code contents}, files are made empty (their bytes read, counted and dropped). */
     private Unpacked extractBeside(Path archive, Path target, Path absolute, boolean contents) {
+        return extractBeside(archive, target, absolute, contents, false);
+    }
+
+    private Unpacked extractBeside(Path archive, Path target, Path absolute, boolean contents, boolean replacing) {
         Path parent = absolute.getParent();
-        if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+        if (!replacing && Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
             throw MurderException.badInput(target + ": already exists (expected: a new directory)");
         }
         if (parent == null || !Files.isDirectory(parent)) {

@@ -33,9 +33,9 @@ public final class Zk {
                 closeInBackground(client);
                 int members = members(settings.connect());
                 throw MurderException.failure("ZooKeeper " + settings.connect() + ": not reachable within " + Durations.format(wait)
-                        + (members > 1 ? " (--zk-timeout " + Durations.format(settings.connectTimeout()) + ", and "
-                                + Durations.format(perMember(settings)) + (members == 2 ? " for the other member" : " for each of the "
-                                + (members - 1) + " other members") + ", tried in turn)" : "") + unresolved(settings.connect())
+                        + (members > 1 ? " (--zk-timeout " + Durations.format(settings.connectTimeout()) + ", and what ZooKeeper's"
+                                + " client gives " + (members == 2 ? "the other member" : "each of the " + (members - 1) + " other members")
+                                + ", tried in turn)" : "") + unresolved(settings.connect())
                         + " (expected: a running ensemble; for one box see 'murder zookeeper')", null);
             }
         } catch (InterruptedException e) {
@@ -54,12 +54,22 @@ public final class Zk {
      */
     static java.time.Duration connectWait(ZkSettings settings) {
         int members = members(settings.connect());
-        return settings.connectTimeout().plus(perMember(settings).multipliedBy(members - 1));
+        java.time.Duration extra = perMember(settings).multipliedBy(members - 1);
+        return settings.connectTimeout().plus(extra.compareTo(MAX_EXTRA_WAIT) > 0 ? MAX_EXTRA_WAIT : extra);
     }
 
-    /** ZooKeeper's client: a member that does not answer is given up after the session timeout over the members listed. */
+    /**
+     * The most {@link #connectWait} adds to --zk-timeout: a session timeout raised for agents (a key murder.conf shares)
+     * made a 'murder jobs' against an ensemble that is down wait minutes.
+     */
+    static final java.time.Duration MAX_EXTRA_WAIT = java.time.Duration.ofSeconds(60);
+
+    /**
+     * ZooKeeper's client gives a member that does not answer the session timeout over the members listed, and may sleep
+     * up to a second before the next: both.
+     */
     static java.time.Duration perMember(ZkSettings settings) {
-        return settings.sessionTimeout().dividedBy(members(settings.connect()));
+        return settings.sessionTimeout().dividedBy(members(settings.connect())).plusSeconds(1);
     }
 
     private static int members(String connect) {
@@ -72,6 +82,17 @@ public final class Zk {
      * timeout only: the lookup costs nothing on the way that works.
      */
     static String unresolved(String connect) {
+        List<String> none = unresolvedHosts(connect);
+        return none.isEmpty() ? "" : "; no address for " + String.join(", ", none.stream().sorted().toList());
+    }
+
+    /** Whether no host of {@code connect} has an address (a typo in --zk, or DNS down): nothing to wait for. */
+    public static boolean noneResolves(String connect) {
+        return unresolvedHosts(connect).size() == members(connect);
+    }
+
+    /** The hosts of {@code connect} without an address, escaped; looked up at once, at most 2 s in all. */
+    private static List<String> unresolvedHosts(String connect) {
         List<String> none = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         List<Thread> lookups = new java.util.ArrayList<>();
         for (String server : connect.split(",")) {
@@ -98,7 +119,7 @@ public final class Zk {
             }
         }
         synchronized (none) {
-            return none.isEmpty() ? "" : "; no address for " + String.join(", ", none.stream().sorted().toList());
+            return List.copyOf(none);
         }
     }
 

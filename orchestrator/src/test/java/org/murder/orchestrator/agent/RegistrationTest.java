@@ -2,6 +2,7 @@ package org.murder.orchestrator.agent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -235,7 +236,13 @@ class RegistrationTest {
             String path = ZkPaths.agent("web-2");
             oldSession.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL).forPath(path,
                     info(self));
+            // a clone of this process (a VM cloned with its memory) holds the same identity under a session this one never had
+            try (Registration clone = new Registration(now, "web-2", path, info(self), () -> 1)) {
+                clone.start(2_000);
+                assertFalse(clone.ours(), "a session this registration never ran under is waited for");
+            }
             try (Registration again = new Registration(now, "web-2", path, info(self), () -> 1)) {
+                again.heldSession(oldSession.getZookeeperClient().getZooKeeper().getSessionId()); // as when it made that node
                 again.start(10_000);
                 assertTrue(again.ours(), "taken at once, not after the old session's timeout");
                 assertEquals(now.getZookeeperClient().getZooKeeper().getSessionId(), now.checkExists().forPath(path).getEphemeralOwner());

@@ -48,5 +48,14 @@ class AgentConnectTest {
             throw bad;
         }, "x:1")));
         assertEquals(1, once.get(), "a bad setting is not tried again");
+        // no member with an address (a typo in --zk): nothing to wait for
+        ZkSettings typo = ZkSettings.of("nosuchhost.invalid:2181").withTimeouts(Duration.ofSeconds(4), Duration.ofMillis(300));
+        AtomicInteger tries = new AtomicInteger();
+        MurderException unresolved = assertThrows(MurderException.class, () -> AgentCommand.connectPatiently(() -> {
+            tries.incrementAndGet();
+            return Zk.connectToWrite(typo);
+        }, typo.connect()));
+        assertTrue(unresolved.getMessage().contains("no address for nosuchhost.invalid"), unresolved.getMessage());
+        assertEquals(1, tries.get());
     }
 }
