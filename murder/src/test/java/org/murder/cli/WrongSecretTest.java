@@ -76,8 +76,10 @@ class WrongSecretTest {
                 "--secret-file", tmp.resolve("other").toString(), "--advertise", "127.0.0.1", "--tracker-port",
                 String.valueOf(freePort()), "--seeder-ports", seeder + "-" + seeder, "--work-dir", tmp.resolve("work").toString(),
                 "--metrics-port", "off", "--timeout", "30s");
-        assertEquals(1, run.exitCode(), run.err());
-        assertTrue(run.err().contains("murder: zookeeper: /murder/locks: not allowed (NoAuth)"), run.err());
+        // the fleet's registrations carry the fleet's secret: this host's is named as the likelier culprit, before any lock
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("murder: none of the 1 registered agents is signed with this host's job secret: is it the"
+                + " fleet's?"), run.err());
         assertFalse(run.err().contains("unexpected") || run.err().contains("--verbose"), run.err());
         assertTrue(tree.checkExists().forPath(ZkPaths.JOBS) == null || tree.getChildren().forPath(ZkPaths.JOBS).isEmpty(),
                 "no job published");

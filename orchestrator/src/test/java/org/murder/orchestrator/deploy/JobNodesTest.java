@@ -46,9 +46,7 @@ class JobNodesTest {
         try (TestingServer server = new TestingServer(true);
                 CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
             JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
-            org.murder.orchestrator.job.Job job = signer.sign(org.murder.orchestrator.job.Job.builder().id("v2-x").tag("v2").torrent("ZA==")
-                    .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
-                    .deadline(Long.MAX_VALUE / 2).build());
+            org.murder.orchestrator.job.Job job = signedJob(signer, "v2-x", 1);
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v2-x"), Json.write(job));
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v2-copy"), Json.write(job));
             JobNodes nodes = new JobNodes(zk, signer, Clock.systemUTC());
@@ -58,6 +56,13 @@ class JobNodesTest {
             assertEquals("job v2-copy: holds job v2-x (expected: a job node named by its job's id, as deploy publishes it)",
                     e.getMessage());
         }
+    }
+
+    /** A deploy job of {@code id} (its tag before the first '-') for web-1, signed. */
+    private static org.murder.orchestrator.job.Job signedJob(JobSigner signer, String id, long size) {
+        return signer.sign(org.murder.orchestrator.job.Job.builder().id(id).tag(id.substring(0, id.indexOf('-'))).torrent("ZA==")
+                .md5("0123456789abcdef0123456789abcdef").size(size).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
+                .deadline(Long.MAX_VALUE / 2).build());
     }
 
     /**
@@ -70,18 +75,14 @@ class JobNodesTest {
         try (TestingServer server = new TestingServer(true);
                 CuratorFramework zk = Zk.connect(ZkSettings.of(server.getConnectString()))) {
             JobSigner signer = new JobSigner("a-test-secret-of-32-characters!!");
-            org.murder.orchestrator.job.Job job = signer.sign(org.murder.orchestrator.job.Job.builder().id("v3-x").tag("v3").torrent("ZA==")
-                    .md5("0123456789abcdef0123456789abcdef").size(1).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
-                    .deadline(Long.MAX_VALUE / 2).build());
+            org.murder.orchestrator.job.Job job = signedJob(signer, "v3-x", 1);
             JobNodes nodes = new JobNodes(zk, signer, Clock.systemUTC());
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.hosts("v3-x"), new byte[0]);
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v3-x"), org.murder.orchestrator.job.JobCodec.encode(job));
             nodes.publish(job); // the retry of a create whose reply was lost
             assertEquals("v3-x", nodes.readSigned("v3-x").id());
 
-            org.murder.orchestrator.job.Job other = signer.sign(org.murder.orchestrator.job.Job.builder().id("v4-x").tag("v4").torrent("ZA==")
-                    .md5("0123456789abcdef0123456789abcdef").size(2).hosts(List.of("web-1")).selector("--hosts web-1").createdAt(1)
-                    .deadline(Long.MAX_VALUE / 2).build());
+            org.murder.orchestrator.job.Job other = signedJob(signer, "v4-x", 2);
             zk.create().creatingParentContainersIfNeeded().forPath(ZkPaths.job("v4-x"), "someone else's".getBytes(StandardCharsets.UTF_8));
             org.junit.jupiter.api.Assertions.assertThrows(org.apache.zookeeper.KeeperException.NodeExistsException.class,
                     () -> nodes.publish(other));

@@ -18,18 +18,7 @@ class ZkConnectTest {
     @Test
     void aPortThatAcceptsAndNeverAnswersFailsAtTheConnectTimeoutNotTheSessionTimeout() throws Exception {
         List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (!silent.isClosed()) {
-                        held.add(silent.accept()); // accepted and never answered
-                    }
-                } catch (java.io.IOException closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+        try (ServerSocket silent = silentServer(held)) {
             ZkSettings settings = ZkSettings.of("127.0.0.1:" + silent.getLocalPort())
                     .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(1));
             long started = System.nanoTime();
