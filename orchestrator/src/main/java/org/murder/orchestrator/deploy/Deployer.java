@@ -231,7 +231,6 @@ public final class Deployer {
         }
     }
 
-    /** {@code N registered: a, b, ...}: the first 20 names, for a message about targets. */
     private static final String UNSIGNED_WHY = "agents of a murder before 2026-12-06, which cannot store their reports under this"
             + " tree's locked nodes, or registrations anyone made";
 
@@ -261,6 +260,7 @@ public final class Deployer {
                 + " Expected: upgrade them, or give them this job secret, or leave them out: --exclude " + names + ")");
     }
 
+    /** {@code N registered: a, b, ...}: the first 20 names, for a message about targets. */
     private static String registered(List<AgentInfo> agents) {
         return agents.size() + " registered" + (agents.isEmpty() ? "" : ": " + String.join(", ", agents.stream().map(AgentInfo::name)
                 .limit(20).toList()) + (agents.size() > 20 ? ", ..." : ""));
